@@ -1,0 +1,1 @@
+"""Ground station: flight record → georeferenced, fused, measured findings → map, GIS, report."""

@@ -1,0 +1,1 @@
+"""Mission planning and the inspection-flight simulator."""

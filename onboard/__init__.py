@@ -1,0 +1,1 @@
+"""Onboard runtime: frames + MAVLink telemetry → tagged, segmented, crash-safe flight record."""

@@ -1,0 +1,160 @@
+"""Pinhole camera with OpenCV/Brown distortion.
+
+Frames: the OpenCV camera frame has x right, y down, z forward along the optical axis. Pixel
+coordinates are (u, v) = (column, row); (0, 0) is the centre of the top-left pixel, as in OpenCV.
+Distortion is OpenCV's five-term model (k1, k2, p1, p2, k3).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from skyinspect.errors import CalibrationError, describe
+
+_UNDISTORT_ITERATIONS = 20
+
+
+@dataclass(frozen=True)
+class CameraModel:
+    """Intrinsics and distortion of one camera at one resolution."""
+
+    width_px: int
+    height_px: int
+    fx_px: float
+    fy_px: float
+    cx_px: float
+    cy_px: float
+    dist_coeffs: tuple[float, float, float, float, float] = (0.0, 0.0, 0.0, 0.0, 0.0)
+    name: str = "camera"
+
+    def __post_init__(self) -> None:
+        if self.width_px <= 0 or self.height_px <= 0:
+            raise CalibrationError(f"camera size must be positive, got {self.width_px}x{self.height_px}")
+        if not (self.fx_px > 0 and self.fy_px > 0):
+            raise CalibrationError(f"focal lengths must be positive, got fx={self.fx_px} fy={self.fy_px}")
+        dist = tuple(float(d) for d in self.dist_coeffs) + (0.0,) * (5 - len(self.dist_coeffs))
+        if len(dist) != 5:
+            raise CalibrationError(f"expected at most 5 distortion coefficients, got {len(self.dist_coeffs)}")
+        object.__setattr__(self, "dist_coeffs", dist)
+
+    # --- construction -------------------------------------------------------------------------
+    @classmethod
+    def from_fov(cls, width_px: int, height_px: int, hfov_deg: float, name: str = "camera",
+                 dist_coeffs: tuple[float, ...] = (0.0,) * 5) -> CameraModel:
+        """An ideal camera with the principal point at the centre and square pixels."""
+        fx = (width_px / 2.0) / np.tan(np.radians(hfov_deg) / 2.0)
+        return cls(width_px, height_px, fx, fx, (width_px - 1) / 2.0, (height_px - 1) / 2.0,
+                   tuple(dist_coeffs), name)  # type: ignore[arg-type]
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """The 3x3 camera matrix K."""
+        return np.array([[self.fx_px, 0.0, self.cx_px], [0.0, self.fy_px, self.cy_px], [0.0, 0.0, 1.0]])
+
+    def to_dict(self) -> dict[str, object]:
+        return {"name": self.name, "image_width": self.width_px, "image_height": self.height_px,
+                "camera_matrix": self.matrix.tolist(), "distortion_coefficients": list(self.dist_coeffs)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object], source: object = "<calibration>") -> CameraModel:
+        required = ("image_width", "image_height", "camera_matrix", "distortion_coefficients")
+        missing = [k for k in required if k not in data]
+        if missing:
+            raise CalibrationError(describe(source, f"missing keys {missing}; expected {list(required)}",
+                                            "Write the calibration as OpenCV does (see docs/flight-record.md)"))
+        try:
+            k = np.asarray(data["camera_matrix"], dtype=np.float64).reshape(3, 3)
+            dist = np.asarray(data["distortion_coefficients"], dtype=np.float64).ravel()
+            return cls(int(data["image_width"]), int(data["image_height"]),  # type: ignore[arg-type]
+                       float(k[0, 0]), float(k[1, 1]), float(k[0, 2]), float(k[1, 2]),
+                       tuple(dist[:5]), str(data.get("name", "camera")))  # type: ignore[arg-type]
+        except (ValueError, TypeError) as exc:
+            raise CalibrationError(describe(source, f"malformed calibration values ({exc})")) from exc
+        except CalibrationError as exc:
+            raise CalibrationError(describe(source, str(exc))) from exc
+
+    @classmethod
+    def load(cls, path: Path) -> CameraModel:
+        """Load an OpenCV calibration (FileStorage YAML/XML with camera_matrix, distortion_coefficients,
+        image_width, image_height) or the same keys as JSON."""
+        path = Path(path)
+        if not path.is_file():
+            raise CalibrationError(describe(path, "calibration file not found"))
+        if path.suffix.lower() == ".json":
+            try:
+                return cls.from_dict(json.loads(path.read_text()), path)
+            except json.JSONDecodeError as exc:
+                raise CalibrationError(describe(path, f"not valid JSON ({exc})")) from exc
+        return cls.from_dict(_read_opencv_storage(path), path)
+
+    # --- geometry -----------------------------------------------------------------------------
+    def distort_normalised(self, xy: np.ndarray) -> np.ndarray:
+        """Apply lens distortion to normalised image coordinates (N, 2)."""
+        k1, k2, p1, p2, k3 = self.dist_coeffs
+        x, y = xy[:, 0], xy[:, 1]
+        r2 = x * x + y * y
+        radial = 1 + k1 * r2 + k2 * r2 * r2 + k3 * r2 * r2 * r2
+        xd = x * radial + 2 * p1 * x * y + p2 * (r2 + 2 * x * x)
+        yd = y * radial + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y
+        return np.stack([xd, yd], axis=1)
+
+    def undistort_normalised(self, xy_d: np.ndarray) -> np.ndarray:
+        """Invert distortion by fixed-point iteration (as cv2.undistortPoints does)."""
+        if not any(self.dist_coeffs):
+            return xy_d.copy()
+        xy = xy_d.copy()
+        for _ in range(_UNDISTORT_ITERATIONS):
+            err = self.distort_normalised(xy) - xy_d
+            xy = xy - err
+        return xy
+
+    def project(self, points_cam: np.ndarray) -> np.ndarray:
+        """Camera-frame points (N, 3) → pixels (N, 2). Points behind the camera give NaN."""
+        pts = np.atleast_2d(np.asarray(points_cam, dtype=np.float64))
+        z = pts[:, 2]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            xy = pts[:, :2] / z[:, None]
+        xy[z <= 0] = np.nan
+        xy_d = self.distort_normalised(xy)
+        return np.stack([self.fx_px * xy_d[:, 0] + self.cx_px, self.fy_px * xy_d[:, 1] + self.cy_px], axis=1)
+
+    def pixel_to_ray(self, uv: np.ndarray) -> np.ndarray:
+        """Pixels (N, 2) → unit rays (N, 3) in the camera frame."""
+        uv = np.atleast_2d(np.asarray(uv, dtype=np.float64))
+        xy_d = np.stack([(uv[:, 0] - self.cx_px) / self.fx_px, (uv[:, 1] - self.cy_px) / self.fy_px], axis=1)
+        xy = self.undistort_normalised(xy_d)
+        rays = np.concatenate([xy, np.ones((len(xy), 1))], axis=1)
+        return rays / np.linalg.norm(rays, axis=1, keepdims=True)
+
+    def gsd_m(self, range_m: float, incidence_deg: float = 0.0) -> float:
+        """Ground sample distance (m/px) at the image centre for a surface at this range whose
+        normal makes ``incidence_deg`` with the ray (the along-slope GSD grows by 1/cos)."""
+        return range_m / self.fx_px / max(np.cos(np.radians(incidence_deg)), 1e-6)
+
+
+def _read_opencv_storage(path: Path) -> dict[str, object]:
+    import cv2  # lazy: keeps `import skyinspect` light
+
+    fs = cv2.FileStorage(str(path), cv2.FILE_STORAGE_READ)
+    try:
+        if not fs.isOpened():
+            raise CalibrationError(describe(path, "cannot be parsed as OpenCV FileStorage YAML/XML"))
+        out: dict[str, object] = {}
+        for key in ("image_width", "image_height", "camera_matrix", "distortion_coefficients", "name"):
+            node = fs.getNode(key)
+            if node.empty():
+                continue
+            if node.isMap() or node.isSeq() or key in ("camera_matrix", "distortion_coefficients"):
+                mat = node.mat()
+                out[key] = mat.tolist() if mat is not None else None
+            elif node.isString():
+                out[key] = node.string()
+            else:
+                out[key] = node.real()
+        return out
+    finally:
+        fs.release()

@@ -1,0 +1,1 @@
+"""The `skyinspect` command line: one small module per command, no domain logic."""

@@ -1,0 +1,72 @@
+"""Types at the georeference → fusion → products joints.
+
+World coordinates are WGS84 (lat/lon degrees, height MSL metres) for outputs and a flight's
+local NED frame (metres) for arithmetic; names carry the frame and unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True, eq=False)
+class Detection:
+    """One instance from one frame, placed in the world."""
+
+    frame_index: int
+    instance_index: int
+    class_id: int
+    score: float
+    outline_ned_m: np.ndarray  # (N, 3) polygon on the surface
+    centroid_ned_m: np.ndarray  # (3,)
+    skeleton_ned_m: np.ndarray | None  # (M, 3) crack centre line, or None
+    area_m2: float
+    gsd_m: float  # metres per pixel at the detection, along the surface
+    range_m: float
+    incidence_deg: float  # angle between the viewing ray and the surface normal
+    sigma_h_m: float  # 1-sigma horizontal position uncertainty
+    sigma_v_m: float  # 1-sigma vertical position uncertainty
+
+    def __post_init__(self) -> None:
+        outline = np.asarray(self.outline_ned_m, dtype=np.float64)
+        if outline.ndim != 2 or outline.shape[1] != 3:
+            raise ValueError(f"Detection.outline_ned_m: expected (N, 3), got {outline.shape}")
+        object.__setattr__(self, "outline_ned_m", outline)
+        object.__setattr__(self, "centroid_ned_m", np.asarray(self.centroid_ned_m, dtype=np.float64).reshape(3))
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """A measured value with its 1-sigma uncertainty; ``value`` is None when not measurable."""
+
+    value: float | None
+    sigma: float | None
+    unit: str
+    note: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Finding:
+    """One physical defect, fused from all the frames that saw it."""
+
+    finding_id: str
+    class_id: int
+    class_name: str
+    lat_deg: float
+    lon_deg: float
+    alt_msl_m: float
+    outline_wgs84: np.ndarray  # (N, 3) lat, lon, alt_msl
+    centroid_ned_m: np.ndarray
+    score: float
+    views: tuple[tuple[int, int], ...]  # (frame_index, instance_index) of every sighting
+    best_view: tuple[int, int]
+    measurements: dict[str, Measurement] = field(default_factory=dict)
+    ce90_m: float = float("nan")
+    le90_m: float = float("nan")
+    severity: str = "unknown"
+
+    @property
+    def view_count(self) -> int:
+        return len(self.views)

@@ -1,0 +1,79 @@
+"""Read a flight record (see format.py and docs/flight-record.md)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
+
+from skyinspect.camera import CameraModel
+from skyinspect.errors import RecordError, describe
+from skyinspect.record.format import (DB_NAME, FORMAT_NAME, FORMAT_VERSION, FrameRecord,
+                                      points_from_json, pose_from_row)
+from skyinspect.segmentation import Instance
+
+
+class FlightRecordReader:
+    """Read-only view of a flight record folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        db_path = self.folder / DB_NAME
+        if not db_path.is_file():
+            raise RecordError(describe(self.folder, f"not a flight record: {DB_NAME} is missing",
+                                       "Pass the folder written by `skyinspect onboard --out`"))
+        try:
+            # Not read-only mode: opening a WAL database after a crash must be able to replay it.
+            self._db = sqlite3.connect(db_path)
+            self._db.row_factory = sqlite3.Row
+            self.meta: dict[str, str] = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.Error as exc:
+            raise RecordError(describe(db_path, f"cannot be read as a flight record ({exc})")) from exc
+        if self.meta.get("format") != FORMAT_NAME:
+            raise RecordError(describe(db_path, f"expected format {FORMAT_NAME!r}, got {self.meta.get('format')!r}"))
+        if int(self.meta.get("format_version", "0")) > FORMAT_VERSION:
+            raise RecordError(describe(db_path, f"format version {self.meta['format_version']} is newer than "
+                                       f"this software reads ({FORMAT_VERSION})", "Upgrade skyinspect"))
+
+    def __enter__(self) -> FlightRecordReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._db.close()
+
+    @property
+    def camera(self) -> CameraModel:
+        return CameraModel.from_dict(json.loads(self.meta["camera"]), self.folder / DB_NAME)
+
+    @property
+    def model_id(self) -> str:
+        return self.meta.get("model_id", "")
+
+    def meta_json(self, key: str, default: object = None) -> object:
+        return json.loads(self.meta[key]) if key in self.meta else default
+
+    def __len__(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM frames").fetchone()[0])
+
+    def frames(self) -> Iterator[FrameRecord]:
+        instances: dict[int, list[Instance]] = defaultdict(list)
+        for row in self._db.execute("SELECT * FROM instances ORDER BY frame_index, instance_index"):
+            instances[int(row["frame_index"])].append(Instance(
+                class_id=int(row["class_id"]), score=float(row["score"]),
+                polygon_px=points_from_json(row["polygon_px"]), area_px=float(row["area_px"]),
+                skeleton_px=points_from_json(row["skeleton_px"])))
+        for row in self._db.execute("SELECT * FROM frames ORDER BY frame_index"):
+            values = dict(row)
+            idx = int(values["frame_index"])
+            yield FrameRecord(
+                frame_index=idx, capture_time_utc_s=float(values["capture_time_utc_s"]),
+                width_px=int(values["width_px"]), height_px=int(values["height_px"]),
+                pose=pose_from_row(values), instances=tuple(instances.get(idx, ())),
+                image_path=self.folder / values["image_file"] if values["image_file"] else None,
+                mask_path=self.folder / values["mask_file"] if values["mask_file"] else None,
+                model_id=values["model_id"])

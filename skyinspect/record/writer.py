@@ -1,0 +1,157 @@
+"""Crash-safe writer of a flight record.
+
+Durability rules: image and mask files are written to a temporary name, fsynced and renamed
+before the frame's row is committed; SQLite runs in WAL mode with synchronous=FULL so a committed
+frame survives SIGKILL and power loss. If the disk fills, the writer stops saving images (then
+masks) but keeps recording poses and detections, and says so once.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import os
+import sqlite3
+import time
+from pathlib import Path
+
+import numpy as np
+
+from skyinspect import __version__
+from skyinspect.camera import CameraModel
+from skyinspect.errors import RecordError, describe
+from skyinspect.pose import Pose
+from skyinspect.record.format import (DB_NAME, FORMAT_NAME, FORMAT_VERSION, IMAGES_DIR, MASKS_DIR,
+                                      POSE_FIELDS, SCHEMA, points_to_json, pose_to_row)
+from skyinspect.segmentation import Segmentation
+
+log = logging.getLogger(__name__)
+JPEG_QUALITY = 92
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+class FlightRecordWriter:
+    """Append frames to a flight record folder (created if missing, resumed if present)."""
+
+    def __init__(self, folder: Path, camera: CameraModel, model_id: str, model_sha256: str,
+                 extra_meta: dict[str, object] | None = None, save_images: bool = True) -> None:
+        self.folder = Path(folder)
+        self.save_images = save_images
+        self.save_masks = True
+        try:
+            (self.folder / IMAGES_DIR).mkdir(parents=True, exist_ok=True)
+            (self.folder / MASKS_DIR).mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.folder / DB_NAME, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise RecordError(describe(self.folder, f"cannot create flight record ({exc})")) from exc
+        meta = {"format": FORMAT_NAME, "format_version": str(FORMAT_VERSION),
+                "software_version": __version__, "camera": json.dumps(camera.to_dict()),
+                "model_id": model_id, "model_sha256": model_sha256}
+        existing = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+        if existing.get("format_version") not in (None, str(FORMAT_VERSION)):
+            raise RecordError(describe(self.folder, f"record format {existing.get('format_version')} "
+                                       f"cannot be appended to by format {FORMAT_VERSION}"))
+        if "created_utc_s" not in existing:
+            meta["created_utc_s"] = repr(time.time())
+        for key, value in (extra_meta or {}).items():
+            meta[key] = value if isinstance(value, str) else json.dumps(value)
+        self._db.execute("BEGIN")
+        self._db.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", meta.items())
+        self._db.execute("COMMIT")
+        self.dropped_images = 0
+
+    def __enter__(self) -> FlightRecordWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def recorded_indices(self) -> set[int]:
+        return {int(r[0]) for r in self._db.execute("SELECT frame_index FROM frames")}
+
+    def add_frame(self, frame_index: int, capture_time_utc_s: float, image_bgr: np.ndarray,
+                  pose: Pose, segmentation: Segmentation | None, jpeg_bytes: bytes | None = None) -> None:
+        """Record one frame; returns once it is durable."""
+        import cv2
+
+        height, width = image_bgr.shape[:2]
+        name = f"{frame_index:06d}"
+        image_file = self._save(IMAGES_DIR, f"{name}.jpg", lambda: jpeg_bytes or _encode(
+            cv2.imencode(".jpg", image_bgr, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY]))) \
+            if self.save_images else None
+        mask_file = None
+        if segmentation is not None and self.save_masks:
+            mask_file = self._save(MASKS_DIR, f"{name}.png",
+                                   lambda: _encode(cv2.imencode(".png", segmentation.class_map)))
+        cols = ["frame_index", "capture_time_utc_s", "image_file", "mask_file", "width_px", "height_px",
+                "model_id", "written_utc_s"] + [f"pose_{n}" for n in POSE_FIELDS]
+        values = [frame_index, capture_time_utc_s, image_file, mask_file, width, height,
+                  segmentation.model_id if segmentation else None, time.time()] + pose_to_row(pose)
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("DELETE FROM instances WHERE frame_index = ?", (frame_index,))
+            self._db.execute(f"INSERT OR REPLACE INTO frames({', '.join(cols)}) "
+                             f"VALUES ({', '.join('?' * len(cols))})", values)
+            for i, inst in enumerate(segmentation.instances if segmentation else ()):
+                self._db.execute(
+                    "INSERT INTO instances VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (frame_index, i, inst.class_id, float(inst.score), float(inst.area_px),
+                     points_to_json(inst.polygon_px), points_to_json(inst.skeleton_px)))
+            self._db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise RecordError(describe(self.folder / DB_NAME, f"cannot record frame {frame_index} ({exc})")) from exc
+
+    def update_pose(self, frame_index: int, pose: Pose) -> None:
+        """Re-tag a frame (e.g. once late telemetry fills a gap)."""
+        sets = ", ".join(f"pose_{n} = ?" for n in POSE_FIELDS)
+        self._db.execute(f"UPDATE frames SET {sets} WHERE frame_index = ?", pose_to_row(pose) + [frame_index])
+
+    def set_meta(self, key: str, value: object) -> None:
+        text = value if isinstance(value, str) else json.dumps(value)
+        self._db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, text))
+
+    def close(self) -> None:
+        if getattr(self, "_db", None) is not None:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.close()
+            self._db = None  # type: ignore[assignment]
+
+    def _save(self, subdir: str, filename: str, encode: object) -> str | None:
+        """Write one file atomically; on a full disk give up images first, then masks."""
+        try:
+            _write_atomic(self.folder / subdir / filename, encode())  # type: ignore[operator]
+            return f"{subdir}/{filename}"
+        except OSError as exc:
+            if exc.errno != errno.ENOSPC:
+                raise RecordError(describe(self.folder / subdir / filename, f"cannot write ({exc})")) from exc
+            if subdir == IMAGES_DIR and self.save_images:
+                self.save_images = False
+                log.warning("%s: disk full, no longer saving images; detections still recorded", self.folder)
+            elif subdir == MASKS_DIR and self.save_masks:
+                self.save_masks = False
+                log.warning("%s: disk full, no longer saving masks; detections still recorded", self.folder)
+            self.dropped_images += 1
+            return None
+
+
+def _encode(result: tuple[bool, np.ndarray]) -> bytes:
+    ok, buf = result
+    if not ok:
+        raise RecordError("image encoding failed")
+    return buf.tobytes()

@@ -1,0 +1,85 @@
+"""What a segmenter returns for one frame: the class map and the instances found in it.
+
+This is the checked type that crosses the boundary between the model runtimes (ONNX Runtime,
+TensorRT) and everything downstream. Pixel coordinates are (x, y) = (column, row) in the full
+frame, in pixels, with the origin at the top-left corner of the top-left pixel's centre.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+BACKGROUND = 0
+CRACK = 1
+CORROSION = 2
+CLASS_NAMES: tuple[str, ...] = ("background", "crack", "corrosion")
+
+
+@dataclass(frozen=True, eq=False)
+class Instance:
+    """One connected defect region in one frame."""
+
+    class_id: int
+    score: float
+    polygon_px: np.ndarray  # (N, 2) float, outer ring, x/y pixels
+    area_px: float
+    skeleton_px: np.ndarray | None = None  # (M, 2) float polyline (cracks), x/y pixels
+
+    def __post_init__(self) -> None:
+        poly = np.asarray(self.polygon_px, dtype=np.float64)
+        if poly.ndim != 2 or poly.shape[1] != 2 or poly.shape[0] < 3:
+            raise ValueError(f"Instance.polygon_px: expected (N>=3, 2) array, got shape {poly.shape}")
+        object.__setattr__(self, "polygon_px", poly)
+        if self.skeleton_px is not None:
+            skel = np.asarray(self.skeleton_px, dtype=np.float64)
+            if skel.ndim != 2 or skel.shape[1] != 2:
+                raise ValueError(f"Instance.skeleton_px: expected (M, 2) array, got shape {skel.shape}")
+            object.__setattr__(self, "skeleton_px", skel)
+        if not 0.0 <= float(self.score) <= 1.0:
+            raise ValueError(f"Instance.score: expected 0..1, got {self.score}")
+
+    @property
+    def class_name(self) -> str:
+        return CLASS_NAMES[self.class_id]
+
+    @property
+    def bbox_px(self) -> tuple[float, float, float, float]:
+        """(x_min, y_min, x_max, y_max) of the polygon."""
+        lo = self.polygon_px.min(axis=0)
+        hi = self.polygon_px.max(axis=0)
+        return float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1])
+
+
+@dataclass(frozen=True, eq=False)
+class Segmentation:
+    """Per-frame output of a segmenter.
+
+    ``class_map`` is uint8 (H, W) with 0 background, 1 crack, 2 corrosion at the frame's own
+    resolution; ``confidence`` (optional) is float32 (H, W), the winning class's probability.
+    """
+
+    class_map: np.ndarray
+    instances: tuple[Instance, ...]
+    model_id: str
+    confidence: np.ndarray | None = None
+    class_names: tuple[str, ...] = field(default=CLASS_NAMES)
+
+    def __post_init__(self) -> None:
+        cm = np.asarray(self.class_map)
+        if cm.ndim != 2 or cm.dtype != np.uint8:
+            raise ValueError(f"Segmentation.class_map: expected uint8 (H, W), got {cm.dtype} {cm.shape}")
+        if self.confidence is not None and np.shape(self.confidence) != cm.shape:
+            raise ValueError(
+                f"Segmentation.confidence: expected shape {cm.shape}, got {np.shape(self.confidence)}"
+            )
+        object.__setattr__(self, "instances", tuple(self.instances))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return int(self.class_map.shape[0]), int(self.class_map.shape[1])
+
+    def mask(self, class_id: int) -> np.ndarray:
+        """Boolean mask of one class."""
+        return self.class_map == class_id
