@@ -8,6 +8,7 @@ frame, in pixels, with the origin at the top-left corner of the top-left pixel's
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -83,3 +84,14 @@ class Segmentation:
     def mask(self, class_id: int) -> np.ndarray:
         """Boolean mask of one class."""
         return self.class_map == class_id
+
+
+class Segmenter(Protocol):
+    """What every model runtime (ONNX Runtime, TensorRT, a test double) provides."""
+
+    model_id: str
+    sha256: str
+
+    def segment(self, image_bgr: np.ndarray) -> Segmentation:
+        """Segment one uint8 BGR frame of any size at its full resolution."""
+        ...
