@@ -103,13 +103,28 @@ class CameraModel:
         return np.stack([xd, yd], axis=1)
 
     def undistort_normalised(self, xy_d: np.ndarray) -> np.ndarray:
-        """Invert distortion by fixed-point iteration (as cv2.undistortPoints does)."""
+        """Invert distortion by Newton's method with the analytic Jacobian (converges in a few
+        steps even at strongly distorted corners, where OpenCV's fixed-point loop is slow)."""
         if not any(self.dist_coeffs):
             return xy_d.copy()
+        k1, k2, p1, p2, k3 = self.dist_coeffs
         xy = xy_d.copy()
         for _ in range(_UNDISTORT_ITERATIONS):
+            x, y = xy[:, 0], xy[:, 1]
+            r2 = x * x + y * y
+            radial = 1 + k1 * r2 + k2 * r2 * r2 + k3 * r2 * r2 * r2
+            d_radial = k1 + 2 * k2 * r2 + 3 * k3 * r2 * r2
+            j11 = radial + 2 * x * x * d_radial + 2 * p1 * y + 6 * p2 * x
+            j12 = 2 * x * y * d_radial + 2 * p1 * x + 2 * p2 * y
+            j21 = 2 * x * y * d_radial + 2 * p1 * x + 2 * p2 * y
+            j22 = radial + 2 * y * y * d_radial + 6 * p1 * y + 2 * p2 * x
             err = self.distort_normalised(xy) - xy_d
-            xy = xy - err
+            det = j11 * j22 - j12 * j21
+            step = np.stack([(j22 * err[:, 0] - j12 * err[:, 1]) / det,
+                             (j11 * err[:, 1] - j21 * err[:, 0]) / det], axis=1)
+            xy = xy - step
+            if np.nanmax(np.abs(step), initial=0.0) < 1e-14:
+                break
         return xy
 
     def project(self, points_cam: np.ndarray) -> np.ndarray:
@@ -139,7 +154,10 @@ class CameraModel:
 def _read_opencv_storage(path: Path) -> dict[str, object]:
     import cv2  # lazy: keeps `import skyinspect` light
 
-    fs = cv2.FileStorage(str(path), cv2.FILE_STORAGE_READ)
+    try:
+        fs = cv2.FileStorage(str(path), cv2.FILE_STORAGE_READ)
+    except (cv2.error, SystemError) as exc:  # OpenCV raises SystemError on unparsable YAML
+        raise CalibrationError(describe(path, "cannot be parsed as OpenCV FileStorage YAML/XML")) from exc
     try:
         if not fs.isOpened():
             raise CalibrationError(describe(path, "cannot be parsed as OpenCV FileStorage YAML/XML"))

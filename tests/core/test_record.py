@@ -1,0 +1,94 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from skyinspect.camera import CameraModel
+from skyinspect.errors import RecordError
+from skyinspect.pose import GimbalFrame, Pose
+from skyinspect.record import FlightRecordReader, FlightRecordWriter
+from skyinspect.segmentation import Instance, Segmentation
+
+CAM = CameraModel.from_fov(160, 120, 60.0)
+
+
+def _pose(i: int) -> Pose:
+    return Pose(100.0 + i, 47.0 + i * 1e-6, 8.0, 500.0, 12.0, 1.0, -2.0, 90.0, 0.0, -10.0, 0.0,
+                GimbalFrame.EARTH, h_acc_m=0.02, v_acc_m=0.03, fix_type=6, source="camera_feedback")
+
+
+def _seg() -> Segmentation:
+    cm = np.zeros((120, 160), np.uint8)
+    cm[10:20, 10:50] = 1
+    inst = Instance(1, 0.9, np.array([[10, 10], [49, 10], [49, 19], [10, 19]], float), 400.0,
+                    np.array([[10, 15], [49, 15]], float))
+    return Segmentation(cm, (inst,), "test-model")
+
+
+def test_write_read_round_trip(tmp_path: Path) -> None:
+    image = np.full((120, 160, 3), 128, np.uint8)
+    with FlightRecordWriter(tmp_path / "f", CAM, "test-model", "abc123", {"origin": [47, 8, 500]}) as w:
+        w.add_frame(1, 100.0, image, _pose(1), _seg())
+        w.add_frame(2, 101.0, image, Pose.untagged(101.0, "telemetry gap 3.0 s"), None)
+    with FlightRecordReader(tmp_path / "f") as r:
+        assert len(r) == 2 and r.model_id == "test-model" and r.camera == CAM
+        assert r.meta_json("origin") == [47, 8, 500]
+        first, second = list(r.frames())
+    assert first.pose == _pose(1)
+    assert first.instances[0].skeleton_px.tolist() == [[10, 15], [49, 15]]
+    assert first.image_path.is_file() and first.mask_path.is_file()
+    assert not second.pose.is_tagged and "gap" in second.pose.status and second.instances == ()
+
+
+def test_reader_refuses_non_record(tmp_path: Path) -> None:
+    with pytest.raises(RecordError, match="record.sqlite is missing"):
+        FlightRecordReader(tmp_path)
+    (tmp_path / "record.sqlite").write_bytes(b"not a database at all" * 10)
+    with pytest.raises(RecordError, match="record.sqlite"):
+        FlightRecordReader(tmp_path)
+
+
+_WRITER_SCRIPT = """
+import sys, numpy as np
+sys.path.insert(0, {root!r})
+from tests_core_record_helper import run
+run({folder!r})
+"""
+
+
+@pytest.mark.slow
+def test_sigkill_loses_no_completed_frame(tmp_path: Path) -> None:
+    """Kill a writer at random moments; every frame it reported complete must read back whole."""
+    helper = tmp_path / "tests_core_record_helper.py"
+    helper.write_text(
+        "import sys, numpy as np\n"
+        "from skyinspect.camera import CameraModel\n"
+        "from skyinspect.pose import Pose\n"
+        "from skyinspect.record import FlightRecordWriter\n"
+        "def run(folder):\n"
+        "    cam = CameraModel.from_fov(320, 240, 60.0)\n"
+        "    img = (np.random.default_rng(0).random((240, 320, 3)) * 255).astype(np.uint8)\n"
+        "    w = FlightRecordWriter(folder, cam, 'm', 'h')\n"
+        "    start = max(w.recorded_indices(), default=0) + 1\n"
+        "    for i in range(start, start + 10000):\n"
+        "        w.add_frame(i, float(i), img, Pose(float(i), 47, 8, 500, 10, 0, 0, 0), None)\n"
+        "        print(i, flush=True)\n")
+    folder = tmp_path / "rec"
+    rng = np.random.default_rng(42)
+    for _ in range(5):
+        proc = subprocess.Popen([sys.executable, "-c", _WRITER_SCRIPT.format(root=str(tmp_path), folder=str(folder))],
+                                stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        time.sleep(float(rng.uniform(0.8, 1.6)))
+        proc.send_signal(signal.SIGKILL)
+        out, _ = proc.communicate()
+        reported = [int(x) for x in out.split()]
+        with FlightRecordReader(folder) as r:
+            frames = {f.frame_index: f for f in r.frames()}
+        assert set(reported) <= set(frames), "a frame reported complete was lost"
+        for f in frames.values():
+            assert f.image_path is not None and f.image_path.stat().st_size > 0
