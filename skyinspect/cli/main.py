@@ -2,38 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 import typer
-from rich.console import Console
 
-from skyinspect.errors import SkyinspectError
-
-F = TypeVar("F", bound=Callable[..., Any])
-err_console = Console(stderr=True)
-EXIT_BAD_INPUT = 2
-
-
-def handle_errors(func: F) -> F:
-    """Turn our own errors into one clear line on stderr and exit code 2 (no traceback)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except SkyinspectError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(EXIT_BAD_INPUT) from None
-        except KeyboardInterrupt:
-            err_console.print("interrupted")
-            raise typer.Exit(130) from None
-
-    return wrapper  # type: ignore[return-value]
-
+from skyinspect.cli.main_errors import handle_errors
 
 app = typer.Typer(name="skyinspect", no_args_is_help=True, add_completion=False,
                   help="Drone infrastructure inspection: simulate, record, process, report.")
