@@ -34,7 +34,8 @@ class LocalFrame:
                h_m: np.ndarray | float) -> np.ndarray:
         """Geodetic → (N, 3) NED metres (a single point gives shape (3,))."""
         scalar = np.ndim(lat_deg) == 0
-        lat, lon, h = (np.atleast_1d(np.asarray(a, dtype=np.float64)) for a in (lat_deg, lon_deg, h_m))
+        lat, lon, h = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=np.float64))
+                                            for a in (lat_deg, lon_deg, h_m)))
         e, n, u = self._to_enu.transform(lon, lat, h, radians=False)
         ned = np.stack([n, e, -np.asarray(u)], axis=1)
         return ned[0] if scalar else ned

@@ -54,7 +54,8 @@ def matrix_to_euler_zyx(r: np.ndarray) -> tuple[float, float, float]:
     pitch = math.asin(max(-1.0, min(1.0, -float(r[2, 0]))))
     roll = math.atan2(float(r[2, 1]), float(r[2, 2]))
     yaw = math.atan2(float(r[1, 0]), float(r[0, 0]))
-    return math.degrees(roll), math.degrees(pitch), math.degrees(yaw) % 360.0
+    yaw_deg = math.degrees(yaw) % 360.0
+    return math.degrees(roll), math.degrees(pitch), 0.0 if yaw_deg >= 360.0 else yaw_deg  # -1e-17 % 360 == 360
 
 
 def quaternion_to_matrix(w: float, x: float, y: float, z: float) -> np.ndarray:

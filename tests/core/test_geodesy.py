@@ -47,3 +47,9 @@ def test_surface_file_round_trip_and_errors(tmp_path) -> None:
     (tmp_path / "bad.json").write_text('{"point": {"lat_deg": 1}}')
     with pytest.raises(InputError, match="bad.json"):
         PlaneSurface.load(tmp_path / "bad.json")
+
+
+def test_arrays_with_one_height_broadcast() -> None:
+    frame = LocalFrame(47.0, 8.0, 500.0)
+    ned = frame.to_ned(np.array([47.0, 47.0001]), np.array([8.0, 8.0]), 500.0)
+    assert ned.shape == (2, 3) and ned[1, 0] == pytest.approx(11.1, abs=0.1)

@@ -64,3 +64,8 @@ def test_quaternion_matches_euler() -> None:
 def test_untagged_pose_carries_reason() -> None:
     pose = Pose.untagged(12.5, "telemetry gap 4.2 s")
     assert not pose.is_tagged and "gap" in pose.status
+
+
+def test_yaw_never_reported_as_360() -> None:
+    r = euler_zyx_to_matrix(0.0, 0.0, -1e-15)
+    assert 0.0 <= matrix_to_euler_zyx(r)[2] < 360.0

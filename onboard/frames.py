@@ -1,0 +1,175 @@
+"""Frame sources for replay: a folder of images or a video file.
+
+Capture times: a file name carrying a UTC timestamp (cuav style ``raw2016111223465120Z.png`` =
+2016-11-12 23:46:51.20 UTC: 14 digits YYYYMMDDhhmmss, optional fraction digits, then ``Z``), else
+EXIF DateTimeOriginal (+ SubSecTimeOriginal, OffsetTimeOriginal). For a video, the start time comes
+from its name (same pattern) or the caller, plus each frame's container timestamp.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+
+from skyinspect.errors import ImageError, InputError, describe
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
+VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".m4v", ".ts")
+_NAME_TIME = re.compile(r"(?<!\d)(\d{14})(\d{0,6})Z", re.IGNORECASE)
+_EXIF_IFD, _DATETIME_ORIGINAL, _SUBSEC_ORIGINAL, _OFFSET_ORIGINAL = 0x8769, 0x9003, 0x9291, 0x9011
+
+
+@dataclass(frozen=True, eq=False)
+class Frame:
+    """One frame to process; ``index`` counts from 1 in source order."""
+
+    index: int
+    image_bgr: np.ndarray
+    source: Path
+    capture_time_utc_s: float | None
+
+
+def natural_key(name: str) -> list[object]:
+    """Sort key that puts img2 before img10."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+def time_from_name(name: str) -> float | None:
+    """UTC seconds from a name like ``raw2016111223465120Z.png``; None if it carries none."""
+    match = _NAME_TIME.search(name)
+    if not match:
+        return None
+    try:
+        stamp = datetime.strptime(match.group(1), "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    frac = match.group(2)
+    return stamp.timestamp() + (int(frac) / 10 ** len(frac) if frac else 0.0)
+
+
+def time_from_exif(path: Path) -> float | None:
+    """UTC seconds from EXIF DateTimeOriginal; None if the file has none."""
+    from PIL import Image  # lazy: only needed for files without a time in their name
+
+    try:
+        with Image.open(path) as img:
+            exif = img.getexif().get_ifd(_EXIF_IFD)
+    except (OSError, ValueError, SyntaxError):
+        return None
+    text = exif.get(_DATETIME_ORIGINAL)
+    if not text:
+        return None
+    try:
+        stamp = datetime.strptime(str(text).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    offset = str(exif.get(_OFFSET_ORIGINAL, "")).strip("\x00 ")
+    match = re.fullmatch(r"([+-])(\d\d):(\d\d)", offset)
+    if match:
+        delta = timedelta(hours=int(match.group(2)), minutes=int(match.group(3)))
+        tz = timezone(delta if match.group(1) == "+" else -delta)
+    else:
+        # Cameras usually write local time without a zone; only a constant offset results, which
+        # the replay's latency setting can absorb, so say so rather than refuse.
+        log.warning("%s: EXIF DateTimeOriginal has no OffsetTimeOriginal; assuming the camera clock is UTC", path)
+        tz = timezone.utc
+    subsec = str(exif.get(_SUBSEC_ORIGINAL, "")).strip("\x00 ")
+    frac = int(subsec) / 10 ** len(subsec) if subsec.isdigit() else 0.0
+    return stamp.replace(tzinfo=tz).timestamp() + frac
+
+
+class ImageFolderSource:
+    """Images in one folder, in natural name order."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = Path(folder)
+        if not self.path.is_dir():
+            raise InputError(describe(self.path, "frames folder not found", "Pass a folder of images or a video"))
+        self.paths = sorted((p for p in self.path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES),
+                            key=lambda p: natural_key(p.name))
+        if not self.paths:
+            raise InputError(describe(self.path, f"no images found; expected files ending in {', '.join(IMAGE_SUFFIXES)}",
+                                      "Point --frames at the folder holding the captured images"))
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def capture_times(self) -> list[float | None]:
+        """Each image's UTC capture time from its name or EXIF (None where neither has one)."""
+        return [t if (t := time_from_name(p.name)) is not None else time_from_exif(p) for p in self.paths]
+
+    def __iter__(self) -> Iterator[Frame]:
+        import cv2
+
+        for index, (path, t) in enumerate(zip(self.paths, self.capture_times()), start=1):
+            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            if image is None:
+                raise ImageError(describe(path, "cannot be decoded as an image",
+                                          "Check the file is complete, or remove it from the folder"))
+            yield Frame(index, image, path, t)
+
+
+class VideoSource:
+    """Frames of one video file; times = start (UTC) + the container's per-frame timestamps."""
+
+    def __init__(self, path: Path, start_utc_s: float | None = None) -> None:
+        import cv2
+
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise InputError(describe(self.path, "video file not found"))
+        cap = cv2.VideoCapture(str(self.path))
+        try:
+            if not cap.isOpened():
+                raise ImageError(describe(self.path, "cannot be opened as a video",
+                                          "Convert it to MP4/H.264 or extract the frames into a folder"))
+            self._count = max(int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), 0)
+        finally:
+            cap.release()
+        self.start_utc_s = start_utc_s if start_utc_s is not None else time_from_name(self.path.name)
+
+    def __len__(self) -> int:
+        return self._count
+
+    def capture_times(self) -> list[float | None]:
+        """Known only while decoding; this reports whether they will be available."""
+        return [self.start_utc_s] * self._count if self.start_utc_s is not None else [None] * self._count
+
+    def __iter__(self) -> Iterator[Frame]:
+        import cv2
+
+        cap = cv2.VideoCapture(str(self.path))
+        try:
+            index = 0
+            while True:
+                ok, image = cap.read()
+                if not ok:
+                    break
+                index += 1
+                pos_s = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+                t = self.start_utc_s + pos_s if self.start_utc_s is not None else None
+                yield Frame(index, image, self.path, t)
+        finally:
+            cap.release()
+        if index == 0:
+            raise ImageError(describe(self.path, "no frame could be decoded from the video"))
+
+
+def open_frames(path: Path, video_start_utc_s: float | None = None) -> ImageFolderSource | VideoSource:
+    """A folder → its images; a video file → its frames."""
+    path = Path(path)
+    if path.is_dir():
+        return ImageFolderSource(path)
+    if path.suffix.lower() in VIDEO_SUFFIXES:
+        return VideoSource(path, video_start_utc_s)
+    if path.exists():
+        raise InputError(describe(path, f"expected a folder of images or a video ({', '.join(VIDEO_SUFFIXES)})"))
+    raise InputError(describe(path, "frames folder or video not found"))

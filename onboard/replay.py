@@ -1,0 +1,220 @@
+"""Replay mode: recorded frames + a MAVLink .tlog → a tagged, segmented flight record.
+
+Capture times, in order of preference:
+1. CAMERA_FEEDBACK: when the log has one per frame (img_idx 1..N), frame n is photo img_idx n and
+   gets the pose the autopilot reported at the trigger (``TelemetryBuffer.pose_for_event``).
+2. The frame's own UTC time (file name or EXIF; video start + frame timestamps) plus ``latency_s``,
+   interpolated in the telemetry (``TelemetryBuffer.pose_at``).
+Every input is checked before ``out`` is created; a failure mid-run removes what this run wrote.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from onboard.frames import Frame, ImageFolderSource, VideoSource, open_frames
+from onboard.telemetry.buffer import CameraEvent, TelemetryBuffer
+from onboard.telemetry.tlog import read_tlog
+from skyinspect.camera import CameraModel
+from skyinspect.errors import InputError, SkyinspectError, describe
+from skyinspect.record import FlightRecordWriter
+from skyinspect.record.format import DB_NAME
+from skyinspect.segmentation import Segmenter
+
+log = logging.getLogger(__name__)
+
+
+class ReplayError(SkyinspectError, RuntimeError):
+    """Processing a frame failed for a reason other than bad input (e.g. the segmenter raised)."""
+
+
+@dataclass(frozen=True)
+class ReplaySummary:
+    frames: int
+    tagged: int
+    untagged: int
+    instances: int
+    elapsed_s: float
+    fps: float
+    capture_time_source: str  # "camera_feedback" or "frame_timestamp"
+    out: Path
+
+
+@dataclass(frozen=True)
+class _Plan:
+    buffer: TelemetryBuffer
+    source: ImageFolderSource | VideoSource
+    capture_time_source: str
+    events: dict[int, CameraEvent]
+
+
+def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, camera: CameraModel,
+               latency_s: float = 0.0, gap_threshold_s: float = 1.0, progress: bool = True, *,
+               overwrite: bool = False, time_base: str = "auto",
+               video_start_utc_s: float | None = None) -> ReplaySummary:
+    """Segment and tag every frame and write them to the flight record ``out``."""
+    started = time.monotonic()
+    frames, mavlink, out = Path(frames), Path(mavlink), Path(out)
+    plan = _validate(frames, mavlink, out, segmenter, camera, latency_s, gap_threshold_s, overwrite,
+                     time_base, video_start_utc_s)
+    if out.exists() and overwrite and any(out.iterdir()):
+        shutil.rmtree(out)  # _validate checked it is an old flight record
+    created = not out.exists()
+    origin = plan.buffer.local_frame
+    meta = {"mode": "replay", "telemetry_source": str(mavlink.resolve()), "frames_source": str(frames.resolve()),
+            "latency_s": latency_s, "gap_threshold_s": gap_threshold_s,
+            "local_origin": {"lat_deg": origin.lat0_deg, "lon_deg": origin.lon0_deg, "h_m": origin.h0_m},
+            "capture_time_source": plan.capture_time_source, "telemetry_time": plan.buffer.describe_time_base()}
+    writer: FlightRecordWriter | None = None
+    frame: Frame | None = None
+    count = tagged = instances = 0
+    try:
+        writer = FlightRecordWriter(out, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta)
+        for frame in _with_progress(plan.source, len(plan.source), progress):
+            _check_size(frame, camera)
+            if plan.capture_time_source == "camera_feedback":
+                pose = plan.buffer.pose_for_event(plan.events[frame.index])
+            else:
+                pose = plan.buffer.pose_at(frame.capture_time_utc_s)  # type: ignore[arg-type]
+            segmentation = segmenter.segment(frame.image_bgr)
+            writer.add_frame(frame.index, pose.time_utc_s, frame.image_bgr, pose, segmentation,
+                             jpeg_bytes=_original_jpeg(frame, plan.source))
+            count += 1
+            tagged += pose.is_tagged
+            instances += len(segmentation.instances)
+        writer.close()
+    except BaseException as exc:  # noqa: BLE001 - includes Ctrl-C: a replay is all or nothing
+        _close_quietly(writer)
+        _remove_partial(out, created)
+        if isinstance(exc, SkyinspectError) or not isinstance(exc, Exception):
+            raise
+        where = frame.source if frame is not None else out
+        index = f"frame {frame.index}: " if frame is not None else ""
+        raise ReplayError(describe(where, f"{index}{type(exc).__name__}: {exc}")) from exc
+    elapsed = time.monotonic() - started
+    if count - tagged:
+        log.warning("%s: %d of %d frames untagged (see each frame's pose status)", out, count - tagged, count)
+    return ReplaySummary(count, tagged, count - tagged, instances, elapsed, count / elapsed if elapsed > 0 else 0.0,
+                         plan.capture_time_source, out)
+
+
+# --- validation ---------------------------------------------------------------------------------
+def _validate(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, camera: CameraModel,
+              latency_s: float, gap_threshold_s: float, overwrite: bool, time_base: str,
+              video_start_utc_s: float | None) -> _Plan:
+    if not isinstance(camera, CameraModel):
+        raise InputError(f"camera: expected a CameraModel (load one with CameraModel.load), got {type(camera).__name__}")
+    if not callable(getattr(segmenter, "segment", None)) or not hasattr(segmenter, "model_id"):
+        raise InputError(f"segmenter: expected an object with segment(image_bgr) and model_id/sha256 "
+                         f"(models.load_segmenter), got {type(segmenter).__name__}")
+    _check_out(out, overwrite)
+    source = open_frames(frames, video_start_utc_s)
+    messages, _ = read_tlog(mavlink)
+    buffer = TelemetryBuffer(messages, mavlink, latency_s, gap_threshold_s, time_base)
+    n = len(source)
+    events: dict[int, CameraEvent] = {}
+    for event in buffer.camera_events():
+        events.setdefault(event.img_idx, event)  # two cameras share img_idx numbers: keep the first
+    if n and all(i in events for i in range(1, n + 1)):
+        return _Plan(buffer, source, "camera_feedback", events)
+    times = source.capture_times()
+    if n and all(t is not None for t in times):
+        if time_base == "auto":
+            buffer = _pick_time_base(buffer, messages, mavlink, latency_s, gap_threshold_s, times)  # type: ignore[arg-type]
+        return _Plan(buffer, source, "frame_timestamp", {})
+    have = f"img_idx {min(events)}..{max(events)} ({len(events)} events)" if events else "none"
+    missing = sum(t is None for t in times)
+    raise InputError(describe(
+        frames, f"cannot assign capture times to {n} frames: CAMERA_FEEDBACK in {mavlink.name} does not cover "
+        f"frames 1..{n} (has {have}), and {missing} frame(s) carry no UTC time in their name or EXIF",
+        "Either log CAMERA_FEEDBACK for every photo (frame n = img_idx n), or name frames by UTC capture "
+        "time (e.g. raw20161112234651200Z.jpg) / keep EXIF DateTimeOriginal; for a video pass its start time"))
+
+
+def _check_out(out: Path, overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise InputError(describe(out, "output exists and is a file; expected a new or empty folder"))
+    if out.is_dir() and any(out.iterdir()):
+        if not overwrite:
+            raise InputError(describe(out, "output folder is not empty", "Choose a new folder or pass overwrite"))
+        if not (out / DB_NAME).is_file():
+            raise InputError(describe(out, f"refusing to overwrite: the folder is not empty and is not a flight "
+                                      f"record (no {DB_NAME})", "Choose a new or empty folder"))
+
+
+def _pick_time_base(buffer: TelemetryBuffer, messages: list, mavlink: Path, latency_s: float,
+                    gap_threshold_s: float, times: list[float]) -> TelemetryBuffer:
+    """If the frame clock matches the .tlog writer's clock rather than the vehicle's UTC, use it."""
+    if buffer.time_base != "system_time":
+        return buffer
+
+    def inside(b: TelemetryBuffer) -> int:
+        lo, hi = b.span_utc_s
+        return sum(lo <= t + latency_s <= hi for t in times)
+
+    if inside(buffer) > 0:
+        return buffer
+    alt = TelemetryBuffer(messages, mavlink, latency_s, gap_threshold_s, "tlog")
+    if inside(alt) > 0:
+        log.warning("%s: frame times fall outside the vehicle's UTC (SYSTEM_TIME) span but inside the .tlog "
+                    "clock's; timing telemetry by .tlog timestamps (frames stamped by the logging computer)",
+                    mavlink)
+        return alt
+    log.warning("%s: no frame time falls inside the telemetry; every frame will be untagged", mavlink)
+    return buffer
+
+
+# --- per-frame helpers --------------------------------------------------------------------------
+def _check_size(frame: Frame, camera: CameraModel) -> None:
+    h, w = frame.image_bgr.shape[:2]
+    if (w, h) != (camera.width_px, camera.height_px):
+        raise InputError(describe(frame.source, f"frame is {w}x{h} but the camera calibration is for "
+                                  f"{camera.width_px}x{camera.height_px}", "Pass the calibration for this resolution"))
+
+
+def _original_jpeg(frame: Frame, source: ImageFolderSource | VideoSource) -> bytes | None:
+    # Keep a JPEG's own bytes (EXIF, no second lossy encode); other formats are encoded by the writer.
+    if isinstance(source, ImageFolderSource) and frame.source.suffix.lower() in (".jpg", ".jpeg"):
+        return frame.source.read_bytes()
+    return None
+
+
+def _with_progress(frames: Iterable[Frame], total: int, show: bool) -> Iterator[Frame]:
+    if not show:
+        yield from frames
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(TextColumn("replay"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()) as bar:
+        task = bar.add_task("frames", total=total or None)
+        for frame in frames:
+            yield frame
+            bar.advance(task)
+
+
+def _close_quietly(writer: FlightRecordWriter | None) -> None:
+    if writer is None:
+        return
+    try:
+        writer.close()
+    except Exception as exc:  # noqa: BLE001 - the original error matters more
+        log.debug("closing the partial record failed: %s", exc)
+
+
+def _remove_partial(out: Path, created: bool) -> None:
+    """Leave ``out`` as it was before the run: gone if we created it, else empty again."""
+    if not out.exists():
+        return
+    if created:
+        shutil.rmtree(out, ignore_errors=True)
+        return
+    for child in out.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child, ignore_errors=True)
+        else:
+            child.unlink(missing_ok=True)

@@ -1,0 +1,306 @@
+"""Vehicle state over a flight, from MAVLink messages, and the camera pose at any capture time.
+
+Time bases. Every sample gets a UTC time in seconds:
+- ``system_time`` (default when the log has SYSTEM_TIME with a GPS-derived clock): messages stamped
+  with the vehicle's boot time (``time_boot_ms``) are mapped to UTC with the median of
+  ``time_unix_usec − time_boot_ms`` over all SYSTEM_TIME messages; the median shrugs off the odd
+  sample sent while the GPS clock was still settling.
+- ``tlog``: each message's own .tlog timestamp (the logging computer's clock when it arrived). Used,
+  with a warning, when SYSTEM_TIME is missing; also the right choice when the frames were stamped by
+  the same computer that wrote the .tlog (cuav-style companions) and the vehicle's UTC disagrees.
+
+Interpolation: positions linearly in a local NED frame (``skyinspect.geodesy.LocalFrame``) and back
+to WGS84; vehicle and gimbal attitude by quaternion slerp; accuracy and fix from the nearest
+GPS_RAW_INT. A time outside the data, or between samples further apart than ``gap_threshold_s``,
+gives ``Pose.untagged`` with the reason — a frame is never silently dropped or mis-tagged.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
+from onboard.telemetry.rotations import euler_to_quaternion, normalise, quaternion_to_euler, slerp, wrap_180
+from onboard.telemetry.series import Bracket, Series
+from onboard.telemetry.tlog import read_tlog
+from skyinspect.errors import TelemetryError, describe
+from skyinspect.geodesy import LocalFrame
+from skyinspect.pose import GimbalFrame, Pose
+
+log = logging.getLogger(__name__)
+
+TIME_BASES = ("auto", "system_time", "tlog")
+# Timestamps below this many µs (≈ year 2001) are time since boot, above it Unix time (MAVLink
+# lets senders use either in ``time_usec`` fields).
+_UNIX_USEC_MIN = 1e15
+# eph/epv are HDOP/VDOP × 100, not distances; σ ≈ DOP × UERE. 3 m is a typical single-frequency
+# user range error, so this is a rough stand-in used only when h_acc/v_acc are absent.
+_UERE_M = 3.0
+_NO_DOP = (0, 65535)
+_GIMBAL_SOURCES = ("GIMBAL_DEVICE_ATTITUDE_STATUS", "MOUNT_ORIENTATION", "MOUNT_STATUS")
+
+
+@dataclass(frozen=True)
+class CameraEvent:
+    """One CAMERA_FEEDBACK: where and how the vehicle was when the camera fired."""
+
+    img_idx: int
+    cam_idx: int
+    time_utc_s: float
+    tlog_time_s: float
+    lat_deg: float
+    lon_deg: float
+    alt_msl_m: float
+    alt_rel_m: float
+    roll_deg: float
+    pitch_deg: float
+    yaw_deg: float
+
+
+@dataclass(frozen=True)
+class _Gps:
+    fix_type: int
+    h_acc_m: float
+    v_acc_m: float
+
+
+@dataclass(frozen=True)
+class _Gimbal:
+    q: np.ndarray
+    frame: GimbalFrame
+
+
+class TelemetryBuffer:
+    """Time series of one vehicle's position, attitude, GNSS quality, gimbal and camera triggers."""
+
+    def __init__(self, messages: list[tuple[float, mavlink.MAVLink_message]], source: str | Path = "<messages>",
+                 latency_s: float = 0.0, gap_threshold_s: float = 1.0, time_base: str = "auto") -> None:
+        if time_base not in TIME_BASES:
+            raise TelemetryError(describe(source, f"time_base must be one of {TIME_BASES}, got {time_base!r}"))
+        if not (gap_threshold_s > 0 and math.isfinite(gap_threshold_s)):
+            raise TelemetryError(describe(source, f"gap threshold must be a positive number of seconds, "
+                                          f"got {gap_threshold_s}"))
+        if not math.isfinite(latency_s):
+            raise TelemetryError(describe(source, f"camera latency must be finite, got {latency_s}"))
+        self.source = str(source)
+        self.latency_s = float(latency_s)
+        self.gap_threshold_s = float(gap_threshold_s)
+        self.system_id = self._vehicle_system(messages)
+        msgs = [(t, m) for t, m in messages if m.get_srcSystem() == self.system_id]
+        self._boot_to_utc_s, self._tlog_to_utc_s = self._clock_offsets(msgs)
+        if time_base == "auto":
+            time_base = "system_time" if self._boot_to_utc_s is not None else "tlog"
+            if time_base == "tlog":
+                log.warning("%s: no SYSTEM_TIME with a UTC clock; timing samples by their .tlog timestamps "
+                            "(the logging computer's clock)", self.source)
+        elif time_base == "system_time" and self._boot_to_utc_s is None:
+            raise TelemetryError(describe(source, "time_base 'system_time' needs SYSTEM_TIME messages with "
+                                          "time_unix_usec set; none found", "Use time_base='tlog'"))
+        self.time_base = time_base
+        self._build(msgs)
+
+    @classmethod
+    def from_tlog(cls, path: Path, latency_s: float = 0.0, gap_threshold_s: float = 1.0,
+                  time_base: str = "auto") -> TelemetryBuffer:
+        messages, _ = read_tlog(Path(path))
+        return cls(messages, path, latency_s, gap_threshold_s, time_base)
+
+    # --- construction -------------------------------------------------------------------------
+    def _vehicle_system(self, messages: list[tuple[float, mavlink.MAVLink_message]]) -> int:
+        # The vehicle is the system that reports its position most; a ground station or a second
+        # vehicle on the same link must not be mixed in.
+        systems = Counter(m.get_srcSystem() for _, m in messages if m.get_type() == "GLOBAL_POSITION_INT")
+        if not systems:
+            found = ", ".join(f"{k} {v}" for k, v in Counter(m.get_type() for _, m in messages).most_common(8))
+            raise TelemetryError(describe(self.source, f"no GLOBAL_POSITION_INT messages; expected the vehicle's "
+                                          f"position stream (found: {found or 'nothing'})",
+                                          "Request GLOBAL_POSITION_INT (SET_MESSAGE_INTERVAL or SRn_POSITION)"))
+        return systems.most_common(1)[0][0]
+
+    @staticmethod
+    def _clock_offsets(msgs: list[tuple[float, mavlink.MAVLink_message]]) -> tuple[float | None, float | None]:
+        boot, tlog = [], []
+        for t, m in msgs:
+            if m.get_type() == "SYSTEM_TIME" and m.time_unix_usec > _UNIX_USEC_MIN:
+                boot.append(m.time_unix_usec * 1e-6 - m.time_boot_ms * 1e-3)
+                tlog.append(m.time_unix_usec * 1e-6 - t)
+        if not boot:
+            return None, None
+        return statistics.median(boot), statistics.median(tlog)
+
+    def _time_boot(self, tlog_t: float, boot_s: float) -> float:
+        if self.time_base == "tlog":
+            return tlog_t
+        return boot_s + self._boot_to_utc_s  # type: ignore[operator]
+
+    def _time_usec(self, tlog_t: float, usec: int) -> float:
+        """A ``time_usec`` field, which MAVLink allows to be boot time or Unix time."""
+        if usec <= 0:  # unset: the best we have is the arrival time
+            return tlog_t if self.time_base == "tlog" else tlog_t + self._tlog_to_utc_s  # type: ignore[operator]
+        if usec < _UNIX_USEC_MIN:
+            return self._time_boot(tlog_t, usec * 1e-6)
+        if self.time_base == "tlog" and self._tlog_to_utc_s is not None:
+            return usec * 1e-6 - self._tlog_to_utc_s  # UTC → the logging computer's clock
+        return usec * 1e-6
+
+    def _build(self, msgs: list[tuple[float, mavlink.MAVLink_message]]) -> None:
+        pos_t, pos_v = [], []
+        att_t, att_q, attq_t, attq_q = [], [], [], []
+        gps_t, gps_v = [], []
+        gim: dict[str, tuple[list[float], list[_Gimbal]]] = {k: ([], []) for k in _GIMBAL_SOURCES}
+        events: list[CameraEvent] = []
+        for t, m in msgs:
+            kind = m.get_type()
+            if kind == "GLOBAL_POSITION_INT":
+                if m.lat == 0 and m.lon == 0:  # no position yet (before the first fix)
+                    continue
+                pos_t.append(self._time_boot(t, m.time_boot_ms * 1e-3))
+                pos_v.append((m.lat * 1e-7, m.lon * 1e-7, m.alt * 1e-3, m.relative_alt * 1e-3))
+            elif kind == "ATTITUDE":
+                att_t.append(self._time_boot(t, m.time_boot_ms * 1e-3))
+                att_q.append(euler_to_quaternion(*(math.degrees(a) for a in (m.roll, m.pitch, m.yaw))))
+            elif kind == "ATTITUDE_QUATERNION":
+                attq_t.append(self._time_boot(t, m.time_boot_ms * 1e-3))
+                attq_q.append(np.array([m.q1, m.q2, m.q3, m.q4]))
+            elif kind == "GPS_RAW_INT":
+                gps_t.append(self._time_usec(t, m.time_usec))
+                gps_v.append(_gps_quality(m))
+            elif kind == "GIMBAL_DEVICE_ATTITUDE_STATUS":
+                q = np.asarray(m.q, dtype=np.float64)
+                if np.all(np.isfinite(q)) and np.linalg.norm(q) > 0:
+                    gim[kind][0].append(self._time_boot(t, m.time_boot_ms * 1e-3))
+                    gim[kind][1].append(_Gimbal(normalise(q), _gimbal_device_frame(m.flags)))
+            elif kind == "MOUNT_ORIENTATION":
+                # roll/pitch earth-stabilised, yaw relative to the vehicle's nose
+                gim[kind][0].append(self._time_boot(t, m.time_boot_ms * 1e-3))
+                gim[kind][1].append(_Gimbal(euler_to_quaternion(m.roll, m.pitch, m.yaw), GimbalFrame.VEHICLE_YAW))
+            elif kind == "MOUNT_STATUS":
+                # ArduPilot: a = pitch, b = roll, c = yaw (body frame), centidegrees; no timestamp
+                gim[kind][0].append(self._time_usec(t, 0))
+                gim[kind][1].append(_Gimbal(euler_to_quaternion(m.pointing_b / 100, m.pointing_a / 100,
+                                                                m.pointing_c / 100), GimbalFrame.VEHICLE_YAW))
+            elif kind == "CAMERA_FEEDBACK":
+                events.append(CameraEvent(
+                    int(m.img_idx), int(m.cam_idx), self._time_usec(t, m.time_usec), t, m.lat * 1e-7, m.lng * 1e-7,
+                    float(m.alt_msl), float(m.alt_rel), float(m.roll), float(m.pitch), float(m.yaw) % 360.0))
+        if not pos_t:
+            raise TelemetryError(describe(self.source, "GLOBAL_POSITION_INT messages all have lat = lon = 0 "
+                                          "(no GNSS fix during the log)", "Replay a log recorded with a position fix"))
+        if not att_t and not attq_t:
+            raise TelemetryError(describe(self.source, "no ATTITUDE or ATTITUDE_QUATERNION messages; expected "
+                                          "the vehicle attitude stream", "Request ATTITUDE (SRn_EXTRA1)"))
+        pos = np.asarray(pos_v, dtype=np.float64)
+        self.local_frame = LocalFrame(float(pos[0, 0]), float(pos[0, 1]), float(pos[0, 2]))
+        ned = self.local_frame.to_ned(pos[:, 0], pos[:, 1], pos[:, 2])
+        self._pos = Series("GLOBAL_POSITION_INT", pos_t, np.column_stack([ned, pos[:, 3]]))
+        # ATTITUDE is what CAMERA_FEEDBACK and most GCSs use; the quaternion stream is the fallback.
+        self._att = Series("ATTITUDE", att_t, np.asarray(att_q)) if att_t else \
+            Series("ATTITUDE_QUATERNION", attq_t, np.asarray(attq_q))
+        self._gps = Series("GPS_RAW_INT", gps_t, gps_v) if gps_t else None
+        self.gimbal_source = next((k for k in _GIMBAL_SOURCES if gim[k][0]), None)
+        self._gim = Series(self.gimbal_source, *gim[self.gimbal_source]) if self.gimbal_source else None
+        self._events = sorted(events, key=lambda e: (e.img_idx, e.tlog_time_s))
+
+    # --- queries ------------------------------------------------------------------------------
+    @property
+    def span_utc_s(self) -> tuple[float, float]:
+        """First and last position time."""
+        return self._pos.span_s
+
+    def camera_events(self) -> list[CameraEvent]:
+        """CAMERA_FEEDBACK events in img_idx order."""
+        return list(self._events)
+
+    def pose_at(self, time_utc_s: float) -> Pose:
+        """Pose at a frame's capture time (``latency_s`` is added first)."""
+        t = float(time_utc_s) + self.latency_s
+        pos = self._pos.bracket(t, self.gap_threshold_s)
+        if isinstance(pos, str):
+            return Pose.untagged(t, pos)
+        att = self._att.bracket(t, self.gap_threshold_s)
+        if isinstance(att, str):
+            return Pose.untagged(t, att)
+        gimbal = self._gimbal_at(t)
+        if isinstance(gimbal, str):
+            return Pose.untagged(t, gimbal)
+        v0, v1 = self._pos.values[pos.i0], self._pos.values[pos.i1]
+        v = v0 + pos.frac * (v1 - v0)
+        lat, lon, alt = self.local_frame.to_geodetic(v[:3])
+        roll, pitch, yaw = quaternion_to_euler(self._slerp(self._att, att))
+        return Pose(t, float(lat), float(lon), float(alt), float(v[3]), roll, pitch, _yaw_360(yaw), *gimbal,
+                    **self._gps_at(t), source="interpolated")
+
+    def pose_for_event(self, event: CameraEvent) -> Pose:
+        """The pose CAMERA_FEEDBACK reported for a photo, with gimbal and accuracy at its time."""
+        t = event.time_utc_s
+        if event.lat_deg == 0.0 and event.lon_deg == 0.0:
+            return Pose.untagged(t, f"CAMERA_FEEDBACK img_idx {event.img_idx} has no position (lat = lon = 0)")
+        gimbal = self._gimbal_at(t)
+        if isinstance(gimbal, str):
+            return Pose.untagged(t, gimbal)
+        return Pose(t, event.lat_deg, event.lon_deg, event.alt_msl_m, event.alt_rel_m, event.roll_deg,
+                    event.pitch_deg, event.yaw_deg, *gimbal, **self._gps_at(t), source="camera_feedback")
+
+    def describe_time_base(self) -> dict[str, object]:
+        """How sample times were made (stored in the flight record's meta)."""
+        return {"time_base": self.time_base, "boot_to_utc_s": self._boot_to_utc_s,
+                "tlog_to_utc_s": self._tlog_to_utc_s, "gimbal_source": self.gimbal_source,
+                "attitude_source": self._att.name, "system_id": self.system_id}
+
+    # --- helpers ------------------------------------------------------------------------------
+    @staticmethod
+    def _slerp(series: Series, b: Bracket) -> np.ndarray:
+        q0, q1 = series.values[b.i0], series.values[b.i1]
+        return slerp(np.asarray(q0), np.asarray(q1), b.frac)
+
+    def _gimbal_at(self, t: float) -> tuple[float, float, float, GimbalFrame] | str:
+        if self._gim is None:  # no gimbal telemetry: a fixed, forward-looking mount (Pose's default)
+            return 0.0, 0.0, 0.0, GimbalFrame.VEHICLE_YAW
+        b = self._gim.bracket(t, self.gap_threshold_s)
+        if isinstance(b, str):
+            return b
+        g0, g1 = self._gim.values[b.i0], self._gim.values[b.i1]
+        if g0.frame is not g1.frame:  # the reference changed between samples: no meaningful blend
+            g = g0 if b.frac < 0.5 else g1
+            q, frame = g.q, g.frame
+        else:
+            q, frame = slerp(g0.q, g1.q, b.frac), g0.frame
+        roll, pitch, yaw = quaternion_to_euler(q)
+        return roll, pitch, (_yaw_360(yaw) if frame is GimbalFrame.EARTH else wrap_180(yaw)), frame
+
+    def _gps_at(self, t: float) -> dict[str, float | int]:
+        """Accuracy and fix of the nearest GPS_RAW_INT (unknown if none within 2 gap thresholds)."""
+        if self._gps is not None:
+            i, dt = self._gps.nearest(t)
+            if abs(dt) <= 2.0 * self.gap_threshold_s:
+                g = self._gps.values[i]
+                return {"h_acc_m": g.h_acc_m, "v_acc_m": g.v_acc_m, "fix_type": g.fix_type}
+        return {"h_acc_m": float("nan"), "v_acc_m": float("nan"), "fix_type": 0}
+
+
+def _gps_quality(m: mavlink.MAVLink_message) -> _Gps:
+    # h_acc/v_acc (mm) are MAVLink 2 extensions: 0 when the sender (or MAVLink 1) omits them.
+    h = m.h_acc * 1e-3 if getattr(m, "h_acc", 0) else (m.eph / 100 * _UERE_M if m.eph not in _NO_DOP else math.nan)
+    v = m.v_acc * 1e-3 if getattr(m, "v_acc", 0) else (m.epv / 100 * _UERE_M if m.epv not in _NO_DOP else math.nan)
+    return _Gps(int(m.fix_type), float(h), float(v))
+
+
+def _gimbal_device_frame(flags: int) -> GimbalFrame:
+    if flags & mavlink.GIMBAL_DEVICE_FLAGS_YAW_IN_EARTH_FRAME:
+        return GimbalFrame.EARTH
+    if flags & mavlink.GIMBAL_DEVICE_FLAGS_YAW_IN_VEHICLE_FRAME:
+        return GimbalFrame.VEHICLE_YAW
+    # Older gimbals set neither flag: then YAW_LOCK means the yaw is held in the earth frame.
+    return GimbalFrame.EARTH if flags & mavlink.GIMBAL_DEVICE_FLAGS_YAW_LOCK else GimbalFrame.VEHICLE_YAW
+
+
+def _yaw_360(yaw_deg: float) -> float:
+    y = yaw_deg % 360.0
+    return 0.0 if y >= 360.0 else y  # -1e-15 % 360 rounds to 360.0

@@ -1,0 +1,73 @@
+"""Synthetic MAVLink .tlogs for tests (written with pymavlink's encoder; not real flights)."""
+
+from __future__ import annotations
+
+import math
+import struct
+from pathlib import Path
+
+from pymavlink.dialects.v20 import ardupilotmega as m
+
+# Boot happened at this UTC time (s); all synthetic flights start shortly after.
+BOOT_UTC_S = 1_700_000_000.0
+LAT0, LON0, ALT0 = 47.0, 8.0, 500.0
+SPEED_N_MPS = 5.0
+M_PER_DEG_LAT = 111_195.0  # spherical approximation; tests compare against our own inverse, not this
+
+
+def _mav() -> m.MAVLink:
+    return m.MAVLink(None, srcSystem=1, srcComponent=1)
+
+
+def write_tlog(path: Path, records: list[tuple[float, m.MAVLink_message]], mavlink1: bool = False) -> Path:
+    """Records (tlog_time_s, message) → a .tlog file."""
+    mav = _mav()
+    with open(path, "wb") as f:
+        for t, msg in records:
+            f.write(struct.pack(">Q", round(t * 1e6)) + msg.pack(mav, force_mavlink1=mavlink1))
+            mav.seq = (mav.seq + 1) % 256
+    return path
+
+
+def flight_records(duration_s: float = 10.0, rate_hz: float = 10.0, *, system_time: bool = True,
+                   yaw_deg: callable = None, gap: tuple[float, float] | None = None,
+                   feedback_boot_s: list[float] = (), gimbal_pitch_deg: float | None = -90.0,
+                   start_boot_s: float = 100.0) -> list[tuple[float, m.MAVLink_message]]:
+    """A vehicle flying north at 5 m/s from (LAT0, LON0, ALT0); tlog clock = UTC + 0.2 s.
+
+    ``gap`` (boot s from, to) drops position/attitude messages in that window.
+    """
+    recs: list[tuple[float, m.MAVLink_message]] = []
+    n = int(duration_s * rate_hz) + 1
+    yaw_fn = yaw_deg or (lambda tb: 0.0)
+    for i in range(n):
+        tb = start_boot_s + i / rate_hz
+        tl = BOOT_UTC_S + tb + 0.2
+        if gap and gap[0] < tb < gap[1]:
+            continue
+        north = SPEED_N_MPS * (tb - start_boot_s)
+        lat = LAT0 + north / M_PER_DEG_LAT
+        ms = round(tb * 1000)
+        recs.append((tl, m.MAVLink_global_position_int_message(ms, round(lat * 1e7), round(LON0 * 1e7),
+                                                                round(ALT0 * 1000), 20_000, 500, 0, 0, 0)))
+        recs.append((tl, m.MAVLink_attitude_message(ms, math.radians(2.0), math.radians(-3.0),
+                                                    math.radians(yaw_fn(tb)), 0.0, 0.0, 0.0)))
+        if i % 2 == 0:
+            recs.append((tl, m.MAVLink_gps_raw_int_message(round(tb * 1e6), 3, round(lat * 1e7), round(LON0 * 1e7),
+                                                           round(ALT0 * 1000), 120, 180, 500, 0, 12,
+                                                           0, 1500, 2500, 0, 0, 0)))
+        if system_time and i % 5 == 0:
+            recs.append((tl, m.MAVLink_system_time_message(round((BOOT_UTC_S + tb) * 1e6), ms)))
+        if gimbal_pitch_deg is not None:
+            h = math.radians(gimbal_pitch_deg) / 2
+            recs.append((tl, m.MAVLink_gimbal_device_attitude_status_message(
+                0, 0, ms, m.GIMBAL_DEVICE_FLAGS_YAW_IN_VEHICLE_FRAME, [math.cos(h), 0.0, math.sin(h), 0.0],
+                0.0, 0.0, 0.0, 0)))
+    for k, tb in enumerate(feedback_boot_s, start=1):
+        north = SPEED_N_MPS * (tb - start_boot_s)
+        lat = LAT0 + north / M_PER_DEG_LAT
+        recs.append((BOOT_UTC_S + tb + 0.3, m.MAVLink_camera_feedback_message(
+            round((BOOT_UTC_S + tb) * 1e6), 1, 0, k, round(lat * 1e7), round(LON0 * 1e7), ALT0, 20.0,
+            2.0, -3.0, yaw_fn(tb), 0.0, 0)))
+    recs.sort(key=lambda r: r[0])
+    return recs

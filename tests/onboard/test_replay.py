@@ -1,0 +1,238 @@
+"""End-to-end replay: synthetic tlog + frames → flight record, and input validation."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime, timezone
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from onboard_helpers import PLANE_DIR
+from onboard_synth import BOOT_UTC_S, flight_records, write_tlog
+
+from onboard.frames import Frame, ImageFolderSource, natural_key, time_from_name
+from onboard.replay import ReplayError, run_replay
+from skyinspect.camera import CameraModel
+from skyinspect.errors import ImageError, InputError, TelemetryError
+from skyinspect.record import FlightRecordReader
+
+W, H = 64, 48
+CAMERA = CameraModel.from_fov(W, H, 60.0, name="synthetic")
+
+
+def _frame_image(seed: int) -> np.ndarray:
+    img = np.full((H, W, 3), 200, np.uint8)
+    img[10 + seed:20 + seed, 10:30] = 20  # one dark square → one instance for the fake segmenter
+    return img
+
+
+def _utc_name(t: float) -> str:
+    stamp = datetime.fromtimestamp(t, tz=timezone.utc)
+    return stamp.strftime("%Y%m%d%H%M%S") + f"{round(stamp.microsecond / 1e4):02d}Z.png"
+
+
+@pytest.fixture
+def feedback_flight(tmp_path: Path) -> tuple[Path, Path]:
+    tlog = write_tlog(tmp_path / "flight.tlog", flight_records(feedback_boot_s=[101.0, 102.0, 103.5]))
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for i in range(3):
+        cv2.imwrite(str(frames / f"IMG_{i + 1}.png"), _frame_image(i))
+    return frames, tlog
+
+
+@pytest.fixture
+def timestamped_flight(tmp_path: Path) -> tuple[Path, Path]:
+    tlog = write_tlog(tmp_path / "flight.tlog", flight_records(gap=(105.0, 108.0)))
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for i, tb in enumerate([101.0, 102.5, 106.5]):  # the last one falls in the telemetry gap
+        cv2.imwrite(str(frames / _utc_name(BOOT_UTC_S + tb)), _frame_image(i))
+    return frames, tlog
+
+
+def test_replay_with_camera_feedback(feedback_flight: tuple[Path, Path], tmp_path: Path, segmenter) -> None:
+    frames, tlog = feedback_flight
+    out = tmp_path / "record"
+    summary = run_replay(frames, tlog, out, segmenter, CAMERA, progress=False)
+    assert (summary.frames, summary.tagged, summary.untagged, summary.instances) == (3, 3, 0, 3)
+    assert summary.capture_time_source == "camera_feedback" and summary.fps > 0
+    with FlightRecordReader(out) as reader:
+        records = list(reader.frames())
+        assert reader.model_id == segmenter.model_id and reader.camera == CAMERA
+        meta = {k: reader.meta_json(k) for k in ("latency_s", "gap_threshold_s", "local_origin")}
+        assert reader.meta["telemetry_source"] == str(tlog.resolve())
+    assert meta["latency_s"] == 0.0 and meta["gap_threshold_s"] == 1.0
+    assert meta["local_origin"]["lat_deg"] == pytest.approx(47.0)
+    assert [r.frame_index for r in records] == [1, 2, 3]
+    assert [r.capture_time_utc_s for r in records] == pytest.approx([BOOT_UTC_S + t for t in (101.0, 102.0, 103.5)])
+    for r in records:
+        assert r.pose.source == "camera_feedback" and r.pose.is_tagged
+        assert r.pose.gimbal_pitch_deg == pytest.approx(-90.0)
+        assert len(r.instances) == 1 and r.instances[0].area_px == pytest.approx(19 * 9)
+        assert r.image_path is not None and r.image_path.is_file()
+
+
+def test_replay_with_frame_timestamps(timestamped_flight: tuple[Path, Path], tmp_path: Path, segmenter) -> None:
+    frames, tlog = timestamped_flight
+    out = tmp_path / "record"
+    summary = run_replay(frames, tlog, out, segmenter, CAMERA, latency_s=0.1, progress=True)
+    assert (summary.frames, summary.tagged, summary.untagged) == (3, 2, 1)
+    assert summary.capture_time_source == "frame_timestamp"
+    with FlightRecordReader(out) as reader:
+        records = list(reader.frames())
+    first, _, in_gap = records
+    assert first.capture_time_utc_s == pytest.approx(BOOT_UTC_S + 101.1)
+    # 5 m/s north for 1.1 s after the first sample
+    north = 5.0 * 1.1
+    assert first.pose.lat_deg == pytest.approx(47.0 + north / 111_195.0, abs=2e-7)
+    assert first.pose.source == "interpolated"
+    assert not in_gap.pose.is_tagged and "gap" in in_gap.pose.status and len(in_gap.instances) == 1
+
+
+def test_real_plane_frames_pick_the_tlog_clock(tmp_path: Path, segmenter) -> None:
+    """cuav frames are stamped by the companion's clock, which wrote the .tlog; the vehicle's UTC is
+    67 days off, so replay must time the telemetry by the .tlog and reproduce pose_at_frames.csv."""
+    out = tmp_path / "record"
+    camera = CameraModel.from_fov(160, 120, 60.0)
+    summary = run_replay(PLANE_DIR / "frames", PLANE_DIR / "flight_window.tlog", out, segmenter, camera,
+                         progress=False)
+    assert summary.tagged == 3
+    with FlightRecordReader(out) as reader:
+        records = list(reader.frames())
+        assert reader.meta_json("telemetry_time")["time_base"] == "tlog"
+    with open(PLANE_DIR / "pose_at_frames.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for record, row in zip(records, rows):
+        assert record.capture_time_utc_s == pytest.approx(float(row["img_utc"]))
+        assert record.pose.lat_deg == pytest.approx(float(row["lat"]), abs=1e-5)  # ≈ 1 m, see test_buffer
+        assert record.pose.lon_deg == pytest.approx(float(row["lon"]), abs=1.2e-5)
+
+
+# --- validation: nothing is created for bad inputs ----------------------------------------------
+def test_missing_tlog(feedback_flight: tuple[Path, Path], tmp_path: Path, segmenter) -> None:
+    frames, _ = feedback_flight
+    out = tmp_path / "record"
+    with pytest.raises(TelemetryError, match="not found"):
+        run_replay(frames, tmp_path / "missing.tlog", out, segmenter, CAMERA, progress=False)
+    assert not out.exists()
+
+
+def test_empty_frames_folder(feedback_flight: tuple[Path, Path], tmp_path: Path, segmenter) -> None:
+    _, tlog = feedback_flight
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = tmp_path / "record"
+    with pytest.raises(InputError, match="no images") as info:
+        run_replay(empty, tlog, out, segmenter, CAMERA, progress=False)
+    assert str(empty) in str(info.value) and not out.exists()
+
+
+def test_no_way_to_time_frames(tmp_path: Path, segmenter) -> None:
+    tlog = write_tlog(tmp_path / "flight.tlog", flight_records())
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    cv2.imwrite(str(frames / "a.png"), _frame_image(0))
+    out = tmp_path / "record"
+    with pytest.raises(InputError, match="CAMERA_FEEDBACK") as info:
+        run_replay(frames, tlog, out, segmenter, CAMERA, progress=False)
+    assert "UTC" in str(info.value) and not out.exists()
+
+
+def test_camera_and_segmenter_required(feedback_flight: tuple[Path, Path], tmp_path: Path, segmenter) -> None:
+    frames, tlog = feedback_flight
+    with pytest.raises(InputError, match="CameraModel"):
+        run_replay(frames, tlog, tmp_path / "r", segmenter, None, progress=False)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="segment"):
+        run_replay(frames, tlog, tmp_path / "r", object(), CAMERA, progress=False)  # type: ignore[arg-type]
+    assert not (tmp_path / "r").exists()
+
+
+def test_no_silent_overwrite(feedback_flight: tuple[Path, Path], tmp_path: Path, segmenter) -> None:
+    frames, tlog = feedback_flight
+    out = tmp_path / "record"
+    run_replay(frames, tlog, out, segmenter, CAMERA, progress=False)
+    with pytest.raises(InputError, match="not empty"):
+        run_replay(frames, tlog, out, segmenter, CAMERA, progress=False)
+    assert run_replay(frames, tlog, out, segmenter, CAMERA, progress=False, overwrite=True).frames == 3
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("keep me")
+    with pytest.raises(InputError, match="not a flight record"):
+        run_replay(frames, tlog, other, segmenter, CAMERA, progress=False, overwrite=True)
+    assert (other / "notes.txt").read_text() == "keep me"
+
+
+def test_unreadable_image_mid_run_removes_output(feedback_flight: tuple[Path, Path], tmp_path: Path,
+                                                 segmenter) -> None:
+    frames, tlog = feedback_flight
+    (frames / "IMG_3.png").write_bytes(b"not a png")
+    out = tmp_path / "record"
+    with pytest.raises(ImageError) as info:
+        run_replay(frames, tlog, out, segmenter, CAMERA, progress=False)
+    assert "IMG_3.png" in str(info.value) and not out.exists()
+    kept = tmp_path / "kept"
+    kept.mkdir()  # an empty folder the user made: left in place, empty again
+    with pytest.raises(ImageError):
+        run_replay(frames, tlog, kept, segmenter, CAMERA, progress=False)
+    assert kept.is_dir() and not any(kept.iterdir())
+
+
+def test_segmenter_failure_names_the_frame(feedback_flight: tuple[Path, Path], tmp_path: Path) -> None:
+    class Broken:
+        model_id, sha256 = "broken", "0" * 64
+
+        def segment(self, image_bgr: np.ndarray):
+            raise RuntimeError("CUDA out of memory")
+
+    frames, tlog = feedback_flight
+    out = tmp_path / "record"
+    with pytest.raises(ReplayError, match="IMG_1.png.*CUDA out of memory"):
+        run_replay(frames, tlog, out, Broken(), CAMERA, progress=False)
+    assert not out.exists()
+
+
+def test_wrong_resolution(feedback_flight: tuple[Path, Path], tmp_path: Path, segmenter) -> None:
+    frames, tlog = feedback_flight
+    with pytest.raises(InputError, match="64x48.*calibration is for 640x480"):
+        run_replay(frames, tlog, tmp_path / "r", segmenter, CameraModel.from_fov(640, 480, 60.0), progress=False)
+    assert not (tmp_path / "r").exists()
+
+
+# --- frame sources ------------------------------------------------------------------------------
+def test_cuav_names_and_natural_order(tmp_path: Path) -> None:
+    assert time_from_name("raw2016111223465120Z.png") == pytest.approx(1478994411.2)
+    assert time_from_name("2018080501004480Z.jpg") == pytest.approx(1533430844.8)
+    assert time_from_name("IMG_0001.jpg") is None
+    assert sorted(["img10.png", "img2.png", "img1.png"], key=natural_key) == ["img1.png", "img2.png", "img10.png"]
+    source = ImageFolderSource(PLANE_DIR / "frames")
+    assert source.capture_times() == pytest.approx([1478994411.2, 1478994411.6, 1478994412.13])
+    frames = list(source)
+    assert isinstance(frames[0], Frame) and frames[0].index == 1 and frames[0].image_bgr.shape == (120, 160, 3)
+
+
+def test_exif_capture_time(tmp_path: Path) -> None:
+    from PIL import Image
+
+    img = Image.new("RGB", (8, 8))
+    exif = Image.Exif()
+    exif.get_ifd(0x8769).update({0x9003: "2024:05:06 07:08:09", 0x9291: "25", 0x9011: "+02:00"})
+    path = tmp_path / "IMG_0001.jpg"
+    img.save(path, exif=exif)
+    (t,) = ImageFolderSource(tmp_path).capture_times()
+    assert t == pytest.approx(datetime(2024, 5, 6, 5, 8, 9, 250000, tzinfo=timezone.utc).timestamp())
+
+
+def test_video_source_with_camera_feedback(feedback_flight: tuple[Path, Path], tmp_path: Path, segmenter) -> None:
+    _, tlog = feedback_flight
+    video = tmp_path / "flight.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (W, H))
+    if not writer.isOpened():
+        pytest.skip("this OpenCV build cannot write MJPG/AVI")
+    for i in range(3):
+        writer.write(_frame_image(i))
+    writer.release()
+    summary = run_replay(video, tlog, tmp_path / "record", segmenter, CAMERA, progress=False)
+    assert (summary.frames, summary.tagged, summary.capture_time_source) == (3, 3, "camera_feedback")
