@@ -1,0 +1,188 @@
+"""Stage 6, evaluate: compare findings with the simulator's truth.geojson.
+
+Matching: a true defect is found when a finding of the same class has an outline that intersects
+the truth outline buffered by ``tolerance_m`` (default 5 cm), or a centroid within
+``match_radius_m`` (default 0.25 m) of the truth centroid. Each finding matches at most one truth
+defect (greedy by centroid distance), so a finding that matches nothing is a false positive.
+All distances are in a local metric frame (NED at the first truth centroid), in 3D, so vertical
+faces work as well as the ground. ``error_in_gsd`` = mean position error / mean GSD of the matched
+findings: how many pixels off the placement is, the fair number to compare across flight heights.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from skyinspect.errors import InputError, describe
+from skyinspect.findings import Finding
+from skyinspect.geodesy import LocalFrame
+
+DEFAULT_TOLERANCE_M = 0.05
+DEFAULT_MATCH_RADIUS_M = 0.25
+
+
+@dataclass(frozen=True)
+class ClassComparison:
+    true_count: int
+    found_count: int
+    false_positive_count: int
+    mean_position_error_m: float
+
+
+@dataclass(frozen=True)
+class TruthComparison:
+    true_count: int
+    found_count: int
+    false_positive_count: int
+    mean_position_error_m: float  # NaN when nothing matched
+    mean_gsd_m: float  # of the matched findings (NaN when unknown)
+    error_in_gsd: float
+    per_class: dict[str, ClassComparison] = field(default_factory=dict)
+    matches: tuple[tuple[str, str], ...] = ()  # (defect_id, finding_id)
+
+    @property
+    def recall(self) -> float:
+        return self.found_count / self.true_count if self.true_count else math.nan
+
+
+@dataclass(frozen=True, eq=False)
+class _Item:
+    ident: str
+    cls: str
+    centroid: tuple[float, float, float]  # lat, lon, alt
+    ring: np.ndarray  # (N, 3) lat, lon, alt
+    gsd_m: float = math.nan
+
+
+def _read_collection(path: Path) -> list[dict[str, Any]]:
+    try:
+        data = json.loads(Path(path).read_text())
+    except FileNotFoundError as exc:
+        raise InputError(describe(path, "file not found")) from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(describe(path, f"not valid JSON ({exc})")) from exc
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise InputError(describe(path, f"expected a GeoJSON FeatureCollection, got {str(data)[:60]!r}"))
+    return list(data.get("features", []))
+
+
+def _ring_of(feature: dict[str, Any], path: Path) -> np.ndarray:
+    geom = feature.get("geometry") or {}
+    coords = geom.get("coordinates")
+    if geom.get("type") == "Polygon":
+        ring = coords[0]
+    elif geom.get("type") == "MultiPolygon":
+        ring = max((p[0] for p in coords), key=len)
+    elif geom.get("type") == "Point":
+        ring = [coords]
+    elif geom.get("type") == "LineString":
+        ring = coords
+    else:
+        raise InputError(describe(path, f"unsupported geometry {geom.get('type')!r}; expected Polygon"))
+    pts = np.array([[c[1], c[0], c[2] if len(c) > 2 else math.nan] for c in ring], dtype=np.float64)
+    return pts
+
+
+def read_truth(path: Path) -> list[_Item]:
+    items = []
+    for i, feat in enumerate(_read_collection(path)):
+        p = feat.get("properties") or {}
+        ring = _ring_of(feat, path)
+        if "centroid_lat_deg" in p:
+            c = (float(p["centroid_lat_deg"]), float(p["centroid_lon_deg"]),
+                 float(p.get("centroid_alt_msl_m", np.nanmean(ring[:, 2]))))
+        else:
+            c = tuple(float(v) for v in np.nanmean(ring, axis=0))  # type: ignore[assignment]
+        if "class" not in p:
+            raise InputError(describe(path, f"feature {i} has no 'class' property (expected crack/corrosion)"))
+        items.append(_Item(str(p.get("defect_id", f"T{i}")), str(p["class"]), c, ring))  # type: ignore[arg-type]
+    return items
+
+
+def _findings_items(findings: list[Finding] | Path) -> list[_Item]:
+    if isinstance(findings, (str, Path)):
+        items = []
+        for i, feat in enumerate(_read_collection(Path(findings))):
+            p = feat.get("properties") or {}
+            gsd = p.get("gsd_mm")
+            items.append(_Item(str(p.get("finding_id", f"F{i}")), str(p.get("class")),
+                               (float(p["lat"]), float(p["lon"]), float(p["alt_msl_m"])), _ring_of(feat, Path(findings)),
+                               gsd / 1000 if gsd is not None else math.nan))
+        return items
+    return [_Item(f.finding_id, f.class_name, (f.lat_deg, f.lon_deg, f.alt_msl_m), np.asarray(f.outline_wgs84),
+                  f.gsd_m) for f in findings]
+
+
+def compare_with_truth(findings: list[Finding] | Path, truth_geojson: Path,
+                       tolerance_m: float = DEFAULT_TOLERANCE_M,
+                       match_radius_m: float = DEFAULT_MATCH_RADIUS_M) -> TruthComparison:
+    """Count found, missed and false findings against the truth (see module doc)."""
+    from shapely.geometry import Polygon
+
+    truth = read_truth(Path(truth_geojson))
+    found = _findings_items(findings)
+    anchor = truth[0].centroid if truth else (found[0].centroid if found else (0.0, 0.0, 0.0))
+    frame = LocalFrame(*anchor)
+
+    def ned(points: np.ndarray) -> np.ndarray:
+        pts = np.atleast_2d(points).copy()
+        pts[:, 2] = np.where(np.isfinite(pts[:, 2]), pts[:, 2], anchor[2])
+        return frame.to_ned(pts[:, 0], pts[:, 1], pts[:, 2])
+
+    def shape(item: _Item, basis: np.ndarray, origin: np.ndarray) -> Polygon:
+        uv = (ned(item.ring) - origin) @ basis.T
+        return Polygon(uv) if len(uv) >= 3 else Polygon()
+
+    candidates = []
+    for ti, t in enumerate(truth):
+        tc = ned(np.array(t.centroid))[0]
+        basis, origin = _best_fit_plane(ned(t.ring), tc)
+        tpoly = shape(t, basis, origin).buffer(tolerance_m)
+        for fi, f in enumerate(found):
+            if f.cls != t.cls:
+                continue
+            d = float(np.linalg.norm(ned(np.array(f.centroid))[0] - tc))
+            fpoly = shape(f, basis, origin)
+            if d <= match_radius_m or (not fpoly.is_empty and fpoly.is_valid and tpoly.intersects(fpoly)):
+                candidates.append((d, ti, fi))
+    matched_t: dict[int, tuple[int, float]] = {}
+    used_f: set[int] = set()
+    for d, ti, fi in sorted(candidates):
+        if ti not in matched_t and fi not in used_f:
+            matched_t[ti] = (fi, d)
+            used_f.add(fi)
+    return _tally(truth, found, matched_t, used_f)
+
+
+def _best_fit_plane(points_ned: np.ndarray, centre: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """2 in-plane axes of the truth outline (SVD), so overlap is tested on the defect's own face."""
+    d = points_ned - centre
+    if len(d) >= 3 and np.linalg.matrix_rank(d, tol=1e-6) >= 2:
+        _, _, vt = np.linalg.svd(d, full_matrices=False)
+        return vt[:2], centre
+    return np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]), centre
+
+
+def _tally(truth: list[_Item], found: list[_Item], matched_t: dict[int, tuple[int, float]],
+           used_f: set[int]) -> TruthComparison:
+    errors = [d for _, d in matched_t.values()]
+    gsds = [found[fi].gsd_m for fi, _ in matched_t.values() if math.isfinite(found[fi].gsd_m)]
+    mean_err = float(np.mean(errors)) if errors else math.nan
+    mean_gsd = float(np.mean(gsds)) if gsds else math.nan
+    per_class = {}
+    for cls in sorted({t.cls for t in truth} | {f.cls for f in found}):
+        t_idx = [i for i, t in enumerate(truth) if t.cls == cls]
+        errs = [matched_t[i][1] for i in t_idx if i in matched_t]
+        per_class[cls] = ClassComparison(
+            len(t_idx), len(errs), sum(1 for i, f in enumerate(found) if f.cls == cls and i not in used_f),
+            float(np.mean(errs)) if errs else math.nan)
+    return TruthComparison(
+        len(truth), len(matched_t), len(found) - len(used_f), mean_err, mean_gsd,
+        mean_err / mean_gsd if gsds and errors and mean_gsd > 0 else math.nan, per_class,
+        tuple((truth[ti].ident, found[fi].ident) for ti, (fi, _) in sorted(matched_t.items())))

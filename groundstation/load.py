@@ -1,0 +1,84 @@
+"""Stage 1, load: read a flight record into memory; skip untagged frames but count them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from skyinspect.camera import CameraModel
+from skyinspect.errors import InputError, describe
+from skyinspect.geodesy import LocalFrame
+from skyinspect.record import FlightRecordReader, FrameRecord
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedFlight:
+    """The tagged frames of one flight and what was left out."""
+
+    folder: Path
+    camera: CameraModel
+    model_id: str
+    meta: dict[str, str]
+    frames: tuple[FrameRecord, ...]  # tagged frames only, in frame order
+    frames_total: int
+    untagged: tuple[tuple[int, str], ...]  # (frame_index, pose status) of every skipped frame
+    origin: LocalFrame  # local NED frame for all arithmetic
+    home_alt_msl_m: float  # alt_msl - alt_rel of the first tagged frame (take-off altitude)
+    fingerprint: str  # sha256 over everything later stages depend on
+
+    @property
+    def frames_tagged(self) -> int:
+        return len(self.frames)
+
+
+def load_flight(folder: Path) -> LoadedFlight:
+    """Read ``folder`` (a flight record). Raises InputError when no frame is tagged."""
+    folder = Path(folder)
+    with FlightRecordReader(folder) as reader:
+        camera = reader.camera
+        meta = dict(reader.meta)
+        all_frames = list(reader.frames())
+    tagged = tuple(f for f in all_frames if f.pose.is_tagged)
+    untagged = tuple((f.frame_index, f.pose.status) for f in all_frames if not f.pose.is_tagged)
+    if not tagged:
+        raise InputError(describe(folder, f"none of its {len(all_frames)} frames has a pose (expected at "
+                                          "least one tagged frame)",
+                                  "Re-tag the frames from the telemetry log before processing"))
+    first = tagged[0].pose
+    origin = _meta_origin(meta, folder) or LocalFrame(first.lat_deg, first.lon_deg, first.alt_msl_m)
+    home = first.alt_msl_m - first.alt_rel_m if math.isfinite(first.alt_rel_m) else first.alt_msl_m
+    return LoadedFlight(folder, camera, meta.get("model_id", ""), meta, tagged, len(all_frames), untagged,
+                        origin, home, _fingerprint(camera, tagged, origin))
+
+
+def _meta_origin(meta: dict[str, str], folder: Path) -> LocalFrame | None:
+    """The record's ``origin`` meta entry: {"lat_deg", "lon_deg", "alt_msl_m"} or [lat, lon, alt]."""
+    if "origin" not in meta:
+        return None
+    try:
+        data = json.loads(meta["origin"])
+        if isinstance(data, dict):
+            return LocalFrame(float(data["lat_deg"]), float(data["lon_deg"]), float(data.get("alt_msl_m", 0.0)))
+        lat, lon, *alt = (float(v) for v in data)
+        return LocalFrame(lat, lon, alt[0] if alt else 0.0)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise InputError(describe(folder, f"meta 'origin' is {meta['origin']!r}; expected "
+                                          '{"lat_deg": .., "lon_deg": .., "alt_msl_m": ..}',
+                                  "Fix or delete the origin entry in the record's meta table")) from exc
+
+
+def _fingerprint(camera: CameraModel, frames: tuple[FrameRecord, ...], origin: LocalFrame) -> str:
+    """A content hash of the inputs of georeferencing (not file times: copies stay reusable)."""
+    h = hashlib.sha256(json.dumps(camera.to_dict(), sort_keys=True).encode())
+    h.update(repr((origin.lat0_deg, origin.lon0_deg, origin.h0_m)).encode())
+    for f in frames:
+        h.update(repr((f.frame_index, f.capture_time_utc_s, sorted(vars(f.pose).items()))).encode())
+        for inst in f.instances:
+            h.update(repr((inst.class_id, inst.score)).encode())
+            h.update(inst.polygon_px.tobytes())
+            if inst.skeleton_px is not None:
+                h.update(inst.skeleton_px.tobytes())
+    return h.hexdigest()

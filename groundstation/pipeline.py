@@ -1,0 +1,164 @@
+"""The ground-station pipeline: flight record → findings, GIS layers, map and report.
+
+The stages, each a function from a typed input to a typed output (ODM-style, resumable):
+
+    load          Path                      → LoadedFlight      groundstation/load.py
+    georeference  LoadedFlight, surface     → Georeferenced     groundstation/georef.py
+    fuse          Georeferenced             → list[Finding]     groundstation/fuse.py
+    measure       list[Finding], detections → list[Finding]     groundstation/measure.py
+    publish       PublishInput              → product files     groundstation/publish/
+
+Georeference, fuse and measure store their output under ``out/stages/<stage>.json`` with a
+fingerprint of their inputs; a rerun reuses an output whose fingerprint matches, unless
+``rerun=True``. Products are written to a staging folder inside ``out`` and moved into place only
+after all of them succeeded, so a failure never leaves a half-written product set.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from groundstation import georef as georef_mod
+from groundstation.fuse import FuseParams, fuse
+from groundstation.georef import Georeferenced, georeference
+from groundstation.load import LoadedFlight, load_flight
+from groundstation.measure import MeasureLimits, measure
+from groundstation.plane import plane_basis
+from groundstation.publish import PublishInput, publish
+from groundstation.stages import (finding_from_dict, finding_to_dict, fingerprint, georeferenced_from_dict,
+                                  georeferenced_to_dict, run_stage)
+from skyinspect.errors import RecordError, describe
+from skyinspect.findings import Finding
+from skyinspect.surface import PlaneSurface
+
+STAGES = ("load", "georeference", "fuse", "measure", "publish")
+
+
+@dataclass(frozen=True)
+class ProcessSummary:
+    out: Path
+    frames_total: int
+    frames_tagged: int
+    frames_untagged: int
+    frames_georeferenced: int
+    frames_not_georeferenced: int
+    detections: int
+    findings: int
+    products: dict[str, Path] = field(default_factory=dict)
+    stages_reused: tuple[str, ...] = ()
+    seconds_by_stage: dict[str, float] = field(default_factory=dict)
+
+    # Names the CLI (skyinspect/cli/process.py, demo.py) reads.
+    @property
+    def finding_count(self) -> int:
+        return self.findings
+
+    @property
+    def detection_count(self) -> int:
+        return self.detections
+
+    @property
+    def gpkg_path(self) -> Path:
+        return self.out / "findings.gpkg"
+
+    @property
+    def findings_geojson_path(self) -> Path:
+        return self.out / "findings.geojson"
+
+    @property
+    def map_path(self) -> Path:
+        return self.out / "map.html"
+
+    @property
+    def report_html_path(self) -> Path:
+        return self.out / "report.html"
+
+    @property
+    def report_pdf_path(self) -> Path:
+        return self.out / "report.pdf"
+
+
+def process(flight: Path, out: Path, surface: PlaneSurface | None = None, progress: bool = True,
+            rerun: bool = False, fuse_params: FuseParams = FuseParams(),
+            limits: MeasureLimits = MeasureLimits()) -> ProcessSummary:
+    """Run every stage on the flight record ``flight``, writing products into ``out``."""
+    out = Path(out)
+    stages_dir = out / "stages"
+    timings: dict[str, float] = {}
+    reused: list[str] = []
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 4)
+        clock = now
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RecordError(describe(out, f"cannot create output folder ({exc})")) from exc
+
+    loaded = load_flight(Path(flight))
+    lap("load")
+
+    geo_fp = fingerprint("georeference", loaded.fingerprint, surface.to_dict() if surface else None,
+                         georef_mod.DEFAULT_H_ACC_M, georef_mod.DEFAULT_V_ACC_M, georef_mod.MAX_INCIDENCE_DEG)
+    geo, hit = run_stage(stages_dir / "detections.json", "georeference", geo_fp,
+                         lambda: georeference(loaded, surface, progress), georeferenced_to_dict,
+                         georeferenced_from_dict, rerun)
+    reused += ["georeference"] if hit else []
+    lap("georeference")
+    basis = plane_basis(geo.surface, loaded.origin)
+
+    fuse_fp = fingerprint("fuse", geo_fp, dataclasses.asdict(fuse_params))
+    fused, hit = run_stage(stages_dir / "fused.json", "fuse", fuse_fp,
+                           lambda: fuse(geo, loaded.origin, basis, fuse_params), _findings_to_json,
+                           _findings_from_json, rerun)
+    reused += ["fuse"] if hit else []
+    lap("fuse")
+
+    measure_fp = fingerprint("measure", fuse_fp, dataclasses.asdict(limits))
+    findings, hit = run_stage(stages_dir / "findings.json", "measure", measure_fp,
+                              lambda: measure(fused, geo.detections, basis, limits), _findings_to_json,
+                              _findings_from_json, rerun)
+    reused += ["measure"] if hit else []
+    lap("measure")
+
+    products = _publish_atomically(PublishInput(loaded, geo, tuple(findings), basis), out)
+    lap("publish")
+    return _summary(out, loaded, geo, findings, products, tuple(reused), timings)
+
+
+def _findings_to_json(findings: list[Finding]) -> list[dict[str, object]]:
+    return [finding_to_dict(f) for f in findings]
+
+
+def _findings_from_json(data: list[dict[str, object]]) -> list[Finding]:
+    return [finding_from_dict(x) for x in data]
+
+
+def _publish_atomically(inp: PublishInput, out: Path) -> dict[str, Path]:
+    staging = out / f".staging-{uuid.uuid4().hex[:8]}"
+    try:
+        written = publish(inp, staging)
+        final = {}
+        for name, path in written.items():
+            os.replace(path, out / name)  # same filesystem: each move is atomic
+            final[name] = out / name
+        return final
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _summary(out: Path, loaded: LoadedFlight, geo: Georeferenced, findings: list[Finding],
+             products: dict[str, Path], reused: tuple[str, ...], timings: dict[str, float]) -> ProcessSummary:
+    ok = sum(1 for f in geo.frames if f.is_georeferenced)
+    return ProcessSummary(out, loaded.frames_total, loaded.frames_tagged, len(loaded.untagged), ok,
+                          len(geo.frames) - ok, len(geo.detections), len(findings), products, reused, timings)

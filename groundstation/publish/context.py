@@ -1,0 +1,73 @@
+"""What every publisher receives: the outputs of the earlier stages, plus shared small helpers."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import numpy as np
+
+from groundstation.georef import Georeferenced
+from groundstation.load import LoadedFlight
+from groundstation.plane import PlaneBasis
+from skyinspect.findings import Finding, Measurement
+
+CLASS_COLOURS_HEX = {"crack": "#d62728", "corrosion": "#ff7f0e"}
+DEFAULT_COLOUR_HEX = "#9467bd"
+
+
+@dataclass(frozen=True, eq=False)
+class PublishInput:
+    flight: LoadedFlight
+    geo: Georeferenced
+    findings: tuple[Finding, ...]
+    basis: PlaneBasis
+
+
+def colour_hex(class_name: str) -> str:
+    return CLASS_COLOURS_HEX.get(class_name, DEFAULT_COLOUR_HEX)
+
+
+def colour_bgr(class_name: str) -> tuple[int, int, int]:
+    h = colour_hex(class_name).lstrip("#")
+    r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
+    return b, g, r
+
+
+def value_or_none(m: Measurement | None) -> float | None:
+    return None if m is None or m.value is None else float(m.value)
+
+
+def format_measurement(m: Measurement | None, digits: int = 1) -> str:
+    """'12.3 +/- 0.4 mm', or the reason it is missing. ASCII only, so any PDF font can show it."""
+    if m is None:
+        return "-"
+    if m.value is None:
+        return m.note or "not measurable"
+    unit = "m2" if m.unit == "m2" else m.unit
+    sigma = f" +/- {m.sigma:.{digits}f}" if m.sigma is not None and math.isfinite(m.sigma) else ""
+    return f"{m.value:.{digits}f}{sigma} {unit}"
+
+
+def iso_utc(t_s: float) -> str:
+    return datetime.fromtimestamp(t_s, tz=timezone.utc).isoformat(timespec="seconds") if math.isfinite(t_s) else ""
+
+
+def flight_date(inp: PublishInput) -> str:
+    return iso_utc(inp.flight.frames[0].capture_time_utc_s)[:10] if inp.flight.frames else ""
+
+
+def covered_area_m2(inp: PublishInput) -> float:
+    """Area of the union of the georeferenced footprints on the surface (plane coordinates)."""
+    import shapely
+    from shapely.geometry import Polygon
+
+    polys = [Polygon(inp.basis.to_2d(f.footprint_ned_m)).convex_hull for f in inp.geo.frames
+             if f.footprint_ned_m is not None and len(f.footprint_ned_m) >= 3]
+    return float(shapely.union_all(polys).area) if polys else 0.0
+
+
+def lonlatalt(frame_points_wgs84: np.ndarray) -> list[tuple[float, float, float]]:
+    """(N, 3) lat, lon, alt → [(lon, lat, alt)] as GIS wants them."""
+    return [(float(p[1]), float(p[0]), float(p[2])) for p in frame_points_wgs84]

@@ -1,0 +1,76 @@
+"""findings.gpkg (layers findings, frames, flight_path) and findings.geojson (RFC 7946)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from groundstation.publish.context import PublishInput, iso_utc, lonlatalt, value_or_none
+from skyinspect.findings import Finding
+
+FINDING_COLUMNS = ("finding_id", "class", "score", "views", "lat", "lon", "alt_msl_m", "length_mm",
+                   "width_mm", "area_m2", "ce90_m", "best_frame")
+
+
+def finding_properties(f: Finding) -> dict[str, Any]:
+    m = f.measurements
+    props: dict[str, Any] = {
+        "finding_id": f.finding_id, "class": f.class_name, "score": round(f.score, 4), "views": f.view_count,
+        "lat": f.lat_deg, "lon": f.lon_deg, "alt_msl_m": round(f.alt_msl_m, 3),
+        "length_mm": value_or_none(m.get("length_mm")), "width_mm": value_or_none(m.get("width_mm")),
+        "area_m2": value_or_none(m.get("area_m2")),
+        "ce90_m": round(f.ce90_m, 3) if math.isfinite(f.ce90_m) else None, "best_frame": f.best_view[0]}
+    for key in ("length_mm", "width_mm", "area_m2"):  # the ± and the reason a value is missing
+        meas = m.get(key)
+        props[f"{key}_sigma"] = meas.sigma if meas is not None else None
+        props[f"{key}_note"] = meas.note if meas is not None else ""
+    props["le90_m"] = round(f.le90_m, 3) if math.isfinite(f.le90_m) else None
+    props["gsd_mm"] = round(f.gsd_m * 1000, 3) if math.isfinite(f.gsd_m) else None
+    return props
+
+
+def _ring(f: Finding) -> list[tuple[float, float, float]]:
+    ring = lonlatalt(f.outline_wgs84)
+    return ring + ring[:1]
+
+
+def write_geojson(inp: PublishInput, path: Path) -> None:
+    """RFC 7946: WGS84 lon, lat, altitude (m MSL); polygons' outer rings counter-clockwise."""
+    from shapely.geometry import Polygon
+    from shapely.geometry.polygon import orient
+
+    features = []
+    for f in inp.findings:
+        poly = orient(Polygon(_ring(f)), sign=1.0)
+        features.append({"type": "Feature", "id": f.finding_id,
+                         "geometry": {"type": "Polygon", "coordinates": [[list(c) for c in poly.exterior.coords]]},
+                         "properties": finding_properties(f)})
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, indent=1))
+
+
+def write_gpkg(inp: PublishInput, path: Path) -> None:
+    import geopandas as gpd
+    from shapely.geometry import LineString, Polygon
+
+    findings = [finding_properties(f) for f in inp.findings]
+    geoms = [Polygon(_ring(f)) for f in inp.findings]
+    gdf = gpd.GeoDataFrame(findings or {c: [] for c in FINDING_COLUMNS}, geometry=gpd.GeoSeries(geoms, crs=4326))
+    gdf.to_file(path, layer="findings", driver="GPKG", engine="pyogrio", geometry_type="Polygon Z")
+
+    to_geo = inp.flight.origin.to_geodetic
+    rows, fgeoms = [], []
+    for fr in inp.geo.frames:
+        rows.append({"frame_index": fr.frame_index, "capture_time_utc": iso_utc(fr.capture_time_utc_s),
+                     "pose_status": fr.status, "gsd_mm": fr.gsd_m * 1000 if math.isfinite(fr.gsd_m) else None,
+                     "range_m": fr.range_m if math.isfinite(fr.range_m) else None})
+        fp = fr.footprint_ned_m
+        fgeoms.append(Polygon(lonlatalt(to_geo(fp))) if fp is not None and len(fp) >= 3 else None)
+    frames = gpd.GeoDataFrame(rows or {"frame_index": []}, geometry=gpd.GeoSeries(fgeoms, crs=4326))
+    frames.to_file(path, layer="frames", driver="GPKG", engine="pyogrio", geometry_type="Polygon Z")
+
+    cams = [f.camera_ned_m for f in inp.geo.frames if all(math.isfinite(v) for v in f.camera_ned_m)]
+    line = [LineString(lonlatalt(to_geo(cams)))] if len(cams) >= 2 else []
+    path_gdf = gpd.GeoDataFrame({"frames": [len(cams)] if line else []}, geometry=gpd.GeoSeries(line, crs=4326))
+    path_gdf.to_file(path, layer="flight_path", driver="GPKG", engine="pyogrio", geometry_type="LineString Z")

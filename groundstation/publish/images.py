@@ -1,0 +1,117 @@
+"""Pictures for the products: best-view crops and the schematic of the surface (OpenCV)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from groundstation.publish.context import PublishInput, colour_bgr
+from skyinspect.findings import Finding
+
+CROP_MAX_PX = 320
+CROP_MIN_SIDE_PX = 96
+JPEG_QUALITY = 85
+
+
+def best_view_crop_jpeg(inp: PublishInput, finding: Finding) -> bytes | None:
+    """JPEG of the best view around the defect with its outline drawn; None without an image."""
+    frame_index, instance_index = finding.best_view
+    rec = next((r for r in inp.flight.frames if r.frame_index == frame_index), None)
+    if rec is None or rec.image_path is None or instance_index >= len(rec.instances):
+        return None
+    image = cv2.imread(str(rec.image_path), cv2.IMREAD_COLOR)
+    if image is None:
+        return None
+    poly = rec.instances[instance_index].polygon_px
+    h, w = image.shape[:2]
+    (x0, y0), (x1, y1) = poly.min(axis=0), poly.max(axis=0)
+    half = max((x1 - x0), (y1 - y0), CROP_MIN_SIDE_PX) * 0.75  # context around the defect
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    left, top = int(max(0, math.floor(cx - half))), int(max(0, math.floor(cy - half)))
+    right, bottom = int(min(w, math.ceil(cx + half))), int(min(h, math.ceil(cy + half)))
+    crop = image[top:bottom, left:right].copy()
+    if crop.size == 0:
+        return None
+    pts = np.round(poly - [left, top]).astype(np.int32).reshape(-1, 1, 2)
+    cv2.polylines(crop, [pts], True, colour_bgr(finding.class_name), max(1, crop.shape[1] // 160), cv2.LINE_AA)
+    scale = CROP_MAX_PX / max(crop.shape[:2])
+    if scale < 1:
+        crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    return buf.tobytes() if ok else None
+
+
+def draw_schematic(inp: PublishInput, path: Path, size_px: tuple[int, int] = (1400, 900)) -> None:
+    """Elevation (vertical face) or plan (ground) of the surface in metres: frame footprints in
+    grey, findings outlined in their class colour and labelled with their ids."""
+    width, height = size_px
+    margin = 80
+    img = np.full((height, width, 3), 255, np.uint8)
+    basis = inp.basis
+    footprints = [basis.to_2d(f.footprint_ned_m) for f in inp.geo.frames if f.footprint_ned_m is not None]
+    outlines = [basis.to_2d(f.outline_ned_m) for f in inp.findings if f.outline_ned_m is not None]
+    pts = np.concatenate(footprints + outlines) if footprints or outlines else np.zeros((1, 2))
+    # Footprints can run to the horizon on oblique frames: frame the drawing on the findings and
+    # the central part of the coverage instead of the extremes.
+    lo, hi = np.percentile(pts, 2, axis=0), np.percentile(pts, 98, axis=0)
+    if outlines:
+        allo = np.concatenate(outlines)
+        lo, hi = np.minimum(lo, allo.min(axis=0)), np.maximum(hi, allo.max(axis=0))
+    span = np.maximum(hi - lo, 1.0)
+    lo, hi = lo - 0.05 * span, hi + 0.05 * span
+    scale = min((width - 2 * margin) / (hi[0] - lo[0]), (height - 2 * margin) / (hi[1] - lo[1]))
+
+    def px(uv: np.ndarray) -> np.ndarray:  # v up on the page
+        x = margin + (uv[:, 0] - lo[0]) * scale
+        y = height - margin - (uv[:, 1] - lo[1]) * scale
+        return np.round(np.stack([x, y], axis=1)).astype(np.int32).reshape(-1, 1, 2)
+
+    _axes(img, lo, hi, px, basis.axis_labels, margin)
+    for fp in footprints:
+        cv2.polylines(img, [px(fp)], True, (205, 205, 205), 1, cv2.LINE_AA)
+    for f, uv in zip([f for f in inp.findings if f.outline_ned_m is not None], outlines):
+        colour = colour_bgr(f.class_name)
+        poly = px(uv)
+        cv2.fillPoly(img, [poly], colour)
+        cv2.polylines(img, [poly], True, colour, 2, cv2.LINE_AA)
+        c = px(basis.to_2d(f.centroid_ned_m.reshape(1, 3)))[0, 0]
+        cv2.circle(img, (int(c[0]), int(c[1])), 6, colour, 2, cv2.LINE_AA)
+        cv2.putText(img, f.finding_id, (int(c[0]) + 8, int(c[1]) - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.55,
+                    (30, 30, 30), 1, cv2.LINE_AA)
+    title = ("plan" if basis.is_horizontal else "elevation") + f" of surface '{basis.name}'"
+    cv2.putText(img, title, (margin, 40), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2, cv2.LINE_AA)
+    cv2.imwrite(str(path), img)
+
+
+def _axes(img: np.ndarray, lo: np.ndarray, hi: np.ndarray, px: object, labels: tuple[str, str],
+          margin: int) -> None:
+    h, w = img.shape[:2]
+    step = _nice_step(float(max(hi - lo)) / 8)
+    for axis in (0, 1):
+        start = math.ceil(lo[axis] / step) * step
+        for t in np.arange(start, hi[axis], step):
+            uv = np.array([[t, lo[1]]]) if axis == 0 else np.array([[lo[0], t]])
+            p = px(uv)[0, 0]  # type: ignore[operator]
+            if axis == 0:
+                cv2.line(img, (int(p[0]), margin), (int(p[0]), h - margin), (240, 240, 240), 1)
+                cv2.putText(img, f"{t:g}", (int(p[0]) - 10, h - margin + 20), cv2.FONT_HERSHEY_SIMPLEX, 0.45,
+                            (90, 90, 90), 1, cv2.LINE_AA)
+            else:
+                cv2.line(img, (margin, int(p[1])), (w - margin, int(p[1])), (240, 240, 240), 1)
+                cv2.putText(img, f"{t:g}", (8, int(p[1]) + 5), cv2.FONT_HERSHEY_SIMPLEX, 0.45,
+                            (90, 90, 90), 1, cv2.LINE_AA)
+    cv2.putText(img, labels[0], (w // 2 - 40, h - 20), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.putText(img, labels[1], (8, margin - 20), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 1, cv2.LINE_AA)
+
+
+def _nice_step(raw: float) -> float:
+    if raw <= 0 or not math.isfinite(raw):
+        return 1.0
+    exp = 10 ** math.floor(math.log10(raw))
+    for m in (1, 2, 5, 10):
+        if raw <= m * exp:
+            return m * exp
+    return 10 * exp

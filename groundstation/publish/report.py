@@ -1,0 +1,181 @@
+"""report.html (jinja2) and report.pdf (fpdf2) from the same facts.
+
+The PDF uses fpdf2's core Helvetica, which covers Latin-1 only; every string goes through
+``pdf_text`` which writes ASCII stand-ins (+/-, m2, deg) so no glyph is ever missing.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from groundstation.publish.context import (PublishInput, covered_area_m2, flight_date, format_measurement)
+
+METHODS: tuple[tuple[str, str], ...] = (
+    ("Georeferencing", "Every polygon and skeleton vertex of a detection is turned into a camera ray "
+     "(lens distortion removed), rotated into the local north-east-down frame with the tagged vehicle "
+     "and gimbal attitude, and intersected with the inspected surface from its outer side. The camera "
+     "position is the tagged GNSS position. Local GSD = range / fx / cos(incidence). Position "
+     "uncertainty is propagated linearly from the GNSS accuracy (defaults 2.5 m horizontal, 4.0 m "
+     "vertical when the log has none) and the attitude uncertainty times the range; CE90/LE90 are "
+     "the 90 % horizontal/vertical errors. Frames whose pose is missing or whose view misses the "
+     "surface are listed as not georeferenced and contribute nothing."),
+    ("Fusion", "Detections of the same class whose outlines overlap or lie within max(2 cm, 3 x GSD) "
+     "on the surface are one defect (connected components). Its outline is the union of the views, "
+     "its position the centroid of that outline; the best view has the finest GSD, then the most "
+     "frontal angle. Finding ids run along the structure."),
+    ("Measurement", "Crack length follows the longest skeleton among the views within 1.5 x the best "
+     "GSD (+/- 1.4 GSD); mean width = that view's area / length (+/- 1 GSD), a first estimate. Area is "
+     "the best view's outline area (+/- perimeter x GSD / 2). A value is not reported when the GSD is "
+     "coarser than needed: 10 mm for length, 2 mm for width, 20 mm for area."),
+)
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    finding_id: str
+    class_name: str
+    position: str
+    length: str
+    width: str
+    area: str
+    ce90: str
+    views: str
+    crop_b64: str | None
+
+
+def report_rows(inp: PublishInput, crops: dict[str, bytes | None]) -> list[ReportRow]:
+    rows = []
+    for f in inp.findings:
+        m = f.measurements
+        crop = crops.get(f.finding_id)
+        rows.append(ReportRow(
+            f.finding_id, f.class_name, f"{f.lat_deg:.7f}, {f.lon_deg:.7f}, {f.alt_msl_m:.2f} m",
+            format_measurement(m.get("length_mm")), format_measurement(m.get("width_mm"), 2),
+            format_measurement(m.get("area_m2"), 4), f"{f.ce90_m:.2f} m" if math.isfinite(f.ce90_m) else "-",
+            f"{f.view_count} (best: frame {f.best_view[0]})",
+            base64.b64encode(crop).decode() if crop else None))
+    return rows
+
+
+def summary_facts(inp: PublishInput) -> list[tuple[str, str]]:
+    fl = inp.flight
+    georef = sum(1 for f in inp.geo.frames if f.is_georeferenced)
+    return [("Flight record", fl.folder.name), ("Date (UTC)", flight_date(inp)),
+            ("Frames recorded", str(fl.frames_total)), ("Frames tagged with a pose", str(fl.frames_tagged)),
+            ("Frames georeferenced", str(georef)), ("Surface", inp.geo.surface.name),
+            ("Area covered on the surface", f"{covered_area_m2(inp):.1f} m2"),
+            ("Segmentation model", fl.model_id or "unknown"), ("Findings", str(len(inp.findings)))]
+
+
+def data_quality(inp: PublishInput) -> list[str]:
+    lines = [f"{len(inp.flight.untagged)} of {inp.flight.frames_total} frames had no pose and were skipped."]
+    lines += [f"frame {i}: {status}" for i, status in inp.flight.untagged[:50]]
+    bad = [f for f in inp.geo.frames if not f.is_georeferenced]
+    lines.append(f"{len(bad)} tagged frames could not be georeferenced.")
+    lines += [f"frame {f.frame_index}: {f.status}" for f in bad[:50]]
+    lines += [f"frame {f.frame_index}: {n}" for f in inp.geo.frames for n in f.notes][:50]
+    return lines
+
+
+_HTML = """<!doctype html><html><head><meta charset="utf-8"><title>Inspection report {{ title }}</title>
+<style>body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}
+td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}img.crop{max-width:160px}</style>
+</head><body><h1>Inspection report: {{ title }}</h1>
+<h2>Flight summary</h2><table>{% for k, v in facts %}<tr><th>{{ k }}</th><td>{{ v }}</td></tr>{% endfor %}</table>
+<h2>Surface</h2><img src="data:image/png;base64,{{ schematic_b64 }}" style="max-width:100%">
+<h2>Findings</h2><table><tr><th>id</th><th>view</th><th>class</th><th>position (lat, lon, alt MSL)</th>
+<th>length</th><th>width</th><th>area</th><th>CE90</th><th>views</th></tr>
+{% for r in rows %}<tr><td>{{ r.finding_id }}</td><td>{% if r.crop_b64 %}<img class="crop"
+src="data:image/jpeg;base64,{{ r.crop_b64 }}">{% else %}no image{% endif %}</td><td>{{ r.class_name }}</td>
+<td>{{ r.position }}</td><td>{{ r.length }}</td><td>{{ r.width }}</td><td>{{ r.area }}</td><td>{{ r.ce90 }}</td>
+<td>{{ r.views }}</td></tr>{% endfor %}</table>
+<h2>Appendix</h2>{% for name, text in methods %}<h3>{{ name }}</h3><p>{{ text }}</p>{% endfor %}
+<h3>Data quality</h3><ul>{% for line in quality %}<li>{{ line }}</li>{% endfor %}</ul>
+<h3>Model</h3><p>{{ model_id }}</p></body></html>"""
+
+
+def write_html(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[str, bytes | None]) -> None:
+    import jinja2
+
+    env = jinja2.Environment(autoescape=True)
+    text = env.from_string(_HTML).render(
+        title=inp.flight.folder.name, facts=summary_facts(inp), rows=report_rows(inp, crops),
+        schematic_b64=base64.b64encode(schematic_png.read_bytes()).decode(), methods=METHODS,
+        quality=data_quality(inp), model_id=inp.flight.model_id or "unknown")
+    path.write_text(text, encoding="utf-8")
+
+
+_ASCII = {"±": "+/-", "²": "2", "³": "3", "°": " deg", "×": "x", "µ": "u", "–": "-", "—": "-", "…": "...",
+          "’": "'", "‘": "'", "“": '"', "”": '"', "≤": "<=", "≥": ">=", "σ": "sigma"}
+
+
+def pdf_text(s: str) -> str:
+    """ASCII-only text for the core PDF font (anything unknown becomes '?')."""
+    for k, v in _ASCII.items():
+        s = s.replace(k, v)
+    return s.encode("ascii", "replace").decode("ascii")
+
+
+def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[str, bytes | None]) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_auto_page_break(True, margin=15)
+    pdf.add_page()
+    pdf.set_font("helvetica", "B", 16)
+    pdf.multi_cell(0, 9, pdf_text(f"Inspection report: {inp.flight.folder.name}"), new_x="LMARGIN", new_y="NEXT")
+    _heading(pdf, "Flight summary")
+    pdf.set_font("helvetica", "", 10)
+    for k, v in summary_facts(inp):
+        pdf.cell(65, 6, pdf_text(k))
+        pdf.multi_cell(0, 6, pdf_text(v), new_x="LMARGIN", new_y="NEXT")
+    _heading(pdf, "Surface with findings")
+    pdf.image(str(schematic_png), w=pdf.epw)
+    pdf.add_page()
+    _heading(pdf, "Findings")
+    for r in report_rows(inp, crops):
+        if pdf.get_y() > pdf.h - 60:
+            pdf.add_page()
+        y0 = pdf.get_y()
+        crop = crops.get(r.finding_id)
+        if crop:
+            pdf.image(io.BytesIO(crop), x=pdf.l_margin, y=y0, w=35, h=35, keep_aspect_ratio=True)
+        pdf.set_xy(pdf.l_margin + 40, y0)
+        pdf.set_font("helvetica", "B", 11)
+        pdf.cell(0, 6, pdf_text(f"{r.finding_id}  {r.class_name}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("helvetica", "", 9)
+        for k, v in (("position", r.position), ("length", r.length), ("width", r.width), ("area", r.area),
+                     ("CE90", r.ce90), ("views", r.views)):
+            if v == "-":  # not applicable to this class (e.g. length of corrosion)
+                continue
+            pdf.set_x(pdf.l_margin + 40)
+            pdf.multi_cell(0, 5, pdf_text(f"{k}: {v}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(max(pdf.get_y(), y0 + 37) + 3)
+    if not inp.findings:
+        pdf.set_font("helvetica", "", 10)
+        pdf.cell(0, 6, "No findings.", new_x="LMARGIN", new_y="NEXT")
+    pdf.add_page()
+    _heading(pdf, "Appendix: methods")
+    for name, text in METHODS:
+        pdf.set_font("helvetica", "B", 10)
+        pdf.cell(0, 6, pdf_text(name), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font("helvetica", "", 9)
+        pdf.multi_cell(0, 5, pdf_text(text), new_x="LMARGIN", new_y="NEXT")
+    _heading(pdf, "Data quality")
+    pdf.set_font("helvetica", "", 9)
+    for line in data_quality(inp):
+        pdf.multi_cell(0, 5, pdf_text(line), new_x="LMARGIN", new_y="NEXT")
+    _heading(pdf, "Model")
+    pdf.set_font("helvetica", "", 9)
+    pdf.multi_cell(0, 5, pdf_text(inp.flight.model_id or "unknown"), new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(path))
+
+
+def _heading(pdf: object, text: str) -> None:
+    pdf.ln(3)  # type: ignore[attr-defined]
+    pdf.set_font("helvetica", "B", 13)  # type: ignore[attr-defined]
+    pdf.cell(0, 8, pdf_text(text), new_x="LMARGIN", new_y="NEXT")  # type: ignore[attr-defined]

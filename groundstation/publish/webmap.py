@@ -1,0 +1,80 @@
+"""map.html: flight path, frame footprints and findings coloured by class, with popups.
+
+Note: the page is self-contained for our data (crops are embedded as base64 JPEG), but Leaflet's
+JavaScript/CSS and the background tiles load from a CDN when the map is opened, so offline the
+overlays draw on a blank background.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from pathlib import Path
+
+from groundstation.publish.context import PublishInput, colour_hex, format_measurement
+from groundstation.publish.images import best_view_crop_jpeg
+
+
+def popup_html(inp: PublishInput, finding_index: int, crop_jpeg: bytes | None) -> str:
+    f = inp.findings[finding_index]
+    m = f.measurements
+    rows = [("class", f.class_name), ("score", f"{f.score:.2f}"), ("views", str(f.view_count)),
+            ("best frame", str(f.best_view[0])),
+            ("position", f"{f.lat_deg:.7f}, {f.lon_deg:.7f}, {f.alt_msl_m:.2f} m MSL"),
+            ("CE90", f"{f.ce90_m:.2f} m" if math.isfinite(f.ce90_m) else "-"),
+            ("length", format_measurement(m.get("length_mm"))), ("width", format_measurement(m.get("width_mm"), 2)),
+            ("area", format_measurement(m.get("area_m2"), 4))]
+    table = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{html.escape(k)}</th>"
+                    f"<td>{html.escape(v)}</td></tr>" for k, v in rows)
+    img = (f"<img src='data:image/jpeg;base64,{base64.b64encode(crop_jpeg).decode()}' style='max-width:300px'><br>"
+           if crop_jpeg else "<i>no image recorded for the best view</i><br>")
+    return f"<b>{html.escape(f.finding_id)}</b><br>{img}<table>{table}</table>"
+
+
+def write_map(inp: PublishInput, path: Path, crops: dict[str, bytes | None]) -> None:
+    import folium
+
+    to_geo = inp.flight.origin.to_geodetic
+    cams = [f.camera_ned_m for f in inp.geo.frames if all(math.isfinite(v) for v in f.camera_ned_m)]
+    cam_geo = to_geo(cams) if cams else None
+    if inp.findings:
+        centre = [sum(f.lat_deg for f in inp.findings) / len(inp.findings),
+                  sum(f.lon_deg for f in inp.findings) / len(inp.findings)]
+    elif cam_geo is not None:
+        centre = [float(cam_geo[:, 0].mean()), float(cam_geo[:, 1].mean())]
+    else:
+        centre = [inp.geo.surface.lat_deg, inp.geo.surface.lon_deg]
+    fmap = folium.Map(location=centre, zoom_start=19, max_zoom=24, control_scale=True)
+
+    frames_layer = folium.FeatureGroup(name="frame footprints", show=True)
+    for fr in inp.geo.frames:
+        if fr.footprint_ned_m is None:
+            continue
+        ring = to_geo(fr.footprint_ned_m)[:, :2].tolist()
+        folium.Polygon(ring, color="#7f7f7f", weight=1, fill=False,
+                       tooltip=f"frame {fr.frame_index}, GSD {fr.gsd_m * 1000:.1f} mm").add_to(frames_layer)
+    frames_layer.add_to(fmap)
+
+    if cam_geo is not None and len(cam_geo) >= 2:
+        path_layer = folium.FeatureGroup(name="flight path")
+        folium.PolyLine(cam_geo[:, :2].tolist(), color="#1f77b4", weight=2).add_to(path_layer)
+        path_layer.add_to(fmap)
+
+    findings_layer = folium.FeatureGroup(name="findings")
+    for i, f in enumerate(inp.findings):
+        colour = colour_hex(f.class_name)
+        popup = folium.Popup(popup_html(inp, i, crops.get(f.finding_id)), max_width=340)
+        folium.Polygon(f.outline_wgs84[:, :2].tolist(), color=colour, weight=2, fill=True, fill_opacity=0.5,
+                       popup=popup, tooltip=f"{f.finding_id} ({f.class_name})").add_to(findings_layer)
+        # A marker too: a millimetre-wide crack is invisible as a polygon at most zoom levels.
+        folium.CircleMarker([f.lat_deg, f.lon_deg], radius=6, color=colour, fill=True,
+                            popup=folium.Popup(popup_html(inp, i, crops.get(f.finding_id)), max_width=340),
+                            tooltip=f.finding_id).add_to(findings_layer)
+    findings_layer.add_to(fmap)
+    folium.LayerControl().add_to(fmap)
+    fmap.save(str(path))
+
+
+def crops_for(inp: PublishInput) -> dict[str, bytes | None]:
+    return {f.finding_id: best_view_crop_jpeg(inp, f) for f in inp.findings}

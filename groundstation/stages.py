@@ -1,0 +1,139 @@
+"""JSON forms of the stage outputs (out/stages/*.json) and the resumable-stage helper.
+
+A stage file holds ``{"stage", "fingerprint", "data"}``. A rerun reuses it when the fingerprint
+of the stage's inputs matches (ODM-style); NaN is stored as null because JSON has no NaN.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from groundstation.georef import FrameGeoref, Georeferenced
+from skyinspect.errors import RecordError, describe
+from skyinspect.findings import Detection, Finding, Measurement
+from skyinspect.surface import PlaneSurface
+
+T = TypeVar("T")
+STAGE_FORMAT_VERSION = 1
+
+
+def _f(x: float) -> float | None:
+    return float(x) if x is not None and math.isfinite(x) else None
+
+
+def _nf(x: float | None) -> float:
+    return math.nan if x is None else float(x)
+
+
+def _arr(a: np.ndarray | None) -> list[Any] | None:
+    if a is None:
+        return None
+    arr = np.asarray(a, dtype=np.float64).round(6)
+    if arr.ndim == 1:
+        return [float(v) if math.isfinite(v) else None for v in arr]
+    return [[float(v) if math.isfinite(v) else None for v in row] for row in arr]
+
+
+def _unarr(a: list[Any] | None, cols: int = 3) -> np.ndarray | None:
+    return None if a is None else np.asarray(a, dtype=np.float64).reshape(-1, cols)
+
+
+def detection_to_dict(d: Detection) -> dict[str, Any]:
+    return {"frame_index": d.frame_index, "instance_index": d.instance_index, "class_id": d.class_id,
+            "score": d.score, "outline_ned_m": _arr(d.outline_ned_m), "centroid_ned_m": _arr(d.centroid_ned_m),
+            "skeleton_ned_m": _arr(d.skeleton_ned_m), "area_m2": _f(d.area_m2), "gsd_m": _f(d.gsd_m),
+            "range_m": _f(d.range_m), "incidence_deg": _f(d.incidence_deg), "sigma_h_m": _f(d.sigma_h_m),
+            "sigma_v_m": _f(d.sigma_v_m)}
+
+
+def detection_from_dict(x: dict[str, Any]) -> Detection:
+    return Detection(int(x["frame_index"]), int(x["instance_index"]), int(x["class_id"]), float(x["score"]),
+                     _unarr(x["outline_ned_m"]), np.asarray(x["centroid_ned_m"], dtype=np.float64),  # type: ignore[arg-type]
+                     _unarr(x["skeleton_ned_m"]), _nf(x["area_m2"]), _nf(x["gsd_m"]), _nf(x["range_m"]),
+                     _nf(x["incidence_deg"]), _nf(x["sigma_h_m"]), _nf(x["sigma_v_m"]))
+
+
+def georeferenced_to_dict(g: Georeferenced) -> dict[str, Any]:
+    frames = [{"frame_index": f.frame_index, "capture_time_utc_s": f.capture_time_utc_s, "status": f.status,
+               "camera_ned_m": [_f(v) for v in f.camera_ned_m], "footprint_ned_m": _arr(f.footprint_ned_m),
+               "gsd_m": _f(f.gsd_m), "range_m": _f(f.range_m), "image_path": f.image_path,
+               "notes": list(f.notes)} for f in g.frames]
+    return {"surface": g.surface.to_dict(), "frames": frames,
+            "detections": [detection_to_dict(d) for d in g.detections]}
+
+
+def georeferenced_from_dict(x: dict[str, Any]) -> Georeferenced:
+    s = x["surface"]
+    p = s["point"]
+    surface = PlaneSurface(p["lat_deg"], p["lon_deg"], p["alt_msl_m"], tuple(s["normal_enu"]), s["name"])
+    frames = tuple(FrameGeoref(int(f["frame_index"]), float(f["capture_time_utc_s"]), f["status"],
+                               np.array([_nf(v) for v in f["camera_ned_m"]]), _unarr(f["footprint_ned_m"]),
+                               _nf(f["gsd_m"]), _nf(f["range_m"]), f["image_path"], tuple(f["notes"]))
+                   for f in x["frames"])
+    return Georeferenced(surface, frames, tuple(detection_from_dict(d) for d in x["detections"]))
+
+
+def finding_to_dict(f: Finding) -> dict[str, Any]:
+    return {"finding_id": f.finding_id, "class_id": f.class_id, "class_name": f.class_name,
+            "lat_deg": f.lat_deg, "lon_deg": f.lon_deg, "alt_msl_m": f.alt_msl_m,
+            "outline_wgs84": _arr(f.outline_wgs84), "centroid_ned_m": _arr(f.centroid_ned_m), "score": f.score,
+            "views": [list(v) for v in f.views], "best_view": list(f.best_view),
+            "measurements": {k: {"value": _f(m.value) if m.value is not None else None,
+                                 "sigma": _f(m.sigma) if m.sigma is not None else None,
+                                 "unit": m.unit, "note": m.note} for k, m in f.measurements.items()},
+            "ce90_m": _f(f.ce90_m), "le90_m": _f(f.le90_m), "severity": f.severity,
+            "outline_ned_m": _arr(f.outline_ned_m), "skeleton_ned_m": _arr(f.skeleton_ned_m),
+            "gsd_m": _f(f.gsd_m), "range_m": _f(f.range_m), "incidence_deg": _f(f.incidence_deg)}
+
+
+def finding_from_dict(x: dict[str, Any]) -> Finding:
+    return Finding(
+        x["finding_id"], int(x["class_id"]), x["class_name"], float(x["lat_deg"]), float(x["lon_deg"]),
+        float(x["alt_msl_m"]), _unarr(x["outline_wgs84"]), np.asarray(x["centroid_ned_m"], dtype=np.float64),  # type: ignore[arg-type]
+        float(x["score"]), tuple(tuple(v) for v in x["views"]), tuple(x["best_view"]),  # type: ignore[arg-type]
+        {k: Measurement(m["value"], m["sigma"], m["unit"], m["note"]) for k, m in x["measurements"].items()},
+        _nf(x["ce90_m"]), _nf(x["le90_m"]), x["severity"], _unarr(x["outline_ned_m"]),
+        _unarr(x["skeleton_ned_m"]), _nf(x["gsd_m"]), _nf(x["range_m"]), _nf(x["incidence_deg"]))
+
+
+def fingerprint(*parts: object) -> str:
+    """sha256 over the reprs/JSON of the parts (inputs of a stage)."""
+    h = hashlib.sha256(str(STAGE_FORMAT_VERSION).encode())
+    for p in parts:
+        h.update(json.dumps(p, sort_keys=True, default=repr).encode())
+    return h.hexdigest()
+
+
+def write_json_atomic(path: Path, data: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, separators=(",", ":")))
+    os.replace(tmp, path)
+
+
+def run_stage(path: Path, name: str, fp: str, compute: Callable[[], T], to_json: Callable[[T], Any],
+              from_json: Callable[[Any], T], rerun: bool) -> tuple[T, bool]:
+    """Load the stage output at ``path`` when its fingerprint matches, else compute and store it.
+    Returns (value, reused)."""
+    if not rerun and path.is_file():
+        try:
+            stored = json.loads(path.read_text())
+            if stored.get("stage") == name and stored.get("fingerprint") == fp:
+                return from_json(stored["data"]), True
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+            pass  # a damaged or old stage file is recomputed, never trusted
+    value = compute()
+    try:
+        write_json_atomic(path, {"stage": name, "fingerprint": fp, "data": to_json(value)})
+    except OSError as exc:
+        raise RecordError(describe(path, f"cannot write stage output ({exc})",
+                                   "Check that the output folder is writable and has space")) from exc
+    return value, False

@@ -1,0 +1,109 @@
+"""Small synthetic flight records whose answers are known analytically (helpers for the tests)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from skyinspect.camera import CameraModel
+from skyinspect.geodesy import LocalFrame
+from skyinspect.pose import GimbalFrame, Pose
+from skyinspect.record import FlightRecordWriter
+from skyinspect.segmentation import CORROSION, CRACK, Instance, Segmentation
+from skyinspect.surface import PlaneSurface
+
+HOME = (47.397742, 8.545594, 488.0)  # lat, lon, alt MSL of the take-off point = NED origin
+FRAME = LocalFrame(*HOME)
+CAMERA = CameraModel.from_fov(1280, 960, 50.0, name="test-cam")
+FACE_EAST_M = 2.0  # the face is the plane east = 2 m, its normal points west, towards the camera
+FLY_HEIGHT_M = 10.0
+MODEL_ID = "test-model-v1"
+
+
+def pose_at(ned: np.ndarray, yaw_deg: float, pitch_deg: float, t: float = 1.7e9,
+            h_acc: float = 0.3, v_acc: float = 0.5) -> Pose:
+    """An earth-referenced gimbal pose at a NED position (vehicle level)."""
+    lat, lon, alt = FRAME.to_geodetic(np.asarray(ned, dtype=np.float64))
+    return Pose(t, float(lat), float(lon), float(alt), float(alt) - HOME[2], 0.0, 0.0, yaw_deg,
+                gimbal_pitch_deg=pitch_deg, gimbal_yaw_deg=yaw_deg, gimbal_frame=GimbalFrame.EARTH,
+                h_acc_m=h_acc, v_acc_m=v_acc, source="simulator")
+
+
+def project(pose: Pose, points_ned: np.ndarray, camera: CameraModel = CAMERA) -> np.ndarray:
+    """World NED points → pixels seen from ``pose``."""
+    cam = FRAME.to_ned(pose.lat_deg, pose.lon_deg, pose.alt_msl_m)
+    return camera.project((np.atleast_2d(points_ned) - cam) @ pose.r_ned_cam())
+
+
+def face_surface() -> PlaneSurface:
+    lat, lon, alt = FRAME.to_geodetic(np.array([0.0, FACE_EAST_M, -FLY_HEIGHT_M]))
+    return PlaneSurface(float(lat), float(lon), float(alt), (-1.0, 0.0, 0.0), "test face")
+
+
+def face_point(north_m: float, up_m: float) -> np.ndarray:
+    return np.array([north_m, FACE_EAST_M, -up_m])
+
+
+@dataclass(frozen=True)
+class Defect:
+    defect_id: str
+    class_id: int
+    outline_ned: np.ndarray  # (N, 3) on the face
+    skeleton_ned: np.ndarray | None = None
+
+
+def crack_on_face(north_m: float, up_m: float, length_m: float = 0.30, width_m: float = 0.004) -> Defect:
+    """A straight horizontal crack along the face (north direction) starting at (north, up)."""
+    a, b = north_m, north_m + length_m
+    h = width_m / 2
+    outline = np.array([face_point(a, up_m - h), face_point(b, up_m - h), face_point(b, up_m + h),
+                        face_point(a, up_m + h)])
+    skeleton = np.array([face_point(a + t * length_m, up_m) for t in np.linspace(0, 1, 7)])
+    return Defect(f"crack@{north_m}", CRACK, outline, skeleton)
+
+
+def corrosion_on_face(north_m: float, up_m: float, size_m: float = 0.10) -> Defect:
+    ang = np.linspace(0, 2 * np.pi, 16, endpoint=False)
+    outline = np.array([face_point(north_m + size_m / 2 * np.cos(t), up_m + size_m / 2 * np.sin(t)) for t in ang])
+    return Defect(f"corrosion@{north_m}", CORROSION, outline)
+
+
+def instance_for(pose: Pose, d: Defect) -> Instance:
+    poly = project(pose, d.outline_ned)
+    skel = project(pose, d.skeleton_ned) if d.skeleton_ned is not None else None
+    x, y = poly[:, 0], poly[:, 1]
+    area = 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+    return Instance(d.class_id, 0.9, poly, area, skel)
+
+
+def write_record(folder: Path, frames: list[tuple[Pose, list[Instance]]], camera: CameraModel = CAMERA,
+                 image_size: tuple[int, int] | None = None) -> Path:
+    w, h = image_size or (camera.width_px, camera.height_px)
+    image = np.full((h, w, 3), 128, np.uint8)
+    with FlightRecordWriter(folder, camera, MODEL_ID, "0" * 64) as writer:
+        for i, (pose, instances) in enumerate(frames):
+            img = image.copy()
+            for inst in instances:
+                cv2.fillPoly(img, [np.round(inst.polygon_px).astype(np.int32)], (40, 40, 160))
+            seg = Segmentation(np.zeros((h, w), np.uint8), tuple(instances), MODEL_ID)
+            writer.add_frame(i, pose.time_utc_s, img, pose, seg)
+    return folder
+
+
+def face_flight(folder: Path, defects: list[Defect], n_frames: int = 5, step_m: float = 0.15,
+                extra: list[tuple[Pose, list[Instance]]] | None = None) -> Path:
+    """A camera 2 m west of the face, level, looking east, stepping north; every defect visible."""
+    frames = []
+    for k in range(n_frames):
+        pose = pose_at(np.array([k * step_m, 0.0, -FLY_HEIGHT_M]), 90.0, 0.0, t=1.7e9 + k)
+        frames.append((pose, [instance_for(pose, d) for d in defects]))
+    return write_record(folder, frames + (extra or []))
+
+
+def in_flight(flight_origin: LocalFrame, ned_home: np.ndarray) -> np.ndarray:
+    """Points given in the fixtures' home NED frame → the flight's own NED frame."""
+    geo = FRAME.to_geodetic(np.atleast_2d(ned_home))
+    return flight_origin.to_ned(geo[:, 0], geo[:, 1], geo[:, 2])

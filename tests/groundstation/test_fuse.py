@@ -1,0 +1,79 @@
+"""Fusion: one defect seen many times is one finding; separate defects stay separate; it is fast."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from gs_fixtures import FLY_HEIGHT_M, corrosion_on_face, crack_on_face, face_flight, face_surface, in_flight
+
+from groundstation.fuse import fuse
+from groundstation.georef import Georeferenced, georeference
+from groundstation.load import load_flight
+from groundstation.plane import plane_basis
+from skyinspect.findings import Detection
+from skyinspect.surface import PlaneSurface
+
+
+def _fuse_flight(folder: Path):  # type: ignore[no-untyped-def]
+    flight = load_flight(folder)
+    geo = georeference(flight, face_surface())
+    return flight, geo, fuse(geo, flight.origin, plane_basis(geo.surface, flight.origin))
+
+
+def test_same_defect_in_five_frames_is_one_finding_with_five_views(tmp_path: Path) -> None:
+    defect = corrosion_on_face(0.3, FLY_HEIGHT_M, size_m=0.08)
+    flight, geo, findings = _fuse_flight(face_flight(tmp_path / "f", [defect], n_frames=5))
+    assert len(geo.detections) == 5
+    (f,) = findings
+    assert f.finding_id == "F-0001" and f.view_count == 5 and f.class_name == "corrosion"
+    assert f.views == tuple((k, 0) for k in range(5))
+    # the best view is the most frontal one: the camera at north 0.3 m (frame 2) looks straight at it
+    assert f.best_view == (2, 0)
+    np.testing.assert_allclose(f.centroid_ned_m, in_flight(flight.origin, defect.outline_ned.mean(axis=0))[0],
+                               atol=2e-3)
+
+
+def test_two_separate_defects_are_two_findings_ordered_along_the_face(tmp_path: Path) -> None:
+    defects = [corrosion_on_face(0.9, FLY_HEIGHT_M), crack_on_face(-0.2, FLY_HEIGHT_M + 0.2)]
+    _, geo, findings = _fuse_flight(face_flight(tmp_path / "f", defects))
+    assert len(findings) == 2
+    assert [f.finding_id for f in findings] == ["F-0001", "F-0002"]
+    # ids run left to right as seen facing the face (looking east, north is on the left)
+    assert [f.class_name for f in findings] == ["corrosion", "crack"]
+    assert all(f.view_count == 5 for f in findings)
+
+
+def test_same_place_different_class_stays_apart(tmp_path: Path) -> None:
+    defects = [corrosion_on_face(0.3, FLY_HEIGHT_M), crack_on_face(0.25, FLY_HEIGHT_M)]
+    _, _, findings = _fuse_flight(face_flight(tmp_path / "f", defects, n_frames=3))
+    assert sorted(f.class_name for f in findings) == ["corrosion", "crack"]
+
+
+def _synthetic_detections(n_frames: int, per_frame: int, rng: np.random.Generator) -> tuple[Detection, ...]:
+    """Ground-plane detections of 200 defects along a 200 m strip, each seen from several frames."""
+    centres = np.stack([np.linspace(0, 200, 200), rng.uniform(-3, 3, 200)], axis=1)
+    dets = []
+    for k in range(n_frames):
+        for i in range(per_frame):
+            c = centres[(k + i * 7) % 200] + rng.normal(0, 0.01, 2)
+            ang = np.linspace(0, 2 * np.pi, 24, endpoint=False)
+            ring = np.stack([c[0] + 0.05 * np.cos(ang), c[1] + 0.05 * np.sin(ang), np.zeros_like(ang)], axis=1)
+            dets.append(Detection(k, i, 2, 0.8, ring, ring.mean(axis=0), None, 0.0078, 0.004, 15.0, 3.0, 0.3, 0.5))
+    return tuple(dets)
+
+
+def test_fusing_a_thousand_frames_takes_seconds() -> None:
+    from skyinspect.geodesy import LocalFrame
+
+    frame = LocalFrame(47.0, 8.0, 400.0)
+    surface = PlaneSurface.ground(47.0, 8.0, 400.0)
+    dets = _synthetic_detections(1000, 5, np.random.default_rng(1))
+    geo = Georeferenced(surface, (), dets)
+    t0 = time.perf_counter()
+    findings = fuse(geo, frame, plane_basis(surface, frame))
+    elapsed = time.perf_counter() - t0
+    assert len(findings) == 200
+    assert sum(f.view_count for f in findings) == 5000
+    assert elapsed < 10.0, f"fusing 5,000 detections took {elapsed:.1f} s"

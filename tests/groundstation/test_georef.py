@@ -1,0 +1,113 @@
+"""Georeferencing: pixel → surface → pixel round trips, known centroids, frames that miss."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+from gs_fixtures import (CAMERA, FACE_EAST_M, FLY_HEIGHT_M, FRAME, HOME, corrosion_on_face, face_flight,
+                         face_surface, in_flight, instance_for, pose_at, write_record)
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from groundstation.georef import cast_pixels, default_surface, georeference
+from groundstation.load import load_flight
+from groundstation.plane import plane_basis
+from skyinspect.camera import CameraModel
+from skyinspect.surface import PlaneSurface
+
+DISTORTED = CameraModel.from_fov(1280, 960, 60.0, dist_coeffs=(-0.03, 0.01, 0.0005, -0.0003, 0.0))
+
+
+@settings(max_examples=200, deadline=None)
+@given(yaw=st.floats(0, 360), pitch=st.floats(-90, -20), roll=st.floats(-10, 10),
+       height=st.floats(5, 120), u=st.floats(0, 1279), v=st.floats(0, 959), distorted=st.booleans())
+def test_pixel_surface_pixel_round_trip(yaw: float, pitch: float, roll: float, height: float, u: float,
+                                        v: float, distorted: bool) -> None:
+    camera = DISTORTED if distorted else CAMERA
+    pose = pose_at(np.array([3.0, -4.0, -height]), yaw, pitch)
+    pose = type(pose)(**{**vars(pose), "gimbal_roll_deg": roll})
+    basis = plane_basis(PlaneSurface.ground(*HOME), FRAME)
+    cam = FRAME.to_ned(pose.lat_deg, pose.lon_deg, pose.alt_msl_m)
+    pts, rng, hit = cast_pixels(np.array([[u, v]]), camera, pose.r_ned_cam(), cam, basis)
+    if not hit[0]:  # a pixel above the horizon at this attitude: nothing to round-trip
+        return
+    assert abs(pts[0, 2]) < 1e-6  # on the ground plane (down = 0 at home)
+    back = camera.project((pts - cam) @ pose.r_ned_cam())
+    assert np.max(np.abs(back - [[u, v]])) < 1e-6
+
+
+def test_image_centre_of_face_camera_lands_straight_ahead(tmp_path: Path) -> None:
+    pose = pose_at(np.array([0.0, 0.0, -FLY_HEIGHT_M]), 90.0, 0.0)
+    write_record(tmp_path / "f", [(pose, [])])
+    flight = load_flight(tmp_path / "f")
+    geo = georeference(flight, face_surface())
+    fr = geo.frames[0]
+    assert fr.status == "ok"
+    assert math.isclose(fr.range_m, FACE_EAST_M, rel_tol=1e-9)
+    assert math.isclose(fr.gsd_m, FACE_EAST_M / CAMERA.fx_px, rel_tol=1e-9)
+    # the footprint is centred on the point straight ahead
+    centre = fr.footprint_ned_m.mean(axis=0)
+    np.testing.assert_allclose(centre, in_flight(flight.origin, np.array([0.0, FACE_EAST_M, -FLY_HEIGHT_M]))[0],
+                               atol=1e-6)
+
+
+def test_known_polygon_centroid_area_and_uncertainty(tmp_path: Path) -> None:
+    defect = corrosion_on_face(0.3, FLY_HEIGHT_M - 0.2, size_m=0.10)
+    pose = pose_at(np.array([0.0, 0.0, -FLY_HEIGHT_M]), 90.0, 0.0)
+    write_record(tmp_path / "f", [(pose, [instance_for(pose, defect)])])
+    flight = load_flight(tmp_path / "f")
+    geo = georeference(flight, face_surface())
+    (det,) = geo.detections
+    np.testing.assert_allclose(det.centroid_ned_m, in_flight(flight.origin, defect.outline_ned.mean(axis=0))[0],
+                               atol=2e-4)
+    expected_area = 0.5 * 16 * math.sin(2 * math.pi / 16) * 0.05 ** 2  # regular 16-gon, radius 5 cm
+    assert math.isclose(det.area_m2, expected_area, rel_tol=2e-3)
+    assert math.isclose(det.incidence_deg, math.degrees(math.atan(math.hypot(0.3, 0.2) / FACE_EAST_M)), abs_tol=0.01)
+    assert math.isclose(det.range_m, math.sqrt(FACE_EAST_M ** 2 + 0.3 ** 2 + 0.2 ** 2), rel_tol=1e-4)
+    assert math.isclose(det.gsd_m, det.range_m / CAMERA.fx_px / math.cos(math.radians(det.incidence_deg)))
+    # camera error of the face-normal component (east, 0.3 m σ) does not move the point on the
+    # face; north (0.3 m) does fully; vertical v_acc 0.5 m shows up as σ_v
+    assert 0.2 < det.sigma_h_m < 0.35 and 0.45 < det.sigma_v_m < 0.6
+
+
+def test_nadir_camera_over_ground_and_default_surface(tmp_path: Path) -> None:
+    pose = pose_at(np.array([5.0, 5.0, -20.0]), 0.0, -90.0)
+    target = np.array([[5.0 + dx, 5.0 + dy, 0.0] for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1))])
+    from skyinspect.segmentation import CORROSION, Instance
+
+    inst = Instance(CORROSION, 0.8, CAMERA.project((target - pose_ned(pose)) @ pose.r_ned_cam()), 1.0)
+    write_record(tmp_path / "f", [(pose, [inst])])
+    flight = load_flight(tmp_path / "f")
+    assert math.isclose(default_surface(flight).alt_msl_m, HOME[2], abs_tol=1e-6)
+    geo = georeference(flight)
+    (det,) = geo.detections
+    np.testing.assert_allclose(det.centroid_ned_m, in_flight(flight.origin, np.array([5.0, 5.0, 0.0]))[0],
+                               atol=1e-3)
+    assert math.isclose(det.area_m2, 4.0, rel_tol=1e-3)
+    assert math.isclose(det.range_m, 20.0, rel_tol=1e-6)
+
+
+def pose_ned(pose) -> np.ndarray:  # type: ignore[no-untyped-def]
+    return FRAME.to_ned(pose.lat_deg, pose.lon_deg, pose.alt_msl_m)
+
+
+def test_sky_looking_and_nan_pose_frames_get_a_status(tmp_path: Path) -> None:
+    sky = pose_at(np.array([0.0, 0.0, -20.0]), 0.0, 30.0)  # looking up over a ground plane
+    bad = pose_at(np.array([0.0, 0.0, -20.0]), 0.0, -90.0)
+    bad = type(bad)(**{**vars(bad), "gimbal_pitch_deg": float("nan")})
+    write_record(tmp_path / "f", [(sky, []), (bad, [])])
+    geo = georeference(load_flight(tmp_path / "f"))
+    assert geo.frames[0].status.startswith("not georeferenced: image centre ray")
+    assert geo.frames[1].status.startswith("not georeferenced: pose has non-finite")
+    assert geo.detections == () and all(f.footprint_ned_m is None for f in geo.frames)
+
+
+def test_untagged_frames_are_skipped_and_counted(tmp_path: Path) -> None:
+    from skyinspect.pose import Pose
+
+    folder = face_flight(tmp_path / "f", [], n_frames=2, extra=[(Pose.untagged(1.7e9, "no telemetry"), [])])
+    flight = load_flight(folder)
+    assert flight.frames_total == 3 and flight.frames_tagged == 2
+    assert flight.untagged == ((2, "untagged: no telemetry"),)

@@ -1,0 +1,99 @@
+"""Publishing: the whole pipeline on a small record; every product opens and names every finding."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from gs_fixtures import Defect, face_surface
+
+from groundstation.pipeline import process
+
+LAYERS = {"findings", "frames", "flight_path"}
+
+
+@pytest.fixture()
+def processed(tmp_path: Path, two_defect_flight: tuple[Path, list[Defect]]):  # type: ignore[no-untyped-def]
+    folder, _ = two_defect_flight
+    out = tmp_path / "out"
+    return process(folder, out, face_surface(), progress=False), out, folder
+
+
+def test_summary_counts(processed) -> None:  # type: ignore[no-untyped-def]
+    summary, out, _ = processed
+    assert (summary.frames_total, summary.frames_tagged, summary.frames_untagged) == (6, 5, 1)
+    assert summary.frames_georeferenced == 5 and summary.detections == 10 and summary.findings == 2
+    assert not any(p.name.startswith(".staging") for p in out.iterdir())
+
+
+def test_gpkg_has_three_layers_that_open(processed) -> None:  # type: ignore[no-untyped-def]
+    import geopandas as gpd
+    import pyogrio
+
+    _, out, _ = processed
+    layers = {name for name, _ in pyogrio.list_layers(out / "findings.gpkg")}
+    assert layers == LAYERS
+    findings = gpd.read_file(out / "findings.gpkg", layer="findings")
+    assert findings.crs.to_epsg() == 4326
+    for col in ("finding_id", "class", "score", "views", "lat", "lon", "alt_msl_m", "length_mm", "width_mm",
+                "area_m2", "ce90_m", "best_frame"):
+        assert col in findings.columns, col
+    assert sorted(findings["finding_id"]) == ["F-0001", "F-0002"]
+    frames = gpd.read_file(out / "findings.gpkg", layer="frames")
+    assert len(frames) == 5 and set(frames["pose_status"]) == {"ok"}
+    path = gpd.read_file(out / "findings.gpkg", layer="flight_path")
+    assert len(path) == 1 and path.geometry.iloc[0].geom_type == "LineString"
+
+
+def test_geojson_is_rfc7946(processed) -> None:  # type: ignore[no-untyped-def]
+    from shapely.geometry import shape
+
+    _, out, _ = processed
+    data = json.loads((out / "findings.geojson").read_text())
+    assert data["type"] == "FeatureCollection" and len(data["features"]) == 2
+    for feat in data["features"]:
+        geom = shape(feat["geometry"])
+        assert geom.is_valid and geom.has_z
+        lon, lat, _ = feat["geometry"]["coordinates"][0][0]
+        assert abs(lat - feat["properties"]["lat"]) < 1e-3 and abs(lon - feat["properties"]["lon"]) < 1e-3
+
+
+def test_map_and_report_name_every_finding(processed) -> None:  # type: ignore[no-untyped-def]
+    _, out, _ = processed
+    html_map = (out / "map.html").read_text()
+    assert "F-0001" in html_map and "data:image/jpeg;base64," in html_map
+    assert "F-0002" in (out / "report.html").read_text()
+    pdf = out / "report.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext not installed (apt-get install poppler-utils): PDF text not checked")
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    for fid in ("F-0001", "F-0002"):
+        assert fid in text
+    assert "test-model-v1" in text
+
+
+def test_rerun_reuses_stages_and_rerun_flag_forces(processed) -> None:  # type: ignore[no-untyped-def]
+    _, out, folder = processed
+    again = process(folder, out, face_surface(), progress=False)
+    assert again.stages_reused == ("georeference", "fuse", "measure") and again.findings == 2
+    forced = process(folder, out, face_surface(), progress=False, rerun=True)
+    assert forced.stages_reused == ()
+    other_surface = process(folder, out, None, progress=False)  # a different surface: recompute
+    assert "georeference" not in other_surface.stages_reused
+
+
+def test_failed_publish_leaves_no_products(tmp_path: Path, two_defect_flight, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import groundstation.publish.report as report
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(report, "write_pdf", boom)
+    out = tmp_path / "out"
+    with pytest.raises(RuntimeError):
+        process(two_defect_flight[0], out, face_surface(), progress=False)
+    assert sorted(p.name for p in out.iterdir()) == ["stages"]
