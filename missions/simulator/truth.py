@@ -1,0 +1,124 @@
+"""Ground truth: one GeoJSON Feature per true defect, measured on the full-resolution label texture.
+
+A defect is a connected component of one class after a small morphological closing (so a crack
+broken by a pixel or two stays one defect); components under MIN_AREA_MM2 are ignored. Areas,
+lengths and widths are measured on the unclosed labels inside each component.
+
+Geometry is a 3D Polygon (lon, lat, alt MSL) of the component's outer outline on the face. The
+face is vertical and runs along a meridian, so the outline is only meaningful in 3D (in 2D lon/lat
+it collapses to a line); the centroid is in the ``centroid_*`` properties, the outline in face
+coordinates in ``outline_face_uv_m``, and ``label_point_*`` is a point guaranteed to lie on the
+defect (a crack's centroid usually does not).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+from skimage.morphology import skeletonize
+
+from skyinspect.geodesy import LocalFrame
+from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK
+
+from missions.simulator.scene import FaceTexture, face_uv_to_ned
+
+CLOSING_MM = 5.0
+MIN_AREA_MM2 = 5.0
+
+
+def source_file(stem: str) -> str:
+    """Committed texture stem → the original data set file it was copied from."""
+    if stem.startswith("uav75_"):
+        return f"uav75/images/{stem[len('uav75_'):]}.jpg"
+    if stem.startswith("corrosion_"):
+        return f"roboflow_corrosion/images/{stem[len('corrosion_'):]}.jpg"
+    return f"{stem}.jpg"
+
+
+def skeleton_length_px(skel: np.ndarray) -> float:
+    """Length of a one-pixel skeleton: 1 per 4-neighbour link, sqrt(2) per diagonal link that is
+    not already bridged by a 4-neighbour path (avoids counting L-corners twice)."""
+    s = skel.astype(bool)
+    right = s[:, :-1] & s[:, 1:]
+    down = s[:-1, :] & s[1:, :]
+    d1 = s[:-1, :-1] & s[1:, 1:] & ~s[:-1, 1:] & ~s[1:, :-1]
+    d2 = s[:-1, 1:] & s[1:, :-1] & ~s[:-1, :-1] & ~s[1:, 1:]
+    return float(right.sum() + down.sum() + math.sqrt(2.0) * (d1.sum() + d2.sum()))
+
+
+def _r(x: float, nd: int) -> float:
+    return float(round(float(x), nd))
+
+
+def defect_features(texture: FaceTexture, frame: LocalFrame) -> list[dict[str, object]]:
+    s = texture.m_per_px
+    px_mm = s * 1000.0
+    k = max(1, int(round(CLOSING_MM / px_mm))) | 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    min_px = MIN_AREA_MM2 / (px_mm * px_mm)
+    feats: list[dict[str, object]] = []
+    for class_id in (CRACK, CORROSION):
+        raw = (texture.labels == class_id).astype(np.uint8)
+        closed = cv2.morphologyEx(raw, cv2.MORPH_CLOSE, kernel) | raw
+        n, comp, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+        # Order components by position (top-left first) so ids are stable and readable.
+        order = sorted(range(1, n), key=lambda j: (stats[j, cv2.CC_STAT_LEFT], stats[j, cv2.CC_STAT_TOP]))
+        for j in order:
+            x, y, w, h = (int(stats[j, q]) for q in (cv2.CC_STAT_LEFT, cv2.CC_STAT_TOP, cv2.CC_STAT_WIDTH,
+                                                   cv2.CC_STAT_HEIGHT))
+            in_comp = comp[y:y + h, x:x + w] == j
+            mask = in_comp & (raw[y:y + h, x:x + w] > 0)
+            area_px = int(mask.sum())
+            if area_px < min_px:
+                continue
+            rows, cols = np.nonzero(mask)
+            c_col, c_row = float(cols.mean()) + x, float(rows.mean()) + y
+            # Label point: the defect pixel nearest the centroid.
+            nearest = int(np.argmin((cols + x - c_col) ** 2 + (rows + y - c_row) ** 2))
+            l_col, l_row = float(cols[nearest] + x), float(rows[nearest] + y)
+            owners = texture.instance_ids[y:y + h, x:x + w][mask]
+            owner = int(np.bincount(owners[owners >= 0]).argmax()) if (owners >= 0).any() else -1
+            cu, cv = texture.px_to_uv(c_col, c_row)
+            lu, lv = texture.px_to_uv(l_col, l_row)
+            c_geo = frame.to_geodetic(face_uv_to_ned(cu, cv))[0]
+            l_geo = frame.to_geodetic(face_uv_to_ned(lu, lv))[0]
+            contours, _ = cv2.findContours(in_comp.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+            ring = cv2.approxPolyDP(max(contours, key=cv2.contourArea), 1.0, True)[:, 0, :].astype(np.float64)
+            ou, ov = texture.px_to_uv(ring[:, 0] + x, ring[:, 1] + y)
+            props: dict[str, object] = {
+                "defect_id": 0, "class": CLASS_NAMES[class_id],
+                "area_m2": _r(area_px * s * s, 6),
+                "length_mm": None, "max_width_mm": None,
+                "centroid_lat_deg": _r(c_geo[0], 9), "centroid_lon_deg": _r(c_geo[1], 9),
+                "centroid_alt_msl_m": _r(c_geo[2], 4),
+                "face_u_m": _r(cu, 4), "face_v_m": _r(cv, 4),
+                "label_point_lat_deg": _r(l_geo[0], 9), "label_point_lon_deg": _r(l_geo[1], 9),
+                "label_point_alt_msl_m": _r(l_geo[2], 4),
+                "label_point_face_u_m": _r(lu, 4), "label_point_face_v_m": _r(lv, 4),
+                "bbox_face_uv_m": [_r(float(ou.min()), 4), _r(float(ov.min()), 4),
+                                   _r(float(ou.max()), 4), _r(float(ov.max()), 4)],
+                "outline_face_uv_m": [[_r(a, 4), _r(b, 4)] for a, b in zip(ou, ov)],
+                "texture": source_file(texture.sources[owner]) if owner >= 0 else None,
+            }
+            if class_id == CRACK:
+                skel = skeletonize(mask)
+                dist = cv2.distanceTransform(np.pad(mask, 1).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
+                props["length_mm"] = _r(max(skeleton_length_px(skel), 1.0) * px_mm, 2)
+                props["max_width_mm"] = _r(max(2.0 * float(dist[skel].max()) - 1.0, 1.0) * px_mm if skel.any()
+                                           else px_mm, 2)
+            ring_geo = frame.to_geodetic(face_uv_to_ned(np.append(ou, ou[0]), np.append(ov, ov[0])))
+            coords = [[_r(lon, 9), _r(lat, 9), _r(alt, 4)] for lat, lon, alt in ring_geo]
+            feats.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [coords]},
+                          "properties": props})
+    for i, f in enumerate(feats, start=1):
+        f["properties"]["defect_id"] = i  # type: ignore[index]
+    return feats
+
+
+def write_truth(path: Path, features: list[dict[str, object]], meta: dict[str, object]) -> None:
+    fc = {"type": "FeatureCollection", "name": "skyinspect simulator truth", "skyinspect": meta, "features": features}
+    Path(path).write_text(json.dumps(fc, indent=1, sort_keys=False) + "\n")
