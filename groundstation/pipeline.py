@@ -100,13 +100,12 @@ def process(flight: Path, out: Path, surface: PlaneSurface | None = None, progre
         timings[name] = round(now - clock, 4)
         clock = now
 
+    loaded = load_flight(Path(flight))  # before creating `out`: bad input must leave nothing behind
+    lap("load")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise RecordError(describe(out, f"cannot create output folder ({exc})")) from exc
-
-    loaded = load_flight(Path(flight))
-    lap("load")
 
     geo_fp = fingerprint("georeference", loaded.fingerprint, surface.to_dict() if surface else None,
                          georef_mod.DEFAULT_H_ACC_M, georef_mod.DEFAULT_V_ACC_M, georef_mod.MAX_INCIDENCE_DEG)

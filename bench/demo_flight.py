@@ -1,0 +1,80 @@
+"""Benchmark the whole foundation path on the default simulated pier-face flight.
+
+Measures wall time per step (simulate, onboard replay, ground-station process) and the accuracy
+against the simulator's truth (recall, false positives, position error in metres and GSD).
+
+    .venv/bin/python bench/demo_flight.py --out bench/results/demo_flight.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+
+def run(work: Path, seed: int | None) -> dict[str, object]:
+    from dataclasses import replace
+
+    from groundstation.evaluate import compare_with_truth
+    from groundstation.pipeline import process
+    from missions.simulator import SimConfig, simulate
+    from models import load_segmenter
+    from onboard.replay import run_replay
+    from skyinspect.camera import CameraModel
+    from skyinspect.surface import PlaneSurface
+
+    config = SimConfig() if seed is None else replace(SimConfig(), seed=seed)
+    t0 = time.perf_counter()
+    sim = simulate(work / "simulation", config, progress=False)
+    t1 = time.perf_counter()
+    segmenter = load_segmenter(None)
+    replay = run_replay(work / "simulation" / "frames", work / "simulation" / "flight.tlog", work / "flight",
+                        segmenter, CameraModel.load(work / "simulation" / "camera.yaml"), progress=False)
+    t2 = time.perf_counter()
+    result = process(work / "flight", work / "results", PlaneSurface.load(work / "simulation" / "surface.json"),
+                     progress=False)
+    t3 = time.perf_counter()
+    cmp = compare_with_truth(result.findings_geojson_path, work / "simulation" / "truth.geojson")
+    return {
+        "frames": sim.frame_count, "model_id": segmenter.model_id, "seed": config.seed,
+        "seconds": {"simulate": round(t1 - t0, 2), "onboard": round(t2 - t1, 2), "process": round(t3 - t2, 2),
+                    "total": round(t3 - t0, 2)},
+        "onboard_fps": round(replay.fps, 3), "detections": result.detections, "findings": result.findings,
+        "true_defects": cmp.true_count, "found": cmp.found_count, "recall": round(cmp.recall, 4),
+        "false_positives": cmp.false_positive_count,
+        "mean_position_error_m": round(cmp.mean_position_error_m, 4),
+        "mean_gsd_m": round(cmp.mean_gsd_m, 6), "error_in_gsd": round(cmp.error_in_gsd, 3),
+        "per_class": {k: {"true": v.true_count, "found": v.found_count, "false_positives": v.false_positive_count}
+                      for k, v in cmp.per_class.items()},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("bench/results/demo_flight.json"))
+    parser.add_argument("--seeds", type=int, nargs="*", default=[None], help="simulator seeds (default: the demo's)")
+    args = parser.parse_args()
+    runs = []
+    for seed in args.seeds:
+        work = Path(tempfile.mkdtemp(prefix="skyinspect-bench-"))
+        try:
+            runs.append(run(work, seed))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        print(json.dumps(runs[-1], indent=1))
+    report = {"benchmark": "demo_flight", "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                                                      "processor": platform.processor() or platform.machine()},
+              "runs": runs}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=1))
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Bad input: one clear line naming the file, exit code 2, no traceback, nothing half-written."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from skyinspect.cli.main import app
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.fixture()
+def frames(tmp_path: Path) -> Path:
+    import cv2
+
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    cv2.imwrite(str(folder / "000001.jpg"), np.zeros((48, 64, 3), np.uint8))
+    (tmp_path / "camera.json").write_text(
+        '{"image_width": 64, "image_height": 48, "camera_matrix": [[50,0,32],[0,50,24],[0,0,1]],'
+        ' "distortion_coefficients": [0,0,0,0,0]}')
+    return folder
+
+
+def test_missing_tlog(tmp_path: Path, frames: Path) -> None:
+    code, out = _run("onboard", "--frames", str(frames), "--mavlink", str(tmp_path / "none.tlog"),
+                     "--out", str(tmp_path / "flight"), "--camera", str(tmp_path / "camera.json"))
+    assert code == 2 and "none.tlog" in out and "Traceback" not in out
+    assert not (tmp_path / "flight").exists()
+
+
+def test_corrupt_tlog(tmp_path: Path, frames: Path) -> None:
+    bad = tmp_path / "bad.tlog"
+    bad.write_bytes(np.random.default_rng(0).bytes(5000))
+    code, out = _run("onboard", "--frames", str(frames), "--mavlink", str(bad),
+                     "--out", str(tmp_path / "flight"), "--camera", str(tmp_path / "camera.json"))
+    assert code == 2 and "bad.tlog" in out
+    assert not (tmp_path / "flight").exists()
+
+
+def test_calibration_missing_keys(tmp_path: Path, frames: Path) -> None:
+    calib = tmp_path / "calib.json"
+    calib.write_text('{"image_width": 64}')
+    code, out = _run("onboard", "--frames", str(frames), "--mavlink", str(tmp_path / "x.tlog"),
+                     "--out", str(tmp_path / "flight"), "--camera", str(calib))
+    assert code == 2 and "calib.json" in out and "image_height" in out
+
+
+def test_wrong_model_path(tmp_path: Path, frames: Path) -> None:
+    code, out = _run("onboard", "--frames", str(frames), "--mavlink", str(tmp_path / "x.tlog"),
+                     "--out", str(tmp_path / "flight"), "--camera", str(tmp_path / "camera.json"),
+                     "--model", str(tmp_path / "nope.onnx"))
+    assert code == 2 and "nope.onnx" in out
+
+
+def test_not_a_flight_record(tmp_path: Path) -> None:
+    code, out = _run("process", str(tmp_path), "--out", str(tmp_path / "results"))
+    assert code == 2 and "record.sqlite" in out
+    assert not (tmp_path / "results").exists()
