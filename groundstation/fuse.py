@@ -29,11 +29,11 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from groundstation.georef import Georeferenced
 from groundstation.plane import PlaneBasis
-from skyinspect.findings import Detection, Finding
+from skyinspect.findings import MERGE_DISTANCE_M, MIN_REPORTABLE_AREA_M2, Detection, Finding
 from skyinspect.geodesy import LocalFrame
 from skyinspect.segmentation import CLASS_NAMES
 
-MIN_TOLERANCE_M = 0.02
+MIN_TOLERANCE_M = MERGE_DISTANCE_M
 GSD_TOLERANCE_FACTOR = 3.0
 CE90_FACTOR = 2.1460
 LE90_FACTOR = 1.6449
@@ -43,6 +43,8 @@ LE90_FACTOR = 1.6449
 class FuseParams:
     min_tolerance_m: float = MIN_TOLERANCE_M
     gsd_tolerance_factor: float = GSD_TOLERANCE_FACTOR
+    # Drop fused defects smaller than skyinspect.findings.MIN_REPORTABLE_AREA_M2 (specks).
+    drop_specks: bool = True
 
 
 def tolerance_m(gsd_m: float, params: FuseParams = FuseParams()) -> float:
@@ -124,6 +126,8 @@ def fuse(geo: Georeferenced, frame: LocalFrame, basis: PlaneBasis,
     for idx in clusters:
         members = [dets[i] for i in idx]
         outline = _merged_outline(members, polys[idx], params)
+        if params.drop_specks and outline.area < MIN_REPORTABLE_AREA_M2[CLASS_NAMES[members[0].class_id]]:
+            continue
         centre_uv = np.array(outline.centroid.coords[0])
         drafts.append((centre_uv, members, outline))
     order = _order_along_structure(np.array([d[0] for d in drafts]).reshape(-1, 2))

@@ -10,6 +10,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+# What counts as one reportable defect, shared by the simulator's truth and the ground station so
+# both sides count defects the same way: sightings closer than MERGE_DISTANCE_M are one defect, and
+# anything smaller than the class minimum is a speck, not a finding.
+MERGE_DISTANCE_M = 0.02
+MIN_REPORTABLE_AREA_M2: dict[str, float] = {"crack": 20e-6, "corrosion": 100e-6}
+
 
 @dataclass(frozen=True, eq=False)
 class Detection:

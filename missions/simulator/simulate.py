@@ -20,7 +20,8 @@ from missions.simulator.render import RayGrid, encode_jpeg, encode_png, render_f
 from missions.simulator.scene import (FACE_BASE_AMSL_M, FACE_HEIGHT_M, FACE_LENGTH_M, FACE_NORMAL_ENU,
                                       FACE_SOUTH_LAT_DEG, FACE_SOUTH_LON_DEG, build_texture, face_frame, face_surface)
 from missions.simulator.tlog import GIMBAL_FLAGS, write_flight_tlog
-from missions.simulator.truth import CLOSING_MM, MIN_AREA_MM2, defect_features, write_truth
+from missions.simulator.truth import CLOSING_MM, defect_features, write_truth
+from skyinspect.findings import MIN_REPORTABLE_AREA_M2
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,8 @@ def simulate(out_dir: Path, config: SimConfig | None = None, progress: bool = Tr
         n_defects[f["properties"]["class"]] += 1  # type: ignore[index]
     truth_path = out / "truth.geojson"
     write_truth(truth_path, features, {"simulator": "missions.simulator", "config": config.name, "seed": config.seed,
-                                       "closing_mm": CLOSING_MM, "min_area_mm2": MIN_AREA_MM2,
+                                       "closing_mm": CLOSING_MM,
+                                       "min_area_mm2": {k: v * 1e6 for k, v in MIN_REPORTABLE_AREA_M2.items()},
                                        "altitudes": "MSL (m)", "synthetic": True})
     surface_path = out / "surface.json"
     surface.save(surface_path)

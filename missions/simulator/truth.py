@@ -1,8 +1,8 @@
 """Ground truth: one GeoJSON Feature per true defect, measured on the full-resolution label texture.
 
-A defect is a connected component of one class after a small morphological closing (so a crack
-broken by a pixel or two stays one defect); components under MIN_AREA_MM2 are ignored. Areas,
-lengths and widths are measured on the unclosed labels inside each component.
+A defect is a connected component of one class after a closing by MERGE_DISTANCE_M (the ground
+station joins sightings that close, so both sides count defects alike); components smaller than
+skyinspect.findings.MIN_REPORTABLE_AREA_M2 are specks, not defects. Areas, lengths and widths are measured on the unclosed labels inside each component.
 
 Geometry is a 3D Polygon (lon, lat, alt MSL) of the component's outer outline on the face. The
 face is vertical and runs along a meridian, so the outline is only meaningful in 3D (in 2D lon/lat
@@ -21,13 +21,13 @@ import cv2
 import numpy as np
 from skimage.morphology import skeletonize
 
+from skyinspect.findings import MERGE_DISTANCE_M, MIN_REPORTABLE_AREA_M2
 from skyinspect.geodesy import LocalFrame
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK
 
 from missions.simulator.scene import FaceTexture, face_uv_to_ned
 
-CLOSING_MM = 5.0
-MIN_AREA_MM2 = 5.0
+CLOSING_MM = MERGE_DISTANCE_M * 1000.0  # the ground station's fusion joins sightings this close
 
 
 def source_file(stem: str) -> str:
@@ -59,9 +59,9 @@ def defect_features(texture: FaceTexture, frame: LocalFrame) -> list[dict[str, o
     px_mm = s * 1000.0
     k = max(1, int(round(CLOSING_MM / px_mm))) | 1
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
-    min_px = MIN_AREA_MM2 / (px_mm * px_mm)
     feats: list[dict[str, object]] = []
     for class_id in (CRACK, CORROSION):
+        min_px = MIN_REPORTABLE_AREA_M2[CLASS_NAMES[class_id]] / (s * s)
         raw = (texture.labels == class_id).astype(np.uint8)
         closed = cv2.morphologyEx(raw, cv2.MORPH_CLOSE, kernel) | raw
         n, comp, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
