@@ -17,13 +17,18 @@ install: $(BIN)/python
 install-dev: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 
-# Debian tools some tests use (pdftotext reads the PDF report). Best effort: the tests that need
-# them skip with a clear reason when they cannot be installed.
+# Debian tools some tests use: pdftotext reads the PDF report, mosquitto is the MQTT broker the
+# alert tests talk to. Best effort: those tests skip with a clear reason when they are missing.
+SYSTEM_TEST_TOOLS := pdftotext:poppler-utils mosquitto:mosquitto
 system-test-deps:
-	@command -v pdftotext >/dev/null 2>&1 || { \
+	@missing=""; for pair in $(SYSTEM_TEST_TOOLS); do \
+	  cmd=$${pair%%:*}; pkg=$${pair##*:}; \
+	  command -v $$cmd >/dev/null 2>&1 || [ -x /usr/sbin/$$cmd ] || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    (apt-get update -qq && apt-get install -y -qq poppler-utils) >/dev/null 2>&1 || echo "note: could not install poppler-utils"; \
-	  else echo "note: poppler-utils (pdftotext) missing; PDF text checks will be skipped"; fi; }
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null 2>&1 \
+	      || echo "note: could not install$$missing; the tests that need them will skip"; \
+	  else echo "note:$$missing missing; the tests that need them will skip"; fi; fi
 
 demo: install
 	$(BIN)/skyinspect demo --out $(DEMO_OUT) --overwrite

@@ -10,9 +10,11 @@ and vectorised shapely tests, so 1,000 frames fuse in a few seconds. Per cluster
   then simplified to half the finest GSD (a MultiPolygon left over becomes its convex hull);
 - centroid: the area centroid of that outline, put back on the plane;
 - views: every (frame, instance); best view: finest GSD, then most frontal (smallest incidence);
-- score: the highest member score; position σ: the best view's (not averaged down, because GNSS
-  errors are strongly correlated between frames of one pass). CE90 = 2.146 σ_h and LE90 = 1.645 σ_v
-  (circular / linear normal 90 % factors).
+- score: the highest member score; position uncertainty: the best view's covariance (not averaged
+  down, because GNSS errors are strongly correlated between frames of one pass), turned into CE90
+  (error ellipse → 90 % circle, groundstation.uncertainty) and LE90 = 1.645 σ_down.
+- a set of surfaces: detections are fused per surface, each in its own chart, then numbered
+  together (a defect cannot lie on two surfaces).
 - ids: ``F-0001``… ordered along the structure: by position along the principal axis of all
   finding centroids (sign fixed so u, then v, increases), ties by the other axis, so a rerun on the
   same data gives the same ids.
@@ -29,6 +31,7 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from groundstation.georef import Georeferenced
 from groundstation.plane import PlaneBasis
+from groundstation.uncertainty import ce90_m, le90_m
 from skyinspect.findings import MERGE_DISTANCE_M, MIN_REPORTABLE_AREA_M2, Detection, Finding
 from skyinspect.geodesy import LocalFrame
 from skyinspect.segmentation import CLASS_NAMES
@@ -118,24 +121,43 @@ def best_view_index(members: list[Detection]) -> int:
 
 def fuse(geo: Georeferenced, frame: LocalFrame, basis: PlaneBasis,
          params: FuseParams = FuseParams()) -> list[Finding]:
-    """Cluster the detections and build one Finding per cluster (measurements come later)."""
+    """Cluster the detections and build one Finding per cluster (measurements come later).
+    ``basis``: the chart of the surface (for a set of surfaces, detections on the other members
+    use their own charts)."""
     dets = geo.detections
-    polys = detection_polygons(dets, basis)
-    clusters = cluster_detections(dets, basis, params, polys)
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, d in enumerate(dets):
+        groups[d.surface_name].append(i)
+    charts = _charts(geo, frame, basis, set(groups))
     drafts = []
-    for idx in clusters:
-        members = [dets[i] for i in idx]
-        outline = _merged_outline(members, polys[idx], params)
-        if params.drop_specks and outline.area < MIN_REPORTABLE_AREA_M2[CLASS_NAMES[members[0].class_id]]:
-            continue
-        centre_uv = np.array(outline.centroid.coords[0])
-        drafts.append((centre_uv, members, outline))
-    order = _order_along_structure(np.array([d[0] for d in drafts]).reshape(-1, 2))
+    for name, idx_all in groups.items():
+        chart = charts.get(name, basis)
+        sub = tuple(dets[i] for i in idx_all)
+        polys = detection_polygons(sub, chart)
+        for idx in cluster_detections(sub, chart, params, polys):
+            members = [sub[i] for i in idx]
+            outline = _merged_outline(members, polys[idx], params)
+            if params.drop_specks and outline.area < MIN_REPORTABLE_AREA_M2[CLASS_NAMES[members[0].class_id]]:
+                continue
+            centre_uv = np.array(outline.centroid.coords[0])
+            drafts.append((centre_uv, members, outline, chart))
+    order = _order_along_structure(np.array([d[0] for d in drafts]).reshape(-1, 2)) if len(groups) <= 1 else \
+        sorted(range(len(drafts)), key=lambda k: (drafts[k][3].name, *_order_key(drafts, k)))
     findings = []
     for rank, k in enumerate(order, start=1):
-        centre_uv, members, outline = drafts[k]
-        findings.append(_finding(f"F-{rank:04d}", centre_uv, members, outline, frame, basis))
+        centre_uv, members, outline, chart = drafts[k]
+        findings.append(_finding(f"F-{rank:04d}", centre_uv, members, outline, frame, chart))
     return findings
+
+
+def _order_key(drafts: list, k: int) -> tuple[float, float]:  # type: ignore[type-arg]
+    return (round(float(drafts[k][0][0]), 4), round(float(drafts[k][0][1]), 4))
+
+
+def _charts(geo: Georeferenced, frame: LocalFrame, basis: PlaneBasis, names: set[str]) -> dict[str, object]:
+    if len(names) <= 1 or not hasattr(geo.surface, "bind"):
+        return {}
+    return {m.name: m.chart() for m in geo.surface.bind(frame).surfaces() if m.name in names}
 
 
 def _merged_outline(members: list[Detection], polys: np.ndarray, params: FuseParams) -> Polygon:
@@ -182,6 +204,8 @@ def _finding(fid: str, centre_uv: np.ndarray, members: list[Detection], outline:
         score=max(d.score for d in members),
         views=tuple(sorted((d.frame_index, d.instance_index) for d in members)),
         best_view=(best.frame_index, best.instance_index),
-        ce90_m=CE90_FACTOR * best.sigma_h_m, le90_m=LE90_FACTOR * best.sigma_v_m,
+        ce90_m=ce90_m(best.cov_ned_m2) if best.cov_ned_m2 is not None else CE90_FACTOR * best.sigma_h_m,
+        le90_m=le90_m(best.cov_ned_m2) if best.cov_ned_m2 is not None else LE90_FACTOR * best.sigma_v_m,
         outline_ned_m=outline_ned, skeleton_ned_m=best.skeleton_ned_m, gsd_m=best.gsd_m,
-        range_m=best.range_m, incidence_deg=best.incidence_deg)
+        range_m=best.range_m, incidence_deg=best.incidence_deg, surface_name=best.surface_name,
+        cov_ned_m2=best.cov_ned_m2)

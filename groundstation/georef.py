@@ -1,25 +1,31 @@
 """Stage 2, georeference: instance pixels → camera rays → local NED → intersection with the surface.
 
-Camera position: the pose's lat/lon/alt_msl in the flight's LocalFrame. Orientation: Pose.r_ned_cam().
-Each polygon/skeleton vertex becomes a ray (CameraModel.pixel_to_ray, distortion removed) that is
-intersected with the plane from its outer side. Per detection we also record:
+Camera position: the pose's lat/lon/alt_msl in the flight's LocalFrame. Orientation: Pose.r_ned_cam()
+(conventions: docs/georeferencing.md). Each polygon/skeleton vertex becomes a ray
+(CameraModel.pixel_to_ray, distortion removed) that is intersected with the surface from its outer
+side. The surface is any ``skyinspect.surfaces`` surface (plane, bounded face, cylinder, DEM) or a
+set of them: **each frame uses the surface its image centre looks at** (the nearest hit of the
+centre ray), and all of that frame's instances are placed on it. Per detection we also record:
 
-- area on the surface: shoelace of the outline in the plane's 2D coordinates (plane.py);
-- range and incidence at the centroid (incidence = angle between the viewing ray and the normal);
+- area on the surface: shoelace of the outline in its best-fit plane (plane.outline_area_m2);
+- range and incidence at the centroid (incidence = angle between the viewing ray and the local
+  surface normal);
 - local GSD = range / fx / cos(incidence): the size of one pixel along the surface at the centroid
-  in the direction of steepest foreshortening (the worse of the two axes); fx is used for both
-  axes because our cameras have square pixels;
-- a 1-sigma position uncertainty by linearising the ray-plane intersection p(c, r) about the
-  estimate: p moves with the camera position c by J = I - r nᵀ / (r·n) (motion along the ray
-  changes nothing) and with a ray rotation δr by range · J δr. Position σ comes from the pose's
-  h_acc/v_acc (DEFAULT_H_ACC_M / DEFAULT_V_ACC_M when the receiver gave none, typical for a
-  standalone GNSS fix) and the ray σ is attitude_sigma_deg in both directions perpendicular to the
-  ray. The result is split into a horizontal σ (RMS of north and east) and a vertical σ (down).
+  in the direction of steepest foreshortening (the worse of the two axes);
+- a 3x3 position covariance of the centroid by linearising the ray-surface intersection p(c, r)
+  about the estimate, with the surface replaced by its tangent plane there: p moves with the camera
+  position c by J = I - r nᵀ / (r·n) (motion along the ray changes nothing) and with a ray rotation
+  δr by range · J δr. Position σ: the pose's h_acc (per horizontal axis) and v_acc, or
+  DEFAULT_H_ACC_M / DEFAULT_V_ACC_M when the receiver gave none; pointing σ: the pose's
+  attitude_sigma_deg and GIMBAL_SIGMA_DEG combined in quadrature, in both directions
+  perpendicular to the ray. sigma_h_m / sigma_v_m summarise it (RMS of north/east, down);
+  groundstation.uncertainty turns the covariance into CE90 / LE90.
 
-A frame is "not georeferenced: <reason>" when its pose is not finite, the camera is behind the
-surface, or its image-centre ray does not meet the surface; its instances are then not placed
-rather than placed wrongly. Single instances whose rays miss the surface or graze it are dropped
-with a note on the frame.
+A frame is "not georeferenced: <reason>" when its pose is not finite, it has no 3D GNSS fix, or
+its image-centre ray does not meet any surface (the reason names the surface: camera behind it,
+looking at the sky, the DEM does not cover the point, past the end of a face...); its instances
+are then not placed rather than placed wrongly. Single instances whose rays miss the surface or
+graze it are dropped with a note on the frame.
 """
 
 from __future__ import annotations
@@ -27,23 +33,28 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from groundstation.load import LoadedFlight
-from groundstation.plane import PlaneBasis, plane_basis, shoelace_area_m2
+from groundstation.plane import outline_area_m2
 from skyinspect.camera import CameraModel
 from skyinspect.findings import Detection
 from skyinspect.geodesy import LocalFrame
 from skyinspect.pose import Pose
 from skyinspect.record import FrameRecord
 from skyinspect.surface import PlaneSurface, intersect_plane
+from skyinspect.surfaces.base import BoundSurface
 
-DEFAULT_H_ACC_M = 2.5  # standalone GNSS, 1-sigma horizontal, when the log has no h_acc
+DEFAULT_H_ACC_M = 2.5  # standalone GNSS, 1-sigma per horizontal axis, when the log has no h_acc
 DEFAULT_V_ACC_M = 4.0  # standalone GNSS, 1-sigma vertical, when the log has no v_acc
+GIMBAL_SIGMA_DEG = 0.0  # extra pointing error of the gimbal encoders/IMU, added to attitude σ
 MAX_INCIDENCE_DEG = 85.0  # beyond this, a pixel smears over metres: drop the instance
 FOOTPRINT_POINTS_PER_EDGE = 4
 STATUS_OK = "ok"
+GPS_FIX_NO_FIX = 1
+GPS_FIX_2D = 2
 
 
 @dataclass(frozen=True, eq=False)
@@ -59,6 +70,7 @@ class FrameGeoref:
     range_m: float  # to the surface along the optical axis
     image_path: str | None
     notes: tuple[str, ...] = ()  # instances left out and why
+    surface_name: str = ""  # the surface the image centre looks at
 
     @property
     def is_georeferenced(self) -> bool:
@@ -69,7 +81,7 @@ class FrameGeoref:
 class Georeferenced:
     """Output of the georeference stage."""
 
-    surface: PlaneSurface
+    surface: Any  # PlaneSurface, FaceSurface, CylinderSurface, DemSurface or SurfaceSet
     frames: tuple[FrameGeoref, ...]
     detections: tuple[Detection, ...]
 
@@ -80,15 +92,14 @@ def default_surface(flight: LoadedFlight) -> PlaneSurface:
     return PlaneSurface.ground(first.lat_deg, first.lon_deg, flight.home_alt_msl_m)
 
 
-def georeference(flight: LoadedFlight, surface: PlaneSurface | None = None,
-                 progress: bool = False) -> Georeferenced:
+def georeference(flight: LoadedFlight, surface: Any = None, progress: bool = False) -> Georeferenced:
     """Place every instance of every tagged frame on ``surface`` (default: the ground plane)."""
     surface = surface or default_surface(flight)
-    basis = plane_basis(surface, flight.origin)
+    bound = surface.bind(flight.origin)
     frames: list[FrameGeoref] = []
     detections: list[Detection] = []
     for rec in _maybe_progress(flight.frames, progress):
-        fg, dets = georeference_frame(rec, flight.camera, flight.origin, basis)
+        fg, dets = georeference_frame(rec, flight.camera, flight.origin, bound)
         frames.append(fg)
         detections.extend(dets)
     return Georeferenced(surface, tuple(frames), tuple(detections))
@@ -106,9 +117,24 @@ def camera_center_ned(pose: Pose, frame: LocalFrame) -> np.ndarray:
     return frame.to_ned(pose.lat_deg, pose.lon_deg, pose.alt_msl_m)
 
 
+def _pick_surface(bound: BoundSurface, cam: np.ndarray, axis: np.ndarray) -> tuple[BoundSurface | None, str]:
+    """The member surface the optical axis meets first, or None and why not."""
+    members = bound.surfaces()
+    best, best_t = None, math.inf
+    for m in members:
+        h = m.intersect(cam, axis[None])
+        if h.hit[0] and h.range_m[0] < best_t:
+            best, best_t = m, float(h.range_m[0])
+    if best is None:
+        return None, "; ".join(m.miss_reason(cam, axis) for m in members)
+    return best, ""
+
+
 def georeference_frame(rec: FrameRecord, camera: CameraModel, frame: LocalFrame,
-                       basis: PlaneBasis) -> tuple[FrameGeoref, list[Detection]]:
-    """One frame → its FrameGeoref and the Detections of its instances."""
+                       basis: Any) -> tuple[FrameGeoref, list[Detection]]:
+    """One frame → its FrameGeoref and the Detections of its instances. ``basis``: a bound surface
+    (``surface.bind(frame)``), or a PlaneBasis (the foundation's signature)."""
+    bound = _as_bound(basis)
     pose = rec.pose
     image = str(rec.image_path) if rec.image_path else None
     nan3 = np.full(3, np.nan)
@@ -117,13 +143,18 @@ def georeference_frame(rec: FrameRecord, camera: CameraModel, frame: LocalFrame,
         return FrameGeoref(rec.frame_index, rec.capture_time_utc_s, f"not georeferenced: {reason}", cam,
                            None, math.nan, math.nan, image), []
 
+    if pose.fix_type == GPS_FIX_NO_FIX:
+        return failed("no GPS fix (fix_type 1)")
+    if pose.fix_type == GPS_FIX_2D:
+        return failed("2D GPS fix only: the camera height is unknown (fix_type 2)")
     cam = camera_center_ned(pose, frame)
     r_ned_cam = pose.r_ned_cam()
     if not (np.all(np.isfinite(cam)) and np.all(np.isfinite(r_ned_cam))):
         return failed("pose has non-finite position or attitude")
-    height_m = float((cam - basis.origin_ned_m) @ basis.n_ned)
-    if height_m <= 0:
-        return failed(f"camera is {-height_m:.2f} m behind surface {basis.name!r}", cam)
+    axis = r_ned_cam @ camera.pixel_to_ray(np.array([[camera.cx_px, camera.cy_px]]))[0]
+    surf, why = _pick_surface(bound, cam, axis)
+    if surf is None:
+        return failed(why, cam)
     # One ray cast for the whole frame (centre, border, every outline and skeleton): per-call
     # numpy overhead, not arithmetic, dominates with a few dozen vertices per instance.
     border = _border_pixels(camera.width_px, camera.height_px)
@@ -132,34 +163,36 @@ def georeference_frame(rec: FrameRecord, camera: CameraModel, frame: LocalFrame,
         pieces.append(inst.polygon_px)
         pieces.append(inst.skeleton_px if inst.skeleton_px is not None else np.zeros((0, 2)))
     bounds = np.cumsum([0] + [len(p) for p in pieces])
-    pts, rng, hit = cast_pixels(np.concatenate(pieces), camera, r_ned_cam, cam, basis)
-    if not hit[0]:
-        return failed(f"image centre ray does not meet surface {basis.name!r} (camera looks away from it)", cam)
-    axis = r_ned_cam @ camera.pixel_to_ray(pieces[0])[0]
-    centre_gsd = float(rng[0]) / camera.fx_px / abs(float(axis @ basis.n_ned))
+    rays = camera.pixel_to_ray(np.concatenate(pieces)) @ r_ned_cam.T
+    hits = surf.intersect(cam, rays)
+    pts, rng, hit = hits.points, hits.range_m, hits.hit
+    centre_cos = abs(float(axis @ hits.normals[0]))
+    centre_gsd = float(rng[0]) / camera.fx_px / max(centre_cos, 1e-6)
     fp_pts, fp_ok = pts[bounds[1]:bounds[2]], hit[bounds[1]:bounds[2]]
     footprint = fp_pts[fp_ok] if fp_ok.sum() >= 3 else None
-    uv_all = basis.to_2d(pts)
+    chart = surf.chart()
 
     placed: list[tuple[int, np.ndarray, np.ndarray | None, np.ndarray, float]] = []
     notes: list[str] = []
     for i, inst in enumerate(rec.instances):
         a, b, c = bounds[2 + 2 * i], bounds[3 + 2 * i], bounds[4 + 2 * i]
         if not hit[a:b].all():
-            notes.append(f"instance {i}: {int((~hit[a:b]).sum())} of {b - a} outline rays miss the surface")
+            notes.append(f"instance {i}: {int((~hit[a:b]).sum())} of {b - a} outline rays miss surface {surf.name!r}")
             continue
         skeleton = pts[b:c] if c - b >= 2 and hit[b:c].all() else None
-        uv = uv_all[a:b]
-        placed.append((i, pts[a:b], skeleton, uv, shoelace_area_m2(uv)))
+        placed.append((i, pts[a:b], skeleton, chart.to_2d(pts[a:b]), outline_area_m2(pts[a:b])))
     detections: list[Detection] = []
     if placed:
-        centroids = basis.to_3d(np.array([_polygon_centroid_2d(p[3]) for p in placed]))
-        rays = centroids - cam
-        ranges = np.linalg.norm(rays, axis=1)
-        rays /= ranges[:, None]
-        cos_inc = np.minimum(1.0, np.abs(rays @ basis.n_ned))
+        centroids = chart.to_3d(np.array([_polygon_centroid_2d(p[3]) for p in placed]))
+        c_rays = centroids - cam
+        ranges = np.linalg.norm(c_rays, axis=1)
+        c_rays /= ranges[:, None]
+        normals = _normals_at(surf, cam, c_rays, centroids)
+        cos_inc = np.minimum(1.0, np.abs(np.einsum("ij,ij->i", c_rays, normals)))
         incidence = np.degrees(np.arccos(cos_inc))
-        sig_h, sig_v = position_sigma_m(pose, rays, basis.n_ned, ranges)
+        cov = position_cov_m2(pose, c_rays, normals, ranges)
+        sig_h = np.sqrt(np.maximum(0.0, (cov[:, 0, 0] + cov[:, 1, 1]) / 2.0))
+        sig_v = np.sqrt(np.maximum(0.0, cov[:, 2, 2]))
         for k, (i, outline, skeleton, _, area) in enumerate(placed):
             if incidence[k] > MAX_INCIDENCE_DEG:
                 notes.append(f"instance {i}: grazing view ({incidence[k]:.1f} deg > {MAX_INCIDENCE_DEG} deg)")
@@ -168,21 +201,45 @@ def georeference_frame(rec: FrameRecord, camera: CameraModel, frame: LocalFrame,
             detections.append(Detection(
                 frame_index=rec.frame_index, instance_index=i, class_id=inst.class_id, score=float(inst.score),
                 outline_ned_m=outline, centroid_ned_m=centroids[k], skeleton_ned_m=skeleton, area_m2=area,
-                gsd_m=float(ranges[k] / camera.fx_px / cos_inc[k]), range_m=float(ranges[k]),
-                incidence_deg=float(incidence[k]), sigma_h_m=float(sig_h[k]), sigma_v_m=float(sig_v[k])))
+                gsd_m=float(ranges[k] / camera.fx_px / max(cos_inc[k], 1e-6)), range_m=float(ranges[k]),
+                incidence_deg=float(incidence[k]), sigma_h_m=float(sig_h[k]), sigma_v_m=float(sig_v[k]),
+                cov_ned_m2=cov[k], surface_name=surf.name))
     fg = FrameGeoref(rec.frame_index, rec.capture_time_utc_s, STATUS_OK, cam, footprint, centre_gsd,
-                     float(rng[0]), image, tuple(notes))
+                     float(rng[0]), image, tuple(notes), surf.name)
     return fg, detections
 
 
+def _as_bound(basis: Any) -> BoundSurface:
+    if isinstance(basis, BoundSurface):
+        return basis
+    from skyinspect.surfaces.base import BoundPlane, PlaneChart
+
+    if isinstance(basis, PlaneChart):
+        return BoundPlane(basis)
+    raise TypeError(f"expected a bound surface or a PlaneBasis, got {type(basis).__name__}")
+
+
+def _normals_at(surf: BoundSurface, cam: np.ndarray, rays: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Outward normals at points on the surface (re-cast along the rays: exact for every type)."""
+    h = surf.intersect(cam, rays)
+    normals = h.normals.copy()
+    miss = ~h.hit
+    if miss.any():  # a centroid of a concave outline can fall just off a bounded surface
+        normals[miss] = -rays[miss]
+    return normals
+
+
 def cast_pixels(uv: np.ndarray, camera: CameraModel, r_ned_cam: np.ndarray, cam: np.ndarray,
-          basis: PlaneBasis) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                basis: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pixels → (points (N, 3) NED, range (N,), hit mask (N,)): where each pixel's ray meets the
-    plane from its outer side (a ray that misses has hit False and NaN or meaningless points)."""
+    surface from its outer side (a ray that misses has hit False and NaN points)."""
     rays = camera.pixel_to_ray(uv) @ r_ned_cam.T
-    pts, t = intersect_plane(cam, rays, basis.origin_ned_m, basis.n_ned)
-    hit = np.isfinite(t) & ((rays @ basis.n_ned) < 0)  # rays must come at the face from outside
-    return pts, t, hit
+    if not isinstance(basis, BoundSurface):  # the foundation's PlaneBasis
+        pts, t = intersect_plane(cam, rays, basis.origin_ned_m, basis.n_ned)
+        hit = np.isfinite(t) & ((rays @ basis.n_ned) < 0)
+        return pts, t, hit
+    h = basis.intersect(cam, rays)
+    return h.points, h.range_m, h.hit
 
 
 def _border_pixels(width: int, height: int) -> np.ndarray:
@@ -208,19 +265,30 @@ def _polygon_centroid_2d(uv: np.ndarray) -> np.ndarray:
     return np.array([((x + xn) * cross).sum() / (6 * a), ((y + yn) * cross).sum() / (6 * a)])
 
 
-def position_sigma_m(pose: Pose, rays_ned: np.ndarray, normal_ned: np.ndarray,
-                     ranges_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """1-sigma (horizontal, vertical) uncertainty of ray-plane intersections (see module doc);
-    rays (K, 3) unit vectors from the camera, ranges (K,)."""
+def pointing_sigma_rad(pose: Pose) -> float:
+    att = pose.attitude_sigma_deg if math.isfinite(pose.attitude_sigma_deg) else 0.5
+    return math.radians(math.hypot(att, GIMBAL_SIGMA_DEG))
+
+
+def position_cov_m2(pose: Pose, rays_ned: np.ndarray, normals_ned: np.ndarray, ranges_m: np.ndarray) -> np.ndarray:
+    """(K, 3, 3) covariance of ray-surface intersections (see module doc); rays (K, 3) unit
+    vectors from the camera, normals (K, 3) or (3,), ranges (K,)."""
     h = pose.h_acc_m if math.isfinite(pose.h_acc_m) and pose.h_acc_m > 0 else DEFAULT_H_ACC_M
     v = pose.v_acc_m if math.isfinite(pose.v_acc_m) and pose.v_acc_m > 0 else DEFAULT_V_ACC_M
-    att = math.radians(pose.attitude_sigma_deg if math.isfinite(pose.attitude_sigma_deg) else 0.5)
+    att = pointing_sigma_rad(pose)
     r = np.atleast_2d(rays_ned)
+    n = np.broadcast_to(np.atleast_2d(normals_ned), r.shape)
     rng = np.atleast_1d(ranges_m)
     eye = np.eye(3)
-    j = eye - np.einsum("ki,j->kij", r, normal_ned) / (r @ normal_ned)[:, None, None]
+    j = eye - np.einsum("ki,kj->kij", r, n) / np.einsum("ki,ki->k", r, n)[:, None, None]
     cov_cam = np.diag([h * h, h * h, v * v])
     cov_ray = (att * att) * (eye - np.einsum("ki,kj->kij", r, r)) * (rng * rng)[:, None, None]
-    cov = j @ (cov_cam + cov_ray) @ np.transpose(j, (0, 2, 1))
+    return j @ (cov_cam + cov_ray) @ np.transpose(j, (0, 2, 1))
+
+
+def position_sigma_m(pose: Pose, rays_ned: np.ndarray, normal_ned: np.ndarray,
+                     ranges_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """1-sigma (horizontal RMS of north/east, vertical) of ray-surface intersections."""
+    cov = position_cov_m2(pose, rays_ned, normal_ned, ranges_m)
     sig_h = np.sqrt(np.maximum(0.0, (cov[:, 0, 0] + cov[:, 1, 1]) / 2.0))
     return sig_h, np.sqrt(np.maximum(0.0, cov[:, 2, 2]))

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from groundstation.plane import PlaneBasis, shoelace_area_m2
+from groundstation.plane import PlaneBasis, outline_area_m2
 from skyinspect.findings import Detection, Finding, Measurement
 from skyinspect.segmentation import CRACK
 
@@ -57,9 +57,9 @@ def measure_finding(finding: Finding, by_view: dict[tuple[int, int], Detection],
     if gsd > limits.max_gsd_area_m:
         out["area_m2"] = _too_coarse("area", gsd, limits.max_gsd_area_m, "m2")
     else:
-        uv = basis.to_2d(best.outline_ned_m)
-        perimeter = polyline_length_m(np.vstack([uv, uv[:1]]))
-        out["area_m2"] = Measurement(shoelace_area_m2(uv), perimeter * gsd / 2.0, "m2",
+        ring = best.outline_ned_m
+        perimeter = polyline_length_m(np.vstack([ring, ring[:1]]))
+        out["area_m2"] = Measurement(outline_area_m2(ring), perimeter * gsd / 2.0, "m2",
                                      f"best view, frame {best.frame_index}")
     if finding.class_id == CRACK:
         view = _skeleton_view(finding, by_view)

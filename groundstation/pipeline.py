@@ -23,19 +23,19 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from groundstation import georef as georef_mod
 from groundstation.fuse import FuseParams, fuse
 from groundstation.georef import Georeferenced, georeference
 from groundstation.load import LoadedFlight, load_flight
 from groundstation.measure import MeasureLimits, measure
-from groundstation.plane import plane_basis
+from groundstation.plane import chart_for
 from groundstation.publish import PublishInput, publish
 from groundstation.stages import (finding_from_dict, finding_to_dict, fingerprint, georeferenced_from_dict,
                                   georeferenced_to_dict, run_stage)
 from skyinspect.errors import RecordError, describe
 from skyinspect.findings import Finding
-from skyinspect.surface import PlaneSurface
 
 STAGES = ("load", "georeference", "fuse", "measure", "publish")
 
@@ -84,10 +84,12 @@ class ProcessSummary:
         return self.out / "report.pdf"
 
 
-def process(flight: Path, out: Path, surface: PlaneSurface | None = None, progress: bool = True,
+def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
             rerun: bool = False, fuse_params: FuseParams = FuseParams(),
             limits: MeasureLimits = MeasureLimits()) -> ProcessSummary:
-    """Run every stage on the flight record ``flight``, writing products into ``out``."""
+    """Run every stage on the flight record ``flight``, writing products into ``out``.
+    ``surface``: any skyinspect surface (PlaneSurface, FaceSurface, CylinderSurface, DemSurface,
+    SurfaceSet) or None for the ground plane at the take-off altitude."""
     out = Path(out)
     stages_dir = out / "stages"
     timings: dict[str, float] = {}
@@ -108,13 +110,14 @@ def process(flight: Path, out: Path, surface: PlaneSurface | None = None, progre
         raise RecordError(describe(out, f"cannot create output folder ({exc})")) from exc
 
     geo_fp = fingerprint("georeference", loaded.fingerprint, surface.to_dict() if surface else None,
-                         georef_mod.DEFAULT_H_ACC_M, georef_mod.DEFAULT_V_ACC_M, georef_mod.MAX_INCIDENCE_DEG)
+                         georef_mod.DEFAULT_H_ACC_M, georef_mod.DEFAULT_V_ACC_M, georef_mod.MAX_INCIDENCE_DEG,
+                         georef_mod.GIMBAL_SIGMA_DEG)
     geo, hit = run_stage(stages_dir / "detections.json", "georeference", geo_fp,
                          lambda: georeference(loaded, surface, progress), georeferenced_to_dict,
                          georeferenced_from_dict, rerun)
     reused += ["georeference"] if hit else []
     lap("georeference")
-    basis = plane_basis(geo.surface, loaded.origin)
+    basis = chart_for(geo.surface, loaded.origin)
 
     fuse_fp = fingerprint("fuse", geo_fp, dataclasses.asdict(fuse_params))
     fused, hit = run_stage(stages_dir / "fused.json", "fuse", fuse_fp,

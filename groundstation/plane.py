@@ -1,68 +1,43 @@
 """2D coordinates on a planar surface, shared by georeferencing, fusion, measurement and maps.
 
-The basis (u, v, n) is right-handed: n is the plane's outward normal (towards the camera), u runs
-horizontally along the face to the viewer's right when looking at the face (along -n), and v runs
-up the face. For a horizontal plane (ground, deck) u is east and v is north, so a plan view and an
-elevation view both read naturally. All vectors are in the flight's local NED frame, metres.
+The maths lives in core (``skyinspect.surfaces.base.PlaneChart``); ``PlaneBasis`` is the same class
+under the name the ground station has used since the foundation. The basis (u, v, n) is
+right-handed: n is the plane's outward normal (towards the camera), u runs horizontally along the
+face to the viewer's right when looking at the face (along -n), and v runs up the face. For a
+horizontal plane u is east and v is north. Other surfaces (cylinder, DEM) have their own charts
+with the same ``to_2d``/``to_3d`` interface: ``chart_for`` returns the right one.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
 from skyinspect.geodesy import LocalFrame
 from skyinspect.surface import PlaneSurface
+from skyinspect.surfaces.base import PlaneChart, plane_chart, shoelace_area_m2
 
-_UP_NED = np.array([0.0, 0.0, -1.0])
-_HORIZONTAL_NORMAL_COS = 0.99  # |n·up| above this → treat the plane as horizontal (plan view)
+PlaneBasis = PlaneChart
 
-
-@dataclass(frozen=True, eq=False)
-class PlaneBasis:
-    """A plane in local NED: origin (the surface's reference point) and orthonormal axes."""
-
-    origin_ned_m: np.ndarray  # (3,)
-    u_ned: np.ndarray  # (3,) along the face / east
-    v_ned: np.ndarray  # (3,) up the face / north
-    n_ned: np.ndarray  # (3,) outward normal
-    name: str = "plane"
-
-    @property
-    def is_horizontal(self) -> bool:
-        return abs(float(self.n_ned @ _UP_NED)) > _HORIZONTAL_NORMAL_COS
-
-    @property
-    def axis_labels(self) -> tuple[str, str]:
-        """Human names of u and v for drawings."""
-        return ("east (m)", "north (m)") if self.is_horizontal else ("along face (m)", "up (m)")
-
-    def to_2d(self, points_ned_m: np.ndarray) -> np.ndarray:
-        """(N, 3) NED points (on or near the plane) → (N, 2) plane coordinates (u, v) in metres."""
-        d = np.atleast_2d(points_ned_m) - self.origin_ned_m
-        return np.stack([d @ self.u_ned, d @ self.v_ned], axis=1)
-
-    def to_3d(self, uv_m: np.ndarray) -> np.ndarray:
-        """(N, 2) plane coordinates → (N, 3) NED points on the plane."""
-        uv = np.atleast_2d(np.asarray(uv_m, dtype=np.float64))
-        return self.origin_ned_m + uv[:, :1] * self.u_ned + uv[:, 1:2] * self.v_ned
+__all__ = ["PlaneBasis", "chart_for", "outline_area_m2", "plane_basis", "shoelace_area_m2"]
 
 
-def plane_basis(surface: PlaneSurface, frame: LocalFrame) -> PlaneBasis:
+def plane_basis(surface: PlaneSurface, frame: LocalFrame) -> PlaneChart:
     """The 2D basis of ``surface`` expressed in ``frame``'s NED coordinates."""
-    n = surface.normal_ned()
-    if abs(float(n @ _UP_NED)) > _HORIZONTAL_NORMAL_COS:
-        u = np.array([0.0, 1.0, 0.0])  # east
-        u = u - (u @ n) * n  # keep exactly in-plane for slightly tilted "horizontal" planes
-    else:
-        u = np.cross(-n, _UP_NED)  # viewer's right when looking at the face along -n
-    u = u / np.linalg.norm(u)
-    v = np.cross(n, u)
-    return PlaneBasis(surface.point_ned(frame), u, v / np.linalg.norm(v), n, surface.name)
+    return plane_chart(surface.point_ned(frame), surface.normal_ned(), surface.name)
 
 
-def shoelace_area_m2(uv_m: np.ndarray) -> float:
-    """Area of a simple polygon ring given in plane coordinates (open or closed ring)."""
-    x, y = uv_m[:, 0], uv_m[:, 1]
-    return 0.5 * abs(float(x[:-1] @ y[1:] - y[:-1] @ x[1:] + x[-1] * y[0] - y[-1] * x[0]))
+def chart_for(surface: object, frame: LocalFrame):  # type: ignore[no-untyped-def]
+    """The chart drawings and fusion use for any surface (a set: its first member's)."""
+    if isinstance(surface, PlaneSurface):
+        return plane_basis(surface, frame)
+    return surface.bind(frame).surfaces()[0].chart()  # type: ignore[attr-defined]
+
+
+def outline_area_m2(outline_ned_m: np.ndarray) -> float:
+    """Area of a 3D ring lying on a (locally) flat surface: shoelace in its best-fit plane."""
+    pts = np.asarray(outline_ned_m, dtype=np.float64)
+    if len(pts) < 3:
+        return 0.0
+    d = pts - pts.mean(axis=0)
+    _, _, vt = np.linalg.svd(d, full_matrices=False)
+    return shoelace_area_m2(d @ vt[:2].T)

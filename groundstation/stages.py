@@ -19,10 +19,10 @@ import numpy as np
 from groundstation.georef import FrameGeoref, Georeferenced
 from skyinspect.errors import RecordError, describe
 from skyinspect.findings import Detection, Finding, Measurement
-from skyinspect.surface import PlaneSurface
+from skyinspect.surfaces import surface_from_dict
 
 T = TypeVar("T")
-STAGE_FORMAT_VERSION = 1
+STAGE_FORMAT_VERSION = 2
 
 
 def _f(x: float) -> float | None:
@@ -51,32 +51,32 @@ def detection_to_dict(d: Detection) -> dict[str, Any]:
             "score": d.score, "outline_ned_m": _arr(d.outline_ned_m), "centroid_ned_m": _arr(d.centroid_ned_m),
             "skeleton_ned_m": _arr(d.skeleton_ned_m), "area_m2": _f(d.area_m2), "gsd_m": _f(d.gsd_m),
             "range_m": _f(d.range_m), "incidence_deg": _f(d.incidence_deg), "sigma_h_m": _f(d.sigma_h_m),
-            "sigma_v_m": _f(d.sigma_v_m)}
+            "sigma_v_m": _f(d.sigma_v_m), "cov_ned_m2": _arr(d.cov_ned_m2), "surface_name": d.surface_name}
 
 
 def detection_from_dict(x: dict[str, Any]) -> Detection:
     return Detection(int(x["frame_index"]), int(x["instance_index"]), int(x["class_id"]), float(x["score"]),
                      _unarr(x["outline_ned_m"]), np.asarray(x["centroid_ned_m"], dtype=np.float64),  # type: ignore[arg-type]
                      _unarr(x["skeleton_ned_m"]), _nf(x["area_m2"]), _nf(x["gsd_m"]), _nf(x["range_m"]),
-                     _nf(x["incidence_deg"]), _nf(x["sigma_h_m"]), _nf(x["sigma_v_m"]))
+                     _nf(x["incidence_deg"]), _nf(x["sigma_h_m"]), _nf(x["sigma_v_m"]),
+                     _unarr(x.get("cov_ned_m2")), str(x.get("surface_name", "")))
 
 
 def georeferenced_to_dict(g: Georeferenced) -> dict[str, Any]:
     frames = [{"frame_index": f.frame_index, "capture_time_utc_s": f.capture_time_utc_s, "status": f.status,
                "camera_ned_m": [_f(v) for v in f.camera_ned_m], "footprint_ned_m": _arr(f.footprint_ned_m),
                "gsd_m": _f(f.gsd_m), "range_m": _f(f.range_m), "image_path": f.image_path,
-               "notes": list(f.notes)} for f in g.frames]
+               "notes": list(f.notes), "surface_name": f.surface_name} for f in g.frames]
     return {"surface": g.surface.to_dict(), "frames": frames,
             "detections": [detection_to_dict(d) for d in g.detections]}
 
 
 def georeferenced_from_dict(x: dict[str, Any]) -> Georeferenced:
-    s = x["surface"]
-    p = s["point"]
-    surface = PlaneSurface(p["lat_deg"], p["lon_deg"], p["alt_msl_m"], tuple(s["normal_enu"]), s["name"])
+    surface = surface_from_dict(x["surface"])
     frames = tuple(FrameGeoref(int(f["frame_index"]), float(f["capture_time_utc_s"]), f["status"],
                                np.array([_nf(v) for v in f["camera_ned_m"]]), _unarr(f["footprint_ned_m"]),
-                               _nf(f["gsd_m"]), _nf(f["range_m"]), f["image_path"], tuple(f["notes"]))
+                               _nf(f["gsd_m"]), _nf(f["range_m"]), f["image_path"], tuple(f["notes"]),
+                               str(f.get("surface_name", "")))
                    for f in x["frames"])
     return Georeferenced(surface, frames, tuple(detection_from_dict(d) for d in x["detections"]))
 
@@ -91,7 +91,8 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
                                  "unit": m.unit, "note": m.note} for k, m in f.measurements.items()},
             "ce90_m": _f(f.ce90_m), "le90_m": _f(f.le90_m), "severity": f.severity,
             "outline_ned_m": _arr(f.outline_ned_m), "skeleton_ned_m": _arr(f.skeleton_ned_m),
-            "gsd_m": _f(f.gsd_m), "range_m": _f(f.range_m), "incidence_deg": _f(f.incidence_deg)}
+            "gsd_m": _f(f.gsd_m), "range_m": _f(f.range_m), "incidence_deg": _f(f.incidence_deg),
+            "surface_name": f.surface_name, "cov_ned_m2": _arr(f.cov_ned_m2)}
 
 
 def finding_from_dict(x: dict[str, Any]) -> Finding:
@@ -101,7 +102,8 @@ def finding_from_dict(x: dict[str, Any]) -> Finding:
         float(x["score"]), tuple(tuple(v) for v in x["views"]), tuple(x["best_view"]),  # type: ignore[arg-type]
         {k: Measurement(m["value"], m["sigma"], m["unit"], m["note"]) for k, m in x["measurements"].items()},
         _nf(x["ce90_m"]), _nf(x["le90_m"]), x["severity"], _unarr(x["outline_ned_m"]),
-        _unarr(x["skeleton_ned_m"]), _nf(x["gsd_m"]), _nf(x["range_m"]), _nf(x["incidence_deg"]))
+        _unarr(x["skeleton_ned_m"]), _nf(x["gsd_m"]), _nf(x["range_m"]), _nf(x["incidence_deg"]),
+        str(x.get("surface_name", "")), _unarr(x.get("cov_ned_m2")))
 
 
 def fingerprint(*parts: object) -> str:

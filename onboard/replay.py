@@ -1,4 +1,7 @@
-"""Replay mode: recorded frames + a MAVLink .tlog → a tagged, segmented flight record.
+"""Replay mode: recorded frames + a telemetry log → a tagged, segmented flight record.
+
+The log may be a MAVLink .tlog, an ArduPilot DataFlash .bin, a PX4 .ulg or a folder of DJI photos
+(``onboard.telemetry.sources.read_telemetry`` picks the reader by content).
 
 Capture times, in order of preference:
 1. CAMERA_FEEDBACK: when the log has one per frame (img_idx 1..N), frame n is photo img_idx n and
@@ -19,7 +22,7 @@ from pathlib import Path
 
 from onboard.frames import Frame, ImageFolderSource, VideoSource, open_frames
 from onboard.telemetry.buffer import CameraEvent, TelemetryBuffer
-from onboard.telemetry.tlog import read_tlog
+from onboard.telemetry.sources import read_telemetry
 from skyinspect.camera import CameraModel
 from skyinspect.errors import InputError, SkyinspectError, describe
 from skyinspect.record import FlightRecordWriter
@@ -113,8 +116,15 @@ def _validate(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, came
         raise InputError(f"segmenter: expected an object with segment(image_bgr) and model_id/sha256 "
                          f"(models.load_segmenter), got {type(segmenter).__name__}")
     _check_out(out, overwrite)
+    return plan_replay(frames, mavlink, latency_s, gap_threshold_s, time_base, video_start_utc_s)
+
+
+def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_threshold_s: float = 1.0,
+                time_base: str = "auto", video_start_utc_s: float | None = None) -> _Plan:
+    """Open the frames and the telemetry and decide how each frame gets its capture time."""
+    frames, mavlink = Path(frames), Path(mavlink)
     source = open_frames(frames, video_start_utc_s)
-    messages, _ = read_tlog(mavlink)
+    messages, _ = read_telemetry(mavlink)
     buffer = TelemetryBuffer(messages, mavlink, latency_s, gap_threshold_s, time_base)
     n = len(source)
     events: dict[int, CameraEvent] = {}

@@ -34,6 +34,9 @@ class Detection:
     incidence_deg: float  # angle between the viewing ray and the surface normal
     sigma_h_m: float  # 1-sigma horizontal position uncertainty
     sigma_v_m: float  # 1-sigma vertical position uncertainty
+    # Added by the georeferencing issue (defaulted, so older callers are unaffected):
+    cov_ned_m2: np.ndarray | None = None  # (3, 3) position covariance of the centroid, NED, m²
+    surface_name: str = ""  # the surface this frame looked at (a set of surfaces has several)
 
     def __post_init__(self) -> None:
         outline = np.asarray(self.outline_ned_m, dtype=np.float64)
@@ -78,6 +81,8 @@ class Finding:
     gsd_m: float = float("nan")  # best view's local GSD along the surface
     range_m: float = float("nan")  # best view's camera-to-defect range
     incidence_deg: float = float("nan")  # best view's incidence angle
+    surface_name: str = ""  # the surface the defect lies on
+    cov_ned_m2: np.ndarray | None = None  # (3, 3) centroid covariance behind ce90_m / le90_m
 
     @property
     def view_count(self) -> int:

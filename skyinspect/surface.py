@@ -1,4 +1,8 @@
-"""Surfaces that camera rays are intersected with (a plane for now; DEM, cylinder later).
+"""The infinite plane surface (ground, deck, a face without known extent).
+
+Bounded faces, cylinders, DEMs and sets of surfaces live in ``skyinspect.surfaces``; every
+surface type has ``bind(frame)`` → a ``skyinspect.surfaces.BoundSurface`` in a flight's local
+NED frame, ``to_dict()`` and a reference ``lat_deg``/``lon_deg`` (where maps centre).
 
 A surface file (JSON) describes one planar surface in WGS84 so it can travel with an asset::
 
@@ -39,6 +43,14 @@ class PlaneSurface:
             raise InputError(f"surface {self.name!r}: normal_enu must be a non-zero 3-vector, got {self.normal_enu}")
         object.__setattr__(self, "normal_enu", tuple(float(v) for v in n / norm))
 
+    kind = "plane"
+
+    def bind(self, frame: LocalFrame):  # type: ignore[no-untyped-def]
+        """This plane in ``frame``'s local NED coordinates (a ``BoundSurface``)."""
+        from skyinspect.surfaces.base import BoundPlane, plane_chart
+
+        return BoundPlane(plane_chart(self.point_ned(frame), self.normal_ned(), self.name))
+
     @classmethod
     def ground(cls, lat_deg: float, lon_deg: float, alt_msl_m: float) -> PlaneSurface:
         return cls(lat_deg, lon_deg, alt_msl_m, (0.0, 0.0, 1.0), "ground")
@@ -57,6 +69,12 @@ class PlaneSurface:
 
     def save(self, path: Path) -> None:
         Path(path).write_text(json.dumps(self.to_dict(), indent=1))
+
+    @classmethod
+    def from_dict(cls, data: dict, name: str = "plane") -> PlaneSurface:  # type: ignore[type-arg]
+        point = data["point"]
+        return cls(float(point["lat_deg"]), float(point["lon_deg"]), float(point["alt_msl_m"]),
+                   tuple(data["normal_enu"]), str(data.get("name", name)))  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: Path) -> PlaneSurface:

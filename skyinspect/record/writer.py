@@ -52,7 +52,9 @@ class FlightRecordWriter:
         try:
             (self.folder / IMAGES_DIR).mkdir(parents=True, exist_ok=True)
             (self.folder / MASKS_DIR).mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.folder / DB_NAME, isolation_level=None)
+            # check_same_thread=False: the onboard pipeline opens the writer in one thread and records
+            # from its recording thread (one user at a time; never concurrently).
+            self._db = sqlite3.connect(self.folder / DB_NAME, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(SCHEMA)

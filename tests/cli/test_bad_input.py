@@ -62,3 +62,10 @@ def test_not_a_flight_record(tmp_path: Path) -> None:
     code, out = _run("process", str(tmp_path), "--out", str(tmp_path / "results"))
     assert code == 2 and "record.sqlite" in out
     assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("command", [[], ["simulate"], ["onboard"], ["process"], ["demo"], ["model"],
+                                     ["model", "eval"]])
+def test_every_help_renders(command: list[str]) -> None:
+    code, out = _run(*command, "--help")
+    assert code == 0 and "Usage" in out

@@ -27,3 +27,19 @@ class DarkPixelSegmenter:
         instances = [Instance(CRACK, 0.9, c.reshape(-1, 2).astype(float), float(cv2.contourArea(c)))
                      for c in contours if len(c) >= 3]
         return Segmentation(class_map, tuple(instances), self.model_id)
+
+PX4_ULOG = DATA / "px4_real" / "sample_log_small.ulg"
+PLANE_BIN = DATA / "arduplane_dataflash" / "test.BIN"
+FACADE_BIN = DATA / "arducopter_sitl_facade" / "flight_subset.BIN"
+DJI_DIR = DATA / "dji_phantom3_brighton"
+
+
+def make_frames(folder: Path, n: int, w: int = 64, h: int = 48, suffix: str = ".png") -> Path:
+    """n synthetic frames IMG_1..IMG_n, each with one dark square (one instance for the fake segmenter)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        img = np.full((h, w, 3), 200, np.uint8)
+        y = 5 + (i % max(h - 20, 1))
+        img[y:y + 10, 10:30] = 20
+        cv2.imwrite(str(folder / f"IMG_{i + 1}{suffix}"), img)
+    return folder

@@ -89,10 +89,12 @@ def test_bit_flipped_copies(tmp_path: Path, flips: list[int]) -> None:
     reference = set(_REF)
     got = [bytes(m.get_msgbuf()) for _, m in messages]
     n_clean = len(read_tlog_bytes(_SAMPLE, tmp_path))
-    # Every frame returned passed pymavlink's CRC, so it is one of the original frames; each flipped
-    # bit loses at most its own record.
+    # Every frame returned passed pymavlink's CRC, so it is one of the original frames. Each flipped
+    # bit loses its own record and, at worst, the next one: after a corrupt record the reader
+    # re-syncs and drops a record whose timestamp the following one does not confirm (Hypothesis
+    # found this at the start of the file, flips=[240]).
     assert all(g in reference for g in got)
-    assert len(got) >= n_clean - len(flips)
+    assert len(got) >= n_clean - 2 * len(flips)
     if len(got) < n_clean:
         assert stats.bad_chunks >= 1
 

@@ -1,0 +1,367 @@
+"""Asset descriptions (bridge, pipeline, wind turbine) read from YAML, JSON or GeoJSON, validated.
+
+Coordinates in YAML/JSON are ``[lat_deg, lon_deg]`` pairs in keys ending ``_lat_lon``; GeoJSON
+geometry keeps RFC 7946's ``[lon, lat]`` order. Heights are metres above the site's ground
+(``site.ground_alt_msl_m``, flat ground assumed). Examples with every key: ``missions/examples/``;
+the keys are documented in ``docs/missions.md``. Bad input raises ``InputError`` naming the file
+and key, what was expected, what was found and the fix; nothing is planned or written.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shapely.geometry import LineString, Polygon
+from shapely.validation import explain_validity
+
+from skyinspect.errors import InputError, describe
+
+LatLon = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class KeepOut:
+    name: str
+    outline_lat_lon: tuple[LatLon, ...]
+    bottom_agl_m: float = 0.0
+    top_agl_m: float = 10_000.0
+
+
+@dataclass(frozen=True)
+class Battery:
+    endurance_min: float = 25.0  # hover endurance with the inspection payload
+    reserve_fraction: float = 0.25  # kept for the return and landing
+
+
+@dataclass(frozen=True)
+class Site:
+    ground_alt_msl_m: float
+    home_lat_lon: LatLon
+    min_standoff_m: float = 3.0
+    min_flight_agl_m: float = 2.0
+    max_alt_agl_m: float = 120.0
+    rtl_alt_agl_m: float = 30.0
+    max_speed_m_s: float = 5.0
+    climb_speed_m_s: float = 1.0
+    geofence_lat_lon: tuple[LatLon, ...] = ()
+    keep_out: tuple[KeepOut, ...] = ()
+    battery: Battery = field(default_factory=Battery)
+
+
+@dataclass(frozen=True)
+class Pier:
+    name: str
+    shape: str  # "box" or "cylinder"
+    centre_lat_lon: LatLon
+    height_agl_m: float
+    length_m: float = 0.0  # box: along heading_deg
+    width_m: float = 0.0  # box: across
+    heading_deg: float = 0.0  # box: compass direction of the long side
+    diameter_m: float = 0.0  # cylinder
+
+
+@dataclass(frozen=True)
+class Girder:
+    name: str
+    start_lat_lon: LatLon
+    end_lat_lon: LatLon
+    depth_m: float  # hangs this far below the deck underside
+    width_m: float = 0.5
+
+
+@dataclass(frozen=True)
+class Bridge:
+    name: str
+    site: Site
+    deck_outline_lat_lon: tuple[LatLon, ...]
+    deck_underside_agl_m: float
+    deck_top_agl_m: float
+    piers: tuple[Pier, ...]
+    girders: tuple[Girder, ...] = ()
+    inspect_piers: tuple[str, ...] = ()  # empty: all
+    pier_scan_bottom_agl_m: float = 2.0
+    inspect_deck_top: bool = False
+    kind: str = "bridge"
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    name: str
+    site: Site
+    route_lat_lon: tuple[LatLon, ...]
+    height_agl_m: float  # pipe centre above ground
+    diameter_m: float
+    right_of_way_m: float
+    offset_lines: int = 1  # 1: one line straight above; 2: one each side
+    chainage_every_m: float = 100.0
+    kind: str = "pipeline"
+
+
+@dataclass(frozen=True)
+class WindTurbine:
+    name: str
+    site: Site
+    tower_base_lat_lon: LatLon
+    hub_height_agl_m: float
+    tower_base_diameter_m: float
+    tower_top_diameter_m: float
+    blade_length_m: float
+    rotor_heading_deg: float  # compass direction the rotor faces (into the wind)
+    locked_blade_deg: float = 0.0  # blade 1 angle from straight up, clockwise seen from the front
+    blade_max_chord_m: float = 4.0
+    hub_overhang_m: float = 5.0  # hub centre upwind of the tower axis
+    inspect_tower: bool = True
+    inspect_blades: bool = True
+    kind: str = "wind_turbine"
+
+
+Asset = Bridge | Pipeline | WindTurbine
+
+
+# --- reading -----------------------------------------------------------------------------------
+class _Reader:
+    """Typed access to a mapping with errors that name the file and key path."""
+
+    def __init__(self, source: object, data: Any, path: str = "") -> None:
+        self.source, self.data, self.path = source, data, path
+        if not isinstance(data, dict):
+            self.fail(path or "top level", "a mapping", type(data).__name__, "Write key: value pairs")
+
+    def fail(self, key: str, expected: str, got: object, fix: str) -> None:
+        raise InputError(describe(self.source, f"{key}: expected {expected}, got {got!r}", fix))
+
+    def key(self, k: str) -> str:
+        return f"{self.path}.{k}" if self.path else k
+
+    def has(self, k: str) -> bool:
+        return k in self.data
+
+    def sub(self, k: str, required: bool = True) -> _Reader:
+        if k not in self.data:
+            if required:
+                self.fail(self.key(k), "a section", "nothing", f"Add '{k}:' (see missions/examples/)")
+            return _Reader(self.source, {}, self.key(k))
+        return _Reader(self.source, self.data[k], self.key(k))
+
+    def num(self, k: str, default: float | None = None, positive: bool = False, lo: float | None = None,
+            hi: float | None = None) -> float:
+        if k not in self.data:
+            if default is None:
+                self.fail(self.key(k), "a number", "nothing", f"Add '{k}: <number>'")
+            return float(default)  # type: ignore[arg-type]
+        v = self.data[k]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            self.fail(self.key(k), "a finite number", v, f"Write '{k}: 12.5'")
+        if positive and v <= 0:
+            self.fail(self.key(k), "a positive number", v, "Use a value > 0")
+        if (lo is not None and v < lo) or (hi is not None and v > hi):
+            self.fail(self.key(k), f"a number in [{lo}, {hi}]", v, "Check the units (metres, degrees)")
+        return float(v)
+
+    def text(self, k: str, default: str | None = None) -> str:
+        v = self.data.get(k, default)
+        if not isinstance(v, str) or not v:
+            self.fail(self.key(k), "a non-empty string", v, f"Add '{k}: <name>'")
+        return str(v)
+
+    def flag(self, k: str, default: bool) -> bool:
+        v = self.data.get(k, default)
+        if not isinstance(v, bool):
+            self.fail(self.key(k), "true or false", v, f"Write '{k}: true'")
+        return bool(v)
+
+    def latlon(self, k: str, value: Any = None) -> LatLon:
+        v = self.data.get(k) if value is None else value
+        ok = (isinstance(v, (list, tuple)) and len(v) == 2
+              and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v))
+        if not ok or not (-90 <= v[0] <= 90 and -180 <= v[1] <= 180):
+            self.fail(self.key(k), "a latitude, longitude pair (degrees, |lat| <= 90, |lon| <= 180)", v,
+                      "Write e.g. [47.39774, 8.54559] (latitude first)")
+        return float(v[0]), float(v[1])
+
+    def latlons(self, k: str, min_points: int, closed_polygon: bool = False) -> tuple[LatLon, ...]:
+        v = self.data.get(k)
+        if not isinstance(v, (list, tuple)) or len(v) < min_points:
+            self.fail(self.key(k), f"a list of at least {min_points} latitude, longitude pairs", v,
+                      "List the vertices in order")
+        pts = tuple(self.latlon(k, p) for p in v)
+        if closed_polygon:
+            if len(pts) > 3 and pts[0] == pts[-1]:
+                pts = pts[:-1]
+            poly = Polygon([(lon, lat) for lat, lon in pts])
+            if not poly.is_valid:
+                self.fail(self.key(k), "a simple (non-self-intersecting) polygon",
+                          explain_validity(poly), "Order the vertices around the outline without crossing")
+        return pts
+
+
+def _site(r: _Reader) -> Site:
+    s = r.sub("site")
+    b = s.sub("battery", required=False)
+    keep = []
+    for i, ko in enumerate(s.data.get("keep_out", []) or []):
+        kr = _Reader(r.source, ko, f"site.keep_out[{i}]")
+        keep.append(KeepOut(kr.text("name", f"keep-out {i + 1}"), kr.latlons("outline_lat_lon", 3, True),
+                            kr.num("bottom_agl_m", 0.0), kr.num("top_agl_m", 10_000.0)))
+    site = Site(
+        ground_alt_msl_m=s.num("ground_alt_msl_m", lo=-500, hi=9000), home_lat_lon=s.latlon("home_lat_lon"),
+        min_standoff_m=s.num("min_standoff_m", 3.0, positive=True),
+        min_flight_agl_m=s.num("min_flight_agl_m", 2.0, lo=0.0),
+        max_alt_agl_m=s.num("max_alt_agl_m", 120.0, positive=True),
+        rtl_alt_agl_m=s.num("rtl_alt_agl_m", 30.0, positive=True),
+        max_speed_m_s=s.num("max_speed_m_s", 5.0, positive=True),
+        climb_speed_m_s=s.num("climb_speed_m_s", 1.0, positive=True),
+        geofence_lat_lon=s.latlons("geofence_lat_lon", 3, True) if s.has("geofence_lat_lon") else (),
+        keep_out=tuple(keep),
+        battery=Battery(b.num("endurance_min", 25.0, positive=True), b.num("reserve_fraction", 0.25, lo=0.0, hi=0.9)))
+    return site
+
+
+def _bridge(r: _Reader) -> Bridge:
+    d = r.sub("deck")
+    under, top = d.num("underside_agl_m", positive=True), d.num("top_agl_m", positive=True)
+    if top <= under:
+        r.fail("deck.top_agl_m", f"more than deck.underside_agl_m ({under})", top, "Swap or fix the heights")
+    piers = []
+    for i, p in enumerate(r.data.get("piers", []) or []):
+        pr = _Reader(r.source, p, f"piers[{i}]")
+        shape = pr.text("shape", "box")
+        if shape not in ("box", "cylinder"):
+            pr.fail(pr.key("shape"), "'box' or 'cylinder'", shape, "Describe other shapes as boxes")
+        if shape == "box":
+            piers.append(Pier(pr.text("name", f"P{i + 1}"), shape, pr.latlon("centre_lat_lon"),
+                              pr.num("height_agl_m", positive=True), length_m=pr.num("length_m", positive=True),
+                              width_m=pr.num("width_m", positive=True), heading_deg=pr.num("heading_deg", 0.0)))
+        else:
+            piers.append(Pier(pr.text("name", f"P{i + 1}"), shape, pr.latlon("centre_lat_lon"),
+                              pr.num("height_agl_m", positive=True), diameter_m=pr.num("diameter_m", positive=True)))
+    if not piers:
+        r.fail("piers", "at least one pier", r.data.get("piers"), "List the piers (box or cylinder)")
+    names = [p.name for p in piers]
+    if len(set(names)) != len(names):
+        r.fail("piers[].name", "unique pier names", names, "Rename the duplicates")
+    girders = []
+    for i, g in enumerate(r.data.get("girders", []) or []):
+        gr = _Reader(r.source, g, f"girders[{i}]")
+        girders.append(Girder(gr.text("name", f"G{i + 1}"), gr.latlon("start_lat_lon"), gr.latlon("end_lat_lon"),
+                              gr.num("depth_m", positive=True), gr.num("width_m", 0.5, positive=True)))
+    ins = r.sub("inspect", required=False)
+    wanted = tuple(ins.data.get("piers", []) or [])
+    unknown = [w for w in wanted if w not in names]
+    if unknown:
+        ins.fail(ins.key("piers"), f"names from {names}", unknown, "Use the pier names given under piers:")
+    return Bridge(r.text("name"), _site(r), d.latlons("outline_lat_lon", 3, True), under, top, tuple(piers),
+                  tuple(girders), wanted, ins.num("pier_scan_bottom_agl_m", 2.0, lo=0.0),
+                  ins.flag("deck_top", False))
+
+
+def _turbine(r: _Reader) -> WindTurbine:
+    t = WindTurbine(
+        r.text("name"), _site(r), r.latlon("tower_base_lat_lon"), r.num("hub_height_agl_m", positive=True),
+        r.num("tower_base_diameter_m", positive=True), r.num("tower_top_diameter_m", positive=True),
+        r.num("blade_length_m", positive=True), r.num("rotor_heading_deg", lo=0.0, hi=360.0),
+        r.num("locked_blade_deg", 0.0), r.num("blade_max_chord_m", 4.0, positive=True),
+        r.num("hub_overhang_m", 5.0, lo=0.0),
+        r.sub("inspect", required=False).flag("tower", True), r.sub("inspect", required=False).flag("blades", True))
+    lowest_tip = t.hub_height_agl_m - t.blade_length_m
+    if lowest_tip <= t.site.min_flight_agl_m:
+        r.fail("blade_length_m", f"less than hub_height_agl_m - site.min_flight_agl_m "
+               f"({t.hub_height_agl_m} - {t.site.min_flight_agl_m} m)", t.blade_length_m,
+               "A blade this long would strike the ground; check the blade length and hub height")
+    if t.tower_top_diameter_m > t.tower_base_diameter_m:
+        r.fail("tower_top_diameter_m", f"at most tower_base_diameter_m ({t.tower_base_diameter_m})",
+               t.tower_top_diameter_m, "Towers taper upwards; swap the two diameters")
+    return t
+
+
+def _pipeline(r: _Reader, route: tuple[LatLon, ...]) -> Pipeline:
+    line = LineString([(lon, lat) for lat, lon in route])
+    if not line.is_simple:
+        r.fail("route", "a route that does not cross itself", "a self-crossing line",
+               "Split the pipeline into separate assets at the crossing")
+    ins = r.sub("inspect", required=False)
+    lines = int(ins.num("offset_lines", 1))
+    if lines not in (1, 2):
+        ins.fail(ins.key("offset_lines"), "1 or 2", lines, "Use 1 (above the pipe) or 2 (one line each side)")
+    return Pipeline(r.text("name"), _site(r), route, r.num("height_agl_m", lo=0.0), r.num("diameter_m", positive=True),
+                    r.num("right_of_way_m", positive=True), lines, ins.num("chainage_every_m", 100.0, positive=True))
+
+
+MAX_SITE_RADIUS_M = 10_000.0
+
+
+def _near_home(asset: Asset, source: object) -> Asset:
+    """Every coordinate within MAX_SITE_RADIUS_M of home (catches swapped latitude/longitude)."""
+    pts: list[tuple[str, LatLon]] = []
+    if isinstance(asset, Bridge):
+        pts += [("deck.outline_lat_lon", p) for p in asset.deck_outline_lat_lon]
+        pts += [(f"piers[{i}].centre_lat_lon", p.centre_lat_lon) for i, p in enumerate(asset.piers)]
+    elif isinstance(asset, WindTurbine):
+        pts.append(("tower_base_lat_lon", asset.tower_base_lat_lon))
+    else:
+        pts += [("route", p) for p in asset.route_lat_lon]
+    lat0, lon0 = asset.site.home_lat_lon
+    for key, (lat, lon) in pts:
+        d = math.hypot(math.radians(lat - lat0), math.radians(lon - lon0) * math.cos(math.radians(lat0))) * 6_371_000
+        if d > MAX_SITE_RADIUS_M:
+            raise InputError(describe(source, f"{key}: expected within {MAX_SITE_RADIUS_M / 1000:g} km of "
+                                      f"site.home_lat_lon, got {(lat, lon)} ({d / 1000:.0f} km away)",
+                                      "Latitude comes first; check for swapped coordinates"))
+    return asset
+
+
+def parse_asset(data: Any, source: object = "<asset>") -> Asset:
+    """Validate a decoded asset description (YAML/JSON mapping or a GeoJSON Feature)."""
+    return _near_home(_parse(data, source), source)
+
+
+def _parse(data: Any, source: object) -> Asset:
+    if isinstance(data, dict) and data.get("type") == "Feature":
+        geom, props = data.get("geometry") or {}, data.get("properties") or {}
+        r = _Reader(source, props, "properties")
+        if geom.get("type") != "LineString" or props.get("asset") != "pipeline":
+            r.fail("geometry", "a LineString Feature with properties.asset = 'pipeline'",
+                   (geom.get("type"), props.get("asset")), "Bridges and turbines are described in YAML")
+        coords = geom.get("coordinates") or []
+        route = tuple(r.latlon("geometry.coordinates", [c[1], c[0]]) for c in coords
+                      if isinstance(c, (list, tuple)) and len(c) >= 2)
+        if len(route) < 2:
+            r.fail("geometry.coordinates", "at least 2 longitude, latitude positions", coords, "Give the pipeline route")
+        return _pipeline(r, route)
+    r = _Reader(source, data)
+    kind = r.text("asset", "")
+    if kind == "bridge":
+        return _bridge(r)
+    if kind == "wind_turbine":
+        return _turbine(r)
+    if kind == "pipeline":
+        return _pipeline(r, r.latlons("route_lat_lon", 2))
+    r.fail("asset", "'bridge', 'pipeline' or 'wind_turbine'", kind, "Set asset: to one of the three")
+    raise AssertionError("unreachable")
+
+
+def load_asset(path: Path) -> Asset:
+    """Read an asset file (.yaml/.yml, .json, .geojson)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(describe(path, "asset file not found", "Check the path (examples: missions/examples/)"))
+    text = path.read_text(encoding="utf-8")
+    try:
+        if path.suffix.lower() in (".yaml", ".yml"):
+            import yaml  # PyYAML: only needed for YAML assets
+
+            data = yaml.safe_load(text)
+        else:
+            data = json.loads(text)
+    except ImportError as exc:
+        raise InputError(describe(path, "reading YAML needs PyYAML", "pip install pyyaml, or use JSON")) from exc
+    except (ValueError, Exception) as exc:  # yaml.YAMLError, json.JSONDecodeError
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(describe(path, f"cannot be parsed ({type(exc).__name__}: {exc})",
+                                  "Fix the syntax (compare missions/examples/)")) from exc
+    return parse_asset(data, path)

@@ -1,0 +1,148 @@
+"""QGroundControl ``.plan`` (JSON, as QGC writes it) and Mission Planner ``.waypoints`` (QGC WPL 110).
+
+.plan (QGC dev guide, "Plan File Format"): top level ``fileType: "Plan"``, ``version: 1``,
+``groundStation``, ``mission`` {``version: 2``, ``firmwareType`` (3 ArduPilot, 12 PX4),
+``vehicleType`` (2 quadrotor), ``cruiseSpeed``, ``hoverSpeed``, ``globalPlanAltitudeMode``,
+``plannedHomePosition`` [lat, lon, alt AMSL], ``items``}, ``geoFence`` {``circles``, ``polygons``
+[{``inclusion``, ``polygon`` [[lat, lon]...], ``version: 1``}], ``version: 2``}, ``rallyPoints``
+{``points``, ``version: 2``}. A ``SimpleItem`` has ``autoContinue``, ``command``, ``doJumpId``,
+``frame``, ``params`` (7 numbers, NaN written as null) and, for items with a position,
+``Altitude``, ``AltitudeMode`` (1 = relative to home) and ``AMSLAltAboveTerrain`` (null).
+
+.waypoints: first line ``QGC WPL 110``; then one tab-separated line per item: index, current,
+frame, command, p1..p4, lat, lon, alt, autocontinue. Line 0 is home (frame 0, AMSL).
+
+All writers write to a temporary file and rename, so a failed write leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+from skyinspect.errors import InputError, describe
+
+from missions.planning.mission import FRAME_GLOBAL, NAV_WAYPOINT, MissionItem
+
+FIRMWARE_TYPE = {"ardupilot": 3, "px4": 12}
+VEHICLE_TYPE_QUADROTOR = 2
+ALTITUDE_MODE_RELATIVE = 1
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _num(v: float) -> float | int | None:
+    if math.isnan(v):
+        return None
+    return int(v) if float(v).is_integer() and abs(v) < 2**53 else v
+
+
+def plan_to_qgc(items: tuple[MissionItem, ...], home_lat_lon_alt: tuple[float, float, float], autopilot: str,
+                cruise_speed_m_s: float, fence_lat_lon: tuple[tuple[float, float], ...] = ()) -> dict[str, Any]:
+    qitems = []
+    for seq, it in enumerate(items, start=1):
+        q: dict[str, Any] = {}
+        if it.has_position:
+            q.update({"AMSLAltAboveTerrain": None, "Altitude": _num(it.params[6]), "AltitudeMode": ALTITUDE_MODE_RELATIVE})
+        q.update({"autoContinue": bool(it.autocontinue), "command": it.command, "doJumpId": seq, "frame": it.frame,
+                  "params": [_num(p) for p in it.params], "type": "SimpleItem"})
+        qitems.append(q)
+    polygons = ([{"inclusion": True, "polygon": [[lat, lon] for lat, lon in fence_lat_lon], "version": 1}]
+                if fence_lat_lon else [])
+    return {
+        "fileType": "Plan",
+        "geoFence": {"circles": [], "polygons": polygons, "version": 2},
+        "groundStation": "QGroundControl",
+        "mission": {"cruiseSpeed": _num(round(cruise_speed_m_s, 3)), "firmwareType": FIRMWARE_TYPE[autopilot],
+                    "globalPlanAltitudeMode": ALTITUDE_MODE_RELATIVE, "hoverSpeed": _num(round(cruise_speed_m_s, 3)),
+                    "items": qitems, "plannedHomePosition": list(home_lat_lon_alt), "vehicleType": VEHICLE_TYPE_QUADROTOR,
+                    "version": 2},
+        "rallyPoints": {"points": [], "version": 2},
+        "version": 1,
+    }
+
+
+def write_qgc_plan(path: Path, items: tuple[MissionItem, ...], home_lat_lon_alt: tuple[float, float, float],
+                   autopilot: str, cruise_speed_m_s: float, fence_lat_lon: tuple[tuple[float, float], ...] = ()) -> None:
+    doc = plan_to_qgc(items, home_lat_lon_alt, autopilot, cruise_speed_m_s, fence_lat_lon)
+    _atomic_write(path, json.dumps(doc, indent=4, sort_keys=True) + "\n")
+
+
+def read_qgc_plan(path: Path) -> tuple[tuple[MissionItem, ...], tuple[float, float, float], str]:
+    """Parse a .plan against the documented format: (items, home lat/lon/alt, autopilot).
+
+    Only SimpleItems are accepted (ComplexItems such as QGC's Survey must be converted by QGC first)."""
+    path = Path(path)
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError(describe(path, "plan file not found")) from exc
+    except json.JSONDecodeError as exc:
+        raise InputError(describe(path, f"not valid JSON ({exc})")) from exc
+
+    def need(cond: bool, what: str, got: object) -> None:
+        if not cond:
+            raise InputError(describe(path, f"{what}, got {got!r}", "Is this a QGroundControl .plan file?"))
+
+    need(isinstance(doc, dict) and doc.get("fileType") == "Plan", "expected fileType 'Plan'",
+         doc.get("fileType") if isinstance(doc, dict) else doc)
+    need(doc.get("version") == 1, "expected plan version 1", doc.get("version"))
+    mission = doc.get("mission")
+    need(isinstance(mission, dict) and mission.get("version") == 2, "expected mission.version 2",
+         mission.get("version") if isinstance(mission, dict) else mission)
+    home = mission.get("plannedHomePosition")
+    need(isinstance(home, list) and len(home) == 3, "expected mission.plannedHomePosition (lat, lon, alt)", home)
+    fw = {v: k for k, v in FIRMWARE_TYPE.items()}.get(mission.get("firmwareType"), "ardupilot")
+    items = []
+    for k, q in enumerate(mission.get("items", [])):
+        need(isinstance(q, dict) and q.get("type") == "SimpleItem", f"mission.items[{k}]: expected a SimpleItem",
+             q.get("type") if isinstance(q, dict) else q)
+        params = q.get("params")
+        need(isinstance(params, list) and len(params) == 7, f"mission.items[{k}].params: expected 7 numbers", params)
+        items.append(MissionItem(int(q["command"]), int(q["frame"]),
+                                 tuple(float("nan") if p is None else float(p) for p in params),  # type: ignore[arg-type]
+                                 bool(q.get("autoContinue", True))))
+    return tuple(items), (float(home[0]), float(home[1]), float(home[2])), fw
+
+
+def _fmt(v: float, digits: int) -> str:
+    return "NaN" if math.isnan(v) else f"{v:.{digits}f}"  # only PX4 plans carry NaN (e.g. "keep heading")
+
+
+def waypoints_text(items: tuple[MissionItem, ...], home_lat_lon_alt: tuple[float, float, float]) -> str:
+    home = MissionItem(NAV_WAYPOINT, FRAME_GLOBAL, (0.0, 0.0, 0.0, 0.0) + tuple(home_lat_lon_alt))  # type: ignore[arg-type]
+    lines = ["QGC WPL 110"]
+    for seq, it in enumerate((home,) + tuple(items)):
+        p = it.params
+        lines.append("\t".join([str(seq), "1" if seq == 0 else "0", str(it.frame), str(it.command)]
+                               + [_fmt(x, 8) for x in p[:6]] + [_fmt(p[6], 6), "1" if it.autocontinue else "0"]))
+    return "\n".join(lines) + "\n"
+
+
+def write_waypoints(path: Path, items: tuple[MissionItem, ...], home_lat_lon_alt: tuple[float, float, float]) -> None:
+    _atomic_write(path, waypoints_text(items, home_lat_lon_alt))
+
+
+def read_waypoints(path: Path) -> tuple[tuple[MissionItem, ...], tuple[float, float, float]]:
+    """Parse QGC WPL 110: (items after home, home lat/lon/alt)."""
+    path = Path(path)
+    lines = [ln for ln in Path(path).read_text(encoding="utf-8").splitlines() if ln.strip()]
+    if not lines or not lines[0].startswith("QGC WPL 110"):
+        raise InputError(describe(path, f"expected first line 'QGC WPL 110', got {lines[0] if lines else ''!r}",
+                                  "Save the mission as a Mission Planner .waypoints file"))
+    items = []
+    for n, ln in enumerate(lines[1:], start=2):
+        f = ln.split("\t") if "\t" in ln else ln.split()
+        if len(f) != 12:
+            raise InputError(describe(path, f"line {n}: expected 12 tab-separated fields, got {len(f)}"))
+        items.append(MissionItem(int(f[3]), int(f[2]), tuple(float(x) for x in f[4:11]), f[11].strip() != "0"))  # type: ignore[arg-type]
+    home = items[0].params
+    return tuple(items[1:]), (home[4], home[5], home[6])

@@ -1,0 +1,76 @@
+"""KML (Google Earth: the flight path in 3D, relative to the ground) and a folium preview map."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import numpy as np
+
+from missions.planning.planner import Plan
+from missions.planning.safety import flight_legs
+
+
+def path_lat_lon_alt(plan: Plan) -> list[tuple[float, float, float]]:
+    """The flown path as (lat, lon, alt AGL) vertices, RTL included."""
+    legs = flight_legs(plan.items, plan.frame, plan.asset.site)
+    pts = [legs[0].start_ned] + [leg.end_ned for leg in legs]
+    geo = plan.frame.to_geodetic(np.asarray(pts))
+    return [(float(lat), float(lon), float(-p[2])) for (lat, lon, _), p in zip(geo, pts)]
+
+
+def kml_text(plan: Plan) -> str:
+    path = " ".join(f"{lon:.7f},{lat:.7f},{alt:.2f}" for lat, lon, alt in path_lat_lon_alt(plan))
+    marks = []
+    for k, ps in enumerate(plan.passes):
+        for j, (p, _, _) in enumerate(ps.stations()):
+            lat, lon, _h = plan.frame.to_geodetic(p)
+            marks.append(f"<Placemark><name>{k + 1}.{j + 1}</name><description>{escape(ps.name)}</description>"
+                         f"<styleUrl>#photo</styleUrl><Point><altitudeMode>relativeToGround</altitudeMode>"
+                         f"<coordinates>{lon:.7f},{lat:.7f},{-p[2]:.2f}</coordinates></Point></Placemark>")
+    d = plan.design
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<kml xmlns="http://www.opengis.net/kml/2.2"><Document>
+<name>{escape(plan.asset.name)} inspection ({plan.autopilot})</name>
+<description>{escape(d.describe())}</description>
+<Style id="path"><LineStyle><color>ff00a5ff</color><width>3</width></LineStyle></Style>
+<Style id="photo"><IconStyle><scale>0.4</scale></IconStyle><LabelStyle><scale>0</scale></LabelStyle></Style>
+<Placemark><name>flight path</name><styleUrl>#path</styleUrl><LineString><altitudeMode>relativeToGround</altitudeMode>
+<coordinates>{path}</coordinates></LineString></Placemark>
+<Folder><name>photo stations ({plan.photo_count})</name>{''.join(marks)}</Folder>
+</Document></kml>
+"""
+
+
+def write_kml(path: Path, plan: Plan) -> None:
+    tmp = Path(path).with_name(f".{Path(path).name}.tmp")
+    tmp.write_text(kml_text(plan), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_preview(path: Path, plan: Plan) -> None:
+    """A folium map: path, photo stations, structure solids' outlines, geofence, keep-outs."""
+    import folium
+
+    lat0, lon0, _ = plan.home_lat_lon_alt
+    m = folium.Map(location=[lat0, lon0], zoom_start=19, max_zoom=22, tiles="OpenStreetMap")
+    line = [(lat, lon) for lat, lon, _ in path_lat_lon_alt(plan)]
+    folium.PolyLine(line, color="orange", weight=3, tooltip="flight path").add_to(m)
+    for ps in plan.passes:
+        for p, _, _ in ps.stations():
+            lat, lon, _h = plan.frame.to_geodetic(p)
+            folium.CircleMarker([lat, lon], radius=2, color="blue", fill=True,
+                                tooltip=f"{ps.name} ({-p[2]:.1f} m AGL)").add_to(m)
+    site = plan.asset.site
+    if site.geofence_lat_lon:
+        folium.Polygon(list(site.geofence_lat_lon), color="green", fill=False, tooltip="geofence").add_to(m)
+    for ko in site.keep_out:
+        folium.Polygon(list(ko.outline_lat_lon), color="red", fill=True, fill_opacity=0.2,
+                       tooltip=f"keep-out {ko.name}").add_to(m)
+    folium.Marker([lat0, lon0], tooltip="home / take-off").add_to(m)
+    folium.map.Marker([lat0, lon0], icon=folium.DivIcon(html=f"<div style='font-size:11px;width:420px'>"
+                                                            f"{escape(plan.design.describe())}</div>")).add_to(m)
+    tmp = Path(path).with_name(f".{Path(path).name}.tmp.html")
+    m.save(str(tmp))
+    os.replace(tmp, path)

@@ -1,0 +1,103 @@
+"""A loopback vehicle for tests and demos: a pymavlink thread on 127.0.0.1 that answers the
+mission protocol like an autopilot (stores uploads, serves downloads, sends heartbeats).
+
+Loopback addresses only; the thread stops after ``lifetime_s`` at the latest. ``legacy_requests``
+makes it ask for items with MISSION_REQUEST (pre-MAVLink-2 vehicles) instead of
+MISSION_REQUEST_INT; ``overwrite_home`` mimics ArduPilot replacing item 0 with its own home;
+``drop_first_request`` ignores the first item once (to exercise the GCS's retries).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
+
+
+class LoopbackVehicle(threading.Thread):
+    def __init__(self, port: int, transport: str = "udp", legacy_requests: bool = False,
+                 overwrite_home: bool = False, drop_first_request: bool = False, lifetime_s: float = 30.0) -> None:
+        super().__init__(daemon=True, name=f"loopback-vehicle-{port}")
+        self.url = f"{'udpin' if transport == 'udp' else 'tcpin'}:127.0.0.1:{port}"
+        self.gcs_url = f"{'udpout' if transport == 'udp' else 'tcp'}:127.0.0.1:{port}"
+        self.legacy, self.overwrite_home, self.drop = legacy_requests, overwrite_home, drop_first_request
+        self.lifetime_s = lifetime_s
+        self.mission: list[Any] = []
+        self.requests_seen: list[str] = []
+        self.stop_event = threading.Event()
+        self.ready = threading.Event()
+        self.error: BaseException | None = None
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+    def run(self) -> None:
+        try:
+            self._run()
+        except BaseException as exc:  # surfaced by the test
+            self.error = exc
+
+    def _run(self) -> None:
+        from pymavlink import mavutil
+
+        conn = mavutil.mavlink_connection(self.url, source_system=1, source_component=1)
+        self.ready.set()
+        end = time.monotonic() + self.lifetime_s
+        expected, incoming, last_hb = 0, [], 0.0
+        dropped = False
+        try:
+            while not self.stop_event.is_set() and time.monotonic() < end:
+                now = time.monotonic()
+                if now - last_hb > 0.2:
+                    try:  # udpin sends nothing until a GCS has spoken
+                        conn.mav.heartbeat_send(2, 3, 0, 0, 4)  # quadrotor, ArduPilot, standby
+                    except OSError:
+                        pass
+                    last_hb = now
+                msg = conn.recv_match(blocking=True, timeout=0.05)
+                if msg is None or msg.get_srcSystem() == 1:
+                    continue
+                t, ts, tc = msg.get_type(), msg.get_srcSystem(), msg.get_srcComponent()
+                if t == "MISSION_COUNT":
+                    expected, incoming = int(msg.count), []
+                    self._request(conn, ts, tc, 0)
+                elif t == "MISSION_ITEM_INT":
+                    if self.drop and not dropped and msg.seq == 1:
+                        dropped = True  # pretend it was lost and ask for it again
+                        self._request(conn, ts, tc, len(incoming))
+                        continue
+                    if int(msg.seq) == len(incoming):
+                        incoming.append(msg)
+                    if len(incoming) < expected:
+                        self._request(conn, ts, tc, len(incoming))
+                    else:
+                        self.mission = list(incoming)
+                        if self.overwrite_home and self.mission:
+                            self.mission[0].x, self.mission[0].y = self.mission[0].x + 3, self.mission[0].y - 3
+                        conn.mav.mission_ack_send(ts, tc, 0, 0)
+                elif t == "MISSION_REQUEST_LIST":
+                    conn.mav.mission_count_send(ts, tc, len(self.mission), 0)
+                elif t in ("MISSION_REQUEST_INT", "MISSION_REQUEST"):
+                    self.requests_seen.append(t)
+                    if 0 <= msg.seq < len(self.mission):
+                        m = self.mission[msg.seq]
+                        conn.mav.mission_item_int_send(ts, tc, m.seq, m.frame, m.command, 0, m.autocontinue,
+                                                       m.param1, m.param2, m.param3, m.param4, m.x, m.y, m.z, 0)
+        finally:
+            conn.close()
+
+    def _request(self, conn: Any, ts: int, tc: int, seq: int) -> None:
+        if self.legacy:
+            conn.mav.mission_request_send(ts, tc, seq, 0)
+        else:
+            conn.mav.mission_request_int_send(ts, tc, seq, 0)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -1,0 +1,192 @@
+"""Mission items with their meaning, and the choice of MAVLink commands for ArduPilot and PX4.
+
+Items are numbered as QGroundControl and Mission Planner number them: item 0 is home (not in
+``items``), ``items[i]`` is mission item ``i + 1``. Positions are stored as MAVLink carries them
+(lat/lon to 1e-7 deg, other values as float32) so .plan, .waypoints and upload round trips are
+exact. Altitudes are relative to home (MAV_FRAME_GLOBAL_RELATIVE_ALT = AGL at the site).
+
+Command choices (docs/missions.md has the table):
+- heading: ArduPilot ignores NAV_WAYPOINT's yaw on copters → MAV_CMD_CONDITION_YAW before the
+  waypoint; PX4 → NAV_WAYPOINT param 4.
+- gimbal pitch: ArduPilot → MAV_CMD_DO_MOUNT_CONTROL (every version; 4.3+ also takes
+  DO_GIMBAL_MANAGER_PITCHYAW); PX4 → MAV_CMD_DO_GIMBAL_MANAGER_PITCHYAW (gimbal v2).
+- photos: straight level lanes → MAV_CMD_DO_SET_CAM_TRIGG_DIST on at the lane start (first photo
+  at once) and off at its end; other passes → a hold at each station and MAV_CMD_DO_DIGICAM_CONTROL.
+- orbits point the camera with MAV_CMD_DO_SET_ROI_LOCATION / DO_SET_ROI_NONE (both autopilots).
+- speed: MAV_CMD_DO_CHANGE_SPEED (ground speed); end: back over home, MAV_CMD_NAV_RETURN_TO_LAUNCH.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from skyinspect.geodesy import LocalFrame
+
+from missions.planning.patterns import Pass
+
+NAV_WAYPOINT, NAV_RETURN_TO_LAUNCH, NAV_LAND, NAV_TAKEOFF = 16, 20, 21, 22
+CONDITION_YAW, DO_CHANGE_SPEED, DO_SET_ROI_LOCATION, DO_SET_ROI_NONE = 115, 178, 195, 197
+DO_DIGICAM_CONTROL, DO_MOUNT_CONTROL, DO_SET_CAM_TRIGG_DIST, DO_GIMBAL_MANAGER_PITCHYAW = 203, 205, 206, 1000
+FRAME_GLOBAL, FRAME_MISSION, FRAME_GLOBAL_RELATIVE_ALT = 0, 2, 3
+COMMAND_NAMES = {NAV_WAYPOINT: "NAV_WAYPOINT", NAV_RETURN_TO_LAUNCH: "NAV_RETURN_TO_LAUNCH", NAV_LAND: "NAV_LAND",
+                 NAV_TAKEOFF: "NAV_TAKEOFF", CONDITION_YAW: "CONDITION_YAW", DO_CHANGE_SPEED: "DO_CHANGE_SPEED",
+                 DO_SET_ROI_LOCATION: "DO_SET_ROI_LOCATION", DO_SET_ROI_NONE: "DO_SET_ROI_NONE",
+                 DO_DIGICAM_CONTROL: "DO_DIGICAM_CONTROL", DO_MOUNT_CONTROL: "DO_MOUNT_CONTROL",
+                 DO_SET_CAM_TRIGG_DIST: "DO_SET_CAM_TRIGG_DIST",
+                 DO_GIMBAL_MANAGER_PITCHYAW: "DO_GIMBAL_MANAGER_PITCHYAW"}
+NAV_COMMANDS = (NAV_WAYPOINT, NAV_RETURN_TO_LAUNCH, NAV_LAND, NAV_TAKEOFF)
+AUTOPILOTS = ("ardupilot", "px4")
+LANE_START_HOLD_S = 1.0  # settle before the first photo of a lane
+STATION_HOLD_S = 1.0  # stop-and-shoot stations
+YAW_RATE_DEG_S = 30.0
+NAN = float("nan")
+
+
+def f32(v: float) -> float:
+    """A value as MAVLink's float32 carries it (NaN stays NaN)."""
+    return float(np.float32(v))
+
+
+def q7(deg: float) -> float:
+    """Latitude/longitude as MISSION_ITEM_INT carries it (1e-7 degree)."""
+    return round(deg * 1e7) / 1e7
+
+
+@dataclass(frozen=True)
+class MissionItem:
+    command: int
+    frame: int
+    params: tuple[float, float, float, float, float, float, float]  # p1..p4, x/lat, y/lon, z/alt
+    autocontinue: bool = True
+    note: str = ""
+
+    @property
+    def name(self) -> str:
+        return COMMAND_NAMES.get(self.command, f"MAV_CMD {self.command}")
+
+    @property
+    def is_nav(self) -> bool:
+        return self.command in NAV_COMMANDS
+
+    @property
+    def has_position(self) -> bool:
+        return self.command in (NAV_WAYPOINT, NAV_TAKEOFF, NAV_LAND, DO_SET_ROI_LOCATION)
+
+    def same_as(self, other: MissionItem, tol: float = 0.0) -> bool:
+        """Equal command, frame, autocontinue and parameters (NaN equals NaN); notes ignored."""
+        if (self.command, self.frame, bool(self.autocontinue)) != (other.command, other.frame, bool(other.autocontinue)):
+            return False
+        for a, b in zip(self.params, other.params):
+            if math.isnan(a) and math.isnan(b):
+                continue
+            if math.isnan(a) or math.isnan(b) or abs(a - b) > tol:
+                return False
+        return True
+
+    def describe(self, seq: int) -> str:
+        return f"item {seq} ({self.name}{': ' + self.note if self.note else ''})"
+
+
+def _item(command: int, p: tuple[float, ...], note: str, frame: int | None = None) -> MissionItem:
+    p = tuple(p) + (0.0,) * (7 - len(p))
+    if frame is None:
+        frame = FRAME_GLOBAL_RELATIVE_ALT if command in NAV_COMMANDS or command == DO_SET_ROI_LOCATION else FRAME_MISSION
+    lat_lon = command in (NAV_WAYPOINT, NAV_TAKEOFF, NAV_LAND, DO_SET_ROI_LOCATION)
+    params = tuple(f32(v) for v in p[:4]) + ((q7(p[4]), q7(p[5])) if lat_lon else (f32(p[4]), f32(p[5]))) + (f32(p[6]),)
+    return MissionItem(command, frame, params, True, note)  # type: ignore[arg-type]
+
+
+class ItemBuilder:
+    """Turns passes into items for one autopilot, tracking heading and gimbal to avoid repeats."""
+
+    def __init__(self, frame: LocalFrame, autopilot: str) -> None:
+        if autopilot not in AUTOPILOTS:
+            raise ValueError(f"autopilot must be one of {AUTOPILOTS}, got {autopilot!r}")
+        self.frame, self.autopilot = frame, autopilot
+        self.items: list[MissionItem] = []
+        self.yaw: float | None = None
+        self.pitch: float | None = None
+
+    def _geo(self, p_ned: tuple[float, float, float] | np.ndarray) -> tuple[float, float, float]:
+        lat, lon, _ = self.frame.to_geodetic(np.asarray(p_ned, float))
+        return float(lat), float(lon), float(-p_ned[2])  # altitude relative to home = AGL
+
+    def add(self, command: int, p: tuple[float, ...], note: str, frame: int | None = None) -> None:
+        self.items.append(_item(command, p, note, frame))
+
+    def heading(self, yaw_deg: float, note: str) -> None:
+        yaw_deg = round(yaw_deg % 360.0, 2) % 360.0
+        if self.autopilot == "ardupilot" and (self.yaw is None or abs(yaw_deg - self.yaw) > 0.01):
+            self.add(CONDITION_YAW, (yaw_deg, YAW_RATE_DEG_S, 0, 0), f"heading {yaw_deg:.1f} deg ({note})")
+        self.yaw = yaw_deg
+
+    def gimbal(self, pitch_deg: float, note: str) -> None:
+        pitch_deg = round(pitch_deg, 2)
+        if self.pitch is not None and abs(pitch_deg - self.pitch) < 0.01:
+            return
+        if self.autopilot == "ardupilot":  # p1 pitch, p2 roll, p3 yaw, p7 MAV_MOUNT_MODE_MAVLINK_TARGETING
+            self.add(DO_MOUNT_CONTROL, (pitch_deg, 0, 0, 0, 0, 0, 2), f"gimbal pitch {pitch_deg:g} deg ({note})")
+        else:  # p1 pitch, p2 yaw (vehicle frame), p3/p4 rates (NaN: none), p5 flags, p7 gimbal id (0: all)
+            self.add(DO_GIMBAL_MANAGER_PITCHYAW, (pitch_deg, 0, NAN, NAN, 0, 0, 0),
+                     f"gimbal pitch {pitch_deg:g} deg ({note})")
+        self.pitch = pitch_deg
+
+    def waypoint(self, p_ned: tuple[float, float, float], hold_s: float, note: str) -> None:
+        lat, lon, alt = self._geo(p_ned)
+        # ArduCopter ignores NAV_WAYPOINT yaw (0 written); PX4 takes it, NaN = keep the current heading
+        yaw = (self.yaw if self.yaw is not None else NAN) if self.autopilot == "px4" else 0.0
+        self.add(NAV_WAYPOINT, (hold_s, 0, 0, yaw, lat, lon, alt), note)
+
+    def takeoff(self, alt_agl_m: float, home_lat_lon: tuple[float, float]) -> None:
+        self.add(NAV_TAKEOFF, (0, 0, 0, NAN if self.autopilot == "px4" else 0.0, home_lat_lon[0], home_lat_lon[1],
+                               alt_agl_m),
+                 f"take off to {alt_agl_m:.1f} m")
+
+    def add_pass(self, ps: Pass) -> None:
+        for k, via in enumerate(ps.via_ned):
+            self.waypoint(via, 0.0, f"{ps.name}: transit {k + 1}")
+        if ps.roi_ned is not None:
+            lat, lon, alt = self._geo(ps.roi_ned)
+            self.add(DO_SET_ROI_LOCATION, (0, 0, 0, 0, lat, lon, alt), f"{ps.name}: point camera at the axis")
+            self.pitch, self.yaw = None, None  # the ROI drives heading and gimbal (PX4 waypoints: yaw NaN)
+        else:
+            self.heading(ps.yaw_deg[0], ps.name)
+            self.gimbal(ps.gimbal_pitch_deg[0], ps.name)
+        if ps.trigger == "distance":
+            self.waypoint(ps.waypoints_ned[0], LANE_START_HOLD_S, f"{ps.name} start")
+            self.add(DO_SET_CAM_TRIGG_DIST, (ps.spacing_m, 0, 1), f"photo every {ps.spacing_m:.3f} m, first now")
+            for k, p in enumerate(ps.waypoints_ned[1:], start=2):
+                self.waypoint(p, 0.0, f"{ps.name} {'end' if k == len(ps.waypoints_ned) else k}")
+            self.add(DO_SET_CAM_TRIGG_DIST, (0, 0, 0), "stop photos")
+        else:
+            for k, (p, y, g) in enumerate(zip(ps.waypoints_ned, ps.yaw_deg, ps.gimbal_pitch_deg), start=1):
+                if ps.roi_ned is None:
+                    self.heading(y, f"{ps.name} station {k}")
+                    self.gimbal(g, f"{ps.name} station {k}")
+                self.waypoint(p, STATION_HOLD_S, f"{ps.name} station {k}")
+                self.add(DO_DIGICAM_CONTROL, (0, 0, 0, 0, 1, 0, 0), "photo")
+        if ps.roi_ned is not None:
+            self.add(DO_SET_ROI_NONE, (), f"{ps.name}: camera free")
+            self.yaw = None
+
+
+def build_items(passes: tuple[Pass, ...], frame: LocalFrame, home_lat_lon: tuple[float, float], speed_m_s: float,
+                autopilot: str, return_via_ned: tuple[tuple[float, float, float], ...] = ()
+                ) -> tuple[MissionItem, ...]:
+    """Take off, set speed, fly the passes, come back over home at the entry height, RTL."""
+    b = ItemBuilder(frame, autopilot)
+    first = passes[0].via_ned[0] if passes[0].via_ned else passes[0].waypoints_ned[0]
+    entry_agl = -first[2]
+    b.takeoff(entry_agl, home_lat_lon)
+    b.add(DO_CHANGE_SPEED, (1, speed_m_s, -1, 0), f"ground speed {speed_m_s:.3f} m/s")
+    for ps in passes:
+        b.add_pass(ps)
+    last_agl = -passes[-1].waypoints_ned[-1][2]
+    for k, p in enumerate(return_via_ned, start=1):
+        b.waypoint(p, 0.0, f"return: transit {k}")
+    b.waypoint((0.0, 0.0, -last_agl), 0.0, "back over home")
+    b.add(NAV_RETURN_TO_LAUNCH, (), "return and land")
+    return tuple(b.items)

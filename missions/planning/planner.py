@@ -1,0 +1,175 @@
+"""From an asset, a camera and a requirement to a checked ``Plan`` (the public entry point).
+
+``plan_inspection(asset, camera, requirement, autopilot)`` builds the local frame at home,
+turns the asset into solids (for the standoff check) and surfaces (for coverage), designs
+standoff/spacing/speed, lays out the patterns, writes the mission items for the autopilot and
+runs every safety rule. It returns a ``Plan`` or raises (nothing is written either way).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from skyinspect.geodesy import LocalFrame
+
+from missions.planning.assets import Asset, Bridge, Pipeline, Site, WindTurbine
+from missions.planning.cameras import CameraProfile
+from missions.planning.design import Design, Requirement, design_for
+from missions.planning.geometry import Frustum, Prism, Solid, Surface
+from missions.planning.mission import MissionItem, build_items
+from missions.planning.patterns import Pass, PatternResult, box_pier_scan
+from missions.planning.routing import route_passes
+from missions.planning.safety import check_items, estimate_flight_s, flight_legs
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """A checked mission: ordered items (item 0 = home is implicit), what it inspects and with what."""
+
+    items: tuple[MissionItem, ...]
+    asset: Asset
+    camera: CameraProfile
+    design: Design
+    autopilot: str
+    home_lat_lon_alt: tuple[float, float, float]  # alt = ground MSL
+    passes: tuple[Pass, ...]
+    surfaces: tuple[Surface, ...]
+    solids: tuple[Solid, ...]
+    checks_passed: tuple[str, ...]
+    notes: tuple[str, ...]
+    estimated_flight_s: float
+
+    @property
+    def frame(self) -> LocalFrame:
+        return LocalFrame(*self.home_lat_lon_alt)
+
+    @property
+    def photo_count(self) -> int:
+        return sum(len(p.stations()) for p in self.passes)
+
+
+def site_frame(site: Site) -> LocalFrame:
+    return LocalFrame(site.home_lat_lon[0], site.home_lat_lon[1], site.ground_alt_msl_m)
+
+
+def to_ne(frame: LocalFrame, lat_lon: tuple[float, float]) -> tuple[float, float]:
+    n, e, _ = frame.to_ned(lat_lon[0], lat_lon[1], frame.h0_m)
+    return float(n), float(e)
+
+
+def _outline_en(frame: LocalFrame, pts: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+    return tuple((e, n) for n, e in (to_ne(frame, p) for p in pts))
+
+
+def asset_solids(asset: Asset, frame: LocalFrame) -> tuple[Solid, ...]:
+    """Everything the vehicle must keep the standoff from."""
+    from missions.planning import patterns_more
+
+    if isinstance(asset, Bridge):
+        out: list[Solid] = [Prism("deck", _outline_en(frame, asset.deck_outline_lat_lon), asset.deck_underside_agl_m,
+                                  asset.deck_top_agl_m)]
+        for p in asset.piers:
+            n, e = to_ne(frame, p.centre_lat_lon)
+            if p.shape == "cylinder":
+                r = p.diameter_m / 2.0
+                out.append(Frustum(f"pier {p.name}", (n, e), r, r, 0.0, p.height_agl_m))
+            else:
+                a = math.radians(p.heading_deg)
+                al, ri = np.array([math.cos(a), math.sin(a)]), np.array([-math.sin(a), math.cos(a)])
+                c = np.array([n, e])
+                cs = [c + sa * al * p.length_m / 2 + sr * ri * p.width_m / 2
+                      for sa, sr in ((-1, -1), (1, -1), (1, 1), (-1, 1))]
+                out.append(Prism(f"pier {p.name}", tuple((float(x[1]), float(x[0])) for x in cs), 0.0, p.height_agl_m))
+        for g in asset.girders:
+            (n0, e0), (n1, e1) = to_ne(frame, g.start_lat_lon), to_ne(frame, g.end_lat_lon)
+            d = np.array([e1 - e0, n1 - n0])
+            w = np.array([-d[1], d[0]]) / max(float(np.linalg.norm(d)), 1e-9) * g.width_m / 2
+            quad = [np.array([e0, n0]) + w, np.array([e1, n1]) + w, np.array([e1, n1]) - w, np.array([e0, n0]) - w]
+            out.append(Prism(f"girder {g.name}", tuple((float(x[0]), float(x[1])) for x in quad),
+                             asset.deck_underside_agl_m - g.depth_m, asset.deck_underside_agl_m))
+        return tuple(out)
+    return patterns_more.solids_for(asset, frame)
+
+
+def _bridge_patterns(bridge: Bridge, frame: LocalFrame, design: Design) -> PatternResult:
+    from missions.planning.patterns_more import cylinder_scan, deck_top_grid
+
+    site = bridge.site
+    deck = Prism("deck", _outline_en(frame, bridge.deck_outline_lat_lon), bridge.deck_underside_agl_m,
+                 bridge.deck_top_agl_m)
+    passes: list[Pass] = []
+    surfaces: list[Surface] = []
+    notes: list[str] = []
+    wanted = bridge.inspect_piers or tuple(p.name for p in bridge.piers)
+    for pier in bridge.piers:
+        if pier.name not in wanted:
+            continue
+        n, e = to_ne(frame, pier.centre_lat_lon)
+        reach = (pier.length_m + pier.width_m + pier.diameter_m) / 2 + design.standoff_m
+        under_deck = deck.polygon().distance(_pt(e, n)) < reach
+        lowest_above = bridge.deck_underside_agl_m - max((g.depth_m for g in bridge.girders), default=0.0)
+        ceiling = lowest_above - site.min_standoff_m if under_deck else math.inf
+        top = min(pier.height_agl_m, bridge.deck_underside_agl_m) if under_deck else pier.height_agl_m
+        if pier.shape == "box":
+            r = box_pier_scan(f"pier {pier.name}", (n, e), pier.length_m, pier.width_m, pier.heading_deg,
+                              bridge.pier_scan_bottom_agl_m, top, design, site.min_flight_agl_m, ceiling)
+        else:
+            r = cylinder_scan(f"pier {pier.name}", Frustum(f"pier {pier.name}", (n, e), pier.diameter_m / 2,
+                                                           pier.diameter_m / 2, 0.0, pier.height_agl_m),
+                              bridge.pier_scan_bottom_agl_m, top, design, site.min_flight_agl_m, ceiling)
+        if passes and r.passes:  # transit between piers at the standoff height of the next pier's first lane
+            first = r.passes[0]
+            via = (tuple(passes[-1].waypoints_ned[-1][:2]) + (first.waypoints_ned[0][2],),) + first.via_ned
+            r = PatternResult((Pass(first.name, first.waypoints_ned, first.yaw_deg, first.gimbal_pitch_deg,
+                                    first.trigger, first.spacing_m, via, first.roi_ned),) + r.passes[1:],
+                              r.surfaces, r.notes)
+        passes += r.passes
+        surfaces += r.surfaces
+        notes += r.notes
+    if bridge.inspect_deck_top:
+        r = deck_top_grid(deck, design, site)
+        passes += r.passes
+        surfaces += r.surfaces
+        notes += r.notes
+    return PatternResult(tuple(passes), tuple(surfaces), tuple(notes))
+
+
+def _pt(e: float, n: float):  # type: ignore[no-untyped-def]
+    from shapely.geometry import Point
+
+    return Point(e, n)
+
+
+def plan_inspection(asset: Asset, camera: CameraProfile, requirement: Requirement | None = None,
+                    autopilot: str = "ardupilot", focal_length_mm: float | None = None) -> Plan:
+    """Design, lay out, write items, check. Raises InputError / PlanRefusedError with the reason."""
+    from missions.planning import patterns_more
+
+    requirement = requirement or Requirement()
+    frame = site_frame(asset.site)
+    design = design_for(requirement, camera, asset.site, focal_length_mm)
+    if isinstance(asset, Bridge):
+        pattern = _bridge_patterns(asset, frame, design)
+    else:
+        pattern = patterns_more.patterns_for(asset, frame, design)
+    if not pattern.passes:
+        from skyinspect.errors import InputError
+
+        raise InputError(f"asset {asset.name!r}: nothing to inspect ({'; '.join(pattern.notes) or 'no passes'}). "
+                         f"Check the inspect: section and the heights")
+    solids = asset_solids(asset, frame)
+    first = pattern.passes[0].via_ned[0] if pattern.passes[0].via_ned else pattern.passes[0].waypoints_ned[0]
+    margin = asset.site.min_standoff_m + 0.05
+    passes, back = route_passes(pattern.passes, solids, margin, -first[2], asset.site.max_alt_agl_m)
+    pattern = PatternResult(passes, pattern.surfaces, pattern.notes)
+    items = build_items(pattern.passes, frame, asset.site.home_lat_lon, design.speed_m_s, autopilot, back)
+    passed = check_items(items, frame, asset.site, solids, design.speed_m_s)
+    t = estimate_flight_s(items, flight_legs(items, frame, asset.site), asset.site, design.speed_m_s)
+    return Plan(items, asset, camera, design, autopilot, (frame.lat0_deg, frame.lon0_deg, frame.h0_m),
+                pattern.passes, pattern.surfaces, solids, passed, pattern.notes, t)
+
+
+__all__ = ["Plan", "Pipeline", "WindTurbine", "asset_solids", "plan_inspection", "site_frame"]

@@ -1,0 +1,83 @@
+"""Transit routing: straight when clear, otherwise a detour round the structures at the standoff.
+
+Transits join passes (and home to the first pass and back). A leg is clear when every sample
+along it keeps ``clearance_m`` from every solid. A blocked leg gets one or two detour points
+offset sideways from the leg (or, failing that, lifted), tried in growing steps; the safety
+check still judges the result, so a route this cannot find is refused, never flown.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from missions.planning.geometry import Solid
+from missions.planning.patterns import Pass
+
+STEP_M = 0.25
+Vec = tuple[float, float, float]
+
+
+def leg_clear(a: np.ndarray, b: np.ndarray, solids: tuple[Solid, ...], clearance_m: float) -> bool:
+    n = max(2, int(math.ceil(float(np.linalg.norm(b - a)) / STEP_M)) + 1)
+    t = np.linspace(0.0, 1.0, n)[:, None]
+    pts = a[None, :] * (1 - t) + b[None, :] * t
+    return all(float(np.min(s.distance_m(pts))) >= clearance_m for s in solids)
+
+
+def detour(a: np.ndarray, b: np.ndarray, solids: tuple[Solid, ...], clearance_m: float,
+           max_agl_m: float = math.inf) -> list[np.ndarray]:
+    """Points to fly through between a and b (b excluded); [] when the straight leg is clear."""
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    if leg_clear(a, b, solids, clearance_m):
+        return []
+    d = b - a
+    horiz = np.array([-d[1], d[0], 0.0])
+    side = horiz / np.linalg.norm(horiz) if np.linalg.norm(horiz) > 1e-6 else np.array([0.0, 1.0, 0.0])
+    margin = clearance_m * 1.05
+    for k in range(1, 41):
+        off = margin * k
+        for sgn in (1.0, -1.0):
+            # two corners: beside a and beside b, then straight along the offset line
+            p1, p2 = a + sgn * side * off, b + sgn * side * off
+            if (leg_clear(a, p1, solids, clearance_m) and leg_clear(p1, p2, solids, clearance_m)
+                    and leg_clear(p2, b, solids, clearance_m)):
+                return [p1, p2]
+    for k in range(1, 41):  # over the top
+        lift = np.array([0.0, 0.0, -margin * k])
+        p1, p2 = a + lift, b + lift
+        if -p1[2] > max_agl_m or -p2[2] > max_agl_m:
+            break
+        if (leg_clear(a, p1, solids, clearance_m) and leg_clear(p1, p2, solids, clearance_m)
+                and leg_clear(p2, b, solids, clearance_m)):
+            return [p1, p2]
+    return []
+
+
+def route_passes(passes: tuple[Pass, ...], solids: tuple[Solid, ...], clearance_m: float, entry_agl_m: float,
+                 max_agl_m: float = math.inf) -> tuple[tuple[Pass, ...], tuple[Vec, ...]]:
+    """Add detours to each pass's transit points; also route the way back over home.
+
+    Returns the passes and the via points of the return to (0, 0, -entry_agl_m)."""
+    pos = np.array([0.0, 0.0, -entry_agl_m])
+    out = []
+    for ps in passes:
+        vias: list[Vec] = []
+        for target in list(ps.via_ned) + [ps.waypoints_ned[0]]:
+            t = np.asarray(target, float)
+            vias += [_v(p) for p in detour(pos, t, solids, clearance_m, max_agl_m)]
+            if target is not ps.waypoints_ned[0]:
+                vias.append(_v(t))
+            pos = t
+        out.append(Pass(ps.name, ps.waypoints_ned, ps.yaw_deg, ps.gimbal_pitch_deg, ps.trigger, ps.spacing_m,
+                        tuple(vias), ps.roi_ned))
+        for w in ps.waypoints_ned[1:]:
+            pos = np.asarray(w, float)
+    home = np.array([0.0, 0.0, pos[2]])
+    back = tuple(_v(p) for p in detour(pos, home, solids, clearance_m, max_agl_m))
+    return tuple(out), back
+
+
+def _v(p: np.ndarray) -> Vec:
+    return (float(p[0]), float(p[1]), float(p[2]))

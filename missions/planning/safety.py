@@ -1,0 +1,192 @@
+"""Safety checks on a mission as it will be flown (its items, not our intentions).
+
+The flight path is rebuilt from the items: take off straight up over home, straight legs between
+positioned nav items, and RTL (climb to the site's RTL altitude, fly home, descend). Each rule
+returns its violations naming the item; ``check_items`` raises ``PlanRefusedError`` listing all
+of them, so a refused plan says which item breaks which rule and nothing is written.
+
+| rule | refused when |
+|---|---|
+| min_standoff | any point of any leg is closer than site.min_standoff_m to a structure solid |
+| keep_out | any point of any leg is inside a keep-out volume |
+| altitude | a waypoint is above site.max_alt_agl_m or below site.min_flight_agl_m |
+| geofence | any point of any leg is outside site.geofence_lat_lon |
+| takeoff_home | home is within the standoff of a structure, in a keep-out or outside the fence, or the
+  mission does not start with NAV_TAKEOFF or end with RTL/LAND |
+| battery | estimated flight time exceeds the endurance less the reserve |
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from shapely.geometry import Polygon
+
+from skyinspect.errors import InputError
+from skyinspect.geodesy import LocalFrame
+
+from missions.planning.assets import Site
+from missions.planning.geometry import Prism, Solid, point_in_polygon_en
+from missions.planning.mission import (DO_CHANGE_SPEED, NAV_LAND, NAV_RETURN_TO_LAUNCH, NAV_TAKEOFF, NAV_WAYPOINT,
+                                       MissionItem)
+
+SAMPLE_STEP_M = 0.2
+WAYPOINT_OVERHEAD_S = 2.0  # deceleration/acceleration at each waypoint
+RULES = ("min_standoff", "keep_out", "altitude", "geofence", "takeoff_home", "battery")
+
+
+class PlanRefusedError(InputError):
+    """A plan broke safety rules; ``violations`` lists (rule, item seq, message)."""
+
+    def __init__(self, violations: list[tuple[str, int, str]]) -> None:
+        self.violations = violations
+        shown = "\n  ".join(f"rule {r}: {m}" for r, _, m in violations[:12])
+        more = f"\n  ... and {len(violations) - 12} more" if len(violations) > 12 else ""
+        super().__init__(f"plan refused, {len(violations)} safety violation(s); nothing written:\n  {shown}{more}")
+
+
+@dataclass(frozen=True)
+class Leg:
+    seq: int  # the item that flies this leg (0: home)
+    start_ned: np.ndarray
+    end_ned: np.ndarray
+    hold_s: float = 0.0
+
+    def samples(self) -> np.ndarray:
+        n = max(2, int(math.ceil(float(np.linalg.norm(self.end_ned - self.start_ned)) / SAMPLE_STEP_M)) + 1)
+        t = np.linspace(0.0, 1.0, n)[:, None]
+        return self.start_ned[None, :] * (1 - t) + self.end_ned[None, :] * t
+
+
+def flight_legs(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site) -> list[Leg]:
+    """The straight legs the vehicle flies, each tagged with the item responsible for it."""
+    pos = np.zeros(3)
+    legs: list[Leg] = []
+    for seq, it in enumerate(items, start=1):
+        if it.command == NAV_TAKEOFF:
+            nxt = np.array([pos[0], pos[1], -it.params[6]])
+        elif it.command == NAV_WAYPOINT:
+            nxt = frame.to_ned(it.params[4], it.params[5], frame.h0_m + it.params[6])
+        elif it.command in (NAV_RETURN_TO_LAUNCH, NAV_LAND):
+            top = np.array([pos[0], pos[1], min(pos[2], -site.rtl_alt_agl_m)])
+            if it.command == NAV_RETURN_TO_LAUNCH:
+                legs += [Leg(seq, pos, top), Leg(seq, top, np.array([0.0, 0.0, top[2]])),
+                         Leg(seq, np.array([0.0, 0.0, top[2]]), np.zeros(3))]
+            else:
+                legs.append(Leg(seq, pos, np.array([pos[0], pos[1], 0.0])))
+            break
+        else:
+            continue
+        legs.append(Leg(seq, pos, nxt, it.params[0] if it.command == NAV_WAYPOINT else 0.0))
+        pos = nxt
+    return legs
+
+
+def _first_bad(legs: list[Leg], bad: callable) -> list[tuple[Leg, np.ndarray, float]]:  # type: ignore[valid-type]
+    out = []
+    for leg in legs:
+        pts = leg.samples()
+        mask, value = bad(pts)
+        if np.any(mask):
+            i = int(np.argmax(mask))
+            out.append((leg, pts[i], float(value[i]) if value is not None else 0.0))
+    return out
+
+
+def _where(leg: Leg, items: tuple[MissionItem, ...], p: np.ndarray) -> str:
+    it = items[leg.seq - 1] if leg.seq >= 1 else None
+    who = it.describe(leg.seq) if it else "home"
+    return f"{who}: leg reaching ({p[0]:.1f} N, {p[1]:.1f} E, {-p[2]:.1f} m AGL)"
+
+
+def check_items(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site, solids: tuple[Solid, ...],
+                speed_m_s: float | None = None) -> tuple[str, ...]:
+    """Run every rule; return the rule names passed or raise ``PlanRefusedError``."""
+    legs = flight_legs(items, frame, site)
+    v: list[tuple[str, int, str]] = []
+    # min_standoff
+    for s in solids:
+        for leg, p, d in _first_bad(legs, lambda pts, s=s: ((ds := s.distance_m(pts)) < site.min_standoff_m - 1e-6, ds)):
+            v.append(("min_standoff", leg.seq, f"{_where(leg, items, p)} passes {d:.2f} m from {s.name}; the "
+                      f"minimum standoff is {site.min_standoff_m} m. Move the waypoint away or raise the standoff"))
+    # keep_out
+    for ko in site.keep_out:
+        prism = _keep_out_prism(ko, frame)
+        for leg, p, _ in _first_bad(legs, lambda pts, k=prism: (k.contains(pts), None)):
+            v.append(("keep_out", leg.seq, f"{_where(leg, items, p)} enters keep-out volume {ko.name!r} "
+                      f"({ko.bottom_agl_m}-{ko.top_agl_m} m AGL). Route around it"))
+    # altitude
+    for seq, it in enumerate(items, start=1):
+        if it.command in (NAV_WAYPOINT, NAV_TAKEOFF):
+            alt = it.params[6]
+            if alt > site.max_alt_agl_m + 1e-6:
+                v.append(("altitude", seq, f"{it.describe(seq)} at {alt:.1f} m AGL is above the maximum "
+                          f"{site.max_alt_agl_m} m AGL. Lower it or raise site.max_alt_agl_m if allowed"))
+            if alt < site.min_flight_agl_m - 1e-6:
+                v.append(("altitude", seq, f"{it.describe(seq)} at {alt:.2f} m AGL is below the minimum flight "
+                          f"height {site.min_flight_agl_m} m. Raise it"))
+    if site.rtl_alt_agl_m > site.max_alt_agl_m:
+        v.append(("altitude", 0, f"site.rtl_alt_agl_m {site.rtl_alt_agl_m} m is above the maximum "
+                  f"{site.max_alt_agl_m} m AGL. Lower the RTL altitude"))
+    # geofence
+    if site.geofence_lat_lon:
+        fence = _polygon_en(site.geofence_lat_lon, frame)
+        for leg, p, _ in _first_bad(legs, lambda pts: (~point_in_polygon_en(fence, pts), None)):
+            v.append(("geofence", leg.seq, f"{_where(leg, items, p)} leaves the geofence. Move the waypoint "
+                      f"inside site.geofence_lat_lon or enlarge the fence"))
+    # takeoff_home
+    home = np.zeros((1, 3))
+    for s in solids:
+        d = float(s.distance_m(home)[0])
+        if d < site.min_standoff_m:
+            v.append(("takeoff_home", 0, f"home is {d:.2f} m from {s.name}; take off at least "
+                      f"{site.min_standoff_m} m from every structure (move site.home_lat_lon)"))
+    for ko in site.keep_out:
+        if _keep_out_prism(ko, frame).contains(home)[0]:
+            v.append(("takeoff_home", 0, f"home is inside keep-out volume {ko.name!r}. Move site.home_lat_lon"))
+    if site.geofence_lat_lon and not point_in_polygon_en(_polygon_en(site.geofence_lat_lon, frame), home)[0]:
+        v.append(("takeoff_home", 0, "home is outside the geofence. Move site.home_lat_lon inside it"))
+    if not items or items[0].command != NAV_TAKEOFF:
+        v.append(("takeoff_home", 1, f"item 1 must be NAV_TAKEOFF, got {items[0].name if items else 'nothing'}"))
+    if not items or items[-1].command not in (NAV_RETURN_TO_LAUNCH, NAV_LAND):
+        v.append(("takeoff_home", len(items), "the mission must end with NAV_RETURN_TO_LAUNCH or NAV_LAND"))
+    # battery
+    t = estimate_flight_s(items, legs, site, speed_m_s)
+    usable = site.battery.endurance_min * 60.0 * (1.0 - site.battery.reserve_fraction)
+    if t > usable:
+        v.append(("battery", len(items), f"estimated flight {t / 60:.1f} min exceeds the battery's "
+                  f"{site.battery.endurance_min} min less the {site.battery.reserve_fraction:.0%} reserve "
+                  f"({usable / 60:.1f} min). Split the inspection (fewer piers/faces per flight) or fly a larger GSD"))
+    if v:
+        raise PlanRefusedError(v)
+    return RULES
+
+
+def estimate_flight_s(items: tuple[MissionItem, ...], legs: list[Leg], site: Site,
+                      speed_m_s: float | None = None) -> float:
+    """Horizontal distance at the mission speed, vertical at the climb speed, holds, and a fixed
+    overhead per waypoint for stopping and starting."""
+    speed = speed_m_s or site.max_speed_m_s
+    for it in items:
+        if it.command == DO_CHANGE_SPEED and it.params[1] > 0:
+            speed = it.params[1]
+            break
+    t = 0.0
+    for leg in legs:
+        d = leg.end_ned - leg.start_ned
+        t += max(float(np.hypot(d[0], d[1])) / speed, abs(float(d[2])) / site.climb_speed_m_s)
+        t += leg.hold_s + WAYPOINT_OVERHEAD_S
+    return t
+
+
+def _polygon_en(lat_lon: tuple[tuple[float, float], ...], frame: LocalFrame) -> Polygon:
+    ned = frame.to_ned(np.array([p[0] for p in lat_lon]), np.array([p[1] for p in lat_lon]),
+                       np.full(len(lat_lon), frame.h0_m))
+    return Polygon([(float(e), float(n)) for n, e, _ in ned])
+
+
+def _keep_out_prism(ko, frame: LocalFrame) -> Prism:  # type: ignore[no-untyped-def]
+    poly = _polygon_en(ko.outline_lat_lon, frame)
+    return Prism(f"keep-out {ko.name}", tuple(poly.exterior.coords)[:-1], ko.bottom_agl_m, ko.top_agl_m)

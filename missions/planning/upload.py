@@ -1,0 +1,178 @@
+"""MAVLink mission protocol: upload a plan, download it back, compare (pymavlink, udp/tcp/serial).
+
+Upload: MISSION_COUNT → the vehicle asks for each item with MISSION_REQUEST_INT (or the legacy
+MISSION_REQUEST, answered the same way, with MISSION_ITEM_INT, as QGroundControl does) → we send
+MISSION_ITEM_INT → the vehicle ends with MISSION_ACK. Download: MISSION_REQUEST_LIST →
+MISSION_COUNT → MISSION_REQUEST_INT per item → MISSION_ITEM_INT → we send MISSION_ACK.
+Every wait is bounded (``timeout_s`` per message, ``retries`` re-sends), so a silent link fails
+with a ``TelemetryError`` naming the step instead of hanging.
+
+ArduPilot stores home as item 0, so for ``autopilot == "ardupilot"`` the upload starts with home
+and the comparison skips item 0 (the vehicle overwrites it); PX4 missions start at item 0.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from skyinspect.errors import TelemetryError
+
+from missions.planning.mission import FRAME_GLOBAL, NAV_WAYPOINT, MissionItem
+
+GLOBAL_FRAMES = (0, 3, 5, 6, 10, 11)  # x/y carry latitude/longitude x 1e7 in MISSION_ITEM_INT
+MISSION_TYPE_MISSION = 0
+MAV_MISSION_ACCEPTED = 0
+GCS_SYSID, GCS_COMPID = 255, 190
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    sent: int
+    received: int
+    same: bool
+    differences: tuple[str, ...]
+
+
+def to_int_fields(it: MissionItem) -> tuple[int, int]:
+    if it.frame in GLOBAL_FRAMES:
+        return int(round(it.params[4] * 1e7)), int(round(it.params[5] * 1e7))
+    return int(round(0.0 if math.isnan(it.params[4]) else it.params[4])), \
+        int(round(0.0 if math.isnan(it.params[5]) else it.params[5]))
+
+
+def from_item_int(msg: Any) -> MissionItem:
+    if msg.frame in GLOBAL_FRAMES:
+        x, y = msg.x / 1e7, msg.y / 1e7
+    else:
+        x, y = float(msg.x), float(msg.y)
+    return MissionItem(int(msg.command), int(msg.frame),
+                       (float(msg.param1), float(msg.param2), float(msg.param3), float(msg.param4), x, y, float(msg.z)),
+                       bool(msg.autocontinue))
+
+
+def with_home(items: tuple[MissionItem, ...], home_lat_lon_alt: tuple[float, float, float],
+              autopilot: str) -> tuple[MissionItem, ...]:
+    if autopilot != "ardupilot":
+        return tuple(items)
+    home = MissionItem(NAV_WAYPOINT, FRAME_GLOBAL, (0.0, 0.0, 0.0, 0.0) + tuple(home_lat_lon_alt))  # type: ignore[arg-type]
+    return (home,) + tuple(items)
+
+
+def connect(url: str, timeout_s: float = 10.0) -> Any:
+    """Open a pymavlink connection (e.g. udpout:127.0.0.1:14550, tcp:127.0.0.1:5760, /dev/ttyACM0)
+    and wait for the vehicle's heartbeat."""
+    from pymavlink import mavutil
+
+    try:
+        conn = mavutil.mavlink_connection(url, source_system=GCS_SYSID, source_component=GCS_COMPID,
+                                          autoreconnect=False)
+    except Exception as exc:  # pymavlink raises bare OSErrors/ValueErrors for bad URLs
+        raise TelemetryError(f"--connect {url}: cannot open ({exc}). Use udpout:HOST:PORT, tcp:HOST:PORT "
+                             f"or a serial device") from exc
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        conn.mav.heartbeat_send(6, 8, 0, 0, 0)  # MAV_TYPE_GCS, MAV_AUTOPILOT_INVALID: tells udpin peers where we are
+        hb = conn.recv_match(type="HEARTBEAT", blocking=True, timeout=0.5)
+        if hb is not None and hb.get_srcSystem() != GCS_SYSID:
+            conn.target_system, conn.target_component = hb.get_srcSystem(), hb.get_srcComponent() or 1
+            return conn
+    conn.close()
+    raise TelemetryError(f"--connect {url}: no HEARTBEAT from a vehicle within {timeout_s:.0f} s. "
+                         f"Check the address, that the vehicle is powered and the link is up")
+
+
+def _wait(conn: Any, types: list[str], timeout_s: float) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        msg = conn.recv_match(type=types, blocking=True, timeout=left)
+        if msg is not None and msg.get_srcSystem() == conn.target_system:
+            return msg
+
+
+def upload(conn: Any, items: tuple[MissionItem, ...], timeout_s: float = 1.5, retries: int = 5) -> int:
+    """Send ``items`` (seq 0 first); return the count the vehicle accepted."""
+    ts, tc = conn.target_system, conn.target_component
+    n = len(items)
+    sent_any = False
+    tries = 0
+    conn.mav.mission_count_send(ts, tc, n, MISSION_TYPE_MISSION)
+    while True:
+        msg = _wait(conn, ["MISSION_REQUEST_INT", "MISSION_REQUEST", "MISSION_ACK"], timeout_s)
+        if msg is None:
+            tries += 1
+            if tries > retries:
+                raise TelemetryError(f"mission upload: no MISSION_REQUEST/ACK after {retries} retries "
+                                     f"({'items started' if sent_any else 'count not answered'}). Check the link")
+            if not sent_any:
+                conn.mav.mission_count_send(ts, tc, n, MISSION_TYPE_MISSION)
+            continue
+        tries = 0
+        if msg.get_type() == "MISSION_ACK":
+            if msg.type != MAV_MISSION_ACCEPTED:
+                raise TelemetryError(f"mission upload: vehicle refused with MAV_MISSION_RESULT {msg.type}. "
+                                     f"Check the mission size and commands the autopilot supports")
+            return n
+        seq = int(msg.seq)
+        if not 0 <= seq < n:
+            raise TelemetryError(f"mission upload: vehicle asked for item {seq} of {n}")
+        it = items[seq]
+        x, y = to_int_fields(it)
+        p = it.params
+        conn.mav.mission_item_int_send(ts, tc, seq, it.frame, it.command, 0, int(it.autocontinue),
+                                       p[0], p[1], p[2], p[3], x, y, p[6], MISSION_TYPE_MISSION)
+        sent_any = True
+
+
+def download(conn: Any, timeout_s: float = 1.5, retries: int = 5) -> tuple[MissionItem, ...]:
+    ts, tc = conn.target_system, conn.target_component
+    count = None
+    for _ in range(retries + 1):
+        conn.mav.mission_request_list_send(ts, tc, MISSION_TYPE_MISSION)
+        msg = _wait(conn, ["MISSION_COUNT"], timeout_s)
+        if msg is not None:
+            count = int(msg.count)
+            break
+    if count is None:
+        raise TelemetryError(f"mission download: no MISSION_COUNT after {retries} retries. Check the link")
+    out: list[MissionItem] = []
+    for seq in range(count):
+        for _ in range(retries + 1):
+            conn.mav.mission_request_int_send(ts, tc, seq, MISSION_TYPE_MISSION)
+            msg = _wait(conn, ["MISSION_ITEM_INT"], timeout_s)
+            if msg is not None and int(msg.seq) == seq:
+                out.append(from_item_int(msg))
+                break
+        else:
+            raise TelemetryError(f"mission download: item {seq} of {count} not received after {retries} retries")
+    conn.mav.mission_ack_send(ts, tc, MAV_MISSION_ACCEPTED, MISSION_TYPE_MISSION)
+    return tuple(out)
+
+
+def compare(sent: tuple[MissionItem, ...], got: tuple[MissionItem, ...], skip_home: bool) -> tuple[str, ...]:
+    diffs = []
+    if len(sent) != len(got):
+        diffs.append(f"count: sent {len(sent)}, read back {len(got)}")
+    start = 1 if skip_home else 0
+    for seq, (a, b) in enumerate(zip(sent, got)):
+        if seq >= start and not a.same_as(b, tol=1e-9):
+            diffs.append(f"item {seq}: sent {a.name} {a.params}, read back {b.name} {b.params}")
+    return tuple(diffs)
+
+
+def upload_and_verify(url: str, items: tuple[MissionItem, ...], home_lat_lon_alt: tuple[float, float, float],
+                      autopilot: str, timeout_s: float = 1.5, connect_timeout_s: float = 10.0) -> TransferResult:
+    conn = connect(url, connect_timeout_s)
+    try:
+        full = with_home(items, home_lat_lon_alt, autopilot)
+        n = upload(conn, full, timeout_s)
+        back = download(conn, timeout_s)
+        diffs = compare(full, back, skip_home=autopilot == "ardupilot")
+        return TransferResult(n, len(back), not diffs, diffs)
+    finally:
+        conn.close()

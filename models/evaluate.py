@@ -1,0 +1,138 @@
+"""Evaluate an exported model through the same tiled runtime path the drone uses.
+
+Sets: UAV75 val (10, drone concrete), DeepCrack test_clean (218), corrosion held-out test split
+(from models/data/corrosion_split.json). Metrics are pooled over all pixels of a set (per-image
+values are in the JSON too): class IoU for the set's defect class (not a mean with background),
+pixel precision/recall/F1, and for cracks a 2-px-tolerance F (distance transforms).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from models._progress import progress
+from models.prepare import DEFAULT_SHARED, SPLIT_FILE
+from skyinspect.errors import InputError, describe
+from skyinspect.segmentation import CORROSION, CRACK
+
+SETS: dict[str, tuple[str, str, int]] = {  # name -> (folder, list, class id)
+    "uav75_val": ("cracks/uav75", "val.txt", CRACK),
+    "deepcrack_test_clean": ("cracks/deepcrack", "test_clean.txt", CRACK),
+    "corrosion_test": ("corrosion/roboflow_corrosion", "split:test", CORROSION),
+}
+TOL_PX = 2.0
+
+
+def _dist_to(mask: np.ndarray) -> np.ndarray:
+    """Distance (px) from every pixel to the nearest True pixel of ``mask`` (inf if none)."""
+    if not mask.any():
+        return np.full(mask.shape, np.inf, dtype=np.float32)
+    return cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+
+
+def pixel_counts(pred: np.ndarray, gt: np.ndarray, tolerance: float | None = None) -> dict[str, int]:
+    """TP/FP/FN counts, plus tolerance-matched counts when ``tolerance`` is given."""
+    c = {"tp": int((pred & gt).sum()), "fp": int((pred & ~gt).sum()), "fn": int((~pred & gt).sum()),
+         "n_pred": int(pred.sum()), "n_gt": int(gt.sum())}
+    if tolerance is not None:
+        c["pred_near_gt"] = int((_dist_to(gt)[pred] <= tolerance).sum())  # tolerant precision numerator
+        c["gt_near_pred"] = int((_dist_to(pred)[gt] <= tolerance).sum())  # tolerant recall numerator
+    return c
+
+
+def scores(c: dict[str, int]) -> dict[str, float | None]:
+    """IoU / P / R / F1 (and tolerant P/R/F) from pooled counts; None where undefined."""
+    def ratio(a: float, b: float) -> float | None:
+        return a / b if b else None
+
+    def f1(p: float | None, r: float | None) -> float | None:
+        return None if p is None or r is None or p + r == 0 else 2 * p * r / (p + r)
+
+    p, r = ratio(c["tp"], c["tp"] + c["fp"]), ratio(c["tp"], c["tp"] + c["fn"])
+    out = {"iou": ratio(c["tp"], c["tp"] + c["fp"] + c["fn"]), "precision": p, "recall": r, "f1": f1(p, r)}
+    if "pred_near_gt" in c:
+        tp_, tr_ = ratio(c["pred_near_gt"], c["n_pred"]), ratio(c["gt_near_pred"], c["n_gt"])
+        out.update({"tol_precision": tp_, "tol_recall": tr_, "tol_f": f1(tp_, tr_)})
+    return out
+
+
+def _stems(shared: Path, folder: str, lst: str) -> list[str]:
+    if lst.startswith("split:"):
+        if not SPLIT_FILE.exists():
+            raise InputError(describe(SPLIT_FILE, "corrosion split missing", "run `python -m models.prepare`"))
+        return list(json.loads(SPLIT_FILE.read_text())["splits"][lst.split(":", 1)[1]])
+    path = shared / folder / lst
+    if not path.exists():
+        raise InputError(describe(path, "split list not found", "check --shared points at shared/data"))
+    return [s.strip() for s in path.read_text().splitlines() if s.strip()]
+
+
+def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json"), shared: Path = DEFAULT_SHARED,
+             sets: list[str] | None = None, limit: int | None = None) -> dict[str, object]:
+    """Run the model over each set; write per-image JSON + summary to ``out``; return the summary."""
+    from models import load_segmenter
+
+    seg = load_segmenter(model)
+    shared = Path(shared)
+    summary: dict[str, object] = {"model_id": seg.model_id, "sha256": seg.sha256, "tolerance_px": TOL_PX}
+    per_image: dict[str, list[dict[str, object]]] = {}
+    for name in sets or list(SETS):
+        folder, lst, cls = SETS[name]
+        stems = _stems(shared, folder, lst)[:limit]
+        pooled: dict[str, int] = {}
+        other_cls_px, total_px, secs = 0, 0, 0.0
+        rows = []
+        for stem in progress(stems, name):
+            imgs = sorted((shared / folder / "images").glob(f"{stem}.*"))
+            mask = cv2.imread(str(shared / folder / "masks" / f"{stem}.png"), cv2.IMREAD_GRAYSCALE)
+            img = cv2.imread(str(imgs[0]), cv2.IMREAD_COLOR) if imgs else None
+            if img is None or mask is None:
+                raise InputError(describe(shared / folder / stem, "image or mask unreadable", "check shared data"))
+            t0 = time.perf_counter()
+            result = seg.segment(img)
+            secs += time.perf_counter() - t0
+            gt = cv2.resize(mask, img.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 127
+            c = pixel_counts(result.class_map == cls, gt, TOL_PX if cls == CRACK else None)
+            for k, v in c.items():
+                pooled[k] = pooled.get(k, 0) + v
+            # pixels given the *other* defect class: the crack/corrosion confusion the summary reports
+            other = int(((result.class_map != 0) & (result.class_map != cls)).sum())
+            other_cls_px += other
+            total_px += gt.size
+            rows.append({"stem": stem, **c, **scores(c), "other_class_px": other,
+                         "n_instances": len(result.instances)})
+        summary[name] = {"n_images": len(rows), "class": cls, **scores(pooled), "counts": pooled,
+                         "other_class_pixel_frac": other_cls_px / max(total_px, 1),
+                         "mean_image_iou": float(np.mean([r["iou"] for r in rows if r["iou"] is not None]))
+                         if any(r["iou"] is not None for r in rows) else None,
+                         "sec_per_image": secs / max(len(rows), 1)}
+        per_image[name] = rows
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"summary": summary, "per_image": per_image}, indent=1) + "\n")
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m models.evaluate", description=__doc__.splitlines()[0])
+    p.add_argument("--model", type=Path, default=None, help="ONNX model (default: shipped)")
+    p.add_argument("--out", type=Path, default=Path("/work/data/eval.json"), help="JSON report path")
+    p.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
+    p.add_argument("--sets", nargs="*", choices=list(SETS), default=None)
+    p.add_argument("--limit", type=int, default=None, help="first N images per set (quick checks)")
+    a = p.parse_args(argv)
+    summary = evaluate(a.model, a.out, a.shared, a.sets, a.limit)
+    print(json.dumps(summary, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,153 @@
+"""Class map -> per-class masks -> instances (polygon, area, score, crack skeleton).
+
+Everything per component runs on its bounding-box crop only, so cost scales with defect area, not
+frame size: a 4000x3000 frame with a few cracks costs one connectedComponents pass plus tiny crops.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+from skyinspect.segmentation import CORROSION, CRACK, Instance
+
+DEFAULT_MIN_AREA: dict[int, int] = {CRACK: 30, CORROSION: 100}
+
+
+def _outer_polygon(crop: np.ndarray, epsilon: float) -> np.ndarray:
+    """Largest outer contour of a binary crop as (N, 2) float x/y; bbox ring if degenerate."""
+    padded = cv2.copyMakeBorder(crop, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    contours, _ = cv2.findContours(padded, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    poly = np.zeros((0, 2))
+    if contours:
+        c = max(contours, key=cv2.contourArea)
+        if epsilon > 0:
+            c = cv2.approxPolyDP(c, epsilon, closed=True)
+        poly = c.reshape(-1, 2).astype(np.float64) - 1.0
+    if len(poly) < 3:  # 1-px-wide lines can collapse to 2 points; a box ring keeps Instance valid
+        h, w = crop.shape
+        poly = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], dtype=np.float64)
+        if w == 1 or h == 1:
+            poly = poly + np.array([[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5]])
+    return poly
+
+
+_NEIGHBOURS = [(dy, dx, math.hypot(dy, dx)) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx]
+
+
+def _farthest(start: int, nodes: np.ndarray, index: dict[tuple[int, int], int]) -> tuple[int, list[float], list[int]]:
+    """Dijkstra over the 8-connected skeleton from ``start``; returns (farthest node, dist, parent)."""
+    dist = [math.inf] * len(nodes)
+    parent = [-1] * len(nodes)
+    dist[start] = 0.0
+    heap = [(0.0, start)]
+    while heap:
+        d, u = heapq.heappop(heap)
+        if d > dist[u]:
+            continue
+        y, x = nodes[u]
+        for dy, dx, step in _NEIGHBOURS:
+            v = index.get((y + dy, x + dx))
+            if v is not None and d + step < dist[v]:
+                dist[v], parent[v] = d + step, u
+                heapq.heappush(heap, (d + step, v))
+    far = max(range(len(nodes)), key=lambda i: dist[i] if dist[i] < math.inf else -1.0)
+    return far, dist, parent
+
+
+def longest_skeleton_path(skel: np.ndarray) -> np.ndarray:
+    """Longest geodesic path through a binary skeleton, as (M, 2) x/y pixel coords.
+
+    Double sweep (farthest from any node, then farthest from that) is exact on trees, which thin
+    cracks' skeletons nearly always are; on loops it still returns a long simple path.
+    """
+    ys, xs = np.nonzero(skel)
+    if len(ys) == 0:
+        return np.zeros((0, 2))
+    nodes = np.stack([ys, xs], axis=1)
+    index = {(int(y), int(x)): i for i, (y, x) in enumerate(nodes)}
+    a, _, _ = _farthest(0, nodes, index)
+    b, _, parent = _farthest(a, nodes, index)
+    path = [b]
+    while path[-1] != a and parent[path[-1]] != -1:
+        path.append(parent[path[-1]])
+    pts = nodes[path][:, ::-1].astype(np.float64)  # (y, x) -> (x, y)
+    return pts
+
+
+def polyline_length(pts: np.ndarray) -> float:
+    """Sum of segment lengths of an (M, 2) polyline."""
+    return float(np.linalg.norm(np.diff(pts, axis=0), axis=1).sum()) if len(pts) > 1 else 0.0
+
+
+def zhang_suen_thin(mask: np.ndarray) -> np.ndarray:
+    """Zhang-Suen thinning (vectorised numpy); fallback when scikit-image is not installed."""
+    img = np.pad(mask.astype(np.uint8), 1)
+    while True:
+        changed = False
+        for step in (0, 1):
+            p = [np.roll(np.roll(img, -dy, 0), -dx, 1) for dy, dx in
+                 ((-1, 0), (-1, 1), (0, 1), (1, 1), (1, 0), (1, -1), (0, -1), (-1, -1))]  # P2..P9
+            b = sum(p)
+            a = sum(((p[i] == 0) & (p[(i + 1) % 8] == 1)).astype(np.uint8) for i in range(8))
+            if step == 0:
+                c1, c2 = p[0] * p[2] * p[4], p[2] * p[4] * p[6]
+            else:
+                c1, c2 = p[0] * p[2] * p[6], p[0] * p[4] * p[6]
+            rm = (img == 1) & (b >= 2) & (b <= 6) & (a == 1) & (c1 == 0) & (c2 == 0)
+            if rm.any():
+                img[rm] = 0
+                changed = True
+        if not changed:
+            return img[1:-1, 1:-1].astype(bool)
+
+
+def crack_skeleton(crop: np.ndarray, epsilon: float = 0.7,
+                   thin: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+    """Skeleton polyline of one crack component crop (crop coordinates); ``thin`` overrides the thinning."""
+    if thin is None:
+        try:
+            from skimage.morphology import skeletonize as thin  # lazy: only cracks need it
+        except ImportError:  # scikit-image is optional; Zhang-Suen in numpy gives the same kind of skeleton
+            thin = zhang_suen_thin
+    skel = thin(crop.astype(bool))
+    pts = longest_skeleton_path(skel)
+    if len(pts) > 2 and epsilon > 0:  # drop collinear staircase points; length barely changes
+        pts = cv2.approxPolyDP(pts.astype(np.float32).reshape(-1, 1, 2), epsilon, closed=False)
+        pts = pts.reshape(-1, 2).astype(np.float64)
+    return pts
+
+
+def extract_instances(class_map: np.ndarray, confidence: np.ndarray | None = None,
+                      min_area: dict[int, int] | None = None, epsilon: float = 1.0,
+                      classes: tuple[int, ...] = (CRACK, CORROSION)) -> list[Instance]:
+    """Connected components of each defect class as :class:`Instance` objects in frame pixels.
+
+    ``min_area`` (pixels, per class) drops specks; ``epsilon`` is the polygon simplification
+    tolerance in pixels. Score is the mean confidence inside the component (1.0 without one).
+    """
+    min_area = {**DEFAULT_MIN_AREA, **(min_area or {})}
+    out: list[Instance] = []
+    for cls in classes:
+        mask = (class_map == cls).astype(np.uint8)
+        if not mask.any():
+            continue
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        for i in range(1, n):
+            x, y, w, h, area = (int(v) for v in stats[i])
+            if area < min_area.get(cls, 0):
+                continue
+            crop = (labels[y:y + h, x:x + w] == i).astype(np.uint8)
+            offset = np.array([x, y], dtype=np.float64)
+            poly = _outer_polygon(crop, epsilon) + offset
+            score = 1.0
+            if confidence is not None:
+                score = float(np.clip(confidence[y:y + h, x:x + w][crop.astype(bool)].mean(), 0.0, 1.0))
+            skel = crack_skeleton(crop) + offset if cls == CRACK else None
+            out.append(Instance(class_id=cls, score=score, polygon_px=poly, area_px=float(area),
+                                skeleton_px=skel))
+    return out

@@ -1,0 +1,221 @@
+"""Build the ultralytics semantic-segmentation dataset from the shared crack/corrosion data.
+
+Layout written (ultralytics PNG-mask format, ``masks_dir: masks``)::
+
+    out/images/{train,val}/<name>.jpg|png
+    out/masks/{train,val}/<name>.png      # uint8 class ids: 0 bg, 1 crack, 2 corrosion
+    out/skyseg.yaml
+
+Everything is written OUTSIDE the repository: DeepCrack is non-commercial research only and must
+never be committed. All crops are taken at native resolution (no rescale for cracks) because the
+runtime tiles frames at native scale; a 2-px crack shrunk by 0.7x stops being learnable.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from models._progress import progress
+from skyinspect.errors import InputError, describe
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SHARED = REPO_ROOT.parent / "shared" / "data"
+DEFAULT_OUT = Path("/work/data/skyseg")
+SPLIT_FILE = Path(__file__).with_name("data") / "corrosion_split.json"
+CLASS_NAMES = ("background", "crack", "corrosion")
+TILE = 384
+_SUFFIX = re.compile(r"(_(jpe?g|png|bmp|tiff?))+$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class PrepareConfig:
+    shared: Path = DEFAULT_SHARED
+    out: Path = DEFAULT_OUT
+    uav_crops_per_image: int = 6
+    corrosion_train_max: int = 400
+    seed: int = 0
+
+
+def source_group(stem: str) -> str:
+    """Source-photo key of a Roboflow corrosion stem.
+
+    Roboflow names exports ``<original>_<ext>`` and re-exports stack suffixes (``0820_JPG_jpg``);
+    the same photo also appears as ``000026_jpg`` and ``000026_png``. Purely numeric originals are
+    compared as integers so ``0026`` and ``000026`` fall in one group (merging is the safe side:
+    it can only reduce leakage).
+    """
+    base = _SUFFIX.sub("", stem)
+    return str(int(base)) if base.isdigit() else base.lower()
+
+
+def corrosion_split(stems: list[str], seed: int = 0, val_frac: float = 0.05,
+                    test_frac: float = 0.10) -> dict[str, list[str]]:
+    """Split stems by source group into train / val (model selection) / test (reported numbers)."""
+    groups: dict[str, list[str]] = {}
+    for s in sorted(stems):
+        groups.setdefault(source_group(s), []).append(s)
+    keys = sorted(groups)
+    random.Random(seed).shuffle(keys)
+    n_val = round(len(keys) * val_frac)
+    n_test = round(len(keys) * test_frac)
+    parts = {"val": keys[:n_val], "test": keys[n_val:n_val + n_test], "train": keys[n_val + n_test:]}
+    return {name: sorted(s for k in ks for s in groups[k]) for name, ks in parts.items()}
+
+
+def load_or_make_split(shared: Path, seed: int = 0, split_file: Path = SPLIT_FILE) -> dict[str, list[str]]:
+    """Reuse the committed split so every run (and the evaluation) sees the same held-out set."""
+    if split_file.exists():
+        return json.loads(split_file.read_text())["splits"]
+    stems = [p.stem for p in (shared / "corrosion/roboflow_corrosion/images").iterdir()]
+    splits = corrosion_split(stems, seed=seed)
+    split_file.parent.mkdir(parents=True, exist_ok=True)
+    doc = {
+        "source": "shared/data/corrosion/roboflow_corrosion",
+        "rule": "group by source photo: strip trailing _jpg/_png/_JPG/_jpeg suffixes, numeric stems as int; "
+                "shuffle groups with random.Random(seed); 5% val, 10% test, rest train",
+        "seed": seed,
+        "counts": {k: len(v) for k, v in splits.items()},
+        "splits": splits,
+    }
+    split_file.write_text(json.dumps(doc, indent=1) + "\n")
+    return splits
+
+
+def read_pair(img_dir: Path, mask_dir: Path, stem: str) -> tuple[np.ndarray, np.ndarray]:
+    """Image (BGR uint8) and binary mask (bool) for one stem; masks are 0/255 single-channel PNG."""
+    imgs = sorted(img_dir.glob(f"{glob_escape(stem)}.*"))
+    if not imgs:
+        raise InputError(describe(img_dir / stem, "image not found", "check the shared data checkout"))
+    img = cv2.imread(str(imgs[0]), cv2.IMREAD_COLOR)
+    mask = cv2.imread(str(mask_dir / f"{stem}.png"), cv2.IMREAD_GRAYSCALE)
+    if img is None or mask is None:
+        raise InputError(describe(imgs[0], "image or its mask (.png) is unreadable",
+                                  "check the shared data checkout"))
+    if mask.shape != img.shape[:2]:
+        mask = cv2.resize(mask, (img.shape[1], img.shape[0]), interpolation=cv2.INTER_NEAREST)
+    return img, mask > 127
+
+
+def crack_biased_crops(mask: np.ndarray, n: int, size: int, rng: random.Random) -> list[tuple[int, int]]:
+    """Top-left corners of ``n`` crops; the first half centred on random crack pixels.
+
+    Cracks are ~0.3% of UAV75 pixels, so unbiased crops would often hold none at all.
+    """
+    h, w = mask.shape
+    ys, xs = np.nonzero(mask)
+    out: list[tuple[int, int]] = []
+    for i in range(n):
+        if i < n // 2 and len(ys):
+            j = rng.randrange(len(ys))
+            x0, y0 = xs[j] - size // 2 + rng.randint(-64, 64), ys[j] - size // 2 + rng.randint(-64, 64)
+        else:
+            x0, y0 = rng.randint(0, max(0, w - size)), rng.randint(0, max(0, h - size))
+        out.append((int(np.clip(x0, 0, max(0, w - size))), int(np.clip(y0, 0, max(0, h - size)))))
+    return out
+
+
+def glob_escape(stem: str) -> str:
+    return re.sub(r"([\[\]*?])", r"[\1]", stem)
+
+
+def _write(out: Path, split: str, name: str, img: np.ndarray, cls: np.ndarray) -> None:
+    cv2.imwrite(str(out / "images" / split / f"{name}.png"), img)
+    cv2.imwrite(str(out / "masks" / split / f"{name}.png"), cls)
+
+
+def _read_list(path: Path) -> list[str]:
+    if not path.exists():
+        raise InputError(describe(path, "split list not found", "check the shared data checkout"))
+    return [ln.strip() for ln in path.read_text().splitlines() if ln.strip()]
+
+
+def prepare(shared: Path = DEFAULT_SHARED, out: Path = DEFAULT_OUT, uav_crops_per_image: int = 6,
+            corrosion_train_max: int = 400, seed: int = 0) -> Path:
+    """Build the dataset; returns the path of the dataset YAML to pass as ``data=``."""
+    shared, out = Path(shared), Path(out)
+    if not (shared / "LICENSES.md").exists():
+        raise InputError(describe(shared, "not the shared data folder (no LICENSES.md)",
+                                  "pass --shared pointing at shared/data"))
+    if out.resolve().is_relative_to(REPO_ROOT):
+        raise InputError(describe(out, "dataset would be written inside the repository",
+                                  "choose a folder outside it (DeepCrack must never be committed)"))
+    rng = random.Random(seed)
+    if (out / "skyseg.yaml").exists():  # our own previous build: start clean so stale crops don't linger
+        for sub in ("images", "masks"):
+            shutil.rmtree(out / sub, ignore_errors=True)
+    for sub in ("images/train", "images/val", "masks/train", "masks/val"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+
+    uav = shared / "cracks/uav75"
+    for split, lst in (("train", "train.txt"), ("val", "val.txt")):
+        for stem in progress(_read_list(uav / lst), f"uav75 {split}"):
+            img, m = read_pair(uav / "images", uav / "masks", stem)
+            cls = m.astype(np.uint8)  # 1 = crack
+            if split == "val":  # full frame: validation should see what the runtime sees
+                _write(out, "val", f"uav75_{stem}", img, cls)
+                counts["uav75_val"] = counts.get("uav75_val", 0) + 1
+                continue
+            for k, (x0, y0) in enumerate(crack_biased_crops(m, uav_crops_per_image, TILE, rng)):
+                _write(out, "train", f"uav75_{stem}_{k}", img[y0:y0 + TILE, x0:x0 + TILE],
+                       cls[y0:y0 + TILE, x0:x0 + TILE])
+                counts["uav75_train_crops"] = counts.get("uav75_train_crops", 0) + 1
+
+    dc = shared / "cracks/deepcrack"
+    for stem in progress(_read_list(dc / "train.txt"), "deepcrack train"):
+        img, m = read_pair(dc / "images", dc / "masks", stem)
+        (x0, y0), = crack_biased_crops(m, 1, TILE, rng) if rng.random() < 0.5 else [
+            (rng.randint(0, max(0, m.shape[1] - TILE)), rng.randint(0, max(0, m.shape[0] - TILE)))]
+        _write(out, "train", f"deepcrack_{stem}", img[y0:y0 + TILE, x0:x0 + TILE],
+               m[y0:y0 + TILE, x0:x0 + TILE].astype(np.uint8))
+        counts["deepcrack_train"] = counts.get("deepcrack_train", 0) + 1
+
+    co = shared / "corrosion/roboflow_corrosion"
+    splits = load_or_make_split(shared, seed)
+    train_stems = sorted(splits["train"])
+    rng.shuffle(train_stems)
+    for split, stems in (("train", train_stems[:corrosion_train_max]), ("val", splits["val"])):
+        for stem in progress(stems, f"corrosion {split}"):
+            img, m = read_pair(co / "images", co / "masks", stem)
+            # 448 -> 384: these are mixed-scale photos anyway; keeps every tile one model input.
+            img = cv2.resize(img, (TILE, TILE), interpolation=cv2.INTER_AREA)
+            m = cv2.resize(m.astype(np.uint8), (TILE, TILE), interpolation=cv2.INTER_NEAREST) > 0
+            _write(out, split, f"corrosion_{stem}", img, (m * 2).astype(np.uint8))
+            counts[f"corrosion_{split}"] = counts.get(f"corrosion_{split}", 0) + 1
+
+    yaml_path = out / "skyseg.yaml"
+    names = "\n".join(f"  {i}: {n}" for i, n in enumerate(CLASS_NAMES))
+    yaml_path.write_text(
+        f"# written by models/prepare.py; counts: {json.dumps(counts)}\n"
+        f"path: {out.resolve()}\ntrain: images/train\nval: images/val\nmasks_dir: masks\n"
+        f"names:\n{names}\n")
+    (out / "counts.json").write_text(json.dumps(counts, indent=1) + "\n")
+    return yaml_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m models.prepare", description=__doc__.splitlines()[0])
+    p.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="shared/data folder")
+    p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="dataset output folder (outside repo)")
+    p.add_argument("--uav-crops", type=int, default=6, help="random 384 crops per UAV75 train image")
+    p.add_argument("--corrosion-train-max", type=int, default=400)
+    p.add_argument("--seed", type=int, default=0)
+    a = p.parse_args(argv)
+    y = prepare(a.shared, a.out, a.uav_crops, a.corrosion_train_max, a.seed)
+    print(y)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Pure tile-grid and stitch functions: run a fixed-size model over a frame of any size at native scale.
+
+The model was trained on 384-px crops at native pixel scale; squashing a 4000x3000 frame to 384 would
+shrink a 2-px crack to nothing. So frames are cut into overlapping tiles (edge tiles flush with the
+frame border, frames smaller than a tile padded), and per-class outputs are stitched back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+StitchMode = Literal["blend", "centre"]
+
+
+@dataclass(frozen=True)
+class TileGrid:
+    """Tile origins over a frame. ``height``/``width`` are the frame's; ``padded_*`` at least ``tile``."""
+
+    height: int
+    width: int
+    tile: int
+    overlap: int
+    ys: tuple[int, ...]
+    xs: tuple[int, ...]
+
+    @property
+    def padded_height(self) -> int:
+        return max(self.height, self.tile)
+
+    @property
+    def padded_width(self) -> int:
+        return max(self.width, self.tile)
+
+    @property
+    def origins(self) -> list[tuple[int, int]]:
+        """(y0, x0) of every tile, row-major."""
+        return [(y, x) for y in self.ys for x in self.xs]
+
+    def __len__(self) -> int:
+        return len(self.ys) * len(self.xs)
+
+
+def _starts(length: int, tile: int, stride: int) -> tuple[int, ...]:
+    """Tile starts along one axis; the last tile is flush with the end (overlap >= requested)."""
+    if length <= tile:
+        return (0,)
+    starts = list(range(0, length - tile, stride))
+    starts.append(length - tile)
+    return tuple(starts)
+
+
+def tile_grid(height: int, width: int, tile: int = 384, overlap: int = 64) -> TileGrid:
+    """Grid of ``tile``-px tiles overlapping by at least ``overlap`` px, covering the whole frame."""
+    if height <= 0 or width <= 0:
+        raise ValueError(f"tile_grid: expected a positive frame size, got {height}x{width}")
+    if not 0 <= overlap < tile:
+        raise ValueError(f"tile_grid: expected 0 <= overlap < tile, got overlap={overlap} tile={tile}")
+    stride = tile - overlap
+    return TileGrid(height, width, tile, overlap, _starts(height, tile, stride), _starts(width, tile, stride))
+
+
+def extract_tiles(image: np.ndarray, grid: TileGrid) -> np.ndarray:
+    """Cut ``image`` (H, W[, C]) into (N, tile, tile[, C]); frames smaller than a tile are edge-reflected."""
+    ph, pw = grid.padded_height - grid.height, grid.padded_width - grid.width
+    if ph or pw:
+        pad = [(0, ph), (0, pw)] + [(0, 0)] * (image.ndim - 2)
+        # reflect keeps texture statistics at the border; constant padding reads as a hard edge (crack-like)
+        mode = "reflect" if grid.height > 1 and grid.width > 1 else "edge"
+        image = np.pad(image, pad, mode=mode)
+    t = grid.tile
+    return np.stack([image[y:y + t, x:x + t] for y, x in grid.origins])
+
+
+def blend_weights(tile: int, overlap: int) -> np.ndarray:
+    """(tile, tile) float32 weights: 1 in the centre, ramping linearly down across the overlap band.
+
+    Never zero, so a pixel covered by a single tile (frame edges) still gets its value.
+    """
+    ramp = np.ones(tile, dtype=np.float32)
+    if overlap > 0:
+        r = (np.arange(overlap, dtype=np.float32) + 0.5) / overlap
+        ramp[:overlap] = r
+        ramp[-overlap:] = np.minimum(ramp[-overlap:], r[::-1])
+    return np.outer(ramp, ramp)
+
+
+def _centre_bounds(starts: tuple[int, ...], tile: int, length: int) -> list[tuple[int, int]]:
+    """Per tile, the [lo, hi) frame span it owns: boundaries at midpoints of neighbouring overlaps."""
+    bounds = []
+    for i, s in enumerate(starts):
+        lo = 0 if i == 0 else (starts[i - 1] + tile + s) // 2
+        hi = length if i == len(starts) - 1 else (s + tile + starts[i + 1]) // 2
+        bounds.append((lo, hi))
+    return bounds
+
+
+def stitch(outputs: np.ndarray, grid: TileGrid, mode: StitchMode = "blend") -> np.ndarray:
+    """Stitch per-tile outputs (N, C, tile, tile) back to (C, height, width) float32.
+
+    ``blend`` averages overlaps with :func:`blend_weights` (smooth seams, for probabilities);
+    ``centre`` copies each tile's owned centre region (exact, no averaging).
+    """
+    n, c, th, tw = outputs.shape
+    if n != len(grid) or th != grid.tile or tw != grid.tile:
+        raise ValueError(f"stitch: expected ({len(grid)}, C, {grid.tile}, {grid.tile}) outputs, got {outputs.shape}")
+    ph, pw, t = grid.padded_height, grid.padded_width, grid.tile
+    if mode == "centre":
+        out = np.empty((c, ph, pw), dtype=np.float32)
+        yb, xb = _centre_bounds(grid.ys, t, ph), _centre_bounds(grid.xs, t, pw)
+        k = 0
+        for (y, (y_lo, y_hi)) in zip(grid.ys, yb):
+            for (x, (x_lo, x_hi)) in zip(grid.xs, xb):
+                out[:, y_lo:y_hi, x_lo:x_hi] = outputs[k, :, y_lo - y:y_hi - y, x_lo - x:x_hi - x]
+                k += 1
+        return out[:, :grid.height, :grid.width]
+    if mode != "blend":
+        raise ValueError(f"stitch: expected mode 'blend' or 'centre', got {mode!r}")
+    w = blend_weights(t, grid.overlap)
+    acc = np.zeros((c, ph, pw), dtype=np.float32)
+    wsum = np.zeros((ph, pw), dtype=np.float32)
+    for k, (y, x) in enumerate(grid.origins):
+        acc[:, y:y + t, x:x + t] += outputs[k] * w
+        wsum[y:y + t, x:x + t] += w
+    acc /= wsum
+    return acc[:, :grid.height, :grid.width]

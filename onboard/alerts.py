@@ -1,0 +1,156 @@
+"""Live alerts while flying: a severe finding → STATUSTEXT + NAMED_VALUE_INT to the ground station,
+and optionally one MQTT message (JSON) per finding.
+
+Severity (``AlertPolicy``): an instance is severe when its score ≥ ``min_score`` and its area ≥
+``min_area_px`` for its class (defaults: cracks ≥ 400 px, corrosion ≥ 2,000 px). STATUSTEXT is
+rate-limited (one per ``min_interval_s``; GCS consoles and radios are slow); the NAMED_VALUE_INT
+``SI_SEVERE`` carries the running count each time so nothing is lost by the rate limit.
+
+No alert ever blocks or fails the pipeline: sends return False on a dead link, MQTT publishes go
+through paho's own network thread and queue.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
+from skyinspect.pose import Pose
+from skyinspect.segmentation import CLASS_NAMES, Instance
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class AlertPolicy:
+    min_score: float = 0.5
+    min_area_px: dict[int, float] = field(default_factory=lambda: {1: 400.0, 2: 2000.0})
+
+    def is_severe(self, inst: Instance) -> bool:
+        limit = self.min_area_px.get(int(inst.class_id))
+        return limit is not None and float(inst.score) >= self.min_score and float(inst.area_px) >= limit
+
+
+def finding_json(frame_index: int, capture_time_utc_s: float, inst: Instance, pose: Pose, model_id: str,
+                 severe: bool) -> dict[str, object]:
+    def num(v: float) -> float | None:
+        return float(v) if math.isfinite(v) else None
+
+    return {"frame_index": int(frame_index), "capture_time_utc_s": float(capture_time_utc_s),
+            "class_id": int(inst.class_id), "class": CLASS_NAMES[int(inst.class_id)],
+            "score": round(float(inst.score), 4), "area_px": round(float(inst.area_px), 1),
+            "bbox_px": [round(v, 1) for v in inst.bbox_px], "severe": bool(severe), "model_id": model_id,
+            "pose": {"status": pose.status, "lat_deg": num(pose.lat_deg), "lon_deg": num(pose.lon_deg),
+                     "alt_msl_m": num(pose.alt_msl_m), "alt_rel_m": num(pose.alt_rel_m),
+                     "h_acc_m": num(pose.h_acc_m), "fix_type": int(pose.fix_type)}}
+
+
+class MavlinkAlerter:
+    """Severe findings → STATUSTEXT (rate-limited) + NAMED_VALUE_INT ``SI_SEVERE`` count."""
+
+    def __init__(self, send: Callable[[mavlink.MAVLink_message], bool], min_interval_s: float = 1.0,
+                 severity: int = mavlink.MAV_SEVERITY_WARNING, name: str = "SI_SEVERE",
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._send = send
+        self.min_interval_s = min_interval_s
+        self.severity = severity
+        self.name = name
+        self._clock = clock
+        self._t0 = clock()
+        self._last_text = -math.inf
+        self.count = 0
+        self.sent_text = 0
+        self.sent_values = 0
+
+    def alert(self, frame_index: int, inst: Instance, pose: Pose) -> None:
+        self.count += 1
+        now = self._clock()
+        if now - self._last_text >= self.min_interval_s:
+            where = f" {pose.lat_deg:.5f},{pose.lon_deg:.5f}" if pose.is_tagged else " untagged"
+            text = f"SI {CLASS_NAMES[int(inst.class_id)]} f{frame_index} {float(inst.score):.2f}{where}"[:50]
+            if self._send(mavlink.MAVLink_statustext_message(self.severity, text.encode(), 0, 0)):
+                self._last_text = now
+                self.sent_text += 1
+        ms = int((now - self._t0) * 1000) & 0xFFFFFFFF
+        if self._send(mavlink.MAVLink_named_value_int_message(ms, self.name.encode(), self.count)):
+            self.sent_values += 1
+
+
+class MqttPublisher:
+    """Publish each finding as JSON on ``topic`` (QoS 1) through a paho-mqtt client."""
+
+    def __init__(self, host: str, port: int = 1883, topic: str = "skyinspect/findings", client_id: str = "",
+                 keepalive_s: int = 30, max_queued: int = 10_000) -> None:
+        try:
+            import paho.mqtt.client as mqtt
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            from skyinspect.errors import InputError
+
+            raise InputError("MQTT alerts need paho-mqtt: pip install 'skyinspect[onboard]'") from exc
+        self.topic = topic
+        try:
+            self._client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id)
+        except AttributeError:  # paho-mqtt 1.x
+            self._client = mqtt.Client(client_id=client_id)
+        self._client.max_queued_messages_set(max_queued)
+        self._client.reconnect_delay_set(min_delay=1, max_delay=30)
+        self._client.on_publish = self._on_publish
+        self._client.connect_async(host, int(port), keepalive_s)
+        self._client.loop_start()
+        self.queued = 0  # accepted by paho (sent now, or once the broker is reachable)
+        self.published = 0  # acknowledged by the broker (QoS 1 PUBACK)
+
+    def _on_publish(self, *args: object) -> None:
+        self.published += 1
+
+    def publish(self, payload: dict[str, object]) -> None:
+        import paho.mqtt.client as mqtt
+
+        info = self._client.publish(self.topic, json.dumps(payload, separators=(",", ":")), qos=1)
+        if info.rc in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):  # NO_CONN: queued until connected
+            self.queued += 1
+        else:
+            log.warning("MQTT publish to %s refused (rc=%s); finding not sent", self.topic, info.rc)
+
+    def close(self, flush_timeout_s: float = 3.0) -> None:
+        """Wait (bounded) for the broker to acknowledge what was queued, then disconnect."""
+        deadline = time.monotonic() + flush_timeout_s
+        while self.published < self.queued and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if self.published < self.queued:
+            log.warning("MQTT: %d finding(s) not acknowledged by the broker", self.queued - self.published)
+        self._client.disconnect()
+        self._client.loop_stop()
+
+
+class Alerts:
+    """What the recorder calls for each recorded frame."""
+
+    def __init__(self, policy: AlertPolicy | None = None, mavlink_alerter: MavlinkAlerter | None = None,
+                 mqtt: MqttPublisher | None = None, publish_all: bool = True) -> None:
+        self.policy = policy or AlertPolicy()
+        self.mavlink = mavlink_alerter
+        self.mqtt = mqtt
+        self.publish_all = publish_all
+        self.severe = 0
+
+    def on_frame(self, frame_index: int, capture_time_utc_s: float, pose: Pose, instances: tuple[Instance, ...],
+                 model_id: str) -> None:
+        for inst in instances:
+            severe = self.policy.is_severe(inst)
+            if severe:
+                self.severe += 1
+                if self.mavlink is not None:
+                    self.mavlink.alert(frame_index, inst, pose)
+            if self.mqtt is not None and (severe or self.publish_all):
+                self.mqtt.publish(finding_json(frame_index, capture_time_utc_s, inst, pose, model_id, severe))
+
+    def close(self) -> None:
+        if self.mqtt is not None:
+            self.mqtt.close()

@@ -1,0 +1,130 @@
+"""Live frame sources: OpenCV ``VideoCapture`` on a V4L2 device, an RTSP URL or a GStreamer pipeline
+(a Jetson CSI camera), plus the replay sources (image folder, video file) for tests and benches.
+
+A live frame's capture time is the host clock (UTC) when ``grab()`` returned; the camera's own
+latency (exposure → driver) is the ``latency_s`` the tagger adds. ``open_camera(spec)``:
+
+- ``"0"``, ``"/dev/video0"``  → V4L2 device (``cv2.CAP_V4L2``)
+- ``"rtsp://…"``, ``"http://…"`` → FFmpeg backend
+- a string containing ``" ! "`` → GStreamer pipeline ending in ``appsink`` (see ``jetson_csi_pipeline``)
+- a folder or a video file → ``onboard.frames`` sources; ``realtime_fps`` paces them like a camera
+  and stamps them with the host clock (a stand-in camera for bench and tests).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from onboard.frames import Frame, open_frames
+from skyinspect.errors import ImageError, describe
+
+log = logging.getLogger(__name__)
+
+
+def jetson_csi_pipeline(sensor_id: int = 0, width: int = 1920, height: int = 1080, fps: int = 30,
+                        flip: int = 0) -> str:
+    """GStreamer pipeline for a CSI camera on a Jetson (nvarguscamerasrc → BGR appsink)."""
+    return (f"nvarguscamerasrc sensor-id={sensor_id} ! video/x-raw(memory:NVMM), width={width}, "
+            f"height={height}, framerate={fps}/1, format=NV12 ! nvvidconv flip-method={flip} ! "
+            f"video/x-raw, format=BGRx ! videoconvert ! video/x-raw, format=BGR ! "
+            f"appsink drop=true max-buffers=2 sync=false")
+
+
+def camera_backend(spec: str) -> tuple[object, int]:
+    """(what to pass to VideoCapture, backend id) for a camera spec."""
+    import cv2
+
+    if re.fullmatch(r"\d+", spec):
+        return int(spec), cv2.CAP_V4L2
+    if spec.startswith("/dev/video"):
+        return spec, cv2.CAP_V4L2
+    if re.match(r"^(rtsp|rtsps|rtmp|http|https|udp)://", spec, re.IGNORECASE):
+        return spec, cv2.CAP_FFMPEG
+    if " ! " in spec:
+        return spec, cv2.CAP_GSTREAMER
+    return spec, cv2.CAP_ANY
+
+
+class CameraSource:
+    """Frames from an OpenCV VideoCapture until ``stop()``, ``max_frames`` or end of stream."""
+
+    def __init__(self, spec: str, max_frames: int | None = None, read_timeout_s: float = 5.0) -> None:
+        import cv2
+
+        self.spec = str(spec)
+        target, backend = camera_backend(self.spec)
+        self._cap = cv2.VideoCapture(target, backend)  # type: ignore[call-overload]
+        if not self._cap.isOpened():
+            hint = {cv2.CAP_GSTREAMER: "OpenCV must be built with GStreamer (Jetson: the JetPack OpenCV)",
+                    cv2.CAP_V4L2: "check the device exists and is not in use (v4l2-ctl --list-devices)",
+                    cv2.CAP_FFMPEG: "check the URL plays in ffplay and the network route"}.get(backend)
+            raise ImageError(describe(self.spec, "camera cannot be opened", hint))
+        self.max_frames = max_frames
+        self.read_timeout_s = read_timeout_s
+        self._stopped = False
+
+    def stop(self) -> None:
+        self._stopped = True
+
+    def __iter__(self) -> Iterator[Frame]:
+        index = 0
+        failures_since = None
+        try:
+            while not self._stopped and (self.max_frames is None or index < self.max_frames):
+                ok = self._cap.grab()
+                t = time.time()
+                if not ok:
+                    failures_since = failures_since or time.monotonic()
+                    if time.monotonic() - failures_since > self.read_timeout_s:
+                        log.warning("%s: no frame for %.1f s; camera stream ended", self.spec, self.read_timeout_s)
+                        return
+                    time.sleep(0.01)
+                    continue
+                ok, image = self._cap.retrieve()
+                if not ok or image is None:
+                    continue
+                failures_since = None
+                index += 1
+                yield Frame(index, image, Path(self.spec), t)
+        finally:
+            self._cap.release()
+
+
+class PacedSource:
+    """A folder or video replayed like a camera: ``fps`` frames a second, host-clock timestamps."""
+
+    def __init__(self, path: Path, fps: float, stamp_now: bool = True) -> None:
+        self.inner = open_frames(Path(path))
+        self.fps = float(fps)
+        self.stamp_now = stamp_now
+        self._stopped = False
+
+    def __len__(self) -> int:
+        return len(self.inner)
+
+    def stop(self) -> None:
+        self._stopped = True
+
+    def __iter__(self) -> Iterator[Frame]:
+        start = time.monotonic()
+        for frame in self.inner:
+            if self._stopped:
+                return
+            due = start + (frame.index - 1) / self.fps
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            t = time.time() if self.stamp_now else frame.capture_time_utc_s
+            yield Frame(frame.index, frame.image_bgr, frame.source, t)
+
+
+def open_camera(spec: str, realtime_fps: float | None = None, max_frames: int | None = None) -> object:
+    """A camera spec, folder or video → an iterable of ``Frame``."""
+    path = Path(spec)
+    if path.exists():
+        return PacedSource(path, realtime_fps) if realtime_fps else open_frames(path)
+    return CameraSource(spec, max_frames=max_frames)

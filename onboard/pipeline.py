@@ -1,0 +1,273 @@
+"""The real-time pipeline: capture → inference → recording, each in its own thread.
+
+::
+
+    source ──capture──> [frames: bounded, drop-oldest when live] ──inference──> [segmented: bounded,
+    blocking] ──recording──> tag (pose) → FlightRecordWriter.add_frame → alerts; re-tag late frames
+
+- When inference is slower than the camera the capture queue keeps the *newest* frames and counts
+  the ones it discards (``PipelineStats.dropped``); replay sources block instead (nothing dropped).
+- The recording queue blocks: a frame that got through inference is never discarded.
+- A segmenter error on one frame records that frame without detections (counted, logged once per
+  kind); a record error (e.g. the database's disk is full) is counted and logged, the flight goes on.
+- Threads share only the two queues and a stop event; ``run`` returns once everything is drained.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from onboard.frames import Frame
+from skyinspect.errors import RecordError
+from skyinspect.pose import Pose
+from skyinspect.record import FlightRecordWriter
+from skyinspect.segmentation import Segmentation, Segmenter
+
+log = logging.getLogger(__name__)
+
+
+class FrameQueue:
+    """Bounded FIFO; ``drop_oldest`` makes ``put`` discard the oldest item instead of waiting."""
+
+    def __init__(self, maxsize: int, drop_oldest: bool) -> None:
+        if maxsize < 1:
+            raise ValueError(f"queue size must be >= 1, got {maxsize}")
+        self.maxsize, self.drop_oldest = maxsize, drop_oldest
+        self._items: deque = deque()
+        self._cond = threading.Condition()
+        self._closed = False
+        self.dropped = 0
+        self.high_water = 0
+
+    def put(self, item: object, stop: threading.Event | None = None) -> bool:
+        with self._cond:
+            while len(self._items) >= self.maxsize:
+                if self.drop_oldest:
+                    self._items.popleft()
+                    self.dropped += 1
+                    break
+                if stop is not None and stop.is_set():
+                    return False
+                self._cond.wait(0.05)
+            self._items.append(item)
+            self.high_water = max(self.high_water, len(self._items))
+            self._cond.notify_all()
+            return True
+
+    def get(self, timeout_s: float = 0.1) -> tuple[bool, object]:
+        """(True, item), or (False, None) on timeout; raises ``EOFError`` once closed and empty."""
+        with self._cond:
+            if not self._items:
+                if self._closed:
+                    raise EOFError
+                self._cond.wait(timeout_s)
+                if not self._items:
+                    if self._closed:
+                        raise EOFError
+                    return False, None
+            item = self._items.popleft()
+            self._cond.notify_all()
+            return True, item
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+
+class Tagger:
+    """Gives each frame its pose; ``retag`` returns frames whose pose became known later."""
+
+    def __call__(self, frame: Frame) -> Pose:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def retag(self) -> list[tuple[int, Pose]]:
+        return []
+
+
+@dataclass
+class PipelineStats:
+    captured: int = 0
+    dropped: int = 0
+    skipped: int = 0  # already in the record (a resumed run)
+    segmented: int = 0
+    segment_errors: int = 0
+    recorded: int = 0
+    record_errors: int = 0
+    tagged: int = 0
+    untagged: int = 0
+    retagged: int = 0
+    instances: int = 0
+    images_not_saved: int = 0
+    inference_s: float = 0.0
+    elapsed_s: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def fps(self) -> float:
+        return self.recorded / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def model_fps(self) -> float:
+        return self.segmented / self.inference_s if self.inference_s > 0 else 0.0
+
+
+class Pipeline:
+    def __init__(self, source: Iterable[Frame], segmenter: Segmenter, writer: FlightRecordWriter, tagger: Tagger, *,
+                 queue_size: int = 4, drop_oldest: bool = True, alerts: object | None = None,
+                 on_recorded: Callable[[int], None] | None = None, skip_indices: set[int] | None = None,
+                 index_offset: int = 0, jpeg_bytes: Callable[[Frame], bytes | None] | None = None,
+                 retag_interval_s: float = 0.5) -> None:
+        self.source, self.segmenter, self.writer, self.tagger = source, segmenter, writer, tagger
+        self.frames_q = FrameQueue(queue_size, drop_oldest)
+        self.record_q = FrameQueue(max(queue_size, 2), drop_oldest=False)
+        self.alerts = alerts
+        self.on_recorded = on_recorded
+        self.skip = skip_indices or set()
+        self.index_offset = index_offset
+        self.jpeg_bytes = jpeg_bytes
+        self.retag_interval_s = retag_interval_s
+        self.stats = PipelineStats()
+        self.stop_event = threading.Event()
+        self._error_kinds: set[str] = set()
+        self._fatal: BaseException | None = None
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        stop = getattr(self.source, "stop", None)
+        if callable(stop):
+            stop()
+
+    def run(self, duration_s: float | None = None) -> PipelineStats:
+        started = time.monotonic()
+        threads = [threading.Thread(target=self._guard, args=(self._capture,), name="capture", daemon=True),
+                   threading.Thread(target=self._guard, args=(self._infer,), name="inference", daemon=True),
+                   threading.Thread(target=self._guard, args=(self._record,), name="recording", daemon=True)]
+        for t in threads:
+            t.start()
+        try:
+            while any(t.is_alive() for t in threads):
+                threads[-1].join(0.1)
+                if duration_s is not None and time.monotonic() - started > duration_s:
+                    self.stop()
+        except KeyboardInterrupt:
+            self.stop()
+            for t in threads:
+                t.join(10.0)
+        self.stats.dropped = self.frames_q.dropped
+        self.stats.images_not_saved = getattr(self.writer, "dropped_images", 0)
+        self.stats.elapsed_s = time.monotonic() - started
+        if self._fatal is not None:
+            raise self._fatal
+        return self.stats
+
+    # --- workers --------------------------------------------------------------------------------
+    def _guard(self, work: Callable[[], None]) -> None:
+        try:
+            work()
+        except BaseException as exc:  # noqa: BLE001 - surface in run(), stop the others
+            self._fatal = self._fatal or exc
+            self.stop()
+            self.frames_q.close()
+            self.record_q.close()
+
+    def _capture(self) -> None:
+        try:
+            for frame in self.source:
+                if self.stop_event.is_set():
+                    break
+                if self.index_offset:
+                    frame = Frame(frame.index + self.index_offset, frame.image_bgr, frame.source,
+                                  frame.capture_time_utc_s)
+                if frame.index in self.skip:
+                    self.stats.skipped += 1
+                    continue
+                self.stats.captured += 1
+                if not self.frames_q.put(frame, self.stop_event):
+                    break
+        finally:
+            self.frames_q.close()
+
+    def _infer(self) -> None:
+        try:
+            while True:
+                try:
+                    got, frame = self.frames_q.get()
+                except EOFError:
+                    return
+                if not got:
+                    continue
+                t0 = time.perf_counter()
+                seg: Segmentation | None
+                try:
+                    seg = self.segmenter.segment(frame.image_bgr)  # type: ignore[union-attr]
+                    self.stats.segmented += 1
+                    self.stats.inference_s += time.perf_counter() - t0
+                except Exception as exc:  # noqa: BLE001 - record the frame without detections
+                    seg = None
+                    self.stats.segment_errors += 1
+                    self._once(f"segment:{type(exc).__name__}", f"frame {frame.index}: segmenter failed "  # type: ignore[union-attr]
+                               f"({type(exc).__name__}: {exc}); recording frames without detections")
+                self.record_q.put((frame, seg))
+        finally:
+            self.record_q.close()
+
+    def _record(self) -> None:
+        last_retag = time.monotonic()
+        while True:
+            try:
+                got, item = self.record_q.get()
+            except EOFError:
+                break
+            if time.monotonic() - last_retag > self.retag_interval_s:
+                self._retag()
+                last_retag = time.monotonic()
+            if not got:
+                continue
+            frame, seg = item  # type: ignore[misc]
+            pose = self.tagger(frame)
+            try:
+                jpeg = self.jpeg_bytes(frame) if self.jpeg_bytes else None
+                self.writer.add_frame(frame.index, pose.time_utc_s, frame.image_bgr, pose, seg, jpeg_bytes=jpeg)
+            except (RecordError, OSError) as exc:
+                self.stats.record_errors += 1
+                self._once(f"record:{type(exc).__name__}", f"frame {frame.index} not recorded: {exc}")
+                continue
+            self.stats.recorded += 1
+            self.stats.tagged += pose.is_tagged
+            self.stats.untagged += not pose.is_tagged
+            instances = seg.instances if seg is not None else ()
+            self.stats.instances += len(instances)
+            if self.on_recorded is not None:
+                self.on_recorded(frame.index)
+            if self.alerts is not None:
+                try:
+                    self.alerts.on_frame(frame.index, pose.time_utc_s, pose, instances,  # type: ignore[attr-defined]
+                                         seg.model_id if seg is not None else "")
+                except Exception as exc:  # noqa: BLE001 - an alert must never stop recording
+                    self._once(f"alert:{type(exc).__name__}", f"alert failed: {exc}")
+        self._retag()
+
+    def _retag(self) -> None:
+        for index, pose in self.tagger.retag():
+            try:
+                self.writer.update_pose(index, pose)
+                self.stats.retagged += 1
+                self.stats.tagged += 1
+                self.stats.untagged -= 1
+            except Exception as exc:  # noqa: BLE001
+                self._once("retag", f"re-tagging frame {index} failed: {exc}")
+
+    def _once(self, kind: str, message: str) -> None:
+        self.stats.errors.append(message)
+        del self.stats.errors[:-100]
+        if kind not in self._error_kinds:
+            self._error_kinds.add(kind)
+            log.warning("%s", message)
+        else:
+            log.debug("%s", message)

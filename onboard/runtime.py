@@ -1,0 +1,295 @@
+"""The onboard runtime: frames + telemetry (a log or a live link) → pipeline → crash-safe record.
+
+``run_onboard`` differs from ``onboard.replay.run_replay`` (all-or-nothing, for ground use) in what a
+flight needs: it runs the threaded pipeline, keeps every frame it has committed whatever happens
+next (SIGKILL, power cut, Ctrl-C), resumes an existing record (frames already in it are skipped
+when replaying, numbered after it when live), keeps going on a full disk and a lost link, and
+sends alerts. ``python -m onboard.runtime`` is the same thing from a shell (the kill test uses it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from onboard.frames import Frame, ImageFolderSource
+from onboard.pipeline import Pipeline, PipelineStats, Tagger
+from onboard.telemetry.buffer import CameraEvent, TelemetryBuffer
+from onboard.telemetry.live import LiveMavlink
+from onboard.telemetry.sources import is_live
+from skyinspect.camera import CameraModel
+from skyinspect.errors import InputError, describe
+from skyinspect.pose import Pose
+from skyinspect.record import FlightRecordWriter
+from skyinspect.segmentation import Segmenter
+
+log = logging.getLogger(__name__)
+
+
+# --- taggers -------------------------------------------------------------------------------------
+class ReplayTagger(Tagger):
+    def __init__(self, buffer: TelemetryBuffer, events: dict[int, CameraEvent] | None) -> None:
+        self.buffer, self.events = buffer, events or {}
+
+    def __call__(self, frame: Frame) -> Pose:
+        if self.events:
+            event = self.events.get(frame.index)
+            if event is None:
+                return Pose.untagged(frame.capture_time_utc_s or math.nan,
+                                     f"no CAMERA_FEEDBACK for img_idx {frame.index}")
+            return self.buffer.pose_for_event(event)
+        if frame.capture_time_utc_s is None:
+            return Pose.untagged(math.nan, "frame has no capture time")
+        return self.buffer.pose_at(frame.capture_time_utc_s)
+
+
+class LiveTagger(Tagger):
+    """Tag from a live link; frames newer than the telemetry wait up to ``wait_s``, else are recorded
+    untagged and re-tagged once later telemetry brackets them (kept ``retag_window_s``)."""
+
+    def __init__(self, live: LiveMavlink, latency_s: float = 0.0, gap_threshold_s: float = 1.0,
+                 time_base: str = "auto", wait_s: float = 0.5, retag_window_s: float = 30.0,
+                 feedback_tolerance_s: float = 0.05, stop: threading.Event | None = None) -> None:
+        self.live, self.latency_s, self.gap_threshold_s, self.time_base = live, latency_s, gap_threshold_s, time_base
+        self.wait_s, self.retag_window_s, self.feedback_tolerance_s = wait_s, retag_window_s, feedback_tolerance_s
+        self.stop = stop or threading.Event()
+        self.pending: dict[int, float] = {}
+
+    def _buffer(self) -> TelemetryBuffer | None:
+        return self.live.buffer(self.latency_s, self.gap_threshold_s, self.time_base)
+
+    def _pose(self, buffer: TelemetryBuffer | None, t: float) -> Pose:
+        if buffer is None:
+            return Pose.untagged(t, "no telemetry yet (position and attitude)")
+        events = [e for e in buffer.camera_events() if abs(e.time_utc_s - (t + self.latency_s)) <= self.feedback_tolerance_s]
+        if events:
+            return buffer.pose_for_event(min(events, key=lambda e: abs(e.time_utc_s - t - self.latency_s)))
+        return buffer.pose_at(t)
+
+    def __call__(self, frame: Frame) -> Pose:
+        t = frame.capture_time_utc_s if frame.capture_time_utc_s is not None else time.time()
+        deadline = time.monotonic() + self.wait_s
+        while True:
+            buffer = self._buffer()
+            pose = self._pose(buffer, t)
+            late = buffer is None or "after the last" in pose.status
+            if pose.is_tagged or not late or time.monotonic() >= deadline or self.stop.is_set():
+                break
+            time.sleep(0.02)
+        if not pose.is_tagged and (late or "gap" in pose.status):
+            self.pending[frame.index] = t
+        return pose
+
+    def retag(self) -> list[tuple[int, Pose]]:
+        if not self.pending:
+            return []
+        buffer = self._buffer()
+        done: list[tuple[int, Pose]] = []
+        newest = max(self.pending.values())
+        for index, t in list(self.pending.items()):
+            pose = self._pose(buffer, t)
+            if pose.is_tagged:
+                done.append((index, pose))
+                del self.pending[index]
+            elif newest - t > self.retag_window_s or ("after the last" not in pose.status and "gap" not in pose.status):
+                del self.pending[index]
+        return done
+
+
+# --- the runtime ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class OnboardSummary:
+    mode: str  # "replay" or "live"
+    stats: PipelineStats
+    out: Path
+    reconnects: int = 0
+    alerts_severe: int = 0
+
+
+def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter: Segmenter, camera: CameraModel, *,
+                latency_s: float = 0.0, gap_threshold_s: float = 1.0, time_base: str = "auto",
+                queue_size: int = 4, drop_frames: bool | None = None, realtime_fps: float | None = None,
+                alerts: object | None = None, send_mavlink_alerts: bool = True, mqtt: str | None = None,
+                duration_s: float | None = None, max_frames: int | None = None,
+                stop_event: threading.Event | None = None, on_recorded: Callable[[int], None] | None = None,
+                link_timeout_s: float = 2.0, live: LiveMavlink | None = None) -> OnboardSummary:
+    """Run the onboard pipeline until the frames end, ``duration_s`` passes or ``stop_event`` is set."""
+    from onboard.alerts import Alerts, MavlinkAlerter, MqttPublisher
+    from onboard.capture import open_camera
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(describe(out, "output exists and is a file; expected a flight record folder"))
+    live_mode = live is not None or is_live(str(telemetry))
+    meta: dict[str, object] = {"mode": "live" if live_mode else "onboard-replay", "telemetry_source": str(telemetry),
+                               "frames_source": str(frames), "latency_s": latency_s,
+                               "gap_threshold_s": gap_threshold_s}
+    mqtt_pub = None
+    if live_mode:
+        link = live or LiveMavlink(str(telemetry), link_timeout_s=link_timeout_s)
+        source = open_camera(str(frames), realtime_fps=realtime_fps, max_frames=max_frames)
+        drop = True if drop_frames is None else drop_frames
+        stop = stop_event or threading.Event()
+        tagger: Tagger = LiveTagger(link, latency_s, gap_threshold_s, time_base, stop=stop)
+        jpeg = None
+    else:
+        from onboard.replay import _original_jpeg, plan_replay
+
+        plan = plan_replay(Path(frames), Path(telemetry), latency_s, gap_threshold_s, time_base)
+        origin = plan.buffer.local_frame
+        meta.update({"local_origin": {"lat_deg": origin.lat0_deg, "lon_deg": origin.lon0_deg, "h_m": origin.h0_m},
+                     "capture_time_source": plan.capture_time_source,
+                     "telemetry_time": plan.buffer.describe_time_base()})
+        source = plan.source
+        if realtime_fps:
+            from onboard.capture import PacedSource
+
+            source = PacedSource(Path(frames), realtime_fps, stamp_now=False)
+        drop = False if drop_frames is None else drop_frames
+        stop = stop_event or threading.Event()
+        tagger = ReplayTagger(plan.buffer, plan.events if plan.capture_time_source == "camera_feedback" else None)
+        jpeg = (lambda f: _original_jpeg(f, plan.source)) if isinstance(plan.source, ImageFolderSource) else None
+        link = None
+    _create_record_atomically(out, camera, segmenter, meta)
+    writer = FlightRecordWriter(out, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta)
+    try:
+        done = writer.recorded_indices()
+        if alerts is None and (mqtt or (link is not None and send_mavlink_alerts)):
+            if mqtt:
+                host, _, rest = mqtt.partition(":")
+                port, _, topic = rest.partition("/")
+                mqtt_pub = MqttPublisher(host, int(port or 1883), topic or "skyinspect/findings")
+            alerts = Alerts(mavlink_alerter=MavlinkAlerter(link.send) if link is not None and send_mavlink_alerts else None,
+                            mqtt=mqtt_pub)
+        pipeline = Pipeline(source, segmenter, writer, tagger, queue_size=queue_size, drop_oldest=drop, alerts=alerts,
+                            on_recorded=on_recorded, skip_indices=done if not live_mode else None,
+                            index_offset=max(done, default=0) if live_mode else 0, jpeg_bytes=jpeg)
+        watcher = threading.Thread(target=_watch_stop, args=(stop, pipeline), daemon=True)
+        watcher.start()
+        if link is not None and live is None:
+            link.start()
+        try:
+            if max_frames is not None and not live_mode:
+                pipeline.source = _limit(source, max_frames)
+            stats = pipeline.run(duration_s)
+        finally:
+            stop.set()
+            if link is not None and live is None:
+                link.stop()
+            if alerts is not None and hasattr(alerts, "close"):
+                alerts.close()
+    finally:
+        writer.close()
+    if stats.untagged:
+        log.warning("%s: %d of %d frames untagged (see each frame's pose status)", out, stats.untagged, stats.recorded)
+    if stats.dropped:
+        log.warning("%s: inference was slower than the camera; %d frames dropped (newest kept)", out, stats.dropped)
+    return OnboardSummary("live" if live_mode else "replay", stats, out,
+                          reconnects=link.reconnects if link is not None else 0,
+                          alerts_severe=getattr(alerts, "severe", 0))
+
+
+def _create_record_atomically(out: Path, camera: CameraModel, segmenter: Segmenter, meta: dict[str, object]) -> None:
+    """Make a new record in a hidden sibling folder and rename it into place, so that ``out`` is at
+    every instant either absent (or the empty folder the user made) or a record that opens — a kill
+    while SQLite creates its schema must not leave a database without tables."""
+    import os
+    import shutil
+
+    from skyinspect.record.format import DB_NAME
+
+    for stale in out.parent.glob(f".{out.name}.creating-*"):
+        shutil.rmtree(stale, ignore_errors=True)  # left by a run killed while creating
+    if out.is_dir() and (out / DB_NAME).is_file():
+        return
+    if out.is_dir() and any(out.iterdir()):
+        raise InputError(describe(out, f"folder is not empty and is not a flight record (no {DB_NAME})",
+                                  "Choose a new or empty folder"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.creating-{os.getpid()}"
+    FlightRecordWriter(tmp, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta).close()
+    if out.is_dir():
+        out.rmdir()  # the empty folder the user made: replaced by the complete one
+    os.rename(tmp, out)
+    fd = os.open(out.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _limit(source, n: int):  # type: ignore[no-untyped-def]
+    for i, frame in enumerate(source):
+        if i >= n:
+            return
+        yield frame
+
+
+def _watch_stop(stop: threading.Event, pipeline: Pipeline) -> None:
+    while not pipeline.stop_event.is_set():
+        if stop.wait(0.1):
+            pipeline.stop()
+            return
+
+
+# --- command line (python -m onboard.runtime) ----------------------------------------------------
+def _load_segmenter(spec: str | None) -> Segmenter:
+    """``None`` → the shipped model; ``path/to/file.py:Class`` → that class (test doubles)."""
+    if spec and ":" in spec and spec.split(":", 1)[0].endswith(".py"):
+        import importlib.util
+
+        file, _, name = spec.partition(":")
+        module_spec = importlib.util.spec_from_file_location(Path(file).stem, file)
+        module = importlib.util.module_from_spec(module_spec)  # type: ignore[arg-type]
+        module_spec.loader.exec_module(module)  # type: ignore[union-attr]
+        return getattr(module, name)()
+    from models import load_segmenter
+
+    return load_segmenter(spec)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m onboard.runtime", description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", required=True)
+    parser.add_argument("--telemetry", required=True)
+    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument("--camera", type=Path, help="calibration YAML/JSON")
+    parser.add_argument("--fov", help="WIDTHxHEIGHTxHFOV_DEG instead of a calibration (tests)")
+    parser.add_argument("--segmenter", help="ONNX path or file.py:Class")
+    parser.add_argument("--latency-s", type=float, default=0.0)
+    parser.add_argument("--gap-threshold-s", type=float, default=1.0)
+    parser.add_argument("--queue-size", type=int, default=4)
+    parser.add_argument("--print-recorded", action="store_true", help="print 'recorded N' per committed frame")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if args.fov:
+        w, h, fov = args.fov.split("x")
+        camera = CameraModel.from_fov(int(w), int(h), float(fov))
+    else:
+        camera = CameraModel.load(args.camera)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+
+    def report(index: int) -> None:
+        sys.stdout.write(f"recorded {index}\n")
+        sys.stdout.flush()
+
+    summary = run_onboard(args.frames, args.telemetry, args.out, _load_segmenter(args.segmenter), camera,
+                          latency_s=args.latency_s, gap_threshold_s=args.gap_threshold_s, queue_size=args.queue_size,
+                          stop_event=stop, on_recorded=report if args.print_recorded else None)
+    s = summary.stats
+    print(f"done recorded={s.recorded} tagged={s.tagged} dropped={s.dropped} skipped={s.skipped}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Read an ArduPilot DataFlash log (.bin) with pymavlink's DFReader into MAVLink messages.
+
+Messages used (instance 0 where a log has several): POS → GLOBAL_POSITION_INT (GPS → position when a
+log has no POS), ATT → ATTITUDE, GPS + GPA → GPS_RAW_INT (HDop, VDop, HAcc, VAcc), GPS week/ms →
+SYSTEM_TIME (boot → UTC, leap seconds applied), CAM → CAMERA_FEEDBACK (``time_usec`` = boot time, so
+it shares the other messages' clock), MNT → MOUNT_ORIENTATION (roll/pitch earth, yaw from the nose).
+Each record's first element is DFReader's own timestamp (UTC from GPS where it has one).
+
+A truncated or garbled log: DFReader stops or skips at bad bytes; we count what it skipped, warn,
+and keep what decoded. A file that yields no position or is not a DataFlash log raises
+``TelemetryError`` naming the file.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+from onboard.telemetry import convert
+from onboard.telemetry.convert import Record
+from skyinspect.errors import TelemetryError, describe
+
+log = logging.getLogger(__name__)
+
+_MAGIC = b"\xa3\x95"
+_TYPES = ("POS", "ATT", "GPS", "GPA", "CAM", "MNT")
+
+
+def read_dataflash(path: Path) -> list[Record]:
+    path = Path(path)
+    if not path.is_file():
+        raise TelemetryError(describe(path, "DataFlash log not found", "Pass the autopilot's .BIN log"))
+    head = path.read_bytes()[:2]
+    if head != _MAGIC:
+        raise TelemetryError(describe(path, f"not an ArduPilot DataFlash log (starts with {head!r}, "
+                                      f"expected {_MAGIC!r})", "Pass a .BIN log from the SD card"))
+    from pymavlink import DFReader
+
+    try:
+        reader = DFReader.DFReader_binary(str(path), zero_time_base=False)
+    except Exception as exc:  # noqa: BLE001 - DFReader raises bare exceptions on garbage
+        raise TelemetryError(describe(path, f"DataFlash log cannot be opened ({type(exc).__name__}: {exc})")) from exc
+    raw: dict[str, list] = {k: [] for k in _TYPES}
+    try:
+        while True:
+            msg = reader.recv_match(type=list(_TYPES))
+            if msg is None:
+                break
+            if getattr(msg, "I", 0) not in (0, None) and msg.get_type() in ("GPS", "GPA", "CAM", "MNT"):
+                if msg.get_type() != "CAM":  # a second GPS or gimbal: the first one is the reference
+                    continue
+            raw[msg.get_type()].append(msg)
+    except Exception as exc:  # noqa: BLE001 - a corrupt tail: keep what decoded before it
+        log.warning("%s: DataFlash log unreadable after %d messages (%s: %s); keeping what decoded",
+                    path, sum(map(len, raw.values())), type(exc).__name__, exc)
+    skipped = getattr(reader, "remaining", 0)
+    if skipped:
+        log.warning("%s: %d trailing bytes could not be decoded (log cut off?)", path, skipped)
+    return _to_mavlink(path, raw)
+
+
+def _to_mavlink(path: Path, raw: dict[str, list]) -> list[Record]:
+    recs: list[Record] = []
+    gpa = {int(m.TimeUS): m for m in raw["GPA"]}
+    first_gps_alt = next((float(m.Alt) for m in raw["GPS"] if int(m.Status) >= 3), math.nan)
+    for m in raw["GPS"]:
+        boot, t = m.TimeUS * 1e-6, m._timestamp
+        a = gpa.get(int(m.TimeUS))
+        recs.append((t, convert.gps_raw(boot, int(m.Status), m.Lat, m.Lng, m.Alt, hdop=float(m.HDop),
+                                        vdop=float(a.VDop) if a else math.nan,
+                                        h_acc_m=float(getattr(a, "HAcc", math.nan)) if a else math.nan,
+                                        v_acc_m=float(getattr(a, "VAcc", math.nan)) if a else math.nan,
+                                        sats=int(m.NSats))))
+        if int(m.Status) >= 3 and int(m.GWk) > 0:
+            recs.append((t, convert.system_time(boot, convert.gps_to_unix_s(int(m.GWk), float(m.GMS)))))
+        if not raw["POS"] and int(m.Status) >= 3:
+            recs.append((t, convert.global_position(boot, m.Lat, m.Lng, m.Alt, m.Alt - first_gps_alt)))
+    for m in raw["POS"]:
+        rel = getattr(m, "RelHomeAlt", None)
+        if rel is None:
+            rel = getattr(m, "RelAlt", math.nan)
+        recs.append((m._timestamp, convert.global_position(m.TimeUS * 1e-6, m.Lat, m.Lng, m.Alt, float(rel))))
+    for m in raw["ATT"]:
+        recs.append((m._timestamp, convert.attitude(m.TimeUS * 1e-6, m.Roll, m.Pitch, m.Yaw)))
+    for m in raw["MNT"]:
+        yaw_b = getattr(m, "YawB", None)
+        yaw_b = float(m.Yaw) if yaw_b is None else float(yaw_b)
+        if math.isfinite(m.Roll) and math.isfinite(m.Pitch) and math.isfinite(yaw_b):
+            recs.append((m._timestamp, convert.mount_orientation(m.TimeUS * 1e-6, m.Roll, m.Pitch, yaw_b,
+                                                                 float(getattr(m, "YawE", math.nan)))))
+    for m in raw["CAM"]:
+        recs.append((m._timestamp, convert.camera_feedback(int(m.TimeUS), int(m.Img), m.Lat, m.Lng, m.Alt,
+                                                           float(m.RelAlt), m.R, m.P, m.Y, int(getattr(m, "I", 0)))))
+    if not raw["POS"] and not any(int(m.Status) >= 3 for m in raw["GPS"]):
+        found = ", ".join(f"{k} {len(v)}" for k, v in raw.items())
+        raise TelemetryError(describe(path, f"no POS messages and no GPS fix in the DataFlash log (found: {found})",
+                                      "Log with LOG_BITMASK including GPS and attitude"))
+    recs.sort(key=lambda r: r[0])
+    return recs

@@ -1,0 +1,164 @@
+"""DJI photos as a telemetry source: EXIF GPS + DJI XMP (``drone-dji:``) in each JPEG.
+
+Per photo: EXIF GPSLatitude/GPSLongitude/GPSAltitude (or XMP GpsLatitude/GpsLongitude/AbsoluteAltitude),
+XMP RelativeAltitude, FlightRoll/Pitch/YawDegree (vehicle), GimbalRoll/Pitch/YawDegree (earth-referenced:
+DJI gimbal yaw is a compass heading), and on RTK aircraft RtkFlag (0 none, 16 single, 34 float,
+50 fixed) with RtkStdLon/RtkStdLat/RtkStdHgt (1-σ, m). Capture time: EXIF DateTimeOriginal
+(+ SubSec/OffsetTime, see ``onboard.frames.time_from_exif``).
+
+The photos become synthetic MAVLink messages — one GLOBAL_POSITION_INT, ATTITUDE, GPS_RAW_INT,
+gimbal status and CAMERA_FEEDBACK (img_idx = photo number in name order) each — so frames from the
+same folder are tagged by the camera-feedback path with the pose the aircraft wrote into the file.
+A photo without GPS or XMP is skipped with a warning (its frame is then recorded untagged).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from onboard.frames import IMAGE_SUFFIXES, natural_key, time_from_exif
+from onboard.telemetry import convert
+from onboard.telemetry.convert import Record
+from onboard.telemetry.rotations import euler_to_quaternion
+from skyinspect.errors import TelemetryError, describe
+
+log = logging.getLogger(__name__)
+
+_GPS_IFD = 0x8825
+_RTK_FIX = {50: 6, 34: 5, 16: 3, 0: 0}  # DJI RtkFlag → GPS_FIX_TYPE (RTK fixed, RTK float, 3D, none)
+_ATTR = re.compile(r'drone-dji:(\w+)\s*=\s*"([^"]*)"')
+_ELEM = re.compile(r"<drone-dji:(\w+)>([^<]*)</drone-dji:\1>")
+
+
+@dataclass(frozen=True)
+class DjiPhoto:
+    path: Path
+    time_utc_s: float
+    lat_deg: float
+    lon_deg: float
+    alt_msl_m: float
+    alt_rel_m: float
+    roll_deg: float
+    pitch_deg: float
+    yaw_deg: float
+    gimbal_roll_deg: float
+    gimbal_pitch_deg: float
+    gimbal_yaw_deg: float
+    fix_type: int
+    h_acc_m: float
+    v_acc_m: float
+
+
+def read_xmp(data: bytes) -> dict[str, str]:
+    """The ``drone-dji:`` fields of a JPEG's XMP packet (attribute or element form)."""
+    start, end = data.find(b"<x:xmpmeta"), data.find(b"</x:xmpmeta>")
+    if start < 0 or end < start:
+        return {}
+    text = data[start:end].decode("utf-8", errors="replace")
+    fields = dict(_ATTR.findall(text))
+    fields.update(_ELEM.findall(text))
+    return fields
+
+
+def _num(fields: dict[str, str], key: str, default: float = math.nan) -> float:
+    try:
+        return float(fields[key])
+    except (KeyError, ValueError):
+        return default
+
+
+def _dms(value: object, ref: object, negative: str) -> float:
+    d, m, s = (float(v) for v in value)  # type: ignore[union-attr]
+    deg = d + m / 60.0 + s / 3600.0
+    return -deg if str(ref).strip("\x00 ").upper() == negative else deg
+
+
+def read_photo(path: Path) -> DjiPhoto:
+    """One photo's pose; ``TelemetryError`` naming the file if it carries none."""
+    from PIL import Image
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+        with Image.open(path) as img:
+            gps = img.getexif().get_ifd(_GPS_IFD)
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise TelemetryError(describe(path, f"cannot read the photo's metadata ({exc})")) from exc
+    xmp = read_xmp(data)
+    try:
+        lat, lon = _dms(gps[2], gps.get(1, "N"), "S"), _dms(gps[4], gps.get(3, "E"), "W")
+        alt = float(gps[6]) * (-1.0 if gps.get(5) in (1, b"\x01") else 1.0)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        lat, lon, alt = _num(xmp, "GpsLatitude"), _num(xmp, "GpsLongitude"), math.nan
+    alt = _num(xmp, "AbsoluteAltitude", alt)
+    if not (math.isfinite(lat) and math.isfinite(lon)) or (lat == 0 and lon == 0):
+        raise TelemetryError(describe(path, "photo has no GPS position in EXIF or DJI XMP"))
+    if "FlightYawDegree" not in xmp or "GimbalPitchDegree" not in xmp:
+        raise TelemetryError(describe(path, "photo has no DJI XMP attitude (drone-dji:FlightYawDegree, "
+                                      "GimbalPitchDegree)", "Use the original DJI JPEG, not an edited copy"))
+    t = time_from_exif(path)
+    if t is None:
+        raise TelemetryError(describe(path, "photo has no EXIF DateTimeOriginal"))
+    rtk = int(_num(xmp, "RtkFlag", -1)) if "RtkFlag" in xmp else None
+    if rtk is not None:
+        fix = _RTK_FIX.get(rtk, 3 if rtk > 0 else 0)
+        h_acc = math.hypot(_num(xmp, "RtkStdLon"), _num(xmp, "RtkStdLat"))
+        v_acc = _num(xmp, "RtkStdHgt")
+    else:
+        fix, h_acc, v_acc = 3, math.nan, math.nan  # plain GNSS: a 3D fix, accuracy not recorded
+    return DjiPhoto(path, t, lat, lon, alt, _num(xmp, "RelativeAltitude"), _num(xmp, "FlightRollDegree", 0.0),
+                    _num(xmp, "FlightPitchDegree", 0.0), _num(xmp, "FlightYawDegree") % 360.0,
+                    _num(xmp, "GimbalRollDegree", 0.0), _num(xmp, "GimbalPitchDegree"),
+                    _num(xmp, "GimbalYawDegree", 0.0) % 360.0, fix, h_acc, v_acc)
+
+
+def photo_paths(folder: Path) -> list[Path]:
+    return sorted((p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+                   and p.suffix.lower() in (".jpg", ".jpeg")), key=lambda p: natural_key(p.name))
+
+
+def read_dji_folder(folder: Path) -> list[Record]:
+    """All photos of a folder → MAVLink records (photo n ↔ CAMERA_FEEDBACK img_idx n)."""
+    folder = Path(folder)
+    paths = photo_paths(folder) if folder.is_dir() else []
+    if not paths:
+        raise TelemetryError(describe(folder, "no JPEG photos to read DJI metadata from"))
+    recs: list[Record] = []
+    last_t = -math.inf
+    first_t: float | None = None
+    good = 0
+    for idx, path in enumerate(paths, start=1):
+        try:
+            p = read_photo(path)
+        except TelemetryError as exc:
+            log.warning("%s; its frame will be recorded untagged", exc)
+            continue
+        t = max(p.time_utc_s, last_t + 0.001)  # EXIF has 1 s resolution: keep photos apart in time
+        last_t = t
+        good += 1
+        first_t = t if first_t is None else first_t
+        boot = t - first_t + 1.0  # a stand-in boot clock (ms fit uint32); SYSTEM_TIME maps it to UTC
+        q = euler_to_quaternion(p.gimbal_roll_deg, p.gimbal_pitch_deg, p.gimbal_yaw_deg)
+        recs += [(t, convert.system_time(boot, t)),
+                 (t, convert.global_position(boot, p.lat_deg, p.lon_deg, p.alt_msl_m, p.alt_rel_m)),
+                 (t, convert.attitude(boot, p.roll_deg, p.pitch_deg, p.yaw_deg)),
+                 (t, convert.gps_raw(boot, p.fix_type, p.lat_deg, p.lon_deg, p.alt_msl_m,
+                                     h_acc_m=p.h_acc_m, v_acc_m=p.v_acc_m)),
+                 (t, convert.gimbal_device_status(boot, tuple(q), earth_yaw=True)),
+                 (t, convert.camera_feedback(int(round(t * 1e6)), idx, p.lat_deg, p.lon_deg, p.alt_msl_m,
+                                             p.alt_rel_m, p.roll_deg, p.pitch_deg, p.yaw_deg))]
+    if not good:
+        raise TelemetryError(describe(folder, f"none of {len(paths)} photos carries DJI GPS + XMP metadata"))
+    return recs
+
+
+def is_dji_folder(folder: Path) -> bool:
+    folder = Path(folder)
+    if not folder.is_dir():
+        return False
+    paths = photo_paths(folder)
+    return bool(paths) and b"drone-dji:" in paths[0].read_bytes()[:200_000]

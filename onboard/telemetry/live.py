@@ -1,0 +1,225 @@
+"""A live MAVLink link (pymavlink opens it; our ``TelemetryBuffer`` merges it) with reconnects.
+
+``LiveMavlink(url)`` runs one receiver thread. pymavlink's ``mavlink_connection`` opens ``udp:``/
+``udpin:``/``udpout:``/``tcp:``/serial links and decodes frames; every message is stored with its
+arrival time (host clock, UTC) in a sliding window. ``buffer()`` builds a ``TelemetryBuffer`` from
+that window (cached until new data arrives), so a live frame is tagged by exactly the code that
+tags a replayed one.
+
+Link loss: no message for ``link_timeout_s`` (or an exception from the link) closes the connection
+and reopens it with exponential back-off (``backoff_s`` … ``max_backoff_s``); recording goes on
+meanwhile — frames that fall in the hole are recorded untagged with the gap as the reason.
+
+Time: with SYSTEM_TIME from the vehicle (GNSS UTC), samples are timed by the vehicle's clock
+(``time_base="system_time"``); the host clock that stamps camera frames must then be synced (chrony +
+GNSS/NTP on the companion). Without SYSTEM_TIME the arrival times are used (``"tlog"``), which adds
+the link latency — compensate with ``--latency-s``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
+from onboard.telemetry.buffer import TelemetryBuffer
+from onboard.telemetry.convert import Record
+from skyinspect.errors import TelemetryError
+
+log = logging.getLogger(__name__)
+
+USED = {"GLOBAL_POSITION_INT", "GPS_RAW_INT", "ATTITUDE", "ATTITUDE_QUATERNION", "MOUNT_STATUS",
+        "MOUNT_ORIENTATION", "GIMBAL_DEVICE_ATTITUDE_STATUS", "SYSTEM_TIME", "TIMESYNC", "CAMERA_FEEDBACK",
+        "CAMERA_TRIGGER", "CAMERA_IMAGE_CAPTURED", "HEARTBEAT"}
+
+
+def pymavlink_connect(url: str, source_system: int, source_component: int) -> object:
+    """Open a link with pymavlink (``serial:/dev/ttyTHS1:921600`` → device + baud).
+
+    pymavlink's mavutil decodes with the MAVLink 1 dialect unless MAVLINK20 is set; MAVLink 2 is
+    needed for GIMBAL_DEVICE_ATTITUDE_STATUS and GPS_RAW_INT's h_acc/v_acc, so we select it (it
+    still reads MAVLink 1 frames)."""
+    import os
+
+    from pymavlink import mavutil
+
+    if os.environ.get("MAVLINK20") != "1" or "v20" not in getattr(mavutil.mavlink, "__name__", "v20"):
+        os.environ["MAVLINK20"] = "1"
+        mavutil.set_dialect("ardupilotmega")
+
+    baud = 57600
+    if url.lower().startswith("serial:"):
+        url = url[len("serial:"):]
+        dev, _, rate = url.rpartition(":")
+        if rate.isdigit() and dev:
+            url, baud = dev, int(rate)
+    return mavutil.mavlink_connection(url, baud=baud, source_system=source_system,
+                                      source_component=source_component, autoreconnect=False,
+                                      robust_parsing=True)
+
+
+class LiveMavlink:
+    """Receive one vehicle's telemetry over a link; reconnect on loss; send alerts back."""
+
+    def __init__(self, url: str, *, link_timeout_s: float = 2.0, backoff_s: float = 0.25,
+                 max_backoff_s: float = 5.0, window_s: float = 300.0, source_system: int = 255,
+                 source_component: int = mavlink.MAV_COMP_ID_ONBOARD_COMPUTER,
+                 connect: Callable[[str, int, int], object] = pymavlink_connect,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.url = url
+        self.link_timeout_s = link_timeout_s
+        self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
+        self.window_s = window_s
+        self._ids = (source_system, source_component)
+        self._connect = connect
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._records: deque[Record] = deque()
+        self._sync: deque[Record] = deque(maxlen=500)  # SYSTEM_TIME kept beyond the window
+        self._version = 0
+        self._cache: tuple[int, tuple, TelemetryBuffer | str] | None = None
+        self._conn: object | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.connects = 0
+        self.reconnects = 0
+        self.messages = 0
+        self.link_up = False
+        self.last_rx_s = 0.0
+
+    # --- lifecycle ------------------------------------------------------------------------------
+    def start(self) -> LiveMavlink:
+        self._thread = threading.Thread(target=self._run, name="mavlink-rx", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout_s: float = 3.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+        self._close()
+
+    def __enter__(self) -> LiveMavlink:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def wait_connected(self, timeout_s: float) -> bool:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.link_up:
+                return True
+            time.sleep(0.02)
+        return self.link_up
+
+    # --- receiving ------------------------------------------------------------------------------
+    def _run(self) -> None:
+        delay = self.backoff_s
+        while not self._stop.is_set():
+            if self._conn is None:
+                try:
+                    self._conn = self._connect(self.url, *self._ids)
+                    self.connects += 1
+                    self.last_rx_s = time.monotonic()
+                    delay = self.backoff_s
+                    log.info("%s: link opened", self.url)
+                except Exception as exc:  # noqa: BLE001 - any failure to open: back off and retry
+                    log.warning("%s: cannot open link (%s); retrying in %.2f s", self.url, exc, delay)
+                    self._stop.wait(delay)
+                    delay = min(delay * 2.0, self.max_backoff_s)
+                    continue
+            try:
+                msg = self._conn.recv_match(blocking=True, timeout=0.1)  # type: ignore[attr-defined]
+            except Exception as exc:  # noqa: BLE001 - a serial unplug or TCP reset
+                log.warning("%s: link error (%s); reconnecting", self.url, exc)
+                self._drop_link()
+                continue
+            now = time.monotonic()
+            if msg is None or msg.get_type() == "BAD_DATA":
+                if now - self.last_rx_s > self.link_timeout_s:
+                    if self.link_up:
+                        log.warning("%s: no telemetry for %.1f s; link lost, reconnecting (recording continues)",
+                                    self.url, now - self.last_rx_s)
+                    self._drop_link()
+                    self._stop.wait(delay)
+                    delay = min(delay * 2.0, self.max_backoff_s)
+                continue
+            self.last_rx_s = now
+            if not self.link_up:
+                self.link_up = True
+                delay = self.backoff_s
+            self.add(self._clock(), msg)
+
+    def add(self, arrival_utc_s: float, msg: mavlink.MAVLink_message) -> None:
+        """Store one message (also the entry point for dronekit's message listener)."""
+        if msg.get_type() not in USED:
+            return
+        with self._lock:
+            self.messages += 1
+            self._records.append((arrival_utc_s, msg))
+            if msg.get_type() == "SYSTEM_TIME":
+                self._sync.append((arrival_utc_s, msg))
+            while self._records and self._records[0][0] < arrival_utc_s - self.window_s:
+                self._records.popleft()
+            self._version += 1
+
+    def _drop_link(self) -> None:
+        if self.link_up or self._conn is not None:
+            self.reconnects += 1
+        self.link_up = False
+        self._close()
+
+    def _close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001
+                pass
+
+    # --- queries --------------------------------------------------------------------------------
+    def records(self) -> list[Record]:
+        with self._lock:
+            recs = list(self._records)
+            first = recs[0][0] if recs else None
+            return [r for r in self._sync if first is None or r[0] < first] + recs
+
+    @property
+    def latest_s(self) -> float:
+        with self._lock:
+            return self._records[-1][0] if self._records else float("-inf")
+
+    def buffer(self, latency_s: float = 0.0, gap_threshold_s: float = 1.0,
+               time_base: str = "auto") -> TelemetryBuffer | None:
+        """The telemetry so far as a buffer (None until it holds position and attitude)."""
+        key = (latency_s, gap_threshold_s, time_base)
+        with self._lock:
+            version = self._version
+        if self._cache is not None and self._cache[0] == version and self._cache[1] == key:
+            cached = self._cache[2]
+            return cached if isinstance(cached, TelemetryBuffer) else None
+        try:
+            built: TelemetryBuffer | str = TelemetryBuffer(self.records(), self.url, latency_s, gap_threshold_s,
+                                                           time_base)
+        except TelemetryError as exc:
+            built = str(exc)
+        self._cache = (version, key, built)
+        return built if isinstance(built, TelemetryBuffer) else None
+
+    # --- sending --------------------------------------------------------------------------------
+    def send(self, msg: mavlink.MAVLink_message) -> bool:
+        """Send one message to the vehicle/GCS; False (never an exception) while the link is down."""
+        conn = self._conn
+        if conn is None or not self.link_up:
+            return False
+        try:
+            conn.mav.send(msg)  # type: ignore[attr-defined]
+            return True
+        except Exception as exc:  # noqa: BLE001 - a UDP peer not yet known, a closed socket
+            log.debug("%s: send failed (%s)", self.url, exc)
+            return False

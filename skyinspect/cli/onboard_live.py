@@ -1,0 +1,74 @@
+"""`skyinspect onboard`: replay a log, or fly live with ``--mavlink udp:127.0.0.1:14550``.
+
+A superset of ``skyinspect.cli.onboard`` (same options, same replay behaviour): ``--mavlink`` may be
+a log (.tlog, DataFlash .bin, PX4 .ulg, a folder of DJI photos) or a pymavlink connection string
+(``udp:``, ``udpin:``, ``tcp:``, ``/dev/ttyTHS1``, ``serial:/dev/ttyACM0:921600``); in live mode
+``--frames`` is a camera (``0`` = /dev/video0, an RTSP URL, a GStreamer pipeline such as
+``onboard.capture.jetson_csi_pipeline()``), or a folder/video paced with ``--realtime-fps``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from skyinspect.camera import CameraModel
+from skyinspect.cli.onboard import find_calibration
+
+console = Console()
+
+
+def onboard_command(
+    frames: str = typer.Option(..., "--frames", help="Image folder or video; live: camera index, RTSP URL or "
+                               "GStreamer pipeline."),
+    mavlink: str = typer.Option(..., "--mavlink", help="Telemetry log (.tlog/.bin/.ulg/DJI photo folder) or a live "
+                                "link (udp:127.0.0.1:14550, tcp:HOST:PORT, /dev/ttyTHS1)."),
+    out: Path = typer.Option(..., "--out", help="Flight record folder to write."),
+    camera: Path | None = typer.Option(None, "--camera", help="OpenCV calibration YAML/JSON."),
+    model: Path | None = typer.Option(None, "--model", help="ONNX model (default: the one shipped)."),
+    latency_s: float = typer.Option(0.0, "--latency-s", help="Camera latency added to capture times."),
+    gap_threshold_s: float = typer.Option(1.0, "--gap-threshold-s", help="Telemetry gap that untags a frame."),
+    overwrite: bool = typer.Option(False, help="Replace an existing flight record (replay)."),
+    crash_safe: bool = typer.Option(False, "--crash-safe", help="Replay through the onboard pipeline: resumable, "
+                                    "keeps what was recorded if interrupted."),
+    queue_size: int = typer.Option(4, "--queue-size", help="Frames waiting for inference (live: newest kept)."),
+    realtime_fps: float | None = typer.Option(None, "--realtime-fps", help="Live: pace a folder/video as a camera."),
+    duration_s: float | None = typer.Option(None, "--duration-s", help="Live: stop after this many seconds."),
+    mqtt: str | None = typer.Option(None, "--mqtt", help="Publish findings over MQTT to HOST, HOST:PORT or HOST:PORT/TOPIC."),
+    no_mavlink_alerts: bool = typer.Option(False, "--no-mavlink-alerts", help="Live: no STATUSTEXT to the GCS."),
+    time_base: str = typer.Option("auto", "--time-base", help="auto, system_time or tlog (arrival time when live)."),
+) -> None:
+    """Tag, segment and record frames: replay a log, or run live on the aircraft (Ctrl-C stops cleanly)."""
+    from models import load_segmenter
+    from onboard.telemetry.sources import is_live
+
+    live = is_live(mavlink)
+    frames_path = Path(frames)
+    if live and not frames_path.exists():
+        if camera is None:
+            raise typer.BadParameter("live cameras need --camera CALIB.yaml", param_hint="--camera")
+        calibration = CameraModel.load(camera)
+    else:
+        calibration = CameraModel.load(find_calibration(frames_path, camera))
+    segmenter = load_segmenter(model)
+    if not live and not crash_safe:
+        from onboard.replay import run_replay
+
+        summary = run_replay(frames_path, Path(mavlink), out, segmenter, calibration, latency_s=latency_s,
+                             gap_threshold_s=gap_threshold_s, overwrite=overwrite, time_base=time_base)
+        console.print(f"recorded {summary.frames} frames ({summary.tagged} tagged, {summary.untagged} untagged, "
+                      f"{summary.instances} detections) at {summary.fps:.2f} frames/s into [bold]{out}[/]")
+        return
+    from onboard.runtime import run_onboard
+
+    result = run_onboard(frames, mavlink, out, segmenter, calibration, latency_s=latency_s,
+                         gap_threshold_s=gap_threshold_s, time_base=time_base, queue_size=queue_size,
+                         realtime_fps=realtime_fps, duration_s=duration_s, mqtt=mqtt,
+                         send_mavlink_alerts=not no_mavlink_alerts)
+    s = result.stats
+    console.print(f"{result.mode}: recorded {s.recorded} frames ({s.tagged} tagged, {s.untagged} untagged, "
+                  f"{s.retagged} re-tagged, {s.dropped} dropped, {s.instances} detections, "
+                  f"{result.alerts_severe} severe) at {s.fps:.2f} frames/s into [bold]{out}[/]"
+                  + (f"; link reconnected {result.reconnects}x" if result.reconnects else ""))

@@ -1,0 +1,70 @@
+"""`skyinspect plan` and `skyinspect upload`: inspection missions planned back from the grading need."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+console = Console()
+
+
+def plan_command(
+    asset: Path = typer.Argument(..., help="Asset description (.yaml, .json, .geojson); see missions/examples/."),
+    out: Path = typer.Option(..., "--out", help="Folder for mission.plan, mission.waypoints, mission.kml, preview.html."),
+    camera: str = typer.Option("dji_h20_zoom", "--camera", help="Camera profile name (see docs/missions.md)."),
+    camera_file: Path = typer.Option(None, "--camera-file", help="A custom camera profile (JSON); overrides --camera."),
+    crack_width_mm: float = typer.Option(0.30, "--crack-width-mm", help="Narrowest crack width to grade."),
+    pixels_across: float = typer.Option(2.0, "--pixels-across", help="Pixels that must span the crack width."),
+    front_overlap: float = typer.Option(0.70, "--front-overlap", help="Overlap of consecutive photos in a pass."),
+    side_overlap: float = typer.Option(0.60, "--side-overlap", help="Overlap between neighbouring passes."),
+    max_blur_px: float = typer.Option(0.5, "--max-blur-px", help="Motion blur allowed during the exposure."),
+    exposure_s: float = typer.Option(None, "--exposure-s", help="Shutter time (default: the camera profile's)."),
+    focal_mm: float = typer.Option(None, "--focal-mm", help="Fix the (zoom) focal length instead of choosing it."),
+    autopilot: str = typer.Option("ardupilot", "--autopilot", help="ardupilot or px4 (command choices differ)."),
+) -> None:
+    """Plan a checked inspection mission and write it for QGroundControl, Mission Planner and Google Earth."""
+    from skyinspect.errors import InputError
+
+    from missions.planning.assets import load_asset
+    from missions.planning.cameras import get_camera, load_camera_file
+    from missions.planning.coverage import plan_coverage
+    from missions.planning.design import Requirement
+    from missions.planning.export import write_all
+    from missions.planning.planner import plan_inspection
+
+    if autopilot not in ("ardupilot", "px4"):
+        raise InputError(f"--autopilot: expected 'ardupilot' or 'px4', got {autopilot!r}")
+    cam = load_camera_file(camera_file) if camera_file else get_camera(camera)
+    req = Requirement(crack_width_mm, pixels_across, front_overlap, side_overlap, max_blur_px, exposure_s)
+    plan = plan_inspection(load_asset(asset), cam, req, autopilot, focal_mm)
+    paths = write_all(plan, out)
+    console.print(plan.design.describe())
+    for c in plan_coverage(plan):
+        extra = f", area {c.area_covered_fraction:.4%}" if c.area_covered_fraction is not None else ""
+        console.print(f"  {c.surface}: {c.frames} photos, covered {c.covered_fraction:.2%}{extra}")
+    for note in plan.notes:
+        console.print(f"  [yellow]note:[/] {note}")
+    console.print(f"{len(plan.items)} items, {plan.photo_count} photos, ~{plan.estimated_flight_s / 60:.1f} min; "
+                  f"checks passed: {', '.join(plan.checks_passed)}")
+    console.print("wrote " + ", ".join(str(p) for p in paths))
+
+
+def upload_command(
+    plan_file: Path = typer.Argument(..., help="A QGroundControl .plan file (e.g. from skyinspect plan)."),
+    connect: str = typer.Option(..., "--connect", help="pymavlink URL: udpout:HOST:PORT, tcp:HOST:PORT, /dev/ttyACM0."),
+    timeout_s: float = typer.Option(1.5, "--timeout-s", help="Wait per protocol message before re-sending."),
+) -> None:
+    """Upload a .plan over the MAVLink mission protocol, download it again and compare."""
+    from skyinspect.errors import TelemetryError
+
+    from missions.planning.formats import read_qgc_plan
+    from missions.planning.upload import upload_and_verify
+
+    items, home, autopilot = read_qgc_plan(plan_file)
+    result = upload_and_verify(connect, items, home, autopilot, timeout_s)
+    if not result.same:
+        raise TelemetryError(f"{plan_file}: the vehicle's mission differs from the file after upload: "
+                             + "; ".join(result.differences[:5]) + ". Upload again or check the autopilot's limits")
+    console.print(f"uploaded {result.sent} items to {connect}; read back {result.received}, identical")

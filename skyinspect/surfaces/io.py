@@ -1,0 +1,127 @@
+"""Surface files (JSON) and sets of surfaces.
+
+One file describes one surface, or a set::
+
+    {"surface": "plane", "name": ..., "point": {lat_deg, lon_deg, alt_msl_m}, "normal_enu": [e, n, u]}
+    {"surface": "face", ..., "normal_enu": [...], "u_range_m": [u0, u1], "v_range_m": [v0, v1]}
+    {"surface": "cylinder", ..., "radius_m": r, "length_m": L, "axis_enu": [0, 0, 1], "ref_azimuth_deg": 0}
+    {"surface": "dem", "name": ..., "path": "dsm.tif", "vertical": "auto|msl|ellipsoidal",
+     "geoid_undulation_m": null, "max_range_m": 1000}
+    {"surface": "set", "name": ..., "surfaces": [ {...}, {...} ]}
+
+A file without "surface" is read as a plane (the foundation's format). Relative DEM paths are
+relative to the surface file.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Union
+
+import numpy as np
+
+from skyinspect.errors import InputError, describe
+from skyinspect.geodesy import LocalFrame
+from skyinspect.surface import PlaneSurface
+from skyinspect.surfaces.base import BoundSurface, Hits
+from skyinspect.surfaces.cylinder import CylinderSurface
+from skyinspect.surfaces.dem import DemSurface
+from skyinspect.surfaces.face import FaceSurface
+
+AnySurface = Union[PlaneSurface, FaceSurface, CylinderSurface, DemSurface, "SurfaceSet"]
+
+
+@dataclass(eq=False)
+class BoundSet(BoundSurface):
+    """Several bound surfaces: a ray takes the nearest hit among them."""
+
+    members: tuple[BoundSurface, ...]
+    name: str = "surfaces"
+    kind: str = "surface set"
+
+    def surfaces(self) -> tuple[BoundSurface, ...]:
+        return self.members
+
+    def intersect_with_index(self, origin_ned: np.ndarray, rays_ned: np.ndarray) -> tuple[Hits, np.ndarray]:
+        rays = np.atleast_2d(rays_ned)
+        best = Hits.none(len(rays))
+        which = np.full(len(rays), -1)
+        pts, rng, nrm, hit = best.points.copy(), best.range_m.copy(), best.normals.copy(), best.hit.copy()
+        for i, m in enumerate(self.members):
+            h = m.intersect(origin_ned, rays)
+            better = h.hit & (~hit | (h.range_m < np.where(hit, rng, np.inf)))
+            pts[better], rng[better], nrm[better], hit[better], which[better] = \
+                h.points[better], h.range_m[better], h.normals[better], True, i
+        return Hits(pts, rng, nrm, hit), which
+
+    def intersect(self, origin_ned: np.ndarray, rays_ned: np.ndarray) -> Hits:
+        return self.intersect_with_index(origin_ned, rays_ned)[0]
+
+    def chart(self):  # type: ignore[no-untyped-def]
+        return self.members[0].chart()
+
+    def miss_reason(self, origin_ned: np.ndarray, ray_ned: np.ndarray) -> str:
+        return "; ".join(m.miss_reason(origin_ned, ray_ned) for m in self.members)
+
+
+@dataclass(frozen=True, eq=False)
+class SurfaceSet:
+    surfaces: tuple[Any, ...]
+    name: str = "surfaces"
+
+    kind = "set"
+
+    def __post_init__(self) -> None:
+        if not self.surfaces:
+            raise InputError("a surface set needs at least one surface")
+        names = [s.name for s in self.surfaces]
+        if len(set(names)) != len(names):
+            raise InputError(f"surface set {self.name!r}: member names must be unique, got {names}")
+
+    @property
+    def lat_deg(self) -> float:
+        return float(self.surfaces[0].lat_deg)
+
+    @property
+    def lon_deg(self) -> float:
+        return float(self.surfaces[0].lon_deg)
+
+    def bind(self, frame: LocalFrame) -> BoundSet:
+        return BoundSet(tuple(s.bind(frame) for s in self.surfaces), self.name)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"surface": "set", "name": self.name, "surfaces": [s.to_dict() for s in self.surfaces]}
+
+
+def surface_from_dict(data: dict[str, Any], base: Path | None = None, name: str = "surface") -> AnySurface:
+    kind = str(data.get("surface", "plane")).lower()
+    if kind == "plane":
+        return PlaneSurface.from_dict(data, name)
+    if kind == "face":
+        return FaceSurface.from_dict(data, name)
+    if kind == "cylinder":
+        return CylinderSurface.from_dict(data, name)
+    if kind == "dem":
+        return DemSurface.from_dict(data, name, base)
+    if kind == "set":
+        return SurfaceSet(tuple(surface_from_dict(d, base, f"{name}[{i}]")  # type: ignore[misc]
+                                for i, d in enumerate(data["surfaces"])), str(data.get("name", name)))
+    raise InputError(f"unknown surface type {kind!r}; expected plane, face, cylinder, dem or set")
+
+
+def load_surface(path: Path) -> AnySurface:
+    path = Path(path)
+    if path.suffix.lower() in (".tif", ".tiff"):
+        return DemSurface(str(path), name=path.stem)
+    try:
+        data = json.loads(path.read_text())
+        return surface_from_dict(data, path.parent, path.stem)
+    except FileNotFoundError as exc:
+        raise InputError(describe(path, "surface file not found")) from exc
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(describe(path, f"not a valid surface file ({type(exc).__name__}: {exc})",
+                                  "See skyinspect/surfaces/io.py for the formats")) from exc

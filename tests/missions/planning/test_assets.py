@@ -1,0 +1,75 @@
+"""Asset descriptions: the examples load; bad input is refused with the file, key and fix."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+import yaml
+
+from skyinspect.errors import InputError
+
+from missions.planning import Bridge, Pipeline, WindTurbine, load_asset, parse_asset
+
+from .conftest import EXAMPLES
+
+
+def _bridge_dict():
+    return yaml.safe_load((EXAMPLES / "bridge.yaml").read_text())
+
+
+def test_examples_load():
+    assert isinstance(load_asset(EXAMPLES / "bridge.yaml"), Bridge)
+    assert isinstance(load_asset(EXAMPLES / "wind_turbine.yaml"), WindTurbine)
+    pipe = load_asset(EXAMPLES / "pipeline.geojson")
+    assert isinstance(pipe, Pipeline) and pipe.route_lat_lon[0] == (47.3978319, 8.5457265)  # [lon, lat] swapped
+
+
+def test_self_intersecting_deck_refused():
+    d = _bridge_dict()
+    o = d["deck"]["outline_lat_lon"]
+    d["deck"]["outline_lat_lon"] = [o[0], o[2], o[1], o[3]]  # a bow tie
+    with pytest.raises(InputError, match=r"deck.outline_lat_lon: expected a simple .*Self-intersection"):
+        parse_asset(d, "bridge.yaml")
+
+
+def test_blade_longer_than_hub_height_refused():
+    t = yaml.safe_load((EXAMPLES / "wind_turbine.yaml").read_text())
+    t["blade_length_m"] = 85.0
+    with pytest.raises(InputError, match=r"wind_turbine.yaml: blade_length_m: expected less than hub_height.*85.0"):
+        parse_asset(t, "wind_turbine.yaml")
+
+
+@pytest.mark.parametrize("mutate, match", [
+    (lambda d: d["piers"][0].update(centre_lat_lon=[8.5461238, 147.3978769]), r"piers\[0\].centre_lat_lon"),
+    (lambda d: d["piers"][0].update(length_m=-2), r"piers\[0\].length_m: expected a positive number"),
+    (lambda d: d["piers"][0].update(shape="triangle"), r"'box' or 'cylinder'"),
+    (lambda d: d["deck"].update(top_agl_m=5.0), r"deck.top_agl_m: expected more than"),
+    (lambda d: d["inspect"].update(piers=["P9"]), r"inspect.piers: expected names from"),
+    (lambda d: d.pop("site"), r"site: expected a section"),
+    (lambda d: d.update(asset="tunnel"), r"asset: expected 'bridge', 'pipeline' or 'wind_turbine'"),
+])
+def test_bad_bridge_values_named(mutate, match):
+    d = copy.deepcopy(_bridge_dict())
+    mutate(d)
+    with pytest.raises(InputError, match=match):
+        parse_asset(d, "bridge.yaml")
+
+
+def test_self_crossing_pipeline_refused(tmp_path):
+    g = json.loads((EXAMPLES / "pipeline.geojson").read_text())
+    g["geometry"]["coordinates"] = [[8.0, 47.0], [8.001, 47.001], [8.001, 47.0], [8.0, 47.001]]
+    p = tmp_path / "pipe.geojson"
+    p.write_text(json.dumps(g))
+    with pytest.raises(InputError, match="does not cross itself"):
+        load_asset(p)
+
+
+def test_unreadable_files(tmp_path):
+    with pytest.raises(InputError, match="not found"):
+        load_asset(tmp_path / "missing.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("asset: [bridge\n")
+    with pytest.raises(InputError, match="cannot be parsed"):
+        load_asset(bad)

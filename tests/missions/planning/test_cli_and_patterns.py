@@ -1,0 +1,75 @@
+"""`skyinspect plan` / `skyinspect upload` end to end, and the turbine and pipeline patterns."""
+
+from __future__ import annotations
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from skyinspect.cli import plan as plan_cli
+from skyinspect.cli.main_errors import handle_errors
+
+from missions.planning import Requirement, get_camera, load_asset, plan_inspection
+from missions.planning.loopback import LoopbackVehicle, free_port
+from missions.planning.mission import DO_DIGICAM_CONTROL, DO_SET_ROI_LOCATION, NAV_WAYPOINT
+
+from .conftest import EXAMPLES
+
+app = typer.Typer()
+app.command("plan")(handle_errors(plan_cli.plan_command))
+app.command("upload")(handle_errors(plan_cli.upload_command))
+runner = CliRunner()
+
+
+@pytest.mark.timeout(60)
+def test_plan_then_upload(tmp_path):
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["plan", str(EXAMPLES / "bridge.yaml"), "--crack-width-mm", "1.5", "--exposure-s", "0.0005",
+                            "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert sorted(p.name for p in out.iterdir()) == ["mission.kml", "mission.plan", "mission.waypoints", "preview.html"]
+    v = LoopbackVehicle(free_port(), lifetime_s=20.0)
+    v.start()
+    v.ready.wait(5)
+    try:
+        r = runner.invoke(app, ["upload", str(out / "mission.plan"), "--connect", v.gcs_url, "--timeout-s", "0.5"])
+    finally:
+        v.stop()
+        v.join(3)
+    assert r.exit_code == 0, r.output
+    assert "identical" in r.output
+
+
+@pytest.mark.parametrize("args, match", [
+    (["--camera", "dji_p1_35mm"], "cannot reach GSD"),  # 0.3 mm cracks at 3 m with a 35 mm lens
+    (["--crack-width-mm", "0.3"], "rule battery"),
+    (["--autopilot", "inav"], "--autopilot"),
+    (["--camera", "nope"], "--camera"),
+])
+def test_refusals_write_nothing(tmp_path, args, match):
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["plan", str(EXAMPLES / "bridge.yaml"), "--out", str(out)] + args)
+    assert r.exit_code == 2 and match in r.output.replace("\n", " "), r.output
+    assert not out.exists()
+
+
+def test_turbine_tower_and_blades():
+    plan = plan_inspection(load_asset(EXAMPLES / "wind_turbine.yaml"), get_camera("dji_h20_zoom"),
+                           Requirement(crack_width_mm=6.0, exposure_s=0.0005))
+    names = {p.name.split(" station")[0] for p in plan.passes}
+    assert any(n.startswith("tower ring") for n in names)
+    for k in (1, 2, 3):
+        assert any(n.startswith(f"blade {k} front") for n in names)
+        assert any(n.startswith(f"blade {k} back") for n in names)
+    cmds = [it.command for it in plan.items]
+    assert DO_SET_ROI_LOCATION in cmds and DO_DIGICAM_CONTROL in cmds
+
+
+def test_pipeline_corridor_two_lines():
+    plan = plan_inspection(load_asset(EXAMPLES / "pipeline.geojson"), get_camera("dji_h20_zoom"),
+                           Requirement(crack_width_mm=3.0, exposure_s=0.0005))
+    lines = {p.name.split(" ch ")[0] for p in plan.passes}
+    assert lines == {"line 1", "line 2"}
+    assert any("ch 50-100 m" in p.name for p in plan.passes)  # chainage every 50 m
+    assert all(g == -45.0 for p in plan.passes for g in p.gimbal_pitch_deg)
+    assert sum(1 for it in plan.items if it.command == NAV_WAYPOINT) > 10

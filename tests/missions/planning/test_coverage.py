@@ -1,0 +1,45 @@
+"""Coverage: the planned frames, projected through CameraModel, cover the requested surfaces."""
+
+from __future__ import annotations
+
+from missions.planning import get_camera, load_asset, plan_inspection
+from missions.planning.coverage import plan_coverage
+
+from .conftest import EXAMPLES, FAST
+
+
+def test_pier_faces_fully_covered_at_requested_overlap(bridge_plan):
+    req = bridge_plan.design.requirement
+    covs = plan_coverage(bridge_plan)
+    planar = [c for c in covs if c.area_covered_fraction is not None]
+    assert len(planar) == 4
+    for c in planar:
+        assert c.covered_fraction == 1.0
+        assert c.area_covered_fraction > 1 - 1e-9, c
+        if c.min_front_overlap is not None:
+            assert c.min_front_overlap >= req.front_overlap - 1e-6, c
+        assert c.min_side_overlap >= req.side_overlap - 1e-6, c
+        assert abs(c.median_gsd_m - bridge_plan.design.gsd_m_per_px) / bridge_plan.design.gsd_m_per_px < 0.02
+
+
+def test_round_pier_fully_covered(bridge_plan):
+    c = next(c for c in plan_coverage(bridge_plan) if c.surface == "pier P2")
+    assert c.covered_fraction == 1.0
+    assert c.max_gsd_m < 1.25 * bridge_plan.design.gsd_m_per_px  # curvature: oblique at the frame edges
+
+
+def test_tower_covered():
+    plan = plan_inspection(load_asset(EXAMPLES / "wind_turbine.yaml"), get_camera("dji_h20_zoom"),
+                           type(FAST)(crack_width_mm=6.0, exposure_s=0.0005))
+    (c,) = [c for c in plan_coverage(plan) if c.surface == "tower"]
+    assert c.covered_fraction == 1.0
+
+
+def test_deck_top_grid_covered(bridge):
+    from dataclasses import replace
+
+    plan = plan_inspection(replace(bridge, inspect_piers=("P1",), inspect_deck_top=True), get_camera("dji_h20_zoom"),
+                           type(FAST)(crack_width_mm=3.0, exposure_s=0.0005))
+    (c,) = [c for c in plan_coverage(plan) if c.surface == "deck top"]
+    assert c.covered_fraction == 1.0
+    assert all(g == -90.0 for p in plan.passes if p.name.startswith("deck") for g in p.gimbal_pitch_deg)

@@ -1,0 +1,87 @@
+"""Planning back from grading: crack → GSD → standoff → spacing → speed, against the pinhole formula."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from skyinspect.errors import InputError
+
+from missions.planning import Requirement, builtin_cameras, design_for, get_camera
+from missions.planning.assets import Site
+from missions.planning.coverage import camera_rotation
+
+SITE = Site(ground_alt_msl_m=400.0, home_lat_lon=(47.0, 8.0), min_standoff_m=3.0, max_speed_m_s=5.0)
+
+
+def test_pixels_across_rule():
+    assert Requirement(crack_width_mm=0.3, pixels_across_crack=2).gsd_required_m == pytest.approx(0.15e-3)
+
+
+def test_profiles_match_published_numbers():
+    cams = builtin_cameras()
+    assert {"dji_h20_zoom", "dji_h20_wide", "dji_m3e_wide", "dji_p1_35mm", "imx477_6mm"} <= set(cams)
+    imx = cams["imx477_6mm"]
+    assert imx.pixel_pitch_mm == pytest.approx(1.55e-3, rel=0.01)  # 1.55 um pixels
+    assert cams["dji_h20_zoom"].is_zoom and not cams["dji_p1_35mm"].is_zoom
+
+
+@settings(max_examples=40, deadline=None)
+@given(crack=st.floats(0.1, 5.0), name=st.sampled_from(sorted(builtin_cameras())))
+def test_planned_gsd_within_2pct_of_pinhole(crack, name):
+    cam = get_camera(name)
+    req = Requirement(crack_width_mm=crack)
+    try:
+        d = design_for(req, cam, SITE)
+    except InputError:
+        assert cam.gsd_m(SITE.min_standoff_m, cam.focal_length_max_mm) > req.gsd_required_m
+        return
+    formula = d.standoff_m * cam.pixel_pitch_mm / d.focal_length_mm  # GSD = H x pitch / f
+    model = cam.model(d.focal_length_mm).gsd_m(d.standoff_m)  # the project's CameraModel
+    assert abs(model - formula) / formula < 0.02
+    assert abs(d.gsd_m_per_px - req.gsd_required_m) / req.gsd_required_m < 0.02
+    assert d.standoff_m >= SITE.min_standoff_m - 1e-9
+
+
+def test_flown_gsd_matches_formula(bridge_plan):
+    """GSD from the actual photo positions: the range along the optical axis to the face plane."""
+    d = bridge_plan.design
+    cam = bridge_plan.camera.model(d.focal_length_mm)
+    errs = []
+    for s in bridge_plan.surfaces:
+        if s.plane is None:
+            continue
+        origin, normal = s.plane[0], s.normals_ned[0]
+        for ps in bridge_plan.passes:
+            if not ps.name.startswith(s.name):
+                continue
+            for c, yaw, pitch in ps.stations():
+                axis = camera_rotation(yaw, pitch)[:, 2]
+                rng = float((origin - c) @ normal / (axis @ normal))
+                errs.append(abs(cam.gsd_m(rng) - d.gsd_m_per_px) / d.gsd_m_per_px)
+    assert errs and max(errs) < 0.02
+
+
+def test_camera_that_cannot_reach_gsd_is_refused():
+    with pytest.raises(InputError, match=r"dji_p1_35mm: cannot reach GSD 0.150 mm/px .* minimum standoff 3.0 m"):
+        design_for(Requirement(crack_width_mm=0.3), get_camera("dji_p1_35mm"), SITE)
+
+
+def test_zoom_flies_at_preferred_standoff_and_speed_limits():
+    d = design_for(Requirement(crack_width_mm=0.3, exposure_s=0.001, max_blur_px=0.5), get_camera("dji_h20_zoom"), SITE)
+    assert d.standoff_m == pytest.approx(4.0)  # minimum 3 m + 1 m margin
+    assert d.speed_limited_by == "motion blur"
+    assert d.speed_m_s == pytest.approx(0.5 * 0.15e-3 / 0.001)
+    assert d.spacing_along_m == pytest.approx(d.footprint_w_m * 0.3)
+    assert d.spacing_across_m == pytest.approx(d.footprint_h_m * 0.4)
+    assert d.blur_px <= 0.5 + 1e-9 and math.isfinite(d.blur_px)
+
+
+def test_bad_requirement_named():
+    with pytest.raises(InputError, match="front_overlap"):
+        Requirement(front_overlap=0.99)
+    assert np.isfinite(Requirement().gsd_required_m)

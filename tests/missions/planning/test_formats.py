@@ -1,0 +1,75 @@
+"""Exports: .plan as QGC documents it (and our parser reads it back unchanged), .waypoints, KML."""
+
+from __future__ import annotations
+
+import json
+import math
+import xml.etree.ElementTree as ET
+
+from missions.planning.export import write_all
+from missions.planning.formats import read_qgc_plan, read_waypoints, waypoints_text, write_waypoints
+from missions.planning.mission import (CONDITION_YAW, DO_GIMBAL_MANAGER_PITCHYAW, DO_MOUNT_CONTROL,
+                                       DO_SET_CAM_TRIGG_DIST, NAV_RETURN_TO_LAUNCH, NAV_TAKEOFF, NAV_WAYPOINT)
+
+from .conftest import FIXTURES
+
+
+def test_plan_matches_documented_format(bridge_plan, tmp_path):
+    paths = write_all(bridge_plan, tmp_path)
+    doc = json.loads(paths[0].read_text())
+    assert doc["fileType"] == "Plan" and doc["version"] == 1 and doc["groundStation"] == "QGroundControl"
+    assert set(doc) == {"fileType", "geoFence", "groundStation", "mission", "rallyPoints", "version"}
+    m = doc["mission"]
+    assert m["version"] == 2 and m["firmwareType"] == 3 and m["vehicleType"] == 2
+    assert m["plannedHomePosition"] == [47.397742, 8.545594, 488.1]
+    assert doc["geoFence"]["version"] == 2 and doc["geoFence"]["polygons"][0]["inclusion"] is True
+    assert doc["rallyPoints"] == {"points": [], "version": 2}
+    for k, q in enumerate(m["items"], start=1):
+        assert q["type"] == "SimpleItem" and q["doJumpId"] == k and len(q["params"]) == 7
+        assert isinstance(q["autoContinue"], bool)
+        if q["command"] == NAV_WAYPOINT:
+            assert q["AltitudeMode"] == 1 and q["Altitude"] == q["params"][6] and q["frame"] == 3
+
+
+def test_plan_round_trip_is_exact(bridge_plan, bridge_plan_px4, tmp_path):
+    for plan in (bridge_plan, bridge_plan_px4):
+        write_all(plan, tmp_path / plan.autopilot)
+        items, home, autopilot = read_qgc_plan(tmp_path / plan.autopilot / "mission.plan")
+        assert autopilot == plan.autopilot and home == plan.home_lat_lon_alt
+        assert len(items) == len(plan.items)
+        assert all(a.same_as(b, tol=0.0) for a, b in zip(plan.items, items))
+
+
+def test_command_choices_per_autopilot(bridge_plan, bridge_plan_px4):
+    ap = {it.command for it in bridge_plan.items}
+    px = {it.command for it in bridge_plan_px4.items}
+    assert {NAV_TAKEOFF, CONDITION_YAW, DO_MOUNT_CONTROL, DO_SET_CAM_TRIGG_DIST, NAV_RETURN_TO_LAUNCH} <= ap
+    assert DO_GIMBAL_MANAGER_PITCHYAW not in ap
+    assert DO_GIMBAL_MANAGER_PITCHYAW in px and CONDITION_YAW not in px and DO_MOUNT_CONTROL not in px
+    yaws = [it.params[3] for it in bridge_plan_px4.items if it.command == NAV_WAYPOINT and " lane " in it.note]
+    assert yaws and all(not math.isnan(y) for y in yaws)  # PX4 takes the heading from the waypoint
+    ring = [it.params[3] for it in bridge_plan_px4.items if it.command == NAV_WAYPOINT and " ring " in it.note and "station" in it.note]
+    assert ring and all(math.isnan(y) for y in ring)  # orbits: the ROI points the vehicle
+
+
+def test_waypoints_round_trip_and_sitl_fixture(bridge_plan, tmp_path):
+    path = tmp_path / "m.waypoints"
+    write_waypoints(path, bridge_plan.items, bridge_plan.home_lat_lon_alt)
+    items, home = read_waypoints(path)
+    assert home == bridge_plan.home_lat_lon_alt
+    assert all(a.same_as(b, tol=1e-6) for a, b in zip(bridge_plan.items, items))
+    # the real mission flown in ArduCopter SITL parses, and our writer reproduces its lines exactly
+    sitl_items, sitl_home = read_waypoints(FIXTURES / "mission.waypoints")
+    assert len(sitl_items) == 18 and sitl_home == (47.397742, 8.545594, 488.1)
+    assert [it.command for it in sitl_items][:4] == [NAV_TAKEOFF, CONDITION_YAW, 178, DO_GIMBAL_MANAGER_PITCHYAW]
+    assert waypoints_text(sitl_items, sitl_home) == (FIXTURES / "mission.waypoints").read_text()
+
+
+def test_kml_and_preview(bridge_plan, tmp_path):
+    paths = write_all(bridge_plan, tmp_path)
+    root = ET.parse(paths[2]).getroot()
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+    coords = root.find(".//k:LineString/k:coordinates", ns).text.split()
+    assert len(coords) > 50 and len(root.findall(".//k:Point", ns)) == bridge_plan.photo_count
+    assert "leaflet" in paths[3].read_text().lower()
+    assert not list(tmp_path.glob(".*tmp*"))

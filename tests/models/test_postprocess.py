@@ -1,0 +1,54 @@
+"""Class map -> instances on synthetic drawings."""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+from models.postprocess import crack_skeleton, extract_instances, polyline_length, zhang_suen_thin
+from skyinspect.segmentation import CORROSION, CRACK
+
+
+def _line_map() -> tuple[np.ndarray, float]:
+    cm = np.zeros((600, 800), np.uint8)
+    p0, p1 = (60, 80), (700, 460)
+    cv2.line(cm, p0, p1, CRACK, thickness=3)
+    return cm, math.dist(p0, p1)
+
+
+def test_line_is_one_crack_with_skeleton_length() -> None:
+    cm, length = _line_map()
+    inst = extract_instances(cm)
+    assert len(inst) == 1 and inst[0].class_id == CRACK
+    skel = inst[0].skeleton_px
+    assert skel is not None and skel.shape[1] == 2
+    assert abs(polyline_length(skel) - length) < 0.03 * length
+    x0, y0, x1, y1 = inst[0].bbox_px
+    assert x0 <= 61 and y0 <= 81 and x1 >= 699 and y1 >= 459  # full-frame coordinates, not crop ones
+
+
+def test_disc_is_corrosion_with_area() -> None:
+    cm = np.zeros((400, 500), np.uint8)
+    cv2.circle(cm, (300, 200), 60, CORROSION, thickness=-1)
+    conf = np.full(cm.shape, 0.8, np.float32)
+    inst = extract_instances(cm, conf)
+    assert len(inst) == 1 and inst[0].class_id == CORROSION and inst[0].skeleton_px is None
+    assert abs(inst[0].area_px - math.pi * 60**2) < 0.03 * math.pi * 60**2
+    assert abs(cv2.contourArea(inst[0].polygon_px.astype(np.float32)) - math.pi * 60**2) < 0.05 * math.pi * 60**2
+    assert abs(inst[0].score - 0.8) < 1e-6
+
+
+def test_tiny_components_dropped() -> None:
+    cm = np.zeros((200, 200), np.uint8)
+    cm[10:12, 10:12] = CRACK
+    cm[100:104, 100:104] = CORROSION
+    assert extract_instances(cm) == []
+    assert len(extract_instances(cm, min_area={CRACK: 1, CORROSION: 1})) == 2
+
+
+def test_fallback_thinning_matches_length() -> None:
+    cm, length = _line_map()
+    path = crack_skeleton((cm == CRACK).astype(np.uint8), thin=zhang_suen_thin)
+    assert abs(polyline_length(path) - length) < 0.03 * length

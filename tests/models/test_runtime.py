@@ -1,0 +1,88 @@
+"""The shipped ONNX model and the tiled runtime (no torch, no shared data)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models import DEFAULT_MODEL_PATH, load_segmenter
+from models.runtime import OnnxSegmenter
+from skyinspect.errors import ImageError, ModelError
+from skyinspect.segmentation import Segmentation
+
+DATA = Path(__file__).with_name("data")
+
+
+@pytest.fixture(scope="module")
+def segmenter() -> OnnxSegmenter:
+    return load_segmenter()
+
+
+def test_shipped_model_metadata(segmenter: OnnxSegmenter) -> None:
+    assert DEFAULT_MODEL_PATH.stat().st_size <= 25 * 1024 * 1024
+    assert segmenter.classes == ("background", "crack", "corrosion")
+    assert segmenter.input_size == 384
+    assert segmenter.model_id.startswith("skyinspect-seg")
+    assert len(segmenter.sha256) == 64
+    meta = segmenter._session.get_modelmeta().custom_metadata_map
+    assert json.loads(meta["skyinspect.classes"]) == list(segmenter.classes)
+    assert "NCHW" in meta["skyinspect.output"]
+
+
+def test_segment_any_size(segmenter: OnnxSegmenter) -> None:
+    img = np.random.default_rng(0).integers(0, 256, (700, 1000, 3), dtype=np.uint8)
+    seg = segmenter.segment(img)
+    assert isinstance(seg, Segmentation)
+    assert seg.class_map.shape == (700, 1000) and seg.class_map.dtype == np.uint8
+    assert seg.confidence is not None and seg.confidence.shape == (700, 1000)
+    assert seg.model_id == segmenter.model_id
+
+
+def test_identity_model_keeps_full_resolution() -> None:
+    """Identity graph: probs == RGB/255, so argmax is the dominant colour channel at every pixel."""
+    seg = OnnxSegmenter(DATA / "identity_with_metadata.onnx")
+    img = np.zeros((500, 900, 3), np.uint8)
+    img[..., 2] = 200  # red dominant -> class 0
+    img[100:103, 50:850, 1] = 255  # a 3-px green line -> class 1, must survive tiling unsquashed
+    img[300:400, 600:700, 0] = 255  # blue square -> class 2
+    out = seg.segment(img)
+    assert (out.class_map[100:103, 50:850] == 1).all()
+    assert (out.class_map[300:400, 600:700] == 2).all()
+    assert (out.class_map == 1).sum() == 3 * 800 and (out.class_map == 2).sum() == 100 * 100
+    assert {i.class_id for i in out.instances} == {1, 2}
+
+
+def test_not_onnx_raises_model_error(tmp_path: Path) -> None:
+    bad = tmp_path / "model.onnx"
+    bad.write_text("definitely not a protobuf")
+    with pytest.raises(ModelError, match="model.onnx"):
+        OnnxSegmenter(bad)
+    with pytest.raises(ModelError, match="missing.onnx"):
+        OnnxSegmenter(tmp_path / "missing.onnx")
+
+
+def test_onnx_without_metadata_raises_model_error() -> None:
+    path = DATA / "no_metadata.onnx"
+    with pytest.raises(ModelError, match="no_metadata.onnx") as e:
+        OnnxSegmenter(path)
+    assert "skyinspect" in str(e.value) and "models.export" in str(e.value)
+
+
+@pytest.mark.parametrize("img", [np.zeros((64, 64), np.uint8), np.zeros((64, 64, 3), np.uint16),
+                                 np.zeros((64, 64, 4), np.uint8), np.zeros((64, 64, 3), np.float32)])
+def test_bad_images_raise_image_error(segmenter: OnnxSegmenter, img: np.ndarray) -> None:
+    with pytest.raises(ImageError):
+        segmenter.segment(img)
+
+
+def test_runtime_is_torch_free() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np; from models import load_segmenter; s = load_segmenter(); "
+            "s.segment(np.zeros((400, 500, 3), np.uint8)); "
+            "bad = [m for m in ('torch', 'ultralytics') if m in sys.modules]; assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])

@@ -1,0 +1,88 @@
+"""Corrupt and truncated DataFlash / ULog / DJI JPEG inputs: a clear TelemetryError/ImageError naming
+the file, or the good part kept with a warning — never a bare crash (Hypothesis)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from onboard_helpers import DJI_DIR, PLANE_BIN, PX4_ULOG
+
+from onboard.frames import ImageFolderSource
+from onboard.telemetry.dji import read_photo
+from onboard.telemetry.sources import read_telemetry
+from skyinspect.errors import ImageError, TelemetryError
+
+_BIN = PLANE_BIN.read_bytes()
+_ULG = PX4_ULOG.read_bytes()
+_JPG = (DJI_DIR / "DJI_0018.JPG").read_bytes()
+_SETTINGS = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _mutate(data: bytes, cut: int, flips: list[int]) -> bytes:
+    out = bytearray(data[:max(cut, 0)])
+    for bit in flips:
+        if out:
+            out[(bit // 8) % len(out)] ^= 1 << (bit % 8)
+    return bytes(out)
+
+
+def _read_or_clear_error(path: Path) -> None:
+    try:
+        records, _ = read_telemetry(path)
+    except TelemetryError as exc:
+        assert str(path) in str(exc) or path.name in str(exc)
+        return
+    assert isinstance(records, list)
+
+
+@_SETTINGS
+@given(cut=st.integers(0, len(_BIN)), flips=st.lists(st.integers(0, len(_BIN) * 8), max_size=6))
+def test_dataflash_corrupt(tmp_path: Path, cut: int, flips: list[int]) -> None:
+    path = tmp_path / "x.BIN"
+    path.write_bytes(_mutate(_BIN, cut, flips))
+    _read_or_clear_error(path)
+
+
+@_SETTINGS
+@given(cut=st.integers(0, len(_ULG)), flips=st.lists(st.integers(0, 4000 * 8), max_size=4))
+def test_ulog_corrupt(tmp_path: Path, cut: int, flips: list[int]) -> None:
+    path = tmp_path / "x.ulg"
+    path.write_bytes(_mutate(_ULG, cut, flips))  # flips land in the header/definitions (first 4 kB)
+    _read_or_clear_error(path)
+
+
+@_SETTINGS
+@given(cut=st.integers(0, len(_JPG)), flips=st.lists(st.integers(0, len(_JPG) * 8), max_size=6))
+def test_dji_jpeg_corrupt(tmp_path: Path, cut: int, flips: list[int]) -> None:
+    folder = tmp_path / "f"
+    folder.mkdir(exist_ok=True)
+    path = folder / "DJI_0001.JPG"
+    path.write_bytes(_mutate(_JPG, cut, flips))
+    try:
+        read_photo(path)
+    except TelemetryError as exc:
+        assert path.name in str(exc)
+    try:
+        for _ in ImageFolderSource(folder):
+            pass
+    except ImageError as exc:
+        assert path.name in str(exc)
+
+
+def test_truncated_dataflash_keeps_prefix(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path = tmp_path / "cut.BIN"
+    path.write_bytes(_BIN[: len(_BIN) * 3 // 4 + 7])
+    records, kind = read_telemetry(path)
+    full, _ = read_telemetry(PLANE_BIN)
+    assert kind == "dataflash" and 0 < len(records) <= len(full)
+
+
+def test_not_a_log(tmp_path: Path) -> None:
+    path = tmp_path / "x.ulg"
+    path.write_bytes(b"\xa3\x95garbage" * 3)
+    with pytest.raises(TelemetryError) as info:
+        read_telemetry(path)
+    assert str(path) in str(info.value)

@@ -1,0 +1,127 @@
+"""SIGKILL the onboard runtime at random moments: every frame it reported recorded must read back.
+
+Twenty kills of a forked runtime (fast: the parent has everything imported) and three of a real
+``python -m onboard.runtime`` subprocess. Each run resumes the same record, as a restarted companion
+computer would; the record must open after every kill. Kill times come from a seeded RNG.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import pytest
+from onboard_helpers import make_frames
+from onboard_synth import flight_records, write_tlog
+
+from skyinspect.camera import CameraModel
+from skyinspect.record import FlightRecordReader
+
+CAMERA = CameraModel.from_fov(64, 48, 60.0)
+N_FRAMES = 40
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="module")
+def kill_flight(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("kill")
+    tlog = write_tlog(root / "flight.tlog", flight_records(duration_s=25.0, rate_hz=5.0,
+                                                          feedback_boot_s=[101 + 0.5 * k for k in range(N_FRAMES)]))
+    return make_frames(root / "frames", N_FRAMES, suffix=".jpg"), tlog
+
+
+def _child(frames: str, tlog: str, out: str, fd: int) -> None:
+    import time as _time
+
+    from onboard_helpers import DarkPixelSegmenter
+
+    from onboard.runtime import run_onboard
+
+    class Slow(DarkPixelSegmenter):
+        def segment(self, image_bgr):
+            _time.sleep(0.01)
+            return super().segment(image_bgr)
+
+    run_onboard(frames, tlog, Path(out), Slow(), CAMERA, on_recorded=lambda i: os.write(fd, f"{i}\n".encode()))
+
+
+def _check(out: Path, reported: set[int]) -> set[int]:
+    """The record opens; every reported frame is there with a whole image and mask."""
+    if not out.exists():  # killed before the record was created (it appears atomically)
+        assert not reported
+        return set()
+    with FlightRecordReader(out) as reader:
+        records = {r.frame_index: r for r in reader.frames()}
+    missing = reported - set(records)
+    assert not missing, f"frames reported recorded but lost: {sorted(missing)}"
+    for r in records.values():
+        assert r.image_path is not None and cv2.imread(str(r.image_path)) is not None
+        assert r.mask_path is not None and cv2.imread(str(r.mask_path), cv2.IMREAD_UNCHANGED) is not None
+        assert r.pose.is_tagged and len(r.instances) == 1
+    return set(records)
+
+
+def _read_all(fd: int) -> set[int]:
+    data = b""
+    while chunk := os.read(fd, 65536):
+        data += chunk
+    return {int(x) for x in data.split()}
+
+
+@pytest.mark.skipif(sys.platform == "win32" or "fork" not in multiprocessing.get_all_start_methods(),
+                    reason="needs fork")
+def test_sigkill_20_times_loses_no_recorded_frame(kill_flight: tuple[Path, Path], tmp_path: Path) -> None:
+    frames, tlog = kill_flight
+    rng = random.Random(20240611)
+    ctx = multiprocessing.get_context("fork")
+    out, generation, kills, completed_runs = tmp_path / "rec0", 0, 0, 0
+    total_checked = 0
+    while kills < 20:
+        r, w = os.pipe()
+        proc = ctx.Process(target=_child, args=(str(frames), str(tlog), str(out), w), daemon=True)
+        proc.start()
+        os.close(w)
+        proc.join(rng.uniform(0.02, 0.5))
+        if proc.is_alive():
+            os.kill(proc.pid, signal.SIGKILL)
+            kills += 1
+        else:
+            completed_runs += 1
+        proc.join(10)
+        reported = _read_all(r)
+        os.close(r)
+        have = _check(out, reported)
+        total_checked += len(reported)
+        if len(have) == N_FRAMES:  # this record is complete: start another one
+            generation += 1
+            out = tmp_path / f"rec{generation}"
+    assert kills == 20 and total_checked > 0
+
+
+def test_sigkill_real_subprocess(kill_flight: tuple[Path, Path], tmp_path: Path) -> None:
+    frames, tlog = kill_flight
+    out = tmp_path / "rec"
+    rng = random.Random(7)
+    cmd = [sys.executable, "-m", "onboard.runtime", "--frames", str(frames), "--telemetry", str(tlog),
+           "--out", str(out), "--fov", "64x48x60", "--segmenter", f"{HERE / 'onboard_helpers.py'}:DarkPixelSegmenter",
+           "--print-recorded"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE.parents[1]), os.environ.get("PYTHONPATH", "")])}
+    for _ in range(3):
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        first = proc.stdout.readline()  # type: ignore[union-attr]  # started recording (or finished)
+        time.sleep(rng.uniform(0.0, 0.05))
+        proc.send_signal(signal.SIGKILL)
+        rest, err = proc.communicate(timeout=20)
+        lines = (first + rest).decode().splitlines()
+        reported = {int(x.split()[1]) for x in lines if x.startswith("recorded ")}
+        _check(out, reported)
+    done = subprocess.run(cmd, capture_output=True, timeout=60, env=env)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert len(_check(out, set())) == N_FRAMES

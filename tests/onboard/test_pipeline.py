@@ -1,0 +1,180 @@
+"""The threaded pipeline: bounded queues, newest-frame dropping, frame sources, disk full, errors."""
+
+from __future__ import annotations
+
+import errno
+import logging
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from onboard_helpers import DarkPixelSegmenter, make_frames
+from onboard_synth import flight_records, write_tlog
+
+from onboard.capture import PacedSource, camera_backend, jetson_csi_pipeline, open_camera
+from onboard.pipeline import FrameQueue
+from onboard.runtime import run_onboard
+from skyinspect.camera import CameraModel
+from skyinspect.record import FlightRecordReader
+
+CAMERA = CameraModel.from_fov(64, 48, 60.0)
+
+
+@pytest.fixture
+def flight(tmp_path: Path) -> tuple[Path, Path]:
+    """12 frames, 12 CAMERA_FEEDBACK (synthetic tlog, pymavlink encoder)."""
+    tlog = write_tlog(tmp_path / "flight.tlog", flight_records(duration_s=8.0, feedback_boot_s=[101 + 0.5 * k for k in range(12)]))
+    return make_frames(tmp_path / "frames", 12), tlog
+
+
+class SlowSegmenter(DarkPixelSegmenter):
+    def __init__(self, delay_s: float) -> None:
+        self.delay_s = delay_s
+
+    def segment(self, image_bgr: np.ndarray):
+        time.sleep(self.delay_s)
+        return super().segment(image_bgr)
+
+
+def test_frame_queue_drops_oldest() -> None:
+    q = FrameQueue(2, drop_oldest=True)
+    for i in range(5):
+        q.put(i)
+    assert q.dropped == 3 and [q.get()[1], q.get()[1]] == [3, 4]
+    q.close()
+    with pytest.raises(EOFError):
+        q.get()
+    blocking = FrameQueue(1, drop_oldest=False)
+    blocking.put("a")
+    stop = threading.Event()
+    stop.set()
+    assert blocking.put("b", stop) is False and blocking.dropped == 0
+
+
+def test_replay_through_pipeline(flight: tuple[Path, Path], tmp_path: Path, segmenter) -> None:
+    frames, tlog = flight
+    recorded: list[int] = []
+    summary = run_onboard(frames, tlog, tmp_path / "rec", segmenter, CAMERA, on_recorded=recorded.append)
+    s = summary.stats
+    assert (s.recorded, s.tagged, s.dropped, s.instances) == (12, 12, 0, 12) and recorded == list(range(1, 13))
+    with FlightRecordReader(tmp_path / "rec") as reader:
+        assert len(reader) == 12 and reader.meta["mode"] == "onboard-replay"
+    again = run_onboard(frames, tlog, tmp_path / "rec", segmenter, CAMERA)  # resume: nothing new to do
+    assert (again.stats.recorded, again.stats.skipped) == (0, 12)
+
+
+def test_slow_inference_keeps_newest_and_counts_drops(flight: tuple[Path, Path], tmp_path: Path) -> None:
+    """A 'camera' at 100 fps into a 20 fps model: frames are dropped, the last frame always survives."""
+    frames, tlog = flight
+    source = PacedSource(frames, fps=100.0)
+    assert len(source) == 12
+    summary = run_onboard(frames, tlog, tmp_path / "rec", SlowSegmenter(0.05), CAMERA, queue_size=1,
+                          drop_frames=True, realtime_fps=100.0)
+    s = summary.stats
+    assert s.dropped > 0 and s.recorded + s.dropped == s.captured == 12
+    with FlightRecordReader(tmp_path / "rec") as reader:
+        indices = [r.frame_index for r in reader.frames()]
+    assert indices[-1] == 12 and indices == sorted(indices)
+
+
+def test_video_file_source(tmp_path: Path, segmenter) -> None:
+    video = tmp_path / "clip.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (64, 48))
+    if not writer.isOpened():
+        pytest.skip("this OpenCV build cannot write MJPG/AVI")
+    for i in range(6):
+        img = np.full((48, 64, 3), 200, np.uint8)
+        img[10:20, 5 + i:25 + i] = 10
+        writer.write(img)
+    writer.release()
+    frames = list(PacedSource(video, fps=200.0))
+    assert [f.index for f in frames] == list(range(1, 7)) and frames[0].image_bgr.shape == (48, 64, 3)
+    assert all(f.capture_time_utc_s and abs(f.capture_time_utc_s - time.time()) < 60 for f in frames)
+    tlog = write_tlog(tmp_path / "f.tlog", flight_records(feedback_boot_s=[101 + k for k in range(6)]))
+    summary = run_onboard(video, tlog, tmp_path / "rec", segmenter, CAMERA)
+    assert (summary.stats.recorded, summary.stats.tagged) == (6, 6)
+
+
+def test_camera_specs() -> None:
+    assert camera_backend("0") == (0, cv2.CAP_V4L2)
+    assert camera_backend("rtsp://127.0.0.1:8554/cam")[1] == cv2.CAP_FFMPEG
+    gst = jetson_csi_pipeline(0, 1280, 720, 30)
+    assert camera_backend(gst) == (gst, cv2.CAP_GSTREAMER) and gst.endswith("sync=false")
+    from skyinspect.errors import ImageError
+
+    with pytest.raises(ImageError, match="cannot be opened"):
+        open_camera("rtsp://127.0.0.1:1/none", max_frames=1)
+
+
+def test_disk_full_stops_images_keeps_detections(flight: tuple[Path, Path], tmp_path: Path, segmenter,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """ENOSPC on image files after frame 4: images stop first, detections and poses go on."""
+    import skyinspect.record.writer as writer_mod
+
+    real = writer_mod._write_atomic
+    writes = {"n": 0}
+
+    def full_after_four(path: Path, data: bytes) -> None:
+        if path.parent.name == "images":
+            writes["n"] += 1
+            if writes["n"] > 4:
+                raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        real(path, data)
+
+    monkeypatch.setattr(writer_mod, "_write_atomic", full_after_four)
+    frames, tlog = flight
+    with caplog.at_level(logging.WARNING):
+        summary = run_onboard(frames, tlog, tmp_path / "rec", segmenter, CAMERA)
+    assert summary.stats.recorded == 12 and summary.stats.record_errors == 0
+    assert summary.stats.images_not_saved >= 1 and "disk full" in caplog.text
+    with FlightRecordReader(tmp_path / "rec") as reader:
+        rec = list(reader.frames())
+    assert [r.image_path is not None for r in rec] == [True] * 4 + [False] * 8
+    assert all(len(r.instances) == 1 and r.pose.is_tagged and r.mask_path is not None for r in rec)
+
+
+def test_database_write_failure_is_counted_not_fatal(flight: tuple[Path, Path], tmp_path: Path, segmenter,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from skyinspect.errors import RecordError
+    from skyinspect.record import FlightRecordWriter
+
+    real = FlightRecordWriter.add_frame
+
+    def flaky(self, frame_index, *args, **kwargs):
+        if frame_index in (3, 7):
+            raise RecordError("database or disk is full")
+        return real(self, frame_index, *args, **kwargs)
+
+    monkeypatch.setattr(FlightRecordWriter, "add_frame", flaky)
+    frames, tlog = flight
+    summary = run_onboard(frames, tlog, tmp_path / "rec", segmenter, CAMERA)
+    assert (summary.stats.recorded, summary.stats.record_errors) == (10, 2)
+
+
+def test_segmenter_error_records_frame_without_detections(flight: tuple[Path, Path], tmp_path: Path) -> None:
+    class Flaky(DarkPixelSegmenter):
+        def segment(self, image_bgr):
+            if image_bgr[5:15, 10:30].mean() < 25:  # frame 1 only (dark square at rows 5..15)
+                raise RuntimeError("CUDA error")
+            return super().segment(image_bgr)
+
+    frames, tlog = flight
+    summary = run_onboard(frames, tlog, tmp_path / "rec", Flaky(), CAMERA)
+    assert (summary.stats.recorded, summary.stats.segment_errors) == (12, 1)
+    with FlightRecordReader(tmp_path / "rec") as reader:
+        first = next(iter(reader.frames()))
+    assert first.model_id is None and first.instances == () and first.image_path is not None
+
+
+def test_stop_event_ends_a_run_cleanly(flight: tuple[Path, Path], tmp_path: Path) -> None:
+    frames, tlog = flight
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    summary = run_onboard(frames, tlog, tmp_path / "rec", SlowSegmenter(0.1), CAMERA, stop_event=stop)
+    assert 0 < summary.stats.recorded < 12
+    with FlightRecordReader(tmp_path / "rec") as reader:
+        assert len(reader) == summary.stats.recorded

@@ -1,0 +1,234 @@
+"""Telemetry sources behind one interface: DataFlash .bin, PX4 .ulg, DJI photos, dronekit; each
+checked against the reference reader's own reading of the same real log."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from onboard_helpers import DJI_DIR, FACADE_BIN, FACADE_TLOG, PLANE_BIN, PX4_ULOG, make_frames
+from onboard_synth import flight_records, write_tlog
+
+from onboard.replay import run_replay
+from onboard.telemetry import TelemetryBuffer
+from onboard.telemetry.convert import gps_to_unix_s
+from onboard.telemetry.dji import read_photo, read_xmp
+from onboard.telemetry.dronekit_adapter import DronekitTelemetry
+from onboard.telemetry.sources import detect_kind, is_live, load_buffer, read_telemetry
+from skyinspect.camera import CameraModel
+from skyinspect.errors import TelemetryError
+from skyinspect.geodesy import LocalFrame
+from skyinspect.pose import GimbalFrame
+from skyinspect.record import FlightRecordReader
+
+
+def _h_m(a_lat: float, a_lon: float, b_lat: float, b_lon: float) -> float:
+    ned = LocalFrame(float(a_lat), float(a_lon), 0.0).to_ned(float(b_lat), float(b_lon), 0.0)
+    return float(math.hypot(ned[0], ned[1]))
+
+
+def test_detect_kind_and_live_specs(tmp_path: Path) -> None:
+    assert detect_kind(FACADE_TLOG) == "tlog" and detect_kind(FACADE_BIN) == "dataflash"
+    assert detect_kind(PX4_ULOG) == "ulog" and detect_kind(DJI_DIR) == "dji"
+    for spec in ("udp:127.0.0.1:14550", "udpin:0.0.0.0:14550", "tcp:127.0.0.1:5760", "/dev/ttyTHS1",
+                 "serial:/dev/ttyACM0:921600"):
+        assert is_live(spec)
+    assert not is_live(FACADE_TLOG) and not is_live("flight.bin")
+    with pytest.raises(TelemetryError, match="not found"):
+        read_telemetry(tmp_path / "missing.bin")
+    (tmp_path / "plain").mkdir()
+    with pytest.raises(TelemetryError, match="no DJI photos"):
+        read_telemetry(tmp_path / "plain")
+
+
+def test_gps_week_to_utc() -> None:
+    # CAM in the facade log: GPS week 2446, 123789200 ms; ~2026-11-27 → leap 18 s
+    assert gps_to_unix_s(2446, 123_789_200) == pytest.approx(315964800 + 2446 * 604800 + 123789.2 - 18)
+
+
+# --- DataFlash ------------------------------------------------------------------------------------
+def _dfreader(path: Path, kinds: tuple[str, ...]) -> dict[str, list]:
+    from pymavlink import DFReader
+
+    reader = DFReader.DFReader_binary(str(path), zero_time_base=False)
+    out: dict[str, list] = {k: [] for k in kinds}
+    while (m := reader.recv_match(type=list(kinds))) is not None:
+        out[m.get_type()].append(m)
+    return out
+
+
+def test_facade_bin_positions_match_dfreader() -> None:
+    """At each POS/ATT time our tagged pose equals DFReader's own values (interpolation is exact there)."""
+    buffer = load_buffer(FACADE_BIN)
+    ref = _dfreader(FACADE_BIN, ("POS", "ATT"))
+    off = buffer.describe_time_base()["boot_to_utc_s"]
+    assert buffer.time_base == "system_time" and off == pytest.approx(1795429310.8, abs=0.1)
+    worst_h = worst_att = 0.0
+    for m in ref["POS"][::10]:
+        pose = buffer.pose_at(m.TimeUS * 1e-6 + off)
+        if pose.is_tagged:
+            worst_h = max(worst_h, _h_m(m.Lat, m.Lng, pose.lat_deg, pose.lon_deg))
+            assert pose.alt_msl_m == pytest.approx(m.Alt, abs=0.002)
+            assert pose.alt_rel_m == pytest.approx(m.RelHomeAlt, abs=0.002)
+    for m in ref["ATT"][::10]:
+        pose = buffer.pose_at(m.TimeUS * 1e-6 + off)
+        if pose.is_tagged:
+            worst_att = max(worst_att, abs(pose.roll_deg - m.Roll), abs(pose.pitch_deg - m.Pitch),
+                            abs((pose.yaw_deg - m.Yaw + 180) % 360 - 180))
+    assert worst_h < 0.02 and worst_att < 0.05  # MAVLink time_boot_ms rounds TimeUS to 1 ms
+
+
+def test_facade_bin_cam_agrees_with_tlog_camera_feedback() -> None:
+    """The same flight's DataFlash CAM and .tlog CAMERA_FEEDBACK: same 57 photos, same positions."""
+    bin_buf, tlog_buf = load_buffer(FACADE_BIN), TelemetryBuffer.from_tlog(FACADE_TLOG)
+    a, b = bin_buf.camera_events(), tlog_buf.camera_events()
+    assert [e.img_idx for e in a] == [e.img_idx for e in b] == list(range(1, 58))
+    dh = [_h_m(x.lat_deg, x.lon_deg, y.lat_deg, y.lon_deg) for x, y in zip(a, b)]
+    dt = [abs(x.time_utc_s - y.time_utc_s) for x, y in zip(a, b)]
+    assert max(dh) < 0.02 and np.median(dt) < 0.1
+    pa, pb = bin_buf.pose_for_event(a[56]), tlog_buf.pose_for_event(b[56])
+    assert pa.gimbal_pitch_deg == pytest.approx(pb.gimbal_pitch_deg, abs=0.1) == pytest.approx(-10.0, abs=0.1)
+    assert pa.gimbal_frame is GimbalFrame.VEHICLE_YAW and pa.fix_type >= 3
+
+
+def test_plane_bin_gps_accuracy_and_untruncated_prefix(caplog: pytest.LogCaptureFixture) -> None:
+    buffer = load_buffer(PLANE_BIN)  # the pymavlink test log: cut off (~1 s), GPS + GPA present
+    ref = _dfreader(PLANE_BIN, ("POS", "GPA"))
+    m = ref["POS"][len(ref["POS"]) // 2]
+    pose = buffer.pose_at(m.TimeUS * 1e-6 + buffer.describe_time_base()["boot_to_utc_s"])
+    assert pose.is_tagged and _h_m(m.Lat, m.Lng, pose.lat_deg, pose.lon_deg) < 0.02
+    assert pose.h_acc_m == pytest.approx(ref["GPA"][0].HAcc, abs=0.3) and pose.fix_type >= 3
+
+
+# --- PX4 ULog -------------------------------------------------------------------------------------
+def test_px4_ulog_matches_pyulog() -> None:
+    from pyulog import ULog
+
+    ulog = ULog(str(PX4_ULOG), ["vehicle_gps_position", "vehicle_attitude"])
+    d = {x.name: x.data for x in ulog.data_list if x.multi_id == 0}
+    gps, att = d["vehicle_gps_position"], d["vehicle_attitude"]
+    buffer = load_buffer(PX4_ULOG)
+    off = buffer.describe_time_base()["boot_to_utc_s"]
+    ok = gps["time_utc_usec"] > 0
+    assert off == pytest.approx(float(np.median(gps["time_utc_usec"][ok] * 1e-6 - gps["timestamp"][ok] * 1e-6)))
+    checked = 0
+    for i in np.flatnonzero(gps["fix_type"] >= 3):
+        pose = buffer.pose_at(gps["timestamp"][i] * 1e-6 + off)
+        if not pose.is_tagged:
+            continue
+        checked += 1
+        assert _h_m(gps["lat"][i] * 1e-7, gps["lon"][i] * 1e-7, pose.lat_deg, pose.lon_deg) < 0.02
+        assert pose.alt_msl_m == pytest.approx(gps["alt"][i] * 1e-3, abs=0.002)
+        assert pose.h_acc_m == pytest.approx(gps["eph"][i], abs=1e-3) and pose.fix_type == gps["fix_type"][i]
+    assert checked >= 20
+    from onboard.telemetry.rotations import quaternion_to_euler
+
+    for j in range(0, len(att["timestamp"]), 97):
+        pose = buffer.pose_at(att["timestamp"][j] * 1e-6 + off)
+        if pose.is_tagged:
+            roll, pitch, yaw = quaternion_to_euler([att[f"q[{k}]"][j] for k in range(4)])
+            assert pose.roll_deg == pytest.approx(roll, abs=2e-3) and pose.pitch_deg == pytest.approx(pitch, abs=2e-3)  # 1 ms rounding
+
+
+# --- DJI photos -----------------------------------------------------------------------------------
+def test_dji_photo_metadata() -> None:
+    p = read_photo(DJI_DIR / "DJI_0018.JPG")
+    # EXIF: N 46°50'33.3855", W 91°59'40.4156"; XMP: AbsoluteAltitude +198.31, Gimbal -89.90 / 45.00
+    assert p.lat_deg == pytest.approx(46 + 50 / 60 + 33.3855 / 3600)
+    assert p.lon_deg == pytest.approx(-(91 + 59 / 60 + 40.4156 / 3600))
+    assert (p.alt_msl_m, p.alt_rel_m) == (198.31, 39.80)
+    assert (p.gimbal_pitch_deg, p.gimbal_yaw_deg, p.roll_deg, p.pitch_deg, p.yaw_deg) == (-89.9, 45.0, 3.0, 1.8, 46.0)
+    assert p.fix_type == 3 and math.isnan(p.h_acc_m)  # Phantom 3: no RTK
+
+
+def test_dji_rtk_fields_from_xmp(tmp_path: Path) -> None:
+    data = (DJI_DIR / "DJI_0019.JPG").read_bytes()
+    rtk = b' drone-dji:RtkFlag="50" drone-dji:RtkStdLon="0.012" drone-dji:RtkStdLat="0.016" drone-dji:RtkStdHgt="0.030"'
+    patched = data.replace(b'drone-dji:RelativeAltitude="+40.10"', b'drone-dji:RelativeAltitude="+40.10"' + rtk, 1)
+    assert patched != data
+    path = tmp_path / "DJI_RTK.JPG"
+    path.write_bytes(patched)
+    assert read_xmp(patched)["RtkFlag"] == "50"
+    p = read_photo(path)
+    assert p.fix_type == 6 and p.h_acc_m == pytest.approx(0.02) and p.v_acc_m == pytest.approx(0.03)
+
+
+def test_dji_folder_replay(tmp_path: Path, segmenter) -> None:
+    """Frames and telemetry from the same DJI photos: each frame gets the pose written into it."""
+    camera = CameraModel.from_fov(160, 90, 94.0)
+    summary = run_replay(DJI_DIR, DJI_DIR, tmp_path / "rec", segmenter, camera, progress=False)
+    assert (summary.frames, summary.tagged, summary.capture_time_source) == (4, 4, "camera_feedback")
+    with FlightRecordReader(tmp_path / "rec") as reader:
+        rec = list(reader.frames())
+    p = read_photo(DJI_DIR / "DJI_0020.JPG")
+    assert rec[2].pose.lat_deg == pytest.approx(p.lat_deg, abs=1e-7)
+    assert rec[2].pose.gimbal_frame is GimbalFrame.EARTH and rec[2].pose.gimbal_yaw_deg == pytest.approx(p.gimbal_yaw_deg)
+    assert rec[2].pose.gimbal_pitch_deg == pytest.approx(-89.9, abs=1e-6)
+
+
+def test_dji_photo_without_metadata_is_skipped_with_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import shutil
+
+    folder = tmp_path / "dji"
+    folder.mkdir()
+    for name in ("DJI_0018.JPG", "DJI_0019.JPG"):
+        shutil.copy(DJI_DIR / name, folder / name)
+    make_frames(tmp_path / "plain", 1, 160, 90, ".jpg")
+    shutil.copy(tmp_path / "plain" / "IMG_1.jpg", folder / "DJI_0020.JPG")
+    records, kind = read_telemetry(folder)
+    assert kind == "dji" and "DJI_0020.JPG" in caplog.text
+    assert [m.img_idx for _, m in records if m.get_type() == "CAMERA_FEEDBACK"] == [1, 2]
+
+
+# --- replay with other logs -----------------------------------------------------------------------
+def test_replay_accepts_a_dataflash_log(tmp_path: Path, segmenter) -> None:
+    """Frames 1..57 of the facade flight tagged from its DataFlash CAM messages."""
+    frames = make_frames(tmp_path / "frames", 57)
+    summary = run_replay(frames, FACADE_BIN, tmp_path / "rec", segmenter, CameraModel.from_fov(64, 48, 60.0),
+                         progress=False)
+    assert (summary.frames, summary.tagged, summary.capture_time_source) == (57, 57, "camera_feedback")
+
+
+# --- dronekit -------------------------------------------------------------------------------------
+def test_dronekit_module_imports() -> None:
+    dronekit = pytest.importorskip("dronekit", reason="dronekit2 (onboard extra) not installed")
+    assert callable(dronekit.connect) and hasattr(dronekit.Vehicle, "add_message_listener")
+
+
+class _FakeVehicle:
+    """Only the documented dronekit API the adapter uses: message listeners, message_factory, send_mavlink."""
+
+    def __init__(self) -> None:
+        from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
+        self.listeners: list = []
+        self.sent: list = []
+        self.message_factory = mavlink.MAVLink(None)
+
+    def add_message_listener(self, name: str, fn) -> None:
+        self.listeners.append((name, fn))
+
+    def remove_message_listener(self, name: str, fn) -> None:
+        self.listeners.remove((name, fn))
+
+    def send_mavlink(self, msg) -> None:
+        self.sent.append(msg)
+
+
+def test_dronekit_adapter_feeds_the_buffer() -> None:
+    vehicle = _FakeVehicle()
+    records = flight_records(duration_s=3.0)
+    t0 = records[0][0]
+    clock = iter([t for t, _ in records])
+    adapter = DronekitTelemetry(vehicle, clock=lambda: next(clock)).start()
+    ((name, callback),) = vehicle.listeners
+    assert name == "*"
+    for _, msg in records:
+        callback(vehicle, msg.get_type(), msg)
+    buffer = adapter.buffer()
+    assert buffer is not None and buffer.pose_at(buffer.span_utc_s[0] + 1.0).is_tagged
+    assert adapter.statustext("SI crack f1") and vehicle.sent[0].get_type() == "STATUSTEXT"
+    adapter.stop()
+    assert vehicle.listeners == [] and t0 > 0
