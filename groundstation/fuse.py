@@ -8,7 +8,11 @@ and vectorised shapely tests, so 1,000 frames fuse in a few seconds. Per cluster
 
 - outline: union of the members' outlines, closed by the tolerance so near-touching pieces join,
   then simplified to half the finest GSD (a MultiPolygon left over becomes its convex hull);
-- centroid: the area centroid of that outline, put back on the plane;
+- centroid: the area centroid of the union of the members' *unsimplified* outlines (the pixel mean
+  of the defect, the same definition as the simulator's truth), put back on the plane. Not the
+  centroid of the simplified outline: simplifying a crack a few pixels wide by half a pixel changes
+  its local width by up to a third, and the area centroid of a thin shape is its width-weighted
+  mean position along it, so it moved by 1-3 GSD along the crack with exact poses;
 - views: every (frame, instance); best view: finest GSD, then most frontal (smallest incidence);
 - score: the highest member score; position uncertainty: the best view's covariance (not averaged
   down, because GNSS errors are strongly correlated between frames of one pass), turned into CE90
@@ -136,10 +140,10 @@ def fuse(geo: Georeferenced, frame: LocalFrame, basis: PlaneBasis,
         polys = detection_polygons(sub, chart)
         for idx in cluster_detections(sub, chart, params, polys):
             members = [sub[i] for i in idx]
-            outline = _merged_outline(members, polys[idx], params)
+            outline, exact = _merged_outline(members, polys[idx], params)
             if params.drop_specks and outline.area < MIN_REPORTABLE_AREA_M2[CLASS_NAMES[members[0].class_id]]:
                 continue
-            centre_uv = np.array(outline.centroid.coords[0])
+            centre_uv = np.array(exact.centroid.coords[0])
             drafts.append((centre_uv, members, outline, chart))
     order = _order_along_structure(np.array([d[0] for d in drafts]).reshape(-1, 2)) if len(groups) <= 1 else \
         sorted(range(len(drafts)), key=lambda k: (drafts[k][3].name, *_order_key(drafts, k)))
@@ -160,19 +164,23 @@ def _charts(geo: Georeferenced, frame: LocalFrame, basis: PlaneBasis, names: set
     return {m.name: m.chart() for m in geo.surface.bind(frame).surfaces() if m.name in names}
 
 
-def _merged_outline(members: list[Detection], polys: np.ndarray, params: FuseParams) -> Polygon:
+def _merged_outline(members: list[Detection], polys: np.ndarray, params: FuseParams) -> tuple[Polygon, object]:
+    """(outline to draw and measure: closed, simplified to half the finest GSD; the exact union of
+    the members' outlines, whose area centroid is the finding's centroid)."""
     gsd_min = min(d.gsd_m for d in members)
     tol = max(tolerance_m(d.gsd_m, params) for d in members)
-    # Simplify each view first (to half a pixel): masks carry hundreds of vertices and the union's
-    # cost grows with them; the result is simplified to the same tolerance anyway.
-    merged = shapely.union_all(shapely.simplify(polys, 0.5 * gsd_min if np.isfinite(gsd_min) else 0.0))
+    exact = polys[0] if len(polys) == 1 else shapely.union_all(polys)
+    merged = exact
     if isinstance(merged, MultiPolygon):  # pieces within tolerance: close the gaps between them
         merged = merged.buffer(tol, join_style="mitre").buffer(-tol, join_style="mitre")
     if not isinstance(merged, Polygon):
         merged = merged.convex_hull
     simplified = merged.simplify(0.5 * gsd_min if np.isfinite(gsd_min) else 0.0, preserve_topology=True)
-    return Polygon(simplified.exterior.coords) if isinstance(simplified, Polygon) and not simplified.is_empty \
+    outline = Polygon(simplified.exterior.coords) if isinstance(simplified, Polygon) and not simplified.is_empty \
         else Polygon(merged.exterior.coords)
+    if exact.is_empty or exact.area <= 0:
+        exact = outline
+    return outline, exact
 
 
 def _order_along_structure(centres_uv: np.ndarray) -> list[int]:

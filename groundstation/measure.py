@@ -4,10 +4,20 @@ Which geometry is measured:
 - Crack length follows one view's skeleton, not a union of views: a union of several slightly
   misregistered outlines has a wider, branchier skeleton. Among the views whose GSD is within
   ``SKELETON_GSD_SLACK`` of the best view's, the longest skeleton wins (ties within 2 GSD go to
-  the finest view), because a view that cut the crack at its image border gives a shorter one. Length = polyline length of that skeleton on the
-  surface; σ = √2 · GSD (each end located to about one pixel).
-- Mean crack width ≈ area / length of the same view (a first estimate; it reads high where the
-  mask is blurred); σ = 1 GSD (each edge located to about half a pixel).
+  the finest view), because a view that cut the crack at its image border gives a shorter one.
+  Length = polyline length of that skeleton on the surface; σ = √2 · GSD (each end located to about one pixel).
+- Crack width (``width_mm`` mean, ``max_width_mm``) is read from the **image** of the best view
+  (finest GSD, most frontal; the next view when that one has no image or skeleton), not from the
+  mask: groundstation.crackwidth measures it in pixels, sub-pixel, from the intensity profiles
+  across the instance's pixel skeleton, on a crop around the skeleton only. Pixels → mm with the
+  local scale *across the crack* at the skeleton: each skeleton pixel and its neighbours one pixel
+  along and across the image skeleton are cast onto the surface's tangent plane there (range,
+  incidence and perspective included), and the surface width is the across step's component
+  perpendicular to the crack's direction on the surface (median over the skeleton). σ = the
+  estimator's σ × that scale. A crack whose interior does not show (narrower than ~2 px with
+  blur) gets a **bound**: value None and the note ``"bound: between a and b mm ..."``. Without an
+  image (a record without frames, a moved file) the width falls back to the mask's area / length
+  (reads high where the mask is blurred), σ = 1 GSD, and the note says so.
 - Area (all classes, reported for corrosion) = the best view's outline area on the surface;
   σ = perimeter × GSD / 2 (the boundary located to half a pixel).
 A value is ``Measurement(None, None, unit, note)`` when the GSD is coarser than the limit for
@@ -17,10 +27,14 @@ that quantity (MeasureLimits) or the geometry is missing.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from groundstation.crackwidth import WidthEstimate, crack_width_px
 from groundstation.plane import PlaneBasis, outline_area_m2
 from skyinspect.findings import Detection, Finding, Measurement
 from skyinspect.segmentation import CRACK
@@ -35,6 +49,19 @@ class MeasureLimits:
     max_gsd_crack_length_m: float = 0.010
     max_gsd_crack_width_m: float = 0.002
     max_gsd_area_m: float = 0.020
+    max_crack_width_px: float = 30.0  # widest crack the profile window holds
+    width_step_px: float = 2.0  # profiles along the skeleton this far apart
+
+
+@dataclass(frozen=True, eq=False)
+class WidthView:
+    """What the image-based width needs about one view: the frame's image, the instance's pixel
+    skeleton, and a function mapping pixel skeleton points + image directions to metres across."""
+
+    image_path: Path
+    skeleton_px: np.ndarray
+    frame_index: int
+    m_per_px_across: float  # surface metres per image pixel across the crack (see module doc)
 
 
 def polyline_length_m(points: np.ndarray) -> float:
@@ -48,7 +75,7 @@ def _too_coarse(what: str, gsd_m: float, limit_m: float, unit: str) -> Measureme
 
 
 def measure_finding(finding: Finding, by_view: dict[tuple[int, int], Detection], basis: PlaneBasis,
-                    limits: MeasureLimits = MeasureLimits()) -> Finding:
+                    limits: MeasureLimits = MeasureLimits(), images: FlightImages | None = None) -> Finding:
     """Return ``finding`` with length/width/area measurements (and the skeleton used) filled in."""
     best = by_view[finding.best_view]
     gsd = best.gsd_m
@@ -79,10 +106,139 @@ def measure_finding(finding: Finding, by_view: dict[tuple[int, int], Detection],
             elif length_m <= 0:
                 out["width_mm"] = Measurement(None, None, "mm", "not measurable: zero skeleton length")
             else:
-                width_m = view.area_m2 / length_m
-                out["width_mm"] = Measurement(width_m * 1000, view.gsd_m * 1000, "mm",
-                                              f"area/length, frame {view.frame_index}")
+                out.update(_width(finding, by_view, view, length_m, limits, images))
     return replace(finding, measurements=out, skeleton_ned_m=skeleton)
+
+
+def _width(finding: Finding, by_view: dict[tuple[int, int], Detection], length_view: Detection, length_m: float,
+           limits: MeasureLimits, images: Any) -> dict[str, Measurement]:
+    """width_mm (mean) and max_width_mm from the best view's image, or area/length without one."""
+    why = "no flight record given"
+    if images is not None:
+        order = sorted((by_view[v] for v in finding.views), key=lambda d: (round(d.gsd_m, 9), round(d.incidence_deg, 6),
+                                                                            -d.score))
+        why = "no view with an image and a pixel skeleton"
+        for det in order:
+            if det.gsd_m > limits.max_gsd_crack_width_m:
+                break  # sorted by GSD: the rest are coarser still
+            view, why_not = images.view(det)
+            if view is None:
+                why = why_not
+                continue
+            est = images.estimate(view, limits)
+            if est is None:
+                why = f"image of frame {det.frame_index} cannot be read"
+                continue
+            return _width_from_estimate(est, view)
+    width_m = length_view.area_m2 / length_m
+    note = f"mask area/length, frame {length_view.frame_index} (not from the image: {why})"
+    return {"width_mm": Measurement(width_m * 1000, length_view.gsd_m * 1000, "mm", note)}
+
+
+def _width_from_estimate(est: WidthEstimate, view: WidthView) -> dict[str, Measurement]:
+    k = view.m_per_px_across * 1000.0  # mm per pixel across the crack
+    where = f"frame {view.frame_index}, {k:.2f} mm/px across the crack"
+    if est.profiles == 0:
+        m = Measurement(None, None, "mm", f"not measurable: {est.note} ({where})")
+        return {"width_mm": m, "max_width_mm": m}
+    if est.is_bound:
+        lo, hi = est.lower_px * k, est.upper_px * k
+        note = (f"bound: between {lo:.2f} and {hi:.2f} mm; the crack's interior does not show at this "
+                f"resolution, so no single value ({where})")
+        m = Measurement(None, None, "mm", note)
+        return {"width_mm": m, "max_width_mm": m}
+    sigma = (est.sigma_px or 0.0) * k
+    note = f"sub-pixel from the image, {est.profiles} profiles, {est.note} ({where})"
+    return {"width_mm": Measurement(est.mean_px * k, sigma, "mm", note),  # type: ignore[operator]
+            "max_width_mm": Measurement(est.max_px * k, sigma, "mm", note)}  # type: ignore[operator]
+
+
+class FlightImages:
+    """The frames' images and pixel skeletons of one flight, read lazily (one image at a time)."""
+
+    def __init__(self, flight: Any, surface: Any = None, basis: PlaneBasis | None = None):
+        from groundstation.georef import camera_center_ned
+
+        self._records = {rec.frame_index: rec for rec in flight.frames}
+        self._camera = flight.camera
+        self._origin = flight.origin
+        self._centre = camera_center_ned
+        self._members: dict[str, Any] = {}
+        if surface is not None and hasattr(surface, "bind"):
+            self._members = {m.name: m for m in surface.bind(flight.origin).surfaces()}
+        self._basis = basis
+        self._cached: tuple[Path, np.ndarray] | None = None
+
+    def view(self, det: Detection) -> tuple[WidthView | None, str]:
+        rec = self._records.get(det.frame_index)
+        if rec is None or det.instance_index >= len(rec.instances):
+            return None, f"frame {det.frame_index} is not in the flight record"
+        skel = rec.instances[det.instance_index].skeleton_px
+        if skel is None or len(skel) < 2:
+            return None, f"frame {det.frame_index} has no pixel skeleton for instance {det.instance_index}"
+        if rec.image_path is None or not Path(rec.image_path).is_file():
+            return None, f"no image file for frame {det.frame_index}"
+        scale = self._across_scale(rec, det, np.asarray(skel, dtype=np.float64))
+        if not math.isfinite(scale):
+            return None, f"the skeleton of frame {det.frame_index} does not meet the surface"
+        return WidthView(Path(rec.image_path), np.asarray(skel, dtype=np.float64), det.frame_index, scale), ""
+
+    def _across_scale(self, rec: Any, det: Detection, skel: np.ndarray) -> float:
+        """Median surface metres per image pixel across the crack (module doc)."""
+        pose = rec.pose
+        cam = self._centre(pose, self._origin)
+        r = pose.r_ned_cam()
+        t = np.gradient(skel, axis=0)
+        t /= np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-12)
+        a = np.stack([-t[:, 1], t[:, 0]], axis=1)
+        rays = self._camera.pixel_to_ray(np.concatenate([skel, skel + a, skel + t])) @ r.T
+        n = len(skel)
+        member = self._members.get(det.surface_name)
+        if member is not None:
+            hits = member.intersect(cam, rays[:n])
+            point, normal = hits.points, hits.normals
+        elif self._basis is not None and hasattr(self._basis, "n_ned"):
+            normal = np.broadcast_to(self._basis.n_ned, (n, 3))
+            from skyinspect.surfaces.base import intersect_plane_rays
+
+            point = intersect_plane_rays(cam, rays[:n], self._basis.origin_ned_m, self._basis.n_ned)[0]
+        else:
+            return det.gsd_m  # no surface geometry: the worst-axis GSD (reads high by up to 1/cos(incidence))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            def on_plane(rr: np.ndarray) -> np.ndarray:
+                s = np.einsum("ij,ij->i", point - cam, normal) / np.einsum("ij,ij->i", rr, normal)
+                return cam + rr * s[:, None]
+
+            across = on_plane(rays[n:2 * n]) - point
+            along = on_plane(rays[2 * n:]) - point
+            along /= np.linalg.norm(along, axis=1, keepdims=True)
+            perp = across - np.einsum("ij,ij->i", across, along)[:, None] * along
+            k = np.linalg.norm(perp, axis=1)
+        k = k[np.isfinite(k)]
+        return float(np.median(k)) if len(k) else math.nan
+
+    def estimate(self, view: WidthView, limits: MeasureLimits) -> WidthEstimate | None:
+        """Width in pixels on a crop around the skeleton (the image is read once per file)."""
+        gray = self._gray(view.image_path)
+        if gray is None:
+            return None
+        pad = limits.max_crack_width_px / 2 + 12.0
+        lo = np.maximum(np.floor(view.skeleton_px.min(axis=0) - pad), 0).astype(int)
+        hi = np.minimum(np.ceil(view.skeleton_px.max(axis=0) + pad) + 1, [gray.shape[1], gray.shape[0]]).astype(int)
+        crop = gray[lo[1]:hi[1], lo[0]:hi[0]]
+        return crack_width_px(crop, view.skeleton_px - lo, max_width_px=limits.max_crack_width_px,
+                              step_px=limits.width_step_px)
+
+    def _gray(self, path: Path) -> np.ndarray | None:
+        if self._cached is not None and self._cached[0] == path:
+            return self._cached[1]
+        import cv2
+
+        img = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+        if img is None:
+            return None
+        self._cached = (path, img)
+        return img
 
 
 def _skeleton_view(finding: Finding, by_view: dict[tuple[int, int], Detection]) -> Detection | None:
@@ -99,7 +255,16 @@ def _skeleton_view(finding: Finding, by_view: dict[tuple[int, int], Detection]) 
     return min(near, key=lambda d: (d.gsd_m, d.incidence_deg))
 
 
-def measure(findings: list[Finding], detections: tuple[Detection, ...], basis: PlaneBasis,
-            limits: MeasureLimits = MeasureLimits()) -> list[Finding]:
+def measure(findings: list[Finding], detections: Sequence[Detection], basis: PlaneBasis,
+            limits: MeasureLimits = MeasureLimits(), flight: Any = None, surface: Any = None) -> list[Finding]:
+    """Measure every finding. ``flight`` (the LoadedFlight) gives the images and pixel skeletons for
+    the crack width, ``surface`` (Georeferenced.surface) the geometry for pixels → mm; without a
+    flight the width is the mask's area / length."""
     by_view = {(d.frame_index, d.instance_index): d for d in detections}
-    return [measure_finding(f, by_view, basis, limits) for f in findings]
+    images = FlightImages(flight, surface, basis) if flight is not None else None
+    # the findings whose width comes from the same image are measured one after the other, so
+    # each image is read once
+    best_frame = {f.finding_id: f.best_view[0] for f in findings}
+    done = {f.finding_id: measure_finding(f, by_view, basis, limits, images)
+            for f in sorted(findings, key=lambda f: best_frame[f.finding_id])}
+    return [done[f.finding_id] for f in findings]

@@ -22,7 +22,7 @@ from skyinspect.findings import Detection, Finding, Measurement
 from skyinspect.surfaces import surface_from_dict
 
 T = TypeVar("T")
-STAGE_FORMAT_VERSION = 2
+STAGE_FORMAT_VERSION = 3  # 3: fused centroid from the exact union, image-based crack width
 
 
 def _f(x: float) -> float | None:

@@ -57,3 +57,89 @@ def test_crack_width_not_measurable_when_gsd_too_coarse(tmp_path: Path) -> None:
     (f,) = _findings(face_flight(tmp_path / "f", [crack], n_frames=2), MeasureLimits(max_gsd_crack_width_m=0.001))
     assert f.measurements["length_mm"].value is not None
     assert f.measurements["width_mm"].value is None and "not measurable: GSD" in f.measurements["width_mm"].note
+
+
+# --- crack width from the best view's image ---------------------------------------------------
+
+def _render_record(folder: Path, defects: list, poses: list, blur_px: float = 0.8, background: float = 170.0,
+                   interior: float = 40.0, write_images: bool = True) -> Path:
+    """A flight record whose images show the defects with exact area coverage (8x8 supersampled
+    on a crop around each outline), optical blur and sensor noise, so their width is known."""
+    import cv2
+    from gs_fixtures import CAMERA, MODEL_ID, instance_for
+
+    from skyinspect.record import FlightRecordWriter
+    from skyinspect.segmentation import Segmentation
+
+    ss = 8
+    rng = np.random.default_rng(0)
+    with FlightRecordWriter(folder, CAMERA, MODEL_ID, "0" * 64, save_images=write_images) as writer:
+        for i, pose in enumerate(poses):
+            img = np.full((CAMERA.height_px, CAMERA.width_px), background, np.float64)
+            instances = [instance_for(pose, d) for d in defects]
+            for inst in instances:
+                lo = np.floor(inst.polygon_px.min(axis=0)).astype(int) - 4
+                hi = np.ceil(inst.polygon_px.max(axis=0)).astype(int) + 5
+                cover = np.zeros(((hi[1] - lo[1]) * ss, (hi[0] - lo[0]) * ss), np.uint8)
+                # pixel centres at integers: sub-pixel (x, y) → supersampled index (x - lo + 0.5) ss - 0.5
+                pts = ((inst.polygon_px - lo + 0.5) * ss - 0.5) * 16
+                cv2.fillPoly(cover, [np.round(pts).astype(np.int32)], 1, lineType=cv2.LINE_8, shift=4)
+                frac = cover.reshape(hi[1] - lo[1], ss, hi[0] - lo[0], ss).mean(axis=(1, 3))
+                img[lo[1]:hi[1], lo[0]:hi[0]] -= (background - interior) * frac
+            img = cv2.GaussianBlur(img, (0, 0), blur_px) + rng.normal(0, 1.5, img.shape)
+            bgr = np.repeat(np.clip(np.round(img), 0, 255).astype(np.uint8)[..., None], 3, axis=2)
+            seg = Segmentation(np.zeros(img.shape, np.uint8), tuple(instances), MODEL_ID)
+            writer.add_frame(i, pose.time_utc_s, bgr, pose, seg)
+    return folder
+
+
+def _poses(n: int = 2, yaw_deg: float = 90.0) -> list:
+    from gs_fixtures import pose_at
+
+    return [pose_at(np.array([k * 0.05, 0.0, -FLY_HEIGHT_M]), yaw_deg, 0.0, t=1.7e9 + k) for k in range(n)]
+
+
+def _measured(folder: Path, limits: MeasureLimits = MeasureLimits()):  # type: ignore[no-untyped-def]
+    flight = load_flight(folder)
+    geo = georeference(flight, face_surface())
+    basis = plane_basis(geo.surface, flight.origin)
+    return measure(fuse(geo, flight.origin, basis), geo.detections, basis, limits, flight, geo.surface)
+
+
+def test_crack_width_comes_from_the_image_sub_pixel(tmp_path: Path) -> None:
+    # GSD 1.46 mm at 2 m: a 6 mm crack is 4.1 px wide, its mask polygon carries no blur
+    crack = crack_on_face(-0.15, FLY_HEIGHT_M, length_m=0.30, width_m=0.006)
+    (f,) = _measured(_render_record(tmp_path / "f", [crack], _poses()))
+    w, wmax = f.measurements["width_mm"], f.measurements["max_width_mm"]
+    assert w.value is not None and "from the image" in w.note, w.note
+    assert abs(w.value - 6.0) < 0.25 * 1.46, w  # within a quarter pixel
+    assert 0 < w.sigma < 0.5 and wmax.value is not None and wmax.value >= w.value - 1e-9
+    assert f.measurements["length_mm"].value is not None
+
+
+def test_crack_width_on_an_oblique_view_uses_the_scale_across_the_crack(tmp_path: Path) -> None:
+    # yaw 60 deg: the face is seen at 30 deg incidence; the crack runs along the foreshortened
+    # direction, so across it a pixel is range/fx (not the worst-axis GSD range/fx/cos 30°)
+    crack = crack_on_face(1.03, FLY_HEIGHT_M, length_m=0.25, width_m=0.008)  # the view meets the face at north 1.15
+    (f,) = _measured(_render_record(tmp_path / "f", [crack], _poses(yaw_deg=60.0)))
+    assert abs(f.incidence_deg - 30.0) < 3.0
+    w = f.measurements["width_mm"]
+    assert w.value is not None and "from the image" in w.note, w.note
+    assert abs(w.value - 8.0) < 0.35, w
+    assert f.gsd_m * 1000 * 0.25 < 0.6  # the tolerance above is under a quarter of the worst-axis pixel
+
+
+def test_sub_pixel_crack_gets_a_bound_not_a_number(tmp_path: Path) -> None:
+    crack = crack_on_face(-0.15, FLY_HEIGHT_M, length_m=0.30, width_m=0.001)  # 0.7 px
+    (f,) = _measured(_render_record(tmp_path / "f", [crack], _poses()), MeasureLimits(max_gsd_crack_width_m=0.002))
+    w = f.measurements["width_mm"]
+    assert w.value is None and w.sigma is None and w.note.startswith("bound: between"), w
+    lo, hi = (float(x) for x in w.note.split("between ")[1].split(" mm")[0].split(" and "))
+    assert lo - 0.2 <= 1.0 <= hi + 0.2
+
+
+def test_crack_width_without_an_image_falls_back_to_area_over_length_and_says_so(tmp_path: Path) -> None:
+    crack = crack_on_face(-0.15, FLY_HEIGHT_M, length_m=0.30, width_m=0.004)
+    (f,) = _measured(_render_record(tmp_path / "f", [crack], _poses(), write_images=False))
+    w = f.measurements["width_mm"]
+    assert w.value is not None and "mask area/length" in w.note and "no image" in w.note, w.note
