@@ -18,8 +18,9 @@ install-dev: $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 
 # Debian tools some tests use: pdftotext reads the PDF report, mosquitto is the MQTT broker the
-# alert tests talk to. Best effort: those tests skip with a clear reason when they are missing.
-SYSTEM_TEST_TOOLS := pdftotext:poppler-utils mosquitto:mosquitto
+# alert tests talk to, chromium runs the review app's browser test (playwright drives the system
+# browser; it never downloads one). Best effort: those tests skip with a clear reason when they are missing.
+SYSTEM_TEST_TOOLS := pdftotext:poppler-utils mosquitto:mosquitto chromium:chromium
 system-test-deps:
 	@missing=""; for pair in $(SYSTEM_TEST_TOOLS); do \
 	  cmd=$${pair%%:*}; pkg=$${pair##*:}; \

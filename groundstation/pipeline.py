@@ -6,9 +6,10 @@ The stages, each a function from a typed input to a typed output (ODM-style, res
     georeference  LoadedFlight, surface     → Georeferenced     groundstation/georef.py
     fuse          Georeferenced             → list[Finding]     groundstation/fuse.py
     measure       list[Finding], detections → list[Finding]     groundstation/measure.py
+    grade         list[Finding], registry   → GradeOutput       groundstation/grading/ (components, rules)
     publish       PublishInput              → product files     groundstation/publish/
 
-Georeference, fuse and measure store their output under ``out/stages/<stage>.json`` with a
+Georeference, fuse, measure and grade store their output under ``out/stages/<stage>.json`` with a
 fingerprint of their inputs; a rerun reuses an output whose fingerprint matches, unless
 ``rerun=True``. Products are written to a staging folder inside ``out`` and moved into place only
 after all of them succeeded, so a failure never leaves a half-written product set.
@@ -28,16 +29,18 @@ from typing import Any
 from groundstation import georef as georef_mod
 from groundstation.fuse import FuseParams, fuse
 from groundstation.georef import Georeferenced, georeference
+from groundstation.grading.stage import grade_fingerprint_parts, grade_output_from_json, grade_output_to_json, run_grade
 from groundstation.load import LoadedFlight, load_flight
 from groundstation.measure import MeasureLimits, measure
 from groundstation.plane import chart_for
 from groundstation.publish import PublishInput, publish
+from groundstation.publish.context import covered_area_m2
 from groundstation.stages import (finding_from_dict, finding_to_dict, fingerprint, georeferenced_from_dict,
                                   georeferenced_to_dict, run_stage)
 from skyinspect.errors import RecordError, describe
 from skyinspect.findings import Finding
 
-STAGES = ("load", "georeference", "fuse", "measure", "publish")
+STAGES = ("load", "georeference", "fuse", "measure", "grade", "publish")
 
 
 @dataclass(frozen=True)
@@ -86,10 +89,13 @@ class ProcessSummary:
 
 def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
             rerun: bool = False, fuse_params: FuseParams = FuseParams(),
-            limits: MeasureLimits = MeasureLimits()) -> ProcessSummary:
+            limits: MeasureLimits = MeasureLimits(), grading_profile: str | None = None,
+            registry: Path | None = None, asset_id: str | None = None) -> ProcessSummary:
     """Run every stage on the flight record ``flight``, writing products into ``out``.
     ``surface``: any skyinspect surface (PlaneSurface, FaceSurface, CylinderSurface, DemSurface,
-    SurfaceSet) or None for the ground plane at the take-off altitude."""
+    SurfaceSet) or None for the ground plane at the take-off altitude. ``grading_profile``: a profile
+    of groundstation/grading/rules/profiles.yaml (None: its default); ``registry``: an asset registry
+    GeoPackage (groundstation/registry) to assign findings to components, ``asset_id`` the asset in it."""
     out = Path(out)
     stages_dir = out / "stages"
     timings: dict[str, float] = {}
@@ -128,12 +134,21 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
 
     measure_fp = fingerprint("measure", fuse_fp, dataclasses.asdict(limits))
     findings, hit = run_stage(stages_dir / "findings.json", "measure", measure_fp,
-                              lambda: measure(fused, geo.detections, basis, limits), _findings_to_json,
-                              _findings_from_json, rerun)
+                              lambda: measure(fused, geo.detections, basis, limits, loaded, geo.surface),
+                              _findings_to_json, _findings_from_json, rerun)
     reused += ["measure"] if hit else []
     lap("measure")
 
-    products = _publish_atomically(PublishInput(loaded, geo, tuple(findings), basis), out)
+    covered = round(covered_area_m2(PublishInput(loaded, geo, tuple(findings), basis)), 3)  # stable on reuse
+    grade_fp = fingerprint("grade", measure_fp, covered, *grade_fingerprint_parts(grading_profile, registry, asset_id))
+    graded, hit = run_stage(stages_dir / "grades.json", "grade", grade_fp,
+                            lambda: run_grade(findings, covered, grading_profile, registry, asset_id),
+                            grade_output_to_json, grade_output_from_json, rerun)
+    reused += ["grade"] if hit else []
+    lap("grade")
+
+    products = _publish_atomically(PublishInput(loaded, geo, tuple(findings), basis, graded.grades,
+                                                graded.assignments, graded.asset_id, graded.profile), out)
     lap("publish")
     return _summary(out, loaded, geo, findings, products, tuple(reused), timings)
 

@@ -55,7 +55,7 @@ class OnnxSegmenter:
         except Exception as exc:  # ORT raises its own Fail/InvalidProtobuf types
             raise ModelError(describe(path, f"expected an ONNX model, ONNX Runtime cannot load it "
                                             f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})",
-                                      "pass the skyinspect-seg.onnx produced by `python -m models.export`"))
+                                      "pass the skyinspect-seg.onnx produced by `python -m models.export`")) from exc
         meta = self._session.get_modelmeta().custom_metadata_map
         missing = [k for k in REQUIRED_KEYS if k not in meta]
         if missing:
@@ -65,7 +65,7 @@ class OnnxSegmenter:
             self.classes: tuple[str, ...] = tuple(json.loads(meta["skyinspect.classes"]))
             self.input_size: int = int(meta["skyinspect.input_size"])
         except (ValueError, TypeError) as exc:
-            raise ModelError(describe(path, f"malformed skyinspect metadata ({exc})", _EXPORT_FIX))
+            raise ModelError(describe(path, f"malformed skyinspect metadata ({exc})", _EXPORT_FIX)) from exc
         if meta["skyinspect.normalisation"] != "rgb/255":
             raise ModelError(describe(path, f"expected normalisation 'rgb/255', got "
                                             f"{meta['skyinspect.normalisation']!r}", _EXPORT_FIX))

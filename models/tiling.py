@@ -111,8 +111,8 @@ def stitch(outputs: np.ndarray, grid: TileGrid, mode: StitchMode = "blend") -> n
         out = np.empty((c, ph, pw), dtype=np.float32)
         yb, xb = _centre_bounds(grid.ys, t, ph), _centre_bounds(grid.xs, t, pw)
         k = 0
-        for (y, (y_lo, y_hi)) in zip(grid.ys, yb):
-            for (x, (x_lo, x_hi)) in zip(grid.xs, xb):
+        for (y, (y_lo, y_hi)) in zip(grid.ys, yb, strict=True):
+            for (x, (x_lo, x_hi)) in zip(grid.xs, xb, strict=True):
                 out[:, y_lo:y_hi, x_lo:x_hi] = outputs[k, :, y_lo - y:y_hi - y, x_lo - x:x_hi - x]
                 k += 1
         return out[:, :grid.height, :grid.width]

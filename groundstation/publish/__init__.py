@@ -11,7 +11,8 @@ from pathlib import Path
 
 from groundstation.publish.context import PublishInput
 
-PRODUCTS = ("findings.gpkg", "findings.geojson", "map.html", "schematic.png", "report.html", "report.pdf")
+PRODUCTS = ("findings.gpkg", "findings.geojson", "map.html", "schematic.png", "report.html", "report.pdf",
+            "workorders.csv", "workorders.json", "inspection.json")
 
 
 def publish(inp: PublishInput, staging: Path) -> dict[str, Path]:
@@ -30,7 +31,26 @@ def publish(inp: PublishInput, staging: Path) -> dict[str, Path]:
     draw_schematic(inp, paths["schematic.png"])
     write_html(inp, paths["report.html"], paths["schematic.png"], crops)
     write_pdf(inp, paths["report.pdf"], paths["schematic.png"], crops)
+    write_maintenance(inp, paths["workorders.csv"], paths["workorders.json"], paths["inspection.json"])
     return paths
+
+
+def write_maintenance(inp: PublishInput, csv_path: Path, json_path: Path, inspection_path: Path) -> None:
+    """Work orders (CSV, JSON) and inspection.json: what the change and review tools need to know
+    about this results folder (asset, date, flight, model, grading profile)."""
+    import json
+
+    from groundstation.publish.context import flight_date
+    from groundstation.workorders import build_work_orders, write_work_orders
+
+    day = flight_date(inp)
+    orders = build_work_orders(inp.findings, inp.grades, day, inp.asset_id, inp.assignments)
+    write_work_orders(orders, csv_path, json_path, inp.asset_id, day)
+    t0 = inp.flight.frames[0].capture_time_utc_s if inp.flight.frames else None
+    inspection_path.write_text(json.dumps({
+        "format": "skyinspect-inspection", "version": 1, "asset_id": inp.asset_id, "inspection_date": day,
+        "start_time_utc_s": t0, "flight": str(inp.flight.folder), "model_id": inp.flight.model_id,
+        "grading_profile": inp.grading_profile, "findings": [f.finding_id for f in inp.findings]}, indent=1))
 
 
 __all__ = ["PRODUCTS", "PublishInput", "publish"]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +24,19 @@ class PublishInput:
     geo: Georeferenced
     findings: tuple[Finding, ...]
     basis: PlaneBasis
+    # Added by the maintenance issue (defaulted, so older callers are unaffected):
+    grades: dict[str, tuple[Any, ...]] = field(default_factory=dict)  # finding id -> grading.Grade, primary first
+    assignments: dict[str, dict[str, Any]] = field(default_factory=dict)  # finding id -> registry component facts
+    asset_id: str = ""
+    grading_profile: str = ""
+
+    def primary_grade(self, finding_id: str) -> Any:
+        gs = self.grades.get(finding_id) or ()
+        return gs[0] if gs else None
+
+    def component_label(self, finding_id: str) -> str:
+        a = self.assignments.get(finding_id)
+        return str(a.get("label", "")) if a else ""
 
 
 def colour_hex(class_name: str) -> str:

@@ -7,14 +7,38 @@ import math
 from pathlib import Path
 from typing import Any
 
-from groundstation.publish.context import PublishInput, iso_utc, lonlatalt, value_or_none
+from groundstation.publish.context import PublishInput, flight_date, iso_utc, lonlatalt, value_or_none
 from skyinspect.findings import Finding
 
 FINDING_COLUMNS = ("finding_id", "class", "score", "views", "lat", "lon", "alt_msl_m", "length_mm",
                    "width_mm", "area_m2", "ce90_m", "best_frame")
+GRADE_COLUMNS = ("grade", "grade_rule", "grade_clause", "grade_note", "grade_bound", "priority", "due_date",
+                 "other_grades", "component", "component_id", "chainage_m", "blade_radius_m")
 
 
-def finding_properties(f: Finding) -> dict[str, Any]:
+def grade_properties(inp: PublishInput | None, f: Finding) -> dict[str, Any]:
+    """The primary grade with its clause, the other grades, the component and due date of ``f``."""
+    from datetime import date, timedelta
+
+    props: dict[str, Any] = {c: None for c in GRADE_COLUMNS}
+    if inp is None:
+        return props
+    gs = inp.grades.get(f.finding_id) or ()
+    if gs:
+        g = gs[0]
+        props.update(grade=g.state, grade_rule=g.rule, grade_clause=g.clause, grade_note=g.note,
+                     grade_bound=g.bound, priority=g.priority,
+                     other_grades="; ".join(f"{o.state} ({o.rule})" for o in gs[1:]))
+        day = flight_date(inp)
+        if day and g.interval_days is not None:
+            props["due_date"] = (date.fromisoformat(day) + timedelta(days=int(g.interval_days))).isoformat()
+    a = inp.assignments.get(f.finding_id) or {}
+    props.update(component=a.get("label"), component_id=a.get("component_id"), chainage_m=a.get("chainage_m"),
+                 blade_radius_m=a.get("radius_m"))
+    return props
+
+
+def finding_properties(f: Finding, inp: PublishInput | None = None) -> dict[str, Any]:
     m = f.measurements
     props: dict[str, Any] = {
         "finding_id": f.finding_id, "class": f.class_name, "score": round(f.score, 4), "views": f.view_count,
@@ -28,6 +52,7 @@ def finding_properties(f: Finding) -> dict[str, Any]:
         props[f"{key}_note"] = meas.note if meas is not None else ""
     props["le90_m"] = round(f.le90_m, 3) if math.isfinite(f.le90_m) else None
     props["gsd_mm"] = round(f.gsd_m * 1000, 3) if math.isfinite(f.gsd_m) else None
+    props.update(grade_properties(inp, f))
     return props
 
 
@@ -46,7 +71,7 @@ def write_geojson(inp: PublishInput, path: Path) -> None:
         poly = orient(Polygon(_ring(f)), sign=1.0)
         features.append({"type": "Feature", "id": f.finding_id,
                          "geometry": {"type": "Polygon", "coordinates": [[list(c) for c in poly.exterior.coords]]},
-                         "properties": finding_properties(f)})
+                         "properties": finding_properties(f, inp)})
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, indent=1))
 
 
@@ -54,9 +79,9 @@ def write_gpkg(inp: PublishInput, path: Path) -> None:
     import geopandas as gpd
     from shapely.geometry import LineString, Polygon
 
-    findings = [finding_properties(f) for f in inp.findings]
+    findings = [finding_properties(f, inp) for f in inp.findings]
     geoms = [Polygon(_ring(f)) for f in inp.findings]
-    gdf = gpd.GeoDataFrame(findings or {c: [] for c in FINDING_COLUMNS}, geometry=gpd.GeoSeries(geoms, crs=4326))
+    gdf = gpd.GeoDataFrame(findings or {c: [] for c in FINDING_COLUMNS + GRADE_COLUMNS}, geometry=gpd.GeoSeries(geoms, crs=4326))
     gdf.to_file(path, layer="findings", driver="GPKG", engine="pyogrio", geometry_type="Polygon Z")
 
     to_geo = inp.flight.origin.to_geodetic

@@ -31,6 +31,11 @@ METHODS: tuple[tuple[str, str], ...] = (
      "GSD (+/- 1.4 GSD); mean width = that view's area / length (+/- 1 GSD), a first estimate. Area is "
      "the best view's outline area (+/- perimeter x GSD / 2). A value is not reported when the GSD is "
      "coarser than needed: 10 mm for length, 2 mm for width, 20 mm for area."),
+    ("Grading", "Each finding is graded by the rules of the grading profile (versioned data files in "
+     "groundstation/grading/rules/, each citing its document and section); the grade records the rule id and "
+     "version and the clause it matched. A finding whose deciding quantity was not measured is graded "
+     "'indeterminate', never guessed. A '+' marks a lower bound (e.g. steel corrosion: section loss cannot be "
+     "seen in imagery). Rusted area % is the corroded area over the area covered by the georeferenced frames."),
 )
 
 
@@ -45,6 +50,11 @@ class ReportRow:
     ce90: str
     views: str
     crop_b64: str | None
+    grade: str = "-"  # e.g. "CS2 (aashto-mbei-1130@1)"
+    clause: str = "-"  # the clause text, or why the finding is indeterminate
+    other_grades: str = "-"
+    component: str = "-"
+    priority: str = "-"
 
 
 def report_rows(inp: PublishInput, crops: dict[str, bytes | None]) -> list[ReportRow]:
@@ -57,8 +67,56 @@ def report_rows(inp: PublishInput, crops: dict[str, bytes | None]) -> list[Repor
             format_measurement(m.get("length_mm")), format_measurement(m.get("width_mm"), 2),
             format_measurement(m.get("area_m2"), 4), f"{f.ce90_m:.2f} m" if math.isfinite(f.ce90_m) else "-",
             f"{f.view_count} (best: frame {f.best_view[0]})",
-            base64.b64encode(crop).decode() if crop else None))
+            base64.b64encode(crop).decode() if crop else None, *_grade_cells(inp, f.finding_id)))
     return rows
+
+
+def _grade_cells(inp: PublishInput, fid: str) -> tuple[str, str, str, str, str]:
+    gs = inp.grades.get(fid) or ()
+    comp = inp.assignments.get(fid) or {}
+    where = str(comp.get("label", "")) or "-"
+    if comp.get("chainage_m") is not None:
+        where += f", chainage {float(comp['chainage_m']):.1f} m"
+    if comp.get("radius_m") is not None:
+        where += f", {float(comp['radius_m']):.1f} m from hub"
+    if not gs:
+        return "-", "-", "-", where, "-"
+    g = gs[0]
+    clause = g.clause + (f" [{g.note}]" if g.note and g.clause else "") if g.clause else (g.note or "-")
+    others = "; ".join(o.short for o in gs[1:]) or "-"
+    return g.short, clause, others, where, str(g.priority) if g.priority is not None else "-"
+
+
+def component_condition(inp: PublishInput) -> list[tuple[str, str, str, int]]:
+    """(component, worst grade, rule, findings) per component, worst first (by priority)."""
+    worst: dict[str, tuple[object, int]] = {}
+    for f in inp.findings:
+        comp = inp.component_label(f.finding_id) or "unassigned"
+        g = inp.primary_grade(f.finding_id)
+        old, n = worst.get(comp, (None, 0))
+        if g is not None and not g.is_indeterminate and (old is None or g.priority < old.priority):  # type: ignore[attr-defined]
+            old = g
+        worst[comp] = (old, n + 1)
+    rows = [(c, g.short if g is not None else "indeterminate", g.citation if g is not None else "",  # type: ignore[attr-defined]
+             n) for c, (g, n) in worst.items()]
+    return sorted(rows, key=lambda r: (r[1] == "indeterminate", r[1], r[0]))
+
+
+def action_list(inp: PublishInput) -> list[tuple[str, str, str, str, str]]:
+    """(priority, finding, grade, action, due date) sorted most urgent first."""
+    from datetime import date, timedelta
+
+    day = flight_date(inp)
+    out = []
+    for f in inp.findings:
+        g = inp.primary_grade(f.finding_id)
+        if g is None:
+            continue
+        due = ""
+        if day and g.interval_days is not None:
+            due = (date.fromisoformat(day) + timedelta(days=int(g.interval_days))).isoformat()
+        out.append((str(g.priority) if g.priority is not None else "?", f.finding_id, g.short, g.action, due))
+    return sorted(out, key=lambda r: (r[0] == "?", r[0], r[4], r[1]))
 
 
 def summary_facts(inp: PublishInput) -> list[tuple[str, str]]:
@@ -87,12 +145,19 @@ td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}i
 </head><body><h1>Inspection report: {{ title }}</h1>
 <h2>Flight summary</h2><table>{% for k, v in facts %}<tr><th>{{ k }}</th><td>{{ v }}</td></tr>{% endfor %}</table>
 <h2>Surface</h2><img src="data:image/png;base64,{{ schematic_b64 }}" style="max-width:100%">
+{% if condition %}<h2>Condition per component</h2><table><tr><th>component</th><th>worst grade</th><th>findings</th>
+<th>source</th></tr>{% for c, g, src, n in condition %}<tr><td>{{ c }}</td><td>{{ g }}</td><td>{{ n }}</td><td>{{ src }}</td>
+</tr>{% endfor %}</table>
+<h2>Prioritised actions</h2><table><tr><th>priority</th><th>finding</th><th>grade</th><th>action</th><th>due</th></tr>
+{% for p, fid, g, a, due in actions %}<tr><td>{{ p }}</td><td><a href="#{{ fid }}">{{ fid }}</a></td><td>{{ g }}</td>
+<td>{{ a }}</td><td>{{ due }}</td></tr>{% endfor %}</table>{% endif %}
 <h2>Findings</h2><table><tr><th>id</th><th>view</th><th>class</th><th>position (lat, lon, alt MSL)</th>
-<th>length</th><th>width</th><th>area</th><th>CE90</th><th>views</th></tr>
-{% for r in rows %}<tr><td>{{ r.finding_id }}</td><td>{% if r.crop_b64 %}<img class="crop"
+<th>length</th><th>width</th><th>area</th><th>CE90</th><th>views</th><th>component</th><th>grade</th><th>clause</th></tr>
+{% for r in rows %}<tr id="{{ r.finding_id }}"><td>{{ r.finding_id }}</td><td>{% if r.crop_b64 %}<img class="crop"
 src="data:image/jpeg;base64,{{ r.crop_b64 }}">{% else %}no image{% endif %}</td><td>{{ r.class_name }}</td>
 <td>{{ r.position }}</td><td>{{ r.length }}</td><td>{{ r.width }}</td><td>{{ r.area }}</td><td>{{ r.ce90 }}</td>
-<td>{{ r.views }}</td></tr>{% endfor %}</table>
+<td>{{ r.views }}</td><td>{{ r.component }}</td><td>{{ r.grade }}{% if r.other_grades != "-" %}<br><small>also: {{ r.other_grades }}</small>{% endif %}</td>
+<td>{{ r.clause }}</td></tr>{% endfor %}</table>
 <h2>Appendix</h2>{% for name, text in methods %}<h3>{{ name }}</h3><p>{{ text }}</p>{% endfor %}
 <h3>Data quality</h3><ul>{% for line in quality %}<li>{{ line }}</li>{% endfor %}</ul>
 <h3>Model</h3><p>{{ model_id }}</p></body></html>"""
@@ -105,7 +170,8 @@ def write_html(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[s
     text = env.from_string(_HTML).render(
         title=inp.flight.folder.name, facts=summary_facts(inp), rows=report_rows(inp, crops),
         schematic_b64=base64.b64encode(schematic_png.read_bytes()).decode(), methods=METHODS,
-        quality=data_quality(inp), model_id=inp.flight.model_id or "unknown")
+        quality=data_quality(inp), model_id=inp.flight.model_id or "unknown",
+        condition=component_condition(inp) if inp.grades else [], actions=action_list(inp))
     path.write_text(text, encoding="utf-8")
 
 
@@ -149,7 +215,8 @@ def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[st
         pdf.cell(0, 6, pdf_text(f"{r.finding_id}  {r.class_name}"), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("helvetica", "", 9)
         for k, v in (("position", r.position), ("length", r.length), ("width", r.width), ("area", r.area),
-                     ("CE90", r.ce90), ("views", r.views)):
+                     ("CE90", r.ce90), ("views", r.views), ("component", r.component), ("grade", r.grade),
+                     ("clause", r.clause), ("also graded", r.other_grades)):
             if v == "-":  # not applicable to this class (e.g. length of corrosion)
                 continue
             pdf.set_x(pdf.l_margin + 40)
@@ -158,6 +225,15 @@ def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[st
     if not inp.findings:
         pdf.set_font("helvetica", "", 10)
         pdf.cell(0, 6, "No findings.", new_x="LMARGIN", new_y="NEXT")
+    if inp.grades:
+        _heading(pdf, "Condition per component")
+        pdf.set_font("helvetica", "", 9)
+        for comp, grade, src, n in component_condition(inp):
+            pdf.multi_cell(0, 5, pdf_text(f"{comp}: {grade}, {n} finding(s). {src}"), new_x="LMARGIN", new_y="NEXT")
+        _heading(pdf, "Prioritised actions")
+        for p, fid, grade, action, due in action_list(inp):
+            pdf.multi_cell(0, 5, pdf_text(f"P{p}  {fid}  {grade}  due {due or '-'}: {action}"),
+                           new_x="LMARGIN", new_y="NEXT")
     pdf.add_page()
     _heading(pdf, "Appendix: methods")
     for name, text in METHODS:

@@ -25,6 +25,13 @@ def popup_html(inp: PublishInput, finding_index: int, crop_jpeg: bytes | None) -
             ("CE90", f"{f.ce90_m:.2f} m" if math.isfinite(f.ce90_m) else "-"),
             ("length", format_measurement(m.get("length_mm"))), ("width", format_measurement(m.get("width_mm"), 2)),
             ("area", format_measurement(m.get("area_m2"), 4))]
+    g = inp.primary_grade(f.finding_id)
+    if g is not None:
+        rows += [("grade", g.short), ("clause", g.clause or g.note)]
+        if g.note and g.clause:
+            rows.append(("note", g.note))
+    if inp.component_label(f.finding_id):
+        rows.append(("component", inp.component_label(f.finding_id)))
     table = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{html.escape(k)}</th>"
                     f"<td>{html.escape(v)}</td></tr>" for k, v in rows)
     img = (f"<img src='data:image/jpeg;base64,{base64.b64encode(crop_jpeg).decode()}' style='max-width:300px'><br>"

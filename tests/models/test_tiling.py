@@ -19,7 +19,7 @@ def test_grid_covers_frame_with_overlap(h: int, w: int) -> None:
         cover[y:y + 384, x:x + 384] += 1
     assert (cover[:h, :w] >= 1).all()
     for starts in (g.ys, g.xs):  # neighbours overlap by at least the requested amount
-        assert all(b - a <= 384 - 64 for a, b in zip(starts, starts[1:]))
+        assert all(b - a <= 384 - 64 for a, b in zip(starts[:-1], starts[1:], strict=True))
 
 
 @pytest.mark.parametrize(("h", "w"), SIZES[:5])

@@ -1,0 +1,210 @@
+"""Change since the last inspection: the same defect matched across two results folders of one asset.
+
+Matching: findings of the same class, greedily by centroid distance, within a gate of
+``max(gate_m, sqrt(ce90_prev² + ce90_cur²))`` (two flights' GNSS errors add). A shared offset between
+the two flights is not estimated yet: with RTK the gate can be tight, with plain GNSS keep the default.
+
+Identity: each defect gets a ``defect_uid`` at its first observation (``<asset>:<date>:<finding id>``)
+and a matched finding inherits its predecessor's uid, so a defect keeps one name across any number
+of inspections (written to ``defects.json`` in the current results folder).
+
+Classification of each current finding: ``new`` (no predecessor), ``grown`` (length, width or area
+larger by more than ``k_sigma`` times the combined 1-sigma of the two measurements) or ``stable``;
+each unmatched previous finding is ``not_re_observed`` (repaired, hidden, or missed: to be checked).
+Growth is given per quantity with its rate per year; ``escalated`` is true when the primary grade
+under the same rule is worse than last time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from groundstation.grading import Grade
+from groundstation.grading.rules import RULES_DIR
+from skyinspect.errors import InputError, describe
+from skyinspect.findings import Finding
+from skyinspect.geodesy import LocalFrame
+
+QUANTITIES = ("length_mm", "width_mm", "area_m2")
+
+
+@dataclass(frozen=True)
+class Inspection:
+    folder: Path
+    asset_id: str
+    date: str  # ISO date
+    findings: tuple[Finding, ...]
+    grades: dict[str, tuple[Grade, ...]]
+    uids: dict[str, str]  # finding id -> defect uid (from defects.json, or first-observation uids)
+
+
+@dataclass(frozen=True)
+class Growth:
+    quantity: str
+    previous: float | None
+    current: float | None
+    delta: float | None
+    sigma: float | None  # 1-sigma of the delta
+    per_year: float | None
+    significant: bool
+
+
+@dataclass(frozen=True)
+class DefectChange:
+    defect_uid: str
+    status: str  # new, grown, stable, not_re_observed
+    finding_id: str | None  # in the current inspection
+    previous_finding_id: str | None
+    class_name: str
+    distance_m: float | None  # between the matched centroids
+    growth: tuple[Growth, ...] = ()
+    previous_grade: str = ""
+    current_grade: str = ""
+    escalated: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ChangeReport:
+    asset_id: str
+    previous: str  # folder
+    current: str
+    previous_date: str
+    current_date: str
+    years: float
+    changes: tuple[DefectChange, ...] = field(default_factory=tuple)
+
+    def by_status(self, status: str) -> list[DefectChange]:
+        return [c for c in self.changes if c.status == status]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load_inspection(folder: Path) -> Inspection:
+    from groundstation.stages import finding_from_dict
+
+    folder = Path(folder)
+    meta_path, findings_path = folder / "inspection.json", folder / "stages" / "findings.json"
+    for p in (meta_path, findings_path):
+        if not p.is_file():
+            raise InputError(describe(p, "missing: not a skyinspect results folder (or made before grading existed)",
+                                      "Process the flight again with `skyinspect process`"))
+    meta = json.loads(meta_path.read_text())
+    findings = tuple(finding_from_dict(x) for x in json.loads(findings_path.read_text())["data"])
+    grades: dict[str, tuple[Grade, ...]] = {}
+    gpath = folder / "stages" / "grades.json"
+    if gpath.is_file():
+        data = json.loads(gpath.read_text())["data"]
+        grades = {fid: tuple(Grade.from_dict(g) for g in gs) for fid, gs in data["grades"].items()}
+    asset = meta.get("asset_id") or "asset"
+    uids = {f.finding_id: f"{asset}:{meta['inspection_date']}:{f.finding_id}" for f in findings}
+    dpath = folder / "defects.json"
+    if dpath.is_file():
+        uids.update(json.loads(dpath.read_text()).get("uids", {}))
+    return Inspection(folder, meta.get("asset_id", ""), meta["inspection_date"], findings, grades, uids)
+
+
+def _growth(q: str, a: Finding, b: Finding, years: float, k_sigma: float) -> Growth | None:
+    ma, mb = a.measurements.get(q), b.measurements.get(q)
+    if ma is None and mb is None:
+        return None
+    va = None if ma is None else ma.value
+    vb = None if mb is None else mb.value
+    if va is None or vb is None:
+        return Growth(q, va, vb, None, None, None, False)
+    sigma = math.hypot(ma.sigma or 0.0, mb.sigma or 0.0)  # type: ignore[union-attr]
+    delta = float(vb) - float(va)
+    per_year = delta / years if years > 0 else None
+    return Growth(q, float(va), float(vb), delta, sigma, per_year, delta > k_sigma * sigma and delta > 0)
+
+
+def _rank(grade: Grade | None) -> tuple[str, int] | None:
+    """(rule ref, rank of the state within that rule) or None when ungraded/indeterminate."""
+    if grade is None or grade.is_indeterminate or not grade.rule:
+        return None
+    from groundstation.grading.rules import load_rules
+
+    rules = {r.ref: r for r in load_rules(RULES_DIR).values()}
+    rule = rules.get(grade.rule)
+    return (grade.rule, rule.rank(grade.state)) if rule else None
+
+
+def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: float = 0.5,
+            k_sigma: float = 2.0) -> ChangeReport:
+    prev = previous if isinstance(previous, Inspection) else load_inspection(previous)
+    cur = current if isinstance(current, Inspection) else load_inspection(current)
+    if prev.asset_id and cur.asset_id and prev.asset_id != cur.asset_id:
+        raise InputError(describe(cur.folder, f"asset {cur.asset_id!r} differs from the previous inspection's "
+                                              f"{prev.asset_id!r}", "Compare inspections of the same asset"))
+    years = (date.fromisoformat(cur.date) - date.fromisoformat(prev.date)).days / 365.25
+    ref = prev.findings[0] if prev.findings else (cur.findings[0] if cur.findings else None)
+    frame = LocalFrame(ref.lat_deg, ref.lon_deg, ref.alt_msl_m) if ref else LocalFrame(0, 0, 0)
+
+    def xyz(f: Finding) -> np.ndarray:
+        return np.asarray(frame.to_ned(f.lat_deg, f.lon_deg, f.alt_msl_m))
+
+    pairs = []
+    for a in prev.findings:
+        for b in cur.findings:
+            if a.class_name != b.class_name:
+                continue
+            d = float(np.linalg.norm(xyz(a) - xyz(b)))
+            ce = math.hypot(a.ce90_m if math.isfinite(a.ce90_m) else 0.0, b.ce90_m if math.isfinite(b.ce90_m) else 0.0)
+            if d <= max(gate_m, ce):
+                pairs.append((d, a.finding_id, b.finding_id))
+    matched_prev: dict[str, tuple[str, float]] = {}
+    matched_cur: dict[str, str] = {}
+    for d, pa, cb in sorted(pairs):
+        if pa not in matched_prev and cb not in matched_cur:
+            matched_prev[pa] = (cb, d)
+            matched_cur[cb] = pa
+    pf = {f.finding_id: f for f in prev.findings}
+    changes: list[DefectChange] = []
+    for b in cur.findings:
+        g_cur = (cur.grades.get(b.finding_id) or (None,))[0]
+        if b.finding_id not in matched_cur:
+            changes.append(DefectChange(cur.uids[b.finding_id], "new", b.finding_id, None, b.class_name, None, (),
+                                        "", g_cur.state if g_cur else ""))
+            continue
+        a = pf[matched_cur[b.finding_id]]
+        growth = tuple(g for g in (_growth(q, a, b, years, k_sigma) for q in QUANTITIES) if g is not None)
+        g_prev = (prev.grades.get(a.finding_id) or (None,))[0]
+        rp, rc = _rank(g_prev), _rank(g_cur)
+        escalated = rp is not None and rc is not None and rp[0] == rc[0] and rc[1] > rp[1]
+        grown = any(g.significant for g in growth)
+        shrunk = [g.quantity for g in growth if g.delta is not None and g.sigma is not None
+                  and -g.delta > k_sigma * g.sigma]
+        note = f"measured smaller ({', '.join(shrunk)}): repaired, or measurement differs" if shrunk else ""
+        changes.append(DefectChange(prev.uids[a.finding_id], "grown" if grown else "stable", b.finding_id,
+                                    a.finding_id, b.class_name, matched_prev[a.finding_id][1], growth,
+                                    g_prev.state if g_prev else "", g_cur.state if g_cur else "", escalated, note))
+    for a in prev.findings:
+        if a.finding_id not in matched_prev:
+            g_prev = (prev.grades.get(a.finding_id) or (None,))[0]
+            changes.append(DefectChange(prev.uids[a.finding_id], "not_re_observed", None, a.finding_id, a.class_name,
+                                        None, (), g_prev.state if g_prev else "", "", False,
+                                        "not seen this time: repaired, hidden, outside the flight, or missed"))
+    return ChangeReport(cur.asset_id or prev.asset_id, str(prev.folder), str(cur.folder), prev.date, cur.date,
+                        round(years, 4), tuple(changes))
+
+
+def write_change(report: ChangeReport, current: Path) -> tuple[Path, Path]:
+    """``change.json`` (the report) and ``defects.json`` (finding id -> defect uid) in ``current``."""
+    current = Path(current)
+    change = current / "change.json"
+    change.write_text(json.dumps(report.to_dict(), indent=1))
+    uids = {c.finding_id: c.defect_uid for c in report.changes if c.finding_id}
+    defects = current / "defects.json"
+    defects.write_text(json.dumps({"format": "skyinspect-defects", "version": 1, "uids": uids}, indent=1))
+    return change, defects
+
+
+__all__ = ["ChangeReport", "DefectChange", "Growth", "Inspection", "compare", "load_inspection", "write_change"]

@@ -1,0 +1,116 @@
+"""Grading by cited standard: rules as versioned YAML files, a grader, and the pipeline's ``grade`` stage.
+
+    rules = load_rules()                       # groundstation/grading/rules/*.yaml
+    grades = grade_all(findings, rules, "rc_bridge", covered_area_m2=12.0)
+    grades["F-0001"][0].state, .clause, .rule  # primary grade first
+
+Quantities a finding does not carry itself are derived here from all findings of the inspection:
+``crack_spacing_m`` (the smallest distance from a crack's outline to another crack's outline on the
+same surface) and ``rusted_area_pct`` (corroded area / area covered by the georeferenced frames,
+over the whole inspection; None when any corrosion area was not measurable).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+
+from groundstation.grading.grader import INDETERMINATE, Grade, grade_finding, worse
+from groundstation.grading.rules import RULES_DIR, Rule, load_profiles, load_rules
+from skyinspect.errors import InputError, describe
+from skyinspect.findings import Finding, Measurement
+
+Grades = dict[str, tuple[Grade, ...]]
+
+
+def rules_digest(rules: dict[str, Rule]) -> str:
+    """One hash over every rule file (and its version): a rules change re-runs the grade stage."""
+    h = hashlib.sha256()
+    for rid in sorted(rules):
+        h.update(f"{rules[rid].ref}:{rules[rid].sha256}".encode())
+    return h.hexdigest()
+
+
+def resolve_profile(profile: str | None) -> tuple[str, dict[str, tuple[str, ...]]]:
+    default, profiles = load_profiles()
+    name = profile or default
+    if name not in profiles:
+        raise InputError(describe(RULES_DIR / "profiles.yaml", f"no grading profile {name!r}",
+                                  f"Use one of: {', '.join(sorted(profiles))}"))
+    return name, profiles[name]
+
+
+def crack_spacing(findings: list[Finding] | tuple[Finding, ...]) -> dict[str, Measurement]:
+    cracks = [f for f in findings if f.class_name == "crack" and f.outline_ned_m is not None]
+    out: dict[str, Measurement] = {}
+    for f in cracks:
+        others = [g for g in cracks if g is not f and g.surface_name == f.surface_name]
+        if not others:
+            out[f.finding_id] = Measurement(None, None, "m", "no other crack on the surface")
+            continue
+        a = np.asarray(f.outline_ned_m)
+        d = min(float(np.min(np.linalg.norm(a[:, None, :] - np.asarray(g.outline_ned_m)[None, :, :], axis=2)))
+                for g in others)
+        gsd = f.gsd_m if np.isfinite(f.gsd_m) else None
+        out[f.finding_id] = Measurement(d, gsd, "m", "outline to nearest other crack outline")
+    return out
+
+
+def rusted_area_pct(findings: list[Finding] | tuple[Finding, ...], covered_area_m2: float | None) -> Measurement:
+    rust = [f for f in findings if f.class_name == "corrosion"]
+    if not covered_area_m2 or covered_area_m2 <= 0:
+        return Measurement(None, None, "%", "no inspected area to relate the rusted area to")
+    missing = [f.finding_id for f in rust if f.measurements.get("area_m2") is None
+               or f.measurements["area_m2"].value is None]
+    if missing:
+        return Measurement(None, None, "%", f"area not measurable for {', '.join(missing[:5])}")
+    total = sum(float(f.measurements["area_m2"].value) for f in rust)  # type: ignore[arg-type]
+    sigma = float(np.sqrt(sum((f.measurements["area_m2"].sigma or 0.0) ** 2 for f in rust)))
+    return Measurement(100.0 * total / covered_area_m2, 100.0 * sigma / covered_area_m2, "%",
+                       f"{total:.4g} m2 rusted of {covered_area_m2:.4g} m2 inspected")
+
+
+def grade_all(findings: list[Finding] | tuple[Finding, ...], rules: dict[str, Rule] | None = None,
+              profile: str | None = None, covered_area_m2: float | None = None,
+              zones: dict[str, str] | None = None) -> Grades:
+    """Every finding graded by every rule its class has in ``profile`` (primary first). A class with
+    no rule in the profile gets one indeterminate grade saying so. ``zones``: finding id -> zone."""
+    rules = rules if rules is not None else load_rules()
+    _, mapping = resolve_profile(profile)
+    spacing = crack_spacing(findings)
+    rusted = rusted_area_pct(findings, covered_area_m2)
+    out: Grades = {}
+    for f in findings:
+        extra = {"rusted_area_pct": rusted}
+        if f.finding_id in spacing:
+            extra["crack_spacing_m"] = spacing[f.finding_id]
+        ids = mapping.get(f.class_name, ())
+        grades = []
+        for rid in ids:
+            if rid not in rules:
+                raise InputError(describe(RULES_DIR / "profiles.yaml", f"profile names unknown rule {rid!r}"))
+            grades.append(grade_finding(f, rules[rid], extra, (zones or {}).get(f.finding_id, "")))
+        if not grades:
+            grades.append(Grade(f.finding_id, "", INDETERMINATE, "not gradable", "", "", None, None,
+                                "Grade by hand.", {}, "exact", f"no rule for class '{f.class_name}' in the profile"))
+        out[f.finding_id] = tuple(grades)
+    return out
+
+
+def grades_to_json(grades: Grades) -> dict[str, Any]:
+    return {fid: [g.to_dict() for g in gs] for fid, gs in grades.items()}
+
+
+def grades_from_json(data: dict[str, Any]) -> Grades:
+    return {fid: tuple(Grade.from_dict(g) for g in gs) for fid, gs in data.items()}
+
+
+def primary(grades: Grades, finding_id: str) -> Grade | None:
+    gs = grades.get(finding_id) or ()
+    return gs[0] if gs else None
+
+
+__all__ = ["INDETERMINATE", "Grade", "Grades", "Rule", "grade_all", "grade_finding", "grades_from_json",
+           "grades_to_json", "load_rules", "primary", "resolve_profile", "rules_digest", "worse"]

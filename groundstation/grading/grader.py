@@ -1,0 +1,124 @@
+"""Grade findings by the rules: each grade records the rule (id@version), the state, the clause text
+it matched, the source it cites and the values it used.
+
+A finding whose required quantity was not measured (``Measurement.value is None``) is graded
+``indeterminate`` with the measurement's own reason; it is never guessed. A value within one sigma of
+a state boundary keeps the state its value falls in and says so in ``note``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from groundstation.grading.rules import QuantityRule, Rule
+from skyinspect.findings import Finding, Measurement
+
+INDETERMINATE = "indeterminate"
+
+
+@dataclass(frozen=True)
+class Grade:
+    finding_id: str
+    rule: str  # "rule_id@version"
+    state: str  # e.g. "CS2", "Ri3", "CAT4", or "indeterminate"
+    label: str
+    clause: str  # the clause text of the state band that decided the state (joined when several)
+    citation: str  # document and section
+    priority: int | None  # 1 = most urgent; None when indeterminate
+    interval_days: int | None  # repair / re-inspection interval from the rule; None when indeterminate
+    action: str
+    values: dict[str, float | None] = field(default_factory=dict)  # quantity -> value used
+    bound: str = "exact"  # "at_least" when the evidence proves this state or worse
+    note: str = ""
+
+    @property
+    def is_indeterminate(self) -> bool:
+        return self.state == INDETERMINATE
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, x: dict[str, Any]) -> Grade:
+        return cls(**{k: x[k] for k in cls.__dataclass_fields__ if k in x})  # type: ignore[arg-type]
+
+    @property
+    def short(self) -> str:
+        """'CS2 (aashto-mbei-1130@1)' - what a map popup or a table cell shows."""
+        return f"{self.state}{'+' if self.bound == 'at_least' else ''} ({self.rule})"
+
+
+def _band_state(q: QuantityRule, value: float) -> tuple[str, str] | None:
+    for band in q.bands:
+        if band.contains(value):
+            return band.state, band.clause
+    return None
+
+
+def _near_edge(q: QuantityRule, m: Measurement) -> str:
+    if m.value is None or m.sigma is None or not math.isfinite(m.sigma) or m.sigma <= 0:
+        return ""
+    edges = sorted({e for b in q.bands for e in b.edges()})
+    near = [e for e in edges if abs(m.value - e) < m.sigma]
+    if not near:
+        return ""
+    return (f"{q.quantity} {m.value:.4g} +/- {m.sigma:.2g} is within 1 sigma of the boundary at "
+            f"{', '.join(f'{e:g}' for e in near)}; the neighbouring state is possible")
+
+
+def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | None = None,
+                  zone: str = "") -> Grade:
+    """Grade one finding by one rule. ``extra``: quantities the finding does not carry itself
+    (``crack_spacing_m``, ``rusted_area_pct``); ``present`` is always 1. ``zone``: the component
+    zone (e.g. a blade's root), for rules with ``zone_escalation``."""
+    criterion = rule.criterion_for(finding.class_name)
+
+    def undetermined(note: str, values: dict[str, float | None] | None = None) -> Grade:
+        return Grade(finding.finding_id, rule.ref, INDETERMINATE, "not gradable", "", rule.citation, None, None,
+                     "Measure on site or re-fly closer (finer GSD), then grade.", values or {}, "exact", note)
+
+    if criterion is None:
+        return undetermined(f"rule {rule.ref} has no criterion for class '{finding.class_name}'")
+    quantities: dict[str, Measurement] = {"present": Measurement(1.0, 0.0, "")}
+    quantities.update(finding.measurements)
+    quantities.update(extra or {})
+    decided: list[tuple[int, str, str, QuantityRule]] = []
+    values: dict[str, float | None] = {}
+    notes: list[str] = []
+    for q in criterion.quantities:
+        m = quantities.get(q.quantity)
+        values[q.quantity] = None if m is None or m.value is None else float(m.value)
+        if m is None or m.value is None or not math.isfinite(m.value):
+            why = (m.note if m is not None and m.note else "not measured")
+            if q.required:
+                return undetermined(f"{q.quantity}: {why}", values)
+            notes.append(f"{q.quantity} not assessed ({why})")
+            continue
+        hit = _band_state(q, float(m.value))
+        if hit is None:
+            return undetermined(f"{q.quantity} = {m.value:g} lies in no state band of {rule.ref}", values)
+        decided.append((rule.rank(hit[0]), hit[0], hit[1], q))
+        edge = _near_edge(q, m)
+        if edge:
+            notes.append(edge)
+    rank, state, _, _ = max(decided, key=lambda d: d[0])
+    clause = " ".join(d[2] for d in decided if d[0] == rank)
+    bound = "at_least" if any(d[3].bound == "at_least" for d in decided if d[0] == rank) else "exact"
+    bump = rule.zone_escalation.get(zone, 0) if zone else 0
+    if bump:
+        new_rank = min(rank + bump, len(rule.states) - 1)
+        if new_rank != rank:
+            notes.append(f"escalated from {state} by {bump} for the {zone} zone (rule zone_escalation)")
+            state = rule.states[new_rank].state
+    info = rule.state_info(state)
+    return Grade(finding.finding_id, rule.ref, state, info.label, clause, rule.citation, info.priority,
+                 info.interval_days, info.action, values, bound, "; ".join(notes))
+
+
+def worse(rule: Rule, a: str, b: str) -> bool:
+    """True when state ``a`` is more severe than ``b`` under ``rule`` (indeterminate ranks lowest)."""
+    ra = rule.rank(a) if a != INDETERMINATE else -1
+    rb = rule.rank(b) if b != INDETERMINATE else -1
+    return ra > rb

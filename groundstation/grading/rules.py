@@ -1,0 +1,175 @@
+"""Grading rules as versioned data files (``groundstation/grading/rules/*.yaml``), loaded and validated.
+
+A rule file names its source (document, section) and, per finding class, the quantities it grades
+and the condition states they map to. A state's interval is given by any of four bounds, all of
+which must hold: ``below`` (value < x), ``to`` (value <= x), ``from`` (value >= x), ``above``
+(value > x). So "CS1 < 0.30 mm, CS2 0.30-1.27 mm, CS3 > 1.27 mm" is written exactly as the manual
+says it, and 0.30 itself is CS2. ``states`` at the bottom of a file lists every state in order of
+increasing severity with its label, priority (1 = most urgent), interval in days and action.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from skyinspect.errors import InputError, describe
+
+RULES_DIR = Path(__file__).parent / "rules"
+BOUNDS = ("below", "to", "from", "above")
+
+
+@dataclass(frozen=True)
+class StateBand:
+    state: str
+    clause: str
+    below: float | None = None
+    to: float | None = None
+    from_: float | None = None
+    above: float | None = None
+
+    def contains(self, value: float) -> bool:
+        return ((self.below is None or value < self.below) and (self.to is None or value <= self.to)
+                and (self.from_ is None or value >= self.from_) and (self.above is None or value > self.above))
+
+    def edges(self) -> tuple[float, ...]:
+        return tuple(v for v in (self.below, self.to, self.from_, self.above) if v is not None)
+
+
+@dataclass(frozen=True)
+class QuantityRule:
+    quantity: str
+    required: bool
+    bands: tuple[StateBand, ...]
+    bound: str = "exact"  # "at_least": the evidence proves this state or worse
+
+
+@dataclass(frozen=True)
+class Criterion:
+    classes: tuple[str, ...]
+    quantities: tuple[QuantityRule, ...]
+    combine: str = "worst"
+
+
+@dataclass(frozen=True)
+class StateInfo:
+    state: str
+    label: str
+    priority: int
+    interval_days: int
+    action: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule_id: str
+    version: int
+    title: str
+    source: dict[str, str]
+    criteria: tuple[Criterion, ...]
+    states: tuple[StateInfo, ...]  # increasing severity
+    path: Path
+    sha256: str
+    zone_escalation: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        """``rule_id@version``: what every grade records so a grade can be traced to its file."""
+        return f"{self.rule_id}@{self.version}"
+
+    def state_info(self, state: str) -> StateInfo:
+        return next(s for s in self.states if s.state == state)
+
+    def rank(self, state: str) -> int:
+        return [s.state for s in self.states].index(state)
+
+    def criterion_for(self, class_name: str) -> Criterion | None:
+        return next((c for c in self.criteria if class_name in c.classes), None)
+
+    @property
+    def citation(self) -> str:
+        return f"{self.source.get('document', '')}, {self.source.get('section', '')}".strip(", ")
+
+
+def _num(x: Any, where: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(float(x)):
+        raise InputError(describe(where, f"expected a finite number, found {x!r}"))
+    return float(x)
+
+
+def parse_rule(data: Any, path: Path, raw: bytes = b"") -> Rule:
+    if not isinstance(data, dict):
+        raise InputError(describe(path, "a rule file must be a mapping", "Compare groundstation/grading/rules/"))
+    for key in ("rule_id", "version", "title", "source", "criteria", "states"):
+        if key not in data:
+            raise InputError(describe(path, f"missing key '{key}'", "Compare groundstation/grading/rules/"))
+    states_raw = data["states"]
+    if not isinstance(states_raw, dict) or not states_raw:
+        raise InputError(describe(path, "'states' must map each state to {label, priority, interval_days, action}"))
+    states = tuple(StateInfo(str(k), str(v.get("label", k)), int(v["priority"]), int(v["interval_days"]),
+                             str(v.get("action", ""))) for k, v in states_raw.items())
+    names = {s.state for s in states}
+    criteria = []
+    for ci, c in enumerate(data["criteria"]):
+        quantities = []
+        for qi, q in enumerate(c["quantities"]):
+            bands = []
+            for si, b in enumerate(q["states"]):
+                where = f"{path}: criteria[{ci}].quantities[{qi}].states[{si}]"
+                if b.get("state") not in names:
+                    raise InputError(describe(where, f"state {b.get('state')!r} is not listed under 'states'"))
+                if not b.get("clause"):
+                    raise InputError(describe(where, "every state band needs the clause text it implements"))
+                vals = {k: _num(b[k], f"{where}.{k}") for k in BOUNDS if k in b}
+                if not vals:
+                    raise InputError(describe(where, f"needs at least one of {', '.join(BOUNDS)}"))
+                bands.append(StateBand(b["state"], str(b["clause"]), vals.get("below"), vals.get("to"),
+                                       vals.get("from"), vals.get("above")))
+            quantities.append(QuantityRule(str(q["quantity"]), bool(q.get("required", True)), tuple(bands),
+                                           str(q.get("bound", "exact"))))
+        criteria.append(Criterion(tuple(c["classes"]), tuple(quantities), str(c.get("combine", "worst"))))
+    return Rule(str(data["rule_id"]), int(data["version"]), str(data["title"]),
+                {str(k): str(v) for k, v in data["source"].items()}, tuple(criteria), states, Path(path),
+                hashlib.sha256(raw).hexdigest(), {str(k): int(v) for k, v in (data.get("zone_escalation") or {}).items()})
+
+
+def load_rule(path: Path) -> Rule:
+    import yaml
+
+    raw = Path(path).read_bytes()
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise InputError(describe(path, f"cannot be parsed ({exc})")) from exc
+    try:
+        return parse_rule(data, Path(path), raw)
+    except (KeyError, TypeError, ValueError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(describe(path, f"malformed rule ({type(exc).__name__}: {exc})",
+                                  "Compare groundstation/grading/rules/")) from exc
+
+
+def load_rules(folder: Path = RULES_DIR) -> dict[str, Rule]:
+    """Every ``*.yaml`` rule in ``folder`` (profiles.yaml excluded), by rule id."""
+    rules = {}
+    for p in sorted(Path(folder).glob("*.yaml")):
+        if p.name == "profiles.yaml":
+            continue
+        rule = load_rule(p)
+        if rule.rule_id in rules:
+            raise InputError(describe(p, f"rule id {rule.rule_id!r} also defined in {rules[rule.rule_id].path}"))
+        rules[rule.rule_id] = rule
+    return rules
+
+
+def load_profiles(path: Path = RULES_DIR / "profiles.yaml") -> tuple[str, dict[str, dict[str, tuple[str, ...]]]]:
+    """(default profile name, {profile: {class: (rule ids...)}})."""
+    import yaml
+
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    profiles = {name: {cls: tuple(ids) for cls, ids in m.items()} for name, m in data["profiles"].items()}
+    return str(data.get("default", next(iter(profiles)))), profiles

@@ -1,0 +1,54 @@
+"""The pipeline's ``grade`` stage: assign findings to asset components (when a registry is given),
+then grade them by the profile's rules. Stored as ``out/stages/grades.json`` like the other stages."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from groundstation.grading import Grades, grade_all, grades_from_json, grades_to_json, load_rules, resolve_profile, rules_digest
+from skyinspect.findings import Finding
+
+
+@dataclass(frozen=True)
+class GradeOutput:
+    profile: str
+    grades: Grades
+    assignments: dict[str, dict[str, Any]] = field(default_factory=dict)  # finding id -> component facts
+    asset_id: str = ""
+    rules: dict[str, str] = field(default_factory=dict)  # rule ref -> sha256 of its file
+
+
+def grade_fingerprint_parts(profile: str | None, registry: Path | None, asset_id: str | None) -> list[object]:
+    rules = load_rules()
+    reg = hashlib.sha256(Path(registry).read_bytes()).hexdigest() if registry else None
+    return [resolve_profile(profile)[0], rules_digest(rules), reg, asset_id]
+
+
+def run_grade(findings: list[Finding], covered_area_m2: float | None, profile: str | None = None,
+              registry: Path | None = None, asset_id: str | None = None) -> GradeOutput:
+    rules = load_rules()
+    name, _ = resolve_profile(profile)
+    assignments: dict[str, dict[str, Any]] = {}
+    chosen_asset = asset_id or ""
+    if registry is not None:
+        from groundstation.registry import Registry, assign_findings
+
+        reg = Registry.read(Path(registry))
+        chosen_asset = asset_id or reg.only_asset_id()
+        assignments = {fid: a.to_dict() for fid, a in assign_findings(findings, reg, chosen_asset).items()}
+    zones = {fid: a.get("zone", "") for fid, a in assignments.items()}
+    grades = grade_all(findings, rules, name, covered_area_m2, zones)
+    return GradeOutput(name, grades, assignments, chosen_asset, {r.ref: r.sha256 for r in rules.values()})
+
+
+def grade_output_to_json(g: GradeOutput) -> dict[str, Any]:
+    return {"profile": g.profile, "grades": grades_to_json(g.grades), "assignments": g.assignments,
+            "asset_id": g.asset_id, "rules": g.rules}
+
+
+def grade_output_from_json(x: dict[str, Any]) -> GradeOutput:
+    return GradeOutput(x["profile"], grades_from_json(x["grades"]), dict(x.get("assignments", {})),
+                       str(x.get("asset_id", "")), dict(x.get("rules", {})))

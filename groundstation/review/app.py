@@ -1,0 +1,170 @@
+"""The review app: ``skyinspect serve RESULTS`` - a FastAPI server and one page with a map.
+
+Read: findings (filter by class, review status, grade), every view of a finding as a crop, the audit
+trail, and the folder's products (a fixed list of names; nothing else under the folder is served).
+Write (POST, JSON only): confirm / reject / relabel / comment a finding, export the reviewed set for
+training. Every write appends to the audit trail (who, when, what; ``review/audit.jsonl``).
+
+Security: finding ids and view numbers are looked up in the loaded results, never joined into paths;
+reviewer names, labels and comments are validated and rendered by the page as text only (no
+innerHTML) under a strict Content-Security-Policy (no inline script). With a token (always, when
+bound to a non-loopback address: see ``skyinspect/cli/serve.py``) every write needs
+``Authorization: Bearer <token>``. Writes must be ``application/json`` and, when the browser sends an
+Origin, come from the app's own origin (no cross-site form posts).
+"""
+
+import hmac
+import re
+from pathlib import Path
+from typing import Any
+
+from groundstation.review.audit import AuditLog
+from groundstation.review.data import ResultsData
+from groundstation.review.page import APP_JS, INDEX_HTML
+from skyinspect.segmentation import CLASS_NAMES
+
+PRODUCT_FILES = {"report.pdf": "application/pdf", "report.html": "text/html", "map.html": "text/html",
+                 "findings.geojson": "application/geo+json", "workorders.csv": "text/csv",
+                 "workorders.json": "application/json", "change.json": "application/json"}
+REVIEWER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,63}$")
+MAX_COMMENT = 2000
+LABELS = CLASS_NAMES[1:]
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'")
+
+
+def create_app(results: Path, token: str | None = None, flight: Path | None = None) -> Any:
+    import cv2
+    from fastapi import FastAPI, HTTPException, Request
+    from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+
+    data = ResultsData.open(Path(results), flight)
+    audit = AuditLog(data.folder / "review" / "audit.jsonl")
+    app = FastAPI(title="skyinspect review", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next: Any) -> Any:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    def finding_or_404(fid: str) -> Any:
+        if fid not in data.findings:
+            raise HTTPException(404, "no such finding")
+        return data.findings[fid]
+
+    def check_write(request: Request) -> str:
+        if token is not None:
+            auth = request.headers.get("authorization", "")
+            given = auth[7:] if auth.lower().startswith("bearer ") else ""
+            if not hmac.compare_digest(given.encode(), token.encode()):
+                raise HTTPException(401, "a valid token is needed for write actions (Authorization: Bearer ...)")
+        if not request.headers.get("content-type", "").startswith("application/json"):
+            raise HTTPException(415, "writes must be application/json")
+        origin = request.headers.get("origin")
+        if origin and origin.split("://", 1)[-1] != request.headers.get("host", ""):
+            raise HTTPException(403, "cross-origin write refused")
+        who = request.headers.get("x-reviewer", "")
+        if not REVIEWER_RE.match(who):
+            raise HTTPException(422, "X-Reviewer must be a name of 1-64 letters, digits, space . _ @ -")
+        return who
+
+    @app.get("/", response_class=HTMLResponse)
+    def index() -> Any:
+        return HTMLResponse(INDEX_HTML)
+
+    @app.get("/static/app.js")
+    def app_js() -> Any:
+        return Response(APP_JS, media_type="application/javascript")
+
+    @app.get("/api/inspection")
+    def inspection() -> Any:
+        return {k: data.inspection.get(k) for k in ("asset_id", "inspection_date", "model_id", "grading_profile")} | {
+            "labels": list(LABELS), "write_token_required": token is not None,
+            "products": [n for n in PRODUCT_FILES if (data.folder / n).is_file()]}
+
+    @app.get("/api/findings")
+    def findings(cls: str | None = None, status: str | None = None, grade: str | None = None) -> Any:
+        state = audit.state()
+        rows = [data.summary(fid, state.get(fid)) for fid in data.findings]
+        if cls:
+            rows = [r for r in rows if r["class"] == cls]
+        if status:
+            rows = [r for r in rows if r["review"]["status"] == status]
+        if grade:
+            rows = [r for r in rows if r["grade"] == grade]
+        return rows
+
+    @app.get("/api/findings/{fid}")
+    def finding(fid: str) -> Any:
+        f = finding_or_404(fid)
+        row = data.summary(fid, audit.state().get(fid))
+        row["views_list"] = [{"k": k, "frame_index": fi, "instance_index": ii,
+                              "url": f"/api/findings/{fid}/views/{k}.jpg" if data.view_instance(fid, k) else None}
+                             for k, (fi, ii) in enumerate(f.views)]
+        row["grades"] = data.grades.get(fid, [])
+        return row
+
+    @app.get("/api/findings/{fid}/views/{k}.jpg")
+    def view(fid: str, k: int) -> Any:
+        finding_or_404(fid)
+        got = data.view_crop(fid, k)
+        if got is None:
+            raise HTTPException(404, "no image for this view")
+        ok, buf = cv2.imencode(".jpg", got[0], [cv2.IMWRITE_JPEG_QUALITY, 85])
+        return Response(buf.tobytes(), media_type="image/jpeg")
+
+    @app.post("/api/findings/{fid}/review")
+    async def review(fid: str, request: Request) -> Any:
+        who = check_write(request)  # token, content type and origin before the body is even parsed
+        finding_or_404(fid)
+        try:
+            body = await request.json()
+        except ValueError:
+            raise HTTPException(422, "body must be a JSON object") from None
+        if not isinstance(body, dict):
+            raise HTTPException(422, "body must be a JSON object")
+        action = body.get("action")
+        comment = body.get("comment") or ""
+        if action not in ("confirm", "reject", "relabel", "comment"):
+            raise HTTPException(422, "action must be confirm, reject, relabel or comment")
+        if not isinstance(comment, str) or len(comment) > MAX_COMMENT:
+            raise HTTPException(422, f"comment must be text of at most {MAX_COMMENT} characters")
+        extra: dict[str, Any] = {}
+        if action == "relabel":
+            if body.get("label") not in LABELS:
+                raise HTTPException(422, f"label must be one of {', '.join(LABELS)}")
+            extra["label"] = body["label"]
+        if action == "comment" and not comment.strip():
+            raise HTTPException(422, "empty comment")
+        if comment:
+            extra["comment"] = comment
+        entry = audit.append(who, action, fid, **extra)
+        return JSONResponse(entry, status_code=201)
+
+    @app.get("/api/audit")
+    def audit_trail(fid: str | None = None) -> Any:
+        entries = audit.entries()
+        return {"verified": audit.verify(), "entries": [e for e in entries if fid is None or e["finding_id"] == fid]}
+
+    @app.post("/api/export")
+    def export(request: Request) -> Any:
+        check_write(request)
+        from groundstation.review.export import export_training_set
+
+        return export_training_set(data, audit.state(), data.folder / "review" / "training")
+
+    @app.get("/files/{name}")
+    def product(name: str) -> Any:
+        if name not in PRODUCT_FILES or not (data.folder / name).is_file():
+            raise HTTPException(404, "not a product of this results folder")
+        resp = FileResponse(data.folder / name, media_type=PRODUCT_FILES[name])
+        if name.endswith(".html"):  # our generated pages: scripts allowed, but sandboxed away from the API
+            resp.headers["Content-Security-Policy"] = "sandbox allow-scripts allow-popups"
+        return resp
+
+    app.state.data = data
+    app.state.audit = audit
+    return app

@@ -1,0 +1,73 @@
+"""The review audit trail: append-only JSON lines, each entry chained to the previous by sha256.
+
+``review/audit.jsonl`` in the results folder. An entry is never rewritten; the current review state
+of a finding is the fold of its entries (the last confirm/reject wins, relabels and comments add up).
+``verify()`` recomputes the chain, so an edited or deleted line is detected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+ACTIONS = ("confirm", "reject", "relabel", "comment")
+GENESIS = "0" * 64
+
+
+class AuditLog:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+
+    def entries(self) -> list[dict[str, Any]]:
+        if not self.path.is_file():
+            return []
+        return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    def append(self, who: str, action: str, finding_id: str, **data: Any) -> dict[str, Any]:
+        if action not in ACTIONS:
+            raise ValueError(f"action must be one of {ACTIONS}, not {action!r}")
+        with self._lock:
+            old = self.entries()
+            entry = {"seq": len(old) + 1, "time_utc": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                     "who": who, "action": action, "finding_id": finding_id, **data,
+                     "prev": old[-1]["hash"] if old else GENESIS}
+            entry["hash"] = _hash(entry)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a", encoding="utf-8") as fh:  # append only; never truncated or rewritten
+                fh.write(json.dumps(entry, sort_keys=True) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            return entry
+
+    def verify(self) -> bool:
+        prev = GENESIS
+        for i, e in enumerate(self.entries(), 1):
+            if e.get("seq") != i or e.get("prev") != prev or e.get("hash") != _hash({k: v for k, v in e.items() if k != "hash"}):
+                return False
+            prev = e["hash"]
+        return True
+
+    def state(self) -> dict[str, dict[str, Any]]:
+        """finding id -> {"status": unreviewed|confirmed|rejected, "label": str|None, "comments": [...]}."""
+        out: dict[str, dict[str, Any]] = {}
+        for e in self.entries():
+            s = out.setdefault(e["finding_id"], {"status": "unreviewed", "label": None, "comments": [], "by": None})
+            if e["action"] == "confirm":
+                s["status"], s["by"] = "confirmed", e["who"]
+            elif e["action"] == "reject":
+                s["status"], s["by"] = "rejected", e["who"]
+            elif e["action"] == "relabel":
+                s["label"], s["status"], s["by"] = e.get("label"), "confirmed", e["who"]
+            if e.get("comment"):
+                s["comments"].append({"who": e["who"], "time_utc": e["time_utc"], "text": e["comment"]})
+        return out
+
+
+def _hash(entry: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps({k: v for k, v in entry.items() if k != "hash"}, sort_keys=True).encode()).hexdigest()

@@ -1,0 +1,98 @@
+"""What the review app reads from a results folder: findings, grades, components, and every view."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from skyinspect.errors import InputError, describe
+from skyinspect.findings import Finding
+from skyinspect.record import FlightRecordReader, FrameRecord
+
+CONTEXT = 0.75  # crop half-size as a fraction of the defect's extent (as the report's crops)
+MIN_HALF_PX = 64
+
+
+@dataclass
+class ResultsData:
+    folder: Path
+    inspection: dict[str, Any]
+    findings: dict[str, Finding]
+    grades: dict[str, list[dict[str, Any]]]
+    assignments: dict[str, dict[str, Any]]
+    frames: dict[int, FrameRecord] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, folder: Path, flight: Path | None = None) -> ResultsData:
+        from groundstation.stages import finding_from_dict
+
+        folder = Path(folder).resolve()
+        meta_p, find_p = folder / "inspection.json", folder / "stages" / "findings.json"
+        if not meta_p.is_file() or not find_p.is_file():
+            raise InputError(describe(folder, "not a skyinspect results folder (inspection.json and "
+                                              "stages/findings.json expected)", "Run `skyinspect process` first"))
+        meta = json.loads(meta_p.read_text())
+        findings = {x["finding_id"]: finding_from_dict(x) for x in json.loads(find_p.read_text())["data"]}
+        grades: dict[str, list[dict[str, Any]]] = {}
+        assignments: dict[str, dict[str, Any]] = {}
+        g_p = folder / "stages" / "grades.json"
+        if g_p.is_file():
+            data = json.loads(g_p.read_text())["data"]
+            grades, assignments = data["grades"], data.get("assignments", {})
+        frames: dict[int, FrameRecord] = {}
+        flight_dir = Path(flight) if flight else Path(meta.get("flight", ""))
+        if flight_dir and (flight_dir / "record.sqlite").is_file():
+            with FlightRecordReader(flight_dir) as reader:
+                frames = {f.frame_index: f for f in reader.frames()}
+        return cls(folder, meta, findings, grades, assignments, frames)
+
+    def summary(self, fid: str, review: dict[str, Any] | None) -> dict[str, Any]:
+        f = self.findings[fid]
+        g = (self.grades.get(fid) or [None])[0]
+        return {"finding_id": fid, "class": f.class_name, "lat": f.lat_deg, "lon": f.lon_deg,
+                "alt_msl_m": round(f.alt_msl_m, 3), "score": round(f.score, 3), "views": len(f.views),
+                "grade": g["state"] if g else None, "grade_rule": g["rule"] if g else None,
+                "grade_clause": (g["clause"] or g["note"]) if g else None,
+                "component": (self.assignments.get(fid) or {}).get("label"),
+                "measurements": {k: {"value": m.value, "sigma": m.sigma, "unit": m.unit, "note": m.note}
+                                 for k, m in f.measurements.items()},
+                "outline": [[float(p[0]), float(p[1])] for p in f.outline_wgs84] if f.outline_wgs84 is not None else [],
+                "review": review or {"status": "unreviewed", "label": None, "comments": [], "by": None}}
+
+    def view_instance(self, fid: str, k: int) -> tuple[FrameRecord, Any] | None:
+        f = self.findings[fid]
+        if not 0 <= k < len(f.views):
+            return None
+        frame_index, inst = f.views[k]
+        rec = self.frames.get(frame_index)
+        if rec is None or rec.image_path is None or inst >= len(rec.instances):
+            return None
+        return rec, rec.instances[inst]
+
+    def view_crop(self, fid: str, k: int, outline: bool = True) -> tuple[np.ndarray, np.ndarray, tuple[int, int]] | None:
+        """(crop BGR, instance polygon in crop pixels, (left, top)) of view ``k`` of a finding."""
+        got = self.view_instance(fid, k)
+        if got is None:
+            return None
+        rec, inst = got
+        image = cv2.imread(str(rec.image_path), cv2.IMREAD_COLOR)
+        if image is None:
+            return None
+        poly = np.asarray(inst.polygon_px, dtype=np.float64)
+        h, w = image.shape[:2]
+        (x0, y0), (x1, y1) = poly.min(axis=0), poly.max(axis=0)
+        half = max((x1 - x0), (y1 - y0), 2 * MIN_HALF_PX / 1.5) * CONTEXT
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        left, top = int(max(0, math.floor(cx - half))), int(max(0, math.floor(cy - half)))
+        right, bottom = int(min(w, math.ceil(cx + half))), int(min(h, math.ceil(cy + half)))
+        crop = image[top:bottom, left:right].copy()
+        local = poly - [left, top]
+        if outline:
+            cv2.polylines(crop, [np.round(local).astype(np.int32).reshape(-1, 1, 2)], True, (40, 40, 220), 1, cv2.LINE_AA)
+        return crop, local, (left, top)

@@ -1,0 +1,69 @@
+"""Export reviewed findings as an ultralytics segmentation training set, so retraining learns from
+the engineers' decisions.
+
+Layout (``ultralytics`` YOLO-seg format)::
+
+    OUT/data.yaml                 path, train, val, names
+    OUT/images/{train,val}/*.jpg  one crop per view of each reviewed finding (no drawn outline)
+    OUT/labels/{train,val}/*.txt  "<class> x1 y1 x2 y2 ..." normalised polygon; empty for a rejection
+    OUT/masks/{train,val}/*.png   the same polygon as a class-id mask (1 crack, 2 corrosion), for other tools
+    OUT/manifest.json             finding, view, decision, reviewer of every sample
+
+Confirmed findings keep their class, relabelled ones take the new label, rejected ones become
+background samples (empty label file). Unreviewed findings are not exported. The split is by finding
+(every view of one finding in the same split): a deterministic hash puts about 1 in 5 in ``val``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from groundstation.review.data import ResultsData
+from skyinspect.segmentation import CLASS_NAMES
+
+NAMES = CLASS_NAMES[1:]  # ultralytics ids are 0-based: 0 crack, 1 corrosion
+
+
+def export_training_set(data: ResultsData, state: dict[str, dict[str, Any]], out: Path) -> dict[str, Any]:
+    out = Path(out)
+    for sub in ("images", "labels", "masks"):
+        for split in ("train", "val"):
+            (out / sub / split).mkdir(parents=True, exist_ok=True)
+    manifest = []
+    for fid, s in sorted(state.items()):
+        if s["status"] not in ("confirmed", "rejected") or fid not in data.findings:
+            continue
+        f = data.findings[fid]
+        label = s["label"] or f.class_name
+        split = "val" if int(hashlib.sha256(f"{data.inspection.get('inspection_date')}{fid}".encode()).hexdigest(), 16) % 5 == 0 else "train"
+        for k in range(len(f.views)):
+            got = data.view_crop(fid, k, outline=False)
+            if got is None:
+                continue
+            crop, poly, _ = got
+            h, w = crop.shape[:2]
+            stem = f"{data.inspection.get('inspection_date', 'x')}_{fid}_v{k}"
+            cv2.imwrite(str(out / "images" / split / f"{stem}.jpg"), crop)
+            mask = np.zeros((h, w), np.uint8)
+            text = ""
+            if s["status"] == "confirmed":
+                cls = NAMES.index(label)
+                pts = np.clip(poly, 0, [w - 1, h - 1])
+                cv2.fillPoly(mask, [np.round(pts).astype(np.int32)], cls + 1)
+                text = f"{cls} " + " ".join(f"{x / w:.6f} {y / h:.6f}" for x, y in pts) + "\n"
+            (out / "labels" / split / f"{stem}.txt").write_text(text)
+            cv2.imwrite(str(out / "masks" / split / f"{stem}.png"), mask)
+            manifest.append({"image": f"images/{split}/{stem}.jpg", "finding_id": fid, "view": k,
+                             "frame_index": f.views[k][0], "decision": s["status"], "label": label if text else None,
+                             "reviewer": s["by"]})
+    (out / "data.yaml").write_text(f"path: {out.resolve()}\ntrain: images/train\nval: images/val\nnames:\n"
+                                   + "".join(f"  {i}: {n}\n" for i, n in enumerate(NAMES)))
+    (out / "manifest.json").write_text(json.dumps({"samples": manifest}, indent=1))
+    return {"samples": len(manifest), "folder": str(out),
+            "positives": sum(1 for m in manifest if m["label"]), "negatives": sum(1 for m in manifest if not m["label"])}

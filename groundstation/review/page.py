@@ -1,0 +1,155 @@
+"""The review page: static HTML and one script (served from /static/app.js: the CSP forbids inline
+script). Every value from the API is put on the page with textContent / attributes, never innerHTML.
+The "map" is an SVG of the findings' outlines and markers in lon/lat, so the page works offline."""
+
+INDEX_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>skyinspect review</title>
+<style>body{font-family:sans-serif;margin:0;display:grid;grid-template-columns:420px 1fr;height:100vh}
+#left{overflow:auto;border-right:1px solid #ccc;padding:8px}#right{overflow:auto;padding:8px}
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:3px 5px;text-align:left;font-size:13px}
+tr.sel{background:#ffe9a8}tr{cursor:pointer}#map{width:100%;height:260px;border:1px solid #ccc;background:#f8f8f8}
+.views img{max-width:220px;margin:2px;border:1px solid #ccc}button{margin:2px}
+#audit li{font-size:12px}.confirmed{color:#2a7}.rejected{color:#c33}</style></head><body>
+<div id="left"><h3 id="title">skyinspect review</h3>
+<label>reviewer <input id="reviewer" size="14" placeholder="your name"></label>
+<label id="tokenbox">token <input id="token" size="10" type="password"></label><br>
+<label>class <select id="f-class"><option value="">all</option></select></label>
+<label>status <select id="f-status"><option value="">all</option><option>unreviewed</option><option>confirmed</option>
+<option>rejected</option></select></label>
+<label>grade <input id="f-grade" size="6"></label>
+<svg id="map" viewBox="0 0 100 60" preserveAspectRatio="xMidYMid meet"></svg>
+<table id="findings"><thead><tr><th>id</th><th>class</th><th>grade</th><th>component</th><th>review</th></tr></thead>
+<tbody></tbody></table>
+<p><button id="export">export reviewed training set</button> <span id="export-result"></span></p>
+<p id="products"></p></div>
+<div id="right"><h3 id="detail-title">select a finding</h3><div id="detail"></div>
+<div id="actions" hidden><button id="confirm">Confirm</button><button id="reject">Reject</button>
+<select id="relabel-label"></select><button id="relabel">Relabel</button><br>
+<textarea id="comment" rows="2" cols="50" maxlength="2000" placeholder="comment"></textarea>
+<button id="comment-btn">Comment</button> <span id="status-msg"></span></div>
+<div class="views" id="views"></div><h4>Audit trail</h4><ul id="audit"></ul></div>
+<script src="/static/app.js"></script></body></html>"""
+
+APP_JS = r"""'use strict';
+const $ = (id) => document.getElementById(id);
+let selected = null, labels = [];
+function el(tag, text, attrs) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+  return e;
+}
+async function api(path, opts) {
+  const r = await fetch(path, opts);
+  if (!r.ok) throw new Error(r.status + ' ' + (await r.text()));
+  return r.json();
+}
+function fmtMeas(m) { return m.value === null ? m.note : (Number(m.value).toPrecision(4) + (m.sigma !== null ? ' ± ' + Number(m.sigma).toPrecision(2) : '') + ' ' + m.unit); }
+async function loadFindings() {
+  const q = new URLSearchParams();
+  if ($('f-class').value) q.set('cls', $('f-class').value);
+  if ($('f-status').value) q.set('status', $('f-status').value);
+  if ($('f-grade').value) q.set('grade', $('f-grade').value);
+  const rows = await api('/api/findings?' + q.toString());
+  const tb = $('findings').querySelector('tbody');
+  tb.replaceChildren();
+  for (const r of rows) {
+    const tr = el('tr', undefined, {'data-id': r.finding_id});
+    if (r.finding_id === selected) tr.className = 'sel';
+    tr.append(el('td', r.finding_id), el('td', r.review.label || r['class']), el('td', r.grade || '-'),
+              el('td', r.component || '-'), el('td', r.review.status, {'class': r.review.status}));
+    tr.addEventListener('click', () => select(r.finding_id));
+    tb.append(tr);
+  }
+  drawMap(rows);
+}
+function drawMap(rows) {
+  const svg = $('map'); svg.replaceChildren();
+  const pts = rows.flatMap(r => r.outline.length ? r.outline : [[r.lat, r.lon]]);
+  if (!pts.length) return;
+  const lats = pts.map(p => p[0]), lons = pts.map(p => p[1]);
+  const la0 = Math.min(...lats), la1 = Math.max(...lats), lo0 = Math.min(...lons), lo1 = Math.max(...lons);
+  const span = Math.max(la1 - la0, (lo1 - lo0) * Math.cos(la0 * Math.PI / 180), 1e-7);
+  const xy = (lat, lon) => [5 + 90 * ((lon - lo0) * Math.cos(la0 * Math.PI / 180)) / span, 55 - 50 * (lat - la0) / span];
+  const NS = 'http://www.w3.org/2000/svg';
+  for (const r of rows) {
+    const colour = r['class'] === 'crack' ? '#d62728' : '#ff7f0e';
+    if (r.outline.length > 2) {
+      const poly = document.createElementNS(NS, 'polygon');
+      poly.setAttribute('points', r.outline.map(p => xy(p[0], p[1]).join(',')).join(' '));
+      poly.setAttribute('fill', colour); poly.setAttribute('fill-opacity', '0.4'); poly.setAttribute('stroke', colour);
+      poly.setAttribute('stroke-width', '0.3'); svg.append(poly);
+    }
+    const [x, y] = xy(r.lat, r.lon);
+    const c = document.createElementNS(NS, 'circle');
+    c.setAttribute('cx', x); c.setAttribute('cy', y); c.setAttribute('r', r.finding_id === selected ? 2.2 : 1.4);
+    c.setAttribute('fill', colour); c.setAttribute('data-id', r.finding_id); c.style.cursor = 'pointer';
+    const t = document.createElementNS(NS, 'title'); t.textContent = r.finding_id + ' ' + r['class']; c.append(t);
+    c.addEventListener('click', () => select(r.finding_id)); svg.append(c);
+  }
+}
+async function select(fid) {
+  selected = fid;
+  const f = await api('/api/findings/' + encodeURIComponent(fid));
+  $('detail-title').textContent = f.finding_id + ' - ' + (f.review.label || f['class']);
+  const d = $('detail'); d.replaceChildren();
+  const tbl = el('table');
+  const rows = [['position', f.lat.toFixed(7) + ', ' + f.lon.toFixed(7) + ', ' + f.alt_msl_m + ' m MSL'],
+    ['component', f.component || '-'], ['grade', (f.grade || '-') + (f.grade_rule ? ' (' + f.grade_rule + ')' : '')],
+    ['clause', f.grade_clause || '-'], ['review', f.review.status + (f.review.by ? ' by ' + f.review.by : '')]];
+  for (const [k, m] of Object.entries(f.measurements)) rows.push([k, fmtMeas(m)]);
+  for (const g of f.grades.slice(1)) rows.push(['also', g.state + ' (' + g.rule + ')']);
+  for (const c of f.review.comments) rows.push(['comment', c.who + ': ' + c.text]);
+  for (const [k, v] of rows) { const tr = el('tr'); tr.append(el('th', k), el('td', v)); tbl.append(tr); }
+  d.append(tbl);
+  const views = $('views'); views.replaceChildren();
+  for (const v of f.views_list) {
+    if (v.url) views.append(el('img', undefined, {src: v.url, alt: 'frame ' + v.frame_index, title: 'frame ' + v.frame_index}));
+    else views.append(el('span', 'frame ' + v.frame_index + ': no image '));
+  }
+  $('actions').hidden = false;
+  await loadAudit(); await loadFindings();
+}
+async function loadAudit() {
+  const a = await api('/api/audit' + (selected ? '?fid=' + encodeURIComponent(selected) : ''));
+  const ul = $('audit'); ul.replaceChildren();
+  for (const e of a.entries) ul.append(el('li', '#' + e.seq + ' ' + e.time_utc + ' ' + e.who + ' ' + e.action + ' ' +
+    e.finding_id + (e.label ? ' -> ' + e.label : '') + (e.comment ? ': ' + e.comment : '')));
+  if (!a.verified) ul.append(el('li', 'WARNING: the audit chain does not verify'));
+}
+function headers() {
+  const h = {'Content-Type': 'application/json', 'X-Reviewer': $('reviewer').value.trim()};
+  if ($('token').value) h['Authorization'] = 'Bearer ' + $('token').value;
+  localStorage.setItem('skyinspect-reviewer', $('reviewer').value.trim());
+  return h;
+}
+async function act(action, extra) {
+  if (!selected) return;
+  try {
+    await api('/api/findings/' + encodeURIComponent(selected) + '/review',
+              {method: 'POST', headers: headers(), body: JSON.stringify(Object.assign({action: action}, extra || {}))});
+    $('status-msg').textContent = action + ' saved';
+    await select(selected);
+  } catch (err) { $('status-msg').textContent = 'refused: ' + err.message; }
+}
+async function init() {
+  const info = await api('/api/inspection');
+  labels = info.labels;
+  $('title').textContent = 'review ' + (info.asset_id || '') + ' ' + (info.inspection_date || '');
+  $('reviewer').value = localStorage.getItem('skyinspect-reviewer') || '';
+  $('tokenbox').hidden = !info.write_token_required;
+  for (const l of labels) { $('f-class').append(el('option', l)); $('relabel-label').append(el('option', l)); }
+  for (const p of info.products) { $('products').append(el('a', p, {href: '/files/' + p, target: '_blank', rel: 'noopener'}), ' '); }
+  for (const id of ['f-class', 'f-status', 'f-grade']) $(id).addEventListener('change', loadFindings);
+  $('confirm').addEventListener('click', () => act('confirm'));
+  $('reject').addEventListener('click', () => act('reject'));
+  $('relabel').addEventListener('click', () => act('relabel', {label: $('relabel-label').value}));
+  $('comment-btn').addEventListener('click', () => act('comment', {comment: $('comment').value}));
+  $('export').addEventListener('click', async () => {
+    try { const r = await api('/api/export', {method: 'POST', headers: headers(), body: '{}'});
+          $('export-result').textContent = r.samples + ' samples written'; }
+    catch (err) { $('export-result').textContent = 'refused: ' + err.message; }
+  });
+  await loadFindings(); await loadAudit();
+}
+init();
+"""

@@ -1,0 +1,134 @@
+"""Work orders for a CMMS (CSV and JSON) and alerts (webhook POST, MQTT) from graded findings.
+
+One work order per finding whose primary grade is urgent enough (``WorkOrderPolicy``): asset id,
+component, priority and due date from the rule (inspection date + the state's interval), a
+description naming the grade and the clause, and evidence links into the results folder. A finding
+graded "indeterminate" gets a work order to measure it on site: nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from groundstation.workorders.alerts import AlertConfig, AlertReport, send_alerts
+
+CSV_COLUMNS = ("work_order_id", "asset_id", "component", "component_id", "finding_id", "defect", "grade", "rule",
+               "clause", "priority", "due_date", "action", "description", "position", "evidence")
+
+
+@dataclass(frozen=True)
+class WorkOrderPolicy:
+    max_priority: int = 3  # findings whose grade has priority <= this get a work order (1 = most urgent)
+    include_indeterminate: bool = True
+    indeterminate_priority: int = 3
+    indeterminate_due_days: int = 90
+    evidence_base: str = ""  # prefix for evidence links (e.g. "https://host/results/T1-2025/"); "" = relative
+
+
+@dataclass(frozen=True)
+class WorkOrder:
+    work_order_id: str
+    asset_id: str
+    component: str
+    component_id: str
+    finding_id: str
+    defect: str
+    grade: str
+    rule: str
+    clause: str
+    priority: int
+    due_date: str  # ISO date
+    action: str
+    description: str
+    position: str
+    evidence: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["evidence"] = list(self.evidence)
+        return d
+
+
+def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspection_date: str,
+                      asset_id: str = "", assignments: dict[str, dict[str, Any]] | None = None,
+                      policy: WorkOrderPolicy = WorkOrderPolicy()) -> list[WorkOrder]:
+    """``findings``: Finding objects; ``grades``: finding id -> grades (primary first);
+    ``inspection_date``: ISO date the intervals count from. Sorted by priority, then due date."""
+    start = date.fromisoformat(inspection_date[:10]) if inspection_date else date.today()
+    orders = []
+    for f in findings:
+        gs = grades.get(f.finding_id) or ()
+        if not gs:
+            continue
+        g = gs[0]
+        if g.is_indeterminate:
+            if not policy.include_indeterminate:
+                continue
+            priority, days = policy.indeterminate_priority, policy.indeterminate_due_days
+        else:
+            if g.priority is None or g.priority > policy.max_priority:
+                continue
+            priority, days = int(g.priority), int(g.interval_days or 0)
+        comp = (assignments or {}).get(f.finding_id, {})
+        label = str(comp.get("label", "")) or "unassigned"
+        meas = "; ".join(f"{k} {m.value:.3g} {m.unit}" for k, m in f.measurements.items() if m.value is not None)
+        grade_text = f"{g.state}{'+' if g.bound == 'at_least' else ''}"
+        description = (f"{f.class_name} {f.finding_id} on {label}: {grade_text} by {g.rule}"
+                       f"{' (' + g.note + ')' if g.note else ''}. {meas}".strip())
+        base = policy.evidence_base
+        evidence = (f"{base}report.html#{f.finding_id}", f"{base}map.html", f"{base}findings.geojson",
+                    f"{base}report.pdf")
+        position = f"{f.lat_deg:.7f},{f.lon_deg:.7f},{f.alt_msl_m:.2f}"
+        if comp.get("chainage_m") is not None:
+            position += f"; chainage {float(comp['chainage_m']):.1f} m"
+        if comp.get("radius_m") is not None:
+            position += f"; {float(comp['radius_m']):.1f} m from hub"
+        orders.append(WorkOrder(f"WO-{asset_id or 'asset'}-{start.isoformat()}-{f.finding_id}", asset_id,
+                                label, str(comp.get("component_id", "")), f.finding_id, f.class_name, grade_text,
+                                g.rule, g.clause or g.note, priority, (start + timedelta(days=days)).isoformat(),
+                                g.action, description, position, evidence))
+    return sorted(orders, key=lambda o: (o.priority, o.due_date, o.finding_id))
+
+
+def work_orders_csv(orders: list[WorkOrder]) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for o in orders:
+        row = o.to_dict()
+        row["evidence"] = " ".join(o.evidence)
+        w.writerow({k: _csv_safe(row[k]) for k in CSV_COLUMNS})
+    return buf.getvalue()
+
+
+def _csv_safe(v: Any) -> Any:
+    """Spreadsheet formula injection guard: a text cell never starts with = + - @."""
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
+        return "'" + v
+    return v
+
+
+def work_orders_json(orders: list[WorkOrder], asset_id: str = "", inspection_date: str = "") -> str:
+    return json.dumps({"format": "skyinspect-workorders", "version": 1, "asset_id": asset_id,
+                       "inspection_date": inspection_date, "work_orders": [o.to_dict() for o in orders]}, indent=1)
+
+
+def write_work_orders(orders: list[WorkOrder], csv_path: Path, json_path: Path, asset_id: str = "",
+                      inspection_date: str = "") -> None:
+    Path(csv_path).write_text(work_orders_csv(orders), encoding="utf-8")
+    Path(json_path).write_text(work_orders_json(orders, asset_id, inspection_date), encoding="utf-8")
+
+
+def read_work_orders(json_path: Path) -> list[WorkOrder]:
+    data = json.loads(Path(json_path).read_text(encoding="utf-8"))
+    return [WorkOrder(**{**o, "evidence": tuple(o["evidence"])}) for o in data["work_orders"]]
+
+
+__all__ = ["AlertConfig", "AlertReport", "CSV_COLUMNS", "WorkOrder", "WorkOrderPolicy", "build_work_orders",
+           "read_work_orders", "send_alerts", "work_orders_csv", "work_orders_json", "write_work_orders"]

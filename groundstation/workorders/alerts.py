@@ -1,0 +1,117 @@
+"""Alerts when a work order crosses a configured threshold: a JSON webhook POST and an MQTT publish.
+
+Both are best effort with bounded timeouts; failures are reported, never raised, so an unreachable
+CMMS does not lose the products. The payload is the work order's JSON plus ``"event": "finding_alert"``.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from skyinspect.errors import InputError, describe
+
+
+@dataclass(frozen=True)
+class AlertConfig:
+    max_priority: int = 2  # alert for work orders with priority <= this (1 = most urgent)
+    states: tuple[str, ...] = ()  # or: alert whenever the grade is one of these (e.g. "CS3", "CAT5")
+    webhook_url: str = ""
+    webhook_token: str = ""  # sent as "Authorization: Bearer <token>" when set
+    mqtt_host: str = ""
+    mqtt_port: int = 1883
+    mqtt_topic: str = "skyinspect/alerts"
+    timeout_s: float = 5.0
+
+    @classmethod
+    def from_yaml(cls, path: Path) -> AlertConfig:
+        import yaml
+
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise InputError(describe(path, f"unknown keys {sorted(unknown)}",
+                                      f"Use only {sorted(cls.__dataclass_fields__)}"))
+        if "states" in data:
+            data["states"] = tuple(data["states"])
+        return cls(**data)
+
+    def crosses(self, order: Any) -> bool:
+        return order.priority <= self.max_priority or order.grade.rstrip("+") in self.states
+
+
+@dataclass
+class AlertReport:
+    alerted: list[str] = field(default_factory=list)  # work order ids that crossed the threshold
+    webhook_sent: int = 0
+    mqtt_sent: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _payload(order: Any) -> bytes:
+    return json.dumps({"event": "finding_alert", **order.to_dict()}).encode()
+
+
+def post_webhook(url: str, body: bytes, token: str = "", timeout_s: float = 5.0) -> int:
+    if not url.startswith(("http://", "https://")):
+        raise InputError(describe(url, "webhook URL must be http(s)"))
+    headers = {"Content-Type": "application/json", "User-Agent": "skyinspect-alerts/1"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(req, timeout=timeout_s) as resp:  # noqa: S310 (scheme checked above)
+        return int(resp.status)
+
+
+def send_alerts(orders: list[Any], config: AlertConfig) -> AlertReport:
+    report = AlertReport()
+    due = [o for o in orders if config.crosses(o)]
+    report.alerted = [o.work_order_id for o in due]
+    if not due:
+        return report
+    if config.webhook_url:
+        for o in due:
+            try:
+                status = post_webhook(config.webhook_url, _payload(o), config.webhook_token, config.timeout_s)
+                if 200 <= status < 300:
+                    report.webhook_sent += 1
+                else:
+                    report.errors.append(f"webhook {o.work_order_id}: HTTP {status}")
+            except (urllib.error.URLError, OSError, ValueError) as exc:
+                report.errors.append(f"webhook {o.work_order_id}: {exc}")
+    if config.mqtt_host:
+        report.mqtt_sent, errors = _mqtt_publish(config, due)
+        report.errors += errors
+    return report
+
+
+def _mqtt_publish(config: AlertConfig, orders: list[Any]) -> tuple[int, list[str]]:
+    try:
+        import paho.mqtt.client as mqtt
+    except ImportError:
+        return 0, ["mqtt: paho-mqtt is not installed (pip install paho-mqtt)"]
+    try:
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="", protocol=mqtt.MQTTv311)
+    except AttributeError:  # paho-mqtt < 2
+        client = mqtt.Client(client_id="", protocol=mqtt.MQTTv311)
+    sent, errors = 0, []
+    try:
+        client.connect(config.mqtt_host, config.mqtt_port, keepalive=30)
+        client.loop_start()
+        for o in orders:
+            info = client.publish(f"{config.mqtt_topic}/{o.asset_id or 'asset'}", _payload(o), qos=1)
+            info.wait_for_publish(timeout=config.timeout_s)
+            if info.is_published():
+                sent += 1
+            else:
+                errors.append(f"mqtt {o.work_order_id}: not acknowledged within {config.timeout_s} s")
+    except (OSError, ValueError, RuntimeError) as exc:
+        errors.append(f"mqtt: {exc}")
+    finally:
+        client.loop_stop()
+        client.disconnect()
+    return sent, errors

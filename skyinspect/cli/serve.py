@@ -1,0 +1,42 @@
+"""`skyinspect serve RESULTS`: the review app (FastAPI) on a results folder."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from skyinspect.errors import InputError, describe
+
+console = Console()
+
+
+def serve_command(
+    results: Path = typer.Argument(..., help="Results folder written by `skyinspect process`."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to bind. Anything but loopback needs a token."),
+    port: int = typer.Option(8765, "--port", help="TCP port."),
+    token: str | None = typer.Option(None, "--token", envvar="SKYINSPECT_REVIEW_TOKEN",
+                                     help="Token write actions must send (Authorization: Bearer ...). Generated "
+                                          "and printed when binding to a non-loopback address without one."),
+    flight: Path | None = typer.Option(None, "--flight", help="Flight record folder, when it has moved since "
+                                       "processing (its images are the views)."),
+) -> None:
+    """Review findings: filter, see every view, confirm / reject / relabel / comment (audited), export."""
+    try:
+        import uvicorn
+
+        from groundstation.review.app import create_app
+    except ImportError as exc:
+        raise InputError(describe("skyinspect serve", f"needs FastAPI and uvicorn ({exc.name} missing)",
+                                  "pip install 'skyinspect[review]' (or: pip install fastapi uvicorn)")) from exc
+    from groundstation.review import is_loopback
+
+    if not is_loopback(host) and not token:
+        token = secrets.token_urlsafe(24)
+        console.print(f"bound to {host}: write actions need the token [bold]{token}[/]")
+    app = create_app(Path(results), token or None, flight)
+    console.print(f"review app on http://{host}:{port}/  (results: {os.fspath(results)}; Ctrl-C stops)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")

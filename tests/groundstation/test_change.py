@@ -1,0 +1,92 @@
+"""Change since the last inspection: a pair of inspections of one face a year apart, with planted growth."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gs_fixtures import (FLY_HEIGHT_M, Defect, corrosion_on_face, crack_on_face, face_surface, instance_for, pose_at,
+                         write_record)
+
+from groundstation.change import compare, load_inspection, write_change
+from groundstation.pipeline import process
+from skyinspect.errors import InputError
+
+YEAR_S = 365.25 * 86400
+BLADE = "wind_turbine_blade"
+
+
+def flight(folder: Path, defects: list[Defect], t0: float) -> Path:
+    frames = []
+    for k in range(5):
+        pose = pose_at(np.array([k * 0.15, 0.0, -FLY_HEIGHT_M]), 90.0, 0.0, t=t0 + k)
+        frames.append((pose, [instance_for(pose, d) for d in defects]))
+    return write_record(folder, frames)
+
+
+@pytest.fixture(scope="module")
+def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    tmp = tmp_path_factory.mktemp("pair")
+    up = FLY_HEIGHT_M
+    # graded as a blade (EPRI categories by crack length) so the planted growth also escalates: CAT4 -> CAT5
+    grows_then = crack_on_face(-0.3, up + 0.4, length_m=0.30, width_m=0.003)  # CAT4 (200-500 mm)
+    grows_now = crack_on_face(-0.3, up + 0.4, length_m=0.55, width_m=0.003)  # +250 mm: CAT5 (>= 500 mm)
+    rust = corrosion_on_face(0.6, up - 0.1)
+    repaired = crack_on_face(0.45, up + 0.4, length_m=0.2, width_m=0.001)
+    fresh = crack_on_face(0.0, up - 0.6, length_m=0.25, width_m=0.001)
+    runs = []
+    for name, defects, t0 in (("2024", [grows_then, rust, repaired], 1.7e9), ("2025", [grows_now, rust, fresh], 1.7e9 + YEAR_S)):
+        rec = flight(tmp / f"flight-{name}", defects, t0)
+        out = tmp / f"results-{name}"
+        process(rec, out, face_surface(), progress=False, grading_profile=BLADE)
+        runs.append(out)
+    later = tmp / "results-2026"
+    process(flight(tmp / "flight-2026", [grows_now, rust, fresh], 1.7e9 + 2 * YEAR_S), later, face_surface(), progress=False,
+            grading_profile=BLADE)
+    return runs[0], runs[1], later
+
+
+def _by_status(report) -> dict[str, list]:  # type: ignore[no-untyped-def]
+    out: dict[str, list] = {}
+    for c in report.changes:
+        out.setdefault(c.status, []).append(c)
+    return out
+
+
+def test_planted_growth_is_classified(pair) -> None:  # type: ignore[no-untyped-def]
+    before, after, _ = pair
+    report = compare(before, after)
+    s = _by_status(report)
+    assert {k: len(v) for k, v in s.items()} == {"grown": 1, "stable": 1, "new": 1, "not_re_observed": 1}
+    assert report.years == pytest.approx(1.0, abs=0.01)
+    grown = s["grown"][0]
+    length = next(g for g in grown.growth if g.quantity == "length_mm")
+    assert grown.class_name == "crack" and length.significant
+    assert length.delta == pytest.approx(250, abs=10) and length.per_year == pytest.approx(250, abs=10)
+    assert (grown.previous_grade, grown.current_grade, grown.escalated) == ("CAT4", "CAT5", True)
+    stable = s["stable"][0]
+    assert stable.class_name == "corrosion" and not stable.escalated and stable.distance_m < 0.05
+    assert s["new"][0].class_name == "crack" and s["not_re_observed"][0].previous_finding_id
+
+
+def test_defect_identity_is_stable_across_three_inspections(pair) -> None:  # type: ignore[no-untyped-def]
+    first, second, third = pair
+    r12 = compare(first, second)
+    write_change(r12, second)
+    uids = json.loads((second / "defects.json").read_text())["uids"]
+    first_date = load_inspection(first).date
+    grown = next(c for c in r12.changes if c.status == "grown")
+    assert grown.defect_uid.split(":")[1] == first_date and uids[grown.finding_id] == grown.defect_uid
+    r23 = compare(second, third)
+    again = next(c for c in r23.changes if c.previous_finding_id == grown.finding_id)
+    assert again.defect_uid == grown.defect_uid and again.status == "stable"  # same size in the third year
+    new_uid = next(c for c in r12.changes if c.status == "new").defect_uid
+    assert new_uid in {c.defect_uid for c in r23.changes}  # the 2025 defect keeps its 2025 name
+    assert json.loads((second / "change.json").read_text())["years"] == pytest.approx(1.0, abs=0.01)
+
+
+def test_not_a_results_folder_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="inspection.json"):
+        load_inspection(tmp_path)

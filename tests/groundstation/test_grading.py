@@ -1,0 +1,157 @@
+"""Grading rules: every state boundary of every rule on both sides; indeterminate, never guessed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from groundstation.grading import (INDETERMINATE, grade_all, grade_finding, grades_from_json, grades_to_json,
+                                   load_rules, rules_digest)
+from groundstation.grading.rules import RULES_DIR, load_profiles, parse_rule
+from skyinspect.errors import InputError
+from skyinspect.findings import Finding, Measurement
+
+RULES = load_rules()
+
+
+def finding(cls: str = "crack", fid: str = "F-0001", north: float = 0.0, **values: float | None) -> Finding:
+    meas = {k: Measurement(v, 0.0 if v is not None else None, "", "" if v is not None else "not measurable: GSD 9 mm")
+            for k, v in values.items()}
+    outline = np.array([[north, 2.0, -10.0], [north + 0.3, 2.0, -10.0], [north + 0.3, 2.0, -10.004]])
+    return Finding(fid, 1 if cls == "crack" else 2, cls, 47.0, 8.0, 500.0, np.zeros((3, 3)), outline.mean(0), 0.9,
+                   ((0, 0),), (0, 0), meas, outline_ned_m=outline, surface_name="face")
+
+
+def state(rule: str, cls: str, zone: str = "", extra: dict | None = None, **values: float | None) -> str:
+    return grade_finding(finding(cls, **values), RULES[rule], extra, zone).state
+
+
+# (rule, class, quantity, value, expected state): both sides of every boundary
+BOUNDARIES = [
+    ("aashto-mbei-1130", "crack", "width_mm", 0.2999, "CS1"), ("aashto-mbei-1130", "crack", "width_mm", 0.30, "CS2"),
+    ("aashto-mbei-1130", "crack", "width_mm", 1.27, "CS2"), ("aashto-mbei-1130", "crack", "width_mm", 1.2701, "CS3"),
+    ("aashto-mbei-1130", "crack", "width_mm", 0.0, "CS1"), ("aashto-mbei-1130", "crack", "width_mm", 25.0, "CS3"),
+    ("aashto-mbei-1110", "crack", "width_mm", 0.0999, "CS1"), ("aashto-mbei-1110", "crack", "width_mm", 0.10, "CS2"),
+    ("aashto-mbei-1110", "crack", "width_mm", 0.23, "CS2"), ("aashto-mbei-1110", "crack", "width_mm", 0.2301, "CS3"),
+    ("iso-4628-3", "corrosion", "rusted_area_pct", 0.0, "Ri0"), ("iso-4628-3", "corrosion", "rusted_area_pct", 1e-6, "Ri1"),
+    ("iso-4628-3", "corrosion", "rusted_area_pct", 0.05, "Ri1"), ("iso-4628-3", "corrosion", "rusted_area_pct", 0.0501, "Ri2"),
+    ("iso-4628-3", "corrosion", "rusted_area_pct", 0.5, "Ri2"), ("iso-4628-3", "corrosion", "rusted_area_pct", 0.5001, "Ri3"),
+    ("iso-4628-3", "corrosion", "rusted_area_pct", 1.0, "Ri3"), ("iso-4628-3", "corrosion", "rusted_area_pct", 1.0001, "Ri4"),
+    ("iso-4628-3", "corrosion", "rusted_area_pct", 8.0, "Ri4"), ("iso-4628-3", "corrosion", "rusted_area_pct", 8.0001, "Ri5"),
+    ("iso-4628-3", "corrosion", "rusted_area_pct", 45.0, "Ri5"),
+    ("aashto-mbei-3420", "corrosion", "rusted_area_pct", 0.0, "CS1"), ("aashto-mbei-3420", "corrosion", "rusted_area_pct", 0.05, "CS1"),
+    ("aashto-mbei-3420", "corrosion", "rusted_area_pct", 0.0501, "CS2"), ("aashto-mbei-3420", "corrosion", "rusted_area_pct", 1.0, "CS2"),
+    ("aashto-mbei-3420", "corrosion", "rusted_area_pct", 1.0001, "CS3"), ("aashto-mbei-3420", "corrosion", "rusted_area_pct", 8.0, "CS3"),
+    ("aashto-mbei-3420", "corrosion", "rusted_area_pct", 8.0001, "CS4"),
+    ("epri-blade", "crack", "length_mm", 9.999, "CAT1"), ("epri-blade", "crack", "length_mm", 10.0, "CAT2"),
+    ("epri-blade", "crack", "length_mm", 49.999, "CAT2"), ("epri-blade", "crack", "length_mm", 50.0, "CAT3"),
+    ("epri-blade", "crack", "length_mm", 199.999, "CAT3"), ("epri-blade", "crack", "length_mm", 200.0, "CAT4"),
+    ("epri-blade", "crack", "length_mm", 499.999, "CAT4"), ("epri-blade", "crack", "length_mm", 500.0, "CAT5"),
+    ("epri-blade", "corrosion", "area_m2", 0.000499, "CAT1"), ("epri-blade", "corrosion", "area_m2", 0.0005, "CAT2"),
+    ("epri-blade", "corrosion", "area_m2", 0.004999, "CAT2"), ("epri-blade", "corrosion", "area_m2", 0.005, "CAT3"),
+    ("epri-blade", "corrosion", "area_m2", 0.04999, "CAT3"), ("epri-blade", "corrosion", "area_m2", 0.05, "CAT4"),
+    ("epri-blade", "corrosion", "area_m2", 0.2499, "CAT4"), ("epri-blade", "corrosion", "area_m2", 0.25, "CAT5"),
+]
+
+
+@pytest.mark.parametrize("rule,cls,quantity,value,expected", BOUNDARIES)
+def test_boundary(rule: str, cls: str, quantity: str, value: float, expected: str) -> None:
+    if quantity == "rusted_area_pct":
+        g = grade_finding(finding(cls, area_m2=0.01), RULES[rule], {quantity: Measurement(value, 0.0, "%")})
+    else:
+        g = grade_finding(finding(cls, **{quantity: value}), RULES[rule])
+    assert g.state == expected, (value, g)
+    assert g.clause and g.rule == f"{rule}@1" and g.citation and g.priority is not None and g.interval_days is not None
+
+
+@pytest.mark.parametrize("value,expected", [(0.9141, "CS1"), (0.914, "CS2"), (0.305, "CS2"), (0.3049, "CS3")])
+def test_1130_spacing_boundaries(value: float, expected: str) -> None:
+    g = grade_finding(finding(width_mm=0.1), RULES["aashto-mbei-1130"], {"crack_spacing_m": Measurement(value, 0.0, "m")})
+    assert g.state == expected and "spacing" in g.clause
+
+
+def test_every_rule_file_partitions_its_quantities() -> None:
+    """Just below, at and just above every edge of every rule, exactly one band applies: no gaps, no overlaps."""
+    checked = 0
+    for rule in RULES.values():
+        for crit in rule.criteria:
+            for q in crit.quantities:
+                if q.quantity == "present":  # a flag (always 1), not a scale
+                    continue
+                edges = sorted({e for b in q.bands for e in b.edges()})
+                for e in edges:
+                    for v in (e - 1e-9, e, e + 1e-9):
+                        if v < 0:
+                            continue
+                        assert sum(b.contains(v) for b in q.bands) == 1, (rule.rule_id, q.quantity, v)
+                        checked += 1
+    assert checked > 60
+
+
+def test_every_rule_cites_a_source_and_clause() -> None:
+    assert set(RULES) == {"aashto-mbei-1130", "aashto-mbei-1110", "aashto-mbei-1000", "aashto-mbei-3420", "iso-4628-3",
+                          "epri-blade"}
+    for rule in RULES.values():
+        assert rule.source["document"] and rule.source["section"] and rule.version >= 1
+        assert all(b.clause for c in rule.criteria for q in c.quantities for b in q.bands)
+    _, profiles = load_profiles()
+    assert all(rid in RULES for p in profiles.values() for ids in p.values() for rid in ids)
+
+
+def test_unmeasured_is_indeterminate_never_guessed() -> None:
+    g = grade_finding(finding(width_mm=None), RULES["aashto-mbei-1130"])
+    assert g.state == INDETERMINATE and g.priority is None and "GSD" in g.note
+    g = grade_finding(finding(), RULES["aashto-mbei-1130"])  # no width at all
+    assert g.state == INDETERMINATE and "not measured" in g.note
+    g = grade_finding(finding("corrosion", area_m2=0.01), RULES["iso-4628-3"],
+                      {"rusted_area_pct": Measurement(None, None, "%", "area not measurable for F-0002")})
+    assert g.state == INDETERMINATE and "F-0002" in g.note
+    assert grade_finding(finding("corrosion"), RULES["aashto-mbei-1130"]).state == INDETERMINATE  # no criterion
+
+
+def test_steel_corrosion_is_a_lower_bound() -> None:
+    g = grade_finding(finding("corrosion", area_m2=0.001), RULES["aashto-mbei-1000"])
+    assert g.state == "CS2" and g.bound == "at_least" and g.short.startswith("CS2+") and "section loss" in g.clause
+
+
+def test_blade_root_zone_escalates_and_caps() -> None:
+    assert state("epri-blade", "crack", zone="root", length_mm=10.0) == "CAT3"
+    assert state("epri-blade", "crack", zone="tip", length_mm=10.0) == "CAT2"
+    assert state("epri-blade", "crack", zone="root", length_mm=900.0) == "CAT5"
+
+
+def test_near_boundary_is_noted() -> None:
+    f = finding()
+    f.measurements["width_mm"] = Measurement(0.29, 0.05, "mm")
+    g = grade_finding(f, RULES["aashto-mbei-1130"])
+    assert g.state == "CS1" and "within 1 sigma" in g.note
+
+
+def test_grade_all_profile_spacing_rust_and_json_roundtrip() -> None:
+    fs = [finding(fid="F-0001", width_mm=0.2), finding(fid="F-0002", north=0.5, width_mm=0.2),
+          finding("corrosion", fid="F-0003", area_m2=0.02)]
+    grades = grade_all(fs, RULES, "rc_bridge", covered_area_m2=1.0)
+    assert grades["F-0001"][0].state == "CS3"  # hairline (CS1) but 0.2 m < 1 ft from the next crack: CS3
+    assert grades["F-0001"][0].values["crack_spacing_m"] == pytest.approx(0.2)
+    assert [g.rule for g in grades["F-0003"]] == ["aashto-mbei-1000@1", "iso-4628-3@1"]
+    assert grades["F-0003"][1].state == "Ri4" and grades["F-0003"][1].values["rusted_area_pct"] == pytest.approx(2.0)
+    assert grades_from_json(grades_to_json(grades)) == grades
+    with pytest.raises(InputError):
+        grade_all(fs, RULES, "no-such-profile")
+    assert len(rules_digest(RULES)) == 64
+
+
+def test_bad_rule_file_is_refused() -> None:
+    good = {"rule_id": "x", "version": 1, "title": "t", "source": {"document": "d", "section": "s"},
+            "states": {"A": {"priority": 1, "interval_days": 1}},
+            "criteria": [{"classes": ["crack"], "quantities": [{"quantity": "width_mm", "states": [
+                {"state": "A", "below": 1.0, "clause": "c"}]}]}]}
+    assert parse_rule(good, RULES_DIR / "x.yaml").ref == "x@1"
+    bad = {**good, "criteria": [{"classes": ["crack"], "quantities": [{"quantity": "width_mm", "states": [
+        {"state": "B", "below": 1.0, "clause": "c"}]}]}]}
+    with pytest.raises(InputError, match="not listed"):
+        parse_rule(bad, RULES_DIR / "x.yaml")
+    no_clause = {**good, "criteria": [{"classes": ["crack"], "quantities": [{"quantity": "width_mm", "states": [
+        {"state": "A", "below": 1.0}]}]}]}
+    with pytest.raises(InputError, match="clause"):
+        parse_rule(no_clause, RULES_DIR / "x.yaml")

@@ -1,0 +1,153 @@
+"""Work orders (CSV, JSON for a CMMS) and alerts: webhook POST to a local server, MQTT to mosquitto."""
+
+from __future__ import annotations
+
+import csv
+import http.server
+import io
+import json
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from groundstation.grading import grade_all
+from groundstation.workorders import (AlertConfig, WorkOrderPolicy, build_work_orders, read_work_orders, send_alerts,
+                                      work_orders_csv, write_work_orders)
+from skyinspect.findings import Finding, Measurement
+
+
+def _finding(fid: str, cls: str, north: float, **values: float | None) -> Finding:
+    outline = np.array([[north, 2.0, -10.0], [north + 0.3, 2.0, -10.0], [north + 0.3, 2.0, -10.004]])
+    meas = {k: Measurement(v, 0.01 if v is not None else None, "mm", "" if v is not None else "not measurable: GSD")
+            for k, v in values.items()}
+    return Finding(fid, 1, cls, 47.1, 8.2, 500.0, np.zeros((3, 3)), outline.mean(0), 0.9, ((0, 0),), (0, 0), meas,
+                   outline_ned_m=outline, surface_name="face")
+
+
+FINDINGS = [_finding("F-0001", "crack", 0.0, width_mm=2.0), _finding("F-0002", "crack", 5.0, width_mm=0.1),
+            _finding("F-0003", "crack", 10.0, width_mm=None), _finding("F-0004", "crack", 15.0, width_mm=0.5)]
+GRADES = grade_all(FINDINGS, profile="rc_bridge")
+ASSIGN = {"F-0001": {"label": "P1 pier", "component_id": "bridge/P1"}}
+
+
+def orders():  # type: ignore[no-untyped-def]
+    return build_work_orders(FINDINGS, GRADES, "2025-06-01", "BR-7", ASSIGN)
+
+
+def test_work_orders_priority_due_date_and_indeterminate() -> None:
+    wo = orders()
+    by = {o.finding_id: o for o in wo}
+    assert set(by) == {"F-0001", "F-0003", "F-0004"}  # F-0002 is CS1: no work order at max_priority 3
+    assert by["F-0001"].grade == "CS3" and by["F-0001"].priority == 2 and by["F-0001"].due_date == "2025-08-30"
+    assert by["F-0001"].component == "P1 pier" and by["F-0001"].asset_id == "BR-7"
+    assert by["F-0004"].grade == "CS2" and by["F-0004"].due_date == "2026-06-01"
+    assert by["F-0003"].grade == "indeterminate" and by["F-0003"].due_date == "2025-08-30" and "GSD" in by["F-0003"].clause
+    assert [o.finding_id for o in wo] == ["F-0001", "F-0003", "F-0004"]  # most urgent first
+    assert all(any(e.startswith("report.html#") for e in o.evidence) for o in wo)
+    assert len(build_work_orders(FINDINGS, GRADES, "2025-06-01", policy=WorkOrderPolicy(max_priority=4))) == 4
+
+
+def test_csv_and_json_roundtrip(tmp_path: Path) -> None:
+    wo = orders()
+    write_work_orders(wo, tmp_path / "wo.csv", tmp_path / "wo.json", "BR-7", "2025-06-01")
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "wo.csv").read_text())))
+    assert [r["finding_id"] for r in rows] == ["F-0001", "F-0003", "F-0004"]
+    assert rows[0]["asset_id"] == "BR-7" and rows[0]["due_date"] == "2025-08-30" and "1.27 mm" in rows[0]["clause"]
+    assert read_work_orders(tmp_path / "wo.json") == wo
+
+
+def test_csv_cells_cannot_inject_formulas() -> None:
+    wo = build_work_orders(FINDINGS[:1], GRADES, "2025-06-01", "=HYPERLINK(\"http://x\")")
+    assert "'=HYPERLINK" in work_orders_csv(wo)
+
+
+class _Sink(http.server.BaseHTTPRequestHandler):
+    received: list = []
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        _Sink.received.append((self.headers.get("Authorization"), json.loads(body)))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_webhook_posts_only_orders_over_the_threshold() -> None:
+    _Sink.received = []
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Sink)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+        report = send_alerts(orders(), AlertConfig(max_priority=2, webhook_url=url, webhook_token="s3cret", timeout_s=3))
+    finally:
+        server.shutdown()
+        thread.join(5)
+    assert report.errors == [] and report.webhook_sent == 1 and report.alerted == ["WO-BR-7-2025-06-01-F-0001"]
+    auth, body = _Sink.received[0]
+    assert auth == "Bearer s3cret" and body["event"] == "finding_alert" and body["finding_id"] == "F-0001"
+    # by state instead of priority, and an unreachable hook is reported, not raised
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    bad = send_alerts(orders(), AlertConfig(max_priority=0, states=("CS2",), webhook_url=f"http://127.0.0.1:{dead}/",
+                                            timeout_s=1))
+    assert bad.alerted == ["WO-BR-7-2025-06-01-F-0004"] and bad.webhook_sent == 0 and len(bad.errors) == 1
+
+
+def test_alert_config_from_yaml(tmp_path: Path) -> None:
+    p = tmp_path / "alerts.yaml"
+    p.write_text("max_priority: 1\nstates: [CS3, CAT5]\nwebhook_url: http://127.0.0.1:9/x\n")
+    cfg = AlertConfig.from_yaml(p)
+    assert cfg.states == ("CS3", "CAT5") and cfg.max_priority == 1
+    p.write_text("max_prio: 1\n")
+    with pytest.raises(ValueError, match="unknown keys"):
+        AlertConfig.from_yaml(p)
+
+
+def test_mqtt_publish_to_a_real_broker(tmp_path: Path) -> None:
+    exe = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
+    if exe is None:
+        pytest.skip("mosquitto broker not installed (Debian: apt-get install -y mosquitto)")
+    import paho.mqtt.client as mqtt
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    conf = tmp_path / "m.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    got: list = []
+    sub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    try:
+        deadline = time.monotonic() + 5
+        while True:
+            try:
+                sub.connect("127.0.0.1", port)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        sub.on_message = lambda c, u, m: got.append((m.topic, json.loads(m.payload)))
+        sub.subscribe("skyinspect/alerts/#", qos=1)
+        sub.loop_start()
+        time.sleep(0.2)
+        report = send_alerts(orders(), AlertConfig(max_priority=2, mqtt_host="127.0.0.1", mqtt_port=port, timeout_s=3))
+        deadline = time.monotonic() + 5
+        while not got and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        sub.loop_stop()
+        proc.terminate()
+        proc.wait(5)
+    assert report.errors == [] and report.mqtt_sent == 1
+    assert got and got[0][0] == "skyinspect/alerts/BR-7" and got[0][1]["finding_id"] == "F-0001"

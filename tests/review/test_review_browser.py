@@ -1,0 +1,78 @@
+"""A real headless browser (playwright driving Debian's chromium) confirms a finding and sees the audit entry."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"), "/usr/bin/chromium")
+                 if p and Path(p).is_file()), None)
+if CHROMIUM is None:
+    pytest.skip("system chromium not installed (Debian: apt-get install -y chromium); the browser test needs it",
+                allow_module_level=True)
+pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install playwright; no browser download)")
+uvicorn = pytest.importorskip("uvicorn", reason="uvicorn not installed")
+
+
+@pytest.fixture()
+def server(results: Path):  # type: ignore[no-untyped-def]
+    from groundstation.review.app import create_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    srv = uvicorn.Server(uvicorn.Config(create_app(results), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("review server did not start within 10 s")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(10)
+
+
+def test_browser_confirms_a_finding_and_sees_the_audit_entry(server: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    dialogs: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(10_000)
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(server + "/")
+            page.fill("#reviewer", "ada lovelace")
+            page.click("#findings tbody tr[data-id='F-0002']")
+            page.wait_for_selector("#views img")
+            assert page.locator("#views img").count() == 5
+            # every view's crop decodes (wait: under load the images arrive after the <img> tags)
+            page.wait_for_function("() => [...document.querySelectorAll('#views img')]"
+                                   ".every(i => i.complete && i.naturalWidth > 0)")
+            page.click("#confirm")
+            entry = page.locator("#audit li", has_text="confirm F-0002")
+            entry.wait_for()
+            assert "ada lovelace" in entry.inner_text()
+            page.locator("#findings tbody tr[data-id='F-0002'] td.confirmed").wait_for()
+            # script injection through a comment shows up as text and never runs
+            evil = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+            page.fill("#comment", evil)
+            page.click("#comment-btn")
+            page.locator("#audit li", has_text="comment F-0002").wait_for()
+            assert evil in page.locator("#audit").inner_text()
+            assert page.locator("#audit img, #detail img, #audit script").count() == 0
+            page.wait_for_timeout(200)
+            assert dialogs == [] and errors == []
+        finally:
+            browser.close()
