@@ -68,11 +68,28 @@ def detection_polygons(detections: tuple[Detection, ...] | list[Detection], basi
     rings = shapely.linearrings(uv, indices=np.repeat(np.arange(len(detections)), sizes))
     polys = shapely.polygons(rings)
     bad = ~shapely.is_valid(polys)
-    for i in np.flatnonzero(bad):  # self-intersecting masks: keep the largest valid part
-        fixed = shapely.make_valid(polys[i])
-        parts = [g for g in getattr(fixed, "geoms", [fixed]) if isinstance(g, Polygon) and not g.is_empty]
-        polys[i] = max(parts, key=lambda g: g.area) if parts else polys[i].convex_hull
+    for i in np.flatnonzero(bad):
+        polys[i] = _repair(polys[i], detections[i].gsd_m)
     return polys
+
+
+def _repair(poly: Polygon, gsd_m: float) -> Polygon:
+    """Make a self-touching outline valid without losing any of it.
+
+    The outline of a one- or two-pixel-wide crack traces both sides of the line and pinches at
+    every kink; make_valid splits it there into many slivers and lines. Keeping only the largest
+    sliver threw most of the crack away (so views of one crack stopped overlapping and became
+    separate findings); instead every piece is kept and re-joined by a half-pixel buffer.
+    """
+    fixed = shapely.make_valid(poly)
+    half_px = 0.5 * (gsd_m if np.isfinite(gsd_m) and gsd_m > 0 else 1e-3)
+    joined = shapely.buffer(fixed, half_px, quad_segs=2)
+    if isinstance(joined, Polygon) and not joined.is_empty:
+        return joined
+    parts = [g for g in getattr(joined, "geoms", []) if isinstance(g, Polygon) and not g.is_empty]
+    if len(parts) == 1:
+        return parts[0]
+    return joined.convex_hull if not joined.is_empty else poly.convex_hull
 
 
 def cluster_detections(detections: tuple[Detection, ...], basis: PlaneBasis,

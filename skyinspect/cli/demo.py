@@ -19,8 +19,8 @@ TARGET_RECALL = 0.80
 TARGET_ERROR_GSD = 3.0
 
 
-def print_comparison(cmp: Any) -> None:
-    table = Table(title="Findings vs simulator truth")
+def print_comparison(cmp: Any, title: str = "Findings vs simulator truth") -> None:
+    table = Table(title=title)
     table.add_column("measure")
     table.add_column("value", justify="right")
     table.add_column("target", justify="right")
@@ -34,10 +34,19 @@ def print_comparison(cmp: Any) -> None:
     console.print(table)
 
 
+def summary_model_id(flight: Path) -> str:
+    from skyinspect.record import FlightRecordReader
+
+    with FlightRecordReader(flight) as record:
+        return record.model_id
+
+
 def demo_command(
     out: Path = typer.Option(Path("skyinspect-demo"), "--out", help="Folder for the whole demo run."),
     small: bool = typer.Option(False, help="A tiny flight (smoke test; accuracy not meaningful)."),
     overwrite: bool = typer.Option(False, help="Replace an earlier demo in the same folder."),
+    geometry_check: bool = typer.Option(True, help="Also run the flight with the simulator's own masks in "
+                                        "place of the model, to separate detection from geometry errors."),
 ) -> None:
     """Run the whole path on a simulated pier-face flight and print how it compares with the truth."""
     import shutil
@@ -67,7 +76,17 @@ def demo_command(
     result = process(flight_dir, results_dir, PlaneSurface.load(sim_dir / "surface.json"))
     comparison = compare_with_truth(result.findings_geojson_path, sim_dir / "truth.geojson")
 
-    print_comparison(comparison)
+    print_comparison(comparison, f"Findings vs simulator truth (model {summary_model_id(flight_dir)})")
+    if geometry_check:
+        from missions.simulator.oracle import TruthMaskSegmenter
+
+        check_dir = out / "geometry-check"
+        run_replay(sim_dir / "frames", sim_dir / "flight.tlog", check_dir / "flight", TruthMaskSegmenter(sim_dir),
+                   CameraModel.load(sim_dir / "camera.yaml"), progress=False)
+        check = process(check_dir / "flight", check_dir / "results", PlaneSurface.load(sim_dir / "surface.json"),
+                        progress=False)
+        print_comparison(compare_with_truth(check.findings_geojson_path, sim_dir / "truth.geojson"),
+                         "Geometry check: simulator masks in place of the model")
     console.print(f"map:    [bold]{result.map_path}[/]")
     console.print(f"report: [bold]{result.report_pdf_path}[/] (and {result.report_html_path.name})")
     console.print(f"GIS:    [bold]{result.gpkg_path}[/]")

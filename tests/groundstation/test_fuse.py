@@ -101,3 +101,22 @@ def test_thin_curved_crack_centroid_is_its_area_centroid_within_a_tenth_of_a_pix
     truth = in_flight(flight.origin, face_point(c.x, c.y))[0]
     err = float(np.linalg.norm(f.centroid_ned_m - truth))
     assert err < 0.1 * f.gsd_m, f"centroid {err * 1000:.2f} mm off, GSD {f.gsd_m * 1000:.2f} mm"
+
+
+def test_pinched_crack_outline_is_repaired_whole() -> None:
+    """A thin crack's contour pinches at kinks (a figure eight); repair must keep every lobe, or
+    views of one crack stop overlapping and become separate findings (a bug the demo showed)."""
+    from shapely.geometry import Point, Polygon
+
+    from groundstation.fuse import _repair
+
+    gsd = 0.001
+    # two thin lobes along a 0.4 m crack, touching at one point (x = 0.2)
+    ring = [(0.0, 0.0), (0.1, 0.002), (0.2, 0.0), (0.3, 0.002), (0.4, 0.0), (0.3, -0.002), (0.2, 0.0),
+            (0.1, -0.002)]
+    pinched = Polygon(ring)
+    assert not pinched.is_valid
+    repaired = _repair(pinched, gsd)
+    assert repaired.is_valid and repaired.geom_type == "Polygon"
+    assert repaired.covers(Point(0.1, 0.0)) and repaired.covers(Point(0.3, 0.0))
+    assert repaired.bounds[2] - repaired.bounds[0] >= 0.4
