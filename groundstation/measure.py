@@ -139,7 +139,8 @@ def _width_from_estimate(est: WidthEstimate, view: WidthView) -> dict[str, Measu
     k = view.m_per_px_across * 1000.0  # mm per pixel across the crack
     where = f"frame {view.frame_index}, {k:.2f} mm/px across the crack"
     if est.profiles == 0:
-        m = Measurement(None, None, "mm", f"not measurable: {est.note} ({where})")
+        reason = est.note.removeprefix("not measurable: ")  # the estimator already says so
+        m = Measurement(None, None, "mm", f"not measurable: {reason} ({where})")
         return {"width_mm": m, "max_width_mm": m}
     if est.is_bound:
         lo, hi = est.lower_px * k, est.upper_px * k
