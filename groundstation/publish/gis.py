@@ -83,6 +83,12 @@ def write_gpkg(inp: PublishInput, path: Path) -> None:
     geoms = [Polygon(_ring(f)) for f in inp.findings]
     gdf = gpd.GeoDataFrame(findings or {c: [] for c in FINDING_COLUMNS + GRADE_COLUMNS}, geometry=gpd.GeoSeries(geoms, crs=4326))
     gdf.to_file(path, layer="findings", driver="GPKG", engine="pyogrio", geometry_type="Polygon Z")
+    # The same outlines in metres (the UTM zone of the flight) for measuring in QGIS; heights stay MSL.
+    from skyinspect.geodesy import utm_crs_for
+
+    utm = utm_crs_for(inp.flight.origin.lat0_deg, inp.flight.origin.lon0_deg)
+    gdf.to_crs(utm).to_file(path, layer="findings_utm", driver="GPKG", engine="pyogrio",
+                            geometry_type="Polygon Z")
 
     to_geo = inp.flight.origin.to_geodetic
     rows, fgeoms = [], []

@@ -12,7 +12,7 @@ from gs_fixtures import Defect, face_surface
 
 from groundstation.pipeline import process
 
-LAYERS = {"findings", "frames", "flight_path"}
+LAYERS = {"findings", "findings_utm", "frames", "flight_path"}
 
 
 @pytest.fixture()
@@ -29,7 +29,7 @@ def test_summary_counts(processed) -> None:  # type: ignore[no-untyped-def]
     assert not any(p.name.startswith(".staging") for p in out.iterdir())
 
 
-def test_gpkg_has_three_layers_that_open(processed) -> None:  # type: ignore[no-untyped-def]
+def test_gpkg_layers_open(processed) -> None:  # type: ignore[no-untyped-def]
     import geopandas as gpd
     import pyogrio
 
@@ -42,6 +42,15 @@ def test_gpkg_has_three_layers_that_open(processed) -> None:  # type: ignore[no-
                 "area_m2", "ce90_m", "best_frame"):
         assert col in findings.columns, col
     assert sorted(findings["finding_id"]) == ["F-0001", "F-0002"]
+    projected = gpd.read_file(out / "findings.gpkg", layer="findings_utm")
+    assert projected.crs.is_projected and projected.crs.utm_zone is not None
+    from pyproj import Transformer
+
+    assert len(projected) == len(findings)
+    to_utm = Transformer.from_crs(4326, projected.crs, always_xy=True)
+    e, n = to_utm.transform(findings["lon"].iloc[0], findings["lat"].iloc[0])
+    assert 166_000 < e < 834_000  # a UTM easting in metres, not degrees
+    assert projected.geometry.iloc[0].distance(gpd.points_from_xy([e], [n])[0]) < 0.05
     frames = gpd.read_file(out / "findings.gpkg", layer="frames")
     assert len(frames) == 5 and set(frames["pose_status"]) == {"ok"}
     path = gpd.read_file(out / "findings.gpkg", layer="flight_path")
