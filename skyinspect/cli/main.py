@@ -21,7 +21,7 @@ def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show debu
 
 def _register() -> None:
     # Imported here so each command module stays small and `skyinspect --help` stays fast.
-    from skyinspect.cli import demo, model, onboard_live, plan, process, serve, simulate
+    from skyinspect.cli import demo, model, onboard_live, plan, process, segment, serve, simulate
 
     app.command("simulate")(handle_errors(simulate.simulate_command))
     app.command("onboard")(handle_errors(onboard_live.onboard_command))
@@ -29,6 +29,7 @@ def _register() -> None:
     app.command("upload")(handle_errors(plan.upload_command))
     app.command("process")(handle_errors(process.process_command))
     app.command("serve")(handle_errors(serve.serve_command))
+    app.command("segment")(handle_errors(segment.segment_command))
     app.command("demo")(handle_errors(demo.demo_command))
     app.add_typer(model.app, name="model")
 

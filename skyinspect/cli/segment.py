@@ -1,0 +1,30 @@
+"""`skyinspect segment`: crack/corrosion masks, overlays and instances for a folder of photos."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import track
+
+console = Console()
+
+
+def segment_command(
+    images: list[Path] = typer.Argument(..., help="Image files or folders of images."),
+    out: Path = typer.Option(..., "--out", help="Folder for <stem>_mask.png, <stem>_overlay.jpg, <stem>.json."),
+    model: Path | None = typer.Option(None, "--model", help="ONNX model (default: the one shipped)."),
+) -> None:
+    """Segment inspection photos at their full resolution (tiled), one mask per photo."""
+    from models import load_segmenter
+    from models.batch import check_images, list_images, segment_images
+
+    files = list_images(images)
+    segmenter = load_segmenter(model)
+    check_images(files)
+    results = []
+    for path in track(files, description="segmenting", console=console):
+        results += segment_images([path], out, segmenter, checked=True)
+    found = sum(r.instances for r in results)
+    console.print(f"segmented {len(results)} images, {found} instances, into [bold]{out}[/]")

@@ -1,0 +1,48 @@
+"""`skyinspect segment`: per-image mask at full resolution, overlay, instances; bad input refused."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+from typer.testing import CliRunner
+
+from skyinspect.cli.main import app
+
+
+def _photo(path: Path, h: int = 500, w: int = 700) -> None:
+    rng = np.random.default_rng(0)
+    cv2.imwrite(str(path), (rng.random((h, w, 3)) * 60 + 120).astype(np.uint8))
+
+
+def test_segment_writes_mask_overlay_and_json_at_full_resolution(tmp_path: Path) -> None:
+    import json
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _photo(photos / "a.jpg")
+    _photo(photos / "b.png", 300, 420)
+    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    mask = cv2.imread(str(tmp_path / "out" / "a_mask.png"), cv2.IMREAD_UNCHANGED)
+    assert mask.shape == (500, 700) and mask.dtype == np.uint8 and mask.max() <= 2
+    assert cv2.imread(str(tmp_path / "out" / "b_overlay.jpg")).shape == (300, 420, 3)
+    data = json.loads((tmp_path / "out" / "b.json").read_text())
+    assert data["width_px"] == 420 and data["height_px"] == 300 and isinstance(data["instances"], list)
+
+
+def test_bad_images_are_refused_before_anything_is_written(tmp_path: Path) -> None:
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _photo(photos / "a.jpg")
+    (photos / "broken.jpg").write_bytes(b"not a jpeg")
+    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "broken.jpg" in result.output
+    assert not (tmp_path / "out").exists()
+    gray = tmp_path / "gray.png"
+    cv2.imwrite(str(gray), np.zeros((50, 50), np.uint16))
+    result = CliRunner().invoke(app, ["segment", str(gray), "--out", str(tmp_path / "out2")])
+    assert result.exit_code == 2 and "gray.png" in result.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(app, ["segment", str(empty), "--out", str(tmp_path / "out3")])
+    assert result.exit_code == 2 and "no images" in result.output
