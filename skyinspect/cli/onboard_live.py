@@ -1,7 +1,7 @@
 """`skyinspect onboard`: replay a log, or fly live with ``--mavlink udp:127.0.0.1:14550``.
 
-A superset of ``skyinspect.cli.onboard`` (same options, same replay behaviour): ``--mavlink`` may be
-a log (.tlog, DataFlash .bin, PX4 .ulg, a folder of DJI photos) or a pymavlink connection string
+``--mavlink`` may be a log (.tlog, DataFlash .bin, PX4 .ulg, a folder of DJI photos) or a pymavlink
+connection string
 (``udp:``, ``udpin:``, ``tcp:``, ``/dev/ttyTHS1``, ``serial:/dev/ttyACM0:921600``); in live mode
 ``--frames`` is a camera (``0`` = /dev/video0, an RTSP URL, a GStreamer pipeline such as
 ``onboard.capture.jetson_csi_pipeline()``), or a folder/video paced with ``--realtime-fps``.
