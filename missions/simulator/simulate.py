@@ -15,7 +15,7 @@ import numpy as np
 from skyinspect.errors import RecordError, describe
 
 from missions.simulator.config import SimConfig
-from missions.simulator.flight import plan_flight
+from missions.simulator.flight import FlightPlan, plan_flight
 from missions.simulator.render import RayGrid, encode_jpeg, encode_png, render_frame
 from missions.simulator.scene import (FACE_BASE_AMSL_M, FACE_HEIGHT_M, FACE_LENGTH_M, FACE_NORMAL_ENU,
                                       FACE_SOUTH_LAT_DEG, FACE_SOUTH_LON_DEG, build_texture, face_frame, face_surface)
@@ -67,8 +67,11 @@ def _progress(enabled: bool, total: int):  # type: ignore[no-untyped-def]
     return Progress(TextColumn("[bold]rendering frames"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
 
 
-def simulate(out_dir: Path, config: SimConfig | None = None, progress: bool = True) -> SimResult:
-    """Run the simulator into ``out_dir`` (created; existing files of the same names are replaced)."""
+def simulate(out_dir: Path, config: SimConfig | None = None, progress: bool = True,
+             flight: FlightPlan | None = None) -> SimResult:
+    """Run the simulator into ``out_dir`` (created; existing files of the same names are replaced).
+
+    ``flight`` replaces the built-in serpentine scan (e.g. a planned mission, see from_plan.py)."""
     t_start = time.perf_counter()
     config = config or SimConfig()
     out = Path(out_dir)
@@ -81,7 +84,7 @@ def simulate(out_dir: Path, config: SimConfig | None = None, progress: bool = Tr
     frame = face_frame()
     surface = face_surface()
     texture = build_texture(config)
-    plan = plan_flight(config)
+    plan = flight if flight is not None else plan_flight(config)
     poses = [plan.pose_at(c.t_s, frame) for c in plan.captures]
 
     features = defect_features(texture, frame)
