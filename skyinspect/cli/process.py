@@ -24,6 +24,10 @@ def process_command(
 
     plane = PlaneSurface.load(surface) if surface is not None else None
     summary = process(flight, out, plane, rerun=rerun)
+    if summary.frames_not_georeferenced:
+        console.print(f"[yellow]warning:[/] {summary.frames_not_georeferenced} of {summary.frames_tagged} tagged "
+                      "frames could not be georeferenced (their reasons are in the report's data-quality "
+                      "section)" + ("; a facade or pier needs --surface SURFACE.json" if surface is None else ""))
     console.print(f"{summary.finding_count} findings from {summary.detection_count} detections; "
                   f"map: [bold]{summary.map_path}[/], report: [bold]{summary.report_pdf_path}[/]")
     if truth is not None:
