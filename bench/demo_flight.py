@@ -21,28 +21,23 @@ from pathlib import Path
 def run(work: Path, seed: int | None) -> dict[str, object]:
     from dataclasses import replace
 
-    from groundstation.evaluate import compare_with_truth
-    from groundstation.pipeline import process
     from missions.simulator import SimConfig, simulate
     from models import load_segmenter
-    from onboard.replay import run_replay
-    from skyinspect.camera import CameraModel
-    from skyinspect.surface import PlaneSurface
+    from skyinspect.cli.demo import fly_and_process
 
     config = SimConfig() if seed is None else replace(SimConfig(), seed=seed)
     t0 = time.perf_counter()
     sim = simulate(work / "simulation", config, progress=False)
     t1 = time.perf_counter()
     segmenter = load_segmenter(None)
-    replay = run_replay(work / "simulation" / "frames", work / "simulation" / "flight.tlog", work / "flight",
-                        segmenter, CameraModel.load(work / "simulation" / "camera.yaml"), progress=False)
-    t2 = time.perf_counter()
-    result = process(work / "flight", work / "results", PlaneSurface.load(work / "simulation" / "surface.json"),
-                     progress=False)
+    marks: dict[str, float] = {}
+    leg = fly_and_process(work / "simulation", work, segmenter, progress=False,
+                          on_stage=lambda name: marks.__setitem__(name, time.perf_counter()))
     t3 = time.perf_counter()
-    cmp = compare_with_truth(result.findings_geojson_path, work / "simulation" / "truth.geojson")
+    t2 = marks["process"]  # onboard ends where process starts
+    replay, result, cmp = leg.replay, leg.result, leg.comparison
     return {
-        "frames": sim.frame_count, "model_id": segmenter.model_id, "seed": config.seed,
+        "frames": sim.n_frames, "model_id": segmenter.model_id, "seed": config.seed,
         "seconds": {"simulate": round(t1 - t0, 2), "onboard": round(t2 - t1, 2), "process": round(t3 - t2, 2),
                     "total": round(t3 - t0, 2)},
         "onboard_fps": round(replay.fps, 3), "detections": result.detections, "findings": result.findings,

@@ -57,15 +57,6 @@ class ProcessSummary:
     stages_reused: tuple[str, ...] = ()
     seconds_by_stage: dict[str, float] = field(default_factory=dict)
 
-    # Names the CLI (skyinspect/cli/process.py, demo.py) reads.
-    @property
-    def finding_count(self) -> int:
-        return self.findings
-
-    @property
-    def detection_count(self) -> int:
-        return self.detections
-
     @property
     def gpkg_path(self) -> Path:
         return self.out / "findings.gpkg"

@@ -40,10 +40,6 @@ class SimResult:
     gsd_m: float
     elapsed_s: float = field(default=0.0, compare=False)
 
-    @property
-    def frame_count(self) -> int:
-        return self.n_frames
-
 
 def write_camera_yaml(path: Path, config: SimConfig) -> None:
     """OpenCV FileStorage YAML, the format CameraModel.load() reads."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +36,34 @@ def print_comparison(cmp: Any, title: str = "Findings vs simulator truth") -> No
     console.print(table)
 
 
-def summary_model_id(flight: Path) -> str:
-    from skyinspect.record import FlightRecordReader
+@dataclass(frozen=True)
+class DemoLeg:
+    """One pass of a simulated flight through onboard replay and ground-station processing."""
 
-    with FlightRecordReader(flight) as record:
-        return record.model_id
+    replay: Any  # onboard.replay.ReplaySummary
+    result: Any  # groundstation.pipeline.ProcessSummary
+    comparison: Any  # groundstation.evaluate.TruthComparison
+
+
+def fly_and_process(sim_dir: Path, work: Path, segmenter: Any, progress: bool = True,
+                    on_stage: Callable[[str], None] | None = None) -> DemoLeg:
+    """Replay ``sim_dir``'s frames and tlog with ``segmenter`` into ``work``/flight, process them into
+    ``work``/results on the simulated surface, and score the findings against the simulator's truth.
+    Shared by the demo (model and geometry check) and bench/demo_flight.py."""
+    from groundstation.evaluate import compare_with_truth
+    from groundstation.pipeline import process
+    from onboard.replay import run_replay
+    from skyinspect.camera import CameraModel
+    from skyinspect.surface import PlaneSurface
+
+    announce = on_stage or (lambda _name: None)
+    announce("onboard")
+    replay = run_replay(sim_dir / "frames", sim_dir / "flight.tlog", work / "flight", segmenter,
+                        CameraModel.load(sim_dir / "camera.yaml"), progress=progress)
+    announce("process")
+    result = process(work / "flight", work / "results", PlaneSurface.load(sim_dir / "surface.json"),
+                     progress=progress)
+    return DemoLeg(replay, result, compare_with_truth(result.findings_geojson_path, sim_dir / "truth.geojson"))
 
 
 def demo_command(
@@ -51,43 +76,30 @@ def demo_command(
     """Run the whole path on a simulated pier-face flight and print how it compares with the truth."""
     import shutil
 
-    from groundstation.evaluate import compare_with_truth
-    from groundstation.pipeline import process
     from missions.simulator import SimConfig, simulate
     from models import load_segmenter
-    from onboard.replay import run_replay
-    from skyinspect.camera import CameraModel
-    from skyinspect.surface import PlaneSurface
 
     if out.exists() and any(out.iterdir()):
         if not overwrite:
             raise InputError(f"{out}: folder exists and is not empty. Pass --overwrite or choose another --out")
         shutil.rmtree(out)
     started = time.monotonic()
-    sim_dir, flight_dir, results_dir = out / "simulation", out / "flight", out / "results"
+    sim_dir = out / "simulation"
 
     console.rule("1/3 simulate")
     sim = simulate(sim_dir, SimConfig.small() if small else SimConfig())
-    console.rule("2/3 onboard (replay)")
-    summary = run_replay(sim_dir / "frames", sim_dir / "flight.tlog", flight_dir, load_segmenter(None),
-                         CameraModel.load(sim_dir / "camera.yaml"))
+    segmenter = load_segmenter(None)
+    stage_titles = {"onboard": "2/3 onboard (replay)", "process": "3/3 process"}
+    leg = fly_and_process(sim_dir, out, segmenter, on_stage=lambda name: console.rule(stage_titles[name]))
+    summary, result = leg.replay, leg.result
     console.print(f"recorded {summary.frames} frames, {summary.instances} detections, {summary.fps:.2f} frames/s")
-    console.rule("3/3 process")
-    result = process(flight_dir, results_dir, PlaneSurface.load(sim_dir / "surface.json"))
-    comparison = compare_with_truth(result.findings_geojson_path, sim_dir / "truth.geojson")
-
-    print_comparison(comparison, f"Findings vs simulator truth (model {summary_model_id(flight_dir)})")
+    print_comparison(leg.comparison, f"Findings vs simulator truth (model {segmenter.model_id})")
     if geometry_check:
         from missions.simulator.oracle import TruthMaskSegmenter
 
-        check_dir = out / "geometry-check"
-        run_replay(sim_dir / "frames", sim_dir / "flight.tlog", check_dir / "flight", TruthMaskSegmenter(sim_dir),
-                   CameraModel.load(sim_dir / "camera.yaml"), progress=False)
-        check = process(check_dir / "flight", check_dir / "results", PlaneSurface.load(sim_dir / "surface.json"),
-                        progress=False)
-        print_comparison(compare_with_truth(check.findings_geojson_path, sim_dir / "truth.geojson"),
-                         "Geometry check: simulator masks in place of the model")
+        check = fly_and_process(sim_dir, out / "geometry-check", TruthMaskSegmenter(sim_dir), progress=False)
+        print_comparison(check.comparison, "Geometry check: simulator masks in place of the model")
     console.print(f"map:    [bold]{result.map_path}[/]")
     console.print(f"report: [bold]{result.report_pdf_path}[/] (and {result.report_html_path.name})")
     console.print(f"GIS:    [bold]{result.gpkg_path}[/]")
-    console.print(f"done in {time.monotonic() - started:.0f} s ({sim.frame_count} frames)")
+    console.print(f"done in {time.monotonic() - started:.0f} s ({sim.n_frames} frames)")

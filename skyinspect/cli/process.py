@@ -28,7 +28,7 @@ def process_command(
         console.print(f"[yellow]warning:[/] {summary.frames_not_georeferenced} of {summary.frames_tagged} tagged "
                       "frames could not be georeferenced (their reasons are in the report's data-quality "
                       "section)" + ("; a facade or pier needs --surface SURFACE.json" if surface is None else ""))
-    console.print(f"{summary.finding_count} findings from {summary.detection_count} detections; "
+    console.print(f"{summary.findings} findings from {summary.detections} detections; "
                   f"map: [bold]{summary.map_path}[/], report: [bold]{summary.report_pdf_path}[/]")
     if truth is not None:
         from groundstation.evaluate import compare_with_truth

@@ -22,4 +22,4 @@ def simulate_command(
 
     config = SimConfig.small() if small else SimConfig()
     result = simulate(out, replace(config, seed=seed))
-    console.print(f"simulated {result.frame_count} frames into [bold]{out}[/]")
+    console.print(f"simulated {result.n_frames} frames into [bold]{out}[/]")
