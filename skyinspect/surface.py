@@ -26,6 +26,15 @@ from skyinspect.errors import InputError, describe
 from skyinspect.geodesy import LocalFrame
 
 
+def unit_normal_enu(normal_enu: tuple[float, float, float], owner: str) -> tuple[float, float, float]:
+    """The normal scaled to unit length; a zero, non-finite or wrongly shaped one is an InputError."""
+    n = np.asarray(normal_enu, dtype=np.float64)
+    norm = float(np.linalg.norm(n)) if n.shape == (3,) else float("nan")
+    if not np.isfinite(norm) or norm == 0:
+        raise InputError(f"{owner}: normal_enu must be a non-zero 3-vector, got {normal_enu}")
+    return tuple(float(v) for v in n / norm)  # type: ignore[return-value]
+
+
 @dataclass(frozen=True)
 class PlaneSurface:
     """An infinite plane given in WGS84 by one point and its outward normal (ENU)."""
@@ -37,11 +46,7 @@ class PlaneSurface:
     name: str = "plane"
 
     def __post_init__(self) -> None:
-        n = np.asarray(self.normal_enu, dtype=np.float64)
-        norm = float(np.linalg.norm(n))
-        if n.shape != (3,) or not np.isfinite(norm) or norm == 0:
-            raise InputError(f"surface {self.name!r}: normal_enu must be a non-zero 3-vector, got {self.normal_enu}")
-        object.__setattr__(self, "normal_enu", tuple(float(v) for v in n / norm))
+        object.__setattr__(self, "normal_enu", unit_normal_enu(self.normal_enu, f"surface {self.name!r}"))
 
     kind = "plane"
 

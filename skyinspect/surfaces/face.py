@@ -16,6 +16,7 @@ import numpy as np
 
 from skyinspect.errors import InputError
 from skyinspect.geodesy import LocalFrame
+from skyinspect.surface import unit_normal_enu
 from skyinspect.surfaces.base import BoundPlane, enu_to_ned, plane_chart
 
 
@@ -32,11 +33,7 @@ class FaceSurface:
     kind = "face"
 
     def __post_init__(self) -> None:
-        n = np.asarray(self.normal_enu, dtype=np.float64)
-        norm = float(np.linalg.norm(n))
-        if n.shape != (3,) or not math.isfinite(norm) or norm == 0:
-            raise InputError(f"face {self.name!r}: normal_enu must be a non-zero 3-vector, got {self.normal_enu}")
-        object.__setattr__(self, "normal_enu", tuple(float(v) for v in n / norm))
+        object.__setattr__(self, "normal_enu", unit_normal_enu(self.normal_enu, f"face {self.name!r}"))
         for label, rng in (("u_range_m", self.u_range_m), ("v_range_m", self.v_range_m)):
             lo, hi = (float(x) for x in rng)
             if not (math.isfinite(lo) and math.isfinite(hi) and hi > lo):
