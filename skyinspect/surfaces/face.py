@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-
 from skyinspect.errors import InputError
 from skyinspect.geodesy import LocalFrame
 from skyinspect.surface import unit_normal_enu
