@@ -19,6 +19,10 @@ DEFAULT_MIN_AREA: dict[int, int] = {CRACK: 30, CORROSION: 100}
 # Thin cracks come out of segmentation (and out of resampling) broken into dashes a few pixels
 # apart; one crack is one instance, so crack pixels are bridged by a small closing first.
 DEFAULT_CRACK_BRIDGE_PX = 5
+# A crack is a line: its skeleton length squared over its filled area is its length/width ratio
+# (L*L / (L*w) = L/w). Blobs (tie holes, stains, shadows of bolts) score ~0.1-1 and closed rings
+# ~pi, so a crack "instance" below 4:1 is not reported as a crack.
+DEFAULT_CRACK_MIN_ELONGATION = 4.0
 
 
 def _outer_polygon(crop: np.ndarray, epsilon: float) -> np.ndarray:
@@ -125,16 +129,27 @@ def crack_skeleton(crop: np.ndarray, epsilon: float = 0.7,
     return pts
 
 
+def crack_elongation(crop: np.ndarray, skeleton: np.ndarray) -> float:
+    """Length/width ratio of one crack component: skeleton length**2 / area with holes filled."""
+    from scipy.ndimage import binary_fill_holes  # lazy: only cracks need it
+
+    filled = float(binary_fill_holes(crop.astype(bool)).sum())
+    return polyline_length(skeleton) ** 2 / filled if filled else 0.0
+
+
 def extract_instances(class_map: np.ndarray, confidence: np.ndarray | None = None,
                       min_area: dict[int, int] | None = None, epsilon: float = 1.0,
                       classes: tuple[int, ...] = (CRACK, CORROSION),
-                      crack_bridge_px: int = DEFAULT_CRACK_BRIDGE_PX) -> list[Instance]:
+                      crack_bridge_px: int = DEFAULT_CRACK_BRIDGE_PX,
+                      crack_min_elongation: float = DEFAULT_CRACK_MIN_ELONGATION) -> list[Instance]:
     """Connected components of each defect class as :class:`Instance` objects in frame pixels.
 
     ``min_area`` (pixels, per class) drops specks; ``epsilon`` is the polygon simplification
     tolerance in pixels. Score is the mean confidence inside the component (1.0 without one).
     Crack pixels closer than ``crack_bridge_px`` are joined into one instance (outline and
-    skeleton follow the bridged shape; the area counts only the segmented pixels).
+    skeleton follow the bridged shape; the area counts only the segmented pixels). Crack components
+    less elongated than ``crack_min_elongation`` (length/width, see :func:`crack_elongation`) are
+    blobs, not cracks, and are dropped.
     """
     min_area = {**DEFAULT_MIN_AREA, **(min_area or {})}
     out: list[Instance] = []
@@ -154,11 +169,16 @@ def extract_instances(class_map: np.ndarray, confidence: np.ndarray | None = Non
             if area < min_area.get(cls, 0):
                 continue
             offset = np.array([x, y], dtype=np.float64)
+            skel = None
+            if cls == CRACK:
+                skel = crack_skeleton(crop)
+                if crack_elongation(crop, skel) < crack_min_elongation:
+                    continue
+                skel = skel + offset
             poly = _outer_polygon(crop, epsilon) + offset
             score = 1.0
             if confidence is not None:
                 score = float(np.clip(confidence[y:y + h, x:x + w][crop.astype(bool)].mean(), 0.0, 1.0))
-            skel = crack_skeleton(crop) + offset if cls == CRACK else None
             out.append(Instance(class_id=cls, score=score, polygon_px=poly, area_px=float(area),
                                 skeleton_px=skel))
     return out

@@ -32,11 +32,13 @@ def _offline_env() -> None:
 
 def train(data: Path = DEFAULT_DATA, epochs: int = 300, hours: float | None = 0.9, imgsz: int = 384,
           batch: int = 16, workers: int = 2, project: Path = DEFAULT_PROJECT, name: str = "skyseg",
-          fraction: float = 1.0, seed: int = 0, device: str = "cpu") -> Path:
+          fraction: float = 1.0, seed: int = 0, device: str = "cpu", init: Path | None = None,
+          cls_pw: float = 0.5) -> Path:
     """Train and return the path of ``best.pt``.
 
     ``hours`` caps wall-clock time (ultralytics' ``time=`` overrides ``epochs`` and rescales the LR
     schedule to the time budget), so a CPU run ends on schedule with a finished cosine/linear decay.
+    ``init`` continues from an earlier ``best.pt`` (fine-tuning) instead of starting from scratch.
     """
     data = Path(data)
     if not data.exists():
@@ -44,16 +46,18 @@ def train(data: Path = DEFAULT_DATA, epochs: int = 300, hours: float | None = 0.
     _offline_env()
     from ultralytics import YOLO  # lazy: heavy, and absent from the runtime install
 
-    model = YOLO(MODEL_CFG, task="semantic")
+    if init is not None and not Path(init).exists():
+        raise InputError(describe(Path(init), "checkpoint to continue from not found", "pass a best.pt"))
+    model = YOLO(str(init) if init else MODEL_CFG, task="semantic")
     args: dict[str, object] = dict(
         data=str(data), epochs=epochs, imgsz=imgsz, batch=batch, workers=workers, device=device,
-        project=str(project), name=name, exist_ok=True, pretrained=False, seed=seed, fraction=fraction,
+        project=str(project), name=name, exist_ok=True, pretrained=init is not None, seed=seed, fraction=fraction,
         amp=False, plots=False, val=True, patience=1000, cache="ram",
         # Field augmentations: lighting/colour shifts, altitude (scale), heading (flips, rotation).
         hsv_h=0.015, hsv_s=0.5, hsv_v=0.4, scale=0.3, fliplr=0.5, flipud=0.5, degrees=15.0,
         translate=0.1, mosaic=0.5, close_mosaic=3,
         # Cracks are ~1-3% of pixels: ENet-style inverse-log class weights, damped.
-        cls_pw=0.5,
+        cls_pw=cls_pw,
     )
     if hours:
         args["time"] = hours
@@ -76,9 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--name", default="skyseg")
     p.add_argument("--fraction", type=float, default=1.0, help="train on a fraction (smoke tests)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--init", type=Path, default=None, help="continue from this best.pt (fine-tune)")
+    p.add_argument("--cls-pw", type=float, default=0.5, help="class-weight power (0 = unweighted)")
     a = p.parse_args(argv)
     best = train(a.data, a.epochs, a.hours or None, a.imgsz, a.batch, a.workers, a.project, a.name,
-                 a.fraction, a.seed)
+                 a.fraction, a.seed, init=a.init, cls_pw=a.cls_pw)
     print(best)
     return 0
 

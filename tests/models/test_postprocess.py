@@ -7,7 +7,7 @@ import math
 import cv2
 import numpy as np
 
-from models.postprocess import crack_skeleton, extract_instances, polyline_length, zhang_suen_thin
+from models.postprocess import crack_elongation, crack_skeleton, extract_instances, polyline_length, zhang_suen_thin
 from skyinspect.segmentation import CORROSION, CRACK
 
 
@@ -45,10 +45,30 @@ def test_tiny_components_dropped() -> None:
     cm[10:12, 10:12] = CRACK
     cm[100:104, 100:104] = CORROSION
     assert extract_instances(cm) == []
-    assert len(extract_instances(cm, min_area={CRACK: 1, CORROSION: 1})) == 2
+    assert len(extract_instances(cm, min_area={CRACK: 1, CORROSION: 1}, crack_min_elongation=0.0)) == 2
 
 
 def test_fallback_thinning_matches_length() -> None:
     cm, length = _line_map()
     path = crack_skeleton((cm == CRACK).astype(np.uint8), thin=zhang_suen_thin)
     assert abs(polyline_length(path) - length) < 0.03 * length
+
+
+def test_blobs_and_rings_are_not_cracks() -> None:
+    """Tie holes and bolt shadows segmented as "crack" are round: dropped; a 6:1 stroke is kept."""
+    cm = np.zeros((400, 600), np.uint8)
+    cv2.circle(cm, (80, 80), 12, CRACK, thickness=-1)  # disc: length/width ~0.3
+    cv2.circle(cm, (250, 100), 40, CRACK, thickness=3)  # closed ring: ~pi
+    cv2.line(cm, (100, 300), (160, 300), CRACK, thickness=9)  # short wide stroke, 60 x 9 px
+    inst = extract_instances(cm)
+    assert len(inst) == 1
+    x0, y0, x1, y1 = inst[0].bbox_px
+    assert 90 <= x0 <= 100 and x1 >= 160 and y0 >= 290
+    assert len(extract_instances(cm, crack_min_elongation=0.0)) == 3
+
+
+def test_elongation_is_length_over_width() -> None:
+    crop = np.zeros((40, 220), np.uint8)
+    crop[15:20, 10:210] = 1  # 200 x 5 px
+    ratio = crack_elongation(crop, crack_skeleton(crop))
+    assert 30 < ratio < 42  # skeleton loses ~width at the ends: ~196**2 / 1000
