@@ -12,16 +12,31 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from models.runtime import OnnxSegmenter
+    from models.runtime import TiledSegmenter
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("skyinspect-seg.onnx")
+BACKENDS = ("onnxruntime", "onnxruntime-cuda", "tensorrt")
 
 
-def load_segmenter(path: Path | str | None = None, providers: list[str] | None = None) -> OnnxSegmenter:
-    """Load the shipped model (or ``path``) as an :class:`~models.runtime.OnnxSegmenter`."""
+def load_segmenter(path: Path | str | None = None, providers: list[str] | None = None,
+                   backend: str = "onnxruntime") -> TiledSegmenter:
+    """Load the shipped model (or ``path``) on a backend: ``onnxruntime`` (CPU unless ``providers``
+    says otherwise), ``onnxruntime-cuda`` (CUDA, falling back to CPU) or ``tensorrt`` (Jetson; FP16
+    engine built on first use and cached). All give the same tiled, torch-free interface."""
+    from skyinspect.errors import ModelError, describe
+
+    model = Path(path) if path is not None else DEFAULT_MODEL_PATH
+    if backend == "tensorrt":
+        from models.tensorrt_runtime import TrtSegmenter
+
+        return TrtSegmenter(model)
+    if backend not in BACKENDS:
+        raise ModelError(describe("backend", f"expected one of {', '.join(BACKENDS)}, got {backend!r}"))
     from models.runtime import OnnxSegmenter
 
-    return OnnxSegmenter(Path(path) if path is not None else DEFAULT_MODEL_PATH, providers=providers)
+    if backend == "onnxruntime-cuda" and providers is None:
+        providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    return OnnxSegmenter(model, providers=providers)
 
 
-__all__ = ["DEFAULT_MODEL_PATH", "load_segmenter"]
+__all__ = ["BACKENDS", "DEFAULT_MODEL_PATH", "load_segmenter"]

@@ -1,90 +1,101 @@
-"""Torch-free segmentation runtime: ONNX Runtime + tiling + postprocessing.
+"""Torch-free segmentation runtime: tiling + a backend + postprocessing.
 
-Only numpy, opencv-python-headless, onnxruntime (and scikit-image for crack skeletons) are needed.
+:class:`TiledSegmenter` owns everything but the forward pass (checks, tiling at the model's native
+scale, blending, argmax, instances); backends supply ``_infer``: ONNX Runtime here
+(:class:`OnnxSegmenter`, CPU or CUDA) and TensorRT on Jetson (models/tensorrt_runtime.py). Only
+numpy, opencv-python-headless and onnxruntime (and scikit-image for crack skeletons) are needed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from models.postprocess import extract_instances
 from models.tiling import StitchMode, extract_tiles, stitch, tile_grid
+from skyinspect.drift import DriftReference
 from skyinspect.errors import ImageError, ModelError, describe
 from skyinspect.segmentation import Segmentation
 
 REQUIRED_KEYS = ("skyinspect.classes", "skyinspect.input_size", "skyinspect.normalisation",
                  "skyinspect.model_id", "skyinspect.output")
 _EXPORT_FIX = "re-export it with `python -m models.export <best.pt>` (adds skyinspect.* metadata)"
+DRIFT_REFERENCE_FILE = Path(__file__).with_name("data") / "drift_reference.json"
 
 
-def _sha256(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
-    with path.open("rb") as f:
+    with Path(path).open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
 
 
-class OnnxSegmenter:
-    """Crack/corrosion segmenter over an exported skyinspect ONNX model.
+@dataclass(frozen=True)
+class ModelMetadata:
+    """What skyinspect needs to know about an exported model (from its ONNX metadata_props)."""
 
-    Frames of any size are tiled at the model's native ``input_size`` with ``overlap`` px of
-    overlap, run in batches of ``batch_tiles`` (one ORT call per batch when the model's batch
-    axis is dynamic), and the class probabilities are blended back at full resolution.
-    """
+    classes: tuple[str, ...]
+    input_size: int
+    model_id: str
+    version: str
 
-    def __init__(self, model_path: Path, providers: Sequence[str] | None = None, overlap: int = 64,
-                 batch_tiles: int = 8, stitch_mode: StitchMode = "blend",
-                 min_area: dict[int, int] | None = None) -> None:
-        path = Path(model_path)
-        if not path.is_file():
-            raise ModelError(describe(path, "model file not found",
-                                      "pass the path of an exported skyinspect .onnx model"))
-        import onnxruntime as ort  # imported here so importing this module stays cheap
-
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
-        try:
-            self._session = ort.InferenceSession(str(path), sess_options=opts,
-                                                 providers=list(providers or ["CPUExecutionProvider"]))
-        except Exception as exc:  # ORT raises its own Fail/InvalidProtobuf types
-            raise ModelError(describe(path, f"expected an ONNX model, ONNX Runtime cannot load it "
-                                            f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})",
-                                      "pass the skyinspect-seg.onnx produced by `python -m models.export`")) from exc
-        meta = self._session.get_modelmeta().custom_metadata_map
+    @classmethod
+    def parse(cls, meta: Mapping[str, str], path: Path) -> ModelMetadata:
         missing = [k for k in REQUIRED_KEYS if k not in meta]
         if missing:
             raise ModelError(describe(path, f"ONNX model lacks skyinspect metadata (missing {', '.join(missing)})",
                                       _EXPORT_FIX))
         try:
-            self.classes: tuple[str, ...] = tuple(json.loads(meta["skyinspect.classes"]))
-            self.input_size: int = int(meta["skyinspect.input_size"])
+            classes = tuple(str(c) for c in json.loads(meta["skyinspect.classes"]))
+            input_size = int(meta["skyinspect.input_size"])
         except (ValueError, TypeError) as exc:
             raise ModelError(describe(path, f"malformed skyinspect metadata ({exc})", _EXPORT_FIX)) from exc
         if meta["skyinspect.normalisation"] != "rgb/255":
             raise ModelError(describe(path, f"expected normalisation 'rgb/255', got "
                                             f"{meta['skyinspect.normalisation']!r}", _EXPORT_FIX))
-        self.path = path
-        self.model_id: str = meta["skyinspect.model_id"]
-        self.version: str = meta.get("skyinspect.version", "")
-        self.sha256: str = _sha256(path)
+        return cls(classes, input_size, meta["skyinspect.model_id"], meta.get("skyinspect.version", ""))
+
+
+def load_drift_reference(model_id: str, file: Path = DRIFT_REFERENCE_FILE) -> DriftReference | None:
+    """The shipped training-set statistics, if they belong to ``model_id`` (else no drift check)."""
+    if not file.is_file():
+        return None
+    ref = DriftReference.from_json(file.read_text(), file)
+    return ref if ref.model_id == model_id else None
+
+
+class TiledSegmenter:
+    """Segment frames of any size with a fixed-input model: tiles at the model's native
+    ``input_size`` with ``overlap`` px of overlap, batches of ``batch_tiles``, per-class
+    probabilities blended back at full resolution, then instances. Subclasses implement ``_infer``
+    (float32 NCHW RGB/255 tiles → float32 N×C×H×W probabilities)."""
+
+    backend = "none"
+
+    def __init__(self, path: Path, meta: ModelMetadata, overlap: int = 64, batch_tiles: int = 8,
+                 stitch_mode: StitchMode = "blend", min_area: dict[int, int] | None = None) -> None:
+        self.path = Path(path)
+        self.classes, self.input_size = meta.classes, meta.input_size
+        self.model_id, self.version = meta.model_id, meta.version
+        self.sha256: str = sha256_of(self.path)
         self.overlap = int(overlap)
+        self.batch_tiles = max(1, int(batch_tiles))
         self.stitch_mode: StitchMode = stitch_mode
         self.min_area = min_area
-        inp = self._session.get_inputs()[0]
-        self._input_name = inp.name
-        batch_dim = inp.shape[0]
-        # a fixed batch of 1 means one call per tile; a symbolic/None batch takes several at once
-        self.batch_tiles = int(batch_tiles) if not isinstance(batch_dim, int) else max(1, batch_dim)
-        self._fixed_batch = batch_dim if isinstance(batch_dim, int) else None
+        self.drift_reference = load_drift_reference(self.model_id)
 
     def __repr__(self) -> str:
-        return f"OnnxSegmenter({self.path.name!r}, model_id={self.model_id!r}, sha256={self.sha256[:12]}...)"
+        return (f"{type(self).__name__}({self.path.name!r}, model_id={self.model_id!r}, "
+                f"sha256={self.sha256[:12]}...)")
+
+    def _infer(self, tiles_nchw: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
 
     def _check_image(self, image: np.ndarray) -> None:
         if not isinstance(image, np.ndarray):
@@ -105,10 +116,9 @@ class OnnxSegmenter:
         rgb = np.ascontiguousarray(image_bgr[:, :, ::-1])
         tiles = extract_tiles(rgb, grid)  # (N, t, t, 3) uint8
         outs = []
-        step = self.batch_tiles
-        for i in range(0, len(tiles), step):
-            x = tiles[i:i + step].transpose(0, 3, 1, 2).astype(np.float32) * (1.0 / 255.0)
-            outs.append(self._session.run(None, {self._input_name: x})[0])
+        for i in range(0, len(tiles), self.batch_tiles):
+            x = tiles[i:i + self.batch_tiles].transpose(0, 3, 1, 2).astype(np.float32) * (1.0 / 255.0)
+            outs.append(self._infer(x))
         probs = np.concatenate(outs, axis=0).astype(np.float32, copy=False)
         if probs.ndim != 4 or probs.shape[1] != len(self.classes) or probs.shape[2:] != tiles.shape[1:3]:
             raise ModelError(describe(self.path, f"expected output (N, {len(self.classes)}, {self.input_size}, "
@@ -123,3 +133,39 @@ class OnnxSegmenter:
         instances = extract_instances(class_map, confidence, self.min_area)
         return Segmentation(class_map=class_map, instances=tuple(instances), model_id=self.model_id,
                             confidence=confidence, class_names=self.classes)
+
+
+class OnnxSegmenter(TiledSegmenter):
+    """Crack/corrosion segmenter over an exported skyinspect ONNX model, run by ONNX Runtime
+    (``providers`` e.g. ``["CUDAExecutionProvider", "CPUExecutionProvider"]``)."""
+
+    backend = "onnxruntime"
+
+    def __init__(self, model_path: Path, providers: Sequence[str] | None = None, overlap: int = 64,
+                 batch_tiles: int = 8, stitch_mode: StitchMode = "blend",
+                 min_area: dict[int, int] | None = None) -> None:
+        path = Path(model_path)
+        if not path.is_file():
+            raise ModelError(describe(path, "model file not found",
+                                      "pass the path of an exported skyinspect .onnx model"))
+        import onnxruntime as ort  # imported here so importing this module stays cheap
+
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        try:
+            self._session = ort.InferenceSession(str(path), sess_options=opts,
+                                                 providers=list(providers or ["CPUExecutionProvider"]))
+        except Exception as exc:  # ORT raises its own Fail/InvalidProtobuf types
+            raise ModelError(describe(path, f"expected an ONNX model, ONNX Runtime cannot load it "
+                                            f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})",
+                                      "pass the skyinspect-seg.onnx produced by `python -m models.export`")) from exc
+        meta = ModelMetadata.parse(self._session.get_modelmeta().custom_metadata_map, path)
+        inp = self._session.get_inputs()[0]
+        self._input_name = inp.name
+        batch_dim = inp.shape[0]
+        # a fixed batch of 1 means one call per tile; a symbolic/None batch takes several at once
+        super().__init__(path, meta, overlap, batch_tiles if not isinstance(batch_dim, int) else batch_dim,
+                         stitch_mode, min_area)
+
+    def _infer(self, tiles_nchw: np.ndarray) -> np.ndarray:
+        return self._session.run(None, {self._input_name: tiles_nchw})[0]

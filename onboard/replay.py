@@ -77,7 +77,8 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
     frame: Frame | None = None
     count = tagged = instances = 0
     try:
-        writer = FlightRecordWriter(out, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta)
+        writer = FlightRecordWriter(out, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta,
+                                    drift_reference=getattr(segmenter, "drift_reference", None))
         for frame in _with_progress(plan.source, len(plan.source), progress):
             _check_size(frame, camera)
             if plan.capture_time_source == "camera_feedback":

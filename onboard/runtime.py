@@ -159,7 +159,8 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
         jpeg = (lambda f: _original_jpeg(f, plan.source)) if isinstance(plan.source, ImageFolderSource) else None
         link = None
     _create_record_atomically(out, camera, segmenter, meta)
-    writer = FlightRecordWriter(out, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta)
+    writer = FlightRecordWriter(out, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta,
+                                drift_reference=getattr(segmenter, "drift_reference", None))
     try:
         done = writer.recorded_indices()
         if alerts is None and (mqtt or (link is not None and send_mavlink_alerts)):

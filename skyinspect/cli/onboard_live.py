@@ -28,6 +28,7 @@ def onboard_command(
     out: Path = typer.Option(..., "--out", help="Flight record folder to write."),
     camera: Path | None = typer.Option(None, "--camera", help="OpenCV calibration YAML/JSON."),
     model: Path | None = typer.Option(None, "--model", help="ONNX model (default: the one shipped)."),
+    backend: str = typer.Option("onnxruntime", "--backend", help="onnxruntime, onnxruntime-cuda or tensorrt (Jetson)."),
     latency_s: float = typer.Option(0.0, "--latency-s", help="Camera latency added to capture times."),
     gap_threshold_s: float = typer.Option(1.0, "--gap-threshold-s", help="Telemetry gap that untags a frame."),
     overwrite: bool = typer.Option(False, help="Replace an existing flight record (replay)."),
@@ -52,7 +53,7 @@ def onboard_command(
         calibration = CameraModel.load(camera)
     else:
         calibration = CameraModel.load(find_calibration(frames_path, camera))
-    segmenter = load_segmenter(model)
+    segmenter = load_segmenter(model, backend=backend)
     if not live and not crash_safe:
         from onboard.replay import run_replay
 

@@ -15,13 +15,14 @@ def segment_command(
     images: list[Path] = typer.Argument(..., help="Image files or folders of images."),
     out: Path = typer.Option(..., "--out", help="Folder for <stem>_mask.png, <stem>_overlay.jpg, <stem>.json."),
     model: Path | None = typer.Option(None, "--model", help="ONNX model (default: the one shipped)."),
+    backend: str = typer.Option("onnxruntime", "--backend", help="onnxruntime, onnxruntime-cuda or tensorrt (Jetson)."),
 ) -> None:
     """Segment inspection photos at their full resolution (tiled), one mask per photo."""
     from models import load_segmenter
     from models.batch import check_images, list_images, segment_images
 
     files = list_images(images)
-    segmenter = load_segmenter(model)
+    segmenter = load_segmenter(model, backend=backend)
     check_images(files)
     results = []
     for path in track(files, description="segmenting", console=console):

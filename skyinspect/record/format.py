@@ -7,6 +7,9 @@ A flight record is a folder::
       images/000123.jpg    the frame as captured (written atomically: tmp + fsync + rename)
       masks/000123.png     the class-id mask (0 background, 1 crack, 2 corrosion), optional
 
+Table ``frame_stats`` (added within format version 1; absent in older records, which read as
+"no statistics") holds each frame's input statistics for the drift check (skyinspect/drift.py).
+
 A frame counts as recorded once its row in ``frames`` is committed; its files are written and
 synced before that transaction, so a crash leaves at worst an orphan file, never a row without
 its image. See docs/flight-record.md for the full description.
@@ -56,6 +59,10 @@ CREATE TABLE IF NOT EXISTS instances (
     polygon_px TEXT NOT NULL,
     skeleton_px TEXT,
     PRIMARY KEY (frame_index, instance_index)
+);
+CREATE TABLE IF NOT EXISTS frame_stats (
+    frame_index INTEGER PRIMARY KEY REFERENCES frames(frame_index),
+    brightness REAL, contrast REAL, sharpness REAL, mean_confidence REAL
 );
 """
 

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from skyinspect.camera import CameraModel
+from skyinspect.drift import FrameStats, stats_from_row
 from skyinspect.errors import RecordError, describe
 from skyinspect.record.format import (DB_NAME, FORMAT_NAME, FORMAT_VERSION, FrameRecord,
                                       points_from_json, pose_from_row)
@@ -59,6 +60,14 @@ class FlightRecordReader:
 
     def __len__(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM frames").fetchone()[0])
+
+    def frame_stats(self) -> dict[int, FrameStats]:
+        """Per-frame input statistics for the drift check; empty for records written before them."""
+        has = self._db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='frame_stats'").fetchone()
+        if not has:
+            return {}
+        return {int(r["frame_index"]): stats_from_row(dict(r))
+                for r in self._db.execute("SELECT * FROM frame_stats ORDER BY frame_index")}
 
     def frames(self) -> Iterator[FrameRecord]:
         instances: dict[int, list[Instance]] = defaultdict(list)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import math
 import os
 import sqlite3
 import time
@@ -20,6 +21,7 @@ import numpy as np
 
 from skyinspect import __version__
 from skyinspect.camera import CameraModel
+from skyinspect.drift import STAT_NAMES, DriftReference, check_drift, frame_stats, stats_from_row
 from skyinspect.errors import RecordError, describe
 from skyinspect.pose import Pose
 from skyinspect.record.format import (DB_NAME, FORMAT_NAME, FORMAT_VERSION, IMAGES_DIR, MASKS_DIR,
@@ -45,8 +47,10 @@ class FlightRecordWriter:
     """Append frames to a flight record folder (created if missing, resumed if present)."""
 
     def __init__(self, folder: Path, camera: CameraModel, model_id: str, model_sha256: str,
-                 extra_meta: dict[str, object] | None = None, save_images: bool = True) -> None:
+                 extra_meta: dict[str, object] | None = None, save_images: bool = True,
+                 drift_reference: DriftReference | None = None) -> None:
         self.folder = Path(folder)
+        self.drift_reference = drift_reference
         self.save_images = save_images
         self.save_masks = True
         try:
@@ -99,6 +103,7 @@ class FlightRecordWriter:
         if segmentation is not None and self.save_masks:
             mask_file = self._save(MASKS_DIR, f"{name}.png",
                                    lambda: _encode(cv2.imencode(".png", segmentation.class_map)))
+        stats = frame_stats(image_bgr, segmentation.confidence if segmentation is not None else None)
         cols = ["frame_index", "capture_time_utc_s", "image_file", "mask_file", "width_px", "height_px",
                 "model_id", "written_utc_s"] + [f"pose_{n}" for n in POSE_FIELDS]
         values = [frame_index, capture_time_utc_s, image_file, mask_file, width, height,
@@ -113,6 +118,9 @@ class FlightRecordWriter:
                     "INSERT INTO instances VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (frame_index, i, inst.class_id, float(inst.score), float(inst.area_px),
                      points_to_json(inst.polygon_px), points_to_json(inst.skeleton_px)))
+            self._db.execute(f"INSERT OR REPLACE INTO frame_stats(frame_index, {', '.join(STAT_NAMES)}) "
+                             f"VALUES (?, {', '.join('?' * len(STAT_NAMES))})",
+                             [frame_index] + [v if math.isfinite(v) else None for v in stats.as_dict().values()])
             self._db.execute("COMMIT")
         except sqlite3.Error as exc:
             if self._db.in_transaction:
@@ -128,8 +136,20 @@ class FlightRecordWriter:
         text = value if isinstance(value, str) else json.dumps(value)
         self._db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, text))
 
+    def check_drift(self) -> None:
+        """Store the flight's drift verdict (meta ``input_drift``) against the model's reference."""
+        if self.drift_reference is None:
+            return
+        cur = self._db.execute(f"SELECT {', '.join(STAT_NAMES)} FROM frame_stats")
+        stats = [stats_from_row(dict(zip(STAT_NAMES, row))) for row in cur]
+        report = check_drift(stats, self.drift_reference)
+        self.set_meta("input_drift", report.as_dict())
+        if report.out_of_distribution:
+            log.warning("%s: %s", self.folder, report.summary())
+
     def close(self) -> None:
         if getattr(self, "_db", None) is not None:
+            self.check_drift()
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             self._db.close()
             self._db = None  # type: ignore[assignment]

@@ -1,0 +1,221 @@
+"""TensorRT backend for Jetson (JetPack 6: TensorRT 10.3, Python 3.10), same interface as ONNX Runtime.
+
+The engine is built **on the target** from the shipped ONNX (engines are specific to the GPU and the
+TensorRT version) and cached under ``~/.cache/skyinspect/trt/`` by ONNX hash, GPU name, TensorRT
+version, precision and batch, so the minutes-long build happens once per device. FP16 by default;
+INT8 with entropy calibration over real inspection images is optional.
+
+NOT RUN in this project's CI or development machine: ``tensorrt`` cannot be installed from PyPI here
+and there is no Jetson. The code follows the TensorRT 10 Python API (``build_serialized_network``,
+named I/O tensors, ``set_input_shape``/``set_tensor_address``/``execute_async_v3``) and cuda-python's
+``cudart`` for device memory; ``tensorrt`` and ``cuda`` are imported only when a TrtSegmenter is
+created. The pure parts (cache keys, calibration batches, metadata) are tested everywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from models.runtime import ModelMetadata, TiledSegmenter, sha256_of
+from models.tiling import extract_tiles, tile_grid
+from skyinspect.errors import ImageError, ModelError, describe
+
+log = logging.getLogger(__name__)
+DEFAULT_CACHE_DIR = Path.home() / ".cache" / "skyinspect" / "trt"
+PRECISIONS = ("fp32", "fp16", "int8")
+_NO_TRT = ("TensorRT is only available on the target (JetPack 6 ships it for the system Python 3.10); "
+           "elsewhere use the ONNX Runtime backend (OnnxSegmenter, CUDAExecutionProvider on a GPU)")
+
+
+def engine_cache_path(cache_dir: Path, onnx_sha256: str, gpu_name: str, trt_version: str, precision: str,
+                      max_batch: int) -> Path:
+    """Where the engine for this model/GPU/TensorRT/precision/batch lives (one file per combination)."""
+    if precision not in PRECISIONS:
+        raise ModelError(describe("precision", f"expected one of {PRECISIONS}, got {precision!r}"))
+    gpu = re.sub(r"[^A-Za-z0-9]+", "-", gpu_name).strip("-").lower() or "gpu"
+    trt = re.sub(r"[^0-9.]+", "", trt_version) or "unknown"
+    return Path(cache_dir) / f"{onnx_sha256[:16]}_{gpu}_trt{trt}_{precision}_b{int(max_batch)}.engine"
+
+
+def read_onnx_metadata(path: Path) -> ModelMetadata:
+    """skyinspect metadata of an ONNX file, with the ``onnx`` package or else ONNX Runtime."""
+    try:
+        import onnx
+
+        model = onnx.load(str(path), load_external_data=False)
+        meta = {p.key: p.value for p in model.metadata_props}
+    except ImportError:
+        import onnxruntime as ort
+
+        meta = dict(ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+                    .get_modelmeta().custom_metadata_map)
+    except Exception as exc:  # onnx raises DecodeError and friends on a non-ONNX file
+        raise ModelError(describe(path, f"expected an ONNX model ({type(exc).__name__}: {exc})")) from exc
+    return ModelMetadata.parse(meta, path)
+
+
+def calibration_batches(images: Sequence[Path], input_size: int, batch: int, max_batches: int = 32,
+                        overlap: int = 0) -> Iterator[np.ndarray]:
+    """INT8 calibration data: real frames tiled at native scale exactly as inference tiles them,
+    as float32 NCHW RGB/255 batches of ``batch`` tiles (a short last batch is dropped)."""
+    pending: list[np.ndarray] = []
+    produced = 0
+    for path in images:
+        img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if img is None:
+            raise ImageError(describe(path, "cannot be read as an image for INT8 calibration"))
+        rgb = np.ascontiguousarray(img[:, :, ::-1])
+        for tile in extract_tiles(rgb, tile_grid(*rgb.shape[:2], input_size, overlap)):
+            pending.append(tile.transpose(2, 0, 1).astype(np.float32) * (1.0 / 255.0))
+            if len(pending) == batch:
+                yield np.stack(pending)
+                pending.clear()
+                produced += 1
+                if produced >= max_batches:
+                    return
+
+
+def _import_trt() -> tuple[Any, Any]:
+    try:
+        import tensorrt as trt
+    except ImportError as exc:
+        raise ModelError(describe("tensorrt", "the TensorRT Python module is not installed", _NO_TRT)) from exc
+    try:
+        from cuda.bindings import runtime as cudart  # cuda-python >= 12.6
+    except ImportError:
+        try:
+            from cuda import cudart  # older cuda-python
+        except ImportError as exc:
+            raise ModelError(describe("cuda-python", "needed for TensorRT device buffers, not installed",
+                                      "pip install cuda-python (the jetson extra)")) from exc
+    return trt, cudart
+
+
+def _check(result: tuple[Any, ...], what: str) -> Any:
+    err, *rest = result
+    if int(err) != 0:
+        raise ModelError(describe("CUDA", f"{what} failed with error {err}"))
+    return rest[0] if len(rest) == 1 else rest
+
+
+class TrtSegmenter(TiledSegmenter):
+    """The skyinspect model run by a TensorRT engine built from ``model_path`` on this device."""
+
+    backend = "tensorrt"
+
+    def __init__(self, model_path: Path, precision: str = "fp16", batch_tiles: int = 8, overlap: int = 64,
+                 cache_dir: Path = DEFAULT_CACHE_DIR, calibration_images: Sequence[Path] = (),
+                 min_area: dict[int, int] | None = None) -> None:
+        path = Path(model_path)
+        if not path.is_file():
+            raise ModelError(describe(path, "model file not found", "pass the shipped skyinspect-seg.onnx"))
+        super().__init__(path, read_onnx_metadata(path), overlap, batch_tiles, "blend", min_area)
+        if precision == "int8" and not calibration_images:
+            raise ModelError(describe(path, "INT8 needs calibration images (real inspection frames)",
+                                      "pass calibration_images, or use precision='fp16'"))
+        self._trt, self._cudart = _import_trt()
+        gpu = _check(self._cudart.cudaGetDeviceProperties(0), "cudaGetDeviceProperties").name
+        gpu_name = gpu.decode(errors="replace") if isinstance(gpu, bytes) else str(gpu)
+        self.engine_path = engine_cache_path(cache_dir, sha256_of(path), gpu_name, self._trt.__version__,
+                                             precision, self.batch_tiles)
+        if not self.engine_path.is_file():
+            self._build(precision, calibration_images)
+        logger = self._trt.Logger(self._trt.Logger.WARNING)
+        self._engine = self._trt.Runtime(logger).deserialize_cuda_engine(self.engine_path.read_bytes())
+        if self._engine is None:
+            raise ModelError(describe(self.engine_path, "TensorRT cannot deserialize the cached engine",
+                                      "delete it; it is rebuilt on the next start"))
+        self._context = self._engine.create_execution_context()
+        names = [self._engine.get_tensor_name(i) for i in range(self._engine.num_io_tensors)]
+        mode_in = self._trt.TensorIOMode.INPUT
+        self._input = next(n for n in names if self._engine.get_tensor_mode(n) == mode_in)
+        self._output = next(n for n in names if self._engine.get_tensor_mode(n) != mode_in)
+        self._stream = _check(self._cudart.cudaStreamCreate(), "cudaStreamCreate")
+        n, t, c = self.batch_tiles, self.input_size, len(self.classes)
+        self._d_in = _check(self._cudart.cudaMalloc(n * 3 * t * t * 4), "cudaMalloc(input)")
+        self._d_out = _check(self._cudart.cudaMalloc(n * c * t * t * 4), "cudaMalloc(output)")
+
+    def _build(self, precision: str, calibration_images: Sequence[Path]) -> None:
+        trt = self._trt
+        logger = trt.Logger(trt.Logger.WARNING)
+        builder = trt.Builder(logger)
+        network = builder.create_network(0)  # TensorRT 10: explicit batch is the only mode
+        parser = trt.OnnxParser(network, logger)
+        if not parser.parse(self.path.read_bytes()):
+            errors = "; ".join(str(parser.get_error(i)) for i in range(parser.num_errors))
+            raise ModelError(describe(self.path, f"TensorRT's ONNX parser refused the model: {errors}"))
+        config = builder.create_builder_config()
+        config.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, 1 << 30)
+        profile = builder.create_optimization_profile()
+        name, t = network.get_input(0).name, self.input_size
+        profile.set_shape(name, (1, 3, t, t), (self.batch_tiles, 3, t, t), (self.batch_tiles, 3, t, t))
+        config.add_optimization_profile(profile)
+        if precision in ("fp16", "int8"):
+            config.set_flag(trt.BuilderFlag.FP16)
+        if precision == "int8":
+            config.set_flag(trt.BuilderFlag.INT8)
+            config.int8_calibrator = _make_calibrator(trt, self._cudart, calibration_images, self.input_size,
+                                                      self.batch_tiles, self.engine_path.with_suffix(".calib"))
+        log.warning("building the TensorRT %s engine for %s (minutes, once per device)", precision, self.path.name)
+        serialized = builder.build_serialized_network(network, config)
+        if serialized is None:
+            raise ModelError(describe(self.path, "TensorRT could not build an engine (see its log above)"))
+        self.engine_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.engine_path.with_suffix(".tmp")
+        tmp.write_bytes(bytes(serialized))
+        tmp.replace(self.engine_path)  # atomic: a half-built engine is never cached
+
+    def _infer(self, tiles_nchw: np.ndarray) -> np.ndarray:
+        cudart = self._cudart
+        x = np.ascontiguousarray(tiles_nchw, dtype=np.float32)
+        n = x.shape[0]
+        self._context.set_input_shape(self._input, x.shape)
+        out = np.empty((n, len(self.classes), self.input_size, self.input_size), np.float32)
+        h2d, d2h = cudart.cudaMemcpyKind.cudaMemcpyHostToDevice, cudart.cudaMemcpyKind.cudaMemcpyDeviceToHost
+        _check((cudart.cudaMemcpyAsync(self._d_in, x.ctypes.data, x.nbytes, h2d, self._stream)[0], None), "copy in")
+        self._context.set_tensor_address(self._input, int(self._d_in))
+        self._context.set_tensor_address(self._output, int(self._d_out))
+        if not self._context.execute_async_v3(self._stream):
+            raise ModelError(describe(self.engine_path, "TensorRT inference failed"))
+        _check((cudart.cudaMemcpyAsync(out.ctypes.data, self._d_out, out.nbytes, d2h, self._stream)[0], None),
+               "copy out")
+        _check((cudart.cudaStreamSynchronize(self._stream)[0], None), "synchronize")
+        return out
+
+
+def _make_calibrator(trt: Any, cudart: Any, images: Sequence[Path], input_size: int, batch: int,
+                     cache: Path) -> Any:
+    """An IInt8EntropyCalibrator2 over :func:`calibration_batches`, caching its table beside the engine."""
+
+    class Calibrator(trt.IInt8EntropyCalibrator2):  # type: ignore[misc, name-defined]
+        def __init__(self) -> None:
+            super().__init__()
+            self._batches = calibration_batches(images, input_size, batch)
+            self._device = _check(cudart.cudaMalloc(batch * 3 * input_size * input_size * 4), "cudaMalloc(calib)")
+
+        def get_batch_size(self) -> int:
+            return batch
+
+        def get_batch(self, names: list[str]) -> list[int] | None:
+            data = next(self._batches, None)
+            if data is None:
+                return None
+            data = np.ascontiguousarray(data)
+            _check((cudart.cudaMemcpy(self._device, data.ctypes.data, data.nbytes,
+                                      cudart.cudaMemcpyKind.cudaMemcpyHostToDevice)[0], None), "copy calib")
+            return [int(self._device)]
+
+        def read_calibration_cache(self) -> bytes | None:
+            return cache.read_bytes() if cache.is_file() else None
+
+        def write_calibration_cache(self, data: Any) -> None:
+            cache.write_bytes(bytes(data))
+
+    return Calibrator()

@@ -1,0 +1,184 @@
+"""Input drift: is this flight's imagery like the imagery the model was trained on?
+
+A segmentation model is only as good as the match between its training images and the frames it
+sees. Per frame we keep four cheap statistics (brightness, contrast, sharpness, the model's own
+mean confidence); the model ships the same statistics over its training set as a reference
+(central 95 % range per statistic). A flight is flagged out-of-distribution when, for any statistic,
+more than ``DEFAULT_MAX_OUTSIDE_FRACTION`` of its frames fall outside that range: in-distribution
+frames fall outside it 5 % of the time, so half the flight outside is a real shift (dusk, fog, a
+dirty lens, a new surface) and the findings of that flight deserve less trust.
+
+Statistics are taken at native pixel scale (the scale the model sees through tiling) on a grid of
+patches, so a 4000x3000 frame costs about as much as a 1280x960 one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from skyinspect.errors import InputError, describe
+
+STAT_NAMES: tuple[str, ...] = ("brightness", "contrast", "sharpness", "mean_confidence")
+DEFAULT_MAX_OUTSIDE_FRACTION = 0.5
+PATCH_PX = 256
+PATCH_GRID = 3  # 3x3 patches per frame
+
+
+@dataclass(frozen=True)
+class FrameStats:
+    """Image statistics of one frame. ``brightness``/``contrast``: mean/std of 8-bit gray (0-255);
+    ``sharpness``: variance of the 3x3 Laplacian of gray (higher = sharper); ``mean_confidence``:
+    mean over pixels of the model's top-class probability (NaN without a model)."""
+
+    brightness: float
+    contrast: float
+    sharpness: float
+    mean_confidence: float = float("nan")
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: float(v) for k, v in asdict(self).items()}
+
+
+def _patches(gray: np.ndarray) -> list[np.ndarray]:
+    h, w = gray.shape
+    ph, pw = min(PATCH_PX, h), min(PATCH_PX, w)
+    ys = np.linspace(0, h - ph, PATCH_GRID).astype(int) if h > ph else [0]
+    xs = np.linspace(0, w - pw, PATCH_GRID).astype(int) if w > pw else [0]
+    return [gray[y:y + ph, x:x + pw] for y in sorted(set(ys)) for x in sorted(set(xs))]
+
+
+def frame_stats(image_bgr: np.ndarray, confidence: np.ndarray | None = None) -> FrameStats:
+    """Statistics of one uint8 BGR (or gray) frame, plus the mean of ``confidence`` if given."""
+    import cv2
+
+    img = np.asarray(image_bgr)
+    if img.ndim not in (2, 3) or img.size == 0:
+        raise InputError(describe("image", f"expected an (H, W[, 3]) image, got shape {img.shape}"))
+    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if img.ndim == 3 else img
+    patches = _patches(gray)
+    stacked = np.concatenate([p.reshape(-1) for p in patches]).astype(np.float64)
+    lap = [cv2.Laplacian(p, cv2.CV_64F, ksize=1).var() for p in patches]
+    conf = float(np.mean(confidence, dtype=np.float64)) if confidence is not None else float("nan")
+    return FrameStats(brightness=float(stacked.mean()), contrast=float(stacked.std()),
+                      sharpness=float(np.median(lap)), mean_confidence=conf)
+
+
+@dataclass(frozen=True)
+class StatRange:
+    """Central range of one statistic over the reference set (2.5th to 97.5th percentile)."""
+
+    low: float
+    median: float
+    high: float
+
+
+@dataclass(frozen=True)
+class DriftReference:
+    """The training set's statistics, shipped with the model it belongs to."""
+
+    model_id: str
+    n_images: int
+    ranges: Mapping[str, StatRange]
+    source: str = ""
+
+    @classmethod
+    def from_stats(cls, model_id: str, stats: Sequence[FrameStats], source: str = "") -> DriftReference:
+        if not stats:
+            raise InputError(describe(source or "reference", "no images to build a drift reference from"))
+        ranges = {}
+        for name in STAT_NAMES:
+            values = np.array([getattr(s, name) for s in stats], dtype=np.float64)
+            values = values[np.isfinite(values)]
+            if len(values):
+                lo, med, hi = np.percentile(values, [2.5, 50.0, 97.5])
+                ranges[name] = StatRange(float(lo), float(med), float(hi))
+        return cls(model_id=model_id, n_images=len(stats), ranges=ranges, source=source)
+
+    def to_json(self) -> str:
+        return json.dumps({"model_id": self.model_id, "n_images": self.n_images, "source": self.source,
+                           "ranges": {k: asdict(v) for k, v in self.ranges.items()}}, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str, origin: str | Path = "drift reference") -> DriftReference:
+        try:
+            d = json.loads(text)
+            ranges = {k: StatRange(float(v["low"]), float(v["median"]), float(v["high"]))
+                      for k, v in d["ranges"].items()}
+            return cls(model_id=str(d["model_id"]), n_images=int(d["n_images"]), ranges=ranges,
+                       source=str(d.get("source", "")))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise InputError(describe(origin, f"expected a drift reference JSON with model_id, n_images and "
+                                              f"ranges, got an error ({exc})",
+                                      "rebuild it with `python -m models.drift_reference`")) from exc
+
+
+@dataclass(frozen=True)
+class DriftReport:
+    """Verdict for one flight: per statistic, the fraction of frames outside the reference range
+    and the flight's median; ``flagged`` names the statistics that drifted."""
+
+    model_id: str
+    n_frames: int
+    outside_fraction: Mapping[str, float]
+    flight_median: Mapping[str, float]
+    reference: Mapping[str, StatRange]
+    flagged: tuple[str, ...] = field(default=())
+    max_outside_fraction: float = DEFAULT_MAX_OUTSIDE_FRACTION
+
+    @property
+    def out_of_distribution(self) -> bool:
+        return bool(self.flagged)
+
+    def summary(self) -> str:
+        if not self.n_frames:
+            return "drift check: no frame statistics in this flight"
+        if not self.flagged:
+            return f"drift check: {self.n_frames} frames look like the training imagery"
+        parts = []
+        for name in self.flagged:
+            r = self.reference[name]
+            parts.append(f"{name} {self.flight_median[name]:.3g} (training {r.low:.3g}-{r.high:.3g}; "
+                         f"{self.outside_fraction[name]:.0%} of frames outside)")
+        return "OUT OF DISTRIBUTION: " + "; ".join(parts) + ". Treat this flight's detections with caution."
+
+    def as_dict(self) -> dict[str, object]:
+        return {"model_id": self.model_id, "n_frames": self.n_frames,
+                "out_of_distribution": self.out_of_distribution, "flagged": list(self.flagged),
+                "outside_fraction": dict(self.outside_fraction), "flight_median": dict(self.flight_median),
+                "reference": {k: asdict(v) for k, v in self.reference.items()},
+                "max_outside_fraction": self.max_outside_fraction, "summary": self.summary()}
+
+
+def check_drift(stats: Iterable[FrameStats], reference: DriftReference,
+                max_outside_fraction: float = DEFAULT_MAX_OUTSIDE_FRACTION) -> DriftReport:
+    """Compare a flight's frame statistics with the model's training reference."""
+    stats = list(stats)
+    outside: dict[str, float] = {}
+    medians: dict[str, float] = {}
+    flagged = []
+    for name, rng in reference.ranges.items():
+        values = np.array([getattr(s, name) for s in stats], dtype=np.float64)
+        values = values[np.isfinite(values)]
+        if not len(values):
+            continue
+        frac = float(np.mean((values < rng.low) | (values > rng.high)))
+        outside[name], medians[name] = frac, float(np.median(values))
+        if frac > max_outside_fraction:
+            flagged.append(name)
+    return DriftReport(model_id=reference.model_id, n_frames=len(stats), outside_fraction=outside,
+                       flight_median=medians, reference=dict(reference.ranges), flagged=tuple(flagged),
+                       max_outside_fraction=max_outside_fraction)
+
+
+def stats_from_row(values: Mapping[str, object]) -> FrameStats:
+    """FrameStats from a record row (NULL → NaN)."""
+    def num(key: str) -> float:
+        v = values.get(key)
+        return float(v) if v is not None else math.nan  # type: ignore[arg-type]
+    return FrameStats(*(num(k) for k in STAT_NAMES))
