@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from skyinspect.camera import CameraModel
+from skyinspect.drift import FrameStats, check_drift
 from skyinspect.errors import InputError, describe
 from skyinspect.geodesy import LocalFrame
 from skyinspect.record import FlightRecordReader, FrameRecord
@@ -28,6 +29,7 @@ class LoadedFlight:
     origin: LocalFrame  # local NED frame for all arithmetic
     home_alt_msl_m: float  # alt_msl - alt_rel of the first tagged frame (take-off altitude)
     fingerprint: str  # sha256 over everything later stages depend on
+    drift: dict[str, object] | None = None  # skyinspect.drift.DriftReport.as_dict(); None: not checkable
 
     @property
     def frames_tagged(self) -> int:
@@ -41,6 +43,7 @@ def load_flight(folder: Path) -> LoadedFlight:
         camera = reader.camera
         meta = dict(reader.meta)
         all_frames = list(reader.frames())
+        stats = reader.frame_stats()
     tagged = tuple(f for f in all_frames if f.pose.is_tagged)
     untagged = tuple((f.frame_index, f.pose.status) for f in all_frames if not f.pose.is_tagged)
     if not tagged:
@@ -51,7 +54,22 @@ def load_flight(folder: Path) -> LoadedFlight:
     origin = _meta_origin(meta, folder) or LocalFrame(first.lat_deg, first.lon_deg, first.alt_msl_m)
     home = first.alt_msl_m - first.alt_rel_m if math.isfinite(first.alt_rel_m) else first.alt_msl_m
     return LoadedFlight(folder, camera, meta.get("model_id", ""), meta, tagged, len(all_frames), untagged,
-                        origin, home, _fingerprint(camera, tagged, origin))
+                        origin, home, _fingerprint(camera, tagged, origin), _drift(meta, stats))
+
+
+def _drift(meta: dict[str, str], stats: dict[int, FrameStats]) -> dict[str, object] | None:
+    """The flight's input-drift verdict against its model's training reference: recomputed from the
+    per-frame statistics when the model's reference is installed, else the one stored onboard."""
+    from models.runtime import load_drift_reference  # torch-free; the reference ships with the model
+
+    reference = load_drift_reference(meta.get("model_id", ""))
+    if reference is not None and stats:
+        return check_drift(stats.values(), reference).as_dict()
+    stored = meta.get("input_drift")
+    try:
+        return json.loads(stored) if stored else None
+    except ValueError:
+        return None
 
 
 def _meta_origin(meta: dict[str, str], folder: Path) -> LocalFrame | None:
