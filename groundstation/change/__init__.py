@@ -13,12 +13,21 @@ larger by more than ``k_sigma`` times the combined 1-sigma of the two measuremen
 each unmatched previous finding is ``not_re_observed`` (repaired, hidden, or missed: to be checked).
 Growth is given per quantity with its rate per year; ``escalated`` is true when the primary grade
 under the same rule is worse than last time.
+
+Products (``write_change_products``, used by ``skyinspect change``): ``change.json`` (the report),
+``change.csv`` (one row per defect, growth columns per quantity) and ``defects.json`` in the current
+results folder; all are written to temporary names first, so a failure leaves none half-written.
+Refused as input: a missing or damaged results folder, the same folder twice, and a current
+inspection dated before the previous one.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
+import os
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -28,11 +37,16 @@ import numpy as np
 
 from groundstation.grading import Grade
 from groundstation.grading.rules import RULES_DIR
-from skyinspect.errors import InputError, describe
+from skyinspect.errors import InputError, RecordError, describe
 from skyinspect.findings import Finding
 from skyinspect.geodesy import LocalFrame
 
 QUANTITIES = ("length_mm", "width_mm", "area_m2")
+TABLE_COLUMNS = (("defect_uid", "status", "class", "finding_id", "previous_finding_id", "distance_m", "previous_grade",
+                  "current_grade", "escalated")
+                 + tuple(f"{q}_{part}" for q in QUANTITIES for part in ("previous", "current", "delta", "per_year",
+                                                                         "significant"))
+                 + ("note",))
 
 
 @dataclass(frozen=True)
@@ -92,23 +106,39 @@ def load_inspection(folder: Path) -> Inspection:
     from groundstation.stages import finding_from_dict
 
     folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(describe(folder, "no such results folder", "Give a folder written by `skyinspect process`"))
     meta_path, findings_path = folder / "inspection.json", folder / "stages" / "findings.json"
     for p in (meta_path, findings_path):
         if not p.is_file():
             raise InputError(describe(p, "missing: not a skyinspect results folder (or made before grading existed)",
                                       "Process the flight again with `skyinspect process`"))
-    meta = json.loads(meta_path.read_text())
-    findings = tuple(finding_from_dict(x) for x in json.loads(findings_path.read_text())["data"])
-    grades: dict[str, tuple[Grade, ...]] = {}
-    gpath = folder / "stages" / "grades.json"
-    if gpath.is_file():
-        data = json.loads(gpath.read_text())["data"]
-        grades = {fid: tuple(Grade.from_dict(g) for g in gs) for fid, gs in data["grades"].items()}
-    asset = meta.get("asset_id") or "asset"
-    uids = {f.finding_id: f"{asset}:{meta['inspection_date']}:{f.finding_id}" for f in findings}
-    dpath = folder / "defects.json"
-    if dpath.is_file():
-        uids.update(json.loads(dpath.read_text()).get("uids", {}))
+    path = meta_path
+    try:
+        meta = json.loads(meta_path.read_text())
+        if not meta.get("inspection_date"):
+            raise InputError(describe(meta_path, "expected an inspection_date, got none",
+                                      "Process the flight again with `skyinspect process`"))
+        date.fromisoformat(meta["inspection_date"])
+        path = findings_path
+        findings = tuple(finding_from_dict(x) for x in json.loads(findings_path.read_text())["data"])
+        grades: dict[str, tuple[Grade, ...]] = {}
+        gpath = folder / "stages" / "grades.json"
+        if gpath.is_file():
+            path = gpath
+            data = json.loads(gpath.read_text())["data"]
+            grades = {fid: tuple(Grade.from_dict(g) for g in gs) for fid, gs in data["grades"].items()}
+        asset = meta.get("asset_id") or "asset"
+        uids = {f.finding_id: f"{asset}:{meta['inspection_date']}:{f.finding_id}" for f in findings}
+        dpath = folder / "defects.json"
+        if dpath.is_file():
+            path = dpath
+            uids.update(json.loads(dpath.read_text()).get("uids", {}))
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(describe(path, f"unreadable ({type(exc).__name__}: {exc})",
+                                  "Process the flight again with `skyinspect process`")) from exc
     return Inspection(folder, meta.get("asset_id", ""), meta["inspection_date"], findings, grades, uids)
 
 
@@ -144,7 +174,12 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
     if prev.asset_id and cur.asset_id and prev.asset_id != cur.asset_id:
         raise InputError(describe(cur.folder, f"asset {cur.asset_id!r} differs from the previous inspection's "
                                               f"{prev.asset_id!r}", "Compare inspections of the same asset"))
+    if Path(prev.folder).resolve() == Path(cur.folder).resolve():
+        raise InputError(describe(cur.folder, "is the previous inspection itself", "Compare two different results folders"))
     years = (date.fromisoformat(cur.date) - date.fromisoformat(prev.date)).days / 365.25
+    if years < 0:
+        raise InputError(describe(cur.folder, f"inspected {cur.date}, before the previous inspection ({prev.date}, "
+                                              f"{prev.folder})", "Give the older results folder first"))
     ref = prev.findings[0] if prev.findings else (cur.findings[0] if cur.findings else None)
     frame = LocalFrame(ref.lat_deg, ref.lon_deg, ref.alt_msl_m) if ref else LocalFrame(0, 0, 0)
 
@@ -196,15 +231,80 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
                         round(years, 4), tuple(changes))
 
 
+def change_table_csv(report: ChangeReport) -> str:
+    """One row per defect (the change.json content flattened for a spreadsheet), ``TABLE_COLUMNS``."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=TABLE_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for c in report.changes:
+        row: dict[str, Any] = {"defect_uid": c.defect_uid, "status": c.status, "class": c.class_name,
+                               "finding_id": c.finding_id or "", "previous_finding_id": c.previous_finding_id or "",
+                               "distance_m": "" if c.distance_m is None else round(c.distance_m, 4),
+                               "previous_grade": c.previous_grade, "current_grade": c.current_grade,
+                               "escalated": "yes" if c.escalated else "", "note": c.note}
+        for g in c.growth:
+            row.update({f"{g.quantity}_previous": _cell(g.previous), f"{g.quantity}_current": _cell(g.current),
+                        f"{g.quantity}_delta": _cell(g.delta), f"{g.quantity}_per_year": _cell(g.per_year),
+                        f"{g.quantity}_significant": "yes" if g.significant else ""})
+        w.writerow({k: _csv_safe(row.get(k, "")) for k in TABLE_COLUMNS})
+    return buf.getvalue()
+
+
+def _cell(x: float | None) -> Any:
+    return "" if x is None else round(float(x), 6)
+
+
+def _csv_safe(v: Any) -> Any:
+    """Spreadsheet formula injection guard: a text cell never starts with = + - @ (numbers stay numbers)."""
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
+        return "'" + v
+    return v
+
+
+def _defects_json(report: ChangeReport) -> str:
+    uids = {c.finding_id: c.defect_uid for c in report.changes if c.finding_id}
+    return json.dumps({"format": "skyinspect-defects", "version": 1, "uids": uids}, indent=1)
+
+
+def _replace_all(texts: dict[Path, str]) -> None:
+    """Write every file to a temporary name beside it first, then move each into place: an error
+    while writing leaves none of them changed."""
+    tmps = {}
+    try:
+        for path, text in texts.items():
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmps[path] = tmp
+        for path, tmp in tmps.items():
+            os.replace(tmp, path)
+    except OSError as exc:
+        for tmp in tmps.values():
+            tmp.unlink(missing_ok=True)
+        raise RecordError(describe(exc.filename or next(iter(texts)), f"cannot write the change products ({exc})",
+                                   "Check that the folder is writable and has space")) from exc
+
+
 def write_change(report: ChangeReport, current: Path) -> tuple[Path, Path]:
     """``change.json`` (the report) and ``defects.json`` (finding id -> defect uid) in ``current``."""
     current = Path(current)
-    change = current / "change.json"
-    change.write_text(json.dumps(report.to_dict(), indent=1))
-    uids = {c.finding_id: c.defect_uid for c in report.changes if c.finding_id}
-    defects = current / "defects.json"
-    defects.write_text(json.dumps({"format": "skyinspect-defects", "version": 1, "uids": uids}, indent=1))
+    change, defects = current / "change.json", current / "defects.json"
+    _replace_all({change: json.dumps(report.to_dict(), indent=1), defects: _defects_json(report)})
     return change, defects
 
 
-__all__ = ["ChangeReport", "DefectChange", "Growth", "Inspection", "compare", "load_inspection", "write_change"]
+def write_change_products(report: ChangeReport, out: Path, current: Path) -> dict[str, Path]:
+    """``change.json`` and ``change.csv`` in ``out`` (created if needed) and ``defects.json`` in the
+    current results folder ``current``, where the next comparison reads the defect uids from."""
+    out, current = Path(out), Path(current)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RecordError(describe(out, f"cannot create the output folder ({exc})")) from exc
+    paths = {"change.json": out / "change.json", "change.csv": out / "change.csv", "defects.json": current / "defects.json"}
+    _replace_all({paths["change.json"]: json.dumps(report.to_dict(), indent=1),
+                  paths["change.csv"]: change_table_csv(report), paths["defects.json"]: _defects_json(report)})
+    return paths
+
+
+__all__ = ["ChangeReport", "DefectChange", "Growth", "Inspection", "TABLE_COLUMNS", "change_table_csv", "compare",
+           "load_inspection", "write_change", "write_change_products"]

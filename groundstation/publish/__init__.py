@@ -11,14 +11,15 @@ from pathlib import Path
 
 from groundstation.publish.context import PublishInput
 
-PRODUCTS = ("findings.gpkg", "findings.geojson", "map.html", "schematic.png", "report.html", "report.pdf",
-            "workorders.csv", "workorders.json", "inspection.json")
+PRODUCTS = ("findings.gpkg", "findings.geojson", "findings.kml", "map.html", "schematic.png", "report.html",
+            "report.pdf", "workorders.csv", "workorders.json", "inspection.json")
 
 
 def publish(inp: PublishInput, staging: Path) -> dict[str, Path]:
     """Write every product into ``staging``; returns {product name: path}."""
     from groundstation.publish.gis import write_geojson, write_gpkg
     from groundstation.publish.images import draw_schematic
+    from groundstation.publish.kml import write_kml
     from groundstation.publish.report import write_html, write_pdf
     from groundstation.publish.webmap import crops_for, write_map
 
@@ -27,6 +28,7 @@ def publish(inp: PublishInput, staging: Path) -> dict[str, Path]:
     crops = crops_for(inp)
     write_gpkg(inp, paths["findings.gpkg"])
     write_geojson(inp, paths["findings.geojson"])
+    write_kml(inp, paths["findings.kml"])
     write_map(inp, paths["map.html"], crops)
     draw_schematic(inp, paths["schematic.png"])
     write_html(inp, paths["report.html"], paths["schematic.png"], crops)

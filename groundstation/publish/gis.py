@@ -1,4 +1,5 @@
-"""findings.gpkg (layers findings, frames, flight_path) and findings.geojson (RFC 7946)."""
+"""findings.gpkg (layers findings, findings_utm, frames, flight_path, and the QGIS layer_styles table) and
+findings.geojson (RFC 7946)."""
 
 from __future__ import annotations
 
@@ -105,3 +106,7 @@ def write_gpkg(inp: PublishInput, path: Path) -> None:
     line = [LineString(lonlatalt(to_geo(cams)))] if len(cams) >= 2 else []
     path_gdf = gpd.GeoDataFrame({"frames": [len(cams)] if line else []}, geometry=gpd.GeoSeries(line, crs=4326))
     path_gdf.to_file(path, layer="flight_path", driver="GPKG", engine="pyogrio", geometry_type="LineString Z")
+
+    from groundstation.publish.qgis_styles import styles_for, write_layer_styles
+
+    write_layer_styles(path, styles_for(inp))  # QGIS opens each layer with its style

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from groundstation.workorders.alerts import AlertConfig, AlertReport, send_alerts
+from skyinspect.errors import InputError, describe
 
 CSV_COLUMNS = ("work_order_id", "asset_id", "component", "component_id", "finding_id", "defect", "grade", "rule",
                "clause", "priority", "due_date", "action", "description", "position", "evidence")
@@ -130,5 +131,26 @@ def read_work_orders(json_path: Path) -> list[WorkOrder]:
     return [WorkOrder(**{**o, "evidence": tuple(o["evidence"])}) for o in data["work_orders"]]
 
 
+def load_work_orders(results: Path) -> tuple[list[WorkOrder], dict[str, Any]]:
+    """The work orders of a results folder and the header of its workorders.json (asset id,
+    inspection date); a missing or damaged file is an InputError naming it."""
+    results = Path(results)
+    if not results.is_dir():
+        raise InputError(describe(results, "no such results folder", "Give a folder written by `skyinspect process`"))
+    path = results / "workorders.json"
+    if not path.is_file():
+        raise InputError(describe(path, "missing: not a skyinspect results folder (or made before work orders existed)",
+                                  "Process the flight again with `skyinspect process`"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != "skyinspect-workorders":
+            raise InputError(describe(path, f"expected format 'skyinspect-workorders', got {data.get('format')!r}"))
+        orders = [WorkOrder(**{**o, "evidence": tuple(o["evidence"])}) for o in data["work_orders"]]
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, AttributeError) as exc:
+        raise InputError(describe(path, f"unreadable ({type(exc).__name__}: {exc})",
+                                  "Process the flight again with `skyinspect process`")) from exc
+    return orders, {"asset_id": data.get("asset_id", ""), "inspection_date": data.get("inspection_date", "")}
+
+
 __all__ = ["AlertConfig", "AlertReport", "CSV_COLUMNS", "WorkOrder", "WorkOrderPolicy", "build_work_orders",
-           "read_work_orders", "send_alerts", "work_orders_csv", "work_orders_json", "write_work_orders"]
+           "load_work_orders", "read_work_orders", "send_alerts", "work_orders_csv", "work_orders_json", "write_work_orders"]

@@ -31,13 +31,33 @@ class AlertConfig:
     def from_yaml(cls, path: Path) -> AlertConfig:
         import yaml
 
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(describe(path, "alert configuration not found",
+                                      "Give a YAML file with max_priority, states, webhook_url, mqtt_host, ..."))
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise InputError(describe(path, f"not valid YAML ({exc})")) from exc
+        if not isinstance(data, dict):
+            raise InputError(describe(path, f"expected a mapping of settings, got {type(data).__name__}"))
         unknown = set(data) - set(cls.__dataclass_fields__)
         if unknown:
             raise InputError(describe(path, f"unknown keys {sorted(unknown)}",
                                       f"Use only {sorted(cls.__dataclass_fields__)}"))
         if "states" in data:
-            data["states"] = tuple(data["states"])
+            states = data["states"]
+            if isinstance(states, str) or not isinstance(states, (list, tuple)):
+                raise InputError(describe(path, f"states: expected a list such as [CS3, CAT5], got {states!r}"))
+            data["states"] = tuple(str(s) for s in states)
+        for key, kind in (("max_priority", int), ("mqtt_port", int), ("timeout_s", (int, float))):
+            if key in data and (isinstance(data[key], bool) or not isinstance(data[key], kind)):
+                raise InputError(describe(path, f"{key}: expected a number, got {data[key]!r}"))
+        for key in ("webhook_url", "webhook_token", "mqtt_host", "mqtt_topic"):
+            if key in data and not isinstance(data[key], str):
+                raise InputError(describe(path, f"{key}: expected text, got {data[key]!r}"))
+        if data.get("webhook_url") and not str(data["webhook_url"]).startswith(("http://", "https://")):
+            raise InputError(describe(path, f"webhook_url: expected an http(s) URL, got {data['webhook_url']!r}"))
         return cls(**data)
 
     def crosses(self, order: Any) -> bool:

@@ -1,13 +1,40 @@
-"""`skyinspect process`: flight record → georeferenced findings, GeoPackage, map and report."""
+"""`skyinspect process`: flight record → georeferenced findings, GeoPackage, KML, map, report, work orders."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
 console = Console()
+
+
+def check_grading_inputs(profile: str | None, registry: Path | None, asset_id: str | None) -> tuple[str, str]:
+    """Refuse a bad profile, registry or asset id before anything is written (the grade stage would
+    only find out after georeferencing). Returns (profile name, asset id or "")."""
+    from groundstation.grading import resolve_profile
+    from skyinspect.errors import InputError, describe
+
+    name, _ = resolve_profile(profile)
+    if registry is None:
+        if asset_id:
+            raise InputError(describe("--asset-id", f"given ({asset_id!r}) without --registry",
+                                      "Pass --registry REGISTRY.gpkg, which holds the asset"))
+        return name, ""
+    from groundstation.registry import Registry
+
+    reg = Registry.read(registry)
+    if asset_id is None:
+        if len(reg.assets) != 1:
+            raise InputError(describe(registry, f"holds {len(reg.assets)} assets; name the one inspected",
+                                      f"Pass --asset-id (one of: {', '.join(sorted(reg.assets)) or '(none)'})"))
+        return name, next(iter(reg.assets))
+    if asset_id not in reg.assets:
+        raise InputError(describe(registry, f"has no asset {asset_id!r}",
+                                  f"Use one of: {', '.join(sorted(reg.assets)) or '(none)'}"))
+    return name, asset_id
 
 
 def process_command(
@@ -17,19 +44,36 @@ def process_command(
                                         "(default: the ground plane under the take-off point)."),
     truth: Path | None = typer.Option(None, "--truth", help="truth.geojson to compare the findings with."),
     rerun: bool = typer.Option(False, help="Recompute every stage instead of reusing saved outputs."),
+    profile: str | None = typer.Option(None, "--profile", help="Grading profile (which cited rules grade which "
+                                       "class) from groundstation/grading/rules/profiles.yaml, e.g. rc_bridge "
+                                       "(its default), steel_bridge, wind_turbine_blade; an unknown name lists them."),
+    registry: Path | None = typer.Option(None, "--registry", help="Asset registry GeoPackage "
+                                         "(groundstation.registry.build_registry): assigns each finding to a "
+                                         "component (pier, girder, pipe segment, blade zone)."),
+    asset_id: str | None = typer.Option(None, "--asset-id", help="The inspected asset, when the registry holds "
+                                        "several."),
 ) -> None:
-    """Georeference, fuse and measure the detections; write findings.gpkg, map.html, report.pdf."""
+    """Georeference, fuse, measure and grade the detections; write findings.gpkg, .geojson, .kml, map, report.
+
+    findings.gpkg carries QGIS layer styles; workorders.csv/json and inspection.json are written too."""
     from groundstation.pipeline import process
     from skyinspect.surface import PlaneSurface
 
     plane = PlaneSurface.load(surface) if surface is not None else None
-    summary = process(flight, out, plane, rerun=rerun)
+    profile_name, asset = check_grading_inputs(profile, registry, asset_id)
+    summary = process(flight, out, plane, rerun=rerun, grading_profile=profile_name, registry=registry,
+                      asset_id=asset or None)
     if summary.frames_not_georeferenced:
         console.print(f"[yellow]warning:[/] {summary.frames_not_georeferenced} of {summary.frames_tagged} tagged "
                       "frames could not be georeferenced (their reasons are in the report's data-quality "
                       "section)" + ("; a facade or pier needs --surface SURFACE.json" if surface is None else ""))
-    console.print(f"{summary.findings} findings from {summary.detections} detections; "
-                  f"map: [bold]{summary.map_path}[/], report: [bold]{summary.report_pdf_path}[/]")
+    console.print(f"{summary.findings} findings from {summary.detections} detections, graded by profile "
+                  f"[bold]{profile_name}[/]; map: [bold]{summary.map_path}[/], report: [bold]{summary.report_pdf_path}[/]")
+    if registry is not None:
+        feats = json.loads(summary.findings_geojson_path.read_text())["features"]
+        placed = sum(1 for f in feats if f["properties"].get("component_id"))
+        console.print(f"{placed} of {len(feats)} findings assigned to components of [bold]{asset}[/]"
+                      + ("" if placed == len(feats) else " (the others are farther than their CE90 or 1 m from any)"))
     if truth is not None:
         from groundstation.evaluate import compare_with_truth
         from skyinspect.cli.demo import print_comparison

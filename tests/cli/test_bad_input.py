@@ -65,7 +65,7 @@ def test_not_a_flight_record(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", [[], ["simulate"], ["onboard"], ["process"], ["demo"], ["model"],
-                                     ["model", "eval"]])
+                                     ["model", "eval"], ["change"], ["workorders"]])
 def test_every_help_renders(command: list[str]) -> None:
     code, out = _run(*command, "--help")
     assert code == 0 and "Usage" in out

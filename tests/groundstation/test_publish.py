@@ -12,7 +12,7 @@ from gs_fixtures import Defect, face_surface
 
 from groundstation.pipeline import process
 
-LAYERS = {"findings", "findings_utm", "frames", "flight_path"}
+LAYERS = {"findings", "findings_utm", "frames", "flight_path", "layer_styles"}  # layer_styles: attributes (QGIS)
 
 
 @pytest.fixture()

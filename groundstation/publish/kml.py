@@ -1,0 +1,138 @@
+"""findings.kml (OGC KML 2.2, Google Earth): one Placemark per finding, its outline as a 3D polygon.
+
+Altitudes are ``absolute`` (metres above sea level, as every height in skyinspect is MSL): findings on
+a facade or pier have an altitude of their own, so clamping them to the ground would stack a whole
+face onto one line. Coordinates are ``lon,lat,alt`` (KML order), the outer ring closed and
+counter-clockwise as seen from above. Each finding names its id; the description holds the class,
+measurements (with their +/-, or why they are missing), grade with its clause, component and due
+date; ExtendedData holds the same fields as findings.geojson's properties. One style per class,
+coloured as on map.html. The planner's KML (missions/planning/kml.py) is a flight path relative to
+the ground and shares nothing with this one but the format.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+from groundstation.publish.context import PublishInput, colour_hex, flight_date, format_measurement, lonlatalt
+from groundstation.publish.gis import finding_properties
+from skyinspect.findings import Finding
+
+KML_NS = "http://www.opengis.net/kml/2.2"
+FILL_ALPHA = 0x66
+
+
+def kml_colour(hex_rgb: str, alpha: int = 0xFF) -> str:
+    """'#rrggbb' -> KML's aabbggrr."""
+    h = hex_rgb.lstrip("#")
+    return f"{alpha:02x}{h[4:6]}{h[2:4]}{h[0:2]}"
+
+
+def style_id(class_name: str) -> str:
+    return "class-" + (re.sub(r"[^A-Za-z0-9_-]+", "-", class_name).strip("-") or "unknown")
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) -> ET.Element:
+    el = ET.SubElement(parent, tag, attrib)
+    if text is not None:
+        el.text = text
+    return el
+
+
+def _ring_text(f: Finding) -> str | None:
+    """The outline as 'lon,lat,alt ...', closed, counter-clockwise in plan; None without an outline."""
+    if f.outline_wgs84 is None or len(f.outline_wgs84) < 3:
+        return None
+    from shapely.geometry import Polygon
+    from shapely.geometry.polygon import orient
+
+    ring = lonlatalt(f.outline_wgs84)
+    coords = list(orient(Polygon(ring + ring[:1]), sign=1.0).exterior.coords)
+    return " ".join(f"{lon:.9f},{lat:.9f},{alt:.4f}" for lon, lat, alt in coords)
+
+
+def description_html(inp: PublishInput, f: Finding) -> str:
+    """The balloon text: an HTML table (escaped into the XML by ElementTree)."""
+    import html
+
+    m = f.measurements
+    props = finding_properties(f, inp)
+    rows = [("class", f.class_name), ("score", f"{f.score:.2f}"), ("views", str(f.view_count)),
+            ("position", f"{f.lat_deg:.7f}, {f.lon_deg:.7f}, {f.alt_msl_m:.2f} m MSL"),
+            ("CE90 / LE90", f"{_metres(f.ce90_m)} / {_metres(f.le90_m)}"),
+            ("length", format_measurement(m.get("length_mm"))), ("width", format_measurement(m.get("width_mm"), 2)),
+            ("area", format_measurement(m.get("area_m2"), 4))]
+    g = inp.primary_grade(f.finding_id)
+    if g is not None:
+        rows += [("grade", g.short), ("clause", g.clause or g.note)]
+        if g.action:
+            rows.append(("action", g.action))
+        if props.get("due_date"):
+            rows.append(("due", str(props["due_date"])))
+    if inp.component_label(f.finding_id):
+        rows.append(("component", inp.component_label(f.finding_id)))
+    body = "".join(f"<tr><th align='left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
+    return f"<table>{body}</table>"
+
+
+def _metres(x: float) -> str:
+    return f"{x:.2f} m" if math.isfinite(x) else "-"
+
+
+def _value(v: Any) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return ""
+    return str(v)
+
+
+def findings_kml(inp: PublishInput) -> str:
+    root = ET.Element("kml", {"xmlns": KML_NS})
+    doc = _sub(root, "Document")
+    day = flight_date(inp)
+    title = inp.asset_id or Path(str(inp.flight.folder)).name
+    _sub(doc, "name", f"{title} findings{f' {day}' if day else ''}")
+    _sub(doc, "description", f"{len(inp.findings)} findings; altitudes in metres above mean sea level; "
+                             f"model {inp.flight.model_id}")
+    for cls in sorted({f.class_name for f in inp.findings} | {"crack", "corrosion"}):
+        style = _sub(doc, "Style", id=style_id(cls))
+        line = _sub(style, "LineStyle")
+        _sub(line, "color", kml_colour(colour_hex(cls)))
+        _sub(line, "width", "2")
+        poly = _sub(style, "PolyStyle")
+        _sub(poly, "color", kml_colour(colour_hex(cls), FILL_ALPHA))
+        _sub(poly, "fill", "1")
+        _sub(poly, "outline", "1")
+    folder = _sub(doc, "Folder")
+    _sub(folder, "name", f"findings ({len(inp.findings)})")
+    for f in inp.findings:
+        pm = _sub(folder, "Placemark", id=f.finding_id)
+        _sub(pm, "name", f.finding_id)
+        _sub(pm, "description", description_html(inp, f))
+        _sub(pm, "styleUrl", f"#{style_id(f.class_name)}")
+        data = _sub(pm, "ExtendedData")
+        for k, v in finding_properties(f, inp).items():
+            _sub(_sub(data, "Data", name=k), "value", _value(v))
+        ring = _ring_text(f)
+        if ring is None:  # no outline: the centroid
+            point = _sub(pm, "Point")
+            _sub(point, "altitudeMode", "absolute")
+            _sub(point, "coordinates", f"{f.lon_deg:.9f},{f.lat_deg:.9f},{f.alt_msl_m:.4f}")
+            continue
+        poly = _sub(pm, "Polygon")
+        _sub(poly, "extrude", "0")
+        _sub(poly, "altitudeMode", "absolute")
+        _sub(_sub(_sub(poly, "outerBoundaryIs"), "LinearRing"), "coordinates", ring)
+    ET.indent(root, space=" ")
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def write_kml(inp: PublishInput, path: Path) -> None:
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(findings_kml(inp), encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,54 @@
+"""`skyinspect change OLD NEW`: what changed since the last inspection of the same asset."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+STATUSES = ("new", "grown", "stable", "not_re_observed")
+
+
+def change_command(
+    old: Path = typer.Argument(..., help="Results folder of the previous inspection (`skyinspect process`)."),
+    new: Path = typer.Argument(..., help="Results folder of the current inspection."),
+    out: Path | None = typer.Option(None, "--out", help="Folder for change.json and change.csv "
+                                    "(default: NEW, where `skyinspect serve` shows change.json)."),
+    gate_m: float = typer.Option(0.5, "--gate-m", help="Match distance floor; the gate is the larger of this and "
+                                 "the two findings' combined CE90."),
+    k_sigma: float = typer.Option(2.0, "--k-sigma", help="A quantity has grown when it grew by more than this "
+                                  "many combined standard deviations."),
+) -> None:
+    """Match the defects of two inspections: new, grown (with rate per year), stable, not re-observed.
+
+    Writes change.json and change.csv into --out, and defects.json (finding id -> defect uid) into NEW so
+    that the next comparison keeps each defect's name."""
+    from groundstation.change import compare, load_inspection, write_change_products
+    from skyinspect.errors import InputError, describe
+
+    if gate_m <= 0 or k_sigma <= 0:
+        raise InputError(describe("--gate-m/--k-sigma", f"expected positive numbers, got {gate_m}, {k_sigma}"))
+    previous, current = load_inspection(old), load_inspection(new)  # both checked before anything is written
+    report = compare(previous, current, gate_m=gate_m, k_sigma=k_sigma)
+    paths = write_change_products(report, out if out is not None else new, new)
+
+    counts = {s: len(report.by_status(s)) for s in STATUSES}
+    console.print(f"asset [bold]{report.asset_id or '-'}[/]: {report.previous_date} -> {report.current_date} "
+                  f"({report.years:.2f} years); " + ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items())
+                  + f"; {sum(1 for c in report.changes if c.escalated)} escalated", soft_wrap=True)
+    notable = [c for c in report.changes if c.status in ("grown", "new", "not_re_observed") or c.escalated]
+    if notable:
+        table = Table(title="changes")
+        for col in ("defect", "status", "class", "finding", "grade", "growth"):
+            table.add_column(col, overflow="fold")
+        for c in notable:
+            grade = f"{c.previous_grade or '-'} -> {c.current_grade or '-'}" + (" (escalated)" if c.escalated else "")
+            growth = "; ".join(f"{g.quantity} {g.delta:+.3g}" + (f" ({g.per_year:+.3g}/yr)" if g.per_year is not None else "")
+                               for g in c.growth if g.significant and g.delta is not None)
+            table.add_row(c.defect_uid, c.status, c.class_name, c.finding_id or c.previous_finding_id or "", grade,
+                          growth or c.note)
+        console.print(table)
+    console.print("wrote " + ", ".join(str(p) for p in paths.values()), soft_wrap=True)

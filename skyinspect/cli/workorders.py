@@ -1,0 +1,56 @@
+"""`skyinspect workorders RESULTS`: list a results folder's work orders; send alerts for the urgent ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+console = Console()
+
+
+def workorders_command(
+    results: Path = typer.Argument(..., help="Results folder written by `skyinspect process`."),
+    alerts: Path | None = typer.Option(None, "--alerts", help="alerts.yaml (max_priority, states, webhook_url, "
+                                       "webhook_token, mqtt_host, mqtt_port, mqtt_topic, timeout_s): send the work "
+                                       "orders that cross its threshold."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="With --alerts: list what would be sent, send nothing."),
+) -> None:
+    """Show the work orders (priority, due date, component, grade, action) and optionally alert on them.
+
+    Exit code 1 when an alert could not be delivered (each failure is printed); 2 on bad input."""
+    from groundstation.workorders import AlertConfig, load_work_orders, send_alerts
+    from skyinspect.errors import InputError, describe
+
+    if dry_run and alerts is None:
+        raise InputError(describe("--dry-run", "only applies with --alerts", "Pass --alerts ALERTS.yaml"))
+    config = AlertConfig.from_yaml(alerts) if alerts is not None else None  # checked before anything is sent
+    orders, header = load_work_orders(results)
+
+    title = f"{len(orders)} work orders, asset {header['asset_id'] or '-'}, inspected {header['inspection_date'] or '-'}"
+    if orders:
+        table = Table(title=title)
+        for col in ("priority", "due", "component", "finding", "grade", "action"):
+            table.add_column(col, overflow="fold")
+        for o in orders:
+            table.add_row(str(o.priority), o.due_date, o.component, o.finding_id, o.grade, o.action)
+        console.print(table)
+    else:
+        console.print(title, soft_wrap=True)
+    if config is None:
+        return
+    if dry_run:
+        due = [o.work_order_id for o in orders if config.crosses(o)]
+        console.print(f"dry run: {len(due)} would alert: {', '.join(due) or '-'}", soft_wrap=True)
+        return
+    if not (config.webhook_url or config.mqtt_host):
+        raise InputError(describe(alerts, "names neither webhook_url nor mqtt_host", "Say where to send the alerts"))
+    report = send_alerts(orders, config)
+    console.print(f"{len(report.alerted)} work orders crossed the threshold; webhook sent {report.webhook_sent}, "
+                  f"MQTT sent {report.mqtt_sent}", soft_wrap=True)
+    for err in report.errors:
+        console.print(f"[red]alert failed:[/] {err}", soft_wrap=True, highlight=False)
+    if report.errors:
+        raise typer.Exit(1)

@@ -1,0 +1,90 @@
+"""`skyinspect process --registry --asset-id --profile`: components and the chosen rules reach every
+product; a bad profile, registry or asset id is refused before anything is written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from gs_fixtures import FACE_EAST_M, FLY_HEIGHT_M, HOME, crack_on_face, face_flight
+from typer.testing import CliRunner
+
+from groundstation.registry import build_registry
+from skyinspect.cli.main import app
+from skyinspect.geodesy import LocalFrame
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "missions" / "examples"
+
+
+def _run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A flight over the test face, a surface file, and registries: one bridge whose pier P1 is the
+    face (as tests/groundstation/test_registry.py), and one holding two assets."""
+    from gs_fixtures import face_surface
+
+    tmp = tmp_path_factory.mktemp("site")
+    bridge = yaml.safe_load((EXAMPLES / "bridge.yaml").read_text())
+    frame = LocalFrame(HOME[0], HOME[1], bridge["site"]["ground_alt_msl_m"])
+    lat, lon, _ = frame.to_geodetic(np.array([0.1, FACE_EAST_M + 0.75, 0.0]))
+    bridge["piers"][0].update(centre_lat_lon=[float(lat), float(lon)], length_m=6.0, width_m=1.5, heading_deg=0.0)
+    asset = tmp / "bridge.yaml"
+    asset.write_text(yaml.safe_dump(bridge))
+    one, two = tmp / "one.gpkg", tmp / "two.gpkg"
+    build_registry([(asset, "creek")], one)
+    build_registry([(asset, "creek"), (EXAMPLES / "pipeline.geojson", "gasline")], two)
+    surface = tmp / "surface.json"
+    face_surface().save(surface)
+    flight = face_flight(tmp / "flight", [crack_on_face(-0.1, FLY_HEIGHT_M + 0.1)])  # 4 mm wide
+    return {"flight": flight, "surface": surface, "one": one, "two": two, "tmp": tmp}
+
+
+def test_registry_and_profile_reach_the_products(site: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    code, text = _run("process", str(site["flight"]), "--out", str(out), "--surface", str(site["surface"]),
+                      "--registry", str(site["two"]), "--asset-id", "creek", "--profile", "psc_bridge")
+    assert code == 0, text
+    assert "graded by profile psc_bridge" in text and "1 of 1 findings assigned to components of creek" in text
+    props = json.loads((out / "findings.geojson").read_text())["features"][0]["properties"]
+    assert (props["component"], props["component_id"]) == ("pier P1", "creek/P1")
+    assert props["grade_rule"] == "aashto-mbei-1110@1" and props["grade"] == "CS3"  # PSC: > 0.23 mm is CS3
+    meta = json.loads((out / "inspection.json").read_text())
+    assert meta["grading_profile"] == "psc_bridge" and meta["asset_id"] == "creek"
+    assert "creek/P1" in (out / "workorders.csv").read_text()
+    assert (out / "findings.kml").stat().st_size > 0
+
+
+def test_default_profile_without_registry(site: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "results"
+    code, text = _run("process", str(site["flight"]), "--out", str(out), "--surface", str(site["surface"]))
+    assert code == 0, text
+    props = json.loads((out / "findings.geojson").read_text())["features"][0]["properties"]
+    assert props["grade_rule"] == "aashto-mbei-1130@1" and props["component"] is None
+    assert "graded by profile rc_bridge" in text and "assigned to components" not in text
+
+
+@pytest.mark.parametrize("extra, expect", [
+    (["--profile", "cathedral"], ["profiles.yaml", "no grading profile 'cathedral'", "rc_bridge", "psc_bridge"]),
+    (["--registry", "{tmp}/missing.gpkg"], ["missing.gpkg", "registry GeoPackage not found"]),
+    (["--registry", "{surface}"], ["surface.json", "not a skyinspect registry"]),
+    (["--registry", "{two}"], ["two.gpkg", "holds 2 assets", "--asset-id", "creek", "gasline"]),
+    (["--registry", "{one}", "--asset-id", "tower-9"], ["one.gpkg", "no asset 'tower-9'", "creek"]),
+    (["--asset-id", "creek"], ["--asset-id", "without --registry"]),
+])
+def test_bad_grading_inputs_write_nothing(site: dict[str, Path], tmp_path: Path, extra: list[str],
+                                          expect: list[str]) -> None:
+    out = tmp_path / "results"
+    args = [a.format(tmp=site["tmp"], surface=site["surface"], two=site["two"], one=site["one"]) for a in extra]
+    code, text = _run("process", str(site["flight"]), "--out", str(out), "--surface", str(site["surface"]), *args)
+    assert code == 2, text
+    assert "Traceback" not in text
+    for phrase in expect:
+        assert phrase in text, phrase
+    assert not out.exists()
