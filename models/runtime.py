@@ -78,8 +78,9 @@ class SegmentTiming:
         return self.preprocess_s + self.inference_s + self.stitch_s + self.postprocess_s
 
 
-def load_drift_reference(model_id: str, file: Path = DRIFT_REFERENCE_FILE) -> DriftReference | None:
+def load_drift_reference(model_id: str, file: Path | None = None) -> DriftReference | None:
     """The shipped training-set statistics, if they belong to ``model_id`` (else no drift check)."""
+    file = Path(file) if file is not None else DRIFT_REFERENCE_FILE
     if not file.is_file():
         return None
     ref = DriftReference.from_json(file.read_text(), file)

@@ -52,7 +52,8 @@ def write_maintenance(inp: PublishInput, csv_path: Path, json_path: Path, inspec
     inspection_path.write_text(json.dumps({
         "format": "skyinspect-inspection", "version": 1, "asset_id": inp.asset_id, "inspection_date": day,
         "start_time_utc_s": t0, "flight": str(inp.flight.folder), "model_id": inp.flight.model_id,
-        "grading_profile": inp.grading_profile, "findings": [f.finding_id for f in inp.findings]}, indent=1))
+        "grading_profile": inp.grading_profile, "input_drift": inp.flight.drift,
+        "findings": [f.finding_id for f in inp.findings]}, indent=1))
 
 
 __all__ = ["PRODUCTS", "PublishInput", "publish"]

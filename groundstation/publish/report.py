@@ -126,11 +126,23 @@ def summary_facts(inp: PublishInput) -> list[tuple[str, str]]:
             ("Frames recorded", str(fl.frames_total)), ("Frames tagged with a pose", str(fl.frames_tagged)),
             ("Frames georeferenced", str(georef)), ("Surface", inp.geo.surface.name),
             ("Area covered on the surface", f"{covered_area_m2(inp):.1f} m2"),
-            ("Segmentation model", fl.model_id or "unknown"), ("Findings", str(len(inp.findings)))]
+            ("Segmentation model", fl.model_id or "unknown"), ("Findings", str(len(inp.findings))),
+            ("Imagery vs training set", "OUT OF DISTRIBUTION - see Data quality"
+             if fl.drift and fl.drift.get("out_of_distribution") else ("in distribution" if fl.drift else "not checked"))]
+
+
+def drift_line(inp: PublishInput) -> str:
+    """The input-drift verdict: is this flight's imagery like the model's training imagery?"""
+    drift = inp.flight.drift
+    if not drift:
+        return ("Input drift: not checked (no frame statistics in the record, or no training reference "
+                "shipped for this model).")
+    return f"Input drift ({drift.get('n_frames', 0)} frames vs the training set): {drift.get('summary', '')}"
 
 
 def data_quality(inp: PublishInput) -> list[str]:
-    lines = [f"{len(inp.flight.untagged)} of {inp.flight.frames_total} frames had no pose and were skipped."]
+    lines = [drift_line(inp)]
+    lines.append(f"{len(inp.flight.untagged)} of {inp.flight.frames_total} frames had no pose and were skipped.")
     lines += [f"frame {i}: {status}" for i, status in inp.flight.untagged[:50]]
     bad = [f for f in inp.geo.frames if not f.is_georeferenced]
     lines.append(f"{len(bad)} tagged frames could not be georeferenced.")
