@@ -1,0 +1,38 @@
+"""`skyinspect registry ASSET_FILES... --out REGISTRY.gpkg`: the asset registry `process --registry` reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from skyinspect.errors import InputError, describe
+
+console = Console()
+
+
+def registry_command(
+    assets: list[Path] = typer.Argument(..., help="Asset files as the planner reads them (bridge/turbine YAML, "
+                                        "pipeline GeoJSON; see missions/examples/)."),
+    out: Path = typer.Option(..., "--out", help="Registry GeoPackage to write (replaced atomically)."),
+) -> None:
+    """Build the asset registry (assets and their components) from asset description files."""
+    from groundstation.registry import build_registry
+
+    for path in assets:
+        if not path.is_file():
+            raise InputError(describe(path, "asset file not found", "pass a YAML/GeoJSON as in missions/examples/"))
+    if out.suffix.lower() != ".gpkg":
+        raise InputError(describe(out, f"expected a .gpkg path, got {out.suffix or 'no suffix'!r}"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp.gpkg")
+    tmp.unlink(missing_ok=True)
+    try:
+        reg = build_registry(list(assets), tmp)
+        tmp.replace(out)
+    finally:
+        tmp.unlink(missing_ok=True)
+    for asset in reg.assets.values():
+        console.print(f"{asset.asset_id} ({asset.kind}): {len(reg.components_of(asset.asset_id))} components")
+    console.print(f"wrote [bold]{out}[/]")

@@ -1,0 +1,38 @@
+"""`skyinspect registry`: builds the GeoPackage `process --registry` reads; bad input leaves nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from skyinspect.cli.main import app
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "missions" / "examples"
+
+
+def test_builds_a_registry_from_the_examples(tmp_path: Path) -> None:
+    from groundstation.registry import Registry
+
+    out = tmp_path / "reg" / "assets.gpkg"
+    res = CliRunner().invoke(app, ["registry", str(EXAMPLES / "bridge.yaml"), str(EXAMPLES / "wind_turbine.yaml"),
+                                   "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    reg = Registry.read(out)
+    kinds = sorted(a.kind for a in reg.assets.values())
+    assert kinds == ["bridge", "wind_turbine"]
+    assert all(reg.components_of(a) for a in reg.assets)
+    assert not list(out.parent.glob(".*tmp*"))
+
+
+def test_bad_input_exits_2_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "assets.gpkg"
+    res = CliRunner().invoke(app, ["registry", str(tmp_path / "missing.yaml"), "--out", str(out)])
+    assert res.exit_code == 2 and "missing.yaml" in res.output
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("kind: bridge\nname: [unclosed\n")
+    res = CliRunner().invoke(app, ["registry", str(bad), "--out", str(out)])
+    assert res.exit_code == 2 and "bad.yaml" in res.output, res.output
+    res = CliRunner().invoke(app, ["registry", str(EXAMPLES / "bridge.yaml"), "--out", str(tmp_path / "x.csv")])
+    assert res.exit_code == 2 and "x.csv" in res.output
+    assert not out.exists() and not list(tmp_path.glob(".*tmp*"))
