@@ -81,12 +81,14 @@ class ProcessSummary:
 def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
             rerun: bool = False, fuse_params: FuseParams = FuseParams(),
             limits: MeasureLimits = MeasureLimits(), grading_profile: str | None = None,
-            registry: Path | None = None, asset_id: str | None = None) -> ProcessSummary:
+            registry: Path | None = None, asset_id: str | None = None,
+            rules_dir: Path | None = None) -> ProcessSummary:
     """Run every stage on the flight record ``flight``, writing products into ``out``.
     ``surface``: any skyinspect surface (PlaneSurface, FaceSurface, CylinderSurface, DemSurface,
     SurfaceSet) or None for the ground plane at the take-off altitude. ``grading_profile``: a profile
     of groundstation/grading/rules/profiles.yaml (None: its default); ``registry``: an asset registry
-    GeoPackage (groundstation/registry) to assign findings to components, ``asset_id`` the asset in it."""
+    GeoPackage (groundstation/registry) to assign findings to components, ``asset_id`` the asset in it;
+    ``rules_dir`` a folder of grading rules + profiles.yaml replacing the shipped ones."""
     out = Path(out)
     stages_dir = out / "stages"
     timings: dict[str, float] = {}
@@ -131,9 +133,9 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     lap("measure")
 
     covered = round(covered_area_m2(PublishInput(loaded, geo, tuple(findings), basis)), 3)  # stable on reuse
-    grade_fp = fingerprint("grade", measure_fp, covered, *grade_fingerprint_parts(grading_profile, registry, asset_id))
+    grade_fp = fingerprint("grade", measure_fp, covered, *grade_fingerprint_parts(grading_profile, registry, asset_id, rules_dir))
     graded, hit = run_stage(stages_dir / "grades.json", "grade", grade_fp,
-                            lambda: run_grade(findings, covered, grading_profile, registry, asset_id),
+                            lambda: run_grade(findings, covered, grading_profile, registry, asset_id, rules_dir),
                             grade_output_to_json, grade_output_from_json, rerun)
     reused += ["grade"] if hit else []
     lap("grade")

@@ -13,6 +13,7 @@ over the whole inspection; None when any corrosion area was not measurable).
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,11 +34,13 @@ def rules_digest(rules: dict[str, Rule]) -> str:
     return h.hexdigest()
 
 
-def resolve_profile(profile: str | None) -> tuple[str, dict[str, tuple[str, ...]]]:
-    default, profiles = load_profiles()
+def resolve_profile(profile: str | None, rules_dir: Path | None = None) -> tuple[str, dict[str, tuple[str, ...]]]:
+    """(profile name, {class: rule ids}) from ``rules_dir``/profiles.yaml (default: the shipped rules)."""
+    profiles_path = Path(rules_dir or RULES_DIR) / "profiles.yaml"
+    default, profiles = load_profiles(profiles_path)
     name = profile or default
     if name not in profiles:
-        raise InputError(describe(RULES_DIR / "profiles.yaml", f"no grading profile {name!r}",
+        raise InputError(describe(profiles_path, f"no grading profile {name!r}",
                                   f"Use one of: {', '.join(sorted(profiles))}"))
     return name, profiles[name]
 
@@ -74,11 +77,11 @@ def rusted_area_pct(findings: list[Finding] | tuple[Finding, ...], covered_area_
 
 def grade_all(findings: list[Finding] | tuple[Finding, ...], rules: dict[str, Rule] | None = None,
               profile: str | None = None, covered_area_m2: float | None = None,
-              zones: dict[str, str] | None = None) -> Grades:
+              zones: dict[str, str] | None = None, rules_dir: Path | None = None) -> Grades:
     """Every finding graded by every rule its class has in ``profile`` (primary first). A class with
     no rule in the profile gets one indeterminate grade saying so. ``zones``: finding id -> zone."""
-    rules = rules if rules is not None else load_rules()
-    _, mapping = resolve_profile(profile)
+    rules = rules if rules is not None else load_rules(Path(rules_dir or RULES_DIR))
+    _, mapping = resolve_profile(profile, rules_dir)
     spacing = crack_spacing(findings)
     rusted = rusted_area_pct(findings, covered_area_m2)
     out: Grades = {}
@@ -90,7 +93,8 @@ def grade_all(findings: list[Finding] | tuple[Finding, ...], rules: dict[str, Ru
         grades = []
         for rid in ids:
             if rid not in rules:
-                raise InputError(describe(RULES_DIR / "profiles.yaml", f"profile names unknown rule {rid!r}"))
+                raise InputError(describe(Path(rules_dir or RULES_DIR) / "profiles.yaml",
+                                          f"profile names unknown rule {rid!r}"))
             grades.append(grade_finding(f, rules[rid], extra, (zones or {}).get(f.finding_id, "")))
         if not grades:
             grades.append(Grade(f.finding_id, "", INDETERMINATE, "not gradable", "", "", None, None,

@@ -155,6 +155,9 @@ def load_rule(path: Path) -> Rule:
 
 def load_rules(folder: Path = RULES_DIR) -> dict[str, Rule]:
     """Every ``*.yaml`` rule in ``folder`` (profiles.yaml excluded), by rule id."""
+    if not Path(folder).is_dir():
+        raise InputError(describe(folder, "grading rules folder not found",
+                                  "Pass a folder of rule YAML files plus profiles.yaml, like groundstation/grading/rules/"))
     rules = {}
     for p in sorted(Path(folder).glob("*.yaml")):
         if p.name == "profiles.yaml":
@@ -170,6 +173,13 @@ def load_profiles(path: Path = RULES_DIR / "profiles.yaml") -> tuple[str, dict[s
     """(default profile name, {profile: {class: (rule ids...)}})."""
     import yaml
 
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    profiles = {name: {cls: tuple(ids) for cls, ids in m.items()} for name, m in data["profiles"].items()}
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        profiles = {name: {cls: tuple(ids) for cls, ids in m.items()} for name, m in data["profiles"].items()}
+    except FileNotFoundError as exc:
+        raise InputError(describe(path, "profiles file not found",
+                                  "A rules folder needs a profiles.yaml (see groundstation/grading/rules/)")) from exc
+    except (yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
+        raise InputError(describe(path, f"expected 'profiles: {{name: {{class: [rule ids]}}}}', got an error "
+                                        f"({type(exc).__name__}: {exc})")) from exc
     return str(data.get("default", next(iter(profiles)))), profiles

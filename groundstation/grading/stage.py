@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from groundstation.grading import Grades, grade_all, grades_from_json, grades_to_json, load_rules, resolve_profile, rules_digest
+from groundstation.grading import (RULES_DIR, Grades, grade_all, grades_from_json, grades_to_json, load_rules,
+                                   resolve_profile, rules_digest)
 from skyinspect.findings import Finding
 
 
@@ -21,16 +22,20 @@ class GradeOutput:
     rules: dict[str, str] = field(default_factory=dict)  # rule ref -> sha256 of its file
 
 
-def grade_fingerprint_parts(profile: str | None, registry: Path | None, asset_id: str | None) -> list[object]:
-    rules = load_rules()
+def grade_fingerprint_parts(profile: str | None, registry: Path | None, asset_id: str | None,
+                            rules_dir: Path | None = None) -> list[object]:
+    rules = load_rules(Path(rules_dir or RULES_DIR))
     reg = hashlib.sha256(Path(registry).read_bytes()).hexdigest() if registry else None
-    return [resolve_profile(profile)[0], rules_digest(rules), reg, asset_id]
+    name, mapping = resolve_profile(profile, rules_dir)
+    return [name, sorted(mapping.items()), rules_digest(rules), reg, asset_id]
 
 
 def run_grade(findings: list[Finding], covered_area_m2: float | None, profile: str | None = None,
-              registry: Path | None = None, asset_id: str | None = None) -> GradeOutput:
-    rules = load_rules()
-    name, _ = resolve_profile(profile)
+              registry: Path | None = None, asset_id: str | None = None,
+              rules_dir: Path | None = None) -> GradeOutput:
+    """``rules_dir``: a folder of rule YAML files + profiles.yaml (default: the shipped rules)."""
+    rules = load_rules(Path(rules_dir or RULES_DIR))
+    name, _ = resolve_profile(profile, rules_dir)
     assignments: dict[str, dict[str, Any]] = {}
     chosen_asset = asset_id or ""
     if registry is not None:
@@ -40,7 +45,7 @@ def run_grade(findings: list[Finding], covered_area_m2: float | None, profile: s
         chosen_asset = asset_id or reg.only_asset_id()
         assignments = {fid: a.to_dict() for fid, a in assign_findings(findings, reg, chosen_asset).items()}
     zones = {fid: a.get("zone", "") for fid, a in assignments.items()}
-    grades = grade_all(findings, rules, name, covered_area_m2, zones)
+    grades = grade_all(findings, rules, name, covered_area_m2, zones, rules_dir)
     return GradeOutput(name, grades, assignments, chosen_asset, {r.ref: r.sha256 for r in rules.values()})
 
 

@@ -11,13 +11,18 @@ from rich.console import Console
 console = Console()
 
 
-def check_grading_inputs(profile: str | None, registry: Path | None, asset_id: str | None) -> tuple[str, str]:
+def check_grading_inputs(profile: str | None, registry: Path | None, asset_id: str | None,
+                         rules_dir: Path | None = None) -> tuple[str, str]:
     """Refuse a bad profile, registry or asset id before anything is written (the grade stage would
     only find out after georeferencing). Returns (profile name, asset id or "")."""
     from groundstation.grading import resolve_profile
     from skyinspect.errors import InputError, describe
 
-    name, _ = resolve_profile(profile)
+    if rules_dir is not None:
+        from groundstation.grading import load_rules
+
+        load_rules(rules_dir)  # parse every rule now: a typo must not surface after georeferencing
+    name, _ = resolve_profile(profile, rules_dir)
     if registry is None:
         if asset_id:
             raise InputError(describe("--asset-id", f"given ({asset_id!r}) without --registry",
@@ -52,6 +57,8 @@ def process_command(
                                          "component (pier, girder, pipe segment, blade zone)."),
     asset_id: str | None = typer.Option(None, "--asset-id", help="The inspected asset, when the registry holds "
                                         "several."),
+    rules: Path | None = typer.Option(None, "--rules", help="Your own grading rules: a folder of rule YAML files "
+                                      "plus profiles.yaml, laid out like groundstation/grading/rules/."),
 ) -> None:
     """Georeference, fuse, measure and grade the detections; write findings.gpkg, .geojson, .kml, map, report.
 
@@ -60,9 +67,9 @@ def process_command(
     from skyinspect.surface import PlaneSurface
 
     plane = PlaneSurface.load(surface) if surface is not None else None
-    profile_name, asset = check_grading_inputs(profile, registry, asset_id)
+    profile_name, asset = check_grading_inputs(profile, registry, asset_id, rules)
     summary = process(flight, out, plane, rerun=rerun, grading_profile=profile_name, registry=registry,
-                      asset_id=asset or None)
+                      asset_id=asset or None, rules_dir=rules)
     if summary.frames_not_georeferenced:
         console.print(f"[yellow]warning:[/] {summary.frames_not_georeferenced} of {summary.frames_tagged} tagged "
                       "frames could not be georeferenced (their reasons are in the report's data-quality "

@@ -88,3 +88,29 @@ def test_bad_grading_inputs_write_nothing(site: dict[str, Path], tmp_path: Path,
     for phrase in expect:
         assert phrase in text, phrase
     assert not out.exists()
+
+
+def test_own_rules_folder_grades_and_bad_folder_is_refused(site: dict[str, Path], tmp_path: Path) -> None:
+    """An owner's stricter rule (CS3 from 3 mm instead of 1.27 mm) in its own folder is what grades."""
+    import shutil
+
+    rules = tmp_path / "owner_rules"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "groundstation" / "grading" / "rules", rules)
+    text = (rules / "aashto_mbei_1130.yaml").read_text()
+    text = (text.replace("rule_id: aashto-mbei-1130", "rule_id: owner-cracks").replace("to: 1.27", "to: 5.0")
+            .replace("above: 1.27", "above: 5.0"))
+    (rules / "owner_cracks.yaml").write_text(text)
+    (rules / "profiles.yaml").write_text("version: 1\ndefault: owner\nprofiles:\n  owner: {crack: [owner-cracks]}\n")
+    out = tmp_path / "results"
+    code, text = _run("process", str(site["flight"]), "--out", str(out), "--surface", str(site["surface"]),
+                      "--rules", str(rules))
+    assert code == 0, text
+    props = json.loads((out / "findings.geojson").read_text())["features"][0]["properties"]
+    assert props["grade_rule"] == "owner-cracks@1" and props["grade"] == "CS2"  # 4 mm: CS3 by AASHTO, CS2 here
+    for bad, needle in ((tmp_path / "nowhere", "nowhere"), (tmp_path / "empty", "profiles.yaml")):
+        bad.mkdir(exist_ok=True) if bad.name == "empty" else None
+        out2 = tmp_path / f"out-{bad.name}"
+        code, text = _run("process", str(site["flight"]), "--out", str(out2), "--surface", str(site["surface"]),
+                          "--rules", str(bad))
+        assert code == 2 and needle in text, text
+        assert not out2.exists()
