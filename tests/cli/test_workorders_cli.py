@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import http.server
-import json
 import socket
 import threading
 from pathlib import Path
 
 import pytest
+from gs_fixtures import WebhookSink as _Sink
 from typer.testing import CliRunner
 
 from groundstation.workorders import AlertConfig, read_work_orders
@@ -18,19 +18,6 @@ from skyinspect.cli.main import app
 def _run(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(app, list(args))
     return result.exit_code, result.output
-
-
-class _Sink(http.server.BaseHTTPRequestHandler):
-    received: list = []
-
-    def do_POST(self) -> None:  # noqa: N802
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        _Sink.received.append((self.headers.get("Authorization"), json.loads(body)))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 def _dead_port() -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import http.server
+import json
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -107,3 +110,18 @@ def in_flight(flight_origin: LocalFrame, ned_home: np.ndarray) -> np.ndarray:
     """Points given in the fixtures' home NED frame → the flight's own NED frame."""
     geo = FRAME.to_geodetic(np.atleast_2d(ned_home))
     return flight_origin.to_ned(geo[:, 0], geo[:, 1], geo[:, 2])
+
+
+class WebhookSink(http.server.BaseHTTPRequestHandler):
+    """A local webhook receiver: records (Authorization header, JSON body) of each POST."""
+
+    received: list = []
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        WebhookSink.received.append((self.headers.get("Authorization"), json.loads(body)))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass

@@ -20,6 +20,7 @@ from groundstation.grading import grade_all
 from groundstation.workorders import (AlertConfig, WorkOrderPolicy, build_work_orders, read_work_orders, send_alerts,
                                       work_orders_csv, write_work_orders)
 from skyinspect.findings import Finding, Measurement
+from gs_fixtures import WebhookSink as _Sink
 
 
 def _finding(fid: str, cls: str, north: float, **values: float | None) -> Finding:
@@ -65,19 +66,6 @@ def test_csv_and_json_roundtrip(tmp_path: Path) -> None:
 def test_csv_cells_cannot_inject_formulas() -> None:
     wo = build_work_orders(FINDINGS[:1], GRADES, "2025-06-01", "=HYPERLINK(\"http://x\")")
     assert "'=HYPERLINK" in work_orders_csv(wo)
-
-
-class _Sink(http.server.BaseHTTPRequestHandler):
-    received: list = []
-
-    def do_POST(self) -> None:  # noqa: N802
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        _Sink.received.append((self.headers.get("Authorization"), json.loads(body)))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 def test_webhook_posts_only_orders_over_the_threshold() -> None:
