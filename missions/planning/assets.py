@@ -85,6 +85,8 @@ class Bridge:
     inspect_piers: tuple[str, ...] = ()  # empty: all
     pier_scan_bottom_agl_m: float = 2.0
     inspect_deck_top: bool = False
+    inspect_girders: bool = False  # oblique lines along the girder sides (gimbal pitched up)
+    orbit_pattern: str = "rings"  # round piers: "rings" or "helix"
     kind: str = "bridge"
 
 
@@ -116,6 +118,7 @@ class WindTurbine:
     hub_overhang_m: float = 5.0  # hub centre upwind of the tower axis
     inspect_tower: bool = True
     inspect_blades: bool = True
+    orbit_pattern: str = "helix"  # tower: "helix" or "rings"
     kind: str = "wind_turbine"
 
 
@@ -256,7 +259,14 @@ def _bridge(r: _Reader) -> Bridge:
         ins.fail(ins.key("piers"), f"names from {names}", unknown, "Use the pier names given under piers:")
     return Bridge(r.text("name"), _site(r), d.latlons("outline_lat_lon", 3, True), under, top, tuple(piers),
                   tuple(girders), wanted, ins.num("pier_scan_bottom_agl_m", 2.0, lo=0.0),
-                  ins.flag("deck_top", False))
+                  ins.flag("deck_top", False), ins.flag("girders", False), _orbit(ins, "rings"))
+
+
+def _orbit(ins: _Reader, default: str) -> str:
+    style = ins.text("orbit_pattern", default)
+    if style not in ("rings", "helix"):
+        ins.fail(ins.key("orbit_pattern"), "'rings' or 'helix'", style, "Use rings (level orbits) or helix")
+    return style
 
 
 def _turbine(r: _Reader) -> WindTurbine:
@@ -266,7 +276,8 @@ def _turbine(r: _Reader) -> WindTurbine:
         r.num("blade_length_m", positive=True), r.num("rotor_heading_deg", lo=0.0, hi=360.0),
         r.num("locked_blade_deg", 0.0), r.num("blade_max_chord_m", 4.0, positive=True),
         r.num("hub_overhang_m", 5.0, lo=0.0),
-        r.sub("inspect", required=False).flag("tower", True), r.sub("inspect", required=False).flag("blades", True))
+        r.sub("inspect", required=False).flag("tower", True), r.sub("inspect", required=False).flag("blades", True),
+        _orbit(r.sub("inspect", required=False), "helix"))
     lowest_tip = t.hub_height_agl_m - t.blade_length_m
     if lowest_tip <= t.site.min_flight_agl_m:
         r.fail("blade_length_m", f"less than hub_height_agl_m - site.min_flight_agl_m "

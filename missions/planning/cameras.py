@@ -32,6 +32,7 @@ class CameraProfile:
     focal_length_max_mm: float = 0.0  # > focal_length_mm: optical zoom up to this
     exposure_s: float = 0.001  # shutter time assumed for the motion-blur limit
     min_trigger_interval_s: float = 1.0
+    gimbal_max_up_deg: float = 30.0  # how far above level the gimbal can pitch (oblique views from below)
     description: str = ""
     source: str = ""
 

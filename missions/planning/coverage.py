@@ -4,7 +4,12 @@ Each photo station gives a camera pose (position; yaw and gimbal pitch with the 
 roll, as the stabilised gimbal holds it) and ``CameraModel`` maps surface points to pixels.
 - point coverage (any surface): a sample point is seen when it projects inside the image, in
   front of the camera, on the side its normal faces, at less than ``MAX_INCIDENCE_DEG``;
-  the GSD there is depth / fx / cos(incidence). Occlusion by other parts is not modelled.
+  the GSD there is the exact local GSD (``gsd.local_gsd_m``: the longest surface distance one
+  pixel spans). Occlusion by other parts is not modelled.
+- at the required GSD (``gsd_limit_m``; ``plan_coverage`` uses the requirement + GSD_TOLERANCE):
+  a frame *uses* the points it sees at GSD <= the limit. Reported: the fraction of points used by
+  some frame, and the overlap of used point sets (front: consecutive frames of a pass; side: the
+  best frame of the next pass), which is what curved surfaces and oblique views are planned on.
 - planar surfaces also get exact footprints: the image border is cast as rays onto the plane
   (``pixel_to_ray`` + ``intersect_plane``), giving polygons in face coordinates; coverage is the
   area of the face not inside any footprint; front overlap is shared area of consecutive frames
@@ -13,20 +18,19 @@ roll, as the stabilised gimbal holds it) and ``CameraModel`` maps surface points
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from shapely.geometry import Polygon, box
 from shapely.ops import unary_union
 
 from skyinspect.camera import CameraModel
-from skyinspect.pose import R_GIMBAL_CAM, euler_zyx_to_matrix
 from skyinspect.surface import intersect_plane
 
 from missions.planning.geometry import Surface
+from missions.planning.gsd import GSD_TOLERANCE, MAX_INCIDENCE_DEG, camera_rotation, frame_gsd_m, tangent_basis
 from missions.planning.patterns import Pass
 
-MAX_INCIDENCE_DEG = 60.0
 BORDER_SAMPLES = 16
 
 
@@ -39,13 +43,12 @@ class SurfaceCoverage:
     min_front_overlap: float | None  # planar only
     min_side_overlap: float | None  # planar only
     median_gsd_m: float  # best view per point
-    max_gsd_m: float
+    max_gsd_m: float  # worst over the points of their best view (exact local GSD)
     frames: int
-
-
-def camera_rotation(yaw_deg: float, pitch_deg: float) -> np.ndarray:
-    """R_ned_cam for a level (roll 0) earth-stabilised gimbal at this heading and pitch."""
-    return euler_zyx_to_matrix(0.0, pitch_deg, yaw_deg) @ R_GIMBAL_CAM
+    gsd_limit_m: float | None = None
+    covered_at_gsd_fraction: float | None = None  # points some frame sees at GSD <= gsd_limit_m
+    used_front_overlap: float | None = None  # min over consecutive frames of shared used points / used points
+    used_side_overlap: float | None = None  # min over frames of the best share with a frame of the next pass
 
 
 def _frames(passes: tuple[Pass, ...], surface: Surface) -> list[list[tuple[np.ndarray, np.ndarray]]]:
@@ -67,23 +70,19 @@ def footprint_uv(cam: CameraModel, c_ned: np.ndarray, r: np.ndarray, surface: Su
     return Polygon(np.stack([rel @ u, rel @ v], 1)).buffer(0)
 
 
-def coverage(passes: tuple[Pass, ...], surface: Surface, cam: CameraModel) -> SurfaceCoverage:
+def coverage(passes: tuple[Pass, ...], surface: Surface, cam: CameraModel,
+             gsd_limit_m: float | None = None) -> SurfaceCoverage:
     lanes = _frames(passes, surface)
     flat = [f for lane in lanes for f in lane]
     x = surface.points_ned
     best_gsd = np.full(len(x), np.inf)
+    used: list[np.ndarray] = []
+    tangents = tangent_basis(surface.normals_ned)
     for c, r in flat:
-        pc = (x - c) @ r  # camera-frame coordinates (rows: points)
-        z = pc[:, 2]
-        uv = cam.project(pc)
-        inside = (z > 0) & (uv[:, 0] >= -0.5) & (uv[:, 0] <= cam.width_px - 0.5) & (uv[:, 1] >= -0.5) & \
-                 (uv[:, 1] <= cam.height_px - 0.5)
-        to_cam = c[None, :] - x
-        cos_inc = np.einsum("ij,ij->i", surface.normals_ned, to_cam) / np.linalg.norm(to_cam, axis=1)
-        ok = inside & (cos_inc > np.cos(np.radians(MAX_INCIDENCE_DEG)))
-        axis_cos = np.abs(surface.normals_ned @ r[:, 2])
-        gsd = z / cam.fx_px / np.maximum(axis_cos, 1e-6)
-        best_gsd = np.where(ok, np.minimum(best_gsd, gsd), best_gsd)
+        gsd = frame_gsd_m(cam, c, r, x, surface.normals_ned, tangents)
+        best_gsd = np.minimum(best_gsd, gsd)
+        if gsd_limit_m is not None:
+            used.append(gsd <= gsd_limit_m)
     seen = np.isfinite(best_gsd)
     area_frac = front = side = None
     if surface.plane is not None and flat:
@@ -99,11 +98,35 @@ def coverage(passes: tuple[Pass, ...], surface: Surface, cam: CameraModel) -> Su
         front = min(fronts) if fronts else None
         side = min(sides) if sides else None
     g = best_gsd[seen]
-    return SurfaceCoverage(surface.name, len(x), float(seen.mean()) if len(x) else 0.0, area_frac, front, side,
-                           float(np.median(g)) if len(g) else float("nan"), float(g.max()) if len(g) else float("nan"),
-                           len(flat))
+    out = SurfaceCoverage(surface.name, len(x), float(seen.mean()) if len(x) else 0.0, area_frac, front, side,
+                          float(np.median(g)) if len(g) else float("nan"),
+                          float(g.max()) if len(g) else float("nan"), len(flat))
+    if gsd_limit_m is None:
+        return out
+    return replace(out, gsd_limit_m=gsd_limit_m, **_used_overlaps(lanes, used, len(x)))
+
+
+def _used_overlaps(lanes: list[list[tuple[np.ndarray, np.ndarray]]], used: list[np.ndarray],
+                   n_points: int) -> dict[str, float | None]:
+    """Coverage and overlaps of the point sets each frame sees at the GSD limit."""
+    per_lane, k = [], 0
+    for lane in lanes:
+        per_lane.append(used[k:k + len(lane)])
+        k += len(lane)
+    any_used = np.any(used, axis=0) if used else np.zeros(n_points, bool)
+    fronts = [float((a & b).sum() / a.sum()) for lane in per_lane for a, b in zip(lane[:-1], lane[1:]) if a.any()]
+    sides = [float(max((a & b).sum() for b in nxt) / a.sum())
+             for lane, nxt in zip(per_lane[:-1], per_lane[1:]) if nxt for a in lane if a.any()]
+    return {"covered_at_gsd_fraction": float(any_used.mean()) if n_points else 0.0,
+            "used_front_overlap": min(fronts) if fronts else None,
+            "used_side_overlap": min(sides) if sides else None}
 
 
 def plan_coverage(plan) -> list[SurfaceCoverage]:  # type: ignore[no-untyped-def]
+    """Coverage of every requested surface, with the used-part figures at the required GSD (+2 %)."""
     cam = plan.camera.model(plan.design.focal_length_mm)
-    return [coverage(plan.passes, s, cam) for s in plan.surfaces]
+    limit = plan.design.requirement.gsd_required_m * (1.0 + GSD_TOLERANCE)
+    return [coverage(plan.passes, s, cam, limit) for s in plan.surfaces]
+
+
+__all__ = ["MAX_INCIDENCE_DEG", "SurfaceCoverage", "camera_rotation", "coverage", "footprint_uv", "plan_coverage"]

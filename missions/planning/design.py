@@ -84,8 +84,11 @@ class Design:
 
 
 def design_for(req: Requirement, camera: CameraProfile, site: Site,
-               focal_length_mm: float | None = None) -> Design:
-    """Derive standoff, spacing and speed; refuse when the camera cannot reach the GSD safely."""
+               focal_length_mm: float | None = None, standoff_m: float | None = None) -> Design:
+    """Derive standoff, spacing and speed; refuse when the camera cannot reach the GSD safely.
+
+    ``standoff_m``: the standoff a zoom camera should fly (default: site minimum + margin); the
+    planner asks for more when oblique views need it. Prime lenses ignore it."""
     gsd = req.gsd_required_m
     pitch_m = camera.pixel_pitch_mm / 1000.0
     if focal_length_mm is not None:
@@ -94,7 +97,7 @@ def design_for(req: Requirement, camera: CameraProfile, site: Site,
                              f"{camera.name}, got {focal_length_mm}. Pick a focal length the lens has")
         f_mm = focal_length_mm
     elif camera.is_zoom:
-        wanted_standoff = site.min_standoff_m + STANDOFF_MARGIN_M
+        wanted_standoff = site.min_standoff_m + STANDOFF_MARGIN_M if standoff_m is None else standoff_m
         f_mm = min(max(wanted_standoff * pitch_m / gsd * 1000.0, camera.focal_length_mm), camera.focal_length_max_mm)
     else:
         f_mm = camera.focal_length_mm

@@ -122,10 +122,12 @@ def rectangle_surface(name: str, origin_ned: np.ndarray, u_dir: np.ndarray, v_di
 
 
 def frustum_surface(name: str, tower: Frustum, bottom_agl_m: float, top_agl_m: float,
-                    spacing_m: float) -> Surface:
-    """Points on a frustum's side between two heights; normals point out (taper ignored: < 1°)."""
+                    spacing_m: float, angle_step_rad: float | None = None) -> Surface:
+    """Points on a frustum's side between two heights, ``spacing_m`` apart vertically and
+    ``angle_step_rad`` about the axis (default: ``spacing_m`` along the widest circumference);
+    normals point out (taper ignored: < 1 deg)."""
     r_max = float(max(tower.bottom_radius_m, tower.top_radius_m))
-    na = max(8, int(math.ceil(2 * math.pi * r_max / spacing_m)))
+    na = max(8, int(math.ceil(2 * math.pi / angle_step_rad if angle_step_rad else 2 * math.pi * r_max / spacing_m)))
     nh = max(1, int(math.ceil((top_agl_m - bottom_agl_m) / spacing_m)))
     ang = (np.arange(na) + 0.5) * 2 * math.pi / na
     hs = bottom_agl_m + (np.arange(nh) + 0.5) * (top_agl_m - bottom_agl_m) / nh

@@ -171,6 +171,8 @@ class ItemBuilder:
         if ps.roi_ned is not None:
             self.add(DO_SET_ROI_NONE, (), f"{ps.name}: camera free")
             self.yaw = None
+        for k, p in enumerate(ps.exit_ned, start=1):
+            self.waypoint(p, 0.0, f"{ps.name}: exit {k}")
 
 
 def build_items(passes: tuple[Pass, ...], frame: LocalFrame, home_lat_lon: tuple[float, float], speed_m_s: float,
@@ -184,7 +186,7 @@ def build_items(passes: tuple[Pass, ...], frame: LocalFrame, home_lat_lon: tuple
     b.add(DO_CHANGE_SPEED, (1, speed_m_s, -1, 0), f"ground speed {speed_m_s:.3f} m/s")
     for ps in passes:
         b.add_pass(ps)
-    last_agl = -passes[-1].waypoints_ned[-1][2]
+    last_agl = -passes[-1].end_ned[2]
     for k, p in enumerate(return_via_ned, start=1):
         b.waypoint(p, 0.0, f"return: transit {k}")
     b.waypoint((0.0, 0.0, -last_agl), 0.0, "back over home")

@@ -4,7 +4,7 @@ A ``Pass`` is flown through its waypoints in order with the camera heading and g
 each waypoint. ``trigger == "distance"``: a straight level lane, photos every ``spacing_m``
 from its start (DO_SET_CAM_TRIGG_DIST); ``"each"``: one photo at every waypoint
 (DO_DIGICAM_CONTROL). ``via_ned`` are transit points flown before the pass (around corners), so
-no straight transit cuts closer to the structure than the standoff.
+no straight transit cuts closer to the structure than the standoff; ``exit_ned`` are flown after it.
 
 Facade scan: lanes on a vertical plane at the standoff, camera level and square to the face,
 serpentine bottom to top (or top to bottom to continue from the previous face).
@@ -13,7 +13,7 @@ serpentine bottom to top (or top to bottom to continue from the previous face).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -33,6 +33,12 @@ class Pass:
     spacing_m: float = 0.0
     via_ned: tuple[Vec, ...] = ()
     roi_ned: Vec | None = None  # camera points at this (orbits); yaw_deg still filled for coverage
+    exit_ned: tuple[Vec, ...] = ()  # transit points flown after the last photo (leave an orbit outwards)
+
+    @property
+    def end_ned(self) -> Vec:
+        """Where the vehicle is when the pass is done."""
+        return self.exit_ned[-1] if self.exit_ned else self.waypoints_ned[-1]
 
     def stations(self) -> list[tuple[np.ndarray, float, float]]:
         """Photo positions (NED), yaw and gimbal pitch, as the autopilot will take them."""
@@ -144,9 +150,7 @@ def box_pier_scan(name: str, centre_ne: tuple[float, float], length_m: float, wi
             prev = passes[-1]
             h = -prev.waypoints_ned[-1][2]
             corner = p0 + (prev_normal + normal) * design.standoff_m + np.array([0.0, 0.0, -h])
-            first = face.passes[0]
-            passes_face = [Pass(first.name, first.waypoints_ned, first.yaw_deg, first.gimbal_pitch_deg,
-                                first.trigger, first.spacing_m, (tuple(float(x) for x in corner),))]
+            passes_face = [replace(face.passes[0], via_ned=(tuple(float(x) for x in corner),))]
             passes_face += list(face.passes[1:])
         else:
             passes_face = list(face.passes)

@@ -1,6 +1,6 @@
-"""Patterns beyond the pier face: orbits round cylinders (towers, round piers), the deck-top grid,
-the wind-turbine tower and blade scan, and the pipeline corridor. Same ``Pass`` model as
-``patterns.py``; solids for turbines and pipelines are built here too.
+"""Patterns beyond the pier face: the deck-top grid, the wind-turbine tower and blade scan, and the
+pipeline corridor. Same ``Pass`` model as ``patterns.py``; orbits round towers and round piers are
+in ``patterns_tower.py``; solids for turbines and pipelines are built here too.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from skyinspect.geodesy import LocalFrame
 
 from missions.planning.assets import Asset, Pipeline, Site, WindTurbine
 from missions.planning.design import Design
-from missions.planning.geometry import (Capsule, Frustum, Prism, Solid, Surface, frustum_surface,
+from missions.planning.geometry import (Capsule, Frustum, Prism, Solid, Surface,
                                         horizontal_heading_deg, unit)
 from missions.planning.patterns import Pass, PatternResult, stations_1d
+from missions.planning.patterns_tower import tower_scan
 
 NACELLE_RADIUS_M = 2.0
 HUB_RADIUS_M = 2.0
@@ -23,50 +24,6 @@ HUB_RADIUS_M = 2.0
 
 def _v(p: np.ndarray) -> tuple[float, float, float]:
     return (float(p[0]), float(p[1]), float(p[2]))
-
-
-def visible_half_angle_rad(radius_m: float, camera_dist_m: float, half_fov_rad: float) -> float:
-    """Half the arc (angle about the axis) of a cylinder seen by a camera at ``camera_dist_m`` from
-    the axis looking at it with a horizontal half field of view ``half_fov_rad``."""
-    d, r, a = camera_dist_m, radius_m, half_fov_rad
-    disc = r * r - d * d * math.sin(a) ** 2
-    if disc <= 0:
-        return math.acos(r / d)  # the field of view is wider than the cylinder: the limb bounds it
-    t = d * math.cos(a) - math.sqrt(disc)
-    return math.atan2(t * math.sin(a), d - t * math.cos(a))
-
-
-def cylinder_scan(name: str, body: Frustum, bottom_agl_m: float, top_agl_m: float, design: Design,
-                  min_agl_m: float, ceiling_agl_m: float = math.inf) -> PatternResult:
-    """Ring orbits (stop and shoot, camera on the axis via ROI), serpentine in angle, rings spaced
-    for the side overlap. The ring radius is raised by 1/cos(step/2) so chords keep the standoff."""
-    fh = design.footprint_h_m
-    lo = max(bottom_agl_m, min_agl_m - fh / 2)
-    hi = min(top_agl_m, ceiling_agl_m + fh / 2)
-    notes = []
-    if hi < top_agl_m - 1e-9:
-        notes.append(f"{name}: {hi:.2f}-{top_agl_m:.2f} m AGL not scanned (structure above within the standoff)")
-    if hi - lo <= 1e-6:
-        return PatternResult((), (), tuple(notes))
-    half_fov = math.atan(design.footprint_w_m / 2 / design.standoff_m)
-    passes = []
-    cn, ce = body.centre_ne_m
-    ang0 = 0.0
-    for i, h in enumerate(stations_1d(lo, hi, fh, design.spacing_across_m)):
-        r = float(body.radius_at(h))
-        phi = visible_half_angle_rad(r, r + design.standoff_m, half_fov)
-        n_st = max(3, int(math.ceil(2 * math.pi / (2 * phi * (1 - design.requirement.front_overlap)) - 1e-9)))
-        step = 2 * math.pi / n_st
-        radius = (r + design.standoff_m) / math.cos(step / 2)
-        sign = 1 if i % 2 == 0 else -1
-        angles = [ang0 + sign * k * step for k in range(n_st + 1)]  # close the ring: first = last angle
-        pts = tuple(_v(np.array([cn + radius * math.cos(a), ce + radius * math.sin(a), -h])) for a in angles)
-        yaws = tuple(horizontal_heading_deg(np.array([-math.cos(a), -math.sin(a)])) for a in angles)
-        passes.append(Pass(f"{name} ring {i + 1} ({h:.1f} m)", pts[:-1], yaws[:-1], (0.0,) * n_st, "each",
-                           roi_ned=(cn, ce, -h)))
-        ang0 = angles[-2]
-    surf = frustum_surface(name, body, lo, hi, min(design.footprint_w_m, fh) / 8)
-    return PatternResult(tuple(passes), (surf,), tuple(notes))
 
 
 def deck_top_grid(deck: Prism, design: Design, site: Site) -> PatternResult:
@@ -153,8 +110,8 @@ def _turbine_patterns(t: WindTurbine, frame: LocalFrame, design: Design) -> Patt
         ceiling = min(lowest_blade - chord / 2, t.hub_height_agl_m - NACELLE_RADIUS_M) - s - t.tower_top_diameter_m
         tower = Frustum("tower", (float(base[0]), float(base[1])), t.tower_base_diameter_m / 2,
                         t.tower_top_diameter_m / 2, 0.0, t.hub_height_agl_m - NACELLE_RADIUS_M)
-        r = cylinder_scan("tower", tower, t.site.min_flight_agl_m, tower.top_agl_m, design, t.site.min_flight_agl_m,
-                          ceiling)
+        r = tower_scan("tower", tower, t.site.min_flight_agl_m, tower.top_agl_m, design, t.site.min_flight_agl_m,
+                       t.site.min_standoff_m, ceiling, t.orbit_pattern)
         passes += r.passes
         surfaces += r.surfaces
         notes += list(r.notes) + ["tower above the lowest blade tip: scan it with the rotor turned (not planned)"]
@@ -173,7 +130,7 @@ def _turbine_patterns(t: WindTurbine, frame: LocalFrame, design: Design) -> Patt
                 rs = radii if j % 2 == 0 else radii[::-1]
                 look = -d
                 pitch = math.degrees(math.atan2(-look[2], math.hypot(look[0], look[1])))
-                if pitch > 30.0:
+                if pitch > design.camera.gimbal_max_up_deg:
                     notes.append(f"blade {k + 1} {side}: camera would look up {pitch:.0f} deg; not planned")
                     continue
                 yaw = horizontal_heading_deg(look) if math.hypot(look[0], look[1]) > 1e-6 else \

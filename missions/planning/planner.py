@@ -9,7 +9,7 @@ runs every safety rule. It returns a ``Plan`` or raises (nothing is written eith
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -95,7 +95,8 @@ def asset_solids(asset: Asset, frame: LocalFrame) -> tuple[Solid, ...]:
 
 
 def _bridge_patterns(bridge: Bridge, frame: LocalFrame, design: Design) -> PatternResult:
-    from missions.planning.patterns_more import cylinder_scan, deck_top_grid
+    from missions.planning.patterns_more import deck_top_grid
+    from missions.planning.patterns_tower import tower_scan
 
     site = bridge.site
     deck = Prism("deck", _outline_en(frame, bridge.deck_outline_lat_lon), bridge.deck_underside_agl_m,
@@ -117,15 +118,24 @@ def _bridge_patterns(bridge: Bridge, frame: LocalFrame, design: Design) -> Patte
             r = box_pier_scan(f"pier {pier.name}", (n, e), pier.length_m, pier.width_m, pier.heading_deg,
                               bridge.pier_scan_bottom_agl_m, top, design, site.min_flight_agl_m, ceiling)
         else:
-            r = cylinder_scan(f"pier {pier.name}", Frustum(f"pier {pier.name}", (n, e), pier.diameter_m / 2,
-                                                           pier.diameter_m / 2, 0.0, pier.height_agl_m),
-                              bridge.pier_scan_bottom_agl_m, top, design, site.min_flight_agl_m, ceiling)
+            r = tower_scan(f"pier {pier.name}", Frustum(f"pier {pier.name}", (n, e), pier.diameter_m / 2,
+                                                        pier.diameter_m / 2, 0.0, pier.height_agl_m),
+                           bridge.pier_scan_bottom_agl_m, top, design, site.min_flight_agl_m, site.min_standoff_m,
+                           ceiling, bridge.orbit_pattern)
         if passes and r.passes:  # transit between piers at the standoff height of the next pier's first lane
             first = r.passes[0]
-            via = (tuple(passes[-1].waypoints_ned[-1][:2]) + (first.waypoints_ned[0][2],),) + first.via_ned
-            r = PatternResult((Pass(first.name, first.waypoints_ned, first.yaw_deg, first.gimbal_pitch_deg,
-                                    first.trigger, first.spacing_m, via, first.roi_ned),) + r.passes[1:],
-                              r.surfaces, r.notes)
+            via = (tuple(passes[-1].end_ned[:2]) + (first.waypoints_ned[0][2],),) + first.via_ned
+            r = PatternResult((replace(first, via_ned=via),) + r.passes[1:], r.surfaces, r.notes)
+        passes += r.passes
+        surfaces += r.surfaces
+        notes += r.notes
+    if bridge.inspect_girders:
+        from missions.planning.patterns_girder import girder_patterns
+
+        r = girder_patterns(bridge_girder_faces(bridge, frame), design, asset_solids(bridge, frame),
+                            site.min_standoff_m, site.min_flight_agl_m)
+        if not r.passes:
+            notes.append("girders: no oblique line planned")
         passes += r.passes
         surfaces += r.surfaces
         notes += r.notes
@@ -135,6 +145,39 @@ def _bridge_patterns(bridge: Bridge, frame: LocalFrame, design: Design) -> Patte
         surfaces += r.surfaces
         notes += r.notes
     return PatternResult(tuple(passes), tuple(surfaces), tuple(notes))
+
+
+def bridge_girder_faces(bridge: Bridge, frame: LocalFrame) -> tuple:  # type: ignore[type-arg]
+    """Both side faces of every girder (``patterns_girder.GirderFace``)."""
+    from missions.planning.patterns_girder import girder_faces
+
+    return tuple(f for g in bridge.girders for f in girder_faces(
+        g.name, to_ne(frame, g.start_lat_lon), to_ne(frame, g.end_lat_lon), g.width_m,
+        bridge.deck_underside_agl_m - g.depth_m, bridge.deck_underside_agl_m))
+
+
+GIRDER_STANDOFF_FACTORS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
+GIRDER_PHOTO_SLACK = 1.05  # take the shortest standoff within 5 % of the fewest girder photos
+
+
+def _girder_design(bridge: Bridge, frame: LocalFrame, design: Design, requirement: Requirement,
+                   camera: CameraProfile) -> Design:
+    """Zoom cameras: the standoff (so focal length) that plans the most girder faces, then needs
+    about the fewest photos, then is shortest. Footprints, spacing and flat-face photo counts do not
+    change with it (same GSD); every pattern of the mission flies it."""
+    from missions.planning.patterns_girder import girder_photos
+
+    faces, solids, site = bridge_girder_faces(bridge, frame), asset_solids(bridge, frame), bridge.site
+    tried = []
+    for k in GIRDER_STANDOFF_FACTORS:
+        s = design.standoff_m * k
+        if s * camera.pixel_pitch_mm / requirement.gsd_required_m > camera.focal_length_max_mm + 1e-9:
+            break
+        d = design_for(requirement, camera, site, standoff_m=s)
+        tried.append((*girder_photos(faces, d, solids, site.min_standoff_m, site.min_flight_agl_m), d))
+    most = max(t[0] for t in tried)
+    fewest = min(t[1] for t in tried if t[0] == most)
+    return next(d for planned, photos, d in tried if planned == most and photos <= fewest * GIRDER_PHOTO_SLACK)
 
 
 def _pt(e: float, n: float):  # type: ignore[no-untyped-def]
@@ -151,6 +194,9 @@ def plan_inspection(asset: Asset, camera: CameraProfile, requirement: Requiremen
     requirement = requirement or Requirement()
     frame = site_frame(asset.site)
     design = design_for(requirement, camera, asset.site, focal_length_mm)
+    if isinstance(asset, Bridge) and asset.inspect_girders and asset.girders and camera.is_zoom \
+            and focal_length_mm is None:
+        design = _girder_design(asset, frame, design, requirement, camera)
     if isinstance(asset, Bridge):
         pattern = _bridge_patterns(asset, frame, design)
     else:
@@ -163,7 +209,10 @@ def plan_inspection(asset: Asset, camera: CameraProfile, requirement: Requiremen
     solids = asset_solids(asset, frame)
     first = pattern.passes[0].via_ned[0] if pattern.passes[0].via_ned else pattern.passes[0].waypoints_ned[0]
     margin = asset.site.min_standoff_m + 0.05
-    passes, back = route_passes(pattern.passes, solids, margin, -first[2], asset.site.max_alt_agl_m)
+    from missions.planning.safety import _keep_out_prism
+
+    avoid = solids + tuple(_keep_out_prism(ko, frame) for ko in asset.site.keep_out)  # transits avoid keep-outs too
+    passes, back = route_passes(pattern.passes, avoid, margin, -first[2], asset.site.max_alt_agl_m)
     pattern = PatternResult(passes, pattern.surfaces, pattern.notes)
     items = build_items(pattern.passes, frame, asset.site.home_lat_lon, design.speed_m_s, autopilot, back)
     passed = check_items(items, frame, asset.site, solids, design.speed_m_s)

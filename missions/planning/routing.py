@@ -2,13 +2,15 @@
 
 Transits join passes (and home to the first pass and back). A leg is clear when every sample
 along it keeps ``clearance_m`` from every solid. A blocked leg gets one or two detour points
-offset sideways from the leg (or, failing that, lifted), tried in growing steps; the safety
-check still judges the result, so a route this cannot find is refused, never flown.
+offset sideways from the leg (or, failing that, lifted), tried in growing steps, or, failing
+those, one dog-leg point from a grid round the leg; the safety check still judges the result, so a
+route this cannot find is refused, never flown. The planner passes keep-out volumes as obstacles too.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -16,6 +18,7 @@ from missions.planning.geometry import Solid
 from missions.planning.patterns import Pass
 
 STEP_M = 0.25
+GRID_STEP_M, GRID_REACH_M, MAX_GRID_TRIES = 2.0, 30.0, 400
 Vec = tuple[float, float, float]
 
 
@@ -52,6 +55,28 @@ def detour(a: np.ndarray, b: np.ndarray, solids: tuple[Solid, ...], clearance_m:
         if (leg_clear(a, p1, solids, clearance_m) and leg_clear(p1, p2, solids, clearance_m)
                 and leg_clear(p2, b, solids, clearance_m)):
             return [p1, p2]
+    return _via_one_point(a, b, solids, clearance_m, max_agl_m)
+
+
+def _via_one_point(a: np.ndarray, b: np.ndarray, solids: tuple[Solid, ...], clearance_m: float,
+                   max_agl_m: float) -> list[np.ndarray]:
+    """Last resort: the shortest dog-leg through one point of a 2 m grid round the leg (at either
+    end's height), e.g. out from under a deck and round a pier; [] when none is clear."""
+    if min(float(np.min(s.distance_m(np.stack([a, b])))) for s in solids) < clearance_m:
+        return []  # an end is itself too close: no leg to it can be clear
+    lo = np.minimum(a[:2], b[:2]) - GRID_REACH_M
+    hi = np.maximum(a[:2], b[:2]) + GRID_REACH_M
+    gn, ge = np.meshgrid(np.arange(lo[0], hi[0] + 1e-9, GRID_STEP_M), np.arange(lo[1], hi[1] + 1e-9, GRID_STEP_M))
+    cands = [np.stack([gn.ravel(), ge.ravel(), np.full(gn.size, z)], axis=1) for z in {float(a[2]), float(b[2])}
+             if -z <= max_agl_m]
+    if not cands:
+        return []
+    pts = np.concatenate(cands)
+    pts = pts[np.min([s.distance_m(pts) for s in solids], axis=0) >= clearance_m]
+    cost = np.linalg.norm(pts - a, axis=1) + np.linalg.norm(pts - b, axis=1)
+    for i in np.argsort(cost)[:MAX_GRID_TRIES]:
+        if leg_clear(a, pts[i], solids, clearance_m) and leg_clear(pts[i], b, solids, clearance_m):
+            return [pts[i]]
     return []
 
 
@@ -70,10 +95,8 @@ def route_passes(passes: tuple[Pass, ...], solids: tuple[Solid, ...], clearance_
             if target is not ps.waypoints_ned[0]:
                 vias.append(_v(t))
             pos = t
-        out.append(Pass(ps.name, ps.waypoints_ned, ps.yaw_deg, ps.gimbal_pitch_deg, ps.trigger, ps.spacing_m,
-                        tuple(vias), ps.roi_ned))
-        for w in ps.waypoints_ned[1:]:
-            pos = np.asarray(w, float)
+        out.append(replace(ps, via_ned=tuple(vias)))
+        pos = np.asarray(ps.end_ned, float)
     home = np.array([0.0, 0.0, pos[2]])
     back = tuple(_v(p) for p in detour(pos, home, solids, clearance_m, max_agl_m))
     return tuple(out), back

@@ -20,8 +20,9 @@ def _bridge_dict():
 
 
 def test_examples_load():
-    assert isinstance(load_asset(EXAMPLES / "bridge.yaml"), Bridge)
-    assert isinstance(load_asset(EXAMPLES / "wind_turbine.yaml"), WindTurbine)
+    b, t = load_asset(EXAMPLES / "bridge.yaml"), load_asset(EXAMPLES / "wind_turbine.yaml")
+    assert isinstance(b, Bridge) and (b.orbit_pattern, b.inspect_girders) == ("rings", False)
+    assert isinstance(t, WindTurbine) and t.orbit_pattern == "helix"
     pipe = load_asset(EXAMPLES / "pipeline.geojson")
     assert isinstance(pipe, Pipeline) and pipe.route_lat_lon[0] == (47.3978319, 8.5457265)  # [lon, lat] swapped
 
@@ -49,6 +50,8 @@ def test_blade_longer_than_hub_height_refused():
     (lambda d: d["inspect"].update(piers=["P9"]), r"inspect.piers: expected names from"),
     (lambda d: d.pop("site"), r"site: expected a section"),
     (lambda d: d.update(asset="tunnel"), r"asset: expected 'bridge', 'pipeline' or 'wind_turbine'"),
+    (lambda d: d["inspect"].update(orbit_pattern="spiral"), r"inspect.orbit_pattern: expected 'rings' or 'helix'"),
+    (lambda d: d["inspect"].update(girders="yes"), r"inspect.girders: expected true or false"),
 ])
 def test_bad_bridge_values_named(mutate, match):
     d = copy.deepcopy(_bridge_dict())

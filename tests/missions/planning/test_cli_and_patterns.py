@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -24,7 +26,7 @@ runner = CliRunner()
 @pytest.mark.timeout(60)
 def test_plan_then_upload(tmp_path):
     out = tmp_path / "out"
-    r = runner.invoke(app, ["plan", str(EXAMPLES / "bridge.yaml"), "--crack-width-mm", "1.5", "--exposure-s", "0.0005",
+    r = runner.invoke(app, ["plan", str(EXAMPLES / "bridge.yaml"), "--crack-width-mm", "2.0", "--exposure-s", "0.0005",
                             "--out", str(out)])
     assert r.exit_code == 0, r.output
     assert sorted(p.name for p in out.iterdir()) == ["mission.kml", "mission.plan", "mission.waypoints", "preview.html"]
@@ -55,14 +57,18 @@ def test_refusals_write_nothing(tmp_path, args, match):
 
 def test_turbine_tower_and_blades():
     plan = plan_inspection(load_asset(EXAMPLES / "wind_turbine.yaml"), get_camera("dji_h20_zoom"),
-                           Requirement(crack_width_mm=6.0, exposure_s=0.0005))
+                           Requirement(crack_width_mm=8.0, exposure_s=0.0005))
     names = {p.name.split(" station")[0] for p in plan.passes}
-    assert any(n.startswith("tower ring") for n in names)
+    assert any(n.startswith("tower helix turn") for n in names)
     for k in (1, 2, 3):
         assert any(n.startswith(f"blade {k} front") for n in names)
         assert any(n.startswith(f"blade {k} back") for n in names)
     cmds = [it.command for it in plan.items]
-    assert DO_SET_ROI_LOCATION in cmds and DO_DIGICAM_CONTROL in cmds
+    assert DO_DIGICAM_CONTROL in cmds and DO_SET_ROI_LOCATION not in cmds  # helix: heading per station
+    rings = plan_inspection(replace(load_asset(EXAMPLES / "wind_turbine.yaml"), orbit_pattern="rings"),
+                            get_camera("dji_h20_zoom"), Requirement(crack_width_mm=8.0, exposure_s=0.0005))
+    assert any(p.name.startswith("tower ring") for p in rings.passes)
+    assert DO_SET_ROI_LOCATION in [it.command for it in rings.items]
 
 
 def test_pipeline_corridor_two_lines():

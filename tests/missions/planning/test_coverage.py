@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from missions.planning import get_camera, load_asset, plan_inspection
 from missions.planning.coverage import plan_coverage
+from missions.planning.patterns_tower import SURFACE_SAMPLES_PER_USED_WIDTH
 
 from .conftest import EXAMPLES, FAST
 
@@ -23,16 +24,19 @@ def test_pier_faces_fully_covered_at_requested_overlap(bridge_plan):
 
 
 def test_round_pier_fully_covered(bridge_plan):
+    req = bridge_plan.design.requirement
     c = next(c for c in plan_coverage(bridge_plan) if c.surface == "pier P2")
-    assert c.covered_fraction == 1.0
-    assert c.max_gsd_m < 1.25 * bridge_plan.design.gsd_m_per_px  # curvature: oblique at the frame edges
+    assert c.covered_fraction == 1.0 and c.covered_at_gsd_fraction == 1.0, c
+    assert c.max_gsd_m <= 1.02 * req.gsd_required_m, c  # exact local GSD of each point's best photo
+    assert c.used_front_overlap >= req.front_overlap - 1 / SURFACE_SAMPLES_PER_USED_WIDTH, c
+    assert c.used_side_overlap >= req.side_overlap - 1 / SURFACE_SAMPLES_PER_USED_WIDTH, c
 
 
 def test_tower_covered():
     plan = plan_inspection(load_asset(EXAMPLES / "wind_turbine.yaml"), get_camera("dji_h20_zoom"),
-                           type(FAST)(crack_width_mm=6.0, exposure_s=0.0005))
+                           type(FAST)(crack_width_mm=8.0, exposure_s=0.0005))
     (c,) = [c for c in plan_coverage(plan) if c.surface == "tower"]
-    assert c.covered_fraction == 1.0
+    assert c.covered_fraction == 1.0 and c.covered_at_gsd_fraction == 1.0
 
 
 def test_deck_top_grid_covered(bridge):
