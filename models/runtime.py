@@ -21,7 +21,7 @@ from models.postprocess import extract_instances
 from models.tiling import Stitcher, StitchMode, extract_tiles, tile_grid
 from skyinspect.drift import DriftReference
 from skyinspect.errors import ImageError, ModelError, describe
-from skyinspect.segmentation import Segmentation
+from skyinspect.segmentation import CORROSION, CRACK, Segmentation
 
 REQUIRED_KEYS = ("skyinspect.classes", "skyinspect.input_size", "skyinspect.normalisation",
                  "skyinspect.model_id", "skyinspect.output")
@@ -45,6 +45,7 @@ class ModelMetadata:
     input_size: int
     model_id: str
     version: str
+    crack_threshold: float | None = None  # calibrated on validation data by models.calibrate; None: argmax
 
     @classmethod
     def parse(cls, meta: Mapping[str, str], path: Path) -> ModelMetadata:
@@ -60,7 +61,16 @@ class ModelMetadata:
         if meta["skyinspect.normalisation"] != "rgb/255":
             raise ModelError(describe(path, f"expected normalisation 'rgb/255', got "
                                             f"{meta['skyinspect.normalisation']!r}", _EXPORT_FIX))
-        return cls(classes, input_size, meta["skyinspect.model_id"], meta.get("skyinspect.version", ""))
+        threshold = None
+        if "skyinspect.crack_threshold" in meta:
+            try:
+                threshold = float(meta["skyinspect.crack_threshold"])
+            except ValueError as exc:
+                raise ModelError(describe(path, f"skyinspect.crack_threshold is "
+                                                f"{meta['skyinspect.crack_threshold']!r}, expected a number")) from exc
+            if not 0.0 < threshold < 1.0:
+                raise ModelError(describe(path, f"skyinspect.crack_threshold {threshold} outside (0, 1)"))
+        return cls(classes, input_size, meta["skyinspect.model_id"], meta.get("skyinspect.version", ""), threshold)
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,22 @@ def to_model_input(tiles_bgr: np.ndarray) -> np.ndarray:
     return x
 
 
+def class_map_from_probs(probs: np.ndarray, crack_threshold: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(class map, confidence) of (C, H, W) probabilities: argmax, then - with ``crack_threshold`` -
+    every pixel whose crack probability reaches it (and beats corrosion) is crack. Thin cracks are
+    a tiny share of pixels and their probability rarely wins an argmax against the background that
+    surrounds them; the threshold is calibrated per model on validation data (models/calibrate.py)."""
+    class_map, confidence = argmax_and_max(probs)
+    if crack_threshold is not None and probs.shape[0] > CRACK:
+        crack = probs[CRACK]
+        promote = crack >= crack_threshold
+        if probs.shape[0] > CORROSION:
+            promote &= crack >= probs[CORROSION]
+        class_map[promote] = CRACK
+        confidence[promote] = crack[promote]
+    return class_map, confidence
+
+
 def argmax_and_max(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Class map (uint8) and top probability of (C, H, W) probabilities; equal to ``argmax``/``max``
     (ties go to the lower class) but ~8x faster than ``argmax(axis=0)``, which is strided and slow."""
@@ -117,7 +143,8 @@ class TiledSegmenter:
     backend = "none"
 
     def __init__(self, path: Path, meta: ModelMetadata, overlap: int = 64, batch_tiles: int = 8,
-                 stitch_mode: StitchMode = "blend", min_area: dict[int, int] | None = None) -> None:
+                 stitch_mode: StitchMode = "blend", min_area: dict[int, int] | None = None,
+                 crack_threshold: float | None | str = "model") -> None:
         self.path = Path(path)
         self.classes, self.input_size = meta.classes, meta.input_size
         self.model_id, self.version = meta.model_id, meta.version
@@ -127,6 +154,8 @@ class TiledSegmenter:
         self.stitch_mode: StitchMode = stitch_mode
         self.min_area = min_area
         self.drift_reference = load_drift_reference(self.model_id)
+        # "model": the threshold calibrated into the model file (argmax when it has none); None: argmax
+        self.crack_threshold = meta.crack_threshold if crack_threshold == "model" else crack_threshold
         self.last_timing = SegmentTiming()
 
     def __repr__(self) -> str:
@@ -179,7 +208,7 @@ class TiledSegmenter:
         """Segment one uint8 HxWx3 BGR frame of any size (``last_timing`` says where the time went)."""
         probs = self.predict_probs(image_bgr)
         t0 = time.perf_counter()
-        class_map, confidence = argmax_and_max(probs)
+        class_map, confidence = class_map_from_probs(probs, self.crack_threshold)
         instances = extract_instances(class_map, confidence, self.min_area)
         timing = self.last_timing
         self.last_timing = SegmentTiming(timing.preprocess_s, timing.inference_s, timing.stitch_s,
@@ -196,7 +225,7 @@ class OnnxSegmenter(TiledSegmenter):
 
     def __init__(self, model_path: Path, providers: Sequence[str] | None = None, overlap: int = 64,
                  batch_tiles: int = 8, stitch_mode: StitchMode = "blend",
-                 min_area: dict[int, int] | None = None) -> None:
+                 min_area: dict[int, int] | None = None, crack_threshold: float | None | str = "model") -> None:
         path = Path(model_path)
         if not path.is_file():
             raise ModelError(describe(path, "model file not found",
@@ -218,7 +247,7 @@ class OnnxSegmenter(TiledSegmenter):
         batch_dim = inp.shape[0]
         # a fixed batch of 1 means one call per tile; a symbolic/None batch takes several at once
         super().__init__(path, meta, overlap, batch_tiles if not isinstance(batch_dim, int) else batch_dim,
-                         stitch_mode, min_area)
+                         stitch_mode, min_area, crack_threshold)
 
     def _infer(self, tiles_nchw: np.ndarray) -> np.ndarray:
         return self._session.run(None, {self._input_name: tiles_nchw})[0]

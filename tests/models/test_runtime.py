@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models import DEFAULT_MODEL_PATH, load_segmenter
-from models.runtime import OnnxSegmenter, argmax_and_max, to_model_input
+from models.runtime import OnnxSegmenter, argmax_and_max, class_map_from_probs, to_model_input
 from skyinspect.errors import ImageError, ModelError
 from skyinspect.segmentation import Segmentation
 
@@ -108,3 +108,27 @@ def test_model_input_is_rgb_over_255_nchw() -> None:
     x = to_model_input(tiles)
     np.testing.assert_allclose(x, tiles[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) / 255.0, rtol=1e-6)
     assert x.dtype == np.float32 and x.shape == (2, 3, 5, 7)
+
+
+def test_crack_threshold_promotes_faint_cracks_but_not_over_corrosion() -> None:
+    probs = np.zeros((3, 1, 4), np.float32)
+    probs[:, 0, 0] = (0.7, 0.3, 0.0)  # faint crack: argmax says background
+    probs[:, 0, 1] = (0.2, 0.35, 0.45)  # corrosion beats crack: stays corrosion
+    probs[:, 0, 2] = (0.9, 0.1, 0.0)  # background
+    probs[:, 0, 3] = (0.1, 0.1, 0.8)
+    cm, conf = class_map_from_probs(probs, None)
+    assert cm.tolist() == [[0, 2, 0, 2]]
+    cm, conf = class_map_from_probs(probs, 0.25)
+    assert cm.tolist() == [[1, 2, 0, 2]] and conf[0, 0] == pytest.approx(0.3)
+
+
+def test_threshold_metadata_is_checked(tmp_path: Path) -> None:
+    from models.runtime import ModelMetadata
+
+    base = {"skyinspect.classes": '["background", "crack", "corrosion"]', "skyinspect.input_size": "384",
+            "skyinspect.normalisation": "rgb/255", "skyinspect.model_id": "m", "skyinspect.output": "probs"}
+    assert ModelMetadata.parse(base, tmp_path / "m.onnx").crack_threshold is None
+    assert ModelMetadata.parse({**base, "skyinspect.crack_threshold": "0.3"}, tmp_path / "m.onnx").crack_threshold == 0.3
+    for bad in ("high", "1.5"):
+        with pytest.raises(ModelError, match="m.onnx"):
+            ModelMetadata.parse({**base, "skyinspect.crack_threshold": bad}, tmp_path / "m.onnx")

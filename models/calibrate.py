@@ -1,0 +1,104 @@
+"""Calibrate the crack decision threshold of an exported model on the validation split.
+
+    python -m models.calibrate --model models/skyinspect-seg.onnx --out cal.json [--write]
+
+Thin cracks are ~0.2 % of a drone frame's pixels; a model trained on them is rarely confident
+enough for its crack probability to win an argmax against the background around a 1-2 px line.
+This sweeps a threshold on the crack probability over the UAV75 *validation* images (drone-shot
+concrete, the in-domain split the model selection already uses), tiled exactly as in flight, and
+picks the one with the best 2-px-tolerance F. ``--write`` stores it in the model's metadata
+(``skyinspect.crack_threshold``, needs the ``onnx`` package of the train extra), where the runtime
+picks it up. Numbers on the same split are then optimistic: report the test sets beside them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from models._progress import progress
+from models.evaluate import SETS, TOL_PX, _stems, pixel_counts, scores
+from models.prepare import DEFAULT_SHARED
+from models.runtime import class_map_from_probs
+from skyinspect.errors import InputError, ModelError, describe
+from skyinspect.segmentation import CRACK
+
+THRESHOLDS = (None, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45)  # None = plain argmax
+
+
+def sweep(model: Path | None = None, shared: Path = DEFAULT_SHARED, split: str = "uav75_val",
+          thresholds: tuple[float | None, ...] = THRESHOLDS) -> dict[str, object]:
+    """Pooled crack scores per threshold on ``split``; the best by tolerance F is ``chosen``."""
+    from models import load_segmenter
+
+    seg = load_segmenter(model)
+    folder, lst, cls = SETS[split]
+    if cls != CRACK:
+        raise InputError(describe(split, "expected a crack split to calibrate the crack threshold"))
+    shared = Path(shared)
+    pooled: dict[float | None, dict[str, int]] = {t: {} for t in thresholds}
+    for stem in progress(_stems(shared, folder, lst), f"calibrate on {split}"):
+        imgs = sorted((shared / folder / "images").glob(f"{stem}.*"))
+        mask = cv2.imread(str(shared / folder / "masks" / f"{stem}.png"), cv2.IMREAD_GRAYSCALE)
+        img = cv2.imread(str(imgs[0]), cv2.IMREAD_COLOR) if imgs else None
+        if img is None or mask is None:
+            raise InputError(describe(shared / folder / stem, "image or mask unreadable", "check shared data"))
+        probs = seg.predict_probs(img)
+        gt = cv2.resize(mask, img.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 127
+        for t in thresholds:
+            class_map, _ = class_map_from_probs(probs, t)
+            for k, v in pixel_counts(class_map == CRACK, gt, TOL_PX).items():
+                pooled[t][k] = pooled[t].get(k, 0) + v
+    rows = [{"threshold": t, **scores(c)} for t, c in pooled.items()]
+    best = max(rows, key=lambda r: r["tol_f"] or 0.0)
+    return {"model_id": seg.model_id, "split": split, "rows": rows, "chosen": best["threshold"],
+            "chosen_tol_f": best["tol_f"]}
+
+
+def write_threshold(model: Path, threshold: float | None) -> None:
+    """Store (or, for None, remove) ``skyinspect.crack_threshold`` in the ONNX file, atomically."""
+    try:
+        import onnx
+    except ImportError as exc:
+        raise ModelError(describe(model, "writing metadata needs the onnx package",
+                                  "pip install -e '.[train]' (or pip install onnx)")) from exc
+    m = onnx.load(str(model))
+    keep = [(p.key, p.value) for p in m.metadata_props if p.key != "skyinspect.crack_threshold"]
+    del m.metadata_props[:]
+    for k, v in keep + ([("skyinspect.crack_threshold", repr(float(threshold)))] if threshold is not None else []):
+        p = m.metadata_props.add()
+        p.key, p.value = k, v
+    tmp = Path(model).with_suffix(".tmp.onnx")
+    onnx.save(m, str(tmp))
+    tmp.replace(model)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m models.calibrate", description=__doc__.splitlines()[0])
+    p.add_argument("--model", type=Path, default=None)
+    p.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
+    p.add_argument("--out", type=Path, default=None, help="JSON with the sweep")
+    p.add_argument("--write", action="store_true", help="store the chosen threshold in the model file")
+    a = p.parse_args(argv)
+    result = sweep(a.model, a.shared)
+    for r in result["rows"]:  # type: ignore[union-attr]
+        print(f"threshold {str(r['threshold']):>5}: IoU {r['iou'] or 0:.3f}  tol P {r['tol_precision'] or 0:.3f}  "
+              f"tol R {r['tol_recall'] or 0:.3f}  tol F {r['tol_f'] or 0:.3f}")
+    print(f"chosen: {result['chosen']} (tol F {result['chosen_tol_f']:.3f})")
+    if a.out:
+        a.out.write_text(json.dumps(result, indent=1))
+    if a.write:
+        from models import DEFAULT_MODEL_PATH
+
+        write_threshold(a.model or DEFAULT_MODEL_PATH, result["chosen"])  # type: ignore[arg-type]
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
