@@ -39,7 +39,8 @@ def build(dataset: Path, model: Path | None = None, out: Path = DEFAULT_OUT, spl
         if img is None:
             raise InputError(describe(path, "cannot be read as an image"))
         stats.append(frame_stats(img, seg.predict_probs(img).max(axis=0)))
-    ref = DriftReference.from_stats(seg.model_id, stats, source=f"{len(stats)} images of {folder}")
+    ref = DriftReference.from_stats(seg.model_id, stats,
+                                    source=f"{len(stats)} images of {folder.parent.parent.name}/images/{split}")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")

@@ -25,6 +25,9 @@ import numpy as np
 from skyinspect.errors import InputError, describe
 
 STAT_NAMES: tuple[str, ...] = ("brightness", "contrast", "sharpness", "mean_confidence")
+# Only a drop counts for these: a model *more* sure than on its training crops (which are centred on
+# defects) is what plain concrete looks like, not a shift.
+LOW_SIDE_ONLY: tuple[str, ...] = ("mean_confidence",)
 DEFAULT_MAX_OUTSIDE_FRACTION = 0.5
 PATCH_PX = 256
 PATCH_GRID = 3  # 3x3 patches per frame
@@ -167,7 +170,8 @@ def check_drift(stats: Iterable[FrameStats], reference: DriftReference,
         values = values[np.isfinite(values)]
         if not len(values):
             continue
-        frac = float(np.mean((values < rng.low) | (values > rng.high)))
+        out = values < rng.low if name in LOW_SIDE_ONLY else (values < rng.low) | (values > rng.high)
+        frac = float(np.mean(out))
         outside[name], medians[name] = frac, float(np.median(values))
         if frac > max_outside_fraction:
             flagged.append(name)

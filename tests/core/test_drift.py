@@ -57,6 +57,8 @@ def test_like_flight_passes_dark_or_blurred_flight_is_flagged() -> None:
     assert "sharpness" in check_drift(foggy, ref).flagged
     unsure = [frame_stats(_concrete(400 + i), np.full((8, 8), 0.5)) for i in range(20)]
     assert check_drift(unsure, ref).flagged == ("mean_confidence",)
+    surer = [frame_stats(_concrete(500 + i), np.full((8, 8), 0.99)) for i in range(20)]
+    assert not check_drift(surer, ref).out_of_distribution  # more confident than in training is no shift
 
 
 def test_reference_json_round_trip_and_bad_file(tmp_path: Path) -> None:
