@@ -24,7 +24,7 @@ def _app() -> typer.Typer:
 def test_cli_crash_safe_replay_and_errors(tmp_path: Path, monkeypatch) -> None:
     import models
 
-    monkeypatch.setattr(models, "load_segmenter", lambda path=None: DarkPixelSegmenter())
+    monkeypatch.setattr(models, "load_segmenter", lambda path=None, **_kw: DarkPixelSegmenter())
     frames = make_frames(tmp_path / "frames", 3)
     (tmp_path / "camera.json").write_text('{"image_width": 64, "image_height": 48, "camera_matrix": '
                                           '[[55, 0, 31.5], [0, 55, 23.5], [0, 0, 1]], '
