@@ -105,6 +105,16 @@ class PipelineStats:
     instances: int = 0
     images_not_saved: int = 0
     inference_s: float = 0.0
+    # where the time went (s, summed per thread): getting frames from the source (decode, or waiting
+    # for the camera), inference waiting for a frame, inference blocked handing a result to recording,
+    # recording (tag, image/mask files + fsync, commit, alerts); *_cpu_s: CPU time of those threads,
+    # which competes with the model for the cores
+    source_s: float = 0.0
+    infer_idle_s: float = 0.0
+    handoff_s: float = 0.0
+    record_s: float = 0.0
+    source_cpu_s: float = 0.0
+    record_cpu_s: float = 0.0
     elapsed_s: float = 0.0
     errors: list[str] = field(default_factory=list)
 
@@ -177,9 +187,14 @@ class Pipeline:
             self.record_q.close()
 
     def _capture(self) -> None:
+        cpu0 = time.thread_time()
         try:
-            for frame in self.source:
-                if self.stop_event.is_set():
+            frames = iter(self.source)
+            while True:
+                t0 = time.perf_counter()
+                frame = next(frames, None)
+                self.stats.source_s += time.perf_counter() - t0
+                if frame is None or self.stop_event.is_set():
                     break
                 if self.index_offset:
                     frame = Frame(frame.index + self.index_offset, frame.image_bgr, frame.source,
@@ -191,10 +206,12 @@ class Pipeline:
                 if not self.frames_q.put(frame, self.stop_event):
                     break
         finally:
+            self.stats.source_cpu_s = time.thread_time() - cpu0
             self.frames_q.close()
 
     def _infer(self) -> None:
         try:
+            idle_from = None  # the first frame's wait is start-up, not idling
             while True:
                 try:
                     got, frame = self.frames_q.get()
@@ -203,6 +220,8 @@ class Pipeline:
                 if not got:
                     continue
                 t0 = time.perf_counter()
+                if idle_from is not None:
+                    self.stats.infer_idle_s += t0 - idle_from
                 seg: Segmentation | None
                 try:
                     seg = self.segmenter.segment(frame.image_bgr)  # type: ignore[union-attr]
@@ -213,11 +232,15 @@ class Pipeline:
                     self.stats.segment_errors += 1
                     self._once(f"segment:{type(exc).__name__}", f"frame {frame.index}: segmenter failed "  # type: ignore[union-attr]
                                f"({type(exc).__name__}: {exc}); recording frames without detections")
+                t1 = time.perf_counter()
                 self.record_q.put((frame, seg))
+                idle_from = time.perf_counter()
+                self.stats.handoff_s += idle_from - t1
         finally:
             self.record_q.close()
 
     def _record(self) -> None:
+        cpu0 = time.thread_time()
         last_retag = time.monotonic()
         while True:
             try:
@@ -230,28 +253,34 @@ class Pipeline:
             if not got:
                 continue
             frame, seg = item  # type: ignore[misc]
-            pose = self.tagger(frame)
-            try:
-                jpeg = self.jpeg_bytes(frame) if self.jpeg_bytes else None
-                self.writer.add_frame(frame.index, pose.time_utc_s, frame.image_bgr, pose, seg, jpeg_bytes=jpeg)
-            except (RecordError, OSError) as exc:
-                self.stats.record_errors += 1
-                self._once(f"record:{type(exc).__name__}", f"frame {frame.index} not recorded: {exc}")
-                continue
-            self.stats.recorded += 1
-            self.stats.tagged += pose.is_tagged
-            self.stats.untagged += not pose.is_tagged
-            instances = seg.instances if seg is not None else ()
-            self.stats.instances += len(instances)
-            if self.on_recorded is not None:
-                self.on_recorded(frame.index)
-            if self.alerts is not None:
-                try:
-                    self.alerts.on_frame(frame.index, pose.time_utc_s, pose, instances,  # type: ignore[attr-defined]
-                                         seg.model_id if seg is not None else "")
-                except Exception as exc:  # noqa: BLE001 - an alert must never stop recording
-                    self._once(f"alert:{type(exc).__name__}", f"alert failed: {exc}")
+            t0 = time.perf_counter()
+            self._record_one(frame, seg)
+            self.stats.record_s += time.perf_counter() - t0
         self._retag()
+        self.stats.record_cpu_s = time.thread_time() - cpu0
+
+    def _record_one(self, frame: Frame, seg: Segmentation | None) -> None:
+        pose = self.tagger(frame)
+        try:
+            jpeg = self.jpeg_bytes(frame) if self.jpeg_bytes else None
+            self.writer.add_frame(frame.index, pose.time_utc_s, frame.image_bgr, pose, seg, jpeg_bytes=jpeg)
+        except (RecordError, OSError) as exc:
+            self.stats.record_errors += 1
+            self._once(f"record:{type(exc).__name__}", f"frame {frame.index} not recorded: {exc}")
+            return
+        self.stats.recorded += 1
+        self.stats.tagged += pose.is_tagged
+        self.stats.untagged += not pose.is_tagged
+        instances = seg.instances if seg is not None else ()
+        self.stats.instances += len(instances)
+        if self.on_recorded is not None:
+            self.on_recorded(frame.index)
+        if self.alerts is not None:
+            try:
+                self.alerts.on_frame(frame.index, pose.time_utc_s, pose, instances,  # type: ignore[attr-defined]
+                                     seg.model_id if seg is not None else "")
+            except Exception as exc:  # noqa: BLE001 - an alert must never stop recording
+                self._once(f"alert:{type(exc).__name__}", f"alert failed: {exc}")
 
     def _retag(self) -> None:
         for index, pose in self.tagger.retag():

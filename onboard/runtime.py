@@ -53,7 +53,9 @@ class ReplayTagger(Tagger):
 
 class LiveTagger(Tagger):
     """Tag from a live link; frames newer than the telemetry wait up to ``wait_s``, else are recorded
-    untagged and re-tagged once later telemetry brackets them (kept ``retag_window_s``)."""
+    untagged and re-tagged once later telemetry brackets them (kept ``retag_window_s``). A frame's
+    host-clock stamp is mapped to the telemetry's time base by the buffer (TIMESYNC → vehicle boot
+    → SYSTEM_TIME UTC when the vehicle answers TIMESYNC)."""
 
     def __init__(self, live: LiveMavlink, latency_s: float = 0.0, gap_threshold_s: float = 1.0,
                  time_base: str = "auto", wait_s: float = 0.5, retag_window_s: float = 30.0,
@@ -66,9 +68,10 @@ class LiveTagger(Tagger):
     def _buffer(self) -> TelemetryBuffer | None:
         return self.live.buffer(self.latency_s, self.gap_threshold_s, self.time_base)
 
-    def _pose(self, buffer: TelemetryBuffer | None, t: float) -> Pose:
+    def _pose(self, buffer: TelemetryBuffer | None, host_t: float) -> Pose:
         if buffer is None:
-            return Pose.untagged(t, "no telemetry yet (position and attitude)")
+            return Pose.untagged(host_t, "no telemetry yet (position and attitude)")
+        t = buffer.from_receiver_clock(host_t)
         events = [e for e in buffer.camera_events() if abs(e.time_utc_s - (t + self.latency_s)) <= self.feedback_tolerance_s]
         if events:
             return buffer.pose_for_event(min(events, key=lambda e: abs(e.time_utc_s - t - self.latency_s)))
@@ -187,6 +190,8 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
                 link.stop()
             if alerts is not None and hasattr(alerts, "close"):
                 alerts.close()
+        if isinstance(tagger, LiveTagger):
+            _store_live_time_base(writer, tagger)
     finally:
         writer.close()
     if stats.untagged:
@@ -225,6 +230,16 @@ def _create_record_atomically(out: Path, camera: CameraModel, segmenter: Segment
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _store_live_time_base(writer: FlightRecordWriter, tagger: LiveTagger) -> None:
+    """How the live telemetry was timed (TIMESYNC offset, SYSTEM_TIME) → meta ``telemetry_time``."""
+    try:
+        buffer = tagger._buffer()
+        if buffer is not None:
+            writer.set_meta("telemetry_time", buffer.describe_time_base())
+    except Exception as exc:  # noqa: BLE001 - a meta row must never cost the flight
+        log.warning("could not store the live time base: %s", exc)
 
 
 def _limit(source, n: int):  # type: ignore[no-untyped-def]

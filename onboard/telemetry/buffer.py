@@ -5,9 +5,18 @@ Time bases. Every sample gets a UTC time in seconds:
   with the vehicle's boot time (``time_boot_ms``) are mapped to UTC with the median of
   ``time_unix_usec − time_boot_ms`` over all SYSTEM_TIME messages; the median shrugs off the odd
   sample sent while the GPS clock was still settling.
-- ``tlog``: each message's own .tlog timestamp (the logging computer's clock when it arrived). Used,
-  with a warning, when SYSTEM_TIME is missing; also the right choice when the frames were stamped by
-  the same computer that wrote the .tlog (cuav-style companions) and the vehicle's UTC disagrees.
+- ``tlog``: the clock of the records' own timestamps (the computer that wrote the .tlog, or the
+  companion's host clock on a live link). Used, with a warning, when SYSTEM_TIME is missing; also
+  the right choice when the frames were stamped by the same computer that wrote the .tlog
+  (cuav-style companions) and the vehicle's UTC disagrees. Boot-stamped samples are placed on that
+  clock by TIMESYNC round trips when the records hold replies to requests stamped on it
+  (``onboard.telemetry.timesync``: midpoint estimate, short round trips, drift followed), else by
+  their arrival times (which add the link latency and its jitter).
+
+TIMESYNC also maps a time on the receiver's clock (a live frame stamped by the companion) to the
+vehicle's boot clock and, through SYSTEM_TIME, to UTC (``from_receiver_clock``), so live frames need no
+chrony-synced host clock; and it is checked against the data: an offset under which position or
+attitude messages would arrive before the vehicle stamped them is refused with a warning.
 
 Interpolation: positions linearly in a local NED frame (``skyinspect.geodesy.LocalFrame``) and back
 to WGS84; vehicle and gimbal attitude by quaternion slerp; accuracy and fix from the nearest
@@ -27,6 +36,7 @@ from pathlib import Path
 import numpy as np
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
+from onboard.telemetry import timesync
 from onboard.telemetry.rotations import euler_to_quaternion, normalise, quaternion_to_euler, slerp, wrap_180
 from onboard.telemetry.series import Bracket, Series
 from onboard.telemetry.tlog import read_tlog
@@ -95,11 +105,14 @@ class TelemetryBuffer:
         self.system_id = self._vehicle_system(messages)
         msgs = [(t, m) for t, m in messages if m.get_srcSystem() == self.system_id]
         self._boot_to_utc_s, self._tlog_to_utc_s = self._clock_offsets(msgs)
+        self.clock_sync, self._timesync_info = self._timesync(msgs)
         if time_base == "auto":
             time_base = "system_time" if self._boot_to_utc_s is not None else "tlog"
             if time_base == "tlog":
-                log.warning("%s: no SYSTEM_TIME with a UTC clock; timing samples by their .tlog timestamps "
-                            "(the logging computer's clock)", self.source)
+                how = ("boot times placed on it by TIMESYNC" if self.clock_sync is not None
+                       else "by their arrival timestamps")
+                log.warning("%s: no SYSTEM_TIME with a UTC clock; timing samples on the .tlog/receiving "
+                            "computer's clock (%s)", self.source, how)
         elif time_base == "system_time" and self._boot_to_utc_s is None:
             raise TelemetryError(describe(source, "time_base 'system_time' needs SYSTEM_TIME messages with "
                                           "time_unix_usec set; none found", "Use time_base='tlog'"))
@@ -135,9 +148,29 @@ class TelemetryBuffer:
             return None, None
         return statistics.median(boot), statistics.median(tlog)
 
+    def _timesync(self, msgs: list[tuple[float, mavlink.MAVLink_message]]
+                  ) -> tuple[timesync.ClockSync | None, dict[str, object] | None]:
+        """TIMESYNC replies from the vehicle's autopilot (the position's sender) to requests stamped
+        on the records' clock; refused if messages would then arrive before they were stamped."""
+        components = Counter(m.get_srcComponent() for _, m in msgs if m.get_type() == "GLOBAL_POSITION_INT")
+        sync = timesync.estimate(timesync.round_trips(msgs, self.system_id, components.most_common(1)[0][0]))
+        if sync is None:
+            return None, None
+        stamped = [(t, m.time_boot_ms * 1e-3) for t, m in msgs if m.get_type() in ("GLOBAL_POSITION_INT", "ATTITUDE")]
+        consistent, latency_s = timesync.check(sync, stamped)
+        info: dict[str, object] = {**sync.describe(), "link_latency_s": latency_s, "consistent": consistent}
+        if self._boot_to_utc_s is not None:
+            info["receiver_minus_utc_s"] = info["offset_s"] - self._boot_to_utc_s  # type: ignore[operator]
+        if not consistent:
+            log.warning("%s: TIMESYNC offset (%.3f s) would make telemetry arrive before it was stamped "
+                        "(median latency %.3f s); ignoring TIMESYNC, timing by SYSTEM_TIME/arrival instead",
+                        self.source, info["offset_s"], latency_s)
+            return None, info
+        return sync, info
+
     def _time_boot(self, tlog_t: float, boot_s: float) -> float:
         if self.time_base == "tlog":
-            return tlog_t
+            return tlog_t if self.clock_sync is None else boot_s + self.clock_sync.offset_at(tlog_t)
         return boot_s + self._boot_to_utc_s  # type: ignore[operator]
 
     def _time_usec(self, tlog_t: float, usec: int) -> float:
@@ -146,6 +179,8 @@ class TelemetryBuffer:
             return tlog_t if self.time_base == "tlog" else tlog_t + self._tlog_to_utc_s  # type: ignore[operator]
         if usec < _UNIX_USEC_MIN:
             return self._time_boot(tlog_t, usec * 1e-6)
+        if self.time_base == "tlog" and self.clock_sync is not None and self._boot_to_utc_s is not None:
+            return usec * 1e-6 - self._boot_to_utc_s + self.clock_sync.offset_at(tlog_t)  # UTC → boot → receiver
         if self.time_base == "tlog" and self._tlog_to_utc_s is not None:
             return usec * 1e-6 - self._tlog_to_utc_s  # UTC → the logging computer's clock
         return usec * 1e-6
@@ -248,11 +283,20 @@ class TelemetryBuffer:
         return Pose(t, event.lat_deg, event.lon_deg, event.alt_msl_m, event.alt_rel_m, event.roll_deg,
                     event.pitch_deg, event.yaw_deg, *gimbal, **self._gps_at(t), source="camera_feedback")
 
+    def from_receiver_clock(self, receiver_s: float) -> float:
+        """A time on the receiver's clock (what timed the records: the .tlog writer, the live
+        companion's host clock) in this buffer's time base. With SYSTEM_TIME and TIMESYNC: receiver →
+        vehicle boot → UTC; with SYSTEM_TIME alone the receiver's clock is taken to be UTC (chrony)."""
+        if self.time_base == "system_time" and self.clock_sync is not None:
+            return self.clock_sync.to_boot_s(receiver_s) + self._boot_to_utc_s  # type: ignore[operator]
+        return receiver_s
+
     def describe_time_base(self) -> dict[str, object]:
         """How sample times were made (stored in the flight record's meta)."""
         return {"time_base": self.time_base, "boot_to_utc_s": self._boot_to_utc_s,
                 "tlog_to_utc_s": self._tlog_to_utc_s, "gimbal_source": self.gimbal_source,
-                "attitude_source": self._att.name, "system_id": self.system_id}
+                "attitude_source": self._att.name, "system_id": self.system_id,
+                "timesync": self._timesync_info}
 
     # --- helpers ------------------------------------------------------------------------------
     @staticmethod

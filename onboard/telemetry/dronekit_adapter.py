@@ -3,7 +3,8 @@
 dronekit already owns the link and decodes every MAVLink message; its documented
 ``vehicle.add_message_listener('*', callback)`` hands each decoded pymavlink message to
 ``callback(vehicle, name, message)``. We store those in the same window ``LiveMavlink`` uses, so the
-``TelemetryBuffer`` merging and the pose maths are shared. Alerts go back through
+``TelemetryBuffer`` merging and the pose maths are shared; TIMESYNC requests go out through
+``send_mavlink`` as messages arrive, so the host → vehicle clock offset is measured here too. Alerts go back through
 ``vehicle.message_factory.<msg>_encode(...)`` + ``vehicle.send_mavlink(msg)`` (documented API).
 
 ``dronekit`` is imported only by ``connect_vehicle``; the adapter itself needs just an object with
@@ -44,7 +45,9 @@ class DronekitTelemetry(LiveMavlink):
     def _on_message(self, _vehicle: object, _name: str, message: object) -> None:
         self.last_rx_s = time.monotonic()
         self.link_up = True
-        self.add(self._clock(), message)  # type: ignore[arg-type]
+        now = self._clock()
+        self.add(now, message)  # type: ignore[arg-type]
+        self._request_timesync(now)  # replies come back through this listener
 
     def start(self) -> DronekitTelemetry:
         self.vehicle.add_message_listener("*", self._on_message)  # type: ignore[attr-defined]

@@ -10,10 +10,14 @@ Link loss: no message for ``link_timeout_s`` (or an exception from the link) clo
 and reopens it with exponential back-off (``backoff_s`` … ``max_backoff_s``); recording goes on
 meanwhile — frames that fall in the hole are recorded untagged with the gap as the reason.
 
-Time: with SYSTEM_TIME from the vehicle (GNSS UTC), samples are timed by the vehicle's clock
-(``time_base="system_time"``); the host clock that stamps camera frames must then be synced (chrony +
-GNSS/NTP on the companion). Without SYSTEM_TIME the arrival times are used (``"tlog"``), which adds
-the link latency — compensate with ``--latency-s``.
+Time: the receiver sends TIMESYNC requests (``TimesyncRequester``: ts1 = host clock in ns; a burst of
+8 at 10 Hz, then 1 Hz) and keeps the replies that mirror its own ts1, so the window holds round trips
+between the host clock and the vehicle's boot clock; the buffer estimates the offset from them
+(``onboard.telemetry.timesync``). With SYSTEM_TIME (GNSS UTC) too, a frame stamped by the host clock
+maps host → boot → UTC (``TelemetryBuffer.from_receiver_clock``) and the host clock need not be
+synced. Without TIMESYNC replies the host clock is taken to be UTC (chrony + GNSS/NTP on the
+companion); without SYSTEM_TIME samples are timed on the host clock (``"tlog"``), by TIMESYNC where
+the vehicle answers, else by arrival, which adds the link latency — compensate with ``--latency-s``.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from onboard.telemetry.buffer import TelemetryBuffer
 from onboard.telemetry.convert import Record
+from onboard.telemetry.timesync import TimesyncRequester
 from skyinspect.errors import TelemetryError
 
 log = logging.getLogger(__name__)
@@ -69,7 +74,7 @@ class LiveMavlink:
                  max_backoff_s: float = 5.0, window_s: float = 300.0, source_system: int = 255,
                  source_component: int = mavlink.MAV_COMP_ID_ONBOARD_COMPUTER,
                  connect: Callable[[str, int, int], object] = pymavlink_connect,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, timesync_interval_s: float = 1.0) -> None:
         self.url = url
         self.link_timeout_s = link_timeout_s
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
@@ -85,6 +90,7 @@ class LiveMavlink:
         self._conn: object | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.timesync = TimesyncRequester(interval_s=timesync_interval_s)
         self.connects = 0
         self.reconnects = 0
         self.messages = 0
@@ -154,11 +160,14 @@ class LiveMavlink:
                 self.link_up = True
                 delay = self.backoff_s
             self.add(self._clock(), msg)
+            self._request_timesync(self._clock())
 
     def add(self, arrival_utc_s: float, msg: mavlink.MAVLink_message) -> None:
         """Store one message (also the entry point for dronekit's message listener)."""
         if msg.get_type() not in USED:
             return
+        if msg.get_type() == "TIMESYNC" and not self.timesync.is_reply_to_us(msg):
+            return  # the vehicle's own requests, replies to other requesters
         with self._lock:
             self.messages += 1
             self._records.append((arrival_utc_s, msg))
@@ -167,6 +176,11 @@ class LiveMavlink:
             while self._records and self._records[0][0] < arrival_utc_s - self.window_s:
                 self._records.popleft()
             self._version += 1
+
+    def _request_timesync(self, now_s: float) -> None:
+        """Send a TIMESYNC request when one is due (ts1 = ``now_s``, the clock that stamps arrivals)."""
+        if self.link_up and self.timesync.due(now_s):
+            self.send(self.timesync.request(now_s))
 
     def _drop_link(self) -> None:
         if self.link_up or self._conn is not None:

@@ -32,17 +32,18 @@ def write_tlog(path: Path, records: list[tuple[float, m.MAVLink_message]], mavli
 def flight_records(duration_s: float = 10.0, rate_hz: float = 10.0, *, system_time: bool = True,
                    yaw_deg: callable = None, gap: tuple[float, float] | None = None,
                    feedback_boot_s: list[float] = (), gimbal_pitch_deg: float | None = -90.0,
-                   start_boot_s: float = 100.0) -> list[tuple[float, m.MAVLink_message]]:
+                   start_boot_s: float = 100.0, latency_s: float = 0.0) -> list[tuple[float, m.MAVLink_message]]:
     """A vehicle flying north at 5 m/s from (LAT0, LON0, ALT0); tlog clock = UTC + 0.2 s.
 
-    ``gap`` (boot s from, to) drops position/attitude messages in that window.
+    ``gap`` (boot s from, to) drops position/attitude messages in that window; ``latency_s`` delays
+    every message's arrival (its .tlog time) after the vehicle stamped it.
     """
     recs: list[tuple[float, m.MAVLink_message]] = []
     n = int(duration_s * rate_hz) + 1
     yaw_fn = yaw_deg or (lambda tb: 0.0)
     for i in range(n):
         tb = start_boot_s + i / rate_hz
-        tl = BOOT_UTC_S + tb + 0.2
+        tl = BOOT_UTC_S + tb + 0.2 + latency_s
         if gap and gap[0] < tb < gap[1]:
             continue
         north = SPEED_N_MPS * (tb - start_boot_s)
@@ -70,4 +71,22 @@ def flight_records(duration_s: float = 10.0, rate_hz: float = 10.0, *, system_ti
             round((BOOT_UTC_S + tb) * 1e6), 1, 0, k, round(lat * 1e7), round(LON0 * 1e7), ALT0, 20.0,
             2.0, -3.0, yaw_fn(tb), 0.0, 0)))
     recs.sort(key=lambda r: r[0])
+    return recs
+
+
+def timesync_records(start_boot_s: float, end_boot_s: float, rate_hz: float = 1.0, up_s: float = 0.01,
+                     down_s: float = 0.01, remote_error_s: float = 0.0, tlog_minus_boot_s: float = BOOT_UTC_S + 0.2,
+                     jitter: tuple[float, ...] = (0.0,)) -> list[tuple[float, m.MAVLink_message]]:
+    """The logging computer's TIMESYNC round trips with the vehicle, as its .tlog holds them: each
+    reply (tc1 = vehicle boot ns + ``remote_error_s``, ts1 = the request's send time on the tlog clock)
+    at its arrival time. The request leg takes ``up_s`` plus ``jitter[i % len(jitter)]``, the reply ``down_s``."""
+    recs = []
+    n = int((end_boot_s - start_boot_s) * rate_hz) + 1
+    for i in range(n):
+        boot = start_boot_s + i / rate_hz
+        up = up_s + jitter[i % len(jitter)]
+        sent = boot + tlog_minus_boot_s - up  # so that the request reaches the vehicle at ``boot``
+        arrived = boot + tlog_minus_boot_s + down_s
+        recs.append((arrived, m.MAVLink_timesync_message(round((boot + remote_error_s) * 1e6) * 1000,
+                                                         round(sent * 1e9))))
     return recs

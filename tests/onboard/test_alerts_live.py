@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import socket
 import subprocess
@@ -12,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from loopback_vehicle import LoopbackVehicle
 from onboard_helpers import make_frames
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
@@ -111,50 +111,6 @@ def test_mqtt_publishes_each_finding_as_json(mosquitto: int) -> None:
 
 
 # --- live mode against a loopback vehicle ---------------------------------------------------------
-class LoopbackVehicle(threading.Thread):
-    """A pymavlink 'vehicle' on 127.0.0.1: streams position/attitude/GPS/SYSTEM_TIME at 20 Hz and
-    CAMERA_FEEDBACK, goes silent during ``silent`` (s after start), collects what it receives."""
-
-    def __init__(self, port: int, silent: tuple[float, float], duration_s: float) -> None:
-        super().__init__(daemon=True)
-        from pymavlink import mavutil
-
-        self.conn = mavutil.mavlink_connection(f"udpout:127.0.0.1:{port}")
-        self.enc = mavlink.MAVLink(None, srcSystem=1, srcComponent=1)  # MAVLink 2 encoder/parser of our own
-        self.parser = mavlink.MAVLink(None)
-        self.silent, self.duration_s = silent, duration_s
-        self.received: list = []
-        self.boot = time.time() - 100.0
-        self.stop_flag = threading.Event()
-
-    def run(self) -> None:
-        start = time.monotonic()
-        k = 0
-        while not self.stop_flag.is_set() and time.monotonic() - start < self.duration_s:
-            el = time.monotonic() - start
-            now = time.time()
-            ms = int((now - self.boot) * 1000)
-            if not (self.silent[0] <= el < self.silent[1]):
-                lat = 47.0 + 5.0 * el / 111_195.0
-                msgs = [mavlink.MAVLink_global_position_int_message(ms, round(lat * 1e7), 80_000_000, 500_000, 20_000,
-                                                                    0, 0, 0, 0),
-                        mavlink.MAVLink_attitude_message(ms, 0.02, -0.03, math.radians(90.0), 0, 0, 0),
-                        mavlink.MAVLink_gps_raw_int_message(int((now - self.boot) * 1e6), 6, round(lat * 1e7), 80_000_000,
-                                                            500_000, 80, 120, 0, 0, 15, 0, 20, 30, 0, 0, 0)]
-                if k % 5 == 0:
-                    msgs.append(mavlink.MAVLink_system_time_message(int(now * 1e6), ms))
-                if k % 10 == 0:
-                    msgs.append(mavlink.MAVLink_camera_feedback_message(
-                        int(now * 1e6), 1, 0, k // 10 + 1, round(lat * 1e7), 80_000_000, 500.0, 20.0, 1.0, -2.0, 90.0, 0.0, 0))
-                for m in msgs:
-                    self.conn.write(m.pack(self.enc))
-            while data := self.conn.recv():
-                self.received += self.parser.parse_buffer(data) or []
-            k += 1
-            time.sleep(0.05)
-        self.conn.close()
-
-
 class _AlwaysSevere:
     model_id, sha256 = "always-crack", "0" * 64
 
@@ -192,6 +148,8 @@ def test_live_mode_with_link_drop_and_recovery(tmp_path: Path) -> None:
     with FlightRecordReader(tmp_path / "rec") as reader:
         recs = list(reader.frames())
         assert reader.meta["mode"] == "live"
+        sync = reader.meta_json("telemetry_time")["timesync"]  # how the live telemetry was timed
+    assert sync["consistent"] and sync["offset_s"] == pytest.approx(vehicle.boot_host_s, abs=0.003)
     gap = [r for r in recs if not r.pose.is_tagged]
     assert gap and all("gap" in r.pose.status or "after the last" in r.pose.status for r in gap)
     tagged = [r for r in recs if r.pose.is_tagged]

@@ -16,63 +16,27 @@ import sys
 import time
 from pathlib import Path
 
-import cv2
 import pytest
-from onboard_helpers import make_frames
-from onboard_synth import flight_records, write_tlog
+from kill_helpers import N_FRAMES, check_record, make_kill_flight, read_reported, run_child
 
-from skyinspect.camera import CameraModel
-from skyinspect.record import FlightRecordReader
-
-CAMERA = CameraModel.from_fov(64, 48, 60.0)
-N_FRAMES = 40
 HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture(scope="module")
 def kill_flight(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("kill")
-    tlog = write_tlog(root / "flight.tlog", flight_records(duration_s=25.0, rate_hz=5.0,
-                                                          feedback_boot_s=[101 + 0.5 * k for k in range(N_FRAMES)]))
-    return make_frames(root / "frames", N_FRAMES, suffix=".jpg"), tlog
-
-
-def _child(frames: str, tlog: str, out: str, fd: int) -> None:
-    import time as _time
-
-    from onboard_helpers import DarkPixelSegmenter
-
-    from onboard.runtime import run_onboard
-
-    class Slow(DarkPixelSegmenter):
-        def segment(self, image_bgr):
-            _time.sleep(0.01)
-            return super().segment(image_bgr)
-
-    run_onboard(frames, tlog, Path(out), Slow(), CAMERA, on_recorded=lambda i: os.write(fd, f"{i}\n".encode()))
+    return make_kill_flight(tmp_path_factory.mktemp("kill"))
 
 
 def _check(out: Path, reported: set[int]) -> set[int]:
     """The record opens; every reported frame is there with a whole image and mask."""
-    if not out.exists():  # killed before the record was created (it appears atomically)
+    result = check_record(out, reported)
+    if not result.exists:  # killed before the record was created (it appears atomically)
         assert not reported
         return set()
-    with FlightRecordReader(out) as reader:
-        records = {r.frame_index: r for r in reader.frames()}
-    missing = reported - set(records)
-    assert not missing, f"frames reported recorded but lost: {sorted(missing)}"
-    for r in records.values():
-        assert r.image_path is not None and cv2.imread(str(r.image_path)) is not None
-        assert r.mask_path is not None and cv2.imread(str(r.mask_path), cv2.IMREAD_UNCHANGED) is not None
-        assert r.pose.is_tagged and len(r.instances) == 1
-    return set(records)
-
-
-def _read_all(fd: int) -> set[int]:
-    data = b""
-    while chunk := os.read(fd, 65536):
-        data += chunk
-    return {int(x) for x in data.split()}
+    assert result.opened, result.error
+    assert not result.lost, f"frames reported recorded but lost: {sorted(result.lost)}"
+    assert not result.damaged, result.damaged
+    return set(result.frames)
 
 
 @pytest.mark.skipif(sys.platform == "win32" or "fork" not in multiprocessing.get_all_start_methods(),
@@ -85,7 +49,7 @@ def test_sigkill_20_times_loses_no_recorded_frame(kill_flight: tuple[Path, Path]
     total_checked = 0
     while kills < 20:
         r, w = os.pipe()
-        proc = ctx.Process(target=_child, args=(str(frames), str(tlog), str(out), w), daemon=True)
+        proc = ctx.Process(target=run_child, args=(str(frames), str(tlog), str(out), w), daemon=True)
         proc.start()
         os.close(w)
         proc.join(rng.uniform(0.02, 0.5))
@@ -95,7 +59,7 @@ def test_sigkill_20_times_loses_no_recorded_frame(kill_flight: tuple[Path, Path]
         else:
             completed_runs += 1
         proc.join(10)
-        reported = _read_all(r)
+        reported = read_reported(r)
         os.close(r)
         have = _check(out, reported)
         total_checked += len(reported)

@@ -178,3 +178,13 @@ def test_stop_event_ends_a_run_cleanly(flight: tuple[Path, Path], tmp_path: Path
     assert 0 < summary.stats.recorded < 12
     with FlightRecordReader(tmp_path / "rec") as reader:
         assert len(reader) == summary.stats.recorded
+
+
+def test_stage_times_add_up(flight: tuple[Path, Path], tmp_path: Path) -> None:
+    """PipelineStats' breakdown: 20 ms of 'inference' a frame is counted as inference, recording is
+    counted in its own thread, and no thread's parts exceed the run's wall time."""
+    frames, tlog = flight
+    s = run_onboard(frames, tlog, tmp_path / "rec", SlowSegmenter(0.02), CAMERA).stats
+    assert s.recorded == 12 and 12 * 0.02 <= s.inference_s < s.elapsed_s
+    assert 0 < s.record_cpu_s <= s.record_s + 0.05 < s.elapsed_s and 0 < s.source_s < s.elapsed_s
+    assert s.inference_s + s.infer_idle_s + s.handoff_s <= s.elapsed_s

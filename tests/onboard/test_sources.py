@@ -229,6 +229,9 @@ def test_dronekit_adapter_feeds_the_buffer() -> None:
         callback(vehicle, msg.get_type(), msg)
     buffer = adapter.buffer()
     assert buffer is not None and buffer.pose_at(buffer.span_utc_s[0] + 1.0).is_tagged
-    assert adapter.statustext("SI crack f1") and vehicle.sent[0].get_type() == "STATUSTEXT"
+    requests = [m for m in vehicle.sent if m.get_type() == "TIMESYNC"]
+    assert requests and all(m.tc1 == 0 for m in requests)  # TIMESYNC requests go out through dronekit
+    assert requests[0].ts1 == round(t0 * 1e9)  # stamped with the clock that times arrivals
+    assert adapter.statustext("SI crack f1") and vehicle.sent[-1].get_type() == "STATUSTEXT"
     adapter.stop()
     assert vehicle.listeners == [] and t0 > 0

@@ -1,0 +1,171 @@
+"""MAVLink TIMESYNC: the offset between a receiving computer's clock and the vehicle's boot clock.
+
+TIMESYNC (message 111; ``tc1``, ``ts1``: int64 nanoseconds). A requester sends ``tc1 = 0`` and
+``ts1`` = its own clock; the responder mirrors ``ts1`` and puts its own clock in ``tc1``. ArduPilot
+answers with its boot time (``micros64() × 1000``, taken as close as possible to when the request
+arrived) and PX4 with ``hrt_absolute_time() × 1000`` — both the clock of ``time_boot_ms`` in every
+other message. A reply that arrives at receiver time ``r`` gives
+
+    offset = (ts1 + r) / 2 − tc1      receiver clock − vehicle boot clock
+    round trip = r − ts1
+
+which is exact when both legs take equally long; an asymmetry shifts it by at most round trip / 2.
+Filtering: round trips in chunks of ``CHUNK`` consecutive replies, in each the quarter with the
+shortest round trip (at least 3), their median offset; between chunks the offset is interpolated
+linearly, so a crystal drifting against the receiver's clock is followed (≈ 49 ppm, i.e. 10 ms over
+the 205 s of the SITL log in tests/data).
+
+The receiver's clock is whatever timed the records: a .tlog's timestamps (the logging computer) or
+the companion's host clock on a live link (``LiveMavlink`` sends the requests with
+``TimesyncRequester``). Replies are used only when ``ts1`` is on that clock (the request left no
+more than ``max_rtt_s`` before the reply arrived), they come from the component that reports the
+vehicle's position (a camera or gimbal may answer with its own clock), and — see ``check`` — no
+position or attitude message would then have arrived before the vehicle stamped it.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
+CHUNK = 20  # round trips per estimate (20 s at the live request rate of 1 Hz)
+MIN_ROUND_TRIPS = 3
+MAX_RTT_S = 1.0
+# A message "arriving before it was stamped" by more than this (1st percentile) means the offset is
+# not the receiver's: a wrong clock in ts1, or a responder that is not the autopilot.
+CAUSALITY_TOLERANCE_S = 0.05
+
+
+@dataclass(frozen=True)
+class RoundTrip:
+    """One TIMESYNC request and its reply, in seconds."""
+
+    sent_s: float  # receiver clock when the request left (ts1)
+    received_s: float  # receiver clock when the reply arrived
+    remote_s: float  # vehicle boot clock in the reply (tc1)
+
+    @property
+    def rtt_s(self) -> float:
+        return self.received_s - self.sent_s
+
+    @property
+    def offset_s(self) -> float:
+        """Receiver clock − vehicle boot clock (midpoint estimate)."""
+        return 0.5 * (self.sent_s + self.received_s) - self.remote_s
+
+
+@dataclass(frozen=True)
+class ClockSync:
+    """Receiver clock − vehicle boot clock, piecewise linear in the receiver's time."""
+
+    times_s: tuple[float, ...]  # receiver time of each chunk's estimate
+    offsets_s: tuple[float, ...]
+    rtt_s: float  # median round trip of the replies used
+    round_trips: int  # replies found (all chunks)
+    used: int  # replies the estimates rest on (the short-round-trip quarter of each chunk)
+
+    def offset_at(self, receiver_s: float) -> float:
+        """The offset at a receiver time (held constant outside the measured span)."""
+        return float(np.interp(receiver_s, self.times_s, self.offsets_s))
+
+    def to_boot_s(self, receiver_s: float) -> float:
+        return receiver_s - self.offset_at(receiver_s)
+
+    @property
+    def drift_ppm(self) -> float:
+        """Rate of the vehicle clock against the receiver's, end to end (0 with one chunk)."""
+        span = self.times_s[-1] - self.times_s[0]
+        return (self.offsets_s[0] - self.offsets_s[-1]) / span * 1e6 if span > 0 else 0.0
+
+    def describe(self) -> dict[str, float | int]:
+        return {"offset_s": statistics.median(self.offsets_s), "rtt_s": self.rtt_s, "round_trips": self.round_trips,
+                "used": self.used, "chunks": len(self.times_s), "drift_ppm": round(self.drift_ppm, 2)}
+
+
+def round_trips(records: Iterable[tuple[float, mavlink.MAVLink_message]], system_id: int,
+                component_id: int | None = None, max_rtt_s: float = MAX_RTT_S) -> list[RoundTrip]:
+    """Replies from the vehicle to requests stamped on the records' own clock, in arrival order."""
+    trips = []
+    for t, m in records:
+        if m.get_type() != "TIMESYNC" or m.tc1 <= 0 or m.get_srcSystem() != system_id:
+            continue
+        if component_id is not None and m.get_srcComponent() != component_id:
+            continue
+        trip = RoundTrip(m.ts1 * 1e-9, float(t), m.tc1 * 1e-9)
+        if 0.0 <= trip.rtt_s <= max_rtt_s:  # else ts1 is another clock (the vehicle's own, another GCS's)
+            trips.append(trip)
+    trips.sort(key=lambda r: r.received_s)
+    return trips
+
+
+def estimate(trips: list[RoundTrip], chunk: int = CHUNK, best_fraction: float = 0.25,
+             min_round_trips: int = MIN_ROUND_TRIPS) -> ClockSync | None:
+    """Short-round-trip medians per chunk of ``chunk`` replies; None with fewer than ``min_round_trips``."""
+    if len(trips) < min_round_trips:
+        return None
+    bounds = list(range(0, len(trips), chunk))
+    if len(bounds) > 1 and len(trips) - bounds[-1] < chunk // 2:
+        bounds.pop()  # a short last chunk joins the one before
+    times, offsets, rtts = [], [], []
+    for i, start in enumerate(bounds):
+        part = trips[start:bounds[i + 1] if i + 1 < len(bounds) else len(trips)]
+        keep = max(min(min_round_trips, len(part)), round(len(part) * best_fraction))
+        best = sorted(part, key=lambda r: r.rtt_s)[:keep]
+        times.append(statistics.median(r.received_s for r in best))
+        offsets.append(statistics.median(r.offset_s for r in best))
+        rtts += [r.rtt_s for r in best]
+    return ClockSync(tuple(times), tuple(offsets), statistics.median(rtts), len(trips), len(rtts))
+
+
+def check(sync: ClockSync, stamped: list[tuple[float, float]],
+          tolerance_s: float = CAUSALITY_TOLERANCE_S) -> tuple[bool, float]:
+    """(consistent, median link latency s) from (arrival on the receiver clock, vehicle boot stamp)
+    pairs: with the right offset every message arrives after it was stamped. One-sided: an offset
+    too small by less than the real link latency passes."""
+    if not stamped:
+        return True, float("nan")
+    arrival, boot = np.asarray(stamped, dtype=np.float64).T
+    latency = arrival - boot - np.interp(arrival, sync.times_s, sync.offsets_s)
+    return bool(np.percentile(latency, 1) >= -tolerance_s), float(np.median(latency))
+
+
+class TimesyncRequester:
+    """Paces TIMESYNC requests on a live link and recognises the replies to them.
+
+    ``burst`` requests ``burst_interval_s`` apart at first (an estimate within a second), then one
+    every ``interval_s``. Only replies that mirror a ``ts1`` we sent (the last ``keep``) are ours:
+    other requesters' replies and the vehicle's own requests are not. pymavlink's dialect has no
+    target fields in TIMESYNC, so requests are broadcast; several components may answer one, and
+    ``round_trips`` keeps the autopilot's."""
+
+    def __init__(self, interval_s: float = 1.0, burst: int = 8, burst_interval_s: float = 0.1,
+                 keep: int = 64) -> None:
+        self.interval_s, self.burst, self.burst_interval_s, self.keep = interval_s, burst, burst_interval_s, keep
+        self._pending: OrderedDict[int, float] = OrderedDict()
+        self._last_s = float("-inf")
+        self.requests = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.interval_s > 0
+
+    def due(self, now_s: float) -> bool:
+        wait = self.burst_interval_s if self.requests < self.burst else self.interval_s
+        return self.enabled and now_s - self._last_s >= wait - 1e-3  # a caller's 1 ms jitter is on time
+
+    def request(self, now_s: float) -> mavlink.MAVLink_message:
+        ts1 = int(round(now_s * 1e9))
+        self._pending[ts1] = now_s
+        while len(self._pending) > self.keep:
+            self._pending.popitem(last=False)
+        self._last_s = now_s
+        self.requests += 1
+        return mavlink.MAVLink_timesync_message(0, ts1)
+
+    def is_reply_to_us(self, msg: mavlink.MAVLink_message) -> bool:
+        return msg.get_type() == "TIMESYNC" and msg.tc1 > 0 and msg.ts1 in self._pending
