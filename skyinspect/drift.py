@@ -48,27 +48,35 @@ class FrameStats:
         return {k: float(v) for k, v in asdict(self).items()}
 
 
-def _patches(gray: np.ndarray) -> list[np.ndarray]:
-    h, w = gray.shape
+def _patch_boxes(h: int, w: int) -> list[tuple[int, int, int, int]]:
     ph, pw = min(PATCH_PX, h), min(PATCH_PX, w)
-    ys = np.linspace(0, h - ph, PATCH_GRID).astype(int) if h > ph else [0]
-    xs = np.linspace(0, w - pw, PATCH_GRID).astype(int) if w > pw else [0]
-    return [gray[y:y + ph, x:x + pw] for y in sorted(set(ys)) for x in sorted(set(xs))]
+    ys = sorted({int(v) for v in np.linspace(0, h - ph, PATCH_GRID)}) if h > ph else [0]
+    xs = sorted({int(v) for v in np.linspace(0, w - pw, PATCH_GRID)}) if w > pw else [0]
+    return [(y, x, ph, pw) for y in ys for x in xs]
 
 
 def frame_stats(image_bgr: np.ndarray, confidence: np.ndarray | None = None) -> FrameStats:
-    """Statistics of one uint8 BGR (or gray) frame, plus the mean of ``confidence`` if given."""
+    """Statistics of one uint8 BGR (or gray) frame, plus the mean of ``confidence`` if given.
+
+    Only the patches are converted and filtered (not the frame), and the confidence mean is taken
+    on every 4th pixel each way: ~1 ms instead of ~5 on the onboard recording thread."""
     import cv2
 
     img = np.asarray(image_bgr)
     if img.ndim not in (2, 3) or img.size == 0:
         raise InputError(describe("image", f"expected an (H, W[, 3]) image, got shape {img.shape}"))
-    gray = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY) if img.ndim == 3 else img
-    patches = _patches(gray)
-    stacked = np.concatenate([p.reshape(-1) for p in patches]).astype(np.float64)
-    lap = [cv2.Laplacian(p, cv2.CV_64F, ksize=1).var() for p in patches]
-    conf = float(np.mean(confidence, dtype=np.float64)) if confidence is not None else float("nan")
-    return FrameStats(brightness=float(stacked.mean()), contrast=float(stacked.std()),
+    sums = sq = n = 0.0
+    lap = []
+    for y, x, ph, pw in _patch_boxes(*img.shape[:2]):
+        patch = img[y:y + ph, x:x + pw]
+        gray = cv2.cvtColor(patch, cv2.COLOR_BGR2GRAY) if img.ndim == 3 else patch
+        mean, std = (float(v[0][0]) for v in cv2.meanStdDev(gray))
+        k = float(gray.size)
+        sums, sq, n = sums + mean * k, sq + (std * std + mean * mean) * k, n + k
+        lap.append(float(cv2.meanStdDev(cv2.Laplacian(gray, cv2.CV_32F, ksize=1))[1][0][0]) ** 2)
+    mean_all = sums / n
+    conf = float(np.mean(confidence[::4, ::4], dtype=np.float64)) if confidence is not None else float("nan")
+    return FrameStats(brightness=mean_all, contrast=float(np.sqrt(max(sq / n - mean_all ** 2, 0.0))),
                       sharpness=float(np.median(lap)), mean_confidence=conf)
 
 
