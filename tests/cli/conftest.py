@@ -6,22 +6,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "groundstation"))  # gs_fixtures, any import mode
-from gs_fixtures import FLY_HEIGHT_M, Defect, corrosion_on_face, crack_on_face, instance_for, pose_at, write_record
+from gs_fixtures import FLY_HEIGHT_M, corrosion_on_face, crack_on_face, dated_face_record
 
 YEAR_S = 365.25 * 86400
 BLADE = "wind_turbine_blade"  # EPRI categories by crack length: the planted growth escalates CAT4 -> CAT5
-
-
-def face_record(folder: Path, defects: list[Defect], t0: float = 1.7e9) -> Path:
-    frames = []
-    for k in range(5):
-        pose = pose_at(np.array([k * 0.15, 0.0, -FLY_HEIGHT_M]), 90.0, 0.0, t=t0 + k)
-        frames.append((pose, [instance_for(pose, d) for d in defects]))
-    return write_record(folder, frames)
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +33,7 @@ def inspections(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     out = []
     for year, defects, t0 in (("2024", [grows_then, rust, repaired], 1.7e9),
                               ("2025", [grows_now, rust, fresh], 1.7e9 + YEAR_S)):
-        rec = face_record(tmp / f"flight-{year}", defects, t0)
+        rec = dated_face_record(tmp / f"flight-{year}", defects, t0)
         process(rec, tmp / f"results-{year}", face_surface(), progress=False, grading_profile=BLADE)
         out.append(tmp / f"results-{year}")
     return out[0], out[1]

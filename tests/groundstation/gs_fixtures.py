@@ -112,6 +112,15 @@ def in_flight(flight_origin: LocalFrame, ned_home: np.ndarray) -> np.ndarray:
     return flight_origin.to_ned(geo[:, 0], geo[:, 1], geo[:, 2])
 
 
+def dated_face_record(folder: Path, defects: list[Defect], t0: float = 1.7e9) -> Path:
+    """Five level frames stepping north along the test face from time ``t0`` (one inspection)."""
+    frames = []
+    for k in range(5):
+        pose = pose_at(np.array([k * 0.15, 0.0, -FLY_HEIGHT_M]), 90.0, 0.0, t=t0 + k)
+        frames.append((pose, [instance_for(pose, d) for d in defects]))
+    return write_record(folder, frames)
+
+
 class WebhookSink(http.server.BaseHTTPRequestHandler):
     """A local webhook receiver: records (Authorization header, JSON body) of each POST."""
 

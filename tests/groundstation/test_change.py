@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
-from gs_fixtures import (FLY_HEIGHT_M, Defect, corrosion_on_face, crack_on_face, face_surface, instance_for, pose_at,
-                         write_record)
+from gs_fixtures import FLY_HEIGHT_M, corrosion_on_face, crack_on_face, dated_face_record, face_surface
 
 from groundstation.change import compare, load_inspection, write_change
 from groundstation.pipeline import process
@@ -16,14 +14,6 @@ from skyinspect.errors import InputError
 
 YEAR_S = 365.25 * 86400
 BLADE = "wind_turbine_blade"
-
-
-def flight(folder: Path, defects: list[Defect], t0: float) -> Path:
-    frames = []
-    for k in range(5):
-        pose = pose_at(np.array([k * 0.15, 0.0, -FLY_HEIGHT_M]), 90.0, 0.0, t=t0 + k)
-        frames.append((pose, [instance_for(pose, d) for d in defects]))
-    return write_record(folder, frames)
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +28,12 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     fresh = crack_on_face(0.0, up - 0.6, length_m=0.25, width_m=0.001)
     runs = []
     for name, defects, t0 in (("2024", [grows_then, rust, repaired], 1.7e9), ("2025", [grows_now, rust, fresh], 1.7e9 + YEAR_S)):
-        rec = flight(tmp / f"flight-{name}", defects, t0)
+        rec = dated_face_record(tmp / f"flight-{name}", defects, t0)
         out = tmp / f"results-{name}"
         process(rec, out, face_surface(), progress=False, grading_profile=BLADE)
         runs.append(out)
     later = tmp / "results-2026"
-    process(flight(tmp / "flight-2026", [grows_now, rust, fresh], 1.7e9 + 2 * YEAR_S), later, face_surface(), progress=False,
+    process(dated_face_record(tmp / "flight-2026", [grows_now, rust, fresh], 1.7e9 + 2 * YEAR_S), later, face_surface(), progress=False,
             grading_profile=BLADE)
     return runs[0], runs[1], later
 
