@@ -131,6 +131,30 @@ def summary_facts(inp: PublishInput) -> list[tuple[str, str]]:
              if fl.drift and fl.drift.get("out_of_distribution") else ("in distribution" if fl.drift else "not checked"))]
 
 
+def model_text(inp: PublishInput) -> str:
+    """The model id and, when it is the shipped model, its measured accuracy (models/data/eval_summary.json)."""
+    import json
+    from pathlib import Path
+
+    model_id = inp.flight.model_id or "unknown"
+    summary = Path(__file__).resolve().parents[2] / "models" / "data" / "eval_summary.json"
+    try:
+        ev = json.loads(summary.read_text())
+    except (OSError, ValueError):
+        return f"{model_id}. No accuracy figures on file for it."
+    if ev.get("model_id") != model_id:
+        return f"{model_id}. No accuracy figures on file for it (the shipped figures are for {ev.get('model_id')})."
+
+    def num(name: str, key: str) -> str:
+        v = (ev.get(name) or {}).get(key)
+        return f"{v:.2f}" if isinstance(v, (int, float)) else "n/a"
+    return (f"{model_id}. Measured on held-out real imagery (models/MODEL_CARD.md): drone-shot concrete cracks "
+            f"(UAV75 val) 2-px tolerance F {num('uav75_val', 'tol_f')}, IoU {num('uav75_val', 'iou')}; "
+            f"DeepCrack test crack IoU {num('deepcrack_test_clean', 'iou')}, tolerance F "
+            f"{num('deepcrack_test_clean', 'tol_f')}; corrosion IoU {num('corrosion_test', 'iou')}. A screening "
+            "model: findings are candidates for an engineer's review, not confirmed defects.")
+
+
 def drift_line(inp: PublishInput) -> str:
     """The input-drift verdict: is this flight's imagery like the model's training imagery?"""
     drift = inp.flight.drift
@@ -172,7 +196,7 @@ src="data:image/jpeg;base64,{{ r.crop_b64 }}">{% else %}no image{% endif %}</td>
 <td>{{ r.clause }}</td></tr>{% endfor %}</table>
 <h2>Appendix</h2>{% for name, text in methods %}<h3>{{ name }}</h3><p>{{ text }}</p>{% endfor %}
 <h3>Data quality</h3><ul>{% for line in quality %}<li>{{ line }}</li>{% endfor %}</ul>
-<h3>Model</h3><p>{{ model_id }}</p></body></html>"""
+<h3>Model</h3><p>{{ model_text }}</p></body></html>"""
 
 
 def write_html(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[str, bytes | None]) -> None:
@@ -182,7 +206,7 @@ def write_html(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[s
     text = env.from_string(_HTML).render(
         title=inp.flight.folder.name, facts=summary_facts(inp), rows=report_rows(inp, crops),
         schematic_b64=base64.b64encode(schematic_png.read_bytes()).decode(), methods=METHODS,
-        quality=data_quality(inp), model_id=inp.flight.model_id or "unknown",
+        quality=data_quality(inp), model_id=inp.flight.model_id or "unknown", model_text=model_text(inp),
         condition=component_condition(inp) if inp.grades else [], actions=action_list(inp))
     path.write_text(text, encoding="utf-8")
 
@@ -259,7 +283,7 @@ def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[st
         pdf.multi_cell(0, 5, pdf_text(line), new_x="LMARGIN", new_y="NEXT")
     _heading(pdf, "Model")
     pdf.set_font("helvetica", "", 9)
-    pdf.multi_cell(0, 5, pdf_text(inp.flight.model_id or "unknown"), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5, pdf_text(model_text(inp)), new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(path))
 
 

@@ -39,3 +39,18 @@ def test_verdict_in_products(tmp_path: Path, two_defect_flight: tuple[Path, list
     else:
         assert drift["out_of_distribution"] is (expect == "OUT OF DISTRIBUTION")
         assert drift["n_frames"] == 6  # every recorded frame has statistics, tagged or not
+
+
+def test_report_states_the_models_accuracy(tmp_path: Path, two_defect_flight: tuple[Path, list[Defect]]) -> None:
+    """The shipped model's measured accuracy is in the appendix only for the model it belongs to."""
+    from groundstation.publish import report
+    from groundstation.load import load_flight
+
+    folder, _ = two_defect_flight
+    flight = load_flight(folder)
+    inp = type("Inp", (), {"flight": flight})()
+    assert "No accuracy figures" in report.model_text(inp)  # the fixture's model is not the shipped one
+    shipped = json.loads((Path(report.__file__).resolve().parents[2] / "models/data/eval_summary.json").read_text())
+    object.__setattr__(flight, "model_id", shipped["model_id"])
+    text = report.model_text(inp)
+    assert f"{shipped['uav75_val']['tol_f']:.2f}" in text and f"{shipped['corrosion_test']['iou']:.2f}" in text
