@@ -17,14 +17,11 @@ import json
 import sys
 from pathlib import Path
 
-import cv2
-import numpy as np
-
 from models._progress import progress
-from models.evaluate import SETS, TOL_PX, _stems, pixel_counts, scores
+from models.evaluate import SETS, TOL_PX, _stems, pixel_counts, read_example, scores
 from models.prepare import DEFAULT_SHARED
 from models.runtime import class_map_from_probs
-from skyinspect.errors import InputError, ModelError, describe
+from skyinspect.errors import InputError, describe
 from skyinspect.segmentation import CRACK
 
 THRESHOLDS = (None, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45)  # None = plain argmax
@@ -42,13 +39,8 @@ def sweep(model: Path | None = None, shared: Path = DEFAULT_SHARED, split: str =
     shared = Path(shared)
     pooled: dict[float | None, dict[str, int]] = {t: {} for t in thresholds}
     for stem in progress(_stems(shared, folder, lst), f"calibrate on {split}"):
-        imgs = sorted((shared / folder / "images").glob(f"{stem}.*"))
-        mask = cv2.imread(str(shared / folder / "masks" / f"{stem}.png"), cv2.IMREAD_GRAYSCALE)
-        img = cv2.imread(str(imgs[0]), cv2.IMREAD_COLOR) if imgs else None
-        if img is None or mask is None:
-            raise InputError(describe(shared / folder / stem, "image or mask unreadable", "check shared data"))
+        img, gt = read_example(shared, folder, stem)
         probs = seg.predict_probs(img)
-        gt = cv2.resize(mask, img.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 127
         for t in thresholds:
             class_map, _ = class_map_from_probs(probs, t)
             for k, v in pixel_counts(class_map == CRACK, gt, TOL_PX).items():
@@ -61,20 +53,13 @@ def sweep(model: Path | None = None, shared: Path = DEFAULT_SHARED, split: str =
 
 def write_threshold(model: Path, threshold: float | None) -> None:
     """Store (or, for None, remove) ``skyinspect.crack_threshold`` in the ONNX file, atomically."""
-    try:
-        import onnx
-    except ImportError as exc:
-        raise ModelError(describe(model, "writing metadata needs the onnx package",
-                                  "pip install -e '.[train]' (or pip install onnx)")) from exc
-    m = onnx.load(str(model))
-    keep = [(p.key, p.value) for p in m.metadata_props if p.key != "skyinspect.crack_threshold"]
-    del m.metadata_props[:]
-    for k, v in keep + ([("skyinspect.crack_threshold", repr(float(threshold)))] if threshold is not None else []):
-        p = m.metadata_props.add()
-        p.key, p.value = k, v
-    tmp = Path(model).with_suffix(".tmp.onnx")
-    onnx.save(m, str(tmp))
-    tmp.replace(model)
+    from models.export import write_metadata
+
+    key = "skyinspect.crack_threshold"
+    if threshold is None:
+        write_metadata(Path(model), {}, remove=(key,))
+    else:
+        write_metadata(Path(model), {key: repr(float(threshold))})
 
 
 def main(argv: list[str] | None = None) -> int:

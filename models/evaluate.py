@@ -73,6 +73,16 @@ def _stems(shared: Path, folder: str, lst: str) -> list[str]:
     return [s.strip() for s in path.read_text().splitlines() if s.strip()]
 
 
+def read_example(shared: Path, folder: str, stem: str) -> tuple[np.ndarray, np.ndarray]:
+    """(BGR image, boolean truth mask at the image's size) of one evaluation example."""
+    imgs = sorted((shared / folder / "images").glob(f"{stem}.*"))
+    mask = cv2.imread(str(shared / folder / "masks" / f"{stem}.png"), cv2.IMREAD_GRAYSCALE)
+    img = cv2.imread(str(imgs[0]), cv2.IMREAD_COLOR) if imgs else None
+    if img is None or mask is None:
+        raise InputError(describe(shared / folder / stem, "image or mask unreadable", "check shared data"))
+    return img, cv2.resize(mask, img.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 127
+
+
 def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json"), shared: Path = DEFAULT_SHARED,
              sets: list[str] | None = None, limit: int | None = None) -> dict[str, object]:
     """Run the model over each set; write per-image JSON + summary to ``out``; return the summary."""
@@ -89,15 +99,10 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
         other_cls_px, total_px, secs = 0, 0, 0.0
         rows = []
         for stem in progress(stems, name):
-            imgs = sorted((shared / folder / "images").glob(f"{stem}.*"))
-            mask = cv2.imread(str(shared / folder / "masks" / f"{stem}.png"), cv2.IMREAD_GRAYSCALE)
-            img = cv2.imread(str(imgs[0]), cv2.IMREAD_COLOR) if imgs else None
-            if img is None or mask is None:
-                raise InputError(describe(shared / folder / stem, "image or mask unreadable", "check shared data"))
+            img, gt = read_example(shared, folder, stem)
             t0 = time.perf_counter()
             result = seg.segment(img)
             secs += time.perf_counter() - t0
-            gt = cv2.resize(mask, img.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 127
             c = pixel_counts(result.class_map == cls, gt, TOL_PX if cls == CRACK else None)
             for k, v in c.items():
                 pooled[k] = pooled.get(k, 0) + v

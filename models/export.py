@@ -35,17 +35,22 @@ def skyinspect_metadata(model_id: str, version: str, trained_on: str, input_size
     }
 
 
-def write_metadata(onnx_path: Path, meta: dict[str, str]) -> None:
-    """Replace/add ``metadata_props`` entries in place."""
-    import onnx
-
+def write_metadata(onnx_path: Path, meta: dict[str, str], remove: tuple[str, ...] = ()) -> None:
+    """Replace/add ``metadata_props`` entries (and drop the ``remove`` keys), atomically in place."""
+    try:
+        import onnx
+    except ImportError as exc:
+        raise ModelError(describe(onnx_path, "writing metadata needs the onnx package",
+                                  "pip install -e '.[train]' (or pip install onnx)")) from exc
     m = onnx.load(str(onnx_path))
-    keep = [(p.key, p.value) for p in m.metadata_props if p.key not in meta]
+    keep = [(p.key, p.value) for p in m.metadata_props if p.key not in meta and p.key not in remove]
     del m.metadata_props[:]
     for k, v in [*keep, *meta.items()]:
         p = m.metadata_props.add()
         p.key, p.value = k, v
-    onnx.save(m, str(onnx_path))
+    tmp = Path(onnx_path).with_suffix(".tmp.onnx")
+    onnx.save(m, str(tmp))
+    tmp.replace(onnx_path)
 
 
 def export(weights: Path, out: Path = DEFAULT_OUT, imgsz: int = 384, opset: int = 17,

@@ -23,7 +23,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from models.runtime import ModelMetadata, TiledSegmenter, sha256_of
+from models.runtime import ModelMetadata, TiledSegmenter, sha256_of, to_model_input
 from models.tiling import extract_tiles, tile_grid
 from skyinspect.errors import ImageError, ModelError, describe
 
@@ -71,11 +71,10 @@ def calibration_batches(images: Sequence[Path], input_size: int, batch: int, max
         img = cv2.imread(str(path), cv2.IMREAD_COLOR)
         if img is None:
             raise ImageError(describe(path, "cannot be read as an image for INT8 calibration"))
-        rgb = np.ascontiguousarray(img[:, :, ::-1])
-        for tile in extract_tiles(rgb, tile_grid(*rgb.shape[:2], input_size, overlap)):
-            pending.append(tile.transpose(2, 0, 1).astype(np.float32) * (1.0 / 255.0))
+        for tile in extract_tiles(img, tile_grid(*img.shape[:2], input_size, overlap)):
+            pending.append(tile)
             if len(pending) == batch:
-                yield np.stack(pending)
+                yield to_model_input(np.stack(pending))
                 pending.clear()
                 produced += 1
                 if produced >= max_batches:
