@@ -111,6 +111,11 @@ def crack_width_px(gray: np.ndarray, skeleton_px: np.ndarray, interior_level: fl
     contrast = -float(mean_prof.min())
     plateau = float((mean_prof <= -(1 - PLATEAU_TOL) * contrast).sum() * SAMPLE_PX) if contrast > 0 else 0.0
     n = len(deficit)
+    if contrast <= 0 or float(np.mean(deficit)) <= 0:
+        # a "crack" no darker than its flanks (a bright rust highlight, a joint's lit edge): the
+        # deficit method has nothing to integrate, and a negative width must never be reported
+        return WidthEstimate(None, None, None, 0.0, math.inf, n, interior_level,
+                             "not measurable: the segment is not darker than its surroundings")
     n_eff = max(1.0, n * min(1.0, step_px / 2.0))
     if interior_level is None and plateau >= PLATEAU_MIN_PX:
         interior = float(np.median(i_min))
@@ -125,6 +130,11 @@ def crack_width_px(gray: np.ndarray, skeleton_px: np.ndarray, interior_level: fl
         return WidthEstimate(None, None, None, max(lower, 0.0), max(upper, 0.0), n, None,
                              f"bound only: the crack's interior does not show (plateau {plateau:.1f} px < "
                              f"{PLATEAU_MIN_PX} px); width between {max(lower, 0):.2f} and {max(upper, 0):.2f} px")
+    if not float(np.median(base)) - interior > 0.5 * contrast:
+        # an interior level near or above the local background would divide by ~0: no width to read
+        return WidthEstimate(None, None, None, max(lower, 0.0), max(upper, 0.0), n, interior,
+                             f"not measurable: interior level {interior:.0f} is not darker than the "
+                             f"background {float(np.median(base)):.0f} by half the crack's contrast")
     w = deficit / np.maximum(base - interior, 1e-6)
     mean_w = float(np.mean(w))
     sem = float(np.std(w, ddof=1) / math.sqrt(n_eff)) if n > 1 else abs(mean_w)

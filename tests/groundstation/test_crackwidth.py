@@ -70,3 +70,18 @@ def test_short_skeleton_is_not_measurable() -> None:
     img, _ = render_crack(3.0, 0.0, 0.0)
     est = crack_width_px(img, np.array([[50.0, 60.0], [53.0, 60.0]]))
     assert est.is_bound and "too short" in est.note
+
+
+@pytest.mark.parametrize("interior_level", [None, INTERIOR])
+def test_a_bright_band_never_gets_a_negative_width(interior_level: float | None) -> None:
+    # a rust highlight or a lit joint edge segmented as "crack": brighter than its flanks
+    img, skel = render_crack(6.0, 30.0, 0.0)
+    bright = 2 * BACKGROUND - img
+    est = crack_width_px(bright, skel, interior_level=interior_level)
+    assert est.is_bound and est.lower_px >= 0 and "not darker" in est.note, est
+
+
+def test_an_interior_level_brighter_than_the_background_is_refused() -> None:
+    img, skel = render_crack(3.0, 10.0, 0.0)
+    est = crack_width_px(img, skel, interior_level=BACKGROUND + 20)
+    assert est.is_bound and "not measurable" in est.note, est
