@@ -33,6 +33,9 @@ def print_comparison(cmp: Any, title: str = "Findings vs simulator truth") -> No
     table.add_row("mean position error", f"{cmp.mean_position_error_m * 100:.1f} cm", "")
     table.add_row("mean GSD", f"{cmp.mean_gsd_m * 1000:.2f} mm/px", "")
     table.add_row("error in GSD", f"{cmp.error_in_gsd:.2f} GSD", f"<= {TARGET_ERROR_GSD:.0f} GSD")
+    # diagnostics that split the centroid error: where the found pixels lie, and how much was found
+    table.add_row("placement (outline → truth)", f"{cmp.placement_error_in_gsd:.2f} GSD", "")
+    table.add_row("true area covered", f"{cmp.mean_coverage:.0%}", "")
     console.print(table)
 
 

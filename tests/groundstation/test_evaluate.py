@@ -76,3 +76,36 @@ def test_accepts_finding_objects_and_rejects_bad_truth(tmp_path: Path, two_defec
     with pytest.raises(InputError, match="bad.geojson"):
         compare_with_truth(findings, tmp_path / "bad.geojson")
     assert np.isnan(compare_with_truth([], truth).mean_position_error_m)
+
+
+def _strip_feature(frame: object, n0_m: float, n1_m: float, d_m: float, props: dict[str, object]) -> dict[str, object]:
+    """A 2 mm strip on a vertical face (north/down plane), as a GeoJSON polygon feature."""
+    ned = np.array([[n0_m, 0.0, d_m - 0.001], [n1_m, 0.0, d_m - 0.001], [n1_m, 0.0, d_m + 0.001],
+                    [n0_m, 0.0, d_m + 0.001], [n0_m, 0.0, d_m - 0.001]])
+    geo = frame.to_geodetic(ned)  # type: ignore[attr-defined]
+    c = frame.to_geodetic(np.array([(n0_m + n1_m) / 2, 0.0, d_m]))  # type: ignore[attr-defined]
+    coords = [[float(p[1]), float(p[0]), float(p[2])] for p in geo]
+    return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [coords]},
+            "properties": {**props, "centroid_lat_deg": float(c[0]), "centroid_lon_deg": float(c[1]),
+                           "centroid_alt_msl_m": float(c[2]), "lat": float(c[0]), "lon": float(c[1]),
+                           "alt_msl_m": float(c[2])}}
+
+
+def test_a_fragment_of_one_crack_never_counts_as_finding_its_neighbour(tmp_path: Path) -> None:
+    # A 0.6 m crack found in two pieces; a 5 cm crack 10 cm above its end is not found. The second
+    # piece's centroid is 17 cm from the small crack's: a centroid radius would "find" it.
+    from skyinspect.geodesy import LocalFrame
+
+    frame = LocalFrame(47.0, 8.0, 500.0)
+    truth = _write_truth(tmp_path / "truth.geojson", [
+        _strip_feature(frame, 0.0, 0.6, 0.0, {"defect_id": "A", "class": "crack"}),
+        _strip_feature(frame, 0.65, 0.70, -0.10, {"defect_id": "B", "class": "crack"})])
+    found = _write_truth(tmp_path / "found.geojson", [
+        _strip_feature(frame, 0.25, 0.35, 0.0, {"finding_id": "F1", "class": "crack", "gsd_mm": 1.0}),
+        _strip_feature(frame, 0.50, 0.58, 0.0, {"finding_id": "F2", "class": "crack", "gsd_mm": 1.0})])
+    cmp = compare_with_truth(found, truth)
+    assert cmp.matches == (("A", "F1"),)
+    assert (cmp.found_count, cmp.false_positive_count) == (1, 1)
+    # where the found pixels lie (exactly on the crack) vs how much of it was found (a sixth)
+    assert cmp.mean_position_error_m < 1e-3 and cmp.mean_placement_error_m < 1e-4
+    assert math.isclose(cmp.mean_coverage, (0.10 + 2 * 0.002) / 0.6, rel_tol=0.05)
