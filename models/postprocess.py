@@ -182,3 +182,46 @@ def extract_instances(class_map: np.ndarray, confidence: np.ndarray | None = Non
             out.append(Instance(class_id=cls, score=score, polygon_px=poly, area_px=float(area),
                                 skeleton_px=skel))
     return out
+
+
+# The model's commonest confusion at a rust patch: its dark rim and the shadows of exposed bars are
+# labelled crack. A crack component lying mostly (>= CRACK_FRINGE_MIN_FRACTION of its pixels)
+# within CRACK_FRINGE_PX of corrosion is that rim and joins the corrosion; a real crack running out
+# of a corroded area (rust jacking) has most of its length away from it and stays a crack.
+# 30 % within 4 px: on the demo flight 3 px/50 % caught none of the rims (they sit 2-4 px off the
+# patch across a bright halo); the real held-out corrosion split is the check that it generalises.
+CRACK_FRINGE_PX = 4
+CRACK_FRINGE_MIN_FRACTION = 0.3
+CRACK_FRINGE_MIN_AREA_RATIO = 2.0
+
+
+def absorb_crack_fringes(class_map: np.ndarray, fringe_px: int = CRACK_FRINGE_PX,
+                         min_fraction: float = CRACK_FRINGE_MIN_FRACTION,
+                         min_area_ratio: float = CRACK_FRINGE_MIN_AREA_RATIO) -> np.ndarray:
+    """``class_map`` with crack components that hug a corrosion region at least ``min_area_ratio``
+    times their own size relabelled corrosion (a new array; the input is left alone).
+    Cost: one dilation and two labellings of the frame."""
+    corrosion = (class_map == CORROSION).astype(np.uint8)
+    crack = (class_map == CRACK).astype(np.uint8)
+    if not corrosion.any() or not crack.any():
+        return class_map
+    nc, c_labels, c_stats, _ = cv2.connectedComponentsWithStats(corrosion, connectivity=8)
+    if nc > 65535:
+        return class_map
+    k = 2 * fringe_px + 1
+    # the largest-labelled corrosion component within fringe_px of each pixel (0: none)
+    near_label = cv2.dilate(c_labels.astype(np.uint16), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    n, labels = cv2.connectedComponents(crack, connectivity=8)
+    total = np.bincount(labels.ravel(), minlength=n)
+    on_crack = crack > 0
+    lab, near = labels[on_crack], near_label[on_crack]
+    near_area = c_stats[:, cv2.CC_STAT_AREA][near]
+    big = (near > 0) & (near_area >= min_area_ratio * total[lab])
+    close = np.bincount(lab[big], minlength=n)
+    absorb = close >= min_fraction * np.maximum(total, 1)
+    absorb[0] = False
+    if not absorb.any():
+        return class_map
+    out = class_map.copy()
+    out[absorb[labels]] = CORROSION
+    return out

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.postprocess import extract_instances
+from models.postprocess import absorb_crack_fringes, extract_instances
 from models.tiling import Stitcher, StitchMode, extract_tiles, tile_grid
 from skyinspect.drift import DriftReference
 from skyinspect.errors import ImageError, ModelError, describe
@@ -209,6 +209,7 @@ class TiledSegmenter:
         probs = self.predict_probs(image_bgr)
         t0 = time.perf_counter()
         class_map, confidence = class_map_from_probs(probs, self.crack_threshold)
+        class_map = absorb_crack_fringes(class_map)
         instances = extract_instances(class_map, confidence, self.min_area)
         timing = self.last_timing
         self.last_timing = SegmentTiming(timing.preprocess_s, timing.inference_s, timing.stitch_s,

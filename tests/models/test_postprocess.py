@@ -72,3 +72,27 @@ def test_elongation_is_length_over_width() -> None:
     crop[15:20, 10:210] = 1  # 200 x 5 px
     ratio = crack_elongation(crop, crack_skeleton(crop))
     assert 30 < ratio < 42  # skeleton loses ~width at the ends: ~196**2 / 1000
+
+
+def test_crack_rim_of_a_rust_patch_joins_the_corrosion() -> None:
+    from models.postprocess import absorb_crack_fringes
+
+    cm = np.zeros((200, 300), np.uint8)
+    cv2.circle(cm, (100, 100), 40, CORROSION, -1)
+    cv2.ellipse(cm, (100, 100), (43, 43), 0, 200, 320, CRACK, 2)  # the dark rim, 2 px off the patch
+    # a crack running away from the patch (rust jacking): only its first few px are near it
+    cv2.line(cm, (141, 100), (290, 110), CRACK, 2)
+    # a crack next to a corrosion speck smaller than itself: the speck does not swallow it
+    cv2.line(cm, (20, 180), (120, 180), CRACK, 2)
+    cv2.rectangle(cm, (60, 184), (64, 187), CORROSION, -1)
+    before = cm.copy()
+    out = absorb_crack_fringes(cm)
+    assert np.array_equal(cm, before)  # the input is left alone
+    n, labels = cv2.connectedComponents((before == CRACK).astype(np.uint8), connectivity=8)
+    assert n == 4
+    rim, jacking, beside = (labels == labels[57, 100]), (labels == labels[105, 215]), (labels == labels[180, 70])
+    assert rim.any() and (out[rim] == CORROSION).all()
+    assert (out[jacking] == CRACK).all() and (out[beside] == CRACK).all()
+    only_crack = np.zeros_like(cm)
+    cv2.line(only_crack, (10, 10), (200, 20), CRACK, 2)
+    assert absorb_crack_fringes(only_crack) is only_crack
