@@ -27,6 +27,12 @@ REQUIRED_KEYS = ("skyinspect.classes", "skyinspect.input_size", "skyinspect.norm
                  "skyinspect.model_id", "skyinspect.output")
 _EXPORT_FIX = "re-export it with `python -m models.export <best.pt>` (adds skyinspect.* metadata)"
 DRIFT_REFERENCE_FILE = Path(__file__).with_name("data") / "drift_reference.json"
+STRIDE_PX = 32  # the coarsest feature map of the YOLO26 backbone: input sides must be multiples
+# Frames up to this size go through a dynamic-shape model whole. Measured (models.evaluate, shipped
+# v2): whole-image passes score the same as 384-px tiles (UAV75 val tol. F 0.636 vs 0.632, DeepCrack
+# IoU 0.552 vs 0.552, corrosion 0.434 vs 0.435) and the demo's 1280x960 frames (see README) likewise,
+# at 1.0x the frame's pixels instead of the tiles' 1.44x. Larger frames are tiled at native scale.
+WHOLE_FRAME_MAX_PX = 1_600_000
 
 
 def sha256_of(path: Path) -> str:
@@ -135,17 +141,23 @@ def argmax_and_max(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class TiledSegmenter:
-    """Segment frames of any size with a fixed-input model: tiles at the model's native
+    """Segment frames of any size at the model's native pixel scale: tiles of the model's
     ``input_size`` with ``overlap`` px of overlap, batches of ``batch_tiles``, per-class
-    probabilities blended back at full resolution, then instances. Subclasses implement ``_infer``
-    (float32 NCHW RGB/255 tiles → float32 N×C×H×W probabilities)."""
+    probabilities blended back at full resolution, then instances. A dynamic-shape model takes
+    frames up to ``whole_frame_max_px`` in one pass instead (same scale, no tile overlap to pay
+    for). Subclasses implement ``_infer`` (float32 NCHW RGB/255 → float32 N×C×H×W probabilities)."""
 
     backend = "none"
+    # Backends whose model accepts any H and W (multiples of STRIDE_PX) set this: frames up to
+    # whole_frame_max_px then go through in one pass instead of 12+ overlapping tiles.
+    dynamic_shapes = False
 
     def __init__(self, path: Path, meta: ModelMetadata, overlap: int = 64, batch_tiles: int = 8,
                  stitch_mode: StitchMode = "blend", min_area: dict[int, int] | None = None,
-                 crack_threshold: float | None | str = "model") -> None:
+                 crack_threshold: float | None | str = "model",
+                 whole_frame_max_px: int = WHOLE_FRAME_MAX_PX) -> None:
         self.path = Path(path)
+        self.whole_frame_max_px = int(whole_frame_max_px)
         self.classes, self.input_size = meta.classes, meta.input_size
         self.model_id, self.version = meta.model_id, meta.version
         self.sha256: str = sha256_of(self.path)
@@ -176,11 +188,40 @@ class TiledSegmenter:
             raise ImageError(describe("image", f"expected shape (H, W, 3) BGR, got {image.shape}",
                                       "convert grayscale/BGRA with cv2.cvtColor(..., cv2.COLOR_GRAY2BGR/BGRA2BGR)"))
 
+    def uses_whole_frame(self, height: int, width: int) -> bool:
+        """True when a frame of this size goes through the model in one pass (no tiles)."""
+        return self.dynamic_shapes and height * width <= self.whole_frame_max_px
+
+    def _predict_whole(self, image_bgr: np.ndarray) -> np.ndarray:
+        """One pass over the frame, reflect-padded to a multiple of the model's stride (and to at
+        least one training tile, like the tiled path pads small frames)."""
+        t0 = time.perf_counter()
+        h, w = image_bgr.shape[:2]
+        ph = max(-(-h // STRIDE_PX) * STRIDE_PX, self.input_size)
+        pw = max(-(-w // STRIDE_PX) * STRIDE_PX, self.input_size)
+        padded = image_bgr
+        if (ph, pw) != (h, w):
+            mode = "reflect" if h > 1 and w > 1 and ph - h < h and pw - w < w else "edge"
+            padded = np.pad(image_bgr, ((0, ph - h), (0, pw - w), (0, 0)), mode=mode)
+        x = to_model_input(padded[None])
+        t1 = time.perf_counter()
+        probs = np.asarray(self._infer(x), dtype=np.float32)
+        t2 = time.perf_counter()
+        if probs.shape != (1, len(self.classes), ph, pw):
+            raise ModelError(describe(self.path, f"expected output (1, {len(self.classes)}, {ph}, {pw}) "
+                                                 f"probabilities, got {probs.shape}", _EXPORT_FIX))
+        out = probs[0, :, :h, :w]
+        self.last_timing = SegmentTiming(preprocess_s=t1 - t0, inference_s=t2 - t1,
+                                         stitch_s=time.perf_counter() - t2)
+        return out
+
     def predict_probs(self, image_bgr: np.ndarray) -> np.ndarray:
         """Per-class probabilities (C, H, W) float32 at the frame's own resolution."""
         self._check_image(image_bgr)
-        t0 = time.perf_counter()
         h, w = image_bgr.shape[:2]
+        if self.uses_whole_frame(h, w):
+            return self._predict_whole(image_bgr)
+        t0 = time.perf_counter()
         grid = tile_grid(h, w, self.input_size, self.overlap)
         tiles = extract_tiles(image_bgr, grid)  # (N, t, t, 3) uint8 BGR
         stitcher = Stitcher(grid, len(self.classes), self.stitch_mode)
@@ -226,7 +267,8 @@ class OnnxSegmenter(TiledSegmenter):
 
     def __init__(self, model_path: Path, providers: Sequence[str] | None = None, overlap: int = 64,
                  batch_tiles: int = 8, stitch_mode: StitchMode = "blend",
-                 min_area: dict[int, int] | None = None, crack_threshold: float | None | str = "model") -> None:
+                 min_area: dict[int, int] | None = None, crack_threshold: float | None | str = "model",
+                 whole_frame_max_px: int = WHOLE_FRAME_MAX_PX) -> None:
         path = Path(model_path)
         if not path.is_file():
             raise ModelError(describe(path, "model file not found",
@@ -247,8 +289,9 @@ class OnnxSegmenter(TiledSegmenter):
         self._input_name = inp.name
         batch_dim = inp.shape[0]
         # a fixed batch of 1 means one call per tile; a symbolic/None batch takes several at once
+        self.dynamic_shapes = len(inp.shape) == 4 and not any(isinstance(d, int) for d in inp.shape[2:])
         super().__init__(path, meta, overlap, batch_tiles if not isinstance(batch_dim, int) else batch_dim,
-                         stitch_mode, min_area, crack_threshold)
+                         stitch_mode, min_area, crack_threshold, whole_frame_max_px)
 
     def _infer(self, tiles_nchw: np.ndarray) -> np.ndarray:
         return self._session.run(None, {self._input_name: tiles_nchw})[0]

@@ -132,3 +132,34 @@ def test_threshold_metadata_is_checked(tmp_path: Path) -> None:
     for bad in ("high", "1.5"):
         with pytest.raises(ModelError, match="m.onnx"):
             ModelMetadata.parse({**base, "skyinspect.crack_threshold": bad}, tmp_path / "m.onnx")
+
+
+def test_whole_frame_pass_is_pixel_aligned_with_the_tiled_one() -> None:
+    """Identity graph (probs == RGB/255): one padded pass and blended tiles give the same frame."""
+    whole = OnnxSegmenter(DATA / "identity_with_metadata.onnx")
+    tiled = OnnxSegmenter(DATA / "identity_with_metadata.onnx", whole_frame_max_px=0)
+    assert whole.dynamic_shapes and whole.uses_whole_frame(517, 733) and not tiled.uses_whole_frame(517, 733)
+    assert not whole.uses_whole_frame(3000, 4000)  # 12 MPx frames are tiled at native scale
+    img = np.random.default_rng(3).integers(0, 256, (517, 733, 3), dtype=np.uint8)
+    a, b = whole.predict_probs(img), tiled.predict_probs(img)
+    expected = img[..., ::-1].transpose(2, 0, 1).astype(np.float32) / 255
+    assert a.shape == b.shape == (3, 517, 733)
+    np.testing.assert_allclose(a, expected, atol=1e-6)
+    np.testing.assert_allclose(b, expected, atol=1e-5)
+    small = img[:100, :150]  # padded up to one training tile, like the tiled path
+    np.testing.assert_allclose(whole.predict_probs(small), expected[:, :100, :150], atol=1e-6)
+
+
+def test_shipped_model_whole_frame_agrees_with_tiles(segmenter: OnnxSegmenter) -> None:
+    """The shipped model on a real drone-shot crack (UAV75, GPL-3.0, missions/simulator/textures)
+    gives nearly the same class map in one pass as in 384-px tiles."""
+    import cv2
+
+    img = cv2.imread(str(Path(__file__).parents[2] / "missions/simulator/textures/uav75_DSC00566.jpg"))
+    tiled = OnnxSegmenter(DEFAULT_MODEL_PATH, whole_frame_max_px=0)
+    assert segmenter.uses_whole_frame(*img.shape[:2])
+    a, b = segmenter.segment(img).class_map, tiled.segment(img).class_map
+    assert (a == 1).sum() > 100 and (b == 1).sum() > 100
+    assert (a == b).mean() > 0.98
+    inter, union = ((a == 1) & (b == 1)).sum(), ((a == 1) | (b == 1)).sum()
+    assert inter / union > 0.8  # measured 0.91
