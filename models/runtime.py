@@ -52,6 +52,7 @@ class ModelMetadata:
     model_id: str
     version: str
     crack_threshold: float | None = None  # calibrated on validation data by models.calibrate; None: argmax
+    corrosion_threshold: float | None = None  # likewise; corrosion below it loses to the next class
 
     @classmethod
     def parse(cls, meta: Mapping[str, str], path: Path) -> ModelMetadata:
@@ -67,16 +68,23 @@ class ModelMetadata:
         if meta["skyinspect.normalisation"] != "rgb/255":
             raise ModelError(describe(path, f"expected normalisation 'rgb/255', got "
                                             f"{meta['skyinspect.normalisation']!r}", _EXPORT_FIX))
-        threshold = None
-        if "skyinspect.crack_threshold" in meta:
-            try:
-                threshold = float(meta["skyinspect.crack_threshold"])
-            except ValueError as exc:
-                raise ModelError(describe(path, f"skyinspect.crack_threshold is "
-                                                f"{meta['skyinspect.crack_threshold']!r}, expected a number")) from exc
-            if not 0.0 < threshold < 1.0:
-                raise ModelError(describe(path, f"skyinspect.crack_threshold {threshold} outside (0, 1)"))
-        return cls(classes, input_size, meta["skyinspect.model_id"], meta.get("skyinspect.version", ""), threshold)
+        crack_threshold = _threshold(meta, "skyinspect.crack_threshold", path)
+        corrosion_threshold = _threshold(meta, "skyinspect.corrosion_threshold", path)
+        return cls(classes, input_size, meta["skyinspect.model_id"], meta.get("skyinspect.version", ""),
+                   crack_threshold, corrosion_threshold)
+
+
+def _threshold(meta: Mapping[str, str], key: str, path: Path) -> float | None:
+    """A calibrated probability threshold from the metadata (None when absent), range-checked."""
+    if key not in meta:
+        return None
+    try:
+        value = float(meta[key])
+    except ValueError as exc:
+        raise ModelError(describe(path, f"{key} is {meta[key]!r}, expected a number")) from exc
+    if not 0.0 < value < 1.0:
+        raise ModelError(describe(path, f"{key} {value} outside (0, 1)"))
+    return value
 
 
 @dataclass(frozen=True)
@@ -112,11 +120,21 @@ def to_model_input(tiles_bgr: np.ndarray) -> np.ndarray:
     return x
 
 
-def class_map_from_probs(probs: np.ndarray, crack_threshold: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(class map, confidence) of (C, H, W) probabilities: argmax, then - with ``crack_threshold`` -
-    every pixel whose crack probability reaches it (and beats corrosion) is crack. Thin cracks are
-    a tiny share of pixels and their probability rarely wins an argmax against the background that
-    surrounds them; the threshold is calibrated per model on validation data (models/calibrate.py)."""
+def class_map_from_probs(probs: np.ndarray, crack_threshold: float | None = None,
+                         corrosion_threshold: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(class map, confidence) of (C, H, W) probabilities, in this order:
+
+    1. argmax;
+    2. with ``crack_threshold``: every pixel whose crack probability reaches it (and beats
+       corrosion) is crack. Thin cracks are a tiny share of pixels and their probability rarely
+       wins an argmax against the background around them;
+    3. crack components hugging a larger corrosion region are its rim and join it
+       (:func:`models.postprocess.absorb_crack_fringes`);
+    4. with ``corrosion_threshold``: corrosion pixels below it are background. The argmax paints
+       rust wider than annotators do, and a rim absorbed in step 3 (low corrosion probability) goes
+       with it instead of staying a false crack.
+
+    Both thresholds are calibrated per model on validation data (models/calibrate.py)."""
     class_map, confidence = argmax_and_max(probs)
     if crack_threshold is not None and probs.shape[0] > CRACK:
         crack = probs[CRACK]
@@ -125,6 +143,15 @@ def class_map_from_probs(probs: np.ndarray, crack_threshold: float | None = None
             promote &= crack >= probs[CORROSION]
         class_map[promote] = CRACK
         confidence[promote] = crack[promote]
+    if probs.shape[0] > CORROSION:
+        class_map = absorb_crack_fringes(class_map)
+        if corrosion_threshold is not None:
+            # background, not the next class: sending unsure rust to crack when crack beats
+            # background measured +0.007 DeepCrack IoU but turned rust-patch edges into false cracks
+            # (demo flight 7 -> 18 false cracks); rust-stained concrete is common on real bridges
+            demote = (class_map == CORROSION) & (probs[CORROSION] < corrosion_threshold)
+            class_map[demote] = 0
+            confidence[demote] = probs[0][demote]
     return class_map, confidence
 
 
@@ -155,7 +182,8 @@ class TiledSegmenter:
     def __init__(self, path: Path, meta: ModelMetadata, overlap: int = 64, batch_tiles: int = 8,
                  stitch_mode: StitchMode = "blend", min_area: dict[int, int] | None = None,
                  crack_threshold: float | None | str = "model",
-                 whole_frame_max_px: int = WHOLE_FRAME_MAX_PX) -> None:
+                 whole_frame_max_px: int = WHOLE_FRAME_MAX_PX,
+                 corrosion_threshold: float | None | str = "model") -> None:
         self.path = Path(path)
         self.whole_frame_max_px = int(whole_frame_max_px)
         self.classes, self.input_size = meta.classes, meta.input_size
@@ -168,6 +196,7 @@ class TiledSegmenter:
         self.drift_reference = load_drift_reference(self.model_id)
         # "model": the threshold calibrated into the model file (argmax when it has none); None: argmax
         self.crack_threshold = meta.crack_threshold if crack_threshold == "model" else crack_threshold
+        self.corrosion_threshold = meta.corrosion_threshold if corrosion_threshold == "model" else corrosion_threshold
         self.last_timing = SegmentTiming()
 
     def __repr__(self) -> str:
@@ -249,8 +278,7 @@ class TiledSegmenter:
         """Segment one uint8 HxWx3 BGR frame of any size (``last_timing`` says where the time went)."""
         probs = self.predict_probs(image_bgr)
         t0 = time.perf_counter()
-        class_map, confidence = class_map_from_probs(probs, self.crack_threshold)
-        class_map = absorb_crack_fringes(class_map)
+        class_map, confidence = class_map_from_probs(probs, self.crack_threshold, self.corrosion_threshold)
         instances = extract_instances(class_map, confidence, self.min_area)
         timing = self.last_timing
         self.last_timing = SegmentTiming(timing.preprocess_s, timing.inference_s, timing.stitch_s,
@@ -268,7 +296,8 @@ class OnnxSegmenter(TiledSegmenter):
     def __init__(self, model_path: Path, providers: Sequence[str] | None = None, overlap: int = 64,
                  batch_tiles: int = 8, stitch_mode: StitchMode = "blend",
                  min_area: dict[int, int] | None = None, crack_threshold: float | None | str = "model",
-                 whole_frame_max_px: int = WHOLE_FRAME_MAX_PX) -> None:
+                 whole_frame_max_px: int = WHOLE_FRAME_MAX_PX,
+                 corrosion_threshold: float | None | str = "model") -> None:
         path = Path(model_path)
         if not path.is_file():
             raise ModelError(describe(path, "model file not found",
@@ -291,7 +320,7 @@ class OnnxSegmenter(TiledSegmenter):
         # a fixed batch of 1 means one call per tile; a symbolic/None batch takes several at once
         self.dynamic_shapes = len(inp.shape) == 4 and not any(isinstance(d, int) for d in inp.shape[2:])
         super().__init__(path, meta, overlap, batch_tiles if not isinstance(batch_dim, int) else batch_dim,
-                         stitch_mode, min_area, crack_threshold, whole_frame_max_px)
+                         stitch_mode, min_area, crack_threshold, whole_frame_max_px, corrosion_threshold)
 
     def _infer(self, tiles_nchw: np.ndarray) -> np.ndarray:
         return self._session.run(None, {self._input_name: tiles_nchw})[0]

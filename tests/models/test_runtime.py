@@ -132,6 +132,40 @@ def test_threshold_metadata_is_checked(tmp_path: Path) -> None:
     for bad in ("high", "1.5"):
         with pytest.raises(ModelError, match="m.onnx"):
             ModelMetadata.parse({**base, "skyinspect.crack_threshold": bad}, tmp_path / "m.onnx")
+        with pytest.raises(ModelError, match="corrosion_threshold"):
+            ModelMetadata.parse({**base, "skyinspect.corrosion_threshold": bad}, tmp_path / "m.onnx")
+    meta = ModelMetadata.parse({**base, "skyinspect.corrosion_threshold": "0.85"}, tmp_path / "m.onnx")
+    assert meta.corrosion_threshold == 0.85 and meta.crack_threshold is None
+
+
+def test_corrosion_threshold_sends_unsure_rust_to_background() -> None:
+    probs = np.zeros((3, 1, 4), np.float32)
+    probs[:, 0, 0] = (0.05, 0.05, 0.9)  # sure corrosion: stays
+    probs[:, 0, 1] = (0.35, 0.05, 0.6)  # unsure corrosion: background
+    probs[:, 0, 2] = (0.1, 0.4, 0.5)  # unsure corrosion over a crack: background, not a new crack
+    probs[:, 0, 3] = (0.8, 0.1, 0.1)
+    cm, conf = class_map_from_probs(probs, None, 0.85)
+    assert cm.tolist() == [[2, 0, 0, 0]]
+    assert conf[0].tolist() == pytest.approx([0.9, 0.35, 0.1, 0.8])
+    assert class_map_from_probs(probs, None, None)[0].tolist() == [[2, 2, 2, 0]]
+
+
+def test_an_absorbed_rust_rim_is_dropped_with_unsure_rust() -> None:
+    import cv2
+
+    probs = np.zeros((3, 120, 120), np.float32)
+    probs[0] = 1.0
+    patch = np.zeros((120, 120), np.uint8)
+    cv2.circle(patch, (60, 60), 30, 1, -1)
+    rim = np.zeros_like(patch)
+    cv2.circle(rim, (60, 60), 32, 1, 2)
+    rim &= 1 - patch
+    probs[:, patch.astype(bool)] = np.array([[0.02], [0.03], [0.95]], np.float32)
+    probs[:, rim.astype(bool)] = np.array([[0.3], [0.6], [0.1]], np.float32)
+    cm, _ = class_map_from_probs(probs, None, None)
+    assert (cm[rim.astype(bool)] == 2).all()  # absorbed into the rust patch
+    cm, _ = class_map_from_probs(probs, None, 0.85)
+    assert (cm[rim.astype(bool)] == 0).all() and (cm[patch.astype(bool)] == 2).all() and not (cm == 1).any()
 
 
 def test_whole_frame_pass_is_pixel_aligned_with_the_tiled_one() -> None:
