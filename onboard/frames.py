@@ -3,7 +3,9 @@
 Capture times: a file name carrying a UTC timestamp (cuav style ``raw2016111223465120Z.png`` =
 2016-11-12 23:46:51.20 UTC: 14 digits YYYYMMDDhhmmss, optional fraction digits, then ``Z``), else
 EXIF DateTimeOriginal (+ SubSecTimeOriginal, OffsetTimeOriginal). For a video, the start time comes
-from its name (same pattern) or the caller, plus each frame's container timestamp.
+from its name (same pattern) or the caller, plus each frame's container timestamp. These are taken to
+be UTC (hence ``capture_time_utc_s``) unless the replay is told they are on the .tlog writer's clock
+(``frame_clock="log"``, ``onboard.telemetry.frame_clock``), which maps them to UTC before tagging.
 """
 
 from __future__ import annotations

@@ -6,8 +6,10 @@ The log may be a MAVLink .tlog, an ArduPilot DataFlash .bin, a PX4 .ulg or a fol
 Capture times, in order of preference:
 1. CAMERA_FEEDBACK: when the log has one per frame (img_idx 1..N), frame n is photo img_idx n and
    gets the pose the autopilot reported at the trigger (``TelemetryBuffer.pose_for_event``).
-2. The frame's own UTC time (file name or EXIF; video start + frame timestamps) plus ``latency_s``,
-   interpolated in the telemetry (``TelemetryBuffer.pose_at``).
+2. The frame's own time (file name or EXIF; video start + frame timestamps) plus ``latency_s``,
+   interpolated in the telemetry (``TelemetryBuffer.pose_at``). ``frame_clock`` says which clock
+   that time is on: ``utc``, ``log`` (the computer that wrote the .tlog; mapped to UTC through the
+   log's TIMESYNC round trips) or ``auto`` (see ``onboard.telemetry.frame_clock``).
 Every input is checked before ``out`` is created; a failure mid-run removes what this run wrote.
 """
 
@@ -22,7 +24,8 @@ from pathlib import Path
 
 from onboard.frames import Frame, ImageFolderSource, VideoSource, open_frames
 from onboard.telemetry.buffer import CameraEvent, TelemetryBuffer
-from onboard.telemetry.sources import read_telemetry
+from onboard.telemetry.frame_clock import FRAME_CLOCKS, FrameClock, frames_inside, map_frame_clock
+from onboard.telemetry.sources import detect_kind, read_telemetry
 from skyinspect.camera import CameraModel
 from skyinspect.errors import InputError, SkyinspectError, describe
 from skyinspect.record import FlightRecordWriter
@@ -54,17 +57,21 @@ class _Plan:
     source: ImageFolderSource | VideoSource
     capture_time_source: str
     events: dict[int, CameraEvent]
+    frame_clock: FrameClock | None = None  # frame time → telemetry time (None with CAMERA_FEEDBACK)
+
+    def telemetry_time_s(self, frame_s: float) -> float:
+        return self.frame_clock.to_telemetry_s(frame_s) if self.frame_clock is not None else frame_s
 
 
 def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, camera: CameraModel,
                latency_s: float = 0.0, gap_threshold_s: float = 1.0, progress: bool = True, *,
                overwrite: bool = False, time_base: str = "auto",
-               video_start_utc_s: float | None = None) -> ReplaySummary:
+               video_start_utc_s: float | None = None, frame_clock: str = "auto") -> ReplaySummary:
     """Segment and tag every frame and write them to the flight record ``out``."""
     started = time.monotonic()
     frames, mavlink, out = Path(frames), Path(mavlink), Path(out)
     plan = _validate(frames, mavlink, out, segmenter, camera, latency_s, gap_threshold_s, overwrite,
-                     time_base, video_start_utc_s)
+                     time_base, video_start_utc_s, frame_clock)
     if out.exists() and overwrite and any(out.iterdir()):
         shutil.rmtree(out)  # _validate checked it is an old flight record
     created = not out.exists()
@@ -73,6 +80,8 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
             "latency_s": latency_s, "gap_threshold_s": gap_threshold_s,
             "local_origin": {"lat_deg": origin.lat0_deg, "lon_deg": origin.lon0_deg, "h_m": origin.h0_m},
             "capture_time_source": plan.capture_time_source, "telemetry_time": plan.buffer.describe_time_base()}
+    if plan.frame_clock is not None:
+        meta["frame_clock"] = plan.frame_clock.describe()
     writer: FlightRecordWriter | None = None
     frame: Frame | None = None
     count = tagged = instances = 0
@@ -84,7 +93,7 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
             if plan.capture_time_source == "camera_feedback":
                 pose = plan.buffer.pose_for_event(plan.events[frame.index])
             else:
-                pose = plan.buffer.pose_at(frame.capture_time_utc_s)  # type: ignore[arg-type]
+                pose = plan.buffer.pose_at(plan.telemetry_time_s(frame.capture_time_utc_s))  # type: ignore[arg-type]
             segmentation = segmenter.segment(frame.image_bgr)
             writer.add_frame(frame.index, pose.time_utc_s, frame.image_bgr, pose, segmentation,
                              jpeg_bytes=_original_jpeg(frame, plan.source))
@@ -110,22 +119,32 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
 # --- validation ---------------------------------------------------------------------------------
 def _validate(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, camera: CameraModel,
               latency_s: float, gap_threshold_s: float, overwrite: bool, time_base: str,
-              video_start_utc_s: float | None) -> _Plan:
+              video_start_utc_s: float | None, frame_clock: str) -> _Plan:
     if not isinstance(camera, CameraModel):
         raise InputError(f"camera: expected a CameraModel (load one with CameraModel.load), got {type(camera).__name__}")
     if not callable(getattr(segmenter, "segment", None)) or not hasattr(segmenter, "model_id"):
         raise InputError(f"segmenter: expected an object with segment(image_bgr) and model_id/sha256 "
                          f"(models.load_segmenter), got {type(segmenter).__name__}")
     _check_out(out, overwrite)
-    return plan_replay(frames, mavlink, latency_s, gap_threshold_s, time_base, video_start_utc_s)
+    return plan_replay(frames, mavlink, latency_s, gap_threshold_s, time_base, video_start_utc_s,
+                       frame_clock)
 
 
 def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_threshold_s: float = 1.0,
-                time_base: str = "auto", video_start_utc_s: float | None = None) -> _Plan:
+                time_base: str = "auto", video_start_utc_s: float | None = None,
+                frame_clock: str = "auto") -> _Plan:
     """Open the frames and the telemetry and decide how each frame gets its capture time."""
     frames, mavlink = Path(frames), Path(mavlink)
+    if frame_clock not in FRAME_CLOCKS:
+        raise InputError(describe(frames, f"frame clock must be one of {FRAME_CLOCKS}, got {frame_clock!r}",
+                                  "Pass utc (GNSS time), log (the .tlog writer's clock) or auto"))
     source = open_frames(frames, video_start_utc_s)
-    messages, _ = read_telemetry(mavlink)
+    kind = detect_kind(mavlink)
+    if frame_clock == "log" and kind != "tlog":
+        raise InputError(describe(mavlink, f"frame clock 'log' means the clock of the computer that wrote a "
+                                  f".tlog, but this is a {kind} log, timed by the vehicle or camera itself",
+                                  "Pass --frame-clock utc (or auto) for frames stamped in UTC"))
+    messages, _ = read_telemetry(mavlink, kind)
     buffer = TelemetryBuffer(messages, mavlink, latency_s, gap_threshold_s, time_base)
     n = len(source)
     events: dict[int, CameraEvent] = {}
@@ -135,9 +154,14 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
         return _Plan(buffer, source, "camera_feedback", events)
     times = source.capture_times()
     if n and all(t is not None for t in times):
-        if time_base == "auto":
-            buffer = _pick_time_base(buffer, messages, mavlink, latency_s, gap_threshold_s, times)  # type: ignore[arg-type]
-        return _Plan(buffer, source, "frame_timestamp", {})
+        if time_base == "auto" and frame_clock == "auto":
+            buffer = _pick_time_base(buffer, messages, mavlink, latency_s, gap_threshold_s,
+                                     times)  # type: ignore[arg-type]
+        clock = map_frame_clock(buffer, frame_clock, frames)
+        if frame_clock != "auto" and not frames_inside(buffer, times, clock):  # type: ignore[arg-type]
+            log.warning("%s: no frame time (on the %s clock) falls inside the telemetry; every frame will be "
+                        "untagged. Check --frame-clock", frames, clock.clock)
+        return _Plan(buffer, source, "frame_timestamp", {}, clock)
     have = f"img_idx {min(events)}..{max(events)} ({len(events)} events)" if events else "none"
     missing = sum(t is None for t in times)
     raise InputError(describe(

@@ -36,8 +36,10 @@ log = logging.getLogger(__name__)
 
 # --- taggers -------------------------------------------------------------------------------------
 class ReplayTagger(Tagger):
-    def __init__(self, buffer: TelemetryBuffer, events: dict[int, CameraEvent] | None) -> None:
+    def __init__(self, buffer: TelemetryBuffer, events: dict[int, CameraEvent] | None,
+                 to_telemetry_s: Callable[[float], float] | None = None) -> None:
         self.buffer, self.events = buffer, events or {}
+        self.to_telemetry_s = to_telemetry_s or (lambda t: t)  # the frames' clock → the telemetry's
 
     def __call__(self, frame: Frame) -> Pose:
         if self.events:
@@ -48,7 +50,7 @@ class ReplayTagger(Tagger):
             return self.buffer.pose_for_event(event)
         if frame.capture_time_utc_s is None:
             return Pose.untagged(math.nan, "frame has no capture time")
-        return self.buffer.pose_at(frame.capture_time_utc_s)
+        return self.buffer.pose_at(self.to_telemetry_s(frame.capture_time_utc_s))
 
 
 class LiveTagger(Tagger):
@@ -119,7 +121,8 @@ class OnboardSummary:
 
 def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter: Segmenter, camera: CameraModel, *,
                 latency_s: float = 0.0, gap_threshold_s: float = 1.0, time_base: str = "auto",
-                queue_size: int = 4, drop_frames: bool | None = None, realtime_fps: float | None = None,
+                frame_clock: str = "auto", queue_size: int = 4, drop_frames: bool | None = None,
+                realtime_fps: float | None = None,
                 alerts: object | None = None, send_mavlink_alerts: bool = True, mqtt: str | None = None,
                 duration_s: float | None = None, max_frames: int | None = None,
                 stop_event: threading.Event | None = None, on_recorded: Callable[[int], None] | None = None,
@@ -137,6 +140,9 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
                                "gap_threshold_s": gap_threshold_s}
     mqtt_pub = None
     if live_mode:
+        if frame_clock != "auto":
+            log.warning("frame clock %r ignored: live frames are stamped by this computer's clock, which TIMESYNC "
+                        "maps to the vehicle's", frame_clock)
         link = live or LiveMavlink(str(telemetry), link_timeout_s=link_timeout_s)
         source = open_camera(str(frames), realtime_fps=realtime_fps, max_frames=max_frames)
         drop = True if drop_frames is None else drop_frames
@@ -146,11 +152,14 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
     else:
         from onboard.replay import _original_jpeg, plan_replay
 
-        plan = plan_replay(Path(frames), Path(telemetry), latency_s, gap_threshold_s, time_base)
+        plan = plan_replay(Path(frames), Path(telemetry), latency_s, gap_threshold_s, time_base,
+                           frame_clock=frame_clock)
         origin = plan.buffer.local_frame
         meta.update({"local_origin": {"lat_deg": origin.lat0_deg, "lon_deg": origin.lon0_deg, "h_m": origin.h0_m},
                      "capture_time_source": plan.capture_time_source,
                      "telemetry_time": plan.buffer.describe_time_base()})
+        if plan.frame_clock is not None:
+            meta["frame_clock"] = plan.frame_clock.describe()
         source = plan.source
         if realtime_fps:
             from onboard.capture import PacedSource
@@ -158,7 +167,8 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
             source = PacedSource(Path(frames), realtime_fps, stamp_now=False)
         drop = False if drop_frames is None else drop_frames
         stop = stop_event or threading.Event()
-        tagger = ReplayTagger(plan.buffer, plan.events if plan.capture_time_source == "camera_feedback" else None)
+        tagger = ReplayTagger(plan.buffer, plan.events if plan.capture_time_source == "camera_feedback" else None,
+                              plan.telemetry_time_s)
         jpeg = (lambda f: _original_jpeg(f, plan.source)) if isinstance(plan.source, ImageFolderSource) else None
         link = None
     _create_record_atomically(out, camera, segmenter, meta)

@@ -283,6 +283,16 @@ class TelemetryBuffer:
         return Pose(t, event.lat_deg, event.lon_deg, event.alt_msl_m, event.alt_rel_m, event.roll_deg,
                     event.pitch_deg, event.yaw_deg, *gimbal, **self._gps_at(t), source="camera_feedback")
 
+    @property
+    def boot_to_utc_s(self) -> float | None:
+        """Vehicle UTC − vehicle boot clock (median over SYSTEM_TIME); None without SYSTEM_TIME."""
+        return self._boot_to_utc_s
+
+    @property
+    def tlog_to_utc_s(self) -> float | None:
+        """Vehicle UTC − the records' clock, from SYSTEM_TIME arrival times (so it holds the link latency)."""
+        return self._tlog_to_utc_s
+
     def from_receiver_clock(self, receiver_s: float) -> float:
         """A time on the receiver's clock (what timed the records: the .tlog writer, the live
         companion's host clock) in this buffer's time base. With SYSTEM_TIME and TIMESYNC: receiver →

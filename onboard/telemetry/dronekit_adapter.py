@@ -4,7 +4,10 @@ dronekit already owns the link and decodes every MAVLink message; its documented
 ``vehicle.add_message_listener('*', callback)`` hands each decoded pymavlink message to
 ``callback(vehicle, name, message)``. We store those in the same window ``LiveMavlink`` uses, so the
 ``TelemetryBuffer`` merging and the pose maths are shared; TIMESYNC requests go out through
-``send_mavlink`` as messages arrive, so the host → vehicle clock offset is measured here too. Alerts go back through
+``send_mavlink`` as messages arrive, so the host → vehicle clock offset is measured here too, and the
+vehicle's own TIMESYNC requests are answered from the listener (``tc1`` = the request's arrival on the
+same clock). That never blocks dronekit's receive thread: ``send_mavlink`` only queues the message for
+dronekit's own sender thread (``MAVConnection.out_queue``). Alerts go back through
 ``vehicle.message_factory.<msg>_encode(...)`` + ``vehicle.send_mavlink(msg)`` (documented API).
 
 ``dronekit`` is imported only by ``connect_vehicle``; the adapter itself needs just an object with
@@ -17,6 +20,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from onboard.telemetry import timesync
 from onboard.telemetry.live import LiveMavlink
 
 log = logging.getLogger(__name__)
@@ -41,6 +45,10 @@ class DronekitTelemetry(LiveMavlink):
         super().__init__(f"dronekit:{getattr(vehicle, '_handler', 'vehicle')!s:.40}", window_s=window_s,
                          clock=clock, connect=lambda *a: vehicle)
         self.vehicle = vehicle
+        # dronekit's own source ids (its default 255/0), so that its requests echoed back are not answered
+        master = getattr(vehicle, "_master", None)
+        self._ids = (int(getattr(master, "source_system", self._ids[0])),
+                     int(getattr(master, "source_component", self._ids[1])))
 
     def _on_message(self, _vehicle: object, _name: str, message: object) -> None:
         self.last_rx_s = time.monotonic()
@@ -59,6 +67,11 @@ class DronekitTelemetry(LiveMavlink):
             self.vehicle.remove_message_listener("*", self._on_message)  # type: ignore[attr-defined]
         except Exception as exc:  # noqa: BLE001 - a vehicle already closed
             log.debug("removing the dronekit listener failed: %s", exc)
+
+    def _answer_timesync(self, request: object, arrival_s: float) -> None:
+        """Answer at once from the listener: ``send_mavlink`` only queues (see the module doc)."""
+        if self.send(timesync.reply(request, round(arrival_s * 1e9))):  # type: ignore[arg-type]
+            self.timesync_answered += 1
 
     def send(self, msg: object) -> bool:
         """Send a pymavlink message through dronekit (``vehicle.send_mavlink``)."""

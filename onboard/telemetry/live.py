@@ -10,19 +10,28 @@ Link loss: no message for ``link_timeout_s`` (or an exception from the link) clo
 and reopens it with exponential back-off (``backoff_s`` … ``max_backoff_s``); recording goes on
 meanwhile — frames that fall in the hole are recorded untagged with the gap as the reason.
 
-Time: the receiver sends TIMESYNC requests (``TimesyncRequester``: ts1 = host clock in ns; a burst of
-8 at 10 Hz, then 1 Hz) and keeps the replies that mirror its own ts1, so the window holds round trips
-between the host clock and the vehicle's boot clock; the buffer estimates the offset from them
-(``onboard.telemetry.timesync``). With SYSTEM_TIME (GNSS UTC) too, a frame stamped by the host clock
+Sending: one sender thread owns every write to the link (TIMESYNC requests and replies, alerts from
+the recording thread), so the receiver never waits on a full serial buffer and two threads never
+interleave frames; ``send`` queues (bounded; False when the link is down or the queue is full).
+
+Time: the sender sends TIMESYNC requests (``TimesyncRequester``: ts1 = host clock in ns, taken just
+before the write; a burst of 8 at 10 Hz, then 1 Hz) and the receiver keeps the replies that mirror
+its own ts1, so the window holds round trips between the host clock and the vehicle's boot clock;
+the buffer estimates the offset from them (``onboard.telemetry.timesync``). With SYSTEM_TIME (GNSS UTC) too, a frame stamped by the host clock
 maps host → boot → UTC (``TelemetryBuffer.from_receiver_clock``) and the host clock need not be
 synced. Without TIMESYNC replies the host clock is taken to be UTC (chrony + GNSS/NTP on the
 companion); without SYSTEM_TIME samples are timed on the host clock (``"tlog"``), by TIMESYNC where
 the vehicle answers, else by arrival, which adds the link latency — compensate with ``--latency-s``.
+
+The vehicle's own TIMESYNC requests (ArduPilot and PX4 time their companions with them) are answered
+on the same host clock: ``tc1`` = the midpoint of the request's arrival and the reply's write, so the
+time it waits in our queue widens the vehicle's round trip but does not bias its offset.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections import deque
@@ -32,6 +41,7 @@ from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from onboard.telemetry.buffer import TelemetryBuffer
 from onboard.telemetry.convert import Record
+from onboard.telemetry import timesync
 from onboard.telemetry.timesync import TimesyncRequester
 from skyinspect.errors import TelemetryError
 
@@ -74,7 +84,8 @@ class LiveMavlink:
                  max_backoff_s: float = 5.0, window_s: float = 300.0, source_system: int = 255,
                  source_component: int = mavlink.MAV_COMP_ID_ONBOARD_COMPUTER,
                  connect: Callable[[str, int, int], object] = pymavlink_connect,
-                 clock: Callable[[], float] = time.time, timesync_interval_s: float = 1.0) -> None:
+                 clock: Callable[[], float] = time.time, timesync_interval_s: float = 1.0,
+                 answer_timesync: bool = True, send_queue: int = 64) -> None:
         self.url = url
         self.link_timeout_s = link_timeout_s
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
@@ -90,7 +101,14 @@ class LiveMavlink:
         self._conn: object | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._sender: threading.Thread | None = None
+        # Items: a message to send as is, or (request, arrival on self._clock) to answer.
+        self._outbox: queue.Queue[mavlink.MAVLink_message | tuple[mavlink.MAVLink_message, float]] = \
+            queue.Queue(maxsize=send_queue)
         self.timesync = TimesyncRequester(interval_s=timesync_interval_s)
+        self.answer_timesync = answer_timesync
+        self.timesync_answered = 0  # replies written to the link
+        self.send_dropped = 0  # messages not queued (queue full) or not written (link error)
         self.connects = 0
         self.reconnects = 0
         self.messages = 0
@@ -100,13 +118,16 @@ class LiveMavlink:
     # --- lifecycle ------------------------------------------------------------------------------
     def start(self) -> LiveMavlink:
         self._thread = threading.Thread(target=self._run, name="mavlink-rx", daemon=True)
+        self._sender = threading.Thread(target=self._send_loop, name="mavlink-tx", daemon=True)
         self._thread.start()
+        self._sender.start()
         return self
 
     def stop(self, timeout_s: float = 3.0) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
+        for thread in (self._thread, self._sender):
+            if thread is not None:
+                thread.join(timeout_s)
         self._close()
 
     def __enter__(self) -> LiveMavlink:
@@ -160,14 +181,15 @@ class LiveMavlink:
                 self.link_up = True
                 delay = self.backoff_s
             self.add(self._clock(), msg)
-            self._request_timesync(self._clock())
 
     def add(self, arrival_utc_s: float, msg: mavlink.MAVLink_message) -> None:
         """Store one message (also the entry point for dronekit's message listener)."""
         if msg.get_type() not in USED:
             return
         if msg.get_type() == "TIMESYNC" and not self.timesync.is_reply_to_us(msg):
-            return  # the vehicle's own requests, replies to other requesters
+            if self.answer_timesync and timesync.is_request_for(msg, self._ids, self.timesync):
+                self._answer_timesync(msg, arrival_utc_s)
+            return  # requests (answered), replies to other requesters: not round trips of ours
         with self._lock:
             self.messages += 1
             self._records.append((arrival_utc_s, msg))
@@ -181,6 +203,54 @@ class LiveMavlink:
         """Send a TIMESYNC request when one is due (ts1 = ``now_s``, the clock that stamps arrivals)."""
         if self.link_up and self.timesync.due(now_s):
             self.send(self.timesync.request(now_s))
+
+    def _answer_timesync(self, request: mavlink.MAVLink_message, arrival_s: float) -> None:
+        """Queue the answer; the sender stamps it when it writes (never blocks the receiver)."""
+        try:
+            self._outbox.put_nowait((request, arrival_s))
+        except queue.Full:
+            self.send_dropped += 1
+
+    # --- sending (the only thread that writes to the link) ----------------------------------------
+    def _send_loop(self) -> None:
+        while not self._stop.is_set():
+            wait_s = min(self.timesync.seconds_until_due(self._clock()) if self.link_up else 0.1, 0.1)
+            try:
+                item = self._outbox.get(timeout=wait_s)
+            except queue.Empty:
+                item = None
+            if item is not None:
+                self._write_item(item)
+            now = self._clock()
+            if self.link_up and self.timesync.due(now):
+                self._write(self.timesync.request(now))  # ts1 taken just before the write
+        while True:  # on stop: what was queued before it (a last alert) still goes out
+            try:
+                self._write_item(self._outbox.get_nowait())
+            except queue.Empty:
+                return
+
+    def _write_item(self, item: mavlink.MAVLink_message | tuple[mavlink.MAVLink_message, float]) -> None:
+        if not isinstance(item, tuple):
+            self._write(item)
+            return
+        request, arrival_s = item
+        tc1_s = 0.5 * (arrival_s + self._clock())  # midpoint of arrival and write: see the module doc
+        if self._write(timesync.reply(request, round(tc1_s * 1e9))):
+            self.timesync_answered += 1
+
+    def _write(self, msg: mavlink.MAVLink_message) -> bool:
+        conn = self._conn
+        if conn is None or not self.link_up:
+            self.send_dropped += 1
+            return False
+        try:
+            conn.mav.send(msg)  # type: ignore[attr-defined]
+            return True
+        except Exception as exc:  # noqa: BLE001 - a UDP peer not yet known, a closed socket
+            log.debug("%s: send failed (%s)", self.url, exc)
+            self.send_dropped += 1
+            return False
 
     def _drop_link(self) -> None:
         if self.link_up or self._conn is not None:
@@ -227,13 +297,13 @@ class LiveMavlink:
 
     # --- sending --------------------------------------------------------------------------------
     def send(self, msg: mavlink.MAVLink_message) -> bool:
-        """Send one message to the vehicle/GCS; False (never an exception) while the link is down."""
-        conn = self._conn
-        if conn is None or not self.link_up:
+        """Queue one message for the vehicle/GCS; False (never an exception) while the link is down
+        or the queue is full. The sender thread writes it."""
+        if self._conn is None or not self.link_up:
             return False
         try:
-            conn.mav.send(msg)  # type: ignore[attr-defined]
+            self._outbox.put_nowait(msg)
             return True
-        except Exception as exc:  # noqa: BLE001 - a UDP peer not yet known, a closed socket
-            log.debug("%s: send failed (%s)", self.url, exc)
+        except queue.Full:
+            self.send_dropped += 1
             return False

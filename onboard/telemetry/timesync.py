@@ -21,6 +21,11 @@ the companion's host clock on a live link (``LiveMavlink`` sends the requests wi
 more than ``max_rtt_s`` before the reply arrived), they come from the component that reports the
 vehicle's position (a camera or gimbal may answer with its own clock), and — see ``check`` — no
 position or attitude message would then have arrived before the vehicle stamped it.
+
+Answering: ArduPilot and PX4 also send requests of their own to a companion and estimate its clock
+from the replies. ``is_request_for`` picks the requests we owe an answer (not our own echoed back,
+not replies, addressed to us or broadcast) and ``reply`` builds the answer (``ts1`` mirrored, target
+= the requester where the dialect has the fields).
 """
 
 from __future__ import annotations
@@ -167,5 +172,44 @@ class TimesyncRequester:
         self.requests += 1
         return mavlink.MAVLink_timesync_message(0, ts1)
 
+    def seconds_until_due(self, now_s: float) -> float:
+        """How long a sender may sleep before the next request (inf when requests are off)."""
+        if not self.enabled:
+            return float("inf")
+        wait = self.burst_interval_s if self.requests < self.burst else self.interval_s
+        return max(0.0, self._last_s + wait - 1e-3 - now_s)
+
+    def sent(self, ts1_ns: int) -> bool:
+        """True if ``ts1_ns`` is one of the last ``keep`` requests we sent."""
+        return ts1_ns in self._pending
+
     def is_reply_to_us(self, msg: mavlink.MAVLink_message) -> bool:
-        return msg.get_type() == "TIMESYNC" and msg.tc1 > 0 and msg.ts1 in self._pending
+        return msg.get_type() == "TIMESYNC" and msg.tc1 > 0 and self.sent(msg.ts1)
+
+
+# Newer MAVLink (common.xml) adds target_system/target_component extensions to TIMESYNC; pymavlink's
+# bundled dialect may predate them, so every use is guarded.
+HAS_TARGETS = "target_system" in mavlink.MAVLink_timesync_message.fieldnames
+
+
+def is_request_for(msg: mavlink.MAVLink_message, own_ids: tuple[int, int],
+                   requester: TimesyncRequester | None = None) -> bool:
+    """A TIMESYNC request (``tc1 == 0``) that we should answer: not sent by ``own_ids`` (a router or a
+    broadcast link echoing our request back), not carrying a ``ts1`` we sent, and addressed to us
+    or broadcast (target 0) where the message has target fields."""
+    if msg.get_type() != "TIMESYNC" or msg.tc1 != 0:
+        return False
+    if (msg.get_srcSystem(), msg.get_srcComponent()) == tuple(own_ids):
+        return False
+    if requester is not None and requester.sent(msg.ts1):
+        return False
+    target_system, target_component = getattr(msg, "target_system", 0), getattr(msg, "target_component", 0)
+    return target_system in (0, own_ids[0]) and target_component in (0, own_ids[1])
+
+
+def reply(request: mavlink.MAVLink_message, tc1_ns: int) -> mavlink.MAVLink_message:
+    """The answer to ``request``: ``tc1`` = our clock in ns, ``ts1`` mirrored, target = the requester."""
+    fields: dict[str, int] = {"tc1": int(tc1_ns), "ts1": int(request.ts1)}
+    if HAS_TARGETS:
+        fields.update(target_system=request.get_srcSystem(), target_component=request.get_srcComponent())
+    return mavlink.MAVLink_timesync_message(**fields)

@@ -40,6 +40,9 @@ def onboard_command(
     mqtt: str | None = typer.Option(None, "--mqtt", help="Publish findings over MQTT to HOST, HOST:PORT or HOST:PORT/TOPIC."),
     no_mavlink_alerts: bool = typer.Option(False, "--no-mavlink-alerts", help="Live: no STATUSTEXT to the GCS."),
     time_base: str = typer.Option("auto", "--time-base", help="auto, system_time or tlog (arrival time when live)."),
+    frame_clock: str = typer.Option("auto", "--frame-clock", help="Replay: the clock of the frames' times (names, "
+                                    "EXIF, video start): utc, log (the computer that wrote the .tlog; mapped by "
+                                    "its TIMESYNC) or auto. Live frames are always on the host clock."),
 ) -> None:
     """Tag, segment and record frames: replay a log, or run live on the aircraft (Ctrl-C stops cleanly)."""
     from models import load_segmenter
@@ -58,14 +61,16 @@ def onboard_command(
         from onboard.replay import run_replay
 
         summary = run_replay(frames_path, Path(mavlink), out, segmenter, calibration, latency_s=latency_s,
-                             gap_threshold_s=gap_threshold_s, overwrite=overwrite, time_base=time_base)
+                             gap_threshold_s=gap_threshold_s, overwrite=overwrite, time_base=time_base,
+                             frame_clock=frame_clock)
         console.print(f"recorded {summary.frames} frames ({summary.tagged} tagged, {summary.untagged} untagged, "
                       f"{summary.instances} detections) at {summary.fps:.2f} frames/s into [bold]{out}[/]")
         return
     from onboard.runtime import run_onboard
 
     result = run_onboard(frames, mavlink, out, segmenter, calibration, latency_s=latency_s,
-                         gap_threshold_s=gap_threshold_s, time_base=time_base, queue_size=queue_size,
+                         gap_threshold_s=gap_threshold_s, time_base=time_base, frame_clock=frame_clock,
+                         queue_size=queue_size,
                          realtime_fps=realtime_fps, duration_s=duration_s, mqtt=mqtt,
                          send_mavlink_alerts=not no_mavlink_alerts)
     s = result.stats

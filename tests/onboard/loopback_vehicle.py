@@ -6,6 +6,13 @@ its GNSS UTC (SYSTEM_TIME) is the host clock plus ``utc_error_s``, i.e. a compan
 boot time in ns (µs resolution) taken when the request arrived, ``ts1`` mirrored. ``camera_clock_s``
 adds a second component (a camera, compid 100) that answers the same requests with its own clock
 (boot + that many seconds): the companion must not take that as the autopilot's offset.
+
+Like ArduPilot/PX4 it also asks the companion: a TIMESYNC request (``ts1`` = its boot ns + sysid)
+``timesync_hz`` times a second; ``requests_sent`` maps each ts1 to the host time just before the write,
+``replies`` holds the answers to them (with the host time they arrived) and ``stray_replies`` any
+TIMESYNC reply that answers no request of its own (the companion answering itself or a reply).
+``echo_requests`` sends every request it receives straight back, byte for byte, as a router or a
+broadcast link would: the companion must not answer its own request.
 """
 
 from __future__ import annotations
@@ -15,11 +22,24 @@ import select
 import socket
 import threading
 import time
+from dataclasses import dataclass
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 M_PER_DEG_LAT = 111_195.0
 SPEED_N_MPS = 5.0
+
+
+@dataclass(frozen=True)
+class TimesyncAnswer:
+    """A reply the vehicle got to one of its own requests (host clock, s)."""
+
+    tc1_ns: int
+    ts1_ns: int
+    sent_host_s: float  # the request's write
+    arrived_host_s: float  # the reply's arrival (taken once the datagram is waiting)
+    src: tuple[int, int]
+    target: tuple[int, int] | None  # None where the dialect has no target fields
 
 
 def free_udp_port() -> int:
@@ -34,7 +54,8 @@ class LoopbackVehicle(threading.Thread):
     and collects what it receives."""
 
     def __init__(self, port: int, silent: tuple[float, float] = (0.0, 0.0), duration_s: float = 6.0, *,
-                 utc_error_s: float = 0.0, camera_clock_s: float | None = None) -> None:
+                 utc_error_s: float = 0.0, camera_clock_s: float | None = None, timesync_hz: float = 1.0,
+                 echo_requests: bool = False) -> None:
         super().__init__(daemon=True)
         from pymavlink import mavutil
 
@@ -47,6 +68,11 @@ class LoopbackVehicle(threading.Thread):
         self.utc_error_s, self.camera_clock_s = utc_error_s, camera_clock_s
         self.received: list = []
         self.timesync_answered = 0
+        self.request_every = max(1, round(20 / timesync_hz)) if timesync_hz > 0 else 0
+        self.echo_requests = echo_requests
+        self.requests_sent: dict[int, float] = {}
+        self.replies: list[TimesyncAnswer] = []
+        self.stray_replies: list = []
         self.boot_host_s = time.time() - 100.0  # host clock − vehicle boot clock
         self.boot0_s = 100.0  # boot time at which the flight's track starts
         self.stop_flag = threading.Event()
@@ -85,10 +111,13 @@ class LoopbackVehicle(threading.Thread):
                 if k % 10 == 0:
                     msgs.append(mavlink.MAVLink_camera_feedback_message(
                         utc_us, 1, 0, k // 10 + 1, round(lat * 1e7), 80_000_000, 500.0, 20.0, 1.0, -2.0, 90.0, 0.0, 0))
-                if k % 20 == 0:  # ArduPilot asks the GCS too: ts1 = its boot time in ns + its sysid
-                    msgs.append(mavlink.MAVLink_timesync_message(0, ms * 1_000_000 + 1))
+                if self.request_every and k % self.request_every == 0:  # ArduPilot asks the GCS too:
+                    msgs.append(mavlink.MAVLink_timesync_message(0, ms * 1_000_000 + 1))  # ts1 = boot ns + sysid
                 for m in msgs:
-                    self.conn.write(m.pack(self.enc))
+                    buf = m.pack(self.enc)
+                    if m.get_type() == "TIMESYNC":
+                        self.requests_sent[m.ts1] = time.time()
+                    self.conn.write(buf)
             k += 1
             time.sleep(0.05)
         self.stop_flag.set()
@@ -101,15 +130,29 @@ class LoopbackVehicle(threading.Thread):
             ready, _, _ = select.select([self.conn.port], [], [], 0.05)
             if not ready:
                 continue
-            arrived_boot_ns = int(self.boot_s(time.time()) * 1e6) * 1000  # µs resolution, like micros64()
+            arrived_host_s = time.time()
+            arrived_boot_ns = int(self.boot_s(arrived_host_s) * 1e6) * 1000  # µs resolution, like micros64()
             data = self.conn.recv()
             if not data:
                 continue
             for m in self.parser.parse_buffer(data) or []:
                 self.received.append(m)
+                if m.get_type() == "TIMESYNC" and m.tc1 != 0:
+                    self._record_reply(m, arrived_host_s)
+                elif m.get_type() == "TIMESYNC" and self.echo_requests:
+                    self.conn.write(m.get_msgbuf())  # the companion's own request, back to it unchanged
                 if m.get_type() == "TIMESYNC" and m.tc1 == 0:
                     self.conn.write(mavlink.MAVLink_timesync_message(arrived_boot_ns, m.ts1).pack(self.reply_enc))
                     self.timesync_answered += 1
                     if self.camera_clock_s is not None:
                         camera_ns = arrived_boot_ns + int(self.camera_clock_s * 1e9)
                         self.conn.write(mavlink.MAVLink_timesync_message(camera_ns, m.ts1).pack(self.camera_enc))
+
+    def _record_reply(self, m: mavlink.MAVLink_message, arrived_host_s: float) -> None:
+        sent = self.requests_sent.get(m.ts1)
+        if sent is None:
+            self.stray_replies.append(m)
+            return
+        target = (m.target_system, m.target_component) if hasattr(m, "target_system") else None
+        self.replies.append(TimesyncAnswer(m.tc1, m.ts1, sent, arrived_host_s,
+                                           (m.get_srcSystem(), m.get_srcComponent()), target))

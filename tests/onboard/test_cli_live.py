@@ -41,3 +41,5 @@ def test_cli_crash_safe_replay_and_errors(tmp_path: Path, monkeypatch) -> None:
     r = CliRunner().invoke(_app(), ["onboard", "--frames", str(frames), "--mavlink", str(tmp_path / "nope.bin"),
                                     "--out", str(tmp_path / "c"), "--camera", str(tmp_path / "camera.json")])
     assert r.exit_code == 2 and "not found" in r.output
+    r = CliRunner().invoke(_app(), args + ["--out", str(tmp_path / "d"), "--frame-clock", "gps"])
+    assert r.exit_code == 2 and "frame clock must be one of" in r.output  # --frame-clock reaches the replay

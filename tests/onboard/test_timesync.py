@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import statistics
+import threading
 import time
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from onboard.frames import Frame
 from onboard.runtime import LiveTagger
 from onboard.telemetry import TelemetryBuffer
 from onboard.telemetry.live import LiveMavlink
+from onboard.telemetry import timesync
 from onboard.telemetry.timesync import RoundTrip, TimesyncRequester, estimate, round_trips
 from onboard.telemetry.tlog import read_tlog
 
@@ -166,5 +168,143 @@ def test_live_offset_and_frame_times_against_loopback_vehicle() -> None:
     assert pose.is_tagged and pose.time_utc_s == pytest.approx(frame_host_s + 0.5, abs=0.003)
     north_error_m = (pose.lat_deg - vehicle.lat_at_host(frame_host_s)) * M_PER_DEG_LAT
     assert abs(north_error_m) < 0.02  # 5 m/s: 4 mm per ms; without TIMESYNC it would be 2.5 m
-    requests = [m for m in vehicle.received if m.get_type() == "TIMESYNC"]
-    assert requests and all(m.tc1 == 0 and abs(m.ts1 * 1e-9 - frame_host_s) < 10 for m in requests)
+    requests = [m for m in vehicle.received if m.get_type() == "TIMESYNC" and m.tc1 == 0]
+    assert requests and all(abs(m.ts1 * 1e-9 - frame_host_s) < 10 for m in requests)
+
+
+# --- live: answering the vehicle's own requests ----------------------------------------------------
+def test_live_link_answers_the_vehicles_timesync_requests() -> None:
+    """The vehicle asks at 5 Hz and echoes every request it receives back unchanged (a router would):
+    each of its requests gets one reply from the companion, ts1 mirrored, tc1 = the companion's
+    host clock between the request's write and the reply's arrival (both taken by the vehicle on the
+    same host clock, so this bound is exact, not a timing guess). The companion answers neither its
+    own echoed requests, nor the vehicle's or the camera's replies."""
+    port = free_udp_port()
+    live = LiveMavlink(f"udpin:127.0.0.1:{port}", link_timeout_s=1.0)
+    vehicle = LoopbackVehicle(port, duration_s=2.5, timesync_hz=5.0, echo_requests=True, camera_clock_s=7.0)
+    live.start()
+    vehicle.start()
+    try:
+        assert live.wait_connected(5.0)
+        vehicle.join(10)
+    finally:
+        vehicle.stop_flag.set()
+        live.stop()
+    sent = len(vehicle.requests_sent)
+    replies = vehicle.replies
+    assert sent >= 5 and len(replies) >= sent - 2  # the last request may meet a stopped vehicle
+    assert len({r.ts1_ns for r in replies}) == len(replies)  # one answer per request
+    assert vehicle.stray_replies == []  # nothing answered that was not the vehicle's request
+    assert live.timesync_answered >= len(replies)
+    assert all(r.src == (255, mavlink.MAV_COMP_ID_ONBOARD_COMPUTER) for r in replies)
+    assert all(r.target in (None, (1, 1)) for r in replies)
+    for r in replies:
+        assert r.sent_host_s - 1e-5 <= r.tc1_ns * 1e-9 <= r.arrived_host_s + 1e-5
+    # what the vehicle would estimate: companion clock − its boot clock = boot_host_s (the truth)
+    rtt_s = [r.arrived_host_s - r.sent_host_s for r in replies]
+    errors_s = [0.5 * (r.sent_host_s + r.arrived_host_s) - r.tc1_ns * 1e-9 for r in replies]
+    print(f"{len(replies)}/{sent} requests answered; round trip median {statistics.median(rtt_s) * 1e3:.3f} ms, "
+          f"|vehicle-side offset error| median {statistics.median(map(abs, errors_s)) * 1e3:.3f} ms, "
+          f"{live.timesync.requests} requests of our own")
+    assert all(abs(e) <= 0.5 * rtt + 1e-5 for e, rtt in zip(errors_s, rtt_s))
+    # our own requests still measured the vehicle's clock, its echoes and the camera's clock notwithstanding
+    buffer = live.buffer()
+    assert buffer is not None and buffer.clock_sync is not None
+    assert abs(buffer.clock_sync.offset_at(time.time()) - vehicle.boot_host_s) < 0.003
+
+
+def _request(ts1_ns: int, system: int = 1, component: int = 1, **target: int) -> mavlink.MAVLink_message:
+    msg = mavlink.MAVLink_timesync_message(0, ts1_ns)
+    msg.pack(mavlink.MAVLink(None, srcSystem=system, srcComponent=component))
+    for name, value in target.items():  # newer dialects carry these; set them by hand on this one
+        setattr(msg, name, value)
+    return msg
+
+
+def test_which_timesync_requests_are_answered() -> None:
+    own = (255, 191)
+    req = TimesyncRequester()
+    ours = req.request(50.0)
+    assert timesync.is_request_for(_request(5), own, req)  # the autopilot's broadcast request
+    assert timesync.is_request_for(_request(5, target_system=255, target_component=191), own, req)
+    assert not timesync.is_request_for(_request(5, target_system=255, target_component=100), own, req)
+    assert not timesync.is_request_for(_request(5, target_system=2, target_component=0), own, req)
+    assert not timesync.is_request_for(_request(5, *own), own, req)  # our own ids: an echo
+    assert not timesync.is_request_for(_request(ours.ts1, system=1), own, req)  # our ts1 relayed
+    assert not timesync.is_request_for(_reply(7, 5), own, req)  # a reply
+    answer = timesync.reply(_request(123, system=1, component=1), 456)
+    assert (answer.tc1, answer.ts1) == (456, 123)
+    if timesync.HAS_TARGETS:
+        assert (answer.target_system, answer.target_component) == (1, 1)
+
+
+def test_dronekit_adapter_answers_requests_through_send_mavlink() -> None:
+    """dronekit's listener runs on its receive thread; send_mavlink only queues, so answering there
+    is safe. tc1 = the request's arrival on the adapter's clock."""
+    from onboard.telemetry.dronekit_adapter import DronekitTelemetry
+
+    class Vehicle:
+        def __init__(self) -> None:
+            self.sent: list = []
+            self.listeners: list = []
+
+        def add_message_listener(self, name: str, fn) -> None:
+            self.listeners.append(fn)
+
+        def send_mavlink(self, msg) -> None:
+            self.sent.append(msg)
+
+    vehicle = Vehicle()
+    adapter = DronekitTelemetry(vehicle, clock=lambda: 1234.5).start()
+    adapter.timesync.interval_s = 0  # no requests of our own: only answers
+    adapter._on_message(vehicle, "TIMESYNC", _request(777_000_000))
+    adapter._on_message(vehicle, "TIMESYNC", _reply(5, 888))
+    (answer,) = vehicle.sent
+    assert (answer.tc1, answer.ts1) == (1_234_500_000_000, 777_000_000) and adapter.timesync_answered == 1
+
+
+class _StuckLink:
+    """A link whose writes hang until ``release`` is set (a full serial buffer); reads are scripted."""
+
+    def __init__(self, messages: list) -> None:
+        self.incoming, self.written = list(messages), []
+        self.release = threading.Event()
+        self.mav = self
+
+    def recv_match(self, blocking: bool = True, timeout: float = 0.1):
+        if self.incoming:
+            return self.incoming.pop(0)
+        time.sleep(timeout)
+        return None
+
+    def send(self, msg) -> None:
+        self.release.wait(5.0)
+        self.written.append(msg)
+
+    def close(self) -> None:
+        self.release.set()
+
+
+def test_a_stuck_write_does_not_stall_the_receiver() -> None:
+    enc = mavlink.MAVLink(None, srcSystem=1, srcComponent=1)
+    incoming = []
+    for i in range(5):
+        for msg in (mavlink.MAVLink_timesync_message(0, 1000 + i), mavlink.MAVLink_heartbeat_message(2, 3, 0, 0, 4, 3)):
+            msg.pack(enc)
+            incoming.append(msg)
+    link = _StuckLink(incoming)
+    live = LiveMavlink("stuck", connect=lambda *_: link, link_timeout_s=30.0).start()
+    try:
+        deadline = time.monotonic() + 5.0
+        while live.messages < 5 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert live.messages == 5 and not link.written  # all received while the first write hangs
+        assert live.send(mavlink.MAVLink_statustext_message(4, b"SI test", 0, 0))  # queued, not blocked
+        link.release.set()
+        while live.timesync_answered < 5 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        live.stop()
+    answers = [m for m in link.written if m.get_type() == "TIMESYNC" and m.tc1 > 0]
+    assert sorted(m.ts1 for m in answers) == [1000, 1001, 1002, 1003, 1004]
+    assert any(m.get_type() == "STATUSTEXT" for m in link.written)

@@ -1,0 +1,104 @@
+"""Which clock replayed frames were stamped on, and how their times reach the telemetry's time base.
+
+A frame's capture time (from its file name, EXIF, or a video's start time) is on one of two clocks:
+
+- ``utc``: GNSS/UTC, e.g. a camera synced to the vehicle's GPS time. That is the clock of the
+  telemetry's ``system_time`` base, so no mapping is needed.
+- ``log``: the clock of the computer that wrote the .tlog (the ground station, or the companion that
+  also saved the images: cuav-style names, a companion's EXIF). Every .tlog record carries a time on
+  that clock, and TIMESYNC round trips in the log relate it to the vehicle's boot clock
+  (``onboard.telemetry.timesync``), so a frame maps log clock → vehicle boot → UTC.
+  Without usable TIMESYNC replies we fall back on SYSTEM_TIME arrival times, which lag by the link
+  latency (frames then get the pose from that much earlier) and say so in a warning.
+
+``auto`` (the default) keeps what replay has always done: frames are taken to be on the telemetry's
+clock, and ``onboard.replay`` switches the telemetry to the .tlog clock when no frame falls inside
+the vehicle's UTC span. A sub-second difference between the two clocks cannot be detected from the
+data that way (the SITL log in tests/data: 467 ms, 0.47 m per m/s of speed), so say ``log`` when
+you know.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from onboard.telemetry.buffer import TelemetryBuffer
+from onboard.telemetry.timesync import ClockSync
+from skyinspect.errors import InputError, describe
+
+log = logging.getLogger(__name__)
+
+FRAME_CLOCKS = ("auto", "utc", "log")
+_HOW = "pass --frame-clock utc (GNSS/UTC camera time) or log (the clock of the computer that wrote the .tlog)"
+
+
+@dataclass(frozen=True)
+class FrameClock:
+    """Maps a frame time on ``clock`` to the telemetry's ``time_base`` by ``method``:
+    ``same`` (already on it), ``timesync`` (through the vehicle's boot clock) or
+    ``system_time_arrival`` (SYSTEM_TIME arrival offset: late by the link latency)."""
+
+    clock: str  # "utc" or "log"
+    time_base: str  # the telemetry's: "system_time" (UTC) or "tlog" (the records' clock)
+    method: str
+    sync: ClockSync | None = None
+    boot_to_utc_s: float | None = None
+    log_to_utc_s: float | None = None
+
+    def to_telemetry_s(self, frame_s: float) -> float:
+        if self.method == "same":
+            return frame_s
+        if self.clock == "log":  # → UTC
+            if self.method == "timesync":
+                return self.sync.to_boot_s(frame_s) + self.boot_to_utc_s  # type: ignore[union-attr,operator]
+            return frame_s + self.log_to_utc_s  # type: ignore[operator]
+        if self.method == "timesync":  # UTC → boot → the log clock (the offset varies by ppm: one guess is enough)
+            boot_s = frame_s - self.boot_to_utc_s  # type: ignore[operator]
+            return boot_s + self.sync.offset_at(boot_s + self.sync.offsets_s[0])  # type: ignore[union-attr]
+        return frame_s - self.log_to_utc_s  # type: ignore[operator]
+
+    def describe(self) -> dict[str, object]:
+        """For the flight record's meta (``frame_clock``)."""
+        info: dict[str, object] = {"clock": self.clock, "time_base": self.time_base, "method": self.method}
+        if self.method == "timesync" and self.sync is not None:
+            info["log_minus_boot_s"] = self.sync.describe()["offset_s"]
+        if self.method == "system_time_arrival":
+            info["utc_minus_log_s"] = self.log_to_utc_s
+        return info
+
+
+def map_frame_clock(buffer: TelemetryBuffer, clock: str, source: str | Path = "<frames>") -> FrameClock:
+    """How frames stamped on ``clock`` ("auto", "utc" or "log") map onto ``buffer``'s time base."""
+    if clock not in FRAME_CLOCKS:
+        raise InputError(describe(source, f"frame clock must be one of {FRAME_CLOCKS}, got {clock!r}", _HOW))
+    base = buffer.time_base
+    if clock == "auto":  # frames on whatever clock the telemetry is timed by (replay picks it)
+        return FrameClock("utc" if base == "system_time" else "log", base, "same")
+    if (clock == "utc") == (base == "system_time"):
+        return FrameClock(clock, base, "same")
+    if buffer.boot_to_utc_s is None:  # UTC frames, telemetry without SYSTEM_TIME
+        raise InputError(describe(source, "frames are stamped in UTC but the telemetry has no SYSTEM_TIME "
+                                  "(GNSS time) to relate UTC to the vehicle's clock",
+                                  "Log SYSTEM_TIME, or pass --frame-clock log if the frames were stamped "
+                                  "by the computer that wrote the .tlog"))
+    sync, extra = buffer.clock_sync, {"boot_to_utc_s": buffer.boot_to_utc_s, "log_to_utc_s": buffer.tlog_to_utc_s}
+    if sync is not None:
+        return FrameClock(clock, base, "timesync", sync, **extra)
+    if clock == "utc":  # telemetry timed by arrival on the log clock: the arrival offset lags alike, no bias
+        return FrameClock(clock, base, "system_time_arrival", None, **extra)
+    info = buffer.describe_time_base().get("timesync")
+    why = ("its TIMESYNC replies were refused as inconsistent (see the warning above)" if info
+           else "it holds no TIMESYNC replies from the vehicle to the logging computer's requests")
+    log.warning("%s: frames are on the logging computer's clock but %s; relating that clock to UTC by "
+                "SYSTEM_TIME arrival times instead, which lag by the link latency (frames get the pose from "
+                "that much earlier; add it with --latency-s). To map exactly, record the .tlog with a "
+                "ground station or companion that sends TIMESYNC requests", buffer.source, why)
+    return FrameClock(clock, base, "system_time_arrival", None, **extra)
+
+
+def frames_inside(buffer: TelemetryBuffer, times_s: list[float], clock: FrameClock) -> int:
+    """How many frame times (+ the buffer's latency) fall inside the telemetry once mapped."""
+    lo, hi = buffer.span_utc_s
+    return sum(lo <= clock.to_telemetry_s(t) + buffer.latency_s <= hi for t in times_s)

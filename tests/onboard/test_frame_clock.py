@@ -1,0 +1,152 @@
+"""Replay of frames stamped on the logging computer's clock: mapped to UTC through the .tlog's TIMESYNC.
+
+The synthetic flight (onboard_synth): 5 m/s north; the .tlog writer's clock runs 0.2 s ahead of the
+vehicle's UTC and every message reaches it 80 ms after the vehicle stamped it; TIMESYNC round trips
+(10 ms each way) relate the two clocks exactly. Frames are taken at known vehicle boot times and named
+by the logging computer's clock, as a companion that saves its own images names them.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from onboard_helpers import PX4_ULOG
+from onboard_synth import BOOT_UTC_S, LAT0, M_PER_DEG_LAT, SPEED_N_MPS, flight_records, timesync_records, write_tlog
+
+from onboard.replay import plan_replay, run_replay
+from onboard.telemetry.frame_clock import map_frame_clock
+from onboard.runtime import run_onboard
+from skyinspect.camera import CameraModel
+from skyinspect.errors import InputError
+from skyinspect.record import FlightRecordReader
+
+LOG_MINUS_UTC_S = 0.2  # flight_records: .tlog clock = UTC + 0.2 s (+ the arrival latency)
+LATENCY_S = 0.08
+BOOT_TIMES_S = (101.0, 103.3, 106.7)  # when the frames were taken, on the vehicle's boot clock
+CAMERA = CameraModel.from_fov(64, 48, 60.0, name="synthetic")
+
+
+def _name(t: float) -> str:
+    stamp = datetime.fromtimestamp(round(t, 2), tz=timezone.utc)
+    return stamp.strftime("%Y%m%d%H%M%S") + f"{round(stamp.microsecond / 1e4):02d}Z.png"
+
+
+def _flight(tmp_path: Path, timesync: bool = True, system_time: bool = True,
+            frames_on: str = "log") -> tuple[Path, Path]:
+    records = flight_records(duration_s=10.0, latency_s=LATENCY_S, system_time=system_time)
+    if timesync:
+        records += timesync_records(100.0, 110.0, tlog_minus_boot_s=BOOT_UTC_S + LOG_MINUS_UTC_S)
+    tlog = write_tlog(tmp_path / "flight.tlog", sorted(records, key=lambda r: r[0]))
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    shift = LOG_MINUS_UTC_S if frames_on == "log" else 0.0
+    for i, tb in enumerate(BOOT_TIMES_S):
+        img = np.full((48, 64, 3), 200, np.uint8)
+        img[10 + i:20 + i, 10:30] = 20
+        cv2.imwrite(str(frames / _name(BOOT_UTC_S + tb + shift)), img)
+    return frames, tlog
+
+
+def _north_errors_m(lats_deg: list[float]) -> list[float]:
+    """Tagged latitude − where the vehicle really was at each frame, in metres north."""
+    return [(lat - (LAT0 + SPEED_N_MPS * (tb - 100.0) / M_PER_DEG_LAT)) * M_PER_DEG_LAT
+            for lat, tb in zip(lats_deg, BOOT_TIMES_S)]
+
+
+def test_log_clock_frames_are_mapped_through_timesync(tmp_path: Path, segmenter) -> None:
+    frames, tlog = _flight(tmp_path)
+    mapped = run_replay(frames, tlog, tmp_path / "log", segmenter, CAMERA, progress=False, frame_clock="log")
+    plain = run_replay(frames, tlog, tmp_path / "auto", segmenter, CAMERA, progress=False)
+    assert mapped.tagged == plain.tagged == 3
+    with FlightRecordReader(tmp_path / "log") as reader:
+        records = list(reader.frames())
+        meta = reader.meta_json("frame_clock")
+    with FlightRecordReader(tmp_path / "auto") as reader:
+        unmapped = list(reader.frames())
+    assert meta["clock"] == "log" and meta["method"] == "timesync" and meta["time_base"] == "system_time"
+    assert meta["log_minus_boot_s"] == pytest.approx(BOOT_UTC_S + LOG_MINUS_UTC_S, abs=1e-4)
+    # the record keeps UTC: the instant each frame was taken
+    assert [r.capture_time_utc_s for r in records] == pytest.approx([BOOT_UTC_S + t for t in BOOT_TIMES_S], abs=1e-3)
+    errors = _north_errors_m([r.pose.lat_deg for r in records])
+    before = _north_errors_m([r.pose.lat_deg for r in unmapped])
+    print(f"north error mapped {max(map(abs, errors)) * 100:.2f} cm, unmapped {np.mean(before):.3f} m")
+    assert max(map(abs, errors)) < 0.01
+    # taken as UTC they are 0.2 s late: offset × speed = 1 m further north
+    assert before == pytest.approx([LOG_MINUS_UTC_S * SPEED_N_MPS] * 3, abs=0.01)
+
+
+def test_without_timesync_the_arrival_offset_is_used_with_a_warning(tmp_path: Path,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    frames, tlog = _flight(tmp_path, timesync=False)
+    with caplog.at_level(logging.WARNING):
+        plan = plan_replay(frames, tlog, frame_clock="log")
+    assert "no TIMESYNC replies" in caplog.text and "--latency-s" in caplog.text
+    assert plan.frame_clock.method == "system_time_arrival"
+    poses = [plan.buffer.pose_at(plan.telemetry_time_s(t)) for t in plan.source.capture_times()]
+    # SYSTEM_TIME reached the logging computer 80 ms late, so frames land 80 ms early: 0.4 m south
+    assert _north_errors_m([p.lat_deg for p in poses]) == pytest.approx([-LATENCY_S * SPEED_N_MPS] * 3, abs=0.01)
+    # … which --latency-s puts right
+    plan = plan_replay(frames, tlog, latency_s=LATENCY_S, frame_clock="log")
+    poses = [plan.buffer.pose_at(plan.telemetry_time_s(t)) for t in plan.source.capture_times()]
+    assert max(map(abs, _north_errors_m([p.lat_deg for p in poses]))) < 0.01
+
+
+def test_utc_frames_against_telemetry_on_the_log_clock(tmp_path: Path) -> None:
+    """time_base 'tlog' puts the telemetry on the logging clock; UTC frames go UTC → boot → log."""
+    frames, tlog = _flight(tmp_path, frames_on="utc")
+    plan = plan_replay(frames, tlog, time_base="tlog", frame_clock="utc")
+    assert (plan.buffer.time_base, plan.frame_clock.method) == ("tlog", "timesync")
+    times = [plan.telemetry_time_s(t) for t in plan.source.capture_times()]
+    assert times == pytest.approx([BOOT_UTC_S + LOG_MINUS_UTC_S + t for t in BOOT_TIMES_S], abs=1e-3)
+    poses = [plan.buffer.pose_at(t) for t in times]
+    assert max(map(abs, _north_errors_m([p.lat_deg for p in poses]))) < 0.01
+    # and "utc" on the default UTC telemetry is no mapping at all
+    plan = plan_replay(frames, tlog, frame_clock="utc")
+    assert plan.frame_clock.method == "same" and plan.telemetry_time_s(123.0) == 123.0
+
+
+def test_utc_frames_against_arrival_timed_telemetry(tmp_path: Path) -> None:
+    """No TIMESYNC, time_base 'tlog': samples are timed by arrival (80 ms late) and the SYSTEM_TIME
+    arrival offset moves UTC frames 80 ms later too, so they still meet."""
+    frames, tlog = _flight(tmp_path, timesync=False, frames_on="utc")
+    plan = plan_replay(frames, tlog, time_base="tlog", frame_clock="utc")
+    assert plan.frame_clock.method == "system_time_arrival"
+    poses = [plan.buffer.pose_at(plan.telemetry_time_s(t)) for t in plan.source.capture_times()]
+    assert max(map(abs, _north_errors_m([p.lat_deg for p in poses]))) < 0.01
+
+
+def test_crash_safe_replay_maps_log_clock_frames(tmp_path: Path, segmenter) -> None:
+    frames, tlog = _flight(tmp_path)
+    summary = run_onboard(frames, tlog, tmp_path / "rec", segmenter, CAMERA, frame_clock="log")
+    assert summary.stats.tagged == 3
+    with FlightRecordReader(tmp_path / "rec") as reader:
+        lats = [r.pose.lat_deg for r in sorted(reader.frames(), key=lambda r: r.frame_index)]
+        assert reader.meta_json("frame_clock")["method"] == "timesync"
+    assert max(map(abs, _north_errors_m(lats))) < 0.01
+
+
+def test_frame_clock_errors(tmp_path: Path) -> None:
+    frames, tlog = _flight(tmp_path, system_time=False)
+    with pytest.raises(InputError, match="frame clock must be one of"):
+        plan_replay(frames, tlog, frame_clock="gps")
+    with pytest.raises(InputError, match="no SYSTEM_TIME") as info:
+        plan_replay(frames, tlog, frame_clock="utc")  # UTC frames, no UTC in the log
+    assert "--frame-clock log" in str(info.value)
+    with pytest.raises(InputError, match="px4|ulog") as info:
+        plan_replay(frames, PX4_ULOG, frame_clock="log")  # a .ulg has no logging computer's clock
+    assert "--frame-clock utc" in str(info.value)
+
+
+def test_sitl_log_clock_maps_to_utc_as_verification_measured(facade_buffer) -> None:
+    """The SITL facade .tlog: its verification.txt measured GCS wall clock − vehicle UTC = 467.1 ms
+    (TIMESYNC, its own script). A frame stamped on that wall clock maps to UTC 467.1 ms earlier."""
+    clock = map_frame_clock(facade_buffer, "log", "facade")
+    lo, hi = facade_buffer.span_utc_s
+    wall_s = 0.5 * (lo + hi) + 0.4671  # mid-flight on the GCS wall clock
+    assert clock.method == "timesync"
+    assert clock.to_telemetry_s(wall_s) - wall_s == pytest.approx(-0.4671, abs=0.002)
