@@ -87,7 +87,15 @@ class Bridge:
     inspect_deck_top: bool = False
     inspect_girders: bool = False  # oblique lines along the girder sides (gimbal pitched up)
     orbit_pattern: str = "rings"  # round piers: "rings" or "helix"
+    inspect_underside: bool = False  # soffit lanes under the deck, camera straight up (patterns_underside)
+    ground_below_agl_m: float = 0.0  # ground or water surface under the deck (negative: below the site ground)
+    min_ground_clearance_m: float = 2.0  # flights under the deck keep this much above ground_below_agl_m
     kind: str = "bridge"
+
+    @property
+    def floor_agl_m(self) -> float:
+        """Lowest height (AGL) any flight under the deck may take."""
+        return self.ground_below_agl_m + self.min_ground_clearance_m
 
 
 @dataclass(frozen=True)
@@ -257,9 +265,17 @@ def _bridge(r: _Reader) -> Bridge:
     unknown = [w for w in wanted if w not in names]
     if unknown:
         ins.fail(ins.key("piers"), f"names from {names}", unknown, "Use the pier names given under piers:")
-    return Bridge(r.text("name"), _site(r), d.latlons("outline_lat_lon", 3, True), under, top, tuple(piers),
+    site = _site(r)
+    ground = d.num("ground_below_agl_m", 0.0)
+    if ground >= under:
+        r.fail("deck.ground_below_agl_m", f"below deck.underside_agl_m ({under})", ground,
+               "Give the height of the ground or water under the deck relative to the site ground")
+    # default: the site's minimum flight height, so a bridge over site-level ground keeps the old rules
+    clearance = d.num("min_ground_clearance_m", site.min_flight_agl_m, lo=0.0)
+    return Bridge(r.text("name"), site, d.latlons("outline_lat_lon", 3, True), under, top, tuple(piers),
                   tuple(girders), wanted, ins.num("pier_scan_bottom_agl_m", 2.0, lo=0.0),
-                  ins.flag("deck_top", False), ins.flag("girders", False), _orbit(ins, "rings"))
+                  ins.flag("deck_top", False), ins.flag("girders", False), _orbit(ins, "rings"),
+                  ins.flag("underside", False), ground, clearance)
 
 
 def _orbit(ins: _Reader, default: str) -> str:

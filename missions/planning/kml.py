@@ -24,9 +24,10 @@ def kml_text(plan: Plan) -> str:
     path = " ".join(f"{lon:.7f},{lat:.7f},{alt:.2f}" for lat, lon, alt in path_lat_lon_alt(plan))
     marks = []
     for k, ps in enumerate(plan.passes):
-        for j, (p, _, _) in enumerate(ps.stations()):
+        for j, (p, yaw, pitch) in enumerate(ps.stations()):
             lat, lon, _h = plan.frame.to_geodetic(p)
-            marks.append(f"<Placemark><name>{k + 1}.{j + 1}</name><description>{escape(ps.name)}</description>"
+            what = f"{ps.name}; gimbal pitch {pitch:+g} deg (up positive), heading {yaw:.1f} deg"
+            marks.append(f"<Placemark><name>{k + 1}.{j + 1}</name><description>{escape(what)}</description>"
                          f"<styleUrl>#photo</styleUrl><Point><altitudeMode>relativeToGround</altitudeMode>"
                          f"<coordinates>{lon:.7f},{lat:.7f},{-p[2]:.2f}</coordinates></Point></Placemark>")
     d = plan.design

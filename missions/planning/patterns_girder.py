@@ -15,9 +15,9 @@ girder length, subject to:
 Photos by distance (DO_SET_CAM_TRIGG_DIST) on a level lane, heading square to the girder, gimbal
 pitch fixed (DO_MOUNT_CONTROL / DO_GIMBAL_MANAGER_PITCHYAW), as for pier faces.
 
-The deck underside between girders is not planned: from lines that keep the standoff it is seen at
-more than the 60 deg incidence coverage accepts with the gimbals profiled here (upward-looking
-zenith lanes need a gimbal that can look straight up).
+The deck underside between girders is not covered by these lines: from lines that keep the standoff
+it is seen at more than the 60 deg incidence coverage accepts; ``patterns_underside`` flies it with
+a gimbal that can look straight up.
 """
 
 from __future__ import annotations

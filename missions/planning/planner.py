@@ -22,7 +22,7 @@ from missions.planning.geometry import Frustum, Prism, Solid, Surface
 from missions.planning.mission import MissionItem, build_items
 from missions.planning.patterns import Pass, PatternResult, box_pier_scan
 from missions.planning.routing import route_passes
-from missions.planning.safety import check_items, estimate_flight_s, flight_legs
+from missions.planning.safety import Floor, check_items, estimate_flight_s, flight_legs
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,6 +41,7 @@ class Plan:
     checks_passed: tuple[str, ...]
     notes: tuple[str, ...]
     estimated_flight_s: float
+    floors: tuple[Floor, ...] = ()  # ground/water under a bridge deck (rule ground_clearance)
 
     @property
     def frame(self) -> LocalFrame:
@@ -94,11 +95,18 @@ def asset_solids(asset: Asset, frame: LocalFrame) -> tuple[Solid, ...]:
     return patterns_more.solids_for(asset, frame)
 
 
+def bridge_floors(bridge: Bridge, frame: LocalFrame) -> tuple[Floor, ...]:
+    """The ground or water under the deck, for the ground_clearance rule."""
+    return (Floor("ground/water under the deck", _outline_en(frame, bridge.deck_outline_lat_lon),
+                  bridge.ground_below_agl_m, bridge.min_ground_clearance_m, bridge.deck_underside_agl_m),)
+
+
 def _bridge_patterns(bridge: Bridge, frame: LocalFrame, design: Design) -> PatternResult:
     from missions.planning.patterns_more import deck_top_grid
     from missions.planning.patterns_tower import tower_scan
 
     site = bridge.site
+    low_under_deck = max(site.min_flight_agl_m, bridge.floor_agl_m)  # the ground/water there may differ
     deck = Prism("deck", _outline_en(frame, bridge.deck_outline_lat_lon), bridge.deck_underside_agl_m,
                  bridge.deck_top_agl_m)
     passes: list[Pass] = []
@@ -114,13 +122,14 @@ def _bridge_patterns(bridge: Bridge, frame: LocalFrame, design: Design) -> Patte
         lowest_above = bridge.deck_underside_agl_m - max((g.depth_m for g in bridge.girders), default=0.0)
         ceiling = lowest_above - site.min_standoff_m if under_deck else math.inf
         top = min(pier.height_agl_m, bridge.deck_underside_agl_m) if under_deck else pier.height_agl_m
+        low = low_under_deck if under_deck else site.min_flight_agl_m
         if pier.shape == "box":
             r = box_pier_scan(f"pier {pier.name}", (n, e), pier.length_m, pier.width_m, pier.heading_deg,
-                              bridge.pier_scan_bottom_agl_m, top, design, site.min_flight_agl_m, ceiling)
+                              bridge.pier_scan_bottom_agl_m, top, design, low, ceiling)
         else:
             r = tower_scan(f"pier {pier.name}", Frustum(f"pier {pier.name}", (n, e), pier.diameter_m / 2,
                                                         pier.diameter_m / 2, 0.0, pier.height_agl_m),
-                           bridge.pier_scan_bottom_agl_m, top, design, site.min_flight_agl_m, site.min_standoff_m,
+                           bridge.pier_scan_bottom_agl_m, top, design, low, site.min_standoff_m,
                            ceiling, bridge.orbit_pattern)
         if passes and r.passes:  # transit between piers at the standoff height of the next pier's first lane
             first = r.passes[0]
@@ -133,9 +142,19 @@ def _bridge_patterns(bridge: Bridge, frame: LocalFrame, design: Design) -> Patte
         from missions.planning.patterns_girder import girder_patterns
 
         r = girder_patterns(bridge_girder_faces(bridge, frame), design, asset_solids(bridge, frame),
-                            site.min_standoff_m, site.min_flight_agl_m)
+                            site.min_standoff_m, low_under_deck)
         if not r.passes:
             notes.append("girders: no oblique line planned")
+        passes += r.passes
+        surfaces += r.surfaces
+        notes += r.notes
+    if bridge.inspect_underside:
+        from missions.planning.patterns_underside import underside_scan
+        from missions.planning.safety import _keep_out_prism
+
+        avoid = asset_solids(bridge, frame) + tuple(_keep_out_prism(ko, frame) for ko in site.keep_out)
+        r = underside_scan(deck, underside_girders(bridge, frame), design, avoid, site.min_standoff_m, low_under_deck,
+                           bridge.ground_below_agl_m, bridge.name)
         passes += r.passes
         surfaces += r.surfaces
         notes += r.notes
@@ -156,12 +175,38 @@ def bridge_girder_faces(bridge: Bridge, frame: LocalFrame) -> tuple:  # type: ig
         bridge.deck_underside_agl_m - g.depth_m, bridge.deck_underside_agl_m))
 
 
+def underside_girders(bridge: Bridge, frame: LocalFrame) -> tuple:  # type: ignore[type-arg]
+    """The girders as ``patterns_underside.UndersideGirder`` (local north/east ends)."""
+    from missions.planning.patterns_underside import UndersideGirder
+
+    return tuple(UndersideGirder(g.name, to_ne(frame, g.start_lat_lon), to_ne(frame, g.end_lat_lon), g.width_m,
+                                 g.depth_m) for g in bridge.girders)
+
+
+def _underside_design(bridge: Bridge, design: Design, requirement: Requirement, camera: CameraProfile,
+                      focal_length_mm: float | None) -> tuple[Design, float]:
+    """Refuse early (gimbal, deck height); zoom cameras fly the underside's preferred standoff.
+    Returns the design and the longest standoff the underside allows (caps the girder search)."""
+    from missions.planning.patterns_underside import check_gimbal, check_heights, underside_standoff_m
+
+    check_gimbal(camera)
+    site = bridge.site
+    floor = max(site.min_flight_agl_m, bridge.floor_agl_m)
+    depth = max((g.depth_m for g in bridge.girders), default=0.0)
+    preferred, highest = underside_standoff_m(bridge.deck_underside_agl_m, [depth], floor, site.min_standoff_m)
+    if camera.is_zoom and focal_length_mm is None:
+        wanted = max(min(preferred, highest), site.min_standoff_m)
+        design = design_for(requirement, camera, site, standoff_m=wanted)
+    check_heights(bridge.name, bridge.deck_underside_agl_m, depth, design.standoff_m, bridge.ground_below_agl_m, floor)
+    return design, highest
+
+
 GIRDER_STANDOFF_FACTORS = (1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0)
 GIRDER_PHOTO_SLACK = 1.05  # take the shortest standoff within 5 % of the fewest girder photos
 
 
 def _girder_design(bridge: Bridge, frame: LocalFrame, design: Design, requirement: Requirement,
-                   camera: CameraProfile) -> Design:
+                   camera: CameraProfile, max_standoff_m: float = math.inf) -> Design:
     """Zoom cameras: the standoff (so focal length) that plans the most girder faces, then needs
     about the fewest photos, then is shortest. Footprints, spacing and flat-face photo counts do not
     change with it (same GSD); every pattern of the mission flies it."""
@@ -173,8 +218,11 @@ def _girder_design(bridge: Bridge, frame: LocalFrame, design: Design, requiremen
         s = design.standoff_m * k
         if s * camera.pixel_pitch_mm / requirement.gsd_required_m > camera.focal_length_max_mm + 1e-9:
             break
+        if k > 1.0 and s > max_standoff_m + 1e-9:  # the underside lanes need the vehicle higher than this
+            break
         d = design_for(requirement, camera, site, standoff_m=s)
-        tried.append((*girder_photos(faces, d, solids, site.min_standoff_m, site.min_flight_agl_m), d))
+        low = max(site.min_flight_agl_m, bridge.floor_agl_m)
+        tried.append((*girder_photos(faces, d, solids, site.min_standoff_m, low), d))
     most = max(t[0] for t in tried)
     fewest = min(t[1] for t in tried if t[0] == most)
     return next(d for planned, photos, d in tried if planned == most and photos <= fewest * GIRDER_PHOTO_SLACK)
@@ -194,11 +242,15 @@ def plan_inspection(asset: Asset, camera: CameraProfile, requirement: Requiremen
     requirement = requirement or Requirement()
     frame = site_frame(asset.site)
     design = design_for(requirement, camera, asset.site, focal_length_mm)
+    max_standoff = math.inf
+    if isinstance(asset, Bridge) and asset.inspect_underside:
+        design, max_standoff = _underside_design(asset, design, requirement, camera, focal_length_mm)
     if isinstance(asset, Bridge) and asset.inspect_girders and asset.girders and camera.is_zoom \
             and focal_length_mm is None:
-        design = _girder_design(asset, frame, design, requirement, camera)
+        design = _girder_design(asset, frame, design, requirement, camera, max_standoff)
     if isinstance(asset, Bridge):
         pattern = _bridge_patterns(asset, frame, design)
+        design = _trigger_speed(design, pattern)
     else:
         pattern = patterns_more.patterns_for(asset, frame, design)
     if not pattern.passes:
@@ -215,10 +267,24 @@ def plan_inspection(asset: Asset, camera: CameraProfile, requirement: Requiremen
     passes, back = route_passes(pattern.passes, avoid, margin, -first[2], asset.site.max_alt_agl_m)
     pattern = PatternResult(passes, pattern.surfaces, pattern.notes)
     items = build_items(pattern.passes, frame, asset.site.home_lat_lon, design.speed_m_s, autopilot, back)
-    passed = check_items(items, frame, asset.site, solids, design.speed_m_s)
+    floors = bridge_floors(asset, frame) if isinstance(asset, Bridge) else ()
+    passed = check_items(items, frame, asset.site, solids, design.speed_m_s, floors)
     t = estimate_flight_s(items, flight_legs(items, frame, asset.site), asset.site, design.speed_m_s)
     return Plan(items, asset, camera, design, autopilot, (frame.lat0_deg, frame.lon0_deg, frame.h0_m),
-                pattern.passes, pattern.surfaces, solids, passed, pattern.notes, t)
+                pattern.passes, pattern.surfaces, solids, passed, pattern.notes, t, floors)
+
+
+def _trigger_speed(design: Design, pattern: PatternResult) -> Design:
+    """Underside lanes shrink the photo spacing to fit between piers: slow the mission so the camera's
+    fastest trigger interval still fits between photos."""
+    from missions.planning.patterns_underside import PREFIX
+
+    spacings = [p.spacing_m for p in pattern.passes if p.name.startswith(PREFIX) and p.trigger == "distance"]
+    cap = min(spacings, default=math.inf) / design.camera.min_trigger_interval_s
+    if cap >= design.speed_m_s:
+        return design
+    return replace(design, speed_m_s=cap, speed_limited_by="trigger interval",
+                   blur_px=cap * design.exposure_s / design.gsd_m_per_px)
 
 
 __all__ = ["Plan", "Pipeline", "WindTurbine", "asset_solids", "plan_inspection", "site_frame"]

@@ -14,6 +14,8 @@ of them, so a refused plan says which item breaks which rule and nothing is writ
 | takeoff_home | home is within the standoff of a structure, in a keep-out or outside the fence, or the
   mission does not start with NAV_TAKEOFF or end with RTL/LAND |
 | battery | estimated flight time exceeds the endurance less the reserve |
+| ground_clearance | a leg point under a bridge deck (inside its outline, below its underside) is lower than the
+  ground/water there plus the bridge's ``min_ground_clearance_m`` (take-off and RTL legs excepted) |
 """
 
 from __future__ import annotations
@@ -34,7 +36,24 @@ from missions.planning.mission import (DO_CHANGE_SPEED, NAV_LAND, NAV_RETURN_TO_
 
 SAMPLE_STEP_M = 0.2
 WAYPOINT_OVERHEAD_S = 2.0  # deceleration/acceleration at each waypoint
-RULES = ("min_standoff", "keep_out", "altitude", "geofence", "takeoff_home", "battery")
+FLOOR_TOLERANCE_M = 0.01
+RULES = ("min_standoff", "keep_out", "altitude", "geofence", "takeoff_home", "battery", "ground_clearance")
+
+
+@dataclass(frozen=True)
+class Floor:
+    """Ground or water under a structure at its own height (a creek under a deck): legs inside
+    ``outline_en_m`` and below ``ceiling_agl_m`` keep ``height_agl_m + clearance_m``."""
+
+    name: str
+    outline_en_m: tuple[tuple[float, float], ...]
+    height_agl_m: float
+    clearance_m: float
+    ceiling_agl_m: float
+
+    @property
+    def min_agl_m(self) -> float:
+        return self.height_agl_m + self.clearance_m
 
 
 class PlanRefusedError(InputError):
@@ -102,7 +121,7 @@ def _where(leg: Leg, items: tuple[MissionItem, ...], p: np.ndarray) -> str:
 
 
 def check_items(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site, solids: tuple[Solid, ...],
-                speed_m_s: float | None = None) -> tuple[str, ...]:
+                speed_m_s: float | None = None, floors: tuple[Floor, ...] = ()) -> tuple[str, ...]:
     """Run every rule; return the rule names passed or raise ``PlanRefusedError``."""
     legs = flight_legs(items, frame, site)
     v: list[tuple[str, int, str]] = []
@@ -159,6 +178,25 @@ def check_items(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site, s
         v.append(("battery", len(items), f"estimated flight {t / 60:.1f} min exceeds the battery's "
                   f"{site.battery.endurance_min} min less the {site.battery.reserve_fraction:.0%} reserve "
                   f"({usable / 60:.1f} min). Split the inspection (fewer piers/faces per flight) or fly a larger GSD"))
+    # ground_clearance: take-off and RTL/LAND legs start or end on the ground at home by design
+    flown = [leg for leg in legs if leg.seq >= 1 and items[leg.seq - 1].command == NAV_WAYPOINT]
+    for fl in floors:
+        region = Polygon(fl.outline_en_m)
+
+        def low(pts: np.ndarray, fl: Floor = fl, region: Polygon = region) -> tuple[np.ndarray, np.ndarray]:
+            # height as the autopilot holds it (relative to home), not -down: the tangent plane rises off
+            # the Earth (3 cm at 600 m); 1 cm allowed for the straight-leg model between equal altitudes
+            inside = point_in_polygon_en(region, pts)
+            h = -pts[:, 2]
+            if inside.any():
+                h = h.copy()
+                h[inside] = frame.to_geodetic(pts[inside])[:, 2] - frame.h0_m
+            return inside & (h < fl.ceiling_agl_m) & (h < fl.min_agl_m - FLOOR_TOLERANCE_M), h
+
+        for leg, p, h in _first_bad(flown, low):
+            v.append(("ground_clearance", leg.seq, f"{_where(leg, items, p)} is {h - fl.height_agl_m:.2f} m above "
+                      f"the {fl.name} ({fl.height_agl_m:g} m AGL); expected at least {fl.clearance_m:g} m "
+                      f"(at least {fl.min_agl_m:g} m AGL). Raise the waypoint"))
     if v:
         raise PlanRefusedError(v)
     return RULES

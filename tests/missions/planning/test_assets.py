@@ -22,6 +22,8 @@ def _bridge_dict():
 def test_examples_load():
     b, t = load_asset(EXAMPLES / "bridge.yaml"), load_asset(EXAMPLES / "wind_turbine.yaml")
     assert isinstance(b, Bridge) and (b.orbit_pattern, b.inspect_girders) == ("rings", False)
+    assert b.inspect_underside is False
+    assert (b.ground_below_agl_m, b.min_ground_clearance_m, b.floor_agl_m) == (-1.0, 3.0, 2.0)  # the creek
     assert isinstance(t, WindTurbine) and t.orbit_pattern == "helix"
     pipe = load_asset(EXAMPLES / "pipeline.geojson")
     assert isinstance(pipe, Pipeline) and pipe.route_lat_lon[0] == (47.3978319, 8.5457265)  # [lon, lat] swapped
@@ -52,6 +54,9 @@ def test_blade_longer_than_hub_height_refused():
     (lambda d: d.update(asset="tunnel"), r"asset: expected 'bridge', 'pipeline' or 'wind_turbine'"),
     (lambda d: d["inspect"].update(orbit_pattern="spiral"), r"inspect.orbit_pattern: expected 'rings' or 'helix'"),
     (lambda d: d["inspect"].update(girders="yes"), r"inspect.girders: expected true or false"),
+    (lambda d: d["inspect"].update(underside=1), r"inspect.underside: expected true or false"),
+    (lambda d: d["deck"].update(ground_below_agl_m=12.0), r"deck.ground_below_agl_m: expected below deck.underside"),
+    (lambda d: d["deck"].update(min_ground_clearance_m=-1), r"deck.min_ground_clearance_m: expected a number in \[0"),
 ])
 def test_bad_bridge_values_named(mutate, match):
     d = copy.deepcopy(_bridge_dict())

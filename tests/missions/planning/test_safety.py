@@ -77,6 +77,17 @@ def test_battery(bridge):
     assert "exceeds the battery's 5.0 min less the 30% reserve" in str(err)
 
 
+def test_ground_clearance(bridge_plan, bridge):
+    """The creek under the deck is 1 m down; demand 6 m above it: the pier lanes under the deck are refused."""
+    assert bridge_plan.floors and bridge_plan.floors[0].min_agl_m == bridge.floor_agl_m == 2.0
+    floors = (replace(bridge_plan.floors[0], clearance_m=6.0),)
+    with pytest.raises(PlanRefusedError) as info:
+        check_items(bridge_plan.items, site_frame(bridge.site), bridge.site, bridge_plan.solids, floors=floors)
+    hits = [m for r, _, m in info.value.violations if r == "ground_clearance"]
+    assert hits and all("above the ground/water under the deck (-1 m AGL); expected at least 6 m" in m for m in hits)
+    assert any("pier P1" in m for m in hits)
+
+
 def test_rtl_path_is_checked(bridge_plan, bridge):
     """The path the items fly includes RTL's climb: a last waypoint under the deck is refused."""
     items = list(bridge_plan.items)
