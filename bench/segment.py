@@ -20,6 +20,7 @@ import platform
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -58,75 +59,89 @@ def _bare_model_s(seg: object, image: np.ndarray) -> float:
     return time.perf_counter() - t0
 
 
-def _ultralytics(model: Path, frames: list[np.ndarray], imgsz: int | None) -> dict[str, float] | str:
+def _ultralytics_model(model: Path) -> object | str:
     try:
         os.environ.setdefault("YOLO_OFFLINE", "1")
         os.environ.setdefault("YOLO_AUTOINSTALL", "false")
         from ultralytics import YOLO
     except ImportError:
         return "ultralytics not installed (pip install -e '.[train]')"
-    yolo = YOLO(str(model), task="semantic")
-    walls, pre, inf, post = [], [], [], []
-    for img in frames:
-        size = imgsz or int(np.ceil(max(img.shape[:2]) / 32) * 32)
-        yolo.predict(img, imgsz=size, verbose=False)  # warm-up at this size
-        t0 = time.perf_counter()
-        r = yolo.predict(img, imgsz=size, verbose=False)[0]
-        walls.append(time.perf_counter() - t0)
-        pre.append(r.speed["preprocess"] / 1e3)
-        inf.append(r.speed["inference"] / 1e3)
-        post.append(r.speed["postprocess"] / 1e3)
-    med = statistics.median
-    return {"wall_s": med(walls), "preprocess_s": med(pre), "inference_s": med(inf), "postprocess_s": med(post)}
+    return YOLO(str(model), task="semantic")
 
 
-def _ours(seg: object, frames: list[np.ndarray], repeats: int) -> dict[str, float]:
-    rows = []
-    for img in frames:
-        seg.segment(img)  # warm-up
-        walls, bare, timings = [], [], []
-        for _ in range(repeats):
-            t0 = time.perf_counter()
-            seg.segment(img)
-            walls.append(time.perf_counter() - t0)
-            timings.append(seg.last_timing)
-            bare.append(_bare_model_s(seg, img))
-        med = statistics.median
-        rows.append({"wall_s": med(walls), "bare_model_s": med(bare),
-                     "preprocess_s": med(t.preprocess_s for t in timings),
-                     "inference_s": med(t.inference_s for t in timings),
-                     "stitch_s": med(t.stitch_s for t in timings),
-                     "postprocess_s": med(t.postprocess_s for t in timings)})
+def _time_ultralytics(yolo: object, img: np.ndarray, imgsz: int | None) -> dict[str, float]:
+    size = imgsz or int(np.ceil(max(img.shape[:2]) / 32) * 32)
+    t0 = time.perf_counter()
+    r = yolo.predict(img, imgsz=size, verbose=False)[0]  # type: ignore[attr-defined]
+    return {"wall_s": time.perf_counter() - t0, "preprocess_s": r.speed["preprocess"] / 1e3,
+            "inference_s": r.speed["inference"] / 1e3, "postprocess_s": r.speed["postprocess"] / 1e3}
+
+
+def _time_ours(seg: object, img: np.ndarray) -> dict[str, float]:
+    t0 = time.perf_counter()
+    seg.segment(img)  # type: ignore[attr-defined]
+    wall = time.perf_counter() - t0
+    t = seg.last_timing  # type: ignore[attr-defined]
+    return {"wall_s": wall, "preprocess_s": t.preprocess_s, "inference_s": t.inference_s,
+            "stitch_s": t.stitch_s, "postprocess_s": t.postprocess_s}
+
+
+def _block(fn: Callable[[], dict[str, float]], repeats: int) -> dict[str, float]:
+    """One warm-up call, then the median of ``repeats`` calls, per field: each session is timed
+    warm, as in flight where one session runs frame after frame."""
+    fn()
+    samples = [fn() for _ in range(repeats)]
+    return {k: statistics.median(s[k] for s in samples) for k in samples[0]}
+
+
+def _summarise(rows: list[dict[str, float]]) -> dict[str, float]:
     med = statistics.median
-    ours = {k: med(r[k] for r in rows) for k in rows[0]}
-    ours["ratio_to_bare_model"] = ours["wall_s"] / ours["bare_model_s"]
-    ours["postprocess_share"] = ours["postprocess_s"] / ours["wall_s"]
-    return ours
+    out = {k: med(r[k] for r in rows) for k in rows[0]}
+    if "bare_model_s" in out:
+        out["ratio_to_bare_model"] = out["wall_s"] / out["bare_model_s"]
+        out["postprocess_share"] = out["postprocess_s"] / out["wall_s"]
+    return out
 
 
 def run(n_frames: int, model: Path | None, repeats: int) -> dict[str, object]:
+    """Frame by frame, every variant in turn (ours, its bare model, tiled, its bare model,
+    ultralytics native, ultralytics 384), each warm (see ``_block``), so a change in machine load
+    hits all columns alike; medians over frames."""
     from models import DEFAULT_MODEL_PATH, load_segmenter
     from models.runtime import OnnxSegmenter
 
     model = model or DEFAULT_MODEL_PATH
     seg = load_segmenter(model)
-    frames = _frames(n_frames)
-    ours = _ours(seg, frames, repeats)
     # the same frames forced through 384-px tiles (what 12 MPx frames and fixed-shape engines get)
-    tiled = _ours(OnnxSegmenter(model, whole_frame_max_px=0), frames, repeats)
-    native = _ultralytics(model, frames, None)
-    squashed = _ultralytics(model, frames, seg.input_size)
+    tiled = OnnxSegmenter(model, whole_frame_max_px=0)
+    yolo = _ultralytics_model(model)
+    frames = _frames(n_frames)
+    rows: dict[str, list[dict[str, float]]] = {"ours": [], "tiled": [], "native": [], "squashed": []}
+    for img in frames:
+        ours_row = _block(lambda: _time_ours(seg, img), repeats)
+        ours_row["bare_model_s"] = _block(lambda: {"s": _bare_model_s(seg, img)}, repeats)["s"]
+        rows["ours"].append(ours_row)
+        tiled_row = _block(lambda: _time_ours(tiled, img), repeats)
+        tiled_row["bare_model_s"] = _block(lambda: {"s": _bare_model_s(tiled, img)}, repeats)["s"]
+        rows["tiled"].append(tiled_row)
+        if not isinstance(yolo, str):
+            rows["native"].append(_block(lambda: _time_ultralytics(yolo, img, None), repeats))
+            rows["squashed"].append(_block(lambda: _time_ultralytics(yolo, img, seg.input_size), repeats))
+    ours, tiled_s = _summarise(rows["ours"]), _summarise(rows["tiled"])
+    native = _summarise(rows["native"]) if rows["native"] else yolo
+    squashed = _summarise(rows["squashed"]) if rows["squashed"] else yolo
     result: dict[str, object] = {
         "model_id": seg.model_id, "frames": len(frames), "frame_px": f"{frames[0].shape[1]}x{frames[0].shape[0]}",
         "repeats": repeats, "tile_px": seg.input_size, "overlap_px": seg.overlap, "batch_tiles": seg.batch_tiles,
         "whole_frame": seg.uses_whole_frame(*frames[0].shape[:2]),
-        "ours": ours, "ours_tiled_384": tiled, "ultralytics_predict_native_imgsz": native, "ultralytics_predict_imgsz_384": squashed,
+        "ours": ours, "ours_tiled_384": tiled_s, "ultralytics_predict_native_imgsz": native,
+        "ultralytics_predict_imgsz_384": squashed,
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                     "load_avg_1min": os.getloadavg()[0]},
     }
     if isinstance(native, dict):
         result["ours_vs_ultralytics_native"] = ours["wall_s"] / native["wall_s"]
-        result["ours_tiled_vs_ultralytics_native"] = tiled["wall_s"] / native["wall_s"]
+        result["ours_tiled_vs_ultralytics_native"] = tiled_s["wall_s"] / native["wall_s"]
     return result
 
 
