@@ -28,6 +28,13 @@ def test_profiles_match_published_numbers():
     imx = cams["imx477_6mm"]
     assert imx.pixel_pitch_mm == pytest.approx(1.55e-3, rel=0.01)  # 1.55 um pixels
     assert cams["dji_h20_zoom"].is_zoom and not cams["dji_p1_35mm"].is_zoom
+    # Skydio X10 (support pages): 0.8 um pixels, HFOV 40 deg, factory-calibrated fx 12668 px
+    x10 = cams["skydio_x10_narrow"]
+    assert x10.pixel_pitch_mm == pytest.approx(0.8e-3, rel=0.01)
+    assert x10.hfov_deg(x10.focal_length_mm) == pytest.approx(40.0, abs=1.5)
+    assert x10.fx_px(x10.focal_length_mm) == pytest.approx(12668.3, rel=0.03)
+    assert cams["skydio_x10_wide"].pixel_pitch_mm == pytest.approx(1.6e-3, rel=0.01)
+    assert cams["skydio_x10_tele"].focal_length_mm == 35.0
 
 
 @settings(max_examples=40, deadline=None)
