@@ -13,7 +13,8 @@ site's minimum, else the camera cannot reach the GSD safely and planning is refu
 
 Spacing: footprint x (1 - overlap), front along a pass and side between passes. Speed: the
 slowest of the site limit, the motion-blur limit (blur_px x GSD / exposure) and the trigger limit
-(spacing / the camera's fastest interval).
+(spacing / the camera's fastest interval); the planner lowers it to the closest spacing any lane
+really uses (``planner.trigger_speed_limit_m_s``).
 """
 
 from __future__ import annotations

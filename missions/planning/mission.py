@@ -8,10 +8,13 @@ exact. Altitudes are relative to home (MAV_FRAME_GLOBAL_RELATIVE_ALT = AGL at th
 Command choices (docs/missions.md has the table):
 - heading: ArduPilot ignores NAV_WAYPOINT's yaw on copters → MAV_CMD_CONDITION_YAW before the
   waypoint; PX4 → NAV_WAYPOINT param 4.
-- gimbal pitch: ArduPilot → MAV_CMD_DO_MOUNT_CONTROL (every version; 4.3+ also takes
-  DO_GIMBAL_MANAGER_PITCHYAW); PX4 → MAV_CMD_DO_GIMBAL_MANAGER_PITCHYAW (gimbal v2).
+- gimbal pitch: MAV_CMD_DO_GIMBAL_MANAGER_PITCHYAW for both (ArduPilot 4.3+, PX4 gimbal v2), yaw 0
+  in the vehicle frame, emitted before the heading. Not DO_MOUNT_CONTROL: ArduCopter yaws a vehicle
+  whose mount has no pan axis to its param 3 (docs/missions.md, "Gimbal and heading").
 - photos: straight level lanes → MAV_CMD_DO_SET_CAM_TRIGG_DIST on at the lane start (first photo
   at once) and off at its end; other passes → a hold at each station and MAV_CMD_DO_DIGICAM_CONTROL.
+  A photo taken at a waypoint gets a hold (whole seconds) long enough for the camera's fastest
+  trigger interval since the previous photo.
 - orbits point the camera with MAV_CMD_DO_SET_ROI_LOCATION / DO_SET_ROI_NONE (both autopilots).
 - speed: MAV_CMD_DO_CHANGE_SPEED (ground speed); end: back over home, MAV_CMD_NAV_RETURN_TO_LAUNCH.
 """
@@ -100,15 +103,24 @@ def _item(command: int, p: tuple[float, ...], note: str, frame: int | None = Non
 
 
 class ItemBuilder:
-    """Turns passes into items for one autopilot, tracking heading and gimbal to avoid repeats."""
+    """Turns passes into items for one autopilot, tracking heading and gimbal to avoid repeats.
 
-    def __init__(self, frame: LocalFrame, autopilot: str) -> None:
+    It also tracks the least time since the last photo (horizontal legs at ``speed_m_s``, holds; climbs
+    and turns only add time) and lengthens the hold before a photo taken at a waypoint (a lane's first,
+    a station's) so the camera's ``min_photo_interval_s`` has passed. Photos along a lane are spaced
+    by the mission speed instead (``planner.trigger_speed_limit_m_s``)."""
+
+    def __init__(self, frame: LocalFrame, autopilot: str, speed_m_s: float = math.inf,
+                 min_photo_interval_s: float = 0.0) -> None:
         if autopilot not in AUTOPILOTS:
             raise ValueError(f"autopilot must be one of {AUTOPILOTS}, got {autopilot!r}")
         self.frame, self.autopilot = frame, autopilot
+        self.speed_m_s, self.min_photo_interval_s = speed_m_s, min_photo_interval_s
         self.items: list[MissionItem] = []
         self.yaw: float | None = None
         self.pitch: float | None = None
+        self.at_ned: np.ndarray | None = None  # the last waypoint
+        self.since_photo_s = math.inf
 
     def _geo(self, p_ned: tuple[float, float, float] | np.ndarray) -> tuple[float, float, float]:
         lat, lon, _ = self.frame.to_geodetic(np.asarray(p_ned, float))
@@ -127,14 +139,24 @@ class ItemBuilder:
         pitch_deg = round(pitch_deg, 2)
         if self.pitch is not None and abs(pitch_deg - self.pitch) < 0.01:
             return
-        if self.autopilot == "ardupilot":  # p1 pitch, p2 roll, p3 yaw, p7 MAV_MOUNT_MODE_MAVLINK_TARGETING
-            self.add(DO_MOUNT_CONTROL, (pitch_deg, 0, 0, 0, 0, 0, 2), f"gimbal pitch {pitch_deg:g} deg ({note})")
-        else:  # p1 pitch, p2 yaw (vehicle frame), p3/p4 rates (NaN: none), p5 flags, p7 gimbal id (0: all)
-            self.add(DO_GIMBAL_MANAGER_PITCHYAW, (pitch_deg, 0, NAN, NAN, 0, 0, 0),
-                     f"gimbal pitch {pitch_deg:g} deg ({note})")
+        # p1 pitch, p2 yaw 0 (vehicle frame: p5 flags without YAW_LOCK), p3/p4 rates, p7 gimbal 0 (primary/all).
+        # ArduPilot takes the angles when they are valid and ignores the rates; 0, not NaN, keeps NaN out of
+        # .waypoints (as in the SITL-flown fixture). PX4: NaN = no rate feed-forward.
+        rate = NAN if self.autopilot == "px4" else 0.0
+        self.add(DO_GIMBAL_MANAGER_PITCHYAW, (pitch_deg, 0, rate, rate, 0, 0, 0),
+                 f"gimbal pitch {pitch_deg:g} deg ({note})")
         self.pitch = pitch_deg
 
-    def waypoint(self, p_ned: tuple[float, float, float], hold_s: float, note: str) -> None:
+    def waypoint(self, p_ned: tuple[float, float, float], hold_s: float, note: str, photo: bool = False) -> None:
+        """``photo``: a photo is taken when the hold ends (DO_DIGICAM_CONTROL / DO_SET_CAM_TRIGG_DIST after it)."""
+        p = np.asarray(p_ned, float)
+        if self.at_ned is not None:
+            self.since_photo_s += float(np.hypot(*(p - self.at_ned)[:2])) / self.speed_m_s
+        self.at_ned = p
+        wait_s = self.min_photo_interval_s - self.since_photo_s
+        if photo and wait_s > hold_s:  # whole seconds: ArduPilot keeps the hold as an integer (cmd.p1 = param1)
+            hold_s = float(math.ceil(wait_s - 1e-6))
+        self.since_photo_s = 0.0 if photo else self.since_photo_s + hold_s
         lat, lon, alt = self._geo(p_ned)
         # ArduCopter ignores NAV_WAYPOINT yaw (0 written); PX4 takes it, NaN = keep the current heading
         yaw = (self.yaw if self.yaw is not None else NAN) if self.autopilot == "px4" else 0.0
@@ -152,21 +174,24 @@ class ItemBuilder:
             lat, lon, alt = self._geo(ps.roi_ned)
             self.add(DO_SET_ROI_LOCATION, (0, 0, 0, 0, lat, lon, alt), f"{ps.name}: point camera at the axis")
             self.pitch, self.yaw = None, None  # the ROI drives heading and gimbal (PX4 waypoints: yaw NaN)
-        else:
-            self.heading(ps.yaw_deg[0], ps.name)
+        else:  # gimbal first: ArduPilot holds later DO items until CONDITION_YAW is done, and drops them
+            # when the next waypoint completes first (AP_Mission::advance_current_nav_cmd)
             self.gimbal(ps.gimbal_pitch_deg[0], ps.name)
+            self.heading(ps.yaw_deg[0], ps.name)
         if ps.trigger == "distance":
-            self.waypoint(ps.waypoints_ned[0], LANE_START_HOLD_S, f"{ps.name} start")
+            self.waypoint(ps.waypoints_ned[0], LANE_START_HOLD_S, f"{ps.name} start", photo=True)
             self.add(DO_SET_CAM_TRIGG_DIST, (ps.spacing_m, 0, 1), f"photo every {ps.spacing_m:.3f} m, first now")
             for k, p in enumerate(ps.waypoints_ned[1:], start=2):
                 self.waypoint(p, 0.0, f"{ps.name} {'end' if k == len(ps.waypoints_ned) else k}")
             self.add(DO_SET_CAM_TRIGG_DIST, (0, 0, 0), "stop photos")
+            last = ps.stations()[-1][0]  # the lane's last photo, short of its end by less than a spacing
+            self.since_photo_s = float(np.hypot(*(self.at_ned - last)[:2])) / self.speed_m_s  # type: ignore[operator]
         else:
             for k, (p, y, g) in enumerate(zip(ps.waypoints_ned, ps.yaw_deg, ps.gimbal_pitch_deg), start=1):
                 if ps.roi_ned is None:
-                    self.heading(y, f"{ps.name} station {k}")
                     self.gimbal(g, f"{ps.name} station {k}")
-                self.waypoint(p, STATION_HOLD_S, f"{ps.name} station {k}")
+                    self.heading(y, f"{ps.name} station {k}")
+                self.waypoint(p, STATION_HOLD_S, f"{ps.name} station {k}", photo=True)
                 self.add(DO_DIGICAM_CONTROL, (0, 0, 0, 0, 1, 0, 0), "photo")
         if ps.roi_ned is not None:
             self.add(DO_SET_ROI_NONE, (), f"{ps.name}: camera free")
@@ -176,10 +201,10 @@ class ItemBuilder:
 
 
 def build_items(passes: tuple[Pass, ...], frame: LocalFrame, home_lat_lon: tuple[float, float], speed_m_s: float,
-                autopilot: str, return_via_ned: tuple[tuple[float, float, float], ...] = ()
-                ) -> tuple[MissionItem, ...]:
+                autopilot: str, return_via_ned: tuple[tuple[float, float, float], ...] = (),
+                min_photo_interval_s: float = 0.0) -> tuple[MissionItem, ...]:
     """Take off, set speed, fly the passes, come back over home at the entry height, RTL."""
-    b = ItemBuilder(frame, autopilot)
+    b = ItemBuilder(frame, autopilot, speed_m_s, min_photo_interval_s)
     first = passes[0].via_ned[0] if passes[0].via_ned else passes[0].waypoints_ned[0]
     entry_agl = -first[2]
     b.takeoff(entry_agl, home_lat_lon)

@@ -13,7 +13,7 @@ girder length, subject to:
   and the far, upper part of the face is further away) is at most the requirement. The used
   length must cover the whole face depth; photos are spaced for the front overlap of used lengths.
 Photos by distance (DO_SET_CAM_TRIGG_DIST) on a level lane, heading square to the girder, gimbal
-pitch fixed (DO_MOUNT_CONTROL / DO_GIMBAL_MANAGER_PITCHYAW), as for pier faces.
+pitch fixed (DO_GIMBAL_MANAGER_PITCHYAW), as for pier faces.
 
 The deck underside between girders is not covered by these lines: from lines that keep the standoff
 it is seen at more than the 60 deg incidence coverage accepts; ``patterns_underside`` flies it with

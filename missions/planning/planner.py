@@ -250,9 +250,9 @@ def plan_inspection(asset: Asset, camera: CameraProfile, requirement: Requiremen
         design = _girder_design(asset, frame, design, requirement, camera, max_standoff)
     if isinstance(asset, Bridge):
         pattern = _bridge_patterns(asset, frame, design)
-        design = _trigger_speed(design, pattern)
     else:
         pattern = patterns_more.patterns_for(asset, frame, design)
+    design = _trigger_speed(design, pattern.passes)
     if not pattern.passes:
         from skyinspect.errors import InputError
 
@@ -266,7 +266,8 @@ def plan_inspection(asset: Asset, camera: CameraProfile, requirement: Requiremen
     avoid = solids + tuple(_keep_out_prism(ko, frame) for ko in asset.site.keep_out)  # transits avoid keep-outs too
     passes, back = route_passes(pattern.passes, avoid, margin, -first[2], asset.site.max_alt_agl_m)
     pattern = PatternResult(passes, pattern.surfaces, pattern.notes)
-    items = build_items(pattern.passes, frame, asset.site.home_lat_lon, design.speed_m_s, autopilot, back)
+    items = build_items(pattern.passes, frame, asset.site.home_lat_lon, design.speed_m_s, autopilot, back,
+                        camera.min_trigger_interval_s)
     floors = bridge_floors(asset, frame) if isinstance(asset, Bridge) else ()
     passed = check_items(items, frame, asset.site, solids, design.speed_m_s, floors)
     t = estimate_flight_s(items, flight_legs(items, frame, asset.site), asset.site, design.speed_m_s)
@@ -274,17 +275,26 @@ def plan_inspection(asset: Asset, camera: CameraProfile, requirement: Requiremen
                 pattern.passes, pattern.surfaces, solids, passed, pattern.notes, t, floors)
 
 
-def _trigger_speed(design: Design, pattern: PatternResult) -> Design:
-    """Underside lanes shrink the photo spacing to fit between piers: slow the mission so the camera's
-    fastest trigger interval still fits between photos."""
-    from missions.planning.patterns_underside import PREFIX
+def trigger_speed_limit_m_s(passes: tuple[Pass, ...], min_interval_s: float) -> float:
+    """The fastest mission speed at which the camera's fastest trigger interval fits between every two
+    consecutive photos along a distance-triggered lane, at the spacing each lane really uses (deck grid,
+    pipeline and girder lines space photos closer than ``Design.spacing_along_m``; underside pieces
+    shrink it). Photos taken at a waypoint (a lane's first, stop-and-shoot stations) get a long enough
+    hold instead (``mission.ItemBuilder``), which costs seconds there rather than speed everywhere."""
+    spacings = [p.spacing_m for p in passes
+                if p.trigger == "distance" and p.spacing_m > 0 and len(p.stations()) > 1]  # else one photo
+    return min(spacings, default=math.inf) / min_interval_s
 
-    spacings = [p.spacing_m for p in pattern.passes if p.name.startswith(PREFIX) and p.trigger == "distance"]
-    cap = min(spacings, default=math.inf) / design.camera.min_trigger_interval_s
+
+def _trigger_speed(design: Design, passes: tuple[Pass, ...]) -> Design:
+    """Slow the mission (never speed it up: the blur and site limits stay) so the camera can fire at
+    every photo the patterns placed."""
+    cap = trigger_speed_limit_m_s(passes, design.camera.min_trigger_interval_s)
     if cap >= design.speed_m_s:
         return design
     return replace(design, speed_m_s=cap, speed_limited_by="trigger interval",
                    blur_px=cap * design.exposure_s / design.gsd_m_per_px)
 
 
-__all__ = ["Plan", "Pipeline", "WindTurbine", "asset_solids", "plan_inspection", "site_frame"]
+__all__ = ["Plan", "Pipeline", "WindTurbine", "asset_solids", "plan_inspection", "site_frame",
+           "trigger_speed_limit_m_s"]

@@ -43,8 +43,8 @@ def test_plan_round_trip_is_exact(bridge_plan, bridge_plan_px4, tmp_path):
 def test_command_choices_per_autopilot(bridge_plan, bridge_plan_px4):
     ap = {it.command for it in bridge_plan.items}
     px = {it.command for it in bridge_plan_px4.items}
-    assert {NAV_TAKEOFF, CONDITION_YAW, DO_MOUNT_CONTROL, DO_SET_CAM_TRIGG_DIST, NAV_RETURN_TO_LAUNCH} <= ap
-    assert DO_GIMBAL_MANAGER_PITCHYAW not in ap
+    assert {NAV_TAKEOFF, CONDITION_YAW, DO_GIMBAL_MANAGER_PITCHYAW, DO_SET_CAM_TRIGG_DIST, NAV_RETURN_TO_LAUNCH} <= ap
+    assert DO_MOUNT_CONTROL not in ap  # yaws copters whose mount has no pan axis (test_gimbal_heading.py)
     assert DO_GIMBAL_MANAGER_PITCHYAW in px and CONDITION_YAW not in px and DO_MOUNT_CONTROL not in px
     yaws = [it.params[3] for it in bridge_plan_px4.items if it.command == NAV_WAYPOINT and " lane " in it.note]
     assert yaws and all(not math.isnan(y) for y in yaws)  # PX4 takes the heading from the waypoint

@@ -12,7 +12,7 @@ import pytest
 
 from missions.planning import RULES, PlanRefusedError, check_items, get_camera, plan_inspection
 from missions.planning.coverage import camera_rotation, plan_coverage
-from missions.planning.mission import DO_MOUNT_CONTROL, DO_SET_CAM_TRIGG_DIST, NAV_WAYPOINT, MissionItem, q7
+from missions.planning.mission import DO_GIMBAL_MANAGER_PITCHYAW, DO_SET_CAM_TRIGG_DIST, NAV_WAYPOINT, MissionItem, q7
 from missions.planning.patterns_girder import SURFACE_SAMPLES_PER_USED_LENGTH
 from missions.planning.planner import site_frame
 from skyinspect.surface import intersect_plane
@@ -66,7 +66,7 @@ def test_lines_planned_and_safe(girder_plan, girder_bridge):
     assert any(p.gimbal_pitch_deg[0] > 10.0 for p in lines)  # the inner faces are seen obliquely from below
     assert any("pier P1 stands between the line and the face" in n for n in girder_plan.notes)  # occlusion noted
     ap = {it.command for it in girder_plan.items}
-    assert {DO_MOUNT_CONTROL, DO_SET_CAM_TRIGG_DIST} <= ap
+    assert {DO_GIMBAL_MANAGER_PITCHYAW, DO_SET_CAM_TRIGG_DIST} <= ap
 
 
 @pytest.mark.parametrize("which", ["girder_plan", "steep_plan"])

@@ -13,7 +13,7 @@ import pytest
 from missions.planning import RULES, Requirement, get_camera, load_asset, plan_inspection
 from missions.planning.coverage import camera_rotation, coverage
 from missions.planning.mission import (CONDITION_YAW, DO_DIGICAM_CONTROL, DO_GIMBAL_MANAGER_PITCHYAW,
-                                       DO_MOUNT_CONTROL, DO_SET_ROI_LOCATION, NAV_WAYPOINT)
+                                       DO_SET_ROI_LOCATION, NAV_WAYPOINT)
 from missions.planning.patterns_tower import SURFACE_SAMPLES_PER_USED_WIDTH, helix_heights
 
 from .conftest import EXAMPLES, fd_gsd, seen
@@ -98,10 +98,9 @@ def test_helix_commands_per_autopilot(turbine_plan, turbine):
             heads = [next(items[j].params[0] for j in range(i - 1, 0, -1) if items[j].command == CONDITION_YAW)
                      for i in idx]
             assert np.allclose(heads, np.round(yaws, 2) % 360, atol=0.01)
-            assert any(it.command == DO_MOUNT_CONTROL and it.params[0] == 0.0 for it in items)
         else:  # PX4 takes the heading from the waypoint
             assert np.allclose([items[i].params[3] for i in idx], np.round(yaws, 2) % 360, atol=0.01)
-            assert any(it.command == DO_GIMBAL_MANAGER_PITCHYAW and it.params[0] == 0.0 for it in items)
+        assert any(it.command == DO_GIMBAL_MANAGER_PITCHYAW and it.params[0] == 0.0 for it in items)
 
 
 def _used_patch_worst(plan, prefix, surface_name, spacing_pairs):

@@ -22,7 +22,7 @@ from missions.planning.coverage import camera_rotation, plan_coverage
 from missions.planning.export import write_all
 from missions.planning.formats import read_qgc_plan, read_waypoints
 from missions.planning.gsd import GSD_TOLERANCE, frame_gsd_m
-from missions.planning.mission import DO_GIMBAL_MANAGER_PITCHYAW, DO_MOUNT_CONTROL, NAV_WAYPOINT, MissionItem
+from missions.planning.mission import DO_GIMBAL_MANAGER_PITCHYAW, NAV_WAYPOINT, MissionItem
 from missions.planning.patterns_underside import PREFIX
 from missions.planning.planner import site_frame
 
@@ -159,13 +159,11 @@ def test_every_point_seen_with_line_of_sight(under_plan):
 
 
 def test_exports_carry_gimbal_plus_90(under_plan, under_plan_px4, tmp_path):
-    for plan, cmd in ((under_plan, DO_MOUNT_CONTROL), (under_plan_px4, DO_GIMBAL_MANAGER_PITCHYAW)):
+    cmd = DO_GIMBAL_MANAGER_PITCHYAW  # both autopilots (ArduPilot 4.3+)
+    for plan in (under_plan, under_plan_px4):
         ups = [it for it in plan.items if it.command == cmd and PREFIX in it.note]
         assert ups and all(it.params[0] == 90.0 for it in ups)
-        if cmd == DO_MOUNT_CONTROL:
-            assert all(it.params[6] == 2 for it in ups)  # MAV_MOUNT_MODE_MAVLINK_TARGETING
-        else:
-            assert all(it.params[1] == 0.0 for it in ups)  # yaw 0 relative to the vehicle
+        assert all(it.params[1] == 0.0 and it.params[4] == 0.0 for it in ups)  # yaw 0 relative to the vehicle
         out = tmp_path / plan.autopilot
         paths = write_all(plan, out)
         items, _, autopilot = read_qgc_plan(paths[0])
