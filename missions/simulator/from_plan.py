@@ -14,12 +14,16 @@ Item semantics used:
 - DO_CHANGE_SPEED: ground speed = param 2.
 - DO_SET_CAM_TRIGG_DIST: param 1 > 0 → a photo every param 1 metres of path (param 3 = 1: the first
   one at once); 0 → off.  DO_DIGICAM_CONTROL: one photo now.
+- DO_SET_ROI_LOCATION (orbit rings): from then on the vehicle yaws towards the ROI during each leg
+  (heading linear in time along the leg, exact on arrival) and the gimbal pitches at it;
+  DO_SET_ROI_NONE frees the camera (heading and gimbal stay where they are).
 - NAV_RETURN_TO_LAUNCH: back over home at the current height, descend to the ground; flight ends.
-ROI commands (orbits) are refused: this module flies facade / pier-face scans.
 
-Photos whose optical axis does not hit the simulator face's front side within ``max_incidence_deg``
-(e.g. those of a box pier's other three faces) are dropped before rendering: the simulator only
-models the one west-facing pier face. ``PlannedFlight.dropped_photos`` counts them.
+The flight is flown in a *target*'s local frame, and photos whose optical axis does not meet the
+target from outside within ``max_incidence_deg`` are dropped before rendering
+(``PlannedFlight.dropped_photos`` counts them). The default target is the simulator's one
+west-facing pier face (so a box pier's other three faces are dropped); ``cylinder_scene.RoundPier``
+is a round pier / tower (ring and helix orbits, see cylinder_sim.py).
 
 The vehicle's roll/pitch wobble and yaw jitter are the simulator's (same seed, same model), added
 around the planned heading; the gimbal is earth-stabilised at the planned pitch.
@@ -32,6 +36,7 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -46,6 +51,31 @@ from missions.simulator.flight import POST_ROLL_S, Capture, FlightPlan, Segment
 from missions.simulator.scene import FACING_HEADING_DEG, face_frame
 
 DEFAULT_CLIMB_M_S = 1.0
+
+
+class FlightTarget(Protocol):
+    """What a planned flight is flown at: its local frame, and which photos see it."""
+
+    def frame(self) -> LocalFrame: ...
+
+    def looks_at(self, position_ned: np.ndarray, axis_ned: np.ndarray, max_incidence_deg: float) -> bool: ...
+
+    def describe(self) -> str: ...
+
+
+class FaceTarget:
+    """The simulator's west-facing pier face (the plane east = 0 of ``face_frame()``)."""
+
+    def frame(self) -> LocalFrame:
+        return face_frame()
+
+    def looks_at(self, position_ned: np.ndarray, axis_ned: np.ndarray, max_incidence_deg: float) -> bool:
+        # face: plane east = 0 of the face frame, front (outward normal) to the west
+        return bool(position_ned[1] < 0 and axis_ned[1] >= math.cos(math.radians(max_incidence_deg)))
+
+    def describe(self) -> str:
+        f = face_frame()
+        return f"the simulator's pier face (west face at {f.lat0_deg:.6f}, {f.lon0_deg:.6f}); plan against that face"
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,9 +114,11 @@ def _axis_ned(yaw_deg: float, pitch_deg: float) -> np.ndarray:
     return np.array([math.cos(p) * math.cos(y), math.cos(p) * math.sin(y), -math.sin(p)])
 
 
-def flight_from_plan(plan: Plan, config: SimConfig, max_incidence_deg: float = 45.0) -> PlannedFlight:
-    """Execute ``plan.items`` in the simulator's face frame (see module doc)."""
-    sim = face_frame()
+def flight_from_plan(plan: Plan, config: SimConfig, max_incidence_deg: float = 45.0,
+                     target: FlightTarget | None = None) -> PlannedFlight:
+    """Execute ``plan.items`` in ``target``'s frame (default: the simulator's pier face; see module doc)."""
+    looked_at: FlightTarget = target or FaceTarget()
+    sim = looked_at.frame()
     home_lat, home_lon, home_alt = plan.home_lat_lon_alt
     climb = getattr(plan.asset.site, "climb_speed_m_s", DEFAULT_CLIMB_M_S) or DEFAULT_CLIMB_M_S
 
@@ -106,6 +138,7 @@ def flight_from_plan(plan: Plan, config: SimConfig, max_incidence_deg: float = 4
     trig_spacing = 0.0
     trig_dist = 0.0  # path length flown since the last distance-triggered photo
     lane = 0
+    roi: np.ndarray | None = None  # DO_SET_ROI_LOCATION point (NED) while the camera tracks it
 
     def seg(dt: float, p1: np.ndarray) -> None:
         nonlocal t, pos
@@ -137,13 +170,32 @@ def flight_from_plan(plan: Plan, config: SimConfig, max_incidence_deg: float = 4
         if dt > 0:
             seg(dt, pos)
 
+    def face_roi(since_t: float) -> None:
+        """Heading and gimbal at the ROI from ``pos``; the turn spread over [since_t, t]."""
+        nonlocal yaw, gimbal
+        assert roi is not None
+        d = roi - pos
+        horiz = float(np.hypot(d[0], d[1]))
+        if horiz > 1e-6:
+            target_yaw = yaw + ((math.degrees(math.atan2(d[1], d[0])) - yaw + 180.0) % 360.0 - 180.0)
+            if abs(target_yaw - yaw) > 1e-9:
+                t0 = max(since_t, yaw_knots[-1][0])
+                yaw_knots.append((t0, yaw))
+                yaw = target_yaw
+                yaw_knots.append((max(t, t0 + 1e-3), yaw))
+        gimbal = math.degrees(math.atan2(-float(d[2]), horiz))
+        gimbal_knots.append((max(t, since_t + 1e-3), gimbal))  # a photo taken at since_t keeps the old pitch
+
     for no, item in enumerate(plan.items, start=1):
         p = item.params
         c = item.command
         if c == mi.NAV_TAKEOFF:
             fly_to(np.array([pos[0], pos[1], home[2] - p[6]]), no)
         elif c == mi.NAV_WAYPOINT:
+            t_leg = t
             fly_to(ned(p[4], p[5], p[6]), no)
+            if roi is not None:
+                face_roi(t_leg)
             if plan.autopilot == "px4" and not math.isnan(p[3]):
                 yaw_knots.append((t, yaw))
                 yaw = yaw + ((p[3] - yaw + 180.0) % 360.0 - 180.0)
@@ -173,9 +225,12 @@ def flight_from_plan(plan: Plan, config: SimConfig, max_incidence_deg: float = 4
                     photo(no, t, pos)
         elif c == mi.DO_DIGICAM_CONTROL:
             photo(no, t, pos)
-        elif c in (mi.DO_SET_ROI_LOCATION, mi.DO_SET_ROI_NONE):
-            raise InputError(f"plan item {no} ({item.name}): camera ROI (orbit) passes are not supported by the "
-                             "simulator's plan flyer; plan a facade / pier-face scan")
+        elif c == mi.DO_SET_ROI_LOCATION:
+            roi = ned(p[4], p[5], p[6])
+            lane += 1
+            face_roi(t)
+        elif c == mi.DO_SET_ROI_NONE:
+            roi = None
         elif c in (mi.NAV_RETURN_TO_LAUNCH, mi.NAV_LAND):
             trig_spacing = 0.0
             fly_to(np.array([home[0], home[1], pos[2]]) if c == mi.NAV_RETURN_TO_LAUNCH else pos, no)
@@ -187,19 +242,15 @@ def flight_from_plan(plan: Plan, config: SimConfig, max_incidence_deg: float = 4
     hold(POST_ROLL_S)
     yaw_knots.append((t + 1.0, yaw))
 
-    cos_max = math.cos(math.radians(max_incidence_deg))
     kept, dropped = [], 0
     for ph in photos:
         t_s, ln, no, y, g, p_ned = ph
-        axis = _axis_ned(y, g)
-        # face: plane east = 0 of the face frame, front (outward normal) to the west
-        if p_ned[1] < 0 and axis[1] >= cos_max:
+        if looked_at.looks_at(p_ned, _axis_ned(y, g), max_incidence_deg):
             kept.append(ph)
         else:
             dropped += 1
     if not kept:
-        raise InputError(f"plan: none of its {len(photos)} photos looks at the simulator's pier face (west face "
-                         f"at {face_frame().lat0_deg:.6f}, {face_frame().lon0_deg:.6f}); plan against that face")
+        raise InputError(f"plan: none of its {len(photos)} photos looks at {looked_at.describe()}")
     captures = tuple(Capture(i, ph[0], ph[1]) for i, ph in enumerate(kept, start=1))
     lanes = sorted({round(-ph[5][2], 4) for ph in kept})
     stations = sorted({round(ph[5][0], 4) for ph in kept})

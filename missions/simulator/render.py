@@ -71,6 +71,13 @@ def _motion_blur(img: np.ndarray, length_px: float) -> np.ndarray:
 def render_frame(grid: RayGrid, pose: Pose, frame: LocalFrame, surface: PlaneSurface, texture: FaceTexture,
                  config: SimConfig, frame_index: int) -> RenderedFrame:
     mx, my, rng_m = texture_maps(grid, pose, frame, surface, texture)
+    return render_maps(grid, mx, my, rng_m, texture, config, frame_index)
+
+
+def render_maps(grid: RayGrid, mx: np.ndarray, my: np.ndarray, rng_m: np.ndarray, texture: FaceTexture,
+                config: SimConfig, frame_index: int) -> RenderedFrame:
+    """Sample the texture through remap maps (any surface's, see ``texture_maps``) and degrade the
+    colour frame (motion blur, gain, vignetting, noise); the labels stay geometric truth."""
     colour = cv2.remap(texture.colour, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
                        borderValue=BACKGROUND_BGR)
     labels = cv2.remap(texture.labels, mx, my, cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)

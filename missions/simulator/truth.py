@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Callable
 
 import cv2
 import numpy as np
@@ -54,7 +55,13 @@ def _r(x: float, nd: int) -> float:
     return float(round(float(x), nd))
 
 
-def defect_features(texture: FaceTexture, frame: LocalFrame) -> list[dict[str, object]]:
+UvToNed = Callable[[np.ndarray, np.ndarray], np.ndarray]  # texture (u, v) metres → (N, 3) NED
+
+
+def defect_features(texture: FaceTexture, frame: LocalFrame,
+                    uv_to_ned: UvToNed = face_uv_to_ned) -> list[dict[str, object]]:
+    """``uv_to_ned``: where texture coordinates lie in ``frame`` (default: the pier face; a
+    cylinder's (arc, height), see cylinder_scene.RoundPier.uv_to_ned)."""
     s = texture.m_per_px
     px_mm = s * 1000.0
     k = max(1, int(round(CLOSING_MM / px_mm))) | 1
@@ -84,8 +91,8 @@ def defect_features(texture: FaceTexture, frame: LocalFrame) -> list[dict[str, o
             owner = int(np.bincount(owners[owners >= 0]).argmax()) if (owners >= 0).any() else -1
             cu, cv = texture.px_to_uv(c_col, c_row)
             lu, lv = texture.px_to_uv(l_col, l_row)
-            c_geo = frame.to_geodetic(face_uv_to_ned(cu, cv))[0]
-            l_geo = frame.to_geodetic(face_uv_to_ned(lu, lv))[0]
+            c_geo = frame.to_geodetic(uv_to_ned(cu, cv))[0]
+            l_geo = frame.to_geodetic(uv_to_ned(lu, lv))[0]
             contours, _ = cv2.findContours(in_comp.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
             ring = cv2.approxPolyDP(max(contours, key=cv2.contourArea), 1.0, True)[:, 0, :].astype(np.float64)
             ou, ov = texture.px_to_uv(ring[:, 0] + x, ring[:, 1] + y)
@@ -110,7 +117,7 @@ def defect_features(texture: FaceTexture, frame: LocalFrame) -> list[dict[str, o
                 props["length_mm"] = _r(max(skeleton_length_px(skel), 1.0) * px_mm, 2)
                 props["max_width_mm"] = _r(max(2.0 * float(dist[skel].max()) - 1.0, 1.0) * px_mm if skel.any()
                                            else px_mm, 2)
-            ring_geo = frame.to_geodetic(face_uv_to_ned(np.append(ou, ou[0]), np.append(ov, ov[0])))
+            ring_geo = frame.to_geodetic(uv_to_ned(np.append(ou, ou[0]), np.append(ov, ov[0])))
             coords = [[_r(lon, 9), _r(lat, 9), _r(alt, 4)] for lat, lon, alt in ring_geo]
             feats.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [coords]},
                           "properties": props})
