@@ -16,7 +16,6 @@ import json
 import time
 from pathlib import Path
 
-from skyinspect.errors import RecordError, describe
 from skyinspect.findings import MIN_REPORTABLE_AREA_M2
 
 from missions.planning.planner import Plan
@@ -26,7 +25,7 @@ from missions.simulator.flight import FlightPlan
 from missions.simulator.from_plan import PlannedFlight, flight_from_plan, sim_config_for_plan
 from missions.simulator.render import RayGrid, encode_jpeg, encode_png, render_maps
 from missions.simulator.scene import build_texture
-from missions.simulator.simulate import SimResult, write_camera_yaml
+from missions.simulator.simulate import SimResult, make_output_folders, write_camera_yaml
 from missions.simulator.tlog import GIMBAL_FLAGS, write_flight_tlog
 from missions.simulator.truth import CLOSING_MM, defect_features, write_truth
 
@@ -36,12 +35,7 @@ def simulate_cylinder(out_dir: Path, pier: RoundPier, config: SimConfig, flight:
     ``out_dir`` (created; files of the same names are replaced)."""
     t_start = time.perf_counter()
     pier.check_region(config)
-    out = Path(out_dir)
-    try:
-        (out / "frames").mkdir(parents=True, exist_ok=True)
-        (out / "truth_masks").mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise RecordError(describe(out, f"cannot create the output folder ({exc})", "choose a writable out_dir")) from exc
+    out = make_output_folders(Path(out_dir), "choose a writable out_dir")
     frame = pier.frame()
     bound = pier.bound()
     texture = build_texture(config)

@@ -63,6 +63,16 @@ def _progress(enabled: bool, total: int):  # type: ignore[no-untyped-def]
     return Progress(TextColumn("[bold]rendering frames"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
 
 
+def make_output_folders(out: Path, fix: str) -> Path:
+    """``out``/frames and ``out``/truth_masks, created; a RecordError naming ``out`` if they cannot be."""
+    try:
+        (out / "frames").mkdir(parents=True, exist_ok=True)
+        (out / "truth_masks").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RecordError(describe(out, f"cannot create the output folder ({exc})", fix)) from exc
+    return out
+
+
 def simulate(out_dir: Path, config: SimConfig | None = None, progress: bool = True,
              flight: FlightPlan | None = None) -> SimResult:
     """Run the simulator into ``out_dir`` (created; existing files of the same names are replaced).
@@ -70,12 +80,7 @@ def simulate(out_dir: Path, config: SimConfig | None = None, progress: bool = Tr
     ``flight`` replaces the built-in serpentine scan (e.g. a planned mission, see from_plan.py)."""
     t_start = time.perf_counter()
     config = config or SimConfig()
-    out = Path(out_dir)
-    try:
-        (out / "frames").mkdir(parents=True, exist_ok=True)
-        (out / "truth_masks").mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise RecordError(describe(out, f"cannot create the output folder ({exc})", "choose a writable --out")) from exc
+    out = make_output_folders(Path(out_dir), "choose a writable --out")
 
     frame = face_frame()
     surface = face_surface()
