@@ -40,14 +40,12 @@ def _frames(n: int) -> list[np.ndarray]:
 def _bare_model_s(seg: object, image: np.ndarray) -> float:
     """ONNX Runtime alone on the input ``segment`` uses: the padded whole frame, or the same tiles
     and batches (inputs prepared beforehand)."""
-    from models.runtime import STRIDE_PX, to_model_input
+    from models.runtime import to_model_input
     from models.tiling import extract_tiles, tile_grid
 
     h, w = image.shape[:2]
     if seg.uses_whole_frame(h, w):  # type: ignore[attr-defined]
-        ph = max(-(-h // STRIDE_PX) * STRIDE_PX, seg.input_size)  # type: ignore[attr-defined]
-        pw = max(-(-w // STRIDE_PX) * STRIDE_PX, seg.input_size)  # type: ignore[attr-defined]
-        batches = [to_model_input(np.pad(image, ((0, ph - h), (0, pw - w), (0, 0)), mode="reflect")[None])]
+        batches = [seg.whole_frame_input(image)]  # type: ignore[attr-defined]
     else:
         grid = tile_grid(h, w, seg.input_size, seg.overlap)  # type: ignore[attr-defined]
         tiles = extract_tiles(image, grid)

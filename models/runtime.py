@@ -52,7 +52,7 @@ class ModelMetadata:
     model_id: str
     version: str
     crack_threshold: float | None = None  # calibrated on validation data by models.calibrate; None: argmax
-    corrosion_threshold: float | None = None  # likewise; corrosion below it loses to the next class
+    corrosion_threshold: float | None = None  # likewise; corrosion below it becomes background
 
     @classmethod
     def parse(cls, meta: Mapping[str, str], path: Path) -> ModelMetadata:
@@ -221,10 +221,9 @@ class TiledSegmenter:
         """True when a frame of this size goes through the model in one pass (no tiles)."""
         return self.dynamic_shapes and height * width <= self.whole_frame_max_px
 
-    def _predict_whole(self, image_bgr: np.ndarray) -> np.ndarray:
-        """One pass over the frame, reflect-padded to a multiple of the model's stride (and to at
-        least one training tile, like the tiled path pads small frames)."""
-        t0 = time.perf_counter()
+    def whole_frame_input(self, image_bgr: np.ndarray) -> np.ndarray:
+        """The (1, 3, H', W') model input of a one-pass frame: reflect-padded to a multiple of the
+        model's stride (and to at least one training tile, like the tiled path pads small frames)."""
         h, w = image_bgr.shape[:2]
         ph = max(-(-h // STRIDE_PX) * STRIDE_PX, self.input_size)
         pw = max(-(-w // STRIDE_PX) * STRIDE_PX, self.input_size)
@@ -232,7 +231,14 @@ class TiledSegmenter:
         if (ph, pw) != (h, w):
             mode = "reflect" if h > 1 and w > 1 and ph - h < h and pw - w < w else "edge"
             padded = np.pad(image_bgr, ((0, ph - h), (0, pw - w), (0, 0)), mode=mode)
-        x = to_model_input(padded[None])
+        return to_model_input(padded[None])
+
+    def _predict_whole(self, image_bgr: np.ndarray) -> np.ndarray:
+        """One pass over the frame (see :meth:`whole_frame_input`)."""
+        t0 = time.perf_counter()
+        h, w = image_bgr.shape[:2]
+        x = self.whole_frame_input(image_bgr)
+        ph, pw = x.shape[2:]
         t1 = time.perf_counter()
         probs = np.asarray(self._infer(x), dtype=np.float32)
         t2 = time.perf_counter()
