@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
 
 from models._progress import progress
 from models.evaluate import SETS, TOL_PX, _stems, pixel_counts, read_example, scores
@@ -33,6 +36,21 @@ CORROSION_THRESHOLDS = (None, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93)
 CORROSION_VAL = ("corrosion/roboflow_corrosion", "split:val")
 
 
+def _pooled_sweep(seg: object, shared: Path, folder: str, lst: str, label: str, cls: int, tolerance: float | None,
+                  thresholds: tuple[float | None, ...],
+                  class_map_at: Callable[[np.ndarray, float | None], np.ndarray]) -> list[dict[str, object]]:
+    """Pixel counts of ``cls`` pooled over a split, one row of scores per threshold (each image
+    goes through the model once; ``class_map_at(probs, t)`` makes the decision at threshold t)."""
+    pooled: dict[float | None, dict[str, int]] = {t: {} for t in thresholds}
+    for stem in progress(_stems(shared, folder, lst), label):
+        img, gt = read_example(shared, folder, stem)
+        probs = seg.predict_probs(img)  # type: ignore[attr-defined]
+        for t in thresholds:
+            for k, v in pixel_counts(class_map_at(probs, t) == cls, gt, tolerance).items():
+                pooled[t][k] = pooled[t].get(k, 0) + v
+    return [{"threshold": t, **scores(c)} for t, c in pooled.items()]
+
+
 def sweep(model: Path | None = None, shared: Path = DEFAULT_SHARED, split: str = "uav75_val",
           thresholds: tuple[float | None, ...] = THRESHOLDS) -> dict[str, object]:
     """Pooled crack scores per threshold on ``split``; the best by tolerance F is ``chosen``."""
@@ -42,16 +60,8 @@ def sweep(model: Path | None = None, shared: Path = DEFAULT_SHARED, split: str =
     folder, lst, cls = SETS[split]
     if cls != CRACK:
         raise InputError(describe(split, "expected a crack split to calibrate the crack threshold"))
-    shared = Path(shared)
-    pooled: dict[float | None, dict[str, int]] = {t: {} for t in thresholds}
-    for stem in progress(_stems(shared, folder, lst), f"calibrate on {split}"):
-        img, gt = read_example(shared, folder, stem)
-        probs = seg.predict_probs(img)
-        for t in thresholds:
-            class_map, _ = class_map_from_probs(probs, t)
-            for k, v in pixel_counts(class_map == CRACK, gt, TOL_PX).items():
-                pooled[t][k] = pooled[t].get(k, 0) + v
-    rows = [{"threshold": t, **scores(c)} for t, c in pooled.items()]
+    rows = _pooled_sweep(seg, Path(shared), folder, lst, f"calibrate on {split}", CRACK, TOL_PX, thresholds,
+                         lambda probs, t: class_map_from_probs(probs, t)[0])
     best = max(rows, key=lambda r: r["tol_f"] or 0.0)
     return {"model_id": seg.model_id, "split": split, "rows": rows, "chosen": best["threshold"],
             "chosen_tol_f": best["tol_f"]}
@@ -65,16 +75,8 @@ def sweep_corrosion(model: Path | None = None, shared: Path = DEFAULT_SHARED,
 
     seg = load_segmenter(model)
     folder, lst = CORROSION_VAL
-    shared = Path(shared)
-    pooled: dict[float | None, dict[str, int]] = {t: {} for t in thresholds}
-    for stem in progress(_stems(shared, folder, lst), "calibrate on corrosion val"):
-        img, gt = read_example(shared, folder, stem)
-        probs = seg.predict_probs(img)
-        for t in thresholds:
-            class_map, _ = class_map_from_probs(probs, seg.crack_threshold, t)
-            for k, v in pixel_counts(class_map == CORROSION, gt, None).items():
-                pooled[t][k] = pooled[t].get(k, 0) + v
-    rows = [{"threshold": t, **scores(c)} for t, c in pooled.items()]
+    rows = _pooled_sweep(seg, Path(shared), folder, lst, "calibrate on corrosion val", CORROSION, None, thresholds,
+                         lambda probs, t: class_map_from_probs(probs, seg.crack_threshold, t)[0])
     best = max(rows, key=lambda r: r["iou"] or 0.0)
     return {"model_id": seg.model_id, "split": "corrosion_val", "rows": rows, "chosen": best["threshold"],
             "chosen_iou": best["iou"]}
