@@ -153,29 +153,30 @@ def compare_with_truth(findings: list[Finding] | Path, truth_geojson: Path,
         pts[:, 2] = np.where(np.isfinite(pts[:, 2]), pts[:, 2], anchor[2])
         return frame.to_ned(pts[:, 0], pts[:, 1], pts[:, 2])
 
-    def shape(item: _Item, basis: np.ndarray, origin: np.ndarray) -> Polygon:
-        uv = (ned(item.ring) - origin) @ basis.T
-        return Polygon(uv) if len(uv) >= 3 else Polygon()
+    def polygon(uv: np.ndarray) -> Any:
+        # a crack's outline traced around a 1-2 px line touches itself: repair, don't drop it
+        return shapely.make_valid(Polygon(uv)) if len(uv) >= 3 else Polygon()
 
+    found_ned = [(ned(np.array(f.centroid))[0], ned(f.ring)) for f in found]
     candidates = []
     shapes: dict[tuple[int, int], tuple[float, float]] = {}  # (ti, fi) → (placement m, coverage)
     for ti, t in enumerate(truth):
         tc = ned(np.array(t.centroid))[0]
-        basis, origin = _best_fit_plane(ned(t.ring), tc)
-        exact = shapely.make_valid(shape(t, basis, origin))  # thin crack outlines touch themselves
+        t_ring = ned(t.ring)
+        basis, origin = _best_fit_plane(t_ring, tc)
+        exact = polygon((t_ring - origin) @ basis.T)
         tpoly = exact.buffer(tolerance_m)
         for fi, f in enumerate(found):
             if f.cls != t.cls:
                 continue
-            d = float(np.linalg.norm(ned(np.array(f.centroid))[0] - tc))
-            fpoly = shape(f, basis, origin)
-            near = (tpoly.intersects(shapely.make_valid(fpoly)) if not fpoly.is_empty
-                    else tpoly.intersects(Point(((ned(np.array(f.centroid)) - origin) @ basis.T)[0])))
+            fc, f_ring = found_ned[fi]
+            f_uv = (f_ring - origin) @ basis.T
+            fpoly = polygon(f_uv)
+            near = tpoly.intersects(fpoly if not fpoly.is_empty else Point(((fc - origin) @ basis.T)))
             if near:
-                candidates.append((d, ti, fi))
+                candidates.append((float(np.linalg.norm(fc - tc)), ti, fi))
                 cover_tol = 2 * f.gsd_m if math.isfinite(f.gsd_m) and f.gsd_m > 0 else COVERAGE_TOLERANCE_M
-                shapes[(ti, fi)] = _placement_and_coverage(exact, (ned(f.ring) - origin) @ basis.T, fpoly,
-                                                           cover_tol)
+                shapes[(ti, fi)] = _placement_and_coverage(exact, f_uv, fpoly, cover_tol)
     matched_t: dict[int, tuple[int, float]] = {}
     used_f: set[int] = set()
     for d, ti, fi in sorted(candidates):
@@ -191,11 +192,9 @@ def compare_with_truth(findings: list[Finding] | Path, truth_geojson: Path,
 def _placement_and_coverage(truth_poly: Any, finding_uv: np.ndarray, finding_poly: Any,
                             tolerance_m: float) -> tuple[float, float]:
     """(mean distance of the finding's vertices from the true outline, 0 inside; fraction of the
-    true area within ``tolerance_m`` of the finding), both in the truth's plane."""
+    true area within ``tolerance_m`` of the finding), both in the truth's plane (valid polygons)."""
     import shapely
 
-    # a crack's outline traced around a 1-2 px line touches itself: repair, don't drop it
-    truth_poly, finding_poly = shapely.make_valid(truth_poly), shapely.make_valid(finding_poly)
     if truth_poly.is_empty or truth_poly.area <= 0:
         return math.nan, math.nan
     pts = shapely.points(finding_uv[:, 0], finding_uv[:, 1])
