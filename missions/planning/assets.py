@@ -97,6 +97,12 @@ class Bridge:
         """Lowest height (AGL) any flight under the deck may take."""
         return self.ground_below_agl_m + self.min_ground_clearance_m
 
+    @property
+    def lowest_under_deck_agl_m(self) -> float:
+        """Lowest height (AGL) the planner flies under the deck: the ground/water clearance or the
+        site's minimum flight height, whichever is higher (the ground there may differ)."""
+        return max(self.site.min_flight_agl_m, self.floor_agl_m)
+
 
 @dataclass(frozen=True)
 class Pipeline:

@@ -101,12 +101,19 @@ def bridge_floors(bridge: Bridge, frame: LocalFrame) -> tuple[Floor, ...]:
                   bridge.ground_below_agl_m, bridge.min_ground_clearance_m, bridge.deck_underside_agl_m),)
 
 
+def _with_keep_outs(solids: tuple[Solid, ...], asset: Asset, frame: LocalFrame) -> tuple[Solid, ...]:
+    """The structure's solids plus the site's keep-out volumes: what flight paths must keep clear of."""
+    from missions.planning.safety import _keep_out_prism
+
+    return solids + tuple(_keep_out_prism(ko, frame) for ko in asset.site.keep_out)
+
+
 def _bridge_patterns(bridge: Bridge, frame: LocalFrame, design: Design) -> PatternResult:
     from missions.planning.patterns_more import deck_top_grid
     from missions.planning.patterns_tower import tower_scan
 
     site = bridge.site
-    low_under_deck = max(site.min_flight_agl_m, bridge.floor_agl_m)  # the ground/water there may differ
+    low_under_deck = bridge.lowest_under_deck_agl_m
     deck = Prism("deck", _outline_en(frame, bridge.deck_outline_lat_lon), bridge.deck_underside_agl_m,
                  bridge.deck_top_agl_m)
     passes: list[Pass] = []
@@ -150,9 +157,7 @@ def _bridge_patterns(bridge: Bridge, frame: LocalFrame, design: Design) -> Patte
         notes += r.notes
     if bridge.inspect_underside:
         from missions.planning.patterns_underside import underside_scan
-        from missions.planning.safety import _keep_out_prism
-
-        avoid = asset_solids(bridge, frame) + tuple(_keep_out_prism(ko, frame) for ko in site.keep_out)
+        avoid = _with_keep_outs(asset_solids(bridge, frame), bridge, frame)
         r = underside_scan(deck, underside_girders(bridge, frame), design, avoid, site.min_standoff_m, low_under_deck,
                            bridge.ground_below_agl_m, bridge.name)
         passes += r.passes
@@ -191,7 +196,7 @@ def _underside_design(bridge: Bridge, design: Design, requirement: Requirement, 
 
     check_gimbal(camera)
     site = bridge.site
-    floor = max(site.min_flight_agl_m, bridge.floor_agl_m)
+    floor = bridge.lowest_under_deck_agl_m
     depth = max((g.depth_m for g in bridge.girders), default=0.0)
     preferred, highest = underside_standoff_m(bridge.deck_underside_agl_m, [depth], floor, site.min_standoff_m)
     if camera.is_zoom and focal_length_mm is None:
@@ -221,8 +226,7 @@ def _girder_design(bridge: Bridge, frame: LocalFrame, design: Design, requiremen
         if k > 1.0 and s > max_standoff_m + 1e-9:  # the underside lanes need the vehicle higher than this
             break
         d = design_for(requirement, camera, site, standoff_m=s)
-        low = max(site.min_flight_agl_m, bridge.floor_agl_m)
-        tried.append((*girder_photos(faces, d, solids, site.min_standoff_m, low), d))
+        tried.append((*girder_photos(faces, d, solids, site.min_standoff_m, bridge.lowest_under_deck_agl_m), d))
     most = max(t[0] for t in tried)
     fewest = min(t[1] for t in tried if t[0] == most)
     return next(d for planned, photos, d in tried if planned == most and photos <= fewest * GIRDER_PHOTO_SLACK)
@@ -261,9 +265,7 @@ def plan_inspection(asset: Asset, camera: CameraProfile, requirement: Requiremen
     solids = asset_solids(asset, frame)
     first = pattern.passes[0].via_ned[0] if pattern.passes[0].via_ned else pattern.passes[0].waypoints_ned[0]
     margin = asset.site.min_standoff_m + 0.05
-    from missions.planning.safety import _keep_out_prism
-
-    avoid = solids + tuple(_keep_out_prism(ko, frame) for ko in asset.site.keep_out)  # transits avoid keep-outs too
+    avoid = _with_keep_outs(solids, asset, frame)  # transits avoid keep-outs too
     passes, back = route_passes(pattern.passes, avoid, margin, -first[2], asset.site.max_alt_agl_m)
     pattern = PatternResult(passes, pattern.surfaces, pattern.notes)
     items = build_items(pattern.passes, frame, asset.site.home_lat_lon, design.speed_m_s, autopilot, back,
