@@ -23,9 +23,9 @@ from missions.simulator.config import SimConfig
 from missions.simulator.cylinder_scene import RoundPier, cylinder_config, cylinder_texture_maps
 from missions.simulator.flight import FlightPlan
 from missions.simulator.from_plan import PlannedFlight, flight_from_plan, sim_config_for_plan
-from missions.simulator.render import RayGrid, encode_jpeg, encode_png, render_maps
+from missions.simulator.render import RayGrid, render_maps
 from missions.simulator.scene import build_texture
-from missions.simulator.simulate import SimResult, make_output_folders, write_camera_yaml
+from missions.simulator.simulate import SimResult, make_output_folders, write_camera_yaml, write_rendered
 from missions.simulator.tlog import GIMBAL_FLAGS, write_flight_tlog
 from missions.simulator.truth import CLOSING_MM, defect_features, write_truth
 
@@ -63,9 +63,7 @@ def simulate_cylinder(out_dir: Path, pier: RoundPier, config: SimConfig, flight:
     for cap, pose in zip(flight.captures, poses):
         mx, my, rng_m = cylinder_texture_maps(grid, pose, frame, bound, texture)
         r = render_maps(grid, mx, my, rng_m, texture, config, cap.index)
-        fp, mp = out / "frames" / f"{cap.index:06d}.jpg", out / "truth_masks" / f"{cap.index:06d}.png"
-        fp.write_bytes(encode_jpeg(r.image_bgr, config.jpeg_quality))
-        mp.write_bytes(encode_png(r.labels))
+        fp, mp = write_rendered(out, cap.index, r, config.jpeg_quality)
         frames.append(fp)
         masks.append(mp)
 

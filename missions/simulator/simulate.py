@@ -16,7 +16,7 @@ from skyinspect.errors import RecordError, describe
 
 from missions.simulator.config import SimConfig
 from missions.simulator.flight import FlightPlan, plan_flight
-from missions.simulator.render import RayGrid, encode_jpeg, encode_png, render_frame
+from missions.simulator.render import RayGrid, RenderedFrame, encode_jpeg, encode_png, render_frame
 from missions.simulator.scene import (FACE_BASE_AMSL_M, FACE_HEIGHT_M, FACE_LENGTH_M, FACE_NORMAL_ENU,
                                       FACE_SOUTH_LAT_DEG, FACE_SOUTH_LON_DEG, build_texture, face_frame, face_surface)
 from missions.simulator.tlog import GIMBAL_FLAGS, write_flight_tlog
@@ -73,6 +73,14 @@ def make_output_folders(out: Path, fix: str) -> Path:
     return out
 
 
+def write_rendered(out: Path, index: int, rendered: RenderedFrame, jpeg_quality: int) -> tuple[Path, Path]:
+    """Write one rendered frame and its truth mask (``out``/frames, ``out``/truth_masks)."""
+    fp, mp = out / "frames" / f"{index:06d}.jpg", out / "truth_masks" / f"{index:06d}.png"
+    fp.write_bytes(encode_jpeg(rendered.image_bgr, jpeg_quality))
+    mp.write_bytes(encode_png(rendered.labels))
+    return fp, mp
+
+
 def simulate(out_dir: Path, config: SimConfig | None = None, progress: bool = True,
              flight: FlightPlan | None = None) -> SimResult:
     """Run the simulator into ``out_dir`` (created; existing files of the same names are replaced).
@@ -111,9 +119,7 @@ def simulate(out_dir: Path, config: SimConfig | None = None, progress: bool = Tr
         task = bar.add_task("render", total=len(poses)) if bar is not None else None
         for cap, pose in zip(plan.captures, poses):
             r = render_frame(grid, pose, frame, surface, texture, config, cap.index)
-            fp, mp = out / "frames" / f"{cap.index:06d}.jpg", out / "truth_masks" / f"{cap.index:06d}.png"
-            fp.write_bytes(encode_jpeg(r.image_bgr, config.jpeg_quality))
-            mp.write_bytes(encode_png(r.labels))
+            fp, mp = write_rendered(out, cap.index, r, config.jpeg_quality)
             frames.append(fp)
             masks.append(mp)
             if bar is not None:
