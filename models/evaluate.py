@@ -1,7 +1,8 @@
 """Evaluate an exported model through the same tiled runtime path the drone uses.
 
 Sets: UAV75 val (10, drone concrete), DeepCrack test_clean (218), corrosion held-out test split
-(from models/data/corrosion_split.json). Metrics are pooled over all pixels of a set (per-image
+(from models/data/corrosion_split.json), and for model selection only DeepCrack val (30 train images
+held out, models/data/deepcrack_val.json). Metrics are pooled over all pixels of a set (per-image
 values are in the JSON too): class IoU for the set's defect class (not a mean with background),
 pixel precision/recall/F1, and for cracks a 2-px-tolerance F (distance transforms).
 """
@@ -17,13 +18,14 @@ import cv2
 import numpy as np
 
 from models._progress import progress
-from models.prepare import DEFAULT_SHARED, SPLIT_FILE
+from models.prepare import DEFAULT_SHARED, SPLIT_FILE, deepcrack_val_stems
 from skyinspect.errors import InputError, describe
 from skyinspect.segmentation import CORROSION, CRACK
 
 SETS: dict[str, tuple[str, str, int]] = {  # name -> (folder, list, class id)
     "uav75_val": ("cracks/uav75", "val.txt", CRACK),
     "deepcrack_test_clean": ("cracks/deepcrack", "test_clean.txt", CRACK),
+    "deepcrack_val": ("cracks/deepcrack", "holdout:deepcrack", CRACK),  # model selection only
     "corrosion_test": ("corrosion/roboflow_corrosion", "split:test", CORROSION),
 }
 TOL_PX = 2.0
@@ -63,6 +65,8 @@ def scores(c: dict[str, int]) -> dict[str, float | None]:
 
 
 def _stems(shared: Path, folder: str, lst: str) -> list[str]:
+    if lst == "holdout:deepcrack":
+        return deepcrack_val_stems()
     if lst.startswith("split:"):
         if not SPLIT_FILE.exists():
             raise InputError(describe(SPLIT_FILE, "corrosion split missing", "run `python -m models.prepare`"))

@@ -25,12 +25,14 @@ import cv2
 import numpy as np
 
 from models._progress import progress
+from models.degrade import degrade
 from skyinspect.errors import InputError, describe
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SHARED = REPO_ROOT.parent / "shared" / "data"
 DEFAULT_OUT = Path("/work/data/skyseg")
 SPLIT_FILE = Path(__file__).with_name("data") / "corrosion_split.json"
+DEEPCRACK_VAL_FILE = Path(__file__).with_name("data") / "deepcrack_val.json"
 CLASS_NAMES = ("background", "crack", "corrosion")
 TILE = 384
 _SUFFIX = re.compile(r"(_(jpe?g|png|bmp|tiff?))+$", re.IGNORECASE)
@@ -132,6 +134,13 @@ def _write(out: Path, split: str, name: str, img: np.ndarray, cls: np.ndarray) -
     cv2.imwrite(str(out / "masks" / split / f"{name}.png"), cls)
 
 
+def deepcrack_val_stems(path: Path = DEEPCRACK_VAL_FILE) -> list[str]:
+    """DeepCrack train images held out for model selection (DeepCrack ships no validation split)."""
+    if not path.exists():
+        raise InputError(describe(path, "DeepCrack holdout list missing", "restore it from git"))
+    return list(json.loads(path.read_text())["val"])
+
+
 def _read_list(path: Path) -> list[str]:
     if not path.exists():
         raise InputError(describe(path, "split list not found", "check the shared data checkout"))
@@ -139,12 +148,16 @@ def _read_list(path: Path) -> list[str]:
 
 
 def prepare(shared: Path = DEFAULT_SHARED, out: Path = DEFAULT_OUT, uav_crops_per_image: int = 6,
-            corrosion_train_max: int = 400, seed: int = 0, uav_repeat: int = 2) -> Path:
+            corrosion_train_max: int = 400, seed: int = 0, uav_repeat: int = 2, field_degrade: bool = True) -> Path:
     """Build the dataset; returns the path of the dataset YAML to pass as ``data=``.
 
     ``uav_repeat``: each UAV75 crop is written this many times (``dup_`` copies): the 50 drone-shot
     training images are the only in-domain cracks, and oversampling them twice is what moved UAV75
-    val crack tolerance-F from 0.02 (model v1, once) to 0.63 (v2)."""
+    val crack tolerance-F from 0.02 (model v1, once) to 0.63 (v2).
+    ``field_degrade``: the ``dup_`` copies, an extra copy of half the DeepCrack crops (``fd_``) and a
+    quarter of the corrosion photos (in place) get motion blur, defocus, haze, shadow, noise and JPEG
+    (``models.degrade``); masks unchanged. The DeepCrack images listed in ``deepcrack_val.json`` go to
+    validation (full frames), never to training."""
     shared, out = Path(shared), Path(out)
     if not (shared / "LICENSES.md").exists():
         raise InputError(describe(shared, "not the shared data folder (no LICENSES.md)",
@@ -153,6 +166,7 @@ def prepare(shared: Path = DEFAULT_SHARED, out: Path = DEFAULT_OUT, uav_crops_pe
         raise InputError(describe(out, "dataset would be written inside the repository",
                                   "choose a folder outside it (DeepCrack must never be committed)"))
     rng = random.Random(seed)
+    nrng = np.random.default_rng(seed)
     if (out / "skyseg.yaml").exists():  # our own previous build: start clean so stale crops don't linger
         for sub in ("images", "masks"):
             shutil.rmtree(out / sub, ignore_errors=True)
@@ -170,20 +184,29 @@ def prepare(shared: Path = DEFAULT_SHARED, out: Path = DEFAULT_OUT, uav_crops_pe
                 counts["uav75_val"] = counts.get("uav75_val", 0) + 1
                 continue
             for k, (x0, y0) in enumerate(crack_biased_crops(m, uav_crops_per_image, TILE, rng)):
+                crop = img[y0:y0 + TILE, x0:x0 + TILE]
                 for r in range(max(1, uav_repeat)):
-                    _write(out, "train", f"{'dup_' * r}uav75_{stem}_{k}", img[y0:y0 + TILE, x0:x0 + TILE],
-                           cls[y0:y0 + TILE, x0:x0 + TILE])
+                    _write(out, "train", f"{'dup_' * r}uav75_{stem}_{k}",
+                           degrade(crop, nrng) if field_degrade and r > 0 else crop, cls[y0:y0 + TILE, x0:x0 + TILE])
                 counts["uav75_train_crops"] = counts.get("uav75_train_crops", 0) + 1
                 counts["uav75_train_files"] = counts.get("uav75_train_files", 0) + max(1, uav_repeat)
 
     dc = shared / "cracks/deepcrack"
+    dc_val = set(deepcrack_val_stems())
     for stem in progress(_read_list(dc / "train.txt"), "deepcrack train"):
         img, m = read_pair(dc / "images", dc / "masks", stem)
+        if stem in dc_val:
+            _write(out, "val", f"deepcrack_{stem}", img, m.astype(np.uint8))
+            counts["deepcrack_val"] = counts.get("deepcrack_val", 0) + 1
+            continue
         (x0, y0), = crack_biased_crops(m, 1, TILE, rng) if rng.random() < 0.5 else [
             (rng.randint(0, max(0, m.shape[1] - TILE)), rng.randint(0, max(0, m.shape[0] - TILE)))]
-        _write(out, "train", f"deepcrack_{stem}", img[y0:y0 + TILE, x0:x0 + TILE],
-               m[y0:y0 + TILE, x0:x0 + TILE].astype(np.uint8))
+        crop, cm = img[y0:y0 + TILE, x0:x0 + TILE], m[y0:y0 + TILE, x0:x0 + TILE].astype(np.uint8)
+        _write(out, "train", f"deepcrack_{stem}", crop, cm)
         counts["deepcrack_train"] = counts.get("deepcrack_train", 0) + 1
+        if field_degrade and nrng.random() < 0.5:
+            _write(out, "train", f"fd_deepcrack_{stem}", degrade(crop, nrng), cm)
+            counts["deepcrack_train_degraded"] = counts.get("deepcrack_train_degraded", 0) + 1
 
     co = shared / "corrosion/roboflow_corrosion"
     splits = load_or_make_split(shared, seed)
@@ -195,6 +218,9 @@ def prepare(shared: Path = DEFAULT_SHARED, out: Path = DEFAULT_OUT, uav_crops_pe
             # 448 -> 384: these are mixed-scale photos anyway; keeps every tile one model input.
             img = cv2.resize(img, (TILE, TILE), interpolation=cv2.INTER_AREA)
             m = cv2.resize(m.astype(np.uint8), (TILE, TILE), interpolation=cv2.INTER_NEAREST) > 0
+            if split == "train" and field_degrade and nrng.random() < 0.25:
+                img = degrade(img, nrng)
+                counts["corrosion_train_degraded"] = counts.get("corrosion_train_degraded", 0) + 1
             _write(out, split, f"corrosion_{stem}", img, (m * 2).astype(np.uint8))
             counts[f"corrosion_{split}"] = counts.get(f"corrosion_{split}", 0) + 1
 
@@ -218,8 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--corrosion-train-max", type=int, default=400)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--uav-repeat", type=int, default=2, help="copies of each UAV75 crop (oversampling)")
+    p.add_argument("--no-field-degrade", action="store_true", help="no degraded copies (models v1-v3 data)")
     a = p.parse_args(argv)
-    y = prepare(a.shared, a.out, a.uav_crops, a.corrosion_train_max, a.seed, a.uav_repeat)
+    y = prepare(a.shared, a.out, a.uav_crops, a.corrosion_train_max, a.seed, a.uav_repeat, not a.no_field_degrade)
     print(y)
     return 0
 
