@@ -312,6 +312,10 @@ class OnnxSegmenter(TiledSegmenter):
 
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
+        # No busy-waiting between ops: onboard, the capture and recording threads share the cores
+        # with inference, and ORT's spinning workers starved them (2 cores, 1280x960: pipeline/bare
+        # 0.91 spinning, 0.96 not; the bare model got no slower, 3.09 -> 3.22 fps; bench/onboard_pipeline.py).
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self._session = ort.InferenceSession(str(path), sess_options=opts,
                                                  providers=list(providers or ["CPUExecutionProvider"]))

@@ -34,6 +34,12 @@ def test_shipped_model_metadata(segmenter: OnnxSegmenter) -> None:
     assert "NCHW" in meta["skyinspect.output"]
 
 
+def test_session_does_not_busy_wait(segmenter: OnnxSegmenter) -> None:
+    # onboard the capture and recording threads share the cores with inference (see runtime.py)
+    opts = segmenter._session.get_session_options()
+    assert opts.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+
+
 def test_segment_any_size(segmenter: OnnxSegmenter) -> None:
     img = np.random.default_rng(0).integers(0, 256, (700, 1000, 3), dtype=np.uint8)
     seg = segmenter.segment(img)
