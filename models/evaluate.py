@@ -2,7 +2,7 @@
 
 Sets: UAV75 val (10, drone concrete), DeepCrack test_clean (218), corrosion held-out test split
 (from models/data/corrosion_split.json), and for model selection only DeepCrack val (30 train images
-held out, models/data/deepcrack_val.json). Metrics are pooled over all pixels of a set (per-image
+held out, models/data/deepcrack_val.json) and the corrosion validation split. Metrics are pooled over all pixels of a set (per-image
 values are in the JSON too): class IoU for the set's defect class (not a mean with background),
 pixel precision/recall/F1, and for cracks a 2-px-tolerance F (distance transforms).
 """
@@ -26,6 +26,7 @@ SETS: dict[str, tuple[str, str, int]] = {  # name -> (folder, list, class id)
     "uav75_val": ("cracks/uav75", "val.txt", CRACK),
     "deepcrack_test_clean": ("cracks/deepcrack", "test_clean.txt", CRACK),
     "deepcrack_val": ("cracks/deepcrack", "holdout:deepcrack", CRACK),  # model selection only
+    "corrosion_val": ("corrosion/roboflow_corrosion", "split:val", CORROSION),  # model selection only
     "corrosion_test": ("corrosion/roboflow_corrosion", "split:test", CORROSION),
 }
 TOL_PX = 2.0

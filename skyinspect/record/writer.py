@@ -1,6 +1,7 @@
 """Crash-safe writer of a flight record.
 
-Durability rules: image and mask files are written to a temporary name, fsynced and renamed
+Durability rules: image and mask files are written to a temporary name, fsynced, renamed and their
+directory fsynced (the rename itself must survive a power cut)
 before the frame's row is committed; SQLite runs in WAL mode with synchronous=FULL so a committed
 frame survives SIGKILL and power loss. If the disk fills, the writer stops saving images (then
 masks) but keeps recording poses and detections, and says so once.
@@ -36,11 +37,29 @@ def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
-        os.write(fd, data)
+        view = memoryview(data)
+        while view:  # os.write may write less than asked (signals, some filesystems)
+            view = view[os.write(fd, view):]
         os.fsync(fd)
     finally:
         os.close(fd)
     os.replace(tmp, path)
+    # The rename lives in the directory: without syncing it a power cut (unlike SIGKILL, where the
+    # kernel still has it) can lose the file while the frame's committed row points to it.
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # platforms that cannot open a directory (Windows): nothing to sync
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some filesystems refuse fsync on a directory; the file itself is synced
+    finally:
+        os.close(fd)
 
 
 class FlightRecordWriter:

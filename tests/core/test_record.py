@@ -45,6 +45,36 @@ def test_write_read_round_trip(tmp_path: Path) -> None:
     assert not second.pose.is_tagged and "gap" in second.pose.status and second.instances == ()
 
 
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to name a synced directory")
+def test_every_renamed_file_has_its_directory_synced_before_the_frame_returns(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A power cut can drop a rename that was never synced; SIGKILL cannot, so the kill tests miss it."""
+    import stat
+
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd: int) -> None:
+        if stat.S_ISDIR(os.fstat(fd).st_mode):
+            events.append(("dir_sync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        real_replace(src, dst)
+        events.append(("rename", str(Path(dst).parent.resolve())))
+
+    image = np.full((120, 160, 3), 128, np.uint8)
+    with FlightRecordWriter(tmp_path / "f", CAM, "test-model", "abc123") as w:
+        monkeypatch.setattr(os, "fsync", fsync)
+        monkeypatch.setattr(os, "replace", replace)
+        w.add_frame(1, 100.0, image, _pose(1), _seg())
+        monkeypatch.undo()
+    renames = [i for i, (kind, _) in enumerate(events) if kind == "rename"]
+    assert len(renames) == 2  # the image and the mask
+    for i in renames:
+        assert ("dir_sync", events[i][1]) in events[i + 1:], f"no directory sync after rename into {events[i][1]}"
+
+
 def test_reader_refuses_non_record(tmp_path: Path) -> None:
     with pytest.raises(RecordError, match="record.sqlite is missing"):
         FlightRecordReader(tmp_path)
