@@ -42,11 +42,12 @@ def run(work: Path, seed: int | None) -> dict[str, object]:
                     "total": round(t3 - t0, 2)},
         "onboard_fps": round(replay.fps, 3), "detections": result.detections, "findings": result.findings,
         "true_defects": cmp.true_count, "found": cmp.found_count, "recall": round(cmp.recall, 4),
-        "false_positives": cmp.false_positive_count,
+        "false_positives": cmp.false_positive_count, "duplicates": cmp.duplicate_count,
         "mean_position_error_m": round(cmp.mean_position_error_m, 4),
         "mean_gsd_m": round(cmp.mean_gsd_m, 6), "error_in_gsd": round(cmp.error_in_gsd, 3),
         "placement_error_in_gsd": round(cmp.placement_error_in_gsd, 3), "mean_coverage": round(cmp.mean_coverage, 3),
-        "per_class": {k: {"true": v.true_count, "found": v.found_count, "false_positives": v.false_positive_count}
+        "per_class": {k: {"true": v.true_count, "found": v.found_count, "false_positives": v.false_positive_count,
+                          "duplicates": v.duplicate_count}
                       for k, v in cmp.per_class.items()},
     }
 

@@ -2,8 +2,10 @@
 
 Matching: a true defect is found when a finding of the same class has an outline (or, for a
 finding without one, its centroid) within ``tolerance_m`` (default 5 cm) of the truth outline.
-Each finding matches at most one truth defect (greedy by centroid distance), so a finding that
-matches nothing is a false positive. There is deliberately no centroid-radius rule: a radius
+Each finding matches at most one truth defect (greedy by centroid distance). A finding left over
+that still lies on a true defect of its class (a second piece of a crack found in two) is a
+*duplicate*: a real defect reported twice, which the report should have merged, not a false alarm.
+One that lies on no true defect of its class is a false positive. There is deliberately no centroid-radius rule: a radius
 wide enough for a long crack's partial detections (the old 25 cm one) also matched a fragment of
 one crack to a different, small crack beside it.
 All distances are in a local metric frame (NED at the first truth centroid), in 3D, so vertical
@@ -44,6 +46,7 @@ class ClassComparison:
     found_count: int
     false_positive_count: int
     mean_position_error_m: float
+    duplicate_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class TruthComparison:
     matches: tuple[tuple[str, str], ...] = ()  # (defect_id, finding_id)
     mean_placement_error_m: float = math.nan  # finding outline → true outline (see module doc)
     mean_coverage: float = math.nan  # of the true defects' area by their findings
+    duplicate_count: int = 0  # extra findings on an already matched defect (see module doc)
 
     @property
     def placement_error_in_gsd(self) -> float:
@@ -184,7 +188,8 @@ def compare_with_truth(findings: list[Finding] | Path, truth_geojson: Path,
             matched_t[ti] = (fi, d)
             used_f.add(fi)
     pairs = [shapes[(ti, fi)] for ti, (fi, _) in matched_t.items()]
-    return replace(_tally(truth, found, matched_t, used_f),
+    on_a_defect = {fi for _, _, fi in candidates}
+    return replace(_tally(truth, found, matched_t, used_f, on_a_defect),
                    mean_placement_error_m=float(np.nanmean([p for p, _ in pairs])) if pairs else math.nan,
                    mean_coverage=float(np.nanmean([c for _, c in pairs])) if pairs else math.nan)
 
@@ -214,7 +219,8 @@ def _best_fit_plane(points_ned: np.ndarray, centre: np.ndarray) -> tuple[np.ndar
 
 
 def _tally(truth: list[_Item], found: list[_Item], matched_t: dict[int, tuple[int, float]],
-           used_f: set[int]) -> TruthComparison:
+           used_f: set[int], on_a_defect: set[int]) -> TruthComparison:
+    duplicates = on_a_defect - used_f
     errors = [d for _, d in matched_t.values()]
     gsds = [found[fi].gsd_m for fi, _ in matched_t.values() if math.isfinite(found[fi].gsd_m)]
     mean_err = float(np.mean(errors)) if errors else math.nan
@@ -224,9 +230,11 @@ def _tally(truth: list[_Item], found: list[_Item], matched_t: dict[int, tuple[in
         t_idx = [i for i, t in enumerate(truth) if t.cls == cls]
         errs = [matched_t[i][1] for i in t_idx if i in matched_t]
         per_class[cls] = ClassComparison(
-            len(t_idx), len(errs), sum(1 for i, f in enumerate(found) if f.cls == cls and i not in used_f),
-            float(np.mean(errs)) if errs else math.nan)
+            len(t_idx), len(errs),
+            sum(1 for i, f in enumerate(found) if f.cls == cls and i not in used_f and i not in duplicates),
+            float(np.mean(errs)) if errs else math.nan, sum(1 for i in duplicates if found[i].cls == cls))
     return TruthComparison(
-        len(truth), len(matched_t), len(found) - len(used_f), mean_err, mean_gsd,
+        len(truth), len(matched_t), len(found) - len(used_f) - len(duplicates), mean_err, mean_gsd,
         mean_err / mean_gsd if gsds and errors and mean_gsd > 0 else math.nan, per_class,
-        tuple((truth[ti].ident, found[fi].ident) for ti, (fi, _) in sorted(matched_t.items())))
+        tuple((truth[ti].ident, found[fi].ident) for ti, (fi, _) in sorted(matched_t.items())),
+        duplicate_count=len(duplicates))

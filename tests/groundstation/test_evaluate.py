@@ -105,7 +105,9 @@ def test_a_fragment_of_one_crack_never_counts_as_finding_its_neighbour(tmp_path:
         _strip_feature(frame, 0.50, 0.58, 0.0, {"finding_id": "F2", "class": "crack", "gsd_mm": 1.0})])
     cmp = compare_with_truth(found, truth)
     assert cmp.matches == (("A", "F1"),)
-    assert (cmp.found_count, cmp.false_positive_count) == (1, 1)
+    # F2 is a second piece of A: a duplicate (a real crack reported twice), not a false alarm
+    assert (cmp.found_count, cmp.false_positive_count, cmp.duplicate_count) == (1, 0, 1)
+    assert cmp.per_class["crack"].duplicate_count == 1
     # where the found pixels lie (exactly on the crack) vs how much of it was found (a sixth)
     assert cmp.mean_position_error_m < 1e-3 and cmp.mean_placement_error_m < 1e-4
     assert math.isclose(cmp.mean_coverage, (0.10 + 2 * 0.002) / 0.6, rel_tol=0.05)
