@@ -19,6 +19,11 @@ and vectorised shapely tests, so 1,000 frames fuse in a few seconds. Per cluster
   (error ellipse → 90 % circle, groundstation.uncertainty) and LE90 = 1.645 σ_down.
 - a set of surfaces: detections are fused per surface, each in its own chart, then numbered
   together (a defect cannot lie on two surfaces).
+- view support: a defect whose centre lay inside the footprints of at least
+  ``confirm_if_seen_in`` frames but was detected in fewer than ``min_views`` of them is not
+  reported (a real defect does not vanish from the neighbouring overlapping views; a false
+  detection on a pore or a texture edge usually does). Flights without overlap keep everything;
+  the detections themselves stay in the georeference stage's output.
 - ids: ``F-0001``… ordered along the structure: by position along the principal axis of all
   finding centroids (sign fixed so u, then v, increases), ties by the other axis, so a rerun on the
   same data gives the same ids.
@@ -52,6 +57,9 @@ class FuseParams:
     gsd_tolerance_factor: float = GSD_TOLERANCE_FACTOR
     # Drop fused defects smaller than skyinspect.findings.MIN_REPORTABLE_AREA_M2 (specks).
     drop_specks: bool = True
+    # View support (module doc): detected in >= min_views frames once seen by >= confirm_if_seen_in
+    min_views: int = 2
+    confirm_if_seen_in: int = 3
 
 
 def tolerance_m(gsd_m: float, params: FuseParams = FuseParams()) -> float:
@@ -155,12 +163,15 @@ def fuse(geo: Georeferenced, frame: LocalFrame, basis: PlaneBasis,
         chart = charts.get(name, basis)
         sub = tuple(dets[i] for i in idx_all)
         polys = detection_polygons(sub, chart)
+        footprints = footprint_polygons(geo, chart, name if charts else None)
         for idx in cluster_detections(sub, chart, params, polys):
             members = [sub[i] for i in idx]
             outline, exact = _merged_outline(members, polys[idx], params)
             if params.drop_specks and outline.area < MIN_REPORTABLE_AREA_M2[CLASS_NAMES[members[0].class_id]]:
                 continue
             centre_uv = np.array(exact.centroid.coords[0])
+            if not view_supported(members, centre_uv, footprints, params):
+                continue
             drafts.append((centre_uv, members, outline, chart))
     order = _order_along_structure(np.array([d[0] for d in drafts]).reshape(-1, 2)) if len(groups) <= 1 else \
         sorted(range(len(drafts)), key=lambda k: (drafts[k][3].name, *_order_key(drafts, k)))
@@ -169,6 +180,32 @@ def fuse(geo: Georeferenced, frame: LocalFrame, basis: PlaneBasis,
         centre_uv, members, outline, chart = drafts[k]
         findings.append(_finding(f"F-{rank:04d}", centre_uv, members, outline, frame, chart))
     return findings
+
+
+def footprint_polygons(geo: Georeferenced, chart: PlaneBasis, surface_name: str | None) -> dict[int, object]:
+    """frame index → its footprint as a polygon in ``chart`` (georeferenced frames, on the named
+    surface when there are several)."""
+    out: dict[int, object] = {}
+    for f in geo.frames:
+        if not f.is_georeferenced or f.footprint_ned_m is None or len(f.footprint_ned_m) < 3:
+            continue
+        if surface_name is not None and f.surface_name != surface_name:
+            continue
+        poly = shapely.make_valid(Polygon(chart.to_2d(np.asarray(f.footprint_ned_m))))
+        if not poly.is_empty:
+            out[f.frame_index] = poly
+    return out
+
+
+def view_supported(members: list[Detection], centre_uv: np.ndarray, footprints: dict[int, object],
+                   params: FuseParams = FuseParams()) -> bool:
+    """Whether a cluster was detected in enough of the frames that saw its centre (module doc)."""
+    detected = {d.frame_index for d in members}
+    if len(detected) >= params.min_views:
+        return True
+    centre = shapely.Point(float(centre_uv[0]), float(centre_uv[1]))
+    seen = sum(1 for poly in footprints.values() if poly.contains(centre))  # type: ignore[attr-defined]
+    return seen < params.confirm_if_seen_in
 
 
 def _order_key(drafts: list, k: int) -> tuple[float, float]:  # type: ignore[type-arg]

@@ -120,3 +120,23 @@ def test_pinched_crack_outline_is_repaired_whole() -> None:
     assert repaired.is_valid and repaired.geom_type == "Polygon"
     assert repaired.covers(Point(0.1, 0.0)) and repaired.covers(Point(0.3, 0.0))
     assert repaired.bounds[2] - repaired.bounds[0] >= 0.4
+
+
+def test_a_defect_detected_in_one_of_several_views_that_saw_it_is_not_reported() -> None:
+    from types import SimpleNamespace
+
+    from shapely.geometry import box
+
+    from groundstation.fuse import FuseParams, view_supported
+
+    centre = np.array([0.5, 0.5])
+    footprints = {i: box(-1 + 0.2 * i, -1, 2 + 0.2 * i, 2) for i in range(4)}  # all four see the centre
+    once = [SimpleNamespace(frame_index=2)]
+    twice = [SimpleNamespace(frame_index=1), SimpleNamespace(frame_index=2)]
+    assert not view_supported(once, centre, footprints)  # seen 4 times, detected once: unconfirmed
+    assert view_supported(twice, centre, footprints)
+    # only two frames saw it (no overlap to confirm with): a single detection stands
+    assert view_supported(once, centre, {0: footprints[0], 1: footprints[1]})
+    # a centre outside the other footprints was not "seen" by them
+    assert view_supported(once, np.array([5.0, 5.0]), footprints)
+    assert view_supported(once, centre, footprints, FuseParams(min_views=1))
