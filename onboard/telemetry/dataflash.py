@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from onboard.telemetry import convert
 from onboard.telemetry.convert import Record
@@ -60,39 +62,76 @@ def read_dataflash(path: Path) -> list[Record]:
     return _to_mavlink(path, raw)
 
 
+# What a garbled FMT definition or flipped bits do to a decoded message: a field missing
+# (AttributeError/KeyError), NaN or inf where an integer belongs (ValueError/OverflowError), a wrong type.
+_BAD_MESSAGE = (AttributeError, KeyError, ValueError, TypeError, OverflowError)
+
+
+def _has_fix(m: object) -> bool:
+    try:
+        return int(m.Status) >= 3  # type: ignore[attr-defined]
+    except _BAD_MESSAGE:
+        return False
+
+
 def _to_mavlink(path: Path, raw: dict[str, list]) -> list[Record]:
     recs: list[Record] = []
-    gpa = {int(m.TimeUS): m for m in raw["GPA"]}
-    first_gps_alt = next((float(m.Alt) for m in raw["GPS"] if int(m.Status) >= 3), math.nan)
-    for m in raw["GPS"]:
+    bad: dict[str, int] = {}
+
+    def each(kind: str, convert_one: Callable[[Any], list[Record]]) -> None:
+        """Convert every message of ``kind``; one that cannot be (corrupt fields) is skipped and counted."""
+        for m in raw[kind]:
+            try:
+                recs.extend(convert_one(m))
+            except _BAD_MESSAGE:
+                bad[kind] = bad.get(kind, 0) + 1
+
+    gpa: dict[int, Any] = {}
+    for m in raw["GPA"]:
+        try:
+            gpa[int(m.TimeUS)] = m
+        except _BAD_MESSAGE:
+            bad["GPA"] = bad.get("GPA", 0) + 1
+    first_gps_alt = next((float(m.Alt) for m in raw["GPS"] if _has_fix(m)), math.nan)
+
+    def gps(m: Any) -> list[Record]:
         boot, t = m.TimeUS * 1e-6, m._timestamp
         a = gpa.get(int(m.TimeUS))
-        recs.append((t, convert.gps_raw(boot, int(m.Status), m.Lat, m.Lng, m.Alt, hdop=float(m.HDop),
-                                        vdop=float(a.VDop) if a else math.nan,
-                                        h_acc_m=float(getattr(a, "HAcc", math.nan)) if a else math.nan,
-                                        v_acc_m=float(getattr(a, "VAcc", math.nan)) if a else math.nan,
-                                        sats=int(m.NSats))))
+        out = [(t, convert.gps_raw(boot, int(m.Status), m.Lat, m.Lng, m.Alt, hdop=float(m.HDop),
+                                   vdop=float(a.VDop) if a else math.nan,
+                                   h_acc_m=float(getattr(a, "HAcc", math.nan)) if a else math.nan,
+                                   v_acc_m=float(getattr(a, "VAcc", math.nan)) if a else math.nan,
+                                   sats=int(m.NSats)))]
         if int(m.Status) >= 3 and int(m.GWk) > 0:
-            recs.append((t, convert.system_time(boot, convert.gps_to_unix_s(int(m.GWk), float(m.GMS)))))
+            out.append((t, convert.system_time(boot, convert.gps_to_unix_s(int(m.GWk), float(m.GMS)))))
         if not raw["POS"] and int(m.Status) >= 3:
-            recs.append((t, convert.global_position(boot, m.Lat, m.Lng, m.Alt, m.Alt - first_gps_alt)))
-    for m in raw["POS"]:
+            out.append((t, convert.global_position(boot, m.Lat, m.Lng, m.Alt, m.Alt - first_gps_alt)))
+        return out
+
+    def pos(m: Any) -> list[Record]:
         rel = getattr(m, "RelHomeAlt", None)
         if rel is None:
             rel = getattr(m, "RelAlt", math.nan)
-        recs.append((m._timestamp, convert.global_position(m.TimeUS * 1e-6, m.Lat, m.Lng, m.Alt, float(rel))))
-    for m in raw["ATT"]:
-        recs.append((m._timestamp, convert.attitude(m.TimeUS * 1e-6, m.Roll, m.Pitch, m.Yaw)))
-    for m in raw["MNT"]:
+        return [(m._timestamp, convert.global_position(m.TimeUS * 1e-6, m.Lat, m.Lng, m.Alt, float(rel)))]
+
+    def mnt(m: Any) -> list[Record]:
         yaw_b = getattr(m, "YawB", None)
         yaw_b = float(m.Yaw) if yaw_b is None else float(yaw_b)
-        if math.isfinite(m.Roll) and math.isfinite(m.Pitch) and math.isfinite(yaw_b):
-            recs.append((m._timestamp, convert.mount_orientation(m.TimeUS * 1e-6, m.Roll, m.Pitch, yaw_b,
-                                                                 float(getattr(m, "YawE", math.nan)))))
-    for m in raw["CAM"]:
-        recs.append((m._timestamp, convert.camera_feedback(int(m.TimeUS), int(m.Img), m.Lat, m.Lng, m.Alt,
-                                                           float(m.RelAlt), m.R, m.P, m.Y, int(getattr(m, "I", 0)))))
-    if not raw["POS"] and not any(int(m.Status) >= 3 for m in raw["GPS"]):
+        if not (math.isfinite(m.Roll) and math.isfinite(m.Pitch) and math.isfinite(yaw_b)):
+            return []
+        return [(m._timestamp, convert.mount_orientation(m.TimeUS * 1e-6, m.Roll, m.Pitch, yaw_b,
+                                                         float(getattr(m, "YawE", math.nan))))]
+
+    each("GPS", gps)
+    each("POS", pos)
+    each("ATT", lambda m: [(m._timestamp, convert.attitude(m.TimeUS * 1e-6, m.Roll, m.Pitch, m.Yaw))])
+    each("MNT", mnt)
+    each("CAM", lambda m: [(m._timestamp, convert.camera_feedback(
+        int(m.TimeUS), int(m.Img), m.Lat, m.Lng, m.Alt, float(m.RelAlt), m.R, m.P, m.Y, int(getattr(m, "I", 0))))])
+    if bad:
+        log.warning("%s: skipped %s DataFlash messages with corrupt fields", path,
+                    ", ".join(f"{n} {k}" for k, n in sorted(bad.items())))
+    if not any(r[1].get_type() == "GLOBAL_POSITION_INT" for r in recs):
         found = ", ".join(f"{k} {len(v)}" for k, v in raw.items())
         raise TelemetryError(describe(path, f"no POS messages and no GPS fix in the DataFlash log (found: {found})",
                                       "Log with LOG_BITMASK including GPS and attitude"))

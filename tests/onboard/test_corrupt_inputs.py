@@ -86,3 +86,24 @@ def test_not_a_log(tmp_path: Path) -> None:
     with pytest.raises(TelemetryError) as info:
         read_telemetry(path)
     assert str(path) in str(info.value)
+
+
+def test_dataflash_messages_with_corrupt_fields_are_skipped_and_counted(caplog: pytest.LogCaptureFixture) -> None:
+    """Flipped bits in a FMT definition give messages without TimeUS or with NaN in an integer field
+    (both found by the Hypothesis test above): those messages are skipped with a warning, the rest kept."""
+    from types import SimpleNamespace
+
+    from onboard.telemetry.dataflash import _to_mavlink
+
+    def msg(**fields: float) -> SimpleNamespace:
+        return SimpleNamespace(_timestamp=1.7e9 + fields.get("TimeUS", 0) * 1e-6, **fields)
+
+    raw = {"POS": [msg(TimeUS=1_000_000, Lat=47.0, Lng=8.0, Alt=500.0, RelHomeAlt=20.0)],
+           "ATT": [msg(Roll=1.0, Pitch=2.0, Yaw=3.0), msg(TimeUS=1_000_000, Roll=1.0, Pitch=2.0, Yaw=3.0)],
+           "GPS": [msg(TimeUS=1_000_000, Status=float("nan"), Lat=47.0, Lng=8.0, Alt=500.0, HDop=1.0,
+                       NSats=10, GWk=2300, GMS=1000)],
+           "GPA": [], "CAM": [], "MNT": []}
+    with caplog.at_level("WARNING"):
+        recs = _to_mavlink(Path("x.BIN"), raw)
+    assert sorted(r[1].get_type() for r in recs) == ["ATTITUDE", "GLOBAL_POSITION_INT"]
+    assert "skipped 1 ATT, 1 GPS DataFlash messages with corrupt fields" in caplog.text
