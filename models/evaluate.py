@@ -89,13 +89,18 @@ def read_example(shared: Path, folder: str, stem: str) -> tuple[np.ndarray, np.n
 
 
 def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json"), shared: Path = DEFAULT_SHARED,
-             sets: list[str] | None = None, limit: int | None = None) -> dict[str, object]:
-    """Run the model over each set; write per-image JSON + summary to ``out``; return the summary."""
+             sets: list[str] | None = None, limit: int | None = None,
+             crack_refine: bool = True) -> dict[str, object]:
+    """Run the model over each set; write per-image JSON + summary to ``out``; return the summary.
+    ``crack_refine=False`` measures the runtime without :func:`models.refine.refine_cracks`."""
     from models import load_segmenter
 
     seg = load_segmenter(model)
+    if not crack_refine:
+        seg.crack_refine = None
     shared = Path(shared)
-    summary: dict[str, object] = {"model_id": seg.model_id, "sha256": seg.sha256, "tolerance_px": TOL_PX}
+    summary: dict[str, object] = {"model_id": seg.model_id, "sha256": seg.sha256, "tolerance_px": TOL_PX,
+                                  "crack_refine": list(seg.crack_refine) if seg.crack_refine else None}
     per_image: dict[str, list[dict[str, object]]] = {}
     for name in sets or list(SETS):
         folder, lst, cls = SETS[name]
@@ -138,8 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     p.add_argument("--sets", nargs="*", choices=list(SETS), default=None)
     p.add_argument("--limit", type=int, default=None, help="first N images per set (quick checks)")
+    p.add_argument("--no-crack-refine", action="store_true",
+                   help="skip drawing crack masks back onto dark pixels (models/refine.py), for comparison")
     a = p.parse_args(argv)
-    summary = evaluate(a.model, a.out, a.shared, a.sets, a.limit)
+    summary = evaluate(a.model, a.out, a.shared, a.sets, a.limit, crack_refine=not a.no_crack_refine)
     print(json.dumps(summary, indent=1))
     return 0
 

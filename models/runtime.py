@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from models.postprocess import absorb_crack_fringes, extract_instances
+from models.refine import DEFAULT_REFINE_KEEP_SHARE, DEFAULT_REFINE_KERNEL_PX, refine_cracks
 from models.tiling import Stitcher, StitchMode, extract_tiles, tile_grid
 from skyinspect.drift import DriftReference
 from skyinspect.errors import ImageError, ModelError, describe
@@ -183,8 +184,11 @@ class TiledSegmenter:
                  stitch_mode: StitchMode = "blend", min_area: dict[int, int] | None = None,
                  crack_threshold: float | None | str = "model",
                  whole_frame_max_px: int = WHOLE_FRAME_MAX_PX,
-                 corrosion_threshold: float | None | str = "model") -> None:
+                 corrosion_threshold: float | None | str = "model",
+                 crack_refine: tuple[int, float] | None = (DEFAULT_REFINE_KERNEL_PX, DEFAULT_REFINE_KEEP_SHARE)) -> None:
         self.path = Path(path)
+        # (closing window px, keep share) of models.refine.refine_cracks; None: the raw upsampled band
+        self.crack_refine = crack_refine
         self.whole_frame_max_px = int(whole_frame_max_px)
         self.classes, self.input_size = meta.classes, meta.input_size
         self.model_id, self.version = meta.model_id, meta.version
@@ -285,6 +289,8 @@ class TiledSegmenter:
         probs = self.predict_probs(image_bgr)
         t0 = time.perf_counter()
         class_map, confidence = class_map_from_probs(probs, self.crack_threshold, self.corrosion_threshold)
+        if self.crack_refine is not None:
+            class_map = refine_cracks(class_map, image_bgr, *self.crack_refine)
         instances = extract_instances(class_map, confidence, self.min_area)
         timing = self.last_timing
         self.last_timing = SegmentTiming(timing.preprocess_s, timing.inference_s, timing.stitch_s,
@@ -303,7 +309,8 @@ class OnnxSegmenter(TiledSegmenter):
                  batch_tiles: int = 8, stitch_mode: StitchMode = "blend",
                  min_area: dict[int, int] | None = None, crack_threshold: float | None | str = "model",
                  whole_frame_max_px: int = WHOLE_FRAME_MAX_PX,
-                 corrosion_threshold: float | None | str = "model") -> None:
+                 corrosion_threshold: float | None | str = "model",
+                 crack_refine: tuple[int, float] | None = (DEFAULT_REFINE_KERNEL_PX, DEFAULT_REFINE_KEEP_SHARE)) -> None:
         path = Path(model_path)
         if not path.is_file():
             raise ModelError(describe(path, "model file not found",
@@ -330,7 +337,8 @@ class OnnxSegmenter(TiledSegmenter):
         # a fixed batch of 1 means one call per tile; a symbolic/None batch takes several at once
         self.dynamic_shapes = len(inp.shape) == 4 and not any(isinstance(d, int) for d in inp.shape[2:])
         super().__init__(path, meta, overlap, batch_tiles if not isinstance(batch_dim, int) else batch_dim,
-                         stitch_mode, min_area, crack_threshold, whole_frame_max_px, corrosion_threshold)
+                         stitch_mode, min_area, crack_threshold, whole_frame_max_px, corrosion_threshold,
+                         crack_refine)
 
     def _infer(self, tiles_nchw: np.ndarray) -> np.ndarray:
         return self._session.run(None, {self._input_name: tiles_nchw})[0]

@@ -1,0 +1,90 @@
+"""Crack masks drawn back onto the dark pixels of the image (torch-free, numpy + OpenCV).
+
+The network's crack logits come at stride 8 and are upsampled x8, so a 2-px hairline comes out as a
+4-6 px band and a wide crack's mask spills over its edges. A crack is darker than the concrete
+around it: inside each predicted crack component we keep the pixels whose black-hat response (how
+much darker a pixel is than a morphological closing of its neighbourhood) reaches a share of that
+component's own strong response, and send the rest to background. The share is relative to each
+component, so a faint hairline and a wide open crack are treated alike. Nothing is added that the
+model did not predict, and the predicted band's centreline always stays, so a crack keeps its full
+length (and stays one instance) where its faint end is less dark than the rest.
+
+Settings chosen on validation data only (UAV75 val and the DeepCrack val hold-out); numbers in
+models/MODEL_CARD.md ("Crack masks drawn onto dark pixels").
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from models.postprocess import zhang_suen_thin
+from skyinspect.segmentation import CRACK
+
+# Side of the closing's square window: must exceed the widest crack in pixels (a closing fills
+# dark structures narrower than the window). 45 px covers DeepCrack's open cracks (up to ~30 px)
+# and costs the same as 15 px: a square window is separable.
+DEFAULT_REFINE_KERNEL_PX = 61
+# A crack pixel stays when its darkness reaches this share of its component's 90th percentile.
+DEFAULT_REFINE_KEEP_SHARE = 0.5
+_PERCENTILE = 90.0
+
+
+def _per_label_percentile(values: np.ndarray, labels: np.ndarray, n: int, q: float) -> np.ndarray:
+    """``q``-th percentile (nearest rank) of ``values`` within each label 0..n-1 (0 where empty)."""
+    order = np.lexsort((values, labels))
+    v, lab = values[order], labels[order]
+    counts = np.bincount(lab, minlength=n)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    idx = starts + np.floor((counts - 1).clip(min=0) * q / 100.0).astype(np.int64)
+    out = np.zeros(n, dtype=np.float32)
+    has = counts > 0
+    out[has] = v[idx[has]]
+    return out
+
+
+def _thin(mask: np.ndarray) -> np.ndarray:
+    try:
+        from skimage.morphology import skeletonize  # lazy, optional: as in models.postprocess
+    except ImportError:
+        return zhang_suen_thin(mask)
+    return skeletonize(mask)
+
+
+def refine_cracks(class_map: np.ndarray, image_bgr: np.ndarray, kernel_px: int = DEFAULT_REFINE_KERNEL_PX,
+                  keep_share: float = DEFAULT_REFINE_KEEP_SHARE, keep_centreline: bool = True) -> np.ndarray:
+    """``class_map`` with crack pixels that are not dark enough for their component sent to
+    background (a new array when anything changes; the input is left alone).
+
+    ``image_bgr`` is the frame the class map was predicted from (same height and width; uint8 BGR
+    or grey). Cost: one black-hat over the cracks' padded bounding box and one labelling."""
+    if class_map.shape != image_bgr.shape[:2]:
+        raise ValueError(f"class map {class_map.shape} and image {image_bgr.shape[:2]} differ in size; "
+                         "pass the frame the class map was predicted from")
+    crack = (class_map == CRACK).astype(np.uint8)
+    x, y, w, h = cv2.boundingRect(crack)
+    if w == 0 or kernel_px < 3 or keep_share <= 0:
+        return class_map
+    pad = kernel_px // 2 + 1
+    H, W = class_map.shape
+    x0, y0, x1, y1 = max(x - pad, 0), max(y - pad, 0), min(x + w + pad, W), min(y + h + pad, H)
+    region = image_bgr[y0:y1, x0:x1]
+    gray = cv2.cvtColor(region, cv2.COLOR_BGR2GRAY) if region.ndim == 3 else region
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel_px, kernel_px))
+    darkness = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, kernel, borderType=cv2.BORDER_REPLICATE)
+    box = (slice(y, y + h), slice(x, x + w))
+    inner = (slice(y - y0, y - y0 + h), slice(x - x0, x - x0 + w))
+    n, labels = cv2.connectedComponents(crack[box], connectivity=8)
+    on = labels > 0
+    lab = labels[on]
+    dark = darkness[inner][on].astype(np.float32)
+    strong = _per_label_percentile(dark, lab, n, _PERCENTILE)
+    drop = dark < keep_share * strong[lab]
+    if keep_centreline:
+        drop &= ~_thin(crack[box] > 0)[on]
+    if not drop.any():
+        return class_map
+    out = class_map.copy()
+    ys, xs = np.nonzero(on)
+    out[ys[drop] + y, xs[drop] + x] = 0
+    return out
