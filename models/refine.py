@@ -51,6 +51,17 @@ def _thin(mask: np.ndarray) -> np.ndarray:
     return skeletonize(mask)
 
 
+def _centrelines(labels: np.ndarray, stats: np.ndarray) -> np.ndarray:
+    """Skeleton of every labelled component, thinned inside its own bounding box (the boxes of a
+    frame's cracks cover far less than the box around all of them)."""
+    line = np.zeros(labels.shape, dtype=bool)
+    for i in range(1, len(stats)):
+        x, y, w, h = (int(v) for v in stats[i, :4])
+        crop = labels[y:y + h, x:x + w] == i
+        line[y:y + h, x:x + w] |= _thin(crop)
+    return line
+
+
 def refine_cracks(class_map: np.ndarray, image_bgr: np.ndarray, kernel_px: int = DEFAULT_REFINE_KERNEL_PX,
                   keep_share: float = DEFAULT_REFINE_KEEP_SHARE, keep_centreline: bool = True) -> np.ndarray:
     """``class_map`` with crack pixels that are not dark enough for their component sent to
@@ -74,14 +85,14 @@ def refine_cracks(class_map: np.ndarray, image_bgr: np.ndarray, kernel_px: int =
     darkness = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, kernel, borderType=cv2.BORDER_REPLICATE)
     box = (slice(y, y + h), slice(x, x + w))
     inner = (slice(y - y0, y - y0 + h), slice(x - x0, x - x0 + w))
-    n, labels = cv2.connectedComponents(crack[box], connectivity=8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(crack[box], connectivity=8)
     on = labels > 0
     lab = labels[on]
     dark = darkness[inner][on].astype(np.float32)
     strong = _per_label_percentile(dark, lab, n, _PERCENTILE)
     drop = dark < keep_share * strong[lab]
     if keep_centreline:
-        drop &= ~_thin(crack[box] > 0)[on]
+        drop &= ~_centrelines(labels, stats)[on]
     if not drop.any():
         return class_map
     out = class_map.copy()
