@@ -16,8 +16,10 @@ The centroid error mixes two things for a long crack: *where* the found pixels l
 the crack was found (a third of a 0.6 m crack has its centroid 0.2 m from the crack's). Two more
 numbers per matched pair keep them apart, reported beside the centroid error, not instead of it:
 
-- placement error: the mean distance of the finding's outline vertices from the true outline
-  (0 inside it), in the truth's own plane: are the found pixels where the defect is?
+- placement error: the mean distance of the finding's outline from the true outline (0 inside it),
+  sampled every 0.5 GSD along the outline, in the truth's own plane: are the found pixels where the
+  defect is? (Sampled, not per vertex: a simplified outline puts few vertices on long straight
+  runs and many on ragged ends, and a vertex mean weighed the ends.)
 - coverage: the fraction of the true outline's area within 2 GSD of the finding (the 2-pixel
   tolerance of the model's crack F score; 5 mm when the finding's GSD is unknown).
 """
@@ -180,7 +182,7 @@ def compare_with_truth(findings: list[Finding] | Path, truth_geojson: Path,
             if near:
                 candidates.append((float(np.linalg.norm(fc - tc)), ti, fi))
                 cover_tol = 2 * f.gsd_m if math.isfinite(f.gsd_m) and f.gsd_m > 0 else COVERAGE_TOLERANCE_M
-                shapes[(ti, fi)] = _placement_and_coverage(exact, f_uv, fpoly, cover_tol)
+                shapes[(ti, fi)] = _placement_and_coverage(exact, f_uv, fpoly, cover_tol, cover_tol / 4)
     matched_t: dict[int, tuple[int, float]] = {}
     used_f: set[int] = set()
     for d, ti, fi in sorted(candidates):
@@ -195,13 +197,17 @@ def compare_with_truth(findings: list[Finding] | Path, truth_geojson: Path,
 
 
 def _placement_and_coverage(truth_poly: Any, finding_uv: np.ndarray, finding_poly: Any,
-                            tolerance_m: float) -> tuple[float, float]:
-    """(mean distance of the finding's vertices from the true outline, 0 inside; fraction of the
-    true area within ``tolerance_m`` of the finding), both in the truth's plane (valid polygons)."""
+                            tolerance_m: float, step_m: float = 0.0) -> tuple[float, float]:
+    """(mean distance of the finding's outline, sampled every ``step_m`` along it (its vertices
+    when 0), from the true outline, 0 inside; fraction of the true area within ``tolerance_m`` of
+    the finding), both in the truth's plane (valid polygons)."""
     import shapely
 
     if truth_poly.is_empty or truth_poly.area <= 0:
         return math.nan, math.nan
+    if len(finding_uv) >= 2 and step_m > 0:
+        ring = shapely.segmentize(shapely.linestrings(np.vstack([finding_uv, finding_uv[:1]])), step_m)
+        finding_uv = shapely.get_coordinates(ring)[:-1]
     pts = shapely.points(finding_uv[:, 0], finding_uv[:, 1])
     placement = float(np.mean(shapely.distance(truth_poly, pts)))
     if finding_poly.is_empty:

@@ -6,8 +6,8 @@ when they have the same class and their outlines overlap or come within
 clusters are the connected components of that "near" graph, found with an STRtree (envelopes)
 and vectorised shapely tests, so 1,000 frames fuse in a few seconds. Per cluster:
 
-- outline: union of the members' outlines, closed by the tolerance so near-touching pieces join,
-  then simplified to half the finest GSD (a MultiPolygon left over becomes its convex hull);
+- outline: union of the members' outlines, pieces joined by one-pixel bridges along the shortest
+  lines between them (``bridge_parts``), then simplified to half the finest GSD;
 - centroid: the area centroid of the union of the members' *unsimplified* outlines (the pixel mean
   of the defect, the same definition as the simulator's truth), put back on the plane. Not the
   centroid of the simplified outline: simplifying a crack a few pixels wide by half a pixel changes
@@ -218,6 +218,20 @@ def _charts(geo: Georeferenced, frame: LocalFrame, basis: PlaneBasis, names: set
     return {m.name: m.chart() for m in geo.surface.bind(frame).surfaces() if m.name in names}
 
 
+def bridge_parts(parts: MultiPolygon, half_width_m: float) -> Polygon | MultiPolygon:
+    """One polygon: the parts joined, nearest first, by the shortest line between them widened to
+    ``2 * half_width_m`` (a pixel). A morphological closing by the fusion tolerance filled the space
+    between thin pieces of a crack seen slightly apart in different views (on the demo a 0.5 m crack's
+    outline covered 15,000 mm² for 1,900 mm² of detected pixels); bridges add almost nothing."""
+    rest = sorted(parts.geoms, key=lambda g: -g.area)
+    shape = rest.pop(0)
+    while rest:
+        i = int(np.argmin([shape.distance(g) for g in rest]))
+        link = shapely.shortest_line(shape, rest[i]).buffer(half_width_m, quad_segs=2)
+        shape = shapely.union_all([shape, rest.pop(i), link])
+    return shape
+
+
 def _merged_outline(members: list[Detection], polys: np.ndarray, params: FuseParams) -> tuple[Polygon, object]:
     """(outline to draw and measure: closed, simplified to half the finest GSD; the exact union of
     the members' outlines, whose area centroid is the finding's centroid)."""
@@ -225,8 +239,8 @@ def _merged_outline(members: list[Detection], polys: np.ndarray, params: FusePar
     tol = max(tolerance_m(d.gsd_m, params) for d in members)
     exact = polys[0] if len(polys) == 1 else shapely.union_all(polys)
     merged = exact
-    if isinstance(merged, MultiPolygon):  # pieces within tolerance: close the gaps between them
-        merged = merged.buffer(tol, join_style="mitre").buffer(-tol, join_style="mitre")
+    if isinstance(merged, MultiPolygon):  # pieces within tolerance: join them
+        merged = bridge_parts(merged, 0.5 * gsd_min if np.isfinite(gsd_min) and gsd_min > 0 else 5e-4)
     if not isinstance(merged, Polygon):
         merged = merged.convex_hull
     simplified = merged.simplify(0.5 * gsd_min if np.isfinite(gsd_min) else 0.0, preserve_topology=True)

@@ -140,3 +140,21 @@ def test_a_defect_detected_in_one_of_several_views_that_saw_it_is_not_reported()
     # a centre outside the other footprints was not "seen" by them
     assert view_supported(once, np.array([5.0, 5.0]), footprints)
     assert view_supported(once, centre, footprints, FuseParams(min_views=1))
+
+
+def test_pieces_of_one_crack_are_bridged_not_filled_in() -> None:
+    """Three thin pieces of a crack seen a little apart: one polygon holding every piece, with
+    next to no area added (a closing by the fusion tolerance filled the space between them)."""
+    from shapely.geometry import LineString, MultiPolygon
+
+    from groundstation.fuse import bridge_parts
+
+    px = 1e-3
+    pieces = [LineString([(0.0, 0.0), (0.10, 0.004)]), LineString([(0.11, 0.012), (0.25, 0.01)]),
+              LineString([(0.12, -0.02), (0.20, -0.03)])]
+    multi = MultiPolygon([p.buffer(px, cap_style="flat") for p in pieces])
+    joined = bridge_parts(multi, 0.5 * px)
+    assert joined.geom_type == "Polygon"
+    assert joined.buffer(1e-9).contains(multi)
+    assert joined.area < 1.1 * multi.area
+    assert multi.convex_hull.area > 5 * joined.area  # what the old fallback drew
