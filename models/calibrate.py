@@ -27,6 +27,7 @@ import numpy as np
 from models._progress import progress
 from models.evaluate import SETS, TOL_PX, _stems, pixel_counts, read_example, scores
 from models.prepare import DEFAULT_SHARED
+from models.refine import refine_cracks
 from models.runtime import class_map_from_probs
 from skyinspect.errors import InputError, describe
 from skyinspect.segmentation import CORROSION, CRACK
@@ -40,13 +41,18 @@ def _pooled_sweep(seg: object, shared: Path, folder: str, lst: str, label: str, 
                   thresholds: tuple[float | None, ...],
                   class_map_at: Callable[[np.ndarray, float | None], np.ndarray]) -> list[dict[str, object]]:
     """Pixel counts of ``cls`` pooled over a split, one row of scores per threshold (each image
-    goes through the model once; ``class_map_at(probs, t)`` makes the decision at threshold t)."""
+    goes through the model once; ``class_map_at(probs, t)`` makes the decision at threshold t, then
+    the runtime's crack refinement runs on it as in flight)."""
+    refine = getattr(seg, "crack_refine", None)
     pooled: dict[float | None, dict[str, int]] = {t: {} for t in thresholds}
     for stem in progress(_stems(shared, folder, lst), label):
         img, gt = read_example(shared, folder, stem)
         probs = seg.predict_probs(img)  # type: ignore[attr-defined]
         for t in thresholds:
-            for k, v in pixel_counts(class_map_at(probs, t) == cls, gt, tolerance).items():
+            class_map = class_map_at(probs, t)
+            if refine is not None:
+                class_map = refine_cracks(class_map, img, *refine)
+            for k, v in pixel_counts(class_map == cls, gt, tolerance).items():
                 pooled[t][k] = pooled[t].get(k, 0) + v
     return [{"threshold": t, **scores(c)} for t, c in pooled.items()]
 
