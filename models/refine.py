@@ -22,8 +22,9 @@ from models.postprocess import zhang_suen_thin
 from skyinspect.segmentation import CRACK
 
 # Side of the closing's square window: must exceed the widest crack in pixels (a closing fills
-# dark structures narrower than the window). 45 px covers DeepCrack's open cracks (up to ~30 px)
-# and costs the same as 15 px: a square window is separable.
+# dark structures narrower than the window; under ~31 px DeepCrack's open cracks were cut). 61 px is
+# the middle of a 51-71 px plateau on validation, and costs about what 15 px does (a square window
+# is separable).
 DEFAULT_REFINE_KERNEL_PX = 61
 # A crack pixel stays when its darkness reaches this share of its component's 90th percentile.
 DEFAULT_REFINE_KEEP_SHARE = 0.5

@@ -92,7 +92,14 @@ def _to_mavlink(path: Path, raw: dict[str, list]) -> list[Record]:
             gpa[int(m.TimeUS)] = m
         except _BAD_MESSAGE:
             bad["GPA"] = bad.get("GPA", 0) + 1
-    first_gps_alt = next((float(m.Alt) for m in raw["GPS"] if _has_fix(m)), math.nan)
+    first_gps_alt = math.nan
+    for m in raw["GPS"]:
+        try:
+            if _has_fix(m) and math.isfinite(alt := float(m.Alt)):
+                first_gps_alt = alt
+                break
+        except _BAD_MESSAGE:
+            continue
 
     def gps(m: Any) -> list[Record]:
         boot, t = m.TimeUS * 1e-6, m._timestamp
