@@ -113,15 +113,19 @@ def zhang_suen_thin(mask: np.ndarray) -> np.ndarray:
             return img[1:-1, 1:-1].astype(bool)
 
 
+def thin_mask(mask: np.ndarray) -> np.ndarray:
+    """One-pixel skeleton of a boolean mask: scikit-image's when installed, else Zhang-Suen in numpy."""
+    try:
+        from skimage.morphology import skeletonize  # lazy: only cracks need it
+    except ImportError:  # scikit-image is optional; Zhang-Suen in numpy gives the same kind of skeleton
+        return zhang_suen_thin(mask)
+    return skeletonize(mask)
+
+
 def crack_skeleton(crop: np.ndarray, epsilon: float = 0.7,
                    thin: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
     """Skeleton polyline of one crack component crop (crop coordinates); ``thin`` overrides the thinning."""
-    if thin is None:
-        try:
-            from skimage.morphology import skeletonize as thin  # lazy: only cracks need it
-        except ImportError:  # scikit-image is optional; Zhang-Suen in numpy gives the same kind of skeleton
-            thin = zhang_suen_thin
-    skel = thin(crop.astype(bool))
+    skel = (thin or thin_mask)(crop.astype(bool))
     pts = longest_skeleton_path(skel)
     if len(pts) > 2 and epsilon > 0:  # drop collinear staircase points; length barely changes
         pts = cv2.approxPolyDP(pts.astype(np.float32).reshape(-1, 1, 2), epsilon, closed=False)

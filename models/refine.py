@@ -18,7 +18,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from models.postprocess import zhang_suen_thin
+from models.postprocess import thin_mask
 from skyinspect.segmentation import CRACK
 
 # Side of the closing's square window: must exceed the widest crack in pixels (a closing fills
@@ -29,6 +29,8 @@ DEFAULT_REFINE_KERNEL_PX = 61
 # A crack pixel stays when its darkness reaches this share of its component's 90th percentile.
 DEFAULT_REFINE_KEEP_SHARE = 0.5
 _PERCENTILE = 90.0
+# What the runtime applies unless told otherwise: (closing window px, keep share)
+DEFAULT_CRACK_REFINE: tuple[int, float] = (DEFAULT_REFINE_KERNEL_PX, DEFAULT_REFINE_KEEP_SHARE)
 
 
 def _per_label_percentile(values: np.ndarray, labels: np.ndarray, n: int, q: float) -> np.ndarray:
@@ -44,14 +46,6 @@ def _per_label_percentile(values: np.ndarray, labels: np.ndarray, n: int, q: flo
     return out
 
 
-def _thin(mask: np.ndarray) -> np.ndarray:
-    try:
-        from skimage.morphology import skeletonize  # lazy, optional: as in models.postprocess
-    except ImportError:
-        return zhang_suen_thin(mask)
-    return skeletonize(mask)
-
-
 def _centrelines(labels: np.ndarray, stats: np.ndarray) -> np.ndarray:
     """Skeleton of every labelled component, thinned inside its own bounding box (the boxes of a
     frame's cracks cover far less than the box around all of them)."""
@@ -59,7 +53,7 @@ def _centrelines(labels: np.ndarray, stats: np.ndarray) -> np.ndarray:
     for i in range(1, len(stats)):
         x, y, w, h = (int(v) for v in stats[i, :4])
         crop = labels[y:y + h, x:x + w] == i
-        line[y:y + h, x:x + w] |= _thin(crop)
+        line[y:y + h, x:x + w] |= thin_mask(crop)
     return line
 
 

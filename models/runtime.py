@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from models.postprocess import absorb_crack_fringes, extract_instances
-from models.refine import DEFAULT_REFINE_KEEP_SHARE, DEFAULT_REFINE_KERNEL_PX, refine_cracks
+from models.refine import DEFAULT_CRACK_REFINE, refine_cracks
 from models.tiling import Stitcher, StitchMode, extract_tiles, tile_grid
 from skyinspect.drift import DriftReference
 from skyinspect.errors import ImageError, ModelError, describe
@@ -185,7 +185,7 @@ class TiledSegmenter:
                  crack_threshold: float | None | str = "model",
                  whole_frame_max_px: int = WHOLE_FRAME_MAX_PX,
                  corrosion_threshold: float | None | str = "model",
-                 crack_refine: tuple[int, float] | None = (DEFAULT_REFINE_KERNEL_PX, DEFAULT_REFINE_KEEP_SHARE)) -> None:
+                 crack_refine: tuple[int, float] | None = DEFAULT_CRACK_REFINE) -> None:
         self.path = Path(path)
         # (closing window px, keep share) of models.refine.refine_cracks; None: the raw upsampled band
         self.crack_refine = crack_refine
@@ -310,7 +310,7 @@ class OnnxSegmenter(TiledSegmenter):
                  min_area: dict[int, int] | None = None, crack_threshold: float | None | str = "model",
                  whole_frame_max_px: int = WHOLE_FRAME_MAX_PX,
                  corrosion_threshold: float | None | str = "model",
-                 crack_refine: tuple[int, float] | None = (DEFAULT_REFINE_KERNEL_PX, DEFAULT_REFINE_KEEP_SHARE)) -> None:
+                 crack_refine: tuple[int, float] | None = DEFAULT_CRACK_REFINE) -> None:
         path = Path(model_path)
         if not path.is_file():
             raise ModelError(describe(path, "model file not found",
