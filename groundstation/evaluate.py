@@ -22,6 +22,9 @@ numbers per matched pair keep them apart, reported beside the centroid error, no
   runs and many on ragged ends, and a vertex mean weighed the ends.)
 - coverage: the fraction of the true outline's area within 2 GSD of the finding (the 2-pixel
   tolerance of the model's crack F score; 5 mm when the finding's GSD is unknown).
+
+Measurements are scored too, as the median over matched pairs of measured / true: crack length
+(``length_mm``) and corrosion area (``area_m2``); 1.0 is exact, NaN when no pair has both values.
 """
 
 from __future__ import annotations
@@ -64,6 +67,8 @@ class TruthComparison:
     mean_placement_error_m: float = math.nan  # finding outline → true outline (see module doc)
     mean_coverage: float = math.nan  # of the true defects' area by their findings
     duplicate_count: int = 0  # extra findings on an already matched defect (see module doc)
+    crack_length_ratio: float = math.nan  # median measured / true length of matched cracks
+    corrosion_area_ratio: float = math.nan  # median measured / true area of matched corrosion
 
     @property
     def placement_error_in_gsd(self) -> float:
@@ -82,6 +87,12 @@ class _Item:
     centroid: tuple[float, float, float]  # lat, lon, alt
     ring: np.ndarray  # (N, 3) lat, lon, alt
     gsd_m: float = math.nan
+    length_mm: float = math.nan
+    area_m2: float = math.nan
+
+
+def _num(value: Any) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
 
 
 def _read_collection(path: Path) -> list[dict[str, Any]]:
@@ -125,7 +136,8 @@ def read_truth(path: Path) -> list[_Item]:
             c = tuple(float(v) for v in np.nanmean(ring, axis=0))  # type: ignore[assignment]
         if "class" not in p:
             raise InputError(describe(path, f"feature {i} has no 'class' property (expected crack/corrosion)"))
-        items.append(_Item(str(p.get("defect_id", f"T{i}")), str(p["class"]), c, ring))  # type: ignore[arg-type]
+        items.append(_Item(str(p.get("defect_id", f"T{i}")), str(p["class"]), c, ring,  # type: ignore[arg-type]
+                           length_mm=_num(p.get("length_mm")), area_m2=_num(p.get("area_m2"))))
     return items
 
 
@@ -137,10 +149,16 @@ def _findings_items(findings: list[Finding] | Path) -> list[_Item]:
             gsd = p.get("gsd_mm")
             items.append(_Item(str(p.get("finding_id", f"F{i}")), str(p.get("class")),
                                (float(p["lat"]), float(p["lon"]), float(p["alt_msl_m"])), _ring_of(feat, Path(findings)),
-                               gsd / 1000 if gsd is not None else math.nan))
+                               gsd / 1000 if gsd is not None else math.nan, _num(p.get("length_mm")),
+                               _num(p.get("area_m2"))))
         return items
+
+    def value(f: Finding, key: str) -> float:
+        m = f.measurements.get(key)
+        return _num(m.value) if m is not None else math.nan
+
     return [_Item(f.finding_id, f.class_name, (f.lat_deg, f.lon_deg, f.alt_msl_m), np.asarray(f.outline_wgs84),
-                  f.gsd_m) for f in findings]
+                  f.gsd_m, value(f, "length_mm"), value(f, "area_m2")) for f in findings]
 
 
 def compare_with_truth(findings: list[Finding] | Path, truth_geojson: Path,
@@ -191,9 +209,15 @@ def compare_with_truth(findings: list[Finding] | Path, truth_geojson: Path,
             used_f.add(fi)
     pairs = [shapes[(ti, fi)] for ti, (fi, _) in matched_t.items()]
     on_a_defect = {fi for _, _, fi in candidates}
+    def ratio(cls: str, key: str) -> float:
+        r = [getattr(found[fi], key) / getattr(truth[ti], key) for ti, (fi, _) in matched_t.items()
+             if truth[ti].cls == cls and getattr(truth[ti], key) > 0 and math.isfinite(getattr(found[fi], key))]
+        return float(np.median(r)) if r else math.nan
+
     return replace(_tally(truth, found, matched_t, used_f, on_a_defect),
                    mean_placement_error_m=float(np.nanmean([p for p, _ in pairs])) if pairs else math.nan,
-                   mean_coverage=float(np.nanmean([c for _, c in pairs])) if pairs else math.nan)
+                   mean_coverage=float(np.nanmean([c for _, c in pairs])) if pairs else math.nan,
+                   crack_length_ratio=ratio("crack", "length_mm"), corrosion_area_ratio=ratio("corrosion", "area_m2"))
 
 
 def _placement_and_coverage(truth_poly: Any, finding_uv: np.ndarray, finding_poly: Any,

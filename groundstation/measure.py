@@ -1,11 +1,17 @@
 """Stage 4, measure: crack length and width, defect area, each a Measurement with a 1-sigma ±.
 
-Which geometry is measured:
-- Crack length follows one view's skeleton, not a union of views: a union of several slightly
-  misregistered outlines has a wider, branchier skeleton. Among the views whose GSD is within
-  ``SKELETON_GSD_SLACK`` of the best view's, the longest skeleton wins (ties within 2 GSD go to
-  the finest view), because a view that cut the crack at its image border gives a shorter one.
-  Length = polyline length of that skeleton on the surface; σ = √2 · GSD (each end located to about one pixel).
+Which geometry is measured. A *sighting* is everything one frame saw of a finding: the finding's
+instances in that frame together (the model often breaks a crack or a rust patch into pieces; one
+piece is not the defect). Measurements come from one sighting, never from a union of frames: a
+union of several slightly misregistered outlines has a wider, branchier skeleton and a larger area.
+- Crack length follows one sighting's skeleton. A sighting of several pieces is chained: starting
+  from the piece at one end of the crack (along its main direction), the next piece is the one
+  whose end is nearest, joined end to end by a straight line (the gaps a detector leaves in a crack
+  are part of the crack: other pieces, or other frames, saw both sides). Among the sightings whose
+  GSD is within ``SKELETON_GSD_SLACK`` of the best view's, the longest chained skeleton wins (ties
+  within 2 GSD go to the finest), because a frame that cut the crack at its border sees less of it.
+  Length = polyline length on the surface; σ = √2 · GSD (each end located to about one pixel); the
+  note says how many pieces and how much gap were joined.
 - Crack width (``width_mm`` mean, ``max_width_mm``) is read from the **image** of the best view
   (finest GSD, most frontal; the next view when that one has no image or skeleton), not from the
   mask: groundstation.crackwidth measures it in pixels, sub-pixel, from the intensity profiles
@@ -18,8 +24,10 @@ Which geometry is measured:
   blur) gets a **bound**: value None and the note ``"bound: between a and b mm ..."``. Without an
   image (a record without frames, a moved file) the width falls back to the mask's area / length
   (reads high where the mask is blurred), σ = 1 GSD, and the note says so.
-- Area (all classes, reported for corrosion) = the best view's outline area on the surface;
-  σ = perimeter × GSD / 2 (the boundary located to half a pixel).
+- Area (all classes, reported for corrosion) = the summed outline areas of the largest sighting
+  among those within ``SKELETON_GSD_SLACK`` of the finest GSD (largest, because a frame that cut
+  the defect at its border sees less of it); σ = total perimeter × GSD / 2 (each boundary located
+  to half a pixel).
 A value is ``Measurement(None, None, unit, note)`` when the GSD is coarser than the limit for
 that quantity (MeasureLimits) or the geometry is missing.
 """
@@ -35,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from groundstation.crackwidth import WidthEstimate, crack_width_px
-from groundstation.plane import PlaneBasis, outline_area_m2
+from groundstation.plane import PlaneBasis
 from skyinspect.findings import Detection, Finding, Measurement
 from skyinspect.segmentation import CRACK
 
@@ -77,40 +85,105 @@ def _too_coarse(what: str, gsd_m: float, limit_m: float, unit: str) -> Measureme
 def measure_finding(finding: Finding, by_view: dict[tuple[int, int], Detection], basis: PlaneBasis,
                     limits: MeasureLimits = MeasureLimits(), images: FlightImages | None = None) -> Finding:
     """Return ``finding`` with length/width/area measurements (and the skeleton used) filled in."""
-    best = by_view[finding.best_view]
-    gsd = best.gsd_m
+    gsd = by_view[finding.best_view].gsd_m
     out: dict[str, Measurement] = {}
     skeleton = finding.skeleton_ned_m
     if gsd > limits.max_gsd_area_m:
         out["area_m2"] = _too_coarse("area", gsd, limits.max_gsd_area_m, "m2")
     else:
-        ring = best.outline_ned_m
-        perimeter = polyline_length_m(np.vstack([ring, ring[:1]]))
-        out["area_m2"] = Measurement(outline_area_m2(ring), perimeter * gsd / 2.0, "m2",
-                                     f"best view, frame {best.frame_index}")
+        out["area_m2"] = _area(finding, by_view)
     if finding.class_id == CRACK:
-        view = _skeleton_view(finding, by_view)
-        if view is None:
+        sighting = _skeleton_sighting(finding, by_view)
+        if sighting is None:
             out["length_mm"] = Measurement(None, None, "mm", "not measurable: no skeleton on the surface")
             out["width_mm"] = Measurement(None, None, "mm", "not measurable: no skeleton on the surface")
-        elif view.gsd_m > limits.max_gsd_crack_length_m:
-            out["length_mm"] = _too_coarse("length", view.gsd_m, limits.max_gsd_crack_length_m, "mm")
-            out["width_mm"] = _too_coarse("width", view.gsd_m, limits.max_gsd_crack_width_m, "mm")
+        elif sighting.gsd_m > limits.max_gsd_crack_length_m:
+            out["length_mm"] = _too_coarse("length", sighting.gsd_m, limits.max_gsd_crack_length_m, "mm")
+            out["width_mm"] = _too_coarse("width", sighting.gsd_m, limits.max_gsd_crack_width_m, "mm")
         else:
-            skeleton = view.skeleton_ned_m
-            length_m = polyline_length_m(skeleton)  # type: ignore[arg-type]
-            out["length_mm"] = Measurement(length_m * 1000, math.sqrt(2) * view.gsd_m * 1000, "mm",
-                                           f"skeleton of frame {view.frame_index}")
-            if view.gsd_m > limits.max_gsd_crack_width_m:
-                out["width_mm"] = _too_coarse("width", view.gsd_m, limits.max_gsd_crack_width_m, "mm")
+            skeleton = sighting.skeleton_ned_m
+            length_m = polyline_length_m(skeleton)
+            note = f"skeleton of frame {sighting.frame_index}"
+            if len(sighting.pieces) > 1:
+                note += f", {len(sighting.pieces)} pieces joined across {sighting.gap_m * 1000:.0f} mm of gaps"
+            out["length_mm"] = Measurement(length_m * 1000, math.sqrt(2) * sighting.gsd_m * 1000, "mm", note)
+            if sighting.gsd_m > limits.max_gsd_crack_width_m:
+                out["width_mm"] = _too_coarse("width", sighting.gsd_m, limits.max_gsd_crack_width_m, "mm")
             elif length_m <= 0:
                 out["width_mm"] = Measurement(None, None, "mm", "not measurable: zero skeleton length")
             else:
-                out.update(_width(finding, by_view, view, length_m, limits, images))
+                out.update(_width(finding, by_view, sighting, limits, images))
     return replace(finding, measurements=out, skeleton_ned_m=skeleton)
 
 
-def _width(finding: Finding, by_view: dict[tuple[int, int], Detection], length_view: Detection, length_m: float,
+@dataclass(frozen=True, eq=False)
+class Sighting:
+    """What one frame saw of a finding: its pieces there, and (cracks) their chained skeleton."""
+
+    frame_index: int
+    pieces: tuple[Detection, ...]
+    skeleton_ned_m: np.ndarray  # (M, 3) the pieces' skeletons chained end to end; (0, 3) if none
+    gap_m: float  # length of the straight joins between pieces
+
+    @property
+    def gsd_m(self) -> float:
+        return max(p.gsd_m for p in self.pieces)  # the coarsest piece bounds what the frame resolved
+
+    @property
+    def area_m2(self) -> float:
+        return float(sum(p.area_m2 for p in self.pieces))
+
+    @property
+    def incidence_deg(self) -> float:
+        return max(p.incidence_deg for p in self.pieces)
+
+
+def sightings(finding: Finding, by_view: dict[tuple[int, int], Detection]) -> list[Sighting]:
+    """The finding's detections grouped by frame (see module doc), in frame order."""
+    frames: dict[int, list[Detection]] = {}
+    for v in finding.views:
+        frames.setdefault(v[0], []).append(by_view[v])
+    return [Sighting(f, tuple(ps), *chain_skeletons([p.skeleton_ned_m for p in ps if p.skeleton_ned_m is not None]))
+            for f, ps in sorted(frames.items())]
+
+
+def chain_skeletons(skeletons: list[np.ndarray]) -> tuple[np.ndarray, float]:
+    """Pieces of one crack's centre line → one polyline and the length of the joins (module doc)."""
+    pieces = [np.asarray(s, dtype=np.float64) for s in skeletons if len(s) >= 2]
+    if not pieces:
+        return np.zeros((0, 3)), 0.0
+    if len(pieces) == 1:
+        return pieces[0], 0.0
+    # start at the piece end lying furthest along the main direction of all the points
+    pts = np.vstack(pieces)
+    axis = np.linalg.svd(pts - pts.mean(axis=0), full_matrices=False)[2][0]
+    ends = [(float(p[0] @ axis), i, False) for i, p in enumerate(pieces)] + \
+           [(float(p[-1] @ axis), i, True) for i, p in enumerate(pieces)]
+    _, first, flip = min(ends)
+    line = [pieces[first][::-1] if flip else pieces[first]]
+    left = set(range(len(pieces))) - {first}
+    gap = 0.0
+    while left:
+        tip = line[-1][-1]
+        d, i, flip = min((min((float(np.linalg.norm(pieces[j][0] - tip)), j, False),
+                              (float(np.linalg.norm(pieces[j][-1] - tip)), j, True))) for j in left)
+        line.append(pieces[i][::-1] if flip else pieces[i])
+        gap += d
+        left.discard(i)
+    return np.vstack(line), gap
+
+
+def _area(finding: Finding, by_view: dict[tuple[int, int], Detection]) -> Measurement:
+    best_gsd = by_view[finding.best_view].gsd_m
+    every = sightings(finding, by_view)
+    fine = [s for s in every if s.gsd_m <= SKELETON_GSD_SLACK * best_gsd] or every
+    s = max(fine, key=lambda s: (s.area_m2, -s.gsd_m))
+    perimeter = sum(polyline_length_m(np.vstack([p.outline_ned_m, p.outline_ned_m[:1]])) for p in s.pieces)
+    note = f"best view, frame {s.frame_index}" + (f", {len(s.pieces)} pieces" if len(s.pieces) > 1 else "")
+    return Measurement(s.area_m2, perimeter * s.gsd_m / 2.0, "m2", note)
+
+
+def _width(finding: Finding, by_view: dict[tuple[int, int], Detection], length_view: Sighting,
            limits: MeasureLimits, images: Any) -> dict[str, Measurement]:
     """width_mm (mean) and max_width_mm from the best view's image, or area/length without one."""
     why = "no flight record given"
@@ -130,7 +203,9 @@ def _width(finding: Finding, by_view: dict[tuple[int, int], Detection], length_v
                 why = f"image of frame {det.frame_index} cannot be read"
                 continue
             return _width_from_estimate(est, view)
-    width_m = length_view.area_m2 / length_m
+    # the pieces' own skeleton lengths: the joins across gaps carry no mask area
+    with_skeleton = [p for p in length_view.pieces if p.skeleton_ned_m is not None]
+    width_m = sum(p.area_m2 for p in with_skeleton) / sum(polyline_length_m(p.skeleton_ned_m) for p in with_skeleton)
     note = f"mask area/length, frame {length_view.frame_index} (not from the image: {why})"
     return {"width_mm": Measurement(width_m * 1000, length_view.gsd_m * 1000, "mm", note)}
 
@@ -242,18 +317,18 @@ class FlightImages:
         return img
 
 
-def _skeleton_view(finding: Finding, by_view: dict[tuple[int, int], Detection]) -> Detection | None:
-    """The longest skeleton among the views nearly as fine as the best (see module doc); among
-    skeletons within 2 GSD of the longest (equal up to pixel noise) the finest view wins."""
+def _skeleton_sighting(finding: Finding, by_view: dict[tuple[int, int], Detection]) -> Sighting | None:
+    """The longest chained skeleton among the sightings nearly as fine as the best view (module
+    doc); among skeletons within 2 GSD of the longest (equal up to pixel noise) the finest wins."""
     best_gsd = by_view[finding.best_view].gsd_m
-    candidates = [by_view[v] for v in finding.views
-                  if by_view[v].skeleton_ned_m is not None and by_view[v].gsd_m <= SKELETON_GSD_SLACK * best_gsd]
+    candidates = [s for s in sightings(finding, by_view)
+                  if len(s.skeleton_ned_m) >= 2 and s.gsd_m <= SKELETON_GSD_SLACK * best_gsd]
     if not candidates:
         return None
-    lengths = [polyline_length_m(d.skeleton_ned_m) for d in candidates]  # type: ignore[arg-type]
+    lengths = [polyline_length_m(s.skeleton_ned_m) for s in candidates]
     longest = max(lengths)
-    near = [d for d, n in zip(candidates, lengths) if n >= longest - 2 * best_gsd]
-    return min(near, key=lambda d: (d.gsd_m, d.incidence_deg))
+    near = [s for s, n in zip(candidates, lengths) if n >= longest - 2 * best_gsd]
+    return min(near, key=lambda s: (s.gsd_m, s.incidence_deg, s.frame_index))
 
 
 def measure(findings: list[Finding], detections: Sequence[Detection], basis: PlaneBasis,

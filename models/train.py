@@ -33,12 +33,14 @@ def _offline_env() -> None:
 def train(data: Path = DEFAULT_DATA, epochs: int = 300, hours: float | None = 0.9, imgsz: int = 384,
           batch: int = 16, workers: int = 2, project: Path = DEFAULT_PROJECT, name: str = "skyseg",
           fraction: float = 1.0, seed: int = 0, device: str = "cpu", init: Path | None = None,
-          cls_pw: float = 0.5) -> Path:
+          cls_pw: float = 0.5, lr0: float | None = None) -> Path:
     """Train and return the path of ``best.pt``.
 
     ``hours`` caps wall-clock time (ultralytics' ``time=`` overrides ``epochs`` and rescales the LR
     schedule to the time budget), so a CPU run ends on schedule with a finished cosine/linear decay.
-    ``init`` continues from an earlier ``best.pt`` (fine-tuning) instead of starting from scratch.
+    ``init`` continues from an earlier ``best.pt`` (fine-tuning) instead of starting from scratch;
+    ``lr0`` overrides the AdamW learning rate (a second fine-tune of an already fine-tuned model
+    starts lower so it does not undo the first).
     """
     data = Path(data)
     if not data.exists():
@@ -66,7 +68,7 @@ def train(data: Path = DEFAULT_DATA, epochs: int = 300, hours: float | None = 0.
         # Fixed, not 'auto': auto picks MuSGD once epochs x batches > 10,000, and a time-capped run
         # asks for 300 epochs; MuSGD's Newton-Schulz step took 72 % of a CPU batch (py-spy), twice the
         # time per epoch of AdamW, whose lr is what auto gives 3 classes (0.002 * 5 / (4 + 3)).
-        optimizer="AdamW", lr0=round(0.002 * 5 / (4 + 3), 6), momentum=0.9,
+        optimizer="AdamW", lr0=lr0 if lr0 else round(0.002 * 5 / (4 + 3), 6), momentum=0.9,
     )
     if hours:
         args["time"] = hours
@@ -91,9 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--init", type=Path, default=None, help="continue from this best.pt (fine-tune)")
     p.add_argument("--cls-pw", type=float, default=0.5, help="class-weight power (0 = unweighted)")
+    p.add_argument("--lr0", type=float, default=None, help="AdamW learning rate (default 0.001429)")
     a = p.parse_args(argv)
     best = train(a.data, a.epochs, a.hours or None, a.imgsz, a.batch, a.workers, a.project, a.name,
-                 a.fraction, a.seed, init=a.init, cls_pw=a.cls_pw)
+                 a.fraction, a.seed, init=a.init, cls_pw=a.cls_pw, lr0=a.lr0)
     print(best)
     return 0
 

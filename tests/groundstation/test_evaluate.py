@@ -48,6 +48,21 @@ def test_all_found_with_small_error(tmp_path: Path, results) -> None:  # type: i
     assert cmp.per_class["crack"].found_count == 1 and cmp.per_class["corrosion"].found_count == 1
 
 
+def test_measurements_are_scored_against_the_truth(tmp_path: Path, results) -> None:  # type: ignore[no-untyped-def]
+    geojson, (crack, spot) = results
+    c, s = _truth_feature(crack), _truth_feature(spot)
+    c["properties"]["length_mm"] = 300.0  # type: ignore[index]
+    s["properties"]["area_m2"] = 0.5 * 16 * math.sin(2 * math.pi / 16) * 0.05 ** 2  # type: ignore[index]
+    cmp = compare_with_truth(geojson, _write_truth(tmp_path / "truth.geojson", [c, s]))
+    assert abs(cmp.crack_length_ratio - 1.0) < 0.01 and abs(cmp.corrosion_area_ratio - 1.0) < 0.01
+    c["properties"]["length_mm"] = 600.0  # type: ignore[index]
+    cmp = compare_with_truth(geojson, _write_truth(tmp_path / "truth2.geojson", [c, s]))
+    assert abs(cmp.crack_length_ratio - 0.5) < 0.01
+    # truth without sizes (the fixture's zeros) scores nothing rather than dividing by zero
+    cmp = compare_with_truth(geojson, _write_truth(tmp_path / "truth3.geojson", [_truth_feature(crack)]))
+    assert math.isnan(cmp.crack_length_ratio) and math.isnan(cmp.corrosion_area_ratio)
+
+
 def test_missed_wrong_class_and_false_positive(tmp_path: Path, results) -> None:  # type: ignore[no-untyped-def]
     geojson, defects = results
     crack, spot = defects

@@ -11,7 +11,7 @@ from gs_fixtures import FLY_HEIGHT_M, corrosion_on_face, crack_on_face, face_fli
 from groundstation.fuse import fuse
 from groundstation.georef import georeference
 from groundstation.load import load_flight
-from groundstation.measure import MeasureLimits, measure, polyline_length_m
+from groundstation.measure import MeasureLimits, chain_skeletons, measure, polyline_length_m
 from groundstation.plane import plane_basis
 
 
@@ -38,6 +38,33 @@ def test_straight_crack_length_within_one_percent_and_width(tmp_path: Path) -> N
     area = f.measurements["area_m2"]
     assert area.unit == "m2" and math.isclose(area.value, 0.30 * 0.004, rel_tol=0.02)
     assert f.skeleton_ned_m is not None
+
+
+def test_crack_broken_into_pieces_is_measured_whole(tmp_path: Path) -> None:
+    # the model often breaks one crack into pieces: the length spans the pieces and the gap between
+    # them, the area is both pieces' (a single piece gave under half of each)
+    pieces = [crack_on_face(0.0, FLY_HEIGHT_M, length_m=0.145), crack_on_face(0.155, FLY_HEIGHT_M, length_m=0.145)]
+    (f,) = _findings(face_flight(tmp_path / "f", pieces, n_frames=3))
+    length = f.measurements["length_mm"]
+    assert length.value is not None and abs(length.value - 300.0) < 3.0
+    assert "2 pieces joined across 10 mm of gaps" in length.note
+    assert math.isclose(f.measurements["area_m2"].value, 2 * 0.145 * 0.004, rel_tol=0.02)
+    width = f.measurements["width_mm"]  # no images: mask area / the pieces' own length, gaps excluded
+    assert width.value is not None and abs(width.value - 4.0) < 0.1
+    assert f.skeleton_ned_m is not None and polyline_length_m(f.skeleton_ned_m) == length.value / 1000
+
+
+def test_chain_skeletons_orders_and_orients_pieces() -> None:
+    # three collinear pieces given out of order and one reversed → one line, 2 gaps of 0.1
+    a = np.array([[0.0, 0, 0], [1.0, 0, 0]])
+    b = np.array([[2.1, 0, 0], [1.1, 0, 0]])
+    c = np.array([[2.2, 0, 0], [3.0, 0, 0]])
+    line, gap = chain_skeletons([c, a, b])
+    assert math.isclose(gap, 0.2) and math.isclose(polyline_length_m(line), 3.0)
+    assert np.all(np.diff(line[:, 0]) > 0) or np.all(np.diff(line[:, 0]) < 0)
+    assert chain_skeletons([])[0].shape == (0, 3)
+    one, no_gap = chain_skeletons([a])
+    assert np.array_equal(one, a) and no_gap == 0.0
 
 
 def test_corrosion_area_and_too_coarse_gsd(tmp_path: Path) -> None:
