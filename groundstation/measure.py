@@ -6,12 +6,16 @@ piece is not the defect). Measurements come from one sighting, never from a unio
 union of several slightly misregistered outlines has a wider, branchier skeleton and a larger area.
 - Crack length follows one sighting's skeleton. A sighting of several pieces is chained: starting
   from the piece at one end of the crack (along its main direction), the next piece is the one
-  whose end is nearest, joined end to end by a straight line (the gaps a detector leaves in a crack
-  are part of the crack: other pieces, or other frames, saw both sides). Among the sightings whose
-  GSD is within ``SKELETON_GSD_SLACK`` of the best view's, the longest chained skeleton wins (ties
+  whose end is nearest, joined end to end by a straight line. Length = the pieces' skeleton lengths
+  on the surface plus the joins up to ``MAX_JOIN_M`` each: a short gap is one the detector left in
+  the crack (other pieces, or other frames, saw both sides); a longer one within a frame is more
+  often the crack leaving the image and coming back, or a branch, where a straight line would
+  overstate the length (a simulated curved crack: +14 %), so it is drawn but not counted. Among the
+  sightings whose GSD is within ``SKELETON_GSD_SLACK`` of the best view's, the longest wins (ties
   within 2 GSD go to the finest), because a frame that cut the crack at its border sees less of it.
-  Length = polyline length on the surface; σ = √2 · GSD (each end located to about one pixel); the
-  note says how many pieces and how much gap were joined.
+  σ = √2 · GSD (each end located to about one pixel); the note says how many pieces were joined
+  across how much gap, and what was left out. Branches: each piece's skeleton is its longest path,
+  so side branches are not in the length.
 - Crack width (``width_mm`` mean, ``max_width_mm``) is read from the **image** of the best view
   (finest GSD, most frontal; the next view when that one has no image or skeleton), not from the
   mask: groundstation.crackwidth measures it in pixels, sub-pixel, from the intensity profiles
@@ -48,6 +52,7 @@ from skyinspect.findings import Detection, Finding, Measurement
 from skyinspect.segmentation import CRACK
 
 SKELETON_GSD_SLACK = 1.5
+MAX_JOIN_M = 0.05  # longest gap between pieces of one frame counted in a crack's length
 
 
 @dataclass(frozen=True)
@@ -102,10 +107,14 @@ def measure_finding(finding: Finding, by_view: dict[tuple[int, int], Detection],
             out["width_mm"] = _too_coarse("width", sighting.gsd_m, limits.max_gsd_crack_width_m, "mm")
         else:
             skeleton = sighting.skeleton_ned_m
-            length_m = polyline_length_m(skeleton)
+            length_m = sighting.length_m
             note = f"skeleton of frame {sighting.frame_index}"
-            if len(sighting.pieces) > 1:
-                note += f", {len(sighting.pieces)} pieces joined across {sighting.gap_m * 1000:.0f} mm of gaps"
+            counted = [j for j in sighting.joins_m if j <= MAX_JOIN_M]
+            if counted:
+                note += f", {len(counted) + 1} pieces joined across {sum(counted) * 1000:.0f} mm of gaps"
+            if len(counted) < len(sighting.joins_m):
+                n = len(sighting.joins_m) - len(counted)
+                note += f", {n} gap{'s' if n > 1 else ''} over {MAX_JOIN_M * 1000:.0f} mm not counted"
             out["length_mm"] = Measurement(length_m * 1000, math.sqrt(2) * sighting.gsd_m * 1000, "mm", note)
             if sighting.gsd_m > limits.max_gsd_crack_width_m:
                 out["width_mm"] = _too_coarse("width", sighting.gsd_m, limits.max_gsd_crack_width_m, "mm")
@@ -123,11 +132,16 @@ class Sighting:
     frame_index: int
     pieces: tuple[Detection, ...]
     skeleton_ned_m: np.ndarray  # (M, 3) the pieces' skeletons chained end to end; (0, 3) if none
-    gap_m: float  # length of the straight joins between pieces
+    joins_m: tuple[float, ...]  # lengths of the straight joins between consecutive pieces
 
     @property
     def gsd_m(self) -> float:
         return max(p.gsd_m for p in self.pieces)  # the coarsest piece bounds what the frame resolved
+
+    @property
+    def length_m(self) -> float:
+        """The chained skeleton's length without the joins longer than MAX_JOIN_M (module doc)."""
+        return polyline_length_m(self.skeleton_ned_m) - sum(j for j in self.joins_m if j > MAX_JOIN_M)
 
     @property
     def area_m2(self) -> float:
@@ -147,13 +161,13 @@ def sightings(finding: Finding, by_view: dict[tuple[int, int], Detection]) -> li
             for f, ps in sorted(frames.items())]
 
 
-def chain_skeletons(skeletons: list[np.ndarray]) -> tuple[np.ndarray, float]:
-    """Pieces of one crack's centre line → one polyline and the length of the joins (module doc)."""
+def chain_skeletons(skeletons: list[np.ndarray]) -> tuple[np.ndarray, tuple[float, ...]]:
+    """Pieces of one crack's centre line → one polyline and the lengths of its joins (module doc)."""
     pieces = [np.asarray(s, dtype=np.float64) for s in skeletons if len(s) >= 2]
     if not pieces:
-        return np.zeros((0, 3)), 0.0
+        return np.zeros((0, 3)), ()
     if len(pieces) == 1:
-        return pieces[0], 0.0
+        return pieces[0], ()
     # start at the piece end lying furthest along the main direction of all the points
     pts = np.vstack(pieces)
     axis = np.linalg.svd(pts - pts.mean(axis=0), full_matrices=False)[2][0]
@@ -162,15 +176,15 @@ def chain_skeletons(skeletons: list[np.ndarray]) -> tuple[np.ndarray, float]:
     _, first, flip = min(ends)
     line = [pieces[first][::-1] if flip else pieces[first]]
     left = set(range(len(pieces))) - {first}
-    gap = 0.0
+    joins = []
     while left:
         tip = line[-1][-1]
         d, i, flip = min((min((float(np.linalg.norm(pieces[j][0] - tip)), j, False),
                               (float(np.linalg.norm(pieces[j][-1] - tip)), j, True))) for j in left)
         line.append(pieces[i][::-1] if flip else pieces[i])
-        gap += d
+        joins.append(d)
         left.discard(i)
-    return np.vstack(line), gap
+    return np.vstack(line), tuple(joins)
 
 
 def _area(finding: Finding, by_view: dict[tuple[int, int], Detection]) -> Measurement:
@@ -325,7 +339,7 @@ def _skeleton_sighting(finding: Finding, by_view: dict[tuple[int, int], Detectio
                   if len(s.skeleton_ned_m) >= 2 and s.gsd_m <= SKELETON_GSD_SLACK * best_gsd]
     if not candidates:
         return None
-    lengths = [polyline_length_m(s.skeleton_ned_m) for s in candidates]
+    lengths = [s.length_m for s in candidates]
     longest = max(lengths)
     near = [s for s, n in zip(candidates, lengths) if n >= longest - 2 * best_gsd]
     return min(near, key=lambda s: (s.gsd_m, s.incidence_deg, s.frame_index))

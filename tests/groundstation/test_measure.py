@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from gs_fixtures import FLY_HEIGHT_M, corrosion_on_face, crack_on_face, face_flight, face_surface
 
-from groundstation.fuse import fuse
+from groundstation.fuse import FuseParams, fuse
 from groundstation.georef import georeference
 from groundstation.load import load_flight
 from groundstation.measure import MeasureLimits, chain_skeletons, measure, polyline_length_m
@@ -54,17 +54,31 @@ def test_crack_broken_into_pieces_is_measured_whole(tmp_path: Path) -> None:
     assert f.skeleton_ned_m is not None and polyline_length_m(f.skeleton_ned_m) == length.value / 1000
 
 
+def test_long_gap_within_a_frame_is_drawn_but_not_counted(tmp_path: Path) -> None:
+    # 8 cm between two pieces in every frame: more than MAX_JOIN_M, so it is not crack length
+    pieces = [crack_on_face(0.0, FLY_HEIGHT_M, length_m=0.10), crack_on_face(0.18, FLY_HEIGHT_M, length_m=0.10)]
+    folder = face_flight(tmp_path / "f", pieces, n_frames=3)
+    flight = load_flight(folder)
+    geo = georeference(flight, face_surface())
+    basis = plane_basis(geo.surface, flight.origin)
+    (f,) = measure(fuse(geo, flight.origin, basis, FuseParams(min_tolerance_m=0.1)), geo.detections, basis)
+    length = f.measurements["length_mm"]
+    assert length.value is not None and abs(length.value - 200.0) < 2.0
+    assert "1 gap over 50 mm not counted" in length.note
+    assert abs(polyline_length_m(f.skeleton_ned_m) - 0.28) < 0.002  # the drawn line spans the gap
+
+
 def test_chain_skeletons_orders_and_orients_pieces() -> None:
     # three collinear pieces given out of order and one reversed → one line, 2 gaps of 0.1
     a = np.array([[0.0, 0, 0], [1.0, 0, 0]])
     b = np.array([[2.1, 0, 0], [1.1, 0, 0]])
     c = np.array([[2.2, 0, 0], [3.0, 0, 0]])
-    line, gap = chain_skeletons([c, a, b])
-    assert math.isclose(gap, 0.2) and math.isclose(polyline_length_m(line), 3.0)
+    line, joins = chain_skeletons([c, a, b])
+    assert np.allclose(joins, [0.1, 0.1]) and math.isclose(polyline_length_m(line), 3.0)
     assert np.all(np.diff(line[:, 0]) > 0) or np.all(np.diff(line[:, 0]) < 0)
     assert chain_skeletons([])[0].shape == (0, 3)
-    one, no_gap = chain_skeletons([a])
-    assert np.array_equal(one, a) and no_gap == 0.0
+    one, no_joins = chain_skeletons([a])
+    assert np.array_equal(one, a) and no_joins == ()
 
 
 def test_corrosion_area_and_too_coarse_gsd(tmp_path: Path) -> None:
