@@ -4,7 +4,10 @@ All geometry is in the plane's 2D coordinates (plane.py). Two detections join th
 when they have the same class and their outlines overlap or come within
 ``max(MIN_TOLERANCE_M, GSD_TOLERANCE_FACTOR × GSD)`` of each other (the coarser of the two GSDs);
 clusters are the connected components of that "near" graph, found with an STRtree (envelopes)
-and vectorised shapely tests, so 1,000 frames fuse in a few seconds. Per cluster:
+and vectorised shapely tests, so 1,000 frames fuse in a few seconds. A crack cluster whose line,
+followed out of one of its ends, meets another crack cluster within ``crack_link_distance_m`` is
+merged with it: one crack the detector broke in the same place in every frame, or a branch and the
+crack it grows from (groundstation.crack_link). Per cluster:
 
 - outline: union of the members' outlines, pieces joined by one-pixel bridges along the shortest
   lines between them (``bridge_parts``), then simplified to half the finest GSD;
@@ -38,10 +41,11 @@ import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
+from groundstation.crack_link import LinkParams, link_crack_clusters
 from groundstation.georef import Georeferenced
 from groundstation.plane import PlaneBasis
 from groundstation.uncertainty import ce90_m, le90_m
-from skyinspect.findings import MERGE_DISTANCE_M, MIN_REPORTABLE_AREA_M2, Detection, Finding
+from skyinspect.findings import CRACK_LINK_DISTANCE_M, MERGE_DISTANCE_M, MIN_REPORTABLE_AREA_M2, Detection, Finding
 from skyinspect.geodesy import LocalFrame
 from skyinspect.segmentation import CLASS_NAMES
 
@@ -60,6 +64,8 @@ class FuseParams:
     # View support (module doc): detected in >= min_views frames once seen by >= confirm_if_seen_in
     min_views: int = 2
     confirm_if_seen_in: int = 3
+    # Crack pieces end to end and in line within this distance are one crack (crack_link.py); 0 = off
+    crack_link_distance_m: float = CRACK_LINK_DISTANCE_M
 
 
 def tolerance_m(gsd_m: float, params: FuseParams = FuseParams()) -> float:
@@ -164,7 +170,10 @@ def fuse(geo: Georeferenced, frame: LocalFrame, basis: PlaneBasis,
         sub = tuple(dets[i] for i in idx_all)
         polys = detection_polygons(sub, chart)
         footprints = footprint_polygons(geo, chart, name if charts else None)
-        for idx in cluster_detections(sub, chart, params, polys):
+        clusters = cluster_detections(sub, chart, params, polys)
+        if params.crack_link_distance_m > 0:
+            clusters = link_crack_clusters(clusters, sub, chart, LinkParams(max_gap_m=params.crack_link_distance_m))
+        for idx in clusters:
             members = [sub[i] for i in idx]
             outline, exact = _merged_outline(members, polys[idx], params)
             if params.drop_specks and outline.area < MIN_REPORTABLE_AREA_M2[CLASS_NAMES[members[0].class_id]]:

@@ -10,7 +10,7 @@ union of several slightly misregistered outlines has a wider, branchier skeleton
   on the surface plus the joins up to ``MAX_JOIN_M`` each: a short gap is one the detector left in
   the crack (other pieces, or other frames, saw both sides); a longer one within a frame is more
   often the crack leaving the image and coming back, or a branch, where a straight line would
-  overstate the length (a simulated curved crack: +14 %), so it is drawn but not counted. Among the
+  overstate the length (a simulated curved crack: +14 % with no limit), so it is drawn but not counted. Among the
   sightings whose GSD is within ``SKELETON_GSD_SLACK`` of the best view's, the longest wins (ties
   within 2 GSD go to the finest), because a frame that cut the crack at its border sees less of it.
   σ = √2 · GSD (each end located to about one pixel); the note says how many pieces were joined
@@ -48,11 +48,11 @@ import numpy as np
 
 from groundstation.crackwidth import WidthEstimate, crack_width_px
 from groundstation.plane import PlaneBasis
-from skyinspect.findings import Detection, Finding, Measurement
+from skyinspect.findings import CRACK_LINK_DISTANCE_M, Detection, Finding, Measurement
 from skyinspect.segmentation import CRACK
 
 SKELETON_GSD_SLACK = 1.5
-MAX_JOIN_M = 0.05  # longest gap between pieces of one frame counted in a crack's length
+MAX_JOIN_M = CRACK_LINK_DISTANCE_M  # longest gap between pieces of one frame counted in a crack's length
 
 
 @dataclass(frozen=True)
