@@ -17,7 +17,8 @@ JPEG_QUALITY = 85
 
 
 def best_view_crop_jpeg(inp: PublishInput, finding: Finding) -> bytes | None:
-    """JPEG of the best view around the defect with its outline drawn; None without an image."""
+    """JPEG of the best view around the defect with its outlines drawn (every piece of the finding
+    that frame saw, not only the best one); None without an image."""
     frame_index, instance_index = finding.best_view
     rec = next((r for r in inp.flight.frames if r.frame_index == frame_index), None)
     if rec is None or rec.image_path is None or instance_index >= len(rec.instances):
@@ -25,9 +26,11 @@ def best_view_crop_jpeg(inp: PublishInput, finding: Finding) -> bytes | None:
     image = cv2.imread(str(rec.image_path), cv2.IMREAD_COLOR)
     if image is None:
         return None
-    poly = rec.instances[instance_index].polygon_px
+    pieces = sorted({i for f, i in finding.views if f == frame_index and i < len(rec.instances)} | {instance_index})
+    polys = [rec.instances[i].polygon_px for i in pieces]
     h, w = image.shape[:2]
-    (x0, y0), (x1, y1) = poly.min(axis=0), poly.max(axis=0)
+    every = np.concatenate(polys)
+    (x0, y0), (x1, y1) = every.min(axis=0), every.max(axis=0)
     half = max((x1 - x0), (y1 - y0), CROP_MIN_SIDE_PX) * 0.75  # context around the defect
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     left, top = int(max(0, math.floor(cx - half))), int(max(0, math.floor(cy - half)))
@@ -35,8 +38,8 @@ def best_view_crop_jpeg(inp: PublishInput, finding: Finding) -> bytes | None:
     crop = image[top:bottom, left:right].copy()
     if crop.size == 0:
         return None
-    pts = np.round(poly - [left, top]).astype(np.int32).reshape(-1, 1, 2)
-    cv2.polylines(crop, [pts], True, colour_bgr(finding.class_name), max(1, crop.shape[1] // 160), cv2.LINE_AA)
+    pts = [np.round(poly - [left, top]).astype(np.int32).reshape(-1, 1, 2) for poly in polys]
+    cv2.polylines(crop, pts, True, colour_bgr(finding.class_name), max(1, crop.shape[1] // 160), cv2.LINE_AA)
     scale = CROP_MAX_PX / max(crop.shape[:2])
     if scale < 1:
         crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)

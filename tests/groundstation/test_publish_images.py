@@ -1,0 +1,39 @@
+"""Best-view crops: the popup/report picture shows every piece of a finding the frame saw."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+from gs_fixtures import FLY_HEIGHT_M, crack_on_face, face_flight, face_surface
+
+from groundstation.fuse import fuse
+from groundstation.georef import georeference
+from groundstation.load import load_flight
+from groundstation.plane import plane_basis
+from groundstation.publish.context import PublishInput, colour_bgr
+from groundstation.publish.images import best_view_crop_jpeg
+
+
+def test_crop_holds_every_piece_of_the_finding(tmp_path: Path) -> None:
+    # one crack the detector broke in two (linked into one finding by fusion)
+    pieces = [crack_on_face(0.0, FLY_HEIGHT_M, length_m=0.12), crack_on_face(0.17, FLY_HEIGHT_M, length_m=0.12)]
+    flight = load_flight(face_flight(tmp_path / "f", pieces, n_frames=3))
+    geo = georeference(flight, face_surface())
+    basis = plane_basis(geo.surface, flight.origin)
+    (finding,) = fuse(geo, flight.origin, basis)
+    inp = PublishInput(flight, geo, (finding,), basis)
+    both = cv2.imdecode(np.frombuffer(best_view_crop_jpeg(inp, finding), np.uint8), cv2.IMREAD_COLOR)
+    alone = replace(finding, views=(finding.best_view,))
+    one = cv2.imdecode(np.frombuffer(best_view_crop_jpeg(inp, alone), np.uint8), cv2.IMREAD_COLOR)
+    # the outlines are drawn in the crack colour: two separate outlines around both pieces, one alone
+    assert _outlines(both) == 2 and _outlines(one) == 1
+
+
+def _outlines(img: np.ndarray) -> int:
+    colour = np.array(colour_bgr("crack"), np.int16)
+    near = (np.abs(img.astype(np.int16) - colour).max(axis=2) < 60).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(near, np.ones((3, 3), np.uint8)))
+    return int((stats[1:, cv2.CC_STAT_AREA] > 20).sum())
