@@ -168,7 +168,7 @@ def chain_skeletons(skeletons: list[np.ndarray]) -> tuple[np.ndarray, tuple[floa
         return np.zeros((0, 3)), ()
     if len(pieces) == 1:
         return pieces[0], ()
-    # start at the piece end lying furthest along the main direction of all the points
+    # start at the piece end at one extreme of the main direction of all the points
     pts = np.vstack(pieces)
     axis = np.linalg.svd(pts - pts.mean(axis=0), full_matrices=False)[2][0]
     ends = [(float(p[0] @ axis), i, False) for i, p in enumerate(pieces)] + \
