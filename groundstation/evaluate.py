@@ -209,6 +209,7 @@ def compare_with_truth(findings: list[Finding] | Path, truth_geojson: Path,
             used_f.add(fi)
     pairs = [shapes[(ti, fi)] for ti, (fi, _) in matched_t.items()]
     on_a_defect = {fi for _, _, fi in candidates}
+
     def ratio(cls: str, key: str) -> float:
         r = [getattr(found[fi], key) / getattr(truth[ti], key) for ti, (fi, _) in matched_t.items()
              if truth[ti].cls == cls and getattr(truth[ti], key) > 0 and math.isfinite(getattr(found[fi], key))]

@@ -64,7 +64,7 @@ class FuseParams:
     # View support (module doc): detected in >= min_views frames once seen by >= confirm_if_seen_in
     min_views: int = 2
     confirm_if_seen_in: int = 3
-    # Crack pieces end to end and in line within this distance are one crack (crack_link.py); 0 = off
+    # A crack piece whose line, followed out of an end, meets another this close joins it (crack_link.py); 0 = off
     crack_link_distance_m: float = CRACK_LINK_DISTANCE_M
 
 

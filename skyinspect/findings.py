@@ -15,7 +15,7 @@ import numpy as np
 # anything smaller than the class minimum is a speck, not a finding.
 MERGE_DISTANCE_M = 0.02
 MIN_REPORTABLE_AREA_M2: dict[str, float] = {"crack": 20e-6, "corrosion": 100e-6}
-# Pieces of a crack this far apart, end to end and in line, are one crack (the detector's gaps):
+# A crack piece whose line, followed out of an end, meets another piece this close is the same crack:
 # the ground station links them into one finding and counts such gaps in the crack's length.
 CRACK_LINK_DISTANCE_M = 0.08
 
