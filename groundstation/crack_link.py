@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 
 from groundstation.plane import PlaneBasis
 from skyinspect.findings import CRACK_LINK_DISTANCE_M, Detection
@@ -59,14 +60,10 @@ def polyline_ends(line_uv_m: np.ndarray, end_window_m: float) -> list[tuple[np.n
 
 def resample(line_uv_m: np.ndarray, step_m: float) -> np.ndarray:
     """Points along a polyline no more than ``step_m`` apart (its vertices included)."""
-    pts = np.asarray(line_uv_m, dtype=np.float64)
+    pts = np.asarray(line_uv_m, dtype=np.float64).reshape(-1, 2)
     if len(pts) < 2:
-        return pts.reshape(-1, 2)
-    out = [pts[:1]]
-    for a, b in zip(pts[:-1], pts[1:]):
-        k = max(1, int(np.ceil(np.linalg.norm(b - a) / step_m)))
-        out.append(a + (b - a) * (np.arange(1, k + 1) / k)[:, None])
-    return np.concatenate(out)
+        return pts
+    return shapely.get_coordinates(shapely.segmentize(shapely.linestrings(pts), step_m))
 
 
 def link_crack_clusters(groups: list[list[int]], detections: tuple[Detection, ...], chart: PlaneBasis,

@@ -93,12 +93,13 @@ def measure_finding(finding: Finding, by_view: dict[tuple[int, int], Detection],
     gsd = by_view[finding.best_view].gsd_m
     out: dict[str, Measurement] = {}
     skeleton = finding.skeleton_ned_m
+    seen = sightings(finding, by_view)
     if gsd > limits.max_gsd_area_m:
         out["area_m2"] = _too_coarse("area", gsd, limits.max_gsd_area_m, "m2")
     else:
-        out["area_m2"] = _area(finding, by_view)
+        out["area_m2"] = _area(seen, gsd)
     if finding.class_id == CRACK:
-        sighting = _skeleton_sighting(finding, by_view)
+        sighting = _skeleton_sighting(seen, gsd)
         if sighting is None:
             out["length_mm"] = Measurement(None, None, "mm", "not measurable: no skeleton on the surface")
             out["width_mm"] = Measurement(None, None, "mm", "not measurable: no skeleton on the surface")
@@ -109,7 +110,7 @@ def measure_finding(finding: Finding, by_view: dict[tuple[int, int], Detection],
             skeleton = sighting.skeleton_ned_m
             length_m = sighting.length_m
             note = f"skeleton of frame {sighting.frame_index}"
-            counted = [j for j in sighting.joins_m if j <= MAX_JOIN_M]
+            counted = sighting.counted_joins_m
             if counted:
                 note += f", {len(counted) + 1} pieces joined across {sum(counted) * 1000:.0f} mm of gaps"
             if len(counted) < len(sighting.joins_m):
@@ -139,9 +140,14 @@ class Sighting:
         return max(p.gsd_m for p in self.pieces)  # the coarsest piece bounds what the frame resolved
 
     @property
+    def counted_joins_m(self) -> tuple[float, ...]:
+        """The joins that count in the length: up to MAX_JOIN_M each (module doc)."""
+        return tuple(j for j in self.joins_m if j <= MAX_JOIN_M)
+
+    @property
     def length_m(self) -> float:
-        """The chained skeleton's length without the joins longer than MAX_JOIN_M (module doc)."""
-        return polyline_length_m(self.skeleton_ned_m) - sum(j for j in self.joins_m if j > MAX_JOIN_M)
+        """The chained skeleton's length without the joins that do not count."""
+        return polyline_length_m(self.skeleton_ned_m) - (sum(self.joins_m) - sum(self.counted_joins_m))
 
     @property
     def area_m2(self) -> float:
@@ -187,9 +193,8 @@ def chain_skeletons(skeletons: list[np.ndarray]) -> tuple[np.ndarray, tuple[floa
     return np.vstack(line), tuple(joins)
 
 
-def _area(finding: Finding, by_view: dict[tuple[int, int], Detection]) -> Measurement:
-    best_gsd = by_view[finding.best_view].gsd_m
-    every = sightings(finding, by_view)
+def _area(every: list[Sighting], best_gsd: float) -> Measurement:
+    """Area of the largest sighting nearly as fine as the best view (module doc)."""
     fine = [s for s in every if s.gsd_m <= SKELETON_GSD_SLACK * best_gsd] or every
     s = max(fine, key=lambda s: (s.area_m2, -s.gsd_m))
     perimeter = sum(polyline_length_m(np.vstack([p.outline_ned_m, p.outline_ned_m[:1]])) for p in s.pieces)
@@ -331,12 +336,10 @@ class FlightImages:
         return img
 
 
-def _skeleton_sighting(finding: Finding, by_view: dict[tuple[int, int], Detection]) -> Sighting | None:
+def _skeleton_sighting(every: list[Sighting], best_gsd: float) -> Sighting | None:
     """The longest chained skeleton among the sightings nearly as fine as the best view (module
     doc); among skeletons within 2 GSD of the longest (equal up to pixel noise) the finest wins."""
-    best_gsd = by_view[finding.best_view].gsd_m
-    candidates = [s for s in sightings(finding, by_view)
-                  if len(s.skeleton_ned_m) >= 2 and s.gsd_m <= SKELETON_GSD_SLACK * best_gsd]
+    candidates = [s for s in every if len(s.skeleton_ned_m) >= 2 and s.gsd_m <= SKELETON_GSD_SLACK * best_gsd]
     if not candidates:
         return None
     lengths = [s.length_m for s in candidates]
