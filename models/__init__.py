@@ -19,24 +19,25 @@ BACKENDS = ("onnxruntime", "onnxruntime-cuda", "tensorrt")
 
 
 def load_segmenter(path: Path | str | None = None, providers: list[str] | None = None,
-                   backend: str = "onnxruntime") -> TiledSegmenter:
+                   backend: str = "onnxruntime", flips: int = 1) -> TiledSegmenter:
     """Load the shipped model (or ``path``) on a backend: ``onnxruntime`` (CPU unless ``providers``
     says otherwise), ``onnxruntime-cuda`` (CUDA, falling back to CPU) or ``tensorrt`` (Jetson; FP16
-    engine built on first use and cached). All give the same tiled, torch-free interface."""
+    engine built on first use and cached). All give the same tiled, torch-free interface.
+    ``flips``: test-time flips averaged per frame (1, 2 or 4; see models.runtime.FLIP_CHOICES)."""
     from skyinspect.errors import ModelError, describe
 
     model = Path(path) if path is not None else DEFAULT_MODEL_PATH
     if backend == "tensorrt":
         from models.tensorrt_runtime import TrtSegmenter
 
-        return TrtSegmenter(model)
+        return TrtSegmenter(model, flips=flips)
     if backend not in BACKENDS:
         raise ModelError(describe("backend", f"expected one of {', '.join(BACKENDS)}, got {backend!r}"))
     from models.runtime import OnnxSegmenter
 
     if backend == "onnxruntime-cuda" and providers is None:
         providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]
-    return OnnxSegmenter(model, providers=providers)
+    return OnnxSegmenter(model, providers=providers, flips=flips)
 
 
 __all__ = ["BACKENDS", "DEFAULT_MODEL_PATH", "load_segmenter"]

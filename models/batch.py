@@ -67,8 +67,9 @@ def overlay(image_bgr: np.ndarray, seg: Segmentation, alpha: float = 0.5) -> np.
     return out
 
 
-def instances_json(seg: Segmentation, source: Path) -> dict[str, object]:
-    return {"source": str(source), "model_id": seg.model_id, "height_px": seg.shape[0], "width_px": seg.shape[1],
+def instances_json(seg: Segmentation, source: Path, flips: int = 1) -> dict[str, object]:
+    return {"source": str(source), "model_id": seg.model_id, "flips": flips,
+            "height_px": seg.shape[0], "width_px": seg.shape[1],
             "instances": [{"class": CLASS_NAMES[i.class_id], "score": round(float(i.score), 4),
                            "area_px": float(i.area_px), "polygon_px": np.round(i.polygon_px, 1).tolist(),
                            "skeleton_px": None if i.skeleton_px is None else np.round(i.skeleton_px, 1).tolist()}
@@ -94,7 +95,7 @@ def segment_images(images: list[Path], out: Path, segmenter: Segmenter,
         stem = path.stem
         cv2.imwrite(str(out / f"{stem}_mask.png"), seg.class_map)
         cv2.imwrite(str(out / f"{stem}_overlay.jpg"), overlay(image, seg), [cv2.IMWRITE_JPEG_QUALITY, 90])
-        (out / f"{stem}.json").write_text(json.dumps(instances_json(seg, path)))
+        (out / f"{stem}.json").write_text(json.dumps(instances_json(seg, path, getattr(segmenter, "flips", 1))))
         counts = np.bincount(seg.class_map.ravel(), minlength=len(CLASS_NAMES))
         done.append(SegmentedImage(path, len(seg.instances),
                                    {name: int(counts[i]) for i, name in enumerate(CLASS_NAMES)}))

@@ -34,6 +34,15 @@ STRIDE_PX = 32  # the coarsest feature map of the YOLO26 backbone: input sides m
 # IoU 0.552 vs 0.552, corrosion 0.434 vs 0.435) and the demo's 1280x960 frames (see README) likewise,
 # at 1.0x the frame's pixels instead of the tiles' 1.44x. Larger frames are tiled at native scale.
 WHOLE_FRAME_MAX_PX = 1_600_000
+# Test-time flips (``flips``): 1 = the frame as it is; 2 = + its mirror image; 4 = + upside down and
+# both. The probabilities of the flipped passes are flipped back and averaged. Training augments
+# with both flips, so the model should give a crack the same answer each way up; where it does not,
+# the average is surer than any one pass (measured on the validation sets: models/MODEL_CARD.md).
+# Costs one model pass per flip.
+FLIP_CHOICES = (1, 2, 4)
+LIVE_FLIPS = 1  # onboard: one pass per frame keeps up with the camera
+POST_FLIGHT_FLIPS = 4  # `skyinspect segment` and the evaluation: the best masks, time matters less
+_FLIP_AXES: tuple[tuple[int, ...], ...] = ((), (1,), (0,), (0, 1))  # image axes flipped per pass
 
 
 def sha256_of(path: Path) -> str:
@@ -185,8 +194,12 @@ class TiledSegmenter:
                  crack_threshold: float | None | str = "model",
                  whole_frame_max_px: int = WHOLE_FRAME_MAX_PX,
                  corrosion_threshold: float | None | str = "model",
-                 crack_refine: tuple[int, float] | None = DEFAULT_CRACK_REFINE) -> None:
+                 crack_refine: tuple[int, float] | None = DEFAULT_CRACK_REFINE, flips: int = 1) -> None:
         self.path = Path(path)
+        if flips not in FLIP_CHOICES:
+            raise ModelError(describe("flips", f"expected one of {FLIP_CHOICES}, got {flips!r}",
+                                      "1 for live use, 4 for the best masks at four times the model time"))
+        self.flips = int(flips)
         # (closing window px, keep share) of models.refine.refine_cracks; None: the raw upsampled band
         self.crack_refine = crack_refine
         self.whole_frame_max_px = int(whole_frame_max_px)
@@ -255,8 +268,31 @@ class TiledSegmenter:
         return out
 
     def predict_probs(self, image_bgr: np.ndarray) -> np.ndarray:
-        """Per-class probabilities (C, H, W) float32 at the frame's own resolution."""
+        """Per-class probabilities (C, H, W) float32 at the frame's own resolution, averaged over
+        ``self.flips`` flipped passes (see FLIP_CHOICES)."""
         self._check_image(image_bgr)
+        if self.flips == 1:
+            return self._predict_probs_once(image_bgr)
+        total = SegmentTiming()
+        acc: np.ndarray | None = None
+        for axes in _FLIP_AXES[:self.flips]:
+            flipped = np.ascontiguousarray(np.flip(image_bgr, axes)) if axes else image_bgr
+            probs = self._predict_probs_once(flipped)
+            t0 = time.perf_counter()
+            back = np.flip(probs, tuple(a + 1 for a in axes)) if axes else probs  # (C, H, W): skip C
+            if acc is None:
+                acc = np.array(back, dtype=np.float32, copy=True)
+            else:
+                acc += back
+            t = self.last_timing
+            total = SegmentTiming(total.preprocess_s + t.preprocess_s, total.inference_s + t.inference_s,
+                                  total.stitch_s + t.stitch_s + time.perf_counter() - t0)
+        assert acc is not None
+        acc *= np.float32(1.0 / self.flips)
+        self.last_timing = total
+        return acc
+
+    def _predict_probs_once(self, image_bgr: np.ndarray) -> np.ndarray:
         h, w = image_bgr.shape[:2]
         if self.uses_whole_frame(h, w):
             return self._predict_whole(image_bgr)
@@ -310,7 +346,7 @@ class OnnxSegmenter(TiledSegmenter):
                  min_area: dict[int, int] | None = None, crack_threshold: float | None | str = "model",
                  whole_frame_max_px: int = WHOLE_FRAME_MAX_PX,
                  corrosion_threshold: float | None | str = "model",
-                 crack_refine: tuple[int, float] | None = DEFAULT_CRACK_REFINE) -> None:
+                 crack_refine: tuple[int, float] | None = DEFAULT_CRACK_REFINE, flips: int = 1) -> None:
         path = Path(model_path)
         if not path.is_file():
             raise ModelError(describe(path, "model file not found",
@@ -338,7 +374,7 @@ class OnnxSegmenter(TiledSegmenter):
         self.dynamic_shapes = len(inp.shape) == 4 and not any(isinstance(d, int) for d in inp.shape[2:])
         super().__init__(path, meta, overlap, batch_tiles if not isinstance(batch_dim, int) else batch_dim,
                          stitch_mode, min_area, crack_threshold, whole_frame_max_px, corrosion_threshold,
-                         crack_refine)
+                         crack_refine, flips)
 
     def _infer(self, tiles_nchw: np.ndarray) -> np.ndarray:
         return self._session.run(None, {self._input_name: tiles_nchw})[0]

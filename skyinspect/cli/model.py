@@ -65,8 +65,11 @@ def eval_command(
     model: Path | None = typer.Option(None, help="ONNX model (default: the shipped one)."),
     shared: Path = typer.Option(Path("../shared/data"), help=SHARED_HELP),
     limit: int | None = typer.Option(None, help="Evaluate at most this many images per set."),
+    flips: int = typer.Option(4, help="Test-time flips averaged per image: 4 as `skyinspect segment` does, "
+                              "1 for one pass as onboard."),
 ) -> None:
     """Per-class IoU, pixel P/R/F1 and 2-px tolerance F on the held-out sets."""
     from models.evaluate import evaluate
 
-    console.print_json(json.dumps(evaluate(model=model, out=out, shared=shared, limit=limit), default=str))
+    console.print_json(json.dumps(evaluate(model=model, out=out, shared=shared, limit=limit, flips=flips),
+                                  default=str))

@@ -29,6 +29,8 @@ def onboard_command(
     camera: Path | None = typer.Option(None, "--camera", help="OpenCV calibration YAML/JSON."),
     model: Path | None = typer.Option(None, "--model", help="ONNX model (default: the one shipped)."),
     backend: str = typer.Option("onnxruntime", "--backend", help="onnxruntime, onnxruntime-cuda or tensorrt (Jetson)."),
+    flips: int = typer.Option(1, "--flips", help="Model passes per frame, flipped and averaged (1, 2, 4): 1 keeps "
+                              "up with the camera; 4 gives the masks of `skyinspect segment` at 4x the model time."),
     latency_s: float = typer.Option(0.0, "--latency-s", help="Camera latency added to capture times."),
     gap_threshold_s: float = typer.Option(1.0, "--gap-threshold-s", help="Telemetry gap that untags a frame."),
     overwrite: bool = typer.Option(False, help="Replace an existing flight record (replay)."),
@@ -56,7 +58,7 @@ def onboard_command(
         calibration = CameraModel.load(camera)
     else:
         calibration = CameraModel.load(find_calibration(frames_path, camera))
-    segmenter = load_segmenter(model, backend=backend)
+    segmenter = load_segmenter(model, backend=backend, flips=flips)
     if not live and not crash_safe:
         from onboard.replay import run_replay
 

@@ -16,13 +16,15 @@ def segment_command(
     out: Path = typer.Option(..., "--out", help="Folder for <stem>_mask.png, <stem>_overlay.jpg, <stem>.json."),
     model: Path | None = typer.Option(None, "--model", help="ONNX model (default: the one shipped)."),
     backend: str = typer.Option("onnxruntime", "--backend", help="onnxruntime, onnxruntime-cuda or tensorrt (Jetson)."),
+    flips: int = typer.Option(4, "--flips", help="Model passes per photo, flipped and averaged: 4 (best masks), "
+                              "2, or 1 (a quick look at a quarter of the time)."),
 ) -> None:
     """Segment inspection photos at their full resolution (tiled), one mask per photo."""
     from models import load_segmenter
     from models.batch import check_images, list_images, segment_images
 
     files = list_images(images)
-    segmenter = load_segmenter(model, backend=backend)
+    segmenter = load_segmenter(model, backend=backend, flips=flips)
     check_images(files)
     results = []
     for path in track(files, description="segmenting", console=console):

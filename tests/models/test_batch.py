@@ -28,6 +28,20 @@ def test_segment_writes_mask_overlay_and_json_at_full_resolution(tmp_path: Path)
     assert cv2.imread(str(tmp_path / "out" / "b_overlay.jpg")).shape == (300, 420, 3)
     data = json.loads((tmp_path / "out" / "b.json").read_text())
     assert data["width_px"] == 420 and data["height_px"] == 300 and isinstance(data["instances"], list)
+    assert data["flips"] == 4  # post-flight photos get the four flipped passes by default
+
+
+def test_segment_flips_is_checked_and_recorded(tmp_path: Path) -> None:
+    import json
+
+    _photo(tmp_path / "a.jpg", 200, 300)
+    result = CliRunner().invoke(app, ["segment", str(tmp_path / "a.jpg"), "--out", str(tmp_path / "out"),
+                                      "--flips", "1"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "out" / "a.json").read_text())["flips"] == 1
+    result = CliRunner().invoke(app, ["segment", str(tmp_path / "a.jpg"), "--out", str(tmp_path / "out3"),
+                                      "--flips", "3"])
+    assert result.exit_code == 2 and "flips" in result.output and not (tmp_path / "out3").exists()
 
 
 def test_bad_images_are_refused_before_anything_is_written(tmp_path: Path) -> None:
