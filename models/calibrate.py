@@ -58,11 +58,11 @@ def _pooled_sweep(seg: object, shared: Path, folder: str, lst: str, label: str, 
 
 
 def sweep(model: Path | None = None, shared: Path = DEFAULT_SHARED, split: str = "uav75_val",
-          thresholds: tuple[float | None, ...] = THRESHOLDS) -> dict[str, object]:
+          thresholds: tuple[float | None, ...] = THRESHOLDS, flips: int = 1) -> dict[str, object]:
     """Pooled crack scores per threshold on ``split``; the best by tolerance F is ``chosen``."""
     from models import load_segmenter
 
-    seg = load_segmenter(model)
+    seg = load_segmenter(model, flips=flips)
     folder, lst, cls = SETS[split]
     if cls != CRACK:
         raise InputError(describe(split, "expected a crack split to calibrate the crack threshold"))
@@ -74,12 +74,12 @@ def sweep(model: Path | None = None, shared: Path = DEFAULT_SHARED, split: str =
 
 
 def sweep_corrosion(model: Path | None = None, shared: Path = DEFAULT_SHARED,
-                    thresholds: tuple[float | None, ...] = CORROSION_THRESHOLDS) -> dict[str, object]:
+                    thresholds: tuple[float | None, ...] = CORROSION_THRESHOLDS, flips: int = 1) -> dict[str, object]:
     """Pooled corrosion scores per minimum corrosion probability on the corrosion validation split;
     the best by IoU is ``chosen``."""
     from models import load_segmenter
 
-    seg = load_segmenter(model)
+    seg = load_segmenter(model, flips=flips)
     folder, lst = CORROSION_VAL
     rows = _pooled_sweep(seg, Path(shared), folder, lst, "calibrate on corrosion val", CORROSION, None, thresholds,
                          lambda probs, t: class_map_from_probs(probs, seg.crack_threshold, t)[0])
@@ -106,13 +106,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     p.add_argument("--out", type=Path, default=None, help="JSON with the sweep")
     p.add_argument("--write", action="store_true", help="store the chosen threshold in the model file")
+    p.add_argument("--flips", type=int, default=1, help="test-time flips (1, 2, 4) of the probabilities swept")
     a = p.parse_args(argv)
-    result = sweep(a.model, a.shared)
+    result = sweep(a.model, a.shared, flips=a.flips)
     for r in result["rows"]:  # type: ignore[union-attr]
         print(f"crack threshold {str(r['threshold']):>5}: IoU {r['iou'] or 0:.3f}  tol P {r['tol_precision'] or 0:.3f}  "
               f"tol R {r['tol_recall'] or 0:.3f}  tol F {r['tol_f'] or 0:.3f}")
     print(f"chosen: {result['chosen']} (tol F {result['chosen_tol_f']:.3f})")
-    corrosion = sweep_corrosion(a.model, a.shared)
+    corrosion = sweep_corrosion(a.model, a.shared, flips=a.flips)
     for r in corrosion["rows"]:  # type: ignore[union-attr]
         print(f"corrosion threshold {str(r['threshold']):>5}: IoU {r['iou'] or 0:.3f}  P {r['precision'] or 0:.3f}  "
               f"R {r['recall'] or 0:.3f}")
