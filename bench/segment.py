@@ -1,8 +1,10 @@
 """Per-frame segmentation time: our runtime vs the bare model vs ultralytics' predict, one run.
 
 For each frame: our ``segment`` split into preprocessing (padding or tiling + RGB/255 NCHW),
-inference, stitching and postprocessing (class map → instances → polygons → skeletons) — as shipped
-(a 1280x960 frame goes through whole) and forced through 384-px tiles; the bare model time = ONNX
+inference, stitching and postprocessing (class map → instances → polygons → skeletons) — one pass as
+`skyinspect segment --flips 1` runs it (a 1280x960 frame goes through whole; ONNX Runtime threads may
+busy-wait), with onboard's session settings (no busy-waiting), with segment's default four flipped
+passes, and forced through 384-px tiles; the bare model time = ONNX
 Runtime on exactly the same input (padded frame, or the same tiles and batches), nothing else; and ``ultralytics.YOLO(<same onnx>).predict`` on
 the same frame, both at ``imgsz`` = the frame's own size (same pixels, no tiling) and at 384 (the
 frame squashed to the model's training size, which loses thin cracks). Needs the `train` extra for
@@ -109,18 +111,29 @@ def run(n_frames: int, model: Path | None, repeats: int) -> dict[str, object]:
     from models.runtime import OnnxSegmenter
 
     model = model or DEFAULT_MODEL_PATH
-    seg = load_segmenter(model)
+    # as `skyinspect segment` runs it (threads may busy-wait: nothing else needs the cores), one
+    # pass per frame: the same work as ultralytics' predict
+    seg = load_segmenter(model, spin_wait=True)
     # the same frames forced through 384-px tiles (what 12 MPx frames and fixed-shape engines get)
-    tiled = OnnxSegmenter(model, whole_frame_max_px=0)
+    tiled = OnnxSegmenter(model, whole_frame_max_px=0, spin_wait=True)
     # the same path without drawing crack masks onto dark pixels (models/refine.py), to show its cost
-    unrefined = OnnxSegmenter(model, crack_refine=None)
+    unrefined = OnnxSegmenter(model, crack_refine=None, spin_wait=True)
+    # onboard's settings (no busy-waiting: capture and recording share the cores) and segment's
+    # default of four flipped passes
+    onboard = load_segmenter(model)
+    flips4 = load_segmenter(model, flips=4, spin_wait=True)
     yolo = _ultralytics_model(model)
     frames = _frames(n_frames)
-    rows: dict[str, list[dict[str, float]]] = {"ours": [], "unrefined": [], "tiled": [], "native": [], "squashed": []}
+    rows: dict[str, list[dict[str, float]]] = {"ours": [], "unrefined": [], "tiled": [], "native": [], "squashed": [],
+                                               "onboard": [], "flips4": []}
     for img in frames:
         ours_row = _block(lambda: _time_ours(seg, img), repeats)
         ours_row["bare_model_s"] = _block(lambda: {"s": _bare_model_s(seg, img)}, repeats)["s"]
         rows["ours"].append(ours_row)
+        onboard_row = _block(lambda: _time_ours(onboard, img), repeats)
+        onboard_row["bare_model_s"] = _block(lambda: {"s": _bare_model_s(onboard, img)}, repeats)["s"]
+        rows["onboard"].append(onboard_row)
+        rows["flips4"].append(_block(lambda: _time_ours(flips4, img), repeats))
         unrefined_row = _block(lambda: _time_ours(unrefined, img), repeats)
         unrefined_row["bare_model_s"] = ours_row["bare_model_s"]
         rows["unrefined"].append(unrefined_row)
@@ -137,7 +150,9 @@ def run(n_frames: int, model: Path | None, repeats: int) -> dict[str, object]:
         "model_id": seg.model_id, "frames": len(frames), "frame_px": f"{frames[0].shape[1]}x{frames[0].shape[0]}",
         "repeats": repeats, "tile_px": seg.input_size, "overlap_px": seg.overlap, "batch_tiles": seg.batch_tiles,
         "whole_frame": seg.uses_whole_frame(*frames[0].shape[:2]),
-        "ours": ours, "ours_without_crack_refine": unrefined_s, "ours_tiled_384": tiled_s, "ultralytics_predict_native_imgsz": native,
+        "ours": ours, "ours_onboard_no_spin_wait": _summarise(rows["onboard"]),
+        "ours_four_flips": _summarise(rows["flips4"]),
+        "ours_without_crack_refine": unrefined_s, "ours_tiled_384": tiled_s, "ultralytics_predict_native_imgsz": native,
         "ultralytics_predict_imgsz_384": squashed,
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                     "load_avg_1min": os.getloadavg()[0]},

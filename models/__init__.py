@@ -19,11 +19,13 @@ BACKENDS = ("onnxruntime", "onnxruntime-cuda", "tensorrt")
 
 
 def load_segmenter(path: Path | str | None = None, providers: list[str] | None = None,
-                   backend: str = "onnxruntime", flips: int = 1) -> TiledSegmenter:
+                   backend: str = "onnxruntime", flips: int = 1, spin_wait: bool = False) -> TiledSegmenter:
     """Load the shipped model (or ``path``) on a backend: ``onnxruntime`` (CPU unless ``providers``
     says otherwise), ``onnxruntime-cuda`` (CUDA, falling back to CPU) or ``tensorrt`` (Jetson; FP16
     engine built on first use and cached). All give the same tiled, torch-free interface.
-    ``flips``: test-time flips averaged per frame (1, 2 or 4; see models.runtime.FLIP_CHOICES)."""
+    ``flips``: test-time flips averaged per frame (1, 2 or 4; see models.runtime.FLIP_CHOICES).
+    ``spin_wait``: ONNX Runtime's threads busy-wait between ops, faster when nothing else needs the
+    cores (post-flight segmentation), slower onboard where capture and recording share them."""
     from skyinspect.errors import ModelError, describe
 
     model = Path(path) if path is not None else DEFAULT_MODEL_PATH
@@ -37,7 +39,7 @@ def load_segmenter(path: Path | str | None = None, providers: list[str] | None =
 
     if backend == "onnxruntime-cuda" and providers is None:
         providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]
-    return OnnxSegmenter(model, providers=providers, flips=flips)
+    return OnnxSegmenter(model, providers=providers, flips=flips, spin_wait=spin_wait)
 
 
 __all__ = ["BACKENDS", "DEFAULT_MODEL_PATH", "load_segmenter"]

@@ -97,7 +97,7 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
     ``flips``: test-time flips, by default those of ``skyinspect segment`` (models.runtime.FLIP_CHOICES)."""
     from models import load_segmenter
 
-    seg = load_segmenter(model, flips=flips)
+    seg = load_segmenter(model, flips=flips, spin_wait=True)  # as `skyinspect segment` runs it
     if not crack_refine:
         seg.crack_refine = None
     shared = Path(shared)

@@ -24,7 +24,8 @@ def segment_command(
     from models.batch import check_images, list_images, segment_images
 
     files = list_images(images)
-    segmenter = load_segmenter(model, backend=backend, flips=flips)
+    # the model has the cores to itself here, so its threads may busy-wait (models/runtime.py)
+    segmenter = load_segmenter(model, backend=backend, flips=flips, spin_wait=True)
     check_images(files)
     results = []
     for path in track(files, description="segmenting", console=console):

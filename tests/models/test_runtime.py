@@ -38,6 +38,9 @@ def test_session_does_not_busy_wait(segmenter: OnnxSegmenter) -> None:
     # onboard the capture and recording threads share the cores with inference (see runtime.py)
     opts = segmenter._session.get_session_options()
     assert opts.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+    # a process that has the cores to itself (`skyinspect segment`, evaluation) lets them spin
+    alone = load_segmenter(spin_wait=True)._session.get_session_options()  # type: ignore[attr-defined]
+    assert alone.get_session_config_entry("session.intra_op.allow_spinning") == "1"
 
 
 def test_segment_any_size(segmenter: OnnxSegmenter) -> None:
@@ -107,6 +110,13 @@ def test_fast_argmax_equals_numpy(c: int, h: int, w: int, seed: int, ties: bool)
     assert cm.dtype == np.uint8
     np.testing.assert_array_equal(cm, probs.argmax(axis=0))
     np.testing.assert_array_equal(top, probs.max(axis=0))
+    # the runtime passes views: a padded frame's crop (row strides) and flipped planes
+    padded = np.zeros((c, h + 3, w + 5), np.float32)
+    padded[:, :h, :w] = probs
+    for view in (padded[:, :h, :w], probs[:, ::-1, ::-1]):
+        cm, top = argmax_and_max(view)
+        np.testing.assert_array_equal(cm, view.argmax(axis=0))
+        np.testing.assert_array_equal(top, view.max(axis=0))
 
 
 def test_model_input_is_rgb_over_255_nchw() -> None:
