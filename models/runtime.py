@@ -41,8 +41,9 @@ WHOLE_FRAME_MAX_PX = 1_600_000
 # the average is surer than any one pass (measured on the validation sets: models/MODEL_CARD.md).
 # Costs one model pass per flip.
 FLIP_CHOICES = (1, 2, 4)
-LIVE_FLIPS = 1  # onboard: one pass per frame keeps up with the camera
-POST_FLIGHT_FLIPS = 4  # `skyinspect segment` and the evaluation: the best masks, time matters less
+# `skyinspect segment` (its --flips default) and the evaluation: the best masks, time matters less.
+# Onboard keeps one pass per frame to keep up with the camera.
+POST_FLIGHT_FLIPS = 4
 _FLIP_AXES: tuple[tuple[int, ...], ...] = ((), (1,), (0,), (0, 1))  # image axes flipped per pass
 
 
@@ -169,8 +170,9 @@ def class_map_from_probs(probs: np.ndarray, crack_threshold: float | None = None
 def argmax_and_max(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Class map (uint8) and top probability of (C, H, W) float32 probabilities; equal to
     ``argmax``/``max`` (ties go to the lower class). In OpenCV's vectorised, threaded primitives:
-    on a 1280x960 frame 1.3 ms, where numpy's boolean-mask updates took 3-12 ms (more the more
-    pixels change class) and ``argmax(axis=0)``, strided, longer still."""
+    2.3 ms on a 1280x960 demo frame where numpy's boolean-mask updates took 2.8 ms, and 1.3 vs
+    12.5 ms on a noisy map (their cost grows with the pixels that change class); ``argmax(axis=0)``,
+    strided, is slower than both."""
     best = np.array(_cv_plane(probs[0]), dtype=np.float32, copy=True)
     class_map = np.zeros(best.shape, dtype=np.uint8)
     for c in range(1, probs.shape[0]):
@@ -373,8 +375,8 @@ class OnnxSegmenter(TiledSegmenter):
         # No busy-waiting between ops unless ``spin_wait``: onboard, the capture and recording threads
         # share the cores with inference, and ORT's spinning workers starved them (2 cores, 1280x960:
         # pipeline/bare 0.91 spinning, 0.96 not; bench/onboard_pipeline.py). A process that has the
-        # cores to itself (`skyinspect segment`, the evaluation) spins: 1280x960 frames 5 % faster
-        # (0.188 vs 0.198 s per frame, session 7, same machine and frames, alternating).
+        # cores to itself (`skyinspect segment`, the evaluation) spins: 1280x960 frames 4-5 % faster
+        # (model v4: 0.188 vs 0.198 s per frame; session 7, same machine and frames, alternating).
         opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin_wait else "0")
         self.spin_wait = spin_wait
         try:
