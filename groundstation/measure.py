@@ -240,7 +240,7 @@ def _width_from_estimate(est: WidthEstimate, view: WidthView) -> dict[str, Measu
         lo, hi = est.lower_px * k, est.upper_px * k
         note = (f"bound: between {lo:.2f} and {hi:.2f} mm; the crack's interior does not show at this "
                 f"resolution, so no single value ({where})")
-        m = Measurement(None, None, "mm", note)
+        m = Measurement(None, None, "mm", note, low=lo, high=hi)
         return {"width_mm": m, "max_width_mm": m}
     sigma = (est.sigma_px or 0.0) * k
     note = f"sub-pixel from the image, {est.profiles} profiles, {est.note} ({where})"

@@ -22,7 +22,7 @@ from skyinspect.findings import Detection, Finding, Measurement
 from skyinspect.surfaces import surface_from_dict
 
 T = TypeVar("T")
-STAGE_FORMAT_VERSION = 3  # 3: fused centroid from the exact union, image-based crack width
+STAGE_FORMAT_VERSION = 4  # 3: fused centroid from the exact union, image-based crack width; 4: width bounds (low/high)
 
 
 def _f(x: float) -> float | None:
@@ -88,7 +88,8 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
             "views": [list(v) for v in f.views], "best_view": list(f.best_view),
             "measurements": {k: {"value": _f(m.value) if m.value is not None else None,
                                  "sigma": _f(m.sigma) if m.sigma is not None else None,
-                                 "unit": m.unit, "note": m.note} for k, m in f.measurements.items()},
+                                 "unit": m.unit, "note": m.note, "low": m.low, "high": m.high}
+                             for k, m in f.measurements.items()},
             "ce90_m": _f(f.ce90_m), "le90_m": _f(f.le90_m), "severity": f.severity,
             "outline_ned_m": _arr(f.outline_ned_m), "skeleton_ned_m": _arr(f.skeleton_ned_m),
             "gsd_m": _f(f.gsd_m), "range_m": _f(f.range_m), "incidence_deg": _f(f.incidence_deg),
@@ -100,7 +101,8 @@ def finding_from_dict(x: dict[str, Any]) -> Finding:
         x["finding_id"], int(x["class_id"]), x["class_name"], float(x["lat_deg"]), float(x["lon_deg"]),
         float(x["alt_msl_m"]), _unarr(x["outline_wgs84"]), np.asarray(x["centroid_ned_m"], dtype=np.float64),  # type: ignore[arg-type]
         float(x["score"]), tuple(tuple(v) for v in x["views"]), tuple(x["best_view"]),  # type: ignore[arg-type]
-        {k: Measurement(m["value"], m["sigma"], m["unit"], m["note"]) for k, m in x["measurements"].items()},
+        {k: Measurement(m["value"], m["sigma"], m["unit"], m["note"], m.get("low"), m.get("high"))
+         for k, m in x["measurements"].items()},
         _nf(x["ce90_m"]), _nf(x["le90_m"]), x["severity"], _unarr(x["outline_ned_m"]),
         _unarr(x["skeleton_ned_m"]), _nf(x["gsd_m"]), _nf(x["range_m"]), _nf(x["incidence_deg"]),
         str(x.get("surface_name", "")), _unarr(x.get("cov_ned_m2")))

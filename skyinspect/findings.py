@@ -6,6 +6,7 @@ local NED frame (metres) for arithmetic; names carry the frame and unit.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,12 +52,22 @@ class Detection:
 
 @dataclass(frozen=True)
 class Measurement:
-    """A measured value with its 1-sigma uncertainty; ``value`` is None when not measurable."""
+    """A measured value with its 1-sigma uncertainty; ``value`` is None when not measurable. A
+    quantity known only to lie in an interval (a crack too narrow for its interior to show) has
+    ``value`` None and the interval in ``low``/``high`` (same unit)."""
 
     value: float | None
     sigma: float | None
     unit: str
     note: str = ""
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def is_bound(self) -> bool:
+        """Only an interval is known (see the class doc)."""
+        return (self.value is None and self.low is not None and self.high is not None
+                and math.isfinite(self.low) and math.isfinite(self.high) and self.low <= self.high)
 
 
 @dataclass(frozen=True, eq=False)

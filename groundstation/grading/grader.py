@@ -2,8 +2,11 @@
 it matched, the source it cites and the values it used.
 
 A finding whose required quantity was not measured (``Measurement.value is None``) is graded
-``indeterminate`` with the measurement's own reason; it is never guessed. A value within one sigma of
-a state boundary keeps the state its value falls in and says so in ``note``.
+``indeterminate`` with the measurement's own reason; it is never guessed. A quantity known only as an
+interval (``Measurement.low``/``high``: a hairline crack's width when its interior does not show) grades
+when the whole interval lies in one state band, since every value it allows gives that state; an
+interval across a boundary is ``indeterminate`` and the note names the states it spans. A value
+within one sigma of a state boundary keeps the state its value falls in and says so in ``note``.
 """
 
 from __future__ import annotations
@@ -90,6 +93,19 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
     for q in criterion.quantities:
         m = quantities.get(q.quantity)
         values[q.quantity] = None if m is None or m.value is None else float(m.value)
+        if m is not None and m.is_bound:
+            low, high = _band_state(q, float(m.low)), _band_state(q, float(m.high))  # type: ignore[arg-type]
+            span = f"{q.quantity} between {m.low:.3g} and {m.high:.3g} {m.unit}"
+            if low is not None and high is not None and low[0] == high[0]:
+                decided.append((rule.rank(low[0]), low[0], low[1], q))
+                notes.append(f"{span} (a bound, not a value): {low[0]} across the whole interval")
+                continue
+            states = " to ".join(dict.fromkeys(h[0] for h in (low, high) if h is not None)) or "no state band"
+            if q.required:
+                return undetermined(f"{q.quantity} spans {states}: {m.note}" if m.note else f"{span} spans {states}",
+                                    values)
+            notes.append(f"{q.quantity} not assessed ({span} spans {states})")
+            continue
         if m is None or m.value is None or not math.isfinite(m.value):
             why = (m.note if m is not None and m.note else "not measured")
             if q.required:

@@ -51,6 +51,9 @@ def finding_properties(f: Finding, inp: PublishInput | None = None) -> dict[str,
         meas = m.get(key)
         props[f"{key}_sigma"] = meas.sigma if meas is not None else None
         props[f"{key}_note"] = meas.note if meas is not None else ""
+    width = m.get("width_mm")  # a hairline's width known only as an interval (groundstation/measure.py)
+    props["width_mm_low"] = width.low if width is not None and width.is_bound else None
+    props["width_mm_high"] = width.high if width is not None and width.is_bound else None
     props["le90_m"] = round(f.le90_m, 3) if math.isfinite(f.le90_m) else None
     props["gsd_mm"] = round(f.gsd_m * 1000, 3) if math.isfinite(f.gsd_m) else None
     props.update(grade_properties(inp, f))

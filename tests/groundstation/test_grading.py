@@ -127,6 +127,24 @@ def test_near_boundary_is_noted() -> None:
     assert g.state == "CS1" and "within 1 sigma" in g.note
 
 
+def test_width_bound_inside_one_band_grades_across_it_is_indeterminate() -> None:
+    """A hairline's width known only as an interval: every width it allows gives one state, or not."""
+    rule = RULES["aashto-mbei-1130"]
+    f = finding()
+    f.measurements["width_mm"] = Measurement(None, None, "mm", "bound: between 0.37 and 1.05 mm", 0.37, 1.05)
+    g = grade_finding(f, rule)
+    assert g.state == "CS2" and g.priority is not None and "bound" in g.note and g.values["width_mm"] is None
+    f.measurements["width_mm"] = Measurement(None, None, "mm", "bound: between 0.20 and 0.50 mm", 0.20, 0.50)
+    g = grade_finding(f, rule)
+    assert g.state == INDETERMINATE and g.note.startswith("width_mm spans CS1 to CS2: bound: between 0.20")
+    f.measurements["width_mm"] = Measurement(None, None, "mm", "bound", 0.05, 0.2999)
+    assert grade_finding(f, rule).state == "CS1"
+    f.measurements["width_mm"] = Measurement(None, None, "mm", "bound", 1.0, 1.2701)  # ends in CS3
+    assert grade_finding(f, rule).state == INDETERMINATE
+    f.measurements["width_mm"] = Measurement(None, None, "mm", "inverted", 0.9, 0.4)  # not an interval
+    assert grade_finding(f, rule).state == INDETERMINATE
+
+
 def test_grade_all_profile_spacing_rust_and_json_roundtrip() -> None:
     fs = [finding(fid="F-0001", width_mm=0.2), finding(fid="F-0002", north=0.5, width_mm=0.2),
           finding("corrosion", fid="F-0003", area_m2=0.02)]
@@ -155,3 +173,21 @@ def test_bad_rule_file_is_refused() -> None:
         {"state": "A", "below": 1.0}]}]}]}
     with pytest.raises(InputError, match="clause"):
         parse_rule(no_clause, RULES_DIR / "x.yaml")
+
+
+def test_width_bound_survives_the_stage_files_and_reaches_the_gis_properties() -> None:
+    import json
+
+    from groundstation.publish.gis import finding_properties
+    from groundstation.stages import finding_from_dict, finding_to_dict
+
+    f = finding()
+    f.measurements["width_mm"] = Measurement(None, None, "mm", "bound: between 0.37 and 1.05 mm", 0.37, 1.05)
+    back = finding_from_dict(json.loads(json.dumps(finding_to_dict(f))))
+    assert back.measurements["width_mm"] == f.measurements["width_mm"]
+    old = finding_to_dict(f)  # a stage file written before bounds were stored still loads
+    for m in old["measurements"].values():
+        m.pop("low"), m.pop("high")
+    assert not finding_from_dict(old).measurements["width_mm"].is_bound
+    props = finding_properties(back)
+    assert props["width_mm"] is None and (props["width_mm_low"], props["width_mm_high"]) == (0.37, 1.05)

@@ -177,6 +177,7 @@ def test_sub_pixel_crack_gets_a_bound_not_a_number(tmp_path: Path) -> None:
     assert w.value is None and w.sigma is None and w.note.startswith("bound: between"), w
     lo, hi = (float(x) for x in w.note.split("between ")[1].split(" mm")[0].split(" and "))
     assert lo - 0.2 <= 1.0 <= hi + 0.2
+    assert w.is_bound and (round(w.low, 2), round(w.high, 2)) == (lo, hi)  # the interval the grader uses
 
 
 def test_crack_width_without_an_image_falls_back_to_area_over_length_and_says_so(tmp_path: Path) -> None:
