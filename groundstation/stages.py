@@ -88,7 +88,8 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
             "views": [list(v) for v in f.views], "best_view": list(f.best_view),
             "measurements": {k: {"value": _f(m.value) if m.value is not None else None,
                                  "sigma": _f(m.sigma) if m.sigma is not None else None,
-                                 "unit": m.unit, "note": m.note, "low": m.low, "high": m.high}
+                                 "unit": m.unit, "note": m.note,
+                                 "low": _f(m.low), "high": _f(m.high)}  # type: ignore[arg-type]
                              for k, m in f.measurements.items()},
             "ce90_m": _f(f.ce90_m), "le90_m": _f(f.le90_m), "severity": f.severity,
             "outline_ned_m": _arr(f.outline_ned_m), "skeleton_ned_m": _arr(f.skeleton_ned_m),
