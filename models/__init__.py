@@ -16,6 +16,14 @@ if TYPE_CHECKING:
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("skyinspect-seg.onnx")
 BACKENDS = ("onnxruntime", "onnxruntime-cuda", "tensorrt")
+# Test-time flips (``flips``): 1 = the frame as it is; 2 = + its mirror image; 4 = + upside down and
+# both, averaged (models.runtime.TiledSegmenter.predict_probs). Training augments with both flips, so
+# the model should give a crack the same answer each way up; where it does not, the average is surer
+# than any one pass (measured on the validation sets: models/MODEL_CARD.md). One model pass per flip.
+FLIP_CHOICES = (1, 2, 4)
+# `skyinspect segment`, `skyinspect model eval` and models.evaluate: the best masks, time matters
+# less. Onboard keeps one pass per frame to keep up with the camera.
+POST_FLIGHT_FLIPS = 4
 
 
 def load_segmenter(path: Path | str | None = None, providers: list[str] | None = None,
@@ -23,7 +31,7 @@ def load_segmenter(path: Path | str | None = None, providers: list[str] | None =
     """Load the shipped model (or ``path``) on a backend: ``onnxruntime`` (CPU unless ``providers``
     says otherwise), ``onnxruntime-cuda`` (CUDA, falling back to CPU) or ``tensorrt`` (Jetson; FP16
     engine built on first use and cached). All give the same tiled, torch-free interface.
-    ``flips``: test-time flips averaged per frame (1, 2 or 4; see models.runtime.FLIP_CHOICES).
+    ``flips``: test-time flips averaged per frame (one of FLIP_CHOICES).
     ``spin_wait``: ONNX Runtime's threads busy-wait between ops, faster when nothing else needs the
     cores (post-flight segmentation), slower onboard where capture and recording share them."""
     from skyinspect.errors import ModelError, describe
@@ -42,4 +50,4 @@ def load_segmenter(path: Path | str | None = None, providers: list[str] | None =
     return OnnxSegmenter(model, providers=providers, flips=flips, spin_wait=spin_wait)
 
 
-__all__ = ["BACKENDS", "DEFAULT_MODEL_PATH", "load_segmenter"]
+__all__ = ["BACKENDS", "DEFAULT_MODEL_PATH", "FLIP_CHOICES", "POST_FLIGHT_FLIPS", "load_segmenter"]

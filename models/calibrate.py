@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models import FLIP_CHOICES
 from models._progress import progress
 from models.evaluate import SETS, TOL_PX, _stems, pixel_counts, read_example, scores
 from models.prepare import DEFAULT_SHARED
@@ -106,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--shared", type=Path, default=DEFAULT_SHARED)
     p.add_argument("--out", type=Path, default=None, help="JSON with the sweep")
     p.add_argument("--write", action="store_true", help="store the chosen threshold in the model file")
-    p.add_argument("--flips", type=int, default=1, help="test-time flips (1, 2, 4) of the probabilities swept")
+    p.add_argument("--flips", type=int, choices=FLIP_CHOICES, default=1, help="test-time flips of the probabilities swept")
     a = p.parse_args(argv)
     result = sweep(a.model, a.shared, flips=a.flips)
     for r in result["rows"]:  # type: ignore[union-attr]

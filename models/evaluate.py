@@ -19,7 +19,7 @@ import numpy as np
 
 from models._progress import progress
 from models.prepare import DEFAULT_SHARED, SPLIT_FILE, deepcrack_val_stems
-from models.runtime import FLIP_CHOICES, POST_FLIGHT_FLIPS
+from models import FLIP_CHOICES, POST_FLIGHT_FLIPS
 from skyinspect.errors import InputError, describe
 from skyinspect.segmentation import CORROSION, CRACK
 
@@ -94,7 +94,7 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
              crack_refine: bool = True, flips: int = POST_FLIGHT_FLIPS) -> dict[str, object]:
     """Run the model over each set; write per-image JSON + summary to ``out``; return the summary.
     ``crack_refine=False`` measures the runtime without :func:`models.refine.refine_cracks`;
-    ``flips``: test-time flips, by default those of ``skyinspect segment`` (models.runtime.FLIP_CHOICES)."""
+    ``flips``: test-time flips, by default those of ``skyinspect segment`` (models.POST_FLIGHT_FLIPS)."""
     from models import load_segmenter
 
     seg = load_segmenter(model, flips=flips, spin_wait=True)  # as `skyinspect segment` runs it

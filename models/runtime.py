@@ -18,6 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from models import FLIP_CHOICES
 from models.postprocess import absorb_crack_fringes, extract_instances
 from models.refine import DEFAULT_CRACK_REFINE, refine_cracks
 from models.tiling import Stitcher, StitchMode, extract_tiles, tile_grid
@@ -35,15 +36,8 @@ STRIDE_PX = 32  # the coarsest feature map of the YOLO26 backbone: input sides m
 # IoU 0.552 vs 0.552, corrosion 0.434 vs 0.435) and the demo's 1280x960 frames (see README) likewise,
 # at 1.0x the frame's pixels instead of the tiles' 1.44x. Larger frames are tiled at native scale.
 WHOLE_FRAME_MAX_PX = 1_600_000
-# Test-time flips (``flips``): 1 = the frame as it is; 2 = + its mirror image; 4 = + upside down and
-# both. The probabilities of the flipped passes are flipped back and averaged. Training augments
-# with both flips, so the model should give a crack the same answer each way up; where it does not,
-# the average is surer than any one pass (measured on the validation sets: models/MODEL_CARD.md).
-# Costs one model pass per flip.
-FLIP_CHOICES = (1, 2, 4)
-# `skyinspect segment` (its --flips default) and the evaluation: the best masks, time matters less.
-# Onboard keeps one pass per frame to keep up with the camera.
-POST_FLIGHT_FLIPS = 4
+# Test-time flips (``flips``, FLIP_CHOICES and POST_FLIGHT_FLIPS in models/__init__.py): the
+# probabilities of the flipped passes are flipped back and averaged.
 _FLIP_AXES: tuple[tuple[int, ...], ...] = ((), (1,), (0,), (0, 1))  # image axes flipped per pass
 
 
@@ -378,7 +372,6 @@ class OnnxSegmenter(TiledSegmenter):
         # cores to itself (`skyinspect segment`, the evaluation) spins: 1280x960 frames 4-5 % faster
         # (model v4: 0.188 vs 0.198 s per frame; session 7, same machine and frames, alternating).
         opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin_wait else "0")
-        self.spin_wait = spin_wait
         try:
             self._session = ort.InferenceSession(str(path), sess_options=opts,
                                                  providers=list(providers or ["CPUExecutionProvider"]))

@@ -11,6 +11,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
+from models import POST_FLIGHT_FLIPS
 from skyinspect.cli.main_errors import handle_errors
 
 console = Console()
@@ -65,7 +66,7 @@ def eval_command(
     model: Path | None = typer.Option(None, help="ONNX model (default: the shipped one)."),
     shared: Path = typer.Option(Path("../shared/data"), help=SHARED_HELP),
     limit: int | None = typer.Option(None, help="Evaluate at most this many images per set."),
-    flips: int = typer.Option(4, help="Test-time flips averaged per image: 4 as `skyinspect segment` does, "
+    flips: int = typer.Option(POST_FLIGHT_FLIPS, help="Test-time flips averaged per image: 4 as `skyinspect segment` does, "
                               "1 for one pass as onboard."),
 ) -> None:
     """Per-class IoU, pixel P/R/F1 and 2-px tolerance F on the held-out sets."""

@@ -8,6 +8,8 @@ import typer
 from rich.console import Console
 from rich.progress import track
 
+from models import POST_FLIGHT_FLIPS
+
 console = Console()
 
 
@@ -16,7 +18,7 @@ def segment_command(
     out: Path = typer.Option(..., "--out", help="Folder for <stem>_mask.png, <stem>_overlay.jpg, <stem>.json."),
     model: Path | None = typer.Option(None, "--model", help="ONNX model (default: the one shipped)."),
     backend: str = typer.Option("onnxruntime", "--backend", help="onnxruntime, onnxruntime-cuda or tensorrt (Jetson)."),
-    flips: int = typer.Option(4, "--flips", help="Model passes per photo, flipped and averaged: 4 (best masks), "
+    flips: int = typer.Option(POST_FLIGHT_FLIPS, "--flips", help="Model passes per photo, flipped and averaged: 4 (best masks), "
                               "2, or 1 (a quick look at a quarter of the time)."),
 ) -> None:
     """Segment inspection photos at their full resolution (tiled), one mask per photo."""

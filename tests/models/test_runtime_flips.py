@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models import load_segmenter
-from models.runtime import FLIP_CHOICES, OnnxSegmenter
+from models import FLIP_CHOICES, load_segmenter
+from models.runtime import OnnxSegmenter
 from skyinspect.errors import ModelError
 
 IDENTITY = Path(__file__).with_name("data") / "identity_with_metadata.onnx"
