@@ -39,6 +39,12 @@ TEXTURE_DIR = Path(__file__).resolve().parent / "textures"
 MARGIN_M = 0.3  # plain concrete around the defect region, so frame corners rarely leave the texture
 BACKGROUND_BGR = (118, 121, 124)  # neutral grey-ish for rays that miss the texture
 CLASS_IDS = {"crack": CRACK, "corrosion": CORROSION}
+# A corrosion photo's mask is pasted as its main patches only: components under this fraction of the
+# largest are annotation scraps (0448: four 62-111 px specks drawn on intact tread plate) or slivers
+# the photo's edge cut off (0300, 0761). Pasted, they rendered as 1-8 cm2 grey flakes with a bright
+# halo that no inspector would call rust, yet the truth counted each one as a defect. Crack masks
+# are kept whole: a short piece of an annotated crack is still a crack.
+CORROSION_SCRAP_FRACTION = 0.1
 
 
 def face_frame() -> LocalFrame:
@@ -155,9 +161,22 @@ def load_patch(stem: str) -> tuple[np.ndarray, np.ndarray]:
     return img, mask > 127
 
 
+def main_patches(mask: np.ndarray, min_fraction: float) -> np.ndarray:
+    """``mask`` (bool) without the connected components smaller than ``min_fraction`` of its largest."""
+    n, lab, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if n <= 2:
+        return mask
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = np.zeros(n, bool)
+    keep[1:] = areas >= min_fraction * areas.max()
+    return keep[lab]
+
+
 def _paste(colour: np.ndarray, labels: np.ndarray, owner: np.ndarray, tex_scale_mm: float, col: float, row: float,
            d: DefectPlacement, index: int) -> None:
     img, mask = load_patch(d.texture)
+    if d.class_name == "corrosion":
+        mask = main_patches(mask, CORROSION_SCRAP_FRACTION)
     img, mask = np.rot90(img, d.rot90), np.rot90(mask, d.rot90)
     if d.flip:
         img, mask = img[:, ::-1], mask[:, ::-1]

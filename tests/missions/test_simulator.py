@@ -149,3 +149,27 @@ def test_stations_cover_region_with_overlap(lo: float, length: float, footprint:
         return
     assert c[0] - footprint / 2 == pytest.approx(lo) and c[-1] + footprint / 2 == pytest.approx(lo + length)
     assert np.all(np.diff(c) <= footprint * (1 - overlap) + 1e-9)
+
+
+def test_main_patches_drops_scraps_only() -> None:
+    from missions.simulator.scene import main_patches
+
+    mask = np.zeros((60, 60), bool)
+    mask[5:35, 5:35] = True  # 900 px: the patch
+    mask[40:50, 40:50] = True  # 100 px: 11 %, kept
+    mask[55:58, 5:8] = True  # 9 px: 1 %, a scrap
+    kept = main_patches(mask, 0.1)
+    assert kept[10, 10] and kept[45, 45] and not kept[56, 6]
+    assert kept.sum() == 1000
+    assert main_patches(mask[:35, :35], 0.1).sum() == 900  # one component: unchanged
+
+
+def test_default_corrosion_textures_lose_only_their_scraps() -> None:
+    """The committed corrosion masks: 0448's four specks on intact tread plate and the edge slivers
+    of 0300 and 0761 go (< 10 % of the main patch); every patch of 20 % or more stays."""
+    from missions.simulator.scene import CORROSION_SCRAP_FRACTION, load_patch, main_patches
+
+    for stem, patches in (("corrosion_0300_jpg", 3), ("corrosion_0448_jpg", 1), ("corrosion_0761_jpg", 2)):
+        _, mask = load_patch(stem)
+        n = cv2.connectedComponents(main_patches(mask, CORROSION_SCRAP_FRACTION).astype(np.uint8))[0] - 1
+        assert n == patches, stem
