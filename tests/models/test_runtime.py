@@ -117,12 +117,21 @@ def test_fast_argmax_equals_numpy(c: int, h: int, w: int, seed: int, ties: bool)
         cm, top = argmax_and_max(view)
         np.testing.assert_array_equal(cm, view.argmax(axis=0))
         np.testing.assert_array_equal(top, view.max(axis=0))
+    # the confidence is the caller's to edit: it never shares memory with the probabilities
+    for planes in (probs, probs[:1], padded[:1, :h, :w]):
+        before = planes.copy()
+        argmax_and_max(planes)[1][...] = -1.0
+        np.testing.assert_array_equal(planes, before)
 
 
 def test_model_input_is_rgb_over_255_nchw() -> None:
     tiles = np.random.default_rng(0).integers(0, 256, (2, 5, 7, 3), dtype=np.uint8)
     x = to_model_input(tiles)
     np.testing.assert_allclose(x, tiles[..., ::-1].transpose(0, 3, 1, 2).astype(np.float32) / 255.0, rtol=1e-6)
+    # bit-identical to multiplying by float32(1/255), the conversion the models were evaluated with
+    np.testing.assert_array_equal(x, tiles[..., ::-1].transpose(0, 3, 1, 2) * np.float32(1.0 / 255.0))
+    whole = np.random.default_rng(1).integers(0, 256, (1, 33, 65, 3), dtype=np.uint8)[:, :, 1:]  # strided view
+    np.testing.assert_array_equal(to_model_input(whole), whole[..., ::-1].transpose(0, 3, 1, 2) * np.float32(1.0 / 255.0))
     assert x.dtype == np.float32 and x.shape == (2, 3, 5, 7)
 
 
@@ -239,3 +248,27 @@ def test_shipped_model_crack_band_is_drawn_onto_the_dark_crack(segmenter: OnnxSe
         return sum(polyline_length(i.skeleton_px) for i in seg.instances if i.skeleton_px is not None)
 
     assert crack_length(refined) > 0.9 * crack_length(raw)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 40), st.integers(0, 2**32 - 1), st.sampled_from([None, 0.3, 0.6]),
+       st.sampled_from([None, 0.5, 0.8]))
+def test_class_map_demotes_unsure_rust_like_the_whole_frame_rule(h: int, w: int, seed: int,
+                                                                 crack_t: float | None, rust_t: float | None) -> None:
+    """The corrosion threshold is applied inside the corrosion's bounding box only (a speed-up):
+    the result must equal the rule applied to every pixel of the frame."""
+    from models.postprocess import absorb_crack_fringes
+
+    rng = np.random.default_rng(seed)
+    probs = rng.dirichlet([1.0, 0.5, 0.7], size=(h, w)).transpose(2, 0, 1).astype(np.float32)
+    cm, conf = class_map_from_probs(probs, crack_t, rust_t)
+    ref, ref_conf = probs.argmax(0).astype(np.uint8), probs.max(0)
+    if crack_t is not None:
+        up = (probs[1] >= crack_t) & (probs[1] >= probs[2])
+        ref[up], ref_conf[up] = 1, probs[1][up]
+    ref = absorb_crack_fringes(ref)
+    if rust_t is not None:
+        down = (ref == 2) & (probs[2] < rust_t)
+        ref[down], ref_conf[down] = 0, probs[0][down]
+    np.testing.assert_array_equal(cm, ref)
+    np.testing.assert_array_equal(conf, ref_conf)
