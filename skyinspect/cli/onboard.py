@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from skyinspect.camera import CameraModel
 from skyinspect.errors import CalibrationError
 
 
@@ -17,3 +18,27 @@ def find_calibration(frames: Path, camera: Path | None) -> Path:
     raise CalibrationError(f"{frames}: no camera calibration given and no camera.yaml beside the frames. "
                            "Pass --camera CALIB.yaml (OpenCV FileStorage with camera_matrix, "
                            "distortion_coefficients, image_width, image_height)")
+
+
+def load_calibration(frames: Path, camera: Path | None) -> tuple[CameraModel, str | None]:
+    """(camera, None) from the calibration given or found beside the frames; else, for a folder of
+    photos, intrinsics estimated from the first photo's EXIF/XMP with a note saying how
+    (onboard/exif_camera.py), or the CalibrationError of :func:`find_calibration`."""
+    try:
+        return CameraModel.load(find_calibration(frames, camera)), None
+    except CalibrationError:
+        if camera is not None or not frames.is_dir():
+            raise
+        from onboard.exif_camera import camera_from_exif
+        from onboard.frames import IMAGE_SUFFIXES, natural_key
+
+        photos = sorted((p for p in frames.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES),
+                        key=lambda p: natural_key(p.name))
+        if not photos:
+            raise
+        est = camera_from_exif(photos[0])
+        cam = est.camera
+        note = (f"no camera calibration given: intrinsics estimated from {photos[0].name}'s metadata ({est.method}; "
+                f"fx {cam.fx_px:.1f} px at {cam.width_px}x{cam.height_px}, no lens distortion). Positions near the "
+                "frame edges and measured sizes may be off by a few per cent; pass --camera CALIB.yaml for millimetres")
+        return cam, note

@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from skyinspect.camera import CameraModel
-from skyinspect.cli.onboard import find_calibration
+from skyinspect.cli.onboard import load_calibration
 
 console = Console()
 
@@ -57,7 +57,9 @@ def onboard_command(
             raise typer.BadParameter("live cameras need --camera CALIB.yaml", param_hint="--camera")
         calibration = CameraModel.load(camera)
     else:
-        calibration = CameraModel.load(find_calibration(frames_path, camera))
+        calibration, estimated = load_calibration(frames_path, camera)
+        if estimated:
+            console.print(f"[yellow]warning:[/] {estimated}")
     segmenter = load_segmenter(model, backend=backend, flips=flips)
     if not live and not crash_safe:
         from onboard.replay import run_replay
