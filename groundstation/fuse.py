@@ -43,6 +43,7 @@ from shapely.geometry import MultiPolygon, Polygon
 
 from groundstation.crack_link import LinkParams, link_crack_clusters
 from groundstation.georef import Georeferenced
+from groundstation.passes import align_passes
 from groundstation.plane import PlaneBasis
 from groundstation.uncertainty import ce90_m, le90_m
 from skyinspect.findings import CRACK_LINK_DISTANCE_M, MERGE_DISTANCE_M, MIN_REPORTABLE_AREA_M2, Detection, Finding
@@ -66,6 +67,8 @@ class FuseParams:
     confirm_if_seen_in: int = 3
     # A crack piece whose line, followed out of an end, meets another this close joins it (crack_link.py); 0 = off
     crack_link_distance_m: float = CRACK_LINK_DISTANCE_M
+    # Shift each pass of the flight onto the others by the defects they share (passes.py)
+    align_passes: bool = True
 
 
 def tolerance_m(gsd_m: float, params: FuseParams = FuseParams()) -> float:
@@ -159,6 +162,8 @@ def fuse(geo: Georeferenced, frame: LocalFrame, basis: PlaneBasis,
     """Cluster the detections and build one Finding per cluster (measurements come later).
     ``basis``: the chart of the surface (for a set of surfaces, detections on the other members
     use their own charts)."""
+    if params.align_passes:
+        geo = align_passes(geo, basis).geo
     dets = geo.detections
     groups: dict[str, list[int]] = defaultdict(list)
     for i, d in enumerate(dets):

@@ -1,0 +1,236 @@
+"""Pass alignment: one GNSS error per pass, taken out before fusion.
+
+A plain GNSS receiver's error drifts slowly: every frame of one pass along a structure carries about
+the same horizontal bias (decimetres to a metre), and the next pass another. The same defect seen
+from two passes then lands that far apart on the surface and fusion, which joins sightings within
+centimetres, reports it twice or more (bench/georef.py without this stage: 1.5-2.1 findings per
+defect at h_acc 0.8 m, 1.1 with RTK at 3 m).
+
+Here the flight is split into passes (frames in capture order; a new pass at a pause or where the
+camera's step turns more than 60 degrees off the pass's direction of travel, as a serpentine scan
+does at every lane end), each pass's sightings of one defect are averaged into one point, and each
+pass is shifted in the surface's plane onto the passes already aligned, by the defects they saw in
+common: every same-class pair of its defects and the aligned ones within the search radius (3 sigma
+of the two passes' stated horizontal accuracy, at most 5 m) proposes an offset, and the offset that
+most of the pass's defects agree on (within 2.5 times the frame-to-frame scatter of one defect's
+sightings, at least ``tol_m``) wins if at least two defects from two frames back it with twice the
+support of any rival offset. Passes are taken largest first, then whichever shares the most
+candidate pairs with the aligned set. A pass that shares too little stays where its GNSS put it,
+and an offset smaller than the agreement tolerance is not applied (fusion absorbs it), so exact
+poses are left alone.
+
+Only the relative error goes: the whole flight keeps the largest pass's bias, so CE90 (from the stated
+accuracy) still describes the absolute position. Plane surfaces only (a shift along a curved chart
+is not a rigid move); other surfaces are left unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from groundstation.georef import FrameGeoref, Georeferenced
+from groundstation.plane import PlaneBasis
+from skyinspect.findings import Detection
+from skyinspect.surface import PlaneSurface
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PassParams:
+    gap_s: float = 5.0  # a pause longer than this starts a new pass
+    min_leg_m: float = 0.3  # the camera must move this far along the surface before a turn counts
+    tol_m: float = 0.03  # least agreement tolerance between the offsets two defects propose
+    max_search_m: float = 5.0
+    min_support: int = 2  # distinct defects of the pass behind the winning offset
+    min_ratio: float = 2.0  # winner's support over the best rival offset's
+
+
+@dataclass(frozen=True)
+class PassAlignment:
+    geo: Georeferenced  # detections, footprints and camera positions shifted
+    pass_of_frame: dict[int, int]
+    offsets_m: dict[int, np.ndarray]  # pass → (2,) shift in the chart, for the passes that moved
+
+
+def split_passes(frames: tuple[FrameGeoref, ...] | list[FrameGeoref], chart: PlaneBasis,
+                 params: PassParams = PassParams()) -> dict[int, int]:
+    """frame index → pass number (from 0) for the georeferenced frames (module doc). A pass starts
+    after a pause, or at a frame reached by a step more than 60 degrees off the pass's direction of
+    travel (a lane change, a turn back; with GNSS also the jump to the next pass's error)."""
+    ok = sorted((f for f in frames if f.is_georeferenced and np.isfinite(f.camera_ned_m).all()),
+                key=lambda f: f.capture_time_utc_s)
+    out: dict[int, int] = {}
+    current, start, heading, prev = 0, None, None, None
+    for f in ok:
+        pos = chart.to_2d(np.asarray(f.camera_ned_m))[0]
+        if prev is not None:
+            step = pos - prev[1]
+            off_course = heading is not None and np.linalg.norm(step) > 1e-3 and \
+                float(step @ heading) < 0.5 * float(np.linalg.norm(step))
+            if f.capture_time_utc_s - prev[0] > params.gap_s or off_course:
+                current, start, heading = current + 1, pos, None
+            elif heading is None and start is not None and np.linalg.norm(pos - start) >= params.min_leg_m:
+                heading = (pos - start) / np.linalg.norm(pos - start)
+        if start is None:
+            start = pos
+        out[f.frame_index] = current
+        prev = (f.capture_time_utc_s, pos)
+    return out
+
+
+def align_passes(geo: Georeferenced, basis: PlaneBasis, params: PassParams = PassParams()) -> PassAlignment:
+    """Shift each pass onto the others by the defects they share (module doc)."""
+    if not isinstance(geo.surface, PlaneSurface) or not geo.detections:
+        return PassAlignment(geo, {}, {})
+    pass_of = split_passes(geo.frames, basis, params)
+    keep = [i for i, d in enumerate(geo.detections) if d.frame_index in pass_of]
+    if len({pass_of[geo.detections[i].frame_index] for i in keep}) < 2:
+        return PassAlignment(geo, pass_of, {})
+    dets = [geo.detections[i] for i in keep]
+    centre = basis.to_2d(np.array([d.centroid_ned_m for d in dets]))
+    classes = np.array([d.class_id for d in dets])
+    frame_of = np.array([d.frame_index for d in dets])
+    det_pass = np.array([pass_of[int(f)] for f in frame_of])
+    # how far one defect's centroid moves between neighbouring frames of a pass: the per-frame
+    # (pointing) noise that no pass offset removes, so offsets are voted within a few times it
+    tol = max(params.tol_m, 2.5 * _frame_to_frame_m(centre, classes, frame_of, det_pass))
+    # each pass's sightings of one defect become one point (their mean), so a vote is one defect
+    # pair, however many frames saw each
+    group = _sightings(centre, classes, det_pass, tol)
+    n_groups = int(group.max()) + 1
+    g_centre = np.zeros((n_groups, 2))
+    np.add.at(g_centre, group, centre)
+    g_count = np.bincount(group, minlength=n_groups)
+    g_centre /= g_count[:, None]
+    g_class = np.zeros(n_groups, int)
+    g_class[group] = classes
+    g_pass = np.zeros(n_groups, int)
+    g_pass[group] = det_pass
+    g_frames = np.array([len(set(frame_of[group == g].tolist())) for g in range(n_groups)])
+    by_pass: dict[int, list[int]] = defaultdict(list)
+    for g in range(n_groups):
+        by_pass[int(g_pass[g])].append(g)
+    sigma = {p: float(np.median([dets[i].sigma_h_m for i in np.nonzero(det_pass == p)[0]])) for p in by_pass}
+    offsets: dict[int, np.ndarray] = {}
+    aligned = [max(by_pass, key=lambda p: (len(by_pass[p]), -p))]
+    offsets[aligned[0]] = np.zeros(2)
+    pending = set(by_pass) - set(aligned)
+    while pending:
+        ranked = []
+        for p in pending:
+            votes = _votes(p, aligned, by_pass, g_centre, g_class, offsets, sigma, params)
+            ranked.append((len(votes[0]), -p, p, votes))
+        _, _, p, (d, src) = max(ranked)
+        pending.discard(p)
+        aligned.append(p)
+        offsets[p] = _winning_offset(d, src, g_frames, replace(params, tol_m=tol))
+    moved = {p: o for p, o in offsets.items() if np.linalg.norm(o) >= tol}
+    if not moved:
+        return PassAlignment(geo, pass_of, {})
+    for p, o in sorted(moved.items()):
+        log.info("pass %d (%d defects) shifted %.3f m, %.3f m in the surface's plane to meet the others",
+                 p, len(by_pass[p]), o[0], o[1])
+    origin = basis.to_3d(np.zeros((1, 2)))[0]
+    shift3 = {p: basis.to_3d(o[None, :])[0] - origin for p, o in moved.items()}
+    shifted = tuple(_shift_detection(d, shift3[pass_of[d.frame_index]])
+                    if pass_of.get(d.frame_index) in shift3 else d for d in geo.detections)
+    frames = tuple(_shift_frame(f, shift3[pass_of[f.frame_index]])
+                   if pass_of.get(f.frame_index) in shift3 else f for f in geo.frames)
+    return PassAlignment(Georeferenced(geo.surface, frames, shifted), pass_of, moved)
+
+
+def _votes(p: int, aligned: list[int], by_pass: dict[int, list[int]], centre: np.ndarray, classes: np.ndarray,
+           offsets: dict[int, np.ndarray], sigma: dict[int, float],
+           params: PassParams) -> tuple[np.ndarray, np.ndarray]:
+    """(candidate offsets (K, 2), the pass-p defect behind each): every same-class pair of a pass-p
+    defect and an aligned one within the search radius (KD-tree: never all against all)."""
+    from scipy.spatial import cKDTree
+
+    mine = np.array(by_pass[p])
+    found_d, found_src = [np.zeros((0, 2))], [np.zeros(0, int)]
+    for q in aligned:
+        theirs = np.array(by_pass[q])
+        radius = min(params.max_search_m, max(params.tol_m, 3.0 * math.hypot(sigma[p], sigma[q])))
+        shifted = centre[theirs] + offsets[q]
+        hits = cKDTree(shifted).query_ball_point(centre[mine], radius)
+        a = np.repeat(np.arange(len(mine)), [len(h) for h in hits])
+        b = np.fromiter((j for h in hits for j in h), dtype=int, count=len(a))
+        same = classes[mine[a]] == classes[theirs[b]]
+        found_d.append(shifted[b[same]] - centre[mine[a[same]]])
+        found_src.append(mine[a[same]])
+    return np.concatenate(found_d), np.concatenate(found_src)
+
+
+def _frame_to_frame_m(centre: np.ndarray, classes: np.ndarray, frame_of: np.ndarray, det_pass: np.ndarray,
+                      within_m: float = 0.25) -> float:
+    """Sigma of the difference between two frames' sightings of one defect within a pass, pooled
+    over the flight, from the distance of each detection to the nearest same-class detection of the
+    next frame of its pass (within ``within_m``): their lower quartile over 0.76 (a Rayleigh
+    distribution's), because the upper part also holds neighbouring defects; 0 when no frame pair
+    shares a defect."""
+    by_frame: dict[int, list[int]] = defaultdict(list)
+    for i, f in enumerate(frame_of.tolist()):
+        by_frame[f].append(i)
+    order = sorted(by_frame)
+    dist: list[float] = []
+    for a, b in zip(order, order[1:]):
+        ia, ib = np.array(by_frame[a]), np.array(by_frame[b])
+        if det_pass[ia[0]] != det_pass[ib[0]]:
+            continue
+        d = np.linalg.norm(centre[ia][:, None, :] - centre[ib][None, :, :], axis=2)
+        d[classes[ia][:, None] != classes[ib][None, :]] = np.inf
+        best = d.min(axis=1)
+        dist.extend(best[best <= within_m].tolist())
+    return float(np.quantile(dist, 0.25) / 0.76) if dist else 0.0
+
+
+def _sightings(centre: np.ndarray, classes: np.ndarray, det_pass: np.ndarray, radius_m: float) -> np.ndarray:
+    """A defect number per detection: same-class detections of one pass within ``radius_m`` of each
+    other (transitively) are one defect."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    n = len(centre)
+    key = det_pass * 1000 + classes
+    pairs = cKDTree(centre).query_pairs(radius_m, output_type="ndarray")
+    a, b = pairs[:, 0], pairs[:, 1]
+    keep = key[a] == key[b]
+    return connected_components(coo_matrix((np.ones(int(keep.sum())), (a[keep], b[keep])), shape=(n, n)),
+                                directed=False)[1]
+
+
+def _winning_offset(d: np.ndarray, src: np.ndarray, frames: np.ndarray, params: PassParams) -> np.ndarray:
+    """The offset most of the pass's defects agree on (``src``: the defect behind each vote,
+    ``frames``: how many frames saw each defect), or zero when the vote is thin or split."""
+    if len(d) == 0:
+        return np.zeros(2)
+    from scipy.spatial import cKDTree
+
+    tree = cKDTree(d)
+    near = tree.query_ball_point(d, params.tol_m)
+    support = np.array([len(np.unique(src[row])) for row in near])
+    best = int(np.argmax(support))
+    inliers = np.unique(src[near[best]])
+    if support[best] < params.min_support or frames[inliers].sum() < 2:
+        return np.zeros(2)
+    rivals = np.linalg.norm(d - d[best], axis=1) > 2 * params.tol_m
+    if rivals.any() and support[best] < params.min_ratio * support[rivals].max():
+        return np.zeros(2)
+    return np.median(d[near[best]], axis=0)
+
+
+def _shift_detection(d: Detection, s: np.ndarray) -> Detection:
+    return replace(d, outline_ned_m=d.outline_ned_m + s, centroid_ned_m=d.centroid_ned_m + s,
+                   skeleton_ned_m=None if d.skeleton_ned_m is None else np.asarray(d.skeleton_ned_m) + s)
+
+
+def _shift_frame(f: FrameGeoref, s: np.ndarray) -> FrameGeoref:
+    return replace(f, camera_ned_m=np.asarray(f.camera_ned_m) + s,
+                   footprint_ned_m=None if f.footprint_ned_m is None else np.asarray(f.footprint_ned_m) + s)
