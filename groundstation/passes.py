@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from groundstation.georef import FrameGeoref, Georeferenced
+from groundstation.offset_vote import vote_offset
 from groundstation.plane import PlaneBasis
 from skyinspect.findings import Detection
 from skyinspect.surface import PlaneSurface
@@ -209,21 +210,10 @@ def _sightings(centre: np.ndarray, classes: np.ndarray, det_pass: np.ndarray, ra
 def _winning_offset(d: np.ndarray, src: np.ndarray, frames: np.ndarray, params: PassParams) -> np.ndarray:
     """The offset most of the pass's defects agree on (``src``: the defect behind each vote,
     ``frames``: how many frames saw each defect), or zero when the vote is thin or split."""
-    if len(d) == 0:
+    won = vote_offset(d, src, params.tol_m, params.min_support, params.min_ratio)
+    if won is None or frames[won[1]].sum() < 2:
         return np.zeros(2)
-    from scipy.spatial import cKDTree
-
-    tree = cKDTree(d)
-    near = tree.query_ball_point(d, params.tol_m)
-    support = np.array([len(np.unique(src[row])) for row in near])
-    best = int(np.argmax(support))
-    inliers = np.unique(src[near[best]])
-    if support[best] < params.min_support or frames[inliers].sum() < 2:
-        return np.zeros(2)
-    rivals = np.linalg.norm(d - d[best], axis=1) > 2 * params.tol_m
-    if rivals.any() and support[best] < params.min_ratio * support[rivals].max():
-        return np.zeros(2)
-    return np.median(d[near[best]], axis=0)
+    return won[0]
 
 
 def _shift_detection(d: Detection, s: np.ndarray) -> Detection:

@@ -1,8 +1,13 @@
 """Change since the last inspection: the same defect matched across two results folders of one asset.
 
 Matching: findings of the same class, greedily by centroid distance, within a gate of
-``max(gate_m, sqrt(ce90_prev² + ce90_cur²))`` (two flights' GNSS errors add). A shared offset between
-the two flights is not estimated yet: with RTK the gate can be tight, with plain GNSS keep the default.
+``max(gate_m, sqrt(ce90_prev² + ce90_cur²))`` (two flights' GNSS errors add). Two flights with plain
+GNSS are offset from each other as a whole (each carries its own error), so first the offset most
+same-class pairs within that gate agree on (``groundstation.offset_vote``, within ``offset_tol_m``,
+backed by at least three current findings and twice any rival) is taken out of the current
+positions; then the nearest neighbour is the same defect again, not whichever sits the offset away.
+An offset smaller than ``offset_tol_m`` is not applied; the report states the one used
+(``offset_m``, north/east/down) and distances are after it.
 
 Identity: each defect gets a ``defect_uid`` at its first observation (``<asset>:<date>:<finding id>``)
 and a matched finding inherits its predecessor's uid, so a defect keeps one name across any number
@@ -37,6 +42,7 @@ import numpy as np
 
 from groundstation.grading import Grade
 from groundstation.grading.rules import RULES_DIR
+from groundstation.offset_vote import vote_offset
 from skyinspect.errors import InputError, RecordError, describe
 from skyinspect.findings import Finding
 from skyinspect.geodesy import LocalFrame
@@ -94,6 +100,9 @@ class ChangeReport:
     current_date: str
     years: float
     changes: tuple[DefectChange, ...] = field(default_factory=tuple)
+    # added to the current findings' positions (north, east, down) to meet the previous flight's
+    # before matching: the two flights' different GNSS errors (None: none applied)
+    offset_m: tuple[float, float, float] | None = None
 
     def by_status(self, status: str) -> list[DefectChange]:
         return [c for c in self.changes if c.status == status]
@@ -168,7 +177,7 @@ def _rank(grade: Grade | None) -> tuple[str, int] | None:
 
 
 def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: float = 0.5,
-            k_sigma: float = 2.0) -> ChangeReport:
+            k_sigma: float = 2.0, offset_tol_m: float = 0.1) -> ChangeReport:
     prev = previous if isinstance(previous, Inspection) else load_inspection(previous)
     cur = current if isinstance(current, Inspection) else load_inspection(current)
     if prev.asset_id and cur.asset_id and prev.asset_id != cur.asset_id:
@@ -184,17 +193,26 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
     frame = LocalFrame(ref.lat_deg, ref.lon_deg, ref.alt_msl_m) if ref else LocalFrame(0, 0, 0)
 
     def xyz(f: Finding) -> np.ndarray:
-        return np.asarray(frame.to_ned(f.lat_deg, f.lon_deg, f.alt_msl_m))
+        return np.asarray(frame.to_ned(f.lat_deg, f.lon_deg, f.alt_msl_m)).reshape(3)
 
+    def gate(a: Finding, b: Finding) -> float:
+        return max(gate_m, math.hypot(a.ce90_m if math.isfinite(a.ce90_m) else 0.0,
+                                      b.ce90_m if math.isfinite(b.ce90_m) else 0.0))
+
+    candidates = [(a, b, xyz(a) - xyz(b)) for a in prev.findings for b in cur.findings
+                  if a.class_name == b.class_name and float(np.linalg.norm(xyz(a) - xyz(b))) <= gate(a, b)]
+    shift = np.zeros(3)
+    if candidates:
+        cur_index = {f.finding_id: k for k, f in enumerate(cur.findings)}
+        won = vote_offset(np.array([c[2] for c in candidates]),
+                          np.array([cur_index[c[1].finding_id] for c in candidates]), offset_tol_m, min_support=3)
+        if won is not None and float(np.linalg.norm(won[0])) >= offset_tol_m:
+            shift = won[0]
     pairs = []
-    for a in prev.findings:
-        for b in cur.findings:
-            if a.class_name != b.class_name:
-                continue
-            d = float(np.linalg.norm(xyz(a) - xyz(b)))
-            ce = math.hypot(a.ce90_m if math.isfinite(a.ce90_m) else 0.0, b.ce90_m if math.isfinite(b.ce90_m) else 0.0)
-            if d <= max(gate_m, ce):
-                pairs.append((d, a.finding_id, b.finding_id))
+    for a, b, _ in candidates:
+        d = float(np.linalg.norm(xyz(a) - xyz(b) - shift))
+        if d <= gate(a, b):
+            pairs.append((d, a.finding_id, b.finding_id))
     matched_prev: dict[str, tuple[str, float]] = {}
     matched_cur: dict[str, str] = {}
     for d, pa, cb in sorted(pairs):
@@ -228,7 +246,8 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
                                         None, (), g_prev.state if g_prev else "", "", False,
                                         "not seen this time: repaired, hidden, outside the flight, or missed"))
     return ChangeReport(cur.asset_id or prev.asset_id, str(prev.folder), str(cur.folder), prev.date, cur.date,
-                        round(years, 4), tuple(changes))
+                        round(years, 4), tuple(changes),
+                        tuple(round(float(v), 4) for v in shift) if shift.any() else None)  # type: ignore[arg-type]
 
 
 def change_table_csv(report: ChangeReport) -> str:

@@ -39,6 +39,10 @@ def change_command(
     console.print(f"asset [bold]{report.asset_id or '-'}[/]: {report.previous_date} -> {report.current_date} "
                   f"({report.years:.2f} years); " + ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items())
                   + f"; {sum(1 for c in report.changes if c.escalated)} escalated", soft_wrap=True)
+    if report.offset_m is not None:
+        n, e, d = report.offset_m
+        console.print(f"the two flights were offset by {n:+.2f} m north, {e:+.2f} m east, {d:+.2f} m down "
+                      "(each flight's own GNSS error); taken out before matching", soft_wrap=True)
     notable = [c for c in report.changes if c.status in ("grown", "new", "not_re_observed") or c.escalated]
     if notable:
         table = Table(title="changes")

@@ -80,3 +80,50 @@ def test_defect_identity_is_stable_across_three_inspections(pair) -> None:  # ty
 def test_not_a_results_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="inspection.json"):
         load_inspection(tmp_path)
+
+
+def _inspection(folder: str, day: str, positions_ned: list[tuple[float, float, float]], shift=(0.0, 0.0, 0.0)):  # type: ignore[no-untyped-def]
+    """An Inspection of corrosion findings at ``positions_ned`` (+ ``shift``) around a fixed origin,
+    with plain-GNSS CE90 (1.3 m)."""
+    import numpy as np
+
+    from groundstation.change import Inspection
+    from skyinspect.findings import Finding
+    from skyinspect.geodesy import LocalFrame
+
+    frame = LocalFrame(47.0, 8.0, 400.0)
+    findings = []
+    for k, p in enumerate(positions_ned):
+        ned = np.array(p) + np.array(shift)
+        lat, lon, alt = frame.to_geodetic(ned)
+        ring = np.array([[lat, lon, alt]] * 3)
+        findings.append(Finding(f"F-{k + 1:04d}", 2, "corrosion", float(lat), float(lon), float(alt), ring, ned, 0.9,
+                                ((k, 0),), (k, 0), {}, 1.3, 1.9, "", None, None, 0.003, 5.0, 0.0))
+    return Inspection(Path(folder), "pier-1", day, tuple(findings), {}, {f.finding_id: f"pier-1:{day}:{f.finding_id}"
+                                                                         for f in findings})
+
+
+def test_a_whole_flight_offset_is_taken_out_before_matching() -> None:
+    """Ten rust spots scattered over a 4 m x 2 m face, some 0.3-0.6 m apart; the second flight's
+    GNSS put everything 0.55 m north and 0.2 m up, so nearest-centroid matching alone pairs some
+    spots with a neighbour."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    spots = [(float(n), 0.0, float(d)) for n, d in zip(rng.uniform(0, 4, 10), rng.uniform(-3, -1, 10))]
+    prev = _inspection("/tmp/prev", "2025-05-01", spots)
+    cur = _inspection("/tmp/cur", "2026-05-01", spots, shift=(0.55, 0.0, -0.2))
+    report = compare(prev, cur)
+    assert report.offset_m == pytest.approx((-0.55, 0.0, 0.2), abs=0.01)
+    pairs = {c.finding_id: c.previous_finding_id for c in report.changes if c.status == "stable"}
+    assert pairs == {f"F-{k:04d}": f"F-{k:04d}" for k in range(1, 11)}
+    naive = compare(prev, cur, offset_tol_m=100.0)  # an offset that large is never applied
+    assert naive.offset_m is None
+    assert {c.finding_id: c.previous_finding_id for c in naive.changes if c.status == "stable"} != pairs
+    assert max(c.distance_m for c in report.changes if c.distance_m is not None) < 0.01
+    # without an offset nothing moves, and a lone pair is too little to vote on
+    assert compare(prev, _inspection("/tmp/cur", "2026-05-01", spots)).offset_m is None
+    one = compare(_inspection("/tmp/prev", "2025-05-01", spots[:1]),
+                  _inspection("/tmp/cur", "2026-05-01", spots[:1], shift=(0.55, 0.0, -0.2)))
+    assert one.offset_m is None and [c.status for c in one.changes] == ["stable"]
+    assert np.isfinite(one.changes[0].distance_m)
