@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class PassParams:
     gap_s: float = 5.0  # a pause longer than this starts a new pass
+    gap_factor: float = 3.0  # ... and so does a gap this many times the flight's usual one (a lane change)
     min_leg_m: float = 0.3  # the camera must move this far along the surface before a turn counts
     tol_m: float = 0.03  # least agreement tolerance between the offsets two defects propose
     max_search_m: float = 5.0
@@ -62,11 +63,14 @@ class PassAlignment:
 def split_passes(frames: tuple[FrameGeoref, ...] | list[FrameGeoref], chart: PlaneBasis,
                  params: PassParams = PassParams()) -> dict[int, int]:
     """frame index → pass number (from 0) for the georeferenced frames (module doc). A pass starts
-    after a pause, or at a frame reached by a step more than 60 degrees off the pass's direction of
-    travel (a lane change, a turn back; with GNSS also the jump to the next pass's error)."""
+    after a pause (``gap_s``, or ``gap_factor`` times the median interval between frames: a lane
+    change takes longer than the next shot along a lane), or at a frame reached by a step more than
+    60 degrees off the pass's direction of travel (a turn back)."""
     ok = sorted((f for f in frames if f.is_georeferenced and np.isfinite(f.camera_ned_m).all()),
                 key=lambda f: f.capture_time_utc_s)
     out: dict[int, int] = {}
+    gaps = np.diff([f.capture_time_utc_s for f in ok])
+    usual = float(np.median(gaps)) if len(gaps) else math.inf
     current, start, heading, prev = 0, None, None, None
     for f in ok:
         pos = chart.to_2d(np.asarray(f.camera_ned_m))[0]
@@ -74,7 +78,8 @@ def split_passes(frames: tuple[FrameGeoref, ...] | list[FrameGeoref], chart: Pla
             step = pos - prev[1]
             off_course = heading is not None and np.linalg.norm(step) > 1e-3 and \
                 float(step @ heading) < 0.5 * float(np.linalg.norm(step))
-            if f.capture_time_utc_s - prev[0] > params.gap_s or off_course:
+            dt = f.capture_time_utc_s - prev[0]
+            if dt > params.gap_s or dt > params.gap_factor * usual or off_course:
                 current, start, heading = current + 1, pos, None
             elif heading is None and start is not None and np.linalg.norm(pos - start) >= params.min_leg_m:
                 heading = (pos - start) / np.linalg.norm(pos - start)
@@ -90,7 +95,10 @@ def align_passes(geo: Georeferenced, basis: PlaneBasis, params: PassParams = Pas
     if not isinstance(geo.surface, PlaneSurface) or not geo.detections:
         return PassAlignment(geo, {}, {})
     pass_of = split_passes(geo.frames, basis, params)
-    keep = [i for i, d in enumerate(geo.detections) if d.frame_index in pass_of]
+    # only sightings wholly inside their frame vote: the visible part of a defect cut by the frame
+    # border has its centroid wherever the border happens to be
+    whole = _inside_frame(geo, basis)
+    keep = [i for i, d in enumerate(geo.detections) if d.frame_index in pass_of and whole[i]]
     if len({pass_of[geo.detections[i].frame_index] for i in keep}) < 2:
         return PassAlignment(geo, pass_of, {})
     dets = [geo.detections[i] for i in keep]
@@ -122,15 +130,21 @@ def align_passes(geo: Georeferenced, basis: PlaneBasis, params: PassParams = Pas
     aligned = [max(by_pass, key=lambda p: (len(by_pass[p]), -p))]
     offsets[aligned[0]] = np.zeros(2)
     pending = set(by_pass) - set(aligned)
-    while pending:
+    declined: set[int] = set()  # tried since the last pass was aligned: retried once the set grows
+    while pending - declined:
         ranked = []
-        for p in pending:
+        for p in pending - declined:
             votes = _votes(p, aligned, by_pass, g_centre, g_class, offsets, sigma, params)
             ranked.append((len(votes[0]), -p, p, votes))
         _, _, p, (d, src) = max(ranked)
+        won = _winning_offset(d, src, g_frames, replace(params, tol_m=tol))
+        if won is None:  # not a reference for the others either: it stays where its GNSS put it
+            declined.add(p)
+            continue
         pending.discard(p)
         aligned.append(p)
-        offsets[p] = _winning_offset(d, src, g_frames, replace(params, tol_m=tol))
+        offsets[p] = won
+        declined.clear()
     moved = {p: o for p, o in offsets.items() if np.linalg.norm(o) >= tol}
     if not moved:
         return PassAlignment(geo, pass_of, {})
@@ -144,6 +158,26 @@ def align_passes(geo: Georeferenced, basis: PlaneBasis, params: PassParams = Pas
     frames = tuple(_shift_frame(f, shift3[pass_of[f.frame_index]])
                    if pass_of.get(f.frame_index) in shift3 else f for f in geo.frames)
     return PassAlignment(Georeferenced(geo.surface, frames, shifted), pass_of, moved)
+
+
+def _inside_frame(geo: Georeferenced, basis: PlaneBasis, margin_px: float = 3.0) -> np.ndarray:
+    """Per detection: its outline keeps ``margin_px`` pixels clear of its frame's footprint border
+    (True where the frame has no footprint to tell)."""
+    import shapely
+    from shapely.geometry import Polygon
+
+    borders = {}
+    for f in geo.frames:
+        if f.footprint_ned_m is not None and len(f.footprint_ned_m) >= 3:
+            borders[f.frame_index] = shapely.make_valid(Polygon(basis.to_2d(np.asarray(f.footprint_ned_m)))).boundary
+    out = np.ones(len(geo.detections), bool)
+    for i, d in enumerate(geo.detections):
+        edge = borders.get(d.frame_index)
+        if edge is not None:
+            gsd = d.gsd_m if math.isfinite(d.gsd_m) and d.gsd_m > 0 else 1e-3
+            ring = basis.to_2d(d.outline_ned_m)
+            out[i] = bool(shapely.distance(edge, shapely.multipoints(ring)) > margin_px * gsd)
+    return out
 
 
 def _votes(p: int, aligned: list[int], by_pass: dict[int, list[int]], centre: np.ndarray, classes: np.ndarray,
@@ -207,12 +241,12 @@ def _sightings(centre: np.ndarray, classes: np.ndarray, det_pass: np.ndarray, ra
                                 directed=False)[1]
 
 
-def _winning_offset(d: np.ndarray, src: np.ndarray, frames: np.ndarray, params: PassParams) -> np.ndarray:
+def _winning_offset(d: np.ndarray, src: np.ndarray, frames: np.ndarray, params: PassParams) -> np.ndarray | None:
     """The offset most of the pass's defects agree on (``src``: the defect behind each vote,
-    ``frames``: how many frames saw each defect), or zero when the vote is thin or split."""
+    ``frames``: how many frames saw each defect), or None when the vote is thin or split."""
     won = vote_offset(d, src, params.tol_m, params.min_support, params.min_ratio)
     if won is None or frames[won[1]].sum() < 2:
-        return np.zeros(2)
+        return None
     return won[0]
 
 

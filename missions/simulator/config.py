@@ -97,6 +97,10 @@ class SimConfig:
     start_utc_s: float = 1748856600.0  # 2025-06-02T09:30:00Z, fixed so outputs are reproducible
     boot_before_start_s: float = 37.25  # the vehicle booted this long before the logged flight
     rtk: bool = True
+    # Sigma (m) of a GNSS position error logged with the flight, one draw per lane (horizontal per
+    # axis; vertical 1.5x), as a plain receiver's slowly drifting error looks over a pass. Frames are
+    # rendered from the true poses, so only the telemetry is wrong. 0: exact telemetry.
+    gnss_error_m: float = 0.0
     name: str = "default"
 
     def __post_init__(self) -> None:
@@ -114,6 +118,7 @@ class SimConfig:
             (0 <= self.region_v0_m and self.region_v0_m + self.region_height_m <= 20.0, "region inside the 20 m face",
              (self.region_v0_m, self.region_height_m)),
             (1 <= self.jpeg_quality <= 100, "jpeg_quality 1..100", self.jpeg_quality),
+            (self.gnss_error_m >= 0, "gnss_error_m >= 0", self.gnss_error_m),
         ]
         for ok, expected, got in checks:
             if not ok:

@@ -107,8 +107,10 @@ class FlightPlan:
         return Pose(time_utc_s=c.start_utc_s + t_s, lat_deg=float(lat), lon_deg=float(lon), alt_msl_m=float(h),
                     alt_rel_m=float(h) - HOME_AMSL_M, roll_deg=roll, pitch_deg=pitch, yaw_deg=yaw,
                     gimbal_roll_deg=0.0, gimbal_pitch_deg=c.gimbal_pitch_deg, gimbal_yaw_deg=0.0,
-                    gimbal_frame=GimbalFrame.VEHICLE_YAW, h_acc_m=0.014 if c.rtk else 0.8,
-                    v_acc_m=0.02 if c.rtk else 1.2, fix_type=6 if c.rtk else 3, source="simulator")
+                    gimbal_frame=GimbalFrame.VEHICLE_YAW,  # the stated accuracy: the simulated error's sigma
+                    h_acc_m=c.gnss_error_m if c.gnss_error_m > 0 else (0.014 if c.rtk else 0.8),
+                    v_acc_m=1.5 * c.gnss_error_m if c.gnss_error_m > 0 else (0.02 if c.rtk else 1.2),
+                    fix_type=6 if c.rtk else 3, source="simulator")
 
 
 def plan_flight(config: SimConfig) -> FlightPlan:
@@ -142,3 +144,25 @@ def plan_flight(config: SimConfig) -> FlightPlan:
     add(POST_ROLL_S, segs[-1].p1_ned, segs[-1].p1_ned)
     return FlightPlan(config, tuple(float(v) for v in vs), tuple(float(u) for u in us), tuple(segs), tuple(caps))
 
+
+
+def gnss_error_ned(plan: FlightPlan, t_s: float) -> np.ndarray:
+    """The logged position's error at a flight time (``SimConfig.gnss_error_m``): one draw per lane
+    (seeded by the config), constant over the lane's captures and blended linearly between lanes."""
+    c = plan.config
+    if c.gnss_error_m <= 0 or not plan.captures:
+        return np.zeros(3)
+    rng = np.random.default_rng([c.seed, 2])
+    lane_of = [getattr(cap, "lane", 1) for cap in plan.captures]
+    lanes = sorted(set(lane_of))
+    bias = {lane: rng.normal(0.0, 1.0, 3) * np.array([1.0, 1.0, 1.5]) * c.gnss_error_m for lane in lanes}
+    spans = [(min(cap.t_s for cap, ln in zip(plan.captures, lane_of) if ln == lane),
+              max(cap.t_s for cap, ln in zip(plan.captures, lane_of) if ln == lane), lane) for lane in lanes]
+    for k, (t0, t1, lane) in enumerate(spans):
+        if t_s < t0 and k > 0:  # between the previous lane's last capture and this lane's first
+            end_prev, prev = spans[k - 1][1], spans[k - 1][2]
+            w = min(max((t_s - end_prev) / max(t0 - end_prev, 1e-9), 0.0), 1.0)
+            return (1.0 - w) * bias[prev] + w * bias[lane]
+        if t_s <= t1 or k == len(spans) - 1:
+            return bias[lane]
+    return bias[spans[-1][2]]

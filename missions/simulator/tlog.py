@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import struct
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from skyinspect.errors import TelemetryError, describe
 from skyinspect.geodesy import LocalFrame
 from skyinspect.pose import Pose
 
-from missions.simulator.flight import FlightPlan
+from missions.simulator.flight import FlightPlan, gnss_error_ned
 
 GIMBAL_FLAGS = (mavlink2.GIMBAL_DEVICE_FLAGS_ROLL_LOCK | mavlink2.GIMBAL_DEVICE_FLAGS_PITCH_LOCK
                 | mavlink2.GIMBAL_DEVICE_FLAGS_YAW_IN_VEHICLE_FRAME)
@@ -82,7 +83,7 @@ def write_flight_tlog(path: Path, plan: FlightPlan, frame: LocalFrame, capture_p
     for k in range(n_ticks):
         usec = start_usec + k * 100_000
         t = k * 0.1
-        pose = plan.pose_at(t, frame)
+        pose = _logged(plan.pose_at(t, frame), plan, frame, t)
         vel = plan.velocity_ned(t)
         lat, lon = int(round(pose.lat_deg * 1e7)), int(round(pose.lon_deg * 1e7))
         alt_mm, rel_mm = int(round(pose.alt_msl_m * 1000)), int(round(pose.alt_rel_m * 1000))
@@ -112,7 +113,8 @@ def write_flight_tlog(path: Path, plan: FlightPlan, frame: LocalFrame, capture_p
                 | mavlink2.MAV_MODE_FLAG_STABILIZE_ENABLED | mavlink2.MAV_MODE_FLAG_GUIDED_ENABLED
                 | mavlink2.MAV_MODE_FLAG_AUTO_ENABLED, COPTER_MODE_AUTO, mavlink2.MAV_STATE_ACTIVE, 3))
             w.add(usec, mavlink2.MAVLink_system_time_message(usec, boot_ms(usec)))
-    for cap, pose in zip(plan.captures, capture_poses):
+    for cap, true_pose in zip(plan.captures, capture_poses):
+        pose = _logged(true_pose, plan, frame, cap.t_s)
         usec = int(round(pose.time_utc_s * 1e6))
         w.add(usec, mavlink2.MAVLink_camera_feedback_message(
             usec, 0, 0, cap.index, int(round(pose.lat_deg * 1e7)), int(round(pose.lon_deg * 1e7)),
@@ -123,6 +125,16 @@ def write_flight_tlog(path: Path, plan: FlightPlan, frame: LocalFrame, capture_p
     for _, _, msg in w.records:
         counts[msg.get_type()] = counts.get(msg.get_type(), 0) + 1
     return dict(sorted(counts.items()))
+
+
+def _logged(pose: Pose, plan: FlightPlan, frame: LocalFrame, t_s: float) -> Pose:
+    """The pose as the telemetry reports it: with the simulated GNSS error (exact when there is none)."""
+    err = gnss_error_ned(plan, t_s) if hasattr(plan, "captures") and hasattr(plan, "config") else np.zeros(3)
+    if not err.any():
+        return pose
+    lat, lon, h = frame.to_geodetic(frame.to_ned(pose.lat_deg, pose.lon_deg, pose.alt_msl_m).reshape(3) + err)
+    lat, lon, h = round(float(lat) * 1e7) / 1e7, round(float(lon) * 1e7) / 1e7, round(float(h) * 1000) / 1000
+    return replace(pose, lat_deg=lat, lon_deg=lon, alt_msl_m=h, alt_rel_m=pose.alt_rel_m + (h - pose.alt_msl_m))
 
 
 def read_tlog(path: Path) -> list[tuple[int, Any]]:

@@ -89,3 +89,39 @@ def test_read_tlog_rejects_garbage(tmp_path: Path) -> None:
     p.write_bytes(struct.pack(">Q", 1) + b"\x00" * 20)
     with pytest.raises(TelemetryError, match="bad.tlog"):
         read_tlog(p)
+
+
+def test_gnss_error_is_logged_per_lane_and_frames_stay_true(tmp_path: Path) -> None:
+    """SimConfig.gnss_error_m: CAMERA_FEEDBACK and GLOBAL_POSITION_INT carry one error per lane
+    (blended between lanes), GPS_RAW_INT states the sigma; the rendering poses are untouched."""
+    from dataclasses import replace
+
+    from missions.simulator.flight import gnss_error_ned
+
+    config = replace(SimConfig(), gnss_error_m=0.5, rtk=False)
+    plan = plan_flight(config)
+    frame = face_frame()
+    poses = [plan.pose_at(c.t_s, frame) for c in plan.captures]
+    write_flight_tlog(tmp_path / "g.tlog", plan, frame, poses)
+    msgs = read_tlog(tmp_path / "g.tlog")
+    fb = [m for _, m in msgs if m.get_type() == "CAMERA_FEEDBACK"]
+    errs = {}
+    for m, cap, pose in zip(fb, plan.captures, poses):
+        err = frame.to_ned(m.lat / 1e7, m.lng / 1e7, m.alt_msl).reshape(3) - \
+            frame.to_ned(pose.lat_deg, pose.lon_deg, pose.alt_msl_m).reshape(3)
+        np.testing.assert_allclose(err, gnss_error_ned(plan, cap.t_s), atol=0.01)
+        errs.setdefault(cap.lane, []).append(err)
+    per_lane = [np.mean(v, axis=0) for v in errs.values()]
+    assert all(np.ptp(v, axis=0).max() < 0.01 for v in errs.values())  # constant within a lane
+    assert min(np.linalg.norm(a - b) for i, a in enumerate(per_lane) for b in per_lane[i + 1:]) > 0.05
+    assert 0.1 < float(np.std(np.concatenate(per_lane))) < 1.5
+    raw = [m for _, m in msgs if m.get_type() == "GPS_RAW_INT"]
+    assert {m.h_acc for m in raw} == {500} and {m.v_acc for m in raw} == {750}
+    # between two lanes the error moves smoothly from one lane's to the next
+    t_end = max(c.t_s for c in plan.captures if c.lane == 1)
+    t_next = min(c.t_s for c in plan.captures if c.lane == 2)
+    mid = gnss_error_ned(plan, (t_end + t_next) / 2)
+    np.testing.assert_allclose(mid, (gnss_error_ned(plan, t_end) + gnss_error_ned(plan, t_next)) / 2, atol=1e-9)
+    assert gnss_error_ned(plan_flight(SimConfig()), 10.0).tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(Exception, match="gnss_error_m >= 0"):
+        replace(SimConfig(), gnss_error_m=-1.0)
