@@ -6,18 +6,21 @@ from two passes then lands that far apart on the surface and fusion, which joins
 centimetres, reports it twice or more (bench/georef.py without this stage: 1.5-2.1 findings per
 defect at h_acc 0.8 m, 1.1 with RTK at 3 m).
 
-Here the flight is split into passes (frames in capture order; a new pass at a pause or where the
-camera's step turns more than 60 degrees off the pass's direction of travel, as a serpentine scan
-does at every lane end), each pass's sightings of one defect are averaged into one point, and each
+Here the flight is split into passes (frames in capture order; a new pass at a pause, at a gap three
+times the usual one between shots (a lane change), or where the camera's step turns more than 60
+degrees off the pass's direction of travel), each pass's sightings of one defect that lie wholly
+inside their frame are averaged into one point (a crack cut by the frame edge has its centroid
+wherever the edge is), and each
 pass is shifted in the surface's plane onto the passes already aligned, by the defects they saw in
 common: every same-class pair of its defects and the aligned ones within the search radius (3 sigma
 of the two passes' stated horizontal accuracy, at most 5 m) proposes an offset, and the offset that
 most of the pass's defects agree on (within 2.5 times the frame-to-frame scatter of one defect's
 sightings, at least ``tol_m``) wins if at least two defects from two frames back it with twice the
 support of any rival offset. Passes are taken largest first, then whichever shares the most
-candidate pairs with the aligned set. A pass that shares too little stays where its GNSS put it,
-and an offset smaller than the agreement tolerance is not applied (fusion absorbs it), so exact
-poses are left alone.
+candidate pairs with the aligned set. A pass that shares too little stays where its GNSS put it and
+is no reference for the others (it is retried once another pass has been aligned), and an offset
+smaller than the agreement tolerance is not applied (fusion absorbs it), so exact poses are left
+alone.
 
 Only the relative error goes: the whole flight keeps the largest pass's bias, so CE90 (from the stated
 accuracy) still describes the absolute position. Plane surfaces only (a shift along a curved chart
