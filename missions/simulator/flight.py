@@ -145,7 +145,6 @@ def plan_flight(config: SimConfig) -> FlightPlan:
     return FlightPlan(config, tuple(float(v) for v in vs), tuple(float(u) for u in us), tuple(segs), tuple(caps))
 
 
-
 def gnss_error_ned(plan: FlightPlan, t_s: float) -> np.ndarray:
     """The logged position's error at a flight time (``SimConfig.gnss_error_m``): one draw per lane
     (seeded by the config), constant over the lane's captures and blended linearly between lanes."""
