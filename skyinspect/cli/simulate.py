@@ -21,7 +21,10 @@ def simulate_command(
     from dataclasses import replace
 
     from missions.simulator import SimConfig, simulate
+    from skyinspect.errors import InputError, describe
 
+    if not gnss_error_m >= 0:
+        raise InputError(describe("--gnss-error-m", f"expected a GNSS error sigma >= 0 m, got {gnss_error_m}"))
     config = SimConfig.small() if small else SimConfig()
     result = simulate(out, replace(config, seed=seed, gnss_error_m=gnss_error_m,
                                    rtk=config.rtk and gnss_error_m < 0.05))

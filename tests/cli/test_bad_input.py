@@ -69,3 +69,9 @@ def test_not_a_flight_record(tmp_path: Path) -> None:
 def test_every_help_renders(command: list[str]) -> None:
     code, out = _run(*command, "--help")
     assert code == 0 and "Usage" in out
+
+
+def test_negative_gnss_error_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    code, out = _run("simulate", "--out", str(tmp_path / "sim"), "--gnss-error-m", "-0.5")
+    assert code == 2 and "--gnss-error-m" in out and "Traceback" not in out
+    assert not (tmp_path / "sim").exists()
