@@ -154,13 +154,20 @@ def align_passes(geo: Georeferenced, basis: PlaneBasis, params: PassParams = Pas
     for p, o in sorted(moved.items()):
         log.info("pass %d (%d defects) shifted %.3f m, %.3f m in the surface's plane to meet the others",
                  p, len(by_pass[p]), o[0], o[1])
+    return PassAlignment(shift_passes(geo, basis, pass_of, moved), pass_of, moved)
+
+
+def shift_passes(geo: Georeferenced, basis: PlaneBasis, pass_of: dict[int, int],
+                 offsets: dict[int, np.ndarray]) -> Georeferenced:
+    """``geo`` with the detections, footprints and camera positions of each pass in ``offsets``
+    moved by its (2,) shift in the surface's chart."""
     origin = basis.to_3d(np.zeros((1, 2)))[0]
-    shift3 = {p: basis.to_3d(o[None, :])[0] - origin for p, o in moved.items()}
+    shift3 = {p: basis.to_3d(np.asarray(o)[None, :])[0] - origin for p, o in offsets.items()}
     shifted = tuple(_shift_detection(d, shift3[pass_of[d.frame_index]])
                     if pass_of.get(d.frame_index) in shift3 else d for d in geo.detections)
     frames = tuple(_shift_frame(f, shift3[pass_of[f.frame_index]])
                    if pass_of.get(f.frame_index) in shift3 else f for f in geo.frames)
-    return PassAlignment(Georeferenced(geo.surface, frames, shifted), pass_of, moved)
+    return Georeferenced(geo.surface, frames, shifted)
 
 
 def _inside_frame(geo: Georeferenced, basis: PlaneBasis, margin_px: float = 3.0) -> np.ndarray:

@@ -4,12 +4,13 @@ The stages, each a function from a typed input to a typed output (ODM-style, res
 
     load          Path                      → LoadedFlight      groundstation/load.py
     georeference  LoadedFlight, surface     → Georeferenced     groundstation/georef.py
+    align         LoadedFlight, Georeferenced → Georeferenced   groundstation/tiepoints.py (passes' cameras)
     fuse          Georeferenced             → list[Finding]     groundstation/fuse.py
     measure       list[Finding], detections → list[Finding]     groundstation/measure.py
     grade         list[Finding], registry   → GradeOutput       groundstation/grading/ (components, rules)
     publish       PublishInput              → product files     groundstation/publish/
 
-Georeference, fuse, measure and grade store their output under ``out/stages/<stage>.json`` with a
+Georeference, align, fuse, measure and grade store their output under ``out/stages/<stage>.json`` with a
 fingerprint of their inputs; a rerun reuses an output whose fingerprint matches, unless
 ``rerun=True``. Products are written to a staging folder inside ``out`` and moved into place only
 after all of them succeeded, so a failure never leaves a half-written product set.
@@ -29,6 +30,7 @@ from typing import Any
 from groundstation import georef as georef_mod
 from groundstation.fuse import FuseParams, fuse
 from groundstation.georef import Georeferenced, georeference
+from groundstation.tiepoints import TieParams, realign
 from groundstation.grading.stage import grade_fingerprint_parts, grade_output_from_json, grade_output_to_json, run_grade
 from groundstation.load import LoadedFlight, load_flight
 from groundstation.measure import MeasureLimits, measure
@@ -40,7 +42,7 @@ from groundstation.stages import (finding_from_dict, finding_to_dict, fingerprin
 from skyinspect.errors import RecordError, describe
 from skyinspect.findings import Finding
 
-STAGES = ("load", "georeference", "fuse", "measure", "grade", "publish")
+STAGES = ("load", "georeference", "align", "fuse", "measure", "grade", "publish")
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class ProcessSummary:
 
 
 def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
-            rerun: bool = False, fuse_params: FuseParams = FuseParams(),
+            rerun: bool = False, fuse_params: FuseParams = FuseParams(), tie_params: TieParams = TieParams(),
             limits: MeasureLimits = MeasureLimits(), grading_profile: str | None = None,
             registry: Path | None = None, asset_id: str | None = None,
             rules_dir: Path | None = None) -> ProcessSummary:
@@ -116,9 +118,17 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
                          georeferenced_from_dict, rerun)
     reused += ["georeference"] if hit else []
     lap("georeference")
+
+    # each pass's cameras corrected by image tie points with the other passes, then georeferenced again
+    align_fp = fingerprint("align", geo_fp, dataclasses.asdict(tie_params))
+    geo, hit = run_stage(stages_dir / "aligned.json", "align", align_fp,
+                         lambda: realign(loaded, geo, tie_params)[0], georeferenced_to_dict,
+                         georeferenced_from_dict, rerun)
+    reused += ["align"] if hit else []
+    lap("align")
     basis = chart_for(geo.surface, loaded.origin)
 
-    fuse_fp = fingerprint("fuse", geo_fp, dataclasses.asdict(fuse_params))
+    fuse_fp = fingerprint("fuse", align_fp, dataclasses.asdict(fuse_params))
     fused, hit = run_stage(stages_dir / "fused.json", "fuse", fuse_fp,
                            lambda: fuse(geo, loaded.origin, basis, fuse_params), _findings_to_json,
                            _findings_from_json, rerun)

@@ -88,7 +88,7 @@ def test_map_and_report_name_every_finding(processed) -> None:  # type: ignore[n
 def test_rerun_reuses_stages_and_rerun_flag_forces(processed) -> None:  # type: ignore[no-untyped-def]
     _, out, folder = processed
     again = process(folder, out, face_surface(), progress=False)
-    assert again.stages_reused == ("georeference", "fuse", "measure", "grade") and again.findings == 2
+    assert again.stages_reused == ("georeference", "align", "fuse", "measure", "grade") and again.findings == 2
     forced = process(folder, out, face_surface(), progress=False, rerun=True)
     assert forced.stages_reused == ()
     other_surface = process(folder, out, None, progress=False)  # a different surface: recompute

@@ -1,0 +1,189 @@
+"""Pass alignment from the images: tie points between overlapping frames of different passes.
+
+Defects are too sparse to align passes under metre-level GNSS error (passes.py declines most
+votes), but the surface itself is full of texture. For pairs of frames from two passes whose
+footprints overlap, ORB features are matched (Lowe's ratio test) and the 3D shift of the second
+frame's camera that best lays its matched keypoints, cast through its pose onto the surface, onto
+the first frame's casts is solved by robust least squares (soft-L1, so wrong matches barely pull).
+A position error along the surface normal changes the range and so the scale of everything a frame
+casts; a 2D shift of the casts cannot model it, a 3D camera shift does. Pass pairs are chained from
+the largest pass (breadth first, best-supported pair first), each other pass's camera positions are
+corrected by its chained shift, and the flight is georeferenced again (``realign``): detections,
+footprints and camera path all follow. Only the relative error between passes goes; the flight
+keeps the largest pass's GNSS error, which CE90 still describes.
+
+What it needs: the flight record's images and a plane surface (otherwise nothing moves). Cost: ORB
+on each frame used (about 20 ms at 1280x960), a Hamming match and a 3-parameter fit per pair (20 ms).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from groundstation.georef import Georeferenced, camera_center_ned, cast_pixels
+from groundstation.load import LoadedFlight
+from groundstation.passes import PassParams, split_passes
+from groundstation.plane import PlaneBasis
+from skyinspect.surface import PlaneSurface
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TieParams:
+    min_overlap: float = 0.3  # of the smaller footprint
+    pairs_per_pass_pair: int = 3  # the frame pairs that overlap most
+    features: int = 1500
+    ratio: float = 0.75  # Lowe's ratio test
+    min_matches: int = 15  # matches the fit must explain (and at least half of them)
+    inlier_m: float = 0.01  # a match the fit explains lands this close on the surface
+    coarse_m: float = 0.3  # scale of the first, coarse robust fit
+    min_shift_m: float = 0.02  # a smaller chained correction is not applied (exact poses move nothing)
+
+
+def realign(flight: LoadedFlight, geo: Georeferenced, params: TieParams = TieParams(),
+            pass_params: PassParams = PassParams()) -> tuple[Georeferenced, dict[int, np.ndarray]]:
+    """(``geo`` georeferenced again with each pass's cameras corrected by image tie points, the
+    corrections by pass: (3,) NED metres); ``geo`` itself when nothing needs moving."""
+    from groundstation.georef import georeference
+    from groundstation.plane import chart_for
+
+    if not isinstance(geo.surface, PlaneSurface):
+        return geo, {}
+    basis = chart_for(geo.surface, flight.origin)
+    pass_of = split_passes(geo.frames, basis, pass_params)
+    passes = set(pass_of.values())
+    if len(passes) < 2:
+        return geo, {}
+    links = _pass_links(flight, geo, basis, pass_of, params)
+    size: dict[int, int] = defaultdict(int)
+    for p in pass_of.values():
+        size[p] += 1
+    ref = max(passes, key=lambda p: (size[p], -p))
+    shifts = {ref: np.zeros(3)}
+    for _ in range(len(passes)):  # breadth first from the reference over the best-supported links
+        grown = False
+        for (p, q), (s, _n) in sorted(links.items(), key=lambda kv: -kv[1][1]):
+            if p in shifts and q not in shifts:
+                shifts[q], grown = shifts[p] + s, True
+            elif q in shifts and p not in shifts:
+                shifts[p], grown = shifts[q] - s, True
+        if not grown:
+            break
+    moved = {p: s for p, s in shifts.items() if p != ref and float(np.linalg.norm(s)) >= params.min_shift_m}
+    if not moved:
+        return geo, {}
+    for p, s in sorted(moved.items()):
+        log.info("pass %d cameras moved %.3f, %.3f, %.3f m (north, east, down) onto pass %d by image tie points",
+                 p, s[0], s[1], s[2], ref)
+    frames = tuple(_moved_record(r, moved[pass_of[r.frame_index]], flight.origin)
+                   if pass_of.get(r.frame_index) in moved else r for r in flight.frames)
+    return georeference(replace(flight, frames=frames), geo.surface), moved
+
+
+def _moved_record(rec, shift_ned: np.ndarray, origin):  # type: ignore[no-untyped-def]
+    pose = rec.pose
+    ned = np.asarray(origin.to_ned(pose.lat_deg, pose.lon_deg, pose.alt_msl_m)).reshape(3) + shift_ned
+    lat, lon, alt = (float(v) for v in origin.to_geodetic(ned))
+    return replace(rec, pose=replace(pose, lat_deg=lat, lon_deg=lon, alt_msl_m=alt,
+                                     alt_rel_m=pose.alt_rel_m + (alt - pose.alt_msl_m)))
+
+
+def _pass_links(flight: LoadedFlight, geo: Georeferenced, basis: PlaneBasis, pass_of: dict[int, int],
+                params: TieParams) -> dict[tuple[int, int], tuple[np.ndarray, int]]:
+    """(p, q) with p < q → (camera shift, NED, that lays pass q's casts onto pass p's; matches behind it)."""
+    import shapely
+    from shapely.geometry import Polygon
+
+    records = {r.frame_index: r for r in flight.frames}
+    prints = {}
+    for f in geo.frames:
+        rec = records.get(f.frame_index)
+        if f.frame_index in pass_of and f.footprint_ned_m is not None and len(f.footprint_ned_m) >= 3 \
+                and rec is not None and rec.image_path is not None:
+            # grown by twice the stated GNSS accuracy: with metre-level errors the footprints of two
+            # neighbouring passes may not even touch where they put them
+            grow = min(3.0, 2.0 * rec.pose.h_acc_m) if math.isfinite(rec.pose.h_acc_m) else 0.0
+            prints[f.frame_index] = shapely.make_valid(Polygon(basis.to_2d(np.asarray(f.footprint_ned_m)))).buffer(grow)
+    candidates: dict[tuple[int, int], list[tuple[float, int, int]]] = defaultdict(list)
+    idx = sorted(prints)
+    for i, a in enumerate(idx):
+        for b in idx[i + 1:]:
+            pa, pb = pass_of[a], pass_of[b]
+            if pa == pb:
+                continue
+            share = prints[a].intersection(prints[b]).area / max(min(prints[a].area, prints[b].area), 1e-12)
+            if share >= params.min_overlap:
+                candidates[(min(pa, pb), max(pa, pb))].append((share, a, b) if pa < pb else (share, b, a))
+    bound = geo.surface.bind(flight.origin)
+    cache: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
+    links = {}
+    for key, pairs in candidates.items():
+        found = [r for _, a, b in sorted(pairs, reverse=True)[:params.pairs_per_pass_pair]
+                 if (r := _pair_shift(records[a], records[b], flight, bound, basis, cache, params)) is not None]
+        if found:
+            links[key] = (np.median([f[0] for f in found], axis=0), int(sum(f[1] for f in found)))
+    return links
+
+
+def _pair_shift(ra, rb, flight: LoadedFlight, bound, basis: PlaneBasis,  # type: ignore[no-untyped-def]
+                cache: dict, params: TieParams) -> tuple[np.ndarray, int] | None:
+    """3D shift of frame b's camera laying its matched keypoints onto frame a's (or None)."""
+    from scipy.optimize import least_squares
+
+    fa, fb = _features(ra, cache, params), _features(rb, cache, params)
+    if fa is None or fb is None or len(fa[1]) < 2 or len(fb[1]) < 2:
+        return None
+    knn = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(fa[1], fb[1], k=2)
+    good = [m[0] for m in knn if len(m) == 2 and m[0].distance < params.ratio * m[1].distance]
+    if len(good) < params.min_matches:
+        return None
+    sa = _on_surface(fa[0][[m.queryIdx for m in good]], ra, flight, bound, basis, np.zeros(3))
+    ub = fb[0][[m.trainIdx for m in good]]
+    ok = np.isfinite(sa).all(axis=1)
+    if ok.sum() < params.min_matches:
+        return None
+    sa, ub = sa[ok], ub[ok]
+
+    def residual(s: np.ndarray) -> np.ndarray:
+        r = _on_surface(ub, rb, flight, bound, basis, s) - sa
+        return np.nan_to_num(r, nan=1.0).ravel()  # a ray that stops meeting the surface: a far miss
+
+    # coarse then fine: from a start metres off, nearly every match is an "outlier" at 1 cm
+    coarse = least_squares(residual, np.zeros(3), loss="soft_l1", f_scale=params.coarse_m, max_nfev=50)
+    fit = least_squares(residual, coarse.x, loss="soft_l1", f_scale=params.inlier_m, max_nfev=50)
+    inliers = int((np.linalg.norm(residual(fit.x).reshape(-1, 2), axis=1) < params.inlier_m).sum())
+    if inliers < params.min_matches or inliers < 0.5 * len(sa):
+        return None
+    return fit.x, inliers
+
+
+def _features(rec, cache: dict, params: TieParams) -> tuple[np.ndarray, np.ndarray] | None:  # type: ignore[no-untyped-def]
+    if rec.frame_index not in cache:
+        img = cv2.imread(str(Path(rec.image_path)), cv2.IMREAD_GRAYSCALE)
+        if img is None:
+            cache[rec.frame_index] = None
+        else:
+            kps, desc = cv2.ORB_create(nfeatures=params.features).detectAndCompute(img, None)
+            cache[rec.frame_index] = None if desc is None else (
+                np.array([k.pt for k in kps], dtype=np.float64), desc)
+    return cache[rec.frame_index]
+
+
+def _on_surface(uv: np.ndarray, rec, flight: LoadedFlight, bound, basis: PlaneBasis,  # type: ignore[no-untyped-def]
+                shift_ned: np.ndarray) -> np.ndarray:
+    """Pixels of one frame cast through its pose, camera moved by ``shift_ned``, onto the surface,
+    in chart coordinates (NaN: missed)."""
+    cam = np.asarray(camera_center_ned(rec.pose, flight.origin)).reshape(3) + shift_ned
+    pts, _, hit = cast_pixels(uv, flight.camera, rec.pose.r_ned_cam(), cam, bound)
+    out = np.full((len(uv), 2), math.nan)
+    if hit.any():
+        out[hit] = basis.to_2d(pts[hit])
+    return out

@@ -1,0 +1,70 @@
+"""Image tie points between passes (groundstation/tiepoints.py) on a simulated flight whose telemetry
+carries one GNSS error per lane (SimConfig.gnss_error_m) while its frames are rendered true."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from groundstation.fuse import FuseParams
+from groundstation.pipeline import process
+from groundstation.tiepoints import TieParams
+from missions.simulator import SimConfig, simulate
+from missions.simulator.flight import gnss_error_ned, plan_flight
+from missions.simulator.oracle import TruthMaskSegmenter
+from onboard.replay import run_replay
+from skyinspect.camera import CameraModel
+from skyinspect.surface import PlaneSurface
+
+
+@pytest.fixture(scope="module")
+def noisy_flight(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SimConfig]:
+    root = tmp_path_factory.mktemp("tie")
+    config = replace(SimConfig.small(), gnss_error_m=0.3, rtk=False)
+    simulate(root / "sim", config)
+    run_replay(root / "sim" / "frames", root / "sim" / "flight.tlog", root / "flight", TruthMaskSegmenter(root / "sim"),
+               CameraModel.load(root / "sim" / "camera.yaml"), progress=False)
+    return root, config
+
+
+def _process(root: Path, name: str, **kw) -> tuple[int, Path]:  # type: ignore[no-untyped-def]
+    r = process(root / "flight", root / name, PlaneSurface.load(root / "sim" / "surface.json"), progress=False, **kw)
+    return r.findings, root / name
+
+
+def test_the_second_lane_is_moved_by_its_true_relative_error(noisy_flight) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    root, config = noisy_flight
+    plan = plan_flight(config)
+    err = {lane: gnss_error_ned(plan, next(c.t_s for c in plan.captures if c.lane == lane)) for lane in (1, 2)}
+    aligned, out = _process(root, "aligned")
+    plain, _ = _process(root, "plain", tie_params=TieParams(min_shift_m=1e9), fuse_params=FuseParams(align_passes=False))
+    # the aligned flight's cameras: lane 2's moved onto lane 1's error (within a few cm), lane 1's kept
+    cams = {f["frame_index"]: np.array(f["camera_ned_m"]) for f in
+            json.loads((out / "stages" / "aligned.json").read_text())["data"]["frames"]}
+    raw = {f["frame_index"]: np.array(f["camera_ned_m"]) for f in
+           json.loads((out / "stages" / "detections.json").read_text())["data"]["frames"]}
+    lane_of = {c.index: c.lane for c in plan.captures}
+    moves = {lane_of[i]: cams[i] - raw[i] for i in cams}
+    assert np.linalg.norm(moves[1]) < 1e-6 or np.linalg.norm(moves[2]) < 1e-6  # the reference stays
+    moved_lane = 2 if np.linalg.norm(moves[2]) > 1e-6 else 1
+    other = 3 - moved_lane
+    np.testing.assert_allclose(moves[moved_lane], err[other] - err[moved_lane], atol=0.06)
+    assert aligned <= plain
+    logging.getLogger(__name__).info("findings %d aligned vs %d plain", aligned, plain)
+
+
+def test_exact_telemetry_moves_nothing(tmp_path: Path) -> None:
+    config = SimConfig.small()
+    simulate(tmp_path / "sim", config)
+    run_replay(tmp_path / "sim" / "frames", tmp_path / "sim" / "flight.tlog", tmp_path / "flight",
+               TruthMaskSegmenter(tmp_path / "sim"), CameraModel.load(tmp_path / "sim" / "camera.yaml"), progress=False)
+    _process(tmp_path, "out")
+    a = json.loads((tmp_path / "out" / "stages" / "aligned.json").read_text())["data"]
+    b = json.loads((tmp_path / "out" / "stages" / "detections.json").read_text())["data"]
+    assert a == b
