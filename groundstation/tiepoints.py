@@ -114,14 +114,16 @@ def _pass_links(flight: LoadedFlight, geo: Georeferenced, basis: PlaneBasis, pas
             prints[f.frame_index] = shapely.make_valid(Polygon(basis.to_2d(np.asarray(f.footprint_ned_m)))).buffer(grow)
     candidates: dict[tuple[int, int], list[tuple[float, int, int]]] = defaultdict(list)
     idx = sorted(prints)
-    for i, a in enumerate(idx):
-        for b in idx[i + 1:]:
-            pa, pb = pass_of[a], pass_of[b]
-            if pa == pb:
-                continue
-            share = prints[a].intersection(prints[b]).area / max(min(prints[a].area, prints[b].area), 1e-12)
-            if share >= params.min_overlap:
-                candidates[(min(pa, pb), max(pa, pb))].append((share, a, b) if pa < pb else (share, b, a))
+    polys = [prints[i] for i in idx]
+    left, right = shapely.STRtree(polys).query(polys, predicate="intersects")  # not all against all
+    for i, j in zip(left.tolist(), right.tolist()):
+        a, b = idx[i], idx[j]
+        pa, pb = pass_of[a], pass_of[b]
+        if a >= b or pa == pb:
+            continue
+        share = polys[i].intersection(polys[j]).area / max(min(polys[i].area, polys[j].area), 1e-12)
+        if share >= params.min_overlap:
+            candidates[(min(pa, pb), max(pa, pb))].append((share, a, b) if pa < pb else (share, b, a))
     bound = geo.surface.bind(flight.origin)
     cache: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
     links = {}
