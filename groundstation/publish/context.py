@@ -29,6 +29,7 @@ class PublishInput:
     assignments: dict[str, dict[str, Any]] = field(default_factory=dict)  # finding id -> registry component facts
     asset_id: str = ""
     grading_profile: str = ""
+    quality_notes: tuple[str, ...] = ()  # extra data-quality lines for the report (e.g. the align stage's)
 
     def primary_grade(self, finding_id: str) -> Any:
         gs = self.grades.get(finding_id) or ()

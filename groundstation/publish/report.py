@@ -172,6 +172,7 @@ def data_quality(inp: PublishInput) -> list[str]:
     lines.append(f"{len(bad)} tagged frames could not be georeferenced.")
     lines += [f"frame {f.frame_index}: {f.status}" for f in bad[:50]]
     lines += [f"frame {f.frame_index}: {n}" for f in inp.geo.frames for n in f.notes][:50]
+    lines += list(inp.quality_notes)
     return lines
 
 

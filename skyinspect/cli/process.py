@@ -74,6 +74,9 @@ def process_command(
         console.print(f"[yellow]warning:[/] {summary.frames_not_georeferenced} of {summary.frames_tagged} tagged "
                       "frames could not be georeferenced (their reasons are in the report's data-quality "
                       "section)" + ("; a facade or pier needs --surface SURFACE.json" if surface is None else ""))
+    if summary.frames_realigned:
+        console.print(f"{summary.frames_realigned} frames' camera positions corrected by image tie points between "
+                      f"passes (up to {summary.max_realign_m:.2f} m): their GNSS errors differed (report: data quality)")
     console.print(f"{summary.findings} findings from {summary.detections} detections, graded by profile "
                   f"[bold]{profile_name}[/]; map: [bold]{summary.map_path}[/], report: [bold]{summary.report_pdf_path}[/]")
     if registry is not None:

@@ -31,9 +31,8 @@ def noisy_flight(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SimCon
     return root, config
 
 
-def _process(root: Path, name: str, **kw) -> tuple[int, Path]:  # type: ignore[no-untyped-def]
-    r = process(root / "flight", root / name, PlaneSurface.load(root / "sim" / "surface.json"), progress=False, **kw)
-    return r.findings, root / name
+def _process(root: Path, name: str, **kw):  # type: ignore[no-untyped-def]
+    return process(root / "flight", root / name, PlaneSurface.load(root / "sim" / "surface.json"), progress=False, **kw)
 
 
 def test_the_second_lane_is_moved_by_its_true_relative_error(noisy_flight) -> None:  # type: ignore[no-untyped-def]
@@ -42,8 +41,9 @@ def test_the_second_lane_is_moved_by_its_true_relative_error(noisy_flight) -> No
     root, config = noisy_flight
     plan = plan_flight(config)
     err = {lane: gnss_error_ned(plan, next(c.t_s for c in plan.captures if c.lane == lane)) for lane in (1, 2)}
-    aligned, out = _process(root, "aligned")
-    plain, _ = _process(root, "plain", tie_params=TieParams(min_shift_m=1e9), fuse_params=FuseParams(align_passes=False))
+    summary = _process(root, "aligned")
+    aligned, out = summary.findings, summary.out
+    plain = _process(root, "plain", tie_params=TieParams(min_shift_m=1e9), fuse_params=FuseParams(align_passes=False)).findings
     # the aligned flight's cameras: lane 2's moved onto lane 1's error (within a few cm), lane 1's kept
     cams = {f["frame_index"]: np.array(f["camera_ned_m"]) for f in
             json.loads((out / "stages" / "aligned.json").read_text())["data"]["frames"]}
@@ -56,6 +56,10 @@ def test_the_second_lane_is_moved_by_its_true_relative_error(noisy_flight) -> No
     other = 3 - moved_lane
     np.testing.assert_allclose(moves[moved_lane], err[other] - err[moved_lane], atol=0.06)
     assert aligned <= plain
+    # the user is told: the summary counts the moved frames, the report says so in its data quality
+    assert summary.frames_realigned == sum(1 for c in plan.captures if c.lane == moved_lane)
+    assert summary.max_realign_m == pytest.approx(np.linalg.norm(moves[moved_lane]), abs=1e-3)
+    assert "corrected by image tie points" in (out / "report.html").read_text()
     logging.getLogger(__name__).info("findings %d aligned vs %d plain", aligned, plain)
 
 
@@ -64,7 +68,7 @@ def test_exact_telemetry_moves_nothing(tmp_path: Path) -> None:
     simulate(tmp_path / "sim", config)
     run_replay(tmp_path / "sim" / "frames", tmp_path / "sim" / "flight.tlog", tmp_path / "flight",
                TruthMaskSegmenter(tmp_path / "sim"), CameraModel.load(tmp_path / "sim" / "camera.yaml"), progress=False)
-    _process(tmp_path, "out")
+    assert _process(tmp_path, "out").frames_realigned == 0
     a = json.loads((tmp_path / "out" / "stages" / "aligned.json").read_text())["data"]
     b = json.loads((tmp_path / "out" / "stages" / "detections.json").read_text())["data"]
     assert a == b
