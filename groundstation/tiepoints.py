@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class TieParams:
     min_overlap: float = 0.3  # of the smaller footprint
-    pairs_per_pass_pair: int = 3  # the frame pairs that overlap most
+    pairs_per_pass_pair: int = 3  # fitted frame pairs per pair of passes (their median is the link)
+    max_tries: int = 40  # candidate frame pairs per pair of passes (best overlap first) whose matches are counted
     features: int = 1500
     ratio: float = 0.75  # Lowe's ratio test
     min_matches: int = 15  # matches the fit must explain (and at least half of them)
@@ -67,16 +68,7 @@ def realign(flight: LoadedFlight, geo: Georeferenced, params: TieParams = TiePar
     for p in pass_of.values():
         size[p] += 1
     ref = max(passes, key=lambda p: (size[p], -p))
-    shifts = {ref: np.zeros(3)}
-    for _ in range(len(passes)):  # breadth first from the reference over the best-supported links
-        grown = False
-        for (p, q), (s, _n) in sorted(links.items(), key=lambda kv: -kv[1][1]):
-            if p in shifts and q not in shifts:
-                shifts[q], grown = shifts[p] + s, True
-            elif q in shifts and p not in shifts:
-                shifts[p], grown = shifts[q] - s, True
-        if not grown:
-            break
+    shifts = solve_pass_shifts(links, ref)
     moved = {p: s for p, s in shifts.items() if p != ref and float(np.linalg.norm(s)) >= params.min_shift_m}
     if not moved:
         return geo, {}
@@ -86,6 +78,37 @@ def realign(flight: LoadedFlight, geo: Georeferenced, params: TieParams = TiePar
     frames = tuple(_moved_record(r, moved[pass_of[r.frame_index]], flight.origin)
                    if pass_of.get(r.frame_index) in moved else r for r in flight.frames)
     return georeference(replace(flight, frames=frames), geo.surface), moved
+
+
+def solve_pass_shifts(links: dict[tuple[int, int], tuple[np.ndarray, int]], ref: int) -> dict[int, np.ndarray]:
+    """Camera shift per pass (the reference's zero) from the pairwise links, by weighted least squares
+    over every link among the passes connected to the reference (weight: the square root of the
+    matches behind a link), so a loop of links averages out one pair's error instead of chaining it."""
+    reach, grown = {ref}, True
+    while grown:
+        grown = False
+        for p, q in links:
+            if (p in reach) != (q in reach):
+                reach |= {p, q}
+                grown = True
+    unknown = sorted(reach - {ref})
+    if not unknown:
+        return {ref: np.zeros(3)}
+    col = {p: k for k, p in enumerate(unknown)}
+    rows, rhs = [], []
+    for (p, q), (s, n) in links.items():
+        if p not in reach or q not in reach:
+            continue
+        w = math.sqrt(max(n, 1))
+        row = np.zeros(len(unknown))
+        if q in col:
+            row[col[q]] += w
+        if p in col:
+            row[col[p]] -= w
+        rows.append(row)
+        rhs.append(w * np.asarray(s))  # s_q - s_p = link
+    x, *_ = np.linalg.lstsq(np.array(rows), np.array(rhs), rcond=None)
+    return {ref: np.zeros(3), **{p: x[col[p]] for p in unknown}}
 
 
 def _moved_record(rec, shift_ned: np.ndarray, origin):  # type: ignore[no-untyped-def]
@@ -125,11 +148,20 @@ def _pass_links(flight: LoadedFlight, geo: Georeferenced, basis: PlaneBasis, pas
         if share >= params.min_overlap:
             candidates[(min(pa, pb), max(pa, pb))].append((share, a, b) if pa < pb else (share, b, a))
     bound = geo.surface.bind(flight.origin)
-    cache: dict[int, tuple[np.ndarray, np.ndarray] | None] = {}
+    cache: dict = {}  # type: ignore[type-arg]  # features per frame, matches per pair
     links = {}
     for key, pairs in candidates.items():
-        found = [r for _, a, b in sorted(pairs, reverse=True)[:params.pairs_per_pass_pair]
-                 if (r := _pair_shift(records[a], records[b], flight, bound, basis, cache, params)) is not None]
+        # footprints placed by a metre-level GNSS error mislead: of the best-overlapping candidates,
+        # fit the pairs whose images share the most features, until enough fit
+        tried = [(len(_good_matches(records[a], records[b], cache, params)), a, b)
+                 for _, a, b in sorted(pairs, reverse=True)[:params.max_tries]]
+        found = []
+        for n, a, b in sorted(tried, reverse=True)[:2 * params.pairs_per_pass_pair]:
+            if n >= params.min_matches and \
+                    (r := _pair_shift(records[a], records[b], flight, bound, basis, cache, params)) is not None:
+                found.append(r)
+                if len(found) >= params.pairs_per_pass_pair:
+                    break
         if found:
             links[key] = (np.median([f[0] for f in found], axis=0), int(sum(f[1] for f in found)))
     return links
@@ -140,13 +172,11 @@ def _pair_shift(ra, rb, flight: LoadedFlight, bound, basis: PlaneBasis,  # type:
     """3D shift of frame b's camera laying its matched keypoints onto frame a's (or None)."""
     from scipy.optimize import least_squares
 
-    fa, fb = _features(ra, cache, params), _features(rb, cache, params)
-    if fa is None or fb is None or len(fa[1]) < 2 or len(fb[1]) < 2:
-        return None
-    knn = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(fa[1], fb[1], k=2)
-    good = [m[0] for m in knn if len(m) == 2 and m[0].distance < params.ratio * m[1].distance]
+    good = _good_matches(ra, rb, cache, params)
     if len(good) < params.min_matches:
         return None
+    fa, fb = _features(ra, cache, params), _features(rb, cache, params)
+    assert fa is not None and fb is not None
     sa = _on_surface(fa[0][[m.queryIdx for m in good]], ra, flight, bound, basis, np.zeros(3))
     ub = fb[0][[m.trainIdx for m in good]]
     ok = np.isfinite(sa).all(axis=1)
@@ -158,13 +188,32 @@ def _pair_shift(ra, rb, flight: LoadedFlight, bound, basis: PlaneBasis,  # type:
         r = _on_surface(ub, rb, flight, bound, basis, s) - sa
         return np.nan_to_num(r, nan=1.0).ravel()  # a ray that stops meeting the surface: a far miss
 
-    # coarse then fine: from a start metres off, nearly every match is an "outlier" at 1 cm
-    coarse = least_squares(residual, np.zeros(3), loss="soft_l1", f_scale=params.coarse_m, max_nfev=50)
+    # start from the shift in the surface's plane that the matches' median offset asks for, then
+    # coarse, then fine: from a start metres off, nearly every match is an "outlier" at 1 cm
+    sb0 = _on_surface(ub, rb, flight, bound, basis, np.zeros(3))
+    both = np.isfinite(sb0).all(axis=1)
+    start = np.zeros(3)
+    if both.any():
+        start = basis.to_3d(np.median(sa[both] - sb0[both], axis=0)[None, :])[0] - basis.to_3d(np.zeros((1, 2)))[0]
+    coarse = least_squares(residual, start, loss="soft_l1", f_scale=params.coarse_m, max_nfev=50)
     fit = least_squares(residual, coarse.x, loss="soft_l1", f_scale=params.inlier_m, max_nfev=50)
     inliers = int((np.linalg.norm(residual(fit.x).reshape(-1, 2), axis=1) < params.inlier_m).sum())
     if inliers < params.min_matches or inliers < 0.5 * len(sa):
         return None
     return fit.x, inliers
+
+
+def _good_matches(ra, rb, cache: dict, params: TieParams) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """Feature matches of two frames that pass Lowe's ratio test (cached per pair)."""
+    key = ("m", ra.frame_index, rb.frame_index)
+    if key not in cache:
+        fa, fb = _features(ra, cache, params), _features(rb, cache, params)
+        good = []
+        if fa is not None and fb is not None and len(fa[1]) >= 2 and len(fb[1]) >= 2:
+            knn = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(fa[1], fb[1], k=2)
+            good = [m[0] for m in knn if len(m) == 2 and m[0].distance < params.ratio * m[1].distance]
+        cache[key] = good
+    return cache[key]
 
 
 def _features(rec, cache: dict, params: TieParams) -> tuple[np.ndarray, np.ndarray] | None:  # type: ignore[no-untyped-def]
