@@ -125,7 +125,7 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     raw_geo = geo
     align_fp = fingerprint("align", geo_fp, dataclasses.asdict(tie_params))
     geo, hit = run_stage(stages_dir / "aligned.json", "align", align_fp,
-                         lambda: realign(loaded, geo, tie_params)[0], georeferenced_to_dict,
+                         lambda: realign(loaded, geo, tie_params, progress=progress)[0], georeferenced_to_dict,
                          georeferenced_from_dict, rerun)
     reused += ["align"] if hit else []
     lap("align")

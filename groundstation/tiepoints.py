@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -50,7 +51,7 @@ class TieParams:
 
 
 def realign(flight: LoadedFlight, geo: Georeferenced, params: TieParams = TieParams(),
-            pass_params: PassParams = PassParams()) -> tuple[Georeferenced, dict[int, np.ndarray]]:
+            pass_params: PassParams = PassParams(), progress: bool = False) -> tuple[Georeferenced, dict[int, np.ndarray]]:
     """(``geo`` georeferenced again with each pass's cameras corrected by image tie points, the
     corrections by pass: (3,) NED metres); ``geo`` itself when nothing needs moving."""
     from groundstation.georef import georeference
@@ -63,7 +64,7 @@ def realign(flight: LoadedFlight, geo: Georeferenced, params: TieParams = TiePar
     passes = set(pass_of.values())
     if len(passes) < 2:
         return geo, {}
-    links = _pass_links(flight, geo, basis, pass_of, params)
+    links = _pass_links(flight, geo, basis, pass_of, params, progress)
     size: dict[int, int] = defaultdict(int)
     for p in pass_of.values():
         size[p] += 1
@@ -120,7 +121,7 @@ def _moved_record(rec, shift_ned: np.ndarray, origin):  # type: ignore[no-untype
 
 
 def _pass_links(flight: LoadedFlight, geo: Georeferenced, basis: PlaneBasis, pass_of: dict[int, int],
-                params: TieParams) -> dict[tuple[int, int], tuple[np.ndarray, int]]:
+                params: TieParams, progress: bool = False) -> dict[tuple[int, int], tuple[np.ndarray, int]]:
     """(p, q) with p < q → (camera shift, NED, that lays pass q's casts onto pass p's; matches behind it)."""
     import shapely
     from shapely.geometry import Polygon
@@ -150,7 +151,12 @@ def _pass_links(flight: LoadedFlight, geo: Georeferenced, basis: PlaneBasis, pas
     bound = geo.surface.bind(flight.origin)
     cache: dict = {}  # type: ignore[type-arg]  # features per frame, matches per pair
     links = {}
-    for key, pairs in candidates.items():
+    items: Iterable[tuple[tuple[int, int], list[tuple[float, int, int]]]] = list(candidates.items())
+    if progress and candidates:
+        from rich.progress import track
+
+        items = track(items, description="tie points between passes", transient=False)
+    for key, pairs in items:
         # footprints placed by a metre-level GNSS error mislead: of the best-overlapping candidates,
         # fit the pairs whose images share the most features, until enough fit
         tried = [(len(_good_matches(records[a], records[b], cache, params)), a, b)
