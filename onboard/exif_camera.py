@@ -76,7 +76,8 @@ def camera_from_exif(path: Path) -> ExifIntrinsics:
     cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
 
     def camera(fx: float, method: str, centre: tuple[float, float] = (cx, cy)) -> ExifIntrinsics:
-        return ExifIntrinsics(CameraModel(width, height, fx, fx, centre[0], centre[1], name=f"{model or 'camera'} (EXIF)"),
+        return ExifIntrinsics(CameraModel(width, height, fx, fx, centre[0], centre[1],
+                                          name=f"{model or 'camera'}, intrinsics estimated from EXIF, no distortion"),
                               method)
 
     f_cal = _number(xmp.get("CalibratedFocalLength"))

@@ -126,6 +126,8 @@ def summary_facts(inp: PublishInput) -> list[tuple[str, str]]:
             ("Frames recorded", str(fl.frames_total)), ("Frames tagged with a pose", str(fl.frames_tagged)),
             ("Frames georeferenced", str(georef)), ("Surface", inp.geo.surface.name),
             ("Area covered on the surface", f"{covered_area_m2(inp):.1f} m2"),
+            ("Camera", f"{fl.camera.name}: {fl.camera.width_px}x{fl.camera.height_px} px, "
+                       f"fx {fl.camera.fx_px:.0f} px"),
             ("Segmentation model", fl.model_id or "unknown"), ("Findings", str(len(inp.findings))),
             ("Imagery vs training set", "OUT OF DISTRIBUTION - see Data quality"
              if fl.drift and fl.drift.get("out_of_distribution") else ("in distribution" if fl.drift else "not checked"))]

@@ -74,7 +74,9 @@ def test_map_and_report_name_every_finding(processed) -> None:  # type: ignore[n
     _, out, _ = processed
     html_map = (out / "map.html").read_text()
     assert "F-0001" in html_map and "data:image/jpeg;base64," in html_map
-    assert "F-0002" in (out / "report.html").read_text()
+    report = (out / "report.html").read_text()
+    assert "F-0002" in report
+    assert "<th>Camera</th><td>" in report and " px, fx " in report  # which intrinsics the positions rest on
     pdf = out / "report.pdf"
     assert pdf.read_bytes().startswith(b"%PDF")
     if shutil.which("pdftotext") is None:

@@ -92,6 +92,7 @@ def test_cli_replays_a_dji_folder_without_a_calibration(tmp_path: Path, monkeypa
     with FlightRecordReader(tmp_path / "rec") as reader:
         assert len(reader) == 4
         assert reader.camera.fx_px == pytest.approx(3.61 * 160 / 6.17)
+        assert reader.camera.name == "FC300S, intrinsics estimated from EXIF, no distortion"  # the report shows it
     # a folder whose photos carry no focal length still fails with the calibration message
     bare = tmp_path / "bare"
     bare.mkdir()
