@@ -192,25 +192,32 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
     ref = prev.findings[0] if prev.findings else (cur.findings[0] if cur.findings else None)
     frame = LocalFrame(ref.lat_deg, ref.lon_deg, ref.alt_msl_m) if ref else LocalFrame(0, 0, 0)
 
-    def xyz(f: Finding) -> np.ndarray:
-        return np.asarray(frame.to_ned(f.lat_deg, f.lon_deg, f.alt_msl_m)).reshape(3)
+    def xyz(findings: tuple[Finding, ...]) -> np.ndarray:  # one transform per inspection, not per pair
+        if not findings:
+            return np.zeros((0, 3))
+        return np.asarray(frame.to_ned(np.array([f.lat_deg for f in findings]), np.array([f.lon_deg for f in findings]),
+                                       np.array([f.alt_msl_m for f in findings]))).reshape(-1, 3)
 
     def gate(a: Finding, b: Finding) -> float:
         return max(gate_m, math.hypot(a.ce90_m if math.isfinite(a.ce90_m) else 0.0,
                                       b.ce90_m if math.isfinite(b.ce90_m) else 0.0))
 
-    candidates = [(a, b, xyz(a) - xyz(b)) for a in prev.findings for b in cur.findings
-                  if a.class_name == b.class_name and float(np.linalg.norm(xyz(a) - xyz(b))) <= gate(a, b)]
+    p_prev, p_cur = xyz(prev.findings), xyz(cur.findings)
+    candidates = []  # (previous, current, index of current, previous minus current position)
+    for i, a in enumerate(prev.findings):
+        for k, b in enumerate(cur.findings):
+            d = p_prev[i] - p_cur[k]
+            if a.class_name == b.class_name and float(np.linalg.norm(d)) <= gate(a, b):
+                candidates.append((a, b, k, d))
     shift = np.zeros(3)
     if candidates:
-        cur_index = {f.finding_id: k for k, f in enumerate(cur.findings)}
-        won = vote_offset(np.array([c[2] for c in candidates]),
-                          np.array([cur_index[c[1].finding_id] for c in candidates]), offset_tol_m, min_support=3)
+        won = vote_offset(np.array([c[3] for c in candidates]), np.array([c[2] for c in candidates]),
+                          offset_tol_m, min_support=3)
         if won is not None and float(np.linalg.norm(won[0])) >= offset_tol_m:
             shift = won[0]
     pairs = []
-    for a, b, _ in candidates:
-        d = float(np.linalg.norm(xyz(a) - xyz(b) - shift))
+    for a, b, _, diff in candidates:
+        d = float(np.linalg.norm(diff - shift))
         if d <= gate(a, b):
             pairs.append((d, a.finding_id, b.finding_id))
     matched_prev: dict[str, tuple[str, float]] = {}
