@@ -42,7 +42,7 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon
 
 from groundstation.crack_link import LinkParams, link_crack_clusters
-from groundstation.georef import Georeferenced
+from groundstation.georef import Georeferenced, footprint_polygons
 from groundstation.passes import align_passes
 from groundstation.plane import PlaneBasis
 from groundstation.uncertainty import ce90_m, le90_m
@@ -194,21 +194,6 @@ def fuse(geo: Georeferenced, frame: LocalFrame, basis: PlaneBasis,
         centre_uv, members, outline, chart = drafts[k]
         findings.append(_finding(f"F-{rank:04d}", centre_uv, members, outline, frame, chart))
     return findings
-
-
-def footprint_polygons(geo: Georeferenced, chart: PlaneBasis, surface_name: str | None) -> dict[int, object]:
-    """frame index → its footprint as a polygon in ``chart`` (georeferenced frames, on the named
-    surface when there are several)."""
-    out: dict[int, object] = {}
-    for f in geo.frames:
-        if not f.is_georeferenced or f.footprint_ned_m is None or len(f.footprint_ned_m) < 3:
-            continue
-        if surface_name is not None and f.surface_name != surface_name:
-            continue
-        poly = shapely.make_valid(Polygon(chart.to_2d(np.asarray(f.footprint_ned_m))))
-        if not poly.is_empty:
-            out[f.frame_index] = poly
-    return out
 
 
 def view_supported(members: list[Detection], centre_uv: np.ndarray, footprints: dict[int, object],

@@ -86,6 +86,24 @@ class Georeferenced:
     detections: tuple[Detection, ...]
 
 
+def footprint_polygons(geo: Georeferenced, chart: Any, surface_name: str | None = None) -> dict[int, Any]:
+    """frame index → its footprint as a shapely polygon in ``chart`` (a PlaneBasis or any chart with
+    ``to_2d``; georeferenced frames, on the named surface when there are several)."""
+    import shapely
+    from shapely.geometry import Polygon
+
+    out: dict[int, Any] = {}
+    for f in geo.frames:
+        if not f.is_georeferenced or f.footprint_ned_m is None or len(f.footprint_ned_m) < 3:
+            continue
+        if surface_name is not None and f.surface_name != surface_name:
+            continue
+        poly = shapely.make_valid(Polygon(chart.to_2d(np.asarray(f.footprint_ned_m))))
+        if not poly.is_empty:
+            out[f.frame_index] = poly
+    return out
+
+
 def default_surface(flight: LoadedFlight) -> PlaneSurface:
     """A horizontal ground plane at the home (take-off) altitude below the first tagged frame."""
     first = flight.frames[0].pose

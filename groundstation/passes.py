@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from groundstation.georef import FrameGeoref, Georeferenced
+from groundstation.georef import FrameGeoref, Georeferenced, footprint_polygons
 from groundstation.offset_vote import vote_offset
 from groundstation.plane import PlaneBasis
 from skyinspect.findings import Detection
@@ -174,12 +174,8 @@ def _inside_frame(geo: Georeferenced, basis: PlaneBasis, margin_px: float = 3.0)
     """Per detection: its outline keeps ``margin_px`` pixels clear of its frame's footprint border
     (True where the frame has no footprint to tell)."""
     import shapely
-    from shapely.geometry import Polygon
 
-    borders = {}
-    for f in geo.frames:
-        if f.footprint_ned_m is not None and len(f.footprint_ned_m) >= 3:
-            borders[f.frame_index] = shapely.make_valid(Polygon(basis.to_2d(np.asarray(f.footprint_ned_m)))).boundary
+    borders = {i: poly.boundary for i, poly in footprint_polygons(geo, basis).items()}
     out = np.ones(len(geo.detections), bool)
     for i, d in enumerate(geo.detections):
         edge = borders.get(d.frame_index)

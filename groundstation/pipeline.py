@@ -30,7 +30,6 @@ from typing import Any
 from groundstation import georef as georef_mod
 from groundstation.fuse import FuseParams, fuse
 from groundstation.georef import Georeferenced, georeference
-from groundstation.tiepoints import TieParams, realign
 from groundstation.grading.stage import grade_fingerprint_parts, grade_output_from_json, grade_output_to_json, run_grade
 from groundstation.load import LoadedFlight, load_flight
 from groundstation.measure import MeasureLimits, measure
@@ -39,6 +38,7 @@ from groundstation.publish import PublishInput, publish
 from groundstation.publish.context import covered_area_m2
 from groundstation.stages import (finding_from_dict, finding_to_dict, fingerprint, georeferenced_from_dict,
                                   georeferenced_to_dict, run_stage)
+from groundstation.tiepoints import TieParams, realign
 from skyinspect.errors import RecordError, describe
 from skyinspect.findings import Finding
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from groundstation.georef import Georeferenced, camera_center_ned, cast_pixels
+from groundstation.georef import Georeferenced, camera_center_ned, cast_pixels, footprint_polygons
 from groundstation.load import LoadedFlight
 from groundstation.passes import PassParams, split_passes
 from groundstation.plane import PlaneBasis
@@ -124,18 +124,16 @@ def _pass_links(flight: LoadedFlight, geo: Georeferenced, basis: PlaneBasis, pas
                 params: TieParams, progress: bool = False) -> dict[tuple[int, int], tuple[np.ndarray, int]]:
     """(p, q) with p < q → (camera shift, NED, that lays pass q's casts onto pass p's; matches behind it)."""
     import shapely
-    from shapely.geometry import Polygon
 
     records = {r.frame_index: r for r in flight.frames}
     prints = {}
-    for f in geo.frames:
-        rec = records.get(f.frame_index)
-        if f.frame_index in pass_of and f.footprint_ned_m is not None and len(f.footprint_ned_m) >= 3 \
-                and rec is not None and rec.image_path is not None:
+    for i, poly in footprint_polygons(geo, basis).items():
+        rec = records.get(i)
+        if i in pass_of and rec is not None and rec.image_path is not None:
             # grown by twice the stated GNSS accuracy: with metre-level errors the footprints of two
             # neighbouring passes may not even touch where they put them
             grow = min(3.0, 2.0 * rec.pose.h_acc_m) if math.isfinite(rec.pose.h_acc_m) else 0.0
-            prints[f.frame_index] = shapely.make_valid(Polygon(basis.to_2d(np.asarray(f.footprint_ned_m)))).buffer(grow)
+            prints[i] = poly.buffer(grow)
     candidates: dict[tuple[int, int], list[tuple[float, int, int]]] = defaultdict(list)
     idx = sorted(prints)
     polys = [prints[i] for i in idx]
