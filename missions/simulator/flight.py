@@ -152,11 +152,10 @@ def gnss_error_ned(plan: FlightPlan, t_s: float) -> np.ndarray:
     if c.gnss_error_m <= 0 or not plan.captures:
         return np.zeros(3)
     rng = np.random.default_rng([c.seed, 2])
-    lane_of = [getattr(cap, "lane", 1) for cap in plan.captures]
-    lanes = sorted(set(lane_of))
+    lanes = sorted({cap.lane for cap in plan.captures})
     bias = {lane: rng.normal(0.0, 1.0, 3) * np.array([1.0, 1.0, 1.5]) * c.gnss_error_m for lane in lanes}
-    spans = [(min(cap.t_s for cap, ln in zip(plan.captures, lane_of) if ln == lane),
-              max(cap.t_s for cap, ln in zip(plan.captures, lane_of) if ln == lane), lane) for lane in lanes]
+    spans = [(min(cap.t_s for cap in plan.captures if cap.lane == lane),
+              max(cap.t_s for cap in plan.captures if cap.lane == lane), lane) for lane in lanes]
     for k, (t0, t1, lane) in enumerate(spans):
         if t_s < t0 and k > 0:  # between the previous lane's last capture and this lane's first
             end_prev, prev = spans[k - 1][1], spans[k - 1][2]

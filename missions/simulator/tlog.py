@@ -129,7 +129,7 @@ def write_flight_tlog(path: Path, plan: FlightPlan, frame: LocalFrame, capture_p
 
 def _logged(pose: Pose, plan: FlightPlan, frame: LocalFrame, t_s: float) -> Pose:
     """The pose as the telemetry reports it: with the simulated GNSS error (exact when there is none)."""
-    err = gnss_error_ned(plan, t_s) if hasattr(plan, "captures") and hasattr(plan, "config") else np.zeros(3)
+    err = gnss_error_ned(plan, t_s)
     if not err.any():
         return pose
     lat, lon, h = frame.to_geodetic(frame.to_ned(pose.lat_deg, pose.lon_deg, pose.alt_msl_m).reshape(3) + err)
