@@ -22,7 +22,7 @@ import logging
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -147,7 +147,7 @@ def _pass_links(flight: LoadedFlight, geo: Georeferenced, basis: PlaneBasis, pas
         if share >= params.min_overlap:
             candidates[(min(pa, pb), max(pa, pb))].append((share, a, b) if pa < pb else (share, b, a))
     bound = geo.surface.bind(flight.origin)
-    cache: dict = {}  # type: ignore[type-arg]  # features per frame, matches per pair
+    cache = _Cache()
     links = {}
     items: Iterable[tuple[tuple[int, int], list[tuple[float, int, int]]]] = list(candidates.items())
     if progress and candidates:
@@ -172,7 +172,7 @@ def _pass_links(flight: LoadedFlight, geo: Georeferenced, basis: PlaneBasis, pas
 
 
 def _pair_shift(ra, rb, flight: LoadedFlight, bound, basis: PlaneBasis,  # type: ignore[no-untyped-def]
-                cache: dict, params: TieParams) -> tuple[np.ndarray, int] | None:
+                cache: _Cache, params: TieParams) -> tuple[np.ndarray, int] | None:
     """3D shift of frame b's camera laying its matched keypoints onto frame a's (or None)."""
     from scipy.optimize import least_squares
 
@@ -207,29 +207,37 @@ def _pair_shift(ra, rb, flight: LoadedFlight, bound, basis: PlaneBasis,  # type:
     return fit.x, inliers
 
 
-def _good_matches(ra, rb, cache: dict, params: TieParams) -> list:  # type: ignore[no-untyped-def,type-arg]
-    """Feature matches of two frames that pass Lowe's ratio test (cached per pair)."""
-    key = ("m", ra.frame_index, rb.frame_index)
-    if key not in cache:
+@dataclass
+class _Cache:
+    """What one alignment computes once: ORB features per frame, ratio-tested matches per frame pair."""
+
+    features: dict[int, tuple[np.ndarray, np.ndarray] | None] = field(default_factory=dict)
+    matches: dict[tuple[int, int], list[cv2.DMatch]] = field(default_factory=dict)
+
+
+def _good_matches(ra, rb, cache: _Cache, params: TieParams) -> list[cv2.DMatch]:  # type: ignore[no-untyped-def]
+    """Feature matches of two frames that pass Lowe's ratio test."""
+    key = (ra.frame_index, rb.frame_index)
+    if key not in cache.matches:
         fa, fb = _features(ra, cache, params), _features(rb, cache, params)
         good = []
         if fa is not None and fb is not None and len(fa[1]) >= 2 and len(fb[1]) >= 2:
             knn = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(fa[1], fb[1], k=2)
             good = [m[0] for m in knn if len(m) == 2 and m[0].distance < params.ratio * m[1].distance]
-        cache[key] = good
-    return cache[key]
+        cache.matches[key] = good
+    return cache.matches[key]
 
 
-def _features(rec, cache: dict, params: TieParams) -> tuple[np.ndarray, np.ndarray] | None:  # type: ignore[no-untyped-def]
-    if rec.frame_index not in cache:
+def _features(rec, cache: _Cache, params: TieParams) -> tuple[np.ndarray, np.ndarray] | None:  # type: ignore[no-untyped-def]
+    """(keypoint pixel coordinates (N, 2), ORB descriptors) of a frame's image; None when unreadable."""
+    if rec.frame_index not in cache.features:
         img = cv2.imread(str(Path(rec.image_path)), cv2.IMREAD_GRAYSCALE)
-        if img is None:
-            cache[rec.frame_index] = None
-        else:
+        found = None
+        if img is not None:
             kps, desc = cv2.ORB_create(nfeatures=params.features).detectAndCompute(img, None)
-            cache[rec.frame_index] = None if desc is None else (
-                np.array([k.pt for k in kps], dtype=np.float64), desc)
-    return cache[rec.frame_index]
+            found = None if desc is None else (np.array([k.pt for k in kps], dtype=np.float64), desc)
+        cache.features[rec.frame_index] = found
+    return cache.features[rec.frame_index]
 
 
 def _on_surface(uv: np.ndarray, rec, flight: LoadedFlight, bound, basis: PlaneBasis,  # type: ignore[no-untyped-def]
