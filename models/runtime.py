@@ -179,7 +179,7 @@ def argmax_and_max(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     2.3 ms on a 1280x960 demo frame where numpy's boolean-mask updates took 2.8 ms, and 2.1 vs
     12.5 ms on a noisy map (their cost grows with the pixels that change class); ``argmax(axis=0)``,
     strided, is slower than both."""
-    best = _cv_plane(probs[0])  # cv2.max below returns new arrays: no copy of plane 0 unless C == 1
+    best = _cv_plane(probs[0])  # cv2.max below returns new arrays: plane 0 is copied only if it is kept
     class_map = np.zeros(best.shape, dtype=np.uint8)
     for c in range(1, probs.shape[0]):
         plane = _cv_plane(probs[c])
@@ -188,8 +188,8 @@ def argmax_and_max(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         label = np.full(wins.shape, c, dtype=np.uint8)
         class_map = cv2.bitwise_or(cv2.bitwise_and(class_map, cv2.bitwise_not(wins)), cv2.bitwise_and(wins, label))
         best = cv2.max(best, plane)
-    if probs.shape[0] == 1 or np.shares_memory(best, probs):
-        best = np.array(best, dtype=np.float32, copy=True)  # callers edit the confidence in place
+    if np.shares_memory(best, probs):  # C == 1 and plane 0 needed no conversion: callers edit it in place
+        best = np.array(best, dtype=np.float32, copy=True)
     return class_map, best
 
 
