@@ -12,7 +12,8 @@ compared with the mean of the bare passes around it; the ratio reported is the m
 reported: the steady-state rate (frames committed per second between the first and the last commit,
 i.e. without start-up and the last frame's recording), where the pipeline's threads spent their
 time per frame (``PipelineStats``), the load average and whether a training job (``models.train``)
-was running. Writes JSON to bench/results/.
+was running. ``--as-before`` runs the pipeline as it was before its helper threads yielded the
+cores (normal priority, OpenCV's thread pool on) for comparison. Writes JSON to bench/results/.
 
     .venv/bin/python bench/onboard_pipeline.py [--n 40] [--reps 3] [--fake]
 """
@@ -48,6 +49,9 @@ def main() -> int:
     parser.add_argument("--frames", choices=("noise", "rendered"), default="noise",
                         help="noise: uniform random pixels with a dark line (incompressible: the costliest JPEGs to "
                              "decode); rendered: the demo flight's simulated pier frames, resized")
+    parser.add_argument("--as-before", action="store_true",
+                        help="the pipeline as before session 9: helper threads at normal priority, OpenCV's "
+                             "own thread pool on")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "onboard_pipeline.json")
     args = parser.parse_args()
 
@@ -86,6 +90,8 @@ def main() -> int:
         camera = CameraModel.from_fov(args.width, args.height, 70.0)
         segmenter.segment(images[0])  # warm-up (session init, allocations)
 
+        nice = {"helper_nice": 0, "opencv_threads": None} if args.as_before else {}
+
         def bare() -> float:
             t0 = time.perf_counter()
             for img in images:
@@ -97,7 +103,7 @@ def main() -> int:
         passes, steady_fps = [], []
         for k in range(args.reps):
             commits: list[float] = []
-            summary = run_onboard(frames, tlog, root / f"rec{k}", segmenter, camera, queue_size=4,
+            summary = run_onboard(frames, tlog, root / f"rec{k}", segmenter, camera, queue_size=4, **nice,
                                   on_recorded=lambda _i: commits.append(time.perf_counter()))
             bare_s.append(bare())
             passes.append(summary.stats)
@@ -105,7 +111,8 @@ def main() -> int:
         load_after, training_after = os.getloadavg(), _training_running()
     ratios = [(s.recorded / s.elapsed_s) / (args.n / ((bare_s[i] + bare_s[i + 1]) / 2.0)) for i, s in enumerate(passes)]
     s = passes[ratios.index(statistics.median_low(ratios))]  # the breakdown of the median pass
-    result = {"frames": args.n, "frame_kind": args.frames, "size": [args.width, args.height], "model": model,
+    result = {"frames": args.n, "frame_kind": args.frames, "as_before": args.as_before,
+              "size": [args.width, args.height], "model": model,
               "reps": args.reps,
               "goal": 0.95, "ratio": round(statistics.median(ratios), 3), "ratios": [round(r, 3) for r in ratios],
               "bare_model_fps": round(args.n / statistics.median(bare_s), 3),

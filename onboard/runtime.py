@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from onboard.frames import Frame, ImageFolderSource
-from onboard.pipeline import Pipeline, PipelineStats, Tagger
+from onboard.pipeline import HELPER_NICE, Pipeline, PipelineStats, Tagger
 from onboard.telemetry.buffer import CameraEvent, TelemetryBuffer
 from onboard.telemetry.live import LiveMavlink
 from onboard.telemetry.sources import is_live
@@ -126,7 +126,8 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
                 alerts: object | None = None, send_mavlink_alerts: bool = True, mqtt: str | None = None,
                 duration_s: float | None = None, max_frames: int | None = None,
                 stop_event: threading.Event | None = None, on_recorded: Callable[[int], None] | None = None,
-                link_timeout_s: float = 2.0, live: LiveMavlink | None = None) -> OnboardSummary:
+                link_timeout_s: float = 2.0, live: LiveMavlink | None = None,
+                helper_nice: int = HELPER_NICE, opencv_threads: int | None = 1) -> OnboardSummary:
     """Run the onboard pipeline until the frames end, ``duration_s`` passes or ``stop_event`` is set."""
     from onboard.alerts import Alerts, MavlinkAlerter, MqttPublisher
     from onboard.capture import open_camera
@@ -185,7 +186,9 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
                             mqtt=mqtt_pub)
         pipeline = Pipeline(source, segmenter, writer, tagger, queue_size=queue_size, drop_oldest=drop, alerts=alerts,
                             on_recorded=on_recorded, skip_indices=done if not live_mode else None,
-                            index_offset=max(done, default=0) if live_mode else 0, jpeg_bytes=jpeg)
+                            index_offset=max(done, default=0) if live_mode else 0, jpeg_bytes=jpeg,
+                            helper_nice=helper_nice, nice_capture=not live_mode,
+                            opencv_threads=opencv_threads)
         watcher = threading.Thread(target=_watch_stop, args=(stop, pipeline), daemon=True)
         watcher.start()
         if link is not None and live is None:

@@ -59,7 +59,8 @@ def frame_stats(image_bgr: np.ndarray, confidence: np.ndarray | None = None) -> 
     """Statistics of one uint8 BGR (or gray) frame, plus the mean of ``confidence`` if given.
 
     Only the patches are converted and filtered (not the frame), and the confidence mean is taken
-    on every 4th pixel each way: ~1 ms instead of ~5 on the onboard recording thread."""
+    on every 4th pixel each way; the Laplacian is int16 (exact for its integer kernel, |value| <=
+    4*255, and half the memory of float32): ~0.8 ms instead of ~5 on the onboard recording thread."""
     import cv2
 
     img = np.asarray(image_bgr)
@@ -73,7 +74,7 @@ def frame_stats(image_bgr: np.ndarray, confidence: np.ndarray | None = None) -> 
         mean, std = (float(v[0][0]) for v in cv2.meanStdDev(gray))
         k = float(gray.size)
         sums, sq, n = sums + mean * k, sq + (std * std + mean * mean) * k, n + k
-        lap.append(float(cv2.meanStdDev(cv2.Laplacian(gray, cv2.CV_32F, ksize=1))[1][0][0]) ** 2)
+        lap.append(float(cv2.meanStdDev(cv2.Laplacian(gray, cv2.CV_16S, ksize=1))[1][0][0]) ** 2)
     mean_all = sums / n
     conf = float(np.mean(confidence[::4, ::4], dtype=np.float64)) if confidence is not None else float("nan")
     return FrameStats(brightness=mean_all, contrast=float(np.sqrt(max(sq / n - mean_all ** 2, 0.0))),

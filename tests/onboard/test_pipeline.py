@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import sys
 import threading
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ from onboard_helpers import DarkPixelSegmenter, make_frames
 from onboard_synth import flight_records, write_tlog
 
 from onboard.capture import PacedSource, camera_backend, jetson_csi_pipeline, open_camera
-from onboard.pipeline import FrameQueue
+from onboard.pipeline import HELPER_NICE, FrameQueue, lower_thread_priority
 from onboard.runtime import run_onboard
 from skyinspect.camera import CameraModel
 from skyinspect.record import FlightRecordReader
@@ -188,3 +189,34 @@ def test_stage_times_add_up(flight: tuple[Path, Path], tmp_path: Path) -> None:
     assert s.recorded == 12 and 12 * 0.02 <= s.inference_s < s.elapsed_s
     assert 0 < s.record_cpu_s <= s.record_s + 0.05 < s.elapsed_s and 0 < s.source_s < s.elapsed_s
     assert s.inference_s + s.infer_idle_s + s.handoff_s <= s.elapsed_s
+
+
+class PriorityProbe(DarkPixelSegmenter):
+    """Notes the inference thread's nice value and OpenCV's thread count while it segments."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[int, int]] = []
+
+    def segment(self, image_bgr: np.ndarray):
+        self.seen.append((_thread_nice(), cv2.getNumThreads()))
+        return super().segment(image_bgr)
+
+
+def _thread_nice() -> int:
+    import os
+
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
+def test_helpers_yield_the_cores_to_inference(flight: tuple[Path, Path], tmp_path: Path) -> None:
+    """Recording runs at HELPER_NICE above the caller, inference at the caller's priority, OpenCV
+    single-threaded during the run and as before afterwards."""
+    frames, tlog = flight
+    base, opencv_threads = _thread_nice(), cv2.getNumThreads()
+    probe, record_nice = PriorityProbe(), []
+    run_onboard(frames, tlog, tmp_path / "rec", probe, CAMERA, on_recorded=lambda _i: record_nice.append(_thread_nice()))
+    assert probe.seen and all(seen == (base, 1) for seen in probe.seen)
+    assert record_nice and set(record_nice) == {min(base + HELPER_NICE, 19)}
+    assert cv2.getNumThreads() == opencv_threads and _thread_nice() == base
+    assert lower_thread_priority(0) is False  # nothing to do
