@@ -1,8 +1,11 @@
 """Pipeline FPS vs bare-model FPS on the same frames (goal: ratio >= 0.95).
 
-Bare model: ``segmenter.segment`` in a loop over the frames, nothing else. Pipeline: the same frames
-through ``onboard.runtime.run_onboard`` (capture thread → inference thread → tagging + JPEG/PNG +
-fsync + SQLite commit in the recording thread) from a synthetic CAMERA_FEEDBACK .tlog, no drops.
+Bare model: the model alone in the pipeline's own inference configuration — its
+``parallel_workers`` (two one-thread ONNX Runtime workers on a 2-core CPU), each in a thread,
+taking the frames in turn — nothing else; ``bare_one_session_fps`` is one segmenter in a loop (the
+bare model before session 9, reported beside). Pipeline: the same frames through
+``onboard.runtime.run_onboard`` (capture thread → inference workers → tagging + JPEG/PNG + fsync +
+SQLite commit in the recording thread) from a synthetic CAMERA_FEEDBACK .tlog, no drops.
 The model is the shipped ONNX model (``models.load_segmenter``) unless ``--fake`` (or the model is
 missing); frames are 640x480 JPEGs: uniform noise with a dark line (``--frames noise``, the
 default, incompressible and so the costliest to decode) or the demo's rendered pier frames
@@ -12,8 +15,8 @@ compared with the mean of the bare passes around it; the ratio reported is the m
 reported: the steady-state rate (frames committed per second between the first and the last commit,
 i.e. without start-up and the last frame's recording), where the pipeline's threads spent their
 time per frame (``PipelineStats``), the load average and whether a training job (``models.train``)
-was running. ``--as-before`` runs the pipeline as it was before its helper threads yielded the
-cores (normal priority, OpenCV's thread pool on) for comparison. Writes JSON to bench/results/.
+was running. ``--as-before`` runs the pipeline as it was before session 9 (one inference thread,
+helpers at normal priority, OpenCV's thread pool on) against the one-session bare model. Writes JSON to bench/results/.
 
     .venv/bin/python bench/onboard_pipeline.py [--n 40] [--reps 3] [--fake]
 """
@@ -28,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -49,6 +53,8 @@ def main() -> int:
     parser.add_argument("--frames", choices=("noise", "rendered"), default="noise",
                         help="noise: uniform random pixels with a dark line (incompressible: the costliest JPEGs to "
                              "decode); rendered: the demo flight's simulated pier frames, resized")
+    parser.add_argument("--helper-nice", type=int, default=None, help="the helper threads' nice increment "
+                        "(default: the runtime's)")
     parser.add_argument("--as-before", action="store_true",
                         help="the pipeline as before session 9: helper threads at normal priority, OpenCV's "
                              "own thread pool on")
@@ -90,9 +96,37 @@ def main() -> int:
         camera = CameraModel.from_fov(args.width, args.height, 70.0)
         segmenter.segment(images[0])  # warm-up (session init, allocations)
 
-        nice = {"helper_nice": 0, "opencv_threads": None} if args.as_before else {}
+        options = {"helper_nice": 0, "opencv_threads": None, "inference_workers": 1} if args.as_before else {}
+        if args.helper_nice is not None:
+            options["helper_nice"] = args.helper_nice
+        # bare = the model alone in the pipeline's own inference configuration: as many threads,
+        # each with its segmenter, pulling the frames in turn
+        workers = (segmenter.parallel_workers() if hasattr(segmenter, "parallel_workers") and not args.as_before
+                   else [segmenter])
+        for w in workers:
+            w.segment(images[0])
 
         def bare() -> float:
+            todo = iter(images)
+            lock = threading.Lock()
+
+            def work(seg: object) -> None:
+                while True:
+                    with lock:
+                        img = next(todo, None)
+                    if img is None:
+                        return
+                    seg.segment(img)  # type: ignore[attr-defined]
+
+            threads = [threading.Thread(target=work, args=(w,)) for w in workers]
+            t0 = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            return time.perf_counter() - t0
+
+        def bare_one_session() -> float:
             t0 = time.perf_counter()
             for img in images:
                 segmenter.segment(img)
@@ -100,10 +134,11 @@ def main() -> int:
 
         load_before, training_before = os.getloadavg(), _training_running()
         bare_s = [bare()]
+        one_session_s = bare_one_session()
         passes, steady_fps = [], []
         for k in range(args.reps):
             commits: list[float] = []
-            summary = run_onboard(frames, tlog, root / f"rec{k}", segmenter, camera, queue_size=4, **nice,
+            summary = run_onboard(frames, tlog, root / f"rec{k}", segmenter, camera, queue_size=4, **options,
                                   on_recorded=lambda _i: commits.append(time.perf_counter()))
             bare_s.append(bare())
             passes.append(summary.stats)
@@ -115,7 +150,11 @@ def main() -> int:
               "size": [args.width, args.height], "model": model,
               "reps": args.reps,
               "goal": 0.95, "ratio": round(statistics.median(ratios), 3), "ratios": [round(r, 3) for r in ratios],
+              "inference_workers": len(workers),
               "bare_model_fps": round(args.n / statistics.median(bare_s), 3),
+              "bare_one_session_fps": round(args.n / one_session_s, 3),
+              "pipeline_vs_one_session": round(statistics.median(x.recorded / x.elapsed_s for x in passes)
+                                               / (args.n / one_session_s), 3),
               "pipeline_fps": round(statistics.median(x.recorded / x.elapsed_s for x in passes), 3),
               "bare_fps_each": [round(args.n / b, 3) for b in bare_s],
               "pipeline_fps_each": [round(x.recorded / x.elapsed_s, 3) for x in passes],

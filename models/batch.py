@@ -9,7 +9,8 @@ Per image it writes, at the image's own resolution: ``<stem>_mask.png`` (class i
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections import deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import cv2
 import numpy as np
 
 from skyinspect.errors import ImageError, InputError, describe
-from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK, Segmentation, Segmenter
+from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK, Segmentation, Segmenter, segment_each
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
 _TINT_BGR = {CRACK: (0, 0, 255), CORROSION: (0, 200, 255)}
@@ -82,16 +83,24 @@ def check_images(images: list[Path]) -> None:
         read_bgr(path)
 
 
-def segment_images(images: list[Path], out: Path, segmenter: Segmenter,
-                   checked: bool = False) -> list[SegmentedImage]:
-    """Segment every image into ``out`` (checking them all first unless ``checked``)."""
+def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked: bool = False,
+                   on_done: Callable[[SegmentedImage], None] | None = None) -> list[SegmentedImage]:
+    """Segment every image into ``out`` (checking them all first unless ``checked``), with the
+    segmenter's parallel workers where it has them; ``on_done`` after each image (progress)."""
     if not checked:
         check_images(images)
     out.mkdir(parents=True, exist_ok=True)
     done: list[SegmentedImage] = []
-    for path in images:
-        image = read_bgr(path)
-        seg = segmenter.segment(image)
+    loaded: deque[np.ndarray] = deque()  # decoded once, for the model and then the overlay, in order
+
+    def load(path: Path) -> np.ndarray:
+        loaded.append(read_bgr(path))
+        return loaded[-1]
+
+    for path, seg in segment_each(segmenter, images, load):
+        image = loaded.popleft()
+        if isinstance(seg, Exception):
+            raise seg
         stem = path.stem
         cv2.imwrite(str(out / f"{stem}_mask.png"), seg.class_map)
         cv2.imwrite(str(out / f"{stem}_overlay.jpg"), overlay(image, seg), [cv2.IMWRITE_JPEG_QUALITY, 90])
@@ -99,4 +108,6 @@ def segment_images(images: list[Path], out: Path, segmenter: Segmenter,
         counts = np.bincount(seg.class_map.ravel(), minlength=len(CLASS_NAMES))
         done.append(SegmentedImage(path, len(seg.instances),
                                    {name: int(counts[i]) for i, name in enumerate(CLASS_NAMES)}))
+        if on_done is not None:
+            on_done(done[-1])
     return done

@@ -247,6 +247,12 @@ class TiledSegmenter:
     def _infer(self, tiles_nchw: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def parallel_workers(self, n: int | None = None) -> list[TiledSegmenter]:
+        """Segmenters that may run at the same time, one per thread, to share this machine (the
+        same model and settings; ``n`` of them, or as many as pay off when None). A backend that
+        cannot run concurrently (one GPU context) returns just itself."""
+        return [self]
+
     def _check_image(self, image: np.ndarray) -> None:
         if not isinstance(image, np.ndarray):
             raise ImageError(describe("image", f"expected a numpy uint8 HxWx3 BGR array, got {type(image).__name__}",
@@ -371,28 +377,14 @@ class OnnxSegmenter(TiledSegmenter):
                  whole_frame_max_px: int = WHOLE_FRAME_MAX_PX,
                  corrosion_threshold: float | None | str = "model",
                  crack_refine: tuple[int, float] | None = DEFAULT_CRACK_REFINE, flips: int = 1,
-                 spin_wait: bool = False) -> None:
+                 spin_wait: bool = False, intra_op_threads: int | None = None) -> None:
         path = Path(model_path)
         if not path.is_file():
             raise ModelError(describe(path, "model file not found",
                                       "pass the path of an exported skyinspect .onnx model"))
-        import onnxruntime as ort  # imported here so importing this module stays cheap
-
-        opts = ort.SessionOptions()
-        opts.log_severity_level = 3
-        # No busy-waiting between ops unless ``spin_wait``: onboard, the capture and recording threads
-        # share the cores with inference, and ORT's spinning workers starved them (2 cores, 1280x960:
-        # pipeline/bare 0.91 spinning, 0.96 not; bench/onboard_pipeline.py). A process that has the
-        # cores to itself (`skyinspect segment`, the evaluation) spins: 1280x960 frames 4-5 % faster
-        # (model v4: 0.188 vs 0.198 s per frame; session 7, same machine and frames, alternating).
-        opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin_wait else "0")
-        try:
-            self._session = ort.InferenceSession(str(path), sess_options=opts,
-                                                 providers=list(providers or ["CPUExecutionProvider"]))
-        except Exception as exc:  # ORT raises its own Fail/InvalidProtobuf types
-            raise ModelError(describe(path, f"expected an ONNX model, ONNX Runtime cannot load it "
-                                            f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})",
-                                      "pass the skyinspect-seg.onnx produced by `python -m models.export`")) from exc
+        self._providers = list(providers or ["CPUExecutionProvider"])
+        self._spin_wait = spin_wait
+        self._session = self._new_session(path, intra_op_threads)
         meta = ModelMetadata.parse(self._session.get_modelmeta().custom_metadata_map, path)
         inp = self._session.get_inputs()[0]
         self._input_name = inp.name
@@ -402,6 +394,51 @@ class OnnxSegmenter(TiledSegmenter):
         super().__init__(path, meta, overlap, batch_tiles if not isinstance(batch_dim, int) else batch_dim,
                          stitch_mode, min_area, crack_threshold, whole_frame_max_px, corrosion_threshold,
                          crack_refine, flips)
+
+    def _new_session(self, path: Path, intra_op_threads: int | None):  # type: ignore[no-untyped-def]
+        import onnxruntime as ort  # imported here so importing this module stays cheap
+
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        if intra_op_threads is not None:
+            opts.intra_op_num_threads = int(intra_op_threads)
+        # No busy-waiting between ops unless ``spin_wait``: onboard, the capture and recording threads
+        # share the cores with inference, and ORT's spinning workers starved them (2 cores, 1280x960:
+        # pipeline/bare 0.91 spinning, 0.96 not; bench/onboard_pipeline.py). A process that has the
+        # cores to itself (`skyinspect segment`, the evaluation) spins: 1280x960 frames 4-5 % faster
+        # (model v4: 0.188 vs 0.198 s per frame; session 7, same machine and frames, alternating).
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if self._spin_wait else "0")
+        try:
+            return ort.InferenceSession(str(path), sess_options=opts, providers=self._providers)
+        except Exception as exc:  # ORT raises its own Fail/InvalidProtobuf types
+            raise ModelError(describe(path, f"expected an ONNX model, ONNX Runtime cannot load it "
+                                            f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})",
+                                      "pass the skyinspect-seg.onnx produced by `python -m models.export`")) from exc
+
+    def parallel_workers(self, n: int | None = None) -> list[TiledSegmenter]:
+        """On the CPU: ``n`` (default 2) segmenters over one new session whose ONNX Runtime runs
+        each call in ``cores // n`` threads. This model scales poorly across ORT's intra-op threads
+        and a frame's pre- and post-processing are single-threaded, so two one-thread workers on 2
+        cores segment 1.4-1.5x the frames per second of one two-thread session (640x480 and
+        1280x960 demo frames; bench/onboard_pipeline.py), each frame taking longer. On a GPU: just
+        this segmenter (one device queue)."""
+        import copy
+        import os
+
+        if any(p != "CPUExecutionProvider" for p in self._providers):
+            return [self]
+        cores = os.cpu_count() or 1
+        n = (2 if cores >= 2 else 1) if n is None else max(1, int(n))
+        if n == 1:
+            return [self]
+        session = self._new_session(self.path, max(1, cores // n))  # ORT sessions run concurrently
+        workers = []
+        for _ in range(n):
+            worker = copy.copy(self)  # the settings; last_timing is per worker
+            worker._session = session
+            worker.last_timing = SegmentTiming()
+            workers.append(worker)
+        return workers
 
     def _infer(self, tiles_nchw: np.ndarray) -> np.ndarray:
         return self._session.run(None, {self._input_name: tiles_nchw})[0]

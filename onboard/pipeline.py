@@ -11,8 +11,11 @@
 - A segmenter error on one frame records that frame without detections (counted, logged once per
   kind); a record error (e.g. the database's disk is full) is counted and logged, the flight goes on.
 - Threads share only the two queues and a stop event; ``run`` returns once everything is drained.
-- Inference has the cores: the recording thread (and a replay's decoding thread) run at nice 19 and
-  OpenCV runs single-threaded while the pipeline runs (see ``HELPER_NICE``).
+- Inference may run in several workers (``inference_workers``; the segmenter's
+  ``parallel_workers``: two one-thread ONNX Runtime workers on a 2-core CPU segment ~1.4x the
+  frames of one), so frames can reach recording slightly out of order. OpenCV runs single-threaded
+  while the pipeline runs; with one inference worker the recording thread (and a replay's decoding
+  thread) run at nice 19 (see ``HELPER_NICE``).
 """
 
 from __future__ import annotations
@@ -33,12 +36,13 @@ from skyinspect.segmentation import Segmentation, Segmenter
 log = logging.getLogger(__name__)
 
 
-# The model must have the cores: on a 2-core CPU, JPEG decoding and recording at normal priority
-# (and OpenCV's own worker pool, whose threads run at normal priority whoever calls it) cost the
-# model ~8 % of its rate at 640x480 (bench/onboard_pipeline.py: pipeline/bare 0.91 → 0.97 with
-# both changes, 0.93 with either alone). At nice 19 the helpers run in the gaps the inference
-# thread leaves (its single-threaded pre- and post-processing); they still finish, since
-# inference waits on them through the bounded queues.
+# With one inference thread the model must have the cores: on a 2-core CPU, JPEG decoding and
+# recording at normal priority (and OpenCV's own worker pool, whose threads run at normal priority
+# whoever calls it) cost the model ~8 % of its rate at 640x480 (bench/onboard_pipeline.py: 0.91 →
+# 0.93-0.96 with both changes, no gain with either alone). At nice 19 the helpers run in the gaps
+# that thread leaves (its single-threaded pre- and post-processing). Several inference workers
+# leave no gaps: there a nice-19 recorder starves and stalls them through the bounded queue (33.4
+# → 32.2 fps), so the helpers keep normal priority.
 HELPER_NICE = 19
 
 
@@ -135,7 +139,8 @@ class PipelineStats:
     # where the time went (s, summed per thread): getting frames from the source (decode, or waiting
     # for the camera), inference waiting for a frame, inference blocked handing a result to recording,
     # recording (tag, image/mask files + fsync, commit, alerts); *_cpu_s: CPU time of those threads,
-    # which competes with the model for the cores
+    # which competes with the model for the cores. With several inference workers, inference_s,
+    # infer_idle_s and handoff_s are summed over them (model_fps is then one worker's rate)
     source_s: float = 0.0
     infer_idle_s: float = 0.0
     handoff_s: float = 0.0
@@ -160,10 +165,12 @@ class Pipeline:
                  on_recorded: Callable[[int], None] | None = None, skip_indices: set[int] | None = None,
                  index_offset: int = 0, jpeg_bytes: Callable[[Frame], bytes | None] | None = None,
                  retag_interval_s: float = 0.5, helper_nice: int = HELPER_NICE, nice_capture: bool = True,
-                 opencv_threads: int | None = 1) -> None:
+                 opencv_threads: int | None = 1, inference_workers: int | None = 1) -> None:
         # nice_capture=False for a live camera: a starved reader would take stale frames from the
         # driver's queue and stamp them late
         self.helper_nice, self.nice_capture, self.opencv_threads = helper_nice, nice_capture, opencv_threads
+        # None: as many as the segmenter says pay off (ONNX Runtime on the CPU: 2); see _segmenters
+        self.inference_workers = inference_workers
         self.source, self.segmenter, self.writer, self.tagger = source, segmenter, writer, tagger
         self.frames_q = FrameQueue(queue_size, drop_oldest)
         self.record_q = FrameQueue(max(queue_size, 2), drop_oldest=False)
@@ -174,6 +181,9 @@ class Pipeline:
         self.jpeg_bytes = jpeg_bytes
         self.retag_interval_s = retag_interval_s
         self.stats = PipelineStats()
+        self._stats_lock = threading.Lock()  # inference workers add to the same counters
+        self._inferring = 0
+        self._helper_nice = helper_nice
         self.stop_event = threading.Event()
         self._error_kinds: set[str] = set()
         self._fatal: BaseException | None = None
@@ -198,9 +208,13 @@ class Pipeline:
 
     def _run(self, duration_s: float | None) -> PipelineStats:
         started = time.monotonic()
-        threads = [threading.Thread(target=self._guard, args=(self._capture,), name="capture", daemon=True),
-                   threading.Thread(target=self._guard, args=(self._infer,), name="inference", daemon=True),
-                   threading.Thread(target=self._guard, args=(self._record,), name="recording", daemon=True)]
+        segmenters = self._segmenters()
+        self._inferring = len(segmenters)
+        self._helper_nice = self.helper_nice if len(segmenters) == 1 else 0  # see HELPER_NICE
+        threads = [threading.Thread(target=self._guard, args=(self._capture,), name="capture", daemon=True)]
+        threads += [threading.Thread(target=self._guard, args=(lambda s=seg: self._infer(s),), name=f"inference-{i}",
+                                     daemon=True) for i, seg in enumerate(segmenters)]
+        threads.append(threading.Thread(target=self._guard, args=(self._record,), name="recording", daemon=True))
         for t in threads:
             t.start()
         try:
@@ -219,6 +233,13 @@ class Pipeline:
             raise self._fatal
         return self.stats
 
+    def _segmenters(self) -> list[Segmenter]:
+        """One segmenter per inference thread: the segmenter's ``parallel_workers`` where it has
+        them (a test double or a GPU backend runs in one thread)."""
+        if self.inference_workers == 1 or not hasattr(self.segmenter, "parallel_workers"):
+            return [self.segmenter]
+        return list(self.segmenter.parallel_workers(self.inference_workers)) or [self.segmenter]
+
     # --- workers --------------------------------------------------------------------------------
     def _guard(self, work: Callable[[], None]) -> None:
         try:
@@ -231,7 +252,7 @@ class Pipeline:
 
     def _capture(self) -> None:
         if self.nice_capture:
-            lower_thread_priority(self.helper_nice)
+            lower_thread_priority(self._helper_nice)
         cpu0 = time.thread_time()
         try:
             frames = iter(self.source)
@@ -254,7 +275,7 @@ class Pipeline:
             self.stats.source_cpu_s = time.thread_time() - cpu0
             self.frames_q.close()
 
-    def _infer(self) -> None:
+    def _infer(self, segmenter: Segmenter) -> None:
         try:
             idle_from = None  # the first frame's wait is start-up, not idling
             while True:
@@ -265,27 +286,36 @@ class Pipeline:
                 if not got:
                     continue
                 t0 = time.perf_counter()
-                if idle_from is not None:
-                    self.stats.infer_idle_s += t0 - idle_from
                 seg: Segmentation | None
                 try:
-                    seg = self.segmenter.segment(frame.image_bgr)  # type: ignore[union-attr]
-                    self.stats.segmented += 1
-                    self.stats.inference_s += time.perf_counter() - t0
+                    seg = segmenter.segment(frame.image_bgr)  # type: ignore[union-attr]
+                    t1 = time.perf_counter()
+                    with self._stats_lock:
+                        self.stats.segmented += 1
+                        self.stats.inference_s += t1 - t0
                 except Exception as exc:  # noqa: BLE001 - record the frame without detections
                     seg = None
-                    self.stats.segment_errors += 1
+                    with self._stats_lock:
+                        self.stats.segment_errors += 1
                     self._once(f"segment:{type(exc).__name__}", f"frame {frame.index}: segmenter failed "  # type: ignore[union-attr]
                                f"({type(exc).__name__}: {exc}); recording frames without detections")
                 t1 = time.perf_counter()
                 self.record_q.put((frame, seg))
-                idle_from = time.perf_counter()
-                self.stats.handoff_s += idle_from - t1
+                t2 = time.perf_counter()
+                with self._stats_lock:
+                    if idle_from is not None:
+                        self.stats.infer_idle_s += t0 - idle_from
+                    self.stats.handoff_s += t2 - t1
+                idle_from = t2
         finally:
-            self.record_q.close()
+            with self._stats_lock:
+                self._inferring -= 1
+                last = self._inferring == 0
+            if last:  # the recording thread ends once every worker has handed over its frames
+                self.record_q.close()
 
     def _record(self) -> None:
-        lower_thread_priority(self.helper_nice)
+        lower_thread_priority(self._helper_nice)
         cpu0 = time.thread_time()
         last_retag = time.monotonic()
         while True:

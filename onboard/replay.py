@@ -30,7 +30,7 @@ from skyinspect.camera import CameraModel
 from skyinspect.errors import InputError, SkyinspectError, describe
 from skyinspect.record import FlightRecordWriter
 from skyinspect.record.format import DB_NAME
-from skyinspect.segmentation import Segmenter
+from skyinspect.segmentation import Segmenter, segment_each
 
 log = logging.getLogger(__name__)
 
@@ -88,13 +88,15 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
     try:
         writer = FlightRecordWriter(out, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta,
                                     drift_reference=getattr(segmenter, "drift_reference", None))
-        for frame in _with_progress(plan.source, len(plan.source), progress):
-            _check_size(frame, camera)
+        # frames are segmented by the segmenter's parallel workers, a few ahead, and recorded in order
+        for frame, segmentation in segment_each(segmenter, _checked(plan.source, camera, progress),
+                                                lambda f: f.image_bgr):
+            if isinstance(segmentation, Exception):
+                raise segmentation
             if plan.capture_time_source == "camera_feedback":
                 pose = plan.buffer.pose_for_event(plan.events[frame.index])
             else:
                 pose = plan.buffer.pose_at(plan.telemetry_time_s(frame.capture_time_utc_s))  # type: ignore[arg-type]
-            segmentation = segmenter.segment(frame.image_bgr)
             writer.add_frame(frame.index, pose.time_utc_s, frame.image_bgr, pose, segmentation,
                              jpeg_bytes=_original_jpeg(frame, plan.source))
             count += 1
@@ -114,6 +116,12 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
         log.warning("%s: %d of %d frames untagged (see each frame's pose status)", out, count - tagged, count)
     return ReplaySummary(count, tagged, count - tagged, instances, elapsed, count / elapsed if elapsed > 0 else 0.0,
                          plan.capture_time_source, out)
+
+
+def _checked(source: ImageFolderSource | VideoSource, camera: CameraModel, progress: bool) -> Iterator[Frame]:
+    for frame in _with_progress(source, len(source), progress):
+        _check_size(frame, camera)
+        yield frame
 
 
 # --- validation ---------------------------------------------------------------------------------

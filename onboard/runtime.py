@@ -127,8 +127,11 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
                 duration_s: float | None = None, max_frames: int | None = None,
                 stop_event: threading.Event | None = None, on_recorded: Callable[[int], None] | None = None,
                 link_timeout_s: float = 2.0, live: LiveMavlink | None = None,
-                helper_nice: int = HELPER_NICE, opencv_threads: int | None = 1) -> OnboardSummary:
-    """Run the onboard pipeline until the frames end, ``duration_s`` passes or ``stop_event`` is set."""
+                helper_nice: int = HELPER_NICE, opencv_threads: int | None = 1,
+                inference_workers: int | None = None) -> OnboardSummary:
+    """Run the onboard pipeline until the frames end, ``duration_s`` passes or ``stop_event`` is set.
+    ``inference_workers``: frames segmented at once (None: what the segmenter says pays off, see
+    ``parallel_workers``; 1: one at a time)."""
     from onboard.alerts import Alerts, MavlinkAlerter, MqttPublisher
     from onboard.capture import open_camera
 
@@ -188,7 +191,7 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
                             on_recorded=on_recorded, skip_indices=done if not live_mode else None,
                             index_offset=max(done, default=0) if live_mode else 0, jpeg_bytes=jpeg,
                             helper_nice=helper_nice, nice_capture=not live_mode,
-                            opencv_threads=opencv_threads)
+                            opencv_threads=opencv_threads, inference_workers=inference_workers)
         watcher = threading.Thread(target=_watch_stop, args=(stop, pipeline), daemon=True)
         watcher.start()
         if link is not None and live is None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import track
+from rich.progress import Progress
 
 from models import POST_FLIGHT_FLIPS
 
@@ -29,8 +29,8 @@ def segment_command(
     # the model has the cores to itself here, so its threads may busy-wait (models/runtime.py)
     segmenter = load_segmenter(model, backend=backend, flips=flips, spin_wait=True)
     check_images(files)
-    results = []
-    for path in track(files, description="segmenting", console=console):
-        results += segment_images([path], out, segmenter, checked=True)
+    with Progress(console=console) as progress:
+        task = progress.add_task("segmenting", total=len(files))
+        results = segment_images(files, out, segmenter, checked=True, on_done=lambda _r: progress.advance(task))
     found = sum(r.instances for r in results)
     console.print(f"segmented {len(results)} images, {found} instances, into [bold]{out}[/]")

@@ -43,6 +43,31 @@ def test_session_does_not_busy_wait(segmenter: OnnxSegmenter) -> None:
     assert alone.get_session_config_entry("session.intra_op.allow_spinning") == "1"
 
 
+def test_parallel_workers_share_one_single_thread_session_and_segment_alike(segmenter: OnnxSegmenter) -> None:
+    import threading
+
+    workers = segmenter.parallel_workers(2)
+    assert len(workers) == 2 and workers[0]._session is workers[1]._session is not segmenter._session
+    assert all(w.model_id == segmenter.model_id and w.crack_threshold == segmenter.crack_threshold for w in workers)
+    rng = np.random.default_rng(3)
+    images = [rng.integers(0, 256, (240, 320, 3), dtype=np.uint8) for _ in range(2)]
+    expected = [segmenter.segment(img) for img in images]
+    got: dict[int, Segmentation] = {}
+    threads = [threading.Thread(target=lambda i=i: got.__setitem__(i, workers[i].segment(images[i]))) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i in range(2):  # at the same time, in their own threads: the same masks as one at a time
+        assert np.array_equal(got[i].class_map, expected[i].class_map)
+        np.testing.assert_allclose(got[i].confidence, expected[i].confidence, atol=1e-5)
+    assert workers[0].last_timing is not workers[1].last_timing
+    assert segmenter.parallel_workers(1) == [segmenter]
+    gpu = OnnxSegmenter(DEFAULT_MODEL_PATH)
+    gpu._providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]  # one device queue: no copies
+    assert gpu.parallel_workers() == [gpu]
+
+
 def test_segment_any_size(segmenter: OnnxSegmenter) -> None:
     img = np.random.default_rng(0).integers(0, 256, (700, 1000, 3), dtype=np.uint8)
     seg = segmenter.segment(img)

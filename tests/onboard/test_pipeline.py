@@ -220,3 +220,38 @@ def test_helpers_yield_the_cores_to_inference(flight: tuple[Path, Path], tmp_pat
     assert record_nice and set(record_nice) == {min(base + HELPER_NICE, 19)}
     assert cv2.getNumThreads() == opencv_threads and _thread_nice() == base
     assert lower_thread_priority(0) is False  # nothing to do
+
+
+class TwoWorkerDouble(DarkPixelSegmenter):
+    """A double with ``parallel_workers``: notes which worker segmented which frame, and where."""
+
+    def __init__(self, log: list[tuple[int, str]] | None = None, name: int = -1) -> None:
+        self.log = [] if log is None else log
+        self.name = name
+
+    def parallel_workers(self, n: int | None = None) -> list[TwoWorkerDouble]:
+        return [TwoWorkerDouble(self.log, i) for i in range(n or 2)]
+
+    def segment(self, image_bgr: np.ndarray):
+        self.log.append((self.name, threading.current_thread().name))
+        time.sleep(0.01)  # long enough for the other worker to take the next frame
+        return super().segment(image_bgr)
+
+
+def test_inference_workers_share_the_frames_and_every_frame_is_recorded_once(flight: tuple[Path, Path],
+                                                                             tmp_path: Path) -> None:
+    frames, tlog = flight
+    double, record_nice = TwoWorkerDouble(), []
+    summary = run_onboard(frames, tlog, tmp_path / "rec", double, CAMERA,  # inference_workers: auto
+                          on_recorded=lambda _i: record_nice.append(_thread_nice()))
+    s = summary.stats
+    assert (s.recorded, s.segmented, s.tagged, s.instances) == (12, 12, 12, 12)
+    assert {name for name, _ in double.log} == {0, 1}
+    assert len({thread for _, thread in double.log}) == 2
+    if sys.platform.startswith("linux"):  # no gaps to fill: the recorder keeps its priority
+        assert set(record_nice) == {_thread_nice()}
+    with FlightRecordReader(tmp_path / "rec") as reader:
+        assert sorted(r.frame_index for r in reader.frames()) == list(range(1, 13))
+    one = TwoWorkerDouble()
+    run_onboard(frames, tlog, tmp_path / "rec1", one, CAMERA, inference_workers=1)
+    assert {name for name, _ in one.log} == {-1}  # the segmenter itself, in one thread
