@@ -18,7 +18,7 @@ time per frame (``PipelineStats``), the load average and whether a training job 
 was running. ``--as-before`` runs the pipeline as it was before session 9 (one inference thread,
 helpers at normal priority, OpenCV's thread pool on) against the one-session bare model. Writes JSON to bench/results/.
 
-    .venv/bin/python bench/onboard_pipeline.py [--n 40] [--reps 3] [--fake]
+    .venv/bin/python bench/onboard_pipeline.py [--n 200] [--reps 3] [--fake]
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT / "tests" / "onboard"))
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=40)
+    parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--width", type=int, default=640)
     parser.add_argument("--height", type=int, default=480)
     parser.add_argument("--reps", type=int, default=3, help="pipeline passes (each between two bare passes)")

@@ -143,6 +143,7 @@ def run(n_frames: int, model: Path | None, repeats: int) -> dict[str, object]:
         if not isinstance(yolo, str):
             rows["native"].append(_block(lambda: _time_ultralytics(yolo, img, None), repeats))
             rows["squashed"].append(_block(lambda: _time_ultralytics(yolo, img, seg.input_size), repeats))
+    folder_fps = _folder_fps(seg, yolo, frames, repeats)
     ours, tiled_s, unrefined_s = _summarise(rows["ours"]), _summarise(rows["tiled"]), _summarise(rows["unrefined"])
     native = _summarise(rows["native"]) if rows["native"] else yolo
     squashed = _summarise(rows["squashed"]) if rows["squashed"] else yolo
@@ -154,6 +155,7 @@ def run(n_frames: int, model: Path | None, repeats: int) -> dict[str, object]:
         "ours_four_flips": _summarise(rows["flips4"]),
         "ours_without_crack_refine": unrefined_s, "ours_tiled_384": tiled_s, "ultralytics_predict_native_imgsz": native,
         "ultralytics_predict_imgsz_384": squashed,
+        "folder_fps": folder_fps, "parallel_workers": len(seg.parallel_workers()),
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                     "load_avg_1min": os.getloadavg()[0]},
     }
@@ -161,7 +163,45 @@ def run(n_frames: int, model: Path | None, repeats: int) -> dict[str, object]:
         result["ours_vs_ultralytics_native"] = ours["wall_s"] / native["wall_s"]
         result["ours_without_crack_refine_vs_ultralytics_native"] = unrefined_s["wall_s"] / native["wall_s"]
         result["ours_tiled_vs_ultralytics_native"] = tiled_s["wall_s"] / native["wall_s"]
+        result["folder_fps_ours_parallel_vs_ultralytics"] = (folder_fps["ours_parallel_workers"]
+                                                             / folder_fps["ultralytics_predict"])
     return result
+
+
+def _folder_fps(seg: object, yolo: object | str, frames: list[np.ndarray], repeats: int) -> dict[str, float]:
+    """Frames per second over the whole list, as a folder of photos is segmented: ours through
+    ``segment_each`` (the segmenter's parallel workers, what `skyinspect segment` and replay run),
+    ours one frame at a time, and ultralytics' predict one frame at a time (native imgsz);
+    alternating rounds after a warm-up round, median per column."""
+    from skyinspect.segmentation import segment_each
+
+    def rate(run: Callable[[], None]) -> float:
+        t0 = time.perf_counter()
+        run()
+        return len(frames) / (time.perf_counter() - t0)
+
+    def parallel() -> None:
+        for _ in segment_each(seg, frames, lambda f: f):  # type: ignore[arg-type]
+            pass
+
+    def one_at_a_time() -> None:
+        for f in frames:
+            seg.segment(f)  # type: ignore[attr-defined]
+
+    def ultralytics() -> None:
+        for f in frames:
+            _time_ultralytics(yolo, f, None)
+
+    columns: dict[str, Callable[[], None]] = {"ours_parallel_workers": parallel, "ours_one_at_a_time": one_at_a_time}
+    if not isinstance(yolo, str):
+        columns["ultralytics_predict"] = ultralytics
+    samples: dict[str, list[float]] = {k: [] for k in columns}
+    for round_ in range(repeats + 1):
+        for name, run in columns.items():
+            r = rate(run)
+            if round_:  # the first round warms every path up
+                samples[name].append(r)
+    return {k: statistics.median(v) for k, v in samples.items()}
 
 
 def main() -> None:

@@ -384,6 +384,7 @@ class OnnxSegmenter(TiledSegmenter):
                                       "pass the path of an exported skyinspect .onnx model"))
         self._providers = list(providers or ["CPUExecutionProvider"])
         self._spin_wait = spin_wait
+        self._worker_sets: dict[int, list[TiledSegmenter]] = {}
         self._session = self._new_session(path, intra_op_threads)
         meta = ModelMetadata.parse(self._session.get_modelmeta().custom_metadata_map, path)
         inp = self._session.get_inputs()[0]
@@ -431,14 +432,16 @@ class OnnxSegmenter(TiledSegmenter):
         n = (2 if cores >= 2 else 1) if n is None else max(1, int(n))
         if n == 1:
             return [self]
-        session = self._new_session(self.path, max(1, cores // n))  # ORT sessions run concurrently
-        workers = []
-        for _ in range(n):
-            worker = copy.copy(self)  # the settings; last_timing is per worker
-            worker._session = session
-            worker.last_timing = SegmentTiming()
-            workers.append(worker)
-        return workers
+        if n not in self._worker_sets:  # made once: a session costs ~0.1 s to create
+            session = self._new_session(self.path, max(1, cores // n))  # ORT sessions run concurrently
+            workers = []
+            for _ in range(n):
+                worker = copy.copy(self)  # the settings; last_timing is per worker
+                worker._session, worker._worker_sets = session, {}
+                worker.last_timing = SegmentTiming()
+                workers.append(worker)
+            self._worker_sets[n] = workers
+        return list(self._worker_sets[n])
 
     def _infer(self, tiles_nchw: np.ndarray) -> np.ndarray:
         return self._session.run(None, {self._input_name: tiles_nchw})[0]
