@@ -55,6 +55,8 @@ def main() -> int:
                              "decode); rendered: the demo flight's simulated pier frames, resized")
     parser.add_argument("--helper-nice", type=int, default=None, help="the helper threads' nice increment "
                         "(default: the runtime's)")
+    parser.add_argument("--inference-workers", type=int, default=None,
+                        help="inference workers for the pipeline and the bare model (default: the segmenter's choice)")
     parser.add_argument("--as-before", action="store_true",
                         help="the pipeline as before session 9: helper threads at normal priority, OpenCV's "
                              "own thread pool on")
@@ -99,10 +101,12 @@ def main() -> int:
         options = {"helper_nice": 0, "opencv_threads": None, "inference_workers": 1} if args.as_before else {}
         if args.helper_nice is not None:
             options["helper_nice"] = args.helper_nice
+        if args.inference_workers is not None and not args.as_before:
+            options["inference_workers"] = args.inference_workers
         # bare = the model alone in the pipeline's own inference configuration: as many threads,
         # each with its segmenter, pulling the frames in turn
-        workers = (segmenter.parallel_workers() if hasattr(segmenter, "parallel_workers") and not args.as_before
-                   else [segmenter])
+        workers = (segmenter.parallel_workers(options.get("inference_workers"))
+                   if hasattr(segmenter, "parallel_workers") and not args.as_before else [segmenter])
         for w in workers:
             w.segment(images[0])
 
