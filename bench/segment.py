@@ -107,7 +107,7 @@ def run(n_frames: int, model: Path | None, repeats: int) -> dict[str, object]:
     """Frame by frame, every variant in turn (ours, its bare model, tiled, its bare model,
     ultralytics native, ultralytics 384), each warm (see ``_block``), so a change in machine load
     hits all columns alike; medians over frames."""
-    from models import DEFAULT_MODEL_PATH, load_segmenter
+    from models import DEFAULT_MODEL_PATH, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE, load_segmenter
     from models.runtime import OnnxSegmenter
 
     model = model or DEFAULT_MODEL_PATH
@@ -122,10 +122,12 @@ def run(n_frames: int, model: Path | None, repeats: int) -> dict[str, object]:
     # default of four flipped passes
     onboard = load_segmenter(model)
     flips4 = load_segmenter(model, flips=4, spin_wait=True)
+    # `skyinspect segment`'s default since session 9: four flips plus two over the frame enlarged 1.5x
+    post_flight = load_segmenter(model, flips=POST_FLIGHT_FLIPS, spin_wait=True, upscale=POST_FLIGHT_UPSCALE)
     yolo = _ultralytics_model(model)
     frames = _frames(n_frames)
     rows: dict[str, list[dict[str, float]]] = {"ours": [], "unrefined": [], "tiled": [], "native": [], "squashed": [],
-                                               "onboard": [], "flips4": []}
+                                               "onboard": [], "flips4": [], "post_flight": []}
     for img in frames:
         ours_row = _block(lambda: _time_ours(seg, img), repeats)
         ours_row["bare_model_s"] = _block(lambda: {"s": _bare_model_s(seg, img)}, repeats)["s"]
@@ -134,6 +136,7 @@ def run(n_frames: int, model: Path | None, repeats: int) -> dict[str, object]:
         onboard_row["bare_model_s"] = _block(lambda: {"s": _bare_model_s(onboard, img)}, repeats)["s"]
         rows["onboard"].append(onboard_row)
         rows["flips4"].append(_block(lambda: _time_ours(flips4, img), repeats))
+        rows["post_flight"].append(_block(lambda: _time_ours(post_flight, img), repeats))
         unrefined_row = _block(lambda: _time_ours(unrefined, img), repeats)
         unrefined_row["bare_model_s"] = ours_row["bare_model_s"]
         rows["unrefined"].append(unrefined_row)
@@ -153,6 +156,7 @@ def run(n_frames: int, model: Path | None, repeats: int) -> dict[str, object]:
         "whole_frame": seg.uses_whole_frame(*frames[0].shape[:2]),
         "ours": ours, "ours_onboard_no_spin_wait": _summarise(rows["onboard"]),
         "ours_four_flips": _summarise(rows["flips4"]),
+        "ours_segment_default_four_flips_and_upscaled": _summarise(rows["post_flight"]),
         "ours_without_crack_refine": unrefined_s, "ours_tiled_384": tiled_s, "ultralytics_predict_native_imgsz": native,
         "ultralytics_predict_imgsz_384": squashed,
         "folder_fps": folder_fps, "parallel_workers": len(seg.parallel_workers()),

@@ -22,7 +22,7 @@ import numpy as np
 
 from models._progress import progress
 from models.prepare import DEFAULT_SHARED, SPLIT_FILE, deepcrack_val_stems
-from models import FLIP_CHOICES, POST_FLIGHT_FLIPS
+from models import FLIP_CHOICES, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
 from skyinspect.errors import InputError, describe
 from skyinspect.segmentation import CORROSION, CRACK, segment_each
 
@@ -94,19 +94,21 @@ def read_example(shared: Path, folder: str, stem: str) -> tuple[np.ndarray, np.n
 
 def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json"), shared: Path = DEFAULT_SHARED,
              sets: list[str] | None = None, limit: int | None = None,
-             crack_refine: bool = True, flips: int = POST_FLIGHT_FLIPS) -> dict[str, object]:
+             crack_refine: bool = True, flips: int = POST_FLIGHT_FLIPS,
+             upscale: float | None = POST_FLIGHT_UPSCALE) -> dict[str, object]:
     """Run the model over each set; write per-image JSON + summary to ``out``; return the summary.
     ``crack_refine=False`` measures the runtime without :func:`models.refine.refine_cracks`;
-    ``flips``: test-time flips, by default those of ``skyinspect segment`` (models.POST_FLIGHT_FLIPS)."""
+    ``flips``, ``upscale``: test-time passes, by default those of ``skyinspect segment``
+    (models.POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE; None: no upscaled pass)."""
     from models import load_segmenter
 
-    seg = load_segmenter(model, flips=flips, spin_wait=True)  # as `skyinspect segment` runs it
+    seg = load_segmenter(model, flips=flips, spin_wait=True, upscale=upscale)  # as `skyinspect segment` runs it
     if not crack_refine:
         seg.crack_refine = None
     shared = Path(shared)
     summary: dict[str, object] = {"model_id": seg.model_id, "sha256": seg.sha256, "tolerance_px": TOL_PX,
                                   "crack_refine": list(seg.crack_refine) if seg.crack_refine else None,
-                                  "flips": seg.flips}
+                                  "flips": seg.flips, "upscale": seg.upscale, "upscale_flips": seg.upscale_flips}
     per_image: dict[str, list[dict[str, object]]] = {}
     for name in sets or list(SETS):
         folder, lst, cls = SETS[name]
@@ -161,8 +163,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="skip drawing crack masks back onto dark pixels (models/refine.py), for comparison")
     p.add_argument("--flips", type=int, choices=FLIP_CHOICES, default=POST_FLIGHT_FLIPS,
                    help="test-time flips averaged per image (1 = one pass, as onboard)")
+    p.add_argument("--upscale", type=float, default=POST_FLIGHT_UPSCALE,
+                   help="also segment each image enlarged by this factor and average (0: none, as onboard)")
     a = p.parse_args(argv)
-    summary = evaluate(a.model, a.out, a.shared, a.sets, a.limit, crack_refine=not a.no_crack_refine, flips=a.flips)
+    summary = evaluate(a.model, a.out, a.shared, a.sets, a.limit, crack_refine=not a.no_crack_refine, flips=a.flips,
+                       upscale=a.upscale or None)
     print(json.dumps(summary, indent=1))
     return 0
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,10 +19,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from models import FLIP_CHOICES
+from models import FLIP_CHOICES, UPSCALE_FLIPS
 from models.postprocess import absorb_crack_fringes, extract_instances
 from models.refine import DEFAULT_CRACK_REFINE, refine_cracks
 from models.tiling import Stitcher, StitchMode, extract_tiles, tile_grid
+from models.tta import average_upscaled, flip_averaged, upscaled_size
 from skyinspect.drift import DriftReference
 from skyinspect.errors import ImageError, ModelError, describe
 from skyinspect.segmentation import CORROSION, CRACK, Segmentation
@@ -36,9 +38,6 @@ STRIDE_PX = 32  # the coarsest feature map of the YOLO26 backbone: input sides m
 # IoU 0.552 vs 0.552, corrosion 0.434 vs 0.435) and the demo's 1280x960 frames (see README) likewise,
 # at 1.0x the frame's pixels instead of the tiles' 1.44x. Larger frames are tiled at native scale.
 WHOLE_FRAME_MAX_PX = 1_600_000
-# Test-time flips (``flips``, FLIP_CHOICES and POST_FLIGHT_FLIPS in models/__init__.py): the
-# probabilities of the flipped passes are flipped back and averaged.
-_FLIP_AXES: tuple[tuple[int, ...], ...] = ((), (1,), (0,), (0, 1))  # image axes flipped per pass
 
 
 def sha256_of(path: Path) -> str:
@@ -218,12 +217,19 @@ class TiledSegmenter:
                  crack_threshold: float | None | str = "model",
                  whole_frame_max_px: int = WHOLE_FRAME_MAX_PX,
                  corrosion_threshold: float | None | str = "model",
-                 crack_refine: tuple[int, float] | None = DEFAULT_CRACK_REFINE, flips: int = 1) -> None:
+                 crack_refine: tuple[int, float] | None = DEFAULT_CRACK_REFINE, flips: int = 1,
+                 upscale: float | None = None, upscale_flips: int = UPSCALE_FLIPS) -> None:
         self.path = Path(path)
         if flips not in FLIP_CHOICES:
             raise ModelError(describe("flips", f"expected one of {FLIP_CHOICES}, got {flips!r}",
                                       "1 for live use, 4 for the best masks at four times the model time"))
         self.flips = int(flips)
+        if upscale is not None and not (upscale > 1.0 and math.isfinite(upscale)):
+            raise ModelError(describe("upscale", f"expected a factor > 1 (or none), got {upscale!r}",
+                                      "1.5 adds a pass set on the frame enlarged by half (thin cracks)"))
+        if upscale_flips not in FLIP_CHOICES:
+            raise ModelError(describe("upscale_flips", f"expected one of {FLIP_CHOICES}, got {upscale_flips!r}"))
+        self.upscale, self.upscale_flips = (float(upscale) if upscale else None), int(upscale_flips)
         # (closing window px, keep share) of models.refine.refine_cracks; None: the raw upsampled band
         self.crack_refine = crack_refine
         self.whole_frame_max_px = int(whole_frame_max_px)
@@ -299,28 +305,28 @@ class TiledSegmenter:
 
     def predict_probs(self, image_bgr: np.ndarray) -> np.ndarray:
         """Per-class probabilities (C, H, W) float32 at the frame's own resolution, averaged over
-        ``self.flips`` flipped passes (see FLIP_CHOICES)."""
+        ``self.flips`` flipped passes and, with ``self.upscale``, ``self.upscale_flips`` passes
+        over the frame upscaled (models/tta.py)."""
         self._check_image(image_bgr)
-        if self.flips == 1:
+        if self.flips == 1 and not self.upscale:
             return self._predict_probs_once(image_bgr)
-        total = SegmentTiming()
-        acc: np.ndarray | None = None
-        for axes in _FLIP_AXES[:self.flips]:
-            flipped = np.ascontiguousarray(np.flip(image_bgr, axes)) if axes else image_bgr
-            probs = self._predict_probs_once(flipped)
-            t0 = time.perf_counter()
-            back = np.flip(probs, tuple(a + 1 for a in axes)) if axes else probs  # (C, H, W): skip C
-            if acc is None:
-                acc = np.array(back, dtype=np.float32, copy=True)
-            else:
-                acc += back
+
+        def timing() -> tuple[float, float, float]:
             t = self.last_timing
-            total = SegmentTiming(total.preprocess_s + t.preprocess_s, total.inference_s + t.inference_s,
-                                  total.stitch_s + t.stitch_s + time.perf_counter() - t0)
-        assert acc is not None
-        acc *= np.float32(1.0 / self.flips)
-        self.last_timing = total
-        return acc
+            return t.preprocess_s, t.inference_s, t.stitch_s
+
+        probs, (pre, infer, stitch) = flip_averaged(self._predict_probs_once, image_bgr, self.flips, timing)
+        if self.upscale:
+            t0 = time.perf_counter()
+            h, w = upscaled_size(*image_bgr.shape[:2], self.upscale)
+            big = cv2.resize(image_bgr, (w, h), interpolation=cv2.INTER_LINEAR)
+            t1 = time.perf_counter()
+            up, (p2, i2, s2) = flip_averaged(self._predict_probs_once, big, self.upscale_flips, timing)
+            t2 = time.perf_counter()
+            probs = average_upscaled(probs, up)
+            pre, infer, stitch = pre + p2 + t1 - t0, infer + i2, stitch + s2 + time.perf_counter() - t2
+        self.last_timing = SegmentTiming(pre, infer, stitch)
+        return probs
 
     def _predict_probs_once(self, image_bgr: np.ndarray) -> np.ndarray:
         h, w = image_bgr.shape[:2]
@@ -377,7 +383,8 @@ class OnnxSegmenter(TiledSegmenter):
                  whole_frame_max_px: int = WHOLE_FRAME_MAX_PX,
                  corrosion_threshold: float | None | str = "model",
                  crack_refine: tuple[int, float] | None = DEFAULT_CRACK_REFINE, flips: int = 1,
-                 spin_wait: bool = False, intra_op_threads: int | None = None) -> None:
+                 spin_wait: bool = False, intra_op_threads: int | None = None,
+                 upscale: float | None = None, upscale_flips: int = UPSCALE_FLIPS) -> None:
         path = Path(model_path)
         if not path.is_file():
             raise ModelError(describe(path, "model file not found",
@@ -394,7 +401,7 @@ class OnnxSegmenter(TiledSegmenter):
         self.dynamic_shapes = len(inp.shape) == 4 and not any(isinstance(d, int) for d in inp.shape[2:])
         super().__init__(path, meta, overlap, batch_tiles if not isinstance(batch_dim, int) else batch_dim,
                          stitch_mode, min_area, crack_threshold, whole_frame_max_px, corrosion_threshold,
-                         crack_refine, flips)
+                         crack_refine, flips, upscale, upscale_flips)
 
     def _new_session(self, path: Path, intra_op_threads: int | None):  # type: ignore[no-untyped-def]
         import onnxruntime as ort  # imported here so importing this module stays cheap

@@ -111,11 +111,12 @@ class TrtSegmenter(TiledSegmenter):
 
     def __init__(self, model_path: Path, precision: str = "fp16", batch_tiles: int = 8, overlap: int = 64,
                  cache_dir: Path = DEFAULT_CACHE_DIR, calibration_images: Sequence[Path] = (),
-                 min_area: dict[int, int] | None = None, flips: int = 1) -> None:
+                 min_area: dict[int, int] | None = None, flips: int = 1, upscale: float | None = None) -> None:
         path = Path(model_path)
         if not path.is_file():
             raise ModelError(describe(path, "model file not found", "pass the shipped skyinspect-seg.onnx"))
-        super().__init__(path, read_onnx_metadata(path), overlap, batch_tiles, "blend", min_area, flips=flips)
+        super().__init__(path, read_onnx_metadata(path), overlap, batch_tiles, "blend", min_area, flips=flips,
+                         upscale=upscale)
         if precision == "int8" and not calibration_images:
             raise ModelError(describe(path, "INT8 needs calibration images (real inspection frames)",
                                       "pass calibration_images, or use precision='fp16'"))

@@ -48,3 +48,43 @@ def test_mirror_pass_is_averaged_with_the_plain_one() -> None:
 def test_unsupported_flips_are_refused(flips: int) -> None:
     with pytest.raises(ModelError, match="flips"):
         load_segmenter(flips=flips)
+
+
+@pytest.mark.parametrize("whole_frame_max_px", [1_600_000, 0])
+def test_upscaled_pass_lands_back_on_its_pixels(whole_frame_max_px: int) -> None:
+    """Identity graph on a smooth image: the pass on the 1.5x frame, resized back, agrees with the
+    native one, so their average is the image again (a shifted or transposed resize would not)."""
+    import cv2
+
+    rng = np.random.default_rng(5)
+    img = cv2.GaussianBlur(rng.integers(0, 256, (301, 433, 3), dtype=np.uint8), (0, 0), 6)
+    seg = OnnxSegmenter(IDENTITY, flips=2, upscale=1.5, upscale_flips=2, whole_frame_max_px=whole_frame_max_px)
+    probs = seg.predict_probs(img)
+    expected = img[..., ::-1].transpose(2, 0, 1).astype(np.float32) / 255
+    assert probs.shape == expected.shape
+    np.testing.assert_allclose(probs, expected, atol=0.01)
+    t = seg.last_timing
+    assert t.inference_s > 0 and t.preprocess_s > 0
+
+
+def test_upscaled_pass_weighs_the_same_as_the_native_passes() -> None:
+    """A model answering 'crack' only on inputs wider than 700 px: the 1.5x pass of a 640-px frame
+    says crack, the native passes say background, the average is half and half."""
+
+    class WideOnly(OnnxSegmenter):
+        def _infer(self, tiles_nchw: np.ndarray) -> np.ndarray:
+            n, _, h, w = tiles_nchw.shape
+            crack = np.full((n, h, w), 1.0 if w > 700 else 0.0, dtype=np.float32)
+            return np.stack([1.0 - crack, crack, np.zeros_like(crack)], axis=1)
+
+    img = np.zeros((480, 640, 3), np.uint8)
+    assert WideOnly(IDENTITY, flips=4).predict_probs(img)[1].max() == 0.0
+    averaged = WideOnly(IDENTITY, flips=4, upscale=1.5, upscale_flips=1).predict_probs(img)
+    np.testing.assert_allclose(averaged[1], 0.5, atol=1e-6)
+    np.testing.assert_allclose(averaged.sum(axis=0), 1.0, atol=1e-6)
+
+
+@pytest.mark.parametrize("upscale", [1.0, 0.5, -2.0, float("nan")])
+def test_upscale_must_enlarge(upscale: float) -> None:
+    with pytest.raises(ModelError, match="upscale"):
+        OnnxSegmenter(IDENTITY, upscale=upscale)

@@ -1,0 +1,61 @@
+"""Test-time augmentation: flipped passes, and optionally a second set of passes on the frame
+upscaled, averaged into one probability map at the frame's own resolution.
+
+``flips`` (FLIP_CHOICES): the probabilities of each flipped pass are flipped back and averaged.
+``upscale`` (e.g. 1.5, POST_FLIGHT_UPSCALE): the frame is also resized by that factor (bilinear),
+segmented with ``upscale_flips`` flips, and its probabilities resized back (bilinear) and averaged
+with the native ones, each scale weighing the same. A hairline 1-2 px wide is 2-3 px wide upscaled,
+nearer the crack widths the model learned from; the native pass keeps wide cracks and rust whole.
+Chosen on the validation splits by the rule fixed in session 4 (models/MODEL_CARD.md).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+# image axes flipped per pass: none, left-right, up-down, both
+FLIP_AXES: tuple[tuple[int, ...], ...] = ((), (1,), (0,), (0, 1))
+
+
+def flip_averaged(predict_once: Callable[[np.ndarray], np.ndarray], image_bgr: np.ndarray, flips: int,
+                  timing: Callable[[], tuple[float, float, float]]) -> tuple[np.ndarray, tuple[float, float, float]]:
+    """(C, H, W) probabilities averaged over ``flips`` flipped passes of ``predict_once`` and the
+    summed (preprocess, inference, stitch) seconds that ``timing()`` reports after each pass."""
+    pre = infer = stitch = 0.0
+    acc: np.ndarray | None = None
+    for axes in FLIP_AXES[:flips]:
+        flipped = np.ascontiguousarray(np.flip(image_bgr, axes)) if axes else image_bgr
+        probs = predict_once(flipped)
+        t0 = time.perf_counter()
+        back = np.flip(probs, tuple(a + 1 for a in axes)) if axes else probs  # (C, H, W): skip C
+        if acc is None:
+            acc = np.array(back, dtype=np.float32, copy=flips > 1)  # one pass: no copy to average into
+        else:
+            acc += back
+        p, i, s = timing()
+        pre, infer, stitch = pre + p, infer + i, stitch + s + time.perf_counter() - t0
+    assert acc is not None
+    if flips > 1:
+        acc *= np.float32(1.0 / flips)
+    return acc, (pre, infer, stitch)
+
+
+def upscaled_size(height: int, width: int, upscale: float) -> tuple[int, int]:
+    """(height, width) of the upscaled pass."""
+    return max(1, round(height * upscale)), max(1, round(width * upscale))
+
+
+def average_upscaled(native: np.ndarray, upscaled: np.ndarray) -> np.ndarray:
+    """The mean of the native (C, H, W) probabilities and the upscaled pass's, resized back to
+    (H, W) per class (bilinear); a new array."""
+    c, h, w = native.shape
+    out = np.empty((c, h, w), dtype=np.float32)
+    for k in range(c):
+        down = cv2.resize(np.ascontiguousarray(upscaled[k], dtype=np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+        np.add(native[k], down, out=out[k])
+    out *= np.float32(0.5)
+    return out
