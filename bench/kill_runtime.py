@@ -133,7 +133,7 @@ def main() -> int:
     result = {**counts, "seconds": round(time.monotonic() - started, 2), "problems": lost[:20],
               "mode": "subprocess" if args.subprocess else "fork", "seed": args.seed,
               "frames_per_record": args.frames, "size": [width, height], "kill_window_s": list(args.window_s),
-              "segmenter": f"dark-pixel test double + {args.delay_s} s sleep" if not args.subprocess
+              "segmenter": f"dark-pixel test double + {args.delay_s} s sleep, two inference workers" if not args.subprocess
               else "dark-pixel test double", "load_avg_1_5_15": [round(x, 2) for x in load_before],
               "python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count()}
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -32,10 +32,15 @@ def make_kill_flight(root: Path, n_frames: int = N_FRAMES, width_px: int = 64,
 
 
 class SlowSegmenter(DarkPixelSegmenter):
-    """The dark-pixel double plus a fixed delay per frame (a stand-in for inference time)."""
+    """The dark-pixel double plus a fixed delay per frame (a stand-in for inference time), with
+    two parallel workers as the shipped model has on a CPU, so kills land while two frames are
+    being segmented and frames reach the recorder out of order."""
 
     def __init__(self, delay_s: float = 0.01) -> None:
         self.delay_s = delay_s
+
+    def parallel_workers(self, n: int | None = None) -> list[SlowSegmenter]:
+        return [SlowSegmenter(self.delay_s) for _ in range(n or 2)]
 
     def segment(self, image_bgr):  # type: ignore[no-untyped-def]
         import time
