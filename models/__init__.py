@@ -26,7 +26,7 @@ FLIP_CHOICES = (1, 2, 4)
 POST_FLIGHT_FLIPS = 4
 # Post-flight, a second set of passes on the frame enlarged 1.5x (``upscale``, models/tta.py), with
 # two flips: chosen on the validation splits (session 9: rule 0.726 -> 0.737; UAV75 val tol. F
-# 0.840 -> 0.864, DeepCrack val IoU 0.727 -> 0.732, corrosion val IoU 0.612 -> 0.615), at 2.2-2.5x
+# 0.840 -> 0.864, DeepCrack val IoU 0.727 -> 0.732, corrosion val IoU 0.612 -> 0.615), at 2-2.5x
 # the time of four flips alone (models/MODEL_CARD.md). Onboard: none.
 POST_FLIGHT_UPSCALE = 1.5
 UPSCALE_FLIPS = 2

@@ -23,7 +23,7 @@ from models import FLIP_CHOICES, UPSCALE_FLIPS
 from models.postprocess import absorb_crack_fringes, extract_instances
 from models.refine import DEFAULT_CRACK_REFINE, refine_cracks
 from models.tiling import Stitcher, StitchMode, extract_tiles, tile_grid
-from models.tta import average_upscaled, flip_averaged, upscaled_size
+from models.tta import flip_averaged, reduce_probs, upscaled_size
 from skyinspect.drift import DriftReference
 from skyinspect.errors import ImageError, ModelError, describe
 from skyinspect.segmentation import CORROSION, CRACK, Segmentation
@@ -317,24 +317,53 @@ class TiledSegmenter:
 
         probs, (pre, infer, stitch) = flip_averaged(self._predict_probs_once, image_bgr, self.flips, timing)
         if self.upscale:
+            up, (p2, i2, s2) = flip_averaged(self._predict_upscaled, image_bgr, self.upscale_flips, timing)
             t0 = time.perf_counter()
-            h, w = upscaled_size(*image_bgr.shape[:2], self.upscale)
-            big = cv2.resize(image_bgr, (w, h), interpolation=cv2.INTER_LINEAR)
-            t1 = time.perf_counter()
-            up, (p2, i2, s2) = flip_averaged(self._predict_probs_once, big, self.upscale_flips, timing)
-            t2 = time.perf_counter()
-            probs = average_upscaled(probs, up)
-            pre, infer, stitch = pre + p2 + t1 - t0, infer + i2, stitch + s2 + time.perf_counter() - t2
+            probs = (probs + up) * np.float32(0.5)
+            pre, infer, stitch = pre + p2, infer + i2, stitch + s2 + time.perf_counter() - t0
         self.last_timing = SegmentTiming(pre, infer, stitch)
         return probs
+
+    def _predict_upscaled(self, image_bgr: np.ndarray) -> np.ndarray:
+        """(C, H, W) probabilities of the frame enlarged ``self.upscale`` times, at the frame's own
+        resolution. A frame whose enlargement goes through whole is enlarged and its output reduced
+        (bilinear both ways); a larger one is tiled at native resolution in tiles of
+        input_size / upscale px, each enlarged to input_size and its output reduced before blending:
+        the same pixels as tiling the enlarged frame (up to the tiles' edges), without holding a
+        frame 2.25x the size."""
+        h, w = image_bgr.shape[:2]
+        bh, bw = upscaled_size(h, w, self.upscale)  # type: ignore[arg-type]
+        if self.uses_whole_frame(bh, bw):
+            t0 = time.perf_counter()
+            big = cv2.resize(image_bgr, (bw, bh), interpolation=cv2.INTER_LINEAR)
+            t1 = time.perf_counter()
+            probs = self._predict_probs_once(big)
+            t2 = time.perf_counter()
+            out = reduce_probs(probs, h, w)
+            t = self.last_timing
+            self.last_timing = SegmentTiming(t.preprocess_s + t1 - t0, t.inference_s,
+                                             t.stitch_s + time.perf_counter() - t2)
+            return out
+        tile = max(STRIDE_PX, round(self.input_size / self.upscale))  # type: ignore[operator]
+        overlap = min(round(self.overlap / self.upscale), tile - 1)  # type: ignore[operator]
+        return self._predict_tiled(image_bgr, tile, overlap)
 
     def _predict_probs_once(self, image_bgr: np.ndarray) -> np.ndarray:
         h, w = image_bgr.shape[:2]
         if self.uses_whole_frame(h, w):
             return self._predict_whole(image_bgr)
+        return self._predict_tiled(image_bgr, self.input_size, self.overlap)
+
+    def _predict_tiled(self, image_bgr: np.ndarray, tile: int, overlap: int) -> np.ndarray:
+        """Tiles of ``tile`` px (each resized to the model's input size when it differs, and its
+        output resized back), blended at the frame's own resolution."""
         t0 = time.perf_counter()
-        grid = tile_grid(h, w, self.input_size, self.overlap)
+        h, w = image_bgr.shape[:2]
+        size = self.input_size
+        grid = tile_grid(h, w, tile, overlap)
         tiles = extract_tiles(image_bgr, grid)  # (N, t, t, 3) uint8 BGR
+        if tile != size:
+            tiles = np.stack([cv2.resize(t, (size, size), interpolation=cv2.INTER_LINEAR) for t in tiles])
         stitcher = Stitcher(grid, len(self.classes), self.stitch_mode)
         pre, infer, merge = time.perf_counter() - t0, 0.0, 0.0
         for i in range(0, len(tiles), self.batch_tiles):
@@ -343,12 +372,10 @@ class TiledSegmenter:
             t2 = time.perf_counter()
             probs = np.asarray(self._infer(x), dtype=np.float32)
             t3 = time.perf_counter()
-            if probs.ndim != 4 or probs.shape[1:] != (len(self.classes), self.input_size, self.input_size) \
-                    or probs.shape[0] != x.shape[0]:
+            if probs.ndim != 4 or probs.shape[1:] != (len(self.classes), size, size) or probs.shape[0] != x.shape[0]:
                 raise ModelError(describe(self.path, f"expected output ({x.shape[0]}, {len(self.classes)}, "
-                                                     f"{self.input_size}, {self.input_size}) probabilities, got "
-                                                     f"{probs.shape}", _EXPORT_FIX))
-            stitcher.add(probs)
+                                                     f"{size}, {size}) probabilities, got {probs.shape}", _EXPORT_FIX))
+            stitcher.add(probs if tile == size else np.stack([reduce_probs(p, tile, tile) for p in probs]))
             pre, infer, merge = pre + (t2 - t1), infer + (t3 - t2), merge + (time.perf_counter() - t3)
         t4 = time.perf_counter()
         out = stitcher.result()

@@ -4,9 +4,11 @@ upscaled, averaged into one probability map at the frame's own resolution.
 ``flips`` (FLIP_CHOICES): the probabilities of each flipped pass are flipped back and averaged.
 ``upscale`` (e.g. 1.5, POST_FLIGHT_UPSCALE): the frame is also resized by that factor (bilinear),
 segmented with ``upscale_flips`` flips, and its probabilities resized back (bilinear) and averaged
-with the native ones, each scale weighing the same. A hairline 1-2 px wide is 2-3 px wide upscaled,
-nearer the crack widths the model learned from; the native pass keeps wide cracks and rust whole.
-Chosen on the validation splits by the rule fixed in session 4 (models/MODEL_CARD.md).
+with the native ones, each scale weighing the same. Large frames get the same pixels tile by tile
+(``TiledSegmenter._predict_upscaled``), so memory stays at the frame's own resolution. A hairline
+1-2 px wide is 2-3 px wide upscaled, nearer the crack widths the model learned from; the native
+pass keeps wide cracks and rust whole. Chosen on the validation splits by the rule fixed in
+session 4 (models/MODEL_CARD.md).
 """
 
 from __future__ import annotations
@@ -49,13 +51,10 @@ def upscaled_size(height: int, width: int, upscale: float) -> tuple[int, int]:
     return max(1, round(height * upscale)), max(1, round(width * upscale))
 
 
-def average_upscaled(native: np.ndarray, upscaled: np.ndarray) -> np.ndarray:
-    """The mean of the native (C, H, W) probabilities and the upscaled pass's, resized back to
-    (H, W) per class (bilinear); a new array."""
-    c, h, w = native.shape
-    out = np.empty((c, h, w), dtype=np.float32)
-    for k in range(c):
-        down = cv2.resize(np.ascontiguousarray(upscaled[k], dtype=np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
-        np.add(native[k], down, out=out[k])
-    out *= np.float32(0.5)
+def reduce_probs(probs: np.ndarray, height: int, width: int) -> np.ndarray:
+    """(C, h, w) probabilities resized to (C, height, width), per class (bilinear); a new array."""
+    out = np.empty((probs.shape[0], height, width), dtype=np.float32)
+    for k in range(probs.shape[0]):
+        cv2.resize(np.ascontiguousarray(probs[k], dtype=np.float32), (width, height), dst=out[k],
+                   interpolation=cv2.INTER_LINEAR)
     return out
