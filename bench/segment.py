@@ -108,7 +108,7 @@ def run(n_frames: int, model: Path | None, repeats: int) -> dict[str, object]:
     ultralytics native, ultralytics 384), each warm (see ``_block``), so a change in machine load
     hits all columns alike; medians over frames."""
     from models import DEFAULT_MODEL_PATH, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE, load_segmenter
-    from models.runtime import OnnxSegmenter
+    from models.onnx_runtime import OnnxSegmenter
 
     model = model or DEFAULT_MODEL_PATH
     # as `skyinspect segment` runs it (threads may busy-wait: nothing else needs the cores), one

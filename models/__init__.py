@@ -52,7 +52,7 @@ def load_segmenter(path: Path | str | None = None, providers: list[str] | None =
         return TrtSegmenter(model, flips=flips, upscale=upscale)
     if backend not in BACKENDS:
         raise ModelError(describe("backend", f"expected one of {', '.join(BACKENDS)}, got {backend!r}"))
-    from models.runtime import OnnxSegmenter
+    from models.onnx_runtime import OnnxSegmenter
 
     if backend == "onnxruntime-cuda" and providers is None:
         providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models import DEFAULT_MODEL_PATH, load_segmenter
-from models.runtime import OnnxSegmenter, argmax_and_max, class_map_from_probs, to_model_input
+from models.onnx_runtime import OnnxSegmenter
+from models.runtime import argmax_and_max, class_map_from_probs, to_model_input
 from skyinspect.errors import ImageError, ModelError
 from skyinspect.segmentation import Segmentation
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from models import FLIP_CHOICES, load_segmenter
-from models.runtime import OnnxSegmenter
+from models.onnx_runtime import OnnxSegmenter
 from skyinspect.errors import ModelError
 
 IDENTITY = Path(__file__).with_name("data") / "identity_with_metadata.onnx"
