@@ -73,7 +73,8 @@ class OnnxSegmenter(TiledSegmenter):
         and a frame's pre- and post-processing are single-threaded, so two one-thread workers on 2
         cores segment 1.4-1.5x the frames per second of one two-thread session (640x480 and
         1280x960 demo frames; bench/onboard_pipeline.py), each frame taking longer. On a GPU: just
-        this segmenter (one device queue)."""
+        this segmenter (one device queue). The workers are made on the first call for each ``n``
+        and copy the settings (thresholds, flips, crack refinement) as they are then."""
         import copy
         import os
 

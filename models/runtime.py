@@ -1,10 +1,10 @@
 """Torch-free segmentation runtime: tiling + a backend + postprocessing.
 
 :class:`TiledSegmenter` owns everything but the forward pass (checks, tiling at the model's native
-scale, blending, argmax, instances); backends supply ``_infer``: ONNX Runtime here
+scale, blending, argmax, instances); backends supply ``_infer``: ONNX Runtime
 (:class:`models.onnx_runtime.OnnxSegmenter`, CPU or CUDA) and TensorRT on Jetson
-(models/tensorrt_runtime.py). Only
-numpy, opencv-python-headless and onnxruntime (and scikit-image for crack skeletons) are needed.
+(models/tensorrt_runtime.py). Only numpy, opencv-python-headless and onnxruntime (and
+scikit-image for crack skeletons) are needed.
 """
 
 from __future__ import annotations

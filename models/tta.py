@@ -35,7 +35,8 @@ def flip_averaged(predict_once: Callable[[np.ndarray], np.ndarray], image_bgr: n
         t0 = time.perf_counter()
         back = np.flip(probs, tuple(a + 1 for a in axes)) if axes else probs  # (C, H, W): skip C
         if acc is None:
-            acc = np.array(back, dtype=np.float32, copy=flips > 1)  # one pass: no copy to average into
+            # one pass: nothing to average into, so no copy (np.array(copy=False) refuses on NumPy 2)
+            acc = np.array(back, dtype=np.float32, copy=True) if flips > 1 else np.asarray(back, dtype=np.float32)
         else:
             acc += back
         p, i, s = timing()
