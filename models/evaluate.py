@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="also segment each image enlarged by this factor and average (0: none, as onboard)")
     a = p.parse_args(argv)
     summary = evaluate(a.model, a.out, a.shared, a.sets, a.limit, crack_refine=not a.no_crack_refine, flips=a.flips,
-                       upscale=a.upscale or None)
+                       upscale=a.upscale)
     print(json.dumps(summary, indent=1))
     return 0
 

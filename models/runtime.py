@@ -225,12 +225,13 @@ class TiledSegmenter:
             raise ModelError(describe("flips", f"expected one of {FLIP_CHOICES}, got {flips!r}",
                                       "1 for live use, 4 for the best masks at four times the model time"))
         self.flips = int(flips)
-        if upscale is not None and not (upscale > 1.0 and math.isfinite(upscale)):
-            raise ModelError(describe("upscale", f"expected a factor > 1 (or none), got {upscale!r}",
-                                      "1.5 adds a pass set on the frame enlarged by half (thin cracks)"))
+        none = upscale is None or upscale in (0, 1)  # 0 and 1: no enlarged pass
+        if not none and not (upscale > 1.0 and math.isfinite(upscale)):  # type: ignore[operator]
+            raise ModelError(describe("upscale", f"expected a factor > 1, or 0 for none, got {upscale!r}",
+                                      "1.5 adds passes over the frame enlarged by half (thin cracks)"))
         if upscale_flips not in FLIP_CHOICES:
             raise ModelError(describe("upscale_flips", f"expected one of {FLIP_CHOICES}, got {upscale_flips!r}"))
-        self.upscale, self.upscale_flips = (float(upscale) if upscale else None), int(upscale_flips)
+        self.upscale, self.upscale_flips = (None if none else float(upscale)), int(upscale_flips)  # type: ignore[arg-type]
         # (closing window px, keep share) of models.refine.refine_cracks; None: the raw upsampled band
         self.crack_refine = crack_refine
         self.whole_frame_max_px = int(whole_frame_max_px)

@@ -75,4 +75,4 @@ def eval_command(
     from models.evaluate import evaluate
 
     console.print_json(json.dumps(evaluate(model=model, out=out, shared=shared, limit=limit, flips=flips,
-                                           upscale=upscale or None), default=str))
+                                           upscale=upscale), default=str))

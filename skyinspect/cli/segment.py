@@ -30,7 +30,7 @@ def segment_command(
 
     files = list_images(images)
     # the model has the cores to itself here, so its threads may busy-wait (models/runtime.py)
-    segmenter = load_segmenter(model, backend=backend, flips=flips, spin_wait=True, upscale=upscale or None)
+    segmenter = load_segmenter(model, backend=backend, flips=flips, spin_wait=True, upscale=upscale)
     check_images(files)
     with Progress(console=console) as progress:
         task = progress.add_task("segmenting", total=len(files))

@@ -84,7 +84,12 @@ def test_upscaled_pass_weighs_the_same_as_the_native_passes() -> None:
     np.testing.assert_allclose(averaged.sum(axis=0), 1.0, atol=1e-6)
 
 
-@pytest.mark.parametrize("upscale", [1.0, 0.5, -2.0, float("nan")])
+@pytest.mark.parametrize("upscale", [0.5, -2.0, float("nan"), float("inf")])
 def test_upscale_must_enlarge(upscale: float) -> None:
     with pytest.raises(ModelError, match="upscale"):
         OnnxSegmenter(IDENTITY, upscale=upscale)
+
+
+@pytest.mark.parametrize("upscale", [None, 0, 0.0, 1, 1.0])
+def test_upscale_none_zero_or_one_means_no_enlarged_pass(upscale: float | None) -> None:
+    assert OnnxSegmenter(IDENTITY, upscale=upscale).upscale is None
