@@ -26,19 +26,20 @@ def load_calibration(frames: Path, camera: Path | None) -> tuple[CameraModel, st
     (onboard/exif_camera.py), or the CalibrationError of :func:`find_calibration`."""
     try:
         return CameraModel.load(find_calibration(frames, camera)), None
-    except CalibrationError:
+    except CalibrationError as missing:
         if camera is not None or not frames.is_dir():
             raise
         from onboard.exif_camera import camera_from_exif
-        from onboard.frames import IMAGE_SUFFIXES, natural_key
+        from onboard.frames import ImageFolderSource
+        from skyinspect.errors import InputError
 
-        photos = sorted((p for p in frames.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES),
-                        key=lambda p: natural_key(p.name))
-        if not photos:
-            raise
-        est = camera_from_exif(photos[0])
+        try:  # the first frame the replay will read: the same listing and order
+            first = ImageFolderSource(frames).paths[0]
+        except InputError:
+            raise missing from None
+        est = camera_from_exif(first)
         cam = est.camera
-        note = (f"no camera calibration given: intrinsics estimated from {photos[0].name}'s metadata ({est.method}; "
+        note = (f"no camera calibration given: intrinsics estimated from {first.name}'s metadata ({est.method}; "
                 f"fx {cam.fx_px:.1f} px at {cam.width_px}x{cam.height_px}, no lens distortion). Positions near the "
                 "frame edges and measured sizes may be off by a few per cent; pass --camera CALIB.yaml for millimetres")
         return cam, note
