@@ -95,9 +95,11 @@ def read_example(shared: Path, folder: str, stem: str) -> tuple[np.ndarray, np.n
 def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json"), shared: Path = DEFAULT_SHARED,
              sets: list[str] | None = None, limit: int | None = None,
              crack_refine: bool = True, flips: int = POST_FLIGHT_FLIPS,
-             upscale: float | None = POST_FLIGHT_UPSCALE) -> dict[str, object]:
+             upscale: float | None = POST_FLIGHT_UPSCALE, thresholds: bool = True) -> dict[str, object]:
     """Run the model over each set; write per-image JSON + summary to ``out``; return the summary.
     ``crack_refine=False`` measures the runtime without :func:`models.refine.refine_cracks`;
+    ``thresholds=False`` ignores the class thresholds calibrated into the model (plain argmax, as the
+    selection rule scores candidates that have not been calibrated yet);
     ``flips``, ``upscale``: test-time passes, by default those of ``skyinspect segment``
     (models.POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE; None: no upscaled pass)."""
     from models import load_segmenter
@@ -105,10 +107,14 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
     seg = load_segmenter(model, flips=flips, spin_wait=True, upscale=upscale)  # as `skyinspect segment` runs it
     if not crack_refine:
         seg.crack_refine = None
+    if not thresholds:
+        seg.crack_threshold = seg.corrosion_threshold = None
     shared = Path(shared)
     summary: dict[str, object] = {"model_id": seg.model_id, "sha256": seg.sha256, "tolerance_px": TOL_PX,
                                   "crack_refine": list(seg.crack_refine) if seg.crack_refine else None,
-                                  "flips": seg.flips, "upscale": seg.upscale, "upscale_flips": seg.upscale_flips}
+                                  "flips": seg.flips, "upscale": seg.upscale, "upscale_flips": seg.upscale_flips,
+                                  "crack_threshold": seg.crack_threshold,
+                                  "corrosion_threshold": seg.corrosion_threshold}
     per_image: dict[str, list[dict[str, object]]] = {}
     for name in sets or list(SETS):
         folder, lst, cls = SETS[name]

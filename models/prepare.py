@@ -125,6 +125,11 @@ def crack_biased_crops(mask: np.ndarray, n: int, size: int, rng: random.Random) 
     return out
 
 
+def _random_corner(shape: tuple[int, ...], rng: random.Random) -> tuple[int, int]:
+    """Top-left corner of a uniformly random ``TILE`` crop of an image of ``shape``."""
+    return rng.randint(0, max(0, shape[1] - TILE)), rng.randint(0, max(0, shape[0] - TILE))
+
+
 def glob_escape(stem: str) -> str:
     return re.sub(r"([\[\]*?])", r"[\1]", stem)
 
@@ -148,7 +153,8 @@ def _read_list(path: Path) -> list[str]:
 
 
 def prepare(shared: Path = DEFAULT_SHARED, out: Path = DEFAULT_OUT, uav_crops_per_image: int = 6,
-            corrosion_train_max: int = 400, seed: int = 0, uav_repeat: int = 2, field_degrade: bool = True) -> Path:
+            corrosion_train_max: int = 400, seed: int = 0, uav_repeat: int = 2, field_degrade: bool = True,
+            deepcrack_crops: int = 1, corrosion_native: bool = False) -> Path:
     """Build the dataset; returns the path of the dataset YAML to pass as ``data=``.
 
     ``uav_repeat``: each UAV75 crop is written this many times (``dup_`` copies): the 50 drone-shot
@@ -157,7 +163,15 @@ def prepare(shared: Path = DEFAULT_SHARED, out: Path = DEFAULT_OUT, uav_crops_pe
     ``field_degrade``: the ``dup_`` copies, an extra copy of half the DeepCrack crops (``fd_``) and a
     quarter of the corrosion photos (in place) get motion blur, defocus, haze, shadow, noise and JPEG
     (``models.degrade``); masks unchanged. The DeepCrack images listed in ``deepcrack_val.json`` go to
-    validation (full frames), never to training."""
+    validation (full frames), never to training.
+    ``deepcrack_crops``: 384-px crops per DeepCrack training image (1 up to model v5: one crop of a
+    544x384 image leaves 30 % of it unseen each epoch); the first is centred on a crack half the time,
+    the others are random.
+    ``corrosion_native``: training photos give a random 384-px crop at their own scale instead of being
+    resized 448 → 384, so rust is learned at the scale the runtime segments it (it never resizes a
+    photo); validation photos are resized either way."""
+    if deepcrack_crops < 1:
+        raise InputError(describe("--deepcrack-crops", f"expected at least 1 crop per image, got {deepcrack_crops}"))
     shared, out = Path(shared), Path(out)
     if not (shared / "LICENSES.md").exists():
         raise InputError(describe(shared, "not the shared data folder (no LICENSES.md)",
@@ -199,14 +213,16 @@ def prepare(shared: Path = DEFAULT_SHARED, out: Path = DEFAULT_OUT, uav_crops_pe
             _write(out, "val", f"deepcrack_{stem}", img, m.astype(np.uint8))
             counts["deepcrack_val"] = counts.get("deepcrack_val", 0) + 1
             continue
-        (x0, y0), = crack_biased_crops(m, 1, TILE, rng) if rng.random() < 0.5 else [
-            (rng.randint(0, max(0, m.shape[1] - TILE)), rng.randint(0, max(0, m.shape[0] - TILE)))]
-        crop, cm = img[y0:y0 + TILE, x0:x0 + TILE], m[y0:y0 + TILE, x0:x0 + TILE].astype(np.uint8)
-        _write(out, "train", f"deepcrack_{stem}", crop, cm)
-        counts["deepcrack_train"] = counts.get("deepcrack_train", 0) + 1
-        if field_degrade and nrng.random() < 0.5:
-            _write(out, "train", f"fd_deepcrack_{stem}", degrade(crop, nrng), cm)
-            counts["deepcrack_train_degraded"] = counts.get("deepcrack_train_degraded", 0) + 1
+        corners = crack_biased_crops(m, 1, TILE, rng) if rng.random() < 0.5 else [_random_corner(m.shape, rng)]
+        corners += [_random_corner(m.shape, rng) for _ in range(deepcrack_crops - 1)]
+        for k, (x0, y0) in enumerate(corners):
+            crop, cm = img[y0:y0 + TILE, x0:x0 + TILE], m[y0:y0 + TILE, x0:x0 + TILE].astype(np.uint8)
+            name = f"deepcrack_{stem}" + (f"_{k}" if k else "")  # v5's names when one crop
+            _write(out, "train", name, crop, cm)
+            counts["deepcrack_train"] = counts.get("deepcrack_train", 0) + 1
+            if field_degrade and nrng.random() < 0.5:
+                _write(out, "train", f"fd_{name}", degrade(crop, nrng), cm)
+                counts["deepcrack_train_degraded"] = counts.get("deepcrack_train_degraded", 0) + 1
 
     co = shared / "corrosion/roboflow_corrosion"
     splits = load_or_make_split(shared, seed)
@@ -215,9 +231,12 @@ def prepare(shared: Path = DEFAULT_SHARED, out: Path = DEFAULT_OUT, uav_crops_pe
     for split, stems in (("train", train_stems[:corrosion_train_max]), ("val", splits["val"])):
         for stem in progress(stems, f"corrosion {split}"):
             img, m = read_pair(co / "images", co / "masks", stem)
-            # 448 -> 384: these are mixed-scale photos anyway; keeps every tile one model input.
-            img = cv2.resize(img, (TILE, TILE), interpolation=cv2.INTER_AREA)
-            m = cv2.resize(m.astype(np.uint8), (TILE, TILE), interpolation=cv2.INTER_NEAREST) > 0
+            if split == "train" and corrosion_native and min(m.shape) >= TILE:
+                x0, y0 = _random_corner(m.shape, rng)
+                img, m = img[y0:y0 + TILE, x0:x0 + TILE], m[y0:y0 + TILE, x0:x0 + TILE]
+            else:  # 448 -> 384 (models up to v5): keeps the whole photo in one model input
+                img = cv2.resize(img, (TILE, TILE), interpolation=cv2.INTER_AREA)
+                m = cv2.resize(m.astype(np.uint8), (TILE, TILE), interpolation=cv2.INTER_NEAREST) > 0
             if split == "train" and field_degrade and nrng.random() < 0.25:
                 img = degrade(img, nrng)
                 counts["corrosion_train_degraded"] = counts.get("corrosion_train_degraded", 0) + 1
@@ -245,8 +264,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--uav-repeat", type=int, default=2, help="copies of each UAV75 crop (oversampling)")
     p.add_argument("--no-field-degrade", action="store_true", help="no degraded copies (models v1-v3 data)")
+    p.add_argument("--deepcrack-crops", type=int, default=1, help="384 crops per DeepCrack train image")
+    p.add_argument("--corrosion-native", action="store_true",
+                   help="corrosion training photos cropped at their own scale instead of resized to 384")
     a = p.parse_args(argv)
-    y = prepare(a.shared, a.out, a.uav_crops, a.corrosion_train_max, a.seed, a.uav_repeat, not a.no_field_degrade)
+    try:
+        y = prepare(a.shared, a.out, a.uav_crops, a.corrosion_train_max, a.seed, a.uav_repeat, not a.no_field_degrade,
+                    a.deepcrack_crops, a.corrosion_native)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(y)
     return 0
 

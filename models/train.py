@@ -33,7 +33,8 @@ def _offline_env() -> None:
 def train(data: Path = DEFAULT_DATA, epochs: int = 300, hours: float | None = 0.9, imgsz: int = 384,
           batch: int = 16, workers: int = 2, project: Path = DEFAULT_PROJECT, name: str = "skyseg",
           fraction: float = 1.0, seed: int = 0, device: str = "cpu", init: Path | None = None,
-          cls_pw: float = 0.5, lr0: float | None = None, warmup_epochs: float = 3.0) -> Path:
+          cls_pw: float = 0.5, lr0: float | None = None, warmup_epochs: float = 3.0,
+          save_period: int = -1) -> Path:
     """Train and return the path of ``best.pt``.
 
     ``hours`` caps wall-clock time (ultralytics' ``time=`` overrides ``epochs`` and rescales the LR
@@ -44,6 +45,8 @@ def train(data: Path = DEFAULT_DATA, epochs: int = 300, hours: float | None = 0.
     whose bias learning rate starts at 0.1 (meant for random weights). Measured in session 6: the
     first epoch of a fine-tune from v4 dropped the UAV75 validation F from 0.76 to 0.49 with the
     warm-up and to 0.52 without it, so the warm-up is not what costs the first epochs.
+    ``save_period`` N > 0 keeps every N-th epoch's weights (``weights/epochN.pt``), so each can be
+    exported and scored by the selection rule (MODEL_CARD.md) rather than by ultralytics' own fitness.
     """
     data = Path(data)
     if not data.exists():
@@ -72,7 +75,7 @@ def train(data: Path = DEFAULT_DATA, epochs: int = 300, hours: float | None = 0.
         # asks for 300 epochs; MuSGD's Newton-Schulz step took 72 % of a CPU batch (py-spy), twice the
         # time per epoch of AdamW, whose lr is what auto gives 3 classes (0.002 * 5 / (4 + 3)).
         optimizer="AdamW", lr0=lr0 if lr0 else round(0.002 * 5 / (4 + 3), 6), momentum=0.9,
-        warmup_epochs=warmup_epochs,
+        warmup_epochs=warmup_epochs, save_period=save_period,
     )
     if hours:
         args["time"] = hours
@@ -99,10 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cls-pw", type=float, default=0.5, help="class-weight power (0 = unweighted)")
     p.add_argument("--lr0", type=float, default=None, help="AdamW learning rate (default 0.001429)")
     p.add_argument("--warmup-epochs", type=float, default=3.0, help="0 for a fine-tune (see train())")
+    p.add_argument("--save-period", type=int, default=-1, help="keep every N-th epoch's weights (-1: none)")
     a = p.parse_args(argv)
     best = train(a.data, a.epochs, a.hours or None, a.imgsz, a.batch, a.workers, a.project, a.name,
                  a.fraction, a.seed, init=a.init, cls_pw=a.cls_pw, lr0=a.lr0,
-                 warmup_epochs=a.warmup_epochs)
+                 warmup_epochs=a.warmup_epochs, save_period=a.save_period)
     print(best)
     return 0
 

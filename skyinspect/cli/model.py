@@ -25,11 +25,22 @@ def prepare_command(
     shared: Path = typer.Option(Path("../shared/data"), help=SHARED_HELP),
     out: Path = typer.Option(..., help="Dataset folder to write (outside the repository)."),
     seed: int = typer.Option(0),
+    uav_crops: int = typer.Option(6, help="Random 384-px crops per UAV75 training image (v5, v6: 12)."),
+    uav_repeat: int = typer.Option(2, help="Copies of each UAV75 crop (the in-domain drone cracks, oversampled)."),
+    corrosion_train_max: int = typer.Option(400, help="Corrosion training photos used (v3 and later: 1162, all)."),
+    deepcrack_crops: int = typer.Option(1, help="384-px crops per DeepCrack training image (v6: 2)."),
+    corrosion_native: bool = typer.Option(False, help="Crop corrosion photos at their own scale instead of "
+                                          "resizing them to 384 (v6)."),
+    field_degrade: bool = typer.Option(True, help="Degraded copies for the field (blur, haze, shadow, noise, JPEG)."),
 ) -> None:
-    """Build the ultralytics semantic-segmentation dataset from the real data on disk."""
+    """Build the ultralytics semantic-segmentation dataset from the real data on disk (the shipped
+    model's recipe: models/MODEL_CARD.md)."""
     from models.prepare import prepare
 
-    console.print(f"dataset YAML: [bold]{prepare(shared=shared, out=out, seed=seed)}[/]")
+    yaml = prepare(shared=shared, out=out, seed=seed, uav_crops_per_image=uav_crops, uav_repeat=uav_repeat,
+                   corrosion_train_max=corrosion_train_max, deepcrack_crops=deepcrack_crops,
+                   corrosion_native=corrosion_native, field_degrade=field_degrade)
+    console.print(f"dataset YAML: [bold]{yaml}[/]")
 
 
 @app.command("train")
@@ -40,11 +51,21 @@ def train_command(
     imgsz: int = typer.Option(384),
     device: str = typer.Option("cpu", help="cpu, or a CUDA device index such as 0."),
     project: Path = typer.Option(Path("runs"), help="Where ultralytics writes the run."),
+    name: str = typer.Option("skyseg", help="Run name (folder under --project)."),
+    init: Path | None = typer.Option(None, help="Continue from this checkpoint (fine-tune); none: from scratch. "
+                                     "`python -m models.from_onnx` rebuilds one from a shipped ONNX model."),
+    lr0: float | None = typer.Option(None, help="AdamW learning rate (default 0.001429; fine-tunes of v4+: 0.0003)."),
+    warmup_epochs: float = typer.Option(3.0, help="0 for a fine-tune."),
+    cls_pw: float = typer.Option(0.5, help="Class-weight power against the crack/background imbalance (v2+: 1.0)."),
+    seed: int = typer.Option(0),
+    save_period: int = typer.Option(-1, help="Keep every N-th epoch's weights for `python -m models.select_epoch`."),
 ) -> None:
-    """Train YOLO26n-sem from scratch, offline (needs the train extra: torch + ultralytics)."""
+    """Train YOLO26n-sem offline, from scratch or from a checkpoint (needs the train extra: torch + ultralytics)."""
     from models.train import train
 
-    console.print(f"best weights: [bold]{train(data=data, hours=hours, imgsz=imgsz, device=device, project=project)}[/]")
+    best = train(data=data, hours=hours, imgsz=imgsz, device=device, project=project, name=name, init=init,
+                 lr0=lr0, warmup_epochs=warmup_epochs, cls_pw=cls_pw, seed=seed, save_period=save_period)
+    console.print(f"best weights: [bold]{best}[/]")
 
 
 @app.command("export")

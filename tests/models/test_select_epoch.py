@@ -1,0 +1,39 @@
+"""The selection rule and the run-folder walk of models.select_epoch (export/evaluation need the
+train extra and the shared data; they are exercised by running the module, not here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from models.select_epoch import checkpoints, main, rule_score
+from skyinspect.errors import InputError
+
+
+def test_rule_is_the_mean_of_the_three_validation_terms() -> None:
+    summary = {"uav75_val": {"tol_f": 0.795, "iou": 0.27}, "deepcrack_val": {"iou": 0.718, "tol_f": 0.9},
+               "corrosion_val": {"iou": 0.555}}
+    assert rule_score(summary) == pytest.approx((0.795 + 0.718 + 0.555) / 3)
+    # a set with nothing predicted scores None for a term: it counts as 0, not as a skipped term
+    assert rule_score({**summary, "corrosion_val": {"iou": None}}) == pytest.approx((0.795 + 0.718) / 3)
+    with pytest.raises(InputError, match="deepcrack_val"):
+        rule_score({"uav75_val": {"tol_f": 0.8}, "corrosion_val": {"iou": 0.5}})
+
+
+def test_checkpoints_in_epoch_order_then_last(tmp_path: Path) -> None:
+    weights = tmp_path / "run/weights"
+    weights.mkdir(parents=True)
+    for name in ("epoch10.pt", "epoch2.pt", "epoch1.pt", "last.pt", "best.pt"):
+        (weights / name).write_bytes(b"")
+    assert [p.name for p in checkpoints(tmp_path / "run")] == ["epoch1.pt", "epoch2.pt", "epoch10.pt", "last.pt"]
+
+
+def test_a_folder_that_is_not_a_run_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(InputError, match="no weights"):
+        checkpoints(tmp_path)
+    (tmp_path / "weights").mkdir()
+    with pytest.raises(InputError, match="save-period"):
+        checkpoints(tmp_path)
+    assert main([str(tmp_path / "nowhere")]) == 2
+    assert "no weights" in capsys.readouterr().err
