@@ -7,8 +7,8 @@ fuses and measures them from *noisy* poses: a GNSS bias per lane (errors are cor
 pass) with σ = h_acc per horizontal axis and v_acc vertically, and per-frame attitude/gimbal noise
 of σ_att on roll, pitch and yaw. The poses carry the same σ the noise was drawn with, as a receiver
 would report them. Truth is the project's definition of a defect (``truth_defects``: same-class
-pieces within MERGE_DISTANCE_M are one defect; centroid = area centroid of their union, like the
-simulator's pixel-mean truth). Reported per run: centroid error (m and in GSD), CE90 coverage (horizontal error
+pieces within MERGE_DISTANCE_M are one defect; centroid = that of their union, a crack's centreline
+centroid or a patch's area centroid, like the simulator's truth). Reported per run: centroid error (m and in GSD), CE90 coverage (horizontal error
 ≤ CE90) and the median CE90, LE90 coverage, crack length error. Separately: crack width MAE on
 rendered cracks of known width (1–10 px) and the time to georeference + fuse 1,000 frames.
 
@@ -40,6 +40,7 @@ from groundstation.plane import chart_for  # noqa: E402
 from missions.simulator import SimConfig  # noqa: E402
 from missions.simulator.flight import plan_flight  # noqa: E402
 from missions.simulator.scene import face_frame, face_surface, face_uv_to_ned  # noqa: E402
+from skyinspect.centreline import shape_centreline_centroid  # noqa: E402
 from skyinspect.findings import MERGE_DISTANCE_M  # noqa: E402
 from skyinspect.record import FrameRecord  # noqa: E402
 from skyinspect.segmentation import CORROSION, CRACK, Instance  # noqa: E402
@@ -85,8 +86,8 @@ defects_of_piece: dict[int, int] = {}  # piece index → true defect index, of t
 
 def truth_defects(defects: list[dict]) -> list[dict]:
     """The true defects as the project defines one (skyinspect.findings, missions/simulator/truth.py):
-    same-class pieces closer than MERGE_DISTANCE_M are one defect, and its centroid is the pixel
-    mean (area centroid) of the union of the pieces. Comparing a fused finding of two pieces 1 cm
+    same-class pieces closer than MERGE_DISTANCE_M are one defect, and its centroid is that of the
+    union of the pieces: of its centreline for a crack, of its area (pixel mean) for corrosion. Comparing a fused finding of two pieces 1 cm
     apart with the nearer piece's centroid would count the definition, not the georeferencing,
     as error. A merged crack has no single true length (None)."""
     import shapely
@@ -106,9 +107,11 @@ def truth_defects(defects: list[dict]) -> list[dict]:
         members = [k for k in range(n) if labels[k] == lab]
         defects_of_piece.update({k: len(out) for k in members})
         union = shapely.union_all([polys[k] for k in members])
-        c = union.centroid
         first = defects[members[0]]
-        out.append({"cls": first["cls"], "centroid": np.array([c.x, 0.0, -c.y]), "pieces": len(members),
+        # a crack is placed at its centreline's centroid, a patch at its area's (skyinspect.centreline)
+        line = shape_centreline_centroid(union) if first["cls"] == CRACK else None
+        cx, cy = (float(line[0]), float(line[1])) if line is not None else (union.centroid.x, union.centroid.y)
+        out.append({"cls": first["cls"], "centroid": np.array([cx, 0.0, -cy]), "pieces": len(members),
                     "skeleton": first["skeleton"] if len(members) == 1 else None,
                     "length_m": first.get("length_m") if len(members) == 1 else None})
     return out

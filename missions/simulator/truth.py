@@ -6,7 +6,8 @@ skyinspect.findings.MIN_REPORTABLE_AREA_M2 are specks, not defects. Areas, lengt
 
 Geometry is a 3D Polygon (lon, lat, alt MSL) of the component's outer outline on the face. The
 face is vertical and runs along a meridian, so the outline is only meaningful in 3D (in 2D lon/lat
-it collapses to a line); the centroid is in the ``centroid_*`` properties, the outline in face
+it collapses to a line); the centroid (a crack's: of its centreline, skyinspect.centreline; a
+patch's: of its area) is in the ``centroid_*`` properties, the outline in face
 coordinates in ``outline_face_uv_m``, and ``label_point_*`` is a point guaranteed to lie on the
 defect (a crack's centroid usually does not).
 """
@@ -22,6 +23,7 @@ import cv2
 import numpy as np
 from skimage.morphology import skeletonize
 
+from skyinspect.centreline import mask_centreline_centroid_px
 from skyinspect.findings import MERGE_DISTANCE_M, MIN_REPORTABLE_AREA_M2
 from skyinspect.geodesy import LocalFrame
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK
@@ -83,7 +85,9 @@ def defect_features(texture: FaceTexture, frame: LocalFrame,
             if area_px < min_px:
                 continue
             rows, cols = np.nonzero(mask)
-            c_col, c_row = float(cols.mean()) + x, float(rows.mean()) + y
+            # a crack is where its centreline runs; a patch is its area (skyinspect.centreline)
+            line = mask_centreline_centroid_px(mask) if class_id == CRACK else None
+            c_col, c_row = (line[0] + x, line[1] + y) if line else (float(cols.mean()) + x, float(rows.mean()) + y)
             # Label point: the defect pixel nearest the centroid.
             nearest = int(np.argmin((cols + x - c_col) ** 2 + (rows + y - c_row) ** 2))
             l_col, l_row = float(cols[nearest] + x), float(rows[nearest] + y)

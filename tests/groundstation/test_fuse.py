@@ -79,12 +79,11 @@ def test_fusing_a_thousand_frames_takes_seconds() -> None:
     assert elapsed < 10.0, f"fusing 5,000 detections took {elapsed:.1f} s"
 
 
-def test_thin_curved_crack_centroid_is_its_area_centroid_within_a_tenth_of_a_pixel(tmp_path: Path) -> None:
-    """Exact poses: the fused centroid is the pixel mean of the crack (the truth's definition).
-    It used to be the centroid of the outline simplified to half a pixel, which for a crack ~2 px
-    wide changes its local width by up to a third and moved the centroid 1-3 GSD along it."""
-    from shapely.geometry import Polygon
-
+def test_thin_curved_crack_centroid_is_its_centreline_centroid_within_a_fifth_of_a_pixel(tmp_path: Path) -> None:
+    """Exact poses: the fused centroid of a crack is the length-weighted centroid of its centreline
+    (skyinspect.centreline; the truth's definition). History: the centroid of the outline simplified
+    to half a pixel moved 1-3 GSD along a crack ~2 px wide (its local width changed by up to a
+    third); the area centroid of the exact outlines still weighed the drawn width."""
     from gs_fixtures import Defect, face_point
 
     t = np.linspace(0.0, 1.0, 40)
@@ -97,10 +96,12 @@ def test_thin_curved_crack_centroid_is_its_area_centroid_within_a_tenth_of_a_pix
     flight, geo, findings = _fuse_flight(face_flight(tmp_path / "f", [crack], n_frames=4, step_m=0.05))
     (f,) = findings
     assert f.view_count == 4
-    c = Polygon(ring).centroid  # area centroid on the face (north, up)
-    truth = in_flight(flight.origin, face_point(c.x, c.y))[0]
+    line = np.stack([north, up], 1)
+    seg = np.linalg.norm(np.diff(line, axis=0), axis=1)
+    c = ((line[1:] + line[:-1]) / 2 * seg[:, None]).sum(axis=0) / seg.sum()  # on the face (north, up)
+    truth = in_flight(flight.origin, face_point(c[0], c[1]))[0]
     err = float(np.linalg.norm(f.centroid_ned_m - truth))
-    assert err < 0.1 * f.gsd_m, f"centroid {err * 1000:.2f} mm off, GSD {f.gsd_m * 1000:.2f} mm"
+    assert err < 0.2 * f.gsd_m, f"centroid {err * 1000:.2f} mm off, GSD {f.gsd_m * 1000:.2f} mm"
 
 
 def test_pinched_crack_outline_is_repaired_whole() -> None:
