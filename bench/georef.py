@@ -288,7 +288,6 @@ def main() -> None:
                                 "le90_coverage": float(np.mean([r["le90_coverage"] for r in rs])),
                                 "mean_length_error": float(np.mean(le)) if le else None,
                                 "findings_per_found_defect": float(np.mean([r["findings_per_found_defect"] for r in rs]))})
-    noisy = [s for s in summary if s["noise"] != "exact"]
     all_h = np.concatenate([r["horiz_errors_m"] for r in runs if r["noise"] != "exact"])
     all_c = np.concatenate([r["ce90_m"] for r in runs if r["noise"] != "exact"])
     width = width_bench()

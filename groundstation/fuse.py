@@ -183,7 +183,7 @@ def fuse(geo: Georeferenced, frame: LocalFrame, basis: PlaneBasis,
             clusters = link_crack_clusters(clusters, sub, chart, LinkParams(max_gap_m=params.crack_link_distance_m))
         for idx in clusters:
             members = [sub[i] for i in idx]
-            outline, exact = _merged_outline(members, polys[idx], params)
+            outline, exact = _merged_outline(members, polys[idx])
             if params.drop_specks and outline.area < MIN_REPORTABLE_AREA_M2[CLASS_NAMES[members[0].class_id]]:
                 continue
             centre_uv = _centre(exact, members)
@@ -245,11 +245,10 @@ def bridge_parts(parts: MultiPolygon, half_width_m: float) -> Polygon | MultiPol
     return shape
 
 
-def _merged_outline(members: list[Detection], polys: np.ndarray, params: FuseParams) -> tuple[Polygon, object]:
+def _merged_outline(members: list[Detection], polys: np.ndarray) -> tuple[Polygon, object]:
     """(outline to draw and measure: closed, simplified to half the finest GSD; the exact union of
-    the members' outlines, whose area centroid is the finding's centroid)."""
+    the members' outlines, from which the finding's centroid is taken)."""
     gsd_min = min(d.gsd_m for d in members)
-    tol = max(tolerance_m(d.gsd_m, params) for d in members)
     exact = polys[0] if len(polys) == 1 else shapely.union_all(polys)
     merged = exact
     if isinstance(merged, MultiPolygon):  # pieces within tolerance: join them

@@ -30,7 +30,7 @@ import numpy as np
 
 from skyinspect.errors import InputError, describe
 from skyinspect.geodesy import LocalFrame
-from skyinspect.surfaces.base import BoundSurface, Hits, PlaneChart
+from skyinspect.surfaces.base import BoundSurface, Hits
 from skyinspect.surfaces.heights import geoid_undulation_m, vertical_reference_of
 
 EARTH_RADIUS_M = 6371008.8

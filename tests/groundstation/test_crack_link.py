@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from gs_fixtures import FLY_HEIGHT_M, corrosion_on_face, crack_on_face, face_flight, face_surface
 
-from groundstation.crack_link import LinkParams, linked_labels, polyline_ends, resample
+from groundstation.crack_link import linked_labels, polyline_ends, resample
 from groundstation.fuse import FuseParams, fuse
 from groundstation.georef import georeference
 from groundstation.load import load_flight

@@ -16,7 +16,6 @@ from onboard_helpers import make_frames
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from onboard.alerts import AlertPolicy, Alerts, MavlinkAlerter, MqttPublisher
-from onboard.capture import PacedSource
 from onboard.runtime import run_onboard
 from onboard.telemetry.live import LiveMavlink
 from skyinspect.camera import CameraModel

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from onboard_helpers import DJI_DIR, FACADE_BIN, FACADE_TLOG, PLANE_BIN, PX4_ULOG, make_frames
-from onboard_synth import flight_records, write_tlog
+from onboard_synth import flight_records
 
 from onboard.replay import run_replay
 from onboard.telemetry import TelemetryBuffer
