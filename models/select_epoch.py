@@ -61,7 +61,8 @@ def score_model(onnx: Path, out: Path, shared: Path | None = None) -> dict[str, 
 
 def select(run: Path, baseline: Path | None = None, shared: Path | None = None) -> dict[str, object]:
     """Export and score every saved epoch of ``run``; returns (and writes ``run/selection.json``) the
-    scores and the best checkpoint. Already exported and scored checkpoints are not redone."""
+    scores and the best checkpoint. Checkpoints already scored (same file time) are not redone.
+    ``epochN.pt`` is ultralytics' name for the weights after epoch N + 1 (it counts from 0)."""
     from models.export import export
 
     run = Path(run)
@@ -71,11 +72,12 @@ def select(run: Path, baseline: Path | None = None, shared: Path | None = None) 
         done["baseline"] = {**score_model(Path(baseline), run / "eval_baseline.json", shared),
                             "model": str(baseline)}  # type: ignore[dict-item]
     for ckpt in checkpoints(run):
-        if ckpt.stem in done:
+        mtime = ckpt.stat().st_mtime  # last.pt is rewritten while a run goes on: score it again then
+        if ckpt.stem in done and done[ckpt.stem].get("mtime") == mtime:
             continue
         onnx = export(ckpt, run / "onnx" / f"{ckpt.stem}.onnx", model_id=f"candidate-{run.name}-{ckpt.stem}",
                       version="0.0.0")
-        done[ckpt.stem] = score_model(onnx, run / "onnx" / f"eval_{ckpt.stem}.json", shared)
+        done[ckpt.stem] = {**score_model(onnx, run / "onnx" / f"eval_{ckpt.stem}.json", shared), "mtime": mtime}
         out.write_text(json.dumps({"scores": done}, indent=1) + "\n")  # resumable after each epoch
     candidates = {k: v for k, v in done.items() if k != "baseline"}
     best = max(candidates, key=lambda k: candidates[k]["rule"])
