@@ -66,12 +66,13 @@ def select(run: Path, baseline: Path | None = None, shared: Path | None = None) 
     from models.export import export
 
     run = Path(run)
+    found = checkpoints(run)  # a wrong folder is refused before anything is scored
     out = run / "selection.json"
     done: dict[str, dict[str, float]] = json.loads(out.read_text())["scores"] if out.exists() else {}
     if baseline is not None and "baseline" not in done:
         done["baseline"] = {**score_model(Path(baseline), run / "eval_baseline.json", shared),
                             "model": str(baseline)}  # type: ignore[dict-item]
-    for ckpt in checkpoints(run):
+    for ckpt in found:
         mtime = ckpt.stat().st_mtime  # last.pt is rewritten while a run goes on: score it again then
         if ckpt.stem in done and done[ckpt.stem].get("mtime") == mtime:
             continue

@@ -68,6 +68,24 @@ def train_command(
     console.print(f"best weights: [bold]{best}[/]")
 
 
+@app.command("select")
+@handle_errors
+def select_command(
+    run: Path = typer.Argument(..., help="The training run folder (PROJECT/NAME) with weights/epochN.pt."),
+    baseline: Path | None = typer.Option(None, help="An ONNX model to score the same way (e.g. the shipped one)."),
+    shared: Path = typer.Option(Path("../shared/data"), help=SHARED_HELP),
+) -> None:
+    """Export every saved epoch and score it by the selection rule on the validation splits only
+    (UAV75 val tol. F, DeepCrack val IoU, corrosion val IoU; one pass, argmax); needs the train extra."""
+    from models.select_epoch import select
+
+    result = select(run, baseline, shared)
+    for name, s in result["scores"].items():  # type: ignore[union-attr]
+        console.print(f"{name:>10}  rule {s['rule']:.4f}  UAV75 F {s['uav75_val_tol_f']:.3f}  DeepCrack val IoU "
+                      f"{s['deepcrack_val_iou']:.3f}  corrosion val IoU {s['corrosion_val_iou']:.3f}")
+    console.print(f"best: [bold]{result['best']}[/] ({result['best_rule']:.4f}); written to {Path(run) / 'selection.json'}")
+
+
 @app.command("export")
 @handle_errors
 def export_command(

@@ -37,3 +37,12 @@ def test_a_folder_that_is_not_a_run_is_refused(tmp_path: Path, capsys: pytest.Ca
         checkpoints(tmp_path)
     assert main([str(tmp_path / "nowhere")]) == 2
     assert "no weights" in capsys.readouterr().err
+
+
+def test_cli_select_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from skyinspect.cli.main import app
+
+    result = CliRunner().invoke(app, ["model", "select", str(tmp_path)])
+    assert result.exit_code == 2 and "no weights/ folder" in result.output
