@@ -69,7 +69,7 @@ def select(run: Path, baseline: Path | None = None, shared: Path | None = None) 
     found = checkpoints(run)  # a wrong folder is refused before anything is scored
     out = run / "selection.json"
     done: dict[str, dict[str, float]] = json.loads(out.read_text())["scores"] if out.exists() else {}
-    if baseline is not None and "baseline" not in done:
+    if baseline is not None and done.get("baseline", {}).get("model") != str(baseline):
         done["baseline"] = {**score_model(Path(baseline), run / "eval_baseline.json", shared),
                             "model": str(baseline)}  # type: ignore[dict-item]
     for ckpt in found:
@@ -79,13 +79,20 @@ def select(run: Path, baseline: Path | None = None, shared: Path | None = None) 
         onnx = export(ckpt, run / "onnx" / f"{ckpt.stem}.onnx", model_id=f"candidate-{run.name}-{ckpt.stem}",
                       version="0.0.0")
         done[ckpt.stem] = {**score_model(onnx, run / "onnx" / f"eval_{ckpt.stem}.json", shared), "mtime": mtime}
-        out.write_text(json.dumps({"scores": done}, indent=1) + "\n")  # resumable after each epoch
+        _write_json(out, {"scores": done})  # resumable after each epoch
     candidates = {k: v for k, v in done.items() if k != "baseline"}
     best = max(candidates, key=lambda k: candidates[k]["rule"])
     result = {"rule": "(UAV75 val tol. F + DeepCrack val IoU + corrosion val IoU) / 3, one pass, argmax",
               "scores": done, "best": best, "best_rule": candidates[best]["rule"]}
-    out.write_text(json.dumps(result, indent=1) + "\n")
+    _write_json(out, result)
     return result
+
+
+def _write_json(path: Path, doc: object) -> None:
+    """Write-then-rename: an interrupted run leaves the previous scores, never half a file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(doc, indent=1) + "\n")
+    tmp.replace(path)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -46,3 +46,37 @@ def test_cli_select_refuses_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
 
     result = CliRunner().invoke(app, ["model", "select", str(tmp_path)])
     assert result.exit_code == 2 and "no weights/ folder" in result.output
+
+
+def test_select_scores_each_epoch_once_and_names_the_best(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Export and evaluation replaced by doubles: the walk, the resume and the choice are what is tested."""
+    import json
+    import os
+
+    import models.export
+    import models.select_epoch as sel
+
+    weights = tmp_path / "run/weights"
+    weights.mkdir(parents=True)
+    for name in ("epoch0.pt", "epoch1.pt", "last.pt"):
+        (weights / name).write_bytes(b"")
+    rules = {"epoch0": 0.60, "epoch1": 0.70, "last": 0.65, "v5": 0.68}
+    scored: list[str] = []
+    monkeypatch.setattr(models.export, "export", lambda ckpt, out, **kw: out.parent / f"{Path(ckpt).stem}.onnx")
+
+    def fake_score(onnx: Path, out: Path, shared: Path | None = None) -> dict[str, float]:
+        scored.append(onnx.stem)
+        r = rules[onnx.stem]
+        return {"rule": r, "uav75_val_tol_f": r, "deepcrack_val_iou": r, "corrosion_val_iou": r}
+
+    monkeypatch.setattr(sel, "score_model", fake_score)
+    result = sel.select(tmp_path / "run", baseline=tmp_path / "v5.onnx")
+    assert result["best"] == "epoch1" and result["best_rule"] == 0.70  # the baseline is never "best"
+    assert scored == ["v5", "epoch0", "epoch1", "last"]
+    assert json.loads((tmp_path / "run/selection.json").read_text())["best"] == "epoch1"
+    sel.select(tmp_path / "run", baseline=tmp_path / "v5.onnx")  # nothing new: nothing re-scored
+    assert len(scored) == 4
+    (weights / "last.pt").write_bytes(b"x")  # the run wrote last.pt again
+    os.utime(weights / "last.pt", (1e9, 1e9))
+    sel.select(tmp_path / "run", baseline=tmp_path / "v5.onnx")
+    assert scored[4:] == ["last"]
