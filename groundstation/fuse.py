@@ -48,8 +48,8 @@ from groundstation.georef import Georeferenced, footprint_polygons
 from groundstation.passes import align_passes
 from groundstation.plane import PlaneBasis
 from groundstation.uncertainty import ce90_m, le90_m
-from skyinspect.findings import CRACK_LINK_DISTANCE_M, MERGE_DISTANCE_M, MIN_REPORTABLE_AREA_M2, Detection, Finding
 from skyinspect.centreline import shape_centreline_centroid
+from skyinspect.findings import CRACK_LINK_DISTANCE_M, MERGE_DISTANCE_M, MIN_REPORTABLE_AREA_M2, Detection, Finding
 from skyinspect.geodesy import LocalFrame
 from skyinspect.segmentation import CLASS_NAMES, CRACK
 

@@ -28,7 +28,8 @@ def prepare_command(
     uav_crops: int = typer.Option(12, help="Random 384-px crops per UAV75 training image (v1-v4: 6)."),
     uav_repeat: int = typer.Option(2, help="Copies of each UAV75 crop (the in-domain drone cracks, oversampled)."),
     corrosion_train_max: int = typer.Option(1162, help="Corrosion training photos used (all; v1-v2: 400)."),
-    deepcrack_crops: int = typer.Option(1, help="384-px crops per DeepCrack training image (v5: 1; 2 tried in session 10)."),
+    deepcrack_crops: int = typer.Option(1,
+                                        help="384-px crops per DeepCrack training image (v5: 1; 2 tried in session 10)."),
     corrosion_native: bool = typer.Option(False, help="Crop corrosion photos at their own scale instead of "
                                           "resizing them to 384 (tried in session 10; v5: resized)."),
     field_degrade: bool = typer.Option(True, help="Degraded copies for the field (blur, haze, shadow, noise, JPEG)."),
