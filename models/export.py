@@ -61,8 +61,9 @@ def export(weights: Path, out: Path = DEFAULT_OUT, imgsz: int = 384, opset: int 
     weights, out = Path(weights), Path(out)
     if not weights.exists():
         raise InputError(describe(weights, "checkpoint not found", "pass the run's weights/best.pt"))
-    from models.train import _offline_env
+    from models.train import _offline_env, require_train_extra
 
+    require_train_extra(weights)
     _offline_env()
     import torch
     import torch.nn.functional as F

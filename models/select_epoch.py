@@ -64,9 +64,11 @@ def select(run: Path, baseline: Path | None = None, shared: Path | None = None) 
     scores and the best checkpoint. Checkpoints already scored (same file time) are not redone.
     ``epochN.pt`` is ultralytics' name for the weights after epoch N + 1 (it counts from 0)."""
     from models.export import export
+    from models.train import require_train_extra
 
     run = Path(run)
-    found = checkpoints(run)  # a wrong folder is refused before anything is scored
+    found = checkpoints(run)  # a wrong folder, or no way to export, is refused before anything is scored
+    require_train_extra(f"exporting {run / 'weights'}")
     out = run / "selection.json"
     done: dict[str, dict[str, float]] = json.loads(out.read_text())["scores"] if out.exists() else {}
     if baseline is not None and done.get("baseline", {}).get("model") != str(baseline):

@@ -10,11 +10,25 @@ import shutil
 import sys
 from pathlib import Path
 
-from skyinspect.errors import InputError, describe
+from skyinspect.errors import InputError, ModelError, describe
 
 DEFAULT_DATA = Path("/work/data/skyseg/skyseg.yaml")
 DEFAULT_PROJECT = Path("/work/data/runs")
 MODEL_CFG = "yolo26n-sem.yaml"  # architecture only; no pretrained weights can be downloaded
+
+
+TRAIN_EXTRA_FIX = ("pip install torch==2.14.1 torchvision==0.29.1 && pip install -e '.[train]' "
+                   "(the runtime install has neither torch nor ultralytics)")
+
+
+def require_train_extra(what: object) -> None:
+    """A clear error, naming ``what`` needed them, when torch or ultralytics is not installed."""
+    import importlib.util
+
+    missing = [m for m in ("torch", "ultralytics") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ModelError(describe(what, f"needs the train extra; {' and '.join(missing)} not installed",
+                                  TRAIN_EXTRA_FIX))
 
 
 def _offline_env() -> None:
@@ -51,6 +65,7 @@ def train(data: Path = DEFAULT_DATA, epochs: int = 300, hours: float | None = 0.
     data = Path(data)
     if not data.exists():
         raise InputError(describe(data, "dataset YAML not found", "run `python -m models.prepare` first"))
+    require_train_extra("training")
     _offline_env()
     from ultralytics import YOLO  # lazy: heavy, and absent from the runtime install
     from ultralytics.utils import torch_utils

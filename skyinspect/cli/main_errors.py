@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from skyinspect.errors import SkyinspectError
 
@@ -24,7 +25,8 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except SkyinspectError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            # escaped: a message may hold brackets (pip extras, list reprs) that rich would eat as markup
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except KeyboardInterrupt:
             err_console.print("interrupted")

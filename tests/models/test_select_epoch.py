@@ -55,6 +55,7 @@ def test_select_scores_each_epoch_once_and_names_the_best(tmp_path: Path, monkey
 
     import models.export
     import models.select_epoch as sel
+    import models.train
 
     weights = tmp_path / "run/weights"
     weights.mkdir(parents=True)
@@ -70,6 +71,7 @@ def test_select_scores_each_epoch_once_and_names_the_best(tmp_path: Path, monkey
         return {"rule": r, "uav75_val_tol_f": r, "deepcrack_val_iou": r, "corrosion_val_iou": r}
 
     monkeypatch.setattr(sel, "score_model", fake_score)
+    monkeypatch.setattr(models.train, "require_train_extra", lambda what: None)
     result = sel.select(tmp_path / "run", baseline=tmp_path / "v5.onnx")
     assert result["best"] == "epoch1" and result["best_rule"] == 0.70  # the baseline is never "best"
     assert scored == ["v5", "epoch0", "epoch1", "last"]
@@ -80,3 +82,24 @@ def test_select_scores_each_epoch_once_and_names_the_best(tmp_path: Path, monkey
     os.utime(weights / "last.pt", (1e9, 1e9))
     sel.select(tmp_path / "run", baseline=tmp_path / "v5.onnx")
     assert scored[4:] == ["last"]
+
+
+def test_without_the_train_extra_select_says_how_to_install_it(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from typer.testing import CliRunner
+
+    from skyinspect.cli.main import app
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a))
+    (tmp_path / "weights").mkdir()
+    (tmp_path / "weights" / "epoch0.pt").write_bytes(b"")
+    result = CliRunner().invoke(app, ["model", "select", str(tmp_path)])
+    assert result.exit_code == 2 and "train extra" in result.output and "torch" in result.output
+    assert "'.[train]'" in result.output  # not eaten as rich markup
+    export = CliRunner().invoke(app, ["model", "export", str(tmp_path / "weights" / "epoch0.pt"),
+                                      "--out", str(tmp_path / "m.onnx")])
+    assert export.exit_code == 2 and "pip install" in export.output
+    assert not (tmp_path / "m.onnx").exists()
