@@ -36,8 +36,11 @@ def read_ulog(path: Path) -> list[Record]:
         head = f.read(7)
     if not head.startswith(b"ULog"):
         raise TelemetryError(describe(path, f"not a PX4 ULog (starts with {head[:4]!r}, expected b'ULog')"))
-    from pyulog import ULog
-
+    try:
+        from pyulog import ULog
+    except ImportError as exc:
+        raise TelemetryError(describe(path, "reading a PX4 ULog needs pyulog, which is not installed",
+                                      "pip install 'skyinspect[onboard]' (or: pip install pyulog)")) from exc
     try:
         ulog = ULog(str(path), _TOPICS, parse_header_only=False)
     except Exception as exc:  # noqa: BLE001 - pyulog raises assorted errors on damaged files

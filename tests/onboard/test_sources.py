@@ -235,3 +235,14 @@ def test_dronekit_adapter_feeds_the_buffer() -> None:
     assert adapter.statustext("SI crack f1") and vehicle.sent[-1].get_type() == "STATUSTEXT"
     adapter.stop()
     assert vehicle.listeners == [] and t0 > 0
+
+
+def test_a_ulog_without_pyulog_installed_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from onboard.telemetry.ulog import read_ulog
+    from skyinspect.errors import TelemetryError
+
+    monkeypatch.setitem(sys.modules, "pyulog", None)  # as on the runtime install without the onboard extra
+    with pytest.raises(TelemetryError, match=r"needs pyulog.*skyinspect\[onboard\]"):
+        read_ulog(PX4_ULOG)
