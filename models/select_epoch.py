@@ -90,6 +90,14 @@ def select(run: Path, baseline: Path | None = None, shared: Path | None = None) 
     return result
 
 
+def score_lines(result: dict[str, object]) -> list[str]:
+    """One line per scored model, then the best (for the terminal)."""
+    lines = [f"{name:>10}  rule {s['rule']:.4f}  UAV75 F {s['uav75_val_tol_f']:.3f}  DeepCrack val IoU "
+             f"{s['deepcrack_val_iou']:.3f}  corrosion val IoU {s['corrosion_val_iou']:.3f}"
+             for name, s in result["scores"].items()]  # type: ignore[union-attr]
+    return lines + [f"best: {result['best']} ({result['best_rule']:.4f})"]
+
+
 def _write_json(path: Path, doc: object) -> None:
     """Write-then-rename: an interrupted run leaves the previous scores, never half a file."""
     tmp = path.with_name(f".{path.name}.tmp")
@@ -110,10 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    for name, s in result["scores"].items():  # type: ignore[union-attr]
-        print(f"{name:>10}  rule {s['rule']:.4f}  UAV75 F {s['uav75_val_tol_f']:.3f}  DeepCrack val IoU "
-              f"{s['deepcrack_val_iou']:.3f}  corrosion val IoU {s['corrosion_val_iou']:.3f}")
-    print(f"best: {result['best']} ({result['best_rule']:.4f})")
+    print("\n".join(score_lines(result)))
     return 0
 
 

@@ -78,13 +78,11 @@ def select_command(
 ) -> None:
     """Export every saved epoch and score it by the selection rule on the validation splits only
     (UAV75 val tol. F, DeepCrack val IoU, corrosion val IoU; one pass, argmax); needs the train extra."""
-    from models.select_epoch import select
+    from models.select_epoch import score_lines, select
 
     result = select(run, baseline, shared)
-    for name, s in result["scores"].items():  # type: ignore[union-attr]
-        console.print(f"{name:>10}  rule {s['rule']:.4f}  UAV75 F {s['uav75_val_tol_f']:.3f}  DeepCrack val IoU "
-                      f"{s['deepcrack_val_iou']:.3f}  corrosion val IoU {s['corrosion_val_iou']:.3f}")
-    console.print(f"best: [bold]{result['best']}[/] ({result['best_rule']:.4f}); written to {Path(run) / 'selection.json'}")
+    console.print("\n".join(score_lines(result)), highlight=False)
+    console.print(f"written to {Path(run) / 'selection.json'}")
 
 
 @app.command("export")

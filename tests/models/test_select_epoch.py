@@ -103,3 +103,11 @@ def test_without_the_train_extra_select_says_how_to_install_it(tmp_path: Path,
                                       "--out", str(tmp_path / "m.onnx")])
     assert export.exit_code == 2 and "pip install" in export.output
     assert not (tmp_path / "m.onnx").exists()
+
+
+def test_score_lines_name_every_model_and_the_best() -> None:
+    from models.select_epoch import score_lines
+
+    s = {"rule": 0.7, "uav75_val_tol_f": 0.8, "deepcrack_val_iou": 0.7, "corrosion_val_iou": 0.6}
+    lines = score_lines({"scores": {"baseline": s, "epoch3": s}, "best": "epoch3", "best_rule": 0.7})
+    assert len(lines) == 3 and "baseline" in lines[0] and lines[-1] == "best: epoch3 (0.7000)"
