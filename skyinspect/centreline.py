@@ -26,8 +26,9 @@ import cv2
 import numpy as np
 
 
-def _ring_centroid(rings: list[np.ndarray]) -> tuple[np.ndarray, float] | None:
-    """Length-weighted centroid of closed rings (each (N, 2), first point not repeated), and length."""
+def _ring_centroid(rings: list[np.ndarray]) -> np.ndarray | None:
+    """Length-weighted centroid of closed rings (each (N, 2), first point not repeated); None when
+    they have no length."""
     total, acc = 0.0, np.zeros(2)
     for xy in rings:
         if len(xy) < 2:
@@ -36,7 +37,7 @@ def _ring_centroid(rings: list[np.ndarray]) -> tuple[np.ndarray, float] | None:
         seg = np.linalg.norm(np.diff(closed, axis=0), axis=1)
         total += float(seg.sum())
         acc += ((closed[1:] + closed[:-1]) / 2.0 * seg[:, None]).sum(axis=0)
-    return (acc / total, total) if total > 0 else None
+    return acc / total if total > 0 else None
 
 
 def shape_centreline_centroid(shape: object, simplify_m: float = 0.0) -> np.ndarray | None:
@@ -52,8 +53,7 @@ def shape_centreline_centroid(shape: object, simplify_m: float = 0.0) -> np.ndar
             continue
         ring = p.exterior.simplify(simplify_m) if simplify_m > 0 else p.exterior
         rings.append(np.asarray(ring.coords, dtype=np.float64)[:-1, :2])
-    found = _ring_centroid(rings)
-    return found[0] if found else None
+    return _ring_centroid(rings)
 
 
 def mask_centreline_centroid_px(mask: np.ndarray, simplify_px: float = 0.7) -> tuple[float, float] | None:
@@ -70,4 +70,4 @@ def mask_centreline_centroid_px(mask: np.ndarray, simplify_px: float = 0.7) -> t
     if found is None:  # single pixels: their contour has no length
         rows, cols = np.nonzero(m)
         return float(cols.mean()), float(rows.mean())
-    return float(found[0][0]), float(found[0][1])
+    return float(found[0]), float(found[1])
