@@ -259,10 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m models.prepare", description=__doc__.splitlines()[0])
     p.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="shared/data folder")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="dataset output folder (outside repo)")
-    # defaults: the shipped model's (v5) data recipe, as `skyinspect model prepare`
-    p.add_argument("--uav-crops", type=int, default=12, help="random 384 crops per UAV75 train image (v1-v4: 6)")
-    p.add_argument("--corrosion-train-max", type=int, default=1162, help="corrosion training photos (v1-v2: 400)")
-    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--uav-crops", type=int, default=6, help="random 384 crops per UAV75 train image")
+    p.add_argument("--corrosion-train-max", type=int, default=400)
+    p.add_argument("--seed", type=int, default=0)
     p.add_argument("--uav-repeat", type=int, default=2, help="copies of each UAV75 crop (oversampling)")
     p.add_argument("--no-field-degrade", action="store_true", help="no degraded copies (models v1-v3 data)")
     p.add_argument("--deepcrack-crops", type=int, default=1, help="384 crops per DeepCrack train image")
