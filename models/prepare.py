@@ -259,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m models.prepare", description=__doc__.splitlines()[0])
     p.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="shared/data folder")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="dataset output folder (outside repo)")
+    # These defaults stay those of the model card's v3/v4 commands, so they rebuild the same data;
+    # `skyinspect model prepare` defaults to v5's recipe (--uav-crops 12 --seed 7 --corrosion-train-max 1162).
     p.add_argument("--uav-crops", type=int, default=6, help="random 384 crops per UAV75 train image")
     p.add_argument("--corrosion-train-max", type=int, default=400)
     p.add_argument("--seed", type=int, default=0)
