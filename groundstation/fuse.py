@@ -203,8 +203,7 @@ def _centre(exact: object, members: list[Detection]) -> np.ndarray:
     """A crack's centreline centroid (its outline simplified by half the finest GSD); a patch's area
     centroid (module doc)."""
     if members[0].class_id == CRACK:
-        gsd = min(d.gsd_m for d in members)
-        line = shape_centreline_centroid(exact, 0.5 * gsd if np.isfinite(gsd) and gsd > 0 else 5e-4)
+        line = shape_centreline_centroid(exact, _half_pixel_m(members))
         if line is not None:
             return line
     return np.array(exact.centroid.coords[0])  # type: ignore[attr-defined]
@@ -245,6 +244,13 @@ def bridge_parts(parts: MultiPolygon, half_width_m: float) -> Polygon | MultiPol
     return shape
 
 
+def _half_pixel_m(members: list[Detection]) -> float:
+    """Half the finest GSD of a cluster's views (0.5 mm when none is known): the width of the bridges
+    between its pieces and the simplification of a crack's outline for its centroid."""
+    gsd_min = min(d.gsd_m for d in members)
+    return 0.5 * gsd_min if np.isfinite(gsd_min) and gsd_min > 0 else 5e-4
+
+
 def _merged_outline(members: list[Detection], polys: np.ndarray) -> tuple[Polygon, object]:
     """(outline to draw and measure: closed, simplified to half the finest GSD; the exact union of
     the members' outlines, from which the finding's centroid is taken)."""
@@ -252,7 +258,7 @@ def _merged_outline(members: list[Detection], polys: np.ndarray) -> tuple[Polygo
     exact = polys[0] if len(polys) == 1 else shapely.union_all(polys)
     merged = exact
     if isinstance(merged, MultiPolygon):  # pieces within tolerance: join them
-        merged = bridge_parts(merged, 0.5 * gsd_min if np.isfinite(gsd_min) and gsd_min > 0 else 5e-4)
+        merged = bridge_parts(merged, _half_pixel_m(members))
     if not isinstance(merged, Polygon):
         merged = merged.convex_hull
     simplified = merged.simplify(0.5 * gsd_min if np.isfinite(gsd_min) else 0.0, preserve_topology=True)
