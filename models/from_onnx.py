@@ -60,14 +60,12 @@ def _images(folder: Path, n: int, size: int, seed: int = 0) -> np.ndarray:
 
 def rebuild(onnx_path: Path, images: Path, out: Path, n_images: int = 96, batch: int = 16) -> Path:
     """Write a checkpoint ``out`` that ultralytics can train from (``models.train --init out``)."""
-    try:
-        import onnx
-        import torch
-        from onnx import numpy_helper
-    except ImportError as exc:
-        raise ModelError(describe(onnx_path, "rebuilding needs torch, ultralytics and onnx",
-                                  "pip install -e '.[train]'")) from exc
-    from models.train import _offline_env
+    from models.train import _offline_env, require_train_extra
+
+    require_train_extra(onnx_path, also=("onnx",))
+    import onnx
+    import torch
+    from onnx import numpy_helper
 
     _offline_env()
     from ultralytics import __version__ as ul_version

@@ -21,13 +21,14 @@ TRAIN_EXTRA_FIX = ("pip install torch==2.14.1 torchvision==0.29.1 && pip install
                    "(the runtime install has neither torch nor ultralytics)")
 
 
-def require_train_extra(what: object) -> None:
-    """A clear error, naming ``what`` needed them, when torch or ultralytics is not installed."""
+def require_train_extra(what: object, also: tuple[str, ...] = ()) -> None:
+    """A clear error, naming ``what`` needed them, when torch or ultralytics (or another module of
+    the train extra named in ``also``) is not installed."""
     import importlib.util
 
-    missing = [m for m in ("torch", "ultralytics") if importlib.util.find_spec(m) is None]
+    missing = [m for m in ("torch", "ultralytics", *also) if importlib.util.find_spec(m) is None]
     if missing:
-        raise ModelError(describe(what, f"needs the train extra; {' and '.join(missing)} not installed",
+        raise ModelError(describe(what, f"needs the train extra; {', '.join(missing)} not installed",
                                   TRAIN_EXTRA_FIX))
 
 
