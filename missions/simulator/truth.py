@@ -2,7 +2,9 @@
 
 A defect is a connected component of one class after a closing by MERGE_DISTANCE_M (the ground
 station joins sightings that close, so both sides count defects alike); components smaller than
-skyinspect.findings.MIN_REPORTABLE_AREA_M2 are specks, not defects. Areas, lengths and widths are measured on the unclosed labels inside each component.
+skyinspect.findings.MIN_REPORTABLE_AREA_M2 are specks, not defects. Areas, lengths and widths are
+measured on the unclosed labels inside each component; a crack's length is its whole skeleton's,
+branches included, counted as the ground station counts it (skyinspect.skeleton).
 
 Geometry is a 3D Polygon (lon, lat, alt MSL) of the component's outer outline on the face. The
 face is vertical and runs along a meridian, so the outline is only meaningful in 3D (in 2D lon/lat
@@ -15,7 +17,6 @@ defect (a crack's centroid usually does not).
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Callable
 
@@ -23,12 +24,12 @@ import cv2
 import numpy as np
 from skimage.morphology import skeletonize
 
+from missions.simulator.scene import FaceTexture, face_uv_to_ned
 from skyinspect.centreline import mask_centreline_centroid_px
 from skyinspect.findings import MERGE_DISTANCE_M, MIN_REPORTABLE_AREA_M2
 from skyinspect.geodesy import LocalFrame
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK
-
-from missions.simulator.scene import FaceTexture, face_uv_to_ned
+from skyinspect.skeleton import skeleton_length
 
 CLOSING_MM = MERGE_DISTANCE_M * 1000.0  # the ground station's fusion joins sightings this close
 
@@ -40,17 +41,6 @@ def source_file(stem: str) -> str:
     if stem.startswith("corrosion_"):
         return f"roboflow_corrosion/images/{stem[len('corrosion_'):]}.jpg"
     return f"{stem}.jpg"
-
-
-def skeleton_length_px(skel: np.ndarray) -> float:
-    """Length of a one-pixel skeleton: 1 per 4-neighbour link, sqrt(2) per diagonal link that is
-    not already bridged by a 4-neighbour path (avoids counting L-corners twice)."""
-    s = skel.astype(bool)
-    right = s[:, :-1] & s[:, 1:]
-    down = s[:-1, :] & s[1:, :]
-    d1 = s[:-1, :-1] & s[1:, 1:] & ~s[:-1, 1:] & ~s[1:, :-1]
-    d2 = s[:-1, 1:] & s[1:, :-1] & ~s[:-1, :-1] & ~s[1:, 1:]
-    return float(right.sum() + down.sum() + math.sqrt(2.0) * (d1.sum() + d2.sum()))
 
 
 def _r(x: float, nd: int) -> float:
@@ -118,7 +108,7 @@ def defect_features(texture: FaceTexture, frame: LocalFrame,
             if class_id == CRACK:
                 skel = skeletonize(mask)
                 dist = cv2.distanceTransform(np.pad(mask, 1).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
-                props["length_mm"] = _r(max(skeleton_length_px(skel), 1.0) * px_mm, 2)
+                props["length_mm"] = _r(max(skeleton_length(skel), 1.0) * px_mm, 2)
                 props["max_width_mm"] = _r(max(2.0 * float(dist[skel].max()) - 1.0, 1.0) * px_mm if skel.any()
                                            else px_mm, 2)
             ring_geo = frame.to_geodetic(uv_to_ned(np.append(ou, ou[0]), np.append(ov, ov[0])))
