@@ -46,7 +46,9 @@ def run(work: Path, seed: int | None) -> dict[str, object]:
         "mean_position_error_m": round(cmp.mean_position_error_m, 4),
         "mean_gsd_m": round(cmp.mean_gsd_m, 6), "error_in_gsd": round(cmp.error_in_gsd, 3),
         "placement_error_in_gsd": round(cmp.placement_error_in_gsd, 3), "mean_coverage": round(cmp.mean_coverage, 3),
-        "crack_length_ratio": round(cmp.crack_length_ratio, 3), "corrosion_area_ratio": round(cmp.corrosion_area_ratio, 3),
+        "crack_length_ratio": round(cmp.crack_length_ratio, 3),
+        "crack_length_ratios": [round(r, 3) for r in cmp.crack_length_ratios],
+        "corrosion_area_ratio": round(cmp.corrosion_area_ratio, 3),
         "per_class": {k: {"true": v.true_count, "found": v.found_count, "false_positives": v.false_positive_count,
                           "duplicates": v.duplicate_count}
                       for k, v in cmp.per_class.items()},

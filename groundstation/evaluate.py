@@ -69,6 +69,7 @@ class TruthComparison:
     duplicate_count: int = 0  # extra findings on an already matched defect (see module doc)
     crack_length_ratio: float = math.nan  # median measured / true length of matched cracks
     corrosion_area_ratio: float = math.nan  # median measured / true area of matched corrosion
+    crack_length_ratios: tuple[float, ...] = ()  # each matched crack's measured / true length, truth order
 
     @property
     def placement_error_in_gsd(self) -> float:
@@ -210,15 +211,19 @@ def compare_with_truth(findings: list[Finding] | Path, truth_geojson: Path,
     pairs = [shapes[(ti, fi)] for ti, (fi, _) in matched_t.items()]
     on_a_defect = {fi for _, _, fi in candidates}
 
+    def ratios(cls: str, key: str) -> list[float]:
+        return [getattr(found[fi], key) / getattr(truth[ti], key) for ti, (fi, _) in sorted(matched_t.items())
+                if truth[ti].cls == cls and getattr(truth[ti], key) > 0 and math.isfinite(getattr(found[fi], key))]
+
     def ratio(cls: str, key: str) -> float:
-        r = [getattr(found[fi], key) / getattr(truth[ti], key) for ti, (fi, _) in matched_t.items()
-             if truth[ti].cls == cls and getattr(truth[ti], key) > 0 and math.isfinite(getattr(found[fi], key))]
+        r = ratios(cls, key)
         return float(np.median(r)) if r else math.nan
 
     return replace(_tally(truth, found, matched_t, used_f, on_a_defect),
                    mean_placement_error_m=float(np.nanmean([p for p, _ in pairs])) if pairs else math.nan,
                    mean_coverage=float(np.nanmean([c for _, c in pairs])) if pairs else math.nan,
-                   crack_length_ratio=ratio("crack", "length_mm"), corrosion_area_ratio=ratio("corrosion", "area_m2"))
+                   crack_length_ratio=ratio("crack", "length_mm"), corrosion_area_ratio=ratio("corrosion", "area_m2"),
+                   crack_length_ratios=tuple(ratios("crack", "length_mm")))
 
 
 def _placement_and_coverage(truth_poly: Any, finding_uv: np.ndarray, finding_poly: Any,

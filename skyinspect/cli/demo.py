@@ -38,7 +38,9 @@ def print_comparison(cmp: Any, title: str = "Findings vs simulator truth") -> No
     table.add_row("placement (outline → truth)", f"{cmp.placement_error_in_gsd:.2f} GSD", "")
     table.add_row("true area covered", f"{cmp.mean_coverage:.0%}", "")
     # measurements of the matched findings, median measured / true (1.00 = exact)
-    table.add_row("crack length, measured / true", f"{cmp.crack_length_ratio:.2f}", "")
+    each = cmp.crack_length_ratios
+    spread = f" ({min(each):.2f}-{max(each):.2f})" if len(each) > 1 else ""
+    table.add_row("crack length, measured / true", f"{cmp.crack_length_ratio:.2f}{spread}", "")
     table.add_row("corrosion area, measured / true", f"{cmp.corrosion_area_ratio:.2f}", "")
     console.print(table)
 

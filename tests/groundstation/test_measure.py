@@ -47,11 +47,14 @@ def test_crack_broken_into_pieces_is_measured_whole(tmp_path: Path) -> None:
     (f,) = _findings(face_flight(tmp_path / "f", pieces, n_frames=3))
     length = f.measurements["length_mm"]
     assert length.value is not None and abs(length.value - 300.0) < 3.0
-    assert "2 pieces joined across 10 mm of gaps" in length.note
+    # the 10 mm gap between skeleton ends, which thinning pulls back by about a pixel each
+    gap_mm = float(length.note.split("2 pieces joined across ")[1].split(" mm")[0])
+    assert 9.0 <= gap_mm <= 13.0
     assert math.isclose(f.measurements["area_m2"].value, 2 * 0.145 * 0.004, rel_tol=0.02)
     width = f.measurements["width_mm"]  # no images: mask area / the pieces' own length, gaps excluded
     assert width.value is not None and abs(width.value - 4.0) < 0.1
-    assert f.skeleton_ned_m is not None and polyline_length_m(f.skeleton_ned_m) == length.value / 1000
+    # the drawn line is the longest frame's chained skeleton: here the whole crack too
+    assert f.skeleton_ned_m is not None and abs(polyline_length_m(f.skeleton_ned_m) - length.value / 1000) < 0.005
 
 
 def test_long_gap_within_a_frame_is_drawn_but_not_counted(tmp_path: Path) -> None:
@@ -63,7 +66,8 @@ def test_long_gap_within_a_frame_is_drawn_but_not_counted(tmp_path: Path) -> Non
     basis = plane_basis(geo.surface, flight.origin)
     (f,) = measure(fuse(geo, flight.origin, basis, FuseParams(min_tolerance_m=0.15)), geo.detections, basis)
     length = f.measurements["length_mm"]
-    assert length.value is not None and abs(length.value - 200.0) < 2.0
+    # a skeleton's ends lie up to half the band's width (4 mm here) inside its tips
+    assert length.value is not None and 2 * (100.0 - 4.0) - 1.0 <= length.value <= 200.0 + 1.0
     assert "1 gap over 80 mm not counted" in length.note
     assert abs(polyline_length_m(f.skeleton_ned_m) - 0.32) < 0.002  # the drawn line spans the gap
 

@@ -1,0 +1,129 @@
+"""groundstation.crack_length: a crack's length over every frame that saw it, branches included."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import LineString, MultiLineString, Polygon, box
+
+from groundstation.crack_length import crack_length
+from skyinspect.findings import Detection
+from skyinspect.segmentation import CRACK
+from skyinspect.surfaces.base import plane_chart
+
+GSD = 0.001
+CHART = plane_chart(np.zeros(3), np.array([-1.0, 0.0, 0.0]))  # a vertical face looking west
+
+
+def _curve(length_m: float, bend_m: float, n: int = 200) -> np.ndarray:
+    t = np.linspace(0.0, 1.0, n)
+    return np.stack([length_m * t, bend_m * np.sin(2 * math.pi * t)], axis=1)
+
+
+def _det(frame: int, shape: Polygon, instance: int = 0, shift_uv: tuple[float, float] = (0.0, 0.0)) -> Detection:
+    ring = np.asarray(shape.exterior.coords)[:-1] + np.asarray(shift_uv)
+    pts = CHART.to_3d(ring)
+    return Detection(frame, instance, CRACK, 0.9, pts, pts.mean(axis=0), None, shape.area, GSD, 3.0, 0.0, 0.01, 0.01)
+
+
+def _pieces(band: object) -> list[Polygon]:
+    return [g for g in getattr(band, "geoms", [band]) if isinstance(g, Polygon) and not g.is_empty]
+
+
+def test_a_crack_longer_than_any_frame_is_measured_whole() -> None:
+    line = LineString(_curve(1.0, 0.05))
+    band = line.buffer(0.001, cap_style="flat")
+    left = [_det(1, p) for p in _pieces(band.intersection(box(-1, -1, 0.6, 1)))]
+    right = [_det(2, p, shift_uv=(0.0, 0.0008)) for p in _pieces(band.intersection(box(0.45, -1, 2, 1)))]
+    got = crack_length([left, right], [1, 2], GSD, CHART)
+    assert got is not None
+    assert got.length_m == pytest.approx(line.length, rel=0.015)
+    assert set(got.frames) == {1, 2}  # each frame's skeleton stops at its border: one alone reads 0.6
+    alone = crack_length([left], [1], GSD, CHART)
+    assert alone is not None and alone.length_m < 0.65
+
+
+def test_the_same_stretch_seen_again_is_not_counted_twice() -> None:
+    line = LineString(_curve(0.4, 0.02))
+    band = line.buffer(0.0015, cap_style="flat")
+    views = [[_det(k, band, shift_uv=(0.0, dv))] for k, dv in enumerate((0.0, 0.0015, -0.0015, 0.001))]
+    once = crack_length(views[:1], [0], GSD, CHART)
+    every = crack_length(views, [0, 1, 2, 3], GSD, CHART)
+    assert once is not None and every is not None
+    assert every.length_m == pytest.approx(once.length_m, abs=2 * GSD)
+    assert every.length_m == pytest.approx(line.length, rel=0.02)
+
+
+def test_branches_are_crack_length() -> None:
+    fork = MultiLineString([[(0, 0), (0.2, 0)], [(0.2, 0), (0.35, 0.08)], [(0.2, 0), (0.35, -0.08)]])
+    band = fork.buffer(0.001, cap_style="flat", join_style="mitre")
+    got = crack_length([[_det(0, p) for p in _pieces(band)]], [0], GSD, CHART)
+    assert got is not None and got.length_m == pytest.approx(fork.length, rel=0.03)
+
+
+def test_gaps_count_up_to_the_join_limit() -> None:
+    a = LineString([(0, 0), (0.1, 0)]).buffer(0.001, cap_style="flat")
+    b = LineString([(0.12, 0), (0.22, 0)]).buffer(0.001, cap_style="flat")  # 20 mm gap: counted
+    c = LineString([(0.40, 0), (0.50, 0)]).buffer(0.001, cap_style="flat")  # 180 mm gap: not counted
+    got = crack_length([[_det(0, a, 0), _det(0, b, 1), _det(0, c, 2)]], [0], GSD, CHART)
+    assert got is not None and got.pieces == 3 and got.uncounted_joins == 1
+    assert len(got.counted_joins_m) == 1 and got.counted_joins_m[0] == pytest.approx(0.02, abs=2 * GSD)
+    assert got.length_m == pytest.approx(0.32, abs=3 * GSD)
+
+
+class _Pixels:
+    """A camera 3 m from the face: normalised image coordinates = face (u, v) / 3."""
+
+    def __init__(self, points_uv: np.ndarray):
+        self.points_uv = points_uv
+
+    def crack_pixels(self, det: Detection) -> tuple[np.ndarray, np.ndarray]:
+        return CHART.to_2d(det.outline_ned_m) / 3.0, self.points_uv / 3.0
+
+
+def test_mask_pixels_are_carried_by_the_outline_homography() -> None:
+    # the outline only says "somewhere in this box"; the mask's pixels say where the crack runs
+    outline = box(0.0, -0.03, 0.3, 0.03)
+    curve = _curve(0.3, 0.02, n=400)
+    pixels = np.unique(np.round(curve / GSD), axis=0) * GSD  # one per 1 mm cell: a 1-px line
+    det = _det(0, outline)
+    with_mask = crack_length([[det]], [0], GSD, CHART, _Pixels(pixels))
+    outline_only = crack_length([[det]], [0], GSD, CHART)
+    assert with_mask is not None and outline_only is not None
+    assert with_mask.length_m == pytest.approx(LineString(curve).length, rel=0.03)
+    assert outline_only.length_m < 0.3
+
+
+def test_a_finding_off_the_flight_chart_gets_its_own_plane() -> None:
+    line = LineString(_curve(0.3, 0.01))
+    band = line.buffer(0.001, cap_style="flat")
+    other = plane_chart(np.array([5.0, 0.0, 0.0]), np.array([0.0, -1.0, 0.0]))  # another face
+    ring = np.asarray(band.exterior.coords)[:-1]
+    pts = other.to_3d(ring)
+    det = Detection(0, 0, CRACK, 0.9, pts, pts.mean(axis=0), None, band.area, GSD, 3.0, 0.0, 0.01, 0.01)
+    got = crack_length([[det]], [0], GSD, CHART)
+    assert got is not None and got.length_m == pytest.approx(line.length, rel=0.02)
+
+
+def test_nothing_to_draw() -> None:
+    assert crack_length([[]], [0], GSD, CHART) is None
+
+
+@settings(max_examples=12, deadline=None)
+@given(length=st.floats(0.2, 0.9), bend=st.floats(0.0, 0.06), cut=st.floats(0.3, 0.7),
+       overlap=st.floats(0.02, 0.2), dv=st.floats(-GSD, GSD), half_width=st.floats(0.0005, 0.002))
+def test_round_trip_any_crack_cut_by_two_frames(length: float, bend: float, cut: float, overlap: float,
+                                                dv: float, half_width: float) -> None:
+    line = LineString(_curve(length, bend))
+    band = line.buffer(half_width, cap_style="flat")
+    x = cut * length
+    left = [_det(0, p, i) for i, p in enumerate(_pieces(band.intersection(box(-1, -1, x, 1))))]
+    right = [_det(1, p, i, (0.0, dv)) for i, p in enumerate(_pieces(band.intersection(box(x - overlap, -1, 2, 1))))]
+    got = crack_length([left, right], [0, 1], GSD, CHART)
+    assert got is not None
+    # a skeleton stops about half the band's width inside each tip
+    assert got.length_m == pytest.approx(line.length - 2 * half_width, abs=0.01 * line.length + 3 * GSD)
