@@ -91,7 +91,7 @@ class Finding:
     severity: str = "unknown"
     # Added for the ground station (all defaulted, so older callers are unaffected):
     outline_ned_m: np.ndarray | None = None  # (N, 3) fused outline in the flight's local NED frame
-    skeleton_ned_m: np.ndarray | None = None  # (M, 3) crack centre line used for the length, or None
+    skeleton_ned_m: np.ndarray | None = None  # (M, 3) crack centre line of its longest view (chained pieces), or None
     gsd_m: float = float("nan")  # best view's local GSD along the surface
     range_m: float = float("nan")  # best view's camera-to-defect range
     incidence_deg: float = float("nan")  # best view's incidence angle

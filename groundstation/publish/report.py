@@ -27,10 +27,13 @@ METHODS: tuple[tuple[str, str], ...] = (
      "on the surface are one defect (connected components). Its outline is the union of the views, "
      "its position the centroid of that outline; the best view has the finest GSD, then the most "
      "frontal angle. Finding ids run along the structure."),
-    ("Measurement", "Crack length follows the longest skeleton among the views within 1.5 x the best "
-     "GSD (+/- 1.4 GSD); mean width = that view's area / length (+/- 1 GSD), a first estimate. Area is "
-     "the best view's outline area (+/- perimeter x GSD / 2). A value is not reported when the GSD is "
-     "coarser than needed: 10 mm for length, 2 mm for width, 20 mm for area."),
+    ("Measurement", "Crack length is the crack's centre line with its branches, gathered over every view "
+     "within 1.5 x the best GSD: each view adds what the others did not see (its mask's crack pixels "
+     "placed on the surface), and gaps between pieces up to 8 cm count (+/- 1.4 GSD per piece). Crack "
+     "width is read from the best view's image, sub-pixel, across the crack; a crack whose interior does "
+     "not show (under about 2 px) gets an interval, not a value; without the image it is area / length "
+     "(+/- 1 GSD). Area is the largest view's outline area (+/- perimeter x GSD / 2). A value is not "
+     "reported when the GSD is coarser than needed: 10 mm for length, 2 mm for width, 20 mm for area."),
     ("Grading", "Each finding is graded by the rules of the grading profile (versioned data files in "
      "groundstation/grading/rules/, each citing its document and section); the grade records the rule id and "
      "version and the clause it matched. A finding whose deciding quantity was not measured is graded "
