@@ -199,8 +199,9 @@ def _length(every: list[Sighting], longest: Sighting, best_gsd: float, basis: An
         return longest.length_m, Measurement(longest.length_m * 1000, math.sqrt(2) * longest.gsd_m * 1000, "mm", note)
     frames = ", ".join(str(f) for f in net.frames)
     note = f"skeleton with branches, from frame{'s' if len(net.frames) > 1 else ''} {frames}"
-    if net.counted_joins_m:
-        note += f", {len(net.counted_joins_m) + 1} pieces joined across {sum(net.counted_joins_m) * 1000:.0f} mm of gaps"
+    joins = net.counted_joins_m
+    if joins:
+        note += f", {len(joins) + 1} pieces joined across {sum(joins) * 1000:.0f} mm of gaps"
     if net.uncounted_joins:
         n = net.uncounted_joins
         note += f", {n} gap{'s' if n > 1 else ''} over {MAX_JOIN_M * 1000:.0f} mm not counted"
