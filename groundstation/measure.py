@@ -53,6 +53,13 @@ from skyinspect.findings import CRACK_LINK_DISTANCE_M, Detection, Finding, Measu
 from skyinspect.segmentation import CRACK
 
 SKELETON_GSD_SLACK = 1.5
+# What each quantity's number means, written to inspection.json: growth since an inspection measured
+# by another method is not judged (groundstation.change). Bump one when its method changes.
+MEASUREMENT_METHODS = {
+    "length_mm": "crack-network-1",  # session 11: all fine sightings, branches, smoothed skeleton
+    "width_mm": "image-profile-1",  # session 8: sub-pixel from the image, bounds when unresolved
+    "area_m2": "largest-sighting-1",  # session 6: the largest fine sighting's pieces
+}
 MAX_JOIN_M = CRACK_LINK_DISTANCE_M  # longest gap between pieces of one frame counted in a crack's length
 
 

@@ -17,7 +17,12 @@ Classification of each current finding: ``new`` (no predecessor), ``grown`` (len
 larger by more than ``k_sigma`` times the combined 1-sigma of the two measurements) or ``stable``;
 each unmatched previous finding is ``not_re_observed`` (repaired, hidden, or missed: to be checked).
 Growth is given per quantity with its rate per year; ``escalated`` is true when the primary grade
-under the same rule is worse than last time.
+under the same rule is worse than last time. A quantity measured by a different method in the two
+results folders (``measurement_methods`` in inspection.json; a folder written before the methods were
+recorded counts as "unrecorded") is shown but never judged grown or shrunk: a new way of measuring
+is not a change in the structure (session 11's crack length read 5-60 % longer than the one-frame
+length before it). The report lists those quantities; processing the older flight again with the
+current version makes them comparable.
 
 Products (``write_change_products``, used by ``skyinspect change``): ``change.json`` (the report),
 ``change.csv`` (one row per defect, growth columns per quantity) and ``defects.json`` in the current
@@ -63,6 +68,7 @@ class Inspection:
     findings: tuple[Finding, ...]
     grades: dict[str, tuple[Grade, ...]]
     uids: dict[str, str]  # finding id -> defect uid (from defects.json, or first-observation uids)
+    methods: dict[str, str] = field(default_factory=dict)  # quantity -> measurement method (inspection.json)
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,7 @@ class Growth:
     sigma: float | None  # 1-sigma of the delta
     per_year: float | None
     significant: bool
+    note: str = ""  # why it is not judged (measured by another method last time)
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,8 @@ class ChangeReport:
     # added to the current findings' positions (north, east, down) to meet the previous flight's
     # before matching: the two flights' different GNSS errors (None: none applied)
     offset_m: tuple[float, float, float] | None = None
+    # quantities measured by different methods in the two folders: "q (previous method -> current)"
+    method_changes: tuple[str, ...] = ()
 
     def by_status(self, status: str) -> list[DefectChange]:
         return [c for c in self.changes if c.status == status]
@@ -138,6 +147,9 @@ def load_inspection(folder: Path) -> Inspection:
             data = json.loads(gpath.read_text())["data"]
             grades = {fid: tuple(Grade.from_dict(g) for g in gs) for fid, gs in data["grades"].items()}
         asset = meta.get("asset_id") or "asset"
+        methods = meta.get("measurement_methods") or {}
+        if not isinstance(methods, dict) or not all(isinstance(v, str) for v in methods.values()):
+            raise ValueError(f"measurement_methods: expected an object of strings, got {methods!r}")
         uids = {f.finding_id: f"{asset}:{meta['inspection_date']}:{f.finding_id}" for f in findings}
         dpath = folder / "defects.json"
         if dpath.is_file():
@@ -148,21 +160,25 @@ def load_inspection(folder: Path) -> Inspection:
             raise
         raise InputError(describe(path, f"unreadable ({type(exc).__name__}: {exc})",
                                   "Process the flight again with `skyinspect process`")) from exc
-    return Inspection(folder, meta.get("asset_id", ""), meta["inspection_date"], findings, grades, uids)
+    return Inspection(folder, meta.get("asset_id", ""), meta["inspection_date"], findings, grades, uids,
+                      {str(k): v for k, v in methods.items()})
 
 
-def _growth(q: str, a: Finding, b: Finding, years: float, k_sigma: float) -> Growth | None:
+def _growth(q: str, a: Finding, b: Finding, years: float, k_sigma: float, other_method: str = "") -> Growth | None:
+    """``other_method``: non-empty when the two folders measured ``q`` differently (module doc)."""
     ma, mb = a.measurements.get(q), b.measurements.get(q)
     if ma is None and mb is None:
         return None
     va = None if ma is None else ma.value
     vb = None if mb is None else mb.value
     if va is None or vb is None:
-        return Growth(q, va, vb, None, None, None, False)
+        return Growth(q, va, vb, None, None, None, False, other_method)
     sigma = math.hypot(ma.sigma or 0.0, mb.sigma or 0.0)  # type: ignore[union-attr]
     delta = float(vb) - float(va)
     per_year = delta / years if years > 0 else None
-    return Growth(q, float(va), float(vb), delta, sigma, per_year, delta > k_sigma * sigma and delta > 0)
+    judged = not other_method
+    return Growth(q, float(va), float(vb), delta, sigma, per_year, judged and delta > k_sigma * sigma and delta > 0,
+                  other_method)
 
 
 def _rank(grade: Grade | None) -> tuple[str, int] | None:
@@ -227,6 +243,9 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
             matched_prev[pa] = (cb, d)
             matched_cur[cb] = pa
     pf = {f.finding_id: f for f in prev.findings}
+    other = {q: f"measured by another method last time ({prev.methods.get(q, 'unrecorded')} -> "
+                f"{cur.methods.get(q, 'unrecorded')}): not judged" for q in QUANTITIES
+             if prev.methods.get(q) != cur.methods.get(q)}
     changes: list[DefectChange] = []
     for b in cur.findings:
         g_cur = (cur.grades.get(b.finding_id) or (None,))[0]
@@ -235,14 +254,19 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
                                         "", g_cur.state if g_cur else ""))
             continue
         a = pf[matched_cur[b.finding_id]]
-        growth = tuple(g for g in (_growth(q, a, b, years, k_sigma) for q in QUANTITIES) if g is not None)
+        growth = tuple(g for g in (_growth(q, a, b, years, k_sigma, other.get(q, "")) for q in QUANTITIES)
+                       if g is not None)
         g_prev = (prev.grades.get(a.finding_id) or (None,))[0]
         rp, rc = _rank(g_prev), _rank(g_cur)
         escalated = rp is not None and rc is not None and rp[0] == rc[0] and rc[1] > rp[1]
         grown = any(g.significant for g in growth)
-        shrunk = [g.quantity for g in growth if g.delta is not None and g.sigma is not None
+        shrunk = [g.quantity for g in growth if g.delta is not None and g.sigma is not None and not g.note
                   and -g.delta > k_sigma * g.sigma]
         note = f"measured smaller ({', '.join(shrunk)}): repaired, or measurement differs" if shrunk else ""
+        unjudged = [g.quantity for g in growth if g.note]
+        if unjudged:
+            note = "; ".join(x for x in (note, f"{', '.join(unjudged)} measured by another method last time: "
+                                               "not judged") if x)
         changes.append(DefectChange(prev.uids[a.finding_id], "grown" if grown else "stable", b.finding_id,
                                     a.finding_id, b.class_name, matched_prev[a.finding_id][1], growth,
                                     g_prev.state if g_prev else "", g_cur.state if g_cur else "", escalated, note))
@@ -254,7 +278,9 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
                                         "not seen this time: repaired, hidden, outside the flight, or missed"))
     return ChangeReport(cur.asset_id or prev.asset_id, str(prev.folder), str(cur.folder), prev.date, cur.date,
                         round(years, 4), tuple(changes),
-                        tuple(round(float(v), 4) for v in shift) if shift.any() else None)  # type: ignore[arg-type]
+                        tuple(round(float(v), 4) for v in shift) if shift.any() else None,  # type: ignore[arg-type]
+                        tuple(f"{q} ({prev.methods.get(q, 'unrecorded')} -> {cur.methods.get(q, 'unrecorded')})"
+                              for q in other))
 
 
 def change_table_csv(report: ChangeReport) -> str:

@@ -39,7 +39,7 @@ def publish(inp: PublishInput, staging: Path) -> dict[str, Path]:
 
 def write_maintenance(inp: PublishInput, csv_path: Path, json_path: Path, inspection_path: Path) -> None:
     """Work orders (CSV, JSON) and inspection.json: what the change and review tools need to know
-    about this results folder (asset, date, flight, model, grading profile)."""
+    about this results folder (asset, date, flight, model, grading profile, measurement methods)."""
     import json
 
     from groundstation.publish.context import flight_date
@@ -48,11 +48,14 @@ def write_maintenance(inp: PublishInput, csv_path: Path, json_path: Path, inspec
     day = flight_date(inp)
     orders = build_work_orders(inp.findings, inp.grades, day, inp.asset_id, inp.assignments)
     write_work_orders(orders, csv_path, json_path, inp.asset_id, day)
+    from groundstation.measure import MEASUREMENT_METHODS
+
     t0 = inp.flight.frames[0].capture_time_utc_s if inp.flight.frames else None
     inspection_path.write_text(json.dumps({
         "format": "skyinspect-inspection", "version": 1, "asset_id": inp.asset_id, "inspection_date": day,
         "start_time_utc_s": t0, "flight": str(inp.flight.folder), "model_id": inp.flight.model_id,
         "grading_profile": inp.grading_profile, "input_drift": inp.flight.drift,
+        "measurement_methods": MEASUREMENT_METHODS,
         "findings": [f.finding_id for f in inp.findings]}, indent=1))
 
 

@@ -43,6 +43,13 @@ def change_command(
         n, e, d = report.offset_m
         console.print(f"the two flights were offset by {n:+.2f} m north, {e:+.2f} m east, {d:+.2f} m down "
                       "(each flight's own GNSS error); taken out before matching", soft_wrap=True)
+    if report.method_changes:
+        from rich.markup import escape
+
+        console.print(f"[yellow]warning:[/] measured by another method in {escape(str(old))}: "
+                      f"{escape(', '.join(report.method_changes))}; "
+                      "growth in these is shown but not judged. Process the previous flight again with this version "
+                      "(`skyinspect process FLIGHT --out ...`) to compare like with like", soft_wrap=True)
     notable = [c for c in report.changes if c.status in ("grown", "new", "not_re_observed") or c.escalated]
     if notable:
         table = Table(title="changes")

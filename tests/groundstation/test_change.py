@@ -127,3 +127,48 @@ def test_a_whole_flight_offset_is_taken_out_before_matching() -> None:
                   _inspection("/tmp/cur", "2026-05-01", spots[:1], shift=(0.55, 0.0, -0.2)))
     assert one.offset_m is None and [c.status for c in one.changes] == ["stable"]
     assert np.isfinite(one.changes[0].distance_m)
+
+
+def test_growth_measured_by_another_method_is_not_judged(pair, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A results folder from before the methods were recorded (or from another method): the planted
+    250 mm of crack growth is shown, not judged, and the report says why and what to do."""
+    import shutil
+
+    from groundstation.measure import MEASUREMENT_METHODS
+
+    before, after, _ = pair
+    assert load_inspection(before).methods == MEASUREMENT_METHODS
+    legacy = tmp_path / "legacy"
+    shutil.copytree(before, legacy)
+    meta = json.loads((legacy / "inspection.json").read_text())
+    del meta["measurement_methods"]
+    (legacy / "inspection.json").write_text(json.dumps(meta))
+    report = compare(legacy, after)
+    assert report.method_changes == tuple(f"{q} (unrecorded -> {m})" for q, m in MEASUREMENT_METHODS.items())
+    assert not report.by_status("grown")
+    crack = next(c for c in report.changes if c.previous_finding_id and c.class_name == "crack")
+    length = next(g for g in crack.growth if g.quantity == "length_mm")
+    assert length.delta == pytest.approx(250, abs=10) and not length.significant and "another method" in length.note
+    assert "measured by another method last time" in crack.note
+    meta["measurement_methods"] = "crack-network-1"
+    (legacy / "inspection.json").write_text(json.dumps(meta))
+    with pytest.raises(InputError, match="measurement_methods"):
+        load_inspection(legacy)
+
+
+def test_change_cli_warns_about_another_method(pair, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from skyinspect.cli.main import app
+
+    before, after, _ = pair
+    legacy = tmp_path / "legacy"
+    shutil.copytree(before, legacy)
+    meta = json.loads((legacy / "inspection.json").read_text())
+    meta["measurement_methods"] = {**meta["measurement_methods"], "length_mm": "one-sighting-0"}
+    (legacy / "inspection.json").write_text(json.dumps(meta))
+    result = CliRunner().invoke(app, ["change", str(legacy), str(after), "--out", str(tmp_path / "change")])
+    assert result.exit_code == 0, result.output
+    assert "length_mm (one-sighting-0 -> crack-network-1)" in " ".join(result.output.split())
