@@ -97,9 +97,10 @@ def _too_coarse(what: str, gsd_m: float, limit_m: float, unit: str) -> Measureme
 
 def measure_finding(finding: Finding, by_view: dict[tuple[int, int], Detection], basis: PlaneBasis,
                     limits: MeasureLimits = MeasureLimits(), images: FlightImages | None = None,
-                    pixels: PixelSource | None = None) -> Finding:
+                    pixels: PixelSource | None = None, footprints: dict[int, np.ndarray] | None = None) -> Finding:
     """Return ``finding`` with length/width/area measurements (and the skeleton used) filled in;
-    ``pixels``: the masks' crack pixels for the length (groundstation.crack_length)."""
+    ``pixels``: the masks' crack pixels and ``footprints`` the frames' footprints on the surface
+    (NED, by frame index), for the length (groundstation.crack_length)."""
     gsd = by_view[finding.best_view].gsd_m
     out: dict[str, Measurement] = {}
     skeleton = finding.skeleton_ned_m
@@ -118,7 +119,7 @@ def measure_finding(finding: Finding, by_view: dict[tuple[int, int], Detection],
             out["width_mm"] = _too_coarse("width", sighting.gsd_m, limits.max_gsd_crack_width_m, "mm")
         else:
             skeleton = sighting.skeleton_ned_m
-            length_m, out["length_mm"] = _length(seen, sighting, gsd, basis, pixels)
+            length_m, out["length_mm"] = _length(seen, sighting, gsd, basis, pixels, footprints or {})
             if sighting.gsd_m > limits.max_gsd_crack_width_m:
                 out["width_mm"] = _too_coarse("width", sighting.gsd_m, limits.max_gsd_crack_width_m, "mm")
             elif length_m <= 0:
@@ -196,22 +197,29 @@ def chain_skeletons(skeletons: list[np.ndarray]) -> tuple[np.ndarray, tuple[floa
 
 
 def _length(every: list[Sighting], longest: Sighting, best_gsd: float, basis: Any,
-            pixels: PixelSource | None) -> tuple[float, Measurement]:
+            pixels: PixelSource | None, footprints: dict[int, np.ndarray]) -> tuple[float, Measurement]:
     """The crack network's length over every fine sighting (groundstation.crack_length); the
     longest sighting's chained skeleton when the outlines cannot be drawn."""
     fine = [s for s in every if s.gsd_m <= SKELETON_GSD_SLACK * best_gsd]
-    net = crack_length([s.pieces for s in fine], [s.frame_index for s in fine], best_gsd, basis, pixels)
+    net = crack_length([s.pieces for s in fine], [s.frame_index for s in fine], best_gsd, basis, pixels,
+                       [footprints.get(s.frame_index) for s in fine])
     if net is None:
         note = f"skeleton of frame {longest.frame_index} (the outlines could not be drawn on the surface)"
         return longest.length_m, Measurement(longest.length_m * 1000, math.sqrt(2) * longest.gsd_m * 1000, "mm", note)
     frames = ", ".join(str(f) for f in net.frames)
     note = f"skeleton with branches, from frame{'s' if len(net.frames) > 1 else ''} {frames}"
+    if net.agreeing > len(net.frames):
+        note += f" ({net.agreeing} frames agree)"
     joins = net.counted_joins_m
     if joins:
         note += f", {len(joins) + 1} pieces joined across {sum(joins) * 1000:.0f} mm of gaps"
     if net.uncounted_joins:
         n = net.uncounted_joins
         note += f", {n} gap{'s' if n > 1 else ''} over {MAX_JOIN_M * 1000:.0f} mm not counted"
+    if net.unregistered:
+        n = len(net.unregistered)
+        note += (f"; frame{'s' if n > 1 else ''} {', '.join(str(f) for f in net.unregistered)} left out: "
+                 "the crack there does not lie on the other frames' (misplaced views)")
     return net.length_m, Measurement(net.length_m * 1000, net.sigma_m * 1000, "mm", note)
 
 
@@ -371,16 +379,18 @@ def _skeleton_sighting(every: list[Sighting], best_gsd: float) -> Sighting | Non
 
 
 def measure(findings: list[Finding], detections: Sequence[Detection], basis: PlaneBasis,
-            limits: MeasureLimits = MeasureLimits(), flight: Any = None, surface: Any = None) -> list[Finding]:
+            limits: MeasureLimits = MeasureLimits(), flight: Any = None, surface: Any = None,
+            footprints: dict[int, np.ndarray] | None = None) -> list[Finding]:
     """Measure every finding. ``flight`` (the LoadedFlight) gives the images and pixel skeletons for
-    the crack width, ``surface`` (Georeferenced.surface) the geometry for pixels → mm; without a
-    flight the width is the mask's area / length."""
+    the crack width and the masks for the length, ``surface`` (Georeferenced.surface) the geometry
+    for pixels → mm, ``footprints`` (frame index → its footprint, NED) where each frame looked;
+    without a flight the width is the mask's area / length."""
     by_view = {(d.frame_index, d.instance_index): d for d in detections}
     images = FlightImages(flight, surface, basis) if flight is not None else None
     pixels = MaskPixels(flight) if flight is not None else None
     # the findings whose width comes from the same image are measured one after the other, so
     # each image is read once
     best_frame = {f.finding_id: f.best_view[0] for f in findings}
-    done = {f.finding_id: measure_finding(f, by_view, basis, limits, images, pixels)
+    done = {f.finding_id: measure_finding(f, by_view, basis, limits, images, pixels, footprints)
             for f in sorted(findings, key=lambda f: best_frame[f.finding_id])}
     return [done[f.finding_id] for f in findings]

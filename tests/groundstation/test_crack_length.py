@@ -127,3 +127,27 @@ def test_round_trip_any_crack_cut_by_two_frames(length: float, bend: float, cut:
     assert got is not None
     # a skeleton stops about half the band's width inside each tip
     assert got.length_m == pytest.approx(line.length - 2 * half_width, abs=0.01 * line.length + 3 * GSD)
+
+
+def _footprint(u0: float, u1: float) -> np.ndarray:
+    return CHART.to_3d(np.array([[u0, -0.5], [u1, -0.5], [u1, 0.5], [u0, 0.5]]))
+
+
+def test_a_frame_a_few_pixels_off_is_laid_on_the_others() -> None:
+    # 5 GSD across and 2 along: beyond the 3-GSD tolerance, so unregistered it would count twice
+    line = LineString(_curve(0.4, 0.03))
+    band = line.buffer(0.001, cap_style="flat")
+    views = [[_det(0, band)], [_det(1, band, shift_uv=(0.002, 0.005))]]
+    got = crack_length(views, [0, 1], GSD, CHART, footprints=[_footprint(-1, 1), _footprint(-1, 1)])
+    assert got is not None and got.unregistered == ()
+    assert got.length_m == pytest.approx(line.length, rel=0.02)
+
+
+def test_a_frame_that_disagrees_where_both_saw_the_crack_is_left_out() -> None:
+    # frame 1 puts the crack 3 cm off (a bad pose): where frame 0 also saw it, they disagree
+    line = LineString(_curve(0.4, 0.03))
+    band = line.buffer(0.001, cap_style="flat")
+    views = [[_det(0, band)], [_det(1, band.intersection(box(0.1, -1, 2, 1)), shift_uv=(0.0, 0.03))]]
+    got = crack_length(views, [0, 1], GSD, CHART, footprints=[_footprint(-1, 1), _footprint(0.1, 1)])
+    assert got is not None and got.unregistered == (1,) and got.frames == (0,)
+    assert got.length_m == pytest.approx(line.length, rel=0.02)  # not 1.75 x
