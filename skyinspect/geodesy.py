@@ -23,6 +23,13 @@ class LocalFrame:
     lon0_deg: float
     h0_m: float = 0.0
 
+    def __post_init__(self) -> None:
+        # plain floats: the PROJ pipeline below is built from their reprs, and numpy 2's repr of a
+        # np.float64 ("np.float64(47.39)") is not a number to PROJ, which then returned positions
+        # millions of metres off without an error
+        for name in ("lat0_deg", "lon0_deg", "h0_m"):
+            object.__setattr__(self, name, float(getattr(self, name)))
+
     @cached_property
     def _to_enu(self) -> Transformer:
         pipeline = ("+proj=pipeline +step +proj=cart +ellps=WGS84 "

@@ -53,3 +53,13 @@ def test_arrays_with_one_height_broadcast() -> None:
     frame = LocalFrame(47.0, 8.0, 500.0)
     ned = frame.to_ned(np.array([47.0, 47.0001]), np.array([8.0, 8.0]), 500.0)
     assert ned.shape == (2, 3) and ned[1, 0] == pytest.approx(11.1, abs=0.1)
+
+
+def test_numpy_scalars_make_the_same_frame() -> None:
+    # an origin taken from an array (np.float64) once built a PROJ pipeline from "np.float64(...)"
+    # and put every point millions of metres away, silently
+    plain = LocalFrame(47.3979, 8.5458, 490.0)
+    from_array = LocalFrame(*np.array([47.3979, 8.5458, 490.0]))
+    assert from_array == plain and isinstance(from_array.lat0_deg, float)
+    assert np.allclose(from_array.to_ned(47.398, 8.546, 491.0), plain.to_ned(47.398, 8.546, 491.0))
+    assert np.abs(from_array.to_ned(47.398, 8.546, 491.0)).max() < 20
