@@ -51,7 +51,7 @@ from scipy.spatial import cKDTree
 
 from skyinspect.findings import CRACK_LINK_DISTANCE_M, Detection
 from skyinspect.segmentation import CRACK
-from skyinspect.skeleton import prune_spurs, skeleton_length
+from skyinspect.skeleton import prune_spurs, skeleton_length, skeleton_polylines
 
 MAX_JOIN_M = CRACK_LINK_DISTANCE_M
 REGISTRATION_TOLERANCE_GSD = 3.0
@@ -138,6 +138,7 @@ class CrackLength:
     skeleton_uv_m: np.ndarray  # (K, 2) skeleton cell centres on the chart (for drawings and tests)
     unregistered: tuple[int, ...] = ()  # frames whose crack did not lie on the others': left out
     agreeing: int = 1  # frames laid on the skeleton, those that added nothing new included
+    centrelines_ned_m: tuple[np.ndarray, ...] = ()  # the lines measured, (K, 3) each: stretches and counted joins
 
 
 @dataclass(frozen=True)
@@ -214,11 +215,17 @@ def crack_length(sightings: Sequence[Sequence[Detection]], frame_ids: Sequence[i
 
     n, labels = cv2.connectedComponents(taken.astype(np.uint8), connectivity=8)
     joins = _spanning_joins(labels, n, step)
-    counted = tuple(j for j in joins if j <= MAX_JOIN_M)
-    length = skeleton_length(taken, position) + sum(counted)
+    counted = [j for j in joins if j[0] <= MAX_JOIN_M]
+    length = skeleton_length(taken, position) + sum(j[0] for j in counted)
     rc = np.argwhere(taken)
-    return CrackLength(length, math.sqrt(2.0 * max(n - 1, 1)) * gsd_m, tuple(added), max(n - 1, 0), counted,
-                       len(joins) - len(counted), lo + (rc[:, ::-1] + 0.5) * step, unregistered, agreeing)
+    # the lines measured, for maps: each stretch simplified by 0.35 GSD (its pixel staircase), and the joins
+    lines = [cv2.approxPolyDP(p[:, ::-1].astype(np.float32).reshape(-1, 1, 2), 0.35 * gsd_m / step, False)
+             .reshape(-1, 2)[:, ::-1] for p in skeleton_polylines(taken)]
+    lines += [np.stack([a, b]) for _, a, b in counted]
+    centrelines = tuple(position(np.asarray(p, dtype=np.float64)) for p in lines if len(p) >= 2)
+    return CrackLength(length, math.sqrt(2.0 * max(n - 1, 1)) * gsd_m, tuple(added), max(n - 1, 0),
+                       tuple(j[0] for j in counted), len(joins) - len(counted), lo + (rc[:, ::-1] + 0.5) * step,
+                       unregistered, agreeing, centrelines)
 
 
 def _view(footprint: np.ndarray | None, chart: Any, to_cells: Any, shape: tuple[int, int],
@@ -382,26 +389,32 @@ def _thin(band: np.ndarray, step_m: float, gsd_m: float) -> np.ndarray:
     return prune_spurs(skel, width + 2.0 * gsd_m / step_m)
 
 
-def _spanning_joins(labels: np.ndarray, n: int, step_m: float) -> list[float]:
-    """Lengths of the minimum spanning tree's edges between the n - 1 labelled pieces (metres on
-    the raster; gaps are short and the surface locally flat, so no lift is needed)."""
+def _spanning_joins(labels: np.ndarray, n: int, step_m: float) -> list[tuple[float, np.ndarray, np.ndarray]]:
+    """The minimum spanning tree's edges between the n - 1 labelled pieces: (length in metres on
+    the raster, the (row, col) cells it joins); gaps are short and the surface locally flat, so no
+    lift is needed."""
     if n <= 2:
         return []
     pts = [np.argwhere(labels == k).astype(np.float64) for k in range(1, n)]
     trees = [cKDTree(p) for p in pts]
     m = n - 1
     dist = np.full((m, m), np.inf)
+    ends: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
     for a in range(m):
         for b in range(a + 1, m):
-            d = float(trees[b].query(pts[a], k=1)[0].min())
-            dist[a, b] = dist[b, a] = d
+            d, j = trees[b].query(pts[a], k=1)
+            i = int(np.argmin(d))
+            dist[a, b] = dist[b, a] = float(d[i])
+            ends[(a, b)] = ends[(b, a)] = (pts[a][i], pts[b][int(j[i])])
     # Prim's algorithm on the dense piece-to-piece distances
-    inside, best, out = np.zeros(m, bool), dist[0].copy(), []
+    inside, best, parent, out = np.zeros(m, bool), dist[0].copy(), np.zeros(m, int), []
     inside[0] = True
     for _ in range(m - 1):
         cand = np.where(inside, np.inf, best)
         k = int(np.argmin(cand))
-        out.append(float(cand[k]) * step_m)
+        out.append((float(cand[k]) * step_m, *ends[(int(parent[k]), k)]))
         inside[k] = True
-        best = np.minimum(best, dist[k])
+        closer = dist[k] < best
+        best = np.where(closer, dist[k], best)
+        parent = np.where(closer, k, parent)
     return out

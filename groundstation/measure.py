@@ -104,6 +104,7 @@ def measure_finding(finding: Finding, by_view: dict[tuple[int, int], Detection],
     gsd = by_view[finding.best_view].gsd_m
     out: dict[str, Measurement] = {}
     skeleton = finding.skeleton_ned_m
+    centrelines: tuple[np.ndarray, ...] = ()
     seen = sightings(finding, by_view)
     if gsd > limits.max_gsd_area_m:
         out["area_m2"] = _too_coarse("area", gsd, limits.max_gsd_area_m, "m2")
@@ -119,14 +120,14 @@ def measure_finding(finding: Finding, by_view: dict[tuple[int, int], Detection],
             out["width_mm"] = _too_coarse("width", sighting.gsd_m, limits.max_gsd_crack_width_m, "mm")
         else:
             skeleton = sighting.skeleton_ned_m
-            length_m, out["length_mm"] = _length(seen, sighting, gsd, basis, pixels, footprints or {})
+            length_m, out["length_mm"], centrelines = _length(seen, sighting, gsd, basis, pixels, footprints or {})
             if sighting.gsd_m > limits.max_gsd_crack_width_m:
                 out["width_mm"] = _too_coarse("width", sighting.gsd_m, limits.max_gsd_crack_width_m, "mm")
             elif length_m <= 0:
                 out["width_mm"] = Measurement(None, None, "mm", "not measurable: zero skeleton length")
             else:
                 out.update(_width(finding, by_view, sighting, limits, images))
-    return replace(finding, measurements=out, skeleton_ned_m=skeleton)
+    return replace(finding, measurements=out, skeleton_ned_m=skeleton, centrelines_ned_m=centrelines)
 
 
 @dataclass(frozen=True, eq=False)
@@ -197,7 +198,8 @@ def chain_skeletons(skeletons: list[np.ndarray]) -> tuple[np.ndarray, tuple[floa
 
 
 def _length(every: list[Sighting], longest: Sighting, best_gsd: float, basis: Any,
-            pixels: PixelSource | None, footprints: dict[int, np.ndarray]) -> tuple[float, Measurement]:
+            pixels: PixelSource | None, footprints: dict[int, np.ndarray]
+            ) -> tuple[float, Measurement, tuple[np.ndarray, ...]]:
     """The crack network's length over every fine sighting (groundstation.crack_length); the
     longest sighting's chained skeleton when the outlines cannot be drawn."""
     fine = [s for s in every if s.gsd_m <= SKELETON_GSD_SLACK * best_gsd]
@@ -205,7 +207,8 @@ def _length(every: list[Sighting], longest: Sighting, best_gsd: float, basis: An
                        [footprints.get(s.frame_index) for s in fine])
     if net is None:
         note = f"skeleton of frame {longest.frame_index} (the outlines could not be drawn on the surface)"
-        return longest.length_m, Measurement(longest.length_m * 1000, math.sqrt(2) * longest.gsd_m * 1000, "mm", note)
+        m = Measurement(longest.length_m * 1000, math.sqrt(2) * longest.gsd_m * 1000, "mm", note)
+        return longest.length_m, m, (longest.skeleton_ned_m,)
     frames = ", ".join(str(f) for f in net.frames)
     note = f"skeleton with branches, from frame{'s' if len(net.frames) > 1 else ''} {frames}"
     if net.agreeing > len(net.frames):
@@ -220,7 +223,7 @@ def _length(every: list[Sighting], longest: Sighting, best_gsd: float, basis: An
         n = len(net.unregistered)
         note += (f"; frame{'s' if n > 1 else ''} {', '.join(str(f) for f in net.unregistered)} left out: "
                  "the crack there does not lie on the other frames' (misplaced views)")
-    return net.length_m, Measurement(net.length_m * 1000, net.sigma_m * 1000, "mm", note)
+    return net.length_m, Measurement(net.length_m * 1000, net.sigma_m * 1000, "mm", note), net.centrelines_ned_m
 
 
 def _area(every: list[Sighting], best_gsd: float) -> Measurement:

@@ -95,7 +95,8 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
             "ce90_m": _f(f.ce90_m), "le90_m": _f(f.le90_m), "severity": f.severity,
             "outline_ned_m": _arr(f.outline_ned_m), "skeleton_ned_m": _arr(f.skeleton_ned_m),
             "gsd_m": _f(f.gsd_m), "range_m": _f(f.range_m), "incidence_deg": _f(f.incidence_deg),
-            "surface_name": f.surface_name, "cov_ned_m2": _arr(f.cov_ned_m2)}
+            "surface_name": f.surface_name, "cov_ned_m2": _arr(f.cov_ned_m2),
+            "centrelines_ned_m": [_arr(c) for c in f.centrelines_ned_m]}
 
 
 def finding_from_dict(x: dict[str, Any]) -> Finding:
@@ -107,7 +108,8 @@ def finding_from_dict(x: dict[str, Any]) -> Finding:
          for k, m in x["measurements"].items()},
         _nf(x["ce90_m"]), _nf(x["le90_m"]), x["severity"], _unarr(x["outline_ned_m"]),
         _unarr(x["skeleton_ned_m"]), _nf(x["gsd_m"]), _nf(x["range_m"]), _nf(x["incidence_deg"]),
-        str(x.get("surface_name", "")), _unarr(x.get("cov_ned_m2")))
+        str(x.get("surface_name", "")), _unarr(x.get("cov_ned_m2")),
+        tuple(_unarr(c) for c in x.get("centrelines_ned_m", [])))  # type: ignore[misc]
 
 
 def fingerprint(*parts: object) -> str:

@@ -97,6 +97,9 @@ class Finding:
     incidence_deg: float = float("nan")  # best view's incidence angle
     surface_name: str = ""  # the surface the defect lies on
     cov_ned_m2: np.ndarray | None = None  # (3, 3) centroid covariance behind ce90_m / le90_m
+    # a crack's measured centre lines over all its views, branches and counted joins included ((K, 3)
+    # polylines, flight NED): what its length_mm is the length of (groundstation/crack_length.py)
+    centrelines_ned_m: tuple[np.ndarray, ...] = ()
 
     @property
     def view_count(self) -> int:

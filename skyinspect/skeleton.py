@@ -109,3 +109,54 @@ def prune_spurs(skel: np.ndarray, min_length_px: float, rounds: int = 3) -> np.n
         s &= ~spur[edges]
         s = skeletonize(s)  # the junction pixels left behind become a plain line
     return s
+
+
+def skeleton_polylines(skel: np.ndarray) -> list[np.ndarray]:
+    """The skeleton as polylines of (row, col) pixels, one per stretch between junctions and ends
+    (each stretch ends on its junction pixels, so the lines meet there); a closed loop is one line
+    starting and ending on the same pixel; a lone pixel is left out."""
+    s = np.asarray(skel, dtype=bool)
+    if not s.any():
+        return []
+    count = _neighbour_count(s.astype(np.int32))
+    junction = s & (count >= 3)
+    n, edges = cv2.connectedComponents((s & ~junction).astype(np.uint8), connectivity=8)
+    h, w = s.shape
+    around = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx]
+
+    def neighbours(r: int, c: int, where: np.ndarray) -> list[tuple[int, int]]:
+        return [(r + dy, c + dx) for dy, dx in around
+                if 0 <= r + dy < h and 0 <= c + dx < w and where[r + dy, c + dx]]
+
+    lines = []
+    cells_by_edge: dict[int, list[tuple[int, int]]] = {}
+    for r, c in np.argwhere(edges > 0):
+        cells_by_edge.setdefault(int(edges[r, c]), []).append((int(r), int(c)))
+    for k in range(1, n):
+        cells = cells_by_edge.get(k, [])
+        here = set(cells)
+        inside = {p: [(p[0] + dy, p[1] + dx) for dy, dx in around if (p[0] + dy, p[1] + dx) in here] for p in cells}
+        ends = [p for p, q in inside.items() if len(q) <= 1]
+        start = ends[0] if ends else cells[0]
+        path, seen = [start], {start}
+        while True:  # walk: prefer 4-neighbours, so a staircase is followed step by step
+            nxt = [q for q in inside[path[-1]] if q not in seen]
+            if not nxt:
+                break
+            nxt.sort(key=lambda q: abs(q[0] - path[-1][0]) + abs(q[1] - path[-1][1]))
+            path.append(nxt[0])
+            seen.add(nxt[0])
+        if not ends and len(path) > 2:
+            path.append(path[0])  # a loop closes on itself
+        for end in (0, -1):  # join the stretch to the junction pixel it touches at that end
+            touch = neighbours(*path[end], junction)
+            if touch:
+                path.insert(0, touch[0]) if end == 0 else path.append(touch[0])
+        if len(path) >= 2:
+            lines.append(np.asarray(path, dtype=np.int64))
+    # junction pixels that touch each other (a thick crossing) are joined by short lines
+    for r, c in np.argwhere(junction):
+        for q in neighbours(int(r), int(c), junction):
+            if q > (int(r), int(c)):
+                lines.append(np.array([(r, c), q], dtype=np.int64))
+    return lines

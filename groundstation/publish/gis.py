@@ -1,5 +1,5 @@
-"""findings.gpkg (layers findings, findings_utm, frames, flight_path, and the QGIS layer_styles table) and
-findings.geojson (RFC 7946)."""
+"""findings.gpkg (layers findings, findings_utm, crack_lines, frames, flight_path, and the QGIS
+layer_styles table) and findings.geojson (RFC 7946)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import json
 import math
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from groundstation.publish.context import PublishInput, flight_date, iso_utc, lonlatalt, value_or_none
 from skyinspect.findings import Finding
@@ -105,6 +107,8 @@ def write_gpkg(inp: PublishInput, path: Path) -> None:
     frames = gpd.GeoDataFrame(rows or {"frame_index": []}, geometry=gpd.GeoSeries(fgeoms, crs=4326))
     frames.to_file(path, layer="frames", driver="GPKG", engine="pyogrio", geometry_type="Polygon Z")
 
+    write_crack_lines(inp, path)
+
     cams = [f.camera_ned_m for f in inp.geo.frames if all(math.isfinite(v) for v in f.camera_ned_m)]
     line = [LineString(lonlatalt(to_geo(cams)))] if len(cams) >= 2 else []
     path_gdf = gpd.GeoDataFrame({"frames": [len(cams)] if line else []}, geometry=gpd.GeoSeries(line, crs=4326))
@@ -113,3 +117,24 @@ def write_gpkg(inp: PublishInput, path: Path) -> None:
     from groundstation.publish.qgis_styles import styles_for, write_layer_styles
 
     write_layer_styles(path, styles_for(inp))  # QGIS opens each layer with its style
+
+
+def write_crack_lines(inp: PublishInput, path: Path) -> None:
+    """Layer ``crack_lines``: per crack finding, the centre lines its length was measured along
+    (every view's stretches, branches and the gaps counted: Finding.centrelines_ned_m), one 3D
+    MultiLineString in WGS84 with the finding id and length."""
+    import geopandas as gpd
+    from shapely.geometry import LineString, MultiLineString
+
+    to_geo = inp.flight.origin.to_geodetic
+    rows, geoms = [], []
+    for f in inp.findings:
+        lines = [LineString(lonlatalt(to_geo(np.asarray(c)))) for c in f.centrelines_ned_m if len(c) >= 2]
+        if not lines:
+            continue
+        rows.append({"finding_id": f.finding_id, "length_mm": value_or_none(f.measurements.get("length_mm")),
+                     "lines": len(lines)})
+        geoms.append(MultiLineString(lines))
+    gdf = gpd.GeoDataFrame(rows or {"finding_id": [], "length_mm": [], "lines": []},
+                           geometry=gpd.GeoSeries(geoms, crs=4326))
+    gdf.to_file(path, layer="crack_lines", driver="GPKG", engine="pyogrio", geometry_type="MultiLineString Z")

@@ -160,6 +160,8 @@ def styles_for(inp: PublishInput) -> list[LayerStyle]:
                                                                         DEFAULT_COLOUR_HEX),
                                      "skyinspect: findings coloured by the priority of their primary grade "
                                      "(1 red ... 5 green, indeterminate grey)", graded))
+    styles.append(LayerStyle("crack_lines", "centre lines", single_qml("line", _line("#1a1a1a", 0.35)),
+                             "skyinspect: the centre lines each crack's length was measured along", True))
     styles.append(LayerStyle("frames", "footprints", single_qml("fill", _fill(FRAME_COLOUR_HEX, None, 0.26)),
                              "skyinspect: frame footprints on the surface, outline only", True))
     styles.append(LayerStyle("flight_path", "flight path", single_qml("line", _line(PATH_COLOUR_HEX, 0.6)),

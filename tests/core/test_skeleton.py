@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from skimage.morphology import skeletonize
 
-from skyinspect.skeleton import prune_spurs, skeleton_length, skeleton_links
+from skyinspect.skeleton import prune_spurs, skeleton_length, skeleton_links, skeleton_polylines
 
 
 def test_straight_and_diagonal_lines() -> None:
@@ -95,3 +95,23 @@ def test_a_circle_and_a_wave() -> None:
     cv2.polylines(m, [wave.round().astype(np.int32)], False, 1, 2)
     true = float(np.linalg.norm(np.diff(wave, axis=0), axis=1).sum())
     assert skeleton_length(skeletonize(m > 0)) == pytest.approx(true, rel=0.007)
+
+
+def test_polylines_cover_the_skeleton_and_meet_at_forks() -> None:
+    y = _draw([((20, 100), (150, 100)), ((150, 100), (280, 40)), ((150, 100), (280, 160))], 3)
+    skel = skeletonize(y)
+    lines = skeleton_polylines(skel)
+    assert len(lines) == 3  # three stretches from the fork
+    cells = {tuple(p) for p in np.argwhere(skel)}
+    assert cells == {tuple(p) for line in lines for p in line}
+    drawn = sum(float(np.linalg.norm(np.diff(line, axis=0), axis=1).sum()) for line in lines)
+    assert drawn == pytest.approx(skeleton_length(skel, smooth_px=0))
+    starts_ends = [tuple(line[k]) for line in lines for k in (0, -1)]
+    assert max(starts_ends.count(p) for p in starts_ends) == 3  # all three meet on one junction pixel
+
+
+def test_a_loop_is_one_closed_line() -> None:
+    m = np.zeros((200, 200), np.uint8)
+    cv2.circle(m, (100, 100), 50, 1, 2)
+    (line,) = skeleton_polylines(skeletonize(m > 0))
+    assert tuple(line[0]) == tuple(line[-1])

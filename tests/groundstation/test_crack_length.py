@@ -151,3 +151,15 @@ def test_a_frame_that_disagrees_where_both_saw_the_crack_is_left_out() -> None:
     got = crack_length(views, [0, 1], GSD, CHART, footprints=[_footprint(-1, 1), _footprint(0.1, 1)])
     assert got is not None and got.unregistered == (1,) and got.frames == (0,)
     assert got.length_m == pytest.approx(line.length, rel=0.02)  # not 1.75 x
+
+
+def test_the_lines_drawn_are_the_lines_measured() -> None:
+    fork = MultiLineString([[(0, 0), (0.2, 0)], [(0.2, 0), (0.35, 0.08)], [(0.2, 0), (0.35, -0.08)]])
+    gap = LineString([(-0.08, 0.0), (-0.02, 0.0)])  # a second piece 2 cm before the stem
+    band = fork.buffer(0.001, cap_style="flat", join_style="mitre")
+    dets = [_det(0, p, i) for i, p in enumerate(_pieces(band) + _pieces(gap.buffer(0.001, cap_style="flat")))]
+    got = crack_length([dets], [0], GSD, CHART)
+    assert got is not None and got.counted_joins_m
+    drawn = sum(float(np.linalg.norm(np.diff(c, axis=0), axis=1).sum()) for c in got.centrelines_ned_m)
+    assert drawn == pytest.approx(got.length_m, rel=0.02)
+    assert all(c.shape[1] == 3 for c in got.centrelines_ned_m)

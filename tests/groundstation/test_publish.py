@@ -7,12 +7,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 from gs_fixtures import Defect, face_surface
 
 from groundstation.pipeline import process
 
-LAYERS = {"findings", "findings_utm", "frames", "flight_path", "layer_styles"}  # layer_styles: attributes (QGIS)
+LAYERS = {"findings", "findings_utm", "crack_lines", "frames", "flight_path", "layer_styles"}  # layer_styles: QGIS
 
 
 @pytest.fixture()
@@ -55,6 +56,18 @@ def test_gpkg_layers_open(processed) -> None:  # type: ignore[no-untyped-def]
     assert len(frames) == 5 and set(frames["pose_status"]) == {"ok"}
     path = gpd.read_file(out / "findings.gpkg", layer="flight_path")
     assert len(path) == 1 and path.geometry.iloc[0].geom_type == "LineString"
+    # the crack's measured centre line: 3D, on the crack, as long as its length_mm (0.3 m, 4 mm wide)
+    lines = gpd.read_file(out / "findings.gpkg", layer="crack_lines")
+    crack = findings[findings["class"] == "crack"].iloc[0]
+    assert list(lines["finding_id"]) == [crack["finding_id"]] and lines.geometry.iloc[0].has_z
+    assert lines["length_mm"].iloc[0] == pytest.approx(crack["length_mm"])
+    from skyinspect.geodesy import LocalFrame
+
+    at_crack = LocalFrame(crack["lat"], crack["lon"], crack["alt_msl_m"])
+    parts = [at_crack.to_ned(*np.array(g.coords)[:, [1, 0, 2]].T) for g in lines.geometry.iloc[0].geoms]
+    drawn_m = sum(float(np.linalg.norm(np.diff(p, axis=0), axis=1).sum()) for p in parts)
+    assert drawn_m * 1000 == pytest.approx(crack["length_mm"], rel=0.03)
+    assert max(float(np.abs(p).max()) for p in parts) < 0.2  # on the 0.3 m crack, around its centroid
 
 
 def test_geojson_is_rfc7946(processed) -> None:  # type: ignore[no-untyped-def]
