@@ -40,7 +40,6 @@ the crack's *network* on the surface, gathered frame by frame:
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -49,13 +48,13 @@ import cv2
 import numpy as np
 from scipy.spatial import cKDTree
 
+from groundstation.crack_pixels import PixelSource
+from groundstation.crack_register import reference, register
 from skyinspect.findings import CRACK_LINK_DISTANCE_M, Detection
-from skyinspect.segmentation import CRACK
 from skyinspect.skeleton import prune_spurs, skeleton_length, skeleton_polylines
 
 MAX_JOIN_M = CRACK_LINK_DISTANCE_M
 REGISTRATION_TOLERANCE_GSD = 3.0
-DETERMINED = 0.15  # share of the pairs' normal spread a direction needs before the registration moves along it
 REACH_GSD = 8.0  # how far a frame's stretch may lie off the others' and still be laid on them
 MIN_AGREEMENT = 0.7  # of a frame's skeleton where the frames used saw the crack too: else it is misplaced
 VIEW_MARGIN_GSD = 3.0
@@ -63,62 +62,6 @@ MIN_OVERLAP_GSD = 10.0  # a frame's skeleton on what is taken, once laid on it; 
 RASTER_PER_GSD = 2  # raster cells per GSD: a 1-2 px crack outline still fills whole cells
 MAX_RASTER_CELLS = 4096 * 4096
 OFF_CHART_M = 0.002  # a finding farther than this from the flight's chart gets its own plane
-
-
-class PixelSource(Protocol):
-    def crack_pixels(self, det: Detection) -> tuple[np.ndarray, np.ndarray] | None:
-        """(outline (N, 2), crack pixel centres (M, 2)), both undistorted normalised image
-        coordinates, the outline matching ``det.outline_ned_m`` point for point; None without a mask."""
-        ...
-
-
-class MaskPixels:
-    """The crack pixels of each detection, from the flight record's class masks (read lazily; the
-    last ``cache_size`` kept, as a crack's sightings are neighbouring frames)."""
-
-    def __init__(self, flight: Any, cache_size: int = 32):
-        self._records = {rec.frame_index: rec for rec in flight.frames}
-        self._camera = flight.camera
-        self._cache: OrderedDict[Any, np.ndarray | None] = OrderedDict()
-        self._cache_size = cache_size
-
-    def _mask(self, path: Any) -> np.ndarray | None:
-        if path in self._cache:
-            self._cache.move_to_end(path)
-            return self._cache[path]
-        mask = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-        self._cache[path] = mask
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return mask
-
-    def _normalised(self, uv: np.ndarray) -> np.ndarray:
-        rays = self._camera.pixel_to_ray(uv)
-        return rays[:, :2] / rays[:, 2:]
-
-    def crack_pixels(self, det: Detection) -> tuple[np.ndarray, np.ndarray] | None:
-        rec = self._records.get(det.frame_index)
-        if rec is None or rec.mask_path is None or det.instance_index >= len(rec.instances):
-            return None
-        mask = self._mask(rec.mask_path)
-        if mask is None or mask.ndim != 2:
-            return None
-        poly = np.asarray(rec.instances[det.instance_index].polygon_px, dtype=np.float64)
-        if len(poly) != len(det.outline_ned_m) or len(poly) < 4:
-            return None
-        x0, y0 = np.maximum(np.floor(poly.min(axis=0)).astype(int) - 2, 0)
-        x1, y1 = np.minimum(np.ceil(poly.max(axis=0)).astype(int) + 3, [mask.shape[1], mask.shape[0]])
-        if x1 <= x0 or y1 <= y0:
-            return None
-        inside = np.zeros((y1 - y0, x1 - x0), np.uint8)
-        cv2.fillPoly(inside, [np.round(poly - [x0, y0]).astype(np.int32)], 1)
-        # the outline was simplified by about a pixel: its crack pixels may lie just outside it
-        inside = cv2.dilate(inside, np.ones((5, 5), np.uint8))
-        rows, cols = np.nonzero(inside.astype(bool) & (mask[y0:y1, x0:x1] == CRACK))
-        if len(rows) == 0:
-            return None
-        pixels = np.stack([cols + x0, rows + y0], axis=1).astype(np.float64)
-        return self._normalised(poly), self._normalised(pixels)
 
 
 class Chart(Protocol):
@@ -255,7 +198,7 @@ def _gather(skeletons: list[np.ndarray], bands: list[np.ndarray], views: list[np
     seen = np.zeros(shape, bool)  # what the frames used saw (their footprints, where known)
     used: list[int] = []
     added: list[int] = []  # the frames that added stretches
-    ref = None  # _reference(laid), rebuilt when a frame is added
+    ref = None  # reference(laid), rebuilt when a frame is added
     pending = sorted((i for i in range(len(skeletons)) if skeletons[i].any()), key=lambda i: -int(skeletons[i].sum()))
     while pending:  # a frame that overlaps nothing taken yet may overlap what a later one adds
         left = []
@@ -263,8 +206,8 @@ def _gather(skeletons: list[np.ndarray], bands: list[np.ndarray], views: list[np
             shift = (0, 0)
             if used:  # the first (longest) frame is the reference the others are laid on
                 if ref is None:
-                    ref = _reference(laid, radius)
-                shift, overlap = _register(skeletons[i], ref, reach, tol)
+                    ref = reference(laid, radius)
+                shift, overlap = register(skeletons[i], ref, reach, tol)
                 skel = np.roll(skeletons[i], shift, axis=(0, 1))
                 both = skel & seen  # where the frames used saw it too: there it must agree with them
                 agree = int((both & (near > 0)).sum())
@@ -289,76 +232,6 @@ def _gather(skeletons: list[np.ndarray], bands: list[np.ndarray], views: list[np
             break
         pending = left
     return taken, added, len(used), tuple(frame_ids[i] for i in pending)
-
-
-def _reference(laid: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, Any]:
-    """What the next frame is laid on: the cells of the skeleton taken so far, off its ends (a
-    frame's stretch beyond the others' pairs with their end, which would pull it back), each with
-    the unit normal across the skeleton's principal direction within ``radius``; and a KD-tree."""
-    c0, r0, w, h = cv2.boundingRect(laid.astype(np.uint8))  # work on the skeleton's box only
-    r0, c0 = max(r0 - radius - 1, 0), max(c0 - radius - 1, 0)
-    laid = laid[r0:r0 + h + 2 * radius + 2, c0:c0 + w + 2 * radius + 2]
-    s = laid.astype(np.float32)
-    # moments of the neighbours' offsets (kernels weighted by the offset): small numbers, float32
-    dy, dx = np.mgrid[-radius:radius + 1, -radius:radius + 1].astype(np.float32)
-    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1)).astype(np.float32)
-
-    def conv(kernel: np.ndarray) -> np.ndarray:
-        return cv2.filter2D(s, cv2.CV_32F, kernel, borderType=cv2.BORDER_CONSTANT)
-
-    n = np.maximum(conv(disk), 1e-6)
-    mr, mc = conv(disk * dy) / n, conv(disk * dx) / n
-    crr = conv(disk * dy * dy) / n - mr * mr
-    ccc = conv(disk * dx * dx) / n - mc * mc
-    crc = conv(disk * dy * dx) / n - mr * mc
-    theta = 0.5 * np.arctan2(2 * crc, ccc - crr)  # principal direction (cols, rows) = (cos, sin)
-    neighbours = cv2.filter2D(laid.astype(np.uint8), -1, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT)
-    ends = cv2.dilate((laid & (neighbours <= 2)).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-    cells = np.argwhere(laid & ~ends)
-    t = theta[cells[:, 0], cells[:, 1]]
-    normals = np.stack([np.cos(t), -np.sin(t)], axis=1)  # (rows, cols) across the direction
-    pts = (cells + (r0, c0)).astype(np.float64)
-    return pts, normals, cKDTree(pts) if len(pts) else None
-
-
-def _register(skel: np.ndarray, ref: tuple[np.ndarray, np.ndarray, Any], reach: float,
-              tol: float) -> tuple[tuple[int, int], int]:
-    """The (rows, cols) shift that lays ``skel`` on the skeleton taken so far (``ref``, see
-    _reference): point-to-line ICP, translation only, pairing within ``reach`` cells halved down to
-    twice ``tol``. Only the offset *across* the lines is determined where they are straight (a
-    straight stretch does not slide a frame along itself); bends fix the rest. Also: how many cells
-    of ``skel`` then lie within ``tol`` of the reference."""
-    pts, normals, tree = ref
-    if tree is None:
-        return (0, 0), 0
-    src = np.argwhere(skel).astype(np.float64)
-    t = np.zeros(2)
-    while True:
-        for _ in range(12):
-            d, idx = tree.query(src + t, distance_upper_bound=reach)
-            ok = np.isfinite(d)
-            if ok.sum() < 3:
-                break
-            n, diff = normals[idx[ok]], pts[idx[ok]] - (src[ok] + t)
-            r = np.einsum("ij,ij->i", diff, n)
-            # a pair whose partner lies off to the side along the line is a cell beyond the others' end
-            beside = np.hypot(*(diff - r[:, None] * n).T) <= tol
-            if beside.sum() < 3:
-                break
-            n, r = n[beside], r[beside]
-            # only directions the normals pin down move: along a nearly straight stretch the pixel
-            # noise of two thinnings would otherwise slide a frame along the line, cell by cell
-            w, v = np.linalg.eigh(n.T @ n)
-            b = v.T @ (n.T @ r)
-            step = v @ np.where(w > DETERMINED * len(r), b / np.maximum(w, 1e-12), 0.0)
-            t += step
-            if float(np.hypot(*step)) < 0.1:
-                break
-        if reach <= 2 * tol:
-            break
-        reach = max(reach / 2, 2 * tol)
-    d, _ = tree.query(src + t, distance_upper_bound=tol)
-    return (int(round(t[0])), int(round(t[1]))), int(np.isfinite(d).sum())
 
 
 def _draw_piece(band: np.ndarray, det: Detection, outline_uv: np.ndarray, pixels: PixelSource | None,

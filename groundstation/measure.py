@@ -46,7 +46,8 @@ from typing import Any
 
 import numpy as np
 
-from groundstation.crack_length import MaskPixels, PixelSource, crack_length
+from groundstation.crack_length import crack_length
+from groundstation.crack_pixels import MaskPixels, PixelSource
 from groundstation.crackwidth import WidthEstimate, crack_width_px
 from groundstation.plane import PlaneBasis
 from skyinspect.findings import CRACK_LINK_DISTANCE_M, Detection, Finding, Measurement
