@@ -143,7 +143,7 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     findings, hit = run_stage(stages_dir / "findings.json", "measure", measure_fp,
                               lambda: measure(fused, geo.detections, basis, limits, loaded, geo.surface,
                                               {f.frame_index: f.footprint_ned_m for f in geo.frames
-                                               if f.footprint_ned_m is not None}),
+                                               if f.footprint_ned_m is not None}, progress=progress),
                               _findings_to_json, _findings_from_json, rerun)
     reused += ["measure"] if hit else []
     lap("measure")
