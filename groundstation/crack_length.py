@@ -78,7 +78,6 @@ class CrackLength:
     pieces: int  # separate stretches of skeleton before joining
     counted_joins_m: tuple[float, ...]
     uncounted_joins: int
-    skeleton_uv_m: np.ndarray  # (K, 2) skeleton cell centres on the chart (for drawings and tests)
     unregistered: tuple[int, ...] = ()  # frames whose crack did not lie on the others': left out
     agreeing: int = 1  # frames laid on the skeleton, those that added nothing new included
     centrelines_ned_m: tuple[np.ndarray, ...] = ()  # the lines measured, (K, 3) each: stretches and counted joins
@@ -160,15 +159,13 @@ def crack_length(sightings: Sequence[Sequence[Detection]], frame_ids: Sequence[i
     joins = _spanning_joins(labels, n, step)
     counted = [j for j in joins if j[0] <= MAX_JOIN_M]
     length = skeleton_length(taken, position) + sum(j[0] for j in counted)
-    rc = np.argwhere(taken)
     # the lines measured, for maps: each stretch simplified by 0.35 GSD (its pixel staircase), and the joins
     lines = [cv2.approxPolyDP(p[:, ::-1].astype(np.float32).reshape(-1, 1, 2), 0.35 * gsd_m / step, False)
              .reshape(-1, 2)[:, ::-1] for p in skeleton_polylines(taken)]
     lines += [np.stack([a, b]) for _, a, b in counted]
     centrelines = tuple(position(np.asarray(p, dtype=np.float64)) for p in lines if len(p) >= 2)
     return CrackLength(length, math.sqrt(2.0 * max(n - 1, 1)) * gsd_m, tuple(added), max(n - 1, 0),
-                       tuple(j[0] for j in counted), len(joins) - len(counted), lo + (rc[:, ::-1] + 0.5) * step,
-                       unregistered, agreeing, centrelines)
+                       tuple(j[0] for j in counted), len(joins) - len(counted), unregistered, agreeing, centrelines)
 
 
 def _view(footprint: np.ndarray | None, chart: Any, to_cells: Any, shape: tuple[int, int],
@@ -243,6 +240,11 @@ def _draw_piece(band: np.ndarray, det: Detection, outline_uv: np.ndarray, pixels
     got = pixels.crack_pixels(det) if pixels is not None else None
     h = cv2.findHomography(got[0], outline_uv, 0)[0] if got is not None else None
     if got is not None and h is not None:
+        # a degenerate outline (a 1-px line's box) gives a homography that does not reproduce it
+        back = cv2.perspectiveTransform(got[0].reshape(-1, 1, 2), h).reshape(-1, 2)
+        if not np.all(np.isfinite(back)) or float(np.abs(to_cells(back) - to_cells(outline_uv)).max()) > px_cells:
+            h = None
+    if got is not None and h is not None:
         xy = cv2.perspectiveTransform(got[1].reshape(-1, 1, 2), h).reshape(-1, 2)
         cells = np.round(to_cells(xy)).astype(int)
         ok = (cells[:, 0] >= 0) & (cells[:, 1] >= 0) & (cells[:, 0] < band.shape[1]) & (cells[:, 1] < band.shape[0])
@@ -268,7 +270,10 @@ def _spanning_joins(labels: np.ndarray, n: int, step_m: float) -> list[tuple[flo
     lift is needed."""
     if n <= 2:
         return []
-    pts = [np.argwhere(labels == k).astype(np.float64) for k in range(1, n)]
+    cells = np.argwhere(labels > 0)
+    by_label = cells[np.argsort(labels[cells[:, 0], cells[:, 1]], kind="stable")]
+    counts = np.bincount(labels[cells[:, 0], cells[:, 1]], minlength=n)[1:]
+    pts = [p.astype(np.float64) for p in np.split(by_label, np.cumsum(counts)[:-1])]
     trees = [cKDTree(p) for p in pts]
     m = n - 1
     dist = np.full((m, m), np.inf)

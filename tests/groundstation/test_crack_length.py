@@ -163,3 +163,20 @@ def test_the_lines_drawn_are_the_lines_measured() -> None:
     drawn = sum(float(np.linalg.norm(np.diff(c, axis=0), axis=1).sum()) for c in got.centrelines_ned_m)
     assert drawn == pytest.approx(got.length_m, rel=0.02)
     assert all(c.shape[1] == 3 for c in got.centrelines_ned_m)
+
+
+class _CollinearOutline(_Pixels):
+    """A 1-px line's outline can collapse onto a line: no homography reproduces it."""
+
+    def crack_pixels(self, det: Detection) -> tuple[np.ndarray, np.ndarray]:
+        n = len(det.outline_ned_m)
+        return np.stack([np.linspace(0, 0.1, n), np.zeros(n)], axis=1), self.points_uv / 3.0
+
+
+def test_a_degenerate_outline_falls_back_to_drawing_the_outline() -> None:
+    line = LineString(_curve(0.3, 0.0))
+    band = line.buffer(0.001, cap_style="flat")
+    det = _det(0, band)
+    plain = crack_length([[det]], [0], GSD, CHART)
+    odd = crack_length([[det]], [0], GSD, CHART, _CollinearOutline(np.array([[5.0, 5.0], [6.0, 5.0]])))
+    assert plain is not None and odd is not None and odd.length_m == pytest.approx(plain.length_m)
