@@ -13,6 +13,7 @@ import math
 import re
 from pathlib import Path
 
+from groundstation.joints import joint_note
 from groundstation.publish.context import PublishInput, colour_hex, format_measurement
 from groundstation.publish.images import best_view_crop_jpeg
 
@@ -31,6 +32,9 @@ def popup_html(inp: PublishInput, finding_index: int, crop_jpeg: bytes | None) -
         rows += [("grade", g.short), ("clause", g.clause or g.note)]
         if g.note and g.clause:
             rows.append(("note", g.note))
+    joint = joint_note(f, inp.basis)
+    if joint:
+        rows.append(("check", joint))
     if inp.component_label(f.finding_id):
         rows.append(("component", inp.component_label(f.finding_id)))
     table = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{html.escape(k)}</th>"
