@@ -190,3 +190,5 @@ def test_orbit_plan_simulate_onboard_process_end_to_end(tmp_path: Path, style: s
     assert cmp.true_count == sum(result.n_defects.values()) >= 3 and cmp.found_count == cmp.true_count
     assert cmp.false_positive_count == 0
     assert cmp.mean_position_error_m <= 3.0 * gsd and cmp.error_in_gsd <= 3.0
+    # crack length on the curved mantle, gathered over every view (1.003 measured, rings)
+    assert cmp.crack_length_ratios and all(0.95 <= r <= 1.08 for r in cmp.crack_length_ratios), cmp.crack_length_ratios
