@@ -27,6 +27,7 @@ class ResultsData:
     grades: dict[str, list[dict[str, Any]]]
     assignments: dict[str, dict[str, Any]]
     frames: dict[int, FrameRecord] = field(default_factory=dict)
+    checks: dict[str, str] = field(default_factory=dict)  # finding id -> a reviewer's note (joint_note)
 
     @classmethod
     def open(cls, folder: Path, flight: Path | None = None) -> ResultsData:
@@ -50,7 +51,15 @@ class ResultsData:
         if flight_dir and (flight_dir / "record.sqlite").is_file():
             with FlightRecordReader(flight_dir) as reader:
                 frames = {f.frame_index: f for f in reader.frames()}
-        return cls(folder, meta, findings, grades, assignments, frames)
+        checks: dict[str, str] = {}
+        gj = folder / "findings.geojson"  # what publish flagged for a look (groundstation.joints)
+        if gj.is_file():
+            try:
+                checks = {str(x["properties"]["finding_id"]): str(x["properties"].get("joint_note") or "")
+                          for x in json.loads(gj.read_text()).get("features", [])}
+            except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+                checks = {}  # only a hint: the findings themselves come from stages/findings.json
+        return cls(folder, meta, findings, grades, assignments, frames, checks)
 
     def summary(self, fid: str, review: dict[str, Any] | None) -> dict[str, Any]:
         f = self.findings[fid]
@@ -60,6 +69,7 @@ class ResultsData:
                 "grade": g["state"] if g else None, "grade_rule": g["rule"] if g else None,
                 "grade_clause": (g["clause"] or g["note"]) if g else None,
                 "component": (self.assignments.get(fid) or {}).get("label"),
+                "check": self.checks.get(fid, ""),
                 "measurements": {k: {"value": m.value, "sigma": m.sigma, "unit": m.unit, "note": m.note}
                                  for k, m in f.measurements.items()},
                 "outline": [[float(p[0]), float(p[1])] for p in f.outline_wgs84] if f.outline_wgs84 is not None else [],

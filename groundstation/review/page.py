@@ -96,6 +96,7 @@ async function select(fid) {
   const rows = [['position', f.lat.toFixed(7) + ', ' + f.lon.toFixed(7) + ', ' + f.alt_msl_m + ' m MSL'],
     ['component', f.component || '-'], ['grade', (f.grade || '-') + (f.grade_rule ? ' (' + f.grade_rule + ')' : '')],
     ['clause', f.grade_clause || '-'], ['review', f.review.status + (f.review.by ? ' by ' + f.review.by : '')]];
+  if (f.check) rows.push(['check', f.check]);
   for (const [k, m] of Object.entries(f.measurements)) rows.push([k, fmtMeas(m)]);
   for (const g of f.grades.slice(1)) rows.push(['also', g.state + ' (' + g.rule + ')']);
   for (const c of f.review.comments) rows.push(['comment', c.who + ': ' + c.text]);

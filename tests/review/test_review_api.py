@@ -31,6 +31,10 @@ def test_list_filter_detail_and_every_view(results: Path) -> None:
     assert c.get("/api/findings", params={"grade": "CS3"}).json()[0]["finding_id"] == crack["finding_id"]
     detail = c.get(f"/api/findings/{crack['finding_id']}").json()
     assert len(detail["views_list"]) == 5 and all(v["url"] for v in detail["views_list"])
+    # the fixture's crack is a ruler-straight level line: publish flagged it for a look
+    assert "straight and level" in detail["check"] and "joint" in detail["check"]
+    rust = next(r for r in rows if r["class"] == "corrosion")
+    assert c.get(f"/api/findings/{rust['finding_id']}").json()["check"] == ""
     for v in detail["views_list"]:
         r = c.get(v["url"])
         assert r.status_code == 200 and r.content[:2] == b"\xff\xd8"
