@@ -175,7 +175,10 @@ def _view(footprint: np.ndarray | None, chart: Any, to_cells: Any, shape: tuple[
     if footprint is None or len(footprint) < 3:
         return None
     mask = np.zeros(shape, np.uint8)
-    cv2.fillPoly(mask, [np.round(to_cells(chart.to_2d(np.asarray(footprint))) * 16).astype(np.int32)], 1, shift=4)
+    # an oblique frame's footprint can reach hundreds of metres: kept within int32 once in 1/16 cells
+    far = 4.0 * max(shape)
+    cells = np.clip(to_cells(chart.to_2d(np.asarray(footprint))), -far, far)
+    cv2.fillPoly(mask, [np.round(cells * 16).astype(np.int32)], 1, shift=4)
     if margin > 0:
         mask = cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1, 2 * margin + 1)))
     return mask > 0

@@ -180,3 +180,20 @@ def test_a_degenerate_outline_falls_back_to_drawing_the_outline() -> None:
     plain = crack_length([[det]], [0], GSD, CHART)
     odd = crack_length([[det]], [0], GSD, CHART, _CollinearOutline(np.array([[5.0, 5.0], [6.0, 5.0]])))
     assert plain is not None and odd is not None and odd.length_m == pytest.approx(plain.length_m)
+
+
+def test_a_footprint_reaching_the_horizon_still_covers_the_crack() -> None:
+    # an oblique frame's footprint polygon can run kilometres out; it must still mark what it saw.
+    # Frame 1 sees 10 cm of the crack and a 20 cm false line beside it, inside frame 0's view: it
+    # overlaps enough to be laid on frame 0 but disagrees where both looked, so it is left out.
+    line = LineString(_curve(0.4, 0.03))
+    band = line.buffer(0.001, cap_style="flat")
+    false_line = LineString([(0.1, 0.06), (0.3, 0.06)]).buffer(0.001, cap_style="flat")
+    far = CHART.to_3d(np.array([[-1.0, -1.0], [5e5, -1.0], [5e5, 5e5], [-1.0, 5e5]]))
+    one = [_det(1, p, i) for i, p in enumerate(_pieces(band.intersection(box(0.15, -1, 0.25, 1))) + [false_line])]
+    views = [[_det(0, band)], one]
+    got = crack_length(views, [0, 1], GSD, CHART, footprints=[far, far])
+    assert got is not None and got.unregistered == (1,)
+    assert got.length_m == pytest.approx(line.length, rel=0.02)
+    blind = crack_length(views, [0, 1], GSD, CHART)  # without footprints nothing says both looked there
+    assert blind is not None and blind.unregistered == () and blind.length_m > line.length + 0.15
