@@ -133,24 +133,15 @@ def crack_length(sightings: Sequence[Sequence[Detection]], frame_ids: Sequence[i
     def to_cells(xy: np.ndarray) -> np.ndarray:
         return (xy - lo) / step
 
-    skeletons, bands, views = [], [], []
+    margin = int(round(VIEW_MARGIN_GSD * gsd_m / step))
+    drawn = []
     for k, (ps, us) in enumerate(zip(sightings, uv)):
-        band = np.zeros(shape, np.uint8)
         pieces = [p for p in ps if len(p.outline_ned_m) >= 3]
-        for p, u in zip(pieces, us):
-            _draw_piece(band, p, u, pixels, to_cells, p.gsd_m / step)
-        skel = np.zeros(shape, bool)
-        c0, r0, w, h = cv2.boundingRect(band)  # thin that box only: the raster spans every view
-        if w and h:
-            box = (slice(max(r0 - 2, 0), r0 + h + 2), slice(max(c0 - 2, 0), c0 + w + 2))
-            skel[box] = _thin(band[box] > 0, step, gsd_m)
-        skeletons.append(skel)
-        bands.append(band)
         fp = footprints[k] if footprints is not None else None
-        views.append(_view(fp, local, to_cells, shape, int(round(VIEW_MARGIN_GSD * gsd_m / step))))
+        drawn.append(_draw_sighting(pieces, us, pixels, to_cells, step, gsd_m, shape, fp, local, margin))
     tol = max(1, int(round(REGISTRATION_TOLERANCE_GSD * gsd_m / step)))
     icp = (REACH_GSD * gsd_m / step, MIN_OVERLAP_GSD * gsd_m / step, max(2, int(round(2 * gsd_m / step))))
-    taken, added, agreeing, unregistered = _gather(skeletons, bands, views, frame_ids, tol, icp)
+    taken, added, agreeing, unregistered = _gather(drawn, shape, frame_ids, tol, icp)
 
     def position(rc: np.ndarray) -> np.ndarray:
         return local.to_3d(lo + (rc[:, ::-1] + 0.5) * step)
@@ -168,29 +159,74 @@ def crack_length(sightings: Sequence[Sequence[Detection]], frame_ids: Sequence[i
                        tuple(j[0] for j in counted), len(joins) - len(counted), unregistered, agreeing, centrelines)
 
 
-def _view(footprint: np.ndarray | None, chart: Any, to_cells: Any, shape: tuple[int, int],
-          margin: int) -> np.ndarray | None:
-    """The cells a frame saw, ``margin`` cells in from its footprint's edge (masks are least sure at
-    the border); None when its footprint is unknown."""
-    if footprint is None or len(footprint) < 3:
+@dataclass(frozen=True, eq=False)
+class _Sighting:
+    """One frame's drawing of the crack, kept as a crop of the raster (a long crack's raster is
+    large, and a crack can have dozens of sightings)."""
+
+    origin: tuple[int, int]  # (row, col) of the crop's corner in the raster
+    band: np.ndarray  # uint8 crop: the crack pixels drawn
+    skel: np.ndarray  # bool crop: thinned, spurs pruned
+    footprint: np.ndarray | None  # (N, 2) x/y raster cells of the frame's footprint, None unknown
+    margin: int  # cells the footprint is taken in from its edge (masks are least sure at the border)
+
+    def cells(self) -> np.ndarray:
+        return np.argwhere(self.skel) + np.asarray(self.origin)
+
+    def view(self, shape: tuple[int, int], shift: tuple[int, int]) -> np.ndarray | None:
+        """The raster cells the frame saw, moved by ``shift``; None when its footprint is unknown."""
+        if self.footprint is None or len(self.footprint) < 3:
+            return None
+        mask = np.zeros(shape, np.uint8)
+        # an oblique frame's footprint can reach hundreds of metres: kept within int32 in 1/16 cells
+        far = 4.0 * max(shape)
+        xy = np.clip(self.footprint + np.array([shift[1], shift[0]]), -far, far)
+        cv2.fillPoly(mask, [np.round(xy * 16).astype(np.int32)], 1, shift=4)
+        if self.margin > 0:
+            k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * self.margin + 1, 2 * self.margin + 1))
+            mask = cv2.erode(mask, k)
+        return mask > 0
+
+
+def _window(shape: tuple[int, int], origin: tuple[int, int], size: tuple[int, ...]
+            ) -> tuple[tuple[slice, slice], tuple[slice, slice]] | None:
+    """(raster slices, crop slices) of a crop of ``size`` with its corner at ``origin``, clipped to
+    the raster; None when nothing of it is inside."""
+    r, c = origin
+    r0, c0, r1, c1 = max(r, 0), max(c, 0), min(r + size[0], shape[0]), min(c + size[1], shape[1])
+    if r1 <= r0 or c1 <= c0:
         return None
-    mask = np.zeros(shape, np.uint8)
-    # an oblique frame's footprint can reach hundreds of metres: kept within int32 once in 1/16 cells
-    far = 4.0 * max(shape)
-    cells = np.clip(to_cells(chart.to_2d(np.asarray(footprint))), -far, far)
-    cv2.fillPoly(mask, [np.round(cells * 16).astype(np.int32)], 1, shift=4)
-    if margin > 0:
-        mask = cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1, 2 * margin + 1)))
-    return mask > 0
+    return (slice(r0, r1), slice(c0, c1)), (slice(r0 - r, r1 - r), slice(c0 - c, c1 - c))
 
 
-def _gather(skeletons: list[np.ndarray], bands: list[np.ndarray], views: list[np.ndarray | None],
-            frame_ids: Sequence[int], tol: int, icp: tuple[float, float, int]
-            ) -> tuple[np.ndarray, list[int], int, tuple[int, ...]]:
+def _draw_sighting(pieces: list[Detection], outlines_uv: list[np.ndarray], pixels: PixelSource | None,
+                   to_cells: Any, step: float, gsd_m: float, shape: tuple[int, int], footprint: np.ndarray | None,
+                   chart: Any, margin: int) -> _Sighting:
+    """Step 1 of the module doc for one frame, on the crop of the raster its pieces need."""
+    px_cells = max(p.gsd_m for p in pieces) / step if pieces else 1.0
+    room = int(math.ceil(4 * px_cells)) + 4  # mask pixels just outside the outlines, and the widening
+    cells = np.vstack([to_cells(u) for u in outlines_uv]) if outlines_uv else np.zeros((1, 2))
+    r0 = max(int(math.floor(cells[:, 1].min())) - room, 0)
+    c0 = max(int(math.floor(cells[:, 0].min())) - room, 0)
+    r1 = min(int(math.ceil(cells[:, 1].max())) + room + 1, shape[0])
+    c1 = min(int(math.ceil(cells[:, 0].max())) + room + 1, shape[1])
+    band = np.zeros((max(r1 - r0, 1), max(c1 - c0, 1)), np.uint8)
+
+    def to_crop(xy: np.ndarray) -> np.ndarray:
+        return to_cells(xy) - np.array([c0, r0])
+
+    for p, u in zip(pieces, outlines_uv):
+        _draw_piece(band, p, u, pixels, to_crop, p.gsd_m / step)
+    skel = _thin(band > 0, step, gsd_m) if band.any() else np.zeros(band.shape, bool)
+    fp = to_cells(chart.to_2d(np.asarray(footprint))) if footprint is not None and len(footprint) >= 3 else None
+    return _Sighting((r0, c0), band, skel, fp, margin)
+
+
+def _gather(drawn: list[_Sighting], shape: tuple[int, int], frame_ids: Sequence[int], tol: int,
+            icp: tuple[float, float, int]) -> tuple[np.ndarray, list[int], int, tuple[int, ...]]:
     """Step 2 of the module doc: (the skeleton taken, the frames that added to it, how many frames
     were laid on it, the frames left out)."""
     reach, min_overlap, radius = icp
-    shape = skeletons[0].shape
     disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * tol + 1, 2 * tol + 1))
     taken = np.zeros(shape, bool)
     near = np.zeros(shape, np.uint8)  # the bands taken so far, widened by the tolerance
@@ -199,35 +235,43 @@ def _gather(skeletons: list[np.ndarray], bands: list[np.ndarray], views: list[np
     used: list[int] = []
     added: list[int] = []  # the frames that added stretches
     ref = None  # reference(laid), rebuilt when a frame is added
-    pending = sorted((i for i in range(len(skeletons)) if skeletons[i].any()), key=lambda i: -int(skeletons[i].sum()))
+    pending = sorted((i for i in range(len(drawn)) if drawn[i].skel.any()), key=lambda i: -int(drawn[i].skel.sum()))
     while pending:  # a frame that overlaps nothing taken yet may overlap what a later one adds
         left = []
         for i in pending:
+            d = drawn[i]
             shift = (0, 0)
             if used:  # the first (longest) frame is the reference the others are laid on
                 if ref is None:
                     ref = reference(laid, radius)
-                shift, overlap = register(skeletons[i], ref, reach, tol)
-                skel = np.roll(skeletons[i], shift, axis=(0, 1))
-                both = skel & seen  # where the frames used saw it too: there it must agree with them
-                agree = int((both & (near > 0)).sum())
-                too_far = max(abs(shift[0]), abs(shift[1])) > reach + tol  # (the raster's margin is reach + 4 GSD)
-                if too_far or overlap < min_overlap or (both.sum() >= 2 * min_overlap
-                                                        and agree < MIN_AGREEMENT * both.sum()):
+                shift, overlap = register(d.cells(), ref, reach, tol)
+            at = (d.origin[0] + shift[0], d.origin[1] + shift[1])
+            win = _window(shape, at, d.skel.shape)
+            if win is None:
+                left.append(i)
+                continue
+            (rows, cols), crop = win
+            skel = d.skel[crop]
+            if used:
+                both = skel & seen[rows, cols]  # where the frames used saw it too: there it must agree
+                agree = int((both & (near[rows, cols] > 0)).sum())
+                if overlap < min_overlap or (both.sum() >= 2 * min_overlap and agree < MIN_AGREEMENT * both.sum()):
                     left.append(i)
                     continue
-            else:
-                skel = skeletons[i]
-            new = skel & (near == 0)
+            new = skel & (near[rows, cols] == 0)
             if int(new.sum()) >= 2:
-                taken |= new
+                taken[rows, cols] |= new
                 added.append(frame_ids[i])
             used.append(frame_ids[i])
-            laid |= skel
+            laid[rows, cols] |= skel
             ref = None
-            near |= cv2.dilate(np.roll(bands[i], shift, axis=(0, 1)), disk)
-            if views[i] is not None:
-                seen |= np.roll(views[i], shift, axis=(0, 1))
+            wide = _window(shape, (at[0] - tol, at[1] - tol), (d.band.shape[0] + 2 * tol, d.band.shape[1] + 2 * tol))
+            if wide is not None:
+                (wr, wc), wcrop = wide
+                near[wr, wc] |= cv2.dilate(np.pad(d.band, tol), disk)[wcrop]
+            view = d.view(shape, shift)
+            if view is not None:
+                seen |= view
         if len(left) == len(pending):
             break
         pending = left

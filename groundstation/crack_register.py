@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import cv2
 import numpy as np
 from scipy.spatial import cKDTree
 
@@ -19,44 +18,45 @@ DETERMINED = 0.15  # share of the pairs' normal spread a direction needs before 
 def reference(laid: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, Any]:
     """What the next frame is laid on: the cells of the skeleton taken so far, off its ends (a
     frame's stretch beyond the others' pairs with their end, which would pull it back), each with
-    the unit normal across the skeleton's principal direction within ``radius``; and a KD-tree."""
-    c0, r0, w, h = cv2.boundingRect(laid.astype(np.uint8))  # work on the skeleton's box only
-    r0, c0 = max(r0 - radius - 1, 0), max(c0 - radius - 1, 0)
-    laid = laid[r0:r0 + h + 2 * radius + 2, c0:c0 + w + 2 * radius + 2]
-    s = laid.astype(np.float32)
-    # moments of the neighbours' offsets (kernels weighted by the offset): small numbers, float32
-    dy, dx = np.mgrid[-radius:radius + 1, -radius:radius + 1].astype(np.float32)
-    disk = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1)).astype(np.float32)
-
-    def conv(kernel: np.ndarray) -> np.ndarray:
-        return cv2.filter2D(s, cv2.CV_32F, kernel, borderType=cv2.BORDER_CONSTANT)
-
-    n = np.maximum(conv(disk), 1e-6)
-    mr, mc = conv(disk * dy) / n, conv(disk * dx) / n
-    crr = conv(disk * dy * dy) / n - mr * mr
-    ccc = conv(disk * dx * dx) / n - mc * mc
-    crc = conv(disk * dy * dx) / n - mr * mc
+    the unit normal across the skeleton's principal direction within ``radius``; and a KD-tree.
+    Computed on the cells only (a long crack's raster holds tens of millions of cells)."""
+    cells = np.argwhere(laid).astype(np.float64)
+    if len(cells) < 2:
+        return cells, np.zeros_like(cells), None
+    tree = cKDTree(cells)
+    d, idx = tree.query(cells, k=min(len(cells), 4 * radius + 4), distance_upper_bound=radius + 0.5)
+    ok = np.isfinite(d)
+    diff = cells[np.minimum(idx, len(cells) - 1)] - cells[:, None, :]
+    diff[~ok] = 0.0
+    count = ok.sum(axis=1, keepdims=True)
+    centred = (diff - diff.sum(axis=1, keepdims=True) / count[:, :, None]) * ok[..., None]
+    crr = (centred[..., 0] ** 2).sum(axis=1)
+    ccc = (centred[..., 1] ** 2).sum(axis=1)
+    crc = (centred[..., 0] * centred[..., 1]).sum(axis=1)
     theta = 0.5 * np.arctan2(2 * crc, ccc - crr)  # principal direction (cols, rows) = (cos, sin)
-    neighbours = cv2.filter2D(laid.astype(np.uint8), -1, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT)
-    ends = cv2.dilate((laid & (neighbours <= 2)).astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-    cells = np.argwhere(laid & ~ends)
-    t = theta[cells[:, 0], cells[:, 1]]
-    normals = np.stack([np.cos(t), -np.sin(t)], axis=1)  # (rows, cols) across the direction
-    pts = (cells + (r0, c0)).astype(np.float64)
-    return pts, normals, cKDTree(pts) if len(pts) else None
+    normals = np.stack([np.cos(theta), -np.sin(theta)], axis=1)  # (rows, cols) across the direction
+    neighbours = tree.query_ball_point(cells, r=1.5, return_length=True) - 1
+    ends = cells[neighbours <= 1]
+    off_end = np.ones(len(cells), bool)
+    if len(ends):
+        near_end = tree.query_ball_point(ends, r=2.9)  # the 5 x 5 cells around each end
+        off_end[np.unique(np.concatenate([np.asarray(n, dtype=int) for n in near_end]))] = False
+    pts = cells[off_end]
+    return pts, normals[off_end], cKDTree(pts) if len(pts) else None
 
 
-def register(skel: np.ndarray, ref: tuple[np.ndarray, np.ndarray, Any], reach: float,
+def register(cells: np.ndarray, ref: tuple[np.ndarray, np.ndarray, Any], reach: float,
              tol: float) -> tuple[tuple[int, int], int]:
-    """The (rows, cols) shift that lays ``skel`` on the skeleton taken so far (``ref``, see
+    """The (rows, cols) shift that lays a skeleton (its (row, col) ``cells`` in the raster) on the
+    skeleton taken so far (``ref``, see
     reference): point-to-line ICP, translation only, pairing within ``reach`` cells halved down to
     twice ``tol``. Only the offset *across* the lines is determined where they are straight (a
-    straight stretch does not slide a frame along itself); bends fix the rest. Also: how many cells
-    of ``skel`` then lie within ``tol`` of the reference."""
+    straight stretch does not slide a frame along itself); bends fix the rest. Also: how many of
+    the cells then lie within ``tol`` of the reference."""
     pts, normals, tree = ref
     if tree is None:
         return (0, 0), 0
-    src = np.argwhere(skel).astype(np.float64)
+    src = np.asarray(cells, dtype=np.float64)
     t = np.zeros(2)
     while True:
         for _ in range(12):

@@ -22,7 +22,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-_KERNEL = np.ones((3, 3), dtype=np.float32)
+_KERNEL = np.ones((3, 3), dtype=np.uint8)
 SMOOTH_PX = 3
 
 
@@ -39,49 +39,57 @@ def skeleton_links(skel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([a for a, _ in pairs]), np.concatenate([b for _, b in pairs])
 
 
-def smoothed_positions(skel: np.ndarray, radius_px: int = SMOOTH_PX) -> np.ndarray:
-    """(rows, cols, 2) float: each skeleton pixel's (row, col) averaged over the skeleton pixels
-    within ``radius_px`` (a disk); end points and pixels off the skeleton keep their own."""
-    s = np.asarray(skel, dtype=np.float32)
-    rows, cols = np.indices(s.shape, dtype=np.float32)
-    own = np.stack([rows, cols], axis=-1)
-    if radius_px <= 0 or not s.any():
-        return own
-    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius_px + 1, 2 * radius_px + 1)).astype(np.float32)
+def smoothed_positions(cells: np.ndarray, radius_px: float = SMOOTH_PX) -> np.ndarray:
+    """(N, 2) float: each skeleton cell's (row, col) averaged over the skeleton cells within
+    ``radius_px`` of it; end points (at most one 8-neighbour) keep their own. Computed on the cells
+    only (a long crack's raster holds tens of millions of cells, its skeleton a few thousand)."""
+    from scipy.spatial import cKDTree
 
-    def conv(a: np.ndarray) -> np.ndarray:
-        return cv2.filter2D(a, -1, k, borderType=cv2.BORDER_CONSTANT)
-
-    n = np.maximum(conv(s), 1e-6)
-    mean = np.stack([conv(s * rows) / n, conv(s * cols) / n], axis=-1)
-    keep = (s == 0) | (_neighbour_count(s.astype(np.int32)) <= 1)
-    return np.where(keep[..., None], own, mean)
+    pts = np.asarray(cells, dtype=np.float64)
+    if radius_px <= 0 or len(pts) < 2:
+        return pts.copy()
+    tree = cKDTree(pts)
+    k = min(len(pts), int(4 * radius_px * radius_px) + 5)  # a disk's cells on a thin line, with room
+    d, idx = tree.query(pts, k=k, distance_upper_bound=radius_px + 0.5)
+    ok = np.isfinite(d)
+    near = pts[np.minimum(idx, len(pts) - 1)] * ok[..., None]
+    mean = near.sum(axis=1) / ok.sum(axis=1, keepdims=True)
+    ends = tree.query_ball_point(pts, r=1.5, return_length=True) <= 2  # itself and at most one more
+    return np.where(ends[:, None], pts, mean)
 
 
 def skeleton_length(skel: np.ndarray, position: Callable[[np.ndarray], np.ndarray] | None = None,
-                    smooth_px: int = SMOOTH_PX) -> float:
+                    smooth_px: float = SMOOTH_PX) -> float:
     """Summed link length (module doc); ``position`` maps (N, 2) float (row, col) pixels to (N, D)
     coordinates (default: the pixel grid, so the result is in pixels)."""
     s = np.asarray(skel, dtype=bool)
-    if not s.any():
-        return 0.0
-    # work on the skeleton's bounding box (plus the smoothing radius): rasters can be large
-    r0, c0 = np.maximum(np.argwhere(s).min(axis=0) - smooth_px - 1, 0)
-    r1, c1 = np.argwhere(s).max(axis=0) + smooth_px + 2
-    crop = s[r0:r1, c0:c1]
+    c0, r0, w, h = cv2.boundingRect(s.astype(np.uint8))  # the skeleton's box: rasters can be large
+    crop = s[r0:r0 + h, c0:c0 + w]
     a, b = skeleton_links(crop)
     if len(a) == 0:
         return 0.0
-    pos = smoothed_positions(crop, smooth_px).astype(np.float64)
-    pa = pos[a[:, 0], a[:, 1]] + (r0, c0)
-    pb = pos[b[:, 0], b[:, 1]] + (r0, c0)
+    cells = np.argwhere(crop)  # row-major, so sorted by r * w + c
+    pos = smoothed_positions(cells, smooth_px) + np.array([r0, c0])
+    order = cells[:, 0] * w + cells[:, 1]
+    pa = pos[np.searchsorted(order, a[:, 0] * w + a[:, 1])]
+    pb = pos[np.searchsorted(order, b[:, 0] * w + b[:, 1])]
     if position is None:
         return float(np.linalg.norm(pa - pb, axis=1).sum())
     return float(np.linalg.norm(position(pa) - position(pb), axis=1).sum())
 
 
 def _neighbour_count(s: np.ndarray) -> np.ndarray:
-    return cv2.filter2D(s.astype(np.float32), -1, _KERNEL, borderType=cv2.BORDER_CONSTANT).astype(np.int32) - s
+    """8-neighbours of each cell of a boolean raster (uint8: a skeleton raster can be large)."""
+    u = np.asarray(s, dtype=np.uint8)
+    return cv2.filter2D(u, -1, _KERNEL, borderType=cv2.BORDER_CONSTANT) - u
+
+
+def _components(mask: np.ndarray) -> tuple[int, np.ndarray]:
+    """8-connected components, uint16 labels while they fit (half the memory of int32)."""
+    try:
+        return cv2.connectedComponents(mask.astype(np.uint8), connectivity=8, ltype=cv2.CV_16U)
+    except cv2.error:  # more than 65,535 components
+        return cv2.connectedComponents(mask.astype(np.uint8), connectivity=8, ltype=cv2.CV_32S)
 
 
 def prune_spurs(skel: np.ndarray, min_length_px: float, rounds: int = 3) -> np.ndarray:
@@ -91,12 +99,12 @@ def prune_spurs(skel: np.ndarray, min_length_px: float, rounds: int = 3) -> np.n
 
     s = np.asarray(skel, dtype=bool).copy()
     for _ in range(rounds):
-        count = _neighbour_count(s.astype(np.int32))
+        count = _neighbour_count(s)
         junction = s & (count >= 3)
         if not junction.any():
             break
         ends = s & (count == 1)
-        n, edges = cv2.connectedComponents((s & ~junction).astype(np.uint8), connectivity=8)
+        n, edges = _components(s & ~junction)
         near_junction = cv2.dilate(junction.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
         idx = edges.ravel()
         has_end = np.bincount(idx[ends.ravel()], minlength=n) > 0
@@ -115,13 +123,14 @@ def skeleton_polylines(skel: np.ndarray) -> list[np.ndarray]:
     """The skeleton as polylines of (row, col) pixels, one per stretch between junctions and ends
     (each stretch ends on its junction pixels, so the lines meet there); a closed loop is one line
     starting and ending on the same pixel; a lone pixel is left out."""
-    s = np.asarray(skel, dtype=bool)
-    if not s.any():
+    full = np.asarray(skel, dtype=bool)
+    if not full.any():
         return []
-    count = _neighbour_count(s.astype(np.int32))
+    c0, r0, w, h = cv2.boundingRect(full.astype(np.uint8))  # the skeleton's box: rasters can be large
+    s = full[r0:r0 + h, c0:c0 + w]
+    count = _neighbour_count(s)
     junction = s & (count >= 3)
-    n, edges = cv2.connectedComponents((s & ~junction).astype(np.uint8), connectivity=8)
-    h, w = s.shape
+    n, edges = _components(s & ~junction)
     around = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1) if dy or dx]
 
     def neighbours(r: int, c: int, where: np.ndarray) -> list[tuple[int, int]]:
@@ -159,4 +168,4 @@ def skeleton_polylines(skel: np.ndarray) -> list[np.ndarray]:
         for q in neighbours(int(r), int(c), junction):
             if q > (int(r), int(c)):
                 lines.append(np.array([(r, c), q], dtype=np.int64))
-    return lines
+    return [line + np.array([r0, c0]) for line in lines]

@@ -25,7 +25,7 @@ def _wave(x0: float, x1: float, dx: float = 0.0, dy: float = 0.0) -> np.ndarray:
 def test_a_bent_crack_is_laid_back(dx: float, dy: float) -> None:
     taken = _skeleton(_wave(50, 400))
     frame = _skeleton(_wave(200, 550, dx, dy))  # half of it seen before, shifted by (dx, dy) px
-    shift, overlap = register(frame, reference(taken, 4), reach=16.0, tol=3.0)
+    shift, overlap = register(np.argwhere(frame), reference(taken, 4), reach=16.0, tol=3.0)
     assert shift == pytest.approx((-dy, -dx), abs=1.5)
     assert overlap >= 150  # the 200 px both saw
 
@@ -36,7 +36,7 @@ def test_a_straight_crack_is_only_moved_across() -> None:
     line = np.stack([np.arange(50.0, 350.0), np.full(300, 200.0)], axis=1)
     taken = _skeleton(line)
     frame = _skeleton(np.stack([np.arange(250.0, 550.0), np.full(300, 204.0)], axis=1))
-    shift, overlap = register(frame, reference(taken, 4), reach=16.0, tol=3.0)
+    shift, overlap = register(np.argwhere(frame), reference(taken, 4), reach=16.0, tol=3.0)
     assert shift == (-4, 0)
     assert overlap >= 80
 
@@ -44,5 +44,5 @@ def test_a_straight_crack_is_only_moved_across() -> None:
 def test_nothing_to_lay_on() -> None:
     taken = _skeleton(_wave(50, 150))
     frame = _skeleton(_wave(300, 500, 0, 120))
-    _, overlap = register(frame, reference(taken, 4), reach=16.0, tol=3.0)
+    _, overlap = register(np.argwhere(frame), reference(taken, 4), reach=16.0, tol=3.0)
     assert overlap < 10
