@@ -10,9 +10,10 @@ The length gathers frames without unioning them (below).
   draws each such sighting's crack pixels (its frame's mask, through the homography of each
   piece's outline) on the surface, thins them, and adds from each further frame, once laid on the
   stretches already taken, only what lies beyond them (a frame whose crack does not lie on theirs
-  is left out); gaps between pieces up to ``MAX_JOIN_M`` count, longer ones do not. Measured on the demo flight's geometry check (simulator masks): 1.01-1.07 of the truth's
-  length, where one sighting's chained longest paths read 0.65-0.96 (one frame rarely holds a 0.7 m
-  crack, and a branch is crack too). The note names the frames, the pieces joined and the gaps not
+  is left out); gaps between pieces up to ``MAX_JOIN_M`` count, longer ones do not. Measured on
+  the demo flight's geometry check (simulator masks): 1.01-1.08 of the truth's length, where one
+  sighting's chained longest paths read 0.65-0.96 (one frame rarely holds a 0.7 m crack, and a
+  branch is crack too). The note names the frames, the pieces joined and the gaps not
   counted. The *drawn* skeleton (``Finding.skeleton_ned_m``, one polyline) is still the longest
   sighting's pieces chained end to end: starting from the piece at one end of the crack (along its
   main direction), the next piece is the one whose end is nearest, joined by a straight line.
