@@ -244,7 +244,9 @@ def _gather(drawn: list[_Sighting], shape: tuple[int, int], frame_ids: Sequence[
             if used:  # the first (longest) frame is the reference the others are laid on
                 if ref is None:
                     ref = reference(laid, radius)
-                shift, overlap = register(d.cells(), ref, reach, tol)
+                cells = d.cells()
+                shift, overlap = register(cells, ref, reach, tol)
+                need = min(min_overlap, 0.5 * len(cells))  # a crack shorter than 2 x 10 GSD: half of it
             at = (d.origin[0] + shift[0], d.origin[1] + shift[1])
             win = _window(shape, at, d.skel.shape)
             if win is None:
@@ -255,7 +257,7 @@ def _gather(drawn: list[_Sighting], shape: tuple[int, int], frame_ids: Sequence[
             if used:
                 both = skel & seen[rows, cols]  # where the frames used saw it too: there it must agree
                 agree = int((both & (near[rows, cols] > 0)).sum())
-                if overlap < min_overlap or (both.sum() >= 2 * min_overlap and agree < MIN_AGREEMENT * both.sum()):
+                if overlap < need or (both.sum() >= 2 * need and agree < MIN_AGREEMENT * both.sum()):
                     left.append(i)
                     continue
             new = skel & (near[rows, cols] == 0)

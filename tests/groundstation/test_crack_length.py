@@ -197,3 +197,12 @@ def test_a_footprint_reaching_the_horizon_still_covers_the_crack() -> None:
     assert got.length_m == pytest.approx(line.length, rel=0.02)
     blind = crack_length(views, [0, 1], GSD, CHART)  # without footprints nothing says both looked there
     assert blind is not None and blind.unregistered == () and blind.length_m > line.length + 0.15
+
+
+def test_a_crack_shorter_than_the_overlap_needed_is_still_seen_by_all_its_frames() -> None:
+    # 8 mm of crack: less skeleton than MIN_OVERLAP_GSD in every frame, yet all frames agree
+    band = LineString([(0.0, 0.0), (0.008, 0.002)]).buffer(0.0005, cap_style="flat")  # 1 mm wide
+    views = [[_det(k, band, shift_uv=(0.0, 0.0002 * k))] for k in range(3)]
+    got = crack_length(views, [0, 1, 2], GSD, CHART)
+    assert got is not None and got.unregistered == () and got.agreeing == 3
+    assert got.length_m == pytest.approx(0.0082, abs=2 * GSD)
