@@ -46,7 +46,11 @@ def write_maintenance(inp: PublishInput, csv_path: Path, json_path: Path, inspec
     from groundstation.workorders import build_work_orders, write_work_orders
 
     day = flight_date(inp)
-    orders = build_work_orders(inp.findings, inp.grades, day, inp.asset_id, inp.assignments)
+    from groundstation.joints import joint_note
+
+    checks = {f.finding_id: joint_note(f, inp.basis) for f in inp.findings}
+    orders = build_work_orders(inp.findings, inp.grades, day, inp.asset_id, inp.assignments,
+                               checks={k: v for k, v in checks.items() if v})
     write_work_orders(orders, csv_path, json_path, inp.asset_id, day)
     from groundstation.measure import MEASUREMENT_METHODS
 

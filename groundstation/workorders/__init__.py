@@ -58,9 +58,11 @@ class WorkOrder:
 
 def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspection_date: str,
                       asset_id: str = "", assignments: dict[str, dict[str, Any]] | None = None,
-                      policy: WorkOrderPolicy = WorkOrderPolicy()) -> list[WorkOrder]:
+                      policy: WorkOrderPolicy = WorkOrderPolicy(),
+                      checks: dict[str, str] | None = None) -> list[WorkOrder]:
     """``findings``: Finding objects; ``grades``: finding id -> grades (primary first);
-    ``inspection_date``: ISO date the intervals count from. Sorted by priority, then due date."""
+    ``inspection_date``: ISO date the intervals count from; ``checks``: finding id -> what to check
+    before acting (groundstation.joints), put first in the action. Sorted by priority, then due date."""
     start = date.fromisoformat(inspection_date[:10]) if inspection_date else date.today()
     orders = []
     for f in findings:
@@ -90,10 +92,14 @@ def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspect
             position += f"; chainage {float(comp['chainage_m']):.1f} m"
         if comp.get("radius_m") is not None:
             position += f"; {float(comp['radius_m']):.1f} m from hub"
+        check = (checks or {}).get(f.finding_id, "")
+        action = f"First check it is a defect (see the description). Then: {g.action}" if check else g.action
+        if check:
+            description += f" Check: {check}."
         orders.append(WorkOrder(f"WO-{asset_id or 'asset'}-{start.isoformat()}-{f.finding_id}", asset_id,
                                 label, str(comp.get("component_id", "")), f.finding_id, f.class_name, grade_text,
                                 g.rule, g.clause or g.note, priority, (start + timedelta(days=days)).isoformat(),
-                                g.action, description, position, evidence))
+                                action, description, position, evidence))
     return sorted(orders, key=lambda o: (o.priority, o.due_date, o.finding_id))
 
 

@@ -139,3 +139,12 @@ def test_mqtt_publish_to_a_real_broker(tmp_path: Path) -> None:
         proc.wait(5)
     assert report.errors == [] and report.mqtt_sent == 1
     assert got and got[0][0] == "skyinspect/alerts/BR-7" and got[0][1]["finding_id"] == "F-0001"
+
+
+def test_a_finding_to_check_first_says_so_in_its_work_order() -> None:
+    note = "straight and plumb over 320 mm (...): runs like a formwork or construction joint; check it is a crack"
+    by = {o.finding_id: o for o in build_work_orders(FINDINGS, GRADES, "2025-06-01", checks={"F-0001": note})}
+    assert by["F-0001"].action.startswith("First check it is a defect") and note in by["F-0001"].description
+    plain = {o.finding_id: o for o in orders()}
+    assert by["F-0001"].action.endswith(plain["F-0001"].action)  # the grade's action follows
+    assert by["F-0004"].action == plain["F-0004"].action  # the others are untouched
