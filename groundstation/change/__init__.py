@@ -69,6 +69,7 @@ class Inspection:
     grades: dict[str, tuple[Grade, ...]]
     uids: dict[str, str]  # finding id -> defect uid (from defects.json, or first-observation uids)
     methods: dict[str, str] = field(default_factory=dict)  # quantity -> measurement method (inspection.json)
+    origin: LocalFrame | None = None  # the flight's NED frame of the findings' *_ned_m geometry
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,8 @@ def load_inspection(folder: Path) -> Inspection:
         methods = meta.get("measurement_methods") or {}
         if not isinstance(methods, dict) or not all(isinstance(v, str) for v in methods.values()):
             raise ValueError(f"measurement_methods: expected an object of strings, got {methods!r}")
+        o = meta.get("origin")
+        origin = LocalFrame(float(o["lat_deg"]), float(o["lon_deg"]), float(o["h_m"])) if o else None
         uids = {f.finding_id: f"{asset}:{meta['inspection_date']}:{f.finding_id}" for f in findings}
         dpath = folder / "defects.json"
         if dpath.is_file():
@@ -161,7 +164,7 @@ def load_inspection(folder: Path) -> Inspection:
         raise InputError(describe(path, f"unreadable ({type(exc).__name__}: {exc})",
                                   "Process the flight again with `skyinspect process`")) from exc
     return Inspection(folder, meta.get("asset_id", ""), meta["inspection_date"], findings, grades, uids,
-                      {str(k): v for k, v in methods.items()})
+                      {str(k): v for k, v in methods.items()}, origin)
 
 
 def _growth(q: str, a: Finding, b: Finding, years: float, k_sigma: float, other_method: str = "") -> Growth | None:
@@ -263,6 +266,9 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
         shrunk = [g.quantity for g in growth if g.delta is not None and g.sigma is not None and not g.note
                   and -g.delta > k_sigma * g.sigma]
         note = f"measured smaller ({', '.join(shrunk)}): repaired, or measurement differs" if shrunk else ""
+        where = _where_it_grew(prev, cur, a, b, frame, shift)
+        if where:
+            note = "; ".join(x for x in (note, where) if x)
         unjudged = [g.quantity for g in growth if g.note]
         if unjudged:
             note = "; ".join(x for x in (note, f"{', '.join(unjudged)} measured by another method last time: "
@@ -281,6 +287,27 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
                         tuple(round(float(v), 4) for v in shift) if shift.any() else None,  # type: ignore[arg-type]
                         tuple(f"{q} ({prev.methods.get(q, 'unrecorded')} -> {cur.methods.get(q, 'unrecorded')})"
                               for q in other))
+
+
+def _where_it_grew(prev: Inspection, cur: Inspection, a: Finding, b: Finding, frame: LocalFrame,
+                   shift: np.ndarray) -> str:
+    """For a crack seen both times with its centre lines: where its new stretches are (lines.py);
+    "" when either inspection lacks the lines or its frame (results from before session 11)."""
+    if a.class_name != "crack" or not a.centrelines_ned_m or not b.centrelines_ned_m or prev.origin is None \
+            or cur.origin is None:
+        return ""
+    from groundstation.change.lines import describe_new_line, new_crack_line
+
+    def common(lines: tuple[np.ndarray, ...], origin: LocalFrame, move: np.ndarray) -> list[np.ndarray]:
+        out = []
+        for line in lines:
+            geo = origin.to_geodetic(np.asarray(line))
+            out.append(np.atleast_2d(frame.to_ned(geo[:, 0], geo[:, 1], geo[:, 2])) + move)
+        return out
+
+    new = new_crack_line(common(a.centrelines_ned_m, prev.origin, np.zeros(3)),
+                         common(b.centrelines_ned_m, cur.origin, shift))
+    return describe_new_line(new) if new is not None else ""
 
 
 def change_table_csv(report: ChangeReport) -> str:

@@ -58,6 +58,9 @@ def write_maintenance(inp: PublishInput, csv_path: Path, json_path: Path, inspec
         "start_time_utc_s": t0, "flight": str(inp.flight.folder), "model_id": inp.flight.model_id,
         "grading_profile": inp.grading_profile, "input_drift": inp.flight.drift,
         "measurement_methods": MEASUREMENT_METHODS,
+        # the flight's local NED frame, which the findings' *_ned_m geometry is in (change: crack lines)
+        "origin": {"lat_deg": inp.flight.origin.lat0_deg, "lon_deg": inp.flight.origin.lon0_deg,
+                   "h_m": inp.flight.origin.h0_m},
         "findings": [f.finding_id for f in inp.findings]}, indent=1))
 
 

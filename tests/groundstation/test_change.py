@@ -172,3 +172,16 @@ def test_change_cli_warns_about_another_method(pair, tmp_path: Path) -> None:  #
     result = CliRunner().invoke(app, ["change", str(legacy), str(after), "--out", str(tmp_path / "change")])
     assert result.exit_code == 0, result.output
     assert "length_mm (one-sighting-0 -> crack-network-1)" in " ".join(result.output.split())
+
+
+def test_where_the_crack_grew(pair) -> None:  # type: ignore[no-untyped-def]
+    """The planted crack grew 250 mm at its north end (0.30 -> 0.55 m from the same start): the
+    change says how much new line there is and where, from the two inspections' crack lines."""
+    before, after, third = pair
+    grown = next(c for c in compare(before, after).changes if c.status == "grown")
+    assert "new crack line" in grown.note, grown.note
+    mm = float(grown.note.split("new crack line ")[1].split(" mm")[0])
+    assert mm == pytest.approx(250, abs=12)
+    assert "north of the crack's middle" in grown.note  # the crack runs north along the face: it grew there
+    again = next(c for c in compare(after, third).changes if c.previous_finding_id == grown.finding_id)
+    assert again.status == "stable" and "no new crack line" in again.note  # the same size a year later
