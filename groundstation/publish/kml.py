@@ -6,7 +6,8 @@ face onto one line. Coordinates are ``lon,lat,alt`` (KML order), the outer ring 
 counter-clockwise as seen from above. Each finding names its id; the description holds the class,
 measurements (with their +/-, or why they are missing), grade with its clause, component and due
 date; ExtendedData holds the same fields as findings.geojson's properties. One style per class,
-coloured as on map.html. The planner's KML (missions/planning/kml.py) is a flight path relative to
+coloured as on map.html. A second folder holds each crack's measured centre lines (the gpkg's
+``crack_lines``). The planner's KML (missions/planning/kml.py) is a flight path relative to
 the ground and shares nothing with this one but the format.
 """
 
@@ -76,6 +77,8 @@ def description_html(inp: PublishInput, f: Finding) -> str:
             rows.append(("due", str(props["due_date"])))
     if inp.component_label(f.finding_id):
         rows.append(("component", inp.component_label(f.finding_id)))
+    if props.get("joint_note"):
+        rows.append(("check", str(props["joint_note"])))
     body = "".join(f"<tr><th align='left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
     return f"<table>{body}</table>"
 
@@ -127,8 +130,36 @@ def findings_kml(inp: PublishInput) -> str:
         _sub(poly, "extrude", "0")
         _sub(poly, "altitudeMode", "absolute")
         _sub(_sub(_sub(poly, "outerBoundaryIs"), "LinearRing"), "coordinates", ring)
+    _crack_lines(doc, inp)
     ET.indent(root, space=" ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _crack_lines(doc: ET.Element, inp: PublishInput) -> None:
+    """A second folder: each crack's measured centre lines (as the gpkg's crack_lines layer)."""
+    cracks = [f for f in inp.findings if any(len(c) >= 2 for c in f.centrelines_ned_m)]
+    if not cracks:
+        return
+    style = _sub(doc, "Style", id="crack-line")
+    line_style = _sub(style, "LineStyle")
+    _sub(line_style, "color", kml_colour("#1a1a1a"))
+    _sub(line_style, "width", "1")
+    folder = _sub(doc, "Folder")
+    _sub(folder, "name", f"crack lines ({len(cracks)})")
+    to_geo = inp.flight.origin.to_geodetic
+    for f in cracks:
+        pm = _sub(folder, "Placemark", id=f"{f.finding_id}-lines")
+        _sub(pm, "name", f"{f.finding_id} lines")
+        _sub(pm, "description", f"the centre lines {f.finding_id}'s length was measured along")
+        _sub(pm, "styleUrl", "#crack-line")
+        multi = _sub(pm, "MultiGeometry")
+        for c in f.centrelines_ned_m:
+            if len(c) < 2:
+                continue
+            line = _sub(multi, "LineString")
+            _sub(line, "altitudeMode", "absolute")
+            points = lonlatalt(to_geo(c))
+            _sub(line, "coordinates", " ".join(f"{lon:.9f},{lat:.9f},{alt:.4f}" for lon, lat, alt in points))
 
 
 def write_kml(inp: PublishInput, path: Path) -> None:

@@ -149,8 +149,17 @@ def test_kml_has_one_placemark_per_finding_in_lon_lat_alt(results: Path) -> None
     assert root.tag == f"{KML}kml"
     doc = root.find(f"{KML}Document")
     styles = {s.get("id") for s in doc.findall(f"{KML}Style")}
-    placemarks = doc.findall(f".//{KML}Placemark")
+    folders = doc.findall(f"{KML}Folder")
+    placemarks = folders[0].findall(f"{KML}Placemark")
     assert len(placemarks) == len(features) == 2
+    # the second folder: the crack's measured centre lines, 3D, on the crack
+    (lines,) = folders[1].findall(f"{KML}Placemark")
+    crack = next(f["properties"] for f in features if f["properties"]["class"] == "crack")
+    assert lines.find(f"{KML}name").text == f"{crack['finding_id']} lines"
+    for text in [c.text for c in lines.iter(f"{KML}coordinates")]:
+        for lon, lat, alt in (tuple(float(v) for v in c.split(",")) for c in text.split()):
+            assert abs(lon - crack["lon"]) < 1e-4 and abs(lat - crack["lat"]) < 1e-4
+            assert abs(alt - crack["alt_msl_m"]) < 0.5
     by_id = {f["properties"]["finding_id"]: f for f in features}
     assert {pm.find(f"{KML}name").text for pm in placemarks} == set(by_id)
     for pm in placemarks:
