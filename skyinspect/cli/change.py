@@ -59,7 +59,8 @@ def change_command(
             grade = f"{c.previous_grade or '-'} -> {c.current_grade or '-'}" + (" (escalated)" if c.escalated else "")
             growth = "; ".join(f"{g.quantity} {g.delta:+.3g}" + (f" ({g.per_year:+.3g}/yr)" if g.per_year is not None else "")
                                for g in c.growth if g.significant and g.delta is not None)
-            table.add_row(c.defect_uid, c.status, c.class_name, c.finding_id or c.previous_finding_id or "", grade,
-                          growth or c.note)
+            where = next((part for part in c.note.split("; ") if part.startswith("new crack line")), "")
+            text = "; ".join(x for x in (growth, where) if x) if growth else c.note
+            table.add_row(c.defect_uid, c.status, c.class_name, c.finding_id or c.previous_finding_id or "", grade, text)
         console.print(table)
     console.print("wrote " + ", ".join(str(p) for p in paths.values()), soft_wrap=True)

@@ -34,6 +34,9 @@ def test_change_writes_table_json_and_defect_ids(inspections: tuple[Path, Path],
     code, text = _run("change", str(old), str(new), "--out", str(out))
     assert code == 0, text
     assert "1 new, 1 grown, 1 stable, 1 not re observed; 1 escalated" in text
+    wide = CliRunner().invoke(app, ["change", str(old), str(new), "--out", str(tmp_path / "wide")],
+                              env={"COLUMNS": "240"}).output
+    assert "new crack line" in wide  # where it grew, beside how much
 
     report = json.loads((out / "change.json").read_text())
     assert sorted(c["status"] for c in report["changes"]) == ["grown", "new", "not_re_observed", "stable"]
@@ -42,6 +45,7 @@ def test_change_writes_table_json_and_defect_ids(inspections: tuple[Path, Path],
     assert [r["defect_uid"] for r in rows] == [c["defect_uid"] for c in report["changes"]]
     grown = next(r for r in rows if r["status"] == "grown")
     assert float(grown["length_mm_delta"]) == pytest.approx(250, abs=10)
+    assert "new crack line" in grown["note"]
     assert float(grown["length_mm_per_year"]) == pytest.approx(250, abs=10)
     assert grown["length_mm_significant"] == "yes" and grown["escalated"] == "yes"
     assert (grown["previous_grade"], grown["current_grade"]) == ("CAT4", "CAT5")
