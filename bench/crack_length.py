@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import shutil
-import tempfile
 from dataclasses import replace
 from pathlib import Path
+
+from bench_report import runs_in_temp_dirs, write_report
 
 
 def run(work: Path, gnss_error_m: float) -> dict[str, object]:
@@ -59,20 +57,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/results/crack_length.json"))
     parser.add_argument("--gnss-error-m", type=float, nargs="*", default=[0.0, 0.5, 1.5])
     args = parser.parse_args()
-    runs = []
-    for err in args.gnss_error_m:
-        work = Path(tempfile.mkdtemp(prefix="skyinspect-bench-"))
-        try:
-            runs.append(run(work, err))
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-        print(json.dumps(runs[-1]))
-    report = {"benchmark": "crack_length", "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                                       "processor": platform.processor() or platform.machine()},
-              "runs": runs}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1))
-    print(f"wrote {args.out}")
+    write_report("crack_length", runs_in_temp_dirs(run, args.gnss_error_m, indent=None), args.out)
 
 
 if __name__ == "__main__":

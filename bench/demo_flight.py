@@ -9,13 +9,10 @@ against the simulator's truth (recall, false positives, position error in metres
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
-import shutil
-import tempfile
 import time
 from pathlib import Path
+
+from bench_report import runs_in_temp_dirs, write_report
 
 
 def run(work: Path, seed: int | None) -> dict[str, object]:
@@ -60,20 +57,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/results/demo_flight.json"))
     parser.add_argument("--seeds", type=int, nargs="*", default=[None], help="simulator seeds (default: the demo's)")
     args = parser.parse_args()
-    runs = []
-    for seed in args.seeds:
-        work = Path(tempfile.mkdtemp(prefix="skyinspect-bench-"))
-        try:
-            runs.append(run(work, seed))
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-        print(json.dumps(runs[-1], indent=1))
-    report = {"benchmark": "demo_flight", "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                                      "processor": platform.processor() or platform.machine()},
-              "runs": runs}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1))
-    print(f"wrote {args.out}")
+    write_report("demo_flight", runs_in_temp_dirs(run, args.seeds, indent=1), args.out)
 
 
 if __name__ == "__main__":
