@@ -210,7 +210,7 @@ def _length(every: list[Sighting], longest: Sighting, best_gsd: float, basis: An
     if net is None:
         note = f"skeleton of frame {longest.frame_index} (the outlines could not be drawn on the surface)"
         m = Measurement(longest.length_m * 1000, math.sqrt(2) * longest.gsd_m * 1000, "mm", note)
-        return longest.length_m, m, (longest.skeleton_ned_m,)
+        return longest.length_m, m, (longest.skeleton_ned_m,) if len(longest.skeleton_ned_m) >= 2 else ()
     frames = ", ".join(str(f) for f in net.frames)
     note = f"skeleton with branches, from frame{'s' if len(net.frames) > 1 else ''} {frames}"
     if net.agreeing > len(net.frames):

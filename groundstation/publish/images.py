@@ -82,7 +82,8 @@ def draw_schematic(inp: PublishInput, path: Path, size_px: tuple[int, int] = (14
         cv2.fillPoly(img, [poly], colour)
         cv2.polylines(img, [poly], True, colour, 2, cv2.LINE_AA)
         for line in f.centrelines_ned_m:  # what a crack's length was measured along
-            cv2.polylines(img, [px(basis.to_2d(np.asarray(line)))], False, (40, 40, 40), 1, cv2.LINE_AA)
+            if len(line) >= 2:
+                cv2.polylines(img, [px(basis.to_2d(np.asarray(line)))], False, (40, 40, 40), 1, cv2.LINE_AA)
         c = px(basis.to_2d(f.centroid_ned_m.reshape(1, 3)))[0, 0]
         cv2.circle(img, (int(c[0]), int(c[1])), 6, colour, 2, cv2.LINE_AA)
         cv2.putText(img, f.finding_id, (int(c[0]) + 8, int(c[1]) - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.55,
