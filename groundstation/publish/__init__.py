@@ -42,15 +42,12 @@ def write_maintenance(inp: PublishInput, csv_path: Path, json_path: Path, inspec
     about this results folder (asset, date, flight, model, grading profile, measurement methods)."""
     import json
 
-    from groundstation.joints import joint_note
     from groundstation.measure import MEASUREMENT_METHODS
     from groundstation.publish.context import flight_date
     from groundstation.workorders import build_work_orders, write_work_orders
 
     day = flight_date(inp)
-    checks = {f.finding_id: joint_note(f, inp.basis) for f in inp.findings}
-    orders = build_work_orders(inp.findings, inp.grades, day, inp.asset_id, inp.assignments,
-                               checks={k: v for k, v in checks.items() if v})
+    orders = build_work_orders(inp.findings, inp.grades, day, inp.asset_id, inp.assignments, checks=inp.checks)
     write_work_orders(orders, csv_path, json_path, inp.asset_id, day)
     t0 = inp.flight.frames[0].capture_time_utc_s if inp.flight.frames else None
     inspection_path.write_text(json.dumps({

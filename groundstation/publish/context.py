@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,14 @@ class PublishInput:
     def component_label(self, finding_id: str) -> str:
         a = self.assignments.get(finding_id)
         return str(a.get("label", "")) if a else ""
+
+    @cached_property
+    def checks(self) -> dict[str, str]:
+        """Finding id -> what to check before acting on it (groundstation.joints), "" for nothing;
+        worked out once for the map, the GIS files, the report and the work orders."""
+        from groundstation.joints import joint_note
+
+        return {f.finding_id: joint_note(f, self.basis) for f in self.findings}
 
 
 def colour_hex(class_name: str) -> str:

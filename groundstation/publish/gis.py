@@ -10,7 +10,6 @@ from typing import Any
 
 import numpy as np
 
-from groundstation.joints import joint_note
 from groundstation.publish.context import PublishInput, flight_date, iso_utc, lonlatalt, value_or_none
 from skyinspect.findings import Finding
 
@@ -60,7 +59,7 @@ def finding_properties(f: Finding, inp: PublishInput | None = None) -> dict[str,
     props["le90_m"] = round(f.le90_m, 3) if math.isfinite(f.le90_m) else None
     props["gsd_mm"] = round(f.gsd_m * 1000, 3) if math.isfinite(f.gsd_m) else None
     props.update(grade_properties(inp, f))
-    props["joint_note"] = joint_note(f, inp.basis) if inp is not None else ""  # a flag for the reviewer
+    props["joint_note"] = inp.checks.get(f.finding_id, "") if inp is not None else ""  # a flag for the reviewer
     return props
 
 

@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from groundstation.joints import joint_note
 from groundstation.publish.context import (PublishInput, covered_area_m2, flight_date, format_measurement)
 
 METHODS: tuple[tuple[str, str], ...] = (
@@ -120,7 +119,7 @@ def action_list(inp: PublishInput) -> list[tuple[str, str, str, str, str]]:
         if day and g.interval_days is not None:
             due = (date.fromisoformat(day) + timedelta(days=int(g.interval_days))).isoformat()
         action = g.action
-        if joint_note(f, inp.basis):  # a planner should not send a crew to a formwork joint unchecked
+        if inp.checks.get(f.finding_id):  # a planner should not send a crew to a formwork joint unchecked
             action = f"First check it is a crack (it runs straight like a formwork or construction joint). Then: {action}"
         out.append((str(g.priority) if g.priority is not None else "?", f.finding_id, g.short, action, due))
     return sorted(out, key=lambda r: (r[0] == "?", r[0], r[4], r[1]))

@@ -13,7 +13,6 @@ import math
 import re
 from pathlib import Path
 
-from groundstation.joints import joint_note
 from groundstation.publish.context import PublishInput, colour_hex, format_measurement
 from groundstation.publish.images import best_view_crop_jpeg
 
@@ -32,7 +31,7 @@ def popup_html(inp: PublishInput, finding_index: int, crop_jpeg: bytes | None) -
         rows += [("grade", g.short), ("clause", g.clause or g.note)]
         if g.note and g.clause:
             rows.append(("note", g.note))
-    joint = joint_note(f, inp.basis)
+    joint = inp.checks.get(f.finding_id, "")
     if joint:
         rows.append(("check", joint))
     if inp.component_label(f.finding_id):
