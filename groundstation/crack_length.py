@@ -53,7 +53,7 @@ from groundstation.crack_register import reference, register
 from skyinspect.findings import CRACK_LINK_DISTANCE_M, Detection
 from skyinspect.skeleton import prune_spurs, skeleton_length, skeleton_polylines
 
-MAX_JOIN_M = CRACK_LINK_DISTANCE_M
+MAX_JOIN_M = CRACK_LINK_DISTANCE_M  # longest gap between pieces counted in a crack's length
 REGISTRATION_TOLERANCE_GSD = 3.0
 REACH_GSD = 8.0  # how far a frame's stretch may lie off the others' and still be laid on them
 MIN_AGREEMENT = 0.7  # of a frame's skeleton where the frames used saw the crack too: else it is misplaced
@@ -84,9 +84,16 @@ class CrackLength:
 
 
 @dataclass(frozen=True)
-class _LocalPlane:
+class LocalPlane:
+    """A chart of the plane that fits some points best (a crack's own face)."""
+
     origin: np.ndarray
     axes: np.ndarray  # (2, 3)
+
+    @classmethod
+    def fit(cls, points: np.ndarray) -> LocalPlane:
+        centre = points.mean(axis=0)
+        return cls(centre, np.linalg.svd(points - centre, full_matrices=False)[2][:2])
 
     def to_2d(self, points_ned_m: np.ndarray) -> np.ndarray:
         return (np.atleast_2d(points_ned_m) - self.origin) @ self.axes.T
@@ -101,9 +108,7 @@ def _chart_for(points: np.ndarray, chart: Any) -> Chart:
         back = chart.to_3d(chart.to_2d(points))
         if float(np.max(np.linalg.norm(back - points, axis=1))) <= OFF_CHART_M:
             return chart  # type: ignore[no-any-return]
-    centre = points.mean(axis=0)
-    axes = np.linalg.svd(points - centre, full_matrices=False)[2][:2]
-    return _LocalPlane(centre, axes)
+    return LocalPlane.fit(points)
 
 
 def crack_length(sightings: Sequence[Sequence[Detection]], frame_ids: Sequence[int], gsd_m: float,

@@ -47,11 +47,11 @@ from typing import Any
 
 import numpy as np
 
-from groundstation.crack_length import crack_length
+from groundstation.crack_length import MAX_JOIN_M, crack_length
 from groundstation.crack_pixels import MaskPixels, PixelSource
 from groundstation.crackwidth import WidthEstimate, crack_width_px
 from groundstation.plane import PlaneBasis
-from skyinspect.findings import CRACK_LINK_DISTANCE_M, Detection, Finding, Measurement
+from skyinspect.findings import Detection, Finding, Measurement
 from skyinspect.segmentation import CRACK
 
 SKELETON_GSD_SLACK = 1.5
@@ -62,7 +62,6 @@ MEASUREMENT_METHODS = {
     "width_mm": "image-profile-1",  # session 8: sub-pixel from the image, bounds when unresolved
     "area_m2": "largest-sighting-1",  # session 6: the largest fine sighting's pieces
 }
-MAX_JOIN_M = CRACK_LINK_DISTANCE_M  # longest gap between pieces of one frame counted in a crack's length
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from groundstation.crack_length import LocalPlane
 from groundstation.crack_register import reference, register
 from skyinspect.skeleton import skeleton_length
 
@@ -42,10 +43,9 @@ def new_crack_line(previous: list[np.ndarray], current: list[np.ndarray]) -> New
     if not prev or not cur:
         return None
     every = np.vstack(prev + cur)
-    centre = every.mean(axis=0)
-    axes = np.linalg.svd(every - centre, full_matrices=False)[2][:2]
+    plane = LocalPlane.fit(every)
     pad = REACH_M + 2 * TOL_M
-    uv_all = (every - centre) @ axes.T
+    uv_all = plane.to_2d(every)
     lo = uv_all.min(axis=0) - pad
     size = np.ceil((uv_all.max(axis=0) + pad - lo) / CELL_M).astype(int) + 1
     if int(size[0]) * int(size[1]) > 4096 * 4096:
@@ -54,19 +54,20 @@ def new_crack_line(previous: list[np.ndarray], current: list[np.ndarray]) -> New
     def draw(lines: list[np.ndarray]) -> np.ndarray:
         img = np.zeros((int(size[1]), int(size[0])), np.uint8)
         for line in lines:
-            xy = ((line - centre) @ axes.T - lo) / CELL_M
+            xy = (plane.to_2d(line) - lo) / CELL_M
             cv2.polylines(img, [np.round(xy * 16).astype(np.int32).reshape(-1, 1, 2)], False, 1, 1, cv2.LINE_8, 4)
         return img > 0
 
     was, now = draw(prev), draw(cur)
+    was_cells, now_cells = np.argwhere(was), np.argwhere(now)
     tol = TOL_M / CELL_M
-    shift, overlap = register(np.argwhere(now), reference(was, 4), REACH_M / CELL_M, tol)
+    shift, overlap = register(now_cells, reference(was, 4), REACH_M / CELL_M, tol)
     if overlap * CELL_M < MIN_OVERLAP_M:
         return None
     from scipy.spatial import cKDTree
 
-    cells = np.argwhere(now) + np.asarray(shift)
-    far = cKDTree(np.argwhere(was)).query(cells, distance_upper_bound=tol)[0] > tol
+    cells = now_cells + np.asarray(shift)
+    far = cKDTree(was_cells).query(cells, distance_upper_bound=tol)[0] > tol
     fresh = np.zeros_like(now)
     inside = far & (cells[:, 0] >= 0) & (cells[:, 1] >= 0) & (cells[:, 0] < now.shape[0]) & (cells[:, 1] < now.shape[1])
     fresh[cells[inside, 0], cells[inside, 1]] = True
@@ -75,9 +76,9 @@ def new_crack_line(previous: list[np.ndarray], current: list[np.ndarray]) -> New
     if length < 2 * TOL_M:  # a pixel's worth at either end: nothing new
         return NewLine(0.0, np.zeros(3), moved)
     mid_new = np.argwhere(fresh).mean(axis=0)  # (row, col) = (v, u)
-    mid_was = np.argwhere(was).mean(axis=0)
+    mid_was = was_cells.mean(axis=0)
     d_uv = (mid_new - mid_was)[::-1] * CELL_M
-    return NewLine(length, d_uv @ axes, moved)
+    return NewLine(length, d_uv @ plane.axes, moved)
 
 
 def describe_new_line(new: NewLine) -> str:
