@@ -3,11 +3,12 @@
 Matching: a true defect is found when a finding of the same class has an outline (or, for a
 finding without one, its centroid) within ``tolerance_m`` (default 5 cm) of the truth outline.
 Each finding matches at most one truth defect (greedy by centroid distance). A finding left over
-that still lies on a true defect of its class (a second piece of a crack found in two) is a
-*duplicate*: a real defect reported twice, which the report should have merged, not a false alarm.
-One that lies on no true defect of its class is a false positive. There is deliberately no centroid-radius rule: a radius
-wide enough for a long crack's partial detections (the old 25 cm one) also matched a fragment of
-one crack to a different, small crack beside it.
+that still lies on a true defect of its class (a second piece of a crack found in two: its outline
+on average within ``tolerance_m`` of the truth's) is a *duplicate*: a real defect reported twice,
+which the report should have merged, not a false alarm. One that lies on no true defect of its
+class, or only touches one (a formwork joint line across a crack), is a false positive. There is
+deliberately no centroid-radius rule: a radius wide enough for a long crack's partial detections
+(the old 25 cm one) also matched a fragment of one crack to a different, small crack beside it.
 All distances are in a local metric frame (NED at the first truth centroid), in 3D, so vertical
 faces work as well as the ground. ``error_in_gsd`` = mean position error / mean GSD of the matched
 findings: how many pixels off the placement is, the fair number to compare across flight heights.
@@ -209,7 +210,7 @@ def compare_with_truth(findings: list[Finding] | Path, truth_geojson: Path,
             matched_t[ti] = (fi, d)
             used_f.add(fi)
     pairs = [shapes[(ti, fi)] for ti, (fi, _) in matched_t.items()]
-    on_a_defect = {fi for _, _, fi in candidates}
+    on_a_defect = {fi for _, ti, fi in candidates if not shapes[(ti, fi)][0] > tolerance_m}  # NaN: no outline
 
     def ratios(cls: str, key: str) -> list[float]:
         return [getattr(found[fi], key) / getattr(truth[ti], key) for ti, (fi, _) in sorted(matched_t.items())

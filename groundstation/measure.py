@@ -33,6 +33,11 @@ The length gathers frames without unioning them (below).
   among those within ``SKELETON_GSD_SLACK`` of the finest GSD (largest, because a frame that cut
   the defect at its border sees less of it); σ = total perimeter × GSD / 2 (each boundary located
   to half a pixel).
+- A crack finding whose measured centre lines hold a straight plumb or level line that is not the
+  crack's (a formwork or construction joint the model drew as crack and the fusion joined to the
+  crack it crosses; groundstation.joints.joint_arm) is reported as two findings: the crack, and the
+  line as ``<id>-J`` (groundstation.joint_split), each with its share of the length and area and
+  its own width. Only with the flight record (its origin places the parts).
 A value is ``Measurement(None, None, unit, note)`` when the GSD is coarser than the limit for
 that quantity (MeasureLimits) or the geometry is missing.
 """
@@ -42,14 +47,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from groundstation.crack_length import MAX_JOIN_M, crack_length
 from groundstation.crack_pixels import MaskPixels, PixelSource
-from groundstation.crackwidth import WidthEstimate, crack_width_px
+from groundstation.crackwidth import WidthEstimate
+from groundstation.flight_images import FlightImages, Keep, WidthView
+from groundstation.joint_split import nearer, split_at_joint
+from groundstation.joints import joint_arm
 from groundstation.plane import PlaneBasis
 from skyinspect.findings import Detection, Finding, Measurement
 from skyinspect.segmentation import CRACK
@@ -58,7 +65,9 @@ SKELETON_GSD_SLACK = 1.5
 # What each quantity's number means, written to inspection.json: growth since an inspection measured
 # by another method is not judged (groundstation.change). Bump one when its method changes.
 MEASUREMENT_METHODS = {
-    "length_mm": "crack-network-1",  # session 11: all fine sightings, branches, smoothed skeleton
+    # session 11: all fine sightings, branches, smoothed skeleton; session 12: a joint-like line through
+    # the crack reported apart (groundstation.joint_split)
+    "length_mm": "crack-network-2",
     "width_mm": "image-profile-1",  # session 8: sub-pixel from the image, bounds when unresolved
     "area_m2": "largest-sighting-1",  # session 6: the largest fine sighting's pieces
 }
@@ -73,17 +82,6 @@ class MeasureLimits:
     max_gsd_area_m: float = 0.020
     max_crack_width_px: float = 30.0  # widest crack the profile window holds
     width_step_px: float = 2.0  # profiles along the skeleton this far apart
-
-
-@dataclass(frozen=True, eq=False)
-class WidthView:
-    """What the image-based width needs about one view: the frame's image, the instance's pixel
-    skeleton, and a function mapping pixel skeleton points + image directions to metres across."""
-
-    image_path: Path
-    skeleton_px: np.ndarray
-    frame_index: int
-    m_per_px_across: float  # surface metres per image pixel across the crack (see module doc)
 
 
 def polyline_length_m(points: np.ndarray) -> float:
@@ -237,8 +235,9 @@ def _area(every: list[Sighting], best_gsd: float) -> Measurement:
 
 
 def _width(finding: Finding, by_view: dict[tuple[int, int], Detection], length_view: Sighting,
-           limits: MeasureLimits, images: Any) -> dict[str, Measurement]:
-    """width_mm (mean) and max_width_mm from the best view's image, or area/length without one."""
+           limits: MeasureLimits, images: Any, keep: Keep | None = None) -> dict[str, Measurement]:
+    """width_mm (mean) and max_width_mm from the best view's image, or area/length without one;
+    ``keep``: which stretch of the pixel skeleton is this finding's (FlightImages.view)."""
     why = "no flight record given"
     if images is not None:
         order = sorted((by_view[v] for v in finding.views), key=lambda d: (round(d.gsd_m, 9), round(d.incidence_deg, 6),
@@ -247,7 +246,7 @@ def _width(finding: Finding, by_view: dict[tuple[int, int], Detection], length_v
         for det in order:
             if det.gsd_m > limits.max_gsd_crack_width_m:
                 break  # sorted by GSD: the rest are coarser still
-            view, why_not = images.view(det)
+            view, why_not = images.view(det, keep)
             if view is None:
                 why = why_not
                 continue
@@ -282,94 +281,6 @@ def _width_from_estimate(est: WidthEstimate, view: WidthView) -> dict[str, Measu
             "max_width_mm": Measurement(est.max_px * k, sigma, "mm", note)}  # type: ignore[operator]
 
 
-class FlightImages:
-    """The frames' images and pixel skeletons of one flight, read lazily (one image at a time)."""
-
-    def __init__(self, flight: Any, surface: Any = None, basis: PlaneBasis | None = None):
-        from groundstation.georef import camera_center_ned
-
-        self._records = {rec.frame_index: rec for rec in flight.frames}
-        self._camera = flight.camera
-        self._origin = flight.origin
-        self._centre = camera_center_ned
-        self._members: dict[str, Any] = {}
-        if surface is not None and hasattr(surface, "bind"):
-            self._members = {m.name: m for m in surface.bind(flight.origin).surfaces()}
-        self._basis = basis
-        self._cached: tuple[Path, np.ndarray] | None = None
-
-    def view(self, det: Detection) -> tuple[WidthView | None, str]:
-        rec = self._records.get(det.frame_index)
-        if rec is None or det.instance_index >= len(rec.instances):
-            return None, f"frame {det.frame_index} is not in the flight record"
-        skel = rec.instances[det.instance_index].skeleton_px
-        if skel is None or len(skel) < 2:
-            return None, f"frame {det.frame_index} has no pixel skeleton for instance {det.instance_index}"
-        if rec.image_path is None or not Path(rec.image_path).is_file():
-            return None, f"no image file for frame {det.frame_index}"
-        scale = self._across_scale(rec, det, np.asarray(skel, dtype=np.float64))
-        if not math.isfinite(scale):
-            return None, f"the skeleton of frame {det.frame_index} does not meet the surface"
-        return WidthView(Path(rec.image_path), np.asarray(skel, dtype=np.float64), det.frame_index, scale), ""
-
-    def _across_scale(self, rec: Any, det: Detection, skel: np.ndarray) -> float:
-        """Median surface metres per image pixel across the crack (module doc)."""
-        pose = rec.pose
-        cam = self._centre(pose, self._origin)
-        r = pose.r_ned_cam()
-        t = np.gradient(skel, axis=0)
-        t /= np.maximum(np.linalg.norm(t, axis=1, keepdims=True), 1e-12)
-        a = np.stack([-t[:, 1], t[:, 0]], axis=1)
-        rays = self._camera.pixel_to_ray(np.concatenate([skel, skel + a, skel + t])) @ r.T
-        n = len(skel)
-        member = self._members.get(det.surface_name)
-        if member is not None:
-            hits = member.intersect(cam, rays[:n])
-            point, normal = hits.points, hits.normals
-        elif self._basis is not None and hasattr(self._basis, "n_ned"):
-            normal = np.broadcast_to(self._basis.n_ned, (n, 3))
-            from skyinspect.surfaces.base import intersect_plane_rays
-
-            point = intersect_plane_rays(cam, rays[:n], self._basis.origin_ned_m, self._basis.n_ned)[0]
-        else:
-            return det.gsd_m  # no surface geometry: the worst-axis GSD (reads high by up to 1/cos(incidence))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            def on_plane(rr: np.ndarray) -> np.ndarray:
-                s = np.einsum("ij,ij->i", point - cam, normal) / np.einsum("ij,ij->i", rr, normal)
-                return cam + rr * s[:, None]
-
-            across = on_plane(rays[n:2 * n]) - point
-            along = on_plane(rays[2 * n:]) - point
-            along /= np.linalg.norm(along, axis=1, keepdims=True)
-            perp = across - np.einsum("ij,ij->i", across, along)[:, None] * along
-            k = np.linalg.norm(perp, axis=1)
-        k = k[np.isfinite(k)]
-        return float(np.median(k)) if len(k) else math.nan
-
-    def estimate(self, view: WidthView, limits: MeasureLimits) -> WidthEstimate | None:
-        """Width in pixels on a crop around the skeleton (the image is read once per file)."""
-        gray = self._gray(view.image_path)
-        if gray is None:
-            return None
-        pad = limits.max_crack_width_px / 2 + 12.0
-        lo = np.maximum(np.floor(view.skeleton_px.min(axis=0) - pad), 0).astype(int)
-        hi = np.minimum(np.ceil(view.skeleton_px.max(axis=0) + pad) + 1, [gray.shape[1], gray.shape[0]]).astype(int)
-        crop = gray[lo[1]:hi[1], lo[0]:hi[0]]
-        return crack_width_px(crop, view.skeleton_px - lo, max_width_px=limits.max_crack_width_px,
-                              step_px=limits.width_step_px)
-
-    def _gray(self, path: Path) -> np.ndarray | None:
-        if self._cached is not None and self._cached[0] == path:
-            return self._cached[1]
-        import cv2
-
-        img = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
-        if img is None:
-            return None
-        self._cached = (path, img)
-        return img
-
-
 def _skeleton_sighting(every: list[Sighting], best_gsd: float) -> Sighting | None:
     """The longest chained skeleton among the sightings nearly as fine as the best view (module
     doc); among skeletons within 2 GSD of the longest (equal up to pixel noise) the finest wins."""
@@ -390,6 +301,7 @@ def measure(findings: list[Finding], detections: Sequence[Detection], basis: Pla
     for pixels → mm, ``footprints`` (frame index → its footprint, NED) where each frame looked;
     without a flight the width is the mask's area / length."""
     by_view = {(d.frame_index, d.instance_index): d for d in detections}
+    origin = getattr(flight, "origin", None)
     images = FlightImages(flight, surface, basis) if flight is not None else None
     pixels = MaskPixels(flight) if flight is not None else None
     # the findings whose width comes from the same image are measured one after the other, so
@@ -402,5 +314,26 @@ def measure(findings: list[Finding], detections: Sequence[Detection], basis: Pla
         order = track(order, description="measuring findings", total=len(findings), transient=False)
     done = {}
     for f in order:
-        done[f.finding_id] = measure_finding(f, by_view, basis, limits, images, pixels, footprints)
-    return [done[f.finding_id] for f in findings]
+        measured = measure_finding(f, by_view, basis, limits, images, pixels, footprints)
+        done[f.finding_id] = _split_joint(measured, by_view, basis, limits, images, origin)
+    return [part for f in findings for part in done[f.finding_id]]
+
+
+def _split_joint(finding: Finding, by_view: dict[tuple[int, int], Detection], basis: Any, limits: MeasureLimits,
+                 images: FlightImages | None, origin: Any) -> list[Finding]:
+    """The finding, or the crack and the joint-like line through it, each with its own width
+    (groundstation.joint_split); only with the flight (its origin places the parts)."""
+    arm = joint_arm(finding.centrelines_ned_m, basis, finding.gsd_m) \
+        if origin is not None and finding.class_id == CRACK else None
+    if arm is None:
+        return [finding]
+    parts = split_at_joint(finding, arm, basis, origin)
+    sighting = _skeleton_sighting(sightings(finding, by_view), finding.gsd_m)
+    if sighting is None or sighting.gsd_m > limits.max_gsd_crack_width_m:
+        return list(parts)  # the width was not measurable for the whole: nor for a part
+    out = []
+    for part, keep in zip(parts, nearer(arm, basis)):
+        widths = _width(part, by_view, sighting, limits, images, keep)
+        kept = {k: v for k, v in part.measurements.items() if k not in ("width_mm", "max_width_mm")}
+        out.append(replace(part, measurements={**kept, **widths}))
+    return out

@@ -6,8 +6,10 @@
 
 Quantities a finding does not carry itself are derived here from all findings of the inspection:
 ``crack_spacing_m`` (the smallest distance from a crack's outline to another crack's outline on the
-same surface) and ``rusted_area_pct`` (corroded area / area covered by the georeferenced frames,
-over the whole inspection; None when any corrosion area was not measurable).
+same surface; a crack and the joint-like line split off it, groundstation.joint_split, cross by
+construction and are not each other's neighbour) and ``rusted_area_pct`` (corroded area / area
+covered by the georeferenced frames, over the whole inspection; None when any corrosion area was
+not measurable).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 
 from groundstation.grading.grader import INDETERMINATE, Grade, grade_finding, worse
 from groundstation.grading.rules import RULES_DIR, Rule, load_profiles, load_rules
+from groundstation.joints import arm_id
 from skyinspect.errors import InputError, describe
 from skyinspect.findings import Finding, Measurement
 
@@ -49,7 +52,8 @@ def crack_spacing(findings: list[Finding] | tuple[Finding, ...]) -> dict[str, Me
     cracks = [f for f in findings if f.class_name == "crack" and f.outline_ned_m is not None]
     out: dict[str, Measurement] = {}
     for f in cracks:
-        others = [g for g in cracks if g is not f and g.surface_name == f.surface_name]
+        others = [g for g in cracks if g is not f and g.surface_name == f.surface_name
+                  and arm_id(f.finding_id) != g.finding_id and arm_id(g.finding_id) != f.finding_id]
         if not others:
             out[f.finding_id] = Measurement(None, None, "m", "no other crack on the surface")
             continue

@@ -171,7 +171,9 @@ def test_change_cli_warns_about_another_method(pair, tmp_path: Path) -> None:  #
     (legacy / "inspection.json").write_text(json.dumps(meta))
     result = CliRunner().invoke(app, ["change", str(legacy), str(after), "--out", str(tmp_path / "change")])
     assert result.exit_code == 0, result.output
-    assert "length_mm (one-sighting-0 -> crack-network-1)" in " ".join(result.output.split())
+    from groundstation.measure import MEASUREMENT_METHODS
+
+    assert f"length_mm (one-sighting-0 -> {MEASUREMENT_METHODS['length_mm']})" in " ".join(result.output.split())
 
 
 def test_where_the_crack_grew(pair) -> None:  # type: ignore[no-untyped-def]
