@@ -9,10 +9,11 @@ from typer.testing import CliRunner
 from skyinspect.cli.main import app
 
 # Measured with the shipped model v5 on the default flight: 11 of 12 found (0.92: 6 of 6 corrosion,
-# 5 of 6 cracks), 4 false positives (README "What the demo produces"). The recall floor is the
-# foundation's target (80 %: one more miss still passes); the position-error target (3 GSD) holds for
-# the geometry check only (15.0 GSD with the model: partial masks; 16.5 before cracks were placed at
-# their centreline's centroid), so the model's is not asserted.
+# 5 of 6 cracks), 5 false positives, one of them the joint line split off a crack (README "What the
+# demo produces"). The recall floor is the foundation's target (80 %: one more miss still passes); the
+# position-error target (3 GSD) holds for the geometry check only (12.9 GSD with the model: partial
+# masks; 15.0 before the joint line was split off, 16.5 before cracks were placed at their
+# centreline's centroid), so the model's is not asserted.
 MODEL_RECALL_FLOOR = 0.80  # 10 of 12
 MODEL_CRACKS_FOUND_FLOOR = 4  # of 6 hairline cracks (v1 found none once blobs stopped counting as cracks)
 MODEL_FALSE_POSITIVE_CEILING = 25
