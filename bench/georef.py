@@ -173,7 +173,11 @@ def run_case(standoff: float, pitch: float, noise: str, seed: int) -> dict[str, 
     # crack linking off: the harness's cracks are independent random lines, and linking (which joins a
     # crack the model broke) joined two of them whose ends lie within 8 cm (seed 0 at 3 m: one finding
     # 133 mm from either), a difference of definition with the truth, not a georeferencing error
-    findings = measure(fuse(geo, flight.origin, basis, FuseParams(crack_link_distance_m=0.0)), geo.detections, basis)
+    # measured as the pipeline measures (groundstation/pipeline.py): with the flight and the frames'
+    # footprints, which the crack length's check for misplaced frames needs
+    footprints = {f.frame_index: f.footprint_ned_m for f in geo.frames if f.footprint_ned_m is not None}
+    findings = measure(fuse(geo, flight.origin, basis, FuseParams(crack_link_distance_m=0.0)), geo.detections, basis,
+                       flight=flight, surface=geo.surface, footprints=footprints)
     sources = dict(SOURCES)
     defects = truth_defects(defects)
     truth_c = np.array([d["centroid"] for d in defects])

@@ -84,3 +84,34 @@ def register(cells: np.ndarray, ref: tuple[np.ndarray, np.ndarray, Any], reach: 
         reach = max(reach / 2, 2 * tol)
     d, _ = tree.query(src + t, distance_upper_bound=tol)
     return (int(round(t[0])), int(round(t[1]))), int(np.isfinite(d).sum())
+
+
+def end_cells(cells: np.ndarray) -> np.ndarray:
+    """The (row, col) cells of a thinned skeleton that have at most one 8-neighbour: its ends."""
+    if len(cells) < 2:
+        return np.asarray(cells, dtype=np.float64).reshape(-1, 2)
+    tree = cKDTree(cells)
+    return np.asarray(cells, dtype=np.float64)[tree.query_ball_point(cells, r=1.5, return_length=True) - 1 <= 1]
+
+
+def along_shift(ends: np.ndarray, taken_ends: np.ndarray, reach: float, agree: float, tol: float) -> tuple[int, int]:
+    """The shift along a nearly straight crack that the point-to-line registration cannot see
+    (groundstation.crack_length, step 2): a frame whose pose is off along the crack lies on the
+    others' line with one end running past theirs and the other stopping short of it by the same
+    amount. ``ends``: the frame's true ends (inside its view and the others', not cut by a frame
+    border), as laid; ``taken_ends``: the true ends of what is taken. Each end is paired with the
+    nearest taken end within ``reach``; when at least two pairs moved the same way (their offsets
+    within ``agree`` of each other) by more than ``tol``, that offset; else none (one end that
+    differs is what the detector drew, not a pose)."""
+    if len(ends) < 2 or len(taken_ends) == 0:
+        return (0, 0)
+    d, k = cKDTree(taken_ends).query(ends, distance_upper_bound=reach)
+    ok = np.isfinite(d)
+    if ok.sum() < 2 or len(set(k[ok].tolist())) < ok.sum():  # two ends on one taken end: not a shift
+        return (0, 0)
+    v = taken_ends[k[ok]] - ends[ok]
+    spread = max(float(np.hypot(*(a - b))) for i, a in enumerate(v) for b in v[i + 1:])
+    mean = v.mean(axis=0)
+    if spread > agree or float(np.hypot(*mean)) <= tol:
+        return (0, 0)
+    return int(round(mean[0])), int(round(mean[1]))

@@ -206,3 +206,36 @@ def test_a_crack_shorter_than_the_overlap_needed_is_still_seen_by_all_its_frames
     got = crack_length(views, [0, 1, 2], GSD, CHART)
     assert got is not None and got.unregistered == () and got.agreeing == 3
     assert got.length_m == pytest.approx(0.0082, abs=2 * GSD)
+
+
+def test_a_frame_off_along_a_straight_crack_is_laid_back_by_its_ends() -> None:
+    # A 1.5 cm pose error along a straight crack: the lines lie on each other whatever the shift along
+    # them, so point-to-line ICP cannot see it, and the frame's far end ran 15 mm past the other's
+    # (the georef bench's RTK flights read 5-19 % long). Both of its ends moved the same way: a pose.
+    line = LineString([(0.0, 0.0), (0.3, 0.0)])
+    band = line.buffer(0.001, cap_style="flat")
+    views = [[_det(0, band)], [_det(1, band, shift_uv=(0.015, 0.004))]]
+    got = crack_length(views, [0, 1], GSD, CHART, footprints=[_footprint(-1, 1), _footprint(-1, 1)])
+    assert got is not None and got.unregistered == ()
+    assert got.length_m == pytest.approx(0.3, abs=3 * GSD)
+
+
+def test_a_frame_that_drew_one_end_further_keeps_it() -> None:
+    # the detector found 15 mm more at one end in frame 1 (its other end where frame 0's is): not a pose
+    line = LineString([(0.0, 0.0), (0.3, 0.0)])
+    longer = LineString([(0.0, 0.0), (0.315, 0.0)])
+    views = [[_det(0, line.buffer(0.001, cap_style="flat"))], [_det(1, longer.buffer(0.001, cap_style="flat"))]]
+    got = crack_length(views, [1, 0][::-1], GSD, CHART, footprints=[_footprint(-1, 1), _footprint(-1, 1)])
+    assert got is not None and got.length_m == pytest.approx(0.315, abs=3 * GSD)
+
+
+def test_along_shift_needs_two_ends_moved_alike() -> None:
+    from groundstation.crack_register import along_shift
+
+    ends = np.array([[10.0, 10.0], [10.0, 300.0]])
+    taken = np.array([[10.0, 40.0], [10.0, 330.0]])
+    assert along_shift(ends, taken, reach=64, agree=12, tol=6) == (0, 30)
+    assert along_shift(ends, np.array([[10.0, 10.0], [10.0, 330.0]]), 64, 12, 6) == (0, 0)  # one end: the detector
+    assert along_shift(ends, np.array([[10.0, 40.0], [10.0, 270.0]]), 64, 12, 6) == (0, 0)  # opposite ways: no pose
+    assert along_shift(ends, np.array([[10.0, 14.0], [10.0, 304.0]]), 64, 12, 6) == (0, 0)  # within the tolerance
+    assert along_shift(ends[:1], taken, 64, 12, 6) == (0, 0)  # one true end says nothing
