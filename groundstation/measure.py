@@ -66,7 +66,7 @@ SKELETON_GSD_SLACK = 1.5
 # by another method is not judged (groundstation.change). Bump one when its method changes.
 MEASUREMENT_METHODS = {
     # session 11: all fine sightings, branches, smoothed skeleton; session 12: a joint-like line through
-    # the crack reported apart (groundstation.joint_split)
+    # the crack reported apart (groundstation.joint_split), frames off along the crack laid back by its ends
     "length_mm": "crack-network-2",
     "width_mm": "image-profile-1",  # session 8: sub-pixel from the image, bounds when unresolved
     "area_m2": "largest-sighting-1",  # session 6: the largest fine sighting's pieces
