@@ -49,7 +49,7 @@ def train(data: Path = DEFAULT_DATA, epochs: int = 300, hours: float | None = 0.
           batch: int = 16, workers: int = 2, project: Path = DEFAULT_PROJECT, name: str = "skyseg",
           fraction: float = 1.0, seed: int = 0, device: str = "cpu", init: Path | None = None,
           cls_pw: float = 0.5, lr0: float | None = None, warmup_epochs: float = 3.0,
-          save_period: int = -1) -> Path:
+          save_period: int = -1, skeleton_recall: float = 0.0) -> Path:
     """Train and return the path of ``best.pt``.
 
     ``hours`` caps wall-clock time (ultralytics' ``time=`` overrides ``epochs`` and rescales the LR
@@ -62,6 +62,8 @@ def train(data: Path = DEFAULT_DATA, epochs: int = 300, hours: float | None = 0.
     warm-up and to 0.52 without it, so the warm-up is not what costs the first epochs.
     ``save_period`` N > 0 keeps every N-th epoch's weights (``weights/epochN.pt``), so each can be
     exported and scored by the selection rule (MODEL_CARD.md) rather than by ultralytics' own fitness.
+    ``skeleton_recall`` W > 0 adds W x the skeleton recall of the crack class to the loss
+    (models/skeleton_loss.py).
     """
     data = Path(data)
     if not data.exists():
@@ -78,6 +80,8 @@ def train(data: Path = DEFAULT_DATA, epochs: int = 300, hours: float | None = 0.
     if init is not None and not Path(init).exists():
         raise InputError(describe(Path(init), "checkpoint to continue from not found", "pass a best.pt"))
     model = YOLO(str(init) if init else MODEL_CFG, task="semantic")
+    if skeleton_recall > 0:
+        _add_skeleton_recall(skeleton_recall)
     args: dict[str, object] = dict(
         data=str(data), epochs=epochs, imgsz=imgsz, batch=batch, workers=workers, device=device,
         project=str(project), name=name, exist_ok=True, pretrained=init is not None, seed=seed, fraction=fraction,
@@ -100,6 +104,24 @@ def train(data: Path = DEFAULT_DATA, epochs: int = 300, hours: float | None = 0.
     return best
 
 
+def _add_skeleton_recall(weight: float) -> None:
+    """Every semantic model's criterion from now on gets the skeleton recall term: the trainer builds
+    its own model and criterion, so the class's ``init_criterion`` is what can be changed."""
+    from ultralytics.nn.tasks import SemanticSegmentationModel
+
+    from models.skeleton_loss import with_skeleton_recall
+
+    base = SemanticSegmentationModel.init_criterion
+    if getattr(base, "_skeleton_recall", None) == weight:
+        return
+
+    def init_criterion(self):  # type: ignore[no-untyped-def]
+        return with_skeleton_recall(base(self), weight)
+
+    init_criterion._skeleton_recall = weight  # type: ignore[attr-defined]
+    SemanticSegmentationModel.init_criterion = init_criterion  # type: ignore[method-assign]
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -119,10 +141,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--lr0", type=float, default=None, help="AdamW learning rate (default 0.001429)")
     p.add_argument("--warmup-epochs", type=float, default=3.0, help="0 for a fine-tune (see train())")
     p.add_argument("--save-period", type=int, default=-1, help="keep every N-th epoch's weights (-1: none)")
+    p.add_argument("--skeleton-recall", type=float, default=0.0,
+                   help="weight of the crack skeleton recall loss term (0: off; models/skeleton_loss.py)")
     a = p.parse_args(argv)
     best = train(a.data, a.epochs, a.hours or None, a.imgsz, a.batch, a.workers, a.project, a.name,
                  a.fraction, a.seed, init=a.init, cls_pw=a.cls_pw, lr0=a.lr0,
-                 warmup_epochs=a.warmup_epochs, save_period=a.save_period)
+                 warmup_epochs=a.warmup_epochs, save_period=a.save_period, skeleton_recall=a.skeleton_recall)
     print(best)
     return 0
 
