@@ -9,9 +9,10 @@ they meet). Here the finding is cut in two along that split:
   Nothing is dropped: a real crack can run along a joint, and the reviewer decides.
 - length: the measured network length (groundstation.crack_length) shared in proportion to each
   part's centre lines; each keeps the whole's σ.
-- outline: the parts of the fused outline within ``half_width`` of each part's centre lines (the
-  crack's first, so where they cross the crack keeps the crossing); a part in pieces is joined by
-  one-pixel bridges as the fusion does (fuse.bridge_parts).
+- outline: the parts of the fused outline within a band around each part's centre lines, as wide
+  each side as the outline's mean width and at least ``MIN_HALF_WIDTH_GSD`` (the crack's first, so
+  where they cross the crack keeps the crossing); a part in pieces is joined by one-pixel bridges
+  as the fusion does (fuse.bridge_parts).
 - position: each part's centreline centroid (skyinspect.centreline) over its pieces of the outline,
   without the bridges (as the fusion places a crack).
 - area: the whole's measured area shared in proportion to the two outlines' areas.
@@ -38,6 +39,7 @@ from skyinspect.geodesy import LocalFrame
 
 MIN_HALF_WIDTH_GSD = 3.0
 
+
 def split_at_joint(finding: Finding, arm: JointArm, chart: Any, origin: LocalFrame) -> tuple[Finding, Finding]:
     """(the crack without the line, the line) — widths still the whole's (see ``nearer``)."""
     gsd = finding.gsd_m
@@ -56,7 +58,7 @@ def split_at_joint(finding: Finding, arm: JointArm, chart: Any, origin: LocalFra
     line_id = arm_id(finding.finding_id)
     whole = finding.measurements
     crack_m = dict(whole)
-    line_m: dict[str, Measurement] = {}
+    line_m: dict[str, Measurement] = dict(whole)  # widths: measured again by the caller when they can be
     if "length_mm" in whole and whole["length_mm"].value is not None:
         length = whole["length_mm"]
         crack_m["length_mm"] = replace(length, value=length.value * share,  # type: ignore[operator]

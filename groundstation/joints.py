@@ -149,6 +149,8 @@ def joint_arm(centrelines_ned_m: tuple[np.ndarray, ...], chart: Any, gsd_m: floa
     if arm_m < MIN_ARM_M or sum(polyline_length(r) for r in rest) < MIN_REST_M:
         return None
     pts = np.vstack(fit)
+    if len(pts) < 2:
+        return None
     c = pts.mean(axis=0)
     axes = np.linalg.svd(pts - c, full_matrices=False)[2]
     tilt = math.degrees(math.atan2(abs(axes[0][1]), abs(axes[0][0])))
