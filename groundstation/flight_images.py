@@ -93,7 +93,7 @@ class FlightImages:
         return None
 
     def _across_scale(self, rec: Any, det: Detection, skel: np.ndarray) -> float:
-        """Median surface metres per image pixel across the crack (module doc)."""
+        """Median surface metres per image pixel across the crack (measure's module doc)."""
         pose = rec.pose
         cam = self._centre(pose, self._origin)
         r = pose.r_ned_cam()

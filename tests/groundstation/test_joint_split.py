@@ -90,3 +90,11 @@ def test_a_crack_and_its_line_are_not_each_others_crack_spacing() -> None:
     assert arm is not None
     spacing = crack_spacing(list(split_at_joint(whole, arm, FACE, ORIGIN)))
     assert spacing["F-0007"].value is None and spacing["F-0007-J"].value is None
+
+
+def test_the_width_is_read_from_the_longest_stretch_kept() -> None:
+    from groundstation.flight_images import _longest_run
+
+    assert _longest_run(np.array([True, True, False, True, True, True, False])) == (3, 5)
+    assert _longest_run(np.array([False, False])) is None
+    assert _longest_run(np.array([True])) == (0, 0)
