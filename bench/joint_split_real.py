@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from groundstation.joints import joint_arm  # noqa: E402
+from skyinspect.centreline import polyline_length_m  # noqa: E402
 from skyinspect.skeleton import prune_spurs, skeleton_polylines  # noqa: E402
 from skyinspect.surfaces.base import plane_chart  # noqa: E402
 
@@ -80,7 +81,7 @@ def main() -> int:
                 print(f"{path}: cannot be read; skipped", file=sys.stderr)
                 continue
             lines = centrelines(mask)
-            metres += sum(float(np.linalg.norm(np.diff(c, axis=0), axis=1).sum()) for c in lines)
+            metres += sum(polyline_length_m(c) for c in lines)
             arm = joint_arm(lines, FACE, GSD_M)
             cols = np.flatnonzero((mask > 127).any(axis=0))
             if len(cols):
@@ -91,7 +92,7 @@ def main() -> int:
                 whole_height = 0.8 * mask.shape[0] * GSD_M
                 if control is not None and control.way == "plumb" and control.arm_length_m > whole_height:
                     found += 1
-                    before = sum(float(np.linalg.norm(np.diff(c, axis=0), axis=1).sum()) for c in lines)
+                    before = sum(polyline_length_m(c) for c in lines)
                     kept.append(control.rest_length_m / before if before > 0 else float("nan"))
             if arm is not None:
                 splits.append({"mask": path.name, "line_px": round(arm.arm_length_m / GSD_M),

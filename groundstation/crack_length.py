@@ -57,9 +57,9 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from groundstation.crack_pixels import PixelSource
-from groundstation.crack_register import along_shift, end_cells, reference, register
+from groundstation.crack_register import along_shift, reference, register
 from skyinspect.findings import CRACK_LINK_DISTANCE_M, Detection
-from skyinspect.skeleton import prune_spurs, skeleton_length, skeleton_polylines
+from skyinspect.skeleton import end_mask, prune_spurs, skeleton_length, skeleton_polylines
 
 MAX_JOIN_M = CRACK_LINK_DISTANCE_M  # longest gap between pieces counted in a crack's length
 REGISTRATION_TOLERANCE_GSD = 3.0
@@ -188,14 +188,20 @@ class _Sighting:
     def cells(self) -> np.ndarray:
         return np.argwhere(self.skel) + np.asarray(self.origin)
 
-    def view(self, shape: tuple[int, int], shift: tuple[int, int]) -> np.ndarray | None:
-        """The raster cells the frame saw, moved by ``shift``; None when its footprint is unknown."""
+    def footprint_at(self, shape: tuple[int, int], shift: tuple[int, int]) -> np.ndarray | None:
+        """The footprint's x/y cells moved by ``shift``; None when it is unknown. An oblique frame's
+        footprint can reach hundreds of metres: kept within 4 rasters (int32 in 1/16 cells)."""
         if self.footprint is None or len(self.footprint) < 3:
             return None
-        mask = np.zeros(shape, np.uint8)
-        # an oblique frame's footprint can reach hundreds of metres: kept within int32 in 1/16 cells
         far = 4.0 * max(shape)
-        xy = np.clip(self.footprint + np.array([shift[1], shift[0]]), -far, far)
+        return np.clip(self.footprint + np.array([shift[1], shift[0]]), -far, far)
+
+    def view(self, shape: tuple[int, int], shift: tuple[int, int]) -> np.ndarray | None:
+        """The raster cells the frame saw, moved by ``shift``; None when its footprint is unknown."""
+        xy = self.footprint_at(shape, shift)
+        if xy is None:
+            return None
+        mask = np.zeros(shape, np.uint8)
         cv2.fillPoly(mask, [np.round(xy * 16).astype(np.int32)], 1, shift=4)
         if self.margin > 0:
             k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * self.margin + 1, 2 * self.margin + 1))
@@ -262,9 +268,10 @@ def _gather(drawn: list[_Sighting], shape: tuple[int, int], frame_ids: Sequence[
                     ref = reference(laid, radius)
                 cells = d.cells()
                 shift, overlap = register(cells, ref, reach, tol)
-                if taken_ends is None:
-                    taken_ends = _true_ends(taken, seen)
-                shift = _along_ends(d, cells, shift, taken_ends, seen, reach, tol)
+                if d.footprint is not None:  # its true ends need its view
+                    if taken_ends is None:
+                        taken_ends = _true_ends(taken, seen)
+                    shift = _along_ends(d, cells, shift, taken_ends, seen, reach, tol)
                 need = min(min_overlap, 0.5 * len(cells))  # a crack shorter than 2 x 10 GSD: half of it
             at = (d.origin[0] + shift[0], d.origin[1] + shift[1])
             win = _window(shape, at, d.skel.shape)
@@ -303,14 +310,15 @@ def _along_ends(d: _Sighting, cells: np.ndarray, shift: tuple[int, int], taken_e
                 reach: float, tol: int) -> tuple[int, int]:
     """``shift`` and the offset along the crack its true ends show (crack_register.along_shift);
     ``taken_ends``: the ends of what is taken that lie where the frames used saw."""
-    if d.footprint is None or len(d.footprint) < 3 or len(taken_ends) == 0:
+    poly = d.footprint_at(seen.shape, shift)
+    if poly is None or len(taken_ends) == 0:
         return shift
-    ends = end_cells(cells + np.asarray(shift))
+    poly = poly.astype(np.float32)
+    laid = cells + np.asarray(shift)
+    ends = laid[end_mask(laid)]
     rows, cols = ends[:, 0].astype(int), ends[:, 1].astype(int)
     ok = (rows >= 0) & (cols >= 0) & (rows < seen.shape[0]) & (cols < seen.shape[1])
     ends, rows, cols = ends[ok], rows[ok], cols[ok]
-    far = 4.0 * max(seen.shape)  # as _Sighting.view: an oblique footprint kept within float32's reach
-    poly = np.clip(d.footprint + np.array([shift[1], shift[0]]), -far, far).astype(np.float32)
     inside = [seen[r, c] and cv2.pointPolygonTest(poly, (float(c), float(r)), True) >= d.margin
               for r, c in zip(rows, cols)]
     extra = along_shift(ends[np.asarray(inside, dtype=bool)], taken_ends, ENDS_REACH * reach, ENDS_AGREE * tol, tol)
@@ -319,8 +327,9 @@ def _along_ends(d: _Sighting, cells: np.ndarray, shift: tuple[int, int], taken_e
 
 def _true_ends(taken: np.ndarray, seen: np.ndarray) -> np.ndarray:
     """The ends of the taken skeleton inside the views of the frames used (not cut by a border)."""
-    ends = end_cells(np.argwhere(taken))
-    return ends[seen[ends[:, 0].astype(int), ends[:, 1].astype(int)]] if len(ends) else ends
+    cells = np.argwhere(taken)
+    ends = cells[end_mask(cells)]
+    return ends[seen[ends[:, 0], ends[:, 1]]].astype(np.float64)
 
 
 def _draw_piece(band: np.ndarray, det: Detection, outline_uv: np.ndarray, pixels: PixelSource | None,

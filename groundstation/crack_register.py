@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 from scipy.spatial import cKDTree
 
+from skyinspect.skeleton import end_mask
+
 DETERMINED = 0.15  # share of the pairs' normal spread a direction needs before the registration moves along it
 
 
@@ -35,8 +37,7 @@ def reference(laid: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, An
     crc = (centred[..., 0] * centred[..., 1]).sum(axis=1)
     theta = 0.5 * np.arctan2(2 * crc, ccc - crr)  # principal direction (cols, rows) = (cos, sin)
     normals = np.stack([np.cos(theta), -np.sin(theta)], axis=1)  # (rows, cols) across the direction
-    neighbours = tree.query_ball_point(cells, r=1.5, return_length=True) - 1
-    ends = cells[neighbours <= 1]
+    ends = cells[end_mask(cells, tree)]
     off_end = np.ones(len(cells), bool)
     if len(ends):
         near_end = tree.query_ball_point(ends, r=2.9)  # the 5 x 5 cells around each end
@@ -84,14 +85,6 @@ def register(cells: np.ndarray, ref: tuple[np.ndarray, np.ndarray, Any], reach: 
         reach = max(reach / 2, 2 * tol)
     d, _ = tree.query(src + t, distance_upper_bound=tol)
     return (int(round(t[0])), int(round(t[1]))), int(np.isfinite(d).sum())
-
-
-def end_cells(cells: np.ndarray) -> np.ndarray:
-    """The (row, col) cells of a thinned skeleton that have at most one 8-neighbour: its ends."""
-    if len(cells) < 2:
-        return np.asarray(cells, dtype=np.float64).reshape(-1, 2)
-    tree = cKDTree(cells)
-    return np.asarray(cells, dtype=np.float64)[tree.query_ball_point(cells, r=1.5, return_length=True) - 1 <= 1]
 
 
 def along_shift(ends: np.ndarray, taken_ends: np.ndarray, reach: float, agree: float, tol: float) -> tuple[int, int]:

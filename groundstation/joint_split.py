@@ -32,8 +32,8 @@ from scipy.spatial import cKDTree
 from shapely.geometry import MultiLineString, MultiPolygon, Polygon
 
 from groundstation.fuse import bridge_parts
-from groundstation.joints import JointArm, arm_id, densify, polyline_length
-from skyinspect.centreline import shape_centreline_centroid
+from groundstation.joints import JointArm, arm_id
+from skyinspect.centreline import polyline_length_m, shape_centreline_centroid
 from skyinspect.findings import Finding, Measurement
 from skyinspect.geodesy import LocalFrame
 
@@ -80,10 +80,9 @@ def split_at_joint(finding: Finding, arm: JointArm, chart: Any, origin: LocalFra
 def nearer(arm: JointArm, chart: Any) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]:
     """(points NED → nearer the crack's centre lines than the line's, → the opposite): which stretch
     of a pixel skeleton each part's width is read from."""
-    step = 0.25 * float(np.median([np.linalg.norm(np.diff(a, axis=0), axis=1).mean() for a in arm.arm_ned_m]))
-    step = step if step > 0 else 1e-3
-    rest = cKDTree(np.vstack([chart.to_2d(densify(r, step)) for r in arm.rest_ned_m]))
-    line = cKDTree(np.vstack([chart.to_2d(densify(a, step)) for a in arm.arm_ned_m]))
+    # the lines' points are half a GSD apart (JointArm): nearest point ~ nearest line
+    rest = cKDTree(chart.to_2d(np.vstack(arm.rest_ned_m)))
+    line = cKDTree(chart.to_2d(np.vstack(arm.arm_ned_m)))
 
     def distances(points_ned: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         uv = chart.to_2d(points_ned)
@@ -127,5 +126,5 @@ def _placed(finding: Finding, shape: Polygon, exact: Any, lines_ned: tuple[np.nd
     return replace(finding, finding_id=finding_id, lat_deg=float(lat), lon_deg=float(lon), alt_msl_m=float(alt),
                    centroid_ned_m=centroid_ned, outline_ned_m=outline_ned,
                    outline_wgs84=origin.to_geodetic(outline_ned),
-                   skeleton_ned_m=max(lines_ned, key=polyline_length), centrelines_ned_m=tuple(lines_ned),
+                   skeleton_ned_m=max(lines_ned, key=polyline_length_m), centrelines_ned_m=tuple(lines_ned),
                    measurements=measurements)

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from skyinspect.centreline import polyline_length_m
 from skyinspect.findings import CRACK_LINK_DISTANCE_M, Finding
 from skyinspect.segmentation import CRACK
 
@@ -80,7 +81,8 @@ _ANGLE_STEP_DEG = 0.25
 class JointArm:
     """The plumb or level run inside a crack's centre lines, and the lines split at it (NED)."""
 
-    arm_ned_m: tuple[np.ndarray, ...]  # the line's stretches (each (K, 3))
+    # the stretches, each (K, 3) with its points at most half a GSD apart (densified from the centre lines)
+    arm_ned_m: tuple[np.ndarray, ...]  # the line's
     rest_ned_m: tuple[np.ndarray, ...]  # the crack's, sharing an end point with the line where they meet
     way: str  # "plumb" or "level"
     span_m: float
@@ -90,11 +92,11 @@ class JointArm:
 
     @property
     def arm_length_m(self) -> float:
-        return sum(polyline_length(a) for a in self.arm_ned_m)
+        return sum(polyline_length_m(a) for a in self.arm_ned_m)
 
     @property
     def rest_length_m(self) -> float:
-        return sum(polyline_length(r) for r in self.rest_ned_m)
+        return sum(polyline_length_m(r) for r in self.rest_ned_m)
 
     def describe(self) -> str:
         return (f"a straight {self.way} line {self.arm_length_m * 1000:.0f} mm long ({self.rms_m * 1000:.1f} mm RMS "
@@ -112,7 +114,7 @@ def joint_arm(centrelines_ned_m: tuple[np.ndarray, ...], chart: Any, gsd_m: floa
     if not centrelines_ned_m or chart is None or getattr(chart, "is_horizontal", True) or not gsd_m > 0:
         return None
     step = gsd_m / 2.0
-    dense = [densify(np.asarray(c, dtype=np.float64), step) for c in centrelines_ned_m if len(c) >= 2]
+    dense = [_densify(np.asarray(c, dtype=np.float64), step) for c in centrelines_ned_m if len(c) >= 2]
     if not dense:
         return None
     uv = [chart.to_2d(d) for d in dense]
@@ -133,20 +135,20 @@ def joint_arm(centrelines_ned_m: tuple[np.ndarray, ...], chart: Any, gsd_m: floa
         if n_vertices == 2 and on[0] != on[-1] and on.mean() < 0.5:
             # a straight join from a piece of crack to the line (crack_length joins its pieces by a
             # spanning tree): the gap it bridged was to the joint, so it is neither's
-            dropped_m += polyline_length(pts3)
+            dropped_m += polyline_length_m(pts3)
             continue
         for a, b, is_arm in _runs(_settle(on, pts3, MIN_CROSSING_GSD * gsd_m)):
             piece = slice(a, b + 1)
             near = bool(np.all(across[piece] <= NEAR_LINE_GSD * gsd_m) and np.all(within[piece]))
-            if is_arm or (near and polyline_length(pts3[piece]) < MIN_CROSSING_GSD * 2 * gsd_m):
+            if is_arm or (near and polyline_length_m(pts3[piece]) < MIN_CROSSING_GSD * 2 * gsd_m):
                 arm.append(pts3[piece])  # a wisp beside the line (joins zigzagging between its pieces) is line
                 fit.append(pts2[piece][on[piece]])
             else:
                 rest.append(pts3[piece])
     arm = [a for a in arm if len(a) >= 2]
     rest = [r for r in rest if len(r) >= 2]
-    arm_m = sum(polyline_length(a) for a in arm)
-    if arm_m < MIN_ARM_M or sum(polyline_length(r) for r in rest) < MIN_REST_M:
+    arm_m = sum(polyline_length_m(a) for a in arm)
+    if arm_m < MIN_ARM_M or sum(polyline_length_m(r) for r in rest) < MIN_REST_M:
         return None
     pts = np.vstack(fit)
     if len(pts) < 2:
@@ -192,7 +194,7 @@ def _best_line(pts: np.ndarray, gsd_m: float) -> tuple[np.ndarray, np.ndarray, f
     return None if best is None else best[1:]  # type: ignore[return-value]
 
 
-def densify(points: np.ndarray, step_m: float) -> np.ndarray:
+def _densify(points: np.ndarray, step_m: float) -> np.ndarray:
     """The polyline with extra points so that no two consecutive ones are more than ``step_m`` apart."""
     out = [points[:1]]
     for a, b in zip(points[:-1], points[1:]):
@@ -227,8 +229,3 @@ def _settle(labels: np.ndarray, points: np.ndarray, min_length_m: float) -> np.n
             return labels
         a, b, value = runs[k]
         labels[a:b + 1] = not value  # b, the next run's first point, has that label already
-
-
-def polyline_length(points: np.ndarray) -> float:
-    """Length of a polyline, in its points' units."""
-    return float(np.linalg.norm(np.diff(points, axis=0), axis=1).sum()) if len(points) >= 2 else 0.0

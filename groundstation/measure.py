@@ -58,6 +58,7 @@ from groundstation.flight_images import FlightImages, Keep, WidthView
 from groundstation.joint_split import nearer, split_at_joint
 from groundstation.joints import joint_arm
 from groundstation.plane import PlaneBasis
+from skyinspect.centreline import polyline_length_m
 from skyinspect.findings import Detection, Finding, Measurement
 from skyinspect.segmentation import CRACK
 
@@ -82,11 +83,6 @@ class MeasureLimits:
     max_gsd_area_m: float = 0.020
     max_crack_width_px: float = 30.0  # widest crack the profile window holds
     width_step_px: float = 2.0  # profiles along the skeleton this far apart
-
-
-def polyline_length_m(points: np.ndarray) -> float:
-    pts = np.asarray(points, dtype=np.float64)
-    return float(np.linalg.norm(np.diff(pts, axis=0), axis=1).sum()) if len(pts) >= 2 else 0.0
 
 
 def _too_coarse(what: str, gsd_m: float, limit_m: float, unit: str) -> Measurement:

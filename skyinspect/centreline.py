@@ -26,6 +26,12 @@ import cv2
 import numpy as np
 
 
+def polyline_length_m(points: np.ndarray) -> float:
+    """Summed segment length of an (N, D) polyline, in its points' units (0 for fewer than 2)."""
+    pts = np.asarray(points, dtype=np.float64)
+    return float(np.linalg.norm(np.diff(pts, axis=0), axis=1).sum()) if len(pts) >= 2 else 0.0
+
+
 def _ring_centroid(rings: list[np.ndarray]) -> np.ndarray | None:
     """Length-weighted centroid of closed rings (each (N, 2), first point not repeated); None when
     they have no length."""

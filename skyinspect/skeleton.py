@@ -18,6 +18,7 @@ junctions, so a real fork stays.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import cv2
 import numpy as np
@@ -39,6 +40,18 @@ def skeleton_links(skel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate([a for a, _ in pairs]), np.concatenate([b for _, b in pairs])
 
 
+def end_mask(cells: np.ndarray, tree: Any = None) -> np.ndarray:
+    """(N,) bool: which of a thinned skeleton's (row, col) ``cells`` are ends (at most one
+    8-neighbour among the cells); ``tree``: a cKDTree of the cells, if one is at hand."""
+    from scipy.spatial import cKDTree
+
+    pts = np.asarray(cells, dtype=np.float64).reshape(-1, 2)
+    if len(pts) == 0:
+        return np.zeros(0, bool)
+    tree = tree if tree is not None else cKDTree(pts)
+    return tree.query_ball_point(pts, r=1.5, return_length=True) <= 2  # itself and at most one more
+
+
 def smoothed_positions(cells: np.ndarray, radius_px: float = SMOOTH_PX) -> np.ndarray:
     """(N, 2) float: each skeleton cell's (row, col) averaged over the skeleton cells within
     ``radius_px`` of it; end points (at most one 8-neighbour) keep their own. Computed on the cells
@@ -54,8 +67,7 @@ def smoothed_positions(cells: np.ndarray, radius_px: float = SMOOTH_PX) -> np.nd
     ok = np.isfinite(d)
     near = pts[np.minimum(idx, len(pts) - 1)] * ok[..., None]
     mean = near.sum(axis=1) / ok.sum(axis=1, keepdims=True)
-    ends = tree.query_ball_point(pts, r=1.5, return_length=True) <= 2  # itself and at most one more
-    return np.where(ends[:, None], pts, mean)
+    return np.where(end_mask(pts, tree)[:, None], pts, mean)
 
 
 def skeleton_length(skel: np.ndarray, position: Callable[[np.ndarray], np.ndarray] | None = None,
