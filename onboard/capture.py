@@ -17,6 +17,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from onboard.frames import Frame, open_frames
@@ -119,7 +120,7 @@ class PacedSource:
             if delay > 0:
                 time.sleep(delay)
             t = time.time() if self.stamp_now else frame.capture_time_utc_s
-            yield Frame(frame.index, frame.image_bgr, frame.source, t)
+            yield replace(frame, capture_time_utc_s=t)
 
 
 def open_camera(spec: str, realtime_fps: float | None = None, max_frames: int | None = None) -> object:

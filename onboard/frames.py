@@ -24,6 +24,7 @@ from skyinspect.errors import ImageError, InputError, describe
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
+JPEG_SUFFIXES = (".jpg", ".jpeg")
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".m4v", ".ts")
 _NAME_TIME = re.compile(r"(?<!\d)(\d{14})(\d{0,6})Z", re.IGNORECASE)
 _EXIF_IFD, _DATETIME_ORIGINAL, _SUBSEC_ORIGINAL, _OFFSET_ORIGINAL = 0x8769, 0x9003, 0x9291, 0x9011
@@ -31,12 +32,15 @@ _EXIF_IFD, _DATETIME_ORIGINAL, _SUBSEC_ORIGINAL, _OFFSET_ORIGINAL = 0x8769, 0x90
 
 @dataclass(frozen=True, eq=False)
 class Frame:
-    """One frame to process; ``index`` counts from 1 in source order."""
+    """One frame to process; ``index`` counts from 1 in source order. ``jpeg_bytes``: the file as
+    read, for a frame decoded from a JPEG file (the record keeps those bytes, EXIF included, instead
+    of encoding the image a second time, and the file is read once)."""
 
     index: int
     image_bgr: np.ndarray
     source: Path
     capture_time_utc_s: float | None
+    jpeg_bytes: bytes | None = None
 
 
 def natural_key(name: str) -> list[object]:
@@ -112,11 +116,20 @@ class ImageFolderSource:
         import cv2
 
         for index, (path, t) in enumerate(zip(self.paths, self.capture_times()), start=1):
-            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            data = None
+            if path.suffix.lower() in JPEG_SUFFIXES:
+                try:
+                    data = path.read_bytes()
+                except OSError as exc:
+                    raise ImageError(describe(path, f"cannot be read ({exc.strerror or exc})")) from exc
+                # imdecode applies the EXIF orientation as imread does; it asserts on an empty buffer
+                image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if data else None
+            else:
+                image = cv2.imread(str(path), cv2.IMREAD_COLOR)
             if image is None:
                 raise ImageError(describe(path, "cannot be decoded as an image",
                                           "Check the file is complete, or remove it from the folder"))
-            yield Frame(index, image, path, t)
+            yield Frame(index, image, path, t, data)
 
 
 class VideoSource:

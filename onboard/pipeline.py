@@ -25,7 +25,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from onboard.frames import Frame
 from skyinspect.errors import RecordError
@@ -163,7 +163,7 @@ class Pipeline:
     def __init__(self, source: Iterable[Frame], segmenter: Segmenter, writer: FlightRecordWriter, tagger: Tagger, *,
                  queue_size: int = 4, drop_oldest: bool = True, alerts: object | None = None,
                  on_recorded: Callable[[int], None] | None = None, skip_indices: set[int] | None = None,
-                 index_offset: int = 0, jpeg_bytes: Callable[[Frame], bytes | None] | None = None,
+                 index_offset: int = 0,
                  retag_interval_s: float = 0.5, helper_nice: int = HELPER_NICE, nice_capture: bool = True,
                  opencv_threads: int | None = 1, inference_workers: int | None = 1) -> None:
         # nice_capture=False for a live camera: a starved reader would take stale frames from the
@@ -178,7 +178,6 @@ class Pipeline:
         self.on_recorded = on_recorded
         self.skip = skip_indices or set()
         self.index_offset = index_offset
-        self.jpeg_bytes = jpeg_bytes
         self.retag_interval_s = retag_interval_s
         self.stats = PipelineStats()
         self._stats_lock = threading.Lock()  # inference workers add to the same counters
@@ -263,8 +262,7 @@ class Pipeline:
                 if frame is None or self.stop_event.is_set():
                     break
                 if self.index_offset:
-                    frame = Frame(frame.index + self.index_offset, frame.image_bgr, frame.source,
-                                  frame.capture_time_utc_s)
+                    frame = replace(frame, index=frame.index + self.index_offset)
                 if frame.index in self.skip:
                     self.stats.skipped += 1
                     continue
@@ -338,8 +336,7 @@ class Pipeline:
     def _record_one(self, frame: Frame, seg: Segmentation | None) -> None:
         pose = self.tagger(frame)
         try:
-            jpeg = self.jpeg_bytes(frame) if self.jpeg_bytes else None
-            self.writer.add_frame(frame.index, pose.time_utc_s, frame.image_bgr, pose, seg, jpeg_bytes=jpeg)
+            self.writer.add_frame(frame.index, pose.time_utc_s, frame.image_bgr, pose, seg, jpeg_bytes=frame.jpeg_bytes)
         except (RecordError, OSError) as exc:
             self.stats.record_errors += 1
             self._once(f"record:{type(exc).__name__}", f"frame {frame.index} not recorded: {exc}")

@@ -98,7 +98,7 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
             else:
                 pose = plan.buffer.pose_at(plan.telemetry_time_s(frame.capture_time_utc_s))  # type: ignore[arg-type]
             writer.add_frame(frame.index, pose.time_utc_s, frame.image_bgr, pose, segmentation,
-                             jpeg_bytes=_original_jpeg(frame, plan.source))
+                             jpeg_bytes=frame.jpeg_bytes)
             count += 1
             tagged += pose.is_tagged
             instances += len(segmentation.instances)
@@ -218,13 +218,6 @@ def _check_size(frame: Frame, camera: CameraModel) -> None:
     if (w, h) != (camera.width_px, camera.height_px):
         raise InputError(describe(frame.source, f"frame is {w}x{h} but the camera calibration is for "
                                   f"{camera.width_px}x{camera.height_px}", "Pass the calibration for this resolution"))
-
-
-def _original_jpeg(frame: Frame, source: ImageFolderSource | VideoSource) -> bytes | None:
-    # Keep a JPEG's own bytes (EXIF, no second lossy encode); other formats are encoded by the writer.
-    if isinstance(source, ImageFolderSource) and frame.source.suffix.lower() in (".jpg", ".jpeg"):
-        return frame.source.read_bytes()
-    return None
 
 
 def _with_progress(frames: Iterable[Frame], total: int, show: bool) -> Iterator[Frame]:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from onboard.frames import Frame, ImageFolderSource
+from onboard.frames import Frame
 from onboard.pipeline import HELPER_NICE, Pipeline, PipelineStats, Tagger
 from onboard.telemetry.buffer import CameraEvent, TelemetryBuffer
 from onboard.telemetry.live import LiveMavlink
@@ -152,9 +152,8 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
         drop = True if drop_frames is None else drop_frames
         stop = stop_event or threading.Event()
         tagger: Tagger = LiveTagger(link, latency_s, gap_threshold_s, time_base, stop=stop)
-        jpeg = None
     else:
-        from onboard.replay import _original_jpeg, plan_replay
+        from onboard.replay import plan_replay
 
         plan = plan_replay(Path(frames), Path(telemetry), latency_s, gap_threshold_s, time_base,
                            frame_clock=frame_clock)
@@ -173,7 +172,6 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
         stop = stop_event or threading.Event()
         tagger = ReplayTagger(plan.buffer, plan.events if plan.capture_time_source == "camera_feedback" else None,
                               plan.telemetry_time_s)
-        jpeg = (lambda f: _original_jpeg(f, plan.source)) if isinstance(plan.source, ImageFolderSource) else None
         link = None
     _create_record_atomically(out, camera, segmenter, meta)
     writer = FlightRecordWriter(out, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta,
@@ -189,7 +187,7 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
                             mqtt=mqtt_pub)
         pipeline = Pipeline(source, segmenter, writer, tagger, queue_size=queue_size, drop_oldest=drop, alerts=alerts,
                             on_recorded=on_recorded, skip_indices=done if not live_mode else None,
-                            index_offset=max(done, default=0) if live_mode else 0, jpeg_bytes=jpeg,
+                            index_offset=max(done, default=0) if live_mode else 0,
                             helper_nice=helper_nice, nice_capture=not live_mode,
                             opencv_threads=opencv_threads, inference_workers=inference_workers)
         watcher = threading.Thread(target=_watch_stop, args=(stop, pipeline), daemon=True)

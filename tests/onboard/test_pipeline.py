@@ -16,6 +16,7 @@ from onboard_helpers import DarkPixelSegmenter, make_frames
 from onboard_synth import flight_records, write_tlog
 
 from onboard.capture import PacedSource, camera_backend, jetson_csi_pipeline, open_camera
+from onboard.frames import ImageFolderSource
 from onboard.pipeline import HELPER_NICE, FrameQueue, lower_thread_priority
 from onboard.runtime import run_onboard
 from skyinspect.camera import CameraModel
@@ -80,6 +81,30 @@ def test_slow_inference_keeps_newest_and_counts_drops(flight: tuple[Path, Path],
         indices = [r.frame_index for r in reader.frames()]
     assert indices[-1] == 12 and indices == sorted(indices)
 
+
+def test_jpeg_frames_are_read_once_and_recorded_byte_for_byte(tmp_path: Path, segmenter) -> None:
+    """A JPEG frame carries the file's bytes from the source to the record (no second lossy encode,
+    EXIF kept); its pixels are what imread gives, EXIF orientation applied. Paced (live-style)
+    frames keep them too; PNG frames are encoded by the writer."""
+    from PIL import Image
+
+    frames = make_frames(tmp_path / "frames", 6, suffix=".jpg")
+    rotated = Image.fromarray(np.full((64, 48, 3), 150, np.uint8))  # stored 48 wide; EXIF turns it 64 wide
+    exif = rotated.getexif()
+    exif[0x0112] = 6
+    rotated.save(frames / "IMG_6.jpg", exif=exif)
+    got = list(ImageFolderSource(frames))
+    for frame in got:
+        assert frame.jpeg_bytes == frame.source.read_bytes()
+        assert np.array_equal(frame.image_bgr, cv2.imread(str(frame.source)))
+    assert got[-1].image_bgr.shape == (48, 64, 3)
+    assert all(f.jpeg_bytes == g.jpeg_bytes for f, g in zip(PacedSource(frames, fps=1000.0), got))
+    tlog = write_tlog(tmp_path / "f.tlog", flight_records(duration_s=6.0, feedback_boot_s=[101 + 0.5 * k for k in range(6)]))
+    run_onboard(frames, tlog, tmp_path / "rec", segmenter, CAMERA)
+    for k in range(1, 7):
+        assert (tmp_path / "rec" / "images" / f"{k:06d}.jpg").read_bytes() == (frames / f"IMG_{k}.jpg").read_bytes()
+    png = list(ImageFolderSource(make_frames(tmp_path / "png", 1)))
+    assert png[0].jpeg_bytes is None
 
 def test_video_file_source(tmp_path: Path, segmenter) -> None:
     video = tmp_path / "clip.avi"
