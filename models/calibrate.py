@@ -30,12 +30,17 @@ from models.evaluate import SETS, TOL_PX, _stems, pixel_counts, read_example, sc
 from models.prepare import DEFAULT_SHARED
 from models.refine import refine_cracks
 from models.runtime import class_map_from_probs
+from models.sharpen import sharpen_probs
 from skyinspect.errors import InputError, describe
 from skyinspect.segmentation import CORROSION, CRACK
 
 THRESHOLDS = (None, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45)  # None = plain argmax
 CORROSION_THRESHOLDS = (None, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.93)
 CORROSION_VAL = ("corrosion/roboflow_corrosion", "split:val")
+# A crack threshold *above* argmax (a pixel stays crack only where its crack probability reaches it):
+# the precision side, swept on both crack validation splits of the selection rule (session 13)
+ABOVE_ARGMAX = (None, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85)
+ABOVE_ARGMAX_SPLITS = ("uav75_val", "deepcrack_val")
 
 
 def _pooled_sweep(seg: object, shared: Path, folder: str, lst: str, label: str, cls: int, tolerance: float | None,
@@ -43,12 +48,16 @@ def _pooled_sweep(seg: object, shared: Path, folder: str, lst: str, label: str, 
                   class_map_at: Callable[[np.ndarray, float | None], np.ndarray]) -> list[dict[str, object]]:
     """Pixel counts of ``cls`` pooled over a split, one row of scores per threshold (each image
     goes through the model once; ``class_map_at(probs, t)`` makes the decision at threshold t, then
-    the runtime's crack refinement runs on it as in flight)."""
+    the runtime's crack refinement runs on it as in flight; the probabilities are sharpened first, as
+    in flight)."""
     refine = getattr(seg, "crack_refine", None)
+    sharpen = getattr(seg, "prob_sharpen", None)
     pooled: dict[float | None, dict[str, int]] = {t: {} for t in thresholds}
     for stem in progress(_stems(shared, folder, lst), label):
         img, gt = read_example(shared, folder, stem)
         probs = seg.predict_probs(img)  # type: ignore[attr-defined]
+        if sharpen is not None:
+            probs = sharpen_probs(np.asarray(probs, dtype=np.float32), img, *sharpen)
         for t in thresholds:
             class_map = class_map_at(probs, t)
             if refine is not None:
@@ -89,6 +98,37 @@ def sweep_corrosion(model: Path | None = None, shared: Path = DEFAULT_SHARED,
             "chosen_iou": best["iou"]}
 
 
+def demote_weak_cracks(class_map: np.ndarray, probs: np.ndarray, threshold: float | None) -> np.ndarray:
+    """``class_map`` with its crack pixels whose crack probability is below ``threshold`` given to
+    the likelier of background and corrosion (a new array; None leaves the map as it is)."""
+    if threshold is None:
+        return class_map
+    weak = (class_map == CRACK) & (probs[CRACK] < threshold)
+    out = class_map.copy()
+    if probs.shape[0] > CORROSION:
+        out[weak] = np.where(probs[CORROSION][weak] > probs[0][weak], CORROSION, 0)
+    else:
+        out[weak] = 0
+    return out
+
+
+def sweep_above_argmax(model: Path | None = None, shared: Path = DEFAULT_SHARED,
+                       thresholds: tuple[float | None, ...] = ABOVE_ARGMAX,
+                       splits: tuple[str, ...] = ABOVE_ARGMAX_SPLITS) -> dict[str, list[dict[str, object]]]:
+    """Pooled crack scores per split for crack thresholds above argmax (one pass, as the selection
+    rule scores): does trading recall for precision pay on either crack term of the rule?"""
+    from models import load_segmenter
+
+    seg = load_segmenter(model, flips=1)
+    out = {}
+    for split in splits:
+        folder, lst, _cls = SETS[split]
+        out[split] = _pooled_sweep(seg, Path(shared), folder, lst, f"above argmax on {split}", CRACK, TOL_PX,
+                                   thresholds, lambda probs, t: demote_weak_cracks(class_map_from_probs(
+                                       probs, None, seg.corrosion_threshold)[0], probs, t))
+    return out
+
+
 def write_threshold(model: Path, threshold: float | None, key: str = "skyinspect.crack_threshold") -> None:
     """Store (or, for None, remove) a threshold key in the ONNX file, atomically."""
     from models.export import write_metadata
@@ -108,7 +148,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=None, help="JSON with the sweep")
     p.add_argument("--write", action="store_true", help="store the chosen threshold in the model file")
     p.add_argument("--flips", type=int, choices=FLIP_CHOICES, default=1, help="test-time flips of the probabilities swept")
+    p.add_argument("--above-argmax", action="store_true", help="only sweep crack thresholds above argmax on UAV75 "
+                   "val and the DeepCrack val hold-out (a study: nothing is stored)")
     a = p.parse_args(argv)
+    if a.above_argmax:
+        rows = sweep_above_argmax(a.model, a.shared)
+        for split, split_rows in rows.items():
+            for r in split_rows:
+                print(f"{split} crack threshold {str(r['threshold']):>5}: IoU {r['iou'] or 0:.3f}  "
+                      f"tol P {r['tol_precision'] or 0:.3f}  tol R {r['tol_recall'] or 0:.3f}  "
+                      f"tol F {r['tol_f'] or 0:.3f}")
+        if a.out:
+            a.out.write_text(json.dumps(rows, indent=1))
+        return 0
     result = sweep(a.model, a.shared, flips=a.flips)
     for r in result["rows"]:  # type: ignore[union-attr]
         print(f"crack threshold {str(r['threshold']):>5}: IoU {r['iou'] or 0:.3f}  tol P {r['tol_precision'] or 0:.3f}  "

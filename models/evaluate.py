@@ -22,6 +22,7 @@ import numpy as np
 
 from models._progress import progress
 from models.prepare import DEFAULT_SHARED, SPLIT_FILE, deepcrack_val_stems
+from models.sharpen import DEFAULT_PROB_SHARPEN
 from models import FLIP_CHOICES, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
 from skyinspect.errors import InputError, describe
 from skyinspect.segmentation import CORROSION, CRACK, segment_each
@@ -95,9 +96,11 @@ def read_example(shared: Path, folder: str, stem: str) -> tuple[np.ndarray, np.n
 def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json"), shared: Path = DEFAULT_SHARED,
              sets: list[str] | None = None, limit: int | None = None,
              crack_refine: bool = True, flips: int = POST_FLIGHT_FLIPS,
-             upscale: float | None = POST_FLIGHT_UPSCALE, thresholds: bool = True) -> dict[str, object]:
+             upscale: float | None = POST_FLIGHT_UPSCALE, thresholds: bool = True,
+             sharpen: bool = False) -> dict[str, object]:
     """Run the model over each set; write per-image JSON + summary to ``out``; return the summary.
-    ``crack_refine=False`` measures the runtime without :func:`models.refine.refine_cracks`;
+    ``crack_refine=False`` measures the runtime without :func:`models.refine.refine_cracks`,
+    ``sharpen=True`` with :func:`models.sharpen.sharpen_probs` (a study, off in the runtime);
     ``thresholds=False`` ignores the class thresholds calibrated into the model (plain argmax, as the
     selection rule scores candidates that have not been calibrated yet);
     ``flips``, ``upscale``: test-time passes, by default those of ``skyinspect segment``
@@ -107,11 +110,14 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
     seg = load_segmenter(model, flips=flips, spin_wait=True, upscale=upscale)  # as `skyinspect segment` runs it
     if not crack_refine:
         seg.crack_refine = None
+    if sharpen:
+        seg.prob_sharpen = DEFAULT_PROB_SHARPEN
     if not thresholds:
         seg.crack_threshold = seg.corrosion_threshold = None
     shared = Path(shared)
     summary: dict[str, object] = {"model_id": seg.model_id, "sha256": seg.sha256, "tolerance_px": TOL_PX,
                                   "crack_refine": list(seg.crack_refine) if seg.crack_refine else None,
+                                  "prob_sharpen": list(seg.prob_sharpen) if seg.prob_sharpen else None,
                                   "flips": seg.flips, "upscale": seg.upscale, "upscale_flips": seg.upscale_flips,
                                   "crack_threshold": seg.crack_threshold,
                                   "corrosion_threshold": seg.corrosion_threshold}
@@ -167,13 +173,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=None, help="first N images per set (quick checks)")
     p.add_argument("--no-crack-refine", action="store_true",
                    help="skip drawing crack masks back onto dark pixels (models/refine.py), for comparison")
+    p.add_argument("--sharpen", action="store_true",
+                   help="sharpen the class probabilities by the image first (models/sharpen.py; a study, off by default)")
     p.add_argument("--flips", type=int, choices=FLIP_CHOICES, default=POST_FLIGHT_FLIPS,
                    help="test-time flips averaged per image (1 = one pass, as onboard)")
     p.add_argument("--upscale", type=float, default=POST_FLIGHT_UPSCALE,
                    help="also segment each image enlarged by this factor and average (0: none, as onboard)")
     a = p.parse_args(argv)
     summary = evaluate(a.model, a.out, a.shared, a.sets, a.limit, crack_refine=not a.no_crack_refine, flips=a.flips,
-                       upscale=a.upscale)
+                       upscale=a.upscale, sharpen=a.sharpen)
     print(json.dumps(summary, indent=1))
     return 0
 

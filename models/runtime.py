@@ -23,6 +23,7 @@ import numpy as np
 from models import FLIP_CHOICES, UPSCALE_FLIPS
 from models.postprocess import absorb_crack_fringes, extract_instances
 from models.refine import DEFAULT_CRACK_REFINE, refine_cracks
+from models.sharpen import sharpen_probs
 from models.tiling import Stitcher, StitchMode, extract_tiles, tile_grid
 from models.tta import flip_averaged, reduce_probs, upscaled_size
 from skyinspect.drift import DriftReference
@@ -234,6 +235,9 @@ class TiledSegmenter:
         self.upscale, self.upscale_flips = (None if none else float(upscale)), int(upscale_flips)  # type: ignore[arg-type]
         # (closing window px, keep share) of models.refine.refine_cracks; None: the raw upsampled band
         self.crack_refine = crack_refine
+        # (radius px, eps) of models.sharpen.sharpen_probs, e.g. its DEFAULT_PROB_SHARPEN; None (the
+        # default): the upsampled probabilities as they are (a study, not shipped: models/MODEL_CARD.md)
+        self.prob_sharpen: tuple[int, float] | None = None
         self.whole_frame_max_px = int(whole_frame_max_px)
         self.classes, self.input_size = meta.classes, meta.input_size
         self.model_id, self.version = meta.model_id, meta.version
@@ -389,6 +393,8 @@ class TiledSegmenter:
         """Segment one uint8 HxWx3 BGR frame of any size (``last_timing`` says where the time went)."""
         probs = self.predict_probs(image_bgr)
         t0 = time.perf_counter()
+        if self.prob_sharpen is not None:
+            probs = sharpen_probs(np.asarray(probs, dtype=np.float32), image_bgr, *self.prob_sharpen)
         class_map, confidence = class_map_from_probs(probs, self.crack_threshold, self.corrosion_threshold)
         if self.crack_refine is not None:
             class_map = refine_cracks(class_map, image_bgr, *self.crack_refine)
