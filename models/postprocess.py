@@ -13,6 +13,7 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
+from skyinspect.centreline import polyline_length_m
 from skyinspect.segmentation import CORROSION, CRACK, Instance
 
 DEFAULT_MIN_AREA: dict[int, int] = {CRACK: 30, CORROSION: 100}
@@ -108,9 +109,9 @@ def longest_skeleton_path(skel: np.ndarray) -> np.ndarray:
     return pts
 
 
-def polyline_length(pts: np.ndarray) -> float:
-    """Sum of segment lengths of an (M, 2) polyline."""
-    return float(np.linalg.norm(np.diff(pts, axis=0), axis=1).sum()) if len(pts) > 1 else 0.0
+# Summed segment length of an (M, 2) polyline in its own units (pixels here): one definition with
+# the ground station's
+polyline_length = polyline_length_m
 
 
 def zhang_suen_thin(mask: np.ndarray) -> np.ndarray:
