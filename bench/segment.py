@@ -107,7 +107,8 @@ def run(n_frames: int, model: Path | None, repeats: int) -> dict[str, object]:
     """Frame by frame, every variant in turn (ours, its bare model, tiled, its bare model,
     ultralytics native, ultralytics 384), each warm (see ``_block``), so a change in machine load
     hits all columns alike; medians over frames."""
-    from models import DEFAULT_MODEL_PATH, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE, load_segmenter
+    from models import (DEFAULT_MODEL_PATH, POST_FLIGHT_CRACK_RIDGE, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE,
+                        load_segmenter)
     from models.onnx_runtime import OnnxSegmenter
 
     model = model or DEFAULT_MODEL_PATH
@@ -122,8 +123,10 @@ def run(n_frames: int, model: Path | None, repeats: int) -> dict[str, object]:
     # default of four flipped passes
     onboard = load_segmenter(model)
     flips4 = load_segmenter(model, flips=4, spin_wait=True)
-    # `skyinspect segment`'s default since session 9: four flips plus two over the frame enlarged 1.5x
-    post_flight = load_segmenter(model, flips=POST_FLIGHT_FLIPS, spin_wait=True, upscale=POST_FLIGHT_UPSCALE)
+    # `skyinspect segment`'s default: four flips plus two over the frame enlarged 1.5x (session 9),
+    # cracks continued along their probability ridge (session 13)
+    post_flight = load_segmenter(model, flips=POST_FLIGHT_FLIPS, spin_wait=True, upscale=POST_FLIGHT_UPSCALE,
+                                 crack_ridge_low=POST_FLIGHT_CRACK_RIDGE)
     yolo = _ultralytics_model(model)
     frames = _frames(n_frames)
     rows: dict[str, list[dict[str, float]]] = {"ours": [], "unrefined": [], "tiled": [], "native": [], "squashed": [],

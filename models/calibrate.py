@@ -28,7 +28,7 @@ from models import FLIP_CHOICES
 from models._progress import progress
 from models.evaluate import SETS, TOL_PX, _stems, pixel_counts, read_example, scores
 from models.prepare import DEFAULT_SHARED
-from models.refine import refine_cracks
+from models.refine import extend_along_ridges, refine_cracks
 from models.runtime import class_map_from_probs
 from models.sharpen import sharpen_probs
 from skyinspect.errors import InputError, describe
@@ -48,10 +48,11 @@ def _pooled_sweep(seg: object, shared: Path, folder: str, lst: str, label: str, 
                   class_map_at: Callable[[np.ndarray, float | None], np.ndarray]) -> list[dict[str, object]]:
     """Pixel counts of ``cls`` pooled over a split, one row of scores per threshold (each image
     goes through the model once; ``class_map_at(probs, t)`` makes the decision at threshold t, then
-    the runtime's crack refinement runs on it as in flight; the probabilities are sharpened first, as
-    in flight)."""
+    the runtime's crack continuation and refinement run on it, and the probabilities are sharpened
+    first, where the segmenter does so)."""
     refine = getattr(seg, "crack_refine", None)
     sharpen = getattr(seg, "prob_sharpen", None)
+    ridge = getattr(seg, "crack_ridge_low", None)
     pooled: dict[float | None, dict[str, int]] = {t: {} for t in thresholds}
     for stem in progress(_stems(shared, folder, lst), label):
         img, gt = read_example(shared, folder, stem)
@@ -60,6 +61,8 @@ def _pooled_sweep(seg: object, shared: Path, folder: str, lst: str, label: str, 
             probs = sharpen_probs(np.asarray(probs, dtype=np.float32), img, *sharpen)
         for t in thresholds:
             class_map = class_map_at(probs, t)
+            if ridge is not None:
+                class_map = extend_along_ridges(class_map, probs[CRACK], ridge, CORROSION)
             if refine is not None:
                 class_map = refine_cracks(class_map, img, *refine)
             for k, v in pixel_counts(class_map == cls, gt, tolerance).items():

@@ -23,7 +23,7 @@ import numpy as np
 from models._progress import progress
 from models.prepare import DEFAULT_SHARED, SPLIT_FILE, deepcrack_val_stems
 from models.sharpen import DEFAULT_PROB_SHARPEN
-from models import FLIP_CHOICES, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
+from models import FLIP_CHOICES, POST_FLIGHT_CRACK_RIDGE, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
 from skyinspect.errors import InputError, describe
 from skyinspect.segmentation import CORROSION, CRACK, segment_each
 
@@ -97,17 +97,19 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
              sets: list[str] | None = None, limit: int | None = None,
              crack_refine: bool = True, flips: int = POST_FLIGHT_FLIPS,
              upscale: float | None = POST_FLIGHT_UPSCALE, thresholds: bool = True,
-             sharpen: bool = False) -> dict[str, object]:
+             sharpen: bool = False, crack_ridge: float | None = POST_FLIGHT_CRACK_RIDGE) -> dict[str, object]:
     """Run the model over each set; write per-image JSON + summary to ``out``; return the summary.
     ``crack_refine=False`` measures the runtime without :func:`models.refine.refine_cracks`,
     ``sharpen=True`` with :func:`models.sharpen.sharpen_probs` (a study, off in the runtime);
     ``thresholds=False`` ignores the class thresholds calibrated into the model (plain argmax, as the
     selection rule scores candidates that have not been calibrated yet);
-    ``flips``, ``upscale``: test-time passes, by default those of ``skyinspect segment``
-    (models.POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE; None: no upscaled pass)."""
+    ``flips``, ``upscale``, ``crack_ridge``: test-time passes and crack continuation, by default those
+    of ``skyinspect segment`` (models.POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE, POST_FLIGHT_CRACK_RIDGE;
+    None or 0: no upscaled pass, no continuation)."""
     from models import load_segmenter
 
-    seg = load_segmenter(model, flips=flips, spin_wait=True, upscale=upscale)  # as `skyinspect segment` runs it
+    seg = load_segmenter(model, flips=flips, spin_wait=True, upscale=upscale,  # as `skyinspect segment` runs it
+                         crack_ridge_low=crack_ridge)
     if not crack_refine:
         seg.crack_refine = None
     if sharpen:
@@ -118,6 +120,7 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
     summary: dict[str, object] = {"model_id": seg.model_id, "sha256": seg.sha256, "tolerance_px": TOL_PX,
                                   "crack_refine": list(seg.crack_refine) if seg.crack_refine else None,
                                   "prob_sharpen": list(seg.prob_sharpen) if seg.prob_sharpen else None,
+                                  "crack_ridge_low": seg.crack_ridge_low,
                                   "flips": seg.flips, "upscale": seg.upscale, "upscale_flips": seg.upscale_flips,
                                   "crack_threshold": seg.crack_threshold,
                                   "corrosion_threshold": seg.corrosion_threshold}
@@ -179,9 +182,11 @@ def main(argv: list[str] | None = None) -> int:
                    help="test-time flips averaged per image (1 = one pass, as onboard)")
     p.add_argument("--upscale", type=float, default=POST_FLIGHT_UPSCALE,
                    help="also segment each image enlarged by this factor and average (0: none, as onboard)")
+    p.add_argument("--crack-ridge", type=float, default=POST_FLIGHT_CRACK_RIDGE,
+                   help="continue cracks along their probability ridge down to this value (0: none, as onboard)")
     a = p.parse_args(argv)
     summary = evaluate(a.model, a.out, a.shared, a.sets, a.limit, crack_refine=not a.no_crack_refine, flips=a.flips,
-                       upscale=a.upscale, sharpen=a.sharpen)
+                       upscale=a.upscale, sharpen=a.sharpen, crack_ridge=a.crack_ridge)
     print(json.dumps(summary, indent=1))
     return 0
 

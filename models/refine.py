@@ -95,3 +95,33 @@ def refine_cracks(class_map: np.ndarray, image_bgr: np.ndarray, kernel_px: int =
     out = class_map.copy()
     out[ys[drop] + y, xs[drop] + x] = 0
     return out
+
+
+def extend_along_ridges(class_map: np.ndarray, crack_prob: np.ndarray, low: float,
+                        corrosion: int | None = None) -> np.ndarray:
+    """``class_map`` with each crack continued along the one-pixel ridge of its weaker crack
+    probability: the regions where the crack probability reaches ``low`` (below the argmax's) and
+    that touch a crack are thinned, and their skeleton pixels that are background become crack (a
+    hysteresis on the skeleton, as Canny's on edges). A faint stretch the argmax breaks off, often a
+    crack's far end, is drawn as a line, not a band: length comes back, width does not grow. A new
+    array when anything changes; ``corrosion``: the class id the ridges may not cross."""
+    crack = cv2.compare(class_map, CRACK, cv2.CMP_EQ)
+    if not cv2.countNonZero(crack):
+        return class_map
+    weak = cv2.compare(crack_prob, float(low), cv2.CMP_GE)
+    if corrosion is not None:
+        weak[class_map == corrosion] = 0
+    weak |= crack
+    n, labels, stats = label_components(weak)
+    touched = np.unique(labels[crack > 0])
+    out = class_map
+    for i in touched[touched > 0]:
+        x, y, w, h = (int(v) for v in stats[i, :4])
+        line = thin_mask(labels[y:y + h, x:x + w] == i)
+        sub = class_map[y:y + h, x:x + w]
+        add = line & (sub == 0)
+        if add.any():
+            if out is class_map:
+                out = class_map.copy()
+            out[y:y + h, x:x + w][add] = CRACK
+    return out

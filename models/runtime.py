@@ -22,7 +22,7 @@ import numpy as np
 
 from models import FLIP_CHOICES, UPSCALE_FLIPS
 from models.postprocess import absorb_crack_fringes, extract_instances
-from models.refine import DEFAULT_CRACK_REFINE, refine_cracks
+from models.refine import DEFAULT_CRACK_REFINE, extend_along_ridges, refine_cracks
 from models.sharpen import sharpen_probs
 from models.tiling import Stitcher, StitchMode, extract_tiles, tile_grid
 from models.tta import flip_averaged, reduce_probs, upscaled_size
@@ -238,6 +238,9 @@ class TiledSegmenter:
         # (radius px, eps) of models.sharpen.sharpen_probs, e.g. its DEFAULT_PROB_SHARPEN; None (the
         # default): the upsampled probabilities as they are (a study, not shipped: models/MODEL_CARD.md)
         self.prob_sharpen: tuple[int, float] | None = None
+        # crack probability down to which a crack is continued along its ridge (models.refine.
+        # extend_along_ridges); None: the argmax's cracks as they are
+        self.crack_ridge_low: float | None = None
         self.whole_frame_max_px = int(whole_frame_max_px)
         self.classes, self.input_size = meta.classes, meta.input_size
         self.model_id, self.version = meta.model_id, meta.version
@@ -396,6 +399,9 @@ class TiledSegmenter:
         if self.prob_sharpen is not None:
             probs = sharpen_probs(np.asarray(probs, dtype=np.float32), image_bgr, *self.prob_sharpen)
         class_map, confidence = class_map_from_probs(probs, self.crack_threshold, self.corrosion_threshold)
+        if self.crack_ridge_low is not None and probs.shape[0] > CRACK:
+            class_map = extend_along_ridges(class_map, probs[CRACK], self.crack_ridge_low,
+                                            CORROSION if probs.shape[0] > CORROSION else None)
         if self.crack_refine is not None:
             class_map = refine_cracks(class_map, image_bgr, *self.crack_refine)
         instances = extract_instances(class_map, confidence, self.min_area)

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from models import POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
+from models import POST_FLIGHT_CRACK_RIDGE, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
 
 console = Console()
 
@@ -23,6 +23,9 @@ def segment_command(
     upscale: float = typer.Option(POST_FLIGHT_UPSCALE, "--upscale", help="Also segment each photo enlarged by this "
                                   "factor (two flips) and average: thin cracks come out surer, at about twice the time; "
                                   "0 for none."),
+    crack_ridge: float = typer.Option(POST_FLIGHT_CRACK_RIDGE, "--crack-ridge", help="Continue each crack along its "
+                                      "probability ridge down to this crack probability: faint crack ends come back "
+                                      "as lines; 0 for none."),
 ) -> None:
     """Segment inspection photos at their full resolution (tiled), one mask per photo."""
     from models import load_segmenter
@@ -30,7 +33,8 @@ def segment_command(
 
     files = list_images(images)
     # the model has the cores to itself here, so its threads may busy-wait (models/runtime.py)
-    segmenter = load_segmenter(model, backend=backend, flips=flips, spin_wait=True, upscale=upscale)
+    segmenter = load_segmenter(model, backend=backend, flips=flips, spin_wait=True, upscale=upscale,
+                               crack_ridge_low=crack_ridge)
     check_images(files)
     with Progress(console=console) as progress:
         task = progress.add_task("segmenting", total=len(files))

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from models.postprocess import extract_instances, polyline_length
-from models.refine import refine_cracks
+from models.refine import extend_along_ridges, refine_cracks
 from skyinspect.segmentation import CORROSION, CRACK
 
 
@@ -91,3 +91,39 @@ def test_refined_cracks_are_a_subset_and_every_component_survives(seed: int, sha
     n_before, labels = cv2.connectedComponents((cm == CRACK).astype(np.uint8), connectivity=8)
     kept = np.unique(labels[refined == CRACK])
     assert set(range(1, n_before)) <= set(kept.tolist())  # no component vanishes
+
+
+def _faint_end_probs(h: int = 120, w: int = 300) -> tuple[np.ndarray, np.ndarray]:
+    """(crack probability: a sure stretch x 20-150 and a faint one x 150-280, both a ~7-px ramp
+    around row 60, plus a faint isolated streak at row 100; the argmax class map: only the sure
+    stretch is crack)."""
+    prob = np.zeros((h, w), np.float32)
+    rows = np.exp(-0.5 * ((np.arange(h) - 60) / 2.5) ** 2)[:, None]
+    prob[:, 20:150] = 0.8 * rows
+    prob[:, 150:280] = 0.38 * rows  # seen by the model, but never above background
+    prob[98:103, 40:200] = 0.35  # a faint streak touching no crack
+    class_map = np.where(prob > 0.5, CRACK, 0).astype(np.uint8)
+    return prob, class_map
+
+
+def test_a_crack_continues_along_its_faint_ridge_as_a_line() -> None:
+    prob, class_map = _faint_end_probs()
+    out = extend_along_ridges(class_map, prob, 0.3)
+    added = (out == CRACK) & (class_map != CRACK)
+    cols = np.flatnonzero(added.any(axis=0))
+    assert cols.min() <= 151 and cols.max() >= 275  # the faint stretch comes back, end to end
+    assert added.sum() <= 1.2 * (cols.max() - cols.min() + 1)  # as a one-pixel line, not a band
+    assert not added[90:110].any()  # a faint streak that touches no crack stays background
+    assert np.array_equal(class_map, np.where(prob > 0.5, CRACK, 0))  # the input is left alone
+    assert np.array_equal(extend_along_ridges(class_map, prob, 0.45), class_map)  # too faint for 0.45
+
+
+def test_ridges_do_not_run_through_corrosion_or_start_without_a_crack() -> None:
+    prob, class_map = _faint_end_probs()
+    rust = class_map.copy()
+    rust[40:80, 200:220] = CORROSION
+    out = extend_along_ridges(rust, prob, 0.3, corrosion=CORROSION)
+    added = (out == CRACK) & (rust != CRACK)
+    assert not added[:, 200:220].any() and added[:, 150:199].any() and not added[:, 221:].any()
+    empty = np.zeros_like(class_map)
+    assert extend_along_ridges(empty, prob, 0.3) is empty

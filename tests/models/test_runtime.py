@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -298,3 +299,20 @@ def test_class_map_demotes_unsure_rust_like_the_whole_frame_rule(h: int, w: int,
         ref[down], ref_conf[down] = 0, probs[0][down]
     np.testing.assert_array_equal(cm, ref)
     np.testing.assert_array_equal(conf, ref_conf)
+
+
+def test_crack_ridge_setting_is_checked_and_applied() -> None:
+    from models.refine import extend_along_ridges, refine_cracks
+
+    with pytest.raises(ModelError, match="crack_ridge_low"):
+        load_segmenter(crack_ridge_low=0.7)
+    assert load_segmenter(crack_ridge_low=0).crack_ridge_low is None
+    seg = load_segmenter(crack_ridge_low=0.3)
+    assert seg.crack_ridge_low == 0.3 and load_segmenter().crack_ridge_low is None  # onboard: none
+    img = np.full((192, 256, 3), 170, np.uint8)
+    cv2.line(img, (10, 30), (240, 160), (60, 60, 60), 2)
+    cv2.line(img, (240, 160), (250, 190), (140, 140, 140), 1)  # a fainter end
+    probs = seg.predict_probs(img)
+    class_map = class_map_from_probs(probs, seg.crack_threshold, seg.corrosion_threshold)[0]
+    want = refine_cracks(extend_along_ridges(class_map, probs[1], 0.3, 2), img)
+    assert np.array_equal(seg.segment(img).class_map, want)
