@@ -107,7 +107,7 @@ def run(n_frames: int, model: Path | None, repeats: int) -> dict[str, object]:
     """Frame by frame, every variant in turn (ours, its bare model, tiled, its bare model,
     ultralytics native, ultralytics 384), each warm (see ``_block``), so a change in machine load
     hits all columns alike; medians over frames."""
-    from models import (DEFAULT_MODEL_PATH, POST_FLIGHT_CRACK_RIDGE, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE,
+    from models import (DEFAULT_MODEL_PATH, CRACK_RIDGE_LOW, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE,
                         load_segmenter)
     from models.onnx_runtime import OnnxSegmenter
 
@@ -126,7 +126,7 @@ def run(n_frames: int, model: Path | None, repeats: int) -> dict[str, object]:
     # `skyinspect segment`'s default: four flips plus two over the frame enlarged 1.5x (session 9),
     # cracks continued along their probability ridge (session 13)
     post_flight = load_segmenter(model, flips=POST_FLIGHT_FLIPS, spin_wait=True, upscale=POST_FLIGHT_UPSCALE,
-                                 crack_ridge_low=POST_FLIGHT_CRACK_RIDGE)
+                                 crack_ridge_low=CRACK_RIDGE_LOW)
     yolo = _ultralytics_model(model)
     frames = _frames(n_frames)
     rows: dict[str, list[dict[str, float]]] = {"ours": [], "unrefined": [], "tiled": [], "native": [], "squashed": [],

@@ -1,12 +1,14 @@
 """Stage 6, evaluate: compare findings with the simulator's truth.geojson.
 
-Matching: a true defect is found when a finding of the same class has an outline (or, for a
-finding without one, its centroid) within ``tolerance_m`` (default 5 cm) of the truth outline.
-Each finding matches at most one truth defect (greedy by centroid distance). A finding left over
-that still lies on a true defect of its class (a second piece of a crack found in two: its outline
-on average within ``tolerance_m`` of the truth's) is a *duplicate*: a real defect reported twice,
-which the report should have merged, not a false alarm. One that lies on no true defect of its
-class, or only touches one (a formwork joint line across a crack), is a false positive. There is
+Matching: a true defect is found when a finding of the same class lies on it: its outline (or, for
+a finding without one, its centroid) comes within ``tolerance_m`` (default 5 cm) of the truth
+outline *and* is on average within ``tolerance_m`` of it (the placement error below). A finding
+that only touches a defect (a formwork joint line across a crack) neither matches it nor counts as
+a piece of it: it is a false positive (until session 13 it could match, and a joint line crossing
+an L-shaped crack near its centroid won the crack's match from the crack's own finding). Each
+finding matches at most one truth defect (greedy by centroid distance). A finding left over that
+still lies on a true defect of its class (a second piece of a crack found in two) is a *duplicate*:
+a real defect reported twice, which the report should have merged, not a false alarm. There is
 deliberately no centroid-radius rule: a radius wide enough for a long crack's partial detections
 (the old 25 cm one) also matched a fragment of one crack to a different, small crack beside it.
 All distances are in a local metric frame (NED at the first truth centroid), in 3D, so vertical
@@ -200,9 +202,10 @@ def compare_with_truth(findings: list[Finding] | Path, truth_geojson: Path,
             fpoly = polygon(f_uv)
             near = tpoly.intersects(fpoly if not fpoly.is_empty else Point(((fc - origin) @ basis.T)))
             if near:
-                candidates.append((float(np.linalg.norm(fc - tc)), ti, fi))
                 cover_tol = 2 * f.gsd_m if math.isfinite(f.gsd_m) and f.gsd_m > 0 else COVERAGE_TOLERANCE_M
                 shapes[(ti, fi)] = _placement_and_coverage(exact, f_uv, fpoly, cover_tol, cover_tol / 4)
+                if not shapes[(ti, fi)][0] > tolerance_m:  # lies on the defect (NaN: no outline to tell)
+                    candidates.append((float(np.linalg.norm(fc - tc)), ti, fi))
     matched_t: dict[int, tuple[int, float]] = {}
     used_f: set[int] = set()
     for d, ti, fi in sorted(candidates):
@@ -210,7 +213,7 @@ def compare_with_truth(findings: list[Finding] | Path, truth_geojson: Path,
             matched_t[ti] = (fi, d)
             used_f.add(fi)
     pairs = [shapes[(ti, fi)] for ti, (fi, _) in matched_t.items()]
-    on_a_defect = {fi for _, ti, fi in candidates if not shapes[(ti, fi)][0] > tolerance_m}  # NaN: no outline
+    on_a_defect = {fi for _, _, fi in candidates}
 
     def ratios(cls: str, key: str) -> list[float]:
         return [getattr(found[fi], key) / getattr(truth[ti], key) for ti, (fi, _) in sorted(matched_t.items())

@@ -30,24 +30,31 @@ POST_FLIGHT_FLIPS = 4
 # the time of four flips alone (models/MODEL_CARD.md). Onboard: none.
 POST_FLIGHT_UPSCALE = 1.5
 UPSCALE_FLIPS = 2
-# Post-flight, each crack is continued along the one-pixel ridge of its crack probability down to
-# this value (``crack_ridge_low``, models.refine.extend_along_ridges): chosen on the validation
-# splits (session 13, with the passes above: UAV75 val tol. F 0.864 -> 0.883, recall 0.84 -> 0.90 at
-# precision 0.89 -> 0.87; DeepCrack val IoU 0.732 -> 0.729; corrosion untouched). Onboard: none (one
-# pass on the demo flight: more formwork-joint lines drawn as cracks; models/MODEL_CARD.md).
-POST_FLIGHT_CRACK_RIDGE = 0.3
+# Each crack is continued along the one-pixel ridge of its crack probability down to this value
+# (``crack_ridge_low``, models.refine.extend_along_ridges), and a single pass's class probabilities
+# are first sharpened by the image (``prob_sharpen``, models.sharpen; averaged passes are sharp
+# already: there it lost 0.011 on the rule). Chosen on the validation splits (session 13, rule
+# (UAV75 val tol. F + DeepCrack val IoU + corrosion val IoU) / 3): post-flight passes 0.7368 ->
+# 0.7419 (UAV75 tol. F 0.864 -> 0.883, DeepCrack IoU 0.732 -> 0.729); one pass 0.7036 -> 0.7154
+# (UAV75 tol. F 0.795 -> 0.825 with precision and recall both up, DeepCrack IoU 0.718 -> 0.722,
+# corrosion 0.598 -> 0.599). Numbers and the demo flight in models/MODEL_CARD.md.
+CRACK_RIDGE_LOW = 0.3
+ONE_PASS_PROB_SHARPEN = (2, 1e-3)
 
 
 def load_segmenter(path: Path | str | None = None, providers: list[str] | None = None,
                    backend: str = "onnxruntime", flips: int = 1, spin_wait: bool = False,
-                   upscale: float | None = None, crack_ridge_low: float | None = None) -> TiledSegmenter:
+                   upscale: float | None = None, crack_ridge_low: float | None = CRACK_RIDGE_LOW,
+                   prob_sharpen: tuple[int, float] | None | str = "auto") -> TiledSegmenter:
     """Load the shipped model (or ``path``) on a backend: ``onnxruntime`` (CPU unless ``providers``
     says otherwise), ``onnxruntime-cuda`` (CUDA, falling back to CPU) or ``tensorrt`` (Jetson; FP16
     engine built on first use and cached). All give the same tiled, torch-free interface.
     ``flips``: test-time flips averaged per frame (one of FLIP_CHOICES); ``upscale``: also segment
     the frame enlarged by this factor (UPSCALE_FLIPS flips) and average (None: no; see
     POST_FLIGHT_UPSCALE); ``crack_ridge_low``: continue cracks along their probability ridge down
-    to this value (None or 0: no; see POST_FLIGHT_CRACK_RIDGE).
+    to this value (None or 0: no); ``prob_sharpen``: (radius px, eps) of the guided filter of the
+    probabilities, None for none, "auto" for ONE_PASS_PROB_SHARPEN when one pass makes the frame's
+    probabilities (one flip, no upscale) and none otherwise.
     ``spin_wait``: ONNX Runtime's threads busy-wait between ops, faster when nothing else needs the
     cores (post-flight segmentation), slower onboard where capture and recording share them."""
     from skyinspect.errors import ModelError, describe
@@ -56,26 +63,38 @@ def load_segmenter(path: Path | str | None = None, providers: list[str] | None =
     if backend == "tensorrt":
         from models.tensorrt_runtime import TrtSegmenter
 
-        return _with_ridge(TrtSegmenter(model, flips=flips, upscale=upscale), crack_ridge_low)
+        return _decisions(TrtSegmenter(model, flips=flips, upscale=upscale), crack_ridge_low, prob_sharpen)
     if backend not in BACKENDS:
         raise ModelError(describe("backend", f"expected one of {', '.join(BACKENDS)}, got {backend!r}"))
     from models.onnx_runtime import OnnxSegmenter
 
     if backend == "onnxruntime-cuda" and providers is None:
         providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]
-    return _with_ridge(OnnxSegmenter(model, providers=providers, flips=flips, spin_wait=spin_wait, upscale=upscale),
-                       crack_ridge_low)
+    return _decisions(OnnxSegmenter(model, providers=providers, flips=flips, spin_wait=spin_wait, upscale=upscale),
+                      crack_ridge_low, prob_sharpen)
 
 
-def _with_ridge(segmenter: TiledSegmenter, crack_ridge_low: float | None) -> TiledSegmenter:
+def _decisions(segmenter: TiledSegmenter, crack_ridge_low: float | None,
+               prob_sharpen: tuple[int, float] | None | str) -> TiledSegmenter:
+    """``segmenter`` with its crack continuation and probability sharpening set (load_segmenter)."""
     from skyinspect.errors import ModelError, describe
 
     if crack_ridge_low is not None and not 0.0 <= crack_ridge_low < 0.5:
         raise ModelError(describe("crack_ridge_low", f"expected a crack probability in [0, 0.5), got {crack_ridge_low!r}",
-                                  f"{POST_FLIGHT_CRACK_RIDGE} as post-flight segmentation uses, or 0 for none"))
+                                  f"{CRACK_RIDGE_LOW} as shipped, or 0 for none"))
     segmenter.crack_ridge_low = crack_ridge_low or None
+    if prob_sharpen == "auto":
+        one_pass = segmenter.flips == 1 and not segmenter.upscale
+        prob_sharpen = ONE_PASS_PROB_SHARPEN if one_pass else None
+    if prob_sharpen is not None:
+        radius, eps = prob_sharpen  # type: ignore[misc]
+        if int(radius) != radius or radius < 1 or not eps > 0:
+            raise ModelError(describe("prob_sharpen", f"expected (radius px >= 1, eps > 0), got {prob_sharpen!r}",
+                                      f"{ONE_PASS_PROB_SHARPEN} as one pass uses, or None for none"))
+        prob_sharpen = (int(radius), float(eps))
+    segmenter.prob_sharpen = prob_sharpen  # type: ignore[assignment]
     return segmenter
 
 
-__all__ = ["BACKENDS", "DEFAULT_MODEL_PATH", "FLIP_CHOICES", "POST_FLIGHT_CRACK_RIDGE", "POST_FLIGHT_FLIPS",
-           "POST_FLIGHT_UPSCALE", "UPSCALE_FLIPS", "load_segmenter"]
+__all__ = ["BACKENDS", "CRACK_RIDGE_LOW", "DEFAULT_MODEL_PATH", "FLIP_CHOICES", "ONE_PASS_PROB_SHARPEN",
+           "POST_FLIGHT_FLIPS", "POST_FLIGHT_UPSCALE", "UPSCALE_FLIPS", "load_segmenter"]

@@ -22,8 +22,7 @@ import numpy as np
 
 from models._progress import progress
 from models.prepare import DEFAULT_SHARED, SPLIT_FILE, deepcrack_val_stems
-from models.sharpen import DEFAULT_PROB_SHARPEN
-from models import FLIP_CHOICES, POST_FLIGHT_CRACK_RIDGE, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
+from models import CRACK_RIDGE_LOW, FLIP_CHOICES, ONE_PASS_PROB_SHARPEN, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
 from skyinspect.errors import InputError, describe
 from skyinspect.segmentation import CORROSION, CRACK, segment_each
 
@@ -97,23 +96,23 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
              sets: list[str] | None = None, limit: int | None = None,
              crack_refine: bool = True, flips: int = POST_FLIGHT_FLIPS,
              upscale: float | None = POST_FLIGHT_UPSCALE, thresholds: bool = True,
-             sharpen: bool = False, crack_ridge: float | None = POST_FLIGHT_CRACK_RIDGE) -> dict[str, object]:
+             sharpen: bool | None = None, crack_ridge: float | None = CRACK_RIDGE_LOW) -> dict[str, object]:
     """Run the model over each set; write per-image JSON + summary to ``out``; return the summary.
     ``crack_refine=False`` measures the runtime without :func:`models.refine.refine_cracks`,
-    ``sharpen=True`` with :func:`models.sharpen.sharpen_probs` (a study, off in the runtime);
+    ``sharpen`` True/False forces :func:`models.sharpen.sharpen_probs` on/off (None: as the runtime
+    does for these passes, models.load_segmenter);
     ``thresholds=False`` ignores the class thresholds calibrated into the model (plain argmax, as the
     selection rule scores candidates that have not been calibrated yet);
     ``flips``, ``upscale``, ``crack_ridge``: test-time passes and crack continuation, by default those
-    of ``skyinspect segment`` (models.POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE, POST_FLIGHT_CRACK_RIDGE;
+    of ``skyinspect segment`` (models.POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE, CRACK_RIDGE_LOW;
     None or 0: no upscaled pass, no continuation)."""
     from models import load_segmenter
 
+    sharpening = "auto" if sharpen is None else (ONE_PASS_PROB_SHARPEN if sharpen else None)
     seg = load_segmenter(model, flips=flips, spin_wait=True, upscale=upscale,  # as `skyinspect segment` runs it
-                         crack_ridge_low=crack_ridge)
+                         crack_ridge_low=crack_ridge, prob_sharpen=sharpening)
     if not crack_refine:
         seg.crack_refine = None
-    if sharpen:
-        seg.prob_sharpen = DEFAULT_PROB_SHARPEN
     if not thresholds:
         seg.crack_threshold = seg.corrosion_threshold = None
     shared = Path(shared)
@@ -176,13 +175,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, default=None, help="first N images per set (quick checks)")
     p.add_argument("--no-crack-refine", action="store_true",
                    help="skip drawing crack masks back onto dark pixels (models/refine.py), for comparison")
-    p.add_argument("--sharpen", action="store_true",
-                   help="sharpen the class probabilities by the image first (models/sharpen.py; a study, off by default)")
+    p.add_argument("--sharpen", dest="sharpen", action="store_true", default=None,
+                   help="sharpen the class probabilities by the image (models/sharpen.py) whatever the passes")
+    p.add_argument("--no-sharpen", dest="sharpen", action="store_false",
+                   help="never sharpen them (default: as the runtime does, on for one pass only)")
     p.add_argument("--flips", type=int, choices=FLIP_CHOICES, default=POST_FLIGHT_FLIPS,
                    help="test-time flips averaged per image (1 = one pass, as onboard)")
     p.add_argument("--upscale", type=float, default=POST_FLIGHT_UPSCALE,
                    help="also segment each image enlarged by this factor and average (0: none, as onboard)")
-    p.add_argument("--crack-ridge", type=float, default=POST_FLIGHT_CRACK_RIDGE,
+    p.add_argument("--crack-ridge", type=float, default=CRACK_RIDGE_LOW,
                    help="continue cracks along their probability ridge down to this value (0: none, as onboard)")
     a = p.parse_args(argv)
     summary = evaluate(a.model, a.out, a.shared, a.sets, a.limit, crack_refine=not a.no_crack_refine, flips=a.flips,

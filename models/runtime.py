@@ -235,8 +235,8 @@ class TiledSegmenter:
         self.upscale, self.upscale_flips = (None if none else float(upscale)), int(upscale_flips)  # type: ignore[arg-type]
         # (closing window px, keep share) of models.refine.refine_cracks; None: the raw upsampled band
         self.crack_refine = crack_refine
-        # (radius px, eps) of models.sharpen.sharpen_probs, e.g. its DEFAULT_PROB_SHARPEN; None (the
-        # default): the upsampled probabilities as they are (a study, not shipped: models/MODEL_CARD.md)
+        # (radius px, eps) of models.sharpen.sharpen_probs; None: the upsampled probabilities as they
+        # are. models.load_segmenter sets it (and crack_ridge_low) as shipped: models.ONE_PASS_PROB_SHARPEN
         self.prob_sharpen: tuple[int, float] | None = None
         # crack probability down to which a crack is continued along its ridge (models.refine.
         # extend_along_ridges); None: the argmax's cracks as they are

@@ -12,12 +12,13 @@ filtered (a 1280x960 demo frame filtered whole costs 33-50 ms of one core, a fif
 time; its blocks ~11 ms): there the output is exactly the whole-frame filter's; elsewhere
 background wins by far and the probabilities are left as they are.
 
-**Not on in the runtime** (``TiledSegmenter.prob_sharpen`` is None): measured in session 13 on the
-validation splits by the model selection rule, it helps one pass a little (0.7036 -> 0.7095: crack
-precision up, recall down) and hurts the post-flight passes (four flips + 1.5x: 0.7368 -> 0.7262,
-faint hairlines lost), and on the demo flight it cut false positives 5 -> 2 but crack length
-0.95 -> 0.85 of the truth. ``python -m models.evaluate --sharpen`` measures it; numbers in
-models/MODEL_CARD.md ("Tried in session 13").
+**On for one pass** (onboard; ``models.ONE_PASS_PROB_SHARPEN``, set by ``models.load_segmenter``),
+together with the crack continuation along the probability ridge (models.refine.extend_along_ridges)
+that wins back the faint crack ends the filter thins away: measured in session 13 on the validation
+splits by the model selection rule, sharpening alone 0.7036 -> 0.7095 (crack precision up, recall
+down; on the demo flight false positives 5 -> 2, crack length 0.95 -> 0.85 of the truth), with the
+ridge 0.7154 (precision and recall both up). Averaged passes (four flips + 1.5x, post-flight) are
+sharp already: there it loses (0.7368 -> 0.7262) and stays off. Numbers in models/MODEL_CARD.md.
 """
 
 from __future__ import annotations
@@ -25,14 +26,17 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from models import ONE_PASS_PROB_SHARPEN
+
 # (window radius px, regularisation eps on grey levels scaled to 0-1): the middle of a plateau on
 # validation (radius 2 with eps 1e-4 to 3e-3 all within 0.001 of each other; radius 3 and more
 # thickens hairlines, radius 1 does half as much)
-DEFAULT_PROB_SHARPEN: tuple[int, float] = (2, 1e-3)
-# a pixel is a candidate where a defect class reaches this probability (background below 1 - it)
-CANDIDATE_MIN_PROB = 0.1
+DEFAULT_PROB_SHARPEN: tuple[int, float] = ONE_PASS_PROB_SHARPEN
+# a pixel is a candidate where the defect classes reach this probability (background 1 - it or
+# less): 0.1, 0.2 and 0.3 give the same validation scores, 0.3 filters half the pixels of 0.1
+CANDIDATE_MIN_PROB = 0.3
 BACKGROUND = 0
-# the frame is filtered in runs of BLOCK_PX-square blocks around the candidates
+# the frame is filtered in BLOCK_PX-square blocks around the candidates
 BLOCK_PX = 32
 
 
@@ -50,20 +54,13 @@ def _guided(guide: np.ndarray, planes: np.ndarray, radius: int, eps: float) -> n
     return out
 
 
-def _touched_runs(candidates: np.ndarray, block: int) -> list[tuple[int, int, int, int]]:
-    """(y0, y1, x0, x1) pixel spans of the runs of consecutive ``block``-px blocks, in each block
-    row, that hold a True pixel of ``candidates``."""
-    h, w = candidates.shape
-    rows, cols = -(-h // block), -(-w // block)
-    padded = np.zeros((rows * block, cols * block), np.uint8)
-    padded[:h, :w] = candidates
-    touched = padded.reshape(rows, block, cols, block).max(axis=(1, 3))
-    runs = []
-    for r in np.flatnonzero(touched.any(axis=1)):
-        on = np.flatnonzero(np.diff(np.concatenate(([0], touched[r] > 0, [0])).astype(np.int8)))
-        for c0, c1 in zip(on[::2], on[1::2]):
-            runs.append((r * block, min((r + 1) * block, h), c0 * block, min(c1 * block, w)))
-    return runs
+def _reflect101(index: np.ndarray, n: int) -> np.ndarray:
+    """Indices past either end of 0..n-1 mirrored as OpenCV's default border does (BORDER_REFLECT_101)."""
+    if n == 1:
+        return np.zeros_like(index)
+    period = 2 * (n - 1)
+    index = np.abs(index) % period
+    return np.where(index >= n, period - index, index)
 
 
 def sharpen_probs(probs: np.ndarray, image_bgr: np.ndarray, radius: int = DEFAULT_PROB_SHARPEN[0],
@@ -81,24 +78,42 @@ def sharpen_probs(probs: np.ndarray, image_bgr: np.ndarray, radius: int = DEFAUL
         return probs
     candidates = cv2.compare(probs[BACKGROUND], 1.0 - CANDIDATE_MIN_PROB, cv2.CMP_LE)
     h, w = candidates.shape
-    # the output at a pixel depends on the input within 2 radii of it: each run of blocks is read
-    # with that margin, so its pixels get what the whole-frame filter gives them
-    reach = 2 * radius
-    done = []
+    reach = 2 * radius  # the output at a pixel depends on the input within 2 radii of it
     near = cv2.dilate(candidates, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
-    for y0, y1, x0, x1 in _touched_runs(near, BLOCK_PX):
-        ry0, ry1, rx0, rx1 = max(y0 - reach, 0), min(y1 + reach, h), max(x0 - reach, 0), min(x1 + reach, w)
-        crop = image_bgr[ry0:ry1, rx0:rx1]
-        gray = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
-        # the filter is linear and the planes sum to 1, so the filtered planes do too: filter the
-        # defect classes and take background as the rest (a third less work with three classes)
-        defects = _guided(gray.astype(np.float32) * (1.0 / 255.0), probs[1:, ry0:ry1, rx0:rx1].copy(), radius, eps)
-        filtered = np.empty((probs.shape[0], y1 - y0, x1 - x0), np.float32)
-        filtered[1:] = defects[:, y0 - ry0:y1 - ry0, x0 - rx0:x1 - rx0]
-        filtered[0] = 1.0 - filtered[1:].sum(axis=0)
-        np.clip(filtered, 0.0, None, out=filtered)
-        filtered /= np.maximum(filtered.sum(axis=0, keepdims=True), 1e-6)
-        done.append((y0, y1, x0, x1, filtered))
-    for y0, y1, x0, x1, filtered in done:  # written once every run has read the input it needs
-        probs[:, y0:y1, x0:x1] = filtered
+    bh, bw = min(BLOCK_PX, h), min(BLOCK_PX, w)
+    rows, cols = -(-h // bh), -(-w // bw)
+    grid = np.zeros((rows * bh, cols * bw), np.uint8)
+    grid[:h, :w] = near
+    by, bx = np.nonzero(grid.reshape(rows, bh, cols, bw).max(axis=(1, 3)))
+    if not len(by):
+        return probs
+    # every touched block with a margin of `reach` (mirrored at the frame's edges, as the whole-frame
+    # filter's border is), stacked into one tall image: one filter call for all of them, and each
+    # block's own pixels see only its margin, so they get exactly what the whole-frame filter gives
+    # (edge blocks are moved inside the frame; where two overlap they write the same values)
+    y0s, x0s = np.minimum(by * bh, h - bh), np.minimum(bx * bw, w - bw)
+    n, th, tw = len(by), bh + 2 * reach, bw + 2 * reach
+    gray = np.empty((n * th, tw), np.uint8)
+    planes = np.empty((probs.shape[0] - 1, n * th, tw), np.float32)
+    for k, (y0, x0) in enumerate(zip(y0s.tolist(), x0s.tolist())):
+        rows = slice(k * th, (k + 1) * th)
+        if reach <= y0 and y0 + bh + reach <= h and reach <= x0 and x0 + bw + reach <= w:
+            tile = image_bgr[y0 - reach:y0 + bh + reach, x0 - reach:x0 + bw + reach]
+            planes[:, rows] = probs[1:, y0 - reach:y0 + bh + reach, x0 - reach:x0 + bw + reach]
+        else:  # at the frame's edge: mirrored indices (slicing is ~10x faster where it can be used)
+            ys = _reflect101(np.arange(y0 - reach, y0 + bh + reach), h)[:, None]
+            xs = _reflect101(np.arange(x0 - reach, x0 + bw + reach), w)[None, :]
+            tile = image_bgr[ys, xs]
+            planes[:, rows] = probs[1:, ys, xs]
+        gray[rows] = cv2.cvtColor(tile, cv2.COLOR_BGR2GRAY) if tile.ndim == 3 else tile
+    # the filter is linear and the planes sum to 1, so the filtered planes do too: filter the
+    # defect classes and take background as the rest (a third less work with three classes)
+    defects = _guided(gray.astype(np.float32) * np.float32(1.0 / 255.0), planes, radius, eps)
+    filtered = np.empty((probs.shape[0], n, bh, bw), np.float32)
+    filtered[1:] = defects.reshape(-1, n, th, tw)[:, :, reach:reach + bh, reach:reach + bw]
+    filtered[0] = 1.0 - filtered[1:].sum(axis=0)
+    np.clip(filtered, 0.0, None, out=filtered)
+    filtered /= np.maximum(filtered.sum(axis=0, keepdims=True), 1e-6)
+    for k, (y0, x0) in enumerate(zip(y0s.tolist(), x0s.tolist())):
+        probs[:, y0:y0 + bh, x0:x0 + bw] = filtered[:, k]
     return probs

@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from models import POST_FLIGHT_CRACK_RIDGE, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
+from models import CRACK_RIDGE_LOW, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
 from skyinspect.cli.main_errors import handle_errors
 
 console = Console()
@@ -108,7 +108,7 @@ def eval_command(
                               "1 for one pass as onboard."),
     upscale: float = typer.Option(POST_FLIGHT_UPSCALE, help="Also segment each image enlarged by this factor and "
                                   "average, as `skyinspect segment` does; 0 for none (as onboard)."),
-    crack_ridge: float = typer.Option(POST_FLIGHT_CRACK_RIDGE, help="Continue cracks along their probability ridge "
+    crack_ridge: float = typer.Option(CRACK_RIDGE_LOW, help="Continue cracks along their probability ridge "
                                       "down to this value, as `skyinspect segment` does; 0 for none (as onboard)."),
 ) -> None:
     """Per-class IoU, pixel P/R/F1 and 2-px tolerance F on the held-out sets."""

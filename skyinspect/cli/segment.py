@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from models import POST_FLIGHT_CRACK_RIDGE, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
+from models import CRACK_RIDGE_LOW, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
 
 console = Console()
 
@@ -23,7 +23,7 @@ def segment_command(
     upscale: float = typer.Option(POST_FLIGHT_UPSCALE, "--upscale", help="Also segment each photo enlarged by this "
                                   "factor (two flips) and average: thin cracks come out surer, at about twice the time; "
                                   "0 for none."),
-    crack_ridge: float = typer.Option(POST_FLIGHT_CRACK_RIDGE, "--crack-ridge", help="Continue each crack along its "
+    crack_ridge: float = typer.Option(CRACK_RIDGE_LOW, "--crack-ridge", help="Continue each crack along its "
                                       "probability ridge down to this crack probability: faint crack ends come back "
                                       "as lines; 0 for none."),
 ) -> None:

@@ -126,3 +126,34 @@ def test_a_fragment_of_one_crack_never_counts_as_finding_its_neighbour(tmp_path:
     # where the found pixels lie (exactly on the crack) vs how much of it was found (a sixth)
     assert cmp.mean_position_error_m < 1e-3 and cmp.mean_placement_error_m < 1e-4
     assert math.isclose(cmp.mean_coverage, (0.10 + 2 * 0.002) / 0.6, rel_tol=0.05)
+
+
+def _across_feature(frame: object, n_m: float, d0_m: float, d1_m: float, props: dict[str, object]) -> dict[str, object]:
+    """A 2 mm strip running down the face (plumb) at north ``n_m``: a formwork joint line."""
+    ned = np.array([[n_m - 0.001, 0.0, d0_m], [n_m + 0.001, 0.0, d0_m], [n_m + 0.001, 0.0, d1_m],
+                    [n_m - 0.001, 0.0, d1_m], [n_m - 0.001, 0.0, d0_m]])
+    geo = frame.to_geodetic(ned)  # type: ignore[attr-defined]
+    c = frame.to_geodetic(np.array([n_m, 0.0, (d0_m + d1_m) / 2]))  # type: ignore[attr-defined]
+    return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[float(p[1]), float(p[0]), float(p[2])]
+                                                                                 for p in geo]]},
+            "properties": {**props, "centroid_lat_deg": float(c[0]), "centroid_lon_deg": float(c[1]),
+                           "centroid_alt_msl_m": float(c[2]), "lat": float(c[0]), "lon": float(c[1]),
+                           "alt_msl_m": float(c[2])}}
+
+
+def test_a_line_that_only_crosses_a_crack_never_takes_its_match(tmp_path: Path) -> None:
+    # A 0.6 m crack found over its first 0.4 m (centroid 10 cm off the truth's), and a 0.4 m joint
+    # line crossing it right at its centroid: the line's centroid is nearer, but it lies on the crack
+    # for 2 mm of its length. The crack's own finding is the match; the line is a false positive.
+    from skyinspect.geodesy import LocalFrame
+
+    frame = LocalFrame(47.0, 8.0, 500.0)
+    truth = _write_truth(tmp_path / "truth.geojson", [_strip_feature(frame, 0.0, 0.6, 0.0,
+                                                                     {"defect_id": "A", "class": "crack"})])
+    found = _write_truth(tmp_path / "found.geojson", [
+        _strip_feature(frame, 0.0, 0.4, 0.0, {"finding_id": "F1", "class": "crack", "gsd_mm": 1.0}),
+        _across_feature(frame, 0.3, -0.2, 0.2, {"finding_id": "F1-J", "class": "crack", "gsd_mm": 1.0})])
+    cmp = compare_with_truth(found, truth)
+    assert cmp.matches == (("A", "F1"),)
+    assert (cmp.found_count, cmp.false_positive_count, cmp.duplicate_count) == (1, 1, 0)
+    assert math.isclose(cmp.mean_position_error_m, 0.1, abs_tol=2e-3)

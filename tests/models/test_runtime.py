@@ -243,6 +243,7 @@ def test_shipped_model_whole_frame_agrees_with_tiles(segmenter: OnnxSegmenter) -
 
     img = cv2.imread(str(Path(__file__).parents[2] / "missions/simulator/textures/uav75_DSC00566.jpg"))
     tiled = OnnxSegmenter(DEFAULT_MODEL_PATH, whole_frame_max_px=0)
+    tiled.prob_sharpen, tiled.crack_ridge_low = segmenter.prob_sharpen, segmenter.crack_ridge_low  # as loaded
     assert segmenter.uses_whole_frame(*img.shape[:2])
     a, b = segmenter.segment(img).class_map, tiled.segment(img).class_map
     assert (a == 1).sum() > 100 and (b == 1).sum() > 100
@@ -260,7 +261,9 @@ def test_shipped_model_crack_band_is_drawn_onto_the_dark_crack(segmenter: OnnxSe
     textures = Path(__file__).parents[2] / "missions/simulator/textures"
     img = cv2.imread(str(textures / "uav75_DSC00566.jpg"))
     truth = cv2.imread(str(textures / "uav75_DSC00566_mask.png"), cv2.IMREAD_GRAYSCALE) > 127
-    raw = OnnxSegmenter(DEFAULT_MODEL_PATH, crack_refine=None).segment(img)
+    unrefined = OnnxSegmenter(DEFAULT_MODEL_PATH, crack_refine=None)
+    unrefined.prob_sharpen, unrefined.crack_ridge_low = segmenter.prob_sharpen, segmenter.crack_ridge_low
+    raw = unrefined.segment(img)
     refined = segmenter.segment(img)
     a, b = raw.class_map == 1, refined.class_map == 1
     assert b.sum() < a.sum() and not (b & ~a).any()
@@ -307,8 +310,8 @@ def test_crack_ridge_setting_is_checked_and_applied() -> None:
     with pytest.raises(ModelError, match="crack_ridge_low"):
         load_segmenter(crack_ridge_low=0.7)
     assert load_segmenter(crack_ridge_low=0).crack_ridge_low is None
-    seg = load_segmenter(crack_ridge_low=0.3)
-    assert seg.crack_ridge_low == 0.3 and load_segmenter().crack_ridge_low is None  # onboard: none
+    seg = load_segmenter(crack_ridge_low=0.3, prob_sharpen=None)
+    assert seg.crack_ridge_low == 0.3 and load_segmenter(flips=4).crack_ridge_low == 0.3  # the default
     img = np.full((192, 256, 3), 170, np.uint8)
     cv2.line(img, (10, 30), (240, 160), (60, 60, 60), 2)
     cv2.line(img, (240, 160), (250, 190), (140, 140, 140), 1)  # a fainter end

@@ -83,19 +83,21 @@ def test_random_probabilities_stay_valid(seed: int, radius: int) -> None:
     assert np.isfinite(got).all() and got.min() >= 0 and np.allclose(got.sum(axis=0), 1.0, atol=1e-4)
 
 
-def test_the_runtime_sharpens_only_when_asked() -> None:
-    from models import load_segmenter
-    from models.refine import refine_cracks
+def test_the_runtime_sharpens_one_pass_only() -> None:
+    from models import ONE_PASS_PROB_SHARPEN, load_segmenter
+    from models.refine import extend_along_ridges, refine_cracks
+    from skyinspect.errors import ModelError
 
-    seg = load_segmenter()
+    assert load_segmenter(flips=4).prob_sharpen is None  # averaged passes are sharp already
+    assert load_segmenter(upscale=1.5).prob_sharpen is None
+    assert load_segmenter(prob_sharpen=None).prob_sharpen is None
+    with pytest.raises(ModelError, match="prob_sharpen"):
+        load_segmenter(prob_sharpen=(0, 1e-3))
+    seg = load_segmenter()  # one pass, as onboard
+    assert seg.prob_sharpen == ONE_PASS_PROB_SHARPEN
     image, _, _ = _blurry_crack(192, 256)
-    assert seg.prob_sharpen is None  # not shipped on (see the module doc)
-    plain = seg.segment(image).class_map
     probs = seg.predict_probs(image)
-    assert np.array_equal(plain, refine_cracks(class_map_from_probs(probs, seg.crack_threshold,
-                                                                    seg.corrosion_threshold)[0], image))
-    seg.prob_sharpen = (2, 1e-3)
-    sharp = seg.segment(image).class_map
-    want = class_map_from_probs(sharpen_probs(probs.copy(), image, 2, 1e-3), seg.crack_threshold,
-                                seg.corrosion_threshold)[0]
-    assert np.array_equal(sharp, refine_cracks(want, image))
+    sharp = sharpen_probs(probs.copy(), image, *ONE_PASS_PROB_SHARPEN)
+    want = class_map_from_probs(sharp, seg.crack_threshold, seg.corrosion_threshold)[0]
+    want = refine_cracks(extend_along_ridges(want, sharp[CRACK], seg.crack_ridge_low, 2), image)
+    assert np.array_equal(seg.segment(image).class_map, want)
