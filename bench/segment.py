@@ -119,6 +119,8 @@ def run(n_frames: int, model: Path | None, repeats: int) -> dict[str, object]:
     tiled = OnnxSegmenter(model, whole_frame_max_px=0, spin_wait=True)
     # the same path without drawing crack masks onto dark pixels (models/refine.py), to show its cost
     unrefined = OnnxSegmenter(model, crack_refine=None, spin_wait=True)
+    for other in (tiled, unrefined):  # the one pass's other decision steps as load_segmenter sets them
+        other.prob_sharpen, other.crack_ridge_low = seg.prob_sharpen, seg.crack_ridge_low
     # onboard's settings (no busy-waiting: capture and recording share the cores) and segment's
     # default of four flipped passes
     onboard = load_segmenter(model)

@@ -108,12 +108,15 @@ def extend_along_ridges(class_map: np.ndarray, crack_prob: np.ndarray, low: floa
     crack = cv2.compare(class_map, CRACK, cv2.CMP_EQ)
     if not cv2.countNonZero(crack):
         return class_map
+    # in OpenCV's primitives, and the touched labels read at the crack pixels only: the frame-wide
+    # numpy masks cost as much again (demo frames, 1280x960)
     weak = cv2.compare(crack_prob, float(low), cv2.CMP_GE)
     if corrosion is not None:
-        weak[class_map == corrosion] = 0
-    weak |= crack
+        weak = cv2.bitwise_and(weak, cv2.compare(class_map, corrosion, cv2.CMP_NE))
+    weak = cv2.bitwise_or(weak, crack)
     n, labels, stats = label_components(weak)
-    touched = np.unique(labels[crack > 0])
+    xy = cv2.findNonZero(crack).reshape(-1, 2)
+    touched = np.unique(labels[xy[:, 1], xy[:, 0]])
     out = class_map
     for i in touched[touched > 0]:
         x, y, w, h = (int(v) for v in stats[i, :4])
