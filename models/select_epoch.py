@@ -3,7 +3,9 @@
 The rule (fixed in session 4, before any test set was run; models/MODEL_CARD.md): the mean of UAV75
 val crack 2-px tolerance F, DeepCrack val crack IoU (30 training images held out,
 ``models/data/deepcrack_val.json``) and corrosion val IoU, each image in one pass, plain argmax (no
-calibrated threshold: candidates are not calibrated yet), crack refinement on, as the runtime ships.
+calibrated threshold: candidates are not calibrated yet), the rest as the runtime ships one pass
+(crack refinement; since session 13 the probabilities sharpened and cracks continued along their
+ridge, so a run scored before then is not comparable: ``--baseline`` re-scores the shipped model).
 No test set is touched. Each checkpoint (``weights/epochN.pt``, written by ``models.train
 --save-period 1``, and ``last.pt``) is exported to ONNX beside it and scored; ``--baseline`` scores
 an existing ONNX model the same way. Needs the ``train`` extra (export).
