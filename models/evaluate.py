@@ -184,7 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--upscale", type=float, default=POST_FLIGHT_UPSCALE,
                    help="also segment each image enlarged by this factor and average (0: none, as onboard)")
     p.add_argument("--crack-ridge", type=float, default=CRACK_RIDGE_LOW,
-                   help="continue cracks along their probability ridge down to this value (0: none, as onboard)")
+                   help="continue cracks along their probability ridge down to this value "
+                        "(0: none; onboard and segment use 0.3)")
     a = p.parse_args(argv)
     summary = evaluate(a.model, a.out, a.shared, a.sets, a.limit, crack_refine=not a.no_crack_refine, flips=a.flips,
                        upscale=a.upscale, sharpen=a.sharpen, crack_ridge=a.crack_ridge)

@@ -9,7 +9,7 @@ smooth. Nothing is invented that the probabilities and the image do not both say
 
 Only the blocks around pixels that some defect class claims with >= ``CANDIDATE_MIN_PROB`` are
 filtered (a 1280x960 demo frame filtered whole costs 33-50 ms of one core, a fifth of the model's
-time; its blocks ~11 ms): there the output is exactly the whole-frame filter's; elsewhere
+time; its blocks ~6 ms): there the output is exactly the whole-frame filter's; elsewhere
 background wins by far and the probabilities are left as they are.
 
 **On for one pass** (onboard; ``models.ONE_PASS_PROB_SHARPEN``, set by ``models.load_segmenter``),
@@ -96,16 +96,16 @@ def sharpen_probs(probs: np.ndarray, image_bgr: np.ndarray, radius: int = DEFAUL
     gray = np.empty((n * th, tw), np.uint8)
     planes = np.empty((probs.shape[0] - 1, n * th, tw), np.float32)
     for k, (y0, x0) in enumerate(zip(y0s.tolist(), x0s.tolist())):
-        rows = slice(k * th, (k + 1) * th)
+        band = slice(k * th, (k + 1) * th)  # the block's rows in the stacked image
         if reach <= y0 and y0 + bh + reach <= h and reach <= x0 and x0 + bw + reach <= w:
             tile = image_bgr[y0 - reach:y0 + bh + reach, x0 - reach:x0 + bw + reach]
-            planes[:, rows] = probs[1:, y0 - reach:y0 + bh + reach, x0 - reach:x0 + bw + reach]
+            planes[:, band] = probs[1:, y0 - reach:y0 + bh + reach, x0 - reach:x0 + bw + reach]
         else:  # at the frame's edge: mirrored indices (slicing is ~10x faster where it can be used)
             ys = _reflect101(np.arange(y0 - reach, y0 + bh + reach), h)[:, None]
             xs = _reflect101(np.arange(x0 - reach, x0 + bw + reach), w)[None, :]
             tile = image_bgr[ys, xs]
-            planes[:, rows] = probs[1:, ys, xs]
-        gray[rows] = cv2.cvtColor(tile, cv2.COLOR_BGR2GRAY) if tile.ndim == 3 else tile
+            planes[:, band] = probs[1:, ys, xs]
+        gray[band] = cv2.cvtColor(tile, cv2.COLOR_BGR2GRAY) if tile.ndim == 3 else tile
     # the filter is linear and the planes sum to 1, so the filtered planes do too: filter the
     # defect classes and take background as the rest (a third less work with three classes)
     defects = _guided(gray.astype(np.float32) * np.float32(1.0 / 255.0), planes, radius, eps)

@@ -109,7 +109,7 @@ def eval_command(
     upscale: float = typer.Option(POST_FLIGHT_UPSCALE, help="Also segment each image enlarged by this factor and "
                                   "average, as `skyinspect segment` does; 0 for none (as onboard)."),
     crack_ridge: float = typer.Option(CRACK_RIDGE_LOW, help="Continue cracks along their probability ridge "
-                                      "down to this value, as `skyinspect segment` does; 0 for none (as onboard)."),
+                                      "down to this value, as `skyinspect segment` and onboard do; 0 for none."),
 ) -> None:
     """Per-class IoU, pixel P/R/F1 and 2-px tolerance F on the held-out sets."""
     from models.evaluate import evaluate
