@@ -39,6 +39,9 @@ UPSCALE_FLIPS = 2
 # (UAV75 tol. F 0.795 -> 0.825 with precision and recall both up, DeepCrack IoU 0.718 -> 0.722,
 # corrosion 0.598 -> 0.599). Numbers and the demo flight in models/MODEL_CARD.md.
 CRACK_RIDGE_LOW = 0.3
+# (guided filter window radius px, regularisation eps on grey levels scaled to 0-1): the middle of a
+# plateau on validation (radius 2 with eps 1e-4 to 3e-3 all within 0.001 of each other; radius 3
+# and more thickens hairlines, radius 1 does half as much)
 ONE_PASS_PROB_SHARPEN = (2, 1e-3)
 
 

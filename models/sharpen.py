@@ -27,15 +27,11 @@ import cv2
 import numpy as np
 
 from models import ONE_PASS_PROB_SHARPEN
+from skyinspect.segmentation import BACKGROUND
 
-# (window radius px, regularisation eps on grey levels scaled to 0-1): the middle of a plateau on
-# validation (radius 2 with eps 1e-4 to 3e-3 all within 0.001 of each other; radius 3 and more
-# thickens hairlines, radius 1 does half as much)
-DEFAULT_PROB_SHARPEN: tuple[int, float] = ONE_PASS_PROB_SHARPEN
 # a pixel is a candidate where the defect classes reach this probability (background 1 - it or
 # less): 0.1, 0.2 and 0.3 give the same validation scores, 0.3 filters half the pixels of 0.1
 CANDIDATE_MIN_PROB = 0.3
-BACKGROUND = 0
 # the frame is filtered in BLOCK_PX-square blocks around the candidates
 BLOCK_PX = 32
 
@@ -63,8 +59,8 @@ def _reflect101(index: np.ndarray, n: int) -> np.ndarray:
     return np.where(index >= n, period - index, index)
 
 
-def sharpen_probs(probs: np.ndarray, image_bgr: np.ndarray, radius: int = DEFAULT_PROB_SHARPEN[0],
-                  eps: float = DEFAULT_PROB_SHARPEN[1]) -> np.ndarray:
+def sharpen_probs(probs: np.ndarray, image_bgr: np.ndarray, radius: int = ONE_PASS_PROB_SHARPEN[0],
+                  eps: float = ONE_PASS_PROB_SHARPEN[1]) -> np.ndarray:
     """(C, H, W) float32 class probabilities of ``image_bgr`` (uint8 BGR or grey, same H and W),
     guided filtered near the defect candidates and renormalised there, **in place** (the array is
     returned; pass a copy to keep the input). Channel 0 is background. Within the blocks around the
