@@ -36,18 +36,23 @@ def joint_note(finding: Finding, chart: Any) -> str:
     pts = np.vstack([chart.to_2d(np.asarray(c)) for c in finding.centrelines_ned_m])
     if len(pts) < 2:
         return ""
-    centre = pts.mean(axis=0)
-    _, _, axes = np.linalg.svd(pts - centre, full_matrices=False)
-    span = float(np.ptp((pts - centre) @ axes[0]))
-    rms = float(np.sqrt(np.mean(((pts - centre) @ axes[1]) ** 2)))
-    tilt = math.degrees(math.atan2(abs(axes[0][1]), abs(axes[0][0])))  # 0 level, 90 plumb
-    off = min(tilt, 90.0 - tilt)
+    span, rms, off, way = _line_fit(pts)
     gsd = finding.gsd_m if math.isfinite(finding.gsd_m) and finding.gsd_m > 0 else 0.001
     if span < MIN_SPAN_M or rms > MAX_RMS_GSD * gsd or off > MAX_TILT_DEG:
         return ""
-    way = "plumb" if tilt > 45.0 else "level"
     return (f"straight and {way} over {span * 1000:.0f} mm ({rms * 1000:.1f} mm RMS off a line, {off:.1f} deg off "
             f"{way}): runs like a formwork or construction joint; check it is a crack before acting on it")
+
+
+def _line_fit(pts: np.ndarray) -> tuple[float, float, float, str]:
+    """(span, RMS off it, degrees off plumb or level, "plumb" or "level") of the straight line that
+    fits (N >= 2, 2) face points best; the face chart's v axis is up."""
+    centre = pts.mean(axis=0)
+    axes = np.linalg.svd(pts - centre, full_matrices=False)[2]
+    span = float(np.ptp((pts - centre) @ axes[0]))
+    rms = float(np.sqrt(np.mean(((pts - centre) @ axes[1]) ** 2)))
+    tilt = math.degrees(math.atan2(abs(axes[0][1]), abs(axes[0][0])))  # 0 level, 90 plumb
+    return span, rms, min(tilt, 90.0 - tilt), "plumb" if tilt > 45.0 else "level"
 
 
 # --- a joint-like line *inside* a crack finding -------------------------------------------------
@@ -153,13 +158,7 @@ def joint_arm(centrelines_ned_m: tuple[np.ndarray, ...], chart: Any, gsd_m: floa
     pts = np.vstack(fit)
     if len(pts) < 2:
         return None
-    c = pts.mean(axis=0)
-    axes = np.linalg.svd(pts - c, full_matrices=False)[2]
-    tilt = math.degrees(math.atan2(abs(axes[0][1]), abs(axes[0][0])))
-    way = "plumb" if tilt > 45.0 else "level"
-    rms = float(np.sqrt(np.mean(((pts - c) @ axes[1]) ** 2)))
-    span = float(np.ptp((pts - c) @ axes[0]))
-    off = min(tilt, 90.0 - tilt)
+    span, rms, off, way = _line_fit(pts)
     if arm_m < MIN_ARM_COVER * span or rms > ARM_MAX_RMS_GSD * gsd_m or off > ARM_MAX_TILT_DEG:
         return None
     return JointArm(tuple(arm), tuple(rest), way, span, rms, off, dropped_m)
