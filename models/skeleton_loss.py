@@ -18,7 +18,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-CRACK = 1
+from skyinspect.segmentation import CRACK
 
 
 def tubed_skeleton(masks: torch.Tensor, class_id: int = CRACK) -> torch.Tensor:
