@@ -26,6 +26,19 @@ DEFAULT_CRACK_BRIDGE_PX = 5
 DEFAULT_CRACK_MIN_ELONGATION = 4.0
 
 
+_NUMPY_COMPARE = {cv2.CMP_EQ: np.equal, cv2.CMP_NE: np.not_equal, cv2.CMP_GE: np.greater_equal,
+                  cv2.CMP_GT: np.greater, cv2.CMP_LE: np.less_equal, cv2.CMP_LT: np.less}
+
+
+def compare_scalar(array: np.ndarray, value: float, op: int) -> np.ndarray:
+    """``cv2.compare(array, value, op)``: a uint8 mask, 255 where the comparison holds. OpenCV takes
+    an array of four elements or fewer for a scalar itself (a (1, 1) or (4, 1) array compared with a
+    number gives a 4x1 answer), so those go through numpy: a frame's narrow edge region can be one."""
+    if array.size <= 4:
+        return _NUMPY_COMPARE[op](array, value).astype(np.uint8) * np.uint8(255)
+    return cv2.compare(array, value, op)
+
+
 def label_components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     """(count incl. background, labels, stats) of a uint8 mask's 8-connected components, as
     ``cv2.connectedComponentsWithStats``. Labels are uint16 while they fit (OpenCV refuses to
@@ -181,7 +194,7 @@ def extract_instances(class_map: np.ndarray, confidence: np.ndarray | None = Non
     min_area = {**DEFAULT_MIN_AREA, **(min_area or {})}
     out: list[Instance] = []
     for cls in classes:
-        full = cv2.compare(class_map, cls, cv2.CMP_EQ)  # 255 on the class (one pass); & with 0/1 crops keeps 1
+        full = compare_scalar(class_map, cls, cv2.CMP_EQ)  # 255 on the class (one pass); & with 0/1 crops keeps 1
         # Work on the class's bounding box only (plus room for the closing): labelling a whole
         # 1280x960 frame costs ~6 ms, and defects usually cover a small part of it.
         bx, by, bw, bh = cv2.boundingRect(full)
@@ -238,8 +251,8 @@ def absorb_crack_fringes(class_map: np.ndarray, fringe_px: int = CRACK_FRINGE_PX
     """``class_map`` with crack components that hug a corrosion region at least ``min_area_ratio``
     times their own size relabelled corrosion (a new array; the input is left alone).
     Cost: one dilation and two labellings, inside the classes' bounding boxes."""
-    corrosion = cv2.compare(class_map, CORROSION, cv2.CMP_EQ)  # 255 on the class, in one pass
-    crack = cv2.compare(class_map, CRACK, cv2.CMP_EQ)
+    corrosion = compare_scalar(class_map, CORROSION, cv2.CMP_EQ)  # 255 on the class, in one pass
+    crack = compare_scalar(class_map, CRACK, cv2.CMP_EQ)
     # Everything runs inside bounding boxes (full-frame labelling and dilation cost ~5 ms each)
     cx, cy, cw, ch = cv2.boundingRect(corrosion)
     kx, ky, kw, kh = cv2.boundingRect(crack)

@@ -18,7 +18,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from models.postprocess import label_components, thin_mask
+from models.postprocess import compare_scalar, label_components, thin_mask
+from models.regions import Region
 from skyinspect.segmentation import CRACK
 
 # Side of the closing's square window: must exceed the widest crack in pixels (a closing fills
@@ -67,7 +68,7 @@ def refine_cracks(class_map: np.ndarray, image_bgr: np.ndarray, kernel_px: int =
     if class_map.shape != image_bgr.shape[:2]:
         raise ValueError(f"class map {class_map.shape} and image {image_bgr.shape[:2]} differ in size; "
                          "pass the frame the class map was predicted from")
-    crack = cv2.compare(class_map, CRACK, cv2.CMP_EQ)  # 255 on crack; one pass, no bool temporary
+    crack = compare_scalar(class_map, CRACK, cv2.CMP_EQ)  # 255 on crack; one pass, no bool temporary
     x, y, w, h = cv2.boundingRect(crack)
     if w == 0 or kernel_px < 3 or keep_share <= 0:
         return class_map
@@ -98,33 +99,45 @@ def refine_cracks(class_map: np.ndarray, image_bgr: np.ndarray, kernel_px: int =
 
 
 def extend_along_ridges(class_map: np.ndarray, crack_prob: np.ndarray, low: float,
-                        corrosion: int | None = None) -> np.ndarray:
+                        corrosion: int | None = None, regions: list[Region] | None = None) -> np.ndarray:
     """``class_map`` with each crack continued along the one-pixel ridge of its weaker crack
     probability: the regions where the crack probability reaches ``low`` (below the argmax's) and
     that touch a crack are thinned, and their skeleton pixels that are background become crack (a
     hysteresis on the skeleton, as Canny's on edges). A faint stretch the argmax breaks off, often a
     crack's far end, is drawn as a line, not a band: length comes back, width does not grow. A new
-    array when anything changes; ``corrosion``: the class id the ridges may not cross."""
-    crack = cv2.compare(class_map, CRACK, cv2.CMP_EQ)
+    array when anything changes; ``corrosion``: the class id the ridges may not cross; ``regions``
+    (models.regions.defect_regions down to ``low`` or lower): work inside them only (the same
+    result: every pixel that reaches ``low`` lies in one, and a connected stretch in one only)."""
+    out = class_map
+    for rows, cols in [(slice(None), slice(None))] if regions is None else regions:
+        for y, x, add in _ridge_lines(class_map[rows, cols], crack_prob[rows, cols], low, corrosion):
+            if out is class_map:
+                out = class_map.copy()
+            y0, x0 = (rows.start or 0) + y, (cols.start or 0) + x
+            out[y0:y0 + add.shape[0], x0:x0 + add.shape[1]][add] = CRACK
+    return out
+
+
+def _ridge_lines(class_map: np.ndarray, crack_prob: np.ndarray, low: float,
+                 corrosion: int | None) -> list[tuple[int, int, np.ndarray]]:
+    """(y, x, boolean mask) of each ridge stretch :func:`extend_along_ridges` adds, at its box's
+    top-left corner in ``class_map``."""
+    crack = compare_scalar(class_map, CRACK, cv2.CMP_EQ)
     if not cv2.countNonZero(crack):
-        return class_map
+        return []
     # in OpenCV's primitives, and the touched labels read at the crack pixels only: the frame-wide
     # numpy masks cost as much again (demo frames, 1280x960)
-    weak = cv2.compare(crack_prob, float(low), cv2.CMP_GE)
+    weak = compare_scalar(crack_prob, float(low), cv2.CMP_GE)
     if corrosion is not None:
-        weak = cv2.bitwise_and(weak, cv2.compare(class_map, corrosion, cv2.CMP_NE))
+        weak = cv2.bitwise_and(weak, compare_scalar(class_map, corrosion, cv2.CMP_NE))
     weak = cv2.bitwise_or(weak, crack)
     n, labels, stats = label_components(weak)
     xy = cv2.findNonZero(crack).reshape(-1, 2)
     touched = np.unique(labels[xy[:, 1], xy[:, 0]])
-    out = class_map
+    lines = []
     for i in touched[touched > 0]:
         x, y, w, h = (int(v) for v in stats[i, :4])
-        line = thin_mask(labels[y:y + h, x:x + w] == i)
-        sub = class_map[y:y + h, x:x + w]
-        add = line & (sub == 0)
+        add = thin_mask(labels[y:y + h, x:x + w] == i) & (class_map[y:y + h, x:x + w] == 0)
         if add.any():
-            if out is class_map:
-                out = class_map.copy()
-            out[y:y + h, x:x + w][add] = CRACK
-    return out
+            lines.append((y, x, add))
+    return lines

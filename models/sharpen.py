@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from models import ONE_PASS_PROB_SHARPEN
+from models.postprocess import compare_scalar
 from skyinspect.segmentation import BACKGROUND
 
 # a pixel is a candidate where the defect classes reach this probability (background 1 - it or
@@ -72,7 +73,7 @@ def sharpen_probs(probs: np.ndarray, image_bgr: np.ndarray, radius: int = ONE_PA
         raise ValueError(f"expected float32 probabilities, got {probs.dtype}")
     if radius < 1 or probs.shape[0] < 2:
         return probs
-    candidates = cv2.compare(probs[BACKGROUND], 1.0 - CANDIDATE_MIN_PROB, cv2.CMP_LE)
+    candidates = compare_scalar(probs[BACKGROUND], 1.0 - CANDIDATE_MIN_PROB, cv2.CMP_LE)
     h, w = candidates.shape
     reach = 2 * radius  # the output at a pixel depends on the input within 2 radii of it
     near = cv2.dilate(candidates, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
