@@ -39,6 +39,14 @@ def compare_scalar(array: np.ndarray, value: float, op: int) -> np.ndarray:
     return cv2.compare(array, value, op)
 
 
+def cv_plane(plane: np.ndarray) -> np.ndarray:
+    """``plane`` as float32 with positive strides and contiguous rows (row padding is fine), as
+    OpenCV takes it without a copy."""
+    if plane.dtype != np.float32 or plane.strides[1] != 4 or plane.strides[0] < 0:
+        return np.ascontiguousarray(plane, dtype=np.float32)
+    return plane
+
+
 def label_components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     """(count incl. background, labels, stats) of a uint8 mask's 8-connected components, as
     ``cv2.connectedComponentsWithStats``. Labels are uint16 while they fit (OpenCV refuses to

@@ -18,7 +18,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from models.postprocess import compare_scalar
+from models.postprocess import compare_scalar, cv_plane
 
 REGION_BLOCK_PX = 32
 Region = tuple[slice, slice]
@@ -44,7 +44,7 @@ def defect_regions(probs: np.ndarray, min_defect_prob: float, block_px: int = RE
     the crack ridge's floor). Scores that do not sum to one are covered too."""
     if probs.ndim != 3 or probs.shape[0] < 2:
         raise ValueError(f"expected (C, H, W) class probabilities with C >= 2, got shape {probs.shape}")
-    planes = [_plane(p) for p in probs]
+    planes = [cv_plane(p) for p in probs]
     defect = planes[1]
     for plane in planes[2:]:
         defect = cv2.max(defect, plane)
@@ -59,13 +59,6 @@ def defect_regions(probs: np.ndarray, min_defect_prob: float, block_px: int = RE
     h, w = probs.shape[1:]
     return [(slice(y0 * block_px, min(y1 * block_px, h)), slice(x0 * block_px, min(x1 * block_px, w)))
             for x0, y0, x1, y1 in boxes]
-
-
-def _plane(plane: np.ndarray) -> np.ndarray:
-    """``plane`` as float32 in a layout OpenCV takes without a copy (rows may be padded)."""
-    if plane.dtype != np.float32 or plane.strides[1] != 4 or plane.strides[0] < 0:
-        return np.ascontiguousarray(plane, dtype=np.float32)
-    return plane
 
 
 def _merge_overlapping(boxes: list[list[int]]) -> list[list[int]]:

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from models import FLIP_CHOICES, UPSCALE_FLIPS
-from models.postprocess import absorb_crack_fringes, extract_instances
+from models.postprocess import absorb_crack_fringes, cv_plane, extract_instances
 from models.refine import DEFAULT_CRACK_REFINE, extend_along_ridges, refine_cracks
 from models.regions import Region, defect_regions
 from models.sharpen import sharpen_probs
@@ -185,10 +185,10 @@ def argmax_and_max(probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     2.3 ms on a 1280x960 demo frame where numpy's boolean-mask updates took 2.8 ms, and 2.1 vs
     12.5 ms on a noisy map (their cost grows with the pixels that change class); ``argmax(axis=0)``,
     strided, is slower than both."""
-    best = _cv_plane(probs[0])  # cv2.max below returns new arrays: plane 0 is copied only if it is kept
+    best = cv_plane(probs[0])  # cv2.max below returns new arrays: plane 0 is copied only if it is kept
     class_map = np.zeros(best.shape, dtype=np.uint8)
     for c in range(1, probs.shape[0]):
-        plane = _cv_plane(probs[c])
+        plane = cv_plane(probs[c])
         wins = cv2.compare(plane, best, cv2.CMP_GT)  # 255 where class c beats every lower class
         # (an array, not the scalar c: OpenCV reads a Python scalar as a 4x1 array, wrong for W == 1)
         label = np.full(wins.shape, c, dtype=np.uint8)
@@ -206,14 +206,6 @@ def _argmax_in(probs: np.ndarray, regions: list[Region]) -> tuple[np.ndarray, np
     for rows, cols in regions:
         class_map[rows, cols], confidence[rows, cols] = argmax_and_max(probs[:, rows, cols])
     return class_map, confidence
-
-
-def _cv_plane(plane: np.ndarray) -> np.ndarray:
-    """``plane`` as float32 with positive strides and contiguous rows (row padding is fine), as
-    OpenCV takes it without a copy."""
-    if plane.dtype != np.float32 or plane.strides[1] != 4 or plane.strides[0] < 0:
-        return np.ascontiguousarray(plane, dtype=np.float32)
-    return plane
 
 
 class TiledSegmenter:

