@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from models.calibrate import demote_weak_cracks
-from models.runtime import class_map_from_probs
+from models.decide import class_map_from_probs
 from skyinspect.segmentation import CORROSION, CRACK
 
 

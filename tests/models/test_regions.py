@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from models.refine import extend_along_ridges
 from models.regions import block_any, defect_regions
-from models.runtime import class_map_from_probs
+from models.decide import class_map_from_probs
 from skyinspect.segmentation import CORROSION, CRACK
 
 

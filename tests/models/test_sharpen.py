@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.runtime import class_map_from_probs
+from models.decide import class_map_from_probs
 from models.sharpen import _guided, sharpen_probs
 from skyinspect.segmentation import CRACK
 
