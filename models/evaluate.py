@@ -32,7 +32,11 @@ SETS: dict[str, tuple[str, str, int]] = {  # name -> (folder, list, class id)
     "deepcrack_val": ("cracks/deepcrack", "holdout:deepcrack", CRACK),  # model selection only
     "corrosion_val": ("corrosion/roboflow_corrosion", "split:val", CORROSION),  # model selection only
     "corrosion_test": ("corrosion/roboflow_corrosion", "split:test", CORROSION),
+    # the DeepCrack hold-out enlarged: cracks up to ~50 px wide, where DeepCrack's training images
+    # stop at ~25 px and a drone flown close to an open crack sees 30-100 (session 14; not in the rule)
+    "deepcrack_val_wide": ("cracks/deepcrack", "holdout:deepcrack", CRACK),
 }
+SET_ZOOM: dict[str, float] = {"deepcrack_val_wide": 2.0}  # name -> enlargement (bilinear) of image and mask
 TOL_PX = 2.0
 
 
@@ -82,14 +86,20 @@ def _stems(shared: Path, folder: str, lst: str) -> list[str]:
     return [s.strip() for s in path.read_text().splitlines() if s.strip()]
 
 
-def read_example(shared: Path, folder: str, stem: str) -> tuple[np.ndarray, np.ndarray]:
-    """(BGR image, boolean truth mask at the image's size) of one evaluation example."""
+def read_example(shared: Path, folder: str, stem: str, zoom: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """(BGR image, boolean truth mask at the image's size) of one evaluation example, both enlarged
+    ``zoom`` times when it is not 1 (the mask resampled likewise and cut at half)."""
     imgs = sorted((shared / folder / "images").glob(f"{stem}.*"))
     mask = cv2.imread(str(shared / folder / "masks" / f"{stem}.png"), cv2.IMREAD_GRAYSCALE)
     img = cv2.imread(str(imgs[0]), cv2.IMREAD_COLOR) if imgs else None
     if img is None or mask is None:
         raise InputError(describe(shared / folder / stem, "image or mask unreadable", "check shared data"))
-    return img, cv2.resize(mask, img.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 127
+    gt = cv2.resize(mask, img.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 127
+    if zoom != 1.0:
+        size = (round(img.shape[1] * zoom), round(img.shape[0] * zoom))
+        img = cv2.resize(img, size, interpolation=cv2.INTER_LINEAR)
+        gt = cv2.resize(gt.astype(np.float32), size, interpolation=cv2.INTER_LINEAR) >= 0.5
+    return img, gt
 
 
 def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json"), shared: Path = DEFAULT_SHARED,
@@ -132,8 +142,8 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
         rows = []
         truths: deque[np.ndarray] = deque()
 
-        def load(stem: str, folder: str = folder) -> np.ndarray:
-            img, gt = read_example(shared, folder, stem)
+        def load(stem: str, folder: str = folder, zoom: float = SET_ZOOM.get(name, 1.0)) -> np.ndarray:
+            img, gt = read_example(shared, folder, stem, zoom)
             truths.append(gt)
             return img
 

@@ -125,6 +125,28 @@ def crack_biased_crops(mask: np.ndarray, n: int, size: int, rng: random.Random) 
     return out
 
 
+def zoomed_crops(img: np.ndarray, mask: np.ndarray, n: int, rng: random.Random,
+                 zoom_range: tuple[float, float] = (1.5, 2.5)) -> list[tuple[np.ndarray, np.ndarray]]:
+    """``n`` TILE-px (image, uint8 class mask) crops of ``img`` enlarged by a random factor in
+    ``zoom_range`` (bilinear; the mask resampled likewise and cut at half), each centred near a
+    random crack pixel: the image's cracks 1.5-2.5x as wide as photographed. None without a crack."""
+    out: list[tuple[np.ndarray, np.ndarray]] = []
+    if not mask.any():
+        return out
+    for _ in range(n):
+        f = rng.uniform(*zoom_range)
+        size = (max(TILE, round(img.shape[1] * f)), max(TILE, round(img.shape[0] * f)))
+        big = cv2.resize(img, size, interpolation=cv2.INTER_LINEAR)
+        big_m = cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_LINEAR) >= 0.5
+        ys, xs = np.nonzero(big_m)
+        j = rng.randrange(len(ys)) if len(ys) else 0
+        cx, cy = (int(xs[j]), int(ys[j])) if len(ys) else (size[0] // 2, size[1] // 2)
+        x0 = int(np.clip(cx - TILE // 2 + rng.randint(-64, 64), 0, size[0] - TILE))
+        y0 = int(np.clip(cy - TILE // 2 + rng.randint(-64, 64), 0, size[1] - TILE))
+        out.append((big[y0:y0 + TILE, x0:x0 + TILE], big_m[y0:y0 + TILE, x0:x0 + TILE].astype(np.uint8)))
+    return out
+
+
 def _random_corner(shape: tuple[int, ...], rng: random.Random) -> tuple[int, int]:
     """Top-left corner of a uniformly random ``TILE`` crop of an image of ``shape``."""
     return rng.randint(0, max(0, shape[1] - TILE)), rng.randint(0, max(0, shape[0] - TILE))
@@ -154,7 +176,7 @@ def _read_list(path: Path) -> list[str]:
 
 def prepare(shared: Path = DEFAULT_SHARED, out: Path = DEFAULT_OUT, uav_crops_per_image: int = 6,
             corrosion_train_max: int = 400, seed: int = 0, uav_repeat: int = 2, field_degrade: bool = True,
-            deepcrack_crops: int = 1, corrosion_native: bool = False) -> Path:
+            deepcrack_crops: int = 1, corrosion_native: bool = False, zoom_crops: int = 0) -> Path:
     """Build the dataset; returns the path of the dataset YAML to pass as ``data=``.
 
     ``uav_repeat``: each UAV75 crop is written this many times (``dup_`` copies): the 50 drone-shot
@@ -169,7 +191,14 @@ def prepare(shared: Path = DEFAULT_SHARED, out: Path = DEFAULT_OUT, uav_crops_pe
     the others are random.
     ``corrosion_native``: training photos give a random 384-px crop at their own scale instead of being
     resized 448 → 384, so rust is learned at the scale the runtime segments it (it never resizes a
-    photo); validation photos are resized either way."""
+    photo); validation photos are resized either way.
+    ``zoom_crops``: extra 384-px crops per DeepCrack training image, centred on its crack, from the
+    image enlarged ZOOM_RANGE times (``zoom_``): DeepCrack's training cracks are at most ~25 px wide
+    while a drone flown close to a wide open crack sees it 30-100 px wide, wider than anything the
+    models up to v5 saw (they give such a crack background). Their own random generator, so the
+    other crops are those of a build without them."""
+    if zoom_crops < 0:
+        raise InputError(describe("--zoom-crops", f"expected 0 or more crops per image, got {zoom_crops}"))
     if deepcrack_crops < 1:
         raise InputError(describe("--deepcrack-crops", f"expected at least 1 crop per image, got {deepcrack_crops}"))
     shared, out = Path(shared), Path(out)
@@ -181,6 +210,7 @@ def prepare(shared: Path = DEFAULT_SHARED, out: Path = DEFAULT_OUT, uav_crops_pe
                                   "choose a folder outside it (DeepCrack must never be committed)"))
     rng = random.Random(seed)
     nrng = np.random.default_rng(seed)
+    zrng = random.Random(seed + 1_000_003)  # zoomed crops only: the other crops stay as without them
     if (out / "skyseg.yaml").exists():  # our own previous build: start clean so stale crops don't linger
         for sub in ("images", "masks"):
             shutil.rmtree(out / sub, ignore_errors=True)
@@ -223,6 +253,9 @@ def prepare(shared: Path = DEFAULT_SHARED, out: Path = DEFAULT_OUT, uav_crops_pe
             if field_degrade and nrng.random() < 0.5:
                 _write(out, "train", f"fd_{name}", degrade(crop, nrng), cm)
                 counts["deepcrack_train_degraded"] = counts.get("deepcrack_train_degraded", 0) + 1
+        for k, (crop, cm) in enumerate(zoomed_crops(img, m, zoom_crops, zrng)):
+            _write(out, "train", f"zoom_deepcrack_{stem}_{k}", crop, cm)
+            counts["deepcrack_train_zoomed"] = counts.get("deepcrack_train_zoomed", 0) + 1
 
     co = shared / "corrosion/roboflow_corrosion"
     splits = load_or_make_split(shared, seed)
@@ -269,10 +302,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--deepcrack-crops", type=int, default=1, help="384 crops per DeepCrack train image")
     p.add_argument("--corrosion-native", action="store_true",
                    help="corrosion training photos cropped at their own scale instead of resized to 384")
+    p.add_argument("--zoom-crops", type=int, default=0,
+                   help="extra crops per DeepCrack train image from it enlarged 1.5-2.5x (wide cracks)")
     a = p.parse_args(argv)
     try:
         y = prepare(a.shared, a.out, a.uav_crops, a.corrosion_train_max, a.seed, a.uav_repeat, not a.no_field_degrade,
-                    a.deepcrack_crops, a.corrosion_native)
+                    a.deepcrack_crops, a.corrosion_native, a.zoom_crops)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

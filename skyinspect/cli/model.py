@@ -33,6 +33,8 @@ def prepare_command(
     corrosion_native: bool = typer.Option(False, help="Crop corrosion photos at their own scale instead of "
                                           "resizing them to 384 (tried in session 10; v5: resized)."),
     field_degrade: bool = typer.Option(True, help="Degraded copies for the field (blur, haze, shadow, noise, JPEG)."),
+    zoom_crops: int = typer.Option(0, help="Extra crops per DeepCrack training image from it enlarged 1.5-2.5x: "
+                                   "cracks wider than any it has (tried in session 14; v5: 0)."),
 ) -> None:
     """Build the ultralytics semantic-segmentation dataset from the real data on disk; the defaults
     are the shipped model's (v5) data recipe (models/MODEL_CARD.md)."""
@@ -40,7 +42,7 @@ def prepare_command(
 
     yaml = prepare(shared=shared, out=out, seed=seed, uav_crops_per_image=uav_crops, uav_repeat=uav_repeat,
                    corrosion_train_max=corrosion_train_max, deepcrack_crops=deepcrack_crops,
-                   corrosion_native=corrosion_native, field_degrade=field_degrade)
+                   corrosion_native=corrosion_native, field_degrade=field_degrade, zoom_crops=zoom_crops)
     console.print(f"dataset YAML: [bold]{yaml}[/]")
 
 

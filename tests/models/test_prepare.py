@@ -93,9 +93,26 @@ def test_one_crop_is_the_same_dataset_as_before(shared: Path, tmp_path: Path) ->
         assert np.array_equal(cv2.imread(str(p)), cv2.imread(str(tmp_path / "b/images/train" / p.name)))
 
 
+def test_zoomed_crops_widen_the_cracks_and_leave_the_rest_alone(shared: Path, tmp_path: Path) -> None:
+    prep.prepare(shared, tmp_path / "a", uav_crops_per_image=2, seed=3, field_degrade=False)
+    prep.prepare(shared, tmp_path / "b", uav_crops_per_image=2, seed=3, field_degrade=False, zoom_crops=2)
+    counts = json.loads((tmp_path / "b/counts.json").read_text())
+    assert counts["deepcrack_train_zoomed"] == 4  # 2 training images x 2; the held-out one gets none
+    zoomed = sorted((tmp_path / "b/masks/train").glob("zoom_*"))
+    assert [p.name for p in zoomed] == [f"zoom_deepcrack_d{i}_{k}.png" for i in (1, 2) for k in (0, 1)]
+    for p in zoomed:  # the 6-px crack line, 1.5-2.5x as wide, in a 384-px tile
+        crack = cv2.imread(str(p), cv2.IMREAD_GRAYSCALE) == 1
+        assert crack.shape == (384, 384)
+        assert 1.4 * 6 <= crack.any(axis=1).sum() <= 2.6 * 6 and crack.any(axis=0).sum() > 100
+    for p in (tmp_path / "a/images/train").iterdir():  # every other crop as without them
+        assert np.array_equal(cv2.imread(str(p)), cv2.imread(str(tmp_path / "b/images/train" / p.name)))
+
+
 def test_bad_arguments_name_the_problem(shared: Path, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="at least 1 crop"):
         prep.prepare(shared, tmp_path / "ds", deepcrack_crops=0)
+    with pytest.raises(InputError, match="0 or more crops"):
+        prep.prepare(shared, tmp_path / "ds", zoom_crops=-1)
     with pytest.raises(InputError, match="inside the repository"):
         prep.prepare(shared, prep.REPO_ROOT / "dataset-here")
     with pytest.raises(InputError, match="LICENSES.md"):
