@@ -27,6 +27,10 @@ from skyinspect.segmentation import CRACK
 # the middle of a 51-71 px plateau on validation, and costs about what 15 px does (a square window
 # is separable).
 DEFAULT_REFINE_KERNEL_PX = 61
+# A predicted crack wider than the window / this (its area over its centreline's length) gets a
+# window of its own this many times its width: a wide open crack seen close up (30-100 px) is wider
+# than the 61-px window and the closing would leave its inside "not dark" (session 14).
+WIDE_CRACK_WINDOW_PER_WIDTH = 3.0
 # A crack pixel stays when its darkness reaches this share of its component's 90th percentile.
 DEFAULT_REFINE_KEEP_SHARE = 0.5
 _PERCENTILE = 90.0
@@ -58,6 +62,32 @@ def _centrelines(labels: np.ndarray, stats: np.ndarray) -> np.ndarray:
     return line
 
 
+def _darkness_of_wide_cracks(dark: np.ndarray, lab: np.ndarray, xs: np.ndarray, ys: np.ndarray, image_bgr: np.ndarray,
+                             labels: np.ndarray, stats: np.ndarray, line: np.ndarray, kernel_px: int) -> None:
+    """Overwrite ``dark`` (the black-hat at the crack pixels, frame coordinates ``xs``, ``ys``,
+    component ``lab``) for each component wider than ``kernel_px / WIDE_CRACK_WINDOW_PER_WIDTH``
+    with a black-hat of a window WIDE_CRACK_WINDOW_PER_WIDTH times its width, over its own box.
+    Widths: each component's area (``stats``) over its centreline's pixels (``line``, ``labels``)."""
+    n = len(stats)
+    length = np.bincount(labels[line], minlength=n)[:n]
+    width = stats[:, cv2.CC_STAT_AREA] / np.maximum(length, 1)
+    wide = np.flatnonzero(WIDE_CRACK_WINDOW_PER_WIDTH * width > kernel_px)
+    H, W = image_bgr.shape[:2]
+    for i in wide[wide > 0]:
+        mine = lab == i
+        px, py = xs[mine], ys[mine]
+        # a window wider than the component's box fills no more than one as wide
+        k = int(min(np.ceil(WIDE_CRACK_WINDOW_PER_WIDTH * width[i]), 2 * (np.ptp(px) + np.ptp(py)) + 3)) | 1
+        pad = k // 2 + 1
+        x0, y0 = max(int(px.min()) - pad, 0), max(int(py.min()) - pad, 0)
+        x1, y1 = min(int(px.max()) + 1 + pad, W), min(int(py.max()) + 1 + pad, H)
+        region = image_bgr[y0:y1, x0:x1]
+        gray = cv2.cvtColor(region, cv2.COLOR_BGR2GRAY) if region.ndim == 3 else region
+        kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
+        dark[mine] = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, kernel, borderType=cv2.BORDER_REPLICATE)[
+            py - y0, px - x0].astype(np.float32)
+
+
 def refine_cracks(class_map: np.ndarray, image_bgr: np.ndarray, kernel_px: int = DEFAULT_REFINE_KERNEL_PX,
                   keep_share: float = DEFAULT_REFINE_KEEP_SHARE, keep_centreline: bool = True) -> np.ndarray:
     """``class_map`` with crack pixels that are not dark enough for their component sent to
@@ -87,10 +117,12 @@ def refine_cracks(class_map: np.ndarray, image_bgr: np.ndarray, kernel_px: int =
     xs, ys = xy[:, 0], xy[:, 1]
     lab = labels[ys, xs].astype(np.int64)
     dark = darkness[ys + (y - y0), xs + (x - x0)].astype(np.float32)
+    line = _centrelines(labels, stats)
+    _darkness_of_wide_cracks(dark, lab, xs + x, ys + y, image_bgr, labels, stats, line, kernel_px)
     strong = _per_label_percentile(dark, lab, n, _PERCENTILE)
     drop = dark < keep_share * strong[lab]
     if keep_centreline:
-        drop &= ~_centrelines(labels, stats)[ys, xs]
+        drop &= ~line[ys, xs]
     if not drop.any():
         return class_map
     out = class_map.copy()

@@ -55,6 +55,23 @@ def test_faint_end_keeps_its_length_through_the_centreline() -> None:
     assert (without[:, 210:360] == CRACK).sum() < 0.2 * (band[:, 210:360] == CRACK).sum()
 
 
+def test_a_crack_wider_than_the_window_keeps_its_inside() -> None:
+    """A wide open crack seen close up (here 80 px, the window 61): the closing cannot fill it, so
+    with one window its inside reads "not dark" and would go; it gets a window of its own."""
+    img = _concrete(300, 400)
+    truth = np.zeros(img.shape[:2], np.uint8)
+    cv2.line(truth, (20, 150), (380, 170), 1, thickness=80)
+    img[truth > 0] = (img[truth > 0] * 0.3).astype(np.uint8)
+    band = np.zeros_like(truth)
+    cv2.line(band, (20, 150), (380, 170), CRACK, thickness=86)  # the model's band, a little wide
+    refined = refine_cracks(band, img)
+    assert (refined == CRACK)[truth > 0].mean() > 0.97
+    assert _iou(refined == CRACK, truth > 0) > _iou(band == CRACK, truth > 0)
+    # and a hairline beside it is refined with the frame's window, as before
+    img2, hair_truth, hair_band = _hairline_scene()
+    assert _iou(refine_cracks(hair_band, img2) == CRACK, hair_truth) > 0.8
+
+
 def test_only_crack_pixels_change_and_only_to_background() -> None:
     img, _, band = _hairline_scene()
     band[20:60, 20:80] = CORROSION
