@@ -22,8 +22,9 @@ from models.postprocess import compare_scalar, label_components, thin_mask
 from models.regions import Region
 from skyinspect.segmentation import CRACK
 
-# Side of the closing's square window: must exceed the widest crack in pixels (a closing fills
-# dark structures narrower than the window; under ~31 px DeepCrack's open cracks were cut). 61 px is
+# Side of the closing's square window: must exceed the crack's width in pixels (a closing fills
+# dark structures narrower than the window; under ~31 px DeepCrack's open cracks were cut; wider
+# cracks get their own, WIDE_CRACK_WINDOW_PER_WIDTH). 61 px is
 # the middle of a 51-71 px plateau on validation, and costs about what 15 px does (a square window
 # is separable).
 DEFAULT_REFINE_KERNEL_PX = 61
@@ -94,7 +95,9 @@ def refine_cracks(class_map: np.ndarray, image_bgr: np.ndarray, kernel_px: int =
     background (a new array when anything changes; the input is left alone).
 
     ``image_bgr`` is the frame the class map was predicted from (same height and width; uint8 BGR
-    or grey). Cost: one black-hat over the cracks' padded bounding box and one labelling."""
+    or grey). Cost: one black-hat over the cracks' padded bounding box and one labelling, and one
+    black-hat over its own box for each crack wider than the window allows (see
+    WIDE_CRACK_WINDOW_PER_WIDTH)."""
     if class_map.shape != image_bgr.shape[:2]:
         raise ValueError(f"class map {class_map.shape} and image {image_bgr.shape[:2]} differ in size; "
                          "pass the frame the class map was predicted from")
