@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.tiling import blend_weights, extract_tiles, stitch, tile_grid
+from models.tiling import blend_weights, extract_tiles, normalised_weights, stitch, tile_grid
 
 SIZES = [(700, 1000), (384, 384), (100, 50), (385, 1280), (960, 1280), (3000, 4000)]
 
@@ -43,6 +43,22 @@ def test_small_frame_is_padded_not_resized() -> None:
 def test_blend_weights_positive_and_flat_centre() -> None:
     w = blend_weights(384, 64)
     assert w.min() > 0 and w[192, 192] == 1.0 and w[0, 0] < w[64, 64]
+
+
+@pytest.mark.parametrize("h,w,tile,overlap", [(960, 1280, 384, 64), (3000, 4000, 384, 64), (500, 900, 256, 43),
+                                              (100, 120, 384, 64), (385, 700, 384, 200)])
+def test_normalised_weights_sum_to_one_and_blend_like_dividing(h: int, w: int, tile: int, overlap: int) -> None:
+    grid = tile_grid(h, w, tile, overlap)
+    total = np.zeros((grid.padded_height, grid.padded_width), np.float64)
+    wsum = np.zeros_like(total)
+    for k, (y, x) in enumerate(grid.origins):
+        total[y:y + tile, x:x + tile] += normalised_weights(grid, k)
+        wsum[y:y + tile, x:x + tile] += blend_weights(tile, overlap)
+    np.testing.assert_allclose(total, 1.0, atol=1e-5)
+    k = len(grid) // 2
+    y, x = grid.origins[k]
+    np.testing.assert_allclose(normalised_weights(grid, k), blend_weights(tile, overlap) / wsum[y:y + tile, x:x + tile],
+                               rtol=1e-5)
 
 
 def test_bad_arguments() -> None:
