@@ -193,7 +193,7 @@ def prepare(shared: Path = DEFAULT_SHARED, out: Path = DEFAULT_OUT, uav_crops_pe
     resized 448 → 384, so rust is learned at the scale the runtime segments it (it never resizes a
     photo); validation photos are resized either way.
     ``zoom_crops``: extra 384-px crops per DeepCrack training image, centred on its crack, from the
-    image enlarged ZOOM_RANGE times (``zoom_``): DeepCrack's training cracks are at most ~25 px wide
+    image enlarged 1.5-2.5 times (``zoom_``): DeepCrack's training cracks are at most ~25 px wide
     while a drone flown close to a wide open crack sees it 30-100 px wide, wider than anything the
     models up to v5 saw (they give such a crack background). Their own random generator, so the
     other crops are those of a build without them."""
