@@ -179,10 +179,16 @@ def crack_skeleton(crop: np.ndarray, epsilon: float = 0.7,
 
 def crack_elongation(crop: np.ndarray, skeleton: np.ndarray) -> float:
     """Length/width ratio of one crack component: skeleton length**2 / area with holes filled."""
-    from scipy.ndimage import binary_fill_holes  # lazy: only cracks need it
-
-    filled = float(binary_fill_holes(crop.astype(bool)).sum())
+    filled = float(filled_area(crop))
     return polyline_length(skeleton) ** 2 / filled if filled else 0.0
+
+
+def filled_area(mask: np.ndarray) -> int:
+    """Pixels of ``mask`` plus its holes (background that no 4-connected path joins to the border,
+    as scipy's ``binary_fill_holes``): one OpenCV flood fill from outside, ~20x faster than scipy."""
+    padded = cv2.copyMakeBorder((mask != 0).astype(np.uint8), 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
+    cv2.floodFill(padded, None, (0, 0), 2, flags=4)
+    return int(padded.size - np.count_nonzero(padded == 2))
 
 
 def extract_instances(class_map: np.ndarray, confidence: np.ndarray | None = None,

@@ -6,6 +6,8 @@ import math
 
 import cv2
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from models.postprocess import crack_elongation, crack_skeleton, extract_instances, polyline_length, zhang_suen_thin
 from skyinspect.segmentation import CORROSION, CRACK
@@ -96,3 +98,16 @@ def test_crack_rim_of_a_rust_patch_joins_the_corrosion() -> None:
     only_crack = np.zeros_like(cm)
     cv2.line(only_crack, (10, 10), (200, 20), CRACK, 2)
     assert absorb_crack_fringes(only_crack) is only_crack
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 40), st.integers(0, 2**32 - 1), st.floats(0.2, 0.9), st.booleans())
+def test_filled_area_equals_scipy_fill_holes(h: int, w: int, seed: int, density: float, blobby: bool) -> None:
+    from scipy.ndimage import binary_fill_holes
+
+    from models.postprocess import filled_area
+
+    mask = np.random.default_rng(seed).random((h, w)) < density
+    if blobby:  # rings and holes of several pixels, as a crack's outline traced around a gap has
+        mask = cv2.dilate(mask.astype(np.uint8), np.ones((2, 2), np.uint8)) > 0
+    assert filled_area(mask) == int(binary_fill_holes(mask).sum())
