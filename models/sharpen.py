@@ -28,6 +28,7 @@ import numpy as np
 
 from models import ONE_PASS_PROB_SHARPEN
 from models.postprocess import compare_scalar
+from models.regions import block_any
 from skyinspect.segmentation import BACKGROUND
 
 # a pixel is a candidate where the defect classes reach this probability (background 1 - it or
@@ -77,14 +78,8 @@ def sharpen_probs(probs: np.ndarray, image_bgr: np.ndarray, radius: int = ONE_PA
     h, w = candidates.shape
     reach = 2 * radius  # the output at a pixel depends on the input within 2 radii of it
     near = cv2.dilate(candidates, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
-    bh, bw = min(BLOCK_PX, h), min(BLOCK_PX, w)
-    rows, cols = -(-h // bh), -(-w // bw)
-    grid = near
-    if (rows * bh, cols * bw) != (h, w):  # pad to whole blocks (not needed for 1280x960 and 640x480)
-        grid = np.zeros((rows * bh, cols * bw), np.uint8)
-        grid[:h, :w] = near
-    # block maxima in two contiguous reductions: one over both strided axes costs ten times as much
-    by, bx = np.nonzero(grid.reshape(rows, bh, cols * bw).max(axis=1).reshape(rows, cols, bw).max(axis=2))
+    bh, bw = min(BLOCK_PX, h), min(BLOCK_PX, w)  # a frame smaller than a block is one block
+    by, bx = np.nonzero(block_any(near, BLOCK_PX))
     if not len(by):
         return probs
     # every touched block with a margin of `reach` (mirrored at the frame's edges, as the whole-frame
