@@ -26,10 +26,10 @@ import numpy as np
 
 from models import FLIP_CHOICES
 from models._progress import progress
+from models.decide import class_map_from_probs
 from models.evaluate import SETS, TOL_PX, _stems, pixel_counts, read_example, scores
 from models.prepare import DEFAULT_SHARED
 from models.refine import extend_along_ridges, refine_cracks
-from models.decide import class_map_from_probs
 from models.sharpen import sharpen_probs
 from skyinspect.errors import InputError, describe
 from skyinspect.segmentation import CORROSION, CRACK

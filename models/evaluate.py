@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from models._progress import progress
-from models.prepare import DEFAULT_SHARED, SPLIT_FILE, deepcrack_val_stems
+from models.prepare import DEFAULT_SHARED, SPLIT_FILE, deepcrack_val_stems, enlarge
 from models import CRACK_RIDGE_LOW, FLIP_CHOICES, ONE_PASS_PROB_SHARPEN, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
 from skyinspect.errors import InputError, describe
 from skyinspect.segmentation import CORROSION, CRACK, segment_each
@@ -96,9 +96,7 @@ def read_example(shared: Path, folder: str, stem: str, zoom: float = 1.0) -> tup
         raise InputError(describe(shared / folder / stem, "image or mask unreadable", "check shared data"))
     gt = cv2.resize(mask, img.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 127
     if zoom != 1.0:
-        size = (round(img.shape[1] * zoom), round(img.shape[0] * zoom))
-        img = cv2.resize(img, size, interpolation=cv2.INTER_LINEAR)
-        gt = cv2.resize(gt.astype(np.float32), size, interpolation=cv2.INTER_LINEAR) >= 0.5
+        img, gt = enlarge(img, gt, (round(img.shape[1] * zoom), round(img.shape[0] * zoom)))
     return img, gt
 
 

@@ -125,6 +125,14 @@ def crack_biased_crops(mask: np.ndarray, n: int, size: int, rng: random.Random) 
     return out
 
 
+def enlarge(img: np.ndarray, mask: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """``img`` and its boolean ``mask`` resized to ``size`` (width, height): the image bilinear, the
+    mask resampled likewise and cut at half (nearest-neighbour would make an enlarged crack's edge a
+    staircase). Training crops (``zoomed_crops``) and the enlarged evaluation set share it."""
+    big = cv2.resize(img, size, interpolation=cv2.INTER_LINEAR)
+    return big, cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_LINEAR) >= 0.5
+
+
 def zoomed_crops(img: np.ndarray, mask: np.ndarray, n: int, rng: random.Random,
                  zoom_range: tuple[float, float] = (1.5, 2.5)) -> list[tuple[np.ndarray, np.ndarray]]:
     """``n`` TILE-px (image, uint8 class mask) crops of ``img`` enlarged by a random factor in
@@ -136,8 +144,7 @@ def zoomed_crops(img: np.ndarray, mask: np.ndarray, n: int, rng: random.Random,
     for _ in range(n):
         f = rng.uniform(*zoom_range)
         size = (max(TILE, round(img.shape[1] * f)), max(TILE, round(img.shape[0] * f)))
-        big = cv2.resize(img, size, interpolation=cv2.INTER_LINEAR)
-        big_m = cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_LINEAR) >= 0.5
+        big, big_m = enlarge(img, mask, size)
         ys, xs = np.nonzero(big_m)
         j = rng.randrange(len(ys)) if len(ys) else 0
         cx, cy = (int(xs[j]), int(ys[j])) if len(ys) else (size[0] // 2, size[1] // 2)
