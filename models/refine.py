@@ -18,8 +18,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from models.postprocess import compare_scalar, label_components, thin_mask
-from models.regions import Region
+from models.postprocess import Region, class_box, compare_scalar, label_components, thin_mask
 from skyinspect.segmentation import CRACK
 
 # Side of the closing's square window: must exceed the crack's width in pixels (a closing fills
@@ -90,19 +89,19 @@ def _darkness_of_wide_cracks(dark: np.ndarray, lab: np.ndarray, xs: np.ndarray, 
 
 
 def refine_cracks(class_map: np.ndarray, image_bgr: np.ndarray, kernel_px: int = DEFAULT_REFINE_KERNEL_PX,
-                  keep_share: float = DEFAULT_REFINE_KEEP_SHARE, keep_centreline: bool = True) -> np.ndarray:
+                  keep_share: float = DEFAULT_REFINE_KEEP_SHARE, keep_centreline: bool = True,
+                  regions: list[Region] | None = None) -> np.ndarray:
     """``class_map`` with crack pixels that are not dark enough for their component sent to
     background (a new array when anything changes; the input is left alone).
 
     ``image_bgr`` is the frame the class map was predicted from (same height and width; uint8 BGR
     or grey). Cost: one black-hat over the cracks' padded bounding box and one labelling, and one
     black-hat over its own box for each crack wider than the window allows (see
-    WIDE_CRACK_WINDOW_PER_WIDTH)."""
+    WIDE_CRACK_WINDOW_PER_WIDTH). ``regions``: see :func:`models.postprocess.class_box`."""
     if class_map.shape != image_bgr.shape[:2]:
         raise ValueError(f"class map {class_map.shape} and image {image_bgr.shape[:2]} differ in size; "
                          "pass the frame the class map was predicted from")
-    crack = compare_scalar(class_map, CRACK, cv2.CMP_EQ)  # 255 on crack; one pass, no bool temporary
-    x, y, w, h = cv2.boundingRect(crack)
+    x, y, w, h = class_box(class_map, CRACK, regions)
     if w == 0 or kernel_px < 3 or keep_share <= 0:
         return class_map
     pad = kernel_px // 2 + 1
@@ -112,11 +111,11 @@ def refine_cracks(class_map: np.ndarray, image_bgr: np.ndarray, kernel_px: int =
     gray = cv2.cvtColor(region, cv2.COLOR_BGR2GRAY) if region.ndim == 3 else region
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (kernel_px, kernel_px))
     darkness = cv2.morphologyEx(gray, cv2.MORPH_BLACKHAT, kernel, borderType=cv2.BORDER_REPLICATE)
-    box = (slice(y, y + h), slice(x, x + w))
-    n, labels, stats = label_components(crack[box])
+    crack = compare_scalar(class_map[y:y + h, x:x + w], CRACK, cv2.CMP_EQ)  # 255 on crack, no bool temporary
+    n, labels, stats = label_components(crack)
     # crack pixels as coordinates inside the box: OpenCV's scan is ~20x numpy's nonzero on a
     # frame-wide box holding a few thousand crack pixels
-    xy = cv2.findNonZero(crack[box]).reshape(-1, 2)
+    xy = cv2.findNonZero(crack).reshape(-1, 2)
     xs, ys = xy[:, 0], xy[:, 1]
     lab = labels[ys, xs].astype(np.int64)
     dark = darkness[ys + (y - y0), xs + (x - x0)].astype(np.float32)

@@ -18,10 +18,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from models.postprocess import compare_scalar, cv_plane
+from models.postprocess import Region, compare_scalar, cv_plane
 
 REGION_BLOCK_PX = 32
-Region = tuple[slice, slice]
 
 
 def block_any(mask: np.ndarray, block_px: int) -> np.ndarray:

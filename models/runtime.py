@@ -341,8 +341,8 @@ class TiledSegmenter:
             class_map = extend_along_ridges(class_map, probs[CRACK], self.crack_ridge_low,
                                             CORROSION if probs.shape[0] > CORROSION else None, regions)
         if self.crack_refine is not None:
-            class_map = refine_cracks(class_map, image_bgr, *self.crack_refine)
-        instances = extract_instances(class_map, confidence, self.min_area)
+            class_map = refine_cracks(class_map, image_bgr, *self.crack_refine, regions=regions)
+        instances = extract_instances(class_map, confidence, self.min_area, regions=regions)
         timing = self.last_timing
         self.last_timing = SegmentTiming(timing.preprocess_s, timing.inference_s, timing.stitch_s,
                                          time.perf_counter() - t0)

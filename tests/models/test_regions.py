@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.refine import extend_along_ridges
+from models.postprocess import class_box, extract_instances
+from models.refine import extend_along_ridges, refine_cracks
 from models.regions import block_any, defect_regions
 from models.decide import class_map_from_probs
 from skyinspect.segmentation import CORROSION, CRACK
@@ -49,8 +50,28 @@ def test_region_decisions_equal_the_whole_frame(seed: int, h: int, w: int, crack
     got, got_conf = class_map_from_probs(probs, crack_threshold, corrosion_threshold, regions)
     np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(got_conf, want_conf)
-    np.testing.assert_array_equal(extend_along_ridges(got, probs[CRACK], ridge, CORROSION, regions),
-                                  extend_along_ridges(want, probs[CRACK], ridge, CORROSION))
+    got = extend_along_ridges(got, probs[CRACK], ridge, CORROSION, regions)
+    want = extend_along_ridges(want, probs[CRACK], ridge, CORROSION)
+    np.testing.assert_array_equal(got, want)
+    # the steps after the decisions look for each class inside the regions only
+    image = _image_of(probs, seed)
+    got, want = refine_cracks(got, image, 15, 0.5, regions=regions), refine_cracks(want, image, 15, 0.5)
+    np.testing.assert_array_equal(got, want)
+    for cls in (CRACK, CORROSION):
+        assert class_box(got, cls, regions) == class_box(want, cls)
+    assert _as_tuples(extract_instances(got, got_conf, regions=regions)) == _as_tuples(extract_instances(want, want_conf))
+
+
+def _image_of(probs: np.ndarray, seed: int) -> np.ndarray:
+    """A grey frame where the defects are darker, with texture, so the crack refinement has work."""
+    rng = np.random.default_rng(seed + 1)
+    grey = 180 - 120 * probs[1:].sum(axis=0) + rng.normal(0, 12, probs.shape[1:])
+    return np.clip(grey, 0, 255).astype(np.uint8)
+
+
+def _as_tuples(instances: list) -> list:
+    return [(i.class_id, i.score, i.area_px, i.polygon_px.tolist(),
+             None if i.skeleton_px is None else i.skeleton_px.tolist()) for i in instances]
 
 
 def test_regions_cover_the_candidates_and_are_disjoint() -> None:
