@@ -159,3 +159,26 @@ def test_pieces_of_one_crack_are_bridged_not_filled_in() -> None:
     assert joined.buffer(1e-9).contains(multi)
     assert joined.area < 1.1 * multi.area
     assert multi.convex_hull.area > 5 * joined.area  # what the old fallback drew
+
+
+def test_a_crack_drawn_in_pieces_is_placed_at_the_middle_of_its_whole_length() -> None:
+    """A 1 m crack found whole along its first half and in five dashes along the second: its
+    centroid is the middle of the whole crack (gaps bridged, as the crack runs through them), not
+    pulled towards the dashes, each of which counted its own boundary while the gaps counted nothing
+    (the bare union's pieces, before session 15)."""
+    from types import SimpleNamespace
+
+    from shapely.geometry import LineString
+
+    from groundstation.fuse import _centre, _merged_outline
+    from skyinspect.centreline import shape_centreline_centroid
+    from skyinspect.segmentation import CRACK
+
+    px = 1e-3
+    spans = [(0.0, 0.5)] + [(0.5 + 0.1 * k + 0.01, 0.5 + 0.1 * k + 0.09) for k in range(5)]
+    polys = np.array([LineString([(a, 0.0), (b, 0.0)]).buffer(px, cap_style="flat") for a, b in spans])
+    members = [SimpleNamespace(class_id=CRACK, gsd_m=px)]
+    outline, exact = _merged_outline(members, polys)  # type: ignore[arg-type]
+    u, v = _centre(outline, exact, members)  # type: ignore[arg-type]
+    assert abs(u - 0.5) < 0.005 and abs(v) < 1e-3  # the dashes' ends still add a little
+    assert shape_centreline_centroid(exact, px / 2)[0] < 0.485  # the pieces alone: 2.5 cm off
