@@ -48,7 +48,8 @@ ONE_PASS_PROB_SHARPEN = (2, 1e-3)
 def load_segmenter(path: Path | str | None = None, providers: list[str] | None = None,
                    backend: str = "onnxruntime", flips: int = 1, spin_wait: bool = False,
                    upscale: float | None = None, crack_ridge_low: float | None = CRACK_RIDGE_LOW,
-                   prob_sharpen: tuple[int, float] | None | str = "auto") -> TiledSegmenter:
+                   prob_sharpen: tuple[int, float] | None | str = "auto",
+                   wide_crack_scale: float | None | str = "auto") -> TiledSegmenter:
     """Load the shipped model (or ``path``) on a backend: ``onnxruntime`` (CPU unless ``providers``
     says otherwise), ``onnxruntime-cuda`` (CUDA, falling back to CPU) or ``tensorrt`` (Jetson; FP16
     engine built on first use and cached). All give the same tiled, torch-free interface.
@@ -57,7 +58,10 @@ def load_segmenter(path: Path | str | None = None, providers: list[str] | None =
     POST_FLIGHT_UPSCALE); ``crack_ridge_low``: continue cracks along their probability ridge down
     to this value (None or 0: no); ``prob_sharpen``: (radius px, eps) of the guided filter of the
     probabilities, None for none, "auto" for ONE_PASS_PROB_SHARPEN when one pass makes the frame's
-    probabilities (one flip, no upscale) and none otherwise.
+    probabilities (one flip, no upscale) and none otherwise; ``wide_crack_scale``: a pass over the
+    frame reduced by this factor adds open cracks wider than the model was trained on (models.wide),
+    None or 0 for none, "auto" for models.wide.POST_FLIGHT_WIDE_CRACK_SCALE when several passes make
+    the frame's probabilities and none for one pass (onboard).
     ``spin_wait``: ONNX Runtime's threads busy-wait between ops, faster when nothing else needs the
     cores (post-flight segmentation), slower onboard where capture and recording share them."""
     from skyinspect.errors import ModelError, describe
@@ -66,7 +70,8 @@ def load_segmenter(path: Path | str | None = None, providers: list[str] | None =
     if backend == "tensorrt":
         from models.tensorrt_runtime import TrtSegmenter
 
-        return _decisions(TrtSegmenter(model, flips=flips, upscale=upscale), crack_ridge_low, prob_sharpen)
+        return _decisions(TrtSegmenter(model, flips=flips, upscale=upscale), crack_ridge_low, prob_sharpen,
+                          wide_crack_scale)
     if backend not in BACKENDS:
         raise ModelError(describe("backend", f"expected one of {', '.join(BACKENDS)}, got {backend!r}"))
     from models.onnx_runtime import OnnxSegmenter
@@ -74,20 +79,30 @@ def load_segmenter(path: Path | str | None = None, providers: list[str] | None =
     if backend == "onnxruntime-cuda" and providers is None:
         providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]
     return _decisions(OnnxSegmenter(model, providers=providers, flips=flips, spin_wait=spin_wait, upscale=upscale),
-                      crack_ridge_low, prob_sharpen)
+                      crack_ridge_low, prob_sharpen, wide_crack_scale)
 
 
 def _decisions(segmenter: TiledSegmenter, crack_ridge_low: float | None,
-               prob_sharpen: tuple[int, float] | None | str) -> TiledSegmenter:
-    """``segmenter`` with its crack continuation and probability sharpening set (load_segmenter)."""
+               prob_sharpen: tuple[int, float] | None | str,
+               wide_crack_scale: float | None | str = None) -> TiledSegmenter:
+    """``segmenter`` with its crack continuation, probability sharpening and wide-crack pass set
+    (load_segmenter)."""
     from skyinspect.errors import ModelError, describe
 
     if crack_ridge_low is not None and not 0.0 <= crack_ridge_low < 0.5:
         raise ModelError(describe("crack_ridge_low", f"expected a crack probability in [0, 0.5), got {crack_ridge_low!r}",
                                   f"{CRACK_RIDGE_LOW} as shipped, or 0 for none"))
     segmenter.crack_ridge_low = crack_ridge_low or None
+    one_pass = segmenter.flips == 1 and not segmenter.upscale
+    if wide_crack_scale == "auto":
+        from models.wide import POST_FLIGHT_WIDE_CRACK_SCALE
+
+        wide_crack_scale = None if one_pass else POST_FLIGHT_WIDE_CRACK_SCALE
+    if wide_crack_scale and not 0.0 < wide_crack_scale < 1.0:  # type: ignore[operator]
+        raise ModelError(describe("wide_crack_scale", f"expected a reduction factor in (0, 1), got {wide_crack_scale!r}",
+                                  "0.5 as segment uses, or 0 for none"))
+    segmenter.wide_crack_scale = float(wide_crack_scale) if wide_crack_scale else None  # type: ignore[arg-type]
     if prob_sharpen == "auto":
-        one_pass = segmenter.flips == 1 and not segmenter.upscale
         prob_sharpen = ONE_PASS_PROB_SHARPEN if one_pass else None
     if prob_sharpen is not None:
         radius, eps = prob_sharpen  # type: ignore[misc]

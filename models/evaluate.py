@@ -104,13 +104,16 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
              sets: list[str] | None = None, limit: int | None = None,
              crack_refine: bool = True, flips: int = POST_FLIGHT_FLIPS,
              upscale: float | None = POST_FLIGHT_UPSCALE, thresholds: bool = True,
-             sharpen: bool | None = None, crack_ridge: float | None = CRACK_RIDGE_LOW) -> dict[str, object]:
+             sharpen: bool | None = None, crack_ridge: float | None = CRACK_RIDGE_LOW,
+             wide_crack_scale: float | None = None) -> dict[str, object]:
     """Run the model over each set; write per-image JSON + summary to ``out``; return the summary.
     ``crack_refine=False`` measures the runtime without :func:`models.refine.refine_cracks`,
     ``sharpen`` True/False forces :func:`models.sharpen.sharpen_probs` on/off (None: as the runtime
     does for these passes, models.load_segmenter);
     ``thresholds=False`` ignores the class thresholds calibrated into the model (plain argmax, as the
     selection rule scores candidates that have not been calibrated yet);
+    ``wide_crack_scale``: the reduced pass for open cracks (models.wide; None: as the runtime does for
+    these passes, 0: none);
     ``flips``, ``upscale``, ``crack_ridge``: test-time passes and crack continuation, by default those
     of ``skyinspect segment`` (models.POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE, CRACK_RIDGE_LOW;
     None or 0: no upscaled pass, no continuation)."""
@@ -118,7 +121,8 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
 
     sharpening = "auto" if sharpen is None else (ONE_PASS_PROB_SHARPEN if sharpen else None)
     seg = load_segmenter(model, flips=flips, spin_wait=True, upscale=upscale,  # as `skyinspect segment` runs it
-                         crack_ridge_low=crack_ridge, prob_sharpen=sharpening)
+                         crack_ridge_low=crack_ridge, prob_sharpen=sharpening,
+                         wide_crack_scale="auto" if wide_crack_scale is None else wide_crack_scale)
     if not crack_refine:
         seg.crack_refine = None
     if not thresholds:
@@ -127,7 +131,7 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
     summary: dict[str, object] = {"model_id": seg.model_id, "sha256": seg.sha256, "tolerance_px": TOL_PX,
                                   "crack_refine": list(seg.crack_refine) if seg.crack_refine else None,
                                   "prob_sharpen": list(seg.prob_sharpen) if seg.prob_sharpen else None,
-                                  "crack_ridge_low": seg.crack_ridge_low,
+                                  "crack_ridge_low": seg.crack_ridge_low, "wide_crack_scale": seg.wide_crack_scale,
                                   "flips": seg.flips, "upscale": seg.upscale, "upscale_flips": seg.upscale_flips,
                                   "crack_threshold": seg.crack_threshold,
                                   "corrosion_threshold": seg.corrosion_threshold}
@@ -194,9 +198,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--crack-ridge", type=float, default=CRACK_RIDGE_LOW,
                    help="continue cracks along their probability ridge down to this value "
                         "(0: none; onboard and segment use 0.3)")
+    p.add_argument("--wide-crack-scale", type=float, default=None,
+                   help="add the open cracks a pass over each image reduced by this factor finds (models/wide.py; "
+                        "default: as the runtime does, 0.5 with several passes and none with one; 0: none)")
     a = p.parse_args(argv)
     summary = evaluate(a.model, a.out, a.shared, a.sets, a.limit, crack_refine=not a.no_crack_refine, flips=a.flips,
-                       upscale=a.upscale, sharpen=a.sharpen, crack_ridge=a.crack_ridge)
+                       upscale=a.upscale, sharpen=a.sharpen, crack_ridge=a.crack_ridge,
+                       wide_crack_scale=a.wide_crack_scale)
     print(json.dumps(summary, indent=1))
     return 0
 

@@ -22,12 +22,13 @@ import numpy as np
 
 from models import FLIP_CHOICES, UPSCALE_FLIPS
 from models.decide import class_map_from_probs
-from models.postprocess import extract_instances
+from models.postprocess import cv_plane, extract_instances
 from models.refine import DEFAULT_CRACK_REFINE, extend_along_ridges, refine_cracks
 from models.regions import defect_regions
 from models.sharpen import sharpen_probs
 from models.tiling import Stitcher, StitchMode, extract_tiles, tile_grid
 from models.tta import flip_averaged, reduce_probs, upscaled_size
+from models.wide import add_wide_cracks, reduced_size, wide_crack_mask
 from skyinspect.drift import DriftReference
 from skyinspect.errors import ImageError, ModelError, describe
 from skyinspect.segmentation import CORROSION, CRACK, Segmentation
@@ -176,6 +177,9 @@ class TiledSegmenter:
         # crack probability down to which a crack is continued along its ridge (models.refine.
         # extend_along_ridges); None: the argmax's cracks as they are
         self.crack_ridge_low: float | None = None
+        # an extra pass over the frame reduced by this factor adds the open cracks wider than any
+        # the model was trained on (models.wide); None: none (onboard). load_segmenter sets it
+        self.wide_crack_scale: float | None = None
         self.whole_frame_max_px = int(whole_frame_max_px)
         self.classes, self.input_size = meta.classes, meta.input_size
         self.model_id, self.version = meta.model_id, meta.version
@@ -327,8 +331,28 @@ class TiledSegmenter:
                                          stitch_s=merge + time.perf_counter() - t4)
         return out
 
+    def _wide_cracks(self, image_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray, SegmentTiming]:
+        """(The open cracks found in one pass over the frame reduced by ``wide_crack_scale``, as a
+        mask at the frame's size (models.wide); that pass's crack probability at the frame's size;
+        its timing)."""
+        self._check_image(image_bgr)
+        h, w = image_bgr.shape[:2]
+        rh, rw = reduced_size(h, w, self.wide_crack_scale)  # type: ignore[arg-type]
+        t0 = time.perf_counter()
+        small = cv2.resize(image_bgr, (rw, rh), interpolation=cv2.INTER_AREA)
+        resize_s = time.perf_counter() - t0
+        probs = self._predict_probs_once(small)
+        t1 = time.perf_counter()
+        class_map, _ = class_map_from_probs(probs, self.crack_threshold, self.corrosion_threshold)
+        wide = wide_crack_mask(class_map, self.wide_crack_scale, h, w)  # type: ignore[arg-type]
+        crack_prob = cv2.resize(cv_plane(probs[CRACK]), (w, h), interpolation=cv2.INTER_LINEAR) if wide.any() else wide
+        t = self.last_timing
+        return wide, crack_prob, SegmentTiming(t.preprocess_s + resize_s, t.inference_s, t.stitch_s, time.perf_counter() - t1)
+
     def segment(self, image_bgr: np.ndarray) -> Segmentation:
         """Segment one uint8 HxWx3 BGR frame of any size (``last_timing`` says where the time went)."""
+        wide, wide_prob, wide_timing = self._wide_cracks(image_bgr) if self.wide_crack_scale and \
+            len(self.classes) > CRACK else (None, None, SegmentTiming())
         probs = self.predict_probs(image_bgr)
         t0 = time.perf_counter()
         if self.prob_sharpen is not None:
@@ -340,11 +364,15 @@ class TiledSegmenter:
         if self.crack_ridge_low is not None and probs.shape[0] > CRACK:
             class_map = extend_along_ridges(class_map, probs[CRACK], self.crack_ridge_low,
                                             CORROSION if probs.shape[0] > CORROSION else None, regions)
+        if wide is not None:
+            class_map, added = add_wide_cracks(class_map, confidence, wide, wide_prob)
+            if added is not None and regions is not None:
+                regions = [*regions, added]  # the later steps only look for each class inside them
         if self.crack_refine is not None:
             class_map = refine_cracks(class_map, image_bgr, *self.crack_refine, regions=regions)
         instances = extract_instances(class_map, confidence, self.min_area, regions=regions)
-        timing = self.last_timing
-        self.last_timing = SegmentTiming(timing.preprocess_s, timing.inference_s, timing.stitch_s,
-                                         time.perf_counter() - t0)
+        t, wt = self.last_timing, wide_timing
+        self.last_timing = SegmentTiming(t.preprocess_s + wt.preprocess_s, t.inference_s + wt.inference_s,
+                                         t.stitch_s + wt.stitch_s, time.perf_counter() - t0 + wt.postprocess_s)
         return Segmentation(class_map=class_map, instances=tuple(instances), model_id=self.model_id,
                             confidence=confidence, class_names=self.classes)

@@ -112,9 +112,13 @@ def eval_command(
                                   "average, as `skyinspect segment` does; 0 for none (as onboard)."),
     crack_ridge: float = typer.Option(CRACK_RIDGE_LOW, help="Continue cracks along their probability ridge "
                                       "down to this value, as `skyinspect segment` and onboard do; 0 for none."),
+    wide_crack_scale: float | None = typer.Option(None, help="Add the open cracks a pass over each image reduced by "
+                                                  "this factor finds (models/wide.py); default as `skyinspect segment`: "
+                                                  "0.5 with several passes, none with one (as onboard); 0 for none."),
 ) -> None:
     """Per-class IoU, pixel P/R/F1 and 2-px tolerance F on the held-out sets."""
     from models.evaluate import evaluate
 
     console.print_json(json.dumps(evaluate(model=model, out=out, shared=shared, limit=limit, flips=flips,
-                                           upscale=upscale, crack_ridge=crack_ridge), default=str))
+                                           upscale=upscale, crack_ridge=crack_ridge,
+                                           wide_crack_scale=wide_crack_scale), default=str))

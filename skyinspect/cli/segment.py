@@ -26,6 +26,10 @@ def segment_command(
     crack_ridge: float = typer.Option(CRACK_RIDGE_LOW, "--crack-ridge", help="Continue each crack along its "
                                       "probability ridge down to this crack probability: faint crack ends come back "
                                       "as lines; 0 for none."),
+    wide_crack_scale: float | None = typer.Option(None, "--wide-crack-scale", help="Also segment each photo reduced "
+                                                  "by this factor and add the open cracks wider than the model was "
+                                                  "trained on (30 px and more); default 0.5 with several passes, none "
+                                                  "with one; 0 for none."),
 ) -> None:
     """Segment inspection photos at their full resolution (tiled), one mask per photo."""
     from models import load_segmenter
@@ -34,7 +38,8 @@ def segment_command(
     files = list_images(images)
     # the model has the cores to itself here, so its threads may busy-wait (models/runtime.py)
     segmenter = load_segmenter(model, backend=backend, flips=flips, spin_wait=True, upscale=upscale,
-                               crack_ridge_low=crack_ridge)
+                               crack_ridge_low=crack_ridge,
+                               wide_crack_scale="auto" if wide_crack_scale is None else wide_crack_scale)
     check_images(files)
     with Progress(console=console) as progress:
         task = progress.add_task("segmenting", total=len(files))
