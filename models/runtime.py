@@ -331,10 +331,10 @@ class TiledSegmenter:
                                          stitch_s=merge + time.perf_counter() - t4)
         return out
 
-    def _wide_cracks(self, image_bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray, SegmentTiming]:
+    def _wide_cracks(self, image_bgr: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None, SegmentTiming]:
         """(The open cracks found in one pass over the frame reduced by ``wide_crack_scale``, as a
-        mask at the frame's size (models.wide); that pass's crack probability at the frame's size;
-        its timing)."""
+        mask at the frame's size (models.wide), and that pass's crack probability at the frame's
+        size, both None when it found none; its timing)."""
         self._check_image(image_bgr)
         h, w = image_bgr.shape[:2]
         rh, rw = reduced_size(h, w, self.wide_crack_scale)  # type: ignore[arg-type]
@@ -344,10 +344,15 @@ class TiledSegmenter:
         probs = self._predict_probs_once(small)
         t1 = time.perf_counter()
         class_map, _ = class_map_from_probs(probs, self.crack_threshold, self.corrosion_threshold)
-        wide = wide_crack_mask(class_map, self.wide_crack_scale, h, w)  # type: ignore[arg-type]
-        crack_prob = cv2.resize(cv_plane(probs[CRACK]), (w, h), interpolation=cv2.INTER_LINEAR) if wide.any() else wide
+        wide: np.ndarray | None = wide_crack_mask(class_map, self.wide_crack_scale, h, w)  # type: ignore[arg-type]
+        crack_prob = None
+        if wide.any():  # type: ignore[union-attr]
+            crack_prob = cv2.resize(cv_plane(probs[CRACK]), (w, h), interpolation=cv2.INTER_LINEAR)
+        else:
+            wide = None
         t = self.last_timing
-        return wide, crack_prob, SegmentTiming(t.preprocess_s + resize_s, t.inference_s, t.stitch_s, time.perf_counter() - t1)
+        return wide, crack_prob, SegmentTiming(t.preprocess_s + resize_s, t.inference_s, t.stitch_s,
+                                               time.perf_counter() - t1)
 
     def segment(self, image_bgr: np.ndarray) -> Segmentation:
         """Segment one uint8 HxWx3 BGR frame of any size (``last_timing`` says where the time went)."""
@@ -364,7 +369,7 @@ class TiledSegmenter:
         if self.crack_ridge_low is not None and probs.shape[0] > CRACK:
             class_map = extend_along_ridges(class_map, probs[CRACK], self.crack_ridge_low,
                                             CORROSION if probs.shape[0] > CORROSION else None, regions)
-        if wide is not None:
+        if wide is not None and wide_prob is not None:
             class_map, added = add_wide_cracks(class_map, confidence, wide, wide_prob)
             if added is not None and regions is not None:
                 regions = [*regions, added]  # the later steps only look for each class inside them
