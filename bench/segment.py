@@ -16,6 +16,7 @@ the ultralytics column (skipped with a note otherwise).
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import platform
@@ -123,18 +124,15 @@ def run(n_frames: int, model: Path | None, repeats: int) -> dict[str, object]:
     a change in machine load hits all columns alike; medians over frames."""
     from models import (DEFAULT_MODEL_PATH, CRACK_RIDGE_LOW, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE,
                         load_segmenter)
-    from models.onnx_runtime import OnnxSegmenter
-
     model = model or DEFAULT_MODEL_PATH
     # as `skyinspect segment` runs it (threads may busy-wait: nothing else needs the cores), one
     # pass per frame: the same work as ultralytics' predict
     seg = load_segmenter(model, spin_wait=True)
-    # the same frames forced through 384-px tiles (what 12 MPx frames and fixed-shape engines get)
-    tiled = OnnxSegmenter(model, whole_frame_max_px=0, spin_wait=True)
-    # the same path without drawing crack masks onto dark pixels (models/refine.py), to show its cost
-    unrefined = OnnxSegmenter(model, crack_refine=None, spin_wait=True)
-    for other in (tiled, unrefined):  # the one pass's other decision steps as load_segmenter sets them
-        other.prob_sharpen, other.crack_ridge_low = seg.prob_sharpen, seg.crack_ridge_low
+    # copies of it (its session and every decision setting as load_segmenter made them), one setting
+    # changed: the same frames forced through 384-px tiles (what 12 MPx frames and fixed-shape engines
+    # get), and the same path without drawing crack masks onto dark pixels (models/refine.py)
+    tiled, unrefined = copy.copy(seg), copy.copy(seg)
+    tiled.whole_frame_max_px, unrefined.crack_refine = 0, None
     # onboard's settings (no busy-waiting: capture and recording share the cores) and segment's
     # default of four flipped passes
     onboard = load_segmenter(model)
