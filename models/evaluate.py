@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from models._progress import progress
-from models.prepare import DEFAULT_SHARED, SPLIT_FILE, deepcrack_val_stems, enlarge
+from models.prepare import DEFAULT_SHARED, SPLIT_FILE, deepcrack_val_stems, enlarge, read_pair
 from models import CRACK_RIDGE_LOW, FLIP_CHOICES, ONE_PASS_PROB_SHARPEN, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
 from skyinspect.errors import InputError, describe
 from skyinspect.segmentation import CORROSION, CRACK, segment_each
@@ -87,14 +87,10 @@ def _stems(shared: Path, folder: str, lst: str) -> list[str]:
 
 
 def read_example(shared: Path, folder: str, stem: str, zoom: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-    """(BGR image, boolean truth mask at the image's size) of one evaluation example, both enlarged
-    ``zoom`` times when it is not 1 (the mask resampled likewise and cut at half)."""
-    imgs = sorted((shared / folder / "images").glob(f"{stem}.*"))
-    mask = cv2.imread(str(shared / folder / "masks" / f"{stem}.png"), cv2.IMREAD_GRAYSCALE)
-    img = cv2.imread(str(imgs[0]), cv2.IMREAD_COLOR) if imgs else None
-    if img is None or mask is None:
-        raise InputError(describe(shared / folder / stem, "image or mask unreadable", "check shared data"))
-    gt = cv2.resize(mask, img.shape[1::-1], interpolation=cv2.INTER_NEAREST) > 127
+    """(BGR image, boolean truth mask at the image's size) of one evaluation example, read as the
+    training data is (models.prepare.read_pair), both enlarged ``zoom`` times when it is not 1 (the
+    mask resampled likewise and cut at half)."""
+    img, gt = read_pair(shared / folder / "images", shared / folder / "masks", stem)
     if zoom != 1.0:
         img, gt = enlarge(img, gt, (round(img.shape[1] * zoom), round(img.shape[0] * zoom)))
     return img, gt
