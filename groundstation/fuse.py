@@ -21,7 +21,7 @@ crack it grows from (groundstation.crack_link). Per cluster:
   Bridged, not the bare union's pieces (until session 15): a crack the model drew in pieces had each
   piece's boundary counted and its gaps not at all, and a piece lying in a sliver between two other
   views' bands (an island in the union's hole) counted too, so the centroid leaned towards the
-  stretches drawn in pieces: on the demo's T-shaped crack 11.5 mm from the truth's, 2.4 mm bridged
+  stretches drawn in pieces: on the demo's T-shaped crack 11.5 mm from the truth's, 2.3 mm bridged
   (the model's crack centroids 13.9 -> 11.7 mm on average; with the simulator's masks unchanged);
 - views: every (frame, instance); best view: finest GSD, then most frontal (smallest incidence);
 - score: the highest member score; position uncertainty: the best view's covariance (not averaged
