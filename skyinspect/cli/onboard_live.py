@@ -30,7 +30,9 @@ def onboard_command(
     model: Path | None = typer.Option(None, "--model", help="ONNX model (default: the one shipped)."),
     backend: str = typer.Option("onnxruntime", "--backend", help="onnxruntime, onnxruntime-cuda or tensorrt (Jetson)."),
     flips: int = typer.Option(1, "--flips", help="Model passes per frame, flipped and averaged (1, 2, 4): 1 keeps "
-                              "up with the camera; 4 gives the masks of `skyinspect segment` at 4x the model time."),
+                              "up with the camera; 2 or 4 (photos processed on the ground) also add the open cracks "
+                              "a pass at half scale finds, at about 2.25x or 4.25x the model time (`skyinspect "
+                              "segment` adds passes over the frame enlarged 1.5x as well)."),
     latency_s: float = typer.Option(0.0, "--latency-s", help="Camera latency added to capture times."),
     gap_threshold_s: float = typer.Option(1.0, "--gap-threshold-s", help="Telemetry gap that untags a frame."),
     overwrite: bool = typer.Option(False, help="Replace an existing flight record (replay)."),
