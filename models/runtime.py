@@ -25,7 +25,7 @@ from models.decide import class_map_from_probs
 from models.postprocess import cv_plane, extract_instances
 from models.refine import DEFAULT_CRACK_REFINE, extend_along_ridges, refine_cracks
 from models.regions import defect_regions
-from models.sharpen import sharpen_probs
+from models.sharpen import CANDIDATE_MIN_PROB, sharpen_probs, touched_blocks
 from models.tiling import Stitcher, StitchMode, extract_tiles, tile_grid
 from models.tta import flip_averaged, reduce_probs, upscaled_size
 from models.wide import add_wide_cracks, reduced_size, wide_crack_mask
@@ -360,11 +360,17 @@ class TiledSegmenter:
             len(self.classes) > CRACK else (None, None, SegmentTiming())
         probs = self.predict_probs(image_bgr)
         t0 = time.perf_counter()
-        if self.prob_sharpen is not None:
-            probs = sharpen_probs(np.asarray(probs, dtype=np.float32), image_bgr, *self.prob_sharpen)
         # the decisions below act on defect probabilities down to the lowest of these, and only there
         floor = min(v for v in (0.5, self.crack_threshold, self.crack_ridge_low) if v is not None)
-        regions = defect_regions(probs, floor) if probs.shape[0] > 1 else None
+        touched = None
+        if self.prob_sharpen is not None and probs.shape[0] > 1:
+            probs = np.asarray(probs, dtype=np.float32)
+            touched = touched_blocks(probs, self.prob_sharpen[0])
+            probs = sharpen_probs(probs, image_bgr, *self.prob_sharpen, blocks=touched)
+        # sharpening presumes probabilities that sum to one (it takes background as the rest); so
+        # does reading the defect regions from its blocks only (models.sharpen.touched_blocks)
+        within = touched if touched is not None and floor >= CANDIDATE_MIN_PROB else None
+        regions = defect_regions(probs, floor, within=within) if probs.shape[0] > 1 else None
         class_map, confidence = class_map_from_probs(probs, self.crack_threshold, self.corrosion_threshold, regions)
         if self.crack_ridge_low is not None and probs.shape[0] > CRACK:
             class_map = extend_along_ridges(class_map, probs[CRACK], self.crack_ridge_low,

@@ -34,6 +34,9 @@ from skyinspect.segmentation import BACKGROUND
 # a pixel is a candidate where the defect classes reach this probability (background 1 - it or
 # less): 0.1, 0.2 and 0.3 give the same validation scores, 0.3 filters half the pixels of 0.1
 CANDIDATE_MIN_PROB = 0.3
+# ... give or take this much, so that outside the touched blocks every defect class stays below
+# CANDIDATE_MIN_PROB even where float32 probabilities sum to a hair over one (touched_blocks)
+CANDIDATE_SLACK = 1e-5
 # the frame is filtered in BLOCK_PX-square blocks around the candidates
 BLOCK_PX = 32
 
@@ -67,12 +70,25 @@ def _reflect101(index: np.ndarray, n: int) -> np.ndarray:
     return np.where(index >= n, period - index, index)
 
 
+def touched_blocks(probs: np.ndarray, radius: int = ONE_PASS_PROB_SHARPEN[0]) -> np.ndarray:
+    """(rows, cols) uint8 grid of the BLOCK_PX blocks :func:`sharpen_probs` filters: those within
+    two filter radii of a pixel whose defect classes reach CANDIDATE_MIN_PROB (background at most
+    1 - CANDIDATE_MIN_PROB + CANDIDATE_SLACK). Everywhere else background is above that, so where the
+    probabilities sum to one no defect class reaches CANDIDATE_MIN_PROB or beats background there,
+    before or after the sharpening (models.regions.defect_regions' ``within``)."""
+    candidates = compare_scalar(probs[BACKGROUND], 1.0 - CANDIDATE_MIN_PROB + CANDIDATE_SLACK, cv2.CMP_LE)
+    reach = 2 * max(int(radius), 1)  # the output at a pixel depends on the input within 2 radii of it
+    near = cv2.dilate(candidates, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
+    return block_any(near, BLOCK_PX)
+
+
 def sharpen_probs(probs: np.ndarray, image_bgr: np.ndarray, radius: int = ONE_PASS_PROB_SHARPEN[0],
-                  eps: float = ONE_PASS_PROB_SHARPEN[1]) -> np.ndarray:
+                  eps: float = ONE_PASS_PROB_SHARPEN[1], blocks: np.ndarray | None = None) -> np.ndarray:
     """(C, H, W) float32 class probabilities of ``image_bgr`` (uint8 BGR or grey, same H and W),
     guided filtered near the defect candidates and renormalised there, **in place** (the array is
     returned; pass a copy to keep the input). Channel 0 is background. Within the blocks around the
-    candidates the result is exactly the whole-frame filter's; elsewhere the input."""
+    candidates the result is exactly the whole-frame filter's; elsewhere the input. ``blocks``: the
+    :func:`touched_blocks` of these probabilities, when the caller has them already."""
     if probs.ndim != 3 or probs.shape[1:] != image_bgr.shape[:2]:
         raise ValueError(f"probabilities {probs.shape} do not match image {image_bgr.shape[:2]}; "
                          "pass the frame the probabilities were predicted from")
@@ -80,12 +96,10 @@ def sharpen_probs(probs: np.ndarray, image_bgr: np.ndarray, radius: int = ONE_PA
         raise ValueError(f"expected float32 probabilities, got {probs.dtype}")
     if radius < 1 or probs.shape[0] < 2:
         return probs
-    candidates = compare_scalar(probs[BACKGROUND], 1.0 - CANDIDATE_MIN_PROB, cv2.CMP_LE)
-    h, w = candidates.shape
+    h, w = probs.shape[1:]
     reach = 2 * radius  # the output at a pixel depends on the input within 2 radii of it
-    near = cv2.dilate(candidates, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
     bh, bw = min(BLOCK_PX, h), min(BLOCK_PX, w)  # a frame smaller than a block is one block
-    by, bx = np.nonzero(block_any(near, BLOCK_PX))
+    by, bx = np.nonzero(touched_blocks(probs, radius) if blocks is None else blocks)
     if not len(by):
         return probs
     # every touched block with a margin of `reach` (mirrored at the frame's edges, as the whole-frame

@@ -106,3 +106,24 @@ def test_block_any_marks_blocks_cut_by_the_edge() -> None:
     mask[69, 49] = 255
     grid = block_any(mask, 32)
     assert grid.shape == (3, 2) and grid[2, 1] and grid.sum() == 255
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), h=st.integers(1, 200), w=st.integers(1, 260),
+       floor=st.sampled_from([0.3, 0.45, 0.5]))
+def test_regions_read_from_the_sharpened_blocks_equal_the_whole_frame(seed: int, h: int, w: int, floor: float) -> None:
+    """For probabilities that sum to one, no candidate lies outside the blocks the sharpening
+    touched, so reading only there (the onboard pass's path) gives the same rectangles."""
+    from models.sharpen import BLOCK_PX, sharpen_probs, touched_blocks
+
+    probs = _scene(seed, h, w)
+    image = _image_of(probs, seed)
+    touched = touched_blocks(probs, 2)
+    sharpened = sharpen_probs(probs.copy(), image, 2, 1e-3, blocks=touched)
+    assert defect_regions(sharpened, floor, BLOCK_PX, within=touched) == defect_regions(sharpened, floor, BLOCK_PX)
+
+
+def test_a_within_grid_of_the_wrong_size_is_refused() -> None:
+    probs = _scene(3, 100, 130)
+    with pytest.raises(ValueError, match="within"):
+        defect_regions(probs, 0.3, 32, within=np.ones((3, 4), np.uint8))
