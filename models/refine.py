@@ -62,15 +62,24 @@ def _centrelines(labels: np.ndarray, stats: np.ndarray) -> np.ndarray:
     return line
 
 
+def component_widths(labels: np.ndarray, stats: np.ndarray, line: np.ndarray | None = None) -> np.ndarray:
+    """Width in pixels of each labelled component (index = label; 0 is background): its area over
+    its centreline's pixel count (``line``, the components' :func:`_centrelines`, thinned here when
+    not given). The crack width both the wide-crack window and models.wide go by."""
+    if line is None:
+        line = _centrelines(labels, stats)
+    n = len(stats)
+    length = np.bincount(labels[line], minlength=n)[:n]
+    return stats[:, cv2.CC_STAT_AREA] / np.maximum(length, 1)
+
+
 def _darkness_of_wide_cracks(dark: np.ndarray, lab: np.ndarray, xs: np.ndarray, ys: np.ndarray, image_bgr: np.ndarray,
                              labels: np.ndarray, stats: np.ndarray, line: np.ndarray, kernel_px: int) -> None:
     """Overwrite ``dark`` (the black-hat at the crack pixels, frame coordinates ``xs``, ``ys``,
     component ``lab``) for each component wider than ``kernel_px / WIDE_CRACK_WINDOW_PER_WIDTH``
     with a black-hat of a window WIDE_CRACK_WINDOW_PER_WIDTH times its width, over its own box.
-    Widths: each component's area (``stats``) over its centreline's pixels (``line``, ``labels``)."""
-    n = len(stats)
-    length = np.bincount(labels[line], minlength=n)[:n]
-    width = stats[:, cv2.CC_STAT_AREA] / np.maximum(length, 1)
+    Widths: :func:`component_widths`."""
+    width = component_widths(labels, stats, line)
     wide = np.flatnonzero(WIDE_CRACK_WINDOW_PER_WIDTH * width > kernel_px)
     H, W = image_bgr.shape[:2]
     for i in wide[wide > 0]:

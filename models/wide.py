@@ -20,7 +20,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from models.postprocess import label_components, thin_mask
+from models.postprocess import label_components
+from models.refine import component_widths
 from skyinspect.segmentation import CRACK
 
 # the frame reduced by this factor for the extra pass (post-flight default; models.load_segmenter)
@@ -45,16 +46,12 @@ def wide_crack_mask(class_map_reduced: np.ndarray, scale: float, height: int, wi
     if not 0.0 < scale < 1.0:
         raise ValueError(f"expected a reduction factor in (0, 1), got {scale!r}")
     crack = (class_map_reduced == CRACK).view(np.uint8)
-    n, labels, stats = label_components(crack)
-    keep = np.zeros(n, dtype=np.uint8)
-    for i in range(1, n):
-        x, y, w, h, area = (int(v) for v in stats[i])
-        # a crack is at least as long as it is wide: smaller than that square, a speck (whose one-pixel
-        # skeleton would make its whole area its "width")
-        if area < (min_width_px * scale) ** 2:
-            continue
-        length = max(int(np.count_nonzero(thin_mask(labels[y:y + h, x:x + w] == i))), 1)
-        keep[i] = area / length / scale >= min_width_px
+    _, labels, stats = label_components(crack)
+    # a crack is at least as long as it is wide: smaller than that square, a speck (whose one-pixel
+    # skeleton would make its whole area its "width")
+    long_enough = stats[:, cv2.CC_STAT_AREA] >= (min_width_px * scale) ** 2
+    keep = (long_enough & (component_widths(labels, stats) / scale >= min_width_px)).astype(np.uint8)
+    keep[0] = 0
     if not keep.any():
         return np.zeros((height, width), dtype=bool)
     return cv2.resize(keep[labels], (width, height), interpolation=cv2.INTER_NEAREST) > 0
