@@ -70,8 +70,7 @@ def _candidates(probs: np.ndarray, min_defect_prob: float) -> np.ndarray:
     for plane in planes[2:]:
         defect = cv2.max(defect, plane)
     return cv2.bitwise_or(compare_scalar(defect, float(min_defect_prob), cv2.CMP_GE),
-                          compare_scalar(defect - planes[0], 0.0, cv2.CMP_GT) if defect.size <= 4
-                          else cv2.compare(defect, planes[0], cv2.CMP_GT))
+                          cv2.compare(defect, planes[0], cv2.CMP_GT))  # two arrays: no scalar pitfall
 
 
 def _group_boxes(grid: np.ndarray) -> list[list[int]]:
