@@ -48,15 +48,24 @@ def list_images(inputs: Iterable[Path]) -> list[Path]:
     return images
 
 
-def read_bgr(path: Path) -> np.ndarray:
-    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+def read_bgr(path: Path, orient: bool = True) -> np.ndarray:
+    """A photo as uint8 BGR, the way viewers show it and the rest of skyinspect reads frames
+    (``cv2.IMREAD_COLOR``): EXIF orientation applied, a grey photo (mono cameras, many crack data
+    sets) as three equal channels, an alpha channel dropped. Refused with the fix: a file that does
+    not decode, and a depth other than 8 bits (a 16-bit or float image has no one right conversion:
+    its useful range is the user's to choose). ``orient=False``: the stored pixels, EXIF orientation
+    not applied (a mask drawn on those, models.labelled)."""
+    # ANYDEPTH | ANYCOLOR: as IMREAD_COLOR (orientation, no alpha) but keeps the depth and a single
+    # channel, so that they can be checked; IMREAD_UNCHANGED would ignore the EXIF orientation
+    flags = cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR | (0 if orient else cv2.IMREAD_IGNORE_ORIENTATION)
+    image = cv2.imread(str(path), flags)
     if image is None:
         raise ImageError(describe(path, "cannot be decoded as an image"))
     if image.dtype != np.uint8:
         raise ImageError(describe(path, f"expected an 8-bit image, got {image.dtype}",
                                   "convert it to 8-bit RGB first"))
     if image.ndim == 2 or image.shape[2] == 1:
-        raise ImageError(describe(path, "expected a colour image, got a single channel"))
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     return image[:, :, :3]
 
 

@@ -6,7 +6,8 @@ held out, models/data/deepcrack_val.json) and the corrosion validation split. Me
 values are in the JSON too): class IoU for the set's defect class (not a mean with background),
 pixel precision/recall/F1, and for cracks a 2-px-tolerance F (distance transforms). Images are
 segmented by the model's parallel workers (``segment_each``); ``sec_per_image`` is the set's wall
-time over its images (reading, segmentation and scoring).
+time over its images (reading, segmentation and scoring). ``labelled=`` (CLI ``--images/--masks/--mask-class``)
+scores a user's own labelled photos the same way instead (models/labelled.py).
 """
 
 from __future__ import annotations
@@ -15,16 +16,19 @@ import json
 import sys
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
 from models._progress import progress
+from models.labelled import MASK_CLASSES, LabelledExample, pair_masks, read_labelled
 from models.prepare import DEFAULT_SHARED, SPLIT_FILE, deepcrack_val_stems, enlarge, read_pair
 from models import CRACK_RIDGE_LOW, FLIP_CHOICES, ONE_PASS_PROB_SHARPEN, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
 from skyinspect.errors import InputError, describe
-from skyinspect.segmentation import CORROSION, CRACK, segment_each
+from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK, segment_each
 
 SETS: dict[str, tuple[str, str, int]] = {  # name -> (folder, list, class id)
     "uav75_val": ("cracks/uav75", "val.txt", CRACK),
@@ -96,23 +100,9 @@ def read_example(shared: Path, folder: str, stem: str, zoom: float = 1.0) -> tup
     return img, gt
 
 
-def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json"), shared: Path = DEFAULT_SHARED,
-             sets: list[str] | None = None, limit: int | None = None,
-             crack_refine: bool = True, flips: int = POST_FLIGHT_FLIPS,
-             upscale: float | None = POST_FLIGHT_UPSCALE, thresholds: bool = True,
-             sharpen: bool | None = None, crack_ridge: float | None = CRACK_RIDGE_LOW,
-             wide_crack_scale: float | None = None) -> dict[str, object]:
-    """Run the model over each set; write per-image JSON + summary to ``out``; return the summary.
-    ``crack_refine=False`` measures the runtime without :func:`models.refine.refine_cracks`,
-    ``sharpen`` True/False forces :func:`models.sharpen.sharpen_probs` on/off (None: as the runtime
-    does for these passes, models.load_segmenter);
-    ``thresholds=False`` ignores the class thresholds calibrated into the model (plain argmax, as the
-    selection rule scores candidates that have not been calibrated yet);
-    ``wide_crack_scale``: the reduced pass for open cracks (models.wide; None: as the runtime does for
-    these passes, 0: none);
-    ``flips``, ``upscale``, ``crack_ridge``: test-time passes and crack continuation, by default those
-    of ``skyinspect segment`` (models.POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE, CRACK_RIDGE_LOW;
-    None or 0: no upscaled pass, no continuation)."""
+def _segmenter(model: Path | None, crack_refine: bool, flips: int, upscale: float | None, thresholds: bool,
+               sharpen: bool | None, crack_ridge: float | None, wide_crack_scale: float | None) -> Any:
+    """The segmenter as `skyinspect segment` runs it, with the evaluation's overrides (see evaluate)."""
     from models import load_segmenter
 
     sharpening = "auto" if sharpen is None else (ONE_PASS_PROB_SHARPEN if sharpen else None)
@@ -123,49 +113,106 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
         seg.crack_refine = None
     if not thresholds:
         seg.crack_threshold = seg.corrosion_threshold = None
-    shared = Path(shared)
-    summary: dict[str, object] = {"model_id": seg.model_id, "sha256": seg.sha256, "tolerance_px": TOL_PX,
-                                  "crack_refine": list(seg.crack_refine) if seg.crack_refine else None,
-                                  "prob_sharpen": list(seg.prob_sharpen) if seg.prob_sharpen else None,
-                                  "crack_ridge_low": seg.crack_ridge_low, "wide_crack_scale": seg.wide_crack_scale,
-                                  "flips": seg.flips, "upscale": seg.upscale, "upscale_flips": seg.upscale_flips,
-                                  "crack_threshold": seg.crack_threshold,
-                                  "corrosion_threshold": seg.corrosion_threshold}
-    per_image: dict[str, list[dict[str, object]]] = {}
-    for name in sets or list(SETS):
-        folder, lst, cls = SETS[name]
-        stems = _stems(shared, folder, lst)[:limit]
-        pooled: dict[str, int] = {}
-        other_cls_px, total_px = 0, 0
-        rows = []
-        truths: deque[np.ndarray] = deque()
+    return seg
 
-        def load(stem: str, folder: str = folder, zoom: float = SET_ZOOM.get(name, 1.0)) -> np.ndarray:
-            img, gt = read_example(shared, folder, stem, zoom)
-            truths.append(gt)
-            return img
 
-        t0 = time.perf_counter()
-        # the segmenter's parallel workers, a few images ahead (as `skyinspect segment` runs)
-        for stem, result in segment_each(seg, progress(stems, name), load):
-            gt = truths.popleft()
-            if isinstance(result, Exception):
-                raise result
-            c = pixel_counts(result.class_map == cls, gt, TOL_PX if cls == CRACK else None)
+def _settings(seg: Any) -> dict[str, object]:
+    return {"model_id": seg.model_id, "sha256": seg.sha256, "tolerance_px": TOL_PX,
+            "crack_refine": list(seg.crack_refine) if seg.crack_refine else None,
+            "prob_sharpen": list(seg.prob_sharpen) if seg.prob_sharpen else None,
+            "crack_ridge_low": seg.crack_ridge_low, "wide_crack_scale": seg.wide_crack_scale,
+            "flips": seg.flips, "upscale": seg.upscale, "upscale_flips": seg.upscale_flips,
+            "crack_threshold": seg.crack_threshold, "corrosion_threshold": seg.corrosion_threshold}
+
+
+def score_set(seg: Any, name: str, keys: list[str], load: Callable[[str], tuple[np.ndarray, np.ndarray]],
+              classes: tuple[int, ...]) -> tuple[dict[str, dict[str, object]], dict[str, list[dict[str, object]]]]:
+    """(summary, per-image rows) of one set, each keyed ``name`` when it scores one class and
+    ``name:<class>`` for each of several. ``load(key)`` gives (BGR image, uint8 truth of class ids);
+    images go through the segmenter's parallel workers, a few ahead (as `skyinspect segment` runs)."""
+    pooled: dict[int, dict[str, int]] = {c: {} for c in classes}
+    rows: dict[int, list[dict[str, object]]] = {c: [] for c in classes}
+    other_px, total_px = dict.fromkeys(classes, 0), 0
+    truths: deque[np.ndarray] = deque()
+
+    def image(key: str) -> np.ndarray:
+        img, truth = load(key)
+        truths.append(truth)
+        return img
+
+    t0 = time.perf_counter()
+    for key, result in segment_each(seg, progress(keys, name), image):
+        truth = truths.popleft()
+        if isinstance(result, Exception):
+            raise result
+        total_px += truth.size
+        for cls in classes:
+            c = pixel_counts(result.class_map == cls, truth == cls, TOL_PX if cls == CRACK else None)
             for k, v in c.items():
-                pooled[k] = pooled.get(k, 0) + v
+                pooled[cls][k] = pooled[cls].get(k, 0) + v
             # pixels given the *other* defect class: the crack/corrosion confusion the summary reports
             other = int(((result.class_map != 0) & (result.class_map != cls)).sum())
-            other_cls_px += other
-            total_px += gt.size
-            rows.append({"stem": stem, **c, **scores(c), "other_class_px": other,
-                         "n_instances": len(result.instances)})
-        summary[name] = {"n_images": len(rows), "class": cls, **scores(pooled), "counts": pooled,
-                         "other_class_pixel_frac": other_cls_px / max(total_px, 1),
-                         "mean_image_iou": float(np.mean([r["iou"] for r in rows if r["iou"] is not None]))
-                         if any(r["iou"] is not None for r in rows) else None,
-                         "sec_per_image": (time.perf_counter() - t0) / max(len(rows), 1)}
-        per_image[name] = rows
+            other_px[cls] += other
+            rows[cls].append({"stem": key, **c, **scores(c), "other_class_px": other,
+                              "n_instances": len(result.instances)})
+    seconds = time.perf_counter() - t0
+    summary, per_image = {}, {}
+    for cls in classes:
+        key = name if len(classes) == 1 else f"{name}:{CLASS_NAMES[cls]}"
+        ious = [r["iou"] for r in rows[cls] if r["iou"] is not None]
+        summary[key] = {"n_images": len(rows[cls]), "class": cls, **scores(pooled[cls]), "counts": pooled[cls],
+                        "other_class_pixel_frac": other_px[cls] / max(total_px, 1),
+                        "mean_image_iou": float(np.mean(ious)) if ious else None,
+                        "sec_per_image": seconds / max(len(rows[cls]), 1)}
+        per_image[key] = rows[cls]
+    return summary, per_image
+
+
+def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json"), shared: Path = DEFAULT_SHARED,
+             sets: list[str] | None = None, limit: int | None = None,
+             crack_refine: bool = True, flips: int = POST_FLIGHT_FLIPS,
+             upscale: float | None = POST_FLIGHT_UPSCALE, thresholds: bool = True,
+             sharpen: bool | None = None, crack_ridge: float | None = CRACK_RIDGE_LOW,
+             wide_crack_scale: float | None = None, labelled: tuple[Path, Path, str] | None = None) -> dict[str, object]:
+    """Run the model over each set; write per-image JSON + summary to ``out``; return the summary.
+    ``labelled``: (images folder, masks folder, mask class) of the user's own labelled photos
+    (models.labelled), scored instead of the shipped sets;
+    ``crack_refine=False`` measures the runtime without :func:`models.refine.refine_cracks`,
+    ``sharpen`` True/False forces :func:`models.sharpen.sharpen_probs` on/off (None: as the runtime
+    does for these passes, models.load_segmenter);
+    ``thresholds=False`` ignores the class thresholds calibrated into the model (plain argmax, as the
+    selection rule scores candidates that have not been calibrated yet);
+    ``wide_crack_scale``: the reduced pass for open cracks (models.wide; None: as the runtime does for
+    these passes, 0: none);
+    ``flips``, ``upscale``, ``crack_ridge``: test-time passes and crack continuation, by default those
+    of ``skyinspect segment`` (models.POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE, CRACK_RIDGE_LOW;
+    None or 0: no upscaled pass, no continuation)."""
+    examples: dict[str, LabelledExample] = {}
+    if labelled is not None:  # checked before the model loads: a wrong folder fails at once
+        images, masks, mask_class = labelled
+        if mask_class not in MASK_CLASSES:
+            raise InputError(describe("--mask-class", f"expected one of {', '.join(MASK_CLASSES)}, got {mask_class!r}"))
+        examples = {e.image.name: e for e in pair_masks(images, masks)[:limit]}
+    seg = _segmenter(model, crack_refine, flips, upscale, thresholds, sharpen, crack_ridge, wide_crack_scale)
+    summary: dict[str, object] = _settings(seg)
+    per_image: dict[str, list[dict[str, object]]] = {}
+    if labelled is not None:
+        summary["labelled"] = {"images": str(images), "masks": str(masks), "mask_class": mask_class}
+        s, rows = score_set(seg, Path(images).resolve().name or "images", list(examples),
+                            lambda k: read_labelled(examples[k], mask_class), MASK_CLASSES[mask_class])
+        summary.update(s)
+        per_image.update(rows)
+    for name in (sets or list(SETS)) if labelled is None else ():
+        folder, lst, cls = SETS[name]
+
+        def load(stem: str, folder: str = folder, zoom: float = SET_ZOOM.get(name, 1.0),
+                 cls: int = cls) -> tuple[np.ndarray, np.ndarray]:
+            img, gt = read_example(shared, folder, stem, zoom)
+            return img, gt.astype(np.uint8) * np.uint8(cls)
+
+        s, rows = score_set(seg, name, _stems(Path(shared), folder, lst)[:limit], load, (cls,))
+        summary.update(s)
+        per_image.update(rows)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"summary": summary, "per_image": per_image}, indent=1) + "\n")
@@ -197,10 +244,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--wide-crack-scale", type=float, default=None,
                    help="add the open cracks a pass over each image reduced by this factor finds (models/wide.py; "
                         "default: as the runtime does, 0.5 with several passes and none with one; 0: none)")
+    p.add_argument("--images", type=Path, default=None,
+                   help="score your own labelled photos in this folder instead of the shipped sets (models/labelled.py)")
+    p.add_argument("--masks", type=Path, default=None, help="their masks (default: the --images folder)")
+    p.add_argument("--mask-class", choices=list(MASK_CLASSES), default="crack",
+                   help="what the masks mark: binary crack or corrosion masks, or class ids as `skyinspect segment` "
+                        "writes them")
     a = p.parse_args(argv)
+    labelled = (a.images, a.masks or a.images, a.mask_class) if a.images is not None else None
     summary = evaluate(a.model, a.out, a.shared, a.sets, a.limit, crack_refine=not a.no_crack_refine, flips=a.flips,
                        upscale=a.upscale, sharpen=a.sharpen, crack_ridge=a.crack_ridge,
-                       wide_crack_scale=a.wide_crack_scale)
+                       wide_crack_scale=a.wide_crack_scale, labelled=labelled)
     print(json.dumps(summary, indent=1))
     return 0
 

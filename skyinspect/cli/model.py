@@ -115,10 +115,16 @@ def eval_command(
     wide_crack_scale: float | None = typer.Option(None, help="Add the open cracks a pass over each image reduced by "
                                                   "this factor finds (models/wide.py); default as `skyinspect segment`: "
                                                   "0.5 with several passes, none with one (as onboard); 0 for none."),
+    images: Path | None = typer.Option(None, help="Score your own labelled photos in this folder instead of the "
+                                       "held-out sets (each with a mask of the same name, or name_mask)."),
+    masks: Path | None = typer.Option(None, help="The masks of --images (default: the --images folder)."),
+    mask_class: str = typer.Option("crack", help="What the masks mark: crack or corrosion (binary masks, 0/255 or "
+                                   "0/1), or ids (0 background, 1 crack, 2 corrosion, as `skyinspect segment` writes)."),
 ) -> None:
-    """Per-class IoU, pixel P/R/F1 and 2-px tolerance F on the held-out sets."""
+    """Per-class IoU, pixel P/R/F1 and 2-px tolerance F on the held-out sets, or on your own labelled photos."""
     from models.evaluate import evaluate
 
+    labelled = (images, masks or images, mask_class) if images is not None else None
     console.print_json(json.dumps(evaluate(model=model, out=out, shared=shared, limit=limit, flips=flips,
                                            upscale=upscale, crack_ridge=crack_ridge,
-                                           wide_crack_scale=wide_crack_scale), default=str))
+                                           wide_crack_scale=wide_crack_scale, labelled=labelled), default=str))

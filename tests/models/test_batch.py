@@ -60,3 +60,30 @@ def test_bad_images_are_refused_before_anything_is_written(tmp_path: Path) -> No
     empty.mkdir()
     result = CliRunner().invoke(app, ["segment", str(empty), "--out", str(tmp_path / "out3")])
     assert result.exit_code == 2 and "no images" in result.output
+
+
+def test_grey_and_exif_rotated_photos_are_segmented_as_viewers_show_them(tmp_path: Path) -> None:
+    """A mono camera's grey photo is three equal channels; a photo with an EXIF orientation is
+    segmented upright, as the onboard reader and every viewer show it (its mask has the shown size)."""
+    from PIL import Image
+
+    from models.batch import read_bgr
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    cv2.imwrite(str(photos / "grey.png"), np.full((120, 160), 140, np.uint8))
+    stored = np.full((120, 160, 3), 150, np.uint8)
+    stored[:20] = 250
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to show
+    Image.fromarray(stored).save(photos / "rotated.jpg", exif=exif.tobytes())
+    shown = read_bgr(photos / "rotated.jpg")
+    assert shown.shape == (160, 120, 3) and shown[:, -20:].mean() > 230  # the stored top row is now on the right
+    assert read_bgr(photos / "rotated.jpg", orient=False).shape == (120, 160, 3)
+    grey = read_bgr(photos / "grey.png")
+    assert grey.shape == (120, 160, 3) and (grey == 140).all()
+    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(tmp_path / "out"), "--flips", "1",
+                                      "--upscale", "0"])
+    assert result.exit_code == 0, result.output
+    assert cv2.imread(str(tmp_path / "out" / "grey_mask.png"), cv2.IMREAD_UNCHANGED).shape == (120, 160)
+    assert cv2.imread(str(tmp_path / "out" / "rotated_mask.png"), cv2.IMREAD_UNCHANGED).shape == (160, 120)

@@ -1,0 +1,111 @@
+"""A user's own labelled photos: a folder of images and a folder of masks, paired and read for
+``skyinspect model eval --images DIR --masks DIR`` (models/evaluate.py).
+
+An asset owner who has labelled some of their own inspection photos wants to know how the model does
+on *their* structures before trusting it; the shipped sets (models.evaluate.SETS) say how it does on
+public ones. Masks come in the shapes public data sets and labelling tools write them:
+
+- pairing: a mask has the image's stem, with any image suffix, or the stem plus ``_mask``, ``_label``,
+  ``_gt`` or ``_GT`` (PNG preferred when several match); masks may lie beside their images (such a
+  file is not taken for an image);
+- ``mask_class`` "crack" or "corrosion": a binary mask of that class, 0/255 (JPEG noise tolerated:
+  above half the range is the class) or 0/1; a colour mask by its brightest channel;
+- ``mask_class`` "ids": class ids as ``skyinspect segment`` writes them (0 background, 1 crack,
+  2 corrosion), both classes scored;
+- size: a mask drawn on the stored pixels of a photo with an EXIF orientation (its size is the
+  unrotated one) is scored against the stored pixels; a mask at another resolution with the same
+  aspect ratio is resized (nearest) to the image; any other size is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from models.batch import IMAGE_SUFFIXES, read_bgr
+from skyinspect.errors import InputError, describe
+from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK
+
+MASK_CLASSES: dict[str, tuple[int, ...]] = {"crack": (CRACK,), "corrosion": (CORROSION,), "ids": (CRACK, CORROSION)}
+MASK_SUFFIXES = ("_mask", "_label", "_gt", "_GT")
+
+
+@dataclass(frozen=True)
+class LabelledExample:
+    stem: str
+    image: Path
+    mask: Path
+
+
+def pair_masks(images: Path, masks: Path) -> list[LabelledExample]:
+    """Every image in ``images`` with its mask in ``masks`` (module doc), sorted by name; refuses an
+    empty folder and an image without a mask (naming both, and where it looked)."""
+    for folder, what in ((images, "images"), (masks, "masks")):
+        if not Path(folder).is_dir():
+            raise InputError(describe(folder, f"the {what} folder does not exist"))
+    files = sorted(p for p in Path(masks).iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    by_stem: dict[str, list[Path]] = {}
+    for f in files:
+        by_stem.setdefault(f.stem, []).append(f)
+    pictures = sorted(p for p in Path(images).iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    stems = {p.stem for p in pictures}
+    examples = []
+    for img in pictures:
+        if any(img.stem.endswith(s) and img.stem[:-len(s)] in stems for s in MASK_SUFFIXES):
+            continue  # a mask beside its image
+        found = [m for name in (img.stem, *(img.stem + s for s in MASK_SUFFIXES))
+                 for m in by_stem.get(name, []) if m.resolve() != img.resolve()]
+        if not found:
+            raise InputError(describe(img, f"no mask for this image in {masks}",
+                                      f"name it {img.stem}.png or {img.stem}_mask.png"))
+        found.sort(key=lambda m: (m.stem != img.stem and m.stem != img.stem + "_mask", m.suffix.lower() != ".png"))
+        examples.append(LabelledExample(img.stem, img, found[0]))
+    if not examples:
+        raise InputError(describe(images, "no images found", f"expected files ending in {', '.join(IMAGE_SUFFIXES)}"))
+    return examples
+
+
+def read_labelled(example: LabelledExample, mask_class: str) -> tuple[np.ndarray, np.ndarray]:
+    """(BGR image, uint8 truth of class ids at the image's size) of one example (module doc)."""
+    if mask_class not in MASK_CLASSES:
+        raise InputError(describe("--mask-class", f"expected one of {', '.join(MASK_CLASSES)}, got {mask_class!r}"))
+    mask = cv2.imread(str(example.mask), cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
+    if mask is None:
+        raise InputError(describe(example.mask, "cannot be decoded as an image"))
+    truth = _class_ids(mask, mask_class, example.mask)
+    image = read_bgr(example.image)
+    if truth.shape != image.shape[:2]:
+        stored = read_bgr(example.image, orient=False)
+        if truth.shape == stored.shape[:2]:
+            return stored, truth  # drawn on the stored pixels, before the EXIF orientation
+        (h, w), (mh, mw) = image.shape[:2], truth.shape
+        if abs(mh * w - mw * h) > max(h, w):  # not the same picture at another resolution
+            raise InputError(describe(example.mask, f"mask is {mw}x{mh} px, its image {example.image.name} {w}x{h}",
+                                      "masks must cover their image (any resolution of the same aspect ratio)"))
+        truth = cv2.resize(truth, (w, h), interpolation=cv2.INTER_NEAREST)
+    return image, truth
+
+
+def _class_ids(mask: np.ndarray, mask_class: str, path: Path) -> np.ndarray:
+    """The mask as uint8 class ids (0 background)."""
+    if mask.ndim == 3:
+        if mask_class == "ids" and not (mask == mask[:, :, :1]).all():
+            raise InputError(describe(path, "expected class ids in one channel, got a colour mask",
+                                      "write the ids (0 background, 1 crack, 2 corrosion) as a grey PNG, or "
+                                      "score a binary mask with --mask-class crack or corrosion"))
+        mask = mask.max(axis=2)  # a colour-coded binary mask (a palette PNG decodes to colour)
+    if mask_class == "ids":
+        values = np.unique(mask)
+        if values.max() >= len(CLASS_NAMES):
+            raise InputError(describe(path, f"expected class ids 0-{len(CLASS_NAMES) - 1}, got values "
+                                            f"{', '.join(str(v) for v in values[:8])}{' ...' if len(values) > 8 else ''}",
+                                      "a binary mask (0/255) of one class: --mask-class crack or corrosion"))
+        return mask.astype(np.uint8)
+    if mask.max() <= 1:
+        on = mask > 0  # 0/1
+    else:  # 0/255 (or 0/65535), JPEG noise around both
+        on = mask > (np.iinfo(mask.dtype).max if mask.dtype.kind in "ui" else float(mask.max())) / 2
+    return on.astype(np.uint8) * np.uint8(MASK_CLASSES[mask_class][0])

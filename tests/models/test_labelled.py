@@ -1,0 +1,146 @@
+"""A user's own labelled photos (models/labelled.py) and `skyinspect model eval --images/--masks`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from models.labelled import LabelledExample, pair_masks, read_labelled
+from skyinspect.cli.main import app
+from skyinspect.errors import InputError
+
+TEXTURES = Path(__file__).parents[2] / "missions/simulator/textures"  # UAV75 (GPL-3.0), corrosion (CC BY 4.0)
+
+
+def _write(path: Path, array: np.ndarray) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    assert cv2.imwrite(str(path), array)
+    return path
+
+
+def test_masks_pair_by_stem_or_mask_suffix_png_first(tmp_path: Path) -> None:
+    img, msk = tmp_path / "img", tmp_path / "msk"
+    for name in ("a.jpg", "b.jpg", "c.png"):
+        _write(img / name, np.zeros((8, 8, 3), np.uint8))
+    _write(msk / "a.jpg", np.zeros((8, 8), np.uint8))
+    _write(msk / "a.png", np.zeros((8, 8), np.uint8))
+    _write(msk / "b_mask.png", np.zeros((8, 8), np.uint8))
+    _write(msk / "c_gt.bmp", np.zeros((8, 8), np.uint8))
+    pairs = pair_masks(img, msk)
+    assert [(e.stem, e.mask.name) for e in pairs] == [("a", "a.png"), ("b", "b_mask.png"), ("c", "c_gt.bmp")]
+    # masks beside their images: the masks are not taken for images
+    _write(img / "a_mask.png", np.zeros((8, 8), np.uint8))
+    _write(img / "b_label.png", np.zeros((8, 8), np.uint8))
+    _write(img / "c_mask.png", np.zeros((8, 8), np.uint8))
+    assert [(e.image.name, e.mask.name) for e in pair_masks(img, img)] == \
+        [("a.jpg", "a_mask.png"), ("b.jpg", "b_label.png"), ("c.png", "c_mask.png")]
+
+
+def test_a_missing_mask_or_folder_is_named(tmp_path: Path) -> None:
+    img = tmp_path / "img"
+    _write(img / "a.jpg", np.zeros((8, 8, 3), np.uint8))
+    (tmp_path / "msk").mkdir()
+    with pytest.raises(InputError, match=r"a\.jpg.*no mask.*a_mask\.png"):
+        pair_masks(img, tmp_path / "msk")
+    with pytest.raises(InputError, match="masks folder does not exist"):
+        pair_masks(img, tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="no images"):
+        pair_masks(tmp_path / "empty", tmp_path / "msk")
+
+
+def test_binary_masks_0_1_0_255_jpeg_and_colour_read_alike(tmp_path: Path) -> None:
+    truth = np.zeros((40, 60), bool)
+    truth[10:20, 5:50] = True
+    image = _write(tmp_path / "p.png", np.full((40, 60, 3), 128, np.uint8))
+    masks = {"01.png": truth.astype(np.uint8), "0255.png": truth.astype(np.uint8) * 255,
+             "colour.png": np.dstack([truth.astype(np.uint8) * 128, np.zeros((40, 60, 2), np.uint8)])}
+    for name, mask in masks.items():
+        _, got = read_labelled(LabelledExample("p", image, _write(tmp_path / name, mask)), "corrosion")
+        assert got.dtype == np.uint8 and np.array_equal(got, truth.astype(np.uint8) * 2), name
+    jpeg = tmp_path / "noisy.jpg"
+    cv2.imwrite(str(jpeg), truth.astype(np.uint8) * 255, [cv2.IMWRITE_JPEG_QUALITY, 60])
+    _, got = read_labelled(LabelledExample("p", image, jpeg), "crack")
+    assert (got == 1).sum() == pytest.approx(truth.sum(), rel=0.02) and set(np.unique(got)) <= {0, 1}
+
+
+def test_class_id_masks_are_checked(tmp_path: Path) -> None:
+    image = _write(tmp_path / "p.png", np.full((20, 20, 3), 128, np.uint8))
+    ids = np.zeros((20, 20), np.uint8)
+    ids[2:5], ids[10:15] = 1, 2
+    _, got = read_labelled(LabelledExample("p", image, _write(tmp_path / "ids.png", ids)), "ids")
+    assert np.array_equal(got, ids)
+    with pytest.raises(InputError, match=r"bin\.png.*class ids 0-2.*255.*--mask-class crack"):
+        read_labelled(LabelledExample("p", image, _write(tmp_path / "bin.png", ids * 127)), "ids")
+    colour = np.dstack([ids, ids * 0, ids])
+    with pytest.raises(InputError, match="colour mask"):
+        read_labelled(LabelledExample("p", image, _write(tmp_path / "colour.png", colour)), "ids")
+    with pytest.raises(InputError, match="--mask-class"):
+        read_labelled(LabelledExample("p", image, tmp_path / "ids.png"), "rust")
+
+
+def test_mask_sizes_other_resolution_stored_pixels_and_refusal(tmp_path: Path) -> None:
+    from PIL import Image
+
+    photo = np.zeros((40, 60, 3), np.uint8)
+    photo[:10] = 255  # the top rows white, as stored
+    stored = tmp_path / "rot.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown rotated 90 degrees
+    Image.fromarray(photo).save(stored, exif=exif.tobytes())
+    on_stored = np.zeros((40, 60), np.uint8)
+    on_stored[:10] = 255
+    image, got = read_labelled(LabelledExample("rot", stored, _write(tmp_path / "m1.png", on_stored)), "crack")
+    assert image.shape == (40, 60, 3) and image[:10].mean() > 200 and np.array_equal(got, (on_stored > 0) * 1)
+    on_shown = np.ascontiguousarray(np.rot90(on_stored, -1))
+    image, got = read_labelled(LabelledExample("rot", stored, _write(tmp_path / "m2.png", on_shown)), "crack")
+    assert image.shape == (60, 40, 3) and image[:, -10:].mean() > 200 and got[:, -10:].all()
+    half = cv2.resize(on_shown, (20, 30), interpolation=cv2.INTER_NEAREST)
+    _, got = read_labelled(LabelledExample("rot", stored, _write(tmp_path / "m3.png", half)), "crack")
+    assert got.shape == (60, 40) and got[:, -10:].all() and not got[:, :-10].any()
+    with pytest.raises(InputError, match=r"m4\.png.*50x50 px.*rot\.jpg 40x60"):
+        read_labelled(LabelledExample("rot", stored, _write(tmp_path / "m4.png", np.zeros((50, 50), np.uint8))), "crack")
+
+
+def test_eval_cli_scores_own_photos_as_the_segmenter_sees_them(tmp_path: Path) -> None:
+    """A real drone-shot crack and a real rust photo: the crack mask scored through the CLI equals the
+    IoU computed from the segmenter directly; the masks `skyinspect segment` wrote score 1.0 as ids."""
+    from models import load_segmenter
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("uav75_DSC00566", "corrosion_0300_jpg"):
+        shutil.copy(TEXTURES / f"{name}.jpg", photos / f"{name}.jpg")
+        shutil.copy(TEXTURES / f"{name}_mask.png", photos / f"{name}_mask.png")
+    one_pass = ["--flips", "1", "--upscale", "0"]
+    result = CliRunner().invoke(app, ["model", "eval", "--images", str(photos), "--mask-class", "crack",
+                                      "--out", str(tmp_path / "crack.json"), *one_pass])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "crack.json").read_text())["summary"]
+    seg = load_segmenter(None, flips=1, upscale=None)
+    tp = fp = fn = 0
+    for name in ("corrosion_0300_jpg", "uav75_DSC00566"):
+        pred = seg.segment(cv2.imread(str(photos / f"{name}.jpg"))).class_map == 1
+        truth = cv2.imread(str(photos / f"{name}_mask.png"), cv2.IMREAD_GRAYSCALE) > 127
+        tp, fp, fn = tp + (pred & truth).sum(), fp + (pred & ~truth).sum(), fn + (~pred & truth).sum()
+    assert summary["photos"]["n_images"] == 2 and summary["photos"]["iou"] == pytest.approx(tp / (tp + fp + fn))
+    assert summary["labelled"]["mask_class"] == "crack"
+
+    out = tmp_path / "segmented"
+    assert CliRunner().invoke(app, ["segment", str(photos / "uav75_DSC00566.jpg"), str(photos / "corrosion_0300_jpg.jpg"),
+                                    "--out", str(out), *one_pass]).exit_code == 0
+    result = CliRunner().invoke(app, ["model", "eval", "--images", str(photos), "--masks", str(out),
+                                      "--mask-class", "ids", "--out", str(tmp_path / "ids.json"), *one_pass])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "ids.json").read_text())["summary"]
+    assert summary["photos:crack"]["iou"] == 1.0 and summary["photos:corrosion"]["iou"] == 1.0
+
+    result = CliRunner().invoke(app, ["model", "eval", "--images", str(tmp_path / "nowhere"), "--out",
+                                      str(tmp_path / "x.json")])
+    assert result.exit_code == 2 and "nowhere" in result.output and not (tmp_path / "x.json").exists()
