@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from models._progress import progress
+from models.batch import settings_of
 from models.labelled import MASK_CLASSES, LabelledExample, pair_masks, read_labelled
 from models.prepare import DEFAULT_SHARED, SPLIT_FILE, deepcrack_val_stems, enlarge, read_pair
 from models import CRACK_RIDGE_LOW, FLIP_CHOICES, ONE_PASS_PROB_SHARPEN, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
@@ -117,12 +118,7 @@ def _segmenter(model: Path | None, crack_refine: bool, flips: int, upscale: floa
 
 
 def _settings(seg: Any) -> dict[str, object]:
-    return {"model_id": seg.model_id, "sha256": seg.sha256, "tolerance_px": TOL_PX,
-            "crack_refine": list(seg.crack_refine) if seg.crack_refine else None,
-            "prob_sharpen": list(seg.prob_sharpen) if seg.prob_sharpen else None,
-            "crack_ridge_low": seg.crack_ridge_low, "wide_crack_scale": seg.wide_crack_scale,
-            "flips": seg.flips, "upscale": seg.upscale, "upscale_flips": seg.upscale_flips,
-            "crack_threshold": seg.crack_threshold, "corrosion_threshold": seg.corrosion_threshold}
+    return {**settings_of(seg), "tolerance_px": TOL_PX}
 
 
 def score_set(seg: Any, name: str, keys: list[str], load: Callable[[str], tuple[np.ndarray, np.ndarray]],

@@ -30,10 +30,12 @@ def segment_command(
                                                   "by this factor and add the open cracks wider than the model was "
                                                   "trained on (30 px and more); default 0.5 with several passes, none "
                                                   "with one; 0 for none."),
+    rerun: bool = typer.Option(False, "--rerun", help="Segment every photo again, even those --out already holds "
+                               "from the same model and settings (by default a rerun picks up where the last stopped)."),
 ) -> None:
     """Segment inspection photos at their full resolution (tiled), one mask per photo."""
     from models import load_segmenter
-    from models.batch import check_images, list_images, segment_images
+    from models.batch import check_images, list_images, refuse_overwriting, segment_images
 
     files = list_images(images)
     # the model has the cores to itself here, so its threads may busy-wait (models/runtime.py)
@@ -41,8 +43,13 @@ def segment_command(
                                crack_ridge_low=crack_ridge,
                                wide_crack_scale="auto" if wide_crack_scale is None else wide_crack_scale)
     check_images(files)
+    refuse_overwriting(files, out)
     with Progress(console=console) as progress:
         task = progress.add_task("segmenting", total=len(files))
-        results = segment_images(files, out, segmenter, checked=True, on_done=lambda _r: progress.advance(task))
+        results = segment_images(files, out, segmenter, checked=True, on_done=lambda _r: progress.advance(task),
+                                 rerun=rerun)
     found = sum(r.instances for r in results)
-    console.print(f"segmented {len(results)} images, {found} instances, into [bold]{out}[/]")
+    skipped = sum(r.skipped for r in results)
+    console.print(f"segmented {len(results) - skipped} images, {found} instances in all, into [bold]{out}[/]"
+                  + (f" ({skipped} done before with this model and settings, kept: --rerun to redo them)"
+                     if skipped else ""))

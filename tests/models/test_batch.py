@@ -14,6 +14,11 @@ def _photo(path: Path, h: int = 500, w: int = 700) -> None:
     cv2.imwrite(str(path), (rng.random((h, w, 3)) * 60 + 120).astype(np.uint8))
 
 
+def _said(result: object) -> str:
+    """The CLI's output with rich's line wrapping undone."""
+    return " ".join(result.output.split())  # type: ignore[attr-defined]
+
+
 def test_segment_writes_mask_overlay_and_json_at_full_resolution(tmp_path: Path) -> None:
     import json
 
@@ -87,3 +92,45 @@ def test_grey_and_exif_rotated_photos_are_segmented_as_viewers_show_them(tmp_pat
     assert result.exit_code == 0, result.output
     assert cv2.imread(str(tmp_path / "out" / "grey_mask.png"), cv2.IMREAD_UNCHANGED).shape == (120, 160)
     assert cv2.imread(str(tmp_path / "out" / "rotated_mask.png"), cv2.IMREAD_UNCHANGED).shape == (160, 120)
+
+
+def test_a_rerun_keeps_what_is_done_and_redoes_the_rest(tmp_path: Path) -> None:
+    """Thousands of photos at ~20 s each: an interrupted run must not start over. A photo counts as
+    done once its JSON (written last, whole) records the same source, model and settings."""
+    photos, out = tmp_path / "photos", tmp_path / "out"
+    photos.mkdir()
+    for name in ("a.jpg", "b.jpg", "c.jpg"):
+        _photo(photos / name, 120, 160)
+    quick = ["--flips", "1", "--upscale", "0"]
+    assert CliRunner().invoke(app, ["segment", str(photos), "--out", str(out), *quick]).exit_code == 0
+    stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    assert len(stamps) == 9 and not list(out.glob("*.part"))
+    (out / "b.json").unlink()  # as if killed after b's mask and overlay
+    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(out), *quick])
+    assert result.exit_code == 0 and "2 done before" in _said(result)
+    assert [p.name for p in out.iterdir() if p.stat().st_mtime_ns != stamps.get(p.name)] and \
+        all(out.joinpath(n).stat().st_mtime_ns == stamps[n] for n in stamps if not n.startswith("b"))
+    assert (out / "b.json").exists()
+    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(out), "--flips", "2", "--upscale", "0"])
+    assert result.exit_code == 0 and "done before" not in _said(result)  # other settings: all again
+    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(out), "--flips", "2", "--upscale", "0",
+                                      "--rerun"])
+    assert result.exit_code == 0 and "segmented 3 images" in _said(result)
+
+
+def test_photos_of_one_name_in_two_folders_are_refused_a_file_named_twice_is_one(tmp_path: Path) -> None:
+    for card in ("card1", "card2"):
+        (tmp_path / card).mkdir()
+        _photo(tmp_path / card / "DJI_0001.JPG", 60, 80)
+    result = CliRunner().invoke(app, ["segment", str(tmp_path / "card1"), str(tmp_path / "card2"),
+                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "card1" in _said(result) and "card2" in _said(result)
+    assert not (tmp_path / "out").exists()
+    one = str(tmp_path / "card1" / "DJI_0001.JPG")
+    result = CliRunner().invoke(app, ["segment", one, one, "--out", str(tmp_path / "out"), "--flips", "1",
+                                      "--upscale", "0"])
+    assert result.exit_code == 0 and "segmented 1 images" in _said(result)
+    before = (tmp_path / "out" / "DJI_0001.json").read_bytes()
+    result = CliRunner().invoke(app, ["segment", str(tmp_path / "card2"), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "another photo of this name" in _said(result)  # card1's results kept
+    assert (tmp_path / "out" / "DJI_0001.json").read_bytes() == before
