@@ -79,3 +79,40 @@ def test_one_shared_defect_is_too_little_to_move_a_pass() -> None:
     # pass B saw only the first defect: one defect cannot tell its offset from a neighbour's
     geo = _flight((0.3, -0.2), seen_by_b=slice(0, 1))
     assert align_passes(geo, BASIS).offsets_m == {}
+
+
+def _partial_flight(half_in_b: bool) -> Georeferenced:
+    """Exact poses; pass A detects each 0.2 m rust patch whole, pass B (as a model often does from
+    another view) only its upper half, whose centroid (the outline's mean) lies 60 mm above the patch's."""
+    frames, dets = [], []
+    ang = np.linspace(0, 2 * np.pi, 32, endpoint=False)
+    for k in range(20):
+        east = 0.5 * k if k < 10 else 0.5 * (19 - k)
+        cam = np.array([-1.0 if k < 10 else 1.0, east, -10.0])
+        frames.append(FrameGeoref(k + 1, float(k), STATUS_OK, cam, None, 0.004, 10.0, None))
+        for i, (e, n) in enumerate(DEFECTS_EN):
+            if abs(e - east) > 1.6:
+                continue
+            a = ang[:17] if k >= 10 and half_in_b else ang  # the northern half: 0..pi
+            ring = np.stack([n + 0.1 * np.sin(a), e + 0.1 * np.cos(a), np.zeros(len(a))], axis=1)
+            dets.append(Detection(k + 1, i, CORROSION, 0.9, ring, ring.mean(axis=0), None, 0.0078, 0.004, 10.0,
+                                  0.0, 0.5, 0.8))
+    return Georeferenced(SURFACE, tuple(frames), tuple(dets))
+
+
+def test_centroids_of_partly_seen_defects_do_not_move_a_pass_their_outlines_must_agree() -> None:
+    """Every defect votes the same 60 mm offset (the half's centroid against the whole's), but moving
+    pass B by it lays its outlines over A's no better than they lie already: exact poses stay."""
+    from groundstation import passes
+
+    geo = _partial_flight(half_in_b=True)
+    assert align_passes(geo, BASIS).offsets_m == {}
+    # what the check stops: the centroid vote alone would have moved pass B
+    check = passes._outlines_agree_better
+    try:
+        passes._outlines_agree_better = lambda *_a: True  # type: ignore[assignment]
+        (offset,) = align_passes(geo, BASIS).offsets_m.values()
+    finally:
+        passes._outlines_agree_better = check  # type: ignore[assignment]
+    half = np.sin(np.linspace(0, 2 * np.pi, 32, endpoint=False)[:17]).mean() * 0.1
+    assert offset == pytest.approx([0.0, -half], abs=0.005)
