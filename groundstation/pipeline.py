@@ -139,6 +139,7 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     reused += ["fuse"] if hit else []
     lap("fuse")
 
+    limits = limits.for_model(loaded.model_id)  # the repeatability of the model that drew the masks
     measure_fp = fingerprint("measure", fuse_fp, dataclasses.asdict(limits))
     findings, hit = run_stage(stages_dir / "findings.json", "measure", measure_fp,
                               lambda: measure(fused, geo.detections, basis, limits, loaded, geo.surface,

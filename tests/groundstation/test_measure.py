@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pytest
 from gs_fixtures import FLY_HEIGHT_M, corrosion_on_face, crack_on_face, face_flight, face_surface
 
 from groundstation.fuse import FuseParams, fuse
@@ -189,3 +190,23 @@ def test_crack_width_without_an_image_falls_back_to_area_over_length_and_says_so
     (f,) = _measured(_render_record(tmp_path / "f", [crack], _poses(), write_images=False))
     w = f.measurements["width_mm"]
     assert w.value is not None and "mask area/length" in w.note and "no image" in w.note, w.note
+
+
+def test_the_models_flight_to_flight_repeatability_widens_length_and_area_sigma(tmp_path: Path) -> None:
+    """Drawn by the shipped model, a crack's length and a patch's area carry its measured repeatability
+    (8.5 %, 7 %) in quadrature; masks of a model not measured keep the geometric sigma alone."""
+    from groundstation.measure import REPEATABILITY
+
+    folder = face_flight(tmp_path / "f", [crack_on_face(0.0, FLY_HEIGHT_M, length_m=0.30, width_m=0.004),
+                                          corrosion_on_face(0.25, FLY_HEIGHT_M - 0.1)], n_frames=3)
+    plain = {f.class_id: f.measurements for f in _findings(folder)}
+    shipped = MeasureLimits().for_model("skyinspect-seg-yolo26n-sem-v5")
+    assert (shipped.crack_length_repeatability, shipped.area_repeatability) == \
+        REPEATABILITY["skyinspect-seg-yolo26n-sem-v5"] == (0.085, 0.07)
+    assert MeasureLimits().for_model("someone-elses-model") == MeasureLimits()
+    wide = {f.class_id: f.measurements for f in _findings(folder, shipped)}
+    for cls, quantity, r in ((1, "length_mm", 0.085), (2, "area_m2", 0.07)):
+        a, b = plain[cls][quantity], wide[cls][quantity]
+        assert a.value == b.value and a.sigma < 0.05 * a.value
+        assert b.sigma == pytest.approx(math.hypot(a.sigma, r * a.value), rel=1e-9) and "repeatability" in b.note
+        assert "repeatability" not in a.note
