@@ -7,12 +7,14 @@ settings). Evaluation uses the same ``Segmenter.segment`` path, tiling included.
 
 A folder of drone photos takes hours post-flight (~20 s a 4000x3000 photo on 2 cores), so a run is
 resumable: each output is written whole (a ``.part`` file renamed), the JSON last, and a photo whose
-JSON records the same source, model and settings is not segmented again. Outputs are named by stem,
-so two photos of one name (DJI cameras restart their numbering) are refused, not written over.
+JSON records the same photo (by the sha256 of its bytes, wherever it is read from), model and
+settings is not segmented again. Outputs are named by stem, so two photos of one name (DJI cameras
+restart their numbering) are refused, not written over.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections import deque
@@ -108,7 +110,8 @@ def settings_of(segmenter: object) -> dict[str, object]:
 
 def instances_json(seg: Segmentation, source: Path, flips: int = 1,
                    settings: dict[str, object] | None = None) -> dict[str, object]:
-    return {"source": str(source), "model_id": seg.model_id, "flips": flips, "settings": settings or {},
+    return {"source": str(source), "source_sha256": photo_sha256(source), "model_id": seg.model_id, "flips": flips,
+            "settings": settings or {},
             "height_px": seg.shape[0], "width_px": seg.shape[1],
             "instances": [{"class": CLASS_NAMES[i.class_id], "score": round(float(i.score), 4),
                            "area_px": float(i.area_px), "polygon_px": np.round(i.polygon_px, 1).tolist(),
@@ -122,32 +125,56 @@ def check_images(images: list[Path]) -> None:
         read_bgr(path)
 
 
+def photo_sha256(path: Path) -> str:
+    """The photo's identity: the sha256 of its bytes (a card mounted elsewhere is the same photo,
+    another card's DJI_0001.JPG is not). Cached by path, size and modification time."""
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    if key not in _SHA_CACHE:
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        _SHA_CACHE[key] = digest.hexdigest()
+    return _SHA_CACHE[key]
+
+
+_SHA_CACHE: dict[tuple[str, int, int], str] = {}
+
+
+def _earlier_record(path: Path, out: Path) -> dict[str, object] | None:
+    """The JSON ``out`` holds for this photo's name from an earlier run (None: none, or torn)."""
+    try:
+        data = json.loads((out / f"{path.stem}.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _same_photo(record: dict[str, object], path: Path) -> bool:
+    if "source_sha256" in record:
+        return record["source_sha256"] == photo_sha256(path)
+    return Path(str(record.get("source"))).resolve() == path.resolve()  # written before session 16
+
+
 def already_segmented(path: Path, out: Path, settings: dict[str, object]) -> bool:
     """Whether ``out`` holds this photo's three outputs from a segmenter with these settings (its
     JSON, written last, says so): a rerun after an interruption picks up where it stopped."""
-    record = out / f"{path.stem}.json"
-    if not (record.is_file() and (out / f"{path.stem}_mask.png").is_file() and (out / f"{path.stem}_overlay.jpg").is_file()):
+    if not ((out / f"{path.stem}_mask.png").is_file() and (out / f"{path.stem}_overlay.jpg").is_file()):
         return False
-    try:
-        data = json.loads(record.read_text())
-    except (OSError, ValueError):
-        return False
-    return isinstance(data, dict) and data.get("settings") == settings and \
-        Path(str(data.get("source"))).resolve() == path.resolve()
+    record = _earlier_record(path, out)
+    return record is not None and record.get("settings") == settings and _same_photo(record, path)
 
 
 def refuse_overwriting(images: list[Path], out: Path) -> None:
     """Refuse, before anything is written, to replace the results of *another* photo of the same
-    name that ``out`` holds from an earlier run (another card's DJI_0001.JPG)."""
+    name that ``out`` holds from an earlier run (another card's DJI_0001.JPG; by content, so the
+    same photo read from another folder is not refused)."""
     for path in images:
-        record = out / f"{path.stem}.json"
-        try:
-            source = json.loads(record.read_text()).get("source") if record.is_file() else None
-        except (OSError, ValueError, AttributeError):
-            continue  # unreadable: a torn earlier output, replaced
-        if source is not None and Path(str(source)).resolve() != path.resolve():
-            raise InputError(describe(path, f"{out} holds the results of another photo of this name ({source})",
-                                      "segment into another --out folder"))
+        record = _earlier_record(path, out)  # an unreadable one: a torn earlier output, replaced
+        if record is not None and record.get("source") is not None and not _same_photo(record, path):
+            raise InputError(describe(path, f"{out} holds the results of another photo of this name "
+                                            f"({record.get('source')})", "segment into another --out folder"))
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

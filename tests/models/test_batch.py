@@ -119,9 +119,9 @@ def test_a_rerun_keeps_what_is_done_and_redoes_the_rest(tmp_path: Path) -> None:
 
 
 def test_photos_of_one_name_in_two_folders_are_refused_a_file_named_twice_is_one(tmp_path: Path) -> None:
-    for card in ("card1", "card2"):
+    for card, width in (("card1", 80), ("card2", 90)):
         (tmp_path / card).mkdir()
-        _photo(tmp_path / card / "DJI_0001.JPG", 60, 80)
+        _photo(tmp_path / card / "DJI_0001.JPG", 60, width)
     result = CliRunner().invoke(app, ["segment", str(tmp_path / "card1"), str(tmp_path / "card2"),
                                       "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "card1" in _said(result) and "card2" in _said(result)
@@ -134,3 +134,10 @@ def test_photos_of_one_name_in_two_folders_are_refused_a_file_named_twice_is_one
     result = CliRunner().invoke(app, ["segment", str(tmp_path / "card2"), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "another photo of this name" in _said(result)  # card1's results kept
     assert (tmp_path / "out" / "DJI_0001.json").read_bytes() == before
+    # the same card read from elsewhere (mounted under another name) is the same photo: kept, not refused
+    import shutil
+
+    shutil.copytree(tmp_path / "card1", tmp_path / "card1 (2)")
+    result = CliRunner().invoke(app, ["segment", str(tmp_path / "card1 (2)"), "--out", str(tmp_path / "out"),
+                                      "--flips", "1", "--upscale", "0"])
+    assert result.exit_code == 0 and "1 done before" in _said(result)
