@@ -51,7 +51,7 @@ def load_segmenter(path: Path | str | None = None, providers: list[str] | None =
                    prob_sharpen: tuple[int, float] | None | str = "auto",
                    wide_crack_scale: float | None | str = "auto") -> TiledSegmenter:
     """Load the shipped model (or ``path``) on a backend: ``onnxruntime`` (CPU unless ``providers``
-    says otherwise), ``onnxruntime-cuda`` (CUDA, falling back to CPU) or ``tensorrt`` (Jetson; FP16
+    says otherwise), ``onnxruntime-cuda`` (CUDA; without a usable CUDA the CPU, with a warning saying why) or ``tensorrt`` (Jetson; FP16
     engine built on first use and cached). All give the same tiled, torch-free interface.
     ``flips``: test-time flips averaged per frame (one of FLIP_CHOICES); ``upscale``: also segment
     the frame enlarged by this factor (UPSCALE_FLIPS flips) and average (None: no; see

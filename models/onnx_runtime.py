@@ -3,6 +3,7 @@ the session, its threading, and the parallel workers that share the CPU's cores.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from models.refine import DEFAULT_CRACK_REFINE
 from models.runtime import WHOLE_FRAME_MAX_PX, ModelMetadata, SegmentTiming, TiledSegmenter
 from models.tiling import StitchMode
 from skyinspect.errors import ModelError, describe
+
+log = logging.getLogger(__name__)
 
 
 class OnnxSegmenter(TiledSegmenter):
@@ -60,12 +63,24 @@ class OnnxSegmenter(TiledSegmenter):
         # cores to itself (`skyinspect segment`, the evaluation) spins: 1280x960 frames 4-5 % faster
         # (model v4: 0.188 vs 0.198 s per frame; session 7, same machine and frames, alternating).
         opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if self._spin_wait else "0")
+        # a provider this ONNX Runtime lacks (CUDA without onnxruntime-gpu) is left out here, and one
+        # that fails to start (no CUDA driver) ORT drops itself: either way the session runs on what
+        # it got, and the segmenter must know (the CPU gets two parallel workers, a GPU one)
+        wanted = [p for p in self._providers if p in ort.get_available_providers()] or ["CPUExecutionProvider"]
         try:
-            return ort.InferenceSession(str(path), sess_options=opts, providers=self._providers)
+            session = ort.InferenceSession(str(path), sess_options=opts, providers=wanted)
         except Exception as exc:  # ORT raises its own Fail/InvalidProtobuf types
             raise ModelError(describe(path, f"expected an ONNX model, ONNX Runtime cannot load it "
                                             f"({type(exc).__name__}: {str(exc).splitlines()[0][:200]})",
                                       "pass the skyinspect-seg.onnx produced by `python -m models.export`")) from exc
+        running = list(session.get_providers())
+        missing = [p for p in self._providers if p not in running]
+        if missing:
+            log.warning("%s: %s not available here, so the model runs on %s (for CUDA: pip install onnxruntime-gpu "
+                        "with a matching CUDA and cuDNN; or choose --backend onnxruntime)", path.name,
+                        " and ".join(missing), " and ".join(running))
+        self._providers = running
+        return session
 
     def parallel_workers(self, n: int | None = None) -> list[TiledSegmenter]:
         """On the CPU: ``n`` (default 2) segmenters over one new session whose ONNX Runtime runs
