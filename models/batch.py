@@ -54,8 +54,10 @@ def list_images(inputs: Iterable[Path]) -> list[Path]:
     if not images:
         raise InputError(describe(", ".join(str(p) for p in inputs), "no images found",
                                   f"expected files ending in {', '.join(IMAGE_SUFFIXES)}"))
-    unique = list(dict.fromkeys(p.resolve() for p in images))  # a file named twice is segmented once
-    images = [next(p for p in images if p.resolve() == u) for u in unique]
+    first: dict[Path, Path] = {}
+    for p in images:  # a file named twice is segmented once
+        first.setdefault(p.resolve(), p)
+    images = list(first.values())
     by_name: dict[str, Path] = {}
     for path in images:  # outputs are named by stem: two photos of one stem would overwrite each other
         other = by_name.setdefault(path.stem.casefold(), path)

@@ -183,6 +183,7 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
     ``flips``, ``upscale``, ``crack_ridge``: test-time passes and crack continuation, by default those
     of ``skyinspect segment`` (models.POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE, CRACK_RIDGE_LOW;
     None or 0: no upscaled pass, no continuation)."""
+    shared = Path(shared)
     examples: dict[str, LabelledExample] = {}
     if labelled is not None:  # checked before the model loads: a wrong folder fails at once
         images, masks, mask_class = labelled
@@ -206,7 +207,7 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
             img, gt = read_example(shared, folder, stem, zoom)
             return img, gt.astype(np.uint8) * np.uint8(cls)
 
-        s, rows = score_set(seg, name, _stems(Path(shared), folder, lst)[:limit], load, (cls,))
+        s, rows = score_set(seg, name, _stems(shared, folder, lst)[:limit], load, (cls,))
         summary.update(s)
         per_image.update(rows)
     out = Path(out)
