@@ -41,7 +41,7 @@ The length gathers frames without unioning them (below).
   model id the flight record names: measured for the shipped model; a lower bound for real flights,
   whose light varies more) is added in quadrature, so a grade near a boundary says so and a change
   since the last inspection is judged against what a second flight of the same crack would show
-  (two flights of the unchanged demo scene had called four of six cracks "grown"). Masks of a model
+  (two flights of the unchanged demo scene had called four cracks "grown"). Masks of a model
   not in the table (or the simulator's own) get the geometric σ alone.
 - A crack finding whose measured centre lines hold a straight plumb or level line that is not the
   crack's (a formwork or construction joint the model drew as crack and the fusion joined to the
