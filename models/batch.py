@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 
 from skyinspect.errors import ImageError, InputError, describe
-from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK, Segmentation, Segmenter, segment_each
+from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK, Segmentation, Segmenter, segment_each, settings_of
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
 _TINT_BGR = {CRACK: (0, 0, 255), CORROSION: (0, 200, 255)}
@@ -95,19 +95,6 @@ def overlay(image_bgr: np.ndarray, seg: Segmentation, alpha: float = 0.5) -> np.
         mask = seg.class_map == class_id
         out[mask] = (out[mask] * (1 - alpha) + np.array(colour) * alpha).astype(np.uint8)
     return out
-
-
-# what decides a segmenter's masks, recorded with every photo's instances (and a rerun's test)
-SETTING_NAMES = ("model_id", "sha256", "flips", "upscale", "upscale_flips", "crack_ridge_low", "wide_crack_scale",
-                 "prob_sharpen", "crack_refine", "crack_threshold", "corrosion_threshold")
-
-
-def settings_of(segmenter: object) -> dict[str, object]:
-    """The segmenter's :data:`SETTING_NAMES` (None where it has no such setting), JSON-ready."""
-    def plain(v: object) -> object:
-        return list(v) if isinstance(v, tuple) else v
-
-    return {name: plain(getattr(segmenter, name, None)) for name in SETTING_NAMES}
 
 
 def instances_json(seg: Segmentation, source: Path, flips: int = 1,

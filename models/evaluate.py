@@ -24,12 +24,11 @@ import cv2
 import numpy as np
 
 from models._progress import progress
-from models.batch import settings_of
 from models.labelled import MASK_CLASSES, LabelledExample, pair_masks, read_labelled
 from models.prepare import DEFAULT_SHARED, SPLIT_FILE, deepcrack_val_stems, enlarge, read_pair
 from models import CRACK_RIDGE_LOW, FLIP_CHOICES, ONE_PASS_PROB_SHARPEN, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
 from skyinspect.errors import InputError, describe
-from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK, segment_each
+from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK, segment_each, settings_of
 
 SETS: dict[str, tuple[str, str, int]] = {  # name -> (folder, list, class id)
     "uav75_val": ("cracks/uav75", "val.txt", CRACK),

@@ -30,7 +30,7 @@ from skyinspect.camera import CameraModel
 from skyinspect.errors import InputError, SkyinspectError, describe
 from skyinspect.record import FlightRecordWriter
 from skyinspect.record.format import DB_NAME
-from skyinspect.segmentation import Segmenter, segment_each
+from skyinspect.segmentation import Segmenter, segment_each, settings_of
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,8 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
     meta = {"mode": "replay", "telemetry_source": str(mavlink.resolve()), "frames_source": str(frames.resolve()),
             "latency_s": latency_s, "gap_threshold_s": gap_threshold_s,
             "local_origin": {"lat_deg": origin.lat0_deg, "lon_deg": origin.lon0_deg, "h_m": origin.h0_m},
-            "capture_time_source": plan.capture_time_source, "telemetry_time": plan.buffer.describe_time_base()}
+            "capture_time_source": plan.capture_time_source, "telemetry_time": plan.buffer.describe_time_base(),
+            "segmentation": settings_of(segmenter)}
     if plan.frame_clock is not None:
         meta["frame_clock"] = plan.frame_clock.describe()
     writer: FlightRecordWriter | None = None

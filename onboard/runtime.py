@@ -29,7 +29,7 @@ from skyinspect.camera import CameraModel
 from skyinspect.errors import InputError, describe
 from skyinspect.pose import Pose
 from skyinspect.record import FlightRecordWriter
-from skyinspect.segmentation import Segmenter
+from skyinspect.segmentation import Segmenter, settings_of
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +141,7 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
     live_mode = live is not None or is_live(str(telemetry))
     meta: dict[str, object] = {"mode": "live" if live_mode else "onboard-replay", "telemetry_source": str(telemetry),
                                "frames_source": str(frames), "latency_s": latency_s,
-                               "gap_threshold_s": gap_threshold_s}
+                               "gap_threshold_s": gap_threshold_s, "segmentation": settings_of(segmenter)}
     mqtt_pub = None
     if live_mode:
         if frame_clock != "auto":

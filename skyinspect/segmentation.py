@@ -98,6 +98,20 @@ class Segmenter(Protocol):
         ...
 
 
+# what decides a segmenter's masks, recorded with what it produced (`skyinspect segment`'s JSON, the
+# flight record's meta ``segmentation``)
+SETTING_NAMES = ("model_id", "sha256", "flips", "upscale", "upscale_flips", "crack_ridge_low", "wide_crack_scale",
+                 "prob_sharpen", "crack_refine", "crack_threshold", "corrosion_threshold")
+
+
+def settings_of(segmenter: object) -> dict[str, object]:
+    """The segmenter's :data:`SETTING_NAMES` (None where it has no such setting), JSON-ready."""
+    def plain(v: object) -> object:
+        return list(v) if isinstance(v, tuple) else v
+
+    return {name: plain(getattr(segmenter, name, None)) for name in SETTING_NAMES}
+
+
 T = TypeVar("T")
 
 

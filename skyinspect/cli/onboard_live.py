@@ -32,7 +32,10 @@ def onboard_command(
     flips: int = typer.Option(1, "--flips", help="Model passes per frame, flipped and averaged (1, 2, 4): 1 keeps "
                               "up with the camera; 2 or 4 (photos processed on the ground) also add the open cracks "
                               "a pass at half scale finds, at about 2.25x or 4.25x the model time (`skyinspect "
-                              "segment` adds passes over the frame enlarged 1.5x as well)."),
+                              "segment` adds passes over the frame enlarged 1.5x as well: --upscale)."),
+    upscale: float = typer.Option(0.0, "--upscale", help="Also segment each frame enlarged by this factor (two "
+                                  "flips) and average, as `skyinspect segment` does with 1.5: for photos processed on "
+                                  "the ground with --flips 4 (about twice the time again); 0 for none, as in flight."),
     latency_s: float = typer.Option(0.0, "--latency-s", help="Camera latency added to capture times."),
     gap_threshold_s: float = typer.Option(1.0, "--gap-threshold-s", help="Telemetry gap that untags a frame."),
     overwrite: bool = typer.Option(False, help="Replace an existing flight record (replay)."),
@@ -62,7 +65,7 @@ def onboard_command(
         calibration, estimated = load_calibration(frames_path, camera)
         if estimated:
             console.print(f"[yellow]warning:[/] {estimated}")
-    segmenter = load_segmenter(model, backend=backend, flips=flips)
+    segmenter = load_segmenter(model, backend=backend, flips=flips, upscale=upscale or None)
     if not live and not crash_safe:
         from onboard.replay import run_replay
 

@@ -236,3 +236,30 @@ def test_video_source_with_camera_feedback(feedback_flight: tuple[Path, Path], t
     writer.release()
     summary = run_replay(video, tlog, tmp_path / "record", segmenter, CAMERA, progress=False)
     assert (summary.frames, summary.tagged, summary.capture_time_source) == (3, 3, "camera_feedback")
+
+
+def test_cli_replay_of_photos_on_the_ground_takes_segments_passes_and_records_them(
+        feedback_flight: tuple[Path, Path], tmp_path: Path) -> None:
+    """`skyinspect onboard --flips 4 --upscale 1.5` replays photos with `segment`'s passes (on the demo
+    frames: 1 false positive instead of 5); the record says which passes made its detections."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from skyinspect.cli.main import app
+
+    frames, tlog = feedback_flight
+    calib = tmp_path / "camera.json"
+    calib.write_text(json.dumps(CAMERA.to_dict()))
+    out = tmp_path / "record"
+    r = CliRunner().invoke(app, ["onboard", "--frames", str(frames), "--mavlink", str(tlog), "--camera", str(calib),
+                                 "--out", str(out), "--flips", "2", "--upscale", "1.5"])
+    assert r.exit_code == 0, r.output
+    with FlightRecordReader(out) as reader:
+        settings = reader.meta_json("segmentation")
+    assert settings["flips"] == 2 and settings["upscale"] == 1.5 and settings["model_id"] == reader.model_id
+    one = tmp_path / "one"
+    assert CliRunner().invoke(app, ["onboard", "--frames", str(frames), "--mavlink", str(tlog), "--camera", str(calib),
+                                    "--out", str(one)]).exit_code == 0
+    with FlightRecordReader(one) as reader:
+        assert reader.meta_json("segmentation")["flips"] == 1 and reader.meta_json("segmentation")["upscale"] is None
