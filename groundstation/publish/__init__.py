@@ -44,6 +44,7 @@ def write_maintenance(inp: PublishInput, csv_path: Path, json_path: Path, inspec
 
     from groundstation.measure import MEASUREMENT_METHODS
     from groundstation.publish.context import flight_date
+    from groundstation.publish.report import segmentation_settings
     from groundstation.workorders import build_work_orders, write_work_orders
 
     day = flight_date(inp)
@@ -53,6 +54,7 @@ def write_maintenance(inp: PublishInput, csv_path: Path, json_path: Path, inspec
     inspection_path.write_text(json.dumps({
         "format": "skyinspect-inspection", "version": 1, "asset_id": inp.asset_id, "inspection_date": day,
         "start_time_utc_s": t0, "flight": str(inp.flight.folder), "model_id": inp.flight.model_id,
+        "segmentation": segmentation_settings(inp),
         "grading_profile": inp.grading_profile, "input_drift": inp.flight.drift,
         "measurement_methods": MEASUREMENT_METHODS,
         # the flight's local NED frame, which the findings' *_ned_m geometry is in (change: crack lines)

@@ -134,31 +134,72 @@ def summary_facts(inp: PublishInput) -> list[tuple[str, str]]:
             ("Area covered on the surface", f"{covered_area_m2(inp):.1f} m2"),
             ("Camera", f"{fl.camera.name}: {fl.camera.width_px}x{fl.camera.height_px} px, "
                        f"fx {fl.camera.fx_px:.0f} px"),
-            ("Segmentation model", fl.model_id or "unknown"), ("Findings", str(len(inp.findings))),
+            ("Segmentation model", f"{fl.model_id or 'unknown'}: " + (passes_text(seg) if (seg := segmentation_settings(inp))
+                                                                     else "passes not recorded")),
+            ("Findings", str(len(inp.findings))),
             ("Imagery vs training set", "OUT OF DISTRIBUTION - see Data quality"
              if fl.drift and fl.drift.get("out_of_distribution") else ("in distribution" if fl.drift else "not checked"))]
 
 
+# the shipped model's measured accuracy, one file per set of passes it was measured with
+# (models/MODEL_CARD.md; `python -m models.evaluate [--flips 1 --upscale 0]`)
+ACCURACY_FILES = ("eval_summary.json", "eval_summary_one_pass.json")
+
+
+def segmentation_settings(inp: PublishInput) -> dict[str, object] | None:
+    """The settings that made the flight's detections (flight record meta ``segmentation``, written
+    since session 16), or None for an older record."""
+    import json
+
+    raw = (getattr(inp.flight, "meta", None) or {}).get("segmentation")
+    try:
+        data = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def passes_text(settings: dict[str, object]) -> str:
+    flips, up = settings.get("flips") or 1, settings.get("upscale")
+    text = "one model pass per frame" if flips == 1 else f"{flips} flipped model passes per frame"
+    return text + (f" plus two over the frame enlarged {up}x" if up else "") + (" (as flown onboard)" if flips == 1 and
+                                                                              not up else "")
+
+
 def model_text(inp: PublishInput) -> str:
-    """The model id and, when it is the shipped model, its measured accuracy (models/data/eval_summary.json)."""
+    """The model id, the passes that made the detections and, when the shipped model was measured with
+    those passes, its accuracy (models/data/eval_summary*.json): figures for other passes would
+    overstate (or understate) what this flight's detections are worth."""
     import json
     from pathlib import Path
 
     model_id = inp.flight.model_id or "unknown"
-    summary = Path(__file__).resolve().parents[2] / "models" / "data" / "eval_summary.json"
-    try:
-        ev = json.loads(summary.read_text())
-    except (OSError, ValueError):
-        return f"{model_id}. No accuracy figures on file for it."
-    if ev.get("model_id") != model_id:
-        return f"{model_id}. No accuracy figures on file for it (the shipped figures are for {ev.get('model_id')})."
+    settings = segmentation_settings(inp)
+    # a record from before the settings were written: onboard's default, one pass
+    wanted = (settings.get("flips") or 1, settings.get("upscale") or None) if settings else (1, None)
+    passes = passes_text(settings) if settings else "passes not recorded (onboard's default: one per frame)"
+    files = [Path(__file__).resolve().parents[2] / "models" / "data" / name for name in ACCURACY_FILES]
+    summaries = []
+    for f in files:
+        try:
+            summaries.append(json.loads(f.read_text()))
+        except (OSError, ValueError):
+            continue
+    if not any(ev.get("model_id") == model_id for ev in summaries):
+        shipped = summaries[0].get("model_id") if summaries else None
+        return f"{model_id}, {passes}. No accuracy figures on file for it" + \
+            (f" (the shipped figures are for {shipped})." if shipped else ".")
+    ev = next((ev for ev in summaries if ev.get("model_id") == model_id
+               and (ev.get("flips") or 1, ev.get("upscale") or None) == wanted), None)
+    if ev is None:
+        return f"{model_id}, {passes}. No accuracy figures on file for these passes (models/MODEL_CARD.md)."
 
     def num(name: str, key: str) -> str:
         v = (ev.get(name) or {}).get(key)
         return f"{v:.2f}" if isinstance(v, (int, float)) else "n/a"
-    return (f"{model_id}. Measured on held-out real imagery (models/MODEL_CARD.md): drone-shot concrete cracks "
-            f"(UAV75 val) 2-px tolerance F {num('uav75_val', 'tol_f')}, IoU {num('uav75_val', 'iou')}; "
-            f"DeepCrack test crack IoU {num('deepcrack_test_clean', 'iou')}, tolerance F "
+    return (f"{model_id}, {passes}. Measured with these passes on held-out real imagery (models/MODEL_CARD.md): "
+            f"drone-shot concrete cracks (UAV75 val) 2-px tolerance F {num('uav75_val', 'tol_f')}, IoU "
+            f"{num('uav75_val', 'iou')}; DeepCrack test crack IoU {num('deepcrack_test_clean', 'iou')}, tolerance F "
             f"{num('deepcrack_test_clean', 'tol_f')}; corrosion IoU {num('corrosion_test', 'iou')}. A screening "
             "model: findings are candidates for an engineer's review, not confirmed defects.")
 

@@ -42,7 +42,8 @@ def test_verdict_in_products(tmp_path: Path, two_defect_flight: tuple[Path, list
 
 
 def test_report_states_the_models_accuracy(tmp_path: Path, two_defect_flight: tuple[Path, list[Defect]]) -> None:
-    """The shipped model's measured accuracy is in the appendix only for the model it belongs to."""
+    """The shipped model's measured accuracy is in the appendix only for the model it belongs to, and
+    for the passes that made this flight's detections (one onboard pass reads lower than segment's)."""
     from groundstation.publish import report
     from groundstation.load import load_flight
 
@@ -50,7 +51,21 @@ def test_report_states_the_models_accuracy(tmp_path: Path, two_defect_flight: tu
     flight = load_flight(folder)
     inp = type("Inp", (), {"flight": flight})()
     assert "No accuracy figures" in report.model_text(inp)  # the fixture's model is not the shipped one
-    shipped = json.loads((Path(report.__file__).resolve().parents[2] / "models/data/eval_summary.json").read_text())
-    object.__setattr__(flight, "model_id", shipped["model_id"])
-    text = report.model_text(inp)
-    assert f"{shipped['uav75_val']['tol_f']:.2f}" in text and f"{shipped['corrosion_test']['iou']:.2f}" in text
+    data = Path(report.__file__).resolve().parents[2] / "models/data"
+    post = json.loads((data / "eval_summary.json").read_text())
+    one = json.loads((data / "eval_summary_one_pass.json").read_text())
+    assert (post["flips"], post["upscale"], one["flips"], one["upscale"]) == (4, 1.5, 1, None)
+    object.__setattr__(flight, "model_id", post["model_id"])
+
+    def says(summary: dict) -> bool:  # type: ignore[type-arg]
+        text = report.model_text(inp)
+        return f"{summary['uav75_val']['tol_f']:.2f}" in text and f"{summary['corrosion_test']['iou']:.2f}" in text
+
+    flight.meta.pop("segmentation", None)  # a record from before the settings were written: one pass
+    assert says(one) and not says(post) and "passes not recorded" in report.model_text(inp)
+    flight.meta["segmentation"] = json.dumps({"flips": 4, "upscale": 1.5})
+    assert says(post) and "4 flipped model passes per frame plus two over the frame enlarged 1.5x" in report.model_text(inp)
+    flight.meta["segmentation"] = json.dumps({"flips": 1, "upscale": None})
+    assert says(one) and "as flown onboard" in report.model_text(inp)
+    flight.meta["segmentation"] = json.dumps({"flips": 2, "upscale": None})
+    assert "No accuracy figures on file for these passes" in report.model_text(inp)
