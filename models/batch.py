@@ -158,7 +158,10 @@ def already_segmented(path: Path, out: Path, settings: dict[str, object]) -> boo
 def refuse_overwriting(images: list[Path], out: Path) -> None:
     """Refuse, before anything is written, to replace the results of *another* photo of the same
     name that ``out`` holds from an earlier run (another card's DJI_0001.JPG; by content, so the
-    same photo read from another folder is not refused)."""
+    same photo read from another folder is not refused), and to write into a folder the photos come
+    from (its masks and overlays would be taken for photos the next time)."""
+    if any(p.parent.resolve() == Path(out).resolve() for p in images):
+        raise InputError(describe(out, "holds the photos being segmented", "give --out a folder of its own"))
     for path in images:
         record = _earlier_record(path, out)  # an unreadable one: a torn earlier output, replaced
         if record is not None and record.get("source") is not None and not _same_photo(record, path):

@@ -141,3 +141,9 @@ def test_photos_of_one_name_in_two_folders_are_refused_a_file_named_twice_is_one
     result = CliRunner().invoke(app, ["segment", str(tmp_path / "card1 (2)"), "--out", str(tmp_path / "out"),
                                       "--flips", "1", "--upscale", "0"])
     assert result.exit_code == 0 and "1 done before" in _said(result)
+
+
+def test_outputs_are_not_written_among_the_photos(tmp_path: Path) -> None:
+    _photo(tmp_path / "a.jpg", 60, 80)
+    result = CliRunner().invoke(app, ["segment", str(tmp_path), "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "holds the photos" in _said(result) and not (tmp_path / "a_mask.png").exists()
