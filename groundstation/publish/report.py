@@ -128,14 +128,15 @@ def action_list(inp: PublishInput) -> list[tuple[str, str, str, str, str]]:
 def summary_facts(inp: PublishInput) -> list[tuple[str, str]]:
     fl = inp.flight
     georef = sum(1 for f in inp.geo.frames if f.is_georeferenced)
+    settings = segmentation_settings(inp)
+    passes = passes_text(settings) if settings else "passes not recorded"
     return [("Flight record", fl.folder.name), ("Date (UTC)", flight_date(inp)),
             ("Frames recorded", str(fl.frames_total)), ("Frames tagged with a pose", str(fl.frames_tagged)),
             ("Frames georeferenced", str(georef)), ("Surface", inp.geo.surface.name),
             ("Area covered on the surface", f"{covered_area_m2(inp):.1f} m2"),
             ("Camera", f"{fl.camera.name}: {fl.camera.width_px}x{fl.camera.height_px} px, "
                        f"fx {fl.camera.fx_px:.0f} px"),
-            ("Segmentation model", f"{fl.model_id or 'unknown'}: " + (passes_text(seg) if (seg := segmentation_settings(inp))
-                                                                     else "passes not recorded")),
+            ("Segmentation model", f"{fl.model_id or 'unknown'}: {passes}"),
             ("Findings", str(len(inp.findings))),
             ("Imagery vs training set", "OUT OF DISTRIBUTION - see Data quality"
              if fl.drift and fl.drift.get("out_of_distribution") else ("in distribution" if fl.drift else "not checked"))]
@@ -160,10 +161,12 @@ def segmentation_settings(inp: PublishInput) -> dict[str, object] | None:
 
 
 def passes_text(settings: dict[str, object]) -> str:
+    """The model passes that made each frame's detections, in words."""
     flips, up = settings.get("flips") or 1, settings.get("upscale")
+    if flips == 1 and not up:
+        return "one model pass per frame (as flown onboard)"
     text = "one model pass per frame" if flips == 1 else f"{flips} flipped model passes per frame"
-    return text + (f" plus two over the frame enlarged {up}x" if up else "") + (" (as flown onboard)" if flips == 1 and
-                                                                              not up else "")
+    return text + (f" plus two over the frame enlarged {up}x" if up else "")
 
 
 def model_text(inp: PublishInput) -> str:
