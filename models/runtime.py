@@ -27,8 +27,8 @@ from models.refine import DEFAULT_CRACK_REFINE, extend_along_ridges, refine_crac
 from models.regions import defect_regions
 from models.sharpen import CANDIDATE_MIN_PROB, sharpen_probs, touched_blocks
 from models.tiling import Stitcher, StitchMode, extract_tiles, tile_grid
-from models.tta import flip_averaged, reduce_probs, upscaled_size
-from models.wide import add_wide_cracks, reduced_size, wide_crack_mask
+from models.tta import flip_averaged, reduce_probs, scaled_size
+from models.wide import add_wide_cracks, wide_crack_mask
 from skyinspect.drift import DriftReference
 from skyinspect.errors import ImageError, ModelError, describe
 from skyinspect.segmentation import CORROSION, CRACK, Segmentation
@@ -280,7 +280,7 @@ class TiledSegmenter:
         the same pixels as tiling the enlarged frame (up to the tiles' edges), without holding a
         frame 2.25x the size."""
         h, w = image_bgr.shape[:2]
-        bh, bw = upscaled_size(h, w, self.upscale)  # type: ignore[arg-type]
+        bh, bw = scaled_size(h, w, self.upscale)  # type: ignore[arg-type]
         if self.uses_whole_frame(bh, bw):
             t0 = time.perf_counter()
             big = cv2.resize(image_bgr, (bw, bh), interpolation=cv2.INTER_LINEAR)
@@ -337,7 +337,7 @@ class TiledSegmenter:
         size, both None when it found none; its timing)."""
         self._check_image(image_bgr)
         h, w = image_bgr.shape[:2]
-        rh, rw = reduced_size(h, w, self.wide_crack_scale)  # type: ignore[arg-type]
+        rh, rw = scaled_size(h, w, self.wide_crack_scale)  # type: ignore[arg-type]
         t0 = time.perf_counter()
         small = cv2.resize(image_bgr, (rw, rh), interpolation=cv2.INTER_AREA)
         resize_s = time.perf_counter() - t0

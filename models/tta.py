@@ -47,9 +47,10 @@ def flip_averaged(predict_once: Callable[[np.ndarray], np.ndarray], image_bgr: n
     return acc, (pre, infer, stitch)
 
 
-def upscaled_size(height: int, width: int, upscale: float) -> tuple[int, int]:
-    """(height, width) of the upscaled pass."""
-    return max(1, round(height * upscale)), max(1, round(width * upscale))
+def scaled_size(height: int, width: int, factor: float) -> tuple[int, int]:
+    """(height, width) of a frame resized by ``factor`` (at least 1 px each way): the enlarged pass's
+    and the reduced one's (models.wide)."""
+    return max(1, round(height * factor)), max(1, round(width * factor))
 
 
 def reduce_probs(probs: np.ndarray, height: int, width: int) -> np.ndarray:

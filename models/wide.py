@@ -33,11 +33,6 @@ POST_FLIGHT_WIDE_CRACK_SCALE = 0.5
 WIDE_CRACK_MIN_WIDTH_PX = 30.0
 
 
-def reduced_size(height: int, width: int, scale: float) -> tuple[int, int]:
-    """(height, width) of a frame reduced by ``scale`` (at least 1 px each way)."""
-    return max(1, round(height * scale)), max(1, round(width * scale))
-
-
 def wide_crack_mask(class_map_reduced: np.ndarray, scale: float, height: int, width: int,
                     min_width_px: float = WIDE_CRACK_MIN_WIDTH_PX) -> np.ndarray:
     """Boolean (height, width) mask of the crack components of ``class_map_reduced`` (the class
