@@ -146,13 +146,15 @@ def _same_photo(record: dict[str, object], path: Path) -> bool:
     return Path(str(record.get("source"))).resolve() == path.resolve()  # written before session 16
 
 
-def already_segmented(path: Path, out: Path, settings: dict[str, object]) -> bool:
-    """Whether ``out`` holds this photo's three outputs from a segmenter with these settings (its
-    JSON, written last, says so): a rerun after an interruption picks up where it stopped."""
+def already_segmented(path: Path, out: Path, settings: dict[str, object]) -> dict[str, object] | None:
+    """The JSON record ``out`` holds for this photo when its three outputs are there from a segmenter
+    with these settings (the JSON, written last, says so), else None: a rerun after an interruption
+    picks up where it stopped."""
     if not ((out / f"{path.stem}_mask.png").is_file() and (out / f"{path.stem}_overlay.jpg").is_file()):
-        return False
+        return None
     record = _earlier_record(path, out)
-    return record is not None and record.get("settings") == settings and _same_photo(record, path)
+    return record if record is not None and record.get("settings") == settings and _same_photo(record, path) \
+        else None
 
 
 def refuse_overwriting(images: list[Path], out: Path) -> None:
@@ -186,25 +188,25 @@ def _encoded(ext: str, image: np.ndarray, params: list[int] | None = None) -> by
 def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked: bool = False,
                    on_done: Callable[[SegmentedImage], None] | None = None,
                    rerun: bool = False) -> list[SegmentedImage]:
-    """Segment every image into ``out`` (checking them all first unless ``checked``), with the
-    segmenter's parallel workers where it has them; ``on_done`` after each image (progress). A photo
-    whose outputs ``out`` already holds from the same model and settings is skipped unless
-    ``rerun`` (its result is read back from its JSON and mask); each output file is written whole."""
+    """Segment every image into ``out`` (unless ``checked``, the caller has run :func:`check_images`
+    and :func:`refuse_overwriting` on them), with the segmenter's parallel workers where it has them;
+    ``on_done`` after each image (progress). A photo whose outputs ``out`` already holds from the
+    same model and settings is skipped unless ``rerun`` (its result is read back from its JSON and
+    mask); each output file is written whole."""
     if not checked:
         check_images(images)
+        refuse_overwriting(images, out)
     out.mkdir(parents=True, exist_ok=True)
-    refuse_overwriting(images, out)
     settings = settings_of(segmenter)
     done: list[SegmentedImage] = []
-    skip = set() if rerun else {p for p in images if already_segmented(p, out, settings)}
-    todo = [p for p in images if p not in skip]
-    for path in images:
-        if path in skip:  # done before: count it from its outputs
-            mask = cv2.imread(str(out / f"{path.stem}_mask.png"), cv2.IMREAD_UNCHANGED)
-            n = len(json.loads((out / f"{path.stem}.json").read_text()).get("instances", []))
-            done.append(SegmentedImage(path, n, _pixels_by_class(mask), skipped=True))
-            if on_done is not None:
-                on_done(done[-1])
+    earlier = {} if rerun else {p: r for p in images if (r := already_segmented(p, out, settings)) is not None}
+    todo = [p for p in images if p not in earlier]
+    for path, record in earlier.items():  # done before: count it from its outputs
+        mask = cv2.imread(str(out / f"{path.stem}_mask.png"), cv2.IMREAD_UNCHANGED)
+        n = len(record.get("instances", []))  # type: ignore[arg-type]
+        done.append(SegmentedImage(path, n, _pixels_by_class(mask), skipped=True))
+        if on_done is not None:
+            on_done(done[-1])
     loaded: deque[np.ndarray] = deque()  # decoded once, for the model and then the overlay, in order
 
     def load(path: Path) -> np.ndarray:
