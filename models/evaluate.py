@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from models._progress import progress
-from models.labelled import MASK_CLASSES, LabelledExample, pair_masks, read_labelled
+from models.labelled import MASK_CLASSES, LabelledExample, classes_of, pair_masks, read_labelled
 from models.prepare import DEFAULT_SHARED, SPLIT_FILE, deepcrack_val_stems, enlarge, read_pair
 from models import CRACK_RIDGE_LOW, FLIP_CHOICES, ONE_PASS_PROB_SHARPEN, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
 from skyinspect.errors import InputError, describe
@@ -186,8 +186,7 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
     examples: dict[str, LabelledExample] = {}
     if labelled is not None:  # checked before the model loads: a wrong folder fails at once
         images, masks, mask_class = labelled
-        if mask_class not in MASK_CLASSES:
-            raise InputError(describe("--mask-class", f"expected one of {', '.join(MASK_CLASSES)}, got {mask_class!r}"))
+        classes = classes_of(mask_class)
         examples = {e.image.name: e for e in pair_masks(images, masks)[:limit]}
     seg = _segmenter(model, crack_refine, flips, upscale, thresholds, sharpen, crack_ridge, wide_crack_scale)
     summary: dict[str, object] = _settings(seg)
@@ -195,7 +194,7 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
     if labelled is not None:
         summary["labelled"] = {"images": str(images), "masks": str(masks), "mask_class": mask_class}
         s, rows = score_set(seg, Path(images).resolve().name or "images", list(examples),
-                            lambda k: read_labelled(examples[k], mask_class), MASK_CLASSES[mask_class])
+                            lambda k: read_labelled(examples[k], mask_class), classes)
         summary.update(s)
         per_image.update(rows)
     for name in (sets or list(SETS)) if labelled is None else ():

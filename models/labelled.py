@@ -68,10 +68,16 @@ def pair_masks(images: Path, masks: Path) -> list[LabelledExample]:
     return examples
 
 
-def read_labelled(example: LabelledExample, mask_class: str) -> tuple[np.ndarray, np.ndarray]:
-    """(BGR image, uint8 truth of class ids at the image's size) of one example (module doc)."""
+def classes_of(mask_class: str) -> tuple[int, ...]:
+    """The class ids masks of ``mask_class`` mark (module doc); refuses an unknown kind."""
     if mask_class not in MASK_CLASSES:
         raise InputError(describe("--mask-class", f"expected one of {', '.join(MASK_CLASSES)}, got {mask_class!r}"))
+    return MASK_CLASSES[mask_class]
+
+
+def read_labelled(example: LabelledExample, mask_class: str) -> tuple[np.ndarray, np.ndarray]:
+    """(BGR image, uint8 truth of class ids at the image's size) of one example (module doc)."""
+    classes_of(mask_class)
     mask = cv2.imread(str(example.mask), cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
     if mask is None:
         raise InputError(describe(example.mask, "cannot be decoded as an image"))
