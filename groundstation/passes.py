@@ -141,7 +141,7 @@ def align_passes(geo: Georeferenced, basis: PlaneBasis, params: PassParams = Pas
     for g in range(n_groups):
         by_pass[int(g_pass[g])].append(g)
     sigma = {p: float(np.median([dets[i].sigma_h_m for i in np.nonzero(det_pass == p)[0]])) for p in by_pass}
-    shapes = _outlines_by_pass(dets, basis, det_pass, 0.5 * tol)
+    shapes: dict[int, dict[int, object]] | None = None  # the outlines, drawn only once a shift needs checking
     offsets: dict[int, np.ndarray] = {}
     aligned = [max(by_pass, key=lambda p: (len(by_pass[p]), -p))]
     offsets[aligned[0]] = np.zeros(2)
@@ -154,9 +154,10 @@ def align_passes(geo: Georeferenced, basis: PlaneBasis, params: PassParams = Pas
             ranked.append((len(votes[0]), -p, p, votes))
         _, _, p, (d, src) = max(ranked)
         won = _winning_offset(d, src, g_frames, replace(params, tol_m=tol))
-        if won is not None and np.linalg.norm(won) >= tol and not _outlines_agree_better(shapes, p, aligned,
-                                                                                          offsets, won):
-            won = None  # centroids of pieces paired up by chance, or parts seen in one pass only (module doc)
+        if won is not None and np.linalg.norm(won) >= tol:
+            shapes = shapes if shapes is not None else _outlines_by_pass(dets, basis, det_pass, 0.5 * tol)
+            if not _outlines_agree_better(shapes, p, aligned, offsets, won):
+                won = None  # centroids of pieces paired up by chance, or parts seen in one pass only (module doc)
         if won is None:  # not a reference for the others either: it stays where its GNSS put it
             declined.add(p)
             continue
