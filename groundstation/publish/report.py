@@ -160,9 +160,14 @@ def segmentation_settings(inp: PublishInput) -> dict[str, object] | None:
     return data if isinstance(data, dict) else None
 
 
+def _passes(settings: dict[str, object]) -> tuple[object, object]:
+    """(flips, upscale factor or None) of segmentation settings (a record's, an evaluation's)."""
+    return settings.get("flips") or 1, settings.get("upscale") or None
+
+
 def passes_text(settings: dict[str, object]) -> str:
     """The model passes that made each frame's detections, in words."""
-    flips, up = settings.get("flips") or 1, settings.get("upscale")
+    flips, up = _passes(settings)
     if flips == 1 and not up:
         return "one model pass per frame (as flown onboard)"
     text = "one model pass per frame" if flips == 1 else f"{flips} flipped model passes per frame"
@@ -179,7 +184,7 @@ def model_text(inp: PublishInput) -> str:
     model_id = inp.flight.model_id or "unknown"
     settings = segmentation_settings(inp)
     # a record from before the settings were written: onboard's default, one pass
-    wanted = (settings.get("flips") or 1, settings.get("upscale") or None) if settings else (1, None)
+    wanted = _passes(settings) if settings else (1, None)
     passes = passes_text(settings) if settings else "passes not recorded (onboard's default: one per frame)"
     files = [Path(__file__).resolve().parents[2] / "models" / "data" / name for name in ACCURACY_FILES]
     summaries = []
@@ -193,7 +198,7 @@ def model_text(inp: PublishInput) -> str:
         return f"{model_id}, {passes}. No accuracy figures on file for it" + \
             (f" (the shipped figures are for {shipped})." if shipped else ".")
     ev = next((ev for ev in summaries if ev.get("model_id") == model_id
-               and (ev.get("flips") or 1, ev.get("upscale") or None) == wanted), None)
+               and _passes(ev) == wanted), None)
     if ev is None:
         return f"{model_id}, {passes}. No accuracy figures on file for these passes (models/MODEL_CARD.md)."
 
