@@ -10,7 +10,6 @@ be UTC (hence ``capture_time_utc_s``) unless the replay is told they are on the 
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ import numpy as np
 
 from skyinspect.errors import ImageError, InputError, describe
 
-log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
 JPEG_SUFFIXES = (".jpg", ".jpeg")
@@ -62,34 +60,40 @@ def time_from_name(name: str) -> float | None:
 
 
 def time_from_exif(path: Path) -> float | None:
-    """UTC seconds from EXIF DateTimeOriginal; None if the file has none."""
+    """UTC seconds from EXIF DateTimeOriginal; None if the file has none (a time without a zone is
+    taken as UTC: see ``exif_time``)."""
+    return exif_time(path)[0]
+
+
+def exif_time(path: Path) -> tuple[float | None, bool]:
+    """(UTC seconds from EXIF DateTimeOriginal or None, whether the photo says its time zone).
+    Cameras usually write local time without a zone (OffsetTimeOriginal); it is then taken as UTC:
+    only a constant offset from the telemetry results, which the replay's latency can absorb, so the
+    replay says so, once, where it tags frames by these times, rather than refuse."""
     from PIL import Image  # lazy: only needed for files without a time in their name
 
     try:
         with Image.open(path) as img:
             exif = img.getexif().get_ifd(_EXIF_IFD)
     except (OSError, ValueError, SyntaxError):
-        return None
+        return None, False
     text = exif.get(_DATETIME_ORIGINAL)
     if not text:
-        return None
+        return None, False
     try:
         stamp = datetime.strptime(str(text).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
     except ValueError:
-        return None
+        return None, False
     offset = str(exif.get(_OFFSET_ORIGINAL, "")).strip("\x00 ")
     match = re.fullmatch(r"([+-])(\d\d):(\d\d)", offset)
     if match:
         delta = timedelta(hours=int(match.group(2)), minutes=int(match.group(3)))
         tz = timezone(delta if match.group(1) == "+" else -delta)
     else:
-        # Cameras usually write local time without a zone; only a constant offset results, which
-        # the replay's latency setting can absorb, so say so rather than refuse.
-        log.warning("%s: EXIF DateTimeOriginal has no OffsetTimeOriginal; assuming the camera clock is UTC", path)
         tz = timezone.utc
     subsec = str(exif.get(_SUBSEC_ORIGINAL, "")).strip("\x00 ")
     frac = int(subsec) / 10 ** len(subsec) if subsec.isdigit() else 0.0
-    return stamp.replace(tzinfo=tz).timestamp() + frac
+    return stamp.replace(tzinfo=tz).timestamp() + frac, bool(match)
 
 
 class ImageFolderSource:
@@ -104,13 +108,25 @@ class ImageFolderSource:
         if not self.paths:
             raise InputError(describe(self.path, f"no images found; expected files ending in {', '.join(IMAGE_SUFFIXES)}",
                                       "Point --frames at the folder holding the captured images"))
+        self._times: list[float | None] | None = None
+        self.times_without_zone: list[str] = []  # EXIF times taken as UTC (see exif_time)
 
     def __len__(self) -> int:
         return len(self.paths)
 
     def capture_times(self) -> list[float | None]:
-        """Each image's UTC capture time from its name or EXIF (None where neither has one)."""
-        return [t if (t := time_from_name(p.name)) is not None else time_from_exif(p) for p in self.paths]
+        """Each image's UTC capture time from its name or EXIF (None where neither has one); read once."""
+        if self._times is None:
+            times, self.times_without_zone = [], []
+            for p in self.paths:
+                t, zoned = time_from_name(p.name), True
+                if t is None:
+                    t, zoned = exif_time(p)
+                    if t is not None and not zoned:
+                        self.times_without_zone.append(p.name)
+                times.append(t)
+            self._times = times
+        return list(self._times)
 
     def __iter__(self) -> Iterator[Frame]:
         import cv2

@@ -167,6 +167,11 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
             buffer = _pick_time_base(buffer, messages, mavlink, latency_s, gap_threshold_s,
                                      times)  # type: ignore[arg-type]
         clock = map_frame_clock(buffer, frame_clock, frames)
+        unzoned = getattr(source, "times_without_zone", [])
+        if unzoned:
+            log.warning("%s: %d of %d photos' EXIF DateTimeOriginal carry no time zone (OffsetTimeOriginal; first: "
+                        "%s); taken as UTC. If the camera clock was on local time, pass --latency-s to shift it",
+                        frames, len(unzoned), n, unzoned[0])
         if frame_clock != "auto" and not frames_inside(buffer, times, clock):  # type: ignore[arg-type]
             log.warning("%s: no frame time (on the %s clock) falls inside the telemetry; every frame will be "
                         "untagged. Check --frame-clock", frames, clock.clock)

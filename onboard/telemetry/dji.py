@@ -100,7 +100,7 @@ def read_photo(path: Path) -> DjiPhoto:
     if "FlightYawDegree" not in xmp or "GimbalPitchDegree" not in xmp:
         raise TelemetryError(describe(path, "photo has no DJI XMP attitude (drone-dji:FlightYawDegree, "
                                       "GimbalPitchDegree)", "Use the original DJI JPEG, not an edited copy"))
-    t = time_from_exif(path)
+    t = time_from_exif(path)  # a zone makes no odds: the photos pair with frames by number (img_idx)
     if t is None:
         raise TelemetryError(describe(path, "photo has no EXIF DateTimeOriginal"))
     rtk = int(_num(xmp, "RtkFlag", -1)) if "RtkFlag" in xmp else None

@@ -1,9 +1,8 @@
 """`skyinspect onboard`: replay a log, or fly live with ``--mavlink udp:127.0.0.1:14550``.
 
-``--mavlink`` may be a log (.tlog, DataFlash .bin, PX4 .ulg, a folder of DJI photos) or a pymavlink
-connection string
-(``udp:``, ``udpin:``, ``tcp:``, ``/dev/ttyTHS1``, ``serial:/dev/ttyACM0:921600``); in live mode
-``--frames`` is a camera (``0`` = /dev/video0, an RTSP URL, a GStreamer pipeline such as
+``--mavlink`` may be a log (.tlog, DataFlash .bin, PX4 .ulg, a folder of DJI photos: the default when ``--frames``
+is one) or a pymavlink connection string (``udp:``, ``udpin:``, ``tcp:``, ``/dev/ttyTHS1``,
+``serial:/dev/ttyACM0:921600``); in live mode ``--frames`` is a camera (``0`` = /dev/video0, an RTSP URL, a GStreamer pipeline such as
 ``onboard.capture.jetson_csi_pipeline()``), or a folder/video paced with ``--realtime-fps``.
 """
 
@@ -23,8 +22,9 @@ console = Console()
 def onboard_command(
     frames: str = typer.Option(..., "--frames", help="Image folder or video; live: camera index, RTSP URL or "
                                "GStreamer pipeline."),
-    mavlink: str = typer.Option(..., "--mavlink", help="Telemetry log (.tlog/.bin/.ulg/DJI photo folder) or a live "
-                                "link (udp:127.0.0.1:14550, tcp:HOST:PORT, /dev/ttyTHS1)."),
+    mavlink: str | None = typer.Option(None, "--mavlink", help="Telemetry log (.tlog/.bin/.ulg/DJI photo folder) or a "
+                                       "live link (udp:127.0.0.1:14550, tcp:HOST:PORT, /dev/ttyTHS1); may be left out "
+                                       "when --frames is a folder of DJI photos (their own EXIF/XMP pose is used)."),
     out: Path = typer.Option(..., "--out", help="Flight record folder to write."),
     camera: Path | None = typer.Option(None, "--camera", help="OpenCV calibration YAML/JSON."),
     model: Path | None = typer.Option(None, "--model", help="ONNX model (default: the one shipped)."),
@@ -55,8 +55,9 @@ def onboard_command(
     from models import load_segmenter
     from onboard.telemetry.sources import is_live
 
-    live = is_live(mavlink)
     frames_path = Path(frames)
+    mavlink = _telemetry_or_photos(mavlink, frames_path)
+    live = is_live(mavlink)
     if live and not frames_path.exists():
         if camera is None:
             raise typer.BadParameter("live cameras need --camera CALIB.yaml", param_hint="--camera")
@@ -87,3 +88,15 @@ def onboard_command(
                   f"{s.retagged} re-tagged, {s.dropped} dropped, {s.instances} detections, "
                   f"{result.alerts_severe} severe) at {s.fps:.2f} frames/s into [bold]{out}[/]"
                   + (f"; link reconnected {result.reconnects}x" if result.reconnects else ""))
+
+
+def _telemetry_or_photos(mavlink: str | None, frames: Path) -> str:
+    """The telemetry to tag with: ``--mavlink``, or else photos that carry their own pose (DJI XMP)."""
+    from onboard.telemetry.dji import is_dji_folder
+
+    if mavlink is not None:
+        return mavlink
+    if is_dji_folder(frames):
+        return str(frames)
+    raise typer.BadParameter(f"{frames}: these frames carry no pose of their own (a folder of DJI photos with their "
+                             "drone-dji XMP does); pass the flight's telemetry log or live link", param_hint="--mavlink")

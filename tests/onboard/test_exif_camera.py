@@ -85,8 +85,7 @@ def test_cli_replays_a_dji_folder_without_a_calibration(tmp_path: Path, monkeypa
     app = typer.Typer()
     app.command("onboard")(handle_errors(onboard_command))
     app.command("noop")(lambda: None)
-    r = CliRunner().invoke(app, ["onboard", "--frames", str(photos), "--mavlink", str(photos),
-                                 "--out", str(tmp_path / "rec")])
+    r = CliRunner().invoke(app, ["onboard", "--frames", str(photos), "--out", str(tmp_path / "rec")])  # own pose
     assert r.exit_code == 0, r.output
     assert "intrinsics estimated from DJI_0018.JPG" in " ".join(r.output.split())
     with FlightRecordReader(tmp_path / "rec") as reader:
@@ -100,3 +99,7 @@ def test_cli_replays_a_dji_folder_without_a_calibration(tmp_path: Path, monkeypa
     r = CliRunner().invoke(app, ["onboard", "--frames", str(bare), "--mavlink", str(photos), "--out", str(tmp_path / "r2")])
     assert r.exit_code == 2 and "no focal length" in " ".join(r.output.split())
     assert not (tmp_path / "r2").exists()
+    # frames that carry no pose of their own need --mavlink
+    r = CliRunner().invoke(app, ["onboard", "--frames", str(bare), "--out", str(tmp_path / "r3")])
+    assert r.exit_code == 2 and "carry no pose of their own" in " ".join(r.output.split())
+    assert not (tmp_path / "r3").exists()

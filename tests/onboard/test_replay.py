@@ -225,6 +225,36 @@ def test_exif_capture_time(tmp_path: Path) -> None:
     assert t == pytest.approx(datetime(2024, 5, 6, 5, 8, 9, 250000, tzinfo=timezone.utc).timestamp())
 
 
+def test_exif_times_without_a_zone_are_utc_and_said_once(tmp_path: Path, segmenter,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    """The plane's frames renamed IMG_n.jpg with their UTC times in EXIF but no OffsetTimeOriginal (what
+    most cameras write): tagged as the name-timed frames are, and the zone assumption said once for the
+    folder (it was said once per photo and read: a 4000-photo folder logged it 8000 times)."""
+    import logging
+
+    from PIL import Image
+
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for i, src in enumerate(sorted((PLANE_DIR / "frames").iterdir()), start=1):
+        t = time_from_name(src.name)
+        stamp = datetime.fromtimestamp(t, tz=timezone.utc)
+        exif = Image.Exif()
+        exif.get_ifd(0x8769).update({0x9003: stamp.strftime("%Y:%m:%d %H:%M:%S"), 0x9291: f"{stamp.microsecond // 10000:02d}"})
+        with Image.open(src) as img:
+            img.save(frames / f"IMG_{i}.jpg", exif=exif, quality=95)
+    source = ImageFolderSource(frames)
+    assert source.capture_times() == pytest.approx([1478994411.2, 1478994411.6, 1478994412.13])
+    assert source.times_without_zone == ["IMG_1.jpg", "IMG_2.jpg", "IMG_3.jpg"]
+    camera = CameraModel.from_fov(160, 120, 60.0)
+    with caplog.at_level(logging.WARNING):
+        summary = run_replay(frames, PLANE_DIR / "flight_window.tlog", tmp_path / "rec", segmenter, camera,
+                             progress=False)
+    assert summary.tagged == 3
+    said = [r.getMessage() for r in caplog.records if "time zone" in r.getMessage()]
+    assert len(said) == 1 and "3 of 3" in said[0] and "IMG_1.jpg" in said[0] and "--latency-s" in said[0]
+
+
 def test_video_source_with_camera_feedback(feedback_flight: tuple[Path, Path], tmp_path: Path, segmenter) -> None:
     _, tlog = feedback_flight
     video = tmp_path / "flight.avi"
