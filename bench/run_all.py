@@ -38,6 +38,8 @@ def _runs() -> list[tuple[str, list[str], str]]:
                                        "--out", str(RESULTS / "onboard_pipeline_rendered.json")], ""),
         ("onboard_pipeline_1280", ["onboard_pipeline.py", "--width", "1280", "--height", "960", "--n", "60",
                                    "--out", str(RESULTS / "onboard_pipeline_1280.json")], ""),
+        ("onboard_pipeline_1080p", ["onboard_pipeline.py", "--width", "1920", "--height", "1080", "--n", "40",
+                                    "--out", str(RESULTS / "onboard_pipeline_1080p.json")], ""),
         ("kill_runtime", ["kill_runtime.py"], ""),
         ("segment", ["segment.py", "--out", str(RESULTS / "segment.json")], no_ultralytics),
         ("joint_split_real", ["joint_split_real.py"], no_masks),
