@@ -3,7 +3,8 @@
 Per image it writes, at the image's own resolution: ``<stem>_mask.png`` (class ids: 0 background,
 1 crack, 2 corrosion), ``<stem>_overlay.jpg`` (defects tinted on the photo) and ``<stem>.json``
 (the instances: class, score, area, polygon and crack skeleton in pixels, and the segmenter's
-settings). Evaluation uses the same ``Segmenter.segment`` path, tiling included.
+settings); the CLI then writes ``summary.csv`` / ``summary.html`` over the photos
+(``models/photo_summary.py``). Evaluation uses the same ``Segmenter.segment`` path, tiling included.
 
 A folder of drone photos takes hours post-flight (~20 s a 4000x3000 photo on 2 cores), so a run is
 resumable: each output is written whole (a ``.part`` file renamed), the JSON last, and a photo whose

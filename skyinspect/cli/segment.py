@@ -15,7 +15,8 @@ console = Console()
 
 def segment_command(
     images: list[Path] = typer.Argument(..., help="Image files or folders of images."),
-    out: Path = typer.Option(..., "--out", help="Folder for <stem>_mask.png, <stem>_overlay.jpg, <stem>.json."),
+    out: Path = typer.Option(..., "--out", help="Folder for <stem>_mask.png, <stem>_overlay.jpg, <stem>.json, and "
+                             "summary.csv / summary.html over the photos (most crack first)."),
     model: Path | None = typer.Option(None, "--model", help="ONNX model (default: the one shipped)."),
     backend: str = typer.Option("onnxruntime", "--backend", help="onnxruntime, onnxruntime-cuda or tensorrt (Jetson)."),
     flips: int = typer.Option(POST_FLIGHT_FLIPS, "--flips", help="Model passes per photo, flipped and averaged: 4 (best masks), "
@@ -48,8 +49,12 @@ def segment_command(
         task = progress.add_task("segmenting", total=len(files))
         results = segment_images(files, out, segmenter, checked=True, on_done=lambda _r: progress.advance(task),
                                  rerun=rerun)
+    from models.photo_summary import write_summary
+
+    _, page = write_summary(out, [r.source.stem for r in results])
     found = sum(r.instances for r in results)
     skipped = sum(r.skipped for r in results)
     console.print(f"segmented {len(results) - skipped} images, {found} instances in all, into [bold]{out}[/]"
                   + (f" ({skipped} done before with this model and settings, kept: --rerun to redo them)"
                      if skipped else ""))
+    console.print(f"summary, most crack first: [bold]{page}[/] (and summary.csv)")

@@ -103,14 +103,15 @@ def test_a_rerun_keeps_what_is_done_and_redoes_the_rest(tmp_path: Path) -> None:
         _photo(photos / name, 120, 160)
     quick = ["--flips", "1", "--upscale", "0"]
     assert CliRunner().invoke(app, ["segment", str(photos), "--out", str(out), *quick]).exit_code == 0
-    stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
-    assert len(stamps) == 9 and not list(out.glob("*.part"))
+    stamps = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if not p.name.startswith("summary.")}
+    assert len(stamps) == 9 and not list(out.glob("*.part")) and (out / "summary.csv").exists()
     (out / "b.json").unlink()  # as if killed after b's mask and overlay
     result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(out), *quick])
     assert result.exit_code == 0 and "2 done before" in _said(result)
     assert [p.name for p in out.iterdir() if p.stat().st_mtime_ns != stamps.get(p.name)] and \
         all(out.joinpath(n).stat().st_mtime_ns == stamps[n] for n in stamps if not n.startswith("b"))
     assert (out / "b.json").exists()
+    assert (out / "summary.csv").read_text().count("\n") == 4  # the photos kept are summarised too
     result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(out), "--flips", "2", "--upscale", "0"])
     assert result.exit_code == 0 and "done before" not in _said(result)  # other settings: all again
     result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(out), "--flips", "2", "--upscale", "0",

@@ -1,0 +1,66 @@
+"""The summary over a folder of segmented photos: lengths from the crack centre lines, most crack
+first, names escaped, a broken record named."""
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from models.photo_summary import most_defect_first, polyline_length_px, summarise_record, write_summary
+from skyinspect.errors import InputError
+
+
+def _record(name: str, instances: list[dict[str, object]], w: int = 400, h: int = 300) -> dict[str, object]:
+    return {"source": f"/card/{name}", "width_px": w, "height_px": h, "instances": instances}
+
+
+def _crack(points: list[list[float]], area: float, score: float = 0.8) -> dict[str, object]:
+    return {"class": "crack", "score": score, "area_px": area, "polygon_px": points, "skeleton_px": points}
+
+
+def _rust(area: float) -> dict[str, object]:
+    return {"class": "corrosion", "score": 0.9, "area_px": area, "polygon_px": [[0, 0], [9, 0], [9, 9]],
+            "skeleton_px": None}
+
+
+def test_lengths_widths_and_shares_come_from_the_record() -> None:
+    assert polyline_length_px([[0, 0], [3, 4], [3, 14]]) == pytest.approx(15.0)
+    assert polyline_length_px(None) == 0.0 and polyline_length_px([[1, 1]]) == 0.0
+    row = summarise_record(_record("IMG_1.JPG", [_crack([[0, 0], [3, 4], [3, 14]], 45.0),
+                                                 _crack([[0, 0], [0, 5]], 15.0), _rust(1200.0)]), Path("o/IMG_1.json"))
+    assert (row.photo, row.cracks, row.corrosion_patches) == ("IMG_1.JPG", 2, 1)
+    assert row.crack_length_px == pytest.approx(20.0) and row.longest_crack_px == pytest.approx(15.0)
+    assert row.crack_mean_width_px == pytest.approx(60.0 / 20.0)
+    assert row.corrosion_percent == pytest.approx(1.0) and row.overlay == "IMG_1_overlay.jpg"
+    empty = summarise_record(_record("IMG_2.JPG", []), Path("o/IMG_2.json"))
+    assert empty.cracks == 0 and math.isnan(empty.crack_mean_width_px) and math.isnan(empty.top_score)
+
+
+def test_most_crack_first_then_most_rust(tmp_path: Path) -> None:
+    records = {"a": [_rust(50.0)], "b": [_crack([[0, 0], [0, 100]], 300.0)], "c": [],
+               "d": [_crack([[0, 0], [0, 10]], 30.0), _rust(10.0)], "e": [_rust(900.0)]}
+    for stem, inst in records.items():
+        (tmp_path / f"{stem}.json").write_text(json.dumps(_record(f"{stem}.jpg", inst)))
+    csv_path, html_path = write_summary(tmp_path, list(records))
+    with open(csv_path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["photo"] for r in rows] == ["b.jpg", "d.jpg", "e.jpg", "a.jpg", "c.jpg"]
+    assert rows[-1]["crack_mean_width_px"] == "" and rows[0]["crack_length_px"] == "100.0"
+    page = html_path.read_text()
+    assert "5 photos, 4 with defects" in page and page.index("b_overlay.jpg") < page.index("a_overlay.jpg")
+    assert not list(tmp_path.glob("*.part"))
+    assert [r.photo for r in most_defect_first([])] == []
+
+
+def test_names_are_escaped_and_a_broken_record_is_named(tmp_path: Path) -> None:
+    (tmp_path / "x.json").write_text(json.dumps(_record("<x>&.jpg", [])))
+    _, html_path = write_summary(tmp_path, ["x"])
+    assert "&lt;x&gt;&amp;.jpg" in html_path.read_text() and "<x>" not in html_path.read_text()
+    (tmp_path / "y.json").write_text(json.dumps({"source": "y.jpg"}))
+    with pytest.raises(InputError, match=r"y\.json.*not a record written by `skyinspect segment`.*--rerun"):
+        write_summary(tmp_path, ["y"])
+    (tmp_path / "z.json").write_text("{cut")
+    with pytest.raises(InputError, match=r"z\.json.*cannot read"):
+        write_summary(tmp_path, ["z"])
