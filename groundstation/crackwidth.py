@@ -126,6 +126,10 @@ def crack_width_px(gray: np.ndarray, skeleton_px: np.ndarray, interior_level: fl
     lower_each = deficit / np.maximum(base - black_level, 1e-6)
     upper_each = deficit / np.maximum(base - i_min, 1e-6)
     lower, upper = float(np.mean(lower_each)), float(np.mean(upper_each))
+    if upper <= 0:  # darker on average, yet not against each profile's own flanks: no width to bound
+        return WidthEstimate(None, None, None, 0.0, math.inf, n, interior_level,
+                             f"not measurable: the profiles across the crack do not darken consistently "
+                             f"(widest bound {upper:.2f} px, not above zero)")
     if interior is None:
         return WidthEstimate(None, None, None, max(lower, 0.0), max(upper, 0.0), n, None,
                              f"bound only: the crack's interior does not show (plateau {plateau:.1f} px < "
@@ -138,6 +142,12 @@ def crack_width_px(gray: np.ndarray, skeleton_px: np.ndarray, interior_level: fl
     w = deficit / np.maximum(base - interior, 1e-6)
     mean_w = float(np.mean(w))
     sem = float(np.std(w, ddof=1) / math.sqrt(n_eff)) if n > 1 else abs(mean_w)
+    if mean_w <= 0:
+        # a faint crack beside brighter concrete: the window's deficit is a small difference of big
+        # ones and can come out negative; a width is never reported below zero
+        return WidthEstimate(None, None, None, 0.0, math.inf, n, interior,
+                             f"not measurable: the profiles across the crack do not darken consistently "
+                             f"(width {mean_w:.2f} ± {sem:.2f} px, not above zero)")
     # D known to about the noise of the plateau / the calibration: 3 % of the contrast
     sigma = math.hypot(sem, 0.03 * mean_w)
     k = max(1, int(round(4.0 / step_px)))  # the max over ~4 px of crack: not a single noisy profile

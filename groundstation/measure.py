@@ -18,7 +18,8 @@ The length gathers frames without unioning them (below).
   sighting's pieces chained end to end: starting from the piece at one end of the crack (along its
   main direction), the next piece is the one whose end is nearest, joined by a straight line.
 - Crack width (``width_mm`` mean, ``max_width_mm``) is read from the **image** of the best view
-  (finest GSD, most frontal; the next view when that one has no image or skeleton), not from the
+  (finest GSD, most frontal; the next view when that one has no image or skeleton, or shows no
+  width: the crack no darker than its flanks there), not from the
   mask: groundstation.crackwidth measures it in pixels, sub-pixel, from the intensity profiles
   across the instance's pixel skeleton, on a crop around the skeleton only. Pixels → mm with the
   local scale *across the crack* at the skeleton: each skeleton pixel and its neighbours one pixel
@@ -269,6 +270,7 @@ def _width(finding: Finding, by_view: dict[tuple[int, int], Detection], length_v
         order = sorted((by_view[v] for v in finding.views), key=lambda d: (round(d.gsd_m, 9), round(d.incidence_deg, 6),
                                                                             -d.score))
         why = "no view with an image and a pixel skeleton"
+        unmeasurable: dict[str, Measurement] | None = None
         for det in order:
             if det.gsd_m > limits.max_gsd_crack_width_m:
                 break  # sorted by GSD: the rest are coarser still
@@ -280,7 +282,14 @@ def _width(finding: Finding, by_view: dict[tuple[int, int], Detection], length_v
             if est is None:
                 why = f"image of frame {det.frame_index} cannot be read"
                 continue
-            return _width_from_estimate(est, view)
+            width = _width_from_estimate(est, view)
+            if width["width_mm"].value is not None or width["width_mm"].is_bound:
+                return width
+            # not measurable in this view (a glint, a brighter patch beside a faint crack): the next
+            # finest view may show the crack darker than its surroundings
+            unmeasurable = unmeasurable or width
+        if unmeasurable is not None:
+            return unmeasurable
     # the pieces' own skeleton lengths: the joins across gaps carry no mask area
     with_skeleton = [p for p in length_view.pieces if p.skeleton_ned_m is not None]
     width_m = sum(p.area_m2 for p in with_skeleton) / sum(polyline_length_m(p.skeleton_ned_m) for p in with_skeleton)
@@ -291,7 +300,7 @@ def _width(finding: Finding, by_view: dict[tuple[int, int], Detection], length_v
 def _width_from_estimate(est: WidthEstimate, view: WidthView) -> dict[str, Measurement]:
     k = view.m_per_px_across * 1000.0  # mm per pixel across the crack
     where = f"frame {view.frame_index}, {k:.2f} mm/px across the crack"
-    if est.profiles == 0:
+    if est.profiles == 0 or (est.is_bound and not math.isfinite(est.upper_px)):  # no width or no upper bound
         reason = est.note.removeprefix("not measurable: ")  # the estimator already says so
         m = Measurement(None, None, "mm", f"not measurable: {reason} ({where})")
         return {"width_mm": m, "max_width_mm": m}

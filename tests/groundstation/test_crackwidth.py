@@ -85,3 +85,35 @@ def test_an_interior_level_brighter_than_the_background_is_refused() -> None:
     img, skel = render_crack(3.0, 10.0, 0.0)
     est = crack_width_px(img, skel, interior_level=BACKGROUND + 20)
     assert est.is_bound and "not measurable" in est.note, est
+
+
+def test_a_faint_crack_beside_brighter_concrete_gets_no_negative_width() -> None:
+    """A real regression (tests/data/crackwidth): the demo's faint crack F-0001, 9 grey levels
+    below its concrete, beside a brighter patch, read -0.19 ± 0.57 px and the report printed
+    "width: -0.19 +/- 0.57 mm". No width may be negative: it is not measurable there."""
+    import json
+    from pathlib import Path
+
+    import cv2
+
+    data = Path(__file__).parents[1] / "data" / "crackwidth"
+    gray = cv2.imread(str(data / "faint_crack.png"), cv2.IMREAD_GRAYSCALE)
+    skel = np.array(json.loads((data / "faint_crack.json").read_text())["skeleton_px"])
+    est = crack_width_px(gray, skel, max_width_px=30.0, step_px=2.0)
+    assert est.mean_px is None and est.is_bound and "not measurable" in est.note and "not above zero" in est.note, est
+    assert est.lower_px == 0.0 and math.isinf(est.upper_px)
+
+
+def test_a_crack_not_darker_than_each_profiles_flanks_gets_no_zero_width_bound() -> None:
+    """The demo's F-0009 in frame 3 (tests/data/crackwidth): its width bound read "between 0.00
+    and 0.00 mm" (and graded as such); there is no width to bound there."""
+    import json
+    from pathlib import Path
+
+    import cv2
+
+    data = Path(__file__).parents[1] / "data" / "crackwidth"
+    gray = cv2.imread(str(data / "level_crack.png"), cv2.IMREAD_GRAYSCALE)
+    skel = np.array(json.loads((data / "level_crack.json").read_text())["skeleton_px"])
+    est = crack_width_px(gray, skel, max_width_px=30.0, step_px=2.0)
+    assert est.mean_px is None and "not measurable" in est.note and math.isinf(est.upper_px), est

@@ -108,9 +108,10 @@ def test_crack_width_not_measurable_when_gsd_too_coarse(tmp_path: Path) -> None:
 # --- crack width from the best view's image ---------------------------------------------------
 
 def _render_record(folder: Path, defects: list, poses: list, blur_px: float = 0.8, background: float = 170.0,
-                   interior: float = 40.0, write_images: bool = True) -> Path:
+                   interior: float = 40.0, write_images: bool = True, glint_frames: tuple[int, ...] = ()) -> Path:
     """A flight record whose images show the defects with exact area coverage (8x8 supersampled
-    on a crop around each outline), optical blur and sensor noise, so their width is known."""
+    on a crop around each outline), optical blur and sensor noise, so their width is known; in
+    ``glint_frames`` the defects show brighter than the surface (a glint off wet concrete)."""
     import cv2
     from gs_fixtures import CAMERA, MODEL_ID, instance_for
 
@@ -131,7 +132,8 @@ def _render_record(folder: Path, defects: list, poses: list, blur_px: float = 0.
                 pts = ((inst.polygon_px - lo + 0.5) * ss - 0.5) * 16
                 cv2.fillPoly(cover, [np.round(pts).astype(np.int32)], 1, lineType=cv2.LINE_8, shift=4)
                 frac = cover.reshape(hi[1] - lo[1], ss, hi[0] - lo[0], ss).mean(axis=(1, 3))
-                img[lo[1]:hi[1], lo[0]:hi[0]] -= (background - interior) * frac
+                sign = -1.0 if i in glint_frames else 1.0
+                img[lo[1]:hi[1], lo[0]:hi[0]] -= sign * (background - interior) * frac
             img = cv2.GaussianBlur(img, (0, 0), blur_px) + rng.normal(0, 1.5, img.shape)
             bgr = np.repeat(np.clip(np.round(img), 0, 255).astype(np.uint8)[..., None], 3, axis=2)
             seg = Segmentation(np.zeros(img.shape, np.uint8), tuple(instances), MODEL_ID)
@@ -210,3 +212,38 @@ def test_the_models_flight_to_flight_repeatability_widens_length_and_area_sigma(
         assert a.value == b.value and a.sigma < 0.05 * a.value
         assert b.sigma == pytest.approx(math.hypot(a.sigma, r * a.value), rel=1e-9) and "repeatability" in b.note
         assert "repeatability" not in a.note
+
+
+def test_a_width_without_an_upper_bound_is_not_measurable_not_zero_to_inf() -> None:
+    """The estimator's 'not measurable' (a bright band, a faint crack) once reached the report as
+    "bound: between 0.00 and inf mm"."""
+    import math
+
+    from groundstation.crackwidth import WidthEstimate
+    from groundstation.measure import _width_from_estimate
+
+    class View:
+        m_per_px_across, frame_index = 0.001, 7
+
+    est = WidthEstimate(None, None, None, 0.0, math.inf, 12, None, "not measurable: the segment is not darker "
+                        "than its surroundings")
+    out = _width_from_estimate(est, View())  # type: ignore[arg-type]
+    for m in out.values():
+        assert m.value is None and m.low is None and m.high is None, m
+        assert m.note == "not measurable: the segment is not darker than its surroundings (frame 7, 1.00 mm/px " \
+                         "across the crack)"
+
+
+@pytest.mark.parametrize("glint", [0, 1])
+def test_a_crack_not_measurable_in_its_best_view_is_measured_in_the_next(tmp_path: Path, glint: int) -> None:
+    """Two views of one crack at the same GSD; in one the crack glints (brighter than the concrete):
+    its width comes from the other view, whichever of the two is tried first (it used to stop at the
+    best view and report nothing, or a negative width)."""
+    crack = crack_on_face(-0.15, FLY_HEIGHT_M, length_m=0.30, width_m=0.006)
+    (f,) = _measured(_render_record(tmp_path / "f", [crack], _poses(), glint_frames=(glint,)))
+    w = f.measurements["width_mm"]
+    assert w.value is not None and f"frame {1 - glint}," in w.note, w.note
+    assert abs(w.value - 6.0) < 0.25 * 1.46, w
+    (g,) = _measured(_render_record(tmp_path / "g", [crack], _poses(), glint_frames=(0, 1)))
+    w = g.measurements["width_mm"]
+    assert w.value is None and not w.is_bound and w.note.startswith("not measurable: the segment is not darker"), w
