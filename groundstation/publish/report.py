@@ -11,6 +11,7 @@ import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from groundstation.publish.context import (PublishInput, covered_area_m2, flight_date, format_measurement)
 
@@ -298,24 +299,12 @@ def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[st
     pdf.add_page()
     _heading(pdf, "Findings")
     for r in report_rows(inp, crops):
-        if pdf.get_y() > pdf.h - 60:
-            pdf.add_page()
-        y0 = pdf.get_y()
         crop = crops.get(r.finding_id)
-        if crop:
-            pdf.image(io.BytesIO(crop), x=pdf.l_margin, y=y0, w=35, h=35, keep_aspect_ratio=True)
-        pdf.set_xy(pdf.l_margin + 40, y0)
-        pdf.set_font("helvetica", "B", 11)
-        pdf.cell(0, 6, pdf_text(f"{r.finding_id}  {r.class_name}"), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("helvetica", "", 9)
-        for k, v in (("position", r.position), ("length", r.length), ("width", r.width), ("area", r.area),
-                     ("CE90", r.ce90), ("views", r.views), ("component", r.component), ("grade", r.grade),
-                     ("clause", r.clause), ("also graded", r.other_grades)):
-            if v == "-":  # not applicable to this class (e.g. length of corrosion)
-                continue
-            pdf.set_x(pdf.l_margin + 40)
-            pdf.multi_cell(0, 5, pdf_text(f"{k}: {v}"), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_y(max(pdf.get_y(), y0 + 37) + 3)
+        with pdf.offset_rendering() as dummy:  # a finding's card is never split across two pages
+            _finding_card(dummy, r, crop)
+        if dummy.page_break_triggered:
+            pdf.add_page()
+        _finding_card(pdf, r, crop)
     if not inp.findings:
         pdf.set_font("helvetica", "", 10)
         pdf.cell(0, 6, "No findings.", new_x="LMARGIN", new_y="NEXT")
@@ -343,6 +332,25 @@ def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[st
     pdf.set_font("helvetica", "", 9)
     pdf.multi_cell(0, 5, pdf_text(model_text(inp)), new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(path))
+
+
+def _finding_card(pdf: Any, r: ReportRow, crop: bytes | None) -> None:
+    """One finding: its crop on the left, its facts beside it."""
+    y0 = pdf.get_y()
+    if crop:
+        pdf.image(io.BytesIO(crop), x=pdf.l_margin, y=y0, w=35, h=35, keep_aspect_ratio=True)
+    pdf.set_xy(pdf.l_margin + 40, y0)
+    pdf.set_font("helvetica", "B", 11)
+    pdf.cell(0, 6, pdf_text(f"{r.finding_id}  {r.class_name}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", "", 9)
+    for k, v in (("position", r.position), ("length", r.length), ("width", r.width), ("area", r.area),
+                 ("CE90", r.ce90), ("views", r.views), ("component", r.component), ("grade", r.grade),
+                 ("clause", r.clause), ("also graded", r.other_grades)):
+        if v == "-":  # not applicable to this class (e.g. length of corrosion)
+            continue
+        pdf.set_x(pdf.l_margin + 40)
+        pdf.multi_cell(0, 5, pdf_text(f"{k}: {v}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(max(pdf.get_y(), y0 + 37) + 3)
 
 
 def _heading(pdf: object, text: str) -> None:

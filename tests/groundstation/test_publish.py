@@ -121,3 +121,39 @@ def test_failed_publish_leaves_no_products(tmp_path: Path, two_defect_flight, mo
     with pytest.raises(RuntimeError):
         process(two_defect_flight[0], out, face_surface(), progress=False)
     assert sorted(p.name for p in out.iterdir()) == ["stages"]
+
+
+def test_a_findings_card_is_never_split_across_pdf_pages(processed, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Cards taller than the old 60-mm look-ahead (long grading clauses) spilled their last lines
+    onto the next page, one page holding only the tail of a clause; each card now starts a page
+    when it would not fit."""
+    from groundstation.georef import georeference
+    from groundstation.load import load_flight
+    from groundstation.plane import plane_basis
+    from groundstation.publish import report
+    from groundstation.publish.context import PublishInput
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext not installed (apt-get install poppler-utils): PDF pages not checked")
+    _, out, folder = processed
+    flight = load_flight(folder)
+    geo = georeference(flight, face_surface())
+    inp = PublishInput(flight, geo, (), plane_basis(geo.surface, flight.origin))
+    clause = "a clause that runs long " * 40
+    rows = [report.ReportRow(f"F-{i:04d}", "crack", "47.1, 8.5", "100 mm", "1 mm", "0.1 m2", "0.05 m", "3",
+                             None, "CS2", clause, f"end of F-{i:04d}") for i in range(1, 13)]
+    monkeypatch.setattr(report, "report_rows", lambda _inp, _crops: rows)
+    pdf = tmp_path / "cards.pdf"
+    report.write_pdf(inp, pdf, out / "schematic.png", {})
+    pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    n_pages = int(next(line.split()[-1] for line in pages.splitlines() if line.startswith("Pages:")))
+    seen = []
+    for page in range(1, n_pages + 1):
+        text = " ".join(subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                                       capture_output=True, text=True, check=True).stdout.split())
+        for i in range(1, 13):
+            head, tail = f"F-{i:04d} crack" in text, f"end of F-{i:04d}" in text
+            assert head == tail, f"F-{i:04d} split across page {page}"
+            if head:
+                seen.append(i)
+    assert sorted(seen) == list(range(1, 13))
