@@ -314,6 +314,7 @@ def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[st
         for comp, grade, src, n in component_condition(inp):
             pdf.multi_cell(0, 5, pdf_text(f"{comp}: {grade}, {n} finding(s). {src}"), new_x="LMARGIN", new_y="NEXT")
         _heading(pdf, "Prioritised actions")
+        pdf.set_font("helvetica", "", 9)  # the heading's bold 13 pt had carried over into the list
         for p, fid, grade, action, due in action_list(inp):
             pdf.multi_cell(0, 5, pdf_text(f"P{p}  {fid}  {grade}  due {due or '-'}: {action}"),
                            new_x="LMARGIN", new_y="NEXT")
