@@ -1,7 +1,10 @@
-"""Write a checked plan: .plan, .waypoints, .kml, preview.html (all or nothing)."""
+"""Write a checked plan: .plan, .waypoints, .kml, preview.html (all or nothing); an inspection cut
+into several flights: one folder per flight and ``flights.csv``."""
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 from skyinspect.errors import RecordError, describe
@@ -25,3 +28,26 @@ def write_all(plan: Plan, out_dir: Path, stem: str = "mission") -> list[Path]:
     write_kml(paths[2], plan)
     write_preview(paths[3], plan)
     return paths
+
+
+def write_flights(plans: tuple[Plan, ...] | list[Plan], out_dir: Path) -> list[Path]:
+    """One flight: its files in ``out_dir`` (as ``write_all``). Several: ``flight_01/``, ``flight_02/``...
+    each with its own files, flown in that order, and ``flights.csv`` (one row a flight)."""
+    out_dir = Path(out_dir)
+    if len(plans) == 1:
+        return write_all(plans[0], out_dir)
+    paths: list[Path] = []
+    rows = io.StringIO()
+    table = csv.writer(rows, lineterminator="\n")
+    table.writerow(["flight", "folder", "photos", "estimated_min", "first_pass", "last_pass"])
+    for k, plan in enumerate(plans, start=1):
+        folder = f"flight_{k:02d}"
+        paths += write_all(plan, out_dir / folder)
+        table.writerow([k, folder, plan.photo_count, f"{plan.estimated_flight_s / 60:.1f}", plan.passes[0].name,
+                        plan.passes[-1].name])
+    summary = out_dir / "flights.csv"
+    try:
+        summary.write_text(rows.getvalue())
+    except OSError as exc:
+        raise RecordError(describe(summary, f"cannot write ({exc})")) from exc
+    return paths + [summary]

@@ -111,11 +111,16 @@ class ItemBuilder:
     by the mission speed instead (``planner.trigger_speed_limit_m_s``)."""
 
     def __init__(self, frame: LocalFrame, autopilot: str, speed_m_s: float = math.inf,
-                 min_photo_interval_s: float = 0.0) -> None:
+                 min_photo_interval_s: float = 0.0, transit_speed_m_s: float | None = None) -> None:
         if autopilot not in AUTOPILOTS:
             raise ValueError(f"autopilot must be one of {AUTOPILOTS}, got {autopilot!r}")
         self.frame, self.autopilot = frame, autopilot
-        self.speed_m_s, self.min_photo_interval_s = speed_m_s, min_photo_interval_s
+        self.speed_m_s, self.min_photo_interval_s = speed_m_s, min_photo_interval_s  # speed_m_s: the current one
+        # photo lanes are flown at the design speed (motion blur, trigger interval); everything else,
+        # stop-and-shoot stations included, at the transit speed (the site's limit)
+        self.lane_speed_m_s = speed_m_s
+        self.transit_speed_m_s = max(transit_speed_m_s or speed_m_s, speed_m_s)
+        self._speed_set = False
         self.items: list[MissionItem] = []
         self.yaw: float | None = None
         self.pitch: float | None = None
@@ -128,6 +133,14 @@ class ItemBuilder:
 
     def add(self, command: int, p: tuple[float, ...], note: str, frame: int | None = None) -> None:
         self.items.append(_item(command, p, note, frame))
+
+    def set_speed(self, speed_m_s: float, why: str) -> None:
+        """DO_CHANGE_SPEED (ground speed) when it differs from the current one; it takes effect once
+        the vehicle has reached the waypoint before it."""
+        if self._speed_set and abs(speed_m_s - self.speed_m_s) < 1e-9:
+            return
+        self.add(DO_CHANGE_SPEED, (1, speed_m_s, -1, 0), f"ground speed {speed_m_s:.3f} m/s ({why})")
+        self.speed_m_s, self._speed_set = speed_m_s, True
 
     def heading(self, yaw_deg: float, note: str) -> None:
         yaw_deg = round(yaw_deg % 360.0, 2) % 360.0
@@ -180,12 +193,14 @@ class ItemBuilder:
             self.heading(ps.yaw_deg[0], ps.name)
         if ps.trigger == "distance":
             self.waypoint(ps.waypoints_ned[0], LANE_START_HOLD_S, f"{ps.name} start", photo=True)
+            self.set_speed(self.lane_speed_m_s, f"{ps.name}: photo lane")
             self.add(DO_SET_CAM_TRIGG_DIST, (ps.spacing_m, 0, 1), f"photo every {ps.spacing_m:.3f} m, first now")
             for k, p in enumerate(ps.waypoints_ned[1:], start=2):
                 self.waypoint(p, 0.0, f"{ps.name} {'end' if k == len(ps.waypoints_ned) else k}")
             self.add(DO_SET_CAM_TRIGG_DIST, (0, 0, 0), "stop photos")
             last = ps.stations()[-1][0]  # the lane's last photo, short of its end by less than a spacing
             self.since_photo_s = float(np.hypot(*(self.at_ned - last)[:2])) / self.speed_m_s  # type: ignore[operator]
+            self.set_speed(self.transit_speed_m_s, "transit")
         else:
             for k, (p, y, g) in enumerate(zip(ps.waypoints_ned, ps.yaw_deg, ps.gimbal_pitch_deg), start=1):
                 if ps.roi_ned is None:
@@ -202,13 +217,14 @@ class ItemBuilder:
 
 def build_items(passes: tuple[Pass, ...], frame: LocalFrame, home_lat_lon: tuple[float, float], speed_m_s: float,
                 autopilot: str, return_via_ned: tuple[tuple[float, float, float], ...] = (),
-                min_photo_interval_s: float = 0.0) -> tuple[MissionItem, ...]:
-    """Take off, set speed, fly the passes, come back over home at the entry height, RTL."""
-    b = ItemBuilder(frame, autopilot, speed_m_s, min_photo_interval_s)
+                min_photo_interval_s: float = 0.0, transit_speed_m_s: float | None = None) -> tuple[MissionItem, ...]:
+    """Take off, set speed, fly the passes, come back over home at the entry height, RTL. Photo lanes
+    at ``speed_m_s``, the rest at ``transit_speed_m_s`` (default: the same)."""
+    b = ItemBuilder(frame, autopilot, speed_m_s, min_photo_interval_s, transit_speed_m_s)
     first = passes[0].via_ned[0] if passes[0].via_ned else passes[0].waypoints_ned[0]
     entry_agl = -first[2]
     b.takeoff(entry_agl, home_lat_lon)
-    b.add(DO_CHANGE_SPEED, (1, speed_m_s, -1, 0), f"ground speed {speed_m_s:.3f} m/s")
+    b.set_speed(b.transit_speed_m_s, "transit")
     for ps in passes:
         b.add_pass(ps)
     last_agl = -passes[-1].end_ned[2]

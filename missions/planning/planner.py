@@ -4,6 +4,7 @@
 turns the asset into solids (for the standoff check) and surfaces (for coverage), designs
 standoff/spacing/speed, lays out the patterns, writes the mission items for the autopilot and
 runs every safety rule. It returns a ``Plan`` or raises (nothing is written either way).
+``plan_flights`` does the same and cuts an inspection longer than one battery into flights.
 """
 
 from __future__ import annotations
@@ -241,6 +242,67 @@ def _pt(e: float, n: float):  # type: ignore[no-untyped-def]
 def plan_inspection(asset: Asset, camera: CameraProfile, requirement: Requirement | None = None,
                     autopilot: str = "ardupilot", focal_length_mm: float | None = None) -> Plan:
     """Design, lay out, write items, check. Raises InputError / PlanRefusedError with the reason."""
+    layout = lay_out(asset, camera, requirement, autopilot, focal_length_mm)
+    return layout.flight(layout.passes)
+
+
+def plan_flights(asset: Asset, camera: CameraProfile, requirement: Requirement | None = None,
+                 autopilot: str = "ardupilot", focal_length_mm: float | None = None) -> tuple[Plan, ...]:
+    """As ``plan_inspection``, split into as many flights (one battery each, passes in the planned
+    order, a pass too long for one battery cut between its photos) as the site's battery needs;
+    each flight is checked on its own (``missions.planning.sorties``)."""
+    from missions.planning.sorties import split_to_fit
+
+    layout = lay_out(asset, camera, requirement, autopilot, focal_length_mm)
+    usable_s = asset.site.battery.endurance_min * 60.0 * (1.0 - asset.site.battery.reserve_fraction)
+    groups = split_to_fit(layout.passes, lambda group: layout.flight_time_s(group) <= usable_s, usable_s)
+    return tuple(layout.flight(group) for group in groups)
+
+
+@dataclass(frozen=True, eq=False)
+class Layout:
+    """The patterns laid out for an asset, before they are cut into flights and written as items."""
+
+    asset: Asset
+    camera: CameraProfile
+    design: Design
+    autopilot: str
+    frame: LocalFrame
+    passes: tuple[Pass, ...]
+    surfaces: tuple[Surface, ...]
+    notes: tuple[str, ...]
+    solids: tuple[Solid, ...]
+    avoid: tuple[Solid, ...]  # solids and keep-outs: transits go round them
+    floors: tuple[Floor, ...]
+
+    def _items(self, passes: tuple[Pass, ...]) -> tuple[tuple[Pass, ...], tuple[MissionItem, ...]]:
+        first = passes[0].via_ned[0] if passes[0].via_ned else passes[0].waypoints_ned[0]
+        routed, back = route_passes(passes, self.avoid, self.asset.site.min_standoff_m + 0.05, -first[2],
+                                    self.asset.site.max_alt_agl_m)
+        items = build_items(routed, self.frame, self.asset.site.home_lat_lon, self.design.speed_m_s, self.autopilot,
+                            back, self.camera.min_trigger_interval_s, self.asset.site.max_speed_m_s)
+        return routed, items
+
+    def flight_time_s(self, passes: tuple[Pass, ...]) -> float:
+        """Estimated time of one flight over these passes, from take-off to landing."""
+        _, items = self._items(passes)
+        return estimate_flight_s(items, flight_legs(items, self.frame, self.asset.site), self.asset.site,
+                                 self.design.speed_m_s)
+
+    def flight(self, passes: tuple[Pass, ...]) -> Plan:
+        """One checked flight over these passes (raises PlanRefusedError with every violation)."""
+        routed, items = self._items(passes)
+        passed = check_items(items, self.frame, self.asset.site, self.solids, self.design.speed_m_s, self.floors)
+        t = estimate_flight_s(items, flight_legs(items, self.frame, self.asset.site), self.asset.site,
+                              self.design.speed_m_s)
+        return Plan(items, self.asset, self.camera, self.design, self.autopilot,
+                    (self.frame.lat0_deg, self.frame.lon0_deg, self.frame.h0_m), routed, self.surfaces, self.solids,
+                    passed, self.notes, t, self.floors)
+
+
+def lay_out(asset: Asset, camera: CameraProfile, requirement: Requirement | None = None,
+            autopilot: str = "ardupilot", focal_length_mm: float | None = None) -> Layout:
+    """Design standoff/spacing/speed for the requirement and lay out the asset's patterns."""
     from missions.planning import patterns_more
 
     requirement = requirement or Requirement()
@@ -263,18 +325,9 @@ def plan_inspection(asset: Asset, camera: CameraProfile, requirement: Requiremen
         raise InputError(f"asset {asset.name!r}: nothing to inspect ({'; '.join(pattern.notes) or 'no passes'}). "
                          f"Check the inspect: section and the heights")
     solids = asset_solids(asset, frame)
-    first = pattern.passes[0].via_ned[0] if pattern.passes[0].via_ned else pattern.passes[0].waypoints_ned[0]
-    margin = asset.site.min_standoff_m + 0.05
-    avoid = _with_keep_outs(solids, asset, frame)  # transits avoid keep-outs too
-    passes, back = route_passes(pattern.passes, avoid, margin, -first[2], asset.site.max_alt_agl_m)
-    pattern = PatternResult(passes, pattern.surfaces, pattern.notes)
-    items = build_items(pattern.passes, frame, asset.site.home_lat_lon, design.speed_m_s, autopilot, back,
-                        camera.min_trigger_interval_s)
     floors = bridge_floors(asset, frame) if isinstance(asset, Bridge) else ()
-    passed = check_items(items, frame, asset.site, solids, design.speed_m_s, floors)
-    t = estimate_flight_s(items, flight_legs(items, frame, asset.site), asset.site, design.speed_m_s)
-    return Plan(items, asset, camera, design, autopilot, (frame.lat0_deg, frame.lon0_deg, frame.h0_m),
-                pattern.passes, pattern.surfaces, solids, passed, pattern.notes, t, floors)
+    return Layout(asset, camera, design, autopilot, frame, pattern.passes, pattern.surfaces, pattern.notes, solids,
+                  _with_keep_outs(solids, asset, frame), floors)
 
 
 def trigger_speed_limit_m_s(passes: tuple[Pass, ...], min_interval_s: float) -> float:
@@ -298,5 +351,5 @@ def _trigger_speed(design: Design, passes: tuple[Pass, ...]) -> Design:
                    blur_px=cap * design.exposure_s / design.gsd_m_per_px)
 
 
-__all__ = ["Plan", "Pipeline", "WindTurbine", "asset_solids", "plan_inspection", "site_frame",
-           "trigger_speed_limit_m_s"]
+__all__ = ["Layout", "Plan", "Pipeline", "WindTurbine", "asset_solids", "lay_out", "plan_flights", "plan_inspection",
+           "site_frame", "trigger_speed_limit_m_s"]

@@ -204,16 +204,17 @@ def check_items(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site, s
 
 def estimate_flight_s(items: tuple[MissionItem, ...], legs: list[Leg], site: Site,
                       speed_m_s: float | None = None) -> float:
-    """Horizontal distance at the mission speed, vertical at the climb speed, holds, and a fixed
-    overhead per waypoint for stopping and starting."""
-    speed = speed_m_s or site.max_speed_m_s
+    """Horizontal distance at the ground speed in force on each leg (the last DO_CHANGE_SPEED before
+    it; ``speed_m_s`` or the site's limit before any), vertical at the climb speed, holds, and a
+    fixed overhead per waypoint for stopping and starting."""
+    speed_before = [speed_m_s or site.max_speed_m_s]  # speed_before[seq]: in force when item seq starts its leg
     for it in items:
-        if it.command == DO_CHANGE_SPEED and it.params[1] > 0:
-            speed = it.params[1]
-            break
+        changes = it.command == DO_CHANGE_SPEED and it.params[1] > 0
+        speed_before.append(it.params[1] if changes else speed_before[-1])
     t = 0.0
     for leg in legs:
         d = leg.end_ned - leg.start_ned
+        speed = speed_before[max(leg.seq - 1, 0)]
         t += max(float(np.hypot(d[0], d[1])) / speed, abs(float(d[2])) / site.climb_speed_m_s)
         t += leg.hold_s + WAYPOINT_OVERHEAD_S
     return t

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -24,31 +25,41 @@ def plan_command(
     focal_mm: float = typer.Option(None, "--focal-mm", help="Fix the (zoom) focal length instead of choosing it."),
     autopilot: str = typer.Option("ardupilot", "--autopilot", help="ardupilot or px4 (command choices differ)."),
 ) -> None:
-    """Plan a checked inspection mission and write it for QGroundControl, Mission Planner and Google Earth."""
+    """Plan a checked inspection mission and write it for QGroundControl, Mission Planner and Google Earth
+    (cut into flights of one battery each when it needs more)."""
     from skyinspect.errors import InputError
 
     from missions.planning.assets import load_asset
     from missions.planning.cameras import get_camera, load_camera_file
     from missions.planning.coverage import plan_coverage
     from missions.planning.design import Requirement
-    from missions.planning.export import write_all
-    from missions.planning.planner import plan_inspection
+    from missions.planning.export import write_flights
+    from missions.planning.planner import plan_flights
 
     if autopilot not in ("ardupilot", "px4"):
         raise InputError(f"--autopilot: expected 'ardupilot' or 'px4', got {autopilot!r}")
     cam = load_camera_file(camera_file) if camera_file else get_camera(camera)
     req = Requirement(crack_width_mm, pixels_across, front_overlap, side_overlap, max_blur_px, exposure_s)
-    plan = plan_inspection(load_asset(asset), cam, req, autopilot, focal_mm)
-    paths = write_all(plan, out)
+    plans = plan_flights(load_asset(asset), cam, req, autopilot, focal_mm)
+    paths = write_flights(plans, out)
+    plan = plans[0]
     console.print(plan.design.describe())
-    for c in plan_coverage(plan):
+    every_pass = replace(plan, passes=tuple(ps for p in plans for ps in p.passes))  # coverage of all flights
+    for c in plan_coverage(every_pass):
         extra = f", area {c.area_covered_fraction:.4%}" if c.area_covered_fraction is not None else ""
         console.print(f"  {c.surface}: {c.frames} photos, covered {c.covered_fraction:.2%}{extra}")
     for note in plan.notes:
         console.print(f"  [yellow]note:[/] {note}")
-    console.print(f"{len(plan.items)} items, {plan.photo_count} photos, ~{plan.estimated_flight_s / 60:.1f} min; "
-                  f"checks passed: {', '.join(plan.checks_passed)}")
-    console.print("wrote " + ", ".join(str(p) for p in paths))
+    battery = plan.asset.site.battery
+    if len(plans) > 1:
+        console.print(f"[bold]{len(plans)} flights[/] (one battery each: {battery.endurance_min:g} min less the "
+                      f"{battery.reserve_fraction:.0%} reserve), ~{sum(p.estimated_flight_s for p in plans) / 60:.1f} "
+                      f"min in all; fly them in order (flights.csv):")
+    for k, p in enumerate(plans, start=1):
+        name = f"  flight {k}: " if len(plans) > 1 else ""
+        console.print(f"{name}{len(p.items)} items, {p.photo_count} photos, ~{p.estimated_flight_s / 60:.1f} min; "
+                      f"checks passed: {', '.join(p.checks_passed)}")
+    console.print("wrote " + ", ".join(str(p) for p in paths[:8]) + (f" and {len(paths) - 8} more" if len(paths) > 8 else ""))
 
 
 def upload_command(

@@ -1,4 +1,4 @@
-"""Shared fixtures: the example bridge planned once (2 mm cracks keep it small: 138 photos, 17 min; the
+"""Shared fixtures: the example bridge planned once (2 mm cracks keep it small: 138 photos, 13 min; the
 round pier alone takes 114 because each photo only counts where the curved surface keeps the GSD)."""
 
 from __future__ import annotations

@@ -44,7 +44,6 @@ def test_plan_then_upload(tmp_path):
 
 @pytest.mark.parametrize("args, match", [
     (["--camera", "dji_p1_35mm"], "cannot reach GSD"),  # 0.3 mm cracks at 3 m with a 35 mm lens
-    (["--crack-width-mm", "0.3"], "rule battery"),
     (["--autopilot", "inav"], "--autopilot"),
     (["--camera", "nope"], "--camera"),
 ])

@@ -115,8 +115,16 @@ def test_closer_spacing_slows_the_mission(name):
     assert closest < plan.design.spacing_along_m - 1e-6
     assert plan.design.speed_limited_by == "trigger interval"
     assert plan.design.speed_m_s == pytest.approx(closest / cam.min_trigger_interval_s)
+    # every photo lane is flown at that speed; the way there and back at the site's (faster) limit
+    speed, lane_speeds = None, []
+    for it in plan.items:
+        if it.command == DO_CHANGE_SPEED:
+            speed = it.params[1]
+        elif it.command == DO_SET_CAM_TRIGG_DIST and it.params[0] > 0:
+            lane_speeds.append(speed)
+    assert lane_speeds and lane_speeds == pytest.approx([plan.design.speed_m_s] * len(lane_speeds), rel=1e-6)
     assert plan.items[1].command == DO_CHANGE_SPEED and plan.items[1].params[1] == pytest.approx(
-        plan.design.speed_m_s, rel=1e-6)
+        asset.site.max_speed_m_s, rel=1e-6) and asset.site.max_speed_m_s > plan.design.speed_m_s
 
 
 def test_slow_camera_lengthens_holds_not_speed():

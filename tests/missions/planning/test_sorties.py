@@ -1,0 +1,143 @@
+"""An inspection longer than one battery is cut into flights; photo lanes are flown at the design
+speed and everything else at the site's limit, which the flight-time estimate follows."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import typer
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from skyinspect.cli import plan as plan_cli
+from skyinspect.cli.main_errors import handle_errors
+from skyinspect.errors import InputError
+
+from missions.planning import Requirement, get_camera, load_asset
+from missions.planning.mission import DO_CHANGE_SPEED, DO_SET_CAM_TRIGG_DIST, NAV_RETURN_TO_LAUNCH, NAV_TAKEOFF
+from missions.planning.patterns import Pass
+from missions.planning.planner import lay_out, plan_flights, plan_inspection
+from missions.planning.safety import estimate_flight_s, flight_legs
+from missions.planning.sorties import cut_pass, split_to_fit
+
+from .conftest import EXAMPLES
+
+H20 = get_camera("dji_h20_zoom")
+FINE = Requirement(crack_width_mm=0.3)  # 0.15 mm/px: the example pipeline needs hours of flying
+
+
+def _lane(name: str, length_m: float, spacing_m: float = 1.0) -> Pass:
+    return Pass(name, ((0.0, 0.0, -10.0), (length_m, 0.0, -10.0)), (0.0, 0.0), (-30.0, -30.0), "distance", spacing_m)
+
+
+def _stations(ps: Pass) -> list[tuple[float, ...]]:
+    return [tuple(np.round(p, 6)) for p, _, _ in ps.stations()]
+
+
+def _photos(passes: tuple[Pass, ...]) -> list[tuple[float, ...]]:
+    return [s for ps in passes for s in _stations(ps)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 60), spacing=st.sampled_from([0.7, 1.0, 2.5]), extra=st.floats(0.0, 0.69))
+def test_a_lane_cut_in_two_keeps_every_photo(n: int, spacing: float, extra: float) -> None:
+    lane = _lane("L", (n - 1) * spacing + extra, spacing)
+    parts = cut_pass(lane)
+    if n == 1:
+        assert parts is None
+        return
+    assert parts is not None
+    assert _photos(parts) == _stations(lane)
+    assert [p.name for p in parts] == ["L (part a)", "L (part b)"]
+    stations = Pass("S", tuple((float(k), 0.0, -5.0) for k in range(n)), (90.0,) * n, (0.0,) * n, "each")
+    halves = cut_pass(stations)
+    assert halves is not None and _photos(halves) == _stations(stations)
+
+
+def test_passes_are_packed_in_order_and_a_long_one_is_cut() -> None:
+    passes = tuple(_lane(f"L{k}", length) for k, length in enumerate([3, 4, 2, 30, 1]))
+    budget = 10.0  # photos a "battery" holds, in this stand-in for the flight-time estimate
+
+    def fits(group: tuple[Pass, ...]) -> bool:
+        return len(_photos(group)) <= budget
+
+    groups = split_to_fit(passes, fits, 600.0)
+    assert all(fits(g) for g in groups)
+    assert _photos(tuple(p for g in groups for p in g)) == _photos(passes)  # every photo, in the planned order
+    assert [p.name for p in groups[0]] == ["L0", "L1"] and [p.name for p in groups[1]][0] == "L2"  # 4 + 5 photos, then 3
+    assert any("(part" in p.name for g in groups for p in g)  # the 31-photo lane went in parts
+    with pytest.raises(InputError, match=r"'L0' does not fit one battery \(10.0 min usable\) even alone"):
+        split_to_fit((_lane("L0", 0.0),), lambda g: False, 600.0)
+
+
+@pytest.fixture(scope="module")
+def pipeline_flights():
+    asset = load_asset(EXAMPLES / "pipeline.geojson")
+    return asset, lay_out(asset, H20, FINE), plan_flights(asset, H20, FINE)
+
+
+def test_a_long_inspection_becomes_checked_flights_that_each_fit_the_battery(pipeline_flights) -> None:
+    asset, layout, flights = pipeline_flights
+    usable_s = asset.site.battery.endurance_min * 60 * (1 - asset.site.battery.reserve_fraction)
+    assert len(flights) > 1
+    for plan in flights:
+        assert plan.estimated_flight_s <= usable_s
+        assert "battery" in plan.checks_passed
+        assert plan.items[0].command == NAV_TAKEOFF and plan.items[-1].command == NAV_RETURN_TO_LAUNCH
+    # the same photos as one long flight would take, in the same order
+    assert sum(p.photo_count for p in flights) == sum(len(ps.stations()) for ps in layout.passes)
+    assert _photos(tuple(ps for p in flights for ps in p.passes)) == _photos(layout.passes)
+    with pytest.raises(InputError, match="rule battery"):
+        plan_inspection(asset, H20, FINE)  # one flight of it is refused, as before
+
+
+def test_lanes_at_the_design_speed_transits_at_the_sites(pipeline_flights) -> None:
+    asset, layout, flights = pipeline_flights
+    plan = flights[0]
+    speed, lane_speeds = None, []
+    for it in plan.items:
+        if it.command == DO_CHANGE_SPEED:
+            speed = it.params[1]
+        elif it.command == DO_SET_CAM_TRIGG_DIST and it.params[0] > 0:
+            lane_speeds.append(speed)
+    assert plan.design.speed_m_s < asset.site.max_speed_m_s
+    assert lane_speeds and all(s == pytest.approx(plan.design.speed_m_s, rel=1e-6) for s in lane_speeds)
+    assert plan.items[1].command == DO_CHANGE_SPEED and plan.items[1].params[1] == asset.site.max_speed_m_s
+    # the estimate follows the speed changes: slower than all at the site's limit, faster than all at the lanes'
+    legs = flight_legs(plan.items, plan.frame, asset.site)
+    no_changes = tuple(it for it in plan.items if it.command != DO_CHANGE_SPEED)
+    fast = estimate_flight_s(no_changes, flight_legs(no_changes, plan.frame, asset.site), asset.site,
+                             asset.site.max_speed_m_s)
+    slow = estimate_flight_s(no_changes, flight_legs(no_changes, plan.frame, asset.site), asset.site,
+                             plan.design.speed_m_s)
+    assert fast < estimate_flight_s(plan.items, legs, asset.site) < slow
+
+
+def test_cli_writes_one_folder_per_flight_and_a_table(tmp_path, pipeline_flights) -> None:
+    _, _, flights = pipeline_flights
+    app = typer.Typer()
+    app.command("plan")(handle_errors(plan_cli.plan_command))
+    app.command("noop")(lambda: None)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["plan", str(EXAMPLES / "pipeline.geojson"), "--crack-width-mm", "0.3", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    said = " ".join(r.output.split())
+    assert f"{len(flights)} flights (one battery each: 30 min less the 25% reserve)" in said
+    with open(out / "flights.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["folder"] for r in rows] == [f"flight_{k:02d}" for k in range(1, len(flights) + 1)]
+    assert sum(int(r["photos"]) for r in rows) == sum(p.photo_count for p in flights)
+    for row in rows:
+        assert sorted(p.name for p in (out / row["folder"]).iterdir()) == [
+            "mission.kml", "mission.plan", "mission.waypoints", "preview.html"]
+
+
+def test_a_battery_too_small_for_one_photo_is_refused_and_nothing_written(tmp_path) -> None:
+    asset = load_asset(EXAMPLES / "pipeline.geojson")
+    tiny = replace(asset, site=replace(asset.site, battery=replace(asset.site.battery, endurance_min=0.2)))
+    with pytest.raises(InputError, match="does not fit one battery .* even alone"):
+        plan_flights(tiny, H20, FINE)
