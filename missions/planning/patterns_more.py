@@ -124,14 +124,18 @@ def _turbine_patterns(t: WindTurbine, frame: LocalFrame, design: Design) -> Patt
             edge = unit(np.cross(b, fwd))
             sides = [("front", fwd), ("edge A", edge), ("back", -fwd), ("edge B", -edge)]
             radii = np.arange(r0, t.blade_length_m + 1e-9, step)
-            prev_off = None
+            prev_off, prev_end_r = None, 0.0
+            skipped: list[np.ndarray] = []  # offsets of sides not planned since the last one flown
             for j, (side, d) in enumerate(sides):
                 off = d * (chord / 2 + s)
-                rs = radii if j % 2 == 0 else radii[::-1]
+                # each side starts at the end of the blade where the last one flown ended
+                rs = radii if prev_off is None or abs(radii[0] - prev_end_r) <= abs(radii[-1] - prev_end_r) \
+                    else radii[::-1]
                 look = -d
                 pitch = math.degrees(math.atan2(-look[2], math.hypot(look[0], look[1])))
                 if pitch > design.camera.gimbal_max_up_deg:
                     notes.append(f"blade {k + 1} {side}: camera would look up {pitch:.0f} deg; not planned")
+                    skipped.append(off)
                     continue
                 yaw = horizontal_heading_deg(look) if math.hypot(look[0], look[1]) > 1e-6 else \
                     horizontal_heading_deg(fwd)
@@ -142,11 +146,17 @@ def _turbine_patterns(t: WindTurbine, frame: LocalFrame, design: Design) -> Patt
                                  f"(tower or nacelle within the standoff)")
                 via: list[tuple[float, float, float]] = []
                 first_ok = int(np.argmax(ok)) if ok.any() else 0
-                corner = hub + b * rs[first_ok] + (prev_off if prev_off is not None else 0.0) + off
                 if prev_off is None:
                     via.append(_v(front))
-                elif min(float(sd.distance_m(corner)[0]) for sd in solids) >= t.site.min_standoff_m + 0.05:
-                    via.append(_v(corner))  # round the blade edge at the standoff
+                else:
+                    # round the blade at the standoff, corner by corner, through any side not flown (its
+                    # camera would look up): front to back straight across the blade would cut through it
+                    chain = [prev_off, *skipped, off]
+                    corners = [hub + b * rs[first_ok] + u + w for u, w in zip(chain[:-1], chain[1:])]
+                    if all(min(float(sd.distance_m(c)[0]) for sd in solids) >= t.site.min_standoff_m + 0.05
+                           for c in corners):
+                        via += [_v(c) for c in corners]
+                skipped = []
                 runs = np.split(np.arange(len(ok)), np.where(np.diff(ok.astype(int)) != 0)[0] + 1)
                 for run in (r_ for r_ in runs if ok[r_[0]]):
                     pts = tuple(_v(cand[i]) for i in run)
@@ -154,6 +164,7 @@ def _turbine_patterns(t: WindTurbine, frame: LocalFrame, design: Design) -> Patt
                                        (max(pitch, -90.0),) * len(pts), "each", via_ned=tuple(via)))
                     via = []
                 prev_off = off
+                prev_end_r = rs[int(np.flatnonzero(ok)[-1])] if ok.any() else rs[-1]
         notes.append("blades: one line per side at the standoff from a capsule of the maximum chord; "
                      "coverage of blade surfaces is not computed")
     return PatternResult(tuple(passes), tuple(surfaces), tuple(notes))

@@ -103,13 +103,16 @@ def flight_legs(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site) -
     return legs
 
 
-def _first_bad(legs: list[Leg], bad: callable) -> list[tuple[Leg, np.ndarray, float]]:  # type: ignore[valid-type]
+def _first_bad(legs: list[Leg], bad: callable,  # type: ignore[valid-type]
+               worst: bool = False) -> list[tuple[Leg, np.ndarray, float]]:
+    """Per leg that breaks a rule: its first bad point and the value there, or with ``worst`` the point
+    of the lowest value (a leg through a blade must not read as grazing it where it first comes close)."""
     out = []
     for leg in legs:
         pts = leg.samples()
         mask, value = bad(pts)
         if np.any(mask):
-            i = int(np.argmax(mask))
+            i = int(np.argmin(np.where(mask, value, np.inf))) if worst and value is not None else int(np.argmax(mask))
             out.append((leg, pts[i], float(value[i]) if value is not None else 0.0))
     return out
 
@@ -127,7 +130,8 @@ def check_items(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site, s
     v: list[tuple[str, int, str]] = []
     # min_standoff
     for s in solids:
-        for leg, p, d in _first_bad(legs, lambda pts, s=s: ((ds := s.distance_m(pts)) < site.min_standoff_m - 1e-6, ds)):
+        for leg, p, d in _first_bad(legs, lambda pts, s=s: ((ds := s.distance_m(pts)) < site.min_standoff_m - 1e-6, ds),
+                                    worst=True):
             v.append(("min_standoff", leg.seq, f"{_where(leg, items, p)} passes {d:.2f} m from {s.name}; the "
                       f"minimum standoff is {site.min_standoff_m} m. Move the waypoint away or raise the standoff"))
     # keep_out

@@ -78,3 +78,28 @@ def test_pipeline_corridor_two_lines():
     assert any("ch 50-100 m" in p.name for p in plan.passes)  # chainage every 50 m
     assert all(g == -45.0 for p in plan.passes for g in p.gimbal_pitch_deg)
     assert sum(1 for it in plan.items if it.command == NAV_WAYPOINT) > 10
+
+
+@pytest.mark.timeout(120)
+def test_turbine_blades_round_a_side_the_camera_cannot_see():
+    """Blade 2's edge A would need the camera to look up 60 deg and is not flown; the move from its
+    front to its back went straight through the blade (refused at every crack width under 6 mm,
+    "passes 7.95 m from blade 2"). It now rounds the blade corner by corner through that side."""
+    from missions.planning.planner import plan_flights
+
+    flights = plan_flights(load_asset(EXAMPLES / "wind_turbine.yaml"), get_camera("dji_h20_zoom"),
+                           Requirement(crack_width_mm=4.0))
+    assert len(flights) == 2 and all("min_standoff" in p.checks_passed for p in flights)
+    assert any("blade 2 edge A: camera would look up" in n for n in flights[0].notes)
+    import math
+
+    import numpy as np
+
+    back = next(ps for p in flights for ps in p.passes if ps.name == "blade 2 back")
+    blade2 = next(s for s in flights[0].solids if s.name == "blade 2")
+    half = flights[0].asset.blade_max_chord_m / 2
+    corner = math.sqrt(2) * (half + flights[0].design.standoff_m) - half  # two sides' offsets together
+    # the two corners through the unflown side, at the standoff from both sides it joins (a generic
+    # detour went round 3.7 m wider and 12 m longer)
+    assert [round(float(blade2.distance_m(np.asarray(v)[None])[0]), 2) for v in back.via_ned] == \
+        [round(corner, 2)] * 2

@@ -37,6 +37,8 @@ def test_min_standoff(bridge_plan, bridge):
         check_items(tuple(items), site_frame(bridge.site), bridge.site, bridge_plan.solids)
     hits = [(r, s, m) for r, s, m in info.value.violations if r == "min_standoff"]
     assert any(s == k + 1 and "pier P1" in m and f"item {k + 1} (NAV_WAYPOINT" in m for r, s, m in hits), hits
+    # the leg runs into the pier: its closest point is named (it said where it first came within 3 m)
+    assert any("passes 0.00 m from pier P1" in m for _, _, m in hits), hits
 
 
 def test_keep_out(bridge):
