@@ -36,6 +36,11 @@ class Battery:
     endurance_min: float = 25.0  # hover endurance with the inspection payload
     reserve_fraction: float = 0.25  # kept for the return and landing
 
+    @property
+    def usable_s(self) -> float:
+        """Flight time one battery allows: the endurance less the reserve (the battery rule's budget)."""
+        return self.endurance_min * 60.0 * (1.0 - self.reserve_fraction)
+
 
 @dataclass(frozen=True)
 class Site:

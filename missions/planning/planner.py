@@ -254,7 +254,7 @@ def plan_flights(asset: Asset, camera: CameraProfile, requirement: Requirement |
     from missions.planning.sorties import split_to_fit
 
     layout = lay_out(asset, camera, requirement, autopilot, focal_length_mm)
-    usable_s = asset.site.battery.endurance_min * 60.0 * (1.0 - asset.site.battery.reserve_fraction)
+    usable_s = asset.site.battery.usable_s
     groups = split_to_fit(layout.passes, lambda group: layout.flight_time_s(group) <= usable_s, usable_s)
     return tuple(layout.flight(group) for group in groups)
 

@@ -177,7 +177,7 @@ def check_items(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site, s
         v.append(("takeoff_home", len(items), "the mission must end with NAV_RETURN_TO_LAUNCH or NAV_LAND"))
     # battery
     t = estimate_flight_s(items, legs, site, speed_m_s)
-    usable = site.battery.endurance_min * 60.0 * (1.0 - site.battery.reserve_fraction)
+    usable = site.battery.usable_s
     if t > usable:
         v.append(("battery", len(items), f"estimated flight {t / 60:.1f} min exceeds the battery's "
                   f"{site.battery.endurance_min} min less the {site.battery.reserve_fraction:.0%} reserve "

@@ -83,6 +83,7 @@ def pipeline_flights():
 def test_a_long_inspection_becomes_checked_flights_that_each_fit_the_battery(pipeline_flights) -> None:
     asset, layout, flights = pipeline_flights
     usable_s = asset.site.battery.endurance_min * 60 * (1 - asset.site.battery.reserve_fraction)
+    assert asset.site.battery.usable_s == pytest.approx(usable_s)
     assert len(flights) > 1
     for plan in flights:
         assert plan.estimated_flight_s <= usable_s
