@@ -31,6 +31,7 @@ from groundstation import georef as georef_mod
 from groundstation.fuse import FuseParams, fuse
 from groundstation.georef import Georeferenced, georeference
 from groundstation.grading.stage import grade_fingerprint_parts, grade_output_from_json, grade_output_to_json, run_grade
+from groundstation.joints import joint_note
 from groundstation.load import LoadedFlight, load_flight
 from groundstation.measure import MeasureLimits, measure
 from groundstation.plane import chart_for
@@ -152,7 +153,8 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     covered = round(covered_area_m2(PublishInput(loaded, geo, tuple(findings), basis)), 3)  # stable on reuse
     grade_fp = fingerprint("grade", measure_fp, covered, *grade_fingerprint_parts(grading_profile, registry, asset_id, rules_dir))
     graded, hit = run_stage(stages_dir / "grades.json", "grade", grade_fp,
-                            lambda: run_grade(findings, covered, grading_profile, registry, asset_id, rules_dir),
+                            lambda: run_grade(findings, covered, grading_profile, registry, asset_id, rules_dir,
+                                              frozenset(f.finding_id for f in findings if joint_note(f, basis))),
                             grade_output_to_json, grade_output_from_json, rerun)
     reused += ["grade"] if hit else []
     lap("grade")

@@ -7,7 +7,11 @@
 Quantities a finding does not carry itself are derived here from all findings of the inspection:
 ``crack_spacing_m`` (the smallest distance from a crack's outline to another crack's outline on the
 same surface; a crack and the joint-like line split off it, groundstation.joint_split, cross by
-construction and are not each other's neighbour) and ``rusted_area_pct`` (corroded area / area
+construction and are not each other's neighbour; a line flagged as joint-like (``joint_like``: runs
+straight and plumb or level like a formwork joint, groundstation.joints) is not counted as a
+neighbour but named in the note: the demo's model draws panel joints as cracks, and counting them
+graded two true cracks CS3 "heavy crack spacing", with a repair work order, from a joint 0.1-0.2 m
+away) and ``rusted_area_pct`` (corroded area / area
 covered by the georeferenced frames, over the whole inspection; None when any corrosion area was
 not measurable).
 """
@@ -15,6 +19,7 @@ not measurable).
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -48,20 +53,27 @@ def resolve_profile(profile: str | None, rules_dir: Path | None = None) -> tuple
     return name, profiles[name]
 
 
-def crack_spacing(findings: list[Finding] | tuple[Finding, ...]) -> dict[str, Measurement]:
+def crack_spacing(findings: list[Finding] | tuple[Finding, ...],
+                  joint_like: frozenset[str] | set[str] = frozenset()) -> dict[str, Measurement]:
+    """Per crack, the distance to the nearest other crack on its surface (module doc)."""
     cracks = [f for f in findings if f.class_name == "crack" and f.outline_ned_m is not None]
     out: dict[str, Measurement] = {}
     for f in cracks:
         others = [g for g in cracks if g is not f and g.surface_name == f.surface_name
                   and arm_id(f.finding_id) != g.finding_id and arm_id(g.finding_id) != f.finding_id]
-        if not others:
-            out[f.finding_id] = Measurement(None, None, "m", "no other crack on the surface")
-            continue
         a = np.asarray(f.outline_ned_m)
-        d = min(float(np.min(np.linalg.norm(a[:, None, :] - np.asarray(g.outline_ned_m)[None, :, :], axis=2)))
-                for g in others)
+        dist = {g.finding_id: float(np.min(np.linalg.norm(a[:, None, :] - np.asarray(g.outline_ned_m)[None, :, :],
+                                                          axis=2))) for g in others}
+        joints = sorted((d, fid) for fid, d in dist.items() if fid in joint_like)
+        counted = sorted((d, fid) for fid, d in dist.items() if fid not in joint_like)
+        aside = (f"; not counted: joint-like line {joints[0][1]} at {joints[0][0]:.2f} m (if a check finds it is a "
+                 f"crack, the spacing is that)") if joints and (not counted or joints[0][0] < counted[0][0]) else ""
+        if not counted:
+            out[f.finding_id] = Measurement(None, None, "m", "no other crack on the surface" + aside)
+            continue
         gsd = f.gsd_m if np.isfinite(f.gsd_m) else None
-        out[f.finding_id] = Measurement(d, gsd, "m", "outline to nearest other crack outline")
+        out[f.finding_id] = Measurement(counted[0][0], gsd, "m",
+                                        f"outline to nearest other crack outline ({counted[0][1]})" + aside)
     return out
 
 
@@ -81,12 +93,14 @@ def rusted_area_pct(findings: list[Finding] | tuple[Finding, ...], covered_area_
 
 def grade_all(findings: list[Finding] | tuple[Finding, ...], rules: dict[str, Rule] | None = None,
               profile: str | None = None, covered_area_m2: float | None = None,
-              zones: dict[str, str] | None = None, rules_dir: Path | None = None) -> Grades:
+              zones: dict[str, str] | None = None, rules_dir: Path | None = None,
+              joint_like: frozenset[str] | set[str] = frozenset()) -> Grades:
     """Every finding graded by every rule its class has in ``profile`` (primary first). A class with
-    no rule in the profile gets one indeterminate grade saying so. ``zones``: finding id -> zone."""
+    no rule in the profile gets one indeterminate grade saying so. ``zones``: finding id -> zone;
+    ``joint_like``: crack findings flagged as joint-like (not counted for crack spacing)."""
     rules = rules if rules is not None else load_rules(Path(rules_dir or RULES_DIR))
     _, mapping = resolve_profile(profile, rules_dir)
-    spacing = crack_spacing(findings)
+    spacing = crack_spacing(findings, joint_like)
     rusted = rusted_area_pct(findings, covered_area_m2)
     out: Grades = {}
     for f in findings:
@@ -99,7 +113,11 @@ def grade_all(findings: list[Finding] | tuple[Finding, ...], rules: dict[str, Ru
             if rid not in rules:
                 raise InputError(describe(Path(rules_dir or RULES_DIR) / "profiles.yaml",
                                           f"profile names unknown rule {rid!r}"))
-            grades.append(grade_finding(f, rules[rid], extra, (zones or {}).get(f.finding_id, "")))
+            g = grade_finding(f, rules[rid], extra, (zones or {}).get(f.finding_id, ""))
+            aside = spacing[f.finding_id].note.partition("; not counted: ")[2] if f.finding_id in spacing else ""
+            if aside and "crack_spacing_m" in g.values:  # say which flagged line the spacing left out
+                g = replace(g, note="; ".join(x for x in (g.note, f"crack spacing: not counted: {aside}") if x))
+            grades.append(g)
         if not grades:
             grades.append(Grade(f.finding_id, "", INDETERMINATE, "not gradable", "", "", None, None,
                                 "Grade by hand.", {}, "exact", f"no rule for class '{f.class_name}' in the profile"))

@@ -32,8 +32,9 @@ def grade_fingerprint_parts(profile: str | None, registry: Path | None, asset_id
 
 def run_grade(findings: list[Finding], covered_area_m2: float | None, profile: str | None = None,
               registry: Path | None = None, asset_id: str | None = None,
-              rules_dir: Path | None = None) -> GradeOutput:
-    """``rules_dir``: a folder of rule YAML files + profiles.yaml (default: the shipped rules)."""
+              rules_dir: Path | None = None, joint_like: frozenset[str] = frozenset()) -> GradeOutput:
+    """``rules_dir``: a folder of rule YAML files + profiles.yaml (default: the shipped rules);
+    ``joint_like``: crack findings flagged as joint-like (groundstation.joints.joint_note)."""
     rules = load_rules(Path(rules_dir or RULES_DIR))
     name, _ = resolve_profile(profile, rules_dir)
     assignments: dict[str, dict[str, Any]] = {}
@@ -45,7 +46,7 @@ def run_grade(findings: list[Finding], covered_area_m2: float | None, profile: s
         chosen_asset = asset_id or reg.only_asset_id()
         assignments = {fid: a.to_dict() for fid, a in assign_findings(findings, reg, chosen_asset).items()}
     zones = {fid: a.get("zone", "") for fid, a in assignments.items()}
-    grades = grade_all(findings, rules, name, covered_area_m2, zones, rules_dir)
+    grades = grade_all(findings, rules, name, covered_area_m2, zones, rules_dir, joint_like)
     return GradeOutput(name, grades, assignments, chosen_asset, {r.ref: r.sha256 for r in rules.values()})
 
 

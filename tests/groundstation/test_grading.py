@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from groundstation.grading import (INDETERMINATE, grade_all, grade_finding, grades_from_json, grades_to_json,
+from groundstation.grading import (INDETERMINATE, crack_spacing, grade_all, grade_finding, grades_from_json, grades_to_json,
                                    load_rules, rules_digest)
 from groundstation.grading.rules import RULES_DIR, load_profiles, parse_rule
 from skyinspect.errors import InputError
@@ -157,6 +157,26 @@ def test_grade_all_profile_spacing_rust_and_json_roundtrip() -> None:
     with pytest.raises(InputError):
         grade_all(fs, RULES, "no-such-profile")
     assert len(rules_digest(RULES)) == 64
+
+
+def test_a_joint_like_line_is_not_a_crack_neighbour_but_is_named() -> None:
+    """The demo's model draws formwork joints as cracks; a true crack 0.2 m from such a line read
+    "CS3 heavy crack spacing" with a repair work order. A line flagged as joint-like is left out of
+    the spacing and named in the grade's note; once a reviewer says it is a crack it counts again."""
+    fs = [finding(fid="F-0001", width_mm=0.2), finding(fid="F-0002", north=0.5, width_mm=0.2),
+          finding(fid="F-0003", north=2.0, width_mm=0.2)]
+    grades = grade_all(fs, RULES, "rc_bridge", covered_area_m2=1.0, joint_like={"F-0002"})
+    g = grades["F-0001"][0]
+    assert g.state == "CS1" and g.values["crack_spacing_m"] == pytest.approx(1.7)  # to F-0003, not F-0002
+    assert "crack spacing: not counted: joint-like line F-0002 at 0.20 m" in g.note
+    assert "joint-like line F-0002 at 1.20 m" in grades["F-0003"][0].note  # nearer than F-0001 at 1.7 m
+    assert "not counted" not in grade_all(fs[:1] + fs[2:], RULES, "rc_bridge", 1.0, joint_like={"F-0002"})[
+        "F-0001"][0].note  # nothing left out, nothing said
+    spacing = crack_spacing(fs, {"F-0002"})
+    assert "(F-0003)" in spacing["F-0001"].note
+    alone = crack_spacing(fs[:2], {"F-0002"})["F-0001"]
+    assert alone.value is None and alone.note.startswith("no other crack on the surface; not counted: joint-like")
+    assert grade_all(fs, RULES, "rc_bridge", covered_area_m2=1.0)["F-0001"][0].state == "CS3"  # without the flag
 
 
 def test_bad_rule_file_is_refused() -> None:
