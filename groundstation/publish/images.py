@@ -49,8 +49,8 @@ def best_view_crop_jpeg(inp: PublishInput, finding: Finding) -> bytes | None:
 
 def draw_schematic(inp: PublishInput, path: Path, size_px: tuple[int, int] = (1400, 900)) -> None:
     """Elevation (vertical face) or plan (ground) of the surface in metres: frame footprints in
-    grey, findings outlined in their class colour and labelled with their ids, cracks' measured
-    centre lines in dark grey."""
+    grey, findings outlined in their class colour and labelled with their ids (a crack that runs
+    like a formwork joint in grey, "joint?"), cracks' measured centre lines in dark grey."""
     width, height = size_px
     margin = 80
     img = np.full((height, width, 3), 255, np.uint8)
@@ -74,10 +74,12 @@ def draw_schematic(inp: PublishInput, path: Path, size_px: tuple[int, int] = (14
         return np.round(np.stack([x, y], axis=1)).astype(np.int32).reshape(-1, 1, 2)
 
     _axes(img, lo, hi, px, basis.axis_labels, margin)
+    placed: list[tuple[int, int, int, int]] = []  # label boxes drawn so far (x0, y0, x1, y1)
     for fp in footprints:
         cv2.polylines(img, [px(fp)], True, (205, 205, 205), 1, cv2.LINE_AA)
     for f, uv in zip([f for f in inp.findings if f.outline_ned_m is not None], outlines):
-        colour = colour_bgr(f.class_name)
+        joint_like = bool(inp.checks.get(f.finding_id))  # drawn grey: check it is a crack (report, map)
+        colour = (150, 150, 150) if joint_like else colour_bgr(f.class_name)
         poly = px(uv)
         cv2.fillPoly(img, [poly], colour)
         cv2.polylines(img, [poly], True, colour, 2, cv2.LINE_AA)
@@ -86,8 +88,9 @@ def draw_schematic(inp: PublishInput, path: Path, size_px: tuple[int, int] = (14
                 cv2.polylines(img, [px(basis.to_2d(np.asarray(line)))], False, (40, 40, 40), 1, cv2.LINE_AA)
         c = px(basis.to_2d(f.centroid_ned_m.reshape(1, 3)))[0, 0]
         cv2.circle(img, (int(c[0]), int(c[1])), 6, colour, 2, cv2.LINE_AA)
-        cv2.putText(img, f.finding_id, (int(c[0]) + 8, int(c[1]) - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.55,
-                    (30, 30, 30), 1, cv2.LINE_AA)
+        label = f.finding_id + (" joint?" if joint_like else "")
+        x, y = _free_spot(placed, label, int(c[0]) + 8, int(c[1]) - 8)
+        cv2.putText(img, label, (x, y), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (30, 30, 30), 1, cv2.LINE_AA)
     title = ("plan" if basis.is_horizontal else "elevation") + f" of surface '{basis.name}'"
     cv2.putText(img, title, (margin, 40), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2, cv2.LINE_AA)
     cv2.imwrite(str(path), img)
@@ -112,6 +115,19 @@ def _axes(img: np.ndarray, lo: np.ndarray, hi: np.ndarray, px: object, labels: t
                             (90, 90, 90), 1, cv2.LINE_AA)
     cv2.putText(img, labels[0], (w // 2 - 40, h - 20), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 1, cv2.LINE_AA)
     cv2.putText(img, labels[1], (8, margin - 20), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 1, cv2.LINE_AA)
+
+
+def _free_spot(placed: list[tuple[int, int, int, int]], label: str, x: int, y: int) -> tuple[int, int]:
+    """Where to write ``label`` near (x, y) without covering one already written (a crack and the
+    joint line split off it share a centroid): moved down a line at a time; the box is recorded."""
+    (w, h), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.55, 1)
+    for _ in range(8):
+        box = (x, y - h, x + w, y + 4)
+        if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+            break
+        y += h + 6
+    placed.append((x, y - h, x + w, y + 4))
+    return x, y
 
 
 def _nice_step(raw: float) -> float:

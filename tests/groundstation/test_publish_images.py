@@ -37,3 +37,16 @@ def _outlines(img: np.ndarray) -> int:
     near = (np.abs(img.astype(np.int16) - colour).max(axis=2) < 60).astype(np.uint8)
     n, _, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(near, np.ones((3, 3), np.uint8)))
     return int((stats[1:, cv2.CC_STAT_AREA] > 20).sum())
+
+
+def test_labels_at_one_spot_are_stacked_not_overprinted() -> None:
+    """A crack and the joint line split off it share a centroid: their ids were printed over each other."""
+    from groundstation.publish.images import _free_spot
+
+    placed: list[tuple[int, int, int, int]] = []
+    first = _free_spot(placed, "F-0003", 100, 200)
+    second = _free_spot(placed, "F-0003-J joint?", 100, 200)
+    third = _free_spot(placed, "F-0099", 600, 200)
+    assert first == (100, 200) and second[0] == 100 and second[1] > 200 and third == (600, 200)
+    a, b = placed[0], placed[1]
+    assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
