@@ -2,7 +2,8 @@
 
 ``--mavlink`` may be a log (.tlog, DataFlash .bin, PX4 .ulg, a folder of DJI photos: the default when ``--frames``
 is one) or a pymavlink connection string (``udp:``, ``udpin:``, ``tcp:``, ``/dev/ttyTHS1``,
-``serial:/dev/ttyACM0:921600``); in live mode ``--frames`` is a camera (``0`` = /dev/video0, an RTSP URL, a GStreamer pipeline such as
+``serial:/dev/ttyACM0:921600``); in live mode ``--frames`` is a camera (``0`` = /dev/video0, an RTSP URL,
+a GStreamer pipeline such as
 ``onboard.capture.jetson_csi_pipeline()``), or a folder/video paced with ``--realtime-fps``.
 """
 
@@ -99,4 +100,5 @@ def _telemetry_or_photos(mavlink: str | None, frames: Path) -> str:
     if is_dji_folder(frames):
         return str(frames)
     raise typer.BadParameter(f"{frames}: these frames carry no pose of their own (a folder of DJI photos with their "
-                             "drone-dji XMP does); pass the flight's telemetry log or live link", param_hint="--mavlink")
+                             "drone-dji XMP does); pass the flight's telemetry log or live link",
+                             param_hint="--mavlink")

@@ -59,7 +59,8 @@ def plan_command(
         name = f"  flight {k}: " if len(plans) > 1 else ""
         console.print(f"{name}{len(p.items)} items, {p.photo_count} photos, ~{p.estimated_flight_s / 60:.1f} min; "
                       f"checks passed: {', '.join(p.checks_passed)}")
-    console.print("wrote " + ", ".join(str(p) for p in paths[:8]) + (f" and {len(paths) - 8} more" if len(paths) > 8 else ""))
+    more = f" and {len(paths) - 8} more" if len(paths) > 8 else ""
+    console.print("wrote " + ", ".join(str(p) for p in paths[:8]) + more)
 
 
 def upload_command(

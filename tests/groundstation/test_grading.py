@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from groundstation.grading import (INDETERMINATE, crack_spacing, grade_all, grade_finding, grades_from_json, grades_to_json,
-                                   load_rules, rules_digest)
+from groundstation.grading import (INDETERMINATE, crack_spacing, grade_all, grade_finding, grades_from_json,
+                                   grades_to_json, load_rules, rules_digest)
 from groundstation.grading.rules import RULES_DIR, load_profiles, parse_rule
 from skyinspect.errors import InputError
 from skyinspect.findings import Finding, Measurement

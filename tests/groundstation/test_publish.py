@@ -123,7 +123,8 @@ def test_failed_publish_leaves_no_products(tmp_path: Path, two_defect_flight, mo
     assert sorted(p.name for p in out.iterdir()) == ["stages"]
 
 
-def test_a_findings_card_is_never_split_across_pdf_pages(processed, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_findings_card_is_never_split_across_pdf_pages(processed, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                        monkeypatch) -> None:
     """Cards taller than the old 60-mm look-ahead (long grading clauses) spilled their last lines
     onto the next page, one page holding only the tail of a clause; each card now starts a page
     when it would not fit."""

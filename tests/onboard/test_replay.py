@@ -240,7 +240,8 @@ def test_exif_times_without_a_zone_are_utc_and_said_once(tmp_path: Path, segment
         t = time_from_name(src.name)
         stamp = datetime.fromtimestamp(t, tz=timezone.utc)
         exif = Image.Exif()
-        exif.get_ifd(0x8769).update({0x9003: stamp.strftime("%Y:%m:%d %H:%M:%S"), 0x9291: f"{stamp.microsecond // 10000:02d}"})
+        exif.get_ifd(0x8769).update({0x9003: stamp.strftime("%Y:%m:%d %H:%M:%S"),
+                                     0x9291: f"{stamp.microsecond // 10000:02d}"})
         with Image.open(src) as img:
             img.save(frames / f"IMG_{i}.jpg", exif=exif, quality=95)
     source = ImageFolderSource(frames)
