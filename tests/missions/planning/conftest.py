@@ -53,3 +53,16 @@ def seen(cam, c_ned, points_ned, normals_ned, uv, r_ned_cam, max_incidence_deg=6
     cos_i = (normals_ned * to_cam).sum(1) / np.linalg.norm(to_cam, axis=1)
     return (z > 0) & (uv[:, 0] >= -0.5) & (uv[:, 0] <= cam.width_px - 0.5) & (uv[:, 1] >= -0.5) & \
         (uv[:, 1] <= cam.height_px - 0.5) & (cos_i > np.cos(np.radians(max_incidence_deg)))
+
+
+def lane_speeds(items) -> list[float | None]:  # type: ignore[no-untyped-def]
+    """The ground speed in force (the last DO_CHANGE_SPEED before it) at each photo lane's start."""
+    from missions.planning.mission import DO_CHANGE_SPEED, DO_SET_CAM_TRIGG_DIST
+
+    speed, out = None, []
+    for it in items:
+        if it.command == DO_CHANGE_SPEED:
+            speed = it.params[1]
+        elif it.command == DO_SET_CAM_TRIGG_DIST and it.params[0] > 0:
+            out.append(speed)
+    return out

@@ -18,13 +18,13 @@ from skyinspect.cli.main_errors import handle_errors
 from skyinspect.errors import InputError
 
 from missions.planning import Requirement, get_camera, load_asset
-from missions.planning.mission import DO_CHANGE_SPEED, DO_SET_CAM_TRIGG_DIST, NAV_RETURN_TO_LAUNCH, NAV_TAKEOFF
+from missions.planning.mission import DO_CHANGE_SPEED, NAV_RETURN_TO_LAUNCH, NAV_TAKEOFF
 from missions.planning.patterns import Pass
 from missions.planning.planner import lay_out, plan_flights, plan_inspection
 from missions.planning.safety import estimate_flight_s, flight_legs
 from missions.planning.sorties import cut_pass, split_to_fit
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, lane_speeds
 
 H20 = get_camera("dji_h20_zoom")
 FINE = Requirement(crack_width_mm=0.3)  # 0.15 mm/px: the example pipeline needs hours of flying
@@ -100,14 +100,9 @@ def test_a_long_inspection_becomes_checked_flights_that_each_fit_the_battery(pip
 def test_lanes_at_the_design_speed_transits_at_the_sites(pipeline_flights) -> None:
     asset, layout, flights = pipeline_flights
     plan = flights[0]
-    speed, lane_speeds = None, []
-    for it in plan.items:
-        if it.command == DO_CHANGE_SPEED:
-            speed = it.params[1]
-        elif it.command == DO_SET_CAM_TRIGG_DIST and it.params[0] > 0:
-            lane_speeds.append(speed)
+    speeds = lane_speeds(plan.items)
     assert plan.design.speed_m_s < asset.site.max_speed_m_s
-    assert lane_speeds and all(s == pytest.approx(plan.design.speed_m_s, rel=1e-6) for s in lane_speeds)
+    assert speeds and all(s == pytest.approx(plan.design.speed_m_s, rel=1e-6) for s in speeds)
     assert plan.items[1].command == DO_CHANGE_SPEED and plan.items[1].params[1] == asset.site.max_speed_m_s
     # the estimate follows the speed changes: slower than all at the site's limit, faster than all at the lanes'
     legs = flight_legs(plan.items, plan.frame, asset.site)

@@ -15,7 +15,7 @@ from missions.planning.mission import (DO_CHANGE_SPEED, DO_DIGICAM_CONTROL, DO_S
                                        NAV_WAYPOINT)
 from missions.planning.patterns_underside import PREFIX
 
-from .conftest import EXAMPLES, FAST
+from .conftest import EXAMPLES, FAST, lane_speeds
 
 H20 = get_camera("dji_h20_zoom")  # 2 s between photos at the fastest
 UP_CAM = replace(H20, gimbal_max_up_deg=90.0)
@@ -116,13 +116,8 @@ def test_closer_spacing_slows_the_mission(name):
     assert plan.design.speed_limited_by == "trigger interval"
     assert plan.design.speed_m_s == pytest.approx(closest / cam.min_trigger_interval_s)
     # every photo lane is flown at that speed; the way there and back at the site's (faster) limit
-    speed, lane_speeds = None, []
-    for it in plan.items:
-        if it.command == DO_CHANGE_SPEED:
-            speed = it.params[1]
-        elif it.command == DO_SET_CAM_TRIGG_DIST and it.params[0] > 0:
-            lane_speeds.append(speed)
-    assert lane_speeds and lane_speeds == pytest.approx([plan.design.speed_m_s] * len(lane_speeds), rel=1e-6)
+    speeds = lane_speeds(plan.items)
+    assert speeds and speeds == pytest.approx([plan.design.speed_m_s] * len(speeds), rel=1e-6)
     assert plan.items[1].command == DO_CHANGE_SPEED and plan.items[1].params[1] == pytest.approx(
         asset.site.max_speed_m_s, rel=1e-6) and asset.site.max_speed_m_s > plan.design.speed_m_s
 
