@@ -35,7 +35,8 @@ def write_all(plan: Plan, out_dir: Path, stem: str = "mission") -> list[Path]:
 
 def write_flights(plans: tuple[Plan, ...] | list[Plan], out_dir: Path) -> list[Path]:
     """One flight: its files in ``out_dir`` (as ``write_all``). Several: ``flight_01/``, ``flight_02/``...
-    each with its own files, flown in that order, and ``flights.csv`` (one row a flight)."""
+    each with its own files, flown in that order, ``flights.csv`` (one row a flight), and
+    ``flights.kml`` / ``preview.html`` with every flight in its own colour."""
     out_dir = Path(out_dir)
     if len(plans) == 1:
         return write_all(plans[0], out_dir)
@@ -53,4 +54,7 @@ def write_flights(plans: tuple[Plan, ...] | list[Plan], out_dir: Path) -> list[P
         summary.write_text(rows.getvalue())
     except OSError as exc:
         raise RecordError(describe(summary, f"cannot write ({exc})")) from exc
-    return paths + [summary]
+    overview = [out_dir / "flights.kml", out_dir / "preview.html"]  # every flight, one colour each
+    write_kml(overview[0], plans[0], tuple(plans))
+    write_preview(overview[1], plans[0], tuple(plans))
+    return paths + [summary] + overview

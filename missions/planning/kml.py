@@ -20,49 +20,72 @@ def path_lat_lon_alt(plan: Plan) -> list[tuple[float, float, float]]:
     return [(float(lat), float(lon), float(-p[2])) for (lat, lon, _), p in zip(geo, pts)]
 
 
-def kml_text(plan: Plan) -> str:
-    path = " ".join(f"{lon:.7f},{lat:.7f},{alt:.2f}" for lat, lon, alt in path_lat_lon_alt(plan))
-    marks = []
-    for k, ps in enumerate(plan.passes):
-        for j, (p, yaw, pitch) in enumerate(ps.stations()):
-            lat, lon, _h = plan.frame.to_geodetic(p)
-            what = f"{ps.name}; gimbal pitch {pitch:+g} deg (up positive), heading {yaw:.1f} deg"
-            marks.append(f"<Placemark><name>{k + 1}.{j + 1}</name><description>{escape(what)}</description>"
-                         f"<styleUrl>#photo</styleUrl><Point><altitudeMode>relativeToGround</altitudeMode>"
-                         f"<coordinates>{lon:.7f},{lat:.7f},{-p[2]:.2f}</coordinates></Point></Placemark>")
+# one colour per flight when an inspection takes several (KML is aabbggrr)
+FLIGHT_COLOURS = ("#ff8c00", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+
+
+def _kml_colour(hex_rgb: str) -> str:
+    r, g, b = hex_rgb[1:3], hex_rgb[3:5], hex_rgb[5:7]
+    return f"ff{b}{g}{r}"
+
+
+def kml_text(plan: Plan, flights: tuple[Plan, ...] = ()) -> str:
+    """One flight's path and photo stations; with ``flights``, every flight's, one folder each."""
+    plans = flights or (plan,)
+    styles, parts = [], []
+    for n, fl in enumerate(plans, start=1):
+        colour = FLIGHT_COLOURS[(n - 1) % len(FLIGHT_COLOURS)] if flights else "#ffa500"
+        styles.append(f'<Style id="path{n}"><LineStyle><color>{_kml_colour(colour)}</color><width>3</width>'
+                      f"</LineStyle></Style>")
+        path = " ".join(f"{lon:.7f},{lat:.7f},{alt:.2f}" for lat, lon, alt in path_lat_lon_alt(fl))
+        marks = []
+        for k, ps in enumerate(fl.passes):
+            for j, (p, yaw, pitch) in enumerate(ps.stations()):
+                lat, lon, _h = fl.frame.to_geodetic(p)
+                what = f"{ps.name}; gimbal pitch {pitch:+g} deg (up positive), heading {yaw:.1f} deg"
+                marks.append(f"<Placemark><name>{k + 1}.{j + 1}</name><description>{escape(what)}</description>"
+                             f"<styleUrl>#photo</styleUrl><Point><altitudeMode>relativeToGround</altitudeMode>"
+                             f"<coordinates>{lon:.7f},{lat:.7f},{-p[2]:.2f}</coordinates></Point></Placemark>")
+        name = f"flight {n} of {len(plans)} ({fl.estimated_flight_s / 60:.1f} min)" if flights else "flight path"
+        body = (f"<Placemark><name>{escape(name)}</name><styleUrl>#path{n}</styleUrl><LineString>"
+                f"<altitudeMode>relativeToGround</altitudeMode>\n<coordinates>{path}</coordinates></LineString>"
+                f"</Placemark>\n<Folder><name>photo stations ({fl.photo_count})</name>{''.join(marks)}</Folder>")
+        parts.append(f"<Folder><name>{escape(name)}</name>{body}</Folder>" if flights else body)
     d = plan.design
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <kml xmlns="http://www.opengis.net/kml/2.2"><Document>
 <name>{escape(plan.asset.name)} inspection ({plan.autopilot})</name>
 <description>{escape(d.describe())}</description>
-<Style id="path"><LineStyle><color>ff00a5ff</color><width>3</width></LineStyle></Style>
+{''.join(styles)}
 <Style id="photo"><IconStyle><scale>0.4</scale></IconStyle><LabelStyle><scale>0</scale></LabelStyle></Style>
-<Placemark><name>flight path</name><styleUrl>#path</styleUrl><LineString><altitudeMode>relativeToGround</altitudeMode>
-<coordinates>{path}</coordinates></LineString></Placemark>
-<Folder><name>photo stations ({plan.photo_count})</name>{''.join(marks)}</Folder>
+{chr(10).join(parts)}
 </Document></kml>
 """
 
 
-def write_kml(path: Path, plan: Plan) -> None:
+def write_kml(path: Path, plan: Plan, flights: tuple[Plan, ...] = ()) -> None:
     tmp = Path(path).with_name(f".{Path(path).name}.tmp")
-    tmp.write_text(kml_text(plan), encoding="utf-8")
+    tmp.write_text(kml_text(plan, flights), encoding="utf-8")
     os.replace(tmp, path)
 
 
-def write_preview(path: Path, plan: Plan) -> None:
-    """A folium map: path, photo stations, structure solids' outlines, geofence, keep-outs."""
+def write_preview(path: Path, plan: Plan, flights: tuple[Plan, ...] = ()) -> None:
+    """A folium map: path, photo stations, structure solids' outlines, geofence, keep-outs; with
+    ``flights``, every flight's path and stations in its own colour."""
     import folium
 
     lat0, lon0, _ = plan.home_lat_lon_alt
     m = folium.Map(location=[lat0, lon0], zoom_start=19, max_zoom=22, tiles="OpenStreetMap")
-    line = [(lat, lon) for lat, lon, _ in path_lat_lon_alt(plan)]
-    folium.PolyLine(line, color="orange", weight=3, tooltip="flight path").add_to(m)
-    for ps in plan.passes:
-        for p, _, _ in ps.stations():
-            lat, lon, _h = plan.frame.to_geodetic(p)
-            folium.CircleMarker([lat, lon], radius=2, color="blue", fill=True,
-                                tooltip=f"{ps.name} ({-p[2]:.1f} m AGL)").add_to(m)
+    for n, fl in enumerate(flights or (plan,), start=1):
+        colour = FLIGHT_COLOURS[(n - 1) % len(FLIGHT_COLOURS)] if flights else "orange"
+        line = [(lat, lon) for lat, lon, _ in path_lat_lon_alt(fl)]
+        tip = f"flight {n} of {len(flights)} ({fl.estimated_flight_s / 60:.1f} min)" if flights else "flight path"
+        folium.PolyLine(line, color=colour, weight=3, tooltip=tip).add_to(m)
+        for ps in fl.passes:
+            for p, _, _ in ps.stations():
+                lat, lon, _h = fl.frame.to_geodetic(p)
+                folium.CircleMarker([lat, lon], radius=2, color="blue" if not flights else colour, fill=True,
+                                    tooltip=f"{ps.name} ({-p[2]:.1f} m AGL)").add_to(m)
     site = plan.asset.site
     if site.geofence_lat_lon:
         folium.Polygon(list(site.geofence_lat_lon), color="green", fill=False, tooltip="geofence").add_to(m)

@@ -132,6 +132,16 @@ def test_cli_writes_one_folder_per_flight_and_a_table(tmp_path, pipeline_flights
     for row in rows:
         assert sorted(p.name for p in (out / row["folder"]).iterdir()) == [
             "mission.kml", "mission.plan", "mission.waypoints", "preview.html"]
+    # an overview of every flight, one folder (and colour) each
+    import xml.dom.minidom
+
+    kml = xml.dom.minidom.parse(str(out / "flights.kml"))
+    names = [f.getElementsByTagName("name")[0].firstChild.data for f in kml.getElementsByTagName("Folder")
+             if f.getElementsByTagName("name")[0].firstChild.data.startswith("flight ")]
+    assert len(names) == len(flights) and names[0].startswith(f"flight 1 of {len(flights)} (")
+    assert len({s.getElementsByTagName("color")[0].firstChild.data for s in kml.getElementsByTagName("Style")
+                if s.getAttribute("id").startswith("path")}) == min(len(flights), 8)
+    assert (out / "preview.html").stat().st_size > 0
 
 
 def test_a_battery_too_small_for_one_photo_is_refused_and_nothing_written(tmp_path) -> None:
