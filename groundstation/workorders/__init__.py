@@ -4,6 +4,8 @@ One work order per finding whose primary grade is urgent enough (``WorkOrderPoli
 component, priority and due date from the rule (inspection date + the state's interval), a
 description naming the grade and the clause, and evidence links into the results folder. A finding
 graded "indeterminate" gets a work order to measure it on site: nothing is silently dropped.
+What the review app decided (``apply_review``) is applied when the orders are listed or alerted: a
+finding rejected there (a formwork joint, a stain) raises no work order and no alert, and says so.
 """
 
 from __future__ import annotations
@@ -160,3 +162,33 @@ def load_work_orders(results: Path) -> tuple[list[WorkOrder], dict[str, Any]]:
 
 __all__ = ["AlertConfig", "AlertReport", "CSV_COLUMNS", "WorkOrder", "WorkOrderPolicy", "build_work_orders",
            "load_work_orders", "read_work_orders", "send_alerts", "work_orders_csv", "work_orders_json", "write_work_orders"]
+
+
+def apply_review(orders: list[WorkOrder], results: Path) -> tuple[list[WorkOrder], list[str]]:
+    """The orders less those of findings rejected in the review app (``review/audit.jsonl``), and
+    what to tell the user: which were left out, which were relabelled (graded under their old class:
+    process again to grade them as relabelled). An audit trail that fails its hash chain is not
+    applied (every order is kept) and said so."""
+    from groundstation.review.audit import AuditLog
+
+    audit = AuditLog(Path(results) / "review" / "audit.jsonl")
+    if not audit.path.is_file():
+        return orders, []
+    try:
+        intact, state = audit.verify(), audit.state()
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
+        intact, state = False, {}
+    if not intact:
+        return orders, [f"{audit.path}: the review audit trail fails its hash check (edited or cut); its decisions "
+                        "are not applied: every work order is listed"]
+    rejected = [o for o in orders if state.get(o.finding_id, {}).get("status") == "rejected"]
+    said = []
+    if rejected:
+        said.append(f"{len(rejected)} rejected in review, no work order or alert: "
+                    + ", ".join(f"{o.finding_id} (by {state[o.finding_id]['by']})" for o in rejected))
+    relabelled = [o for o in orders if state.get(o.finding_id, {}).get("label") not in (None, o.defect)
+                  and o not in rejected]
+    if relabelled:
+        said.append("relabelled in review, still graded as found: "
+                    + ", ".join(f"{o.finding_id} {o.defect} -> {state[o.finding_id]['label']}" for o in relabelled))
+    return [o for o in orders if o not in rejected], said

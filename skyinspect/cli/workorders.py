@@ -21,13 +21,16 @@ def workorders_command(
     """Show the work orders (priority, due date, component, grade, action) and optionally alert on them.
 
     Exit code 1 when an alert could not be delivered (each failure is printed); 2 on bad input."""
-    from groundstation.workorders import AlertConfig, load_work_orders, send_alerts
+    from groundstation.workorders import AlertConfig, apply_review, load_work_orders, send_alerts
     from skyinspect.errors import InputError, describe
 
     if dry_run and alerts is None:
         raise InputError(describe("--dry-run", "only applies with --alerts", "Pass --alerts ALERTS.yaml"))
     config = AlertConfig.from_yaml(alerts) if alerts is not None else None  # checked before anything is sent
     orders, header = load_work_orders(results)
+    orders, review_notes = apply_review(orders, results)  # the review app's rejections: no order, no alert
+    for note in review_notes:
+        console.print(f"[yellow]review:[/] {note}", soft_wrap=True, highlight=False)
 
     title = f"{len(orders)} work orders, asset {header['asset_id'] or '-'}, inspected {header['inspection_date'] or '-'}"
     if orders:

@@ -148,3 +148,42 @@ def test_a_finding_to_check_first_says_so_in_its_work_order() -> None:
     plain = {o.finding_id: o for o in orders()}
     assert by["F-0001"].action.endswith(plain["F-0001"].action)  # the grade's action follows
     assert by["F-0004"].action == plain["F-0004"].action  # the others are untouched
+
+
+def test_a_finding_rejected_in_review_gets_no_work_order_and_no_alert(tmp_path: Path) -> None:
+    """The review app's decisions were only an audit trail: a formwork joint rejected there still
+    raised its work order and, with --alerts, its alert."""
+    import typer
+    from typer.testing import CliRunner
+
+    from groundstation.review.audit import AuditLog
+    from groundstation.workorders import apply_review
+    from skyinspect.cli.main_errors import handle_errors
+    from skyinspect.cli.workorders import workorders_command
+
+    results = tmp_path / "results"
+    results.mkdir()
+    write_work_orders(orders(), results / "workorders.csv", results / "workorders.json", "BR-7", "2025-06-01")
+    assert apply_review(orders(), results) == (orders(), [])  # not reviewed: as built
+    audit = AuditLog(results / "review" / "audit.jsonl")
+    audit.append("eng1", "reject", "F-0003", comment="formwork joint")
+    audit.append("eng1", "relabel", "F-0004", label="corrosion")
+    audit.append("eng2", "confirm", "F-0001")
+    kept, said = apply_review(orders(), results)
+    assert [o.finding_id for o in kept] == ["F-0001", "F-0004"]
+    assert said == ["1 rejected in review, no work order or alert: F-0003 (by eng1)",
+                    "relabelled in review, still graded as found: F-0004 crack -> corrosion"]
+    app = typer.Typer()
+    app.command("workorders")(handle_errors(workorders_command))
+    app.command("noop")(lambda: None)
+    config = tmp_path / "alerts.yaml"
+    config.write_text("max_priority: 3\nwebhook_url: http://127.0.0.1:9/never\n")
+    r = CliRunner().invoke(app, ["workorders", str(results), "--alerts", str(config), "--dry-run"])
+    out = " ".join(r.output.split())
+    assert r.exit_code == 0, r.output
+    assert "2 work orders" in out and "rejected in review" in out and "F-0003" not in out.split("would alert:")[1]
+    # an edited trail is not trusted: nothing applied, and said
+    lines = audit.path.read_text().splitlines()
+    audit.path.write_text("\n".join([lines[0].replace("eng1", "eng9")] + lines[1:]) + "\n")
+    kept, said = apply_review(orders(), results)
+    assert kept == orders() and "fails its hash check" in said[0]
