@@ -17,6 +17,8 @@ def workorders_command(
                                        "webhook_token, mqtt_host, mqtt_port, mqtt_topic, timeout_s): send the work "
                                        "orders that cross its threshold."),
     dry_run: bool = typer.Option(False, "--dry-run", help="With --alerts: list what would be sent, send nothing."),
+    write_csv: Path | None = typer.Option(None, "--write-csv", help="Write the orders as listed (the review "
+                                          "app's rejections applied) to this CSV for a CMMS."),
 ) -> None:
     """Show the work orders (priority, due date, component, grade, action) and optionally alert on them.
 
@@ -31,6 +33,16 @@ def workorders_command(
     orders, review_notes = apply_review(orders, results)  # the review app's rejections: no order, no alert
     for note in review_notes:
         console.print(f"[yellow]review:[/] {note}", soft_wrap=True, highlight=False)
+    if write_csv is not None:
+        from groundstation.workorders import work_orders_csv
+
+        part = write_csv.with_name(write_csv.name + ".part")
+        try:
+            part.write_text(work_orders_csv(orders), encoding="utf-8")
+            part.replace(write_csv)
+        except OSError as exc:
+            raise InputError(describe(write_csv, f"cannot write ({exc.strerror or exc})")) from exc
+        console.print(f"wrote {len(orders)} work orders to [bold]{write_csv}[/]", soft_wrap=True)
 
     title = f"{len(orders)} work orders, asset {header['asset_id'] or '-'}, inspected {header['inspection_date'] or '-'}"
     if orders:

@@ -182,6 +182,10 @@ def test_a_finding_rejected_in_review_gets_no_work_order_and_no_alert(tmp_path: 
     out = " ".join(r.output.split())
     assert r.exit_code == 0, r.output
     assert "2 work orders" in out and "rejected in review" in out and "F-0003" not in out.split("would alert:")[1]
+    r = CliRunner().invoke(app, ["workorders", str(results), "--write-csv", str(tmp_path / "cmms.csv")])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "cmms.csv").read_text())))
+    assert [row["finding_id"] for row in rows] == ["F-0001", "F-0004"]  # what the CMMS gets: reviewed
     # an edited trail is not trusted: nothing applied, and said
     lines = audit.path.read_text().splitlines()
     audit.path.write_text("\n".join([lines[0].replace("eng1", "eng9")] + lines[1:]) + "\n")
