@@ -18,6 +18,7 @@ roll, as the stabilised gimbal holds it) and ``CameraModel`` maps surface points
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -71,7 +72,9 @@ def footprint_uv(cam: CameraModel, c_ned: np.ndarray, r: np.ndarray, surface: Su
 
 
 def coverage(passes: tuple[Pass, ...], surface: Surface, cam: CameraModel,
-             gsd_limit_m: float | None = None) -> SurfaceCoverage:
+             gsd_limit_m: float | None = None, on_frame: Callable[[], None] | None = None) -> SurfaceCoverage:
+    """``on_frame`` after each photo (a progress bar: the work grows with photos x surface points,
+    ~10 min for the example turbine's 12,665 photos at 0.3 mm cracks on 2 cores)."""
     lanes = _frames(passes, surface)
     flat = [f for lane in lanes for f in lane]
     x = surface.points_ned
@@ -79,10 +82,12 @@ def coverage(passes: tuple[Pass, ...], surface: Surface, cam: CameraModel,
     used: list[np.ndarray] = []
     tangents = tangent_basis(surface.normals_ned)
     for c, r in flat:
+        if on_frame is not None:
+            on_frame()
         gsd = frame_gsd_m(cam, c, r, x, surface.normals_ned, tangents)
         best_gsd = np.minimum(best_gsd, gsd)
-        if gsd_limit_m is not None:
-            used.append(gsd <= gsd_limit_m)
+        if gsd_limit_m is not None:  # the points a frame uses, as sorted indices: a frame sees a few of
+            used.append(np.flatnonzero(gsd <= gsd_limit_m))  # them, and dense masks took N x frames bytes
     seen = np.isfinite(best_gsd)
     area_frac = front = side = None
     if surface.plane is not None and flat:
@@ -108,25 +113,38 @@ def coverage(passes: tuple[Pass, ...], surface: Surface, cam: CameraModel,
 
 def _used_overlaps(lanes: list[list[tuple[np.ndarray, np.ndarray]]], used: list[np.ndarray],
                    n_points: int) -> dict[str, float | None]:
-    """Coverage and overlaps of the point sets each frame sees at the GSD limit."""
+    """Coverage and overlaps of the point sets each frame sees at the GSD limit (``used``: each
+    frame's point indices, sorted)."""
     per_lane, k = [], 0
     for lane in lanes:
         per_lane.append(used[k:k + len(lane)])
         k += len(lane)
-    any_used = np.any(used, axis=0) if used else np.zeros(n_points, bool)
-    fronts = [float((a & b).sum() / a.sum()) for lane in per_lane for a, b in zip(lane[:-1], lane[1:]) if a.any()]
-    sides = [float(max((a & b).sum() for b in nxt) / a.sum())
-             for lane, nxt in zip(per_lane[:-1], per_lane[1:]) if nxt for a in lane if a.any()]
+    any_used = np.zeros(n_points, bool)
+    for idx in used:
+        any_used[idx] = True
+
+    def shared(a: np.ndarray, b: np.ndarray) -> int:
+        return len(np.intersect1d(a, b, assume_unique=True))
+
+    fronts = [shared(a, b) / len(a) for lane in per_lane for a, b in zip(lane[:-1], lane[1:]) if len(a)]
+    sides = [max(shared(a, b) for b in nxt) / len(a)
+             for lane, nxt in zip(per_lane[:-1], per_lane[1:]) if nxt for a in lane if len(a)]
     return {"covered_at_gsd_fraction": float(any_used.mean()) if n_points else 0.0,
             "used_front_overlap": min(fronts) if fronts else None,
             "used_side_overlap": min(sides) if sides else None}
 
 
-def plan_coverage(plan) -> list[SurfaceCoverage]:  # type: ignore[no-untyped-def]
+def plan_coverage(plan, on_frame: Callable[[], None] | None = None) -> list[SurfaceCoverage]:  # type: ignore[no-untyped-def]
     """Coverage of every requested surface, with the used-part figures at the required GSD (+2 %)."""
     cam = plan.camera.model(plan.design.focal_length_mm)
     limit = plan.design.requirement.gsd_required_m * (1.0 + GSD_TOLERANCE)
-    return [coverage(plan.passes, s, cam, limit) for s in plan.surfaces]
+    return [coverage(plan.passes, s, cam, limit, on_frame) for s in plan.surfaces]
 
 
-__all__ = ["MAX_INCIDENCE_DEG", "SurfaceCoverage", "camera_rotation", "coverage", "footprint_uv", "plan_coverage"]
+def coverage_frame_count(plan) -> int:  # type: ignore[no-untyped-def]
+    """How many photos ``plan_coverage`` checks (those of passes over a requested surface)."""
+    return sum(len(f) for s in plan.surfaces for f in _frames(plan.passes, s))
+
+
+__all__ = ["MAX_INCIDENCE_DEG", "SurfaceCoverage", "camera_rotation", "coverage", "coverage_frame_count",
+           "footprint_uv", "plan_coverage"]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 
 console = Console()
 
@@ -31,7 +32,7 @@ def plan_command(
 
     from missions.planning.assets import load_asset
     from missions.planning.cameras import get_camera, load_camera_file
-    from missions.planning.coverage import plan_coverage
+    from missions.planning.coverage import coverage_frame_count, plan_coverage
     from missions.planning.design import Requirement
     from missions.planning.export import write_flights
     from missions.planning.planner import plan_flights
@@ -40,12 +41,18 @@ def plan_command(
         raise InputError(f"--autopilot: expected 'ardupilot' or 'px4', got {autopilot!r}")
     cam = load_camera_file(camera_file) if camera_file else get_camera(camera)
     req = Requirement(crack_width_mm, pixels_across, front_overlap, side_overlap, max_blur_px, exposure_s)
-    plans = plan_flights(load_asset(asset), cam, req, autopilot, focal_mm)
-    paths = write_flights(plans, out)
+    with console.status("laying out the patterns and the flights ..."):
+        plans = plan_flights(load_asset(asset), cam, req, autopilot, focal_mm)
     plan = plans[0]
-    console.print(plan.design.describe())
     every_pass = replace(plan, passes=tuple(ps for p in plans for ps in p.passes))  # coverage of all flights
-    for c in plan_coverage(every_pass):
+    with Progress(console=console, transient=True) as progress:
+        # checked before anything is written; its time grows with photos x surface points
+        task = progress.add_task("coverage at the required GSD", total=coverage_frame_count(every_pass))
+        covered = plan_coverage(every_pass, on_frame=lambda: progress.advance(task))
+    with console.status(f"writing {len(plans)} flight(s) ..."):
+        paths = write_flights(plans, out)
+    console.print(plan.design.describe())
+    for c in covered:
         extra = f", area {c.area_covered_fraction:.4%}" if c.area_covered_fraction is not None else ""
         console.print(f"  {c.surface}: {c.frames} photos, covered {c.covered_fraction:.2%}{extra}")
     for note in plan.notes:

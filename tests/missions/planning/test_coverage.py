@@ -23,6 +23,15 @@ def test_pier_faces_fully_covered_at_requested_overlap(bridge_plan):
         assert abs(c.median_gsd_m - bridge_plan.design.gsd_m_per_px) / bridge_plan.design.gsd_m_per_px < 0.02
 
 
+def test_coverage_reports_each_photo_it_checks(bridge_plan):
+    """The CLI's progress bar: one call per photo checked, as many as coverage_frame_count says."""
+    from missions.planning.coverage import coverage_frame_count
+
+    calls = []
+    covs = plan_coverage(bridge_plan, on_frame=lambda: calls.append(1))
+    assert len(calls) == coverage_frame_count(bridge_plan) == sum(c.frames for c in covs) > 0
+
+
 def test_round_pier_fully_covered(bridge_plan):
     req = bridge_plan.design.requirement
     c = next(c for c in plan_coverage(bridge_plan) if c.surface == "pier P2")
