@@ -160,15 +160,13 @@ def load_work_orders(results: Path) -> tuple[list[WorkOrder], dict[str, Any]]:
     return orders, {"asset_id": data.get("asset_id", ""), "inspection_date": data.get("inspection_date", "")}
 
 
-__all__ = ["AlertConfig", "AlertReport", "CSV_COLUMNS", "WorkOrder", "WorkOrderPolicy", "build_work_orders",
-           "load_work_orders", "read_work_orders", "send_alerts", "work_orders_csv", "work_orders_json", "write_work_orders"]
 
 
 def apply_review(orders: list[WorkOrder], results: Path) -> tuple[list[WorkOrder], list[str]]:
     """The orders less those of findings rejected in the review app (``review/audit.jsonl``), and
-    what to tell the user: which were left out, which were relabelled (graded under their old class:
-    process again to grade them as relabelled). An audit trail that fails its hash chain is not
-    applied (every order is kept) and said so."""
+    what to tell the user: which were left out, which were relabelled (their grade is still the one
+    for the class found: the review label does not re-grade). An audit trail that fails its hash
+    chain is not applied (every order is kept) and said so."""
     from groundstation.review.audit import AuditLog
 
     audit = AuditLog(Path(results) / "review" / "audit.jsonl")
@@ -192,3 +190,8 @@ def apply_review(orders: list[WorkOrder], results: Path) -> tuple[list[WorkOrder
         said.append("relabelled in review, still graded as found: "
                     + ", ".join(f"{o.finding_id} {o.defect} -> {state[o.finding_id]['label']}" for o in relabelled))
     return [o for o in orders if o not in rejected], said
+
+
+__all__ = ["AlertConfig", "AlertReport", "CSV_COLUMNS", "WorkOrder", "WorkOrderPolicy", "apply_review",
+           "build_work_orders", "load_work_orders", "read_work_orders", "send_alerts", "work_orders_csv",
+           "work_orders_json", "write_work_orders"]
