@@ -172,7 +172,7 @@ def refuse_overwriting(images: list[Path], out: Path) -> None:
                                             f"({record.get('source')})", "segment into another --out folder"))
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
     """Write ``path`` whole or not at all (a kill mid-write leaves a .part file, never a torn output)."""
     part = path.with_name(path.name + ".part")
     part.write_bytes(data)
@@ -219,10 +219,10 @@ def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked:
         if isinstance(seg, Exception):
             raise seg
         stem = path.stem
-        _write_atomic(out / f"{stem}_mask.png", _encoded(".png", seg.class_map))
-        _write_atomic(out / f"{stem}_overlay.jpg", _encoded(".jpg", overlay(image, seg), [cv2.IMWRITE_JPEG_QUALITY, 90]))
+        write_atomic(out / f"{stem}_mask.png", _encoded(".png", seg.class_map))
+        write_atomic(out / f"{stem}_overlay.jpg", _encoded(".jpg", overlay(image, seg), [cv2.IMWRITE_JPEG_QUALITY, 90]))
         record = instances_json(seg, path, getattr(segmenter, "flips", 1), settings)
-        _write_atomic(out / f"{stem}.json", json.dumps(record).encode())  # last: marks the photo done
+        write_atomic(out / f"{stem}.json", json.dumps(record).encode())  # last: marks the photo done
         done.append(SegmentedImage(path, len(seg.instances), _pixels_by_class(seg.class_map)))
         if on_done is not None:
             on_done(done[-1])

@@ -15,12 +15,13 @@ import html
 import io
 import json
 import math
-import os
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
+from models.batch import write_atomic
+from skyinspect.centreline import polyline_length_m
 from skyinspect.errors import InputError, describe
 
 CSV_NAME, HTML_NAME = "summary.csv", "summary.html"
@@ -43,8 +44,8 @@ class PhotoSummary:
 
 
 def polyline_length_px(points: object) -> float:
-    pts = np.asarray(points if points is not None else [], dtype=np.float64).reshape(-1, 2)
-    return float(np.sum(np.hypot(*np.diff(pts, axis=0).T))) if len(pts) >= 2 else 0.0
+    """A record's skeleton polyline length (JSON null: no skeleton, 0)."""
+    return polyline_length_m(np.asarray(points if points is not None else [], dtype=np.float64).reshape(-1, 2))
 
 
 def summarise_record(record: dict[str, object], json_path: Path) -> PhotoSummary:
@@ -90,8 +91,8 @@ def write_summary(out: Path, stems: list[str]) -> tuple[Path, Path]:
         rows.append(summarise_record(record, path))
     rows = most_defect_first(rows)
     csv_path, html_path = out / CSV_NAME, out / HTML_NAME
-    _write_whole(csv_path, _csv(rows))
-    _write_whole(html_path, _html(rows))
+    write_atomic(csv_path, _csv(rows).encode())
+    write_atomic(html_path, _html(rows).encode())
     return csv_path, html_path
 
 
@@ -125,9 +126,3 @@ def _html(rows: list[PhotoSummary]) -> str:
             "<code>skyinspect onboard</code> and <code>skyinspect process</code>. Red: crack; orange: corrosion.</p>"
             "<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>"
             + "".join(body) + "</tbody></table></body></html>\n")
-
-
-def _write_whole(path: Path, text: str) -> None:
-    part = path.with_name(path.name + ".part")
-    part.write_text(text)
-    os.replace(part, path)
