@@ -126,7 +126,7 @@ def _turbine_patterns(t: WindTurbine, frame: LocalFrame, design: Design) -> Patt
             radii = np.arange(r0, t.blade_length_m + 1e-9, step)
             prev_off, prev_end_r = None, 0.0
             skipped: list[np.ndarray] = []  # offsets of sides not planned since the last one flown
-            for j, (side, d) in enumerate(sides):
+            for side, d in sides:
                 off = d * (chord / 2 + s)
                 # each side starts at the end of the blade where the last one flown ended
                 rs = radii if prev_off is None or abs(radii[0] - prev_end_r) <= abs(radii[-1] - prev_end_r) \

@@ -283,21 +283,21 @@ class Layout:
                             back, self.camera.min_trigger_interval_s, self.asset.site.max_speed_m_s)
         return routed, items
 
-    def flight_time_s(self, passes: tuple[Pass, ...]) -> float:
-        """Estimated time of one flight over these passes, from take-off to landing."""
-        _, items = self._items(passes)
+    def _time_s(self, items: tuple[MissionItem, ...]) -> float:
         return estimate_flight_s(items, flight_legs(items, self.frame, self.asset.site), self.asset.site,
                                  self.design.speed_m_s)
+
+    def flight_time_s(self, passes: tuple[Pass, ...]) -> float:
+        """Estimated time of one flight over these passes, from take-off to landing."""
+        return self._time_s(self._items(passes)[1])
 
     def flight(self, passes: tuple[Pass, ...]) -> Plan:
         """One checked flight over these passes (raises PlanRefusedError with every violation)."""
         routed, items = self._items(passes)
         passed = check_items(items, self.frame, self.asset.site, self.solids, self.design.speed_m_s, self.floors)
-        t = estimate_flight_s(items, flight_legs(items, self.frame, self.asset.site), self.asset.site,
-                              self.design.speed_m_s)
         return Plan(items, self.asset, self.camera, self.design, self.autopilot,
                     (self.frame.lat0_deg, self.frame.lon0_deg, self.frame.h0_m), routed, self.surfaces, self.solids,
-                    passed, self.notes, t, self.floors)
+                    passed, self.notes, self._time_s(items), self.floors)
 
 
 def lay_out(asset: Asset, camera: CameraProfile, requirement: Requirement | None = None,
