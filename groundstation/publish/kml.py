@@ -23,15 +23,10 @@ from typing import Any
 from groundstation.publish.context import PublishInput, colour_hex, flight_date, format_measurement, lonlatalt
 from groundstation.publish.gis import finding_properties
 from skyinspect.findings import Finding
+from skyinspect.kml import kml_colour
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 FILL_ALPHA = 0x66
-
-
-def kml_colour(hex_rgb: str, alpha: int = 0xFF) -> str:
-    """'#rrggbb' -> KML's aabbggrr."""
-    h = hex_rgb.lstrip("#")
-    return f"{alpha:02x}{h[4:6]}{h[2:4]}{h[0:2]}"
 
 
 def style_id(class_name: str) -> str:

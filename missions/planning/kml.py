@@ -8,6 +8,8 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
+from skyinspect.kml import kml_colour
+
 from missions.planning.planner import Plan
 from missions.planning.safety import flight_legs
 
@@ -20,13 +22,8 @@ def path_lat_lon_alt(plan: Plan) -> list[tuple[float, float, float]]:
     return [(float(lat), float(lon), float(-p[2])) for (lat, lon, _), p in zip(geo, pts)]
 
 
-# one colour per flight when an inspection takes several (KML is aabbggrr)
+# one colour per flight when an inspection takes several
 FLIGHT_COLOURS = ("#ff8c00", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
-
-
-def _kml_colour(hex_rgb: str) -> str:
-    r, g, b = hex_rgb[1:3], hex_rgb[3:5], hex_rgb[5:7]
-    return f"ff{b}{g}{r}"
 
 
 def kml_text(plan: Plan, flights: tuple[Plan, ...] = ()) -> str:
@@ -35,7 +32,7 @@ def kml_text(plan: Plan, flights: tuple[Plan, ...] = ()) -> str:
     styles, parts = [], []
     for n, fl in enumerate(plans, start=1):
         colour = FLIGHT_COLOURS[(n - 1) % len(FLIGHT_COLOURS)] if flights else "#ffa500"
-        styles.append(f'<Style id="path{n}"><LineStyle><color>{_kml_colour(colour)}</color><width>3</width>'
+        styles.append(f'<Style id="path{n}"><LineStyle><color>{kml_colour(colour)}</color><width>3</width>'
                       f"</LineStyle></Style>")
         path = " ".join(f"{lon:.7f},{lat:.7f},{alt:.2f}" for lat, lon, alt in path_lat_lon_alt(fl))
         marks = []
