@@ -56,8 +56,15 @@ def resolve_profile(profile: str | None, rules_dir: Path | None = None) -> tuple
 def crack_spacing(findings: list[Finding] | tuple[Finding, ...],
                   joint_like: frozenset[str] | set[str] = frozenset()) -> dict[str, Measurement]:
     """Per crack, the distance to the nearest other crack on its surface (module doc)."""
+    return _spacing(findings, joint_like)[0]
+
+
+def _spacing(findings: list[Finding] | tuple[Finding, ...], joint_like: frozenset[str] | set[str]
+             ) -> tuple[dict[str, Measurement], dict[str, str]]:
+    """(crack spacing per crack, what was left out of it per crack: the nearer joint-like line)."""
     cracks = [f for f in findings if f.class_name == "crack" and f.outline_ned_m is not None]
     out: dict[str, Measurement] = {}
+    asides: dict[str, str] = {}
     for f in cracks:
         others = [g for g in cracks if g is not f and g.surface_name == f.surface_name
                   and arm_id(f.finding_id) != g.finding_id and arm_id(g.finding_id) != f.finding_id]
@@ -66,15 +73,18 @@ def crack_spacing(findings: list[Finding] | tuple[Finding, ...],
                                                           axis=2))) for g in others}
         joints = sorted((d, fid) for fid, d in dist.items() if fid in joint_like)
         counted = sorted((d, fid) for fid, d in dist.items() if fid not in joint_like)
-        aside = (f"; not counted: joint-like line {joints[0][1]} at {joints[0][0]:.2f} m (if a check finds it is a "
-                 f"crack, the spacing is that)") if joints and (not counted or joints[0][0] < counted[0][0]) else ""
+        aside = (f"joint-like line {joints[0][1]} at {joints[0][0]:.2f} m (if a check finds it is a crack, the "
+                 f"spacing is that)") if joints and (not counted or joints[0][0] < counted[0][0]) else ""
+        if aside:
+            asides[f.finding_id] = aside
+        said = f"; not counted: {aside}" if aside else ""
         if not counted:
-            out[f.finding_id] = Measurement(None, None, "m", "no other crack on the surface" + aside)
+            out[f.finding_id] = Measurement(None, None, "m", "no other crack on the surface" + said)
             continue
         gsd = f.gsd_m if np.isfinite(f.gsd_m) else None
         out[f.finding_id] = Measurement(counted[0][0], gsd, "m",
-                                        f"outline to nearest other crack outline ({counted[0][1]})" + aside)
-    return out
+                                        f"outline to nearest other crack outline ({counted[0][1]})" + said)
+    return out, asides
 
 
 def rusted_area_pct(findings: list[Finding] | tuple[Finding, ...], covered_area_m2: float | None) -> Measurement:
@@ -100,7 +110,7 @@ def grade_all(findings: list[Finding] | tuple[Finding, ...], rules: dict[str, Ru
     ``joint_like``: crack findings flagged as joint-like (not counted for crack spacing)."""
     rules = rules if rules is not None else load_rules(Path(rules_dir or RULES_DIR))
     _, mapping = resolve_profile(profile, rules_dir)
-    spacing = crack_spacing(findings, joint_like)
+    spacing, left_out = _spacing(findings, joint_like)
     rusted = rusted_area_pct(findings, covered_area_m2)
     out: Grades = {}
     for f in findings:
@@ -114,7 +124,7 @@ def grade_all(findings: list[Finding] | tuple[Finding, ...], rules: dict[str, Ru
                 raise InputError(describe(Path(rules_dir or RULES_DIR) / "profiles.yaml",
                                           f"profile names unknown rule {rid!r}"))
             g = grade_finding(f, rules[rid], extra, (zones or {}).get(f.finding_id, ""))
-            aside = spacing[f.finding_id].note.partition("; not counted: ")[2] if f.finding_id in spacing else ""
+            aside = left_out.get(f.finding_id, "")
             if aside and "crack_spacing_m" in g.values:  # say which flagged line the spacing left out
                 g = replace(g, note="; ".join(x for x in (g.note, f"crack spacing: not counted: {aside}") if x))
             grades.append(g)

@@ -179,17 +179,18 @@ def apply_review(orders: list[WorkOrder], results: Path) -> tuple[list[WorkOrder
     if not intact:
         return orders, [f"{audit.path}: the review audit trail fails its hash check (edited or cut); its decisions "
                         "are not applied: every work order is listed"]
-    rejected = [o for o in orders if state.get(o.finding_id, {}).get("status") == "rejected"]
+    rejected = {o.finding_id for o in orders if state.get(o.finding_id, {}).get("status") == "rejected"}
+    kept = [o for o in orders if o.finding_id not in rejected]
     said = []
     if rejected:
         said.append(f"{len(rejected)} rejected in review, no work order or alert: "
-                    + ", ".join(f"{o.finding_id} (by {state[o.finding_id]['by']})" for o in rejected))
-    relabelled = [o for o in orders if state.get(o.finding_id, {}).get("label") not in (None, o.defect)
-                  and o not in rejected]
+                    + ", ".join(f"{o.finding_id} (by {state[o.finding_id]['by']})" for o in orders
+                                if o.finding_id in rejected))
+    relabelled = [o for o in kept if state.get(o.finding_id, {}).get("label") not in (None, o.defect)]
     if relabelled:
         said.append("relabelled in review, still graded as found: "
                     + ", ".join(f"{o.finding_id} {o.defect} -> {state[o.finding_id]['label']}" for o in relabelled))
-    return [o for o in orders if o not in rejected], said
+    return kept, said
 
 
 __all__ = ["AlertConfig", "AlertReport", "CSV_COLUMNS", "WorkOrder", "WorkOrderPolicy", "apply_review",
