@@ -33,6 +33,7 @@ CHORD_MARGIN_M = 0.05  # straight legs between orbit stations keep this much bey
 _RANGE_STEPS = 40
 _HEIGHT_FRACTIONS = (0.5, 0.625, 0.75, 0.875, 1.0)
 _ANGLE_SAMPLES = 541
+VIEW_MARGIN = 1.1  # the angular pre-filters widen the view pyramid by this factor
 
 
 def camera_rotation(yaw_deg: float, pitch_deg: float) -> np.ndarray:
@@ -56,6 +57,13 @@ def _in_cam(vectors: np.ndarray, r_ned_cam: np.ndarray, origin_ned: np.ndarray |
     cols = [v @ r_ned_cam[:, k] - (0.0 if origin_ned is None else float(np.asarray(origin_ned) @ r_ned_cam[:, k]))
             for k in range(3)]
     return np.stack(cols, axis=1)
+
+
+def view_half_tangents(cam: CameraModel) -> tuple[float, float]:
+    """tan of the widest half-angle of the image across and down, widened by VIEW_MARGIN."""
+    tan_u = max(cam.cx_px + 0.5, cam.width_px - 0.5 - cam.cx_px) / cam.fx_px * VIEW_MARGIN
+    tan_v = max(cam.cy_px + 0.5, cam.height_px - 0.5 - cam.cy_px) / cam.fy_px * VIEW_MARGIN
+    return tan_u, tan_v
 
 
 def local_gsd_m(cam: CameraModel, c_ned: np.ndarray, r_ned_cam: np.ndarray, points_ned: np.ndarray,
@@ -99,20 +107,34 @@ def seen_mask(cam: CameraModel, c_ned: np.ndarray, r_ned_cam: np.ndarray, points
 
 def frame_gsd_m(cam: CameraModel, c_ned: np.ndarray, r_ned_cam: np.ndarray, points_ned: np.ndarray,
                 normals_ned: np.ndarray, tangents: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-    """``local_gsd_m`` where ``seen_mask`` holds, inf elsewhere; only points near the view cone are
-    projected (a cheap angular pre-filter with 10 % margin), so large surfaces stay fast."""
+    """``local_gsd_m`` where ``seen_mask`` holds, inf elsewhere (``seen_gsd_m`` over all points)."""
     pts = np.atleast_2d(points_ned)
-    x, y, z = (pts @ r_ned_cam[:, k] - float(np.asarray(c_ned) @ r_ned_cam[:, k]) for k in range(3))
-    tan_u = max(cam.cx_px + 0.5, cam.width_px - 0.5 - cam.cx_px) / cam.fx_px * 1.1
-    tan_v = max(cam.cy_px + 0.5, cam.height_px - 0.5 - cam.cy_px) / cam.fy_px * 1.1
-    near = np.flatnonzero((z > 1e-9) & (np.abs(x) <= z * tan_u) & (np.abs(y) <= z * tan_v))
     out = np.full(len(pts), np.inf)
+    idx, g = seen_gsd_m(cam, c_ned, r_ned_cam, pts, normals_ned, tangents)
+    out[idx] = g
+    return out
+
+
+def seen_gsd_m(cam: CameraModel, c_ned: np.ndarray, r_ned_cam: np.ndarray, points_ned: np.ndarray,
+               normals_ned: np.ndarray, tangents: tuple[np.ndarray, np.ndarray] | None = None,
+               candidates: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The points a camera sees (``seen_mask``; ascending indices) and their ``local_gsd_m``.
+
+    Only ``candidates`` (ascending indices; all points when None) are looked at: callers pass the
+    points of the blocks near the view (``blocks.PointBlocks.candidates``). Of those, only points
+    inside the view pyramid widened by 10 % are projected (a cheap angular pre-filter)."""
+    pts = np.atleast_2d(points_ned)
+    sub = pts if candidates is None else pts[candidates]
+    x, y, z = (sub @ r_ned_cam[:, k] - float(np.asarray(c_ned) @ r_ned_cam[:, k]) for k in range(3))
+    tan_u, tan_v = view_half_tangents(cam)
+    inside = np.flatnonzero((z > 1e-9) & (np.abs(x) <= z * tan_u) & (np.abs(y) <= z * tan_v))
+    near = inside if candidates is None else candidates[inside]
     if len(near) == 0:
-        return out
+        return near, np.zeros(0)
     sub_t = None if tangents is None else (tangents[0][near], tangents[1][near])
     g = local_gsd_m(cam, c_ned, r_ned_cam, pts[near], normals_ned[near], sub_t)
-    out[near] = np.where(seen_mask(cam, c_ned, r_ned_cam, pts[near], normals_ned[near]), g, np.inf)
-    return out
+    ok = seen_mask(cam, c_ned, r_ned_cam, pts[near], normals_ned[near]) & np.isfinite(g)
+    return near[ok], g[ok]
 
 
 def plane_gsd_batch_m(cam: CameraModel, c_ned: np.ndarray, yaw_deg: float, pitch_deg: np.ndarray, pts_ned: np.ndarray,
@@ -230,4 +252,5 @@ def round_design(name: str, design: Design, radius_min_m: float, radius_max_m: f
 
 
 __all__ = ["CHORD_MARGIN_M", "GSD_TOLERANCE", "MAX_INCIDENCE_DEG", "RoundDesign", "camera_rotation", "frame_gsd_m",
-           "local_gsd_m", "plane_gsd_batch_m", "round_design", "seen_mask", "tangent_basis", "usable_half_angle"]
+           "local_gsd_m", "plane_gsd_batch_m", "round_design", "seen_gsd_m", "seen_mask", "tangent_basis", "usable_half_angle",
+           "view_half_tangents"]

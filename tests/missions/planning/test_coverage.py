@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from missions.planning import get_camera, load_asset, plan_inspection
 from missions.planning.coverage import plan_coverage
 from missions.planning.patterns_tower import SURFACE_SAMPLES_PER_USED_WIDTH
@@ -56,3 +59,23 @@ def test_deck_top_grid_covered(bridge):
     (c,) = [c for c in plan_coverage(plan) if c.surface == "deck top"]
     assert c.covered_fraction == 1.0
     assert all(g == -90.0 for p in plan.passes if p.name.startswith("deck") for g in p.gimbal_pitch_deg)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.lists(st.sets(st.integers(0, 59), max_size=25), max_size=5), max_size=4))
+def test_used_overlaps_match_counting_pair_by_pair(lanes_of_sets):
+    """The sparse products give what comparing every pair of point sets gives."""
+    import numpy as np
+
+    from missions.planning.coverage import _used_overlaps
+
+    used = [np.array(sorted(s), dtype=np.int64) for lane in lanes_of_sets for s in lane]
+    lanes = [[(None, None)] * len(lane) for lane in lanes_of_sets]
+    sets = [[set(s) for s in lane] for lane in lanes_of_sets]
+    fronts = [len(a & b) / len(a) for lane in sets for a, b in zip(lane[:-1], lane[1:]) if a]
+    sides = [max(len(a & b) for b in nxt) / len(a) for lane, nxt in zip(sets[:-1], sets[1:]) if nxt
+             for a in lane if a]
+    got = _used_overlaps(lanes, used, 60)  # type: ignore[arg-type]
+    assert got["used_front_overlap"] == (min(fronts) if fronts else None)
+    assert got["used_side_overlap"] == (min(sides) if sides else None)
+    assert got["covered_at_gsd_fraction"] == len(set().union(*[s for lane in sets for s in lane])) / 60
