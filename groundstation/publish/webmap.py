@@ -1,8 +1,8 @@
 """map.html: flight path, frame footprints and findings coloured by class, with popups.
 
-The page works offline: our data (crops as base64 JPEG) and Leaflet and jQuery (vendored, BSD-2 and MIT,
-publish/vendor/) are inlined, and folium's CDN extras we do not use are dropped. Only the
-OpenStreetMap background tiles need a network; offline the overlays draw on a blank background.
+The page works offline: our data (crops as base64 JPEG) and Leaflet and jQuery (skyinspect.webpage:
+vendored, BSD-2 and MIT) are inlined. Only the OpenStreetMap background tiles need a network;
+offline the overlays draw on a blank background.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from __future__ import annotations
 import base64
 import html
 import math
-import re
 from pathlib import Path
+
+from skyinspect.webpage import save_offline
 
 from groundstation.publish.context import PublishInput, colour_hex, format_measurement
 from groundstation.publish.images import best_view_crop_jpeg
@@ -84,29 +85,8 @@ def write_map(inp: PublishInput, path: Path, crops: dict[str, bytes | None]) -> 
                             tooltip=f.finding_id).add_to(findings_layer)
     findings_layer.add_to(fmap)
     folium.LayerControl().add_to(fmap)
-    fmap.save(str(path))
-    path.write_text(inline_leaflet(path.read_text(encoding="utf-8")), encoding="utf-8")
+    save_offline(fmap, path)
 
 
 def crops_for(inp: PublishInput) -> dict[str, bytes | None]:
     return {f.finding_id: best_view_crop_jpeg(inp, f) for f in inp.findings}
-
-
-_VENDOR = Path(__file__).with_name("vendor")
-
-
-def inline_leaflet(page: str) -> str:
-    """Replace folium's CDN script/style tags: Leaflet inlined, unused extras removed."""
-    js = (_VENDOR / "leaflet.js").read_text(encoding="utf-8")
-    css = (_VENDOR / "leaflet.css").read_text(encoding="utf-8")
-    jquery = (_VENDOR / "jquery.min.js").read_text(encoding="utf-8")  # folium's popups call $(...)
-    page = re.sub(r'<script src="https://[^"]*/leaflet(?:@[\d.]+)?/dist/leaflet\.js"></script>',
-                  lambda _: f"<script>{js}</script>", page)
-    page = re.sub(r'<link rel="stylesheet" href="https://[^"]*/leaflet(?:@[\d.]+)?/dist/leaflet\.css"\s*/?>',
-                  lambda _: f"<style>{css}</style>", page)
-    page = re.sub(r'<script src="https://[^"]*/jquery-[\d.]+\.min\.js"></script>',
-                  lambda _: f"<script>{jquery}</script>", page)
-    # Bootstrap, Font Awesome and awesome-markers: folium adds them for plugins we do not use.
-    page = re.sub(r'<script src="https://[^"]*"></script>\s*', "", page)
-    page = re.sub(r'<link rel="stylesheet" href="https://[^"]*"\s*/?>\s*', "", page)
-    return page

@@ -50,27 +50,27 @@ class PointBlocks:
         rel = self.centres_ned - np.asarray(c_ned, dtype=np.float64)[None, :]
         x, y, z = (rel @ r_ned_cam[:, k] for k in range(3))
         r = self.radius_m
-        keep = ((z > -r) & (np.abs(x) - z * tan_u <= r * math.sqrt(1.0 + tan_u * tan_u))
-                & (np.abs(y) - z * tan_v <= r * math.sqrt(1.0 + tan_v * tan_v)))
-        if self.normals_ned is not None and self.normal_spread_rad is not None:
-            keep &= self._may_face(-rel, MAX_INCIDENCE_DEG)
-        blocks = np.flatnonzero(keep)
+        blocks = np.flatnonzero((z > -r) & (np.abs(x) - z * tan_u <= r * math.sqrt(1.0 + tan_u * tan_u))
+                                & (np.abs(y) - z * tan_v <= r * math.sqrt(1.0 + tan_v * tan_v)))
+        if self.normals_ned is not None and self.normal_spread_rad is not None and len(blocks):
+            blocks = blocks[self._may_face(blocks, -rel[blocks], MAX_INCIDENCE_DEG)]
         if len(blocks) == 0:
             return np.zeros(0, dtype=np.int64)
         idx = np.concatenate([self.order[self.starts[b]:self.starts[b + 1]] for b in blocks])
         return np.sort(idx)
 
 
-    def _may_face(self, to_cam: np.ndarray, max_incidence_deg: float) -> np.ndarray:
-        """False for the blocks where every point is seen at ``max_incidence_deg`` or more: a
+    def _may_face(self, blocks: np.ndarray, to_cam: np.ndarray, max_incidence_deg: float) -> np.ndarray:
+        """False for the ``blocks`` where every point is seen at ``max_incidence_deg`` or more: a
         point's normal is within the spread of the mean, and its direction to the camera within
-        asin(radius / distance) of the centre's."""
-        dist = np.linalg.norm(to_cam, axis=1)
-        cos_c = np.einsum("ij,ij->i", self.normals_ned, to_cam) / np.maximum(dist, 1e-12)
+        asin(radius / distance) of the centre's (``to_cam``: from each block's centre)."""
+        dist = np.sqrt(np.einsum("ij,ij->i", to_cam, to_cam))
+        cos_c = np.einsum("ij,ij->i", self.normals_ned[blocks], to_cam) / np.maximum(dist, 1e-12)  # type: ignore[index]
         centre_angle = np.arccos(np.clip(cos_c, -1.0, 1.0))
         slack = np.arcsin(np.clip(self.radius_m / np.maximum(dist, 1e-12), 0.0, 1.0))
         near = dist <= self.radius_m
-        return near | (centre_angle - self.normal_spread_rad - slack < math.radians(max_incidence_deg))
+        spread = self.normal_spread_rad[blocks]  # type: ignore[index]
+        return near | (centre_angle - spread - slack < math.radians(max_incidence_deg))
 
 
 def point_blocks(points_ned: np.ndarray, cell_m: float, normals_ned: np.ndarray | None = None) -> PointBlocks:

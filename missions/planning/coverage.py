@@ -92,7 +92,7 @@ def coverage(passes: tuple[Pass, ...], surface: Surface, cam: CameraModel,
         idx, gsd = seen_gsd_m(cam, c, r, x, surface.normals_ned, tangents, blocks.candidates(c, r, tan_u, tan_v))
         best_gsd[idx] = np.minimum(best_gsd[idx], gsd)
         if gsd_limit_m is not None:  # the points a frame uses, as sorted indices: a frame sees a few of
-            used.append(idx[gsd <= gsd_limit_m])  # them, and dense masks took N x frames bytes
+            used.append(idx[gsd <= gsd_limit_m].astype(np.int32))  # them; dense masks took N x frames bytes
     seen = np.isfinite(best_gsd)
     area_frac = front = side = None
     if surface.plane is not None and flat:
@@ -146,7 +146,9 @@ def _used_overlaps(lanes: list[list[tuple[np.ndarray, np.ndarray]]], used: list[
 def _incidence(frames: list[np.ndarray], n_points: int) -> csr_matrix:
     """Frames x points, 1 where a frame uses a point."""
     indptr = np.concatenate([[0], np.cumsum([len(f) for f in frames], dtype=np.int64)])
-    indices = np.concatenate(frames) if frames else np.zeros(0, np.int64)
+    index_type = np.int32 if indptr[-1] < np.iinfo(np.int32).max else np.int64  # scipy's own choice
+    indptr = indptr.astype(index_type)
+    indices = np.concatenate(frames).astype(index_type, copy=False) if frames else np.zeros(0, index_type)
     return csr_matrix((np.ones(len(indices), np.int32), indices, indptr), shape=(len(frames), n_points))
 
 

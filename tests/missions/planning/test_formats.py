@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+
+import skyinspect
 
 from missions.planning.export import write_all
 from missions.planning.formats import read_qgc_plan, read_waypoints, waypoints_text, write_waypoints
+from missions.planning.kml import station_features
 from missions.planning.mission import (CONDITION_YAW, DO_GIMBAL_MANAGER_PITCHYAW, DO_MOUNT_CONTROL,
                                        DO_SET_CAM_TRIGG_DIST, NAV_RETURN_TO_LAUNCH, NAV_TAKEOFF, NAV_WAYPOINT)
 
@@ -71,5 +78,17 @@ def test_kml_and_preview(bridge_plan, tmp_path):
     ns = {"k": "http://www.opengis.net/kml/2.2"}
     coords = root.find(".//k:LineString/k:coordinates", ns).text.split()
     assert len(coords) > 50 and len(root.findall(".//k:Point", ns)) == bridge_plan.photo_count
-    assert "leaflet" in paths[3].read_text().lower()
+    page = paths[3].read_text()
+    assert "leaflet" in page.lower()
+    # opens offline (an operator plans in the field): nothing fetched but the background tiles
+    assert not re.search(r'<script src="https?://|<link rel="stylesheet" href="https?://', page)
+    leaflet_js = (Path(skyinspect.__file__).with_name("vendor") / "leaflet.js").read_text()
+    assert leaflet_js[:300] in page
+    # every photo station drawn, where the KML puts it
+    features = station_features(bridge_plan)["features"]
+    assert len(features) == bridge_plan.photo_count
+    kml_points = [tuple(map(float, p.find("k:coordinates", ns).text.split(",")[:2]))
+                  for p in root.findall(".//k:Point", ns)]
+    assert np.allclose(sorted(f["geometry"]["coordinates"] for f in features), sorted(kml_points), atol=1e-7)
+    assert json.dumps(features[0]["properties"]["photo"])[1:-1] in page
     assert not list(tmp_path.glob(".*tmp*"))

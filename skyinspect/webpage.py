@@ -1,0 +1,42 @@
+"""Folium pages that open offline: Leaflet and jQuery inlined from ``vendor/`` (BSD-2 and MIT, their
+licences beside them), folium's CDN extras we do not use dropped. Only the OpenStreetMap background
+tiles need a network; offline the overlays draw on a blank background. Used by the ground station's
+``map.html`` and the mission planner's previews (an operator plans in the field, often offline)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+_VENDOR = Path(__file__).with_name("vendor")
+
+
+def inline_leaflet(page: str) -> str:
+    """Replace folium's CDN script/style tags: Leaflet inlined, unused extras removed."""
+    js = (_VENDOR / "leaflet.js").read_text(encoding="utf-8")
+    css = (_VENDOR / "leaflet.css").read_text(encoding="utf-8")
+    jquery = (_VENDOR / "jquery.min.js").read_text(encoding="utf-8")  # folium's popups call $(...)
+    page = re.sub(r'<script src="https://[^"]*/leaflet(?:@[\d.]+)?/dist/leaflet\.js"></script>',
+                  lambda _: f"<script>{js}</script>", page)
+    page = re.sub(r'<link rel="stylesheet" href="https://[^"]*/leaflet(?:@[\d.]+)?/dist/leaflet\.css"\s*/?>',
+                  lambda _: f"<style>{css}</style>", page)
+    page = re.sub(r'<script src="https://[^"]*/jquery-[\d.]+\.min\.js"></script>',
+                  lambda _: f"<script>{jquery}</script>", page)
+    # Bootstrap, Font Awesome and awesome-markers: folium adds them for plugins we do not use.
+    page = re.sub(r'<script src="https://[^"]*"></script>\s*', "", page)
+    page = re.sub(r'<link rel="stylesheet" href="https://[^"]*"\s*/?>\s*', "", page)
+    return page
+
+
+def save_offline(fmap: object, path: Path) -> None:
+    """Write a folium map to ``path`` with Leaflet inlined, whole or not at all (temporary file
+    beside it, then renamed)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp.html")
+    fmap.save(str(tmp))  # type: ignore[attr-defined]
+    tmp.write_text(inline_leaflet(tmp.read_text(encoding="utf-8")), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+__all__ = ["inline_leaflet", "save_offline"]
