@@ -113,7 +113,9 @@ def _axes(img: np.ndarray, lo: np.ndarray, hi: np.ndarray, px: object, labels: t
                 cv2.line(img, (margin, int(p[1])), (w - margin, int(p[1])), (240, 240, 240), 1)
                 cv2.putText(img, f"{t:g}", (8, int(p[1]) + 5), cv2.FONT_HERSHEY_SIMPLEX, 0.45,
                             (90, 90, 90), 1, cv2.LINE_AA)
-    cv2.putText(img, labels[0], (w // 2 - 40, h - 20), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 1, cv2.LINE_AA)
+    (text_w, _), _ = cv2.getTextSize(labels[0], cv2.FONT_HERSHEY_SIMPLEX, 0.55, 1)
+    cv2.putText(img, labels[0], (max(8, (w - text_w) // 2), h - 20), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 1,
+                cv2.LINE_AA)
     cv2.putText(img, labels[1], (8, margin - 20), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 1, cv2.LINE_AA)
 
 

@@ -68,7 +68,11 @@ class PlaneChart:
 
     @property
     def axis_labels(self) -> tuple[str, str]:
-        return ("east (m)", "north (m)") if self.is_horizontal else ("along face (m)", "up (m)")
+        # measured from the surface's reference point (its file's "point"), which need not be a
+        # corner: on a face negative metres are left of it as seen facing the face
+        if self.is_horizontal:
+            return ("east of the reference point (m)", "north of the reference point (m)")
+        return ("along the face, right of its reference point (m)", "above the reference point (m)")
 
     def to_2d(self, points_ned_m: np.ndarray) -> np.ndarray:
         d = np.atleast_2d(points_ned_m) - self.origin_ned_m
