@@ -41,6 +41,7 @@ def _runs() -> list[tuple[str, list[str], str]]:
         ("onboard_pipeline_1080p", ["onboard_pipeline.py", "--width", "1920", "--height", "1080", "--n", "40",
                                     "--out", str(RESULTS / "onboard_pipeline_1080p.json")], ""),
         ("kill_runtime", ["kill_runtime.py"], ""),
+        ("plan_coverage", ["plan_coverage.py"], ""),
         ("segment", ["segment.py", "--out", str(RESULTS / "segment.json")], no_ultralytics),
         ("joint_split_real", ["joint_split_real.py"], no_masks),
     ]
