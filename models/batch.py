@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from skyinspect.errors import ImageError, InputError, describe
+from skyinspect.jpeg import check_jpeg_whole
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK, Segmentation, Segmenter, segment_each, settings_of
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
@@ -82,6 +83,8 @@ def read_bgr(path: Path, orient: bool = True) -> np.ndarray:
     image = cv2.imread(str(path), flags)
     if image is None:
         raise ImageError(describe(path, "cannot be decoded as an image"))
+    if Path(path).suffix.lower() in (".jpg", ".jpeg", ".jpe"):
+        check_jpeg_whole(path)  # a cut-short JPEG decodes, its missing part grey
     if image.dtype != np.uint8:
         raise ImageError(describe(path, f"expected an 8-bit image, got {image.dtype}",
                                   "convert it to 8-bit RGB first"))

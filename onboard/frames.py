@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from skyinspect.errors import ImageError, InputError, describe
+from skyinspect.jpeg import check_jpeg_whole
 
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
@@ -138,6 +139,7 @@ class ImageFolderSource:
                     data = path.read_bytes()
                 except OSError as exc:
                     raise ImageError(describe(path, f"cannot be read ({exc.strerror or exc})")) from exc
+                check_jpeg_whole(path, data)  # a cut file: say so (imdecode only gives None)
                 # imdecode applies the EXIF orientation as imread does; it asserts on an empty buffer
                 image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if data else None
             else:

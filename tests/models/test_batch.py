@@ -67,6 +67,20 @@ def test_bad_images_are_refused_before_anything_is_written(tmp_path: Path) -> No
     assert result.exit_code == 2 and "no images" in result.output
 
 
+def test_a_photo_cut_short_is_refused_not_segmented_half_grey(tmp_path: Path) -> None:
+    """The last photo of a flight whose battery was pulled: OpenCV reads it, its lower part grey."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _photo(photos / "DJI_0001.JPG")
+    whole = (photos / "DJI_0001.JPG").read_bytes()
+    (photos / "DJI_0002.JPG").write_bytes(whole[:len(whole) * 2 // 3])
+    assert cv2.imread(str(photos / "DJI_0002.JPG")) is not None  # what made it slip through
+    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(tmp_path / "out")])
+    said = _said(result)
+    assert result.exit_code == 2 and "DJI_0002.JPG: is cut short" in said and "Traceback" not in said
+    assert not (tmp_path / "out").exists()
+
+
 def test_grey_and_exif_rotated_photos_are_segmented_as_viewers_show_them(tmp_path: Path) -> None:
     """A mono camera's grey photo is three equal channels; a photo with an EXIF orientation is
     segmented upright, as the onboard reader and every viewer show it (its mask has the shown size)."""

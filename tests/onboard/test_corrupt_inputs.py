@@ -107,3 +107,14 @@ def test_dataflash_messages_with_corrupt_fields_are_skipped_and_counted(caplog: 
         recs = _to_mavlink(Path("x.BIN"), raw)
     assert sorted(r[1].get_type() for r in recs) == ["ATTITUDE", "GLOBAL_POSITION_INT"]
     assert "skipped 1 ATT, 1 GPS DataFlash messages with corrupt fields" in caplog.text
+
+
+def test_a_frame_cut_short_is_named_as_such(tmp_path: Path) -> None:
+    """A photo the camera never finished writing: the replay says which and why, not just 'cannot be decoded'."""
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "DJI_0001.JPG").write_bytes(_JPG)
+    (folder / "DJI_0002.JPG").write_bytes(_JPG[:len(_JPG) * 3 // 4])
+    with pytest.raises(ImageError, match=r"DJI_0002\.JPG: is cut short"):
+        for _ in ImageFolderSource(folder):
+            pass

@@ -1,0 +1,66 @@
+"""Is a JPEG file whole? A photo cut short (the camera lost power while writing it, a copy that was
+interrupted) still decodes: libjpeg fills the missing rows grey and only prints "Premature end of
+JPEG file", so the photo would be segmented, recorded and counted as covering its whole footprint
+while part of it was never seen. ``jpeg_cut_short`` tells from the bytes alone.
+
+The header segments are walked by their lengths up to the first start-of-scan (so an EXIF
+thumbnail's own markers are skipped); after it, the entropy-coded data cannot hold the bytes
+FF D9 (a data byte FF is always stuffed as FF 00), so a whole file has its end-of-image marker
+somewhere after that point, and a cut one has none. Bytes appended after the end (some phones add a
+video) do not matter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from skyinspect.errors import ImageError, describe
+
+SOI = b"\xff\xd8"
+EOI = b"\xff\xd9"
+_SOS = 0xDA
+_STANDALONE = {0x01, 0xD8, *range(0xD0, 0xD8)}  # markers without a length field
+
+
+def jpeg_cut_short(data: bytes) -> bool:
+    """True when ``data`` is a JPEG whose image data ends before its end-of-image marker. Data
+    that is not a JPEG, or whose header is not what the format says, is False: for the decoder to
+    refuse or read as it can."""
+    if not data.startswith(SOI):
+        return False
+    pos, n = 2, len(data)
+    while True:
+        if pos + 4 > n:
+            return True  # cut inside the header segments
+        if data[pos] != 0xFF:
+            return False
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte before a marker
+            pos += 1
+            continue
+        if marker in _STANDALONE:
+            pos += 2
+            continue
+        if marker == EOI[1]:
+            return False
+        length = int.from_bytes(data[pos + 2:pos + 4], "big")
+        if marker == _SOS:
+            return data.find(EOI, pos + 2 + length) == -1
+        pos += 2 + length
+
+
+def check_jpeg_whole(path: Path, data: bytes | None = None) -> None:
+    """Raise ImageError naming ``path`` when its JPEG bytes (``data``, else read from the file)
+    are cut short."""
+    if data is None:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise ImageError(describe(path, f"cannot be read ({exc.strerror or exc})")) from exc
+    if jpeg_cut_short(data):
+        raise ImageError(describe(path, "is cut short: its JPEG data ends before the image does (the camera "
+                                        "lost power while writing it, or the copy was interrupted), and a "
+                                        "decoder would fill the missing part grey",
+                                  "Copy it again from the card, or leave it out"))
+
+
+__all__ = ["EOI", "SOI", "check_jpeg_whole", "jpeg_cut_short"]
