@@ -43,7 +43,9 @@ def segment_command(
     segmenter = load_segmenter(model, backend=backend, flips=flips, spin_wait=True, upscale=upscale,
                                crack_ridge_low=crack_ridge,
                                wide_crack_scale="auto" if wide_crack_scale is None else wide_crack_scale)
-    check_images(files)
+    with Progress(console=console, transient=True) as progress:
+        checking = progress.add_task("checking the photos decode", total=len(files))
+        check_images(files, on_checked=lambda _p: progress.advance(checking))
     refuse_overwriting(files, out)
     with Progress(console=console) as progress:
         task = progress.add_task("segmenting", total=len(files))
