@@ -109,6 +109,6 @@ def write_preview(path: Path, plan: Plan, flights: tuple[Plan, ...] = ()) -> Non
     # a ring, not folium's pin: the pin's image is fetched from a CDN, a broken picture offline
     folium.CircleMarker([lat0, lon0], radius=8, color="black", weight=3, fill=True, fill_color="white",
                         tooltip="home / take-off").add_to(m)
-    folium.map.Marker([lat0, lon0], icon=folium.DivIcon(icon_anchor=(-14, -4), html=f"<div style='font-size:11px;width:420px'>"
-                                                            f"{escape(plan.design.describe())}</div>")).add_to(m)
+    note = f"<div style='font-size:11px;width:420px'>{escape(plan.design.describe())}</div>"
+    folium.map.Marker([lat0, lon0], icon=folium.DivIcon(icon_anchor=(-14, -4), html=note)).add_to(m)  # beside the ring
     save_offline(m, path)
