@@ -75,21 +75,25 @@ def draw_schematic(inp: PublishInput, path: Path, size_px: tuple[int, int] = (14
 
     _axes(img, lo, hi, px, basis.axis_labels, margin)
     placed: list[tuple[int, int, int, int]] = []  # label boxes drawn so far (x0, y0, x1, y1)
+    labels: list[tuple[str, int, int, int]] = []  # (text, centroid x, y, owner id), written last
     for fp in footprints:
         cv2.polylines(img, [px(fp)], True, (205, 205, 205), 1, cv2.LINE_AA)
-    for f, uv in zip([f for f in inp.findings if f.outline_ned_m is not None], outlines):
+    owner = np.zeros((height, width), np.int32)  # which finding (1-based) drew each pixel
+    for k, (f, uv) in enumerate(zip([f for f in inp.findings if f.outline_ned_m is not None], outlines), start=1):
         joint_like = bool(inp.checks.get(f.finding_id))  # drawn grey: check it is a crack (report, map)
         colour = (150, 150, 150) if joint_like else colour_bgr(f.class_name)
         poly = px(uv)
-        cv2.fillPoly(img, [poly], colour)
-        cv2.polylines(img, [poly], True, colour, 2, cv2.LINE_AA)
+        c = px(basis.to_2d(f.centroid_ned_m.reshape(1, 3)))[0, 0]
+        for canvas, ink in ((img, colour), (owner, k)):
+            cv2.fillPoly(canvas, [poly], ink)
+            cv2.polylines(canvas, [poly], True, ink, 2, cv2.LINE_AA if canvas is img else cv2.LINE_8)
+            cv2.circle(canvas, (int(c[0]), int(c[1])), 6, ink, 2, cv2.LINE_AA if canvas is img else cv2.LINE_8)
         for line in f.centrelines_ned_m:  # what a crack's length was measured along
             if len(line) >= 2:
                 cv2.polylines(img, [px(basis.to_2d(np.asarray(line)))], False, (40, 40, 40), 1, cv2.LINE_AA)
-        c = px(basis.to_2d(f.centroid_ned_m.reshape(1, 3)))[0, 0]
-        cv2.circle(img, (int(c[0]), int(c[1])), 6, colour, 2, cv2.LINE_AA)
-        label = f.finding_id + (" joint?" if joint_like else "")
-        x, y = _free_spot(placed, label, int(c[0]) + 8, int(c[1]) - 8)
+        labels.append((f.finding_id + (" joint?" if joint_like else ""), int(c[0]), int(c[1]), k))
+    for label, cx, cy, k in labels:  # after every outline, so that a label can keep off all of them
+        x, y = _label_spot(owner, placed, label, cx, cy, k)
         cv2.putText(img, label, (x, y), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (30, 30, 30), 1, cv2.LINE_AA)
     title = ("plan" if basis.is_horizontal else "elevation") + f" of surface '{basis.name}'"
     cv2.putText(img, title, (margin, 40), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2, cv2.LINE_AA)
@@ -130,6 +134,24 @@ def _free_spot(placed: list[tuple[int, int, int, int]], label: str, x: int, y: i
         y += h + 6
     placed.append((x, y - h, x + w, y + 4))
     return x, y
+
+
+def _label_spot(owner: np.ndarray, placed: list[tuple[int, int, int, int]], label: str, cx: int, cy: int,
+                own: int) -> tuple[int, int]:
+    """Where to write the label of finding ``own`` centred at (cx, cy): right of it and above,
+    unless that covers more of the other findings' drawing (``owner``: which finding drew each
+    pixel; a joint line beside a crack) than right-below, left-above or left-below; each stacked
+    clear of the labels already written (``_free_spot``). Its own outline may lie under it."""
+    (w, h), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.55, 1)
+    best: tuple[int, int, int] | None = None
+    for x, y in ((cx + 8, cy - 8), (cx + 8, cy + h + 8), (cx - 8 - w, cy - 8), (cx - 8 - w, cy + h + 8)):
+        x, y = _free_spot(list(placed), label, max(0, x), y)
+        box = owner[max(0, y - h):max(0, y + 4), x:x + w]
+        covered = int(((box != 0) & (box != own)).sum())
+        if best is None or covered < best[0]:
+            best = (covered, x, y)
+    _, x, y = best  # type: ignore[misc]
+    return _free_spot(placed, label, x, y)
 
 
 def _nice_step(raw: float) -> float:

@@ -50,3 +50,18 @@ def test_labels_at_one_spot_are_stacked_not_overprinted() -> None:
     assert first == (100, 200) and second[0] == 100 and second[1] > 200 and third == (600, 200)
     a, b = placed[0], placed[1]
     assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+
+
+def test_a_label_keeps_off_other_findings_but_may_lie_on_its_own() -> None:
+    """A crack beside a joint line: its id went over the line; now to the clear side."""
+    import numpy as np
+
+    from groundstation.publish.images import _label_spot
+
+    owner = np.zeros((400, 600), np.int32)
+    owner[100:300, 318:322] = 2  # another finding's line just right of the crack's centre
+    x, y = _label_spot(owner, [], "F-0009", 300, 200, own=1)
+    assert x < 300  # written to the left, clear of finding 2
+    owner[:] = 0
+    owner[150:250, 290:420] = 1  # its own patch under the usual spot: the usual spot stays
+    assert _label_spot(owner, [], "F-0014", 300, 200, own=1) == (308, 192)
