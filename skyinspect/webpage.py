@@ -5,8 +5,10 @@ tiles need a network; offline the overlays draw on a blank background. Used by t
 
 from __future__ import annotations
 
+import math
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 _VENDOR = Path(__file__).with_name("vendor")
@@ -29,6 +31,15 @@ def inline_leaflet(page: str) -> str:
     return page
 
 
+def fit_to(fmap: object, lat_lon: Sequence[Sequence[float]], max_zoom: int = 20) -> None:
+    """Open the map on all of ``lat_lon`` (a pipeline or a long flight runs for kilometres, and a
+    fixed zoom showed only its start); fewer than two points leave the map as it is."""
+    pts = [(float(p[0]), float(p[1])) for p in lat_lon if all(math.isfinite(float(v)) for v in p[:2])]
+    if len(pts) >= 2:
+        lats, lons = zip(*pts)
+        fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], max_zoom=max_zoom)  # type: ignore[attr-defined]
+
+
 def save_offline(fmap: object, path: Path) -> None:
     """Write a folium map to ``path`` with Leaflet inlined, whole or not at all (temporary file
     beside it, then renamed)."""
@@ -39,4 +50,4 @@ def save_offline(fmap: object, path: Path) -> None:
     os.replace(tmp, path)
 
 
-__all__ = ["inline_leaflet", "save_offline"]
+__all__ = ["fit_to", "inline_leaflet", "save_offline"]

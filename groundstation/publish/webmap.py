@@ -12,7 +12,7 @@ import html
 import math
 from pathlib import Path
 
-from skyinspect.webpage import save_offline
+from skyinspect.webpage import fit_to, save_offline
 
 from groundstation.publish.context import PublishInput, colour_hex, format_measurement
 from groundstation.publish.images import best_view_crop_jpeg
@@ -84,7 +84,9 @@ def write_map(inp: PublishInput, path: Path, crops: dict[str, bytes | None]) -> 
                             popup=folium.Popup(popup_html(inp, i, crops.get(f.finding_id)), max_width=340),
                             tooltip=f.finding_id).add_to(findings_layer)
     findings_layer.add_to(fmap)
-    folium.LayerControl().add_to(fmap)
+    folium.LayerControl(collapsed=False).add_to(fmap)  # open: collapsed, its icon is an image (blank offline)
+    drawn = [tuple(p[:2]) for p in cam_geo] if cam_geo is not None else []
+    fit_to(fmap, drawn + [(f.lat_deg, f.lon_deg) for f in inp.findings], max_zoom=22)
     save_offline(fmap, path)
 
 

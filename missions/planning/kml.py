@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from skyinspect.kml import kml_colour
-from skyinspect.webpage import save_offline
+from skyinspect.webpage import fit_to, save_offline
 
 from missions.planning.planner import Plan
 from missions.planning.safety import flight_legs
@@ -111,4 +111,6 @@ def write_preview(path: Path, plan: Plan, flights: tuple[Plan, ...] = ()) -> Non
                         tooltip="home / take-off").add_to(m)
     note = f"<div style='font-size:11px;width:420px'>{escape(plan.design.describe())}</div>"
     folium.map.Marker([lat0, lon0], icon=folium.DivIcon(icon_anchor=(-14, -4), html=note)).add_to(m)  # beside the ring
+    fit_to(m, [(lat, lon) for fl in (flights or (plan,)) for lat, lon, _ in path_lat_lon_alt(fl)]
+           + [tuple(p) for p in site.geofence_lat_lon])
     save_offline(m, path)

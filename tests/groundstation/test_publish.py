@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -87,6 +88,9 @@ def test_map_and_report_name_every_finding(processed) -> None:  # type: ignore[n
     _, out, _ = processed
     html_map = (out / "map.html").read_text()
     assert "F-0001" in html_map and "data:image/jpeg;base64," in html_map
+    # opens offline, on everything drawn, with its layer list open (the collapsed icon is an image)
+    assert not re.search(r'<script src="https?://|<link rel="stylesheet" href="https?://', html_map)
+    assert re.search(r"\.fitBounds\(\s*\[\[", html_map) and '"collapsed": false' in html_map
     report = (out / "report.html").read_text()
     assert "F-0002" in report
     assert "<th>Camera</th><td>" in report and " px, fx " in report  # which intrinsics the positions rest on

@@ -82,6 +82,7 @@ def test_kml_and_preview(bridge_plan, tmp_path):
     assert "leaflet" in page.lower()
     # opens offline (an operator plans in the field): nothing fetched but the background tiles
     assert not re.search(r'<script src="https?://|<link rel="stylesheet" href="https?://', page)
+    assert re.search(r"\.fitBounds\(\s*\[\[", page)  # opens on the whole flight, not zoom 19 at home
     leaflet_js = (Path(skyinspect.__file__).with_name("vendor") / "leaflet.js").read_text()
     assert leaflet_js[:300] in page
     # every photo station drawn, where the KML puts it
