@@ -47,16 +47,17 @@ def engine_cache_path(cache_dir: Path, onnx_sha256: str, gpu_name: str, trt_vers
 def read_onnx_metadata(path: Path) -> ModelMetadata:
     """skyinspect metadata of an ONNX file, with the ``onnx`` package or else ONNX Runtime."""
     try:
-        import onnx
+        try:
+            import onnx
+        except ImportError:  # the runtime install has ONNX Runtime only
+            import onnxruntime as ort
 
-        model = onnx.load(str(path), load_external_data=False)
-        meta = {p.key: p.value for p in model.metadata_props}
-    except ImportError:
-        import onnxruntime as ort
-
-        meta = dict(ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-                    .get_modelmeta().custom_metadata_map)
-    except Exception as exc:  # onnx raises DecodeError and friends on a non-ONNX file
+            meta = dict(ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+                        .get_modelmeta().custom_metadata_map)
+        else:
+            model = onnx.load(str(path), load_external_data=False)
+            meta = {p.key: p.value for p in model.metadata_props}
+    except Exception as exc:  # DecodeError, InvalidProtobuf and friends on a file that is not ONNX
         raise ModelError(describe(path, f"expected an ONNX model ({type(exc).__name__}: {exc})")) from exc
     return ModelMetadata.parse(meta, path)
 

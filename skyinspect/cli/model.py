@@ -128,3 +128,36 @@ def eval_command(
     console.print_json(json.dumps(evaluate(model=model, out=out, shared=shared, limit=limit, flips=flips,
                                            upscale=upscale, crack_ridge=crack_ridge,
                                            wide_crack_scale=wide_crack_scale, labelled=labelled), default=str))
+
+
+@app.command("info")
+@handle_errors
+def info_command(
+    model: Path | None = typer.Option(None, help="ONNX model (default: the shipped one)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON only."),
+) -> None:
+    """The model (id, version, sha256, thresholds) and what runs it here: ONNX Runtime providers
+    (CUDA?), TensorRT and the engines already built for this model. Loads nothing on a GPU."""
+    from models import DEFAULT_MODEL_PATH
+    from models.info import model_info
+
+    info = model_info(model or DEFAULT_MODEL_PATH)
+    if as_json:
+        console.print_json(json.dumps(info))
+        return
+    m, ort, trt = info["model"], info["onnxruntime"], info["tensorrt"]
+    console.print(f"[bold]{m['model_id']}[/] {m['version']} ({m['size_bytes'] / 1e6:.1f} MB, sha256 "
+                  f"{m['sha256'][:16]}...), classes {', '.join(m['classes'])}, {m['input_size_px']}-px tiles")
+    console.print(f"  {m['path']}")
+    console.print(f"  thresholds: crack {m['crack_threshold'] or 'argmax'}, corrosion {m['corrosion_threshold'] or 'argmax'}"
+                  f"; drift reference: {'yes' if info['drift_reference']['for_this_model'] else 'none for this model'}")
+    if ort["installed"]:
+        console.print(f"ONNX Runtime {ort['version']}: {', '.join(ort['providers'])}"
+                      + ("; GPU: --backend onnxruntime-cuda" if ort["cuda"] else "; no CUDA here: CPU"))
+    else:
+        console.print(f"[red]ONNX Runtime not importable[/]: {ort['error']}")
+    if trt["importable"]:
+        built = ", ".join(trt["engines_for_this_model"]) or "none yet (the first --backend tensorrt run builds one)"
+        console.print(f"TensorRT {trt['version']}: --backend tensorrt; engines in {trt['engine_cache_dir']}: {built}")
+    else:
+        console.print(f"TensorRT: not here. {trt['note']}")
