@@ -28,7 +28,8 @@ def _p_inside(k: float, q: float) -> float:
     y = np.linspace(-k / q, k / q, 4001)
     inner = erf(np.sqrt(np.maximum(k * k - (q * y) ** 2, 0.0)) / math.sqrt(2))
     pdf = np.exp(-0.5 * y * y) / math.sqrt(2 * math.pi)
-    return float(np.trapz(pdf * inner, y)) if hasattr(np, "trapz") else float(np.trapezoid(pdf * inner, y))
+    # trapezoid: NumPy >= 2.0 (trapz is deprecated there); trapz before it
+    return float(np.trapezoid(pdf * inner, y)) if hasattr(np, "trapezoid") else float(np.trapz(pdf * inner, y))
 
 
 @lru_cache(maxsize=1)
