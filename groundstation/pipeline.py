@@ -19,10 +19,12 @@ after all of them succeeded, so a failure never leaves a half-written product se
 from __future__ import annotations
 
 import dataclasses
+import re
 import os
 import shutil
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +63,21 @@ class ProcessSummary:
     seconds_by_stage: dict[str, float] = field(default_factory=dict)
     frames_realigned: int = 0  # camera positions corrected by image tie points between passes
     max_realign_m: float = 0.0
+    not_georeferenced_reasons: tuple[str, ...] = ()  # one per frame not georeferenced
+
+    def why_not_georeferenced(self) -> str:
+        """The commonest reason frames were not georeferenced, and the fix when it is plain: every
+        camera behind a plane surface almost always means its normal points into the structure."""
+        if not self.not_georeferenced_reasons:
+            return ""
+        shapes = Counter(re.sub(r"-?\d+(?:\.\d+)?", "#", r) for r in self.not_georeferenced_reasons)
+        shape, n = shapes.most_common(1)[0]
+        example = next(r for r in self.not_georeferenced_reasons if re.sub(r"-?\d+(?:\.\d+)?", "#", r) == shape)
+        text = f"{n} of them: {example}" if n < len(self.not_georeferenced_reasons) else f"all: {example}"
+        if n == len(self.not_georeferenced_reasons) == self.frames_tagged and " behind " in shape:
+            text += ("; every camera is behind the surface, so its normal points into the structure: it must "
+                     "point out of the face, towards the drone (flip the sign of normal_enu in the surface file)")
+        return text
 
     @property
     def gpkg_path(self) -> Path:
@@ -215,5 +232,7 @@ def _publish_atomically(inp: PublishInput, out: Path) -> dict[str, Path]:
 def _summary(out: Path, loaded: LoadedFlight, geo: Georeferenced, findings: list[Finding],
              products: dict[str, Path], reused: tuple[str, ...], timings: dict[str, float]) -> ProcessSummary:
     ok = sum(1 for f in geo.frames if f.is_georeferenced)
+    why = tuple(f.status.removeprefix("not georeferenced: ") for f in geo.frames if not f.is_georeferenced)
     return ProcessSummary(out, loaded.frames_total, loaded.frames_tagged, len(loaded.untagged), ok,
-                          len(geo.frames) - ok, len(geo.detections), len(findings), products, reused, timings)
+                          len(geo.frames) - ok, len(geo.detections), len(findings), products, reused, timings,
+                          not_georeferenced_reasons=why)

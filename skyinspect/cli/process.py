@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 console = Console()
 
@@ -72,8 +73,9 @@ def process_command(
                       asset_id=asset or None, rules_dir=rules)
     if summary.frames_not_georeferenced:
         console.print(f"[yellow]warning:[/] {summary.frames_not_georeferenced} of {summary.frames_tagged} tagged "
-                      "frames could not be georeferenced (their reasons are in the report's data-quality "
-                      "section)" + ("; a facade or pier needs --surface SURFACE.json" if surface is None else ""))
+                      f"frames could not be georeferenced ({escape(summary.why_not_georeferenced())}; each frame's "
+                      "reason is in the report's data-quality section)"
+                      + ("; a facade or pier needs --surface SURFACE.json" if surface is None else ""))
     if summary.frames_realigned:
         console.print(f"{summary.frames_realigned} frames' camera positions corrected by image tie points between "
                       f"passes (up to {summary.max_realign_m:.2f} m): their GNSS errors differed (report: data quality)")
