@@ -19,8 +19,8 @@ after all of them succeeded, so a failure never leaves a half-written product se
 from __future__ import annotations
 
 import dataclasses
-import re
 import os
+import re
 import shutil
 import time
 import uuid
@@ -70,9 +70,9 @@ class ProcessSummary:
         camera behind a plane surface almost always means its normal points into the structure."""
         if not self.not_georeferenced_reasons:
             return ""
-        shapes = Counter(re.sub(r"-?\d+(?:\.\d+)?", "#", r) for r in self.not_georeferenced_reasons)
-        shape, n = shapes.most_common(1)[0]
-        example = next(r for r in self.not_georeferenced_reasons if re.sub(r"-?\d+(?:\.\d+)?", "#", r) == shape)
+        shapes = [re.sub(r"-?\d+(?:\.\d+)?", "#", r) for r in self.not_georeferenced_reasons]  # numbers aside
+        shape, n = Counter(shapes).most_common(1)[0]
+        example = self.not_georeferenced_reasons[shapes.index(shape)]
         text = f"{n} of them: {example}" if n < len(self.not_georeferenced_reasons) else f"all: {example}"
         if n == len(self.not_georeferenced_reasons) == self.frames_tagged and " behind " in shape:
             text += ("; every camera is behind the surface, so its normal points into the structure: it must "
