@@ -8,6 +8,7 @@ Distortion is OpenCV's five-term model (k1, k2, p1, p2, k3).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,27 @@ import numpy as np
 from skyinspect.errors import CalibrationError, describe
 
 _UNDISTORT_ITERATIONS = 20
+
+
+MAX_CALIBRATED_HFOV_DEG = 160.0  # a pinhole + Brown model means nothing wider; wider is a unit mistake
+
+
+def _check_plausible(cam: CameraModel, source: object) -> None:
+    """Refuse a calibration file whose numbers cannot be a camera in pixels: a focal length written
+    in millimetres (fx 8.8 for a 1280-px image is a 178° view) or a principal point off the image
+    (a calibration for another resolution, or values in the wrong places). Both would georeference
+    every finding wrongly without any other sign."""
+    hfov = math.degrees(2.0 * math.atan(cam.width_px / (2.0 * cam.fx_px)))
+    if hfov > MAX_CALIBRATED_HFOV_DEG:
+        raise CalibrationError(describe(source, f"fx {cam.fx_px:g} px gives a {hfov:.1f}° field of view across "
+                                                f"{cam.width_px} px; expected a camera matrix in pixels",
+                                        "Write fx and fy in pixels (focal length in mm / pixel pitch in mm), "
+                                        "not millimetres"))
+    if not (0.0 <= cam.cx_px <= cam.width_px and 0.0 <= cam.cy_px <= cam.height_px):
+        raise CalibrationError(describe(source, f"principal point ({cam.cx_px:g}, {cam.cy_px:g}) px lies outside "
+                                                f"the {cam.width_px}x{cam.height_px} image; expected near its centre",
+                                        "Check the calibration is for this resolution and cx, cy sit in "
+                                        "camera_matrix[0][2] and [1][2]"))
 
 
 @dataclass(frozen=True)
@@ -69,13 +91,15 @@ class CameraModel:
         try:
             k = np.asarray(data["camera_matrix"], dtype=np.float64).reshape(3, 3)
             dist = np.asarray(data["distortion_coefficients"], dtype=np.float64).ravel()
-            return cls(int(data["image_width"]), int(data["image_height"]),  # type: ignore[arg-type]
-                       float(k[0, 0]), float(k[1, 1]), float(k[0, 2]), float(k[1, 2]),
-                       tuple(dist[:5]), str(data.get("name", "camera")))  # type: ignore[arg-type]
+            cam = cls(int(data["image_width"]), int(data["image_height"]),  # type: ignore[arg-type]
+                      float(k[0, 0]), float(k[1, 1]), float(k[0, 2]), float(k[1, 2]),
+                      tuple(dist[:5]), str(data.get("name", "camera")))  # type: ignore[arg-type]
         except (ValueError, TypeError) as exc:
             raise CalibrationError(describe(source, f"malformed calibration values ({exc})")) from exc
         except CalibrationError as exc:
             raise CalibrationError(describe(source, str(exc))) from exc
+        _check_plausible(cam, source)
+        return cam
 
     @classmethod
     def load(cls, path: Path) -> CameraModel:

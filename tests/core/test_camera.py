@@ -73,3 +73,27 @@ def test_missing_and_garbage_calibration(tmp_path: Path) -> None:
     bad.write_text("this: [is not: opencv")
     with pytest.raises(CalibrationError, match=str(bad)):
         CameraModel.load(bad)
+
+
+def _calib(tmp_path: Path, fx: float, cx: float, cy: float, name: str = "cam.json") -> Path:
+    import json
+
+    path = tmp_path / name
+    path.write_text(json.dumps({"image_width": 1280, "image_height": 960,
+                                "camera_matrix": [[fx, 0, cx], [0, fx, cy], [0, 0, 1]],
+                                "distortion_coefficients": [0, 0, 0, 0, 0]}))
+    return path
+
+
+def test_a_focal_length_in_millimetres_is_refused_with_the_fix(tmp_path: Path) -> None:
+    """fx 8.8 (the lens's millimetres) for a 1280-px image: a 178° 'pinhole' that would put every
+    finding in the wrong place without another sign."""
+    with pytest.raises(CalibrationError, match=r"cam\.json: fx 8\.8 px gives a 178\.4° field of view.*not millimetres"):
+        CameraModel.load(_calib(tmp_path, 8.8, 639.5, 479.5))
+    wide = CameraModel.load(_calib(tmp_path, 330.0, 639.5, 479.5))  # a 125° wide-angle still loads
+    assert wide.fx_px == 330.0
+
+
+def test_a_principal_point_off_the_image_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(CalibrationError, match=r"principal point \(1919\.5, 1079\.5\) px lies outside the 1280x960"):
+        CameraModel.load(_calib(tmp_path, 3000.0, 1919.5, 1079.5))  # a 3840x2160 calibration on 1280x960
