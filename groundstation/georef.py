@@ -51,6 +51,11 @@ DEFAULT_H_ACC_M = 2.5  # standalone GNSS, 1-sigma per horizontal axis, when the 
 DEFAULT_V_ACC_M = 4.0  # standalone GNSS, 1-sigma vertical, when the log has no v_acc
 GIMBAL_SIGMA_DEG = 0.0  # extra pointing error of the gimbal encoders/IMU, added to attitude σ
 MAX_INCIDENCE_DEG = 85.0  # beyond this, a pixel smears over metres: drop the instance
+# No inspection photo looks at its surface from farther (a drone flies 120 m above ground at most):
+# a surface that far along the view is a wrong surface file (swapped latitude and longitude put the
+# demo face 3,000 km off, and measuring kilometre-long "cracks" at millimetre steps ran out of memory)
+# or a view at the horizon. Such frames are not georeferenced, such instances dropped, with the reason.
+MAX_RANGE_M = 1000.0
 FOOTPRINT_POINTS_PER_EDGE = 4
 STATUS_OK = "ok"
 GPS_FIX_NO_FIX = 1
@@ -184,6 +189,10 @@ def georeference_frame(rec: FrameRecord, camera: CameraModel, frame: LocalFrame,
     rays = camera.pixel_to_ray(np.concatenate(pieces)) @ r_ned_cam.T
     hits = surf.intersect(cam, rays)
     pts, rng, hit = hits.points, hits.range_m, hits.hit
+    if float(rng[0]) > MAX_RANGE_M:
+        return failed(f"the image centre meets {surf.kind} {surf.name!r} {float(rng[0]) / 1000:,.1f} km away (more "
+                      f"than {MAX_RANGE_M:g} m): check the surface file's point (latitude first) against the "
+                      "flight", cam)
     centre_cos = abs(float(axis @ hits.normals[0]))
     centre_gsd = float(rng[0]) / camera.fx_px / max(centre_cos, 1e-6)
     fp_pts, fp_ok = pts[bounds[1]:bounds[2]], hit[bounds[1]:bounds[2]]
@@ -214,6 +223,9 @@ def georeference_frame(rec: FrameRecord, camera: CameraModel, frame: LocalFrame,
         for k, (i, outline, skeleton, _, area) in enumerate(placed):
             if incidence[k] > MAX_INCIDENCE_DEG:
                 notes.append(f"instance {i}: grazing view ({incidence[k]:.1f} deg > {MAX_INCIDENCE_DEG} deg)")
+                continue
+            if ranges[k] > MAX_RANGE_M:
+                notes.append(f"instance {i}: {ranges[k]:.0f} m away (more than {MAX_RANGE_M:g} m)")
                 continue
             inst = rec.instances[i]
             detections.append(Detection(

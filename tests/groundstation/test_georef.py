@@ -111,3 +111,20 @@ def test_untagged_frames_are_skipped_and_counted(tmp_path: Path) -> None:
     flight = load_flight(folder)
     assert flight.frames_total == 3 and flight.frames_tagged == 2
     assert flight.untagged == ((2, "untagged: no telemetry"),)
+
+
+def test_a_surface_kilometres_away_is_not_georeferenced_onto(tmp_path: Path) -> None:
+    """Swapped latitude and longitude in a surface file put the face 3,000 km off: every frame was
+    georeferenced onto it and measuring kilometre-long "cracks" at millimetre steps ran out of memory."""
+    from groundstation.georef import MAX_RANGE_M
+
+    pose = pose_at(np.array([0.0, 0.0, -FLY_HEIGHT_M]), 90.0, 0.0)
+    write_record(tmp_path / "f", [(pose, [instance_for(pose, corrosion_on_face(0.0, FLY_HEIGHT_M))])])
+    flight = load_flight(tmp_path / "f")
+    lat, lon, alt = FRAME.to_geodetic(np.array([0.0, 5000.0, -FLY_HEIGHT_M]))  # the same face, 5 km east
+    geo = georeference(flight, PlaneSurface(float(lat), float(lon), float(alt), (-1.0, 0.0, 0.0), "far face"))
+    status = geo.frames[0].status
+    assert status.startswith("not georeferenced: the image centre meets plane 'far face' 5.0 km away")
+    assert f"more than {MAX_RANGE_M:g} m" in status and "latitude first" in status
+    assert geo.detections == ()
+    assert georeference(flight, face_surface()).frames[0].status == "ok"  # 2 m away: as before
