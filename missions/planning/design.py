@@ -107,8 +107,10 @@ def design_for(req: Requirement, camera: CameraProfile, site: Site,
         raise InputError(
             f"camera {camera.name}: cannot reach GSD {gsd * 1000:.3f} mm/px ({req.crack_width_mm} mm crack, "
             f"{req.pixels_across_crack:g} px across) at the minimum standoff {site.min_standoff_m} m: at "
-            f"f = {f_mm:.2f} mm it would have to fly at {standoff:.2f} m. Use a longer focal length or a zoom "
-            f"camera (e.g. dji_h20_zoom), or grade a wider crack")
+            f"f = {f_mm:.2f} mm it would have to fly at {standoff:.2f} m. "
+            + ("Its zoom is at its longest already: grade a wider crack, or lower --pixels-across (widths then less sure)"
+               if camera.is_zoom and f_mm >= camera.focal_length_max_mm - 1e-9 else
+               "Use a longer focal length or a zoom camera (e.g. dji_h20_zoom), or grade a wider crack"))
     fw, fh = gsd * camera.width_px, gsd * camera.height_px
     along, across = fw * (1.0 - req.front_overlap), fh * (1.0 - req.side_overlap)
     exposure = req.exposure_s if req.exposure_s is not None else camera.exposure_s
