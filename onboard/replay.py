@@ -160,6 +160,11 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
     for event in buffer.camera_events():
         events.setdefault(event.img_idx, event)  # two cameras share img_idx numbers: keep the first
     if n and all(i in events for i in range(1, n + 1)):
+        if len(events) != n:  # frame n takes img_idx n: one photo missing shifts every later pose
+            log.warning("%s: %d CAMERA_FEEDBACK events (img_idx %d..%d) for %d frames in %s; frame n takes the "
+                        "pose of img_idx n, so if photos are missing from the folder (deleted, or on another "
+                        "card) every later frame gets the pose of another photo. Check the counts match",
+                        mavlink, len(events), min(events), max(events), n, frames)
         return _Plan(buffer, source, "camera_feedback", events)
     times = source.capture_times()
     if n and all(t is not None for t in times):

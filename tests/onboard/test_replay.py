@@ -294,3 +294,19 @@ def test_cli_replay_of_photos_on_the_ground_takes_segments_passes_and_records_th
                                     "--out", str(one)]).exit_code == 0
     with FlightRecordReader(one) as reader:
         assert reader.meta_json("segmentation")["flips"] == 1 and reader.meta_json("segmentation")["upscale"] is None
+
+
+def test_a_folder_with_fewer_photos_than_camera_feedback_events_is_warned_about(
+        feedback_flight: tuple[Path, Path], tmp_path: Path, segmenter, caplog: pytest.LogCaptureFixture) -> None:
+    """Photo n takes the pose of img_idx n: a photo deleted from the folder shifts every later pose."""
+    import logging
+
+    frames, tlog = feedback_flight
+    with caplog.at_level(logging.WARNING, logger="onboard.replay"):
+        run_replay(frames, tlog, tmp_path / "all", segmenter, CAMERA, progress=False)
+        assert not [r for r in caplog.records if "CAMERA_FEEDBACK events" in r.getMessage()]  # counts match
+        (frames / "IMG_3.png").unlink()
+        summary = run_replay(frames, tlog, tmp_path / "record", segmenter, CAMERA, progress=False)
+    assert summary.capture_time_source == "camera_feedback" and summary.frames == 2
+    said = [r.getMessage() for r in caplog.records if "CAMERA_FEEDBACK events" in r.getMessage()]
+    assert len(said) == 1 and "3 CAMERA_FEEDBACK events (img_idx 1..3) for 2 frames" in said[0]
