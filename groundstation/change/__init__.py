@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pyproj import Geod
 
 from groundstation.grading import Grade
 from groundstation.grading.rules import RULES_DIR
@@ -195,6 +196,9 @@ def _rank(grade: Grade | None) -> tuple[str, int] | None:
     return (grade.rule, rule.rank(grade.state)) if rule else None
 
 
+SAME_SITE_M = 10_000.0  # two inspections whose nearest findings are farther apart are not of one structure
+
+
 def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: float = 0.5,
             k_sigma: float = 2.0, offset_tol_m: float = 0.1) -> ChangeReport:
     prev = previous if isinstance(previous, Inspection) else load_inspection(previous)
@@ -222,6 +226,16 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
                                       b.ce90_m if math.isfinite(b.ce90_m) else 0.0))
 
     p_prev, p_cur = xyz(prev.findings), xyz(cur.findings)
+    if len(p_prev) and len(p_cur):  # another structure altogether: every defect would read new or gone
+        flat = np.hypot(*(p_prev[:, None, :2] - p_cur[None, :, :2]).transpose(2, 0, 1))
+        i, k = np.unravel_index(int(np.argmin(flat)), flat.shape)
+        a, b = prev.findings[i], cur.findings[k]
+        apart = Geod(ellps="WGS84").inv(a.lon_deg, a.lat_deg, b.lon_deg, b.lat_deg)[2]  # the chart bends far off
+        if apart > SAME_SITE_M:
+            raise InputError(describe(cur.folder, f"its findings lie {apart / 1000:,.1f} km from the previous "
+                                                  f"inspection's ({prev.folder}) at the closest; expected the same "
+                                                  f"structure (within {SAME_SITE_M / 1000:g} km)",
+                                      "Compare two inspections of the same asset"))
     candidates = []  # (previous, current, index of current, previous minus current position)
     for i, a in enumerate(prev.findings):
         for k, b in enumerate(cur.findings):

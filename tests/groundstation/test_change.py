@@ -187,3 +187,16 @@ def test_where_the_crack_grew(pair) -> None:  # type: ignore[no-untyped-def]
     assert "north of the crack's middle" in grown.note  # the crack runs north along the face: it grew there
     again = next(c for c in compare(after, third).changes if c.previous_finding_id == grown.finding_id)
     assert again.status == "stable" and "no new crack line" in again.note  # the same size a year later
+
+
+def test_inspections_of_two_places_are_refused_not_reported_as_all_new() -> None:
+    """Results of a flight 7,000 km away (no asset ids to tell) read as 16 new and 54 gone."""
+    from skyinspect.errors import InputError
+
+    spots = [(0.0, 0.0, -2.0), (1.0, 0.0, -2.0)]
+    prev = _inspection("/tmp/prev", "2025-05-01", spots)
+    far = _inspection("/tmp/cur", "2026-05-01", spots, shift=(0.0, 12_000.0, 0.0))  # 12 km east
+    with pytest.raises(InputError, match=r"/tmp/cur: its findings lie 12\.0 km from the previous inspection's"):
+        compare(prev, far)
+    near = compare(prev, _inspection("/tmp/cur", "2026-05-01", spots, shift=(0.0, 3_000.0, 0.0)))  # another stretch
+    assert {c.status for c in near.changes} == {"new", "not_re_observed"}
