@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import dataclasses
 import json
 import math
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ class LoadedFlight:
     home_alt_msl_m: float  # alt_msl - alt_rel of the first tagged frame (take-off altitude)
     fingerprint: str  # sha256 over everything later stages depend on
     drift: dict[str, object] | None = None  # skyinspect.drift.DriftReport.as_dict(); None: not checkable
+    images_missing: int = 0  # tagged frames whose recorded image file is not in the folder
 
     @property
     def frames_tagged(self) -> int:
@@ -45,6 +47,13 @@ def load_flight(folder: Path) -> LoadedFlight:
         all_frames = list(reader.frames())
         stats = reader.frame_stats()
     tagged = tuple(f for f in all_frames if f.pose.is_tagged)
+    # A record copied without its images/ or masks/ (the database alone): the detections still
+    # georeference, but widths, pictures and tie points need the files. Missing ones are treated as
+    # never saved (the later stages know that case) and counted, so that process says it once.
+    missing = sum(1 for f in tagged if f.image_path is not None and not Path(f.image_path).is_file())
+    tagged = tuple(dataclasses.replace(
+        f, image_path=f.image_path if f.image_path is not None and Path(f.image_path).is_file() else None,
+        mask_path=f.mask_path if f.mask_path is not None and Path(f.mask_path).is_file() else None) for f in tagged)
     untagged = tuple((f.frame_index, f.pose.status) for f in all_frames if not f.pose.is_tagged)
     if not tagged:
         raise InputError(describe(folder, f"none of its {len(all_frames)} frames has a pose (expected at "
@@ -54,7 +63,7 @@ def load_flight(folder: Path) -> LoadedFlight:
     origin = _meta_origin(meta, folder) or LocalFrame(first.lat_deg, first.lon_deg, first.alt_msl_m)
     home = first.alt_msl_m - first.alt_rel_m if math.isfinite(first.alt_rel_m) else first.alt_msl_m
     return LoadedFlight(folder, camera, meta.get("model_id", ""), meta, tagged, len(all_frames), untagged,
-                        origin, home, _fingerprint(camera, tagged, origin), _drift(meta, stats))
+                        origin, home, _fingerprint(camera, tagged, origin), _drift(meta, stats), missing)
 
 
 def _drift(meta: dict[str, str], stats: dict[int, FrameStats]) -> dict[str, object] | None:

@@ -64,6 +64,7 @@ class ProcessSummary:
     frames_realigned: int = 0  # camera positions corrected by image tie points between passes
     max_realign_m: float = 0.0
     not_georeferenced_reasons: tuple[str, ...] = ()  # one per frame not georeferenced
+    images_missing: int = 0  # tagged frames whose image file is not in the flight folder
 
     def why_not_georeferenced(self) -> str:
         """The commonest reason frames were not georeferenced, and the fix when it is plain: every
@@ -235,4 +236,4 @@ def _summary(out: Path, loaded: LoadedFlight, geo: Georeferenced, findings: list
     why = tuple(f.status.removeprefix("not georeferenced: ") for f in geo.frames if not f.is_georeferenced)
     return ProcessSummary(out, loaded.frames_total, loaded.frames_tagged, len(loaded.untagged), ok,
                           len(geo.frames) - ok, len(geo.detections), len(findings), products, reused, timings,
-                          not_georeferenced_reasons=why)
+                          not_georeferenced_reasons=why, images_missing=loaded.images_missing)

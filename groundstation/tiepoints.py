@@ -137,6 +137,8 @@ def _pass_links(flight: LoadedFlight, geo: Georeferenced, basis: PlaneBasis, pas
     candidates: dict[tuple[int, int], list[tuple[float, int, int]]] = defaultdict(list)
     idx = sorted(prints)
     polys = [prints[i] for i in idx]
+    if not polys:  # no frame kept its image (disk full onboard, or the images not copied): nothing to match
+        return {}
     left, right = shapely.STRtree(polys).query(polys, predicate="intersects")  # not all against all
     for i, j in zip(left.tolist(), right.tolist()):
         a, b = idx[i], idx[j]

@@ -76,6 +76,11 @@ def process_command(
                       f"frames could not be georeferenced ({escape(summary.why_not_georeferenced())}; each frame's "
                       "reason is in the report's data-quality section)"
                       + ("; a facade or pier needs --surface SURFACE.json" if surface is None else ""))
+    if summary.images_missing:
+        console.print(f"[yellow]warning:[/] {summary.images_missing} of {summary.frames_tagged} tagged frames' images "
+                      f"are missing from {flight} (a record copied without its images/ folder?): the findings "
+                      "stand, but crack widths, the report's pictures and the tie points between passes need "
+                      "them. Copy the whole flight folder")
     if summary.frames_realigned:
         console.print(f"{summary.frames_realigned} frames' camera positions corrected by image tie points between "
                       f"passes (up to {summary.max_realign_m:.2f} m): their GNSS errors differed (report: data quality)")

@@ -23,3 +23,26 @@ def test_the_commonest_reason_is_counted_and_no_fix_is_guessed_for_a_mixed_fligh
     text = _summary(reasons, tagged=10).why_not_georeferenced()
     assert text == "2 of them: no 3D GNSS fix"
     assert _summary((), tagged=10).why_not_georeferenced() == ""
+
+
+def test_a_record_without_its_images_is_processed_and_says_so(tmp_path: Path) -> None:
+    """The database copied alone (or a flight whose disk filled, so no image was kept): the detections
+    still make findings, tie-pointing has nothing to match (it crashed on no footprints at all), and
+    the count of missing images comes back for the CLI to say once (OpenCV warned per file)."""
+    import shutil
+
+    import numpy as np
+    from gs_fixtures import FLY_HEIGHT_M, corrosion_on_face, face_flight, face_surface, instance_for, pose_at
+
+    from groundstation.load import load_flight
+    from groundstation.pipeline import process
+
+    rust = corrosion_on_face(0.3, 10.0)
+    second_pass = [pose_at(np.array([0.6 - k * 0.15, 0.0, -(FLY_HEIGHT_M + 0.2)]), 90.0, 0.0, t=1.7e9 + 60 + k)
+                   for k in range(5)]  # a minute later, back along the face: tie points would link the passes
+    folder = face_flight(tmp_path / "f", [rust], extra=[(p, [instance_for(p, rust)]) for p in second_pass])
+    shutil.rmtree(folder / "images")
+    loaded = load_flight(folder)
+    assert loaded.images_missing == 10 and all(f.image_path is None for f in loaded.frames)
+    summary = process(folder, tmp_path / "out", face_surface(), progress=False)
+    assert summary.images_missing == 10 and summary.findings == 1
