@@ -42,7 +42,7 @@ from groundstation.publish.context import covered_area_m2
 from groundstation.stages import (finding_from_dict, finding_to_dict, fingerprint, georeferenced_from_dict,
                                   georeferenced_to_dict, run_stage)
 from groundstation.tiepoints import TieParams, realign
-from skyinspect.errors import RecordError, describe
+from skyinspect.errors import InputError, RecordError, describe
 from skyinspect.findings import Finding
 
 STAGES = ("load", "georeference", "align", "fuse", "measure", "grade", "publish")
@@ -125,6 +125,10 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
         clock = now
 
     loaded = load_flight(Path(flight))  # before creating `out`: bad input must leave nothing behind
+    here, record = out.resolve(), Path(flight).resolve()
+    if here == record or record in here.parents:  # `onboard --overwrite` of the record would delete them
+        raise InputError(describe(out, f"is inside the flight record {flight}; expected a folder of its own",
+                                  "Give --out a folder outside the flight record (e.g. beside it)"))
     lap("load")
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -46,3 +46,18 @@ def test_a_record_without_its_images_is_processed_and_says_so(tmp_path: Path) ->
     assert loaded.images_missing == 10 and all(f.image_path is None for f in loaded.frames)
     summary = process(folder, tmp_path / "out", face_surface(), progress=False)
     assert summary.images_missing == 10 and summary.findings == 1
+
+
+def test_results_are_not_written_into_the_flight_record(tmp_path: Path) -> None:
+    """`onboard --overwrite` replaces a record folder whole: results inside it would go with it."""
+    import pytest
+    from gs_fixtures import corrosion_on_face, face_flight, face_surface
+
+    from groundstation.pipeline import process
+    from skyinspect.errors import InputError
+
+    folder = face_flight(tmp_path / "f", [corrosion_on_face(0.3, 10.0)])
+    for out in (folder, folder / "results"):
+        with pytest.raises(InputError, match="is inside the flight record"):
+            process(folder, out, face_surface(), progress=False)
+    assert not (folder / "results").exists() and not (folder / "stages").exists()
