@@ -53,7 +53,7 @@ GIMBAL_SIGMA_DEG = 0.0  # extra pointing error of the gimbal encoders/IMU, added
 MAX_INCIDENCE_DEG = 85.0  # beyond this, a pixel smears over metres: drop the instance
 # No inspection photo looks at its surface from farther (a drone flies 120 m above ground at most):
 # a surface that far along the view is a wrong surface file (swapped latitude and longitude put the
-# demo face 3,000 km off, and measuring kilometre-long "cracks" at millimetre steps ran out of memory)
+# demo face 3,957 km off, and measuring kilometre-long "cracks" at millimetre steps ran out of memory)
 # or a view at the horizon. Such frames are not georeferenced, such instances dropped, with the reason.
 MAX_RANGE_M = 1000.0
 FOOTPRINT_POINTS_PER_EDGE = 4

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import dataclasses
+import hashlib
 import json
 import math
 from dataclasses import dataclass
@@ -50,10 +50,9 @@ def load_flight(folder: Path) -> LoadedFlight:
     # A record copied without its images/ or masks/ (the database alone): the detections still
     # georeference, but widths, pictures and tie points need the files. Missing ones are treated as
     # never saved (the later stages know that case) and counted, so that process says it once.
-    missing = sum(1 for f in tagged if f.image_path is not None and not Path(f.image_path).is_file())
-    tagged = tuple(dataclasses.replace(
-        f, image_path=f.image_path if f.image_path is not None and Path(f.image_path).is_file() else None,
-        mask_path=f.mask_path if f.mask_path is not None and Path(f.mask_path).is_file() else None) for f in tagged)
+    missing = sum(1 for f in tagged if f.image_path is not None and _present(f.image_path) is None)
+    tagged = tuple(dataclasses.replace(f, image_path=_present(f.image_path), mask_path=_present(f.mask_path))
+                   for f in tagged)
     untagged = tuple((f.frame_index, f.pose.status) for f in all_frames if not f.pose.is_tagged)
     if not tagged:
         raise InputError(describe(folder, f"none of its {len(all_frames)} frames has a pose (expected at "
@@ -64,6 +63,10 @@ def load_flight(folder: Path) -> LoadedFlight:
     home = first.alt_msl_m - first.alt_rel_m if math.isfinite(first.alt_rel_m) else first.alt_msl_m
     return LoadedFlight(folder, camera, meta.get("model_id", ""), meta, tagged, len(all_frames), untagged,
                         origin, home, _fingerprint(camera, tagged, origin), _drift(meta, stats), missing)
+
+
+def _present(path: Path | None) -> Path | None:
+    return path if path is not None and Path(path).is_file() else None
 
 
 def _drift(meta: dict[str, str], stats: dict[int, FrameStats]) -> dict[str, object] | None:
