@@ -36,7 +36,7 @@ def segment_command(
 ) -> None:
     """Segment inspection photos at their full resolution (tiled), one mask per photo."""
     from models import load_segmenter
-    from models.batch import check_images, list_images, refuse_overwriting, segment_images
+    from models.batch import check_images, check_memory, list_images, refuse_overwriting, segment_images
 
     files = list_images(images)
     # the model has the cores to itself here, so its threads may busy-wait (models/runtime.py)
@@ -45,7 +45,8 @@ def segment_command(
                                wide_crack_scale="auto" if wide_crack_scale is None else wide_crack_scale)
     with Progress(console=console, transient=True) as progress:
         checking = progress.add_task("checking the photos decode", total=len(files))
-        check_images(files, on_checked=lambda _p: progress.advance(checking))
+        sizes = check_images(files, on_checked=lambda _p: progress.advance(checking))
+    check_memory(files, sizes, segmenter)
     refuse_overwriting(files, out)
     with Progress(console=console) as progress:
         task = progress.add_task("segmenting", total=len(files))

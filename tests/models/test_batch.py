@@ -162,3 +162,29 @@ def test_outputs_are_not_written_among_the_photos(tmp_path: Path) -> None:
     _photo(tmp_path / "a.jpg", 60, 80)
     result = CliRunner().invoke(app, ["segment", str(tmp_path), "--out", str(tmp_path)])
     assert result.exit_code == 2 and "holds the photos" in _said(result) and not (tmp_path / "a_mask.png").exists()
+
+
+def test_a_photo_too_large_for_memory_is_refused_before_anything_is_written() -> None:
+    """An orthomosaic of hundreds of megapixels was killed for memory without a word."""
+    import pytest
+
+    from models.batch import BYTES_PER_PX_PASSES, check_memory, memory_available_bytes
+    from skyinspect.errors import ImageError
+
+    class Passes:  # the post-flight passes, two workers
+        flips, upscale = 4, 1.5
+
+        def parallel_workers(self) -> list[object]:
+            return [self, self]
+
+    photos = [Path("small.jpg"), Path("ortho.tif")]
+    sizes = [(3000, 4000), (15000, 20000)]
+    with pytest.raises(ImageError, match=r"ortho\.tif: 20000x15000 px \(300 MPx\).*needs about 26\.5 GB.*"
+                                         r"one pass \(--flips 1 --upscale 0\) needs about 12\.5 GB.*tiles"):
+        check_memory(photos, sizes, Passes(), available_bytes=8_000_000_000)
+    need = BYTES_PER_PX_PASSES * (15000 * 20000 + 3000 * 4000)
+    check_memory(photos, sizes, Passes(), available_bytes=need + 1)  # fits: nothing said
+    one = Passes()
+    one.flips, one.upscale = 1, None
+    check_memory(photos[:1], sizes[:1], one, available_bytes=1_000_000_000)  # 12 MPx, one pass: 0.5 GB
+    assert (memory_available_bytes() or 1) > 0
