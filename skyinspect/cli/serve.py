@@ -38,5 +38,24 @@ def serve_command(
         token = secrets.token_urlsafe(24)
         console.print(f"bound to {host}: write actions need the token [bold]{token}[/]")
     app = create_app(Path(results), token or None, flight)
+    _check_port_free(host, port)  # else uvicorn logs the bind error after we printed the address
     console.print(f"review app on http://{host}:{port}/  (results: {os.fspath(results)}; Ctrl-C stops)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _check_port_free(host: str, port: int) -> None:
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise InputError(describe(f"--host {host}", f"cannot be resolved ({exc.strerror})")) from exc
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise InputError(describe(f"--port {port}", f"cannot listen on {host}:{port} ({exc.strerror}: another "
+                                                        "program, or a review app already running)",
+                                      "Pass another --port, or stop the other one")) from exc

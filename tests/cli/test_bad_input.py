@@ -75,3 +75,19 @@ def test_negative_gnss_error_is_refused_before_anything_is_written(tmp_path: Pat
     code, out = _run("simulate", "--out", str(tmp_path / "sim"), "--gnss-error-m", "-0.5")
     assert code == 2 and "--gnss-error-m" in out and "Traceback" not in out
     assert not (tmp_path / "sim").exists()
+
+
+def test_serve_on_a_port_in_use_says_so_before_claiming_the_address() -> None:
+    """uvicorn logged the bind error after `serve` had printed 'review app on http://...'."""
+    import socket
+
+    from skyinspect.cli.serve import _check_port_free
+    from skyinspect.errors import InputError
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(InputError, match=rf"--port {port}: cannot listen on 127\.0\.0\.1:{port}.*another --port"):
+            _check_port_free("127.0.0.1", port)
+    _check_port_free("127.0.0.1", port)  # free again
