@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from pathlib import Path
 
 from skyinspect.errors import RecordError, describe
@@ -13,6 +14,10 @@ from missions.planning.formats import write_qgc_plan, write_waypoints
 from missions.planning.kml import write_kml, write_preview
 from missions.planning.mission import DO_CHANGE_SPEED
 from missions.planning.planner import Plan
+
+log = logging.getLogger(__name__)
+# every file `plan` writes, in the output folder or a flight folder
+PLAN_FILE_NAMES = ("mission.plan", "mission.waypoints", "mission.kml", "preview.html", "flights.csv", "flights.kml")
 
 
 def write_all(plan: Plan, out_dir: Path, stem: str = "mission") -> list[Path]:
@@ -36,8 +41,36 @@ def write_all(plan: Plan, out_dir: Path, stem: str = "mission") -> list[Path]:
 def write_flights(plans: tuple[Plan, ...] | list[Plan], out_dir: Path) -> list[Path]:
     """One flight: its files in ``out_dir`` (as ``write_all``). Several: ``flight_01/``, ``flight_02/``...
     each with its own files, flown in that order, ``flights.csv`` (one row a flight), and
-    ``flights.kml`` / ``preview.html`` with every flight in its own colour."""
-    out_dir = Path(out_dir)
+    ``flights.kml`` / ``preview.html`` with every flight in its own colour. Files an earlier plan
+    wrote into ``out_dir`` that this one does not are removed afterwards (``clear_earlier_plan``)."""
+    written = _write_flights(plans, Path(out_dir))
+    removed = clear_earlier_plan(Path(out_dir), written)
+    if removed:
+        log.warning("%s: removed %d file(s) of an earlier plan that this one replaces (%s%s), so that no stale "
+                    "flight is flown", out_dir, len(removed), ", ".join(p.name for p in removed[:4]),
+                    ", ..." if len(removed) > 4 else "")
+    return written
+
+
+def clear_earlier_plan(out_dir: Path, written: list[Path]) -> list[Path]:
+    """Remove the plan files in ``out_dir`` (top level and ``flight_NN/``) that are not in ``written``:
+    a 0.3-mm plan's eight flight folders stayed beside the 1.5-mm plan written over it, ready to be
+    uploaded. Only file names ``plan`` writes are touched; a flight folder is removed once empty."""
+    keep = {Path(p).resolve() for p in written}
+    removed: list[Path] = []
+    folders = [out_dir] + sorted(d for d in out_dir.glob("flight_[0-9]*") if d.is_dir())
+    for folder in folders:
+        for name in PLAN_FILE_NAMES:
+            path = folder / name
+            if path.is_file() and path.resolve() not in keep:
+                path.unlink()
+                removed.append(path)
+        if folder != out_dir and not any(folder.iterdir()):
+            folder.rmdir()
+    return removed
+
+
+def _write_flights(plans: tuple[Plan, ...] | list[Plan], out_dir: Path) -> list[Path]:
     if len(plans) == 1:
         return write_all(plans[0], out_dir)
     paths: list[Path] = []

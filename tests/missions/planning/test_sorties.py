@@ -149,3 +149,21 @@ def test_a_battery_too_small_for_one_photo_is_refused_and_nothing_written(tmp_pa
     tiny = replace(asset, site=replace(asset.site, battery=replace(asset.site.battery, endurance_min=0.2)))
     with pytest.raises(InputError, match="does not fit one battery .* even alone"):
         plan_flights(tiny, H20, FINE)
+
+
+def test_a_plan_written_over_an_earlier_one_leaves_no_stale_flight(tmp_path, pipeline_flights) -> None:
+    """A 0.3-mm plan's flight folders stayed beside the one-flight plan written over it, ready to upload."""
+    from missions.planning.export import write_flights
+
+    _, _, flights = pipeline_flights
+    out = tmp_path / "out"
+    write_flights(flights, out)
+    (out / "site notes.txt").write_text("the operator's own file")
+    (out / "flight_02" / "checked.txt").write_text("the operator's own file")
+    write_flights(flights[:1], out)  # one flight now: its files at the top
+    assert sorted(p.name for p in out.iterdir()) == ["flight_02", "mission.kml", "mission.plan",
+                                                     "mission.waypoints", "preview.html", "site notes.txt"]
+    assert sorted(p.name for p in (out / "flight_02").iterdir()) == ["checked.txt"]  # only our files went
+    write_flights(flights[:2], out)  # and back to several: the top-level single flight goes
+    assert not (out / "mission.plan").exists() and (out / "flight_01" / "mission.plan").is_file()
+    assert (out / "flights.csv").is_file() and (out / "site notes.txt").is_file()
