@@ -64,10 +64,15 @@ def _progress(enabled: bool, total: int):  # type: ignore[no-untyped-def]
 
 
 def make_output_folders(out: Path, fix: str) -> Path:
-    """``out``/frames and ``out``/truth_masks, created; a RecordError naming ``out`` if they cannot be."""
+    """``out``/frames and ``out``/truth_masks, created and emptied of an earlier run's frames (a
+    longer earlier flight's extra frames stayed, and a replay took them for this flight's); a
+    RecordError naming ``out`` if they cannot be."""
+    digits = "[0-9]" * 6
     try:
-        (out / "frames").mkdir(parents=True, exist_ok=True)
-        (out / "truth_masks").mkdir(parents=True, exist_ok=True)
+        for sub, pattern in (("frames", f"{digits}.jpg"), ("truth_masks", f"{digits}.png")):
+            (out / sub).mkdir(parents=True, exist_ok=True)
+            for old in (out / sub).glob(pattern):
+                old.unlink()
     except OSError as exc:
         raise RecordError(describe(out, f"cannot create the output folder ({exc})", fix)) from exc
     return out

@@ -173,3 +173,16 @@ def test_default_corrosion_textures_lose_only_their_scraps() -> None:
         _, mask = load_patch(stem)
         n = cv2.connectedComponents(main_patches(mask, CORROSION_SCRAP_FRACTION).astype(np.uint8))[0] - 1
         assert n == patches, stem
+
+
+def test_a_run_into_an_earlier_runs_folder_leaves_none_of_its_frames(tmp_path: Path) -> None:
+    """A longer earlier flight's extra frames stayed in frames/, and a replay took them for this one's."""
+    from missions.simulator.simulate import make_output_folders
+
+    out = make_output_folders(tmp_path / "sim", "fix")
+    (out / "frames" / "000099.jpg").write_bytes(b"an earlier run's")
+    (out / "truth_masks" / "000099.png").write_bytes(b"an earlier run's")
+    (out / "frames" / "notes.txt").write_text("the user's own")
+    make_output_folders(out, "fix")
+    assert [p.name for p in (out / "frames").iterdir()] == ["notes.txt"]
+    assert not any((out / "truth_masks").iterdir())
