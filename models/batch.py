@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from skyinspect.errors import ImageError, InputError, describe
-from skyinspect.jpeg import check_jpeg_whole
+from skyinspect.jpeg import JPEG_SUFFIXES, check_jpeg_whole
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK, Segmentation, Segmenter, segment_each, settings_of
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
@@ -80,11 +80,17 @@ def read_bgr(path: Path, orient: bool = True) -> np.ndarray:
     # ANYDEPTH | ANYCOLOR: as IMREAD_COLOR (orientation, no alpha) but keeps the depth and a single
     # channel, so that they can be checked; IMREAD_UNCHANGED would ignore the EXIF orientation
     flags = cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR | (0 if orient else cv2.IMREAD_IGNORE_ORIENTATION)
-    image = cv2.imread(str(path), flags)
+    if Path(path).suffix.lower() in JPEG_SUFFIXES:  # read once: checked whole (imread fills a cut one grey), decoded
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise ImageError(describe(path, f"cannot be read ({exc.strerror or exc})")) from exc
+        check_jpeg_whole(path, data)
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), flags) if data else None  # EXIF orientation as imread
+    else:
+        image = cv2.imread(str(path), flags)
     if image is None:
         raise ImageError(describe(path, "cannot be decoded as an image"))
-    if Path(path).suffix.lower() in (".jpg", ".jpeg", ".jpe"):
-        check_jpeg_whole(path)  # a cut-short JPEG decodes, its missing part grey
     if image.dtype != np.uint8:
         raise ImageError(describe(path, f"expected an 8-bit image, got {image.dtype}",
                                   "convert it to 8-bit RGB first"))

@@ -19,11 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from skyinspect.errors import ImageError, InputError, describe
-from skyinspect.jpeg import check_jpeg_whole
+from skyinspect.jpeg import JPEG_SUFFIXES, check_jpeg_whole
 
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
-JPEG_SUFFIXES = (".jpg", ".jpeg")
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".m4v", ".ts")
 _NAME_TIME = re.compile(r"(?<!\d)(\d{14})(\d{0,6})Z", re.IGNORECASE)
 _EXIF_IFD, _DATETIME_ORIGINAL, _SUBSEC_ORIGINAL, _OFFSET_ORIGINAL = 0x8769, 0x9003, 0x9291, 0x9011

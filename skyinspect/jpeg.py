@@ -15,6 +15,7 @@ from pathlib import Path
 
 from skyinspect.errors import ImageError, describe
 
+JPEG_SUFFIXES = (".jpg", ".jpeg", ".jpe")  # files read as JPEG and checked whole
 SOI = b"\xff\xd8"
 EOI = b"\xff\xd9"
 _SOS = 0xDA
@@ -63,4 +64,4 @@ def check_jpeg_whole(path: Path, data: bytes | None = None) -> None:
                                   "Copy it again from the card, or leave it out"))
 
 
-__all__ = ["EOI", "SOI", "check_jpeg_whole", "jpeg_cut_short"]
+__all__ = ["EOI", "JPEG_SUFFIXES", "SOI", "check_jpeg_whole", "jpeg_cut_short"]

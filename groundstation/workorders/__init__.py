@@ -160,8 +160,6 @@ def load_work_orders(results: Path) -> tuple[list[WorkOrder], dict[str, Any]]:
     return orders, {"asset_id": data.get("asset_id", ""), "inspection_date": data.get("inspection_date", "")}
 
 
-
-
 def apply_review(orders: list[WorkOrder], results: Path) -> tuple[list[WorkOrder], list[str]]:
     """The orders less those of findings rejected in the review app (``review/audit.jsonl``), and
     what to tell the user: which were left out, which were relabelled (their grade is still the one
