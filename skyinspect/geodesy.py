@@ -14,6 +14,11 @@ from functools import cached_property
 import numpy as np
 from pyproj import CRS, Transformer
 
+# One inspection site: every point of an asset lies within this of its home (the planner), and two
+# inspections of one structure have findings within this of each other (change detection). Farther
+# is a different place, most often latitude and longitude swapped.
+SITE_RADIUS_M = 10_000.0
+
 
 @dataclass(frozen=True)
 class LocalFrame:

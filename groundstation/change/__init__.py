@@ -51,7 +51,7 @@ from groundstation.grading.rules import RULES_DIR
 from groundstation.offset_vote import vote_offset
 from skyinspect.errors import InputError, RecordError, describe
 from skyinspect.findings import Finding
-from skyinspect.geodesy import LocalFrame
+from skyinspect.geodesy import SITE_RADIUS_M, LocalFrame
 
 QUANTITIES = ("length_mm", "width_mm", "area_m2")
 TABLE_COLUMNS = (("defect_uid", "status", "class", "finding_id", "previous_finding_id", "distance_m", "previous_grade",
@@ -196,7 +196,7 @@ def _rank(grade: Grade | None) -> tuple[str, int] | None:
     return (grade.rule, rule.rank(grade.state)) if rule else None
 
 
-SAME_SITE_M = 10_000.0  # two inspections whose nearest findings are farther apart are not of one structure
+SAME_SITE_M = SITE_RADIUS_M  # two inspections whose nearest findings are farther apart are not of one structure
 
 
 def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: float = 0.5,

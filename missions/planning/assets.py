@@ -19,6 +19,7 @@ from shapely.geometry import LineString, Polygon
 from shapely.validation import explain_validity
 
 from skyinspect.errors import InputError, describe
+from skyinspect.geodesy import SITE_RADIUS_M
 
 LatLon = tuple[float, float]
 
@@ -329,7 +330,7 @@ def _pipeline(r: _Reader, route: tuple[LatLon, ...]) -> Pipeline:
                     r.num("right_of_way_m", positive=True), lines, ins.num("chainage_every_m", 100.0, positive=True))
 
 
-MAX_SITE_RADIUS_M = 10_000.0
+MAX_SITE_RADIUS_M = SITE_RADIUS_M
 
 
 def _near_home(asset: Asset, source: object) -> Asset:
