@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from groundstation import georef as georef_mod
 from groundstation.fuse import FuseParams, fuse
 from groundstation.georef import Georeferenced, georeference
@@ -65,17 +67,19 @@ class ProcessSummary:
     max_realign_m: float = 0.0
     not_georeferenced_reasons: tuple[str, ...] = ()  # one per frame not georeferenced
     images_missing: int = 0  # tagged frames whose image file is not in the flight folder
+    every_camera_behind: bool = False  # no frame georeferenced, each camera behind every plane surface
 
     def why_not_georeferenced(self) -> str:
         """The commonest reason frames were not georeferenced, and the fix when it is plain: every
-        camera behind a plane surface almost always means its normal points into the structure."""
+        camera behind a plane surface (``every_camera_behind``, from the geometry) almost always means
+        its normal points into the structure."""
         if not self.not_georeferenced_reasons:
             return ""
         shapes = [re.sub(r"-?\d+(?:\.\d+)?", "#", r) for r in self.not_georeferenced_reasons]  # numbers aside
         shape, n = Counter(shapes).most_common(1)[0]
         example = self.not_georeferenced_reasons[shapes.index(shape)]
         text = f"{n} of them: {example}" if n < len(self.not_georeferenced_reasons) else f"all: {example}"
-        if n == len(self.not_georeferenced_reasons) == self.frames_tagged and " behind " in shape:
+        if self.every_camera_behind:
             text += ("; every camera is behind the surface, so its normal points into the structure: it must "
                      "point out of the face, towards the drone (flip the sign of normal_enu in the surface file)")
         return text
@@ -240,4 +244,15 @@ def _summary(out: Path, loaded: LoadedFlight, geo: Georeferenced, findings: list
     why = tuple(f.status.removeprefix("not georeferenced: ") for f in geo.frames if not f.is_georeferenced)
     return ProcessSummary(out, loaded.frames_total, loaded.frames_tagged, len(loaded.untagged), ok,
                           len(geo.frames) - ok, len(geo.detections), len(findings), products, reused, timings,
-                          not_georeferenced_reasons=why, images_missing=loaded.images_missing)
+                          not_georeferenced_reasons=why, images_missing=loaded.images_missing,
+                          every_camera_behind=ok == 0 and _every_camera_behind(geo, loaded.origin))
+
+
+def _every_camera_behind(geo: Georeferenced, origin: Any) -> bool:
+    """True when the flight has cameras and each lies on the back of every plane of the surface."""
+    from skyinspect.surfaces.base import BoundPlane
+
+    planes = [m for m in geo.surface.bind(origin).surfaces() if isinstance(m, BoundPlane)]
+    cams = np.array([f.camera_ned_m for f in geo.frames if np.all(np.isfinite(f.camera_ned_m))]).reshape(-1, 3)
+    return bool(planes) and len(cams) > 0 and all(
+        bool(np.all((cams - p.chart_.origin_ned_m) @ p.chart_.n_ned <= 0)) for p in planes)

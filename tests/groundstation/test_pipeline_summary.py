@@ -7,15 +7,30 @@ from pathlib import Path
 from groundstation.pipeline import ProcessSummary
 
 
-def _summary(reasons: tuple[str, ...], tagged: int) -> ProcessSummary:
+def _summary(reasons: tuple[str, ...], tagged: int, behind: bool = False) -> ProcessSummary:
     return ProcessSummary(Path("."), tagged, tagged, 0, tagged - len(reasons), len(reasons), 0, 0,
-                          not_georeferenced_reasons=reasons)
+                          not_georeferenced_reasons=reasons, every_camera_behind=behind)
 
 
 def test_every_camera_behind_the_surface_names_the_flipped_normal() -> None:
     reasons = tuple(f"camera is {d:.2f} m behind plane 'pier'" for d in (2.9, 3.0, 3.1))
-    text = _summary(reasons, tagged=3).why_not_georeferenced()
+    text = _summary(reasons, tagged=3, behind=True).why_not_georeferenced()
     assert text.startswith("all: camera is 2.90 m behind plane 'pier'") and "flip the sign of normal_enu" in text
+
+
+def test_a_surface_normal_pointing_into_the_structure_is_found_from_the_geometry(tmp_path: Path) -> None:
+    from gs_fixtures import corrosion_on_face, face_flight, face_surface
+
+    from groundstation.pipeline import process
+    from skyinspect.surface import PlaneSurface
+
+    folder = face_flight(tmp_path / "f", [corrosion_on_face(0.3, 10.0)])
+    good = face_surface()
+    flipped = PlaneSurface(good.lat_deg, good.lon_deg, good.alt_msl_m, (1.0, 0.0, 0.0), "flipped face")
+    summary = process(folder, tmp_path / "out", flipped, progress=False)
+    assert summary.frames_georeferenced == 0 and summary.every_camera_behind
+    assert "flip the sign of normal_enu" in summary.why_not_georeferenced()
+    assert not process(folder, tmp_path / "ok", good, progress=False).every_camera_behind
 
 
 def test_the_commonest_reason_is_counted_and_no_fix_is_guessed_for_a_mixed_flight() -> None:
