@@ -37,9 +37,8 @@ def kml_text(plan: Plan, flights: tuple[Plan, ...] = ()) -> str:
                       f"</LineStyle></Style>")
         path = " ".join(f"{lon:.7f},{lat:.7f},{alt:.2f}" for lat, lon, alt in path_lat_lon_alt(fl))
         marks = []
-        for k, ps in enumerate(fl.passes):
-            for j, (p, yaw, pitch) in enumerate(ps.stations()):
-                lat, lon, _h = fl.frame.to_geodetic(p)
+        for k, ps, stations, lat_lon in _stations_lat_lon(fl):
+            for j, ((p, yaw, pitch), (lat, lon)) in enumerate(zip(stations, lat_lon)):
                 what = f"{ps.name}; gimbal pitch {pitch:+g} deg (up positive), heading {yaw:.1f} deg"
                 marks.append(f"<Placemark><name>{k + 1}.{j + 1}</name><description>{escape(what)}</description>"
                              f"<styleUrl>#photo</styleUrl><Point><altitudeMode>relativeToGround</altitudeMode>"
@@ -67,18 +66,22 @@ def write_kml(path: Path, plan: Plan, flights: tuple[Plan, ...] = ()) -> None:
     os.replace(tmp, path)
 
 
+def _stations_lat_lon(plan: Plan):  # type: ignore[no-untyped-def]
+    """Per pass: (its index, the pass, its stations (NED position, yaw, gimbal pitch), their (lat, lon)),
+    one coordinate transform per pass (a call per station took most of the turbine's KML time)."""
+    for k, ps in enumerate(plan.passes):
+        stations = list(ps.stations())
+        ned = np.array([p for p, _, _ in stations], dtype=np.float64).reshape(-1, 3)
+        geo = plan.frame.to_geodetic(ned).reshape(-1, 3) if len(ned) else np.zeros((0, 3))
+        yield k, ps, stations, [(float(lat), float(lon)) for lat, lon, _h in geo]
+
+
 def station_features(plan: Plan) -> dict[str, object]:
     """Every photo station as a GeoJSON point (lon, lat) with its pass and height AGL."""
-    features: list[dict[str, object]] = []
-    for ps in plan.passes:
-        ned = np.array([p for p, _, _ in ps.stations()], dtype=np.float64).reshape(-1, 3)
-        if not len(ned):
-            continue
-        geo = plan.frame.to_geodetic(ned).reshape(-1, 3)
-        features += [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
-                      "properties": {"photo": f"{ps.name} ({-d:.1f} m AGL)"}}
-                     for (lat, lon, _h), d in zip(geo, ned[:, 2])]
-    return {"type": "FeatureCollection", "features": features}
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
+         "properties": {"photo": f"{ps.name} ({-p[2]:.1f} m AGL)"}}
+        for _, ps, stations, lat_lon in _stations_lat_lon(plan) for (p, _, _), (lat, lon) in zip(stations, lat_lon)]}
 
 
 def write_preview(path: Path, plan: Plan, flights: tuple[Plan, ...] = ()) -> None:
