@@ -9,7 +9,8 @@ public ones. Masks come in the shapes public data sets and labelling tools write
   ``_gt`` or ``_GT`` (PNG preferred when several match); masks may lie beside their images (such a
   file is not taken for an image);
 - ``mask_class`` "crack" or "corrosion": a binary mask of that class, 0/255 (JPEG noise tolerated:
-  above half the range is the class) or 0/1; a colour mask by its brightest channel;
+  above half the range is the class), 0/1 or any two values (the higher is the class); a colour mask
+  by its brightest channel; class ids 0/1/2 are refused (``ids`` scores them);
 - ``mask_class`` "ids": class ids as ``skyinspect segment`` writes them (0 background, 1 crack,
   2 corrosion), both classes scored;
 - size: a mask drawn on the stored pixels of a photo with an EXIF orientation (its size is the
@@ -110,8 +111,17 @@ def _class_ids(mask: np.ndarray, mask_class: str, path: Path) -> np.ndarray:
                                             f"{', '.join(str(v) for v in values[:8])}{' ...' if len(values) > 8 else ''}",
                                       "a binary mask (0/255) of one class: --mask-class crack or corrosion"))
         return mask.astype(np.uint8)
+    values = np.unique(mask)
     if mask.max() <= 1:
         on = mask > 0  # 0/1
+    elif len(values) == 2:  # two values, whatever they are (0/100, 0/255, 0/65535): the higher marks the class
+        on = mask == values[1]
+    elif len(values) <= len(CLASS_NAMES) and values.max() < len(CLASS_NAMES):
+        # 0/1/2 under a binary class: ids as `segment` writes them; above half the range they would all be
+        # background, and the photo scored against an empty truth without a word
+        raise InputError(describe(path, f"expected a binary {mask_class} mask (0/255 or 0/1), got values "
+                                        f"{', '.join(str(v) for v in values)}: class ids, as `skyinspect segment` writes them",
+                                  "score class-id masks with --mask-class ids"))
     else:  # 0/255 (or 0/65535), JPEG noise around both
         on = mask > (np.iinfo(mask.dtype).max if mask.dtype.kind in "ui" else float(mask.max())) / 2
     return on.astype(np.uint8) * np.uint8(MASK_CLASSES[mask_class][0])

@@ -144,3 +144,19 @@ def test_eval_cli_scores_own_photos_as_the_segmenter_sees_them(tmp_path: Path) -
     result = CliRunner().invoke(app, ["model", "eval", "--images", str(tmp_path / "nowhere"), "--out",
                                       str(tmp_path / "x.json")])
     assert result.exit_code == 2 and "nowhere" in result.output and not (tmp_path / "x.json").exists()
+
+
+def test_a_two_valued_mask_marks_its_higher_value_and_class_ids_are_refused(tmp_path: Path) -> None:
+    """Found with `skyinspect model eval` on UAV75 masks saved as 0/100 and as segment's 0/1/2 ids under
+    --mask-class crack: both scored against an empty truth (IoU 0.0) without a word."""
+    truth = np.zeros((40, 60), bool)
+    truth[10:20, 5:50] = True
+    image = _write(tmp_path / "p.png", np.full((40, 60, 3), 128, np.uint8))
+    for value in (100, 127, 2):
+        mask = _write(tmp_path / f"m{value}.png", truth.astype(np.uint8) * value)
+        _, got = read_labelled(LabelledExample("p", image, mask), "crack")
+        assert np.array_equal(got, truth.astype(np.uint8)), value
+    ids = truth.astype(np.uint8)
+    ids[30:, :] = 2
+    with pytest.raises(InputError, match=r"ids\.png.*binary crack mask.*0, 1, 2.*--mask-class ids"):
+        read_labelled(LabelledExample("p", image, _write(tmp_path / "ids.png", ids)), "crack")
