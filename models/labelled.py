@@ -53,9 +53,10 @@ def pair_masks(images: Path, masks: Path) -> list[LabelledExample]:
         by_stem.setdefault(f.stem, []).append(f)
     pictures = sorted(p for p in Path(images).iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
     stems = {p.stem for p in pictures}
+    beside = _masks_of_the_same_name(pictures) if Path(images).resolve() == Path(masks).resolve() else set()
     examples = []
     for img in pictures:
-        if any(img.stem.endswith(s) and img.stem[:-len(s)] in stems for s in MASK_SUFFIXES):
+        if img in beside or any(img.stem.endswith(s) and img.stem[:-len(s)] in stems for s in MASK_SUFFIXES):
             continue  # a mask beside its image
         found = [m for name in (img.stem, *(img.stem + s for s in MASK_SUFFIXES))
                  for m in by_stem.get(name, []) if m.resolve() != img.resolve()]
@@ -67,6 +68,25 @@ def pair_masks(images: Path, masks: Path) -> list[LabelledExample]:
     if not examples:
         raise InputError(describe(images, "no images found", f"expected files ending in {', '.join(IMAGE_SUFFIXES)}"))
     return examples
+
+
+def _masks_of_the_same_name(pictures: list[Path]) -> set[Path]:
+    """In one folder of photos and masks, the masks named as their photo (``a.jpg`` and its mask
+    ``a.png``): the PNG of each such pair. Without this each of the two was scored as the other's
+    mask, the mask as a photo too; two files of one name that are not a photo and a PNG are refused."""
+    by_stem: dict[str, list[Path]] = {}
+    for p in pictures:
+        by_stem.setdefault(p.stem, []).append(p)
+    masks = set()
+    for group in (g for g in by_stem.values() if len(g) > 1):
+        pngs = [p for p in group if p.suffix.lower() == ".png"]
+        if len(group) != 2 or len(pngs) != 1:
+            raise InputError(describe(group[0], f"{' and '.join(p.name for p in group)} share a name in one folder: "
+                                                "which is the photo and which its mask cannot be told",
+                                      f"name the mask {group[0].stem}_mask.png, or put the masks in a folder of "
+                                      "their own (--masks)"))
+        masks.add(pngs[0])
+    return masks
 
 
 def classes_of(mask_class: str) -> tuple[int, ...]:
@@ -120,7 +140,8 @@ def _class_ids(mask: np.ndarray, mask_class: str, path: Path) -> np.ndarray:
         # 0/1/2 under a binary class: ids as `segment` writes them; above half the range they would all be
         # background, and the photo scored against an empty truth without a word
         raise InputError(describe(path, f"expected a binary {mask_class} mask (0/255 or 0/1), got values "
-                                        f"{', '.join(str(v) for v in values)}: class ids, as `skyinspect segment` writes them",
+                                        f"{', '.join(str(v) for v in values)}: class ids, as `skyinspect segment` "
+                                        "writes them",
                                   "score class-id masks with --mask-class ids"))
     else:  # 0/255 (or 0/65535), JPEG noise around both
         on = mask > (np.iinfo(mask.dtype).max if mask.dtype.kind in "ui" else float(mask.max())) / 2

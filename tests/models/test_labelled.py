@@ -160,3 +160,18 @@ def test_a_two_valued_mask_marks_its_higher_value_and_class_ids_are_refused(tmp_
     ids[30:, :] = 2
     with pytest.raises(InputError, match=r"ids\.png.*binary crack mask.*0, 1, 2.*--mask-class ids"):
         read_labelled(LabelledExample("p", image, _write(tmp_path / "ids.png", ids)), "crack")
+
+
+def test_a_mask_named_as_its_photo_beside_it_is_not_scored_as_a_photo(tmp_path: Path) -> None:
+    """Found with `skyinspect model eval --images DIR` on UAV75 photos (.jpg) with their masks (.png)
+    of the same name in one folder: four examples for two photos, each mask scored as a photo with
+    its photo as the mask."""
+    for name in ("a.jpg", "b.jpg"):
+        _write(tmp_path / name, np.zeros((8, 8, 3), np.uint8))
+        _write(tmp_path / (name[0] + ".png"), np.zeros((8, 8), np.uint8))
+    assert [(e.image.name, e.mask.name) for e in pair_masks(tmp_path, tmp_path)] == [("a.jpg", "a.png"),
+                                                                                      ("b.jpg", "b.png")]
+    _write(tmp_path / "c.jpg", np.zeros((8, 8, 3), np.uint8))
+    _write(tmp_path / "c.tif", np.zeros((8, 8), np.uint8))
+    with pytest.raises(InputError, match=r"c\.jpg and c\.tif share a name.*c_mask\.png"):
+        pair_masks(tmp_path, tmp_path)
