@@ -46,8 +46,9 @@ def check_grading_inputs(profile: str | None, registry: Path | None, asset_id: s
 def process_command(
     flight: Path = typer.Argument(..., help="Flight record folder written by `skyinspect onboard`."),
     out: Path = typer.Option(..., "--out", help="Results folder."),
-    surface: Path | None = typer.Option(None, "--surface", help="Surface JSON the camera looks at "
-                                        "(default: the ground plane under the take-off point)."),
+    surface: Path | None = typer.Option(None, "--surface", help="Surface the camera looks at: a JSON file "
+                                        "(plane, face, cylinder, dem or set; skyinspect/surfaces/io.py) or a DEM "
+                                        "GeoTIFF (default: the ground plane under the take-off point)."),
     truth: Path | None = typer.Option(None, "--truth", help="truth.geojson to compare the findings with."),
     rerun: bool = typer.Option(False, help="Recompute every stage instead of reusing saved outputs."),
     profile: str | None = typer.Option(None, "--profile", help="Grading profile (which cited rules grade which "
@@ -65,11 +66,13 @@ def process_command(
 
     findings.gpkg carries QGIS layer styles; workorders.csv/json and inspection.json are written too."""
     from groundstation.pipeline import process
-    from skyinspect.surface import PlaneSurface
+    from skyinspect.surfaces import load_surface
 
-    plane = PlaneSurface.load(surface) if surface is not None else None
+    # every surface kind the pipeline georeferences onto (plane, face, cylinder, DEM, set): reading the
+    # file as a plane made a face infinite (its extent dropped) and refused cylinders, DEMs and sets
+    surf = load_surface(surface) if surface is not None else None
     profile_name, asset = check_grading_inputs(profile, registry, asset_id, rules)
-    summary = process(flight, out, plane, rerun=rerun, grading_profile=profile_name, registry=registry,
+    summary = process(flight, out, surf, rerun=rerun, grading_profile=profile_name, registry=registry,
                       asset_id=asset or None, rules_dir=rules)
     if summary.frames_not_georeferenced:
         console.print(f"[yellow]warning:[/] {summary.frames_not_georeferenced} of {summary.frames_tagged} tagged "

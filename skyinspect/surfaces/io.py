@@ -95,8 +95,21 @@ class SurfaceSet:
         return {"surface": "set", "name": self.name, "surfaces": [s.to_dict() for s in self.surfaces]}
 
 
+def _check_point(data: dict[str, Any], name: str) -> None:
+    """A latitude or longitude off the globe (a typo, or lat/lon in another CRS's units) is refused: it
+    georeferenced nothing and still wrote an empty report with exit code 0."""
+    point = data.get("point")
+    if not isinstance(point, dict):
+        return  # a missing point is the constructors' KeyError, reported with the file
+    lat, lon = float(point.get("lat_deg", 0.0)), float(point.get("lon_deg", 0.0))
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        raise InputError(f"surface {data.get('name', name)!r}: point lat_deg {lat}, lon_deg {lon} is not a WGS84 "
+                         "position (expected latitude -90..90, longitude -180..180 degrees)")
+
+
 def surface_from_dict(data: dict[str, Any], base: Path | None = None, name: str = "surface") -> AnySurface:
     kind = str(data.get("surface", "plane")).lower()
+    _check_point(data, name)
     if kind == "plane":
         return PlaneSurface.from_dict(data, name)
     if kind == "face":
@@ -117,11 +130,18 @@ def load_surface(path: Path) -> AnySurface:
         return DemSurface(str(path), name=path.stem)
     try:
         data = json.loads(path.read_text())
+        if not isinstance(data, dict):
+            raise InputError(describe(path, f"holds a JSON {type(data).__name__}, not a surface object",
+                                      "Expected {\"surface\": \"plane\" | \"face\" | ..., ...}; see "
+                                      "skyinspect/surfaces/io.py for the formats"))
         return surface_from_dict(data, path.parent, path.stem)
     except FileNotFoundError as exc:
         raise InputError(describe(path, "surface file not found")) from exc
     except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, InputError):
-            raise
+            if str(path) in str(exc):
+                raise
+            # the surface's own checks (unknown type, zero normal, ...) do not know the file they came from
+            raise InputError(describe(path, str(exc), "See skyinspect/surfaces/io.py for the formats")) from exc
         raise InputError(describe(path, f"not a valid surface file ({type(exc).__name__}: {exc})",
                                   "See skyinspect/surfaces/io.py for the formats")) from exc
