@@ -48,7 +48,9 @@ def list_images(inputs: Iterable[Path]) -> list[Path]:
     for item in inputs:
         item = Path(item)
         if item.is_dir():
-            images += sorted(p for p in item.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            # hidden files left out (macOS's ._NAME.JPG metadata beside each photo is no image), and folders
+            images += sorted(p for p in item.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
+                             and not p.name.startswith("."))
         elif item.is_file():
             images.append(item)
         else:

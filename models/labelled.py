@@ -47,11 +47,11 @@ def pair_masks(images: Path, masks: Path) -> list[LabelledExample]:
     for folder, what in ((images, "images"), (masks, "masks")):
         if not Path(folder).is_dir():
             raise InputError(describe(folder, f"the {what} folder does not exist"))
-    files = sorted(p for p in Path(masks).iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    files = _listed(Path(masks))
     by_stem: dict[str, list[Path]] = {}
     for f in files:
         by_stem.setdefault(f.stem, []).append(f)
-    pictures = sorted(p for p in Path(images).iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    pictures = _listed(Path(images))
     stems = {p.stem for p in pictures}
     beside = _masks_of_the_same_name(pictures) if Path(images).resolve() == Path(masks).resolve() else set()
     examples = []
@@ -68,6 +68,12 @@ def pair_masks(images: Path, masks: Path) -> list[LabelledExample]:
     if not examples:
         raise InputError(describe(images, "no images found", f"expected files ending in {', '.join(IMAGE_SUFFIXES)}"))
     return examples
+
+
+def _listed(folder: Path) -> list[Path]:
+    """A folder's images, sorted; hidden files left out (macOS's ._NAME.JPG beside each photo is no image)."""
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+                  and not p.name.startswith("."))
 
 
 def _masks_of_the_same_name(pictures: list[Path]) -> set[Path]:

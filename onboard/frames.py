@@ -41,6 +41,13 @@ class Frame:
     jpeg_bytes: bytes | None = None
 
 
+def is_hidden(path: Path) -> bool:
+    """A hidden file, left out of a folder's images as file browsers leave it out: macOS writes a
+    ``._DJI_0001.JPG`` of metadata beside every photo it copies to a FAT/exFAT card, which is no image
+    (the replay refused the folder over it, and a DJI folder was not recognised as one)."""
+    return path.name.startswith(".")
+
+
 def natural_key(name: str) -> list[object]:
     """Sort key that puts img2 before img10."""
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
@@ -103,8 +110,8 @@ class ImageFolderSource:
         self.path = Path(folder)
         if not self.path.is_dir():
             raise InputError(describe(self.path, "frames folder not found", "Pass a folder of images or a video"))
-        self.paths = sorted((p for p in self.path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES),
-                            key=lambda p: natural_key(p.name))
+        self.paths = sorted((p for p in self.path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+                             and not is_hidden(p)), key=lambda p: natural_key(p.name))
         if not self.paths:
             raise InputError(describe(self.path, f"no images found; expected files ending in {', '.join(IMAGE_SUFFIXES)}",
                                       "Point --frames at the folder holding the captured images"))

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from onboard.frames import IMAGE_SUFFIXES, natural_key, time_from_exif
+from onboard.frames import IMAGE_SUFFIXES, is_hidden, natural_key, time_from_exif
 from onboard.telemetry import convert
 from onboard.telemetry.convert import Record
 from onboard.telemetry.rotations import euler_to_quaternion
@@ -118,7 +118,7 @@ def read_photo(path: Path) -> DjiPhoto:
 
 def photo_paths(folder: Path) -> list[Path]:
     return sorted((p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-                   and p.suffix.lower() in (".jpg", ".jpeg")), key=lambda p: natural_key(p.name))
+                   and p.suffix.lower() in (".jpg", ".jpeg") and not is_hidden(p)), key=lambda p: natural_key(p.name))
 
 
 def read_dji_folder(folder: Path) -> list[Record]:

@@ -188,3 +188,18 @@ def test_a_photo_too_large_for_memory_is_refused_before_anything_is_written() ->
     one.flips, one.upscale = 1, None
     check_memory(photos[:1], sizes[:1], one, available_bytes=1_000_000_000)  # 12 MPx, one pass: 0.5 GB
     assert (memory_available_bytes() or 1) > 0
+
+
+def test_hidden_files_and_folders_in_a_photo_folder_are_not_photos(tmp_path: Path) -> None:
+    """Found running `skyinspect segment` on a folder holding macOS's ._DJI_0001.JPG metadata file
+    (refused as 'cannot be decoded') and a folder named like a photo ('cannot be read (Is a directory)')."""
+    from models.batch import list_images
+    from models.labelled import pair_masks
+
+    photos = tmp_path / "photos"
+    (photos / "old.jpg").mkdir(parents=True)
+    cv2.imwrite(str(photos / "DJI_0001.JPG"), np.zeros((8, 8, 3), np.uint8))
+    cv2.imwrite(str(photos / "DJI_0001_mask.png"), np.zeros((8, 8), np.uint8))
+    (photos / "._DJI_0001.JPG").write_bytes(b"\x00\x05\x16\x07Mac OS X")
+    assert [p.name for p in list_images([photos])] == ["DJI_0001.JPG", "DJI_0001_mask.png"]
+    assert [(e.image.name, e.mask.name) for e in pair_masks(photos, photos)] == [("DJI_0001.JPG", "DJI_0001_mask.png")]

@@ -118,3 +118,19 @@ def test_a_frame_cut_short_is_named_as_such(tmp_path: Path) -> None:
     with pytest.raises(ImageError, match=r"DJI_0002\.JPG: is cut short"):
         for _ in ImageFolderSource(folder):
             pass
+
+
+def test_macos_metadata_files_beside_the_photos_are_not_frames(tmp_path: Path) -> None:
+    """Found replaying a copy of the Brighton DJI photos with the ._DJI_0018.JPG macOS writes beside
+    each photo on a FAT/exFAT card: `skyinspect onboard --frames DIR` said the photos carry no pose
+    (the folder was not recognised as DJI photos) and with --mavlink the ._ file was refused as a frame."""
+    import shutil
+
+    from onboard.telemetry.dji import is_dji_folder, photo_paths
+
+    folder = tmp_path / "card"
+    folder.mkdir()
+    shutil.copy(DJI_DIR / "DJI_0018.JPG", folder)
+    (folder / "._DJI_0018.JPG").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        ")
+    assert is_dji_folder(folder) and [p.name for p in photo_paths(folder)] == ["DJI_0018.JPG"]
+    assert [f.source.name for f in ImageFolderSource(folder)] == ["DJI_0018.JPG"]
