@@ -15,6 +15,7 @@ import html
 import io
 import json
 import math
+import urllib.parse
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -111,7 +112,8 @@ def _html(rows: list[PhotoSummary]) -> str:
             "rust (% of photo)", "overlay")
     body = []
     for r in rows:
-        name, overlay = html.escape(r.photo), html.escape(r.overlay, quote=True)
+        # the link is a URL: a '#', '?' or '%' in a photo's name ("pier #3.jpg") would cut it short
+        name, overlay = html.escape(r.photo), html.escape(urllib.parse.quote(r.overlay), quote=True)
         width = "" if math.isnan(r.crack_mean_width_px) else f"{r.crack_mean_width_px:.1f}"
         body.append(f"<tr><td>{name}</td><td>{r.cracks}</td><td>{r.crack_length_px:.0f}</td>"
                     f"<td>{r.longest_crack_px:.0f}</td><td>{width}</td><td>{r.corrosion_patches}</td>"

@@ -64,3 +64,18 @@ def test_names_are_escaped_and_a_broken_record_is_named(tmp_path: Path) -> None:
     (tmp_path / "z.json").write_text("{cut")
     with pytest.raises(InputError, match=r"z\.json.*cannot read"):
         write_summary(tmp_path, ["z"])
+
+
+def test_overlay_links_hold_names_with_url_characters(tmp_path: Path) -> None:
+    """Found running `skyinspect segment` on 'pier #3.jpg' and '50% rust?.jpg': summary.html linked
+    'pier #3_overlay.jpg', which a browser reads as the file 'pier ' and a fragment, so no overlay showed."""
+    from urllib.parse import unquote
+
+    names = ["pier #3", "50% rust?"]
+    for stem in names:
+        (tmp_path / f"{stem}.json").write_text(json.dumps(_record(f"{stem}.jpg", [])))
+        (tmp_path / f"{stem}_overlay.jpg").write_bytes(b"jpeg")
+    page = write_summary(tmp_path, names)[1].read_text()
+    srcs = [part.split('"')[0] for part in page.split('src="')[1:]]
+    assert sorted(srcs) == ["50%25%20rust%3F_overlay.jpg", "pier%20%233_overlay.jpg"]
+    assert all((tmp_path / unquote(s)).is_file() for s in srcs)
