@@ -45,6 +45,7 @@ from skyinspect.findings import Finding
 from skyinspect.geodesy import LocalFrame
 
 DEFAULT_TOLERANCE_M = 0.05
+WGS84_CRS_ENDINGS = ("CRS84", "EPSG:4326", "EPSG:4979", "CRS:84")  # how GDAL and QGIS name it in a "crs" member
 COVERAGE_TOLERANCE_M = 0.005
 
 
@@ -108,6 +109,14 @@ def _read_collection(path: Path) -> list[dict[str, Any]]:
         raise InputError(describe(path, f"not valid JSON ({exc})")) from exc
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise InputError(describe(path, f"expected a GeoJSON FeatureCollection, got {str(data)[:60]!r}"))
+    crs = data.get("crs")
+    name = str((crs.get("properties") or {}).get("name", "")) if isinstance(crs, dict) else ""
+    if crs is not None and not name.upper().replace("::", ":").endswith(WGS84_CRS_ENDINGS):
+        # an old-style GeoJSON "crs" member (QGIS writes one on export) naming a projected CRS: its
+        # metres read as degrees had crashed the comparison with a GEOS traceback
+        raise InputError(describe(path, f"declares its coordinates in {name or crs!r}; expected WGS84 longitude, "
+                                  "latitude (degrees) and height (RFC 7946)",
+                                  f"Reproject it: ogr2ogr -f GeoJSON -t_srs EPSG:4326 out.geojson {path}"))
     return list(data.get("features", []))
 
 
@@ -124,7 +133,15 @@ def _ring_of(feature: dict[str, Any], path: Path) -> np.ndarray:
         ring = coords
     else:
         raise InputError(describe(path, f"unsupported geometry {geom.get('type')!r}; expected Polygon"))
-    pts = np.array([[c[1], c[0], c[2] if len(c) > 2 else math.nan] for c in ring], dtype=np.float64)
+    try:
+        pts = np.array([[c[1], c[0], c[2] if len(c) > 2 else math.nan] for c in ring], dtype=np.float64)
+    except (TypeError, ValueError, IndexError) as exc:
+        raise InputError(describe(path, f"a {geom.get('type')} has malformed coordinates ({exc})",
+                                  "Expected [longitude, latitude, height] positions")) from exc
+    if len(pts) and not (np.all(np.abs(pts[:, 0]) <= 90) and np.all(np.abs(pts[:, 1]) <= 180)):
+        raise InputError(describe(path, f"coordinates such as {ring[0][:2]} are not longitude, latitude in degrees",
+                                  "GeoJSON positions are WGS84 (RFC 7946): reproject the file, e.g. "
+                                  f"ogr2ogr -f GeoJSON -t_srs EPSG:4326 out.geojson {path}"))
     return pts
 
 

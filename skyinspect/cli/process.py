@@ -72,6 +72,10 @@ def process_command(
     # file as a plane made a face infinite (its extent dropped) and refused cylinders, DEMs and sets
     surf = load_surface(surface) if surface is not None else None
     profile_name, asset = check_grading_inputs(profile, registry, asset_id, rules)
+    if truth is not None:
+        from groundstation.evaluate import read_truth
+
+        read_truth(truth)  # a missing or unreadable truth file failed only after every product was written
     summary = process(flight, out, surf, rerun=rerun, grading_profile=profile_name, registry=registry,
                       asset_id=asset or None, rules_dir=rules)
     if summary.frames_not_georeferenced:
