@@ -264,10 +264,15 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
                 f"{cur.methods.get(q, 'unrecorded')}): not judged" for q in QUANTITIES
              if prev.methods.get(q) != cur.methods.get(q)}
     changes: list[DefectChange] = []
+    taken = set(prev.uids.values())
     for b in cur.findings:
         g_cur = (cur.grades.get(b.finding_id) or (None,))[0]
         if b.finding_id not in matched_cur:
-            changes.append(DefectChange(cur.uids[b.finding_id], "new", b.finding_id, None, b.class_name, None, (),
+            # on one day (a re-flight, a flight processed again) a new finding's first-observation uid is an older one's
+            uid = next(u for n in range(1, len(taken) + 2) if (u := cur.uids[b.finding_id] + (f"#{n}" if n > 1 else ""))
+                       not in taken)
+            taken.add(uid)
+            changes.append(DefectChange(uid, "new", b.finding_id, None, b.class_name, None, (),
                                         "", g_cur.state if g_cur else ""))
             continue
         a = pf[matched_cur[b.finding_id]]

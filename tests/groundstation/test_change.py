@@ -200,3 +200,19 @@ def test_inspections_of_two_places_are_refused_not_reported_as_all_new() -> None
         compare(prev, far)
     near = compare(prev, _inspection("/tmp/cur", "2026-05-01", spots, shift=(0.0, 3_000.0, 0.0)))  # another stretch
     assert {c.status for c in near.changes} == {"new", "not_re_observed"}
+
+
+def test_a_new_defect_never_takes_an_older_defects_uid_on_the_same_day() -> None:
+    """A re-flight the same day: the new finding F-0001 got uid pier-1:<day>:F-0001, the uid of the
+    previous F-0001 (not re-observed), so defects.json merged two defects into one."""
+    prev = _inspection("/tmp/prev", "2025-05-01", [(0.0, 0.0, -2.0), (5.0, 0.0, -2.0)])
+    cur = _inspection("/tmp/cur", "2025-05-01", [(10.0, 0.0, -2.0), (5.0, 0.0, -2.0)])
+    report = compare(prev, cur)
+    uids = [c.defect_uid for c in report.changes]
+    assert sorted(c.status for c in report.changes) == ["new", "not_re_observed", "stable"]
+    assert len(set(uids)) == len(uids), uids
+    new = next(c for c in report.changes if c.status == "new")
+    assert new.defect_uid == "pier-1:2025-05-01:F-0001#2"
+    # a year later nothing collides and the plain first-observation uid is kept
+    later = compare(prev, _inspection("/tmp/cur", "2026-05-01", [(10.0, 0.0, -2.0), (5.0, 0.0, -2.0)]))
+    assert next(c for c in later.changes if c.status == "new").defect_uid == "pier-1:2026-05-01:F-0001"
