@@ -110,7 +110,13 @@ def action_list(inp: PublishInput) -> list[tuple[str, str, str, str, str]]:
     """(priority, finding, grade, action, due date) sorted most urgent first."""
     from datetime import date, timedelta
 
+    from groundstation.workorders import build_work_orders
+
     day = flight_date(inp)
+    # a finding with a work order shows that order's priority and due date: the report had put the
+    # indeterminate findings last as "P?" with no date while workorders.csv gave them priority 3, due first
+    orders = {o.finding_id: o for o in build_work_orders(inp.findings, inp.grades, day, inp.asset_id,
+                                                         inp.assignments, checks=inp.checks)}
     out = []
     for f in inp.findings:
         g = inp.primary_grade(f.finding_id)
@@ -119,10 +125,13 @@ def action_list(inp: PublishInput) -> list[tuple[str, str, str, str, str]]:
         due = ""
         if day and g.interval_days is not None:
             due = (date.fromisoformat(day) + timedelta(days=int(g.interval_days))).isoformat()
+        order = orders.get(f.finding_id)
+        priority = str(order.priority) if order else str(g.priority) if g.priority is not None else "?"
+        due = order.due_date if order else due
         action = g.action
         if inp.checks.get(f.finding_id):  # a planner should not send a crew to a formwork joint unchecked
             action = f"First check it is a crack (it runs straight like a formwork or construction joint). Then: {action}"
-        out.append((str(g.priority) if g.priority is not None else "?", f.finding_id, g.short, action, due))
+        out.append((priority, f.finding_id, g.short, action, due))
     return sorted(out, key=lambda r: (r[0] == "?", r[0], r[4], r[1]))
 
 

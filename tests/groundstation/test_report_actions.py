@@ -1,0 +1,42 @@
+"""The report's prioritised actions agree with the work orders: a finding graded "indeterminate"
+had "P?" and no due date in the report, listed last, while workorders.csv gave it priority 3 due in
+90 days (the first order due on the demo flight)."""
+
+from __future__ import annotations
+
+import json
+import re
+from html import unescape
+from pathlib import Path
+
+import pytest
+from gs_fixtures import FLY_HEIGHT_M, crack_on_face, face_flight, face_surface
+
+from groundstation.pipeline import process
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("actions")
+    # a 4 mm crack grades CS3; a 1 mm one at 1.5 mm/px has a width bound across CS2/CS3: indeterminate
+    defects = [crack_on_face(-0.1, FLY_HEIGHT_M + 0.1, width_m=0.004),
+               crack_on_face(-0.1, FLY_HEIGHT_M - 0.4, width_m=0.001)]
+    process(face_flight(tmp / "flight", defects), tmp / "out", face_surface(), progress=False)
+    return tmp / "out"
+
+
+def _report_actions(html: str) -> dict[str, tuple[str, str]]:
+    table = html.split("Prioritised actions", 1)[1].split("</table>", 1)[0]
+    rows = {}
+    for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]:
+        cells = [unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+        rows[cells[1]] = (cells[0], cells[4])  # finding -> (priority, due)
+    return rows
+
+
+def test_report_actions_show_the_work_orders_priority_and_due_date(results: Path) -> None:
+    orders = json.loads((results / "workorders.json").read_text())["work_orders"]
+    assert any(o["grade"] == "indeterminate" for o in orders), [o["grade"] for o in orders]
+    actions = _report_actions((results / "report.html").read_text())
+    for o in orders:
+        assert actions[o["finding_id"]] == (str(o["priority"]), o["due_date"]), (o["finding_id"], o["grade"])
