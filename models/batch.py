@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from skyinspect.errors import ImageError, InputError, describe
-from skyinspect.jpeg import JPEG_SUFFIXES, check_jpeg_whole
+from skyinspect.photo import read_bgr  # re-exported: models.labelled and the tests read photos from here
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK, Segmentation, Segmenter, segment_each, settings_of
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
@@ -70,35 +70,6 @@ def list_images(inputs: Iterable[Path]) -> list[Path]:
                                       "segment the two into separate --out folders (DJI cameras restart "
                                       "their numbering on every card)"))
     return images
-
-
-def read_bgr(path: Path, orient: bool = True) -> np.ndarray:
-    """A photo as uint8 BGR, the way viewers show it and the rest of skyinspect reads frames
-    (``cv2.IMREAD_COLOR``): EXIF orientation applied, a grey photo (mono cameras, many crack data
-    sets) as three equal channels, an alpha channel dropped. Refused with the fix: a file that does
-    not decode, and a depth other than 8 bits (a 16-bit or float image has no one right conversion:
-    its useful range is the user's to choose). ``orient=False``: the stored pixels, EXIF orientation
-    not applied (a mask drawn on those, models.labelled)."""
-    # ANYDEPTH | ANYCOLOR: as IMREAD_COLOR (orientation, no alpha) but keeps the depth and a single
-    # channel, so that they can be checked; IMREAD_UNCHANGED would ignore the EXIF orientation
-    flags = cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR | (0 if orient else cv2.IMREAD_IGNORE_ORIENTATION)
-    if Path(path).suffix.lower() in JPEG_SUFFIXES:  # read once: checked whole (imread fills a cut one grey), decoded
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise ImageError(describe(path, f"cannot be read ({exc.strerror or exc})")) from exc
-        check_jpeg_whole(path, data)
-        image = cv2.imdecode(np.frombuffer(data, np.uint8), flags) if data else None  # EXIF orientation as imread
-    else:
-        image = cv2.imread(str(path), flags)
-    if image is None:
-        raise ImageError(describe(path, "cannot be decoded as an image"))
-    if image.dtype != np.uint8:
-        raise ImageError(describe(path, f"expected an 8-bit image, got {image.dtype}",
-                                  "convert it to 8-bit RGB first"))
-    if image.ndim == 2 or image.shape[2] == 1:
-        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
-    return image[:, :, :3]
 
 
 def overlay(image_bgr: np.ndarray, seg: Segmentation, alpha: float = 0.5) -> np.ndarray:

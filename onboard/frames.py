@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from skyinspect.errors import ImageError, InputError, describe
-from skyinspect.jpeg import JPEG_SUFFIXES, check_jpeg_whole
+from skyinspect.jpeg import JPEG_SUFFIXES
 
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
@@ -136,24 +136,12 @@ class ImageFolderSource:
         return list(self._times)
 
     def __iter__(self) -> Iterator[Frame]:
-        import cv2
+        from skyinspect.photo import read_bgr, read_file_bytes  # lazy: cv2, as below
 
         for index, (path, t) in enumerate(zip(self.paths, self.capture_times()), start=1):
-            data = None
-            if path.suffix.lower() in JPEG_SUFFIXES:
-                try:
-                    data = path.read_bytes()
-                except OSError as exc:
-                    raise ImageError(describe(path, f"cannot be read ({exc.strerror or exc})")) from exc
-                check_jpeg_whole(path, data)  # a cut file: say so (imdecode only gives None)
-                # imdecode applies the EXIF orientation as imread does; it asserts on an empty buffer
-                image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if data else None
-            else:
-                image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-            if image is None:
-                raise ImageError(describe(path, "cannot be decoded as an image",
-                                          "Check the file is complete, or remove it from the folder"))
-            yield Frame(index, image, path, t, data)
+            # read as `segment` reads photos (skyinspect.photo): a 16-bit frame refused, not scaled to near black
+            data = read_file_bytes(path) if path.suffix.lower() in JPEG_SUFFIXES else None
+            yield Frame(index, read_bgr(path, data=data), path, t, data)
 
 
 class VideoSource:

@@ -134,3 +134,34 @@ def test_macos_metadata_files_beside_the_photos_are_not_frames(tmp_path: Path) -
     (folder / "._DJI_0018.JPG").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        ")
     assert is_dji_folder(folder) and [p.name for p in photo_paths(folder)] == ["DJI_0018.JPG"]
     assert [f.source.name for f in ImageFolderSource(folder)] == ["DJI_0018.JPG"]
+
+
+def test_a_16_bit_or_float_frame_is_refused_as_segment_refuses_it(tmp_path: Path) -> None:
+    """Found replaying a frames folder with one 16-bit PNG (a 12-bit camera's values, up to 4095) through
+    `skyinspect onboard`: OpenCV scaled it down by 256 to a nearly black frame, segmented as clean
+    concrete without a word (`skyinspect segment` refuses the same file); a float TIFF was called
+    'cannot be decoded ... check the file is complete'."""
+    import cv2
+    import numpy as np
+
+    folder = tmp_path / "f"
+    folder.mkdir()
+    frame = np.zeros((16, 24, 3), np.uint16)
+    frame[:, 12:] = 4095
+    cv2.imwrite(str(folder / "000001.png"), frame)
+    with pytest.raises(ImageError, match=r"000001\.png: expected an 8-bit image, got uint16.*8-bit"):
+        list(ImageFolderSource(folder))
+    (folder / "000001.png").unlink()
+    cv2.imwrite(str(folder / "000001.tif"), frame.astype(np.float32))
+    with pytest.raises(ImageError, match=r"000001\.tif: expected an 8-bit image, got float32"):
+        list(ImageFolderSource(folder))
+    (folder / "000001.tif").unlink()
+    (folder / "000001.jpg").write_bytes(b"")
+    with pytest.raises(ImageError, match=r"000001\.jpg: is empty \(0 bytes\)"):
+        list(ImageFolderSource(folder))
+    (folder / "000001.jpg").unlink()
+    grey = np.full((16, 24), 90, np.uint8)
+    cv2.imwrite(str(folder / "000001.png"), np.dstack([grey, grey, grey, grey]))  # alpha dropped
+    cv2.imwrite(str(folder / "000002.png"), grey)  # grey: three equal channels
+    frames = list(ImageFolderSource(folder))
+    assert [f.image_bgr.shape for f in frames] == [(16, 24, 3)] * 2 and all((f.image_bgr == 90).all() for f in frames)

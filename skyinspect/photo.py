@@ -1,0 +1,60 @@
+"""A photo or frame file decoded the one way skyinspect reads them: ``skyinspect segment``, ``model
+eval`` (models/batch.py, models/labelled.py) and the onboard replay's image folders (onboard/frames.py).
+
+As viewers show it and ``cv2.IMREAD_COLOR`` gives it: EXIF orientation applied, a grey photo (mono
+cameras, many crack data sets) as three equal channels, an alpha channel dropped. Refused with the
+fix: a file that does not decode, a JPEG cut short (skyinspect.jpeg), and a depth other than 8 bits.
+``IMREAD_COLOR`` would scale a 16-bit frame down by 256 without a word, so a 12-bit camera's frames
+(values up to 4095) came out nearly black and were segmented as a clean surface; a 16-bit or float
+image has no one right conversion: its useful range is the user's to choose.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from skyinspect.errors import ImageError, describe
+from skyinspect.jpeg import JPEG_SUFFIXES, check_jpeg_whole
+
+# ANYDEPTH | ANYCOLOR: as IMREAD_COLOR (orientation, no alpha) but keeps the depth and a single
+# channel, so that they can be checked; IMREAD_UNCHANGED would ignore the EXIF orientation
+_FLAGS = cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR
+
+
+def read_file_bytes(path: Path) -> bytes:
+    """The file's bytes; ImageError naming it when it cannot be read."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise ImageError(describe(path, f"cannot be read ({exc.strerror or exc})",
+                                  "Check the file is there and readable, or leave it out")) from exc
+
+
+def read_bgr(path: Path, orient: bool = True, data: bytes | None = None) -> np.ndarray:
+    """``path`` as uint8 BGR (module doc). A JPEG is read once (``data``: its bytes, already read by
+    the caller), checked whole and decoded; ``orient=False``: the stored pixels, EXIF orientation not
+    applied (a mask drawn on those, models.labelled)."""
+    flags = _FLAGS | (0 if orient else cv2.IMREAD_IGNORE_ORIENTATION)
+    if Path(path).suffix.lower() in JPEG_SUFFIXES:  # imread would fill a cut one grey
+        data = read_file_bytes(path) if data is None else data
+        check_jpeg_whole(path, data)
+        # imdecode applies the EXIF orientation as imread does; it asserts on an empty buffer
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), flags) if data else None
+    else:
+        image = cv2.imread(str(path), flags)
+    if image is None:
+        empty = data is not None and not data or Path(path).is_file() and Path(path).stat().st_size == 0
+        raise ImageError(describe(path, "is empty (0 bytes)" if empty else "cannot be decoded as an image",
+                                  "Copy it again from the card, or leave it out"))
+    if image.dtype != np.uint8:
+        raise ImageError(describe(path, f"expected an 8-bit image, got {image.dtype}",
+                                  "convert it to 8-bit RGB first (choosing the range of its values to keep)"))
+    if image.ndim == 2 or image.shape[2] == 1:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    return image if image.shape[2] == 3 else np.ascontiguousarray(image[:, :, :3])
+
+
+__all__ = ["read_bgr", "read_file_bytes"]
