@@ -228,8 +228,12 @@ def _site(r: _Reader) -> Site:
     keep = []
     for i, ko in enumerate(s.data.get("keep_out", []) or []):
         kr = _Reader(r.source, ko, f"site.keep_out[{i}]")
-        keep.append(KeepOut(kr.text("name", f"keep-out {i + 1}"), kr.latlons("outline_lat_lon", 3, True),
-                            kr.num("bottom_agl_m", 0.0), kr.num("top_agl_m", 10_000.0)))
+        k = KeepOut(kr.text("name", f"keep-out {i + 1}"), kr.latlons("outline_lat_lon", 3, True),
+                    kr.num("bottom_agl_m", 0.0), kr.num("top_agl_m", 10_000.0))
+        if k.top_agl_m <= k.bottom_agl_m:  # an empty volume would keep nothing out, silently
+            kr.fail(kr.key("top_agl_m"), f"more than bottom_agl_m ({k.bottom_agl_m})", k.top_agl_m,
+                    "Swap or fix the heights")
+        keep.append(k)
     site = Site(
         ground_alt_msl_m=s.num("ground_alt_msl_m", lo=-500, hi=9000), home_lat_lon=s.latlon("home_lat_lon"),
         min_standoff_m=s.num("min_standoff_m", 3.0, positive=True),
@@ -334,11 +338,16 @@ MAX_SITE_RADIUS_M = SITE_RADIUS_M
 
 
 def _near_home(asset: Asset, source: object) -> Asset:
-    """Every coordinate within MAX_SITE_RADIUS_M of home (catches swapped latitude/longitude)."""
-    pts: list[tuple[str, LatLon]] = []
+    """Every coordinate within MAX_SITE_RADIUS_M of home (catches swapped latitude/longitude). Keep-outs,
+    the geofence and girders too: a keep-out typed lon-first lay 5,000 km away, silently left out of the plan."""
+    site = asset.site
+    pts: list[tuple[str, LatLon]] = [("site.geofence_lat_lon", p) for p in site.geofence_lat_lon]
+    pts += [(f"site.keep_out[{i}].outline_lat_lon", p) for i, k in enumerate(site.keep_out) for p in k.outline_lat_lon]
     if isinstance(asset, Bridge):
         pts += [("deck.outline_lat_lon", p) for p in asset.deck_outline_lat_lon]
         pts += [(f"piers[{i}].centre_lat_lon", p.centre_lat_lon) for i, p in enumerate(asset.piers)]
+        pts += [(f"girders[{i}].{end}_lat_lon", getattr(g, f"{end}_lat_lon"))
+                for i, g in enumerate(asset.girders) for end in ("start", "end")]
     elif isinstance(asset, WindTurbine):
         pts.append(("tower_base_lat_lon", asset.tower_base_lat_lon))
     else:

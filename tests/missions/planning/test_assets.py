@@ -81,3 +81,29 @@ def test_unreadable_files(tmp_path):
     bad.write_text("asset: [bridge\n")
     with pytest.raises(InputError, match="cannot be parsed"):
         load_asset(bad)
+
+
+def _swap(pairs):
+    return [[lon, lat] for lat, lon in pairs]
+
+
+@pytest.mark.parametrize("mutate, match", [
+    # a keep-out typed lon-first lay 5,000 km away: planned without it, flown through the catenary
+    (lambda d: d["site"]["keep_out"][0].update(outline_lat_lon=_swap(d["site"]["keep_out"][0]["outline_lat_lon"])),
+     r"bridge.yaml: site.keep_out\[0\].outline_lat_lon: expected within 10 km .*swapped"),
+    (lambda d: d["site"].update(geofence_lat_lon=_swap(d["site"]["geofence_lat_lon"])),
+     r"site.geofence_lat_lon: expected within 10 km"),
+    # a swapped girder: planned as a solid 5,000 km away (with inspect.girders the planner ran for minutes)
+    (lambda d: d["girders"][0].update(start_lat_lon=d["girders"][0]["start_lat_lon"][::-1],
+                                      end_lat_lon=d["girders"][0]["end_lat_lon"][::-1]),
+     r"girders\[0\].start_lat_lon: expected within 10 km"),
+    # bottom above top: an empty volume that keeps nothing out
+    (lambda d: d["site"]["keep_out"][0].update(bottom_agl_m=15.0, top_agl_m=0.0),
+     r"site.keep_out\[0\].top_agl_m: expected more than bottom_agl_m \(15.0\), got 0.0"),
+])
+def test_keep_out_fence_and_girder_mistakes_refused(mutate, match):
+    d = copy.deepcopy(_bridge_dict())
+    mutate(d)
+    with pytest.raises(InputError, match=match):
+        parse_asset(d, "bridge.yaml")
+
