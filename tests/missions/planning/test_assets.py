@@ -107,3 +107,18 @@ def test_keep_out_fence_and_girder_mistakes_refused(mutate, match):
     with pytest.raises(InputError, match=match):
         parse_asset(d, "bridge.yaml")
 
+
+def test_pipeline_geojson_positions_checked_and_collection_read(tmp_path):
+    g = json.loads((EXAMPLES / "pipeline.geojson").read_text())
+    junk = copy.deepcopy(g)
+    junk["geometry"]["coordinates"].insert(1, "x")  # was dropped silently: a different route planned
+    with pytest.raises(InputError, match=r"geometry.coordinates: expected \[longitude, latitude\] positions, got 'x'"):
+        parse_asset(junk, "pipe.geojson")
+    junk["geometry"]["coordinates"] = 5  # was a TypeError traceback
+    with pytest.raises(InputError, match=r"geometry.coordinates: expected at least 2 longitude, latitude positions"):
+        parse_asset(junk, "pipe.geojson")
+    # QGIS saves a layer as a FeatureCollection: one feature is read, several are refused by name
+    one = parse_asset({"type": "FeatureCollection", "features": [g]}, "pipe.geojson")
+    assert one == parse_asset(g, "pipe.geojson")
+    with pytest.raises(InputError, match=r"pipe.geojson: features: expected one pipeline Feature, got 2"):
+        parse_asset({"type": "FeatureCollection", "features": [g, g]}, "pipe.geojson")
