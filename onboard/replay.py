@@ -227,8 +227,26 @@ def _pick_time_base(buffer: TelemetryBuffer, messages: list, mavlink: Path, late
 def _check_size(frame: Frame, camera: CameraModel) -> None:
     h, w = frame.image_bgr.shape[:2]
     if (w, h) != (camera.width_px, camera.height_px):
+        turn = _exif_orientation(frame.source) if (h, w) == (camera.width_px, camera.height_px) else 1
+        if turn in (5, 6, 7, 8):  # the calibration may be estimated from this very photo's stored size
+            raise InputError(describe(frame.source, f"frame is {w}x{h} as its EXIF orientation ({turn}) turns it a "
+                                      f"quarter for viewers, but the camera calibration is for {camera.width_px}x"
+                                      f"{camera.height_px}: the calibration and the pose describe the camera's own, "
+                                      "unturned pixels", "Remove the orientation tag (exiftool -n -Orientation=1 "
+                                      "PHOTO) so that the frame is read as the camera took it"))
         raise InputError(describe(frame.source, f"frame is {w}x{h} but the camera calibration is for "
                                   f"{camera.width_px}x{camera.height_px}", "Pass the calibration for this resolution"))
+
+
+def _exif_orientation(path: Path) -> int:
+    """A photo's EXIF orientation (1: as stored, also for a video or a file without one)."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            return int(img.getexif().get(0x0112, 1))
+    except (OSError, ValueError, SyntaxError, TypeError):
+        return 1
 
 
 def _with_progress(frames: Iterable[Frame], total: int, show: bool) -> Iterator[Frame]:

@@ -201,6 +201,25 @@ def test_wrong_resolution(feedback_flight: tuple[Path, Path], tmp_path: Path, se
     assert not (tmp_path / "r").exists()
 
 
+
+def test_a_photo_turned_by_its_exif_orientation_is_named_as_such(feedback_flight: tuple[Path, Path],
+                                                                  tmp_path: Path, segmenter) -> None:
+    """Found replaying two Brighton DJI photos tagged EXIF orientation 6 (as a viewer's "rotate" leaves
+    them) with intrinsics estimated from the photo itself: 'frame is 2250x4000 but the camera calibration
+    is for 4000x2250. Pass the calibration for this resolution', with no calibration to pass."""
+    from PIL import Image
+
+    frames, tlog = feedback_flight
+    (frames / "IMG_2.png").unlink()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(_frame_image(1)[:, :, ::-1]).save(frames / "IMG_2.jpg", exif=exif.tobytes())
+    with pytest.raises(InputError, match=r"IMG_2\.jpg: frame is 48x64 as its EXIF orientation \(6\).*64x48.*"
+                                         r"Orientation=1"):
+        run_replay(frames, tlog, tmp_path / "r", segmenter, CAMERA, progress=False)
+    assert not (tmp_path / "r").exists()
+
+
 # --- frame sources ------------------------------------------------------------------------------
 def test_cuav_names_and_natural_order(tmp_path: Path) -> None:
     assert time_from_name("raw2016111223465120Z.png") == pytest.approx(1478994411.2)
