@@ -23,7 +23,8 @@ def model_info(path: Path, engine_cache_dir: Path = DEFAULT_CACHE_DIR) -> dict[s
     """A JSON-ready description of the model at ``path`` and of the runtimes this machine has."""
     path = Path(path)
     if not path.is_file():
-        raise ModelError(describe(path, "model file not found", "Pass --model, or reinstall to get the shipped one"))
+        raise ModelError(describe(path, "is a folder, expected the .onnx model file" if path.is_dir()
+                                  else "model file not found", "Pass --model, or reinstall to get the shipped one"))
     meta = read_onnx_metadata(path)
     sha = sha256_of(path)
     drift = load_drift_reference(meta.model_id)

@@ -34,7 +34,9 @@ class OnnxSegmenter(TiledSegmenter):
                  upscale: float | None = None, upscale_flips: int = UPSCALE_FLIPS) -> None:
         path = Path(model_path)
         if not path.is_file():
-            raise ModelError(describe(path, "model file not found",
+            # a folder (the one holding the model) was called 'not found' although it is there
+            raise ModelError(describe(path, "is a folder, expected the .onnx model file" if path.is_dir()
+                                      else "model file not found",
                                       "pass the path of an exported skyinspect .onnx model"))
         self._providers = list(providers or ["CPUExecutionProvider"])
         self._spin_wait = spin_wait

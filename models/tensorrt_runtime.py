@@ -115,7 +115,8 @@ class TrtSegmenter(TiledSegmenter):
                  min_area: dict[int, int] | None = None, flips: int = 1, upscale: float | None = None) -> None:
         path = Path(model_path)
         if not path.is_file():
-            raise ModelError(describe(path, "model file not found", "pass the shipped skyinspect-seg.onnx"))
+            raise ModelError(describe(path, "is a folder, expected the .onnx model file" if path.is_dir()
+                                      else "model file not found", "pass the shipped skyinspect-seg.onnx"))
         super().__init__(path, read_onnx_metadata(path), overlap, batch_tiles, "blend", min_area, flips=flips,
                          upscale=upscale)
         if precision == "int8" and not calibration_images:

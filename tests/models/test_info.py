@@ -63,3 +63,16 @@ def _importable(name: str) -> bool:
     import importlib.util
 
     return importlib.util.find_spec(name) is not None
+
+
+def test_a_folder_given_as_the_model_is_called_a_folder_not_missing(tmp_path: Path) -> None:
+    """Found with `skyinspect model info --model DIR` and `skyinspect segment --model DIR`: a folder that
+    is there (the one holding the model) was reported as 'model file not found'."""
+    from models.onnx_runtime import OnnxSegmenter
+
+    with pytest.raises(ModelError, match=r"is a folder, expected the \.onnx model file"):
+        model_info(tmp_path)
+    with pytest.raises(ModelError, match=r"is a folder, expected the \.onnx model file"):
+        OnnxSegmenter(tmp_path)
+    with pytest.raises(ModelError, match="model file not found"):
+        model_info(tmp_path / "missing.onnx")
