@@ -81,6 +81,12 @@ def read_qgc_plan(path: Path) -> tuple[tuple[MissionItem, ...], tuple[float, flo
 
     Only SimpleItems are accepted (ComplexItems such as QGC's Survey must be converted by QGC first)."""
     path = Path(path)
+    if path.is_dir():  # `upload OUT` on a plan folder was an IsADirectoryError traceback
+        plans = sorted(path.glob("mission.plan")) + sorted(path.glob("flight_[0-9]*/mission.plan"))
+        fix = (f"Give {plans[0]}" if len(plans) == 1 else "Give the mission.plan that skyinspect plan wrote" if not plans
+               else f"Upload one flight's mission.plan at a time, in order: {', '.join(str(p) for p in plans[:3])}"
+               + (", ..." if len(plans) > 3 else ""))
+        raise InputError(describe(path, "expected a .plan file, got a folder", fix))
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
@@ -107,9 +113,12 @@ def read_qgc_plan(path: Path) -> tuple[tuple[MissionItem, ...], tuple[float, flo
              q.get("type") if isinstance(q, dict) else q)
         params = q.get("params")
         need(isinstance(params, list) and len(params) == 7, f"mission.items[{k}].params: expected 7 numbers", params)
-        items.append(MissionItem(int(q["command"]), int(q["frame"]),
-                                 tuple(float("nan") if p is None else float(p) for p in params),  # type: ignore[arg-type]
-                                 bool(q.get("autoContinue", True))))
+        try:
+            items.append(MissionItem(int(q["command"]), int(q["frame"]),
+                                     tuple(float("nan") if p is None else float(p) for p in params),  # type: ignore[arg-type]
+                                     bool(q.get("autoContinue", True))))
+        except (KeyError, TypeError, ValueError) as exc:  # a hand-edited item: one line, not a traceback
+            need(False, f"mission.items[{k}]: expected command, frame and 7 numeric params ({exc!r})", q)
     return tuple(items), (float(home[0]), float(home[1]), float(home[2])), fw
 
 

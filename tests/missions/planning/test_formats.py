@@ -9,8 +9,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import skyinspect
+from skyinspect.errors import InputError
 
 from missions.planning.export import write_all
 from missions.planning.formats import read_qgc_plan, read_waypoints, waypoints_text, write_waypoints
@@ -93,3 +95,19 @@ def test_kml_and_preview(bridge_plan, tmp_path):
     assert np.allclose(sorted(f["geometry"]["coordinates"] for f in features), sorted(kml_points), atol=1e-7)
     assert json.dumps(features[0]["properties"]["photo"])[1:-1] in page
     assert not list(tmp_path.glob(".*tmp*"))
+
+
+def test_read_plan_folder_or_bad_item_is_one_clear_error(bridge_plan, tmp_path):
+    # `skyinspect upload OUT` on the plan folder was an IsADirectoryError traceback
+    write_all(bridge_plan, tmp_path / "flight_01")
+    write_all(bridge_plan, tmp_path / "flight_02")
+    with pytest.raises(InputError, match=r"expected a .plan file, got a folder. Upload one flight's mission.plan "
+                                         r"at a time, in order: .*flight_01/mission.plan, .*flight_02/mission.plan"):
+        read_qgc_plan(tmp_path)
+    with pytest.raises(InputError, match=r"got a folder. Give .*flight_01/mission.plan$"):
+        read_qgc_plan(tmp_path / "flight_01")
+    doc = json.loads((tmp_path / "flight_01" / "mission.plan").read_text())
+    del doc["mission"]["items"][3]["frame"]  # a hand-edited item: was a KeyError traceback
+    (tmp_path / "edited.plan").write_text(json.dumps(doc))
+    with pytest.raises(InputError, match=r"edited.plan: mission.items\[3\]: expected command, frame and 7 numeric"):
+        read_qgc_plan(tmp_path / "edited.plan")
