@@ -32,6 +32,7 @@ class LoadedFlight:
     fingerprint: str  # sha256 over everything later stages depend on
     drift: dict[str, object] | None = None  # skyinspect.drift.DriftReport.as_dict(); None: not checkable
     images_missing: int = 0  # tagged frames whose recorded image file is not in the folder
+    masks_missing: int = 0  # tagged frames whose recorded class mask is not in the folder
 
     @property
     def frames_tagged(self) -> int:
@@ -51,6 +52,7 @@ def load_flight(folder: Path) -> LoadedFlight:
     # georeference, but widths, pictures and tie points need the files. Missing ones are treated as
     # never saved (the later stages know that case) and counted, so that process says it once.
     missing = sum(1 for f in tagged if f.image_path is not None and _present(f.image_path) is None)
+    masks_missing = sum(1 for f in tagged if f.mask_path is not None and _present(f.mask_path) is None)
     tagged = tuple(dataclasses.replace(f, image_path=_present(f.image_path), mask_path=_present(f.mask_path))
                    for f in tagged)
     untagged = tuple((f.frame_index, f.pose.status) for f in all_frames if not f.pose.is_tagged)
@@ -62,7 +64,8 @@ def load_flight(folder: Path) -> LoadedFlight:
     origin = _meta_origin(meta, folder) or LocalFrame(first.lat_deg, first.lon_deg, first.alt_msl_m)
     home = first.alt_msl_m - first.alt_rel_m if math.isfinite(first.alt_rel_m) else first.alt_msl_m
     return LoadedFlight(folder, camera, meta.get("model_id", ""), meta, tagged, len(all_frames), untagged,
-                        origin, home, _fingerprint(camera, tagged, origin), _drift(meta, stats), missing)
+                        origin, home, _fingerprint(camera, tagged, origin), _drift(meta, stats), missing,
+                        masks_missing)
 
 
 def _present(path: Path | None) -> Path | None:
@@ -101,11 +104,14 @@ def _meta_origin(meta: dict[str, str], folder: Path) -> LocalFrame | None:
 
 
 def _fingerprint(camera: CameraModel, frames: tuple[FrameRecord, ...], origin: LocalFrame) -> str:
-    """A content hash of the inputs of georeferencing (not file times: copies stay reusable)."""
+    """A content hash of the inputs of every stage (not file times: copies stay reusable)."""
     h = hashlib.sha256(json.dumps(camera.to_dict(), sort_keys=True).encode())
     h.update(repr((origin.lat0_deg, origin.lon0_deg, origin.h0_m)).encode())
     for f in frames:
         h.update(repr((f.frame_index, f.capture_time_utc_s, sorted(vars(f.pose).items()))).encode())
+        # which files are there: stages computed while images/ or masks/ were missing (no widths, no tie
+        # points, lengths from outlines) were reused as they were after the files had been copied back
+        h.update(repr((f.image_path is not None, f.mask_path is not None)).encode())
         for inst in f.instances:
             h.update(repr((inst.class_id, inst.score)).encode())
             h.update(inst.polygon_px.tobytes())

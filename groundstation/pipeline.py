@@ -67,6 +67,7 @@ class ProcessSummary:
     max_realign_m: float = 0.0
     not_georeferenced_reasons: tuple[str, ...] = ()  # one per frame not georeferenced
     images_missing: int = 0  # tagged frames whose image file is not in the flight folder
+    masks_missing: int = 0  # tagged frames whose class mask is not in the flight folder
     every_camera_behind: bool = False  # no frame georeferenced, each camera behind every plane surface
 
     def why_not_georeferenced(self) -> str:
@@ -245,6 +246,7 @@ def _summary(out: Path, loaded: LoadedFlight, geo: Georeferenced, findings: list
     return ProcessSummary(out, loaded.frames_total, loaded.frames_tagged, len(loaded.untagged), ok,
                           len(geo.frames) - ok, len(geo.detections), len(findings), products, reused, timings,
                           not_georeferenced_reasons=why, images_missing=loaded.images_missing,
+                          masks_missing=loaded.masks_missing,
                           every_camera_behind=ok == 0 and _every_camera_behind(geo, loaded.origin))
 
 

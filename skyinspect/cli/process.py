@@ -88,6 +88,11 @@ def process_command(
                       f"are missing from {flight} (a record copied without its images/ folder?): the findings "
                       "stand, but crack widths, the report's pictures and the tie points between passes need "
                       "them. Copy the whole flight folder")
+    if summary.masks_missing:
+        console.print(f"[yellow]warning:[/] {summary.masks_missing} of {summary.frames_tagged} tagged frames' class "
+                      f"masks are missing from {flight} (masks/ not copied?): those frames' crack lengths are "
+                      "drawn from the detections' outlines instead, which reads them differently. Copy the "
+                      "whole flight folder and process again")
     if summary.frames_realigned:
         console.print(f"{summary.frames_realigned} frames' camera positions corrected by image tie points between "
                       f"passes (up to {summary.max_realign_m:.2f} m): their GNSS errors differed (report: data quality)")

@@ -76,3 +76,34 @@ def test_results_are_not_written_into_the_flight_record(tmp_path: Path) -> None:
         with pytest.raises(InputError, match="is inside the flight record"):
             process(folder, out, face_surface(), progress=False)
     assert not (folder / "results").exists() and not (folder / "stages").exists()
+
+
+def test_stages_from_a_record_missing_files_are_not_reused_once_the_files_are_back(tmp_path: Path) -> None:
+    """A record copied without images/ and masks/ is processed (widths, tie points and mask-drawn crack
+    lengths cannot be had); once the files are copied back, processing the same results folder again
+    reused every stage, so the findings silently stayed without them (and the warning was gone)."""
+    import json
+    import shutil
+
+    from gs_fixtures import FLY_HEIGHT_M, crack_on_face, face_flight, face_surface
+
+    from groundstation.pipeline import process
+
+    folder = face_flight(tmp_path / "f", [crack_on_face(-0.1, FLY_HEIGHT_M + 0.1)])
+    shutil.copytree(folder, tmp_path / "whole")
+    shutil.rmtree(folder / "images")
+    shutil.rmtree(folder / "masks")
+    partial = process(folder, tmp_path / "out", face_surface(), progress=False)
+    assert partial.images_missing == 5 and partial.masks_missing == 5
+
+    def width_note(out: Path) -> str:
+        return str(json.loads((out / "findings.geojson").read_text())["features"][0]["properties"]["width_mm_note"])
+
+    assert "no image file" in width_note(tmp_path / "out")  # the width from mask area / length
+    shutil.copytree(tmp_path / "whole" / "images", folder / "images")
+    shutil.copytree(tmp_path / "whole" / "masks", folder / "masks")
+    again = process(folder, tmp_path / "out", face_surface(), progress=False)
+    assert again.images_missing == 0 and again.masks_missing == 0 and "measure" not in again.stages_reused
+    assert width_note(tmp_path / "out").startswith("sub-pixel from the image")
+    fresh = process(folder, tmp_path / "fresh", face_surface(), progress=False)
+    assert (tmp_path / "out" / "findings.geojson").read_text() == (fresh.out / "findings.geojson").read_text()
