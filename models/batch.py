@@ -199,6 +199,9 @@ def refuse_overwriting(images: list[Path], out: Path) -> None:
     name that ``out`` holds from an earlier run (another card's DJI_0001.JPG; by content, so the
     same photo read from another folder is not refused), and to write into a folder the photos come
     from (its masks and overlays would be taken for photos the next time)."""
+    if Path(out).exists() and not Path(out).is_dir():  # mkdir would raise FileExistsError: a traceback
+        raise InputError(describe(out, "is a file; expected a folder for the masks, overlays and JSON",
+                                  "give --out a new folder (or an earlier run's)"))
     if any(p.parent.resolve() == Path(out).resolve() for p in images):
         raise InputError(describe(out, "holds the photos being segmented", "give --out a folder of its own"))
     for path in images:
@@ -233,7 +236,11 @@ def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked:
     if not checked:
         check_images(images)
         refuse_overwriting(images, out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a parent that is a file, no permission
+        raise InputError(describe(out, f"cannot create the output folder ({exc.strerror or exc})",
+                                  "give --out a folder you can write")) from exc
     settings = settings_of(segmenter)
     done: list[SegmentedImage] = []
     earlier = {} if rerun else {p: r for p in images if (r := already_segmented(p, out, settings)) is not None}

@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 from models._progress import progress
+from models.batch import write_atomic
 from models.labelled import MASK_CLASSES, LabelledExample, classes_of, pair_masks, read_labelled
 from models.prepare import DEFAULT_SHARED, SPLIT_FILE, deepcrack_val_stems, enlarge, read_pair
 from models import CRACK_RIDGE_LOW, FLIP_CHOICES, ONE_PASS_PROB_SHARPEN, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
@@ -182,7 +183,12 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
     ``flips``, ``upscale``, ``crack_ridge``: test-time passes and crack continuation, by default those
     of ``skyinspect segment`` (models.POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE, CRACK_RIDGE_LOW;
     None or 0: no upscaled pass, no continuation)."""
-    shared = Path(shared)
+    shared, out = Path(shared), Path(out)
+    if out.is_dir():  # found only when writing, after every photo was segmented (a traceback)
+        raise InputError(describe(out, "is a folder; expected the JSON file to write",
+                                  f"give --out a file name, such as {out / 'eval.json'}"))
+    if any(p.exists() and not p.is_dir() for p in out.parents):
+        raise InputError(describe(out, "lies inside a file, not a folder", "give --out a file in a folder"))
     examples: dict[str, LabelledExample] = {}
     if labelled is not None:  # checked before the model loads: a wrong folder fails at once
         images, masks, mask_class = labelled
@@ -208,9 +214,12 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
         s, rows = score_set(seg, name, _stems(shared, folder, lst)[:limit], load, (cls,))
         summary.update(s)
         per_image.update(rows)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"summary": summary, "per_image": per_image}, indent=1) + "\n")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(out, (json.dumps({"summary": summary, "per_image": per_image}, indent=1) + "\n").encode())
+    except OSError as exc:  # no permission, a parent that is a file: say so rather than a traceback
+        raise InputError(describe(out, f"cannot write the results ({exc.strerror or exc})",
+                                  "give --out a file in a folder you can write")) from exc
     return summary
 
 

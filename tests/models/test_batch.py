@@ -203,3 +203,22 @@ def test_hidden_files_and_folders_in_a_photo_folder_are_not_photos(tmp_path: Pat
     (photos / "._DJI_0001.JPG").write_bytes(b"\x00\x05\x16\x07Mac OS X")
     assert [p.name for p in list_images([photos])] == ["DJI_0001.JPG", "DJI_0001_mask.png"]
     assert [(e.image.name, e.mask.name) for e in pair_masks(photos, photos)] == [("DJI_0001.JPG", "DJI_0001_mask.png")]
+
+
+def test_an_out_that_is_a_file_is_refused_not_a_traceback(tmp_path: Path) -> None:
+    """Found with `skyinspect segment PHOTO --out FILE` (FileExistsError traceback) and `skyinspect model
+    eval --out DIR` (IsADirectoryError traceback, after every photo was segmented)."""
+    _photo(tmp_path / "a.jpg", 60, 80)
+    (tmp_path / "taken").write_text("mine")
+    result = CliRunner().invoke(app, ["segment", str(tmp_path / "a.jpg"), "--out", str(tmp_path / "taken"),
+                                      "--flips", "1", "--upscale", "0"])
+    assert result.exit_code == 2 and "taken: is a file; expected a folder" in _said(result)
+    assert (tmp_path / "taken").read_text() == "mine"
+    result = CliRunner().invoke(app, ["segment", str(tmp_path / "a.jpg"), "--out", str(tmp_path / "taken" / "out"),
+                                      "--flips", "1", "--upscale", "0"])
+    assert result.exit_code == 2 and "cannot create the output folder" in _said(result)
+    cv2.imwrite(str(tmp_path / "a.png"), np.zeros((60, 80), np.uint8))
+    (tmp_path / "dir").mkdir()
+    result = CliRunner().invoke(app, ["model", "eval", "--images", str(tmp_path), "--masks", str(tmp_path),
+                                      "--out", str(tmp_path / "dir"), "--flips", "1", "--upscale", "0"])
+    assert result.exit_code == 2 and "dir: is a folder; expected the JSON file" in _said(result)
