@@ -4,7 +4,10 @@ mission protocol like an autopilot (stores uploads, serves downloads, sends hear
 Loopback addresses only; the thread stops after ``lifetime_s`` at the latest. ``legacy_requests``
 makes it ask for items with MISSION_REQUEST (pre-MAVLink-2 vehicles) instead of
 MISSION_REQUEST_INT; ``overwrite_home`` mimics ArduPilot replacing item 0 with its own home;
-``drop_first_request`` ignores the first item once (to exercise the GCS's retries).
+``drop_first_request`` ignores the first item once (to exercise the GCS's retries). ``autopilot``
+("ardupilot" or "px4") is what its HEARTBEAT says it runs; ``gimbal_heartbeat`` adds a gimbal
+component's HEARTBEAT (component 154, MAV_AUTOPILOT_INVALID) sent just before the autopilot's.
+Mission messages addressed to another component are ignored, as ArduPilot's routing does.
 """
 
 from __future__ import annotations
@@ -18,12 +21,15 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
 class LoopbackVehicle(threading.Thread):
     def __init__(self, port: int, transport: str = "udp", legacy_requests: bool = False,
-                 overwrite_home: bool = False, drop_first_request: bool = False, lifetime_s: float = 30.0) -> None:
+                 overwrite_home: bool = False, drop_first_request: bool = False, lifetime_s: float = 30.0,
+                 autopilot: str = "ardupilot", gimbal_heartbeat: bool = False) -> None:
         super().__init__(daemon=True, name=f"loopback-vehicle-{port}")
         self.url = f"{'udpin' if transport == 'udp' else 'tcpin'}:127.0.0.1:{port}"
         self.gcs_url = f"{'udpout' if transport == 'udp' else 'tcp'}:127.0.0.1:{port}"
         self.legacy, self.overwrite_home, self.drop = legacy_requests, overwrite_home, drop_first_request
         self.lifetime_s = lifetime_s
+        self.mav_autopilot = {"ardupilot": 3, "px4": 12}[autopilot]  # MAV_AUTOPILOT_ARDUPILOTMEGA / _PX4
+        self.gimbal_heartbeat = gimbal_heartbeat
         self.mission: list[Any] = []
         self.requests_seen: list[str] = []
         self.stop_event = threading.Event()
@@ -52,12 +58,16 @@ class LoopbackVehicle(threading.Thread):
                 now = time.monotonic()
                 if now - last_hb > 0.2:
                     try:  # udpin sends nothing until a GCS has spoken
-                        conn.mav.heartbeat_send(2, 3, 0, 0, 4)  # quadrotor, ArduPilot, standby
+                        if self.gimbal_heartbeat:
+                            conn.mav.srcComponent = 154  # MAV_COMP_ID_GIMBAL, MAV_TYPE_GIMBAL, MAV_AUTOPILOT_INVALID
+                            conn.mav.heartbeat_send(26, 8, 0, 0, 4)
+                            conn.mav.srcComponent = 1
+                        conn.mav.heartbeat_send(2, self.mav_autopilot, 0, 0, 4)  # quadrotor, standby
                     except OSError:
                         pass
                     last_hb = now
                 msg = conn.recv_match(blocking=True, timeout=0.05)
-                if msg is None or msg.get_srcSystem() == 1:
+                if msg is None or msg.get_srcSystem() == 1 or getattr(msg, "target_component", 1) not in (0, 1):
                     continue
                 t, ts, tc = msg.get_type(), msg.get_srcSystem(), msg.get_srcComponent()
                 if t == "MISSION_COUNT":

@@ -9,6 +9,10 @@ with a ``TelemetryError`` naming the step instead of hanging.
 
 ArduPilot stores home as item 0, so for ``autopilot == "ardupilot"`` the upload starts with home
 and the comparison skips item 0 (the vehicle overwrites it); PX4 missions start at item 0.
+
+The vehicle is the first HEARTBEAT from an autopilot (a gimbal's, camera's or companion computer's
+says MAV_AUTOPILOT_INVALID, and a mission sent to that component is never answered); a plan made for
+the other autopilot than the one the HEARTBEAT names is refused before anything is sent.
 """
 
 from __future__ import annotations
@@ -26,6 +30,9 @@ GLOBAL_FRAMES = (0, 3, 5, 6, 10, 11)  # x/y carry latitude/longitude x 1e7 in MI
 MISSION_TYPE_MISSION = 0
 MAV_MISSION_ACCEPTED = 0
 GCS_SYSID, GCS_COMPID = 255, 190
+MAV_TYPE_GCS, MAV_AUTOPILOT_INVALID = 6, 8
+AUTOPILOT_OF_HEARTBEAT = {3: "ardupilot", 12: "px4"}  # MAV_AUTOPILOT_ARDUPILOTMEGA, MAV_AUTOPILOT_PX4
+AUTOPILOT_NAMES = {"ardupilot": "ArduPilot", "px4": "PX4"}
 
 
 @dataclass(frozen=True)
@@ -73,15 +80,22 @@ def connect(url: str, timeout_s: float = 10.0) -> Any:
         raise TelemetryError(f"--connect {url}: cannot open ({exc}). Use udpout:HOST:PORT, tcp:HOST:PORT "
                              f"or a serial device") from exc
     deadline = time.monotonic() + timeout_s
+    others: set[str] = set()  # components heard that are not an autopilot
     while time.monotonic() < deadline:
         conn.mav.heartbeat_send(6, 8, 0, 0, 0)  # MAV_TYPE_GCS, MAV_AUTOPILOT_INVALID: tells udpin peers where we are
         hb = conn.recv_match(type="HEARTBEAT", blocking=True, timeout=0.5)
-        if hb is not None and hb.get_srcSystem() != GCS_SYSID:
-            conn.target_system, conn.target_component = hb.get_srcSystem(), hb.get_srcComponent() or 1
-            return conn
+        if hb is None or hb.get_srcSystem() == GCS_SYSID:
+            continue
+        if hb.autopilot == MAV_AUTOPILOT_INVALID or hb.type == MAV_TYPE_GCS:
+            others.add(f"{hb.get_srcSystem()}/{hb.get_srcComponent()}")
+            continue
+        conn.target_system, conn.target_component = hb.get_srcSystem(), hb.get_srcComponent() or 1
+        conn.vehicle_autopilot = AUTOPILOT_OF_HEARTBEAT.get(int(hb.autopilot))  # None: another autopilot
+        return conn
     conn.close()
-    raise TelemetryError(f"--connect {url}: no HEARTBEAT from a vehicle within {timeout_s:.0f} s. "
-                         f"Check the address, that the vehicle is powered and the link is up")
+    heard = f" (heard only system/component {', '.join(sorted(others))}, not an autopilot)" if others else ""
+    raise TelemetryError(f"--connect {url}: no HEARTBEAT from a vehicle's autopilot within {timeout_s:.0f} s"
+                         f"{heard}. Check the address, that the vehicle is powered and the link is up")
 
 
 def _wait(conn: Any, types: list[str], timeout_s: float) -> Any:
@@ -169,6 +183,13 @@ def upload_and_verify(url: str, items: tuple[MissionItem, ...], home_lat_lon_alt
                       autopilot: str, timeout_s: float = 1.5, connect_timeout_s: float = 10.0) -> TransferResult:
     conn = connect(url, connect_timeout_s)
     try:
+        runs = getattr(conn, "vehicle_autopilot", None)
+        if runs is not None and runs != autopilot:  # ArduPilot would take a PX4 plan's take-off as its home
+            raise TelemetryError(
+                f"--connect {url}: expected a vehicle running {AUTOPILOT_NAMES[autopilot]} (the plan's firmwareType), "
+                f"got {AUTOPILOT_NAMES[runs]} (its HEARTBEAT); the commands differ (item 0 is home on ArduPilot; "
+                f"heading by CONDITION_YAW there, by waypoint yaw on PX4), so nothing was sent. "
+                f"Plan again with --autopilot {runs}")
         full = with_home(items, home_lat_lon_alt, autopilot)
         n = upload(conn, full, timeout_s)
         back = download(conn, timeout_s)

@@ -35,7 +35,7 @@ def test_round_trip_ardupilot(vehicle, bridge_plan):
 
 
 @pytest.mark.timeout(30)
-@pytest.mark.parametrize("vehicle", [{"overwrite_home": True}], indirect=True)
+@pytest.mark.parametrize("vehicle", [{"overwrite_home": True, "autopilot": "px4"}], indirect=True)
 def test_px4_round_trip_has_no_home_and_catches_changes(vehicle, bridge_plan_px4):
     r = upload_and_verify(vehicle.gcs_url, bridge_plan_px4.items, bridge_plan_px4.home_lat_lon_alt, "px4",
                           timeout_s=0.5, connect_timeout_s=5)
@@ -48,3 +48,27 @@ def test_px4_round_trip_has_no_home_and_catches_changes(vehicle, bridge_plan_px4
 def test_silent_link_fails_in_bounded_time():
     with pytest.raises(TelemetryError, match="no HEARTBEAT"):
         connect(f"udpout:127.0.0.1:{free_port()}", timeout_s=1.0)
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("vehicle", [{"autopilot": "ardupilot"}, {"autopilot": "px4"}], indirect=True,
+                         ids=["px4-plan-to-ardupilot", "ardupilot-plan-to-px4"])
+def test_plan_for_the_other_autopilot_refused_before_sending(vehicle, bridge_plan, bridge_plan_px4):
+    # a PX4 plan went up to an ArduPilot vehicle 'identical': ArduPilot keeps item 0 as home, so the
+    # take-off was dropped and no CONDITION_YAW turned the camera to the face
+    plan, runs = (bridge_plan_px4, "ArduPilot") if vehicle.mav_autopilot == 3 else (bridge_plan, "PX4")
+    with pytest.raises(TelemetryError, match=rf"expected a vehicle running .*, got {runs} \(its HEARTBEAT\).*"
+                                             rf"nothing was sent. Plan again with --autopilot {runs.lower()}"):
+        upload_and_verify(vehicle.gcs_url, plan.items, plan.home_lat_lon_alt, plan.autopilot,
+                          timeout_s=0.5, connect_timeout_s=5)
+    assert vehicle.mission == []
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("vehicle", [{"gimbal_heartbeat": True}], indirect=True)
+def test_upload_targets_the_autopilot_not_a_gimbal(vehicle, bridge_plan):
+    # the gimbal's HEARTBEAT (component 154) came first and the mission was sent to it: never answered,
+    # 'no MISSION_REQUEST/ACK after 5 retries. Check the link'
+    r = upload_and_verify(vehicle.gcs_url, bridge_plan.items, bridge_plan.home_lat_lon_alt, "ardupilot",
+                          timeout_s=0.5, connect_timeout_s=5)
+    assert r.same and len(vehicle.mission) == r.sent == len(bridge_plan.items) + 1
