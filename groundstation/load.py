@@ -31,7 +31,7 @@ class LoadedFlight:
     home_alt_msl_m: float  # alt_msl - alt_rel of the first tagged frame (take-off altitude)
     fingerprint: str  # sha256 over everything later stages depend on
     drift: dict[str, object] | None = None  # skyinspect.drift.DriftReport.as_dict(); None: not checkable
-    images_missing: int = 0  # tagged frames whose recorded image file is not in the folder
+    images_missing: int = 0  # tagged frames whose recorded image file is not in the folder, or is cut short
     masks_missing: int = 0  # tagged frames whose recorded class mask is not in the folder
 
     @property
@@ -51,9 +51,10 @@ def load_flight(folder: Path) -> LoadedFlight:
     # A record copied without its images/ or masks/ (the database alone): the detections still
     # georeference, but widths, pictures and tie points need the files. Missing ones are treated as
     # never saved (the later stages know that case) and counted, so that process says it once.
-    missing = sum(1 for f in tagged if f.image_path is not None and _present(f.image_path) is None)
+    images = {f.frame_index: _whole_image(f.image_path) for f in tagged}
+    missing = sum(1 for f in tagged if f.image_path is not None and images[f.frame_index] is None)
     masks_missing = sum(1 for f in tagged if f.mask_path is not None and _present(f.mask_path) is None)
-    tagged = tuple(dataclasses.replace(f, image_path=_present(f.image_path), mask_path=_present(f.mask_path))
+    tagged = tuple(dataclasses.replace(f, image_path=images[f.frame_index], mask_path=_present(f.mask_path))
                    for f in tagged)
     untagged = tuple((f.frame_index, f.pose.status) for f in all_frames if not f.pose.is_tagged)
     if not tagged:
@@ -70,6 +71,25 @@ def load_flight(folder: Path) -> LoadedFlight:
 
 def _present(path: Path | None) -> Path | None:
     return path if path is not None and Path(path).is_file() else None
+
+
+def _whole_image(path: Path | None) -> Path | None:
+    """``path`` when its file is there and, for a JPEG, not cut short (a record copied while it was
+    being written: OpenCV reads the missing part grey, and widths, crops and tie points used it)."""
+    from skyinspect.jpeg import EOI, JPEG_SUFFIXES, jpeg_cut_short
+
+    if _present(path) is None:
+        return None
+    if Path(path).suffix.lower() not in JPEG_SUFFIXES:  # type: ignore[arg-type]
+        return path
+    try:
+        with open(path, "rb") as fh:  # type: ignore[arg-type]
+            if fh.seek(0, 2) >= 2 and fh.seek(-2, 2) and fh.read(2) == EOI:
+                return path  # ends on its end-of-image marker: whole (the record's own JPEGs always do)
+            fh.seek(0)
+            return None if jpeg_cut_short(fh.read()) else path
+    except OSError:
+        return None
 
 
 def _drift(meta: dict[str, str], stats: dict[int, FrameStats]) -> dict[str, object] | None:

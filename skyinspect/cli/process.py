@@ -85,7 +85,8 @@ def process_command(
                       + ("; a facade or pier needs --surface SURFACE.json" if surface is None else ""))
     if summary.images_missing:
         console.print(f"[yellow]warning:[/] {summary.images_missing} of {summary.frames_tagged} tagged frames' images "
-                      f"are missing from {flight} (a record copied without its images/ folder?): the findings "
+                      f"are missing from {flight} or cut short (a record copied without its images/ folder, or "
+                      "while it was being written?): the findings "
                       "stand, but crack widths, the report's pictures and the tie points between passes need "
                       "them. Copy the whole flight folder")
     if summary.masks_missing:

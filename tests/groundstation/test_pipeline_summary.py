@@ -107,3 +107,19 @@ def test_stages_from_a_record_missing_files_are_not_reused_once_the_files_are_ba
     assert width_note(tmp_path / "out").startswith("sub-pixel from the image")
     fresh = process(folder, tmp_path / "fresh", face_surface(), progress=False)
     assert (tmp_path / "out" / "findings.geojson").read_text() == (fresh.out / "findings.geojson").read_text()
+
+
+def test_an_image_cut_short_in_the_record_is_not_used(tmp_path: Path) -> None:
+    """A record copied while it was being written: OpenCV reads a cut-short JPEG with its missing part
+    grey (only libjpeg's "Premature end of JPEG file" on stderr), and widths, crops and tie points used
+    it. It is now left out and counted with the missing images."""
+    from gs_fixtures import corrosion_on_face, face_flight
+
+    from groundstation.load import load_flight
+
+    folder = face_flight(tmp_path / "f", [corrosion_on_face(0.3, 10.0)])
+    victim = sorted((folder / "images").iterdir())[2]
+    victim.write_bytes(victim.read_bytes()[: victim.stat().st_size // 2])
+    loaded = load_flight(folder)
+    assert loaded.images_missing == 1
+    assert [f.image_path for f in loaded.frames].count(None) == 1 and victim not in [f.image_path for f in loaded.frames]
