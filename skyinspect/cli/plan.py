@@ -28,7 +28,7 @@ def plan_command(
 ) -> None:
     """Plan a checked inspection mission and write it for QGroundControl, Mission Planner and Google Earth
     (cut into flights of one battery each when it needs more)."""
-    from skyinspect.errors import InputError
+    from skyinspect.errors import InputError, describe
 
     from missions.planning.assets import load_asset
     from missions.planning.cameras import get_camera, load_camera_file
@@ -39,6 +39,12 @@ def plan_command(
 
     if autopilot not in ("ardupilot", "px4"):
         raise InputError(f"--autopilot: expected 'ardupilot' or 'px4', got {autopilot!r}")
+    # before the planning and coverage (minutes on fine cracks), not after them as "File exists"
+    clash = next((p for p in (out, *out.parents) if p.exists()), None)
+    if clash is not None and not clash.is_dir():
+        got = "a file" if clash == out else f"a file at {clash}"
+        raise InputError(describe(f"--out {out}", f"expected a folder, got {got}",
+                                  "Give a new or existing folder (plan writes mission.plan etc. into it)"))
     cam = load_camera_file(camera_file) if camera_file else get_camera(camera)
     req = Requirement(crack_width_mm, pixels_across, front_overlap, side_overlap, max_blur_px, exposure_s)
     with console.status("laying out the patterns and the flights ..."):

@@ -54,6 +54,22 @@ def test_refusals_write_nothing(tmp_path, args, match):
     assert not out.exists()
 
 
+def test_out_that_is_a_file_refused_before_planning(tmp_path, monkeypatch):
+    # was refused only after planning and the coverage check (minutes on fine cracks), as
+    # "cannot create the output folder ([Errno 17] File exists: ...)" with no fix
+    import missions.planning.planner as planner
+
+    monkeypatch.setattr(planner, "plan_flights", lambda *a, **k: pytest.fail("planned before checking --out"))
+    out = tmp_path / "mission.plan"
+    out.write_text("old")
+    for target, got in ((out, "a file"), (out / "sub", f"a file at {out}")):
+        r = runner.invoke(app, ["plan", str(EXAMPLES / "bridge.yaml"), "--out", str(target)])
+        assert r.exit_code == 2, r.output
+        assert f"--out {target}: expected a folder, got {got}. Give a new or existing folder" in \
+            r.output.replace("\n", ""), r.output
+    assert out.read_text() == "old"
+
+
 def test_turbine_tower_and_blades():
     plan = plan_inspection(load_asset(EXAMPLES / "wind_turbine.yaml"), get_camera("dji_h20_zoom"),
                            Requirement(crack_width_mm=8.0, exposure_s=0.0005))
