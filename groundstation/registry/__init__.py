@@ -118,7 +118,12 @@ class Registry:
         spec = load_asset(Path(path))
         aid = asset_id or slug(spec.name)
         if aid in self.assets:
-            raise InputError(describe(path, f"asset id {aid!r} is already in the registry", "Pass another asset_id"))
+            # the CLI has no asset-id option: the id comes from the file's name field, so say which to change
+            how = "Pass another asset_id" if asset_id else (f"The id is made from the asset's name ({spec.name!r}): "
+                                                             "give each asset its own name, or leave out a file "
+                                                             "passed twice")
+            raise InputError(describe(path, f"asset id {aid!r} is already in the registry (from "
+                                            f"{self.assets[aid].source})", how))
         builder = {"bridge": _bridge, "pipeline": _pipeline, "wind_turbine": _turbine}[spec.kind]
         asset, comps = builder(spec, aid)
         asset = Asset(asset.asset_id, asset.kind, asset.name, asset.origin, asset.params, str(path))

@@ -36,3 +36,16 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     res = CliRunner().invoke(app, ["registry", str(EXAMPLES / "bridge.yaml"), "--out", str(tmp_path / "x.csv")])
     assert res.exit_code == 2 and "x.csv" in res.output
     assert not out.exists() and not list(tmp_path.glob(".*tmp*"))
+
+
+def test_two_assets_with_one_name_say_how_to_fix_it(tmp_path: Path) -> None:
+    """The id comes from the asset's name; the message told CLI users to "Pass another asset_id",
+    which the command has no option for."""
+    other = tmp_path / "other_bridge.yaml"
+    other.write_text((EXAMPLES / "bridge.yaml").read_text())  # a second bridge, its name not changed
+    out = tmp_path / "assets.gpkg"
+    res = CliRunner().invoke(app, ["registry", str(EXAMPLES / "bridge.yaml"), str(other), "--out", str(out)])
+    flat = " ".join(res.output.split())
+    assert res.exit_code == 2 and "other_bridge.yaml" in flat and "Pass another asset_id" not in flat, res.output
+    assert "(from " in flat and "bridge.yaml)" in flat and "give each asset its own name" in flat
+    assert not out.exists()
