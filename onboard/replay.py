@@ -121,7 +121,7 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
 
 def _checked(source: ImageFolderSource | VideoSource, camera: CameraModel, progress: bool) -> Iterator[Frame]:
     for frame in _with_progress(source, len(source), progress):
-        _check_size(frame, camera)
+        check_frame_size(frame, camera)
         yield frame
 
 
@@ -224,7 +224,8 @@ def _pick_time_base(buffer: TelemetryBuffer, messages: list, mavlink: Path, late
 
 
 # --- per-frame helpers --------------------------------------------------------------------------
-def _check_size(frame: Frame, camera: CameraModel) -> None:
+def check_frame_size(frame: Frame, camera: CameraModel) -> None:
+    """Refuse, naming it, a frame whose size is not the calibration's (also onboard.runtime's replay)."""
     h, w = frame.image_bgr.shape[:2]
     if (w, h) != (camera.width_px, camera.height_px):
         turn = _exif_orientation(frame.source) if (h, w) == (camera.width_px, camera.height_px) else 1

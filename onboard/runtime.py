@@ -168,6 +168,7 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
             from onboard.capture import PacedSource
 
             source = PacedSource(Path(frames), realtime_fps, stamp_now=False)
+        source = _calibrated_size(plan.source, source, camera)
         drop = False if drop_frames is None else drop_frames
         stop = stop_event or threading.Event()
         tagger = ReplayTagger(plan.buffer, plan.events if plan.capture_time_source == "camera_feedback" else None,
@@ -254,6 +255,29 @@ def _store_live_time_base(writer: FlightRecordWriter, tagger: LiveTagger) -> Non
             writer.set_meta("telemetry_time", buffer.describe_time_base())
     except Exception as exc:  # noqa: BLE001 - a meta row must never cost the flight
         log.warning("could not store the live time base: %s", exc)
+
+
+def _calibrated_size(first_of, source, camera: CameraModel):  # type: ignore[no-untyped-def]
+    """``source``'s frames, each refused (InputError naming it) when its size is not the calibration's, as
+    ``run_replay`` refuses it: the pipeline recorded a 100x100 frame among 1280x960 ones under their
+    calibration without a word, so its detections would be placed by the wrong intrinsics. The first
+    frame of ``first_of`` is checked now, before a record is created for a folder of the wrong size."""
+    from onboard.replay import check_frame_size
+
+    frames = iter(first_of)
+    try:
+        first = next(frames, None)
+    finally:
+        getattr(frames, "close", lambda: None)()  # a video's capture released
+    if first is not None:
+        check_frame_size(first, camera)
+
+    def checked():  # type: ignore[no-untyped-def]
+        for frame in source:
+            check_frame_size(frame, camera)
+            yield frame
+
+    return checked()
 
 
 def _limit(source, n: int):  # type: ignore[no-untyped-def]

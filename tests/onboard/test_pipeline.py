@@ -286,3 +286,21 @@ def test_inference_workers_share_the_frames_and_every_frame_is_recorded_once(fli
     one = TwoWorkerDouble()
     run_onboard(frames, tlog, tmp_path / "rec1", one, CAMERA, inference_workers=1)
     assert {name for name, _ in one.log} == {-1}  # the segmenter itself, in one thread
+
+
+def test_frames_not_at_the_calibrations_size_are_refused_as_the_replay_refuses_them(flight: tuple[Path, Path],
+                                                                                     tmp_path: Path, segmenter) -> None:
+    """Found with `skyinspect onboard --crash-safe` on the simulator's 1280x960 frames with frame 2
+    cut to 100x100: recorded with the 1280x960 calibration and exit 0 (the plain replay refuses it)."""
+    from skyinspect.errors import InputError
+
+    frames, tlog = flight
+    small = np.full((20, 30, 3), 200, np.uint8)
+    cv2.imwrite(str(frames / "IMG_3.png"), small)
+    with pytest.raises(InputError, match=r"IMG_3\.png: frame is 30x20 but the camera calibration is for 64x48"):
+        run_onboard(frames, tlog, tmp_path / "rec", segmenter, CAMERA)
+    with FlightRecordReader(tmp_path / "rec") as record:  # crash-safe: frames before it stay, resumable
+        assert len(record) <= 2
+    with pytest.raises(InputError, match=r"IMG_1\.png: frame is 64x48 but the camera calibration is for 640x480"):
+        run_onboard(frames, tlog, tmp_path / "rec2", segmenter, CameraModel.from_fov(640, 480, 60.0))
+    assert not (tmp_path / "rec2").exists()  # refused before a record was made for it
