@@ -37,11 +37,31 @@ class CameraProfile:
     source: str = ""
 
     def __post_init__(self) -> None:
+        def number(v: object) -> bool:
+            return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
         bad = [(k, getattr(self, k)) for k in ("sensor_width_mm", "sensor_height_mm", "width_px", "height_px",
                                                "focal_length_mm", "exposure_s", "min_trigger_interval_s")
-               if not (isinstance(getattr(self, k), (int, float)) and getattr(self, k) > 0)]
+               if not (number(getattr(self, k)) and getattr(self, k) > 0)]
+        bad += [(k, getattr(self, k)) for k in ("focal_length_max_mm", "gimbal_max_up_deg")
+                if not number(getattr(self, k))]
         if bad:
-            raise InputError(f"camera {self.name!r}: expected positive values, got {bad}. Fix the camera profile")
+            raise InputError(f"camera {self.name!r}: expected positive numbers, got {bad}. Fix the camera profile")
+        # a sensor size in metres or inches, or a focal length in metres, planned a standoff of kilometres and
+        # was refused as "does not fit one battery"; real pixels are ~0.5-20 um, real lenses see < 170 deg
+        pitch_um = self.sensor_width_mm / self.width_px * 1000.0
+        if not 0.3 <= pitch_um <= 50.0:
+            raise InputError(f"camera {self.name!r}: expected sensor_width_mm / width_px of 0.3-50 um a pixel, got "
+                             f"{pitch_um:.3g} um ({self.sensor_width_mm} mm / {self.width_px} px). Give the sensor "
+                             f"size in millimetres and the image size in pixels")
+        if self.hfov_deg(self.focal_length_mm) > 170.0:
+            raise InputError(f"camera {self.name!r}: expected focal_length_mm of at least "
+                             f"{self.sensor_width_mm / (2 * math.tan(math.radians(85))):.2f} (under 170 deg across "
+                             f"the {self.sensor_width_mm} mm sensor), got {self.focal_length_mm}. "
+                             f"Give it in millimetres")
+        if not 0.0 <= self.gimbal_max_up_deg <= 90.0:
+            raise InputError(f"camera {self.name!r}: expected gimbal_max_up_deg in [0, 90] (degrees above level), got "
+                             f"{self.gimbal_max_up_deg}. Give how far up the gimbal can look, in degrees")
         if self.focal_length_max_mm < self.focal_length_mm:
             object.__setattr__(self, "focal_length_max_mm", self.focal_length_mm)
 
@@ -81,6 +101,8 @@ def _from_dict(d: Any, source: object) -> CameraProfile:
     try:
         known["width_px"], known["height_px"] = int(known["width_px"]), int(known["height_px"])
         return CameraProfile(**known)
+    except InputError as exc:  # the profile's own check: name the file too
+        raise InputError(describe(source, str(exc))) from exc
     except (TypeError, ValueError) as exc:
         raise InputError(describe(source, f"camera profile {d.get('name')!r}: {exc}")) from exc
 

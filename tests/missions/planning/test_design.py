@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -11,9 +12,11 @@ from hypothesis import strategies as st
 
 from skyinspect.errors import InputError
 
-from missions.planning import Requirement, builtin_cameras, design_for, get_camera
+from missions.planning import Requirement, builtin_cameras, design_for, get_camera, load_camera_file
 from missions.planning.assets import Site
 from missions.planning.coverage import camera_rotation
+
+from .conftest import EXAMPLES
 
 SITE = Site(ground_alt_msl_m=400.0, home_lat_lon=(47.0, 8.0), min_standoff_m=3.0, max_speed_m_s=5.0)
 
@@ -92,3 +95,20 @@ def test_bad_requirement_named():
     with pytest.raises(InputError, match="front_overlap"):
         Requirement(front_overlap=0.99)
     assert np.isfinite(Requirement().gsd_required_m)
+
+
+@pytest.mark.parametrize("change, match", [
+    # sensor size in metres: a ~7 km standoff planned, refused as "does not fit one battery"
+    ({"sensor_width_mm": 0.0076, "sensor_height_mm": 0.0057},
+     r"cam.json: camera 'h20_zoom_upward_gimbal': expected sensor_width_mm / width_px of 0.3-50 um a pixel, "
+     r"got 0.00147 um .*Give the sensor size in millimetres"),
+    ({"focal_length_mm": 0.00683, "focal_length_max_mm": 0.11994}, r"expected focal_length_mm of at least 0.33"),
+    # was "'<' not supported between instances of 'str' and 'float'"
+    ({"focal_length_max_mm": "abc"}, r"expected positive numbers, got \[\('focal_length_max_mm', 'abc'\)\]"),
+    ({"gimbal_max_up_deg": 900}, r"expected gimbal_max_up_deg in \[0, 90\]"),  # was planned with it
+])
+def test_camera_file_units_and_types_checked(tmp_path, change, match):
+    d = json.loads((EXAMPLES / "camera_upward_gimbal.json").read_text()) | change
+    (tmp_path / "cam.json").write_text(json.dumps(d))
+    with pytest.raises(InputError, match=match):
+        load_camera_file(tmp_path / "cam.json")
