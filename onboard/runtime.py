@@ -262,8 +262,9 @@ def _calibrated_size(first_of, source, camera: CameraModel):  # type: ignore[no-
     ``run_replay`` refuses it: the pipeline recorded a 100x100 frame among 1280x960 ones under their
     calibration without a word, so its detections would be placed by the wrong intrinsics. The first
     frame of ``first_of`` is checked now, before a record is created for a folder of the wrong size."""
-    from onboard.replay import check_frame_size
+    from onboard.replay import check_folder_sizes, check_frame_size
 
+    check_folder_sizes(first_of, camera)
     frames = iter(first_of)
     try:
         first = next(frames, None)

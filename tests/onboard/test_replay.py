@@ -329,3 +329,24 @@ def test_a_folder_with_fewer_photos_than_camera_feedback_events_is_warned_about(
     assert summary.capture_time_source == "camera_feedback" and summary.frames == 2
     said = [r.getMessage() for r in caplog.records if "CAMERA_FEEDBACK events" in r.getMessage()]
     assert len(said) == 1 and "3 CAMERA_FEEDBACK events (img_idx 1..3) for 2 frames" in said[0]
+
+
+def test_a_folder_of_two_sizes_is_refused_before_any_frame_is_segmented(feedback_flight: tuple[Path, Path],
+                                                                         tmp_path: Path) -> None:
+    """Found replaying two Brighton DJI photos and a third saved at half size: refused only when the
+    replay reached it, after segmenting the others (a 500-photo folder: hours, then all removed), with
+    'Pass the calibration for this resolution' though one calibration cannot serve both sizes."""
+    frames, tlog = feedback_flight
+    cv2.imwrite(str(frames / "IMG_3.png"), cv2.resize(_frame_image(2), (32, 24)))
+
+    class Counting:
+        model_id, sha256, seen = "count", "0" * 64, 0
+
+        def segment(self, image_bgr: np.ndarray) -> object:
+            Counting.seen += 1
+            raise AssertionError("segmented before the sizes were checked")
+
+    with pytest.raises(InputError, match=r"IMG_3\.png: frame is 32x24 but the camera calibration is for 64x48.*"
+                                         r"each size as a flight of its own"):
+        run_replay(frames, tlog, tmp_path / "r", Counting(), CAMERA, progress=False)
+    assert Counting.seen == 0 and not (tmp_path / "r").exists()
