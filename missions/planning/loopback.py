@@ -8,6 +8,8 @@ MISSION_REQUEST_INT; ``overwrite_home`` mimics ArduPilot replacing item 0 with i
 ("ardupilot" or "px4") is what its HEARTBEAT says it runs; ``gimbal_heartbeat`` adds a gimbal
 component's HEARTBEAT (component 154, MAV_AUTOPILOT_INVALID) sent just before the autopilot's.
 Mission messages addressed to another component are ignored, as ArduPilot's routing does.
+``max_items`` answers a longer MISSION_COUNT with MAV_MISSION_NO_SPACE; an item whose command is in
+``unsupported`` is answered with MAV_MISSION_UNSUPPORTED (as ArduPilot before 4.3 for GIMBAL_MANAGER).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 class LoopbackVehicle(threading.Thread):
     def __init__(self, port: int, transport: str = "udp", legacy_requests: bool = False,
                  overwrite_home: bool = False, drop_first_request: bool = False, lifetime_s: float = 30.0,
-                 autopilot: str = "ardupilot", gimbal_heartbeat: bool = False) -> None:
+                 autopilot: str = "ardupilot", gimbal_heartbeat: bool = False, max_items: int = 0,
+                 unsupported: tuple[int, ...] = ()) -> None:
         super().__init__(daemon=True, name=f"loopback-vehicle-{port}")
         self.url = f"{'udpin' if transport == 'udp' else 'tcpin'}:127.0.0.1:{port}"
         self.gcs_url = f"{'udpout' if transport == 'udp' else 'tcp'}:127.0.0.1:{port}"
@@ -30,6 +33,7 @@ class LoopbackVehicle(threading.Thread):
         self.lifetime_s = lifetime_s
         self.mav_autopilot = {"ardupilot": 3, "px4": 12}[autopilot]  # MAV_AUTOPILOT_ARDUPILOTMEGA / _PX4
         self.gimbal_heartbeat = gimbal_heartbeat
+        self.max_items, self.unsupported = max_items, unsupported
         self.mission: list[Any] = []
         self.requests_seen: list[str] = []
         self.stop_event = threading.Event()
@@ -72,7 +76,12 @@ class LoopbackVehicle(threading.Thread):
                 t, ts, tc = msg.get_type(), msg.get_srcSystem(), msg.get_srcComponent()
                 if t == "MISSION_COUNT":
                     expected, incoming = int(msg.count), []
+                    if self.max_items and expected > self.max_items:
+                        conn.mav.mission_ack_send(ts, tc, 4, 0)  # MAV_MISSION_NO_SPACE
+                        continue
                     self._request(conn, ts, tc, 0)
+                elif t == "MISSION_ITEM_INT" and msg.command in self.unsupported:
+                    conn.mav.mission_ack_send(ts, tc, 3, 0)  # MAV_MISSION_UNSUPPORTED
                 elif t == "MISSION_ITEM_INT":
                     if self.drop and not dropped and msg.seq == 1:
                         dropped = True  # pretend it was lost and ask for it again

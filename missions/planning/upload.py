@@ -109,12 +109,30 @@ def _wait(conn: Any, types: list[str], timeout_s: float) -> Any:
             return msg
 
 
+def _refusal(code: int, items: tuple[MissionItem, ...], seq: int | None) -> str:
+    """What a MISSION_ACK error means for this mission (it read 'MAV_MISSION_RESULT 3' before)."""
+    names = {1: "ERROR", 2: "UNSUPPORTED_FRAME", 3: "UNSUPPORTED", 4: "NO_SPACE", 5: "INVALID",
+             13: "INVALID_SEQUENCE", 14: "DENIED", 15: "OPERATION_CANCELLED"}
+    name = names.get(code, f"INVALID_PARAM{code - 5}" if 6 <= code <= 12 else f"RESULT_{code}")
+    at = f" at item {seq} ({items[seq].name})" if seq is not None and 0 <= seq < len(items) else ""
+    if code == 4:
+        fix = (f"The vehicle cannot store {len(items)} items: cut the inspection into shorter flights "
+               f"(site.battery.endurance_min) or grade a wider crack")
+    elif code == 3:
+        fix = ("The firmware does not know that command (MAV_CMD_DO_GIMBAL_MANAGER_PITCHYAW needs ArduPilot 4.3 or "
+               "later, or PX4 with gimbal v2): update the autopilot")
+    else:
+        fix = "Check that item against the commands and ranges the autopilot supports"
+    return f"mission upload: the vehicle refused the mission with MAV_MISSION_{name} ({code}){at}. {fix}"
+
+
 def upload(conn: Any, items: tuple[MissionItem, ...], timeout_s: float = 1.5, retries: int = 5) -> int:
     """Send ``items`` (seq 0 first); return the count the vehicle accepted."""
     ts, tc = conn.target_system, conn.target_component
     n = len(items)
     sent_any = False
     tries = 0
+    last_seq: int | None = None  # the item the vehicle asked for last (a refusal is about it)
     conn.mav.mission_count_send(ts, tc, n, MISSION_TYPE_MISSION)
     while True:
         msg = _wait(conn, ["MISSION_REQUEST_INT", "MISSION_REQUEST", "MISSION_ACK"], timeout_s)
@@ -129,10 +147,9 @@ def upload(conn: Any, items: tuple[MissionItem, ...], timeout_s: float = 1.5, re
         tries = 0
         if msg.get_type() == "MISSION_ACK":
             if msg.type != MAV_MISSION_ACCEPTED:
-                raise TelemetryError(f"mission upload: vehicle refused with MAV_MISSION_RESULT {msg.type}. "
-                                     f"Check the mission size and commands the autopilot supports")
+                raise TelemetryError(_refusal(int(msg.type), items, last_seq))
             return n
-        seq = int(msg.seq)
+        seq = last_seq = int(msg.seq)
         if not 0 <= seq < n:
             raise TelemetryError(f"mission upload: vehicle asked for item {seq} of {n}")
         it = items[seq]

@@ -72,3 +72,16 @@ def test_upload_targets_the_autopilot_not_a_gimbal(vehicle, bridge_plan):
     r = upload_and_verify(vehicle.gcs_url, bridge_plan.items, bridge_plan.home_lat_lon_alt, "ardupilot",
                           timeout_s=0.5, connect_timeout_s=5)
     assert r.same and len(vehicle.mission) == r.sent == len(bridge_plan.items) + 1
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("vehicle, match", [
+    ({"max_items": 100}, r"refused the mission with MAV_MISSION_NO_SPACE \(4\)\. The vehicle cannot store 323 items"),
+    ({"unsupported": (1000,)}, r"MAV_MISSION_UNSUPPORTED \(3\) at item 3 \(DO_GIMBAL_MANAGER_PITCHYAW\)\. "
+                               r"The firmware does not know that command .*ArduPilot 4.3"),
+], indirect=["vehicle"], ids=["no-space", "gimbal-manager-unsupported"])
+def test_refusal_named_with_its_item_and_fix(vehicle, match, bridge_plan):
+    # read "vehicle refused with MAV_MISSION_RESULT 3. Check the mission size and commands ..."
+    with pytest.raises(TelemetryError, match=match):
+        upload_and_verify(vehicle.gcs_url, bridge_plan.items, bridge_plan.home_lat_lon_alt, "ardupilot",
+                          timeout_s=0.5, connect_timeout_s=5)
