@@ -42,7 +42,7 @@ from groundstation.plane import chart_for
 from groundstation.publish import PublishInput, publish
 from groundstation.publish.context import covered_area_m2
 from groundstation.stages import (finding_from_dict, finding_to_dict, fingerprint, georeferenced_from_dict,
-                                  georeferenced_to_dict, run_stage)
+                                  georeferenced_to_dict, run_stage, set_aside_stale, stored_fingerprint)
 from groundstation.tiepoints import TieParams, realign
 from skyinspect.errors import InputError, RecordError, describe
 from skyinspect.findings import Finding
@@ -69,6 +69,7 @@ class ProcessSummary:
     images_missing: int = 0  # tagged frames whose image file is not in the flight folder
     masks_missing: int = 0  # tagged frames whose class mask is not in the flight folder
     every_camera_behind: bool = False  # no frame georeferenced, each camera behind every plane surface
+    superseded: Path | None = None  # where the earlier findings' review and change files were moved
 
     def why_not_georeferenced(self) -> str:
         """The commonest reason frames were not georeferenced, and the fix when it is plain: every
@@ -139,6 +140,7 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise RecordError(describe(out, f"cannot create output folder ({exc})")) from exc
+    findings_before = stored_fingerprint(stages_dir / "findings.json")  # whose findings the folder holds
 
     geo_fp = fingerprint("georeference", loaded.fingerprint, surface.to_dict() if surface else None,
                          georef_mod.DEFAULT_H_ACC_M, georef_mod.DEFAULT_V_ACC_M, georef_mod.MAX_INCIDENCE_DEG,
@@ -176,6 +178,7 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
                               _findings_to_json, _findings_from_json, rerun)
     reused += ["measure"] if hit else []
     lap("measure")
+    superseded = set_aside_stale(out, findings_before, measure_fp)
 
     covered = round(covered_area_m2(PublishInput(loaded, geo, tuple(findings), basis)), 3)  # stable on reuse
     grade_fp = fingerprint("grade", measure_fp, covered, *grade_fingerprint_parts(grading_profile, registry, asset_id, rules_dir))
@@ -191,7 +194,8 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
                                                 alignment_notes(moves)), out)
     lap("publish")
     summary = _summary(out, loaded, geo, findings, products, tuple(reused), timings)
-    return dataclasses.replace(summary, frames_realigned=len(moves), max_realign_m=max(moves.values(), default=0.0))
+    return dataclasses.replace(summary, frames_realigned=len(moves), max_realign_m=max(moves.values(), default=0.0),
+                               superseded=superseded)
 
 
 def camera_moves_m(before: Georeferenced, after: Georeferenced) -> dict[int, float]:

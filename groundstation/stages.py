@@ -149,3 +149,38 @@ def run_stage(path: Path, name: str, fp: str, compute: Callable[[], T], to_json:
         raise RecordError(describe(path, f"cannot write stage output ({exc})",
                                    "Check that the output folder is writable and has space")) from exc
     return value, False
+
+
+# what other tools keep in a results folder naming findings by id (F-0005): the review app's audit
+# trail and training export, change detection's report and defect ids
+BY_FINDING_ID = ("review", "change.json", "change.csv", "defects.json")
+
+
+def stored_fingerprint(path: Path) -> str | None:
+    """The fingerprint of the stage output at ``path``; None when there is none or it is unreadable."""
+    try:
+        fp = json.loads(path.read_text()).get("fingerprint")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return fp if isinstance(fp, str) else None
+
+
+def set_aside_stale(out: Path, findings_before: str | None, findings_now: str) -> Path | None:
+    """Move what names the old findings by id out of the way when the findings changed (another flight,
+    surface, model or version processed into the same folder): a review rejection of the old F-0005 had
+    dropped the new F-0005's work order. Moved into ``superseded-<UTC time>/``, never deleted (an audit
+    trail is a record). Returns that folder, or None when nothing was moved."""
+    from datetime import datetime, timezone
+
+    stale = [out / name for name in BY_FINDING_ID if (out / name).exists()]
+    if findings_before == findings_now or not stale:
+        return None
+    aside = out / f"superseded-{datetime.now(timezone.utc):%Y%m%dT%H%M%S%fZ}"
+    try:
+        aside.mkdir()
+        for path in stale:
+            os.replace(path, aside / path.name)
+    except OSError as exc:
+        raise RecordError(describe(out, f"cannot move the previous findings' review and change files aside "
+                                        f"({exc})", "Check that the results folder is writable")) from exc
+    return aside

@@ -94,6 +94,10 @@ def process_command(
                       f"masks are missing from {flight} (masks/ not copied?): those frames' crack lengths are "
                       "drawn from the detections' outlines instead, which reads them differently. Copy the "
                       "whole flight folder and process again")
+    if summary.superseded is not None:
+        console.print(f"[yellow]warning:[/] {out} held the review decisions or change report of other findings "
+                      f"(another flight or other settings): moved to {summary.superseded}, so that they are not "
+                      "applied to the new findings, which reuse their ids")
     if summary.frames_realigned:
         console.print(f"{summary.frames_realigned} frames' camera positions corrected by image tie points between "
                       f"passes (up to {summary.max_realign_m:.2f} m): their GNSS errors differed (report: data quality)")
