@@ -136,6 +136,11 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
         raise InputError(describe(out, f"is inside the flight record {flight}; expected a folder of its own",
                                   "Give --out a folder outside the flight record (e.g. beside it)"))
     lap("load")
+    blocker = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
+    if blocker is not None:  # mkdir only said "[Errno 17] File exists" / "[Errno 20] Not a directory"
+        raise InputError(describe(out, f"{'is' if blocker == out else f'lies under {blocker}, which is'} a file; "
+                                       "expected a results folder (new, or one `skyinspect process` wrote)",
+                                  "Give --out a folder path"))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
