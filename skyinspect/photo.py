@@ -45,6 +45,8 @@ def read_bgr(path: Path, orient: bool = True, data: bytes | None = None) -> np.n
         image = cv2.imdecode(np.frombuffer(data, np.uint8), flags) if data else None
     else:
         image = cv2.imread(str(path), flags)
+        if image is None:
+            image = _decoded_by_pil(path, orient)
     if image is None:
         empty = data is not None and not data or Path(path).is_file() and Path(path).stat().st_size == 0
         raise ImageError(describe(path, "is empty (0 bytes)" if empty else "cannot be decoded as an image",
@@ -55,6 +57,38 @@ def read_bgr(path: Path, orient: bool = True, data: bytes | None = None) -> np.n
     if image.ndim == 2 or image.shape[2] == 1:
         return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     return image if image.shape[2] == 3 else np.ascontiguousarray(image[:, :, :3])
+
+
+def _decoded_by_pil(path: Path, orient: bool) -> np.ndarray | None:
+    """What OpenCV cannot decode but PIL can, as uint8 BGR (None when PIL cannot either): OpenCV 5.1
+    reads no TIFF whose EXIF orientation turns it a quarter (5-8), in any mode, and said of such a
+    photo that it 'cannot be decoded'. 8-bit modes only; another depth is refused as above."""
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(path) as img:
+            tag = int(img.getexif().get(_ORIENTATION, 1) or 1)
+            img.load()  # Pillow's TIFF reader turns the pixels by the tag here, and drops the tag
+            turned = tag != 1 and int(img.getexif().get(_ORIENTATION, 1) or 1) == 1
+            if orient:
+                shown = img if turned else ImageOps.exif_transpose(img)
+            else:  # the stored pixels: a turn Pillow made is undone
+                t = Image.Transpose
+                undo = {2: t.FLIP_LEFT_RIGHT, 3: t.ROTATE_180, 4: t.FLIP_TOP_BOTTOM, 5: t.TRANSPOSE,
+                        6: t.ROTATE_90, 7: t.TRANSVERSE, 8: t.ROTATE_270}  # each orientation's inverse
+                shown = img.transpose(undo[tag]) if turned and tag in undo else img
+            mode = shown.mode
+            pixels = np.asarray(shown.convert("RGB"))[:, :, ::-1] if mode in _EIGHT_BIT_MODES else None
+    except (OSError, ValueError, SyntaxError):  # not an image PIL knows either
+        return None
+    if pixels is None:  # raised here: ImageError is a ValueError, which the except above would swallow
+        raise ImageError(describe(path, f"expected an 8-bit image, got PIL mode {mode}",
+                                  "convert it to 8-bit RGB first (choosing the range of its values to keep)"))
+    return np.ascontiguousarray(pixels)
+
+
+_ORIENTATION = 0x0112
+_EIGHT_BIT_MODES = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "YCbCr")
 
 
 __all__ = ["read_bgr", "read_file_bytes"]

@@ -1,0 +1,47 @@
+"""skyinspect.photo.read_bgr: photos and frames decoded as viewers show them, one reader for segment,
+model eval and the onboard replay."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
+
+from skyinspect.errors import ImageError
+from skyinspect.photo import read_bgr
+
+
+def _tagged(path: Path, pixels: np.ndarray, orientation: int) -> Path:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    Image.fromarray(pixels).save(path, exif=exif)
+    return path
+
+
+def test_a_tiff_turned_a_quarter_by_its_exif_orientation_is_read(tmp_path: Path) -> None:
+    """Found reading TIFFs tagged EXIF orientation 5-8 as `segment` reads photos: OpenCV 5.1 decodes none of
+    them in any mode, and the photo was refused as 'cannot be decoded as an image'."""
+    stored = np.zeros((30, 50, 3), np.uint8)
+    stored[:10] = 255
+    stored[:, :5] = 128
+    for orientation in (5, 6, 7, 8):
+        path = _tagged(tmp_path / f"o{orientation}.tif", stored, orientation)
+        shown = np.asarray(ImageOps.exif_transpose(Image.open(path)).convert("RGB"))[:, :, ::-1]
+        assert shown.shape == (50, 30, 3)
+        assert np.array_equal(read_bgr(path), shown), orientation
+        assert np.array_equal(read_bgr(path, orient=False), stored[:, :, ::-1]), orientation
+    deep = np.zeros((30, 50), np.uint16)
+    Image.fromarray(deep).save(tmp_path / "deep.tif", exif=_exif(6))
+    with pytest.raises(ImageError, match=r"deep\.tif: expected an 8-bit image, got PIL mode I;16"):
+        read_bgr(tmp_path / "deep.tif")
+    (tmp_path / "text.tif").write_text("not a photo")
+    with pytest.raises(ImageError, match=r"text\.tif: cannot be decoded as an image"):
+        read_bgr(tmp_path / "text.tif")
+
+
+def _exif(orientation: int) -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return exif
