@@ -244,6 +244,8 @@ def check_folder_sizes(source: ImageFolderSource | VideoSource, camera: CameraMo
     for path in source.paths:
         try:
             with Image.open(path) as img:
+                if img.format == "TIFF":  # Pillow may give a TIFF's size turned by its tag already
+                    continue
                 w, h = img.size
                 turn = int(img.getexif().get(0x0112, 1))
         except (OSError, ValueError, SyntaxError, TypeError):

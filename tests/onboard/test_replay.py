@@ -350,3 +350,19 @@ def test_a_folder_of_two_sizes_is_refused_before_any_frame_is_segmented(feedback
                                          r"each size as a flight of its own"):
         run_replay(frames, tlog, tmp_path / "r", Counting(), CAMERA, progress=False)
     assert Counting.seen == 0 and not (tmp_path / "r").exists()
+
+
+def test_a_tiff_frame_turned_by_its_tag_to_the_calibrations_size_is_replayed(feedback_flight: tuple[Path, Path],
+                                                                             tmp_path: Path, segmenter) -> None:
+    """Pillow gives a TIFF's header size already turned by its EXIF orientation: the up-front size check
+    turned it again and refused a frame that decodes at the calibration's size."""
+    from PIL import Image
+
+    frames, tlog = feedback_flight
+    (frames / "IMG_2.png").unlink()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    stored = np.ascontiguousarray(np.rot90(_frame_image(1)[:, :, ::-1], 1))  # 48 wide, 64 high; shown 64x48
+    Image.fromarray(stored).save(frames / "IMG_2.tif", exif=exif)
+    summary = run_replay(frames, tlog, tmp_path / "r", segmenter, CAMERA, progress=False)
+    assert summary.frames == 3
