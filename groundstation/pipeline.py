@@ -34,7 +34,8 @@ import numpy as np
 from groundstation import georef as georef_mod
 from groundstation.fuse import FuseParams, fuse
 from groundstation.georef import Georeferenced, georeference
-from groundstation.grading.stage import grade_fingerprint_parts, grade_output_from_json, grade_output_to_json, run_grade
+from groundstation.grading.stage import (check_registry_site, grade_fingerprint_parts, grade_output_from_json,
+                                        grade_output_to_json, run_grade)
 from groundstation.joints import joint_note
 from groundstation.load import LoadedFlight, load_flight
 from groundstation.measure import MeasureLimits, measure
@@ -135,6 +136,8 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     if here == record or record in here.parents:  # `onboard --overwrite` of the record would delete them
         raise InputError(describe(out, f"is inside the flight record {flight}; expected a folder of its own",
                                   "Give --out a folder outside the flight record (e.g. beside it)"))
+    if registry is not None:  # before anything is written
+        check_registry_site(registry, asset_id, loaded.origin.lat0_deg, loaded.origin.lon0_deg, Path(flight))
     lap("load")
     blocker = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
     if blocker is not None:  # mkdir only said "[Errno 17] File exists" / "[Errno 20] Not a directory"

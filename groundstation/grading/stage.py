@@ -30,6 +30,25 @@ def grade_fingerprint_parts(profile: str | None, registry: Path | None, asset_id
     return [name, sorted(mapping.items()), rules_digest(rules), reg, asset_id]
 
 
+def check_registry_site(registry: Path, asset_id: str | None, lat_deg: float, lon_deg: float, flight: Path) -> None:
+    """Refuse a registry asset far from the flight (another site's registry, another asset's id): no
+    finding was assigned to it, yet every work order and inspection.json carried its asset id."""
+    from pyproj import Geod
+
+    from groundstation.registry import Registry
+    from skyinspect.errors import InputError, describe
+    from skyinspect.geodesy import SITE_RADIUS_M
+
+    reg = Registry.read(Path(registry))
+    asset = reg.assets[asset_id or reg.only_asset_id()]
+    apart = Geod(ellps="WGS84").inv(asset.origin[1], asset.origin[0], lon_deg, lat_deg)[2]
+    if apart > SITE_RADIUS_M:
+        raise InputError(describe(registry, f"asset {asset.asset_id!r} lies {apart / 1000:,.1f} km from the flight "
+                                            f"{flight}; expected the inspected structure (within "
+                                            f"{SITE_RADIUS_M / 1000:g} km)",
+                                  "Pass the registry, or the --asset-id, of the asset this flight inspected"))
+
+
 def run_grade(findings: list[Finding], covered_area_m2: float | None, profile: str | None = None,
               registry: Path | None = None, asset_id: str | None = None,
               rules_dir: Path | None = None, joint_like: frozenset[str] = frozenset()) -> GradeOutput:

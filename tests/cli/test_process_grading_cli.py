@@ -114,3 +114,18 @@ def test_own_rules_folder_grades_and_bad_folder_is_refused(site: dict[str, Path]
                           "--rules", str(bad))
         assert code == 2 and needle in text, text
         assert not out2.exists()
+
+
+def test_a_registry_asset_far_from_the_flight_is_refused(site: dict[str, Path], tmp_path: Path) -> None:
+    """Another site's registry: no finding was assigned ("farther than their CE90 or 1 m"), yet every
+    work order and inspection.json carried that asset's id."""
+    far = tmp_path / "far_bridge.yaml"
+    far.write_text((EXAMPLES / "bridge.yaml").read_text().replace("47.39", "46.39"))  # the same bridge 111 km south
+    registry = tmp_path / "far.gpkg"
+    build_registry([(far, "far-bridge")], registry)
+    out = tmp_path / "results"
+    code, text = _run("process", str(site["flight"]), "--out", str(out), "--surface", str(site["surface"]),
+                      "--registry", str(registry))
+    flat = " ".join(text.split())
+    assert code == 2 and "far.gpkg: asset 'far-bridge' lies 111" in flat and "within 10 km" in flat, text
+    assert not out.exists()
