@@ -19,6 +19,7 @@ really uses (``planner.trigger_speed_limit_m_s``).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from skyinspect.errors import InputError
@@ -27,6 +28,8 @@ from missions.planning.assets import Site
 from missions.planning.cameras import CameraProfile
 
 STANDOFF_MARGIN_M = 1.0  # zoom cameras fly this much beyond the minimum standoff
+MAX_CRACK_WIDTH_MM = 50.0  # wider is a gap or spall, or a width typed in micrometres
+OPTION = {"pixels_across_crack": "--pixels-across"}  # requirement fields whose CLI option is named otherwise
 
 
 @dataclass(frozen=True)
@@ -41,16 +44,19 @@ class Requirement:
     exposure_s: float | None = None  # None: the camera profile's planning shutter
 
     def __post_init__(self) -> None:
-        checks = [("crack_width_mm", self.crack_width_mm > 0, "> 0"),
-                  ("pixels_across_crack", self.pixels_across_crack >= 1, ">= 1"),
+        # inf was a "cannot convert float NaN to integer" traceback; a width in micrometres (300 for 0.3 mm)
+        # planned a standoff of kilometres, refused as "does not fit one battery"
+        checks = [("crack_width_mm", 0 < self.crack_width_mm <= MAX_CRACK_WIDTH_MM,
+                   f"in (0, {MAX_CRACK_WIDTH_MM:g}] millimetres"),
+                  ("pixels_across_crack", 1 <= self.pixels_across_crack < math.inf, "a finite number >= 1"),
                   ("front_overlap", 0 <= self.front_overlap < 0.95, "in [0, 0.95)"),
                   ("side_overlap", 0 <= self.side_overlap < 0.95, "in [0, 0.95)"),
-                  ("max_blur_px", self.max_blur_px > 0, "> 0"),
-                  ("exposure_s", self.exposure_s is None or self.exposure_s > 0, "> 0")]
+                  ("max_blur_px", 0 < self.max_blur_px < math.inf, "a finite number > 0"),
+                  ("exposure_s", self.exposure_s is None or 0 < self.exposure_s < math.inf, "a finite number > 0")]
         for key, ok, expected in checks:
             if not ok:
                 raise InputError(f"requirement {key}: expected {expected}, got {getattr(self, key)!r}. "
-                                 f"Fix the --{key.replace('_', '-')} option")
+                                 f"Fix the {OPTION.get(key, '--' + key.replace('_', '-'))} option")
 
     @property
     def gsd_required_m(self) -> float:

@@ -112,3 +112,15 @@ def test_camera_file_units_and_types_checked(tmp_path, change, match):
     (tmp_path / "cam.json").write_text(json.dumps(d))
     with pytest.raises(InputError, match=match):
         load_camera_file(tmp_path / "cam.json")
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"pixels_across_crack": 0}, r"pixels_across_crack: expected a finite number >= 1, got 0. Fix the --pixels-across "
+                                 r"option"),  # named --pixels-across-crack, which does not exist
+    ({"crack_width_mm": math.inf}, r"crack_width_mm: expected in \(0, 50\] millimetres, got inf"),  # was a traceback
+    ({"crack_width_mm": 300.0}, r"crack_width_mm: expected in \(0, 50\] millimetres, got 300.0"),  # micrometres
+    ({"exposure_s": math.inf}, r"exposure_s: expected a finite number > 0, got inf. Fix the --exposure-s option"),
+])
+def test_requirement_options_named_as_the_cli_spells_them(kwargs, match):
+    with pytest.raises(InputError, match=match):
+        Requirement(**kwargs)
