@@ -41,11 +41,13 @@ def check_registry_site(registry: Path, asset_id: str | None, lat_deg: float, lo
 
     reg = Registry.read(Path(registry))
     asset = reg.assets[asset_id or reg.only_asset_id()]
+    # an asset's parts lie within SITE_RADIUS_M of its reference point (the planner checks), the flight by them
+    limit = 2 * SITE_RADIUS_M
     apart = Geod(ellps="WGS84").inv(asset.origin[1], asset.origin[0], lon_deg, lat_deg)[2]
-    if apart > SITE_RADIUS_M:
+    if apart > limit:
         raise InputError(describe(registry, f"asset {asset.asset_id!r} lies {apart / 1000:,.1f} km from the flight "
-                                            f"{flight}; expected the inspected structure (within "
-                                            f"{SITE_RADIUS_M / 1000:g} km)",
+                                            f"{flight}; expected the inspected structure (its reference point "
+                                            f"within {limit / 1000:g} km)",
                                   "Pass the registry, or the --asset-id, of the asset this flight inspected"))
 
 

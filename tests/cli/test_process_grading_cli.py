@@ -127,5 +127,5 @@ def test_a_registry_asset_far_from_the_flight_is_refused(site: dict[str, Path], 
     code, text = _run("process", str(site["flight"]), "--out", str(out), "--surface", str(site["surface"]),
                       "--registry", str(registry))
     flat = " ".join(text.split())
-    assert code == 2 and "far.gpkg: asset 'far-bridge' lies 111" in flat and "within 10 km" in flat, text
+    assert code == 2 and "far.gpkg: asset 'far-bridge' lies 111" in flat and "within 20 km" in flat, text
     assert not out.exists()
