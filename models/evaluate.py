@@ -25,7 +25,7 @@ import numpy as np
 
 from models._progress import progress
 from models.batch import write_atomic
-from models.labelled import MASK_CLASSES, LabelledExample, classes_of, pair_masks, read_labelled
+from models.labelled import MASK_CLASSES, LabelledExample, check_labelled, classes_of, pair_masks, read_labelled
 from models.prepare import DEFAULT_SHARED, SPLIT_FILE, deepcrack_val_stems, enlarge, read_pair
 from models import CRACK_RIDGE_LOW, FLIP_CHOICES, ONE_PASS_PROB_SHARPEN, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
 from skyinspect.errors import InputError, describe
@@ -194,6 +194,7 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
         images, masks, mask_class = labelled
         classes = classes_of(mask_class)
         examples = {e.image.name: e for e in pair_masks(images, masks)[:limit]}
+        check_labelled(list(examples.values()), mask_class)
     seg = _segmenter(model, crack_refine, flips, upscale, thresholds, sharpen, crack_ridge, wide_crack_scale)
     summary: dict[str, object] = _settings(seg)
     per_image: dict[str, list[dict[str, object]]] = {}

@@ -104,22 +104,62 @@ def classes_of(mask_class: str) -> tuple[int, ...]:
 
 def read_labelled(example: LabelledExample, mask_class: str) -> tuple[np.ndarray, np.ndarray]:
     """(BGR image, uint8 truth of class ids at the image's size) of one example (module doc)."""
+    truth = _truth(example, mask_class)
+    image = read_bgr(example.image)
+    if truth.shape != image.shape[:2]:
+        stored = read_bgr(example.image, orient=False)
+        if _fit(example, truth.shape, image.shape[:2], stored.shape[:2]) == "stored":
+            return stored, truth  # drawn on the stored pixels, before the EXIF orientation
+        truth = cv2.resize(truth, image.shape[1::-1], interpolation=cv2.INTER_NEAREST)
+    return image, truth
+
+
+def check_labelled(examples: list[LabelledExample], mask_class: str) -> None:
+    """Every mask read and checked against its photo's size (from the photo's header) before any photo
+    is segmented: a mask of the wrong size or values was refused only when the evaluation reached it,
+    after segmenting the photos before it (with segment's passes, ~20 s a drone photo)."""
+    for example in examples:
+        truth = _truth(example, mask_class)
+        _fit(example, truth.shape, *_photo_shapes(example.image))
+
+
+def _truth(example: LabelledExample, mask_class: str) -> np.ndarray:
     classes_of(mask_class)
     mask = cv2.imread(str(example.mask), cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
     if mask is None:
         raise InputError(describe(example.mask, "cannot be decoded as an image"))
-    truth = _class_ids(mask, mask_class, example.mask)
-    image = read_bgr(example.image)
-    if truth.shape != image.shape[:2]:
-        stored = read_bgr(example.image, orient=False)
-        if truth.shape == stored.shape[:2]:
-            return stored, truth  # drawn on the stored pixels, before the EXIF orientation
-        (h, w), (mh, mw) = image.shape[:2], truth.shape
-        if abs(mh * w - mw * h) > max(h, w):  # not the same picture at another resolution
-            raise InputError(describe(example.mask, f"mask is {mw}x{mh} px, its image {example.image.name} {w}x{h}",
-                                      "masks must cover their image (any resolution of the same aspect ratio)"))
-        truth = cv2.resize(truth, (w, h), interpolation=cv2.INTER_NEAREST)
-    return image, truth
+    return _class_ids(mask, mask_class, example.mask)
+
+
+def _photo_shapes(path: Path) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(height, width) of the photo as shown (EXIF orientation applied) and as stored, from its header;
+    decoded where the header will not do (Pillow gives a TIFF's size already turned by its tag)."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            if img.format != "TIFF":
+                w, h = img.size
+                turned = int(img.getexif().get(0x0112, 1) or 1) in (5, 6, 7, 8)
+                return ((w, h) if turned else (h, w)), (h, w)
+    except (OSError, ValueError, SyntaxError, TypeError):
+        pass  # read_bgr says what is wrong with it
+    return read_bgr(path).shape[:2], read_bgr(path, orient=False).shape[:2]  # type: ignore[return-value]
+
+
+def _fit(example: LabelledExample, mask_hw: tuple[int, ...], shown_hw: tuple[int, ...],
+         stored_hw: tuple[int, ...]) -> str:
+    """How the mask covers its photo: "shown", "stored" (drawn before the EXIF orientation) or
+    "resize" (another resolution of the same picture); refused otherwise."""
+    if tuple(mask_hw) == tuple(shown_hw):
+        return "shown"
+    if tuple(mask_hw) == tuple(stored_hw):
+        return "stored"
+    (h, w), (mh, mw) = shown_hw, mask_hw
+    if abs(mh * w - mw * h) > max(h, w):  # not the same picture at another resolution
+        raise InputError(describe(example.mask, f"mask is {mw}x{mh} px, its image {example.image.name} {w}x{h}",
+                                  "masks must cover their image (any resolution of the same aspect ratio)"))
+    return "resize"
 
 
 def _class_ids(mask: np.ndarray, mask_class: str, path: Path) -> np.ndarray:

@@ -175,3 +175,21 @@ def test_a_mask_named_as_its_photo_beside_it_is_not_scored_as_a_photo(tmp_path: 
     _write(tmp_path / "c.tif", np.zeros((8, 8), np.uint8))
     with pytest.raises(InputError, match=r"c\.jpg and c\.tif share a name.*c_mask\.png"):
         pair_masks(tmp_path, tmp_path)
+
+
+def test_every_mask_is_checked_before_any_photo_is_segmented(tmp_path: Path) -> None:
+    """Found with `skyinspect model eval` on two UAV75 photos whose second mask was cut to 512x300: the
+    first photo was segmented before the mask was refused (with segment's passes ~20 s a drone photo)."""
+    from models.evaluate import evaluate
+    from skyinspect.errors import ModelError
+
+    for name, mask_rows in (("a", 40), ("b", 25)):
+        _write(tmp_path / f"{name}.jpg", np.full((40, 60, 3), 128, np.uint8))
+        _write(tmp_path / f"{name}_mask.png", np.zeros((mask_rows, 60), np.uint8))
+    missing_model = tmp_path / "not-loaded.onnx"  # the masks are checked before the model loads
+    with pytest.raises(InputError, match=r"b_mask\.png: mask is 60x25 px, its image b\.jpg 60x40"):
+        evaluate(model=missing_model, out=tmp_path / "e.json", labelled=(tmp_path, tmp_path, "crack"))
+    _write(tmp_path / "b_mask.png", np.zeros((20, 30), np.uint8))  # half resolution: fine
+    with pytest.raises(ModelError, match="model file not found"):
+        evaluate(model=missing_model, out=tmp_path / "e.json", labelled=(tmp_path, tmp_path, "crack"))
+    assert not (tmp_path / "e.json").exists()
