@@ -366,3 +366,22 @@ def test_a_tiff_frame_turned_by_its_tag_to_the_calibrations_size_is_replayed(fee
     Image.fromarray(stored).save(frames / "IMG_2.tif", exif=exif)
     summary = run_replay(frames, tlog, tmp_path / "r", segmenter, CAMERA, progress=False)
     assert summary.frames == 3
+
+
+def test_a_file_among_dji_photos_that_is_no_dji_photo_is_named(tmp_path: Path, segmenter) -> None:
+    """Found replaying two Brighton DJI photos with a PNG screenshot beside them: 'cannot assign capture
+    times to 3 frames: CAMERA_FEEDBACK in DIR does not cover frames 1..3', which says nothing of the PNG."""
+    import shutil
+
+    from onboard_helpers import DJI_DIR
+
+    folder = tmp_path / "card"
+    folder.mkdir()
+    for name in ("DJI_0018.JPG", "DJI_0019.JPG"):
+        shutil.copy(DJI_DIR / name, folder)
+    cv2.imwrite(str(folder / "a_screenshot.png"), np.zeros((2250, 4000, 3), np.uint8))
+    camera = CameraModel.from_fov(4000, 2250, 80.0)
+    with pytest.raises(InputError, match=r"a_screenshot\.png: 1 file\(s\) in the DJI photo folder are not DJI "
+                                         r"JPEGs.*Move them out"):
+        run_replay(folder, folder, tmp_path / "r", segmenter, camera, progress=False)
+    assert not (tmp_path / "r").exists()
