@@ -6,6 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from skyinspect.errors import RecordError, describe
@@ -43,12 +46,38 @@ def write_flights(plans: tuple[Plan, ...] | list[Plan], out_dir: Path) -> list[P
     each with its own files, flown in that order, ``flights.csv`` (one row a flight), and
     ``flights.kml`` / ``preview.html`` with every flight in its own colour. Files an earlier plan
     wrote into ``out_dir`` that this one does not are removed afterwards (``clear_earlier_plan``)."""
-    written = _write_flights(plans, Path(out_dir))
+    written = _staged(plans, Path(out_dir))
     removed = clear_earlier_plan(Path(out_dir), written)
     if removed:
         log.warning("%s: removed %d file(s) of an earlier plan that this one replaces (%s%s), so that no stale "
                     "flight is flown", out_dir, len(removed), ", ".join(p.name for p in removed[:4]),
                     ", ..." if len(removed) > 4 else "")
+    return written
+
+
+def _staged(plans: tuple[Plan, ...] | list[Plan], out_dir: Path) -> list[Path]:
+    """Write every file into a hidden folder inside ``out_dir`` first and move them into place only
+    once all are written: a failure at flight 3 of 8 (a full disk) left the new flights 1-2 beside the
+    earlier plan's flights 3-8 and flights.csv, a mixed set ready to upload. Now a failure leaves the
+    earlier plan as it was (and no ``out_dir`` that did not exist)."""
+    created = not out_dir.exists()
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=".plan-", dir=out_dir))
+    except OSError as exc:
+        raise RecordError(describe(out_dir, f"cannot create the output folder ({exc})")) from exc
+    try:
+        staged = _write_flights(plans, stage)
+        written = [out_dir / p.relative_to(stage) for p in staged]
+        for src, dest in zip(staged, written):
+            dest.parent.mkdir(exist_ok=True)
+            os.replace(src, dest)
+    except BaseException as exc:
+        shutil.rmtree(out_dir if created else stage, ignore_errors=True)
+        if isinstance(exc, OSError) and not isinstance(exc, RecordError):
+            raise RecordError(describe(out_dir, f"cannot write the plan ({exc}); nothing was changed")) from exc
+        raise
+    shutil.rmtree(stage, ignore_errors=True)
     return written
 
 

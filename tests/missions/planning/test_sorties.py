@@ -167,3 +167,32 @@ def test_a_plan_written_over_an_earlier_one_leaves_no_stale_flight(tmp_path, pip
     write_flights(flights[:2], out)  # and back to several: the top-level single flight goes
     assert not (out / "mission.plan").exists() and (out / "flight_01" / "mission.plan").is_file()
     assert (out / "flights.csv").is_file() and (out / "site notes.txt").is_file()
+
+
+def test_a_failed_write_leaves_the_earlier_plan_as_it_was(tmp_path, pipeline_flights, monkeypatch) -> None:
+    """A failure at flight 2 (a full disk) left the new flight 1 beside the earlier plan's other flights
+    and its flights.csv: a mixed set ready to upload."""
+    from missions.planning import export
+    from skyinspect.errors import RecordError
+
+    _, _, flights = pipeline_flights
+    out = tmp_path / "out"
+    export.write_flights(flights[1:] + flights[:1], out)  # the earlier plan: other flights in other folders
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    real, calls = export.write_preview, []
+
+    def full_disk(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(export, "write_preview", full_disk)
+    with pytest.raises(RecordError, match=r"cannot write the plan .*No space left on device.*nothing was changed"):
+        export.write_flights(flights, out)
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before and [p.name for p in out.iterdir() if p.name.startswith(".")] == []
+    calls.clear()
+    with pytest.raises(RecordError):
+        export.write_flights(flights, tmp_path / "new")
+    assert not (tmp_path / "new").exists()
