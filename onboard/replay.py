@@ -16,6 +16,7 @@ Every input is checked before ``out`` is created; a failure mid-run removes what
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import time
 from collections.abc import Iterable, Iterator
@@ -72,9 +73,13 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
     frames, mavlink, out = Path(frames), Path(mavlink), Path(out)
     plan = _validate(frames, mavlink, out, segmenter, camera, latency_s, gap_threshold_s, overwrite,
                      time_base, video_start_utc_s, frame_clock)
-    if out.exists() and overwrite and any(out.iterdir()):
-        shutil.rmtree(out)  # _validate checked it is an old flight record
-    created = not out.exists()
+    # an old record (_validate checked it is one) is replaced only once the new one is whole: removed
+    # first, a replay that then failed (a photo cut short at frame 400) left no record at all
+    replacing = out.exists() and overwrite and any(out.iterdir())
+    target = out.parent / f".{out.name}.replacing-{os.getpid()}" if replacing else out
+    if replacing:
+        shutil.rmtree(target, ignore_errors=True)  # left by a run killed while replacing
+    created = not target.exists()
     origin = plan.buffer.local_frame
     meta = {"mode": "replay", "telemetry_source": str(mavlink.resolve()), "frames_source": str(frames.resolve()),
             "latency_s": latency_s, "gap_threshold_s": gap_threshold_s,
@@ -87,7 +92,7 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
     frame: Frame | None = None
     count = tagged = instances = 0
     try:
-        writer = FlightRecordWriter(out, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta,
+        writer = FlightRecordWriter(target, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta,
                                     drift_reference=getattr(segmenter, "drift_reference", None))
         # frames are segmented by the segmenter's parallel workers, a few ahead, and recorded in order
         for frame, segmentation in segment_each(segmenter, _checked(plan.source, camera, progress),
@@ -104,9 +109,11 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
             tagged += pose.is_tagged
             instances += len(segmentation.instances)
         writer.close()
+        if replacing:
+            _swap_into_place(target, out)
     except BaseException as exc:  # noqa: BLE001 - includes Ctrl-C: a replay is all or nothing
         _close_quietly(writer)
-        _remove_partial(out, created)
+        _remove_partial(target, created)
         if isinstance(exc, SkyinspectError) or not isinstance(exc, Exception):
             raise
         where = frame.source if frame is not None else out
@@ -316,6 +323,18 @@ def _close_quietly(writer: FlightRecordWriter | None) -> None:
         writer.close()
     except Exception as exc:  # noqa: BLE001 - the original error matters more
         log.debug("closing the partial record failed: %s", exc)
+
+
+def _swap_into_place(new: Path, out: Path) -> None:
+    """Put the finished record ``new`` where the old one ``out`` is, the old one kept if that fails."""
+    old = out.parent / f".{out.name}.old-{os.getpid()}"
+    os.replace(out, old)
+    try:
+        os.replace(new, out)
+    except OSError:
+        os.replace(old, out)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def _remove_partial(out: Path, created: bool) -> None:

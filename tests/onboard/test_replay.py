@@ -165,6 +165,26 @@ def test_no_silent_overwrite(feedback_flight: tuple[Path, Path], tmp_path: Path,
     assert (other / "notes.txt").read_text() == "keep me"
 
 
+def test_a_failed_overwrite_keeps_the_old_record(feedback_flight: tuple[Path, Path], tmp_path: Path,
+                                                 segmenter) -> None:
+    """Found with `skyinspect onboard --overwrite` over a good record from frames of which one was empty:
+    the old record was removed before the replay started, and the failed replay left no record at all."""
+    frames, tlog = feedback_flight
+    out = tmp_path / "record"
+    run_replay(frames, tlog, out, segmenter, CAMERA, progress=False)
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+    (frames / "IMG_3.png").write_bytes(b"")
+    with pytest.raises(ImageError, match=r"IMG_3\.png: is empty"):
+        run_replay(frames, tlog, out, segmenter, CAMERA, progress=False, overwrite=True)
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+    with FlightRecordReader(out) as record:
+        assert len(record) == 3
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no stray sibling left
+    cv2.imwrite(str(frames / "IMG_3.png"), _frame_image(2)[:, ::-1])
+    assert run_replay(frames, tlog, out, segmenter, CAMERA, progress=False, overwrite=True).frames == 3
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
 def test_unreadable_image_mid_run_removes_output(feedback_flight: tuple[Path, Path], tmp_path: Path,
                                                  segmenter) -> None:
     frames, tlog = feedback_flight
