@@ -184,6 +184,9 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
     of ``skyinspect segment`` (models.POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE, CRACK_RIDGE_LOW;
     None or 0: no upscaled pass, no continuation)."""
     shared, out = Path(shared), Path(out)
+    if limit is not None and limit < 1:  # 0 gave a KeyError traceback, -1 silently left out the last photo
+        raise InputError(describe("--limit", f"expected a number of images >= 1, got {limit}",
+                                  "leave it out to evaluate every image"))
     if out.is_dir():  # found only when writing, after every photo was segmented (a traceback)
         raise InputError(describe(out, "is a folder; expected the JSON file to write",
                                   f"give --out a file name, such as {out / 'eval.json'}"))

@@ -193,3 +193,16 @@ def test_every_mask_is_checked_before_any_photo_is_segmented(tmp_path: Path) -> 
     with pytest.raises(ModelError, match="model file not found"):
         evaluate(model=missing_model, out=tmp_path / "e.json", labelled=(tmp_path, tmp_path, "crack"))
     assert not (tmp_path / "e.json").exists()
+
+
+def test_a_limit_below_one_is_refused(tmp_path: Path) -> None:
+    """Found with `skyinspect model eval --images ... --limit 0` (KeyError 'tp' traceback after loading the
+    model); --limit -1 left out the last photo without a word."""
+    from models.evaluate import evaluate
+
+    _write(tmp_path / "a.jpg", np.full((40, 60, 3), 128, np.uint8))
+    _write(tmp_path / "a_mask.png", np.zeros((40, 60), np.uint8))
+    for limit in (0, -1):
+        with pytest.raises(InputError, match=rf"--limit: expected a number of images >= 1, got {limit}"):
+            evaluate(out=tmp_path / "e.json", limit=limit, labelled=(tmp_path, tmp_path, "crack"))
+    assert not (tmp_path / "e.json").exists()
