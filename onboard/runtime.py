@@ -138,6 +138,9 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise InputError(describe(out, "output exists and is a file; expected a flight record folder"))
+    if queue_size < 1:  # else the pipeline's ValueError, a traceback, after the record was created
+        raise InputError(describe("--queue-size", f"expected at least 1 frame, got {queue_size}",
+                                  "leave it out for 4"))
     live_mode = live is not None or is_live(str(telemetry))
     meta: dict[str, object] = {"mode": "live" if live_mode else "onboard-replay", "telemetry_source": str(telemetry),
                                "frames_source": str(frames), "latency_s": latency_s,

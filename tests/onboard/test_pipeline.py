@@ -303,3 +303,15 @@ def test_frames_not_at_the_calibrations_size_are_refused_as_the_replay_refuses_t
     with pytest.raises(InputError, match=r"IMG_1\.png: frame is 64x48 but the camera calibration is for 640x480"):
         run_onboard(frames, tlog, tmp_path / "rec2", segmenter, CameraModel.from_fov(640, 480, 60.0))
     assert not (tmp_path / "rec2").exists()  # refused before a record was made for it
+
+
+def test_a_queue_size_below_one_is_refused_before_a_record_is_made(flight: tuple[Path, Path], tmp_path: Path,
+                                                                   segmenter) -> None:
+    """Found with `skyinspect onboard --crash-safe --queue-size 0`: a ValueError traceback, and an empty
+    flight record left behind."""
+    from skyinspect.errors import InputError
+
+    frames, tlog = flight
+    with pytest.raises(InputError, match=r"--queue-size: expected at least 1 frame, got 0"):
+        run_onboard(frames, tlog, tmp_path / "rec", segmenter, CAMERA, queue_size=0)
+    assert not (tmp_path / "rec").exists()
