@@ -19,7 +19,6 @@ from shapely.geometry import LineString, Polygon
 from shapely.validation import explain_validity
 
 from skyinspect.errors import InputError, describe
-from skyinspect.geodesy import SITE_RADIUS_M
 
 LatLon = tuple[float, float]
 
@@ -334,37 +333,11 @@ def _pipeline(r: _Reader, route: tuple[LatLon, ...]) -> Pipeline:
                     r.num("right_of_way_m", positive=True), lines, ins.num("chainage_every_m", 100.0, positive=True))
 
 
-MAX_SITE_RADIUS_M = SITE_RADIUS_M
-
-
-def _near_home(asset: Asset, source: object) -> Asset:
-    """Every coordinate within MAX_SITE_RADIUS_M of home (catches swapped latitude/longitude). Keep-outs,
-    the geofence and girders too: a keep-out typed lon-first lay 5,000 km away, silently left out of the plan."""
-    site = asset.site
-    pts: list[tuple[str, LatLon]] = [("site.geofence_lat_lon", p) for p in site.geofence_lat_lon]
-    pts += [(f"site.keep_out[{i}].outline_lat_lon", p) for i, k in enumerate(site.keep_out) for p in k.outline_lat_lon]
-    if isinstance(asset, Bridge):
-        pts += [("deck.outline_lat_lon", p) for p in asset.deck_outline_lat_lon]
-        pts += [(f"piers[{i}].centre_lat_lon", p.centre_lat_lon) for i, p in enumerate(asset.piers)]
-        pts += [(f"girders[{i}].{end}_lat_lon", getattr(g, f"{end}_lat_lon"))
-                for i, g in enumerate(asset.girders) for end in ("start", "end")]
-    elif isinstance(asset, WindTurbine):
-        pts.append(("tower_base_lat_lon", asset.tower_base_lat_lon))
-    else:
-        pts += [("route", p) for p in asset.route_lat_lon]
-    lat0, lon0 = asset.site.home_lat_lon
-    for key, (lat, lon) in pts:
-        d = math.hypot(math.radians(lat - lat0), math.radians(lon - lon0) * math.cos(math.radians(lat0))) * 6_371_000
-        if d > MAX_SITE_RADIUS_M:
-            raise InputError(describe(source, f"{key}: expected within {MAX_SITE_RADIUS_M / 1000:g} km of "
-                                      f"site.home_lat_lon, got {(lat, lon)} ({d / 1000:.0f} km away)",
-                                      "Latitude comes first; check for swapped coordinates"))
-    return asset
-
-
 def parse_asset(data: Any, source: object = "<asset>") -> Asset:
     """Validate a decoded asset description (YAML/JSON mapping or a GeoJSON Feature)."""
-    return _near_home(_parse(data, source), source)
+    from missions.planning.asset_site import near_home  # imports this module's types
+
+    return near_home(_parse(data, source), source)
 
 
 def _parse(data: Any, source: object) -> Asset:

@@ -122,3 +122,19 @@ def test_pipeline_geojson_positions_checked_and_collection_read(tmp_path):
     assert one == parse_asset(g, "pipe.geojson")
     with pytest.raises(InputError, match=r"pipe.geojson: features: expected one pipeline Feature, got 2"):
         parse_asset({"type": "FeatureCollection", "features": [g, g]}, "pipe.geojson")
+
+
+def test_a_swapped_home_is_named_not_the_structure():
+    # the home typed [lon, lat] was reported as the deck's (right) coordinates being 6,076 km away
+    d = copy.deepcopy(_bridge_dict())
+    d["site"]["home_lat_lon"] = d["site"]["home_lat_lon"][::-1]
+    with pytest.raises(InputError, match=r"bridge.yaml: site.home_lat_lon: expected within 10 km of .*, got "
+                                         r"\(8.545594, 47.397742\) .*with its two numbers swapped\)\. Latitude comes "
+                                         r"first: write home_lat_lon"):
+        parse_asset(d, "bridge.yaml")
+    # a GeoJSON route typed [lat, lon]: route or home, and the rule for each format
+    g = json.loads((EXAMPLES / "pipeline.geojson").read_text())
+    g["geometry"]["coordinates"] = [c[::-1] for c in g["geometry"]["coordinates"]]
+    with pytest.raises(InputError, match=r"route: .*either route or site.home_lat_lon has them the wrong way round\)\. "
+                                         r"In keys ending _lat_lon latitude comes first; in GeoJSON geometry, longitude"):
+        parse_asset(g, "pipe.geojson")
