@@ -141,6 +141,7 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
     if queue_size < 1:  # else the pipeline's ValueError, a traceback, after the record was created
         raise InputError(describe("--queue-size", f"expected at least 1 frame, got {queue_size}",
                                   "leave it out for 4"))
+    mqtt_target = _mqtt_target(mqtt) if mqtt else None
     live_mode = live is not None or is_live(str(telemetry))
     meta: dict[str, object] = {"mode": "live" if live_mode else "onboard-replay", "telemetry_source": str(telemetry),
                                "frames_source": str(frames), "latency_s": latency_s,
@@ -183,10 +184,8 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
     try:
         done = writer.recorded_indices()
         if alerts is None and (mqtt or (link is not None and send_mavlink_alerts)):
-            if mqtt:
-                host, _, rest = mqtt.partition(":")
-                port, _, topic = rest.partition("/")
-                mqtt_pub = MqttPublisher(host, int(port or 1883), topic or "skyinspect/findings")
+            if mqtt_target:
+                mqtt_pub = MqttPublisher(*mqtt_target)
             alerts = Alerts(mavlink_alerter=MavlinkAlerter(link.send) if link is not None and send_mavlink_alerts else None,
                             mqtt=mqtt_pub)
         pipeline = Pipeline(source, segmenter, writer, tagger, queue_size=queue_size, drop_oldest=drop, alerts=alerts,
@@ -282,6 +281,21 @@ def _calibrated_size(first_of, source, camera: CameraModel):  # type: ignore[no-
             yield frame
 
     return checked()
+
+
+def _mqtt_target(spec: str) -> tuple[str, int, str]:
+    """(host, port, topic) of ``--mqtt HOST[:PORT][/TOPIC]``, checked before anything is created (a port
+    that is no number was a ValueError traceback, after the record was made)."""
+    host, _, rest = spec.partition(":")
+    if not rest:
+        host, _, topic = host.partition("/")
+        port = ""
+    else:
+        port, _, topic = rest.partition("/")
+    if not host or (port and not (port.isdigit() and 0 < int(port) < 65536)):
+        raise InputError(describe("--mqtt", f"expected HOST, HOST:PORT or HOST:PORT/TOPIC, got {spec!r}",
+                                  "e.g. --mqtt 127.0.0.1:1883/skyinspect/findings"))
+    return host, int(port or 1883), topic or "skyinspect/findings"
 
 
 def _limit(source, n: int):  # type: ignore[no-untyped-def]

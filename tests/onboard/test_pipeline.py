@@ -315,3 +315,20 @@ def test_a_queue_size_below_one_is_refused_before_a_record_is_made(flight: tuple
     with pytest.raises(InputError, match=r"--queue-size: expected at least 1 frame, got 0"):
         run_onboard(frames, tlog, tmp_path / "rec", segmenter, CAMERA, queue_size=0)
     assert not (tmp_path / "rec").exists()
+
+
+def test_a_bad_mqtt_target_is_refused_before_a_record_is_made(flight: tuple[Path, Path], tmp_path: Path,
+                                                              segmenter) -> None:
+    """Found with `skyinspect onboard --crash-safe --mqtt :abc`: a ValueError traceback (int('abc')) after
+    an empty flight record had been created."""
+    from onboard.runtime import _mqtt_target
+    from skyinspect.errors import InputError
+
+    frames, tlog = flight
+    for spec in (":abc", "host:abc", "host:70000", ":1883"):
+        with pytest.raises(InputError, match="--mqtt: expected HOST, HOST:PORT or HOST:PORT/TOPIC"):
+            run_onboard(frames, tlog, tmp_path / "rec", segmenter, CAMERA, mqtt=spec)
+    assert not (tmp_path / "rec").exists()
+    assert _mqtt_target("broker") == ("broker", 1883, "skyinspect/findings")
+    assert _mqtt_target("broker:1884/site/a") == ("broker", 1884, "site/a")
+    assert _mqtt_target("broker/site/a") == ("broker", 1883, "site/a")
