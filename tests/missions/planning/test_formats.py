@@ -97,6 +97,22 @@ def test_kml_and_preview(bridge_plan, tmp_path):
     assert not list(tmp_path.glob(".*tmp*"))
 
 
+def test_preview_survives_a_keep_out_name_with_a_backtick(bridge_plan, tmp_path):
+    # folium puts tooltip text raw into a JS template literal: a backtick ended it and the map's
+    # script failed to parse (node --check: SyntaxError), so the preview drew nothing
+    from dataclasses import replace
+
+    from missions.planning.kml import write_preview
+
+    site = bridge_plan.asset.site
+    ko = replace(site.keep_out[0], name="rail `catenary` ${x} <b>")
+    plan = replace(bridge_plan, asset=replace(bridge_plan.asset, site=replace(site, keep_out=(ko,))))
+    write_preview(tmp_path / "preview.html", plan)
+    page = (tmp_path / "preview.html").read_text()
+    assert "`catenary`" not in page and "${x}" not in page
+    assert "keep-out rail &#96;catenary&#96; &#36;{x} &lt;b&gt;" in page
+
+
 def test_read_plan_folder_or_bad_item_is_one_clear_error(bridge_plan, tmp_path):
     # `skyinspect upload OUT` on the plan folder was an IsADirectoryError traceback
     write_all(bridge_plan, tmp_path / "flight_01")
