@@ -92,6 +92,11 @@ def read_qgc_plan(path: Path) -> tuple[tuple[MissionItem, ...], tuple[float, flo
     except FileNotFoundError as exc:
         raise InputError(describe(path, "plan file not found")) from exc
     except json.JSONDecodeError as exc:
+        if path.read_text(encoding="utf-8", errors="replace").startswith("QGC WPL"):  # said only "not valid JSON"
+            beside = path.with_suffix(".plan")
+            raise InputError(describe(path, "expected a QGroundControl .plan (JSON), got a .waypoints file (QGC WPL)",
+                                      f"Upload {beside}" if beside.is_file() else
+                                      "Upload the mission.plan that skyinspect plan wrote beside it")) from exc
         raise InputError(describe(path, f"not valid JSON ({exc})")) from exc
 
     def need(cond: bool, what: str, got: object) -> None:

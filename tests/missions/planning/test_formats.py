@@ -127,3 +127,7 @@ def test_read_plan_folder_or_bad_item_is_one_clear_error(bridge_plan, tmp_path):
     (tmp_path / "edited.plan").write_text(json.dumps(doc))
     with pytest.raises(InputError, match=r"edited.plan: mission.items\[3\]: expected command, frame and 7 numeric"):
         read_qgc_plan(tmp_path / "edited.plan")
+    # the .waypoints beside it: said only "not valid JSON (Expecting value: line 1 column 1 (char 0))"
+    with pytest.raises(InputError, match=r"mission.waypoints: expected a QGroundControl .plan \(JSON\), got a "
+                                         r".waypoints file \(QGC WPL\). Upload .*flight_01/mission.plan"):
+        read_qgc_plan(tmp_path / "flight_01" / "mission.waypoints")
