@@ -191,7 +191,7 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
                         "untagged. Check --frame-clock", frames, clock.clock)
         return _Plan(buffer, source, "frame_timestamp", {}, clock)
     if kind == "dji" and isinstance(source, ImageFolderSource) and frames.resolve() == mavlink.resolve():
-        _refuse_strays(source, mavlink)
+        _refuse_strays(source, mavlink, events)
     have = f"img_idx {min(events)}..{max(events)} ({len(events)} events)" if events else "none"
     missing = sum(t is None for t in times)
     raise InputError(describe(
@@ -201,15 +201,18 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
         "time (e.g. raw20161112234651200Z.jpg) / keep EXIF DateTimeOriginal; for a video pass its start time"))
 
 
-def _refuse_strays(source: ImageFolderSource, folder: Path) -> None:
+def _refuse_strays(source: ImageFolderSource, folder: Path, events: dict[int, CameraEvent]) -> None:
     """A DJI folder's photos pair with its frames by number: a PNG or TIFF among them (a screenshot, an
-    export) is a frame without a photo's pose, which the error below put as missing CAMERA_FEEDBACK."""
+    export), or a JPEG without DJI metadata (a phone photo), is a frame without a photo's pose, which the
+    error below put as missing CAMERA_FEEDBACK."""
     from onboard.telemetry.dji import photo_paths
 
     photos = {p.resolve() for p in photo_paths(folder)}
     strays = [p for p in source.paths if p.resolve() not in photos]
+    if not strays:  # the frames are the JPEGs, in the same order: frame n is photo n
+        strays = [p for n, p in enumerate(source.paths, start=1) if n not in events]
     if strays:
-        raise InputError(describe(strays[0], f"{len(strays)} file(s) in the DJI photo folder are not DJI JPEGs "
+        raise InputError(describe(strays[0], f"{len(strays)} file(s) in the DJI photo folder are no DJI photos "
                                   f"({', '.join(p.name for p in strays[:3])}{' ...' if len(strays) > 3 else ''}): "
                                   "the photos' own poses pair with the frames by number, so these have none",
                                   "Move them out of the folder"))

@@ -160,5 +160,5 @@ def is_dji_folder(folder: Path) -> bool:
     folder = Path(folder)
     if not folder.is_dir():
         return False
-    paths = photo_paths(folder)
-    return bool(paths) and b"drone-dji:" in paths[0].read_bytes()[:200_000]
+    # any of the first few: a phone photo sorting first (A_target.jpg) made a DJI folder "no DJI photos"
+    return any(b"drone-dji:" in p.read_bytes()[:200_000] for p in photo_paths(folder)[:10])

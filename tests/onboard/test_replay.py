@@ -401,7 +401,27 @@ def test_a_file_among_dji_photos_that_is_no_dji_photo_is_named(tmp_path: Path, s
         shutil.copy(DJI_DIR / name, folder)
     cv2.imwrite(str(folder / "a_screenshot.png"), np.zeros((2250, 4000, 3), np.uint8))
     camera = CameraModel.from_fov(4000, 2250, 80.0)
-    with pytest.raises(InputError, match=r"a_screenshot\.png: 1 file\(s\) in the DJI photo folder are not DJI "
-                                         r"JPEGs.*Move them out"):
+    with pytest.raises(InputError, match=r"a_screenshot\.png: 1 file\(s\) in the DJI photo folder are no DJI "
+                                         r"photos.*Move them out"):
         run_replay(folder, folder, tmp_path / "r", segmenter, camera, progress=False)
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_phone_photo_among_dji_photos_is_named_not_the_whole_folder_refused(tmp_path: Path, segmenter) -> None:
+    """Found replaying two Brighton DJI photos with a phone JPEG sorting first (A_phone.jpg, no EXIF or
+    XMP): 'folder holds no DJI photos with drone-dji XMP' (only the first photo was looked at)."""
+    import shutil
+
+    from onboard_helpers import DJI_DIR
+
+    from onboard.telemetry.dji import is_dji_folder
+
+    folder = tmp_path / "card"
+    folder.mkdir()
+    for name in ("DJI_0018.JPG", "DJI_0019.JPG"):
+        shutil.copy(DJI_DIR / name, folder)
+    cv2.imwrite(str(folder / "A_phone.jpg"), np.zeros((2250, 4000, 3), np.uint8))
+    assert is_dji_folder(folder)
+    with pytest.raises(InputError, match=r"A_phone\.jpg: 1 file\(s\) in the DJI photo folder are no DJI photos"):
+        run_replay(folder, folder, tmp_path / "r", segmenter, CameraModel.from_fov(4000, 2250, 80.0), progress=False)
     assert not (tmp_path / "r").exists()
