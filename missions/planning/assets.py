@@ -200,8 +200,8 @@ class _Reader:
         v = self.data.get(k) if value is None else value
         ok = (isinstance(v, (list, tuple)) and len(v) == 2
               and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v))
-        if not ok or not (-90 <= v[0] <= 90 and -180 <= v[1] <= 180):
-            self.fail(self.key(k), "a latitude, longitude pair (degrees, |lat| <= 90, |lon| <= 180)", v,
+        if not ok or not (-90 <= v[0] <= 90 and -180 <= v[1] <= 180) or v[0] == v[1] == 0:  # 0, 0: left unfilled
+            self.fail(self.key(k), "a latitude, longitude pair (degrees, |lat| <= 90, |lon| <= 180, not 0, 0)", v,
                       "Write e.g. [47.39774, 8.54559] (latitude first)")
         return float(v[0]), float(v[1])
 

@@ -136,5 +136,16 @@ def test_a_swapped_home_is_named_not_the_structure():
     g = json.loads((EXAMPLES / "pipeline.geojson").read_text())
     g["geometry"]["coordinates"] = [c[::-1] for c in g["geometry"]["coordinates"]]
     with pytest.raises(InputError, match=r"route: .*either route or site.home_lat_lon has them the wrong way round\)\. "
-                                         r"In keys ending _lat_lon latitude comes first; in GeoJSON geometry, longitude"):
+                                         r"In keys ending _lat_lon latitude comes first; in GeoJSON geometry, "
+                                         r"longitude"):
         parse_asset(g, "pipe.geojson")
+
+
+def test_a_coordinate_left_at_0_0_is_refused():
+    # a turbine template with home [0, 0] and the tower 100 m north of it was planned in the Gulf of Guinea
+    t = yaml.safe_load((EXAMPLES / "wind_turbine.yaml").read_text())
+    t["site"].pop("geofence_lat_lon")
+    t["site"]["home_lat_lon"], t["tower_base_lat_lon"] = [0, 0], [0.0009, 0.0]
+    with pytest.raises(InputError, match=r"turbine.yaml: site.home_lat_lon: expected a latitude, longitude pair "
+                                         r"\(.*not 0, 0\), got \[0, 0\]"):
+        parse_asset(t, "turbine.yaml")
