@@ -184,6 +184,13 @@ class _Reader:
             self.fail(self.key(k), f"a number in [{lo}, {hi}]", v, "Check the units (metres, degrees)")
         return float(v)
 
+    def items(self, k: str) -> list[Any]:
+        """A list (missing or empty: none). A single entry without its '- ' was read key by key or letter by letter."""
+        v = self.data.get(k) or []
+        if not isinstance(v, list):
+            self.fail(self.key(k), "a list", v, f"Write each entry on its own line starting with '- ' under '{k}:'")
+        return v
+
     def text(self, k: str, default: str | None = None) -> str:
         v = self.data.get(k, default)
         if not isinstance(v, str) or not v:
@@ -225,7 +232,7 @@ def _site(r: _Reader) -> Site:
     s = r.sub("site")
     b = s.sub("battery", required=False)
     keep = []
-    for i, ko in enumerate(s.data.get("keep_out", []) or []):
+    for i, ko in enumerate(s.items("keep_out")):
         kr = _Reader(r.source, ko, f"site.keep_out[{i}]")
         k = KeepOut(kr.text("name", f"keep-out {i + 1}"), kr.latlons("outline_lat_lon", 3, True),
                     kr.num("bottom_agl_m", 0.0), kr.num("top_agl_m", 10_000.0))
@@ -253,7 +260,7 @@ def _bridge(r: _Reader) -> Bridge:
     if top <= under:
         r.fail("deck.top_agl_m", f"more than deck.underside_agl_m ({under})", top, "Swap or fix the heights")
     piers = []
-    for i, p in enumerate(r.data.get("piers", []) or []):
+    for i, p in enumerate(r.items("piers")):
         pr = _Reader(r.source, p, f"piers[{i}]")
         shape = pr.text("shape", "box")
         if shape not in ("box", "cylinder"):
@@ -271,12 +278,12 @@ def _bridge(r: _Reader) -> Bridge:
     if len(set(names)) != len(names):
         r.fail("piers[].name", "unique pier names", names, "Rename the duplicates")
     girders = []
-    for i, g in enumerate(r.data.get("girders", []) or []):
+    for i, g in enumerate(r.items("girders")):
         gr = _Reader(r.source, g, f"girders[{i}]")
         girders.append(Girder(gr.text("name", f"G{i + 1}"), gr.latlon("start_lat_lon"), gr.latlon("end_lat_lon"),
                               gr.num("depth_m", positive=True), gr.num("width_m", 0.5, positive=True)))
     ins = r.sub("inspect", required=False)
-    wanted = tuple(ins.data.get("piers", []) or [])
+    wanted = tuple(ins.items("piers"))
     unknown = [w for w in wanted if w not in names]
     if unknown:
         ins.fail(ins.key("piers"), f"names from {names}", unknown, "Use the pier names given under piers:")

@@ -149,3 +149,17 @@ def test_a_coordinate_left_at_0_0_is_refused():
     with pytest.raises(InputError, match=r"turbine.yaml: site.home_lat_lon: expected a latitude, longitude pair "
                                          r"\(.*not 0, 0\), got \[0, 0\]"):
         parse_asset(t, "turbine.yaml")
+
+
+@pytest.mark.parametrize("mutate, match", [
+    # was "site.keep_out[0]: expected a mapping, got 'str'. Write key: value pairs" (the keys iterated)
+    (lambda d: d["site"].update(keep_out=d["site"]["keep_out"][0]), r"site.keep_out: expected a list, got \{"),
+    (lambda d: d.update(piers=d["piers"][0]), r"piers: expected a list, got \{.*starting with '- ' under 'piers:'"),
+    # was "inspect.piers: expected names from ['P1', 'P2'], got ['P', '1']" (the letters iterated)
+    (lambda d: d["inspect"].update(piers="P1"), r"inspect.piers: expected a list, got 'P1'"),
+])
+def test_a_single_entry_without_its_dash_is_named_as_not_a_list(mutate, match):
+    d = copy.deepcopy(_bridge_dict())
+    mutate(d)
+    with pytest.raises(InputError, match=match):
+        parse_asset(d, "bridge.yaml")
