@@ -194,11 +194,13 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
         _refuse_strays(source, mavlink, events)
     have = f"img_idx {min(events)}..{max(events)} ({len(events)} events)" if events else "none"
     missing = sum(t is None for t in times)
+    # the command line has no start-time option: a video is timed by a UTC time in its name
+    video = ("name the video by its UTC start time (e.g. cam20161112234651200Z.mp4)" if isinstance(source, VideoSource)
+             else "name frames by UTC capture time (e.g. raw20161112234651200Z.jpg) / keep EXIF DateTimeOriginal")
     raise InputError(describe(
         frames, f"cannot assign capture times to {n} frames: CAMERA_FEEDBACK in {mavlink.name} does not cover "
         f"frames 1..{n} (has {have}), and {missing} frame(s) carry no UTC time in their name or EXIF",
-        "Either log CAMERA_FEEDBACK for every photo (frame n = img_idx n), or name frames by UTC capture "
-        "time (e.g. raw20161112234651200Z.jpg) / keep EXIF DateTimeOriginal; for a video pass its start time"))
+        f"Either log CAMERA_FEEDBACK for every photo (frame n = img_idx n), or {video}"))
 
 
 def _refuse_strays(source: ImageFolderSource, folder: Path, events: dict[int, CameraEvent]) -> None:

@@ -308,6 +308,20 @@ def test_video_source_with_camera_feedback(feedback_flight: tuple[Path, Path], t
     assert (summary.frames, summary.tagged, summary.capture_time_source) == (3, 3, "camera_feedback")
 
 
+def test_a_video_without_times_is_told_to_carry_its_start_in_its_name(tmp_path: Path, segmenter) -> None:
+    """Found replaying a video against a PX4 log without camera triggers: the fix said 'for a video pass its
+    start time', which the command line has no option for; a UTC time in the video's name is the way."""
+    tlog = write_tlog(tmp_path / "flight.tlog", flight_records())
+    video = tmp_path / "flight.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (W, H))
+    if not writer.isOpened():
+        pytest.skip("this OpenCV build cannot write MJPG/AVI")
+    writer.write(_frame_image(0))
+    writer.release()
+    with pytest.raises(InputError, match=r"name the video by its UTC start time \(e\.g\. cam20161112234651200Z"):
+        run_replay(video, tlog, tmp_path / "record", segmenter, CAMERA, progress=False)
+
+
 def test_cli_replay_of_photos_on_the_ground_takes_segments_passes_and_records_them(
         feedback_flight: tuple[Path, Path], tmp_path: Path) -> None:
     """`skyinspect onboard --flips 4 --upscale 1.5` replays photos with `segment`'s passes (on the demo
