@@ -82,11 +82,14 @@ def upload_command(
     timeout_s: float = typer.Option(1.5, "--timeout-s", help="Wait per protocol message before re-sending."),
 ) -> None:
     """Upload a .plan over the MAVLink mission protocol, download it again and compare."""
-    from skyinspect.errors import TelemetryError
+    from skyinspect.errors import InputError, TelemetryError
 
     from missions.planning.formats import read_qgc_plan
     from missions.planning.upload import upload_and_verify
 
+    if not 0 < timeout_s < 600:  # 0 or less timed out at once and blamed the link
+        raise InputError(f"--timeout-s: expected seconds in (0, 600), got {timeout_s:g}. "
+                         f"Use e.g. 1.5 (a slow radio: 5)")
     items, home, autopilot = read_qgc_plan(plan_file)
     result = upload_and_verify(connect, items, home, autopilot, timeout_s)
     if not result.same:

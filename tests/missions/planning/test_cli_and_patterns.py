@@ -70,6 +70,14 @@ def test_out_that_is_a_file_refused_before_planning(tmp_path, monkeypatch):
     assert out.read_text() == "old"
 
 
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_upload_timeout_must_be_positive(tmp_path, value):
+    # was 'no MISSION_REQUEST/ACK after 5 retries (count not answered). Check the link' with a vehicle answering
+    r = runner.invoke(app, ["upload", str(tmp_path / "mission.plan"), "--connect", "udpout:127.0.0.1:9",
+                            "--timeout-s", value])
+    assert r.exit_code == 2 and f"--timeout-s: expected seconds in (0, 600), got {value}" in r.output, r.output
+
+
 def test_turbine_tower_and_blades():
     plan = plan_inspection(load_asset(EXAMPLES / "wind_turbine.yaml"), get_camera("dji_h20_zoom"),
                            Requirement(crack_width_mm=8.0, exposure_s=0.0005))
