@@ -31,6 +31,10 @@ from skyinspect.photo import read_bgr  # re-exported: models.labelled and the te
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK, Segmentation, Segmenter, segment_each, settings_of
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
+# photos a folder may hold that are not read here (phones' HEIC, camera raw beside DJI JPEGs): left out
+# of a folder with a note saying so; an iPhone folder of HEIC and two JPEGs was "segmented 2 images"
+OTHER_PHOTO_SUFFIXES = (".heic", ".heif", ".avif", ".webp", ".gif", ".jp2", ".dng", ".raw", ".cr2", ".cr3",
+                        ".nef", ".arw", ".orf", ".rw2", ".raf")
 _TINT_BGR = {CRACK: (0, 0, 255), CORROSION: (0, 200, 255)}
 
 
@@ -70,6 +74,18 @@ def list_images(inputs: Iterable[Path]) -> list[Path]:
                                       "segment the two into separate --out folders (DJI cameras restart "
                                       "their numbering on every card)"))
     return images
+
+
+def left_out_photos(inputs: Iterable[Path]) -> dict[str, int]:
+    """How many photos of each suffix that is not read here (OTHER_PHOTO_SUFFIXES) the folders among
+    ``inputs`` hold: ``list_images`` leaves them out."""
+    counts: dict[str, int] = {}
+    for item in (Path(i) for i in inputs):
+        if item.is_dir():
+            for p in item.iterdir():
+                if p.suffix.lower() in OTHER_PHOTO_SUFFIXES and p.is_file() and not p.name.startswith("."):
+                    counts[p.suffix.lower()] = counts.get(p.suffix.lower(), 0) + 1
+    return counts
 
 
 def overlay(image_bgr: np.ndarray, seg: Segmentation, alpha: float = 0.5) -> np.ndarray:

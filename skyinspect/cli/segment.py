@@ -36,9 +36,13 @@ def segment_command(
 ) -> None:
     """Segment inspection photos at their full resolution (tiled), one mask per photo."""
     from models import load_segmenter
-    from models.batch import check_images, check_memory, list_images, refuse_overwriting, segment_images
+    from models.batch import check_images, check_memory, left_out_photos, list_images, refuse_overwriting, segment_images
 
     files = list_images(images)
+    other = left_out_photos(images)
+    if other:  # said, not skipped without a word
+        console.print(f"[yellow]note:[/] left out {', '.join(f'{n} {s}' for s, n in sorted(other.items()))} "
+                      f"file(s): not read here; convert them to JPEG or PNG to segment them", highlight=False)
     # the model has the cores to itself here, so its threads may busy-wait (models/runtime.py)
     segmenter = load_segmenter(model, backend=backend, flips=flips, spin_wait=True, upscale=upscale,
                                crack_ridge_low=crack_ridge,

@@ -222,3 +222,18 @@ def test_an_out_that_is_a_file_is_refused_not_a_traceback(tmp_path: Path) -> Non
     result = CliRunner().invoke(app, ["model", "eval", "--images", str(tmp_path), "--masks", str(tmp_path),
                                       "--out", str(tmp_path / "dir"), "--flips", "1", "--upscale", "0"])
     assert result.exit_code == 2 and "dir: is a folder; expected the JSON file" in _said(result)
+
+
+def test_photos_of_a_format_not_read_here_are_said_to_be_left_out(tmp_path: Path) -> None:
+    """Found running `skyinspect segment` on a folder of a JPEG and iPhone HEIC photos: 'segmented 1 images'
+    and not a word about the HEIC ones."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _photo(photos / "a.jpg", 60, 80)
+    for name in ("IMG_1.HEIC", "IMG_2.heic", "DJI_0001.DNG"):
+        (photos / name).write_bytes(b"\x00\x00\x00\x18ftypheic")
+    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(tmp_path / "out"), "--flips", "1",
+                                      "--upscale", "0"])
+    assert result.exit_code == 0, result.output
+    assert "left out 1 .dng, 2 .heic file(s): not read here" in _said(result)
+    assert "segmented 1 images" in _said(result)
