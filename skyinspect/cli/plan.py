@@ -96,3 +96,10 @@ def upload_command(
         raise TelemetryError(f"{plan_file}: the vehicle's mission differs from the file after upload: "
                              + "; ".join(result.differences[:5]) + ". Upload again or check the autopilot's limits")
     console.print(f"uploaded {result.sent} items to {connect}; read back {result.received}, identical")
+    # only the mission goes up: QGC uploads a .plan's fence with it, so say that this did not
+    import json
+
+    fence = json.loads(plan_file.read_text(encoding="utf-8")).get("geoFence") or {}
+    if fence.get("polygons") or fence.get("circles"):
+        console.print("[yellow]note:[/] the plan's geofence was not uploaded (the mission only): the vehicle does "
+                      "not enforce it. Upload it from QGroundControl's Plan view (Fence) or set the autopilot's fence")

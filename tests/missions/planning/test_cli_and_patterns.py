@@ -40,6 +40,8 @@ def test_plan_then_upload(tmp_path):
         v.join(3)
     assert r.exit_code == 0, r.output
     assert "identical" in r.output
+    # the plan's fence is not uploaded: said, not left for the operator to assume
+    assert "geofence was not uploaded" in r.output.replace("\n", " ")
 
 
 @pytest.mark.parametrize("args, match", [
