@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 console = Console()
+MAX_GNSS_ERROR_M = 100.0  # a plain receiver's error is metres; beyond this the option models nothing
 
 
 def simulate_command(
@@ -23,8 +24,13 @@ def simulate_command(
     from missions.simulator import SimConfig, simulate
     from skyinspect.errors import InputError, describe
 
-    if not gnss_error_m >= 0:
-        raise InputError(describe("--gnss-error-m", f"expected a GNSS error sigma >= 0 m, got {gnss_error_m}"))
+    # checked before anything is written: inf or a huge sigma overflowed the .tlog's integer positions and a
+    # negative seed the texture generator's, tracebacks after frames/ and camera.yaml were written
+    if not 0 <= gnss_error_m <= MAX_GNSS_ERROR_M:
+        raise InputError(describe("--gnss-error-m", f"expected a GNSS error sigma from 0 to {MAX_GNSS_ERROR_M:g} m, "
+                                                    f"got {gnss_error_m}", "0.3 to 0.8 m is a plain GNSS receiver"))
+    if seed < 0:
+        raise InputError(describe("--seed", f"expected a seed >= 0, got {seed}", "any whole number from 0"))
     config = SimConfig.small() if small else SimConfig()
     result = simulate(out, replace(config, seed=seed, gnss_error_m=gnss_error_m,
                                    rtk=config.rtk and gnss_error_m < 0.05))

@@ -77,6 +77,16 @@ def test_negative_gnss_error_is_refused_before_anything_is_written(tmp_path: Pat
     assert not (tmp_path / "sim").exists()
 
 
+def test_an_infinite_gnss_error_or_a_negative_seed_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    """Found with `skyinspect simulate --small`: --gnss-error-m inf (OverflowError) and 1e9 (struct error packing
+    the .tlog) and --seed -1 (ValueError from the texture generator) were tracebacks, with frames/,
+    truth_masks/ and camera.yaml already written."""
+    for args in (("--gnss-error-m", "inf"), ("--gnss-error-m", "1e9"), ("--seed", "-1")):
+        code, out = _run("simulate", "--out", str(tmp_path / "sim"), "--small", *args)
+        assert code == 2 and args[0] in out and "Traceback" not in out, (args, out)
+        assert not (tmp_path / "sim").exists()
+
+
 def test_serve_on_a_port_in_use_says_so_before_claiming_the_address() -> None:
     """uvicorn logged the bind error after `serve` had printed 'review app on http://...'."""
     import socket
