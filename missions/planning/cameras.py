@@ -122,9 +122,15 @@ def get_camera(name: str) -> CameraProfile:
 
 def load_camera_file(path: Path) -> CameraProfile:
     path = Path(path)
+    if path.is_dir():  # was an IsADirectoryError traceback
+        raise InputError(describe(path, "expected a camera profile (JSON file), got a folder",
+                                  "Give the file, e.g. missions/examples/camera_upward_gimbal.json"))
     try:
         return _from_dict(json.loads(path.read_text(encoding="utf-8")), path)
     except FileNotFoundError as exc:
         raise InputError(describe(path, "camera file not found")) from exc
+    except UnicodeDecodeError as exc:  # was a traceback
+        raise InputError(describe(path, f"expected UTF-8 JSON, got byte {exc.object[exc.start]:#04x} at {exc.start}",
+                                  "Save the profile as UTF-8 JSON")) from exc
     except json.JSONDecodeError as exc:
         raise InputError(describe(path, f"not valid JSON ({exc})")) from exc

@@ -163,3 +163,22 @@ def test_a_single_entry_without_its_dash_is_named_as_not_a_list(mutate, match):
     mutate(d)
     with pytest.raises(InputError, match=match):
         parse_asset(d, "bridge.yaml")
+
+
+def test_unreadable_text_and_folders_named(tmp_path):
+    # a Latin-1 file ('Brücke') and a folder given as the asset or camera file were tracebacks
+    # (UnicodeDecodeError, IsADirectoryError) or 'asset file not found'
+    from missions.planning import load_camera_file
+
+    latin1 = tmp_path / "bridge.yaml"
+    latin1.write_bytes((EXAMPLES / "bridge.yaml").read_text().replace("Example creek", "Brücke").encode("latin-1"))
+    with pytest.raises(InputError, match=r"bridge.yaml: expected UTF-8 text, got byte 0xfc at \d+. Save the file as "
+                                         r"UTF-8"):
+        load_asset(latin1)
+    with pytest.raises(InputError, match="expected an asset file, got a folder"):
+        load_asset(tmp_path)
+    with pytest.raises(InputError, match="expected a camera profile \\(JSON file\\), got a folder"):
+        load_camera_file(tmp_path)
+    (tmp_path / "cam.json").write_bytes(b"\xff\xfe{}")
+    with pytest.raises(InputError, match="cam.json: expected UTF-8 JSON, got byte 0xff at 0"):
+        load_camera_file(tmp_path / "cam.json")
