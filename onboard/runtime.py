@@ -178,6 +178,8 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
         tagger = ReplayTagger(plan.buffer, plan.events if plan.capture_time_source == "camera_feedback" else None,
                               plan.telemetry_time_s)
         link = None
+    if not live_mode:
+        _check_resumed_segmentation(out, meta)
     _create_record_atomically(out, camera, segmenter, meta)
     writer = FlightRecordWriter(out, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta,
                                 drift_reference=getattr(segmenter, "drift_reference", None))
@@ -247,6 +249,33 @@ def _create_record_atomically(out: Path, camera: CameraModel, segmenter: Segment
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _check_resumed_segmentation(out: Path, meta: dict[str, object]) -> None:
+    """Refuse to resume a replay's record with other segmentation settings (model, passes): the frames
+    recorded before and after would come from two settings while the record's meta named only the
+    last (found resuming a --flips 1 record with --flips 2)."""
+    import json
+
+    from skyinspect.record import FlightRecordReader
+    from skyinspect.record.format import DB_NAME
+
+    if not (out / DB_NAME).is_file():
+        return
+    try:
+        with FlightRecordReader(out) as record:
+            before = record.meta.get("segmentation")
+    except Exception:  # noqa: BLE001 - a record that does not open: the writer says why
+        return
+    if before is None:
+        return
+    old, new = json.loads(before), json.loads(json.dumps(meta.get("segmentation")))
+    changed = [f"{k} {old.get(k)} → {new.get(k)}" for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)]
+    if changed:
+        raise InputError(describe(out, "holds frames segmented with other settings than these ("
+                                  + ", ".join(changed[:4]) + "): resuming would mix detections of two settings "
+                                  "in one record", "Resume with the same --model, --flips and --upscale, or "
+                                  "record into a new --out"))
 
 
 def _store_live_time_base(writer: FlightRecordWriter, tagger: LiveTagger) -> None:

@@ -332,3 +332,22 @@ def test_a_bad_mqtt_target_is_refused_before_a_record_is_made(flight: tuple[Path
     assert _mqtt_target("broker") == ("broker", 1883, "skyinspect/findings")
     assert _mqtt_target("broker:1884/site/a") == ("broker", 1884, "site/a")
     assert _mqtt_target("broker/site/a") == ("broker", 1883, "site/a")
+
+
+def test_a_record_is_not_resumed_with_other_segmentation_settings(flight: tuple[Path, Path], tmp_path: Path,
+                                                                  segmenter) -> None:
+    """Found resuming a `skyinspect onboard --crash-safe` record begun with --flips 1 (stopped at an empty
+    frame) with --flips 2: the rest was segmented with two passes while the record's meta said two
+    passes for every frame."""
+    from skyinspect.errors import InputError
+
+    frames, tlog = flight
+    run_onboard(frames, tlog, tmp_path / "rec", segmenter, CAMERA, max_frames=4)
+    segmenter.flips = 2  # the settings the record's meta takes from the segmenter (skyinspect.segmentation)
+    with pytest.raises(InputError, match=r"rec: holds frames segmented with other settings than these "
+                                         r"\(flips None → 2\).*same --model, --flips"):
+        run_onboard(frames, tlog, tmp_path / "rec", segmenter, CAMERA)
+    with FlightRecordReader(tmp_path / "rec") as record:
+        assert len(record) == 4
+    del segmenter.flips
+    assert run_onboard(frames, tlog, tmp_path / "rec", segmenter, CAMERA).stats.recorded == 8  # same: resumes
