@@ -76,6 +76,9 @@ def connect(url: str, timeout_s: float = 10.0) -> Any:
     try:
         conn = mavutil.mavlink_connection(url, source_system=GCS_SYSID, source_component=GCS_COMPID,
                                           autoreconnect=False)
+    except ModuleNotFoundError as exc:  # pyserial is not a dependency: it told a serial user to use a serial device
+        raise TelemetryError(f"--connect {url}: expected pyserial for a serial link, got none installed "
+                             f"({exc}). pip install pyserial (or connect over udpout:/tcp:)") from exc
     except Exception as exc:  # pymavlink raises bare OSErrors/ValueErrors for bad URLs
         raise TelemetryError(f"--connect {url}: cannot open ({exc}). Use udpout:HOST:PORT, tcp:HOST:PORT "
                              f"or a serial device") from exc

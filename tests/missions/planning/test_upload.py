@@ -85,3 +85,20 @@ def test_refusal_named_with_its_item_and_fix(vehicle, match, bridge_plan):
     with pytest.raises(TelemetryError, match=match):
         upload_and_verify(vehicle.gcs_url, bridge_plan.items, bridge_plan.home_lat_lon_alt, "ardupilot",
                           timeout_s=0.5, connect_timeout_s=5)
+
+
+def test_serial_link_without_pyserial_says_so(monkeypatch):
+    # said "cannot open (No module named 'serial'). Use udpout:HOST:PORT, tcp:HOST:PORT or a serial device"
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_serial(name, *args, **kwargs):
+        if name == "serial" or name.startswith("serial."):
+            raise ModuleNotFoundError("No module named 'serial'", name="serial")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_serial)
+    with pytest.raises(TelemetryError, match=r"--connect /dev/ttyACM9: expected pyserial for a serial link.*"
+                                             r"pip install pyserial"):
+        connect("/dev/ttyACM9", timeout_s=1.0)
