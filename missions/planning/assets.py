@@ -348,29 +348,11 @@ def parse_asset(data: Any, source: object = "<asset>") -> Asset:
 
 
 def _parse(data: Any, source: object) -> Asset:
-    if isinstance(data, dict) and data.get("type") == "FeatureCollection":  # as QGIS saves a layer
-        feats = data.get("features")
-        if not isinstance(feats, list) or len(feats) != 1:
-            raise InputError(describe(source, f"features: expected one pipeline Feature, got "
-                                      f"{len(feats) if isinstance(feats, list) else feats!r}",
-                                      "Save each pipeline as its own file (one LineString Feature)"))
-        data = feats[0]
-    if isinstance(data, dict) and data.get("type") == "Feature":
-        geom, props = data.get("geometry") or {}, data.get("properties") or {}
-        r = _Reader(source, props, "properties")
-        if geom.get("type") != "LineString" or props.get("asset") != "pipeline":
-            r.fail("geometry", "a LineString Feature with properties.asset = 'pipeline'",
-                   (geom.get("type"), props.get("asset")), "Bridges and turbines are described in YAML")
-        coords = geom.get("coordinates") or []
-        # a list of positions (one bare position or a number: the "at least 2" message below)
-        positions = coords if isinstance(coords, list) and not all(isinstance(c, (int, float)) for c in coords) else []
-        bad = [c for c in positions if not (isinstance(c, (list, tuple)) and len(c) >= 2)]
-        if bad:  # a position skipped silently would plan a different route
-            r.fail("geometry.coordinates", "[longitude, latitude] positions", bad[0], "Fix or remove that position")
-        route = tuple(r.latlon("geometry.coordinates", [c[1], c[0]]) for c in positions)
-        if len(route) < 2:
-            r.fail("geometry.coordinates", "at least 2 longitude, latitude positions", coords, "Give the pipeline route")
-        return _pipeline(r, route)
+    if isinstance(data, dict) and data.get("type") in ("Feature", "FeatureCollection"):
+        from missions.planning.asset_geojson import pipeline_feature
+
+        props, route = pipeline_feature(data, source)
+        return _pipeline(_Reader(source, props, "properties"), route)
     r = _Reader(source, data)
     kind = r.text("asset", "")
     if kind == "bridge":

@@ -182,3 +182,24 @@ def test_unreadable_text_and_folders_named(tmp_path):
     (tmp_path / "cam.json").write_bytes(b"\xff\xfe{}")
     with pytest.raises(InputError, match="cam.json: expected UTF-8 JSON, got byte 0xff at 0"):
         load_camera_file(tmp_path / "cam.json")
+
+
+def test_pipeline_layer_as_qgis_exports_it(tmp_path):
+    # a layer in a projected CRS was read as lat/lon pairs: 'properties.geometry.coordinates: expected a
+    # latitude, longitude pair ..., got [1250256.9, 2683575.1]. Write e.g. [...] (latitude first)'
+    g = json.loads((EXAMPLES / "pipeline.geojson").read_text())
+    lv95 = copy.deepcopy(g)
+    lv95["geometry"]["coordinates"] = [[2683575.1, 1250256.9], [2683685.0, 1250307.0]]
+    with pytest.raises(InputError, match=r"pipe.geojson: geometry.coordinates: expected \[longitude, latitude\] in "
+                                         r"WGS84 degrees, got \[2683575.1, 1250256.9\]. Export the layer as WGS84"):
+        parse_asset(lv95, "pipe.geojson")
+    named = {"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::2056"}},
+             "features": [lv95]}
+    with pytest.raises(InputError, match=r"crs: expected WGS84 longitude, latitude \(RFC 7946\), got "
+                                         r"'urn:ogc:def:crs:EPSG::2056'. Export the layer as WGS84"):
+        parse_asset(named, "pipe.geojson")
+    # QGIS writes line layers as MultiLineString: one part is the line
+    multi = copy.deepcopy(g)
+    multi["geometry"] = {"type": "MultiLineString", "coordinates": [g["geometry"]["coordinates"]]}
+    crs84 = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
+    assert parse_asset({"type": "FeatureCollection", "crs": crs84, "features": [multi]}, "p") == parse_asset(g, "p")
