@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from skyinspect.errors import ImageError, InputError, describe
-from skyinspect.photo import read_bgr  # re-exported: models.labelled and the tests read photos from here
+from skyinspect.photo import is_listed, read_bgr  # read_bgr re-exported: models.labelled and the tests use it
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK, Segmentation, Segmenter, segment_each, settings_of
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp")
@@ -53,7 +53,7 @@ def list_images(inputs: Iterable[Path]) -> list[Path]:
         item = Path(item)
         if item.is_dir():
             # hidden files left out (macOS's ._NAME.JPG metadata beside each photo is no image), and folders
-            images += sorted(p for p in item.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
+            images += sorted(p for p in item.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and is_listed(p)
                              and not p.name.startswith("."))
         elif item.is_file():
             images.append(item)

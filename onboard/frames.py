@@ -107,10 +107,14 @@ class ImageFolderSource:
     """Images in one folder, in natural name order."""
 
     def __init__(self, folder: Path) -> None:
+        from skyinspect.photo import is_listed  # lazy: cv2, as in __iter__
+
         self.path = Path(folder)
         if not self.path.is_dir():
             raise InputError(describe(self.path, "frames folder not found", "Pass a folder of images or a video"))
-        self.paths = sorted((p for p in self.path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+        # a broken link is listed (and refused when read): left out, every later frame took the pose of
+        # the photo before it (frame n = CAMERA_FEEDBACK img_idx n)
+        self.paths = sorted((p for p in self.path.iterdir() if is_listed(p) and p.suffix.lower() in IMAGE_SUFFIXES
                              and not is_hidden(p)), key=lambda p: natural_key(p.name))
         if not self.paths:
             raise InputError(describe(self.path, f"no images found; expected files ending in {', '.join(IMAGE_SUFFIXES)}",

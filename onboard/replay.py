@@ -213,6 +213,11 @@ def _refuse_strays(source: ImageFolderSource, folder: Path, events: dict[int, Ca
     strays = [p for p in source.paths if p.resolve() not in photos]
     if not strays:  # the frames are the JPEGs, in the same order: frame n is photo n
         strays = [p for n, p in enumerate(source.paths, start=1) if n not in events]
+    from skyinspect.photo import read_file_bytes
+
+    for stray in strays:  # a link to a photo that is not there is named as such
+        if stray.is_symlink() and not stray.exists():
+            read_file_bytes(stray)
     if strays:
         raise InputError(describe(strays[0], f"{len(strays)} file(s) in the DJI photo folder are no DJI photos "
                                   f"({', '.join(p.name for p in strays[:3])}{' ...' if len(strays) > 3 else ''}): "

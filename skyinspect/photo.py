@@ -26,6 +26,7 @@ _FLAGS = cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR
 
 def read_file_bytes(path: Path) -> bytes:
     """The file's bytes; ImageError naming it when it cannot be read."""
+    _refuse_broken_link(path)
     try:
         return Path(path).read_bytes()
     except OSError as exc:
@@ -33,11 +34,25 @@ def read_file_bytes(path: Path) -> bytes:
                                   "Check the file is there and readable, or leave it out")) from exc
 
 
+def is_listed(path: Path) -> bool:
+    """A folder entry to take for a photo if its name says so: a file, or a link to a file that is not
+    there (refused by name when read, rather than left out without a word)."""
+    return path.is_file() or (path.is_symlink() and not path.exists())
+
+
+def _refuse_broken_link(path: Path) -> None:
+    if Path(path).is_symlink() and not Path(path).exists():
+        raise ImageError(describe(path, f"is a link to {Path(path).readlink()}, which is not there",
+                                  "Mount or copy the photos it points to, or leave the link out"))
+
+
 def read_bgr(path: Path, orient: bool = True, data: bytes | None = None) -> np.ndarray:
     """``path`` as uint8 BGR (module doc). A JPEG is read once (``data``: its bytes, already read by
     the caller), checked whole and decoded; ``orient=False``: the stored pixels, EXIF orientation not
     applied (a mask drawn on those, models.labelled)."""
     flags = _FLAGS | (0 if orient else cv2.IMREAD_IGNORE_ORIENTATION)
+    if data is None:
+        _refuse_broken_link(path)
     if Path(path).suffix.lower() in JPEG_SUFFIXES:  # imread would fill a cut one grey
         data = read_file_bytes(path) if data is None else data
         check_jpeg_whole(path, data)
@@ -91,4 +106,4 @@ _ORIENTATION = 0x0112
 _EIGHT_BIT_MODES = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "YCbCr")
 
 
-__all__ = ["read_bgr", "read_file_bytes"]
+__all__ = ["is_listed", "read_bgr", "read_file_bytes"]

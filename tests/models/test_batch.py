@@ -237,3 +237,14 @@ def test_photos_of_a_format_not_read_here_are_said_to_be_left_out(tmp_path: Path
     assert result.exit_code == 0, result.output
     assert "left out 1 .dng, 2 .heic file(s): not read here" in _said(result)
     assert "segmented 1 images" in _said(result)
+
+
+def test_a_broken_link_in_a_photo_folder_is_refused_by_name(tmp_path: Path) -> None:
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _photo(photos / "a.jpg", 60, 80)
+    (photos / "b.jpg").symlink_to(tmp_path / "unmounted" / "b.jpg")
+    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(tmp_path / "out"), "--flips", "1",
+                                      "--upscale", "0"])
+    assert result.exit_code == 2 and "b.jpg: is a link to" in _said(result) and "which is not there" in _said(result)
+    assert not (tmp_path / "out").exists()

@@ -165,3 +165,31 @@ def test_a_16_bit_or_float_frame_is_refused_as_segment_refuses_it(tmp_path: Path
     cv2.imwrite(str(folder / "000002.png"), grey)  # grey: three equal channels
     frames = list(ImageFolderSource(folder))
     assert [f.image_bgr.shape for f in frames] == [(16, 24, 3)] * 2 and all((f.image_bgr == 90).all() for f in frames)
+
+
+def test_a_broken_link_among_the_frames_is_refused_not_skipped(tmp_path: Path) -> None:
+    """Found replaying the simulator's frames 1 and 3 with frame 2 a link into an unmounted card: the link
+    was left out of the folder's frames, so frame 3 took CAMERA_FEEDBACK img_idx 2's pose, exit 0."""
+    folder = tmp_path / "f"
+    folder.mkdir()
+    (folder / "000001.jpg").write_bytes(_JPG)
+    (folder / "000002.jpg").symlink_to(tmp_path / "card" / "000002.jpg")
+    (folder / "000003.jpg").write_bytes(_JPG)
+    source = ImageFolderSource(folder)
+    assert [p.name for p in source.paths] == ["000001.jpg", "000002.jpg", "000003.jpg"]
+    with pytest.raises(ImageError, match=r"000002\.jpg: is a link to .*card/000002\.jpg, which is not there"):
+        list(source)
+
+
+def test_a_broken_link_among_dji_photos_is_named_as_one(tmp_path: Path) -> None:
+    import shutil
+
+    from onboard.replay import plan_replay
+
+    folder = tmp_path / "card"
+    folder.mkdir()
+    for name in ("DJI_0018.JPG", "DJI_0019.JPG"):
+        shutil.copy(DJI_DIR / name, folder)
+    (folder / "DJI_0020.JPG").symlink_to(tmp_path / "unmounted" / "DJI_0020.JPG")
+    with pytest.raises(ImageError, match=r"DJI_0020\.JPG: is a link to .*unmounted/DJI_0020\.JPG, which is not there"):
+        plan_replay(folder, folder)
