@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from models.batch import IMAGE_SUFFIXES, read_bgr
+from skyinspect.photo import is_listed
 from skyinspect.errors import InputError, describe
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK
 
@@ -71,8 +72,9 @@ def pair_masks(images: Path, masks: Path) -> list[LabelledExample]:
 
 
 def _listed(folder: Path) -> list[Path]:
-    """A folder's images, sorted; hidden files left out (macOS's ._NAME.JPG beside each photo is no image)."""
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+    """A folder's images, sorted; hidden files left out (macOS's ._NAME.JPG beside each photo is no image),
+    a broken link kept (refused by name when read, not left out without a word)."""
+    return sorted(p for p in folder.iterdir() if is_listed(p) and p.suffix.lower() in IMAGE_SUFFIXES
                   and not p.name.startswith("."))
 
 

@@ -206,3 +206,17 @@ def test_a_limit_below_one_is_refused(tmp_path: Path) -> None:
         with pytest.raises(InputError, match=rf"--limit: expected a number of images >= 1, got {limit}"):
             evaluate(out=tmp_path / "e.json", limit=limit, labelled=(tmp_path, tmp_path, "crack"))
     assert not (tmp_path / "e.json").exists()
+
+
+def test_a_broken_link_among_the_labelled_photos_is_named(tmp_path: Path) -> None:
+    """A photo linked from a card that is not mounted was left out of the scores without a word."""
+    from models.labelled import check_labelled
+
+    _write(tmp_path / "a.jpg", np.full((40, 60, 3), 128, np.uint8))
+    _write(tmp_path / "a_mask.png", np.zeros((40, 60), np.uint8))
+    (tmp_path / "b.jpg").symlink_to(tmp_path / "unmounted" / "b.jpg")
+    _write(tmp_path / "b_mask.png", np.zeros((40, 60), np.uint8))
+    examples = pair_masks(tmp_path, tmp_path)
+    assert [e.image.name for e in examples] == ["a.jpg", "b.jpg"]
+    with pytest.raises(InputError, match=r"b\.jpg: is a link to .*which is not there"):
+        check_labelled(examples, "crack")
