@@ -209,7 +209,8 @@ def test_a_limit_below_one_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_broken_link_among_the_labelled_photos_is_named(tmp_path: Path) -> None:
-    """A photo linked from a card that is not mounted was left out of the scores without a word."""
+    """A photo linked from a card that is not mounted was not listed, so its mask was taken for a photo and
+    refused as having no mask."""
     from models.labelled import check_labelled
 
     _write(tmp_path / "a.jpg", np.full((40, 60, 3), 128, np.uint8))
