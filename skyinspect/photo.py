@@ -59,7 +59,8 @@ def read_bgr(path: Path, orient: bool = True, data: bytes | None = None) -> np.n
         # imdecode applies the EXIF orientation as imread does; it asserts on an empty buffer
         image = cv2.imdecode(np.frombuffer(data, np.uint8), flags) if data else None
     else:
-        image = cv2.imread(str(path), flags)
+        # OpenCV fails on a quarter-turned TIFF and logs an ERROR for it: such a TIFF goes to PIL at once
+        image = None if _tiff_turned_a_quarter(path) else cv2.imread(str(path), flags)
         if image is None:
             image = _decoded_by_pil(path, orient)
     if image is None:
@@ -72,6 +73,18 @@ def read_bgr(path: Path, orient: bool = True, data: bytes | None = None) -> np.n
     if image.ndim == 2 or image.shape[2] == 1:
         return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     return image if image.shape[2] == 3 else np.ascontiguousarray(image[:, :, :3])
+
+
+def _tiff_turned_a_quarter(path: Path) -> bool:
+    if Path(path).suffix.lower() not in (".tif", ".tiff"):
+        return False
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            return int(img.getexif().get(_ORIENTATION, 1) or 1) in (5, 6, 7, 8)
+    except (OSError, ValueError, SyntaxError, TypeError):
+        return False
 
 
 def _decoded_by_pil(path: Path, orient: bool) -> np.ndarray | None:

@@ -45,3 +45,13 @@ def _exif(orientation: int) -> Image.Exif:
     exif = Image.Exif()
     exif[0x0112] = orientation
     return exif
+
+
+def test_a_quarter_turned_tiff_is_read_without_opencvs_error_on_stderr(tmp_path: Path, capfd) -> None:
+    """Found replaying frames with one such TIFF: OpenCV printed '[ERROR...] imread_(...): can't read data'
+    for a frame that was then read (by PIL) and recorded."""
+    stored = np.zeros((30, 50, 3), np.uint8)
+    path = _tagged(tmp_path / "o6.tif", stored, 6)
+    capfd.readouterr()
+    assert read_bgr(path).shape == (50, 30, 3)
+    assert "imread" not in capfd.readouterr().err
