@@ -255,7 +255,8 @@ def plan_flights(asset: Asset, camera: CameraProfile, requirement: Requirement |
 
     layout = lay_out(asset, camera, requirement, autopilot, focal_length_mm)
     usable_s = asset.site.battery.usable_s
-    groups = split_to_fit(layout.passes, lambda group: layout.flight_time_s(group) <= usable_s, usable_s)
+    groups = split_to_fit(layout.passes, lambda group: layout.flight_time_s(group) <= usable_s, usable_s,
+                          layout.flight_time_s)
     return tuple(layout.flight(group) for group in groups)
 
 

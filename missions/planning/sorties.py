@@ -19,8 +19,9 @@ from missions.planning.patterns import Pass
 
 
 def split_to_fit(passes: tuple[Pass, ...], fits: Callable[[tuple[Pass, ...]], bool],
-                 usable_s: float) -> list[tuple[Pass, ...]]:
-    """Consecutive groups of ``passes`` for which ``fits`` holds, as few as the greedy order allows."""
+                 usable_s: float, time_s: Callable[[tuple[Pass, ...]], float] | None = None) -> list[tuple[Pass, ...]]:
+    """Consecutive groups of ``passes`` for which ``fits`` holds, as few as the greedy order allows.
+    ``time_s`` (a group's flight time) puts the time one photo's flight needs into the refusal."""
     groups: list[tuple[Pass, ...]] = []
     current: tuple[Pass, ...] = ()
     todo = deque(passes)
@@ -36,8 +37,11 @@ def split_to_fit(passes: tuple[Pass, ...], fits: Callable[[tuple[Pass, ...]], bo
         else:  # alone it does not fit: fly it in parts
             parts = cut_pass(ps)
             if parts is None:
+                # the time and the site speeds say why: a max_speed_m_s of 0.01 read "fly a larger GSD"
+                needs = f" (its flight alone takes ~{time_s((ps,)) / 60:.1f} min)" if time_s else ""
                 raise InputError(f"pass {ps.name!r} does not fit one battery ({usable_s / 60:.1f} min usable) even "
-                                 f"alone, and holds a single photo station. Fly a larger GSD or a longer battery")
+                                 f"alone, and holds a single photo station{needs}. Fly a larger GSD or a longer "
+                                 f"battery, or check site.max_speed_m_s and site.climb_speed_m_s")
             todo.extendleft(reversed(parts))
     if current:
         groups.append(current)

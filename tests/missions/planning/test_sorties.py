@@ -196,3 +196,13 @@ def test_a_failed_write_leaves_the_earlier_plan_as_it_was(tmp_path, pipeline_fli
     with pytest.raises(RecordError):
         export.write_flights(flights, tmp_path / "new")
     assert not (tmp_path / "new").exists()
+
+
+def test_a_site_speed_typo_is_named_in_the_battery_refusal() -> None:
+    # max_speed_m_s 0.01 (e.g. typed in another unit) read only "... even alone, and holds a single photo
+    # station. Fly a larger GSD or a longer battery"
+    asset = load_asset(EXAMPLES / "pipeline.geojson")
+    crawl = replace(asset, site=replace(asset.site, max_speed_m_s=0.01))
+    with pytest.raises(InputError, match=r"even alone, and holds a single photo station \(its flight alone takes "
+                                         r"~\d+\.\d min\)\. .*check site.max_speed_m_s and site.climb_speed_m_s"):
+        plan_flights(crawl, H20, Requirement(crack_width_mm=3.0))
