@@ -46,8 +46,10 @@ def pair_masks(images: Path, masks: Path) -> list[LabelledExample]:
     """Every image in ``images`` with its mask in ``masks`` (module doc), sorted by name; refuses an
     empty folder and an image without a mask (naming both, and where it looked)."""
     for folder, what in ((images, "images"), (masks, "masks")):
-        if not Path(folder).is_dir():
-            raise InputError(describe(folder, f"the {what} folder does not exist"))
+        if not Path(folder).is_dir():  # a file given for the folder was called one that "does not exist"
+            raise InputError(describe(folder, f"expected the {what} folder, got a file" if Path(folder).is_file()
+                                      else f"the {what} folder does not exist",
+                                      f"pass the folder holding the {what} (--{what})"))
     files = _listed(Path(masks))
     by_stem: dict[str, list[Path]] = {}
     for f in files:

@@ -221,3 +221,12 @@ def test_a_broken_link_among_the_labelled_photos_is_named(tmp_path: Path) -> Non
     assert [e.image.name for e in examples] == ["a.jpg", "b.jpg"]
     with pytest.raises(InputError, match=r"b\.jpg: is a link to .*which is not there"):
         check_labelled(examples, "crack")
+
+
+def test_a_file_given_for_a_folder_is_called_a_file(tmp_path: Path) -> None:
+    """Found with `skyinspect model eval --images PHOTO.jpg`: 'the images folder does not exist'."""
+    photo = _write(tmp_path / "a.jpg", np.zeros((8, 8, 3), np.uint8))
+    with pytest.raises(InputError, match=r"a\.jpg: expected the images folder, got a file.*--images"):
+        pair_masks(photo, tmp_path)
+    with pytest.raises(InputError, match=r"a\.jpg: expected the masks folder, got a file.*--masks"):
+        pair_masks(tmp_path, photo)
