@@ -53,7 +53,7 @@ def write_maintenance(inp: PublishInput, csv_path: Path, json_path: Path, inspec
     t0 = inp.flight.frames[0].capture_time_utc_s if inp.flight.frames else None
     inspection_path.write_text(json.dumps({
         "format": "skyinspect-inspection", "version": 1, "asset_id": inp.asset_id, "inspection_date": day,
-        "start_time_utc_s": t0, "flight": str(inp.flight.folder), "model_id": inp.flight.model_id,
+        "start_time_utc_s": t0, "flight": str(Path(inp.flight.folder).resolve()), "model_id": inp.flight.model_id,
         "segmentation": segmentation_settings(inp),
         "grading_profile": inp.grading_profile, "input_drift": inp.flight.drift,
         "measurement_methods": MEASUREMENT_METHODS,

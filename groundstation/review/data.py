@@ -28,6 +28,7 @@ class ResultsData:
     assignments: dict[str, dict[str, Any]]
     frames: dict[int, FrameRecord] = field(default_factory=dict)
     checks: dict[str, str] = field(default_factory=dict)  # finding id -> a reviewer's note (joint_note)
+    flight_not_found: str = ""  # the flight record inspection.json names, when it is not there (no views)
 
     @classmethod
     def open(cls, folder: Path, flight: Path | None = None) -> ResultsData:
@@ -48,6 +49,9 @@ class ResultsData:
             grades, assignments = data["grades"], data.get("assignments", {})
         frames: dict[int, FrameRecord] = {}
         flight_dir = Path(flight) if flight else Path(meta.get("flight", ""))
+        if flight is not None and not (flight_dir / "record.sqlite").is_file():
+            raise InputError(describe(flight, "not a flight record (record.sqlite missing)",
+                                      "Pass --flight the folder `skyinspect onboard --out` wrote"))
         if flight_dir and (flight_dir / "record.sqlite").is_file():
             with FlightRecordReader(flight_dir) as reader:
                 frames = {f.frame_index: f for f in reader.frames()}
@@ -59,7 +63,8 @@ class ResultsData:
                           for x in json.loads(gj.read_text()).get("features", [])}
             except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
                 checks = {}  # only a hint: the findings themselves come from stages/findings.json
-        return cls(folder, meta, findings, grades, assignments, frames, checks)
+        missing = "" if frames or not meta.get("flight") else str(flight_dir)
+        return cls(folder, meta, findings, grades, assignments, frames, checks, missing)
 
     def summary(self, fid: str, review: dict[str, Any] | None) -> dict[str, Any]:
         f = self.findings[fid]

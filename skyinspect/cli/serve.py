@@ -38,6 +38,10 @@ def serve_command(
         token = secrets.token_urlsafe(24)
         console.print(f"bound to {host}: write actions need the token [bold]{token}[/]")
     app = create_app(Path(results), token or None, flight)
+    if app.state.data.flight_not_found:  # the views would all be "no image for this view", unexplained
+        console.print(f"[yellow]warning:[/] the flight record {app.state.data.flight_not_found} is not there (moved, "
+                      "or named relative to where `process` ran): the findings show without their views. Pass "
+                      "--flight FLIGHT_FOLDER")
     _check_port_free(host, port)  # else uvicorn logs the bind error after we printed the address
     console.print(f"review app on http://{host}:{port}/  (results: {os.fspath(results)}; Ctrl-C stops)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
