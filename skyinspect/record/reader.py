@@ -31,7 +31,9 @@ class FlightRecordReader:
             self._db.row_factory = sqlite3.Row
             self.meta: dict[str, str] = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.Error as exc:
-            raise RecordError(describe(db_path, f"cannot be read as a flight record ({exc})")) from exc
+            raise RecordError(describe(db_path, f"cannot be read as a flight record ({exc})",
+                                       "It is damaged or was copied before it was complete: copy the flight "
+                                       "folder again once `skyinspect onboard` has finished")) from exc
         if self.meta.get("format") != FORMAT_NAME:
             raise RecordError(describe(db_path, f"expected format {FORMAT_NAME!r}, got {self.meta.get('format')!r}"))
         if int(self.meta.get("format_version", "0")) > FORMAT_VERSION:

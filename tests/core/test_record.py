@@ -83,6 +83,21 @@ def test_reader_refuses_non_record(tmp_path: Path) -> None:
         FlightRecordReader(tmp_path)
 
 
+
+def test_a_record_copied_half_written_says_how_to_fix_it(tmp_path: Path) -> None:
+    """A record.sqlite cut short (copied while onboard was writing it) said only "database disk image
+    is malformed"."""
+    image = np.full((120, 160, 3), 128, np.uint8)
+    with FlightRecordWriter(tmp_path / "f", CAM, "test-model", "abc123", {}) as w:
+        for i in range(40):
+            w.add_frame(i, 100.0 + i, image, _pose(i), _seg())
+    db = tmp_path / "f" / "record.sqlite"
+    db.write_bytes(db.read_bytes()[: db.stat().st_size // 2 // 4096 * 4096])
+    with pytest.raises(RecordError, match=r"record\.sqlite: cannot be read .*copy the flight folder again"):
+        with FlightRecordReader(tmp_path / "f") as r:
+            list(r.frames())
+
+
 _WRITER_SCRIPT = """
 import sys, numpy as np
 sys.path.insert(0, {root!r})
