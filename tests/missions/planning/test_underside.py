@@ -254,3 +254,41 @@ def test_cli(tmp_path, extra, code, match):
                                  str(out)] + extra)
     assert r.exit_code == code and match in r.output.replace("\n", " "), r.output
     assert out.exists() == (code == 0)
+
+
+def _turned(bridge, deg: float):
+    """The bridge turned ``deg`` about home, corners rounded to 1e-8 deg as a surveyed outline is."""
+    import math
+
+    frame, a = site_frame(bridge.site), math.radians(deg)
+
+    def turn(lat_lon):
+        n, e, _ = frame.to_ned(lat_lon[0], lat_lon[1], frame.h0_m)
+        n, e = n * math.cos(a) - e * math.sin(a), n * math.sin(a) + e * math.cos(a)
+        lat, lon, _ = frame.to_geodetic(np.array([[float(n), float(e), 0.0]]))[0]
+        return round(float(lat), 8), round(float(lon), 8)
+
+    piers = tuple(replace(p, centre_lat_lon=turn(p.centre_lat_lon), heading_deg=p.heading_deg + deg)
+                  for p in bridge.piers)
+    girders = tuple(replace(g, start_lat_lon=turn(g.start_lat_lon), end_lat_lon=turn(g.end_lat_lon))
+                    for g in bridge.girders)
+    site = replace(bridge.site, keep_out=(), geofence_lat_lon=((47.3970, 8.5440), (47.3970, 8.5480),
+                                                               (47.3990, 8.5480), (47.3990, 8.5440)))
+    return replace(bridge, site=site, deck_outline_lat_lon=tuple(turn(p) for p in bridge.deck_outline_lat_lon),
+                   piers=piers, girders=girders)
+
+
+def test_a_deck_not_aligned_with_north_keeps_its_edge_bays(under_bridge):
+    # turned 35 deg, the deck's edges lie a few mm off its axis after rounding: the edge bay was cut to
+    # 'underside bay 1 59.9-60.0 m' (1 photo instead of 22), with no note, and coverage said 100 %
+    import re
+
+    plan = plan_inspection(_turned(under_bridge, 35.0), UP_CAM, FAST)
+    spans: dict[str, list[float]] = {}
+    for s in _surfaces(plan):
+        m = re.match(rf"{PREFIX}(bay \d) (\d+\.\d)-(\d+\.\d) m", s.name)
+        if m:
+            spans.setdefault(m.group(1), []).extend([float(m.group(2)), float(m.group(3))])
+    assert sorted(spans) == ["bay 1", "bay 2", "bay 3"], [s.name for s in _surfaces(plan)]
+    for bay, ends in spans.items():
+        assert min(ends) < 0.5 and max(ends) > 59.5, (bay, ends)
