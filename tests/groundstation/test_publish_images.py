@@ -65,3 +65,34 @@ def test_a_label_keeps_off_other_findings_but_may_lie_on_its_own() -> None:
     owner[:] = 0
     owner[150:250, 290:420] = 1  # its own patch under the usual spot: the usual spot stays
     assert _label_spot(owner, [], "F-0014", 300, 200, own=1) == (308, 192)
+
+
+def test_a_nadir_flights_footprints_stay_inside_the_drawing(tmp_path: Path) -> None:
+    """Four nadir photos from 30 m flown north-east (footprints ~28 m, turned 45 deg, as the Brighton DJI
+    photos) and one small rust patch: framing on the 2-98 % percentiles of every corner cut the
+    footprints' corners off, and they were drawn over the margins, the axis numbers and the title.
+    Now the typical footprints are framed and what runs off is clipped."""
+    from gs_fixtures import FRAME, HOME, Defect, instance_for, pose_at, write_record
+
+    from groundstation.publish.images import draw_schematic
+    from skyinspect.segmentation import CORROSION
+    from skyinspect.surface import PlaneSurface
+
+    ang = np.linspace(0, 2 * np.pi, 16, endpoint=False)
+    rust = Defect("rust", CORROSION, np.stack([2.0 + 0.3 * np.cos(ang), 0.3 * np.sin(ang), np.zeros(16)], axis=1))
+    poses = [pose_at(np.array([k * 8.0, k * 8.0, -30.0]), 45.0, -90.0, t=1.7e9 + k) for k in range(4)]
+    flight = load_flight(write_record(tmp_path / "f", [(p, [instance_for(p, rust)]) for p in poses]))
+    ground = PlaneSurface.ground(*HOME)
+    geo = georeference(flight, ground)
+    basis = plane_basis(geo.surface, flight.origin)
+    findings = tuple(fuse(geo, flight.origin, basis))
+    assert len(findings) == 1 and FRAME.lat0_deg == HOME[0]
+    draw_schematic(PublishInput(flight, geo, findings, basis), tmp_path / "schematic.png")
+    img = cv2.imread(str(tmp_path / "schematic.png"))
+    h, w = img.shape[:2]
+    footprint_grey = np.all(img == (205, 205, 205), axis=2)
+    margin = 80
+    # the margins beside the axes, where no text is written (text edges may hold this grey too)
+    assert int(footprint_grey[margin:, w - margin:].sum()) == 0
+    assert int(footprint_grey[margin:h - margin, 45:margin].sum()) == 0
+    assert int(footprint_grey[h - margin + 2:h - margin + 8, margin:w - margin].sum()) == 0
