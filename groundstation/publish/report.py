@@ -243,6 +243,15 @@ def data_quality(inp: PublishInput) -> list[str]:
     return lines
 
 
+def no_findings_text(inp: PublishInput) -> str:
+    """What an empty findings section says: with no frame georeferenced nothing was looked at, and a
+    bare "No findings." read as a clean structure."""
+    if inp.geo.frames and not any(f.is_georeferenced for f in inp.geo.frames):
+        return (f"No findings: none of the {len(inp.geo.frames)} tagged frames could be georeferenced, so nothing "
+                "was inspected (see Data quality).")
+    return "No findings."
+
+
 _HTML = """<!doctype html><html><head><meta charset="utf-8"><title>Inspection report {{ title }}</title>
 <style>body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}
 td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}img.crop{max-width:160px}</style>
@@ -261,7 +270,7 @@ td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}i
 src="data:image/jpeg;base64,{{ r.crop_b64 }}">{% else %}no image{% endif %}</td><td>{{ r.class_name }}</td>
 <td>{{ r.position }}</td><td>{{ r.length }}</td><td>{{ r.width }}</td><td>{{ r.area }}</td><td>{{ r.ce90 }}</td>
 <td>{{ r.views }}</td><td>{{ r.component }}</td><td>{{ r.grade }}{% if r.other_grades != "-" %}<br><small>also: {{ r.other_grades }}</small>{% endif %}</td>
-<td>{{ r.clause }}</td></tr>{% endfor %}</table>
+<td>{{ r.clause }}</td></tr>{% endfor %}</table>{% if not rows %}<p>{{ no_findings }}</p>{% endif %}
 <h2>Appendix</h2>{% for name, text in methods %}<h3>{{ name }}</h3><p>{{ text }}</p>{% endfor %}
 <h3>Data quality</h3><ul>{% for line in quality %}<li>{{ line }}</li>{% endfor %}</ul>
 <h3>Model</h3><p>{{ model_text }}</p></body></html>"""
@@ -275,7 +284,8 @@ def write_html(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[s
         title=inp.flight.folder.name, facts=summary_facts(inp), rows=report_rows(inp, crops),
         schematic_b64=base64.b64encode(schematic_png.read_bytes()).decode(), methods=METHODS,
         quality=data_quality(inp), model_id=inp.flight.model_id or "unknown", model_text=model_text(inp),
-        condition=component_condition(inp) if inp.grades else [], actions=action_list(inp))
+        condition=component_condition(inp) if inp.grades else [], actions=action_list(inp),
+        no_findings=no_findings_text(inp))
     path.write_text(text, encoding="utf-8")
 
 
@@ -316,7 +326,7 @@ def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[st
         _finding_card(pdf, r, crop)
     if not inp.findings:
         pdf.set_font("helvetica", "", 10)
-        pdf.cell(0, 6, "No findings.", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, pdf_text(no_findings_text(inp)), new_x="LMARGIN", new_y="NEXT")
     if inp.grades:
         _heading(pdf, "Condition per component")
         pdf.set_font("helvetica", "", 9)
