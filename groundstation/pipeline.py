@@ -136,6 +136,7 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     if here == record or record in here.parents:  # `onboard --overwrite` of the record would delete them
         raise InputError(describe(out, f"is inside the flight record {flight}; expected a folder of its own",
                                   "Give --out a folder outside the flight record (e.g. beside it)"))
+    _read_dems(surface)  # a DEM file is read when first bound: a bad one left an empty results folder
     if registry is not None:  # before anything is written
         check_registry_site(registry, asset_id, loaded.origin.lat0_deg, loaded.origin.lon0_deg, Path(flight))
     lap("load")
@@ -204,6 +205,17 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     summary = _summary(out, loaded, geo, findings, products, tuple(reused), timings)
     return dataclasses.replace(summary, frames_realigned=len(moves), max_realign_m=max(moves.values(), default=0.0),
                                superseded=superseded)
+
+
+def _read_dems(surface: Any) -> None:
+    """Read every DEM of ``surface`` (a set's members too) now, so that a missing or unreadable file is
+    refused before the results folder is created."""
+    if surface is None:
+        return
+    for member in getattr(surface, "surfaces", None) or ():
+        _read_dems(member)
+    if hasattr(surface, "load_grid"):
+        surface.load_grid()
 
 
 def camera_moves_m(before: Georeferenced, after: Georeferenced) -> dict[int, float]:

@@ -82,3 +82,17 @@ def test_a_surface_file_holding_a_list_is_refused(flight: Path, tmp_path: Path) 
     code, out = _run("process", str(flight), "--out", str(tmp_path / "res"), "--surface", str(bad))
     assert code == 2 and "surface.json" in out and "not a surface object" in " ".join(out.split()), out
     assert not (tmp_path / "res").exists()
+
+
+@pytest.mark.parametrize("name, content", [("dsm.tif", None), ("fake.tif", "not a raster"),
+                                           ("dem.json", '{"surface": "set", "surfaces": [{"surface": "dem", '
+                                                        '"path": "gone.tif"}]}')])
+def test_a_dem_that_cannot_be_read_leaves_no_results_folder(flight: Path, tmp_path: Path, name: str,
+                                                             content: str | None) -> None:
+    """The DEM was read only when georeferencing began, after the results folder had been created."""
+    surface = tmp_path / name
+    if content is not None:
+        surface.write_text(content)
+    code, out = _run("process", str(flight), "--out", str(tmp_path / "res"), "--surface", str(surface))
+    assert code == 2 and "Traceback" not in out and ".tif" in out, out
+    assert not (tmp_path / "res").exists()
