@@ -19,6 +19,7 @@ from missions.planning.patterns import Pass
 
 STEP_M = 0.25
 GRID_STEP_M, GRID_REACH_M, MAX_GRID_TRIES = 2.0, 30.0, 400
+ENDPOINT_SLACK_M = 0.05  # the margin the planner adds to the standoff for routing
 Vec = tuple[float, float, float]
 
 
@@ -33,6 +34,13 @@ def detour(a: np.ndarray, b: np.ndarray, solids: tuple[Solid, ...], clearance_m:
            max_agl_m: float = math.inf) -> list[np.ndarray]:
     """Points to fly through between a and b (b excluded); [] when the straight leg is clear."""
     a, b = np.asarray(a, float), np.asarray(b, float)
+    # a pass may end at the standoff itself, inside the router's margin (a pier's top ring right under
+    # the girders): every leg from it then failed at its first sample, no detour was ever found and
+    # the transit went straight, through both piers of the example bridge turned 290 deg (refused).
+    # Such a leg may keep the end's own distance, down to the standoff (the margin less ENDPOINT_SLACK_M).
+    ends_m = min((float(np.min(s.distance_m(np.stack([a, b])))) for s in solids), default=math.inf)
+    if ends_m < clearance_m:
+        clearance_m = max(ends_m, clearance_m - ENDPOINT_SLACK_M) - 1e-3
     if leg_clear(a, b, solids, clearance_m):
         return []
     d = b - a

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from skyinspect.errors import InputError
 from skyinspect.surface import intersect_plane
 
-from missions.planning import RULES, PlanRefusedError, check_items, get_camera, plan_inspection
+from missions.planning import RULES, PlanRefusedError, Requirement, check_items, get_camera, plan_inspection
 from missions.planning.assets import KeepOut
 from missions.planning.coverage import camera_rotation, plan_coverage
 from missions.planning.export import write_all
@@ -292,3 +292,12 @@ def test_a_deck_not_aligned_with_north_keeps_its_edge_bays(under_bridge):
     assert sorted(spans) == ["bay 1", "bay 2", "bay 3"], [s.name for s in _surfaces(plan)]
     for bay, ends in spans.items():
         assert min(ends) < 0.5 and max(ends) > 59.5, (bay, ends)
+
+
+def test_transit_from_a_pass_ending_at_the_standoff_is_routed(under_bridge):
+    # pier P2's top ring ends exactly the standoff under girder G2, inside the router's 5 cm margin: no
+    # leg from it was ever clear, so turned 290 deg the transit to the first underside lane went
+    # straight through both piers and the plan was refused ('passes 0.00 m from pier P1')
+    bridge = replace(_turned(under_bridge, 290.0), inspect_piers=("P1", "P2"))
+    plan = plan_inspection(bridge, UP_CAM, Requirement(crack_width_mm=3.0))
+    assert plan.checks_passed == RULES and len(_lanes(plan)) >= 10
