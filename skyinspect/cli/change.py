@@ -32,6 +32,10 @@ def change_command(
     if gate_m <= 0 or k_sigma <= 0:
         raise InputError(describe("--gate-m/--k-sigma", f"expected positive numbers, got {gate_m}, {k_sigma}"))
     previous, current = load_inspection(old), load_inspection(new)  # both checked before anything is written
+    blocker = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None) if out else None
+    if blocker is not None:  # mkdir only said "[Errno 17] File exists"
+        raise InputError(describe(out, f"{'is' if blocker == out else f'lies under {blocker}, which is'} a file; "
+                                       "expected a folder for change.json and change.csv", "Give --out a folder path"))
     report = compare(previous, current, gate_m=gate_m, k_sigma=k_sigma)
     paths = write_change_products(report, out if out is not None else new, new)
 

@@ -102,3 +102,14 @@ def test_bad_gate_is_refused(inspections: tuple[Path, Path], tmp_path: Path) -> 
                       "--gate-m", "0")
     assert code == 2 and "--gate-m" in text
     assert not (tmp_path / "out").exists()
+
+
+def test_an_out_that_is_a_file_is_refused_with_the_fix(inspections: tuple[Path, Path], tmp_path: Path) -> None:
+    """It said "cannot create the output folder ([Errno 17] File exists: ...)"."""
+    new = _copy(inspections[1], tmp_path / "new")
+    taken = tmp_path / "change.txt"
+    taken.write_text("notes")
+    code, text = _run("change", str(inspections[0]), str(new), "--out", str(taken))
+    flat = " ".join(text.split())
+    assert code == 2 and "change.txt: is a file" in flat and "Give --out a folder path" in flat, text
+    assert taken.read_text() == "notes" and not (new / "defects.json").exists()
