@@ -59,7 +59,7 @@ def test_refusals_write_nothing(tmp_path, args, match):
 def test_out_that_is_a_file_refused_before_planning(tmp_path, monkeypatch):
     # was refused only after planning and the coverage check (minutes on fine cracks), as
     # "cannot create the output folder ([Errno 17] File exists: ...)" with no fix
-    import missions.planning.planner as planner
+    from missions.planning import planner
 
     monkeypatch.setattr(planner, "plan_flights", lambda *a, **k: pytest.fail("planned before checking --out"))
     out = tmp_path / "mission.plan"

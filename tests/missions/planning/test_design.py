@@ -100,8 +100,8 @@ def test_bad_requirement_named():
 @pytest.mark.parametrize("change, match", [
     # sensor size in metres: a ~7 km standoff planned, refused as "does not fit one battery"
     ({"sensor_width_mm": 0.0076, "sensor_height_mm": 0.0057},
-     r"cam.json: camera 'h20_zoom_upward_gimbal': expected sensor_width_mm / width_px of 0.3-50 um a pixel, "
-     r"got 0.00147 um .*Give the sensor size in millimetres"),
+     (r"cam.json: camera 'h20_zoom_upward_gimbal': expected sensor_width_mm / width_px of 0.3-50 um a pixel, "
+      r"got 0.00147 um .*Give the sensor size in millimetres")),
     ({"focal_length_mm": 0.00683, "focal_length_max_mm": 0.11994}, r"expected focal_length_mm of at least 0.33"),
     # was "'<' not supported between instances of 'str' and 'float'"
     ({"focal_length_max_mm": "abc"}, r"expected positive numbers, got \[\('focal_length_max_mm', 'abc'\)\]"),
@@ -115,8 +115,8 @@ def test_camera_file_units_and_types_checked(tmp_path, change, match):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"pixels_across_crack": 0}, r"pixels_across_crack: expected a finite number >= 1, got 0. Fix the --pixels-across "
-                                 r"option"),  # named --pixels-across-crack, which does not exist
+    ({"pixels_across_crack": 0}, (r"pixels_across_crack: expected a finite number >= 1, got 0. Fix the "
+                                  r"--pixels-across option")),  # named --pixels-across-crack, which does not exist
     ({"crack_width_mm": math.inf}, r"crack_width_mm: expected in \(0, 50\] millimetres, got inf"),  # was a traceback
     ({"crack_width_mm": 300.0}, r"crack_width_mm: expected in \(0, 50\] millimetres, got 300.0"),  # micrometres
     ({"exposure_s": math.inf}, r"exposure_s: expected a finite number > 0, got inf. Fix the --exposure-s option"),

@@ -77,8 +77,8 @@ def test_upload_targets_the_autopilot_not_a_gimbal(vehicle, bridge_plan):
 @pytest.mark.timeout(30)
 @pytest.mark.parametrize("vehicle, match", [
     ({"max_items": 100}, r"refused the mission with MAV_MISSION_NO_SPACE \(4\)\. The vehicle cannot store 323 items"),
-    ({"unsupported": (1000,)}, r"MAV_MISSION_UNSUPPORTED \(3\) at item 3 \(DO_GIMBAL_MANAGER_PITCHYAW\)\. "
-                               r"The firmware does not know that command .*ArduPilot 4.3"),
+    ({"unsupported": (1000,)}, (r"MAV_MISSION_UNSUPPORTED \(3\) at item 3 \(DO_GIMBAL_MANAGER_PITCHYAW\)\. "
+                                r"The firmware does not know that command .*ArduPilot 4.3")),
 ], indirect=["vehicle"], ids=["no-space", "gimbal-manager-unsupported"])
 def test_refusal_named_with_its_item_and_fix(vehicle, match, bridge_plan):
     # read "vehicle refused with MAV_MISSION_RESULT 3. Check the mission size and commands ..."
