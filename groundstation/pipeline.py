@@ -42,8 +42,9 @@ from groundstation.measure import MeasureLimits, measure
 from groundstation.plane import chart_for
 from groundstation.publish import PublishInput, publish
 from groundstation.publish.context import covered_area_m2
-from groundstation.stages import (finding_from_dict, finding_to_dict, fingerprint, georeferenced_from_dict,
-                                  georeferenced_to_dict, run_stage, set_aside_stale, stored_fingerprint)
+from groundstation.stages import (finding_from_dict, finding_to_dict, findings_identity, fingerprint,
+                                  georeferenced_from_dict, georeferenced_to_dict, run_stage, set_aside_stale,
+                                  stored_findings_identity)
 from groundstation.tiepoints import TieParams, realign
 from skyinspect.errors import InputError, RecordError, describe
 from skyinspect.findings import Finding
@@ -149,7 +150,7 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise RecordError(describe(out, f"cannot create output folder ({exc})")) from exc
-    findings_before = stored_fingerprint(stages_dir / "findings.json")  # whose findings the folder holds
+    findings_before = stored_findings_identity(stages_dir / "findings.json")  # whose findings the folder holds
 
     geo_fp = fingerprint("georeference", loaded.fingerprint, surface.to_dict() if surface else None,
                          georef_mod.DEFAULT_H_ACC_M, georef_mod.DEFAULT_V_ACC_M, georef_mod.MAX_INCIDENCE_DEG,
@@ -187,7 +188,7 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
                               _findings_to_json, _findings_from_json, rerun)
     reused += ["measure"] if hit else []
     lap("measure")
-    superseded = set_aside_stale(out, findings_before, measure_fp)
+    superseded = set_aside_stale(out, findings_before, findings_identity(findings))
 
     covered = round(covered_area_m2(PublishInput(loaded, geo, tuple(findings), basis)), 3)  # stable on reuse
     grade_fp = fingerprint("grade", measure_fp, covered, *grade_fingerprint_parts(grading_profile, registry, asset_id, rules_dir))

@@ -156,13 +156,20 @@ def run_stage(path: Path, name: str, fp: str, compute: Callable[[], T], to_json:
 BY_FINDING_ID = ("review", "change.json", "change.csv", "defects.json")
 
 
-def stored_fingerprint(path: Path) -> str | None:
-    """The fingerprint of the stage output at ``path``; None when there is none or it is unreadable."""
+def findings_identity(findings: list[Finding]) -> str:
+    """Which findings carry which ids: id, class and position (to 1 cm). Not the stage fingerprint: a
+    new version or a file copied back changes that while the findings, and a review of them, stay."""
+    return json.dumps(sorted((f.finding_id, f.class_name, round(f.lat_deg, 7), round(f.lon_deg, 7),
+                              round(f.alt_msl_m, 2)) for f in findings))
+
+
+def stored_findings_identity(path: Path) -> str | None:
+    """``findings_identity`` of the measure stage output at ``path``; None when there is none or it
+    is unreadable."""
     try:
-        fp = json.loads(path.read_text()).get("fingerprint")
-    except (OSError, ValueError, AttributeError):
+        return findings_identity([finding_from_dict(x) for x in json.loads(path.read_text())["data"]])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    return fp if isinstance(fp, str) else None
 
 
 def set_aside_stale(out: Path, findings_before: str | None, findings_now: str) -> Path | None:

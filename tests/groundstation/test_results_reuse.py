@@ -48,3 +48,20 @@ def test_the_same_findings_keep_their_review(flights: tuple[Path, Path], tmp_pat
     assert summary.superseded is None and (out / "review" / "audit.jsonl").is_file()
     assert not list(out.glob("superseded-*"))
     assert apply_review(read_work_orders(out / "workorders.json"), out)[0] == []
+
+
+def test_a_review_survives_a_new_stage_fingerprint_with_the_same_findings(flights: tuple[Path, Path],
+                                                                           tmp_path: Path) -> None:
+    """A new version (its stage fingerprints change) or --rerun recomputes the stages; the findings
+    are the same, so their review stays."""
+    import json
+
+    crack, _ = flights
+    out = tmp_path / "results"
+    _reviewed(crack, out)
+    stage = out / "stages" / "findings.json"
+    stored = json.loads(stage.read_text())
+    stage.write_text(json.dumps(stored | {"fingerprint": "from an older version"}))
+    summary = process(crack, out, face_surface(), progress=False)
+    assert "measure" not in summary.stages_reused and summary.superseded is None
+    assert (out / "review" / "audit.jsonl").is_file()
