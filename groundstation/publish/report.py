@@ -294,10 +294,11 @@ _ASCII = {"±": "+/-", "²": "2", "³": "3", "°": " deg", "×": "x", "µ": "u",
 
 
 def pdf_text(s: str) -> str:
-    """ASCII-only text for the core PDF font (anything unknown becomes '?')."""
+    """Latin-1 text for the core PDF font, which has those glyphs (ASCII-only had made a flight folder
+    'Brücke Süd' read 'Br?cke S?d'); other characters become '?'."""
     for k, v in _ASCII.items():
         s = s.replace(k, v)
-    return s.encode("ascii", "replace").decode("ascii")
+    return s.encode("latin-1", "replace").decode("latin-1")
 
 
 def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[str, bytes | None]) -> None:

@@ -1,5 +1,6 @@
-"""A report without findings says whether anything was inspected: with no frame georeferenced (camera
-looking away from the surface) it said only "No findings.", which reads as a clean structure."""
+"""What the report's text says. Without findings: whether anything was inspected (with no frame
+georeferenced, the camera looking away from the surface, it said only "No findings.", which reads as a
+clean structure). Names with umlauts or accents are printed as written."""
 
 from __future__ import annotations
 
@@ -43,3 +44,20 @@ def test_a_clean_inspected_surface_says_no_findings(tmp_path: Path) -> None:
     for text in _texts(tmp_path / "out"):
         assert "nothing was inspected" not in text
     assert "No findings." in _texts(tmp_path / "out")[-1]
+
+
+def test_pdf_text_keeps_latin1_letters() -> None:
+    """A flight folder or surface named in German or French (the project's pier is near Zurich) was
+    printed 'Br?cke S?d' in the PDF."""
+    from groundstation.publish.report import pdf_text
+
+    assert pdf_text("Brücke Süd – Pfeiler, côté ±2 mm") == "Brücke Süd - Pfeiler, côté +/-2 mm"
+    assert pdf_text("北") == "?"
+
+
+def test_a_pdf_with_umlauts_reads_them(tmp_path: Path) -> None:
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext not installed (apt-get install poppler-utils)")
+    folder = face_flight(tmp_path / "Brücke Süd", [corrosion_on_face(0.3, FLY_HEIGHT_M)])
+    process(folder, tmp_path / "out", face_surface(), progress=False)
+    assert "Inspection report: Brücke Süd" in _texts(tmp_path / "out")[-1]
