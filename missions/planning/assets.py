@@ -10,17 +10,17 @@ and key, what was expected, what was found and the fix; nothing is planned or wr
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shapely.geometry import LineString, Polygon
-from shapely.validation import explain_validity
+from shapely.geometry import LineString
 
 from skyinspect.errors import InputError, describe
 
-LatLon = tuple[float, float]
+from missions.planning.asset_reader import LatLon
+from missions.planning.asset_reader import Reader as _Reader
+
 
 
 @dataclass(frozen=True)
@@ -144,96 +144,12 @@ class WindTurbine:
 Asset = Bridge | Pipeline | WindTurbine
 
 
-# --- reading -----------------------------------------------------------------------------------
-class _Reader:
-    """Typed access to a mapping with errors that name the file and key path."""
-
-    def __init__(self, source: object, data: Any, path: str = "") -> None:
-        self.source, self.data, self.path = source, data, path
-        if not isinstance(data, dict):
-            self.fail(path or "top level", "a mapping", type(data).__name__, "Write key: value pairs")
-
-    def fail(self, key: str, expected: str, got: object, fix: str) -> None:
-        raise InputError(describe(self.source, f"{key}: expected {expected}, got {got!r}", fix))
-
-    def key(self, k: str) -> str:
-        return f"{self.path}.{k}" if self.path else k
-
-    def has(self, k: str) -> bool:
-        return k in self.data
-
-    def sub(self, k: str, required: bool = True) -> _Reader:
-        if k not in self.data:
-            if required:
-                self.fail(self.key(k), "a section", "nothing", f"Add '{k}:' (see missions/examples/)")
-            return _Reader(self.source, {}, self.key(k))
-        return _Reader(self.source, self.data[k], self.key(k))
-
-    def num(self, k: str, default: float | None = None, positive: bool = False, lo: float | None = None,
-            hi: float | None = None) -> float:
-        if k not in self.data:
-            if default is None:
-                self.fail(self.key(k), "a number", "nothing", f"Add '{k}: <number>'")
-            return float(default)  # type: ignore[arg-type]
-        v = self.data[k]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            self.fail(self.key(k), "a finite number", v, f"Write '{k}: 12.5'")
-        if positive and v <= 0:
-            self.fail(self.key(k), "a positive number", v, "Use a value > 0")
-        if (lo is not None and v < lo) or (hi is not None and v > hi):
-            self.fail(self.key(k), f"a number in [{lo}, {hi}]", v, "Check the units (metres, degrees)")
-        return float(v)
-
-    def items(self, k: str) -> list[Any]:
-        """A list (missing or empty: none). A single entry without its '- ' was read key by key or letter by letter."""
-        v = self.data.get(k) or []
-        if not isinstance(v, list):
-            self.fail(self.key(k), "a list", v, f"Write each entry on its own line starting with '- ' under '{k}:'")
-        return v
-
-    def text(self, k: str, default: str | None = None) -> str:
-        v = self.data.get(k, default)
-        if not isinstance(v, str) or not v:
-            self.fail(self.key(k), "a non-empty string", v, f"Add '{k}: <name>'")
-        return str(v)
-
-    def flag(self, k: str, default: bool) -> bool:
-        v = self.data.get(k, default)
-        if not isinstance(v, bool):
-            self.fail(self.key(k), "true or false", v, f"Write '{k}: true'")
-        return bool(v)
-
-    def latlon(self, k: str, value: Any = None) -> LatLon:
-        v = self.data.get(k) if value is None else value
-        ok = (isinstance(v, (list, tuple)) and len(v) == 2
-              and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v))
-        if not ok or not (-90 <= v[0] <= 90 and -180 <= v[1] <= 180) or v[0] == v[1] == 0:  # 0, 0: left unfilled
-            self.fail(self.key(k), "a latitude, longitude pair (degrees, |lat| <= 90, |lon| <= 180, not 0, 0)", v,
-                      "Write e.g. [47.39774, 8.54559] (latitude first)")
-        return float(v[0]), float(v[1])
-
-    def latlons(self, k: str, min_points: int, closed_polygon: bool = False) -> tuple[LatLon, ...]:
-        v = self.data.get(k)
-        if not isinstance(v, (list, tuple)) or len(v) < min_points:
-            self.fail(self.key(k), f"a list of at least {min_points} latitude, longitude pairs", v,
-                      "List the vertices in order")
-        pts = tuple(self.latlon(k, p) for p in v)
-        if closed_polygon:
-            if len(pts) > 3 and pts[0] == pts[-1]:
-                pts = pts[:-1]
-            poly = Polygon([(lon, lat) for lat, lon in pts])
-            if not poly.is_valid:
-                self.fail(self.key(k), "a simple (non-self-intersecting) polygon",
-                          explain_validity(poly), "Order the vertices around the outline without crossing")
-        return pts
-
-
+# --- reading (missions/planning/asset_reader.py: typed access, unknown keys refused) ---------------
 def _site(r: _Reader) -> Site:
     s = r.sub("site")
     b = s.sub("battery", required=False)
     keep = []
-    for i, ko in enumerate(s.items("keep_out")):
-        kr = _Reader(r.source, ko, f"site.keep_out[{i}]")
+    for i, kr in enumerate(s.each("keep_out")):
         k = KeepOut(kr.text("name", f"keep-out {i + 1}"), kr.latlons("outline_lat_lon", 3, True),
                     kr.num("bottom_agl_m", 0.0), kr.num("top_agl_m", 10_000.0))
         if k.top_agl_m <= k.bottom_agl_m:  # an empty volume would keep nothing out, silently
@@ -260,8 +176,7 @@ def _bridge(r: _Reader) -> Bridge:
     if top <= under:
         r.fail("deck.top_agl_m", f"more than deck.underside_agl_m ({under})", top, "Swap or fix the heights")
     piers = []
-    for i, p in enumerate(r.items("piers")):
-        pr = _Reader(r.source, p, f"piers[{i}]")
+    for i, pr in enumerate(r.each("piers")):
         shape = pr.text("shape", "box")
         if shape not in ("box", "cylinder"):
             pr.fail(pr.key("shape"), "'box' or 'cylinder'", shape, "Describe other shapes as boxes")
@@ -278,8 +193,7 @@ def _bridge(r: _Reader) -> Bridge:
     if len(set(names)) != len(names):
         r.fail("piers[].name", "unique pier names", names, "Rename the duplicates")
     girders = []
-    for i, g in enumerate(r.items("girders")):
-        gr = _Reader(r.source, g, f"girders[{i}]")
+    for i, gr in enumerate(r.each("girders")):
         girders.append(Girder(gr.text("name", f"G{i + 1}"), gr.latlon("start_lat_lon"), gr.latlon("end_lat_lon"),
                               gr.num("depth_m", positive=True), gr.num("width_m", 0.5, positive=True)))
     ins = r.sub("inspect", required=False)
@@ -352,17 +266,18 @@ def _parse(data: Any, source: object) -> Asset:
         from missions.planning.asset_geojson import pipeline_feature
 
         props, route = pipeline_feature(data, source)
-        return _pipeline(_Reader(source, props, "properties"), route)
+        r = _Reader(source, props, "properties")
+        asset: Asset = _pipeline(r, route)
+        r.check_unknown(skip_paths=("properties",))  # a GIS layer's own attributes sit beside ours
+        return asset
     r = _Reader(source, data)
     kind = r.text("asset", "")
-    if kind == "bridge":
-        return _bridge(r)
-    if kind == "wind_turbine":
-        return _turbine(r)
-    if kind == "pipeline":
-        return _pipeline(r, r.latlons("route_lat_lon", 2))
-    r.fail("asset", "'bridge', 'pipeline' or 'wind_turbine'", kind, "Set asset: to one of the three")
-    raise AssertionError("unreachable")
+    if kind not in ("bridge", "wind_turbine", "pipeline"):
+        r.fail("asset", "'bridge', 'pipeline' or 'wind_turbine'", kind, "Set asset: to one of the three")
+    asset = _bridge(r) if kind == "bridge" else _turbine(r) if kind == "wind_turbine" else \
+        _pipeline(r, r.latlons("route_lat_lon", 2))
+    r.check_unknown()
+    return asset
 
 
 def load_asset(path: Path) -> Asset:

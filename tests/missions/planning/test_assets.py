@@ -203,3 +203,31 @@ def test_pipeline_layer_as_qgis_exports_it(tmp_path):
     multi["geometry"] = {"type": "MultiLineString", "coordinates": [g["geometry"]["coordinates"]]}
     crs84 = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
     assert parse_asset({"type": "FeatureCollection", "crs": crs84, "features": [multi]}, "p") == parse_asset(g, "p")
+
+
+@pytest.mark.parametrize("mutate, match", [
+    # 'min_standof_m: 6.0' was ignored: the plan kept 3.0 m and said 'checks passed: min_standoff'
+    (lambda d: d["site"].update(min_standof_m=d["site"].pop("min_standoff_m") * 2),
+     r"bridge.yaml: site.min_standof_m: expected one of the keys \[.*\], got an unknown key. Did you mean "
+     r"'min_standoff_m'\?"),
+    (lambda d: d["inspect"].update(pier=["P1"]), r"inspect.pier: .*Did you mean 'piers'\?"),
+    (lambda d: d["site"]["keep_out"][0].update(top_agl=20.0),
+     r"site.keep_out\[0\].top_agl: .*Did you mean 'top_agl_m'"),
+    (lambda d: d["piers"][1].update(diameter=2.0), r"piers\[1\].diameter: .*Did you mean 'diameter_m'"),
+])
+def test_a_misspelt_key_is_refused_not_left_at_its_default(mutate, match):
+    d = copy.deepcopy(_bridge_dict())
+    mutate(d)
+    with pytest.raises(InputError, match=match):
+        parse_asset(d, "bridge.yaml")
+
+
+def test_free_text_and_a_gis_layers_own_attributes_are_kept():
+    d = copy.deepcopy(_bridge_dict()) | {"description": "as built 1962"}
+    assert isinstance(parse_asset(d, "bridge.yaml"), Bridge)
+    g = json.loads((EXAMPLES / "pipeline.geojson").read_text())
+    g["properties"] |= {"fid": 7, "operator": "gasco"}  # beside ours in a QGIS export
+    assert isinstance(parse_asset(g, "pipe.geojson"), Pipeline)
+    g["properties"]["inspect"]["offset_line"] = 2  # but not a misspelt key in our sections
+    with pytest.raises(InputError, match=r"properties.inspect.offset_line: .*Did you mean 'offset_lines'"):
+        parse_asset(g, "pipe.geojson")
