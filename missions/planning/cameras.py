@@ -8,6 +8,7 @@ at a chosen focal length, so planning and coverage use the same projection as ge
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 from dataclasses import dataclass
@@ -98,6 +99,14 @@ def _from_dict(d: Any, source: object) -> CameraProfile:
         raise InputError(describe(source, f"camera profile: expected keys {list(_KEYS)}, missing {missing}",
                                   f"Copy an entry of {CAMERAS_JSON.name} and edit it"))
     known = {k: d[k] for k in CameraProfile.__dataclass_fields__ if k in d}
+    # a misspelt key ('exposure': 0.002) was ignored and its default used (a 1 ms shutter: half the blur limit)
+    unknown = sorted(k for k in d if k not in known and not str(k).startswith("_") and k != "notes")
+    if unknown:
+        near = difflib.get_close_matches(str(unknown[0]), list(CameraProfile.__dataclass_fields__), n=1)
+        raise InputError(describe(source, f"camera profile {d.get('name')!r}: expected keys from "
+                                  f"{list(CameraProfile.__dataclass_fields__)}, got unknown {unknown}",
+                                  (f"Did you mean '{near[0]}'? A" if near else "Remove it or fix its spelling: a")
+                                  + " misspelt key would be ignored and its default used"))
     try:
         known["width_px"], known["height_px"] = int(known["width_px"]), int(known["height_px"])
         return CameraProfile(**known)

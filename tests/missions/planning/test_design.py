@@ -103,6 +103,8 @@ def test_bad_requirement_named():
      (r"cam.json: camera 'h20_zoom_upward_gimbal': expected sensor_width_mm / width_px of 0.3-50 um a pixel, "
       r"got 0.00147 um .*Give the sensor size in millimetres")),
     ({"focal_length_mm": 0.00683, "focal_length_max_mm": 0.11994}, r"expected focal_length_mm of at least 0.33"),
+    # a misspelt key was ignored: 'exposure' (for exposure_s) planned with the 1 ms default
+    ({"exposure": 0.002}, r"got unknown \['exposure'\]. Did you mean 'exposure_s'\?"),
     # was "'<' not supported between instances of 'str' and 'float'"
     ({"focal_length_max_mm": "abc"}, r"expected positive numbers, got \[\('focal_length_max_mm', 'abc'\)\]"),
     ({"gimbal_max_up_deg": 900}, r"expected gimbal_max_up_deg in \[0, 90\]"),  # was planned with it
