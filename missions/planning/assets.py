@@ -31,6 +31,9 @@ class KeepOut:
     top_agl_m: float = 10_000.0
 
 
+MAX_ENDURANCE_MIN = 240.0  # no battery multirotor hovers 4 h with a payload
+
+
 @dataclass(frozen=True)
 class Battery:
     endurance_min: float = 25.0  # hover endurance with the inspection payload
@@ -167,6 +170,10 @@ def _site(r: _Reader) -> Site:
         geofence_lat_lon=s.latlons("geofence_lat_lon", 3, True) if s.has("geofence_lat_lon") else (),
         keep_out=tuple(keep),
         battery=Battery(b.num("endurance_min", 25.0, positive=True), b.num("reserve_fraction", 0.25, lo=0.0, hi=0.9)))
+    if site.battery.endurance_min > MAX_ENDURANCE_MIN:  # seconds given as minutes: no flight ever cut, none refused
+        b.fail(b.key("endurance_min"), f"the hover endurance in minutes, at most {MAX_ENDURANCE_MIN:g}",
+               site.battery.endurance_min, f"Give it in minutes ({site.battery.endurance_min:g} s is "
+               f"{site.battery.endurance_min / 60:g} min)")
     return site
 
 

@@ -57,6 +57,10 @@ def test_blade_longer_than_hub_height_refused():
     (lambda d: d["inspect"].update(underside=1), r"inspect.underside: expected true or false"),
     (lambda d: d["deck"].update(ground_below_agl_m=12.0), r"deck.ground_below_agl_m: expected below deck.underside"),
     (lambda d: d["deck"].update(min_ground_clearance_m=-1), r"deck.min_ground_clearance_m: expected a number in \[0"),
+    # seconds typed as minutes: planned as one 30-hour battery, nothing cut into flights or refused
+    (lambda d: d["site"]["battery"].update(endurance_min=1800),
+     r"site.battery.endurance_min: expected the hover endurance in minutes, at most 240, got 1800.0. Give it in "
+     r"minutes \(1800 s is 30 min\)"),
 ])
 def test_bad_bridge_values_named(mutate, match):
     d = copy.deepcopy(_bridge_dict())
