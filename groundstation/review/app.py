@@ -93,8 +93,8 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
             rows = [r for r in rows if r["class"] == cls]
         if status:
             rows = [r for r in rows if r["review"]["status"] == status]
-        if grade:
-            rows = [r for r in rows if r["grade"] == grade]
+        if grade:  # "CS2" lists the lower bounds "CS2+" too
+            rows = [r for r in rows if r["grade"] in (grade, grade + "+")]
         return rows
 
     @app.get("/api/findings/{fid}")

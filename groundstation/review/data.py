@@ -71,7 +71,9 @@ class ResultsData:
         g = (self.grades.get(fid) or [None])[0]
         return {"finding_id": fid, "class": f.class_name, "lat": f.lat_deg, "lon": f.lon_deg,
                 "alt_msl_m": round(f.alt_msl_m, 3), "score": round(f.score, 3), "views": len(f.views),
-                "grade": g["state"] if g else None, "grade_rule": g["rule"] if g else None,
+                # a lower bound (steel corrosion: CS3/CS4 cannot be excluded) reads "CS2+" as in the report
+                "grade": g["state"] + ("+" if g.get("bound") == "at_least" else "") if g else None,
+                "grade_rule": g["rule"] if g else None,
                 "grade_clause": (g["clause"] or g["note"]) if g else None,
                 "component": (self.assignments.get(fid) or {}).get("label"),
                 "check": self.checks.get(fid, ""),
