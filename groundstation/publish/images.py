@@ -96,6 +96,7 @@ def draw_schematic(inp: PublishInput, path: Path, size_px: tuple[int, int] = (14
         labels.append((f.finding_id + (" joint?" if joint_like else ""), int(c[0]), int(c[1]), k))
     for label, cx, cy, k in labels:  # after every outline, so that a label can keep off all of them
         x, y = _label_spot(owner, placed, label, cx, cy, k)
+        _leader(img, label, x, y, cx, cy)
         cv2.putText(img, label, (x, y), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (30, 30, 30), 1, cv2.LINE_AA)
     title = ("plan" if basis.is_horizontal else "elevation") + f" of surface '{basis.name}'"
     cv2.putText(img, title, (margin, 40), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2, cv2.LINE_AA)
@@ -123,6 +124,17 @@ def _axes(img: np.ndarray, lo: np.ndarray, hi: np.ndarray, px: object, labels: t
     cv2.putText(img, labels[0], (max(8, (w - text_w) // 2), h - 20), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 1,
                 cv2.LINE_AA)
     cv2.putText(img, labels[1], (8, margin - 20), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 1, cv2.LINE_AA)
+
+
+def _leader(img: np.ndarray, label: str, x: int, y: int, cx: int, cy: int, far_px: int = 24) -> bool:
+    """A thin line from a finding's centre to its label when crowding pushed the label away: in a dense
+    cluster (the Brighton DJI plan) labels stacked lines below their markers, none telling whose it was."""
+    (w, h), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.55, 1)
+    px, py = min(max(cx, x), x + w), min(max(cy, y - h), y + 4)  # the label box's point nearest the centre
+    if math.hypot(px - cx, py - cy) <= far_px:
+        return False
+    cv2.line(img, (cx, cy), (int(px), int(py)), (150, 150, 150), 1, cv2.LINE_AA)
+    return True
 
 
 def _free_spot(placed: list[tuple[int, int, int, int]], label: str, x: int, y: int) -> tuple[int, int]:

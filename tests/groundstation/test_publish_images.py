@@ -96,3 +96,15 @@ def test_a_nadir_flights_footprints_stay_inside_the_drawing(tmp_path: Path) -> N
     assert int(footprint_grey[margin:, w - margin:].sum()) == 0
     assert int(footprint_grey[margin:h - margin, 45:margin].sum()) == 0
     assert int(footprint_grey[h - margin + 2:h - margin + 8, margin:w - margin].sum()) == 0
+
+
+def test_a_label_pushed_away_by_crowding_gets_a_leader_line() -> None:
+    """In a dense cluster labels were stacked lines below their markers with nothing tying them back."""
+    from groundstation.publish.images import _label_spot, _leader
+
+    img = np.full((300, 400, 3), 255, np.uint8)
+    assert not _leader(img, "F-0001", *_label_spot(np.zeros((300, 400), np.int32), [], "F-0001", 100, 100, 1),
+                       100, 100)
+    assert int((img != 255).sum()) == 0  # a label beside its marker needs none
+    assert _leader(img, "F-0002", 100, 190, 100, 100)  # pushed five lines down
+    assert int((img[100:175, 98:103] != 255).any(axis=2).sum()) > 40  # the line runs down to the label
