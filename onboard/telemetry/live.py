@@ -47,6 +47,11 @@ from skyinspect.errors import TelemetryError
 
 log = logging.getLogger(__name__)
 
+# Messages whose time_boot_ms is the autopilot's boot clock: one going back by more than this is a
+# reboot (reordered or duplicated packets go back by far less).
+_BOOT_CLOCKED = ("GLOBAL_POSITION_INT", "ATTITUDE", "SYSTEM_TIME")
+REBOOT_JUMP_S = 5.0
+
 USED = {"GLOBAL_POSITION_INT", "GPS_RAW_INT", "ATTITUDE", "ATTITUDE_QUATERNION", "MOUNT_STATUS",
         "MOUNT_ORIENTATION", "GIMBAL_DEVICE_ATTITUDE_STATUS", "SYSTEM_TIME", "TIMESYNC", "CAMERA_FEEDBACK",
         "CAMERA_TRIGGER", "CAMERA_IMAGE_CAPTURED", "HEARTBEAT"}
@@ -114,6 +119,8 @@ class LiveMavlink:
         self.messages = 0
         self.link_up = False
         self.last_rx_s = 0.0
+        self.reboots = 0
+        self._boot_ms: dict[tuple[int, int], int] = {}  # newest time_boot_ms per (system, component)
 
     # --- lifecycle ------------------------------------------------------------------------------
     def start(self) -> LiveMavlink:
@@ -191,6 +198,7 @@ class LiveMavlink:
                 self._answer_timesync(msg, arrival_utc_s)
             return  # requests (answered), replies to other requesters: not round trips of ours
         with self._lock:
+            self._check_reboot(msg)
             self.messages += 1
             self._records.append((arrival_utc_s, msg))
             if msg.get_type() == "SYSTEM_TIME":
@@ -198,6 +206,24 @@ class LiveMavlink:
             while self._records and self._records[0][0] < arrival_utc_s - self.window_s:
                 self._records.popleft()
             self._version += 1
+
+    def _check_reboot(self, msg: mavlink.MAVLink_message) -> None:
+        """Forget the window when the vehicle's boot clock restarts (caller holds the lock). Samples of
+        both boots mapped by one boot→UTC offset (a median over mostly old SYSTEM_TIMEs) put every new
+        sample minutes away from its time: frames stayed untagged, 'after the last GLOBAL_POSITION_INT',
+        until new SYSTEM_TIMEs outnumbered the old (up to 500 of them kept)."""
+        if msg.get_type() not in _BOOT_CLOCKED:
+            return
+        key = (msg.get_srcSystem(), msg.get_srcComponent())
+        boot_ms, last_ms = int(msg.time_boot_ms), self._boot_ms.get(key)
+        if last_ms is not None and boot_ms < last_ms - REBOOT_JUMP_S * 1000:
+            log.warning("%s: vehicle %d rebooted (boot clock went back from %.1f s to %.1f s); telemetry from "
+                        "before the reboot no longer tags frames", self.url, key[0], last_ms / 1000, boot_ms / 1000)
+            self.reboots += 1
+            self._records.clear()
+            self._sync.clear()
+            self._boot_ms.clear()
+        self._boot_ms[key] = max(boot_ms, self._boot_ms.get(key, boot_ms))  # a late packet does not lower it
 
     def _request_timesync(self, now_s: float) -> None:
         """Send a TIMESYNC request when one is due (ts1 = ``now_s``, the clock that stamps arrivals)."""

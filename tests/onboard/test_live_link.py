@@ -64,3 +64,32 @@ def test_a_long_link_loss_loses_no_frames(tmp_path: Path) -> None:
     assert len(recs) == 56
     assert any(not r.pose.is_tagged and "gap" in r.pose.status for r in recs)  # the hole says why
     assert recs[0].pose.is_tagged and recs[-1].pose.is_tagged
+
+
+def _feed(live: LiveMavlink, host_s: float, boot_s: float, lat_deg: float, system_time: bool) -> None:
+    from onboard.telemetry import convert
+
+    live.add(host_s, convert.global_position(boot_s, lat_deg, 8.0, 500.0, 20.0))
+    live.add(host_s, convert.attitude(boot_s, 0.0, 0.0, 90.0))
+    if system_time:
+        live.add(host_s, convert.system_time(boot_s, host_s))  # vehicle UTC = host clock
+
+
+def test_a_vehicle_reboot_does_not_leave_frames_untagged_for_minutes() -> None:
+    # Found with the loopback vehicle rebooting mid-flight: the boot→UTC offset is the median over
+    # the SYSTEM_TIMEs kept (up to 500), so after a reboot the old boot's samples outvoted the new
+    # and every new sample was placed minutes away: frames 'after the last GLOBAL_POSITION_INT'.
+    live = LiveMavlink("udpin:127.0.0.1:0")
+    host0 = 1.7e9
+    for k in range(1200):  # up 120 s before the reboot (boot clock 500 s), SYSTEM_TIME at 1 Hz
+        _feed(live, host0 + k * 0.1, 500.0 + k * 0.1, 47.0 + k * 1e-6, system_time=k % 10 == 0)
+    reboot_host = host0 + 125.0
+    for k in range(100):  # 10 s after the reboot: the boot clock starts again at 2 s
+        _feed(live, reboot_host + k * 0.1, 2.0 + k * 0.1, 48.0 + k * 1e-6, system_time=k % 10 == 0)
+    pose = live.buffer().pose_at(reboot_host + 5.05)  # type: ignore[union-attr]
+    assert pose.is_tagged, pose.status
+    assert abs(pose.lat_deg - (48.0 + 50.5e-6)) < 1e-8
+    assert live.reboots == 1
+    # a late or duplicated packet (boot time a little back) is not a reboot
+    _feed(live, reboot_host + 10.0, 2.0 + 9.0, 48.0, system_time=True)
+    assert live.reboots == 1
