@@ -19,6 +19,7 @@ after all of them succeeded, so a failure never leaves a half-written product se
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import shutil
@@ -71,6 +72,7 @@ class ProcessSummary:
     images_missing: int = 0  # tagged frames whose image file is not in the flight folder
     masks_missing: int = 0  # tagged frames whose class mask is not in the flight folder
     every_camera_behind: bool = False  # no frame georeferenced, each camera behind every plane surface
+    level_without_gimbal: bool = False  # no frame georeferenced, the log had no gimbal and no mount was given
     superseded: Path | None = None  # where the earlier findings' review and change files were moved
 
     def why_not_georeferenced(self) -> str:
@@ -86,6 +88,10 @@ class ProcessSummary:
         if self.every_camera_behind:
             text += ("; every camera is behind the surface, so its normal points into the structure: it must "
                      "point out of the face, towards the drone (flip the sign of normal_enu in the surface file)")
+        if self.level_without_gimbal:
+            text += ("; the log has no gimbal attitude, so each camera was taken as level along the nose: a camera "
+                     "fixed to the airframe needs its mount stated when the flight is recorded (`skyinspect onboard "
+                     "... --mount-pitch-deg -90` for one looking straight down)")
         return text
 
     @property
@@ -272,7 +278,19 @@ def _summary(out: Path, loaded: LoadedFlight, geo: Georeferenced, findings: list
                           len(geo.frames) - ok, len(geo.detections), len(findings), products, reused, timings,
                           not_georeferenced_reasons=why, images_missing=loaded.images_missing,
                           masks_missing=loaded.masks_missing,
-                          every_camera_behind=ok == 0 and _every_camera_behind(geo, loaded.origin))
+                          every_camera_behind=ok == 0 and _every_camera_behind(geo, loaded.origin),
+                          level_without_gimbal=ok == 0 and _level_without_gimbal(loaded.meta))
+
+
+def _level_without_gimbal(meta: dict[str, str]) -> bool:
+    """True when the record says its log had no gimbal attitude and no fixed mount was stated, so every
+    camera was tagged with the default level, forward-looking gimbal."""
+    try:
+        telemetry = json.loads(meta.get("telemetry_time", "null"))
+    except ValueError:
+        return False
+    return isinstance(telemetry, dict) and "gimbal_source" in telemetry and telemetry["gimbal_source"] is None \
+        and "camera_mount" not in meta
 
 
 def _every_camera_behind(geo: Georeferenced, origin: Any) -> bool:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from onboard.frames import Frame, ImageFolderSource, VideoSource, open_frames
 from onboard.telemetry.buffer import CameraEvent, TelemetryBuffer
+from onboard.telemetry.mount import FixedMount
 from onboard.telemetry.frame_clock import FRAME_CLOCKS, FrameClock, frames_inside, map_frame_clock
 from onboard.telemetry.sources import detect_kind, read_telemetry
 from skyinspect.camera import CameraModel
@@ -67,12 +68,13 @@ class _Plan:
 def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, camera: CameraModel,
                latency_s: float = 0.0, gap_threshold_s: float = 1.0, progress: bool = True, *,
                overwrite: bool = False, time_base: str = "auto",
-               video_start_utc_s: float | None = None, frame_clock: str = "auto") -> ReplaySummary:
+               video_start_utc_s: float | None = None, frame_clock: str = "auto",
+               fixed_mount: FixedMount | None = None) -> ReplaySummary:
     """Segment and tag every frame and write them to the flight record ``out``."""
     started = time.monotonic()
     frames, mavlink, out = Path(frames), Path(mavlink), Path(out)
     plan = _validate(frames, mavlink, out, segmenter, camera, latency_s, gap_threshold_s, overwrite,
-                     time_base, video_start_utc_s, frame_clock)
+                     time_base, video_start_utc_s, frame_clock, fixed_mount)
     # an old record (_validate checked it is one) is replaced only once the new one is whole: removed
     # first, a replay that then failed (a photo cut short at frame 400) left no record at all
     replacing = out.exists() and overwrite and any(out.iterdir())
@@ -86,6 +88,8 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
             "local_origin": {"lat_deg": origin.lat0_deg, "lon_deg": origin.lon0_deg, "h_m": origin.h0_m},
             "capture_time_source": plan.capture_time_source, "telemetry_time": plan.buffer.describe_time_base(),
             "segmentation": settings_of(segmenter)}
+    if fixed_mount is not None:
+        meta["camera_mount"] = fixed_mount.describe()
     if plan.frame_clock is not None:
         meta["frame_clock"] = plan.frame_clock.describe()
     writer: FlightRecordWriter | None = None
@@ -135,7 +139,7 @@ def _checked(source: ImageFolderSource | VideoSource, camera: CameraModel, progr
 # --- validation ---------------------------------------------------------------------------------
 def _validate(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, camera: CameraModel,
               latency_s: float, gap_threshold_s: float, overwrite: bool, time_base: str,
-              video_start_utc_s: float | None, frame_clock: str) -> _Plan:
+              video_start_utc_s: float | None, frame_clock: str, fixed_mount: FixedMount | None = None) -> _Plan:
     if not isinstance(camera, CameraModel):
         raise InputError(f"camera: expected a CameraModel (load one with CameraModel.load), got {type(camera).__name__}")
     if not callable(getattr(segmenter, "segment", None)) or not hasattr(segmenter, "model_id"):
@@ -143,14 +147,14 @@ def _validate(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, came
                          f"(models.load_segmenter), got {type(segmenter).__name__}")
     _check_out(out, overwrite)
     plan = plan_replay(frames, mavlink, latency_s, gap_threshold_s, time_base, video_start_utc_s,
-                       frame_clock)
+                       frame_clock, fixed_mount)
     check_folder_sizes(plan.source, camera)
     return plan
 
 
 def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_threshold_s: float = 1.0,
                 time_base: str = "auto", video_start_utc_s: float | None = None,
-                frame_clock: str = "auto") -> _Plan:
+                frame_clock: str = "auto", fixed_mount: FixedMount | None = None) -> _Plan:
     """Open the frames and the telemetry and decide how each frame gets its capture time."""
     frames, mavlink = Path(frames), Path(mavlink)
     if frame_clock not in FRAME_CLOCKS:
@@ -163,7 +167,11 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
                                   f".tlog, but this is a {kind} log, timed by the vehicle or camera itself",
                                   "Pass --frame-clock utc (or auto) for frames stamped in UTC"))
     messages, _ = read_telemetry(mavlink, kind)
-    buffer = TelemetryBuffer(messages, mavlink, latency_s, gap_threshold_s, time_base)
+    buffer = TelemetryBuffer(messages, mavlink, latency_s, gap_threshold_s, time_base, fixed_mount)
+    if fixed_mount is not None and buffer.gimbal_source is not None:
+        log.warning("%s: the log carries gimbal attitude (%s), which is ignored: the camera is tagged as fixed to "
+                    "the airframe at pitch %g deg, as the command line says. Leave the mount out to use the log's",
+                    mavlink, buffer.gimbal_source, fixed_mount.pitch_deg)
     n = len(source)
     events: dict[int, CameraEvent] = {}
     for event in buffer.camera_events():
@@ -248,7 +256,7 @@ def _pick_time_base(buffer: TelemetryBuffer, messages: list, mavlink: Path, late
 
     if inside(buffer) > 0:
         return buffer
-    alt = TelemetryBuffer(messages, mavlink, latency_s, gap_threshold_s, "tlog")
+    alt = TelemetryBuffer(messages, mavlink, latency_s, gap_threshold_s, "tlog", buffer.fixed_mount)
     if inside(alt) > 0:
         log.warning("%s: frame times fall outside the vehicle's UTC (SYSTEM_TIME) span but inside the .tlog "
                     "clock's; timing telemetry by .tlog timestamps (frames stamped by the logging computer)",

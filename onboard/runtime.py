@@ -23,6 +23,7 @@ from pathlib import Path
 from onboard.frames import Frame
 from onboard.pipeline import HELPER_NICE, Pipeline, PipelineStats, Tagger
 from onboard.telemetry.buffer import CameraEvent, TelemetryBuffer
+from onboard.telemetry.mount import FixedMount
 from onboard.telemetry.live import LiveMavlink
 from onboard.telemetry.sources import is_live
 from skyinspect.camera import CameraModel
@@ -61,14 +62,19 @@ class LiveTagger(Tagger):
 
     def __init__(self, live: LiveMavlink, latency_s: float = 0.0, gap_threshold_s: float = 1.0,
                  time_base: str = "auto", wait_s: float = 0.5, retag_window_s: float = 30.0,
-                 feedback_tolerance_s: float = 0.05, stop: threading.Event | None = None) -> None:
+                 feedback_tolerance_s: float = 0.05, stop: threading.Event | None = None,
+                 fixed_mount: FixedMount | None = None) -> None:
         self.live, self.latency_s, self.gap_threshold_s, self.time_base = live, latency_s, gap_threshold_s, time_base
         self.wait_s, self.retag_window_s, self.feedback_tolerance_s = wait_s, retag_window_s, feedback_tolerance_s
         self.stop = stop or threading.Event()
+        self.fixed_mount = fixed_mount
         self.pending: dict[int, float] = {}
 
     def _buffer(self) -> TelemetryBuffer | None:
-        return self.live.buffer(self.latency_s, self.gap_threshold_s, self.time_base)
+        buffer = self.live.buffer(self.latency_s, self.gap_threshold_s, self.time_base)
+        if buffer is not None and self.fixed_mount is not None:
+            buffer.fixed_mount = self.fixed_mount  # the link rebuilds its buffers: state the mount on each
+        return buffer
 
     def _pose(self, buffer: TelemetryBuffer | None, host_t: float) -> Pose:
         if buffer is None:
@@ -131,7 +137,7 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
                 stop_event: threading.Event | None = None, on_recorded: Callable[[int], None] | None = None,
                 link_timeout_s: float = 2.0, live: LiveMavlink | None = None,
                 helper_nice: int = HELPER_NICE, opencv_threads: int | None = 1,
-                inference_workers: int | None = None) -> OnboardSummary:
+                inference_workers: int | None = None, fixed_mount: FixedMount | None = None) -> OnboardSummary:
     """Run the onboard pipeline until the frames end, ``duration_s`` passes or ``stop_event`` is set.
     ``inference_workers``: frames segmented at once (None: what the segmenter says pays off, see
     ``parallel_workers``; 1: one at a time)."""
@@ -149,6 +155,8 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
     meta: dict[str, object] = {"mode": "live" if live_mode else "onboard-replay", "telemetry_source": str(telemetry),
                                "frames_source": str(frames), "latency_s": latency_s,
                                "gap_threshold_s": gap_threshold_s, "segmentation": settings_of(segmenter)}
+    if fixed_mount is not None:
+        meta["camera_mount"] = fixed_mount.describe()
     mqtt_pub = None
     if live_mode:
         if frame_clock != "auto":
@@ -158,12 +166,12 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
         source = open_camera(str(frames), realtime_fps=realtime_fps, max_frames=max_frames)
         drop = True if drop_frames is None else drop_frames
         stop = stop_event or threading.Event()
-        tagger: Tagger = LiveTagger(link, latency_s, gap_threshold_s, time_base, stop=stop)
+        tagger: Tagger = LiveTagger(link, latency_s, gap_threshold_s, time_base, stop=stop, fixed_mount=fixed_mount)
     else:
         from onboard.replay import plan_replay
 
         plan = plan_replay(Path(frames), Path(telemetry), latency_s, gap_threshold_s, time_base,
-                           frame_clock=frame_clock)
+                           frame_clock=frame_clock, fixed_mount=fixed_mount)
         origin = plan.buffer.local_frame
         meta.update({"local_origin": {"lat_deg": origin.lat0_deg, "lon_deg": origin.lon0_deg, "h_m": origin.h0_m},
                      "capture_time_source": plan.capture_time_source,

@@ -37,6 +37,7 @@ import numpy as np
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from onboard.telemetry import timesync
+from onboard.telemetry.mount import FixedMount
 from onboard.telemetry.rotations import euler_to_quaternion, normalise, quaternion_to_euler, slerp, wrap_180
 from onboard.telemetry.series import Bracket, Series
 from onboard.telemetry.tlog import read_tlog
@@ -91,7 +92,8 @@ class TelemetryBuffer:
     """Time series of one vehicle's position, attitude, GNSS quality, gimbal and camera triggers."""
 
     def __init__(self, messages: list[tuple[float, mavlink.MAVLink_message]], source: str | Path = "<messages>",
-                 latency_s: float = 0.0, gap_threshold_s: float = 1.0, time_base: str = "auto") -> None:
+                 latency_s: float = 0.0, gap_threshold_s: float = 1.0, time_base: str = "auto",
+                 fixed_mount: FixedMount | None = None) -> None:
         if time_base not in TIME_BASES:
             raise TelemetryError(describe(source, f"time_base must be one of {TIME_BASES}, got {time_base!r}"))
         if not (gap_threshold_s > 0 and math.isfinite(gap_threshold_s)):
@@ -102,6 +104,7 @@ class TelemetryBuffer:
         self.source = str(source)
         self.latency_s = float(latency_s)
         self.gap_threshold_s = float(gap_threshold_s)
+        self.fixed_mount = fixed_mount  # the operator's word beats the log's gimbal (onboard.telemetry.mount)
         self.system_id = self._vehicle_system(messages)
         msgs = [(t, m) for t, m in messages if m.get_srcSystem() == self.system_id]
         self._boot_to_utc_s, self._tlog_to_utc_s = self._clock_offsets(msgs)
@@ -304,7 +307,8 @@ class TelemetryBuffer:
     def describe_time_base(self) -> dict[str, object]:
         """How sample times were made (stored in the flight record's meta)."""
         return {"time_base": self.time_base, "boot_to_utc_s": self._boot_to_utc_s,
-                "tlog_to_utc_s": self._tlog_to_utc_s, "gimbal_source": self.gimbal_source,
+                "tlog_to_utc_s": self._tlog_to_utc_s,
+                "gimbal_source": "fixed mount (command line)" if self.fixed_mount else self.gimbal_source,
                 "attitude_source": self._att.name, "system_id": self.system_id,
                 "timesync": self._timesync_info}
 
@@ -315,6 +319,8 @@ class TelemetryBuffer:
         return slerp(np.asarray(q0), np.asarray(q1), b.frac)
 
     def _gimbal_at(self, t: float) -> tuple[float, float, float, GimbalFrame] | str:
+        if self.fixed_mount is not None:
+            return self.fixed_mount.gimbal()
         if self._gim is None:  # no gimbal telemetry: a fixed, forward-looking mount (Pose's default)
             return 0.0, 0.0, 0.0, GimbalFrame.VEHICLE_YAW
         b = self._gim.bracket(t, self.gap_threshold_s)

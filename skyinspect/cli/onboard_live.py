@@ -51,11 +51,24 @@ def onboard_command(
     frame_clock: str = typer.Option("auto", "--frame-clock", help="Replay: the clock of the frames' times (names, "
                                     "EXIF, video start): utc, log (the computer that wrote the .tlog; mapped by "
                                     "its TIMESYNC) or auto. Live frames are always on the host clock."),
+    mount_pitch_deg: float | None = typer.Option(None, "--mount-pitch-deg", help="A camera fixed to the airframe "
+                                                 "(no gimbal, e.g. a fixed-wing's mapping camera): its pitch from the "
+                                                 "nose in degrees, -90 straight down; it turns with the vehicle's "
+                                                 "roll and pitch. Overrides gimbal angles in the log. Left out: the "
+                                                 "log's gimbal, or without one a level camera along the nose."),
+    mount_yaw_deg: float = typer.Option(0.0, "--mount-yaw-deg", help="With --mount-pitch-deg: the camera's yaw "
+                                        "from the nose, 90 = towards the right wing."),
 ) -> None:
     """Tag, segment and record frames: replay a log, or run live on the aircraft (Ctrl-C stops cleanly)."""
     from models import load_segmenter
     from onboard.telemetry.sources import is_live
 
+    from onboard.telemetry.mount import FixedMount
+
+    if mount_pitch_deg is None and mount_yaw_deg != 0.0:
+        raise typer.BadParameter("a mount yaw needs the mount's pitch too (--mount-pitch-deg, -90 = straight "
+                                 "down, 0 = level)", param_hint="--mount-yaw-deg")
+    fixed_mount = FixedMount(mount_pitch_deg, mount_yaw_deg) if mount_pitch_deg is not None else None
     frames_path = Path(frames)
     mavlink = _telemetry_or_photos(mavlink, frames_path)
     live = is_live(mavlink)
@@ -73,7 +86,7 @@ def onboard_command(
 
         summary = run_replay(frames_path, Path(mavlink), out, segmenter, calibration, latency_s=latency_s,
                              gap_threshold_s=gap_threshold_s, overwrite=overwrite, time_base=time_base,
-                             frame_clock=frame_clock)
+                             frame_clock=frame_clock, fixed_mount=fixed_mount)
         console.print(f"recorded {summary.frames} frames ({summary.tagged} tagged, {summary.untagged} untagged, "
                       f"{summary.instances} detections) at {summary.fps:.2f} frames/s into [bold]{out}[/]")
         return
@@ -83,7 +96,7 @@ def onboard_command(
                          gap_threshold_s=gap_threshold_s, time_base=time_base, frame_clock=frame_clock,
                          queue_size=queue_size,
                          realtime_fps=realtime_fps, duration_s=duration_s, mqtt=mqtt,
-                         send_mavlink_alerts=not no_mavlink_alerts)
+                         send_mavlink_alerts=not no_mavlink_alerts, fixed_mount=fixed_mount)
     s = result.stats
     console.print(f"{result.mode}: recorded {s.recorded} frames ({s.tagged} tagged, {s.untagged} untagged, "
                   f"{s.retagged} re-tagged, {s.dropped} dropped, {s.instances} detections, "

@@ -33,6 +33,23 @@ def test_a_surface_normal_pointing_into_the_structure_is_found_from_the_geometry
     assert not process(folder, tmp_path / "ok", good, progress=False).every_camera_behind
 
 
+def test_a_log_without_gimbal_attitude_points_to_the_fixed_mount_option() -> None:
+    import json
+
+    from groundstation.pipeline import _level_without_gimbal
+
+    reasons = ("image centre ray does not meet plane 'ground' (camera looks away from it)",) * 3
+    summary = ProcessSummary(Path("."), 3, 3, 0, 0, 3, 0, 0, not_georeferenced_reasons=reasons,
+                             level_without_gimbal=True)
+    assert "--mount-pitch-deg -90" in summary.why_not_georeferenced()
+    assert "--mount-pitch-deg" not in _summary(reasons, tagged=3).why_not_georeferenced()
+    no_gimbal = {"telemetry_time": json.dumps({"gimbal_source": None})}
+    assert _level_without_gimbal(no_gimbal)
+    assert not _level_without_gimbal({**no_gimbal, "camera_mount": json.dumps({"pitch_deg": -90})})
+    assert not _level_without_gimbal({"telemetry_time": json.dumps({"gimbal_source": "MOUNT_STATUS"})})
+    assert not _level_without_gimbal({})  # a record that does not say (DJI photos, older records)
+
+
 def test_the_commonest_reason_is_counted_and_no_fix_is_guessed_for_a_mixed_flight() -> None:
     reasons = ("camera is 1.00 m behind plane 'pier'", "no 3D GNSS fix", "no 3D GNSS fix")
     text = _summary(reasons, tagged=10).why_not_georeferenced()
