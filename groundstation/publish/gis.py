@@ -23,18 +23,25 @@ def grade_properties(inp: PublishInput | None, f: Finding) -> dict[str, Any]:
     """The primary grade with its clause, the other grades, the component and due date of ``f``."""
     from datetime import date, timedelta
 
+    from groundstation.workorders import WorkOrderPolicy
+
     props: dict[str, Any] = {c: None for c in GRADE_COLUMNS}
     if inp is None:
         return props
     gs = inp.grades.get(f.finding_id) or ()
     if gs:
         g = gs[0]
+        # an indeterminate grade has no priority of its own; its work order (a check) has one, and the
+        # layer showed none, so filtering the layer on priority lost the orders workorders.csv gives first
+        policy = WorkOrderPolicy()
+        priority, days = ((policy.indeterminate_priority, policy.indeterminate_due_days) if g.is_indeterminate
+                          else (g.priority, g.interval_days))
         props.update(grade=g.state, grade_rule=g.rule, grade_clause=g.clause, grade_note=g.note,
-                     grade_bound=g.bound, priority=g.priority,
+                     grade_bound=g.bound, priority=priority,
                      other_grades="; ".join(f"{o.state} ({o.rule})" for o in gs[1:]))
         day = flight_date(inp)
-        if day and g.interval_days is not None:
-            props["due_date"] = (date.fromisoformat(day) + timedelta(days=int(g.interval_days))).isoformat()
+        if day and days is not None:
+            props["due_date"] = (date.fromisoformat(day) + timedelta(days=int(days))).isoformat()
     a = inp.assignments.get(f.finding_id) or {}
     props.update(component=a.get("label"), component_id=a.get("component_id"), chainage_m=a.get("chainage_m"),
                  blade_radius_m=a.get("radius_m"))

@@ -40,3 +40,15 @@ def test_report_actions_show_the_work_orders_priority_and_due_date(results: Path
     actions = _report_actions((results / "report.html").read_text())
     for o in orders:
         assert actions[o["finding_id"]] == (str(o["priority"]), o["due_date"]), (o["finding_id"], o["grade"])
+
+
+def test_the_gis_layer_gives_each_finding_its_work_orders_priority_and_due_date(results: Path) -> None:
+    """findings.geojson / findings.gpkg left priority and due_date empty for an indeterminate finding,
+    so a planner filtering the layer on priority lost the check workorders.csv puts first."""
+    orders = {o["finding_id"]: o for o in json.loads((results / "workorders.json").read_text())["work_orders"]}
+    features = json.loads((results / "findings.geojson").read_text())["features"]
+    assert any(f["properties"]["grade"] == "indeterminate" for f in features)
+    for feat in features:
+        p = feat["properties"]
+        o = orders[p["finding_id"]]
+        assert (p["priority"], p["due_date"]) == (o["priority"], o["due_date"]), p["finding_id"]
