@@ -1,6 +1,6 @@
 """Change since the last inspection: the same defect matched across two results folders of one asset.
 
-Matching: findings of the same class, greedily by centroid distance, within a gate of
+Matching: findings of the same class and kind (joint-like lines apart, change/joints.py), by distance, in a gate of
 ``max(gate_m, sqrt(ce90_prev² + ce90_cur²))`` (two flights' GNSS errors add). Two flights with plain
 GNSS are offset from each other as a whole (each carries its own error), so first the offset most
 same-class pairs within that gate agree on (``groundstation.offset_vote``, within ``offset_tol_m``,
@@ -46,6 +46,7 @@ from typing import Any
 import numpy as np
 from pyproj import Geod
 
+from groundstation.change.joints import NOT_JUDGED, joint_like_ids, kind, not_judged
 from groundstation.grading import Grade
 from groundstation.grading.rules import RULES_DIR
 from groundstation.offset_vote import vote_offset
@@ -71,6 +72,7 @@ class Inspection:
     uids: dict[str, str]  # finding id -> defect uid (from defects.json, or first-observation uids)
     methods: dict[str, str] = field(default_factory=dict)  # quantity -> measurement method (inspection.json)
     origin: LocalFrame | None = None  # the flight's NED frame of the findings' *_ned_m geometry
+    joint_like: frozenset[str] = frozenset()  # ids of joint-like lines (change/joints.py): matched like with like
 
 
 @dataclass(frozen=True)
@@ -165,7 +167,7 @@ def load_inspection(folder: Path) -> Inspection:
         raise InputError(describe(path, f"unreadable ({type(exc).__name__}: {exc})",
                                   "Process the flight again with `skyinspect process`")) from exc
     return Inspection(folder, meta.get("asset_id", ""), meta["inspection_date"], findings, grades, uids,
-                      {str(k): v for k, v in methods.items()}, origin)
+                      {str(k): v for k, v in methods.items()}, origin, joint_like_ids(folder, findings))
 
 
 def _growth(q: str, a: Finding, b: Finding, years: float, k_sigma: float, other_method: str = "") -> Growth | None:
@@ -240,7 +242,7 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
     for i, a in enumerate(prev.findings):
         for k, b in enumerate(cur.findings):
             d = p_prev[i] - p_cur[k]
-            if a.class_name == b.class_name and float(np.linalg.norm(d)) <= gate(a, b):
+            if kind(a, prev.joint_like) == kind(b, cur.joint_like) and float(np.linalg.norm(d)) <= gate(a, b):
                 candidates.append((a, b, k, d))
     shift = np.zeros(3)
     if candidates:
@@ -281,14 +283,15 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
         g_prev = (prev.grades.get(a.finding_id) or (None,))[0]
         rp, rc = _rank(g_prev), _rank(g_cur)
         escalated = rp is not None and rc is not None and rp[0] == rc[0] and rc[1] > rp[1]
+        if joint := a.finding_id in prev.joint_like:  # and b's (kinds match): a joint does not grow
+            growth = not_judged(growth)
         grown = any(g.significant for g in growth)
         shrunk = [g.quantity for g in growth if g.delta is not None and g.sigma is not None and not g.note
                   and -g.delta > k_sigma * g.sigma]
         note = f"measured smaller ({', '.join(shrunk)}): repaired, or measurement differs" if shrunk else ""
-        where = _where_it_grew(prev, cur, a, b, frame, shift)
-        if where:
-            note = "; ".join(x for x in (note, where) if x)
-        unjudged = [g.quantity for g in growth if g.note]
+        where = "" if joint else _where_it_grew(prev, cur, a, b, frame, shift)  # a joint's "new crack line" is noise
+        note = "; ".join(x for x in (note, where, NOT_JUDGED if joint else "") if x)
+        unjudged = [g.quantity for g in growth if g.note and g.quantity in other]
         if unjudged:
             note = "; ".join(x for x in (note, f"{', '.join(unjudged)} measured by another method last time: "
                                                "not judged") if x)

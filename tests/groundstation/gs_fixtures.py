@@ -58,14 +58,23 @@ class Defect:
     skeleton_ned: np.ndarray | None = None
 
 
-def crack_on_face(north_m: float, up_m: float, length_m: float = 0.30, width_m: float = 0.004) -> Defect:
-    """A straight horizontal crack along the face (north direction) starting at (north, up)."""
+def crack_on_face(north_m: float, up_m: float, length_m: float = 0.30, width_m: float = 0.004,
+                  wander_m: float = 0.0) -> Defect:
+    """A horizontal crack along the face (north direction) starting at (north, up): straight, or with
+    ``wander_m`` it wanders up and down by that much every 0.1 m (a straight level line is flagged
+    joint-like, groundstation/joints.py, and change detection never judges a joint line's growth)."""
     a, b = north_m, north_m + length_m
     h = width_m / 2
-    outline = np.array([face_point(a, up_m - h), face_point(b, up_m - h), face_point(b, up_m + h),
-                        face_point(a, up_m + h)])
-    skeleton = np.array([face_point(a + t * length_m, up_m) for t in np.linspace(0, 1, 7)])
-    return Defect(f"crack@{north_m}", CRACK, outline, skeleton)
+    if wander_m == 0.0:
+        outline = np.array([face_point(a, up_m - h), face_point(b, up_m - h), face_point(b, up_m + h),
+                            face_point(a, up_m + h)])
+        skeleton = np.array([face_point(a + t * length_m, up_m) for t in np.linspace(0, 1, 7)])
+        return Defect(f"crack@{north_m}", CRACK, outline, skeleton)
+    n = np.linspace(a, b, max(7, round(length_m / 0.005) + 1))  # the same path however long it grows
+    u = up_m + wander_m * np.sin(2 * np.pi * (n - a) / 0.1)
+    outline = np.array([face_point(x, y - h) for x, y in zip(n, u)]
+                       + [face_point(x, y + h) for x, y in zip(n[::-1], u[::-1])])
+    return Defect(f"crack@{north_m}", CRACK, outline, np.array([face_point(x, y) for x, y in zip(n, u)]))
 
 
 def corrosion_on_face(north_m: float, up_m: float, size_m: float = 0.10) -> Defect:

@@ -21,8 +21,9 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     tmp = tmp_path_factory.mktemp("pair")
     up = FLY_HEIGHT_M
     # graded as a blade (EPRI categories by crack length) so the planted growth also escalates: CAT4 -> CAT5
-    grows_then = crack_on_face(-0.3, up + 0.4, length_m=0.30, width_m=0.003)  # CAT4 (200-500 mm)
-    grows_now = crack_on_face(-0.3, up + 0.4, length_m=0.55, width_m=0.003)  # +250 mm: CAT5 (>= 500 mm)
+    # wandering 4 mm, as cracks do: a straight level line is a joint-like line, whose growth is not judged
+    grows_then = crack_on_face(-0.3, up + 0.4, length_m=0.30, width_m=0.003, wander_m=0.004)  # CAT4 (200-500 mm)
+    grows_now = crack_on_face(-0.3, up + 0.4, length_m=0.55, width_m=0.003, wander_m=0.004)  # +250 mm: CAT5 (>= 500 mm)
     rust = corrosion_on_face(0.6, up - 0.1)
     repaired = crack_on_face(0.45, up + 0.4, length_m=0.2, width_m=0.001)
     fresh = crack_on_face(0.0, up - 0.6, length_m=0.25, width_m=0.001)
