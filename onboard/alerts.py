@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
+from skyinspect.errors import InputError, describe
 from skyinspect.pose import Pose
 from skyinspect.segmentation import CLASS_NAMES, Instance
 
@@ -127,6 +128,21 @@ class MqttPublisher:
             log.warning("MQTT: %d finding(s) not acknowledged by the broker", self.queued - self.published)
         self._client.disconnect()
         self._client.loop_stop()
+
+
+def mqtt_target(spec: str) -> tuple[str, int, str]:
+    """(host, port, topic) of ``--mqtt HOST[:PORT][/TOPIC]``, checked before anything is created (a port
+    that is no number was a ValueError traceback, after the record was made)."""
+    host, _, rest = spec.partition(":")
+    if not rest:
+        host, _, topic = host.partition("/")
+        port = ""
+    else:
+        port, _, topic = rest.partition("/")
+    if not host or (port and not (port.isdigit() and 0 < int(port) < 65536)):
+        raise InputError(describe("--mqtt", f"expected HOST, HOST:PORT or HOST:PORT/TOPIC, got {spec!r}",
+                                  "e.g. --mqtt 127.0.0.1:1883/skyinspect/findings"))
+    return host, int(port or 1883), topic or "skyinspect/findings"
 
 
 class Alerts:

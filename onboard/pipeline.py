@@ -186,6 +186,7 @@ class Pipeline:
         self.stop_event = threading.Event()
         self._error_kinds: set[str] = set()
         self._fatal: BaseException | None = None
+        self.ended_by: str | None = None  # why run() stopped early: "duration reached", "interrupted"
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -219,9 +220,11 @@ class Pipeline:
         try:
             while any(t.is_alive() for t in threads):
                 threads[-1].join(0.1)
-                if duration_s is not None and time.monotonic() - started > duration_s:
+                if duration_s is not None and time.monotonic() - started > duration_s and not self.stop_event.is_set():
+                    self.ended_by = self.ended_by or f"duration reached ({duration_s:g} s)"
                     self.stop()
         except KeyboardInterrupt:
+            self.ended_by = "interrupted (KeyboardInterrupt)"
             self.stop()
             for t in threads:
                 t.join(10.0)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import logging
 import math
-import signal
 import sys
 import threading
 import time
@@ -20,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from onboard.alerts import mqtt_target as _mqtt_target
+from onboard.ending import DID_NOT_FINISH, ended_meta, how_it_ended
 from onboard.frames import Frame
 from onboard.pipeline import HELPER_NICE, Pipeline, PipelineStats, Tagger
 from onboard.telemetry.buffer import CameraEvent, TelemetryBuffer
@@ -126,6 +127,7 @@ class OnboardSummary:
     out: Path
     reconnects: int = 0
     alerts_severe: int = 0
+    ended: str = ""  # how the run ended (also the record's meta "ended")
 
 
 def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter: Segmenter, camera: CameraModel, *,
@@ -196,6 +198,7 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
                                 drift_reference=getattr(segmenter, "drift_reference", None))
     try:
         done = writer.recorded_indices()
+        writer.set_meta("ended", ended_meta(DID_NOT_FINISH))  # replaced below unless killed or powered off
         if alerts is None and (mqtt or (link is not None and send_mavlink_alerts)):
             if mqtt_target:
                 mqtt_pub = MqttPublisher(*mqtt_target)
@@ -213,7 +216,12 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
         try:
             if max_frames is not None and not live_mode:
                 pipeline.source = _limit(source, max_frames)
-            stats = pipeline.run(duration_s)
+            try:
+                stats = pipeline.run(duration_s)
+            except BaseException as exc:
+                writer.set_meta("ended", ended_meta(f"failed: {type(exc).__name__}: {exc}", pipeline.stats.recorded))
+                raise
+            ended = how_it_ended(stop, pipeline.ended_by)
         finally:
             stop.set()
             if link is not None and live is None:
@@ -222,6 +230,7 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
                 alerts.close()
         if isinstance(tagger, LiveTagger):
             _store_live_time_base(writer, tagger)
+        writer.set_meta("ended", ended_meta(ended, stats.recorded))
     finally:
         writer.close()
     if stats.untagged:
@@ -230,7 +239,7 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
         log.warning("%s: inference was slower than the camera; %d frames dropped (newest kept)", out, stats.dropped)
     return OnboardSummary("live" if live_mode else "replay", stats, out,
                           reconnects=link.reconnects if link is not None else 0,
-                          alerts_severe=getattr(alerts, "severe", 0))
+                          alerts_severe=getattr(alerts, "severe", 0), ended=ended)
 
 
 def _create_record_atomically(out: Path, camera: CameraModel, segmenter: Segmenter, meta: dict[str, object]) -> None:
@@ -323,21 +332,6 @@ def _calibrated_size(first_of, source, camera: CameraModel):  # type: ignore[no-
     return checked()
 
 
-def _mqtt_target(spec: str) -> tuple[str, int, str]:
-    """(host, port, topic) of ``--mqtt HOST[:PORT][/TOPIC]``, checked before anything is created (a port
-    that is no number was a ValueError traceback, after the record was made)."""
-    host, _, rest = spec.partition(":")
-    if not rest:
-        host, _, topic = host.partition("/")
-        port = ""
-    else:
-        port, _, topic = rest.partition("/")
-    if not host or (port and not (port.isdigit() and 0 < int(port) < 65536)):
-        raise InputError(describe("--mqtt", f"expected HOST, HOST:PORT or HOST:PORT/TOPIC, got {spec!r}",
-                                  "e.g. --mqtt 127.0.0.1:1883/skyinspect/findings"))
-    return host, int(port or 1883), topic or "skyinspect/findings"
-
-
 def _limit(source, n: int):  # type: ignore[no-untyped-def]
     for i, frame in enumerate(source):
         if i >= n:
@@ -387,17 +381,19 @@ def main(argv: list[str] | None = None) -> int:
         camera = CameraModel.from_fov(int(w), int(h), float(fov))
     else:
         camera = CameraModel.load(args.camera)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+    from onboard.ending import StopRequest, stop_on_signals
+
+    stop = StopRequest()
 
     def report(index: int) -> None:
         sys.stdout.write(f"recorded {index}\n")
         sys.stdout.flush()
 
-    summary = run_onboard(args.frames, args.telemetry, args.out, _load_segmenter(args.segmenter), camera,
-                          latency_s=args.latency_s, gap_threshold_s=args.gap_threshold_s, queue_size=args.queue_size,
-                          stop_event=stop, on_recorded=report if args.print_recorded else None)
+    with stop_on_signals(stop):
+        summary = run_onboard(args.frames, args.telemetry, args.out, _load_segmenter(args.segmenter), camera,
+                              latency_s=args.latency_s, gap_threshold_s=args.gap_threshold_s,
+                              queue_size=args.queue_size, stop_event=stop,
+                              on_recorded=report if args.print_recorded else None)
     s = summary.stats
     print(f"done recorded={s.recorded} tagged={s.tagged} dropped={s.dropped} skipped={s.skipped}", flush=True)
     return 0

@@ -90,15 +90,16 @@ def onboard_command(
         console.print(f"recorded {summary.frames} frames ({summary.tagged} tagged, {summary.untagged} untagged, "
                       f"{summary.instances} detections) at {summary.fps:.2f} frames/s into [bold]{out}[/]")
         return
+    from onboard.ending import StopRequest, stop_on_signals
     from onboard.runtime import run_onboard
 
-    result = run_onboard(frames, mavlink, out, segmenter, calibration, latency_s=latency_s,
-                         gap_threshold_s=gap_threshold_s, time_base=time_base, frame_clock=frame_clock,
-                         queue_size=queue_size,
-                         realtime_fps=realtime_fps, duration_s=duration_s, mqtt=mqtt,
-                         send_mavlink_alerts=not no_mavlink_alerts, fixed_mount=fixed_mount)
+    with stop_on_signals(StopRequest()) as stop:  # SIGTERM (a service stopped) ends it as Ctrl-C does
+        result = run_onboard(frames, mavlink, out, segmenter, calibration, latency_s=latency_s,
+                             gap_threshold_s=gap_threshold_s, time_base=time_base, frame_clock=frame_clock,
+                             queue_size=queue_size, realtime_fps=realtime_fps, duration_s=duration_s, mqtt=mqtt,
+                             send_mavlink_alerts=not no_mavlink_alerts, fixed_mount=fixed_mount, stop_event=stop)
     s = result.stats
-    console.print(f"{result.mode}: recorded {s.recorded} frames ({s.tagged} tagged, {s.untagged} untagged, "
+    console.print(f"{result.mode} ({result.ended}): recorded {s.recorded} frames ({s.tagged} tagged, {s.untagged} untagged, "
                   f"{s.retagged} re-tagged, {s.dropped} dropped, {s.instances} detections, "
                   f"{result.alerts_severe} severe) at {s.fps:.2f} frames/s into [bold]{out}[/]"
                   + (f"; link reconnected {result.reconnects}x" if result.reconnects else ""))
