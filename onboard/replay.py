@@ -92,6 +92,10 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
         meta["camera_mount"] = fixed_mount.describe()
     if plan.frame_clock is not None:
         meta["frame_clock"] = plan.frame_clock.describe()
+    if detect_kind(mavlink) == "dji":  # whether the record's times are UTC or the camera's local clock
+        from onboard.telemetry.dji import photo_time_meta
+
+        meta["dji_photo_time"] = photo_time_meta(mavlink)
     writer: FlightRecordWriter | None = None
     frame: Frame | None = None
     count = tagged = instances = 0

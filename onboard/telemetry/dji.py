@@ -3,8 +3,8 @@
 Per photo: EXIF GPSLatitude/GPSLongitude/GPSAltitude (or XMP GpsLatitude/GpsLongitude/AbsoluteAltitude),
 XMP RelativeAltitude, FlightRoll/Pitch/YawDegree (vehicle), GimbalRoll/Pitch/YawDegree (earth-referenced:
 DJI gimbal yaw is a compass heading), and on RTK aircraft RtkFlag (0 none, 16 single, 34 float,
-50 fixed) with RtkStdLon/RtkStdLat/RtkStdHgt (1-σ, m). Capture time: EXIF DateTimeOriginal
-(+ SubSec/OffsetTime, see ``onboard.frames.time_from_exif``).
+50 fixed) with RtkStdLon/RtkStdLat/RtkStdHgt (1-σ, m). Capture time in UTC: from the GPS time stamp,
+else OffsetTimeOriginal, else the camera's local time taken as UTC with a warning (``dji_time``).
 
 The photos become synthetic MAVLink messages — one GLOBAL_POSITION_INT, ATTITUDE, GPS_RAW_INT,
 gimbal status and CAMERA_FEEDBACK (img_idx = photo number in name order) each — so frames from the
@@ -20,9 +20,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from onboard.frames import IMAGE_SUFFIXES, is_hidden, natural_key, time_from_exif
+from onboard.frames import IMAGE_SUFFIXES, is_hidden, natural_key
 from onboard.telemetry import convert
 from onboard.telemetry.convert import Record
+from onboard.telemetry.dji_time import LOCAL_TIME_FIX, photo_time
 from onboard.telemetry.rotations import euler_to_quaternion
 from skyinspect.errors import TelemetryError, describe
 
@@ -51,6 +52,7 @@ class DjiPhoto:
     fix_type: int
     h_acc_m: float
     v_acc_m: float
+    time_source: str = "local"  # where time_utc_s came from: gps, offset or local (dji_time)
 
 
 def read_xmp(data: bytes) -> dict[str, str]:
@@ -100,7 +102,8 @@ def read_photo(path: Path) -> DjiPhoto:
     if "FlightYawDegree" not in xmp or "GimbalPitchDegree" not in xmp:
         raise TelemetryError(describe(path, "photo has no DJI XMP attitude (drone-dji:FlightYawDegree, "
                                       "GimbalPitchDegree)", "Use the original DJI JPEG, not an edited copy"))
-    t = time_from_exif(path)  # a zone makes no odds: the photos pair with frames by number (img_idx)
+    # frames pair with photos by number, but these times become the record's UTC (report date, change's years)
+    t = photo_time(path)
     if t is None:
         raise TelemetryError(describe(path, "photo has no EXIF DateTimeOriginal"))
     rtk = int(_num(xmp, "RtkFlag", -1)) if "RtkFlag" in xmp else None
@@ -110,10 +113,10 @@ def read_photo(path: Path) -> DjiPhoto:
         v_acc = _num(xmp, "RtkStdHgt")
     else:
         fix, h_acc, v_acc = 3, math.nan, math.nan  # plain GNSS: a 3D fix, accuracy not recorded
-    return DjiPhoto(path, t, lat, lon, alt, _num(xmp, "RelativeAltitude"), _num(xmp, "FlightRollDegree", 0.0),
+    return DjiPhoto(path, t.utc_s, lat, lon, alt, _num(xmp, "RelativeAltitude"), _num(xmp, "FlightRollDegree", 0.0),
                     _num(xmp, "FlightPitchDegree", 0.0), _num(xmp, "FlightYawDegree") % 360.0,
                     _num(xmp, "GimbalRollDegree", 0.0), _num(xmp, "GimbalPitchDegree"),
-                    _num(xmp, "GimbalYawDegree", 0.0) % 360.0, fix, h_acc, v_acc)
+                    _num(xmp, "GimbalYawDegree", 0.0) % 360.0, fix, h_acc, v_acc, t.source)
 
 
 def photo_paths(folder: Path) -> list[Path]:
@@ -131,6 +134,7 @@ def read_dji_folder(folder: Path) -> list[Record]:
     last_t = -math.inf
     first_t: float | None = None
     good = 0
+    local: list[str] = []  # photos timed by the camera's local clock
     for idx, path in enumerate(paths, start=1):
         try:
             p = read_photo(path)
@@ -140,6 +144,8 @@ def read_dji_folder(folder: Path) -> list[Record]:
         t = max(p.time_utc_s, last_t + 0.001)  # EXIF has 1 s resolution: keep photos apart in time
         last_t = t
         good += 1
+        if p.time_source == "local":
+            local.append(path.name)
         first_t = t if first_t is None else first_t
         boot = t - first_t + 1.0  # a stand-in boot clock (ms fit uint32); SYSTEM_TIME maps it to UTC
         q = euler_to_quaternion(p.gimbal_roll_deg, p.gimbal_pitch_deg, p.gimbal_yaw_deg)
@@ -153,6 +159,11 @@ def read_dji_folder(folder: Path) -> list[Record]:
                                              p.alt_rel_m, p.roll_deg, p.pitch_deg, p.yaw_deg))]
     if not good:
         raise TelemetryError(describe(folder, f"none of {len(paths)} photos carries DJI GPS + XMP metadata"))
+    if local:
+        log.warning("%s: %d of %d photos carry only the camera's local time (EXIF DateTimeOriginal, first %s, "
+                    "without OffsetTimeOriginal or a GPS time stamp), taken as UTC: the record's times, the "
+                    "inspection date and change detection's years between inspections are off by the camera's "
+                    "UTC offset. To correct: %s", folder, len(local), good, local[0], LOCAL_TIME_FIX)
     return recs
 
 
@@ -162,3 +173,10 @@ def is_dji_folder(folder: Path) -> bool:
         return False
     # any of the first few: a phone photo sorting first (A_target.jpg) made a DJI folder "no DJI photos"
     return any(b"drone-dji:" in p.read_bytes()[:200_000] for p in photo_paths(folder)[:10])
+
+
+def photo_time_meta(folder: Path) -> dict[str, object]:
+    """The record meta's ``dji_photo_time`` for a DJI folder: which clock its photos' times came from."""
+    from onboard.telemetry.dji_time import describe_times
+
+    return describe_times([t for p in photo_paths(Path(folder)) if (t := photo_time(p)) is not None])

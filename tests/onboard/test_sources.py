@@ -3,6 +3,7 @@ checked against the reference reader's own reading of the same real log."""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -157,14 +158,17 @@ def test_dji_rtk_fields_from_xmp(tmp_path: Path) -> None:
 
 def test_dji_folder_replay(tmp_path: Path, segmenter, caplog: pytest.LogCaptureFixture) -> None:
     """Frames and telemetry from the same DJI photos: each frame gets the pose written into it (paired
-    by number, so the photos' zoneless EXIF times raise no warning)."""
+    by number). Their EXIF times are the camera's local time with no zone or GPS time stamp, and they
+    become the record's UTC: said once, and in the record's meta (onboard/telemetry/dji_time.py)."""
     camera = CameraModel.from_fov(160, 90, 94.0)
     with caplog.at_level("WARNING"):
         summary = run_replay(DJI_DIR, DJI_DIR, tmp_path / "rec", segmenter, camera, progress=False)
-    assert not [r for r in caplog.records if "zone" in r.getMessage()], caplog.text
+    local = [r.getMessage() for r in caplog.records if "local time" in r.getMessage()]
+    assert len(local) == 1 and "4 of 4 photos" in local[0], caplog.text
     assert (summary.frames, summary.tagged, summary.capture_time_source) == (4, 4, "camera_feedback")
     with FlightRecordReader(tmp_path / "rec") as reader:
         rec = list(reader.frames())
+        assert json.loads(reader.meta["dji_photo_time"])["sources"] == {"gps": 0, "offset": 0, "local": 4}
     p = read_photo(DJI_DIR / "DJI_0020.JPG")
     assert rec[2].pose.lat_deg == pytest.approx(p.lat_deg, abs=1e-7)
     assert rec[2].pose.gimbal_frame is GimbalFrame.EARTH and rec[2].pose.gimbal_yaw_deg == pytest.approx(p.gimbal_yaw_deg)
