@@ -120,10 +120,14 @@ class LiveMavlink:
         self.link_up = False
         self.last_rx_s = 0.0
         self.reboots = 0
+        self._lost_at: float | None = None  # monotonic time of the last message before a loss
+        self._said_silent = False
+        self._started = time.monotonic()
         self._boot_ms: dict[tuple[int, int], int] = {}  # newest time_boot_ms per (system, component)
 
     # --- lifecycle ------------------------------------------------------------------------------
     def start(self) -> LiveMavlink:
+        self._started = time.monotonic()
         self._thread = threading.Thread(target=self._run, name="mavlink-rx", daemon=True)
         self._sender = threading.Thread(target=self._send_loop, name="mavlink-tx", daemon=True)
         self._thread.start()
@@ -171,6 +175,8 @@ class LiveMavlink:
                 msg = self._conn.recv_match(blocking=True, timeout=0.1)  # type: ignore[attr-defined]
             except Exception as exc:  # noqa: BLE001 - a serial unplug or TCP reset
                 log.warning("%s: link error (%s); reconnecting", self.url, exc)
+                if self.link_up:
+                    self._lost_at = self.last_rx_s
                 self._drop_link()
                 continue
             now = time.monotonic()
@@ -179,6 +185,12 @@ class LiveMavlink:
                     if self.link_up:
                         log.warning("%s: no telemetry for %.1f s; link lost, reconnecting (recording continues)",
                                     self.url, now - self.last_rx_s)
+                        self._lost_at = self.last_rx_s
+                    elif self._lost_at is None and not self._said_silent:  # never heard from: say so once
+                        self._said_silent = True
+                        log.warning("%s: no MAVLink message received in %.1f s; frames are recorded untagged until "
+                                    "telemetry arrives (check that the autopilot streams to this address and port, "
+                                    "or the serial device and baud rate)", self.url, now - self._started)
                     self._drop_link()
                     self._stop.wait(delay)
                     delay = min(delay * 2.0, self.max_backoff_s)
@@ -187,6 +199,10 @@ class LiveMavlink:
             if not self.link_up:
                 self.link_up = True
                 delay = self.backoff_s
+                if self._lost_at is not None:  # a reconnect is telemetry flowing again, not a reopened socket
+                    self.reconnects += 1
+                    log.warning("%s: telemetry back after %.1f s", self.url, now - self._lost_at)
+                    self._lost_at = None
             self.add(self._clock(), msg)
 
     def add(self, arrival_utc_s: float, msg: mavlink.MAVLink_message) -> None:
@@ -279,8 +295,6 @@ class LiveMavlink:
             return False
 
     def _drop_link(self) -> None:
-        if self.link_up or self._conn is not None:
-            self.reconnects += 1
         self.link_up = False
         self._close()
 

@@ -93,3 +93,22 @@ def test_a_vehicle_reboot_does_not_leave_frames_untagged_for_minutes() -> None:
     # a late or duplicated packet (boot time a little back) is not a reboot
     _feed(live, reboot_host + 10.0, 2.0 + 9.0, 48.0, system_time=True)
     assert live.reboots == 1
+
+
+def test_a_link_that_never_came_up_is_said_once_and_not_counted_as_reconnects(caplog) -> None:
+    # Before: with no vehicle on the port the run said nothing until the end, and its summary read
+    # 'link reconnected 4x' for a link that had never carried a message.
+    import logging
+
+    live = LiveMavlink(f"udpin:127.0.0.1:{free_udp_port()}", link_timeout_s=0.2, backoff_s=0.05, max_backoff_s=0.1)
+    with caplog.at_level(logging.WARNING, logger="onboard.telemetry.live"):
+        live.start()
+        try:
+            deadline = time.monotonic() + 30.0
+            while live.connects < 4 and time.monotonic() < deadline:  # the socket reopened a few times
+                time.sleep(0.05)
+        finally:
+            live.stop()
+    assert live.connects >= 4 and live.reconnects == 0
+    said = [r.getMessage() for r in caplog.records if "no MAVLink message received" in r.getMessage()]
+    assert len(said) == 1 and "untagged" in said[0]
