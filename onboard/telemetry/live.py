@@ -57,6 +57,26 @@ USED = {"GLOBAL_POSITION_INT", "GPS_RAW_INT", "ATTITUDE", "ATTITUDE_QUATERNION",
         "CAMERA_TRIGGER", "CAMERA_IMAGE_CAPTURED", "HEARTBEAT"}
 
 
+class _OncePerLink(logging.Filter):
+    """While a link builds its buffer (several times a second), each of the buffer's warnings is let
+    through once per link: 'no SYSTEM_TIME with a UTC clock' came once per frame for a whole
+    GNSS-denied flight (600 lines a minute at 10 frames/s). Other threads (a replay) are not affected."""
+
+    building = threading.local()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        said: set[str] | None = getattr(self.building, "said", None)
+        if said is None:
+            return True
+        if record.msg in said:
+            return False
+        said.add(str(record.msg))
+        return True
+
+
+logging.getLogger("onboard.telemetry.buffer").addFilter(_OncePerLink())
+
+
 def pymavlink_connect(url: str, source_system: int, source_component: int) -> object:
     """Open a link with pymavlink (``serial:/dev/ttyTHS1:921600`` → device + baud).
 
@@ -122,6 +142,7 @@ class LiveMavlink:
         self.reboots = 0
         self._lost_at: float | None = None  # monotonic time of the last message before a loss
         self._said_silent = False
+        self._said: set[str] = set()  # the buffer's warnings already logged for this link (_OncePerLink)
         self._started = time.monotonic()
         self._boot_ms: dict[tuple[int, int], int] = {}  # newest time_boot_ms per (system, component)
 
@@ -236,6 +257,7 @@ class LiveMavlink:
             log.warning("%s: vehicle %d rebooted (boot clock went back from %.1f s to %.1f s); telemetry from "
                         "before the reboot no longer tags frames", self.url, key[0], last_ms / 1000, boot_ms / 1000)
             self.reboots += 1
+            self._said.clear()  # the new boot may lack SYSTEM_TIME or TIMESYNC for its own reasons
             self._records.clear()
             self._sync.clear()
             self._boot_ms.clear()
@@ -327,11 +349,14 @@ class LiveMavlink:
         if self._cache is not None and self._cache[0] == version and self._cache[1] == key:
             cached = self._cache[2]
             return cached if isinstance(cached, TelemetryBuffer) else None
+        _OncePerLink.building.said = self._said
         try:
             built: TelemetryBuffer | str = TelemetryBuffer(self.records(), self.url, latency_s, gap_threshold_s,
                                                            time_base)
         except TelemetryError as exc:
             built = str(exc)
+        finally:
+            _OncePerLink.building.said = None
         self._cache = (version, key, built)
         return built if isinstance(built, TelemetryBuffer) else None
 

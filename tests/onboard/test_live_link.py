@@ -112,3 +112,21 @@ def test_a_link_that_never_came_up_is_said_once_and_not_counted_as_reconnects(ca
     assert live.connects >= 4 and live.reconnects == 0
     said = [r.getMessage() for r in caplog.records if "no MAVLink message received" in r.getMessage()]
     assert len(said) == 1 and "untagged" in said[0]
+
+
+def test_the_buffers_warnings_come_once_per_link_not_once_per_frame(caplog) -> None:
+    # Before: a vehicle without GNSS time (SYSTEM_TIME time_unix_usec = 0: no fix yet, under a deck)
+    # logged 'no SYSTEM_TIME with a UTC clock' at every rebuild of the live buffer, i.e. every frame.
+    import logging
+
+    from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
+    live = LiveMavlink("udpin:127.0.0.1:0")
+    with caplog.at_level(logging.WARNING, logger="onboard.telemetry.buffer"):
+        for k in range(50):
+            _feed(live, 1.7e9 + k * 0.1, 100.0 + k * 0.1, 47.0 + k * 1e-6, system_time=False)
+            if k % 10 == 0:
+                live.add(1.7e9 + k * 0.1, mavlink.MAVLink_system_time_message(0, int((100 + k * 0.1) * 1000)))
+            assert live.buffer() is not None  # a frame tagged
+    said = [r for r in caplog.records if "no SYSTEM_TIME" in r.getMessage()]
+    assert len(said) == 1
