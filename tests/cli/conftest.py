@@ -25,8 +25,9 @@ def inspections(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
     tmp = tmp_path_factory.mktemp("inspections")
     up = FLY_HEIGHT_M
-    grows_then = crack_on_face(-0.3, up + 0.4, length_m=0.30, width_m=0.003)
-    grows_now = crack_on_face(-0.3, up + 0.4, length_m=0.55, width_m=0.003)
+    # wandering 4 mm, as cracks do: a straight level line is joint-like, whose growth is not judged
+    grows_then = crack_on_face(-0.3, up + 0.4, length_m=0.30, width_m=0.003, wander_m=0.004)
+    grows_now = crack_on_face(-0.3, up + 0.4, length_m=0.55, width_m=0.003, wander_m=0.004)
     rust = corrosion_on_face(0.6, up - 0.1)
     repaired = crack_on_face(0.45, up + 0.4, length_m=0.2, width_m=0.001)
     fresh = crack_on_face(0.0, up - 0.6, length_m=0.25, width_m=0.001)
