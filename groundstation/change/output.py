@@ -1,0 +1,90 @@
+"""The change products: ``change.json`` and ``change.csv`` (in the change folder) and ``defects.json``
+(finding id -> defect uid, in the current results folder, where the next comparison reads it), each
+set written whole or not at all."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from groundstation.change import TABLE_COLUMNS, ChangeReport
+from skyinspect.errors import RecordError, describe
+
+
+def change_table_csv(report: ChangeReport) -> str:
+    """One row per defect (the change.json content flattened for a spreadsheet), ``TABLE_COLUMNS``."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=TABLE_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for c in report.changes:
+        row: dict[str, Any] = {"defect_uid": c.defect_uid, "status": c.status, "class": c.class_name,
+                               "finding_id": c.finding_id or "", "previous_finding_id": c.previous_finding_id or "",
+                               "distance_m": "" if c.distance_m is None else round(c.distance_m, 4),
+                               "previous_grade": c.previous_grade, "current_grade": c.current_grade,
+                               "escalated": "yes" if c.escalated else "", "note": c.note}
+        for g in c.growth:
+            row.update({f"{g.quantity}_previous": _cell(g.previous), f"{g.quantity}_current": _cell(g.current),
+                        f"{g.quantity}_delta": _cell(g.delta), f"{g.quantity}_per_year": _cell(g.per_year),
+                        f"{g.quantity}_significant": "yes" if g.significant else ""})
+        w.writerow({k: _csv_safe(row.get(k, "")) for k in TABLE_COLUMNS})
+    return buf.getvalue()
+
+
+def _cell(x: float | None) -> Any:
+    return "" if x is None else round(float(x), 6)
+
+
+def _csv_safe(v: Any) -> Any:
+    """Spreadsheet formula injection guard: a text cell never starts with = + - @ (numbers stay numbers)."""
+    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
+        return "'" + v
+    return v
+
+
+def _defects_json(report: ChangeReport) -> str:
+    uids = {c.finding_id: c.defect_uid for c in report.changes if c.finding_id}
+    return json.dumps({"format": "skyinspect-defects", "version": 1, "uids": uids}, indent=1)
+
+
+def _replace_all(texts: dict[Path, str]) -> None:
+    """Write every file to a temporary name beside it first, then move each into place: an error
+    while writing leaves none of them changed."""
+    tmps = {}
+    try:
+        for path, text in texts.items():
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmps[path] = tmp
+        for path, tmp in tmps.items():
+            os.replace(tmp, path)
+    except OSError as exc:
+        for tmp in tmps.values():
+            tmp.unlink(missing_ok=True)
+        raise RecordError(describe(exc.filename or next(iter(texts)), f"cannot write the change products ({exc})",
+                                   "Check that the folder is writable and has space")) from exc
+
+
+def write_change(report: ChangeReport, current: Path) -> tuple[Path, Path]:
+    """``change.json`` (the report) and ``defects.json`` (finding id -> defect uid) in ``current``."""
+    current = Path(current)
+    change, defects = current / "change.json", current / "defects.json"
+    _replace_all({change: json.dumps(report.to_dict(), indent=1), defects: _defects_json(report)})
+    return change, defects
+
+
+def write_change_products(report: ChangeReport, out: Path, current: Path) -> dict[str, Path]:
+    """``change.json`` and ``change.csv`` in ``out`` (created if needed) and ``defects.json`` in the
+    current results folder ``current``, where the next comparison reads the defect uids from."""
+    out, current = Path(out), Path(current)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RecordError(describe(out, f"cannot create the output folder ({exc})")) from exc
+    paths = {"change.json": out / "change.json", "change.csv": out / "change.csv", "defects.json": current / "defects.json"}
+    _replace_all({paths["change.json"]: json.dumps(report.to_dict(), indent=1),
+                  paths["change.csv"]: change_table_csv(report), paths["defects.json"]: _defects_json(report)})
+    return paths
