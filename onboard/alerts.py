@@ -4,7 +4,8 @@ and optionally one MQTT message (JSON) per finding.
 Severity (``AlertPolicy``): an instance is severe when its score ≥ ``min_score`` and its area ≥
 ``min_area_px`` for its class (defaults: cracks ≥ 400 px, corrosion ≥ 2,000 px). STATUSTEXT is
 rate-limited (one per ``min_interval_s``; GCS consoles and radios are slow); the NAMED_VALUE_INT
-``SI_SEVERE`` carries the running count each time so nothing is lost by the rate limit.
+``SI_SEVERE`` carries the running count, at most every ``value_interval_s`` (sent once more when
+the count changed since, on the next frame or at the end), so nothing is lost by either limit.
 
 No alert ever blocks or fails the pipeline: sends return False on a dead link, MQTT publishes go
 through paho's own network thread and queue.
@@ -57,9 +58,15 @@ class MavlinkAlerter:
 
     def __init__(self, send: Callable[[mavlink.MAVLink_message], bool], min_interval_s: float = 1.0,
                  severity: int = mavlink.MAV_SEVERITY_WARNING, name: str = "SI_SEVERE",
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, value_interval_s: float = 0.5) -> None:
         self._send = send
         self.min_interval_s = min_interval_s
+        # The count went out once per severe instance: 50 cracks a frame at 10 frames/s were 500
+        # messages/s (~15 kB/s), more than a 57600-baud telemetry radio carries, crowding out the
+        # vehicle's own telemetry. The count is cumulative, so sending the latest is enough.
+        self.value_interval_s = value_interval_s
+        self._last_value = -math.inf
+        self._value_due = False
         self.severity = severity
         self.name = name
         self._clock = clock
@@ -78,9 +85,18 @@ class MavlinkAlerter:
             if self._send(mavlink.MAVLink_statustext_message(self.severity, text.encode(), 0, 0)):
                 self._last_text = now
                 self.sent_text += 1
+        self._value_due = True
+        self.tick(now)
+
+    def tick(self, now: float | None = None, force: bool = False) -> None:
+        """Send the running count if it changed and ``value_interval_s`` has passed (``force``: now)."""
+        now = self._clock() if now is None else now
+        if not self._value_due or (not force and now - self._last_value < self.value_interval_s):
+            return
         ms = int((now - self._t0) * 1000) & 0xFFFFFFFF
         if self._send(mavlink.MAVLink_named_value_int_message(ms, self.name.encode(), self.count)):
             self.sent_values += 1
+            self._last_value, self._value_due = now, False
 
 
 class MqttPublisher:
@@ -166,7 +182,12 @@ class Alerts:
                     self.mavlink.alert(frame_index, inst, pose)
             if self.mqtt is not None and (severe or self.publish_all):
                 self.mqtt.publish(finding_json(frame_index, capture_time_utc_s, inst, pose, model_id, severe))
+        if self.mavlink is not None:
+            self.mavlink.tick()  # a count held back by the interval goes out with a later frame
 
     def close(self) -> None:
+        """Before the link stops: the last count goes out; MQTT is flushed."""
+        if self.mavlink is not None:
+            self.mavlink.tick(force=True)
         if self.mqtt is not None:
             self.mqtt.close()

@@ -224,10 +224,10 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
             ended = how_it_ended(stop, pipeline.ended_by)
         finally:
             stop.set()
+            if alerts is not None and hasattr(alerts, "close"):
+                alerts.close()  # first: its last SI_SEVERE count goes out before the link stops
             if link is not None and live is None:
                 link.stop()
-            if alerts is not None and hasattr(alerts, "close"):
-                alerts.close()
         if isinstance(tagger, LiveTagger):
             _store_live_time_base(writer, tagger)
         writer.set_meta("ended", ended_meta(ended, stats.recorded))
