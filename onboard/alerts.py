@@ -118,6 +118,14 @@ class MqttPublisher:
         self._client.max_queued_messages_set(max_queued)
         self._client.reconnect_delay_set(min_delay=1, max_delay=30)
         self._client.on_publish = self._on_publish
+        # An unreachable broker was silent until the flight ended ('N finding(s) not acknowledged'):
+        # each outage is now said once while it lasts, and its end.
+        self.where, self.max_queued = f"{host}:{port}", max_queued
+        self._down: str | None = None
+        self._closing = False
+        self._client.on_connect = self._on_connect
+        self._client.on_connect_fail = lambda *_: self._say_down("cannot connect to")
+        self._client.on_disconnect = lambda *args: None if self._closing else self._say_down("lost the connection to")
         self._client.connect_async(host, int(port), keepalive_s)
         self._client.loop_start()
         self.queued = 0  # accepted by paho (sent now, or once the broker is reachable)
@@ -125,6 +133,20 @@ class MqttPublisher:
 
     def _on_publish(self, *args: object) -> None:
         self.published += 1
+
+    def _say_down(self, what: str) -> None:
+        if self._down is None:
+            self._down = what
+            log.warning("MQTT: %s the broker %s; findings are kept (up to %d) and sent when it answers",
+                        what, self.where, self.max_queued)
+
+    def _on_connect(self, _client: object, _userdata: object, _flags: object, reason: object, *_: object) -> None:
+        if getattr(reason, "is_failure", reason not in (0, None)):  # refused: bad credentials, not authorised
+            self._down = None
+            self._say_down(f"was refused ({reason}) by")
+        elif self._down is not None:
+            self._down = None
+            log.warning("MQTT: connected to the broker %s; sending the findings kept meanwhile", self.where)
 
     def publish(self, payload: dict[str, object]) -> None:
         import paho.mqtt.client as mqtt
@@ -141,7 +163,9 @@ class MqttPublisher:
         while self.published < self.queued and time.monotonic() < deadline:
             time.sleep(0.01)
         if self.published < self.queued:
-            log.warning("MQTT: %d finding(s) not acknowledged by the broker", self.queued - self.published)
+            log.warning("MQTT: %d finding(s) not acknowledged by the broker %s", self.queued - self.published,
+                        self.where)
+        self._closing = True
         self._client.disconnect()
         self._client.loop_stop()
 

@@ -174,3 +174,37 @@ def test_live_mode_with_link_drop_and_recovery(tmp_path: Path) -> None:
     assert all(r.pose.fix_type == 6 and r.pose.h_acc_m == pytest.approx(0.02) for r in tagged)
     kinds = {m.get_type() for m in vehicle.received}
     assert {"STATUSTEXT", "NAMED_VALUE_INT"} <= kinds  # alerts reached the 'ground station' side
+
+
+def test_an_unreachable_broker_is_said_during_the_flight_and_its_return_too(tmp_path: Path, caplog) -> None:
+    # Before: nothing was said until the run ended ('N finding(s) not acknowledged by the broker').
+    import logging
+
+    exe = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
+    port = _free_port()  # nothing listens there yet
+    with caplog.at_level(logging.WARNING, logger="onboard.alerts"):
+        pub = MqttPublisher("127.0.0.1", port, client_id="test-unreachable")
+        proc = None
+        try:
+            pub.publish({"frame_index": 1})
+            deadline = time.monotonic() + 20.0
+            while not any("cannot connect" in r.getMessage() for r in caplog.records):
+                assert time.monotonic() < deadline, "no warning about the unreachable broker"
+                time.sleep(0.05)
+            time.sleep(2.5)  # paho retries every 1-2 s: still said once
+            said = [r.getMessage() for r in caplog.records if "cannot connect" in r.getMessage()]
+            assert len(said) == 1 and f"127.0.0.1:{port}" in said[0]
+            if exe is not None:  # the broker comes up: said, and the kept finding goes out
+                conf = tmp_path / "mosquitto.conf"
+                conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+                proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                deadline = time.monotonic() + 60.0
+                while pub.published < 1:
+                    assert time.monotonic() < deadline, "the kept finding never reached the broker"
+                    time.sleep(0.05)
+                assert any("connected to the broker" in r.getMessage() for r in caplog.records)
+        finally:
+            pub.close(flush_timeout_s=0.1)
+            if proc is not None:
+                proc.terminate()
+                proc.wait(5)
