@@ -72,3 +72,12 @@ def how_it_ended(stop: threading.Event, pipeline_ended_by: str | None) -> str:
 
 def ended_meta(how: str, recorded: int | None = None) -> dict[str, object]:
     return {"how": how, "utc_s": time.time(), "frames_recorded": recorded}
+
+
+def set_meta_safely(writer: object, key: str, value: object) -> None:
+    """A meta row written at the end must never cost the flight: on a full disk it was a traceback
+    instead of the summary, after every frame had been committed."""
+    try:
+        writer.set_meta(key, value)  # type: ignore[attr-defined]
+    except Exception as exc:  # noqa: BLE001
+        log.warning("%s: could not store meta %s: %s", getattr(writer, "folder", "record"), key, exc)

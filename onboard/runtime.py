@@ -21,6 +21,7 @@ from pathlib import Path
 
 from onboard.alerts import mqtt_target as _mqtt_target
 from onboard.ending import DID_NOT_FINISH, ended_meta, how_it_ended
+from onboard.ending import set_meta_safely as _set_meta
 from onboard.frames import Frame
 from onboard.pipeline import HELPER_NICE, Pipeline, PipelineStats, Tagger
 from onboard.telemetry.buffer import CameraEvent, TelemetryBuffer
@@ -219,7 +220,7 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
             try:
                 stats = pipeline.run(duration_s)
             except BaseException as exc:
-                writer.set_meta("ended", ended_meta(f"failed: {type(exc).__name__}: {exc}", pipeline.stats.recorded))
+                _set_meta(writer, "ended", ended_meta(f"failed: {type(exc).__name__}: {exc}", pipeline.stats.recorded))
                 raise
             ended = how_it_ended(stop, pipeline.ended_by)
         finally:
@@ -230,7 +231,7 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
                 link.stop()
         if isinstance(tagger, LiveTagger):
             _store_live_time_base(writer, tagger)
-        writer.set_meta("ended", ended_meta(ended, stats.recorded))
+        _set_meta(writer, "ended", ended_meta(ended, stats.recorded))
     finally:
         writer.close()
     if stats.untagged:
@@ -303,7 +304,7 @@ def _store_live_time_base(writer: FlightRecordWriter, tagger: LiveTagger) -> Non
     try:
         buffer = tagger._buffer()
         if buffer is not None:
-            writer.set_meta("telemetry_time", buffer.describe_time_base())
+            _set_meta(writer, "telemetry_time", buffer.describe_time_base())
     except Exception as exc:  # noqa: BLE001 - a meta row must never cost the flight
         log.warning("could not store the live time base: %s", exc)
 

@@ -103,6 +103,11 @@ def onboard_command(
                   f"{s.retagged} re-tagged, {s.dropped} dropped, {s.instances} detections, "
                   f"{result.alerts_severe} severe) at {s.fps:.2f} frames/s into [bold]{out}[/]"
                   + (f"; link reconnected {result.reconnects}x" if result.reconnects else ""))
+    if s.record_errors or s.images_not_saved:  # a full disk: only a warning at its start said so
+        first = next((e for e in s.errors if "not recorded" in e), "")
+        lost = [f"{s.record_errors} frames NOT recorded (first: {first})"] if s.record_errors else []
+        lost += ["images or masks no longer saved once the disk was full"] if s.images_not_saved else []
+        console.print(f"[yellow]warning:[/] {'; '.join(lost)}. Free space on the --out disk", soft_wrap=True)
 
 
 def _telemetry_or_photos(mavlink: str | None, frames: Path) -> str:

@@ -168,10 +168,15 @@ class FlightRecordWriter:
 
     def close(self) -> None:
         if getattr(self, "_db", None) is not None:
-            self.check_drift()
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            self._db.close()
-            self._db = None  # type: ignore[assignment]
+            try:  # on a full disk these fail; the frames are committed already, so say it and close
+                self.check_drift()
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.OperationalError as exc:
+                log.warning("%s: could not store the drift verdict on closing (%s); the frames recorded are "
+                            "kept", self.folder, exc)
+            finally:
+                self._db.close()
+                self._db = None  # type: ignore[assignment]
 
     def _save(self, subdir: str, filename: str, encode: object) -> str | None:
         """Write one file atomically; on a full disk give up images first, then masks."""
