@@ -21,7 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from onboard.frames import Frame, open_frames
-from skyinspect.errors import ImageError, describe
+from skyinspect.errors import ImageError, InputError, describe
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +124,18 @@ class PacedSource:
 
 
 def open_camera(spec: str, realtime_fps: float | None = None, max_frames: int | None = None) -> object:
-    """A camera spec, folder or video → an iterable of ``Frame``."""
+    """A camera spec, folder or video → an iterable of ``Frame``. A folder or video must be paced: read
+    as fast as it decodes, a live run dropped 288 of a 300-frame video (drop-oldest queue) and tagged
+    the rest with the moment each was tagged, a time that has nothing to do with the frame."""
     path = Path(spec)
+    if realtime_fps is not None and not realtime_fps > 0:
+        raise InputError(describe("--realtime-fps", f"expected frames a second above 0, got {realtime_fps:g}",
+                                  "e.g. --realtime-fps 5"))
     if path.exists():
-        return PacedSource(path, realtime_fps) if realtime_fps else open_frames(path)
+        if not realtime_fps:
+            raise InputError(describe(path, "is a folder or video file, not a camera: live, it would be read as "
+                                      "fast as it decodes (most frames dropped) and stamped when processed",
+                                      "Pass --realtime-fps FPS to play it as a camera, or give --mavlink a "
+                                      "telemetry log to replay it"))
+        return PacedSource(path, realtime_fps)
     return CameraSource(spec, max_frames=max_frames)

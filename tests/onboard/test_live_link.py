@@ -130,3 +130,19 @@ def test_the_buffers_warnings_come_once_per_link_not_once_per_frame(caplog) -> N
             assert live.buffer() is not None  # a frame tagged
     said = [r for r in caplog.records if "no SYSTEM_TIME" in r.getMessage()]
     assert len(said) == 1
+
+
+def test_a_folder_or_video_as_a_live_camera_must_be_paced(tmp_path: Path) -> None:
+    # Before: read as fast as it decoded, a 300-frame video lost 288 frames to the drop-oldest queue
+    # ('inference was slower than the camera') and the rest were tagged at the moment of tagging.
+    import pytest
+
+    from skyinspect.errors import InputError
+
+    frames = make_frames(tmp_path / "cam", 3)
+    camera = CameraModel.from_fov(64, 48, 60.0)
+    for fps, said in ((None, "--realtime-fps FPS"), (0.0, "above 0")):
+        with pytest.raises(InputError, match=said):
+            run_onboard(frames, f"udpin:127.0.0.1:{free_udp_port()}", tmp_path / "rec", DarkPixelSegmenter(), camera,
+                        realtime_fps=fps)
+        assert not (tmp_path / "rec").exists()  # refused before a record was made
