@@ -120,6 +120,7 @@ class TelemetryBuffer:
             raise TelemetryError(describe(source, "time_base 'system_time' needs SYSTEM_TIME messages with "
                                           "time_unix_usec set; none found", "Use time_base='tlog'"))
         self.time_base = time_base
+        self._gimbal_clock_s = self._gimbal_clocks(msgs)
         self._build(msgs)
 
     @classmethod
@@ -188,6 +189,26 @@ class TelemetryBuffer:
             return usec * 1e-6 - self._tlog_to_utc_s  # UTC → the logging computer's clock
         return usec * 1e-6
 
+    def _gimbal_clocks(self, msgs: list[tuple[float, mavlink.MAVLink_message]]) -> dict[int, float]:
+        """Seconds to add to a gimbal component's ``time_boot_ms`` to put it on the autopilot's boot clock.
+        A MAVLink gimbal device stamps its status with its own uptime; mapped with the autopilot's
+        offset, a gimbal booted 7 s later read its attitude from 7 s earlier (14° off while tilting at
+        2°/s) and the newest frames were 'after the last GIMBAL_DEVICE_ATTITUDE_STATUS'. Compared by the
+        median arrival − stamp; under 1 s apart they are taken to share the autopilot's clock."""
+        lags: dict[int, list[float]] = {}
+        for t, m in msgs:
+            if m.get_type() in ("GLOBAL_POSITION_INT", "GIMBAL_DEVICE_ATTITUDE_STATUS", "MOUNT_ORIENTATION"):
+                lags.setdefault(m.get_srcComponent(), []).append(t - m.time_boot_ms * 1e-3)
+        autopilot = Counter(m.get_srcComponent() for _, m in msgs if m.get_type() == "GLOBAL_POSITION_INT")
+        ref = statistics.median(lags[autopilot.most_common(1)[0][0]])
+        shifts = {c: statistics.median(v) - ref for c, v in lags.items()}
+        shifts = {c: d for c, d in shifts.items() if abs(d) > 1.0}
+        for c, d in shifts.items():
+            log.warning("%s: component %d stamps its gimbal attitude on its own clock, %.1f s %s the autopilot's; "
+                        "shifted onto the autopilot's by arrival times", self.source, c, abs(d),
+                        "behind" if d > 0 else "ahead of")
+        return shifts
+
     def _build(self, msgs: list[tuple[float, mavlink.MAVLink_message]]) -> None:
         pos_t, pos_v = [], []
         att_t, att_q, attq_t, attq_q = [], [], [], []
@@ -213,11 +234,13 @@ class TelemetryBuffer:
             elif kind == "GIMBAL_DEVICE_ATTITUDE_STATUS":
                 q = np.asarray(m.q, dtype=np.float64)
                 if np.all(np.isfinite(q)) and np.linalg.norm(q) > 0:
-                    gim[kind][0].append(self._time_boot(t, m.time_boot_ms * 1e-3))
+                    gim[kind][0].append(self._time_boot(t, m.time_boot_ms * 1e-3
+                                                        + self._gimbal_clock_s.get(m.get_srcComponent(), 0.0)))
                     gim[kind][1].append(_Gimbal(normalise(q), _gimbal_device_frame(m.flags)))
             elif kind == "MOUNT_ORIENTATION":
                 # roll/pitch earth-stabilised, yaw relative to the vehicle's nose
-                gim[kind][0].append(self._time_boot(t, m.time_boot_ms * 1e-3))
+                gim[kind][0].append(self._time_boot(t, m.time_boot_ms * 1e-3
+                                                    + self._gimbal_clock_s.get(m.get_srcComponent(), 0.0)))
                 gim[kind][1].append(_Gimbal(euler_to_quaternion(m.roll, m.pitch, m.yaw), GimbalFrame.VEHICLE_YAW))
             elif kind == "MOUNT_STATUS":
                 # ArduPilot: a = pitch, b = roll, c = yaw (body frame), centidegrees; no timestamp

@@ -146,3 +146,35 @@ def test_a_folder_or_video_as_a_live_camera_must_be_paced(tmp_path: Path) -> Non
             run_onboard(frames, f"udpin:127.0.0.1:{free_udp_port()}", tmp_path / "rec", DarkPixelSegmenter(), camera,
                         realtime_fps=fps)
         assert not (tmp_path / "rec").exists()  # refused before a record was made
+
+
+def test_a_gimbal_device_on_its_own_clock_is_put_on_the_autopilots() -> None:
+    # A MAVLink gimbal (component 154) stamps GIMBAL_DEVICE_ATTITUDE_STATUS with its own uptime. Before,
+    # one booted 7 s after the autopilot gave frames the gimbal attitude of 7 s earlier (14° off while
+    # tilting at 2°/s) and the newest frames were 'after the last GIMBAL_DEVICE_ATTITUDE_STATUS'.
+    from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
+    from onboard.telemetry import convert
+    from onboard.telemetry.rotations import euler_to_quaternion
+
+    autopilot, gimbal = mavlink.MAVLink(None, srcSystem=1, srcComponent=1), mavlink.MAVLink(None, 1, 154)
+
+    def sent(msg, enc):  # type: ignore[no-untyped-def]
+        msg.pack(enc)  # sets the source ids a received message has
+        return msg
+
+    for lag_s in (7.0, -3.0):  # booted later (clock behind) / earlier
+        live, host0 = LiveMavlink("udpin:127.0.0.1:0"), 1.7e9
+        for k in range(600):  # 30 s at 20 Hz
+            host, boot = host0 + k * 0.05, 100.0 + k * 0.05
+            live.add(host, sent(convert.global_position(boot, 47.0 + k * 1e-6, 8.0, 500.0, 20.0), autopilot))
+            live.add(host, sent(convert.attitude(boot, 0.0, 0.0, 90.0), autopilot))
+            if k % 20 == 0:
+                live.add(host, sent(convert.system_time(boot, host), autopilot))
+            q = euler_to_quaternion(0.0, -k * 0.1, 0.0)  # tilting down 2°/s
+            live.add(host, sent(convert.gimbal_device_status(boot - lag_s, tuple(q), earth_yaw=False), gimbal))
+        buffer = live.buffer()
+        for k in (100, 300, 595):
+            pose = buffer.pose_at(host0 + k * 0.05 + 0.01)  # type: ignore[union-attr]
+            assert pose.is_tagged, (lag_s, pose.status)
+            assert abs(pose.gimbal_pitch_deg - (-k * 0.1 - 0.02)) < 0.05, (lag_s, k, pose.gimbal_pitch_deg)
