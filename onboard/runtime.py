@@ -109,13 +109,13 @@ class LiveTagger(Tagger):
             return []
         buffer = self._buffer()
         done: list[tuple[int, Pose]] = []
-        newest = max(self.pending.values())
-        for index, t in list(self.pending.items()):
+        now = time.time()  # frames' stamps are host clock; the newest *pending* frame never aged them once
+        for index, t in list(self.pending.items()):  # tagging resumed, so hole frames were kept all flight
             pose = self._pose(buffer, t)
             if pose.is_tagged:
                 done.append((index, pose))
                 del self.pending[index]
-            elif newest - t > self.retag_window_s or ("after the last" not in pose.status and "gap" not in pose.status):
+            elif now - t > self.retag_window_s or ("after the last" not in pose.status and "gap" not in pose.status):
                 del self.pending[index]
         return done
 

@@ -178,3 +178,18 @@ def test_a_gimbal_device_on_its_own_clock_is_put_on_the_autopilots() -> None:
             pose = buffer.pose_at(host0 + k * 0.05 + 0.01)  # type: ignore[union-attr]
             assert pose.is_tagged, (lag_s, pose.status)
             assert abs(pose.gimbal_pitch_deg - (-k * 0.1 - 0.02)) < 0.05, (lag_s, k, pose.gimbal_pitch_deg)
+
+
+def test_frames_in_a_hole_are_given_up_once_older_than_the_retag_window() -> None:
+    # Before: a pending frame was aged against the newest *pending* frame, so once tagging resumed the
+    # frames of a telemetry hole stayed pending all flight, every one re-posed every 0.5 s.
+    live, now = LiveMavlink("udpin:127.0.0.1:0"), time.time()
+    for h0, h1 in ((now - 100.0, now - 80.0), (now - 60.0, now)):  # telemetry, a 20 s hole, telemetry
+        for k in range(int((h1 - h0) * 10)):
+            _feed(live, h0 + k * 0.1, h0 + k * 0.1 - now + 1000.0, 47.0, system_time=k % 10 == 0)
+    tagger = LiveTagger(live, wait_s=0.0)  # type: ignore[arg-type]
+    image = np.zeros((2, 2, 3), np.uint8)
+    for i in range(90):  # frames captured in the hole, 61-79 s ago
+        assert not tagger(Frame(i + 1, image, Path("cam"), now - 79.0 + i * 0.2)).is_tagged
+    assert len(tagger.pending) == 90
+    assert tagger.retag() == [] and tagger.pending == {}  # older than retag_window_s (30 s): given up
