@@ -2,7 +2,8 @@
 
 Read: findings (filter by class, review status, grade), every view of a finding as a crop, the audit
 trail, and the folder's products (a fixed list of names; nothing else under the folder is served).
-Write (POST, JSON only): confirm / reject / relabel / comment a finding, export the reviewed set for
+Write (POST, JSON only): confirm / reject / relabel / comment a finding (a decision carries the seq of the
+last one the page showed, ``base_seq``: 409 when another reviewer decided since), export the reviewed set for
 training. Every write appends to the audit trail (who, when, what; ``review/audit.jsonl``).
 
 Security: finding ids and view numbers are looked up in the loaded results, never joined into paths;
@@ -18,7 +19,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from groundstation.review.audit import AuditLog
+from groundstation.review.audit import AuditConflict, AuditLog
 from groundstation.review.data import ResultsData
 from groundstation.review.page import APP_JS, INDEX_HTML
 from skyinspect.segmentation import CLASS_NAMES
@@ -141,7 +142,15 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
             raise HTTPException(422, "empty comment")
         if comment:
             extra["comment"] = comment
-        entry = audit.append(who, action, fid, **extra)
+        # the seq of the finding's last decision the page showed: a decision made since by someone else
+        # is answered 409 instead of silently overridden (absent: no check, as for scripts)
+        base = body.get("base_seq")
+        if base is not None and (not isinstance(base, int) or isinstance(base, bool) or base < 0):
+            raise HTTPException(422, "base_seq must be a whole number >= 0")
+        try:
+            entry = audit.append(who, action, fid, expect_seq=base, **extra)
+        except AuditConflict as exc:
+            raise HTTPException(409, f"not saved: {exc}. Look at it again, then decide") from None
         return JSONResponse(entry, status_code=201)
 
     @app.get("/api/audit")

@@ -16,7 +16,22 @@ from pathlib import Path
 from typing import Any
 
 ACTIONS = ("confirm", "reject", "relabel", "comment")
+DECISIONS = ("confirm", "reject", "relabel")  # what a later decision overrides (comments only add up)
 GENESIS = "0" * 64
+
+
+class AuditConflict(Exception):
+    """A decision was made on what the reviewer last saw, but another reviewer decided since."""
+
+    def __init__(self, finding_id: str, latest: dict[str, Any] | None) -> None:
+        if latest is None:
+            text = f"{finding_id} has no decision on record any more (the audit trail was replaced)"
+        else:
+            label = f" -> {latest['label']}" if latest.get("label") else ""
+            text = (f"{finding_id} was changed by {latest['who']} since you opened it: {latest['action']}{label} "
+                    f"(#{latest['seq']}, {latest['time_utc']})")
+        super().__init__(text)
+        self.latest = latest
 
 
 class AuditLog:
@@ -29,11 +44,20 @@ class AuditLog:
             return []
         return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
-    def append(self, who: str, action: str, finding_id: str, **data: Any) -> dict[str, Any]:
+    def append(self, who: str, action: str, finding_id: str, expect_seq: int | None = None,
+               **data: Any) -> dict[str, Any]:
+        """Append an entry. ``expect_seq``: the seq of the finding's last decision the reviewer saw
+        (0: none); a decision made since raises AuditConflict instead of silently overriding it
+        (two reviewers on one finding: the later click had won unseen)."""
         if action not in ACTIONS:
             raise ValueError(f"action must be one of {ACTIONS}, not {action!r}")
-        with self._lock:
+        with self._lock:  # checked and appended under one lock: no decision slips in between
             old = self.entries()
+            if expect_seq is not None and action in DECISIONS:
+                last = next((e for e in reversed(old) if e["finding_id"] == finding_id
+                             and e["action"] in DECISIONS), None)
+                if (last["seq"] if last else 0) != expect_seq:
+                    raise AuditConflict(finding_id, last)
             entry = {"seq": len(old) + 1, "time_utc": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
                      "who": who, "action": action, "finding_id": finding_id, **data,
                      "prev": old[-1]["hash"] if old else GENESIS}
@@ -54,10 +78,14 @@ class AuditLog:
         return True
 
     def state(self) -> dict[str, dict[str, Any]]:
-        """finding id -> {"status": unreviewed|confirmed|rejected, "label": str|None, "comments": [...]}."""
+        """finding id -> {"status": unreviewed|confirmed|rejected, "label": str|None, "comments": [...],
+        "by": str|None, "seq": the seq of its last decision (0: none), for ``append(expect_seq=...)``}."""
         out: dict[str, dict[str, Any]] = {}
         for e in self.entries():
-            s = out.setdefault(e["finding_id"], {"status": "unreviewed", "label": None, "comments": [], "by": None})
+            s = out.setdefault(e["finding_id"], {"status": "unreviewed", "label": None, "comments": [], "by": None,
+                                                 "seq": 0})
+            if e["action"] in DECISIONS:
+                s["seq"] = e["seq"]
             if e["action"] == "confirm":
                 s["status"], s["by"] = "confirmed", e["who"]
             elif e["action"] == "reject":

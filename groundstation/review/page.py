@@ -31,7 +31,7 @@ tr.sel{background:#ffe9a8}tr{cursor:pointer}#map{width:100%;height:260px;border:
 
 APP_JS = r"""'use strict';
 const $ = (id) => document.getElementById(id);
-let selected = null, labels = [];
+let selected = null, labels = [], shown = null;  // shown: the finding as the page last showed it
 function el(tag, text, attrs) {
   const e = document.createElement(tag);
   if (text !== undefined && text !== null) e.textContent = String(text);
@@ -40,7 +40,12 @@ function el(tag, text, attrs) {
 }
 async function api(path, opts) {
   const r = await fetch(path, opts);
-  if (!r.ok) throw new Error(r.status + ' ' + (await r.text()));
+  if (!r.ok) {
+    const text = await r.text();
+    let detail = text;
+    try { detail = JSON.parse(text).detail || text; } catch (e) { /* not JSON: the text as it came */ }
+    const err = new Error(r.status + ' ' + detail); err.status = r.status; throw err;
+  }
   return r.json();
 }
 function fmtMeas(m) { return m.value === null ? m.note : (Number(m.value).toPrecision(4) + (m.sigma !== null ? ' ± ' + Number(m.sigma).toPrecision(2) : '') + ' ' + m.unit); }
@@ -90,6 +95,7 @@ function drawMap(rows) {
 async function select(fid) {
   selected = fid;
   const f = await api('/api/findings/' + encodeURIComponent(fid));
+  shown = f;
   $('detail-title').textContent = f.finding_id + ' - ' + (f.review.label || f['class']);
   const d = $('detail'); d.replaceChildren();
   const tbl = el('table');
@@ -124,13 +130,19 @@ function headers() {
   return h;
 }
 async function act(action, extra) {
-  if (!selected) return;
+  if (!selected || !shown) return;
+  // a decision names the last one this page showed: the server refuses it (409) when another
+  // reviewer decided since, rather than letting this click override what the user never saw
+  const body = Object.assign({action: action, base_seq: shown.review.seq || 0}, extra || {});
   try {
-    await api('/api/findings/' + encodeURIComponent(selected) + '/review',
-              {method: 'POST', headers: headers(), body: JSON.stringify(Object.assign({action: action}, extra || {}))});
+    await api('/api/findings/' + encodeURIComponent(shown.finding_id) + '/review',
+              {method: 'POST', headers: headers(), body: JSON.stringify(body)});
     $('status-msg').textContent = action + ' saved';
-    await select(selected);
-  } catch (err) { $('status-msg').textContent = 'refused: ' + err.message; }
+    await select(shown.finding_id);
+  } catch (err) {
+    if (err.status === 409) await select(shown.finding_id);  // show what the other reviewer decided
+    $('status-msg').textContent = 'refused: ' + err.message;
+  }
 }
 async function init() {
   const info = await api('/api/inspection');

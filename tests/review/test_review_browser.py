@@ -76,3 +76,41 @@ def test_browser_confirms_a_finding_and_sees_the_audit_entry(server: str) -> Non
             assert dialogs == [] and errors == []
         finally:
             browser.close()
+
+
+def _launch(p):  # type: ignore[no-untyped-def]
+    return p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                             args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+
+
+def test_two_reviewers_a_stale_decision_is_refused_and_shown(server: str) -> None:
+    """Two browsers on one finding: the second decision, made on a page still showing the finding
+    undecided, had silently overridden the first ("reject saved"); now it is refused and the page
+    shows the other reviewer's decision."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _launch(p)
+        try:
+            pages = []
+            for who in ("ada", "bob"):
+                page = browser.new_context().new_page()
+                page.set_default_timeout(10_000)
+                page.goto(server + "/")
+                page.fill("#reviewer", who)
+                page.click("#findings tbody tr[data-id='F-0001']")
+                page.locator("#actions:not([hidden])").wait_for()
+                pages.append(page)
+            ada, bob = pages
+            ada.click("#confirm")
+            ada.locator("#status-msg", has_text="confirm saved").wait_for()
+            bob.click("#reject")
+            bob.locator("#status-msg", has_text="refused").wait_for()
+            assert "ada" in bob.inner_text("#status-msg")
+            bob.locator("#findings tbody tr[data-id='F-0001'] td.confirmed").wait_for()  # the page caught up
+            bob.click("#reject")  # having seen it, bob may still decide otherwise
+            bob.locator("#status-msg", has_text="reject saved").wait_for()
+            ada.reload()
+            ada.locator("#findings tbody tr[data-id='F-0001'] td.rejected").wait_for()
+        finally:
+            browser.close()
