@@ -6,7 +6,7 @@ INDEX_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8"><titl
 <style>body{font-family:sans-serif;margin:0;display:grid;grid-template-columns:420px 1fr;height:100vh}
 #left{overflow:auto;border-right:1px solid #ccc;padding:8px}#right{overflow:auto;padding:8px}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:3px 5px;text-align:left;font-size:13px}
-tr.sel{background:#ffe9a8}tr{cursor:pointer}#map{width:100%;height:260px;border:1px solid #ccc;background:#f8f8f8}
+tr.sel{background:#ffe9a8}tr{cursor:pointer}#findings tbody tr:focus{outline:2px solid #1f5fbf;outline-offset:-2px}#map{width:100%;height:260px;border:1px solid #ccc;background:#f8f8f8}
 .views img{max-width:220px;margin:2px;border:1px solid #ccc}button{margin:2px}
 #audit li{font-size:12px}.confirmed{color:#2a7}.rejected{color:#c33}</style></head><body>
 <div id="left"><h3 id="title">skyinspect review</h3>
@@ -56,14 +56,23 @@ async function loadFindings() {
   if ($('f-grade').value) q.set('grade', $('f-grade').value);
   const rows = await api('/api/findings?' + q.toString());
   const tb = $('findings').querySelector('tbody');
+  // the rows are rebuilt: a keyboard user's focus stays on the row it was on
+  const focused = tb.contains(document.activeElement) ? document.activeElement.getAttribute('data-id') : null;
   tb.replaceChildren();
   for (const r of rows) {
-    const tr = el('tr', undefined, {'data-id': r.finding_id});
-    if (r.finding_id === selected) tr.className = 'sel';
+    // tabindex + Enter/Space: without them a keyboard-only reviewer could not open any finding
+    const tr = el('tr', undefined, {'data-id': r.finding_id, tabindex: '0'});
+    if (r.finding_id === selected) { tr.className = 'sel'; tr.setAttribute('aria-selected', 'true'); }
     tr.append(el('td', r.finding_id), el('td', r.review.label || r['class']), el('td', r.grade || '-'),
               el('td', r.component || '-'), el('td', r.review.status, {'class': r.review.status}));
     tr.addEventListener('click', () => select(r.finding_id));
+    tr.addEventListener('keydown', (ev) => {
+      if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); select(r.finding_id); }
+      else if (ev.key === 'ArrowDown' && tr.nextElementSibling) { ev.preventDefault(); tr.nextElementSibling.focus(); }
+      else if (ev.key === 'ArrowUp' && tr.previousElementSibling) { ev.preventDefault(); tr.previousElementSibling.focus(); }
+    });
     tb.append(tr);
+    if (r.finding_id === focused) tr.focus();
   }
   drawMap(rows);
 }

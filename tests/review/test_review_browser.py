@@ -114,3 +114,41 @@ def test_two_reviewers_a_stale_decision_is_refused_and_shown(server: str) -> Non
             ada.locator("#findings tbody tr[data-id='F-0001'] td.rejected").wait_for()
         finally:
             browser.close()
+
+
+def _tab_to(page, selector: str, limit: int = 40) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_keyboard_only_reviewer_opens_and_confirms_a_finding(server: str) -> None:
+    """The findings were table rows with a click handler only: Tab went from the filters to the export
+    button, so a reviewer without a mouse could not open (and so not review) any finding."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _launch(p)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(10_000)
+            page.goto(server + "/")
+            page.locator("#findings tbody tr").first.wait_for()
+            _tab_to(page, "#reviewer")
+            page.keyboard.type("kim")
+            _tab_to(page, "#findings tbody tr[data-id='F-0001']")
+            page.keyboard.press("ArrowDown")
+            assert page.evaluate("document.activeElement.getAttribute('data-id')") == "F-0002"
+            page.keyboard.press("Enter")
+            page.locator("#detail-title", has_text="F-0002").wait_for()
+            page.locator("#findings tbody tr.sel[data-id='F-0002']").wait_for()
+            # the table was rebuilt under the focused row: focus is still there, not back at the page's top
+            assert page.evaluate("document.activeElement.getAttribute('data-id')") == "F-0002"
+            _tab_to(page, "#confirm")
+            page.keyboard.press("Enter")
+            page.locator("#status-msg", has_text="confirm saved").wait_for()
+            page.locator("#audit li", has_text="kim confirm F-0002").wait_for()
+        finally:
+            browser.close()
