@@ -187,6 +187,7 @@ class Pipeline:
         self._error_kinds: set[str] = set()
         self._fatal: BaseException | None = None
         self.ended_by: str | None = None  # why run() stopped early: "duration reached", "interrupted"
+        self.source_grace_s = 3.0  # after a stop request, how long a blocked frame source is waited for
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -217,12 +218,22 @@ class Pipeline:
         threads.append(threading.Thread(target=self._guard, args=(self._record,), name="recording", daemon=True))
         for t in threads:
             t.start()
+        stop_seen: float | None = None
         try:
             while any(t.is_alive() for t in threads):
                 threads[-1].join(0.1)
                 if duration_s is not None and time.monotonic() - started > duration_s and not self.stop_event.is_set():
                     self.ended_by = self.ended_by or f"duration reached ({duration_s:g} s)"
                     self.stop()
+                if self.stop_event.is_set():
+                    stop_seen = stop_seen or time.monotonic()
+                    if threads[0].is_alive() and time.monotonic() - stop_seen > self.source_grace_s:
+                        # a camera read that never returns (USB camera unplugged mid-grab, a stalled
+                        # stream) kept every stage waiting for the frame queue to close: Ctrl-C hung
+                        log.warning("the frame source did not stop within %.0f s of the stop request (a camera "
+                                    "read that hangs); finishing without it", self.source_grace_s)
+                        self.frames_q.close()
+                        threads = threads[1:]  # the capture thread is a daemon: left behind
         except KeyboardInterrupt:
             self.ended_by = "interrupted (KeyboardInterrupt)"
             self.stop()

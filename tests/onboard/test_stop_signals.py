@@ -92,3 +92,47 @@ def test_the_record_says_how_a_run_ended_or_that_it_did_not_finish(tmp_path: Pat
         run_onboard(frames, tlog, tmp_path / "rec2", Boom(), camera)
     with FlightRecordReader(tmp_path / "rec2") as reader:
         assert json.loads(reader.meta["ended"])["how"].startswith("failed: SystemExit")
+
+
+def test_a_camera_read_that_hangs_does_not_hang_the_stop(tmp_path: Path, monkeypatch) -> None:
+    # Before: every stage waited for the capture thread to close the frame queue, so a stop request
+    # (Ctrl-C, SIGTERM) while a camera read never returned (USB camera unplugged mid-grab) hung.
+    import threading
+
+    import numpy as np
+
+    import onboard.capture
+    from onboard.frames import Frame
+    from onboard.runtime import run_onboard
+    from skyinspect.camera import CameraModel
+
+    release = threading.Event()
+
+    class HangingCamera:
+        def stop(self) -> None:  # a blocked grab() cannot see it
+            pass
+
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            for i in range(2):
+                yield Frame(i + 1, np.full((48, 64, 3), 200, np.uint8), Path("cam"), time.time())
+            release.wait(600)
+
+    monkeypatch.setattr(onboard.capture, "open_camera", lambda *a, **k: HangingCamera())
+    stop = threading.Event()
+    result: list = []
+    runner = threading.Thread(target=lambda: result.append(run_onboard(
+        "0", f"udpin:127.0.0.1:{free_udp_port()}", tmp_path / "rec", DarkPixelSegmenter(),
+        CameraModel.from_fov(64, 48, 60.0), stop_event=stop, link_timeout_s=0.5)), daemon=True)
+    runner.start()
+    try:
+        deadline = time.monotonic() + 60.0
+        while not (tmp_path / "rec").is_dir() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(1.0)  # the two frames recorded, the camera now stuck
+        stop.set()
+        runner.join(60.0)  # the source gets 3 s, then the rest finishes without it
+        assert not runner.is_alive(), "the run did not stop while the camera read hung"
+    finally:
+        release.set()
+        runner.join(10.0)
+    assert result[0].stats.recorded == 2
