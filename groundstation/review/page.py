@@ -3,12 +3,16 @@ script). Every value from the API is put on the page with textContent / attribut
 The "map" is an SVG of the findings' outlines and markers in lon/lat, so the page works offline."""
 
 INDEX_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>skyinspect review</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <style>body{font-family:sans-serif;margin:0;display:grid;grid-template-columns:420px 1fr;height:100vh}
 #left{overflow:auto;border-right:1px solid #ccc;padding:8px}#right{overflow:auto;padding:8px}
 table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;padding:3px 5px;text-align:left;font-size:13px}
-tr.sel{background:#ffe9a8}tr{cursor:pointer}#findings tbody tr:focus{outline:2px solid #1f5fbf;outline-offset:-2px}#map{width:100%;height:260px;border:1px solid #ccc;background:#f8f8f8}
+tr.sel{background:#ffe9a8}tr{cursor:pointer}#findings tbody tr:focus{outline:2px solid #1f5fbf;outline-offset:-2px}
+#findings td:first-child{white-space:nowrap}#map{width:100%;height:260px;border:1px solid #ccc;background:#f8f8f8}
 .views img{max-width:220px;margin:2px;border:1px solid #ccc}button{margin:2px}
-#audit li{font-size:12px}.confirmed{color:#2a7}.rejected{color:#c33}</style></head><body>
+#audit li{font-size:12px}.confirmed{color:#2a7}.rejected{color:#c33}
+@media (max-width:800px){body{display:block;height:auto}#left{border-right:0;border-bottom:1px solid #ccc;overflow:visible}
+#right{overflow:visible}.views img{max-width:46%}#comment{width:100%;box-sizing:border-box}td,th{font-size:14px}}</style></head><body>
 <div id="left"><h3 id="title">skyinspect review</h3>
 <label>reviewer <input id="reviewer" size="14" placeholder="your name"></label>
 <label id="tokenbox">token <input id="token" size="10" type="password"></label><br>
@@ -65,7 +69,7 @@ async function loadFindings() {
     if (r.finding_id === selected) { tr.className = 'sel'; tr.setAttribute('aria-selected', 'true'); }
     tr.append(el('td', r.finding_id), el('td', r.review.label || r['class']), el('td', r.grade || '-'),
               el('td', r.component || '-'), el('td', r.review.status, {'class': r.review.status}));
-    tr.addEventListener('click', () => select(r.finding_id));
+    tr.addEventListener('click', () => select(r.finding_id).then(showDetailOnPhone));
     tr.addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); select(r.finding_id); }
       else if (ev.key === 'ArrowDown' && tr.nextElementSibling) { ev.preventDefault(); tr.nextElementSibling.focus(); }
@@ -124,6 +128,9 @@ async function select(fid) {
   }
   $('actions').hidden = false;
   await loadAudit(); await loadFindings();
+}
+function showDetailOnPhone() {  // one column on a phone: the detail lies below the whole list
+  if (window.matchMedia('(max-width: 800px)').matches) $('right').scrollIntoView();
 }
 async function loadAudit() {
   const a = await api('/api/audit' + (selected ? '?fid=' + encodeURIComponent(selected) : ''));

@@ -152,3 +152,31 @@ def test_keyboard_only_reviewer_opens_and_confirms_a_finding(server: str) -> Non
             page.locator("#audit li", has_text="kim confirm F-0002").wait_for()
         finally:
             browser.close()
+
+
+def test_phone_viewport_is_one_readable_column(server: str) -> None:
+    """On a phone the page had no viewport meta and a fixed 420 px list column: chromium laid it out
+    980 px wide and shrank it, 13 px text showing at about 5 px, the detail squeezed beside the list."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _launch(p)
+        try:
+            page = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                       device_scale_factor=2).new_page()
+            page.set_default_timeout(10_000)
+            failed: list[str] = []
+            page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+            page.goto(server + "/")
+            page.locator("#findings tbody tr").first.wait_for()
+            assert page.evaluate("window.innerWidth") == 390  # laid out at the phone's width, not 980
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing sideways
+            left, right = page.locator("#left").bounding_box(), page.locator("#right").bounding_box()
+            assert left and right and right["y"] >= left["y"] + left["height"] - 1  # the detail below the list
+            page.tap("#findings tbody tr[data-id='F-0002']")
+            page.locator("#detail-title", has_text="F-0002").wait_for()
+            page.wait_for_function("() => { const r = document.getElementById('detail-title').getBoundingClientRect();"
+                                   " return r.top >= 0 && r.bottom <= innerHeight; }")  # brought into view
+            assert failed == []  # no favicon 404 either
+        finally:
+            browser.close()
