@@ -90,8 +90,8 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
     def findings(cls: str | None = None, status: str | None = None, grade: str | None = None) -> Any:
         state = audit.state()
         rows = [data.summary(fid, state.get(fid)) for fid in data.findings]
-        if cls:
-            rows = [r for r in rows if r["class"] == cls]
+        if cls:  # the class the table shows: a relabelled finding is listed under its new label
+            rows = [r for r in rows if (r["review"]["label"] or r["class"]) == cls]
         if status:
             rows = [r for r in rows if r["review"]["status"] == status]
         if grade:  # "CS2" lists the lower bounds "CS2+" too

@@ -90,7 +90,7 @@ function drawMap(rows) {
   const xy = (lat, lon) => [5 + 90 * ((lon - lo0) * Math.cos(la0 * Math.PI / 180)) / span, 55 - 50 * (lat - la0) / span];
   const NS = 'http://www.w3.org/2000/svg';
   for (const r of rows) {
-    const colour = r['class'] === 'crack' ? '#d62728' : '#ff7f0e';
+    const colour = (r.review.label || r['class']) === 'crack' ? '#d62728' : '#ff7f0e';  // as the table
     if (r.outline.length > 2) {
       const poly = document.createElementNS(NS, 'polygon');
       poly.setAttribute('points', r.outline.map(p => xy(p[0], p[1]).join(',')).join(' '));

@@ -156,3 +156,14 @@ def test_export_ultralytics_training_set(results: Path) -> None:
             assert text == []  # rejected: a background sample
     manifest = json.loads((out / "manifest.json").read_text())["samples"]
     assert {m["reviewer"] for m in manifest} == {"ada"}
+
+
+def test_class_filter_follows_a_relabel(results: Path) -> None:
+    """The table shows a relabelled finding under its new label, but the class filter matched the
+    model's class: on the demo, F-0002 relabelled corrosion -> crack read "crack" in the table yet was
+    missing from "class: crack" and listed under "class: corrosion"."""
+    c = client(results)
+    rust = next(r["finding_id"] for r in c.get("/api/findings").json() if r["class"] == "corrosion")
+    assert c.post(f"/api/findings/{rust}/review", json={"action": "relabel", "label": "crack"}, headers=W).status_code == 201
+    assert rust in [r["finding_id"] for r in c.get("/api/findings", params={"cls": "crack"}).json()]
+    assert rust not in [r["finding_id"] for r in c.get("/api/findings", params={"cls": "corrosion"}).json()]
