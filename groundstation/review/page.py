@@ -154,6 +154,8 @@ async function act(action, extra) {
     await api('/api/findings/' + encodeURIComponent(shown.finding_id) + '/review',
               {method: 'POST', headers: headers(), body: JSON.stringify(body)});
     $('status-msg').textContent = action + ' saved';
+    // a saved comment leaves the box: left there, a second click (or the next finding's) posted it again
+    if (action === 'comment') $('comment').value = '';
     await select(shown.finding_id);
   } catch (err) {
     if (err.status === 409) await select(shown.finding_id);  // show what the other reviewer decided

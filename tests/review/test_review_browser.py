@@ -180,3 +180,30 @@ def test_phone_viewport_is_one_readable_column(server: str) -> None:
             assert failed == []  # no favicon 404 either
         finally:
             browser.close()
+
+
+def test_a_saved_comment_is_not_posted_again(server: str) -> None:
+    """A saved comment stayed in the box (seen on the demo after "comment saved"): clicking Comment
+    again, or on the next finding selected, posted it a second time."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _launch(p)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(10_000)
+            page.goto(server + "/")
+            page.fill("#reviewer", "ada")
+            page.click("#findings tbody tr[data-id='F-0001']")
+            page.locator("#actions:not([hidden])").wait_for()
+            page.fill("#comment", "hairline, check on site")
+            page.click("#comment-btn")
+            page.locator("#audit li", has_text="comment F-0001").wait_for()
+            assert page.input_value("#comment") == ""
+            page.click("#findings tbody tr[data-id='F-0002']")
+            page.locator("#detail-title", has_text="F-0002").wait_for()
+            page.click("#comment-btn")
+            page.locator("#status-msg", has_text="refused").wait_for()  # empty: nothing posted
+            assert page.locator("#audit li").count() == 0
+        finally:
+            browser.close()
