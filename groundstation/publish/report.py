@@ -302,10 +302,7 @@ def pdf_text(s: str) -> str:
 
 
 def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[str, bytes | None]) -> None:
-    from fpdf import FPDF
-
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.set_auto_page_break(True, margin=15)
+    pdf = _new_pdf()
     pdf.add_page()
     pdf.set_font("helvetica", "B", 16)
     pdf.multi_cell(0, 9, pdf_text(f"Inspection report: {inp.flight.folder.name}"), new_x="LMARGIN", new_y="NEXT")
@@ -320,9 +317,7 @@ def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[st
     _heading(pdf, "Findings")
     for r in report_rows(inp, crops):
         crop = crops.get(r.finding_id)
-        with pdf.offset_rendering() as dummy:  # a finding's card is never split across two pages
-            _finding_card(dummy, r, crop)
-        if dummy.page_break_triggered:
+        if _card_would_break(pdf, r, crop):  # a finding's card is never split across two pages
             pdf.add_page()
         _finding_card(pdf, r, crop)
     if not inp.findings:
@@ -353,6 +348,30 @@ def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[st
     pdf.set_font("helvetica", "", 9)
     pdf.multi_cell(0, 5, pdf_text(model_text(inp)), new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(path))
+
+
+def _new_pdf() -> Any:
+    """The report's page layout (the scratch page of ``_card_would_break`` must match it)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_auto_page_break(True, margin=15)
+    return pdf
+
+
+def _card_would_break(pdf: Any, r: ReportRow, crop: bytes | None) -> bool:
+    """Whether the card, drawn from the current y, would run past the page: drawn on a one-page scratch
+    document laid out like ``pdf``, with fpdf2's own test (``offset_rendering``). fpdf2's
+    ``offset_rendering`` deep-copies the whole document before and after each card, so a report of 864
+    findings spent 73 of its 100 s there (quadratic in findings); the card's layout depends only on y,
+    the page geometry and its own fonts, all reproduced here."""
+    scratch = _new_pdf()
+    scratch.add_page()
+    prev_y = pdf.get_y()
+    scratch.set_y(prev_y)
+    _finding_card(scratch, r, crop)
+    y_scroll = scratch.y - prev_y + (scratch.page - 1) * pdf.eph  # as offset_rendering computes it
+    return prev_y + y_scroll > pdf.page_break_trigger or scratch.page > 1
 
 
 def _finding_card(pdf: Any, r: ReportRow, crop: bytes | None) -> None:

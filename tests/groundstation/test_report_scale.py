@@ -1,0 +1,59 @@
+"""report.pdf at inspection scale: placing a finding's card must not copy the whole document.
+
+fpdf2's ``offset_rendering`` deep-copies the document before and after each look-ahead, so a report
+of 864 findings spent most of its 42 s publish stage there (quadratic in findings). The look-ahead
+now draws the card on a one-page scratch document; these tests hold it to fpdf2's own answer.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from groundstation.publish import report
+
+
+def _row(clause_words: int) -> report.ReportRow:
+    return report.ReportRow("F-0001", "crack", "47.1, 8.5", "100 mm", "1 mm", "0.1 m2", "0.05 m", "3", None,
+                            "CS2", "a clause that runs long " * clause_words, "other grade")
+
+
+@pytest.mark.parametrize("clause_words", [0, 5, 40, 200])
+def test_card_look_ahead_agrees_with_fpdf_offset_rendering(clause_words: int) -> None:
+    row = _row(clause_words)
+    for y in np.linspace(10.0, 290.0, 57):
+        pdf = report._new_pdf()
+        pdf.add_page()
+        pdf.set_y(float(y))
+        with pdf.offset_rendering() as dummy:  # fpdf2's own test, the one the report used before
+            report._finding_card(dummy, row, None)
+        assert report._card_would_break(pdf, row, None) == dummy.page_break_triggered, f"y={y}"
+
+
+def test_write_pdf_never_copies_the_document(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """No look-ahead through fpdf2's recorder (a deep copy of every page so far, per card)."""
+    import cv2
+    from fpdf.recorder import FPDFRecorder
+
+    from groundstation.publish.context import PublishInput
+
+    calls = []
+    real = FPDFRecorder.__init__
+    monkeypatch.setattr(FPDFRecorder, "__init__", lambda self, *a, **k: (calls.append(1), real(self, *a, **k))[1])
+    rows = [_row(i % 7) for i in range(60)]
+    monkeypatch.setattr(report, "report_rows", lambda _inp, _crops: rows)
+    for name, value in (("summary_facts", []), ("data_quality", []), ("model_text", ""),
+                        ("no_findings_text", "")):
+        monkeypatch.setattr(report, name, lambda _inp, v=value: v)
+    png = tmp_path / "schematic.png"
+    cv2.imwrite(str(png), np.full((20, 40, 3), 255, np.uint8))
+
+    class Flight:
+        folder = tmp_path
+
+    inp = PublishInput.__new__(PublishInput)
+    object.__setattr__(inp, "flight", Flight())
+    for name in ("findings", "grades"):
+        object.__setattr__(inp, name, ())
+    report.write_pdf(inp, tmp_path / "r.pdf", png, {})
+    assert calls == []
