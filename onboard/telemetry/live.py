@@ -31,6 +31,7 @@ time it waits in our queue widens the vehicle's round trip but does not bias its
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import threading
 import time
@@ -142,6 +143,7 @@ class LiveMavlink:
         self.reboots = 0
         self._lost_at: float | None = None  # monotonic time of the last message before a loss
         self._said_silent = False
+        self._open_error, self._open_said_at, self._open_failures = "", -math.inf, 0
         self._said: set[str] = set()  # the buffer's warnings already logged for this link (_OncePerLink)
         self._started = time.monotonic()
         self._boot_ms: dict[tuple[int, int], int] = {}  # newest time_boot_ms per (system, component)
@@ -188,7 +190,7 @@ class LiveMavlink:
                     delay = self.backoff_s
                     log.info("%s: link opened", self.url)
                 except Exception as exc:  # noqa: BLE001 - any failure to open: back off and retry
-                    log.warning("%s: cannot open link (%s); retrying in %.2f s", self.url, exc, delay)
+                    self._say_open_failed(exc)
                     self._stop.wait(delay)
                     delay = min(delay * 2.0, self.max_backoff_s)
                     continue
@@ -225,6 +227,19 @@ class LiveMavlink:
                     log.warning("%s: telemetry back after %.1f s", self.url, now - self._lost_at)
                     self._lost_at = None
             self.add(self._clock(), msg)
+
+    def _say_open_failed(self, exc: Exception) -> None:
+        """Once, then when the error changes or a minute has passed: at max back-off the same line came
+        every 5 s for the whole flight (a port held by another program: 720 lines an hour)."""
+        now, what = time.monotonic(), str(exc)
+        self._open_failures += 1
+        if what == self._open_error and now - self._open_said_at < 60.0:
+            log.debug("%s: cannot open link (%s)", self.url, exc)
+            return
+        self._open_error, self._open_said_at = what, now
+        log.warning("%s: cannot open link (%s; %d tries so far); retrying until it opens, frames are recorded "
+                    "untagged meanwhile. A port in use is usually held by another MAVLink program (mavproxy, "
+                    "mavlink-router, a second skyinspect)", self.url, exc, self._open_failures)
 
     def add(self, arrival_utc_s: float, msg: mavlink.MAVLink_message) -> None:
         """Store one message (also the entry point for dronekit's message listener)."""

@@ -193,3 +193,27 @@ def test_frames_in_a_hole_are_given_up_once_older_than_the_retag_window() -> Non
         assert not tagger(Frame(i + 1, image, Path("cam"), now - 79.0 + i * 0.2)).is_tagged
     assert len(tagger.pending) == 90
     assert tagger.retag() == [] and tagger.pending == {}  # older than retag_window_s (30 s): given up
+
+
+def test_a_link_that_cannot_be_opened_is_said_once_not_every_retry(caplog) -> None:
+    # Before: 'cannot open link' at every retry, every 5 s at most back-off, all flight long.
+    import logging
+
+    tries = [0]
+
+    def refuse(*_args: object) -> object:
+        tries[0] += 1
+        raise OSError(98, "Address already in use")
+
+    live = LiveMavlink("udpin:127.0.0.1:14550", connect=refuse, backoff_s=0.005, max_backoff_s=0.01)
+    with caplog.at_level(logging.WARNING, logger="onboard.telemetry.live"):
+        live.start()
+        try:
+            deadline = time.monotonic() + 30.0
+            while tries[0] < 50 and time.monotonic() < deadline:
+                time.sleep(0.02)
+        finally:
+            live.stop()
+    said = [r.getMessage() for r in caplog.records if "cannot open link" in r.getMessage()]
+    assert tries[0] >= 50 and len(said) == 1, said[:3]
+    assert "Address already in use" in said[0] and "another MAVLink program" in said[0]
