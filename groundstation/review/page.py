@@ -108,6 +108,9 @@ function drawMap(rows) {
 async function select(fid) {
   selected = fid;
   const f = await api('/api/findings/' + encodeURIComponent(fid));
+  // a later click won while this answer was on its way (a slow link): showing it now would put
+  // one finding's detail and actions under another's highlighted row
+  if (selected !== fid) return;
   shown = f;
   $('detail-title').textContent = f.finding_id + ' - ' + (f.review.label || f['class']);
   const d = $('detail'); d.replaceChildren();
@@ -127,7 +130,8 @@ async function select(fid) {
     else views.append(el('span', 'frame ' + v.frame_index + ': no image '));
   }
   $('actions').hidden = false;
-  await loadAudit(); await loadFindings();
+  await loadAudit();
+  if (selected === fid) await loadFindings();
 }
 function showDetailOnPhone() {  // one column on a phone: the detail lies below the whole list
   if (window.matchMedia('(max-width: 800px)').matches) $('right').scrollIntoView();

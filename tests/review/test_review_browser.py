@@ -207,3 +207,35 @@ def test_a_saved_comment_is_not_posted_again(server: str) -> None:
             assert page.locator("#audit li").count() == 0
         finally:
             browser.close()
+
+
+def test_a_late_answer_for_an_earlier_click_does_not_replace_the_detail(server: str) -> None:
+    """Click F-0001, then F-0002 before F-0001's detail arrives (a slow link): F-0001's late answer
+    was drawn over F-0002's, so the page showed F-0001's detail and views under F-0002's highlighted
+    row (found holding one response back in chromium)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _launch(p)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(10_000)
+            held: list = []
+            page.route("**/api/findings/F-0001", lambda route: held.append(route))
+            page.goto(server + "/")
+            page.fill("#reviewer", "ada")
+            page.click("#findings tbody tr[data-id='F-0001']", no_wait_after=True)
+            page.wait_for_function("() => true")  # let the held request reach the route
+            page.click("#findings tbody tr[data-id='F-0002']")
+            page.locator("#detail-title", has_text="F-0002").wait_for()
+            page.locator("#findings tbody tr.sel[data-id='F-0002']").wait_for()
+            assert len(held) == 1
+            held[0].continue_()
+            page.wait_for_timeout(800)
+            assert page.inner_text("#detail-title").startswith("F-0002")
+            assert all("/F-0002/" in (s or "") for s in
+                       page.eval_on_selector_all("#views img", "els => els.map(e => e.getAttribute('src'))"))
+            page.click("#confirm")
+            page.locator("#audit li", has_text="confirm F-0002").wait_for()
+        finally:
+            browser.close()
