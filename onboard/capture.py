@@ -53,12 +53,16 @@ def camera_backend(spec: str) -> tuple[object, int]:
 class CameraSource:
     """Frames from an OpenCV VideoCapture until ``stop()``, ``max_frames`` or end of stream."""
 
-    def __init__(self, spec: str, max_frames: int | None = None, read_timeout_s: float = 5.0) -> None:
+    def __init__(self, spec: str, max_frames: int | None = None, read_timeout_s: float = 5.0,
+                 size_px: tuple[int, int] | None = None) -> None:
         import cv2
 
         self.spec = str(spec)
         target, backend = camera_backend(self.spec)
         self._cap = cv2.VideoCapture(target, backend)  # type: ignore[call-overload]
+        if size_px is not None and self._cap.isOpened():  # V4L2 opens at the driver's default (often 640x480)
+            self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, size_px[0])
+            self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, size_px[1])
         if not self._cap.isOpened():
             hint = {cv2.CAP_GSTREAMER: "OpenCV must be built with GStreamer (Jetson: the JetPack OpenCV)",
                     cv2.CAP_V4L2: "check the device exists and is not in use (v4l2-ctl --list-devices)",
@@ -123,7 +127,33 @@ class PacedSource:
             yield replace(frame, capture_time_utc_s=t)
 
 
-def open_camera(spec: str, realtime_fps: float | None = None, max_frames: int | None = None) -> object:
+class CalibratedSize:
+    """A live source whose every frame must have the calibration's size (``InputError`` naming the frame
+    otherwise, as a replay refuses it): a camera at another resolution than its calibration was recorded
+    without a word, every detection then placed with the wrong intrinsics. ``stop`` reaches the source."""
+
+    def __init__(self, inner: object, camera: object) -> None:
+        self.inner, self.camera = inner, camera
+
+    def stop(self) -> None:
+        getattr(self.inner, "stop", lambda: None)()
+
+    def __iter__(self) -> Iterator[Frame]:
+        from onboard.replay import check_frame_size
+
+        for frame in self.inner:  # type: ignore[attr-defined]
+            check_frame_size(frame, self.camera)  # type: ignore[arg-type]
+            yield frame
+
+
+def open_camera(spec: str, realtime_fps: float | None = None, max_frames: int | None = None,
+                camera: object | None = None) -> object:
+    """``camera`` (a CameraModel): frames of another size are refused, and a camera device is asked for it."""
+    source = _open_camera(spec, realtime_fps, max_frames, camera)
+    return CalibratedSize(source, camera) if camera is not None else source
+
+
+def _open_camera(spec: str, realtime_fps: float | None, max_frames: int | None, camera: object | None) -> object:
     """A camera spec, folder or video → an iterable of ``Frame``. A folder or video must be paced: read
     as fast as it decodes, a live run dropped 288 of a 300-frame video (drop-oldest queue) and tagged
     the rest with the moment each was tagged, a time that has nothing to do with the frame."""
@@ -137,5 +167,11 @@ def open_camera(spec: str, realtime_fps: float | None = None, max_frames: int | 
                                       "fast as it decodes (most frames dropped) and stamped when processed",
                                       "Pass --realtime-fps FPS to play it as a camera, or give --mavlink a "
                                       "telemetry log to replay it"))
-        return PacedSource(path, realtime_fps)
-    return CameraSource(spec, max_frames=max_frames)
+        paced = PacedSource(path, realtime_fps)
+        if camera is not None:  # a folder: every photo's size from its header, before a record is made
+            from onboard.replay import check_folder_sizes
+
+            check_folder_sizes(paced.inner, camera)  # type: ignore[arg-type]
+        return paced
+    size = (camera.width_px, camera.height_px) if camera is not None else None  # type: ignore[attr-defined]
+    return CameraSource(spec, max_frames=max_frames, size_px=size)

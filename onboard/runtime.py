@@ -166,7 +166,7 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
             log.warning("frame clock %r ignored: live frames are stamped by this computer's clock, which TIMESYNC "
                         "maps to the vehicle's", frame_clock)
         link = live or LiveMavlink(str(telemetry), link_timeout_s=link_timeout_s)
-        source = open_camera(str(frames), realtime_fps=realtime_fps, max_frames=max_frames)
+        source = open_camera(str(frames), realtime_fps=realtime_fps, max_frames=max_frames, camera=camera)
         drop = True if drop_frames is None else drop_frames
         stop = stop_event or threading.Event()
         tagger: Tagger = LiveTagger(link, latency_s, gap_threshold_s, time_base, stop=stop, fixed_mount=fixed_mount)

@@ -217,3 +217,32 @@ def test_a_link_that_cannot_be_opened_is_said_once_not_every_retry(caplog) -> No
     said = [r.getMessage() for r in caplog.records if "cannot open link" in r.getMessage()]
     assert tries[0] >= 50 and len(said) == 1, said[:3]
     assert "Address already in use" in said[0] and "another MAVLink program" in said[0]
+
+
+def test_live_frames_of_another_size_than_the_calibration_are_refused(tmp_path: Path) -> None:
+    # Before: a live source at another resolution than its calibration was recorded without a word
+    # (64x48 frames under a 320x240 calibration: 15 frames, exit 0), every detection misplaced.
+    import json
+
+    import cv2
+    import pytest
+
+    from skyinspect.errors import InputError
+
+    camera = CameraModel.from_fov(320, 240, 60.0)
+    frames = make_frames(tmp_path / "cam", 3)  # 64x48
+    with pytest.raises(InputError, match="64x48 but the camera calibration is for 320x240"):
+        run_onboard(frames, f"udpin:127.0.0.1:{free_udp_port()}", tmp_path / "rec", DarkPixelSegmenter(), camera,
+                    realtime_fps=20.0)
+    assert not (tmp_path / "rec").exists()  # a folder: refused from its headers, before a record is made
+    video = tmp_path / "cam.avi"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10, (64, 48))
+    for _ in range(5):
+        writer.write(np.full((48, 64, 3), 200, np.uint8))
+    writer.release()
+    with pytest.raises(InputError, match="64x48 but the camera calibration is for 320x240"):
+        run_onboard(video, f"udpin:127.0.0.1:{free_udp_port()}", tmp_path / "rec2", DarkPixelSegmenter(), camera,
+                    realtime_fps=20.0, link_timeout_s=0.5)
+    with FlightRecordReader(tmp_path / "rec2") as reader:  # a video: refused at its first frame, and said
+        assert len(list(reader.frames())) == 0
+        assert json.loads(reader.meta["ended"])["how"].startswith("failed: InputError")
