@@ -65,12 +65,29 @@ def _spacing(findings: list[Finding] | tuple[Finding, ...], joint_like: frozense
     cracks = [f for f in findings if f.class_name == "crack" and f.outline_ned_m is not None]
     out: dict[str, Measurement] = {}
     asides: dict[str, str] = {}
-    for f in cracks:
-        others = [g for g in cracks if g is not f and g.surface_name == f.surface_name
-                  and arm_id(f.finding_id) != g.finding_id and arm_id(g.finding_id) != f.finding_id]
-        a = np.asarray(f.outline_ned_m)
-        dist = {g.finding_id: float(np.min(np.linalg.norm(a[:, None, :] - np.asarray(g.outline_ned_m)[None, :, :],
-                                                          axis=2))) for g in others}
+    outlines = [np.asarray(f.outline_ned_m, dtype=np.float64) for f in cracks]
+    lo = np.array([o.min(axis=0) for o in outlines]).reshape(-1, 3)
+    hi = np.array([o.max(axis=0) for o in outlines]).reshape(-1, 3)
+    for i, f in enumerate(cracks):
+        a = outlines[i]
+        # Nearest first by the distance between bounding boxes (never more than the outlines' own):
+        # once it exceeds the nearest counted crack, no further crack can be nearer, or be a nearer
+        # joint-like line. Measuring every pair took 8 s for 431 cracks (quadratic, ~20 ms a crack).
+        gap = np.maximum(np.maximum(lo - hi[i], lo[i] - hi), 0.0)
+        bound = np.sqrt((gap * gap).sum(axis=1)) * (1.0 - 1e-9) - 1e-12  # below rounding
+        dist: dict[str, float] = {}
+        nearest = np.inf
+        for j in np.argsort(bound, kind="stable"):
+            if bound[j] > nearest:
+                break
+            g = cracks[j]
+            if g is f or g.surface_name != f.surface_name or arm_id(f.finding_id) == g.finding_id \
+                    or arm_id(g.finding_id) == f.finding_id:
+                continue
+            d = float(np.min(np.linalg.norm(a[:, None, :] - outlines[j][None, :, :], axis=2)))
+            dist[g.finding_id] = d
+            if g.finding_id not in joint_like:
+                nearest = min(nearest, d)
         joints = sorted((d, fid) for fid, d in dist.items() if fid in joint_like)
         counted = sorted((d, fid) for fid, d in dist.items() if fid not in joint_like)
         aside = (f"joint-like line {joints[0][1]} at {joints[0][0]:.2f} m (if a check finds it is a crack, the "
