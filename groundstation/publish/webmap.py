@@ -18,6 +18,20 @@ from groundstation.publish.context import PublishInput, colour_hex, format_measu
 from groundstation.publish.images import best_view_crop_jpeg
 
 
+# Folium puts a popup's HTML inside a JavaScript template literal (`...`): a "${" there is run as
+# code and a backslash before a "u" (a Windows path, C:\users) is a syntax error: the whole map blank.
+# Folium escapes only the backtick; these entities read the same in the popup and mean nothing to JS.
+_JS_TEMPLATE_SAFE = str.maketrans({"$": "&#36;", "\\": "&#92;", "`": "&#96;"})
+# A popup taller than a phone or a short laptop screen hid its grade and clause below the map's edge
+# (Leaflet popups do not scroll the page, and a drag on the popup does not move the map): the
+# content scrolls inside it instead, kept below the layer list (top right) that had covered its close button.
+POPUP_OPTIONS: dict[str, object] = {"max_width": 320, "max_height": 360, "auto_pan_padding_top_left": [10, 135]}
+
+
+def _text(value: str) -> str:
+    return html.escape(value).translate(_JS_TEMPLATE_SAFE)
+
+
 def popup_html(inp: PublishInput, finding_index: int, crop_jpeg: bytes | None) -> str:
     f = inp.findings[finding_index]
     m = f.measurements
@@ -37,11 +51,11 @@ def popup_html(inp: PublishInput, finding_index: int, crop_jpeg: bytes | None) -
         rows.append(("check", joint))
     if inp.component_label(f.finding_id):
         rows.append(("component", inp.component_label(f.finding_id)))
-    table = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{html.escape(k)}</th>"
-                    f"<td>{html.escape(v)}</td></tr>" for k, v in rows)
+    table = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{_text(k)}</th>"
+                    f"<td>{_text(v)}</td></tr>" for k, v in rows)
     img = (f"<img src='data:image/jpeg;base64,{base64.b64encode(crop_jpeg).decode()}' style='max-width:300px'><br>"
            if crop_jpeg else "<i>no image recorded for the best view</i><br>")
-    return f"<b>{html.escape(f.finding_id)}</b><br>{img}<table>{table}</table>"
+    return f"<b>{_text(f.finding_id)}</b><br>{img}<table>{table}</table>"
 
 
 def write_map(inp: PublishInput, path: Path, crops: dict[str, bytes | None]) -> None:
@@ -76,12 +90,12 @@ def write_map(inp: PublishInput, path: Path, crops: dict[str, bytes | None]) -> 
     findings_layer = folium.FeatureGroup(name="findings")
     for i, f in enumerate(inp.findings):
         colour = colour_hex(f.class_name)
-        popup = folium.Popup(popup_html(inp, i, crops.get(f.finding_id)), max_width=340)
+        popup = folium.Popup(popup_html(inp, i, crops.get(f.finding_id)), **POPUP_OPTIONS)
         folium.Polygon(f.outline_wgs84[:, :2].tolist(), color=colour, weight=2, fill=True, fill_opacity=0.5,
                        popup=popup, tooltip=f"{f.finding_id} ({f.class_name})").add_to(findings_layer)
         # A marker too: a millimetre-wide crack is invisible as a polygon at most zoom levels.
         folium.CircleMarker([f.lat_deg, f.lon_deg], radius=6, color=colour, fill=True,
-                            popup=folium.Popup(popup_html(inp, i, crops.get(f.finding_id)), max_width=340),
+                            popup=folium.Popup(popup_html(inp, i, crops.get(f.finding_id)), **POPUP_OPTIONS),
                             tooltip=f.finding_id).add_to(findings_layer)
     findings_layer.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)  # open: collapsed, its icon is an image (blank offline)
