@@ -94,8 +94,9 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
             rows = [r for r in rows if (r["review"]["label"] or r["class"]) == cls]
         if status:
             rows = [r for r in rows if r["review"]["status"] == status]
+        grade = (grade or "").strip().upper()  # typed in a box: "cs2 " had listed nothing
         if grade:  # "CS2" lists the lower bounds "CS2+" too
-            rows = [r for r in rows if r["grade"] in (grade, grade + "+")]
+            rows = [r for r in rows if (r["grade"] or "").upper() in (grade, grade + "+")]
         return rows
 
     @app.get("/api/findings/{fid}")

@@ -167,3 +167,13 @@ def test_class_filter_follows_a_relabel(results: Path) -> None:
     assert c.post(f"/api/findings/{rust}/review", json={"action": "relabel", "label": "crack"}, headers=W).status_code == 201
     assert rust in [r["finding_id"] for r in c.get("/api/findings", params={"cls": "crack"}).json()]
     assert rust not in [r["finding_id"] for r in c.get("/api/findings", params={"cls": "corrosion"}).json()]
+
+
+def test_grade_filter_as_typed(results: Path) -> None:
+    """The grade filter is a text box; "cs3" or "CS3 " (as typed) listed nothing at all."""
+    c = client(results)
+    want = [r["finding_id"] for r in c.get("/api/findings", params={"grade": "CS3"}).json()]
+    assert want
+    for typed in ("cs3", " CS3 ", "Cs3"):
+        assert [r["finding_id"] for r in c.get("/api/findings", params={"grade": typed}).json()] == want
+    assert c.get("/api/findings", params={"grade": "  "}).json() == c.get("/api/findings").json()
