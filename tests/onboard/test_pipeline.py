@@ -212,7 +212,9 @@ def test_stage_times_add_up(flight: tuple[Path, Path], tmp_path: Path) -> None:
     frames, tlog = flight
     s = run_onboard(frames, tlog, tmp_path / "rec", SlowSegmenter(0.02), CAMERA).stats
     assert s.recorded == 12 and 12 * 0.02 <= s.inference_s < s.elapsed_s
-    assert 0 < s.record_cpu_s <= s.record_s + 0.05 < s.elapsed_s and 0 < s.source_s < s.elapsed_s
+    # CPU within wall time (0.05 s for the clocks' granularity); each part within the run. Chained as
+    # record_s + 0.05 < elapsed_s this failed on a loaded machine, where recording (fsync) fills the run
+    assert 0 < s.record_cpu_s <= s.record_s + 0.05 and s.record_s <= s.elapsed_s and 0 < s.source_s < s.elapsed_s
     assert s.inference_s + s.infer_idle_s + s.handoff_s <= s.elapsed_s
 
 
