@@ -252,19 +252,32 @@ def no_findings_text(inp: PublishInput) -> str:
     return "No findings."
 
 
+# On a phone (a work order's link report.html#F-0001 opened on site) the 12-column findings table had
+# made the page 1,100 px wide, shrunk to unreadable: under 700 px each row becomes a card of labelled lines.
+_CARDS = {"findings": ("id", "", "class", "position", "length", "width", "area", "CE90", "views", "component", "grade",
+                       "clause"), "actions": ("priority", "finding", "grade", "action", "due"),
+          "condition": ("component", "worst grade", "findings", "source")}
+_PHONE_CSS = ("@media (max-width:700px){body{margin:.6em}table.stack,table.stack tbody,table.stack tr,table.stack td"
+              "{display:block}table.stack tr:first-child{display:none}table.stack tr{border:1px solid #ccc;margin:0 0 .8em}"
+              "table.stack td{border:0;border-bottom:1px solid #eee;overflow-wrap:anywhere}table.stack td::before"
+              "{font-weight:bold}" + "".join(f'table.{t} td:nth-child({i})::before{{content:"{name}: "}}'
+                                            for t, names in _CARDS.items() for i, name in enumerate(names, 1) if name) + "}")
+
 _HTML = """<!doctype html><html><head><meta charset="utf-8"><title>Inspection report {{ title }}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}
-td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}img.crop{max-width:160px}</style>
+td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}img.crop{max-width:160px}
+""" + _PHONE_CSS + """</style>
 </head><body><h1>Inspection report: {{ title }}</h1>
 <h2>Flight summary</h2><table>{% for k, v in facts %}<tr><th>{{ k }}</th><td>{{ v }}</td></tr>{% endfor %}</table>
 <h2>Surface</h2><img src="data:image/png;base64,{{ schematic_b64 }}" style="max-width:100%">
-{% if condition %}<h2>Condition per component</h2><table><tr><th>component</th><th>worst grade</th><th>findings</th>
+{% if condition %}<h2>Condition per component</h2><table class="stack condition"><tr><th>component</th><th>worst grade</th><th>findings</th>
 <th>source</th></tr>{% for c, g, src, n in condition %}<tr><td>{{ c }}</td><td>{{ g }}</td><td>{{ n }}</td><td>{{ src }}</td>
 </tr>{% endfor %}</table>
-<h2>Prioritised actions</h2><table><tr><th>priority</th><th>finding</th><th>grade</th><th>action</th><th>due</th></tr>
+<h2>Prioritised actions</h2><table class="stack actions"><tr><th>priority</th><th>finding</th><th>grade</th><th>action</th><th>due</th></tr>
 {% for p, fid, g, a, due in actions %}<tr><td>{{ p }}</td><td><a href="#{{ fid }}">{{ fid }}</a></td><td>{{ g }}</td>
 <td>{{ a }}</td><td>{{ due }}</td></tr>{% endfor %}</table>{% endif %}
-<h2>Findings</h2><table><tr><th>id</th><th>view</th><th>class</th><th>position (lat, lon, alt MSL)</th>
+<h2>Findings</h2><table class="stack findings"><tr><th>id</th><th>view</th><th>class</th><th>position (lat, lon, alt MSL)</th>
 <th>length</th><th>width</th><th>area</th><th>CE90</th><th>views</th><th>component</th><th>grade</th><th>clause</th></tr>
 {% for r in rows %}<tr id="{{ r.finding_id }}"><td>{{ r.finding_id }}</td><td>{% if r.crop_b64 %}<img class="crop"
 src="data:image/jpeg;base64,{{ r.crop_b64 }}">{% else %}no image{% endif %}</td><td>{{ r.class_name }}</td>
