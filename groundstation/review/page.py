@@ -10,6 +10,7 @@ table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #eee;pad
 tr.sel{background:#ffe9a8}tr{cursor:pointer}#findings tbody tr:focus{outline:2px solid #1f5fbf;outline-offset:-2px}
 #findings td:first-child{white-space:nowrap}#map{width:100%;height:260px;border:1px solid #ccc;background:#f8f8f8}
 .views img{max-width:220px;margin:2px;border:1px solid #ccc}button{margin:2px}
+button.sort{border:0;background:none;font:inherit;font-weight:bold;padding:0;margin:0;cursor:pointer}
 #audit li{font-size:12px}.confirmed{color:#2a7}.rejected{color:#c33}
 @media (max-width:800px){body{display:block;height:auto}#left{border-right:0;border-bottom:1px solid #ccc;overflow:visible}
 #right{overflow:visible}.views img{max-width:46%}#comment{width:100%;box-sizing:border-box}td,th{font-size:14px}}</style></head><body>
@@ -21,7 +22,10 @@ tr.sel{background:#ffe9a8}tr{cursor:pointer}#findings tbody tr:focus{outline:2px
 <option>rejected</option></select></label>
 <label>grade <input id="f-grade" size="6"></label>
 <svg id="map" viewBox="0 0 100 60" preserveAspectRatio="xMidYMid meet"></svg>
-<table id="findings"><thead><tr><th>id</th><th>class</th><th>grade</th><th>component</th><th>review</th></tr></thead>
+<table id="findings"><thead><tr><th><button class="sort" data-key="id">id</button></th>
+<th><button class="sort" data-key="class">class</button></th><th><button class="sort" data-key="grade">grade</button></th>
+<th><button class="sort" data-key="component">component</button></th><th><button class="sort" data-key="review">review</button></th>
+</tr></thead>
 <tbody></tbody></table>
 <p><button id="export">export reviewed training set</button> <span id="export-result"></span></p>
 <p id="products"></p></div>
@@ -36,6 +40,14 @@ tr.sel{background:#ffe9a8}tr{cursor:pointer}#findings tbody tr:focus{outline:2px
 APP_JS = r"""'use strict';
 const $ = (id) => document.getElementById(id);
 let selected = null, labels = [], shown = null;  // shown: the finding as the page last showed it
+let sortKey = 'id', sortDir = 1;  // the table's order: a header's button sorts by it, again reverses
+const SORT = {id: r => r.finding_id, 'class': r => r.review.label || r['class'], grade: r => r.grade || '',
+              component: r => r.component || '', review: r => r.review.status};
+function sortRows(rows) {
+  const key = SORT[sortKey];
+  return rows.slice().sort((a, b) => sortDir * String(key(a)).localeCompare(String(key(b)), undefined, {numeric: true})
+                                     || a.finding_id.localeCompare(b.finding_id));
+}
 function el(tag, text, attrs) {
   const e = document.createElement(tag);
   if (text !== undefined && text !== null) e.textContent = String(text);
@@ -58,7 +70,7 @@ async function loadFindings() {
   if ($('f-class').value) q.set('cls', $('f-class').value);
   if ($('f-status').value) q.set('status', $('f-status').value);
   if ($('f-grade').value) q.set('grade', $('f-grade').value);
-  const rows = await api('/api/findings?' + q.toString());
+  const rows = sortRows(await api('/api/findings?' + q.toString()));
   const tb = $('findings').querySelector('tbody');
   // the rows are rebuilt: a keyboard user's focus stays on the row it was on
   const focused = tb.contains(document.activeElement) ? document.activeElement.getAttribute('data-id') : null;
@@ -175,6 +187,14 @@ async function init() {
   for (const l of labels) { $('f-class').append(el('option', l)); $('relabel-label').append(el('option', l)); }
   for (const p of info.products) { $('products').append(el('a', p, {href: '/files/' + p, target: '_blank', rel: 'noopener'}), ' '); }
   for (const id of ['f-class', 'f-status', 'f-grade']) $(id).addEventListener('change', loadFindings);
+  for (const b of document.querySelectorAll('button.sort')) b.addEventListener('click', () => {
+    sortDir = sortKey === b.dataset.key ? -sortDir : 1; sortKey = b.dataset.key;
+    for (const o of document.querySelectorAll('button.sort')) o.textContent = o.dataset.key;
+    b.textContent = b.dataset.key + (sortDir > 0 ? ' \u25B2' : ' \u25BC');
+    b.closest('table').querySelectorAll('th').forEach(th => th.removeAttribute('aria-sort'));
+    b.closest('th').setAttribute('aria-sort', sortDir > 0 ? 'ascending' : 'descending');
+    loadFindings();
+  });
   $('confirm').addEventListener('click', () => act('confirm'));
   $('reject').addEventListener('click', () => act('reject'));
   $('relabel').addEventListener('click', () => act('relabel', {label: $('relabel-label').value}));

@@ -239,3 +239,39 @@ def test_a_late_answer_for_an_earlier_click_does_not_replace_the_detail(server: 
             page.locator("#audit li", has_text="confirm F-0002").wait_for()
         finally:
             browser.close()
+
+
+def test_the_table_sorts_by_a_column_and_keeps_its_order(server: str) -> None:
+    """The table had one fixed order (by id): with many findings a reviewer could not bring the
+    worst grades or the unreviewed ones together. A header's button sorts by it, again reverses."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = _launch(p)
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(10_000)
+            page.goto(server + "/")
+            page.locator("#findings tbody tr").first.wait_for()
+            ids = "() => [...document.querySelectorAll('#findings tbody tr')].map(r => r.dataset.id)"
+            grades = "() => [...document.querySelectorAll('#findings tbody tr td:nth-child(3)')].map(td => td.textContent)"
+            cls = "() => [...document.querySelectorAll('#findings tbody tr td:nth-child(2)')].map(td => td.textContent)"
+            by_id = page.evaluate(ids)
+            assert by_id == sorted(by_id)
+            page.click("button.sort[data-key='class']")
+            page.wait_for_function(f"() => {{ const c = ({cls})(); return c.join() === [...c].sort().join(); }}")
+            assert page.evaluate(cls) != sorted(page.evaluate(cls), reverse=True)  # two classes: the order shows
+            page.focus("button.sort[data-key='class']")
+            page.keyboard.press("Enter")  # a button: the keyboard sorts too; again reverses
+            page.wait_for_function(f"() => {{ const c = ({cls})(); return c.join() === [...c].sort().reverse().join(); }}")
+            assert page.get_attribute("#findings th:nth-child(2)", "aria-sort") == "descending"
+            page.click("button.sort[data-key='grade']")
+            page.wait_for_function(f"() => {{ const g = ({grades})(); return g.join() === [...g].sort().join(); }}")
+            order = page.evaluate(ids)
+            page.fill("#reviewer", "ada")
+            page.click(f"#findings tbody tr[data-id='{order[-1]}']")
+            page.click("#confirm")
+            page.locator("#status-msg", has_text="confirm saved").wait_for()
+            assert page.evaluate(ids) == order  # a decision rebuilds the table in the same order
+        finally:
+            browser.close()
