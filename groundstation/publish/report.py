@@ -59,6 +59,8 @@ class ReportRow:
     other_grades: str = "-"
     component: str = "-"
     priority: str = "-"
+    # what to check before acting (a joint-like line): a work order's evidence link lands on this row
+    check: str = "-"
 
 
 def report_rows(inp: PublishInput, crops: dict[str, bytes | None]) -> list[ReportRow]:
@@ -71,7 +73,8 @@ def report_rows(inp: PublishInput, crops: dict[str, bytes | None]) -> list[Repor
             format_measurement(m.get("length_mm")), format_measurement(m.get("width_mm"), 2),
             format_measurement(m.get("area_m2"), 4), f"{f.ce90_m:.2f} m" if math.isfinite(f.ce90_m) else "-",
             f"{f.view_count} (best: frame {f.best_view[0]})",
-            base64.b64encode(crop).decode() if crop else None, *_grade_cells(inp, f.finding_id)))
+            base64.b64encode(crop).decode() if crop else None, *_grade_cells(inp, f.finding_id),
+            check=inp.checks.get(f.finding_id) or "-"))
     return rows
 
 
@@ -283,7 +286,7 @@ td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}i
 src="data:image/jpeg;base64,{{ r.crop_b64 }}">{% else %}no image{% endif %}</td><td>{{ r.class_name }}</td>
 <td>{{ r.position }}</td><td>{{ r.length }}</td><td>{{ r.width }}</td><td>{{ r.area }}</td><td>{{ r.ce90 }}</td>
 <td>{{ r.views }}</td><td>{{ r.component }}</td><td>{{ r.grade }}{% if r.other_grades != "-" %}<br><small>also: {{ r.other_grades }}</small>{% endif %}</td>
-<td>{{ r.clause }}</td></tr>{% endfor %}</table>{% if not rows %}<p>{{ no_findings }}</p>{% endif %}
+<td>{{ r.clause }}{% if r.check != "-" %}<br><b>check:</b> {{ r.check }}{% endif %}</td></tr>{% endfor %}</table>{% if not rows %}<p>{{ no_findings }}</p>{% endif %}
 <h2>Appendix</h2>{% for name, text in methods %}<h3>{{ name }}</h3><p>{{ text }}</p>{% endfor %}
 <h3>Data quality</h3><ul>{% for line in quality %}<li>{{ line }}</li>{% endfor %}</ul>
 <h3>Model</h3><p>{{ model_text }}</p></body></html>"""
@@ -398,7 +401,7 @@ def _finding_card(pdf: Any, r: ReportRow, crop: bytes | None) -> None:
     pdf.set_font("helvetica", "", 9)
     for k, v in (("position", r.position), ("length", r.length), ("width", r.width), ("area", r.area),
                  ("CE90", r.ce90), ("views", r.views), ("component", r.component), ("grade", r.grade),
-                 ("clause", r.clause), ("also graded", r.other_grades)):
+                 ("clause", r.clause), ("also graded", r.other_grades), ("check", r.check)):
         if v == "-":  # not applicable to this class (e.g. length of corrosion)
             continue
         pdf.set_x(pdf.l_margin + 40)
