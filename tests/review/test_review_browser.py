@@ -6,7 +6,9 @@ import shutil
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +19,8 @@ if CHROMIUM is None:
                 allow_module_level=True)
 pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install playwright; no browser download)")
 uvicorn = pytest.importorskip("uvicorn", reason="uvicorn not installed")
+
+OpenPage = Callable[..., Any]  # open_page(**browser context options) -> a playwright Page
 
 
 @pytest.fixture()
@@ -39,81 +43,91 @@ def server(results: Path):  # type: ignore[no-untyped-def]
     thread.join(10)
 
 
-def test_browser_confirms_a_finding_and_sees_the_audit_entry(server: str) -> None:
+@pytest.fixture(scope="module")
+def browser():  # type: ignore[no-untyped-def]
+    """One chromium for the module's tests (each test gets its own contexts)."""
     from playwright.sync_api import sync_playwright
 
-    dialogs: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                              args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
         try:
-            page = browser.new_page()
-            page.set_default_timeout(10_000)
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(server + "/")
-            page.fill("#reviewer", "ada lovelace")
-            page.click("#findings tbody tr[data-id='F-0002']")
-            page.wait_for_selector("#views img")
-            assert page.locator("#views img").count() == 5
-            # every view's crop decodes (wait: under load the images arrive after the <img> tags)
-            page.wait_for_function("() => [...document.querySelectorAll('#views img')]"
-                                   ".every(i => i.complete && i.naturalWidth > 0)")
-            page.click("#confirm")
-            entry = page.locator("#audit li", has_text="confirm F-0002")
-            entry.wait_for()
-            assert "ada lovelace" in entry.inner_text()
-            page.locator("#findings tbody tr[data-id='F-0002'] td.confirmed").wait_for()
-            # script injection through a comment shows up as text and never runs
-            evil = "<img src=x onerror=alert(1)><script>alert(2)</script>"
-            page.fill("#comment", evil)
-            page.click("#comment-btn")
-            page.locator("#audit li", has_text="comment F-0002").wait_for()
-            assert evil in page.locator("#audit").inner_text()
-            assert page.locator("#audit img, #detail img, #audit script").count() == 0
-            page.wait_for_timeout(200)
-            assert dialogs == [] and errors == []
+            yield b
         finally:
-            browser.close()
+            b.close()
 
 
-def _launch(p):  # type: ignore[no-untyped-def]
-    return p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                             args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+@pytest.fixture()
+def open_page(browser):  # type: ignore[no-untyped-def]
+    """``open_page(**context_options)``: a page in a browser context of its own (a reviewer), closed
+    after the test, with a 10 s default timeout."""
+    contexts = []
+
+    def open_(**options):  # type: ignore[no-untyped-def]
+        context = browser.new_context(**options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
 
 
-def test_two_reviewers_a_stale_decision_is_refused_and_shown(server: str) -> None:
+def test_browser_confirms_a_finding_and_sees_the_audit_entry(server: str, open_page: OpenPage) -> None:
+    dialogs: list[str] = []
+    page = open_page()
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(server + "/")
+    page.fill("#reviewer", "ada lovelace")
+    page.click("#findings tbody tr[data-id='F-0002']")
+    page.wait_for_selector("#views img")
+    assert page.locator("#views img").count() == 5
+    # every view's crop decodes (wait: under load the images arrive after the <img> tags)
+    page.wait_for_function("() => [...document.querySelectorAll('#views img')]"
+                           ".every(i => i.complete && i.naturalWidth > 0)")
+    page.click("#confirm")
+    entry = page.locator("#audit li", has_text="confirm F-0002")
+    entry.wait_for()
+    assert "ada lovelace" in entry.inner_text()
+    page.locator("#findings tbody tr[data-id='F-0002'] td.confirmed").wait_for()
+    # script injection through a comment shows up as text and never runs
+    evil = "<img src=x onerror=alert(1)><script>alert(2)</script>"
+    page.fill("#comment", evil)
+    page.click("#comment-btn")
+    page.locator("#audit li", has_text="comment F-0002").wait_for()
+    assert evil in page.locator("#audit").inner_text()
+    assert page.locator("#audit img, #detail img, #audit script").count() == 0
+    page.wait_for_timeout(200)
+    assert dialogs == [] and errors == []
+
+
+def test_two_reviewers_a_stale_decision_is_refused_and_shown(server: str, open_page: OpenPage) -> None:
     """Two browsers on one finding: the second decision, made on a page still showing the finding
     undecided, had silently overridden the first ("reject saved"); now it is refused and the page
     shows the other reviewer's decision."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = _launch(p)
-        try:
-            pages = []
-            for who in ("ada", "bob"):
-                page = browser.new_context().new_page()
-                page.set_default_timeout(10_000)
-                page.goto(server + "/")
-                page.fill("#reviewer", who)
-                page.click("#findings tbody tr[data-id='F-0001']")
-                page.locator("#actions:not([hidden])").wait_for()
-                pages.append(page)
-            ada, bob = pages
-            ada.click("#confirm")
-            ada.locator("#status-msg", has_text="confirm saved").wait_for()
-            bob.click("#reject")
-            bob.locator("#status-msg", has_text="refused").wait_for()
-            assert "ada" in bob.inner_text("#status-msg")
-            bob.locator("#findings tbody tr[data-id='F-0001'] td.confirmed").wait_for()  # the page caught up
-            bob.click("#reject")  # having seen it, bob may still decide otherwise
-            bob.locator("#status-msg", has_text="reject saved").wait_for()
-            ada.reload()
-            ada.locator("#findings tbody tr[data-id='F-0001'] td.rejected").wait_for()
-        finally:
-            browser.close()
+    pages = []
+    for who in ("ada", "bob"):
+        page = open_page()
+        page.goto(server + "/")
+        page.fill("#reviewer", who)
+        page.click("#findings tbody tr[data-id='F-0001']")
+        page.locator("#actions:not([hidden])").wait_for()
+        pages.append(page)
+    ada, bob = pages
+    ada.click("#confirm")
+    ada.locator("#status-msg", has_text="confirm saved").wait_for()
+    bob.click("#reject")
+    bob.locator("#status-msg", has_text="refused").wait_for()
+    assert "ada" in bob.inner_text("#status-msg")
+    bob.locator("#findings tbody tr[data-id='F-0001'] td.confirmed").wait_for()  # the page caught up
+    bob.click("#reject")  # having seen it, bob may still decide otherwise
+    bob.locator("#status-msg", has_text="reject saved").wait_for()
+    ada.reload()
+    ada.locator("#findings tbody tr[data-id='F-0001'] td.rejected").wait_for()
 
 
 def _tab_to(page, selector: str, limit: int = 40) -> None:  # type: ignore[no-untyped-def]
@@ -124,154 +138,113 @@ def _tab_to(page, selector: str, limit: int = 40) -> None:  # type: ignore[no-un
     raise AssertionError(f"Tab never reached {selector}")
 
 
-def test_keyboard_only_reviewer_opens_and_confirms_a_finding(server: str) -> None:
+def test_keyboard_only_reviewer_opens_and_confirms_a_finding(server: str, open_page: OpenPage) -> None:
     """The findings were table rows with a click handler only: Tab went from the filters to the export
     button, so a reviewer without a mouse could not open (and so not review) any finding."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = _launch(p)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(10_000)
-            page.goto(server + "/")
-            page.locator("#findings tbody tr").first.wait_for()
-            _tab_to(page, "#reviewer")
-            page.keyboard.type("kim")
-            _tab_to(page, "#findings tbody tr[data-id='F-0001']")
-            page.keyboard.press("ArrowDown")
-            assert page.evaluate("document.activeElement.getAttribute('data-id')") == "F-0002"
-            page.keyboard.press("Enter")
-            page.locator("#detail-title", has_text="F-0002").wait_for()
-            page.locator("#findings tbody tr.sel[data-id='F-0002']").wait_for()
-            # the table was rebuilt under the focused row: focus is still there, not back at the page's top
-            assert page.evaluate("document.activeElement.getAttribute('data-id')") == "F-0002"
-            _tab_to(page, "#confirm")
-            page.keyboard.press("Enter")
-            page.locator("#status-msg", has_text="confirm saved").wait_for()
-            page.locator("#audit li", has_text="kim confirm F-0002").wait_for()
-        finally:
-            browser.close()
+    page = open_page()
+    page.goto(server + "/")
+    page.locator("#findings tbody tr").first.wait_for()
+    _tab_to(page, "#reviewer")
+    page.keyboard.type("kim")
+    _tab_to(page, "#findings tbody tr[data-id='F-0001']")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.getAttribute('data-id')") == "F-0002"
+    page.keyboard.press("Enter")
+    page.locator("#detail-title", has_text="F-0002").wait_for()
+    page.locator("#findings tbody tr.sel[data-id='F-0002']").wait_for()
+    # the table was rebuilt under the focused row: focus is still there, not back at the page's top
+    assert page.evaluate("document.activeElement.getAttribute('data-id')") == "F-0002"
+    _tab_to(page, "#confirm")
+    page.keyboard.press("Enter")
+    page.locator("#status-msg", has_text="confirm saved").wait_for()
+    page.locator("#audit li", has_text="kim confirm F-0002").wait_for()
 
 
-def test_phone_viewport_is_one_readable_column(server: str) -> None:
+def test_phone_viewport_is_one_readable_column(server: str, open_page: OpenPage) -> None:
     """On a phone the page had no viewport meta and a fixed 420 px list column: chromium laid it out
     980 px wide and shrank it, 13 px text showing at about 5 px, the detail squeezed beside the list."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = _launch(p)
-        try:
-            page = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                                       device_scale_factor=2).new_page()
-            page.set_default_timeout(10_000)
-            failed: list[str] = []
-            page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-            page.goto(server + "/")
-            page.locator("#findings tbody tr").first.wait_for()
-            assert page.evaluate("window.innerWidth") == 390  # laid out at the phone's width, not 980
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing sideways
-            left, right = page.locator("#left").bounding_box(), page.locator("#right").bounding_box()
-            assert left and right and right["y"] >= left["y"] + left["height"] - 1  # the detail below the list
-            page.tap("#findings tbody tr[data-id='F-0002']")
-            page.locator("#detail-title", has_text="F-0002").wait_for()
-            page.wait_for_function("() => { const r = document.getElementById('detail-title').getBoundingClientRect();"
-                                   " return r.top >= 0 && r.bottom <= innerHeight; }")  # brought into view
-            assert failed == []  # no favicon 404 either
-        finally:
-            browser.close()
+    page = open_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2)
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.goto(server + "/")
+    page.locator("#findings tbody tr").first.wait_for()
+    assert page.evaluate("window.innerWidth") == 390  # laid out at the phone's width, not 980
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing sideways
+    left, right = page.locator("#left").bounding_box(), page.locator("#right").bounding_box()
+    assert left and right and right["y"] >= left["y"] + left["height"] - 1  # the detail below the list
+    page.tap("#findings tbody tr[data-id='F-0002']")
+    page.locator("#detail-title", has_text="F-0002").wait_for()
+    page.wait_for_function("() => { const r = document.getElementById('detail-title').getBoundingClientRect();"
+                           " return r.top >= 0 && r.bottom <= innerHeight; }")  # brought into view
+    assert failed == []  # no favicon 404 either
 
 
-def test_a_saved_comment_is_not_posted_again(server: str) -> None:
+def test_a_saved_comment_is_not_posted_again(server: str, open_page: OpenPage) -> None:
     """A saved comment stayed in the box (seen on the demo after "comment saved"): clicking Comment
     again, or on the next finding selected, posted it a second time."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = _launch(p)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(10_000)
-            page.goto(server + "/")
-            page.fill("#reviewer", "ada")
-            page.click("#findings tbody tr[data-id='F-0001']")
-            page.locator("#actions:not([hidden])").wait_for()
-            page.fill("#comment", "hairline, check on site")
-            page.click("#comment-btn")
-            page.locator("#audit li", has_text="comment F-0001").wait_for()
-            assert page.input_value("#comment") == ""
-            page.click("#findings tbody tr[data-id='F-0002']")
-            page.locator("#detail-title", has_text="F-0002").wait_for()
-            page.click("#comment-btn")
-            page.locator("#status-msg", has_text="refused").wait_for()  # empty: nothing posted
-            assert page.locator("#audit li").count() == 0
-        finally:
-            browser.close()
+    page = open_page()
+    page.goto(server + "/")
+    page.fill("#reviewer", "ada")
+    page.click("#findings tbody tr[data-id='F-0001']")
+    page.locator("#actions:not([hidden])").wait_for()
+    page.fill("#comment", "hairline, check on site")
+    page.click("#comment-btn")
+    page.locator("#audit li", has_text="comment F-0001").wait_for()
+    assert page.input_value("#comment") == ""
+    page.click("#findings tbody tr[data-id='F-0002']")
+    page.locator("#detail-title", has_text="F-0002").wait_for()
+    page.click("#comment-btn")
+    page.locator("#status-msg", has_text="refused").wait_for()  # empty: nothing posted
+    assert page.locator("#audit li").count() == 0
 
 
-def test_a_late_answer_for_an_earlier_click_does_not_replace_the_detail(server: str) -> None:
+def test_a_late_answer_for_an_earlier_click_does_not_replace_the_detail(server: str, open_page: OpenPage) -> None:
     """Click F-0001, then F-0002 before F-0001's detail arrives (a slow link): F-0001's late answer
     was drawn over F-0002's, so the page showed F-0001's detail and views under F-0002's highlighted
     row (found holding one response back in chromium)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = _launch(p)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(10_000)
-            held: list = []
-            page.route("**/api/findings/F-0001", lambda route: held.append(route))
-            page.goto(server + "/")
-            page.fill("#reviewer", "ada")
-            page.click("#findings tbody tr[data-id='F-0001']", no_wait_after=True)
-            page.wait_for_function("() => true")  # let the held request reach the route
-            page.click("#findings tbody tr[data-id='F-0002']")
-            page.locator("#detail-title", has_text="F-0002").wait_for()
-            page.locator("#findings tbody tr.sel[data-id='F-0002']").wait_for()
-            assert len(held) == 1
-            held[0].continue_()
-            page.wait_for_timeout(800)
-            assert page.inner_text("#detail-title").startswith("F-0002")
-            assert all("/F-0002/" in (s or "") for s in
-                       page.eval_on_selector_all("#views img", "els => els.map(e => e.getAttribute('src'))"))
-            page.click("#confirm")
-            page.locator("#audit li", has_text="confirm F-0002").wait_for()
-        finally:
-            browser.close()
+    page = open_page()
+    held: list = []
+    page.route("**/api/findings/F-0001", lambda route: held.append(route))
+    page.goto(server + "/")
+    page.fill("#reviewer", "ada")
+    page.click("#findings tbody tr[data-id='F-0001']", no_wait_after=True)
+    page.wait_for_function("() => true")  # let the held request reach the route
+    page.click("#findings tbody tr[data-id='F-0002']")
+    page.locator("#detail-title", has_text="F-0002").wait_for()
+    page.locator("#findings tbody tr.sel[data-id='F-0002']").wait_for()
+    assert len(held) == 1
+    held[0].continue_()
+    page.wait_for_timeout(800)
+    assert page.inner_text("#detail-title").startswith("F-0002")
+    assert all("/F-0002/" in (s or "") for s in
+               page.eval_on_selector_all("#views img", "els => els.map(e => e.getAttribute('src'))"))
+    page.click("#confirm")
+    page.locator("#audit li", has_text="confirm F-0002").wait_for()
 
 
-def test_the_table_sorts_by_a_column_and_keeps_its_order(server: str) -> None:
+def test_the_table_sorts_by_a_column_and_keeps_its_order(server: str, open_page: OpenPage) -> None:
     """The table had one fixed order (by id): with many findings a reviewer could not bring the
     worst grades or the unreviewed ones together. A header's button sorts by it, again reverses."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = _launch(p)
-        try:
-            page = browser.new_page()
-            page.set_default_timeout(10_000)
-            page.goto(server + "/")
-            page.locator("#findings tbody tr").first.wait_for()
-            ids = "() => [...document.querySelectorAll('#findings tbody tr')].map(r => r.dataset.id)"
-            grades = "() => [...document.querySelectorAll('#findings tbody tr td:nth-child(3)')].map(td => td.textContent)"
-            cls = "() => [...document.querySelectorAll('#findings tbody tr td:nth-child(2)')].map(td => td.textContent)"
-            by_id = page.evaluate(ids)
-            assert by_id == sorted(by_id)
-            page.click("button.sort[data-key='class']")
-            page.wait_for_function(f"() => {{ const c = ({cls})(); return c.join() === [...c].sort().join(); }}")
-            assert page.evaluate(cls) != sorted(page.evaluate(cls), reverse=True)  # two classes: the order shows
-            page.focus("button.sort[data-key='class']")
-            page.keyboard.press("Enter")  # a button: the keyboard sorts too; again reverses
-            page.wait_for_function(f"() => {{ const c = ({cls})(); return c.join() === [...c].sort().reverse().join(); }}")
-            assert page.get_attribute("#findings th:nth-child(2)", "aria-sort") == "descending"
-            page.click("button.sort[data-key='grade']")
-            page.wait_for_function(f"() => {{ const g = ({grades})(); return g.join() === [...g].sort().join(); }}")
-            order = page.evaluate(ids)
-            page.fill("#reviewer", "ada")
-            page.click(f"#findings tbody tr[data-id='{order[-1]}']")
-            page.click("#confirm")
-            page.locator("#status-msg", has_text="confirm saved").wait_for()
-            assert page.evaluate(ids) == order  # a decision rebuilds the table in the same order
-        finally:
-            browser.close()
+    page = open_page()
+    page.goto(server + "/")
+    page.locator("#findings tbody tr").first.wait_for()
+    ids = "() => [...document.querySelectorAll('#findings tbody tr')].map(r => r.dataset.id)"
+    grades = "() => [...document.querySelectorAll('#findings tbody tr td:nth-child(3)')].map(td => td.textContent)"
+    cls = "() => [...document.querySelectorAll('#findings tbody tr td:nth-child(2)')].map(td => td.textContent)"
+    by_id = page.evaluate(ids)
+    assert by_id == sorted(by_id)
+    page.click("button.sort[data-key='class']")
+    page.wait_for_function(f"() => {{ const c = ({cls})(); return c.join() === [...c].sort().join(); }}")
+    assert page.evaluate(cls) != sorted(page.evaluate(cls), reverse=True)  # two classes: the order shows
+    page.focus("button.sort[data-key='class']")
+    page.keyboard.press("Enter")  # a button: the keyboard sorts too; again reverses
+    page.wait_for_function(f"() => {{ const c = ({cls})(); return c.join() === [...c].sort().reverse().join(); }}")
+    assert page.get_attribute("#findings th:nth-child(2)", "aria-sort") == "descending"
+    page.click("button.sort[data-key='grade']")
+    page.wait_for_function(f"() => {{ const g = ({grades})(); return g.join() === [...g].sort().join(); }}")
+    order = page.evaluate(ids)
+    page.fill("#reviewer", "ada")
+    page.click(f"#findings tbody tr[data-id='{order[-1]}']")
+    page.click("#confirm")
+    page.locator("#status-msg", has_text="confirm saved").wait_for()
+    assert page.evaluate(ids) == order  # a decision rebuilds the table in the same order
