@@ -42,6 +42,7 @@ def _runs() -> list[tuple[str, list[str], str]]:
                                     "--out", str(RESULTS / "onboard_pipeline_1080p.json")], ""),
         ("kill_runtime", ["kill_runtime.py"], ""),
         ("plan_coverage", ["plan_coverage.py"], ""),
+        ("process_scale", ["process_scale.py"], ""),
         ("segment", ["segment.py", "--out", str(RESULTS / "segment.json")], no_ultralytics),
         ("joint_split_real", ["joint_split_real.py"], no_masks),
     ]
