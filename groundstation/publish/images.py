@@ -75,7 +75,7 @@ def draw_schematic(inp: PublishInput, path: Path, size_px: tuple[int, int] = (14
         return np.round(np.stack([x, y], axis=1)).astype(np.int32).reshape(-1, 1, 2)
 
     _axes(img, lo, hi, px, basis.axis_labels, margin)
-    placed: list[tuple[int, int, int, int]] = []  # label boxes drawn so far (x0, y0, x1, y1)
+    placed = LabelBoxes()  # label boxes drawn so far (x0, y0, x1, y1)
     labels: list[tuple[str, int, int, int]] = []  # (text, centroid x, y, owner id), written last
     plot = img[margin:height - margin, margin:width - margin]  # a view: what runs off is clipped to the axes
     for fp in footprints:
@@ -137,16 +137,57 @@ def _leader(img: np.ndarray, label: str, x: int, y: int, cx: int, cy: int, far_p
     return True
 
 
-def _free_spot(placed: list[tuple[int, int, int, int]], label: str, x: int, y: int) -> tuple[int, int]:
+Box = tuple[int, int, int, int]
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+class LabelBoxes(list):  # type: ignore[type-arg]
+    """The label boxes written so far, a list indexed by a grid of ``CELL_PX`` cells: each label was
+    tested against every earlier box (2,585 findings: 84 M tests, 13 s of the schematic). Two boxes
+    that overlap share an integer pixel, so they share a cell; a box with no area is kept apart and
+    tested against (and with) everything, as before."""
+
+    CELL_PX = 64
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cells: dict[tuple[int, int], list[Box]] = {}
+        self._flat: list[Box] = []  # boxes without area
+
+    def _keys(self, b: Box) -> list[tuple[int, int]]:
+        c = self.CELL_PX
+        return [(i, j) for i in range(b[0] // c, (b[2] - 1) // c + 1) for j in range(b[1] // c, (b[3] - 1) // c + 1)]
+
+    def append(self, b: Box) -> None:  # type: ignore[override]
+        super().append(b)
+        if b[2] <= b[0] or b[3] <= b[1]:
+            self._flat.append(b)
+            return
+        for key in self._keys(b):
+            self._cells.setdefault(key, []).append(b)
+
+    def overlaps(self, box: Box) -> bool:
+        if box[2] <= box[0] or box[3] <= box[1]:
+            return any(_overlap(box, b) for b in self)
+        return any(_overlap(box, b) for b in self._flat) or any(
+            _overlap(box, b) for key in self._keys(box) for b in self._cells.get(key, ()))
+
+
+def _free_spot(placed: list[Box], label: str, x: int, y: int, keep: bool = True) -> tuple[int, int]:
     """Where to write ``label`` near (x, y) without covering one already written (a crack and the
-    joint line split off it share a centroid): moved down a line at a time; the box is recorded."""
+    joint line split off it share a centroid): moved down a line at a time; the box is recorded
+    unless ``keep`` is False (a spot only tried)."""
     (w, h), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.55, 1)
     for _ in range(8):
         box = (x, y - h, x + w, y + 4)
-        if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in placed):
+        if not (placed.overlaps(box) if isinstance(placed, LabelBoxes) else any(_overlap(box, b) for b in placed)):
             break
         y += h + 6
-    placed.append((x, y - h, x + w, y + 4))
+    if keep:
+        placed.append((x, y - h, x + w, y + 4))
     return x, y
 
 
@@ -159,7 +200,7 @@ def _label_spot(owner: np.ndarray, placed: list[tuple[int, int, int, int]], labe
     (w, h), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.55, 1)
     best: tuple[int, int, int] | None = None
     for x, y in ((cx + 8, cy - 8), (cx + 8, cy + h + 8), (cx - 8 - w, cy - 8), (cx - 8 - w, cy + h + 8)):
-        x, y = _free_spot(list(placed), label, max(0, x), y)
+        x, y = _free_spot(placed, label, max(0, x), y, keep=False)
         box = owner[max(0, y - h):max(0, y + 4), x:x + w]
         covered = int(((box != 0) & (box != own)).sum())
         if best is None or covered < best[0]:
