@@ -22,12 +22,13 @@ from skyinspect.findings import Detection, Finding, Measurement
 from skyinspect.surfaces import surface_from_dict
 
 T = TypeVar("T")
-STAGE_FORMAT_VERSION = 9  # 3: fused centroid from the exact union, image-based crack width; 4: width bounds
+STAGE_FORMAT_VERSION = 10  # 3: fused centroid from the exact union, image-based crack width; 4: width bounds
 # (low/high); 5: crack centroid on its centreline (fuse), crack length over all fine frames with branches (measure);
 # 6: a joint-like line through a crack reported apart (measure, groundstation.joint_split), crack frames laid
 # along the crack by their ends (crack_length); 7: a crack's centroid from its bridged outline (fuse); 8: no
 # negative crack width, no 0-to-infinity width bound (measure: both "not measurable"); 9: joint-like lines
-# not counted for crack spacing (grade)
+# not counted for crack spacing (grade); 10: outlines in degrees and covariances stored with every digit (6
+# decimals of a degree are ~0.1 m: a rerun that reused the stage published outlines off by up to 5 cm)
 
 
 def _f(x: float) -> float | None:
@@ -38,10 +39,13 @@ def _nf(x: float | None) -> float:
     return math.nan if x is None else float(x)
 
 
-def _arr(a: np.ndarray | None) -> list[Any] | None:
+def _arr(a: np.ndarray | None, decimals: int | None = 6) -> list[Any] | None:
+    """Metres to the micrometre; ``decimals=None`` keeps every digit (degrees, where 6 decimals are ~0.1 m,
+    and covariances in m^2, where RTK's are ~1e-5): JSON floats round-trip exactly."""
     if a is None:
         return None
-    arr = np.asarray(a, dtype=np.float64).round(6)
+    arr = np.asarray(a, dtype=np.float64)
+    arr = arr.round(decimals) if decimals is not None else arr
     if arr.ndim == 1:
         return [float(v) if math.isfinite(v) else None for v in arr]
     return [[float(v) if math.isfinite(v) else None for v in row] for row in arr]
@@ -56,7 +60,7 @@ def detection_to_dict(d: Detection) -> dict[str, Any]:
             "score": d.score, "outline_ned_m": _arr(d.outline_ned_m), "centroid_ned_m": _arr(d.centroid_ned_m),
             "skeleton_ned_m": _arr(d.skeleton_ned_m), "area_m2": _f(d.area_m2), "gsd_m": _f(d.gsd_m),
             "range_m": _f(d.range_m), "incidence_deg": _f(d.incidence_deg), "sigma_h_m": _f(d.sigma_h_m),
-            "sigma_v_m": _f(d.sigma_v_m), "cov_ned_m2": _arr(d.cov_ned_m2), "surface_name": d.surface_name}
+            "sigma_v_m": _f(d.sigma_v_m), "cov_ned_m2": _arr(d.cov_ned_m2, None), "surface_name": d.surface_name}
 
 
 def detection_from_dict(x: dict[str, Any]) -> Detection:
@@ -89,7 +93,7 @@ def georeferenced_from_dict(x: dict[str, Any]) -> Georeferenced:
 def finding_to_dict(f: Finding) -> dict[str, Any]:
     return {"finding_id": f.finding_id, "class_id": f.class_id, "class_name": f.class_name,
             "lat_deg": f.lat_deg, "lon_deg": f.lon_deg, "alt_msl_m": f.alt_msl_m,
-            "outline_wgs84": _arr(f.outline_wgs84), "centroid_ned_m": _arr(f.centroid_ned_m), "score": f.score,
+            "outline_wgs84": _arr(f.outline_wgs84, None), "centroid_ned_m": _arr(f.centroid_ned_m), "score": f.score,
             "views": [list(v) for v in f.views], "best_view": list(f.best_view),
             "measurements": {k: {"value": _f(m.value) if m.value is not None else None,
                                  "sigma": _f(m.sigma) if m.sigma is not None else None,
@@ -99,7 +103,7 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
             "ce90_m": _f(f.ce90_m), "le90_m": _f(f.le90_m), "severity": f.severity,
             "outline_ned_m": _arr(f.outline_ned_m), "skeleton_ned_m": _arr(f.skeleton_ned_m),
             "gsd_m": _f(f.gsd_m), "range_m": _f(f.range_m), "incidence_deg": _f(f.incidence_deg),
-            "surface_name": f.surface_name, "cov_ned_m2": _arr(f.cov_ned_m2),
+            "surface_name": f.surface_name, "cov_ned_m2": _arr(f.cov_ned_m2, None),
             "centrelines_ned_m": [_arr(c) for c in f.centrelines_ned_m]}
 
 
