@@ -102,3 +102,48 @@ def test_a_popup_fits_a_phone_and_a_short_laptop_screen(tmp_path: Path, two_defe
             page.locator(".leaflet-popup-content", has_text="grade").wait_for(state="attached")
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="module")
+def demo_like_map(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
+    from gs_fixtures import FLY_HEIGHT_M, corrosion_on_face, crack_on_face, face_flight, face_surface
+
+    from groundstation.pipeline import process
+
+    tmp = tmp_path_factory.mktemp("map")
+    flight = face_flight(tmp / "flight", [crack_on_face(-0.1, FLY_HEIGHT_M + 0.1), corrosion_on_face(0.6, FLY_HEIGHT_M - 0.2)])
+    summary = process(flight, tmp / "out", face_surface(), progress=False)
+    return tmp / "out" / "map.html", summary.findings
+
+
+def test_each_crop_is_embedded_once_and_the_outline_opens_the_markers_popup(demo_like_map: tuple[Path, int]) -> None:
+    """The outline and the marker each had a popup with the crop: every crop embedded twice (map.html
+    36.6 MB at 2,585 findings). The outline now opens the marker's popup."""
+    import re
+
+    path, findings = demo_like_map
+    text = path.read_text()
+    assert findings == 2 and text.count("data:image/jpeg;base64,") == findings
+    assert len(re.findall(r'polygon_\w+\.on\("click", function \(\) \{ circle_marker_\w+\.openPopup\(\); \}\);',
+                          text)) == findings
+
+
+def test_clicking_an_outline_shows_the_findings_popup_in_a_browser(demo_like_map: tuple[Path, int]) -> None:
+    path, _ = demo_like_map
+    with _browser() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_context(offline=True).new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(path.as_uri())
+            page.wait_for_timeout(1000)
+            page.evaluate("""() => { const m = window[Object.getOwnPropertyNames(window).find(k => k.startsWith('map_'))];
+                let hit = null; m.eachLayer(l => { if (!hit && l instanceof L.Polygon && l.getTooltip()
+                && /F-0001/.test(l.getTooltip().getContent())) hit = l; }); hit.fire('click'); }""")
+            page.locator(".leaflet-popup-content", has_text="F-0001").wait_for()
+            page.wait_for_function("() => [...document.querySelectorAll('.leaflet-popup-content img')]"
+                                   ".some(i => i.complete && i.naturalWidth > 0)")
+            assert errors == []
+        finally:
+            browser.close()
