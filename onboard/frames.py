@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,6 @@ from skyinspect.jpeg import JPEG_SUFFIXES
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".m4v", ".ts")
 _NAME_TIME = re.compile(r"(?<!\d)(\d{14})(\d{0,6})Z", re.IGNORECASE)
-_EXIF_IFD, _DATETIME_ORIGINAL, _SUBSEC_ORIGINAL, _OFFSET_ORIGINAL = 0x8769, 0x9003, 0x9291, 0x9011
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,34 +72,16 @@ def time_from_exif(path: Path) -> float | None:
 
 
 def exif_time(path: Path) -> tuple[float | None, bool]:
-    """(UTC seconds from EXIF DateTimeOriginal or None, whether the photo says its time zone).
-    Cameras usually write local time without a zone (OffsetTimeOriginal); it is then taken as UTC:
-    only a constant offset from the telemetry results, which the replay's latency can absorb, so the
-    replay says so, once, where it tags frames by these times, rather than refuse."""
-    from PIL import Image  # lazy: only needed for files without a time in their name
+    """(UTC seconds from the photo's EXIF or None, whether the photo says how its clock relates to UTC:
+    a GPS time stamp or OffsetTimeOriginal, ``onboard.photo_time``). Cameras usually write local time
+    without either; it is then taken as UTC: only a constant offset from the telemetry results, which
+    the replay's latency can absorb, so the replay says so, once, rather than refuse. The GPS time
+    stamp was not read here before (only for DJI folders), so a phone's geotagged photos were taken
+    as UTC although they said when they were taken in UTC."""
+    from onboard.photo_time import photo_time  # lazy: PIL, only for files without a time in their name
 
-    try:
-        with Image.open(path) as img:
-            exif = img.getexif().get_ifd(_EXIF_IFD)
-    except (OSError, ValueError, SyntaxError):
-        return None, False
-    text = exif.get(_DATETIME_ORIGINAL)
-    if not text:
-        return None, False
-    try:
-        stamp = datetime.strptime(str(text).strip("\x00 "), "%Y:%m:%d %H:%M:%S")
-    except ValueError:
-        return None, False
-    offset = str(exif.get(_OFFSET_ORIGINAL, "")).strip("\x00 ")
-    match = re.fullmatch(r"([+-])(\d\d):(\d\d)", offset)
-    if match:
-        delta = timedelta(hours=int(match.group(2)), minutes=int(match.group(3)))
-        tz = timezone(delta if match.group(1) == "+" else -delta)
-    else:
-        tz = timezone.utc
-    subsec = str(exif.get(_SUBSEC_ORIGINAL, "")).strip("\x00 ")
-    frac = int(subsec) / 10 ** len(subsec) if subsec.isdigit() else 0.0
-    return stamp.replace(tzinfo=tz).timestamp() + frac, bool(match)
+    t = photo_time(path)
+    return (t.utc_s, t.source != "local") if t is not None else (None, False)
 
 
 class ImageFolderSource:

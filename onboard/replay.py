@@ -195,8 +195,8 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
         clock = map_frame_clock(buffer, frame_clock, frames)
         unzoned = getattr(source, "times_without_zone", [])
         if unzoned:
-            log.warning("%s: %d of %d photos' EXIF DateTimeOriginal carry no time zone (OffsetTimeOriginal; first: "
-                        "%s); taken as UTC. If the camera clock was on local time, pass --latency-s to shift it",
+            log.warning("%s: %d of %d photos' EXIF DateTimeOriginal carry no time zone (no OffsetTimeOriginal or "
+                        "GPS time stamp; first: %s); taken as UTC. If the camera clock was on local time, pass --latency-s to shift it",
                         frames, len(unzoned), n, unzoned[0])
         if frame_clock != "auto" and not frames_inside(buffer, times, clock):  # type: ignore[arg-type]
             log.warning("%s: no frame time (on the %s clock) falls inside the telemetry; every frame will be "

@@ -4,7 +4,7 @@ Per photo: EXIF GPSLatitude/GPSLongitude/GPSAltitude (or XMP GpsLatitude/GpsLong
 XMP RelativeAltitude, FlightRoll/Pitch/YawDegree (vehicle), GimbalRoll/Pitch/YawDegree (earth-referenced:
 DJI gimbal yaw is a compass heading), and on RTK aircraft RtkFlag (0 none, 16 single, 34 float,
 50 fixed) with RtkStdLon/RtkStdLat/RtkStdHgt (1-σ, m). Capture time in UTC: from the GPS time stamp,
-else OffsetTimeOriginal, else the camera's local time taken as UTC with a warning (``dji_time``).
+else OffsetTimeOriginal, else the camera's local time taken as UTC with a warning (``onboard.photo_time``).
 
 The photos become synthetic MAVLink messages — one GLOBAL_POSITION_INT, ATTITUDE, GPS_RAW_INT,
 gimbal status and CAMERA_FEEDBACK (img_idx = photo number in name order) each — so frames from the
@@ -23,7 +23,7 @@ from pathlib import Path
 from onboard.frames import IMAGE_SUFFIXES, is_hidden, natural_key
 from onboard.telemetry import convert
 from onboard.telemetry.convert import Record
-from onboard.telemetry.dji_time import LOCAL_TIME_FIX, photo_time
+from onboard.photo_time import LOCAL_TIME_FIX, photo_time
 from onboard.telemetry.rotations import euler_to_quaternion
 from skyinspect.errors import TelemetryError, describe
 
@@ -52,7 +52,7 @@ class DjiPhoto:
     fix_type: int
     h_acc_m: float
     v_acc_m: float
-    time_source: str = "local"  # where time_utc_s came from: gps, offset or local (dji_time)
+    time_source: str = "local"  # where time_utc_s came from: gps, offset or local (onboard.photo_time)
 
 
 def read_xmp(data: bytes) -> dict[str, str]:
@@ -177,6 +177,6 @@ def is_dji_folder(folder: Path) -> bool:
 
 def photo_time_meta(folder: Path) -> dict[str, object]:
     """The record meta's ``dji_photo_time`` for a DJI folder: which clock its photos' times came from."""
-    from onboard.telemetry.dji_time import describe_times
+    from onboard.photo_time import describe_times
 
     return describe_times([t for p in photo_paths(Path(folder)) if (t := photo_time(p)) is not None])

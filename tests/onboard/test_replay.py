@@ -264,6 +264,22 @@ def test_exif_capture_time(tmp_path: Path) -> None:
     assert t == pytest.approx(datetime(2024, 5, 6, 5, 8, 9, 250000, tzinfo=timezone.utc).timestamp())
 
 
+def test_a_geotagged_photos_gps_time_stamp_gives_its_utc_time(tmp_path: Path) -> None:
+    """A phone's or another camera's photo with local DateTimeOriginal and a GPS time stamp (UTC by the
+    EXIF standard): the GPS stamp was read only for DJI folders, so this photo was taken as UTC 2 h off
+    and counted as zoneless."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif.get_ifd(0x8769).update({0x9003: "2024:05:06 07:08:09", 0x9291: "25"})  # local, UTC+2, no offset tag
+    exif.get_ifd(0x8825).update({29: "2024:05:06", 7: (5.0, 8.0, 7.0)})  # GPS fix 2 s before the shutter
+    Image.new("RGB", (8, 8)).save(tmp_path / "IMG_0001.jpg", exif=exif)
+    source = ImageFolderSource(tmp_path)
+    (t,) = source.capture_times()
+    assert t == pytest.approx(datetime(2024, 5, 6, 5, 8, 9, 250000, tzinfo=timezone.utc).timestamp())
+    assert source.times_without_zone == []
+
+
 def test_exif_times_without_a_zone_are_utc_and_said_once(tmp_path: Path, segmenter,
                                                          caplog: pytest.LogCaptureFixture) -> None:
     """The plane's frames renamed IMG_n.jpg with their UTC times in EXIF but no OffsetTimeOriginal (what

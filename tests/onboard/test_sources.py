@@ -159,7 +159,7 @@ def test_dji_rtk_fields_from_xmp(tmp_path: Path) -> None:
 def test_dji_folder_replay(tmp_path: Path, segmenter, caplog: pytest.LogCaptureFixture) -> None:
     """Frames and telemetry from the same DJI photos: each frame gets the pose written into it (paired
     by number). Their EXIF times are the camera's local time with no zone or GPS time stamp, and they
-    become the record's UTC: said once, and in the record's meta (onboard/telemetry/dji_time.py)."""
+    become the record's UTC: said once, and in the record's meta (onboard/photo_time.py)."""
     camera = CameraModel.from_fov(160, 90, 94.0)
     with caplog.at_level("WARNING"):
         summary = run_replay(DJI_DIR, DJI_DIR, tmp_path / "rec", segmenter, camera, progress=False)

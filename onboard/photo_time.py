@@ -1,20 +1,21 @@
-"""When a DJI photo was taken, in UTC.
+"""When a photo was taken, in UTC (DJI photos and any other camera's EXIF).
 
-DJI cameras write EXIF DateTimeOriginal on the camera's clock, which the pilot's app sets to the
-phone's *local* time, with no zone: the Phantom 3 photos in tests/data (Brighton) say 16:31:59 and
-carry neither OffsetTimeOriginal, nor a GPS time stamp, nor an XMP time (only xmp:CreateDate, a
-day). Taken as UTC, a flight's times are off by the zone's hours, and with them the record's frame
-times, the inspection date (near midnight), change detection's years between inspections and the
-sun. So, best source first:
+Cameras write EXIF DateTimeOriginal on their own clock, usually the *local* time with no zone: a
+DJI aircraft's is set from the pilot's phone, and the Phantom 3 photos in tests/data (Brighton) say
+16:31:59 and carry neither OffsetTimeOriginal, nor a GPS time stamp, nor an XMP time (only
+xmp:CreateDate, a day). Taken as UTC, a flight's times are off by the zone's hours, and with them the
+record's frame times, the inspection date (near midnight), change detection's years between
+inspections and the sun. So, best source first:
 
 - ``gps``: EXIF GPSDateStamp + GPSTimeStamp, which are UTC by the EXIF standard. The camera's zone
   offset is DateTimeOriginal minus that, rounded to the quarter hour (a fix can be seconds older
   than the shutter); when it rounds cleanly (within ``GPS_SLACK_S``) DateTimeOriginal (+ SubSec) less
   the offset is used, keeping the camera's sub-second stamps; otherwise the camera clock itself is
   off and the GPS time is used as it is.
-- ``offset``: EXIF OffsetTimeOriginal (EXIF 2.31, newer DJI aircraft).
-- ``local``: neither: the camera's local time is taken as UTC, as before, and the replay says so
-  once and records it (``read_dji_folder`` warns; the record's meta ``dji_photo_time``).
+- ``offset``: EXIF OffsetTimeOriginal (EXIF 2.31, newer DJI aircraft, phones).
+- ``local``: neither: the camera's local time is taken as UTC, and the replay says so once (DJI
+  folders: ``read_dji_folder`` warns and the record's meta ``dji_photo_time`` counts them; other
+  photo folders: ``onboard.frames``, whose replay warns with the count).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""DJI photo capture times in UTC (onboard/telemetry/dji_time.py) on small synthetic JPEGs.
+"""DJI photo capture times in UTC (onboard/photo_time.py) on small synthetic JPEGs.
 
 DJI cameras write EXIF DateTimeOriginal in the phone's local time without a zone; it used to be
 taken as UTC, so a flight on UTC-5 was recorded five hours early (the Brighton Phantom 3 photos in
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from onboard.telemetry.dji import read_dji_folder, read_photo
-from onboard.telemetry.dji_time import photo_time
+from onboard.photo_time import photo_time
 
 XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
        b'<rdf:Description xmlns:drone-dji="http://www.dji.com/drone-dji/1.0/" drone-dji:FlightYawDegree="10.0" '
