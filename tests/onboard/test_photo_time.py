@@ -85,9 +85,13 @@ def test_local_time_only_is_said_once_with_the_fix(tmp_path: Path, caplog: pytes
     assert recs[0][1].time_unix_usec == round(_utc("2016-06-23T21:32:00") * 1e6)  # SYSTEM_TIME: the record's UTC
 
 
-def test_replay_records_utc_and_says_where_it_came_from(tmp_path: Path, segmenter) -> None:  # type: ignore[no-untyped-def]
-    """A flight at 21:30 local on 1 June on UTC-5 was recorded as 1 June; in UTC it is 2 June."""
+@pytest.mark.parametrize("crash_safe", [False, True])
+def test_replay_records_utc_and_says_where_it_came_from(tmp_path: Path, segmenter,  # type: ignore[no-untyped-def]
+                                                         crash_safe: bool) -> None:
+    """A flight at 21:30 local on 1 June on UTC-5 was recorded as 1 June; in UTC it is 2 June. The
+    --crash-safe replay (onboard.runtime) recorded the UTC but not where it came from."""
     from onboard.replay import run_replay
+    from onboard.runtime import run_onboard
     from skyinspect.camera import CameraModel
     from skyinspect.record import FlightRecordReader
 
@@ -95,7 +99,11 @@ def test_replay_records_utc_and_says_where_it_came_from(tmp_path: Path, segmente
     photos.mkdir()
     for k in range(2):
         _photo(photos / f"DJI_{k + 1:04d}.JPG", f"2025:06:01 21:30:0{k}", gps_utc=f"2025:06:02 02:30:0{k}")
-    run_replay(photos, photos, tmp_path / "rec", segmenter, CameraModel.from_fov(64, 36, 94.0), progress=False)
+    camera = CameraModel.from_fov(64, 36, 94.0)
+    if crash_safe:
+        run_onboard(photos, photos, tmp_path / "rec", segmenter, camera)
+    else:
+        run_replay(photos, photos, tmp_path / "rec", segmenter, camera, progress=False)
     with FlightRecordReader(tmp_path / "rec") as reader:
         info = json.loads(reader.meta["dji_photo_time"])
         first = next(iter(reader.frames()))
