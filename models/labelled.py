@@ -27,7 +27,7 @@ import cv2
 import numpy as np
 
 from models.batch import IMAGE_SUFFIXES, read_bgr
-from skyinspect.photo import is_listed
+from skyinspect.photo import header_shapes, is_listed
 from skyinspect.errors import InputError, describe
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK
 
@@ -138,16 +138,9 @@ def _truth(example: LabelledExample, mask_class: str) -> np.ndarray:
 def _photo_shapes(path: Path) -> tuple[tuple[int, int], tuple[int, int]]:
     """(height, width) of the photo as shown (EXIF orientation applied) and as stored, from its header;
     decoded where the header will not do (Pillow gives a TIFF's size already turned by its tag)."""
-    from PIL import Image
-
-    try:
-        with Image.open(path) as img:
-            if img.format != "TIFF":
-                w, h = img.size
-                turned = int(img.getexif().get(0x0112, 1) or 1) in (5, 6, 7, 8)
-                return ((w, h) if turned else (h, w)), (h, w)
-    except (OSError, ValueError, SyntaxError, TypeError):
-        pass  # read_bgr says what is wrong with it
+    shapes = header_shapes(path)
+    if shapes is not None:
+        return shapes
     return read_bgr(path).shape[:2], read_bgr(path, orient=False).shape[:2]  # type: ignore[return-value]
 
 

@@ -284,25 +284,22 @@ def check_folder_sizes(source: ImageFolderSource | VideoSource, camera: CameraMo
     header PIL cannot read is left to the check as it is decoded."""
     if not isinstance(source, ImageFolderSource):
         return
-    from PIL import Image
+    from skyinspect.photo import header_shapes
 
     for path in source.paths:
-        try:
-            with Image.open(path) as img:
-                if img.format == "TIFF":  # Pillow may give a TIFF's size turned by its tag already
-                    continue
-                w, h = img.size
-                turn = int(img.getexif().get(0x0112, 1))
-        except (OSError, ValueError, SyntaxError, TypeError):
-            continue
-        _check_size(path, *((h, w) if turn in (5, 6, 7, 8) else (w, h)), camera)  # as decoded: EXIF-turned
+        shapes = header_shapes(path)
+        if shapes is not None:
+            (h, w), _ = shapes  # as decoded: EXIF-turned
+            _check_size(path, w, h, camera)
 
 
 def _check_size(source: Path, w: int, h: int, camera: CameraModel) -> None:
     if (w, h) == (camera.width_px, camera.height_px):
         return
-    turn = _exif_orientation(source) if (h, w) == (camera.width_px, camera.height_px) else 1
-    if turn in (5, 6, 7, 8):  # the calibration may be estimated from this very photo's stored size
+    from skyinspect.photo import QUARTER_TURNS, exif_orientation  # lazy: cv2, as onboard.frames
+
+    turn = exif_orientation(source) if (h, w) == (camera.width_px, camera.height_px) else 1
+    if turn in QUARTER_TURNS:  # the calibration may be estimated from this very photo's stored size
         raise InputError(describe(source, f"frame is {w}x{h} as its EXIF orientation ({turn}) turns it a "
                                   f"quarter for viewers, but the camera calibration is for {camera.width_px}x"
                                   f"{camera.height_px}: the calibration and the pose describe the camera's own, "
@@ -312,17 +309,6 @@ def _check_size(source: Path, w: int, h: int, camera: CameraModel) -> None:
     raise InputError(describe(source, f"frame is {w}x{h} but the camera calibration is for "
                               f"{camera.width_px}x{camera.height_px}", "Pass the calibration for this resolution "
                               "(photos of two sizes: replay those of each size as a flight of its own)"))
-
-
-def _exif_orientation(path: Path) -> int:
-    """A photo's EXIF orientation (1: as stored, also for a video or a file without one)."""
-    from PIL import Image
-
-    try:
-        with Image.open(path) as img:
-            return int(img.getexif().get(0x0112, 1))
-    except (OSError, ValueError, SyntaxError, TypeError):
-        return 1
 
 
 def _with_progress(frames: Iterable[Frame], total: int, show: bool) -> Iterator[Frame]:

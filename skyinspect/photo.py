@@ -75,16 +75,35 @@ def read_bgr(path: Path, orient: bool = True, data: bytes | None = None) -> np.n
     return image if image.shape[2] == 3 else np.ascontiguousarray(image[:, :, :3])
 
 
-def _tiff_turned_a_quarter(path: Path) -> bool:
-    if Path(path).suffix.lower() not in (".tif", ".tiff"):
-        return False
+def exif_orientation(path: Path) -> int:
+    """The photo's EXIF orientation tag (1, as stored, without one or for a file PIL cannot read)."""
     from PIL import Image
 
     try:
         with Image.open(path) as img:
-            return int(img.getexif().get(_ORIENTATION, 1) or 1) in (5, 6, 7, 8)
+            return int(img.getexif().get(_ORIENTATION, 1) or 1)
     except (OSError, ValueError, SyntaxError, TypeError):
-        return False
+        return 1
+
+
+def header_shapes(path: Path) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """((height, width) as shown, (height, width) as stored) from the header, nothing decoded (a few ms);
+    None for a TIFF (Pillow gives its size already turned by its tag) or a file PIL cannot read."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            if img.format == "TIFF":
+                return None
+            w, h = img.size
+            turned = int(img.getexif().get(_ORIENTATION, 1) or 1) in QUARTER_TURNS
+    except (OSError, ValueError, SyntaxError, TypeError):
+        return None
+    return ((w, h) if turned else (h, w)), (h, w)
+
+
+def _tiff_turned_a_quarter(path: Path) -> bool:
+    return Path(path).suffix.lower() in (".tif", ".tiff") and exif_orientation(path) in QUARTER_TURNS
 
 
 def _decoded_by_pil(path: Path, orient: bool) -> np.ndarray | None:
@@ -116,7 +135,8 @@ def _decoded_by_pil(path: Path, orient: bool) -> np.ndarray | None:
 
 
 _ORIENTATION = 0x0112
+QUARTER_TURNS = (5, 6, 7, 8)  # EXIF orientations that swap a photo's width and height
 _EIGHT_BIT_MODES = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "YCbCr")
 
 
-__all__ = ["is_listed", "read_bgr", "read_file_bytes"]
+__all__ = ["QUARTER_TURNS", "exif_orientation", "header_shapes", "is_listed", "read_bgr", "read_file_bytes"]
