@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from groundstation.change import TABLE_COLUMNS, ChangeReport
+from groundstation.workorders import csv_safe
 from skyinspect.errors import RecordError, describe
 
 
@@ -30,19 +31,12 @@ def change_table_csv(report: ChangeReport) -> str:
             row.update({f"{g.quantity}_previous": _cell(g.previous), f"{g.quantity}_current": _cell(g.current),
                         f"{g.quantity}_delta": _cell(g.delta), f"{g.quantity}_per_year": _cell(g.per_year),
                         f"{g.quantity}_significant": "yes" if g.significant else ""})
-        w.writerow({k: _csv_safe(row.get(k, "")) for k in TABLE_COLUMNS})
+        w.writerow({k: csv_safe(row.get(k, "")) for k in TABLE_COLUMNS})
     return buf.getvalue()
 
 
 def _cell(x: float | None) -> Any:
     return "" if x is None else round(float(x), 6)
-
-
-def _csv_safe(v: Any) -> Any:
-    """Spreadsheet formula injection guard: a text cell never starts with = + - @ (numbers stay numbers)."""
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
-        return "'" + v
-    return v
 
 
 def _defects_json(report: ChangeReport) -> str:

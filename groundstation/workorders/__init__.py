@@ -112,12 +112,13 @@ def work_orders_csv(orders: list[WorkOrder]) -> str:
     for o in orders:
         row = o.to_dict()
         row["evidence"] = " ".join(o.evidence)
-        w.writerow({k: _csv_safe(row[k]) for k in CSV_COLUMNS})
+        w.writerow({k: csv_safe(row[k]) for k in CSV_COLUMNS})
     return buf.getvalue()
 
 
-def _csv_safe(v: Any) -> Any:
-    """Spreadsheet formula injection guard: a text cell never starts with = + - @."""
+def csv_safe(v: Any) -> Any:
+    """Spreadsheet formula injection guard: a text cell never starts with = + - @ (numbers stay numbers);
+    for every CSV we write (work orders, the change table)."""
     if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
         return "'" + v
     return v
@@ -191,6 +192,6 @@ def apply_review(orders: list[WorkOrder], results: Path) -> tuple[list[WorkOrder
     return kept, said
 
 
-__all__ = ["AlertConfig", "AlertReport", "CSV_COLUMNS", "WorkOrder", "WorkOrderPolicy", "apply_review",
+__all__ = ["AlertConfig", "AlertReport", "CSV_COLUMNS", "csv_safe", "WorkOrder", "WorkOrderPolicy", "apply_review",
            "build_work_orders", "load_work_orders", "read_work_orders", "send_alerts", "work_orders_csv",
            "work_orders_json", "write_work_orders"]
