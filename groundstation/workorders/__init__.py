@@ -33,6 +33,14 @@ class WorkOrderPolicy:
     indeterminate_due_days: int = 90
     evidence_base: str = ""  # prefix for evidence links (e.g. "https://host/results/T1-2025/"); "" = relative
 
+    def priority_and_days(self, grade: Any) -> tuple[int | None, int | None]:
+        """A grade's work-order priority and days until due: an indeterminate grade's order is a check
+        (``indeterminate_priority``, ``indeterminate_due_days``), else the grade's own; what the work
+        orders, the report and the GIS layers all show."""
+        if grade.is_indeterminate:
+            return self.indeterminate_priority, self.indeterminate_due_days
+        return grade.priority, grade.interval_days
+
 
 @dataclass(frozen=True)
 class WorkOrder:
@@ -72,14 +80,12 @@ def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspect
         if not gs:
             continue
         g = gs[0]
-        if g.is_indeterminate:
-            if not policy.include_indeterminate:
-                continue
-            priority, days = policy.indeterminate_priority, policy.indeterminate_due_days
-        else:
-            if g.priority is None or g.priority > policy.max_priority:
-                continue
-            priority, days = int(g.priority), int(g.interval_days or 0)
+        if g.is_indeterminate and not policy.include_indeterminate:
+            continue
+        if not g.is_indeterminate and (g.priority is None or g.priority > policy.max_priority):
+            continue
+        grade_priority, grade_days = policy.priority_and_days(g)
+        priority, days = int(grade_priority), int(grade_days or 0)  # type: ignore[arg-type]
         comp = (assignments or {}).get(f.finding_id, {})
         label = str(comp.get("label", "")) or "unassigned"
         meas = "; ".join(f"{k} {m.value:.3g} {m.unit}" for k, m in f.measurements.items() if m.value is not None)
