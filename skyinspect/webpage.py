@@ -5,6 +5,7 @@ tiles need a network; offline the overlays draw on a blank background. Used by t
 
 from __future__ import annotations
 
+import html
 import math
 import os
 import re
@@ -31,6 +32,18 @@ def inline_leaflet(page: str) -> str:
     return page
 
 
+# Folium puts popup and tooltip text inside a JavaScript template literal (`...`): a "${" there is run as
+# code and a backslash before a "u" (a Windows path, C:\users) is a syntax error: the whole map blank.
+# Folium escapes only the backtick; these entities read the same on the page and mean nothing to JS.
+_JS_TEMPLATE_SAFE = str.maketrans({"$": "&#36;", "\\": "&#92;", "`": "&#96;"})
+
+
+def js_template_text(value: str) -> str:
+    """Text (a finding id, a keep-out's name from an asset file) as HTML that is safe inside folium's
+    JavaScript template literals, for popups and tooltips."""
+    return html.escape(value).translate(_JS_TEMPLATE_SAFE)
+
+
 def fit_to(fmap: object, lat_lon: Sequence[Sequence[float]], max_zoom: int = 20) -> None:
     """Open the map on all of ``lat_lon`` (a pipeline or a long flight runs for kilometres, and a
     fixed zoom showed only its start); fewer than two points leave the map as it is."""
@@ -50,4 +63,4 @@ def save_offline(fmap: object, path: Path) -> None:
     os.replace(tmp, path)
 
 
-__all__ = ["fit_to", "inline_leaflet", "save_offline"]
+__all__ = ["fit_to", "inline_leaflet", "js_template_text", "save_offline"]

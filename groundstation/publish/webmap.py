@@ -8,7 +8,6 @@ offline the overlays draw on a blank background.
 from __future__ import annotations
 
 import base64
-import html
 import math
 from pathlib import Path
 from typing import Any
@@ -16,24 +15,16 @@ from typing import Any
 from branca.element import MacroElement
 from jinja2 import Template
 
-from skyinspect.webpage import fit_to, save_offline
+from skyinspect.webpage import fit_to, js_template_text, save_offline
 
 from groundstation.publish.context import PublishInput, colour_hex, format_measurement
 from groundstation.publish.images import best_view_crop_jpeg
 
 
-# Folium puts a popup's HTML inside a JavaScript template literal (`...`): a "${" there is run as
-# code and a backslash before a "u" (a Windows path, C:\users) is a syntax error: the whole map blank.
-# Folium escapes only the backtick; these entities read the same in the popup and mean nothing to JS.
-_JS_TEMPLATE_SAFE = str.maketrans({"$": "&#36;", "\\": "&#92;", "`": "&#96;"})
 # A popup taller than a phone or a short laptop screen hid its grade and clause below the map's edge
 # (Leaflet popups do not scroll the page, and a drag on the popup does not move the map): the
 # content scrolls inside it instead, kept below the layer list (top right) that had covered its close button.
 POPUP_OPTIONS: dict[str, object] = {"max_width": 320, "max_height": 360, "auto_pan_padding_top_left": [10, 135]}
-
-
-def _text(value: str) -> str:
-    return html.escape(value).translate(_JS_TEMPLATE_SAFE)
 
 
 def popup_html(inp: PublishInput, finding_index: int, crop_jpeg: bytes | None) -> str:
@@ -55,11 +46,11 @@ def popup_html(inp: PublishInput, finding_index: int, crop_jpeg: bytes | None) -
         rows.append(("check", joint))
     if inp.component_label(f.finding_id):
         rows.append(("component", inp.component_label(f.finding_id)))
-    table = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{_text(k)}</th>"
-                    f"<td>{_text(v)}</td></tr>" for k, v in rows)
+    table = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{js_template_text(k)}</th>"
+                    f"<td>{js_template_text(v)}</td></tr>" for k, v in rows)
     img = (f"<img src='data:image/jpeg;base64,{base64.b64encode(crop_jpeg).decode()}' style='max-width:300px'><br>"
            if crop_jpeg else "<i>no image recorded for the best view</i><br>")
-    return f"<b>{_text(f.finding_id)}</b><br>{img}<table>{table}</table>"
+    return f"<b>{js_template_text(f.finding_id)}</b><br>{img}<table>{table}</table>"
 
 
 def write_map(inp: PublishInput, path: Path, crops: dict[str, bytes | None]) -> None:

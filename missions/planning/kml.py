@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from skyinspect.kml import kml_colour
-from skyinspect.webpage import fit_to, save_offline
+from skyinspect.webpage import fit_to, js_template_text, save_offline
 
 from missions.planning.planner import Plan
 from missions.planning.safety import flight_legs
@@ -84,12 +84,6 @@ def station_features(plan: Plan) -> dict[str, object]:
         for _, ps, stations, lat_lon in _stations_lat_lon(plan) for (p, _, _), (lat, lon) in zip(stations, lat_lon)]}
 
 
-def _tooltip_text(text: str) -> str:
-    """A name from the asset file as folium's tooltip wants it: folium puts tooltip text raw inside a JS
-    template literal, so a backtick in a keep-out's name ended it and the whole map failed to draw."""
-    return escape(text, {"`": "&#96;", "$": "&#36;", '"': "&quot;"})
-
-
 def write_preview(path: Path, plan: Plan, flights: tuple[Plan, ...] = ()) -> None:
     """A folium map: path, photo stations, structure solids' outlines, geofence, keep-outs; with
     ``flights``, every flight's path and stations in its own colour."""
@@ -114,7 +108,7 @@ def write_preview(path: Path, plan: Plan, flights: tuple[Plan, ...] = ()) -> Non
         folium.Polygon(list(site.geofence_lat_lon), color="green", fill=False, tooltip="geofence").add_to(m)
     for ko in site.keep_out:
         folium.Polygon(list(ko.outline_lat_lon), color="red", fill=True, fill_opacity=0.2,
-                       tooltip=_tooltip_text(f"keep-out {ko.name}")).add_to(m)
+                       tooltip=js_template_text(f"keep-out {ko.name}")).add_to(m)
     # a ring, not folium's pin: the pin's image is fetched from a CDN, a broken picture offline
     folium.CircleMarker([lat0, lon0], radius=8, color="black", weight=3, fill=True, fill_color="white",
                         tooltip="home / take-off").add_to(m)
