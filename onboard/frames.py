@@ -65,12 +65,6 @@ def time_from_name(name: str) -> float | None:
     return stamp.timestamp() + (int(frac) / 10 ** len(frac) if frac else 0.0)
 
 
-def time_from_exif(path: Path) -> float | None:
-    """UTC seconds from EXIF DateTimeOriginal; None if the file has none (a time without a zone is
-    taken as UTC: see ``exif_time``)."""
-    return exif_time(path)[0]
-
-
 def exif_time(path: Path) -> tuple[float | None, bool]:
     """(UTC seconds from the photo's EXIF or None, whether the photo says how its clock relates to UTC:
     a GPS time stamp or OffsetTimeOriginal, ``onboard.photo_time``). Cameras usually write local time

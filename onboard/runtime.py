@@ -318,6 +318,7 @@ def _calibrated_size(first_of, source, camera: CameraModel):  # type: ignore[no-
     ``run_replay`` refuses it: the pipeline recorded a 100x100 frame among 1280x960 ones under their
     calibration without a word, so its detections would be placed by the wrong intrinsics. The first
     frame of ``first_of`` is checked now, before a record is created for a folder of the wrong size."""
+    from onboard.capture import CalibratedSize
     from onboard.replay import check_folder_sizes, check_frame_size
 
     check_folder_sizes(first_of, camera)
@@ -328,13 +329,7 @@ def _calibrated_size(first_of, source, camera: CameraModel):  # type: ignore[no-
         getattr(frames, "close", lambda: None)()  # a video's capture released
     if first is not None:
         check_frame_size(first, camera)
-
-    def checked():  # type: ignore[no-untyped-def]
-        for frame in source:
-            check_frame_size(frame, camera)
-            yield frame
-
-    return checked()
+    return CalibratedSize(source, camera)  # every frame checked; stop() still reaches a paced source
 
 
 def _limit(source, n: int):  # type: ignore[no-untyped-def]
