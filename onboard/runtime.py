@@ -73,10 +73,7 @@ class LiveTagger(Tagger):
         self.pending: dict[int, float] = {}
 
     def _buffer(self) -> TelemetryBuffer | None:
-        buffer = self.live.buffer(self.latency_s, self.gap_threshold_s, self.time_base)
-        if buffer is not None and self.fixed_mount is not None:
-            buffer.fixed_mount = self.fixed_mount  # the link rebuilds its buffers: state the mount on each
-        return buffer
+        return self.live.buffer(self.latency_s, self.gap_threshold_s, self.time_base, self.fixed_mount)
 
     def _pose(self, buffer: TelemetryBuffer | None, host_t: float) -> Pose:
         if buffer is None:

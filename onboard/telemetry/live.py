@@ -42,6 +42,7 @@ from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from onboard.telemetry.buffer import TelemetryBuffer
 from onboard.telemetry.convert import Record
+from onboard.telemetry.mount import FixedMount
 from onboard.telemetry import timesync
 from onboard.telemetry.timesync import TimesyncRequester
 from skyinspect.errors import TelemetryError
@@ -366,10 +367,10 @@ class LiveMavlink:
         with self._lock:
             return self._records[-1][0] if self._records else float("-inf")
 
-    def buffer(self, latency_s: float = 0.0, gap_threshold_s: float = 1.0,
-               time_base: str = "auto") -> TelemetryBuffer | None:
+    def buffer(self, latency_s: float = 0.0, gap_threshold_s: float = 1.0, time_base: str = "auto",
+               fixed_mount: FixedMount | None = None) -> TelemetryBuffer | None:
         """The telemetry so far as a buffer (None until it holds position and attitude)."""
-        key = (latency_s, gap_threshold_s, time_base)
+        key = (latency_s, gap_threshold_s, time_base, fixed_mount)
         with self._lock:
             version = self._version
         if self._cache is not None and self._cache[0] == version and self._cache[1] == key:
@@ -378,7 +379,7 @@ class LiveMavlink:
         _OncePerLink.building.said = self._said
         try:
             built: TelemetryBuffer | str = TelemetryBuffer(self._recent(), self.url, latency_s, gap_threshold_s,
-                                                           time_base)
+                                                           time_base, fixed_mount)
         except TelemetryError as exc:
             built = str(exc)
         finally:

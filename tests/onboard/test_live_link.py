@@ -259,3 +259,20 @@ def test_the_live_buffer_is_built_from_the_recent_samples_and_all_clock_messages
     first, last = buffer.span_utc_s
     assert last - first <= 60.2  # the last 60 s, not the whole window
     assert sum(1 for _, m in live._recent() if m.get_type() == "SYSTEM_TIME") == 300  # clock messages: all kept
+
+
+def test_the_live_tagger_tags_a_fixed_mount_in_the_body_frame() -> None:
+    """--mount-pitch-deg in live mode: the link's buffers are built with the mount (part of their cache
+    key), so every rebuild tags the camera as fixed to the airframe."""
+    from onboard.frames import Frame
+    from onboard.runtime import LiveTagger
+    from onboard.telemetry.mount import FixedMount
+    from skyinspect.pose import GimbalFrame
+
+    live = LiveMavlink("udpin:127.0.0.1:0")
+    for k in range(30):
+        _feed(live, 1.7e9 + k * 0.1, 100.0 + k * 0.1, 47.0 + k * 1e-6, system_time=True)
+    tagger = LiveTagger(live, wait_s=0.0, fixed_mount=FixedMount(pitch_deg=-90.0))
+    pose = tagger(Frame(1, np.zeros((4, 4, 3), np.uint8), Path("cam"), 1.7e9 + 1.5))
+    assert pose.is_tagged and (pose.gimbal_pitch_deg, pose.gimbal_frame) == (-90.0, GimbalFrame.BODY)
+    assert live.buffer().fixed_mount is None  # a buffer without the mount is another cache entry
