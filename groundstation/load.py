@@ -53,8 +53,9 @@ def load_flight(folder: Path) -> LoadedFlight:
     # never saved (the later stages know that case) and counted, so that process says it once.
     images = {f.frame_index: _whole_image(f.image_path) for f in tagged}
     missing = sum(1 for f in tagged if f.image_path is not None and images[f.frame_index] is None)
-    masks_missing = sum(1 for f in tagged if f.mask_path is not None and _present(f.mask_path) is None)
-    tagged = tuple(dataclasses.replace(f, image_path=images[f.frame_index], mask_path=_present(f.mask_path))
+    masks = {f.frame_index: _present(f.mask_path) for f in tagged}
+    masks_missing = sum(1 for f in tagged if f.mask_path is not None and masks[f.frame_index] is None)
+    tagged = tuple(dataclasses.replace(f, image_path=images[f.frame_index], mask_path=masks[f.frame_index])
                    for f in tagged)
     untagged = tuple((f.frame_index, f.pose.status) for f in all_frames if not f.pose.is_tagged)
     if not tagged:

@@ -43,7 +43,7 @@ from groundstation.measure import MeasureLimits, measure
 from groundstation.plane import chart_for
 from groundstation.publish import PublishInput, publish
 from groundstation.publish.context import covered_area_m2
-from groundstation.stages import (finding_from_dict, finding_to_dict, findings_identity, fingerprint,
+from groundstation.stages import (BY_FINDING_ID, finding_from_dict, finding_to_dict, findings_identity, fingerprint,
                                   georeferenced_from_dict, georeferenced_to_dict, run_stage, set_aside_stale,
                                   stored_findings_identity)
 from groundstation.tiepoints import TieParams, realign
@@ -156,7 +156,9 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise RecordError(describe(out, f"cannot create output folder ({exc})")) from exc
-    findings_before = stored_findings_identity(stages_dir / "findings.json")  # whose findings the folder holds
+    # whose findings the folder's review and change files name (read only when there are such files)
+    findings_before = (stored_findings_identity(stages_dir / "findings.json")
+                       if any((out / name).exists() for name in BY_FINDING_ID) else None)
 
     geo_fp = fingerprint("georeference", loaded.fingerprint, surface.to_dict() if surface else None,
                          georef_mod.DEFAULT_H_ACC_M, georef_mod.DEFAULT_V_ACC_M, georef_mod.MAX_INCIDENCE_DEG,
