@@ -14,11 +14,8 @@ from skyinspect.geodesy import SITE_RADIUS_M
 
 from missions.planning.assets import Asset, Bridge, LatLon, WindTurbine
 
-MAX_SITE_RADIUS_M = SITE_RADIUS_M
-
-
 def near_home(asset: Asset, source: object) -> Asset:
-    """Every coordinate within MAX_SITE_RADIUS_M of home (catches swapped latitude/longitude). Keep-outs,
+    """Every coordinate within SITE_RADIUS_M of home (catches swapped latitude/longitude). Keep-outs,
     the geofence and girders too: a keep-out typed lon-first lay 5,000 km away, silently left out of the plan."""
     site = asset.site
     pts: list[tuple[str, LatLon]] = [("site.geofence_lat_lon", p) for p in site.geofence_lat_lon]
@@ -32,12 +29,12 @@ def near_home(asset: Asset, source: object) -> Asset:
         pts.append(("tower_base_lat_lon", asset.tower_base_lat_lon))
     else:
         pts += [("route", p) for p in asset.route_lat_lon]
-    home, r_km = asset.site.home_lat_lon, MAX_SITE_RADIUS_M / 1000
+    home, r_km = asset.site.home_lat_lon, SITE_RADIUS_M / 1000
 
     def km(a: LatLon, b: LatLon) -> float:
         return math.hypot(math.radians(a[0] - b[0]), math.radians(a[1] - b[1]) * math.cos(math.radians(b[0]))) * 6371
 
-    far = [(key, p, km(p, home)) for key, p in pts if km(p, home) > r_km]
+    far = [(key, p, d) for key, p in pts if (d := km(p, home)) > r_km]
     home_swapped = bool(far) and len(far) == len(pts) and all(km(p, home[::-1]) <= r_km for _, p, _ in far)
     if home_swapped and len({key for key, _, _ in far}) > 1:
         # every coordinate of several keys is off and fits the home swapped: the home is the swapped pair

@@ -18,6 +18,8 @@ import threading
 import time
 from typing import Any
 
+from missions.planning.formats import FIRMWARE_TYPE
+
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
 
@@ -31,7 +33,7 @@ class LoopbackVehicle(threading.Thread):
         self.gcs_url = f"{'udpout' if transport == 'udp' else 'tcp'}:127.0.0.1:{port}"
         self.legacy, self.overwrite_home, self.drop = legacy_requests, overwrite_home, drop_first_request
         self.lifetime_s = lifetime_s
-        self.mav_autopilot = {"ardupilot": 3, "px4": 12}[autopilot]  # MAV_AUTOPILOT_ARDUPILOTMEGA / _PX4
+        self.mav_autopilot = FIRMWARE_TYPE[autopilot]  # MAV_AUTOPILOT_ARDUPILOTMEGA / _PX4 (as QGC's firmwareType)
         self.gimbal_heartbeat = gimbal_heartbeat
         self.max_items, self.unsupported = max_items, unsupported
         self.mission: list[Any] = []

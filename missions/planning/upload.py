@@ -24,6 +24,7 @@ from typing import Any
 
 from skyinspect.errors import TelemetryError
 
+from missions.planning.formats import FIRMWARE_TYPE
 from missions.planning.mission import FRAME_GLOBAL, NAV_WAYPOINT, MissionItem
 
 GLOBAL_FRAMES = (0, 3, 5, 6, 10, 11)  # x/y carry latitude/longitude x 1e7 in MISSION_ITEM_INT
@@ -31,7 +32,7 @@ MISSION_TYPE_MISSION = 0
 MAV_MISSION_ACCEPTED = 0
 GCS_SYSID, GCS_COMPID = 255, 190
 MAV_TYPE_GCS, MAV_AUTOPILOT_INVALID = 6, 8
-AUTOPILOT_OF_HEARTBEAT = {3: "ardupilot", 12: "px4"}  # MAV_AUTOPILOT_ARDUPILOTMEGA, MAV_AUTOPILOT_PX4
+AUTOPILOT_OF_HEARTBEAT = {v: k for k, v in FIRMWARE_TYPE.items()}  # MAV_AUTOPILOT_ARDUPILOTMEGA, _PX4
 AUTOPILOT_NAMES = {"ardupilot": "ArduPilot", "px4": "PX4"}
 
 
@@ -85,7 +86,7 @@ def connect(url: str, timeout_s: float = 10.0) -> Any:
     deadline = time.monotonic() + timeout_s
     others: set[str] = set()  # components heard that are not an autopilot
     while time.monotonic() < deadline:
-        conn.mav.heartbeat_send(6, 8, 0, 0, 0)  # MAV_TYPE_GCS, MAV_AUTOPILOT_INVALID: tells udpin peers where we are
+        conn.mav.heartbeat_send(MAV_TYPE_GCS, MAV_AUTOPILOT_INVALID, 0, 0, 0)  # tells udpin peers where we are
         hb = conn.recv_match(type="HEARTBEAT", blocking=True, timeout=0.5)
         if hb is None or hb.get_srcSystem() == GCS_SYSID:
             continue
