@@ -47,7 +47,7 @@ from groundstation.stages import (BY_FINDING_ID, finding_from_dict, finding_to_d
                                   georeferenced_from_dict, georeferenced_to_dict, run_stage, set_aside_stale,
                                   stored_findings_identity)
 from groundstation.tiepoints import TieParams, realign
-from skyinspect.errors import InputError, RecordError, describe
+from skyinspect.errors import InputError, RecordError, describe, refuse_file_in_the_way
 from skyinspect.findings import Finding
 
 STAGES = ("load", "georeference", "align", "fuse", "measure", "grade", "publish")
@@ -147,11 +147,7 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     if registry is not None:  # before anything is written
         check_registry_site(registry, asset_id, loaded.origin.lat0_deg, loaded.origin.lon0_deg, Path(flight))
     lap("load")
-    blocker = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None)
-    if blocker is not None:  # mkdir only said "[Errno 17] File exists" / "[Errno 20] Not a directory"
-        raise InputError(describe(out, f"{'is' if blocker == out else f'lies under {blocker}, which is'} a file; "
-                                       "expected a results folder (new, or one `skyinspect process` wrote)",
-                                  "Give --out a folder path"))
+    refuse_file_in_the_way(out, "a results folder (new, or one `skyinspect process` wrote)")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -28,7 +28,7 @@ from models.batch import write_atomic
 from models.labelled import MASK_CLASSES, LabelledExample, check_labelled, classes_of, pair_masks, read_labelled
 from models.prepare import DEFAULT_SHARED, SPLIT_FILE, deepcrack_val_stems, enlarge, read_pair
 from models import CRACK_RIDGE_LOW, FLIP_CHOICES, ONE_PASS_PROB_SHARPEN, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
-from skyinspect.errors import InputError, describe
+from skyinspect.errors import InputError, describe, file_in_the_way
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK, segment_each, settings_of
 
 SETS: dict[str, tuple[str, str, int]] = {  # name -> (folder, list, class id)
@@ -190,7 +190,7 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
     if out.is_dir():  # found only when writing, after every photo was segmented (a traceback)
         raise InputError(describe(out, "is a folder; expected the JSON file to write",
                                   f"give --out a file name, such as {out / 'eval.json'}"))
-    if any(p.exists() and not p.is_dir() for p in out.parents):
+    if file_in_the_way(out.parent) is not None:
         raise InputError(describe(out, "lies inside a file, not a folder", "give --out a file in a folder"))
     examples: dict[str, LabelledExample] = {}
     if labelled is not None:  # checked before the model loads: a wrong folder fails at once

@@ -7,6 +7,8 @@ found, and how to fix it. The CLI turns any ``SkyinspectError`` into one line on
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class SkyinspectError(Exception):
     """Base of every error skyinspect raises on purpose."""
@@ -46,3 +48,17 @@ def describe(path: object, problem: str, fix: str | None = None) -> str:
     if fix:
         msg += f". {fix}"
     return msg
+
+
+def file_in_the_way(path: Path) -> Path | None:
+    """The file at ``path`` or at one of its parents that keeps a folder from being made there (mkdir
+    would say only "[Errno 17] File exists" / "[Errno 20] Not a directory"); None when there is none."""
+    return next((p for p in (path, *path.parents) if p.exists() and not p.is_dir()), None)
+
+
+def refuse_file_in_the_way(out: Path, expected: str, fix: str = "Give --out a folder path") -> None:
+    """InputError naming ``out`` when a file is where its folder would go: ``expected`` says what folder."""
+    blocker = file_in_the_way(out)
+    if blocker is not None:
+        raise InputError(describe(out, f"{'is' if blocker == out else f'lies under {blocker}, which is'} a file; "
+                                       f"expected {expected}", fix))

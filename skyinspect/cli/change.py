@@ -27,15 +27,13 @@ def change_command(
     Writes change.json and change.csv into --out, and defects.json (finding id -> defect uid) into NEW so
     that the next comparison keeps each defect's name."""
     from groundstation.change import compare, load_inspection, write_change_products
-    from skyinspect.errors import InputError, describe
+    from skyinspect.errors import InputError, describe, refuse_file_in_the_way
 
     if gate_m <= 0 or k_sigma <= 0:
         raise InputError(describe("--gate-m/--k-sigma", f"expected positive numbers, got {gate_m}, {k_sigma}"))
     previous, current = load_inspection(old), load_inspection(new)  # both checked before anything is written
-    blocker = next((p for p in (out, *out.parents) if p.exists() and not p.is_dir()), None) if out else None
-    if blocker is not None:  # mkdir only said "[Errno 17] File exists"
-        raise InputError(describe(out, f"{'is' if blocker == out else f'lies under {blocker}, which is'} a file; "
-                                       "expected a folder for change.json and change.csv", "Give --out a folder path"))
+    if out is not None:
+        refuse_file_in_the_way(out, "a folder for change.json and change.csv")
     report = compare(previous, current, gate_m=gate_m, k_sigma=k_sigma)
     paths = write_change_products(report, out if out is not None else new, new)
 

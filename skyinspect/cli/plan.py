@@ -28,7 +28,7 @@ def plan_command(
 ) -> None:
     """Plan a checked inspection mission and write it for QGroundControl, Mission Planner and Google Earth
     (cut into flights of one battery each when it needs more)."""
-    from skyinspect.errors import InputError, describe
+    from skyinspect.errors import InputError, describe, file_in_the_way
 
     from missions.planning.assets import load_asset
     from missions.planning.cameras import get_camera, load_camera_file
@@ -40,8 +40,8 @@ def plan_command(
     if autopilot not in ("ardupilot", "px4"):
         raise InputError(f"--autopilot: expected 'ardupilot' or 'px4', got {autopilot!r}")
     # before the planning and coverage (minutes on fine cracks), not after them as "File exists"
-    clash = next((p for p in (out, *out.parents) if p.exists()), None)
-    if clash is not None and not clash.is_dir():
+    clash = file_in_the_way(out)
+    if clash is not None:
         got = "a file" if clash == out else f"a file at {clash}"
         raise InputError(describe(f"--out {out}", f"expected a folder, got {got}",
                                   "Give a new or existing folder (plan writes mission.plan etc. into it)"))
