@@ -60,9 +60,26 @@ class _Plan:
     capture_time_source: str
     events: dict[int, CameraEvent]
     frame_clock: FrameClock | None = None  # frame time → telemetry time (None with CAMERA_FEEDBACK)
+    telemetry: Path = Path()
+    kind: str = ""  # the telemetry's kind (onboard.telemetry.sources.detect_kind)
 
     def telemetry_time_s(self, frame_s: float) -> float:
         return self.frame_clock.to_telemetry_s(frame_s) if self.frame_clock is not None else frame_s
+
+    def meta(self) -> dict[str, object]:
+        """The record meta this plan decides, for both replays (run_replay, onboard.runtime's --crash-safe):
+        each built its own, and the crash-safe one had missed dji_photo_time."""
+        origin = self.buffer.local_frame
+        meta: dict[str, object] = {
+            "local_origin": {"lat_deg": origin.lat0_deg, "lon_deg": origin.lon0_deg, "h_m": origin.h0_m},
+            "capture_time_source": self.capture_time_source, "telemetry_time": self.buffer.describe_time_base()}
+        if self.frame_clock is not None:
+            meta["frame_clock"] = self.frame_clock.describe()
+        if self.kind == "dji":  # whether the record's times are UTC or the camera's local clock
+            from onboard.telemetry.dji import photo_time_meta
+
+            meta["dji_photo_time"] = photo_time_meta(self.telemetry)
+        return meta
 
 
 def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, camera: CameraModel,
@@ -82,20 +99,11 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
     if replacing:
         shutil.rmtree(target, ignore_errors=True)  # left by a run killed while replacing
     created = not target.exists()
-    origin = plan.buffer.local_frame
     meta = {"mode": "replay", "telemetry_source": str(mavlink.resolve()), "frames_source": str(frames.resolve()),
-            "latency_s": latency_s, "gap_threshold_s": gap_threshold_s,
-            "local_origin": {"lat_deg": origin.lat0_deg, "lon_deg": origin.lon0_deg, "h_m": origin.h0_m},
-            "capture_time_source": plan.capture_time_source, "telemetry_time": plan.buffer.describe_time_base(),
-            "segmentation": settings_of(segmenter)}
+            "latency_s": latency_s, "gap_threshold_s": gap_threshold_s, "segmentation": settings_of(segmenter),
+            **plan.meta()}
     if fixed_mount is not None:
         meta["camera_mount"] = fixed_mount.describe()
-    if plan.frame_clock is not None:
-        meta["frame_clock"] = plan.frame_clock.describe()
-    if detect_kind(mavlink) == "dji":  # whether the record's times are UTC or the camera's local clock
-        from onboard.telemetry.dji import photo_time_meta
-
-        meta["dji_photo_time"] = photo_time_meta(mavlink)
     writer: FlightRecordWriter | None = None
     frame: Frame | None = None
     count = tagged = instances = 0
@@ -186,7 +194,7 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
                         "pose of img_idx n, so if photos are missing from the folder (deleted, or on another "
                         "card) every later frame gets the pose of another photo. Check the counts match",
                         mavlink, len(events), min(events), max(events), n, frames)
-        return _Plan(buffer, source, "camera_feedback", events)
+        return _Plan(buffer, source, "camera_feedback", events, telemetry=mavlink, kind=kind)
     times = source.capture_times()
     if n and all(t is not None for t in times):
         if time_base == "auto" and frame_clock == "auto":
@@ -201,7 +209,7 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
         if frame_clock != "auto" and not frames_inside(buffer, times, clock):  # type: ignore[arg-type]
             log.warning("%s: no frame time (on the %s clock) falls inside the telemetry; every frame will be "
                         "untagged. Check --frame-clock", frames, clock.clock)
-        return _Plan(buffer, source, "frame_timestamp", {}, clock)
+        return _Plan(buffer, source, "frame_timestamp", {}, clock, mavlink, kind)
     if kind == "dji" and isinstance(source, ImageFolderSource) and frames.resolve() == mavlink.resolve():
         _refuse_strays(source, mavlink, events)
     have = f"img_idx {min(events)}..{max(events)} ({len(events)} events)" if events else "none"

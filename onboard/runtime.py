@@ -169,19 +169,10 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
         tagger: Tagger = LiveTagger(link, latency_s, gap_threshold_s, time_base, stop=stop, fixed_mount=fixed_mount)
     else:
         from onboard.replay import plan_replay
-        from onboard.telemetry.dji import photo_time_meta
-        from onboard.telemetry.sources import detect_kind
 
         plan = plan_replay(Path(frames), Path(telemetry), latency_s, gap_threshold_s, time_base,
                            frame_clock=frame_clock, fixed_mount=fixed_mount)
-        origin = plan.buffer.local_frame
-        meta.update({"local_origin": {"lat_deg": origin.lat0_deg, "lon_deg": origin.lon0_deg, "h_m": origin.h0_m},
-                     "capture_time_source": plan.capture_time_source,
-                     "telemetry_time": plan.buffer.describe_time_base()})
-        if detect_kind(Path(telemetry)) == "dji":  # UTC or the camera's local clock, as the plain replay says
-            meta["dji_photo_time"] = photo_time_meta(Path(telemetry))
-        if plan.frame_clock is not None:
-            meta["frame_clock"] = plan.frame_clock.describe()
+        meta.update(plan.meta())
         source = plan.source
         if realtime_fps:
             from onboard.capture import PacedSource
