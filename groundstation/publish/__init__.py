@@ -45,11 +45,10 @@ def write_maintenance(inp: PublishInput, csv_path: Path, json_path: Path, inspec
     from groundstation.measure import MEASUREMENT_METHODS
     from groundstation.publish.context import flight_date
     from groundstation.publish.report import segmentation_settings
-    from groundstation.workorders import build_work_orders, write_work_orders
+    from groundstation.workorders import write_work_orders
 
     day = flight_date(inp)
-    orders = build_work_orders(inp.findings, inp.grades, day, inp.asset_id, inp.assignments, checks=inp.checks)
-    write_work_orders(orders, csv_path, json_path, inp.asset_id, day)
+    write_work_orders(inp.work_orders, csv_path, json_path, inp.asset_id, day)
     t0 = inp.flight.frames[0].capture_time_utc_s if inp.flight.frames else None
     inspection_path.write_text(json.dumps({
         "format": "skyinspect-inspection", "version": 1, "asset_id": inp.asset_id, "inspection_date": day,

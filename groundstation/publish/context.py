@@ -48,6 +48,15 @@ class PublishInput:
 
         return {f.finding_id: joint_note(f, self.basis) for f in self.findings}
 
+    @cached_property
+    def work_orders(self) -> list[Any]:
+        """The work orders (groundstation.workorders), built once for workorders.csv/json and the
+        report's prioritised actions (HTML and PDF), which had each built them again."""
+        from groundstation.workorders import build_work_orders
+
+        return build_work_orders(self.findings, self.grades, flight_date(self), self.asset_id, self.assignments,
+                                 checks=self.checks)
+
 
 def colour_hex(class_name: str) -> str:
     return CLASS_COLOURS_HEX.get(class_name, DEFAULT_COLOUR_HEX)

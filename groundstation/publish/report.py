@@ -113,13 +113,10 @@ def action_list(inp: PublishInput) -> list[tuple[str, str, str, str, str]]:
     """(priority, finding, grade, action, due date) sorted most urgent first."""
     from datetime import date, timedelta
 
-    from groundstation.workorders import build_work_orders
-
     day = flight_date(inp)
     # a finding with a work order shows that order's priority and due date: the report had put the
     # indeterminate findings last as "P?" with no date while workorders.csv gave them priority 3, due first
-    orders = {o.finding_id: o for o in build_work_orders(inp.findings, inp.grades, day, inp.asset_id,
-                                                         inp.assignments, checks=inp.checks)}
+    orders = {o.finding_id: o for o in inp.work_orders}
     out = []
     for f in inp.findings:
         g = inp.primary_grade(f.finding_id)
