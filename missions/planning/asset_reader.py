@@ -9,12 +9,32 @@ from __future__ import annotations
 
 import difflib
 import math
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from shapely.geometry import Polygon
 from shapely.validation import explain_validity
 
 from skyinspect.errors import InputError, describe
+
+
+def misspelt_key_fix(key: object, known: Iterable[str]) -> str:
+    """The fix for an unknown key in an operator's asset or camera file: the key it was probably meant
+    to be (a misspelt key was ignored and its default used)."""
+    near = difflib.get_close_matches(str(key), list(known), n=1)
+    return (f"Did you mean '{near[0]}'? A" if near else "Remove it or fix its spelling: a") + \
+        " misspelt key would be ignored and its default used"
+
+
+def read_utf8(path: Path, what: str, fix: str) -> str:
+    """An operator's text file, refused naming the first byte that is not UTF-8 (a Latin-1 'ü' in a
+    name was a traceback)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(describe(path, f"expected UTF-8 {what}, got byte {exc.object[exc.start]:#04x} at "
+                                  f"{exc.start}", fix)) from exc
 
 LatLon = tuple[float, float]
 FREE_TEXT_KEYS = ("description", "notes")  # allowed anywhere, never read
@@ -68,11 +88,8 @@ class Reader:
                 else []
             if unknown:
                 k = str(unknown[0])
-                near = difflib.get_close_matches(k, sorted(used), n=1)
-                fix = f"Did you mean '{near[0]}'? A" if near else "Remove it or fix its spelling: a"
                 raise InputError(describe(self.source, f"{f'{path}.{k}' if path else k}: expected one of the keys "
-                                          f"{sorted(used)}, got an unknown key",
-                                          f"{fix} misspelt key would be ignored and its default used"))
+                                          f"{sorted(used)}, got an unknown key", misspelt_key_fix(k, used)))
 
     def num(self, k: str, default: float | None = None, positive: bool = False, lo: float | None = None,
             hi: float | None = None) -> float:

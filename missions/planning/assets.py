@@ -20,6 +20,7 @@ from skyinspect.errors import InputError, describe
 
 from missions.planning.asset_reader import LatLon
 from missions.planning.asset_reader import Reader as _Reader
+from missions.planning.asset_reader import read_utf8
 
 
 
@@ -293,11 +294,7 @@ def load_asset(path: Path) -> Asset:
     if not path.is_file():
         raise InputError(describe(path, "expected an asset file, got a folder" if path.is_dir() else
                                   "asset file not found", "Check the path (examples: missions/examples/)"))
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:  # a Latin-1 'ü' in a name was a traceback
-        raise InputError(describe(path, f"expected UTF-8 text, got byte {exc.object[exc.start]:#04x} at {exc.start}",
-                                  "Save the file as UTF-8")) from exc
+    text = read_utf8(path, "text", "Save the file as UTF-8")
     try:
         if path.suffix.lower() in (".yaml", ".yml"):
             import yaml  # PyYAML: only needed for YAML assets

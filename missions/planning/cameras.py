@@ -8,7 +8,6 @@ at a chosen focal length, so planning and coverage use the same projection as ge
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 from dataclasses import dataclass
@@ -17,6 +16,8 @@ from typing import Any
 
 from skyinspect.camera import CameraModel
 from skyinspect.errors import InputError, describe
+
+from missions.planning.asset_reader import misspelt_key_fix, read_utf8
 
 CAMERAS_JSON = Path(__file__).with_name("data") / "cameras.json"
 _KEYS = ("name", "sensor_width_mm", "sensor_height_mm", "width_px", "height_px", "focal_length_mm")
@@ -102,11 +103,9 @@ def _from_dict(d: Any, source: object) -> CameraProfile:
     # a misspelt key ('exposure': 0.002) was ignored and its default used (a 1 ms shutter: half the blur limit)
     unknown = sorted(k for k in d if k not in known and not str(k).startswith("_") and k != "notes")
     if unknown:
-        near = difflib.get_close_matches(str(unknown[0]), list(CameraProfile.__dataclass_fields__), n=1)
         raise InputError(describe(source, f"camera profile {d.get('name')!r}: expected keys from "
                                   f"{list(CameraProfile.__dataclass_fields__)}, got unknown {unknown}",
-                                  (f"Did you mean '{near[0]}'? A" if near else "Remove it or fix its spelling: a")
-                                  + " misspelt key would be ignored and its default used"))
+                                  misspelt_key_fix(unknown[0], CameraProfile.__dataclass_fields__)))
     try:
         known["width_px"], known["height_px"] = int(known["width_px"]), int(known["height_px"])
         return CameraProfile(**known)
@@ -135,11 +134,8 @@ def load_camera_file(path: Path) -> CameraProfile:
         raise InputError(describe(path, "expected a camera profile (JSON file), got a folder",
                                   "Give the file, e.g. missions/examples/camera_upward_gimbal.json"))
     try:
-        return _from_dict(json.loads(path.read_text(encoding="utf-8")), path)
+        return _from_dict(json.loads(read_utf8(path, "JSON", "Save the profile as UTF-8 JSON")), path)
     except FileNotFoundError as exc:
         raise InputError(describe(path, "camera file not found")) from exc
-    except UnicodeDecodeError as exc:  # was a traceback
-        raise InputError(describe(path, f"expected UTF-8 JSON, got byte {exc.object[exc.start]:#04x} at {exc.start}",
-                                  "Save the profile as UTF-8 JSON")) from exc
     except json.JSONDecodeError as exc:
         raise InputError(describe(path, f"not valid JSON ({exc})")) from exc

@@ -25,6 +25,7 @@ from typing import Any
 
 from skyinspect.errors import InputError, describe
 
+from missions.planning.asset_reader import read_utf8
 from missions.planning.mission import FRAME_GLOBAL, NAV_WAYPOINT, MissionItem
 
 FIRMWARE_TYPE = {"ardupilot": 3, "px4": 12}
@@ -88,7 +89,7 @@ def read_qgc_plan(path: Path) -> tuple[tuple[MissionItem, ...], tuple[float, flo
                + (", ..." if len(plans) > 3 else ""))
         raise InputError(describe(path, "expected a .plan file, got a folder", fix))
     try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+        doc = json.loads(read_utf8(Path(path), "JSON", "Give the mission.plan that skyinspect plan wrote (UTF-8)"))
     except FileNotFoundError as exc:
         raise InputError(describe(path, "plan file not found")) from exc
     except json.JSONDecodeError as exc:
