@@ -131,3 +131,12 @@ def test_read_plan_folder_or_bad_item_is_one_clear_error(bridge_plan, tmp_path):
     with pytest.raises(InputError, match=r"mission.waypoints: expected a QGroundControl .plan \(JSON\), got a "
                                          r".waypoints file \(QGC WPL\). Upload .*flight_01/mission.plan"):
         read_qgc_plan(tmp_path / "flight_01" / "mission.waypoints")
+
+
+def test_a_plan_file_that_is_not_utf8_is_refused_by_name(tmp_path: Path) -> None:
+    """The asset and camera readers refused a non-UTF-8 file; the .plan reader (upload) gave a bare
+    UnicodeDecodeError traceback for one."""
+    bad = tmp_path / "mission.plan"
+    bad.write_bytes(b'\xff{"fileType": "Plan"}')
+    with pytest.raises(InputError, match=r"mission.plan: expected UTF-8 JSON, got byte 0xff at 0"):
+        read_qgc_plan(bad)
