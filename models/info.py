@@ -14,17 +14,13 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from models.runtime import DRIFT_REFERENCE_FILE, load_drift_reference, sha256_of
+from models.runtime import DRIFT_REFERENCE_FILE, check_model_file, load_drift_reference, sha256_of
 from models.tensorrt_runtime import DEFAULT_CACHE_DIR, read_onnx_metadata
-from skyinspect.errors import ModelError, describe
 
 
 def model_info(path: Path, engine_cache_dir: Path = DEFAULT_CACHE_DIR) -> dict[str, Any]:
     """A JSON-ready description of the model at ``path`` and of the runtimes this machine has."""
-    path = Path(path)
-    if not path.is_file():
-        raise ModelError(describe(path, "is a folder, expected the .onnx model file" if path.is_dir()
-                                  else "model file not found", "Pass --model, or reinstall to get the shipped one"))
+    path = check_model_file(path, "Pass --model, or reinstall to get the shipped one")
     meta = read_onnx_metadata(path)
     sha = sha256_of(path)
     drift = load_drift_reference(meta.model_id)

@@ -11,7 +11,7 @@ import numpy as np
 
 from models import UPSCALE_FLIPS
 from models.refine import DEFAULT_CRACK_REFINE
-from models.runtime import WHOLE_FRAME_MAX_PX, ModelMetadata, SegmentTiming, TiledSegmenter
+from models.runtime import WHOLE_FRAME_MAX_PX, ModelMetadata, SegmentTiming, TiledSegmenter, check_model_file
 from models.tiling import StitchMode
 from skyinspect.errors import ModelError, describe
 
@@ -32,12 +32,7 @@ class OnnxSegmenter(TiledSegmenter):
                  crack_refine: tuple[int, float] | None = DEFAULT_CRACK_REFINE, flips: int = 1,
                  spin_wait: bool = False, intra_op_threads: int | None = None,
                  upscale: float | None = None, upscale_flips: int = UPSCALE_FLIPS) -> None:
-        path = Path(model_path)
-        if not path.is_file():
-            # a folder (the one holding the model) was called 'not found' although it is there
-            raise ModelError(describe(path, "is a folder, expected the .onnx model file" if path.is_dir()
-                                      else "model file not found",
-                                      "pass the path of an exported skyinspect .onnx model"))
+        path = check_model_file(model_path, "pass the path of an exported skyinspect .onnx model")
         self._providers = list(providers or ["CPUExecutionProvider"])
         self._spin_wait = spin_wait
         self._worker_sets: dict[int, list[TiledSegmenter]] = {}

@@ -45,6 +45,16 @@ STRIDE_PX = 32  # the coarsest feature map of the YOLO26 backbone: input sides m
 WHOLE_FRAME_MAX_PX = 1_600_000
 
 
+def check_model_file(path: Path, fix: str) -> Path:
+    """``path`` when it is a file; else ModelError naming it (a folder, the one holding the model, was
+    called 'not found' although it is there), with ``fix``."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(describe(path, "is a folder, expected the .onnx model file" if path.is_dir()
+                                  else "model file not found", fix))
+    return path
+
+
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
     with Path(path).open("rb") as f:

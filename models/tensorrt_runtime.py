@@ -23,7 +23,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from models.runtime import ModelMetadata, TiledSegmenter, sha256_of, to_model_input
+from models.runtime import ModelMetadata, TiledSegmenter, check_model_file, sha256_of, to_model_input
 from models.tiling import extract_tiles, tile_grid
 from skyinspect.errors import ImageError, ModelError, describe
 
@@ -113,10 +113,7 @@ class TrtSegmenter(TiledSegmenter):
     def __init__(self, model_path: Path, precision: str = "fp16", batch_tiles: int = 8, overlap: int = 64,
                  cache_dir: Path = DEFAULT_CACHE_DIR, calibration_images: Sequence[Path] = (),
                  min_area: dict[int, int] | None = None, flips: int = 1, upscale: float | None = None) -> None:
-        path = Path(model_path)
-        if not path.is_file():
-            raise ModelError(describe(path, "is a folder, expected the .onnx model file" if path.is_dir()
-                                      else "model file not found", "pass the shipped skyinspect-seg.onnx"))
+        path = check_model_file(model_path, "pass the shipped skyinspect-seg.onnx")
         super().__init__(path, read_onnx_metadata(path), overlap, batch_tiles, "blend", min_area, flips=flips,
                          upscale=upscale)
         if precision == "int8" and not calibration_images:
