@@ -14,8 +14,10 @@ surface the chart's axes are east and north, not the structure's.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -106,6 +108,20 @@ class JointArm:
     def describe(self) -> str:
         return (f"a straight {self.way} line {self.arm_length_m * 1000:.0f} mm long ({self.rms_m * 1000:.1f} mm RMS "
                 f"off a line, {self.off_deg:.1f} deg off {self.way})")
+
+
+def read_checks(folder: Path) -> dict[str, str]:
+    """Finding id -> what publish said to check before acting on it (``joint_note`` in the results
+    folder's findings.geojson, "" for nothing); {} without that file or when it does not parse: only a
+    hint for the review app and change detection, whose findings come from stages/findings.json."""
+    gj = Path(folder) / "findings.geojson"
+    if not gj.is_file():
+        return {}
+    try:
+        return {str(x["properties"]["finding_id"]): str(x["properties"].get("joint_note") or "")
+                for x in json.loads(gj.read_text()).get("features", [])}
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+        return {}
 
 
 def arm_id(finding_id: str) -> str:

@@ -16,13 +16,12 @@ judged grown or shrunk. Nothing is dropped: the reviewer still decides whether a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from groundstation.joints import ARM_SUFFIX
+from groundstation.joints import ARM_SUFFIX, read_checks
 from skyinspect.findings import Finding
 
 JOINT_KIND = "joint-like line"
@@ -35,14 +34,7 @@ def joint_like_ids(folder: Path, findings: Iterable[Finding]) -> frozenset[str]:
     ``joint_note`` in findings.geojson is non-empty (a folder without that file, or written before
     the note existed, has only its ``-J`` lines)."""
     ids = {f.finding_id for f in findings if f.finding_id.endswith(ARM_SUFFIX)}
-    gj = Path(folder) / "findings.geojson"
-    if gj.is_file():
-        try:
-            ids.update(str(x["properties"]["finding_id"]) for x in json.loads(gj.read_text()).get("features", [])
-                       if x["properties"].get("joint_note"))
-        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
-            pass  # only a hint, as in the review app: the findings come from stages/findings.json
-    return frozenset(ids)
+    return frozenset(ids | {fid for fid, note in read_checks(folder).items() if note})
 
 
 def kind(finding: Finding, joint_like: frozenset[str]) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from groundstation.joints import read_checks
 from skyinspect.errors import InputError, describe
 from skyinspect.findings import Finding
 from skyinspect.record import FlightRecordReader, FrameRecord
@@ -55,14 +56,7 @@ class ResultsData:
         if flight_dir and (flight_dir / "record.sqlite").is_file():
             with FlightRecordReader(flight_dir) as reader:
                 frames = {f.frame_index: f for f in reader.frames()}
-        checks: dict[str, str] = {}
-        gj = folder / "findings.geojson"  # what publish flagged for a look (groundstation.joints)
-        if gj.is_file():
-            try:
-                checks = {str(x["properties"]["finding_id"]): str(x["properties"].get("joint_note") or "")
-                          for x in json.loads(gj.read_text()).get("features", [])}
-            except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
-                checks = {}  # only a hint: the findings themselves come from stages/findings.json
+        checks = read_checks(folder)  # what publish flagged for a look (groundstation.joints)
         missing = "" if frames or not meta.get("flight") else str(flight_dir)
         return cls(folder, meta, findings, grades, assignments, frames, checks, missing)
 
