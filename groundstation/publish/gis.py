@@ -17,6 +17,12 @@ FINDING_COLUMNS = ("finding_id", "class", "score", "views", "lat", "lon", "alt_m
                    "width_mm", "area_m2", "ce90_m", "best_frame")
 GRADE_COLUMNS = ("grade", "grade_rule", "grade_clause", "grade_note", "grade_bound", "priority", "due_date",
                  "other_grades", "component", "component_id", "chainage_m", "blade_radius_m")
+# Columns that hold numbers: geopandas writes an all-empty column as TEXT (the demo's width_mm, with
+# every crack's width an interval), which QGIS then filters and sorts as text
+NUMBER_COLUMNS = ("score", "views", "lat", "lon", "alt_msl_m", "length_mm", "width_mm", "area_m2", "ce90_m",
+                  "best_frame", "length_mm_sigma", "width_mm_sigma", "area_m2_sigma", "width_mm_low",
+                  "width_mm_high", "le90_m", "gsd_mm", "priority", "chainage_m", "blade_radius_m",
+                  "frame_index", "range_m", "lines", "frames")
 
 
 def grade_properties(inp: PublishInput | None, f: Finding) -> dict[str, Any]:
@@ -68,6 +74,16 @@ def finding_properties(f: Finding, inp: PublishInput | None = None) -> dict[str,
     return props
 
 
+def _numbers(gdf: Any) -> Any:
+    """``gdf`` with its NUMBER_COLUMNS that pandas left as objects (all empty) as float (NULL when empty)."""
+    import pandas as pd
+
+    for c in NUMBER_COLUMNS:
+        if c in gdf.columns and gdf[c].dtype == object:
+            gdf[c] = pd.to_numeric(gdf[c]).astype("float64")
+    return gdf
+
+
 def _ring(f: Finding) -> list[tuple[float, float, float]]:
     ring = lonlatalt(f.outline_wgs84)
     return ring + ring[:1]
@@ -93,7 +109,8 @@ def write_gpkg(inp: PublishInput, path: Path) -> None:
 
     findings = [finding_properties(f, inp) for f in inp.findings]
     geoms = [Polygon(_ring(f)) for f in inp.findings]
-    gdf = gpd.GeoDataFrame(findings or {c: [] for c in FINDING_COLUMNS + GRADE_COLUMNS}, geometry=gpd.GeoSeries(geoms, crs=4326))
+    gdf = _numbers(gpd.GeoDataFrame(findings or {c: [] for c in FINDING_COLUMNS + GRADE_COLUMNS},
+                                    geometry=gpd.GeoSeries(geoms, crs=4326)))
     gdf.to_file(path, layer="findings", driver="GPKG", engine="pyogrio", geometry_type="Polygon Z")
     # The same outlines in metres (the UTM zone of the flight) for measuring in QGIS; heights stay MSL.
     from skyinspect.geodesy import utm_crs_for
@@ -110,7 +127,7 @@ def write_gpkg(inp: PublishInput, path: Path) -> None:
                      "range_m": fr.range_m if math.isfinite(fr.range_m) else None})
         fp = fr.footprint_ned_m
         fgeoms.append(Polygon(lonlatalt(to_geo(fp))) if fp is not None and len(fp) >= 3 else None)
-    frames = gpd.GeoDataFrame(rows or {"frame_index": []}, geometry=gpd.GeoSeries(fgeoms, crs=4326))
+    frames = _numbers(gpd.GeoDataFrame(rows or {"frame_index": []}, geometry=gpd.GeoSeries(fgeoms, crs=4326)))
     frames.to_file(path, layer="frames", driver="GPKG", engine="pyogrio", geometry_type="Polygon Z")
 
     write_crack_lines(inp, path)
@@ -141,6 +158,6 @@ def write_crack_lines(inp: PublishInput, path: Path) -> None:
         rows.append({"finding_id": f.finding_id, "length_mm": value_or_none(f.measurements.get("length_mm")),
                      "lines": len(lines)})
         geoms.append(MultiLineString(lines))
-    gdf = gpd.GeoDataFrame(rows or {"finding_id": [], "length_mm": [], "lines": []},
-                           geometry=gpd.GeoSeries(geoms, crs=4326))
+    gdf = _numbers(gpd.GeoDataFrame(rows or {"finding_id": [], "length_mm": [], "lines": []},
+                                    geometry=gpd.GeoSeries(geoms, crs=4326)))
     gdf.to_file(path, layer="crack_lines", driver="GPKG", engine="pyogrio", geometry_type="MultiLineString Z")
