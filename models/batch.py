@@ -60,8 +60,12 @@ def list_images(inputs: Iterable[Path]) -> list[Path]:
         else:
             raise InputError(describe(item, "no such file or folder"))
     if not images:
-        raise InputError(describe(", ".join(str(p) for p in inputs), "no images found",
-                                  f"expected files ending in {', '.join(IMAGE_SUFFIXES)}"))
+        below = photos_in_subfolders(inputs)
+        raise InputError(describe(", ".join(str(p) for p in inputs), "no images found"
+                                  + (f"; it holds {sum(below.values())} photo(s) in subfolders: "
+                                     f"{subfolder_counts(below)}" if below else ""),
+                                  "pass those folders (one --out each if their photos' names repeat)" if below
+                                  else f"expected files ending in {', '.join(IMAGE_SUFFIXES)}"))
     first: dict[Path, Path] = {}
     for p in images:  # a file named twice is segmented once
         first.setdefault(p.resolve(), p)
@@ -86,6 +90,33 @@ def left_out_photos(inputs: Iterable[Path]) -> dict[str, int]:
                 if p.suffix.lower() in OTHER_PHOTO_SUFFIXES and p.is_file() and not p.name.startswith("."):
                     counts[p.suffix.lower()] = counts.get(p.suffix.lower(), 0) + 1
     return counts
+
+
+def photos_in_subfolders(inputs: Iterable[Path], out: Path | None = None) -> dict[Path, int]:
+    """Photos below each folder among ``inputs``, by subfolder: ``list_images`` reads a folder's own
+    photos only (outputs are named by stem, and a card's 100MEDIA, 101MEDIA restart their numbering),
+    so these are left out, and said to be. Not counted: hidden folders, ``out`` and an earlier run's
+    outputs (a folder holding segment's summary.csv) inside the folder."""
+    from models.photo_summary import CSV_NAME  # photo_summary imports this module
+
+    counts: dict[Path, int] = {}
+    for item in (Path(i) for i in inputs):
+        if not item.is_dir():
+            continue
+        for sub in sorted(item.iterdir()):
+            if not sub.is_dir() or sub.name.startswith(".") or (sub / CSV_NAME).is_file() \
+                    or (out is not None and sub.resolve() == Path(out).resolve()):
+                continue
+            n = sum(1 for p in sub.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
+                    and p.is_file())
+            if n:
+                counts[sub] = n
+    return counts
+
+
+def subfolder_counts(counts: dict[Path, int]) -> str:
+    """'flight1 (2), flight2 (22)': what ``photos_in_subfolders`` found."""
+    return ", ".join(f"{p.name} ({n})" for p, n in counts.items())
 
 
 def overlay(image_bgr: np.ndarray, seg: Segmentation, alpha: float = 0.5) -> np.ndarray:

@@ -36,13 +36,19 @@ def segment_command(
 ) -> None:
     """Segment inspection photos at their full resolution (tiled), one mask per photo."""
     from models import load_segmenter
-    from models.batch import check_images, check_memory, left_out_photos, list_images, refuse_overwriting, segment_images
+    from models.batch import (check_images, check_memory, left_out_photos, list_images, photos_in_subfolders,
+                              refuse_overwriting, segment_images, subfolder_counts)
 
     files = list_images(images)
     other = left_out_photos(images)
     if other:  # said, not skipped without a word
         console.print(f"[yellow]note:[/] left out {', '.join(f'{n} {s}' for s, n in sorted(other.items()))} "
                       f"file(s): not read here; convert them to JPEG or PNG to segment them", highlight=False)
+    below = photos_in_subfolders(images, out)
+    if below:
+        console.print(f"[yellow]note:[/] left out {sum(below.values())} photo(s) in subfolders of "
+                      f"{', '.join(str(i) for i in images if i.is_dir())}: {subfolder_counts(below)}; pass those "
+                      "folders to segment them too", highlight=False)
     # the model has the cores to itself here, so its threads may busy-wait (models/runtime.py)
     segmenter = load_segmenter(model, backend=backend, flips=flips, spin_wait=True, upscale=upscale,
                                crack_ridge_low=crack_ridge,

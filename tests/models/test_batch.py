@@ -248,3 +248,25 @@ def test_a_broken_link_in_a_photo_folder_is_refused_by_name(tmp_path: Path) -> N
                                       "--upscale", "0"])
     assert result.exit_code == 2 and "b.jpg: is a link to" in _said(result) and "which is not there" in _said(result)
     assert not (tmp_path / "out").exists()
+
+
+def test_photos_in_subfolders_are_named_not_left_out_without_a_word(tmp_path: Path) -> None:
+    """Found running `skyinspect segment` on a folder of two flights' subfolders (2 and 22 UAV75 photos):
+    'no images found. expected files ending in .jpg, ...'; with one photo beside the subfolders it said
+    'segmented 1 images' and nothing of the 24 below. An --out inside the folder is not counted."""
+    card = tmp_path / "card"
+    for name in ("flight1/a.jpg", "flight2/b.jpg", "flight2/deeper/c.JPG"):
+        (card / name).parent.mkdir(parents=True, exist_ok=True)
+        _photo(card / name, 40, 60)
+    result = CliRunner().invoke(app, ["segment", str(card), "--out", str(tmp_path / "out"), "--flips", "1",
+                                      "--upscale", "0"])
+    assert result.exit_code == 2 and not (tmp_path / "out").exists()
+    assert "no images found" in _said(result) and "3 photo(s) in subfolders: flight1 (1), flight2 (2)" in _said(result)
+    _photo(card / "top.jpg", 40, 60)
+    for _ in range(2):  # the second run reads its own outputs' folder, inside the card
+        result = CliRunner().invoke(app, ["segment", str(card), "--out", str(card / "out"), "--flips", "1",
+                                          "--upscale", "0"])
+        assert result.exit_code == 0, result.output
+        assert "left out 3 photo(s) in subfolders of" in _said(result)
+        assert ": flight1 (1), flight2 (2); pass those folders" in _said(result)  # not out's masks and overlays
+        assert "segmented 1 images" in _said(result) or "1 done before" in _said(result)
