@@ -60,7 +60,11 @@ def list_images(inputs: Iterable[Path]) -> list[Path]:
         else:
             raise InputError(describe(item, "no such file or folder"))
     if not images:
-        below = photos_in_subfolders(inputs)
+        below, other = photos_in_subfolders(inputs), left_out_photos(inputs)
+        if other:  # a phone's folder of HEIC photos: the note a folder with one JPEG in it gets
+            raise InputError(describe(", ".join(str(p) for p in inputs), "no images found; it holds "
+                                      f"{', '.join(f'{n} {s}' for s, n in sorted(other.items()))} file(s), not read "
+                                      "here", "convert them to JPEG or PNG to segment them"))
         raise InputError(describe(", ".join(str(p) for p in inputs), "no images found"
                                   + (f"; it holds {sum(below.values())} photo(s) in subfolders: "
                                      f"{subfolder_counts(below)}" if below else ""),

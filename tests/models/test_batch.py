@@ -270,3 +270,22 @@ def test_photos_in_subfolders_are_named_not_left_out_without_a_word(tmp_path: Pa
         assert "left out 3 photo(s) in subfolders of" in _said(result)
         assert ": flight1 (1), flight2 (2); pass those folders" in _said(result)  # not out's masks and overlays
         assert "segmented 1 images" in _said(result) or "1 done before" in _said(result)
+
+
+def test_a_heic_photo_is_refused_as_heic_not_as_a_bad_copy(tmp_path: Path) -> None:
+    """Found running `skyinspect segment IMG_1.HEIC` (an iPhone photo): 'cannot be decoded as an image. Copy
+    it again from the card', which no copy mends; and on a folder of HEIC photos only: 'no images found'
+    without the note the same folder gets with one JPEG in it."""
+    photos = tmp_path / "phone"
+    photos.mkdir()
+    for name in ("IMG_1.HEIC", "IMG_2.heic"):
+        (photos / name).write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic")
+    result = CliRunner().invoke(app, ["segment", str(photos / "IMG_1.HEIC"), "--out", str(tmp_path / "out"),
+                                      "--flips", "1", "--upscale", "0"])
+    assert result.exit_code == 2 and not (tmp_path / "out").exists()
+    assert "IMG_1.HEIC: is a HEIC photo, which is not read here" in _said(result)
+    assert "convert it to JPEG or PNG" in _said(result) and "Copy it again" not in _said(result)
+    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(tmp_path / "out"), "--flips", "1",
+                                      "--upscale", "0"])
+    assert result.exit_code == 2 and "no images found; it holds 2 .heic file(s), not read here" in _said(result)
+    assert "convert them to JPEG or PNG" in _said(result)
