@@ -72,9 +72,15 @@ def mount_orientation(boot_s: float, roll_deg: float, pitch_deg: float, yaw_vehi
                                                      float(yaw_vehicle_deg), float(yaw_earth_deg))
 
 
-def gimbal_device_status(boot_s: float, q: tuple[float, float, float, float], earth_yaw: bool) -> mavlink.MAVLink_message:
-    flags = (mavlink.GIMBAL_DEVICE_FLAGS_YAW_IN_EARTH_FRAME if earth_yaw
-             else mavlink.GIMBAL_DEVICE_FLAGS_YAW_IN_VEHICLE_FRAME)
+def gimbal_device_status(boot_s: float, q: tuple[float, float, float, float], earth_yaw: bool = False,
+                         device_flags: int | None = None) -> mavlink.MAVLink_message:
+    """``device_flags``: a log's own GIMBAL_DEVICE_FLAGS (PX4's uORB topic carries MAVLink's bits), read
+    by ``TelemetryBuffer`` as a live gimbal's; else the yaw frame ``earth_yaw`` says."""
+    if device_flags is not None:
+        flags = int(device_flags)
+    else:
+        flags = (mavlink.GIMBAL_DEVICE_FLAGS_YAW_IN_EARTH_FRAME if earth_yaw
+                 else mavlink.GIMBAL_DEVICE_FLAGS_YAW_IN_VEHICLE_FRAME)
     return mavlink.MAVLink_gimbal_device_attitude_status_message(
         0, 0, _ms(boot_s), flags, [float(c) for c in q], math.nan, math.nan, math.nan, 0)
 

@@ -125,7 +125,9 @@ def _to_mavlink(path: Path, data: dict) -> list[Record]:
         flags = np.asarray(gim.get("device_flags", np.zeros(len(q))), int)
         for ts, qi, fl in zip(np.asarray(gim["timestamp"], float) * 1e-6, q, flags):
             if np.all(np.isfinite(qi)) and np.linalg.norm(qi) > 0:
-                recs.append((t_of(ts), convert.gimbal_device_status(ts, tuple(qi), bool(fl & 8))))  # 8: YAW_IN_EARTH_FRAME
+                # MAVLink's GIMBAL_DEVICE_FLAGS bits (16 YAW_LOCK, 32/64 yaw in vehicle/earth frame): the
+                # buffer reads them as a live gimbal's (8 is PITCH_LOCK, once taken here for earth yaw)
+                recs.append((t_of(ts), convert.gimbal_device_status(ts, tuple(qi), device_flags=int(fl))))
     cam = data.get("camera_capture")
     if cam is not None:
         q = np.column_stack([cam[f"q[{k}]"] for k in range(4)]).astype(float)

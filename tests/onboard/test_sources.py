@@ -253,3 +253,39 @@ def test_a_ulog_without_pyulog_installed_says_how_to_install_it(monkeypatch: pyt
     monkeypatch.setitem(sys.modules, "pyulog", None)  # as on the runtime install without the onboard extra
     with pytest.raises(TelemetryError, match=r"needs pyulog.*skyinspect\[onboard\]"):
         read_ulog(PX4_ULOG)
+
+
+@pytest.mark.parametrize(("device_flags", "azimuth_from"), [
+    (4 | 8, "nose"),  # ROLL_LOCK | PITCH_LOCK: PX4's usual gimbal, yaw follows the vehicle
+    (8 | 32, "nose"),  # PITCH_LOCK | YAW_IN_VEHICLE_FRAME (a MAVLink gimbal's flags, forwarded)
+    (4 | 8 | 16, "north"),  # + YAW_LOCK: yaw held in the earth frame
+    (64, "north"),  # YAW_IN_EARTH_FRAME
+])
+def test_px4_gimbal_device_flags_say_whether_its_yaw_is_from_the_nose_or_north(
+        device_flags: int, azimuth_from: str) -> None:
+    """uORB gimbal_device_attitude_status.device_flags are MAVLink's GIMBAL_DEVICE_FLAGS (8 = PITCH_LOCK,
+    16 = YAW_LOCK, 32/64 = yaw in the vehicle/earth frame). The real PX4 log gets a gimbal topic of
+    its own (PX4's output_rc publishes roll/pitch lock, yaw following the vehicle, as flags 12): a
+    camera 30 deg right of the nose, 45 deg down, must look at the vehicle's heading + 30 deg."""
+    from pyulog import ULog
+    from scipy.spatial.transform import Rotation
+
+    from onboard.telemetry.ulog import _TOPICS, _to_mavlink
+
+    ulog = ULog(str(PX4_ULOG), _TOPICS)
+    data = {d.name: d.data for d in ulog.data_list if d.multi_id == 0}
+    t_us = data["vehicle_attitude"]["timestamp"]
+    x, y, z, w = Rotation.from_euler("ZYX", [30.0, -45.0, 0.0], degrees=True).as_quat()
+    data["gimbal_device_attitude_status"] = {
+        "timestamp": t_us, "device_flags": np.full(len(t_us), device_flags),
+        **{f"q[{k}]": np.full(len(t_us), c) for k, c in enumerate((w, x, y, z))}}
+    buffer = TelemetryBuffer(_to_mavlink(PX4_ULOG, data), source=PX4_ULOG)
+    t0, t1 = buffer.span_utc_s
+    pose = buffer.pose_at((t0 + t1) / 2)
+    assert pose.is_tagged
+    axis = pose.r_ned_cam() @ np.array([0.0, 0.0, 1.0])  # the optical axis in NED
+    azimuth = math.degrees(math.atan2(axis[1], axis[0])) % 360.0
+    expected = (30.0 + (pose.yaw_deg if azimuth_from == "nose" else 0.0)) % 360.0
+    assert abs((azimuth - expected + 180.0) % 360.0 - 180.0) < 0.1
+    assert math.degrees(math.asin(-axis[2])) == pytest.approx(-45.0, abs=0.1)
+    assert abs(pose.yaw_deg % 360.0 - 0.0) > 2.0  # the log's heading tells the two apart
