@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 from pyproj import Geod
 
-from groundstation.change.joints import NOT_JUDGED, joint_like_ids, kind, not_judged
+from groundstation.change.joints import NOT_JUDGED, joint_like_ids, joint_lines, kind, line_gap, not_judged, reach_m
 from groundstation.grading import Grade
 from groundstation.grading.rules import RULES_DIR
 from groundstation.offset_vote import vote_offset
@@ -277,25 +277,35 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
     ce90 = [f.ce90_m for f in prev.findings if math.isfinite(f.ce90_m)], \
         [f.ce90_m for f in cur.findings if math.isfinite(f.ce90_m)]
     widest = max(gate_m, math.hypot(max(ce90[0], default=0.0), max(ce90[1], default=0.0)))  # no gate is wider
-    for i, k in _pairs_within(p_prev, p_cur, widest):
+    # joint-like lines are one joint when their lines meet within the gate, wherever their centroids (joints.py)
+    lines = joint_lines(prev.findings, prev.joint_like, prev.origin, frame), \
+        joint_lines(cur.findings, cur.joint_like, cur.origin, frame)
+    reach = [max((reach_m(pts, p[i]) for i, f in enumerate(side.findings) if (pts := ln.get(f.finding_id)) is not None),
+                 default=0.0) for side, ln, p in ((prev, lines[0], p_prev), (cur, lines[1], p_cur))]
+    for i, k in _pairs_within(p_prev, p_cur, widest + reach[0] + reach[1]):
         a, b = prev.findings[i], cur.findings[k]
         d = p_prev[i] - p_cur[k]
-        if kind(a, prev.joint_like) == kind(b, cur.joint_like) and float(np.linalg.norm(d)) <= gate(a, b):
-            candidates.append((a, b, k, d))
+        if kind(a, prev.joint_like) != kind(b, cur.joint_like):
+            continue
+        on_lines = a.finding_id in lines[0] and b.finding_id in lines[1]
+        if float(np.linalg.norm(d)) <= gate(a, b) or (on_lines and float(np.linalg.norm(d)) <= gate(a, b) + reach[0]
+                                                      + reach[1]):
+            candidates.append((a, b, k, d, on_lines))
     shift = np.zeros(3)
-    if candidates:
-        won = vote_offset(np.array([c[3] for c in candidates]), np.array([c[2] for c in candidates]),
-                          offset_tol_m, min_support=3)
+    votes = [c for c in candidates if not c[4]]  # two stretches of a joint: their centroids' offset is no flight's
+    if votes:
+        won = vote_offset(np.array([c[3] for c in votes]), np.array([c[2] for c in votes]), offset_tol_m, min_support=3)
         if won is not None and float(np.linalg.norm(won[0])) >= offset_tol_m:
             shift = won[0]
     pairs = []
-    for a, b, _, diff in candidates:
+    for a, b, _, diff, on_lines in candidates:
         d = float(np.linalg.norm(diff - shift))
-        if d <= gate(a, b):
-            pairs.append((d, a.finding_id, b.finding_id))
+        apart = line_gap(lines[0][a.finding_id], lines[1][b.finding_id] + shift) if on_lines else d
+        if apart <= gate(a, b):
+            pairs.append((apart, d, a.finding_id, b.finding_id))
     matched_prev: dict[str, tuple[str, float]] = {}
     matched_cur: dict[str, str] = {}
-    for d, pa, cb in sorted(pairs):
+    for _, d, pa, cb in sorted(pairs):
         if pa not in matched_prev and cb not in matched_cur:
             matched_prev[pa] = (cb, d)
             matched_cur[cb] = pa

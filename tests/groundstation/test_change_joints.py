@@ -9,9 +9,11 @@ the second and reported as a crack "grown" by 473 mm.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from groundstation.change import compare
 from groundstation.stages import finding_to_dict
@@ -74,3 +76,47 @@ def test_a_crack_is_never_matched_to_a_joint_line(tmp_path: Path) -> None:
     report = compare(prev, cur)
     assert sorted((c.status, c.finding_id or c.previous_finding_id) for c in report.changes) == [
         ("new", "F-0001-J"), ("new", "F-0002"), ("not_re_observed", "F-0001"), ("not_re_observed", "F-0002")]
+
+
+def _line(fid: str, north_m: float, down_m: tuple[float, float], length_mm: float | None = None) -> Finding:
+    """A plumb line on a face running north (x = north, y = 0 the face), from ``down_m[0]`` to ``down_m[1]``."""
+    line = np.stack([np.full(50, north_m), np.zeros(50), np.linspace(*down_m, 50)], axis=1)
+    f = _crack(fid, tuple(line.mean(axis=0)), length_mm or 1000.0 * abs(down_m[1] - down_m[0]))
+    return replace(f, centrelines_ned_m=(line,))
+
+
+def _with_origin(folder: Path) -> Path:
+    """inspection.json naming the flight's NED frame, as `skyinspect process` writes it."""
+    meta = json.loads((folder / "inspection.json").read_text())
+    meta["origin"] = {"lat_deg": FRAME.lat0_deg, "lon_deg": FRAME.lon0_deg, "h_m": FRAME.h0_m}
+    (folder / "inspection.json").write_text(json.dumps(meta))
+    return folder
+
+
+def test_two_stretches_of_one_joint_are_one_joint(tmp_path: Path) -> None:
+    """Demo scene, seeds 7 and 3 (nothing changed): the model drew the plumb formwork joint at 0.84 m
+    south of the first crack from 0.97 to 1.34 m down in one flight (F-0003-J, 0.37 m) and from 0.26 to
+    0.87 m down in the other (F-0004, 0.61 m): the centroids are 0.59 m apart along the joint, the
+    lines 0.10 m. Matched by their centroids in the 0.5 m gate they read one 'new' and one 'not
+    re-observed'; along a line the centroid says which stretch the model drew, not where the joint is."""
+    prev = _with_origin(_results(tmp_path / "prev", "2025-06-02", [_line("F-0003-J", -0.84, (0.97, 1.34))], set()))
+    cur = _with_origin(_results(tmp_path / "cur", "2026-06-02", [_line("F-0004", -0.84, (0.26, 0.87))], {"F-0004"}))
+    report = compare(prev, cur)
+    assert [(c.status, c.previous_finding_id, c.finding_id) for c in report.changes] == [
+        ("stable", "F-0003-J", "F-0004")]
+    assert report.changes[0].distance_m == pytest.approx(0.59, abs=0.01)  # the centroids, as for every pair
+    assert "joint-like line both times" in report.changes[0].note
+
+
+def test_joint_lines_apart_across_or_crossing_are_not_one_joint(tmp_path: Path) -> None:
+    """Two parallel plumb joints 0.6 m apart, and a level line crossing a plumb one, are not one joint."""
+    level = replace(_crack("F-0002", (0.4, 0.0, 0.5), 1200.0),
+                    centrelines_ned_m=(np.stack([np.linspace(-0.2, 1.0, 50), np.zeros(50), np.full(50, 0.5)], axis=1),))
+    prev = _with_origin(_results(tmp_path / "prev", "2025-06-02",
+                                 [_line("F-0001", 0.0, (0.0, 0.6)), level], {"F-0001", "F-0002"}))
+    cur = _with_origin(_results(tmp_path / "cur", "2026-06-02",
+                                [_line("F-0001", 0.6, (0.0, 0.6)), _line("F-0002", 0.7, (0.3, 1.3))],
+                                {"F-0001", "F-0002"}))
+    report = compare(prev, cur)
+    assert sorted((c.status, c.previous_finding_id or c.finding_id) for c in report.changes) == [
+        ("new", "F-0001"), ("new", "F-0002"), ("not_re_observed", "F-0001"), ("not_re_observed", "F-0002")]
