@@ -54,5 +54,5 @@ def test_serve_refuses_a_flight_that_is_not_a_record(results: Path, tmp_path: Pa
         raise AssertionError("the app was started")
 
     monkeypatch.setattr(uvicorn, "run", never)
-    out = CliRunner().invoke(app, ["serve", str(results), "--flight", str(tmp_path / "nothere"), "--port", "0"])
+    out = CliRunner().invoke(app, ["serve", str(results), "--flight", str(tmp_path / "nothere"), "--port", "8765"])
     assert out.exit_code == 2 and "nothere: not a flight record" in " ".join(out.output.split()), out.output
