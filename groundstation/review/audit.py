@@ -15,6 +15,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+try:
+    import fcntl
+except ImportError:  # Windows: one server per folder (the thread lock only)
+    fcntl = None  # type: ignore[assignment]
+
 ACTIONS = ("confirm", "reject", "relabel", "comment")
 DECISIONS = ("confirm", "reject", "relabel")  # what a later decision overrides (comments only add up)
 GENESIS = "0" * 64
@@ -51,7 +56,12 @@ class AuditLog:
         (two reviewers on one finding: the later click had won unseen)."""
         if action not in ACTIONS:
             raise ValueError(f"action must be one of {ACTIONS}, not {action!r}")
-        with self._lock:  # checked and appended under one lock: no decision slips in between
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # checked and appended under one lock: no decision slips in between. The file lock covers a second
+        # server on the same folder (its own process): two had written the same seq and broken the chain
+        with self._lock, open(self.path, "a", encoding="utf-8") as fh:  # append only; never truncated
+            if fcntl is not None:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)  # released when fh closes
             old = self.entries()
             if expect_seq is not None and action in DECISIONS:
                 last = next((e for e in reversed(old) if e["finding_id"] == finding_id
@@ -62,11 +72,9 @@ class AuditLog:
                      "who": who, "action": action, "finding_id": finding_id, **data,
                      "prev": old[-1]["hash"] if old else GENESIS}
             entry["hash"] = _hash(entry)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.path, "a", encoding="utf-8") as fh:  # append only; never truncated or rewritten
-                fh.write(json.dumps(entry, sort_keys=True) + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
+            fh.write(json.dumps(entry, sort_keys=True) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
             return entry
 
     def verify(self) -> bool:
