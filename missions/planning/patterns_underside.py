@@ -1,9 +1,10 @@
 """Deck-underside (soffit) lanes: level lanes under the deck, camera straight up (gimbal +90 deg).
 
-Lanes run along the deck's long axis, not across it: girders run that way, so a lane stays in one
-strip (a bay of soffit between girders or deck edges, or under one girder) at one height and never
-ducks under a girder; lanes are long (fewer turns, stops and trigger on/off items); a pier cuts each
-lane once. The image width lies along the lane (the vehicle flies sideways, as on a pier face), so
+Lanes run along the girders (the longest one's direction; the deck's long axis when it has none), so
+a lane stays in one strip (a bay of soffit between girders or deck edges, or under one girder) at one
+height and never ducks under a girder, whatever the girders' heading on the deck (cross girders, a
+short span under a wide deck); without girders lanes are long (fewer turns, stops and trigger on/off
+items) and a pier cuts each lane once. The image width lies along the lane (the vehicle flies sideways, as on a pier face), so
 photo spacing, lane spacing and the trigger-interval speed limit are the design's
 (``spacing_along_m``, ``spacing_across_m``).
 
@@ -26,7 +27,7 @@ and noted. Photo spacing on a lane piece is shrunk to fit whole intervals betwee
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from shapely.geometry import LineString, Polygon
@@ -120,12 +121,18 @@ def check_heights(name: str, underside_agl_m: float, depth_m: float, standoff_m:
             f"lens), lower deck.min_ground_clearance_m if the site allows it, or set inspect.underside: false")
 
 
-def _axes(deck: Prism) -> tuple[_Axes, Polygon]:
-    """The deck's long axis (longer side of its minimum rotated rectangle) and the outline in (u, v)."""
+def _axes(deck: Prism, girders: tuple[UndersideGirder, ...]) -> tuple[_Axes, Polygon]:
+    """The lane axis and the outline in (u, v): along the longest girder (girders across the deck's
+    long outline were refused before), else the deck's long axis (longer side of its minimum rotated
+    rectangle)."""
     poly = deck.polygon()
-    rect = list(poly.minimum_rotated_rectangle.exterior.coords)[:4]
-    edges = [np.subtract(rect[(k + 1) % 4], rect[k]) for k in range(2)]
-    a = unit(max(edges, key=lambda e: float(np.hypot(*e))))
+    if girders:
+        g = max(girders, key=lambda g: math.dist(g.start_ne, g.end_ne))
+        a = unit(np.array([g.end_ne[1] - g.start_ne[1], g.end_ne[0] - g.start_ne[0]]))
+    else:
+        rect = list(poly.minimum_rotated_rectangle.exterior.coords)[:4]
+        edges = [np.subtract(rect[(k + 1) % 4], rect[k]) for k in range(2)]
+        a = unit(max(edges, key=lambda e: float(np.hypot(*e))))
     axes = _Axes((float(a[0]), float(a[1])), (float(-a[1]), float(a[0])))
     return axes, Polygon([axes.uv(e, n) for e, n in poly.exterior.coords])
 
@@ -149,13 +156,14 @@ def _inner_u(poly_uv: Polygon, v_lo: float, v_hi: float) -> tuple[float, float] 
 def _strips(deck: Prism, axes: _Axes, poly_uv: Polygon, girders: tuple[UndersideGirder, ...]) -> list[Strip]:
     _, v_min, _, v_max = poly_uv.bounds
     bands = []  # (v_lo, v_hi, u_lo, u_hi, name, depth)
+    ref = max(girders, key=lambda g: math.dist(g.start_ne, g.end_ne)).name if girders else ""
     for g in girders:
         (u0, v0), (u1, v1) = axes.uv(g.start_ne[1], g.start_ne[0]), axes.uv(g.end_ne[1], g.end_ne[0])
         skew = math.degrees(math.atan2(abs(v1 - v0), abs(u1 - u0)))
         if skew > MAX_GIRDER_SKEW_DEG:
-            raise InputError(f"girder {g.name}: expected along the deck's long axis (within {MAX_GIRDER_SKEW_DEG:g} "
-                             f"deg) for the underside lanes, got {skew:.1f} deg off. Check the girder's ends, or set "
-                             f"inspect.underside: false")
+            raise InputError(f"girder {g.name}: expected parallel to girder {ref} (the longest; the underside lanes "
+                             f"run along the girders) within {MAX_GIRDER_SKEW_DEG:g} deg, got {skew:.1f} deg off. "
+                             f"Check the girder's ends, or set inspect.underside: false")
         vc = (v0 + v1) / 2
         bands.append((vc - g.width_m / 2, vc + g.width_m / 2, min(u0, u1), max(u0, u1), g.name, g.depth_m))
     bands.sort()
@@ -194,7 +202,7 @@ def underside_scan(deck: Prism, girders: tuple[UndersideGirder, ...], design: De
     s = design.standoff_m
     check_heights(bridge_name, deck.bottom_agl_m, max((g.depth_m for g in girders), default=0.0), s, ground_agl_m,
                   floor_agl_m)
-    axes, poly_uv = _axes(deck)
+    axes, poly_uv = _axes(deck, girders)
     fw, fh = design.footprint_w_m, design.footprint_h_m
     clearance = min_standoff_m + CHORD_MARGIN_M
     step = min(fw, fh) / 8
@@ -202,34 +210,20 @@ def underside_scan(deck: Prism, girders: tuple[UndersideGirder, ...], design: De
     end = _compass(-axes.ned(1.0, 0.0, 0.0))
     pieces: list[_Piece] = []
     notes: list[str] = []
-    for strip in _strips(deck, axes, poly_uv, girders):
-        vs = stations_1d(strip.v_lo_m, strip.v_hi_m, fh, design.spacing_across_m)
-        h = strip.surface_agl_m - s
-        a0, b0 = strip.u_lo_m + fw / 2, strip.u_hi_m - fw / 2
+    side = (_compass(-axes.ned(0.0, 1.0, 0.0)), poly_uv.bounds[1])
+    for whole in _strips(deck, axes, poly_uv, girders):
+        h = whole.surface_agl_m - s
+        a0, b0 = whole.u_lo_m + fw / 2, whole.u_hi_m - fw / 2
         if a0 > b0:  # shorter than a footprint: one photo in the middle
-            a0 = b0 = (strip.u_lo_m + strip.u_hi_m) / 2
+            a0 = b0 = (whole.u_lo_m + whole.u_hi_m) / 2
         us = np.unique(np.append(np.arange(a0, b0, SAMPLE_STEP_M), b0))
-        ok = np.ones(len(us), bool)
-        blocked_by: dict[str, np.ndarray] = {}
-        for v in vs:
-            pts = axes.ned(us, v, h)
-            for o in obstacles:
-                bad = o.distance_m(pts) < clearance
-                if bad.any():
-                    blocked_by[o.name] = blocked_by.get(o.name, np.zeros(len(us), bool)) | bad
-                    ok &= ~bad
-        runs = [r for r in np.split(np.arange(len(us)), np.flatnonzero(np.diff(ok.astype(int)) != 0) + 1) if ok[r[0]]]
-        covered = []
-        for run in runs:
-            a, b = float(us[run[0]]), float(us[run[-1]])
-            lo, hi = max(strip.u_lo_m, a - fw / 2), min(strip.u_hi_m, b + fw / 2)
-            name = f"{strip.name} {lo - u_ref:.1f}-{hi - u_ref:.1f} m"
-            surf = rectangle_surface(name, axes.ned(lo, strip.v_lo_m, strip.surface_agl_m), axes.ned(1.0, 0.0, 0.0),
-                                     axes.ned(0.0, 1.0, 0.0), hi - lo, strip.v_hi_m - strip.v_lo_m,
-                                     np.array([0.0, 0.0, 1.0]), step)
-            pieces.append(_Piece(strip, a, b, tuple(float(v) for v in vs), surf))
-            covered.append((lo, hi))
-        notes += _gap_notes(strip, covered, us, blocked_by, fw / 2, u_ref, end)
+        parts, dead_notes = _live_parts(whole, axes, us, h, obstacles, clearance, side)
+        notes += dead_notes
+        for strip in parts:
+            vs = stations_1d(strip.v_lo_m, strip.v_hi_m, fh, design.spacing_across_m)
+            pieces_, notes_ = _strip_pieces(strip, vs, us, h, axes, obstacles, clearance, fw, step, u_ref, end)
+            pieces += pieces_
+            notes += notes_
     if not pieces:
         return PatternResult((), (), tuple(notes + ["underside: no lane keeps the standoff; nothing planned"]))
     passes = _lanes(pieces, axes, design, s)
@@ -240,6 +234,61 @@ def underside_scan(deck: Prism, girders: tuple[UndersideGirder, ...], design: De
                  f"width along the lanes); GNSS is poor under a deck: the waypoints are nominal, fly it with a "
                  f"vision-positioning drone and a pilot ready to take over")
     return PatternResult(tuple(passes), tuple(p.surface for p in pieces), tuple(notes))
+
+
+def _live_parts(strip: Strip, axes: _Axes, us: np.ndarray, h: float, obstacles: tuple[Solid, ...],
+                clearance: float, side: tuple[str, float]) -> tuple[list[Strip], list[str]]:
+    """The strip cut across where a lane would be blocked over its whole length (a pier under lanes
+    that run across the deck, along cross girders): each clear part gets lanes of its own, where
+    the old cut-together lanes lost the whole bay. (parts, notes on the bands left out)."""
+    n = max(2, int(math.ceil((strip.v_hi_m - strip.v_lo_m) / SAMPLE_STEP_M)) + 1)
+    vs = np.linspace(strip.v_lo_m, strip.v_hi_m, n)
+    pts = axes.ned(np.tile(us, n), np.repeat(vs, len(us)), h)
+    bad = {o.name: (o.distance_m(pts) < clearance).reshape(n, len(us)) for o in obstacles}
+    dead = np.logical_or.reduce(list(bad.values())).all(axis=1) if bad else np.zeros(n, bool)
+    if not dead.any():
+        return [strip], []
+    runs = np.split(np.arange(n), np.flatnonzero(np.diff(dead.astype(int)) != 0) + 1)
+    live = [r for r in runs if not dead[r[0]] and vs[r[-1]] - vs[r[0]] > SAMPLE_STEP_M / 2]
+    parts = [replace(strip, name=f"{strip.name} part {k + 1}" if len(live) > 1 else strip.name,
+                     v_lo_m=float(vs[r[0]]), v_hi_m=float(vs[r[-1]])) for k, r in enumerate(live)]
+    notes, pos = [], strip.v_lo_m
+    for lo, hi in [(p.v_lo_m, p.v_hi_m) for p in parts] + [(strip.v_hi_m, strip.v_hi_m)]:
+        if lo > pos + 1e-6:
+            band = (vs >= pos - 1e-9) & (vs <= lo + 1e-9)
+            why = sorted(name for name, m in bad.items() if m[band].any())
+            notes.append(f"{strip.name}: {pos - side[1]:.1f}-{lo - side[1]:.1f} m from the deck's {side[0]} edge not "
+                         f"covered (every lane there would pass within the standoff of {', '.join(why)} over its "
+                         f"whole length)")
+        pos = max(pos, hi)
+    return parts, notes
+
+
+def _strip_pieces(strip: Strip, vs: np.ndarray, us: np.ndarray, h: float, axes: _Axes, obstacles: tuple[Solid, ...],
+                  clearance: float, fw: float, step: float, u_ref: float, end: str) -> tuple[list[_Piece], list[str]]:
+    """The strip's lanes cut together where any of them comes within ``clearance`` of an obstacle."""
+    pieces: list[_Piece] = []
+    ok = np.ones(len(us), bool)
+    blocked_by: dict[str, np.ndarray] = {}
+    for v in vs:
+        pts = axes.ned(us, v, h)
+        for o in obstacles:
+            bad = o.distance_m(pts) < clearance
+            if bad.any():
+                blocked_by[o.name] = blocked_by.get(o.name, np.zeros(len(us), bool)) | bad
+                ok &= ~bad
+    runs = [r for r in np.split(np.arange(len(us)), np.flatnonzero(np.diff(ok.astype(int)) != 0) + 1) if ok[r[0]]]
+    covered = []
+    for run in runs:
+        a, b = float(us[run[0]]), float(us[run[-1]])
+        lo, hi = max(strip.u_lo_m, a - fw / 2), min(strip.u_hi_m, b + fw / 2)
+        name = f"{strip.name} {lo - u_ref:.1f}-{hi - u_ref:.1f} m"
+        surf = rectangle_surface(name, axes.ned(lo, strip.v_lo_m, strip.surface_agl_m), axes.ned(1.0, 0.0, 0.0),
+                                 axes.ned(0.0, 1.0, 0.0), hi - lo, strip.v_hi_m - strip.v_lo_m,
+                                 np.array([0.0, 0.0, 1.0]), step)
+        pieces.append(_Piece(strip, a, b, tuple(float(v) for v in vs), surf))
+        covered.append((lo, hi))
+    return pieces, _gap_notes(strip, covered, us, blocked_by, fw / 2, u_ref, end)
 
 
 def _gap_notes(strip: Strip, covered: list[tuple[float, float]], us: np.ndarray, blocked_by: dict[str, np.ndarray],

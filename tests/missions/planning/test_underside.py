@@ -220,10 +220,11 @@ def test_refused_when_deck_too_low(under_bridge):
         plan_inspection(replace(under_bridge, min_ground_clearance_m=9.0), UP_CAM, FAST)
 
 
-def test_refused_when_girders_cross_the_deck(under_bridge):
+def test_refused_when_girders_are_not_parallel(under_bridge):
     g = under_bridge.girders[0]
-    skewed = replace(g, end_lat_lon=(g.end_lat_lon[0] + 0.00003, g.end_lat_lon[1]))  # 3.3 m over 60 m
-    with pytest.raises(InputError, match=r"girder G1: expected along the deck's long axis \(within 3 deg\)"):
+    skewed = replace(g, end_lat_lon=(g.end_lat_lon[0] + 0.00003, g.end_lat_lon[1]))  # 3.3 m over 60 m: the longest
+    with pytest.raises(InputError, match=r"girder G2: expected parallel to girder G1 \(the longest; .*\) within 3 "
+                                         r"deg, got 3.2 deg off"):
         plan_inspection(replace(under_bridge, girders=(skewed,) + under_bridge.girders[1:]), UP_CAM, FAST)
 
 
@@ -301,3 +302,39 @@ def test_transit_from_a_pass_ending_at_the_standoff_is_routed(under_bridge):
     bridge = replace(_turned(under_bridge, 290.0), inspect_piers=("P1", "P2"))
     plan = plan_inspection(bridge, UP_CAM, Requirement(crack_width_mm=3.0))
     assert plan.checks_passed == RULES and len(_lanes(plan)) >= 10
+
+
+def test_lanes_run_along_girders_turned_90_deg(under_bridge):
+    # girders running across the deck's long outline (cross girders; a short span under a wide deck
+    # alike) were refused: 'girder G1: expected along the deck's long axis (within 3 deg) ..., got 90.0
+    # deg off'. The lanes now run along the girders, so none ducks under one.
+    (s, w), (_, e), (n, _) = under_bridge.deck_outline_lat_lon[:3]
+    lons = (w + (e - w) * 0.12, w + (e - w) * 0.88)  # 7.2 m in from each end of the 60 m deck
+    girders = tuple(replace(g, start_lat_lon=(s, lon), end_lat_lon=(n, lon)) for g, lon in zip(under_bridge.girders,
+                                                                                                 lons))
+    bridge = replace(under_bridge, girders=girders)
+    plan = plan_inspection(bridge, UP_CAM, FAST)
+    assert plan.checks_passed == RULES
+    frame = site_frame(bridge.site)
+    girder_e = {g.name: float(frame.to_ned(g.start_lat_lon[0], g.start_lat_lon[1], frame.h0_m)[1]) for g in girders}
+    lanes = _lanes(plan)
+    assert len(lanes) >= 10, plan.notes
+    for ps in lanes:
+        along = np.subtract(ps.waypoints_ned[-1], ps.waypoints_ned[0])
+        if np.linalg.norm(along) > 0:  # north-south, along the girders
+            assert abs(along[1]) < 1e-4 * np.linalg.norm(along) and along[2] == 0.0, ps.name
+        for name, east in girder_e.items():
+            if f"girder {name} bottom" in ps.name:  # under its girder
+                assert abs(ps.waypoints_ned[0][1] - east) <= girders[0].width_m / 2, ps.name
+    # the bay between the girders is cut across where the piers block its lanes end to end, not dropped
+    bays = {x.name.rsplit(" ", 2)[0] for x in _surfaces(plan)}
+    assert bays == {f"{PREFIX}bay 1", f"{PREFIX}bay 2 part 1", f"{PREFIX}bay 2 part 2", f"{PREFIX}bay 2 part 3",
+                    f"{PREFIX}bay 3", f"{PREFIX}girder G1 bottom", f"{PREFIX}girder G2 bottom"}, plan.notes
+    for pier, (a, b) in (("P2", (16.0, 24.0)), ("P1", (35.0, 45.0))):  # pier centres 20 and 40 m from the E edge
+        note = next(x for x in plan.notes if f"within the standoff of pier {pier} over its whole length" in x)
+        lo, hi = (float(v) for v in note.split(": ")[1].split(" m ")[0].split("-"))
+        assert a < lo < hi < b, note
+    soffit = sum(x.plane[3] * x.plane[4] for x in _surfaces(plan) if " bay " in x.name)
+    assert soffit >= 0.7 * (600.0 - 2 * 0.4 * 10.0), soffit
+    covs = [c for c in plan_coverage(plan) if c.surface.startswith(PREFIX)]
+    assert covs and all(c.covered_at_gsd_fraction == 1.0 and c.area_covered_fraction > 1 - 1e-9 for c in covs), covs
