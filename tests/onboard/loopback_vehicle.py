@@ -42,6 +42,49 @@ class TimesyncAnswer:
     target: tuple[int, int] | None  # None where the dialect has no target fields
 
 
+class PtyEnd:
+    """The vehicle's end of a serial line: the master side of a pseudo-terminal (``os.openpty``), whose
+    slave path (``/dev/pts/N``) the companion opens as its serial device. Raw mode, so the line
+    discipline neither echoes nor rewrites bytes before the companion's pyserial sets its own."""
+
+    def __init__(self) -> None:
+        import os
+        import tty
+
+        self.port, self.slave_fd = os.openpty()  # ``port``: what the vehicle's select() waits on
+        tty.setraw(self.slave_fd)
+        os.set_blocking(self.port, False)
+        self.path = os.ttyname(self.slave_fd)
+
+    def write(self, data: bytes) -> None:
+        import os
+
+        try:
+            os.write(self.port, data)
+        except BlockingIOError:  # nobody reads the line (not yet open): a UART drops the bytes too
+            pass
+
+    def recv(self) -> bytes:
+        import os
+
+        try:
+            return os.read(self.port, 4096)
+        except OSError:  # nothing waiting, or EIO once nothing holds the slave open
+            return b""
+
+    def close(self) -> None:
+        pass  # closed by ``release`` once the test has read the line's settings
+
+    def release(self) -> None:
+        import os
+
+        for fd in (self.port, self.slave_fd):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 def free_udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -55,11 +98,12 @@ class LoopbackVehicle(threading.Thread):
 
     def __init__(self, port: int, silent: tuple[float, float] = (0.0, 0.0), duration_s: float = 6.0, *,
                  utc_error_s: float = 0.0, camera_clock_s: float | None = None, timesync_hz: float = 1.0,
-                 echo_requests: bool = False) -> None:
+                 echo_requests: bool = False, link: object | None = None) -> None:
         super().__init__(daemon=True)
         from pymavlink import mavutil
 
-        self.conn = mavutil.mavlink_connection(f"udpout:127.0.0.1:{port}")
+        # ``link``: another wire than UDP (``PtyEnd``: the vehicle's end of a pseudo-terminal serial line)
+        self.conn = link if link is not None else mavutil.mavlink_connection(f"udpout:127.0.0.1:{port}")
         self.enc = mavlink.MAVLink(None, srcSystem=1, srcComponent=1)  # MAVLink 2 encoder of our own
         self.reply_enc = mavlink.MAVLink(None, srcSystem=1, srcComponent=1)  # used by the answering thread
         self.camera_enc = mavlink.MAVLink(None, srcSystem=1, srcComponent=100)
