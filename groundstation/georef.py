@@ -45,7 +45,7 @@ from skyinspect.geodesy import LocalFrame
 from skyinspect.pose import Pose
 from skyinspect.record import FrameRecord
 from skyinspect.surface import PlaneSurface, intersect_plane
-from skyinspect.surfaces.base import BoundSurface
+from skyinspect.surfaces.base import BoundPlane, BoundSurface, intersect_plane_rays
 
 DEFAULT_H_ACC_M = 2.5  # standalone GNSS, 1-sigma per horizontal axis, when the log has no h_acc
 DEFAULT_V_ACC_M = 4.0  # standalone GNSS, 1-sigma vertical, when the log has no v_acc
@@ -195,8 +195,7 @@ def georeference_frame(rec: FrameRecord, camera: CameraModel, frame: LocalFrame,
                       "flight", cam)
     centre_cos = abs(float(axis @ hits.normals[0]))
     centre_gsd = float(rng[0]) / camera.fx_px / max(centre_cos, 1e-6)
-    fp_pts, fp_ok = pts[bounds[1]:bounds[2]], hit[bounds[1]:bounds[2]]
-    footprint = fp_pts[fp_ok] if fp_ok.sum() >= 3 else None
+    footprint = _footprint(surf, cam, rays[bounds[1]:bounds[2]], pts[bounds[1]:bounds[2]], hit[bounds[1]:bounds[2]])
     chart = surf.chart()
 
     placed: list[tuple[int, np.ndarray, np.ndarray | None, np.ndarray, float]] = []
@@ -270,6 +269,28 @@ def cast_pixels(uv: np.ndarray, camera: CameraModel, r_ned_cam: np.ndarray, cam:
         return pts, t, hit
     h = basis.intersect(cam, rays)
     return h.points, h.range_m, h.hit
+
+
+def _footprint(surf: BoundSurface, cam: np.ndarray, rays: np.ndarray, pts: np.ndarray,
+               ok: np.ndarray) -> np.ndarray | None:
+    """The image border on the surface: the border samples that hit it, or, where some of them look
+    past a face's end, the border's outline on the face's plane cut at the face's extent (the samples
+    that hit stop at the last one before the end: up to a quarter of the image short)."""
+    hits_only = pts[ok] if ok.sum() >= 3 else None
+    if ok.all() or not isinstance(surf, BoundPlane) or surf.bounds_uv is None:
+        return hits_only
+    chart = surf.chart()
+    on_plane, _, front = intersect_plane_rays(cam, rays, chart.origin_ned_m, chart.n_ned)
+    if not front.all():  # part of the image above the plane's horizon: no closed outline to cut
+        return hits_only
+    import shapely
+    from shapely.geometry import Polygon, box
+
+    u0, u1, v0, v1 = surf.bounds_uv
+    cut = shapely.make_valid(Polygon(chart.to_2d(on_plane))).intersection(box(u0, v0, u1, v1))
+    if not isinstance(cut, Polygon) or cut.is_empty:
+        return hits_only
+    return chart.to_3d(np.asarray(cut.exterior.coords)[:-1])
 
 
 def _border_pixels(width: int, height: int) -> np.ndarray:

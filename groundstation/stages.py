@@ -22,13 +22,14 @@ from skyinspect.findings import Detection, Finding, Measurement
 from skyinspect.surfaces import surface_from_dict
 
 T = TypeVar("T")
-STAGE_FORMAT_VERSION = 10  # 3: fused centroid from the exact union, image-based crack width; 4: width bounds
+STAGE_FORMAT_VERSION = 11  # 3: fused centroid from the exact union, image-based crack width; 4: width bounds
 # (low/high); 5: crack centroid on its centreline (fuse), crack length over all fine frames with branches (measure);
 # 6: a joint-like line through a crack reported apart (measure, groundstation.joint_split), crack frames laid
 # along the crack by their ends (crack_length); 7: a crack's centroid from its bridged outline (fuse); 8: no
 # negative crack width, no 0-to-infinity width bound (measure: both "not measurable"); 9: joint-like lines
 # not counted for crack spacing (grade); 10: outlines in degrees and covariances stored with every digit (6
-# decimals of a degree are ~0.1 m: a rerun that reused the stage published outlines off by up to 5 cm)
+# decimals of a degree are ~0.1 m: a rerun that reused the stage published outlines off by up to 5 cm); 11: a
+# footprint past a face's end cut at the end (georef), not at the last border sample that hit
 
 
 def _f(x: float) -> float | None:

@@ -128,3 +128,32 @@ def test_a_surface_kilometres_away_is_not_georeferenced_onto(tmp_path: Path) -> 
     assert f"more than {MAX_RANGE_M:g} m" in status and "latitude first" in status
     assert geo.detections == ()
     assert georeference(flight, face_surface()).frames[0].status == "ok"  # 2 m away: as before
+
+
+def test_a_frame_past_a_faces_end_has_the_footprint_it_saw_up_to_the_end(tmp_path: Path) -> None:
+    """A pier face ending 0.3 m right of the image centre (the SITL facade flight's first and last
+    frames of each lane): the footprint is the image's rectangle on the face's plane cut at the face's
+    end, not the border samples that hit (those stopped at the centre, the next sample past the end
+    being a miss: 0.93 m of the 1.23 m seen, the map and the view count a quarter short)."""
+    from shapely.geometry import Polygon
+
+    from skyinspect.surfaces.face import FaceSurface
+
+    lat, lon, alt = FRAME.to_geodetic(np.array([-0.3, FACE_EAST_M, 0.0]))  # the face's south end
+    face = FaceSurface.vertical(float(lat), float(lon), float(alt), 270.0, (-20.0, 0.0), 30.0, name="pier")
+    pose = pose_at(np.array([0.0, 0.0, -FLY_HEIGHT_M]), 90.0, 0.0)
+    write_record(tmp_path / "f", [(pose, [])])
+    flight = load_flight(tmp_path / "f")
+    fr = georeference(flight, face).frames[0]
+    assert fr.status == "ok"
+    fp = fr.footprint_ned_m
+    north = in_flight(flight.origin, np.zeros((1, 3)))[0]  # home in the flight's NED frame
+    half_w = (CAMERA.width_px / 2) / CAMERA.fx_px * FACE_EAST_M
+    half_h = (CAMERA.height_px / 2) / CAMERA.fx_px * FACE_EAST_M
+    seen_n = fp[:, 0] - north[0]
+    assert abs(seen_n.min() - (-0.3)) < 1e-6  # up to the end
+    assert abs(seen_n.max() - half_w) < 1e-6
+    up = -(fp[:, 2] - north[2])
+    assert abs(up.min() - (FLY_HEIGHT_M - half_h)) < 1e-6 and abs(up.max() - (FLY_HEIGHT_M + half_h)) < 1e-6
+    area = Polygon(np.column_stack([seen_n, up])).area
+    assert abs(area - (0.3 + half_w) * 2 * half_h) < 1e-6
