@@ -15,9 +15,10 @@ Origin, come from the app's own origin (no cross-site form posts).
 """
 
 import hmac
-import re
+import unicodedata
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from groundstation.review.audit import AuditConflict, AuditLog
 from groundstation.review.data import ResultsData
@@ -27,11 +28,26 @@ from skyinspect.segmentation import CLASS_NAMES
 PRODUCT_FILES = {"report.pdf": "application/pdf", "report.html": "text/html", "map.html": "text/html",
                  "findings.geojson": "application/geo+json", "workorders.csv": "text/csv",
                  "workorders.json": "application/json", "change.json": "application/json"}
-REVIEWER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._@-]{0,63}$")
+REVIEWER_PUNCT = " ._@-"
 MAX_COMMENT = 2000
 LABELS = CLASS_NAMES[1:]
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'")
+
+
+def reviewer_name(header: str) -> str | None:
+    """The reviewer's name from X-Reviewer, or None when it is not a name. The page percent-encodes it
+    (a header carries Latin-1 only: fetch threw for 'Łukasz'); a script may send plain ASCII or Latin-1.
+    Letters of any script count: 'José' had been refused as not a letter."""
+    try:
+        name = unicodedata.normalize("NFC", unquote(header, errors="strict"))
+    except UnicodeDecodeError:
+        return None
+    if not 1 <= len(name) <= 64 or not name[0].isalnum():
+        return None
+    # combining marks (category M) are part of letters in many scripts; controls and bidi overrides are not
+    ok = all(c.isalnum() or c in REVIEWER_PUNCT or unicodedata.category(c).startswith("M") for c in name)
+    return name if ok else None
 
 
 def create_app(results: Path, token: str | None = None, flight: Path | None = None) -> Any:
@@ -67,9 +83,11 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
         origin = request.headers.get("origin")
         if origin and origin.split("://", 1)[-1] != request.headers.get("host", ""):
             raise HTTPException(403, "cross-origin write refused")
-        who = request.headers.get("x-reviewer", "")
-        if not REVIEWER_RE.match(who):
-            raise HTTPException(422, "X-Reviewer must be a name of 1-64 letters, digits, space . _ @ -")
+        who = reviewer_name(request.headers.get("x-reviewer", ""))
+        if who is None:
+            raise HTTPException(422, "X-Reviewer must be a name of 1-64 letters (any script), digits, space . _ @ - "
+                                     "(percent-encoded UTF-8 for letters outside Latin-1), starting with a letter "
+                                     "or digit")
         return who
 
     @app.get("/", response_class=HTMLResponse)

@@ -156,7 +156,8 @@ async function loadAudit() {
   if (!a.verified) ul.append(el('li', 'WARNING: the audit chain does not verify'));
 }
 function headers() {
-  const h = {'Content-Type': 'application/json', 'X-Reviewer': $('reviewer').value.trim()};
+  // percent-encoded: a header carries Latin-1 only, and fetch threw for a name like 'Łukasz'
+  const h = {'Content-Type': 'application/json', 'X-Reviewer': encodeURIComponent($('reviewer').value.trim())};
   if ($('token').value) h['Authorization'] = 'Bearer ' + $('token').value;
   localStorage.setItem('skyinspect-reviewer', $('reviewer').value.trim());
   return h;

@@ -248,3 +248,21 @@ def test_the_table_sorts_by_a_column_and_keeps_its_order(server: str, open_page:
     page.click("#confirm")
     page.locator("#status-msg", has_text="confirm saved").wait_for()
     assert page.evaluate(ids) == order  # a decision rebuilds the table in the same order
+
+
+@pytest.mark.parametrize("name", ["José García", "Łukasz Żak", "王芳"])
+def test_a_reviewer_with_a_non_ascii_name_confirms_and_comments(server: str, open_page: OpenPage, name: str) -> None:
+    """The name went as a raw X-Reviewer header: 'José' (Latin-1) was refused as not 'letters', and
+    'Łukasz' or a Chinese name made fetch throw (a header holds only Latin-1), so they could not review."""
+    page = open_page()
+    page.goto(server + "/")
+    page.fill("#reviewer", name)
+    page.click("#findings tbody tr[data-id='F-0001']")
+    page.locator("#actions:not([hidden])").wait_for()
+    page.fill("#comment", "Riss ≥ 0,3 mm – geprüft, 確認済み")
+    page.click("#comment-btn")
+    page.locator("#status-msg", has_text="comment saved").wait_for()
+    page.click("#confirm")
+    page.locator("#status-msg", has_text="confirm saved").wait_for()
+    page.locator("#audit li", has_text=f"{name} confirm F-0001").wait_for()
+    page.locator("#audit li", has_text="Riss ≥ 0,3 mm – geprüft, 確認済み").wait_for()
