@@ -258,6 +258,12 @@ def refuse_overwriting(images: list[Path], out: Path) -> None:
     for path in images:
         record = _earlier_record(path, out)  # an unreadable one: a torn earlier output, replaced
         if record is not None and record.get("source") is not None and not _same_photo(record, path):
+            if Path(str(record["source"])).resolve() == path.resolve():  # edited, or another card mounted there
+                stem = path.stem
+                raise InputError(describe(path, f"{out} holds the results of this photo as it was before it "
+                                                "changed (edited since, or another card where this one was)",
+                                          f"delete {stem}.json, {stem}_mask.png and {stem}_overlay.jpg in {out} "
+                                          "to segment it again there, or segment into another --out folder"))
             raise InputError(describe(path, f"{out} holds the results of another photo of this name "
                                             f"({record.get('source')})", "segment into another --out folder"))
 

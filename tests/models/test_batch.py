@@ -289,3 +289,23 @@ def test_a_heic_photo_is_refused_as_heic_not_as_a_bad_copy(tmp_path: Path) -> No
                                       "--upscale", "0"])
     assert result.exit_code == 2 and "no images found; it holds 2 .heic file(s), not read here" in _said(result)
     assert "convert them to JPEG or PNG" in _said(result)
+
+
+def test_a_photo_changed_since_it_was_segmented_is_said_to_have_changed(tmp_path: Path) -> None:
+    """Found re-running `skyinspect segment` on a UAV75 photo blurred in place after its first run: refused
+    as 'holds the results of another photo of this name (in3/DSC00551.jpg)', its own path, even with
+    --rerun, with 'segment into another --out folder' the only way out. Still refused (another card may
+    sit where the first was mounted), but said as it is, with the files to delete to redo it here."""
+    _photo(tmp_path / "a.jpg", 60, 80)
+    args = ["segment", str(tmp_path / "a.jpg"), "--out", str(tmp_path / "out"), "--flips", "1", "--upscale", "0"]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    before = (tmp_path / "out" / "a.json").read_bytes()
+    _photo(tmp_path / "a.jpg", 60, 90)
+    result = CliRunner().invoke(app, [*args, "--rerun"])
+    assert result.exit_code == 2 and (tmp_path / "out" / "a.json").read_bytes() == before
+    assert "another photo of this name" not in _said(result)
+    assert "holds the results of this photo as it was before it changed" in _said(result)
+    assert "delete a.json, a_mask.png and a_overlay.jpg in" in _said(result)
+    for name in ("a.json", "a_mask.png", "a_overlay.jpg"):
+        (tmp_path / "out" / name).unlink()
+    assert CliRunner().invoke(app, args).exit_code == 0
