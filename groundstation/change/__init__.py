@@ -43,7 +43,9 @@ from typing import Any
 import numpy as np
 from pyproj import Geod
 
-from groundstation.change.joints import NOT_JUDGED, joint_like_ids, joint_lines, kind, line_gap, not_judged, reach_m
+from groundstation.change.joints import (JOINT_KIND, NOT_JUDGED, joint_like_ids, joint_lines, line_gap, not_judged,
+                                         reach_m)
+from groundstation.change.review import REJECTED_KIND, Verdicts, as_matched, read_verdicts, verdict_note
 from groundstation.grading import Grade
 from groundstation.grading.rules import RULES_DIR
 from groundstation.offset_vote import vote_offset
@@ -70,6 +72,7 @@ class Inspection:
     methods: dict[str, str] = field(default_factory=dict)  # quantity -> measurement method (inspection.json)
     origin: LocalFrame | None = None  # the flight's NED frame of the findings' *_ned_m geometry
     joint_like: frozenset[str] = frozenset()  # ids of joint-like lines (change/joints.py): matched like with like
+    verdicts: Verdicts = field(default_factory=Verdicts)  # the review app's decisions (change/review.py)
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,7 @@ class ChangeReport:
     offset_m: tuple[float, float, float] | None = None
     # quantities measured by different methods in the two folders: "q (previous method -> current)"
     method_changes: tuple[str, ...] = ()
+    review_notes: tuple[str, ...] = ()  # review decisions not applied, and why (change/review.py)
 
     def by_status(self, status: str) -> list[DefectChange]:
         return [c for c in self.changes if c.status == status]
@@ -164,7 +168,8 @@ def load_inspection(folder: Path) -> Inspection:
         raise InputError(describe(path, f"unreadable ({type(exc).__name__}: {exc})",
                                   "Process the flight again with `skyinspect process`")) from exc
     return Inspection(folder, meta.get("asset_id", ""), meta["inspection_date"], findings, grades, uids,
-                      {str(k): v for k, v in methods.items()}, origin, joint_like_ids(folder, findings))
+                      {str(k): v for k, v in methods.items()}, origin, joint_like_ids(folder, findings),
+                      read_verdicts(folder))
 
 
 def _growth(q: str, a: Finding, b: Finding, years: float, k_sigma: float, other_method: str = "") -> Growth | None:
@@ -277,20 +282,24 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
     ce90 = [f.ce90_m for f in prev.findings if math.isfinite(f.ce90_m)], \
         [f.ce90_m for f in cur.findings if math.isfinite(f.ce90_m)]
     widest = max(gate_m, math.hypot(max(ce90[0], default=0.0), max(ce90[1], default=0.0)))  # no gate is wider
+    # (class, kind, verdict) of each finding: the reviewer's verdict outranks the model and the joint flag (review.py)
+    mp = {f.finding_id: as_matched(f, prev.joint_like, prev.verdicts) for f in prev.findings}
+    mc = {f.finding_id: as_matched(f, cur.joint_like, cur.verdicts) for f in cur.findings}
     # joint-like lines are one joint when their lines meet within the gate, wherever their centroids (joints.py)
-    lines = joint_lines(prev.findings, prev.joint_like, prev.origin, frame), \
-        joint_lines(cur.findings, cur.joint_like, cur.origin, frame)
+    # (flagged ones, whatever a reviewer said of them: a crack confirmed along a joint is still a straight line)
+    lines = tuple(joint_lines(side.findings, side.joint_like, side.origin, frame) for side in (prev, cur))
     reach = [max((reach_m(pts, p[i]) for i, f in enumerate(side.findings) if (pts := ln.get(f.finding_id)) is not None),
                  default=0.0) for side, ln, p in ((prev, lines[0], p_prev), (cur, lines[1], p_cur))]
     for i, k in _pairs_within(p_prev, p_cur, widest + reach[0] + reach[1]):
         a, b = prev.findings[i], cur.findings[k]
         d = p_prev[i] - p_cur[k]
-        if kind(a, prev.joint_like) != kind(b, cur.joint_like):
+        (ca, ka, va), (cb, kb, vb) = mp[a.finding_id], mc[b.finding_id]
+        if ka != kb and not (ca == cb and (va or vb)):  # like with like, unless a reviewer decided either
             continue
         on_lines = a.finding_id in lines[0] and b.finding_id in lines[1]
         if float(np.linalg.norm(d)) <= gate(a, b) or (on_lines and float(np.linalg.norm(d)) <= gate(a, b) + reach[0]
                                                       + reach[1]):
-            candidates.append((a, b, k, d, on_lines))
+            candidates.append((a, b, k, d, on_lines, ka != kb))
     shift = np.zeros(3)
     votes = [c for c in candidates if not c[4]]  # two stretches of a joint: their centroids' offset is no flight's
     if votes:
@@ -298,14 +307,14 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
         if won is not None and float(np.linalg.norm(won[0])) >= offset_tol_m:
             shift = won[0]
     pairs = []
-    for a, b, _, diff, on_lines in candidates:
+    for a, b, _, diff, on_lines, unlike in candidates:
         d = float(np.linalg.norm(diff - shift))
         apart = line_gap(lines[0][a.finding_id], lines[1][b.finding_id] + shift) if on_lines else d
         if apart <= gate(a, b):
-            pairs.append((apart, d, a.finding_id, b.finding_id))
+            pairs.append((unlike, apart, d, a.finding_id, b.finding_id))
     matched_prev: dict[str, tuple[str, float]] = {}
     matched_cur: dict[str, str] = {}
-    for _, d, pa, cb in sorted(pairs):
+    for _, _, d, pa, cb in sorted(pairs):  # like with like first
         if pa not in matched_prev and cb not in matched_cur:
             matched_prev[pa] = (cb, d)
             matched_cur[cb] = pa
@@ -323,8 +332,9 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
             uid = next(u for n in range(1, len(taken) + 2) if (u := cur.uids[b.finding_id] + (f"#{n}" if n > 1 else ""))
                        not in taken)
             taken.add(uid)
-            changes.append(DefectChange(uid, "new", b.finding_id, None, b.class_name, None, (),
-                                        "", g_cur.state if g_cur else ""))
+            changes.append(DefectChange(uid, "new", b.finding_id, None, mc[b.finding_id][0], None, (),
+                                        "", g_cur.state if g_cur else "", False,
+                                        verdict_note(b, mc[b.finding_id][0], cur.verdicts, "this time")))
             continue
         a = pf[matched_cur[b.finding_id]]
         growth = tuple(g for g in (_growth(q, a, b, years, k_sigma, other.get(q, "")) for q in QUANTITIES)
@@ -332,32 +342,42 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
         g_prev = (prev.grades.get(a.finding_id) or (None,))[0]
         rp, rc = _rank(g_prev, rules), _rank(g_cur, rules)
         escalated = rp is not None and rc is not None and rp[0] == rc[0] and rc[1] > rp[1]
-        if joint := a.finding_id in prev.joint_like:  # and b's (kinds match): a joint does not grow
-            growth = not_judged(growth)
+        # the newest verdict decides; with none, a joint-like pair (kinds match) is not judged: a joint does not grow
+        verdict = mc[b.finding_id][2] or mp[a.finding_id][2]
+        joint = not verdict and JOINT_KIND in mc[b.finding_id][1]
+        if joint or verdict == "rejected":
+            growth = not_judged(growth, "joint-like line" if joint else REJECTED_KIND)
         grown = any(g.significant for g in growth)
         shrunk = [g.quantity for g in growth if g.delta is not None and g.sigma is not None and not g.note
                   and -g.delta > k_sigma * g.sigma]
         note = f"measured smaller ({', '.join(shrunk)}): repaired, or measurement differs" if shrunk else ""
-        where = "" if joint else _where_it_grew(prev, cur, a, b, frame, shift)  # a joint's "new crack line" is noise
-        note = "; ".join(x for x in (note, where, NOT_JUDGED if joint else "") if x)
+        judged = not joint and verdict != "rejected" and mc[b.finding_id][0] == "crack"
+        where = _where_it_grew(prev, cur, a, b, frame, shift) if judged else ""  # a joint's "new crack line" is noise
+        said = [verdict_note(a, mp[a.finding_id][0], prev.verdicts, "last time"),
+                verdict_note(b, mc[b.finding_id][0], cur.verdicts, "this time")
+                or ("flagged joint-like this time, not reviewed yet" if b.finding_id in cur.joint_like else "")]
+        note = "; ".join(x for x in (note, where, NOT_JUDGED if joint else "", *said,
+                                     "its change is shown but not judged" if verdict == "rejected" else "") if x)
         unjudged = [g.quantity for g in growth if g.note and g.quantity in other]
         if unjudged:
             note = "; ".join(x for x in (note, f"{', '.join(unjudged)} measured by another method last time: "
                                                "not judged") if x)
         changes.append(DefectChange(prev.uids[a.finding_id], "grown" if grown else "stable", b.finding_id,
-                                    a.finding_id, b.class_name, matched_prev[a.finding_id][1], growth,
+                                    a.finding_id, mc[b.finding_id][0], matched_prev[a.finding_id][1], growth,
                                     g_prev.state if g_prev else "", g_cur.state if g_cur else "", escalated, note))
     for a in prev.findings:
         if a.finding_id not in matched_prev:
             g_prev = (prev.grades.get(a.finding_id) or (None,))[0]
-            changes.append(DefectChange(prev.uids[a.finding_id], "not_re_observed", None, a.finding_id, a.class_name,
-                                        None, (), g_prev.state if g_prev else "", "", False,
-                                        "not seen this time: repaired, hidden, outside the flight, or missed"))
+            said = verdict_note(a, mp[a.finding_id][0], prev.verdicts, "last time")
+            changes.append(DefectChange(prev.uids[a.finding_id], "not_re_observed", None, a.finding_id,
+                                        mp[a.finding_id][0], None, (), g_prev.state if g_prev else "", "", False,
+                                        "; ".join(x for x in ("not seen this time: repaired, hidden, outside the flight, "
+                                                              "or missed", said) if x)))
     return ChangeReport(cur.asset_id or prev.asset_id, str(prev.folder), str(cur.folder), prev.date, cur.date,
                         round(years, 4), tuple(changes),
                         tuple(round(float(v), 4) for v in shift) if shift.any() else None,  # type: ignore[arg-type]
                         tuple(f"{q} ({prev.methods.get(q, 'unrecorded')} -> {cur.methods.get(q, 'unrecorded')})"
-                              for q in other))
+                              for q in other), tuple(n for n in (prev.verdicts.note, cur.verdicts.note) if n))
 
 
 def _where_it_grew(prev: Inspection, cur: Inspection, a: Finding, b: Finding, frame: LocalFrame,

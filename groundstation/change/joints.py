@@ -38,7 +38,7 @@ from skyinspect.geodesy import LocalFrame
 
 JOINT_KIND = "joint-like line"
 NOT_JUDGED = ("a joint-like line both times (formwork or construction joint?): its change is shown but not judged; "
-              "if a reviewer confirms it is a crack, measure it on site")
+              "confirmed a crack in the review app, it is judged as one when compared again")
 
 
 def joint_like_ids(folder: Path, findings: Iterable[Finding]) -> frozenset[str]:
@@ -86,15 +86,10 @@ def line_gap(a: np.ndarray, b: np.ndarray) -> float:
     return float(cKDTree(a).query(b, k=1)[0].min())
 
 
-def kind(finding: Finding, joint_like: frozenset[str]) -> str:
-    """What a finding is matched as: its class, or its class as a joint-like line."""
-    return f"{finding.class_name} ({JOINT_KIND})" if finding.finding_id in joint_like else finding.class_name
+def not_judged(growth: tuple[Any, ...], what: str = "joint-like line") -> tuple[Any, ...]:
+    """The growth of a joint-like pair (or one rejected in review): deltas kept, never significant."""
+    return tuple(replace(g, significant=False, note=g.note or f"{what}: not judged") for g in growth)
 
 
-def not_judged(growth: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The growth of a joint-like pair: deltas kept, never significant (a joint does not grow)."""
-    return tuple(replace(g, significant=False, note=g.note or "joint-like line: not judged") for g in growth)
-
-
-__all__ = ["JOINT_KIND", "NOT_JUDGED", "joint_like_ids", "joint_lines", "kind", "line_gap", "not_judged",
+__all__ = ["JOINT_KIND", "NOT_JUDGED", "joint_like_ids", "joint_lines", "line_gap", "not_judged",
            "reach_m"]

@@ -52,6 +52,10 @@ def change_command(
                       f"{escape(', '.join(report.method_changes))}; "
                       "growth in these is shown but not judged. Process the previous flight again with this version "
                       "(`skyinspect process FLIGHT --out ...`) to compare like with like", soft_wrap=True)
+    for said in report.review_notes:  # an edited audit trail: its decisions were not applied
+        from rich.markup import escape
+
+        console.print(f"[yellow]warning:[/] {escape(said)}", soft_wrap=True)
     notable = [c for c in report.changes if c.status in ("grown", "new", "not_re_observed") or c.escalated]
     if notable:
         table = Table(title="changes")
