@@ -10,6 +10,9 @@ component's HEARTBEAT (component 154, MAV_AUTOPILOT_INVALID) sent just before th
 Mission messages addressed to another component are ignored, as ArduPilot's routing does.
 ``max_items`` answers a longer MISSION_COUNT with MAV_MISSION_NO_SPACE; an item whose command is in
 ``unsupported`` is answered with MAV_MISSION_UNSUPPORTED (as ArduPilot before 4.3 for GIMBAL_MANAGER).
+As ArduPilot's ``MissionItemProtocol::handle_mission_item``, an item out of sequence (a late duplicate)
+is answered with MAV_MISSION_INVALID_SEQUENCE and dropped while the upload goes on;
+``duplicate_request`` asks for item 1 twice, as ArduPilot re-requests an item not received within 1 s.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ class LoopbackVehicle(threading.Thread):
     def __init__(self, port: int, transport: str = "udp", legacy_requests: bool = False,
                  overwrite_home: bool = False, drop_first_request: bool = False, lifetime_s: float = 30.0,
                  autopilot: str = "ardupilot", gimbal_heartbeat: bool = False, max_items: int = 0,
-                 unsupported: tuple[int, ...] = ()) -> None:
+                 unsupported: tuple[int, ...] = (), duplicate_request: bool = False) -> None:
         super().__init__(daemon=True, name=f"loopback-vehicle-{port}")
         self.url = f"{'udpin' if transport == 'udp' else 'tcpin'}:127.0.0.1:{port}"
         self.gcs_url = f"{'udpout' if transport == 'udp' else 'tcp'}:127.0.0.1:{port}"
@@ -36,6 +39,7 @@ class LoopbackVehicle(threading.Thread):
         self.mav_autopilot = FIRMWARE_TYPE[autopilot]  # MAV_AUTOPILOT_ARDUPILOTMEGA / _PX4 (as QGC's firmwareType)
         self.gimbal_heartbeat = gimbal_heartbeat
         self.max_items, self.unsupported = max_items, unsupported
+        self.duplicate_request = duplicate_request
         self.mission: list[Any] = []
         self.requests_seen: list[str] = []
         self.stop_event = threading.Event()
@@ -89,9 +93,13 @@ class LoopbackVehicle(threading.Thread):
                         dropped = True  # pretend it was lost and ask for it again
                         self._request(conn, ts, tc, len(incoming))
                         continue
-                    if int(msg.seq) == len(incoming):
-                        incoming.append(msg)
+                    if int(msg.seq) != len(incoming):
+                        conn.mav.mission_ack_send(ts, tc, 13, 0)  # MAV_MISSION_INVALID_SEQUENCE; still receiving
+                        continue
+                    incoming.append(msg)
                     if len(incoming) < expected:
+                        if self.duplicate_request and len(incoming) == 1:
+                            self._request(conn, ts, tc, 1)  # the 1-s re-request crossing the item in flight
                         self._request(conn, ts, tc, len(incoming))
                     else:
                         self.mission = list(incoming)

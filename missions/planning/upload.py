@@ -5,7 +5,9 @@ MISSION_REQUEST, answered the same way, with MISSION_ITEM_INT, as QGroundControl
 MISSION_ITEM_INT → the vehicle ends with MISSION_ACK. Download: MISSION_REQUEST_LIST →
 MISSION_COUNT → MISSION_REQUEST_INT per item → MISSION_ITEM_INT → we send MISSION_ACK.
 Every wait is bounded (``timeout_s`` per message, ``retries`` re-sends), so a silent link fails
-with a ``TelemetryError`` naming the step instead of hanging.
+with a ``TelemetryError`` naming the step instead of hanging. A MISSION_ACK saying
+MAV_MISSION_INVALID_SEQUENCE during the upload is not a refusal: ArduPilot sends it for a late
+duplicate item and keeps the upload going.
 
 ArduPilot stores home as item 0, so for ``autopilot == "ardupilot"`` the upload starts with home
 and the comparison skips item 0 (the vehicle overwrites it); PX4 missions start at item 0.
@@ -29,7 +31,7 @@ from missions.planning.mission import FRAME_GLOBAL, NAV_WAYPOINT, MissionItem
 
 GLOBAL_FRAMES = (0, 3, 5, 6, 10, 11)  # x/y carry latitude/longitude x 1e7 in MISSION_ITEM_INT
 MISSION_TYPE_MISSION = 0
-MAV_MISSION_ACCEPTED = 0
+MAV_MISSION_ACCEPTED, MAV_MISSION_INVALID_SEQUENCE = 0, 13
 GCS_SYSID, GCS_COMPID = 255, 190
 MAV_TYPE_GCS, MAV_AUTOPILOT_INVALID = 6, 8
 AUTOPILOT_OF_HEARTBEAT = {v: k for k, v in FIRMWARE_TYPE.items()}  # MAV_AUTOPILOT_ARDUPILOTMEGA, _PX4
@@ -147,6 +149,14 @@ def upload(conn: Any, items: tuple[MissionItem, ...], timeout_s: float = 1.5, re
                                      f"({'items started' if sent_any else 'count not answered'}). Check the link")
             if not sent_any:
                 conn.mav.mission_count_send(ts, tc, n, MISSION_TYPE_MISSION)
+            continue
+        if msg.get_type() == "MISSION_ACK" and msg.type == MAV_MISSION_INVALID_SEQUENCE:
+            # a late duplicate of an item the vehicle asked for twice (ArduPilot re-asks after 1 s): it
+            # drops that copy and goes on asking; out-of-sequence messages are recoverable in the mission
+            # protocol. Counted as a retry, not an answer, so a vehicle that only says this still fails.
+            tries += 1
+            if tries > retries:
+                raise TelemetryError(_refusal(MAV_MISSION_INVALID_SEQUENCE, items, last_seq))
             continue
         tries = 0
         if msg.get_type() == "MISSION_ACK":

@@ -35,6 +35,19 @@ def test_round_trip_ardupilot(vehicle, bridge_plan):
 
 
 @pytest.mark.timeout(30)
+@pytest.mark.parametrize("vehicle", [{"duplicate_request": True}], indirect=True)
+def test_late_duplicate_item_is_not_a_refusal(vehicle, bridge_plan):
+    # ArduPilot asks again for an item it has not had within 1 s; both requests are answered, and the
+    # second copy, out of sequence, gets MISSION_ACK MAV_MISSION_INVALID_SEQUENCE while the upload goes
+    # on (the mission protocol: out-of-sequence messages are recoverable). It aborted the upload:
+    # 'refused the mission with MAV_MISSION_INVALID_SEQUENCE (13) at item 1'
+    r = upload_and_verify(vehicle.gcs_url, bridge_plan.items, bridge_plan.home_lat_lon_alt, "ardupilot",
+                          timeout_s=0.5, connect_timeout_s=5)
+    assert r.same, r.differences
+    assert len(vehicle.mission) == r.sent == len(bridge_plan.items) + 1
+
+
+@pytest.mark.timeout(30)
 @pytest.mark.parametrize("vehicle", [{"overwrite_home": True, "autopilot": "px4"}], indirect=True)
 def test_px4_round_trip_has_no_home_and_catches_changes(vehicle, bridge_plan_px4):
     r = upload_and_verify(vehicle.gcs_url, bridge_plan_px4.items, bridge_plan_px4.home_lat_lon_alt, "px4",
