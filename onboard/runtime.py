@@ -37,6 +37,9 @@ from skyinspect.segmentation import Segmenter, settings_of
 log = logging.getLogger(__name__)
 
 
+CLOCK_SETTLING = "clock mapping to the vehicle not known yet (TIMESYNC, SYSTEM_TIME)"
+
+
 # --- taggers -------------------------------------------------------------------------------------
 class ReplayTagger(Tagger):
     def __init__(self, buffer: TelemetryBuffer, events: dict[int, CameraEvent] | None,
@@ -78,11 +81,19 @@ class LiveTagger(Tagger):
     def _pose(self, buffer: TelemetryBuffer | None, host_t: float) -> Pose:
         if buffer is None:
             return Pose.untagged(host_t, "no telemetry yet (position and attitude)")
+        if (buffer.clock_sync is None or buffer.boot_to_utc_s is None) and self._settling():
+            # Tagged now, a host stamp would be read as UTC (or the arrival clock): a companion 30 s off
+            # the vehicle's UTC left its first frames 'before the first' sample or timed 30 s off. They
+            # wait for the mapping instead and are re-tagged by it.
+            return Pose.untagged(host_t, CLOCK_SETTLING)
         t = buffer.from_receiver_clock(host_t)
         events = [e for e in buffer.camera_events() if abs(e.time_utc_s - (t + self.latency_s)) <= self.feedback_tolerance_s]
         if events:
             return buffer.pose_for_event(min(events, key=lambda e: abs(e.time_utc_s - t - self.latency_s)))
         return buffer.pose_at(t)
+
+    def _settling(self) -> bool:
+        return bool(getattr(self.live, "clock_settling", lambda: False)())
 
     def __call__(self, frame: Frame) -> Pose:
         t = frame.capture_time_utc_s if frame.capture_time_utc_s is not None else time.time()
@@ -93,7 +104,7 @@ class LiveTagger(Tagger):
         while True:
             buffer = self._buffer()
             pose = self._pose(buffer, t)
-            late = buffer is None or "after the last" in pose.status
+            late = buffer is None or "after the last" in pose.status or pose.status.endswith(CLOCK_SETTLING)
             if pose.is_tagged or not late or time.monotonic() >= deadline or self.stop.is_set():
                 break
             time.sleep(0.02)
@@ -112,7 +123,8 @@ class LiveTagger(Tagger):
             if pose.is_tagged:
                 done.append((index, pose))
                 del self.pending[index]
-            elif now - t > self.retag_window_s or ("after the last" not in pose.status and "gap" not in pose.status):
+            elif now - t > self.retag_window_s or ("after the last" not in pose.status and "gap" not in pose.status
+                                                   and not pose.status.endswith(CLOCK_SETTLING)):
                 del self.pending[index]
         return done
 

@@ -53,6 +53,10 @@ log = logging.getLogger(__name__)
 # reboot (reordered or duplicated packets go back by far less).
 _BOOT_CLOCKED = ("GLOBAL_POSITION_INT", "ATTITUDE", "SYSTEM_TIME")
 REBOOT_JUMP_S = 5.0
+# Telemetry (since the link first carried it, or since a reboot) shorter than this may still be about to
+# get its clock mapping: TIMESYNC's first burst (8 requests at 10 Hz) is answered and SYSTEM_TIME
+# (1 Hz or more from ArduPilot and PX4) has come by then.
+CLOCK_SETTLE_S = 2.0
 _CLOCK_TYPES = ("TIMESYNC", "SYSTEM_TIME")
 
 USED = {"GLOBAL_POSITION_INT", "GPS_RAW_INT", "ATTITUDE", "ATTITUDE_QUATERNION", "MOUNT_STATUS",
@@ -150,6 +154,8 @@ class LiveMavlink:
         self._said: set[str] = set()  # the buffer's warnings already logged for this link (_OncePerLink)
         self._started = time.monotonic()
         self._boot_ms: dict[tuple[int, int], int] = {}  # newest time_boot_ms per (system, component)
+        self.clock_settle_s = CLOCK_SETTLE_S
+        self._telemetry_since: float | None = None  # arrival of the first message (again after a reboot)
 
     # --- lifecycle ------------------------------------------------------------------------------
     def start(self) -> LiveMavlink:
@@ -254,6 +260,8 @@ class LiveMavlink:
             return  # requests (answered), replies to other requesters: not round trips of ours
         with self._lock:
             self._check_reboot(msg)
+            if self._telemetry_since is None:
+                self._telemetry_since = arrival_utc_s
             self.messages += 1
             self._records.append((arrival_utc_s, msg))
             if msg.get_type() == "SYSTEM_TIME":
@@ -279,6 +287,7 @@ class LiveMavlink:
             self._records.clear()
             self._sync.clear()
             self._boot_ms.clear()
+            self._telemetry_since = None  # set again by this message
         self._boot_ms[key] = max(boot_ms, self._boot_ms.get(key, boot_ms))  # a late packet does not lower it
 
     def _request_timesync(self, now_s: float) -> None:
@@ -361,6 +370,15 @@ class LiveMavlink:
             return recs
         since = recs[-1][0] - self.tag_window_s
         return [r for r in recs if r[0] >= since or r[1].get_type() in _CLOCK_TYPES]
+
+    def clock_settling(self) -> bool:
+        """True while the telemetry received (of this boot) spans less than ``clock_settle_s``: a buffer
+        without TIMESYNC round trips or SYSTEM_TIME yet may be about to get them, which moves every host
+        stamp's time."""
+        with self._lock:
+            since = self._telemetry_since
+            newest = self._records[-1][0] if self._records else None
+        return since is not None and newest is not None and newest - since < self.clock_settle_s
 
     @property
     def latest_s(self) -> float:
