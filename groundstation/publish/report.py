@@ -94,6 +94,13 @@ def _grade_cells(inp: PublishInput, fid: str) -> tuple[str, str, str, str, str]:
     return g.short, clause, others, where, str(g.priority) if g.priority is not None else "-"
 
 
+def _worse(g: Any, than: Any) -> bool:
+    """More urgent, or as urgent and only a lower bound ("CS2+": worse cannot be excluded), which the
+    condition table had lost to an exact CS2 listed before it."""
+    return bool(g.priority < than.priority or (g.priority == than.priority and g.bound == "at_least"
+                                                 and than.bound != "at_least"))
+
+
 def component_condition(inp: PublishInput) -> list[tuple[str, str, str, int]]:
     """(component, worst grade, rule, findings) per component, worst first (by priority)."""
     worst: dict[str, tuple[object, int]] = {}
@@ -101,7 +108,7 @@ def component_condition(inp: PublishInput) -> list[tuple[str, str, str, int]]:
         comp = inp.component_label(f.finding_id) or "unassigned"
         g = inp.primary_grade(f.finding_id)
         old, n = worst.get(comp, (None, 0))
-        if g is not None and not g.is_indeterminate and (old is None or g.priority < old.priority):  # type: ignore[attr-defined]
+        if g is not None and not g.is_indeterminate and (old is None or _worse(g, old)):
             old = g
         worst[comp] = (old, n + 1)
     rows = [(c, g.short if g is not None else "indeterminate", g.citation if g is not None else "",  # type: ignore[attr-defined]
