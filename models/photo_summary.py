@@ -79,6 +79,13 @@ def most_defect_first(rows: list[PhotoSummary]) -> list[PhotoSummary]:
     return sorted(rows, key=lambda r: (-r.crack_length_px, -r.corrosion_area_px, r.photo))
 
 
+def records_in(out: Path) -> list[str]:
+    """Stems of the photo records ``out`` holds (a ``<stem>.json`` with its mask and overlay beside it),
+    from this run and earlier ones: the summary is the folder's, as the folder keeps every run's results."""
+    return sorted(p.stem for p in Path(out).glob("*.json") if (out / f"{p.stem}_mask.png").is_file()
+                  and (out / f"{p.stem}_overlay.jpg").is_file())
+
+
 def write_summary(out: Path, stems: list[str]) -> tuple[Path, Path]:
     """``summary.csv`` and ``summary.html`` in ``out`` for the photos of these stems (their
     ``<stem>.json`` records), each written whole; returns their paths."""

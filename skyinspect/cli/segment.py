@@ -16,7 +16,7 @@ console = Console()
 def segment_command(
     images: list[Path] = typer.Argument(..., help="Image files or folders of images."),
     out: Path = typer.Option(..., "--out", help="Folder for <stem>_mask.png, <stem>_overlay.jpg, <stem>.json, and "
-                             "summary.csv / summary.html over the photos (most crack first)."),
+                             "summary.csv / summary.html over the photos it holds, from this run and earlier ones (most crack first)."),
     model: Path | None = typer.Option(None, "--model", help="ONNX model (default: the one shipped)."),
     backend: str = typer.Option("onnxruntime", "--backend", help="onnxruntime, onnxruntime-cuda or tensorrt (Jetson)."),
     flips: int = typer.Option(POST_FLIGHT_FLIPS, "--flips", help="Model passes per photo, flipped and averaged: 4 (best masks), "
@@ -62,9 +62,10 @@ def segment_command(
         task = progress.add_task("segmenting", total=len(files))
         results = segment_images(files, out, segmenter, checked=True, on_done=lambda _r: progress.advance(task),
                                  rerun=rerun)
-    from models.photo_summary import write_summary
+    from models.photo_summary import records_in, write_summary
 
-    _, page = write_summary(out, [r.source.stem for r in results])
+    stems = [r.source.stem for r in results]
+    _, page = write_summary(out, stems + sorted(set(records_in(out)) - set(stems)))  # earlier runs' photos too
     found = sum(r.instances for r in results)
     skipped = sum(r.skipped for r in results)
     console.print(f"segmented {len(results) - skipped} images, {found} instances in all, into [bold]{out}[/]"

@@ -94,3 +94,28 @@ def test_photo_names_cannot_become_spreadsheet_formulas(tmp_path: Path) -> None:
     assert sorted(r["photo"] for r in rows) == sorted(f"'{n}.jpg" for n in names)
     assert all(r["overlay"][:1] not in "=+-@" for r in rows)
     assert [r["corrosion_area_px"] for r in rows] == ["40", "30", "20", "10"]
+
+
+def test_the_summary_covers_every_photo_the_out_folder_holds(tmp_path: Path) -> None:
+    """Found segmenting two UAV75 photos into a folder and then one more photo into it: summary.csv and
+    summary.html listed the one photo of the last run, and the page said '1 photos', while the folder
+    held (and kept, guarded against overwriting) the first two's results. A JSON that is not a photo's
+    record (no mask and overlay beside it) is not taken for one."""
+    import cv2
+    import numpy as np
+    from typer.testing import CliRunner
+
+    from skyinspect.cli.main import app
+
+    out = tmp_path / "out"
+    for name in ("a.jpg", "b.jpg", "c.jpg"):
+        cv2.imwrite(str(tmp_path / name), np.full((40, 60, 3), 128, np.uint8))
+    out.mkdir()
+    (out / "notes.json").write_text('{"inspector": "J. Doe"}')
+    quick = ["--out", str(out), "--flips", "1", "--upscale", "0"]
+    for run in (["a.jpg", "b.jpg"], ["c.jpg"]):
+        result = CliRunner().invoke(app, ["segment", *(str(tmp_path / n) for n in run), *quick])
+        assert result.exit_code == 0, result.output
+    with open(out / "summary.csv", newline="") as f:
+        assert sorted(r["photo"] for r in csv.DictReader(f)) == ["a.jpg", "b.jpg", "c.jpg"]
+    assert "3 photos, 0 with defects" in (out / "summary.html").read_text()
