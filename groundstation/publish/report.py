@@ -111,9 +111,12 @@ def component_condition(inp: PublishInput) -> list[tuple[str, str, str, int]]:
         if g is not None and not g.is_indeterminate and (old is None or _worse(g, old)):
             old = g
         worst[comp] = (old, n + 1)
-    rows = [(c, g.short if g is not None else "indeterminate", g.citation if g is not None else "",  # type: ignore[attr-defined]
-             n) for c, (g, n) in worst.items()]
-    return sorted(rows, key=lambda r: (r[1] == "indeterminate", r[1], r[0]))
+    # worst first: by priority, a bound before an exact grade; sorted by the grade's text, CS2 had come
+    # before CS3 and CS4, best first
+    order = sorted(worst.items(), key=lambda kv: (kv[1][0] is None, getattr(kv[1][0], "priority", 0),
+                                                  getattr(kv[1][0], "bound", "") != "at_least", kv[0]))
+    return [(c, g.short if g is not None else "indeterminate", g.citation if g is not None else "",  # type: ignore[attr-defined]
+             n) for c, (g, n) in order]
 
 
 def action_list(inp: PublishInput) -> list[tuple[str, str, str, str, str]]:

@@ -51,3 +51,15 @@ def test_a_more_urgent_grade_still_wins_over_a_bound() -> None:
     rust = _grade("F-0002", "aashto-mbei-1000@1", bound="at_least")
     inp = _Input((_Finding("F-0002"), _Finding("F-0001")), {"F-0001": (crack,), "F-0002": (rust,)})
     assert component_condition(inp)[0][1] == "CS3 (aashto-mbei-1130@1)"  # type: ignore[arg-type]
+
+
+def test_components_are_listed_worst_first() -> None:
+    """Sorted by the grade's text, the table listed the pier's CS2 above the bearing's CS3 (P2), and
+    a CS4 (P1) girder after both: best first, against its own heading's order (worst first)."""
+    grades = {"F-0001": (_grade("F-0001", "aashto-mbei-1130@1"),),
+              "F-0002": (_grade("F-0002", "aashto-mbei-1130@1", state="CS3", priority=2),),
+              "F-0003": (_grade("F-0003", "aashto-mbei-1130@1", state="CS4", priority=1),),
+              "F-0004": (_grade("F-0004", "aashto-mbei-1130@1", state="indeterminate", priority=None),)}
+    labels = {"F-0001": "pier 1", "F-0002": "bearing 2", "F-0003": "girder 3", "F-0004": "abutment A"}
+    inp = _Input(tuple(_Finding(f) for f in grades), grades, labels)
+    assert [r[0] for r in component_condition(inp)] == ["girder 3", "bearing 2", "pier 1", "abutment A"]  # type: ignore[arg-type]
