@@ -45,6 +45,7 @@ from pyproj import Geod
 
 from groundstation.change.joints import (JOINT_KIND, NOT_JUDGED, joint_like_ids, joint_lines, line_gap, not_judged,
                                          reach_m)
+from groundstation.change.lines import where_it_grew
 from groundstation.change.review import REJECTED_KIND, Verdicts, as_matched, read_verdicts, verdict_note
 from groundstation.grading import Grade
 from groundstation.grading.rules import RULES_DIR
@@ -352,7 +353,9 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
                   and -g.delta > k_sigma * g.sigma]
         note = f"measured smaller ({', '.join(shrunk)}): repaired, or measurement differs" if shrunk else ""
         judged = not joint and verdict != "rejected" and mc[b.finding_id][0] == "crack"
-        where = _where_it_grew(prev, cur, a, b, frame, shift) if judged else ""  # a joint's "new crack line" is noise
+        length = next((g for g in growth if g.quantity == "length_mm" and g.sigma), None)
+        where = where_it_grew(a, b, (prev.origin, cur.origin), frame, shift,  # a joint's "new crack line" is noise
+                              (k_sigma, length.sigma if length else 0.0)) if judged else ""
         said = [verdict_note(a, mp[a.finding_id][0], prev.verdicts, "last time"),
                 verdict_note(b, mc[b.finding_id][0], cur.verdicts, "this time")
                 or ("flagged joint-like this time, not reviewed yet" if b.finding_id in cur.joint_like else "")]
@@ -378,27 +381,6 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
                         tuple(round(float(v), 4) for v in shift) if shift.any() else None,  # type: ignore[arg-type]
                         tuple(f"{q} ({prev.methods.get(q, 'unrecorded')} -> {cur.methods.get(q, 'unrecorded')})"
                               for q in other), tuple(n for n in (prev.verdicts.note, cur.verdicts.note) if n))
-
-
-def _where_it_grew(prev: Inspection, cur: Inspection, a: Finding, b: Finding, frame: LocalFrame,
-                   shift: np.ndarray) -> str:
-    """For a crack seen both times with its centre lines: where its new stretches are (lines.py);
-    "" when either inspection lacks the lines or its frame (results from before session 11)."""
-    if a.class_name != "crack" or not a.centrelines_ned_m or not b.centrelines_ned_m or prev.origin is None \
-            or cur.origin is None:
-        return ""
-    from groundstation.change.lines import describe_new_line, new_crack_line
-
-    def common(lines: tuple[np.ndarray, ...], origin: LocalFrame, move: np.ndarray) -> list[np.ndarray]:
-        out = []
-        for line in lines:
-            geo = origin.to_geodetic(np.asarray(line))
-            out.append(np.atleast_2d(frame.to_ned(geo[:, 0], geo[:, 1], geo[:, 2])) + move)
-        return out
-
-    new = new_crack_line(common(a.centrelines_ned_m, prev.origin, np.zeros(3)),
-                         common(b.centrelines_ned_m, cur.origin, shift))
-    return describe_new_line(new) if new is not None else ""
 
 
 # the products live in output.py (this module was past 400 lines); imported last, as they use the types above

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -35,3 +37,28 @@ def test_the_same_crack_again_has_no_new_line() -> None:
 def test_cracks_that_cannot_be_laid_on_each_other_get_no_answer() -> None:
     assert new_crack_line(_crack(0.30), _crack(0.30, offset_ned=(0.2, 0.0, 0.0))) is None
     assert new_crack_line([], _crack(0.3)) is None
+
+
+def test_a_stretch_within_the_flights_repeatability_is_not_called_new(tmp_path) -> None:
+    """Demo scene, seeds 7 and 3 (nothing changed): the five cracks matched both times read 'new crack
+    line 9-58 mm' (e.g. F-0003 -> F-0005: 58 mm, its length 592 -> 639 mm, 2 sigma 200 mm): the model
+    draws a different share of a crack each flight, which is what the length's sigma carries
+    (REPEATABILITY). A stretch shorter than the length's k-sigma is that, not a new crack line."""
+    from dataclasses import replace
+
+    from groundstation.change import compare
+    from test_change_joints import _crack as _finding
+    from test_change_joints import _results, _with_origin
+
+    def crack(top_m: float) -> object:
+        lines = tuple(_crack(top_m, offset_ned=(0.0, 3.0, -1.0)))
+        return replace(_finding("F-0001", tuple(lines[0].mean(axis=0)), 1000.0 * top_m * 1.03),
+                       centrelines_ned_m=lines)
+
+    prev = _with_origin(_results(tmp_path / "prev", "2025-06-02", [crack(0.30)], set()))
+    cur = _with_origin(_results(tmp_path / "cur", "2026-06-02", [crack(0.33)], set()))  # 30 mm more drawn
+    change = compare(prev, cur).changes[0]
+    length = next(g for g in change.growth if g.quantity == "length_mm")
+    assert change.status == "stable" and not length.significant and 2 * length.sigma > 30.0
+    assert change.note.startswith("no new crack line"), change.note  # was "new crack line 26 mm, 0.17 m up ..."
+    assert re.search(r"\b2[0-9] mm drawn this time only, within the length.s 2 sigma \(4[0-9] mm\)", change.note)
