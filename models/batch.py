@@ -145,13 +145,27 @@ def instances_json(seg: Segmentation, source: Path, flips: int = 1,
 def check_images(images: list[Path], on_checked: Callable[[Path], None] | None = None) -> list[tuple[int, int]]:
     """Decode and check every image up front, so a bad file stops the run before anything is written
     (``on_checked`` after each: a progress bar, as a thousand 12-MPx photos take minutes to decode).
-    Returns each image's (height, width)."""
-    sizes = []
+    Returns each image's (height, width). Every bad photo is named at once: one at a time, each run
+    decoded the whole card again before naming the next."""
+    sizes, bad = [], []
     for path in images:
-        sizes.append(read_bgr(path).shape[:2])
+        try:
+            sizes.append(read_bgr(path).shape[:2])
+        except ImageError as exc:
+            bad.append(exc)
         if on_checked is not None:
             on_checked(path)
+    if len(bad) == 1:
+        raise bad[0]
+    if bad:
+        shown = [str(e) for e in bad[:_BAD_PHOTOS_SHOWN]] + ([f"and {len(bad) - _BAD_PHOTOS_SHOWN} more"]
+                                                             if len(bad) > _BAD_PHOTOS_SHOWN else [])
+        raise ImageError(f"{len(bad)} of {len(images)} photos cannot be segmented (nothing written):\n  "
+                         + "\n  ".join(shown))
     return sizes
+
+
+_BAD_PHOTOS_SHOWN = 20
 
 
 # Peak memory per pixel of a photo being segmented, measured on a 6000x4000 photo on 2 cores

@@ -309,3 +309,21 @@ def test_a_photo_changed_since_it_was_segmented_is_said_to_have_changed(tmp_path
     for name in ("a.json", "a_mask.png", "a_overlay.jpg"):
         (tmp_path / "out" / name).unlink()
     assert CliRunner().invoke(app, args).exit_code == 0
+
+
+def test_every_bad_photo_of_a_folder_is_named_in_one_run(tmp_path: Path) -> None:
+    """Found on a folder with a UAV75 photo cut short and an empty one: segment named the first, and only
+    after that was moved out, on the next run (each decoding the whole folder again first: minutes for a
+    card of drone photos), the second. Now both at once, nothing written."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _photo(photos / "a.jpg", 60, 80)
+    (photos / "b.jpg").write_bytes((photos / "a.jpg").read_bytes()[:300])
+    (photos / "c.jpg").write_bytes(b"")
+    (photos / "d.png").write_bytes(b"not a png")
+    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(tmp_path / "out"), "--flips", "1",
+                                      "--upscale", "0"])
+    assert result.exit_code == 2 and not (tmp_path / "out").exists()
+    said = _said(result)
+    assert "3 of 4 photos cannot be segmented" in said
+    assert "b.jpg: is cut short" in said and "c.jpg: is empty (0 bytes)" in said and "d.png: cannot be decoded" in said
