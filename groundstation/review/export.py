@@ -3,7 +3,7 @@ the engineers' decisions.
 
 Layout (``ultralytics`` YOLO-seg format)::
 
-    OUT/data.yaml                 path, train, val, names
+    OUT/data.yaml                 train, val, names (no path: the folder it is in)
     OUT/images/{train,val}/*.jpg  one crop per view of each reviewed finding (no drawn outline)
     OUT/labels/{train,val}/*.txt  "<class> x1 y1 x2 y2 ..." normalised polygon; empty for a rejection
     OUT/masks/{train,val}/*.png   the same polygon as a class-id mask (1 crack, 2 corrosion), for other tools
@@ -62,7 +62,9 @@ def export_training_set(data: ResultsData, state: dict[str, dict[str, Any]], out
             manifest.append({"image": f"images/{split}/{stem}.jpg", "finding_id": fid, "view": k,
                              "frame_index": f.views[k][0], "decision": s["status"], "label": label if text else None,
                              "reviewer": s["by"]})
-    (out / "data.yaml").write_text(f"path: {out.resolve()}\ntrain: images/train\nval: images/val\nnames:\n"
+    # no "path:": ultralytics then takes the folder data.yaml is in, so the set trains wherever the results
+    # folder has moved (an absolute path went stale; a relative one is read under ultralytics' datasets dir)
+    (out / "data.yaml").write_text("train: images/train\nval: images/val\nnames:\n"
                                    + "".join(f"  {i}: {n}\n" for i, n in enumerate(NAMES)))
     (out / "manifest.json").write_text(json.dumps({"samples": manifest}, indent=1))
     return {"samples": len(manifest), "folder": str(out),
