@@ -372,7 +372,9 @@ def _gps_quality(m: mavlink.MAVLink_message) -> _Gps:
     # h_acc/v_acc (mm) are MAVLink 2 extensions: 0 when the sender (or MAVLink 1) omits them.
     h = m.h_acc * 1e-3 if getattr(m, "h_acc", 0) else (m.eph / 100 * _UERE_M if m.eph not in _NO_DOP else math.nan)
     v = m.v_acc * 1e-3 if getattr(m, "v_acc", 0) else (m.epv / 100 * _UERE_M if m.epv not in _NO_DOP else math.nan)
-    return _Gps(int(m.fix_type), float(h), float(v))
+    # GPS_FIX_TYPE_NO_GPS (0, no receiver) is a GPS without a fix, as NO_FIX (1) is; in a pose 0 means
+    # "no GPS_RAW_INT near" (unknown), which georeferencing lets through, so NO_GPS is recorded as NO_FIX.
+    return _Gps(max(int(m.fix_type), mavlink.GPS_FIX_TYPE_NO_FIX), float(h), float(v))
 
 
 def _gimbal_device_frame(flags: int) -> GimbalFrame:

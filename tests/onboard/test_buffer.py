@@ -174,3 +174,23 @@ def test_camera_feedback_pose(tmp_path: Path) -> None:
     pose = buffer.pose_for_event(events[1])
     assert pose.source == "camera_feedback" and pose.is_tagged and pose.lat_deg == events[1].lat_deg
     assert pose.gimbal_pitch_deg == pytest.approx(-90.0) and pose.gimbal_frame is GimbalFrame.VEHICLE_YAW
+
+
+def test_a_gps_reporting_no_gps_is_not_presented_as_an_unknown_fix(tmp_path: Path) -> None:
+    # GPS_RAW_INT fix_type 0 is GPS_FIX_TYPE_NO_GPS (no receiver), 1 NO_FIX: neither gives a position.
+    # In a pose 0 means "no GPS_RAW_INT near" (unknown), which georeferencing lets through; before, a
+    # flight whose receiver was gone (position from the EKF alone) had every frame at fix_type 0 and
+    # georeferenced as if located. Now NO_GPS is recorded as NO_FIX, which georeferencing refuses.
+    from pymavlink.dialects.v20 import ardupilotmega as mav
+
+    from groundstation.georef import GPS_FIX_NO_FIX
+
+    recs = []
+    for t, msg in flight_records():
+        if msg.get_type() == "GPS_RAW_INT":
+            msg = mav.MAVLink_gps_raw_int_message(msg.time_usec, 0, 0, 0, 0, 65535, 65535, 65535, 0, 0)
+        recs.append((t, msg))
+    buffer = TelemetryBuffer.from_tlog(write_tlog(tmp_path / "no_gps.tlog", recs))
+    pose = buffer.pose_at(BOOT_UTC_S + 101.05)
+    assert pose.is_tagged and pose.fix_type == GPS_FIX_NO_FIX and math.isnan(pose.h_acc_m)
+    assert _buffer(tmp_path).pose_at(BOOT_UTC_S + 101.05).fix_type == 3  # a 3D fix stays what it is
