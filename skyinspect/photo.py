@@ -141,7 +141,7 @@ def _decoded_by_pil(path: Path, orient: bool) -> np.ndarray | None:
 
 _ORIENTATION = 0x0112
 # formats phones and cameras write that neither OpenCV nor Pillow decodes here: named when one fails
-_UNREAD_FORMATS = {".heic": "HEIC", ".heif": "HEIF", ".avif": "AVIF", **{s: "camera raw" for s in (
+_UNREAD_FORMATS = {".heic": "HEIC", ".heif": "HEIF", **{s: "camera raw" for s in (
     ".dng", ".raw", ".cr2", ".cr3", ".nef", ".arw", ".orf", ".rw2", ".raf")}}
 QUARTER_TURNS = (5, 6, 7, 8)  # EXIF orientations that swap a photo's width and height
 _EIGHT_BIT_MODES = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "YCbCr")

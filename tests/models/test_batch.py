@@ -327,3 +327,18 @@ def test_every_bad_photo_of_a_folder_is_named_in_one_run(tmp_path: Path) -> None
     said = _said(result)
     assert "3 of 4 photos cannot be segmented" in said
     assert "b.jpg: is cut short" in said and "c.jpg: is empty (0 bytes)" in said and "d.png: cannot be decoded" in said
+
+
+def test_webp_photos_in_a_folder_are_segmented_as_one_named_alone_is(tmp_path: Path) -> None:
+    """Found running `skyinspect segment` on a folder of a UAV75 photo saved as WebP: 'left out 1 .webp file(s):
+    not read here; convert them to JPEG or PNG', though `segment photo.webp` segments it (OpenCV decodes WebP,
+    EXIF orientation applied)."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    rng = np.random.default_rng(0)
+    cv2.imwrite(str(photos / "a.webp"), (rng.random((60, 80, 3)) * 60 + 120).astype(np.uint8))
+    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(tmp_path / "out"), "--flips", "1",
+                                      "--upscale", "0"])
+    assert result.exit_code == 0, result.output
+    assert "left out" not in _said(result) and "segmented 1 images" in _said(result)
+    assert cv2.imread(str(tmp_path / "out" / "a_mask.png"), cv2.IMREAD_UNCHANGED).shape == (60, 80)
