@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from skyinspect.errors import ImageError, describe
-from skyinspect.jpeg import JPEG_SUFFIXES, check_jpeg_whole
+from skyinspect.jpeg import JPEG_SUFFIXES, SOI, check_jpeg_whole
 
 # ANYDEPTH | ANYCOLOR: as IMREAD_COLOR (orientation, no alpha) but keeps the depth and a single
 # channel, so that they can be checked; IMREAD_UNCHANGED would ignore the EXIF orientation
@@ -53,7 +53,7 @@ def read_bgr(path: Path, orient: bool = True, data: bytes | None = None) -> np.n
     flags = _FLAGS | (0 if orient else cv2.IMREAD_IGNORE_ORIENTATION)
     if data is None:
         _refuse_broken_link(path)
-    if Path(path).suffix.lower() in JPEG_SUFFIXES:  # imread would fill a cut one grey
+    if Path(path).suffix.lower() in JPEG_SUFFIXES or _starts_as_jpeg(path, data):  # imread would fill a cut one grey
         data = read_file_bytes(path) if data is None else data
         check_jpeg_whole(path, data)
         # imdecode applies the EXIF orientation as imread does; it asserts on an empty buffer
@@ -78,6 +78,17 @@ def read_bgr(path: Path, orient: bool = True, data: bytes | None = None) -> np.n
     if image.ndim == 2 or image.shape[2] == 1:
         return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     return image if image.shape[2] == 3 else np.ascontiguousarray(image[:, :, :3])
+
+
+def _starts_as_jpeg(path: Path, data: bytes | None) -> bool:
+    """A JPEG by its first bytes whatever its name (a browser's .jfif, a renamed .png): checked whole too."""
+    if data is not None:
+        return data.startswith(SOI)
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(SOI)) == SOI
+    except OSError:
+        return False  # said by the decoder's refusal below
 
 
 def exif_orientation(path: Path) -> int:

@@ -55,3 +55,19 @@ def test_a_quarter_turned_tiff_is_read_without_opencvs_error_on_stderr(tmp_path:
     capfd.readouterr()
     assert read_bgr(path).shape == (50, 30, 3)
     assert "imread" not in capfd.readouterr().err
+
+
+def test_a_jpeg_cut_short_is_refused_whatever_its_name_ends_in(tmp_path: Path) -> None:
+    """Found passing `skyinspect segment` a cut JPEG saved as .jfif (Windows' name for a JPEG saved from a
+    browser) and one renamed .png: decoded with the missing part filled in ('Premature end of JPEG file'
+    on stderr only) and segmented, as a .jpg is not. A whole one of either name still reads."""
+    rng = np.random.default_rng(0)
+    whole = tmp_path / "whole.jpg"
+    Image.fromarray((rng.random((240, 320, 3)) * 255).astype(np.uint8)).save(whole, quality=90)
+    data = whole.read_bytes()
+    for name in ("photo.jfif", "photo.png", "photo"):
+        (tmp_path / name).write_bytes(data)
+        assert read_bgr(tmp_path / name).shape == (240, 320, 3)
+        (tmp_path / f"cut_{name}").write_bytes(data[:len(data) // 2])
+        with pytest.raises(ImageError, match=rf"cut_{name}: is cut short"):
+            read_bgr(tmp_path / f"cut_{name}")
