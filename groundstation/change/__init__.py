@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 from pyproj import Geod
 
+from groundstation.change.bounds import bound_growth
 from groundstation.change.joints import (JOINT_KIND, NOT_JUDGED, joint_like_ids, joint_lines, line_gap, not_judged,
                                          reach_m)
 from groundstation.change.lines import where_it_grew
@@ -86,6 +87,7 @@ class Growth:
     per_year: float | None
     significant: bool
     note: str = ""  # why it is not judged (measured by another method last time)
+    interval: str = ""  # the change an interval measurement tells (change/bounds.py), "" for two values
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,12 @@ def _growth(q: str, a: Finding, b: Finding, years: float, k_sigma: float, other_
     va = None if ma is None else ma.value
     vb = None if mb is None else mb.value
     if va is None or vb is None:
-        return Growth(q, va, vb, None, None, None, False, other_method)
+        told = bound_growth(q, ma, mb, k_sigma)
+        if told is None or told[0] is None:
+            return Growth(q, va, vb, None, None if told is None else told[1], None, False, other_method)
+        delta, sigma, said = told
+        return Growth(q, va, vb, delta, sigma, delta / years if years > 0 else None, not other_method and delta > 0,
+                      other_method, said)
     sigma = math.hypot(ma.sigma or 0.0, mb.sigma or 0.0)  # type: ignore[union-attr]
     delta = float(vb) - float(va)
     per_year = delta / years if years > 0 else None
@@ -352,6 +359,7 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
         shrunk = [g.quantity for g in growth if g.delta is not None and g.sigma is not None and not g.note
                   and -g.delta > k_sigma * g.sigma]
         note = f"measured smaller ({', '.join(shrunk)}): repaired, or measurement differs" if shrunk else ""
+        note = "; ".join(x for x in (note, *(g.interval for g in growth if not g.note)) if x)
         judged = not joint and verdict != "rejected" and mc[b.finding_id][0] == "crack"
         length = next((g for g in growth if g.quantity == "length_mm" and g.sigma), None)
         where = where_it_grew(a, b, (prev.origin, cur.origin), frame, shift,  # a joint's "new crack line" is noise
