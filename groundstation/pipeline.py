@@ -19,6 +19,7 @@ after all of them succeeded, so a failure never leaves a half-written product se
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import re
@@ -156,7 +157,7 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     findings_before = (stored_findings_identity(stages_dir / "findings.json")
                        if any((out / name).exists() for name in BY_FINDING_ID) else None)
 
-    geo_fp = fingerprint("georeference", loaded.fingerprint, surface.to_dict() if surface else None,
+    geo_fp = fingerprint("georeference", loaded.fingerprint, surface_inputs(surface),
                          georef_mod.DEFAULT_H_ACC_M, georef_mod.DEFAULT_V_ACC_M, georef_mod.MAX_INCIDENCE_DEG,
                          georef_mod.GIMBAL_SIGMA_DEG)
     geo, hit = run_stage(stages_dir / "detections.json", "georeference", geo_fp,
@@ -221,6 +222,28 @@ def _read_dems(surface: Any) -> None:
         _read_dems(member)
     if hasattr(surface, "load_grid"):
         surface.load_grid()
+
+
+def surface_inputs(surface: Any) -> object:
+    """What the georeference stage depends on in ``surface``: its description and, for each DEM, a hash
+    of the heights read (its description holds only the path: a DSM written over the old file was
+    reused from the stage files by every rerun). Called after ``_read_dems``."""
+    if surface is None:
+        return None
+    digests = _dem_digests(surface)
+    return [surface.to_dict(), digests] if digests else surface.to_dict()
+
+
+def _dem_digests(surface: Any) -> list[str]:
+    members = getattr(surface, "surfaces", None)
+    if members:
+        return [d for m in members for d in _dem_digests(m)]
+    grid = getattr(surface, "grid", None)
+    if grid is None:
+        return []
+    h = hashlib.sha256(np.ascontiguousarray(grid.z).tobytes())
+    h.update(repr((grid.z.shape, grid.transform, grid.crs_wkt)).encode())
+    return [h.hexdigest()]
 
 
 def camera_moves_m(before: Georeferenced, after: Georeferenced) -> dict[int, float]:

@@ -38,3 +38,37 @@ def test_a_rerun_that_reuses_the_stages_publishes_the_same_findings(tmp_path: Pa
     again = process(flight, tmp_path / "out", face_surface(), progress=False)
     assert first.findings == again.findings > 0 and "measure" in again.stages_reused
     assert (tmp_path / "out" / "findings.geojson").read_bytes() == before
+
+
+def _flat_dem(path: Path, height_m: float) -> Path:
+    """A flat 200 x 200 m DSM in UTM 32N around the fixtures' home, every cell at ``height_m`` MSL."""
+    import rasterio
+    from gs_fixtures import HOME
+    from pyproj import Transformer
+    from rasterio.transform import from_origin
+
+    x, y = Transformer.from_crs(4326, 32632, always_xy=True).transform(HOME[1], HOME[0])
+    with rasterio.open(path, "w", driver="GTiff", width=40, height=40, count=1, dtype="float32", crs="EPSG:32632",
+                       transform=from_origin(x - 100.0, y + 100.0, 5.0, 5.0)) as ds:
+        ds.write(np.full((40, 40), height_m, np.float32), 1)
+    return path
+
+
+def test_a_dem_rewritten_in_place_is_not_reused_from_the_stage_files(tmp_path: Path) -> None:
+    """The georeference stage's fingerprint held the DEM's path, not its heights: a DSM corrected and
+    written over the old file (ODM run again) was ignored by every rerun into the same results folder."""
+    from gs_fixtures import HOME, pose_at, write_record
+
+    from skyinspect.surfaces import load_surface
+
+    flight = write_record(tmp_path / "flight", [(pose_at(np.array([0.0, 0.0, -FLY_HEIGHT_M]), 0.0, -90.0), [])])
+    dem = _flat_dem(tmp_path / "dsm.tif", HOME[2])
+    process(flight, tmp_path / "out", load_surface(dem), progress=False)
+    first = json.loads((tmp_path / "out" / "stages" / "detections.json").read_text())["data"]["frames"][0]
+    _flat_dem(dem, HOME[2] + 2.0)  # the ground 2 m higher: the camera 2 m nearer
+    again = process(flight, tmp_path / "out", load_surface(dem), progress=False)
+    second = json.loads((tmp_path / "out" / "stages" / "detections.json").read_text())["data"]["frames"][0]
+    assert "georeference" not in again.stages_reused
+    assert abs(first["range_m"] - FLY_HEIGHT_M) < 0.01 and abs(second["range_m"] - (FLY_HEIGHT_M - 2.0)) < 0.01
+    same = process(flight, tmp_path / "out", load_surface(dem), progress=False)
+    assert "georeference" in same.stages_reused  # an unchanged DEM is still reused
