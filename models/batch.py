@@ -54,7 +54,7 @@ def list_images(inputs: Iterable[Path]) -> list[Path]:
         if item.is_dir():
             # hidden files left out (macOS's ._NAME.JPG metadata beside each photo is no image), and folders
             images += sorted(p for p in item.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and is_listed(p)
-                             and not p.name.startswith("."))
+                             and not p.name.startswith(".") and not is_segment_output(p))
         elif item.is_file():
             images.append(item)
         else:
@@ -82,6 +82,17 @@ def list_images(inputs: Iterable[Path]) -> list[Path]:
                                       "segment the two into separate --out folders (DJI cameras restart "
                                       "their numbering on every card)"))
     return images
+
+
+def is_segment_output(path: Path) -> bool:
+    """A mask or overlay ``segment`` wrote (``<stem>_mask.png`` / ``<stem>_overlay.jpg`` beside the photo's
+    ``<stem>.json``): an earlier run's --out named among the photos (the shell's ``photos/*``) had its masks
+    and overlays segmented as photos. A user's own mask beside a photo has no such record and stays."""
+    name = path.name
+    for suffix in ("_mask.png", "_overlay.jpg"):
+        if name.endswith(suffix):
+            return path.with_name(name[:-len(suffix)] + ".json").is_file()
+    return False
 
 
 def left_out_photos(inputs: Iterable[Path]) -> dict[str, int]:
@@ -112,7 +123,7 @@ def photos_in_subfolders(inputs: Iterable[Path], out: Path | None = None) -> dic
                     or (out is not None and sub.resolve() == Path(out).resolve()):
                 continue
             n = sum(1 for p in sub.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
-                    and p.is_file())
+                    and p.is_file() and not is_segment_output(p))
             if n:
                 counts[sub] = n
     return counts

@@ -342,3 +342,28 @@ def test_webp_photos_in_a_folder_are_segmented_as_one_named_alone_is(tmp_path: P
     assert result.exit_code == 0, result.output
     assert "left out" not in _said(result) and "segmented 1 images" in _said(result)
     assert cv2.imread(str(tmp_path / "out" / "a_mask.png"), cv2.IMREAD_UNCHANGED).shape == (60, 80)
+
+
+def test_an_earlier_runs_outputs_are_not_segmented_as_photos(tmp_path: Path) -> None:
+    """Found running `skyinspect segment photos/* --out photos/new` (the shell's * naming photos/results, an
+    earlier run's --out): its masks and overlays were segmented as photos ('segmented 6 images' for 2, and
+    DSC00551_mask_mask.png written); and `segment photos/* --out photos/results` a second time was refused
+    as 'photos/results: holds the photos being segmented'. A user's own mask beside a photo (no JSON record
+    of it) is still listed, as before."""
+    from models.batch import list_images
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _photo(photos / "a.jpg", 60, 80)
+    _photo(photos / "b.jpg", 60, 80)
+    quick = ["--flips", "1", "--upscale", "0"]
+    assert CliRunner().invoke(app, ["segment", str(photos), "--out", str(photos / "results"), *quick]).exit_code == 0
+    listed = sorted(photos.iterdir())  # as the shell's photos/* names them
+    result = CliRunner().invoke(app, ["segment", *map(str, listed), "--out", str(photos / "new"), *quick])
+    assert result.exit_code == 0, result.output
+    assert "segmented 2 images" in _said(result) and not list((photos / "new").glob("*_mask_mask.png"))
+    result = CliRunner().invoke(app, ["segment", *map(str, listed), "--out", str(photos / "results"), *quick])
+    assert result.exit_code == 0, result.output
+    assert "2 done before" in _said(result)
+    cv2.imwrite(str(photos / "a_mask.png"), np.zeros((60, 80), np.uint8))  # a labelled mask: no a.json beside it
+    assert [p.name for p in list_images([photos])] == ["a.jpg", "a_mask.png", "b.jpg"]
