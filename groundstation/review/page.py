@@ -13,7 +13,8 @@ tr.sel{background:#ffe9a8}tr{cursor:pointer}#findings tbody tr:focus{outline:2px
 button.sort{border:0;background:none;font:inherit;font-weight:bold;padding:0;margin:0;cursor:pointer}
 #audit li{font-size:12px}.confirmed{color:#2a7}.rejected{color:#c33}
 @media (max-width:800px){body{display:block;height:auto}#left{border-right:0;border-bottom:1px solid #ccc;overflow:visible}
-#right{overflow:visible}.views img{max-width:46%}#comment{width:100%;box-sizing:border-box}td,th{font-size:14px}}</style></head><body>
+#right{overflow:visible}.views img{max-width:46%}#comment{width:100%;box-sizing:border-box}td,th{font-size:14px;padding:3px 2px}
+#findings td{overflow-wrap:anywhere}}</style></head><body>
 <div id="left"><h3 id="title">skyinspect review</h3>
 <label>reviewer <input id="reviewer" size="14" placeholder="your name"></label>
 <label id="tokenbox">token <input id="token" size="10" type="password"></label><br>

@@ -266,3 +266,17 @@ def test_a_reviewer_with_a_non_ascii_name_confirms_and_comments(server: str, ope
     page.locator("#status-msg", has_text="confirm saved").wait_for()
     page.locator("#audit li", has_text=f"{name} confirm F-0001").wait_for()
     page.locator("#audit li", has_text="Riss ≥ 0,3 mm – geprüft, 確認済み").wait_for()
+
+
+@pytest.mark.parametrize("width", [320, 360])
+def test_the_findings_table_fits_a_narrow_phone(server: str, open_page: OpenPage, width: int) -> None:
+    """The table's five columns with 5 px padding came to about 400 px: on the demo (an 'indeterminate'
+    grade, 'unreviewed') the page scrolled sideways at 390 px and the review column was cut off; here
+    a 320 or 360 px phone does the same with the two-finding folder."""
+    page = open_page(viewport={"width": width, "height": 700}, is_mobile=True, has_touch=True)
+    page.goto(server + "/")
+    page.locator("#findings tbody tr").first.wait_for()
+    assert page.evaluate("window.innerWidth") == width
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    box = page.locator("#findings tbody tr td:last-child").first.bounding_box()
+    assert box and box["x"] + box["width"] <= width  # the review column on screen
