@@ -74,6 +74,7 @@ class ProcessSummary:
     masks_missing: int = 0  # tagged frames whose class mask is not in the flight folder
     every_camera_behind: bool = False  # no frame georeferenced, each camera behind every plane surface
     level_without_gimbal: bool = False  # no frame georeferenced, the log had no gimbal and no mount was given
+    default_ground: bool = False  # no surface given: the ground plane at the take-off altitude
     superseded: Path | None = None  # where the earlier findings' review and change files were moved
 
     def why_not_georeferenced(self) -> str:
@@ -86,7 +87,11 @@ class ProcessSummary:
         shape, n = Counter(shapes).most_common(1)[0]
         example = self.not_georeferenced_reasons[shapes.index(shape)]
         text = f"{n} of them: {example}" if n < len(self.not_georeferenced_reasons) else f"all: {example}"
-        if self.every_camera_behind:
+        if self.every_camera_behind and self.default_ground:
+            text += ("; every camera is below the take-off altitude, where the default ground plane lies (the flight "
+                     "stayed below where it took off, or its heights sank): pass --surface with what the camera "
+                     "looked at (a DEM GeoTIFF of the ground, or a plane or face JSON of the structure)")
+        elif self.every_camera_behind:
             text += ("; every camera is behind the surface, so its normal points into the structure: it must "
                      "point out of the face, towards the drone (flip the sign of normal_enu in the surface file)")
         if self.level_without_gimbal:
@@ -210,7 +215,7 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     lap("publish")
     summary = _summary(out, loaded, geo, findings, products, tuple(reused), timings)
     return dataclasses.replace(summary, frames_realigned=len(moves), max_realign_m=max(moves.values(), default=0.0),
-                               superseded=superseded)
+                               superseded=superseded, default_ground=surface is None)
 
 
 def _read_dems(surface: Any) -> None:

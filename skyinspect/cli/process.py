@@ -82,7 +82,8 @@ def process_command(
         console.print(f"[yellow]warning:[/] {summary.frames_not_georeferenced} of {summary.frames_tagged} tagged "
                       f"frames could not be georeferenced ({escape(summary.why_not_georeferenced())}; each frame's "
                       "reason is in the report's data-quality section)"
-                      + ("; a facade or pier needs --surface SURFACE.json" if surface is None else ""))
+                      + ("; a facade or pier needs --surface SURFACE.json"
+                         if surface is None and not summary.every_camera_behind else ""))
     if summary.images_missing:
         console.print(f"[yellow]warning:[/] {summary.images_missing} of {summary.frames_tagged} tagged frames' images "
                       f"are missing from {flight} or cut short (a record copied without its images/ folder, or "

@@ -140,3 +140,20 @@ def test_an_image_cut_short_in_the_record_is_not_used(tmp_path: Path) -> None:
     loaded = load_flight(folder)
     assert loaded.images_missing == 1
     assert [f.image_path for f in loaded.frames].count(None) == 1 and victim not in [f.image_path for f in loaded.frames]
+
+
+def test_cameras_below_the_default_ground_plane_are_not_told_to_flip_a_surface_file(tmp_path: Path) -> None:
+    """No --surface: the ground plane at the take-off altitude. A flight that stays below where it took
+    off (from a bridge deck down to the piers; the real PX4 log, whose GNSS height sank 2-4 m on the
+    ground) had every camera "behind" it and was told to flip normal_enu in a surface file it never gave."""
+    import numpy as np
+    from gs_fixtures import pose_at, write_record
+
+    from groundstation.pipeline import process
+
+    below = [(pose_at(np.array([k * 1.0, 0.0, 3.0]), 0.0, -90.0, t=1.7e9 + k), []) for k in range(3)]
+    summary = process(write_record(tmp_path / "f", below), tmp_path / "out", None, progress=False)
+    assert summary.frames_georeferenced == 0 and summary.every_camera_behind
+    text = summary.why_not_georeferenced()
+    assert "normal_enu" not in text and "surface file" not in text
+    assert "below the take-off altitude" in text and "--surface" in text
