@@ -280,6 +280,14 @@ def refuse_overwriting(images: list[Path], out: Path) -> None:
                                   "give --out a new folder (or an earlier run's)"))
     if any(p.parent.resolve() == Path(out).resolve() for p in images):
         raise InputError(describe(out, "holds the photos being segmented", "give --out a folder of its own"))
+    name_max = _name_max(Path(out))
+    for path in images:  # else a traceback after the photo's mask was written, its overlay not
+        longest = len(os.fsencode(f"{path.stem}{_LONGEST_OUTPUT}"))
+        if longest > name_max:
+            raise InputError(describe(path, f"name is too long for its outputs: {path.stem}{_LONGEST_OUTPUT} "
+                                            f"would be {longest} bytes, the file system allows {name_max}",
+                                      f"rename the photo (a name of at most {name_max - len(_LONGEST_OUTPUT)} "
+                                      "bytes before its suffix)"))
     for path in images:
         record = _earlier_record(path, out)  # an unreadable one: a torn earlier output, replaced
         if record is not None and record.get("source") is not None and not _same_photo(record, path):
@@ -291,6 +299,18 @@ def refuse_overwriting(images: list[Path], out: Path) -> None:
                                           "to segment it again there, or segment into another --out folder"))
             raise InputError(describe(path, f"{out} holds the results of another photo of this name "
                                             f"({record.get('source')})", "segment into another --out folder"))
+
+
+_LONGEST_OUTPUT = "_overlay.jpg.part"  # the longest name written for a photo: its stem and this
+
+
+def _name_max(out: Path) -> int:
+    """The longest file name the file system of ``out`` (or of its nearest existing parent) takes."""
+    folder = next((p for p in (out, *out.absolute().parents) if p.is_dir()), Path("."))
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):  # not on this system (Windows): the common limit
+        return 255
 
 
 def write_atomic(path: Path, data: bytes) -> None:

@@ -367,3 +367,17 @@ def test_an_earlier_runs_outputs_are_not_segmented_as_photos(tmp_path: Path) -> 
     assert "2 done before" in _said(result)
     cv2.imwrite(str(photos / "a_mask.png"), np.zeros((60, 80), np.uint8))  # a labelled mask: no a.json beside it
     assert [p.name for p in list_images([photos])] == ["a.jpg", "a_mask.png", "b.jpg"]
+
+
+def test_a_photo_name_too_long_for_its_outputs_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    """Found segmenting a photo of a 240-character name (80 Chinese characters are as many bytes): its mask
+    was written, then an OSError 'File name too long' traceback for <stem>_overlay.jpg.part, half its
+    outputs left behind."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _photo(photos / "a.jpg", 40, 60)
+    _photo(photos / ("桥" * 80 + ".jpg"), 40, 60)  # 244 bytes of name: fits, its outputs do not
+    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(tmp_path / "out"), "--flips", "1",
+                                      "--upscale", "0"])
+    assert result.exit_code == 2 and not (tmp_path / "out").exists(), result.output
+    assert "name is too long for its outputs" in _said(result) and "rename the photo" in _said(result)
