@@ -171,6 +171,10 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
         meta["camera_mount"] = fixed_mount.describe()
     mqtt_pub = None
     if live_mode:
+        if live is None:  # a string pymavlink can never open: said now, not retried all flight
+            from onboard.telemetry.link_spec import parse_link
+
+            parse_link(str(telemetry))
         if frame_clock != "auto":
             log.warning("frame clock %r ignored: live frames are stamped by this computer's clock, which TIMESYNC "
                         "maps to the vehicle's", frame_clock)

@@ -43,3 +43,18 @@ def test_cli_crash_safe_replay_and_errors(tmp_path: Path, monkeypatch) -> None:
     assert r.exit_code == 2 and "not found" in r.output
     r = CliRunner().invoke(_app(), args + ["--out", str(tmp_path / "d"), "--frame-clock", "gps"])
     assert r.exit_code == 2 and "frame clock must be one of" in r.output  # --frame-clock reaches the replay
+
+
+def test_cli_refuses_a_malformed_live_link_with_exit_code_2(tmp_path: Path, monkeypatch) -> None:
+    import models
+
+    monkeypatch.setattr(models, "load_segmenter", lambda path=None, **_kw: DarkPixelSegmenter())
+    frames = make_frames(tmp_path / "frames", 2)
+    (tmp_path / "camera.json").write_text('{"image_width": 64, "image_height": 48, "camera_matrix": '
+                                          '[[55, 0, 31.5], [0, 55, 23.5], [0, 0, 1]], '
+                                          '"distortion_coefficients": [0, 0, 0, 0, 0]}')
+    r = CliRunner().invoke(_app(), ["onboard", "--frames", str(frames), "--mavlink", "udpin:0.0.0.0",
+                                    "--realtime-fps", "8", "--camera", str(tmp_path / "camera.json"),
+                                    "--out", str(tmp_path / "rec")])
+    assert r.exit_code == 2 and "udpin:0.0.0.0" in r.output and "HOST:PORT" in r.output, r.output
+    assert not (tmp_path / "rec").exists()

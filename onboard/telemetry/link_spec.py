@@ -1,0 +1,76 @@
+"""A live link's connection string, checked before a flight records anything.
+
+pymavlink's ``mavlink_connection`` takes ``udp:``/``udpin:``/``udpout:``/``udpbcast:``/``tcp:``/``tcpin:``
+``HOST:PORT``, ``mcast:`` and serial devices (``/dev/ttyTHS1``, ``COM3``; the baud rate as ``DEV,BAUD``).
+We also take ``serial:DEV[:BAUD]`` and ``DEV:BAUD`` (pymavlink read ``/dev/ttyUSB0:921600`` as a UDP
+address), schemes in any case (pymavlink knows only lower case). What can never open — no port, a port
+that is not a number 1–65535, a URL (``udp://``), a baud rate that is not a number, no pyserial — is a
+``TelemetryError`` naming the string: retried by the link, it left a whole flight untagged.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from dataclasses import dataclass
+
+from skyinspect.errors import TelemetryError, describe
+
+DEFAULT_BAUD = 57600  # ArduPilot's TELEM ports (SERIALn_BAUD 57) and pymavlink tools' usual default
+_NETWORK = ("udp", "udpin", "udpout", "udpbcast", "tcp", "tcpin")
+_HOST_OPTIONAL = ("udp", "udpin", "tcpin")  # listening: an empty host is every interface
+_EXAMPLES = "e.g. udpin:0.0.0.0:14550, tcp:127.0.0.1:5760, serial:/dev/ttyTHS1:921600 or /dev/ttyACM0"
+
+
+@dataclass(frozen=True)
+class LinkSpec:
+    """What pymavlink is given: ``url`` (a serial device without its baud rate) and ``baud``."""
+
+    url: str
+    baud: int = DEFAULT_BAUD
+    serial: bool = False
+
+
+def parse_link(spec: str) -> LinkSpec:
+    """``spec`` → what pymavlink opens, or a ``TelemetryError`` saying what is wrong with it."""
+    text = spec.strip()
+    url_form = re.match(r"^([a-z]+)://(.*)$", text, re.IGNORECASE)
+    if url_form:
+        scheme = url_form.group(1).lower()
+        hint = f"udpin:{url_form.group(2)}" if scheme == "udp" else f"{scheme}:{url_form.group(2)}"
+        raise TelemetryError(describe(spec, "a URL (scheme://) is not a pymavlink connection string; expected "
+                                      "SCHEME:HOST:PORT without '//'", f"Write {hint} ({_EXAMPLES})"))
+    scheme, colon, rest = text.partition(":")
+    scheme = scheme.lower()
+    if colon and scheme in _NETWORK:
+        host, sep, port = rest.rpartition(":")
+        if not sep or (not host and scheme not in _HOST_OPTIONAL):
+            raise TelemetryError(describe(spec, f"expected {scheme}:HOST:PORT, got no {'port' if not sep else 'host'}",
+                                          f"e.g. {scheme}:{'0.0.0.0' if scheme in _HOST_OPTIONAL else '127.0.0.1'}:14550"))
+        if not (port.isdigit() and 1 <= int(port) <= 65535):
+            raise TelemetryError(describe(spec, f"port must be a number from 1 to 65535, got {port!r}",
+                                          f"e.g. {scheme}:{host or '0.0.0.0'}:14550"))
+        return LinkSpec(f"{scheme}:{host}:{int(port)}")
+    if colon and scheme == "mcast":
+        return LinkSpec(f"mcast:{rest}")
+    if colon and scheme == "serial":
+        return _serial(spec, rest)
+    return _serial(spec, text)
+
+
+def _serial(spec: str, device: str) -> LinkSpec:
+    baud = str(DEFAULT_BAUD)
+    if "," in device and not os.path.exists(device):  # pymavlink's own DEV,BAUD
+        device, _, baud = device.rpartition(",")
+    elif ":" in device and not os.path.exists(device):
+        device, _, baud = device.rpartition(":")
+    if not device:
+        raise TelemetryError(describe(spec, "no serial device given", f"Name it: {_EXAMPLES}"))
+    if not (baud.isdigit() and int(baud) > 0):
+        raise TelemetryError(describe(spec, f"baud rate must be a whole number, got {baud!r}",
+                                      f"e.g. serial:{device}:57600 (or 115200, 921600: the autopilot's SERIALn_BAUD)"))
+    if importlib.util.find_spec("serial") is None:
+        raise TelemetryError(describe(spec, "a serial link needs pyserial, which is not installed",
+                                      "pip install -e '.[onboard]' (or pip install pyserial)"))
+    return LinkSpec(device, int(baud), serial=True)

@@ -1,0 +1,61 @@
+"""Live connection strings: what pymavlink cannot open whatever happens later is refused before recording."""
+
+from __future__ import annotations
+
+import termios
+from pathlib import Path
+
+import pytest
+from loopback_vehicle import PtyEnd, free_udp_port
+from onboard_helpers import DarkPixelSegmenter, make_frames
+
+from onboard.runtime import run_onboard
+from onboard.telemetry.live import pymavlink_connect
+from skyinspect.camera import CameraModel
+from skyinspect.errors import TelemetryError
+
+BAD = [
+    ("udpin:0.0.0.0", "HOST:PORT"),  # no port
+    ("udpin:127.0.0.1:notaport", "port"),
+    ("tcp:localhost:99999", "port"),
+    ("tcp:127.0.0.1", "HOST:PORT"),
+    ("udp://127.0.0.1:14550", "udpin:"),  # MAVSDK/QGC's URL form, not pymavlink's
+    ("serial:/dev/ttyACM0:fast", "baud"),
+    ("serial:", "device"),
+]
+
+
+@pytest.mark.parametrize(("spec", "said"), BAD)
+def test_a_malformed_connection_string_is_refused_before_recording(tmp_path: Path, spec: str, said: str) -> None:
+    # Before: each was retried for the whole flight ('cannot open link (UDP ports must be specified as
+    # host:port)', 'invalid literal for int()', 'Name or service not known' ...), every frame untagged.
+    frames = make_frames(tmp_path / "cam", 2)
+    with pytest.raises(TelemetryError) as err:
+        run_onboard(frames, spec, tmp_path / "rec", DarkPixelSegmenter(), CameraModel.from_fov(64, 48, 60.0),
+                    realtime_fps=8.0, link_timeout_s=0.2)
+    assert spec in str(err.value) and said in str(err.value)
+    assert not (tmp_path / "rec").exists()  # nothing half-written
+
+
+def test_a_device_path_with_a_baud_rate_opens_the_serial_line_at_it() -> None:
+    # Before: '/dev/ttyUSB0:921600' (no 'serial:') went to pymavlink as a UDP address: 'Name or service not known'.
+    line = PtyEnd()
+    try:
+        for spec, speed in [(f"{line.path}:921600", termios.B921600), (f"{line.path},115200", termios.B115200),
+                            (line.path, termios.B57600), (f"SERIAL:{line.path}:230400", termios.B230400)]:
+            conn = pymavlink_connect(spec, 255, 191)
+            try:
+                assert type(conn).__name__ == "mavserial", spec
+                assert termios.tcgetattr(line.slave_fd)[4] == speed, spec
+            finally:
+                conn.close()  # type: ignore[attr-defined]
+    finally:
+        line.release()
+
+
+def test_upper_case_schemes_reach_pymavlink_in_its_spelling() -> None:
+    conn = pymavlink_connect(f"UDPIN:127.0.0.1:{free_udp_port()}", 255, 191)  # pymavlink knows only 'udpin:'
+    try:
+        assert type(conn).__name__ == "mavudp"
+    finally:
+        conn.close()  # type: ignore[attr-defined]
