@@ -47,6 +47,7 @@ from groundstation.change.bounds import bound_growth
 from groundstation.change.joints import (JOINT_KIND, NOT_JUDGED, joint_like_ids, joint_lines, line_gap, not_judged,
                                          reach_m)
 from groundstation.change.lines import where_it_grew
+from groundstation.change.near import _closest_pair, _pairs_within
 from groundstation.change.review import REJECTED_KIND, Verdicts, as_matched, read_verdicts, verdict_note
 from groundstation.grading import Grade
 from groundstation.grading.rules import RULES_DIR
@@ -74,6 +75,7 @@ class Inspection:
     methods: dict[str, str] = field(default_factory=dict)  # quantity -> measurement method (inspection.json)
     origin: LocalFrame | None = None  # the flight's NED frame of the findings' *_ned_m geometry
     joint_like: frozenset[str] = frozenset()  # ids of joint-like lines (change/joints.py): matched like with like
+    model_id: str = ""  # the segmentation model (inspection.json; "" when not recorded)
     verdicts: Verdicts = field(default_factory=Verdicts)  # the review app's decisions (change/review.py)
 
 
@@ -119,7 +121,8 @@ class ChangeReport:
     offset_m: tuple[float, float, float] | None = None
     # quantities measured by different methods in the two folders: "q (previous method -> current)"
     method_changes: tuple[str, ...] = ()
-    review_notes: tuple[str, ...] = ()  # review decisions not applied, and why (change/review.py)
+    review_notes: tuple[str, ...] = ()
+    model_change: str = ""  # "previous model -> current model" when they differ: no quantity judged  # review decisions not applied, and why (change/review.py)
 
     def by_status(self, status: str) -> list[DefectChange]:
         return [c for c in self.changes if c.status == status]
@@ -172,7 +175,7 @@ def load_inspection(folder: Path) -> Inspection:
                                   "Process the flight again with `skyinspect process`")) from exc
     return Inspection(folder, meta.get("asset_id", ""), meta["inspection_date"], findings, grades, uids,
                       {str(k): v for k, v in methods.items()}, origin, joint_like_ids(folder, findings),
-                      read_verdicts(folder))
+                      model_id=str(meta.get("model_id") or ""), verdicts=read_verdicts(folder))
 
 
 def _growth(q: str, a: Finding, b: Finding, years: float, k_sigma: float, other_method: str = "") -> Growth | None:
@@ -214,37 +217,6 @@ def _shipped_rules() -> dict[str, Any]:
     from groundstation.grading.rules import load_rules
 
     return {r.ref: r for r in load_rules(RULES_DIR).values()}
-
-
-def _closest_pair(p_prev: np.ndarray, p_cur: np.ndarray, cells: int = 1 << 22) -> tuple[int, int]:
-    """(i, k) of the horizontally closest previous and current findings, the first in row-major order
-    as one argmin over the whole matrix gives it, computed a block of rows at a time: the whole
-    matrix was 3 x 8 bytes per pair (2.4 GB for 10,000 findings a side)."""
-    rows = max(1, cells // max(len(p_cur), 1))
-    best, at = np.inf, (0, 0)
-    for s in range(0, len(p_prev), rows):
-        flat = np.hypot(*(p_prev[s:s + rows, None, :2] - p_cur[None, :, :2]).transpose(2, 0, 1))
-        j = int(np.argmin(flat))
-        v = float(flat.flat[j])
-        if math.isnan(v) or v < best:  # argmin takes the first NaN over any number
-            best, at = v, (s + j // flat.shape[1], j % flat.shape[1])
-            if math.isnan(v):
-                break
-    return at
-
-
-def _pairs_within(p_prev: np.ndarray, p_cur: np.ndarray, radius: float) -> list[tuple[int, int]]:
-    """(i, k) of every previous and current finding that may lie within ``radius`` (a superset: the
-    caller applies its own test), in the order of a loop over i then k. Every pair was tested in
-    Python: 6.7 M pairs, 42 s, for 2,585 findings a side."""
-    if not len(p_prev) or not len(p_cur):
-        return []
-    if not (np.isfinite(p_prev).all() and np.isfinite(p_cur).all() and math.isfinite(radius)):
-        return [(i, k) for i in range(len(p_prev)) for k in range(len(p_cur))]
-    from scipy.spatial import cKDTree
-
-    near = cKDTree(p_cur).query_ball_point(p_prev, radius * (1 + 1e-9) + 1e-9)  # a margin over rounding
-    return [(i, k) for i, ks in enumerate(near) for k in sorted(ks)]
 
 
 SAME_SITE_M = SITE_RADIUS_M  # two inspections whose nearest findings are farther apart are not of one structure
@@ -327,9 +299,13 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
             matched_prev[pa] = (cb, d)
             matched_cur[cb] = pa
     pf = {f.finding_id: f for f in prev.findings}
-    other = {q: f"measured by another method last time ({prev.methods.get(q, 'unrecorded')} -> "
-                f"{cur.methods.get(q, 'unrecorded')}): not judged" for q in QUANTITIES
-             if prev.methods.get(q) != cur.methods.get(q)}
+    # a new model draws another share of a crack or a patch: like a new method, not a change in the structure
+    model_change = f"{prev.model_id} -> {cur.model_id}" if prev.model_id and cur.model_id != prev.model_id \
+        and cur.model_id else ""
+    other = {q: f"segmented by another model last time ({model_change}): not judged" if model_change else
+             f"measured by another method last time ({prev.methods.get(q, 'unrecorded')} -> "
+             f"{cur.methods.get(q, 'unrecorded')}): not judged" for q in QUANTITIES
+             if model_change or prev.methods.get(q) != cur.methods.get(q)}
     changes: list[DefectChange] = []
     rules: dict[str, Any] = {}  # read on first need (_rank)
     taken = set(prev.uids.values())
@@ -360,7 +336,7 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
                   and -g.delta > k_sigma * g.sigma]
         note = f"measured smaller ({', '.join(shrunk)}): repaired, or measurement differs" if shrunk else ""
         note = "; ".join(x for x in (note, *(g.interval for g in growth if not g.note)) if x)
-        judged = not joint and verdict != "rejected" and mc[b.finding_id][0] == "crack"
+        judged = not joint and verdict != "rejected" and mc[b.finding_id][0] == "crack" and "length_mm" not in other
         length = next((g for g in growth if g.quantity == "length_mm" and g.sigma), None)
         where = where_it_grew(a, b, (prev.origin, cur.origin), frame, shift,  # a joint's "new crack line" is noise
                               (k_sigma, length.sigma if length else 0.0)) if judged else ""
@@ -371,7 +347,8 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
                                      "its change is shown but not judged" if verdict == "rejected" else "") if x)
         unjudged = [g.quantity for g in growth if g.note and g.quantity in other]
         if unjudged:
-            note = "; ".join(x for x in (note, f"{', '.join(unjudged)} measured by another method last time: "
+            note = "; ".join(x for x in (note, f"{', '.join(unjudged)} measured by another "
+                                               f"{'model' if model_change else 'method'} last time: "
                                                "not judged") if x)
         changes.append(DefectChange(prev.uids[a.finding_id], "grown" if grown else "stable", b.finding_id,
                                     a.finding_id, mc[b.finding_id][0], matched_prev[a.finding_id][1], growth,
@@ -388,7 +365,8 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
                         round(years, 4), tuple(changes),
                         tuple(round(float(v), 4) for v in shift) if shift.any() else None,  # type: ignore[arg-type]
                         tuple(f"{q} ({prev.methods.get(q, 'unrecorded')} -> {cur.methods.get(q, 'unrecorded')})"
-                              for q in other), tuple(n for n in (prev.verdicts.note, cur.verdicts.note) if n))
+                              for q in QUANTITIES if prev.methods.get(q) != cur.methods.get(q)),
+                        tuple(n for n in (prev.verdicts.note, cur.verdicts.note) if n), model_change)
 
 
 # the products live in output.py (this module was past 400 lines); imported last, as they use the types above

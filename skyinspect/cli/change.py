@@ -52,6 +52,12 @@ def change_command(
                       f"{escape(', '.join(report.method_changes))}; "
                       "growth in these is shown but not judged. Process the previous flight again with this version "
                       "(`skyinspect process FLIGHT --out ...`) to compare like with like", soft_wrap=True)
+    if report.model_change:
+        from rich.markup import escape
+
+        console.print(f"[yellow]warning:[/] segmented by another model ({escape(report.model_change)}): what a model "
+                      "draws of a crack or a patch differs from model to model, so growth is shown but not judged; "
+                      "segment both flights with one model to compare them", soft_wrap=True)
     for said in report.review_notes:  # an edited audit trail: its decisions were not applied
         from rich.markup import escape
 
