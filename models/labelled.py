@@ -26,7 +26,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from models.batch import IMAGE_SUFFIXES, read_bgr
+from models.batch import IMAGE_SUFFIXES, check_images, read_bgr
 from skyinspect.photo import header_shapes, is_listed
 from skyinspect.errors import InputError, describe
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK
@@ -121,7 +121,10 @@ def read_labelled(example: LabelledExample, mask_class: str) -> tuple[np.ndarray
 def check_labelled(examples: list[LabelledExample], mask_class: str) -> None:
     """Every mask read and checked against its photo's size (from the photo's header) before any photo
     is segmented: a mask of the wrong size or values was refused only when the evaluation reached it,
-    after segmenting the photos before it (with segment's passes, ~20 s a drone photo)."""
+    after segmenting the photos before it (with segment's passes, ~20 s a drone photo). The photos are
+    decoded too, as segment checks its photos (a photo cut short was refused only when reached), every
+    bad one named at once."""
+    check_images([e.image for e in examples])
     for example in examples:
         truth = _truth(example, mask_class)
         _fit(example, truth.shape, *_photo_shapes(example.image))

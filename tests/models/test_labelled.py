@@ -230,3 +230,21 @@ def test_a_file_given_for_a_folder_is_called_a_file(tmp_path: Path) -> None:
         pair_masks(photo, tmp_path)
     with pytest.raises(InputError, match=r"a\.jpg: expected the masks folder, got a file.*--masks"):
         pair_masks(tmp_path, photo)
+
+
+def test_every_photo_is_checked_before_any_is_segmented(tmp_path: Path) -> None:
+    """Found with `skyinspect model eval` on three UAV75 photos and masks, the last photo cut short: the
+    first two were segmented (with segment's passes ~20 s a drone photo) before it was refused; the masks
+    were checked up front (test above), the photos only from their headers."""
+    from models.evaluate import evaluate
+
+    rng = np.random.default_rng(0)
+    for name in ("a", "b", "c"):
+        _write(tmp_path / f"{name}.jpg", (rng.random((120, 160, 3)) * 255).astype(np.uint8))
+        _write(tmp_path / f"{name}_mask.png", np.zeros((120, 160), np.uint8))
+    data = (tmp_path / "c.jpg").read_bytes()  # cut in its image data: the header reads
+    (tmp_path / "c.jpg").write_bytes(data[:len(data) // 2])
+    missing_model = tmp_path / "not-loaded.onnx"  # the photos are checked before the model loads
+    with pytest.raises(InputError, match=r"c\.jpg: is cut short"):
+        evaluate(model=missing_model, out=tmp_path / "e.json", labelled=(tmp_path, tmp_path, "crack"))
+    assert not (tmp_path / "e.json").exists()
