@@ -45,7 +45,9 @@ def jpeg_cut_short(data: bytes) -> bool:
             return False
         length = int.from_bytes(data[pos + 2:pos + 4], "big")
         if marker == _SOS:
-            return data.find(EOI, pos + 2 + length) == -1
+            # searched from the end, where a whole file has it: a forward search read all the
+            # entropy-coded data (0.19 ms of CPU per 640x480 frame on the onboard capture thread)
+            return data.rfind(EOI, pos + 2 + length) == -1
         pos += 2 + length
 
 

@@ -75,3 +75,19 @@ def test_the_error_names_the_file_and_the_fix(tmp_path: Path):
     check_jpeg_whole(path)
     with pytest.raises(ImageError, match="cannot be read"):
         check_jpeg_whole(tmp_path / "missing.jpg")
+
+
+def test_a_whole_file_is_told_without_reading_its_image_data():
+    """Every frame the onboard capture thread reads is checked: searching the image data forward for
+    the end marker cost 0.19 ms of CPU per 640x480 frame (1.5 % of the budget beside the model). A
+    whole file has the marker at its end, so the check looks there first (same answer: the marker
+    anywhere after the start of scan)."""
+    import time
+
+    header = WHOLE["baseline"][:WHOLE["baseline"].index(b"\xff\xda")]
+    sos = b"\xff\xda\x00\x0c\x03\x01\x00\x02\x11\x03\x11\x00\x3f\x00"
+    data = header + sos + b"\xff\x00\x12" * 10_000_000 + EOI  # 30 MB of stuffed data bytes
+    t0 = time.thread_time()
+    assert not jpeg_cut_short(data)
+    assert time.thread_time() - t0 < 0.005  # the forward search took ~20 ms here
+    assert jpeg_cut_short(data[:-2]) and jpeg_cut_short(data[:-1])
