@@ -73,7 +73,9 @@ class ResultsData:
                 "check": self.checks.get(fid, ""),
                 "measurements": {k: {"value": m.value, "sigma": m.sigma, "unit": m.unit, "note": m.note}
                                  for k, m in f.measurements.items()},
-                "outline": [[float(p[0]), float(p[1])] for p in f.outline_wgs84] if f.outline_wgs84 is not None else [],
+                # lat, lon, alt: the page draws findings on a face as an elevation
+                "outline": [[float(p[0]), float(p[1]), float(p[2])] for p in f.outline_wgs84]
+                if f.outline_wgs84 is not None else [],
                 "review": review or {"status": "unreviewed", "label": None, "comments": [], "by": None, "seq": 0}}
 
     def view_instance(self, fid: str, k: int) -> tuple[FrameRecord, Any] | None:

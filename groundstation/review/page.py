@@ -1,6 +1,7 @@
 """The review page: static HTML and one script (served from /static/app.js: the CSP forbids inline
 script). Every value from the API is put on the page with textContent / attributes, never innerHTML.
-The "map" is an SVG of the findings' outlines and markers in lon/lat, so the page works offline."""
+The "map" is an SVG of the findings' outlines and markers, so the page works offline: a plan (north up),
+or an elevation (along the face, height up) when the findings lie on a wall or pier face."""
 
 INDEX_HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>skyinspect review</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
@@ -93,24 +94,54 @@ async function loadFindings() {
   }
   drawMap(rows);
 }
+function mapFrame(pts) {
+  // local metres around the first point (east, north, up); findings on a wall or pier face (what is
+  // inspected most) share one line in plan, so there the map is an elevation: along the face, and height
+  const M = 111320, la = pts[0][0], lo = pts[0][1], al = pts[0][2] || 0, k = Math.cos(la * Math.PI / 180);
+  const enu = pts.map(p => [(p[1] - lo) * M * k, (p[0] - la) * M, (p.length > 2 ? p[2] : al) - al]);
+  const me = enu.reduce((a, p) => a + p[0], 0) / enu.length, mn = enu.reduce((a, p) => a + p[1], 0) / enu.length;
+  let see = 0, snn = 0, sen = 0;
+  for (const p of enu) { see += (p[0] - me) ** 2; snn += (p[1] - mn) ** 2; sen += (p[0] - me) * (p[1] - mn); }
+  let a = 0.5 * Math.atan2(2 * sen, see - snn);  // the horizontal direction the findings spread along
+  if (Math.cos(a) < -1e-9 || (Math.abs(Math.cos(a)) <= 1e-9 && Math.sin(a) < 0)) a += Math.PI;
+  const along = p => (p[0] - me) * Math.cos(a) + (p[1] - mn) * Math.sin(a);
+  const across = p => -(p[0] - me) * Math.sin(a) + (p[1] - mn) * Math.cos(a);
+  const spread = f => { const v = enu.map(f); return Math.max(...v) - Math.min(...v); };
+  const elevation = spread(p => p[2]) > 2 * spread(across);
+  const toXY = elevation ? (p => [along(p), p[2]]) : (p => [p[0], p[1]]);
+  const xy = enu.map(toXY);
+  const x0 = Math.min(...xy.map(q => q[0])), x1 = Math.max(...xy.map(q => q[0]));
+  const y0 = Math.min(...xy.map(q => q[1])), y1 = Math.max(...xy.map(q => q[1]));
+  const scale = Math.min(90 / Math.max(x1 - x0, 1e-3), 46 / Math.max(y1 - y0, 1e-3));  // one scale: true shapes
+  const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+  const bearing = (Math.atan2(Math.cos(a), Math.sin(a)) * 180 / Math.PI + 360) % 360;  // of the map's right
+  const right = ['N', 'NE', 'E', 'SE', 'S', 'SW', 'W', 'NW'][Math.round(bearing / 45) % 8];
+  return {elevation: elevation, right: right, at: (lat, lon, alt) => {
+    const q = toXY([(lon - lo) * M * k, (lat - la) * M, (alt === undefined ? al : alt) - al]);
+    return [50 + (q[0] - cx) * scale, 32 - (q[1] - cy) * scale];
+  }};
+}
 function drawMap(rows) {
   const svg = $('map'); svg.replaceChildren();
-  const pts = rows.flatMap(r => r.outline.length ? r.outline : [[r.lat, r.lon]]);
+  const pts = rows.flatMap(r => r.outline.length ? r.outline : [[r.lat, r.lon, r.alt_msl_m]]);
   if (!pts.length) return;
-  const lats = pts.map(p => p[0]), lons = pts.map(p => p[1]);
-  const la0 = Math.min(...lats), la1 = Math.max(...lats), lo0 = Math.min(...lons), lo1 = Math.max(...lons);
-  const span = Math.max(la1 - la0, (lo1 - lo0) * Math.cos(la0 * Math.PI / 180), 1e-7);
-  const xy = (lat, lon) => [5 + 90 * ((lon - lo0) * Math.cos(la0 * Math.PI / 180)) / span, 55 - 50 * (lat - la0) / span];
+  const frame = mapFrame(pts);
+  const xy = (lat, lon, alt) => frame.at(lat, lon, alt);
   const NS = 'http://www.w3.org/2000/svg';
+  const caption = document.createElementNS(NS, 'text');
+  caption.setAttribute('x', '1'); caption.setAttribute('y', '4'); caption.setAttribute('font-size', '3');
+  caption.setAttribute('fill', '#666');
+  caption.textContent = frame.elevation ? 'elevation: height up, ' + frame.right + ' to the right' : 'plan: north up';
+  svg.append(caption);
   for (const r of rows) {
     const colour = (r.review.label || r['class']) === 'crack' ? '#d62728' : '#ff7f0e';  // as the table
     if (r.outline.length > 2) {
       const poly = document.createElementNS(NS, 'polygon');
-      poly.setAttribute('points', r.outline.map(p => xy(p[0], p[1]).join(',')).join(' '));
+      poly.setAttribute('points', r.outline.map(p => xy(p[0], p[1], p[2]).join(',')).join(' '));
       poly.setAttribute('fill', colour); poly.setAttribute('fill-opacity', '0.4'); poly.setAttribute('stroke', colour);
       poly.setAttribute('stroke-width', '0.3'); svg.append(poly);
     }
-    const [x, y] = xy(r.lat, r.lon);
+    const [x, y] = xy(r.lat, r.lon, r.alt_msl_m);
     const c = document.createElementNS(NS, 'circle');
     c.setAttribute('cx', x); c.setAttribute('cy', y); c.setAttribute('r', r.finding_id === selected ? 2.2 : 1.4);
     c.setAttribute('fill', colour); c.setAttribute('data-id', r.finding_id); c.style.cursor = 'pointer';

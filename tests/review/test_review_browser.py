@@ -280,3 +280,25 @@ def test_the_findings_table_fits_a_narrow_phone(server: str, open_page: OpenPage
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     box = page.locator("#findings tbody tr td:last-child").first.bounding_box()
     assert box and box["x"] + box["width"] <= width  # the review column on screen
+
+
+def test_the_map_of_findings_on_a_wall_is_an_elevation(server: str, open_page: OpenPage) -> None:
+    """The map drew lon/lat only: findings on a vertical face (a pier, a wall: what is inspected most)
+    fell on one line at the map's left edge, a crack 0.55 m along the face from a rust patch and 0.3 m
+    above it drawn on top of it. On a face the map is now an elevation: along the face, and height."""
+    page = open_page()
+    page.goto(server + "/")
+    page.locator("#map circle").first.wait_for()
+    at = {c.get_attribute("data-id"): (float(c.get_attribute("cx") or 0), float(c.get_attribute("cy") or 0))
+          for c in page.locator("#map circle").all()}
+    classes = {r["finding_id"]: r["class"] for r in page.evaluate("fetch('/api/findings').then(r => r.json())")}
+    crack = next(at[f] for f, c in classes.items() if c == "crack")
+    rust = next(at[f] for f, c in classes.items() if c == "corrosion")
+    dx, dy = abs(crack[0] - rust[0]), rust[1] - crack[1]
+    assert dy > 0  # the crack (10.1 m up) drawn above the rust patch (9.8 m)
+    assert dx / dy == pytest.approx(0.55 / 0.3, rel=0.15)  # metres along the face and up, one scale
+    assert "elevation: height up, N to the right" in (page.text_content("#map") or "")  # the face runs north
+    # findings spread over the ground (a deck, a roof) stay a plan, north up
+    flat = page.evaluate("mapFrame([[47, 8, 500], [47.0001, 8.0001, 500.1], [47.0001, 8, 500.2]])"
+                         ".elevation")
+    assert flat is False
