@@ -299,6 +299,18 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
             matched_prev[pa] = (cb, d)
             matched_cur[cb] = pa
     pf = {f.finding_id: f for f in prev.findings}
+    # an unmatched finding beside an unmatched one of another class: perhaps one defect the model named otherwise
+    near: dict[tuple[str, str], tuple[float, str]] = {}
+    for i, k in _pairs_within(p_prev, p_cur, widest):
+        a, b = prev.findings[i], cur.findings[k]
+        (ca, _, _), (cb, _, _) = mp[a.finding_id], mc[b.finding_id]
+        d = float(np.linalg.norm(p_prev[i] - p_cur[k] - shift))
+        if ca != cb and a.finding_id not in matched_prev and b.finding_id not in matched_cur and d <= gate(a, b):
+            for key, said in ((("prev", a.finding_id), f"{cb} {b.finding_id} this time"),
+                              (("cur", b.finding_id), f"{ca} {a.finding_id} last time")):
+                near[key] = min(near.get(key, (math.inf, "")), (d, said))
+    beside = {key: f"at the place of {said}, {d:.2f} m away (another class: if one defect, relabel it in review)"
+              for key, (d, said) in near.items()}
     # a new model draws another share of a crack or a patch: like a new method, not a change in the structure
     model_change = f"{prev.model_id} -> {cur.model_id}" if prev.model_id and cur.model_id != prev.model_id \
         and cur.model_id else ""
@@ -317,8 +329,9 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
                        not in taken)
             taken.add(uid)
             changes.append(DefectChange(uid, "new", b.finding_id, None, mc[b.finding_id][0], None, (),
-                                        "", g_cur.state if g_cur else "", False,
-                                        verdict_note(b, mc[b.finding_id][0], cur.verdicts, "this time")))
+                                        "", g_cur.state if g_cur else "", False, "; ".join(
+                                            x for x in (verdict_note(b, mc[b.finding_id][0], cur.verdicts, "this time"),
+                                                        beside.get(("cur", b.finding_id), "")) if x)))
             continue
         a = pf[matched_cur[b.finding_id]]
         growth = tuple(g for g in (_growth(q, a, b, years, k_sigma, other.get(q, "")) for q in QUANTITIES)
@@ -331,6 +344,11 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
         joint = not verdict and JOINT_KIND in mc[b.finding_id][1]
         if joint or verdict == "rejected":
             growth = not_judged(growth, "joint-like line" if joint else REJECTED_KIND)
+        # joined by a reviewer's relabel: each was measured by its model class's rules (a patch's area, a crack's)
+        classes = f"measured as {a.class_name} last time, as {b.class_name} this time" \
+            if a.class_name != b.class_name else ""
+        if classes:
+            growth = not_judged(growth, classes)
         grown = any(g.significant for g in growth)
         shrunk = [g.quantity for g in growth if g.delta is not None and g.sigma is not None and not g.note
                   and -g.delta > k_sigma * g.sigma]
@@ -344,6 +362,7 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
                 verdict_note(b, mc[b.finding_id][0], cur.verdicts, "this time")
                 or ("flagged joint-like this time, not reviewed yet" if b.finding_id in cur.joint_like else "")]
         note = "; ".join(x for x in (note, where, NOT_JUDGED if joint else "", *said,
+                                     f"{classes}: not judged" if classes else "",
                                      "its change is shown but not judged" if verdict == "rejected" else "") if x)
         unjudged = [g.quantity for g in growth if g.note and g.quantity in other]
         if unjudged:
@@ -360,7 +379,8 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
             changes.append(DefectChange(prev.uids[a.finding_id], "not_re_observed", None, a.finding_id,
                                         mp[a.finding_id][0], None, (), g_prev.state if g_prev else "", "", False,
                                         "; ".join(x for x in ("not seen this time: repaired, hidden, outside the flight, "
-                                                              "or missed", said) if x)))
+                                                              "or missed", said,
+                                                              beside.get(("prev", a.finding_id), "")) if x)))
     return ChangeReport(cur.asset_id or prev.asset_id, str(prev.folder), str(cur.folder), prev.date, cur.date,
                         round(years, 4), tuple(changes),
                         tuple(round(float(v), 4) for v in shift) if shift.any() else None,  # type: ignore[arg-type]
