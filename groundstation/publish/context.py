@@ -79,6 +79,8 @@ def format_measurement(m: Measurement | None, digits: int = 1) -> str:
     if m.value is None:
         return m.note or "not measurable"
     unit = "m2" if m.unit == "m2" else m.unit
+    if 0 < abs(m.value) < 1 and math.isfinite(m.value):  # two significant digits at least: a 0.000025 m2
+        digits = max(digits, min(10, 1 - math.floor(math.log10(abs(m.value)))))  # hairline had read 0.0000
     sigma = f" +/- {m.sigma:.{digits}f}" if m.sigma is not None and math.isfinite(m.sigma) else ""
     return f"{m.value:.{digits}f}{sigma} {unit}"
 
