@@ -179,6 +179,19 @@ def check_images(images: list[Path], on_checked: Callable[[Path], None] | None =
 _BAD_PHOTOS_SHOWN = 20
 
 
+JPEG_MAX_SIDE_PX = 65500  # libjpeg's limit: an overlay wider or taller cannot be written
+
+
+def check_overlay_sizes(images: list[Path], sizes: list[tuple[int, int]]) -> None:
+    """Refuse, before anything is written, a photo whose overlay JPEG cannot be written (a stitched strip
+    of a linear asset): OpenCV failed after the photo's mask was written, naming neither photo nor fix."""
+    for path, (h, w) in zip(images, sizes):
+        if max(h, w) > JPEG_MAX_SIDE_PX:
+            raise ImageError(describe(path, f"{w}x{h} px: its overlay JPEG cannot be written (JPEG holds at most "
+                                            f"{JPEG_MAX_SIDE_PX} px a side)",
+                                      f"cut it into pieces of at most {JPEG_MAX_SIDE_PX} px a side and segment those"))
+
+
 # Peak memory per pixel of a photo being segmented, measured on a 6000x4000 photo on 2 cores
 # (/usr/bin/time, session 18): one pass 36 B/px (0.86 GB), the post-flight passes (four flips, the
 # enlarged and the reduced pass) 80 B/px (1.92 GB); rounded up. Two photos are in flight at a time.
@@ -330,13 +343,13 @@ def _encoded(ext: str, image: np.ndarray, params: list[int] | None = None) -> by
 def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked: bool = False,
                    on_done: Callable[[SegmentedImage], None] | None = None,
                    rerun: bool = False) -> list[SegmentedImage]:
-    """Segment every image into ``out`` (unless ``checked``, the caller has run :func:`check_images`
-    and :func:`refuse_overwriting` on them), with the segmenter's parallel workers where it has them;
-    ``on_done`` after each image (progress). A photo whose outputs ``out`` already holds from the
-    same model and settings is skipped unless ``rerun`` (its result is read back from its JSON and
-    mask); each output file is written whole."""
+    """Segment every image into ``out`` (unless ``checked``, the caller has run :func:`check_images`,
+    :func:`check_overlay_sizes` and :func:`refuse_overwriting` on them), with the segmenter's parallel
+    workers where it has them; ``on_done`` after each image (progress). A photo whose outputs ``out``
+    already holds from the same model and settings is skipped unless ``rerun`` (its result is read back
+    from its JSON and mask); each output file is written whole."""
     if not checked:
-        check_images(images)
+        check_overlay_sizes(images, check_images(images))
         refuse_overwriting(images, out)
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -36,8 +36,8 @@ def segment_command(
 ) -> None:
     """Segment inspection photos at their full resolution (tiled), one mask per photo."""
     from models import load_segmenter
-    from models.batch import (check_images, check_memory, left_out_photos, list_images, photos_in_subfolders,
-                              refuse_overwriting, segment_images, subfolder_counts)
+    from models.batch import (check_images, check_memory, check_overlay_sizes, left_out_photos, list_images,
+                              photos_in_subfolders, refuse_overwriting, segment_images, subfolder_counts)
 
     files = list_images(images)
     other = left_out_photos(images)
@@ -56,6 +56,7 @@ def segment_command(
     with Progress(console=console, transient=True) as progress:
         checking = progress.add_task("checking the photos decode", total=len(files))
         sizes = check_images(files, on_checked=lambda _p: progress.advance(checking))
+    check_overlay_sizes(files, sizes)
     check_memory(files, sizes, segmenter)
     refuse_overwriting(files, out)
     with Progress(console=console) as progress:

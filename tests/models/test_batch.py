@@ -381,3 +381,18 @@ def test_a_photo_name_too_long_for_its_outputs_is_refused_before_anything_is_wri
                                       "--upscale", "0"])
     assert result.exit_code == 2 and not (tmp_path / "out").exists(), result.output
     assert "name is too long for its outputs" in _said(result) and "rename the photo" in _said(result)
+
+
+def test_a_photo_too_wide_for_its_overlay_jpeg_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    """Found segmenting a 66000x60 strip (a linear asset's stitched photo) beside a small photo: the small one's
+    outputs and the strip's mask were written, then '.jpg: OpenCV could not encode the output' (JPEG holds at
+    most 65,500 px a side), naming neither the photo nor a fix, no JSON and no summary."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _photo(photos / "a.png", 40, 60)
+    _photo(photos / "strip.png", 20, 66000)
+    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(tmp_path / "out"), "--flips", "1",
+                                      "--upscale", "0"])
+    assert result.exit_code == 2 and not (tmp_path / "out").exists(), result.output
+    assert "strip.png: 66000x20 px: its overlay JPEG cannot be written" in _said(result)
+    assert "65500 px a side" in _said(result) and "cut it into" in _said(result)
