@@ -43,7 +43,8 @@ def serve_command(
                       "or named relative to where `process` ran): the findings show without their views. Pass "
                       "--flight FLIGHT_FOLDER")
     _check_port_free(host, port)  # else uvicorn logs the bind error after we printed the address
-    console.print(f"review app on http://{host}:{port}/  (results: {os.fspath(results)}; Ctrl-C stops)")
+    where = f"[{host}]" if ":" in host else host  # an IPv6 address goes in brackets in a URL
+    console.print(f"review app on http://{where}:{port}/  (results: {os.fspath(results)}; Ctrl-C stops)")
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

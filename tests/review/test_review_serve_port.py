@@ -22,3 +22,20 @@ def test_a_port_out_of_range_is_refused_with_exit_2(results: Path, port: str, mo
     assert got.exit_code == 2, got.output
     assert "Invalid value for '--port'" in got.output
     assert not started and "review app on" not in got.output
+
+
+def test_an_ipv6_address_is_printed_as_a_url_a_browser_opens(results: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    import uvicorn
+
+    from skyinspect.cli import serve
+
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
+    monkeypatch.setattr(serve, "_check_port_free", lambda host, port: None)  # the URL, not the bind
+    serve.serve_command(results, host="::1", port=8765, token=None, flight=None)
+    out = " ".join(capsys.readouterr().out.split())
+    assert "http://[::1]:8765/" in out  # "http://::1:8765/" is no URL: the browser searched for it
