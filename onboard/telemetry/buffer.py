@@ -51,6 +51,7 @@ TIME_BASES = ("auto", "system_time", "tlog")
 # Timestamps below this many µs (≈ year 2001) are time since boot, above it Unix time (MAVLink
 # lets senders use either in ``time_usec`` fields).
 _UNIX_USEC_MIN = 1e15
+_NEAR_SAMPLES = 21  # SYSTEM_TIME arrivals whose median relates the records' clock to UTC at one time
 # eph/epv are HDOP/VDOP × 100, not distances; σ ≈ DOP × UERE. 3 m is a typical single-frequency
 # user range error, so this is a rough stand-in used only when h_acc/v_acc are absent.
 _UERE_M = 3.0
@@ -108,6 +109,7 @@ class TelemetryBuffer:
         self.system_id = self._vehicle_system(messages)
         msgs = [(t, m) for t, m in messages if m.get_srcSystem() == self.system_id]
         self._boot_to_utc_s, self._tlog_to_utc_s = self._clock_offsets(msgs)
+        self._arrivals = _arrival_offsets(msgs)
         self.clock_sync, self._timesync_info = self._timesync(msgs)
         if time_base == "auto":
             time_base = "system_time" if self._boot_to_utc_s is not None else "tlog"
@@ -319,6 +321,19 @@ class TelemetryBuffer:
         """Vehicle UTC − the records' clock, from SYSTEM_TIME arrival times (so it holds the link latency)."""
         return self._tlog_to_utc_s
 
+    def tlog_to_utc_near(self, at_s: float, on_utc: bool = False) -> float | None:
+        """Vehicle UTC − the records' clock near ``at_s`` (a time on the records' clock, or with ``on_utc``
+        the vehicle's UTC): the median over the SYSTEM_TIME arrivals nearest it. That clock can be
+        stepped (NTP) or run at another rate mid-log, where one median for the whole log
+        (``tlog_to_utc_s``) put the frames on one side of the step off by the step. None without any."""
+        log_s, off = self._arrivals
+        if not len(off):
+            return None
+        if not on_utc:
+            return _nearest_median(log_s, off, at_s)
+        order = np.argsort(log_s + off, kind="stable")
+        return _nearest_median((log_s + off)[order], off[order], at_s)
+
     def from_receiver_clock(self, receiver_s: float) -> float:
         """A time on the receiver's clock (what timed the records: the .tlog writer, the live
         companion's host clock) in this buffer's time base. With SYSTEM_TIME and TIMESYNC: receiver →
@@ -366,6 +381,21 @@ class TelemetryBuffer:
                 g = self._gps.values[i]
                 return {"h_acc_m": g.h_acc_m, "v_acc_m": g.v_acc_m, "fix_type": g.fix_type}
         return {"h_acc_m": float("nan"), "v_acc_m": float("nan"), "fix_type": 0}
+
+
+def _arrival_offsets(msgs: list[tuple[float, mavlink.MAVLink_message]]) -> tuple[np.ndarray, np.ndarray]:
+    """SYSTEM_TIME arrivals on the records' clock, sorted, and vehicle UTC − arrival time of each."""
+    pairs = sorted((t, m.time_unix_usec * 1e-6 - t) for t, m in msgs
+                   if m.get_type() == "SYSTEM_TIME" and m.time_unix_usec > _UNIX_USEC_MIN)
+    arr = np.asarray(pairs, dtype=np.float64).reshape(-1, 2)
+    return arr[:, 0], arr[:, 1]
+
+
+def _nearest_median(keys_s: np.ndarray, values: np.ndarray, at_s: float, k: int = _NEAR_SAMPLES) -> float:
+    """Median of ``values`` at the ``k`` sorted ``keys_s`` nearest ``at_s`` (fewer when there are fewer)."""
+    i = int(np.searchsorted(keys_s, at_s))
+    lo = max(0, min(i - k // 2, len(keys_s) - k))
+    return float(np.median(values[lo:lo + k]))
 
 
 def _gps_quality(m: mavlink.MAVLink_message) -> _Gps:

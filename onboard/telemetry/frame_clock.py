@@ -21,7 +21,7 @@ you know.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from onboard.telemetry.buffer import TelemetryBuffer
@@ -45,7 +45,8 @@ class FrameClock:
     method: str
     sync: ClockSync | None = None
     boot_to_utc_s: float | None = None
-    log_to_utc_s: float | None = None
+    log_to_utc_s: float | None = None  # the whole log's median (the record's meta)
+    buffer: TelemetryBuffer | None = field(default=None, repr=False, compare=False)  # its arrivals near a time
 
     def to_telemetry_s(self, frame_s: float) -> float:
         if self.method == "same":
@@ -53,11 +54,16 @@ class FrameClock:
         if self.clock == "log":  # → UTC
             if self.method == "timesync":
                 return self.sync.to_boot_s(frame_s) + self.boot_to_utc_s  # type: ignore[union-attr,operator]
-            return frame_s + self.log_to_utc_s  # type: ignore[operator]
+            return frame_s + self._utc_minus_log_s(frame_s, on_utc=False)
         if self.method == "timesync":  # UTC → boot → the log clock (the offset varies by ppm: one guess is enough)
             boot_s = frame_s - self.boot_to_utc_s  # type: ignore[operator]
             return boot_s + self.sync.offset_at(boot_s + self.sync.offsets_s[0])  # type: ignore[union-attr]
-        return frame_s - self.log_to_utc_s  # type: ignore[operator]
+        return frame_s - self._utc_minus_log_s(frame_s, on_utc=True)
+
+    def _utc_minus_log_s(self, at_s: float, on_utc: bool) -> float:
+        """The SYSTEM_TIME arrival offset near the frame (the logging clock may step mid-log), else the log's."""
+        near = self.buffer.tlog_to_utc_near(at_s, on_utc) if self.buffer is not None else None
+        return near if near is not None else self.log_to_utc_s  # type: ignore[return-value]
 
     def describe(self) -> dict[str, object]:
         """For the flight record's meta (``frame_clock``)."""
@@ -87,7 +93,7 @@ def map_frame_clock(buffer: TelemetryBuffer, clock: str, source: str | Path = "<
     if sync is not None:
         return FrameClock(clock, base, "timesync", sync, **extra)
     if clock == "utc":  # telemetry timed by arrival on the log clock: the arrival offset lags alike, no bias
-        return FrameClock(clock, base, "system_time_arrival", None, **extra)
+        return FrameClock(clock, base, "system_time_arrival", None, **extra, buffer=buffer)
     info = buffer.describe_time_base().get("timesync")
     why = ("its TIMESYNC replies were refused as inconsistent (see the warning above)" if info
            else "it holds no TIMESYNC replies from the vehicle to the logging computer's requests")
@@ -95,7 +101,7 @@ def map_frame_clock(buffer: TelemetryBuffer, clock: str, source: str | Path = "<
                 "SYSTEM_TIME arrival times instead, which lag by the link latency (frames get the pose from "
                 "that much earlier; add it with --latency-s). To map exactly, record the .tlog with a "
                 "ground station or companion that sends TIMESYNC requests", buffer.source, why)
-    return FrameClock(clock, base, "system_time_arrival", None, **extra)
+    return FrameClock(clock, base, "system_time_arrival", None, **extra, buffer=buffer)
 
 
 def frames_inside(buffer: TelemetryBuffer, times_s: list[float], clock: FrameClock) -> int:

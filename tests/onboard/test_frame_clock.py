@@ -150,3 +150,28 @@ def test_sitl_log_clock_maps_to_utc_as_verification_measured(facade_buffer) -> N
     wall_s = 0.5 * (lo + hi) + 0.4671  # mid-flight on the GCS wall clock
     assert clock.method == "timesync"
     assert clock.to_telemetry_s(wall_s) - wall_s == pytest.approx(-0.4671, abs=0.002)
+
+
+def test_without_timesync_a_step_of_the_logging_clock_is_followed(tmp_path: Path) -> None:
+    """The logging computer's clock stepped 30 s (an NTP correction) at boot 120 s of a 60 s flight:
+    one offset for the whole log (the median of every SYSTEM_TIME arrival) put the frames on one side
+    of the step 30 s off, 150 m at 5 m/s. The real ArduPlane 2016 .tlog (cuav) has a logging clock that
+    ran 4.6x the vehicle's for most of it: its frames got the pose from 166 s earlier."""
+    step_s, step_boot_s = 30.0, 120.0
+    records = []
+    for t, msg in flight_records(duration_s=60.0, latency_s=LATENCY_S):
+        records.append((t + step_s if t > BOOT_UTC_S + step_boot_s else t, msg))
+    tlog = write_tlog(tmp_path / "flight.tlog", records)
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    boot_times = (105.0, 110.0, 140.0, 150.0)
+    for tb in boot_times:  # named by the logging computer's clock, as the log stamped its records
+        cv2.imwrite(str(frames / _name(BOOT_UTC_S + tb + LOG_MINUS_UTC_S + (step_s if tb > step_boot_s else 0.0))),
+                    np.full((48, 64, 3), 200, np.uint8))
+    plan = plan_replay(frames, tlog, latency_s=LATENCY_S, frame_clock="log")
+    assert plan.frame_clock.method == "system_time_arrival"
+    poses = [plan.buffer.pose_at(plan.telemetry_time_s(t)) for t in plan.source.capture_times()]
+    assert all(p.is_tagged for p in poses)
+    north = [(p.lat_deg - (LAT0 + SPEED_N_MPS * (tb - 100.0) / M_PER_DEG_LAT)) * M_PER_DEG_LAT
+             for p, tb in zip(poses, boot_times)]
+    assert max(map(abs, north)) < 0.01
