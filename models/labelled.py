@@ -26,7 +26,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from models.batch import IMAGE_SUFFIXES, check_images, read_bgr
+from models.batch import IMAGE_SUFFIXES, check_images, photos_in_subfolders, read_bgr, subfolder_counts
 from skyinspect.photo import header_shapes, is_listed
 from skyinspect.errors import InputError, describe
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK
@@ -69,6 +69,11 @@ def pair_masks(images: Path, masks: Path) -> list[LabelledExample]:
         found.sort(key=lambda m: (m.stem != img.stem and m.stem != img.stem + "_mask", m.suffix.lower() != ".png"))
         examples.append(LabelledExample(img.stem, img, found[0]))
     if not examples:
+        below = photos_in_subfolders([Path(images)])  # a data set's images/train, images/val
+        if below:
+            raise InputError(describe(images, f"no images found; it holds {sum(below.values())} photo(s) in "
+                                              f"subfolders: {subfolder_counts(below)}",
+                                      "pass one of those folders as --images (and its masks' as --masks)"))
         raise InputError(describe(images, "no images found", f"expected files ending in {', '.join(IMAGE_SUFFIXES)}"))
     return examples
 

@@ -248,3 +248,15 @@ def test_every_photo_is_checked_before_any_is_segmented(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"c\.jpg: is cut short"):
         evaluate(model=missing_model, out=tmp_path / "e.json", labelled=(tmp_path, tmp_path, "crack"))
     assert not (tmp_path / "e.json").exists()
+
+
+def test_labelled_photos_in_subfolders_are_named(tmp_path: Path) -> None:
+    """Found with `skyinspect model eval --images data/images --masks data/masks` on a data set laid out as
+    images/train, images/val (the UAV75 and YOLO layout): 'no images found. expected files ending in .jpg,
+    ...', though both subfolders held photos."""
+    for split in ("train", "val"):
+        _write(tmp_path / "images" / split / f"{split}1.jpg", np.zeros((8, 8, 3), np.uint8))
+        _write(tmp_path / "masks" / split / f"{split}1.png", np.zeros((8, 8), np.uint8))
+    with pytest.raises(InputError, match=r"no images found; it holds 2 photo\(s\) in subfolders: train \(1\), "
+                                         r"val \(1\)\. pass one of those folders"):
+        pair_masks(tmp_path / "images", tmp_path / "masks")
