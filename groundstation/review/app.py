@@ -57,6 +57,7 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
 
     data = ResultsData.open(Path(results), flight)
     audit = AuditLog(data.folder / "review" / "audit.jsonl")
+    audit.check_readable()  # refused by name at start, not a 500 on every page (and never appended to)
     app = FastAPI(title="skyinspect review", docs_url=None, redoc_url=None, openapi_url=None)
 
     @app.middleware("http")

@@ -77,6 +77,27 @@ class AuditLog:
             os.fsync(fh.fileno())
             return entry
 
+    def check_readable(self) -> None:
+        """Raise InputError naming the first line that is not an entry: a line cut by a crash or a full
+        disk while it was written had made every page of the app answer 500, unexplained."""
+        from skyinspect.errors import InputError, describe
+
+        if not self.path.is_file():
+            return
+        fix = "Cut that line off (the entries before it stay valid), or move the file aside to start a new trail"
+        try:
+            lines = self.path.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError as exc:
+            raise InputError(describe(self.path, f"not UTF-8 text (byte {exc.start})", fix)) from None
+        for i, line in enumerate(lines, 1):
+            try:
+                ok = not line.strip() or isinstance(json.loads(line), dict)
+            except ValueError:
+                ok = False
+            if not ok:
+                raise InputError(describe(self.path, f"line {i} is not a review entry (cut while being written, "
+                                                     "or edited)", fix))
+
     def verify(self) -> bool:
         prev = GENESIS
         for i, e in enumerate(self.entries(), 1):
