@@ -69,7 +69,7 @@ def report_rows(inp: PublishInput, crops: dict[str, bytes | None]) -> list[Repor
         m = f.measurements
         crop = crops.get(f.finding_id)
         rows.append(ReportRow(
-            f.finding_id, f.class_name, f"{f.lat_deg:.7f}, {f.lon_deg:.7f}, {f.alt_msl_m:.2f} m",
+            f.finding_id, f.class_name, f"{f.lat_deg:.7f}, {f.lon_deg:.7f}, {f.alt_msl_m:.2f} m MSL",  # as map, KML
             format_measurement(m.get("length_mm")), format_measurement(m.get("width_mm"), 2),
             format_measurement(m.get("area_m2"), 4), f"{f.ce90_m:.2f} m" if math.isfinite(f.ce90_m) else "-",
             f"{f.view_count} (best: frame {f.best_view[0]})",
