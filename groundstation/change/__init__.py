@@ -270,7 +270,12 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
     lines = tuple(joint_lines(side.findings, side.joint_like, side.origin, frame) for side in (prev, cur))
     reach = [max((reach_m(pts, p[i]) for i, f in enumerate(side.findings) if (pts := ln.get(f.finding_id)) is not None),
                  default=0.0) for side, ln, p in ((prev, lines[0], p_prev), (cur, lines[1], p_cur))]
-    for i, k in _pairs_within(p_prev, p_cur, widest + reach[0] + reach[1]):
+    # the wider radius only among the lines: for every finding it multiplied the pairs tried at inspection scale
+    on = [np.array([i for i, f in enumerate(side.findings) if f.finding_id in ln], dtype=int)
+          for side, ln in ((prev, lines[0]), (cur, lines[1]))]
+    wide = {(int(on[0][i]), int(on[1][k])) for i, k in _pairs_within(p_prev[on[0]], p_cur[on[1]],
+                                                                      widest + reach[0] + reach[1])}
+    for i, k in sorted(set(_pairs_within(p_prev, p_cur, widest)) | wide):
         a, b = prev.findings[i], cur.findings[k]
         d = p_prev[i] - p_cur[k]
         (ca, ka, va), (cb, kb, vb) = mp[a.finding_id], mc[b.finding_id]

@@ -120,3 +120,22 @@ def test_joint_lines_apart_across_or_crossing_are_not_one_joint(tmp_path: Path) 
     report = compare(prev, cur)
     assert sorted((c.status, c.previous_finding_id or c.finding_id) for c in report.changes) == [
         ("new", "F-0001"), ("new", "F-0002"), ("not_re_observed", "F-0001"), ("not_re_observed", "F-0002")]
+
+
+def test_a_long_joint_line_widens_the_search_for_lines_only(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Two stretches of a joint are sought up to both lines' reach apart; searching that far around
+    every finding tried every pair of a 3 m neighbourhood (900 cracks a side on a 0.35 m grid, one 3 m
+    joint line: 90 k pairs against 5 k)."""
+    import groundstation.change as change
+
+    def side(name: str, day: str) -> Path:
+        cracks = [_crack(f"F-{i:04d}-{k:02d}", (0.35 * i, 3.0, -0.35 * k), 200.0) for i in range(30) for k in range(30)]
+        return _with_origin(_results(tmp_path / name, day, [*cracks, _line("F-J", 5.1, (0.0, 3.0))], {"F-J"}))
+
+    prev, cur = side("prev", "2025-06-02"), side("cur", "2026-06-02")
+    tried: list[int] = []
+    real = change._pairs_within
+    monkeypatch.setattr(change, "_pairs_within", lambda p, q, r: (out := real(p, q, r), tried.append(len(out)))[0])
+    report = change.compare(prev, cur)
+    assert len(report.by_status("stable")) == 901
+    assert sum(tried) < 3 * 30 * 30 * 9  # each crack's 3 x 3 neighbourhood (its gate) and a little more
