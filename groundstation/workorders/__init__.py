@@ -5,7 +5,8 @@ component, priority and due date from the rule (inspection date + the state's in
 description naming the grade and the clause, and evidence links into the results folder. A finding
 graded "indeterminate" gets a work order to measure it on site: nothing is silently dropped.
 What the review app decided (``apply_review``) is applied when the orders are listed or alerted: a
-finding rejected there (a formwork joint, a stain) raises no work order and no alert, and says so.
+finding rejected there (a formwork joint, a stain) raises no work order and no alert, and says so;
+the others' descriptions end with the review (confirmed by, relabelled, the comments).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -188,7 +189,25 @@ def apply_review(orders: list[WorkOrder], results: Path) -> tuple[list[WorkOrder
     if relabelled:
         said.append("relabelled in review, still graded as found: "
                     + ", ".join(f"{o.finding_id} {o.defect} -> {state[o.finding_id]['label']}" for o in relabelled))
-    return kept, said
+    return [_with_review(o, state.get(o.finding_id)) for o in kept], said
+
+
+def _with_review(order: WorkOrder, review: dict[str, Any] | None) -> WorkOrder:
+    """``order`` with the reviewer's word at the end of its description: a relabel and the comments
+    had reached the terminal only, not the CSV a CMMS gets (the demo's F-0002 relabelled a crack went
+    as 'corrosion ... clean and spot-coat', unqualified)."""
+    if not review:
+        return order
+    said = []
+    if review.get("label") not in (None, order.defect):
+        said.append(f"relabelled {review['label']} by {review['by']} (graded as {order.defect}: "
+                     f"grade it again as {review['label']})")
+    elif review.get("status") == "confirmed":
+        said.append(f"confirmed by {review['by']}")
+    said += [f"{c['who']}: {c['text']}" for c in review.get("comments", [])]
+    if not said:
+        return order
+    return replace(order, description=f"{order.description} Review: {'; '.join(said)}.")
 
 
 __all__ = ["AlertConfig", "AlertReport", "CSV_COLUMNS", "csv_safe", "WorkOrder", "WorkOrderPolicy", "apply_review",
