@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -173,8 +172,11 @@ class TiledSegmenter:
                                       "1 for live use, 4 for the best masks at four times the model time"))
         self.flips = int(flips)
         none = upscale is None or upscale in (0, 1)  # 0 and 1: no enlarged pass
-        if not none and not (upscale > 1.0 and math.isfinite(upscale)):  # type: ignore[operator]
-            raise ModelError(describe("upscale", f"expected a factor > 1, or 0 for none, got {upscale!r}",
+        top = meta.input_size / STRIDE_PX  # a large frame's tiles (input_size / upscale px) stop at the stride
+        if not none and not 1.0 < upscale <= top:  # type: ignore[operator]  # NaN fails both
+            raise ModelError(describe("upscale", f"expected a factor > 1 and at most {top:g} (the model's "
+                                      f"{meta.input_size}-px input over its {STRIDE_PX}-px stride), or 0 for none, "
+                                      f"got {upscale!r}",
                                       "1.5 adds passes over the frame enlarged by half (thin cracks)"))
         if upscale_flips not in FLIP_CHOICES:
             raise ModelError(describe("upscale_flips", f"expected one of {FLIP_CHOICES}, got {upscale_flips!r}"))
