@@ -19,7 +19,9 @@ centre ray), and all of that frame's instances are placed on it. Per detection w
   DEFAULT_H_ACC_M / DEFAULT_V_ACC_M when the receiver gave none; pointing σ: the pose's
   attitude_sigma_deg and GIMBAL_SIGMA_DEG combined in quadrature, in both directions
   perpendicular to the ray. sigma_h_m / sigma_v_m summarise it (RMS of north/east, down);
-  groundstation.uncertainty turns the covariance into CE90 / LE90.
+  groundstation.uncertainty turns the covariance into CE90 / LE90. On the default ground plane,
+  which the flight's own GNSS height places (the take-off altitude), the camera's vertical error
+  moves plane and camera together: it is the point's own vertical error and moves it nowhere else.
 
 A frame is "not georeferenced: <reason>" when its pose is not finite, it has no 3D GNSS fix, or
 its image-centre ray does not meet any surface (the reason names the surface: camera behind it,
@@ -89,6 +91,7 @@ class Georeferenced:
     surface: Any  # PlaneSurface, FaceSurface, CylinderSurface, DemSurface or SurfaceSet
     frames: tuple[FrameGeoref, ...]
     detections: tuple[Detection, ...]
+    from_flight: bool = False  # the surface is the default ground plane, placed by the flight's GNSS height
 
 
 def footprint_polygons(geo: Georeferenced, chart: Any, surface_name: str | None = None) -> dict[int, Any]:
@@ -115,17 +118,20 @@ def default_surface(flight: LoadedFlight) -> PlaneSurface:
     return PlaneSurface.ground(first.lat_deg, first.lon_deg, flight.home_alt_msl_m)
 
 
-def georeference(flight: LoadedFlight, surface: Any = None, progress: bool = False) -> Georeferenced:
-    """Place every instance of every tagged frame on ``surface`` (default: the ground plane)."""
+def georeference(flight: LoadedFlight, surface: Any = None, progress: bool = False,
+                 from_flight: bool | None = None) -> Georeferenced:
+    """Place every instance of every tagged frame on ``surface`` (default: the ground plane).
+    ``from_flight``: the surface was placed by the flight's own GNSS height (default: when none is given)."""
+    from_flight = surface is None if from_flight is None else from_flight
     surface = surface or default_surface(flight)
     bound = surface.bind(flight.origin)
     frames: list[FrameGeoref] = []
     detections: list[Detection] = []
     for rec in _maybe_progress(flight.frames, progress):
-        fg, dets = georeference_frame(rec, flight.camera, flight.origin, bound)
+        fg, dets = georeference_frame(rec, flight.camera, flight.origin, bound, from_flight)
         frames.append(fg)
         detections.extend(dets)
-    return Georeferenced(surface, tuple(frames), tuple(detections))
+    return Georeferenced(surface, tuple(frames), tuple(detections), from_flight)
 
 
 def _maybe_progress(frames: tuple[FrameRecord, ...], progress: bool) -> Iterable[FrameRecord]:
@@ -154,9 +160,10 @@ def _pick_surface(bound: BoundSurface, cam: np.ndarray, axis: np.ndarray) -> tup
 
 
 def georeference_frame(rec: FrameRecord, camera: CameraModel, frame: LocalFrame,
-                       basis: Any) -> tuple[FrameGeoref, list[Detection]]:
+                       basis: Any, from_flight: bool = False) -> tuple[FrameGeoref, list[Detection]]:
     """One frame → its FrameGeoref and the Detections of its instances. ``basis``: a bound surface
-    (``surface.bind(frame)``), or a PlaneBasis (the foundation's signature)."""
+    (``surface.bind(frame)``), or a PlaneBasis (the foundation's signature); ``from_flight``: it was
+    placed by the flight's GNSS height (``position_cov_m2``)."""
     bound = _as_bound(basis)
     pose = rec.pose
     image = str(rec.image_path) if rec.image_path else None
@@ -216,7 +223,7 @@ def georeference_frame(rec: FrameRecord, camera: CameraModel, frame: LocalFrame,
         normals = _normals_at(surf, cam, c_rays, centroids)
         cos_inc = np.minimum(1.0, np.abs(np.einsum("ij,ij->i", c_rays, normals)))
         incidence = np.degrees(np.arccos(cos_inc))
-        cov = position_cov_m2(pose, c_rays, normals, ranges)
+        cov = position_cov_m2(pose, c_rays, normals, ranges, from_flight)
         sig_h = np.sqrt(np.maximum(0.0, (cov[:, 0, 0] + cov[:, 1, 1]) / 2.0))
         sig_v = np.sqrt(np.maximum(0.0, cov[:, 2, 2]))
         for k, (i, outline, skeleton, _, area) in enumerate(placed):
@@ -321,9 +328,11 @@ def pointing_sigma_rad(pose: Pose) -> float:
     return math.radians(math.hypot(att, GIMBAL_SIGMA_DEG))
 
 
-def position_cov_m2(pose: Pose, rays_ned: np.ndarray, normals_ned: np.ndarray, ranges_m: np.ndarray) -> np.ndarray:
+def position_cov_m2(pose: Pose, rays_ned: np.ndarray, normals_ned: np.ndarray, ranges_m: np.ndarray,
+                    from_flight: bool = False) -> np.ndarray:
     """(K, 3, 3) covariance of ray-surface intersections (see module doc); rays (K, 3) unit
-    vectors from the camera, normals (K, 3) or (3,), ranges (K,)."""
+    vectors from the camera, normals (K, 3) or (3,), ranges (K,). ``from_flight``: the surface was
+    placed by the flight's GNSS height, so a vertical camera error moves surface and point with it."""
     h = pose.h_acc_m if math.isfinite(pose.h_acc_m) and pose.h_acc_m > 0 else DEFAULT_H_ACC_M
     v = pose.v_acc_m if math.isfinite(pose.v_acc_m) and pose.v_acc_m > 0 else DEFAULT_V_ACC_M
     att = pointing_sigma_rad(pose)
@@ -332,9 +341,10 @@ def position_cov_m2(pose: Pose, rays_ned: np.ndarray, normals_ned: np.ndarray, r
     rng = np.atleast_1d(ranges_m)
     eye = np.eye(3)
     j = eye - np.einsum("ki,kj->kij", r, n) / np.einsum("ki,ki->k", r, n)[:, None, None]
-    cov_cam = np.diag([h * h, h * h, v * v])
+    cov_cam = np.diag([h * h, h * h, 0.0 if from_flight else v * v])
     cov_ray = (att * att) * (eye - np.einsum("ki,kj->kij", r, r)) * (rng * rng)[:, None, None]
-    return j @ (cov_cam + cov_ray) @ np.transpose(j, (0, 2, 1))
+    cov = j @ (cov_cam + cov_ray) @ np.transpose(j, (0, 2, 1))
+    return cov + np.diag([0.0, 0.0, v * v]) if from_flight else cov
 
 
 def position_sigma_m(pose: Pose, rays_ned: np.ndarray, normal_ned: np.ndarray,

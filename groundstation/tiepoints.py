@@ -78,7 +78,7 @@ def realign(flight: LoadedFlight, geo: Georeferenced, params: TieParams = TiePar
                  p, s[0], s[1], s[2], ref)
     frames = tuple(_moved_record(r, moved[pass_of[r.frame_index]], flight.origin)
                    if pass_of.get(r.frame_index) in moved else r for r in flight.frames)
-    return georeference(replace(flight, frames=frames), geo.surface), moved
+    return georeference(replace(flight, frames=frames), geo.surface, from_flight=geo.from_flight), moved
 
 
 def solve_pass_shifts(links: dict[tuple[int, int], tuple[np.ndarray, int]], ref: int) -> dict[int, np.ndarray]:

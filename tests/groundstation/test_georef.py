@@ -157,3 +157,27 @@ def test_a_frame_past_a_faces_end_has_the_footprint_it_saw_up_to_the_end(tmp_pat
     assert abs(up.min() - (FLY_HEIGHT_M - half_h)) < 1e-6 and abs(up.max() - (FLY_HEIGHT_M + half_h)) < 1e-6
     area = Polygon(np.column_stack([seen_n, up])).area
     assert abs(area - (0.3 + half_w) * 2 * half_h) < 1e-6
+
+
+def test_on_the_default_ground_plane_the_gnss_height_error_is_the_findings_own(tmp_path: Path) -> None:
+    """No surface given: the ground plane is placed at the take-off altitude, i.e. by the flight's own GNSS
+    height, so the camera's vertical error moves plane and camera together: the point on the ground
+    is that much higher or lower (LE90 = 1.645 v_acc), not shifted along the ray. The camera was taken
+    to move over an exact plane: LE90 0.00 m for every finding of a survey (the Brighton Phantom 3's
+    54 findings), and an oblique view's horizontal error held the vertical one. A surface from a file
+    is still taken as exact."""
+    from skyinspect.segmentation import CORROSION, Instance
+
+    pose = pose_at(np.array([0.0, 0.0, -20.0]), 0.0, -45.0, h_acc=0.3, v_acc=0.5)  # looking north, 45 deg down
+    target = np.array([[20.0 + dx, dy, 0.0] for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1))])
+    inst = Instance(CORROSION, 0.8, CAMERA.project((target - pose_ned(pose)) @ pose.r_ned_cam()), 1.0)
+    write_record(tmp_path / "f", [(pose, [inst])])
+    flight = load_flight(tmp_path / "f")
+    (default,) = georeference(flight).detections
+    (given,) = georeference(flight, PlaneSurface.ground(*HOME)).detections
+    np.testing.assert_allclose(default.centroid_ned_m, given.centroid_ned_m, atol=1e-9)
+    assert given.cov_ned_m2[2, 2] < 1e-12  # a surveyed plane: the point stays on it
+    assert math.isclose(default.sigma_v_m, 0.5, rel_tol=1e-6)
+    # at 45 deg the camera's 0.5 m vertical error had moved the point 0.5 m north
+    assert math.isclose(given.cov_ned_m2[0, 0] - default.cov_ned_m2[0, 0], 0.25, rel_tol=1e-3)
+    assert math.isclose(default.cov_ned_m2[1, 1], given.cov_ned_m2[1, 1], rel_tol=1e-9)
