@@ -45,6 +45,9 @@ AUTOPILOTS = ("ardupilot", "px4")
 LANE_START_HOLD_S = 1.0  # settle before the first photo of a lane
 STATION_HOLD_S = 1.0  # stop-and-shoot stations
 YAW_RATE_DEG_S = 30.0
+# ArduCopter ignores a DO_CHANGE_SPEED below this (AC_WPNav::set_speed_xy, WPNAV_WP_SPEED_MIN: 20 cm/s in
+# Copter 4.1-4.6, 10 cm/s on master) and keeps the speed it had: lanes slower than it are stop-and-shoot
+ARDUCOPTER_MIN_SPEED_M_S = 0.2
 NAN = float("nan")
 
 

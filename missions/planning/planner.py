@@ -20,7 +20,7 @@ from missions.planning.assets import Asset, Bridge, Pipeline, Site, WindTurbine
 from missions.planning.cameras import CameraProfile
 from missions.planning.design import Design, Requirement, design_for
 from missions.planning.geometry import Frustum, Prism, Solid, Surface
-from missions.planning.mission import MissionItem, build_items
+from missions.planning.mission import ARDUCOPTER_MIN_SPEED_M_S, MissionItem, build_items
 from missions.planning.patterns import Pass, PatternResult, box_pier_scan
 from missions.planning.routing import route_passes
 from missions.planning.safety import Floor, check_items, estimate_flight_s, flight_legs
@@ -320,6 +320,8 @@ def lay_out(asset: Asset, camera: CameraProfile, requirement: Requirement | None
     else:
         pattern = patterns_more.patterns_for(asset, frame, design)
     design = _trigger_speed(design, pattern.passes)
+    if autopilot == "ardupilot" and design.speed_m_s < ARDUCOPTER_MIN_SPEED_M_S - 1e-9:
+        pattern = _stop_and_shoot(pattern, design, asset.site.max_speed_m_s)
     if not pattern.passes:
         from skyinspect.errors import InputError
 
@@ -340,6 +342,29 @@ def trigger_speed_limit_m_s(passes: tuple[Pass, ...], min_interval_s: float) -> 
     spacings = [p.spacing_m for p in passes
                 if p.trigger == "distance" and p.spacing_m > 0 and len(p.stations()) > 1]  # else one photo
     return min(spacings, default=math.inf) / min_interval_s
+
+
+def _stop_and_shoot(pattern: PatternResult, design: Design, transit_m_s: float) -> PatternResult:
+    """Distance-triggered lanes as stop-and-shoot stations at the same photo places: ArduCopter ignores
+    a DO_CHANGE_SPEED below ARDUCOPTER_MIN_SPEED_M_S and would fly the lanes at the transit speed."""
+    passes, photos = [], 0
+    for ps in pattern.passes:
+        if ps.trigger == "distance":
+            st = ps.stations()
+            photos += len(st)
+            ps = replace(ps, waypoints_ned=tuple((float(p[0]), float(p[1]), float(p[2])) for p, _, _ in st),
+                         yaw_deg=tuple(y for _, y, _ in st), gimbal_pitch_deg=tuple(g for _, _, g in st),
+                         trigger="each", spacing_m=0.0)
+        passes.append(ps)
+    note = (f"photo lanes: {photos} photos taken stop-and-shoot (a hold and DO_DIGICAM_CONTROL at each) instead of "
+            f"by distance: they need {design.speed_m_s:.3f} m/s ({design.speed_limited_by}), and ArduCopter ignores "
+            f"a DO_CHANGE_SPEED below {ARDUCOPTER_MIN_SPEED_M_S:g} m/s (AC_WPNav WPNAV_WP_SPEED_MIN), flying on at "
+            f"the {transit_m_s:g} m/s transit speed ({transit_m_s * design.exposure_s / design.gsd_m_per_px:.1f} px "
+            f"of blur)")
+    if design.speed_limited_by == "motion blur":
+        shutter_ms = design.requirement.max_blur_px * design.gsd_m_per_px / ARDUCOPTER_MIN_SPEED_M_S * 1000
+        note += f". A shutter of {shutter_ms:.2f} ms or less (--exposure-s) keeps the lanes"
+    return PatternResult(tuple(passes), pattern.surfaces, pattern.notes + (note,))
 
 
 def _trigger_speed(design: Design, passes: tuple[Pass, ...]) -> Design:

@@ -77,8 +77,10 @@ def test_passes_are_packed_in_order_and_a_long_one_is_cut() -> None:
 
 @pytest.fixture(scope="module")
 def pipeline_flights():
+    # PX4: its lanes fly the design speed (0.075 m/s here); ArduCopter ignores speeds under 0.2 m/s, so on
+    # ArduPilot these lanes are stop-and-shoot (test_min_speed.py)
     asset = load_asset(EXAMPLES / "pipeline.geojson")
-    return asset, lay_out(asset, H20, FINE), plan_flights(asset, H20, FINE)
+    return asset, lay_out(asset, H20, FINE, "px4"), plan_flights(asset, H20, FINE, "px4")
 
 
 def test_a_long_inspection_becomes_checked_flights_that_each_fit_the_battery(pipeline_flights) -> None:
@@ -121,7 +123,7 @@ def test_cli_writes_one_folder_per_flight_and_a_table(tmp_path, pipeline_flights
     app.command("noop")(lambda: None)
     out = tmp_path / "out"
     r = CliRunner().invoke(app, ["plan", str(EXAMPLES / "pipeline.geojson"), "--crack-width-mm", "0.3",
-                                 "--out", str(out)])
+                                 "--autopilot", "px4", "--out", str(out)])
     assert r.exit_code == 0, r.output
     said = " ".join(r.output.split())
     assert f"{len(flights)} flights (one battery each: 30 min less the 25% reserve)" in said
