@@ -64,7 +64,10 @@ def pair_masks(images: Path, masks: Path) -> list[LabelledExample]:
         found = [m for name in (img.stem, *(img.stem + s for s in MASK_SUFFIXES))
                  for m in by_stem.get(name, []) if m.resolve() != img.resolve()]
         if not found:
-            raise InputError(describe(img, f"no mask for this image in {masks}",
+            names = {n.casefold() for n in (img.stem, *(img.stem + s for s in MASK_SUFFIXES))}
+            near = [m.name for m in files if m.stem.casefold() in names and m.resolve() != img.resolve()]
+            raise InputError(describe(img, f"no mask for this image in {masks}"  # a case-blind disk paired them
+                                      + (f" ({', '.join(near)} differs from it in case only)" if near else ""),
                                       f"name it {img.stem}.png or {img.stem}_mask.png"))
         found.sort(key=lambda m: (m.stem != img.stem and m.stem != img.stem + "_mask", m.suffix.lower() != ".png"))
         examples.append(LabelledExample(img.stem, img, found[0]))

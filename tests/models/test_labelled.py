@@ -260,3 +260,14 @@ def test_labelled_photos_in_subfolders_are_named(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"no images found; it holds 2 photo\(s\) in subfolders: train \(1\), "
                                          r"val \(1\)\. pass one of those folders"):
         pair_masks(tmp_path / "images", tmp_path / "masks")
+
+
+def test_a_mask_whose_name_differs_only_in_case_is_named(tmp_path: Path) -> None:
+    """Found with `skyinspect model eval` on UAV75 photo DSC00552.jpg and its mask copied as dsc00552.PNG (as a
+    Windows labelling tool saved it; the same pair is matched on a case-blind disk): 'no mask for this image
+    ... name it DSC00552.png', not saying the one there differs only in case."""
+    _write(tmp_path / "img" / "DSC00552.jpg", np.zeros((8, 8, 3), np.uint8))
+    _write(tmp_path / "msk" / "dsc00552.PNG", np.zeros((8, 8), np.uint8))
+    with pytest.raises(InputError, match=r"DSC00552\.jpg: no mask for this image in .*msk \(dsc00552\.PNG "
+                                         r"differs from it in case only\)\. name it DSC00552\.png"):
+        pair_masks(tmp_path / "img", tmp_path / "msk")
