@@ -34,7 +34,7 @@ def test_ardupilot_lanes_below_the_copter_minimum_are_stop_and_shoot(slow_plans)
     ap, px4 = slow_plans
     assert ap.design.speed_m_s == pytest.approx(0.125) and ap.design.speed_m_s < ARDUCOPTER_MIN_SPEED_M_S
     # the old ArduPilot export set 0.125 m/s before each lane: ignored by ArduCopter, which flew the lanes at
-    # the 3 m/s transit speed (12 px of blur at 2 ms, photos 2.4 m apart each 0.8 s against the H20's 2 s)
+    # the 3 m/s transit speed (12 px of blur at 2 ms; photos 0.78 m apart, 0.26 s at 3 m/s against the H20's 2 s)
     slow = [it.params[1] for it in ap.items if it.command == DO_CHANGE_SPEED and it.params[1] < ARDUCOPTER_MIN_SPEED_M_S]
     assert slow == [] and lane_speeds(ap.items) == []
     assert not any(it.command == DO_SET_CAM_TRIGG_DIST for it in ap.items)
