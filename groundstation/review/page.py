@@ -77,17 +77,23 @@ async function loadFindings() {
   // the rows are rebuilt: a keyboard user's focus stays on the row it was on
   const focused = tb.contains(document.activeElement) ? document.activeElement.getAttribute('data-id') : null;
   tb.replaceChildren();
+  // one Tab stop for the whole table (the row last on, else the selected, else the first); arrows move
+  // it: with every row a stop, reaching Confirm meant tabbing through every row below the open one
+  const stop = [focused, rovingId, selected].find(id => id && rows.some(r => r.finding_id === id))
+               || (rows.length ? rows[0].finding_id : null);
   for (const r of rows) {
     // tabindex + Enter/Space: without them a keyboard-only reviewer could not open any finding
-    const tr = el('tr', undefined, {'data-id': r.finding_id, tabindex: '0'});
+    const tr = el('tr', undefined, {'data-id': r.finding_id, tabindex: r.finding_id === stop ? '0' : '-1'});
     if (r.finding_id === selected) { tr.className = 'sel'; tr.setAttribute('aria-selected', 'true'); }
     tr.append(el('td', r.finding_id), el('td', r.review.label || r['class']), el('td', r.grade || '-'),
               el('td', r.component || '-'), el('td', r.review.status, {'class': r.review.status}));
     tr.addEventListener('click', () => select(r.finding_id).then(showDetailOnPhone));
     tr.addEventListener('keydown', (ev) => {
       if (ev.key === 'Enter' || ev.key === ' ') { ev.preventDefault(); select(r.finding_id); }
-      else if (ev.key === 'ArrowDown' && tr.nextElementSibling) { ev.preventDefault(); tr.nextElementSibling.focus(); }
-      else if (ev.key === 'ArrowUp' && tr.previousElementSibling) { ev.preventDefault(); tr.previousElementSibling.focus(); }
+      else if (ev.key === 'ArrowDown' && tr.nextElementSibling) { ev.preventDefault(); rove(tr, tr.nextElementSibling); }
+      else if (ev.key === 'ArrowUp' && tr.previousElementSibling) { ev.preventDefault(); rove(tr, tr.previousElementSibling); }
+      else if (ev.key === 'Home') { ev.preventDefault(); rove(tr, tb.firstElementChild); }
+      else if (ev.key === 'End') { ev.preventDefault(); rove(tr, tb.lastElementChild); }
     });
     tb.append(tr);
     if (r.finding_id === focused) tr.focus();
@@ -121,6 +127,11 @@ function mapFrame(pts) {
     return [50 + (q[0] - cx) * scale, 32 - (q[1] - cy) * scale];
   }};
 }
+let rovingId = null;  // the row holding the table's one Tab stop
+function rove(from, to) {
+  from.setAttribute('tabindex', '-1'); to.setAttribute('tabindex', '0'); to.focus();
+  rovingId = to.getAttribute('data-id');
+}
 function drawMap(rows) {
   const svg = $('map'); svg.replaceChildren();
   const pts = rows.flatMap(r => r.outline.length ? r.outline : [[r.lat, r.lon, r.alt_msl_m]]);
@@ -150,7 +161,7 @@ function drawMap(rows) {
   }
 }
 async function select(fid) {
-  selected = fid;
+  selected = fid; rovingId = fid;  // the table's Tab stop follows the finding opened (a click too)
   const f = await api('/api/findings/' + encodeURIComponent(fid));
   // a later click won while this answer was on its way (a slow link): showing it now would put
   // one finding's detail and actions under another's highlighted row
