@@ -13,6 +13,7 @@ Mission messages addressed to another component are ignored, as ArduPilot's rout
 As ArduPilot's ``MissionItemProtocol::handle_mission_item``, an item out of sequence (a late duplicate)
 is answered with MAV_MISSION_INVALID_SEQUENCE and dropped while the upload goes on;
 ``duplicate_request`` asks for item 1 twice, as ArduPilot re-requests an item not received within 1 s.
+``lose_final_ack`` stores the mission but its MISSION_ACK never reaches the GCS (a lossy radio).
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ class LoopbackVehicle(threading.Thread):
     def __init__(self, port: int, transport: str = "udp", legacy_requests: bool = False,
                  overwrite_home: bool = False, drop_first_request: bool = False, lifetime_s: float = 30.0,
                  autopilot: str = "ardupilot", gimbal_heartbeat: bool = False, max_items: int = 0,
-                 unsupported: tuple[int, ...] = (), duplicate_request: bool = False) -> None:
+                 unsupported: tuple[int, ...] = (), duplicate_request: bool = False,
+                 lose_final_ack: bool = False) -> None:
         super().__init__(daemon=True, name=f"loopback-vehicle-{port}")
         self.url = f"{'udpin' if transport == 'udp' else 'tcpin'}:127.0.0.1:{port}"
         self.gcs_url = f"{'udpout' if transport == 'udp' else 'tcp'}:127.0.0.1:{port}"
@@ -39,7 +41,7 @@ class LoopbackVehicle(threading.Thread):
         self.mav_autopilot = FIRMWARE_TYPE[autopilot]  # MAV_AUTOPILOT_ARDUPILOTMEGA / _PX4 (as QGC's firmwareType)
         self.gimbal_heartbeat = gimbal_heartbeat
         self.max_items, self.unsupported = max_items, unsupported
-        self.duplicate_request = duplicate_request
+        self.duplicate_request, self.lose_final_ack = duplicate_request, lose_final_ack
         self.mission: list[Any] = []
         self.requests_seen: list[str] = []
         self.stop_event = threading.Event()
@@ -105,7 +107,8 @@ class LoopbackVehicle(threading.Thread):
                         self.mission = list(incoming)
                         if self.overwrite_home and self.mission:
                             self.mission[0].x, self.mission[0].y = self.mission[0].x + 3, self.mission[0].y - 3
-                        conn.mav.mission_ack_send(ts, tc, 0, 0)
+                        if not self.lose_final_ack:
+                            conn.mav.mission_ack_send(ts, tc, 0, 0)
                 elif t == "MISSION_REQUEST_LIST":
                     conn.mav.mission_count_send(ts, tc, len(self.mission), 0)
                 elif t in ("MISSION_REQUEST_INT", "MISSION_REQUEST"):

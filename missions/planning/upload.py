@@ -44,6 +44,7 @@ class TransferResult:
     received: int
     same: bool
     differences: tuple[str, ...]
+    acknowledged: bool = True  # False: every item went up but no MISSION_ACK came; the read-back decided
 
 
 def to_int_fields(it: MissionItem) -> tuple[int, int]:
@@ -132,8 +133,13 @@ def _refusal(code: int, items: tuple[MissionItem, ...], seq: int | None) -> str:
     return f"mission upload: the vehicle refused the mission with MAV_MISSION_{name} ({code}){at}. {fix}"
 
 
-def upload(conn: Any, items: tuple[MissionItem, ...], timeout_s: float = 1.5, retries: int = 5) -> int:
-    """Send ``items`` (seq 0 first); return the count the vehicle accepted."""
+def upload(conn: Any, items: tuple[MissionItem, ...], timeout_s: float = 1.5, retries: int = 5,
+           ack_lost_ok: bool = False) -> int:
+    """Send ``items`` (seq 0 first); return the count the vehicle accepted. ``ack_lost_ok``: when the last
+    item was sent and no MISSION_ACK follows, return -1 instead of failing (the caller reads the mission
+    back to decide). Re-sending the last item is no cure: the vehicle has ended the upload and does not
+    repeat its ACK (ArduPilot's ``MissionItemProtocol::handle_mission_item`` then has no link and reports
+    an internal error)."""
     ts, tc = conn.target_system, conn.target_component
     n = len(items)
     sent_any = False
@@ -145,6 +151,8 @@ def upload(conn: Any, items: tuple[MissionItem, ...], timeout_s: float = 1.5, re
         if msg is None:
             tries += 1
             if tries > retries:
+                if ack_lost_ok and last_seq == n - 1:
+                    return -1
                 raise TelemetryError(f"mission upload: no MISSION_REQUEST/ACK after {retries} retries "
                                      f"({'items started' if sent_any else 'count not answered'}). Check the link")
             if not sent_any:
@@ -222,9 +230,9 @@ def upload_and_verify(url: str, items: tuple[MissionItem, ...], home_lat_lon_alt
                 f"heading by CONDITION_YAW there, by waypoint yaw on PX4), so nothing was sent. "
                 f"Plan again with --autopilot {runs}")
         full = with_home(items, home_lat_lon_alt, autopilot)
-        n = upload(conn, full, timeout_s)
+        n = upload(conn, full, timeout_s, ack_lost_ok=True)
         back = download(conn, timeout_s)
         diffs = compare(full, back, skip_home=autopilot == "ardupilot")
-        return TransferResult(n, len(back), not diffs, diffs)
+        return TransferResult(len(full), len(back), not diffs, diffs, acknowledged=n >= 0)
     finally:
         conn.close()

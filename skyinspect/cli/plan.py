@@ -96,6 +96,9 @@ def upload_command(
         raise TelemetryError(f"{plan_file}: the vehicle's mission differs from the file after upload: "
                              + "; ".join(result.differences[:5]) + ". Upload again or check the autopilot's limits")
     console.print(f"uploaded {result.sent} items to {connect}; read back {result.received}, identical")
+    if not result.acknowledged:
+        console.print("[yellow]note:[/] the vehicle's MISSION_ACK for the upload never arrived (a lossy link); the "
+                      "mission read back from it is identical, so it holds this plan")
     # only the mission goes up: QGC uploads a .plan's fence with it, so say that this did not
     import json
 

@@ -48,6 +48,18 @@ def test_late_duplicate_item_is_not_a_refusal(vehicle, bridge_plan):
 
 
 @pytest.mark.timeout(30)
+@pytest.mark.parametrize("vehicle", [{"lose_final_ack": True}], indirect=True)
+def test_a_lost_final_ack_is_settled_by_the_read_back(vehicle, bridge_plan):
+    # every item went up but the vehicle's MISSION_ACK was lost: the upload failed with 'no
+    # MISSION_REQUEST/ACK after 5 retries (items started). Check the link' although the vehicle held the
+    # mission. The download and comparison that follow every upload now decide, and say the ACK was missing
+    r = upload_and_verify(vehicle.gcs_url, bridge_plan.items, bridge_plan.home_lat_lon_alt, "ardupilot",
+                          timeout_s=0.3, connect_timeout_s=5)
+    assert r.same and not r.acknowledged, r.differences
+    assert len(vehicle.mission) == r.sent == r.received == len(bridge_plan.items) + 1
+
+
+@pytest.mark.timeout(30)
 @pytest.mark.parametrize("vehicle", [{"overwrite_home": True, "autopilot": "px4"}], indirect=True)
 def test_px4_round_trip_has_no_home_and_catches_changes(vehicle, bridge_plan_px4):
     r = upload_and_verify(vehicle.gcs_url, bridge_plan_px4.items, bridge_plan_px4.home_lat_lon_alt, "px4",
@@ -115,3 +127,18 @@ def test_serial_link_without_pyserial_says_so(monkeypatch):
     with pytest.raises(TelemetryError, match=r"--connect /dev/ttyACM9: expected pyserial for a serial link.*"
                                              r"pip install pyserial"):
         connect("/dev/ttyACM9", timeout_s=1.0)
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("vehicle", [{"lose_final_ack": True}], indirect=True)
+def test_upload_cli_says_the_ack_was_missing(vehicle, bridge_plan, tmp_path):
+    from typer.testing import CliRunner
+
+    from missions.planning.export import write_all
+
+    from .test_cli_and_patterns import app
+
+    plan_file = write_all(bridge_plan, tmp_path / "out")[0]
+    r = CliRunner().invoke(app, ["upload", str(plan_file), "--connect", vehicle.gcs_url, "--timeout-s", "0.3"])
+    said = " ".join(r.output.split())
+    assert r.exit_code == 0 and "identical" in said and "MISSION_ACK for the upload never arrived" in said, r.output
