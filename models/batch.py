@@ -15,6 +15,7 @@ restart their numbering) are refused, not written over.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -329,8 +330,24 @@ def _name_max(out: Path) -> int:
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``path`` whole or not at all (a kill mid-write leaves a .part file, never a torn output)."""
     part = path.with_name(path.name + ".part")
-    part.write_bytes(data)
-    os.replace(part, path)
+    try:
+        part.write_bytes(data)
+        os.replace(part, path)
+    except OSError:  # the disk full: no .part left behind
+        with contextlib.suppress(OSError):
+            part.unlink()
+        raise
+
+
+def write_output(path: Path, data: bytes) -> None:
+    """``write_atomic`` for segment's outputs: a write-protected folder or the disk full mid-run is said
+    (a traceback before), and a rerun redoes the photo (its JSON, written last, is not there)."""
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise InputError(describe(path, f"cannot be written ({exc.strerror or exc})",
+                                  "free space on its disk or give --out a folder you can write; a rerun "
+                                  "picks up where this one stopped")) from exc
 
 
 def _encoded(ext: str, image: np.ndarray, params: list[int] | None = None) -> bytes:
@@ -377,10 +394,10 @@ def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked:
         if isinstance(seg, Exception):
             raise seg
         stem = path.stem
-        write_atomic(out / f"{stem}_mask.png", _encoded(".png", seg.class_map))
-        write_atomic(out / f"{stem}_overlay.jpg", _encoded(".jpg", overlay(image, seg), [cv2.IMWRITE_JPEG_QUALITY, 90]))
+        write_output(out / f"{stem}_mask.png", _encoded(".png", seg.class_map))
+        write_output(out / f"{stem}_overlay.jpg", _encoded(".jpg", overlay(image, seg), [cv2.IMWRITE_JPEG_QUALITY, 90]))
         record = instances_json(seg, path, getattr(segmenter, "flips", 1), settings)
-        write_atomic(out / f"{stem}.json", json.dumps(record).encode())  # last: marks the photo done
+        write_output(out / f"{stem}.json", json.dumps(record).encode())  # last: marks the photo done
         done.append(SegmentedImage(path, len(seg.instances), _pixels_by_class(seg.class_map)))
         if on_done is not None:
             on_done(done[-1])

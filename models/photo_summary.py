@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from models.batch import write_atomic
+from models.batch import write_output
 from skyinspect.centreline import polyline_length_m
 from skyinspect.errors import InputError, describe
 from skyinspect.spreadsheet import csv_safe
@@ -100,8 +100,8 @@ def write_summary(out: Path, stems: list[str]) -> tuple[Path, Path]:
         rows.append(summarise_record(record, path))
     rows = most_defect_first(rows)
     csv_path, html_path = out / CSV_NAME, out / HTML_NAME
-    write_atomic(csv_path, _csv(rows).encode())
-    write_atomic(html_path, _html(rows).encode())
+    write_output(csv_path, _csv(rows).encode())
+    write_output(html_path, _html(rows).encode())
     return csv_path, html_path
 
 

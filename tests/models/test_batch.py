@@ -396,3 +396,28 @@ def test_a_photo_too_wide_for_its_overlay_jpeg_is_refused_before_anything_is_wri
     assert result.exit_code == 2 and not (tmp_path / "out").exists(), result.output
     assert "strip.png: 66000x20 px: its overlay JPEG cannot be written" in _said(result)
     assert "65500 px a side" in _said(result) and "cut it into" in _said(result)
+
+
+def test_an_output_that_cannot_be_written_is_said_not_a_traceback(tmp_path: Path, monkeypatch) -> None:
+    """Found with `skyinspect segment photo.png --out /proc/1` (a folder that exists but takes no files, as a
+    write-protected card or another user's folder does): a FileNotFoundError traceback for tiny_mask.png.part.
+    The disk filling up mid-run (ENOSPC, injected here on the overlay) went the same way."""
+    import errno
+    import os
+
+    _photo(tmp_path / "a.png", 40, 60)
+    quick = ["--flips", "1", "--upscale", "0"]
+    result = CliRunner().invoke(app, ["segment", str(tmp_path / "a.png"), "--out", "/proc/1", *quick])
+    assert result.exit_code == 2 and "/proc/1/a_mask.png: cannot be written" in _said(result), result.output
+    real_replace = os.replace
+
+    def full(src: object, dst: object) -> None:
+        if str(dst).endswith("_overlay.jpg"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", full)
+    result = CliRunner().invoke(app, ["segment", str(tmp_path / "a.png"), "--out", str(tmp_path / "out"), *quick])
+    assert result.exit_code == 2 and "a_overlay.jpg: cannot be written (No space left on device)" in _said(result)
+    assert "a rerun picks up where this one stopped" in _said(result)
+    assert not list((tmp_path / "out").glob("*.part")) and not (tmp_path / "out" / "a.json").exists()
