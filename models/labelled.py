@@ -26,7 +26,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from models.batch import IMAGE_SUFFIXES, check_images, photos_in_subfolders, read_bgr, subfolder_counts
+from models.batch import IMAGE_SUFFIXES, photos_in_subfolders, read_bgr, subfolder_counts
+from models.photo_checks import check_images
 from skyinspect.photo import header_shapes, is_listed
 from skyinspect.errors import InputError, describe
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK

@@ -168,7 +168,7 @@ def test_a_photo_too_large_for_memory_is_refused_before_anything_is_written() ->
     """An orthomosaic of hundreds of megapixels was killed for memory without a word."""
     import pytest
 
-    from models.batch import BYTES_PER_PX_PASSES, check_memory, memory_available_bytes
+    from models.photo_checks import BYTES_PER_PX_PASSES, check_memory, memory_available_bytes
     from skyinspect.errors import ImageError
 
     class Passes:  # the post-flight passes, two workers
