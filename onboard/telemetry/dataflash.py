@@ -3,7 +3,8 @@
 Messages used (instance 0 where a log has several): POS → GLOBAL_POSITION_INT (GPS → position when a
 log has no POS), ATT → ATTITUDE, GPS + GPA → GPS_RAW_INT (HDop, VDop, HAcc, VAcc), GPS week/ms →
 SYSTEM_TIME (boot → UTC, leap seconds applied), CAM → CAMERA_FEEDBACK (``time_usec`` = boot time, so
-it shares the other messages' clock), MNT → MOUNT_ORIENTATION (roll/pitch earth, yaw from the nose).
+it shares the other messages' clock; img_idx = Img, or the CAM's number in the log where it has no Img,
+as ArduPlane 3.8's has not), MNT → MOUNT_ORIENTATION (roll/pitch earth, yaw from the nose).
 Each record's first element is DFReader's own timestamp (UTC from GPS where it has one).
 
 A truncated or garbled log: DFReader stops or skips at bad bytes; we count what it skipped, warn,
@@ -133,8 +134,18 @@ def _to_mavlink(path: Path, raw: dict[str, list]) -> list[Record]:
     each("POS", pos)
     each("ATT", lambda m: [(m._timestamp, convert.attitude(m.TimeUS * 1e-6, m.Roll, m.Pitch, m.Yaw))])
     each("MNT", mnt)
-    each("CAM", lambda m: [(m._timestamp, convert.camera_feedback(
-        int(m.TimeUS), int(m.Img), m.Lat, m.Lng, m.Alt, float(m.RelAlt), m.R, m.P, m.Y, int(getattr(m, "I", 0))))])
+    shots = iter(range(1, len(raw["CAM"]) + 1))
+
+    def cam(m: Any) -> list[Record]:
+        # ArduPlane 3.8 (the real test.BIN's FMT) logs CAM without Img, and Roll/Pitch/Yaw where 4.7 has
+        # R/P/Y: its photos are then numbered in log order, as the camera took them
+        n = next(shots)
+        img = getattr(m, "Img", None)
+        att = (m.R, m.P, m.Y) if hasattr(m, "R") else (m.Roll, m.Pitch, m.Yaw)
+        return [(m._timestamp, convert.camera_feedback(int(m.TimeUS), n if img is None else int(img), m.Lat, m.Lng,
+                                                       m.Alt, float(m.RelAlt), *att, int(getattr(m, "I", 0))))]
+
+    each("CAM", cam)
     if bad:
         log.warning("%s: skipped %s DataFlash messages with corrupt fields", path,
                     ", ".join(f"{n} {k}" for k, n in sorted(bad.items())))

@@ -289,3 +289,38 @@ def test_px4_gimbal_device_flags_say_whether_its_yaw_is_from_the_nose_or_north(
     assert abs((azimuth - expected + 180.0) % 360.0 - 180.0) < 0.1
     assert math.degrees(math.asin(-axis[2])) == pytest.approx(-45.0, abs=0.1)
     assert abs(pose.yaw_deg % 360.0 - 0.0) > 2.0  # the log's heading tells the two apart
+
+
+def test_an_arduplane_3_8_bin_camera_message_without_img_and_with_roll_pitch_yaw(tmp_path: Path,
+                                                                                caplog: pytest.LogCaptureFixture) -> None:
+    """ArduPlane 3.8 logged CAM as TimeUS,GPSTime,GPSWeek,Lat,Lng,Alt,RelAlt,GPSAlt,Roll,Pitch,Yaw
+    (the real ArduPlane test.BIN's FMT 146): no Img and no R/P/Y. Every such CAM was skipped as a
+    message with 'corrupt fields', so the photos lost their trigger poses. Three CAM messages packed in
+    the log's own FMT are appended (synthetic) to its whole-message prefix (the file is cut mid-message)."""
+    import struct
+
+    from pymavlink import DFReader
+
+    from onboard.telemetry.dataflash import read_dataflash
+
+    reader = DFReader.DFReader_binary(str(PLANE_BIN), zero_time_base=False)
+    cam_id = reader.name_to_id["CAM"]
+    assert reader.formats[cam_id].format == "QIHLLeeeccC"
+    data = PLANE_BIN.read_bytes()[:65512]  # the whole messages (24 bytes of a cut 45-byte one follow)
+    shots = [(81_900_000, -35.3626300, 149.1653050, -7.25, 2.5, 337.0),
+             (82_200_000, -35.3626280, 149.1653060, -6.00, 2.0, 338.5),
+             (82_500_000, -35.3626260, 149.1653070, 3.10, -1.5, 1.25)]
+    for t_us, lat, lon, roll, pitch, yaw in shots:
+        data += b"\xa3\x95" + bytes([cam_id]) + struct.pack(
+            "<QIHiiiiihhH", t_us, 6_448_000, 1973, round(lat * 1e7), round(lon * 1e7), 58_438, -26, 58_882,
+            round(roll * 100), round(pitch * 100), round(yaw * 100))
+    path = tmp_path / "plane_with_cam.BIN"
+    path.write_bytes(data)
+    with caplog.at_level("WARNING"):
+        feedback = [m for _, m in read_dataflash(path) if m.get_type() == "CAMERA_FEEDBACK"]
+    assert "corrupt" not in caplog.text
+    assert [m.img_idx for m in feedback] == [1, 2, 3]
+    for m, (t_us, lat, lon, roll, pitch, yaw) in zip(feedback, shots):
+        assert m.time_usec == t_us and abs(m.lat * 1e-7 - lat) < 1e-7 and abs(m.lng * 1e-7 - lon) < 1e-7
+        assert (m.roll, m.pitch, m.yaw) == pytest.approx((roll, pitch, yaw), abs=1e-4)
+        assert m.alt_msl == pytest.approx(584.38) and m.alt_rel == pytest.approx(-0.26)
