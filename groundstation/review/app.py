@@ -103,7 +103,8 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
     def inspection() -> Any:
         return {k: data.inspection.get(k) for k in ("asset_id", "inspection_date", "model_id", "grading_profile")} | {
             "labels": list(LABELS), "write_token_required": token is not None,
-            "products": [n for n in PRODUCT_FILES if (data.folder / n).is_file()]}
+            "products": [n for n in PRODUCT_FILES if (data.folder / n).is_file()]
+            + (["workorders-reviewed.csv"] if (data.folder / "workorders.json").is_file() else [])}
 
     @app.get("/api/findings")
     def findings(cls: str | None = None, status: str | None = None, grade: str | None = None) -> Any:
@@ -184,6 +185,22 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
         from groundstation.review.export import export_training_set
 
         return export_training_set(data, audit.state(), data.folder / "review" / "training")
+
+    @app.get("/files/workorders-reviewed.csv")
+    def reviewed_orders() -> Any:
+        """The work orders with this trail's decisions applied (rejections out, relabels and comments
+        in the description), as `skyinspect workorders --write-csv` writes them; workorders.csv stays
+        as processed. The link had given only that file: a finding rejected here still had its order."""
+        from groundstation.workorders import apply_review, load_work_orders, work_orders_csv
+        from skyinspect.errors import InputError
+
+        try:
+            orders, _ = load_work_orders(data.folder)
+        except InputError as exc:
+            raise HTTPException(404, str(exc)) from None
+        orders, _ = apply_review(orders, data.folder)
+        return Response(work_orders_csv(orders), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="workorders-reviewed.csv"'})
 
     @app.get("/files/{name}")
     def product(name: str) -> Any:
