@@ -5,7 +5,8 @@ when the log has no estimator position), ``vehicle_attitude`` q → ATTITUDE_QUA
 ``vehicle_gps_position`` → GPS_RAW_INT (``eph``/``epv`` are accuracies in metres in PX4) and, with
 ``time_utc_usec``, SYSTEM_TIME; ``gimbal_device_attitude_status`` → GIMBAL_DEVICE_ATTITUDE_STATUS,
 ``camera_capture`` → CAMERA_FEEDBACK (img_idx = seq + 1). Relative altitude is above
-``home_position`` when logged, else above the first position. ULog timestamps are µs since boot.
+``home_position`` when logged, else above the first position, for the photos too (not their
+``ground_distance``, the height above terrain or -1). ULog timestamps are µs since boot.
 Field names changed across PX4 releases (``lat`` int 1e-7° → ``latitude_deg``); both are read.
 """
 
@@ -91,6 +92,7 @@ def _to_mavlink(path: Path, data: dict) -> list[Record]:
     home = data.get("home_position")
     if home is not None and "alt" in home and len(home["alt"]):
         home_alt = float(home["alt"][-1])
+    ref_alt = home_alt  # what relative altitudes are above: home, else the first position
     if gps is not None:
         lat, lon, alt = _latlonalt(gps)
         fix = np.asarray(gps["fix_type"], int)
@@ -100,19 +102,20 @@ def _to_mavlink(path: Path, data: dict) -> list[Record]:
         sats = np.asarray(gps.get("satellites_used", np.full(len(lat), 255)), int)
         utc = np.asarray(gps.get("time_utc_usec", np.zeros(len(lat))), float)
         first_alt = next((float(a) for a, f in zip(alt, fix) if f >= 3), math.nan)
+        if pos is None and not math.isfinite(ref_alt):
+            ref_alt = first_alt
         for i, ts in enumerate(np.asarray(gps["timestamp"], float) * 1e-6):
             recs.append((t_of(ts), convert.gps_raw(ts, int(fix[i]), lat[i], lon[i], alt[i], hdop=hdop[i], vdop=vdop[i],
                                                    h_acc_m=eph[i], v_acc_m=epv[i], sats=int(sats[i]))))
             if utc[i] > 1e15:
                 recs.append((t_of(ts), convert.system_time(ts, utc[i] * 1e-6)))
             if pos is None and fix[i] >= 3:
-                ref = home_alt if math.isfinite(home_alt) else first_alt
-                recs.append((t_of(ts), convert.global_position(ts, lat[i], lon[i], alt[i], alt[i] - ref)))
+                recs.append((t_of(ts), convert.global_position(ts, lat[i], lon[i], alt[i], alt[i] - ref_alt)))
     if pos is not None:
         lat, lon, alt = _latlonalt(pos)
-        ref = home_alt if math.isfinite(home_alt) else float(alt[0])
+        ref_alt = home_alt if math.isfinite(home_alt) else float(alt[0])
         for i, ts in enumerate(np.asarray(pos["timestamp"], float) * 1e-6):
-            recs.append((t_of(ts), convert.global_position(ts, lat[i], lon[i], alt[i], alt[i] - ref)))
+            recs.append((t_of(ts), convert.global_position(ts, lat[i], lon[i], alt[i], alt[i] - ref_alt)))
     att = data.get("vehicle_attitude")
     if att is not None:
         q = np.column_stack([att[f"q[{k}]"] for k in range(4)]).astype(float)
@@ -133,8 +136,10 @@ def _to_mavlink(path: Path, data: dict) -> list[Record]:
         q = np.column_stack([cam[f"q[{k}]"] for k in range(4)]).astype(float)
         for i, ts in enumerate(np.asarray(cam["timestamp"], float) * 1e-6):
             roll, pitch, yaw = quaternion_to_euler(q[i]) if np.linalg.norm(q[i]) > 0 else (0.0, 0.0, 0.0)
+            # relative to what the positions are: ground_distance is the height above the terrain
+            # estimate, or -1 without one (PX4's camera_feedback), which put the ground above the camera
             recs.append((t_of(ts), convert.camera_feedback(int(ts * 1e6), int(cam["seq"][i]) + 1, float(cam["lat"][i]),
                                                            float(cam["lon"][i]), float(cam["alt"][i]),
-                                                           float(cam["ground_distance"][i]), roll, pitch, yaw)))
+                                                           float(cam["alt"][i]) - ref_alt, roll, pitch, yaw)))
     recs.sort(key=lambda r: r[0])
     return recs

@@ -324,3 +324,31 @@ def test_an_arduplane_3_8_bin_camera_message_without_img_and_with_roll_pitch_yaw
         assert m.time_usec == t_us and abs(m.lat * 1e-7 - lat) < 1e-7 and abs(m.lng * 1e-7 - lon) < 1e-7
         assert (m.roll, m.pitch, m.yaw) == pytest.approx((roll, pitch, yaw), abs=1e-4)
         assert m.alt_msl == pytest.approx(584.38) and m.alt_rel == pytest.approx(-0.26)
+
+
+def test_px4_camera_capture_relative_altitude_is_above_home_not_its_ground_distance() -> None:
+    """PX4's camera_capture.ground_distance is the height above the terrain estimate, or -1 when there is
+    none (no range finder: gpos.alt - gpos.terrain_alt if terrain_alt_valid else -1, PX4's
+    camera_feedback). Taken as the photo's relative altitude, the default ground plane (alt - alt_rel of
+    the first photo) lay 1 m above every camera: no frame was georeferenced. The real PX4 log gets a
+    camera_capture topic of its own, at its GPS positions, ground_distance -1."""
+    from pyulog import ULog
+
+    from onboard.telemetry.ulog import _TOPICS, _to_mavlink
+
+    ulog = ULog(str(PX4_ULOG), _TOPICS)
+    data = {d.name: d.data for d in ulog.data_list if d.multi_id == 0}
+    gps = data["vehicle_gps_position"]
+    k = np.flatnonzero(gps["fix_type"] >= 3)[[5, 10, 15]]
+    data["camera_capture"] = {
+        "timestamp": gps["timestamp"][k], "seq": np.arange(3), "lat": gps["lat"][k] * 1e-7, "lon": gps["lon"][k] * 1e-7,
+        "alt": gps["alt"][k] * 1e-3, "ground_distance": np.full(3, -1.0),
+        **{f"q[{i}]": np.full(3, 1.0 if i == 0 else 0.0) for i in range(4)}}
+    recs = _to_mavlink(PX4_ULOG, data)
+    feedback = [m for _, m in recs if m.get_type() == "CAMERA_FEEDBACK"]
+    positions = {m.time_boot_ms: m for _, m in recs if m.get_type() == "GLOBAL_POSITION_INT"}
+    assert [m.img_idx for m in feedback] == [1, 2, 3]
+    for m, i in zip(feedback, k):
+        same_time = positions[round(gps["timestamp"][i] * 1e-3)]  # the position the log gives at that GPS sample
+        assert m.alt_rel == pytest.approx(same_time.relative_alt * 1e-3, abs=1e-3)
+        assert m.alt_msl - m.alt_rel == pytest.approx(gps["alt"][np.flatnonzero(gps["fix_type"] >= 3)[0]] * 1e-3, abs=1e-3)
