@@ -28,7 +28,7 @@ from skyinspect.segmentation import CLASS_NAMES
 PRODUCT_FILES = {"report.pdf": "application/pdf", "report.html": "text/html", "map.html": "text/html",
                  "findings.geojson": "application/geo+json", "workorders.csv": "text/csv",
                  "workorders.json": "application/json", "change.json": "application/json"}
-REVIEWER_PUNCT = " ._@-"
+REVIEWER_PUNCT = " ._@-'’"  # apostrophes: O'Brien, D’Angelo
 MAX_COMMENT = 2000
 LABELS = CLASS_NAMES[1:]
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
@@ -86,7 +86,7 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
             raise HTTPException(403, "cross-origin write refused")
         who = reviewer_name(request.headers.get("x-reviewer", ""))
         if who is None:
-            raise HTTPException(422, "X-Reviewer must be a name of 1-64 letters (any script), digits, space . _ @ - "
+            raise HTTPException(422, "X-Reviewer must be a name of 1-64 letters (any script), digits, space . _ @ - ' "
                                      "(percent-encoded UTF-8 for letters outside Latin-1), starting with a letter "
                                      "or digit")
         return who

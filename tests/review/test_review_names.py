@@ -16,7 +16,8 @@ from groundstation.review.app import create_app  # noqa: E402
 @pytest.mark.parametrize(("header", "who"), [
     ("ada", "ada"), (quote("José García"), "José García"), (quote("Łukasz Żak"), "Łukasz Żak"),
     (quote("王芳"), "王芳"), (quote("José".replace("é", "e\u0301")), "José"),  # decomposed é stored composed
-    ("ada.l@example.org", "ada.l@example.org")])
+    ("ada.l@example.org", "ada.l@example.org"), ("Siobhan O'Brien", "Siobhan O'Brien"),
+    (quote("Luca D’Angelo"), "Luca D’Angelo")])  # an apostrophe in a name had been refused
 def test_names_of_any_script_are_recorded_as_typed(results: Path, header: str, who: str) -> None:
     c = TestClient(create_app(results))
     r = c.post("/api/findings/F-0001/review", json={"action": "confirm"},
