@@ -29,7 +29,7 @@ import numpy as np
 
 from models.photo_checks import check_images, check_overlay_sizes
 from skyinspect.errors import ImageError, InputError, describe
-from skyinspect.photo import is_listed, read_bgr  # read_bgr re-exported: models.labelled and the tests use it
+from skyinspect.photo import cv_imread, is_listed, read_bgr  # read_bgr re-exported: models.labelled and the tests use it
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK, Segmentation, Segmenter, segment_each, settings_of
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp")
@@ -292,7 +292,7 @@ def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked:
     earlier = {} if rerun else {p: r for p in images if (r := already_segmented(p, out, settings)) is not None}
     todo = [p for p in images if p not in earlier]
     for path, record in earlier.items():  # done before: count it from its outputs
-        mask = cv2.imread(str(out / f"{path.stem}_mask.png"), cv2.IMREAD_UNCHANGED)
+        mask = cv_imread(out / f"{path.stem}_mask.png", cv2.IMREAD_UNCHANGED)
         n = len(record.get("instances", []))  # type: ignore[arg-type]
         done.append(SegmentedImage(path, n, _pixels_by_class(mask), skipped=True))
         if on_done is not None:

@@ -28,7 +28,7 @@ import numpy as np
 
 from models.batch import IMAGE_SUFFIXES, photos_in_subfolders, read_bgr, subfolder_counts
 from models.photo_checks import check_images
-from skyinspect.photo import header_shapes, is_listed
+from skyinspect.photo import cv_imread, header_shapes, is_listed
 from skyinspect.errors import InputError, describe
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK
 
@@ -141,7 +141,7 @@ def check_labelled(examples: list[LabelledExample], mask_class: str) -> None:
 
 def _truth(example: LabelledExample, mask_class: str) -> np.ndarray:
     classes_of(mask_class)
-    mask = cv2.imread(str(example.mask), cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
+    mask = cv_imread(example.mask, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
     if mask is None:
         raise InputError(describe(example.mask, "cannot be decoded as an image"))
     return _class_ids(mask, mask_class, example.mask)

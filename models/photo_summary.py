@@ -15,6 +15,7 @@ import html
 import io
 import json
 import math
+import os
 import urllib.parse
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -110,9 +111,15 @@ def _csv(rows: list[PhotoSummary]) -> str:
     writer = csv.DictWriter(buf, fieldnames=[f.name for f in fields(PhotoSummary)], lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if isinstance(v, float) and math.isnan(v) else csv_safe(v))
+        writer.writerow({k: ("" if isinstance(v, float) and math.isnan(v) else csv_safe(_shown(v)))
                          for k, v in asdict(row).items()})
     return buf.getvalue()
+
+
+def _shown(v: object) -> object:
+    """A name as text: one not in UTF-8 (an old card's Latin-1 'Br\\xfccke.jpg', held with a lone surrogate)
+    shows U+FFFD for its odd bytes; encoding it raised UnicodeEncodeError after every photo was segmented."""
+    return v.encode("utf-8", "surrogateescape").decode("utf-8", "replace") if isinstance(v, str) else v
 
 
 def _html(rows: list[PhotoSummary]) -> str:
@@ -122,7 +129,9 @@ def _html(rows: list[PhotoSummary]) -> str:
     body = []
     for r in rows:
         # the link is a URL: a '#', '?' or '%' in a photo's name ("pier #3.jpg") would cut it short
-        name, overlay = html.escape(r.photo), html.escape(urllib.parse.quote(r.overlay), quote=True)
+        # quoted from the name's bytes: those of a name not in UTF-8 are the file's
+        name = html.escape(str(_shown(r.photo)))
+        overlay = html.escape(urllib.parse.quote(os.fsencode(r.overlay)), quote=True)
         width = "" if math.isnan(r.crack_mean_width_px) else f"{r.crack_mean_width_px:.1f}"
         body.append(f"<tr><td>{name}</td><td>{r.cracks}</td><td>{r.crack_length_px:.0f}</td>"
                     f"<td>{r.longest_crack_px:.0f}</td><td>{width}</td><td>{r.corrosion_patches}</td>"

@@ -60,7 +60,7 @@ def read_bgr(path: Path, orient: bool = True, data: bytes | None = None) -> np.n
         image = cv2.imdecode(np.frombuffer(data, np.uint8), flags) if data else None
     else:
         # OpenCV fails on a quarter-turned TIFF and logs an ERROR for it: such a TIFF goes to PIL at once
-        image = None if _tiff_turned_a_quarter(path) else cv2.imread(str(path), flags)
+        image = None if _tiff_turned_a_quarter(path) else cv_imread(path, flags)
         if image is None:
             image = _decoded_by_pil(path, orient)
     if image is None:
@@ -89,6 +89,18 @@ def _starts_as_jpeg(path: Path, data: bytes | None) -> bool:
             return f.read(len(SOI)) == SOI
     except OSError:
         return False  # said by the decoder's refusal below
+
+
+def cv_imread(path: Path, flags: int) -> np.ndarray | None:
+    """``cv2.imread`` that survives a name not in UTF-8 (an old Windows card's 'Br\\xfccke.png', which
+    Python holds with a lone surrogate): imread crashed the process on one (segmentation fault). Such a
+    file is read by Python and decoded from memory instead."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        data = read_file_bytes(path)
+        return cv2.imdecode(np.frombuffer(data, np.uint8), flags) if data else None
+    return cv2.imread(str(path), flags)
 
 
 def exif_orientation(path: Path) -> int:
@@ -158,4 +170,4 @@ QUARTER_TURNS = (5, 6, 7, 8)  # EXIF orientations that swap a photo's width and 
 _EIGHT_BIT_MODES = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "YCbCr")
 
 
-__all__ = ["QUARTER_TURNS", "exif_orientation", "header_shapes", "is_listed", "read_bgr", "read_file_bytes"]
+__all__ = ["QUARTER_TURNS", "cv_imread", "exif_orientation", "header_shapes", "is_listed", "read_bgr", "read_file_bytes"]

@@ -421,3 +421,33 @@ def test_an_output_that_cannot_be_written_is_said_not_a_traceback(tmp_path: Path
     assert result.exit_code == 2 and "a_overlay.jpg: cannot be written (No space left on device)" in _said(result)
     assert "a rerun picks up where this one stopped" in _said(result)
     assert not list((tmp_path / "out").glob("*.part")) and not (tmp_path / "out" / "a.json").exists()
+
+
+def test_a_photo_name_not_in_utf8_is_segmented_not_a_crash(tmp_path: Path) -> None:
+    """Found running `skyinspect segment` on a folder holding 'Brücke.png' named in Latin-1 (bytes 'Br\\xfccke.png',
+    as an old Windows card or a zip unpacked without UTF-8 names gives them): Python names it with a lone
+    surrogate, and OpenCV's imread crashed the process on that name (segmentation fault, exit 139), before
+    a word. Run in a child process so that a crash fails this test only."""
+    import os
+    import subprocess
+    import sys
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    name = os.fsdecode(b"Br\xfccke.png")
+    try:
+        _photo(photos / "plain.png", 40, 60)
+        (photos / name).write_bytes((photos / "plain.png").read_bytes())
+    except (OSError, UnicodeError):
+        import pytest
+
+        pytest.skip("this file system takes no file name that is not UTF-8")
+    (photos / "plain.png").unlink()
+    result = subprocess.run([sys.executable, "-m", "skyinspect.cli.main", "segment", str(photos), "--out",
+                             str(tmp_path / "out"), "--flips", "1", "--upscale", "0"], capture_output=True,
+                            cwd=Path(__file__).parents[2], timeout=300)
+    assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
+    stem = os.fsdecode(b"Br\xfccke")
+    mask = cv2.imdecode(np.fromfile(tmp_path / "out" / f"{stem}_mask.png", np.uint8), cv2.IMREAD_UNCHANGED)
+    assert mask.shape == (40, 60) and (tmp_path / "out" / f"{stem}.json").is_file()
+    assert b"Br\xef\xbf\xbdcke.png" in (tmp_path / "out" / "summary.csv").read_bytes()  # shown with U+FFFD
