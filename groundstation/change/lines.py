@@ -34,6 +34,9 @@ CELL_M = 0.001
 TOL_M = 0.004
 REACH_M = 0.03
 MIN_OVERLAP_M = 0.02
+# laid on each other, one crack's two drawings share most of the shorter one; less is lines that meet
+# where they cross (the same crack 5 cm off, past REACH_M: "new crack line 244 mm" of an unchanged 300 mm)
+MIN_OVERLAP_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ def new_crack_line(previous: list[np.ndarray], current: list[np.ndarray]) -> New
     was_cells, now_cells = np.argwhere(was), np.argwhere(now)
     tol = TOL_M / CELL_M
     shift, overlap = register(now_cells, reference(was, 4), REACH_M / CELL_M, tol)
-    if overlap * CELL_M < MIN_OVERLAP_M:
+    if overlap * CELL_M < MIN_OVERLAP_M or overlap < MIN_OVERLAP_SHARE * min(len(was_cells), len(now_cells)):
         return None
     from scipy.spatial import cKDTree
 
