@@ -84,6 +84,10 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
         origin = request.headers.get("origin")
         if origin and origin.split("://", 1)[-1] != request.headers.get("host", ""):
             raise HTTPException(403, "cross-origin write refused")
+        if not data.still_current():  # a decision names a finding by id: not onto other findings
+            raise HTTPException(409, f"not saved: {data.folder} was processed again since this app started and "
+                                     "holds other findings now (its earlier review moved to superseded-*/). "
+                                     "Stop and restart `skyinspect serve` to review them")
         who = reviewer_name(request.headers.get("x-reviewer", ""))
         if who is None:
             raise HTTPException(422, "X-Reviewer must be a name of 1-64 letters (any script), digits, space . _ @ - ' "

@@ -30,6 +30,8 @@ class ResultsData:
     frames: dict[int, FrameRecord] = field(default_factory=dict)
     checks: dict[str, str] = field(default_factory=dict)  # finding id -> a reviewer's note (joint_note)
     flight_not_found: str = ""  # the flight record inspection.json names, when it is not there (no views)
+    identity: str = ""  # stages.findings_identity of the findings loaded
+    stamp: tuple[int, int] = (0, 0)  # stages/findings.json's (mtime_ns, size) when they were loaded
 
     @classmethod
     def open(cls, folder: Path, flight: Path | None = None) -> ResultsData:
@@ -58,7 +60,25 @@ class ResultsData:
                 frames = {f.frame_index: f for f in reader.frames()}
         checks = read_checks(folder)  # what publish flagged for a look (groundstation.joints)
         missing = "" if frames or not meta.get("flight") else str(flight_dir)
-        return cls(folder, meta, findings, grades, assignments, frames, checks, missing)
+        from groundstation.stages import findings_identity
+
+        return cls(folder, meta, findings, grades, assignments, frames, checks, missing,
+                   findings_identity(list(findings.values())), _stamp(find_p))
+
+    def still_current(self) -> bool:
+        """Whether the folder still holds the findings loaded: `process` run into it since with other
+        findings (another flight, surface, model) would have a decision on the old F-0001 land on the
+        new one. Re-read only when the file changed; the same findings written again still count."""
+        from groundstation.stages import stored_findings_identity
+
+        path = self.folder / "stages" / "findings.json"
+        now = _stamp(path)
+        if now == self.stamp:
+            return True
+        if stored_findings_identity(path) != self.identity:
+            return False
+        self.stamp = now
+        return True
 
     def summary(self, fid: str, review: dict[str, Any] | None) -> dict[str, Any]:
         f = self.findings[fid]
@@ -109,3 +129,11 @@ class ResultsData:
         if outline:
             cv2.polylines(crop, [np.round(local).astype(np.int32).reshape(-1, 1, 2)], True, (40, 40, 220), 1, cv2.LINE_AA)
         return crop, local, (left, top)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (st.st_mtime_ns, st.st_size)
