@@ -186,12 +186,12 @@ def _growth(q: str, a: Finding, b: Finding, years: float, k_sigma: float, other_
     va = None if ma is None else ma.value
     vb = None if mb is None else mb.value
     if va is None or vb is None:
-        told = bound_growth(q, ma, mb, k_sigma)
-        if told is None or told[0] is None:
-            return Growth(q, va, vb, None, None if told is None else told[1], None, False, other_method)
+        told = bound_growth(q, ma, mb, k_sigma)  # said, never judged (change/bounds.py)
+        if told is None:
+            return Growth(q, va, vb, None, None, None, False, other_method)
         delta, sigma, said = told
-        return Growth(q, va, vb, delta, sigma, delta / years if years > 0 else None, not other_method and delta > 0,
-                      other_method, said)
+        return Growth(q, va, vb, delta, sigma, delta / years if years > 0 else None, False,
+                      other_method or "an interval: not judged", said)
     sigma = math.hypot(ma.sigma or 0.0, mb.sigma or 0.0)  # type: ignore[union-attr]
     delta = float(vb) - float(va)
     per_year = delta / years if years > 0 else None
@@ -358,7 +358,7 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
         shrunk = [g.quantity for g in growth if g.delta is not None and g.sigma is not None and not g.note
                   and -g.delta > k_sigma * g.sigma]
         note = f"measured smaller ({', '.join(shrunk)}): repaired, or measurement differs" if shrunk else ""
-        note = "; ".join(x for x in (note, *(g.interval for g in growth if not g.note)) if x)
+        note = "; ".join(x for x in (note, *(g.interval for g in growth)) if x)
         judged = not joint and verdict != "rejected" and mc[b.finding_id][0] == "crack" and "length_mm" not in other
         length = next((g for g in growth if g.quantity == "length_mm" and g.sigma), None)
         where = where_it_grew(a, b, (prev.origin, cur.origin), frame, shift,  # a joint's "new crack line" is noise

@@ -62,7 +62,9 @@ def change_command(
         from rich.markup import escape
 
         console.print(f"[yellow]warning:[/] {escape(said)}", soft_wrap=True)
-    notable = [c for c in report.changes if c.status in ("grown", "new", "not_re_observed") or c.escalated]
+    # a width beyond last time's interval is said, not judged (change/bounds.py): still one to look at
+    notable = [c for c in report.changes if c.status in ("grown", "new", "not_re_observed") or c.escalated
+               or any(g.interval for g in c.growth)]
     if notable:
         table = Table(title="changes")
         for col in ("defect", "status", "class", "finding", "grade", "growth"):
