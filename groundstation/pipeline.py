@@ -75,6 +75,7 @@ class ProcessSummary:
     every_camera_behind: bool = False  # no frame georeferenced, each camera behind every plane surface
     level_without_gimbal: bool = False  # no frame georeferenced, the log had no gimbal and no mount was given
     default_ground: bool = False  # no surface given: the ground plane at the take-off altitude
+    record_notes: tuple[str, ...] = ()  # what the flight record says about itself (its photos' clock)
     superseded: Path | None = None  # where the earlier findings' review and change files were moved
 
     def why_not_georeferenced(self) -> str:
@@ -209,13 +210,14 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     reused += ["grade"] if hit else []
     lap("grade")
 
+    notes = record_notes(loaded.meta)
     products = _publish_atomically(PublishInput(loaded, geo, tuple(findings), basis, graded.grades,
                                                 graded.assignments, graded.asset_id, graded.profile,
-                                                alignment_notes(moves)), out)
+                                                alignment_notes(moves) + notes), out)
     lap("publish")
     summary = _summary(out, loaded, geo, findings, products, tuple(reused), timings)
     return dataclasses.replace(summary, frames_realigned=len(moves), max_realign_m=max(moves.values(), default=0.0),
-                               superseded=superseded, default_ground=surface is None)
+                               superseded=superseded, default_ground=surface is None, record_notes=notes)
 
 
 def _read_dems(surface: Any) -> None:
@@ -264,6 +266,19 @@ def camera_moves_m(before: Georeferenced, after: Georeferenced) -> dict[int, flo
             if d > 1e-3:
                 out[f.frame_index] = d
     return out
+
+
+def record_notes(meta: dict[str, str]) -> tuple[str, ...]:
+    """The flight record's own caveats for the report and the command line: photos timed by the camera's
+    local clock (meta ``dji_photo_time``, written by the DJI replay) make every time in it off by the
+    camera's UTC offset, which the report's 'Date (UTC)' did not say."""
+    try:
+        note = json.loads(meta.get("dji_photo_time", "null") or "null")
+    except ValueError:
+        return ()
+    if isinstance(note, dict) and note.get("note"):
+        return (f"Frame times: {note['note']}.",)
+    return ()
 
 
 def alignment_notes(moves: dict[int, float]) -> tuple[str, ...]:

@@ -84,6 +84,8 @@ def process_command(
                       "reason is in the report's data-quality section)"
                       + ("; a facade or pier needs --surface SURFACE.json"
                          if surface is None and not summary.every_camera_behind else ""))
+    for note in summary.record_notes:
+        console.print(f"[yellow]warning:[/] {escape(note)}")
     if summary.images_missing:
         console.print(f"[yellow]warning:[/] {summary.images_missing} of {summary.frames_tagged} tagged frames' images "
                       f"are missing from {flight} or cut short (a record copied without its images/ folder, or "

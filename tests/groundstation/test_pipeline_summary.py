@@ -157,3 +157,29 @@ def test_cameras_below_the_default_ground_plane_are_not_told_to_flip_a_surface_f
     text = summary.why_not_georeferenced()
     assert "normal_enu" not in text and "surface file" not in text
     assert "below the take-off altitude" in text and "--surface" in text
+
+
+def test_photo_times_on_the_cameras_local_clock_are_said_by_process_and_the_report(tmp_path: Path) -> None:
+    """A DJI replay whose photos carry only the camera's local time (the Brighton Phantom 3's: no zone, no
+    GPS time stamp) says so in the record's meta (dji_photo_time.note), but process and the report, whose
+    header reads 'Date (UTC)', never did: whoever processes the flight later only saw UTC times."""
+    import json
+    import sqlite3
+
+    from gs_fixtures import corrosion_on_face, face_flight, face_surface
+
+    from groundstation.pipeline import process
+
+    folder = face_flight(tmp_path / "f", [corrosion_on_face(0.3, 10.0)])
+    note = ("4 of 4 photos carry only the camera's local time (EXIF DateTimeOriginal without OffsetTimeOriginal or "
+            "GPS time stamp), taken as UTC: the record's times are off by the camera's UTC offset")
+    with sqlite3.connect(folder / "record.sqlite") as db:
+        db.execute("INSERT INTO meta (key, value) VALUES (?, ?)",
+                   ("dji_photo_time", json.dumps({"sources": {"gps": 0, "offset": 0, "local": 4}, "note": note})))
+    summary = process(folder, tmp_path / "out", face_surface(), progress=False)
+    assert any(note in line for line in summary.record_notes)
+    import html
+
+    assert "Frame times: " + note in html.unescape((tmp_path / "out" / "report.html").read_text())
+    clean = face_flight(tmp_path / "g", [corrosion_on_face(0.3, 10.0)])
+    assert process(clean, tmp_path / "out2", face_surface(), progress=False).record_notes == ()
