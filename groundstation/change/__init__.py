@@ -48,7 +48,8 @@ from groundstation.change.joints import (JOINT_KIND, NOT_JUDGED, joint_like_ids,
                                          reach_m)
 from groundstation.change.lines import where_it_grew
 from groundstation.change.near import _closest_pair, _pairs_within
-from groundstation.change.review import REJECTED_KIND, Verdicts, as_matched, read_verdicts, verdict_note
+from groundstation.change.review import (REJECTED_KIND, Verdicts, as_matched, crosses, read_verdicts,
+                                         verdict_note)
 from groundstation.grading import Grade
 from groundstation.grading.rules import RULES_DIR
 from groundstation.offset_vote import vote_offset
@@ -278,8 +279,10 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
     for i, k in sorted(set(_pairs_within(p_prev, p_cur, widest)) | wide):
         a, b = prev.findings[i], cur.findings[k]
         d = p_prev[i] - p_cur[k]
-        (ca, ka, va), (cb, kb, vb) = mp[a.finding_id], mc[b.finding_id]
-        if ka != kb and not (ca == cb and (va or vb)):  # like with like, unless a reviewer decided either
+        (ca, ka, _), (cb, kb, _) = mp[a.finding_id], mc[b.finding_id]
+        # like with like, unless a reviewer's verdict crossed the joint flag (change/review.py)
+        if ka != kb and not (ca == cb and (crosses(a, prev.joint_like, prev.verdicts)
+                                           or crosses(b, cur.joint_like, cur.verdicts))):
             continue
         on_lines = a.finding_id in lines[0] and b.finding_id in lines[1]
         if float(np.linalg.norm(d)) <= gate(a, b) or (on_lines and float(np.linalg.norm(d)) <= gate(a, b) + reach[0]

@@ -5,9 +5,10 @@ Each results folder keeps its review decisions (``review/audit.jsonl``, groundst
 A finding confirmed (or relabelled) there is a defect of that class, joint flag or not; a finding
 rejected there is not a defect (for a line the joint check flagged, the reviewer's "it is a joint").
 So in matching (groundstation.change) a finding is taken as ``as_matched`` says, and two findings of
-the same class may be one defect when a reviewer decided either of them, even if one is flagged
-joint-like and the other not (last year's "a crack after all" stands for this year's unreviewed line
-of the same crack until a reviewer says otherwise). A pair is judged (grown / shrunk) by the newest
+the same class may be one defect across the joint flag only where a verdict crossed it (``crosses``):
+a flagged line confirmed a crack, or a crack rejected (last year's "a crack after all" stands for this
+year's unreviewed line of the same crack until a reviewer says otherwise). Confirming a crack with no
+flag says nothing of joints: it is still never compared with a joint-like line. A pair is judged (grown / shrunk) by the newest
 verdict: this time's, else last time's; with none, a joint-like pair is not judged (change/joints.py).
 An audit trail that fails its hash check (edited or cut) is not applied, and the report says so,
 as the work orders do (groundstation.workorders.apply_review).
@@ -64,6 +65,13 @@ def as_matched(f: Finding, joint_like: frozenset[str], verdicts: Verdicts) -> tu
     return cls, f"{cls} ({JOINT_KIND})", verdict
 
 
+def crosses(f: Finding, joint_like: frozenset[str], verdicts: Verdicts) -> bool:
+    """Whether a reviewer's verdict on ``f`` crossed the joint flag: a flagged line confirmed, or a
+    finding rejected (for a crack, the joint check's "it is a joint")."""
+    verdict = verdicts.status.get(f.finding_id, "")
+    return verdict == "rejected" or (verdict == "confirmed" and f.finding_id in joint_like)
+
+
 def verdict_note(f: Finding, cls: str, verdicts: Verdicts, when: str) -> str:
     """What a reviewer said about ``f`` ("" for nothing); ``when``: "last time" or "this time"."""
     verdict, who = verdicts.status.get(f.finding_id, ""), verdicts.by.get(f.finding_id, "")
@@ -76,4 +84,4 @@ def verdict_note(f: Finding, cls: str, verdicts: Verdicts, when: str) -> str:
     return ""
 
 
-__all__ = ["REJECTED_KIND", "Verdicts", "as_matched", "read_verdicts", "verdict_note"]
+__all__ = ["REJECTED_KIND", "Verdicts", "as_matched", "crosses", "read_verdicts", "verdict_note"]

@@ -90,3 +90,15 @@ def test_an_edited_audit_trail_is_not_applied_and_said_so(tmp_path: Path) -> Non
     report = compare(prev, cur)
     assert sorted(c.status for c in report.changes) == ["new", "not_re_observed"]
     assert any("fails its hash check" in n and str(trail) in n for n in report.review_notes)
+
+
+def test_a_crack_confirmed_in_review_is_still_never_compared_with_a_joint_line(tmp_path: Path) -> None:
+    """A crack (no flag) the reviewer confirmed, not drawn this time, and beside it this time a joint
+    line split off another crack: confirming a crack says nothing of joints. Matched, it read 'grown'
+    by the joint's length (300 -> 700 mm), the case like-with-like matching was made for."""
+    prev = _results(tmp_path / "prev", "2025-06-02", [_crack("F-0005", (2.0, 3.0, -1.0), 300.0)], set())
+    cur = _results(tmp_path / "cur", "2026-06-02", [_crack("F-0007-J", (2.0, 3.0, -1.2), 700.0)], set())
+    _decide(prev, "F-0005", "confirm")
+    report = compare(prev, cur)
+    assert sorted((c.status, c.previous_finding_id or c.finding_id) for c in report.changes) == [
+        ("new", "F-0007-J"), ("not_re_observed", "F-0005")]
