@@ -332,9 +332,10 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
     for b in cur.findings:
         g_cur = (cur.grades.get(b.finding_id) or (None,))[0]
         if b.finding_id not in matched_cur:
-            # on one day (a re-flight, a flight processed again) a new finding's first-observation uid is an older one's
-            uid = next(u for n in range(1, len(taken) + 2) if (u := cur.uids[b.finding_id] + (f"#{n}" if n > 1 else ""))
-                       not in taken)
+            # its own first observation, not what an earlier run against another inspection wrote to defects.json;
+            # on one day (a re-flight, a flight processed again) that uid can be an older one's
+            first = f"{cur.asset_id or 'asset'}:{cur.date}:{b.finding_id}"
+            uid = next(u for n in range(1, len(taken) + 2) if (u := first + (f"#{n}" if n > 1 else "")) not in taken)
             taken.add(uid)
             changes.append(DefectChange(uid, "new", b.finding_id, None, mc[b.finding_id][0], None, (),
                                         "", g_cur.state if g_cur else "", False, "; ".join(
