@@ -72,6 +72,10 @@ def value_or_none(m: Measurement | None) -> float | None:
     return None if m is None or m.value is None else float(m.value)
 
 
+# decimals each product prints a quantity with (report, map, KML, review app)
+MEASUREMENT_DIGITS = {"length_mm": 1, "width_mm": 2, "max_width_mm": 2, "area_m2": 4}
+
+
 def format_measurement(m: Measurement | None, digits: int = 1) -> str:
     """'12.3 +/- 0.4 mm', or the reason it is missing. ASCII only, so any PDF font can show it."""
     if m is None:

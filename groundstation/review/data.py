@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 
 from groundstation.joints import read_checks
+from groundstation.publish.context import MEASUREMENT_DIGITS, format_measurement
 from skyinspect.errors import InputError, describe
 from skyinspect.findings import Finding
 from skyinspect.record import FlightRecordReader, FrameRecord
@@ -91,7 +92,9 @@ class ResultsData:
                 "grade_clause": (g["clause"] or g["note"]) if g else None,
                 "component": (self.assignments.get(fid) or {}).get("label"),
                 "check": self.checks.get(fid, ""),
-                "measurements": {k: {"value": m.value, "sigma": m.sigma, "unit": m.unit, "note": m.note}
+                # "text": as the report, map and KML print it (the page had rounded on its own)
+                "measurements": {k: {"value": m.value, "sigma": m.sigma, "unit": m.unit, "note": m.note,
+                                     "text": format_measurement(m, MEASUREMENT_DIGITS.get(k, 2))}
                                  for k, m in f.measurements.items()},
                 # lat, lon, alt: the page draws findings on a face as an elevation
                 "outline": [[float(p[0]), float(p[1]), float(p[2])] for p in f.outline_wgs84]

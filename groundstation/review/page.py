@@ -66,7 +66,8 @@ async function api(path, opts) {
   }
   return r.json();
 }
-function fmtMeas(m) { return m.value === null ? m.note : (Number(m.value).toPrecision(4) + (m.sigma !== null ? ' ± ' + Number(m.sigma).toPrecision(2) : '') + ' ' + m.unit); }
+function fmtMeas(m) { if (m.text) return m.text;  // as the report prints it
+  return m.value === null ? m.note : (Number(m.value).toPrecision(4) + (m.sigma !== null ? ' ± ' + Number(m.sigma).toPrecision(2) : '') + ' ' + m.unit); }
 async function loadFindings() {
   const q = new URLSearchParams();
   if ($('f-class').value) q.set('cls', $('f-class').value);

@@ -322,3 +322,27 @@ def test_the_table_is_one_tab_stop_its_rows_move_by_arrows(server: str, open_pag
     page.keyboard.press("Shift+Tab")  # out and in again: to the row the arrows moved to
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.getAttribute('data-id')") == "F-0002"
+
+
+def test_the_detail_rounds_each_measurement_as_the_report_does(server: str, open_page: OpenPage, results: Path) -> None:
+    """The page rounded to 4 significant digits itself: the demo's F-0006 read '0.0001205 ± 0.00012 m2'
+    and '150.4 ± 13 mm' in the app, '0.00012 +/- 0.00012 m2' and '150.4 +/- 12.9 mm' in the report and
+    on the map, so the engineer reviewing and the planner reading saw different numbers."""
+    import re
+    from html import unescape
+
+    page = open_page()
+    page.goto(server + "/")
+    page.locator("#findings tbody tr").first.wait_for()
+    crack = next(r["finding_id"] for r in page.evaluate("fetch('/api/findings').then(r => r.json())")
+                 if r["class"] == "crack")
+    page.click(f"#findings tbody tr[data-id='{crack}']")
+    page.locator("#detail-title", has_text=crack).wait_for()
+    shown = {r[0]: r[1] for r in page.evaluate(
+        "[...document.querySelectorAll('#detail tr')].map(tr => [tr.cells[0].textContent, tr.cells[1].textContent])")}
+    report = unescape((results / "report.html").read_text())
+    row = re.search(rf'<tr id="{crack}">(.*?)</tr>', report, re.S)
+    assert row, f"{crack}'s row in report.html"
+    cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
+    for key in ("length_mm", "area_m2"):
+        assert shown[key] in cells, (key, shown[key], cells)
