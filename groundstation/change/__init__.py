@@ -334,7 +334,7 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
         if b.finding_id not in matched_cur:
             # its own first observation, not what an earlier run against another inspection wrote to defects.json;
             # on one day (a re-flight, a flight processed again) that uid can be an older one's
-            first = f"{cur.asset_id or 'asset'}:{cur.date}:{b.finding_id}"
+            first = f"{cur.asset_id or prev.asset_id or 'asset'}:{cur.date}:{b.finding_id}"  # the report's asset
             uid = next(u for n in range(1, len(taken) + 2) if (u := first + (f"#{n}" if n > 1 else "")) not in taken)
             taken.add(uid)
             changes.append(DefectChange(uid, "new", b.finding_id, None, mc[b.finding_id][0], None, (),

@@ -29,3 +29,17 @@ def test_a_rerun_against_another_inspection_names_new_defects_afresh(tmp_path: P
     write_change_products(right, tmp_path / "right", y2026)
     assert {c.finding_id: c.defect_uid for c in compare(y2025, y2026).changes if c.finding_id} == {
         k: v[1] for k, v in uids.items()}  # and the same again
+
+
+def test_a_new_defect_is_named_by_the_asset_the_report_names(tmp_path: Path) -> None:
+    """This time processed without --asset-id: the report is of the previous inspection's asset
+    (pier-1), and so are the new defects' uids (they read "asset:..." beside "pier-1:..." ones)."""
+    import json
+
+    prev = _results(tmp_path / "prev", "2025-06-02", [_crack("F-0001", (0.0, 3.0, -1.0), 300.0)], set())
+    cur = _results(tmp_path / "cur", "2026-06-02", [_crack("F-0001", (0.0, 3.0, -1.0), 300.0),
+                                                    _crack("F-0002", (2.0, 3.0, -1.0), 300.0)], set())
+    (cur / "inspection.json").write_text(json.dumps({"inspection_date": "2026-06-02"}))
+    report = compare(prev, cur)
+    assert report.asset_id == "pier-1"
+    assert {c.defect_uid for c in report.changes} == {"pier-1:2025-06-02:F-0001", "pier-1:2026-06-02:F-0002"}
