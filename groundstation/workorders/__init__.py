@@ -75,6 +75,8 @@ def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspect
     """``findings``: Finding objects; ``grades``: finding id -> grades (primary first);
     ``inspection_date``: ISO date the intervals count from; ``checks``: finding id -> what to check
     before acting (groundstation.joints), put first in the action. Sorted by priority, then due date."""
+    from groundstation.publish.context import MEASUREMENT_DIGITS, format_measurement
+
     start = date.fromisoformat(inspection_date[:10]) if inspection_date else date.today()
     orders = []
     for f in findings:
@@ -90,7 +92,9 @@ def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspect
         priority, days = int(grade_priority), int(grade_days or 0)  # type: ignore[arg-type]
         comp = (assignments or {}).get(f.finding_id, {})
         label = str(comp.get("label", "")) or "unassigned"
-        meas = "; ".join(f"{k} {m.value:.3g} {m.unit}" for k, m in f.measurements.items() if m.value is not None)
+        # as the report prints them ('.3g' had written a 1,234.5 mm crack as '1.23e+03 mm')
+        meas = "; ".join(f"{k} {format_measurement(m, MEASUREMENT_DIGITS.get(k, 2))}"
+                         for k, m in f.measurements.items() if m.value is not None)
         grade_text = f"{g.state}{'+' if g.bound == 'at_least' else ''}"
         description = (f"{f.class_name} {f.finding_id} on {label}: {grade_text} by {g.rule}"
                        f"{' (' + g.note + ')' if g.note else ''}. {meas}".strip())
