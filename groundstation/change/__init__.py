@@ -122,8 +122,8 @@ class ChangeReport:
     offset_m: tuple[float, float, float] | None = None
     # quantities measured by different methods in the two folders: "q (previous method -> current)"
     method_changes: tuple[str, ...] = ()
-    review_notes: tuple[str, ...] = ()
-    model_change: str = ""  # "previous model -> current model" when they differ: no quantity judged  # review decisions not applied, and why (change/review.py)
+    review_notes: tuple[str, ...] = ()  # review decisions not applied, and why (change/review.py)
+    model_change: str = ""  # "previous model -> current model" when they differ: no quantity judged
 
     def by_status(self, status: str) -> list[DefectChange]:
         return [c for c in self.changes if c.status == status]

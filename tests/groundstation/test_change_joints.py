@@ -122,7 +122,8 @@ def test_joint_lines_apart_across_or_crossing_are_not_one_joint(tmp_path: Path) 
         ("new", "F-0001"), ("new", "F-0002"), ("not_re_observed", "F-0001"), ("not_re_observed", "F-0002")]
 
 
-def test_a_long_joint_line_widens_the_search_for_lines_only(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_long_joint_line_widens_the_search_for_lines_only(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Two stretches of a joint are sought up to both lines' reach apart; searching that far around
     every finding tried every pair of a 3 m neighbourhood (900 cracks a side on a 0.35 m grid, one 3 m
     joint line: 90 k pairs against 5 k)."""

@@ -17,7 +17,8 @@ from scipy.spatial import cKDTree
 from groundstation.offset_vote import vote_offset
 
 
-def _plain(d: np.ndarray, src: np.ndarray, tol: float, min_support: int = 2, min_ratio: float = 2.0):  # type: ignore[no-untyped-def]
+def _plain(d: np.ndarray, src: np.ndarray, tol: float, min_support: int = 2,
+           min_ratio: float = 2.0) -> tuple[np.ndarray, np.ndarray] | None:
     """The vote as first written (b0721fb): every candidate's support counted."""
     if len(d) == 0:
         return None
