@@ -10,8 +10,8 @@ a flagged line confirmed a crack, or a crack rejected (last year's "a crack afte
 year's unreviewed line of the same crack until a reviewer says otherwise). Confirming a crack with no
 flag says nothing of joints: it is still never compared with a joint-like line. A pair is judged
 (grown / shrunk) by the newest verdict: this time's, else last time's; with none, a joint-like pair
-is not judged (change/joints.py). An audit trail that fails its hash check (edited or cut) is not applied, and the report says so,
-as the work orders do (groundstation.workorders.apply_review).
+is not judged (change/joints.py). An audit trail that fails its hash check (edited or cut) is not
+applied, and the report says so, as the work orders do (groundstation.workorders.apply_review).
 """
 
 from __future__ import annotations
