@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ import numpy as np
 
 from groundstation.joints import read_checks
 from groundstation.publish.context import MEASUREMENT_DIGITS, format_measurement
-from skyinspect.errors import InputError, describe
+from skyinspect.errors import InputError, SkyinspectError, describe
 from skyinspect.findings import Finding
 from skyinspect.record import FlightRecordReader, FrameRecord
 
@@ -53,6 +54,8 @@ class ResultsData:
             grades, assignments = data["grades"], data.get("assignments", {})
         frames: dict[int, FrameRecord] = {}
         flight_dir = Path(flight) if flight else Path(meta.get("flight", ""))
+        if flight is None and meta.get("flight") and not (flight_dir / "record.sqlite").is_file():
+            flight_dir = _beside(folder, flight_dir, meta) or flight_dir
         if flight is not None and not (flight_dir / "record.sqlite").is_file():
             raise InputError(describe(flight, "not a flight record (record.sqlite missing)",
                                       "Pass --flight the folder `skyinspect onboard --out` wrote"))
@@ -140,3 +143,19 @@ def _stamp(path: Path) -> tuple[int, int]:
     except OSError:
         return (-1, -1)
     return (st.st_mtime_ns, st.st_size)
+
+
+def _beside(results: Path, named: Path, meta: dict[str, Any]) -> Path | None:
+    """The flight record of the same name beside the results folder, when its first frame is the
+    flight's start (inspection.json's start_time_utc_s): the two moved together (a folder copied to a
+    laptop) had shown no views until --flight was given."""
+    candidate = results.parent / named.name
+    start = meta.get("start_time_utc_s")
+    if not named.name or start is None or not (candidate / "record.sqlite").is_file():
+        return None
+    try:
+        with FlightRecordReader(candidate) as reader:
+            same = any(abs(f.capture_time_utc_s - float(start)) <= 1e-3 for f in reader.frames())
+    except (OSError, sqlite3.Error, SkyinspectError):  # not a record we can read: not this flight
+        return None
+    return candidate if same else None
