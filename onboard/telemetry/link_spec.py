@@ -74,3 +74,23 @@ def _serial(spec: str, device: str) -> LinkSpec:
         raise TelemetryError(describe(spec, "a serial link needs pyserial, which is not installed",
                                       "pip install -e '.[onboard]' (or pip install pyserial)"))
     return LinkSpec(device, int(baud), serial=True)
+
+
+def pymavlink_connect(url: str, source_system: int, source_component: int) -> object:
+    """Open a link with pymavlink (``serial:/dev/ttyTHS1:921600`` → device + baud; see ``link_spec``).
+
+    pymavlink's mavutil decodes with the MAVLink 1 dialect unless MAVLINK20 is set; MAVLink 2 is
+    needed for GIMBAL_DEVICE_ATTITUDE_STATUS and GPS_RAW_INT's h_acc/v_acc, so we select it (it
+    still reads MAVLink 1 frames)."""
+    from pymavlink import mavutil
+
+    if os.environ.get("MAVLINK20") != "1" or "v20" not in getattr(mavutil.mavlink, "__name__", "v20"):
+        os.environ["MAVLINK20"] = "1"
+        mavutil.set_dialect("ardupilotmega")
+    spec = parse_link(url)
+    if spec.serial:  # straight to the serial class: a device path holding ':' or '.' would be read as UDP or a log
+        return mavutil.mavserial(spec.url, baud=spec.baud, source_system=source_system,
+                                 source_component=source_component, autoreconnect=False)
+    return mavutil.mavlink_connection(spec.url, baud=spec.baud, source_system=source_system,
+                                      source_component=source_component, autoreconnect=False,
+                                      robust_parsing=True)

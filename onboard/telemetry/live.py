@@ -42,6 +42,8 @@ from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from onboard.telemetry.buffer import TelemetryBuffer
 from onboard.telemetry.convert import Record
+from onboard.telemetry.link_peers import VehicleLock
+from onboard.telemetry.link_spec import pymavlink_connect
 from onboard.telemetry.mount import FixedMount
 from onboard.telemetry import timesync
 from onboard.telemetry.timesync import TimesyncRequester
@@ -84,30 +86,6 @@ class _OncePerLink(logging.Filter):
 logging.getLogger("onboard.telemetry.buffer").addFilter(_OncePerLink())
 
 
-def pymavlink_connect(url: str, source_system: int, source_component: int) -> object:
-    """Open a link with pymavlink (``serial:/dev/ttyTHS1:921600`` → device + baud; see ``link_spec``).
-
-    pymavlink's mavutil decodes with the MAVLink 1 dialect unless MAVLINK20 is set; MAVLink 2 is
-    needed for GIMBAL_DEVICE_ATTITUDE_STATUS and GPS_RAW_INT's h_acc/v_acc, so we select it (it
-    still reads MAVLink 1 frames)."""
-    import os
-
-    from pymavlink import mavutil
-
-    from onboard.telemetry.link_spec import parse_link
-
-    if os.environ.get("MAVLINK20") != "1" or "v20" not in getattr(mavutil.mavlink, "__name__", "v20"):
-        os.environ["MAVLINK20"] = "1"
-        mavutil.set_dialect("ardupilotmega")
-    spec = parse_link(url)
-    if spec.serial:  # straight to the serial class: a device path holding ':' or '.' would be read as UDP or a log
-        return mavutil.mavserial(spec.url, baud=spec.baud, source_system=source_system,
-                                 source_component=source_component, autoreconnect=False)
-    return mavutil.mavlink_connection(spec.url, baud=spec.baud, source_system=source_system,
-                                      source_component=source_component, autoreconnect=False,
-                                      robust_parsing=True)
-
-
 class LiveMavlink:
     """Receive one vehicle's telemetry over a link; reconnect on loss; send alerts back."""
 
@@ -116,13 +94,14 @@ class LiveMavlink:
                  source_component: int = mavlink.MAV_COMP_ID_ONBOARD_COMPUTER,
                  connect: Callable[[str, int, int], object] = pymavlink_connect,
                  clock: Callable[[], float] = time.time, timesync_interval_s: float = 1.0,
-                 answer_timesync: bool = True, send_queue: int = 64) -> None:
+                 answer_timesync: bool = True, send_queue: int = 64, system_id: int | None = None) -> None:
         self.url = url
         self.link_timeout_s = link_timeout_s
         self.backoff_s, self.max_backoff_s = backoff_s, max_backoff_s
         self.window_s = window_s
         self.tag_window_s = min(60.0, window_s)  # position/attitude a buffer is built from (see _recent)
         self._ids = (source_system, source_component)
+        self.peers = VehicleLock(url, self._ids, system_id)  # system_id None: the first vehicle heard
         self._connect = connect
         self._clock = clock
         self._lock = threading.Lock()
@@ -211,15 +190,22 @@ class LiveMavlink:
                 self._drop_link()
                 continue
             now = time.monotonic()
+            if msg is not None and msg.get_type() != "BAD_DATA" and not self.peers.from_vehicle(msg):
+                if self.peers.system is None and (msg.get_srcSystem(), msg.get_srcComponent()) != self._ids:
+                    self.link_up = True  # someone is there (its TIMESYNC gets answered); no telemetry yet
+                if self.link_up:
+                    self.add(self._clock(), msg)
+                msg = None  # a GCS's heartbeat or our own echo is not telemetry: it must not keep the link up
             if msg is None or msg.get_type() == "BAD_DATA":
                 if now - self.last_rx_s > self.link_timeout_s:
-                    if self.link_up:
+                    if self.link_up and self.peers.system is not None:
                         log.warning("%s: no telemetry for %.1f s; link lost, reconnecting (recording continues)",
                                     self.url, now - self.last_rx_s)
                         self._lost_at = self.last_rx_s
                     elif self._lost_at is None and not self._said_silent:  # never heard from: say so once
                         self._said_silent = True
-                        log.warning("%s: no MAVLink message received in %.1f s; frames are recorded untagged until "
+                        log.warning("%s: no MAVLink message received from a vehicle in %.1f s; frames are recorded "
+                                    "untagged until "
                                     "telemetry arrives (check that the autopilot streams to this address and port, "
                                     "or the serial device and baud rate)", self.url, now - self._started)
                     self._drop_link()
@@ -257,6 +243,8 @@ class LiveMavlink:
             if self.answer_timesync and timesync.is_request_for(msg, self._ids, self.timesync):
                 self._answer_timesync(msg, arrival_utc_s)
             return  # requests (answered), replies to other requesters: not round trips of ours
+        if not self.peers.from_vehicle(msg):
+            return
         with self._lock:
             self._check_reboot(msg)
             if self._telemetry_since is None:

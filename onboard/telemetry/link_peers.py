@@ -1,0 +1,50 @@
+"""Which system on a live link is the vehicle.
+
+A companion on a shared link (mavlink-router, a telemetry radio network) hears more than its autopilot:
+the ground station's heartbeats, its own messages echoed back, a second vehicle. ``VehicleLock`` follows
+one vehicle — ``system_id`` when given, else the first system heard sending vehicle telemetry (position,
+attitude, GPS, SYSTEM_TIME, or an autopilot's HEARTBEAT) — and says once for each other vehicle that it
+is ignored. Only the vehicle's messages count as telemetry: a ground station's heartbeats kept a link
+'up' through a silent vehicle, and two vehicles' positions in one window made the buffer follow
+whichever had sent more (20 swaps in 20 s at 10 % radio loss: frames tagged 111 km away).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
+log = logging.getLogger("onboard.telemetry.live")
+
+_VEHICLE_TYPES = ("GLOBAL_POSITION_INT", "ATTITUDE", "ATTITUDE_QUATERNION", "GPS_RAW_INT", "SYSTEM_TIME")
+
+
+def is_vehicle_telemetry(msg: mavlink.MAVLink_message) -> bool:
+    """A message only a vehicle sends (a GCS or companion heartbeat has autopilot INVALID or type GCS)."""
+    if msg.get_type() == "HEARTBEAT":
+        return msg.autopilot != mavlink.MAV_AUTOPILOT_INVALID and msg.type != mavlink.MAV_TYPE_GCS
+    return msg.get_type() in _VEHICLE_TYPES
+
+
+class VehicleLock:
+    """The vehicle a link follows; ``own_ids`` (our system, component) are never it."""
+
+    def __init__(self, source: str, own_ids: tuple[int, int], system_id: int | None = None) -> None:
+        self.source, self.own_ids, self.system = source, own_ids, system_id
+        self._said: set[int] = set()
+
+    def from_vehicle(self, msg: mavlink.MAVLink_message) -> bool:
+        system = msg.get_srcSystem()
+        if (system, msg.get_srcComponent()) == self.own_ids:
+            return False  # our own message, echoed back by a router or a broadcast link
+        if self.system is None and is_vehicle_telemetry(msg):
+            self.system = system
+            log.info("%s: following vehicle system %d", self.source, system)
+        if self.system is None or system == self.system:
+            return self.system is not None
+        if system not in self._said and is_vehicle_telemetry(msg):
+            self._said.add(system)
+            log.warning("%s: system %d also sends vehicle telemetry on this link (a second vehicle?); ignored, "
+                        "following system %d, the first heard", self.source, system, self.system)
+        return False

@@ -1,0 +1,81 @@
+"""Who is on a live link: the vehicle, a ground station, a second vehicle, our own messages echoed back."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+
+from loopback_vehicle import LoopbackVehicle, free_udp_port
+from pymavlink.dialects.v20 import ardupilotmega as mav
+
+from onboard.telemetry import convert
+from onboard.telemetry.live import LiveMavlink
+
+
+def test_two_vehicles_on_one_link_the_first_heard_is_followed(caplog) -> None:
+    # Before: the buffer took the system with the most GLOBAL_POSITION_INT in the window; two vehicles
+    # at 10 Hz with 10 % radio loss each swapped it 20 times in 20 s: frames tagged 111 km away.
+    rng = random.Random(1)
+    live = LiveMavlink("udpin:127.0.0.1:14550")
+    host0 = time.time() - 30.0
+    encoders = {s: mav.MAVLink(None, srcSystem=s, srcComponent=1) for s in (1, 2)}
+    chosen = []
+    with caplog.at_level(logging.WARNING, logger="onboard.telemetry.live"):
+        for k in range(200):
+            for system, lat in ((1, 47.0), (2, 46.0)):
+                if rng.random() < 0.1:
+                    continue
+                t = host0 + k * 0.1 + 0.01 * system
+                msgs = [convert.global_position(100 + k * 0.1, lat, 8.0, 500.0, 20.0),
+                        convert.attitude(100 + k * 0.1, 0.0, 0.0, 90.0)]
+                msgs += [convert.system_time(100 + k * 0.1, t)] if k % 10 == 0 else []
+                for m in msgs:
+                    m.pack(encoders[system])  # sets the source ids
+                    live.add(t, m)
+                buffer = live.buffer()
+                if buffer is not None:
+                    chosen.append(buffer.system_id)
+    assert set(chosen) == {1}, f"{chosen.count(2)} builds followed system 2"
+    said = [r.getMessage() for r in caplog.records if "system 2" in r.getMessage()]
+    assert len(said) == 1 and "system 1" in said[0]
+
+
+def test_a_ground_stations_heartbeats_do_not_hide_a_silent_vehicle(caplog) -> None:
+    # A companion behind mavlink-router hears the GCS's heartbeats (255/190) and its own messages
+    # echoed back (255/191). Before: they kept the link 'up' while the vehicle was silent for 3 s:
+    # no 'link lost', no reconnect counted.
+    port = free_udp_port()
+    # TIMESYNC only in the first second: the loopback vehicle answers requests even while 'silent'
+    live = LiveMavlink(f"udpin:127.0.0.1:{port}", link_timeout_s=1.0, backoff_s=0.1, max_backoff_s=0.2,
+                       timesync_interval_s=60.0)
+    vehicle = LoopbackVehicle(port, silent=(1.5, 4.5), duration_s=6.5)
+    stop = threading.Event()
+
+    def ground_station() -> None:
+        from pymavlink import mavutil
+
+        out = mavutil.mavlink_connection(f"udpout:127.0.0.1:{port}")
+        gcs, echo = mav.MAVLink(None, srcSystem=255, srcComponent=190), mav.MAVLink(None, srcSystem=255, srcComponent=191)
+        while not stop.is_set():
+            out.write(mav.MAVLink_heartbeat_message(mav.MAV_TYPE_GCS, mav.MAV_AUTOPILOT_INVALID, 0, 0, 0, 3).pack(gcs))
+            out.write(mav.MAVLink_heartbeat_message(mav.MAV_TYPE_ONBOARD_CONTROLLER, mav.MAV_AUTOPILOT_INVALID,
+                                                    0, 0, 0, 3).pack(echo))
+            time.sleep(0.25)
+        out.close()
+
+    gcs = threading.Thread(target=ground_station, daemon=True)
+    with caplog.at_level(logging.WARNING, logger="onboard.telemetry.live"):
+        live.start()
+        gcs.start()
+        vehicle.start()
+        try:
+            vehicle.join(15)
+            time.sleep(0.3)
+        finally:
+            stop.set()
+            gcs.join(5)
+            live.stop()
+    assert live.reconnects == 1
+    assert any("link lost" in r.getMessage() for r in caplog.records)
