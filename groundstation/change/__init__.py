@@ -44,6 +44,7 @@ import numpy as np
 from pyproj import Geod
 
 from groundstation.change.bounds import bound_growth
+from groundstation.change.grades import _rank
 from groundstation.change.joints import (JOINT_KIND, NOT_JUDGED, joint_like_ids, joint_lines, line_gap, not_judged,
                                          reach_m)
 from groundstation.change.lines import where_it_grew
@@ -51,7 +52,6 @@ from groundstation.change.near import _closest_pair, _pairs_within
 from groundstation.change.review import (REJECTED_KIND, Verdicts, as_matched, crosses, read_verdicts,
                                          verdict_note)
 from groundstation.grading import Grade
-from groundstation.grading.rules import RULES_DIR
 from groundstation.offset_vote import vote_offset
 from skyinspect.errors import InputError, describe
 from skyinspect.findings import Finding
@@ -201,25 +201,6 @@ def _growth(q: str, a: Finding, b: Finding, years: float, k_sigma: float, other_
                   other_method)
 
 
-def _rank(grade: Grade | None, rules: dict[str, Any]) -> tuple[str, int] | None:
-    """(rule ref, rank of the state within that rule) or None when ungraded/indeterminate. ``rules``:
-    the shipped rules by ref, read on first need (``_shipped_rules``) and kept for the comparison."""
-    if grade is None or grade.is_indeterminate or not grade.rule:
-        return None
-    if not rules:
-        rules.update(_shipped_rules())
-    rule = rules.get(grade.rule)
-    return (grade.rule, rule.rank(grade.state)) if rule else None
-
-
-def _shipped_rules() -> dict[str, Any]:
-    """The shipped rules by ref. Read once per comparison: read per graded finding, 2,585 findings a
-    side parsed their YAML 31,000 times (392 of a 437-s `skyinspect change`)."""
-    from groundstation.grading.rules import load_rules
-
-    return {r.ref: r for r in load_rules(RULES_DIR).values()}
-
-
 SAME_SITE_M = SITE_RADIUS_M  # two inspections whose nearest findings are farther apart are not of one structure
 
 
@@ -294,12 +275,15 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
         won = vote_offset(np.array([c[3] for c in votes]), np.array([c[2] for c in votes]), offset_tol_m, min_support=3)
         if won is not None and float(np.linalg.norm(won[0])) >= offset_tol_m:
             shift = won[0]
-    pairs = []
+    pairs, stretch = [], {}
     for a, b, _, diff, on_lines, unlike in candidates:
         d = float(np.linalg.norm(diff - shift))
         apart = line_gap(lines[0][a.finding_id], lines[1][b.finding_id] + shift) if on_lines else d
         if apart <= gate(a, b):
             pairs.append((unlike, apart, d, a.finding_id, b.finding_id))
+            if d > gate(a, b):  # matched by the lines, past the centroids' gate: the row says why
+                stretch[a.finding_id, b.finding_id] = (f"the lines {apart:.2f} m apart (centroids {d:.2f} m: "
+                                                       "another stretch drawn)")
     matched_prev: dict[str, tuple[str, float]] = {}
     matched_cur: dict[str, str] = {}
     for _, _, d, pa, cb in sorted(pairs):  # like with like first
@@ -369,8 +353,9 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
                               (k_sigma, length.sigma if length else 0.0)) if judged else ""
         said = [verdict_note(a, mp[a.finding_id][0], prev.verdicts, "last time"),
                 verdict_note(b, mc[b.finding_id][0], cur.verdicts, "this time")
-                or ("flagged joint-like this time, not reviewed yet" if b.finding_id in cur.joint_like else "")]
-        note = "; ".join(x for x in (note, where, NOT_JUDGED if joint else "", *said,
+                or ("flagged joint-like this time, not reviewed yet" if b.finding_id in cur.joint_like and verdict else "")]
+        note = "; ".join(x for x in (note, where, NOT_JUDGED if joint else "",
+                                     stretch.get((a.finding_id, b.finding_id), ""), *said,
                                      f"{classes}: not judged" if classes else "",
                                      "its change is shown but not judged" if verdict == "rejected" else "") if x)
         unjudged = [g.quantity for g in growth if g.note and g.quantity in other]

@@ -108,6 +108,14 @@ def test_two_stretches_of_one_joint_are_one_joint(tmp_path: Path) -> None:
     assert "joint-like line both times" in report.changes[0].note
 
 
+def test_a_joint_matched_beyond_the_centroid_gate_says_why(tmp_path: Path) -> None:
+    """Its distance_m (0.59 m, the centroids') is past the 0.5 m gate: the note says the lines are
+    0.10 m apart, so the CSV row does not read as a match outside the gate."""
+    prev = _with_origin(_results(tmp_path / "prev", "2025-06-02", [_line("F-0003-J", -0.84, (0.97, 1.34))], set()))
+    cur = _with_origin(_results(tmp_path / "cur", "2026-06-02", [_line("F-0004", -0.84, (0.26, 0.87))], {"F-0004"}))
+    assert "the lines 0.10 m apart (centroids 0.59 m: another stretch drawn)" in compare(prev, cur).changes[0].note
+
+
 def test_joint_lines_apart_across_or_crossing_are_not_one_joint(tmp_path: Path) -> None:
     """Two parallel plumb joints 0.6 m apart, and a level line crossing a plumb one, are not one joint."""
     level = replace(_crack("F-0002", (0.4, 0.0, 0.5), 1200.0),
