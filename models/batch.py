@@ -58,15 +58,16 @@ def list_images(inputs: Iterable[Path]) -> list[Path]:
             images += sorted(p for p in item.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and is_listed(p)
                              and not p.name.startswith(".") and not is_segment_output(p))
         elif item.is_file():
-            images.append(item)
+            if _named_kind(item) == "image":
+                images.append(item)
         else:
             raise InputError(describe(item, "no such file or folder"))
     if not images:
         below, other = photos_in_subfolders(inputs), left_out_photos(inputs)
         if other:  # a phone's folder of HEIC photos: the note a folder with one JPEG in it gets
-            raise InputError(describe(", ".join(str(p) for p in inputs), "no images found; it holds "
-                                      f"{', '.join(f'{n} {s}' for s, n in sorted(other.items()))} file(s), not read "
-                                      "here", "convert them to JPEG or PNG to segment them"))
+            raise InputError(describe(", ".join(str(p) for p in inputs), "no images found, only "
+                                      f"{', '.join(f'{n} {s}' for s, n in sorted(other.items()))} file(s), which are "
+                                      "not read here", "convert them to JPEG or PNG to segment them"))
         raise InputError(describe(", ".join(str(p) for p in inputs), "no images found"
                                   + (f"; it holds {sum(below.values())} photo(s) in subfolders: "
                                      f"{subfolder_counts(below)}" if below else ""),
@@ -97,16 +98,40 @@ def is_segment_output(path: Path) -> bool:
     return False
 
 
+def _named_kind(path: Path) -> str:
+    """What a file named among the inputs (the shell's ``card/*``) is taken for, as a folder's files are:
+    "image" (an image suffix, or none Pillow does not recognise: a browser's .jfif), "other photo" (a
+    format not read here, OTHER_PHOTO_SUFFIXES) or "not image" (a video, its .SRT, Thumbs.db). Every file
+    was taken: an .SRT beside its photo was refused as 'the same name', an .MP4 as 'cannot be decoded'."""
+    suffix = path.suffix.lower()
+    if suffix in IMAGE_SUFFIXES:
+        return "image"
+    if suffix in OTHER_PHOTO_SUFFIXES:
+        return "other photo"
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path):
+            return "image"
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return "not image"
+
+
 def left_out_photos(inputs: Iterable[Path]) -> dict[str, int]:
     """How many photos of each suffix that is not read here (OTHER_PHOTO_SUFFIXES) the folders among
-    ``inputs`` hold: ``list_images`` leaves them out."""
+    ``inputs`` hold, or are among them: ``list_images`` leaves them out."""
     counts: dict[str, int] = {}
     for item in (Path(i) for i in inputs):
-        if item.is_dir():
-            for p in item.iterdir():
-                if p.suffix.lower() in OTHER_PHOTO_SUFFIXES and p.is_file() and not p.name.startswith("."):
-                    counts[p.suffix.lower()] = counts.get(p.suffix.lower(), 0) + 1
+        files = [p for p in item.iterdir() if not p.name.startswith(".")] if item.is_dir() else [item]
+        for p in files:
+            if p.suffix.lower() in OTHER_PHOTO_SUFFIXES and p.is_file():
+                counts[p.suffix.lower()] = counts.get(p.suffix.lower(), 0) + 1
     return counts
+
+
+def left_out_files(inputs: Iterable[Path]) -> list[Path]:
+    """The files named among ``inputs`` that are not images (``_named_kind``): ``list_images`` leaves them out."""
+    return [p for p in (Path(i) for i in inputs) if p.is_file() and _named_kind(p) == "not image"]
 
 
 def photos_in_subfolders(inputs: Iterable[Path], out: Path | None = None) -> dict[Path, int]:

@@ -36,8 +36,8 @@ def segment_command(
 ) -> None:
     """Segment inspection photos at their full resolution (tiled), one mask per photo."""
     from models import load_segmenter
-    from models.batch import (left_out_photos, list_images, photos_in_subfolders, refuse_overwriting, segment_images,
-                              subfolder_counts)
+    from models.batch import (left_out_files, left_out_photos, list_images, photos_in_subfolders, refuse_overwriting,
+                              segment_images, subfolder_counts)
     from models.photo_checks import check_images, check_memory, check_overlay_sizes
 
     files = list_images(images)
@@ -45,6 +45,10 @@ def segment_command(
     if other:  # said, not skipped without a word
         console.print(f"[yellow]note:[/] left out {', '.join(f'{n} {s}' for s, n in sorted(other.items()))} "
                       f"file(s): not read here; convert them to JPEG or PNG to segment them", highlight=False)
+    strays = left_out_files(images)
+    if strays:
+        console.print(f"[yellow]note:[/] left out {len(strays)} file(s) that are not images: "
+                      f"{', '.join(sorted(p.name for p in strays))}", highlight=False)
     below = photos_in_subfolders(images, out)
     if below:
         console.print(f"[yellow]note:[/] left out {sum(below.values())} photo(s) in subfolders of "

@@ -283,12 +283,20 @@ def test_a_heic_photo_is_refused_as_heic_not_as_a_bad_copy(tmp_path: Path) -> No
     result = CliRunner().invoke(app, ["segment", str(photos / "IMG_1.HEIC"), "--out", str(tmp_path / "out"),
                                       "--flips", "1", "--upscale", "0"])
     assert result.exit_code == 2 and not (tmp_path / "out").exists()
-    assert "IMG_1.HEIC: is a HEIC photo, which is not read here" in _said(result)
-    assert "convert it to JPEG or PNG" in _said(result) and "Copy it again" not in _said(result)
+    # named alone it is left out as a folder leaves it (test below), and there is nothing else
+    assert "IMG_1.HEIC: no images found, only 1 .heic file(s), which are not read here" in _said(result)
+    assert "convert them to JPEG or PNG" in _said(result) and "Copy it again" not in _said(result)
     result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(tmp_path / "out"), "--flips", "1",
                                       "--upscale", "0"])
-    assert result.exit_code == 2 and "no images found; it holds 2 .heic file(s), not read here" in _said(result)
+    assert result.exit_code == 2 and "no images found, only 2 .heic file(s), which are not read" in _said(result)
     assert "convert them to JPEG or PNG" in _said(result)
+    import pytest
+
+    from skyinspect.errors import ImageError
+    from skyinspect.photo import read_bgr
+
+    with pytest.raises(ImageError, match=r"IMG_1\.HEIC: is a HEIC photo, which is not read here\. convert it to JPEG"):
+        read_bgr(photos / "IMG_1.HEIC")  # the reader itself, as the replay and a library caller use it
 
 
 def test_a_photo_changed_since_it_was_segmented_is_said_to_have_changed(tmp_path: Path) -> None:
@@ -451,3 +459,28 @@ def test_a_photo_name_not_in_utf8_is_segmented_not_a_crash(tmp_path: Path) -> No
     mask = cv2.imdecode(np.fromfile(tmp_path / "out" / f"{stem}_mask.png", np.uint8), cv2.IMREAD_UNCHANGED)
     assert mask.shape == (40, 60) and (tmp_path / "out" / f"{stem}.json").is_file()
     assert b"Br\xef\xbf\xbdcke.png" in (tmp_path / "out" / "summary.csv").read_bytes()  # shown with U+FFFD
+
+
+def test_files_named_by_the_shells_star_that_are_not_photos_are_left_out_as_a_folder_leaves_them(
+        tmp_path: Path) -> None:
+    """Found running `skyinspect segment card/* --out x` on a camera card (two UAV75 photos, a video's .SRT
+    beside DSC00551.jpg, an .MP4, Thumbs.db, a raw .DNG): refused as 'DSC00551.jpg: has the same name as
+    DSC00551.SRT: both would write DSC00551_mask.png'; without the .SRT, 'DJI_0003.MP4: cannot be decoded as
+    an image. Copy it again from the card'. `segment card` segments the two and notes the .DNG."""
+    card = tmp_path / "card"
+    card.mkdir()
+    _photo(card / "DSC00551.jpg", 40, 60)
+    _photo(card / "DSC00552.jpg", 40, 60)
+    (card / "DSC00551.SRT").write_text("1\n00:00:00,000 --> 00:00:01,000\nF/2.8, SS 100\n")
+    (card / "DJI_0003.MP4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(200))
+    (card / "Thumbs.db").write_bytes(bytes(64))
+    (card / "DJI_0004.DNG").write_bytes(b"II*\x00" + bytes(60))
+    (card / "photo").write_bytes((card / "DSC00552.jpg").read_bytes())  # an image without a suffix: taken
+    result = CliRunner().invoke(app, ["segment", *map(str, sorted(card.iterdir())), "--out", str(tmp_path / "out"),
+                                      "--flips", "1", "--upscale", "0"])
+    assert result.exit_code == 0, result.output
+    said = _said(result)
+    assert "segmented 3 images" in said and "left out 1 .dng file(s): not read here" in said
+    assert "left out 3 file(s) that are not images: DJI_0003.MP4, DSC00551.SRT, Thumbs.db" in said
+    result = CliRunner().invoke(app, ["segment", str(card / "Thumbs.db"), "--out", str(tmp_path / "out2")])
+    assert result.exit_code == 2 and "no images found" in _said(result) and not (tmp_path / "out2").exists()
