@@ -1,6 +1,7 @@
 """Change since the last inspection: the same defect matched across two results folders of one asset.
 
-Matching: findings of the same class and kind (joint-like lines apart, change/joints.py), by distance, in a gate of
+Matching: findings of the same class and kind (joint-like lines apart and placed by their lines, change/joints.py;
+the review app's verdicts first, change/review.py), by distance, in a gate of
 ``max(gate_m, sqrt(ce90_prev² + ce90_cur²))`` (two flights' GNSS errors add). Two flights with plain
 GNSS are offset from each other as a whole (each carries its own error), so first the offset most
 same-class pairs within that gate agree on (``groundstation.offset_vote``, within ``offset_tol_m``,
@@ -22,7 +23,8 @@ results folders (``measurement_methods`` in inspection.json; a folder written be
 recorded counts as "unrecorded") is shown but never judged grown or shrunk: a new way of measuring
 is not a change in the structure (session 11's crack length read 5-60 % longer than the one-frame
 length before it). The report lists those quantities; processing the older flight again with the
-current version makes them comparable.
+current version makes them comparable. So with another segmentation model (``model_change``), and
+a width known only as an interval (change/bounds.py) is said against a value, never judged.
 
 Products (``write_change_products``, used by ``skyinspect change``): ``change.json`` (the report),
 ``change.csv`` (one row per defect, growth columns per quantity) and ``defects.json`` in the current
