@@ -62,6 +62,11 @@ class LocalFrame:
 
 def utm_crs_for(lat_deg: float, lon_deg: float) -> CRS:
     """The WGS84 UTM zone CRS that contains a point (for metric outputs users can open in QGIS)."""
-    zone = int((lon_deg + 180.0) // 6.0) + 1
+    zone = min(int((lon_deg + 180.0) // 6.0) + 1, 60)  # lon 180 is zone 60 (61 was EPSG:32661, UPS North)
+    # the grid's own exceptions, which surveyors there use: south-west Norway is 32V, Svalbard 31X-37X
+    if 56.0 <= lat_deg < 64.0 and 3.0 <= lon_deg < 12.0:
+        zone = 32
+    elif 72.0 <= lat_deg < 84.0 and 0.0 <= lon_deg < 42.0:
+        zone = 31 if lon_deg < 9.0 else 33 if lon_deg < 21.0 else 35 if lon_deg < 33.0 else 37
     epsg = (32600 if lat_deg >= 0 else 32700) + zone
     return CRS.from_epsg(epsg)
