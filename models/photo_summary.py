@@ -87,18 +87,36 @@ def records_in(out: Path) -> list[str]:
                   and (out / f"{p.stem}_overlay.jpg").is_file())
 
 
+def readable_records(out: Path, stems: list[str]) -> tuple[list[str], list[Path]]:
+    """(the stems whose records ``write_summary`` can read, the records it cannot): an earlier run's record
+    cut or edited by hand is left out of the summary and named, not the end of a run that did not make it."""
+    ok, bad = [], []
+    for stem in stems:
+        try:
+            _summarised(out, stem)
+            ok.append(stem)
+        except InputError:
+            bad.append(out / f"{stem}.json")
+    return ok, bad
+
+
+def _summarised(out: Path, stem: str) -> PhotoSummary:
+    path = out / f"{stem}.json"
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # ValueError: not JSON, not UTF-8 text
+        raise InputError(describe(path, f"cannot read the photo's record ({exc})",
+                                  "Segment the photo again (--rerun)")) from exc
+    if not isinstance(record, dict):
+        raise InputError(describe(path, "not a record written by `skyinspect segment`",
+                                  "Segment the photo again (--rerun)"))
+    return summarise_record(record, path)
+
+
 def write_summary(out: Path, stems: list[str]) -> tuple[Path, Path]:
     """``summary.csv`` and ``summary.html`` in ``out`` for the photos of these stems (their
     ``<stem>.json`` records), each written whole; returns their paths."""
-    rows = []
-    for stem in stems:
-        path = out / f"{stem}.json"
-        try:
-            record = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise InputError(describe(path, f"cannot read the photo's record ({exc})",
-                                      "Segment the photo again (--rerun)")) from exc
-        rows.append(summarise_record(record, path))
+    rows = [_summarised(out, stem) for stem in stems]
     rows = most_defect_first(rows)
     csv_path, html_path = out / CSV_NAME, out / HTML_NAME
     write_output(csv_path, _csv(rows).encode())

@@ -68,10 +68,14 @@ def segment_command(
         task = progress.add_task("segmenting", total=len(files))
         results = segment_images(files, out, segmenter, checked=True, on_done=lambda _r: progress.advance(task),
                                  rerun=rerun)
-    from models.photo_summary import records_in, write_summary
+    from models.photo_summary import readable_records, records_in, write_summary
 
     stems = [r.source.stem for r in results]
-    _, page = write_summary(out, stems + sorted(set(records_in(out)) - set(stems)))  # earlier runs' photos too
+    earlier, unreadable = readable_records(out, sorted(set(records_in(out)) - set(stems)))  # earlier runs' photos
+    if unreadable:
+        console.print(f"[yellow]note:[/] left out of the summary: {', '.join(p.name for p in unreadable)} "
+                      "(not records segment can read)", highlight=False)
+    _, page = write_summary(out, stems + earlier)
     found = sum(r.instances for r in results)
     skipped = sum(r.skipped for r in results)
     console.print(f"segmented {len(results) - skipped} images, {found} instances in all, into [bold]{out}[/]"
