@@ -337,8 +337,8 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
         # the newest verdict decides; with none, a joint-like pair (kinds match) is not judged: a joint does not grow
         verdict = mc[b.finding_id][2] or mp[a.finding_id][2]
         joint = not verdict and JOINT_KIND in mc[b.finding_id][1]
-        if joint or verdict == "rejected":
-            growth = not_judged(growth, "joint-like line" if joint else REJECTED_KIND)
+        if joint or verdict == "rejected":  # nor its grade's rise: the same drawn length or area (shown, not escalated)
+            growth, escalated = not_judged(growth, "joint-like line" if joint else REJECTED_KIND), False
         # joined by a reviewer's relabel: each was measured by its model class's rules (a patch's area, a crack's)
         classes = f"measured as {a.class_name} last time, as {b.class_name} this time" \
             if a.class_name != b.class_name else ""

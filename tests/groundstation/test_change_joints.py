@@ -148,3 +148,27 @@ def test_a_long_joint_line_widens_the_search_for_lines_only(tmp_path: Path,
     report = change.compare(prev, cur)
     assert len(report.by_status("stable")) == 901
     assert sum(tried) < 3 * 30 * 30 * 9  # each crack's 3 x 3 neighbourhood (its gate) and a little more
+
+
+def _graded(folder: Path, states: dict[str, str]) -> Path:
+    """stages/grades.json as the grading stage writes it, by the shipped blade rule (crack length)."""
+    grades = {fid: [{"finding_id": fid, "rule": "epri-blade@1", "state": s, "label": "", "clause": "", "citation": "",
+                     "priority": 3, "interval_days": 90, "action": ""}] for fid, s in states.items()}
+    (folder / "stages" / "grades.json").write_text(json.dumps({"data": {"grades": grades}}))
+    return folder
+
+
+def test_a_joint_like_pair_is_never_escalated(tmp_path: Path) -> None:
+    """Demo seeds 7 and 3 processed with the blade profile (graded by length), nothing changed: the
+    two joint-like pairs read escalated, CAT3 -> CAT5 (F-0006 -> F-0007-J, 150 -> 623 mm) and CAT4
+    -> CAT5, from the drawn length the growth test does not judge; the real cracks beside them not."""
+    prev = _graded(_results(tmp_path / "prev", "2025-06-02",
+                            [_crack("F-0005", (1.95, 3.0, -1.28), 565.0), _crack("F-0006", (1.86, 3.0, -1.07), 150.0)],
+                            {"F-0006"}), {"F-0005": "CAT4", "F-0006": "CAT3"})
+    cur = _graded(_results(tmp_path / "cur", "2026-06-02",
+                           [_crack("F-0007", (1.96, 3.0, -1.28), 521.0), _crack("F-0007-J", (1.86, 3.0, -0.93), 623.0)],
+                           set()), {"F-0007": "CAT5", "F-0007-J": "CAT5"})
+    report = compare(prev, cur)
+    assert {c.finding_id: c.escalated for c in report.changes} == {"F-0007": True, "F-0007-J": False}
+    joint = next(c for c in report.changes if c.finding_id == "F-0007-J")
+    assert (joint.previous_grade, joint.current_grade) == ("CAT3", "CAT5")  # shown
