@@ -217,20 +217,20 @@ def girder_patterns(faces: tuple[GirderFace, ...], design: Design, solids: tuple
         new_face = True
         for ps, surf in zip(r.passes, r.surfaces):
             if not passes:
-                via: tuple[tuple[float, float, float], ...] | None = (_beyond(ps, ps.waypoints_ned[0], solids,
-                                                                              min_standoff_m),)
+                out = _beyond(ps, ps.waypoints_ned[0], solids, min_standoff_m)
+                via: tuple[tuple[float, float, float], ...] | None = (out,) if out else ()
             else:
                 via = _connect(passes[-1], ps, solids, min_standoff_m, new_face)
             if via is None:
                 notes.append(f"{surf.name}: not planned (no transit reaches this stretch of line while keeping the "
-                             f"standoff; piers close the bay under the deck)")
+                             f"standoff; piers close the bay under the deck, or abutments / keep-outs the ends)")
                 continue
             passes.append(replace(ps, via_ned=via))
             surfaces.append(surf)
             new_face = False
     if passes:
-        passes[-1] = replace(passes[-1], exit_ned=(_beyond(passes[-1], passes[-1].waypoints_ned[-1], solids,
-                                                           min_standoff_m),))
+        out = _beyond(passes[-1], passes[-1].waypoints_ned[-1], solids, min_standoff_m)
+        passes[-1] = replace(passes[-1], exit_ned=(out,) if out else ())
     return PatternResult(tuple(passes), tuple(surfaces), tuple(notes))
 
 
@@ -243,7 +243,7 @@ def _connect(prev: Pass, nxt: Pass, solids: tuple[Solid, ...], min_standoff_m: f
     if _leg_clear(a, b, solids, min_standoff_m):
         return ()
     if new_face:
-        via = _round_the_end(prev, nxt, solids, min_standoff_m)
+        via = _round_the_end(prev, nxt, solids, min_standoff_m) or _over_the_top(prev, nxt, solids, min_standoff_m)
         if via:
             return via
     pts = [a] + detour(a, b, solids, min_standoff_m + CHORD_MARGIN_M) + [b]
@@ -263,14 +263,15 @@ def _outward(ps: Pass, end: tuple[float, float, float]) -> np.ndarray:
 
 
 def _beyond(ps: Pass, end: tuple[float, float, float], solids: tuple[Solid, ...], min_standoff_m: float
-            ) -> tuple[float, float, float]:
+            ) -> tuple[float, float, float] | None:
     """A point on the line's extension past ``end`` far enough to be clear of every solid."""
     e, out = np.asarray(end, float), _outward(ps, end)
+    structure = tuple(s for s in solids if not s.name.startswith("keep-out "))  # room to turn; keep-outs: the standoff
     for c in np.arange(min_standoff_m, 60.0, 0.5):
         p = e + out * c
-        if _leg_clear(e, p, solids, min_standoff_m) and _leg_clear(p, p, solids, 2 * min_standoff_m):
+        if _leg_clear(e, p, solids, min_standoff_m) and _leg_clear(p, p, structure, 2 * min_standoff_m):
             return _v(p)
-    return _v(e + out * 60.0)
+    return None  # no clear way out along the line (an abutment beside it): the router takes it from the end
 
 
 def _round_the_end(prev: Pass, nxt: Pass, solids: tuple[Solid, ...], min_standoff_m: float
@@ -287,6 +288,23 @@ def _round_the_end(prev: Pass, nxt: Pass, solids: tuple[Solid, ...], min_standof
                 _leg_clear(pb, b, solids, min_standoff_m):
             return (_v(pa), _v(pb))
     return ()  # routing and the safety check take it from here
+
+
+def _over_the_top(prev: Pass, nxt: Pass, solids: tuple[Solid, ...], min_standoff_m: float
+                  ) -> tuple[tuple[float, float, float], ...]:
+    """Out from each line away from its face, up over the deck at the standoff, across and down: the
+    way to the other side when abutments (keep-outs) close the girder ends. () when none is clear."""
+    a, b = np.asarray(prev.end_ned, float), np.asarray(nxt.waypoints_ned[0], float)
+    top = max(s.top_agl_m for s in solids if not s.name.startswith("keep-out ")) + min_standoff_m + 2 * CHORD_MARGIN_M
+    away = [np.array([-math.cos(math.radians(ps.yaw_deg[0])), -math.sin(math.radians(ps.yaw_deg[0])), 0.0])
+            for ps in (prev, nxt)]  # the camera looks at the face: away from it is behind the camera
+    for c in np.arange(0.0, 30.0, 0.5):
+        pa, pb = a + away[0] * c, b + away[1] * c
+        ua, ub = np.array([pa[0], pa[1], -top]), np.array([pb[0], pb[1], -top])
+        legs = ((a, pa), (pa, ua), (ua, ub), (ub, pb), (pb, b))
+        if all(_leg_clear(p, q, solids, min_standoff_m) for p, q in legs):
+            return tuple(_v(p) for p in ((pa, ua, ub, pb) if c > 0 else (ua, ub)))
+    return ()
 
 
 def girder_photos(faces: tuple[GirderFace, ...], design: Design, solids: tuple[Solid, ...], min_standoff_m: float,

@@ -149,7 +149,9 @@ def _bridge_patterns(bridge: Bridge, frame: LocalFrame, design: Design) -> Patte
     if bridge.inspect_girders:
         from missions.planning.patterns_girder import girder_patterns
 
-        r = girder_patterns(bridge_girder_faces(bridge, frame), design, asset_solids(bridge, frame),
+        # keep-outs too: the moves round the girder ends went through abutments given as keep-outs
+        r = girder_patterns(bridge_girder_faces(bridge, frame), design,
+                            _with_keep_outs(asset_solids(bridge, frame), bridge, frame),
                             site.min_standoff_m, low_under_deck)
         if not r.passes:
             notes.append("girders: no oblique line planned")
@@ -218,7 +220,8 @@ def _girder_design(bridge: Bridge, frame: LocalFrame, design: Design, requiremen
     change with it (same GSD); every pattern of the mission flies it."""
     from missions.planning.patterns_girder import girder_photos
 
-    faces, solids, site = bridge_girder_faces(bridge, frame), asset_solids(bridge, frame), bridge.site
+    faces, site = bridge_girder_faces(bridge, frame), bridge.site
+    solids = _with_keep_outs(asset_solids(bridge, frame), bridge, frame)
     tried = []
     for k in GIRDER_STANDOFF_FACTORS:
         s = design.standoff_m * k

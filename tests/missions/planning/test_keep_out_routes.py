@@ -36,3 +36,14 @@ def test_piers_with_abutments_find_their_way_home(abutments):
     # from pier P1'; the one-point detour gave up after its 400 cheapest grid points
     plan = plan_inspection(abutments, get_camera("dji_h20_zoom"), FAST)
     assert plan.checks_passed == RULES and _clear_of_keep_outs(plan, abutments)
+
+
+def test_girder_lines_keep_out_of_the_abutments(abutments):
+    # the moves round the girder ends were laid out against the structure only, so they went through
+    # the abutments: 'rule keep_out: item 96 (NAV_WAYPOINT: girder G2 S face line: transit 2) ... enters
+    # keep-out volume 'west abutment'' (3 such legs; the plan was refused)
+    bridge = replace(abutments, inspect_girders=True, inspect_piers=("P1",))
+    plan = plan_inspection(bridge, get_camera("dji_h20_zoom"), FAST)
+    assert plan.checks_passed == RULES and _clear_of_keep_outs(plan, bridge)
+    lines = {p.name.split(" face")[0] + " face" for p in plan.passes if p.name.endswith(" line")}
+    assert lines == {"girder G1 S face", "girder G1 N face", "girder G2 S face", "girder G2 N face"}, plan.notes
