@@ -299,7 +299,8 @@ def _findings_from_json(data: list[dict[str, object]]) -> list[Finding]:
 
 
 def _publish_atomically(inp: PublishInput, out: Path) -> dict[str, Path]:
-    staging = out / f".staging-{uuid.uuid4().hex[:8]}"
+    _remove_dead_staging(out)
+    staging = out / f".staging-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
         written = publish(inp, staging)
         final = {}
@@ -309,6 +310,27 @@ def _publish_atomically(inp: PublishInput, out: Path) -> dict[str, Path]:
         return final
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove_dead_staging(out: Path) -> None:
+    """Remove the staging folders of runs that were killed while publishing (``finally`` never ran): each
+    stayed in the results folder, hidden, with whatever products it held. A folder named by a process
+    still running is another run's and is kept; one named before the pid was in the name is stale."""
+    for folder in out.glob(".staging-*"):
+        pid = folder.name.split("-")[1]
+        if pid.isdigit() and len(folder.name.split("-")) == 3 and _alive(int(pid)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only whether it exists
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def _summary(out: Path, loaded: LoadedFlight, geo: Georeferenced, findings: list[Finding],

@@ -72,3 +72,23 @@ def test_a_dem_rewritten_in_place_is_not_reused_from_the_stage_files(tmp_path: P
     assert abs(first["range_m"] - FLY_HEIGHT_M) < 0.01 and abs(second["range_m"] - (FLY_HEIGHT_M - 2.0)) < 0.01
     same = process(flight, tmp_path / "out", load_surface(dem), progress=False)
     assert "georeference" in same.stages_reused  # an unchanged DEM is still reused
+
+
+def test_publish_folders_left_by_a_killed_run_are_removed_by_the_next(tmp_path: Path) -> None:
+    """Products are written into out/.staging-* and moved into place; a run killed meanwhile (SIGKILL, OOM,
+    power) left that folder behind, and every later run kept it (three SIGKILLs of process on the Brighton
+    flight: three .staging-* folders in the results, beside the products). A live run's folder is kept."""
+    import os
+
+    flight = face_flight(tmp_path / "flight", [corrosion_on_face(0.6, FLY_HEIGHT_M - 0.2)])
+    out = tmp_path / "out"
+    out.mkdir()
+    old_style = out / ".staging-9eb46100"  # named before the writer's pid was in the name
+    dead = out / ".staging-999999999-0a1b2c3d"  # no such process
+    live = out / f".staging-{os.getppid()}-0a1b2c3d"  # another process, still running
+    for folder in (old_style, dead, live):
+        folder.mkdir()
+        (folder / "map.html").write_text("<html>half written")
+    process(flight, out, face_surface(), progress=False)
+    assert not old_style.exists() and not dead.exists() and live.exists()
+    assert [p.name for p in out.iterdir() if p.name.startswith(".staging")] == [live.name]
