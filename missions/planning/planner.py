@@ -322,6 +322,11 @@ def lay_out(asset: Asset, camera: CameraProfile, requirement: Requirement | None
         pattern = _bridge_patterns(asset, frame, design)
     else:
         pattern = patterns_more.patterns_for(asset, frame, design)
+    if asset.site.keep_out:  # lanes through a keep-out (a power line across a corridor) are cut there
+        from missions.planning.keep_out_cuts import cut_at_keep_outs
+
+        keep_outs = _with_keep_outs((), asset, frame)
+        pattern = cut_at_keep_outs(pattern, keep_outs, asset.site.min_standoff_m + 0.05)
     design = _trigger_speed(design, pattern.passes)
     if autopilot == "ardupilot" and design.speed_m_s < ARDUCOPTER_MIN_SPEED_M_S - 1e-9:
         pattern = _stop_and_shoot(pattern, design, asset.site.max_speed_m_s)
