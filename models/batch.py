@@ -113,6 +113,8 @@ def _named_kind(path: Path) -> str:
     try:
         with Image.open(path):
             return "image"
+    except Image.DecompressionBombError:  # an image, larger than Pillow opens: OpenCV reads it
+        return "image"
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         return "not image"
 

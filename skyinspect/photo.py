@@ -110,7 +110,7 @@ def exif_orientation(path: Path) -> int:
     try:
         with Image.open(path) as img:
             return int(img.getexif().get(_ORIENTATION, 1) or 1)
-    except (OSError, ValueError, SyntaxError, TypeError):
+    except (OSError, ValueError, SyntaxError, TypeError, Image.DecompressionBombError):  # a 196-MPx ortho
         return 1
 
 
@@ -125,7 +125,7 @@ def header_shapes(path: Path) -> tuple[tuple[int, int], tuple[int, int]] | None:
                 return None
             w, h = img.size
             turned = int(img.getexif().get(_ORIENTATION, 1) or 1) in QUARTER_TURNS
-    except (OSError, ValueError, SyntaxError, TypeError):
+    except (OSError, ValueError, SyntaxError, TypeError, Image.DecompressionBombError):  # a 196-MPx ortho
         return None
     return ((w, h) if turned else (h, w)), (h, w)
 
@@ -154,6 +154,9 @@ def _decoded_by_pil(path: Path, orient: bool) -> np.ndarray | None:
                 shown = img.transpose(undo[tag]) if turned and tag in undo else img
             mode = shown.mode
             pixels = np.asarray(shown.convert("RGB"))[:, :, ::-1] if mode in _EIGHT_BIT_MODES else None
+    except Image.DecompressionBombError as exc:  # over Pillow's 179 MPx: a traceback before
+        raise ImageError(describe(path, f"too large for Pillow, which this one needs ({exc})",
+                                  "Cut it into tiles of a few thousand pixels and segment those")) from exc
     except (OSError, ValueError, SyntaxError):  # not an image PIL knows either
         return None
     if pixels is None:  # raised here: ImageError is a ValueError, which the except above would swallow
@@ -170,4 +173,5 @@ QUARTER_TURNS = (5, 6, 7, 8)  # EXIF orientations that swap a photo's width and 
 _EIGHT_BIT_MODES = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "YCbCr")
 
 
-__all__ = ["QUARTER_TURNS", "cv_imread", "exif_orientation", "header_shapes", "is_listed", "read_bgr", "read_file_bytes"]
+__all__ = ["QUARTER_TURNS", "cv_imread", "exif_orientation", "header_shapes", "is_listed", "read_bgr",
+           "read_file_bytes"]

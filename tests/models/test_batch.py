@@ -484,3 +484,21 @@ def test_files_named_by_the_shells_star_that_are_not_photos_are_left_out_as_a_fo
     assert "left out 3 file(s) that are not images: DJI_0003.MP4, DSC00551.SRT, Thumbs.db" in said
     result = CliRunner().invoke(app, ["segment", str(card / "Thumbs.db"), "--out", str(tmp_path / "out2")])
     assert result.exit_code == 2 and "no images found" in _said(result) and not (tmp_path / "out2").exists()
+
+
+def test_a_tiff_larger_than_pillow_opens_is_read_by_opencv_not_a_traceback(tmp_path: Path, monkeypatch) -> None:
+    """Found segmenting a 14000x14000 orthomosaic TIFF (196 MPx): a DecompressionBombError traceback from
+    Pillow, which refuses to open more than 179 MPx (it looked only for the photo's EXIF orientation), before
+    the memory check could say 'cut it into tiles'. Pillow's limit is lowered here to stand for the size."""
+    from PIL import Image
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _photo(photos / "ortho.tif", 40, 60)
+    (photos / "ortho").write_bytes((photos / "ortho.tif").read_bytes())  # no suffix: Pillow is asked what it is
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 2,400 px is over twice this: refused as a bomb
+    for named in ([str(photos)], [str(photos / "ortho")]):
+        out = tmp_path / "out" / Path(named[0]).name
+        result = CliRunner().invoke(app, ["segment", *named, "--out", str(out), "--flips", "1", "--upscale", "0"])
+        assert result.exit_code == 0, result.output
+        assert cv2.imread(str(out / "ortho_mask.png"), 0).shape == (40, 60)
