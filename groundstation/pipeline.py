@@ -210,7 +210,7 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     reused += ["grade"] if hit else []
     lap("grade")
 
-    notes = record_notes(loaded.meta)
+    notes = record_notes(loaded.meta, loaded.frames_total)
     products = _publish_atomically(PublishInput(loaded, geo, tuple(findings), basis, graded.grades,
                                                 graded.assignments, graded.asset_id, graded.profile,
                                                 alignment_notes(moves) + notes), out)
@@ -268,17 +268,27 @@ def camera_moves_m(before: Georeferenced, after: Georeferenced) -> dict[int, flo
     return out
 
 
-def record_notes(meta: dict[str, str]) -> tuple[str, ...]:
-    """The flight record's own caveats for the report and the command line: photos timed by the camera's
-    local clock (meta ``dji_photo_time``, written by the DJI replay) make every time in it off by the
-    camera's UTC offset, which the report's 'Date (UTC)' did not say."""
+def record_notes(meta: dict[str, str], frames_total: int = 0) -> tuple[str, ...]:
+    """The flight record's own caveats for the report and the command line: the onboard run that wrote
+    it did not finish (meta ``ended``: killed, crashed or out of power, so frames it had not reached are
+    missing, which read as a whole flight of fewer frames), and photos timed by the camera's local clock
+    (meta ``dji_photo_time``: every time in it off by the camera's UTC offset, under 'Date (UTC)')."""
+    notes = []
+    ended, photo_time = _meta_json(meta, "ended"), _meta_json(meta, "dji_photo_time")
+    how = str(ended.get("how", "")) if isinstance(ended, dict) else ""
+    if how.startswith(("did not finish", "failed")):
+        notes.append(f"The onboard run that wrote this record {how.split(':')[0]}: it holds {frames_total} frames, "
+                     "and any it had not reached are missing from this inspection.")
+    if isinstance(photo_time, dict) and photo_time.get("note"):
+        notes.append(f"Frame times: {photo_time['note']}.")
+    return tuple(notes)
+
+
+def _meta_json(meta: dict[str, str], key: str) -> object:
     try:
-        note = json.loads(meta.get("dji_photo_time", "null") or "null")
+        return json.loads(meta.get(key, "null") or "null")
     except ValueError:
-        return ()
-    if isinstance(note, dict) and note.get("note"):
-        return (f"Frame times: {note['note']}.",)
-    return ()
+        return None
 
 
 def alignment_notes(moves: dict[int, float]) -> tuple[str, ...]:

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from onboard.ending import DID_NOT_FINISH, ended_meta
 from onboard.frames import Frame, ImageFolderSource, VideoSource, open_frames
 from onboard.telemetry.buffer import CameraEvent, TelemetryBuffer
 from onboard.telemetry.mount import FixedMount
@@ -101,7 +102,9 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
     created = not target.exists()
     meta = {"mode": "replay", "telemetry_source": str(mavlink.resolve()), "frames_source": str(frames.resolve()),
             "latency_s": latency_s, "gap_threshold_s": gap_threshold_s, "segmentation": settings_of(segmenter),
-            **plan.meta()}
+            # errors and Ctrl-C remove the record, but after a SIGKILL or a power cut the frames committed so
+            # far stay: it reads "did not finish" until the last frame is in (as the runtime's records do)
+            "ended": ended_meta(DID_NOT_FINISH), **plan.meta()}
     if fixed_mount is not None:
         meta["camera_mount"] = fixed_mount.describe()
     writer: FlightRecordWriter | None = None
@@ -124,6 +127,7 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
             count += 1
             tagged += pose.is_tagged
             instances += len(segmentation.instances)
+        writer.set_meta("ended", ended_meta("the frames ended", count))
         writer.close()
         if replacing:
             _swap_into_place(target, out)

@@ -183,3 +183,26 @@ def test_photo_times_on_the_cameras_local_clock_are_said_by_process_and_the_repo
     assert "Frame times: " + note in html.unescape((tmp_path / "out" / "report.html").read_text())
     clean = face_flight(tmp_path / "g", [corrosion_on_face(0.3, 10.0)])
     assert process(clean, tmp_path / "out2", face_surface(), progress=False).record_notes == ()
+
+
+def test_a_record_whose_onboard_run_did_not_finish_is_said_to_be_incomplete(tmp_path: Path) -> None:
+    """Meta 'ended' reads "did not finish" in a record the runtime or a replay was killed writing (the
+    SITL facade replay killed after 13 of 57 frames): process reported it as a whole flight."""
+    import json
+    import sqlite3
+
+    from gs_fixtures import corrosion_on_face, face_flight, face_surface
+
+    from groundstation.pipeline import process
+    from onboard.ending import DID_NOT_FINISH
+
+    folder = face_flight(tmp_path / "f", [corrosion_on_face(0.3, 10.0)])
+    with sqlite3.connect(folder / "record.sqlite") as db:
+        db.execute("INSERT INTO meta (key, value) VALUES (?, ?)",
+                   ("ended", json.dumps({"how": DID_NOT_FINISH, "utc_s": 1.7e9, "frames_recorded": None})))
+    summary = process(folder, tmp_path / "out", face_surface(), progress=False)
+    assert any("did not finish" in n and "5 frames" in n for n in summary.record_notes)
+    with sqlite3.connect(folder / "record.sqlite") as db:
+        db.execute("UPDATE meta SET value = ? WHERE key = 'ended'",
+                   (json.dumps({"how": "the frames ended", "utc_s": 1.7e9, "frames_recorded": 5}),))
+    assert process(folder, tmp_path / "out2", face_surface(), progress=False).record_notes == ()
