@@ -109,6 +109,12 @@ def send_alerts(orders: list[Any], config: AlertConfig) -> AlertReport:
     return report
 
 
+def topic_level(name: str) -> str:
+    """``name`` as one MQTT topic level: '/' splits levels and '+', '#' are wildcards a publish may not
+    hold ('Bridge #12' had every alert refused by paho); each becomes '_' (the payload keeps the id)."""
+    return "".join("_" if c in "/+#\0" else c for c in name) or "_"
+
+
 def _mqtt_publish(config: AlertConfig, orders: list[Any]) -> tuple[int, list[str]]:
     try:
         import paho.mqtt.client as mqtt
@@ -123,7 +129,7 @@ def _mqtt_publish(config: AlertConfig, orders: list[Any]) -> tuple[int, list[str
         client.connect(config.mqtt_host, config.mqtt_port, keepalive=30)
         client.loop_start()
         for o in orders:
-            info = client.publish(f"{config.mqtt_topic}/{o.asset_id or 'asset'}", _payload(o), qos=1)
+            info = client.publish(f"{config.mqtt_topic}/{topic_level(o.asset_id or 'asset')}", _payload(o), qos=1)
             info.wait_for_publish(timeout=config.timeout_s)
             if info.is_published():
                 sent += 1
