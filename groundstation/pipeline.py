@@ -49,6 +49,7 @@ from groundstation.stages import (BY_FINDING_ID, finding_from_dict, finding_to_d
                                   stored_findings_identity)
 from groundstation.tiepoints import TieParams, realign
 from skyinspect.errors import InputError, RecordError, describe, refuse_file_in_the_way
+from skyinspect.leftovers import remove_dead
 from skyinspect.findings import Finding
 
 STAGES = ("load", "georeference", "align", "fuse", "measure", "grade", "publish")
@@ -326,21 +327,11 @@ def _remove_dead_staging(out: Path) -> None:
     """Remove the staging folders of runs that were killed while publishing (``finally`` never ran): each
     stayed in the results folder, hidden, with whatever products it held. A folder named by a process
     still running is another run's and is kept; one named before the pid was in the name is stale."""
-    for folder in out.glob(".staging-*"):
-        pid = folder.name.split("-")[1]
-        if pid.isdigit() and len(folder.name.split("-")) == 3 and _alive(int(pid)):
-            continue
-        shutil.rmtree(folder, ignore_errors=True)
+    def pid_of(folder: Path) -> int | None:  # .staging-<pid>-<hex>
+        parts = folder.name.split("-")
+        return int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)  # signal 0: only whether it exists
-    except (ProcessLookupError, OverflowError):
-        return False
-    except PermissionError:
-        return True  # another user's process
-    return True
+    remove_dead(out.glob(".staging-*"), pid_of)
 
 
 def _summary(out: Path, loaded: LoadedFlight, geo: Georeferenced, findings: list[Finding],

@@ -20,6 +20,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterable, Iterator
+from glob import escape as glob_escape
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from onboard.telemetry.frame_clock import FRAME_CLOCKS, FrameClock, frames_insid
 from onboard.telemetry.sources import detect_kind, read_telemetry
 from skyinspect.camera import CameraModel
 from skyinspect.errors import InputError, SkyinspectError, describe
+from skyinspect.leftovers import remove_dead, trailing_pid
 from skyinspect.record import FlightRecordWriter
 from skyinspect.record.format import DB_NAME
 from skyinspect.segmentation import Segmenter, segment_each, settings_of
@@ -97,8 +99,9 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
     # first, a replay that then failed (a photo cut short at frame 400) left no record at all
     replacing = out.exists() and overwrite and any(out.iterdir())
     target = out.parent / f".{out.name}.replacing-{os.getpid()}" if replacing else out
-    if replacing:
-        shutil.rmtree(target, ignore_errors=True)  # left by a run killed while replacing
+    if replacing:  # what runs killed while replacing this record left beside it (this pid's too)
+        shutil.rmtree(target, ignore_errors=True)
+        remove_dead(out.parent.glob(f".{glob_escape(out.name)}.replacing-*"), trailing_pid)
     created = not target.exists()
     meta = {"mode": "replay", "telemetry_source": str(mavlink.resolve()), "frames_source": str(frames.resolve()),
             "latency_s": latency_s, "gap_threshold_s": gap_threshold_s, "segmentation": settings_of(segmenter),

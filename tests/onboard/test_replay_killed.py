@@ -56,3 +56,23 @@ def test_a_killed_replay_leaves_a_record_that_says_it_did_not_finish(tmp_path: P
     with FlightRecordReader(tmp_path / "whole") as reader:
         done = json.loads(reader.meta["ended"])
     assert done["how"] == "the frames ended" and done["frames_recorded"] == whole.frames == 12
+
+
+def test_a_replay_killed_while_replacing_a_record_leaves_no_copy_behind_for_good(tmp_path: Path) -> None:
+    """`onboard --overwrite` writes the new record beside the old one as .NAME.replacing-<pid> and swaps it
+    in at the end; a run killed meanwhile left that folder (every image of the flight so far), and the
+    next run, another pid, never removed it. A folder of a process still running is kept."""
+    from onboard.replay import run_replay
+
+    frames, tlog = make_kill_flight(tmp_path / "flight", n_frames=3)
+    out = tmp_path / "rec"
+    run_replay(frames, tlog, out, DarkPixelSegmenter(), camera(), progress=False)
+    dead = tmp_path / ".rec.replacing-999999999"
+    live = tmp_path / f".rec.replacing-{os.getppid()}"
+    for folder in (dead, live):
+        (folder / "images").mkdir(parents=True)
+        (folder / "images" / "000001.jpg").write_bytes(b"\xff\xd8" + bytes(1000))
+    run_replay(frames, tlog, out, DarkPixelSegmenter(), camera(), progress=False, overwrite=True)
+    assert not dead.exists() and live.exists()
+    with FlightRecordReader(out) as reader:
+        assert len(list(reader.frames())) == 3
