@@ -37,6 +37,7 @@ import numpy as np
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from onboard.telemetry import timesync
+from onboard.telemetry.clock_jumps import after_last_jump
 from onboard.telemetry.mount import FixedMount
 from onboard.telemetry.rotations import euler_to_quaternion, normalise, quaternion_to_euler, slerp, wrap_180
 from onboard.telemetry.series import Bracket, Series
@@ -143,8 +144,7 @@ class TelemetryBuffer:
                                           "Request GLOBAL_POSITION_INT (SET_MESSAGE_INTERVAL or SRn_POSITION)"))
         return systems.most_common(1)[0][0]
 
-    @staticmethod
-    def _clock_offsets(msgs: list[tuple[float, mavlink.MAVLink_message]]) -> tuple[float | None, float | None]:
+    def _clock_offsets(self, msgs: list[tuple[float, mavlink.MAVLink_message]]) -> tuple[float | None, float | None]:
         boot, tlog = [], []
         for t, m in msgs:
             if m.get_type() == "SYSTEM_TIME" and m.time_unix_usec > _UNIX_USEC_MIN:
@@ -152,7 +152,12 @@ class TelemetryBuffer:
                 tlog.append(m.time_unix_usec * 1e-6 - t)
         if not boot:
             return None, None
-        return statistics.median(boot), statistics.median(tlog)
+        start = after_last_jump(boot)  # a clock set again (GCS time, then GPS time): the samples after it
+        if start:
+            log.warning("%s: SYSTEM_TIME: the vehicle's UTC jumped by %.1f s (clock set again, e.g. from the GCS, "
+                        "then the GPS); timing by the %d samples after the jump", self.source, boot[start] - boot[start - 1],
+                        len(boot) - start)
+        return statistics.median(boot[start:]), statistics.median(tlog[start:])
 
     def _timesync(self, msgs: list[tuple[float, mavlink.MAVLink_message]]
                   ) -> tuple[timesync.ClockSync | None, dict[str, object] | None]:

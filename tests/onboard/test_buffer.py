@@ -194,3 +194,27 @@ def test_a_gps_reporting_no_gps_is_not_presented_as_an_unknown_fix(tmp_path: Pat
     pose = buffer.pose_at(BOOT_UTC_S + 101.05)
     assert pose.is_tagged and pose.fix_type == GPS_FIX_NO_FIX and math.isnan(pose.h_acc_m)
     assert _buffer(tmp_path).pose_at(BOOT_UTC_S + 101.05).fix_type == 3  # a 3D fix stays what it is
+
+
+def test_a_system_time_jump_is_followed_not_outvoted(tmp_path: Path) -> None:
+    # ArduPilot sets its clock from the GCS's SYSTEM_TIME before the GPS has time, then from the GPS: the
+    # vehicle's UTC jumps. Before: boot → UTC was the median over all SYSTEM_TIMEs, so for as long as
+    # the pre-fix ones outnumbered the rest every sample was placed 5 s off (25 m at 5 m/s).
+    from pymavlink.dialects.v20 import ardupilotmega as mav
+
+    from onboard_synth import LAT0, M_PER_DEG_LAT, SPEED_N_MPS
+
+    recs = []
+    for t, msg in flight_records(duration_s=60.0):
+        if msg.get_type() == "SYSTEM_TIME" and msg.time_boot_ms < 140_000:  # 40 s of a clock 5 s fast
+            msg = mav.MAVLink_system_time_message(msg.time_unix_usec + 5_000_000, msg.time_boot_ms)
+        recs.append((t, msg))
+    buffer = TelemetryBuffer.from_tlog(write_tlog(tmp_path / "jump.tlog", recs))
+    assert buffer.boot_to_utc_s == pytest.approx(BOOT_UTC_S, abs=1e-3)
+    pose = buffer.pose_at(BOOT_UTC_S + 150.0)
+    assert abs(pose.lat_deg - (LAT0 + SPEED_N_MPS * 50.0 / M_PER_DEG_LAT)) * M_PER_DEG_LAT < 0.01
+    # one odd sample is not a jump
+    recs = [(t, mav.MAVLink_system_time_message(m.time_unix_usec + 3_000_000, m.time_boot_ms)
+             if m.get_type() == "SYSTEM_TIME" and m.time_boot_ms == 159_500 else m) for t, m in flight_records(60.0)]
+    assert TelemetryBuffer.from_tlog(write_tlog(tmp_path / "odd.tlog", recs)).boot_to_utc_s == \
+        pytest.approx(BOOT_UTC_S, abs=1e-3)
