@@ -326,6 +326,9 @@ def pdf_text(s: str) -> str:
 
 def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[str, bytes | None]) -> None:
     pdf = _new_pdf()
+    day = flight_date(inp)  # a document system or a viewer's tab had shown 'report.pdf' for every report
+    pdf.set_title(f"Inspection report {inp.asset_id or inp.flight.folder.name} {day}".strip())
+    pdf.set_creator("skyinspect")
     pdf.add_page()
     pdf.set_font("helvetica", "B", 16)
     pdf.multi_cell(0, 9, pdf_text(f"Inspection report: {inp.flight.folder.name}"), new_x="LMARGIN", new_y="NEXT")

@@ -27,3 +27,17 @@ def test_the_report_gives_each_position_in_metres_msl(tmp_path: Path, two_defect
     text = subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True, check=True).stdout
     positions = re.findall(r"position: .*", text)
     assert len(positions) == 2 and all(p.rstrip().endswith(" m MSL") for p in positions), positions
+
+
+def test_the_pdf_names_itself(tmp_path: Path, two_defect_flight) -> None:  # type: ignore[no-untyped-def]
+    """report.pdf had no Title: a document system or a PDF viewer's tab showed 'report.pdf' for every
+    inspection's report."""
+    folder, _ = two_defect_flight
+    out = tmp_path / "out"
+    process(folder, out, face_surface(), progress=False)
+    if shutil.which("pdfinfo") is None:
+        pytest.skip("pdfinfo not installed (apt-get install poppler-utils)")
+    info = subprocess.run(["pdfinfo", str(out / "report.pdf")], capture_output=True, text=True, check=True).stdout
+    title = re.search(r"^Title:\s+(.*)$", info, re.M)
+    assert title and title.group(1).startswith("Inspection report") and folder.name in title.group(1)
+    assert re.search(r"^Creator:\s+skyinspect", info, re.M)
