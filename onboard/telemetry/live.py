@@ -59,6 +59,7 @@ REBOOT_JUMP_S = 5.0
 # get its clock mapping: TIMESYNC's first burst (8 requests at 10 Hz) is answered and SYSTEM_TIME
 # (1 Hz or more from ArduPilot and PX4) has come by then.
 CLOCK_SETTLE_S = 2.0
+NOT_STREAMING_S = 5.0  # a vehicle heard this long without position and attitude is said to lack them
 _CLOCK_TYPES = ("TIMESYNC", "SYSTEM_TIME")
 
 USED = {"GLOBAL_POSITION_INT", "GPS_RAW_INT", "ATTITUDE", "ATTITUDE_QUATERNION", "MOUNT_STATUS",
@@ -390,7 +391,20 @@ class LiveMavlink:
         finally:
             _OncePerLink.building.said = None
         self._cache = (version, key, built)
+        if isinstance(built, str):
+            self._say_not_streaming(built)
         return built if isinstance(built, TelemetryBuffer) else None
+
+    def _say_not_streaming(self, why: str) -> None:
+        """Once per reason, when the vehicle has been heard for ``NOT_STREAMING_S`` but the buffer still
+        cannot be built (a port whose SRn rates are 0 streams HEARTBEAT alone): said nowhere before."""
+        with self._lock:
+            since, newest = self._telemetry_since, (self._records[-1][0] if self._records else None)
+        reason = why.split(" (found:")[0]  # the counts found change with every build
+        if since is None or newest is None or newest - since < NOT_STREAMING_S or reason in self._said:
+            return
+        self._said.add(reason)
+        log.warning("%s; frames are recorded untagged until it arrives", why)
 
     # --- sending --------------------------------------------------------------------------------
     def send(self, msg: mavlink.MAVLink_message) -> bool:

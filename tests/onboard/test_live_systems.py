@@ -79,3 +79,19 @@ def test_a_ground_stations_heartbeats_do_not_hide_a_silent_vehicle(caplog) -> No
             live.stop()
     assert live.reconnects == 1
     assert any("link lost" in r.getMessage() for r in caplog.records)
+
+
+def test_a_vehicle_heard_but_not_streaming_position_is_said_once(caplog) -> None:
+    # An autopilot whose port streams nothing but HEARTBEAT (SRn_POSITION = 0, no SET_MESSAGE_INTERVAL):
+    # before, the whole flight was recorded untagged ('no telemetry yet') without a word in the log.
+    live = LiveMavlink("udpin:127.0.0.1:14550")
+    enc = mav.MAVLink(None, srcSystem=1, srcComponent=1)
+    host0 = time.time() - 30.0
+    with caplog.at_level(logging.WARNING, logger="onboard.telemetry.live"):
+        for k in range(80):  # 8 s of heartbeats at 10 Hz, a frame tagged after each
+            hb = mav.MAVLink_heartbeat_message(mav.MAV_TYPE_QUADROTOR, mav.MAV_AUTOPILOT_ARDUPILOTMEGA, 0, 0, 4, 3)
+            hb.pack(enc)
+            live.add(host0 + k * 0.1, hb)
+            assert live.buffer() is None
+    said = [r.getMessage() for r in caplog.records if "GLOBAL_POSITION_INT" in r.getMessage()]
+    assert len(said) == 1 and "SRn_POSITION" in said[0] and "untagged" in said[0]
