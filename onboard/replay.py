@@ -5,7 +5,9 @@ The log may be a MAVLink .tlog, an ArduPilot DataFlash .bin, a PX4 .ulg or a fol
 
 Capture times, in order of preference:
 1. CAMERA_FEEDBACK: when the log has one per frame (img_idx 1..N), frame n is photo img_idx n and
-   gets the pose the autopilot reported at the trigger (``TelemetryBuffer.pose_for_event``).
+   gets the pose the autopilot reported at the trigger (``TelemetryBuffer.pose_for_event``); with more
+   photos than frames, frames that carry their own times take the photo nearest them (a photo deleted
+   from the card shifted every later one).
 2. The frame's own time (file name or EXIF; video start + frame timestamps) plus ``latency_s``,
    interpolated in the telemetry (``TelemetryBuffer.pose_at``). ``frame_clock`` says which clock
    that time is on: ``utc``, ``log`` (the computer that wrote the .tlog; mapped to UTC through the
@@ -28,7 +30,7 @@ from onboard.ending import DID_NOT_FINISH, ended_meta
 from onboard.frames import Frame, ImageFolderSource, VideoSource, open_frames
 from onboard.telemetry.buffer import CameraEvent, TelemetryBuffer
 from onboard.telemetry.mount import FixedMount
-from onboard.telemetry.frame_clock import FRAME_CLOCKS, FrameClock, frames_inside, map_frame_clock
+from onboard.telemetry.frame_clock import FRAME_CLOCKS, FrameClock, frames_inside, map_frame_clock, pair_by_time
 from onboard.telemetry.sources import detect_kind, read_telemetry
 from skyinspect.camera import CameraModel
 from skyinspect.errors import InputError, SkyinspectError, describe
@@ -196,6 +198,13 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
     for event in buffer.camera_events():
         events.setdefault(event.img_idx, event)  # two cameras share img_idx numbers: keep the first
     if n and all(i in events for i in range(1, n + 1)):
+        by_time = _paired_by_time(buffer, events, source, frame_clock, frames) if len(events) != n else None
+        if by_time is not None:
+            missing = sorted(set(events) - {e.img_idx for e in by_time.values()})
+            log.warning("%s: %d CAMERA_FEEDBACK events for %d frames in %s: each frame is paired with the photo "
+                        "nearest its own time (photos without a frame: img_idx %s)", mavlink, len(events), n, frames,
+                        ", ".join(map(str, missing[:20])) + (" ..." if len(missing) > 20 else ""))
+            return _Plan(buffer, source, "camera_feedback", by_time, telemetry=mavlink, kind=kind)
         if len(events) != n:  # frame n takes img_idx n: one photo missing shifts every later pose
             log.warning("%s: %d CAMERA_FEEDBACK events (img_idx %d..%d) for %d frames in %s; frame n takes the "
                         "pose of img_idx n, so if photos are missing from the folder (deleted, or on another "
@@ -228,6 +237,19 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
         frames, f"cannot assign capture times to {n} frames: CAMERA_FEEDBACK in {mavlink.name} does not cover "
         f"frames 1..{n} (has {have}), and {missing} frame(s) carry no UTC time in their name or EXIF",
         f"Either log CAMERA_FEEDBACK for every photo (frame n = img_idx n), or {video}"))
+
+
+def _paired_by_time(buffer: TelemetryBuffer, events: dict[int, CameraEvent], source: ImageFolderSource | VideoSource,
+                    frame_clock: str, frames: Path) -> dict[int, CameraEvent] | None:
+    """Frames paired with CAMERA_FEEDBACK by their own times (``frame_clock.pair_by_time``), or None."""
+    times = source.capture_times()
+    if any(t is None for t in times):
+        return None
+    try:
+        clock = map_frame_clock(buffer, frame_clock, frames)
+    except InputError:
+        return None
+    return pair_by_time(buffer, events, times, clock)
 
 
 def _refuse_strays(source: ImageFolderSource, folder: Path, events: dict[int, CameraEvent]) -> None:

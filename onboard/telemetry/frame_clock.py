@@ -24,7 +24,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from onboard.telemetry.buffer import TelemetryBuffer
+from onboard.telemetry.buffer import CameraEvent, TelemetryBuffer
 from onboard.telemetry.timesync import ClockSync
 from skyinspect.errors import InputError, describe
 
@@ -108,3 +108,25 @@ def frames_inside(buffer: TelemetryBuffer, times_s: list[float], clock: FrameClo
     """How many frame times (+ the buffer's latency) fall inside the telemetry once mapped."""
     lo, hi = buffer.span_utc_s
     return sum(lo <= clock.to_telemetry_s(t) + buffer.latency_s <= hi for t in times_s)
+
+
+def pair_by_time(buffer: TelemetryBuffer, events: dict[int, CameraEvent], times_s: list[float | None],
+                 clock: FrameClock) -> dict[int, CameraEvent] | None:
+    """Frame n (1-based) → the CAMERA_FEEDBACK nearest its own time, when every frame has a time and each
+    lies within half the shortest interval between photos of a different one; else None. Pairing by
+    number (frame n = img_idx n) gave every frame after a photo missing from the folder the pose of
+    another photo; frames timed on another clock (a camera's local time) match nothing and keep it."""
+    if not events or any(t is None for t in times_s):
+        return None
+    shots = sorted(events.values(), key=lambda e: e.time_utc_s)
+    at = [e.time_utc_s for e in shots]
+    gaps = [b - a for a, b in zip(at, at[1:]) if b > a]
+    tolerance_s = 0.5 * min(gaps) if gaps else 0.5
+    paired: dict[int, CameraEvent] = {}
+    for n, t in enumerate(times_s, start=1):
+        when = clock.to_telemetry_s(t) + buffer.latency_s  # type: ignore[arg-type]
+        nearest = min(shots, key=lambda e: abs(e.time_utc_s - when))
+        if abs(nearest.time_utc_s - when) > tolerance_s or nearest in paired.values():
+            return None
+        paired[n] = nearest
+    return paired
