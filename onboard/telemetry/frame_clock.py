@@ -122,11 +122,14 @@ def pair_by_time(buffer: TelemetryBuffer, events: dict[int, CameraEvent], times_
     at = [e.time_utc_s for e in shots]
     gaps = [b - a for a, b in zip(at, at[1:]) if b > a]
     tolerance_s = 0.5 * min(gaps) if gaps else 0.5
+    when = [clock.to_telemetry_s(t) + buffer.latency_s for t in times_s]  # type: ignore[arg-type]
+    by_number = [when[n - 1] - events[n].time_utc_s for n in range(1, len(when) + 1) if n in events]
+    if len(by_number) == len(when) and max(by_number) - min(by_number) <= tolerance_s:
+        return None  # the numbers agree with the times but for a constant offset (the camera's clock): keep them
     paired: dict[int, CameraEvent] = {}
-    for n, t in enumerate(times_s, start=1):
-        when = clock.to_telemetry_s(t) + buffer.latency_s  # type: ignore[arg-type]
-        nearest = min(shots, key=lambda e: abs(e.time_utc_s - when))
-        if abs(nearest.time_utc_s - when) > tolerance_s or nearest in paired.values():
+    for n, t in enumerate(when, start=1):
+        nearest = min(shots, key=lambda e: abs(e.time_utc_s - t))
+        if abs(nearest.time_utc_s - t) > tolerance_s or nearest in paired.values():
             return None
         paired[n] = nearest
     return paired
