@@ -341,9 +341,11 @@ def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[st
     pdf.image(str(schematic_png), w=pdf.epw)
     pdf.add_page()
     _heading(pdf, "Findings")
+    measure = _new_pdf()  # a page to measure cards on
+    measure.add_page()
     for r in report_rows(inp, crops):
         crop = crops.get(r.finding_id)
-        if _card_would_break(pdf, r, crop):  # a finding's card is never split across two pages
+        if _card_would_break(pdf, r, crop, measure):  # a finding's card is never split across two pages
             pdf.add_page()
         _finding_card(pdf, r, crop)
     if not inp.findings:
@@ -385,19 +387,42 @@ def _new_pdf() -> Any:
     return pdf
 
 
-def _card_would_break(pdf: Any, r: ReportRow, crop: bytes | None) -> bool:
-    """Whether the card, drawn from the current y, would run past the page: drawn on a one-page scratch
-    document laid out like ``pdf``, with fpdf2's own test (``offset_rendering``). fpdf2's
-    ``offset_rendering`` deep-copies the whole document before and after each card, so a report of 864
-    findings spent 73 of its 100 s there (quadratic in findings); the card's layout depends only on y,
-    the page geometry and its own fonts, all reproduced here."""
-    scratch = _new_pdf()
-    scratch.add_page()
-    prev_y = pdf.get_y()
-    scratch.set_y(prev_y)
-    _finding_card(scratch, r, crop)
-    y_scroll = scratch.y - prev_y + (scratch.page - 1) * pdf.eph  # as offset_rendering computes it
-    return prev_y + y_scroll > pdf.page_break_trigger or scratch.page > 1
+def _card_would_break(pdf: Any, r: ReportRow, crop: bytes | None, measure: Any = None) -> bool:
+    """Whether the card, drawn from the current y, would run past the page, as fpdf2's own test
+    (``offset_rendering``, which deep-copied the whole document per card: quadratic) answers. It is
+    worked out from the card's line count, not by drawing the card on a scratch page: that put every
+    card's text through fpdf2's line breaking twice (8 of report.pdf's 20 s at 864 findings). A line
+    that plainly fits its width is one line; only a longer one is broken (dry run). ``measure``: a
+    page laid out like ``pdf`` to measure on (made here when None)."""
+    if measure is None:
+        measure = _new_pdf()
+        measure.add_page()
+    measure.set_font("helvetica", "", 9)
+    measure.set_x(measure.l_margin + 40)
+    room = measure.w - measure.r_margin - measure.x - 2 * measure.c_margin
+    trigger, y0 = pdf.page_break_trigger, pdf.get_y()
+    y = y0
+    # as the card's cells advance y, each checking for a page break before it is drawn
+    for h in [6.0] + [5.0] * sum(_lines(measure, text, room) for text in _card_lines(r)):
+        if y + h > trigger:
+            return True
+        y += h
+    return max(y, y0 + 37) + 3 > trigger
+
+
+def _lines(pdf: Any, text: str, room: float) -> int:
+    if "\n" not in text and pdf.get_string_width(text) < room - 0.01:
+        return 1
+    return len(pdf.multi_cell(0, 5, text, dry_run=True, output="LINES"))
+
+
+def _card_lines(r: ReportRow) -> list[str]:
+    """The card's lines beside the crop (one multi_cell each)."""
+    return [pdf_text(f"{k}: {v}") for k, v in (
+        ("position", r.position), ("length", r.length), ("width", r.width), ("area", r.area), ("CE90", r.ce90),
+        ("views", r.views), ("component", r.component), ("grade", r.grade), ("clause", r.clause),
+        ("also graded", r.other_grades), ("check", r.check))
+        if v != "-"]  # not applicable to this class (e.g. length of corrosion)
 
 
 def _finding_card(pdf: Any, r: ReportRow, crop: bytes | None) -> None:
@@ -409,13 +434,9 @@ def _finding_card(pdf: Any, r: ReportRow, crop: bytes | None) -> None:
     pdf.set_font("helvetica", "B", 11)
     pdf.cell(0, 6, pdf_text(f"{r.finding_id}  {r.class_name}"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("helvetica", "", 9)
-    for k, v in (("position", r.position), ("length", r.length), ("width", r.width), ("area", r.area),
-                 ("CE90", r.ce90), ("views", r.views), ("component", r.component), ("grade", r.grade),
-                 ("clause", r.clause), ("also graded", r.other_grades), ("check", r.check)):
-        if v == "-":  # not applicable to this class (e.g. length of corrosion)
-            continue
+    for line in _card_lines(r):
         pdf.set_x(pdf.l_margin + 40)
-        pdf.multi_cell(0, 5, pdf_text(f"{k}: {v}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
     pdf.set_y(max(pdf.get_y(), y0 + 37) + 3)
 
 

@@ -50,10 +50,42 @@ def test_write_pdf_never_copies_the_document(tmp_path, monkeypatch) -> None:  # 
 
     class Flight:
         folder = tmp_path
+        frames = ()  # no date (the PDF's title has one since c5e0784)
 
     inp = PublishInput.__new__(PublishInput)
     object.__setattr__(inp, "flight", Flight())
+    object.__setattr__(inp, "asset_id", None)
     for name in ("findings", "grades"):
         object.__setattr__(inp, name, ())
     report.write_pdf(inp, tmp_path / "r.pdf", png, {})
     assert calls == []
+
+
+def test_write_pdf_lays_each_card_out_once(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The look-ahead measured each card by drawing it on a scratch page, so every card's text went
+    through fpdf2's line breaking twice (8 of the 20 s of report.pdf at 864 findings)."""
+    import cv2
+
+    from groundstation.publish.context import PublishInput
+
+    rows = [_row(i % 7 * 9) for i in range(60)]
+    drawn = []
+    real = report._finding_card
+    monkeypatch.setattr(report, "_finding_card", lambda pdf, r, crop: (drawn.append(r), real(pdf, r, crop))[1])
+    monkeypatch.setattr(report, "report_rows", lambda _inp, _crops: rows)
+    for name, value in (("summary_facts", []), ("data_quality", []), ("model_text", ""),
+                        ("no_findings_text", ""), ("flight_date", "")):
+        monkeypatch.setattr(report, name, lambda _inp, v=value: v)
+    png = tmp_path / "schematic.png"
+    cv2.imwrite(str(png), np.full((20, 40, 3), 255, np.uint8))
+
+    class Flight:
+        folder = tmp_path
+
+    inp = PublishInput.__new__(PublishInput)
+    object.__setattr__(inp, "flight", Flight())
+    object.__setattr__(inp, "asset_id", None)
+    for name in ("findings", "grades"):
+        object.__setattr__(inp, name, ())
+    report.write_pdf(inp, tmp_path / "r.pdf", png, {})
+    assert len(drawn) == len(rows)
