@@ -67,6 +67,11 @@ USED = {"GLOBAL_POSITION_INT", "GPS_RAW_INT", "ATTITUDE", "ATTITUDE_QUATERNION",
         "CAMERA_TRIGGER", "CAMERA_IMAGE_CAPTURED", "HEARTBEAT"}
 
 
+# The companion's own heartbeat (MAVLink: every component sends one at 1 Hz), so routers learn its route.
+HEARTBEAT = mavlink.MAVLink_heartbeat_message(mavlink.MAV_TYPE_ONBOARD_CONTROLLER, mavlink.MAV_AUTOPILOT_INVALID,
+                                              0, 0, mavlink.MAV_STATE_ACTIVE, 3)
+
+
 class _OncePerLink(logging.Filter):
     """While a link builds its buffer (several times a second), each of the buffer's warnings is let
     through once per link: 'no SYSTEM_TIME with a UTC clock' came once per frame for a whole
@@ -292,7 +297,13 @@ class LiveMavlink:
 
     # --- sending (the only thread that writes to the link) ----------------------------------------
     def _send_loop(self) -> None:
+        next_beat = 0.0
         while not self._stop.is_set():
+            if self._conn is not None and time.monotonic() >= next_beat:
+                # From the moment the link opens, not once telemetry flows: a router (mavlink-router's
+                # UDP server endpoint, --mavlink udpout:) sends only to peers it has heard from.
+                self._write(HEARTBEAT, even_if_silent=True)
+                next_beat = time.monotonic() + 1.0
             wait_s = min(self.timesync.seconds_until_due(self._clock()) if self.link_up else 0.1, 0.1)
             try:
                 item = self._outbox.get(timeout=wait_s)
@@ -318,9 +329,9 @@ class LiveMavlink:
         if self._write(timesync.reply(request, round(tc1_s * 1e9))):
             self.timesync_answered += 1
 
-    def _write(self, msg: mavlink.MAVLink_message) -> bool:
+    def _write(self, msg: mavlink.MAVLink_message, even_if_silent: bool = False) -> bool:
         conn = self._conn
-        if conn is None or not self.link_up:
+        if conn is None or not (self.link_up or even_if_silent):
             self.send_dropped += 1
             return False
         try:

@@ -95,3 +95,43 @@ def test_a_vehicle_heard_but_not_streaming_position_is_said_once(caplog) -> None
             assert live.buffer() is None
     said = [r.getMessage() for r in caplog.records if "GLOBAL_POSITION_INT" in r.getMessage()]
     assert len(said) == 1 and "SRn_POSITION" in said[0] and "untagged" in said[0]
+
+
+def test_udpout_to_a_server_endpoint_gets_telemetry_because_we_heartbeat() -> None:
+    # mavlink-router's 'Mode = Server' UDP endpoint (and any router) sends only to peers it has heard
+    # from. Before: the companion wrote nothing until telemetry arrived, so with --mavlink udpout:...
+    # nothing ever did. Now it sends its HEARTBEAT (onboard controller) at 1 Hz from the moment it opens.
+    import socket
+
+    server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    server.bind(("127.0.0.1", 0))
+    server.settimeout(0.05)
+    enc = mav.MAVLink(None, srcSystem=1, srcComponent=1)
+    heard: list = []
+    stop = threading.Event()
+
+    def endpoint() -> None:
+        parser, k = mav.MAVLink(None), 0
+        while not stop.is_set():
+            try:
+                data, addr = server.recvfrom(2048)
+                heard.extend((addr, m) for m in parser.parse_buffer(data) or [])
+            except socket.timeout:
+                pass
+            for addr in {a for a, _ in heard}:
+                server.sendto(convert.attitude(100 + k * 0.05, 0.0, 0.0, 90.0).pack(enc), addr)
+            k += 1
+
+    thread = threading.Thread(target=endpoint, daemon=True)
+    thread.start()
+    live = LiveMavlink(f"udpout:127.0.0.1:{server.getsockname()[1]}", link_timeout_s=1.0).start()
+    try:
+        assert live.wait_connected(5.0)
+    finally:
+        live.stop()
+        stop.set()
+        thread.join(2)
+        server.close()
+    beats = [m for _, m in heard if m.get_type() == "HEARTBEAT"]
+    assert beats and beats[0].type == mav.MAV_TYPE_ONBOARD_CONTROLLER
+    assert (beats[0].get_srcSystem(), beats[0].get_srcComponent()) == (255, mav.MAV_COMP_ID_ONBOARD_COMPUTER)
