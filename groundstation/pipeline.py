@@ -44,6 +44,7 @@ from groundstation.measure import MeasureLimits, measure
 from groundstation.plane import chart_for
 from groundstation.publish import PublishInput, publish
 from groundstation.publish.context import covered_area_m2
+from groundstation.publish.reviewed import with_review
 from groundstation.stages import (BY_FINDING_ID, finding_from_dict, finding_to_dict, findings_identity, fingerprint,
                                   georeferenced_from_dict, georeferenced_to_dict, run_stage, set_aside_stale,
                                   stored_findings_identity)
@@ -68,7 +69,7 @@ class ProcessSummary:
     products: dict[str, Path] = field(default_factory=dict)
     stages_reused: tuple[str, ...] = ()
     seconds_by_stage: dict[str, float] = field(default_factory=dict)
-    frames_realigned: int = 0  # camera positions corrected by image tie points between passes
+    frames_realigned: int = 0  # cameras corrected by image tie points (range per pass, passes onto each other)
     max_realign_m: float = 0.0
     not_georeferenced_reasons: tuple[str, ...] = ()  # one per frame not georeferenced
     images_missing: int = 0  # tagged frames whose image file is not in the flight folder
@@ -173,7 +174,7 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     reused += ["georeference"] if hit else []
     lap("georeference")
 
-    # each pass's cameras corrected by image tie points with the other passes, then georeferenced again
+    # each pass's cameras corrected by image tie points (its range, then onto the other passes), georeferenced again
     raw_geo = geo
     align_fp = fingerprint("align", geo_fp, dataclasses.asdict(tie_params))
     geo, hit = run_stage(stages_dir / "aligned.json", "align", align_fp,
@@ -212,9 +213,10 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     lap("grade")
 
     notes = record_notes(loaded.meta, loaded.frames_total)
-    products = _publish_atomically(PublishInput(loaded, geo, tuple(findings), basis, graded.grades,
-                                                graded.assignments, graded.asset_id, graded.profile,
-                                                alignment_notes(moves) + notes), out)
+    # the review app's decisions on these findings (kept when the findings are: set_aside_stale) apply
+    products = _publish_atomically(with_review(PublishInput(loaded, geo, tuple(findings), basis, graded.grades,
+                                                            graded.assignments, graded.asset_id, graded.profile,
+                                                            alignment_notes(moves) + notes), out), out)
     lap("publish")
     summary = _summary(out, loaded, geo, findings, products, tuple(reused), timings)
     return dataclasses.replace(summary, frames_realigned=len(moves), max_realign_m=max(moves.values(), default=0.0),
@@ -296,9 +298,10 @@ def alignment_notes(moves: dict[int, float]) -> tuple[str, ...]:
     """The report's data-quality lines about the align stage."""
     if not moves:
         return ()
-    return (f"{len(moves)} frames' camera positions were corrected by image tie points between passes (by "
-            f"{min(moves.values()):.2f}-{max(moves.values()):.2f} m): their passes' GNSS errors differed. The flight "
-            "keeps its reference pass's absolute error (CE90).",)
+    return (f"{len(moves)} frames' camera positions were corrected by image tie points (by "
+            f"{min(moves.values()):.2f}-{max(moves.values()):.2f} m): each pass's GNSS error along the surface's "
+            "normal (its range) from its own overlapping frames, and the passes' differences in the surface's plane. "
+            "The flight keeps its reference pass's absolute error in the plane (CE90).",)
 
 
 def _findings_to_json(findings: list[Finding]) -> list[dict[str, object]]:

@@ -102,8 +102,8 @@ def process_command(
                       f"(another flight or other settings): moved to {summary.superseded}, so that they are not "
                       "applied to the new findings, which reuse their ids")
     if summary.frames_realigned:
-        console.print(f"{summary.frames_realigned} frames' camera positions corrected by image tie points between "
-                      f"passes (up to {summary.max_realign_m:.2f} m): their GNSS errors differed (report: data quality)")
+        console.print(f"{summary.frames_realigned} frames' camera positions corrected by image tie points (up to "
+                      f"{summary.max_realign_m:.2f} m): GNSS range or pass-to-pass errors (report: data quality)")
     console.print(f"{summary.findings} findings from {summary.detections} detections, graded by profile "
                   f"[bold]{profile_name}[/]; map: [bold]{summary.map_path}[/], report: [bold]{summary.report_pdf_path}[/]")
     if registry is not None:
