@@ -8,11 +8,14 @@ offline the overlays draw on a blank background.
 from __future__ import annotations
 
 import base64
+import json
 import math
 from pathlib import Path
 from typing import Any
 
 from branca.element import MacroElement
+from folium.utilities import parse_options
+from folium.vector_layers import path_options
 from jinja2 import Template
 
 from skyinspect.webpage import fit_to, js_template_text, save_offline
@@ -69,12 +72,10 @@ def write_map(inp: PublishInput, path: Path, crops: dict[str, bytes | None]) -> 
     fmap = folium.Map(location=centre, zoom_start=19, max_zoom=24, control_scale=True)
 
     frames_layer = folium.FeatureGroup(name="frame footprints", show=True)
-    for fr in inp.geo.frames:
-        if fr.footprint_ned_m is None:
-            continue
-        ring = to_geo(fr.footprint_ned_m)[:, :2].tolist()
-        folium.Polygon(ring, color="#7f7f7f", weight=1, fill=False,
-                       tooltip=f"frame {fr.frame_index}, GSD {fr.gsd_m * 1000:.1f} mm").add_to(frames_layer)
+    footprints = [{"ring": to_geo(fr.footprint_ned_m)[:, :2].tolist(), "options": FOOTPRINT_OPTIONS,
+                   "tooltip": f"frame {fr.frame_index}, GSD {fr.gsd_m * 1000:.1f} mm"}
+                  for fr in inp.geo.frames if fr.footprint_ned_m is not None]
+    _Drawn(footprints, _FOOTPRINTS_JS).add_to(frames_layer)
     frames_layer.add_to(fmap)
 
     if cam_geo is not None and len(cam_geo) >= 2:
@@ -83,15 +84,17 @@ def write_map(inp: PublishInput, path: Path, crops: dict[str, bytes | None]) -> 
         path_layer.add_to(fmap)
 
     findings_layer = folium.FeatureGroup(name="findings")
+    findings = []
     for i, f in enumerate(inp.findings):
         colour = colour_hex(f.class_name)
-        outline = folium.Polygon(f.outline_wgs84[:, :2].tolist(), color=colour, weight=2, fill=True, fill_opacity=0.5,
-                                 tooltip=f"{f.finding_id} ({f.class_name})").add_to(findings_layer)
         # A marker too: a millimetre-wide crack is invisible as a polygon at most zoom levels.
-        marker = folium.CircleMarker([f.lat_deg, f.lon_deg], radius=6, color=colour, fill=True,
-                                     popup=folium.Popup(popup_html(inp, i, crops.get(f.finding_id)), **POPUP_OPTIONS),
-                                     tooltip=f.finding_id).add_to(findings_layer)
-        _OpensPopupOf(outline, marker).add_to(findings_layer)
+        findings.append({"ring": f.outline_wgs84[:, :2].tolist(), "at": [f.lat_deg, f.lon_deg],
+                         "outline": path_options(line=True, radius=None, color=colour, weight=2, fill=True,
+                                                 fill_opacity=0.5),
+                         "marker": path_options(line=False, radius=6, color=colour, fill=True),
+                         "tooltip": f"{f.finding_id} ({f.class_name})", "marker_tooltip": f.finding_id,
+                         "popup": popup_html(inp, i, crops.get(f.finding_id))})
+    _Drawn(findings, _FINDINGS_JS, popup=parse_options(**POPUP_OPTIONS)).add_to(findings_layer)
     findings_layer.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)  # open: collapsed, its icon is an image (blank offline)
     drawn = [tuple(p[:2]) for p in cam_geo] if cam_geo is not None else []
@@ -99,18 +102,53 @@ def write_map(inp: PublishInput, path: Path, crops: dict[str, bytes | None]) -> 
     save_offline(fmap, path)
 
 
-class _OpensPopupOf(MacroElement):
-    """A click on a finding's outline opens its marker's popup. Each had a popup of its own with the
-    crop in it, so every crop was embedded twice: map.html was 36.6 MB at 2,585 findings."""
+FOOTPRINT_OPTIONS = path_options(line=True, radius=None, color="#7f7f7f", weight=1, fill=False)
+
+# Drawn as folium would (L.polygon / L.circleMarker with its options, a sticky tooltip in a <div>, the
+# popup's HTML in a <div> as folium.Popup wraps it), from one list per layer. A folium element per
+# footprint and finding went through a template each, and branca compiled every rendered piece
+# (popups with their crops) as a Jinja template again: 3 of 5 s of map.html at 864 findings.
+_FOOTPRINTS_JS = """items.forEach(function (d) {
+    L.polygon(d.ring, d.options).addTo(group).bindTooltip("<div>" + d.tooltip + "</div>", {"sticky": true});
+});"""
+# A click on a finding's outline opens its marker's popup. Each had a popup of its own with the crop
+# in it, so every crop was embedded twice: map.html was 36.6 MB at 2,585 findings.
+_FINDINGS_JS = """items.forEach(function (d) {
+    var outline = L.polygon(d.ring, d.outline).addTo(group);
+    outline.bindTooltip("<div>" + d.tooltip + "</div>", {"sticky": true});
+    var marker = L.circleMarker(d.at, d.marker).addTo(group);
+    var popup = L.popup(popupOptions);
+    popup.setContent($('<div style="width: 100.0%; height: 100.0%;"></div>').html(d.popup)[0]);
+    marker.bindPopup(popup);
+    marker.bindTooltip("<div>" + d.marker_tooltip + "</div>", {"sticky": true});
+    outline.on("click", function () { marker.openPopup(); });
+});"""
+
+
+class _Drawn(MacroElement):
+    """A layer's elements drawn by ``js`` from ``items`` (JSON) into the feature group it is added to."""
 
     _template = Template("""{% macro script(this, kwargs) %}
-        {{ this.outline }}.on("click", function () { {{ this.marker }}.openPopup(); });
+        (function () {
+            var group = {{ this._parent.get_name() }};
+            var popupOptions = {{ this.popup }};
+            var items = {{ this.items }};
+            {{ this.js }}
+        })();
     {% endmacro %}""")
 
-    def __init__(self, outline: Any, marker: Any) -> None:
+    def __init__(self, items: list[dict[str, Any]], js: str, popup: dict[str, Any] | None = None) -> None:
         super().__init__()
-        self._name = "OpensPopupOf"
-        self.outline, self.marker = outline.get_name(), marker.get_name()
+        self._name = "Drawn"
+        self.items, self.popup, self.js = _script_json(items), _script_json(popup or {}), js
+
+
+def _script_json(value: object) -> str:
+    """JSON that cannot end the <script> it sits in, nor open a Jinja block when branca compiles the
+    rendered script again ('{' before '{', '%' or '#' is written as an escape)."""
+    text = json.dumps(value, separators=(",", ":"), sort_keys=True)  # options as folium writes them
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return text.replace("{{", "{\\u007b").replace("{%", "{\\u0025").replace("{#", "{\\u0023")
 
 
 def crops_for(inp: PublishInput) -> dict[str, bytes | None]:

@@ -124,8 +124,8 @@ def test_each_crop_is_embedded_once_and_the_outline_opens_the_markers_popup(demo
     path, findings = demo_like_map
     text = path.read_text()
     assert findings == 2 and text.count("data:image/jpeg;base64,") == findings
-    assert len(re.findall(r'polygon_\w+\.on\("click", function \(\) \{ circle_marker_\w+\.openPopup\(\); \}\);',
-                          text)) == findings
+    # the findings layer's script ties each outline to its marker (the next test clicks one)
+    assert len(re.findall(r'outline\.on\("click", function \(\) \{ marker\.openPopup\(\); \}\);', text)) == 1
 
 
 def test_clicking_an_outline_shows_the_findings_popup_in_a_browser(demo_like_map: tuple[Path, int]) -> None:
