@@ -118,8 +118,9 @@ def read_checks(folder: Path) -> dict[str, str]:
     if not gj.is_file():
         return {}
     try:
+        data = json.loads(gj.read_text())  # a reviewed publish keeps the rejected findings apart
         return {str(x["properties"]["finding_id"]): str(x["properties"].get("joint_note") or "")
-                for x in json.loads(gj.read_text()).get("features", [])}
+                for x in data.get("features", []) + data.get("rejected", [])}
     except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
         return {}
 

@@ -44,6 +44,7 @@ from groundstation.measure import MeasureLimits, measure
 from groundstation.plane import chart_for
 from groundstation.publish import PublishInput, publish
 from groundstation.publish.context import covered_area_m2
+from groundstation.publish.reviewed import with_review
 from groundstation.stages import (BY_FINDING_ID, finding_from_dict, finding_to_dict, findings_identity, fingerprint,
                                   georeferenced_from_dict, georeferenced_to_dict, run_stage, set_aside_stale,
                                   stored_findings_identity)
@@ -212,9 +213,10 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     lap("grade")
 
     notes = record_notes(loaded.meta, loaded.frames_total)
-    products = _publish_atomically(PublishInput(loaded, geo, tuple(findings), basis, graded.grades,
-                                                graded.assignments, graded.asset_id, graded.profile,
-                                                alignment_notes(moves) + notes), out)
+    # the review app's decisions on these findings (kept when the findings are: set_aside_stale) apply
+    products = _publish_atomically(with_review(PublishInput(loaded, geo, tuple(findings), basis, graded.grades,
+                                                            graded.assignments, graded.asset_id, graded.profile,
+                                                            alignment_notes(moves) + notes), out), out)
     lap("publish")
     summary = _summary(out, loaded, geo, findings, products, tuple(reused), timings)
     return dataclasses.replace(summary, frames_realigned=len(moves), max_realign_m=max(moves.values(), default=0.0),

@@ -59,7 +59,11 @@ def write_maintenance(inp: PublishInput, csv_path: Path, json_path: Path, inspec
         # the flight's local NED frame, which the findings' *_ned_m geometry is in (change: crack lines)
         "origin": {"lat_deg": inp.flight.origin.lat0_deg, "lon_deg": inp.flight.origin.lon0_deg,
                    "h_m": inp.flight.origin.h0_m},
-        "findings": [f.finding_id for f in inp.findings]}, indent=1))
+        # every id, rejected ones too: the change and review tools name findings by id
+        "findings": sorted(f.finding_id for f in inp.findings + inp.rejected),
+        "review": None if inp.review is None else {"applied_to_seq": inp.review.seq, "by": list(inp.review.who),
+                                                   "rejected": [f.finding_id for f in inp.rejected],
+                                                   "said": inp.review.said()}}, indent=1))
 
 
 __all__ = ["PRODUCTS", "PublishInput", "publish"]

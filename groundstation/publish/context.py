@@ -31,6 +31,20 @@ class PublishInput:
     asset_id: str = ""
     grading_profile: str = ""
     quality_notes: tuple[str, ...] = ()  # extra data-quality lines for the report (e.g. the align stage's)
+    # the review app's decisions (groundstation.publish.reviewed): ``findings`` are then those not rejected,
+    # ``rejected`` the others, kept for the audit sections; None: published as processed
+    review: Any = None  # groundstation.workorders.ReviewTrail
+    rejected: tuple[Finding, ...] = ()
+
+    def review_of(self, finding_id: str) -> dict[str, Any] | None:
+        """The review app's fold of a finding's decisions and comments, None when not reviewed."""
+        return (self.review.state.get(finding_id) if self.review is not None else None) or None
+
+    def review_text(self, finding: Finding) -> str:
+        """What the reviewer said of ``finding`` (groundstation.workorders.review_note), "" for nothing."""
+        from groundstation.workorders import review_note
+
+        return review_note(finding.class_name, self.review_of(finding.finding_id))
 
     def primary_grade(self, finding_id: str) -> Any:
         gs = self.grades.get(finding_id) or ()
@@ -46,7 +60,7 @@ class PublishInput:
         worked out once for the map, the GIS files, the report and the work orders."""
         from groundstation.joints import joint_note
 
-        return {f.finding_id: joint_note(f, self.basis) for f in self.findings}
+        return {f.finding_id: joint_note(f, self.basis) for f in self.findings + self.rejected}
 
     @cached_property
     def work_orders(self) -> list[Any]:
@@ -54,8 +68,11 @@ class PublishInput:
         report's prioritised actions (HTML and PDF), which had each built them again."""
         from groundstation.workorders import build_work_orders
 
-        return build_work_orders(self.findings, self.grades, flight_date(self), self.asset_id, self.assignments,
-                                 checks=self.checks)
+        from groundstation.workorders import with_review
+
+        orders = build_work_orders(self.findings, self.grades, flight_date(self), self.asset_id, self.assignments,
+                                   checks=self.checks)
+        return [with_review(o, self.review_of(o.finding_id)) for o in orders] if self.review is not None else orders
 
 
 def colour_hex(class_name: str) -> str:

@@ -71,6 +71,12 @@ def finding_properties(f: Finding, inp: PublishInput | None = None) -> dict[str,
     props["gsd_mm"] = round(f.gsd_m * 1000, 3) if math.isfinite(f.gsd_m) else None
     props.update(grade_properties(inp, f))
     props["joint_note"] = inp.checks.get(f.finding_id, "") if inp is not None else ""  # a flag for the reviewer
+    if inp is not None and inp.review is not None:
+        from groundstation.publish.reviewed import rejected_why, review_columns
+
+        props.update(review_columns(inp, f.finding_id, f.class_name))
+        if inp.review.rejected(f.finding_id):
+            props["rejected_by"], props["rejected_why"] = rejected_why(inp, f.finding_id)
     return props
 
 
@@ -94,13 +100,17 @@ def write_geojson(inp: PublishInput, path: Path) -> None:
     from shapely.geometry import Polygon
     from shapely.geometry.polygon import orient
 
-    features = []
-    for f in inp.findings:
-        poly = orient(Polygon(_ring(f)), sign=1.0)
-        features.append({"type": "Feature", "id": f.finding_id,
-                         "geometry": {"type": "Polygon", "coordinates": [[list(c) for c in poly.exterior.coords]]},
-                         "properties": finding_properties(f, inp)})
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}, indent=1))
+    def features(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
+        return [{"type": "Feature", "id": f.finding_id,
+                 "geometry": {"type": "Polygon",
+                              "coordinates": [[list(c) for c in orient(Polygon(_ring(f)), sign=1.0).exterior.coords]]},
+                 "properties": finding_properties(f, inp)} for f in findings]
+
+    collection: dict[str, Any] = {"type": "FeatureCollection", "features": features(inp.findings)}
+    if inp.review is not None:  # RFC 7946 foreign members: GIS tools draw the features only
+        collection["review"] = inp.review.said()
+        collection["rejected"] = features(inp.rejected)  # kept for audit, not drawn as defects
+    path.write_text(json.dumps(collection, indent=1))
 
 
 def write_gpkg(inp: PublishInput, path: Path) -> None:
@@ -131,6 +141,10 @@ def write_gpkg(inp: PublishInput, path: Path) -> None:
     frames.to_file(path, layer="frames", driver="GPKG", engine="pyogrio", geometry_type="Polygon Z")
 
     write_crack_lines(inp, path)
+    if inp.rejected:  # the findings rejected in review, kept for audit: who rejected them and why
+        rgdf = _numbers(gpd.GeoDataFrame([finding_properties(f, inp) for f in inp.rejected],
+                                         geometry=gpd.GeoSeries([Polygon(_ring(f)) for f in inp.rejected], crs=4326)))
+        rgdf.to_file(path, layer="rejected", driver="GPKG", engine="pyogrio", geometry_type="Polygon Z")
 
     cams = [f.camera_ned_m for f in inp.geo.frames if all(math.isfinite(v) for v in f.camera_ned_m)]
     line = [LineString(lonlatalt(to_geo(cams)))] if len(cams) >= 2 else []

@@ -61,20 +61,24 @@ class ReportRow:
     priority: str = "-"
     # what to check before acting (a joint-like line): a work order's evidence link lands on this row
     check: str = "-"
+    review: str = "-"  # what the review app said of it (groundstation.publish.reviewed)
 
 
 def report_rows(inp: PublishInput, crops: dict[str, bytes | None]) -> list[ReportRow]:
+    from groundstation.publish.reviewed import class_text
+
     rows = []
     for f in inp.findings:
         m = f.measurements
         crop = crops.get(f.finding_id)
         rows.append(ReportRow(
-            f.finding_id, f.class_name, f"{f.lat_deg:.7f}, {f.lon_deg:.7f}, {f.alt_msl_m:.2f} m MSL",  # as map, KML
+            f.finding_id, class_text(inp, f.finding_id, f.class_name),  # the reviewer's class when relabelled
+            f"{f.lat_deg:.7f}, {f.lon_deg:.7f}, {f.alt_msl_m:.2f} m MSL",  # as map, KML
             format_measurement(m.get("length_mm")), format_measurement(m.get("width_mm"), 2),
             format_measurement(m.get("area_m2"), 4), f"{f.ce90_m:.2f} m" if math.isfinite(f.ce90_m) else "-",
             f"{f.view_count} (best: frame {f.best_view[0]})",
             base64.b64encode(crop).decode() if crop else None, *_grade_cells(inp, f.finding_id),
-            check=inp.checks.get(f.finding_id) or "-"))
+            check=inp.checks.get(f.finding_id) or "-", review=inp.review_text(f) or "-"))
     return rows
 
 
@@ -158,6 +162,7 @@ def summary_facts(inp: PublishInput) -> list[tuple[str, str]]:
                        f"fx {fl.camera.fx_px:.0f} px"),
             ("Segmentation model", f"{fl.model_id or 'unknown'}: {passes}"),
             ("Findings", str(len(inp.findings))),
+            *((("Review", inp.review.said()),) if inp.review is not None else ()),
             ("Imagery vs training set", "OUT OF DISTRIBUTION - see Data quality"
              if fl.drift and fl.drift.get("out_of_distribution") else ("in distribution" if fl.drift else "not checked"))]
 
@@ -293,7 +298,12 @@ td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}i
 src="data:image/jpeg;base64,{{ r.crop_b64 }}">{% else %}no image{% endif %}</td><td>{{ r.class_name }}</td>
 <td>{{ r.position }}</td><td>{{ r.length }}</td><td>{{ r.width }}</td><td>{{ r.area }}</td><td>{{ r.ce90 }}</td>
 <td>{{ r.views }}</td><td>{{ r.component }}</td><td>{{ r.grade }}{% if r.other_grades != "-" %}<br><small>also: {{ r.other_grades }}</small>{% endif %}</td>
-<td>{{ r.clause }}{% if r.check != "-" %}<br><b>check:</b> {{ r.check }}{% endif %}</td></tr>{% endfor %}</table>{% if not rows %}<p>{{ no_findings }}</p>{% endif %}
+<td>{{ r.clause }}{% if r.check != "-" %}<br><b>check:</b> {{ r.check }}{% endif %}{% if r.review != "-" %}<br><b>review:</b>
+{{ r.review }}{% endif %}</td></tr>{% endfor %}</table>{% if not rows %}<p>{{ no_findings }}</p>{% endif %}
+{% if rejected %}<h2>Rejected in review</h2><p>Not defects by the reviewer's decision: left out of the findings, the
+condition per component, the actions and the work orders; kept here for the record.</p><table class="stack"><tr><th>id</th>
+<th>class</th><th>position</th><th>rejected by</th><th>why</th></tr>{% for fid, c, pos, by, why in rejected %}<tr><td>{{ fid }}</td>
+<td>{{ c }}</td><td>{{ pos }}</td><td>{{ by }}</td><td>{{ why }}</td></tr>{% endfor %}</table>{% endif %}
 <h2>Appendix</h2>{% for name, text in methods %}<h3>{{ name }}</h3><p>{{ text }}</p>{% endfor %}
 <h3>Data quality</h3><ul>{% for line in quality %}<li>{{ line }}</li>{% endfor %}</ul>
 <h3>Model</h3><p>{{ model_text }}</p></body></html>"""
@@ -302,13 +312,15 @@ src="data:image/jpeg;base64,{{ r.crop_b64 }}">{% else %}no image{% endif %}</td>
 def write_html(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[str, bytes | None]) -> None:
     import jinja2
 
+    from groundstation.publish.reviewed import rejected_rows
+
     env = jinja2.Environment(autoescape=True)
     text = env.from_string(_HTML).render(
         title=inp.flight.folder.name, facts=summary_facts(inp), rows=report_rows(inp, crops),
         schematic_b64=base64.b64encode(schematic_png.read_bytes()).decode(), methods=METHODS,
         quality=data_quality(inp), model_id=inp.flight.model_id or "unknown", model_text=model_text(inp),
         condition=component_condition(inp) if inp.grades else [], actions=action_list(inp),
-        no_findings=no_findings_text(inp))
+        no_findings=no_findings_text(inp), rejected=rejected_rows(inp))
     path.write_text(text, encoding="utf-8")
 
 
@@ -325,6 +337,8 @@ def pdf_text(s: str) -> str:
 
 
 def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[str, bytes | None]) -> None:
+    from groundstation.publish.reviewed import rejected_pdf
+
     pdf = _new_pdf()
     day = flight_date(inp)  # a document system or a viewer's tab had shown 'report.pdf' for every report
     pdf.set_title(f"Inspection report {inp.asset_id or inp.flight.folder.name} {day}".strip())
@@ -351,6 +365,7 @@ def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[st
     if not inp.findings:
         pdf.set_font("helvetica", "", 10)
         pdf.multi_cell(0, 6, pdf_text(no_findings_text(inp)), new_x="LMARGIN", new_y="NEXT")
+    rejected_pdf(pdf, inp)  # groundstation.publish.reviewed
     if inp.grades:
         _heading(pdf, "Condition per component")
         pdf.set_font("helvetica", "", 9)
@@ -421,7 +436,7 @@ def _card_lines(r: ReportRow) -> list[str]:
     return [pdf_text(f"{k}: {v}") for k, v in (
         ("position", r.position), ("length", r.length), ("width", r.width), ("area", r.area), ("CE90", r.ce90),
         ("views", r.views), ("component", r.component), ("grade", r.grade), ("clause", r.clause),
-        ("also graded", r.other_grades), ("check", r.check))
+        ("also graded", r.other_grades), ("check", r.check), ("review", r.review))
         if v != "-"]  # not applicable to this class (e.g. length of corrosion)
 
 

@@ -61,6 +61,7 @@ class WorkOrder:
     description: str
     position: str
     evidence: tuple[str, ...] = field(default_factory=tuple)
+    review: str = ""  # the review note ending the description (``with_review``), "" for none
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -165,24 +166,76 @@ def load_work_orders(results: Path) -> tuple[list[WorkOrder], dict[str, Any]]:
     return orders, {"asset_id": data.get("asset_id", ""), "inspection_date": data.get("inspection_date", "")}
 
 
+@dataclass(frozen=True)
+class ReviewTrail:
+    """What ``review/audit.jsonl`` decided, as every product applies it: ``state`` (finding id -> the
+    fold of ``AuditLog.state``) only when the chain verifies; ``seq`` the last entry applied, ``who``
+    the reviewers, ``broken`` what to say when the trail fails its hash check (then nothing applies)."""
+    path: Path
+    state: dict[str, dict[str, Any]] = field(default_factory=dict)
+    seq: int = 0
+    who: tuple[str, ...] = ()
+    broken: str = ""
+
+    def rejected(self, finding_id: str) -> bool:
+        return self.state.get(finding_id, {}).get("status") == "rejected"
+
+    def said(self) -> str:
+        """One line for a report: which decisions it includes, or why none."""
+        if self.broken:
+            return self.broken
+        if not self.seq:
+            return "No review decisions (review/audit.jsonl is empty or absent): findings as processed."
+        return (f"Includes review decisions up to audit seq {self.seq} by {', '.join(self.who)} "
+                f"(review/audit.jsonl, hash chain verified).")
+
+
+def read_review(results: Path) -> ReviewTrail:
+    """The review trail of a results folder, verified; one reading shared by the work orders
+    (``apply_review``) and the published products (groundstation.publish.reviewed)."""
+    from groundstation.review.audit import AuditLog
+
+    audit = AuditLog(Path(results) / "review" / "audit.jsonl")
+    if not audit.path.is_file():
+        return ReviewTrail(audit.path)
+    try:
+        entries = audit.entries()
+        intact, state = audit.verify(), audit.state()
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
+        intact, state, entries = False, {}, []
+    if not intact:
+        return ReviewTrail(audit.path, broken=f"{audit.path}: the review audit trail fails its hash check (edited "
+                                              "or cut); its decisions are not applied")
+    who = tuple(dict.fromkeys(str(e["who"]) for e in entries))
+    return ReviewTrail(audit.path, state, len(entries), who)
+
+
+def review_note(class_found: str, review: dict[str, Any] | None) -> str:
+    """What the reviewer said of a finding found as ``class_found``, for a work order's description and
+    the report: a relabel (still graded as found: the review label does not re-grade), a confirmation,
+    the comments; "" for nothing."""
+    if not review:
+        return ""
+    said = []
+    if review.get("label") not in (None, class_found):
+        said.append(f"relabelled {review['label']} by {review['by']} (graded as {class_found}: "
+                    f"grade it again as {review['label']})")
+    elif review.get("status") == "confirmed":
+        said.append(f"confirmed by {review['by']}")
+    said += [f"{c['who']}: {c['text']}" for c in review.get("comments", [])]
+    return "; ".join(said)
+
+
 def apply_review(orders: list[WorkOrder], results: Path) -> tuple[list[WorkOrder], list[str]]:
     """The orders less those of findings rejected in the review app (``review/audit.jsonl``), and
     what to tell the user: which were left out, which were relabelled (their grade is still the one
     for the class found: the review label does not re-grade). An audit trail that fails its hash
     chain is not applied (every order is kept) and said so."""
-    from groundstation.review.audit import AuditLog
-
-    audit = AuditLog(Path(results) / "review" / "audit.jsonl")
-    if not audit.path.is_file():
-        return orders, []
-    try:
-        intact, state = audit.verify(), audit.state()
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
-        intact, state = False, {}
-    if not intact:
-        return orders, [f"{audit.path}: the review audit trail fails its hash check (edited or cut); its decisions "
-                        "are not applied: every work order is listed"]
-    rejected = {o.finding_id for o in orders if state.get(o.finding_id, {}).get("status") == "rejected"}
+    trail = read_review(results)
+    if trail.broken:
+        return orders, [trail.broken + ": every work order is listed"]
+    state = trail.state
+    rejected = {o.finding_id for o in orders if trail.rejected(o.finding_id)}
     kept = [o for o in orders if o.finding_id not in rejected]
     said = []
     if rejected:
@@ -193,27 +246,22 @@ def apply_review(orders: list[WorkOrder], results: Path) -> tuple[list[WorkOrder
     if relabelled:
         said.append("relabelled in review, still graded as found: "
                     + ", ".join(f"{o.finding_id} {o.defect} -> {state[o.finding_id]['label']}" for o in relabelled))
-    return [_with_review(o, state.get(o.finding_id)) for o in kept], said
+    return [with_review(o, state.get(o.finding_id)) for o in kept], said
 
 
-def _with_review(order: WorkOrder, review: dict[str, Any] | None) -> WorkOrder:
+def with_review(order: WorkOrder, review: dict[str, Any] | None) -> WorkOrder:
     """``order`` with the reviewer's word at the end of its description: a relabel and the comments
     had reached the terminal only, not the CSV a CMMS gets (the demo's F-0002 relabelled a crack went
-    as 'corrosion ... clean and spot-coat', unqualified)."""
-    if not review:
-        return order
-    said = []
-    if review.get("label") not in (None, order.defect):
-        said.append(f"relabelled {review['label']} by {review['by']} (graded as {order.defect}: "
-                     f"grade it again as {review['label']})")
-    elif review.get("status") == "confirmed":
-        said.append(f"confirmed by {review['by']}")
-    said += [f"{c['who']}: {c['text']}" for c in review.get("comments", [])]
-    if not said:
-        return order
-    return replace(order, description=f"{order.description} Review: {'; '.join(said)}.")
+    as 'corrosion ... clean and spot-coat', unqualified). An order published with an earlier review
+    (``skyinspect publish``) has that note replaced, not a second one appended."""
+    base = order.description
+    if order.review and base.endswith(f" Review: {order.review}."):
+        base = base[:-len(f" Review: {order.review}.")]
+    note = review_note(order.defect, review)
+    return replace(order, description=f"{base} Review: {note}." if note else base, review=note)
 
 
-__all__ = ["AlertConfig", "AlertReport", "CSV_COLUMNS", "csv_safe", "WorkOrder", "WorkOrderPolicy", "apply_review",
+__all__ = ["AlertConfig", "AlertReport", "CSV_COLUMNS", "csv_safe", "ReviewTrail", "WorkOrder", "WorkOrderPolicy",
+           "apply_review", "read_review", "review_note", "with_review",
            "build_work_orders", "load_work_orders", "read_work_orders", "send_alerts", "work_orders_csv",
            "work_orders_json", "write_work_orders"]

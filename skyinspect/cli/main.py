@@ -21,14 +21,15 @@ def _main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show debu
 
 def _register() -> None:
     # Imported here so each command module stays small and `skyinspect --help` stays fast.
-    from skyinspect.cli import (change, demo, model, onboard_live, plan, process, registry, segment, serve, simulate,
-                                workorders)
+    from skyinspect.cli import (change, demo, model, onboard_live, plan, process, publish, registry, segment, serve,
+                                simulate, workorders)
 
     app.command("simulate")(handle_errors(simulate.simulate_command))
     app.command("onboard")(handle_errors(onboard_live.onboard_command))
     app.command("plan")(handle_errors(plan.plan_command))
     app.command("upload")(handle_errors(plan.upload_command))
     app.command("process")(handle_errors(process.process_command))
+    app.command("publish")(handle_errors(publish.publish_command))
     app.command("registry")(handle_errors(registry.registry_command))
     app.command("change")(handle_errors(change.change_command))
     app.command("workorders")(handle_errors(workorders.workorders_command))

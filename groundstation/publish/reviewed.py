@@ -1,0 +1,79 @@
+"""The review app's decisions applied to what publish writes (``skyinspect publish``, ``process``).
+
+A finding rejected in ``skyinspect serve`` leaves the findings layers, the counts, the condition per
+component, the prioritised actions and the work orders; it stays in a ``rejected`` layer (findings.gpkg),
+a ``rejected`` member (findings.geojson) and the report's "Rejected in review" section, naming who and
+why. A relabelled finding shows the reviewer's class with a note that it is still graded as found; a
+confirmation and the comments are printed with the finding. The trail is read and verified once
+(``groundstation.workorders.read_review``, as ``apply_review`` reads it for the work orders); one that
+fails its hash check is not applied and the report says so. Findings keep their ids, so the review app
+goes on naming the same findings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from groundstation.publish.context import PublishInput
+
+
+def with_review(inp: PublishInput, results: Path) -> PublishInput:
+    """``inp`` with the decisions of ``results/review/audit.jsonl`` applied (see the module doc)."""
+    from groundstation.workorders import read_review
+
+    trail = read_review(results)  # one failing its hash check has no state: nothing is rejected
+    kept = tuple(f for f in inp.findings if not trail.rejected(f.finding_id))
+    gone = tuple(f for f in inp.findings if trail.rejected(f.finding_id))
+    return dataclasses.replace(inp, findings=kept, rejected=gone, review=trail)
+
+
+def review_columns(inp: PublishInput, finding_id: str, class_name: str) -> dict[str, str | None]:
+    """The GIS columns of a finding's review: status, the reviewer's class, who, and the note."""
+    from groundstation.workorders import review_note
+
+    r = inp.review_of(finding_id) or {}
+    label = r.get("label") or None
+    return {"review_status": r.get("status") or "unreviewed", "review_class": label or class_name,
+            "review_by": r.get("by"), "review_note": review_note(class_name, r or None)}
+
+
+def rejected_why(inp: PublishInput, finding_id: str) -> tuple[str, str]:
+    """(who rejected it, why: the comments made on it)."""
+    r = inp.review_of(finding_id) or {}
+    by = str(r.get("by") or "")
+    return by, "; ".join(c["text"] if c["who"] == by else f"{c['who']}: {c['text']}" for c in r.get("comments", []))
+
+
+def class_text(inp: PublishInput, finding_id: str, class_name: str) -> str:
+    """The class a report shows: the reviewer's, with how it is graded, when relabelled."""
+    label = (inp.review_of(finding_id) or {}).get("label")
+    if not label or label == class_name:
+        return class_name
+    return f"{label} (relabelled from {class_name}; graded as {class_name})"
+
+
+def rejected_rows(inp: PublishInput) -> list[tuple[str, str, str, str, str]]:
+    """(finding id, class, position, rejected by, why) of each finding rejected in review."""
+    rows = []
+    for f in inp.rejected:
+        by, why = rejected_why(inp, f.finding_id)
+        rows.append((f.finding_id, f.class_name, f"{f.lat_deg:.7f}, {f.lon_deg:.7f}, {f.alt_msl_m:.2f} m MSL",
+                     by, why or "no reason given"))
+    return rows
+
+
+def rejected_pdf(pdf: Any, inp: PublishInput) -> None:
+    """report.pdf's "Rejected in review" section (nothing when none was rejected)."""
+    from groundstation.publish.report import _heading, pdf_text
+
+    rows = rejected_rows(inp)
+    if not rows:
+        return
+    _heading(pdf, "Rejected in review")
+    pdf.set_font("helvetica", "", 9)
+    pdf.multi_cell(0, 5, pdf_text("Not defects by the reviewer's decision: left out of the findings, the condition "
+                                  "per component, the actions and the work orders."), new_x="LMARGIN", new_y="NEXT")
+    for fid, cls, pos, by, why in rows:
+        pdf.multi_cell(0, 5, pdf_text(f"{fid}  {cls}  {pos}: rejected by {by}: {why}"), new_x="LMARGIN", new_y="NEXT")

@@ -1,0 +1,91 @@
+"""`skyinspect publish RESULTS`: the publish stage again, from the stage outputs saved in ``RESULTS/stages``,
+with the review app's decisions applied (groundstation.publish.reviewed).
+
+The earlier stages are not run: their outputs (detections.json, aligned.json, findings.json, grades.json)
+are read as `process` stored them, and the flight record is read again for its frames and images (the
+report's crops). Products are written to a staging folder and moved into place only when all succeeded
+(as `process` does), so a failure leaves the products as they were; stages/ and review/ are never written.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from skyinspect.errors import InputError, describe
+
+NEEDED = ("detections.json", "aligned.json", "findings.json", "grades.json")
+
+
+@dataclass(frozen=True)
+class PublishSummary:
+    out: Path
+    findings: int  # published as findings (the rejected ones left out)
+    rejected: tuple[str, ...]  # ids rejected in review, in the rejected layer / section
+    review_seq: int  # the last audit entry applied (0: none, or a trail failing its hash check)
+    review_said: str  # what the report says of the review
+    products: dict[str, Path]
+
+
+def _stage(path: Path, name: str) -> Any:
+    fix = "Run `skyinspect process FLIGHT --out RESULTS` again (its stages are reused where they can be)"
+    if not path.is_file():
+        raise InputError(describe(path, f"missing: the {name} stage output publish starts from", fix))
+    try:
+        stored = json.loads(path.read_text())
+        if stored.get("stage") != name:
+            raise InputError(describe(path, f"expected the {name} stage's output, got {stored.get('stage')!r}", fix))
+        return stored["data"]
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, AttributeError) as exc:
+        raise InputError(describe(path, f"unreadable ({type(exc).__name__}: {exc})", fix)) from exc
+
+
+def publish_reviewed(results: Path, flight: Path | None = None) -> PublishSummary:
+    """Publish ``results`` again from its stage outputs with its review applied. ``flight``: the flight
+    record when it moved (default: the one inspection.json names, or the one of that name beside the
+    results folder, as `serve` finds it)."""
+    from groundstation.grading.stage import grade_output_from_json
+    from groundstation.load import load_flight
+    from groundstation.pipeline import _publish_atomically, alignment_notes, camera_moves_m, record_notes
+    from groundstation.plane import chart_for
+    from groundstation.publish import PublishInput
+    from groundstation.publish.reviewed import with_review
+    from groundstation.stages import finding_from_dict, georeferenced_from_dict
+
+    results = Path(results)
+    if not (results / "inspection.json").is_file():
+        raise InputError(describe(results, "not a skyinspect results folder (inspection.json missing)",
+                                  "Give the folder `skyinspect process --out` wrote"))
+    stages = results / "stages"
+    raw = georeferenced_from_dict(_stage(stages / "detections.json", "georeference"))
+    geo = georeferenced_from_dict(_stage(stages / "aligned.json", "align"))
+    findings = [finding_from_dict(x) for x in _stage(stages / "findings.json", "measure")]
+    graded = grade_output_from_json(_stage(stages / "grades.json", "grade"))
+    record = _record_folder(results, flight)
+    if not (record / "record.sqlite").is_file():
+        raise InputError(describe(record, "the flight record these results were processed from is not there",
+                                  "Pass --flight the flight record folder"))
+    loaded = load_flight(record)
+    moves = camera_moves_m(raw, geo)
+    notes = record_notes(loaded.meta, loaded.frames_total)
+    inp = with_review(PublishInput(loaded, geo, tuple(findings), chart_for(geo.surface, loaded.origin), graded.grades,
+                                   graded.assignments, graded.asset_id, graded.profile,
+                                   alignment_notes(moves) + notes), results)
+    products = _publish_atomically(inp, results)
+    return PublishSummary(results, len(inp.findings), tuple(f.finding_id for f in inp.rejected), inp.review.seq,
+                          inp.review.said(), products)
+
+
+def _record_folder(results: Path, flight: Path | None) -> Path:
+    """``flight``, else the record inspection.json names, else the one of its name beside ``results``."""
+    if flight is not None:
+        return Path(flight)
+    from groundstation.review.data import _beside
+
+    meta = json.loads((results / "inspection.json").read_text())
+    named = Path(str(meta.get("flight", "")))
+    if (named / "record.sqlite").is_file():
+        return named
+    return _beside(results.resolve(), named, meta) or named

@@ -1,0 +1,122 @@
+"""`skyinspect publish RESULTS`: the report, GIS layers, map and work orders with the review app's
+decisions applied. Before, only the work orders listed by `skyinspect workorders` followed them: report.pdf,
+findings.gpkg/geojson/kml and map.html still showed a rejected finding (a formwork joint) as a defect."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from groundstation.review.app import create_app  # noqa: E402
+
+W = {"X-Reviewer": "ada", "Content-Type": "application/json"}
+
+
+def _ids(results: Path) -> list[str]:
+    return [x["properties"]["finding_id"] for x in json.loads((results / "findings.geojson").read_text())["features"]]
+
+
+def _decide(results: Path) -> tuple[str, str]:
+    c = TestClient(create_app(results))
+    rows = c.get("/api/findings").json()
+    rows = rows["findings"] if isinstance(rows, dict) else rows
+    crack = next(r["finding_id"] for r in rows if r["class"] == "crack")
+    rust = next(r["finding_id"] for r in rows if r["class"] == "corrosion")
+    assert c.post(f"/api/findings/{crack}/review", json={"action": "reject", "comment": "formwork joint"},
+                  headers=W).status_code == 201
+    assert c.post(f"/api/findings/{rust}/review", json={"action": "relabel", "label": "crack"},
+                  headers=W).status_code == 201
+    assert c.post(f"/api/findings/{rust}/review", json={"action": "comment", "comment": "check on site"},
+                  headers=W).status_code == 201
+    return crack, rust
+
+
+def test_publish_applies_the_review_to_every_product(results: Path) -> None:
+    import pyogrio
+
+    from groundstation.republish import publish_reviewed
+
+    crack, rust = _decide(results)
+    stages_before = {p.name: p.read_bytes() for p in (results / "stages").glob("*.json")}
+    summary = publish_reviewed(results)
+    assert summary.review_seq == 3 and summary.rejected == (crack,)
+    assert _ids(results) == [rust]
+    gj = json.loads((results / "findings.geojson").read_text())
+    assert gj["features"][0]["properties"]["review_class"] == "crack"
+    assert "graded as corrosion" in gj["features"][0]["properties"]["review_note"]
+    assert [x["properties"]["finding_id"] for x in gj["rejected"]] == [crack]  # kept for audit
+    layers = [name for name, _ in pyogrio.list_layers(results / "findings.gpkg")]
+    assert "rejected" in layers
+    found = pyogrio.read_dataframe(results / "findings.gpkg", layer="findings")
+    assert list(found["finding_id"]) == [rust]
+    rej = pyogrio.read_dataframe(results / "findings.gpkg", layer="rejected")
+    assert list(rej["finding_id"]) == [crack] and rej["rejected_by"][0] == "ada"
+    assert "formwork joint" in rej["rejected_why"][0]
+    orders = json.loads((results / "workorders.json").read_text())["work_orders"]
+    assert crack not in {o["finding_id"] for o in orders}
+    html = (results / "report.html").read_text()
+    assert "review decisions up to audit seq 3 by ada" in html
+    assert f'id="{crack}"' not in html and "formwork joint" in html  # in the rejected section only
+    assert crack not in (results / "findings.kml").read_text() and crack not in (results / "map.html").read_text()
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", "-layout", str(results / "report.pdf"), "-"], capture_output=True,
+                              text=True, check=True).stdout
+        assert "review decisions up to audit seq 3 by ada" in text and "Rejected in review" in text
+        assert "Findings 1" in " ".join(text.split())
+    # nothing processed is lost, and the app goes on naming the same findings
+    assert {p.name: p.read_bytes() for p in (results / "stages").glob("*.json")} == stages_before
+    c = TestClient(create_app(results))
+    rows = c.get("/api/findings").json()
+    rows = rows["findings"] if isinstance(rows, dict) else rows
+    assert sorted(r["finding_id"] for r in rows) == sorted([crack, rust])
+    assert next(r for r in rows if r["finding_id"] == crack)["check"] is not None
+
+
+def test_a_trail_failing_verification_is_not_applied_and_said(results: Path) -> None:
+    from groundstation.republish import publish_reviewed
+
+    crack, rust = _decide(results)
+    trail = results / "review" / "audit.jsonl"
+    lines = trail.read_text().splitlines()
+    trail.write_text("\n".join(lines[1:]) + "\n")  # the rejection cut out: the chain breaks
+    summary = publish_reviewed(results)
+    assert summary.review_seq == 0 and summary.rejected == ()
+    assert sorted(_ids(results)) == sorted([crack, rust])
+    assert "fails its hash check" in (results / "report.html").read_text()
+
+
+def test_publishing_twice_gives_the_same_orders(results: Path) -> None:
+    """The published work orders carry the review; `skyinspect workorders` applies it again on top."""
+    from groundstation.workorders import apply_review, load_work_orders
+
+    from groundstation.republish import publish_reviewed
+
+    crack, _ = _decide(results)
+    publish_reviewed(results)
+    again = publish_reviewed(results)  # idempotent: the notes are not appended twice
+    orders = json.loads((results / "workorders.json").read_text())["work_orders"]
+    assert all(o["description"].count("Review:") <= 1 for o in orders)
+    assert again.rejected == (crack,)
+    listed, _ = apply_review(load_work_orders(results)[0], results)
+    assert all(o.description.count("Review:") <= 1 for o in listed)
+
+
+def test_process_into_the_reviewed_folder_publishes_the_review(results: Path) -> None:
+    """`process` again into the folder (the same findings: its review is kept) publishes with it applied."""
+    from gs_fixtures import face_surface
+
+    from groundstation.pipeline import process
+
+    crack, rust = _decide(results)
+    flight = Path(json.loads((results / "inspection.json").read_text())["flight"])
+    summary = process(flight, results, face_surface(), progress=False)
+    assert summary.superseded is None and "measure" in summary.stages_reused
+    assert _ids(results) == [rust]
+    assert "review decisions up to audit seq 3 by ada" in (results / "report.html").read_text()
