@@ -42,7 +42,9 @@ class VehicleLock:
             self.system = system
             log.info("%s: following vehicle system %d", self.source, system)
         if self.system is None or system == self.system:
-            return self.system is not None
+            # a camera's, a gimbal's or a companion's heartbeat (ours too, sent as the vehicle's system) is
+            # not the vehicle's telemetry: it must not keep a silent vehicle's link up
+            return self.system is not None and (msg.get_type() != "HEARTBEAT" or is_vehicle_telemetry(msg))
         if system not in self._said and is_vehicle_telemetry(msg):
             self._said.add(system)
             log.warning("%s: system %d also sends vehicle telemetry on this link (a second vehicle?); ignored, "

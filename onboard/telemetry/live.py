@@ -68,6 +68,7 @@ USED = {"GLOBAL_POSITION_INT", "GPS_RAW_INT", "ATTITUDE", "ATTITUDE_QUATERNION",
 
 
 # The companion's own heartbeat (MAVLink: every component sends one at 1 Hz), so routers learn its route.
+# Packed per link with the vehicle's system id (see LiveMavlink._beat).
 HEARTBEAT = mavlink.MAVLink_heartbeat_message(mavlink.MAV_TYPE_ONBOARD_CONTROLLER, mavlink.MAV_AUTOPILOT_INVALID,
                                               0, 0, mavlink.MAV_STATE_ACTIVE, 3)
 
@@ -108,6 +109,7 @@ class LiveMavlink:
         self.tag_window_s = min(60.0, window_s)  # position/attitude a buffer is built from (see _recent)
         self._ids = (source_system, source_component)
         self.peers = VehicleLock(url, self._ids, system_id)  # system_id None: the first vehicle heard
+        self._beat_enc: mavlink.MAVLink | None = None  # our HEARTBEAT's encoder (the vehicle's system, our component)
         self._connect = connect
         self._clock = clock
         self._lock = threading.Lock()
@@ -300,9 +302,7 @@ class LiveMavlink:
         next_beat = 0.0
         while not self._stop.is_set():
             if self._conn is not None and time.monotonic() >= next_beat:
-                # From the moment the link opens, not once telemetry flows: a router (mavlink-router's
-                # UDP server endpoint, --mavlink udpout:) sends only to peers it has heard from.
-                self._write(HEARTBEAT, even_if_silent=True)
+                self._beat()
                 next_beat = time.monotonic() + 1.0
             wait_s = min(self.timesync.seconds_until_due(self._clock()) if self.link_up else 0.1, 0.1)
             try:
@@ -319,6 +319,23 @@ class LiveMavlink:
                 self._write_item(self._outbox.get_nowait())
             except queue.Empty:
                 return
+
+    def _beat(self) -> None:
+        """Once a second from the moment the link opens, not once telemetry flows: a router (mavlink-router's
+        UDP server endpoint, --mavlink udpout:) sends only to peers it has heard from. Our HEARTBEAT goes
+        as a component of the vehicle's system (a companion's ids), never as system 255: ArduPilot takes
+        any heartbeat from SYSID_MYGCS (255) as its GCS being alive, which would mask a GCS-loss failsafe.
+        Before the vehicle is known, an unregistered TIMESYNC request makes us heard instead."""
+        system = self.peers.system
+        if system is None:
+            self._write(mavlink.MAVLink_timesync_message(0, time.time_ns()), even_if_silent=True)
+            return
+        if self._beat_enc is None or self._beat_enc.srcSystem != system:
+            self._beat_enc = mavlink.MAVLink(None, srcSystem=system, srcComponent=self._ids[1])
+        try:
+            self._conn.write(HEARTBEAT.pack(self._beat_enc))  # type: ignore[union-attr]
+        except Exception as exc:  # noqa: BLE001 - a closed socket: the receiver reconnects
+            log.debug("%s: heartbeat not sent (%s)", self.url, exc)
 
     def _write_item(self, item: mavlink.MAVLink_message | tuple[mavlink.MAVLink_message, float]) -> None:
         if not isinstance(item, tuple):

@@ -44,7 +44,7 @@ def test_two_vehicles_on_one_link_the_first_heard_is_followed(caplog) -> None:
 
 def test_a_ground_stations_heartbeats_do_not_hide_a_silent_vehicle(caplog) -> None:
     # A companion behind mavlink-router hears the GCS's heartbeats (255/190) and its own messages
-    # echoed back (255/191). Before: they kept the link 'up' while the vehicle was silent for 3 s:
+    # echoed back (255/191, and its heartbeat as the vehicle's component 1/191). Before: they kept the link 'up' while the vehicle was silent for 3 s:
     # no 'link lost', no reconnect counted.
     port = free_udp_port()
     # TIMESYNC only in the first second: the loopback vehicle answers requests even while 'silent'
@@ -58,10 +58,12 @@ def test_a_ground_stations_heartbeats_do_not_hide_a_silent_vehicle(caplog) -> No
 
         out = mavutil.mavlink_connection(f"udpout:127.0.0.1:{port}")
         gcs, echo = mav.MAVLink(None, srcSystem=255, srcComponent=190), mav.MAVLink(None, srcSystem=255, srcComponent=191)
+        ours = mav.MAVLink(None, srcSystem=1, srcComponent=191)  # our heartbeat, sent as the vehicle's component
         while not stop.is_set():
             out.write(mav.MAVLink_heartbeat_message(mav.MAV_TYPE_GCS, mav.MAV_AUTOPILOT_INVALID, 0, 0, 0, 3).pack(gcs))
-            out.write(mav.MAVLink_heartbeat_message(mav.MAV_TYPE_ONBOARD_CONTROLLER, mav.MAV_AUTOPILOT_INVALID,
-                                                    0, 0, 0, 3).pack(echo))
+            for enc in (echo, ours):
+                out.write(mav.MAVLink_heartbeat_message(mav.MAV_TYPE_ONBOARD_CONTROLLER, mav.MAV_AUTOPILOT_INVALID,
+                                                        0, 0, 0, 3).pack(enc))
             time.sleep(0.25)
         out.close()
 
@@ -100,7 +102,7 @@ def test_a_vehicle_heard_but_not_streaming_position_is_said_once(caplog) -> None
 def test_udpout_to_a_server_endpoint_gets_telemetry_because_we_heartbeat() -> None:
     # mavlink-router's 'Mode = Server' UDP endpoint (and any router) sends only to peers it has heard
     # from. Before: the companion wrote nothing until telemetry arrived, so with --mavlink udpout:...
-    # nothing ever did. Now it sends its HEARTBEAT (onboard controller) at 1 Hz from the moment it opens.
+    # nothing ever did. Now it makes itself heard from the moment it opens (TIMESYNC, then HEARTBEAT).
     import socket
 
     server = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -127,11 +129,14 @@ def test_udpout_to_a_server_endpoint_gets_telemetry_because_we_heartbeat() -> No
     live = LiveMavlink(f"udpout:127.0.0.1:{server.getsockname()[1]}", link_timeout_s=1.0).start()
     try:
         assert live.wait_connected(5.0)
+        time.sleep(1.2)  # a heartbeat once the vehicle is known
     finally:
         live.stop()
         stop.set()
         thread.join(2)
         server.close()
+    # Once the vehicle is known, heartbeats as a component of its system, never as 255 (ArduPilot's
+    # SYSID_MYGCS: a heartbeat from 255 counts as the GCS alive and would mask a GCS-loss failsafe).
     beats = [m for _, m in heard if m.get_type() == "HEARTBEAT"]
-    assert beats and beats[0].type == mav.MAV_TYPE_ONBOARD_CONTROLLER
-    assert (beats[0].get_srcSystem(), beats[0].get_srcComponent()) == (255, mav.MAV_COMP_ID_ONBOARD_COMPUTER)
+    assert beats and all(m.type == mav.MAV_TYPE_ONBOARD_CONTROLLER for m in beats)
+    assert {(m.get_srcSystem(), m.get_srcComponent()) for m in beats} == {(1, mav.MAV_COMP_ID_ONBOARD_COMPUTER)}
