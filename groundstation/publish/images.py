@@ -16,14 +16,39 @@ CROP_MIN_SIDE_PX = 96
 JPEG_QUALITY = 85
 
 
-def best_view_crop_jpeg(inp: PublishInput, finding: Finding) -> bytes | None:
+def best_view_crops_jpeg(inp: PublishInput) -> dict[str, bytes | None]:
+    """``best_view_crop_jpeg`` of every finding, in finding order, each frame's image read once: each
+    crop had read its frame again (864 reads of 580 images on the 1,000-frame bench flight)."""
+    by_frame: dict[int, list[Finding]] = {}
+    for f in inp.findings:
+        by_frame.setdefault(f.best_view[0], []).append(f)
+    records = {r.frame_index: r for r in inp.flight.frames}
+    crops: dict[str, bytes | None] = {}
+    for frame_index, findings in by_frame.items():
+        image: list[np.ndarray | None] = []  # read when a finding first needs it
+        for f in findings:
+            crops[f.finding_id] = best_view_crop_jpeg(inp, f, records.get(frame_index), image)
+    return {f.finding_id: crops[f.finding_id] for f in inp.findings}
+
+
+_UNSET = object()
+
+
+def best_view_crop_jpeg(inp: PublishInput, finding: Finding, rec: object = _UNSET,
+                        image_once: list[np.ndarray | None] | None = None) -> bytes | None:
     """JPEG of the best view around the defect with its outlines drawn (every piece of the finding
-    that frame saw, not only the best one); None without an image."""
+    that frame saw, not only the best one); None without an image. ``rec``: the best view's frame
+    record when known; ``image_once``: its image after the first read (an empty list before)."""
     frame_index, instance_index = finding.best_view
-    rec = next((r for r in inp.flight.frames if r.frame_index == frame_index), None)
-    if rec is None or rec.image_path is None or instance_index >= len(rec.instances):
+    if rec is _UNSET:
+        rec = next((r for r in inp.flight.frames if r.frame_index == frame_index), None)
+    if rec is None or rec.image_path is None or instance_index >= len(rec.instances):  # type: ignore[attr-defined]
         return None
-    image = cv2.imread(str(rec.image_path), cv2.IMREAD_COLOR)
+    if image_once is None or not image_once:
+        read = cv2.imread(str(rec.image_path), cv2.IMREAD_COLOR)  # type: ignore[attr-defined]
+        if image_once is not None:
+            image_once.append(read)
+    image = image_once[0] if image_once else read
     if image is None:
         return None
     pieces = sorted({i for f, i in finding.views if f == frame_index and i < len(rec.instances)} | {instance_index})

@@ -21,7 +21,7 @@ from jinja2 import Template
 from skyinspect.webpage import fit_to, js_template_text, save_offline
 
 from groundstation.publish.context import PublishInput, colour_hex, format_measurement
-from groundstation.publish.images import best_view_crop_jpeg
+from groundstation.publish.images import best_view_crops_jpeg
 
 
 # A popup taller than a phone or a short laptop screen hid its grade and clause below the map's edge
@@ -152,4 +152,4 @@ def _script_json(value: object) -> str:
 
 
 def crops_for(inp: PublishInput) -> dict[str, bytes | None]:
-    return {f.finding_id: best_view_crop_jpeg(inp, f) for f in inp.findings}
+    return best_view_crops_jpeg(inp)
