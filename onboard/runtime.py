@@ -149,10 +149,12 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
                 stop_event: threading.Event | None = None, on_recorded: Callable[[int], None] | None = None,
                 link_timeout_s: float = 2.0, live: LiveMavlink | None = None,
                 helper_nice: int = HELPER_NICE, opencv_threads: int | None = 1,
-                inference_workers: int | None = None, fixed_mount: FixedMount | None = None) -> OnboardSummary:
+                inference_workers: int | None = None, fixed_mount: FixedMount | None = None,
+                vehicle_system_id: int | None = None) -> OnboardSummary:
     """Run the onboard pipeline until the frames end, ``duration_s`` passes or ``stop_event`` is set.
     ``inference_workers``: frames segmented at once (None: what the segmenter says pays off, see
-    ``parallel_workers``; 1: one at a time)."""
+    ``parallel_workers``; 1: one at a time). ``vehicle_system_id``: live, the vehicle to follow on a
+    shared link (None: the first heard)."""
     from onboard.alerts import Alerts, MavlinkAlerter, MqttPublisher
     from onboard.capture import open_camera
 
@@ -178,7 +180,7 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
         if frame_clock != "auto":
             log.warning("frame clock %r ignored: live frames are stamped by this computer's clock, which TIMESYNC "
                         "maps to the vehicle's", frame_clock)
-        link = live or LiveMavlink(str(telemetry), link_timeout_s=link_timeout_s)
+        link = live or LiveMavlink(str(telemetry), link_timeout_s=link_timeout_s, system_id=vehicle_system_id)
         source = open_camera(str(frames), realtime_fps=realtime_fps, max_frames=max_frames, camera=camera)
         drop = True if drop_frames is None else drop_frames
         stop = stop_event or threading.Event()

@@ -32,6 +32,7 @@ class VehicleLock:
 
     def __init__(self, source: str, own_ids: tuple[int, int], system_id: int | None = None) -> None:
         self.source, self.own_ids, self.system = source, own_ids, system_id
+        self._why = "as asked" if system_id is not None else "the first heard"
         self._said: set[int] = set()
 
     def from_vehicle(self, msg: mavlink.MAVLink_message) -> bool:
@@ -48,5 +49,6 @@ class VehicleLock:
         if system not in self._said and is_vehicle_telemetry(msg):
             self._said.add(system)
             log.warning("%s: system %d also sends vehicle telemetry on this link (a second vehicle?); ignored, "
-                        "following system %d, the first heard", self.source, system, self.system)
+                        "following system %d (%s). To follow the other: --vehicle-system-id %d",
+                        self.source, system, self.system, self._why, system)
         return False

@@ -47,6 +47,9 @@ def onboard_command(
     duration_s: float | None = typer.Option(None, "--duration-s", help="Live: stop after this many seconds."),
     mqtt: str | None = typer.Option(None, "--mqtt", help="Publish findings over MQTT to HOST, HOST:PORT or HOST:PORT/TOPIC."),
     no_mavlink_alerts: bool = typer.Option(False, "--no-mavlink-alerts", help="Live: no STATUSTEXT to the GCS."),
+    vehicle_system_id: int | None = typer.Option(None, "--vehicle-system-id", min=1, max=255,
+                                                    help="Live: the MAVLink system id of the vehicle to follow on a "
+                                                         "shared link (default: the first vehicle heard)."),
     time_base: str = typer.Option("auto", "--time-base", help="auto, system_time or tlog (arrival time when live)."),
     frame_clock: str = typer.Option("auto", "--frame-clock", help="Replay: the clock of the frames' times (names, "
                                     "EXIF, video start): utc, log (the computer that wrote the .tlog; mapped by "
@@ -97,7 +100,8 @@ def onboard_command(
         result = run_onboard(frames, mavlink, out, segmenter, calibration, latency_s=latency_s,
                              gap_threshold_s=gap_threshold_s, time_base=time_base, frame_clock=frame_clock,
                              queue_size=queue_size, realtime_fps=realtime_fps, duration_s=duration_s, mqtt=mqtt,
-                             send_mavlink_alerts=not no_mavlink_alerts, fixed_mount=fixed_mount, stop_event=stop)
+                             send_mavlink_alerts=not no_mavlink_alerts, fixed_mount=fixed_mount, stop_event=stop,
+                             vehicle_system_id=vehicle_system_id)
     s = result.stats
     console.print(f"{result.mode} ({result.ended}): recorded {s.recorded} frames ({s.tagged} tagged, {s.untagged} untagged, "
                   f"{s.retagged} re-tagged, {s.dropped} dropped, {s.instances} detections, "

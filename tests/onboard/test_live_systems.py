@@ -140,3 +140,27 @@ def test_udpout_to_a_server_endpoint_gets_telemetry_because_we_heartbeat() -> No
     beats = [m for _, m in heard if m.get_type() == "HEARTBEAT"]
     assert beats and all(m.type == mav.MAV_TYPE_ONBOARD_CONTROLLER for m in beats)
     assert {(m.get_srcSystem(), m.get_srcComponent()) for m in beats} == {(1, mav.MAV_COMP_ID_ONBOARD_COMPUTER)}
+
+
+def test_the_vehicle_to_follow_can_be_named(tmp_path, caplog) -> None:
+    # The first vehicle heard may be the wrong one: the warning names the way to choose, and
+    # --vehicle-system-id reaches the link (before: no way to choose; the warning named none).
+    import inspect
+
+    from onboard.runtime import run_onboard
+    from skyinspect.cli.onboard_live import onboard_command
+
+    live = LiveMavlink("udpin:127.0.0.1:14550", system_id=2)
+    host0 = time.time() - 10.0
+    with caplog.at_level(logging.WARNING, logger="onboard.telemetry.live"):
+        for k in range(30):
+            for system, lat in ((1, 47.0), (2, 46.0)):
+                for m in (convert.global_position(100 + k * 0.1, lat, 8.0, 500.0, 20.0),
+                          convert.attitude(100 + k * 0.1, 0.0, 0.0, 90.0)):
+                    m.pack(mav.MAVLink(None, srcSystem=system, srcComponent=1))
+                    live.add(host0 + k * 0.1, m)
+    assert live.buffer().system_id == 2  # type: ignore[union-attr]
+    said = [r.getMessage() for r in caplog.records if "system 1" in r.getMessage()]
+    assert len(said) == 1 and "--vehicle-system-id" in said[0]
+    assert "vehicle_system_id" in inspect.signature(run_onboard).parameters
+    assert "vehicle_system_id" in inspect.signature(onboard_command).parameters
