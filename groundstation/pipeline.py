@@ -216,7 +216,7 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     # the review app's decisions on these findings (kept when the findings are: set_aside_stale) apply
     products = _publish_atomically(with_review(PublishInput(loaded, geo, tuple(findings), basis, graded.grades,
                                                             graded.assignments, graded.asset_id, graded.profile,
-                                                            alignment_notes(moves) + notes), out), out)
+                                                            alignment_notes(moves) + notes), out), out, progress=progress)
     lap("publish")
     summary = _summary(out, loaded, geo, findings, products, tuple(reused), timings)
     return dataclasses.replace(summary, frames_realigned=len(moves), max_realign_m=max(moves.values(), default=0.0),
@@ -312,11 +312,11 @@ def _findings_from_json(data: list[dict[str, object]]) -> list[Finding]:
     return [finding_from_dict(x) for x in data]
 
 
-def _publish_atomically(inp: PublishInput, out: Path) -> dict[str, Path]:
+def _publish_atomically(inp: PublishInput, out: Path, progress: bool = False) -> dict[str, Path]:
     _remove_dead_staging(out)
     staging = out / f".staging-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     try:
-        written = publish(inp, staging)
+        written = publish(inp, staging, progress)
         final = {}
         for name, path in written.items():
             os.replace(path, out / name)  # same filesystem: each move is atomic

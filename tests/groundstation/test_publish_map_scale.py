@@ -25,7 +25,7 @@ def inp(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-de
     flight = face_flight(tmp / "flight", [crack_on_face(-0.1, FLY_HEIGHT_M + 0.1), corrosion_on_face(0.6, FLY_HEIGHT_M - 0.2)])
     seen = []
     real = pipeline._publish_atomically
-    pipeline._publish_atomically = lambda i, out: (seen.append(i), real(i, out))[1]
+    pipeline._publish_atomically = lambda i, out, **k: (seen.append(i), real(i, out, **k))[1]
     try:
         process(flight, tmp / "out", face_surface(), progress=False)
     finally:
