@@ -42,9 +42,9 @@ class PublishInput:
 
     def review_text(self, finding: Finding) -> str:
         """What the reviewer said of ``finding`` (groundstation.workorders.review_note), "" for nothing."""
-        from groundstation.workorders import review_note
+        from groundstation.publish.reviewed import review_text
 
-        return review_note(finding.class_name, self.review_of(finding.finding_id))
+        return review_text(self, finding)
 
     def primary_grade(self, finding_id: str) -> Any:
         gs = self.grades.get(finding_id) or ()

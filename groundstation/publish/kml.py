@@ -22,6 +22,7 @@ from typing import Any
 
 from groundstation.publish.context import PublishInput, colour_hex, flight_date, format_measurement, lonlatalt
 from groundstation.publish.gis import finding_properties
+from groundstation.publish.reviewed import class_text, review_text
 from skyinspect.findings import Finding
 from skyinspect.kml import kml_colour
 
@@ -58,7 +59,8 @@ def description_html(inp: PublishInput, f: Finding) -> str:
 
     m = f.measurements
     props = finding_properties(f, inp)
-    rows = [("class", f.class_name), ("score", f"{f.score:.2f}"), ("views", str(f.view_count)),
+    rows = [("class", class_text(inp, f.finding_id, f.class_name)),  # the reviewer's class when relabelled
+            ("score", f"{f.score:.2f}"), ("views", str(f.view_count)),
             ("position", f"{f.lat_deg:.7f}, {f.lon_deg:.7f}, {f.alt_msl_m:.2f} m MSL"),
             ("CE90 / LE90", f"{_metres(f.ce90_m)} / {_metres(f.le90_m)}"),
             ("length", format_measurement(m.get("length_mm"))), ("width", format_measurement(m.get("width_mm"), 2)),
@@ -74,6 +76,8 @@ def description_html(inp: PublishInput, f: Finding) -> str:
         rows.append(("component", inp.component_label(f.finding_id)))
     if props.get("joint_note"):
         rows.append(("check", str(props["joint_note"])))
+    if review_text(inp, f):  # the review app's word (groundstation.publish.reviewed)
+        rows.append(("review", review_text(inp, f)))
     body = "".join(f"<tr><th align='left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
     return f"<table>{body}</table>"
 

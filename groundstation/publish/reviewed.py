@@ -46,9 +46,21 @@ def rejected_why(inp: PublishInput, finding_id: str) -> tuple[str, str]:
     return by, "; ".join(c["text"] if c["who"] == by else f"{c['who']}: {c['text']}" for c in r.get("comments", []))
 
 
+def _review_of(inp: PublishInput, finding_id: str) -> dict[str, Any]:
+    trail = getattr(inp, "review", None)  # a stand-in PublishInput (tests, scripts) may have no review
+    return (trail.state.get(finding_id) if trail is not None else None) or {}
+
+
+def review_text(inp: PublishInput, finding: Any) -> str:
+    """What the reviewer said of ``finding`` (groundstation.workorders.review_note), "" for nothing."""
+    from groundstation.workorders import review_note
+
+    return review_note(finding.class_name, _review_of(inp, finding.finding_id) or None)
+
+
 def class_text(inp: PublishInput, finding_id: str, class_name: str) -> str:
     """The class a report shows: the reviewer's, with how it is graded, when relabelled."""
-    label = (inp.review_of(finding_id) or {}).get("label")
+    label = _review_of(inp, finding_id).get("label")
     if not label or label == class_name:
         return class_name
     return f"{label} (relabelled from {class_name}; graded as {class_name})"

@@ -22,6 +22,7 @@ from skyinspect.webpage import fit_to, js_template_text, save_offline
 
 from groundstation.publish.context import PublishInput, colour_hex, format_measurement
 from groundstation.publish.images import best_view_crops_jpeg
+from groundstation.publish.reviewed import class_text, review_text
 
 
 # A popup taller than a phone or a short laptop screen hid its grade and clause below the map's edge
@@ -33,7 +34,8 @@ POPUP_OPTIONS: dict[str, object] = {"max_width": 320, "max_height": 360, "auto_p
 def popup_html(inp: PublishInput, finding_index: int, crop_jpeg: bytes | None) -> str:
     f = inp.findings[finding_index]
     m = f.measurements
-    rows = [("class", f.class_name), ("score", f"{f.score:.2f}"), ("views", str(f.view_count)),
+    rows = [("class", class_text(inp, f.finding_id, f.class_name)),  # the reviewer's class when relabelled
+            ("score", f"{f.score:.2f}"), ("views", str(f.view_count)),
             ("best frame", str(f.best_view[0])),
             ("position", f"{f.lat_deg:.7f}, {f.lon_deg:.7f}, {f.alt_msl_m:.2f} m MSL"),
             ("CE90", f"{f.ce90_m:.2f} m" if math.isfinite(f.ce90_m) else "-"),
@@ -47,6 +49,8 @@ def popup_html(inp: PublishInput, finding_index: int, crop_jpeg: bytes | None) -
     joint = inp.checks.get(f.finding_id, "")
     if joint:
         rows.append(("check", joint))
+    if review_text(inp, f):  # the review app's word (groundstation.publish.reviewed)
+        rows.append(("review", review_text(inp, f)))
     if inp.component_label(f.finding_id):
         rows.append(("component", inp.component_label(f.finding_id)))
     table = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{js_template_text(k)}</th>"

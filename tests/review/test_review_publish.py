@@ -120,3 +120,15 @@ def test_process_into_the_reviewed_folder_publishes_the_review(results: Path) ->
     assert summary.superseded is None and "measure" in summary.stages_reused
     assert _ids(results) == [rust]
     assert "review decisions up to audit seq 3 by ada" in (results / "report.html").read_text()
+
+
+def test_the_map_and_kml_show_the_relabel_and_the_comments(results: Path) -> None:
+    """A planner opening map.html or Google Earth sees the reviewer's class and word, not the model's alone."""
+    from groundstation.republish import publish_reviewed
+
+    _, rust = _decide(results)
+    publish_reviewed(results)
+    for name in ("map.html", "findings.kml"):
+        text = (results / name).read_text()
+        assert "crack (relabelled from corrosion; graded as corrosion)" in text, name
+        assert "check on site" in text, name
