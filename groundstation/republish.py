@@ -64,9 +64,10 @@ def publish_reviewed(results: Path, flight: Path | None = None) -> PublishSummar
     findings = [finding_from_dict(x) for x in _stage(stages / "findings.json", "measure")]
     graded = grade_output_from_json(_stage(stages / "grades.json", "grade"))
     record = _record_folder(results, flight)
-    if not (record / "record.sqlite").is_file():
-        raise InputError(describe(record, "the flight record these results were processed from is not there",
-                                  "Pass --flight the flight record folder"))
+    if not (record / "record.sqlite").is_file():  # before anything is written
+        said = ("not a flight record (record.sqlite missing)" if flight is not None else
+                "the flight record these results were processed from is not there (nor beside the results folder)")
+        raise InputError(describe(record, said, "Pass --flight the folder `skyinspect onboard --out` wrote"))
     loaded = load_flight(record)
     moves = camera_moves_m(raw, geo)
     notes = record_notes(loaded.meta, loaded.frames_total)

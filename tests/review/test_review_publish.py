@@ -132,3 +132,18 @@ def test_the_map_and_kml_show_the_relabel_and_the_comments(results: Path) -> Non
         text = (results / name).read_text()
         assert "crack (relabelled from corrosion; graded as corrosion)" in text, name
         assert "check on site" in text, name
+
+
+def test_missing_stage_output_or_record_is_refused_and_nothing_changes(results: Path, tmp_path: Path) -> None:
+    from groundstation.republish import publish_reviewed
+    from skyinspect.errors import InputError
+
+    _decide(results)
+    before = {p.name: p.read_bytes() for p in results.iterdir() if p.is_file()}
+    with pytest.raises(InputError, match="record.sqlite missing"):
+        publish_reviewed(results, tmp_path / "nowhere")
+    (results / "stages" / "grades.json").rename(tmp_path / "grades.json")
+    with pytest.raises(InputError, match="grades.json: missing"):
+        publish_reviewed(results)
+    assert {p.name: p.read_bytes() for p in results.iterdir() if p.is_file()} == before
+    assert not list(results.glob(".staging-*"))
