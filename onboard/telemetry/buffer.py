@@ -316,6 +316,16 @@ class TelemetryBuffer:
         return Pose(t, event.lat_deg, event.lon_deg, event.alt_msl_m, event.alt_rel_m, event.roll_deg,
                     event.pitch_deg, event.yaw_deg, *gimbal, **self._gps_at(t), source="camera_feedback")
 
+    def slow_streams(self) -> list[tuple[str, float]]:
+        """(message, median period s) of position/attitude streams about as slow as the gap threshold, where
+        jitter alone untags frames (1 Hz against 1 s: 154 of 300 frames 'telemetry gap 1.01 s')."""
+        slow = []
+        for series in (self._pos, self._att):
+            period_s = float(np.median(np.diff(series.times_s))) if len(series) > 2 else 0.0
+            if period_s > 0.8 * self.gap_threshold_s:
+                slow.append((series.name, period_s))
+        return slow
+
     @property
     def boot_to_utc_s(self) -> float | None:
         """Vehicle UTC − vehicle boot clock (median over SYSTEM_TIME); None without SYSTEM_TIME."""

@@ -421,6 +421,8 @@ class LiveMavlink:
         self._cache = (version, key, built)
         if isinstance(built, str):
             self._say_not_streaming(built)
+        else:
+            self._say_slow_streams(built)
         return built if isinstance(built, TelemetryBuffer) else None
 
     def _say_not_streaming(self, why: str) -> None:
@@ -433,6 +435,17 @@ class LiveMavlink:
             return
         self._said.add(reason)
         log.warning("%s; frames are recorded untagged until it arrives", why)
+
+    def _say_slow_streams(self, buffer: TelemetryBuffer) -> None:
+        for name, period_s in buffer.slow_streams():
+            if name in self._said:
+                continue
+            self._said.add(name)
+            param = "SRn_POSITION" if name == "GLOBAL_POSITION_INT" else "SRn_EXTRA1"
+            log.warning("%s: %s comes every %.2f s (median), close to the gap threshold (%.3g s): a late or lost "
+                        "sample untags the frames around it. Stream it at %.0f Hz or more (%s, SET_MESSAGE_INTERVAL) "
+                        "or raise --gap-threshold-s", self.url, name, period_s, buffer.gap_threshold_s,
+                        math.ceil(2.5 / buffer.gap_threshold_s), param)
 
     # --- sending --------------------------------------------------------------------------------
     def send(self, msg: mavlink.MAVLink_message) -> bool:

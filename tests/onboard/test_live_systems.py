@@ -164,3 +164,27 @@ def test_the_vehicle_to_follow_can_be_named(tmp_path, caplog) -> None:
     assert len(said) == 1 and "--vehicle-system-id" in said[0]
     assert "vehicle_system_id" in inspect.signature(run_onboard).parameters
     assert "vehicle_system_id" in inspect.signature(onboard_command).parameters
+
+
+def test_a_stream_as_slow_as_the_gap_threshold_is_said_once(caplog) -> None:
+    # GLOBAL_POSITION_INT at 1 Hz (SRn_POSITION 1) with ±30 ms of radio jitter against the 1 s gap
+    # threshold: 154 of 300 frames 'untagged: telemetry gap 1.01 s', and not a word why. Now one warning.
+    def run(position_hz: float) -> list[str]:
+        rng, live = random.Random(0), LiveMavlink("udpin:127.0.0.1:14550")
+        host0 = time.time() - 60.0
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="onboard.telemetry.live"):
+            for k in range(300):
+                boot, host = 100.0 + k * 0.1, host0 + k * 0.1 + 0.05
+                if k % round(10 / position_hz) == 0:
+                    jitter = rng.uniform(-0.03, 0.03)
+                    live.add(host + jitter, convert.global_position(boot + jitter, 47 + k * 1e-6, 8.0, 500.0, 20.0))
+                live.add(host, convert.attitude(boot, 0.0, 0.0, 90.0))
+                if k % 10 == 0:
+                    live.add(host, convert.system_time(boot, host - 0.05))
+                live.buffer()
+        return [r.getMessage() for r in caplog.records if "gap threshold" in r.getMessage()]
+
+    assert run(5.0) == []
+    said = run(1.0)
+    assert len(said) == 1 and "GLOBAL_POSITION_INT" in said[0] and "SRn_POSITION" in said[0], said
