@@ -92,6 +92,9 @@ class Georeferenced:
     frames: tuple[FrameGeoref, ...]
     detections: tuple[Detection, ...]
     from_flight: bool = False  # the surface is the default ground plane, placed by the flight's GNSS height
+    # frames whose passes image tie points laid onto one another (groundstation.tiepoints.realign):
+    # fusion's pass vote by defects does not move them again (groundstation.passes)
+    tied_frames: tuple[int, ...] = ()
 
 
 def footprint_polygons(geo: Georeferenced, chart: Any, surface_name: str | None = None) -> dict[int, Any]:

@@ -22,7 +22,7 @@ from skyinspect.findings import Detection, Finding, Measurement
 from skyinspect.surfaces import surface_from_dict
 
 T = TypeVar("T")
-STAGE_FORMAT_VERSION = 12  # 3: fused centroid from the exact union, image-based crack width; 4: width bounds
+STAGE_FORMAT_VERSION = 13  # 3: fused centroid from the exact union, image-based crack width; 4: width bounds
 # (low/high); 5: crack centroid on its centreline (fuse), crack length over all fine frames with branches (measure);
 # 6: a joint-like line through a crack reported apart (measure, groundstation.joint_split), crack frames laid
 # along the crack by their ends (crack_length); 7: a crack's centroid from its bridged outline (fuse); 8: no
@@ -30,7 +30,8 @@ STAGE_FORMAT_VERSION = 12  # 3: fused centroid from the exact union, image-based
 # not counted for crack spacing (grade); 10: outlines in degrees and covariances stored with every digit (6
 # decimals of a degree are ~0.1 m: a rerun that reused the stage published outlines off by up to 5 cm); 11: a
 # footprint past a face's end cut at the end (georef), not at the last border sample that hit; 12: on the
-# default ground plane the camera's vertical GNSS error is the point's own (georef covariances)
+# default ground plane the camera's vertical GNSS error is the point's own (georef covariances); 13: align solves
+# each pass's range and records the frames tie points tied (tied_frames), which fusion's pass vote leaves alone
 
 
 def _f(x: float) -> float | None:
@@ -79,7 +80,8 @@ def georeferenced_to_dict(g: Georeferenced) -> dict[str, Any]:
                "gsd_m": _f(f.gsd_m), "range_m": _f(f.range_m), "image_path": f.image_path,
                "notes": list(f.notes), "surface_name": f.surface_name} for f in g.frames]
     return {"surface": g.surface.to_dict(), "frames": frames,
-            "detections": [detection_to_dict(d) for d in g.detections], "surface_from_flight": g.from_flight}
+            "detections": [detection_to_dict(d) for d in g.detections], "surface_from_flight": g.from_flight,
+            "tied_frames": list(g.tied_frames)}
 
 
 def georeferenced_from_dict(x: dict[str, Any]) -> Georeferenced:
@@ -90,7 +92,7 @@ def georeferenced_from_dict(x: dict[str, Any]) -> Georeferenced:
                                str(f.get("surface_name", "")))
                    for f in x["frames"])
     return Georeferenced(surface, frames, tuple(detection_from_dict(d) for d in x["detections"]),
-                         bool(x.get("surface_from_flight", False)))
+                         bool(x.get("surface_from_flight", False)), tuple(int(i) for i in x.get("tied_frames", [])))
 
 
 def finding_to_dict(f: Finding) -> dict[str, Any]:

@@ -85,22 +85,27 @@ def realign(flight: LoadedFlight, geo: Georeferenced, params: TieParams = TiePar
         ranged = _moved_flight(flight, pass_of, ranges)
         ranged_geo = georeference(ranged, geo.surface, from_flight=geo.from_flight)
     moved = dict(ranges)
+    linked: set[int] = set()  # passes tied to the reference by links (its own included)
     if len(passes) >= 2:
         links = _pass_links(ranged, ranged_geo, basis, pass_of, params, progress, cache)
         size: dict[int, int] = defaultdict(int)
         for p in pass_of.values():
             size[p] += 1
         ref = max(passes, key=lambda p: (size[p], -p))
-        for p, s in solve_pass_shifts(links, ref).items():
+        shifts = solve_pass_shifts(links, ref)
+        linked = set(shifts) if len(shifts) >= 2 else set()
+        for p, s in shifts.items():
             if p != ref and float(np.linalg.norm(s)) >= params.min_shift_m:
                 log.info("pass %d cameras moved %.3f, %.3f, %.3f m (north, east, down) onto pass %d by image tie "
                          "points", p, s[0], s[1], s[2], ref)
                 moved[p] = moved.get(p, np.zeros(3)) + s
     if not moved:
         return geo, {}
-    if moved is not ranges and all(p in ranges and moved[p] is ranges[p] for p in moved):
-        return ranged_geo, moved  # no pass moved in the plane: the range-corrected flight is the answer
-    return georeference(_moved_flight(flight, pass_of, moved), geo.surface, from_flight=geo.from_flight), moved
+    tied = tuple(sorted(i for i, p in pass_of.items() if p in linked))
+    if all(p in ranges and moved[p] is ranges[p] for p in moved):
+        return replace(ranged_geo, tied_frames=tied), moved  # no pass moved in the plane: the ranged flight is it
+    out = georeference(_moved_flight(flight, pass_of, moved), geo.surface, from_flight=geo.from_flight)
+    return replace(out, tied_frames=tied), moved
 
 
 def _moved_flight(flight: LoadedFlight, pass_of: dict[int, int], moves: dict[int, np.ndarray]) -> LoadedFlight:

@@ -63,6 +63,9 @@ def test_the_second_lane_is_moved_by_its_true_relative_error(noisy_flight) -> No
     other = 3 - moved_lane
     np.testing.assert_allclose(in_plane(moves[moved_lane]), in_plane(err[other] - err[moved_lane]), atol=0.06)
     assert aligned <= plain
+    # both lanes were linked: fusion's vote by defects leaves them as the tie points put them
+    tied = json.loads((out / "stages" / "aligned.json").read_text())["data"]["tied_frames"]
+    assert tied == sorted(lane_of)
     # the user is told: the summary counts the moved frames, the report says so in its data quality
     assert summary.frames_realigned == len(plan.captures)
     assert summary.max_realign_m == pytest.approx(max(np.linalg.norm(m) for m in moves.values()), abs=1e-3)
