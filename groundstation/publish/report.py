@@ -328,12 +328,20 @@ _ASCII = {"±": "+/-", "²": "2", "³": "3", "°": " deg", "×": "x", "µ": "u",
           "’": "'", "‘": "'", "“": '"', "”": '"', "≤": "<=", "≥": ">=", "σ": "sigma"}
 
 
+_LETTERS = {"Ł": "L", "ł": "l", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i", "Œ": "OE", "œ": "oe"}
+
+
 def pdf_text(s: str) -> str:
     """Latin-1 text for the core PDF font, which has those glyphs (ASCII-only had made a flight folder
     'Brücke Süd' read 'Br?cke S?d'); other characters become '?'."""
+    import unicodedata
+
     for k, v in _ASCII.items():
         s = s.replace(k, v)
-    return s.encode("latin-1", "replace").decode("latin-1")
+    # a letter outside Latin-1 without its accent (a reviewer 'Łukasz Żak' had read '?ukasz ?ak'); '?' for the rest
+    return "".join(c if ord(c) < 256 else _LETTERS.get(c) or "".join(
+        d for d in unicodedata.normalize("NFKD", c) if not unicodedata.combining(d)) or "?" for c in s
+    ).encode("latin-1", "replace").decode("latin-1")
 
 
 def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[str, bytes | None]) -> None:

@@ -147,3 +147,22 @@ def test_missing_stage_output_or_record_is_refused_and_nothing_changes(results: 
         publish_reviewed(results)
     assert {p.name: p.read_bytes() for p in results.iterdir() if p.is_file()} == before
     assert not list(results.glob(".staging-*"))
+
+
+def test_a_reviewer_name_outside_latin1_reads_in_the_pdf(results: Path) -> None:
+    """The app takes names in any script; report.pdf's core font is Latin-1 and had printed '?ukasz ?ak'."""
+    from urllib.parse import quote
+
+    from groundstation.republish import publish_reviewed
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    c = TestClient(create_app(results))
+    fid = c.get("/api/findings").json()
+    fid = (fid["findings"] if isinstance(fid, dict) else fid)[0]["finding_id"]
+    who = {"X-Reviewer": quote("Łukasz Żak"), "Content-Type": "application/json"}
+    assert c.post(f"/api/findings/{fid}/review", json={"action": "confirm"}, headers=who).status_code == 201
+    publish_reviewed(results)
+    text = subprocess.run(["pdftotext", str(results / "report.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "by Lukasz Zak" in " ".join(text.split()) and "?ukasz" not in text
