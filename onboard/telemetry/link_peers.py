@@ -52,3 +52,21 @@ class VehicleLock:
                         "following system %d (%s). To follow the other: --vehicle-system-id %d",
                         self.source, system, self.system, self._why, system)
         return False
+
+
+class CompanionHeartbeat:
+    """Our HEARTBEAT (MAV_TYPE_ONBOARD_CONTROLLER; every MAVLink component sends one at 1 Hz), so routers
+    learn our route: a router (mavlink-router's UDP server endpoint, --mavlink udpout:) sends only to
+    peers it has heard from. Sent as a component of the vehicle's system, never as system 255: ArduPilot
+    takes any heartbeat from SYSID_MYGCS (255) as its GCS alive, which would mask a GCS-loss failsafe."""
+
+    def __init__(self, component: int) -> None:
+        self.component = component
+        self._enc: mavlink.MAVLink | None = None  # one per system, so the sequence numbers run on
+
+    def pack(self, system: int) -> bytes:
+        if self._enc is None or self._enc.srcSystem != system:
+            self._enc = mavlink.MAVLink(None, srcSystem=system, srcComponent=self.component)
+        msg = mavlink.MAVLink_heartbeat_message(mavlink.MAV_TYPE_ONBOARD_CONTROLLER, mavlink.MAV_AUTOPILOT_INVALID,
+                                                0, 0, mavlink.MAV_STATE_ACTIVE, 3)
+        return msg.pack(self._enc)

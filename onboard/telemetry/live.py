@@ -42,7 +42,8 @@ from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from onboard.telemetry.buffer import TelemetryBuffer
 from onboard.telemetry.convert import Record
-from onboard.telemetry.link_peers import VehicleLock
+from onboard.telemetry import link_log
+from onboard.telemetry.link_peers import CompanionHeartbeat, VehicleLock
 from onboard.telemetry.link_spec import pymavlink_connect
 from onboard.telemetry.mount import FixedMount
 from onboard.telemetry import timesync
@@ -67,32 +68,6 @@ USED = {"GLOBAL_POSITION_INT", "GPS_RAW_INT", "ATTITUDE", "ATTITUDE_QUATERNION",
         "CAMERA_TRIGGER", "CAMERA_IMAGE_CAPTURED", "HEARTBEAT"}
 
 
-# The companion's own heartbeat (MAVLink: every component sends one at 1 Hz), so routers learn its route.
-# Packed per link with the vehicle's system id (see LiveMavlink._beat).
-HEARTBEAT = mavlink.MAVLink_heartbeat_message(mavlink.MAV_TYPE_ONBOARD_CONTROLLER, mavlink.MAV_AUTOPILOT_INVALID,
-                                              0, 0, mavlink.MAV_STATE_ACTIVE, 3)
-
-
-class _OncePerLink(logging.Filter):
-    """While a link builds its buffer (several times a second), each of the buffer's warnings is let
-    through once per link: 'no SYSTEM_TIME with a UTC clock' came once per frame for a whole
-    GNSS-denied flight (600 lines a minute at 10 frames/s). Other threads (a replay) are not affected."""
-
-    building = threading.local()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        said: set[str] | None = getattr(self.building, "said", None)
-        if said is None:
-            return True
-        if record.msg in said:
-            return False
-        said.add(str(record.msg))
-        return True
-
-
-logging.getLogger("onboard.telemetry.buffer").addFilter(_OncePerLink())
-
-
 class LiveMavlink:
     """Receive one vehicle's telemetry over a link; reconnect on loss; send alerts back."""
 
@@ -109,7 +84,7 @@ class LiveMavlink:
         self.tag_window_s = min(60.0, window_s)  # position/attitude a buffer is built from (see _recent)
         self._ids = (source_system, source_component)
         self.peers = VehicleLock(url, self._ids, system_id)  # system_id None: the first vehicle heard
-        self._beat_enc: mavlink.MAVLink | None = None  # our HEARTBEAT's encoder (the vehicle's system, our component)
+        self._heartbeat = CompanionHeartbeat(source_component)
         self._connect = connect
         self._clock = clock
         self._lock = threading.Lock()
@@ -137,7 +112,7 @@ class LiveMavlink:
         self._lost_at: float | None = None  # monotonic time of the last message before a loss
         self._said_silent = False
         self._open_error, self._open_said_at, self._open_failures = "", -math.inf, 0
-        self._said: set[str] = set()  # the buffer's warnings already logged for this link (_OncePerLink)
+        self._said: set[str] = set()  # the buffer's warnings already logged for this link (link_log.OncePerLink)
         self._started = time.monotonic()
         self._boot_ms: dict[tuple[int, int], int] = {}  # newest time_boot_ms per (system, component)
         self.clock_settle_s = CLOCK_SETTLE_S
@@ -321,19 +296,13 @@ class LiveMavlink:
                 return
 
     def _beat(self) -> None:
-        """Once a second from the moment the link opens, not once telemetry flows: a router (mavlink-router's
-        UDP server endpoint, --mavlink udpout:) sends only to peers it has heard from. Our HEARTBEAT goes
-        as a component of the vehicle's system (a companion's ids), never as system 255: ArduPilot takes
-        any heartbeat from SYSID_MYGCS (255) as its GCS being alive, which would mask a GCS-loss failsafe.
-        Before the vehicle is known, an unregistered TIMESYNC request makes us heard instead."""
+        """Make us heard once a second from the moment the link opens (``link_peers.CompanionHeartbeat``)."""
         system = self.peers.system
-        if system is None:
+        if system is None:  # not yet as the vehicle's component: an unregistered TIMESYNC request
             self._write(mavlink.MAVLink_timesync_message(0, time.time_ns()), even_if_silent=True)
             return
-        if self._beat_enc is None or self._beat_enc.srcSystem != system:
-            self._beat_enc = mavlink.MAVLink(None, srcSystem=system, srcComponent=self._ids[1])
         try:
-            self._conn.write(HEARTBEAT.pack(self._beat_enc))  # type: ignore[union-attr]
+            self._conn.write(self._heartbeat.pack(system))  # type: ignore[union-attr]
         except Exception as exc:  # noqa: BLE001 - a closed socket: the receiver reconnects
             log.debug("%s: heartbeat not sent (%s)", self.url, exc)
 
@@ -410,42 +379,26 @@ class LiveMavlink:
         if self._cache is not None and self._cache[0] == version and self._cache[1] == key:
             cached = self._cache[2]
             return cached if isinstance(cached, TelemetryBuffer) else None
-        _OncePerLink.building.said = self._said
+        link_log.OncePerLink.building.said = self._said
         try:
             built: TelemetryBuffer | str = TelemetryBuffer(self._recent(), self.url, latency_s, gap_threshold_s,
                                                            time_base, fixed_mount)
         except TelemetryError as exc:
             built = str(exc)
         finally:
-            _OncePerLink.building.said = None
+            link_log.OncePerLink.building.said = None
         self._cache = (version, key, built)
         if isinstance(built, str):
             self._say_not_streaming(built)
         else:
-            self._say_slow_streams(built)
+            link_log.say_slow_streams(self.url, built, self._said)
         return built if isinstance(built, TelemetryBuffer) else None
 
     def _say_not_streaming(self, why: str) -> None:
-        """Once per reason, when the vehicle has been heard for ``NOT_STREAMING_S`` but the buffer still
-        cannot be built (a port whose SRn rates are 0 streams HEARTBEAT alone): said nowhere before."""
         with self._lock:
             since, newest = self._telemetry_since, (self._records[-1][0] if self._records else None)
-        reason = why.split(" (found:")[0]  # the counts found change with every build
-        if since is None or newest is None or newest - since < NOT_STREAMING_S or reason in self._said:
-            return
-        self._said.add(reason)
-        log.warning("%s; frames are recorded untagged until it arrives", why)
-
-    def _say_slow_streams(self, buffer: TelemetryBuffer) -> None:
-        for name, period_s in buffer.slow_streams():
-            if name in self._said:
-                continue
-            self._said.add(name)
-            param = "SRn_POSITION" if name == "GLOBAL_POSITION_INT" else "SRn_EXTRA1"
-            log.warning("%s: %s comes every %.2f s (median), close to the gap threshold (%.3g s): a late or lost "
-                        "sample untags the frames around it. Stream it at %.0f Hz or more (%s, SET_MESSAGE_INTERVAL) "
-                        "or raise --gap-threshold-s", self.url, name, period_s, buffer.gap_threshold_s,
-                        math.ceil(2.5 / buffer.gap_threshold_s), param)
+        if since is not None and newest is not None and newest - since >= NOT_STREAMING_S:
+            link_log.say_not_streaming(why, self._said)
 
     # --- sending --------------------------------------------------------------------------------
     def send(self, msg: mavlink.MAVLink_message) -> bool:
