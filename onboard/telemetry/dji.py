@@ -2,7 +2,7 @@
 
 Per photo: EXIF GPSLatitude/GPSLongitude/GPSAltitude (or XMP GpsLatitude/GpsLongitude/AbsoluteAltitude),
 XMP RelativeAltitude, FlightRoll/Pitch/YawDegree (vehicle), GimbalRoll/Pitch/YawDegree (earth-referenced:
-DJI gimbal yaw is a compass heading), and on RTK aircraft RtkFlag (0 none, 16 single, 34 float,
+DJI gimbal yaw is a compass heading), and on RTK aircraft RtkFlag (0 none, 16 single, 32-49 float,
 50 fixed) with RtkStdLon/RtkStdLat/RtkStdHgt (1-σ, m). Capture time in UTC: from the GPS time stamp,
 else OffsetTimeOriginal, else the camera's local time taken as UTC with a warning (``onboard.photo_time``).
 
@@ -30,7 +30,17 @@ from skyinspect.errors import TelemetryError, describe
 log = logging.getLogger(__name__)
 
 _GPS_IFD = 0x8825
-_RTK_FIX = {50: 6, 34: 5, 16: 3, 0: 0}  # DJI RtkFlag → GPS_FIX_TYPE (RTK fixed, RTK float, 3D, none)
+def _rtk_fix_type(flag: int) -> int:
+    """DJI RtkFlag → GPS_FIX_TYPE. DJI's manuals (Mavic 3E, Matrice 4): 0 failed to position, 16 single
+    point, 32-49 float, 50 fixed; its OSDK adds 17 pseudorange differential and 18 SBAS (DGPS). 0 stays 0
+    (unknown), not NO_FIX: aircraft with the RTK module off write 0 beside a plain GNSS position."""
+    if flag >= 50:
+        return 6
+    if 32 <= flag <= 49:
+        return 5
+    if flag in (17, 18):
+        return 4
+    return 3 if flag > 0 else 0
 _ATTR = re.compile(r'drone-dji:(\w+)\s*=\s*"([^"]*)"')
 _ELEM = re.compile(r"<drone-dji:(\w+)>([^<]*)</drone-dji:\1>")
 
@@ -108,7 +118,7 @@ def read_photo(path: Path) -> DjiPhoto:
         raise TelemetryError(describe(path, "photo has no EXIF DateTimeOriginal"))
     rtk = int(_num(xmp, "RtkFlag", -1)) if "RtkFlag" in xmp else None
     if rtk is not None:
-        fix = _RTK_FIX.get(rtk, 3 if rtk > 0 else 0)
+        fix = _rtk_fix_type(rtk)
         h_acc = math.hypot(_num(xmp, "RtkStdLon"), _num(xmp, "RtkStdLat"))
         v_acc = _num(xmp, "RtkStdHgt")
     else:

@@ -156,6 +156,20 @@ def test_dji_rtk_fields_from_xmp(tmp_path: Path) -> None:
     assert p.fix_type == 6 and p.h_acc_m == pytest.approx(0.02) and p.v_acc_m == pytest.approx(0.03)
 
 
+@pytest.mark.parametrize(("flag", "fix"), [(50, 6), (34, 5), (32, 5), (40, 5), (48, 5), (49, 5), (17, 4), (18, 4),
+                                         (16, 3), (19, 3), (0, 0)])
+def test_dji_rtk_flag_ranges(tmp_path: Path, flag: int, fix: int) -> None:
+    """DJI's manuals (Mavic 3E, Matrice 4) give RtkFlag 32-49 as float solutions and 50 fixed; its OSDK
+    adds 17 (pseudorange differential) and 18 (SBAS). Only 34 used to map to RTK float: 32 or 40 read as a
+    plain 3D fix, which undersold the photo; 17/18 are differential (GPS_FIX_TYPE_DGPS)."""
+    data = (DJI_DIR / "DJI_0019.JPG").read_bytes()
+    rtk = f' drone-dji:RtkFlag="{flag}" drone-dji:RtkStdLon="0.2" drone-dji:RtkStdLat="0.2" drone-dji:RtkStdHgt="0.4"'
+    path = tmp_path / "DJI_RTK.JPG"
+    path.write_bytes(data.replace(b'drone-dji:RelativeAltitude="+40.10"',
+                                  b'drone-dji:RelativeAltitude="+40.10"' + rtk.encode(), 1))
+    assert read_photo(path).fix_type == fix
+
+
 def test_dji_folder_replay(tmp_path: Path, segmenter, caplog: pytest.LogCaptureFixture) -> None:
     """Frames and telemetry from the same DJI photos: each frame gets the pose written into it (paired
     by number). Their EXIF times are the camera's local time with no zone or GPS time stamp, and they
