@@ -63,10 +63,12 @@ def write_maintenance(inp: PublishInput, csv_path: Path, json_path: Path, inspec
     from groundstation.measure import MEASUREMENT_METHODS
     from groundstation.publish.context import flight_date
     from groundstation.publish.report import segmentation_settings
-    from groundstation.workorders import write_work_orders
+    from groundstation.workorders import published_review, write_work_orders
 
     day = flight_date(inp)
-    write_work_orders(inp.work_orders, csv_path, json_path, inp.asset_id, day)
+    review = (published_review(inp.review, [f.finding_id for f in inp.rejected])
+              if inp.review is not None and inp.review.seq else None)
+    write_work_orders(inp.work_orders, csv_path, json_path, inp.asset_id, day, review)
     t0 = inp.flight.frames[0].capture_time_utc_s if inp.flight.frames else None
     inspection_path.write_text(json.dumps({
         "format": "skyinspect-inspection", "version": 1, "asset_id": inp.asset_id, "inspection_date": day,

@@ -129,15 +129,18 @@ def work_orders_csv(orders: list[WorkOrder]) -> str:
     return buf.getvalue()
 
 
-def work_orders_json(orders: list[WorkOrder], asset_id: str = "", inspection_date: str = "") -> str:
-    return json.dumps({"format": "skyinspect-workorders", "version": 1, "asset_id": asset_id,
-                       "inspection_date": inspection_date, "work_orders": [o.to_dict() for o in orders]}, indent=1)
+def work_orders_json(orders: list[WorkOrder], asset_id: str = "", inspection_date: str = "",
+                     review: dict[str, Any] | None = None) -> str:
+    """``review``: the review published into the orders (``published_review``), None for none."""
+    head = {"format": "skyinspect-workorders", "version": 1, "asset_id": asset_id, "inspection_date": inspection_date}
+    return json.dumps({**head, **({"review": review} if review else {}),
+                       "work_orders": [o.to_dict() for o in orders]}, indent=1)
 
 
 def write_work_orders(orders: list[WorkOrder], csv_path: Path, json_path: Path, asset_id: str = "",
-                      inspection_date: str = "") -> None:
+                      inspection_date: str = "", review: dict[str, Any] | None = None) -> None:
     Path(csv_path).write_text(work_orders_csv(orders), encoding="utf-8")
-    Path(json_path).write_text(work_orders_json(orders, asset_id, inspection_date), encoding="utf-8")
+    Path(json_path).write_text(work_orders_json(orders, asset_id, inspection_date, review), encoding="utf-8")
 
 
 def read_work_orders(json_path: Path) -> list[WorkOrder]:
@@ -163,7 +166,8 @@ def load_work_orders(results: Path) -> tuple[list[WorkOrder], dict[str, Any]]:
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, AttributeError) as exc:
         raise InputError(describe(path, f"unreadable ({type(exc).__name__}: {exc})",
                                   "Process the flight again with `skyinspect process`")) from exc
-    return orders, {"asset_id": data.get("asset_id", ""), "inspection_date": data.get("inspection_date", "")}
+    return orders, {"asset_id": data.get("asset_id", ""), "inspection_date": data.get("inspection_date", ""),
+                    "review": data.get("review") if isinstance(data.get("review"), dict) else None}
 
 
 @dataclass(frozen=True)
@@ -235,9 +239,14 @@ def apply_review(orders: list[WorkOrder], results: Path) -> tuple[list[WorkOrder
     if trail.broken:
         return orders, [trail.broken + ": every work order is listed"]
     state = trail.state
+    said = []
+    published = _published(results)  # rejected ones already left out of workorders.json by `skyinspect publish`
+    if published.get("rejected"):
+        said.append(f"published with the review decisions up to audit seq {published.get('applied_to_seq')}: "
+                    f"{len(published['rejected'])} rejected, no work order or alert: "
+                    + ", ".join(f"{fid} (by {state.get(fid, {}).get('by') or '?'})" for fid in published["rejected"]))
     rejected = {o.finding_id for o in orders if trail.rejected(o.finding_id)}
     kept = [o for o in orders if o.finding_id not in rejected]
-    said = []
     if rejected:
         said.append(f"{len(rejected)} rejected in review, no work order or alert: "
                     + ", ".join(f"{o.finding_id} (by {state[o.finding_id]['by']})" for o in orders
@@ -247,6 +256,19 @@ def apply_review(orders: list[WorkOrder], results: Path) -> tuple[list[WorkOrder
         said.append("relabelled in review, still graded as found: "
                     + ", ".join(f"{o.finding_id} {o.defect} -> {state[o.finding_id]['label']}" for o in relabelled))
     return [with_review(o, state.get(o.finding_id)) for o in kept], said
+
+
+def published_review(trail: ReviewTrail, rejected: list[str]) -> dict[str, Any]:
+    """What workorders.json says of the review published into it (``skyinspect publish``)."""
+    return {"applied_to_seq": trail.seq, "by": list(trail.who), "rejected": rejected}
+
+
+def _published(results: Path) -> dict[str, Any]:
+    try:
+        review = json.loads((Path(results) / "workorders.json").read_text(encoding="utf-8")).get("review")
+    except (OSError, ValueError, AttributeError):
+        return {}
+    return review if isinstance(review, dict) else {}
 
 
 def with_review(order: WorkOrder, review: dict[str, Any] | None) -> WorkOrder:
@@ -262,6 +284,6 @@ def with_review(order: WorkOrder, review: dict[str, Any] | None) -> WorkOrder:
 
 
 __all__ = ["AlertConfig", "AlertReport", "CSV_COLUMNS", "csv_safe", "ReviewTrail", "WorkOrder", "WorkOrderPolicy",
-           "apply_review", "read_review", "review_note", "with_review",
+           "apply_review", "published_review", "read_review", "review_note", "with_review",
            "build_work_orders", "load_work_orders", "read_work_orders", "send_alerts", "work_orders_csv",
            "work_orders_json", "write_work_orders"]

@@ -166,3 +166,24 @@ def test_a_reviewer_name_outside_latin1_reads_in_the_pdf(results: Path) -> None:
     text = subprocess.run(["pdftotext", str(results / "report.pdf"), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "by Lukasz Zak" in " ".join(text.split()) and "?ukasz" not in text
+
+
+def test_workorders_after_publish_still_names_the_rejected(results: Path) -> None:
+    """`skyinspect workorders` on a published folder: the rejected findings' orders are already out of
+    workorders.json, and the listing had stopped saying which were rejected and by whom."""
+    import typer
+    from typer.testing import CliRunner
+
+    from groundstation.republish import publish_reviewed
+    from skyinspect.cli.main_errors import handle_errors
+    from skyinspect.cli.workorders import workorders_command
+
+    crack, _ = _decide(results)
+    publish_reviewed(results)
+    app = typer.Typer()
+    app.command("workorders")(handle_errors(workorders_command))
+    app.command("noop")(lambda: None)
+    r = CliRunner().invoke(app, ["workorders", str(results)])
+    out = " ".join(r.output.split())
+    assert r.exit_code == 0, r.output
+    assert f"{crack} (by ada)" in out and "audit seq 3" in out
