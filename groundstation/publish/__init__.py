@@ -66,8 +66,12 @@ def write_maintenance(inp: PublishInput, csv_path: Path, json_path: Path, inspec
     from groundstation.workorders import published_review, write_work_orders
 
     day = flight_date(inp)
-    review = (published_review(inp.review, [f.finding_id for f in inp.rejected])
-              if inp.review is not None and inp.review.seq else None)
+    review = None
+    if inp.review is not None and inp.review.seq:  # the rejected findings' orders kept apart, for a change of mind
+        from groundstation.workorders import build_work_orders
+
+        gone = build_work_orders(inp.rejected, inp.grades, day, inp.asset_id, inp.assignments, checks=inp.checks)
+        review = published_review(inp.review, [f.finding_id for f in inp.rejected], gone)
     write_work_orders(inp.work_orders, csv_path, json_path, inp.asset_id, day, review)
     t0 = inp.flight.frames[0].capture_time_utc_s if inp.flight.frames else None
     inspection_path.write_text(json.dumps({

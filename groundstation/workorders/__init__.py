@@ -241,10 +241,18 @@ def apply_review(orders: list[WorkOrder], results: Path) -> tuple[list[WorkOrder
     state = trail.state
     said = []
     published = _published(results)  # rejected ones already left out of workorders.json by `skyinspect publish`
-    if published.get("rejected"):
+    still = [fid for fid in published.get("rejected", []) if trail.rejected(fid)]
+    if still:
         said.append(f"published with the review decisions up to audit seq {published.get('applied_to_seq')}: "
-                    f"{len(published['rejected'])} rejected, no work order or alert: "
-                    + ", ".join(f"{fid} (by {state.get(fid, {}).get('by') or '?'})" for fid in published["rejected"]))
+                    f"{len(still)} rejected, no work order or alert: "
+                    + ", ".join(f"{fid} (by {state[fid]['by']})" for fid in still))
+    back = [WorkOrder(**{**o, "evidence": tuple(o["evidence"])}) for o in published.get("rejected_orders", [])
+            if not trail.rejected(o["finding_id"]) and o["finding_id"] not in {x.finding_id for x in orders}]
+    if back:  # rejected when published, not any more: its order is due again
+        said.append("rejected when published, not since (publish again for the report): "
+                    + ", ".join(f"{o.finding_id} ({state.get(o.finding_id, {}).get('status', 'unreviewed')})"
+                                for o in back))
+        orders = sorted(orders + back, key=lambda o: (o.priority, o.due_date, o.finding_id))
     rejected = {o.finding_id for o in orders if trail.rejected(o.finding_id)}
     kept = [o for o in orders if o.finding_id not in rejected]
     if rejected:
@@ -258,9 +266,12 @@ def apply_review(orders: list[WorkOrder], results: Path) -> tuple[list[WorkOrder
     return [with_review(o, state.get(o.finding_id)) for o in kept], said
 
 
-def published_review(trail: ReviewTrail, rejected: list[str]) -> dict[str, Any]:
-    """What workorders.json says of the review published into it (``skyinspect publish``)."""
-    return {"applied_to_seq": trail.seq, "by": list(trail.who), "rejected": rejected}
+def published_review(trail: ReviewTrail, rejected: list[str], rejected_orders: list[WorkOrder]) -> dict[str, Any]:
+    """What workorders.json says of the review published into it (``skyinspect publish``): the rejected
+    findings and the orders they would have had, which ``apply_review`` puts back for a finding no
+    longer rejected (confirmed after publishing)."""
+    return {"applied_to_seq": trail.seq, "by": list(trail.who), "rejected": rejected,
+            "rejected_orders": [o.to_dict() for o in rejected_orders]}
 
 
 def _published(results: Path) -> dict[str, Any]:

@@ -187,3 +187,20 @@ def test_workorders_after_publish_still_names_the_rejected(results: Path) -> Non
     out = " ".join(r.output.split())
     assert r.exit_code == 0, r.output
     assert f"{crack} (by ada)" in out and "audit seq 3" in out
+
+
+def test_a_finding_rejected_when_published_then_confirmed_gets_its_order_back(results: Path) -> None:
+    """After `publish` left a rejected finding's order out of workorders.json, a reviewer confirming it
+    after all must see its order in the app's workorders-reviewed.csv (and in `skyinspect workorders`)."""
+    import csv
+    import io
+
+    from groundstation.republish import publish_reviewed
+
+    crack, rust = _decide(results)
+    publish_reviewed(results)
+    c = TestClient(create_app(results))
+    assert c.post(f"/api/findings/{crack}/review", json={"action": "confirm"}, headers=W).status_code == 201
+    rows = list(csv.DictReader(io.StringIO(c.get("/files/workorders-reviewed.csv").text)))
+    assert sorted(r["finding_id"] for r in rows) == sorted([crack, rust])
+    assert "confirmed by ada" in next(r for r in rows if r["finding_id"] == crack)["description"]
