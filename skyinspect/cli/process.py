@@ -101,6 +101,7 @@ def process_command(
         console.print(f"[yellow]warning:[/] {out} held the review decisions or change report of other findings "
                       f"(another flight or other settings): moved to {summary.superseded}, so that they are not "
                       "applied to the new findings, which reuse their ids")
+    _print_review(summary.out)
     if summary.frames_realigned:
         console.print(f"{summary.frames_realigned} frames' camera positions corrected by image tie points (up to "
                       f"{summary.max_realign_m:.2f} m): GNSS range or pass-to-pass errors (report: data quality)")
@@ -116,3 +117,22 @@ def process_command(
         from skyinspect.cli.demo import print_comparison
 
         print_comparison(compare_with_truth(summary.findings_geojson_path, truth))
+
+
+def _print_review(out: Path) -> None:
+    """The review decisions published (groundstation.publish.reviewed): the findings count printed is the
+    processed one, and the products leave the rejected findings out."""
+    try:
+        review = json.loads((out / "inspection.json").read_text()).get("review") or {}
+    except (OSError, ValueError, AttributeError):
+        return
+    if not review.get("applied_to_seq") and "fails its hash check" not in str(review.get("said", "")):
+        return
+    console.print(f"review: {escape(str(review.get('said', '')))}", soft_wrap=True, highlight=False)
+    if review.get("rejected"):
+        from groundstation.workorders import read_review
+
+        state = read_review(out).state
+        console.print("review: rejected, left out of the products (kept in their 'rejected' layer and report "
+                      "section): " + escape(", ".join(f"{fid} (by {state.get(fid, {}).get('by') or '?'})"
+                                                      for fid in review["rejected"])), soft_wrap=True, highlight=False)

@@ -204,3 +204,25 @@ def test_a_finding_rejected_when_published_then_confirmed_gets_its_order_back(re
     rows = list(csv.DictReader(io.StringIO(c.get("/files/workorders-reviewed.csv").text)))
     assert sorted(r["finding_id"] for r in rows) == sorted([crack, rust])
     assert "confirmed by ada" in next(r for r in rows if r["finding_id"] == crack)["description"]
+
+
+def test_process_says_the_review_it_published(results: Path) -> None:
+    """`skyinspect process` into a reviewed folder printed '2 findings' while its products held 1: it now
+    says which review decisions it published and which findings they left out."""
+    import typer
+    from gs_fixtures import face_surface
+    from typer.testing import CliRunner
+
+    from skyinspect.cli.main_errors import handle_errors
+    from skyinspect.cli.process import process_command
+    crack, _ = _decide(results)
+    surface = results.parent / "face.json"
+    surface.write_text(json.dumps(face_surface().to_dict()))
+    flight = json.loads((results / "inspection.json").read_text())["flight"]
+    app = typer.Typer()
+    app.command("process")(handle_errors(process_command))
+    app.command("noop")(lambda: None)
+    r = CliRunner().invoke(app, ["process", flight, "--out", str(results), "--surface", str(surface)])
+    out = " ".join(r.output.split())
+    assert r.exit_code == 0, r.output
+    assert "audit seq 3" in out and f"{crack} (by ada)" in out
