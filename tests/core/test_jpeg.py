@@ -77,17 +77,13 @@ def test_the_error_names_the_file_and_the_fix(tmp_path: Path):
         check_jpeg_whole(tmp_path / "missing.jpg")
 
 
-def test_a_whole_file_is_told_without_reading_its_image_data():
-    """Every frame the onboard capture thread reads is checked: searching the image data forward for
-    the end marker cost 0.19 ms of CPU per 640x480 frame (1.5 % of the budget beside the model). A
-    whole file has the marker at its end, so the check looks there first (same answer: the marker
-    anywhere after the start of scan)."""
-    import time
-
+def test_a_long_scan_with_stuffed_bytes_is_told_whole_or_cut():
+    """The check looks for the end marker from the file's end first (a whole file has it there; the
+    forward search cost 0.19 ms of capture CPU per 640x480 frame: bench/onboard_stages.py measures it,
+    not this test). The answer must stay that of the marker anywhere after the start of scan."""
     header = WHOLE["baseline"][:WHOLE["baseline"].index(b"\xff\xda")]
     sos = b"\xff\xda\x00\x0c\x03\x01\x00\x02\x11\x03\x11\x00\x3f\x00"
-    data = header + sos + b"\xff\x00\x12" * 10_000_000 + EOI  # 30 MB of stuffed data bytes
-    t0 = time.thread_time()
+    data = header + sos + b"\xff\x00\x12" * 1_000_000 + EOI  # 3 MB of stuffed data bytes
     assert not jpeg_cut_short(data)
-    assert time.thread_time() - t0 < 0.005  # the forward search took ~20 ms here
+    assert not jpeg_cut_short(data + b"\x00" * 64)  # trailing bytes after the marker (some cameras)
     assert jpeg_cut_short(data[:-2]) and jpeg_cut_short(data[:-1])
