@@ -108,7 +108,8 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
         return {k: data.inspection.get(k) for k in ("asset_id", "inspection_date", "model_id", "grading_profile")} | {
             "labels": list(LABELS), "write_token_required": token is not None,
             "products": [n for n in PRODUCT_FILES if (data.folder / n).is_file()]
-            + (["workorders-reviewed.csv"] if (data.folder / "workorders.json").is_file() else [])}
+            + (["workorders-reviewed.csv"] if (data.folder / "workorders.json").is_file() else []),
+            "published": published_review(data.folder, len(audit.entries()))}
 
     @app.get("/api/findings")
     def findings(cls: str | None = None, status: str | None = None, grade: str | None = None) -> Any:
@@ -218,3 +219,16 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
     app.state.data = data
     app.state.audit = audit
     return app
+
+
+def published_review(folder: Path, entries: int) -> dict[str, int]:
+    """How far the products (report, GIS, work orders) are behind the trail: the last audit seq
+    `skyinspect publish` or `process` applied (inspection.json), and the entries made since."""
+    import json
+
+    try:
+        review = json.loads((folder / "inspection.json").read_text()).get("review") or {}
+        seq = int(review.get("applied_to_seq") or 0)
+    except (OSError, ValueError, AttributeError, TypeError):
+        seq = 0
+    return {"review_seq": seq, "decisions_since": max(0, entries - seq)}

@@ -231,6 +231,10 @@ async function init() {
   $('tokenbox').hidden = !info.write_token_required;
   for (const l of labels) { $('f-class').append(el('option', l)); $('relabel-label').append(el('option', l)); }
   for (const p of info.products) { $('products').append(el('a', p, {href: '/files/' + p, target: '_blank', rel: 'noopener'}), ' '); }
+  const pub = info.published;  // the report and GIS files follow the trail only when published again
+  if (pub && pub.decisions_since) $('products').append(el('br'), el('span', 'The report, map, GIS files and work orders '
+    + (pub.review_seq ? 'include review decisions up to #' + pub.review_seq : 'include no review decisions') + '; '
+    + pub.decisions_since + ' made since: run `skyinspect publish RESULTS` to put them in.'));
   for (const id of ['f-class', 'f-status', 'f-grade']) $(id).addEventListener('change', loadFindings);
   for (const b of document.querySelectorAll('button.sort')) b.addEventListener('click', () => {
     sortDir = sortKey === b.dataset.key ? -sortDir : 1; sortKey = b.dataset.key;

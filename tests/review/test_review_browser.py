@@ -346,3 +346,13 @@ def test_the_detail_rounds_each_measurement_as_the_report_does(server: str, open
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
     for key in ("length_mm", "area_m2"):
         assert shown[key] in cells, (key, shown[key], cells)
+
+
+def test_the_page_says_the_products_are_behind_the_review(server: str, open_page: OpenPage, results: Path) -> None:
+    """Decisions made since the products were published: the page says so and names `skyinspect publish`."""
+    from groundstation.review.audit import AuditLog
+
+    AuditLog(results / "review" / "audit.jsonl").append("ada", "reject", "F-0001", comment="formwork joint")
+    page = open_page()
+    page.goto(server + "/")
+    page.locator("#products", has_text="1 made since: run `skyinspect publish RESULTS`").wait_for()

@@ -226,3 +226,17 @@ def test_process_says_the_review_it_published(results: Path) -> None:
     out = " ".join(r.output.split())
     assert r.exit_code == 0, r.output
     assert "audit seq 3" in out and f"{crack} (by ada)" in out
+
+
+def test_the_app_says_whether_the_products_include_the_decisions(results: Path) -> None:
+    """The reviewer sees whether report.pdf and the GIS files are behind the trail (publish needed)."""
+    from groundstation.republish import publish_reviewed
+
+    _decide(results)
+    c = TestClient(create_app(results))
+    assert c.get("/api/inspection").json()["published"] == {"review_seq": 0, "decisions_since": 3}
+    publish_reviewed(results)
+    assert c.get("/api/inspection").json()["published"] == {"review_seq": 3, "decisions_since": 0}
+    c.post("/api/findings/F-0001/review", json={"action": "comment", "comment": "later"}, headers=W)
+    assert c.get("/api/inspection").json()["published"] == {"review_seq": 3, "decisions_since": 1}
+    assert "skyinspect publish" in c.get("/static/app.js").text
