@@ -8,8 +8,6 @@ offsets had ~2,500 others within 0.1 m (a regular pattern puts the candidates in
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from scipy.spatial import cKDTree
@@ -60,13 +58,11 @@ def test_the_same_answer_as_the_plain_vote(seed: int) -> None:
                 assert np.array_equal(want[0], got[0]) and np.array_equal(want[1], got[1])
 
 
-def test_a_regular_pattern_is_voted_without_counting_every_neighbourhood() -> None:
-    d, src = _grid_pairs(45, 0.35, 0.5, 0.01, 0)  # 2,025 findings a side, ~16,000 candidates in 9 clusters
-    t0 = time.perf_counter()
-    want = _plain(d, src, 0.1, 3)
-    plain_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    got = vote_offset(d, src, 0.1, 3)
-    vote_s = time.perf_counter() - t0
-    assert (want is None) == (got is None)
-    assert vote_s < plain_s / 4, (vote_s, plain_s)
+def test_a_regular_pattern_gets_the_plain_vote_answer() -> None:
+    """A regular grid (many overlapping neighbourhoods, the case the vote's shortcut is for) gives the
+    plain vote's answer. Speed is not timed here (2,495 findings a side: 67 s → 2.5 s, commit 10eb23f)."""
+    d, src = _grid_pairs(20, 0.35, 0.5, 0.01, 0)  # 400 findings a side
+    want, got = _plain(d, src, 0.1, 3), vote_offset(d, src, 0.1, 3)
+    assert (want is None) == (got is None)  # a regular grid is ambiguous: both find no clear winner
+    if want is not None:
+        assert np.array_equal(want[0], got[0]) and np.array_equal(want[1], got[1])
