@@ -45,6 +45,20 @@ def test_write_read_round_trip(tmp_path: Path) -> None:
     assert not second.pose.is_tagged and "gap" in second.pose.status and second.instances == ()
 
 
+def test_a_retagged_frame_takes_the_retagging_poses_capture_time(tmp_path: Path) -> None:
+    """Live mode records a frame untagged on the host's clock before the link's clock mapping is known,
+    then re-tags it once the mapping puts its capture 30 s later on the vehicle's UTC. The capture time
+    must move with the pose (passes split on time gaps; the frames layer and the report show it):
+    before, the pose moved and capture_time_utc_s stayed 30 s off."""
+    image = np.full((120, 160, 3), 128, np.uint8)
+    with FlightRecordWriter(tmp_path / "f", CAM, "test-model", "abc123") as w:
+        w.add_frame(1, 100.0, image, Pose.untagged(100.0, "clock mapping not known yet"), None)
+        w.update_pose(1, _pose(30))  # time 130.0
+    with FlightRecordReader(tmp_path / "f") as r:
+        (frame,) = list(r.frames())
+    assert frame.pose == _pose(30) and frame.capture_time_utc_s == 130.0
+
+
 @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to name a synced directory")
 def test_every_renamed_file_has_its_directory_synced_before_the_frame_returns(tmp_path: Path,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
