@@ -89,3 +89,21 @@ def test_write_pdf_lays_each_card_out_once(tmp_path, monkeypatch) -> None:  # ty
         object.__setattr__(inp, name, ())
     report.write_pdf(inp, tmp_path / "r.pdf", png, {})
     assert len(drawn) == len(rows)
+
+
+@pytest.mark.parametrize("clause_words", [0, 40])
+def test_only_a_card_line_that_does_not_fit_goes_through_line_breaking(clause_words: int, monkeypatch) -> None:
+    """fpdf2's line breaking measures the line again for every character (quadratic in its length);
+    a card's lines (position, length, grade...) are short but each went through it: half of
+    report.pdf's time at 864 findings. A line that fits is written as one cell, the same PDF bytes."""
+    from fpdf import line_break
+
+    broken = []
+    real = line_break.MultiLineBreak.__init__
+    monkeypatch.setattr(line_break.MultiLineBreak, "__init__",
+                        lambda self, *a, **k: (broken.append(1), real(self, *a, **k))[1])
+    pdf = report._new_pdf()
+    pdf.add_page()
+    for _ in range(10):
+        report._finding_card(pdf, _row(clause_words), None)
+    assert len(broken) == (10 if clause_words else 0)
