@@ -42,10 +42,10 @@ def _stage(path: Path, name: str) -> Any:
         raise InputError(describe(path, f"unreadable ({type(exc).__name__}: {exc})", fix)) from exc
 
 
-def publish_reviewed(results: Path, flight: Path | None = None) -> PublishSummary:
+def publish_reviewed(results: Path, flight: Path | None = None, progress: bool = False) -> PublishSummary:
     """Publish ``results`` again from its stage outputs with its review applied. ``flight``: the flight
     record when it moved (default: the one inspection.json names, or the one of that name beside the
-    results folder, as `serve` finds it)."""
+    results folder, as `serve` finds it); ``progress``: a bar over the products."""
     from groundstation.grading.stage import grade_output_from_json
     from groundstation.load import load_flight
     from groundstation.pipeline import _publish_atomically, alignment_notes, camera_moves_m, record_notes
@@ -74,7 +74,7 @@ def publish_reviewed(results: Path, flight: Path | None = None) -> PublishSummar
     inp = with_review(PublishInput(loaded, geo, tuple(findings), chart_for(geo.surface, loaded.origin), graded.grades,
                                    graded.assignments, graded.asset_id, graded.profile,
                                    alignment_notes(moves) + notes), results)
-    products = _publish_atomically(inp, results)
+    products = _publish_atomically(inp, results, progress=progress)
     return PublishSummary(results, len(inp.findings), tuple(f.finding_id for f in inp.rejected), inp.review.seq,
                           inp.review.said(), products)
 

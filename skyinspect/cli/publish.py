@@ -20,7 +20,7 @@ def publish_command(
     relabels, confirmations and comments shown. The earlier stages are not run."""
     from groundstation.republish import publish_reviewed
 
-    summary = publish_reviewed(results, flight)
+    summary = publish_reviewed(results, flight, progress=True)
     console.print(summary.review_said, soft_wrap=True, highlight=False)
     if summary.rejected:
         console.print(f"rejected in review, kept apart: {', '.join(summary.rejected)}", soft_wrap=True,

@@ -26,3 +26,14 @@ def test_no_progress_prints_nothing(tmp_path: Path, two_defect_flight, capsys) -
     folder, _ = two_defect_flight
     process(folder, tmp_path / "out", face_surface(), progress=False)
     assert "publishing" not in capsys.readouterr().out
+
+
+def test_publish_again_shows_progress_too(tmp_path: Path, two_defect_flight, capsys) -> None:  # type: ignore[no-untyped-def]
+    """`skyinspect publish RESULTS` is the publish stage alone: on a big flight, the whole command."""
+    from groundstation.republish import publish_reviewed
+
+    folder, _ = two_defect_flight
+    process(folder, tmp_path / "out", face_surface(), progress=False)
+    capsys.readouterr()
+    publish_reviewed(tmp_path / "out", folder, progress=True)
+    assert "publishing" in capsys.readouterr().out
