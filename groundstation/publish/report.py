@@ -426,7 +426,12 @@ def _card_would_break(pdf: Any, r: ReportRow, crop: bytes | None, measure: Any =
     trigger, y0 = pdf.page_break_trigger, pdf.get_y()
     y = y0
     # as the card's cells advance y, each checking for a page break before it is drawn
-    for h in [6.0] + [5.0] * sum(_lines(measure, text, room) for text in _card_lines(r)):
+    # most findings share a few grading clauses, long enough to wrap: each is broken into lines once
+    counts: dict[tuple[str, float], int] = measure.__dict__.setdefault("_skyinspect_line_counts", {})
+    for text in _card_lines(r):
+        if (text, room) not in counts:
+            counts[(text, room)] = _lines(measure, text, room)
+    for h in [6.0] + [5.0] * sum(counts[(text, room)] for text in _card_lines(r)):
         if y + h > trigger:
             return True
         y += h

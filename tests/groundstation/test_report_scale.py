@@ -107,3 +107,19 @@ def test_only_a_card_line_that_does_not_fit_goes_through_line_breaking(clause_wo
     for _ in range(10):
         report._finding_card(pdf, _row(clause_words), None)
     assert len(broken) == (10 if clause_words else 0)
+
+
+def test_a_clause_many_cards_share_is_broken_into_lines_once_for_the_look_ahead(monkeypatch) -> None:
+    """Most findings share a handful of grading clauses, each long enough to wrap: the look-ahead broke
+    the same clause into lines again for every card (4 of report.pdf's 12 s under cProfile at 864)."""
+    from fpdf import line_break
+
+    broken = []
+    real = line_break.MultiLineBreak.__init__
+    monkeypatch.setattr(line_break.MultiLineBreak, "__init__",
+                        lambda self, *a, **k: (broken.append(1), real(self, *a, **k))[1])
+    pdf, measure = report._new_pdf(), report._new_pdf()
+    pdf.add_page()
+    measure.add_page()
+    answers = [report._card_would_break(pdf, _row(40), None, measure) for _ in range(30)]
+    assert len(broken) == 1 and answers == [answers[0]] * 30
