@@ -22,7 +22,8 @@ def publish(inp: PublishInput, staging: Path, progress: bool = False) -> dict[st
     from groundstation.publish.gis import write_geojson, write_gpkg
     from groundstation.publish.images import draw_schematic
     from groundstation.publish.kml import write_kml
-    from groundstation.publish.report import write_html, write_pdf
+    from groundstation.publish.report import write_html
+    from groundstation.publish.report_pdf import write_pdf
     from groundstation.publish.webmap import crops_for, write_map
 
     staging.mkdir(parents=True, exist_ok=True)

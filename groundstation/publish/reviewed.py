@@ -78,7 +78,7 @@ def rejected_rows(inp: PublishInput) -> list[tuple[str, str, str, str, str]]:
 
 def rejected_pdf(pdf: Any, inp: PublishInput) -> None:
     """report.pdf's "Rejected in review" section (nothing when none was rejected)."""
-    from groundstation.publish.report import _heading, pdf_text
+    from groundstation.publish.report_pdf import _heading, pdf_text
 
     rows = rejected_rows(inp)
     if not rows:

@@ -115,7 +115,7 @@ def test_rerun_reuses_stages_and_rerun_flag_forces(processed) -> None:  # type: 
 
 
 def test_failed_publish_leaves_no_products(tmp_path: Path, two_defect_flight, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import groundstation.publish.report as report
+    import groundstation.publish.report_pdf as report
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
@@ -135,7 +135,7 @@ def test_a_findings_card_is_never_split_across_pdf_pages(processed, tmp_path: Pa
     from groundstation.georef import georeference
     from groundstation.load import load_flight
     from groundstation.plane import plane_basis
-    from groundstation.publish import report
+    from groundstation.publish import report_pdf as report
     from groundstation.publish.context import PublishInput
 
     if shutil.which("pdftotext") is None:

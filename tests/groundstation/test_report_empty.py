@@ -49,7 +49,7 @@ def test_a_clean_inspected_surface_says_no_findings(tmp_path: Path) -> None:
 def test_pdf_text_keeps_latin1_letters() -> None:
     """A flight folder or surface named in German or French (the project's pier is near Zurich) was
     printed 'Br?cke S?d' in the PDF."""
-    from groundstation.publish.report import pdf_text
+    from groundstation.publish.report_pdf import pdf_text
 
     assert pdf_text("Brücke Süd – Pfeiler, côté ±2 mm") == "Brücke Süd - Pfeiler, côté +/-2 mm"
     assert pdf_text("北") == "?"

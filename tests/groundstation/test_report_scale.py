@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from groundstation.publish import report
+from groundstation.publish import report_pdf as report
 
 
 def _row(clause_words: int) -> report.ReportRow:
