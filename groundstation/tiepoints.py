@@ -33,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -62,6 +63,8 @@ class TieParams:
     # (a synthetic flight of two painted defects, 16-26 matches a pair: -8.1 and -1.4 cm, moved 5 cm)
     range_min_pairs: int = 2
     range_agree_m: float = 0.01
+    range_window: int = 8  # frames ahead (in capture order) looked at for a frame's range pair
+    range_max_pairs: int = 40  # per pass
 
 
 def realign(flight: LoadedFlight, geo: Georeferenced, params: TieParams = TieParams(),
@@ -137,18 +140,31 @@ def _pass_ranges(flight: LoadedFlight, geo: Georeferenced, basis: PlaneBasis, pa
     n = np.asarray(basis.n_ned, dtype=np.float64)
     out = {}
     for p, frames in sorted(by_pass.items()):
-        fits = []
-        for k, a in enumerate(frames):
-            for b in frames[k + 1:]:
-                share = prints[a].intersection(prints[b]).area / max(min(prints[a].area, prints[b].area), 1e-12)
-                if share >= params.min_overlap and (r := _range_shift(records[a], records[b], flight, bound, basis,
-                                                                       n, cache, params)) is not None:
-                    fits.append(r)
+        fits = [r for a, b in _range_pairs(frames, prints, params)
+                if (r := _range_shift(records[a], records[b], flight, bound, basis, n, cache, params)) is not None]
         mid = float(np.median(fits)) if fits else 0.0
         agree = sum(abs(f - mid) <= params.range_agree_m + 0.05 * abs(mid) for f in fits)
         if agree >= params.range_min_pairs and agree > 0.5 * len(fits):
             out[p] = n * mid
     return out
+
+
+def _range_pairs(frames: list[int], prints: dict[int, Any], params: TieParams) -> list[tuple[int, int]]:
+    """The frame pairs a pass's range is fitted on: each frame with those of the next ``range_window``
+    frames (capture order) that overlap it by ``min_overlap``, at most ``range_max_pairs`` of them
+    spread evenly along the pass. One number is fitted: every overlapping pair of the pass (ca531a0)
+    cost O(frames²) footprint tests and a fit per pair, align 2.4 -> 10.8 s at 250 frames a flight
+    and 5 -> 123 s at 1,000 (bench/process_scale.py)."""
+    pairs = []
+    for k, a in enumerate(frames):
+        for b in frames[k + 1:k + 1 + params.range_window]:
+            share = prints[a].intersection(prints[b]).area / max(min(prints[a].area, prints[b].area), 1e-12)
+            if share >= params.min_overlap:
+                pairs.append((a, b))
+    if len(pairs) > params.range_max_pairs:
+        keep = np.unique(np.linspace(0, len(pairs) - 1, params.range_max_pairs).round().astype(int))
+        pairs = [pairs[i] for i in keep]
+    return pairs
 
 
 def _range_shift(ra, rb, flight: LoadedFlight, bound, basis: PlaneBasis, n: np.ndarray,  # type: ignore[no-untyped-def]

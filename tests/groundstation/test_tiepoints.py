@@ -104,3 +104,24 @@ def test_every_lane_range_error_is_taken_out_by_its_own_overlap(noisy_flight) ->
     for i, cam in cams.items():
         true_cam = raw[i] - err[lane_of[i]]
         assert abs(float((cam - true_cam) @ n)) < 0.02, (i, lane_of[i], float((cam - true_cam) @ n))
+
+
+def test_a_long_pass_fits_its_range_on_a_bounded_spread_of_overlapping_pairs() -> None:
+    """One number per pass is fitted: all overlapping pairs of a 200-frame lane were 1,000+ fits and
+    O(frames²) footprint tests (align 5 -> 123 s at 1,000 frames). Now at most ``range_max_pairs``,
+    each within ``range_window`` frames and overlapping, spread from the lane's start to its end."""
+    from shapely.geometry import box
+
+    from groundstation.tiepoints import _range_pairs
+
+    frames = list(range(1, 201))
+    prints = {i: box(0.3 * i, 0.0, 0.3 * i + 2.0, 1.5) for i in frames}  # 0.3 m steps, 2 m wide views
+    params = TieParams()
+    pairs = _range_pairs(frames, prints, params)
+    assert 2 <= len(pairs) <= params.range_max_pairs
+    for a, b in pairs:
+        share = prints[a].intersection(prints[b]).area / prints[a].area
+        assert 0 < b - a <= params.range_window and share >= params.min_overlap
+    assert pairs[0][0] <= 5 and pairs[-1][1] >= 195
+    short = _range_pairs(frames[:3], prints, params)  # a 3-frame lane keeps every overlapping pair
+    assert short == [(1, 2), (1, 3), (2, 3)]
