@@ -5,12 +5,8 @@ from __future__ import annotations
 import csv
 import http.server
 import io
-import json
-import shutil
 import socket
-import subprocess
 import threading
-import time
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +17,7 @@ from groundstation.workorders import (AlertConfig, WorkOrderPolicy, build_work_o
                                       work_orders_csv, write_work_orders)
 from skyinspect.findings import Finding, Measurement
 from gs_fixtures import WebhookSink as _Sink
+from mqtt_broker import broker_and_subscriber
 
 
 def _finding(fid: str, cls: str, north: float, **values: float | None) -> Finding:
@@ -102,41 +99,9 @@ def test_alert_config_from_yaml(tmp_path: Path) -> None:
 
 
 def test_mqtt_publish_to_a_real_broker(tmp_path: Path) -> None:
-    exe = shutil.which("mosquitto") or ("/usr/sbin/mosquitto" if Path("/usr/sbin/mosquitto").exists() else None)
-    if exe is None:
-        pytest.skip("mosquitto broker not installed (Debian: apt-get install -y mosquitto)")
-    import paho.mqtt.client as mqtt
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    conf = tmp_path / "m.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
-    proc = subprocess.Popen([exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    got: list = []
-    sub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
-    try:
-        deadline = time.monotonic() + 5
-        while True:
-            try:
-                sub.connect("127.0.0.1", port)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        sub.on_message = lambda c, u, m: got.append((m.topic, json.loads(m.payload)))
-        sub.subscribe("skyinspect/alerts/#", qos=1)
-        sub.loop_start()
-        time.sleep(0.2)
+    with broker_and_subscriber(tmp_path, "skyinspect/alerts/#") as (port, got, wait):
         report = send_alerts(orders(), AlertConfig(max_priority=2, mqtt_host="127.0.0.1", mqtt_port=port, timeout_s=3))
-        deadline = time.monotonic() + 5
-        while not got and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        sub.loop_stop()
-        proc.terminate()
-        proc.wait(5)
+        wait()
     assert report.errors == [] and report.mqtt_sent == 1
     assert got and got[0][0] == "skyinspect/alerts/BR-7" and got[0][1]["finding_id"] == "F-0001"
 
