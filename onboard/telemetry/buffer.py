@@ -38,6 +38,7 @@ from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from onboard.telemetry import timesync
 from onboard.telemetry.clock_jumps import after_last_jump
+from onboard.telemetry.message_fields import gimbal_device_frame, gps_quality, yaw_360
 from onboard.telemetry.mount import FixedMount
 from onboard.telemetry.rotations import euler_to_quaternion, normalise, quaternion_to_euler, slerp, wrap_180
 from onboard.telemetry.series import Bracket, Series
@@ -53,10 +54,6 @@ TIME_BASES = ("auto", "system_time", "tlog")
 # lets senders use either in ``time_usec`` fields).
 _UNIX_USEC_MIN = 1e15
 _NEAR_SAMPLES = 21  # SYSTEM_TIME arrivals whose median relates the records' clock to UTC at one time
-# eph/epv are HDOP/VDOP × 100, not distances; σ ≈ DOP × UERE. 3 m is a typical single-frequency
-# user range error, so this is a rough stand-in used only when h_acc/v_acc are absent.
-_UERE_M = 3.0
-_NO_DOP = (0, 65535)
 _GIMBAL_SOURCES = ("GIMBAL_DEVICE_ATTITUDE_STATUS", "MOUNT_ORIENTATION", "MOUNT_STATUS")
 
 
@@ -75,13 +72,6 @@ class CameraEvent:
     roll_deg: float
     pitch_deg: float
     yaw_deg: float
-
-
-@dataclass(frozen=True)
-class _Gps:
-    fix_type: int
-    h_acc_m: float
-    v_acc_m: float
 
 
 @dataclass(frozen=True)
@@ -237,13 +227,13 @@ class TelemetryBuffer:
                 attq_q.append(np.array([m.q1, m.q2, m.q3, m.q4]))
             elif kind == "GPS_RAW_INT":
                 gps_t.append(self._time_usec(t, m.time_usec))
-                gps_v.append(_gps_quality(m))
+                gps_v.append(gps_quality(m))
             elif kind == "GIMBAL_DEVICE_ATTITUDE_STATUS":
                 q = np.asarray(m.q, dtype=np.float64)
                 if np.all(np.isfinite(q)) and np.linalg.norm(q) > 0:
                     gim[kind][0].append(self._time_boot(t, m.time_boot_ms * 1e-3
                                                         + self._gimbal_clock_s.get(m.get_srcComponent(), 0.0)))
-                    gim[kind][1].append(_Gimbal(normalise(q), _gimbal_device_frame(m.flags)))
+                    gim[kind][1].append(_Gimbal(normalise(q), gimbal_device_frame(m.flags)))
             elif kind == "MOUNT_ORIENTATION":
                 # roll/pitch earth-stabilised, yaw relative to the vehicle's nose
                 gim[kind][0].append(self._time_boot(t, m.time_boot_ms * 1e-3
@@ -302,7 +292,7 @@ class TelemetryBuffer:
         v = v0 + pos.frac * (v1 - v0)
         lat, lon, alt = self.local_frame.to_geodetic(v[:3])
         roll, pitch, yaw = quaternion_to_euler(self._slerp(self._att, att))
-        return Pose(t, float(lat), float(lon), float(alt), float(v[3]), roll, pitch, _yaw_360(yaw), *gimbal,
+        return Pose(t, float(lat), float(lon), float(alt), float(v[3]), roll, pitch, yaw_360(yaw), *gimbal,
                     **self._gps_at(t), source="interpolated")
 
     def pose_for_event(self, event: CameraEvent) -> Pose:
@@ -386,7 +376,7 @@ class TelemetryBuffer:
         else:
             q, frame = slerp(g0.q, g1.q, b.frac), g0.frame
         roll, pitch, yaw = quaternion_to_euler(q)
-        return roll, pitch, (_yaw_360(yaw) if frame is GimbalFrame.EARTH else wrap_180(yaw)), frame
+        return roll, pitch, (yaw_360(yaw) if frame is GimbalFrame.EARTH else wrap_180(yaw)), frame
 
     def _gps_at(self, t: float) -> dict[str, float | int]:
         """Accuracy and fix of the nearest GPS_RAW_INT (unknown if none within 2 gap thresholds)."""
@@ -411,26 +401,3 @@ def _nearest_median(keys_s: np.ndarray, values: np.ndarray, at_s: float, k: int 
     i = int(np.searchsorted(keys_s, at_s))
     lo = max(0, min(i - k // 2, len(keys_s) - k))
     return float(np.median(values[lo:lo + k]))
-
-
-def _gps_quality(m: mavlink.MAVLink_message) -> _Gps:
-    # h_acc/v_acc (mm) are MAVLink 2 extensions: 0 when the sender (or MAVLink 1) omits them.
-    h = m.h_acc * 1e-3 if getattr(m, "h_acc", 0) else (m.eph / 100 * _UERE_M if m.eph not in _NO_DOP else math.nan)
-    v = m.v_acc * 1e-3 if getattr(m, "v_acc", 0) else (m.epv / 100 * _UERE_M if m.epv not in _NO_DOP else math.nan)
-    # GPS_FIX_TYPE_NO_GPS (0, no receiver) is a GPS without a fix, as NO_FIX (1) is; in a pose 0 means
-    # "no GPS_RAW_INT near" (unknown), which georeferencing lets through, so NO_GPS is recorded as NO_FIX.
-    return _Gps(max(int(m.fix_type), mavlink.GPS_FIX_TYPE_NO_FIX), float(h), float(v))
-
-
-def _gimbal_device_frame(flags: int) -> GimbalFrame:
-    if flags & mavlink.GIMBAL_DEVICE_FLAGS_YAW_IN_EARTH_FRAME:
-        return GimbalFrame.EARTH
-    if flags & mavlink.GIMBAL_DEVICE_FLAGS_YAW_IN_VEHICLE_FRAME:
-        return GimbalFrame.VEHICLE_YAW
-    # Older gimbals set neither flag: then YAW_LOCK means the yaw is held in the earth frame.
-    return GimbalFrame.EARTH if flags & mavlink.GIMBAL_DEVICE_FLAGS_YAW_LOCK else GimbalFrame.VEHICLE_YAW
-
-
-def _yaw_360(yaw_deg: float) -> float:
-    y = yaw_deg % 360.0
-    return 0.0 if y >= 360.0 else y  # -1e-15 % 360 rounds to 360.0
