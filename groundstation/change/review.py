@@ -16,7 +16,6 @@ applied, and the report says so, as the work orders do (groundstation.workorders
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,20 +34,14 @@ class Verdicts:
 
 
 def read_verdicts(folder: Path) -> Verdicts:
-    """The decisions in ``folder/review/audit.jsonl`` (none without that file)."""
-    from groundstation.review.audit import AuditLog
+    """The decisions in ``folder/review/audit.jsonl`` (none without that file), read as the work orders
+    and the published products read them (groundstation.workorders.read_review)."""
+    from groundstation.workorders import read_review
 
-    audit = AuditLog(Path(folder) / "review" / "audit.jsonl")
-    if not audit.path.is_file():
-        return Verdicts()
-    try:
-        intact, state = audit.verify(), audit.state()
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, AttributeError):
-        intact, state = False, {}
-    if not intact:
-        return Verdicts(note=f"{audit.path}: the review audit trail fails its hash check (edited or cut); its "
-                             "decisions are not applied: findings are compared as the model and publish left them")
-    decided = {fid: s for fid, s in state.items() if s.get("status") in ("confirmed", "rejected")}
+    trail = read_review(folder)
+    if trail.broken:
+        return Verdicts(note=f"{trail.broken}: findings are compared as the model and publish left them")
+    decided = {fid: s for fid, s in trail.state.items() if s.get("status") in ("confirmed", "rejected")}
     return Verdicts({fid: s["status"] for fid, s in decided.items()},
                     {fid: str(s["label"]) for fid, s in decided.items() if s.get("label")},
                     {fid: str(s.get("by") or "") for fid, s in decided.items()})

@@ -205,7 +205,7 @@ def read_review(results: Path) -> ReviewTrail:
     try:
         entries = audit.entries()
         intact, state = audit.verify(), audit.state()
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, AttributeError):  # a line not an entry
         intact, state, entries = False, {}, []
     if not intact:
         return ReviewTrail(audit.path, broken=f"{audit.path}: the review audit trail fails its hash check (edited "
