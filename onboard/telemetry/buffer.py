@@ -37,7 +37,7 @@ import numpy as np
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from onboard.telemetry import timesync
-from onboard.telemetry.clock_jumps import after_last_jump
+from onboard.telemetry.clock_jumps import after_last_jump, arrival_offsets
 from onboard.telemetry.message_fields import gimbal_device_frame, gps_quality, yaw_360
 from onboard.telemetry.mount import FixedMount
 from onboard.telemetry.rotations import euler_to_quaternion, normalise, quaternion_to_euler, slerp, wrap_180
@@ -100,7 +100,9 @@ class TelemetryBuffer:
         self.system_id = self._vehicle_system(messages)
         msgs = [(t, m) for t, m in messages if m.get_srcSystem() == self.system_id]
         self._boot_to_utc_s, self._tlog_to_utc_s = self._clock_offsets(msgs)
-        self._arrivals = _arrival_offsets(msgs)
+        self._arrivals = arrival_offsets([(t, m.time_unix_usec * 1e-6, m.time_boot_ms * 1e-3) for t, m in msgs
+                                          if m.get_type() == "SYSTEM_TIME" and m.time_unix_usec > _UNIX_USEC_MIN],
+                                         self._boot_to_utc_s)
         self.clock_sync, self._timesync_info = self._timesync(msgs)
         if time_base == "auto":
             time_base = "system_time" if self._boot_to_utc_s is not None else "tlog"
@@ -386,14 +388,6 @@ class TelemetryBuffer:
                 g = self._gps.values[i]
                 return {"h_acc_m": g.h_acc_m, "v_acc_m": g.v_acc_m, "fix_type": g.fix_type}
         return {"h_acc_m": float("nan"), "v_acc_m": float("nan"), "fix_type": 0}
-
-
-def _arrival_offsets(msgs: list[tuple[float, mavlink.MAVLink_message]]) -> tuple[np.ndarray, np.ndarray]:
-    """SYSTEM_TIME arrivals on the records' clock, sorted, and vehicle UTC − arrival time of each."""
-    pairs = sorted((t, m.time_unix_usec * 1e-6 - t) for t, m in msgs
-                   if m.get_type() == "SYSTEM_TIME" and m.time_unix_usec > _UNIX_USEC_MIN)
-    arr = np.asarray(pairs, dtype=np.float64).reshape(-1, 2)
-    return arr[:, 0], arr[:, 1]
 
 
 def _nearest_median(keys_s: np.ndarray, values: np.ndarray, at_s: float, k: int = _NEAR_SAMPLES) -> float:

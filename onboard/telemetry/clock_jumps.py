@@ -8,6 +8,8 @@ link's samples 5 s off (25 m at 5 m/s) for 40 s after the GPS fix.
 
 from __future__ import annotations
 
+import numpy as np
+
 # Offsets steadier than this are one clock (the stored real logs step by 0.1 s at most); a run of at
 # least CLOCK_RUN such samples after a bigger step is the clock set again, a lone odd sample is not.
 CLOCK_JUMP_S = 0.5
@@ -23,3 +25,16 @@ def after_last_jump(offsets: list[float]) -> int:
             runs.append((start, i))
             start = i
     return next((a for a, b in reversed(runs) if b - a >= CLOCK_RUN), 0)
+
+
+def arrival_offsets(samples: list[tuple[float, float, float]],
+                    boot_to_utc_s: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """SYSTEM_TIME ``samples`` (arrival time on the records' clock, vehicle UTC, vehicle boot time) →
+    their arrival times, sorted, and vehicle UTC − arrival time of each. The vehicle's UTC before its
+    clock's last jump is its boot time + ``boot_to_utc_s`` (the clock after the jump): those samples'
+    own UTC (GCS time, 5 s off until the GPS set it) timed the frames near them 5 s off."""
+    start = after_last_jump([utc - boot for _, utc, boot in samples])
+    pairs = sorted((t, (utc if i >= start or boot_to_utc_s is None else boot + boot_to_utc_s) - t)
+                   for i, (t, utc, boot) in enumerate(samples))
+    arr = np.asarray(pairs, dtype=np.float64).reshape(-1, 2)
+    return arr[:, 0], arr[:, 1]

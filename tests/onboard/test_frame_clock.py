@@ -207,3 +207,30 @@ def test_a_photo_missing_from_a_folder_of_timed_frames_is_paired_by_time(tmp_pat
         cv2.imwrite(str(frames / _name(BOOT_UTC_S + tb + 0.5)), np.full((48, 64, 3), 200, np.uint8))
     plan = plan_replay(frames, tlog)
     assert [plan.events[i].img_idx for i in range(1, 6)] == [1, 2, 3, 4, 5]
+
+
+def test_without_timesync_frames_on_the_logging_clock_follow_a_system_time_jump(tmp_path: Path) -> None:
+    """The vehicle's clock was set from the GCS (5 s fast) for its first 40 s of SYSTEM_TIME, then from the
+    GPS: boot → UTC takes the samples after the jump (b557dcd), but the arrival offsets that map a frame's
+    logging-clock time to UTC near it (484759a) still held the fast clock's: frames taken then were timed
+    5 s late, 25 m at 5 m/s."""
+    from pymavlink.dialects.v20 import ardupilotmega as mav
+
+    records = []
+    for t, msg in flight_records(duration_s=60.0, latency_s=LATENCY_S):
+        if msg.get_type() == "SYSTEM_TIME" and msg.time_boot_ms < 140_000:
+            msg = mav.MAVLink_system_time_message(msg.time_unix_usec + 5_000_000, msg.time_boot_ms)
+        records.append((t, msg))
+    tlog = write_tlog(tmp_path / "flight.tlog", records)
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    boot_times = (105.0, 120.0, 150.0)  # two while the clock ran fast, one after the GPS set it
+    for tb in boot_times:  # named by the logging computer's clock, as the log stamped its records
+        cv2.imwrite(str(frames / _name(BOOT_UTC_S + tb + LOG_MINUS_UTC_S)), np.full((48, 64, 3), 200, np.uint8))
+    plan = plan_replay(frames, tlog, latency_s=LATENCY_S, frame_clock="log")
+    assert plan.frame_clock.method == "system_time_arrival"
+    poses = [plan.buffer.pose_at(plan.telemetry_time_s(t)) for t in plan.source.capture_times()]
+    assert all(p.is_tagged for p in poses)
+    north = [(p.lat_deg - (LAT0 + SPEED_N_MPS * (tb - 100.0) / M_PER_DEG_LAT)) * M_PER_DEG_LAT
+             for p, tb in zip(poses, boot_times)]
+    assert max(map(abs, north)) < 0.01
