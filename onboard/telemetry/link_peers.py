@@ -69,4 +69,6 @@ class CompanionHeartbeat:
             self._enc = mavlink.MAVLink(None, srcSystem=system, srcComponent=self.component)
         msg = mavlink.MAVLink_heartbeat_message(mavlink.MAV_TYPE_ONBOARD_CONTROLLER, mavlink.MAV_AUTOPILOT_INVALID,
                                                 0, 0, mavlink.MAV_STATE_ACTIVE, 3)
-        return msg.pack(self._enc)
+        packed = msg.pack(self._enc)
+        self._enc.seq = (self._enc.seq + 1) % 256  # as MAVLink.send does: pack alone kept every one at seq 0
+        return packed

@@ -188,3 +188,15 @@ def test_a_stream_as_slow_as_the_gap_threshold_is_said_once(caplog) -> None:
     assert run(5.0) == []
     said = run(1.0)
     assert len(said) == 1 and "GLOBAL_POSITION_INT" in said[0] and "SRn_POSITION" in said[0], said
+
+
+def test_the_companion_heartbeat_numbers_its_packets() -> None:
+    # A receiver counts lost packets by the sequence number of each (system, component): every heartbeat
+    # went out as seq 0 (packing does not advance it, sending does), which mavlink-router and a GCS's link
+    # statistics read as 255 packets lost between two heartbeats.
+    from onboard.telemetry.link_peers import CompanionHeartbeat
+
+    beat, parser = CompanionHeartbeat(191), mav.MAVLink(None)
+    seqs = [parser.parse_char(beat.pack(1)).get_seq() for _ in range(258)]
+    assert seqs[:3] == [0, 1, 2] and seqs[255:] == [255, 0, 1]
+    assert parser.parse_char(beat.pack(2)).get_srcSystem() == 2
