@@ -46,8 +46,12 @@ def parse_link(spec: str) -> LinkSpec:
     if colon and scheme in _NETWORK:
         host, sep, port = rest.rpartition(":")
         if not sep or (not host and scheme not in _HOST_OPTIONAL):
-            raise TelemetryError(describe(spec, f"expected {scheme}:HOST:PORT, got no {'port' if not sep else 'host'}",
-                                          f"e.g. {scheme}:{'0.0.0.0' if scheme in _HOST_OPTIONAL else '127.0.0.1'}:14550"))
+            given = rest if not sep else port  # 'udpin:14550' has its port, not its host
+            lacks = "host" if sep or given.isdigit() else "port"
+            example = given if given.isdigit() else "14550"
+            raise TelemetryError(describe(spec, f"expected {scheme}:HOST:PORT, got no {lacks}",
+                                          f"e.g. {scheme}:{'0.0.0.0' if scheme in _HOST_OPTIONAL else '127.0.0.1'}:"
+                                          f"{example}"))
         if not (port.isdigit() and 1 <= int(port) <= 65535):
             raise TelemetryError(describe(spec, f"port must be a number from 1 to 65535, got {port!r}",
                                           f"e.g. {scheme}:{host or '0.0.0.0'}:14550"))

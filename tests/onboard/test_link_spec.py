@@ -59,3 +59,14 @@ def test_upper_case_schemes_reach_pymavlink_in_its_spelling() -> None:
         assert type(conn).__name__ == "mavudp"
     finally:
         conn.close()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("spec", "fix"), [("udpin:14550", "udpin:0.0.0.0:14550"), ("tcp:5760", "tcp:127.0.0.1:5760")])
+def test_a_port_without_a_host_is_said_to_lack_the_host(spec: str, fix: str) -> None:
+    # Before: 'udpin:14550' was refused as 'got no port' (it has one; the host is missing) with the example
+    # udpin:0.0.0.0:14550, and 'tcp:5760' was told to write tcp:127.0.0.1:14550, another port.
+    from onboard.telemetry.link_spec import parse_link
+
+    with pytest.raises(TelemetryError) as err:
+        parse_link(spec)
+    assert "no host" in str(err.value) and "no port" not in str(err.value) and fix in str(err.value)
