@@ -190,21 +190,6 @@ def test_a_photo_too_large_for_memory_is_refused_before_anything_is_written() ->
     assert (memory_available_bytes() or 1) > 0
 
 
-def test_hidden_files_and_folders_in_a_photo_folder_are_not_photos(tmp_path: Path) -> None:
-    """Found running `skyinspect segment` on a folder holding macOS's ._DJI_0001.JPG metadata file
-    (refused as 'cannot be decoded') and a folder named like a photo ('cannot be read (Is a directory)')."""
-    from models.batch import list_images
-    from models.labelled import pair_masks
-
-    photos = tmp_path / "photos"
-    (photos / "old.jpg").mkdir(parents=True)
-    cv2.imwrite(str(photos / "DJI_0001.JPG"), np.zeros((8, 8, 3), np.uint8))
-    cv2.imwrite(str(photos / "DJI_0001_mask.png"), np.zeros((8, 8), np.uint8))
-    (photos / "._DJI_0001.JPG").write_bytes(b"\x00\x05\x16\x07Mac OS X")
-    assert [p.name for p in list_images([photos])] == ["DJI_0001.JPG", "DJI_0001_mask.png"]
-    assert [(e.image.name, e.mask.name) for e in pair_masks(photos, photos)] == [("DJI_0001.JPG", "DJI_0001_mask.png")]
-
-
 def test_an_out_that_is_a_file_is_refused_not_a_traceback(tmp_path: Path) -> None:
     """Found with `skyinspect segment PHOTO --out FILE` (FileExistsError traceback) and `skyinspect model
     eval --out DIR` (IsADirectoryError traceback, after every photo was segmented)."""
@@ -222,81 +207,6 @@ def test_an_out_that_is_a_file_is_refused_not_a_traceback(tmp_path: Path) -> Non
     result = CliRunner().invoke(app, ["model", "eval", "--images", str(tmp_path), "--masks", str(tmp_path),
                                       "--out", str(tmp_path / "dir"), "--flips", "1", "--upscale", "0"])
     assert result.exit_code == 2 and "dir: is a folder; expected the JSON file" in _said(result)
-
-
-def test_photos_of_a_format_not_read_here_are_said_to_be_left_out(tmp_path: Path) -> None:
-    """Found running `skyinspect segment` on a folder of a JPEG and iPhone HEIC photos: 'segmented 1 images'
-    and not a word about the HEIC ones."""
-    photos = tmp_path / "photos"
-    photos.mkdir()
-    _photo(photos / "a.jpg", 60, 80)
-    for name in ("IMG_1.HEIC", "IMG_2.heic", "DJI_0001.DNG"):
-        (photos / name).write_bytes(b"\x00\x00\x00\x18ftypheic")
-    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(tmp_path / "out"), "--flips", "1",
-                                      "--upscale", "0"])
-    assert result.exit_code == 0, result.output
-    assert "left out 1 .dng, 2 .heic file(s): not read here" in _said(result)
-    assert "segmented 1 images" in _said(result)
-
-
-def test_a_broken_link_in_a_photo_folder_is_refused_by_name(tmp_path: Path) -> None:
-    photos = tmp_path / "photos"
-    photos.mkdir()
-    _photo(photos / "a.jpg", 60, 80)
-    (photos / "b.jpg").symlink_to(tmp_path / "unmounted" / "b.jpg")
-    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(tmp_path / "out"), "--flips", "1",
-                                      "--upscale", "0"])
-    assert result.exit_code == 2 and "b.jpg: is a link to" in _said(result) and "which is not there" in _said(result)
-    assert not (tmp_path / "out").exists()
-
-
-def test_photos_in_subfolders_are_named_not_left_out_without_a_word(tmp_path: Path) -> None:
-    """Found running `skyinspect segment` on a folder of two flights' subfolders (2 and 22 UAV75 photos):
-    'no images found. expected files ending in .jpg, ...'; with one photo beside the subfolders it said
-    'segmented 1 images' and nothing of the 24 below. An --out inside the folder is not counted."""
-    card = tmp_path / "card"
-    for name in ("flight1/a.jpg", "flight2/b.jpg", "flight2/deeper/c.JPG"):
-        (card / name).parent.mkdir(parents=True, exist_ok=True)
-        _photo(card / name, 40, 60)
-    result = CliRunner().invoke(app, ["segment", str(card), "--out", str(tmp_path / "out"), "--flips", "1",
-                                      "--upscale", "0"])
-    assert result.exit_code == 2 and not (tmp_path / "out").exists()
-    assert "no images found" in _said(result) and "3 photo(s) in subfolders: flight1 (1), flight2 (2)" in _said(result)
-    _photo(card / "top.jpg", 40, 60)
-    for _ in range(2):  # the second run reads its own outputs' folder, inside the card
-        result = CliRunner().invoke(app, ["segment", str(card), "--out", str(card / "out"), "--flips", "1",
-                                          "--upscale", "0"])
-        assert result.exit_code == 0, result.output
-        assert "left out 3 photo(s) in subfolders of" in _said(result)
-        assert ": flight1 (1), flight2 (2); pass those folders" in _said(result)  # not out's masks and overlays
-        assert "segmented 1 images" in _said(result) or "1 done before" in _said(result)
-
-
-def test_a_heic_photo_is_refused_as_heic_not_as_a_bad_copy(tmp_path: Path) -> None:
-    """Found running `skyinspect segment IMG_1.HEIC` (an iPhone photo): 'cannot be decoded as an image. Copy
-    it again from the card', which no copy mends; and on a folder of HEIC photos only: 'no images found'
-    without the note the same folder gets with one JPEG in it."""
-    photos = tmp_path / "phone"
-    photos.mkdir()
-    for name in ("IMG_1.HEIC", "IMG_2.heic"):
-        (photos / name).write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic")
-    result = CliRunner().invoke(app, ["segment", str(photos / "IMG_1.HEIC"), "--out", str(tmp_path / "out"),
-                                      "--flips", "1", "--upscale", "0"])
-    assert result.exit_code == 2 and not (tmp_path / "out").exists()
-    # named alone it is left out as a folder leaves it (test below), and there is nothing else
-    assert "IMG_1.HEIC: no images found, only 1 .heic file(s), which are not read here" in _said(result)
-    assert "convert them to JPEG or PNG" in _said(result) and "Copy it again" not in _said(result)
-    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(tmp_path / "out"), "--flips", "1",
-                                      "--upscale", "0"])
-    assert result.exit_code == 2 and "no images found, only 2 .heic file(s), which are not read" in _said(result)
-    assert "convert them to JPEG or PNG" in _said(result)
-    import pytest
-
-    from skyinspect.errors import ImageError
-    from skyinspect.photo import read_bgr
-
-    with pytest.raises(ImageError, match=r"IMG_1\.HEIC: is a HEIC photo, which is not read here\. convert it to JPEG"):
-        read_bgr(photos / "IMG_1.HEIC")  # the reader itself, as the replay and a library caller use it
 
 
 def test_a_photo_changed_since_it_was_segmented_is_said_to_have_changed(tmp_path: Path) -> None:
@@ -335,46 +245,6 @@ def test_every_bad_photo_of_a_folder_is_named_in_one_run(tmp_path: Path) -> None
     said = _said(result)
     assert "3 of 4 photos cannot be segmented" in said
     assert "b.jpg: is cut short" in said and "c.jpg: is empty (0 bytes)" in said and "d.png: cannot be decoded" in said
-
-
-def test_webp_photos_in_a_folder_are_segmented_as_one_named_alone_is(tmp_path: Path) -> None:
-    """Found running `skyinspect segment` on a folder of a UAV75 photo saved as WebP: 'left out 1 .webp file(s):
-    not read here; convert them to JPEG or PNG', though `segment photo.webp` segments it (OpenCV decodes WebP,
-    EXIF orientation applied)."""
-    photos = tmp_path / "photos"
-    photos.mkdir()
-    rng = np.random.default_rng(0)
-    cv2.imwrite(str(photos / "a.webp"), (rng.random((60, 80, 3)) * 60 + 120).astype(np.uint8))
-    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(tmp_path / "out"), "--flips", "1",
-                                      "--upscale", "0"])
-    assert result.exit_code == 0, result.output
-    assert "left out" not in _said(result) and "segmented 1 images" in _said(result)
-    assert cv2.imread(str(tmp_path / "out" / "a_mask.png"), cv2.IMREAD_UNCHANGED).shape == (60, 80)
-
-
-def test_an_earlier_runs_outputs_are_not_segmented_as_photos(tmp_path: Path) -> None:
-    """Found running `skyinspect segment photos/* --out photos/new` (the shell's * naming photos/results, an
-    earlier run's --out): its masks and overlays were segmented as photos ('segmented 6 images' for 2, and
-    DSC00551_mask_mask.png written); and `segment photos/* --out photos/results` a second time was refused
-    as 'photos/results: holds the photos being segmented'. A user's own mask beside a photo (no JSON record
-    of it) is still listed, as before."""
-    from models.batch import list_images
-
-    photos = tmp_path / "photos"
-    photos.mkdir()
-    _photo(photos / "a.jpg", 60, 80)
-    _photo(photos / "b.jpg", 60, 80)
-    quick = ["--flips", "1", "--upscale", "0"]
-    assert CliRunner().invoke(app, ["segment", str(photos), "--out", str(photos / "results"), *quick]).exit_code == 0
-    listed = sorted(photos.iterdir())  # as the shell's photos/* names them
-    result = CliRunner().invoke(app, ["segment", *map(str, listed), "--out", str(photos / "new"), *quick])
-    assert result.exit_code == 0, result.output
-    assert "segmented 2 images" in _said(result) and not list((photos / "new").glob("*_mask_mask.png"))
-    result = CliRunner().invoke(app, ["segment", *map(str, listed), "--out", str(photos / "results"), *quick])
-    assert result.exit_code == 0, result.output
-    assert "2 done before" in _said(result)
-    cv2.imwrite(str(photos / "a_mask.png"), np.zeros((60, 80), np.uint8))  # a labelled mask: no a.json beside it
-    assert [p.name for p in list_images([photos])] == ["a.jpg", "a_mask.png", "b.jpg"]
 
 
 def test_a_photo_name_too_long_for_its_outputs_is_refused_before_anything_is_written(tmp_path: Path) -> None:
@@ -459,31 +329,6 @@ def test_a_photo_name_not_in_utf8_is_segmented_not_a_crash(tmp_path: Path) -> No
     mask = cv2.imdecode(np.fromfile(tmp_path / "out" / f"{stem}_mask.png", np.uint8), cv2.IMREAD_UNCHANGED)
     assert mask.shape == (40, 60) and (tmp_path / "out" / f"{stem}.json").is_file()
     assert b"Br\xef\xbf\xbdcke.png" in (tmp_path / "out" / "summary.csv").read_bytes()  # shown with U+FFFD
-
-
-def test_files_named_by_the_shells_star_that_are_not_photos_are_left_out_as_a_folder_leaves_them(
-        tmp_path: Path) -> None:
-    """Found running `skyinspect segment card/* --out x` on a camera card (two UAV75 photos, a video's .SRT
-    beside DSC00551.jpg, an .MP4, Thumbs.db, a raw .DNG): refused as 'DSC00551.jpg: has the same name as
-    DSC00551.SRT: both would write DSC00551_mask.png'; without the .SRT, 'DJI_0003.MP4: cannot be decoded as
-    an image. Copy it again from the card'. `segment card` segments the two and notes the .DNG."""
-    card = tmp_path / "card"
-    card.mkdir()
-    _photo(card / "DSC00551.jpg", 40, 60)
-    _photo(card / "DSC00552.jpg", 40, 60)
-    (card / "DSC00551.SRT").write_text("1\n00:00:00,000 --> 00:00:01,000\nF/2.8, SS 100\n")
-    (card / "DJI_0003.MP4").write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(200))
-    (card / "Thumbs.db").write_bytes(bytes(64))
-    (card / "DJI_0004.DNG").write_bytes(b"II*\x00" + bytes(60))
-    (card / "photo").write_bytes((card / "DSC00552.jpg").read_bytes())  # an image without a suffix: taken
-    result = CliRunner().invoke(app, ["segment", *map(str, sorted(card.iterdir())), "--out", str(tmp_path / "out"),
-                                      "--flips", "1", "--upscale", "0"])
-    assert result.exit_code == 0, result.output
-    said = _said(result)
-    assert "segmented 3 images" in said and "left out 1 .dng file(s): not read here" in said
-    assert "left out 3 file(s) that are not images: DJI_0003.MP4, DSC00551.SRT, Thumbs.db" in said
-    result = CliRunner().invoke(app, ["segment", str(card / "Thumbs.db"), "--out", str(tmp_path / "out2")])
-    assert result.exit_code == 2 and "no images found" in _said(result) and not (tmp_path / "out2").exists()
 
 
 def test_a_tiff_larger_than_pillow_opens_is_read_by_opencv_not_a_traceback(tmp_path: Path, monkeypatch) -> None:
