@@ -17,14 +17,24 @@ CLOCK_RUN = 3
 
 
 def after_last_jump(offsets: list[float]) -> int:
-    """Index where the last run of at least ``CLOCK_RUN`` offsets agreeing within ``CLOCK_JUMP_S`` of
-    their neighbours starts (0: no jump, or no run long enough to trust yet)."""
+    """Index where the last clock starts: the last run of at least ``CLOCK_RUN`` offsets agreeing within
+    ``CLOCK_JUMP_S`` of their neighbours, and the runs before it that agree with it across odd samples
+    (0: no jump, or no run long enough to trust yet). One odd sample mid-flight split one clock in two:
+    half its samples were dropped and the log said the clock had jumped."""
     runs, start = [], 0
     for i in range(1, len(offsets) + 1):
         if i == len(offsets) or abs(offsets[i] - offsets[i - 1]) > CLOCK_JUMP_S:
             runs.append((start, i))
             start = i
-    return next((a for a, b in reversed(runs) if b - a >= CLOCK_RUN), 0)
+    trusted = [(a, b) for a, b in runs if b - a >= CLOCK_RUN]
+    if not trusted:
+        return 0
+    first = trusted[-1][0]
+    for a, b in reversed(trusted[:-1]):
+        if abs(offsets[first] - offsets[b - 1]) > CLOCK_JUMP_S:
+            break  # another clock: the jump
+        first = a
+    return first
 
 
 def arrival_offsets(samples: list[tuple[float, float, float]],

@@ -218,3 +218,20 @@ def test_a_system_time_jump_is_followed_not_outvoted(tmp_path: Path) -> None:
              if m.get_type() == "SYSTEM_TIME" and m.time_boot_ms == 159_500 else m) for t, m in flight_records(60.0)]
     assert TelemetryBuffer.from_tlog(write_tlog(tmp_path / "odd.tlog", recs)).boot_to_utc_s == \
         pytest.approx(BOOT_UTC_S, abs=1e-3)
+
+
+def test_one_odd_system_time_mid_flight_is_not_said_to_be_a_clock_jump(tmp_path: Path, caplog) -> None:
+    # The jump rule (clock_jumps) took the last run of >= 3 agreeing samples: one odd sample mid-flight split
+    # the flight's samples into two runs that agree with each other, so half were dropped and the log said
+    # 'the vehicle's UTC jumped by -3.0 s (clock set again ...)', which it had not.
+    from pymavlink.dialects.v20 import ardupilotmega as mav
+
+    for odd_ms in (130_000, 159_500):  # mid-flight, and near the end
+        recs = [(t, mav.MAVLink_system_time_message(m.time_unix_usec + 3_000_000, m.time_boot_ms)
+                 if m.get_type() == "SYSTEM_TIME" and m.time_boot_ms == odd_ms else m) for t, m in flight_records(60.0)]
+        assert sum(m.get_type() == "SYSTEM_TIME" and m.time_boot_ms == odd_ms for _, m in recs) == 1
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="onboard.telemetry.buffer"):
+            buffer = TelemetryBuffer.from_tlog(write_tlog(tmp_path / f"odd{odd_ms}.tlog", recs))
+        assert buffer.boot_to_utc_s == pytest.approx(BOOT_UTC_S, abs=1e-3)
+        assert "jumped" not in caplog.text, (odd_ms, caplog.text)
