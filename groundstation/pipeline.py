@@ -216,7 +216,8 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     # the review app's decisions on these findings (kept when the findings are: set_aside_stale) apply
     products = _publish_atomically(with_review(PublishInput(loaded, geo, tuple(findings), basis, graded.grades,
                                                             graded.assignments, graded.asset_id, graded.profile,
-                                                            alignment_notes(moves) + notes), out), out, progress=progress)
+                                                            alignment_notes(moves) + notes), out, rules_dir,
+                                                 graded.rules), out, progress=progress)
     lap("publish")
     summary = _summary(out, loaded, geo, findings, products, tuple(reused), timings)
     return dataclasses.replace(summary, frames_realigned=len(moves), max_realign_m=max(moves.values(), default=0.0),

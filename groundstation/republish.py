@@ -73,7 +73,7 @@ def publish_reviewed(results: Path, flight: Path | None = None, progress: bool =
     notes = record_notes(loaded.meta, loaded.frames_total)
     inp = with_review(PublishInput(loaded, geo, tuple(findings), chart_for(geo.surface, loaded.origin), graded.grades,
                                    graded.assignments, graded.asset_id, graded.profile,
-                                   alignment_notes(moves) + notes), results)
+                                   alignment_notes(moves) + notes), results, rules_used=graded.rules)
     products = _publish_atomically(inp, results, progress=progress)
     return PublishSummary(results, len(inp.findings), tuple(f.finding_id for f in inp.rejected), inp.review.seq,
                           inp.review.said(), products)

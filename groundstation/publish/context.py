@@ -72,7 +72,9 @@ class PublishInput:
 
         orders = build_work_orders(self.findings, self.grades, flight_date(self), self.asset_id, self.assignments,
                                    checks=self.checks)
-        return [with_review(o, self.review_of(o.finding_id)) for o in orders] if self.review is not None else orders
+        # published grades are the reviewed set's (groundstation.publish.reviewed.with_review)
+        return [with_review(o, self.review_of(o.finding_id), regraded=True) for o in orders] \
+            if self.review is not None else orders
 
 
 def colour_hex(class_name: str) -> str:

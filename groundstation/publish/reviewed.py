@@ -3,7 +3,9 @@
 A finding rejected in ``skyinspect serve`` leaves the findings layers, the counts, the condition per
 component, the prioritised actions and the work orders; it stays in a ``rejected`` layer (findings.gpkg),
 a ``rejected`` member (findings.geojson) and the report's "Rejected in review" section, naming who and
-why. A relabelled finding shows the reviewer's class with a note that it is still graded as found; a
+why. The grades are taken again on the findings kept, each as its reviewed class
+(groundstation.grading.reviewed: a rejected finding no longer counts in its neighbours' crack spacing or
+the rusted area %); a relabelled finding shows the reviewer's class and is graded as it; a
 confirmation and the comments are printed with the finding. The trail is read and verified once
 (``groundstation.workorders.read_review``, as ``apply_review`` reads it for the work orders); one that
 fails its hash check is not applied and the report says so. Findings keep their ids, so the review app
@@ -19,14 +21,47 @@ from typing import Any
 from groundstation.publish.context import PublishInput
 
 
-def with_review(inp: PublishInput, results: Path) -> PublishInput:
-    """``inp`` with the decisions of ``results/review/audit.jsonl`` applied (see the module doc)."""
+def with_review(inp: PublishInput, results: Path, rules_dir: Path | None = None,
+                rules_used: dict[str, str] | None = None) -> PublishInput:
+    """``inp`` with the decisions of ``results/review/audit.jsonl`` applied and the findings kept graded
+    again as reviewed (see the module doc). ``rules_dir``: the rules the grade stage had (default: the
+    shipped ones); ``rules_used``: {rule ref: sha256} it recorded, checked against those read again."""
     from groundstation.workorders import read_review
 
     trail = read_review(results)  # one failing its hash check has no state: nothing is rejected
-    kept = tuple(f for f in inp.findings if not trail.rejected(f.finding_id))
     gone = tuple(f for f in inp.findings if trail.rejected(f.finding_id))
-    return dataclasses.replace(inp, findings=kept, rejected=gone, review=trail)
+    relabelled = any((trail.state.get(f.finding_id) or {}).get("label") not in (None, f.class_name)
+                     for f in inp.findings)
+    if not gone and not relabelled:  # the grade stage's grades are the reviewed set's
+        return dataclasses.replace(inp, review=trail)
+    kept, grades = _regraded(inp, trail.state, results, rules_dir, rules_used)
+    # a rejected finding keeps the grade it was processed with: its work order, kept apart in
+    # workorders.json, comes back if a reviewer confirms it after all
+    grades.update({f.finding_id: inp.grades[f.finding_id] for f in gone if f.finding_id in inp.grades})
+    return dataclasses.replace(inp, findings=kept, rejected=gone, review=trail, grades=grades)
+
+
+def _regraded(inp: PublishInput, state: dict[str, Any], results: Path, rules_dir: Path | None,
+              rules_used: dict[str, str] | None) -> tuple[tuple[Any, ...], dict[str, tuple[Any, ...]]]:
+    """The grade stage's grading, with its profile, covered area, zones and joint-like lines, on the
+    reviewed findings (groundstation.grading.reviewed.regrade_reviewed)."""
+    from groundstation.grading import load_rules
+    from groundstation.grading.reviewed import regrade_reviewed
+    from groundstation.grading.rules import RULES_DIR
+    from groundstation.publish.context import covered_area_m2
+    from skyinspect.errors import InputError, describe
+
+    folder = Path(rules_dir or RULES_DIR)
+    now = {r.ref: r.sha256 for r in load_rules(folder).values()}
+    if rules_used and any(now.get(ref) != sha for ref, sha in rules_used.items()):
+        raise InputError(describe(results / "stages" / "grades.json",
+                                  f"graded by rules ({', '.join(sorted(rules_used))}) other than those in {folder}, "
+                                  "so the review cannot be graded by the same rules",
+                                  "Run `skyinspect process` again with the same --rules folder"))
+    covered = round(covered_area_m2(inp), 3)  # as the grade stage rounds it
+    zones = {fid: str(a.get("zone", "")) for fid, a in inp.assignments.items()}
+    joint_like = frozenset(fid for fid, said in inp.checks.items() if said)
+    return regrade_reviewed(inp.findings, state, inp.grading_profile or None, covered, zones, joint_like, rules_dir)
 
 
 def review_columns(inp: PublishInput, finding_id: str, class_name: str) -> dict[str, str | None]:
@@ -36,7 +71,7 @@ def review_columns(inp: PublishInput, finding_id: str, class_name: str) -> dict[
     r = inp.review_of(finding_id) or {}
     label = r.get("label") or None
     return {"review_status": r.get("status") or "unreviewed", "review_class": label or class_name,
-            "review_by": r.get("by"), "review_note": review_note(class_name, r or None)}
+            "review_by": r.get("by"), "review_note": review_note(class_name, r or None, regraded=True)}
 
 
 def rejected_why(inp: PublishInput, finding_id: str) -> tuple[str, str]:
@@ -55,15 +90,15 @@ def review_text(inp: PublishInput, finding: Any) -> str:
     """What the reviewer said of ``finding`` (groundstation.workorders.review_note), "" for nothing."""
     from groundstation.workorders import review_note
 
-    return review_note(finding.class_name, _review_of(inp, finding.finding_id) or None)
+    return review_note(finding.class_name, _review_of(inp, finding.finding_id) or None, regraded=True)
 
 
 def class_text(inp: PublishInput, finding_id: str, class_name: str) -> str:
-    """The class a report shows: the reviewer's, with how it is graded, when relabelled."""
+    """The class a report shows: the reviewer's, graded as it (with_review), when relabelled."""
     label = _review_of(inp, finding_id).get("label")
     if not label or label == class_name:
         return class_name
-    return f"{label} (relabelled from {class_name}; graded as {class_name})"
+    return f"{label} (relabelled from {class_name}; graded as {label})"
 
 
 def rejected_rows(inp: PublishInput) -> list[tuple[str, str, str, str, str]]:

@@ -214,14 +214,16 @@ def read_review(results: Path) -> ReviewTrail:
     return ReviewTrail(audit.path, state, len(entries), who)
 
 
-def review_note(class_found: str, review: dict[str, Any] | None) -> str:
+def review_note(class_found: str, review: dict[str, Any] | None, regraded: bool = False) -> str:
     """What the reviewer said of a finding found as ``class_found``, for a work order's description and
-    the report: a relabel (still graded as found: the review label does not re-grade), a confirmation,
-    the comments; "" for nothing."""
+    the report: a relabel, a confirmation, the comments; "" for nothing. ``regraded``: the grade is the
+    reviewed class's (published: groundstation.publish.reviewed); else it is still the class found's."""
     if not review:
         return ""
     said = []
-    if review.get("label") not in (None, class_found):
+    if review.get("label") not in (None, class_found) and regraded:
+        said.append(f"relabelled {review['label']} by {review['by']} (graded as {review['label']})")
+    elif review.get("label") not in (None, class_found):
         said.append(f"relabelled {review['label']} by {review['by']} (graded as {class_found}: "
                     f"grade it again as {review['label']})")
     elif review.get("status") == "confirmed":
@@ -282,7 +284,7 @@ def _published(results: Path) -> dict[str, Any]:
     return review if isinstance(review, dict) else {}
 
 
-def with_review(order: WorkOrder, review: dict[str, Any] | None) -> WorkOrder:
+def with_review(order: WorkOrder, review: dict[str, Any] | None, regraded: bool = False) -> WorkOrder:
     """``order`` with the reviewer's word at the end of its description: a relabel and the comments
     had reached the terminal only, not the CSV a CMMS gets (the demo's F-0002 relabelled a crack went
     as 'corrosion ... clean and spot-coat', unqualified). An order published with an earlier review
@@ -290,7 +292,7 @@ def with_review(order: WorkOrder, review: dict[str, Any] | None) -> WorkOrder:
     base = order.description
     if order.review and base.endswith(f" Review: {order.review}."):
         base = base[:-len(f" Review: {order.review}.")]
-    note = review_note(order.defect, review)
+    note = review_note(order.defect, review, regraded)
     return replace(order, description=f"{base} Review: {note}." if note else base, review=note)
 
 

@@ -50,7 +50,7 @@ def test_publish_applies_the_review_to_every_product(results: Path) -> None:
     assert _ids(results) == [rust]
     gj = json.loads((results / "findings.geojson").read_text())
     assert gj["features"][0]["properties"]["review_class"] == "crack"
-    assert "graded as corrosion" in gj["features"][0]["properties"]["review_note"]
+    assert "graded as crack" in gj["features"][0]["properties"]["review_note"]  # graded as reviewed
     assert [x["properties"]["finding_id"] for x in gj["rejected"]] == [crack]  # kept for audit
     layers = [name for name, _ in pyogrio.list_layers(results / "findings.gpkg")]
     assert "rejected" in layers
@@ -130,7 +130,7 @@ def test_the_map_and_kml_show_the_relabel_and_the_comments(results: Path) -> Non
     publish_reviewed(results)
     for name in ("map.html", "findings.kml"):
         text = (results / name).read_text()
-        assert "crack (relabelled from corrosion; graded as corrosion)" in text, name
+        assert "crack (relabelled from corrosion; graded as crack)" in text, name
         assert "check on site" in text, name
 
 
