@@ -107,9 +107,9 @@ def realign(flight: LoadedFlight, geo: Georeferenced, params: TieParams = TiePar
                 log.info("pass %d cameras moved %.3f, %.3f, %.3f m (north, east, down) onto pass %d by image tie "
                          "points", p, s[0], s[1], s[2], ref)
                 moved[p] = moved.get(p, np.zeros(3)) + s
-    if not moved:
-        return geo, {}
     tied = tuple(sorted(i for i, p in pass_of.items() if p in linked))
+    if not moved:  # linked and found together (exact telemetry) is tied all the same: the vote leaves it
+        return (replace(geo, tied_frames=tied) if tied else geo), {}
     if all(p in ranges and moved[p] is ranges[p] for p in moved):
         return replace(ranged_geo, tied_frames=tied), moved  # no pass moved in the plane: the ranged flight is it
     out = georeference(_moved_flight(flight, pass_of, moved), geo.surface, from_flight=geo.from_flight)
