@@ -58,6 +58,7 @@ def publish_reviewed(results: Path, flight: Path | None = None, progress: bool =
     if not (results / "inspection.json").is_file():
         raise InputError(describe(results, "not a skyinspect results folder (inspection.json missing)",
                                   "Give the folder `skyinspect process --out` wrote"))
+    _inspection(results / "inspection.json")  # refused by name before anything is read or written
     stages = results / "stages"
     raw = georeferenced_from_dict(_stage(stages / "detections.json", "georeference"))
     geo = georeferenced_from_dict(_stage(stages / "aligned.json", "align"))
@@ -79,13 +80,25 @@ def publish_reviewed(results: Path, flight: Path | None = None, progress: bool =
                           inp.review.said(), products)
 
 
+def _inspection(path: Path) -> dict[str, Any]:
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        meta = exc
+    if not isinstance(meta, dict):
+        got = f"{type(meta).__name__}: {meta}" if isinstance(meta, Exception) else f"a JSON {type(meta).__name__}"
+        raise InputError(describe(path, f"unreadable (expected a JSON object, got {got})",
+                                  "Run `skyinspect process FLIGHT --out RESULTS` again (its stages are reused)"))
+    return meta
+
+
 def _record_folder(results: Path, flight: Path | None) -> Path:
     """``flight``, else the record inspection.json names, else the one of its name beside ``results``."""
     if flight is not None:
         return Path(flight)
     from groundstation.review.data import _beside
 
-    meta = json.loads((results / "inspection.json").read_text())
+    meta = _inspection(results / "inspection.json")
     named = Path(str(meta.get("flight", "")))
     if (named / "record.sqlite").is_file():
         return named
