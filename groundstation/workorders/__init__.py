@@ -238,18 +238,20 @@ def apply_review(orders: list[WorkOrder], results: Path) -> tuple[list[WorkOrder
     for the class found: the review label does not re-grade). An audit trail that fails its hash
     chain is not applied (every order is kept) and said so."""
     trail = read_review(results)
-    if trail.broken:
-        return orders, [trail.broken + ": every work order is listed"]
+    published = _published(results)  # rejected ones already left out of workorders.json by `skyinspect publish`
+    listed = {x.finding_id for x in orders}
+    back = [WorkOrder(**{**o, "evidence": tuple(o["evidence"])}) for o in published.get("rejected_orders", [])
+            if not trail.rejected(o["finding_id"]) and o["finding_id"] not in listed]
+    if trail.broken:  # nothing applies, the rejections publish applied neither
+        return sorted(orders + back, key=lambda o: (o.priority, o.due_date, o.finding_id)), \
+            [trail.broken + ": every work order is listed"]
     state = trail.state
     said = []
-    published = _published(results)  # rejected ones already left out of workorders.json by `skyinspect publish`
     still = [fid for fid in published.get("rejected", []) if trail.rejected(fid)]
     if still:
         said.append(f"published with the review decisions up to audit seq {published.get('applied_to_seq')}: "
                     f"{len(still)} rejected, no work order or alert: "
                     + ", ".join(f"{fid} (by {state[fid]['by']})" for fid in still))
-    back = [WorkOrder(**{**o, "evidence": tuple(o["evidence"])}) for o in published.get("rejected_orders", [])
-            if not trail.rejected(o["finding_id"]) and o["finding_id"] not in {x.finding_id for x in orders}]
     if back:  # rejected when published, not any more: its order is due again
         said.append("rejected when published, not since (publish again for the report): "
                     + ", ".join(f"{o.finding_id} ({state.get(o.finding_id, {}).get('status', 'unreviewed')})"
