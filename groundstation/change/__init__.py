@@ -295,7 +295,8 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
     pf = {f.finding_id: f for f in prev.findings}
     # an unmatched finding beside an unmatched one of another class: perhaps one defect the model named otherwise
     near: dict[tuple[str, str], tuple[float, str]] = {}
-    for i, k in _pairs_within(p_prev, p_cur, widest):
+    # the test below takes the flights' offset out: as logged, such a pair lies up to |shift| farther apart
+    for i, k in _pairs_within(p_prev, p_cur, widest + float(np.linalg.norm(shift))):
         a, b = prev.findings[i], cur.findings[k]
         (ca, _, _), (cb, _, _) = mp[a.finding_id], mc[b.finding_id]
         d = float(np.linalg.norm(p_prev[i] - p_cur[k] - shift))

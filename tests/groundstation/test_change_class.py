@@ -47,3 +47,21 @@ def test_a_pair_measured_as_two_classes_is_not_judged(tmp_path: Path) -> None:
     area = next(g for g in change.growth if g.quantity == "area_m2")
     assert (change.status, change.class_name) == ("stable", "crack") and not area.significant
     assert "measured as crack last time, as corrosion this time" in change.note
+
+
+def test_another_class_near_once_the_flights_offset_is_taken_out_is_named(tmp_path: Path) -> None:
+    """The two flights are 0.4 m apart (three cracks vote it: GNSS between visits) and the crack
+    F-0004 reads corrosion this time, 0.6 m from it as logged, 0.2 m once the offset is out. Its note
+    looked only among findings within the gate (0.5 m) before the offset was taken out, so neither row
+    named the other, though each is tested with the offset applied."""
+    prev = _results(tmp_path / "prev", "2025-06-02", [_crack(f"F-000{k + 1}", (2.0 * k, 3.0, -1.0), 300.0)
+                                                      for k in range(4)], set())
+    cracks = [_crack(f"F-000{k + 1}", (2.0 * k + 0.4, 3.0, -1.0), 300.0) for k in range(3)]
+    rust = replace(_crack("F-0009", (6.6, 3.0, -1.0), 300.0), class_id=2, class_name="corrosion")
+    cur = _results(tmp_path / "cur", "2026-06-02", cracks + [rust], set())
+    report = compare(prev, cur)
+    by_id = {(c.status, c.finding_id or c.previous_finding_id): c for c in report.changes}
+    assert sorted(by_id) == [("new", "F-0009"), ("not_re_observed", "F-0004"), ("stable", "F-0001"),
+                             ("stable", "F-0002"), ("stable", "F-0003")]
+    assert "crack F-0004 last time, 0.20 m away" in by_id[("new", "F-0009")].note
+    assert "corrosion F-0009 this time, 0.20 m away" in by_id[("not_re_observed", "F-0004")].note
