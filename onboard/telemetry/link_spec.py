@@ -4,8 +4,8 @@ pymavlink's ``mavlink_connection`` takes ``udp:``/``udpin:``/``udpout:``/``udpbc
 ``HOST:PORT``, ``mcast:`` and serial devices (``/dev/ttyTHS1``, ``COM3``; the baud rate as ``DEV,BAUD``).
 We also take ``serial:DEV[:BAUD]`` and ``DEV:BAUD`` (pymavlink read ``/dev/ttyUSB0:921600`` as a UDP
 address), schemes in any case (pymavlink knows only lower case). What can never open — no port, a port
-that is not a number 1–65535, a URL (``udp://``), a baud rate that is not a number, no pyserial — is a
-``TelemetryError`` naming the string: retried by the link, it left a whole flight untagged.
+that is not a number 1–65535, an IPv6 host, a URL (``udp://``), a baud rate that is not a number, no
+pyserial — is a ``TelemetryError`` naming the string: retried by the link, it left a whole flight untagged.
 """
 
 from __future__ import annotations
@@ -52,6 +52,11 @@ def parse_link(spec: str) -> LinkSpec:
             raise TelemetryError(describe(spec, f"expected {scheme}:HOST:PORT, got no {lacks}",
                                           f"e.g. {scheme}:{'0.0.0.0' if scheme in _HOST_OPTIONAL else '127.0.0.1'}:"
                                           f"{example}"))
+        if ":" in host:  # pymavlink splits HOST:PORT on ':' and retried such a link all flight
+            raise TelemetryError(describe(spec, f"pymavlink's {scheme}: links take an IPv4 address or a host name, "
+                                          f"got the IPv6 address {host}",
+                                          f"e.g. {scheme}:{'0.0.0.0' if scheme in _HOST_OPTIONAL else '127.0.0.1'}:"
+                                          f"{port if port.isdigit() else 14550}"))
         if not (port.isdigit() and 1 <= int(port) <= 65535):
             raise TelemetryError(describe(spec, f"port must be a number from 1 to 65535, got {port!r}",
                                           f"e.g. {scheme}:{host or '0.0.0.0'}:14550"))

@@ -22,6 +22,8 @@ BAD = [
     ("udp://127.0.0.1:14550", "udpin:"),  # MAVSDK/QGC's URL form, not pymavlink's
     ("serial:/dev/ttyACM0:fast", "baud"),
     ("serial:", "device"),
+    ("udpin:[::]:14550", "IPv6"),  # pymavlink splits on ':': 'UDP ports must be specified as host:port'
+    ("tcp:[::1]:5760", "IPv6"),
 ]
 
 
