@@ -30,6 +30,10 @@ from skyinspect.errors import TelemetryError, describe
 log = logging.getLogger(__name__)
 
 _GPS_IFD = 0x8825
+_ATTR = re.compile(r'drone-dji:(\w+)\s*=\s*"([^"]*)"')
+_ELEM = re.compile(r"<drone-dji:(\w+)>([^<]*)</drone-dji:\1>")
+
+
 def _rtk_fix_type(flag: int) -> int:
     """DJI RtkFlag → GPS_FIX_TYPE. DJI's manuals (Mavic 3E, Matrice 4): 0 failed to position, 16 single
     point, 32-49 float, 50 fixed; its OSDK adds 17 pseudorange differential and 18 SBAS (DGPS). 0 stays 0
@@ -41,8 +45,6 @@ def _rtk_fix_type(flag: int) -> int:
     if flag in (17, 18):
         return 4
     return 3 if flag > 0 else 0
-_ATTR = re.compile(r'drone-dji:(\w+)\s*=\s*"([^"]*)"')
-_ELEM = re.compile(r"<drone-dji:(\w+)>([^<]*)</drone-dji:\1>")
 
 
 @dataclass(frozen=True)
