@@ -17,7 +17,7 @@ console = Console()
 def serve_command(
     results: Path = typer.Argument(..., help="Results folder written by `skyinspect process`."),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind. Anything but loopback needs a token."),
-    port: int = typer.Option(8765, "--port", min=1, max=65535, help="TCP port."),  # 0 would listen unsaid where
+    port: int = typer.Option(8765, "--port", min=1, max=65535, help="TCP port."),  # 0 would have the OS pick a port the printed address cannot name
     token: str | None = typer.Option(None, "--token", envvar="SKYINSPECT_REVIEW_TOKEN",
                                      help="Token write actions must send (Authorization: Bearer ...). Generated "
                                           "and printed when binding to a non-loopback address without one."),
