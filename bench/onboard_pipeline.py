@@ -64,7 +64,6 @@ def main() -> int:
     args = parser.parse_args()
 
     from onboard_helpers import DarkPixelSegmenter
-    from onboard_synth import flight_records, write_tlog
 
     from onboard.runtime import run_onboard
     from skyinspect.camera import CameraModel
@@ -88,13 +87,10 @@ def main() -> int:
             if rendered is not None:
                 img = rendered[i]
             else:
-                img = rng.integers(80, 220, (args.height, args.width, 3), dtype=np.uint8)
-                cv2.line(img, (rng.integers(0, args.width), 0), (rng.integers(0, args.width), args.height - 1),
-                         (20, 20, 20), 3)
+                img = noise_frame(rng, args.width, args.height)
             cv2.imwrite(str(frames / f"IMG_{i + 1}.jpg"), img, [cv2.IMWRITE_JPEG_QUALITY, 90])
             images.append(cv2.imread(str(frames / f"IMG_{i + 1}.jpg")))
-        tlog = write_tlog(root / "f.tlog", flight_records(duration_s=args.n * 0.5 + 5,
-                                                         feedback_boot_s=[101 + 0.5 * k for k in range(args.n)]))
+        tlog = feedback_tlog(root / "f.tlog", args.n)
         camera = CameraModel.from_fov(args.width, args.height, 70.0)
         segmenter.segment(images[0])  # warm-up (session init, allocations)
 
@@ -177,6 +173,21 @@ def main() -> int:
     args.out.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
     return 0
+
+
+def noise_frame(rng: np.random.Generator, width: int, height: int) -> np.ndarray:
+    """A ``--frames noise`` frame: uniform noise with a dark line (incompressible, the costliest JPEG to
+    decode); bench/onboard_stages.py measures its stages on the same frames."""
+    img = rng.integers(80, 220, (height, width, 3), dtype=np.uint8)
+    cv2.line(img, (rng.integers(0, width), 0), (rng.integers(0, width), height - 1), (20, 20, 20), 3)
+    return img
+
+
+def feedback_tlog(path: Path, n: int) -> Path:
+    """A synthetic .tlog with a CAMERA_FEEDBACK for each of ``n`` frames, 0.5 s apart."""
+    from onboard_synth import flight_records, write_tlog
+
+    return write_tlog(path, flight_records(duration_s=n * 0.5 + 5, feedback_boot_s=[101 + 0.5 * k for k in range(n)]))
 
 
 def _rendered_frames(n: int, width: int, height: int, work: Path) -> list[np.ndarray]:

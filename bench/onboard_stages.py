@@ -44,7 +44,7 @@ def main() -> int:
     from onboard.replay import plan_replay
     from onboard.runtime import ReplayTagger, _calibrated_size
     from onboard_helpers import DarkPixelSegmenter
-    from onboard_synth import flight_records, write_tlog
+    from onboard_pipeline import feedback_tlog, noise_frame
     from skyinspect.camera import CameraModel
 
     cv2.setNumThreads(1)  # as the pipeline runs OpenCV
@@ -83,11 +83,8 @@ def main() -> int:
         frames = root / "frames"
         frames.mkdir()
         for i in range(args.n):  # as bench/onboard_pipeline.py --frames noise
-            img = rng.integers(80, 220, (480, 640, 3), dtype=np.uint8)
-            cv2.line(img, (rng.integers(0, 640), 0), (rng.integers(0, 640), 479), (20, 20, 20), 3)
-            cv2.imwrite(str(frames / f"IMG_{i + 1}.jpg"), img, [cv2.IMWRITE_JPEG_QUALITY, 90])
-        tlog = write_tlog(root / "f.tlog", flight_records(duration_s=args.n * 0.5 + 5,
-                                                         feedback_boot_s=[101 + 0.5 * k for k in range(args.n)]))
+            cv2.imwrite(str(frames / f"IMG_{i + 1}.jpg"), noise_frame(rng, 640, 480), [cv2.IMWRITE_JPEG_QUALITY, 90])
+        tlog = feedback_tlog(root / "f.tlog", args.n)
         camera = CameraModel.from_fov(640, 480, 70.0)
         plan = plan_replay(frames, tlog)
         source = _calibrated_size(plan.source, plan.source, camera)
