@@ -158,13 +158,17 @@ def _range_pairs(frames: list[int], prints: dict[int, Any], params: TieParams) -
     pairs = []
     for k, a in enumerate(frames):
         for b in frames[k + 1:k + 1 + params.range_window]:
-            share = prints[a].intersection(prints[b]).area / max(min(prints[a].area, prints[b].area), 1e-12)
-            if share >= params.min_overlap:
+            if _overlap_share(prints[a], prints[b]) >= params.min_overlap:
                 pairs.append((a, b))
     if len(pairs) > params.range_max_pairs:
         keep = np.unique(np.linspace(0, len(pairs) - 1, params.range_max_pairs).round().astype(int))
         pairs = [pairs[i] for i in keep]
     return pairs
+
+
+def _overlap_share(a: Any, b: Any) -> float:
+    """How much of the smaller of two footprints (shapely polygons) the other covers, 0..1."""
+    return float(a.intersection(b).area / max(min(a.area, b.area), 1e-12))
 
 
 def _range_shift(ra, rb, flight: LoadedFlight, bound, basis: PlaneBasis, n: np.ndarray,  # type: ignore[no-untyped-def]
@@ -262,7 +266,7 @@ def _pass_links(flight: LoadedFlight, geo: Georeferenced, basis: PlaneBasis, pas
         pa, pb = pass_of[a], pass_of[b]
         if a >= b or pa == pb:
             continue
-        share = polys[i].intersection(polys[j]).area / max(min(polys[i].area, polys[j].area), 1e-12)
+        share = _overlap_share(polys[i], polys[j])
         if share >= params.min_overlap:
             candidates[(min(pa, pb), max(pa, pb))].append((share, a, b) if pa < pb else (share, b, a))
     bound = geo.surface.bind(flight.origin)
