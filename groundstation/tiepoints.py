@@ -30,7 +30,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -175,31 +175,23 @@ def _range_shift(ra, rb, flight: LoadedFlight, bound, basis: PlaneBasis, n: np.n
                  cache: _Cache, params: TieParams) -> float | None:
     """Shift along the normal ``n`` of both frames' cameras that lays their matched keypoints onto
     each other on the surface (None: too few matches, or too short a baseline to tell)."""
-    from scipy.optimize import least_squares
-
     ca = np.asarray(camera_center_ned(ra.pose, flight.origin)).reshape(3)
     cb = np.asarray(camera_center_ned(rb.pose, flight.origin)).reshape(3)
     base = (cb - ca) - float((cb - ca) @ n) * n
     range_m = abs(float((ca - np.asarray(basis.origin_ned_m)) @ n))
     if float(np.linalg.norm(base)) < 0.05 * range_m:
         return None
-    good = _good_matches(ra, rb, cache, params)
-    if len(good) < params.min_matches:
+    matched = _matched_keypoints(ra, rb, cache, params)
+    if matched is None:
         return None
-    fa, fb = _features(ra, cache, params), _features(rb, cache, params)
-    assert fa is not None and fb is not None
-    ua, ub = fa[0][[m.queryIdx for m in good]], fb[0][[m.trainIdx for m in good]]
+    ua, ub = matched
 
     def residual(t: np.ndarray) -> np.ndarray:
         r = _on_surface(ub, rb, flight, bound, basis, t[0] * n) - _on_surface(ua, ra, flight, bound, basis, t[0] * n)
         return np.nan_to_num(r, nan=1.0).ravel()
 
-    coarse = least_squares(residual, np.zeros(1), loss="soft_l1", f_scale=params.coarse_m, max_nfev=50)
-    fit = least_squares(residual, coarse.x, loss="soft_l1", f_scale=params.inlier_m, max_nfev=50)
-    inliers = int((np.linalg.norm(residual(fit.x).reshape(-1, 2), axis=1) < params.inlier_m).sum())
-    if inliers < params.min_matches or inliers < 0.5 * len(good):
-        return None
-    return float(fit.x[0])
+    fit = _robust_fit(residual, np.zeros(1), len(ua), params)
+    return None if fit is None else float(fit[0][0])
 
 
 def solve_pass_shifts(links: dict[tuple[int, int], tuple[np.ndarray, int]], ref: int) -> dict[int, np.ndarray]:
@@ -297,15 +289,11 @@ def _pass_links(flight: LoadedFlight, geo: Georeferenced, basis: PlaneBasis, pas
 def _pair_shift(ra, rb, flight: LoadedFlight, bound, basis: PlaneBasis,  # type: ignore[no-untyped-def]
                 cache: _Cache, params: TieParams) -> tuple[np.ndarray, int] | None:
     """3D shift of frame b's camera laying its matched keypoints onto frame a's (or None)."""
-    from scipy.optimize import least_squares
-
-    good = _good_matches(ra, rb, cache, params)
-    if len(good) < params.min_matches:
+    matched = _matched_keypoints(ra, rb, cache, params)
+    if matched is None:
         return None
-    fa, fb = _features(ra, cache, params), _features(rb, cache, params)
-    assert fa is not None and fb is not None
-    sa = _on_surface(fa[0][[m.queryIdx for m in good]], ra, flight, bound, basis, np.zeros(3))
-    ub = fb[0][[m.trainIdx for m in good]]
+    ua, ub = matched
+    sa = _on_surface(ua, ra, flight, bound, basis, np.zeros(3))
     ok = np.isfinite(sa).all(axis=1)
     if ok.sum() < params.min_matches:
         return None
@@ -322,10 +310,30 @@ def _pair_shift(ra, rb, flight: LoadedFlight, bound, basis: PlaneBasis,  # type:
     start = np.zeros(3)
     if both.any():
         start = basis.to_3d(np.median(sa[both] - sb0[both], axis=0)[None, :])[0] - basis.to_3d(np.zeros((1, 2)))[0]
+    return _robust_fit(residual, start, len(sa), params)
+
+
+def _matched_keypoints(ra, rb, cache: _Cache, params: TieParams  # type: ignore[no-untyped-def]
+                       ) -> tuple[np.ndarray, np.ndarray] | None:
+    """(frame a's, frame b's) pixel positions of their good matches, row for row (None: too few)."""
+    good = _good_matches(ra, rb, cache, params)
+    if len(good) < params.min_matches:
+        return None
+    fa, fb = _features(ra, cache, params), _features(rb, cache, params)
+    assert fa is not None and fb is not None
+    return fa[0][[m.queryIdx for m in good]], fb[0][[m.trainIdx for m in good]]
+
+
+def _robust_fit(residual: Callable[[np.ndarray], np.ndarray], start: np.ndarray, matches: int,
+                params: TieParams) -> tuple[np.ndarray, int] | None:
+    """(parameters, inliers) of a coarse then fine robust fit of ``residual`` (2 values a match) from
+    ``start``; None unless at least ``min_matches`` and half of the ``matches`` land within ``inlier_m``."""
+    from scipy.optimize import least_squares
+
     coarse = least_squares(residual, start, loss="soft_l1", f_scale=params.coarse_m, max_nfev=50)
     fit = least_squares(residual, coarse.x, loss="soft_l1", f_scale=params.inlier_m, max_nfev=50)
     inliers = int((np.linalg.norm(residual(fit.x).reshape(-1, 2), axis=1) < params.inlier_m).sum())
-    if inliers < params.min_matches or inliers < 0.5 * len(sa):
+    if inliers < params.min_matches or inliers < 0.5 * matches:
         return None
     return fit.x, inliers
 
