@@ -126,13 +126,14 @@ def _print_review(out: Path) -> None:
         review = json.loads((out / "inspection.json").read_text()).get("review") or {}
     except (OSError, ValueError, AttributeError):
         return
-    if not review.get("applied_to_seq") and "fails its hash check" not in str(review.get("said", "")):
+    from groundstation.workorders import read_review
+
+    trail = read_review(out)  # the trail just published: who rejected, or that it fails its hash check
+    if not review.get("applied_to_seq") and not trail.broken:
         return
     console.print(f"review: {escape(str(review.get('said', '')))}", soft_wrap=True, highlight=False)
     if review.get("rejected"):
-        from groundstation.workorders import read_review
-
-        state = read_review(out).state
+        state = trail.state
         console.print("review: rejected, left out of the products (kept in their 'rejected' layer and report "
                       "section): " + escape(", ".join(f"{fid} (by {state.get(fid, {}).get('by') or '?'})"
                                                       for fid in review["rejected"])), soft_wrap=True, highlight=False)
