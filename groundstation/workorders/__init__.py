@@ -115,7 +115,12 @@ def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspect
                                 label, str(comp.get("component_id", "")), f.finding_id, f.class_name, grade_text,
                                 g.rule, g.clause or g.note, priority, (start + timedelta(days=days)).isoformat(),
                                 action, description, position, evidence))
-    return sorted(orders, key=lambda o: (o.priority, o.due_date, o.finding_id))
+    return sorted(orders, key=_listing_order)
+
+
+def _listing_order(o: WorkOrder) -> tuple[int, str, str]:
+    """How orders are listed: by priority, then due date."""
+    return o.priority, o.due_date, o.finding_id
 
 
 def work_orders_csv(orders: list[WorkOrder]) -> str:
@@ -242,9 +247,10 @@ def apply_review(orders: list[WorkOrder], results: Path) -> tuple[list[WorkOrder
     listed = {x.finding_id for x in orders}
     back = [WorkOrder(**{**o, "evidence": tuple(o["evidence"])}) for o in published.get("rejected_orders", [])
             if not trail.rejected(o["finding_id"]) and o["finding_id"] not in listed]
+    if back:  # rejected when published, not any more (or the trail is broken): its order is due again
+        orders = sorted(orders + back, key=_listing_order)
     if trail.broken:  # nothing applies, the rejections publish applied neither
-        return sorted(orders + back, key=lambda o: (o.priority, o.due_date, o.finding_id)), \
-            [trail.broken + ": every work order is listed"]
+        return orders, [trail.broken + ": every work order is listed"]
     state = trail.state
     said = []
     still = [fid for fid in published.get("rejected", []) if trail.rejected(fid)]
@@ -256,7 +262,6 @@ def apply_review(orders: list[WorkOrder], results: Path) -> tuple[list[WorkOrder
         said.append("rejected when published, not since (publish again for the report): "
                     + ", ".join(f"{o.finding_id} ({state.get(o.finding_id, {}).get('status', 'unreviewed')})"
                                 for o in back))
-        orders = sorted(orders + back, key=lambda o: (o.priority, o.due_date, o.finding_id))
     rejected = {o.finding_id for o in orders if trail.rejected(o.finding_id)}
     kept = [o for o in orders if o.finding_id not in rejected]
     if rejected:
