@@ -353,10 +353,7 @@ def _summary(out: Path, loaded: LoadedFlight, geo: Georeferenced, findings: list
 def _level_without_gimbal(meta: dict[str, str]) -> bool:
     """True when the record says its log had no gimbal attitude and no fixed mount was stated, so every
     camera was tagged with the default level, forward-looking gimbal."""
-    try:
-        telemetry = json.loads(meta.get("telemetry_time", "null"))
-    except ValueError:
-        return False
+    telemetry = _meta_json(meta, "telemetry_time")
     return isinstance(telemetry, dict) and "gimbal_source" in telemetry and telemetry["gimbal_source"] is None \
         and "camera_mount" not in meta
 
