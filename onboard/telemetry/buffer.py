@@ -99,10 +99,7 @@ class TelemetryBuffer:
         self.fixed_mount = fixed_mount  # the operator's word beats the log's gimbal (onboard.telemetry.mount)
         self.system_id = self._vehicle_system(messages)
         msgs = [(t, m) for t, m in messages if m.get_srcSystem() == self.system_id]
-        self._boot_to_utc_s, self._tlog_to_utc_s = self._clock_offsets(msgs)
-        self._arrivals = arrival_offsets([(t, m.time_unix_usec * 1e-6, m.time_boot_ms * 1e-3) for t, m in msgs
-                                          if m.get_type() == "SYSTEM_TIME" and m.time_unix_usec > _UNIX_USEC_MIN],
-                                         self._boot_to_utc_s)
+        self._boot_to_utc_s, self._tlog_to_utc_s, self._arrivals = self._clock_offsets(msgs)
         self.clock_sync, self._timesync_info = self._timesync(msgs)
         if time_base == "auto":
             time_base = "system_time" if self._boot_to_utc_s is not None else "tlog"
@@ -136,20 +133,23 @@ class TelemetryBuffer:
                                           "Request GLOBAL_POSITION_INT (SET_MESSAGE_INTERVAL or SRn_POSITION)"))
         return systems.most_common(1)[0][0]
 
-    def _clock_offsets(self, msgs: list[tuple[float, mavlink.MAVLink_message]]) -> tuple[float | None, float | None]:
-        boot, tlog = [], []
-        for t, m in msgs:
-            if m.get_type() == "SYSTEM_TIME" and m.time_unix_usec > _UNIX_USEC_MIN:
-                boot.append(m.time_unix_usec * 1e-6 - m.time_boot_ms * 1e-3)
-                tlog.append(m.time_unix_usec * 1e-6 - t)
-        if not boot:
-            return None, None
+    def _clock_offsets(self, msgs: list[tuple[float, mavlink.MAVLink_message]]
+                       ) -> tuple[float | None, float | None, tuple[np.ndarray, np.ndarray]]:
+        """boot → UTC, records' clock → UTC and the SYSTEM_TIME arrival offsets (``arrival_offsets``), all
+        from one pass over SYSTEM_TIME and one search for the clock's last jump."""
+        samples = [(t, m.time_unix_usec * 1e-6, m.time_boot_ms * 1e-3) for t, m in msgs
+                   if m.get_type() == "SYSTEM_TIME" and m.time_unix_usec > _UNIX_USEC_MIN]
+        if not samples:
+            return None, None, arrival_offsets(samples, 0, None)
+        boot = [utc - boot_s for _, utc, boot_s in samples]
         start = after_last_jump(boot)  # a clock set again (GCS time, then GPS time): the samples after it
         if start:
             log.warning("%s: SYSTEM_TIME: the vehicle's UTC jumped by %.1f s (clock set again, e.g. from the GCS, "
                         "then the GPS); timing by the %d samples after the jump", self.source, boot[start] - boot[start - 1],
                         len(boot) - start)
-        return statistics.median(boot[start:]), statistics.median(tlog[start:])
+        boot_to_utc_s = statistics.median(boot[start:])
+        return (boot_to_utc_s, statistics.median([utc - t for t, utc, _ in samples[start:]]),
+                arrival_offsets(samples, start, boot_to_utc_s))
 
     def _timesync(self, msgs: list[tuple[float, mavlink.MAVLink_message]]
                   ) -> tuple[timesync.ClockSync | None, dict[str, object] | None]:

@@ -37,13 +37,13 @@ def after_last_jump(offsets: list[float]) -> int:
     return first
 
 
-def arrival_offsets(samples: list[tuple[float, float, float]],
+def arrival_offsets(samples: list[tuple[float, float, float]], start: int,
                     boot_to_utc_s: float | None) -> tuple[np.ndarray, np.ndarray]:
     """SYSTEM_TIME ``samples`` (arrival time on the records' clock, vehicle UTC, vehicle boot time) →
     their arrival times, sorted, and vehicle UTC − arrival time of each. The vehicle's UTC before its
-    clock's last jump is its boot time + ``boot_to_utc_s`` (the clock after the jump): those samples'
-    own UTC (GCS time, 5 s off until the GPS set it) timed the frames near them 5 s off."""
-    start = after_last_jump([utc - boot for _, utc, boot in samples])
+    clock's last jump (``start``, from ``after_last_jump`` of their UTC − boot) is its boot time +
+    ``boot_to_utc_s`` (the clock after the jump): those samples' own UTC (GCS time, 5 s off until the
+    GPS set it) timed the frames near them 5 s off."""
     pairs = sorted((t, (utc if i >= start or boot_to_utc_s is None else boot + boot_to_utc_s) - t)
                    for i, (t, utc, boot) in enumerate(samples))
     arr = np.asarray(pairs, dtype=np.float64).reshape(-1, 2)
