@@ -16,8 +16,6 @@ from typing import Any
 
 from skyinspect.errors import InputError, describe
 
-NEEDED = ("detections.json", "aligned.json", "findings.json", "grades.json")
-
 
 @dataclass(frozen=True)
 class PublishSummary:
