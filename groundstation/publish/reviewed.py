@@ -68,7 +68,7 @@ def review_columns(inp: PublishInput, finding_id: str, class_name: str) -> dict[
     """The GIS columns of a finding's review: status, the reviewer's class, who, and the note."""
     from groundstation.workorders import review_note
 
-    r = inp.review_of(finding_id) or {}
+    r = _review_of(inp, finding_id)
     label = r.get("label") or None
     return {"review_status": r.get("status") or "unreviewed", "review_class": label or class_name,
             "review_by": r.get("by"), "review_note": review_note(class_name, r or None, regraded=True)}
@@ -76,14 +76,15 @@ def review_columns(inp: PublishInput, finding_id: str, class_name: str) -> dict[
 
 def rejected_why(inp: PublishInput, finding_id: str) -> tuple[str, str]:
     """(who rejected it, why: the comments made on it)."""
-    r = inp.review_of(finding_id) or {}
+    r = _review_of(inp, finding_id)
     by = str(r.get("by") or "")
     return by, "; ".join(c["text"] if c["who"] == by else f"{c['who']}: {c['text']}" for c in r.get("comments", []))
 
 
 def _review_of(inp: PublishInput, finding_id: str) -> dict[str, Any]:
-    trail = getattr(inp, "review", None)  # a stand-in PublishInput (tests, scripts) may have no review
-    return (trail.state.get(finding_id) if trail is not None else None) or {}
+    """``inp.review_of``, {} for none; a stand-in PublishInput (tests, scripts) may have no review."""
+    review_of = getattr(inp, "review_of", None)
+    return (review_of(finding_id) if review_of is not None else None) or {}
 
 
 def review_text(inp: PublishInput, finding: Any) -> str:
