@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from groundstation.change.lines import in_frame
 from groundstation.joints import ARM_SUFFIX, read_checks
 from skyinspect.findings import Finding
 from skyinspect.geodesy import LocalFrame
@@ -65,8 +66,7 @@ def joint_lines(findings: Iterable[Finding], ids: frozenset[str], origin: LocalF
             continue
         lines = [_densify(np.asarray(c, dtype=np.float64), STEP_M) for c in f.centrelines_ned_m if len(c) >= 2]
         if lines:
-            geo = origin.to_geodetic(np.vstack(lines))
-            out[f.finding_id] = np.atleast_2d(frame.to_ned(geo[:, 0], geo[:, 1], geo[:, 2])).reshape(-1, 3)
+            out[f.finding_id] = in_frame(np.vstack(lines), origin, frame)
     return out
 
 

@@ -118,13 +118,12 @@ def where_it_grew(a: Any, b: Any, origins: tuple[Any, Any], frame: Any, shift: n
     if not a.centrelines_ned_m or not b.centrelines_ned_m or origins[0] is None or origins[1] is None:
         return ""
 
-    def common(lines: tuple[np.ndarray, ...], origin: Any, move: np.ndarray) -> list[np.ndarray]:
-        out = []
-        for line in lines:
-            geo = origin.to_geodetic(np.asarray(line))
-            out.append(np.atleast_2d(frame.to_ned(geo[:, 0], geo[:, 1], geo[:, 2])) + move)
-        return out
-
-    new = new_crack_line(common(a.centrelines_ned_m, origins[0], np.zeros(3)),
-                         common(b.centrelines_ned_m, origins[1], shift))
+    new = new_crack_line([in_frame(line, origins[0], frame) for line in a.centrelines_ned_m],
+                         [in_frame(line, origins[1], frame) + shift for line in b.centrelines_ned_m])
     return describe_new_line(new, *noise) if new is not None else ""
+
+
+def in_frame(points_ned: np.ndarray, origin: Any, frame: Any) -> np.ndarray:
+    """(N, 3) points given in their flight's NED frame ``origin``, in the comparison's NED ``frame``."""
+    geo = origin.to_geodetic(np.asarray(points_ned))
+    return np.atleast_2d(frame.to_ned(geo[:, 0], geo[:, 1], geo[:, 2])).reshape(-1, 3)
