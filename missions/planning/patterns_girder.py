@@ -32,6 +32,7 @@ from missions.planning.geometry import (Frustum, Prism, Solid, Surface, horizont
                                         unit)
 from missions.planning.gsd import CHORD_MARGIN_M, camera_rotation, plane_gsd_batch_m
 from missions.planning.patterns import Pass, PatternResult
+from missions.planning.safety import is_keep_out
 
 GRID_STEP_M = 0.1
 SEARCH_STEP_M = 0.2  # coarser grid used when comparing standoffs
@@ -266,7 +267,7 @@ def _beyond(ps: Pass, end: tuple[float, float, float], solids: tuple[Solid, ...]
             ) -> tuple[float, float, float] | None:
     """A point on the line's extension past ``end`` far enough to be clear of every solid."""
     e, out = np.asarray(end, float), _outward(ps, end)
-    structure = tuple(s for s in solids if not s.name.startswith("keep-out "))  # room to turn; keep-outs: the standoff
+    structure = tuple(s for s in solids if not is_keep_out(s))  # room to turn; keep-outs: the standoff
     for c in np.arange(min_standoff_m, 60.0, 0.5):
         p = e + out * c
         if _leg_clear(e, p, solids, min_standoff_m) and _leg_clear(p, p, structure, 2 * min_standoff_m):
@@ -295,7 +296,7 @@ def _over_the_top(prev: Pass, nxt: Pass, solids: tuple[Solid, ...], min_standoff
     """Out from each line away from its face, up over the deck at the standoff, across and down: the
     way to the other side when abutments (keep-outs) close the girder ends. () when none is clear."""
     a, b = np.asarray(prev.end_ned, float), np.asarray(nxt.waypoints_ned[0], float)
-    top = max(s.top_agl_m for s in solids if not s.name.startswith("keep-out ")) + min_standoff_m + 2 * CHORD_MARGIN_M
+    top = max(s.top_agl_m for s in solids if not is_keep_out(s)) + min_standoff_m + 2 * CHORD_MARGIN_M
     away = [np.array([-math.cos(math.radians(ps.yaw_deg[0])), -math.sin(math.radians(ps.yaw_deg[0])), 0.0])
             for ps in (prev, nxt)]  # the camera looks at the face: away from it is behind the camera
     for c in np.arange(0.0, 30.0, 0.5):

@@ -230,6 +230,14 @@ def _polygon_en(lat_lon: tuple[tuple[float, float], ...], frame: LocalFrame) -> 
     return Polygon([(float(e), float(n)) for n, e, _ in ned])
 
 
+KEEP_OUT_PREFIX = "keep-out "  # a keep-out volume's solid is named so: is_keep_out tells it from the structure's
+
+
 def _keep_out_prism(ko, frame: LocalFrame) -> Prism:  # type: ignore[no-untyped-def]
     poly = _polygon_en(ko.outline_lat_lon, frame)
-    return Prism(f"keep-out {ko.name}", tuple(poly.exterior.coords)[:-1], ko.bottom_agl_m, ko.top_agl_m)
+    return Prism(f"{KEEP_OUT_PREFIX}{ko.name}", tuple(poly.exterior.coords)[:-1], ko.bottom_agl_m, ko.top_agl_m)
+
+
+def is_keep_out(solid: Solid) -> bool:
+    """Whether ``solid`` is a site keep-out volume (``_keep_out_prism``), not part of the structure."""
+    return solid.name.startswith(KEEP_OUT_PREFIX)
