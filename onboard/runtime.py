@@ -40,6 +40,11 @@ log = logging.getLogger(__name__)
 CLOCK_SETTLING = "clock mapping to the vehicle not known yet (TIMESYNC, SYSTEM_TIME)"
 
 
+def _awaits_telemetry(status: str) -> bool:
+    """An untagged pose that later telemetry (or the link's clock mapping) can still tag."""
+    return "after the last" in status or status.endswith(CLOCK_SETTLING)
+
+
 # --- taggers -------------------------------------------------------------------------------------
 class ReplayTagger(Tagger):
     def __init__(self, buffer: TelemetryBuffer, events: dict[int, CameraEvent] | None,
@@ -104,7 +109,7 @@ class LiveTagger(Tagger):
         while True:
             buffer = self._buffer()
             pose = self._pose(buffer, t)
-            late = buffer is None or "after the last" in pose.status or pose.status.endswith(CLOCK_SETTLING)
+            late = buffer is None or _awaits_telemetry(pose.status)
             if pose.is_tagged or not late or time.monotonic() >= deadline or self.stop.is_set():
                 break
             time.sleep(0.02)
@@ -123,8 +128,7 @@ class LiveTagger(Tagger):
             if pose.is_tagged:
                 done.append((index, pose))
                 del self.pending[index]
-            elif now - t > self.retag_window_s or ("after the last" not in pose.status and "gap" not in pose.status
-                                                   and not pose.status.endswith(CLOCK_SETTLING)):
+            elif now - t > self.retag_window_s or not (_awaits_telemetry(pose.status) or "gap" in pose.status):
                 del self.pending[index]
         return done
 
