@@ -35,7 +35,7 @@ def pdf_text(s: str) -> str:
 
 
 def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[str, bytes | None]) -> None:
-    from groundstation.publish.reviewed import rejected_pdf
+    from groundstation.publish.reviewed import rejected_rows
 
     pdf = _new_pdf()
     day = flight_date(inp)  # a document system or a viewer's tab had shown 'report.pdf' for every report
@@ -63,7 +63,15 @@ def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[st
     if not inp.findings:
         pdf.set_font("helvetica", "", 10)
         pdf.multi_cell(0, 6, pdf_text(no_findings_text(inp)), new_x="LMARGIN", new_y="NEXT")
-    rejected_pdf(pdf, inp)  # groundstation.publish.reviewed
+    rejected = rejected_rows(inp)  # groundstation.publish.reviewed, as report.html's section
+    if rejected:
+        _heading(pdf, "Rejected in review")
+        pdf.set_font("helvetica", "", 9)
+        pdf.multi_cell(0, 5, pdf_text("Not defects by the reviewer's decision: left out of the findings, the condition "
+                                      "per component, the actions and the work orders."), new_x="LMARGIN", new_y="NEXT")
+        for fid, cls, pos, by, why in rejected:
+            pdf.multi_cell(0, 5, pdf_text(f"{fid}  {cls}  {pos}: rejected by {by}: {why}"), new_x="LMARGIN",
+                           new_y="NEXT")
     if inp.grades:
         _heading(pdf, "Condition per component")
         pdf.set_font("helvetica", "", 9)

@@ -111,17 +111,3 @@ def rejected_rows(inp: PublishInput) -> list[tuple[str, str, str, str, str]]:
                      by, why or "no reason given"))
     return rows
 
-
-def rejected_pdf(pdf: Any, inp: PublishInput) -> None:
-    """report.pdf's "Rejected in review" section (nothing when none was rejected)."""
-    from groundstation.publish.report_pdf import _heading, pdf_text
-
-    rows = rejected_rows(inp)
-    if not rows:
-        return
-    _heading(pdf, "Rejected in review")
-    pdf.set_font("helvetica", "", 9)
-    pdf.multi_cell(0, 5, pdf_text("Not defects by the reviewer's decision: left out of the findings, the condition "
-                                  "per component, the actions and the work orders."), new_x="LMARGIN", new_y="NEXT")
-    for fid, cls, pos, by, why in rows:
-        pdf.multi_cell(0, 5, pdf_text(f"{fid}  {cls}  {pos}: rejected by {by}: {why}"), new_x="LMARGIN", new_y="NEXT")
