@@ -29,14 +29,13 @@ import numpy as np
 
 from models.photo_checks import check_images, check_overlay_sizes
 from skyinspect.errors import ImageError, InputError, describe
-from skyinspect.photo import cv_imread, is_listed, read_bgr  # read_bgr re-exported: models.labelled and the tests use it
+from skyinspect.photo import UNREAD_FORMATS, cv_imread, is_listed, read_bgr  # read_bgr re-exported: labelled, tests
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK, Segmentation, Segmenter, segment_each, settings_of
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp")
 # photos a folder may hold that are not read here (phones' HEIC, camera raw beside DJI JPEGs): left out
 # of a folder with a note saying so; an iPhone folder of HEIC and two JPEGs was "segmented 2 images"
-OTHER_PHOTO_SUFFIXES = (".heic", ".heif", ".avif", ".gif", ".jp2", ".dng", ".raw", ".cr2", ".cr3",
-                        ".nef", ".arw", ".orf", ".rw2", ".raf")
+OTHER_PHOTO_SUFFIXES = (*UNREAD_FORMATS, ".avif", ".gif", ".jp2")
 _TINT_BGR = {CRACK: (0, 0, 255), CORROSION: (0, 200, 255)}
 
 

@@ -65,7 +65,7 @@ def read_bgr(path: Path, orient: bool = True, data: bytes | None = None) -> np.n
             image = _decoded_by_pil(path, orient)
     if image is None:
         empty = data is not None and not data or Path(path).is_file() and Path(path).stat().st_size == 0
-        kind = _UNREAD_FORMATS.get(Path(path).suffix.lower())
+        kind = UNREAD_FORMATS.get(Path(path).suffix.lower())
         if kind is not None and not empty:  # no copy mends these: "Copy it again" sent users to the card
             raise ImageError(describe(path, f"is a {kind} photo, which is not read here",
                                       "convert it to JPEG or PNG first (heif-convert, or the camera maker's raw "
@@ -167,11 +167,12 @@ def _decoded_by_pil(path: Path, orient: bool) -> np.ndarray | None:
 
 _ORIENTATION = 0x0112
 # formats phones and cameras write that neither OpenCV nor Pillow decodes here: named when one fails
-_UNREAD_FORMATS = {".heic": "HEIC", ".heif": "HEIF", **{s: "camera raw" for s in (
+# (and left out of a folder by models.batch, with a note)
+UNREAD_FORMATS = {".heic": "HEIC", ".heif": "HEIF", **{s: "camera raw" for s in (
     ".dng", ".raw", ".cr2", ".cr3", ".nef", ".arw", ".orf", ".rw2", ".raf")}}
 QUARTER_TURNS = (5, 6, 7, 8)  # EXIF orientations that swap a photo's width and height
 _EIGHT_BIT_MODES = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "YCbCr")
 
 
-__all__ = ["QUARTER_TURNS", "cv_imread", "exif_orientation", "header_shapes", "is_listed", "read_bgr",
+__all__ = ["QUARTER_TURNS", "UNREAD_FORMATS", "cv_imread", "exif_orientation", "header_shapes", "is_listed", "read_bgr",
            "read_file_bytes"]
