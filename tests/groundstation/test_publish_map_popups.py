@@ -8,6 +8,7 @@ covered its close button. Reading folium's popup template: the popup's HTML is p
 
 from __future__ import annotations
 
+import contextlib
 import html
 import math
 import shutil
@@ -44,6 +45,17 @@ def _browser():  # type: ignore[no-untyped-def]
     return sync_playwright()
 
 
+@contextlib.contextmanager
+def _offline_page(**context):  # type: ignore[no-untyped-def]
+    """A page of the system chromium, offline (as a map opens on site); ``context``: viewport etc."""
+    with _browser() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            yield browser.new_context(offline=True, **context).new_page()
+        finally:
+            browser.close()
+
+
 def _open_first_popup(page) -> None:  # type: ignore[no-untyped-def]
     page.wait_for_timeout(1000)  # the map settles (fitBounds) before a user clicks
     page.evaluate("""() => { const m = window[Object.getOwnPropertyNames(window).find(k => k.startsWith('map_'))];
@@ -62,20 +74,15 @@ def test_a_popup_with_a_nasty_component_name_opens_in_a_browser(tmp_path: Path) 
     folium.CircleMarker([47.4, 8.5], radius=6, popup=folium.Popup(popup_html(_inp(NASTY), 0, None),  # type: ignore[arg-type]
                                                                   max_width=320)).add_to(fmap)
     save_offline(fmap, tmp_path / "map.html")
-    with _browser() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_context(offline=True).new_page()
-            errors: list[str] = []
-            dialogs: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.goto((tmp_path / "map.html").as_uri())
-            _open_first_popup(page)
-            assert errors == [] and dialogs == []
-            assert NASTY in page.inner_text(".leaflet-popup-content")
-        finally:
-            browser.close()
+    with _offline_page() as page:
+        errors: list[str] = []
+        dialogs: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto((tmp_path / "map.html").as_uri())
+        _open_first_popup(page)
+        assert errors == [] and dialogs == []
+        assert NASTY in page.inner_text(".leaflet-popup-content")
 
 
 @pytest.mark.parametrize("viewport", [{"width": 390, "height": 740}, {"width": 1366, "height": 700}])
@@ -86,22 +93,17 @@ def test_a_popup_fits_a_phone_and_a_short_laptop_screen(tmp_path: Path, two_defe
 
     folder, _ = two_defect_flight
     process(folder, tmp_path / "out", face_surface(), progress=False)
-    with _browser() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_context(offline=True, viewport=viewport).new_page()
-            page.goto((tmp_path / "out" / "map.html").as_uri())
-            _open_first_popup(page)
-            box = page.locator(".leaflet-popup").bounding_box()
-            assert box and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]
-            assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
-            # its close button is not under the layer list, and what does not fit scrolls inside it
-            close = page.locator(".leaflet-popup-close-button").bounding_box()
-            assert close and page.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('.leaflet-popup') !== null",
-                                           [close["x"] + close["width"] / 2, close["y"] + close["height"] / 2])
-            page.locator(".leaflet-popup-content", has_text="grade").wait_for(state="attached")
-        finally:
-            browser.close()
+    with _offline_page(viewport=viewport) as page:
+        page.goto((tmp_path / "out" / "map.html").as_uri())
+        _open_first_popup(page)
+        box = page.locator(".leaflet-popup").bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"]
+        assert box["x"] >= 0 and box["x"] + box["width"] <= viewport["width"]
+        # its close button is not under the layer list, and what does not fit scrolls inside it
+        close = page.locator(".leaflet-popup-close-button").bounding_box()
+        assert close and page.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('.leaflet-popup') !== null",
+                                       [close["x"] + close["width"] / 2, close["y"] + close["height"] / 2])
+        page.locator(".leaflet-popup-content", has_text="grade").wait_for(state="attached")
 
 
 @pytest.fixture(scope="module")
@@ -130,20 +132,15 @@ def test_each_crop_is_embedded_once_and_the_outline_opens_the_markers_popup(demo
 
 def test_clicking_an_outline_shows_the_findings_popup_in_a_browser(demo_like_map: tuple[Path, int]) -> None:
     path, _ = demo_like_map
-    with _browser() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_context(offline=True).new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(path.as_uri())
-            page.wait_for_timeout(1000)
-            page.evaluate("""() => { const m = window[Object.getOwnPropertyNames(window).find(k => k.startsWith('map_'))];
-                let hit = null; m.eachLayer(l => { if (!hit && l instanceof L.Polygon && l.getTooltip()
-                && /F-0001/.test(l.getTooltip().getContent())) hit = l; }); hit.fire('click'); }""")
-            page.locator(".leaflet-popup-content", has_text="F-0001").wait_for()
-            page.wait_for_function("() => [...document.querySelectorAll('.leaflet-popup-content img')]"
-                                   ".some(i => i.complete && i.naturalWidth > 0)")
-            assert errors == []
-        finally:
-            browser.close()
+    with _offline_page() as page:
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(path.as_uri())
+        page.wait_for_timeout(1000)
+        page.evaluate("""() => { const m = window[Object.getOwnPropertyNames(window).find(k => k.startsWith('map_'))];
+            let hit = null; m.eachLayer(l => { if (!hit && l instanceof L.Polygon && l.getTooltip()
+            && /F-0001/.test(l.getTooltip().getContent())) hit = l; }); hit.fire('click'); }""")
+        page.locator(".leaflet-popup-content", has_text="F-0001").wait_for()
+        page.wait_for_function("() => [...document.querySelectorAll('.leaflet-popup-content img')]"
+                               ".some(i => i.complete && i.naturalWidth > 0)")
+        assert errors == []

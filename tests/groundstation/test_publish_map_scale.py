@@ -59,7 +59,7 @@ def test_map_work_does_not_grow_with_templates_per_element(inp, tmp_path: Path, 
 
 
 def test_the_bigger_map_draws_every_footprint_and_finding_in_a_browser(inp, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    from test_publish_map_popups import CHROMIUM, _browser
+    from test_publish_map_popups import _offline_page
 
     from groundstation.publish.webmap import crops_for, write_map
 
@@ -67,39 +67,34 @@ def test_the_bigger_map_draws_every_footprint_and_finding_in_a_browser(inp, tmp_
     crops = {f.finding_id: c for f, c in zip(bigger.findings, list(crops_for(inp).values()) * 6)}
     write_map(bigger, tmp_path / "map.html", crops)
     footprints = sum(1 for f in bigger.geo.frames if f.footprint_ned_m is not None)
-    with _browser() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_context(offline=True).new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto((tmp_path / "map.html").as_uri())
-            page.wait_for_timeout(500)
-            got = page.evaluate("""() => { const m = window[Object.getOwnPropertyNames(window).find(k => k.startsWith('map_'))];
-                const out = {outlines: 0, footprints: 0, markers: 0, popups: 0, tips: []};
-                m.eachLayer(l => {
-                  if (l instanceof L.CircleMarker) { out.markers++; if (l.getPopup()) out.popups++;
-                    out.tips.push(l.getTooltip().getContent().replace(/\\s+/g, ' ').trim()); }
-                  else if (l instanceof L.Polygon) { if (l.options.fill) out.outlines++; else out.footprints++;
-                    if (l.options.fill) out.tips.push(l.getTooltip().getContent().replace(/\\s+/g, ' ').trim()); }
-                });
-                return out; }""")
-            assert errors == []
-            n = len(bigger.findings)
-            assert (got["outlines"], got["markers"], got["popups"], got["footprints"]) == (n, n, n, footprints)
-            ids = {f.finding_id for f in bigger.findings}
-            assert {t for t in got["tips"] if t in {f"<div> {i} </div>" for i in ids} | {f"<div>{i}</div>" for i in ids}}
-            # a click on the last finding's outline opens its popup, with its id, crop and grade rows
-            last = bigger.findings[-1]
-            page.evaluate("""(fid) => { const m = window[Object.getOwnPropertyNames(window).find(k => k.startsWith('map_'))];
-                m.eachLayer(l => { if (l instanceof L.Polygon && l.options.fill && l.getTooltip().getContent().includes(fid + ' ('))
-                  l.fire('click', {latlng: l.getBounds().getCenter()}); }); }""", last.finding_id)
-            popup = page.locator(".leaflet-popup-content")
-            popup.wait_for()
-            assert popup.inner_text().startswith(last.finding_id) and popup.locator("img").count() == 1
-            assert "class" in popup.inner_text() and last.class_name in popup.inner_text()
-        finally:
-            browser.close()
+    with _offline_page() as page:
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto((tmp_path / "map.html").as_uri())
+        page.wait_for_timeout(500)
+        got = page.evaluate("""() => { const m = window[Object.getOwnPropertyNames(window).find(k => k.startsWith('map_'))];
+            const out = {outlines: 0, footprints: 0, markers: 0, popups: 0, tips: []};
+            m.eachLayer(l => {
+              if (l instanceof L.CircleMarker) { out.markers++; if (l.getPopup()) out.popups++;
+                out.tips.push(l.getTooltip().getContent().replace(/\\s+/g, ' ').trim()); }
+              else if (l instanceof L.Polygon) { if (l.options.fill) out.outlines++; else out.footprints++;
+                if (l.options.fill) out.tips.push(l.getTooltip().getContent().replace(/\\s+/g, ' ').trim()); }
+            });
+            return out; }""")
+        assert errors == []
+        n = len(bigger.findings)
+        assert (got["outlines"], got["markers"], got["popups"], got["footprints"]) == (n, n, n, footprints)
+        ids = {f.finding_id for f in bigger.findings}
+        assert {t for t in got["tips"] if t in {f"<div> {i} </div>" for i in ids} | {f"<div>{i}</div>" for i in ids}}
+        # a click on the last finding's outline opens its popup, with its id, crop and grade rows
+        last = bigger.findings[-1]
+        page.evaluate("""(fid) => { const m = window[Object.getOwnPropertyNames(window).find(k => k.startsWith('map_'))];
+            m.eachLayer(l => { if (l instanceof L.Polygon && l.options.fill && l.getTooltip().getContent().includes(fid + ' ('))
+              l.fire('click', {latlng: l.getBounds().getCenter()}); }); }""", last.finding_id)
+        popup = page.locator(".leaflet-popup-content")
+        popup.wait_for()
+        assert popup.inner_text().startswith(last.finding_id) and popup.locator("img").count() == 1
+        assert "class" in popup.inner_text() and last.class_name in popup.inner_text()
 
 
 def test_crops_read_each_frame_image_once(inp, monkeypatch) -> None:  # type: ignore[no-untyped-def]

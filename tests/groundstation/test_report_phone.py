@@ -5,16 +5,12 @@ Found opening the demo's report.html#F-0006 in chromium at 390x844 (mobile): no 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from gs_fixtures import face_surface
 
 from groundstation.pipeline import process
-
-CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"), "/usr/bin/chromium")
-                 if p and Path(p).is_file()), None)
 
 
 @pytest.fixture()
@@ -31,23 +27,15 @@ def test_report_declares_the_device_width(report: Path) -> None:
 
 
 def test_evidence_link_lands_readable_on_a_phone(report: Path) -> None:
-    if CHROMIUM is None:
-        pytest.skip("system chromium not installed (Debian: apt-get install -y chromium); the browser check needs it")
-    pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install playwright; no browser download)")
-    from playwright.sync_api import sync_playwright
+    from test_publish_map_popups import _offline_page
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
-        try:
-            page = browser.new_context(offline=True, viewport={"width": 390, "height": 844}, is_mobile=True).new_page()
-            page.goto(report.as_uri() + "#F-0002")
-            page.wait_for_timeout(300)
-            assert page.evaluate("window.innerWidth") == 390  # laid out at the phone's width
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing off to the side
-            top = page.evaluate("document.getElementById('F-0002').getBoundingClientRect().top")
-            assert abs(top) < 2  # the link lands on its finding
-            labels = page.evaluate("[...document.getElementById('F-0002').children]"
-                                   ".map(td => getComputedStyle(td, '::before').content)")
-            assert '"grade: "' in labels and '"clause: "' in labels  # each line says what it is
-        finally:
-            browser.close()
+    with _offline_page(viewport={"width": 390, "height": 844}, is_mobile=True) as page:
+        page.goto(report.as_uri() + "#F-0002")
+        page.wait_for_timeout(300)
+        assert page.evaluate("window.innerWidth") == 390  # laid out at the phone's width
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing off to the side
+        top = page.evaluate("document.getElementById('F-0002').getBoundingClientRect().top")
+        assert abs(top) < 2  # the link lands on its finding
+        labels = page.evaluate("[...document.getElementById('F-0002').children]"
+                               ".map(td => getComputedStyle(td, '::before').content)")
+        assert '"grade: "' in labels and '"clause: "' in labels  # each line says what it is
