@@ -18,32 +18,16 @@ def _row(clause_words: int) -> report.ReportRow:
                             "CS2", "a clause that runs long " * clause_words, "other grade")
 
 
-@pytest.mark.parametrize("clause_words", [0, 5, 40, 200])
-def test_card_look_ahead_agrees_with_fpdf_offset_rendering(clause_words: int) -> None:
-    row = _row(clause_words)
-    for y in np.linspace(10.0, 290.0, 57):
-        pdf = report._new_pdf()
-        pdf.add_page()
-        pdf.set_y(float(y))
-        with pdf.offset_rendering() as dummy:  # fpdf2's own test, the one the report used before
-            report._finding_card(dummy, row, None)
-        assert report._card_would_break(pdf, row, None) == dummy.page_break_triggered, f"y={y}"
-
-
-def test_write_pdf_never_copies_the_document(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """No look-ahead through fpdf2's recorder (a deep copy of every page so far, per card)."""
+def _write_pdf_of(rows: list[report.ReportRow], tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """write_pdf with ``rows`` as the finding cards: the other sections' facts stubbed out, a stand-in
+    input with no findings, grades or date."""
     import cv2
-    from fpdf.recorder import FPDFRecorder
 
     from groundstation.publish.context import PublishInput
 
-    calls = []
-    real = FPDFRecorder.__init__
-    monkeypatch.setattr(FPDFRecorder, "__init__", lambda self, *a, **k: (calls.append(1), real(self, *a, **k))[1])
-    rows = [_row(i % 7) for i in range(60)]
     monkeypatch.setattr(report, "report_rows", lambda _inp, _crops: rows)
     for name, value in (("summary_facts", []), ("data_quality", []), ("model_text", ""),
-                        ("no_findings_text", "")):
+                        ("no_findings_text", ""), ("flight_date", "")):
         monkeypatch.setattr(report, name, lambda _inp, v=value: v)
     png = tmp_path / "schematic.png"
     cv2.imwrite(str(png), np.full((20, 40, 3), 255, np.uint8))
@@ -58,36 +42,39 @@ def test_write_pdf_never_copies_the_document(tmp_path, monkeypatch) -> None:  # 
     for name in ("findings", "grades"):
         object.__setattr__(inp, name, ())
     report.write_pdf(inp, tmp_path / "r.pdf", png, {})
+
+
+@pytest.mark.parametrize("clause_words", [0, 5, 40, 200])
+def test_card_look_ahead_agrees_with_fpdf_offset_rendering(clause_words: int) -> None:
+    row = _row(clause_words)
+    for y in np.linspace(10.0, 290.0, 57):
+        pdf = report._new_pdf()
+        pdf.add_page()
+        pdf.set_y(float(y))
+        with pdf.offset_rendering() as dummy:  # fpdf2's own test, the one the report used before
+            report._finding_card(dummy, row, None)
+        assert report._card_would_break(pdf, row, None) == dummy.page_break_triggered, f"y={y}"
+
+
+def test_write_pdf_never_copies_the_document(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """No look-ahead through fpdf2's recorder (a deep copy of every page so far, per card)."""
+    from fpdf.recorder import FPDFRecorder
+
+    calls = []
+    real = FPDFRecorder.__init__
+    monkeypatch.setattr(FPDFRecorder, "__init__", lambda self, *a, **k: (calls.append(1), real(self, *a, **k))[1])
+    _write_pdf_of([_row(i % 7) for i in range(60)], tmp_path, monkeypatch)
     assert calls == []
 
 
 def test_write_pdf_lays_each_card_out_once(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The look-ahead measured each card by drawing it on a scratch page, so every card's text went
     through fpdf2's line breaking twice (8 of the 20 s of report.pdf at 864 findings)."""
-    import cv2
-
-    from groundstation.publish.context import PublishInput
-
     rows = [_row(i % 7 * 9) for i in range(60)]
     drawn = []
     real = report._finding_card
     monkeypatch.setattr(report, "_finding_card", lambda pdf, r, crop: (drawn.append(r), real(pdf, r, crop))[1])
-    monkeypatch.setattr(report, "report_rows", lambda _inp, _crops: rows)
-    for name, value in (("summary_facts", []), ("data_quality", []), ("model_text", ""),
-                        ("no_findings_text", ""), ("flight_date", "")):
-        monkeypatch.setattr(report, name, lambda _inp, v=value: v)
-    png = tmp_path / "schematic.png"
-    cv2.imwrite(str(png), np.full((20, 40, 3), 255, np.uint8))
-
-    class Flight:
-        folder = tmp_path
-
-    inp = PublishInput.__new__(PublishInput)
-    object.__setattr__(inp, "flight", Flight())
-    object.__setattr__(inp, "asset_id", None)
-    for name in ("findings", "grades"):
-        object.__setattr__(inp, name, ())
-    report.write_pdf(inp, tmp_path / "r.pdf", png, {})
+    _write_pdf_of(rows, tmp_path, monkeypatch)
     assert len(drawn) == len(rows)
 
 
