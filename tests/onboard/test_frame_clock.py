@@ -52,10 +52,26 @@ def _flight(tmp_path: Path, timesync: bool = True, system_time: bool = True,
     return frames, tlog
 
 
-def _north_errors_m(lats_deg: list[float]) -> list[float]:
+def _north_errors_m(lats_deg: list[float], boot_times_s: tuple[float, ...] = BOOT_TIMES_S) -> list[float]:
     """Tagged latitude − where the vehicle really was at each frame, in metres north."""
     return [(lat - (LAT0 + SPEED_N_MPS * (tb - 100.0) / M_PER_DEG_LAT)) * M_PER_DEG_LAT
-            for lat, tb in zip(lats_deg, BOOT_TIMES_S)]
+            for lat, tb in zip(lats_deg, boot_times_s)]
+
+
+def _log_clock_north_errors_m(tmp_path: Path, tlog: Path, boot_times_s: tuple[float, ...],
+                              names_s: list[float]) -> list[float]:
+    """Frames taken at ``boot_times_s``, named ``names_s`` on the logging computer's clock (as the log
+    stamped its records), replayed with frame_clock='log' where the log has no TIMESYNC: all tagged
+    through the SYSTEM_TIME arrivals, and each one's error north of the track (m)."""
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for name_s in names_s:
+        cv2.imwrite(str(frames / _name(name_s)), np.full((48, 64, 3), 200, np.uint8))
+    plan = plan_replay(frames, tlog, latency_s=LATENCY_S, frame_clock="log")
+    assert plan.frame_clock.method == "system_time_arrival"
+    poses = [plan.buffer.pose_at(plan.telemetry_time_s(t)) for t in plan.source.capture_times()]
+    assert all(p.is_tagged for p in poses)
+    return _north_errors_m([p.lat_deg for p in poses], boot_times_s)
 
 
 def test_log_clock_frames_are_mapped_through_timesync(tmp_path: Path, segmenter) -> None:
@@ -162,19 +178,9 @@ def test_without_timesync_a_step_of_the_logging_clock_is_followed(tmp_path: Path
     for t, msg in flight_records(duration_s=60.0, latency_s=LATENCY_S):
         records.append((t + step_s if t > BOOT_UTC_S + step_boot_s else t, msg))
     tlog = write_tlog(tmp_path / "flight.tlog", records)
-    frames = tmp_path / "frames"
-    frames.mkdir()
     boot_times = (105.0, 110.0, 140.0, 150.0)
-    for tb in boot_times:  # named by the logging computer's clock, as the log stamped its records
-        cv2.imwrite(str(frames / _name(BOOT_UTC_S + tb + LOG_MINUS_UTC_S + (step_s if tb > step_boot_s else 0.0))),
-                    np.full((48, 64, 3), 200, np.uint8))
-    plan = plan_replay(frames, tlog, latency_s=LATENCY_S, frame_clock="log")
-    assert plan.frame_clock.method == "system_time_arrival"
-    poses = [plan.buffer.pose_at(plan.telemetry_time_s(t)) for t in plan.source.capture_times()]
-    assert all(p.is_tagged for p in poses)
-    north = [(p.lat_deg - (LAT0 + SPEED_N_MPS * (tb - 100.0) / M_PER_DEG_LAT)) * M_PER_DEG_LAT
-             for p, tb in zip(poses, boot_times)]
-    assert max(map(abs, north)) < 0.01
+    names = [BOOT_UTC_S + tb + LOG_MINUS_UTC_S + (step_s if tb > step_boot_s else 0.0) for tb in boot_times]
+    assert max(map(abs, _log_clock_north_errors_m(tmp_path, tlog, boot_times, names))) < 0.01
 
 
 def test_a_photo_missing_from_a_folder_of_timed_frames_is_paired_by_time(tmp_path: Path,
@@ -196,9 +202,7 @@ def test_a_photo_missing_from_a_folder_of_timed_frames_is_paired_by_time(tmp_pat
     assert [plan.events[i].img_idx for i in range(1, 6)] == [1, 2, 4, 5, 6]
     assert "img_idx 3" in caplog.text
     poses = [plan.buffer.pose_for_event(plan.events[i]) for i in range(1, 6)]
-    north = [(p.lat_deg - (LAT0 + SPEED_N_MPS * (tb - 100.0) / M_PER_DEG_LAT)) * M_PER_DEG_LAT
-             for p, tb in zip(poses, kept)]
-    assert max(map(abs, north)) < 0.02
+    assert max(map(abs, _north_errors_m([p.lat_deg for p in poses], tuple(kept)))) < 0.02
     # the last photo missing and the frames named one interval late (a camera clock 0.5 s off): the
     # numbers agree with the times but for that constant offset, so they are kept
     for f in frames.iterdir():
@@ -222,15 +226,6 @@ def test_without_timesync_frames_on_the_logging_clock_follow_a_system_time_jump(
             msg = mav.MAVLink_system_time_message(msg.time_unix_usec + 5_000_000, msg.time_boot_ms)
         records.append((t, msg))
     tlog = write_tlog(tmp_path / "flight.tlog", records)
-    frames = tmp_path / "frames"
-    frames.mkdir()
     boot_times = (105.0, 120.0, 150.0)  # two while the clock ran fast, one after the GPS set it
-    for tb in boot_times:  # named by the logging computer's clock, as the log stamped its records
-        cv2.imwrite(str(frames / _name(BOOT_UTC_S + tb + LOG_MINUS_UTC_S)), np.full((48, 64, 3), 200, np.uint8))
-    plan = plan_replay(frames, tlog, latency_s=LATENCY_S, frame_clock="log")
-    assert plan.frame_clock.method == "system_time_arrival"
-    poses = [plan.buffer.pose_at(plan.telemetry_time_s(t)) for t in plan.source.capture_times()]
-    assert all(p.is_tagged for p in poses)
-    north = [(p.lat_deg - (LAT0 + SPEED_N_MPS * (tb - 100.0) / M_PER_DEG_LAT)) * M_PER_DEG_LAT
-             for p, tb in zip(poses, boot_times)]
-    assert max(map(abs, north)) < 0.01
+    names = [BOOT_UTC_S + tb + LOG_MINUS_UTC_S for tb in boot_times]
+    assert max(map(abs, _log_clock_north_errors_m(tmp_path, tlog, boot_times, names))) < 0.01
