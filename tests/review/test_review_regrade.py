@@ -13,20 +13,14 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx")
-from fastapi.testclient import TestClient  # noqa: E402
-
-from groundstation.review.app import create_app  # noqa: E402
+from review_helpers import crack_and_rust  # noqa: E402
 
 W = {"X-Reviewer": "ada", "Content-Type": "application/json"}
 
 
 def _decide(results: Path) -> tuple[str, str]:
     """The rust patch rejected as a stain, the crack relabelled corrosion."""
-    c = TestClient(create_app(results))
-    rows = c.get("/api/findings").json()
-    rows = rows["findings"] if isinstance(rows, dict) else rows
-    crack = next(r["finding_id"] for r in rows if r["class"] == "crack")
-    rust = next(r["finding_id"] for r in rows if r["class"] == "corrosion")
+    c, crack, rust = crack_and_rust(results)
     assert c.post(f"/api/findings/{rust}/review", json={"action": "reject", "comment": "a stain"},
                   headers=W).status_code == 201
     assert c.post(f"/api/findings/{crack}/review", json={"action": "relabel", "label": "corrosion"},
