@@ -121,13 +121,18 @@ def check_heights(name: str, underside_agl_m: float, depth_m: float, standoff_m:
             f"lens), lower deck.min_ground_clearance_m if the site allows it, or set inspect.underside: false")
 
 
+def _longest(girders: tuple[UndersideGirder, ...]) -> UndersideGirder:
+    """The girder the lanes run along (``_axes``) and the others are checked against (``_strips``)."""
+    return max(girders, key=lambda g: math.dist(g.start_ne, g.end_ne))
+
+
 def _axes(deck: Prism, girders: tuple[UndersideGirder, ...]) -> tuple[_Axes, Polygon]:
     """The lane axis and the outline in (u, v): along the longest girder (girders across the deck's
     long outline were refused before), else the deck's long axis (longer side of its minimum rotated
     rectangle)."""
     poly = deck.polygon()
     if girders:
-        g = max(girders, key=lambda g: math.dist(g.start_ne, g.end_ne))
+        g = _longest(girders)
         a = unit(np.array([g.end_ne[1] - g.start_ne[1], g.end_ne[0] - g.start_ne[0]]))
     else:
         rect = list(poly.minimum_rotated_rectangle.exterior.coords)[:4]
@@ -156,7 +161,7 @@ def _inner_u(poly_uv: Polygon, v_lo: float, v_hi: float) -> tuple[float, float] 
 def _strips(deck: Prism, axes: _Axes, poly_uv: Polygon, girders: tuple[UndersideGirder, ...]) -> list[Strip]:
     _, v_min, _, v_max = poly_uv.bounds
     bands = []  # (v_lo, v_hi, u_lo, u_hi, name, depth)
-    ref = max(girders, key=lambda g: math.dist(g.start_ne, g.end_ne)).name if girders else ""
+    ref = _longest(girders).name if girders else ""
     for g in girders:
         (u0, v0), (u1, v1) = axes.uv(g.start_ne[1], g.start_ne[0]), axes.uv(g.end_ne[1], g.end_ne[0])
         skew = math.degrees(math.atan2(abs(v1 - v0), abs(u1 - u0)))
