@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "groundstation"))  # gs_fixtures
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # review_helpers
 
 pytest.importorskip("fastapi", reason="the review app needs FastAPI (pip install fastapi uvicorn httpx)")
 

@@ -1,4 +1,4 @@
-"""What the review tests share (imported by name: pytest puts tests/review on sys.path)."""
+"""What the review tests share (imported by name: conftest.py puts tests/review on sys.path)."""
 
 from __future__ import annotations
 
