@@ -34,6 +34,14 @@ FACADE_BIN = DATA / "arducopter_sitl_facade" / "flight_subset.BIN"
 DJI_DIR = DATA / "dji_phantom3_brighton"
 
 
+def write_camera(path: Path) -> Path:
+    """A 64x48 pinhole calibration (the size of ``make_frames``' frames) at ``path``."""
+    path.write_text('{"image_width": 64, "image_height": 48, "camera_matrix": '
+                    '[[55, 0, 31.5], [0, 55, 23.5], [0, 0, 1]], '
+                    '"distortion_coefficients": [0, 0, 0, 0, 0]}')
+    return path
+
+
 def make_frames(folder: Path, n: int, w: int = 64, h: int = 48, suffix: str = ".png") -> Path:
     """n synthetic frames IMG_1..IMG_n, each with one dark square (one instance for the fake segmenter)."""
     folder.mkdir(parents=True, exist_ok=True)

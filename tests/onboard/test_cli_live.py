@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from onboard_helpers import DarkPixelSegmenter, make_frames
+from onboard_helpers import DarkPixelSegmenter, make_frames, write_camera
 from onboard_synth import flight_records, write_tlog
 from typer.testing import CliRunner
 
@@ -26,9 +26,7 @@ def test_cli_crash_safe_replay_and_errors(tmp_path: Path, monkeypatch) -> None:
 
     monkeypatch.setattr(models, "load_segmenter", lambda path=None, **_kw: DarkPixelSegmenter())
     frames = make_frames(tmp_path / "frames", 3)
-    (tmp_path / "camera.json").write_text('{"image_width": 64, "image_height": 48, "camera_matrix": '
-                                          '[[55, 0, 31.5], [0, 55, 23.5], [0, 0, 1]], '
-                                          '"distortion_coefficients": [0, 0, 0, 0, 0]}')
+    write_camera(tmp_path / "camera.json")
     tlog = write_tlog(tmp_path / "f.tlog", flight_records(feedback_boot_s=[101.0, 102.0, 103.0]))
     args = ["onboard", "--frames", str(frames), "--mavlink", str(tlog), "--camera", str(tmp_path / "camera.json")]
     r = CliRunner().invoke(_app(), args + ["--out", str(tmp_path / "a"), "--crash-safe"])
@@ -50,9 +48,7 @@ def test_cli_refuses_a_malformed_live_link_with_exit_code_2(tmp_path: Path, monk
 
     monkeypatch.setattr(models, "load_segmenter", lambda path=None, **_kw: DarkPixelSegmenter())
     frames = make_frames(tmp_path / "frames", 2)
-    (tmp_path / "camera.json").write_text('{"image_width": 64, "image_height": 48, "camera_matrix": '
-                                          '[[55, 0, 31.5], [0, 55, 23.5], [0, 0, 1]], '
-                                          '"distortion_coefficients": [0, 0, 0, 0, 0]}')
+    write_camera(tmp_path / "camera.json")
     r = CliRunner().invoke(_app(), ["onboard", "--frames", str(frames), "--mavlink", "udpin:0.0.0.0",
                                     "--realtime-fps", "8", "--camera", str(tmp_path / "camera.json"),
                                     "--out", str(tmp_path / "rec")])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import typer
-from onboard_helpers import DarkPixelSegmenter, make_frames
+from onboard_helpers import DarkPixelSegmenter, make_frames, write_camera
 from onboard_synth import flight_records, write_tlog
 from typer.testing import CliRunner
 
@@ -48,9 +48,7 @@ def test_a_disk_that_fills_mid_flight_ends_with_the_summary_not_a_traceback(tmp_
     monkeypatch.setattr(FlightRecordWriter, "add_frame", filling_add_frame)
     monkeypatch.setattr(FlightRecordWriter, "set_meta", filling_set_meta)
     frames = make_frames(tmp_path / "frames", 5)
-    (tmp_path / "camera.json").write_text('{"image_width": 64, "image_height": 48, "camera_matrix": '
-                                          '[[55, 0, 31.5], [0, 55, 23.5], [0, 0, 1]], '
-                                          '"distortion_coefficients": [0, 0, 0, 0, 0]}')
+    write_camera(tmp_path / "camera.json")
     tlog = write_tlog(tmp_path / "f.tlog", flight_records(feedback_boot_s=[101.0, 102.0, 103.0, 104.0, 105.0]))
     app = typer.Typer()
     app.command("onboard")(handle_errors(onboard_command))

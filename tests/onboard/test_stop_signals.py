@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from loopback_vehicle import LoopbackVehicle, free_udp_port
-from onboard_helpers import DarkPixelSegmenter, make_frames
+from onboard_helpers import DarkPixelSegmenter, make_frames, write_camera
 
 from skyinspect.record import FlightRecordReader
 
@@ -32,9 +32,7 @@ def test_a_signal_ends_a_live_run_cleanly_and_the_record_says_so(tmp_path: Path,
     vehicle = LoopbackVehicle(port, duration_s=120.0)
     vehicle.start()
     frames = make_frames(tmp_path / "cam", 600)
-    (tmp_path / "cam.json").write_text('{"image_width": 64, "image_height": 48, "camera_matrix": '
-                                       '[[55, 0, 31.5], [0, 55, 23.5], [0, 0, 1]], '
-                                       '"distortion_coefficients": [0, 0, 0, 0, 0]}')
+    write_camera(tmp_path / "cam.json")
     out = tmp_path / "rec"
     cmd = [sys.executable, "-c", CLI.format(here=str(HERE)), "onboard", "--mavlink", f"udpin:127.0.0.1:{port}",
            "--frames", str(frames), "--realtime-fps", "5", "--camera", str(tmp_path / "cam.json"), "--out", str(out)]
