@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 console = Console()
@@ -46,21 +47,15 @@ def change_command(
         console.print(f"the two flights were offset by {n:+.2f} m north, {e:+.2f} m east, {d:+.2f} m down "
                       "(each flight's own GNSS error); taken out before matching", soft_wrap=True)
     if report.method_changes:
-        from rich.markup import escape
-
         console.print(f"[yellow]warning:[/] measured by another method in {escape(str(old))}: "
                       f"{escape(', '.join(report.method_changes))}; "
                       "growth in these is shown but not judged. Process the previous flight again with this version "
                       "(`skyinspect process FLIGHT --out ...`) to compare like with like", soft_wrap=True)
     if report.model_change:
-        from rich.markup import escape
-
         console.print(f"[yellow]warning:[/] segmented by another model ({escape(report.model_change)}): what a model "
                       "draws of a crack or a patch differs from model to model, so growth is shown but not judged; "
                       "segment both flights with one model to compare them", soft_wrap=True)
     for said in report.review_notes:  # an edited audit trail: its decisions were not applied
-        from rich.markup import escape
-
         console.print(f"[yellow]warning:[/] {escape(said)}", soft_wrap=True)
     # a width beyond last time's interval is said, not judged (change/bounds.py): still one to look at
     notable = [c for c in report.changes if c.status in ("grown", "new", "not_re_observed") or c.escalated
