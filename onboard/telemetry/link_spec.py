@@ -45,18 +45,17 @@ def parse_link(spec: str) -> LinkSpec:
     scheme = scheme.lower()
     if colon and scheme in _NETWORK:
         host, sep, port = rest.rpartition(":")
+        example_host = "0.0.0.0" if scheme in _HOST_OPTIONAL else "127.0.0.1"
         if not sep or (not host and scheme not in _HOST_OPTIONAL):
             given = rest if not sep else port  # 'udpin:14550' has its port, not its host
             lacks = "host" if sep or given.isdigit() else "port"
             example = given if given.isdigit() else "14550"
             raise TelemetryError(describe(spec, f"expected {scheme}:HOST:PORT, got no {lacks}",
-                                          f"e.g. {scheme}:{'0.0.0.0' if scheme in _HOST_OPTIONAL else '127.0.0.1'}:"
-                                          f"{example}"))
+                                          f"e.g. {scheme}:{example_host}:{example}"))
         if ":" in host:  # pymavlink splits HOST:PORT on ':' and retried such a link all flight
             raise TelemetryError(describe(spec, f"pymavlink's {scheme}: links take an IPv4 address or a host name, "
                                           f"got the IPv6 address {host}",
-                                          f"e.g. {scheme}:{'0.0.0.0' if scheme in _HOST_OPTIONAL else '127.0.0.1'}:"
-                                          f"{port if port.isdigit() else 14550}"))
+                                          f"e.g. {scheme}:{example_host}:{port if port.isdigit() else 14550}"))
         if not (port.isdigit() and 1 <= int(port) <= 65535):
             raise TelemetryError(describe(spec, f"port must be a number from 1 to 65535, got {port!r}",
                                           f"e.g. {scheme}:{host or '0.0.0.0'}:14550"))
