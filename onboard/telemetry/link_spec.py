@@ -3,7 +3,7 @@
 pymavlink's ``mavlink_connection`` takes ``udp:``/``udpin:``/``udpout:``/``udpbcast:``/``tcp:``/``tcpin:``
 ``HOST:PORT``, ``mcast:`` and serial devices (``/dev/ttyTHS1``, ``COM3``; the baud rate as ``DEV,BAUD``).
 We also take ``serial:DEV[:BAUD]`` and ``DEV:BAUD`` (pymavlink read ``/dev/ttyUSB0:921600`` as a UDP
-address), schemes in any case (pymavlink knows only lower case). What can never open — no port, a port
+address; a ``/dev/serial/by-path`` name, which holds ':', is a device whole unless a number follows), schemes in any case (pymavlink knows only lower case). What can never open — no port, a port
 that is not a number 1–65535, an IPv6 host, a URL (``udp://``), a baud rate that is not a number, no
 pyserial — is a ``TelemetryError`` naming the string: retried by the link, it left a whole flight untagged.
 """
@@ -72,7 +72,10 @@ def _serial(spec: str, device: str) -> LinkSpec:
     if "," in device and not os.path.exists(device):  # pymavlink's own DEV,BAUD
         device, _, baud = device.rpartition(",")
     elif ":" in device and not os.path.exists(device):
-        device, _, baud = device.rpartition(":")
+        head, _, tail = device.rpartition(":")
+        # udev's /dev/serial/by-path names hold ':' (…usb-0:2.1:1.0); one not plugged in yet is no DEV:BAUD
+        if tail.isdigit() or not device.startswith("/dev/serial/"):
+            device, baud = head, tail
     if not device:
         raise TelemetryError(describe(spec, "no serial device given", f"Name it: {_EXAMPLES}"))
     if not (baud.isdigit() and int(baud) > 0):

@@ -72,3 +72,21 @@ def test_a_port_without_a_host_is_said_to_lack_the_host(spec: str, fix: str) -> 
     with pytest.raises(TelemetryError) as err:
         parse_link(spec)
     assert "no host" in str(err.value) and "no port" not in str(err.value) and fix in str(err.value)
+
+
+@pytest.mark.parametrize(("spec", "device", "baud"), [
+    ("/dev/serial/by-path/platform-3610000.xhci-usb-0:2.1:1.0", "/dev/serial/by-path/platform-3610000.xhci-usb-0:2.1:1.0",
+     57600),
+    ("/dev/serial/by-path/pci-0000:00:14.0-usb-0:1:1.0-port0", "/dev/serial/by-path/pci-0000:00:14.0-usb-0:1:1.0-port0",
+     57600),
+    ("serial:/dev/serial/by-path/pci-0000:00:14.0-usb-0:1:1.0-port0:921600",
+     "/dev/serial/by-path/pci-0000:00:14.0-usb-0:1:1.0-port0", 921600),
+])
+def test_an_unplugged_by_path_serial_device_is_taken_whole(spec: str, device: str, baud: int) -> None:
+    # Before: udev's /dev/serial/by-path names hold ':'; not plugged in yet (the autopilot powered after the
+    # companion), the part after the last ':' was read as the baud rate and the flight refused: "baud rate
+    # must be a whole number, got '1.0'", with a fix naming a device that does not exist (…usb-0:2.1:57600).
+    from onboard.telemetry.link_spec import parse_link
+
+    spec_ = parse_link(spec)
+    assert (spec_.url, spec_.baud, spec_.serial) == (device, baud, True)
