@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from groundstation.change import TABLE_COLUMNS, ChangeReport
-from groundstation.workorders import csv_safe
 from skyinspect.errors import RecordError, describe
+from skyinspect.spreadsheet import SPREADSHEET_ENCODING, csv_safe
 
 
 def change_table_csv(report: ChangeReport) -> str:
@@ -51,7 +51,7 @@ def _replace_all(texts: dict[Path, str]) -> None:
     try:
         for path, text in texts.items():
             tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_text(text, encoding="utf-8")
+            tmp.write_text(text, encoding=SPREADSHEET_ENCODING if path.suffix == ".csv" else "utf-8")
             tmps[path] = tmp
         for path, tmp in tmps.items():
             os.replace(tmp, path)

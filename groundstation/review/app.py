@@ -198,13 +198,14 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
         as processed. The link had given only that file: a finding rejected here still had its order."""
         from groundstation.workorders import apply_review, load_work_orders, work_orders_csv
         from skyinspect.errors import InputError
+        from skyinspect.spreadsheet import SPREADSHEET_ENCODING
 
         try:
             orders, _ = load_work_orders(data.folder)
         except InputError as exc:
             raise HTTPException(404, str(exc)) from None
         orders, _ = apply_review(orders, data.folder)
-        return Response(work_orders_csv(orders), media_type="text/csv; charset=utf-8",
+        return Response(work_orders_csv(orders).encode(SPREADSHEET_ENCODING), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="workorders-reviewed.csv"'})
 
     @app.get("/files/{name}")

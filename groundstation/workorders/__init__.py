@@ -21,7 +21,7 @@ from typing import Any
 
 from groundstation.workorders.alerts import AlertConfig, AlertReport, send_alerts
 from skyinspect.errors import InputError, describe
-from skyinspect.spreadsheet import csv_safe
+from skyinspect.spreadsheet import SPREADSHEET_ENCODING, csv_safe
 
 CSV_COLUMNS = ("work_order_id", "asset_id", "component", "component_id", "finding_id", "defect", "grade", "rule",
                "clause", "priority", "due_date", "action", "description", "position", "evidence")
@@ -144,7 +144,7 @@ def work_orders_json(orders: list[WorkOrder], asset_id: str = "", inspection_dat
 
 def write_work_orders(orders: list[WorkOrder], csv_path: Path, json_path: Path, asset_id: str = "",
                       inspection_date: str = "", review: dict[str, Any] | None = None) -> None:
-    Path(csv_path).write_text(work_orders_csv(orders), encoding="utf-8")
+    Path(csv_path).write_text(work_orders_csv(orders), encoding=SPREADSHEET_ENCODING)  # BOM: Excel reads UTF-8
     Path(json_path).write_text(work_orders_json(orders, asset_id, inspection_date, review), encoding="utf-8")
 
 

@@ -35,10 +35,11 @@ def workorders_command(
         console.print(f"[yellow]review:[/] {note}", soft_wrap=True, highlight=False)
     if write_csv is not None:
         from groundstation.workorders import work_orders_csv
+        from skyinspect.spreadsheet import SPREADSHEET_ENCODING
 
         part = write_csv.with_name(write_csv.name + ".part")
         try:
-            part.write_text(work_orders_csv(orders), encoding="utf-8")
+            part.write_text(work_orders_csv(orders), encoding=SPREADSHEET_ENCODING)
             part.replace(write_csv)
         except OSError as exc:
             raise InputError(describe(write_csv, f"cannot write ({exc.strerror or exc})")) from exc

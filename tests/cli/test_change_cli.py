@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -41,7 +42,9 @@ def test_change_writes_table_json_and_defect_ids(inspections: tuple[Path, Path],
     report = json.loads((out / "change.json").read_text())
     assert sorted(c["status"] for c in report["changes"]) == ["grown", "new", "not_re_observed", "stable"]
     assert report["years"] == pytest.approx(1.0, abs=0.01)
-    rows = list(csv.DictReader(io.StringIO((out / "change.csv").read_text())))
+    raw = (out / "change.csv").read_bytes()
+    assert raw.startswith(codecs.BOM_UTF8)  # Excel reads it as UTF-8, not the ANSI code page
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert [r["defect_uid"] for r in rows] == [c["defect_uid"] for c in report["changes"]]
     grown = next(r for r in rows if r["status"] == "grown")
     assert float(grown["length_mm_delta"]) == pytest.approx(250, abs=10)

@@ -4,6 +4,7 @@ and a relabel or a comment was not in it."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from pathlib import Path
@@ -29,6 +30,7 @@ def test_the_reviewed_work_orders_follow_the_decisions(results: Path) -> None:
     r = c.get("/files/workorders-reviewed.csv")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert "attachment" in r.headers.get("content-disposition", "")
+    assert r.content.startswith(codecs.BOM_UTF8)  # Excel reads it as UTF-8, not the ANSI code page
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert [row["finding_id"] for row in rows] == [commented]
     assert "Review: ada: prüfen ✓" in rows[0]["description"]
