@@ -28,7 +28,7 @@ import numpy as np
 
 from models.batch import IMAGE_SUFFIXES, photos_in_subfolders, read_bgr, subfolder_counts
 from models.photo_checks import check_images
-from skyinspect.photo import cv_imread, header_shapes, is_listed
+from skyinspect.photo import QUARTER_TURNS, cv_imread, exif_orientation, is_listed
 from skyinspect.errors import InputError, describe
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK
 
@@ -128,15 +128,15 @@ def read_labelled(example: LabelledExample, mask_class: str) -> tuple[np.ndarray
 
 
 def check_labelled(examples: list[LabelledExample], mask_class: str) -> None:
-    """Every mask read and checked against its photo's size (from the photo's header) before any photo
-    is segmented: a mask of the wrong size or values was refused only when the evaluation reached it,
-    after segmenting the photos before it (with segment's passes, ~20 s a drone photo). The photos are
-    decoded too, as segment checks its photos (a photo cut short was refused only when reached), every
-    bad one named at once."""
-    check_images([e.image for e in examples])
-    for example in examples:
+    """Every mask read and checked against its photo's size before any photo is segmented: a mask of
+    the wrong size or values was refused only when the evaluation reached it, after segmenting the
+    photos before it (with segment's passes, ~20 s a drone photo). The photos are decoded once, as
+    segment checks its photos (a photo cut short was refused only when reached), every bad one named
+    at once; that decode gives each photo's size."""
+    sizes = check_images([e.image for e in examples])
+    for example, shown in zip(examples, sizes):
         truth = _truth(example, mask_class)
-        _fit(example, truth.shape, *_photo_shapes(example.image))
+        _fit(example, truth.shape, shown, _stored_shape(example.image, shown))
 
 
 def _truth(example: LabelledExample, mask_class: str) -> np.ndarray:
@@ -147,13 +147,11 @@ def _truth(example: LabelledExample, mask_class: str) -> np.ndarray:
     return _class_ids(mask, mask_class, example.mask)
 
 
-def _photo_shapes(path: Path) -> tuple[tuple[int, int], tuple[int, int]]:
-    """(height, width) of the photo as shown (EXIF orientation applied) and as stored, from its header;
-    decoded where the header will not do (Pillow gives a TIFF's size already turned by its tag)."""
-    shapes = header_shapes(path)
-    if shapes is not None:
-        return shapes
-    return read_bgr(path).shape[:2], read_bgr(path, orient=False).shape[:2]  # type: ignore[return-value]
+def _stored_shape(path: Path, shown_hw: tuple[int, int]) -> tuple[int, int]:
+    """(height, width) of the photo as stored, from its size as shown and its EXIF orientation tag
+    (nothing decoded): a TIFF, whose header Pillow reads already turned, was decoded twice more here."""
+    h, w = shown_hw
+    return (w, h) if exif_orientation(path) in QUARTER_TURNS else (h, w)
 
 
 def _fit(example: LabelledExample, mask_hw: tuple[int, ...], shown_hw: tuple[int, ...],

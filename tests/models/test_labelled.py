@@ -271,3 +271,44 @@ def test_a_mask_whose_name_differs_only_in_case_is_named(tmp_path: Path) -> None
     with pytest.raises(InputError, match=r"DSC00552\.jpg: no mask for this image in .*msk \(dsc00552\.PNG "
                                          r"differs from it in case only\)\. name it DSC00552\.png"):
         pair_masks(tmp_path / "img", tmp_path / "msk")
+
+
+def test_check_labelled_decodes_each_tiff_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A TIFF's size cannot be read from its header (Pillow turns it by its tag), so check_labelled decoded
+    it twice more after check_images had (three decodes of every TIFF, ~0.3 s each for a 12-MPx one). The
+    size check_images decodes serves; the stored size is decoded only for a mask that does not fit the shown one."""
+    import skyinspect.photo as photo
+    from models.labelled import check_labelled
+
+    decodes: list[str] = []
+    real = photo.cv_imread
+
+    def counting(path: Path, flags: int) -> np.ndarray | None:
+        decodes.append(Path(path).name)
+        return real(path, flags)
+
+    monkeypatch.setattr(photo, "cv_imread", counting)
+    _write(tmp_path / "a.tif", np.full((40, 60, 3), 128, np.uint8))
+    _write(tmp_path / "a_mask.png", np.zeros((40, 60), np.uint8))
+    _write(tmp_path / "b.tif", np.full((40, 60, 3), 128, np.uint8))
+    _write(tmp_path / "b_mask.png", np.zeros((20, 30), np.uint8))  # another resolution: still one decode
+    check_labelled(pair_masks(tmp_path, tmp_path), "crack")
+    assert sorted(decodes) == ["a.tif", "b.tif"]
+    _write(tmp_path / "b_mask.png", np.zeros((50, 50), np.uint8))
+    with pytest.raises(InputError, match=r"b_mask\.png: mask is 50x50 px, its image b\.tif 60x40"):
+        check_labelled(pair_masks(tmp_path, tmp_path), "crack")
+    from PIL import Image
+
+    turned = tmp_path / "turned"  # stored 60x40, EXIF orientation 6: shown 40x60
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    for suffix in (".tif", ".jpg"):
+        turned.mkdir(exist_ok=True)
+        Image.fromarray(np.full((40, 60, 3), 128, np.uint8)).save(turned / f"r{suffix}", exif=exif.tobytes())
+        for mask_hw in ((40, 60), (60, 40), (30, 20)):  # drawn on the stored pixels, on the shown, at half
+            _write(turned / "r_mask.png", np.zeros(mask_hw, np.uint8))
+            check_labelled(pair_masks(turned, turned), "crack")
+        _write(turned / "r_mask.png", np.zeros((60, 60), np.uint8))
+        with pytest.raises(InputError, match=r"mask is 60x60 px, its image r\S* 40x60"):
+            check_labelled(pair_masks(turned, turned), "crack")
+        (turned / f"r{suffix}").unlink()
