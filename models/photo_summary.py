@@ -87,17 +87,17 @@ def records_in(out: Path) -> list[str]:
                   and (out / f"{p.stem}_overlay.jpg").is_file())
 
 
-def readable_records(out: Path, stems: list[str]) -> tuple[list[str], list[Path]]:
-    """(the stems whose records ``write_summary`` can read, the records it cannot): an earlier run's record
-    cut or edited by hand is left out of the summary and named, not the end of a run that did not make it."""
-    ok, bad = [], []
+def readable_records(out: Path, stems: list[str]) -> tuple[list[PhotoSummary], list[Path]]:
+    """(the rows of the records ``out`` holds for these stems that can be read, the records that cannot):
+    an earlier run's record cut or edited by hand is left out of the summary and named, not the end of a
+    run that did not make it. The rows go to ``write_summary`` as they are: each record is read once."""
+    rows, bad = [], []
     for stem in stems:
         try:
-            _summarised(out, stem)
-            ok.append(stem)
+            rows.append(_summarised(out, stem))
         except InputError:
             bad.append(out / f"{stem}.json")
-    return ok, bad
+    return rows, bad
 
 
 def _summarised(out: Path, stem: str) -> PhotoSummary:
@@ -113,11 +113,11 @@ def _summarised(out: Path, stem: str) -> PhotoSummary:
     return summarise_record(record, path)
 
 
-def write_summary(out: Path, stems: list[str]) -> tuple[Path, Path]:
+def write_summary(out: Path, stems: list[str], earlier: list[PhotoSummary] | None = None) -> tuple[Path, Path]:
     """``summary.csv`` and ``summary.html`` in ``out`` for the photos of these stems (their
-    ``<stem>.json`` records), each written whole; returns their paths."""
-    rows = [_summarised(out, stem) for stem in stems]
-    rows = most_defect_first(rows)
+    ``<stem>.json`` records) and the rows ``earlier`` (``readable_records``), each written whole;
+    returns their paths."""
+    rows = most_defect_first([_summarised(out, stem) for stem in stems] + list(earlier or []))
     csv_path, html_path = out / CSV_NAME, out / HTML_NAME
     write_output(csv_path, _csv(rows).encode())
     write_output(html_path, _html(rows).encode())

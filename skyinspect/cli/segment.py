@@ -75,7 +75,7 @@ def segment_command(
     if unreadable:
         console.print(f"[yellow]note:[/] left out of the summary: {', '.join(p.name for p in unreadable)} "
                       "(not records segment can read)", highlight=False)
-    _, page = write_summary(out, stems + earlier)
+    _, page = write_summary(out, stems, earlier)
     found = sum(r.instances for r in results)
     skipped = sum(r.skipped for r in results)
     console.print(f"segmented {len(results) - skipped} images, {found} instances in all, into [bold]{out}[/]"

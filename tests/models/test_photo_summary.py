@@ -144,3 +144,41 @@ def test_an_earlier_record_that_cannot_be_read_is_left_out_of_the_summary_not_th
     assert "left out of the summary: x.json, y.json (not records segment can read)" in said
     with open(out / "summary.csv", newline="") as f:
         assert [r["photo"] for r in csv.DictReader(f)] == ["a.jpg"]
+
+
+def test_segment_reads_each_earlier_record_once_for_the_summary(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The summary is the --out folder's: `skyinspect segment` summarised each earlier run's record once to
+    see it can be read and again to write the summary (every JSON of a card's thousand photos parsed twice)."""
+    import cv2
+    import numpy as np
+    from typer.testing import CliRunner
+
+    import models.photo_summary as photo_summary
+    from skyinspect.cli.main import app
+
+    photos, out = tmp_path / "photos", tmp_path / "out"
+    photos.mkdir()
+    out.mkdir()
+    cv2.imwrite(str(photos / "new.jpg"), np.full((64, 96, 3), 150, np.uint8))
+    for stem in ("old1", "old2"):
+        (out / f"{stem}.json").write_text(json.dumps(_record(f"{stem}.jpg", [_rust(50.0)])))
+        (out / f"{stem}_mask.png").write_bytes(b"")
+        (out / f"{stem}_overlay.jpg").write_bytes(b"")
+    (out / "cut.json").write_text("{cut")  # an earlier record that cannot be read: named, left out
+    (out / "cut_mask.png").write_bytes(b"")
+    (out / "cut_overlay.jpg").write_bytes(b"")
+    read: list[str] = []
+    real = photo_summary.summarise_record
+
+    def counting(record: dict[str, object], json_path: Path) -> photo_summary.PhotoSummary:
+        read.append(json_path.name)
+        return real(record, json_path)
+
+    monkeypatch.setattr(photo_summary, "summarise_record", counting)
+    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(out), "--flips", "1", "--upscale", "0"])
+    assert result.exit_code == 0, result.output
+    assert "left out of the summary: cut.json" in " ".join(result.output.split())
+    assert sorted(read) == ["new.json", "old1.json", "old2.json"]
+    with open(out / "summary.csv", newline="") as f:
+        assert sorted(r["photo"] for r in csv.DictReader(f)) == ["new.jpg", "old1.jpg", "old2.jpg"]
