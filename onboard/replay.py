@@ -4,10 +4,10 @@ The log may be a MAVLink .tlog, an ArduPilot DataFlash .bin, a PX4 .ulg or a fol
 (``onboard.telemetry.sources.read_telemetry`` picks the reader by content).
 
 Capture times, in order of preference:
-1. CAMERA_FEEDBACK: when the log has one per frame (img_idx 1..N), frame n is photo img_idx n and
-   gets the pose the autopilot reported at the trigger (``TelemetryBuffer.pose_for_event``); with more
-   photos than frames, frames that carry their own times take the photo nearest them (a photo deleted
-   from the card shifted every later one).
+1. CAMERA_FEEDBACK (or PX4's CAMERA_IMAGE_CAPTURED): when the log has one per frame (img_idx 1..N),
+   frame n is photo img_idx n and gets the pose the autopilot reported at the trigger
+   (``TelemetryBuffer.pose_for_event``); with more photos than frames, frames that carry their own
+   times take the photo nearest them (a photo deleted from the card shifted every later one).
 2. The frame's own time (file name or EXIF; video start + frame timestamps) plus ``latency_s``,
    interpolated in the telemetry (``TelemetryBuffer.pose_at``). ``frame_clock`` says which clock
    that time is on: ``utc``, ``log`` (the computer that wrote the .tlog; mapped to UTC through the

@@ -37,6 +37,7 @@ import numpy as np
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from onboard.telemetry import timesync
+from onboard.telemetry.camera_events import CameraEvent, captured_event, feedback_event
 from onboard.telemetry.clock_jumps import after_last_jump, arrival_offsets
 from onboard.telemetry.message_fields import gimbal_device_frame, gps_quality, yaw_360
 from onboard.telemetry.mount import FixedMount
@@ -55,23 +56,6 @@ TIME_BASES = ("auto", "system_time", "tlog")
 _UNIX_USEC_MIN = 1e15
 _NEAR_SAMPLES = 21  # SYSTEM_TIME arrivals whose median relates the records' clock to UTC at one time
 _GIMBAL_SOURCES = ("GIMBAL_DEVICE_ATTITUDE_STATUS", "MOUNT_ORIENTATION", "MOUNT_STATUS")
-
-
-@dataclass(frozen=True)
-class CameraEvent:
-    """One CAMERA_FEEDBACK: where and how the vehicle was when the camera fired."""
-
-    img_idx: int
-    cam_idx: int
-    time_utc_s: float
-    tlog_time_s: float
-    lat_deg: float
-    lon_deg: float
-    alt_msl_m: float
-    alt_rel_m: float
-    roll_deg: float
-    pitch_deg: float
-    yaw_deg: float
 
 
 @dataclass(frozen=True)
@@ -214,6 +198,7 @@ class TelemetryBuffer:
         gps_t, gps_v = [], []
         gim: dict[str, tuple[list[float], list[_Gimbal]]] = {k: ([], []) for k in _GIMBAL_SOURCES}
         events: list[CameraEvent] = []
+        captured: list[tuple[float, mavlink.MAVLink_message]] = []
         for t, m in msgs:
             kind = m.get_type()
             if kind == "GLOBAL_POSITION_INT":
@@ -247,9 +232,9 @@ class TelemetryBuffer:
                 gim[kind][1].append(_Gimbal(euler_to_quaternion(m.pointing_b / 100, m.pointing_a / 100,
                                                                 m.pointing_c / 100), GimbalFrame.VEHICLE_YAW))
             elif kind == "CAMERA_FEEDBACK":
-                events.append(CameraEvent(
-                    int(m.img_idx), int(m.cam_idx), self._time_usec(t, m.time_usec), t, m.lat * 1e-7, m.lng * 1e-7,
-                    float(m.alt_msl), float(m.alt_rel), float(m.roll), float(m.pitch), float(m.yaw) % 360.0))
+                events.append(feedback_event(m, self._time_usec(t, m.time_usec), t))
+            elif kind == "CAMERA_IMAGE_CAPTURED":  # PX4's photos (camera_events); unread, its flights had none
+                captured.append((t, m))
         if not pos_t:
             raise TelemetryError(describe(self.source, "GLOBAL_POSITION_INT messages all have lat = lon = 0 "
                                           "(no GNSS fix during the log)", "Replay a log recorded with a position fix"))
@@ -266,6 +251,11 @@ class TelemetryBuffer:
         self._gps = Series("GPS_RAW_INT", gps_t, gps_v) if gps_t else None
         self.gimbal_source = next((k for k in _GIMBAL_SOURCES if gim[k][0]), None)
         self._gim = Series(self.gimbal_source, *gim[self.gimbal_source]) if self.gimbal_source else None
+        if not events:  # ArduPilot may send both for one photo: CAMERA_FEEDBACK is the one it always sends
+            home_t, home_m = np.asarray(pos_t), pos[:, 2] - pos[:, 3]
+            for t, m in captured:
+                when = self._time_usec(t, m.time_utc) if m.time_utc else self._time_boot(t, m.time_boot_ms * 1e-3)
+                events.append(captured_event(m, when, t, float(home_m[np.argmin(np.abs(home_t - when))])))
         self._events = sorted(events, key=lambda e: (e.img_idx, e.tlog_time_s))
 
     # --- queries ------------------------------------------------------------------------------
