@@ -289,7 +289,7 @@ class Layout:
 
     def _time_s(self, items: tuple[MissionItem, ...]) -> float:
         return estimate_flight_s(items, flight_legs(items, self.frame, self.asset.site), self.asset.site,
-                                 self.design.speed_m_s)
+                                 self.design.speed_m_s, self.autopilot)
 
     def flight_time_s(self, passes: tuple[Pass, ...]) -> float:
         """Estimated time of one flight over these passes, from take-off to landing."""
@@ -298,7 +298,8 @@ class Layout:
     def flight(self, passes: tuple[Pass, ...]) -> Plan:
         """One checked flight over these passes (raises PlanRefusedError with every violation)."""
         routed, items = self._items(passes)
-        passed = check_items(items, self.frame, self.asset.site, self.solids, self.design.speed_m_s, self.floors)
+        passed = check_items(items, self.frame, self.asset.site, self.solids, self.design.speed_m_s, self.floors,
+                             self.autopilot)
         return Plan(items, self.asset, self.camera, self.design, self.autopilot,
                     (self.frame.lat0_deg, self.frame.lon0_deg, self.frame.h0_m), routed, self.surfaces, self.solids,
                     passed, self.notes, self._time_s(items), self.floors)

@@ -72,6 +72,7 @@ class Leg:
     start_ned: np.ndarray
     end_ned: np.ndarray
     hold_s: float = 0.0
+    landing: bool = False  # the final descent onto home (RTL or NAV_LAND): flown at the autopilot's land speeds
 
     def samples(self) -> np.ndarray:
         n = max(2, int(math.ceil(float(np.linalg.norm(self.end_ned - self.start_ned)) / SAMPLE_STEP_M)) + 1)
@@ -92,9 +93,9 @@ def flight_legs(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site) -
             top = np.array([pos[0], pos[1], min(pos[2], -site.rtl_alt_agl_m)])
             if it.command == NAV_RETURN_TO_LAUNCH:
                 legs += [Leg(seq, pos, top), Leg(seq, top, np.array([0.0, 0.0, top[2]])),
-                         Leg(seq, np.array([0.0, 0.0, top[2]]), np.zeros(3))]
+                         Leg(seq, np.array([0.0, 0.0, top[2]]), np.zeros(3), landing=True)]
             else:
-                legs.append(Leg(seq, pos, np.array([pos[0], pos[1], 0.0])))
+                legs.append(Leg(seq, pos, np.array([pos[0], pos[1], 0.0]), landing=True))
             break
         else:
             continue
@@ -124,7 +125,8 @@ def _where(leg: Leg, items: tuple[MissionItem, ...], p: np.ndarray) -> str:
 
 
 def check_items(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site, solids: tuple[Solid, ...],
-                speed_m_s: float | None = None, floors: tuple[Floor, ...] = ()) -> tuple[str, ...]:
+                speed_m_s: float | None = None, floors: tuple[Floor, ...] = (),
+                autopilot: str = "ardupilot") -> tuple[str, ...]:
     """Run every rule; return the rule names passed or raise ``PlanRefusedError``."""
     legs = flight_legs(items, frame, site)
     v: list[tuple[str, int, str]] = []
@@ -176,7 +178,7 @@ def check_items(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site, s
     if not items or items[-1].command not in (NAV_RETURN_TO_LAUNCH, NAV_LAND):
         v.append(("takeoff_home", len(items), "the mission must end with NAV_RETURN_TO_LAUNCH or NAV_LAND"))
     # battery
-    t = estimate_flight_s(items, legs, site, speed_m_s)
+    t = estimate_flight_s(items, legs, site, speed_m_s, autopilot)
     usable = site.battery.usable_s
     if t > usable:
         v.append(("battery", len(items), f"estimated flight {t / 60:.1f} min exceeds the battery's "
@@ -207,10 +209,10 @@ def check_items(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site, s
 
 
 def estimate_flight_s(items: tuple[MissionItem, ...], legs: list[Leg], site: Site,
-                      speed_m_s: float | None = None) -> float:
+                      speed_m_s: float | None = None, autopilot: str = "ardupilot") -> float:
     """Horizontal distance at the ground speed in force on each leg (the last DO_CHANGE_SPEED before
-    it; ``speed_m_s`` or the site's limit before any), vertical at the climb speed, holds, and a
-    fixed overhead per waypoint for stopping and starting."""
+    it; ``speed_m_s`` or the site's limit before any), vertical at the climb speed, the landing as the
+    autopilot flies it (``landing_s``), holds, and a fixed overhead per waypoint for stopping and starting."""
     speed_before = [speed_m_s or site.max_speed_m_s]  # speed_before[seq]: in force when item seq starts its leg
     for it in items:
         changes = it.command == DO_CHANGE_SPEED and it.params[1] > 0
@@ -219,9 +221,57 @@ def estimate_flight_s(items: tuple[MissionItem, ...], legs: list[Leg], site: Sit
     for leg in legs:
         d = leg.end_ned - leg.start_ned
         speed = speed_before[max(leg.seq - 1, 0)]
-        t += max(float(np.hypot(d[0], d[1])) / speed, abs(float(d[2])) / site.climb_speed_m_s)
-        t += leg.hold_s + WAYPOINT_OVERHEAD_S
+        horizontal_s = float(np.hypot(d[0], d[1])) / speed
+        if leg.landing:
+            rtl = leg.seq >= 1 and items[leg.seq - 1].command == NAV_RETURN_TO_LAUNCH
+            vertical_s = landing_s(max(0.0, -float(leg.start_ned[2])), autopilot, site.climb_speed_m_s, rtl)
+        else:
+            vertical_s = abs(float(d[2])) / site.climb_speed_m_s
+        t += max(horizontal_s, vertical_s) + leg.hold_s + WAYPOINT_OVERHEAD_S
     return t
+
+
+@dataclass(frozen=True)
+class LandingProfile:
+    """How an autopilot comes down onto home, with its default parameters: ``fast_m_s`` above
+    ``slow_from_m``, eased linearly to ``land_m_s`` at ``slow_below_m`` and that speed below it; RTL
+    first waits ``rtl_wait_s`` over home."""
+
+    fast_m_s: float
+    slow_from_m: float
+    slow_below_m: float
+    land_m_s: float
+    rtl_wait_s: float
+
+
+LANDING = {
+    # ArduCopter (Parameters.cpp, config.h, AC_WPNav.h): WPNAV_SPEED_DN 150 cm/s (LAND_SPEED_HIGH 0 = use it)
+    # down to LAND_ALT_LOW 1000 cm, then LAND_SPEED 50 cm/s; RTL_LOIT_TIME 5000 ms above home first.
+    # The project's ArduCopter 4.7 SITL flight (shared/data/telemetry/arducopter_sitl_facade) flew exactly so.
+    "ardupilot": LandingProfile(fast_m_s=1.5, slow_from_m=10.0, slow_below_m=10.0, land_m_s=0.5, rtl_wait_s=5.0),
+    # PX4 (mc_pos_control multicopter_*_params.c, navigator rtl_params.c): MPC_Z_V_AUTO_DN 1.5 m/s, limited
+    # from MPC_LAND_ALT1 10 m down to MPC_LAND_SPEED 0.7 m/s at MPC_LAND_ALT2 5 m (math::gradual, linear);
+    # RTL_LAND_DELAY 0 s (older releases: -1, hover at RTL_DESCEND_ALT until told to land).
+    "px4": LandingProfile(fast_m_s=1.5, slow_from_m=10.0, slow_below_m=5.0, land_m_s=0.7, rtl_wait_s=0.0),
+}
+
+
+def landing_s(height_m: float, autopilot: str, climb_speed_m_s: float, rtl: bool) -> float:
+    """Seconds to come down ``height_m`` onto the ground as ``autopilot`` lands with its defaults (the
+    last metres are flown at its slow land speed, whatever the site's climb speed). A site climb speed
+    below the autopilot's descent speed caps the fast part (a vehicle set to descend slower), never
+    below the land speed (ArduCopter's land controller does not descend slower than LAND_SPEED)."""
+    p = LANDING[autopilot]
+    fast = max(min(p.fast_m_s, climb_speed_m_s), p.land_m_s)
+    t = max(0.0, height_m - p.slow_from_m) / fast + min(height_m, p.slow_below_m) / p.land_m_s
+    top = min(height_m, p.slow_from_m)
+    if top > p.slow_below_m:  # speed rises linearly with height across the easing band: dt = dh / v(h)
+        if fast - p.land_m_s < 1e-9:
+            t += (top - p.slow_below_m) / p.land_m_s
+        else:
+            gain = (fast - p.land_m_s) / (p.slow_from_m - p.slow_below_m)
+            t += math.log((p.land_m_s + gain * (top - p.slow_below_m)) / p.land_m_s) / gain
+    return t + (p.rtl_wait_s if rtl else 0.0)
 
 
 def _polygon_en(lat_lon: tuple[tuple[float, float], ...], frame: LocalFrame) -> Polygon:
