@@ -162,6 +162,11 @@ class TrtSegmenter(TiledSegmenter):
             config.set_flag(trt.BuilderFlag.INT8)
             config.int8_calibrator = _make_calibrator(trt, self._cudart, calibration_images, self.input_size,
                                                       self.batch_tiles, self.engine_path.with_suffix(".calib"))
+            # the input's batch, H and W are runtime dimensions: TensorRT 10 calibrates such a network only
+            # with a calibration profile (IBuilderConfig.set_calibration_profile; its OPT shape, a full batch)
+            if not config.set_calibration_profile(profile):
+                raise ModelError(describe(self.path, "TensorRT refused the INT8 calibration profile",
+                                          "use precision='fp16'"))
         log.warning("building the TensorRT %s engine for %s (minutes, once per device)", precision, self.path.name)
         serialized = builder.build_serialized_network(network, config)
         if serialized is None:
