@@ -217,7 +217,7 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     products = _publish_atomically(with_review(PublishInput(loaded, geo, tuple(findings), basis, graded.grades,
                                                             graded.assignments, graded.asset_id, graded.profile,
                                                             alignment_notes(moves) + notes), out, rules_dir,
-                                                 graded.rules), out, progress=progress)
+                                                 graded.rules, graded.profile_rules), out, progress=progress)
     lap("publish")
     summary = _summary(out, loaded, geo, findings, products, tuple(reused), timings)
     return dataclasses.replace(summary, frames_realigned=len(moves), max_realign_m=max(moves.values(), default=0.0),

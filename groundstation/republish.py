@@ -40,10 +40,12 @@ def _stage(path: Path, name: str) -> Any:
         raise InputError(describe(path, f"unreadable ({type(exc).__name__}: {exc})", fix)) from exc
 
 
-def publish_reviewed(results: Path, flight: Path | None = None, progress: bool = False) -> PublishSummary:
+def publish_reviewed(results: Path, flight: Path | None = None, progress: bool = False,
+                     rules_dir: Path | None = None) -> PublishSummary:
     """Publish ``results`` again from its stage outputs with its review applied. ``flight``: the flight
     record when it moved (default: the one inspection.json names, or the one of that name beside the
-    results folder, as `serve` finds it); ``progress``: a bar over the products."""
+    results folder, as `serve` finds it); ``progress``: a bar over the products; ``rules_dir``: the
+    grading rules folder `process --rules` had (default: the shipped rules), which grade the review."""
     from groundstation.grading.stage import grade_output_from_json
     from groundstation.load import load_flight
     from groundstation.pipeline import _publish_atomically, alignment_notes, camera_moves_m, record_notes
@@ -57,6 +59,10 @@ def publish_reviewed(results: Path, flight: Path | None = None, progress: bool =
         raise InputError(describe(results, "not a skyinspect results folder (inspection.json missing)",
                                   "Give the folder `skyinspect process --out` wrote"))
     _inspection(results / "inspection.json")  # refused by name before anything is read or written
+    if rules_dir is not None:
+        from groundstation.grading import load_rules
+
+        load_rules(Path(rules_dir))  # a missing or broken folder is refused before the flight is read
     stages = results / "stages"
     raw = georeferenced_from_dict(_stage(stages / "detections.json", "georeference"))
     geo = georeferenced_from_dict(_stage(stages / "aligned.json", "align"))
@@ -72,7 +78,8 @@ def publish_reviewed(results: Path, flight: Path | None = None, progress: bool =
     notes = record_notes(loaded.meta, loaded.frames_total)
     inp = with_review(PublishInput(loaded, geo, tuple(findings), chart_for(geo.surface, loaded.origin), graded.grades,
                                    graded.assignments, graded.asset_id, graded.profile,
-                                   alignment_notes(moves) + notes), results, rules_used=graded.rules)
+                                   alignment_notes(moves) + notes), results, rules_dir, graded.rules,
+                      graded.profile_rules)
     products = _publish_atomically(inp, results, progress=progress)
     return PublishSummary(results, len(inp.findings), tuple(f.finding_id for f in inp.rejected), inp.review.seq,
                           inp.review.said(), products)

@@ -20,6 +20,8 @@ class GradeOutput:
     assignments: dict[str, dict[str, Any]] = field(default_factory=dict)  # finding id -> component facts
     asset_id: str = ""
     rules: dict[str, str] = field(default_factory=dict)  # rule ref -> sha256 of its file
+    # class -> rule ids of the profile as read then: publish checks the profile it re-grades a review by
+    profile_rules: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def grade_fingerprint_parts(profile: str | None, registry: Path | None, asset_id: str | None,
@@ -57,7 +59,7 @@ def run_grade(findings: list[Finding], covered_area_m2: float | None, profile: s
     """``rules_dir``: a folder of rule YAML files + profiles.yaml (default: the shipped rules);
     ``joint_like``: crack findings flagged as joint-like (groundstation.joints.joint_note)."""
     rules = load_rules(Path(rules_dir or RULES_DIR))
-    name, _ = resolve_profile(profile, rules_dir)
+    name, mapping = resolve_profile(profile, rules_dir)
     assignments: dict[str, dict[str, Any]] = {}
     chosen_asset = asset_id or ""
     if registry is not None:
@@ -68,14 +70,17 @@ def run_grade(findings: list[Finding], covered_area_m2: float | None, profile: s
         assignments = {fid: a.to_dict() for fid, a in assign_findings(findings, reg, chosen_asset).items()}
     zones = {fid: a.get("zone", "") for fid, a in assignments.items()}
     grades = grade_all(findings, rules, name, covered_area_m2, zones, rules_dir, joint_like)
-    return GradeOutput(name, grades, assignments, chosen_asset, {r.ref: r.sha256 for r in rules.values()})
+    return GradeOutput(name, grades, assignments, chosen_asset, {r.ref: r.sha256 for r in rules.values()},
+                       dict(mapping))
 
 
 def grade_output_to_json(g: GradeOutput) -> dict[str, Any]:
     return {"profile": g.profile, "grades": grades_to_json(g.grades), "assignments": g.assignments,
-            "asset_id": g.asset_id, "rules": g.rules}
+            "asset_id": g.asset_id, "rules": g.rules,
+            "profile_rules": {cls: list(ids) for cls, ids in g.profile_rules.items()}}
 
 
 def grade_output_from_json(x: dict[str, Any]) -> GradeOutput:
     return GradeOutput(x["profile"], grades_from_json(x["grades"]), dict(x.get("assignments", {})),
-                       str(x.get("asset_id", "")), dict(x.get("rules", {})))
+                       str(x.get("asset_id", "")), dict(x.get("rules", {})),
+                       {str(c): tuple(ids) for c, ids in (x.get("profile_rules") or {}).items()})  # {}: stored before

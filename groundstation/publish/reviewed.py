@@ -22,10 +22,12 @@ from groundstation.publish.context import PublishInput
 
 
 def with_review(inp: PublishInput, results: Path, rules_dir: Path | None = None,
-                rules_used: dict[str, str] | None = None) -> PublishInput:
+                rules_used: dict[str, str] | None = None,
+                profile_rules: dict[str, tuple[str, ...]] | None = None) -> PublishInput:
     """``inp`` with the decisions of ``results/review/audit.jsonl`` applied and the findings kept graded
     again as reviewed (see the module doc). ``rules_dir``: the rules the grade stage had (default: the
-    shipped ones); ``rules_used``: {rule ref: sha256} it recorded, checked against those read again."""
+    shipped ones); ``rules_used``: {rule ref: sha256} it recorded, ``profile_rules``: {class: rule ids}
+    of its profile, both checked against those read again."""
     from groundstation.workorders import read_review
 
     trail = read_review(results)  # one failing its hash check has no state: nothing is rejected
@@ -34,7 +36,7 @@ def with_review(inp: PublishInput, results: Path, rules_dir: Path | None = None,
                      for f in inp.findings)
     if not gone and not relabelled:  # the grade stage's grades are the reviewed set's
         return dataclasses.replace(inp, review=trail)
-    kept, grades = _regraded(inp, trail.state, results, rules_dir, rules_used)
+    kept, grades = _regraded(inp, trail.state, results, rules_dir, rules_used, profile_rules)
     # a rejected finding keeps the grade it was processed with: its work order, kept apart in
     # workorders.json, comes back if a reviewer confirms it after all
     grades.update({f.finding_id: inp.grades[f.finding_id] for f in gone if f.finding_id in inp.grades})
@@ -42,7 +44,8 @@ def with_review(inp: PublishInput, results: Path, rules_dir: Path | None = None,
 
 
 def _regraded(inp: PublishInput, state: dict[str, Any], results: Path, rules_dir: Path | None,
-              rules_used: dict[str, str] | None) -> tuple[tuple[Any, ...], dict[str, tuple[Any, ...]]]:
+              rules_used: dict[str, str] | None, profile_rules: dict[str, tuple[str, ...]] | None
+              ) -> tuple[tuple[Any, ...], dict[str, tuple[Any, ...]]]:
     """The grade stage's grading, with its profile, covered area, zones and joint-like lines, on the
     reviewed findings (groundstation.grading.reviewed.regrade_reviewed)."""
     from groundstation.grading import load_rules
@@ -52,16 +55,40 @@ def _regraded(inp: PublishInput, state: dict[str, Any], results: Path, rules_dir
     from skyinspect.errors import InputError, describe
 
     folder = Path(rules_dir or RULES_DIR)
+    stored = results / "stages" / "grades.json"
+    fix = ("Pass `skyinspect publish --rules` the folder `skyinspect process --rules` graded with (or process "
+           "again with the rules wanted)")
     now = {r.ref: r.sha256 for r in load_rules(folder).values()}
     if rules_used and any(now.get(ref) != sha for ref, sha in rules_used.items()):
-        raise InputError(describe(results / "stages" / "grades.json",
-                                  f"graded by rules ({', '.join(sorted(rules_used))}) other than those in {folder}, "
-                                  "so the review cannot be graded by the same rules",
-                                  "Run `skyinspect process` again with the same --rules folder"))
+        raise InputError(describe(stored, f"graded by rules ({', '.join(sorted(rules_used))}) other than those in "
+                                          f"{folder}, so the review cannot be graded by the same rules", fix))
+    profile = inp.grading_profile or None
+    if profile_rules:  # the same rule files under a profile mapped otherwise graded every crack by another rule
+        name, mapping = _profile_in(profile, rules_dir, folder, stored, fix)
+        if dict(mapping) != dict(profile_rules):
+            raise InputError(describe(stored, f"graded by profile {name!r} as {_said(profile_rules)}; {folder} "
+                                              f"maps it as {_said(mapping)}", fix))
     covered = round(covered_area_m2(inp), 3)  # as the grade stage rounds it
     zones = {fid: str(a.get("zone", "")) for fid, a in inp.assignments.items()}
     joint_like = frozenset(fid for fid, said in inp.checks.items() if said)
-    return regrade_reviewed(inp.findings, state, inp.grading_profile or None, covered, zones, joint_like, rules_dir)
+    return regrade_reviewed(inp.findings, state, profile, covered, zones, joint_like, rules_dir)
+
+
+def _profile_in(profile: str | None, rules_dir: Path | None, folder: Path, stored: Path,
+                fix: str) -> tuple[str, dict[str, tuple[str, ...]]]:
+    """The profile's {class: rule ids} in ``folder``; a folder without it is refused naming ``stored``."""
+    from groundstation.grading import resolve_profile
+    from skyinspect.errors import InputError, describe
+
+    try:
+        return resolve_profile(profile, rules_dir)
+    except InputError as exc:
+        raise InputError(describe(stored, f"graded by profile {profile!r}, which {folder} does not give ({exc})",
+                                  fix)) from exc
+
+
+def _said(mapping: dict[str, tuple[str, ...]]) -> str:
+    return ", ".join(f"{cls}: {' + '.join(ids)}" for cls, ids in sorted(mapping.items()))
 
 
 def review_columns(inp: PublishInput, finding_id: str, class_name: str) -> dict[str, str | None]:

@@ -14,13 +14,16 @@ def publish_command(
     results: Path = typer.Argument(..., help="Results folder written by `skyinspect process`."),
     flight: Path | None = typer.Option(None, "--flight", help="Flight record folder, when it has moved since "
                                        "processing (its images are the report's crops)."),
+    rules: Path | None = typer.Option(None, "--rules", help="The grading rules folder `skyinspect process --rules` "
+                                      "had (default: the shipped rules): a relabelled or rejected finding changes "
+                                      "grades, which are taken again by these rules."),
 ) -> None:
     """Publish the report, GIS layers, map and work orders again from the saved stage outputs, with the
     review (`skyinspect serve`) applied: rejected findings out (kept in a 'rejected' layer and report section),
     relabels, confirmations and comments shown. The earlier stages are not run."""
     from groundstation.republish import publish_reviewed
 
-    summary = publish_reviewed(results, flight, progress=True)
+    summary = publish_reviewed(results, flight, progress=True, rules_dir=rules)
     console.print(summary.review_said, soft_wrap=True, highlight=False)
     if summary.rejected:
         console.print(f"rejected in review, kept apart: {', '.join(summary.rejected)}", soft_wrap=True,
