@@ -20,12 +20,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from models.runtime import ModelMetadata, TiledSegmenter, check_model_file, sha256_of, to_model_input
 from models.tiling import extract_tiles, tile_grid
-from skyinspect.errors import ImageError, ModelError, describe
+from skyinspect.errors import ModelError, describe
+from skyinspect.photo import read_bgr
 
 log = logging.getLogger(__name__)
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "skyinspect" / "trt"
@@ -64,14 +64,13 @@ def read_onnx_metadata(path: Path) -> ModelMetadata:
 
 def calibration_batches(images: Sequence[Path], input_size: int, batch: int, max_batches: int = 32,
                         overlap: int = 0) -> Iterator[np.ndarray]:
-    """INT8 calibration data: real frames tiled at native scale exactly as inference tiles them,
-    as float32 NCHW RGB/255 batches of ``batch`` tiles (a short last batch is dropped)."""
+    """INT8 calibration data: real frames, read as ``skyinspect segment`` reads photos, tiled at native
+    scale exactly as inference tiles them, as float32 NCHW RGB/255 batches of ``batch`` tiles (a short
+    last batch is dropped)."""
     pending: list[np.ndarray] = []
     produced = 0
     for path in images:
-        img = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if img is None:
-            raise ImageError(describe(path, "cannot be read as an image for INT8 calibration"))
+        img = read_bgr(path)  # as segment reads its photos: a 16-bit frame or a JPEG cut short is refused
         for tile in extract_tiles(img, tile_grid(*img.shape[:2], input_size, overlap)):
             pending.append(tile)
             if len(pending) == batch:

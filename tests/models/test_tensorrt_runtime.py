@@ -114,3 +114,17 @@ def test_an_int8_build_sets_the_calibration_profile(tmp_path: Path) -> None:
             assert flags == {"fp16", "int8"} and any(c[1] == "=int8_calibrator" for c in calls)
             assert len(calibration) == 1 and isinstance(calibration[0][2], _Recorder)
             assert calibration[0][2] is [c for c in calls if c[:2] == ("config", "add_optimization_profile")][0][2]
+
+
+def test_calibration_frames_are_read_as_segment_reads_them(tmp_path: Path) -> None:
+    """INT8 calibration read its frames with cv2.imread: a 12-bit camera's 16-bit PNG came out scaled down
+    by 256 (nearly black tiles, scales fitted to a dark scene) and a JPEG cut short filled grey, where
+    `skyinspect segment` refuses both (skyinspect.photo.read_bgr)."""
+    frame = np.full((128, 128, 3), 4095, np.uint16)  # a 12-bit camera's white
+    cv2.imwrite(str(tmp_path / "12bit.png"), frame)
+    with pytest.raises(ImageError, match=r"12bit\.png: expected an 8-bit image, got uint16"):
+        list(calibration_batches([tmp_path / "12bit.png"], 128, batch=1))
+    ok, jpeg = cv2.imencode(".jpg", np.full((256, 256, 3), 200, np.uint8))
+    (tmp_path / "cut.jpg").write_bytes(jpeg.tobytes()[: len(jpeg) // 2])
+    with pytest.raises(ImageError, match=r"cut\.jpg: is cut short"):
+        list(calibration_batches([tmp_path / "cut.jpg"], 128, batch=1))
