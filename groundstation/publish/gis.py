@@ -1,5 +1,6 @@
-"""findings.gpkg (layers findings, findings_utm, crack_lines, frames, flight_path, and the QGIS
-layer_styles table) and findings.geojson (RFC 7946)."""
+"""findings.gpkg (layers findings, findings_utm, crack_lines, frames, flight_path, the face view's
+face_findings and face_frames (publish/face_gis.py), and the QGIS layer_styles table) and
+findings.geojson (RFC 7946)."""
 
 from __future__ import annotations
 
@@ -151,6 +152,9 @@ def write_gpkg(inp: PublishInput, path: Path) -> None:
     path_gdf = gpd.GeoDataFrame({"frames": [len(cams)] if line else []}, geometry=gpd.GeoSeries(line, crs=4326))
     path_gdf.to_file(path, layer="flight_path", driver="GPKG", engine="pyogrio", geometry_type="LineString Z")
 
+    from groundstation.publish.face_gis import write_face_layers
+
+    write_face_layers(inp, path)  # on a vertical face the layers above are edge-on lines: the face view
     from groundstation.publish.qgis_styles import styles_for, write_layer_styles
 
     write_layer_styles(path, styles_for(inp))  # QGIS opens each layer with its style

@@ -7,10 +7,10 @@ QGIS loads, per layer, the row with ``f_table_schema = ''``, its ``f_table_name`
 ``f_geometry_column``, preferring ``useAsDefault``; the other rows are offered in the Style Manager.
 
 Styles (QML, ``styleCategories="Symbology"`` so only the symbology is replaced):
-- findings / findings_utm: "by grade" (categorised on ``grade``, coloured by the state's priority:
-  1 red ... 5 green, indeterminate grey) and "by class" (crack red, corrosion orange, as map.html);
+- findings / findings_utm / face_findings: "by grade" (categorised on ``grade``, coloured by the
+  state's priority: 1 red ... 5 green, indeterminate grey) and "by class" (crack red, corrosion orange, as map.html);
   the default is "by grade" when any finding has a determinate grade, else "by class";
-- frames: footprint outlines, no fill;
+- frames / face_frames: footprint outlines, no fill;
 - flight_path: a line.
 Symbol layers carry both the ``<Option type="Map">`` properties (QGIS >= 3.16) and the older ``<prop>``
 pairs, as QGIS 3.16-3.22 wrote them, so any QGIS 3 reads them.
@@ -152,7 +152,10 @@ def styles_for(inp: PublishInput) -> list[LayerStyle]:
     graded = any(not g.is_indeterminate for g in primaries)
     by_class = class_qml([f.class_name for f in inp.findings])
     styles = []
-    for table in ("findings", "findings_utm"):
+    from groundstation.publish.face_gis import face_layer_names
+
+    faces = face_layer_names(inp)
+    for table in ("findings", "findings_utm", *(fl for fl, _ in faces)):
         styles.append(LayerStyle(table, "by class", by_class, "skyinspect: findings coloured by class "
                                  "(crack red, corrosion orange)", not graded))
         if primaries:
@@ -162,8 +165,9 @@ def styles_for(inp: PublishInput) -> list[LayerStyle]:
                                      "(1 red ... 5 green, indeterminate grey)", graded))
     styles.append(LayerStyle("crack_lines", "centre lines", single_qml("line", _line("#1a1a1a", 0.35)),
                              "skyinspect: the centre lines each crack's length was measured along", True))
-    styles.append(LayerStyle("frames", "footprints", single_qml("fill", _fill(FRAME_COLOUR_HEX, None, 0.26)),
-                             "skyinspect: frame footprints on the surface, outline only", True))
+    for table in ("frames", *(fr for _, fr in faces)):
+        styles.append(LayerStyle(table, "footprints", single_qml("fill", _fill(FRAME_COLOUR_HEX, None, 0.26)),
+                                 "skyinspect: frame footprints on the surface, outline only", True))
     styles.append(LayerStyle("flight_path", "flight path", single_qml("line", _line(PATH_COLOUR_HEX, 0.6)),
                              "skyinspect: camera positions in capture order", True))
     return styles
