@@ -198,7 +198,8 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
     for event in buffer.camera_events():
         events.setdefault(event.img_idx, event)  # two cameras share img_idx numbers: keep the first
     if n and all(i in events for i in range(1, n + 1)):
-        by_time = _paired_by_time(buffer, events, source, frame_clock, frames) if len(events) != n else None
+        by_time = _paired_by_time(buffer, events, source, frame_clock, frames, kind == "dji") if len(events) != n \
+            else None
         if by_time is not None:
             missing = sorted(set(events) - {e.img_idx for e in by_time.values()})
             log.warning("%s: %d CAMERA_FEEDBACK events for %d frames in %s: each frame is paired with the photo "
@@ -240,8 +241,9 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
 
 
 def _paired_by_time(buffer: TelemetryBuffer, events: dict[int, CameraEvent], source: ImageFolderSource | VideoSource,
-                    frame_clock: str, frames: Path) -> dict[int, CameraEvent] | None:
-    """Frames paired with CAMERA_FEEDBACK by their own times (``frame_clock.pair_by_time``), or None."""
+                    frame_clock: str, frames: Path, photos_own_times: bool) -> dict[int, CameraEvent] | None:
+    """Frames paired with CAMERA_FEEDBACK by their own times (``frame_clock.pair_by_time``), or None.
+    ``photos_own_times``: the telemetry is the photos' metadata (DJI), timed as the frames are."""
     times = source.capture_times()
     if any(t is None for t in times):
         return None
@@ -249,7 +251,7 @@ def _paired_by_time(buffer: TelemetryBuffer, events: dict[int, CameraEvent], sou
         clock = map_frame_clock(buffer, frame_clock, frames)
     except InputError:
         return None
-    return pair_by_time(buffer, events, times, clock)
+    return pair_by_time(buffer, events, times, clock, photos_own_times)
 
 
 def _refuse_strays(source: ImageFolderSource, folder: Path, events: dict[int, CameraEvent]) -> None:

@@ -111,11 +111,14 @@ def frames_inside(buffer: TelemetryBuffer, times_s: list[float], clock: FrameClo
 
 
 def pair_by_time(buffer: TelemetryBuffer, events: dict[int, CameraEvent], times_s: list[float | None],
-                 clock: FrameClock) -> dict[int, CameraEvent] | None:
+                 clock: FrameClock, same_clock: bool = False) -> dict[int, CameraEvent] | None:
     """Frame n (1-based) → the CAMERA_FEEDBACK nearest its own time, when every frame has a time and each
     lies within half the shortest interval between photos of a different one; else None. Pairing by
     number (frame n = img_idx n) gave every frame after a photo missing from the folder the pose of
-    another photo; frames timed on another clock (a camera's local time) match nothing and keep it."""
+    another photo; frames timed on another clock (a camera's local time) match nothing and keep it.
+    ``same_clock``: the frames' times are the photos' own (a DJI folder's EXIF), so a constant offset
+    between numbers and times is a photo missing, not a camera clock: a timer's photos are evenly spaced,
+    and the first one deleted shifted every frame by exactly one interval."""
     if not events or any(t is None for t in times_s):
         return None
     shots = sorted(events.values(), key=lambda e: e.time_utc_s)
@@ -124,7 +127,8 @@ def pair_by_time(buffer: TelemetryBuffer, events: dict[int, CameraEvent], times_
     tolerance_s = 0.5 * min(gaps) if gaps else 0.5
     when = [clock.to_telemetry_s(t) + buffer.latency_s for t in times_s]  # type: ignore[arg-type]
     by_number = [when[n - 1] - events[n].time_utc_s for n in range(1, len(when) + 1) if n in events]
-    if len(by_number) == len(when) and max(by_number) - min(by_number) <= tolerance_s:
+    if len(by_number) == len(when) and max(by_number) - min(by_number) <= tolerance_s and (
+            not same_clock or max(map(abs, by_number)) <= tolerance_s):
         return None  # the numbers agree with the times but for a constant offset (the camera's clock): keep them
     paired: dict[int, CameraEvent] = {}
     for n, t in enumerate(when, start=1):

@@ -229,3 +229,26 @@ def test_without_timesync_frames_on_the_logging_clock_follow_a_system_time_jump(
     boot_times = (105.0, 120.0, 150.0)  # two while the clock ran fast, one after the GPS set it
     names = [BOOT_UTC_S + tb + LOG_MINUS_UTC_S for tb in boot_times]
     assert max(map(abs, _log_clock_north_errors_m(tmp_path, tlog, boot_times, names))) < 0.01
+
+
+def test_a_dji_folder_with_its_first_photo_deleted_pairs_each_frame_with_its_own_photo(tmp_path: Path) -> None:
+    """The real DJI interval-shot folder (4 photos 7 s apart) as the telemetry, its first photo missing from
+    the frames (copies of DJI_0019-0021). The frames' EXIF times are the photos' own, so a constant offset
+    of one whole interval cannot be the camera's clock. Before: paired by number, every frame took the
+    photo before it (13.5-13.7 m off each). After: each frame is paired with the photo of its own time."""
+    import shutil
+
+    from onboard_helpers import DJI_DIR
+
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for name in ("DJI_0019.JPG", "DJI_0020.JPG", "DJI_0021.JPG"):
+        shutil.copy(DJI_DIR / name, frames / name)
+    plan = plan_replay(frames, DJI_DIR)
+    assert plan.capture_time_source == "camera_feedback"
+    assert [plan.events[n].img_idx for n in (1, 2, 3)] == [2, 3, 4]
+    from onboard.telemetry.dji import read_photo
+
+    for n, name in enumerate(("DJI_0019.JPG", "DJI_0020.JPG", "DJI_0021.JPG"), start=1):
+        assert plan.buffer.pose_for_event(plan.events[n]).lat_deg == pytest.approx(read_photo(frames / name).lat_deg,
+                                                                                  abs=1e-7)
