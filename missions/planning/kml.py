@@ -1,4 +1,9 @@
-"""KML (Google Earth: the flight path in 3D, relative to the ground) and a folium preview map."""
+"""KML (Google Earth: the flight path in 3D, at the heights flown) and a folium preview map.
+
+The mission is flown relative to home (MAV_FRAME_GLOBAL_RELATIVE_ALT), so the KML draws it
+``absolute``: home's altitude above sea level (the site's ``ground_alt_msl_m``, the .plan's planned
+home) plus the height above home. ``relativeToGround`` would put each vertex that height above Google
+Earth's terrain under it instead, off by the terrain's difference from home (a creek under a deck)."""
 
 from __future__ import annotations
 
@@ -35,17 +40,18 @@ def kml_text(plan: Plan, flights: tuple[Plan, ...] = ()) -> str:
         colour = FLIGHT_COLOURS[(n - 1) % len(FLIGHT_COLOURS)] if flights else "#ffa500"
         styles.append(f'<Style id="path{n}"><LineStyle><color>{kml_colour(colour)}</color><width>3</width>'
                       f"</LineStyle></Style>")
-        path = " ".join(f"{lon:.7f},{lat:.7f},{alt:.2f}" for lat, lon, alt in path_lat_lon_alt(fl))
+        home_amsl_m = fl.home_lat_lon_alt[2]
+        path = " ".join(f"{lon:.7f},{lat:.7f},{home_amsl_m + alt:.2f}" for lat, lon, alt in path_lat_lon_alt(fl))
         marks = []
         for k, ps, stations, lat_lon in _stations_lat_lon(fl):
             for j, ((p, yaw, pitch), (lat, lon)) in enumerate(zip(stations, lat_lon)):
                 what = f"{ps.name}; gimbal pitch {pitch:+g} deg (up positive), heading {yaw:.1f} deg"
                 marks.append(f"<Placemark><name>{k + 1}.{j + 1}</name><description>{escape(what)}</description>"
-                             f"<styleUrl>#photo</styleUrl><Point><altitudeMode>relativeToGround</altitudeMode>"
-                             f"<coordinates>{lon:.7f},{lat:.7f},{-p[2]:.2f}</coordinates></Point></Placemark>")
+                             f"<styleUrl>#photo</styleUrl><Point><altitudeMode>absolute</altitudeMode>"
+                             f"<coordinates>{lon:.7f},{lat:.7f},{home_amsl_m - p[2]:.2f}</coordinates></Point></Placemark>")
         name = f"flight {n} of {len(plans)} ({fl.estimated_flight_s / 60:.1f} min)" if flights else "flight path"
         body = (f"<Placemark><name>{escape(name)}</name><styleUrl>#path{n}</styleUrl><LineString>"
-                f"<altitudeMode>relativeToGround</altitudeMode>\n<coordinates>{path}</coordinates></LineString>"
+                f"<altitudeMode>absolute</altitudeMode>\n<coordinates>{path}</coordinates></LineString>"
                 f"</Placemark>\n<Folder><name>photo stations ({fl.photo_count})</name>{''.join(marks)}</Folder>")
         parts.append(f"<Folder><name>{escape(name)}</name>{body}</Folder>" if flights else body)
     d = plan.design

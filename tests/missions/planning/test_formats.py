@@ -97,6 +97,41 @@ def test_kml_and_preview(bridge_plan, tmp_path):
     assert not list(tmp_path.glob(".*tmp*"))
 
 
+def test_kml_draws_the_path_at_the_heights_the_vehicle_flies(bridge_plan, tmp_path):
+    """The mission is flown relative to home (frame 3, MAV_FRAME_GLOBAL_RELATIVE_ALT; the .plan's
+    AltitudeMode 1): a waypoint 10 m up is 10 m above home wherever the ground under it lies. The KML
+    drew it relativeToGround, i.e. 10 m above Google Earth's terrain at that point: over the creek
+    under the example bridge (or any valley, slope or embankment) the path and photo stations were
+    drawn lower or higher than they are flown, by the terrain's difference from home."""
+    paths = write_all(bridge_plan, tmp_path)
+    items, home, _ = read_qgc_plan(paths[0])
+    root = ET.parse(paths[2]).getroot()
+    ns = {"k": "http://www.opengis.net/kml/2.2"}
+
+    def drawn_amsl_m(geom: ET.Element, terrain_amsl_m: float) -> list[tuple[float, float, float]]:
+        """Each vertex as Google Earth places it (KML 2.2 altitudeMode; clampToGround when absent)."""
+        mode = geom.findtext("k:altitudeMode", "clampToGround", ns)
+        out = []
+        for triple in geom.findtext("k:coordinates", "", ns).split():
+            lon, lat, alt = map(float, triple.split(","))
+            out.append((lat, lon, {"absolute": alt, "relativeToGround": terrain_amsl_m + alt}.get(mode, terrain_amsl_m)))
+        return out
+
+    for terrain in (home[2], home[2] - 4.0):  # flat, and the ground 4 m below home (a creek, a valley)
+        path = drawn_amsl_m(root.find(".//k:LineString", ns), terrain)
+        # home on the ground, the take-off, each waypoint in turn, then RTL: up, over home, down
+        flown = [(home[0], home[1], home[2])] + [
+            (home[0], home[1], home[2] + it.params[6]) if it.command == NAV_TAKEOFF else
+            (it.params[4], it.params[5], home[2] + it.params[6]) for it in items if it.command in (NAV_TAKEOFF, NAV_WAYPOINT)]
+        assert items[-1].command == NAV_RETURN_TO_LAUNCH and len(path) == len(flown) + 3
+        assert np.allclose(np.array(path[:len(flown)])[:, :2], np.array(flown)[:, :2], atol=1e-7)
+        assert np.abs(np.array(path[:len(flown)])[:, 2] - np.array(flown)[:, 2]).max() < 0.01, terrain
+        assert path[-1][2] == pytest.approx(home[2], abs=0.01)  # landed at home
+        stations = [v for pt in root.findall(".//k:Point", ns) for v in drawn_amsl_m(pt, terrain)]
+        expected = sorted(home[2] - p[2] for ps in bridge_plan.passes for p, _, _ in ps.stations())
+        assert np.allclose(sorted(alt for _, _, alt in stations), expected, atol=0.01)
+
+
 def test_preview_survives_a_keep_out_name_with_a_backtick(bridge_plan, tmp_path):
     # folium puts tooltip text raw into a JS template literal: a backtick ended it and the map's
     # script failed to parse (node --check: SyntaxError), so the preview drew nothing
