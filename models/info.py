@@ -14,7 +14,8 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from models.runtime import DRIFT_REFERENCE_FILE, check_model_file, load_drift_reference, sha256_of
+from models.model_file import check_model_file, sha256_of
+from models.runtime import DRIFT_REFERENCE_FILE, load_drift_reference
 from models.tensorrt_runtime import DEFAULT_CACHE_DIR, read_onnx_metadata
 
 

@@ -11,7 +11,8 @@ import numpy as np
 
 from models import UPSCALE_FLIPS
 from models.refine import DEFAULT_CRACK_REFINE
-from models.runtime import WHOLE_FRAME_MAX_PX, ModelMetadata, SegmentTiming, TiledSegmenter, check_model_file
+from models.model_file import ModelMetadata, check_model_file
+from models.runtime import WHOLE_FRAME_MAX_PX, SegmentTiming, TiledSegmenter
 from models.tiling import StitchMode
 from skyinspect.errors import ModelError, describe
 

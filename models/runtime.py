@@ -9,10 +9,7 @@ scikit-image for crack skeletons) are needed.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +18,7 @@ import numpy as np
 
 from models import FLIP_CHOICES, UPSCALE_FLIPS
 from models.decide import class_map_from_probs
+from models.model_file import EXPORT_FIX, ModelMetadata, sha256_of
 from models.postprocess import cv_plane, extract_instances
 from models.refine import DEFAULT_CRACK_REFINE, extend_along_ridges, refine_cracks
 from models.regions import defect_regions
@@ -32,9 +30,6 @@ from skyinspect.drift import DriftReference
 from skyinspect.errors import ImageError, ModelError, describe
 from skyinspect.segmentation import CORROSION, CRACK, Segmentation
 
-REQUIRED_KEYS = ("skyinspect.classes", "skyinspect.input_size", "skyinspect.normalisation",
-                 "skyinspect.model_id", "skyinspect.output")
-_EXPORT_FIX = "re-export it with `python -m models.export <best.pt>` (adds skyinspect.* metadata)"
 DRIFT_REFERENCE_FILE = Path(__file__).with_name("data") / "drift_reference.json"
 STRIDE_PX = 32  # the coarsest feature map of the YOLO26 backbone: input sides must be multiples
 # Frames up to this size go through a dynamic-shape model whole. Measured (models.evaluate, shipped
@@ -42,68 +37,6 @@ STRIDE_PX = 32  # the coarsest feature map of the YOLO26 backbone: input sides m
 # IoU 0.552 vs 0.552, corrosion 0.434 vs 0.435) and the demo's 1280x960 frames (see README) likewise,
 # at 1.0x the frame's pixels instead of the tiles' 1.44x. Larger frames are tiled at native scale.
 WHOLE_FRAME_MAX_PX = 1_600_000
-
-
-def check_model_file(path: Path, fix: str) -> Path:
-    """``path`` when it is a file; else ModelError naming it (a folder, the one holding the model, was
-    called 'not found' although it is there), with ``fix``."""
-    path = Path(path)
-    if not path.is_file():
-        raise ModelError(describe(path, "is a folder, expected the .onnx model file" if path.is_dir()
-                                  else "model file not found", fix))
-    return path
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with Path(path).open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-@dataclass(frozen=True)
-class ModelMetadata:
-    """What skyinspect needs to know about an exported model (from its ONNX metadata_props)."""
-
-    classes: tuple[str, ...]
-    input_size: int
-    model_id: str
-    version: str
-    crack_threshold: float | None = None  # calibrated on validation data by models.calibrate; None: argmax
-    corrosion_threshold: float | None = None  # likewise; corrosion below it becomes background
-
-    @classmethod
-    def parse(cls, meta: Mapping[str, str], path: Path) -> ModelMetadata:
-        missing = [k for k in REQUIRED_KEYS if k not in meta]
-        if missing:
-            raise ModelError(describe(path, f"ONNX model lacks skyinspect metadata (missing {', '.join(missing)})",
-                                      _EXPORT_FIX))
-        try:
-            classes = tuple(str(c) for c in json.loads(meta["skyinspect.classes"]))
-            input_size = int(meta["skyinspect.input_size"])
-        except (ValueError, TypeError) as exc:
-            raise ModelError(describe(path, f"malformed skyinspect metadata ({exc})", _EXPORT_FIX)) from exc
-        if meta["skyinspect.normalisation"] != "rgb/255":
-            raise ModelError(describe(path, f"expected normalisation 'rgb/255', got "
-                                            f"{meta['skyinspect.normalisation']!r}", _EXPORT_FIX))
-        crack_threshold = _threshold(meta, "skyinspect.crack_threshold", path)
-        corrosion_threshold = _threshold(meta, "skyinspect.corrosion_threshold", path)
-        return cls(classes, input_size, meta["skyinspect.model_id"], meta.get("skyinspect.version", ""),
-                   crack_threshold, corrosion_threshold)
-
-
-def _threshold(meta: Mapping[str, str], key: str, path: Path) -> float | None:
-    """A calibrated probability threshold from the metadata (None when absent), range-checked."""
-    if key not in meta:
-        return None
-    try:
-        value = float(meta[key])
-    except ValueError as exc:
-        raise ModelError(describe(path, f"{key} is {meta[key]!r}, expected a number")) from exc
-    if not 0.0 < value < 1.0:
-        raise ModelError(describe(path, f"{key} {value} outside (0, 1)"))
-    return value
 
 
 @dataclass(frozen=True)
@@ -257,7 +190,7 @@ class TiledSegmenter:
         t2 = time.perf_counter()
         if probs.shape != (1, len(self.classes), ph, pw):
             raise ModelError(describe(self.path, f"expected output (1, {len(self.classes)}, {ph}, {pw}) "
-                                                 f"probabilities, got {probs.shape}", _EXPORT_FIX))
+                                                 f"probabilities, got {probs.shape}", EXPORT_FIX))
         out = probs[0, :, :h, :w]
         self.last_timing = SegmentTiming(preprocess_s=t1 - t0, inference_s=t2 - t1,
                                          stitch_s=time.perf_counter() - t2)
@@ -334,7 +267,7 @@ class TiledSegmenter:
             t3 = time.perf_counter()
             if probs.ndim != 4 or probs.shape[1:] != (len(self.classes), size, size) or probs.shape[0] != x.shape[0]:
                 raise ModelError(describe(self.path, f"expected output ({x.shape[0]}, {len(self.classes)}, "
-                                                     f"{size}, {size}) probabilities, got {probs.shape}", _EXPORT_FIX))
+                                                     f"{size}, {size}) probabilities, got {probs.shape}", EXPORT_FIX))
             stitcher.add(probs if tile == size else np.stack([reduce_probs(p, tile, tile) for p in probs]))
             pre, infer, merge = pre + (t2 - t1), infer + (t3 - t2), merge + (time.perf_counter() - t3)
         t4 = time.perf_counter()

@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from models.runtime import ModelMetadata, TiledSegmenter, check_model_file, sha256_of, to_model_input
+from models.model_file import ModelMetadata, check_model_file, sha256_of
+from models.runtime import TiledSegmenter, to_model_input
 from models.tiling import extract_tiles, tile_grid
 from skyinspect.errors import ModelError, describe
 from skyinspect.photo import read_bgr

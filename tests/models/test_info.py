@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from models import DEFAULT_MODEL_PATH
 from models.info import model_info
-from models.runtime import sha256_of
+from models.model_file import sha256_of
 from models.tensorrt_runtime import engine_cache_path, read_onnx_metadata
 from skyinspect.cli.main import app
 from skyinspect.errors import ModelError

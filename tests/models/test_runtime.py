@@ -155,7 +155,7 @@ def test_model_input_is_rgb_over_255_nchw() -> None:
 
 
 def test_threshold_metadata_is_checked(tmp_path: Path) -> None:
-    from models.runtime import ModelMetadata
+    from models.model_file import ModelMetadata
 
     base = {"skyinspect.classes": '["background", "crack", "corrosion"]', "skyinspect.input_size": "384",
             "skyinspect.normalisation": "rgb/255", "skyinspect.model_id": "m", "skyinspect.output": "probs"}
