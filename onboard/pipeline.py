@@ -112,7 +112,8 @@ class FrameQueue:
 
 
 class Tagger:
-    """Gives each frame its pose; ``retag`` returns frames whose pose became known later."""
+    """Gives each frame its pose; ``retag`` returns frames whose pose became known later (tagged, or the
+    untagged pose a frame is given up with)."""
 
     def __call__(self, frame: Frame) -> Pose:  # pragma: no cover - interface
         raise NotImplementedError
@@ -373,9 +374,10 @@ class Pipeline:
         for index, pose in self.tagger.retag():
             try:
                 self.writer.update_pose(index, pose)
-                self.stats.retagged += 1
-                self.stats.tagged += 1
-                self.stats.untagged -= 1
+                if pose.is_tagged:  # else the frame's final reason for staying untagged
+                    self.stats.retagged += 1
+                    self.stats.tagged += 1
+                    self.stats.untagged -= 1
             except Exception as exc:  # noqa: BLE001
                 self._once("retag", f"re-tagging frame {index} failed: {exc}")
 

@@ -125,10 +125,11 @@ class LiveTagger(Tagger):
         now = time.time()  # frames' stamps are host clock; the newest *pending* frame never aged them once
         for index, t in list(self.pending.items()):  # tagging resumed, so hole frames were kept all flight
             pose = self._pose(buffer, t)
-            if pose.is_tagged:
+            if pose.is_tagged or now - t > self.retag_window_s or not (_awaits_telemetry(pose.status)
+                                                                       or "gap" in pose.status):
+                # given up untagged, it is written too: its record said 'clock mapping ... not known yet'
+                # for good once the mapping put it before the first sample
                 done.append((index, pose))
-                del self.pending[index]
-            elif now - t > self.retag_window_s or not (_awaits_telemetry(pose.status) or "gap" in pose.status):
                 del self.pending[index]
         return done
 

@@ -72,3 +72,51 @@ def test_frames_of_the_first_seconds_are_re_tagged_when_the_vehicle_never_answer
     (index, retagged), = tagger.retag()
     assert index == 1 and retagged.is_tagged and tagger.pending == {}
     assert abs(retagged.lat_deg - (47.0 + 5.5e-6)) < 1e-9
+
+
+def test_a_frame_that_waited_for_the_clock_mapping_is_left_with_the_reason_it_has_once_it_is_known(
+        tmp_path: Path) -> None:
+    # A frame from before the telemetry began (queued while the link came up), tagged while the clock mapping
+    # settled. Before: once the mapping was known the frame was '0.45 s before the first GLOBAL_POSITION_INT',
+    # no longer awaited, and dropped from re-tagging unwritten: the record kept 'clock mapping to the vehicle
+    # not known yet' for good (on the host's clock), and said nothing of why it stayed untagged.
+    import threading
+
+    import numpy as np
+
+    from onboard.frames import Frame
+    from onboard.pipeline import Pipeline
+    from onboard.runtime import CLOCK_SETTLING, LiveTagger
+    from onboard.telemetry import convert
+    from onboard.telemetry.live import LiveMavlink
+
+    live = LiveMavlink("udpin:127.0.0.1:0")
+    host0 = time.time() - 10.0
+    recorded = threading.Event()
+
+    def feed(k: int) -> None:
+        live.add(host0 + k * 0.1, convert.global_position(100.0 + k * 0.1, 47.0 + k * 1e-6, 8.0, 500.0, 20.0))
+        live.add(host0 + k * 0.1, convert.attitude(100.0 + k * 0.1, 0.0, 0.0, 90.0))
+        live.add(host0 + k * 0.1, convert.system_time(100.0 + k * 0.1, host0 + k * 0.1))
+
+    def frames():  # type: ignore[no-untyped-def]
+        for k in range(10):
+            feed(k)
+        yield Frame(1, np.full((48, 64, 3), 200, np.uint8), Path("cam"), host0 - 0.45)
+        assert recorded.wait(10.0)
+        for k in range(10, 25):  # 2.4 s of telemetry: the mapping is known
+            feed(k)
+
+    from skyinspect.record import FlightRecordWriter
+
+    writer = FlightRecordWriter(tmp_path / "rec", CameraModel.from_fov(64, 48, 60.0), "test", "0" * 64)
+    tagger = LiveTagger(live, wait_s=0.0)
+    pipeline = Pipeline(frames(), DarkPixelSegmenter(), writer, tagger, on_recorded=lambda i: recorded.set())
+    stats = pipeline.run()
+    writer.close()
+    assert (stats.recorded, stats.tagged, stats.untagged, stats.retagged) == (1, 0, 1, 0)
+    with FlightRecordReader(tmp_path / "rec") as reader:
+        (rec,) = list(reader.frames())
+    assert not rec.pose.is_tagged and not rec.pose.status.endswith(CLOCK_SETTLING)
+    assert "before the first GLOBAL_POSITION_INT" in rec.pose.status, rec.pose.status
+    assert tagger.pending == {}

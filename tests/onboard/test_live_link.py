@@ -193,7 +193,9 @@ def test_frames_in_a_hole_are_given_up_once_older_than_the_retag_window() -> Non
     for i in range(50):  # frames captured in the hole, 19-9 s ago
         assert not tagger(Frame(i + 1, image, Path("cam"), now - 19.0 + i * 0.2)).is_tagged
     assert len(tagger.pending) == 50
-    assert tagger.retag() == [] and tagger.pending == {}  # all older than retag_window_s: given up
+    given_up = tagger.retag()  # all older than retag_window_s: given up, each with why (written to the record)
+    assert tagger.pending == {} and [i for i, _ in given_up] == list(range(1, 51))
+    assert all(not p.is_tagged and "telemetry gap" in p.status for _, p in given_up)
 
 
 def test_a_link_that_cannot_be_opened_is_said_once_not_every_retry(caplog) -> None:
