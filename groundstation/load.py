@@ -33,6 +33,9 @@ class LoadedFlight:
     drift: dict[str, object] | None = None  # skyinspect.drift.DriftReport.as_dict(); None: not checkable
     images_missing: int = 0  # tagged frames whose recorded image file is not in the folder, or is cut short
     masks_missing: int = 0  # tagged frames whose recorded class mask is not in the folder
+    # meta geoid_separation: N = ellipsoidal - MSL height (m) as the flight's receiver gave it, with
+    # its spread, sample count and source; None when the flight did not say (publish/heights.py)
+    geoid_separation: dict[str, object] | None = None
 
     @property
     def frames_tagged(self) -> int:
@@ -67,7 +70,7 @@ def load_flight(folder: Path) -> LoadedFlight:
     home = first.alt_msl_m - first.alt_rel_m if math.isfinite(first.alt_rel_m) else first.alt_msl_m
     return LoadedFlight(folder, camera, meta.get("model_id", ""), meta, tagged, len(all_frames), untagged,
                         origin, home, _fingerprint(camera, tagged, origin), _drift(meta, stats), missing,
-                        masks_missing)
+                        masks_missing, _meta_geoid_separation(meta, folder))
 
 
 def _present(path: Path | None) -> Path | None:
@@ -122,6 +125,24 @@ def _meta_origin(meta: dict[str, str], folder: Path) -> LocalFrame | None:
         raise InputError(describe(folder, f"meta 'origin' is {meta['origin']!r}; expected "
                                           '{"lat_deg": .., "lon_deg": .., "alt_msl_m": ..}',
                                   "Fix or delete the origin entry in the record's meta table")) from exc
+
+
+def _meta_geoid_separation(meta: dict[str, str], folder: Path) -> dict[str, object] | None:
+    """The record's ``geoid_separation`` meta entry ({"n_m": N, ...}, N in metres), checked: it
+    turns every GeoJSON height from MSL to ellipsoidal, so a wrong one is refused, not used."""
+    if "geoid_separation" not in meta:
+        return None
+    try:
+        data = json.loads(meta["geoid_separation"])
+        n = float(data["n_m"])
+        if not -120.0 <= n <= 100.0:
+            raise ValueError(n)
+        return {**data, "n_m": n}
+    except (ValueError, TypeError, KeyError) as exc:
+        raise InputError(describe(folder / "record.sqlite", f"meta 'geoid_separation' is "
+                                  f"{meta['geoid_separation']!r}; expected {{\"n_m\": N, ...}} with the geoid "
+                                  "separation N in metres between -120 and 100 (the geoid lies within -107 to +86 m)",
+                                  "Fix or delete the geoid_separation entry in the record's meta table")) from exc
 
 
 def _fingerprint(camera: CameraModel, frames: tuple[FrameRecord, ...], origin: LocalFrame) -> str:

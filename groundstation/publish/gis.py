@@ -96,18 +96,52 @@ def _ring(f: Finding) -> list[tuple[float, float, float]]:
     return ring + ring[:1]
 
 
+def geoid_separation_m(inp: PublishInput) -> float | None:
+    """N = ellipsoidal - MSL height as the flight's receiver gave it (groundstation.load), or None."""
+    sep = getattr(inp.flight, "geoid_separation", None)
+    return float(sep["n_m"]) if sep else None
+
+
+def vertical_reference(inp: PublishInput) -> dict[str, Any]:
+    """findings.geojson's ``vertical_reference`` member: what its third coordinates are."""
+    sep = getattr(inp.flight, "geoid_separation", None)
+    if not sep:
+        return {"height": "msl", "rfc7946_ellipsoidal": False, "geoid_separation_m": None, "source": None,
+                "note": "third coordinates are metres above mean sea level as the flight's GNSS receiver gave them, "
+                        "not RFC 7946 heights above the WGS84 ellipsoid: the flight record states no geoid "
+                        "separation (GPS_RAW_INT.alt_ellipsoid). Ellipsoidal = MSL + the geoid separation there "
+                        "(-107 to +86 m over the Earth)"}
+    return {"height": "ellipsoidal", "rfc7946_ellipsoidal": True, "geoid_separation_m": float(sep["n_m"]),
+            "source": str(sep.get("source", "")), "samples": sep.get("samples"),
+            "note": "third coordinates are heights above the WGS84 ellipsoid (RFC 7946): the telemetry's MSL heights "
+                    "plus the geoid separation the flight's receiver reported; properties alt_msl_m stay MSL"}
+
+
+def height_note(inp: PublishInput) -> str:
+    """The GeoPackage layers' description: their z is MSL (as KML's), with N when the flight gave it."""
+    n = geoid_separation_m(inp)
+    return ("z: metres above mean sea level as the flight's telemetry gave it (not ellipsoidal)"
+            + (f"; the flight's geoid separation N = {n:.3f} m (ellipsoidal height = z + N)" if n is not None
+               else "; the flight stated no geoid separation"))
+
+
 def write_geojson(inp: PublishInput, path: Path) -> None:
-    """RFC 7946: WGS84 lon, lat, altitude (m MSL); polygons' outer rings counter-clockwise."""
+    """RFC 7946: WGS84 lon, lat, height; polygons' outer rings counter-clockwise. Heights are
+    ellipsoidal when the flight gave its geoid separation, else MSL and the file says so."""
     from shapely.geometry import Polygon
     from shapely.geometry.polygon import orient
+
+    dz = geoid_separation_m(inp) or 0.0
 
     def features(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
         return [{"type": "Feature", "id": f.finding_id,
                  "geometry": {"type": "Polygon",
-                              "coordinates": [[list(c) for c in orient(Polygon(_ring(f)), sign=1.0).exterior.coords]]},
+                              "coordinates": [[[x, y, z + dz] for x, y, z in
+                                               orient(Polygon(_ring(f)), sign=1.0).exterior.coords]]},
                  "properties": finding_properties(f, inp)} for f in findings]
 
-    collection: dict[str, Any] = {"type": "FeatureCollection", "features": features(inp.findings)}
+    collection: dict[str, Any] = {"type": "FeatureCollection", "vertical_reference": vertical_reference(inp),
+                                  "features": features(inp.findings)}
     if inp.review is not None:  # RFC 7946 foreign members: GIS tools draw the features only
         collection["review"] = inp.review.said()
         collection["rejected"] = features(inp.rejected)  # kept for audit, not drawn as defects
@@ -122,13 +156,14 @@ def write_gpkg(inp: PublishInput, path: Path) -> None:
     geoms = [Polygon(_ring(f)) for f in inp.findings]
     gdf = _numbers(gpd.GeoDataFrame(findings or {c: [] for c in FINDING_COLUMNS + GRADE_COLUMNS},
                                     geometry=gpd.GeoSeries(geoms, crs=4326)))
-    gdf.to_file(path, layer="findings", driver="GPKG", engine="pyogrio", geometry_type="Polygon Z")
+    note = {"DESCRIPTION": height_note(inp)}  # the vertical reference, shown in QGIS's layer information
+    gdf.to_file(path, layer="findings", driver="GPKG", engine="pyogrio", geometry_type="Polygon Z", layer_options=note)
     # The same outlines in metres (the UTM zone of the flight) for measuring in QGIS; heights stay MSL.
     from skyinspect.geodesy import utm_crs_for
 
     utm = utm_crs_for(inp.flight.origin.lat0_deg, inp.flight.origin.lon0_deg)
     gdf.to_crs(utm).to_file(path, layer="findings_utm", driver="GPKG", engine="pyogrio",
-                            geometry_type="Polygon Z")
+                            geometry_type="Polygon Z", layer_options=note)
 
     to_geo = inp.flight.origin.to_geodetic
     rows, fgeoms = [], []
@@ -139,18 +174,20 @@ def write_gpkg(inp: PublishInput, path: Path) -> None:
         fp = fr.footprint_ned_m
         fgeoms.append(Polygon(lonlatalt(to_geo(fp))) if fp is not None and len(fp) >= 3 else None)
     frames = _numbers(gpd.GeoDataFrame(rows or {"frame_index": []}, geometry=gpd.GeoSeries(fgeoms, crs=4326)))
-    frames.to_file(path, layer="frames", driver="GPKG", engine="pyogrio", geometry_type="Polygon Z")
+    frames.to_file(path, layer="frames", driver="GPKG", engine="pyogrio", geometry_type="Polygon Z", layer_options=note)
 
     write_crack_lines(inp, path)
     if inp.rejected:  # the findings rejected in review, kept for audit: who rejected them and why
         rgdf = _numbers(gpd.GeoDataFrame([finding_properties(f, inp) for f in inp.rejected],
                                          geometry=gpd.GeoSeries([Polygon(_ring(f)) for f in inp.rejected], crs=4326)))
-        rgdf.to_file(path, layer="rejected", driver="GPKG", engine="pyogrio", geometry_type="Polygon Z")
+        rgdf.to_file(path, layer="rejected", driver="GPKG", engine="pyogrio", geometry_type="Polygon Z",
+                     layer_options=note)
 
     cams = [f.camera_ned_m for f in inp.geo.frames if all(math.isfinite(v) for v in f.camera_ned_m)]
     line = [LineString(lonlatalt(to_geo(cams)))] if len(cams) >= 2 else []
     path_gdf = gpd.GeoDataFrame({"frames": [len(cams)] if line else []}, geometry=gpd.GeoSeries(line, crs=4326))
-    path_gdf.to_file(path, layer="flight_path", driver="GPKG", engine="pyogrio", geometry_type="LineString Z")
+    path_gdf.to_file(path, layer="flight_path", driver="GPKG", engine="pyogrio", geometry_type="LineString Z",
+                     layer_options=note)
 
     from groundstation.publish.face_gis import write_face_layers
 
@@ -178,4 +215,5 @@ def write_crack_lines(inp: PublishInput, path: Path) -> None:
         geoms.append(MultiLineString(lines))
     gdf = _numbers(gpd.GeoDataFrame(rows or {"finding_id": [], "length_mm": [], "lines": []},
                                     geometry=gpd.GeoSeries(geoms, crs=4326)))
-    gdf.to_file(path, layer="crack_lines", driver="GPKG", engine="pyogrio", geometry_type="MultiLineString Z")
+    gdf.to_file(path, layer="crack_lines", driver="GPKG", engine="pyogrio", geometry_type="MultiLineString Z",
+                layer_options={"DESCRIPTION": height_note(inp)})

@@ -1,6 +1,7 @@
 """findings.kml (OGC KML 2.2, Google Earth): one Placemark per finding, its outline as a 3D polygon.
 
-Altitudes are ``absolute`` (metres above sea level, as every height in skyinspect is MSL): findings on
+Altitudes are ``absolute`` (metres above sea level, as KML defines it; skyinspect's heights are the
+telemetry's MSL, and stay so here when findings.geojson turns them ellipsoidal): findings on
 a facade or pier have an altitude of their own, so clamping them to the ground would stack a whole
 face onto one line. Coordinates are ``lon,lat,alt`` (KML order), the outer ring closed and
 counter-clockwise as seen from above. Each finding names its id; the description holds the class,
