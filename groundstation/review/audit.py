@@ -98,19 +98,21 @@ class AuditLog:
                 raise InputError(describe(self.path, f"line {i} is not a review entry (cut while being written, "
                                                      "or edited)", fix))
 
-    def verify(self) -> bool:
+    def verify(self, entries: list[dict[str, Any]] | None = None) -> bool:
+        """Whether the chain holds; ``entries``: as ``entries()`` read them (default: read the file now)."""
         prev = GENESIS
-        for i, e in enumerate(self.entries(), 1):
+        for i, e in enumerate(self.entries() if entries is None else entries, 1):
             if e.get("seq") != i or e.get("prev") != prev or e.get("hash") != _hash({k: v for k, v in e.items() if k != "hash"}):
                 return False
             prev = e["hash"]
         return True
 
-    def state(self) -> dict[str, dict[str, Any]]:
+    def state(self, entries: list[dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
         """finding id -> {"status": unreviewed|confirmed|rejected, "label": str|None, "comments": [...],
-        "by": str|None, "seq": the seq of its last decision (0: none), for ``append(expect_seq=...)``}."""
+        "by": str|None, "seq": the seq of its last decision (0: none), for ``append(expect_seq=...)``};
+        ``entries``: as ``entries()`` read them (default: read the file now)."""
         out: dict[str, dict[str, Any]] = {}
-        for e in self.entries():
+        for e in self.entries() if entries is None else entries:
             s = out.setdefault(e["finding_id"], {"status": "unreviewed", "label": None, "comments": [], "by": None,
                                                  "seq": 0})
             if e["action"] in DECISIONS:

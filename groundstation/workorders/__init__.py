@@ -208,8 +208,8 @@ def read_review(results: Path) -> ReviewTrail:
     if not audit.path.is_file():
         return ReviewTrail(audit.path)
     try:
-        entries = audit.entries()
-        intact, state = audit.verify(), audit.state()
+        entries = audit.entries()  # read once: the review app may append while this reads
+        intact, state = audit.verify(entries), audit.state(entries)
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, AttributeError):  # a line not an entry
         intact, state, entries = False, {}, []
     if not intact:
