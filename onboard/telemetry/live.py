@@ -13,6 +13,7 @@ meanwhile — frames that fall in the hole are recorded untagged with the gap as
 Sending: one sender thread owns every write to the link (TIMESYNC requests and replies, alerts from
 the recording thread), so the receiver never waits on a full serial buffer and two threads never
 interleave frames; ``send`` queues (bounded; False when the link is down or the queue is full).
+The sending side is ``onboard.telemetry.link_sender.LinkSender``.
 
 Time: the sender sends TIMESYNC requests (``TimesyncRequester``: ts1 = host clock in ns, taken just
 before the write; a burst of 8 at 10 Hz, then 1 Hz) and the receiver keeps the replies that mirror
@@ -44,6 +45,7 @@ from onboard.telemetry.buffer import TelemetryBuffer
 from onboard.telemetry.convert import Record
 from onboard.telemetry import link_log
 from onboard.telemetry.link_peers import CompanionHeartbeat, VehicleLock
+from onboard.telemetry.link_sender import LinkSender
 from onboard.telemetry.link_spec import pymavlink_connect
 from onboard.telemetry.mount import FixedMount
 from onboard.telemetry import timesync
@@ -68,7 +70,7 @@ USED = {"GLOBAL_POSITION_INT", "GPS_RAW_INT", "ATTITUDE", "ATTITUDE_QUATERNION",
         "CAMERA_TRIGGER", "CAMERA_IMAGE_CAPTURED", "HEARTBEAT"}
 
 
-class LiveMavlink:
+class LiveMavlink(LinkSender):
     """Receive one vehicle's telemetry over a link; reconnect on loss; send alerts back."""
 
     def __init__(self, url: str, *, link_timeout_s: float = 2.0, backoff_s: float = 0.25,
@@ -260,74 +262,6 @@ class LiveMavlink:
             self._telemetry_since = None  # set again by this message
         self._boot_ms[key] = max(boot_ms, self._boot_ms.get(key, boot_ms))  # a late packet does not lower it
 
-    def _request_timesync(self, now_s: float) -> None:
-        """Send a TIMESYNC request when one is due (ts1 = ``now_s``, the clock that stamps arrivals)."""
-        if self.link_up and self.timesync.due(now_s):
-            self.send(self.timesync.request(now_s))
-
-    def _answer_timesync(self, request: mavlink.MAVLink_message, arrival_s: float) -> None:
-        """Queue the answer; the sender stamps it when it writes (never blocks the receiver)."""
-        try:
-            self._outbox.put_nowait((request, arrival_s))
-        except queue.Full:
-            self.send_dropped += 1
-
-    # --- sending (the only thread that writes to the link) ----------------------------------------
-    def _send_loop(self) -> None:
-        next_beat = 0.0
-        while not self._stop.is_set():
-            if self._conn is not None and time.monotonic() >= next_beat:
-                self._beat()
-                next_beat = time.monotonic() + 1.0
-            wait_s = min(self.timesync.seconds_until_due(self._clock()) if self.link_up else 0.1, 0.1)
-            try:
-                item = self._outbox.get(timeout=wait_s)
-            except queue.Empty:
-                item = None
-            if item is not None:
-                self._write_item(item)
-            now = self._clock()
-            if self.link_up and self.timesync.due(now):
-                self._write(self.timesync.request(now))  # ts1 taken just before the write
-        while True:  # on stop: what was queued before it (a last alert) still goes out
-            try:
-                self._write_item(self._outbox.get_nowait())
-            except queue.Empty:
-                return
-
-    def _beat(self) -> None:
-        """Make us heard once a second from the moment the link opens (``link_peers.CompanionHeartbeat``)."""
-        system = self.peers.system
-        if system is None:  # not yet as the vehicle's component: an unregistered TIMESYNC request
-            self._write(mavlink.MAVLink_timesync_message(0, time.time_ns()), even_if_silent=True)
-            return
-        try:
-            self._conn.write(self._heartbeat.pack(system))  # type: ignore[union-attr]
-        except Exception as exc:  # noqa: BLE001 - a closed socket: the receiver reconnects
-            log.debug("%s: heartbeat not sent (%s)", self.url, exc)
-
-    def _write_item(self, item: mavlink.MAVLink_message | tuple[mavlink.MAVLink_message, float]) -> None:
-        if not isinstance(item, tuple):
-            self._write(item)
-            return
-        request, arrival_s = item
-        tc1_s = 0.5 * (arrival_s + self._clock())  # midpoint of arrival and write: see the module doc
-        if self._write(timesync.reply(request, round(tc1_s * 1e9))):
-            self.timesync_answered += 1
-
-    def _write(self, msg: mavlink.MAVLink_message, even_if_silent: bool = False) -> bool:
-        conn = self._conn
-        if conn is None or not (self.link_up or even_if_silent):
-            self.send_dropped += 1
-            return False
-        try:
-            conn.mav.send(msg)  # type: ignore[attr-defined]
-            return True
-        except Exception as exc:  # noqa: BLE001 - a UDP peer not yet known, a closed socket
-            log.debug("%s: send failed (%s)", self.url, exc)
-            self.send_dropped += 1
-            return False
-
     def _drop_link(self) -> None:
         self.link_up = False
         self._close()
@@ -399,16 +333,3 @@ class LiveMavlink:
             since, newest = self._telemetry_since, (self._records[-1][0] if self._records else None)
         if since is not None and newest is not None and newest - since >= NOT_STREAMING_S:
             link_log.say_not_streaming(why, self._said)
-
-    # --- sending --------------------------------------------------------------------------------
-    def send(self, msg: mavlink.MAVLink_message) -> bool:
-        """Queue one message for the vehicle/GCS; False (never an exception) while the link is down
-        or the queue is full. The sender thread writes it."""
-        if self._conn is None or not self.link_up:
-            return False
-        try:
-            self._outbox.put_nowait(msg)
-            return True
-        except queue.Full:
-            self.send_dropped += 1
-            return False
