@@ -119,6 +119,8 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
         edge = _near_edge(q, m)
         if edge:
             notes.append(edge)
+    if not decided:  # every quantity optional and none assessed (a rule of one's own): never guessed
+        return undetermined("; ".join(notes) or f"no quantity of {rule.ref} assessed", values)
     rank, state, _, _ = max(decided, key=lambda d: d[0])
     clause = " ".join(d[2] for d in decided if d[0] == rank)
     bound = "at_least" if any(d[3].bound == "at_least" for d in decided if d[0] == rank) else "exact"
