@@ -31,6 +31,9 @@ from skyinspect.errors import InputError, describe
 log = logging.getLogger(__name__)
 
 FRAME_CLOCKS = ("auto", "utc", "log")
+# A frame that is a photo has that photo's EXIF time (the DJI reader moves photos of one second apart
+# by 1 ms): further off, it is a frame of another camera, whose clock may be off by anything.
+_SAME_CLOCK_S = 0.5
 _HOW = "pass --frame-clock utc (GNSS/UTC camera time) or log (the clock of the computer that wrote the .tlog)"
 
 
@@ -116,9 +119,10 @@ def pair_by_time(buffer: TelemetryBuffer, events: dict[int, CameraEvent], times_
     lies within half the shortest interval between photos of a different one; else None. Pairing by
     number (frame n = img_idx n) gave every frame after a photo missing from the folder the pose of
     another photo; frames timed on another clock (a camera's local time) match nothing and keep it.
-    ``same_clock``: the frames' times are the photos' own (a DJI folder's EXIF), so a constant offset
-    between numbers and times is a photo missing, not a camera clock: a timer's photos are evenly spaced,
-    and the first one deleted shifted every frame by exactly one interval."""
+    ``same_clock``: the telemetry is the photos' own metadata (a DJI folder), so frames each at a photo's
+    own time are those photos, and a constant offset between their numbers and times is a photo missing,
+    not a camera clock: a timer's photos are evenly spaced, and the first one deleted shifted every frame
+    by exactly one interval."""
     if not events or any(t is None for t in times_s):
         return None
     shots = sorted(events.values(), key=lambda e: e.time_utc_s)
@@ -127,13 +131,17 @@ def pair_by_time(buffer: TelemetryBuffer, events: dict[int, CameraEvent], times_
     tolerance_s = 0.5 * min(gaps) if gaps else 0.5
     when = [clock.to_telemetry_s(t) + buffer.latency_s for t in times_s]  # type: ignore[arg-type]
     by_number = [when[n - 1] - events[n].time_utc_s for n in range(1, len(when) + 1) if n in events]
-    if len(by_number) == len(when) and max(by_number) - min(by_number) <= tolerance_s and (
-            not same_clock or max(map(abs, by_number)) <= tolerance_s):
-        return None  # the numbers agree with the times but for a constant offset (the camera's clock): keep them
+    limit_s = tolerance_s
+    if len(by_number) == len(when) and max(by_number) - min(by_number) <= tolerance_s:
+        # the numbers agree with the times but for a constant offset (the camera's clock): keep them, unless
+        # the frames are the photos, each at its own photo's time (a frame on another clock is not)
+        if not same_clock or max(map(abs, by_number)) <= tolerance_s:
+            return None
+        limit_s = min(tolerance_s, _SAME_CLOCK_S) + abs(buffer.latency_s)
     paired: dict[int, CameraEvent] = {}
     for n, t in enumerate(when, start=1):
         nearest = min(shots, key=lambda e: abs(e.time_utc_s - t))
-        if abs(nearest.time_utc_s - t) > tolerance_s or nearest in paired.values():
+        if abs(nearest.time_utc_s - t) > limit_s or nearest in paired.values():
             return None
         paired[n] = nearest
     return paired

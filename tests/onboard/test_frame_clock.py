@@ -252,3 +252,17 @@ def test_a_dji_folder_with_its_first_photo_deleted_pairs_each_frame_with_its_own
     for n, name in enumerate(("DJI_0019.JPG", "DJI_0020.JPG", "DJI_0021.JPG"), start=1):
         assert plan.buffer.pose_for_event(plan.events[n]).lat_deg == pytest.approx(read_photo(frames / name).lat_deg,
                                                                                   abs=1e-7)
+
+
+def test_frames_of_another_clock_than_the_dji_photos_keep_their_numbers(tmp_path: Path) -> None:
+    """Frames that are not the DJI photos (named by a clock 10.2 s off theirs) against the DJI folder: a
+    constant offset is then that clock's, as for any camera, so the frames keep their numbers; paired by
+    time they took the photo after their own (10.2 s is within half the 7 s interval of the next)."""
+    from onboard_helpers import DJI_DIR
+
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for t in (1466699519.0, 1466699526.0, 1466699533.0):  # DJI_0018-0020's EXIF times
+        cv2.imwrite(str(frames / _name(t + 10.2)), np.full((48, 64, 3), 200, np.uint8))
+    plan = plan_replay(frames, DJI_DIR)
+    assert [plan.events[n].img_idx for n in (1, 2, 3)] == [1, 2, 3]
