@@ -12,9 +12,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, TypeVar
 
 from skyinspect.errors import InputError, describe
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -27,17 +29,38 @@ class PublishSummary:
     products: dict[str, Path]
 
 
-def _stage(path: Path, name: str) -> Any:
-    fix = "Run `skyinspect process FLIGHT --out RESULTS` again (its stages are reused where they can be)"
+FIX = "Run `skyinspect process FLIGHT --out RESULTS` again (its stages are reused where they can be)"
+
+
+def _stage(path: Path, name: str, parse: Callable[[Any], T]) -> T:
+    """The ``name`` stage's output at ``path``, read by ``parse``; a file that is not one is refused by
+    name (JSON of another shape had ended in a KeyError traceback, and findings.json's data {} had
+    published an empty report over the products)."""
+    data = _stored(path, name)
+    try:
+        return parse(data)
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(describe(path, f"not the {name} stage's output ({type(exc).__name__}: {exc})", FIX)) from exc
+
+
+def _listed(data: Any) -> list[Any]:
+    if not isinstance(data, list):
+        raise TypeError(f"expected a list of findings, got a JSON {type(data).__name__}")
+    return data
+
+
+def _stored(path: Path, name: str) -> Any:
     if not path.is_file():
-        raise InputError(describe(path, f"missing: the {name} stage output publish starts from", fix))
+        raise InputError(describe(path, f"missing: the {name} stage output publish starts from", FIX))
     try:
         stored = json.loads(path.read_text())
         if stored.get("stage") != name:
-            raise InputError(describe(path, f"expected the {name} stage's output, got {stored.get('stage')!r}", fix))
+            raise InputError(describe(path, f"expected the {name} stage's output, got {stored.get('stage')!r}", FIX))
         return stored["data"]
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, AttributeError) as exc:
-        raise InputError(describe(path, f"unreadable ({type(exc).__name__}: {exc})", fix)) from exc
+        raise InputError(describe(path, f"unreadable ({type(exc).__name__}: {exc})", FIX)) from exc
 
 
 def publish_reviewed(results: Path, flight: Path | None = None, progress: bool = False,
@@ -64,10 +87,10 @@ def publish_reviewed(results: Path, flight: Path | None = None, progress: bool =
 
         load_rules(Path(rules_dir))  # a missing or broken folder is refused before the flight is read
     stages = results / "stages"
-    raw = georeferenced_from_dict(_stage(stages / "detections.json", "georeference"))
-    geo = georeferenced_from_dict(_stage(stages / "aligned.json", "align"))
-    findings = [finding_from_dict(x) for x in _stage(stages / "findings.json", "measure")]
-    graded = grade_output_from_json(_stage(stages / "grades.json", "grade"))
+    raw = _stage(stages / "detections.json", "georeference", georeferenced_from_dict)
+    geo = _stage(stages / "aligned.json", "align", georeferenced_from_dict)
+    findings = _stage(stages / "findings.json", "measure", lambda d: [finding_from_dict(x) for x in _listed(d)])
+    graded = _stage(stages / "grades.json", "grade", grade_output_from_json)
     record = _record_folder(results, flight)
     if not (record / "record.sqlite").is_file():  # before anything is written
         said = ("not a flight record (record.sqlite missing)" if flight is not None else
