@@ -78,6 +78,8 @@ class _Plan:
         meta: dict[str, object] = {
             "local_origin": {"lat_deg": origin.lat0_deg, "lon_deg": origin.lon0_deg, "h_m": origin.h0_m},
             "capture_time_source": self.capture_time_source, "telemetry_time": self.buffer.describe_time_base()}
+        if (separation := self.buffer.geoid_separation()) is not None:  # findings.geojson's ellipsoidal heights
+            meta["geoid_separation"] = separation
         if self.frame_clock is not None:
             meta["frame_clock"] = self.frame_clock.describe()
         if self.kind == "dji":  # whether the record's times are UTC or the camera's local clock

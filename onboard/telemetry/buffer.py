@@ -347,6 +347,18 @@ class TelemetryBuffer:
                 "attitude_source": self._att.name, "system_id": self.system_id,
                 "timesync": self._timesync_info}
 
+    def geoid_separation(self) -> dict[str, object] | None:
+        """The receiver's geoid separation N = ellipsoidal - MSL height (m) over the flight (median,
+        range, sample count), from GPS_RAW_INT.alt_ellipsoid - alt; None when it never gave one.
+        Stored in the record (meta ``geoid_separation``): findings.geojson's heights need it."""
+        n = np.array([g.geoid_separation_m for g in self._gps.values] if self._gps is not None else [])
+        n = n[np.isfinite(n)]
+        if not len(n):
+            return None
+        return {"n_m": round(float(np.median(n)), 4), "min_m": round(float(n.min()), 4),
+                "max_m": round(float(n.max()), 4), "samples": int(len(n)),
+                "source": "GPS_RAW_INT alt_ellipsoid - alt (the receiver's geoid)"}
+
     # --- helpers ------------------------------------------------------------------------------
     @staticmethod
     def _slerp(series: Series, b: Bracket) -> np.ndarray:

@@ -47,8 +47,10 @@ def attitude_quaternion(boot_s: float, q: tuple[float, float, float, float]) -> 
 
 def gps_raw(boot_s: float, fix_type: int, lat_deg: float, lon_deg: float, alt_msl_m: float, *,
             hdop: float = math.nan, vdop: float = math.nan, h_acc_m: float = math.nan,
-            v_acc_m: float = math.nan, sats: int = 255) -> mavlink.MAVLink_message:
-    """GPS_RAW_INT with ``time_usec`` = boot time (so it shares the position's clock)."""
+            v_acc_m: float = math.nan, sats: int = 255,
+            alt_ellipsoid_m: float = math.nan) -> mavlink.MAVLink_message:
+    """GPS_RAW_INT with ``time_usec`` = boot time (so it shares the position's clock); alt_ellipsoid 0
+    (MAVLink's "not sent") when the log gives no ellipsoidal height."""
     def dop(v: float) -> int:
         return min(int(round(v * 100)), 65534) if math.isfinite(v) and v > 0 else 65535
 
@@ -57,8 +59,8 @@ def gps_raw(boot_s: float, fix_type: int, lat_deg: float, lon_deg: float, alt_ms
 
     return mavlink.MAVLink_gps_raw_int_message(
         max(int(round(boot_s * 1e6)), 1), int(fix_type), round(lat_deg * 1e7), round(lon_deg * 1e7),
-        round(alt_msl_m * 1000.0), dop(hdop), dop(vdop), 65535, 65535, min(int(sats), 255), 0,
-        acc(h_acc_m), acc(v_acc_m), 0, 0, 0)
+        round(alt_msl_m * 1000.0), dop(hdop), dop(vdop), 65535, 65535, min(int(sats), 255),
+        round(alt_ellipsoid_m * 1000.0) if math.isfinite(alt_ellipsoid_m) else 0, acc(h_acc_m), acc(v_acc_m), 0, 0, 0)
 
 
 def system_time(boot_s: float, unix_s: float) -> mavlink.MAVLink_message:

@@ -23,6 +23,9 @@ class GpsQuality:
     fix_type: int
     h_acc_m: float
     v_acc_m: float
+    # N = alt_ellipsoid - alt (m), the receiver's geoid separation; NaN when not sent (0, a MAVLink 2
+    # extension ArduPilot fills only when its receiver reports the undulation) or without a 3D fix
+    geoid_separation_m: float = math.nan
 
 
 def gps_quality(m: mavlink.MAVLink_message) -> GpsQuality:
@@ -31,7 +34,9 @@ def gps_quality(m: mavlink.MAVLink_message) -> GpsQuality:
     v = m.v_acc * 1e-3 if getattr(m, "v_acc", 0) else (m.epv / 100 * _UERE_M if m.epv not in _NO_DOP else math.nan)
     # GPS_FIX_TYPE_NO_GPS (0, no receiver) is a GPS without a fix, as NO_FIX (1) is; in a pose 0 means
     # "no GPS_RAW_INT near" (unknown), which georeferencing lets through, so NO_GPS is recorded as NO_FIX.
-    return GpsQuality(max(int(m.fix_type), mavlink.GPS_FIX_TYPE_NO_FIX), float(h), float(v))
+    ell = getattr(m, "alt_ellipsoid", 0)
+    n = (ell - m.alt) * 1e-3 if ell and m.fix_type >= mavlink.GPS_FIX_TYPE_3D_FIX else math.nan
+    return GpsQuality(max(int(m.fix_type), mavlink.GPS_FIX_TYPE_NO_FIX), float(h), float(v), float(n))
 
 
 def gimbal_device_frame(flags: int) -> GimbalFrame:

@@ -70,6 +70,16 @@ def _latlonalt(d: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return lat, lon, alt
 
 
+def _alt_ellipsoid(d: dict) -> np.ndarray | None:
+    """The receiver's height above the WGS84 ellipsoid (m), or None when the topic has none."""
+    if "altitude_ellipsoid_m" in d:
+        return np.asarray(d["altitude_ellipsoid_m"], float)
+    if "alt_ellipsoid" not in d:
+        return None
+    ell = np.asarray(d["alt_ellipsoid"], float)
+    return ell * 1e-3 if np.nanmax(np.abs(np.asarray(d["lat"], float))) > 1000 else ell  # mm with int lat
+
+
 def _to_mavlink(path: Path, data: dict) -> list[Record]:
     gps = data.get("vehicle_gps_position") or data.get("sensor_gps")
     pos = data.get("vehicle_global_position")
@@ -101,12 +111,14 @@ def _to_mavlink(path: Path, data: dict) -> list[Record]:
         vdop = np.asarray(gps.get("vdop", np.full(len(lat), np.nan)), float)
         sats = np.asarray(gps.get("satellites_used", np.full(len(lat), 255)), int)
         utc = np.asarray(gps.get("time_utc_usec", np.zeros(len(lat))), float)
+        ell = _alt_ellipsoid(gps)
         first_alt = next((float(a) for a, f in zip(alt, fix) if f >= 3), math.nan)
         if pos is None and not math.isfinite(ref_alt):
             ref_alt = first_alt
         for i, ts in enumerate(np.asarray(gps["timestamp"], float) * 1e-6):
             recs.append((t_of(ts), convert.gps_raw(ts, int(fix[i]), lat[i], lon[i], alt[i], hdop=hdop[i], vdop=vdop[i],
-                                                   h_acc_m=eph[i], v_acc_m=epv[i], sats=int(sats[i]))))
+                                                   h_acc_m=eph[i], v_acc_m=epv[i], sats=int(sats[i]),
+                                                   alt_ellipsoid_m=ell[i] if ell is not None else math.nan)))
             if utc[i] > 1e15:
                 recs.append((t_of(ts), convert.system_time(ts, utc[i] * 1e-6)))
             if pos is None and fix[i] >= 3:
