@@ -1,17 +1,22 @@
 """The demo scene flown with a GNSS error: does the ground station keep the findings' shape and place?
 
-The simulator (``SimConfig.gnss_error_m``) holds one independent error per lane (N(0, sigma) per
-horizontal axis, 1.5 sigma vertically): across the 3 m standoff of the pier face the part along the
-face's normal is a *range* error, which scales everything that lane sees. Tie points (groundstation
+The simulator (``SimConfig.gnss_error_m``) logs an error of sigma per horizontal axis (1.5 sigma
+vertically), by one of two models (missions/simulator/gnss.py): ``per-lane``, one independent draw per
+lane, constant within it; ``gauss-markov``, a drift with a correlation time of minutes plus a few cm of
+white jitter, as a plain receiver errs (it moves within a lane and smoothly between lanes). Across the
+3 m standoff of the pier face the part along the face's normal is a *range* error, which scales
+everything that lane sees. Tie points (groundstation
 .tiepoints) take out each lane's range error from its own overlapping frames and the lanes'
 differences; the flight's common in-plane error stays (only RTK or ground control points remove it;
 CE90 describes it). To score what the ground station can fix, the findings are moved by the reference
-lane's known in-plane error first (as a ground control point would) and then compared with the truth.
+lane's known in-plane error (its mean over the lane's captures) first, as a ground control point
+would, and then compared with the truth.
 
     .venv/bin/python bench/demo_gnss_error.py [--seeds 7 3 11] [--error-m 1.0] [--modes truth model]
+                                              [--gnss-models per-lane gauss-markov]
 
 ``truth``: the simulator's own masks in place of the model (geometry only); ``model``: the shipped
-model. Writes JSON to bench/results/demo_gnss_error.json (one row per seed and mode).
+model. Writes JSON to bench/results/demo_gnss_error.json (one row per error model, seed and mode).
 """
 
 from __future__ import annotations
@@ -33,12 +38,13 @@ sys.path.insert(0, str(ROOT))
 
 
 def _reference_lane_in_plane_error(cfg, work: Path) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Lane 1's GNSS error in the face's plane (the lanes are equal in size; the first is the reference)."""
+    """Lane 1's GNSS error in the face's plane, its mean over the lane's captures (the lanes are equal
+    in size; the first is the reference; the per-lane model's error is constant over it)."""
     from missions.simulator.flight import gnss_error_ned, plan_flight
     from skyinspect.surface import PlaneSurface
 
     plan = plan_flight(cfg)
-    e = gnss_error_ned(plan, next(c.t_s for c in plan.captures if c.lane == 1))
+    e = np.mean([gnss_error_ned(plan, c.t_s) for c in plan.captures if c.lane == 1], axis=0)
     n = PlaneSurface.load(work / "simulation" / "surface.json").normal_ned()
     return e - float(e @ n) * n
 
@@ -75,6 +81,8 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, nargs="+", default=[7, 3, 11])
     parser.add_argument("--error-m", type=float, default=1.0, help="GNSS error sigma (m)")
     parser.add_argument("--modes", nargs="+", choices=("truth", "model"), default=["truth", "model"])
+    parser.add_argument("--gnss-models", nargs="+", choices=("per-lane", "gauss-markov"),
+                        default=["per-lane", "gauss-markov"], help="the simulator's GNSS error models to fly")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "demo_gnss_error.json")
     args = parser.parse_args()
 
@@ -84,8 +92,8 @@ def main() -> int:
     from skyinspect.cli.demo import fly_and_process
 
     rows = []
-    for seed in args.seeds:
-        cfg = replace(SimConfig(), seed=seed, gnss_error_m=args.error_m)
+    for gnss_model, seed in ((m, s) for m in args.gnss_models for s in args.seeds):
+        cfg = replace(SimConfig(), seed=seed, gnss_error_m=args.error_m, gnss_error_model=gnss_model)
         with tempfile.TemporaryDirectory() as tmp:
             work = Path(tmp)
             simulate(work / "simulation", cfg, progress=False)
@@ -102,7 +110,7 @@ def main() -> int:
                 leg = fly_and_process(work / "simulation", work / mode, segmenter, progress=False)
                 moved = _moved(leg.result.findings_geojson_path, truth, work / mode / "moved.geojson", offset)
                 c = compare_with_truth(moved, truth)
-                row = {"seed": seed, "gnss_error_m": args.error_m, "mode": mode,
+                row = {"gnss_error_model": gnss_model, "seed": seed, "gnss_error_m": args.error_m, "mode": mode,
                        "found": c.found_count, "true": c.true_count, "false_positives": c.false_positive_count,
                        "duplicates": c.duplicate_count, "error_in_gsd": round(c.error_in_gsd, 2),
                        "placement_in_gsd": round(c.placement_error_in_gsd, 2),

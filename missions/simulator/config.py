@@ -47,6 +47,8 @@ DEFAULT_DEFECTS: tuple[DefectPlacement, ...] = (
     DefectPlacement("corrosion_0761_jpg", "corrosion", 3.62, 1.78, 1.5),
 )
 
+GNSS_ERROR_MODELS = ("per-lane", "gauss-markov")  # missions/simulator/gnss.py
+
 SMALL_DEFECTS: tuple[DefectPlacement, ...] = (
     DefectPlacement("uav75_DSC00551", "crack", 0.20, 0.20, 0.6),
     DefectPlacement("corrosion_0300_jpg", "corrosion", 0.60, 0.20, 0.7),
@@ -97,10 +99,15 @@ class SimConfig:
     start_utc_s: float = 1748856600.0  # 2025-06-02T09:30:00Z, fixed so outputs are reproducible
     boot_before_start_s: float = 37.25  # the vehicle booted this long before the logged flight
     rtk: bool = True
-    # Sigma (m) of a GNSS position error logged with the flight, one draw per lane (horizontal per
-    # axis; vertical 1.5x), as a plain receiver's slowly drifting error looks over a pass. Frames are
-    # rendered from the true poses, so only the telemetry is wrong. 0: exact telemetry.
+    # Sigma (m) of a GNSS position error logged with the flight (horizontal per axis; vertical 1.5x).
+    # Frames are rendered from the true poses, so only the telemetry is wrong. 0: exact telemetry.
+    # The model (missions/simulator/gnss.py): "per-lane", one draw per lane, constant within it;
+    # "gauss-markov", a first-order Gauss-Markov drift with correlation time gnss_correlation_s (s)
+    # plus a white part of gnss_white_m (m) per 5 Hz receiver epoch, as a plain receiver errs.
     gnss_error_m: float = 0.0
+    gnss_error_model: str = "per-lane"
+    gnss_correlation_s: float = 300.0
+    gnss_white_m: float = 0.02
     name: str = "default"
 
     def __post_init__(self) -> None:
@@ -119,6 +126,10 @@ class SimConfig:
              (self.region_v0_m, self.region_height_m)),
             (1 <= self.jpeg_quality <= 100, "jpeg_quality 1..100", self.jpeg_quality),
             (self.gnss_error_m >= 0, "gnss_error_m >= 0", self.gnss_error_m),
+            (self.gnss_error_model in GNSS_ERROR_MODELS, f"gnss_error_model one of {', '.join(GNSS_ERROR_MODELS)}",
+             repr(self.gnss_error_model)),
+            (self.gnss_correlation_s > 0, "gnss_correlation_s > 0", self.gnss_correlation_s),
+            (self.gnss_white_m >= 0, "gnss_white_m >= 0", self.gnss_white_m),
         ]
         for ok, expected, got in checks:
             if not ok:

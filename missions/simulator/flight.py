@@ -20,6 +20,7 @@ from skyinspect.geodesy import LocalFrame
 from skyinspect.pose import GimbalFrame, Pose
 
 from missions.simulator.config import SimConfig
+from missions.simulator.gnss import gnss_error_ned  # noqa: F401  (the logged error; imported from here before)
 from missions.simulator.scene import FACING_HEADING_DEG, HOME_AMSL_M
 
 PRE_ROLL_S = 3.0  # telemetry before the first lane starts (hover)
@@ -144,23 +145,3 @@ def plan_flight(config: SimConfig) -> FlightPlan:
     add(POST_ROLL_S, segs[-1].p1_ned, segs[-1].p1_ned)
     return FlightPlan(config, tuple(float(v) for v in vs), tuple(float(u) for u in us), tuple(segs), tuple(caps))
 
-
-def gnss_error_ned(plan: FlightPlan, t_s: float) -> np.ndarray:
-    """The logged position's error at a flight time (``SimConfig.gnss_error_m``): one draw per lane
-    (seeded by the config), constant over the lane's captures and blended linearly between lanes."""
-    c = plan.config
-    if c.gnss_error_m <= 0 or not plan.captures:
-        return np.zeros(3)
-    rng = np.random.default_rng([c.seed, 2])
-    lanes = sorted({cap.lane for cap in plan.captures})
-    bias = {lane: rng.normal(0.0, 1.0, 3) * np.array([1.0, 1.0, 1.5]) * c.gnss_error_m for lane in lanes}
-    spans = [(min(cap.t_s for cap in plan.captures if cap.lane == lane),
-              max(cap.t_s for cap in plan.captures if cap.lane == lane), lane) for lane in lanes]
-    for k, (t0, t1, lane) in enumerate(spans):
-        if t_s < t0 and k > 0:  # between the previous lane's last capture and this lane's first
-            end_prev, prev = spans[k - 1][1], spans[k - 1][2]
-            w = min(max((t_s - end_prev) / max(t0 - end_prev, 1e-9), 0.0), 1.0)
-            return (1.0 - w) * bias[prev] + w * bias[lane]
-        if t_s <= t1 or k == len(spans) - 1:
-            return bias[lane]
-    return bias[spans[-1][2]]

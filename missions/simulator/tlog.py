@@ -28,7 +28,8 @@ from skyinspect.errors import TelemetryError, describe
 from skyinspect.geodesy import LocalFrame
 from skyinspect.pose import Pose
 
-from missions.simulator.flight import FlightPlan, gnss_error_ned
+from missions.simulator.flight import FlightPlan
+from missions.simulator.gnss import gnss_error_ned
 
 GIMBAL_FLAGS = (mavlink2.GIMBAL_DEVICE_FLAGS_ROLL_LOCK | mavlink2.GIMBAL_DEVICE_FLAGS_PITCH_LOCK
                 | mavlink2.GIMBAL_DEVICE_FLAGS_YAW_IN_VEHICLE_FRAME)
