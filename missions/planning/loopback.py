@@ -14,6 +14,10 @@ As ArduPilot's ``MissionItemProtocol::handle_mission_item``, an item out of sequ
 is answered with MAV_MISSION_INVALID_SEQUENCE and dropped while the upload goes on;
 ``duplicate_request`` asks for item 1 twice, as ArduPilot re-requests an item not received within 1 s.
 ``lose_final_ack`` stores the mission but its MISSION_ACK never reaches the GCS (a lossy radio).
+``ardupilot_storage`` serves the read-back as ArduPilot's AP_Mission stores the items
+(``mavlink_int_to_mission_cmd`` / ``mission_cmd_to_mavlink_int``): commands without a stored location
+come back with frame 0, altitudes of located commands in whole centimetres (truncated), the
+gimbal-manager pitch and rates as whole degrees (int8); x and y are integers as sent.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ class LoopbackVehicle(threading.Thread):
                  overwrite_home: bool = False, drop_first_request: bool = False, lifetime_s: float = 30.0,
                  autopilot: str = "ardupilot", gimbal_heartbeat: bool = False, max_items: int = 0,
                  unsupported: tuple[int, ...] = (), duplicate_request: bool = False,
-                 lose_final_ack: bool = False) -> None:
+                 lose_final_ack: bool = False, ardupilot_storage: bool = False) -> None:
         super().__init__(daemon=True, name=f"loopback-vehicle-{port}")
         self.url = f"{'udpin' if transport == 'udp' else 'tcpin'}:127.0.0.1:{port}"
         self.gcs_url = f"{'udpout' if transport == 'udp' else 'tcp'}:127.0.0.1:{port}"
@@ -42,6 +46,7 @@ class LoopbackVehicle(threading.Thread):
         self.gimbal_heartbeat = gimbal_heartbeat
         self.max_items, self.unsupported = max_items, unsupported
         self.duplicate_request, self.lose_final_ack = duplicate_request, lose_final_ack
+        self.ardupilot_storage = ardupilot_storage
         self.mission: list[Any] = []
         self.requests_seen: list[str] = []
         self.stop_event = threading.Event()
@@ -115,8 +120,11 @@ class LoopbackVehicle(threading.Thread):
                     self.requests_seen.append(t)
                     if 0 <= msg.seq < len(self.mission):
                         m = self.mission[msg.seq]
-                        conn.mav.mission_item_int_send(ts, tc, m.seq, m.frame, m.command, 0, m.autocontinue,
-                                                       m.param1, m.param2, m.param3, m.param4, m.x, m.y, m.z, 0)
+                        frame, p, z = m.frame, [m.param1, m.param2, m.param3, m.param4], m.z
+                        if self.ardupilot_storage:
+                            frame, p, z = _as_ardupilot_stores(m)
+                        conn.mav.mission_item_int_send(ts, tc, m.seq, frame, m.command, 0, m.autocontinue,
+                                                       *p, m.x, m.y, z, 0)
         finally:
             conn.close()
 
@@ -125,6 +133,25 @@ class LoopbackVehicle(threading.Thread):
             conn.mav.mission_request_send(ts, tc, seq, 0)
         else:
             conn.mav.mission_request_int_send(ts, tc, seq, 0)
+
+
+# AP_Mission::stored_in_location: the commands ArduPilot keeps a location (and its frame) for
+ARDUPILOT_LOCATION_COMMANDS = (16, 17, 18, 19, 21, 22, 30, 31, 82, 92, 179, 189, 191, 201)
+
+
+def _as_ardupilot_stores(m: Any) -> tuple[int, list[float], float]:
+    """(frame, param1..4, z) of MISSION_ITEM_INT ``m`` as ArduPilot sends it back after storing it."""
+    import numpy as np
+
+    p = [m.param1, m.param2, m.param3, m.param4]
+    if m.command == 195:  # DO_SET_ROI_LOCATION: how AP_Mission keeps it was not established; served as sent
+        return m.frame, p, m.z
+    if m.command in ARDUPILOT_LOCATION_COMMANDS:  # alt in int32 cm: packet.z * 100.0f truncated, back * 0.01f
+        cm = int(np.float32(m.z) * np.float32(100.0))
+        return (3 if m.frame in (3, 6) else 0), p, float(np.float32(cm) * np.float32(0.01))
+    if m.command == 1000:  # gimbal_manager_pitchyaw_Command: int8 pitch, int16 yaw, int8 rates
+        p = [float(int(p[0])), float(int(p[1])), float(int(p[2])), float(int(p[3]))]
+    return 0, p, m.z
 
 
 def free_port() -> int:

@@ -30,6 +30,11 @@ from missions.planning.formats import FIRMWARE_TYPE
 from missions.planning.mission import FRAME_GLOBAL, NAV_WAYPOINT, MissionItem
 
 GLOBAL_FRAMES = (0, 3, 5, 6, 10, 11)  # x/y carry latitude/longitude x 1e7 in MISSION_ITEM_INT
+SAME_FRAME = {5: 0, 6: 3, 11: 10}  # the deprecated *_INT frames mean the same altitude reference
+# commands whose x/y/z are a position: ArduPilot's AP_Mission::stored_in_location, and DO_SET_ROI_LOCATION.
+# ArduPilot keeps no frame for any other command (it reads back frame 0) and copies their x/y as integers.
+LOCATED_COMMANDS = frozenset((16, 17, 18, 19, 21, 22, 30, 31, 82, 92, 179, 189, 191, 195, 201))
+STORED_ALT_TOL_M = 0.0101  # ArduPilot keeps altitudes in whole cm: int32(packet.z * 100.0f), read back * 0.01f
 MISSION_TYPE_MISSION = 0
 MAV_MISSION_ACCEPTED, MAV_MISSION_INVALID_SEQUENCE = 0, 13
 GCS_SYSID, GCS_COMPID = 255, 190
@@ -55,7 +60,9 @@ def to_int_fields(it: MissionItem) -> tuple[int, int]:
 
 
 def from_item_int(msg: Any) -> MissionItem:
-    if msg.frame in GLOBAL_FRAMES:
+    """A read-back item; x/y are degrees only for a command with a position (a DO_DIGICAM_CONTROL's x = 1
+    comes back from ArduPilot in frame 0, and is 1, not 1e-7 degrees)."""
+    if msg.command in LOCATED_COMMANDS and msg.frame in GLOBAL_FRAMES:
         x, y = msg.x / 1e7, msg.y / 1e7
     else:
         x, y = float(msg.x), float(msg.y)
@@ -213,9 +220,27 @@ def compare(sent: tuple[MissionItem, ...], got: tuple[MissionItem, ...], skip_ho
         diffs.append(f"count: sent {len(sent)}, read back {len(got)}")
     start = 1 if skip_home else 0
     for seq, (a, b) in enumerate(zip(sent, got)):
-        if seq >= start and not a.same_as(b, tol=1e-9):
-            diffs.append(f"item {seq}: sent {a.name} {a.params}, read back {b.name} {b.params}")
+        if seq >= start and not same_as_stored(a, b):
+            diffs.append(f"item {seq}: sent {a.name} (frame {a.frame}) {a.params}, read back {b.name} "
+                         f"(frame {b.frame}) {b.params}")
     return tuple(diffs)
+
+
+def same_as_stored(sent: MissionItem, got: MissionItem) -> bool:
+    """Whether the vehicle holds ``sent`` as ``got`` says: the frame counts only for a command with a
+    position (its altitude reference), whose altitude may come back to the centimetre below."""
+    located = sent.command in LOCATED_COMMANDS
+    if (sent.command, bool(sent.autocontinue)) != (got.command, bool(got.autocontinue)):
+        return False
+    if located and SAME_FRAME.get(sent.frame, sent.frame) != SAME_FRAME.get(got.frame, got.frame):
+        return False
+    for k, (a, b) in enumerate(zip(sent.params, got.params)):
+        if math.isnan(a) or math.isnan(b):
+            if not (math.isnan(a) and math.isnan(b)):
+                return False
+        elif abs(a - b) > (STORED_ALT_TOL_M if located and k == 6 else 1e-9):
+            return False
+    return True
 
 
 def upload_and_verify(url: str, items: tuple[MissionItem, ...], home_lat_lon_alt: tuple[float, float, float],

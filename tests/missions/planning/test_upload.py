@@ -6,8 +6,12 @@ import pytest
 
 from skyinspect.errors import TelemetryError
 
+from missions.planning.formats import read_waypoints
 from missions.planning.loopback import LoopbackVehicle, free_port
-from missions.planning.upload import connect, upload_and_verify, with_home
+from missions.planning.mission import MissionItem
+from missions.planning.upload import compare, connect, from_item_int, upload_and_verify, with_home
+
+from .conftest import FIXTURES
 
 
 @pytest.fixture
@@ -142,3 +146,43 @@ def test_upload_cli_says_the_ack_was_missing(vehicle, bridge_plan, tmp_path):
     r = CliRunner().invoke(app, ["upload", str(plan_file), "--connect", vehicle.gcs_url, "--timeout-s", "0.3"])
     said = " ".join(r.output.split())
     assert r.exit_code == 0 and "identical" in said and "MISSION_ACK for the upload never arrived" in said, r.output
+
+
+def _sitl_read_back() -> list:
+    from pymavlink import mavutil
+
+    conn = mavutil.mavlink_connection(str(FIXTURES / "sitl_readback.tlog"))
+    got = []
+    while (msg := conn.recv_match(type="MISSION_ITEM_INT")) is not None:
+        got.append(from_item_int(msg))
+    return got
+
+
+def test_arducopter_read_back_compares_equal_to_the_upload():
+    """ArduCopter 4.7 SITL's own read-back of the facade mission it flew (its MISSION_ITEM_INT replies,
+    copied from shared/data/telemetry/arducopter_sitl_facade/flight.tlog) against the mission uploaded
+    (mission.waypoints). ArduPilot returns every command it stores no location for (CONDITION_YAW,
+    DO_CHANGE_SPEED, the gimbal, the trigger, RTL) with frame 0 whatever frame it went up with
+    (AP_Mission::mission_cmd_to_mavlink_int sets a frame only for location commands): the comparison
+    reported 9 of 18 items different, so `skyinspect upload` failed on every ArduPilot vehicle."""
+    items, home = read_waypoints(FIXTURES / "mission.waypoints")
+    sent, got = with_home(items, home, "ardupilot"), _sitl_read_back()
+    assert len(got) == len(sent) == 19 and [g.frame for g in got].count(0) == 10  # home + 9 DO/RTL items
+    assert compare(sent, got, skip_home=True) == ()
+    # a real change is still caught: a waypoint 0.5 m lower, or flown above sea level instead of home
+    lower = MissionItem(got[5].command, got[5].frame, got[5].params[:6] + (got[5].params[6] - 0.5,))
+    amsl = MissionItem(got[5].command, 0, got[5].params)
+    for changed in (lower, amsl):
+        assert [d.split(":")[0] for d in compare(sent, got[:5] + [changed] + got[6:], skip_home=True)] == ["item 5"]
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("vehicle", [{"ardupilot_storage": True}], indirect=True)
+def test_round_trip_through_ardupilots_mission_storage(vehicle, bridge_plan):
+    # a vehicle that stores the items as AP_Mission does (loopback.py: frame 0 for commands without a
+    # location, altitudes in whole centimetres, the stop-and-shoot DO_DIGICAM_CONTROL's x as an integer):
+    # the example bridge's read-back differed in 284 of 323 items
+    r = upload_and_verify(vehicle.gcs_url, bridge_plan.items, bridge_plan.home_lat_lon_alt, "ardupilot",
+                          timeout_s=0.5, connect_timeout_s=5)
+    assert r.same, r.differences[:5]
+    assert r.sent == r.received == len(bridge_plan.items) + 1
