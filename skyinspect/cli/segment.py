@@ -36,11 +36,12 @@ def segment_command(
 ) -> None:
     """Segment inspection photos at their full resolution (tiled), one mask per photo."""
     from models import load_segmenter
-    from models.batch import (left_out_files, left_out_photos, list_images, photos_in_subfolders, refuse_overwriting,
-                              segment_images, subfolder_counts)
+    from models.batch import (check_writable, left_out_files, left_out_photos, list_images, photos_in_subfolders,
+                              refuse_overwriting, segment_images, subfolder_counts)
     from models.photo_checks import check_images, check_memory, check_overlay_sizes
 
     files = list_images(images)
+    check_writable(out)  # before the photos are decoded and the model loaded
     other = left_out_photos(images)
     if other:  # said, not skipped without a word
         console.print(f"[yellow]note:[/] left out {', '.join(f'{n} {s}' for s, n in sorted(other.items()))} "
