@@ -256,7 +256,7 @@ def refuse_overwriting(images: list[Path], out: Path) -> None:
                                             f"({record.get('source')})", "segment into another --out folder"))
 
 
-def check_writable(out: Path) -> None:
+def check_writable(out: Path, fix: str = "give --out a folder you can write") -> None:
     """Refuse an ``out`` where no file can be created (a read-only card or mount, another user's folder),
     before any photo is decoded or segmented: found only when the first photo's mask was written, after
     every photo was decoded and the first segmented (~70 s a 9-MPx photo with segment's passes). Probed
@@ -272,8 +272,7 @@ def check_writable(out: Path) -> None:
             pass
     except OSError as exc:
         where = "in it" if folder == out else f"in {folder}"
-        raise InputError(describe(out, f"no file can be created {where} ({exc.strerror or exc})",
-                                  "give --out a folder you can write")) from exc
+        raise InputError(describe(out, f"no file can be created {where} ({exc.strerror or exc})", fix)) from exc
 
 
 _LONGEST_OUTPUT = "_overlay.jpg.part"  # the longest name written for a photo: its stem and this

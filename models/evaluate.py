@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from models._progress import progress
-from models.batch import write_atomic
+from models.batch import check_writable, write_atomic
 from models.labelled import MASK_CLASSES, LabelledExample, check_labelled, classes_of, pair_masks, read_labelled
 from models.prepare import DEFAULT_SHARED, SPLIT_FILE, deepcrack_val_stems, enlarge, read_pair
 from models import CRACK_RIDGE_LOW, FLIP_CHOICES, ONE_PASS_PROB_SHARPEN, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
@@ -192,6 +192,7 @@ def evaluate(model: Path | None = None, out: Path = Path("/work/data/eval.json")
                                   f"give --out a file name, such as {out / 'eval.json'}"))
     if file_in_the_way(out.parent) is not None:
         raise InputError(describe(out, "lies inside a file, not a folder", "give --out a file in a folder"))
+    check_writable(out.parent, "give --out a file in a folder you can write")  # else found after every set
     examples: dict[str, LabelledExample] = {}
     if labelled is not None:  # checked before the model loads: a wrong folder fails at once
         images, masks, mask_class = labelled
