@@ -23,7 +23,7 @@ from typing import Any
 
 from groundstation.publish.context import PublishInput, colour_hex, flight_date, format_measurement, lonlatalt
 from groundstation.publish.gis import finding_properties
-from groundstation.publish.reviewed import class_text, review_text
+from groundstation.publish.reviewed import class_text, review_text, shown_class
 from skyinspect.findings import Finding
 from skyinspect.kml import kml_colour
 
@@ -101,7 +101,7 @@ def findings_kml(inp: PublishInput) -> str:
     _sub(doc, "name", f"{title} findings{f' {day}' if day else ''}")
     _sub(doc, "description", f"{len(inp.findings)} findings; altitudes in metres above mean sea level; "
                              f"model {inp.flight.model_id}")
-    for cls in sorted({f.class_name for f in inp.findings} | {"crack", "corrosion"}):
+    for cls in sorted({shown_class(inp, f.finding_id, f.class_name) for f in inp.findings} | {"crack", "corrosion"}):
         style = _sub(doc, "Style", id=style_id(cls))
         line = _sub(style, "LineStyle")
         _sub(line, "color", kml_colour(colour_hex(cls)))
@@ -116,7 +116,7 @@ def findings_kml(inp: PublishInput) -> str:
         pm = _sub(folder, "Placemark", id=f.finding_id)
         _sub(pm, "name", f.finding_id)
         _sub(pm, "description", description_html(inp, f))
-        _sub(pm, "styleUrl", f"#{style_id(f.class_name)}")
+        _sub(pm, "styleUrl", f"#{style_id(shown_class(inp, f.finding_id, f.class_name))}")
         data = _sub(pm, "ExtendedData")
         for k, v in finding_properties(f, inp).items():
             _sub(_sub(data, "Data", name=k), "value", _value(v))

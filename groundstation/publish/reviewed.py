@@ -121,6 +121,11 @@ def review_text(inp: PublishInput, finding: Any) -> str:
     return review_note(finding.class_name, _review_of(inp, finding.finding_id) or None, regraded=True)
 
 
+def shown_class(inp: PublishInput, finding_id: str, class_name: str) -> str:
+    """The class a finding is drawn as (colour, style, tooltip): the reviewer's label when relabelled."""
+    return str(_review_of(inp, finding_id).get("label") or class_name)
+
+
 def class_text(inp: PublishInput, finding_id: str, class_name: str) -> str:
     """The class a report shows: the reviewer's, graded as it (with_review), when relabelled."""
     label = _review_of(inp, finding_id).get("label")

@@ -22,7 +22,7 @@ from skyinspect.webpage import fit_to, js_template_text, save_offline
 
 from groundstation.publish.context import PublishInput, colour_hex, format_measurement
 from groundstation.publish.images import best_view_crops_jpeg
-from groundstation.publish.reviewed import class_text, review_text
+from groundstation.publish.reviewed import class_text, review_text, shown_class
 
 
 # A popup taller than a phone or a short laptop screen hid its grade and clause below the map's edge
@@ -90,13 +90,14 @@ def write_map(inp: PublishInput, path: Path, crops: dict[str, bytes | None]) -> 
     findings_layer = folium.FeatureGroup(name="findings")
     findings = []
     for i, f in enumerate(inp.findings):
-        colour = colour_hex(f.class_name)
+        shown = shown_class(inp, f.finding_id, f.class_name)  # a relabelled finding as the reviewer's class
+        colour = colour_hex(shown)
         # A marker too: a millimetre-wide crack is invisible as a polygon at most zoom levels.
         findings.append({"ring": f.outline_wgs84[:, :2].tolist(), "at": [f.lat_deg, f.lon_deg],
                          "outline": path_options(line=True, radius=None, color=colour, weight=2, fill=True,
                                                  fill_opacity=0.5),
                          "marker": path_options(line=False, radius=6, color=colour, fill=True),
-                         "tooltip": f"{f.finding_id} ({f.class_name})", "marker_tooltip": f.finding_id,
+                         "tooltip": f"{f.finding_id} ({shown})", "marker_tooltip": f.finding_id,
                          "popup": popup_html(inp, i, crops.get(f.finding_id))})
     _Drawn(findings, _FINDINGS_JS, popup=parse_options(**POPUP_OPTIONS)).add_to(findings_layer)
     findings_layer.add_to(fmap)

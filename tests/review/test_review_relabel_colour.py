@@ -1,0 +1,44 @@
+"""A relabelled finding is drawn in its reviewed class's colour: the report and popups said 'corrosion
+(relabelled from crack; graded as corrosion)' while map.html drew it red with the tooltip 'F-0001
+(crack)', findings.kml styled it as a crack and the report's elevation drawing filled it crack red (the
+demo's F-0002, relabelled crack, stayed orange on all three)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx")
+from review_helpers import crack_and_rust  # noqa: E402
+
+from groundstation.publish.context import colour_bgr, colour_hex  # noqa: E402
+
+W = {"X-Reviewer": "ada", "Content-Type": "application/json"}
+
+
+def _ink(png: Path, class_name: str) -> int:
+    """Pixels of ``class_name``'s colour in the drawing."""
+    img = cv2.imread(str(png))
+    return int(np.all(img == np.array(colour_bgr(class_name), np.uint8), axis=2).sum())
+
+
+def test_a_relabelled_rust_patch_is_drawn_as_a_crack_everywhere(results: Path) -> None:
+    from groundstation.republish import publish_reviewed
+
+    c, _, rust = crack_and_rust(results)
+    assert _ink(results / "schematic.png", "corrosion") > 0 and _ink(results / "schematic.png", "crack") == 0
+    assert c.post(f"/api/findings/{rust}/review", json={"action": "relabel", "label": "crack"},
+                  headers=W).status_code == 201
+    publish_reviewed(results)
+    page = (results / "map.html").read_text()
+    tip = f'"tooltip":"{rust} (crack)"'
+    assert tip in page
+    drawn = page.split(tip, 1)[0].rsplit('{"at":', 1)[1]  # the finding's item (keys sorted, tooltip last)
+    assert f'"color":"{colour_hex("crack")}"' in drawn and colour_hex("corrosion") not in drawn
+    kml = (results / "findings.kml").read_text()
+    placemark = kml.split(f"<name>{rust}</name>", 1)[1].split("</Placemark>", 1)[0]
+    assert "#class-crack" in placemark
+    assert _ink(results / "schematic.png", "corrosion") == 0 and _ink(results / "schematic.png", "crack") > 0
