@@ -7,8 +7,8 @@ schematic draws (groundstation.plane): x = u, metres along the face to the right
 point as seen facing it; y = v, metres up the face. Their CRS is an engineering CRS named after the
 surface; its description in ``gpkg_spatial_ref_sys`` gives the exact conversion to WGS84 as a PROJ
 pipeline (u, v, w → lon, lat, h; w is the distance off the face along its normal, 0 on it), usable
-with ``cct``/``cs2cs`` or pyproj. Heights are the flight's telemetry MSL, as in the other layers.
-One pair of layers per non-horizontal plane or face the findings lie on (several: named by surface).
+with PROJ's ``cct`` or pyproj. Heights are the flight's telemetry MSL, as in the other layers.
+One pair of layers per non-horizontal plane or face (of a set: each one a frame looked at, named by it).
 Cylinders (unrolled) and DEMs (plan) have no such layer: the WGS84 layers show a DEM's findings.
 """
 
@@ -51,7 +51,11 @@ def _charts(inp: PublishInput) -> list[PlaneChart]:
         charts: list[Any] = [inp.basis]
     else:
         charts = [s.chart() for s in surface.bind(inp.flight.origin).surfaces()]
-    return [c for c in charts if isinstance(c, PlaneChart) and not c.is_horizontal]
+    charts = [c for c in charts if isinstance(c, PlaneChart) and not c.is_horizontal]
+    if len(charts) > 1:  # a set's faces no frame looked at would be empty layers
+        seen = {fr.surface_name for fr in inp.geo.frames}
+        charts = [c for c in charts if c.name in seen]
+    return charts
 
 
 def face_layer_names(inp: PublishInput) -> list[tuple[str, str]]:
@@ -59,9 +63,11 @@ def face_layer_names(inp: PublishInput) -> list[tuple[str, str]]:
     charts = _charts(inp)
     if len(charts) == 1:
         return [("face_findings", "face_frames")]
-    names = []
+    names: list[tuple[str, str]] = []
     for i, c in enumerate(charts, start=1):
         slug = re.sub(r"[^a-z0-9]+", "_", c.name.lower()).strip("_") or str(i)
+        if any(fl == f"face_findings_{slug}" for fl, _ in names):  # "Pier A" and "pier-a"
+            slug = f"{slug}_{i}"
         names.append((f"face_findings_{slug}", f"face_frames_{slug}"))
     return names
 
@@ -81,7 +87,7 @@ def _description(chart: PlaneChart, frame: LocalFrame) -> str:
     return (f"skyinspect face chart of surface '{chart.name}': x = u, metres along the face to the right of its "
             "reference point as seen facing it; y = v, metres up the face (w, off the face along its outward "
             "normal, is 0 on it). To WGS84 (u v w -> lon lat h, h in metres MSL as the flight's telemetry gave "
-            f"it), with cct, cs2cs or pyproj:\n{face_pipeline(chart, frame)}\n")
+            f"it), with PROJ's cct or pyproj's Transformer.from_pipeline:\n{face_pipeline(chart, frame)}\n")
 
 
 def _polygon(uv: np.ndarray) -> Any:

@@ -68,6 +68,36 @@ def test_the_face_crs_description_converts_to_the_wgs84_layer(gpkg: Path) -> Non
         assert np.abs(h - want[:, 2]).max() < 1e-4
 
 
+def test_a_set_of_faces_has_a_pair_of_layers_per_face_looked_at(tmp_path: Path) -> None:
+    from gs_fixtures import FRAME
+
+    from skyinspect.surfaces.face import FaceSurface
+    from skyinspect.surfaces.io import SurfaceSet
+
+    p = face_surface()
+    west = FaceSurface(p.lat_deg, p.lon_deg, p.alt_msl_m, (-1.0, 0.0, 0.0), (-5.0, 5.0), (-5.0, 5.0), "Pier A west")
+    east = FaceSurface(p.lat_deg, p.lon_deg, p.alt_msl_m, (1.0, 0.0, 0.0), (-5.0, 5.0), (-5.0, 5.0), "pier-a west")
+    lat, lon, alt = FRAME.to_geodetic(np.array([0.0, 40.0, -FLY_HEIGHT_M]))
+    far = FaceSurface.vertical(float(lat), float(lon), float(alt) - 5, 90.0, (-5.0, 5.0), 10.0, "pier B")
+    defects = [crack_on_face(-0.1, FLY_HEIGHT_M + 0.1), corrosion_on_face(0.6, FLY_HEIGHT_M - 0.2)]
+    process(face_flight(tmp_path / "flight", defects), tmp_path / "out", SurfaceSet((west, far), "pier"),
+            progress=False)
+    gpkg = tmp_path / "out" / "findings.gpkg"
+    faces = sorted(n for n, _ in pyogrio.list_layers(gpkg) if n.startswith("face_"))
+    assert faces == ["face_findings", "face_frames"]  # pier B: no frame looked at it, no empty layers
+    found = pyogrio.read_dataframe(gpkg, layer="face_findings")
+    assert len(found) == 2 and found.crs.name == "skyinspect face 'Pier A west'"
+    from groundstation.publish.face_gis import face_layer_names
+
+    class Charts:  # two names with one slug keep two layers
+        geo = type("G", (), {"surface": SurfaceSet((west, east, far), "pier"),
+                             "frames": [type("Fr", (), {"surface_name": n}) for n in ("Pier A west", "pier-a west")]})()
+        flight = type("F", (), {"origin": FRAME})()
+    names = face_layer_names(Charts())  # type: ignore[arg-type]
+    assert names == [("face_findings_pier_a_west", "face_frames_pier_a_west"),
+                     ("face_findings_pier_a_west_2", "face_frames_pier_a_west_2")]
+
+
 @settings(max_examples=60, deadline=None)
 @given(lat=st.floats(-70, 70), lon=st.floats(-179, 179), h=st.floats(-50, 3000),
        azimuth=st.floats(0, 360), tilt=st.floats(-30, 30), east=st.floats(-500, 500), north=st.floats(-500, 500),
