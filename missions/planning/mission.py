@@ -9,7 +9,7 @@ Command choices (docs/missions.md has the table):
 - heading: ArduPilot ignores NAV_WAYPOINT's yaw on copters → MAV_CMD_CONDITION_YAW before the
   waypoint; PX4 → NAV_WAYPOINT param 4.
 - gimbal pitch: MAV_CMD_DO_GIMBAL_MANAGER_PITCHYAW for both (ArduPilot 4.3+, PX4 gimbal v2), yaw 0
-  in the vehicle frame, emitted before the heading. Not DO_MOUNT_CONTROL: ArduCopter yaws a vehicle
+  in the vehicle frame, emitted before the heading; whole degrees on ArduPilot (``whole_degree_gimbal``). Not DO_MOUNT_CONTROL: ArduCopter yaws a vehicle
   whose mount has no pan axis to its param 3 (docs/missions.md, "Gimbal and heading").
 - photos: straight level lanes → MAV_CMD_DO_SET_CAM_TRIGG_DIST on at the lane start (first photo
   at once) and off at its end; other passes → a hold at each station and MAV_CMD_DO_DIGICAM_CONTROL.
@@ -22,7 +22,7 @@ Command choices (docs/missions.md has the table):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -59,6 +59,24 @@ def f32(v: float) -> float:
 def q7(deg: float) -> float:
     """Latitude/longitude as MISSION_ITEM_INT carries it (1e-7 degree)."""
     return round(deg * 1e7) / 1e7
+
+
+def whole_degree_gimbal(passes: tuple[Pass, ...], max_up_deg: float) -> tuple[tuple[Pass, ...], str | None]:
+    """The passes with gimbal pitches in whole degrees, as ArduPilot keeps a mission's
+    DO_GIMBAL_MANAGER_PITCHYAW pitch (AP_Mission gimbal_manager_pitchyaw_Command: int8, the float
+    truncated: +0.99 flew at 0); rounded to the nearest, within the gimbal's upward limit, before the
+    coverage is computed. The note lists what changed (None: nothing)."""
+    out, moved = [], []
+    for ps in passes:
+        pitch = tuple(float(min(round(g), math.floor(max_up_deg))) if g > 0 else float(round(g))
+                      for g in ps.gimbal_pitch_deg)
+        if any(abs(a - b) > 1e-9 for a, b in zip(pitch, ps.gimbal_pitch_deg)):
+            moved.append(f"{ps.name} {ps.gimbal_pitch_deg[0]:+.2f} -> {pitch[0]:+g}")
+            ps = replace(ps, gimbal_pitch_deg=pitch)
+        out.append(ps)
+    note = (f"gimbal pitch in whole degrees (ArduPilot keeps a mission's pitch as whole degrees): "
+            f"{'; '.join(moved[:6])}{' ...' if len(moved) > 6 else ''}" if moved else None)
+    return tuple(out), note
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from missions.planning.assets import Asset, Bridge, Pipeline, Site, WindTurbine
 from missions.planning.cameras import CameraProfile
 from missions.planning.design import Design, Requirement, design_for
 from missions.planning.geometry import Frustum, Prism, Solid, Surface
-from missions.planning.mission import ARDUCOPTER_MIN_SPEED_M_S, MissionItem, build_items
+from missions.planning.mission import ARDUCOPTER_MIN_SPEED_M_S, MissionItem, build_items, whole_degree_gimbal
 from missions.planning.patterns import Pass, PatternResult, box_pier_scan
 from missions.planning.routing import route_passes
 from missions.planning.safety import Floor, check_items, estimate_flight_s, flight_legs
@@ -331,6 +331,9 @@ def lay_out(asset: Asset, camera: CameraProfile, requirement: Requirement | None
     design = _trigger_speed(design, pattern.passes)
     if autopilot == "ardupilot" and design.speed_m_s < ARDUCOPTER_MIN_SPEED_M_S - 1e-9:
         pattern = _stop_and_shoot(pattern, design, asset.site.max_speed_m_s)
+    if autopilot == "ardupilot":
+        passes, note = whole_degree_gimbal(pattern.passes, camera.gimbal_max_up_deg)
+        pattern = PatternResult(passes, pattern.surfaces, pattern.notes + ((note,) if note else ()))
     if not pattern.passes:
         from skyinspect.errors import InputError
 

@@ -147,3 +147,30 @@ def test_standoff_rule_applies_to_girder_lines(girder_plan, girder_bridge):
         check_items(tuple(items), frame, girder_bridge.site, girder_plan.solids)
     hits = [(s, m) for r, s, m in info.value.violations if r == "min_standoff"]
     assert any(s == k + 1 and "girder G1" in m for s, m in hits), hits
+
+
+@pytest.mark.timeout(60)
+def test_ardupilot_gimbal_pitch_in_whole_degrees_as_it_stores_them(girder_plan, girder_bridge):
+    """ArduPilot keeps a mission's DO_GIMBAL_MANAGER_PITCHYAW pitch as an int8 of degrees
+    (AP_Mission gimbal_manager_pitchyaw_Command, float -> int8 truncates): the girder lines' +0.99 and
+    +12.02 deg were flown at 0 and 12 deg, and the upload's read-back differed at those items. ArduPilot
+    plans now pitch in whole degrees, and the coverage is computed with the pitch flown; PX4 keeps floats."""
+    from missions.planning.loopback import LoopbackVehicle, free_port
+    from missions.planning.upload import upload_and_verify
+
+    sent = [it.params[0] for it in girder_plan.items if it.command == DO_GIMBAL_MANAGER_PITCHYAW]
+    assert sent and all(p == round(p) for p in sent), sent
+    assert all(g == round(g) for ps in girder_plan.passes for g in ps.gimbal_pitch_deg)
+    assert any(p > 10 for p in sent)
+    v = LoopbackVehicle(free_port(), lifetime_s=20.0, ardupilot_storage=True)
+    v.start()
+    assert v.ready.wait(5)
+    try:
+        r = upload_and_verify(v.gcs_url, girder_plan.items, girder_plan.home_lat_lon_alt, "ardupilot",
+                              timeout_s=0.5, connect_timeout_s=5)
+    finally:
+        v.stop()
+        v.join(3)
+    assert r.same, r.differences[:3]
+    px4 = plan_inspection(girder_bridge, get_camera("dji_h20_zoom"), FAST, "px4")
+    assert any(p != round(p) for it in px4.items if it.command == DO_GIMBAL_MANAGER_PITCHYAW for p in it.params[:1])
