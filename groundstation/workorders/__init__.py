@@ -268,19 +268,29 @@ def apply_review(orders: list[WorkOrder], results: Path) -> tuple[list[WorkOrder
         said.append(f"{len(rejected)} rejected in review, no work order or alert: "
                     + ", ".join(f"{o.finding_id} (by {state[o.finding_id]['by']})" for o in orders
                                 if o.finding_id in rejected))
-    relabelled = [o for o in kept if state.get(o.finding_id, {}).get("label") not in (None, o.defect)]
+    # a relabel `skyinspect publish` already graded the order by (its grade is the reviewed class's)
+    graded_as = published.get("graded_as") if isinstance(published.get("graded_as"), dict) else {}
+
+    def regraded(o: WorkOrder) -> bool:
+        return graded_as.get(o.finding_id) is not None and graded_as.get(o.finding_id) == state.get(
+            o.finding_id, {}).get("label")
+
+    relabelled = [o for o in kept if state.get(o.finding_id, {}).get("label") not in (None, o.defect)
+                  and not regraded(o)]
     if relabelled:
         said.append("relabelled in review, still graded as found: "
                     + ", ".join(f"{o.finding_id} {o.defect} -> {state[o.finding_id]['label']}" for o in relabelled))
-    return [with_review(o, state.get(o.finding_id)) for o in kept], said
+    return [with_review(o, state.get(o.finding_id), regraded(o)) for o in kept], said
 
 
-def published_review(trail: ReviewTrail, rejected: list[str], rejected_orders: list[WorkOrder]) -> dict[str, Any]:
+def published_review(trail: ReviewTrail, rejected: list[str], rejected_orders: list[WorkOrder],
+                     graded_as: dict[str, str] | None = None) -> dict[str, Any]:
     """What workorders.json says of the review published into it (``skyinspect publish``): the rejected
     findings and the orders they would have had, which ``apply_review`` puts back for a finding no
-    longer rejected (confirmed after publishing)."""
+    longer rejected (confirmed after publishing); ``graded_as``: finding id -> the reviewer's class its
+    order was graded as (a relabel), so ``apply_review`` does not call it still graded as found."""
     return {"applied_to_seq": trail.seq, "by": list(trail.who), "rejected": rejected,
-            "rejected_orders": [o.to_dict() for o in rejected_orders]}
+            "rejected_orders": [o.to_dict() for o in rejected_orders], "graded_as": dict(graded_as or {})}
 
 
 def _published(results: Path) -> dict[str, Any]:
