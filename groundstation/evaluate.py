@@ -117,7 +117,23 @@ def _read_collection(path: Path) -> list[dict[str, Any]]:
         raise InputError(describe(path, f"declares its coordinates in {name or crs!r}; expected WGS84 longitude, "
                                   "latitude (degrees) and height (RFC 7946)",
                                   f"Reproject it: ogr2ogr -f GeoJSON -t_srs EPSG:4326 out.geojson {path}"))
-    return list(data.get("features", []))
+    return _to_msl(list(data.get("features", [])), data.get("vertical_reference"))
+
+
+def _to_msl(features: list[dict[str, Any]], reference: Any) -> list[dict[str, Any]]:
+    """``features`` with MSL heights: findings.geojson's are ellipsoidal (MSL + N) when the flight
+    gave its geoid separation N (its ``vertical_reference``); the truth and everything else are MSL."""
+    if not isinstance(reference, dict) or reference.get("height") != "ellipsoidal":
+        return features
+    n = float(reference.get("geoid_separation_m") or 0.0)
+
+    def down(c: Any) -> Any:
+        if c and isinstance(c[0], (int, float)):
+            return [c[0], c[1], c[2] - n, *c[3:]] if len(c) > 2 else c
+        return [down(x) for x in c]
+
+    return [{**f, "geometry": {**f["geometry"], "coordinates": down(f["geometry"]["coordinates"])}}
+            if isinstance(f.get("geometry"), dict) and f["geometry"].get("coordinates") else f for f in features]
 
 
 def _ring_of(feature: dict[str, Any], path: Path) -> np.ndarray:

@@ -76,6 +76,30 @@ def test_with_the_flights_separation_the_geojson_heights_are_ellipsoidal(tmp_pat
         assert "mean sea level" in desc[layer] and "47.312" in desc[layer], layer
 
 
+def test_the_truth_comparison_reads_ellipsoidal_heights_back_to_msl(tmp_path: Path) -> None:
+    """groundstation.evaluate compares findings.geojson's rings with the truth's MSL rings: read as
+    MSL, ellipsoidal rings sat N higher, off a vertical face's defects."""
+    from gs_fixtures import FRAME
+
+    from groundstation.evaluate import compare_with_truth
+
+    defects = [crack_on_face(-0.1, FLY_HEIGHT_M + 0.1), corrosion_on_face(0.6, FLY_HEIGHT_M - 0.2)]
+    features = []
+    for d in defects:
+        ring = [[float(p[1]), float(p[0]), float(p[2])] for p in FRAME.to_geodetic(d.outline_ned)]
+        c = FRAME.to_geodetic(d.outline_ned.mean(axis=0))
+        features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring + ring[:1]]},
+                         "properties": {"defect_id": d.defect_id, "class": "crack" if d.class_id == 1 else "corrosion",
+                                        "centroid_lat_deg": float(c[0]), "centroid_lon_deg": float(c[1]),
+                                        "centroid_alt_msl_m": float(c[2])}})
+    truth = tmp_path / "truth.geojson"
+    truth.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    process(_flight(tmp_path, {"n_m": 47.312}), tmp_path / "out", face_surface(), progress=False)
+    cmp = compare_with_truth(tmp_path / "out" / "findings.geojson", truth)
+    assert (cmp.true_count, cmp.found_count, cmp.false_positive_count) == (2, 2, 0)
+    assert cmp.mean_position_error_m < 0.005
+
+
 @pytest.mark.parametrize("bad", [{"n_m": "high"}, {"n_m": 480.0}, [47.0], {"samples": 3}])
 def test_a_bad_separation_in_the_record_is_refused_by_name(tmp_path: Path, bad: object) -> None:
     with pytest.raises(InputError, match="geoid_separation"):
