@@ -201,10 +201,9 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
         from skyinspect.spreadsheet import SPREADSHEET_ENCODING
 
         try:
-            orders, _ = load_work_orders(data.folder)
+            orders, _ = apply_review(load_work_orders(data.folder)[0], data.folder)
         except InputError as exc:
             raise HTTPException(404, str(exc)) from None
-        orders, _ = apply_review(orders, data.folder)
         return Response(work_orders_csv(orders).encode(SPREADSHEET_ENCODING), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="workorders-reviewed.csv"'})
 

@@ -245,8 +245,8 @@ def apply_review(orders: list[WorkOrder], results: Path) -> tuple[list[WorkOrder
     trail = read_review(results)
     published = _published(results)  # rejected ones already left out of workorders.json by `skyinspect publish`
     listed = {x.finding_id for x in orders}
-    back = [WorkOrder(**{**o, "evidence": tuple(o["evidence"])}) for o in published.get("rejected_orders", [])
-            if not trail.rejected(o["finding_id"]) and o["finding_id"] not in listed]
+    back = [o for o in published.get("rejected_orders", [])
+            if not trail.rejected(o.finding_id) and o.finding_id not in listed]
     if back:  # rejected when published, not any more (or the trail is broken): its order is due again
         orders = sorted(orders + back, key=_listing_order)
     if trail.broken:  # nothing applies, the rejections publish applied neither
@@ -269,7 +269,7 @@ def apply_review(orders: list[WorkOrder], results: Path) -> tuple[list[WorkOrder
                     + ", ".join(f"{o.finding_id} (by {state[o.finding_id]['by']})" for o in orders
                                 if o.finding_id in rejected))
     # a relabel `skyinspect publish` already graded the order by (its grade is the reviewed class's)
-    graded_as = published.get("graded_as") if isinstance(published.get("graded_as"), dict) else {}
+    graded_as = published.get("graded_as", {})
 
     def regraded(o: WorkOrder) -> bool:
         return graded_as.get(o.finding_id) is not None and graded_as.get(o.finding_id) == state.get(
@@ -294,11 +294,28 @@ def published_review(trail: ReviewTrail, rejected: list[str], rejected_orders: l
 
 
 def _published(results: Path) -> dict[str, Any]:
+    """workorders.json's review section (``published_review``), its rejected orders as WorkOrders; {}
+    for none. A section that is not one is refused by name (a KeyError traceback before)."""
+    path = Path(results) / "workorders.json"
     try:
-        review = json.loads((Path(results) / "workorders.json").read_text(encoding="utf-8")).get("review")
+        review = json.loads(path.read_text(encoding="utf-8")).get("review")
     except (OSError, ValueError, AttributeError):
         return {}
-    return review if isinstance(review, dict) else {}
+    if review is None:
+        return {}
+    try:
+        if not isinstance(review, dict):
+            raise TypeError(f"expected an object, got a JSON {type(review).__name__}")
+        rejected, orders, graded_as = (review.get(k, d) for k, d in (("rejected", []), ("rejected_orders", []),
+                                                                     ("graded_as", {})))
+        if not isinstance(rejected, list) or not isinstance(orders, list) or not isinstance(graded_as, dict):
+            raise TypeError("expected lists 'rejected' and 'rejected_orders' and an object 'graded_as'")
+        orders = [WorkOrder(**{**o, "evidence": tuple(o["evidence"])}) for o in orders]
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise InputError(describe(path, f"its review section is unreadable ({type(exc).__name__}: {exc})",
+                                  "Publish the review again with `skyinspect publish RESULTS`")) from exc
+    return {**review, "rejected": [str(x) for x in rejected], "rejected_orders": orders,
+            "graded_as": {str(k): str(v) for k, v in graded_as.items()}}
 
 
 def with_review(order: WorkOrder, review: dict[str, Any] | None, regraded: bool = False) -> WorkOrder:
