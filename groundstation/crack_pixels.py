@@ -14,8 +14,11 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
+from models.postprocess import DEFAULT_CRACK_BRIDGE_PX
 from skyinspect.findings import Detection
 from skyinspect.segmentation import CRACK
+
+OUTLINE_REACH_PX = 2  # the outline is the instance's bridged shape simplified by about a pixel
 
 
 class PixelSource(Protocol):
@@ -67,8 +70,32 @@ class MaskPixels:
         cv2.fillPoly(inside, [np.round(poly - [x0, y0]).astype(np.int32)], 1)
         # the outline was simplified by about a pixel: its crack pixels may lie just outside it
         inside = cv2.dilate(inside, np.ones((5, 5), np.uint8))
-        rows, cols = np.nonzero(inside.astype(bool) & (mask[y0:y1, x0:x1] == CRACK))
+        crack = _own_pixels(inside.astype(bool) & (mask[y0:y1, x0:x1] == CRACK), poly - [x0, y0])
+        rows, cols = np.nonzero(crack)
         if len(rows) == 0:
             return None
         pixels = np.stack([cols + x0, rows + y0], axis=1).astype(np.float64)
         return self._normalised(poly), self._normalised(pixels)
+
+
+def _own_pixels(crack: np.ndarray, outline_px: np.ndarray) -> np.ndarray:
+    """Of the crack pixels inside an instance's outline, those of the instance: the components the
+    post-processing's bridging joins (``extract_instances``) that reach the outline. The outline of a
+    crack that splits and rejoins encloses what lies between its branches, and a crack speck there (no
+    instance of its own) or another crack (its own instance, its own finding) is not this crack. An
+    outline that no component reaches (one not drawn by the post-processing) keeps the largest."""
+    u8 = crack.astype(np.uint8)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (DEFAULT_CRACK_BRIDGE_PX, DEFAULT_CRACK_BRIDGE_PX))
+    shape = cv2.morphologyEx(u8, cv2.MORPH_CLOSE, kernel) | u8
+    n, labels = cv2.connectedComponents(shape, connectivity=8)
+    if n <= 2:
+        return crack
+    band = np.zeros_like(u8)
+    cv2.polylines(band, [np.round(outline_px).astype(np.int32)], True, 1, thickness=2 * OUTLINE_REACH_PX + 1)
+    reached = np.unique(labels[(band > 0) & (shape > 0)])
+    reached = reached[reached > 0]
+    if len(reached) == 0:
+        counts = np.bincount(labels[crack], minlength=n)
+        counts[0] = 0
+        reached = np.array([int(np.argmax(counts))])
+    return crack & np.isin(labels, reached)
