@@ -18,6 +18,10 @@ is answered with MAV_MISSION_INVALID_SEQUENCE and dropped while the upload goes 
 (``mavlink_int_to_mission_cmd`` / ``mission_cmd_to_mavlink_int``): commands without a stored location
 come back with frame 0, altitudes of located commands in whole centimetres (truncated), the
 gimbal-manager pitch and rates as whole degrees (int8); x and y are integers as sent.
+``px4_storage`` answers as PX4's ``MavlinkMissionManager::parse_mavlink_mission_item`` /
+``format_mavlink_mission_item``: a command it takes only without coordinates (NAV_RETURN_TO_LAUNCH, DO
+commands) sent in a global frame is refused with MAV_MISSION_UNSUPPORTED; located items come back in
+the *_INT frames, their yaw (param 4) through float radians wrapped to [0, 2 pi).
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ class LoopbackVehicle(threading.Thread):
                  overwrite_home: bool = False, drop_first_request: bool = False, lifetime_s: float = 30.0,
                  autopilot: str = "ardupilot", gimbal_heartbeat: bool = False, max_items: int = 0,
                  unsupported: tuple[int, ...] = (), duplicate_request: bool = False,
-                 lose_final_ack: bool = False, ardupilot_storage: bool = False) -> None:
+                 lose_final_ack: bool = False, ardupilot_storage: bool = False, px4_storage: bool = False) -> None:
         super().__init__(daemon=True, name=f"loopback-vehicle-{port}")
         self.url = f"{'udpin' if transport == 'udp' else 'tcpin'}:127.0.0.1:{port}"
         self.gcs_url = f"{'udpout' if transport == 'udp' else 'tcp'}:127.0.0.1:{port}"
@@ -46,7 +50,7 @@ class LoopbackVehicle(threading.Thread):
         self.gimbal_heartbeat = gimbal_heartbeat
         self.max_items, self.unsupported = max_items, unsupported
         self.duplicate_request, self.lose_final_ack = duplicate_request, lose_final_ack
-        self.ardupilot_storage = ardupilot_storage
+        self.ardupilot_storage, self.px4_storage = ardupilot_storage, px4_storage
         self.mission: list[Any] = []
         self.requests_seen: list[str] = []
         self.stop_event = threading.Event()
@@ -93,7 +97,8 @@ class LoopbackVehicle(threading.Thread):
                         conn.mav.mission_ack_send(ts, tc, 4, 0)  # MAV_MISSION_NO_SPACE
                         continue
                     self._request(conn, ts, tc, 0)
-                elif t == "MISSION_ITEM_INT" and msg.command in self.unsupported:
+                elif t == "MISSION_ITEM_INT" and (msg.command in self.unsupported or (
+                        self.px4_storage and msg.frame in (0, 3, 5, 6) and msg.command not in PX4_GLOBAL_COMMANDS)):
                     conn.mav.mission_ack_send(ts, tc, 3, 0)  # MAV_MISSION_UNSUPPORTED
                 elif t == "MISSION_ITEM_INT":
                     if self.drop and not dropped and msg.seq == 1:
@@ -123,6 +128,8 @@ class LoopbackVehicle(threading.Thread):
                         frame, p, z = m.frame, [m.param1, m.param2, m.param3, m.param4], m.z
                         if self.ardupilot_storage:
                             frame, p, z = _as_ardupilot_stores(m)
+                        elif self.px4_storage:
+                            frame, p = _as_px4_stores(m)
                         conn.mav.mission_item_int_send(ts, tc, m.seq, frame, m.command, 0, m.autocontinue,
                                                        *p, m.x, m.y, z, 0)
         finally:
@@ -152,6 +159,26 @@ def _as_ardupilot_stores(m: Any) -> tuple[int, list[float], float]:
     if m.command == 1000:  # gimbal_manager_pitchyaw_Command: int8 pitch, int16 yaw, int8 rates
         p = [float(int(p[0])), float(int(p[1])), float(int(p[2])), float(int(p[3]))]
     return 0, p, m.z
+
+
+# PX4 parse_mavlink_mission_item: the commands it takes in a global frame (any other: MAV_MISSION_UNSUPPORTED)
+PX4_GLOBAL_COMMANDS = (16, 17, 18, 19, 21, 22, 31, 80, 84, 85, 195, 201, 4501, 5000, 5001, 5002, 5003, 5004, 5100)
+
+
+def _as_px4_stores(m: Any) -> tuple[int, list[float]]:
+    """(frame, param1..4) of MISSION_ITEM_INT ``m`` as PX4 sends it back: located items in the *_INT
+    frames, the yaw of NAV_WAYPOINT/NAV_LAND/NAV_TAKEOFF as degrees(wrap_2pi(radians(param4))) in float."""
+    import numpy as np
+
+    p = [m.param1, m.param2, m.param3, m.param4]
+    if m.frame not in (0, 3, 5, 6) or m.command == 195:  # DO_SET_ROI_LOCATION's read-back: not established
+        return m.frame, p
+    if m.command in (16, 21, 22):
+        rad = np.float32(np.radians(np.float32(p[3]), dtype=np.float32))
+        two_pi = np.float32(2 * np.pi)
+        rad = np.float32(rad - two_pi * np.floor(rad / two_pi)) if np.isfinite(rad) else rad
+        p[3] = float(np.float32(np.degrees(rad, dtype=np.float32)))
+    return (6 if m.frame in (3, 6) else 5), p
 
 
 def free_port() -> int:

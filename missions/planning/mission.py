@@ -116,9 +116,9 @@ class MissionItem:
 
 def _item(command: int, p: tuple[float, ...], note: str, frame: int | None = None) -> MissionItem:
     p = tuple(p) + (0.0,) * (7 - len(p))
-    if frame is None:
-        frame = FRAME_GLOBAL_RELATIVE_ALT if command in NAV_COMMANDS or command == DO_SET_ROI_LOCATION else FRAME_MISSION
     lat_lon = command in (NAV_WAYPOINT, NAV_TAKEOFF, NAV_LAND, DO_SET_ROI_LOCATION)
+    if frame is None:  # RTL has no position: PX4 refuses it in a global frame (MAV_MISSION_UNSUPPORTED)
+        frame = FRAME_GLOBAL_RELATIVE_ALT if lat_lon else FRAME_MISSION
     params = tuple(f32(v) for v in p[:4]) + ((q7(p[4]), q7(p[5])) if lat_lon else (f32(p[4]), f32(p[5]))) + (f32(p[6]),)
     return MissionItem(command, frame, params, True, note)  # type: ignore[arg-type]
 

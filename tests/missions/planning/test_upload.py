@@ -186,3 +186,18 @@ def test_round_trip_through_ardupilots_mission_storage(vehicle, bridge_plan):
                           timeout_s=0.5, connect_timeout_s=5)
     assert r.same, r.differences[:5]
     assert r.sent == r.received == len(bridge_plan.items) + 1
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("vehicle", [{"autopilot": "px4", "px4_storage": True}], indirect=True)
+def test_px4_takes_the_whole_mission(vehicle, bridge_plan_px4):
+    # PX4 takes NAV_RETURN_TO_LAUNCH only in MAV_FRAME_MISSION (MavlinkMissionManager::
+    # parse_mavlink_mission_item: its global-frame branch has no RTL case, so MAV_MISSION_UNSUPPORTED).
+    # The plans' RTL went up in frame 3, and PX4 refused every mission at its last item, whether sent
+    # by `skyinspect upload` or by QGroundControl, which sends the frame the .plan gives.
+    rtl = bridge_plan_px4.items[-1]
+    assert rtl.command == 20 and rtl.frame == 2
+    r = upload_and_verify(vehicle.gcs_url, bridge_plan_px4.items, bridge_plan_px4.home_lat_lon_alt, "px4",
+                          timeout_s=0.5, connect_timeout_s=5)
+    assert len(vehicle.mission) == r.sent == len(bridge_plan_px4.items)
+    assert r.same, r.differences[:3]  # read back in the *_INT frames, yaw through float radians
