@@ -160,6 +160,10 @@ def load_inspection(folder: Path) -> Inspection:
             path = gpath
             data = json.loads(gpath.read_text())["data"]
             grades = {fid: tuple(Grade.from_dict(g) for g in gs) for fid, gs in data["grades"].items()}
+        path = meta_path
+        # the grades the review changed, as publish published them (a relabel graded as the reviewer's class)
+        regraded = (meta.get("review") or {}).get("grades") or {}
+        grades.update({fid: tuple(Grade.from_dict(g) for g in gs) for fid, gs in regraded.items()})
         asset = meta.get("asset_id") or "asset"
         methods = meta.get("measurement_methods") or {}
         if not isinstance(methods, dict) or not all(isinstance(v, str) for v in methods.values()):

@@ -91,7 +91,11 @@ def write_maintenance(inp: PublishInput, csv_path: Path, json_path: Path, inspec
         "findings": sorted(f.finding_id for f in inp.findings + inp.rejected),
         "review": None if inp.review is None else {"applied_to_seq": inp.review.seq, "by": list(inp.review.who),
                                                    "rejected": [f.finding_id for f in inp.rejected],
-                                                   "said": inp.review.said()}}, indent=1))
+                                                   "said": inp.review.said(),
+                                                   # the grades the review changed, as published (change)
+                                                   "grades": {fid: [g.to_dict() for g in gs]
+                                                              for fid, gs in sorted(inp.regraded.items())}}},
+        indent=1))
 
 
 __all__ = ["PRODUCTS", "PublishInput", "publish"]

@@ -35,6 +35,9 @@ class PublishInput:
     # ``rejected`` the others, kept for the audit sections; None: published as processed
     review: Any = None  # groundstation.workorders.ReviewTrail
     rejected: tuple[Finding, ...] = ()
+    # finding id -> grades the review changed (a relabel, a rejected neighbour's spacing or rust area):
+    # inspection.json records them, so change detection compares the grades the products show
+    regraded: dict[str, tuple[Any, ...]] = field(default_factory=dict)
 
     def review_of(self, finding_id: str) -> dict[str, Any] | None:
         """The review app's fold of a finding's decisions and comments, None when not reviewed."""

@@ -39,8 +39,10 @@ def with_review(inp: PublishInput, results: Path, rules_dir: Path | None = None,
     kept, grades = _regraded(inp, trail.state, results, rules_dir, rules_used, profile_rules)
     # a rejected finding keeps the grade it was processed with: its work order, kept apart in
     # workorders.json, comes back if a reviewer confirms it after all
+    changed = {f.finding_id: grades[f.finding_id] for f in kept
+               if f.finding_id in grades and grades[f.finding_id] != inp.grades.get(f.finding_id)}
     grades.update({f.finding_id: inp.grades[f.finding_id] for f in gone if f.finding_id in inp.grades})
-    return dataclasses.replace(inp, findings=kept, rejected=gone, review=trail, grades=grades)
+    return dataclasses.replace(inp, findings=kept, rejected=gone, review=trail, grades=grades, regraded=changed)
 
 
 def _regraded(inp: PublishInput, state: dict[str, Any], results: Path, rules_dir: Path | None,
