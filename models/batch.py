@@ -350,18 +350,21 @@ def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked:
         loaded.append(read_bgr(path))
         return loaded[-1]
 
-    for path, seg in segment_each(segmenter, todo, load):
-        image = loaded.popleft()
-        if isinstance(seg, Exception):
-            raise seg
-        stem = path.stem
-        write_output(out / f"{stem}_mask.png", _encoded(".png", seg.class_map))
-        write_output(out / f"{stem}_overlay.jpg", _encoded(".jpg", overlay(image, seg), [cv2.IMWRITE_JPEG_QUALITY, 90]))
-        record = instances_json(seg, path, getattr(segmenter, "flips", 1), settings)
-        write_output(out / f"{stem}.json", json.dumps(record).encode())  # last: marks the photo done
-        done.append(SegmentedImage(path, len(seg.instances), _pixels_by_class(seg.class_map)))
-        if on_done is not None:
-            on_done(done[-1])
+    # closed on the way out of an error or Ctrl-C here, so that the photos in flight stop at once
+    with contextlib.closing(segment_each(segmenter, todo, load)) as results:
+        for path, seg in results:
+            image = loaded.popleft()
+            if isinstance(seg, Exception):
+                raise seg
+            stem = path.stem
+            write_output(out / f"{stem}_mask.png", _encoded(".png", seg.class_map))
+            write_output(out / f"{stem}_overlay.jpg", _encoded(".jpg", overlay(image, seg),
+                                                              [cv2.IMWRITE_JPEG_QUALITY, 90]))
+            record = instances_json(seg, path, getattr(segmenter, "flips", 1), settings)
+            write_output(out / f"{stem}.json", json.dumps(record).encode())  # last: marks the photo done
+            done.append(SegmentedImage(path, len(seg.instances), _pixels_by_class(seg.class_map)))
+            if on_done is not None:
+                on_done(done[-1])
     return done
 
 

@@ -12,6 +12,7 @@ scores a user's own labelled photos the same way instead (models/labelled.py).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -137,20 +138,21 @@ def score_set(seg: Any, name: str, keys: list[str], load: Callable[[str], tuple[
         return img
 
     t0 = time.perf_counter()
-    for key, result in segment_each(seg, progress(keys, name), image):
-        truth = truths.popleft()
-        if isinstance(result, Exception):
-            raise result
-        total_px += truth.size
-        for cls in classes:
-            c = pixel_counts(result.class_map == cls, truth == cls, TOL_PX if cls == CRACK else None)
-            for k, v in c.items():
-                pooled[cls][k] = pooled[cls].get(k, 0) + v
-            # pixels given the *other* defect class: the crack/corrosion confusion the summary reports
-            other = int(((result.class_map != 0) & (result.class_map != cls)).sum())
-            other_px[cls] += other
-            rows[cls].append({"stem": key, **c, **scores(c), "other_class_px": other,
-                              "n_instances": len(result.instances)})
+    with contextlib.closing(segment_each(seg, progress(keys, name), image)) as results:  # see models.batch
+        for key, result in results:
+            truth = truths.popleft()
+            if isinstance(result, Exception):
+                raise result
+            total_px += truth.size
+            for cls in classes:
+                c = pixel_counts(result.class_map == cls, truth == cls, TOL_PX if cls == CRACK else None)
+                for k, v in c.items():
+                    pooled[cls][k] = pooled[cls].get(k, 0) + v
+                # pixels given the *other* defect class: the crack/corrosion confusion the summary reports
+                other = int(((result.class_map != 0) & (result.class_map != cls)).sum())
+                other_px[cls] += other
+                rows[cls].append({"stem": key, **c, **scores(c), "other_class_px": other,
+                                  "n_instances": len(result.instances)})
     seconds = time.perf_counter() - t0
     summary, per_image = {}, {}
     for cls in classes:

@@ -9,6 +9,7 @@ scikit-image for crack skeletons) are needed.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,10 @@ STRIDE_PX = 32  # the coarsest feature map of the YOLO26 backbone: input sides m
 # IoU 0.552 vs 0.552, corrosion 0.434 vs 0.435) and the demo's 1280x960 frames (see README) likewise,
 # at 1.0x the frame's pixels instead of the tiles' 1.44x. Larger frames are tiled at native scale.
 WHOLE_FRAME_MAX_PX = 1_600_000
+
+
+class SegmentInterrupted(ModelError):
+    """A frame's segmentation stopped by :meth:`TiledSegmenter.interrupt`."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,8 @@ class TiledSegmenter:
         self.crack_threshold = meta.crack_threshold if crack_threshold == "model" else crack_threshold
         self.corrosion_threshold = meta.corrosion_threshold if corrosion_threshold == "model" else corrosion_threshold
         self.last_timing = SegmentTiming()
+        # set by interrupt(): shared with the parallel workers (copies of this segmenter), so one call stops all
+        self._stopping = threading.Event()
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.path.name!r}, model_id={self.model_id!r}, "
@@ -151,6 +158,19 @@ class TiledSegmenter:
         same model and settings; ``n`` of them, or as many as pay off when None). A backend that
         cannot run concurrently (one GPU context) returns just itself."""
         return [self]
+
+    def interrupt(self) -> None:
+        """Make the frames in flight on this segmenter and its parallel workers stop at their next model
+        pass, raising SegmentInterrupted (Ctrl-C in `skyinspect segment`: a 9-MPx photo's remaining passes
+        took a minute and more); :meth:`resume` before segmenting again."""
+        self._stopping.set()
+
+    def resume(self) -> None:
+        self._stopping.clear()
+
+    def _stop_if_interrupted(self) -> None:
+        if self._stopping.is_set():
+            raise SegmentInterrupted(describe(self.path, "segmentation interrupted"))
 
     def _check_image(self, image: np.ndarray) -> None:
         if not isinstance(image, np.ndarray):
@@ -185,6 +205,7 @@ class TiledSegmenter:
         h, w = image_bgr.shape[:2]
         x = self.whole_frame_input(image_bgr)
         ph, pw = x.shape[2:]
+        self._stop_if_interrupted()
         t1 = time.perf_counter()
         probs = np.asarray(self._infer(x), dtype=np.float32)
         t2 = time.perf_counter()
@@ -260,6 +281,7 @@ class TiledSegmenter:
         stitcher = Stitcher(grid, len(self.classes), self.stitch_mode)
         pre, infer, merge = time.perf_counter() - t0, 0.0, 0.0
         for i in range(0, len(tiles), self.batch_tiles):
+            self._stop_if_interrupted()
             t1 = time.perf_counter()
             x = to_model_input(tiles[i:i + self.batch_tiles])
             t2 = time.perf_counter()

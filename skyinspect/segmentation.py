@@ -122,7 +122,9 @@ def segment_each(segmenter: Segmenter, items: Iterable[T], image_of: Callable[[T
     Runtime workers on a 2-core CPU, ~1.3-1.5x the frames per second of one) when it has them,
     else one at a time. At most two items per worker are in flight, so memory stays bounded on
     long videos. A segmenter error comes back in place of that item's segmentation (the caller
-    knows which item failed and decides); an error from ``items`` or ``image_of`` is raised."""
+    knows which item failed and decides); an error from ``items`` or ``image_of`` is raised. Closed
+    early (Ctrl-C, the caller's error), it stops the items in flight through the workers'
+    ``interrupt()`` where they have one (models.runtime.TiledSegmenter), and ``resume()``s them."""
     import queue
     from collections import deque
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -153,16 +155,30 @@ def segment_each(segmenter: Segmenter, items: Iterable[T], image_of: Callable[[T
         return exc if isinstance(exc, Exception) else future.result()
 
     pending: deque[tuple[T, Future]] = deque()
-    with ThreadPoolExecutor(len(pool), thread_name_prefix="segment") as executor:
-        try:
-            for item in items:
-                pending.append((item, executor.submit(run, image_of(item))))
-                if len(pending) >= 2 * len(pool):
-                    done, future = pending.popleft()
-                    yield done, outcome(future)
-            while pending:
-                done, future = pending.popleft()
-                yield done, outcome(future)
-        finally:
-            for _, future in pending:  # the caller stopped early or an item failed
-                future.cancel()
+    executor = ThreadPoolExecutor(len(pool), thread_name_prefix="segment")
+    def first() -> tuple[T, Segmentation | Exception]:
+        """The oldest item's outcome; the item is left pending until it has one (Ctrl-C while waiting)."""
+        done, future = pending[0]
+        result = outcome(future)
+        pending.popleft()
+        return done, result
+
+    try:
+        for item in items:
+            pending.append((item, executor.submit(run, image_of(item))))
+            if len(pending) >= 2 * len(pool):
+                yield first()
+        while pending:
+            yield first()
+    finally:
+        for _, future in pending:  # the caller stopped early (Ctrl-C) or an item failed
+            future.cancel()
+        # the items in flight are stopped at their next model pass where the workers can be (interrupt):
+        # else the stop waited for them to be segmented to the end (a minute and more a drone photo)
+        in_flight = any(not f.done() for _, f in pending)
+        stopped = [w for w in pool if in_flight and hasattr(w, "interrupt")]
+        for worker in stopped:
+            worker.interrupt()
+        executor.shutdown(wait=True)
+        for worker in stopped:
+            worker.resume()

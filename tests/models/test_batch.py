@@ -377,3 +377,38 @@ def test_an_out_folder_that_takes_no_files_is_refused_before_any_photo_is_segmen
                                       *quick])
     assert result.exit_code == 0 and segmented == [(40, 60, 3)], result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "new"]  # the check left nothing behind
+
+
+def test_an_interrupted_run_stops_the_photos_in_flight(tmp_path: Path, monkeypatch) -> None:
+    """Found pressing Ctrl-C 20 s into `skyinspect segment` on the DJI Brighton photos (default passes): it
+    said 'interrupted' 85 s later, after the two photos in flight had been segmented to the end for nothing.
+    Here the run is interrupted when the first photo is done (model passes counted, the real model)."""
+    import pytest
+
+    from models import load_segmenter
+    from models.batch import segment_images
+    from models.onnx_runtime import OnnxSegmenter
+
+    passes: list[bool] = []  # one per model pass: True once the run was interrupted
+    interrupted = [False]
+    real = OnnxSegmenter._infer
+
+    def counting(self: OnnxSegmenter, x: np.ndarray) -> np.ndarray:
+        passes.append(interrupted[0])
+        return real(self, x)
+
+    def interrupt(_done: object) -> None:
+        interrupted[0] = True
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(OnnxSegmenter, "_infer", counting)
+    seg = load_segmenter(flips=1)
+    seg.batch_tiles, seg.whole_frame_max_px = 1, 0  # one 384-px tile a pass: 9 passes an 800x800 photo
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for i in range(4):
+        _photo(photos / f"p{i}.jpg", 800, 800)
+    with pytest.raises(KeyboardInterrupt):
+        segment_images(sorted(photos.iterdir()), tmp_path / "out", seg, on_done=interrupt)
+    assert passes.count(True) <= len(seg.parallel_workers()), passes  # each worker ends the pass it is in
+    seg.segment(np.zeros((40, 60, 3), np.uint8))  # and the segmenter works on afterwards
