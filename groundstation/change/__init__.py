@@ -46,7 +46,7 @@ import numpy as np
 from pyproj import Geod
 
 from groundstation.change.bounds import bound_growth
-from groundstation.change.grades import _rank
+from groundstation.change.grades import RuleRanks, _rank
 from groundstation.change.joints import (JOINT_KIND, NOT_JUDGED, joint_like_ids, joint_lines, line_gap, not_judged,
                                          reach_m)
 from groundstation.change.lines import where_it_grew
@@ -80,6 +80,7 @@ class Inspection:
     joint_like: frozenset[str] = frozenset()  # ids of joint-like lines (change/joints.py): matched like with like
     model_id: str = ""  # the segmentation model (inspection.json; "" when not recorded)
     verdicts: Verdicts = field(default_factory=Verdicts)  # the review app's decisions (change/review.py)
+    rule_states: dict[str, tuple[str, ...]] = field(default_factory=dict)  # rule ref -> states (grades.json)
 
 
 @dataclass(frozen=True)
@@ -155,11 +156,13 @@ def load_inspection(folder: Path) -> Inspection:
         path = findings_path
         findings = tuple(finding_from_dict(x) for x in json.loads(findings_path.read_text())["data"])
         grades: dict[str, tuple[Grade, ...]] = {}
+        rule_states: dict[str, tuple[str, ...]] = {}
         gpath = folder / "stages" / "grades.json"
         if gpath.is_file():
             path = gpath
             data = json.loads(gpath.read_text())["data"]
             grades = {fid: tuple(Grade.from_dict(g) for g in gs) for fid, gs in data["grades"].items()}
+            rule_states = {str(ref): tuple(map(str, st)) for ref, st in (data.get("rule_states") or {}).items()}
         path = meta_path
         # the grades the review changed, as publish published them (a relabel graded as the reviewer's class)
         regraded = (meta.get("review") or {}).get("grades") or {}
@@ -182,7 +185,7 @@ def load_inspection(folder: Path) -> Inspection:
                                   "Process the flight again with `skyinspect process`")) from exc
     return Inspection(folder, meta.get("asset_id", ""), meta["inspection_date"], findings, grades, uids,
                       {str(k): v for k, v in methods.items()}, origin, joint_like_ids(folder, findings),
-                      model_id=str(meta.get("model_id") or ""), verdicts=read_verdicts(folder))
+                      model_id=str(meta.get("model_id") or ""), verdicts=read_verdicts(folder), rule_states=rule_states)
 
 
 def _growth(q: str, a: Finding, b: Finding, years: float, k_sigma: float, other_method: str = "") -> Growth | None:
@@ -318,7 +321,7 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
              f"{cur.methods.get(q, 'unrecorded')}): not judged" for q in QUANTITIES
              if model_change or prev.methods.get(q) != cur.methods.get(q)}
     changes: list[DefectChange] = []
-    rules: dict[str, Any] = {}  # read on first need (_rank)
+    rules = RuleRanks(prev.rule_states, cur.rule_states)  # the shipped rules read on first need
     taken = set(prev.uids.values())
     for b in cur.findings:
         g_cur = (cur.grades.get(b.finding_id) or (None,))[0]

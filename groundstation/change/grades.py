@@ -2,26 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from groundstation.grading import Grade
 from groundstation.grading.rules import RULES_DIR
 
 
-def _rank(grade: Grade | None, rules: dict[str, Any]) -> tuple[str, int] | None:
-    """(rule ref, rank of the state within that rule) or None when ungraded/indeterminate. ``rules``:
-    the shipped rules by ref, read on first need (``_shipped_rules``) and kept for the comparison."""
+class RuleRanks:
+    """Each rule's states in order of severity, by rule ref: those the inspections' grades.json record
+    (the rules they were graded by, an owner's `--rules` too), else the shipped rules, read on first
+    need. Ranking by the shipped rules alone, a grade by an owner's rule never escalated."""
+
+    def __init__(self, *stored: dict[str, tuple[str, ...]]) -> None:
+        self._states: dict[str, tuple[str, ...]] = {}
+        for s in stored:
+            self._states.update(s)
+        self._shipped: dict[str, tuple[str, ...]] | None = None
+
+    def states(self, ref: str) -> tuple[str, ...] | None:
+        if ref in self._states:
+            return self._states[ref]
+        if self._shipped is None:
+            self._shipped = _shipped_states()
+        return self._shipped.get(ref)
+
+
+def _rank(grade: Grade | None, ranks: RuleRanks) -> tuple[str, int] | None:
+    """(rule ref, rank of the state within that rule) or None when ungraded/indeterminate or unranked."""
     if grade is None or grade.is_indeterminate or not grade.rule:
         return None
-    if not rules:
-        rules.update(_shipped_rules())
-    rule = rules.get(grade.rule)
-    return (grade.rule, rule.rank(grade.state)) if rule else None
+    states = ranks.states(grade.rule)
+    return (grade.rule, states.index(grade.state)) if states and grade.state in states else None
 
 
-def _shipped_rules() -> dict[str, Any]:
-    """The shipped rules by ref. Read once per comparison: read per graded finding, 2,585 findings a
+def _shipped_states() -> dict[str, tuple[str, ...]]:
+    """The shipped rules' states by ref. Read once per comparison: read per graded finding, 2,585 findings a
     side parsed their YAML 31,000 times (392 of a 437-s `skyinspect change`)."""
     from groundstation.grading.rules import load_rules
 
-    return {r.ref: r for r in load_rules(RULES_DIR).values()}
+    return {r.ref: tuple(s.state for s in r.states) for r in load_rules(RULES_DIR).values()}

@@ -22,6 +22,8 @@ class GradeOutput:
     rules: dict[str, str] = field(default_factory=dict)  # rule ref -> sha256 of its file
     # class -> rule ids of the profile as read then: publish checks the profile it re-grades a review by
     profile_rules: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # rule ref -> its states in order of severity: change detection ranks grades by the rules they had
+    rule_states: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def grade_fingerprint_parts(profile: str | None, registry: Path | None, asset_id: str | None,
@@ -71,16 +73,18 @@ def run_grade(findings: list[Finding], covered_area_m2: float | None, profile: s
     zones = {fid: a.get("zone", "") for fid, a in assignments.items()}
     grades = grade_all(findings, rules, name, covered_area_m2, zones, rules_dir, joint_like)
     return GradeOutput(name, grades, assignments, chosen_asset, {r.ref: r.sha256 for r in rules.values()},
-                       dict(mapping))
+                       dict(mapping), {r.ref: tuple(s.state for s in r.states) for r in rules.values()})
 
 
 def grade_output_to_json(g: GradeOutput) -> dict[str, Any]:
     return {"profile": g.profile, "grades": grades_to_json(g.grades), "assignments": g.assignments,
             "asset_id": g.asset_id, "rules": g.rules,
-            "profile_rules": {cls: list(ids) for cls, ids in g.profile_rules.items()}}
+            "profile_rules": {cls: list(ids) for cls, ids in g.profile_rules.items()},
+            "rule_states": {ref: list(states) for ref, states in g.rule_states.items()}}
 
 
 def grade_output_from_json(x: dict[str, Any]) -> GradeOutput:
     return GradeOutput(x["profile"], grades_from_json(x["grades"]), dict(x.get("assignments", {})),
                        str(x.get("asset_id", "")), dict(x.get("rules", {})),
-                       {str(c): tuple(ids) for c, ids in (x.get("profile_rules") or {}).items()})  # {}: stored before
+                       {str(c): tuple(ids) for c, ids in (x.get("profile_rules") or {}).items()},  # {}: stored before
+                       {str(r): tuple(st) for r, st in (x.get("rule_states") or {}).items()})

@@ -217,3 +217,29 @@ def test_a_new_defect_never_takes_an_older_defects_uid_on_the_same_day() -> None
     # a year later nothing collides and the plain first-observation uid is kept
     later = compare(prev, _inspection("/tmp/cur", "2026-05-01", [(10.0, 0.0, -2.0), (5.0, 0.0, -2.0)]))
     assert next(c for c in later.changes if c.status == "new").defect_uid == "pier-1:2026-05-01:F-0001"
+
+
+def test_growth_graded_by_an_own_rules_folder_escalates(pair, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An owner's rules (`process --rules`: a copy of the EPRI blade rule under its own id) rank grades as the
+    shipped ones do: change ranked states only by the shipped rules, so CAT4 -> CAT5 by 'owner-blade@1'
+    read not escalated, silently. grades.json records each rule's states in order of severity."""
+    import shutil
+
+    from groundstation.grading.rules import RULES_DIR
+
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, rules)
+    (rules / "epri_blade.yaml").write_text((rules / "epri_blade.yaml").read_text().replace(
+        "rule_id: epri-blade", "rule_id: owner-blade"))
+    (rules / "profiles.yaml").write_text("version: 1\ndefault: blade\nprofiles:\n"
+                                         "  blade: {crack: [owner-blade], corrosion: [owner-blade]}\n")
+    folders = []
+    for src in pair[:2]:
+        out = tmp_path / src.name
+        shutil.copytree(src, out)
+        flight = Path(json.loads((out / "inspection.json").read_text())["flight"])
+        process(flight, out, face_surface(), progress=False, grading_profile="blade", rules_dir=rules)
+        folders.append(out)
+    grown = _by_status(compare(*folders))["grown"][0]
+    assert (grown.previous_grade, grown.current_grade) == ("CAT4", "CAT5")
+    assert grown.escalated

@@ -34,7 +34,7 @@ def test_rules_are_read_once_per_comparison(tmp_path: Path, monkeypatch) -> None
     report = change.compare(runs[0], runs[1])
     graded = [c for c in report.changes if c.current_grade and c.previous_grade]
     assert len(graded) >= 3
-    assert len(reads) == 1  # once per graded finding (twice per pair) before
+    assert len(reads) <= 1  # once per graded finding (twice per pair) before; 0 when grades.json has the states
 
 
 def _every_pair(p: np.ndarray, q: np.ndarray, r: float) -> list[tuple[int, int]]:
