@@ -15,7 +15,8 @@ Command choices (docs/missions.md has the table):
   at once) and off at its end; other passes → a hold at each station and MAV_CMD_DO_DIGICAM_CONTROL.
   A photo taken at a waypoint gets a hold (whole seconds) long enough for the camera's fastest
   trigger interval since the previous photo.
-- orbits point the camera with MAV_CMD_DO_SET_ROI_LOCATION / DO_SET_ROI_NONE (both autopilots).
+- orbits point the camera with MAV_CMD_DO_SET_ROI_LOCATION / DO_SET_ROI_NONE on PX4; on ArduPilot with
+  MAV_CMD_DO_SET_ROI at the point / at 0, 0, 0 (Copter takes 195/197 in missions only from 4.7).
 - speed: MAV_CMD_DO_CHANGE_SPEED (ground speed); end: back over home, MAV_CMD_NAV_RETURN_TO_LAUNCH.
 """
 
@@ -31,12 +32,13 @@ from skyinspect.geodesy import LocalFrame
 from missions.planning.patterns import Pass
 
 NAV_WAYPOINT, NAV_RETURN_TO_LAUNCH, NAV_LAND, NAV_TAKEOFF = 16, 20, 21, 22
-CONDITION_YAW, DO_CHANGE_SPEED, DO_SET_ROI_LOCATION, DO_SET_ROI_NONE = 115, 178, 195, 197
+CONDITION_YAW, DO_CHANGE_SPEED, DO_SET_ROI_LOCATION, DO_SET_ROI_NONE, DO_SET_ROI = 115, 178, 195, 197, 201
+MAV_ROI_NONE, MAV_ROI_LOCATION = 0, 3
 DO_DIGICAM_CONTROL, DO_MOUNT_CONTROL, DO_SET_CAM_TRIGG_DIST, DO_GIMBAL_MANAGER_PITCHYAW = 203, 205, 206, 1000
 FRAME_GLOBAL, FRAME_MISSION, FRAME_GLOBAL_RELATIVE_ALT = 0, 2, 3
 COMMAND_NAMES = {NAV_WAYPOINT: "NAV_WAYPOINT", NAV_RETURN_TO_LAUNCH: "NAV_RETURN_TO_LAUNCH", NAV_LAND: "NAV_LAND",
                  NAV_TAKEOFF: "NAV_TAKEOFF", CONDITION_YAW: "CONDITION_YAW", DO_CHANGE_SPEED: "DO_CHANGE_SPEED",
-                 DO_SET_ROI_LOCATION: "DO_SET_ROI_LOCATION", DO_SET_ROI_NONE: "DO_SET_ROI_NONE",
+                 DO_SET_ROI_LOCATION: "DO_SET_ROI_LOCATION", DO_SET_ROI_NONE: "DO_SET_ROI_NONE", DO_SET_ROI: "DO_SET_ROI",
                  DO_DIGICAM_CONTROL: "DO_DIGICAM_CONTROL", DO_MOUNT_CONTROL: "DO_MOUNT_CONTROL",
                  DO_SET_CAM_TRIGG_DIST: "DO_SET_CAM_TRIGG_DIST",
                  DO_GIMBAL_MANAGER_PITCHYAW: "DO_GIMBAL_MANAGER_PITCHYAW"}
@@ -97,7 +99,7 @@ class MissionItem:
 
     @property
     def has_position(self) -> bool:
-        return self.command in (NAV_WAYPOINT, NAV_TAKEOFF, NAV_LAND, DO_SET_ROI_LOCATION)
+        return self.command in (NAV_WAYPOINT, NAV_TAKEOFF, NAV_LAND, DO_SET_ROI_LOCATION, DO_SET_ROI)
 
     def same_as(self, other: MissionItem, tol: float = 0.0) -> bool:
         """Equal command, frame, autocontinue and parameters (NaN equals NaN); notes ignored."""
@@ -116,7 +118,7 @@ class MissionItem:
 
 def _item(command: int, p: tuple[float, ...], note: str, frame: int | None = None) -> MissionItem:
     p = tuple(p) + (0.0,) * (7 - len(p))
-    lat_lon = command in (NAV_WAYPOINT, NAV_TAKEOFF, NAV_LAND, DO_SET_ROI_LOCATION)
+    lat_lon = command in (NAV_WAYPOINT, NAV_TAKEOFF, NAV_LAND, DO_SET_ROI_LOCATION, DO_SET_ROI)
     if frame is None:  # RTL has no position: PX4 refuses it in a global frame (MAV_MISSION_UNSUPPORTED)
         frame = FRAME_GLOBAL_RELATIVE_ALT if lat_lon else FRAME_MISSION
     params = tuple(f32(v) for v in p[:4]) + ((q7(p[4]), q7(p[5])) if lat_lon else (f32(p[4]), f32(p[5]))) + (f32(p[6]),)
@@ -206,7 +208,12 @@ class ItemBuilder:
             self.waypoint(via, 0.0, f"{ps.name}: transit {k + 1}")
         if ps.roi_ned is not None:
             lat, lon, alt = self._geo(ps.roi_ned)
-            self.add(DO_SET_ROI_LOCATION, (0, 0, 0, 0, lat, lon, alt), f"{ps.name}: point camera at the axis")
+            # ArduCopter takes DO_SET_ROI_LOCATION in missions only from 4.7 (ArduPilot PR 29567; 4.3-4.6
+            # refused the mission, MAV_MISSION_UNSUPPORTED), DO_SET_ROI (MAV_ROI_LOCATION) since 3.2
+            if self.autopilot == "ardupilot":
+                self.add(DO_SET_ROI, (MAV_ROI_LOCATION, 0, 0, 0, lat, lon, alt), f"{ps.name}: point camera at the axis")
+            else:
+                self.add(DO_SET_ROI_LOCATION, (0, 0, 0, 0, lat, lon, alt), f"{ps.name}: point camera at the axis")
             self.pitch, self.yaw = None, None  # the ROI drives heading and gimbal (PX4 waypoints: yaw NaN)
         else:  # gimbal first: ArduPilot holds later DO items until CONDITION_YAW is done, and drops them
             # when the next waypoint completes first (AP_Mission::advance_current_nav_cmd)
@@ -230,7 +237,10 @@ class ItemBuilder:
                 self.waypoint(p, STATION_HOLD_S, f"{ps.name} station {k}", photo=True)
                 self.add(DO_DIGICAM_CONTROL, (0, 0, 0, 0, 1, 0, 0), "photo")
         if ps.roi_ned is not None:
-            self.add(DO_SET_ROI_NONE, (), f"{ps.name}: camera free")
+            if self.autopilot == "ardupilot":  # ModeAuto::do_roi: an all-zero location cancels the ROI
+                self.add(DO_SET_ROI, (MAV_ROI_NONE, 0, 0, 0, 0, 0, 0), f"{ps.name}: camera free")
+            else:
+                self.add(DO_SET_ROI_NONE, (), f"{ps.name}: camera free")
             self.yaw = None
         for k, p in enumerate(ps.exit_ned, start=1):
             self.waypoint(p, 0.0, f"{ps.name}: exit {k}")

@@ -132,9 +132,11 @@ def _refusal(code: int, items: tuple[MissionItem, ...], seq: int | None) -> str:
     if code == 4:
         fix = (f"The vehicle cannot store {len(items)} items: cut the inspection into shorter flights "
                f"(site.battery.endurance_min) or grade a wider crack")
-    elif code == 3:
+    elif code == 3 and (seq is None or not 0 <= seq < len(items) or items[seq].name == "DO_GIMBAL_MANAGER_PITCHYAW"):
         fix = ("The firmware does not know that command (MAV_CMD_DO_GIMBAL_MANAGER_PITCHYAW needs ArduPilot 4.3 or "
                "later, or PX4 with gimbal v2): update the autopilot")
+    elif code == 3:  # it blamed the gimbal command for any command, e.g. DO_SET_ROI_LOCATION on Copter 4.6
+        fix = f"The firmware does not take {items[seq].name} in a mission: update the autopilot"
     else:
         fix = "Check that item against the commands and ranges the autopilot supports"
     return f"mission upload: the vehicle refused the mission with MAV_MISSION_{name} ({code}){at}. {fix}"

@@ -14,9 +14,10 @@ Item semantics used:
 - DO_CHANGE_SPEED: ground speed = param 2.
 - DO_SET_CAM_TRIGG_DIST: param 1 > 0 → a photo every param 1 metres of path (param 3 = 1: the first
   one at once); 0 → off.  DO_DIGICAM_CONTROL: one photo now.
-- DO_SET_ROI_LOCATION (orbit rings): from then on the vehicle yaws towards the ROI during each leg
+- DO_SET_ROI_LOCATION (orbit rings; ArduPilot plans: DO_SET_ROI at the point): from then on the vehicle yaws towards the ROI during each leg
   (heading linear in time along the leg, exact on arrival) and the gimbal pitches at it;
-  DO_SET_ROI_NONE frees the camera (heading and gimbal stay where they are).
+  DO_SET_ROI_NONE (ArduPilot plans: DO_SET_ROI at 0, 0, 0) frees the camera (heading and gimbal stay where
+  they are).
 - NAV_RETURN_TO_LAUNCH: back over home at the current height, descend to the ground; flight ends.
 
 The flight is flown in a *target*'s local frame, and photos whose optical axis does not meet the
@@ -225,11 +226,11 @@ def flight_from_plan(plan: Plan, config: SimConfig, max_incidence_deg: float = 4
                     photo(no, t, pos)
         elif c == mi.DO_DIGICAM_CONTROL:
             photo(no, t, pos)
-        elif c == mi.DO_SET_ROI_LOCATION:
+        elif c == mi.DO_SET_ROI_LOCATION or (c == mi.DO_SET_ROI and (p[4], p[5], p[6]) != (0, 0, 0)):
             roi = ned(p[4], p[5], p[6])
             lane += 1
             face_roi(t)
-        elif c == mi.DO_SET_ROI_NONE:
+        elif c in (mi.DO_SET_ROI_NONE, mi.DO_SET_ROI):
             roi = None
         elif c in (mi.NAV_RETURN_TO_LAUNCH, mi.NAV_LAND):
             trig_spacing = 0.0

@@ -13,7 +13,7 @@ from skyinspect.cli.main_errors import handle_errors
 
 from missions.planning import Requirement, get_camera, load_asset, plan_inspection
 from missions.planning.loopback import LoopbackVehicle, free_port
-from missions.planning.mission import DO_DIGICAM_CONTROL, DO_SET_ROI_LOCATION, NAV_WAYPOINT
+from missions.planning.mission import DO_DIGICAM_CONTROL, DO_SET_ROI, DO_SET_ROI_LOCATION, NAV_WAYPOINT
 
 from .conftest import EXAMPLES
 
@@ -89,11 +89,11 @@ def test_turbine_tower_and_blades():
         assert any(n.startswith(f"blade {k} front") for n in names)
         assert any(n.startswith(f"blade {k} back") for n in names)
     cmds = [it.command for it in plan.items]
-    assert DO_DIGICAM_CONTROL in cmds and DO_SET_ROI_LOCATION not in cmds  # helix: heading per station
+    assert DO_DIGICAM_CONTROL in cmds and not {DO_SET_ROI, DO_SET_ROI_LOCATION} & set(cmds)  # helix: heading per station
     rings = plan_inspection(replace(load_asset(EXAMPLES / "wind_turbine.yaml"), orbit_pattern="rings"),
                             get_camera("dji_h20_zoom"), Requirement(crack_width_mm=8.0, exposure_s=0.0005))
     assert any(p.name.startswith("tower ring") for p in rings.passes)
-    assert DO_SET_ROI_LOCATION in [it.command for it in rings.items]
+    assert DO_SET_ROI in [it.command for it in rings.items]  # ArduPilot: DO_SET_ROI (MAV_ROI_LOCATION)
 
 
 def test_pipeline_corridor_two_lines():

@@ -16,7 +16,7 @@ import pytest
 
 from missions.planning import Requirement, get_camera, load_asset, plan_inspection
 from missions.planning.mission import (CONDITION_YAW, DO_GIMBAL_MANAGER_PITCHYAW, DO_MOUNT_CONTROL,
-                                       DO_SET_ROI_LOCATION, DO_SET_ROI_NONE, NAV_WAYPOINT)
+                                       DO_SET_ROI, DO_SET_ROI_LOCATION, DO_SET_ROI_NONE, NAV_WAYPOINT)
 
 from .conftest import EXAMPLES, FAST
 
@@ -65,7 +65,7 @@ def _ardupilot_headings(plan, mount_yaw) -> list[tuple[str, float, float | None]
             heading = it.params[0] % 360.0
         elif it.command == DO_MOUNT_CONTROL:
             heading = mount_yaw(heading, it.params[2])
-        elif it.command in (DO_SET_ROI_LOCATION, DO_SET_ROI_NONE):
+        elif it.command in (DO_SET_ROI_LOCATION, DO_SET_ROI_NONE, DO_SET_ROI):
             heading = None
         elif it.command == NAV_WAYPOINT and it.note in expected:
             out.append((it.note, expected[it.note], heading))

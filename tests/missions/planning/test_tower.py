@@ -13,7 +13,7 @@ import pytest
 from missions.planning import RULES, Requirement, get_camera, load_asset, plan_inspection
 from missions.planning.coverage import camera_rotation, coverage
 from missions.planning.mission import (CONDITION_YAW, DO_DIGICAM_CONTROL, DO_GIMBAL_MANAGER_PITCHYAW,
-                                       DO_SET_ROI_LOCATION, NAV_WAYPOINT)
+                                       DO_SET_ROI, DO_SET_ROI_LOCATION, NAV_WAYPOINT)
 from missions.planning.patterns_tower import SURFACE_SAMPLES_PER_USED_WIDTH, helix_heights
 
 from .conftest import EXAMPLES, fd_gsd, seen
@@ -93,7 +93,7 @@ def test_helix_commands_per_autopilot(turbine_plan, turbine):
         assert len(idx) == len(_stations(plan, "tower helix"))
         yaws = [y for _, y, _ in _stations(plan, "tower helix")]
         assert all(items[i + 1].command == DO_DIGICAM_CONTROL for i in idx)  # stop and shoot
-        assert not any(it.command == DO_SET_ROI_LOCATION and "helix" in it.note for it in items)
+        assert not any(it.command in (DO_SET_ROI, DO_SET_ROI_LOCATION) and "helix" in it.note for it in items)
         if plan.autopilot == "ardupilot":  # heading by CONDITION_YAW before the station, gimbal level
             heads = [next(items[j].params[0] for j in range(i - 1, 0, -1) if items[j].command == CONDITION_YAW)
                      for i in idx]

@@ -201,3 +201,20 @@ def test_px4_takes_the_whole_mission(vehicle, bridge_plan_px4):
                           timeout_s=0.5, connect_timeout_s=5)
     assert len(vehicle.mission) == r.sent == len(bridge_plan_px4.items)
     assert r.same, r.differences[:3]  # read back in the *_INT frames, yaw through float radians
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("vehicle", [{"unsupported": (195, 197), "ardupilot_storage": True}], indirect=True)
+def test_ring_orbits_upload_to_arducopter_before_4_7(vehicle, bridge_plan, bridge_plan_px4):
+    # ArduCopter takes DO_SET_ROI_LOCATION / DO_SET_ROI_NONE as mission items only since ArduPilot PR
+    # 29567 (merged 2025-03 into master, 4.7-dev; issue 28505: as a mission item it 'returns
+    # MAV_RESULT_UNSUPPORTED'). Copter 4.3-4.6 refused the example bridge (round pier P2's rings) with
+    # MAV_MISSION_UNSUPPORTED at the first ring's ROI. ArduPilot plans now point the rings with
+    # DO_SET_ROI (201), taken since Copter 3.2, and free the camera with DO_SET_ROI at 0, 0, 0
+    # (ModeAuto::do_roi: an all-zero location cancels the ROI); PX4 plans keep the current commands.
+    cmds = {it.command for it in bridge_plan.items}
+    assert 201 in cmds and not cmds & {195, 197}
+    assert {195, 197} <= {it.command for it in bridge_plan_px4.items}
+    r = upload_and_verify(vehicle.gcs_url, bridge_plan.items, bridge_plan.home_lat_lon_alt, "ardupilot",
+                          timeout_s=0.5, connect_timeout_s=5)
+    assert r.same, r.differences[:3]
