@@ -1,7 +1,7 @@
 """`skyinspect publish --rules`: a flight processed with its own grading rules is published with the review
 graded by those rules. `publish` had no --rules and re-graded a review with the shipped ones: on the demo
 processed with a rules folder whose rc_bridge profile grades cracks by aashto-mbei-1110, rejecting one
-joint line re-graded all 10 cracks by aashto-mbei-1130 (CS3 -> CS2 or indeterminate), silently; an owner's
+joint line re-graded the 9 cracks left by aashto-mbei-1130 (CS3 -> CS2 or indeterminate), silently; an owner's
 own rule file was refused with a fix (`process --rules`) that `publish` could not follow."""
 
 from __future__ import annotations
