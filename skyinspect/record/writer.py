@@ -31,6 +31,10 @@ from skyinspect.segmentation import Segmentation
 
 log = logging.getLogger(__name__)
 JPEG_QUALITY = 92
+# Free space kept for the detections: images stop once saving one would leave less than this, masks
+# once it would leave less than half. Waiting for ENOSPC instead, the last image took the disk's last
+# bytes and SQLite failed with it (a 1.2 MB tmpfs: images stopped at frame 13 and so did every row).
+RESERVE_BYTES = 64 * 1024 * 1024
 
 
 def _mask_png_params(cv2) -> list[int]:  # type: ignore[no-untyped-def]
@@ -46,13 +50,22 @@ def _write_atomic(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     try:
-        view = memoryview(data)
-        while view:  # os.write may write less than asked (signals, some filesystems)
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+        try:
+            view = memoryview(data)
+            while view:  # os.write may write less than asked (signals, some filesystems)
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        # A write that failed half-way (ENOSPC) left its partial file holding the disk's last bytes:
+        # SQLite then had no room either, and the detections stopped with the images.
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
     # The rename lives in the directory: without syncing it a power cut (unlike SIGKILL, where the
     # kernel still has it) can lose the file while the frame's committed row points to it.
     _fsync_dir(path.parent)
@@ -76,8 +89,9 @@ class FlightRecordWriter:
 
     def __init__(self, folder: Path, camera: CameraModel, model_id: str, model_sha256: str,
                  extra_meta: dict[str, object] | None = None, save_images: bool = True,
-                 drift_reference: DriftReference | None = None) -> None:
+                 drift_reference: DriftReference | None = None, reserve_bytes: int = RESERVE_BYTES) -> None:
         self.folder = Path(folder)
+        self.reserve_bytes = int(reserve_bytes)
         self.drift_reference = drift_reference
         self.save_images = save_images
         self.save_masks = True
@@ -191,20 +205,36 @@ class FlightRecordWriter:
 
     def _save(self, subdir: str, filename: str, encode: object) -> str | None:
         """Write one file atomically; on a full disk give up images first, then masks."""
+        data: bytes = encode()  # type: ignore[operator]
+        keep = self.reserve_bytes if subdir == IMAGES_DIR else self.reserve_bytes // 2
+        free = _free_bytes(self.folder)
         try:
-            _write_atomic(self.folder / subdir / filename, encode())  # type: ignore[operator]
+            if free is not None and free - len(data) < keep:
+                raise OSError(errno.ENOSPC, f"{free / 1e6:.1f} MB free, {keep / 1e6:.1f} MB kept for detections")
+            _write_atomic(self.folder / subdir / filename, data)
             return f"{subdir}/{filename}"
         except OSError as exc:
             if exc.errno != errno.ENOSPC:
                 raise RecordError(describe(self.folder / subdir / filename, f"cannot write ({exc})")) from exc
-            if subdir == IMAGES_DIR and self.save_images:
+            what = "images" if subdir == IMAGES_DIR else "masks"
+            if (self.save_images if subdir == IMAGES_DIR else self.save_masks):
+                log.warning("%s: disk full (%s), no longer saving %s; detections still recorded", self.folder,
+                            exc.strerror, what)
+            if subdir == IMAGES_DIR:
                 self.save_images = False
-                log.warning("%s: disk full, no longer saving images; detections still recorded", self.folder)
-            elif subdir == MASKS_DIR and self.save_masks:
+            else:
                 self.save_masks = False
-                log.warning("%s: disk full, no longer saving masks; detections still recorded", self.folder)
             self.dropped_images += 1
             return None
+
+
+def _free_bytes(folder: Path) -> int | None:
+    """Bytes an unprivileged writer may still use on ``folder``'s disk; None where unknown."""
+    try:
+        st = os.statvfs(folder)
+    except (OSError, AttributeError):  # AttributeError: no statvfs (Windows)
+        return None
+    return st.f_bavail * st.f_frsize
 
 
 def _encode(result: tuple[bool, np.ndarray]) -> bytes:
