@@ -28,6 +28,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from models.no_data import transparent_pixels, without_no_data
 from models.photo_checks import check_images, check_overlay_sizes
 from skyinspect.errors import ImageError, InputError, describe
 from skyinspect.photo import UNREAD_FORMATS, cv_imread, is_listed, read_bgr  # read_bgr re-exported: labelled, tests
@@ -344,18 +345,22 @@ def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked:
         done.append(SegmentedImage(path, n, _pixels_by_class(mask), skipped=True))
         if on_done is not None:
             on_done(done[-1])
-    loaded: deque[np.ndarray] = deque()  # decoded once, for the model and then the overlay, in order
+    # decoded once, for the model and then the overlay, in order, with where the photo is transparent
+    loaded: deque[tuple[np.ndarray, np.ndarray | None]] = deque()
 
     def load(path: Path) -> np.ndarray:
-        loaded.append(read_bgr(path))
-        return loaded[-1]
+        image = read_bgr(path)
+        loaded.append((image, transparent_pixels(path, image.shape)))
+        return image
 
     # closed on the way out of an error or Ctrl-C here, so that the photos in flight stop at once
     with contextlib.closing(segment_each(segmenter, todo, load)) as results:
         for path, seg in results:
-            image = loaded.popleft()
+            image, transparent = loaded.popleft()
             if isinstance(seg, Exception):
                 raise seg
+            if transparent is not None:  # an orthophoto tile's no data (models/no_data.py)
+                seg = without_no_data(seg, transparent, getattr(segmenter, "min_area", None))
             stem = path.stem
             write_output(out / f"{stem}_mask.png", _encoded(".png", seg.class_map))
             write_output(out / f"{stem}_overlay.jpg", _encoded(".jpg", overlay(image, seg),
