@@ -72,13 +72,21 @@ class FlightRecordReader:
                 for r in self._db.execute("SELECT * FROM frame_stats ORDER BY frame_index")}
 
     def frames(self) -> Iterator[FrameRecord]:
+        # One read transaction for both tables: the record may be read while onboard still writes it,
+        # and a frame committed between two separate reads came back with no detections.
+        self._db.execute("BEGIN")
+        try:
+            instance_rows = self._db.execute("SELECT * FROM instances ORDER BY frame_index, instance_index").fetchall()
+            frame_rows = self._db.execute("SELECT * FROM frames ORDER BY frame_index").fetchall()
+        finally:
+            self._db.execute("COMMIT")
         instances: dict[int, list[Instance]] = defaultdict(list)
-        for row in self._db.execute("SELECT * FROM instances ORDER BY frame_index, instance_index"):
+        for row in instance_rows:
             instances[int(row["frame_index"])].append(Instance(
                 class_id=int(row["class_id"]), score=float(row["score"]),
                 polygon_px=points_from_json(row["polygon_px"]), area_px=float(row["area_px"]),
                 skeleton_px=points_from_json(row["skeleton_px"])))
-        for row in self._db.execute("SELECT * FROM frames ORDER BY frame_index"):
+        for row in frame_rows:
             values = dict(row)
             idx = int(values["frame_index"])
             yield FrameRecord(

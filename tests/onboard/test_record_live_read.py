@@ -1,0 +1,38 @@
+"""The ground station reading a flight record while onboard still writes it (SQLite WAL readers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_record_disk_full import CAMERA, _add
+
+from skyinspect.record import FlightRecordReader, FlightRecordWriter
+
+
+def test_a_frame_committed_during_a_read_comes_with_its_detections_or_not_at_all(tmp_path: Path) -> None:
+    # frames() read the instances, then the frames, each in its own snapshot: a frame the writer
+    # committed between the two came back with 0 detections (its crack lost from that read).
+    writer = FlightRecordWriter(tmp_path / "rec", CAMERA, "m", "0" * 64)
+    for i in (1, 2, 3):
+        _add(writer, i)
+    reader = FlightRecordReader(tmp_path / "rec")
+    committed: list[int] = []
+
+    def commit_between_the_reads(sql: str) -> None:  # SQLite calls this as each statement starts
+        if "FROM frames" in sql and not committed:
+            committed.append(4)
+            _add(writer, 4)
+
+    reader._db.set_trace_callback(commit_between_the_reads)
+    first = [(f.frame_index, len(f.instances)) for f in reader.frames()]
+    reader._db.set_trace_callback(None)
+    assert committed == [4]
+    assert first == [(1, 1), (2, 1), (3, 1)]  # one snapshot: frame 4 is not there yet
+    assert [(f.frame_index, len(f.instances)) for f in reader.frames()] == [(i, 1) for i in (1, 2, 3, 4)]
+    # a read left half-done holds no snapshot open (the writer's WAL could not be checkpointed)
+    it = reader.frames()
+    next(it)
+    assert not reader._db.in_transaction
+    _add(writer, 5)
+    writer.close()
+    reader.close()
