@@ -18,6 +18,12 @@ from skyinspect.errors import InputError, SkyinspectError, describe
 from skyinspect.findings import Finding
 from skyinspect.record import FlightRecordReader, FrameRecord
 
+def _listed(data: Any) -> list[Any]:
+    if not isinstance(data, list):
+        raise TypeError(f"expected a list of findings, got a JSON {type(data).__name__}")
+    return data
+
+
 CONTEXT = 0.75  # crop half-size as a fraction of the defect's extent (as the report's crops)
 MIN_HALF_PX = 64
 
@@ -44,14 +50,23 @@ class ResultsData:
         if not meta_p.is_file() or not find_p.is_file():
             raise InputError(describe(folder, "not a skyinspect results folder (inspection.json and "
                                               "stages/findings.json expected)", "Run `skyinspect process` first"))
-        meta = json.loads(meta_p.read_text())
-        findings = {x["finding_id"]: finding_from_dict(x) for x in json.loads(find_p.read_text())["data"]}
         grades: dict[str, list[dict[str, Any]]] = {}
         assignments: dict[str, dict[str, Any]] = {}
         g_p = folder / "stages" / "grades.json"
-        if g_p.is_file():
-            data = json.loads(g_p.read_text())["data"]
-            grades, assignments = data["grades"], data.get("assignments", {})
+        path = meta_p
+        try:  # a file cut short or of another shape is refused by name (a traceback before)
+            meta = json.loads(meta_p.read_text())
+            if not isinstance(meta, dict):
+                raise TypeError(f"expected a JSON object, got a JSON {type(meta).__name__}")
+            path = find_p
+            findings = {x["finding_id"]: finding_from_dict(x) for x in _listed(json.loads(find_p.read_text())["data"])}
+            if g_p.is_file():
+                path = g_p
+                data = json.loads(g_p.read_text())["data"]
+                grades, assignments = dict(data["grades"]), dict(data.get("assignments", {}))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:  # JSONDecodeError, UnicodeDecodeError too
+            raise InputError(describe(path, f"unreadable ({type(exc).__name__}: {exc})",
+                                      "Process the flight again with `skyinspect process`")) from exc
         frames: dict[int, FrameRecord] = {}
         flight_dir = Path(flight) if flight else Path(meta.get("flight", ""))
         if flight is None and meta.get("flight") and not (flight_dir / "record.sqlite").is_file():
