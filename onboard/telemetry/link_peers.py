@@ -37,8 +37,8 @@ class VehicleLock:
 
     def from_vehicle(self, msg: mavlink.MAVLink_message) -> bool:
         system = msg.get_srcSystem()
-        if (system, msg.get_srcComponent()) == self.own_ids:
-            return False  # our own message, echoed back by a router or a broadcast link
+        if (system, msg.get_srcComponent()) in (self.own_ids, (self.system, self.own_ids[1])):
+            return False  # our own message (alerts go as the vehicle's component), echoed back by a router
         if self.system is None and is_vehicle_telemetry(msg):
             self.system = system
             log.info("%s: following vehicle system %d", self.source, system)
@@ -64,11 +64,14 @@ class CompanionHeartbeat:
         self.component = component
         self._enc: mavlink.MAVLink | None = None  # one per system, so the sequence numbers run on
 
-    def pack(self, system: int) -> bytes:
+    def pack(self, system: int, msg: mavlink.MAVLink_message | None = None) -> bytes:
+        """Our heartbeat, or ``msg`` (an alert) from the same (system, component), so one sequence runs
+        over both: a GCS counts a component's lost packets by it."""
         if self._enc is None or self._enc.srcSystem != system:
             self._enc = mavlink.MAVLink(None, srcSystem=system, srcComponent=self.component)
-        msg = mavlink.MAVLink_heartbeat_message(mavlink.MAV_TYPE_ONBOARD_CONTROLLER, mavlink.MAV_AUTOPILOT_INVALID,
-                                                0, 0, mavlink.MAV_STATE_ACTIVE, 3)
+        if msg is None:
+            msg = mavlink.MAVLink_heartbeat_message(mavlink.MAV_TYPE_ONBOARD_CONTROLLER, mavlink.MAV_AUTOPILOT_INVALID,
+                                                    0, 0, mavlink.MAV_STATE_ACTIVE, 3)
         packed = msg.pack(self._enc)
         self._enc.seq = (self._enc.seq + 1) % 256  # as MAVLink.send does: pack alone kept every one at seq 0
         return packed

@@ -22,6 +22,12 @@ from onboard.telemetry.timesync import TimesyncRequester
 
 log = logging.getLogger("onboard.telemetry.live")  # the link's messages, under the name they always had
 
+# Alerts go out as a component of the vehicle's system, as our heartbeat does: QGroundControl's Vehicle
+# drops every message whose system id is not its vehicle's (Vehicle::_mavlinkMessageReceived), so
+# STATUSTEXT and NAMED_VALUE_INT sent as system 255 never reached the operator's console. TIMESYNC
+# keeps our own ids: an echo of a request sent as the vehicle's component would be answered by us.
+AS_VEHICLE_COMPONENT = ("STATUSTEXT", "NAMED_VALUE_INT", "NAMED_VALUE_FLOAT")
+
 
 class LinkSender:
     """What ``LiveMavlink`` sends, and the thread that writes it (a mixin on the link's own state)."""
@@ -98,7 +104,10 @@ class LinkSender:
             self.send_dropped += 1
             return False
         try:
-            conn.mav.send(msg)  # type: ignore[attr-defined]
+            if msg.get_type() in AS_VEHICLE_COMPONENT and self.peers.system is not None:
+                conn.write(self._heartbeat.pack(self.peers.system, msg))  # type: ignore[attr-defined]
+            else:
+                conn.mav.send(msg)  # type: ignore[attr-defined]
             return True
         except Exception as exc:  # noqa: BLE001 - a UDP peer not yet known, a closed socket
             log.debug("%s: send failed (%s)", self.url, exc)
