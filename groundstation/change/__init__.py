@@ -154,7 +154,9 @@ def load_inspection(folder: Path) -> Inspection:
                                       "Process the flight again with `skyinspect process`"))
         date.fromisoformat(meta["inspection_date"])
         path = findings_path
-        findings = tuple(finding_from_dict(x) for x in json.loads(findings_path.read_text())["data"])
+        if not isinstance(stored := json.loads(findings_path.read_text())["data"], list):  # {}: all "not re-observed"
+            raise TypeError(f"expected a list of findings, got a JSON {type(stored).__name__}")
+        findings = tuple(finding_from_dict(x) for x in stored)
         grades: dict[str, tuple[Grade, ...]] = {}
         rule_states: dict[str, tuple[str, ...]] = {}
         gpath = folder / "stages" / "grades.json"

@@ -243,3 +243,17 @@ def test_growth_graded_by_an_own_rules_folder_escalates(pair, tmp_path: Path) ->
     grown = _by_status(compare(*folders))["grown"][0]
     assert (grown.previous_grade, grown.current_grade) == ("CAT4", "CAT5")
     assert grown.escalated
+
+
+@pytest.mark.parametrize("data", [{}, "findings", 7])
+def test_findings_that_are_not_a_list_are_refused_not_compared_as_none(pair, tmp_path: Path, data) -> None:  # type: ignore[no-untyped-def]
+    """stages/findings.json whose data is not a list (a hand edit, another tool's file): a mapping was read as
+    no findings, so every defect of last time was reported not re-observed, exit 0."""
+    import shutil
+
+    folder = tmp_path / "results"
+    shutil.copytree(pair[1], folder)
+    path = folder / "stages" / "findings.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "data": data}))
+    with pytest.raises(InputError, match="findings.json"):
+        load_inspection(folder)
