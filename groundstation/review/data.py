@@ -64,6 +64,8 @@ class ResultsData:
                 path = g_p
                 data = json.loads(g_p.read_text())["data"]
                 grades, assignments = dict(data["grades"]), dict(data.get("assignments", {}))
+            path = meta_p  # the grades the review changed, as publish published them (a relabel's, as its class)
+            grades.update(dict((meta.get("review") or {}).get("grades") or {}))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:  # JSONDecodeError, UnicodeDecodeError too
             raise InputError(describe(path, f"unreadable ({type(exc).__name__}: {exc})",
                                       "Process the flight again with `skyinspect process`")) from exc
