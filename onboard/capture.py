@@ -51,44 +51,91 @@ def camera_backend(spec: str) -> tuple[object, int]:
 
 
 class CameraSource:
-    """Frames from an OpenCV VideoCapture until ``stop()``, ``max_frames`` or end of stream."""
+    """Frames from an OpenCV VideoCapture until ``stop()`` or ``max_frames``.
+
+    A camera that gives no frame for ``read_timeout_s`` (an IP camera rebooting, an RTSP/HTTP stream
+    cut, a USB camera re-plugged) is reopened with back-off (``backoff_s`` … ``max_backoff_s``), as the
+    MAVLink link is: before, it was taken as the end of the stream and the recording ended for the rest
+    of the flight although the camera came back seconds later. ``reconnect=False``: end instead."""
 
     def __init__(self, spec: str, max_frames: int | None = None, read_timeout_s: float = 5.0,
-                 size_px: tuple[int, int] | None = None) -> None:
-        import cv2
-
+                 size_px: tuple[int, int] | None = None, reconnect: bool = True, backoff_s: float = 0.5,
+                 max_backoff_s: float = 5.0) -> None:
         self.spec = str(spec)
-        target, backend = camera_backend(self.spec)
-        self._cap = cv2.VideoCapture(target, backend)  # type: ignore[call-overload]
-        if size_px is not None and self._cap.isOpened():  # V4L2 opens at the driver's default (often 640x480)
-            self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, size_px[0])
-            self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, size_px[1])
+        self.size_px = size_px
+        self.read_timeout_s, self.open_timeout_s = read_timeout_s, 10.0
+        self._cap = self._open()
         if not self._cap.isOpened():
+            import cv2
+
+            backend = camera_backend(self.spec)[1]
             hint = {cv2.CAP_GSTREAMER: "OpenCV must be built with GStreamer (Jetson: the JetPack OpenCV)",
                     cv2.CAP_V4L2: "check the device exists and is not in use (v4l2-ctl --list-devices)",
                     cv2.CAP_FFMPEG: "check the URL plays in ffplay and the network route"}.get(backend)
             raise ImageError(describe(self.spec, "camera cannot be opened", hint))
         self.max_frames = max_frames
-        self.read_timeout_s = read_timeout_s
+        self.reconnect, self.backoff_s, self.max_backoff_s = reconnect, backoff_s, max_backoff_s
+        self.reconnects = 0
         self._stopped = False
+
+    def _open(self) -> object:
+        import cv2
+
+        target, backend = camera_backend(self.spec)
+        params: list[int] = []
+        if backend == cv2.CAP_FFMPEG and hasattr(cv2, "CAP_PROP_READ_TIMEOUT_MSEC"):
+            # FFmpeg's own limit is 30 s: a stalled stream held grab() that long before we could reopen it
+            params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(self.open_timeout_s * 1000),
+                      cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(self.read_timeout_s * 1000)]
+        cap = cv2.VideoCapture(target, backend, params)  # type: ignore[call-overload]
+        if self.size_px is not None and cap.isOpened():  # V4L2 opens at the driver's default (often 640x480)
+            cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.size_px[0])
+            cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.size_px[1])
+        return cap
 
     def stop(self) -> None:
         self._stopped = True
+
+    def _reopen(self, lost_at: float) -> bool:
+        """Reopen until a frame can be grabbed again (True) or ``stop()`` (False)."""
+        log.warning("%s: no frame for %.1f s; reopening the camera until it answers", self.spec,
+                    time.monotonic() - lost_at)
+        self._cap.release()
+        delay = self.backoff_s
+        while not self._stopped:
+            self._cap = self._open()
+            if self._cap.isOpened() and self._cap.grab():
+                self.reconnects += 1
+                log.warning("%s: camera back after %.1f s", self.spec, time.monotonic() - lost_at)
+                return True
+            self._cap.release()
+            until = time.monotonic() + delay
+            while not self._stopped and time.monotonic() < until:
+                time.sleep(0.05)
+            delay = min(delay * 2.0, self.max_backoff_s)
+        return False
 
     def __iter__(self) -> Iterator[Frame]:
         index = 0
         failures_since = None
         try:
             while not self._stopped and (self.max_frames is None or index < self.max_frames):
+                asked = time.monotonic()
                 ok = self._cap.grab()
                 t = time.time()
                 if not ok:
-                    failures_since = failures_since or time.monotonic()
+                    failures_since = failures_since or asked  # a grab that timed out waited already
                     if time.monotonic() - failures_since > self.read_timeout_s:
-                        log.warning("%s: no frame for %.1f s; camera stream ended", self.spec, self.read_timeout_s)
-                        return
-                    time.sleep(0.01)
-                    continue
+                        if not self.reconnect:
+                            log.warning("%s: no frame for %.1f s; camera stream ended", self.spec,
+                                        self.read_timeout_s)
+                            return
+                        if not self._reopen(failures_since):
+                            return
+                        t = time.time()  # the first frame after reopening was grabbed just now
+                    else:
+                        time.sleep(0.01)
+                        continue
                 ok, image = self._cap.retrieve()
                 if not ok or image is None:
                     continue
