@@ -259,6 +259,8 @@ def no_findings_text(inp: PublishInput) -> str:
     if inp.geo.frames and not any(f.is_georeferenced for f in inp.geo.frames):
         return (f"No findings: none of the {len(inp.geo.frames)} tagged frames could be georeferenced, so nothing "
                 "was inspected (see Data quality).")
+    if inp.rejected:  # a bare "No findings." read as nothing found
+        return f"No findings: all {len(inp.rejected)} were rejected in review (see Rejected in review)."
     return "No findings."
 
 
