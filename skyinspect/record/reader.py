@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator
@@ -16,6 +17,19 @@ from skyinspect.record.format import (DB_NAME, FORMAT_NAME, FORMAT_VERSION, Fram
 from skyinspect.segmentation import Instance
 
 
+def _open_read_only(db_path: Path) -> sqlite3.Connection:
+    """A record on a read-only disk (a write-protected card, a read-only mount or share): SQLite cannot
+    create the WAL's index there, so the record was refused as 'damaged'. A record closed by the writer
+    has no write-ahead log left and reads as an immutable file; one whose log still holds frames (the
+    run was killed) must be replayed where it can be written."""
+    wal = db_path.with_name(db_path.name + "-wal")
+    if wal.is_file() and wal.stat().st_size > 0:
+        raise RecordError(describe(db_path, f"is on a read-only disk and its last frames are still in {wal.name} "
+                                   f"({wal.stat().st_size} bytes: the run that wrote it did not close it)",
+                                   "Copy the flight folder to a writable disk and open the copy"))
+    return sqlite3.connect(f"{db_path.resolve().as_uri()}?immutable=1", uri=True)
+
+
 class FlightRecordReader:
     """Read-only view of a flight record folder."""
 
@@ -27,9 +41,15 @@ class FlightRecordReader:
                                        "Pass the folder written by `skyinspect onboard --out`"))
         try:
             # Not read-only mode: opening a WAL database after a crash must be able to replay it.
-            self._db = sqlite3.connect(db_path)
+            try:
+                self._db = sqlite3.connect(db_path)
+                self.meta: dict[str, str] = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
+            except sqlite3.OperationalError:
+                if os.access(self.folder, os.W_OK):
+                    raise
+                self._db = _open_read_only(db_path)
+                self.meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
             self._db.row_factory = sqlite3.Row
-            self.meta: dict[str, str] = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
         except sqlite3.Error as exc:
             raise RecordError(describe(db_path, f"cannot be read as a flight record ({exc})",
                                        "It is damaged or was copied before it was complete: copy the flight "
