@@ -129,6 +129,8 @@ class MqttPublisher:
         self._client.connect_async(host, int(port), keepalive_s)
         self._client.loop_start()
         self.queued = 0  # accepted by paho (sent now, or once the broker is reachable)
+        self.refused = 0  # refused by paho (its queue full while the broker is away): never sent
+        self._refusing: object = None
         self.published = 0  # acknowledged by the broker (QoS 1 PUBACK)
 
     def _on_publish(self, *args: object) -> None:
@@ -154,17 +156,27 @@ class MqttPublisher:
         info = self._client.publish(self.topic, json.dumps(payload, separators=(",", ":")), qos=1)
         if info.rc in (mqtt.MQTT_ERR_SUCCESS, mqtt.MQTT_ERR_NO_CONN):  # NO_CONN: queued until connected
             self.queued += 1
-        else:
-            log.warning("MQTT publish to %s refused (rc=%s); finding not sent", self.topic, info.rc)
+            self._refusing = None
+            return
+        self.refused += 1
+        # Once per run of refusals, not once per finding: with the broker away and paho's queue full,
+        # every finding of the flight logged its own line (10 findings/s: 600 lines a minute).
+        if self._refusing != info.rc:
+            self._refusing = info.rc
+            full = info.rc == mqtt.MQTT_ERR_QUEUE_SIZE
+            log.warning("MQTT publish to %s refused (%s); findings are not sent until it accepts again (counted)",
+                        self.topic, f"{self.max_queued} kept for the broker {self.where}, queue full" if full
+                        else f"rc={info.rc}")
 
     def close(self, flush_timeout_s: float = 3.0) -> None:
         """Wait (bounded) for the broker to acknowledge what was queued, then disconnect."""
         deadline = time.monotonic() + flush_timeout_s
         while self.published < self.queued and time.monotonic() < deadline:
             time.sleep(0.01)
-        if self.published < self.queued:
-            log.warning("MQTT: %d finding(s) not acknowledged by the broker %s", self.queued - self.published,
-                        self.where)
+        if self.published < self.queued or self.refused:
+            log.warning("MQTT: %d finding(s) not acknowledged by the broker %s%s", self.queued - self.published,
+                        self.where, f"; {self.refused} not sent at all (refused while its queue was full)"
+                        if self.refused else "")
         self._closing = True
         self._client.disconnect()
         self._client.loop_stop()
