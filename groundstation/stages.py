@@ -145,8 +145,8 @@ def write_json_atomic(path: Path, data: object) -> None:
 
 def run_stage(path: Path, name: str, fp: str, compute: Callable[[], T], to_json: Callable[[T], Any],
               from_json: Callable[[Any], T], rerun: bool) -> tuple[T, bool]:
-    """Load the stage output at ``path`` when its fingerprint matches, else compute and store it.
-    Returns (value, reused)."""
+    """Load the stage output at ``path`` when its fingerprint matches, else compute and store it, and
+    return it as stored. Returns (value, reused)."""
     if not rerun and path.is_file():
         try:
             stored = json.loads(path.read_text())
@@ -154,13 +154,15 @@ def run_stage(path: Path, name: str, fp: str, compute: Callable[[], T], to_json:
                 return from_json(stored["data"]), True
         except (json.JSONDecodeError, KeyError, TypeError, ValueError):
             pass  # a damaged or old stage file is recomputed, never trusted
-    value = compute()
+    data = to_json(compute())
     try:
-        write_json_atomic(path, {"stage": name, "fingerprint": fp, "data": to_json(value)})
+        write_json_atomic(path, {"stage": name, "fingerprint": fp, "data": data})
     except OSError as exc:
         raise RecordError(describe(path, f"cannot write stage output ({exc})",
                                    "Check that the output folder is writable and has space")) from exc
-    return value, False
+    # passed on as a rerun will read it back (metres stored to the micrometre): a run killed after this
+    # stage and run again then publishes the same bytes as one run through
+    return from_json(json.loads(json.dumps(data))), False
 
 
 # what other tools keep in a results folder naming findings by id (F-0005): the review app's audit

@@ -92,3 +92,30 @@ def test_publish_folders_left_by_a_killed_run_are_removed_by_the_next(tmp_path: 
     process(flight, out, face_surface(), progress=False)
     assert not old_style.exists() and not dead.exists() and live.exists()
     assert [p.name for p in out.iterdir() if p.name.startswith(".staging")] == [live.name]
+
+
+
+def test_a_stage_passes_on_what_a_rerun_reads_back_from_its_file(tmp_path: Path) -> None:
+    """A stage's output was passed on as computed, but a rerun reads it back from its file (metres to the
+    micrometre), so a run killed after some stages and run again published other bytes than one run
+    through. On the SITL facade flight (57 frames): findings.geojson, fused.json and findings.json after a
+    kill once detections.json was written (outlines, sigmas 1e-12 relative apart), and the crack lines in
+    findings.kml of every rerun that reused the measure stage (47.397868749 -> 47.397868750 deg)."""
+    from gs_fixtures import instance_for, pose_at, write_record
+
+    from groundstation.georef import georeference
+    from groundstation.load import load_flight
+    from groundstation.stages import georeferenced_from_dict, georeferenced_to_dict, run_stage
+    from skyinspect.segmentation import Instance
+
+    pose = pose_at(np.array([0.0, 0.0, -FLY_HEIGHT_M]), 90.0, 0.0)
+    seen = instance_for(pose, crack_on_face(-0.1, FLY_HEIGHT_M + 0.1))  # on whole pixels, as the post-processing
+    flight = load_flight(write_record(tmp_path / "flight", [(pose, [Instance(seen.class_id, seen.score,
+                                                                            np.round(seen.polygon_px), seen.area_px)])]))
+    path = tmp_path / "stages" / "detections.json"
+    runs = [run_stage(path, "georeference", "fp", lambda: georeference(flight, face_surface()), georeferenced_to_dict,
+                      georeferenced_from_dict, rerun=False) for _ in range(2)]
+    (first, computed), (again, reused) = runs
+    assert not computed and reused
+    assert np.array_equal(first.detections[0].outline_ned_m, again.detections[0].outline_ned_m)
+    assert np.array_equal(first.frames[0].footprint_ned_m, again.frames[0].footprint_ned_m)
