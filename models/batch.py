@@ -28,7 +28,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from models.no_data import transparent_pixels, without_no_data
+from models.no_data import has_transparency, transparent_pixels, without_no_data
 from models.photo_checks import check_images, check_overlay_sizes
 from skyinspect.errors import ImageError, InputError, describe
 from skyinspect.photo import UNREAD_FORMATS, cv_imread, is_listed, read_bgr  # read_bgr re-exported: labelled, tests
@@ -222,8 +222,10 @@ def already_segmented(path: Path, out: Path, settings: dict[str, object]) -> dic
     if not ((out / f"{path.stem}_mask.png").is_file() and (out / f"{path.stem}_overlay.jpg").is_file()):
         return None
     record = _earlier_record(path, out)
-    return record if record is not None and record.get("settings") == settings and _same_photo(record, path) \
-        else None
+    if record is None or record.get("settings") != settings or not _same_photo(record, path):
+        return None
+    # a record without no_data_px is from before transparent pixels were no data (models/no_data.py)
+    return record if "no_data_px" in record or not has_transparency(path) else None
 
 
 def refuse_overwriting(images: list[Path], out: Path) -> None:
@@ -366,6 +368,7 @@ def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked:
             write_output(out / f"{stem}_overlay.jpg", _encoded(".jpg", overlay(image, seg),
                                                               [cv2.IMWRITE_JPEG_QUALITY, 90]))
             record = instances_json(seg, path, getattr(segmenter, "flips", 1), settings)
+            record["no_data_px"] = 0 if transparent is None else int(np.count_nonzero(transparent))
             write_output(out / f"{stem}.json", json.dumps(record).encode())  # last: marks the photo done
             done.append(SegmentedImage(path, len(seg.instances), _pixels_by_class(seg.class_map)))
             if on_done is not None:

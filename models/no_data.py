@@ -18,6 +18,18 @@ from models.postprocess import extract_instances
 from skyinspect.segmentation import Segmentation
 
 
+def has_transparency(path: Path) -> bool:
+    """Whether the photo at ``path`` holds transparency data (an alpha channel, a transparent colour),
+    from its header."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as img:
+            return bool(img.has_transparency_data)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return False
+
+
 def transparent_pixels(path: Path, shape: tuple[int, ...]) -> np.ndarray | None:
     """Where the photo at ``path`` is fully transparent (alpha 0), as a bool (H, W) array oriented as
     skyinspect.photo.read_bgr gives the photo (its ``shape``); None for a photo without transparency."""

@@ -448,3 +448,28 @@ def test_transparent_no_data_is_not_segmented(tmp_path: Path) -> None:
         x, y = np.round(np.asarray(instance["polygon_px"])).astype(int).clip(0, [699, 499]).T
         assert not nodata[y, x].all()
     assert np.array_equal(mask("alpha255"), mask("plain"))  # an alpha channel with no transparency changes nothing
+
+
+def test_a_rerun_redoes_a_transparent_photo_segmented_before_no_data_was_left_out(tmp_path: Path) -> None:
+    """A rerun keeps what a run with the same model and settings did: an orthophoto tile segmented before its
+    transparent pixels were no data (965a478) kept its false cracks on every rerun. Its record now says how
+    many pixels were no data; one that does not is redone, for a photo with transparency only."""
+    import json
+
+    photos, out = tmp_path / "photos", tmp_path / "out"
+    photos.mkdir()
+    _photo(photos / "opaque.png", 120, 160)
+    tile = cv2.cvtColor(cv2.imread(str(photos / "opaque.png")), cv2.COLOR_BGR2BGRA)
+    tile[:40] = 0
+    cv2.imwrite(str(photos / "tile.png"), tile)
+    quick = ["--flips", "1", "--upscale", "0"]
+    assert CliRunner().invoke(app, ["segment", str(photos), "--out", str(out), *quick]).exit_code == 0
+    assert json.loads((out / "tile.json").read_text())["no_data_px"] == 40 * 160
+    for stem in ("opaque", "tile"):  # as written before: no no_data_px
+        record = json.loads((out / f"{stem}.json").read_text())
+        record.pop("no_data_px", None)
+        (out / f"{stem}.json").write_text(json.dumps(record))
+    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(out), *quick])
+    assert result.exit_code == 0 and "segmented 1 images" in _said(result) and "1 done before" in _said(result)
+    assert "no_data_px" in json.loads((out / "tile.json").read_text())
+    assert "no_data_px" not in json.loads((out / "opaque.json").read_text())  # kept as it was
