@@ -2,8 +2,9 @@
 
 Per image it writes, at the image's own resolution: ``<stem>_mask.png`` (class ids: 0 background,
 1 crack, 2 corrosion), ``<stem>_overlay.jpg`` (defects tinted on the photo) and ``<stem>.json``
-(the instances: class, score, area, polygon and crack skeleton in pixels, and the segmenter's
-settings); the CLI then writes ``summary.csv`` / ``summary.html`` over the photos
+(the instances: class, score, area, polygon and crack skeleton in pixels, the segmenter's settings,
+and ``no_data_px``: the photo's transparent pixels, where nothing is found, ``models/no_data.py``);
+the CLI then writes ``summary.csv`` / ``summary.html`` over the photos
 (``models/photo_summary.py``). Evaluation uses the same ``Segmenter.segment`` path, tiling included.
 
 A folder of drone photos takes hours post-flight (~20 s a 4000x3000 photo on 2 cores), so a run is
