@@ -9,7 +9,8 @@
   the ones it discards (``PipelineStats.dropped``); replay sources block instead (nothing dropped).
 - The recording queue blocks: a frame that got through inference is never discarded.
 - A segmenter error on one frame records that frame without detections (counted, logged once per
-  kind); a record error (e.g. the database's disk is full) is counted and logged, the flight goes on.
+  kind); a record error (e.g. the database's disk is full) is counted and logged, the flight goes on
+  and the frame's alerts are still raised.
 - Threads share only the two queues and a stop event; ``run`` returns once everything is drained.
 - Inference may run in several workers (``inference_workers``; the segmenter's
   ``parallel_workers``: two one-thread ONNX Runtime workers on a 2-core CPU segment ~1.4x the
@@ -350,19 +351,21 @@ class Pipeline:
 
     def _record_one(self, frame: Frame, seg: Segmentation | None) -> None:
         pose = self.tagger(frame)
+        instances = seg.instances if seg is not None else ()
         try:
             self.writer.add_frame(frame.index, pose.time_utc_s, frame.image_bgr, pose, seg, jpeg_bytes=frame.jpeg_bytes)
         except (RecordError, OSError) as exc:
             self.stats.record_errors += 1
             self._once(f"record:{type(exc).__name__}", f"frame {frame.index} not recorded: {exc}")
-            return
-        self.stats.recorded += 1
-        self.stats.tagged += pose.is_tagged
-        self.stats.untagged += not pose.is_tagged
-        instances = seg.instances if seg is not None else ()
-        self.stats.instances += len(instances)
-        if self.on_recorded is not None:
-            self.on_recorded(frame.index)
+        else:
+            self.stats.recorded += 1
+            self.stats.tagged += pose.is_tagged
+            self.stats.untagged += not pose.is_tagged
+            self.stats.instances += len(instances)
+            if self.on_recorded is not None:
+                self.on_recorded(frame.index)
+        # A frame the record could not keep (a full disk) still raises its alerts: they need no disk,
+        # and before, from the moment the disk filled no severe finding reached the GCS or MQTT.
         if self.alerts is not None:
             try:
                 self.alerts.on_frame(frame.index, pose.time_utc_s, pose, instances,  # type: ignore[attr-defined]

@@ -181,6 +181,35 @@ def test_database_write_failure_is_counted_not_fatal(flight: tuple[Path, Path], 
     assert (summary.stats.recorded, summary.stats.record_errors) == (10, 2)
 
 
+def test_a_frame_the_record_cannot_keep_still_raises_its_alerts(flight: tuple[Path, Path], tmp_path: Path, segmenter,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before: a frame whose row SQLite refused (a full disk) returned before the alerts, so from the
+    # moment the disk filled no severe finding reached the GCS or MQTT, though neither needs the disk.
+    from skyinspect.errors import RecordError
+    from skyinspect.record import FlightRecordWriter
+
+    real = FlightRecordWriter.add_frame
+
+    def full_from_frame_5(self, frame_index, *args, **kwargs):
+        if frame_index >= 5:
+            raise RecordError("database or disk is full")
+        return real(self, frame_index, *args, **kwargs)
+
+    class Seen:
+        def __init__(self) -> None:
+            self.frames: list[tuple[int, int]] = []
+
+        def on_frame(self, frame_index, capture_time_utc_s, pose, instances, model_id) -> None:
+            self.frames.append((frame_index, len(instances)))
+
+    monkeypatch.setattr(FlightRecordWriter, "add_frame", full_from_frame_5)
+    frames, tlog = flight
+    seen = Seen()
+    summary = run_onboard(frames, tlog, tmp_path / "rec", segmenter, CAMERA, alerts=seen)
+    assert (summary.stats.recorded, summary.stats.record_errors) == (4, 8)
+    assert sorted(seen.frames) == [(i, 1) for i in range(1, 13)]
+
+
 def test_segmenter_error_records_frame_without_detections(flight: tuple[Path, Path], tmp_path: Path) -> None:
     class Flaky(DarkPixelSegmenter):
         def segment(self, image_bgr):
