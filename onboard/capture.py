@@ -87,7 +87,7 @@ class CameraSource:
             # FFmpeg's own limit is 30 s: a stalled stream held grab() that long before we could reopen it
             params = [cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(self.open_timeout_s * 1000),
                       cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(self.read_timeout_s * 1000)]
-        cap = cv2.VideoCapture(target, backend, params)  # type: ignore[call-overload]
+        cap = cv2.VideoCapture(target, backend, params) if params else cv2.VideoCapture(target, backend)  # type: ignore[call-overload]
         if self.size_px is not None and cap.isOpened():  # V4L2 opens at the driver's default (often 640x480)
             cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.size_px[0])
             cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.size_px[1])
