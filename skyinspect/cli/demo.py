@@ -19,6 +19,8 @@ console = Console()
 # The foundation's acceptance targets, printed beside the measured numbers.
 TARGET_RECALL = 0.80
 TARGET_ERROR_GSD = 3.0
+# what a demo writes into --out: --overwrite removes a folder holding these only, never anyone's other files
+DEMO_ENTRIES = frozenset({"simulation", "flight", "results", "geometry-check"})
 
 
 def print_comparison(cmp: Any, title: str = "Findings vs simulator truth") -> None:
@@ -75,6 +77,23 @@ def fly_and_process(sim_dir: Path, work: Path, segmenter: Any, progress: bool = 
     return DemoLeg(replay, result, compare_with_truth(result.findings_geojson_path, sim_dir / "truth.geojson"))
 
 
+def check_demo_out(out: Path, overwrite: bool) -> None:
+    """Refuse an --out that is a file, or a non-empty folder unless --overwrite and it is an earlier demo
+    (a demo's own folders only): --overwrite had removed whatever folder it was given."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: is a file, expected a folder for the demo. Choose another --out")
+    if not out.is_dir() or not any(out.iterdir()):
+        return
+    if not overwrite:
+        raise InputError(f"{out}: folder exists and is not empty. Pass --overwrite or choose another --out")
+    others = sorted(p.name for p in out.iterdir() if p.name not in DEMO_ENTRIES)
+    if others or not (out / "simulation").is_dir():
+        listed = ", ".join(others[:3]) + (" ..." if len(others) > 3 else "")
+        got = f"it holds {listed}" if others else "it has no simulation/ folder"
+        raise InputError(f"{out}: not an earlier demo ({got}; a demo holds only {', '.join(sorted(DEMO_ENTRIES))}), "
+                         "so --overwrite does not remove it. Choose another --out")
+
+
 def demo_command(
     out: Path = typer.Option(Path("skyinspect-demo"), "--out", help="Folder for the whole demo run."),
     small: bool = typer.Option(False, help="A tiny flight (smoke test; accuracy not meaningful)."),
@@ -88,9 +107,8 @@ def demo_command(
     from missions.simulator import SimConfig, simulate
     from models import load_segmenter
 
+    check_demo_out(out, overwrite)
     if out.exists() and any(out.iterdir()):
-        if not overwrite:
-            raise InputError(f"{out}: folder exists and is not empty. Pass --overwrite or choose another --out")
         shutil.rmtree(out)
     started = time.monotonic()
     sim_dir = out / "simulation"
