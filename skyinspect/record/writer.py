@@ -95,16 +95,21 @@ class FlightRecordWriter:
         self.drift_reference = drift_reference
         self.save_images = save_images
         self.save_masks = True
+        self._lock_fd: int | None = None
         try:
             (self.folder / IMAGES_DIR).mkdir(parents=True, exist_ok=True)
             (self.folder / MASKS_DIR).mkdir(parents=True, exist_ok=True)
+            self._lock_fd = _lock_for_writing(self.folder)
             # check_same_thread=False: the onboard pipeline opens the writer in one thread and records
             # from its recording thread (one user at a time; never concurrently).
             self._db = sqlite3.connect(self.folder / DB_NAME, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(SCHEMA)
+        except RecordError:
+            raise
         except (OSError, sqlite3.Error) as exc:
+            self._unlock()
             raise RecordError(describe(self.folder, f"cannot create flight record ({exc})")) from exc
         meta = {"format": FORMAT_NAME, "format_version": str(FORMAT_VERSION),
                 "software_version": __version__, "camera": json.dumps(camera.to_dict()),
@@ -202,6 +207,12 @@ class FlightRecordWriter:
             finally:
                 self._db.close()
                 self._db = None  # type: ignore[assignment]
+                self._unlock()
+
+    def _unlock(self) -> None:
+        fd, self._lock_fd = getattr(self, "_lock_fd", None), None
+        if fd is not None:
+            os.close(fd)  # releases the lock
 
     def _save(self, subdir: str, filename: str, encode: object) -> str | None:
         """Write one file atomically; on a full disk give up images first, then masks."""
@@ -226,6 +237,30 @@ class FlightRecordWriter:
                 self.save_masks = False
             self.dropped_images += 1
             return None
+
+
+LOCK_NAME = ".writer.lock"
+
+
+def _lock_for_writing(folder: Path) -> int | None:
+    """An exclusive lock on the record for this writer's life (the kernel drops it when the process
+    dies). Two writers on one record (a second `skyinspect onboard` with the same --out, its RTSP camera
+    and UDP link shared) both numbered their frames from the record's last one and silently replaced
+    each other's rows and images. None where there is no flock (Windows)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        os.close(fd)
+        if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            raise
+        raise RecordError(describe(folder, "is being written by another process (a second skyinspect onboard or "
+                                   "replay with the same --out)", "Stop the other run, or choose another --out")) from None
+    return fd
 
 
 def _free_bytes(folder: Path) -> int | None:

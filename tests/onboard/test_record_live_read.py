@@ -36,3 +36,20 @@ def test_a_frame_committed_during_a_read_comes_with_its_detections_or_not_at_all
     _add(writer, 5)
     writer.close()
     reader.close()
+
+
+def test_a_second_writer_on_the_same_record_is_refused(tmp_path: Path) -> None:
+    # Before: both opened; a second live run with the same --out (its RTSP camera and UDP link shared
+    # with the first) numbered frames from the same last one, and each replaced the other's rows.
+    import pytest
+
+    from skyinspect.errors import RecordError
+
+    first = FlightRecordWriter(tmp_path / "rec", CAMERA, "m", "0" * 64)
+    _add(first, 1)
+    with pytest.raises(RecordError, match="being written by another process"):
+        FlightRecordWriter(tmp_path / "rec", CAMERA, "m", "0" * 64)
+    _add(first, 2)
+    first.close()
+    with FlightRecordWriter(tmp_path / "rec", CAMERA, "m", "0" * 64) as again:  # free once the first closed
+        assert again.recorded_indices() == {1, 2}
