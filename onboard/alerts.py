@@ -59,6 +59,11 @@ class MavlinkAlerter:
     def __init__(self, send: Callable[[mavlink.MAVLink_message], bool], min_interval_s: float = 1.0,
                  severity: int = mavlink.MAV_SEVERITY_WARNING, name: str = "SI_SEVERE",
                  clock: Callable[[], float] = time.monotonic, value_interval_s: float = 0.5) -> None:
+        if not 0 < len(name.encode()) <= 10:
+            # NAMED_VALUE_INT.name is char[10]: pymavlink cut 'SI_SEVERE_CRACKS' to 'SI_SEVERE_' on the wire
+            # without a word, and a GCS widget watching the full name never saw a value
+            raise InputError(describe("NAMED_VALUE_INT name", f"expected 1 to 10 ASCII characters, got {name!r} "
+                                      f"({len(name.encode())})", "Use a shorter name, e.g. SI_SEVERE"))
         self._send = send
         self.min_interval_s = min_interval_s
         # The count went out once per severe instance: 50 cracks a frame at 10 frames/s were 500

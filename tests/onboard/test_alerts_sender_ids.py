@@ -57,3 +57,19 @@ def test_our_alert_echoed_back_is_not_the_vehicles_telemetry() -> None:
     vehicle = mavlink.MAVLink_attitude_message(1, 0, 0, 0, 0, 0, 0)
     vehicle.pack(mavlink.MAVLink(None, srcSystem=1, srcComponent=1))
     assert not lock.from_vehicle(echo) and lock.from_vehicle(vehicle)
+
+
+def test_a_named_value_name_longer_than_mavlink_carries_is_refused() -> None:
+    # NAMED_VALUE_INT.name is char[10]: 'SI_SEVERE_CRACKS' went out as 'SI_SEVERE_' without a word.
+    import pytest
+
+    from skyinspect.errors import InputError
+
+    with pytest.raises(InputError, match="1 to 10 ASCII characters"):
+        MavlinkAlerter(lambda m: True, name="SI_SEVERE_CRACKS")
+    sent: list = []
+    alerter = MavlinkAlerter(lambda m: sent.append(m) or True, name="SI_CRACKS1")  # 10: fits
+    alerter.alert(1, Instance(CRACK, 0.9, [[0, 0], [30, 0], [30, 30]], 900.0), Pose.untagged(1.7e9, "test"))
+    (value,) = [m for m in sent if m.get_type() == "NAMED_VALUE_INT"]
+    packed = value.pack(mavlink.MAVLink(None, 1, 191))
+    assert mavlink.MAVLink(None).parse_buffer(packed)[0].name == "SI_CRACKS1"
