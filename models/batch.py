@@ -31,6 +31,7 @@ import numpy as np
 
 from models.no_data import has_transparency, transparent_pixels, without_no_data
 from models.photo_checks import check_images, check_overlay_sizes
+from models.work_plan import PhotoProgress
 from skyinspect.errors import ImageError, InputError, describe
 from skyinspect.photo import UNREAD_FORMATS, cv_imread, is_listed, read_bgr  # read_bgr re-exported: labelled, tests
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK, Segmentation, Segmenter, segment_each, settings_of
@@ -323,12 +324,15 @@ def _encoded(ext: str, image: np.ndarray, params: list[int] | None = None) -> by
 
 def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked: bool = False,
                    on_done: Callable[[SegmentedImage], None] | None = None,
-                   rerun: bool = False) -> list[SegmentedImage]:
+                   rerun: bool = False, on_progress: Callable[[float], None] | None = None) -> list[SegmentedImage]:
     """Segment every image into ``out`` (unless ``checked``, the caller has run :func:`check_writable`,
     :func:`check_images`, :func:`check_overlay_sizes` and :func:`refuse_overwriting` on them), with the
     segmenter's parallel workers where it has them; ``on_done`` after each image (progress). A photo whose outputs ``out``
     already holds from the same model and settings is skipped unless ``rerun`` (its result is read back
-    from its JSON and mask); each output file is written whole."""
+    from its JSON and mask); each output file is written whole. ``on_progress(photos done)`` as the work
+    goes on, within a photo too (a float up to ``len(images)``: a photo's share is the model input pixels
+    passed over those planned, models.work_plan), from the segmenter's threads, where it can say so
+    (``watch_progress``), else per photo."""
     if not checked:
         check_writable(out)
         check_overlay_sizes(images, check_images(images))
@@ -342,12 +346,14 @@ def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked:
     done: list[SegmentedImage] = []
     earlier = {} if rerun else {p: r for p in images if (r := already_segmented(p, out, settings)) is not None}
     todo = [p for p in images if p not in earlier]
+    progress = PhotoProgress(on_progress or (lambda _photos: None), len(images))
     for path, record in earlier.items():  # done before: count it from its outputs
         mask = cv_imread(out / f"{path.stem}_mask.png", cv2.IMREAD_UNCHANGED)
         n = len(record.get("instances", []))  # type: ignore[arg-type]
         done.append(SegmentedImage(path, n, _pixels_by_class(mask), skipped=True))
         if on_done is not None:
             on_done(done[-1])
+        progress.photo_done()
     # decoded once, for the model and then the overlay, in order, with where the photo is transparent
     loaded: deque[tuple[np.ndarray, np.ndarray | None]] = deque()
 
@@ -356,8 +362,12 @@ def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked:
         loaded.append((image, transparent_pixels(path, image.shape)))
         return image
 
+    watch = getattr(segmenter, "watch_progress", None) if on_progress is not None else None
     # closed on the way out of an error or Ctrl-C here, so that the photos in flight stop at once
-    with contextlib.closing(segment_each(segmenter, todo, load)) as results:
+    with contextlib.closing(segment_each(segmenter, todo, load)) as results, contextlib.ExitStack() as stack:
+        if watch is not None:
+            watch(progress.frame_progress)
+            stack.callback(watch, None)
         for path, seg in results:
             image, transparent = loaded.popleft()
             if isinstance(seg, Exception):
@@ -374,6 +384,7 @@ def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked:
             done.append(SegmentedImage(path, len(seg.instances), _pixels_by_class(seg.class_map)))
             if on_done is not None:
                 on_done(done[-1])
+            progress.photo_done(image)
     return done
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from models.sharpen import CANDIDATE_MIN_PROB, sharpen_probs, touched_blocks
 from models.tiling import Stitcher, StitchMode, extract_tiles, tile_grid
 from models.tta import flip_averaged, reduce_probs, scaled_size
 from models.wide import add_wide_cracks, wide_crack_mask
+from models.work_plan import model_input_px
 from skyinspect.drift import DriftReference
 from skyinspect.errors import ImageError, ModelError, describe
 from skyinspect.segmentation import CORROSION, CRACK, Segmentation
@@ -145,6 +147,9 @@ class TiledSegmenter:
         self.last_timing = SegmentTiming()
         # set by interrupt(): shared with the parallel workers (copies of this segmenter), so one call stops all
         self._stopping = threading.Event()
+        # watch_progress()'s hook, in a list shared with the parallel workers (made before it may be set)
+        self._progress: list[Callable[[np.ndarray, float], None] | None] = [None]
+        self._frame: tuple[np.ndarray, int, list[int]] | None = None  # in flight: (frame, planned px, done px)
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.path.name!r}, model_id={self.model_id!r}, "
@@ -167,6 +172,19 @@ class TiledSegmenter:
 
     def resume(self) -> None:
         self._stopping.clear()
+
+    def watch_progress(self, hook: Callable[[np.ndarray, float], None] | None) -> None:
+        """Call ``hook(frame, share done)`` after each batch of model passes of a frame in :meth:`segment`,
+        on this segmenter and its parallel workers (the frame is the array passed to ``segment``); share
+        done is the model input pixels passed over those planned (models.work_plan). None: no more."""
+        self._progress[0] = hook
+
+    def _passed(self, x: np.ndarray) -> None:
+        """A batch of model input ``x`` (N, C, H, W) is done: said to the progress hook."""
+        frame, hook = self._frame, self._progress[0]
+        if frame is not None and hook is not None:
+            frame[2][0] += x.shape[0] * x.shape[2] * x.shape[3]
+            hook(frame[0], min(1.0, frame[2][0] / max(1, frame[1])))
 
     def _stop_if_interrupted(self) -> None:
         if self._stopping.is_set():
@@ -209,6 +227,7 @@ class TiledSegmenter:
         t1 = time.perf_counter()
         probs = np.asarray(self._infer(x), dtype=np.float32)
         t2 = time.perf_counter()
+        self._passed(x)
         if probs.shape != (1, len(self.classes), ph, pw):
             raise ModelError(describe(self.path, f"expected output (1, {len(self.classes)}, {ph}, {pw}) "
                                                  f"probabilities, got {probs.shape}", EXPORT_FIX))
@@ -287,6 +306,7 @@ class TiledSegmenter:
             t2 = time.perf_counter()
             probs = np.asarray(self._infer(x), dtype=np.float32)
             t3 = time.perf_counter()
+            self._passed(x)
             if probs.ndim != 4 or probs.shape[1:] != (len(self.classes), size, size) or probs.shape[0] != x.shape[0]:
                 raise ModelError(describe(self.path, f"expected output ({x.shape[0]}, {len(self.classes)}, "
                                                      f"{size}, {size}) probabilities, got {probs.shape}", EXPORT_FIX))
@@ -323,6 +343,16 @@ class TiledSegmenter:
 
     def segment(self, image_bgr: np.ndarray) -> Segmentation:
         """Segment one uint8 HxWx3 BGR frame of any size (``last_timing`` says where the time went)."""
+        if self._progress[0] is None:
+            return self._segment(image_bgr)
+        self._check_image(image_bgr)
+        self._frame = (image_bgr, model_input_px(self, *image_bgr.shape[:2]), [0])
+        try:
+            return self._segment(image_bgr)
+        finally:
+            self._frame = None
+
+    def _segment(self, image_bgr: np.ndarray) -> Segmentation:
         wide, wide_prob, wide_timing = self._wide_cracks(image_bgr) if self.wide_crack_scale and \
             len(self.classes) > CRACK else (None, None, SegmentTiming())
         probs = self.predict_probs(image_bgr)

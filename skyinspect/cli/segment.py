@@ -67,8 +67,9 @@ def segment_command(
     refuse_overwriting(files, out)
     with Progress(console=console) as progress:
         task = progress.add_task("segmenting", total=len(files))
-        results = segment_images(files, out, segmenter, checked=True, on_done=lambda _r: progress.advance(task),
-                                 rerun=rerun)
+        # moved within a photo (per batch of tiles), not per photo: one takes a minute and more with these passes
+        results = segment_images(files, out, segmenter, checked=True, rerun=rerun,
+                                 on_progress=lambda photos: progress.update(task, completed=photos))
     from models.photo_summary import readable_records, records_in, write_summary
 
     stems = [r.source.stem for r in results]
