@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import typer
@@ -30,8 +31,10 @@ def change_command(
     from groundstation.change import compare, load_inspection, write_change_products
     from skyinspect.errors import InputError, describe, refuse_file_in_the_way
 
-    if gate_m <= 0 or k_sigma <= 0:
-        raise InputError(describe("--gate-m/--k-sigma", f"expected positive numbers, got {gate_m}, {k_sigma}"))
+    # nan passed '<= 0': nothing is within a nan gate, so every defect came out new and not re-observed
+    if not (0 < gate_m < math.inf and 0 < k_sigma < math.inf):
+        raise InputError(describe("--gate-m/--k-sigma", f"expected positive finite numbers, got {gate_m}, {k_sigma}",
+                                  "e.g. --gate-m 0.5 --k-sigma 2"))
     previous, current = load_inspection(old), load_inspection(new)  # both checked before anything is written
     if out is not None:
         refuse_file_in_the_way(out, "a folder for change.json and change.csv")

@@ -107,6 +107,19 @@ def test_bad_gate_is_refused(inspections: tuple[Path, Path], tmp_path: Path) -> 
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("option, value", [("--gate-m", "nan"), ("--gate-m", "inf"), ("--k-sigma", "nan"),
+                                           ("--k-sigma", "inf")])
+def test_a_gate_or_k_sigma_that_is_no_finite_number_is_refused(inspections: tuple[Path, Path], tmp_path: Path,
+                                                                option: str, value: str) -> None:
+    """nan passed the '<= 0' check: no distance is within a nan gate, so every defect came out new and
+    not re-observed (and inf k-sigma: nothing ever grown), written into NEW's defects.json, exit 0."""
+    new = _copy(inspections[1], tmp_path / "new")
+    before = _listing(new)
+    code, text = _run("change", str(inspections[0]), str(new), "--out", str(tmp_path / "out"), option, value)
+    assert code == 2 and option in text and value in text, text
+    assert not (tmp_path / "out").exists() and _listing(new) == before
+
+
 def test_an_out_that_is_a_file_is_refused_with_the_fix(inspections: tuple[Path, Path], tmp_path: Path) -> None:
     """It said "cannot create the output folder ([Errno 17] File exists: ...)"."""
     new = _copy(inspections[1], tmp_path / "new")
