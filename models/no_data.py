@@ -5,11 +5,14 @@ the survey transparent, its colour black. skyinspect reads photos as BGR (skyins
 alpha channel), so the model saw a black area with a hard edge: a 1600x1200 crop of a DJI Brighton
 photo saved so gave 2 cracks (the longest 878 px) and 3.06 % corrosion there, the same pixels opaque
 none and 0.12 %. The photo is still segmented as read; what lies in its transparent pixels is dropped.
+A GeoTIFF orthomosaic often marks its no data with GDAL's nodata tag (black, no alpha band) or a GDAL
+mask instead: those pixels are no data too (read with rasterio, GDAL's dataset mask).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +26,8 @@ def has_transparency(path: Path) -> bool:
     from its header."""
     from PIL import Image
 
+    if _gdal_mask(path, None) is not None:
+        return True
     try:
         with Image.open(path) as img:
             return bool(img.has_transparency_data)
@@ -30,11 +35,45 @@ def has_transparency(path: Path) -> bool:
         return False
 
 
+def _gdal_mask(path: Path, shape: tuple[int, ...] | None) -> np.ndarray | None:
+    """A TIFF's GDAL no-data mask (nodata tag, internal mask or alpha), True where there is no data;
+    None where it has none (or, with ``shape``, no pixel of it is no data, or it is not read as
+    skyinspect.photo.read_bgr reads the photo). Without ``shape``: whether it has one, nothing read."""
+    if Path(path).suffix.lower() not in (".tif", ".tiff"):
+        return None
+    from skyinspect.photo import exif_orientation
+
+    try:
+        import rasterio
+        from rasterio.enums import MaskFlags
+        from rasterio.errors import NotGeoreferencedWarning, RasterioError
+    except ImportError:  # pragma: no cover - a runtime dependency; a photo without it is read as before
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)  # a plain TIFF photo
+            with rasterio.open(path) as ds:
+                if all(MaskFlags.all_valid in flags for flags in ds.mask_flag_enums):
+                    return None
+                if shape is None:
+                    return np.zeros((0, 0), bool)
+                # rasterio reads the stored pixels: a photo turned by its EXIF tag would be misplaced
+                if exif_orientation(path) != 1 or (ds.height, ds.width) != tuple(shape[:2]):
+                    return None
+                missing = ds.dataset_mask() == 0  # GDAL: no data where every band is no data
+    except (RasterioError, OSError, ValueError):
+        return None
+    return missing if missing.any() else None
+
+
 def transparent_pixels(path: Path, shape: tuple[int, ...]) -> np.ndarray | None:
     """Where the photo at ``path`` is fully transparent (alpha 0), as a bool (H, W) array oriented as
     skyinspect.photo.read_bgr gives the photo (its ``shape``); None for a photo without transparency."""
     from PIL import Image, ImageOps
 
+    gdal = _gdal_mask(path, shape)
+    if gdal is not None:  # its alpha band too, where it has one
+        return gdal
     try:
         with Image.open(path) as img:
             if not img.has_transparency_data:  # a JPEG, an opaque PNG: decoded once only, by read_bgr
