@@ -47,7 +47,9 @@ def test_sigkill_20_times_loses_no_recorded_frame(kill_flight: tuple[Path, Path]
     ctx = multiprocessing.get_context("fork")
     out, generation, kills, completed_runs = tmp_path / "rec0", 0, 0, 0
     total_checked = 0
-    while kills < 20:
+    # Under heavy load a child may not record a frame inside its short window: go on killing
+    # (bounded) until some kill landed after recorded frames, so the check below can fail.
+    while kills < 20 or (total_checked == 0 and kills < 80):
         r, w = os.pipe()
         proc = ctx.Process(target=run_child, args=(str(frames), str(tlog), str(out), w), daemon=True)
         proc.start()
@@ -66,7 +68,7 @@ def test_sigkill_20_times_loses_no_recorded_frame(kill_flight: tuple[Path, Path]
         if len(have) == N_FRAMES:  # this record is complete: start another one
             generation += 1
             out = tmp_path / f"rec{generation}"
-    assert kills == 20 and total_checked > 0
+    assert kills >= 20 and total_checked > 0
 
 
 def test_sigkill_real_subprocess(kill_flight: tuple[Path, Path], tmp_path: Path) -> None:
