@@ -60,14 +60,14 @@ def browser():  # type: ignore[no-untyped-def]
 @pytest.fixture()
 def open_page(browser):  # type: ignore[no-untyped-def]
     """``open_page(**context_options)``: a page in a browser context of its own (a reviewer), closed
-    after the test, with a 10 s default timeout."""
+    after the test, with a 30 s default timeout (a bound, not a speed check: a loaded CI runner is slow)."""
     contexts = []
 
     def open_(**options):  # type: ignore[no-untyped-def]
         context = browser.new_context(**options)
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(10_000)
+        page.set_default_timeout(30_000)
         return page
 
     yield open_
