@@ -28,6 +28,9 @@ def workorders_command(
 
     if dry_run and alerts is None:
         raise InputError(describe("--dry-run", "only applies with --alerts", "Pass --alerts ALERTS.yaml"))
+    if write_csv is not None and write_csv.is_dir():
+        raise InputError(describe(write_csv, "is a folder; expected the path of a CSV file to write",
+                                  f"e.g. --write-csv {write_csv / 'workorders-reviewed.csv'}"))
     config = AlertConfig.from_yaml(alerts) if alerts is not None else None  # checked before anything is sent
     orders, header = load_work_orders(results)
     orders, review_notes = apply_review(orders, results)  # the review app's rejections: no order, no alert
@@ -42,7 +45,11 @@ def workorders_command(
             part.write_text(work_orders_csv(orders), encoding=SPREADSHEET_ENCODING)
             part.replace(write_csv)
         except OSError as exc:
+            part.unlink(missing_ok=True)
             raise InputError(describe(write_csv, f"cannot write ({exc.strerror or exc})")) from exc
+        except BaseException:  # Ctrl-C between the write and the rename: no stray .part beside it
+            part.unlink(missing_ok=True)
+            raise
         console.print(f"wrote {len(orders)} work orders to [bold]{write_csv}[/]", soft_wrap=True)
 
     title = f"{len(orders)} work orders, asset {header['asset_id'] or '-'}, inspected {header['inspection_date'] or '-'}"

@@ -101,3 +101,25 @@ def test_missing_inputs_are_refused(inspections: tuple[Path, Path], tmp_path: Pa
     assert code == 2 and "none.yaml" in text
     code, text = _run("workorders", str(inspections[1]), "--dry-run")
     assert code == 2 and "--alerts" in text
+
+
+def test_write_csv_to_a_folder_is_refused_and_leaves_no_part_file(inspections: tuple[Path, Path],
+                                                                    tmp_path: Path) -> None:
+    """--write-csv naming a folder said 'cannot write (Is a directory)' but left FOLDER.part (the whole CSV)."""
+    folder = tmp_path / "cmms"
+    folder.mkdir()
+    code, text = _run("workorders", str(inspections[1]), "--write-csv", str(folder))
+    assert code == 2 and "cmms" in text and "folder" in text, text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cmms"] and not any(folder.iterdir())
+
+
+def test_write_csv_interrupted_leaves_no_part_file(inspections: tuple[Path, Path], tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C between writing the CSV and putting it in place left cmms.csv.part behind."""
+    def interrupted(self: Path, target: Path) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "replace", interrupted)
+    code, text = _run("workorders", str(inspections[1]), "--write-csv", str(tmp_path / "cmms.csv"))
+    assert code == 130, text
+    assert list(tmp_path.iterdir()) == []
