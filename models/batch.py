@@ -5,7 +5,8 @@ Per image it writes, at the image's own resolution: ``<stem>_mask.png`` (class i
 (the instances: class, score, area, polygon and crack skeleton in pixels, the segmenter's settings,
 and ``no_data_px``: the photo's transparent pixels, where nothing is found, ``models/no_data.py``);
 the CLI then writes ``summary.csv`` / ``summary.html`` over the photos
-(``models/photo_summary.py``). Evaluation uses the same ``Segmenter.segment`` path, tiling included.
+(``models/photo_summary.py``). A georeferenced GeoTIFF also gets ``<stem>_mask.tif`` and ``<stem>.geojson``
+in map coordinates (``models/geo_outputs.py``). Evaluation uses the same ``Segmenter.segment`` path.
 
 A folder of drone photos takes hours post-flight (~20 s a 4000x3000 photo on 2 cores), so a run is
 resumable: each output is written whole (a ``.part`` file renamed), the JSON last, and a photo whose
@@ -29,6 +30,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from models.geo_outputs import geo_outputs_missing, write_geo_outputs
 from models.no_data import has_transparency, transparent_pixels, without_no_data
 from models.photo_checks import check_images, check_overlay_sizes
 from models.work_plan import PhotoProgress
@@ -95,7 +97,7 @@ def is_segment_output(path: Path) -> bool:
     ``<stem>.json``): an earlier run's --out named among the photos (the shell's ``photos/*``) had its masks
     and overlays segmented as photos. A user's own mask beside a photo has no such record and stays."""
     name = path.name
-    for suffix in ("_mask.png", "_overlay.jpg"):
+    for suffix in ("_mask.png", "_overlay.jpg", "_mask.tif"):
         if name.endswith(suffix):
             return path.with_name(name[:-len(suffix)] + ".json").is_file()
     return False
@@ -225,6 +227,8 @@ def already_segmented(path: Path, out: Path, settings: dict[str, object]) -> dic
         return None
     record = _earlier_record(path, out)
     if record is None or record.get("settings") != settings or not _same_photo(record, path):
+        return None
+    if geo_outputs_missing(record, path, out):  # a GeoTIFF's (models/geo_outputs.py)
         return None
     # a record without no_data_px is from before transparent pixels were no data (models/no_data.py)
     return record if "no_data_px" in record or not has_transparency(path) else None
@@ -380,6 +384,9 @@ def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked:
                                                               [cv2.IMWRITE_JPEG_QUALITY, 90]))
             record = instances_json(seg, path, getattr(segmenter, "flips", 1), settings)
             record["no_data_px"] = 0 if transparent is None else int(np.count_nonzero(transparent))
+            georeference = write_geo_outputs(out, seg, path, write_output)  # a GeoTIFF's: in map coordinates too
+            if georeference is not None:
+                record["georeference"] = georeference
             write_output(out / f"{stem}.json", json.dumps(record).encode())  # last: marks the photo done
             done.append(SegmentedImage(path, len(seg.instances), _pixels_by_class(seg.class_map)))
             if on_done is not None:

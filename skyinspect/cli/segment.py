@@ -15,7 +15,8 @@ console = Console()
 
 def segment_command(
     images: list[Path] = typer.Argument(..., help="Image files or folders of images."),
-    out: Path = typer.Option(..., "--out", help="Folder for <stem>_mask.png, <stem>_overlay.jpg, <stem>.json, and "
+    out: Path = typer.Option(..., "--out", help="Folder for <stem>_mask.png, <stem>_overlay.jpg, <stem>.json (and, for a "
+                             "georeferenced GeoTIFF, <stem>_mask.tif and <stem>.geojson in map coordinates), and "
                              "summary.csv / summary.html over the photos it holds, from this run and earlier ones (most crack first)."),
     model: Path | None = typer.Option(None, "--model", help="ONNX model (default: the one shipped)."),
     backend: str = typer.Option("onnxruntime", "--backend", help="onnxruntime, onnxruntime-cuda or tensorrt (Jetson)."),
@@ -63,6 +64,10 @@ def segment_command(
         checking = progress.add_task("checking the photos decode", total=len(files))
         sizes = check_images(files, on_checked=lambda _p: progress.advance(checking))
     check_overlay_sizes(files, sizes)
+    from models.geo_outputs import georeference_notes
+
+    for note in georeference_notes(files, sizes):  # a GeoTIFF whose outputs cannot be placed on the map
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
     check_memory(files, sizes, segmenter)
     refuse_overwriting(files, out)
     with Progress(console=console) as progress:

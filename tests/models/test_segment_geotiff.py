@@ -4,6 +4,7 @@ left out, and a georeferenced photo's mask and instances come back in map coordi
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import cv2
@@ -52,10 +53,17 @@ def _ortho(path: Path, transform: Affine | None = None, crs: str | None = "EPSG:
     img[120:150, 200:240] = 2  # rust: dark, not exactly the nodata value
     cv2.line(img, (60, 170), (160, 110), (255, 255, 255), 3)
     kwargs = {} if crs is None else {"crs": crs}
-    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=3, dtype="uint8", nodata=nodata,
-                       transform=transform or NORTH_UP, **kwargs) as ds:
-        ds.write(img[:, :, ::-1].transpose(2, 0, 1))
+    with warnings.catch_warnings():  # an identity transform: GDAL writes none, as a photo's TIFF
+        warnings.simplefilter("ignore", rasterio.errors.NotGeoreferencedWarning)
+        _write(path, img, transform or NORTH_UP, nodata, kwargs)
     return img
+
+
+def _write(path: Path, img: np.ndarray, transform: Affine, nodata: float | None, kwargs: dict) -> None:
+    h, w = img.shape[:2]
+    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=3, dtype="uint8", nodata=nodata,
+                       transform=transform, **kwargs) as ds:
+        ds.write(img[:, :, ::-1].transpose(2, 0, 1))
 
 
 def _segment(tmp_path: Path, name: str = "ortho.tif", **ortho: object) -> Path:
@@ -77,3 +85,93 @@ def test_no_data_marked_by_the_nodata_tag_is_not_segmented(tmp_path: Path) -> No
     record = json.loads((out / "ortho.json").read_text())
     assert record["no_data_px"] == int((xx + yy < 80).sum())
     assert len(record["instances"]) == 2
+
+
+def _in_utm(coords: list[list[float]]) -> np.ndarray:
+    from pyproj import Transformer
+
+    lon, lat = np.array(coords).T
+    e, n = Transformer.from_crs("EPSG:4326", "EPSG:32630", always_xy=True).transform(lon, lat)
+    return np.column_stack([e, n])
+
+
+def _features(out: Path) -> dict[str, dict]:
+    data = json.loads((out / "ortho.geojson").read_text())
+    assert data["type"] == "FeatureCollection"
+    return {f["properties"]["class"]: f for f in data["features"]}
+
+
+def test_a_georeferenced_orthomosaic_gets_its_mask_and_instances_in_map_coordinates(tmp_path: Path) -> None:
+    out = _segment(tmp_path)
+    png = cv2.imread(str(out / "ortho_mask.png"), cv2.IMREAD_UNCHANGED)
+    with rasterio.open(out / "ortho_mask.tif") as ds:  # the same class ids, placed where the photo is
+        assert ds.crs.to_epsg() == 32630 and ds.transform == NORTH_UP and (ds.read(1) == png).all()
+    features = _features(out)
+    assert set(features) == {"crack", "corrosion"}
+    rust = features["corrosion"]
+    ring = rust["geometry"]["coordinates"][0]
+    assert ring[0] == ring[-1] and -0.2 < ring[0][0] < 0 and 50 < ring[0][1] < 51  # lon, lat: Brighton
+    e, n = _in_utm(ring).T  # rows 120-149, columns 200-239: pixel centres, to the millimetre
+    assert abs(e.min() - (ORIGIN_E + 200.5 * PIXEL_M)) < 1e-3 and abs(e.max() - (ORIGIN_E + 239.5 * PIXEL_M)) < 1e-3
+    assert abs(n.max() - (ORIGIN_N - 120.5 * PIXEL_M)) < 1e-3 and abs(n.min() - (ORIGIN_N - 149.5 * PIXEL_M)) < 1e-3
+    assert rust["properties"]["area_m2"] == pytest.approx(30 * 40 * PIXEL_M ** 2)
+    crack = features["crack"]["properties"]  # the line is 117 px long: 2.3 m, less the skeleton's ends
+    assert 2.0 < crack["length_m"] < 2.4 and crack["area_m2"] == pytest.approx(crack["area_px"] * PIXEL_M ** 2)
+    record = json.loads((out / "ortho.json").read_text())
+    assert record["georeference"] == {"crs": "EPSG:32630", "transform": list(NORTH_UP)[:6]}
+    from models.batch import is_segment_output
+
+    assert is_segment_output(out / "ortho_mask.tif")  # not taken for a photo if --out is passed as photos
+
+
+def test_a_rotated_geotransform_places_each_pixel_by_the_affine(tmp_path: Path) -> None:
+    rotated = NORTH_UP @ Affine.rotation(30.0)
+    out = _segment(tmp_path, transform=rotated)
+    with rasterio.open(out / "ortho_mask.tif") as ds:
+        assert ds.transform.almost_equals(rotated)
+    ring = _in_utm(_features(out)["corrosion"]["geometry"]["coordinates"][0])
+    corners = np.array([rotated @ (c, r) for c, r in [(200.5, 120.5), (239.5, 120.5), (239.5, 149.5), (200.5, 149.5)]])
+    assert max(np.linalg.norm(ring - c, axis=1).min() for c in corners) < 1e-3  # each corner is a vertex
+
+
+@pytest.mark.parametrize("kind", ["no crs", "gcps only", "not georeferenced"])
+def test_a_tiff_whose_georeferencing_is_not_supported_gets_pixel_outputs_and_says_why(tmp_path: Path,
+                                                                                     kind: str) -> None:
+    from rasterio.control import GroundControlPoint
+    from typer.testing import CliRunner
+
+    from skyinspect.cli.main import app
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    path = photos / "ortho.tif"
+    _ortho(path, crs=None if kind != "gcps only" else "EPSG:32630", transform=Affine.identity() if kind != "no crs"
+           else None, nodata=None, collar=False)
+    if kind == "gcps only":
+        with rasterio.open(path, "r+") as ds:
+            ds.gcps = ([GroundControlPoint(0, 0, ORIGIN_E, ORIGIN_N), GroundControlPoint(200, 0, ORIGIN_E, ORIGIN_N - 4),
+                        GroundControlPoint(0, 300, ORIGIN_E + 6, ORIGIN_N)], rasterio.crs.CRS.from_epsg(32630))
+    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(tmp_path / "out"), "--flips", "1",
+                                      "--upscale", "0"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    out = tmp_path / "out"
+    assert (out / "ortho_mask.png").is_file() and not (out / "ortho_mask.tif").exists()
+    assert not (out / "ortho.geojson").exists() and "georeference" not in json.loads((out / "ortho.json").read_text())
+    expected = {"no crs": "has a geotransform but no CRS", "gcps only": "is georeferenced by ground control points",
+                "not georeferenced": None}[kind]
+    assert (f"ortho.tif {expected}" in said) if expected else ("note" not in said), said
+
+
+def test_a_rerun_adds_the_map_outputs_to_an_orthomosaic_segmented_before_them(tmp_path: Path) -> None:
+    from models.batch import segment_images
+
+    out = _segment(tmp_path)
+    record = json.loads((out / "ortho.json").read_text())
+    del record["georeference"]  # as the code before these outputs wrote it
+    (out / "ortho.json").write_text(json.dumps(record))
+    for name in ("ortho_mask.tif", "ortho.geojson"):
+        (out / name).unlink()
+    result = segment_images([tmp_path / "photos" / "ortho.tif"], out, _Painter())
+    assert not result[0].skipped and (out / "ortho_mask.tif").is_file() and (out / "ortho.geojson").is_file()
+    assert segment_images([tmp_path / "photos" / "ortho.tif"], out, _Painter())[0].skipped  # and kept after

@@ -1,0 +1,159 @@
+"""Georeferenced outputs of ``skyinspect segment`` for a georeferenced photo (a GeoTIFF orthomosaic).
+
+An inspection team segmenting an orthomosaic got pixel coordinates only: a mask PNG and polygons in
+pixels, which a GIS cannot place. For a GeoTIFF with a geotransform and a CRS, segment also writes
+``<stem>_mask.tif`` (the class ids, with the input's transform and CRS) and ``<stem>.geojson`` (the
+instances' polygons in WGS84 longitude/latitude, RFC 7946, with each one's area in square metres (its
+pixels' ground area) and a crack's skeleton length in metres, measured in the input's CRS when it is
+projected in metres). The pixel outputs stay.
+
+Supported: a geotransform (north-up, or rotated: the affine maps each pixel) and a CRS pyproj knows.
+Not: georeferencing by ground control points or RPCs only (no geotransform: warp the mosaic first,
+``gdalwarp``), a geotransform without a CRS, and a TIFF turned by its EXIF orientation (rasterio reads
+the stored pixels). Such a photo gets its pixel outputs only, and ``unsupported_reason`` says why.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from skyinspect.segmentation import CLASS_NAMES, Segmentation
+
+TIFF_SUFFIXES = (".tif", ".tiff")
+
+
+@dataclass(frozen=True)
+class Georeference:
+    """A photo's pixel → map mapping: ``transform`` (a, b, c, d, e, f) maps the pixel corner (col, row) to
+    (x, y) = (a col + b row + c, d col + e row + f) in ``crs_wkt``; ``epsg`` where it has a code."""
+
+    crs_wkt: str
+    transform: tuple[float, float, float, float, float, float]
+    epsg: int | None
+
+    def to_map(self, xy_px: np.ndarray) -> np.ndarray:
+        """(N, 2) pixel coordinates (x, y at pixel centres, skyinspect.segmentation) → (N, 2) map x, y."""
+        a, b, c, d, e, f = self.transform
+        col, row = xy_px[:, 0] + 0.5, xy_px[:, 1] + 0.5  # the transform maps pixel corners
+        return np.column_stack([a * col + b * row + c, d * col + e * row + f])
+
+    def as_json(self) -> dict[str, object]:
+        return {"crs": f"EPSG:{self.epsg}" if self.epsg else self.crs_wkt, "transform": list(self.transform)}
+
+
+def read_georeference(path: Path, shape: tuple[int, ...]) -> tuple[Georeference | None, str | None]:
+    """(The photo's georeference, None) for a georeferenced TIFF read as ``shape``; (None, why not) for a TIFF
+    whose georeferencing is not supported here (module doc); (None, None) for any other photo."""
+    if Path(path).suffix.lower() not in TIFF_SUFFIXES:
+        return None, None
+    import rasterio
+    from rasterio.errors import NotGeoreferencedWarning, RasterioError
+
+    from skyinspect.photo import exif_orientation
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            with rasterio.open(path) as ds:
+                t, crs, gcps, rpcs = ds.transform, ds.crs, ds.gcps[0], ds.rpcs
+                size = (ds.height, ds.width)
+    except (RasterioError, OSError):
+        return None, None
+    has_transform = not t.is_identity
+    if not has_transform:
+        if gcps or rpcs:
+            return None, ("is georeferenced by ground control points or RPCs only, not a geotransform; outputs "
+                          "in pixels only (warp it first: gdalwarp -r bilinear IN OUT)")
+        return None, None  # a TIFF photo
+    if crs is None:
+        return None, ("has a geotransform but no CRS; outputs in pixels only (assign one: gdal_edit.py "
+                      "-a_srs EPSG:CODE FILE)")
+    if exif_orientation(path) != 1 or size != tuple(shape[:2]):
+        return None, "is turned by its EXIF orientation tag; outputs in pixels only"
+    return Georeference(crs.to_wkt(), (t.a, t.b, t.c, t.d, t.e, t.f), crs.to_epsg()), None
+
+
+def mask_geotiff(class_map: np.ndarray, geo: Georeference) -> bytes:
+    """The class map as a one-band uint8 GeoTIFF (LZW) with the photo's transform and CRS."""
+    import rasterio
+    from rasterio.io import MemoryFile
+    from rasterio.transform import Affine
+
+    h, w = class_map.shape
+    with MemoryFile() as mem:
+        with mem.open(driver="GTiff", width=w, height=h, count=1, dtype="uint8", compress="lzw",
+                      crs=rasterio.crs.CRS.from_wkt(geo.crs_wkt), transform=Affine(*geo.transform)) as ds:
+            ds.write(class_map, 1)
+            ds.write_colormap(1, {0: (0, 0, 0, 0), 1: (255, 0, 0, 255), 2: (255, 200, 0, 255)})
+        return bytes(mem.read())
+
+
+def instances_geojson(seg: Segmentation, geo: Georeference, source: Path) -> bytes:
+    """The instances as an RFC 7946 FeatureCollection (WGS84 lon/lat polygons, rings closed), with
+    class, score, area_px, area_m2 and, for cracks, length_m (None where the CRS is not projected)."""
+    from pyproj import CRS, Transformer
+
+    crs = CRS.from_wkt(geo.crs_wkt)
+    to_wgs84 = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    metres = crs.is_projected and all(a.unit_name in ("metre", "meter") for a in crs.axis_info[:2])
+    features = []
+    for inst in seg.instances:
+        ring = geo.to_map(inst.polygon_px)
+        x, y = ring[:, 0], ring[:, 1]
+        a, b, _, d, e, _ = geo.transform
+        area_m2 = float(inst.area_px) * abs(a * e - b * d) if metres else None  # its pixels' ground area
+        length_m = None
+        if metres and inst.skeleton_px is not None and len(inst.skeleton_px) > 1:
+            line = geo.to_map(inst.skeleton_px)
+            length_m = round(float(np.linalg.norm(np.diff(line, axis=0), axis=1).sum()), 3)
+        lon, lat = to_wgs84.transform(x, y)
+        lonlat = np.column_stack([lon, lat])
+        if np.dot(lonlat[:, 0], np.roll(lonlat[:, 1], -1)) < np.dot(lonlat[:, 1], np.roll(lonlat[:, 0], -1)):
+            lonlat = lonlat[::-1]  # RFC 7946: an exterior ring runs counter-clockwise
+        coords = np.round(lonlat, 8).tolist()
+        coords.append(coords[0])
+        features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [coords]},
+                         "properties": {"class": CLASS_NAMES[inst.class_id], "score": round(float(inst.score), 4),
+                                        "area_px": float(inst.area_px),
+                                        "area_m2": None if area_m2 is None else round(area_m2, 4),
+                                        "length_m": length_m}})
+    return json.dumps({"type": "FeatureCollection", "name": Path(source).stem, "features": features}).encode()
+
+
+def write_geo_outputs(out: Path, seg: Segmentation, source: Path, write: Callable[[Path, bytes], None]) -> \
+        dict[str, object] | None:
+    """Write ``<stem>_mask.tif`` and ``<stem>.geojson`` into ``out`` with ``write`` for a georeferenced photo;
+    its georeference for the JSON record (None: the photo is not georeferenced, nothing written)."""
+    geo, _ = read_georeference(source, seg.shape)
+    if geo is None:
+        return None
+    write(Path(out) / f"{Path(source).stem}_mask.tif", mask_geotiff(seg.class_map, geo))
+    write(Path(out) / f"{Path(source).stem}.geojson", instances_geojson(seg, geo, source))
+    return geo.as_json()
+
+
+def geo_outputs_missing(record: dict[str, object], source: Path, out: Path) -> bool:
+    """Whether an earlier run's record of this photo lacks the georeferenced outputs it has now: its record
+    names a georeference whose files are not there, or it has none and the photo is georeferenced (a record
+    from before these outputs were written)."""
+    stem = Path(source).stem
+    if "georeference" in record:
+        return not ((out / f"{stem}_mask.tif").is_file() and (out / f"{stem}.geojson").is_file())
+    shape = (record.get("height_px"), record.get("width_px"))
+    return Path(source).suffix.lower() in TIFF_SUFFIXES and read_georeference(source, shape)[0] is not None
+
+
+def georeference_notes(images: list[Path], sizes: list[tuple[int, int]]) -> list[str]:
+    """'NAME: why its outputs are in pixels only' for each TIFF whose georeferencing is not supported."""
+    notes = []
+    for path, shape in zip(images, sizes):
+        why = read_georeference(path, shape)[1]
+        if why is not None:
+            notes.append(f"{path.name} {why}")
+    return notes
