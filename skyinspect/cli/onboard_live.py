@@ -80,6 +80,11 @@ def onboard_command(
             raise typer.BadParameter("live cameras need --camera CALIB.yaml", param_hint="--camera")
         calibration = CameraModel.load(camera)
     else:
+        if not frames_path.exists():  # said first: a typo had been answered 'no camera calibration given'
+            from skyinspect.errors import InputError, describe
+
+            raise InputError(describe(frames_path, "frames folder or video not found",
+                                      "Check the --frames path (a folder of images or a video file)"))
         calibration, estimated = load_calibration(frames_path, camera)
         if estimated:
             console.print(f"[yellow]warning:[/] {estimated}")

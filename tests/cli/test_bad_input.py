@@ -101,3 +101,15 @@ def test_serve_on_a_port_in_use_says_so_before_claiming_the_address() -> None:
         with pytest.raises(InputError, match=rf"--port {port}: cannot listen on 127\.0\.0\.1:{port}.*another --port"):
             _check_port_free("127.0.0.1", port)
     _check_port_free("127.0.0.1", port)  # free again
+
+
+def test_a_mistyped_frames_folder_is_named_not_the_calibration(tmp_path: Path, frames: Path) -> None:
+    """--frames with a typo and no --camera said 'no camera calibration given and no camera.yaml beside
+    the frames. Pass --camera ...': the user went looking for a calibration file that was not the problem."""
+    tlog = tmp_path / "flight.tlog"
+    tlog.write_bytes(b"\x00" * 64)
+    code, text = _run("onboard", "--frames", str(tmp_path / "framez"), "--mavlink", str(tlog),
+                      "--out", str(tmp_path / "rec"))
+    assert code == 2, text
+    assert "framez" in text and "not found" in text and "calibration" not in text, text
+    assert not (tmp_path / "rec").exists()
