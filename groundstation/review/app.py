@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from groundstation.review.audit import AuditConflict, AuditLog
+from groundstation.review.audit import AuditConflict, AuditLog, AuditUnreadable
 from groundstation.review.data import ResultsData
 from groundstation.review.page import APP_JS, INDEX_HTML
 from skyinspect.segmentation import CLASS_NAMES
@@ -59,6 +59,12 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
     audit = AuditLog(data.folder / "review" / "audit.jsonl")
     audit.check_readable()  # refused by name at start, not a 500 on every page (and never appended to)
     app = FastAPI(title="skyinspect review", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.exception_handler(AuditUnreadable)
+    async def audit_unreadable(request: Request, exc: AuditUnreadable) -> Any:
+        # a line cut while the app runs (another server on the folder killed mid-write, or an edit):
+        # said on every page with the fix, where a bare 500 had said nothing
+        return JSONResponse({"detail": f"review trail unreadable: {exc}"}, status_code=503)
 
     @app.middleware("http")
     async def headers(request: Request, call_next: Any) -> Any:

@@ -15,6 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from skyinspect.errors import InputError, describe
+
 try:
     import fcntl
 except ImportError:  # Windows: one server per folder (the thread lock only)
@@ -23,6 +25,10 @@ except ImportError:  # Windows: one server per folder (the thread lock only)
 ACTIONS = ("confirm", "reject", "relabel", "comment")
 DECISIONS = ("confirm", "reject", "relabel")  # what a later decision overrides (comments only add up)
 GENESIS = "0" * 64
+
+
+class AuditUnreadable(InputError):
+    """A line of the trail is not an entry (cut while written, or edited): named with the fix."""
 
 
 class AuditConflict(Exception):
@@ -45,9 +51,28 @@ class AuditLog:
         self._lock = threading.Lock()
 
     def entries(self) -> list[dict[str, Any]]:
+        """The entries in order; AuditUnreadable naming the first line that is not one (a bare
+        JSONDecodeError had made every page of a running app answer 500, unexplained)."""
         if not self.path.is_file():
             return []
-        return [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        fix = "Cut that line off (the entries before it stay valid), or move the file aside to start a new trail"
+        try:
+            lines = self.path.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError as exc:
+            raise AuditUnreadable(describe(self.path, f"not UTF-8 text (byte {exc.start})", fix)) from None
+        out = []
+        for i, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                entry = None
+            if not isinstance(entry, dict):
+                raise AuditUnreadable(describe(self.path, f"line {i} is not a review entry (cut while being "
+                                                          "written, or edited)", fix))
+            out.append(entry)
+        return out
 
     def append(self, who: str, action: str, finding_id: str, expect_seq: int | None = None,
                **data: Any) -> dict[str, Any]:
@@ -59,7 +84,8 @@ class AuditLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # checked and appended under one lock: no decision slips in between. The file lock covers a second
         # server on the same folder (its own process): two had written the same seq and broken the chain
-        with self._lock, open(self.path, "a", encoding="utf-8") as fh:  # append only; never truncated
+        # unbuffered: a failed write leaves nothing in a buffer for close() to write after the cut below
+        with self._lock, open(self.path, "ab", buffering=0) as fh:  # appended to; cut back only on failure
             if fcntl is not None:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX)  # released when fh closes
             old = self.entries()
@@ -72,31 +98,23 @@ class AuditLog:
                      "who": who, "action": action, "finding_id": finding_id, **data,
                      "prev": old[-1]["hash"] if old else GENESIS}
             entry["hash"] = _hash(entry)
-            fh.write(json.dumps(entry, sort_keys=True) + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+            data = (json.dumps(entry, sort_keys=True) + "\n").encode("utf-8")
+            size = os.fstat(fh.fileno()).st_size
+            try:
+                done = 0
+                while done < len(data):
+                    done += fh.write(data[done:])
+                os.fsync(fh.fileno())
+            except BaseException:
+                # a full disk (or Ctrl-C) mid-line had left half an entry: every later read failed on it
+                os.ftruncate(fh.fileno(), size)
+                raise
             return entry
 
     def check_readable(self) -> None:
-        """Raise InputError naming the first line that is not an entry: a line cut by a crash or a full
-        disk while it was written had made every page of the app answer 500, unexplained."""
-        from skyinspect.errors import InputError, describe
-
-        if not self.path.is_file():
-            return
-        fix = "Cut that line off (the entries before it stay valid), or move the file aside to start a new trail"
-        try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
-        except UnicodeDecodeError as exc:
-            raise InputError(describe(self.path, f"not UTF-8 text (byte {exc.start})", fix)) from None
-        for i, line in enumerate(lines, 1):
-            try:
-                ok = not line.strip() or isinstance(json.loads(line), dict)
-            except ValueError:
-                ok = False
-            if not ok:
-                raise InputError(describe(self.path, f"line {i} is not a review entry (cut while being written, "
-                                                     "or edited)", fix))
+        """Raise AuditUnreadable (an InputError) naming the first line that is not an entry: a line cut
+        by a crash or a full disk while it was written had made every page of the app answer 500."""
+        self.entries()
 
     def verify(self, entries: list[dict[str, Any]] | None = None) -> bool:
         """Whether the chain holds; ``entries``: as ``entries()`` read them (default: read the file now)."""

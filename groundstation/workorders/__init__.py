@@ -202,7 +202,7 @@ class ReviewTrail:
 def read_review(results: Path) -> ReviewTrail:
     """The review trail of a results folder, verified; one reading shared by the work orders
     (``apply_review``) and the published products (groundstation.publish.reviewed)."""
-    from groundstation.review.audit import AuditLog
+    from groundstation.review.audit import AuditLog, AuditUnreadable
 
     audit = AuditLog(Path(results) / "review" / "audit.jsonl")
     if not audit.path.is_file():
@@ -210,7 +210,7 @@ def read_review(results: Path) -> ReviewTrail:
     try:
         entries = audit.entries()  # read once: the review app may append while this reads
         intact, state = audit.verify(entries), audit.state(entries)
-    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, AttributeError):  # a line not an entry
+    except (AuditUnreadable, KeyError, TypeError, AttributeError):  # a line not an entry
         intact, state, entries = False, {}, []
     if not intact:
         return ReviewTrail(audit.path, broken=f"{audit.path}: the review audit trail fails its hash check (edited "
