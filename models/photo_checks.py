@@ -53,11 +53,23 @@ def check_overlay_sizes(images: list[Path], sizes: list[tuple[int, int]]) -> Non
                                       f"cut it into pieces of at most {JPEG_MAX_SIDE_PX} px a side and segment those"))
 
 
-# Peak memory per pixel of a photo being segmented, measured on a 6000x4000 photo on 2 cores
-# (/usr/bin/time, session 18): one pass 36 B/px (0.86 GB), the post-flight passes (four flips, the
-# enlarged and the reduced pass) 80 B/px (1.92 GB); rounded up. Two photos are in flight at a time.
-BYTES_PER_PX_ONE_PASS = 40
-BYTES_PER_PX_PASSES = 85
+# Peak memory (ru_maxrss) of `segment`, measured on 2 cores (session 21, DJI Brighton photos, 9 MPx, and
+# one resized to 6000x4000): the process with its model 0.11 GB; one photo in one pass 0.60 GB (9 MPx),
+# 0.98 GB (24 MPx): 0.26 GB a photo in flight (the model's working memory) + 25 B/px; with the
+# post-flight passes 1.03 GB and 2.06 GB: 0.30 GB + 69 B/px; two 9-MPx photos in one pass 0.95-1.06 GB.
+# Rounded up. Per pixel alone (40 and 85 B/px from one 24-MPx photo) put two 9-MPx photos at 0.72 GB.
+BASE_BYTES = 150_000_000
+PHOTO_BYTES_ONE_PASS, BYTES_PER_PX_ONE_PASS = 300_000_000, 28
+PHOTO_BYTES_PASSES, BYTES_PER_PX_PASSES = 350_000_000, 75
+
+
+def memory_needed_bytes(sizes: list[tuple[int, int]], workers: int, one_pass: bool) -> int:
+    """Peak memory to segment photos of these (height, width), ``workers`` of them in flight at a time
+    (the largest, as a worst case), in one pass or with the post-flight passes."""
+    in_flight = sorted((h * w for h, w in sizes), reverse=True)[:max(1, workers)]
+    photo, per_px = (PHOTO_BYTES_ONE_PASS, BYTES_PER_PX_ONE_PASS) if one_pass else \
+        (PHOTO_BYTES_PASSES, BYTES_PER_PX_PASSES)
+    return BASE_BYTES + len(in_flight) * photo + per_px * sum(in_flight)
 
 
 def check_memory(images: list[Path], sizes: list[tuple[int, int]], segmenter: Segmenter,
@@ -67,18 +79,16 @@ def check_memory(images: list[Path], sizes: list[tuple[int, int]], segmenter: Se
     if not sizes:
         return
     one_pass = getattr(segmenter, "flips", 1) == 1 and not getattr(segmenter, "upscale", None)
-    per_px = BYTES_PER_PX_ONE_PASS if one_pass else BYTES_PER_PX_PASSES
     available = available_bytes if available_bytes is not None else memory_available_bytes()
     if available is None:
         return
     workers = len(segmenter.parallel_workers()) if hasattr(segmenter, "parallel_workers") else 1  # type: ignore[attr-defined]
-    pixels = sorted((h * w for h, w in sizes), reverse=True)
-    need = per_px * sum(pixels[:max(1, workers)])
+    need = memory_needed_bytes(sizes, workers, one_pass)
     if need > available:
         big = max(range(len(sizes)), key=lambda i: sizes[i][0] * sizes[i][1])
         h, w = sizes[big]
         hint = "" if one_pass else f"; one pass (--flips 1 --upscale 0) needs about " \
-            f"{BYTES_PER_PX_ONE_PASS * sum(pixels[:max(1, workers)]) / 1e9:.1f} GB"
+            f"{memory_needed_bytes(sizes, workers, True) / 1e9:.1f} GB"
         raise ImageError(describe(images[big], f"{w}x{h} px ({h * w / 1e6:.0f} MPx): segmenting it with these "
                                                f"passes needs about {need / 1e9:.1f} GB, more than the "
                                                f"{available / 1e9:.1f} GB this machine has free{hint}",

@@ -168,7 +168,7 @@ def test_a_photo_too_large_for_memory_is_refused_before_anything_is_written() ->
     """An orthomosaic of hundreds of megapixels was killed for memory without a word."""
     import pytest
 
-    from models.photo_checks import BYTES_PER_PX_PASSES, check_memory, memory_available_bytes
+    from models.photo_checks import check_memory, memory_available_bytes, memory_needed_bytes
     from skyinspect.errors import ImageError
 
     class Passes:  # the post-flight passes, two workers
@@ -179,14 +179,14 @@ def test_a_photo_too_large_for_memory_is_refused_before_anything_is_written() ->
 
     photos = [Path("small.jpg"), Path("ortho.tif")]
     sizes = [(3000, 4000), (15000, 20000)]
-    with pytest.raises(ImageError, match=r"ortho\.tif: 20000x15000 px \(300 MPx\).*needs about 26\.5 GB.*"
-                                         r"one pass \(--flips 1 --upscale 0\) needs about 12\.5 GB.*tiles"):
+    with pytest.raises(ImageError, match=r"ortho\.tif: 20000x15000 px \(300 MPx\).*needs about 24\.2 GB.*"
+                                         r"one pass \(--flips 1 --upscale 0\) needs about 9\.5 GB.*tiles"):
         check_memory(photos, sizes, Passes(), available_bytes=8_000_000_000)
-    need = BYTES_PER_PX_PASSES * (15000 * 20000 + 3000 * 4000)
+    need = memory_needed_bytes(sizes, 2, one_pass=False)
     check_memory(photos, sizes, Passes(), available_bytes=need + 1)  # fits: nothing said
     one = Passes()
     one.flips, one.upscale = 1, None
-    check_memory(photos[:1], sizes[:1], one, available_bytes=1_000_000_000)  # 12 MPx, one pass: 0.5 GB
+    check_memory(photos[:1], sizes[:1], one, available_bytes=1_000_000_000)  # 12 MPx, one pass: 0.8 GB
     assert (memory_available_bytes() or 1) > 0
 
 

@@ -173,3 +173,30 @@ def test_files_named_by_the_shells_star_that_are_not_photos_are_left_out_as_a_fo
     assert "left out 3 file(s) that are not images: DJI_0003.MP4, DSC00551.SRT, Thumbs.db" in said
     result = CliRunner().invoke(app, ["segment", str(card / "Thumbs.db"), "--out", str(tmp_path / "out2")])
     assert result.exit_code == 2 and "no images found" in _said(result) and not (tmp_path / "out2").exists()
+
+
+def test_the_memory_check_counts_each_photo_in_flight_not_only_its_pixels() -> None:
+    """Two 9-MPx DJI Brighton photos in one pass (two workers) peaked at 0.95-1.06 GB (ru_maxrss, measured
+    twice), one photo at 0.60 GB; with the post-flight passes one 9-MPx photo at 1.03 GB. The check, per
+    pixel only, predicted 0.72, 0.36 and 0.77 GB: a machine with 0.8 GB free was let run out of memory."""
+    import pytest
+
+    from models.photo_checks import check_memory, memory_needed_bytes
+    from skyinspect.errors import ImageError
+
+    class OnePass:  # --flips 1 --upscale 0, two workers
+        flips, upscale = 1, None
+
+        def parallel_workers(self) -> list[object]:
+            return [self, self]
+
+    dji = (2250, 4000)
+    with pytest.raises(ImageError, match=r"DJI_0018\.JPG.*needs about 1\.\d GB, more than the 1\.0 GB"):
+        check_memory([Path("DJI_0018.JPG"), Path("DJI_0019.JPG")], [dji, dji], OnePass(), available_bytes=1_000_000_000)
+    assert memory_needed_bytes([dji, dji], workers=2, one_pass=True) >= 1.06e9
+    assert memory_needed_bytes([dji], workers=2, one_pass=True) >= 0.60e9
+    assert memory_needed_bytes([dji], workers=2, one_pass=False) >= 1.03e9
+    assert memory_needed_bytes([(4000, 6000)], workers=2, one_pass=False) >= 2.06e9  # the 24-MPx photo
+    # and not far over: within a third of what was measured
+    assert memory_needed_bytes([dji, dji], workers=2, one_pass=True) <= 1.06e9 * 4 / 3
+    assert memory_needed_bytes([(4000, 6000)], workers=2, one_pass=False) <= 2.06e9 * 4 / 3
