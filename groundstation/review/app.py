@@ -183,6 +183,8 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
             entry = audit.append(who, action, fid, expect_seq=base, **extra)
         except AuditConflict as exc:
             raise HTTPException(409, f"not saved: {exc}. Look at it again, then decide") from None
+        except OSError as exc:  # a read-only share or card, a full disk: a bare 500 had said nothing
+            raise HTTPException(503, not_saved(data.folder, exc)) from None
         return JSONResponse(entry, status_code=201)
 
     @app.get("/api/audit")
@@ -195,7 +197,10 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
         check_write(request)
         from groundstation.review.export import export_training_set
 
-        return export_training_set(data, audit.state(), data.folder / "review" / "training")
+        try:
+            return export_training_set(data, audit.state(), data.folder / "review" / "training")
+        except OSError as exc:
+            raise HTTPException(503, not_saved(data.folder, exc)) from None
 
     @app.get("/files/workorders-reviewed.csv")
     def reviewed_orders() -> Any:
@@ -224,7 +229,30 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
 
     app.state.data = data
     app.state.audit = audit
+    app.state.unwritable = unwritable(data.folder)  # said by `skyinspect serve` at start
     return app
+
+
+def unwritable(folder: Path) -> str | None:
+    """Why no decision can be saved in ``folder``/review (None: one can), probed with a temporary file."""
+    import tempfile
+
+    review = folder / "review"
+    if review.exists() and not review.is_dir():
+        return f"{review}: is a file, expected the review folder"
+    where = review if review.is_dir() else folder
+    try:
+        with tempfile.TemporaryFile(dir=where):
+            pass
+    except OSError as exc:
+        return f"{where}: no file can be created in it ({exc.strerror or exc})"
+    return None
+
+
+def not_saved(folder: Path, exc: OSError) -> str:
+    why = unwritable(folder) or f"{exc.filename or folder / 'review'}: {exc.strerror or exc}"
+    return (f"not saved: cannot write the review ({why}). Serve a copy of the results folder on a disk you can "
+            "write to")
 
 
 def published_review(folder: Path, entries: int) -> dict[str, int]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from skyinspect.errors import InputError, describe
 
@@ -42,6 +43,9 @@ def serve_command(
         console.print(f"[yellow]warning:[/] the flight record {app.state.data.flight_not_found} is not there (moved, "
                       "or named relative to where `process` ran): the findings show without their views. Pass "
                       "--flight FLIGHT_FOLDER")
+    if app.state.unwritable:  # viewing still works; every decision would be refused
+        console.print(f"[yellow]warning:[/] decisions cannot be saved: {escape(app.state.unwritable)}. Serve a copy "
+                      "of the results folder on a disk you can write to", soft_wrap=True)
     _check_port_free(host, port)  # else uvicorn logs the bind error after we printed the address
     where = f"[{host}]" if ":" in host else host  # an IPv6 address goes in brackets in a URL
     console.print(f"review app on http://{where}:{port}/  (results: {os.fspath(results)}; Ctrl-C stops)")
