@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from skyinspect.errors import InputError, describe
+from skyinspect.errors import InputError, describe, refuse_file_in_the_way
 
 console = Console()
 
@@ -25,6 +25,7 @@ def registry_command(
             raise InputError(describe(path, "asset file not found", "pass a YAML/GeoJSON as in missions/examples/"))
     if out.suffix.lower() != ".gpkg":
         raise InputError(describe(out, f"expected a .gpkg path, got {out.suffix or 'no suffix'!r}"))
+    refuse_file_in_the_way(out.parent, "a folder for the registry GeoPackage", "Give --out a path in a folder")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp.gpkg")
     tmp.unlink(missing_ok=True)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from skyinspect.cli.main import app
@@ -113,3 +114,34 @@ def test_a_mistyped_frames_folder_is_named_not_the_calibration(tmp_path: Path, f
     assert code == 2, text
     assert "framez" in text and "not found" in text and "calibration" not in text, text
     assert not (tmp_path / "rec").exists()
+
+
+def test_an_out_under_a_file_is_refused_by_name(tmp_path: Path) -> None:
+    """registry --out notes.txt/reg.gpkg ended in a FileExistsError traceback (exit 1)."""
+    in_the_way = tmp_path / "notes.txt"
+    in_the_way.write_text("keep")
+    asset = Path(__file__).resolve().parents[2] / "missions" / "examples" / "bridge.yaml"
+    code, text = _run("registry", str(asset), "--out", str(in_the_way / "reg.gpkg"))
+    assert code == 2, text
+    assert "notes.txt" in text and "Traceback" not in text and "FileExistsError" not in text, text
+    assert in_the_way.read_text() == "keep"
+
+
+def test_a_file_system_error_is_one_line_naming_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A read-only mount or a full disk met mid-command (publish's staging folder, registry's GeoPackage)
+    ended in a traceback, exit 1: now the file and the system's reason, exit 2."""
+    import errno
+
+    from skyinspect.cli.main_errors import handle_errors
+
+    def publish() -> None:
+        raise OSError(errno.EROFS, "Read-only file system", str(tmp_path / "res" / ".staging-1"))
+
+    with pytest.raises(typer.Exit) as ended:
+        handle_errors(publish)()
+    assert ended.value.exit_code == 2
+    said = " ".join(capsys.readouterr().err.split())
+    assert ".staging-1: Read-only file system" in said and "writable" in said, said
+    bug = handle_errors(lambda: (_ for _ in ()).throw(OSError("no errno: a bug, not the disk")))
+    with pytest.raises(OSError):  # an OSError that names no file is not ours to explain away
+        bug()
