@@ -7,13 +7,13 @@ white jitter, as a plain receiver errs (it moves within a lane and smoothly betw
 3 m standoff of the pier face the part along the face's normal is a *range* error, which scales
 everything that lane sees. Tie points (groundstation
 .tiepoints) take out each lane's range error from its own overlapping frames and the lanes'
-differences; the flight's common in-plane error stays (only RTK or ground control points remove it;
+differences, then each frame's drift (tiepoints_frames); the flight's common in-plane error stays (only RTK or ground control points remove it;
 CE90 describes it). To score what the ground station can fix, the findings are moved by the reference
 lane's known in-plane error (its mean over the lane's captures) first, as a ground control point
 would, and then compared with the truth.
 
     .venv/bin/python bench/demo_gnss_error.py [--seeds 7 3 11] [--error-m 1.0] [--modes truth model]
-                                              [--gnss-models per-lane gauss-markov]
+                                              [--gnss-models per-lane gauss-markov] [--no-per-frame]
 
 ``truth``: the simulator's own masks in place of the model (geometry only); ``model``: the shipped
 model. Writes JSON to bench/results/demo_gnss_error.json (one row per error model, seed and mode).
@@ -83,13 +83,19 @@ def main() -> int:
     parser.add_argument("--modes", nargs="+", choices=("truth", "model"), default=["truth", "model"])
     parser.add_argument("--gnss-models", nargs="+", choices=("per-lane", "gauss-markov"),
                         default=["per-lane", "gauss-markov"], help="the simulator's GNSS error models to fly")
+    parser.add_argument("--no-per-frame", action="store_true", help="align passes only, one shift each "
+                        "(TieParams.per_frame off: the ground station before session 21), to compare")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "demo_gnss_error.json")
     args = parser.parse_args()
 
     from groundstation.evaluate import compare_with_truth
     from missions.simulator import SimConfig, simulate
     from missions.simulator.oracle import TruthMaskSegmenter
-    from skyinspect.cli.demo import fly_and_process
+    from groundstation.pipeline import process
+    from groundstation.tiepoints import TieParams
+    from onboard.replay import run_replay
+    from skyinspect.camera import CameraModel
+    from skyinspect.surface import PlaneSurface
 
     rows = []
     for gnss_model, seed in ((m, s) for m in args.gnss_models for s in args.seeds):
@@ -107,8 +113,12 @@ def main() -> int:
                     segmenter = load_segmenter(None)
                 else:
                     segmenter = TruthMaskSegmenter(work / "simulation")
-                leg = fly_and_process(work / "simulation", work / mode, segmenter, progress=False)
-                moved = _moved(leg.result.findings_geojson_path, truth, work / mode / "moved.geojson", offset)
+                sim = work / "simulation"  # as skyinspect.cli.demo.fly_and_process, with the tie parameters
+                run_replay(sim / "frames", sim / "flight.tlog", work / mode / "flight", segmenter,
+                           CameraModel.load(sim / "camera.yaml"), progress=False)
+                result = process(work / mode / "flight", work / mode / "results", PlaneSurface.load(sim / "surface.json"),
+                                 progress=False, tie_params=TieParams(per_frame=not args.no_per_frame))
+                moved = _moved(result.findings_geojson_path, truth, work / mode / "moved.geojson", offset)
                 c = compare_with_truth(moved, truth)
                 row = {"gnss_error_model": gnss_model, "seed": seed, "gnss_error_m": args.error_m, "mode": mode,
                        "found": c.found_count, "true": c.true_count, "false_positives": c.false_positive_count,
@@ -117,7 +127,7 @@ def main() -> int:
                        "corrosion_area_ratio": round(c.corrosion_area_ratio, 2),
                        "crack_length_ratio": round(c.crack_length_ratio, 2),
                        "reference_in_plane_error_m": [round(float(v), 3) for v in offset],
-                       "frames_realigned": leg.result.frames_realigned,
+                       "frames_realigned": result.frames_realigned, "per_frame": not args.no_per_frame,
                        "seconds": round(time.perf_counter() - t0, 1)}
                 print(json.dumps(row), flush=True)
                 rows.append(row)

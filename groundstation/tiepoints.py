@@ -42,6 +42,7 @@ from groundstation.georef import Georeferenced, camera_center_ned, cast_pixels, 
 from groundstation.load import LoadedFlight
 from groundstation.passes import PassParams, split_passes
 from groundstation.plane import PlaneBasis
+from groundstation.tiepoints_frames import frame_shifts, moved_flight
 from skyinspect.surface import PlaneSurface
 
 log = logging.getLogger(__name__)
@@ -65,12 +66,14 @@ class TieParams:
     range_agree_m: float = 0.01
     range_window: int = 8  # frames ahead (in capture order) looked at for a frame's range pair
     range_max_pairs: int = 40  # per pass
+    per_frame: bool = True  # then each frame's camera on its own (tiepoints_frames.py: GNSS error drifts)
 
 
 def realign(flight: LoadedFlight, geo: Georeferenced, params: TieParams = TieParams(),
             pass_params: PassParams = PassParams(), progress: bool = False) -> tuple[Georeferenced, dict[int, np.ndarray]]:
-    """(``geo`` georeferenced again with each pass's cameras corrected by image tie points, the
-    corrections by pass: (3,) NED metres); ``geo`` itself when nothing needs moving."""
+    """(``geo`` georeferenced again with each pass's cameras corrected by image tie points, then each
+    frame's (``params.per_frame``), the corrections by pass: (3,) NED metres); ``geo`` itself when
+    nothing needs moving."""
     from groundstation.georef import georeference
     from groundstation.plane import chart_for
 
@@ -108,12 +111,23 @@ def realign(flight: LoadedFlight, geo: Georeferenced, params: TieParams = TiePar
                          "points", p, s[0], s[1], s[2], ref)
                 moved[p] = moved.get(p, np.zeros(3)) + s
     tied = tuple(sorted(i for i, p in pass_of.items() if p in linked))
-    if not moved:  # linked and found together (exact telemetry) is tied all the same: the vote leaves it
+    done_flight, done = flight, geo
+    if moved and all(p in ranges and moved[p] is ranges[p] for p in moved):
+        done_flight, done = ranged, ranged_geo  # no pass moved in the plane: the ranged flight is it
+    elif moved:
+        done_flight = _moved_flight(flight, pass_of, moved)
+        done = georeference(done_flight, geo.surface, from_flight=geo.from_flight)
+    # then each frame on its own: a plain receiver's error drifts within a pass (tiepoints_frames.py)
+    each = frame_shifts(done_flight, done, basis, pass_of, params, lambda ra, rb: _matched_keypoints(ra, rb, cache, params),
+                        _overlap_share) if params.per_frame else {}
+    if each and max(float(np.linalg.norm(s)) for s in each.values()) >= params.min_shift_m:
+        log.info("%d cameras moved up to %.3f m each by image tie points (drift within passes)", len(each),
+                 max(float(np.linalg.norm(s)) for s in each.values()))
+        done = georeference(moved_flight(done_flight, each), geo.surface, from_flight=geo.from_flight)
+        tied = tuple(sorted(set(tied) | set(each)))
+    elif not moved:  # linked and found together (exact telemetry) is tied all the same: the vote leaves it
         return (replace(geo, tied_frames=tied) if tied else geo), {}
-    if all(p in ranges and moved[p] is ranges[p] for p in moved):
-        return replace(ranged_geo, tied_frames=tied), moved  # no pass moved in the plane: the ranged flight is it
-    out = georeference(_moved_flight(flight, pass_of, moved), geo.surface, from_flight=geo.from_flight)
-    return replace(out, tied_frames=tied), moved
+    return replace(done, tied_frames=tied), moved
 
 
 def _moved_flight(flight: LoadedFlight, pass_of: dict[int, int], moves: dict[int, np.ndarray]) -> LoadedFlight:
