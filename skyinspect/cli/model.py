@@ -61,7 +61,7 @@ def train_command(
     warmup_epochs: float = typer.Option(3.0, help="0 for a fine-tune."),
     cls_pw: float = typer.Option(0.5, help="Class-weight power against the crack/background imbalance (v2+: 1.0)."),
     seed: int = typer.Option(0),
-    save_period: int = typer.Option(-1, help="Keep every N-th epoch's weights for `python -m models.select_epoch`."),
+    save_period: int = typer.Option(-1, help="Keep every N-th epoch's weights for `skyinspect model select`."),
 ) -> None:
     """Train YOLO26n-sem offline, from scratch or from a checkpoint (needs the train extra: torch + ultralytics)."""
     from models.train import train

@@ -55,7 +55,7 @@ def process_command(
                                        "class) from groundstation/grading/rules/profiles.yaml, e.g. rc_bridge "
                                        "(its default), steel_bridge, wind_turbine_blade; an unknown name lists them."),
     registry: Path | None = typer.Option(None, "--registry", help="Asset registry GeoPackage "
-                                         "(groundstation.registry.build_registry): assigns each finding to a "
+                                         "(written by `skyinspect registry`): assigns each finding to a "
                                          "component (pier, girder, pipe segment, blade zone)."),
     asset_id: str | None = typer.Option(None, "--asset-id", help="The inspected asset, when the registry holds "
                                         "several."),
