@@ -50,7 +50,8 @@ def reviewer_name(header: str) -> str | None:
     return name if ok else None
 
 
-def create_app(results: Path, token: str | None = None, flight: Path | None = None) -> Any:
+def create_app(results: Path, token: str | None = None, flight: Path | None = None, local_only: bool = False) -> Any:
+    """``local_only`` (serve on a loopback address): answer only requests addressed to a loopback name."""
     import cv2
     from fastapi import FastAPI, HTTPException, Request
     from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
@@ -68,6 +69,13 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
 
     @app.middleware("http")
     async def headers(request: Request, call_next: Any) -> Any:
+        host = request.headers.get("host", "")
+        if local_only and not addressed_to_loopback(host):
+            # DNS rebinding: a web page whose name now points at 127.0.0.1 sends its own Host (and a matching
+            # Origin): it had read every finding and written decisions
+            return JSONResponse({"detail": f"refused: this review app answers requests addressed to localhost, "
+                                           f"127.0.0.1 or [::1] only, not to {host!r}. Open it by one of those "
+                                           "(a reverse proxy must pass a loopback Host)"}, status_code=403)
         response = await call_next(request)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
@@ -231,6 +239,19 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
     app.state.audit = audit
     app.state.unwritable = unwritable(data.folder)  # said by `skyinspect serve` at start
     return app
+
+
+def addressed_to_loopback(host_header: str) -> bool:
+    """Whether a Host header ('localhost:8765', '127.0.0.1', '[::1]:8765') names this computer's loopback."""
+    from urllib.parse import urlsplit
+
+    from groundstation.review import is_loopback
+
+    try:
+        name = urlsplit(f"//{host_header}").hostname or ""
+    except ValueError:
+        return False
+    return is_loopback(name)
 
 
 def unwritable(folder: Path) -> str | None:

@@ -38,7 +38,7 @@ def serve_command(
     if not is_loopback(host) and not token:
         token = secrets.token_urlsafe(24)
         console.print(f"bound to {host}: write actions need the token [bold]{token}[/]")
-    app = create_app(Path(results), token or None, flight)
+    app = create_app(Path(results), token or None, flight, local_only=is_loopback(host))
     if app.state.data.flight_not_found:  # the views would all be "no image for this view", unexplained
         console.print(f"[yellow]warning:[/] the flight record {app.state.data.flight_not_found} is not there (moved, "
                       "or named relative to where `process` ran): the findings show without their views. Pass "

@@ -91,7 +91,7 @@ def test_non_loopback_bind_generates_a_token(results: Path, monkeypatch: pytest.
     fid = c.get("/api/findings").json()[0]["finding_id"]
     assert c.post(f"/api/findings/{fid}/review", json={"action": "confirm"}, headers=W).status_code == 401
     serve_command(results, host="127.0.0.1", port=9, token=None, flight=None)
-    c = TestClient(started["app"])
+    c = TestClient(started["app"], base_url="http://127.0.0.1:9")  # on loopback: a loopback Host only
     assert c.post(f"/api/findings/{fid}/review", json={"action": "confirm"}, headers=W).status_code == 201
 
 
