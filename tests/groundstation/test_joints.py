@@ -42,6 +42,28 @@ def test_real_cracks_are_not() -> None:
     assert joint_note(_finding(_line(90.0), class_id=CORROSION), FACE) == ""
 
 
+def _finding_of(lines, chart=FACE) -> Finding:  # type: ignore[no-untyped-def]
+    ring = np.zeros((3, 3))
+    return Finding("F-0003-J", CRACK, "crack", 47.0, 8.0, 400.0, ring, np.zeros(3), 0.9, ((0, 0),), (0, 0),
+                   gsd_m=0.001, centrelines_ned_m=tuple(chart.to_3d(np.asarray(c)) for c in lines))
+
+
+def test_a_line_with_wisps_beside_it_is_still_flagged() -> None:
+    # A joint line split off a crack (joint_arm) keeps the short wisps beside it as line: on the demo
+    # flight F-0003-J read 1.4 mm RMS off its line over all points (0.6 mm over its own band) and lost
+    # its flag, while joint_arm had split it off as a 0.6-GSD-straight plumb line.
+    line = np.stack([np.zeros(200), np.linspace(-0.2, 0.2, 200)], axis=1)
+    wisps = [np.stack([np.full(5, 0.004), y + np.linspace(0.0, 0.005, 5)], axis=1) for y in np.linspace(-0.18, 0.15, 8)]
+    note = joint_note(_finding_of([line, *wisps]), FACE)
+    assert "plumb over 400 mm" in note and "83% of it within 1.5 mm" in note
+
+
+def test_a_crack_with_a_straight_stretch_is_not_flagged() -> None:
+    stretch = np.stack([np.zeros(75), np.linspace(0.0, 0.15, 75)], axis=1)
+    crack = _wandering_crack(0.3, start=(0.0, 0.15))
+    assert joint_note(_finding_of([stretch, crack]), FACE) == ""
+
+
 # --- a joint-like line inside a crack finding (joint_arm) ---------------------------------------
 
 GSD = 0.001
