@@ -50,6 +50,7 @@ class FrameParams:
     match_sigma_m: float = 0.003  # how far apart a good match's two casts land (a few pixels' worth)
     huber_m: float = 0.01  # a match landing farther off than this counts linearly (a mismatch barely pulls)
     iterations: int = 8
+    probe_pairs: int = 40  # matched first, spread over the flight: if they agree, the flight is left alone
 
 
 def frame_shifts(flight, geo, basis: PlaneBasis, pass_of: dict[int, int], params: Any, matched: Any,  # type: ignore[no-untyped-def]
@@ -80,31 +81,42 @@ def frame_shifts(flight, geo, basis: PlaneBasis, pass_of: dict[int, int], params
     n = np.asarray(basis.n_ned, dtype=np.float64)
     o = np.asarray(basis.origin_ned_m, dtype=np.float64)
     proj = basis.to_2d(o[None, :] + np.eye(3)) - basis.to_2d(o[None, :])  # (3, 2): row k = d(u, v)/d(axis k)
-    blocks = []  # (a, b, offsets (m, 2), Ja (m, 2, 3), Jb (m, 2, 3))
-    for a, b in pairs:
+    if _attitude_dominates([records[i] for i in idx], flight, n, o):
+        return {}
+    def block(a: int, b: int) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray] | None:
+        """(a, b, offsets (m, 2), Ja (m, 2, 3), Jb (m, 2, 3)) of the pair's matches, or None."""
         m = matched(records[a], records[b])
         if m is None:
-            continue
+            return None
         xa, ja = _casts(m[0], records[a], flight, bound, n, proj, basis)
         xb, jb = _casts(m[1], records[b], flight, bound, n, proj, basis)
         off = xb - xa
         ok = np.isfinite(off).all(axis=1)
         if ok.sum() < params.min_matches:
-            continue
+            return None
         med = np.median(off[ok], axis=0)
         ok &= np.linalg.norm(np.nan_to_num(off - med, nan=1e9), axis=1) < params.coarse_m  # plain mismatches
         if ok.sum() < params.min_matches:
-            continue
+            return None
         keep = np.flatnonzero(ok)
         keep = keep[np.unique(np.linspace(0, len(keep) - 1, min(len(keep), frame_params.max_matches_per_pair))
                               .round().astype(int))]
-        blocks.append((a, b, off[keep], ja[keep], jb[keep]))
-    used = sorted({i for blk in blocks for i in blk[:2]})
-    if used and _attitude_dominates([records[i] for i in used], flight, n, o):
+        return a, b, off[keep], ja[keep], jb[keep]
+
+    def agree(blks: list[Any]) -> bool:
+        return not blks or float(np.median([np.linalg.norm(np.median(blk[2], axis=0)) for blk in blks])) < params.inlier_m
+
+    # a spread sample of the pairs first: where the frames already agree (exact or RTK poses) the median
+    # tells so without matching every pair (1,000 synthetic frames: align 14.1 s with all pairs matched)
+    probe = set(pairs[::max(1, len(pairs) // frame_params.probe_pairs)])
+    blocks = [blk for blk in (block(a, b) for a, b in pairs if (a, b) in probe) if blk is not None]
+    if len(probe) < len(pairs) and agree(blocks):
         return {}
+    blocks += [blk for blk in (block(a, b) for a, b in pairs if (a, b) not in probe) if blk is not None]
+    used = sorted({i for blk in blocks for i in blk[:2]})
     # frames that already agree are left alone: on exact poses the solve only fits noise, and on few
     # matched corners it moved a synthetic two-defect flight's cameras 2+ cm (3.5 GSD instead of < 3)
-    if not blocks or np.median([np.linalg.norm(np.median(blk[2], axis=0)) for blk in blocks]) < params.inlier_m:
+    if not blocks or agree(blocks):
         return {}
     col = {i: 3 * k for k, i in enumerate(used)}
     size = 3 * len(used)
