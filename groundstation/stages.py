@@ -136,11 +136,14 @@ def fingerprint(*parts: object) -> str:
     return h.hexdigest()
 
 
-def write_json_atomic(path: Path, data: object) -> None:
+def write_json_atomic(path: Path, data: object) -> str:
+    """Write ``data`` as compact JSON (temporary file, then renamed); returns the text written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, separators=(",", ":")))
+    text = json.dumps(data, separators=(",", ":"))
+    tmp.write_text(text)
     os.replace(tmp, path)
+    return text
 
 
 def run_stage(path: Path, name: str, fp: str, compute: Callable[[], T], to_json: Callable[[T], Any],
@@ -154,15 +157,16 @@ def run_stage(path: Path, name: str, fp: str, compute: Callable[[], T], to_json:
                 return from_json(stored["data"]), True
         except (json.JSONDecodeError, KeyError, TypeError, ValueError):
             pass  # a damaged or old stage file is recomputed, never trusted
-    data = to_json(compute())
+    stored = {"stage": name, "fingerprint": fp, "data": to_json(compute())}
     try:
-        write_json_atomic(path, {"stage": name, "fingerprint": fp, "data": data})
+        text = write_json_atomic(path, stored)
     except OSError as exc:
         raise RecordError(describe(path, f"cannot write stage output ({exc})",
                                    "Check that the output folder is writable and has space")) from exc
+    del stored  # the text written is all that is passed on (peak memory at 1,000 frames)
     # passed on as a rerun will read it back (metres stored to the micrometre): a run killed after this
     # stage and run again then publishes the same bytes as one run through
-    return from_json(json.loads(json.dumps(data))), False
+    return from_json(json.loads(text)["data"]), False
 
 
 # what other tools keep in a results folder naming findings by id (F-0005): the review app's audit
