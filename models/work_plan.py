@@ -63,15 +63,14 @@ class PhotoProgress:
     def frame_progress(self, frame: np.ndarray, share: float) -> None:
         with self._lock:
             self._in_flight[id(frame)] = share
-        self._tell()
+            self._tell()
 
     def photo_done(self, frame: np.ndarray | None = None) -> None:
         with self._lock:
             self._in_flight.pop(id(frame), None)
             self._done += 1
-        self._tell()
+            self._tell()
 
     def _tell(self) -> None:
-        with self._lock:
-            value = self._done + sum(self._in_flight.values())
-        self._say(min(value, self._total))
+        """Said under the lock: two workers' values in the order they were reached, never back."""
+        self._say(min(self._done + sum(self._in_flight.values()), self._total))

@@ -67,3 +67,33 @@ def test_progress_moves_within_a_photo_and_ends_at_the_photo_count(tmp_path: Pat
     assert again == [1.0, 2.0]
     seg.segment(np.zeros((40, 60, 3), np.uint8))  # the hook is gone after the run: no error, nothing said
     assert again == [1.0, 2.0]
+
+
+def test_progress_from_two_workers_is_said_in_the_order_it_was_reached() -> None:
+    """Two parallel workers report at once: a value reached first must not be said after a later one
+    (the bar went back: 0.8 then 0.3)."""
+    import threading
+
+    from models.work_plan import PhotoProgress
+
+    said: list[float] = []
+    first_in, release = threading.Event(), threading.Event()
+
+    def say(value: float) -> None:
+        if not said and not first_in.is_set():  # the first worker is held inside say
+            first_in.set()
+            release.wait(5)
+        said.append(value)
+
+    progress = PhotoProgress(say, 2)
+    a, b = np.zeros((2, 2, 3), np.uint8), np.zeros((2, 2, 3), np.uint8)
+    first = threading.Thread(target=progress.frame_progress, args=(a, 0.3))
+    first.start()
+    assert first_in.wait(5)
+    second = threading.Thread(target=progress.frame_progress, args=(b, 0.5))
+    second.start()
+    second.join(0.5)  # said 0.8 here, before the first worker said its 0.3
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert said == sorted(said) == [0.3, 0.8]
