@@ -102,12 +102,13 @@ def instances_geojson(seg: Segmentation, geo: Georeference, source: Path) -> byt
     crs = CRS.from_wkt(geo.crs_wkt)
     to_wgs84 = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     metres = crs.is_projected and all(a.unit_name in ("metre", "meter") for a in crs.axis_info[:2])
+    a, b, _, d, e, _ = geo.transform
+    pixel_m2 = abs(a * e - b * d)  # a pixel's ground area
     features = []
     for inst in seg.instances:
         ring = geo.to_map(inst.polygon_px)
         x, y = ring[:, 0], ring[:, 1]
-        a, b, _, d, e, _ = geo.transform
-        area_m2 = float(inst.area_px) * abs(a * e - b * d) if metres else None  # its pixels' ground area
+        area_m2 = float(inst.area_px) * pixel_m2 if metres else None
         length_m = None
         if metres and inst.skeleton_px is not None and len(inst.skeleton_px) > 1:
             line = geo.to_map(inst.skeleton_px)
@@ -146,7 +147,7 @@ def geo_outputs_missing(record: dict[str, object], source: Path, out: Path) -> b
     if "georeference" in record:
         return not ((out / f"{stem}_mask.tif").is_file() and (out / f"{stem}.geojson").is_file())
     shape = (record.get("height_px"), record.get("width_px"))
-    return Path(source).suffix.lower() in TIFF_SUFFIXES and read_georeference(source, shape)[0] is not None
+    return read_georeference(source, shape)[0] is not None
 
 
 def georeference_notes(images: list[Path], sizes: list[tuple[int, int]]) -> list[str]:
