@@ -77,12 +77,14 @@ def _moved(findings: Path, truth: Path, out: Path, offset_ned: np.ndarray) -> Pa
 
 
 def main() -> int:
+    from missions.simulator.config import GNSS_ERROR_MODELS
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[7, 3, 11])
     parser.add_argument("--error-m", type=float, default=1.0, help="GNSS error sigma (m)")
     parser.add_argument("--modes", nargs="+", choices=("truth", "model"), default=["truth", "model"])
-    parser.add_argument("--gnss-models", nargs="+", choices=("per-lane", "gauss-markov"),
-                        default=["per-lane", "gauss-markov"], help="the simulator's GNSS error models to fly")
+    parser.add_argument("--gnss-models", nargs="+", choices=GNSS_ERROR_MODELS, default=list(GNSS_ERROR_MODELS),
+                        help="the simulator's GNSS error models to fly")
     parser.add_argument("--no-per-frame", action="store_true", help="align passes only, one shift each "
                         "(TieParams.per_frame off: the ground station before session 21), to compare")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "demo_gnss_error.json")
