@@ -111,6 +111,16 @@ class FlightRecordWriter:
         except (OSError, sqlite3.Error) as exc:
             self._unlock()
             raise RecordError(describe(self.folder, f"cannot create flight record ({exc})")) from exc
+        try:
+            self._write_meta(camera, model_id, model_sha256, extra_meta)
+        except BaseException:  # refused (another format) or failed: the lock must not outlive the writer
+            self._db.close()
+            self._unlock()
+            raise
+        self.dropped_images = 0
+
+    def _write_meta(self, camera: CameraModel, model_id: str, model_sha256: str,
+                    extra_meta: dict[str, object] | None) -> None:
         meta = {"format": FORMAT_NAME, "format_version": str(FORMAT_VERSION),
                 "software_version": __version__, "camera": json.dumps(camera.to_dict()),
                 "model_id": model_id, "model_sha256": model_sha256}
@@ -125,7 +135,6 @@ class FlightRecordWriter:
         self._db.execute("BEGIN")
         self._db.executemany("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", meta.items())
         self._db.execute("COMMIT")
-        self.dropped_images = 0
 
     def __enter__(self) -> FlightRecordWriter:
         return self
@@ -227,14 +236,12 @@ class FlightRecordWriter:
         except OSError as exc:
             if exc.errno != errno.ENOSPC:
                 raise RecordError(describe(self.folder / subdir / filename, f"cannot write ({exc})")) from exc
-            what = "images" if subdir == IMAGES_DIR else "masks"
-            if (self.save_images if subdir == IMAGES_DIR else self.save_masks):
-                log.warning("%s: disk full (%s), no longer saving %s; detections still recorded", self.folder,
-                            exc.strerror, what)
-            if subdir == IMAGES_DIR:
+            if subdir == IMAGES_DIR:  # add_frame calls this only while that kind is still saved
                 self.save_images = False
             else:
                 self.save_masks = False
+            log.warning("%s: disk full (%s), no longer saving %s; detections still recorded", self.folder,
+                        exc.strerror, subdir)
             self.dropped_images += 1
             return None
 

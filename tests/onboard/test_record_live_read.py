@@ -53,3 +53,25 @@ def test_a_second_writer_on_the_same_record_is_refused(tmp_path: Path) -> None:
     first.close()
     with FlightRecordWriter(tmp_path / "rec", CAMERA, "m", "0" * 64) as again:  # free once the first closed
         assert again.recorded_indices() == {1, 2}
+
+
+def test_a_writer_refused_on_opening_does_not_keep_the_record_locked(tmp_path: Path) -> None:
+    # The lock was taken before the record's format was checked and kept when the writer refused it:
+    # the process then held it until exit, and its next writer on the record was told another process
+    # was writing it.
+    import sqlite3
+
+    import pytest
+
+    from skyinspect.errors import RecordError
+    from skyinspect.record.format import FORMAT_VERSION
+
+    FlightRecordWriter(tmp_path / "rec", CAMERA, "m", "0" * 64).close()
+    with sqlite3.connect(tmp_path / "rec" / "record.sqlite") as con:
+        con.execute("UPDATE meta SET value = '999' WHERE key = 'format_version'")
+    with pytest.raises(RecordError, match="cannot be appended to"):
+        FlightRecordWriter(tmp_path / "rec", CAMERA, "m", "0" * 64)
+    with sqlite3.connect(tmp_path / "rec" / "record.sqlite") as con:
+        con.execute("UPDATE meta SET value = ? WHERE key = 'format_version'", (str(FORMAT_VERSION),))
+    with FlightRecordWriter(tmp_path / "rec", CAMERA, "m", "0" * 64) as writer:
+        assert writer.recorded_indices() == set()
