@@ -43,6 +43,7 @@ COMMAND_NAMES = {NAV_WAYPOINT: "NAV_WAYPOINT", NAV_RETURN_TO_LAUNCH: "NAV_RETURN
                  DO_SET_CAM_TRIGG_DIST: "DO_SET_CAM_TRIGG_DIST",
                  DO_GIMBAL_MANAGER_PITCHYAW: "DO_GIMBAL_MANAGER_PITCHYAW"}
 NAV_COMMANDS = (NAV_WAYPOINT, NAV_RETURN_TO_LAUNCH, NAV_LAND, NAV_TAKEOFF)
+POSITION_COMMANDS = (NAV_WAYPOINT, NAV_TAKEOFF, NAV_LAND, DO_SET_ROI_LOCATION, DO_SET_ROI)  # x/y: lat/lon, z: alt
 AUTOPILOTS = ("ardupilot", "px4")
 LANE_START_HOLD_S = 1.0  # settle before the first photo of a lane
 STATION_HOLD_S = 1.0  # stop-and-shoot stations
@@ -99,7 +100,7 @@ class MissionItem:
 
     @property
     def has_position(self) -> bool:
-        return self.command in (NAV_WAYPOINT, NAV_TAKEOFF, NAV_LAND, DO_SET_ROI_LOCATION, DO_SET_ROI)
+        return self.command in POSITION_COMMANDS
 
     def same_as(self, other: MissionItem, tol: float = 0.0) -> bool:
         """Equal command, frame, autocontinue and parameters (NaN equals NaN); notes ignored."""
@@ -118,7 +119,7 @@ class MissionItem:
 
 def _item(command: int, p: tuple[float, ...], note: str, frame: int | None = None) -> MissionItem:
     p = tuple(p) + (0.0,) * (7 - len(p))
-    lat_lon = command in (NAV_WAYPOINT, NAV_TAKEOFF, NAV_LAND, DO_SET_ROI_LOCATION, DO_SET_ROI)
+    lat_lon = command in POSITION_COMMANDS
     if frame is None:  # RTL has no position: PX4 refuses it in a global frame (MAV_MISSION_UNSUPPORTED)
         frame = FRAME_GLOBAL_RELATIVE_ALT if lat_lon else FRAME_MISSION
     params = tuple(f32(v) for v in p[:4]) + ((q7(p[4]), q7(p[5])) if lat_lon else (f32(p[4]), f32(p[5]))) + (f32(p[6]),)
