@@ -131,9 +131,8 @@ def realign(flight: LoadedFlight, geo: Georeferenced, params: TieParams = TiePar
 
 
 def _moved_flight(flight: LoadedFlight, pass_of: dict[int, int], moves: dict[int, np.ndarray]) -> LoadedFlight:
-    frames = tuple(_moved_record(r, moves[pass_of[r.frame_index]], flight.origin)
-                   if pass_of.get(r.frame_index) in moves else r for r in flight.frames)
-    return replace(flight, frames=frames)
+    """``flight`` with each frame's camera moved by its pass's shift (``moves``: pass -> NED metres)."""
+    return moved_flight(flight, {i: moves[p] for i, p in pass_of.items() if p in moves})
 
 
 def _pass_ranges(flight: LoadedFlight, geo: Georeferenced, basis: PlaneBasis, pass_of: dict[int, int],
@@ -237,14 +236,6 @@ def solve_pass_shifts(links: dict[tuple[int, int], tuple[np.ndarray, int]], ref:
         rhs.append(w * np.asarray(s))  # s_q - s_p = link
     x, *_ = np.linalg.lstsq(np.array(rows), np.array(rhs), rcond=None)
     return {ref: np.zeros(3), **{p: x[col[p]] for p in unknown}}
-
-
-def _moved_record(rec, shift_ned: np.ndarray, origin):  # type: ignore[no-untyped-def]
-    pose = rec.pose
-    ned = np.asarray(origin.to_ned(pose.lat_deg, pose.lon_deg, pose.alt_msl_m)).reshape(3) + shift_ned
-    lat, lon, alt = (float(v) for v in origin.to_geodetic(ned))
-    return replace(rec, pose=replace(pose, lat_deg=lat, lon_deg=lon, alt_msl_m=alt,
-                                     alt_rel_m=pose.alt_rel_m + (alt - pose.alt_msl_m)))
 
 
 def _pass_links(flight: LoadedFlight, geo: Georeferenced, basis: PlaneBasis, pass_of: dict[int, int],
