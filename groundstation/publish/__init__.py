@@ -72,10 +72,11 @@ def write_maintenance(inp: PublishInput, csv_path: Path, json_path: Path, inspec
         from groundstation.workorders import build_work_orders
 
         gone = build_work_orders(inp.rejected, inp.grades, day, inp.asset_id, inp.assignments, checks=inp.checks)
-        labels = {f.finding_id: ((inp.review.state.get(f.finding_id) or {}).get("label"), f.class_name)
-                  for f in inp.findings}  # a relabel's grade is the reviewed class's (publish.reviewed)
-        review = published_review(inp.review, [f.finding_id for f in inp.rejected], gone,
-                                  {fid: str(new) for fid, (new, found) in labels.items() if new and new != found})
+        from groundstation.publish.reviewed import shown_class
+
+        graded_as = {f.finding_id: shown for f in inp.findings  # a relabel's grade is the reviewed class's
+                     if (shown := shown_class(inp, f.finding_id, f.class_name)) != f.class_name}
+        review = published_review(inp.review, [f.finding_id for f in inp.rejected], gone, graded_as)
     write_work_orders(inp.work_orders, csv_path, json_path, inp.asset_id, day, review)
     t0 = inp.flight.frames[0].capture_time_utc_s if inp.flight.frames else None
     inspection_path.write_text(json.dumps({
