@@ -60,7 +60,10 @@ def _charts(inp: PublishInput) -> list[PlaneChart]:
 
 def face_layer_names(inp: PublishInput) -> list[tuple[str, str]]:
     """(findings layer, frames layer) per face, as write_face_layers names them."""
-    charts = _charts(inp)
+    return _layer_names(_charts(inp))
+
+
+def _layer_names(charts: list[PlaneChart]) -> list[tuple[str, str]]:
     if len(charts) == 1:
         return [("face_findings", "face_frames")]
     names: list[tuple[str, str]] = []
@@ -103,7 +106,7 @@ def write_face_layers(inp: PublishInput, path: Path) -> list[str]:
     from groundstation.publish.gis import _numbers, finding_properties
 
     charts, written = _charts(inp), []
-    for chart, (fl, frl) in zip(charts, face_layer_names(inp)):
+    for chart, (fl, frl) in zip(charts, _layer_names(charts)):
         crs = _crs(chart, inp.flight.origin)
 
         def on_face(name: str) -> bool:  # "": results written before findings named their surface
