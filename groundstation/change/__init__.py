@@ -136,6 +136,7 @@ class ChangeReport:
 
 
 def load_inspection(folder: Path) -> Inspection:
+    from groundstation.republish import _listed
     from groundstation.stages import finding_from_dict
 
     folder = Path(folder)
@@ -154,9 +155,8 @@ def load_inspection(folder: Path) -> Inspection:
                                       "Process the flight again with `skyinspect process`"))
         date.fromisoformat(meta["inspection_date"])
         path = findings_path
-        if not isinstance(stored := json.loads(findings_path.read_text())["data"], list):  # {}: all "not re-observed"
-            raise TypeError(f"expected a list of findings, got a JSON {type(stored).__name__}")
-        findings = tuple(finding_from_dict(x) for x in stored)
+        # a list, refused otherwise: {} had read as no findings, every defect of last time "not re-observed"
+        findings = tuple(finding_from_dict(x) for x in _listed(json.loads(findings_path.read_text())["data"]))
         grades: dict[str, tuple[Grade, ...]] = {}
         rule_states: dict[str, tuple[str, ...]] = {}
         gpath = folder / "stages" / "grades.json"

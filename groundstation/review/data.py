@@ -18,12 +18,6 @@ from skyinspect.errors import InputError, SkyinspectError, describe
 from skyinspect.findings import Finding
 from skyinspect.record import FlightRecordReader, FrameRecord
 
-def _listed(data: Any) -> list[Any]:
-    if not isinstance(data, list):
-        raise TypeError(f"expected a list of findings, got a JSON {type(data).__name__}")
-    return data
-
-
 CONTEXT = 0.75  # crop half-size as a fraction of the defect's extent (as the report's crops)
 MIN_HALF_PX = 64
 
@@ -43,6 +37,7 @@ class ResultsData:
 
     @classmethod
     def open(cls, folder: Path, flight: Path | None = None) -> ResultsData:
+        from groundstation.republish import _listed
         from groundstation.stages import finding_from_dict
 
         folder = Path(folder).resolve()
