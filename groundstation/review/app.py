@@ -197,8 +197,9 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
 
     @app.get("/api/audit")
     def audit_trail(fid: str | None = None) -> Any:
-        entries = audit.entries()
-        return {"verified": audit.verify(), "entries": [e for e in entries if fid is None or e["finding_id"] == fid]}
+        entries = audit.entries()  # read once: the chain verified is the one listed
+        return {"verified": audit.verify(entries),
+                "entries": [e for e in entries if fid is None or e["finding_id"] == fid]}
 
     @app.post("/api/export")
     def export(request: Request) -> Any:
