@@ -98,12 +98,12 @@ class AuditLog:
                      "who": who, "action": action, "finding_id": finding_id, **data,
                      "prev": old[-1]["hash"] if old else GENESIS}
             entry["hash"] = _hash(entry)
-            data = (json.dumps(entry, sort_keys=True) + "\n").encode("utf-8")
+            line = (json.dumps(entry, sort_keys=True) + "\n").encode("utf-8")
             size = os.fstat(fh.fileno()).st_size
             try:
                 done = 0
-                while done < len(data):
-                    done += fh.write(data[done:])
+                while done < len(line):
+                    done += fh.write(line[done:])
                 os.fsync(fh.fileno())
             except BaseException:
                 # a full disk (or Ctrl-C) mid-line had left half an entry: every later read failed on it
