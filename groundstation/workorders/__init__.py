@@ -272,8 +272,8 @@ def apply_review(orders: list[WorkOrder], results: Path) -> tuple[list[WorkOrder
     graded_as = published.get("graded_as", {})
 
     def regraded(o: WorkOrder) -> bool:
-        return graded_as.get(o.finding_id) is not None and graded_as.get(o.finding_id) == state.get(
-            o.finding_id, {}).get("label")
+        label = state.get(o.finding_id, {}).get("label")
+        return label is not None and graded_as.get(o.finding_id) == label
 
     relabelled = [o for o in kept if state.get(o.finding_id, {}).get("label") not in (None, o.defect)
                   and not regraded(o)]
