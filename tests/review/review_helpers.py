@@ -18,3 +18,12 @@ def crack_and_rust(results: Path) -> tuple[Any, str, str]:
     crack = next(r["finding_id"] for r in rows if r["class"] == "crack")
     rust = next(r["finding_id"] for r in rows if r["class"] == "corrosion")
     return c, crack, rust
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on now: `skyinspect serve` checks its port is free before starting."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -7,17 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from review_helpers import free_port
 from typer.testing import CliRunner
 
 from skyinspect.cli.main import app
-
-
-def _free_port() -> int:  # serve checks its port is free before starting
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_a_decision_that_cannot_be_written_says_why(results: Path) -> None:
@@ -42,7 +35,7 @@ def test_serve_warns_at_start_when_decisions_cannot_be_saved(results: Path, monk
 
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
     (results / "review").write_text("not a folder")
-    got = CliRunner().invoke(app, ["serve", str(results), "--port", str(_free_port())])
+    got = CliRunner().invoke(app, ["serve", str(results), "--port", str(free_port())])
     text = " ".join(got.output.split())
     assert got.exit_code == 0, got.output
     assert "warning" in text and "cannot be saved" in text and "review" in text, text

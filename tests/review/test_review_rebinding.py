@@ -8,17 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from review_helpers import free_port
 from typer.testing import CliRunner
 
 from skyinspect.cli.main import app
-
-
-def _free_port() -> int:  # serve checks its port is free before starting
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _served_app(results: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> Any:
@@ -26,7 +19,7 @@ def _served_app(results: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) -> 
 
     started: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda app, **kw: started.update(app=app))
-    got = CliRunner().invoke(app, ["serve", str(results), "--port", str(_free_port()), *extra])
+    got = CliRunner().invoke(app, ["serve", str(results), "--port", str(free_port()), *extra])
     assert got.exit_code == 0, got.output
     return started["app"]
 
