@@ -97,12 +97,12 @@ def realign(flight: LoadedFlight, geo: Georeferenced, params: TieParams = TiePar
         ranged_geo = georeference(ranged, geo.surface, from_flight=geo.from_flight)
     moved = dict(ranges)
     linked: set[int] = set()  # passes tied to the reference by links (its own included)
+    size: dict[int, int] = defaultdict(int)
+    for p in pass_of.values():
+        size[p] += 1
+    ref = max(passes, key=lambda p: (size[p], -p))  # the largest pass, first on a tie
     if len(passes) >= 2:
         links = _pass_links(ranged, ranged_geo, basis, pass_of, params, progress, cache)
-        size: dict[int, int] = defaultdict(int)
-        for p in pass_of.values():
-            size[p] += 1
-        ref = max(passes, key=lambda p: (size[p], -p))
         shifts = solve_pass_shifts(links, ref)
         linked = set(shifts) if len(shifts) >= 2 else set()
         for p, s in shifts.items():
@@ -118,8 +118,8 @@ def realign(flight: LoadedFlight, geo: Georeferenced, params: TieParams = TiePar
         done_flight = _moved_flight(flight, pass_of, moved)
         done = georeference(done_flight, geo.surface, from_flight=geo.from_flight)
     # then each frame on its own: a plain receiver's error drifts within a pass (tiepoints_frames.py)
-    each = frame_shifts(done_flight, done, basis, pass_of, params, lambda ra, rb: _matched_keypoints(ra, rb, cache, params),
-                        _overlap_share) if params.per_frame else {}
+    each = frame_shifts(done_flight, done, basis, pass_of, ref, params,
+                        lambda ra, rb: _matched_keypoints(ra, rb, cache, params), _overlap_share) if params.per_frame else {}
     if each and max(float(np.linalg.norm(s)) for s in each.values()) >= params.min_shift_m:
         log.info("%d cameras moved up to %.3f m each by image tie points (drift within passes)", len(each),
                  max(float(np.linalg.norm(s)) for s in each.values()))

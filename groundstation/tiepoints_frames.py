@@ -53,10 +53,11 @@ class FrameParams:
     probe_pairs: int = 40  # matched first, spread over the flight: if they agree, the flight is left alone
 
 
-def frame_shifts(flight, geo, basis: PlaneBasis, pass_of: dict[int, int], params: Any, matched: Any,  # type: ignore[no-untyped-def]
-                 overlap: Any, frame_params: FrameParams = FrameParams()) -> dict[int, np.ndarray]:
+def frame_shifts(flight, geo, basis: PlaneBasis, pass_of: dict[int, int], ref: int, params: Any,  # type: ignore[no-untyped-def]
+                 matched: Any, overlap: Any, frame_params: FrameParams = FrameParams()) -> dict[int, np.ndarray]:
     """frame index → (3,) NED camera shift laying every overlapping frame pair's matches onto each
-    other. ``params``: tiepoints.TieParams; ``matched(ra, rb)`` → (pixels a, pixels b) or None and
+    other. ``ref``: the reference pass of tiepoints.realign, which keeps its mean in-plane error;
+    ``params``: tiepoints.TieParams; ``matched(ra, rb)`` → (pixels a, pixels b) or None and
     ``overlap(poly_a, poly_b)`` → share come from tiepoints.py. Empty when no two frames pair."""
     import shapely
     from scipy import sparse
@@ -150,11 +151,7 @@ def frame_shifts(flight, geo, basis: PlaneBasis, pass_of: dict[int, int], params
     lever = {i: (c - mid) @ proj for i, c in cams.items()}  # in-plane (2,)
     norm = math.sqrt(sum(float(v @ v) for v in lever.values())) or 1.0
     add_row([(col[i] + j, GAUGE * float(proj[j] @ lever[i]) / norm) for i in used for j in range(3)], 0.0, 1)
-    # the largest pass keeps its mean in-plane error: its frames' mean in-plane correction is zero
-    size_of: dict[int, int] = {}  # the reference of tiepoints.realign: the largest pass, first on a tie
-    for p in pass_of.values():
-        size_of[p] = size_of.get(p, 0) + 1
-    ref = max(size_of, key=lambda p: (size_of[p], -p))
+    # the reference pass keeps its mean in-plane error: its frames' mean in-plane correction is zero
     members = [i for i in used if pass_of[i] == ref] or used  # (its frames unpaired: the flight's mean stays)
     for ax in range(2):
         add_row([(col[i] + j, GAUGE * proj[j, ax] / len(members)) for i in members for j in range(3)], 0.0, 1)
