@@ -111,7 +111,7 @@ def frame_shifts(flight, geo, basis: PlaneBasis, pass_of: dict[int, int], ref: i
     # tells so without matching every pair (1,000 synthetic frames: align 14.1 s with all pairs matched)
     probe = set(pairs[::max(1, len(pairs) // frame_params.probe_pairs)])
     blocks = [blk for blk in (block(a, b) for a, b in pairs if (a, b) in probe) if blk is not None]
-    if len(probe) < len(pairs) and agree(blocks):
+    if len(probe) < len(pairs) and blocks and agree(blocks):  # no match in the sample tells nothing
         return {}
     blocks += [blk for blk in (block(a, b) for a, b in pairs if (a, b) not in probe) if blk is not None]
     used = sorted({i for blk in blocks for i in blk[:2]})
