@@ -10,8 +10,8 @@ centre ray), and all of that frame's instances are placed on it. Per detection w
 - area on the surface: shoelace of the outline in its best-fit plane (plane.outline_area_m2);
 - range and incidence at the centroid (incidence = angle between the viewing ray and the local
   surface normal);
-- local GSD = range / fx / cos(incidence): the size of one pixel along the surface at the centroid
-  in the direction of steepest foreshortening (the worse of the two axes);
+- local GSD (local_gsd_m): the longest distance one pixel spans on the surface's tangent plane at the
+  centroid, the pixel cast through the lens (the worse of the two axes);
 - a 3x3 position covariance of the centroid by linearising the ray-surface intersection p(c, r)
   about the estimate, with the surface replaced by its tangent plane there: p moves with the camera
   position c by J = I - r nᵀ / (r·n) (motion along the ray changes nothing) and with a ray rotation

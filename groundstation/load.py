@@ -34,7 +34,7 @@ class LoadedFlight:
     images_missing: int = 0  # tagged frames whose recorded image file is not in the folder, or is cut short
     masks_missing: int = 0  # tagged frames whose recorded class mask is not in the folder
     # meta geoid_separation: N = ellipsoidal - MSL height (m) as the flight's receiver gave it, with
-    # its spread, sample count and source; None when the flight did not say (publish/heights.py)
+    # its spread, sample count and source; None when the flight did not say (publish/gis.py)
     geoid_separation: dict[str, object] | None = None
 
     @property

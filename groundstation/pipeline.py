@@ -69,7 +69,7 @@ class ProcessSummary:
     products: dict[str, Path] = field(default_factory=dict)
     stages_reused: tuple[str, ...] = ()
     seconds_by_stage: dict[str, float] = field(default_factory=dict)
-    frames_realigned: int = 0  # cameras corrected by image tie points (range per pass, passes onto each other)
+    frames_realigned: int = 0  # cameras corrected by image tie points (range per pass, passes onto each other, then each frame)
     max_realign_m: float = 0.0
     not_georeferenced_reasons: tuple[str, ...] = ()  # one per frame not georeferenced
     images_missing: int = 0  # tagged frames whose image file is not in the flight folder

@@ -14,7 +14,7 @@ METHODS: tuple[tuple[str, str], ...] = (
     ("Georeferencing", "Every polygon and skeleton vertex of a detection is turned into a camera ray "
      "(lens distortion removed), rotated into the local north-east-down frame with the tagged vehicle "
      "and gimbal attitude, and intersected with the inspected surface from its outer side. The camera "
-     "position is the tagged GNSS position. Local GSD = range / fx / cos(incidence). Position "
+     "position is the tagged GNSS position. Local GSD is the longest distance one pixel spans on the surface where the detection lies. Position "
      "uncertainty is propagated linearly from the GNSS accuracy (defaults 2.5 m horizontal, 4.0 m "
      "vertical when the log has none) and the attitude uncertainty times the range; CE90/LE90 are "
      "the 90 % horizontal/vertical errors. Frames whose pose is missing or whose view misses the "

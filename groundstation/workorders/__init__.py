@@ -239,8 +239,9 @@ def review_note(class_found: str, review: dict[str, Any] | None, regraded: bool 
 
 def apply_review(orders: list[WorkOrder], results: Path) -> tuple[list[WorkOrder], list[str]]:
     """The orders less those of findings rejected in the review app (``review/audit.jsonl``), and
-    what to tell the user: which were left out, which were relabelled (their grade is still the one
-    for the class found: the review label does not re-grade). An audit trail that fails its hash
+    what to tell the user: which were left out, which were relabelled (graded as the reviewer's class
+    where `skyinspect publish` regraded them, ``graded_as`` in workorders.json; else still as the class
+    found, and said so). An audit trail that fails its hash
     chain is not applied (every order is kept) and said so."""
     trail = read_review(results)
     published = _published(results)  # rejected ones already left out of workorders.json by `skyinspect publish`
