@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from groundstation.georef import georeference
-from groundstation.load import load_flight
+from groundstation.load import LoadedFlight, load_flight
 from groundstation.tiepoints import TieParams, realign
 from missions.simulator import SimConfig, simulate
 from missions.simulator.flight import gnss_error_ned, plan_flight
@@ -19,19 +19,23 @@ from skyinspect.camera import CameraModel
 from skyinspect.surface import PlaneSurface
 
 
+def _drifting_flight(tmp_path: Path) -> tuple[SimConfig, LoadedFlight, PlaneSurface]:
+    """The small simulated flight, its GNSS error drifting (0.3 m sigma, 30 s correlation), recorded."""
+    config = replace(SimConfig.small(), gnss_error_m=0.3, gnss_error_model="gauss-markov", gnss_correlation_s=30.0,
+                     rtk=False)
+    simulate(tmp_path / "sim", config, progress=False)
+    run_replay(tmp_path / "sim" / "frames", tmp_path / "sim" / "flight.tlog", tmp_path / "flight",
+               TruthMaskSegmenter(tmp_path / "sim"), CameraModel.load(tmp_path / "sim" / "camera.yaml"), progress=False)
+    return config, load_flight(tmp_path / "flight"), PlaneSurface.load(tmp_path / "sim" / "surface.json")
+
+
 def test_cameras_drifting_within_a_pass_are_laid_onto_each_other(tmp_path: Path) -> None:
     """A 30 s correlation time at 0.3 m sigma drifts the small flight's cameras by centimetres from one
     capture to the next. One shift per pass left that drift: 11 cm between what frames cast (and the
     passes' ranges, which drifting baselines no longer fit, uncorrected). Each frame's camera is now
     corrected: what is left is what images cannot see, a shift of the whole flight in the plane and a
     scale of the whole flight (a common range error with the matching spread of the cameras)."""
-    config = replace(SimConfig.small(), gnss_error_m=0.3, gnss_error_model="gauss-markov", gnss_correlation_s=30.0,
-                     rtk=False)
-    simulate(tmp_path / "sim", config, progress=False)
-    run_replay(tmp_path / "sim" / "frames", tmp_path / "sim" / "flight.tlog", tmp_path / "flight",
-               TruthMaskSegmenter(tmp_path / "sim"), CameraModel.load(tmp_path / "sim" / "camera.yaml"), progress=False)
-    surface = PlaneSurface.load(tmp_path / "sim" / "surface.json")
-    flight = load_flight(tmp_path / "flight")
+    config, flight, surface = _drifting_flight(tmp_path)
     geo = georeference(flight, surface)
     plan = plan_flight(config)
     err = {c.index: gnss_error_ned(plan, c.t_s) for c in plan.captures}
@@ -69,13 +73,7 @@ def test_frames_are_not_moved_where_attitude_errs_more_than_gnss(tmp_path: Path)
     alike. Where the attitude's share is the larger, a per-frame position correction takes the attitude's
     error into the camera positions (the real ArduPlane SITL 2018 flight, nadir at 81 m: 0.5 deg is 0.71 m
     on the ground against h_acc 0.25 m; 13 cameras were moved up to 4.8 m): one shift per pass stays."""
-    config = replace(SimConfig.small(), gnss_error_m=0.3, gnss_error_model="gauss-markov", gnss_correlation_s=30.0,
-                     rtk=False)
-    simulate(tmp_path / "sim", config, progress=False)
-    run_replay(tmp_path / "sim" / "frames", tmp_path / "sim" / "flight.tlog", tmp_path / "flight",
-               TruthMaskSegmenter(tmp_path / "sim"), CameraModel.load(tmp_path / "sim" / "camera.yaml"), progress=False)
-    surface = PlaneSurface.load(tmp_path / "sim" / "surface.json")
-    flight = load_flight(tmp_path / "flight")
+    _, flight, surface = _drifting_flight(tmp_path)
     # the same flight with a poor attitude: its 1.36 m standoff x tan(30 deg) = 0.78 m against h_acc 0.3 m
     shaky = replace(flight, frames=tuple(replace(f, pose=replace(f.pose, attitude_sigma_deg=30.0)) for f in flight.frames))
     for fl, per_frame_moves in ((flight, True), (shaky, False)):
