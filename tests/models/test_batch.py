@@ -351,20 +351,11 @@ def test_a_tiff_larger_than_pillow_opens_is_read_by_opencv_not_a_traceback(tmp_p
 
 
 def test_an_out_folder_that_takes_no_files_is_refused_before_any_photo_is_segmented(tmp_path: Path,
-                                                                                   monkeypatch) -> None:
+                                                                                   segmented_shapes: list) -> None:
     """Found with `skyinspect segment` on the DJI Brighton photos into a read-only mount: every photo was decoded
     (the check) and the first segmented with segment's passes (~70 s a 9-MPx photo on 2 cores) before its mask
     could not be written. /proc/1 takes no files, as a read-only card or another user's folder does."""
-    from models.runtime import TiledSegmenter
-
-    segmented: list[tuple[int, ...]] = []
-    real = TiledSegmenter.segment
-
-    def counting(self: TiledSegmenter, image: np.ndarray) -> object:
-        segmented.append(image.shape)
-        return real(self, image)
-
-    monkeypatch.setattr(TiledSegmenter, "segment", counting)
+    segmented = segmented_shapes
     _photo(tmp_path / "a.png", 40, 60)
     quick = ["--flips", "1", "--upscale", "0"]
     result = CliRunner().invoke(app, ["segment", str(tmp_path / "a.png"), "--out", "/proc/1", *quick])

@@ -47,21 +47,12 @@ def test_read_example_enlarges_image_and_mask_alike(tmp_path: Path) -> None:
 
 
 def test_an_out_where_no_file_can_be_created_is_refused_before_anything_is_segmented(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, segmented_shapes: list[tuple[int, ...]]) -> None:
     """Found with `skyinspect model eval --out` on a read-only mount: every set was segmented (with segment's
     passes, the shipped sets take the better part of an hour on 2 cores) before 'cannot write the results'.
     /proc/1 takes no files, as a read-only mount or another user's folder does."""
     from models.evaluate import evaluate
-    from models.runtime import TiledSegmenter
-
-    segmented: list[tuple[int, ...]] = []
-    real = TiledSegmenter.segment
-
-    def counting(self: TiledSegmenter, image: np.ndarray) -> object:
-        segmented.append(image.shape)
-        return real(self, image)
-
-    monkeypatch.setattr(TiledSegmenter, "segment", counting)
+    segmented = segmented_shapes
     cv2.imwrite(str(tmp_path / "a.jpg"), np.full((40, 60, 3), 128, np.uint8))
     cv2.imwrite(str(tmp_path / "a_mask.png"), np.zeros((40, 60), np.uint8))
     quick = {"flips": 1, "upscale": None, "labelled": (tmp_path, tmp_path, "crack")}
