@@ -27,3 +27,19 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def publish_rust_relabelled_crack(results: Path) -> tuple[Any, str, dict[str, Any]]:
+    """The first rust patch relabelled crack in the review app and published: (the app's client, its id,
+    its properties in the published findings.geojson)."""
+    import json
+
+    from groundstation.republish import publish_reviewed
+
+    c, _, rust = crack_and_rust(results)
+    answer = c.post(f"/api/findings/{rust}/review", json={"action": "relabel", "label": "crack"},
+                    headers={"X-Reviewer": "ada", "Content-Type": "application/json"})
+    assert answer.status_code == 201, answer.text
+    publish_reviewed(results)
+    feats = json.loads((results / "findings.geojson").read_text())["features"]
+    return c, rust, next(f["properties"] for f in feats if f["properties"]["finding_id"] == rust)

@@ -5,30 +5,21 @@ grade of the corrosion it was found as (aashto-mbei-1000)."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx")
-from review_helpers import crack_and_rust  # noqa: E402
-
-W = {"X-Reviewer": "ada", "Content-Type": "application/json"}
+from review_helpers import publish_rust_relabelled_crack  # noqa: E402
 
 
 def test_change_reads_the_published_grades_of_a_reviewed_folder(results: Path, tmp_path: Path) -> None:
     from groundstation.change import compare
-    from groundstation.republish import publish_reviewed
 
     before = tmp_path / "before"
     shutil.copytree(results, before)
-    c, _, rust = crack_and_rust(results)
-    assert c.post(f"/api/findings/{rust}/review", json={"action": "relabel", "label": "crack"},
-                  headers=W).status_code == 201
-    publish_reviewed(results)
-    feats = json.loads((results / "findings.geojson").read_text())["features"]
-    published = next(f["properties"] for f in feats if f["properties"]["finding_id"] == rust)
+    c, rust, published = publish_rust_relabelled_crack(results)
     assert published["grade_rule"].startswith("aashto-mbei-1130")
     report = compare(before, results)
     now = next(ch for ch in report.changes if ch.finding_id == rust)

@@ -5,26 +5,16 @@ gave the crack's grade)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx")
-from review_helpers import crack_and_rust  # noqa: E402
-
-W = {"X-Reviewer": "ada", "Content-Type": "application/json"}
+from review_helpers import publish_rust_relabelled_crack  # noqa: E402
 
 
 def test_the_app_lists_the_published_grade_of_a_relabel(results: Path) -> None:
-    from groundstation.republish import publish_reviewed
-
-    c, _, rust = crack_and_rust(results)
-    assert c.post(f"/api/findings/{rust}/review", json={"action": "relabel", "label": "crack"},
-                  headers=W).status_code == 201
-    publish_reviewed(results)
-    feats = json.loads((results / "findings.geojson").read_text())["features"]
-    published = next(f["properties"] for f in feats if f["properties"]["finding_id"] == rust)
+    c, rust, published = publish_rust_relabelled_crack(results)
     from fastapi.testclient import TestClient
 
     from groundstation.review.app import create_app
