@@ -7,8 +7,12 @@ dronekit already owns the link and decodes every MAVLink message; its documented
 ``send_mavlink`` as messages arrive, so the host → vehicle clock offset is measured here too, and the
 vehicle's own TIMESYNC requests are answered from the listener (``tc1`` = the request's arrival on the
 same clock). That never blocks dronekit's receive thread: ``send_mavlink`` only queues the message for
-dronekit's own sender thread (``MAVConnection.out_queue``). Alerts go back through
-``vehicle.message_factory.<msg>_encode(...)`` + ``vehicle.send_mavlink(msg)`` (documented API).
+dronekit's own sender thread (``MAVConnection.out_queue``). Alerts (STATUSTEXT, NAMED_VALUE_*) do
+not go through ``send_mavlink``: it packs with dronekit's own ids (255/0 by default), and QGroundControl
+drops every message whose system id is not its vehicle's. They are packed as component 191 of the
+vehicle's system by an encoder of our own (own sequence numbers; dronekit's stay untouched) and the
+bytes handed to ``vehicle.message_factory.file`` — the writer dronekit's own ``send`` writes to, which
+queues them for the same sender thread.
 
 ``dronekit`` is imported only by ``connect_vehicle``; the adapter itself needs just an object with
 that API (so it is testable with a stand-in and never forces the package on replay users).
@@ -21,6 +25,7 @@ import time
 from collections.abc import Callable
 
 from onboard.telemetry import timesync
+from onboard.telemetry.link_sender import AS_VEHICLE_COMPONENT
 from onboard.telemetry.live import LiveMavlink
 
 log = logging.getLogger(__name__)
@@ -74,8 +79,14 @@ class DronekitTelemetry(LiveMavlink):
             self.timesync_answered += 1
 
     def send(self, msg: object) -> bool:
-        """Send a pymavlink message through dronekit (``vehicle.send_mavlink``)."""
+        """Send a pymavlink message through dronekit: alerts as the vehicle's component (module doc),
+        the rest with ``vehicle.send_mavlink``."""
+        writer = getattr(getattr(self.vehicle, "message_factory", None), "file", None)
         try:
+            if (msg.get_type() in AS_VEHICLE_COMPONENT and self.peers.system is not None  # type: ignore[attr-defined]
+                    and callable(getattr(writer, "write", None))):
+                writer.write(self._heartbeat.pack(self.peers.system, msg))  # type: ignore[arg-type,union-attr]
+                return True
             self.vehicle.send_mavlink(msg)  # type: ignore[attr-defined]
             return True
         except Exception as exc:  # noqa: BLE001
