@@ -36,6 +36,7 @@ import numpy as np
 from groundstation import georef as georef_mod
 from groundstation.fuse import FuseParams, fuse
 from groundstation.georef import Georeferenced, georeference
+from groundstation.grading.coverage import covered_by_component_m2
 from groundstation.grading.stage import (check_registry_site, grade_fingerprint_parts, grade_output_from_json,
                                         grade_output_to_json, run_grade)
 from groundstation.joints import joint_note
@@ -207,7 +208,10 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     grade_fp = fingerprint("grade", measure_fp, covered, *grade_fingerprint_parts(grading_profile, registry, asset_id, rules_dir))
     graded, hit = run_stage(stages_dir / "grades.json", "grade", grade_fp,
                             lambda: run_grade(findings, covered, grading_profile, registry, asset_id, rules_dir,
-                                              frozenset(f.finding_id for f in findings if joint_note(f, basis))),
+                                              frozenset(f.finding_id for f in findings if joint_note(f, basis)),
+                                              lambda reg, aid: covered_by_component_m2(
+                                                  [f.footprint_ned_m for f in geo.frames if f.footprint_ned_m
+                                                   is not None], basis, loaded.origin, reg, aid)),
                             grade_output_to_json, grade_output_from_json, rerun)
     reused += ["grade"] if hit else []
     lap("grade")

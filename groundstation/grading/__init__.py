@@ -13,7 +13,9 @@ neighbour but named in the note: the demo's model draws panel joints as cracks, 
 graded two true cracks CS3 "heavy crack spacing", with a repair work order, from a joint 0.1-0.2 m
 away) and ``rusted_area_pct`` (corroded area / area
 covered by the georeferenced frames, over the whole inspection; None when any corrosion area was
-not measurable).
+not measurable). With an asset registry, a finding assigned to a component takes it over that
+component alone (its corrosion over its covered area, groundstation.grading.coverage), as
+ISO 4628-3 rates the component assessed: a rusted pier was diluted by the clean ones flown with it.
 """
 
 from __future__ import annotations
@@ -104,10 +106,13 @@ def _spacing(findings: list[Finding] | tuple[Finding, ...], joint_like: frozense
     return out, asides
 
 
-def rusted_area_pct(findings: list[Finding] | tuple[Finding, ...], covered_area_m2: float | None) -> Measurement:
+def rusted_area_pct(findings: list[Finding] | tuple[Finding, ...], covered_area_m2: float | None,
+                    component: str = "") -> Measurement:
+    """All corrosion of ``findings`` over ``covered_area_m2``; ``component``: the part they are of, named."""
     rust = [f for f in findings if f.class_name == "corrosion"]
+    of = f" of {component}" if component else ""
     if not covered_area_m2 or covered_area_m2 <= 0:
-        return Measurement(None, None, "%", "no inspected area to relate the rusted area to")
+        return Measurement(None, None, "%", f"no inspected area{of} to relate the rusted area to")
     missing = [f.finding_id for f in rust if f.measurements.get("area_m2") is None
                or f.measurements["area_m2"].value is None]
     if missing:
@@ -115,23 +120,29 @@ def rusted_area_pct(findings: list[Finding] | tuple[Finding, ...], covered_area_
     total = sum(float(f.measurements["area_m2"].value) for f in rust)  # type: ignore[arg-type]
     sigma = float(np.sqrt(sum((f.measurements["area_m2"].sigma or 0.0) ** 2 for f in rust)))
     return Measurement(100.0 * total / covered_area_m2, 100.0 * sigma / covered_area_m2, "%",
-                       f"{total:.4g} m2 rusted of {covered_area_m2:.4g} m2 inspected")
+                       f"{total:.4g} m2 rusted of {covered_area_m2:.4g} m2{of} inspected")
 
 
 def grade_all(findings: list[Finding] | tuple[Finding, ...], rules: dict[str, Rule] | None = None,
               profile: str | None = None, covered_area_m2: float | None = None,
               zones: dict[str, str] | None = None, rules_dir: Path | None = None,
-              joint_like: frozenset[str] | set[str] = frozenset()) -> Grades:
+              joint_like: frozenset[str] | set[str] = frozenset(),
+              components: dict[str, tuple[str, float]] | None = None) -> Grades:
     """Every finding graded by every rule its class has in ``profile`` (primary first). A class with
     no rule in the profile gets one indeterminate grade saying so. ``zones``: finding id -> zone;
-    ``joint_like``: crack findings flagged as joint-like (not counted for crack spacing)."""
+    ``joint_like``: crack findings flagged as joint-like (not counted for crack spacing);
+    ``components``: finding id -> (its component id, that component's covered m2), when a registry
+    assigned it (its ``rusted_area_pct`` is then over that component, module doc)."""
     rules = rules if rules is not None else load_rules(Path(rules_dir or RULES_DIR))
     _, mapping = resolve_profile(profile, rules_dir)
     spacing, left_out = _spacing(findings, joint_like)
     rusted = rusted_area_pct(findings, covered_area_m2)
+    parts = components or {}
+    by_part = {(cid, m2): rusted_area_pct([f for f in findings if parts.get(f.finding_id, ("",))[0] == cid], m2, cid)
+               for cid, m2 in set(parts.values())}
     out: Grades = {}
     for f in findings:
-        extra = {"rusted_area_pct": rusted}
+        extra = {"rusted_area_pct": by_part[parts[f.finding_id]] if f.finding_id in parts else rusted}
         if f.finding_id in spacing:
             extra["crack_spacing_m"] = spacing[f.finding_id]
         ids = mapping.get(f.class_name, ())

@@ -28,16 +28,18 @@ def reviewed_class(finding: Finding, review: dict[str, Any] | None) -> str:
 
 def regrade_reviewed(findings: list[Finding] | tuple[Finding, ...], state: dict[str, dict[str, Any]],
                      profile: str, covered_area_m2: float | None, zones: dict[str, str],
-                     joint_like: frozenset[str] | set[str], rules_dir: Path | None = None
+                     joint_like: frozenset[str] | set[str], rules_dir: Path | None = None,
+                     components: dict[str, tuple[str, float]] | None = None
                      ) -> tuple[tuple[Finding, ...], Grades]:
     """(the findings not rejected, their notes saying what review did to their split-off lines; their
     grades, each as its reviewed class). ``state``: finding id -> the review app's fold (status, label,
     by, comments), groundstation.workorders.ReviewTrail.state; ``profile``, ``covered_area_m2``,
-    ``zones``, ``joint_like``, ``rules_dir``: as the grade stage had them."""
+    ``zones``, ``joint_like``, ``rules_dir``, ``components``: as the grade stage had them."""
     kept = tuple(_noted(f, state) for f in findings if (state.get(f.finding_id) or {}).get("status") != "rejected")
     as_reviewed = [replace(f, class_name=reviewed_class(f, state.get(f.finding_id))) for f in kept]
     grades = grade_all(as_reviewed, None, profile, covered_area_m2, zones, rules_dir,
-                       frozenset(joint_like) & {f.finding_id for f in as_reviewed if f.class_name == "crack"})
+                       frozenset(joint_like) & {f.finding_id for f in as_reviewed if f.class_name == "crack"},
+                       components)
     for f in kept:
         r = state.get(f.finding_id) or {}
         label = reviewed_class(f, r)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from groundstation.grading import (RULES_DIR, Grades, grade_all, grades_from_json, grades_to_json, load_rules,
                                    resolve_profile, rules_digest)
@@ -31,7 +31,8 @@ def grade_fingerprint_parts(profile: str | None, registry: Path | None, asset_id
     rules = load_rules(Path(rules_dir or RULES_DIR))
     reg = hashlib.sha256(Path(registry).read_bytes()).hexdigest() if registry else None
     name, mapping = resolve_profile(profile, rules_dir)
-    return [name, sorted(mapping.items()), rules_digest(rules), reg, asset_id]
+    # "rust per component": grades stored before corrosion was graded per component are graded again
+    return [name, sorted(mapping.items()), rules_digest(rules), reg, asset_id] + (["rust per component"] if reg else [])
 
 
 def check_registry_site(registry: Path, asset_id: str | None, lat_deg: float, lon_deg: float, flight: Path) -> None:
@@ -55,11 +56,21 @@ def check_registry_site(registry: Path, asset_id: str | None, lat_deg: float, lo
                                   "Pass the registry, or the --asset-id, of the asset this flight inspected"))
 
 
+def components_covered(assignments: dict[str, dict[str, Any]]) -> dict[str, tuple[str, float]]:
+    """finding id -> (component id, its covered m2) for grade_all, from the assignments run_grade
+    stored; a component no covered area was found on is left out (graded over the whole flight)."""
+    return {fid: (str(a["component_id"]), float(a["component_covered_m2"])) for fid, a in assignments.items()
+            if a.get("component_covered_m2")}
+
+
 def run_grade(findings: list[Finding], covered_area_m2: float | None, profile: str | None = None,
               registry: Path | None = None, asset_id: str | None = None,
-              rules_dir: Path | None = None, joint_like: frozenset[str] = frozenset()) -> GradeOutput:
+              rules_dir: Path | None = None, joint_like: frozenset[str] = frozenset(),
+              cover: Callable[[Any, str], dict[str, float]] | None = None) -> GradeOutput:
     """``rules_dir``: a folder of rule YAML files + profiles.yaml (default: the shipped rules);
-    ``joint_like``: crack findings flagged as joint-like (groundstation.joints.joint_note)."""
+    ``joint_like``: crack findings flagged as joint-like (groundstation.joints.joint_note); ``cover``:
+    (registry, asset id) -> {component id: covered m2} (groundstation.grading.coverage), stored in
+    each assignment as ``component_covered_m2``: corrosion is then graded per component."""
     rules = load_rules(Path(rules_dir or RULES_DIR))
     name, mapping = resolve_profile(profile, rules_dir)
     assignments: dict[str, dict[str, Any]] = {}
@@ -70,8 +81,12 @@ def run_grade(findings: list[Finding], covered_area_m2: float | None, profile: s
         reg = Registry.read(Path(registry))
         chosen_asset = asset_id or reg.only_asset_id()
         assignments = {fid: a.to_dict() for fid, a in assign_findings(findings, reg, chosen_asset).items()}
+        areas = cover(reg, chosen_asset) if cover is not None else {}
+        for a in assignments.values():
+            a["component_covered_m2"] = areas.get(a["component_id"])
     zones = {fid: a.get("zone", "") for fid, a in assignments.items()}
-    grades = grade_all(findings, rules, name, covered_area_m2, zones, rules_dir, joint_like)
+    grades = grade_all(findings, rules, name, covered_area_m2, zones, rules_dir, joint_like,
+                       components_covered(assignments))
     return GradeOutput(name, grades, assignments, chosen_asset, {r.ref: r.sha256 for r in rules.values()},
                        dict(mapping), {r.ref: tuple(s.state for s in r.states) for r in rules.values()})
 

@@ -52,6 +52,7 @@ def _regraded(inp: PublishInput, state: dict[str, Any], results: Path, rules_dir
     reviewed findings (groundstation.grading.reviewed.regrade_reviewed)."""
     from groundstation.grading import load_rules
     from groundstation.grading.reviewed import regrade_reviewed
+    from groundstation.grading.stage import components_covered
     from groundstation.grading.rules import RULES_DIR
     from groundstation.publish.context import covered_area_m2
     from skyinspect.errors import InputError, describe
@@ -73,7 +74,8 @@ def _regraded(inp: PublishInput, state: dict[str, Any], results: Path, rules_dir
     covered = round(covered_area_m2(inp), 3)  # as the grade stage rounds it
     zones = {fid: str(a.get("zone", "")) for fid, a in inp.assignments.items()}
     joint_like = frozenset(fid for fid, said in inp.checks.items() if said)
-    return regrade_reviewed(inp.findings, state, profile, covered, zones, joint_like, rules_dir)
+    return regrade_reviewed(inp.findings, state, profile, covered, zones, joint_like, rules_dir,
+                            components_covered(inp.assignments))
 
 
 def _profile_in(profile: str | None, rules_dir: Path | None, folder: Path, stored: Path,

@@ -1,0 +1,76 @@
+"""ISO 4628-3 rusted area per registry component, not over the whole flight (groundstation.grading.coverage)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from gs_fixtures import FACE_EAST_M, FLY_HEIGHT_M, HOME, corrosion_on_face, crack_on_face, face_flight, face_surface
+
+from groundstation.grading import grade_all
+from groundstation.pipeline import process
+from groundstation.registry import build_registry
+from groundstation.republish import publish_reviewed
+from groundstation.review.audit import AuditLog
+from skyinspect.geodesy import LocalFrame
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "missions" / "examples"
+SPLIT_NORTH_M = 0.3  # the two piers meet here, mid-way along the camera's 0..0.6 m path
+
+
+def _two_piers(tmp_path: Path) -> Path:
+    """The example bridge with its two piers side by side along the test face, meeting at SPLIT_NORTH_M."""
+    bridge = yaml.safe_load((EXAMPLES / "bridge.yaml").read_text())
+    f = LocalFrame(HOME[0], HOME[1], bridge["site"]["ground_alt_msl_m"])
+    for pier, (north, length) in zip(bridge["piers"], [(SPLIT_NORTH_M - 1.65, 3.3), (SPLIT_NORTH_M + 1.5, 3.0)]):
+        lat, lon, _ = f.to_geodetic(np.array([north, FACE_EAST_M + 0.75, 0.0]))
+        pier.pop("diameter_m", None)
+        pier.update(shape="box", centre_lat_lon=[float(lat), float(lon)], length_m=length, width_m=1.5,
+                    heading_deg=0.0)
+    (tmp_path / "bridge.yaml").write_text(yaml.safe_dump(bridge))
+    build_registry([(tmp_path / "bridge.yaml", "creek")], tmp_path / "reg.gpkg")
+    return tmp_path / "reg.gpkg"
+
+
+def test_rust_on_one_pier_is_rated_over_that_pier_not_the_clean_one_beside_it(tmp_path: Path) -> None:
+    # a 0.12 m rust patch on pier P1, pier P2 clean: ~0.011 m2 over P1's ~1.7 m2 seen is 0.65 % (Ri3);
+    # over the flight's 3.4 m2 (P2 too) it had read 0.32 % (Ri2), half the rust grade of the pier
+    reg = _two_piers(tmp_path)
+    flight = face_flight(tmp_path / "flight", [corrosion_on_face(0.0, FLY_HEIGHT_M, 0.12),
+                                               crack_on_face(0.5, FLY_HEIGHT_M + 0.3, wander_m=0.01)])
+    out = tmp_path / "out"
+    process(flight, out, face_surface(), progress=False, registry=reg)
+    stage = json.loads((out / "stages" / "grades.json").read_text())["data"]
+    (fid, a), = [(k, v) for k, v in stage["assignments"].items() if v["component_id"] != "creek/P2"]
+    assert a["component_id"] == "creek/P1"
+    (iso,) = [g for g in stage["grades"][fid] if g["rule"].startswith("iso-4628-3")]
+    assert iso["state"] == "Ri3", iso["values"]
+    report = (out / "report.html").read_text()
+    flight_m2 = float(report.split("Area covered on the surface</th><td>")[1].split(" m2")[0])
+    pier_m2 = a["component_covered_m2"]
+    assert 0.4 * flight_m2 < pier_m2 < 0.6 * flight_m2  # the path is centred on where the piers meet
+    findings = json.loads((out / "findings.geojson").read_text())["features"]
+    rust_m2 = next(x["properties"]["area_m2"] for x in findings if x["properties"]["finding_id"] == fid)
+    assert iso["values"]["rusted_area_pct"] == pytest.approx(100 * rust_m2 / pier_m2, rel=0.02)
+    rust = next(x["properties"] for x in findings if x["properties"]["finding_id"] == fid)
+    assert "Ri3 (iso-4628-3@1)" in rust["other_grades"]
+    # publish grades the reviewed findings again (a crack on P2 rejected): by the pier still, not the flight
+    crack = next(k for k in stage["assignments"] if k != fid)
+    AuditLog(out / "review" / "audit.jsonl").append("Ann", "reject", crack, comment="a stain")
+    publish_reviewed(out)
+    rust = next(x["properties"] for x in json.loads((out / "findings.geojson").read_text())["features"]
+                if x["properties"]["finding_id"] == fid)
+    assert "Ri3 (iso-4628-3@1)" in rust["other_grades"]
+
+
+def test_findings_without_a_component_keep_the_whole_flights_area() -> None:
+    from test_grading import finding  # type: ignore[import-not-found]
+
+    a, b = finding("corrosion", fid="F-0001", area_m2=0.05), finding("corrosion", fid="F-0002", north=5.0, area_m2=0.05)
+    grades = grade_all([a, b], profile="rc_bridge", covered_area_m2=10.0, components={"F-0001": ("x/P1", 1.0)})
+    pct = {fid: next(g for g in gs if g.rule.startswith("iso")).values["rusted_area_pct"] for fid, gs in grades.items()}
+    assert pct["F-0001"] == pytest.approx(5.0)  # its own 0.05 m2 over P1's 1 m2
+    assert pct["F-0002"] == pytest.approx(1.0)  # both over the flight's 10 m2, as before
