@@ -26,7 +26,8 @@ import numpy as np
 
 from models._progress import progress
 from models.batch import check_writable, write_atomic
-from models.labelled import MASK_CLASSES, LabelledExample, check_labelled, classes_of, pair_masks, read_labelled
+from models.no_data import without_no_data
+from models.labelled import MASK_CLASSES, NO_DATA, LabelledExample, check_labelled, classes_of, pair_masks, read_labelled
 from models.prepare import DEFAULT_SHARED, SPLIT_FILE, deepcrack_val_stems, enlarge, read_pair
 from models import CRACK_RIDGE_LOW, FLIP_CHOICES, ONE_PASS_PROB_SHARPEN, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
 from skyinspect.errors import InputError, describe, file_in_the_way
@@ -125,7 +126,8 @@ def _settings(seg: Any) -> dict[str, object]:
 def score_set(seg: Any, name: str, keys: list[str], load: Callable[[str], tuple[np.ndarray, np.ndarray]],
               classes: tuple[int, ...]) -> tuple[dict[str, dict[str, object]], dict[str, list[dict[str, object]]]]:
     """(summary, per-image rows) of one set, each keyed ``name`` when it scores one class and
-    ``name:<class>`` for each of several. ``load(key)`` gives (BGR image, uint8 truth of class ids);
+    ``name:<class>`` for each of several. ``load(key)`` gives (BGR image, uint8 truth of class ids,
+    ``NO_DATA`` where the photo has none: nothing found or scored there, as `skyinspect segment` does);
     images go through the segmenter's parallel workers, a few ahead (as `skyinspect segment` runs)."""
     pooled: dict[int, dict[str, int]] = {c: {} for c in classes}
     rows: dict[int, list[dict[str, object]]] = {c: [] for c in classes}
@@ -143,7 +145,10 @@ def score_set(seg: Any, name: str, keys: list[str], load: Callable[[str], tuple[
             truth = truths.popleft()
             if isinstance(result, Exception):
                 raise result
-            total_px += truth.size
+            missing = truth == NO_DATA
+            if missing.any():  # an orthophoto tile's no data: cleared as segment clears it (models/no_data.py)
+                result = without_no_data(result, missing, getattr(seg, "min_area", None))
+            total_px += truth.size - int(np.count_nonzero(missing))
             for cls in classes:
                 c = pixel_counts(result.class_map == cls, truth == cls, TOL_PX if cls == CRACK else None)
                 for k, v in c.items():

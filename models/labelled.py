@@ -16,6 +16,10 @@ public ones. Masks come in the shapes public data sets and labelling tools write
 - size: a mask drawn on the stored pixels of a photo with an EXIF orientation (its size is the
   unrotated one) is scored against the stored pixels; a mask at another resolution with the same
   aspect ratio is resized (nearest) to the image; any other size is refused.
+- no data: a photo's transparent pixels (or a GeoTIFF's GDAL no data) are scored nowhere, in
+  prediction or truth (marked ``NO_DATA`` in the truth), as ``skyinspect segment`` finds nothing
+  there (models/no_data.py): labels drawn there counted as misses, and what the model saw there as
+  false alarms, on an orthophoto tile segment would not report them for.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import cv2
 import numpy as np
 
 from models.batch import IMAGE_SUFFIXES, photos_in_subfolders, read_bgr, subfolder_counts
+from models.no_data import transparent_pixels
 from models.photo_checks import check_images
 from skyinspect.photo import QUARTER_TURNS, cv_imread, exif_orientation, is_listed
 from skyinspect.errors import InputError, describe
@@ -34,6 +39,9 @@ from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK
 
 MASK_CLASSES: dict[str, tuple[int, ...]] = {"crack": (CRACK,), "corrosion": (CORROSION,), "ids": (CRACK, CORROSION)}
 MASK_SUFFIXES = ("_mask", "_label", "_gt", "_GT")
+NO_DATA = 255  # truth value of a photo's no-data pixels: scored nowhere (models.evaluate.score_set)
+# the stored pixels from those shown, for each EXIF orientation that swaps width and height
+_UNTURN = {5: np.transpose, 6: lambda a: np.rot90(a, 1), 7: lambda a: a[::-1, ::-1].T, 8: lambda a: np.rot90(a, -1)}
 
 
 @dataclass(frozen=True)
@@ -116,14 +124,25 @@ def classes_of(mask_class: str) -> tuple[int, ...]:
 
 
 def read_labelled(example: LabelledExample, mask_class: str) -> tuple[np.ndarray, np.ndarray]:
-    """(BGR image, uint8 truth of class ids at the image's size) of one example (module doc)."""
+    """(BGR image, uint8 truth of class ids at the image's size, ``NO_DATA`` where the photo has none)
+    of one example (module doc)."""
     truth = _truth(example, mask_class)
     image = read_bgr(example.image)
+    missing = transparent_pixels(example.image, image.shape)  # as segment reads it: oriented as shown
     if truth.shape != image.shape[:2]:
         stored = read_bgr(example.image, orient=False)
         if _fit(example, truth.shape, image.shape[:2], stored.shape[:2]) == "stored":
-            return stored, truth  # drawn on the stored pixels, before the EXIF orientation
-        truth = cv2.resize(truth, image.shape[1::-1], interpolation=cv2.INTER_NEAREST)
+            # drawn on the stored pixels, before the EXIF orientation (a quarter turn: shapes differ)
+            unturn = _UNTURN.get(exif_orientation(example.image))
+            missing = None if missing is None or unturn is None else np.ascontiguousarray(unturn(missing))
+            if missing is not None and missing.shape != stored.shape[:2]:
+                missing = None  # an orientation read otherwise than assumed: left out rather than misplaced
+            image = stored
+        else:
+            truth = cv2.resize(truth, image.shape[1::-1], interpolation=cv2.INTER_NEAREST)
+    if missing is not None:
+        truth = truth.copy()
+        truth[missing] = NO_DATA
     return image, truth
 
 
