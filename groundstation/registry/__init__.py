@@ -111,6 +111,15 @@ def _wgs84(frame: LocalFrame, enu: np.ndarray) -> np.ndarray:
 class Registry:
     assets: dict[str, Asset] = field(default_factory=dict)
     components: list[Component] = field(default_factory=list)
+    _geometries: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def geometry(self, local_wkt: str) -> Any:
+        """A component's (or route's) WKT as shapely, parsed once: coverage assigns ~2,000 points a flight."""
+        from shapely import wkt
+
+        if local_wkt not in self._geometries:
+            self._geometries[local_wkt] = wkt.loads(local_wkt)
+        return self._geometries[local_wkt]
 
     def add_asset_file(self, path: Path, asset_id: str | None = None) -> Asset:
         from missions.planning.assets import load_asset
@@ -319,15 +328,14 @@ def _turbine(spec: Any, aid: str) -> tuple[Asset, list[Component]]:
 def assign_point(reg: Registry, asset_id: str, finding_id: str, lat: float, lon: float, alt_msl: float,
                  tolerance_m: float = 1.0) -> Assignment | None:
     """The component of ``asset_id`` a point belongs to, or None when none is within ``tolerance_m``."""
-    from shapely import wkt
     from shapely.geometry import Point
 
     asset = reg.assets[asset_id]
     p = _enu(asset.frame, lat, lon, alt_msl)
+    pt = Point(p[:2])
     comps = reg.components_of(asset_id)
     if asset.kind == "pipeline":
-        route = wkt.loads(asset.params["route_wkt"])
-        pt = Point(p[:2])
+        route = reg.geometry(asset.params["route_wkt"])
         chainage, offset = float(route.project(pt)), float(route.distance(pt))
         if offset > asset.params["right_of_way_m"] / 2:
             return None
@@ -343,8 +351,7 @@ def assign_point(reg: Registry, asset_id: str, finding_id: str, lat: float, lon:
     for c in comps:
         if c.kind == "blade":
             continue
-        foot = wkt.loads(c.local_wkt)
-        dh = float(foot.distance(Point(p[:2])))
+        dh = float(reg.geometry(c.local_wkt).distance(pt))
         dz = max(c.z_min_m - p[2], 0.0, p[2] - c.z_max_m)
         d = math.hypot(dh, dz)
         key = (round(d, 2), SPECIFICITY.get(c.kind, 9), c)
