@@ -74,3 +74,30 @@ def test_findings_without_a_component_keep_the_whole_flights_area() -> None:
     pct = {fid: next(g for g in gs if g.rule.startswith("iso")).values["rusted_area_pct"] for fid, gs in grades.items()}
     assert pct["F-0001"] == pytest.approx(5.0)  # its own 0.05 m2 over P1's 1 m2
     assert pct["F-0002"] == pytest.approx(1.0)  # both over the flight's 10 m2, as before
+
+
+def test_pipeline_coverage_is_split_at_the_chainage_segments() -> None:
+    # a 4 m wide strip along the example gas line from chainage 30 to 70 m (segments of 50 m) is 80 m2 on
+    # each side of km 0.050; a strip 12-16 m off the line (right of way 20 m: 10 m each side) is no segment's
+    from shapely import wkt
+
+    from groundstation.crack_length import LocalPlane
+    from groundstation.grading.coverage import covered_by_component_m2
+
+    reg = build_registry([(EXAMPLES / "pipeline.geojson", "gas")])
+    route = wkt.loads(reg.assets["gas"].params["route_wkt"])
+    (e0, n0), (e1, n1) = route.interpolate(30.0).coords[0], route.interpolate(70.0).coords[0]
+    along = np.array([e1 - e0, n1 - n0]) / 40.0
+    left = np.array([-along[1], along[0]])  # ENU, across the line
+
+    def strip(start_m: float, end_m: float, off_a_m: float, off_b_m: float) -> np.ndarray:
+        corners = [np.array([e0, n0]) + along * (c - 30.0) + left * o
+                   for c, o in ((start_m, off_a_m), (end_m, off_a_m), (end_m, off_b_m), (start_m, off_b_m))]
+        return np.array([[n, e, 0.0] for e, n in corners])  # NED on the ground (the frame's origin height)
+
+    ground = LocalPlane(np.zeros(3), np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]))
+    m2 = covered_by_component_m2([strip(30.0, 70.0, -2.0, 2.0), strip(30.0, 50.0, 12.0, 16.0)], ground,
+                                 reg.assets["gas"].frame, reg, "gas")
+    assert set(m2) == {"gas/km-0.000", "gas/km-0.050"}
+    assert m2["gas/km-0.000"] == pytest.approx(80.0, rel=0.03)
+    assert m2["gas/km-0.050"] == pytest.approx(80.0, rel=0.03)
