@@ -18,18 +18,25 @@ import numpy as np
 SAMPLES = 2000  # grid points over the covered area: ~1 s on a bridge registry, area to ~2 % on a 1 m2 part
 
 
+def covered_union(footprints_ned_m: list[np.ndarray], chart: Any) -> Any:
+    """The union of the frames' footprints (each its convex hull) in the surface ``chart``, or None."""
+    import shapely
+    from shapely.geometry import Polygon
+
+    polys = [Polygon(chart.to_2d(np.asarray(f))).convex_hull for f in footprints_ned_m if len(f) >= 3]
+    return shapely.union_all(polys) if polys else None
+
+
 def covered_by_component_m2(footprints_ned_m: list[np.ndarray], chart: Any, frame: Any, reg: Any,
                             asset_id: str, tolerance_m: float = 1.0, samples: int = SAMPLES) -> dict[str, float]:
     """{component id: covered m2} of ``asset_id`` in ``reg`` (groundstation.registry.Registry).
     ``footprints_ned_m``: each frame's footprint on the surface, in ``frame``'s (LocalFrame) NED;
     ``chart``: the surface chart (to_2d / to_3d) the covered area is taken in."""
     import shapely
-    from shapely.geometry import Polygon
 
     from groundstation.registry import assign_point
 
-    polys = [Polygon(chart.to_2d(np.asarray(f))).convex_hull for f in footprints_ned_m if len(f) >= 3]
-    union = shapely.union_all(polys) if polys else None
+    union = covered_union(footprints_ned_m, chart)
     if union is None or union.area <= 0:
         return {}
     step = math.sqrt(union.area / samples)

@@ -121,12 +121,10 @@ def flight_date(inp: PublishInput) -> str:
 
 def covered_area_m2(inp: PublishInput) -> float:
     """Area of the union of the georeferenced footprints on the surface (plane coordinates)."""
-    import shapely
-    from shapely.geometry import Polygon
+    from groundstation.grading.coverage import covered_union
 
-    polys = [Polygon(inp.basis.to_2d(f.footprint_ned_m)).convex_hull for f in inp.geo.frames
-             if f.footprint_ned_m is not None and len(f.footprint_ned_m) >= 3]
-    return float(shapely.union_all(polys).area) if polys else 0.0
+    union = covered_union([f.footprint_ned_m for f in inp.geo.frames if f.footprint_ned_m is not None], inp.basis)
+    return float(union.area) if union is not None else 0.0
 
 
 def lonlatalt(frame_points_wgs84: np.ndarray) -> list[tuple[float, float, float]]:
