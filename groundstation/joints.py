@@ -59,17 +59,21 @@ def joint_note(finding: Finding, chart: Any) -> str:
 
 def _band_share(pts: np.ndarray, half_width_m: float) -> tuple[float, np.ndarray]:
     """(share of the points, mask) within ``half_width_m`` of the straight line fitted to all of them."""
-    centre = pts.mean(axis=0)
-    axes = np.linalg.svd(pts - centre, full_matrices=False)[2]
+    centre, axes = _principal_axes(pts)
     band = np.abs((pts - centre) @ axes[1]) <= half_width_m
     return float(band.mean()), band
+
+
+def _principal_axes(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(centroid, rows: the direction the points spread most along, then the one across it)."""
+    centre = pts.mean(axis=0)
+    return centre, np.linalg.svd(pts - centre, full_matrices=False)[2]
 
 
 def _line_fit(pts: np.ndarray) -> tuple[float, float, float, str]:
     """(span, RMS off it, degrees off plumb or level, "plumb" or "level") of the straight line that
     fits (N >= 2, 2) face points best; the face chart's v axis is up."""
-    centre = pts.mean(axis=0)
-    axes = np.linalg.svd(pts - centre, full_matrices=False)[2]
+    centre, axes = _principal_axes(pts)
     span = float(np.ptp((pts - centre) @ axes[0]))
     rms = float(np.sqrt(np.mean(((pts - centre) @ axes[1]) ** 2)))
     tilt = math.degrees(math.atan2(abs(axes[0][1]), abs(axes[0][0])))  # 0 level, 90 plumb
