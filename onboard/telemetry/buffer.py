@@ -213,7 +213,9 @@ class TelemetryBuffer:
                 attq_t.append(self._time_boot(t, m.time_boot_ms * 1e-3))
                 attq_q.append(np.array([m.q1, m.q2, m.q3, m.q4]))
             elif kind == "GPS_RAW_INT":
-                gps_t.append(self._time_usec(t, m.time_usec))
+                # ArduPilot stamps it with the last *fix*'s time, which stands still while the fix is lost:
+                # a message without a fix is timed by its arrival instead
+                gps_t.append(self._time_usec(t, m.time_usec if m.fix_type >= mavlink.GPS_FIX_TYPE_2D_FIX else 0))
                 gps_v.append(gps_quality(m))
             elif kind == "GIMBAL_DEVICE_ATTITUDE_STATUS":
                 q = np.asarray(m.q, dtype=np.float64)

@@ -235,3 +235,26 @@ def test_one_odd_system_time_mid_flight_is_not_said_to_be_a_clock_jump(tmp_path:
             buffer = TelemetryBuffer.from_tlog(write_tlog(tmp_path / f"odd{odd_ms}.tlog", recs))
         assert buffer.boot_to_utc_s == pytest.approx(BOOT_UTC_S, abs=1e-3)
         assert "jumped" not in caplog.text, (odd_ms, caplog.text)
+
+
+def test_a_gps_fix_lost_mid_flight_is_no_fix_not_unknown(tmp_path: Path) -> None:
+    # ArduPilot stamps GPS_RAW_INT with the time of the receiver's last *fix* (AP_GPS::send_mavlink_gps_raw:
+    # last_fix_time_ms * 1000; last_fix_time_ms moves only while status >= 2D), so while the fix is lost
+    # every message carries the stamp of the last fixed one. Synthetic log modelled on that: fix lost from
+    # boot 103 s to 108 s. Before: the no-fix messages all sat at 103.0 s, frames 2 s into the loss had no
+    # GPS_RAW_INT 'near' them and got fix_type 0 (unknown), which georeferencing lets through, and the
+    # last fixed frame before the loss took the no-fix message that replaced its stamp (fix 1, refused).
+    from pymavlink.dialects.v20 import ardupilotmega as mav
+
+    from groundstation.georef import GPS_FIX_NO_FIX
+
+    recs = []
+    for t, msg in flight_records(duration_s=12.0):
+        boot_s = msg.time_usec * 1e-6 if msg.get_type() == "GPS_RAW_INT" else 0.0
+        if msg.get_type() == "GPS_RAW_INT" and 103.0 < boot_s < 108.0:
+            msg = mav.MAVLink_gps_raw_int_message(103_000_000, 1, msg.lat, msg.lon, msg.alt, 9999, 9999, 0, 0, 3,
+                                                  0, 0, 0, 0, 0, 0)
+        recs.append((t, msg))
+    buffer = TelemetryBuffer.from_tlog(write_tlog(tmp_path / "fix_lost.tlog", recs))
+    fixes = {tb: buffer.pose_at(BOOT_UTC_S + tb).fix_type for tb in (102.95, 104.0, 105.5, 107.0, 108.5)}
+    assert fixes == {102.95: 3, 104.0: GPS_FIX_NO_FIX, 105.5: GPS_FIX_NO_FIX, 107.0: GPS_FIX_NO_FIX, 108.5: 3}
