@@ -32,7 +32,8 @@ def near_home(asset: Asset, source: object) -> Asset:
     home, r_km = asset.site.home_lat_lon, SITE_RADIUS_M / 1000
 
     def km(a: LatLon, b: LatLon) -> float:
-        return math.hypot(math.radians(a[0] - b[0]), math.radians(a[1] - b[1]) * math.cos(math.radians(b[0]))) * 6371
+        dlon = (a[1] - b[1] + 180.0) % 360.0 - 180.0  # across the 180th meridian: metres apart, not 360 degrees
+        return math.hypot(math.radians(a[0] - b[0]), math.radians(dlon) * math.cos(math.radians(b[0]))) * 6371
 
     far = [(key, p, d) for key, p in pts if (d := km(p, home)) > r_km]
     home_swapped = bool(far) and len(far) == len(pts) and all(km(p, home[::-1]) <= r_km for _, p, _ in far)

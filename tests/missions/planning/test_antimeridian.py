@@ -1,0 +1,47 @@
+"""Sites on the 180th meridian (Fiji's Taveuni, Chukotka, the Aleutians): a structure whose outline
+crosses it has coordinates at +179.99... and -179.99... degrees, a few metres apart on the ground."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import yaml
+
+from skyinspect.geodesy import LocalFrame
+
+from missions.planning import load_asset
+
+from .conftest import EXAMPLES
+
+
+def moved(doc: dict, lat_deg: float, lon_deg: float) -> dict:
+    """The asset's shape kept in metres about a new home (every ``*_lat_lon`` point moved)."""
+    old, new = LocalFrame(*doc["site"]["home_lat_lon"]), LocalFrame(lat_deg, lon_deg)
+
+    def point(p: list[float]) -> list[float]:
+        lat, lon, _ = new.to_geodetic(old.to_ned(p[0], p[1], 0.0))
+        return [float(lat), float(lon)]
+
+    def walk(x: object, key: str = "") -> object:
+        if isinstance(x, dict):
+            return {k: walk(v, k) for k, v in x.items()}
+        if key.endswith("_lat_lon") and x and isinstance(x[0], list):  # type: ignore[index]
+            return [point(p) for p in x]  # type: ignore[union-attr]
+        if key.endswith("_lat_lon"):
+            return point(x)  # type: ignore[arg-type]
+        return [walk(v) for v in x] if isinstance(x, list) else x
+
+    return walk(copy.deepcopy(doc))  # type: ignore[return-value]
+
+
+def test_a_bridge_across_the_antimeridian_loads(tmp_path):
+    doc = moved(yaml.safe_load((EXAMPLES / "bridge.yaml").read_text()), -16.8, 179.9996)
+    lons = [p[1] for p in doc["deck"]["outline_lat_lon"]]
+    assert min(lons) < -179.999 and max(lons) > 179.999  # the deck does cross it (home 30 m west of it)
+    path = tmp_path / "bridge.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    bridge = load_asset(path)  # refused before: "expected within 10 km of site.home_lat_lon ... (28306 km away)"
+    frame = LocalFrame(*bridge.site.home_lat_lon)
+    deck = np.array([frame.to_ned(lat, lon, 0.0)[:2] for lat, lon in bridge.deck_outline_lat_lon])
+    assert np.ptp(deck[:, 1]) < 70.0  # the 61 m deck, not 40,000 km of longitude
