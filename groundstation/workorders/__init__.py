@@ -24,7 +24,7 @@ from skyinspect.errors import InputError, describe
 from skyinspect.spreadsheet import SPREADSHEET_ENCODING, csv_safe
 
 CSV_COLUMNS = ("work_order_id", "asset_id", "component", "component_id", "finding_id", "defect", "grade", "rule",
-               "clause", "priority", "due_date", "action", "description", "position", "evidence")
+               "clause", "priority", "due_date", "action", "description", "position", "evidence", "found_as")
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,8 @@ class WorkOrder:
     position: str
     evidence: tuple[str, ...] = field(default_factory=tuple)
     review: str = ""  # the review note ending the description (``with_review``), "" for none
+    # the class the model found, when ``defect`` is a reviewer's relabel the order was graded as; "" otherwise
+    found_as: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -219,17 +221,20 @@ def read_review(results: Path) -> ReviewTrail:
     return ReviewTrail(audit.path, state, len(entries), who)
 
 
-def review_note(class_found: str, review: dict[str, Any] | None, regraded: bool = False) -> str:
+def review_note(class_found: str, review: dict[str, Any] | None, regraded: bool = False,
+                graded_as: str = "") -> str:
     """What the reviewer said of a finding found as ``class_found``, for a work order's description and
     the report: a relabel, a confirmation, the comments; "" for nothing. ``regraded``: the grade is the
-    reviewed class's (published: groundstation.publish.reviewed); else it is still the class found's."""
+    reviewed class's (published: groundstation.publish.reviewed); else it is still ``graded_as``'s (the
+    class found's unless given: a relabel published, then changed again)."""
     if not review:
         return ""
     said = []
+    graded = graded_as or class_found
     if review.get("label") not in (None, class_found) and regraded:
         said.append(f"relabelled {review['label']} by {review['by']} (graded as {review['label']})")
-    elif review.get("label") not in (None, class_found):
-        said.append(f"relabelled {review['label']} by {review['by']} (graded as {class_found}: "
+    elif review.get("label") not in (None, graded) and not regraded:
+        said.append(f"relabelled {review['label']} by {review['by']} (graded as {graded}: "
                     f"grade it again as {review['label']})")
     elif review.get("status") == "confirmed":
         said.append(f"confirmed by {review['by']}")
@@ -278,9 +283,11 @@ def apply_review(orders: list[WorkOrder], results: Path) -> tuple[list[WorkOrder
 
     relabelled = [o for o in kept if state.get(o.finding_id, {}).get("label") not in (None, o.defect)
                   and not regraded(o)]
-    if relabelled:
-        said.append("relabelled in review, still graded as found: "
-                    + ", ".join(f"{o.finding_id} {o.defect} -> {state[o.finding_id]['label']}" for o in relabelled))
+    for published_as, how in ((False, "relabelled in review, still graded as found: "),
+                              (True, "relabelled in review since publishing, still graded as published: ")):
+        these = [o for o in relabelled if bool(o.found_as) == published_as]
+        if these:
+            said.append(how + ", ".join(f"{o.finding_id} {o.defect} -> {state[o.finding_id]['label']}" for o in these))
     return [with_review(o, state.get(o.finding_id), regraded(o)) for o in kept], said
 
 
@@ -323,11 +330,17 @@ def with_review(order: WorkOrder, review: dict[str, Any] | None, regraded: bool 
     """``order`` with the reviewer's word at the end of its description: a relabel and the comments
     had reached the terminal only, not the CSV a CMMS gets (the demo's F-0002 relabelled a crack went
     as 'corrosion ... clean and spot-coat', unqualified). An order published with an earlier review
-    (``skyinspect publish``) has that note replaced, not a second one appended."""
+    (``skyinspect publish``) has that note replaced, not a second one appended. ``regraded``: its grade
+    is the reviewed class's, so ``defect`` names that class and ``found_as`` the class found (a CMMS
+    filing by defect had sent a crack crew to rust graded as a crack)."""
     base = order.description
     if order.review and base.endswith(f" Review: {order.review}."):
         base = base[:-len(f" Review: {order.review}.")]
-    note = review_note(order.defect, review, regraded)
+    found = order.found_as or order.defect
+    note = review_note(found, review, regraded, order.defect)
+    if regraded:
+        label = str((review or {}).get("label") or found)
+        order = replace(order, defect=label, found_as=found if label != found else "")
     return replace(order, description=f"{base} Review: {note}." if note else base, review=note)
 
 
