@@ -5,6 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+W = {"X-Reviewer": "ada", "Content-Type": "application/json"}  # a reviewer's headers, as the review page sends them
+
+
+def decide(c: Any, fid: str, action: str, headers: dict[str, str] | None = None, **fields: Any) -> Any:
+    """Post one review decision (``action`` and its ``fields``) on finding ``fid`` as ``headers`` (ada by
+    default), check the app took it (201) and return its answer."""
+    answer = c.post(f"/api/findings/{fid}/review", json={"action": action, **fields}, headers=headers or W)
+    assert answer.status_code == 201, answer.text
+    return answer
+
 
 def crack_and_rust(results: Path) -> tuple[Any, str, str]:
     """A review app client on ``results`` and the ids of the first crack and the first corrosion it lists."""
@@ -37,9 +47,7 @@ def publish_rust_relabelled_crack(results: Path) -> tuple[Any, str, dict[str, An
     from groundstation.republish import publish_reviewed
 
     c, _, rust = crack_and_rust(results)
-    answer = c.post(f"/api/findings/{rust}/review", json={"action": "relabel", "label": "crack"},
-                    headers={"X-Reviewer": "ada", "Content-Type": "application/json"})
-    assert answer.status_code == 201, answer.text
+    decide(c, rust, "relabel", label="crack")
     publish_reviewed(results)
     feats = json.loads((results / "findings.geojson").read_text())["features"]
     return c, rust, next(f["properties"] for f in feats if f["properties"]["finding_id"] == rust)

@@ -11,9 +11,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx")
-from review_helpers import crack_and_rust  # noqa: E402
-
-W = {"X-Reviewer": "ada", "Content-Type": "application/json"}
+from review_helpers import crack_and_rust, decide  # noqa: E402
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
@@ -22,7 +20,7 @@ def test_all_rejected_says_so_and_prints_no_empty_sections(results: Path) -> Non
 
     c, crack, rust = crack_and_rust(results)
     for fid in (crack, rust):
-        assert c.post(f"/api/findings/{fid}/review", json={"action": "reject"}, headers=W).status_code == 201
+        decide(c, fid, "reject")
     publish_reviewed(results)
     pdf = " ".join(subprocess.run(["pdftotext", str(results / "report.pdf"), "-"], capture_output=True, text=True,
                                   check=True).stdout.split())

@@ -9,12 +9,11 @@ import pytest
 
 pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx")
 from fastapi.testclient import TestClient  # noqa: E402
+from review_helpers import W, decide  # noqa: E402
 
 from groundstation.review import is_loopback  # noqa: E402
 from groundstation.review.app import create_app  # noqa: E402
 from groundstation.review.audit import AuditLog  # noqa: E402
-
-W = {"X-Reviewer": "ada", "Content-Type": "application/json"}
 
 
 def client(results: Path, token: str | None = None) -> TestClient:
@@ -46,11 +45,10 @@ def test_list_filter_detail_and_every_view(results: Path) -> None:
 def test_decisions_are_audited_append_only(results: Path) -> None:
     c = client(results)
     fid = c.get("/api/findings").json()[0]["finding_id"]
-    assert c.post(f"/api/findings/{fid}/review", json={"action": "confirm"}, headers=W).status_code == 201
-    assert c.post(f"/api/findings/{fid}/review", json={"action": "relabel", "label": "corrosion"}, headers=W).status_code == 201
-    assert c.post(f"/api/findings/{fid}/review", json={"action": "comment", "comment": "seen on site"},
-                  headers={**W, "X-Reviewer": "bob"}).status_code == 201
-    assert c.post(f"/api/findings/{fid}/review", json={"action": "reject"}, headers=W).status_code == 201
+    decide(c, fid, "confirm")
+    decide(c, fid, "relabel", label="corrosion")
+    decide(c, fid, "comment", {**W, "X-Reviewer": "bob"}, comment="seen on site")
+    decide(c, fid, "reject")
     audit = c.get("/api/audit").json()
     assert audit["verified"] and [e["action"] for e in audit["entries"]] == ["confirm", "relabel", "comment", "reject"]
     assert all(e["who"] and e["time_utc"] and e["finding_id"] == fid for e in audit["entries"])
@@ -92,7 +90,7 @@ def test_non_loopback_bind_generates_a_token(results: Path, monkeypatch: pytest.
     assert c.post(f"/api/findings/{fid}/review", json={"action": "confirm"}, headers=W).status_code == 401
     serve_command(results, host="127.0.0.1", port=9, token=None, flight=None)
     c = TestClient(started["app"], base_url="http://127.0.0.1:9")  # on loopback: a loopback Host only
-    assert c.post(f"/api/findings/{fid}/review", json={"action": "confirm"}, headers=W).status_code == 201
+    decide(c, fid, "confirm")
 
 
 @pytest.mark.parametrize("path", [
@@ -164,7 +162,7 @@ def test_class_filter_follows_a_relabel(results: Path) -> None:
     missing from "class: crack" and listed under "class: corrosion"."""
     c = client(results)
     rust = next(r["finding_id"] for r in c.get("/api/findings").json() if r["class"] == "corrosion")
-    assert c.post(f"/api/findings/{rust}/review", json={"action": "relabel", "label": "crack"}, headers=W).status_code == 201
+    decide(c, rust, "relabel", label="crack")
     assert rust in [r["finding_id"] for r in c.get("/api/findings", params={"cls": "crack"}).json()]
     assert rust not in [r["finding_id"] for r in c.get("/api/findings", params={"cls": "corrosion"}).json()]
 

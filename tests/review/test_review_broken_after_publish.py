@@ -11,22 +11,17 @@ import pytest
 
 pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx")
 
-from fastapi.testclient import TestClient  # noqa: E402
+from review_helpers import crack_and_rust, decide  # noqa: E402
 
-from groundstation.review.app import create_app  # noqa: E402
 from groundstation.workorders import apply_review, load_work_orders  # noqa: E402
-
-W = {"X-Reviewer": "ada", "Content-Type": "application/json"}
 
 
 def test_a_trail_broken_after_publishing_lists_every_order(results: Path) -> None:
     from groundstation.republish import publish_reviewed
 
     all_ids = sorted(o.finding_id for o in load_work_orders(results)[0])
-    crack = next(r["finding_id"] for r in TestClient(create_app(results)).get("/api/findings").json()
-                 if r["class"] == "crack")
-    assert TestClient(create_app(results)).post(f"/api/findings/{crack}/review", json={"action": "reject"},
-                                                headers=W).status_code == 201
+    c, crack, _ = crack_and_rust(results)
+    decide(c, crack, "reject")
     publish_reviewed(results)
     orders, _ = load_work_orders(results)
     assert crack not in {o.finding_id for o in orders}  # published with the rejection

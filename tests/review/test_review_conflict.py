@@ -12,6 +12,7 @@ import pytest
 
 pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx")
 from fastapi.testclient import TestClient  # noqa: E402
+from review_helpers import decide  # noqa: E402
 
 from groundstation.review.app import create_app  # noqa: E402
 
@@ -25,20 +26,19 @@ def test_a_decision_on_a_stale_view_is_refused(results: Path) -> None:
     url = f"/api/findings/{fid}/review"
     seen = c.get(f"/api/findings/{fid}").json()["review"].get("seq", 0)  # both pages opened it undecided
     assert seen == 0
-    assert c.post(url, json={"action": "confirm", "base_seq": seen}, headers=ADA).status_code == 201
+    decide(c, fid, "confirm", ADA, base_seq=seen)
     r = c.post(url, json={"action": "reject", "base_seq": seen}, headers=BOB)
     assert r.status_code == 409 and "ada" in r.json()["detail"] and "confirm" in r.json()["detail"]
     row = c.get(f"/api/findings/{fid}").json()["review"]
     assert row["status"] == "confirmed" and row["by"] == "ada"
     # a comment never conflicts (comments add up), and does not move the decision seq
-    assert c.post(url, json={"action": "comment", "comment": "rust?", "base_seq": seen}, headers=BOB).status_code == 201
+    decide(c, fid, "comment", BOB, comment="rust?", base_seq=seen)
     assert c.get(f"/api/findings/{fid}").json()["review"]["seq"] == row["seq"]
     # having looked again, bob's decision goes through
-    assert c.post(url, json={"action": "relabel", "label": "corrosion", "base_seq": row["seq"]},
-                  headers=BOB).status_code == 201
+    decide(c, fid, "relabel", BOB, label="corrosion", base_seq=row["seq"])
     assert c.get(f"/api/findings/{fid}").json()["review"]["label"] == "corrosion"
     # without base_seq (scripts, older pages) decisions are taken as before
-    assert c.post(url, json={"action": "reject"}, headers=ADA).status_code == 201
+    decide(c, fid, "reject", ADA)
     assert c.post(url, json={"action": "confirm", "base_seq": "1"}, headers=ADA).status_code == 422
     audit = c.get("/api/audit").json()
     assert audit["verified"] and [e["action"] for e in audit["entries"]] == ["confirm", "comment", "relabel", "reject"]

@@ -12,12 +12,10 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx")
-from review_helpers import crack_and_rust  # noqa: E402
+from review_helpers import crack_and_rust, decide  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from skyinspect.cli.main import app  # noqa: E402
-
-W = {"X-Reviewer": "ada", "Content-Type": "application/json"}
 
 
 def _rows(path: Path) -> dict[str, dict[str, str]]:
@@ -28,8 +26,7 @@ def test_a_published_relabel_is_said_as_graded_by_the_reviewed_class(results: Pa
     from groundstation.republish import publish_reviewed
 
     c, _, rust = crack_and_rust(results)
-    assert c.post(f"/api/findings/{rust}/review", json={"action": "relabel", "label": "crack"},
-                  headers=W).status_code == 201
+    decide(c, rust, "relabel", label="crack")
     got = CliRunner().invoke(app, ["workorders", str(results), "--write-csv", str(tmp_path / "before.csv")])
     assert "still graded as found" in " ".join(got.output.split())  # not published yet: true
     assert "grade it again as crack" in _rows(tmp_path / "before.csv")[rust]["description"]

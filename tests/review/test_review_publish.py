@@ -13,11 +13,9 @@ import pytest
 
 pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx")
 from fastapi.testclient import TestClient  # noqa: E402
-from review_helpers import crack_and_rust  # noqa: E402
+from review_helpers import crack_and_rust, decide  # noqa: E402
 
 from groundstation.review.app import create_app  # noqa: E402
-
-W = {"X-Reviewer": "ada", "Content-Type": "application/json"}
 
 
 def _ids(results: Path) -> list[str]:
@@ -26,12 +24,9 @@ def _ids(results: Path) -> list[str]:
 
 def _decide(results: Path) -> tuple[str, str]:
     c, crack, rust = crack_and_rust(results)
-    assert c.post(f"/api/findings/{crack}/review", json={"action": "reject", "comment": "formwork joint"},
-                  headers=W).status_code == 201
-    assert c.post(f"/api/findings/{rust}/review", json={"action": "relabel", "label": "crack"},
-                  headers=W).status_code == 201
-    assert c.post(f"/api/findings/{rust}/review", json={"action": "comment", "comment": "check on site"},
-                  headers=W).status_code == 201
+    decide(c, crack, "reject", comment="formwork joint")
+    decide(c, rust, "relabel", label="crack")
+    decide(c, rust, "comment", comment="check on site")
     return crack, rust
 
 
@@ -158,7 +153,7 @@ def test_a_reviewer_name_outside_latin1_reads_in_the_pdf(results: Path) -> None:
     fid = c.get("/api/findings").json()
     fid = (fid["findings"] if isinstance(fid, dict) else fid)[0]["finding_id"]
     who = {"X-Reviewer": quote("Łukasz Żak"), "Content-Type": "application/json"}
-    assert c.post(f"/api/findings/{fid}/review", json={"action": "confirm"}, headers=who).status_code == 201
+    decide(c, fid, "confirm", who)
     publish_reviewed(results)
     text = subprocess.run(["pdftotext", str(results / "report.pdf"), "-"], capture_output=True, text=True,
                           check=True).stdout
@@ -197,7 +192,7 @@ def test_a_finding_rejected_when_published_then_confirmed_gets_its_order_back(re
     crack, rust = _decide(results)
     publish_reviewed(results)
     c = TestClient(create_app(results))
-    assert c.post(f"/api/findings/{crack}/review", json={"action": "confirm"}, headers=W).status_code == 201
+    decide(c, crack, "confirm")
     rows = list(csv.DictReader(io.StringIO(c.get("/files/workorders-reviewed.csv").text)))
     assert sorted(r["finding_id"] for r in rows) == sorted([crack, rust])
     assert "confirmed by ada" in next(r for r in rows if r["finding_id"] == crack)["description"]
@@ -234,6 +229,6 @@ def test_the_app_says_whether_the_products_include_the_decisions(results: Path) 
     assert c.get("/api/inspection").json()["published"] == {"review_seq": 0, "decisions_since": 3}
     publish_reviewed(results)
     assert c.get("/api/inspection").json()["published"] == {"review_seq": 3, "decisions_since": 0}
-    c.post("/api/findings/F-0001/review", json={"action": "comment", "comment": "later"}, headers=W)
+    decide(c, "F-0001", "comment", comment="later")
     assert c.get("/api/inspection").json()["published"] == {"review_seq": 3, "decisions_since": 1}
     assert "skyinspect publish" in c.get("/static/app.js").text

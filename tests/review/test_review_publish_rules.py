@@ -13,14 +13,12 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx")
-from review_helpers import crack_and_rust  # noqa: E402
+from review_helpers import crack_and_rust, decide  # noqa: E402
 from typer.testing import CliRunner  # noqa: E402
 
 from skyinspect.cli.main import app  # noqa: E402
 
 RULES = Path(__file__).resolve().parents[2] / "groundstation" / "grading" / "rules"
-W = {"X-Reviewer": "ada", "Content-Type": "application/json"}
-
 
 def _processed_with(results: Path, rules: Path) -> None:
     """``results`` processed again (only the grade stage re-runs) with the rules folder ``rules``."""
@@ -34,8 +32,7 @@ def _processed_with(results: Path, rules: Path) -> None:
 
 def _reject_rust(results: Path) -> str:
     c, crack, rust = crack_and_rust(results)
-    assert c.post(f"/api/findings/{rust}/review", json={"action": "reject", "comment": "a stain"},
-                  headers=W).status_code == 201
+    decide(c, rust, "reject", comment="a stain")
     return crack
 
 

@@ -13,18 +13,14 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx")
-from review_helpers import crack_and_rust  # noqa: E402
-
-W = {"X-Reviewer": "ada", "Content-Type": "application/json"}
+from review_helpers import crack_and_rust, decide  # noqa: E402
 
 
 def _decide(results: Path) -> tuple[str, str]:
     """The rust patch rejected as a stain, the crack relabelled corrosion."""
     c, crack, rust = crack_and_rust(results)
-    assert c.post(f"/api/findings/{rust}/review", json={"action": "reject", "comment": "a stain"},
-                  headers=W).status_code == 201
-    assert c.post(f"/api/findings/{crack}/review", json={"action": "relabel", "label": "corrosion"},
-                  headers=W).status_code == 201
+    decide(c, rust, "reject", comment="a stain")
+    decide(c, crack, "relabel", label="corrosion")
     return crack, rust
 
 

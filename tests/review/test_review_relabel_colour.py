@@ -12,11 +12,9 @@ import numpy as np
 import pytest
 
 pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx")
-from review_helpers import crack_and_rust  # noqa: E402
+from review_helpers import crack_and_rust, decide  # noqa: E402
 
 from groundstation.publish.context import colour_bgr, colour_hex  # noqa: E402
-
-W = {"X-Reviewer": "ada", "Content-Type": "application/json"}
 
 
 def _ink(png: Path, class_name: str) -> int:
@@ -30,8 +28,7 @@ def test_a_relabelled_rust_patch_is_drawn_as_a_crack_everywhere(results: Path) -
 
     c, _, rust = crack_and_rust(results)
     assert _ink(results / "schematic.png", "corrosion") > 0 and _ink(results / "schematic.png", "crack") == 0
-    assert c.post(f"/api/findings/{rust}/review", json={"action": "relabel", "label": "crack"},
-                  headers=W).status_code == 201
+    decide(c, rust, "relabel", label="crack")
     publish_reviewed(results)
     page = (results / "map.html").read_text()
     tip = f'"tooltip":"{rust} (crack)"'

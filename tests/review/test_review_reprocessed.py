@@ -11,22 +11,20 @@ import pytest
 pytest.importorskip("httpx", reason="FastAPI's TestClient needs httpx")
 from fastapi.testclient import TestClient  # noqa: E402
 from gs_fixtures import FLY_HEIGHT_M, corrosion_on_face, face_flight, face_surface  # noqa: E402
+from review_helpers import W, decide  # noqa: E402
 
 from groundstation.pipeline import process  # noqa: E402
 from groundstation.review.app import create_app  # noqa: E402
 from groundstation.review.audit import AuditLog  # noqa: E402
 
-W = {"X-Reviewer": "ada", "Content-Type": "application/json"}
-
 
 def test_decisions_are_refused_once_the_folder_holds_other_findings(results: Path, tmp_path: Path) -> None:
     c = TestClient(create_app(results))
-    assert c.post("/api/findings/F-0001/review", json={"action": "confirm"}, headers=W).status_code == 201
+    decide(c, "F-0001", "confirm")
     # the same findings written again (another grading profile): decisions still apply
     process(Path(c.app.state.data.inspection["flight"]), results, face_surface(), progress=False,  # type: ignore[attr-defined]
             grading_profile="steel_bridge")
-    assert c.post("/api/findings/F-0001/review", json={"action": "comment", "comment": "ok"},
-                  headers=W).status_code == 201
+    decide(c, "F-0001", "comment", comment="ok")
     # another flight processed into the folder: the app's findings are not the folder's any more
     other = face_flight(tmp_path / "other", [corrosion_on_face(0.3, FLY_HEIGHT_M + 0.4)])
     process(other, results, face_surface(), progress=False)
