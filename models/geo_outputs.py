@@ -4,8 +4,10 @@ An inspection team segmenting an orthomosaic got pixel coordinates only: a mask 
 pixels, which a GIS cannot place. For a GeoTIFF with a geotransform and a CRS, segment also writes
 ``<stem>_mask.tif`` (the class ids, with the input's transform and CRS) and ``<stem>.geojson`` (the
 instances' polygons in WGS84 longitude/latitude, RFC 7946, with each one's area in square metres (its
-pixels' ground area) and a crack's skeleton length in metres, measured in the input's CRS when it is
-projected in metres). The pixel outputs stay.
+pixels' ground area) and a crack's skeleton length in metres). Areas and lengths are measured on the
+ground (the WGS84 ellipsoid), whatever the CRS: Web Mercator (EPSG:3857, web-map and DroneDeploy exports)
+has map metres 1/cos(latitude) ground metres long (x1.58 lengths, x2.5 areas at 51 deg), and a lon/lat
+ortho (EPSG:4326) has no metres at all. The pixel outputs stay.
 
 Supported: a geotransform (north-up, or rotated: the affine maps each pixel) and a CRS pyproj knows.
 Not: georeferencing by ground control points or RPCs only (no geotransform: warp the mosaic first,
@@ -96,22 +98,20 @@ def mask_geotiff(class_map: np.ndarray, geo: Georeference) -> bytes:
 
 def instances_geojson(seg: Segmentation, geo: Georeference, source: Path) -> bytes:
     """The instances as an RFC 7946 FeatureCollection (WGS84 lon/lat polygons, rings closed), with
-    class, score, area_px, area_m2 and, for cracks, length_m (None where the CRS is not projected)."""
+    class, score, area_px, area_m2 (its pixels' ground area) and, for cracks, length_m (module doc)."""
     from pyproj import CRS, Transformer
 
     crs = CRS.from_wkt(geo.crs_wkt)
     to_wgs84 = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    metres = crs.is_projected and all(a.unit_name in ("metre", "meter") for a in crs.axis_info[:2])
-    a, b, _, d, e, _ = geo.transform
-    pixel_m2 = abs(a * e - b * d)  # a pixel's ground area
+    to_ground = _ground_metres(crs, to_wgs84, geo, seg.shape)
     features = []
     for inst in seg.instances:
         ring = geo.to_map(inst.polygon_px)
         x, y = ring[:, 0], ring[:, 1]
-        area_m2 = float(inst.area_px) * pixel_m2 if metres else None
+        area_m2 = float(inst.area_px) * _pixel_ground_m2(inst.polygon_px.mean(axis=0), geo, to_ground)
         length_m = None
-        if metres and inst.skeleton_px is not None and len(inst.skeleton_px) > 1:
-            line = geo.to_map(inst.skeleton_px)
+        if inst.skeleton_px is not None and len(inst.skeleton_px) > 1:
+            line = np.column_stack(to_ground.transform(*geo.to_map(inst.skeleton_px).T))
             length_m = round(float(np.linalg.norm(np.diff(line, axis=0), axis=1).sum()), 3)
         lon, lat = to_wgs84.transform(x, y)
         lonlat = np.column_stack([lon, lat])
@@ -125,6 +125,28 @@ def instances_geojson(seg: Segmentation, geo: Georeference, source: Path) -> byt
                                         "area_m2": None if area_m2 is None else round(area_m2, 4),
                                         "length_m": length_m}})
     return json.dumps({"type": "FeatureCollection", "name": Path(source).stem, "features": features}).encode()
+
+
+def _ground_metres(crs: object, to_wgs84: object, geo: Georeference, shape: tuple[int, ...]) -> object:
+    """A transformer from ``crs`` to ground metres: a Lambert azimuthal equal-area projection of the WGS84
+    ellipsoid centred on the photo: exact for areas, lengths within 1e-6 up to 10 km from its centre."""
+    from pyproj import CRS, Transformer
+
+    h, w = shape[:2]
+    lon, lat = to_wgs84.transform(*geo.to_map(np.array([[w / 2, h / 2]]))[0])  # type: ignore[attr-defined]
+    laea = CRS.from_proj4(f"+proj=laea +lat_0={lat:.9f} +lon_0={lon:.9f} +ellps=WGS84 +units=m +no_defs")
+    return Transformer.from_crs(crs, laea, always_xy=True)
+
+
+_CELL_PX = 8  # a pixel's ground area is measured over a cell of this many pixels a side, centred on it
+
+
+def _pixel_ground_m2(xy_px: np.ndarray, geo: Georeference, to_ground: object) -> float:
+    """The ground area of one pixel at ``xy_px`` (x, y)."""
+    half = _CELL_PX / 2
+    corners = xy_px + np.array([[-half, -half], [half, -half], [half, half], [-half, half]])
+    x, y = np.array(to_ground.transform(*geo.to_map(corners).T))  # type: ignore[attr-defined]
+    return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2) / _CELL_PX ** 2
 
 
 def write_geo_outputs(out: Path, seg: Segmentation, source: Path, write: Callable[[Path, bytes], None]) -> \

@@ -114,9 +114,10 @@ def test_a_georeferenced_orthomosaic_gets_its_mask_and_instances_in_map_coordina
     e, n = _in_utm(ring).T  # rows 120-149, columns 200-239: pixel centres, to the millimetre
     assert abs(e.min() - (ORIGIN_E + 200.5 * PIXEL_M)) < 1e-3 and abs(e.max() - (ORIGIN_E + 239.5 * PIXEL_M)) < 1e-3
     assert abs(n.max() - (ORIGIN_N - 120.5 * PIXEL_M)) < 1e-3 and abs(n.min() - (ORIGIN_N - 149.5 * PIXEL_M)) < 1e-3
-    assert rust["properties"]["area_m2"] == pytest.approx(30 * 40 * PIXEL_M ** 2)
+    # ground metres: UTM's grid metres are 1.00009 of them here
+    assert rust["properties"]["area_m2"] == pytest.approx(30 * 40 * PIXEL_M ** 2, rel=1e-3)
     crack = features["crack"]["properties"]  # the line is 117 px long: 2.3 m, less the skeleton's ends
-    assert 2.0 < crack["length_m"] < 2.4 and crack["area_m2"] == pytest.approx(crack["area_px"] * PIXEL_M ** 2)
+    assert 2.0 < crack["length_m"] < 2.4 and crack["area_m2"] == pytest.approx(crack["area_px"] * PIXEL_M ** 2, rel=1e-3)
     record = json.loads((out / "ortho.json").read_text())
     assert record["georeference"] == {"crs": "EPSG:32630", "transform": list(NORTH_UP)[:6]}
     from models.batch import is_segment_output
@@ -175,3 +176,39 @@ def test_a_rerun_adds_the_map_outputs_to_an_orthomosaic_segmented_before_them(tm
     result = segment_images([tmp_path / "photos" / "ortho.tif"], out, _Painter())
     assert not result[0].skipped and (out / "ortho_mask.tif").is_file() and (out / "ortho.geojson").is_file()
     assert segment_images([tmp_path / "photos" / "ortho.tif"], out, _Painter())[0].skipped  # and kept after
+
+
+def _same_ground(crs: str) -> Affine:
+    """A north-up transform in ``crs`` whose pixels at the UTM ortho's origin are PIXEL_M square on the
+    ground, as those of the UTM ortho are (to UTM's grid scale, 1.00009 there): metres per degree and
+    Web Mercator's scale measured with pyproj.Geod, not with the code under test."""
+    from pyproj import Geod, Transformer
+
+    lon, lat = Transformer.from_crs("EPSG:32630", "EPSG:4326", always_xy=True).transform(ORIGIN_E, ORIGIN_N)
+    geod, step = Geod(ellps="WGS84"), 1e-4
+    m_lon, m_lat = geod.inv(lon, lat, lon + step, lat)[2] / step, geod.inv(lon, lat, lon, lat + step)[2] / step
+    if crs == "EPSG:4326":
+        return Affine(PIXEL_M / m_lon, 0.0, lon, 0.0, -PIXEL_M / m_lat, lat)
+    x, y = Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform([lon, lon + step, lon],
+                                                                           [lat, lat, lat + step])
+    # Web Mercator's map metres per ground metre here: 1/cos(lat) nearly, not quite the same east and north
+    # (a sphere's Mercator on the ellipsoid's coordinates)
+    east, north = (x[1] - x[0]) / (step * m_lon), (y[2] - y[0]) / (step * m_lat)
+    return Affine(PIXEL_M * east, 0.0, x[0], 0.0, -PIXEL_M * north, y[0])
+
+
+@pytest.mark.parametrize("crs", ["EPSG:3857", "EPSG:4326"])
+def test_areas_and_lengths_are_ground_metres_in_any_crs(tmp_path: Path, crs: str) -> None:
+    """DroneDeploy and web-map exports are in Web Mercator (EPSG:3857), whose 'metres' are 1/cos(lat)
+    ground metres: the DJI_0018 crop as a 2-cm EPSG:3857 GeoTIFF gave crack length_m 30.27 and area_m2
+    2.95 where the same ground in UTM gave 19.13 and 1.18 (x1.58, x2.50 at Brighton's 50.8 deg). An
+    ortho in lon/lat degrees (EPSG:4326) got no area_m2 or length_m at all."""
+    for name in ("utm", "other"):
+        (tmp_path / name).mkdir()
+    utm = _features(_segment(tmp_path / "utm"))
+    other = _features(_segment(tmp_path / "other", crs=crs, transform=_same_ground(crs)))
+    for cls in ("corrosion", "crack"):
+        assert other[cls]["properties"]["area_px"] == utm[cls]["properties"]["area_px"]
+        assert other[cls]["properties"]["area_m2"] == pytest.approx(utm[cls]["properties"]["area_m2"], rel=1e-3)
+    assert other["corrosion"]["properties"]["area_m2"] == pytest.approx(30 * 40 * PIXEL_M ** 2, rel=1e-3)
+    assert other["crack"]["properties"]["length_m"] == pytest.approx(utm["crack"]["properties"]["length_m"], rel=1e-3)
