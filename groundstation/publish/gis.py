@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from groundstation.publish.context import PublishInput, flight_date, iso_utc, lonlatalt, value_or_none
+from groundstation.publish.context import PublishInput, flight_date, lonlatalt, value_or_none
 from skyinspect.findings import Finding
 
 FINDING_COLUMNS = ("finding_id", "class", "score", "views", "lat", "lon", "alt_msl_m", "length_mm",
@@ -148,8 +148,15 @@ def write_geojson(inp: PublishInput, path: Path) -> None:
     path.write_text(json.dumps(collection, indent=1))
 
 
+def _utc_ms(t_s: float) -> float:
+    """A capture time as whole milliseconds since 1970 (NaN for none): frames come several a second,
+    and float seconds through nanoseconds would write 09:30:05.799 for .800."""
+    return float(round(t_s * 1000.0)) if math.isfinite(t_s) else math.nan
+
+
 def write_gpkg(inp: PublishInput, path: Path) -> None:
     import geopandas as gpd
+    import pandas as pd
     from shapely.geometry import LineString, Polygon
 
     findings = [finding_properties(f, inp) for f in inp.findings]
@@ -168,13 +175,17 @@ def write_gpkg(inp: PublishInput, path: Path) -> None:
     to_geo = inp.flight.origin.to_geodetic
     rows, fgeoms = [], []
     for fr in inp.geo.frames:
-        rows.append({"frame_index": fr.frame_index, "capture_time_utc": iso_utc(fr.capture_time_utc_s),
+        rows.append({"frame_index": fr.frame_index, "capture_time_utc": _utc_ms(fr.capture_time_utc_s),
                      "pose_status": fr.status, "gsd_mm": fr.gsd_m * 1000 if math.isfinite(fr.gsd_m) else None,
                      "range_m": fr.range_m if math.isfinite(fr.range_m) else None})
         fp = fr.footprint_ned_m
         fgeoms.append(Polygon(lonlatalt(to_geo(fp))) if fp is not None and len(fp) >= 3 else None)
     frames = _numbers(gpd.GeoDataFrame(rows or {"frame_index": []}, geometry=gpd.GeoSeries(fgeoms, crs=4326)))
-    frames.to_file(path, layer="frames", driver="GPKG", engine="pyogrio", geometry_type="Polygon Z", layer_options=note)
+    if "capture_time_utc" in frames.columns:  # a GeoPackage DATETIME (QGIS: a date-time, not text)
+        frames["capture_time_utc"] = pd.to_datetime(frames["capture_time_utc"], unit="ms", utc=True)
+    # the spec's YYYY-MM-DDTHH:MM:SS.SSSZ: GDAL leaves out a whole second's ".000" unless told
+    frames.to_file(path, layer="frames", driver="GPKG", engine="pyogrio", geometry_type="Polygon Z",
+                   layer_options={**note, "DATETIME_PRECISION": "MILLISECOND"})
 
     write_crack_lines(inp, path)
     if inp.rejected:  # the findings rejected in review, kept for audit: who rejected them and why
