@@ -30,10 +30,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from models.batch import IMAGE_SUFFIXES, photos_in_subfolders, read_bgr, subfolder_counts
 from models.no_data import transparent_pixels
 from models.photo_checks import check_images
-from skyinspect.photo import QUARTER_TURNS, cv_imread, exif_orientation, is_listed
+from models.photo_inputs import IMAGE_SUFFIXES, photos_in_subfolders, subfolder_counts
+from skyinspect.photo import QUARTER_TURNS, cv_imread, exif_orientation, is_listed, read_bgr
 from skyinspect.errors import InputError, describe
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK
 

@@ -167,7 +167,7 @@ def _decoded_by_pil(path: Path, orient: bool) -> np.ndarray | None:
 
 _ORIENTATION = 0x0112
 # formats phones and cameras write that neither OpenCV nor Pillow decodes here: named when one fails
-# (and left out of a folder by models.batch, with a note)
+# (and left out of a folder by models.photo_inputs, with a note)
 UNREAD_FORMATS = {".heic": "HEIC", ".heif": "HEIF", **{s: "camera raw" for s in (
     ".dng", ".raw", ".cr2", ".cr3", ".nef", ".arw", ".orf", ".rw2", ".raf")}}
 QUARTER_TURNS = (5, 6, 7, 8)  # EXIF orientations that swap a photo's width and height

@@ -37,8 +37,8 @@ def segment_command(
 ) -> None:
     """Segment inspection photos at their full resolution (tiled), one mask per photo."""
     from models import load_segmenter
-    from models.batch import (check_writable, left_out_files, left_out_photos, list_images, photos_in_subfolders,
-                              refuse_overwriting, segment_images, subfolder_counts)
+    from models.batch import check_writable, refuse_overwriting, segment_images
+    from models.photo_inputs import left_out_files, left_out_photos, list_images, photos_in_subfolders, subfolder_counts
     from models.photo_checks import check_images, check_memory, check_overlay_sizes
 
     files = list_images(images)

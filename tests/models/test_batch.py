@@ -86,7 +86,7 @@ def test_grey_and_exif_rotated_photos_are_segmented_as_viewers_show_them(tmp_pat
     segmented upright, as the onboard reader and every viewer show it (its mask has the shown size)."""
     from PIL import Image
 
-    from models.batch import read_bgr
+    from skyinspect.photo import read_bgr
 
     photos = tmp_path / "photos"
     photos.mkdir()

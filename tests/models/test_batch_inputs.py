@@ -23,7 +23,7 @@ def _said(result: object) -> str:
 def test_hidden_files_and_folders_in_a_photo_folder_are_not_photos(tmp_path: Path) -> None:
     """Found running `skyinspect segment` on a folder holding macOS's ._DJI_0001.JPG metadata file
     (refused as 'cannot be decoded') and a folder named like a photo ('cannot be read (Is a directory)')."""
-    from models.batch import list_images
+    from models.photo_inputs import list_images
     from models.labelled import pair_masks
 
     photos = tmp_path / "photos"
@@ -131,7 +131,7 @@ def test_an_earlier_runs_outputs_are_not_segmented_as_photos(tmp_path: Path) -> 
     DSC00551_mask_mask.png written); and `segment photos/* --out photos/results` a second time was refused
     as 'photos/results: holds the photos being segmented'. A user's own mask beside a photo (no JSON record
     of it) is still listed, as before."""
-    from models.batch import list_images
+    from models.photo_inputs import list_images
 
     photos = tmp_path / "photos"
     photos.mkdir()

@@ -120,7 +120,7 @@ def test_a_georeferenced_orthomosaic_gets_its_mask_and_instances_in_map_coordina
     assert 2.0 < crack["length_m"] < 2.4 and crack["area_m2"] == pytest.approx(crack["area_px"] * PIXEL_M ** 2, rel=1e-3)
     record = json.loads((out / "ortho.json").read_text())
     assert record["georeference"] == {"crs": "EPSG:32630", "transform": list(NORTH_UP)[:6]}
-    from models.batch import is_segment_output
+    from models.photo_inputs import is_segment_output
 
     assert is_segment_output(out / "ortho_mask.tif")  # not taken for a photo if --out is passed as photos
 
