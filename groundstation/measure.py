@@ -110,8 +110,11 @@ class MeasureLimits:
 
 
 def _too_coarse(what: str, gsd_m: float, limit_m: float, unit: str) -> Measurement:
-    return Measurement(None, None, unit,
-                       f"not measurable: GSD {gsd_m * 1000:.1f} mm > {limit_m * 1000:.1f} mm needed for {what}")
+    # with the decimals that tell the two apart: a flight planned at the limit lands a hair over it,
+    # and '10.0 mm > 10.0 mm' reads as a contradiction
+    digits = next((d for d in (1, 2) if f"{gsd_m * 1000:.{d}f}" != f"{limit_m * 1000:.{d}f}"), 3)
+    return Measurement(None, None, unit, f"not measurable: GSD {gsd_m * 1000:.{digits}f} mm > "
+                                         f"{limit_m * 1000:.{digits}f} mm needed for {what}")
 
 
 def measure_finding(finding: Finding, by_view: dict[tuple[int, int], Detection], basis: PlaneBasis,

@@ -247,3 +247,17 @@ def test_a_crack_not_measurable_in_its_best_view_is_measured_in_the_next(tmp_pat
     (g,) = _measured(_render_record(tmp_path / "g", [crack], _poses(), glint_frames=(0, 1)))
     w = g.measurements["width_mm"]
     assert w.value is None and not w.is_bound and w.note.startswith("not measurable: the segment is not darker"), w
+
+
+def test_too_coarse_note_shows_the_gsd_over_the_limit_not_two_equal_numbers(tmp_path: Path) -> None:
+    """A GSD a hair over the limit read 'not measurable: GSD 10.0 mm > 10.0 mm needed for length' (the
+    real ArduCopter SITL facade scan, 8 m from the face, frames rendered at 1200x800 with the log's 73.7 deg field of view: 10.006 mm on
+    three of six cracks): both numbers are now printed with the decimals that tell them apart."""
+    folder = face_flight(tmp_path / "f", [corrosion_on_face(0.3, FLY_HEIGHT_M, size_m=0.10)], n_frames=3)
+    (f,) = _findings(folder)
+    (coarse,) = _findings(folder, MeasureLimits(max_gsd_area_m=f.gsd_m - 2e-6))  # 0.002 mm under the GSD
+    note = coarse.measurements["area_m2"].note
+    gsd_mm, limit_mm = (float(x) for x in note.split("GSD ")[1].split(" mm needed")[0].split(" mm > "))
+    assert gsd_mm > limit_mm, note
+    assert math.isclose(gsd_mm, f.gsd_m * 1000, abs_tol=0.0006)
+    assert math.isclose(limit_mm, f.gsd_m * 1000 - 0.002, abs_tol=0.0006)
