@@ -51,6 +51,19 @@ def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[st
         pdf.multi_cell(0, 6, pdf_text(v), new_x="LMARGIN", new_y="NEXT")
     _heading(pdf, "Surface with findings")
     pdf.image(str(schematic_png), w=pdf.epw)
+    # the summary before the cards, as report.html: after them a planner found it on the last pages
+    condition, actions = (component_condition(inp), action_list(inp)) if inp.grades else ([], [])
+    if condition:  # as report.html: no empty headings (every finding rejected in review)
+        _heading(pdf, "Condition per component")
+        pdf.set_font("helvetica", "", 9)
+        for comp, grade, src, n in condition:
+            pdf.multi_cell(0, 5, pdf_text(f"{comp}: {grade}, {n} finding(s). {src}"), new_x="LMARGIN", new_y="NEXT")
+    if actions:
+        _heading(pdf, "Prioritised actions")
+        pdf.set_font("helvetica", "", 9)  # the heading's bold 13 pt had carried over into the list
+        for p, fid, grade, action, due in actions:
+            pdf.multi_cell(0, 5, pdf_text(f"P{p}  {fid}  {grade}  due {due or '-'}: {action}"),
+                           new_x="LMARGIN", new_y="NEXT")
     pdf.add_page()
     _heading(pdf, "Findings")
     measure = _new_pdf()  # a page to measure cards on
@@ -72,18 +85,6 @@ def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[st
         for fid, cls, pos, by, why in rejected:
             pdf.multi_cell(0, 5, pdf_text(f"{fid}  {cls}  {pos}: rejected by {by}: {why}"), new_x="LMARGIN",
                            new_y="NEXT")
-    condition, actions = (component_condition(inp), action_list(inp)) if inp.grades else ([], [])
-    if condition:  # as report.html: no empty headings (every finding rejected in review)
-        _heading(pdf, "Condition per component")
-        pdf.set_font("helvetica", "", 9)
-        for comp, grade, src, n in condition:
-            pdf.multi_cell(0, 5, pdf_text(f"{comp}: {grade}, {n} finding(s). {src}"), new_x="LMARGIN", new_y="NEXT")
-    if actions:
-        _heading(pdf, "Prioritised actions")
-        pdf.set_font("helvetica", "", 9)  # the heading's bold 13 pt had carried over into the list
-        for p, fid, grade, action, due in actions:
-            pdf.multi_cell(0, 5, pdf_text(f"P{p}  {fid}  {grade}  due {due or '-'}: {action}"),
-                           new_x="LMARGIN", new_y="NEXT")
     pdf.add_page()
     _heading(pdf, "Appendix: methods")
     for name, text in METHODS:

@@ -52,3 +52,22 @@ def test_the_gis_layer_gives_each_finding_its_work_orders_priority_and_due_date(
         p = feat["properties"]
         o = orders[p["finding_id"]]
         assert (p["priority"], p["due_date"]) == (o["priority"], o["due_date"]), p["finding_id"]
+
+
+def test_the_pdf_puts_the_condition_and_actions_before_the_findings_as_the_html(results: Path) -> None:
+    """report.html opens with the condition per component and the prioritised actions; report.pdf printed
+    them after every finding card (the demo: page 5 of 7; a flight of hundreds of findings: its last pages),
+    where a planner reading the printout from the front did not find them. The PDF's actions are the work orders' too."""
+    import shutil
+    import subprocess
+
+    html = (results / "report.html").read_text()
+    assert html.index("Condition per component") < html.index("Prioritised actions") < html.index("<h2>Findings")
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext not installed (apt-get install poppler-utils): PDF text not checked")
+    pdf = subprocess.run(["pdftotext", str(results / "report.pdf"), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    findings = pdf.index("position: ")  # the first finding card
+    assert pdf.index("Condition per component") < pdf.index("Prioritised actions") < findings
+    for o in json.loads((results / "workorders.json").read_text())["work_orders"]:
+        assert re.search(rf"P{o['priority']}\s+{o['finding_id']}\s+\S+ \(\S+\)\s+due {o['due_date']}:", pdf[:findings])
