@@ -31,10 +31,9 @@ def write_all(plan: Plan, out_dir: Path, stem: str = "mission") -> list[Path]:
     except OSError as exc:
         raise RecordError(describe(out_dir, f"cannot create the output folder ({exc})")) from exc
     paths = [out_dir / f"{stem}.plan", out_dir / f"{stem}.waypoints", out_dir / f"{stem}.kml", out_dir / "preview.html"]
-    fence = plan.asset.site.geofence_lat_lon
     # QGC's default mission speed: the one the mission sets first (the transit speed; lanes slow down)
     first_speed = next((it.params[1] for it in plan.items if it.command == DO_CHANGE_SPEED), plan.design.speed_m_s)
-    write_qgc_plan(paths[0], plan.items, plan.home_lat_lon_alt, plan.autopilot, first_speed, fence)
+    write_qgc_plan(paths[0], plan.items, plan.home_lat_lon_alt, plan.autopilot, first_speed, plan.fence)
     write_waypoints(paths[1], plan.items, plan.home_lat_lon_alt)
     write_kml(paths[2], plan)
     write_preview(paths[3], plan)

@@ -7,7 +7,8 @@
 [{``inclusion``, ``polygon`` [[lat, lon]...], ``version: 1``}], ``version: 2``}, ``rallyPoints``
 {``points``, ``version: 2``}. A ``SimpleItem`` has ``autoContinue``, ``command``, ``doJumpId``,
 ``frame``, ``params`` (7 numbers, NaN written as null) and, for items with a position,
-``Altitude``, ``AltitudeMode`` (1 = relative to home) and ``AMSLAltAboveTerrain`` (null).
+``Altitude``, ``AltitudeMode`` (1 = relative to home) and ``AMSLAltAboveTerrain`` (null). The geoFence holds the site's fence (inclusion) and the keep-outs
+that the flight never crosses from above or below (exclusion; ``fence.py``).
 
 .waypoints: first line ``QGC WPL 110``; then one tab-separated line per item: index, current,
 frame, command, p1..p4, lat, lon, alt, autocontinue. Line 0 is home (frame 0, AMSL).
@@ -26,6 +27,7 @@ from typing import Any
 from skyinspect.errors import InputError, describe
 
 from missions.planning.asset_reader import read_utf8
+from missions.planning.fence import FenceArea, fence_to_qgc
 from missions.planning.mission import FRAME_GLOBAL, NAV_WAYPOINT, MissionItem
 
 FIRMWARE_TYPE = {"ardupilot": 3, "px4": 12}
@@ -47,7 +49,7 @@ def _num(v: float) -> float | int | None:
 
 
 def plan_to_qgc(items: tuple[MissionItem, ...], home_lat_lon_alt: tuple[float, float, float], autopilot: str,
-                cruise_speed_m_s: float, fence_lat_lon: tuple[tuple[float, float], ...] = ()) -> dict[str, Any]:
+                cruise_speed_m_s: float, fence: tuple[FenceArea, ...] = ()) -> dict[str, Any]:
     qitems = []
     for seq, it in enumerate(items, start=1):
         q: dict[str, Any] = {}
@@ -56,11 +58,9 @@ def plan_to_qgc(items: tuple[MissionItem, ...], home_lat_lon_alt: tuple[float, f
         q.update({"autoContinue": bool(it.autocontinue), "command": it.command, "doJumpId": seq, "frame": it.frame,
                   "params": [_num(p) for p in it.params], "type": "SimpleItem"})
         qitems.append(q)
-    polygons = ([{"inclusion": True, "polygon": [[lat, lon] for lat, lon in fence_lat_lon], "version": 1}]
-                if fence_lat_lon else [])
     return {
         "fileType": "Plan",
-        "geoFence": {"circles": [], "polygons": polygons, "version": 2},
+        "geoFence": fence_to_qgc(fence),
         "groundStation": "QGroundControl",
         "mission": {"cruiseSpeed": _num(round(cruise_speed_m_s, 3)), "firmwareType": FIRMWARE_TYPE[autopilot],
                     "globalPlanAltitudeMode": ALTITUDE_MODE_RELATIVE, "hoverSpeed": _num(round(cruise_speed_m_s, 3)),
@@ -72,8 +72,8 @@ def plan_to_qgc(items: tuple[MissionItem, ...], home_lat_lon_alt: tuple[float, f
 
 
 def write_qgc_plan(path: Path, items: tuple[MissionItem, ...], home_lat_lon_alt: tuple[float, float, float],
-                   autopilot: str, cruise_speed_m_s: float, fence_lat_lon: tuple[tuple[float, float], ...] = ()) -> None:
-    doc = plan_to_qgc(items, home_lat_lon_alt, autopilot, cruise_speed_m_s, fence_lat_lon)
+                   autopilot: str, cruise_speed_m_s: float, fence: tuple[FenceArea, ...] = ()) -> None:
+    doc = plan_to_qgc(items, home_lat_lon_alt, autopilot, cruise_speed_m_s, fence)
     _atomic_write(path, json.dumps(doc, indent=4, sort_keys=True) + "\n")
 
 

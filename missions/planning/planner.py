@@ -19,6 +19,7 @@ from skyinspect.geodesy import LocalFrame
 from missions.planning.assets import Asset, Bridge, Pipeline, Site, WindTurbine
 from missions.planning.cameras import CameraProfile
 from missions.planning.design import Design, Requirement, design_for
+from missions.planning.fence import FenceArea, plan_fence
 from missions.planning.geometry import Frustum, Prism, Solid, Surface
 from missions.planning.mission import ARDUCOPTER_MIN_SPEED_M_S, MissionItem, build_items, whole_degree_gimbal
 from missions.planning.patterns import Pass, PatternResult, box_pier_scan
@@ -43,6 +44,7 @@ class Plan:
     notes: tuple[str, ...]
     estimated_flight_s: float
     floors: tuple[Floor, ...] = ()  # ground/water under a bridge deck (rule ground_clearance)
+    fence: tuple[FenceArea, ...] = ()  # the site's fence and the keep-outs this flight never crosses (fence.py)
 
     @property
     def frame(self) -> LocalFrame:
@@ -300,9 +302,10 @@ class Layout:
         routed, items = self._items(passes)
         passed = check_items(items, self.frame, self.asset.site, self.solids, self.design.speed_m_s, self.floors,
                              self.autopilot)
+        fence, fence_notes = plan_fence(items, self.frame, self.asset.site)
         return Plan(items, self.asset, self.camera, self.design, self.autopilot,
                     (self.frame.lat0_deg, self.frame.lon0_deg, self.frame.h0_m), routed, self.surfaces, self.solids,
-                    passed, self.notes, self._time_s(items), self.floors)
+                    passed, self.notes + fence_notes, self._time_s(items), self.floors, fence)
 
 
 def lay_out(asset: Asset, camera: CameraProfile, requirement: Requirement | None = None,

@@ -61,7 +61,7 @@ def plan_command(
     for c in covered:
         extra = f", area {c.area_covered_fraction:.4%}" if c.area_covered_fraction is not None else ""
         console.print(f"  {c.surface}: {c.frames} photos, covered {c.covered_fraction:.2%}{extra}")
-    for note in plan.notes:
+    for note in flight_notes(plans):
         console.print(f"  [yellow]note:[/] {note}")
     battery = plan.asset.site.battery
     if len(plans) > 1:
@@ -74,6 +74,12 @@ def plan_command(
                       f"checks passed: {', '.join(p.checks_passed)}")
     more = f" and {len(paths) - 8} more" if len(paths) > 8 else ""
     console.print("wrote " + ", ".join(str(p) for p in paths[:8]) + more)
+
+
+def flight_notes(plans: tuple) -> list[str]:  # type: ignore[type-arg]
+    """The first flight's notes, then those only a later flight has (its geofence), named by flight."""
+    first = list(plans[0].notes)
+    return first + [f"flight {k}: {n}" for k, p in enumerate(plans[1:], start=2) for n in p.notes if n not in first]
 
 
 def upload_command(

@@ -77,3 +77,5 @@ def test_pipeline_lanes_are_cut_at_a_keep_out_across_the_corridor():
     assert 0 < len(before) - len(kept) < 20 and len(after) == len(kept)
     assert np.allclose(sorted(map(tuple, after)), sorted(map(tuple, kept)), atol=1e-6)
     assert any("keep-out power line" in n and "not flown" in n for n in plan.notes), plan.notes
+    # the transit goes over the line: a fence polygon (no height) round it would trip the vehicle's fence there
+    assert plan.fence == () and any(n.startswith("geofence:") and "'power line'" in n for n in plan.notes)
