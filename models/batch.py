@@ -57,9 +57,11 @@ def overlay(image_bgr: np.ndarray, seg: Segmentation, alpha: float = 0.5) -> np.
     return out
 
 
-def instances_json(seg: Segmentation, source: Path, flips: int = 1,
-                   settings: dict[str, object] | None = None) -> dict[str, object]:
-    return {"source": str(source), "source_sha256": photo_sha256(source), "model_id": seg.model_id, "flips": flips,
+def instances_json(seg: Segmentation, source: Path, flips: int = 1, settings: dict[str, object] | None = None,
+                   source_sha256: str | None = None) -> dict[str, object]:
+    """The record of one photo's instances; ``source_sha256``: that of the bytes segmented (default: the file's now)."""
+    return {"source": str(source), "source_sha256": source_sha256 or photo_sha256(source), "model_id": seg.model_id,
+            "flips": flips,
             "settings": settings or {},
             "height_px": seg.shape[0], "width_px": seg.shape[1],
             "instances": [{"class": CLASS_NAMES[i.class_id], "score": round(float(i.score), 4),
@@ -239,12 +241,18 @@ def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked:
         if on_done is not None:
             on_done(done[-1])
         progress.photo_done()
-    # decoded once, for the model and then the overlay, in order, with where the photo is transparent
-    loaded: deque[tuple[np.ndarray, np.ndarray | None]] = deque()
+    # decoded once, for the model and then the overlay, in order, with where the photo is transparent and
+    # the sha256 of its bytes, taken before it is read: the photo segmented, were the file replaced or
+    # removed before its record is written (a card synced or pulled mid-run)
+    loaded: deque[tuple[np.ndarray, np.ndarray | None, str | None]] = deque()
 
     def load(path: Path) -> np.ndarray:
+        try:
+            sha256: str | None = photo_sha256(path)
+        except OSError:  # gone since it was checked: read_bgr refuses it by name, saying why
+            sha256 = None
         image = read_bgr(path)
-        loaded.append((image, transparent_pixels(path, image.shape)))
+        loaded.append((image, transparent_pixels(path, image.shape), sha256))
         return image
 
     watch = getattr(segmenter, "watch_progress", None) if on_progress is not None else None
@@ -254,7 +262,7 @@ def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked:
             watch(progress.frame_progress)
             stack.callback(watch, None)
         for path, seg in results:
-            image, transparent = loaded.popleft()
+            image, transparent, sha256 = loaded.popleft()
             if isinstance(seg, Exception):
                 raise seg
             if transparent is not None:  # an orthophoto tile's no data (models/no_data.py)
@@ -263,7 +271,7 @@ def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked:
             write_output(out / f"{stem}_mask.png", _encoded(".png", seg.class_map))
             write_output(out / f"{stem}_overlay.jpg", _encoded(".jpg", overlay(image, seg),
                                                               [cv2.IMWRITE_JPEG_QUALITY, 90]))
-            record = instances_json(seg, path, getattr(segmenter, "flips", 1), settings)
+            record = instances_json(seg, path, getattr(segmenter, "flips", 1), settings, sha256)
             record["no_data_px"] = 0 if transparent is None else int(np.count_nonzero(transparent))
             georeference = write_geo_outputs(out, seg, path, write_output)  # a GeoTIFF's: in map coordinates too
             if georeference is not None:
