@@ -34,7 +34,8 @@ METHODS: tuple[tuple[str, str], ...] = (
      "groundstation/grading/rules/, each citing its document and section); the grade records the rule id and "
      "version and the clause it matched. A finding whose deciding quantity was not measured is graded "
      "'indeterminate', never guessed. A '+' marks a lower bound (e.g. steel corrosion: section loss cannot be "
-     "seen in imagery). Rusted area % is the corroded area over the area covered by the georeferenced frames."),
+     "seen in imagery). Rusted area % is the corroded area over the area covered by the georeferenced frames; "
+     "with an asset registry, a finding's over its component's (both listed in the condition per component)."),
 )
 
 
@@ -116,6 +117,28 @@ def component_condition(inp: PublishInput) -> list[tuple[str, str, str, int]]:
                                                   getattr(kv[1][0], "bound", "") != "at_least", kv[0]))
     return [(c, g.short if g is not None else "indeterminate", g.citation if g is not None else "",  # type: ignore[attr-defined]
              n) for c, (g, n) in order]
+
+
+def component_coverage(inp: PublishInput) -> dict[str, str]:
+    """Per component of ``component_condition``: the surface area seen on it and its rusted share, as
+    the grades took them (a registry component's own covered area, groundstation.grading.coverage; the
+    whole flight's for the unassigned). The report had given the flight's area only, so a component's
+    rust grade could not be checked against any figure printed."""
+    flight_m2: float | None = None
+    out: dict[str, str] = {}
+    for f in inp.findings:
+        comp = inp.component_label(f.finding_id) or "unassigned"
+        if comp in out and "rusted" in out[comp]:
+            continue
+        m2 = (inp.assignments.get(f.finding_id) or {}).get("component_covered_m2")
+        if not m2:
+            flight_m2 = covered_area_m2(inp) if flight_m2 is None else flight_m2
+        seen = f"{float(m2):.1f} m2 seen" if m2 else f"{flight_m2:.1f} m2 seen (the whole flight)"
+        pct = next((g.values["rusted_area_pct"] for g in inp.grades.get(f.finding_id) or ()
+                    if g.values.get("rusted_area_pct") is not None), None)
+        # 3 significant digits: '0.05 %' had hidden which side of ISO 4628-3's 0.05 % boundary it lies
+        out[comp] = seen + (f", {float(pct):.3g} % rusted" if pct is not None else "")
+    return out
 
 
 def action_list(inp: PublishInput) -> list[tuple[str, str, str, str, str]]:
@@ -268,7 +291,7 @@ def no_findings_text(inp: PublishInput) -> str:
 # made the page 1,100 px wide, shrunk to unreadable: under 700 px each row becomes a card of labelled lines.
 _CARDS = {"findings": ("id", "", "class", "position", "length", "width", "area", "CE90", "views", "component", "grade",
                        "clause"), "actions": ("priority", "finding", "grade", "action", "due"),
-          "condition": ("component", "worst grade", "findings", "source")}
+          "condition": ("component", "worst grade", "findings", "covered", "source")}
 _PHONE_CSS = ("@media (max-width:700px){body{margin:.6em}table.stack,table.stack tbody,table.stack tr,table.stack td"
               "{display:block}table.stack tr:first-child{display:none}table.stack tr{border:1px solid #ccc;margin:0 0 .8em}"
               "table.stack td{border:0;border-bottom:1px solid #eee;overflow-wrap:anywhere}table.stack td::before"
@@ -284,8 +307,8 @@ td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}i
 <h2>Flight summary</h2><table>{% for k, v in facts %}<tr><th>{{ k }}</th><td>{{ v }}</td></tr>{% endfor %}</table>
 <h2>Surface</h2><img src="data:image/png;base64,{{ schematic_b64 }}" style="max-width:100%">
 {% if condition %}<h2>Condition per component</h2><table class="stack condition"><tr><th>component</th><th>worst grade</th><th>findings</th>
-<th>source</th></tr>{% for c, g, src, n in condition %}<tr><td>{{ c }}</td><td>{{ g }}</td><td>{{ n }}</td><td>{{ src }}</td>
-</tr>{% endfor %}</table>
+<th>covered</th><th>source</th></tr>{% for c, g, src, n in condition %}<tr><td>{{ c }}</td><td>{{ g }}</td><td>{{ n }}</td>
+<td>{{ coverage.get(c, "-") }}</td><td>{{ src }}</td></tr>{% endfor %}</table>
 <h2>Prioritised actions</h2><table class="stack actions"><tr><th>priority</th><th>finding</th><th>grade</th><th>action</th><th>due</th></tr>
 {% for p, fid, g, a, due in actions %}<tr><td>{{ p }}</td><td><a href="#{{ fid }}">{{ fid }}</a></td><td>{{ g }}</td>
 <td>{{ a }}</td><td>{{ due }}</td></tr>{% endfor %}</table>{% endif %}
@@ -317,5 +340,6 @@ def write_html(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[s
         schematic_b64=base64.b64encode(schematic_png.read_bytes()).decode(), methods=METHODS,
         quality=data_quality(inp), model_id=inp.flight.model_id or "unknown", model_text=model_text(inp),
         condition=component_condition(inp) if inp.grades else [], actions=action_list(inp),
+        coverage=component_coverage(inp) if inp.grades else {},
         no_findings=no_findings_text(inp), rejected=rejected_rows(inp))
     path.write_text(text, encoding="utf-8")

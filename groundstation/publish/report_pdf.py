@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from groundstation.publish.context import PublishInput, flight_date
-from groundstation.publish.report import (METHODS, ReportRow, action_list, component_condition, data_quality,
-                                          model_text, no_findings_text, report_rows, summary_facts)
+from groundstation.publish.report import (METHODS, ReportRow, action_list, component_condition, component_coverage,
+                                          data_quality, model_text, no_findings_text, report_rows, summary_facts)
 
 _ASCII = {"±": "+/-", "²": "2", "³": "3", "°": " deg", "×": "x", "µ": "u", "–": "-", "—": "-", "…": "...",
           "’": "'", "‘": "'", "“": '"', "”": '"', "≤": "<=", "≥": ">=", "σ": "sigma"}
@@ -56,8 +56,11 @@ def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[st
     if condition:  # as report.html: no empty headings (every finding rejected in review)
         _heading(pdf, "Condition per component")
         pdf.set_font("helvetica", "", 9)
+        coverage = component_coverage(inp)
         for comp, grade, src, n in condition:
-            pdf.multi_cell(0, 5, pdf_text(f"{comp}: {grade}, {n} finding(s). {src}"), new_x="LMARGIN", new_y="NEXT")
+            seen = f"; {coverage[comp]}" if comp in coverage else ""
+            pdf.multi_cell(0, 5, pdf_text(f"{comp}: {grade}, {n} finding(s){seen}. {src}"), new_x="LMARGIN",
+                           new_y="NEXT")
     if actions:
         _heading(pdf, "Prioritised actions")
         pdf.set_font("helvetica", "", 9)  # the heading's bold 13 pt had carried over into the list

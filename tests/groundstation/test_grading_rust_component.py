@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import subprocess
+from html import unescape
 from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
-from gs_fixtures import FACE_EAST_M, FLY_HEIGHT_M, HOME, corrosion_on_face, crack_on_face, face_flight, face_surface
+from gs_fixtures import FLY_HEIGHT_M, bridge_on_face, corrosion_on_face, crack_on_face, face_flight, face_surface
 
 from groundstation.grading import grade_all
 from groundstation.pipeline import process
 from groundstation.registry import build_registry
 from groundstation.republish import publish_reviewed
 from groundstation.review.audit import AuditLog
-from skyinspect.geodesy import LocalFrame
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "missions" / "examples"
 SPLIT_NORTH_M = 0.3  # the two piers meet here, mid-way along the camera's 0..0.6 m path
@@ -23,26 +25,28 @@ SPLIT_NORTH_M = 0.3  # the two piers meet here, mid-way along the camera's 0..0.
 
 def _two_piers(tmp_path: Path) -> Path:
     """The example bridge with its two piers side by side along the test face, meeting at SPLIT_NORTH_M."""
-    bridge = yaml.safe_load((EXAMPLES / "bridge.yaml").read_text())
-    f = LocalFrame(HOME[0], HOME[1], bridge["site"]["ground_alt_msl_m"])
-    for pier, (north, length) in zip(bridge["piers"], [(SPLIT_NORTH_M - 1.65, 3.3), (SPLIT_NORTH_M + 1.5, 3.0)]):
-        lat, lon, _ = f.to_geodetic(np.array([north, FACE_EAST_M + 0.75, 0.0]))
-        pier.pop("diameter_m", None)
-        pier.update(shape="box", centre_lat_lon=[float(lat), float(lon)], length_m=length, width_m=1.5,
-                    heading_deg=0.0)
-    (tmp_path / "bridge.yaml").write_text(yaml.safe_dump(bridge))
-    build_registry([(tmp_path / "bridge.yaml", "creek")], tmp_path / "reg.gpkg")
+    asset = bridge_on_face(tmp_path, [(SPLIT_NORTH_M - 1.65, 3.3), (SPLIT_NORTH_M + 1.5, 3.0)])
+    build_registry([(asset, "creek")], tmp_path / "reg.gpkg")
     return tmp_path / "reg.gpkg"
 
 
-def test_rust_on_one_pier_is_rated_over_that_pier_not_the_clean_one_beside_it(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def two_piers_processed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 0.12 m rust patch on pier P1 and a crack on P2, processed with the two-pier registry."""
+    tmp = tmp_path_factory.mktemp("rust_component")
+    reg = _two_piers(tmp)
+    flight = face_flight(tmp / "flight", [corrosion_on_face(0.0, FLY_HEIGHT_M, 0.12),
+                                          crack_on_face(0.5, FLY_HEIGHT_M + 0.3, wander_m=0.01)])
+    process(flight, tmp / "out", face_surface(), progress=False, registry=reg)
+    return tmp / "out"
+
+
+def test_rust_on_one_pier_is_rated_over_that_pier_not_the_clean_one_beside_it(two_piers_processed: Path,
+                                                                             tmp_path: Path) -> None:
     # a 0.12 m rust patch on pier P1, pier P2 clean: ~0.011 m2 over P1's ~1.7 m2 seen is 0.65 % (Ri3);
     # over the flight's 3.4 m2 (P2 too) it had read 0.32 % (Ri2), half the rust grade of the pier
-    reg = _two_piers(tmp_path)
-    flight = face_flight(tmp_path / "flight", [corrosion_on_face(0.0, FLY_HEIGHT_M, 0.12),
-                                               crack_on_face(0.5, FLY_HEIGHT_M + 0.3, wander_m=0.01)])
     out = tmp_path / "out"
-    process(flight, out, face_surface(), progress=False, registry=reg)
+    shutil.copytree(two_piers_processed, out)  # the review below is this test's own
     stage = json.loads((out / "stages" / "grades.json").read_text())["data"]
     (fid, a), = [(k, v) for k, v in stage["assignments"].items() if v["component_id"] != "creek/P2"]
     assert a["component_id"] == "creek/P1"
@@ -64,6 +68,28 @@ def test_rust_on_one_pier_is_rated_over_that_pier_not_the_clean_one_beside_it(tm
     rust = next(x["properties"] for x in json.loads((out / "findings.geojson").read_text())["features"]
                 if x["properties"]["finding_id"] == fid)
     assert "Ri3 (iso-4628-3@1)" in rust["other_grades"]
+
+
+def test_the_report_gives_each_components_covered_area_and_rusted_share(two_piers_processed: Path) -> None:
+    """The report printed the flight's covered area only, and its methods said rust was rated over it, while
+    the grades took P1's own: no figure in report.html or report.pdf let an engineer check P1's Ri3."""
+    out = two_piers_processed
+    stage = json.loads((out / "stages" / "grades.json").read_text())["data"]
+    (fid, a), = [(k, v) for k, v in stage["assignments"].items() if v["component_id"] == "creek/P1"]
+    pct = next(g for g in stage["grades"][fid] if g["rule"].startswith("iso-4628-3"))["values"]["rusted_area_pct"]
+    said = f"{a['component_covered_m2']:.1f} m2 seen, {pct:.3g} % rusted"
+    html = (out / "report.html").read_text()
+    table = html.split("Condition per component", 1)[1].split("</table>", 1)[0]
+    rows = {cells[0]: cells for cells in ([unescape(re.sub(r"<[^>]+>", "", c)).strip()
+                                           for c in re.findall(r"<td>(.*?)</td>", row, re.S)]
+                                          for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:])}
+    assert rows[a["label"]][3] == said, rows
+    assert "over its component's" in unescape(html)  # the methods say which area
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext not installed (apt-get install poppler-utils): PDF text not checked")
+    pdf = " ".join(subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True,
+                                  check=True).stdout.split())
+    assert f"{a['label']}: " in pdf and said in pdf
 
 
 def test_findings_without_a_component_keep_the_whole_flights_area() -> None:
