@@ -33,15 +33,13 @@ import numpy as np
 from models.no_data import transparent_pixels
 from models.photo_checks import check_images
 from models.photo_inputs import IMAGE_SUFFIXES, photos_in_subfolders, subfolder_counts
-from skyinspect.photo import QUARTER_TURNS, cv_imread, exif_orientation, is_listed, read_bgr
 from skyinspect.errors import InputError, describe
+from skyinspect.photo import QUARTER_TURNS, STORED_FROM_SHOWN, cv_imread, exif_orientation, is_listed, read_bgr
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK
 
 MASK_CLASSES: dict[str, tuple[int, ...]] = {"crack": (CRACK,), "corrosion": (CORROSION,), "ids": (CRACK, CORROSION)}
 MASK_SUFFIXES = ("_mask", "_label", "_gt", "_GT")
 NO_DATA = 255  # truth value of a photo's no-data pixels: scored nowhere (models.evaluate.score_set)
-# the stored pixels from those shown, for each EXIF orientation that swaps width and height
-_UNTURN = {5: np.transpose, 6: lambda a: np.rot90(a, 1), 7: lambda a: a[::-1, ::-1].T, 8: lambda a: np.rot90(a, -1)}
 
 
 @dataclass(frozen=True)
@@ -133,7 +131,7 @@ def read_labelled(example: LabelledExample, mask_class: str) -> tuple[np.ndarray
         stored = read_bgr(example.image, orient=False)
         if _fit(example, truth.shape, image.shape[:2], stored.shape[:2]) == "stored":
             # drawn on the stored pixels, before the EXIF orientation (a quarter turn: shapes differ)
-            unturn = _UNTURN.get(exif_orientation(example.image))
+            unturn = STORED_FROM_SHOWN.get(exif_orientation(example.image))
             missing = None if missing is None or unturn is None else np.ascontiguousarray(unturn(missing))
             if missing is not None and missing.shape != stored.shape[:2]:
                 missing = None  # an orientation read otherwise than assumed: left out rather than misplaced

@@ -11,6 +11,7 @@ image has no one right conversion: its useful range is the user's to choose.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -145,13 +146,7 @@ def _decoded_by_pil(path: Path, orient: bool) -> np.ndarray | None:
             tag = int(img.getexif().get(_ORIENTATION, 1) or 1)
             img.load()  # Pillow's TIFF reader turns the pixels by the tag here, and drops the tag
             turned = tag != 1 and int(img.getexif().get(_ORIENTATION, 1) or 1) == 1
-            if orient:
-                shown = img if turned else ImageOps.exif_transpose(img)
-            else:  # the stored pixels: a turn Pillow made is undone
-                t = Image.Transpose
-                undo = {2: t.FLIP_LEFT_RIGHT, 3: t.ROTATE_180, 4: t.FLIP_TOP_BOTTOM, 5: t.TRANSPOSE,
-                        6: t.ROTATE_90, 7: t.TRANSVERSE, 8: t.ROTATE_270}  # each orientation's inverse
-                shown = img.transpose(undo[tag]) if turned and tag in undo else img
+            shown = ImageOps.exif_transpose(img) if orient and not turned else img
             mode = shown.mode
             pixels = np.asarray(shown.convert("RGB"))[:, :, ::-1] if mode in _EIGHT_BIT_MODES else None
     except Image.DecompressionBombError as exc:  # over Pillow's 179 MPx: a traceback before
@@ -162,6 +157,8 @@ def _decoded_by_pil(path: Path, orient: bool) -> np.ndarray | None:
     if pixels is None:  # raised here: ImageError is a ValueError, which the except above would swallow
         raise ImageError(describe(path, f"expected an 8-bit image, got PIL mode {mode}",
                                   "convert it to 8-bit RGB first (choosing the range of its values to keep)"))
+    if not orient and turned and tag in STORED_FROM_SHOWN:  # the stored pixels: a turn Pillow made is undone
+        pixels = STORED_FROM_SHOWN[tag](pixels)
     return np.ascontiguousarray(pixels)
 
 
@@ -171,8 +168,12 @@ _ORIENTATION = 0x0112
 UNREAD_FORMATS = {".heic": "HEIC", ".heif": "HEIF", **{s: "camera raw" for s in (
     ".dng", ".raw", ".cr2", ".cr3", ".nef", ".arw", ".orf", ".rw2", ".raf")}}
 QUARTER_TURNS = (5, 6, 7, 8)  # EXIF orientations that swap a photo's width and height
+# the stored pixels of an (H, W) or (H, W, C) array as shown, for each EXIF orientation (its inverse)
+STORED_FROM_SHOWN: dict[int, Callable[[np.ndarray], np.ndarray]] = {
+    2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1], 5: lambda a: np.swapaxes(a, 0, 1),
+    6: lambda a: np.rot90(a, 1), 7: lambda a: np.swapaxes(a[::-1, ::-1], 0, 1), 8: lambda a: np.rot90(a, -1)}
 _EIGHT_BIT_MODES = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "YCbCr")
 
 
-__all__ = ["QUARTER_TURNS", "UNREAD_FORMATS", "cv_imread", "exif_orientation", "header_shapes", "is_listed", "read_bgr",
-           "read_file_bytes"]
+__all__ = ["QUARTER_TURNS", "STORED_FROM_SHOWN", "UNREAD_FORMATS", "cv_imread", "exif_orientation", "header_shapes",
+           "is_listed", "read_bgr", "read_file_bytes"]
