@@ -6,15 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
-import yaml
-from gs_fixtures import FACE_EAST_M, FLY_HEIGHT_M, HOME, crack_on_face, face_flight
+from gs_fixtures import FLY_HEIGHT_M, bridge_on_face, crack_on_face, face_flight
 from typer.testing import CliRunner
 
 from groundstation.registry import build_registry
 from skyinspect.cli.main import app
-from skyinspect.geodesy import LocalFrame
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "missions" / "examples"
 
@@ -31,12 +28,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     from gs_fixtures import face_surface
 
     tmp = tmp_path_factory.mktemp("site")
-    bridge = yaml.safe_load((EXAMPLES / "bridge.yaml").read_text())
-    frame = LocalFrame(HOME[0], HOME[1], bridge["site"]["ground_alt_msl_m"])
-    lat, lon, _ = frame.to_geodetic(np.array([0.1, FACE_EAST_M + 0.75, 0.0]))
-    bridge["piers"][0].update(centre_lat_lon=[float(lat), float(lon)], length_m=6.0, width_m=1.5, heading_deg=0.0)
-    asset = tmp / "bridge.yaml"
-    asset.write_text(yaml.safe_dump(bridge))
+    asset = bridge_on_face(tmp, [(0.1, 6.0)])
     one, two = tmp / "one.gpkg", tmp / "two.gpkg"
     build_registry([(asset, "creek")], one)
     build_registry([(asset, "creek"), (EXAMPLES / "pipeline.geojson", "gasline")], two)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import yaml
 
 from skyinspect.camera import CameraModel
 from skyinspect.geodesy import LocalFrame
@@ -24,6 +25,7 @@ CAMERA = CameraModel.from_fov(1280, 960, 50.0, name="test-cam")
 FACE_EAST_M = 2.0  # the face is the plane east = 2 m, its normal points west, towards the camera
 FLY_HEIGHT_M = 10.0
 MODEL_ID = "test-model-v1"
+EXAMPLES = Path(__file__).resolve().parents[2] / "missions" / "examples"
 
 
 def pose_at(ned: np.ndarray, yaw_deg: float, pitch_deg: float, t: float = 1.7e9,
@@ -106,11 +108,12 @@ def write_record(folder: Path, frames: list[tuple[Pose, list[Instance]]], camera
 
 
 def face_flight(folder: Path, defects: list[Defect], n_frames: int = 5, step_m: float = 0.15,
-                extra: list[tuple[Pose, list[Instance]]] | None = None) -> Path:
-    """A camera 2 m west of the face, level, looking east, stepping north; every defect visible."""
+                extra: list[tuple[Pose, list[Instance]]] | None = None, t0: float = 1.7e9) -> Path:
+    """A camera 2 m west of the face, level, looking east, stepping north one frame a second from time
+    ``t0``; every defect visible."""
     frames = []
     for k in range(n_frames):
-        pose = pose_at(np.array([k * step_m, 0.0, -FLY_HEIGHT_M]), 90.0, 0.0, t=1.7e9 + k)
+        pose = pose_at(np.array([k * step_m, 0.0, -FLY_HEIGHT_M]), 90.0, 0.0, t=t0 + k)
         frames.append((pose, [instance_for(pose, d) for d in defects]))
     return write_record(folder, frames + (extra or []))
 
@@ -123,11 +126,21 @@ def in_flight(flight_origin: LocalFrame, ned_home: np.ndarray) -> np.ndarray:
 
 def dated_face_record(folder: Path, defects: list[Defect], t0: float = 1.7e9) -> Path:
     """Five level frames stepping north along the test face from time ``t0`` (one inspection)."""
-    frames = []
-    for k in range(5):
-        pose = pose_at(np.array([k * 0.15, 0.0, -FLY_HEIGHT_M]), 90.0, 0.0, t=t0 + k)
-        frames.append((pose, [instance_for(pose, d) for d in defects]))
-    return write_record(folder, frames)
+    return face_flight(folder, defects, t0=t0)
+
+
+def bridge_on_face(folder: Path, piers: list[tuple[float, float]]) -> Path:
+    """The example bridge (missions/examples/bridge.yaml) with its first piers made 1.5 m wide boxes whose
+    west face is the test face, one per (centre north m, length m), written to ``folder``/bridge.yaml."""
+    bridge = yaml.safe_load((EXAMPLES / "bridge.yaml").read_text())
+    f = LocalFrame(HOME[0], HOME[1], bridge["site"]["ground_alt_msl_m"])
+    for pier, (north, length) in zip(bridge["piers"], piers):
+        lat, lon, _ = f.to_geodetic(np.array([north, FACE_EAST_M + 0.75, 0.0]))
+        pier.pop("diameter_m", None)
+        pier.update(shape="box", centre_lat_lon=[float(lat), float(lon)], length_m=length, width_m=1.5,
+                    heading_deg=0.0)
+    (folder / "bridge.yaml").write_text(yaml.safe_dump(bridge))
+    return folder / "bridge.yaml"
 
 
 class WebhookSink(http.server.BaseHTTPRequestHandler):

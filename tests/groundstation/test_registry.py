@@ -107,19 +107,11 @@ def test_turbine_blade_coordinates(reg: Registry) -> None:
 
 def test_pipeline_stage_assigns_components(tmp_path: Path) -> None:
     """A pier whose west face is the test face: findings land on it; products carry the component."""
-    import yaml
-    from gs_fixtures import FACE_EAST_M, FLY_HEIGHT_M, HOME, crack_on_face, face_flight, face_surface
+    from gs_fixtures import FLY_HEIGHT_M, bridge_on_face, crack_on_face, face_flight, face_surface
 
     from groundstation.pipeline import process
 
-    bridge = yaml.safe_load((EXAMPLES / "bridge.yaml").read_text())
-    from skyinspect.geodesy import LocalFrame
-
-    f = LocalFrame(HOME[0], HOME[1], bridge["site"]["ground_alt_msl_m"])
-    lat, lon, _ = f.to_geodetic(np.array([0.1, FACE_EAST_M + 0.75, 0.0]))
-    bridge["piers"][0].update(centre_lat_lon=[float(lat), float(lon)], length_m=6.0, width_m=1.5, heading_deg=0.0)
-    asset = tmp_path / "bridge.yaml"
-    asset.write_text(yaml.safe_dump(bridge))
+    asset = bridge_on_face(tmp_path, [(0.1, 6.0)])
     reg = tmp_path / "reg.gpkg"
     build_registry([(asset, "creek")], reg)
     flight = face_flight(tmp_path / "flight", [crack_on_face(-0.1, FLY_HEIGHT_M + 0.1)])
