@@ -35,6 +35,11 @@ class Grade:
     values: dict[str, float | None] = field(default_factory=dict)  # quantity -> value used
     bound: str = "exact"  # "at_least" when the evidence proves this state or worse
     note: str = ""
+    # indeterminate from an interval across state bands: the most severe state it allows, with that state's
+    # priority and interval, so a check is not scheduled after the repair it may call for ("" / None: none)
+    could_be: str = ""
+    could_be_priority: int | None = None
+    could_be_days: int | None = None
 
     @property
     def is_indeterminate(self) -> bool:
@@ -78,9 +83,11 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
     zone (e.g. a blade's root), for rules with ``zone_escalation``."""
     criterion = rule.criterion_for(finding.class_name)
 
-    def undetermined(note: str, values: dict[str, float | None] | None = None) -> Grade:
+    def undetermined(note: str, values: dict[str, float | None] | None = None, could_be: str = "") -> Grade:
+        worst = rule.state_info(could_be) if could_be else None
         return Grade(finding.finding_id, rule.ref, INDETERMINATE, "not gradable", "", rule.citation, None, None,
-                     "Measure on site or re-fly closer (finer GSD), then grade.", values or {}, "exact", note)
+                     "Measure on site or re-fly closer (finer GSD), then grade.", values or {}, "exact", note,
+                     could_be, worst.priority if worst else None, worst.interval_days if worst else None)
 
     if criterion is None:
         return undetermined(f"rule {rule.ref} has no criterion for class '{finding.class_name}'")
@@ -102,8 +109,10 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
                 continue
             states = " to ".join(dict.fromkeys(h[0] for h in (low, high) if h is not None)) or "no state band"
             if q.required:
+                worst = max((h[0] for h in (low, high) if h is not None), key=rule.rank) \
+                    if low is not None and high is not None else ""  # an end in no band: nothing known
                 return undetermined(f"{q.quantity} spans {states}: {m.note}" if m.note else f"{span} spans {states}",
-                                    values)
+                                    values, worst)
             notes.append(f"{q.quantity} not assessed ({span} spans {states})")
             continue
         if m is None or m.value is None or not math.isfinite(m.value):

@@ -32,7 +32,9 @@ def grade_fingerprint_parts(profile: str | None, registry: Path | None, asset_id
     reg = hashlib.sha256(Path(registry).read_bytes()).hexdigest() if registry else None
     name, mapping = resolve_profile(profile, rules_dir)
     # "rust per component": grades stored before corrosion was graded per component are graded again
-    return [name, sorted(mapping.items()), rules_digest(rules), reg, asset_id] + (["rust per component"] if reg else [])
+    # "check urgency": grades stored before an indeterminate interval kept its worst state (Grade.could_be)
+    return [name, sorted(mapping.items()), rules_digest(rules), reg, asset_id, "check urgency"] + (
+        ["rust per component"] if reg else [])
 
 
 def check_registry_site(registry: Path, asset_id: str | None, lat_deg: float, lon_deg: float, flight: Path) -> None:

@@ -145,6 +145,8 @@ def action_list(inp: PublishInput) -> list[tuple[str, str, str, str, str]]:
     """(priority, finding, grade, action, due date) sorted most urgent first."""
     from datetime import date, timedelta
 
+    from groundstation.workorders import WorkOrderPolicy
+
     day = flight_date(inp)
     # a finding with a work order shows that order's priority and due date: the report had put the
     # indeterminate findings last as "P?" with no date while workorders.csv gave them priority 3, due first
@@ -160,7 +162,7 @@ def action_list(inp: PublishInput) -> list[tuple[str, str, str, str, str]]:
         order = orders.get(f.finding_id)
         priority = str(order.priority) if order else str(g.priority) if g.priority is not None else "?"
         due = order.due_date if order else due
-        action = g.action
+        action = " ".join(x for x in (g.action, WorkOrderPolicy().why_urgent(g)) if x)  # as the work order's
         if inp.checks.get(f.finding_id):  # a planner should not send a crew to a formwork joint unchecked
             action = f"First check it is a crack (it runs straight like a formwork or construction joint). Then: {action}"
         out.append((priority, f.finding_id, g.short, action, due))

@@ -37,11 +37,24 @@ class WorkOrderPolicy:
 
     def priority_and_days(self, grade: Any) -> tuple[int | None, int | None]:
         """A grade's work-order priority and days until due: an indeterminate grade's order is a check
-        (``indeterminate_priority``, ``indeterminate_due_days``), else the grade's own; what the work
+        (``indeterminate_priority``, ``indeterminate_due_days``), as urgent as the worst state its interval
+        allows where that is more urgent (``Grade.could_be``), else the grade's own; what the work
         orders, the report and the GIS layers all show."""
         if grade.is_indeterminate:
-            return self.indeterminate_priority, self.indeterminate_due_days
+            p, d = getattr(grade, "could_be_priority", None), getattr(grade, "could_be_days", None)
+            return (min(self.indeterminate_priority, p) if p is not None else self.indeterminate_priority,
+                    min(self.indeterminate_due_days, d) if d is not None else self.indeterminate_due_days)
         return grade.priority, grade.interval_days
+
+    def why_urgent(self, grade: Any) -> str:
+        """The sentence a check's action ends with when the worst state its interval allows made it more
+        urgent than the policy's (``priority_and_days``); "" otherwise."""
+        could_be = getattr(grade, "could_be", "")
+        priority, days = self.priority_and_days(grade)
+        if not grade.is_indeterminate or not could_be or (priority, days) == (self.indeterminate_priority,
+                                                                               self.indeterminate_due_days):
+            return ""
+        return f"It may be {could_be} ({grade.rule}): checked as urgently (priority {priority}, within {days} days)."
 
 
 @dataclass(frozen=True)
@@ -110,7 +123,8 @@ def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspect
         if comp.get("radius_m") is not None:
             position += f"; {float(comp['radius_m']):.1f} m from hub"
         check = (checks or {}).get(f.finding_id, "")
-        action = f"First check it is a defect (see the description). Then: {g.action}" if check else g.action
+        action = " ".join(x for x in (g.action, policy.why_urgent(g)) if x)
+        action = f"First check it is a defect (see the description). Then: {action}" if check else action
         if check:
             description += f" Check: {check}."
         orders.append(WorkOrder(f"WO-{asset_id or 'asset'}-{start.isoformat()}-{f.finding_id}", asset_id,
