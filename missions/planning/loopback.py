@@ -18,6 +18,15 @@ is answered with MAV_MISSION_INVALID_SEQUENCE and dropped while the upload goes 
 (``mavlink_int_to_mission_cmd`` / ``mission_cmd_to_mavlink_int``): commands without a stored location
 come back with frame 0, altitudes of located commands in whole centimetres (truncated), the
 gimbal-manager pitch and rates as whole degrees (int8); x and y are integers as sent.
+The fence (MAV_MISSION_TYPE_FENCE) is taken as ArduPilot's ``MissionItemProtocol_Fence`` and
+``AC_PolyFence_loader::validate_fence`` take it: a frame other than a global one is MAV_MISSION_UNSUPPORTED_FRAME,
+a command other than a fence item MAV_MISSION_UNSUPPORTED, a fence that fails the check (a polygon under 3
+vertices, vertex counts that disagree) MAV_MISSION_ERROR and the old fence kept; it is read back with frame 0,
+z 0 and autocontinue 0. ``fence_max_items`` answers a longer count with MAV_MISSION_NO_SPACE (84 on a Pixhawk);
+``fence_supported=False`` answers every fence message with MAV_MISSION_UNSUPPORTED (no fence in the build).
+It speaks MAVLink 2, as ArduPilot 4 does on its telemetry ports (SERIALn_PROTOCOL 2); ``mavlink2=False``
+keeps it on MAVLink 1 until the GCS speaks 2. A MISSION_COUNT truncates the stored mission to its count at
+once, as ArduPilot's ``MissionItemProtocol_Waypoints::truncate`` does.
 ``px4_storage`` answers as PX4's ``MavlinkMissionManager::parse_mavlink_mission_item`` /
 ``format_mavlink_mission_item``: a command it takes only without coordinates (NAV_RETURN_TO_LAUNCH, DO
 commands) sent in a global frame is refused with MAV_MISSION_UNSUPPORTED; located items come back in
@@ -40,7 +49,8 @@ class LoopbackVehicle(threading.Thread):
                  overwrite_home: bool = False, drop_first_request: bool = False, lifetime_s: float = 30.0,
                  autopilot: str = "ardupilot", gimbal_heartbeat: bool = False, max_items: int = 0,
                  unsupported: tuple[int, ...] = (), duplicate_request: bool = False,
-                 lose_final_ack: bool = False, ardupilot_storage: bool = False, px4_storage: bool = False) -> None:
+                 lose_final_ack: bool = False, ardupilot_storage: bool = False, px4_storage: bool = False,
+                 fence_supported: bool = True, fence_max_items: int = 0, mavlink2: bool = True) -> None:
         super().__init__(daemon=True, name=f"loopback-vehicle-{port}")
         self.url = f"{'udpin' if transport == 'udp' else 'tcpin'}:127.0.0.1:{port}"
         self.gcs_url = f"{'udpout' if transport == 'udp' else 'tcp'}:127.0.0.1:{port}"
@@ -52,6 +62,9 @@ class LoopbackVehicle(threading.Thread):
         self.duplicate_request, self.lose_final_ack = duplicate_request, lose_final_ack
         self.ardupilot_storage, self.px4_storage = ardupilot_storage, px4_storage
         self.mission: list[Any] = []
+        self.fence: list[Any] = []
+        self.fence_supported, self.fence_max_items, self.mavlink2 = fence_supported, fence_max_items, mavlink2
+        self._fence_expected, self._fence_in = 0, []  # type: ignore[var-annotated]
         self.requests_seen: list[str] = []
         self.stop_event = threading.Event()
         self.ready = threading.Event()
@@ -70,6 +83,8 @@ class LoopbackVehicle(threading.Thread):
         from pymavlink import mavutil
 
         conn = mavutil.mavlink_connection(self.url, source_system=1, source_component=1)
+        if self.mavlink2:
+            conn.auto_mavlink_version(b"\xfd")  # pymavlink's own switch, as on hearing a MAVLink 2 frame
         self.ready.set()
         end = time.monotonic() + self.lifetime_s
         expected, incoming, last_hb = 0, [], 0.0
@@ -91,8 +106,11 @@ class LoopbackVehicle(threading.Thread):
                 if msg is None or msg.get_srcSystem() == 1 or getattr(msg, "target_component", 1) not in (0, 1):
                     continue
                 t, ts, tc = msg.get_type(), msg.get_srcSystem(), msg.get_srcComponent()
-                if t == "MISSION_COUNT":
+                if t in FENCE_MESSAGES and getattr(msg, "mission_type", 0) == 1:  # MAV_MISSION_TYPE_FENCE
+                    self._fence_message(conn, msg)
+                elif t == "MISSION_COUNT":
                     expected, incoming = int(msg.count), []
+                    self.mission = self.mission[:expected]
                     if self.max_items and expected > self.max_items:
                         conn.mav.mission_ack_send(ts, tc, 4, 0)  # MAV_MISSION_NO_SPACE
                         continue
@@ -135,11 +153,68 @@ class LoopbackVehicle(threading.Thread):
         finally:
             conn.close()
 
-    def _request(self, conn: Any, ts: int, tc: int, seq: int) -> None:
+    def _request(self, conn: Any, ts: int, tc: int, seq: int, mission_type: int = 0) -> None:
         if self.legacy:
-            conn.mav.mission_request_send(ts, tc, seq, 0)
+            conn.mav.mission_request_send(ts, tc, seq, mission_type)
         else:
-            conn.mav.mission_request_int_send(ts, tc, seq, 0)
+            conn.mav.mission_request_int_send(ts, tc, seq, mission_type)
+
+    def _fence_message(self, conn: Any, msg: Any) -> None:
+        t, ts, tc = msg.get_type(), msg.get_srcSystem(), msg.get_srcComponent()
+        if not self.fence_supported:  # GCS_MAVLINK: no protocol for the mission type
+            conn.mav.mission_ack_send(ts, tc, 3, 1)
+        elif t == "MISSION_COUNT":
+            self._fence_expected, self._fence_in = int(msg.count), []
+            if self.fence_max_items and self._fence_expected > self.fence_max_items:
+                conn.mav.mission_ack_send(ts, tc, 4, 1)  # MAV_MISSION_NO_SPACE
+            elif self._fence_expected == 0:
+                self.fence = []
+                conn.mav.mission_ack_send(ts, tc, 0, 1)
+            else:
+                self._request(conn, ts, tc, 0, 1)
+        elif t == "MISSION_ITEM_INT":
+            if int(msg.seq) != len(self._fence_in):
+                conn.mav.mission_ack_send(ts, tc, 13, 1)
+                return
+            refusal = 2 if msg.frame not in (0, 3, 5, 6, 10, 11) else 3 if msg.command not in range(5000, 5005) else 0
+            if refusal:  # convert_MISSION_ITEM_INT_to_AC_PolyFenceItem: the upload ends there
+                conn.mav.mission_ack_send(ts, tc, refusal, 1)
+                self._fence_expected, self._fence_in = 0, []
+                return
+            self._fence_in.append(msg)
+            if len(self._fence_in) < self._fence_expected:
+                self._request(conn, ts, tc, len(self._fence_in), 1)
+                return
+            ok = _valid_fence(self._fence_in)
+            if ok:
+                self.fence = list(self._fence_in)
+            conn.mav.mission_ack_send(ts, tc, 0 if ok else 1, 1)  # MAV_MISSION_ERROR: write_fence failed
+        elif t == "MISSION_REQUEST_LIST":
+            conn.mav.mission_count_send(ts, tc, len(self.fence), 1)
+        elif t in ("MISSION_REQUEST_INT", "MISSION_REQUEST") and 0 <= msg.seq < len(self.fence):
+            m = self.fence[msg.seq]  # MissionItemProtocol_Fence::get_item_as_mission_item: frame, z, autocontinue 0
+            conn.mav.mission_item_int_send(ts, tc, m.seq, 0, m.command, 0, 0, m.param1, 0, 0, 0, m.x, m.y, 0, 1)
+
+
+FENCE_MESSAGES = ("MISSION_COUNT", "MISSION_ITEM_INT", "MISSION_REQUEST_LIST", "MISSION_REQUEST_INT", "MISSION_REQUEST")
+
+
+def _valid_fence(items: list[Any]) -> bool:
+    """AC_PolyFence_loader::validate_fence: each polygon's vertices in a row, all with its vertex count (>= 3)."""
+    left, kind, count = 0, 0, 0
+    for m in items:
+        if m.command in (5001, 5002):
+            n = int(m.param1)
+            if n < 3:
+                return False
+            if left == 0:
+                left, kind, count = n, m.command, n
+            elif m.command != kind or n != count:
+                return False
+            left -= 1
+        elif left or (m.command in (5003, 5004) and not m.param1 > 0):
+            return False
+    return left == 0
 
 
 # AP_Mission::stored_in_location: the commands ArduPilot keeps a location (and its frame) for

@@ -12,6 +12,10 @@ duplicate item and keeps the upload going.
 ArduPilot stores home as item 0, so for ``autopilot == "ardupilot"`` the upload starts with home
 and the comparison skips item 0 (the vehicle overwrites it); PX4 missions start at item 0.
 
+The plan's fence (``fence.fence_items``) goes up after the mission as MAV_MISSION_TYPE_FENCE, the
+same protocol with ``mission_type`` 1 on every message, and is read back and compared too, in the order
+QGroundControl sends them (mission, then fence). A plan without a fence leaves the vehicle's fence as it is.
+
 The vehicle is the first HEARTBEAT from an autopilot (a gimbal's, camera's or companion computer's
 says MAV_AUTOPILOT_INVALID, and a mission sent to that component is never answered); a plan made for
 the other autopilot than the one the HEARTBEAT names is refused before anything is sent.
@@ -26,6 +30,7 @@ from typing import Any
 
 from skyinspect.errors import TelemetryError
 
+from missions.planning.fence import FENCE_COMMANDS
 from missions.planning.formats import FIRMWARE_TYPE
 from missions.planning.mission import FRAME_GLOBAL, NAV_WAYPOINT, MissionItem
 
@@ -35,7 +40,8 @@ SAME_FRAME = {5: 0, 6: 3, 11: 10}  # the deprecated *_INT frames mean the same a
 # ArduPilot keeps no frame for any other command (it reads back frame 0) and copies their x/y as integers.
 LOCATED_COMMANDS = frozenset((16, 17, 18, 19, 21, 22, 30, 31, 82, 92, 179, 189, 191, 195, 201))
 STORED_ALT_TOL_M = 0.0101  # ArduPilot keeps altitudes in whole cm: int32(packet.z * 100.0f), read back * 0.01f
-MISSION_TYPE_MISSION = 0
+MISSION_TYPE_MISSION, MISSION_TYPE_FENCE = 0, 1
+TRANSFER = {MISSION_TYPE_MISSION: "mission", MISSION_TYPE_FENCE: "fence"}
 MAV_MISSION_ACCEPTED, MAV_MISSION_INVALID_SEQUENCE = 0, 13
 GCS_SYSID, GCS_COMPID = 255, 190
 MAV_TYPE_GCS, MAV_AUTOPILOT_INVALID = 6, 8
@@ -50,6 +56,7 @@ class TransferResult:
     same: bool
     differences: tuple[str, ...]
     acknowledged: bool = True  # False: every item went up but no MISSION_ACK came; the read-back decided
+    fence_sent: int = 0  # fence items uploaded (MAV_MISSION_TYPE_FENCE) and read back with the mission
 
 
 def to_int_fields(it: MissionItem) -> tuple[int, int]:
@@ -62,7 +69,7 @@ def to_int_fields(it: MissionItem) -> tuple[int, int]:
 def from_item_int(msg: Any) -> MissionItem:
     """A read-back item; x/y are degrees only for a command with a position (a DO_DIGICAM_CONTROL's x = 1
     comes back from ArduPilot in frame 0, and is 1, not 1e-7 degrees)."""
-    if msg.command in LOCATED_COMMANDS and msg.frame in GLOBAL_FRAMES:
+    if (msg.command in LOCATED_COMMANDS or msg.command in FENCE_COMMANDS) and msg.frame in GLOBAL_FRAMES:
         x, y = msg.x / 1e7, msg.y / 1e7
     else:
         x, y = float(msg.x), float(msg.y)
@@ -112,23 +119,37 @@ def connect(url: str, timeout_s: float = 10.0) -> Any:
                          f"{heard}. Check the address, that the vehicle is powered and the link is up")
 
 
-def _wait(conn: Any, types: list[str], timeout_s: float) -> Any:
+def _wait(conn: Any, types: list[str], timeout_s: float, mission_type: int = MISSION_TYPE_MISSION) -> Any:
+    """The next of ``types`` from the vehicle about this transfer: a late MISSION_ACK of the mission's upload
+    is not the fence's (mission_type is a MAVLink 2 extension: 0 when absent)."""
     deadline = time.monotonic() + timeout_s
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
             return None
         msg = conn.recv_match(type=types, blocking=True, timeout=left)
-        if msg is not None and msg.get_srcSystem() == conn.target_system:
+        if msg is not None and msg.get_srcSystem() == conn.target_system and \
+                int(getattr(msg, "mission_type", 0)) == mission_type:
             return msg
 
 
-def _refusal(code: int, items: tuple[MissionItem, ...], seq: int | None) -> str:
+def _refusal(code: int, items: tuple[MissionItem, ...], seq: int | None,
+             mission_type: int = MISSION_TYPE_MISSION) -> str:
     """What a MISSION_ACK error means for this mission (it read 'MAV_MISSION_RESULT 3' before)."""
     names = {1: "ERROR", 2: "UNSUPPORTED_FRAME", 3: "UNSUPPORTED", 4: "NO_SPACE", 5: "INVALID",
              13: "INVALID_SEQUENCE", 14: "DENIED", 15: "OPERATION_CANCELLED"}
     name = names.get(code, f"INVALID_PARAM{code - 5}" if 6 <= code <= 12 else f"RESULT_{code}")
-    at = f" at item {seq} ({items[seq].name})" if seq is not None and 0 <= seq < len(items) else ""
+    at = (f" at {'fence ' if mission_type == MISSION_TYPE_FENCE else ''}item {seq} ({items[seq].name})"
+          if seq is not None and 0 <= seq < len(items) else "")
+    if mission_type == MISSION_TYPE_FENCE:
+        fix = {4: f"The vehicle's fence storage holds fewer than {len(items)} points (ArduPilot on a Pixhawk: 84): "
+                  f"give the keep-outs and the site's fence simpler outlines",
+               3: "The firmware takes no fence over the mission protocol (MAV_MISSION_TYPE_FENCE: ArduPilot 4.0 or "
+                  "later built with fences, PX4): set the fence from the ground station",
+               1: "ArduPilot refuses a fence that fails its check (a polygon under 3 or over 255 vertices, vertex "
+                  "counts that disagree, more than its storage holds) and keeps the fence it had"
+               }.get(code, "Check the fence polygons against what the autopilot supports")
+        return f"fence upload: the vehicle refused the fence with MAV_MISSION_{name} ({code}){at}. {fix}"
     if code == 4:
         fix = (f"The vehicle cannot store {len(items)} items: cut the inspection into shorter flights "
                f"(site.battery.endurance_min) or grade a wider crack")
@@ -143,7 +164,7 @@ def _refusal(code: int, items: tuple[MissionItem, ...], seq: int | None) -> str:
 
 
 def upload(conn: Any, items: tuple[MissionItem, ...], timeout_s: float = 1.5, retries: int = 5,
-           ack_lost_ok: bool = False) -> int:
+           ack_lost_ok: bool = False, mission_type: int = MISSION_TYPE_MISSION) -> int:
     """Send ``items`` (seq 0 first); return the count the vehicle accepted. ``ack_lost_ok``: when the last
     item was sent and no MISSION_ACK follows, return -1 instead of failing (the caller reads the mission
     back to decide). Re-sending the last item is no cure: the vehicle has ended the upload and does not
@@ -154,18 +175,19 @@ def upload(conn: Any, items: tuple[MissionItem, ...], timeout_s: float = 1.5, re
     sent_any = False
     tries = 0
     last_seq: int | None = None  # the item the vehicle asked for last (a refusal is about it)
-    conn.mav.mission_count_send(ts, tc, n, MISSION_TYPE_MISSION)
+    what = TRANSFER[mission_type]
+    conn.mav.mission_count_send(ts, tc, n, mission_type)
     while True:
-        msg = _wait(conn, ["MISSION_REQUEST_INT", "MISSION_REQUEST", "MISSION_ACK"], timeout_s)
+        msg = _wait(conn, ["MISSION_REQUEST_INT", "MISSION_REQUEST", "MISSION_ACK"], timeout_s, mission_type)
         if msg is None:
             tries += 1
             if tries > retries:
                 if ack_lost_ok and last_seq == n - 1:
                     return -1
-                raise TelemetryError(f"mission upload: no MISSION_REQUEST/ACK after {retries} retries "
+                raise TelemetryError(f"{what} upload: no MISSION_REQUEST/ACK after {retries} retries "
                                      f"({'items started' if sent_any else 'count not answered'}). Check the link")
             if not sent_any:
-                conn.mav.mission_count_send(ts, tc, n, MISSION_TYPE_MISSION)
+                conn.mav.mission_count_send(ts, tc, n, mission_type)
             continue
         if msg.get_type() == "MISSION_ACK" and msg.type == MAV_MISSION_INVALID_SEQUENCE:
             # a late duplicate of an item the vehicle asked for twice (ArduPilot re-asks after 1 s): it
@@ -173,46 +195,48 @@ def upload(conn: Any, items: tuple[MissionItem, ...], timeout_s: float = 1.5, re
             # protocol. Counted as a retry, not an answer, so a vehicle that only says this still fails.
             tries += 1
             if tries > retries:
-                raise TelemetryError(_refusal(MAV_MISSION_INVALID_SEQUENCE, items, last_seq))
+                raise TelemetryError(_refusal(MAV_MISSION_INVALID_SEQUENCE, items, last_seq, mission_type))
             continue
         tries = 0
         if msg.get_type() == "MISSION_ACK":
             if msg.type != MAV_MISSION_ACCEPTED:
-                raise TelemetryError(_refusal(int(msg.type), items, last_seq))
+                raise TelemetryError(_refusal(int(msg.type), items, last_seq, mission_type))
             return n
         seq = last_seq = int(msg.seq)
         if not 0 <= seq < n:
-            raise TelemetryError(f"mission upload: vehicle asked for item {seq} of {n}")
+            raise TelemetryError(f"{what} upload: vehicle asked for item {seq} of {n}")
         it = items[seq]
         x, y = to_int_fields(it)
         p = it.params
         conn.mav.mission_item_int_send(ts, tc, seq, it.frame, it.command, 0, int(it.autocontinue),
-                                       p[0], p[1], p[2], p[3], x, y, p[6], MISSION_TYPE_MISSION)
+                                       p[0], p[1], p[2], p[3], x, y, p[6], mission_type)
         sent_any = True
 
 
-def download(conn: Any, timeout_s: float = 1.5, retries: int = 5) -> tuple[MissionItem, ...]:
+def download(conn: Any, timeout_s: float = 1.5, retries: int = 5,
+             mission_type: int = MISSION_TYPE_MISSION) -> tuple[MissionItem, ...]:
     ts, tc = conn.target_system, conn.target_component
+    what = TRANSFER[mission_type]
     count = None
     for _ in range(retries + 1):
-        conn.mav.mission_request_list_send(ts, tc, MISSION_TYPE_MISSION)
-        msg = _wait(conn, ["MISSION_COUNT"], timeout_s)
+        conn.mav.mission_request_list_send(ts, tc, mission_type)
+        msg = _wait(conn, ["MISSION_COUNT"], timeout_s, mission_type)
         if msg is not None:
             count = int(msg.count)
             break
     if count is None:
-        raise TelemetryError(f"mission download: no MISSION_COUNT after {retries} retries. Check the link")
+        raise TelemetryError(f"{what} download: no MISSION_COUNT after {retries} retries. Check the link")
     out: list[MissionItem] = []
     for seq in range(count):
         for _ in range(retries + 1):
-            conn.mav.mission_request_int_send(ts, tc, seq, MISSION_TYPE_MISSION)
-            msg = _wait(conn, ["MISSION_ITEM_INT"], timeout_s)
+            conn.mav.mission_request_int_send(ts, tc, seq, mission_type)
+            msg = _wait(conn, ["MISSION_ITEM_INT"], timeout_s, mission_type)
             if msg is not None and int(msg.seq) == seq:
                 out.append(from_item_int(msg))
                 break
         else:
-            raise TelemetryError(f"mission download: item {seq} of {count} not received after {retries} retries")
-    conn.mav.mission_ack_send(ts, tc, MAV_MISSION_ACCEPTED, MISSION_TYPE_MISSION)
+            raise TelemetryError(f"{what} download: item {seq} of {count} not received after {retries} retries")
+    conn.mav.mission_ack_send(ts, tc, MAV_MISSION_ACCEPTED, mission_type)
     return tuple(out)
 
 
@@ -231,8 +255,9 @@ def compare(sent: tuple[MissionItem, ...], got: tuple[MissionItem, ...], skip_ho
 def same_as_stored(sent: MissionItem, got: MissionItem) -> bool:
     """Whether the vehicle holds ``sent`` as ``got`` says: the frame counts only for a command with a
     position (its altitude reference), whose altitude may come back to the centimetre below."""
-    located = sent.command in LOCATED_COMMANDS
-    if (sent.command, bool(sent.autocontinue)) != (got.command, bool(got.autocontinue)):
+    located = sent.command in LOCATED_COMMANDS or sent.command in FENCE_COMMANDS
+    fence = sent.command in FENCE_COMMANDS  # ArduPilot reads a fence item back with autocontinue 0, z 0
+    if sent.command != got.command or (not fence and bool(sent.autocontinue) != bool(got.autocontinue)):
         return False
     if located and SAME_FRAME.get(sent.frame, sent.frame) != SAME_FRAME.get(got.frame, got.frame):
         return False
@@ -246,7 +271,9 @@ def same_as_stored(sent: MissionItem, got: MissionItem) -> bool:
 
 
 def upload_and_verify(url: str, items: tuple[MissionItem, ...], home_lat_lon_alt: tuple[float, float, float],
-                      autopilot: str, timeout_s: float = 1.5, connect_timeout_s: float = 10.0) -> TransferResult:
+                      autopilot: str, timeout_s: float = 1.5, connect_timeout_s: float = 10.0,
+                      fence: tuple[MissionItem, ...] = ()) -> TransferResult:
+    """Upload the mission, read it back and compare; then the same for ``fence`` (fence items) if any."""
     conn = connect(url, connect_timeout_s)
     try:
         runs = getattr(conn, "vehicle_autopilot", None)
@@ -260,6 +287,21 @@ def upload_and_verify(url: str, items: tuple[MissionItem, ...], home_lat_lon_alt
         n = upload(conn, full, timeout_s, ack_lost_ok=True)
         back = download(conn, timeout_s)
         diffs = compare(full, back, skip_home=autopilot == "ardupilot")
-        return TransferResult(len(full), len(back), not diffs, diffs, acknowledged=n >= 0)
+        if fence and not diffs:
+            if not conn.mavlink20():  # mission_type is a MAVLink 2 extension: MAVLink 1 drops it
+                raise TelemetryError(
+                    f"fence upload: the link speaks MAVLink 1, which cannot say that a MISSION_COUNT is for the fence: "
+                    f"the vehicle would take it for a new mission and ArduPilot would cut the mission just uploaded to "
+                    f"{len(fence)} items. The mission was uploaded and read back identical; the fence was not sent. "
+                    f"Set the telemetry port to MAVLink 2 (ArduPilot SERIALn_PROTOCOL 2) or upload the fence from "
+                    f"QGroundControl")
+            try:
+                upload(conn, fence, timeout_s, ack_lost_ok=True, mission_type=MISSION_TYPE_FENCE)
+            except TelemetryError as exc:
+                raise TelemetryError(f"{exc}. The mission was uploaded and read back identical; the fence was not "
+                                     f"taken") from exc
+            got = download(conn, timeout_s, mission_type=MISSION_TYPE_FENCE)
+            diffs = tuple(f"fence {d}" for d in compare(fence, got, skip_home=False))
+        return TransferResult(len(full), len(back), not diffs, diffs, acknowledged=n >= 0, fence_sent=len(fence))
     finally:
         conn.close()

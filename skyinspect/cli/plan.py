@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -90,6 +91,7 @@ def upload_command(
     """Upload a .plan over the MAVLink mission protocol, download it again and compare."""
     from skyinspect.errors import InputError, TelemetryError
 
+    from missions.planning.fence import fence_from_qgc, fence_items
     from missions.planning.formats import read_qgc_plan
     from missions.planning.upload import upload_and_verify
 
@@ -97,18 +99,20 @@ def upload_command(
         raise InputError(f"--timeout-s: expected seconds in (0, 600), got {timeout_s:g}. "
                          f"Use e.g. 1.5 (a slow radio: 5)")
     items, home, autopilot = read_qgc_plan(plan_file)
-    result = upload_and_verify(connect, items, home, autopilot, timeout_s)
+    # the plan's fence goes up after the mission, as QGroundControl sends it (it was left to the operator)
+    areas = fence_from_qgc(json.loads(plan_file.read_text(encoding="utf-8")), plan_file)
+    result = upload_and_verify(connect, items, home, autopilot, timeout_s, fence=fence_items(areas))
     if not result.same:
-        raise TelemetryError(f"{plan_file}: the vehicle's mission differs from the file after upload: "
+        what = "fence" if result.differences[0].startswith("fence") else "mission"
+        raise TelemetryError(f"{plan_file}: the vehicle's {what} differs from the file after upload: "
                              + "; ".join(result.differences[:5]) + ". Upload again or check the autopilot's limits")
     console.print(f"uploaded {result.sent} items to {connect}; read back {result.received}, identical")
     if not result.acknowledged:
         console.print("[yellow]note:[/] the vehicle's MISSION_ACK for the upload never arrived (a lossy link); the "
                       "mission read back from it is identical, so it holds this plan")
-    # only the mission goes up: QGC uploads a .plan's fence with it, so say that this did not
-    import json
-
-    fence = json.loads(plan_file.read_text(encoding="utf-8")).get("geoFence") or {}
-    if fence.get("polygons") or fence.get("circles"):
-        console.print("[yellow]note:[/] the plan's geofence was not uploaded (the mission only): the vehicle does "
-                      "not enforce it. Upload it from QGroundControl's Plan view (Fence) or set the autopilot's fence")
+    if areas:
+        inclusion = sum(a.inclusion for a in areas)
+        shapes = "areas" if any(a.is_circle for a in areas) else "polygons"
+        console.print(f"uploaded a fence of {result.fence_sent} points ({inclusion} inclusion, {len(areas) - inclusion} "
+                      f"exclusion {shapes}); read back identical. The vehicle enforces it only when enabled (ArduPilot "
+                      f"FENCE_ENABLE 1 with FENCE_TYPE's polygon bit 4; PX4 GF_ACTION not 0)")

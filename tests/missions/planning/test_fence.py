@@ -6,9 +6,12 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import pytest
+
 from missions.planning.assets import KeepOut
 from missions.planning.export import write_all
 from missions.planning.fence import plan_fence
+from missions.planning.loopback import LoopbackVehicle, free_port
 
 RAILWAY = ((47.3980568, 8.5459914), (47.3980568, 8.5465212), (47.3981467, 8.5465212), (47.3981467, 8.5459914))
 # over pier P1 and the deck, 35-60 m above the site: the flight (RTL at 30 m) passes under it
@@ -55,3 +58,101 @@ def test_a_later_flights_own_notes_are_printed():
 
     plans = (SimpleNamespace(notes=("lanes",)), SimpleNamespace(notes=("lanes", "geofence: 'x' ...")))
     assert flight_notes(plans) == ["lanes", "flight 2: geofence: 'x' ..."]
+
+
+@pytest.fixture
+def vehicle(request):
+    v = LoopbackVehicle(free_port(), lifetime_s=20.0, ardupilot_storage=True, **getattr(request, "param", {}))
+    v.start()
+    assert v.ready.wait(5)
+    yield v
+    v.stop()
+    v.join(3)
+    assert v.error is None
+
+
+def _upload(plan_file, vehicle):  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from .test_cli_and_patterns import app
+
+    r = CliRunner().invoke(app, ["upload", str(plan_file), "--connect", vehicle.gcs_url, "--timeout-s", "0.3"])
+    return r, " ".join(r.output.split())
+
+
+@pytest.mark.timeout(40)
+def test_upload_sends_the_fence_and_reads_it_back(vehicle, bridge_plan, tmp_path):
+    # upload sent the mission only and said "the plan's geofence was not uploaded ... the vehicle does not
+    # enforce it": the site's fence and the keep-outs stayed on the operator's to-do list
+    plan_file = write_all(bridge_plan, tmp_path)[0]
+    r, said = _upload(plan_file, vehicle)
+    assert r.exit_code == 0, r.output
+    fence = bridge_plan.asset.site.geofence_lat_lon
+    want = [(5001, 4.0, round(lat * 1e7), round(lon * 1e7)) for lat, lon in fence] + \
+        [(5002, 4.0, round(lat * 1e7), round(lon * 1e7)) for lat, lon in RAILWAY]
+    assert [(m.command, m.param1, m.x, m.y) for m in vehicle.fence] == want
+    assert {(m.frame, m.mission_type) for m in vehicle.fence} == {(0, 1)}
+    assert len(vehicle.mission) == len(bridge_plan.items) + 1  # the mission went up as before
+    assert "fence of 8 points (1 inclusion, 1 exclusion polygon" in said and "read back identical" in said, said
+
+
+@pytest.mark.timeout(40)
+@pytest.mark.parametrize("vehicle, match", [
+    ({"fence_max_items": 6}, r"refused the fence with MAV_MISSION_NO_SPACE \(4\)\. .*fence storage"),
+    ({"fence_supported": False}, r"refused the fence with MAV_MISSION_UNSUPPORTED \(3\)\. .*fence"),
+], indirect=["vehicle"], ids=["no-space", "no-fence-support"])
+def test_a_refused_fence_is_named_and_the_mission_kept(vehicle, match, bridge_plan, tmp_path):
+    import re
+
+    plan_file = write_all(bridge_plan, tmp_path)[0]
+    r, said = _upload(plan_file, vehicle)
+    assert r.exit_code == 2 and re.search(match, said), r.output
+    assert "The mission was uploaded and read back identical" in said, said
+    assert vehicle.fence == [] and len(vehicle.mission) == len(bridge_plan.items) + 1
+
+
+@pytest.mark.timeout(40)
+@pytest.mark.parametrize("vehicle", [{"mavlink2": False}], indirect=True)
+def test_no_fence_over_a_mavlink_1_link(vehicle, bridge_plan, tmp_path, monkeypatch):
+    # MAVLink 1 drops MISSION_COUNT's mission_type: the fence's count reaches ArduPilot as a mission's, which
+    # cuts the mission just uploaded to the fence's 8 items (MissionItemProtocol_Waypoints::truncate). The
+    # link is held at MAVLink 1 here (pymavlink switches every later connection of the process to 2 once any
+    # has heard a MAVLink 2 frame)
+    from pymavlink import mavutil
+
+    monkeypatch.setattr(mavutil.mavfile, "mavlink20", lambda self: False)
+    plan_file = write_all(bridge_plan, tmp_path)[0]
+    r, said = _upload(plan_file, vehicle)
+    assert r.exit_code == 2 and "the link speaks MAVLink 1" in said and "SERIALn_PROTOCOL 2" in said, said
+    assert vehicle.fence == [] and len(vehicle.mission) == len(bridge_plan.items) + 1
+
+
+@pytest.mark.timeout(40)
+def test_a_fence_the_autopilot_fails_its_check_is_refused(vehicle, bridge_plan):
+    # ArduPilot's validate_fence: a polygon's vertices must all carry its vertex count (here 3 of 4 say 5)
+    from missions.planning.fence import fence_items
+    from missions.planning.upload import connect, upload
+
+    items = fence_items(bridge_plan.fence)
+    bad = (replace(items[0], params=(5.0,) + items[0].params[1:]),) + items[1:]
+    conn = connect(vehicle.gcs_url, 5)
+    try:
+        with pytest.raises(Exception, match=r"refused the fence with MAV_MISSION_ERROR \(1\)"):
+            upload(conn, bad, 0.3, mission_type=1)
+    finally:
+        conn.close()
+    assert vehicle.fence == []
+
+
+def test_a_broken_fence_in_the_plan_is_refused_before_connecting(bridge_plan, tmp_path):
+    from typer.testing import CliRunner
+
+    from .test_cli_and_patterns import app
+
+    plan_file = write_all(bridge_plan, tmp_path)[0]
+    doc = json.loads(plan_file.read_text())
+    doc["geoFence"]["polygons"][1]["polygon"] = doc["geoFence"]["polygons"][1]["polygon"][:2]  # hand-edited
+    plan_file.write_text(json.dumps(doc))
+    r = CliRunner().invoke(app, ["upload", str(plan_file), "--connect", f"udpout:127.0.0.1:{free_port()}"])
+    said = " ".join(r.output.split())
+    assert r.exit_code == 2 and "geoFence.polygons[1].polygon: expected 3 to 255 vertices, got 2" in said, said
