@@ -101,9 +101,7 @@ def _polygon(uv: np.ndarray) -> Any:
 
 def write_face_layers(inp: PublishInput, path: Path) -> list[str]:
     """Write the face layers into the GeoPackage ``path``; returns their names."""
-    import geopandas as gpd
-
-    from groundstation.publish.gis import _numbers, finding_properties
+    from groundstation.publish.gis import finding_columns, finding_properties, table
 
     charts, written = _charts(inp), []
     for chart, (fl, frl) in zip(charts, _layer_names(charts)):
@@ -114,9 +112,8 @@ def write_face_layers(inp: PublishInput, path: Path) -> list[str]:
 
         findings = [f for f in inp.findings if on_face(f.surface_name) and f.outline_ned_m is not None
                     and len(f.outline_ned_m) >= 3]
-        rows = [finding_properties(f, inp) for f in findings]
-        gdf = _numbers(gpd.GeoDataFrame(rows or {"finding_id": []}, geometry=gpd.GeoSeries(
-            [_polygon(chart.to_2d(f.outline_ned_m)) for f in findings], crs=crs)))
+        gdf = table([finding_properties(f, inp) for f in findings], finding_columns(inp),
+                    [_polygon(chart.to_2d(f.outline_ned_m)) for f in findings], crs)
         gdf.to_file(path, layer=fl, driver="GPKG", engine="pyogrio", geometry_type="Polygon",
                     layer_options={"DESCRIPTION": f"findings on '{chart.name}' in metres along (x) and up (y) "
                                                   "the face"})
@@ -125,8 +122,8 @@ def write_face_layers(inp: PublishInput, path: Path) -> list[str]:
         frame_rows = [{"frame_index": fr.frame_index, "pose_status": fr.status,
                        "gsd_mm": fr.gsd_m * 1000 if np.isfinite(fr.gsd_m) else None,
                        "range_m": fr.range_m if np.isfinite(fr.range_m) else None} for fr in frames]
-        fgdf = _numbers(gpd.GeoDataFrame(frame_rows or {"frame_index": []}, geometry=gpd.GeoSeries(
-            [_polygon(chart.to_2d(fr.footprint_ned_m)) for fr in frames], crs=crs)))
+        fgdf = table(frame_rows, ("frame_index", "pose_status", "gsd_mm", "range_m"),
+                     [_polygon(chart.to_2d(fr.footprint_ned_m)) for fr in frames], crs)
         fgdf.to_file(path, layer=frl, driver="GPKG", engine="pyogrio", geometry_type="Polygon",
                      layer_options={"DESCRIPTION": f"frame footprints on '{chart.name}' in metres along and up "
                                                    "the face"})

@@ -7,15 +7,13 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
 from groundstation.publish.context import PublishInput, flight_date, lonlatalt, value_or_none
 from skyinspect.findings import Finding
 
-FINDING_COLUMNS = ("finding_id", "class", "score", "views", "lat", "lon", "alt_msl_m", "length_mm",
-                   "width_mm", "area_m2", "ce90_m", "best_frame")
 GRADE_COLUMNS = ("grade", "grade_rule", "grade_clause", "grade_note", "grade_bound", "priority", "due_date",
                  "other_grades", "component", "component_id", "chainage_m", "blade_radius_m")
 # Columns that hold numbers: geopandas writes an all-empty column as TEXT (the demo's width_mm, with
@@ -24,6 +22,7 @@ NUMBER_COLUMNS = ("score", "views", "lat", "lon", "alt_msl_m", "length_mm", "wid
                   "best_frame", "length_mm_sigma", "width_mm_sigma", "area_m2_sigma", "width_mm_low",
                   "width_mm_high", "le90_m", "gsd_mm", "priority", "chainage_m", "blade_radius_m",
                   "frame_index", "range_m", "lines", "frames")
+FRAME_COLUMNS = ("frame_index", "capture_time_utc", "pose_status", "gsd_mm", "range_m")
 
 
 def grade_properties(inp: PublishInput | None, f: Finding) -> dict[str, Any]:
@@ -89,6 +88,23 @@ def _numbers(gdf: Any) -> Any:
         if c in gdf.columns and gdf[c].dtype == object:
             gdf[c] = pd.to_numeric(gdf[c]).astype("float64")
     return gdf
+
+
+def table(rows: list[dict[str, Any]], columns: Sequence[str], geoms: list[Any], crs: Any) -> Any:
+    """A layer's GeoDataFrame of ``rows``. With no rows, ``columns`` typed as rows would type them
+    (NUMBER_COLUMNS numbers, the others text): pandas makes an empty list a float column, so a flight
+    that found nothing wrote finding_id, class and grade REAL."""
+    import geopandas as gpd
+    import pandas as pd
+
+    data: Any = rows or {c: pd.Series([], dtype="float64" if c in NUMBER_COLUMNS else object) for c in columns}
+    return _numbers(gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=crs)))
+
+
+def finding_columns(inp: PublishInput) -> list[str]:
+    """The columns finding_properties gives under ``inp`` (what a layer without findings still has)."""
+    blank = Finding("", -1, "", math.nan, math.nan, math.nan, np.zeros((0, 3)), np.zeros(3), 0.0, (), (-1, -1))
+    return list(finding_properties(blank, inp))
 
 
 def _ring(f: Finding) -> list[tuple[float, float, float]]:
@@ -159,10 +175,8 @@ def write_gpkg(inp: PublishInput, path: Path) -> None:
     import pandas as pd
     from shapely.geometry import LineString, Polygon
 
-    findings = [finding_properties(f, inp) for f in inp.findings]
-    geoms = [Polygon(_ring(f)) for f in inp.findings]
-    gdf = _numbers(gpd.GeoDataFrame(findings or {c: [] for c in FINDING_COLUMNS + GRADE_COLUMNS},
-                                    geometry=gpd.GeoSeries(geoms, crs=4326)))
+    gdf = table([finding_properties(f, inp) for f in inp.findings], finding_columns(inp),
+                [Polygon(_ring(f)) for f in inp.findings], 4326)
     note = {"DESCRIPTION": height_note(inp)}  # the vertical reference, shown in QGIS's layer information
     gdf.to_file(path, layer="findings", driver="GPKG", engine="pyogrio", geometry_type="Polygon Z", layer_options=note)
     # The same outlines in metres (the UTM zone of the flight) for measuring in QGIS; heights stay MSL.
@@ -180,9 +194,9 @@ def write_gpkg(inp: PublishInput, path: Path) -> None:
                      "range_m": fr.range_m if math.isfinite(fr.range_m) else None})
         fp = fr.footprint_ned_m
         fgeoms.append(Polygon(lonlatalt(to_geo(fp))) if fp is not None and len(fp) >= 3 else None)
-    frames = _numbers(gpd.GeoDataFrame(rows or {"frame_index": []}, geometry=gpd.GeoSeries(fgeoms, crs=4326)))
-    if "capture_time_utc" in frames.columns:  # a GeoPackage DATETIME (QGIS: a date-time, not text)
-        frames["capture_time_utc"] = pd.to_datetime(frames["capture_time_utc"], unit="ms", utc=True)
+    frames = table(rows, FRAME_COLUMNS, fgeoms, 4326)
+    # a GeoPackage DATETIME (QGIS: a date-time, not text)
+    frames["capture_time_utc"] = pd.to_datetime(frames["capture_time_utc"], unit="ms", utc=True)
     # the spec's YYYY-MM-DDTHH:MM:SS.SSSZ: GDAL leaves out a whole second's ".000" unless told
     frames.to_file(path, layer="frames", driver="GPKG", engine="pyogrio", geometry_type="Polygon Z",
                    layer_options={**note, "DATETIME_PRECISION": "MILLISECOND"})
@@ -212,7 +226,6 @@ def write_crack_lines(inp: PublishInput, path: Path) -> None:
     """Layer ``crack_lines``: per crack finding, the centre lines its length was measured along
     (every view's stretches, branches and the gaps counted: Finding.centrelines_ned_m), one 3D
     MultiLineString in WGS84 with the finding id and length."""
-    import geopandas as gpd
     from shapely.geometry import LineString, MultiLineString
 
     to_geo = inp.flight.origin.to_geodetic
@@ -224,7 +237,6 @@ def write_crack_lines(inp: PublishInput, path: Path) -> None:
         rows.append({"finding_id": f.finding_id, "length_mm": value_or_none(f.measurements.get("length_mm")),
                      "lines": len(lines)})
         geoms.append(MultiLineString(lines))
-    gdf = _numbers(gpd.GeoDataFrame(rows or {"finding_id": [], "length_mm": [], "lines": []},
-                                    geometry=gpd.GeoSeries(geoms, crs=4326)))
+    gdf = table(rows, ("finding_id", "length_mm", "lines"), geoms, 4326)
     gdf.to_file(path, layer="crack_lines", driver="GPKG", engine="pyogrio", geometry_type="MultiLineString Z",
                 layer_options={"DESCRIPTION": height_note(inp)})
