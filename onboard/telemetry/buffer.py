@@ -143,7 +143,8 @@ class TelemetryBuffer:
         sync = timesync.estimate(timesync.round_trips(msgs, self.system_id, components.most_common(1)[0][0]))
         if sync is None:
             return None, None
-        stamped = [(t, m.time_boot_ms * 1e-3) for t, m in msgs if m.get_type() in ("GLOBAL_POSITION_INT", "ATTITUDE")]
+        stamped = [(t, m.time_boot_ms * 1e-3) for t, m in msgs[sync.last_step_record:]  # since the host clock's
+                   if m.get_type() in ("GLOBAL_POSITION_INT", "ATTITUDE")]  # last step (back: old readings overlap)
         consistent, latency_s = timesync.check(sync, stamped)
         info: dict[str, object] = {**sync.describe(), "link_latency_s": latency_s, "consistent": consistent}
         if self._boot_to_utc_s is not None:
@@ -213,8 +214,7 @@ class TelemetryBuffer:
                 attq_t.append(self._time_boot(t, m.time_boot_ms * 1e-3))
                 attq_q.append(np.array([m.q1, m.q2, m.q3, m.q4]))
             elif kind == "GPS_RAW_INT":
-                # ArduPilot stamps it with the last *fix*'s time, which stands still while the fix is lost:
-                # a message without a fix is timed by its arrival instead
+                # ArduPilot stamps it with its last fix's time, frozen while the fix is lost: no fix, by arrival
                 gps_t.append(self._time_usec(t, m.time_usec if m.fix_type >= mavlink.GPS_FIX_TYPE_2D_FIX else 0))
                 gps_v.append(gps_quality(m))
             elif kind == "GIMBAL_DEVICE_ATTITUDE_STATUS":

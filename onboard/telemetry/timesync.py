@@ -13,7 +13,8 @@ which is exact when both legs take equally long; an asymmetry shifts it by at mo
 Filtering: round trips in chunks of ``CHUNK`` consecutive replies, in each the quarter with the
 shortest round trip (at least 3), their median offset; between chunks the offset is interpolated
 linearly, so a crystal drifting against the receiver's clock is followed (≈ 49 ppm, i.e. 10 ms over
-the 205 s of the SITL log in tests/data).
+the 205 s of the SITL log in tests/data). Where the receiver's own clock was stepped (chrony's makestep),
+the offsets jump and stay: each stretch between steps is estimated on its own (``segments``).
 
 The receiver's clock is whatever timed the records: a .tlog's timestamps (the logging computer) or
 the companion's host clock on a live link (``LiveMavlink`` sends the requests with
@@ -30,6 +31,7 @@ not replies, addressed to us or broadcast) and ``reply`` builds the answer (``ts
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -37,6 +39,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
+from onboard.telemetry.clock_jumps import after_last_jump
 
 CHUNK = 20  # round trips per estimate (20 s at the live request rate of 1 Hz)
 MIN_ROUND_TRIPS = 3
@@ -53,6 +57,7 @@ class RoundTrip:
     sent_s: float  # receiver clock when the request left (ts1)
     received_s: float  # receiver clock when the reply arrived
     remote_s: float  # vehicle boot clock in the reply (tc1)
+    record: int = -1  # the reply's position in the records (their arrival order)
 
     @property
     def rtt_s(self) -> float:
@@ -66,53 +71,110 @@ class RoundTrip:
 
 @dataclass(frozen=True)
 class ClockSync:
-    """Receiver clock − vehicle boot clock, piecewise linear in the receiver's time."""
+    """Receiver clock − vehicle boot clock, piecewise linear in the receiver's time; a new piece (segment)
+    where the receiver's clock was stepped (``starts_s``: the receiver time from which each applies)."""
 
     times_s: tuple[float, ...]  # receiver time of each chunk's estimate
     offsets_s: tuple[float, ...]
     rtt_s: float  # median round trip of the replies used
     round_trips: int  # replies found (all chunks)
     used: int  # replies the estimates rest on (the short-round-trip quarter of each chunk)
+    starts_s: tuple[float, ...] = (-math.inf,)  # per segment: from this receiver time on (the newest wins)
+    first_chunk: tuple[int, ...] = (0,)  # per segment: its first chunk in times_s
+    last_step_record: int = 0  # the first reply after the receiver clock's last step: its position in the records
+
+    def _chunks(self, k: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        end = self.first_chunk[k + 1] if k + 1 < len(self.first_chunk) else len(self.times_s)
+        return self.times_s[self.first_chunk[k]:end], self.offsets_s[self.first_chunk[k]:end]
+
+    def offsets_at(self, receiver_s: np.ndarray) -> np.ndarray:
+        """The offset at each receiver time (held constant outside a segment's measured span)."""
+        t = np.asarray(receiver_s, dtype=np.float64)
+        out, done = np.empty_like(t), np.zeros(t.shape, dtype=bool)
+        for k in reversed(range(len(self.starts_s))):  # a clock stepped back: its newest reading wins
+            here = ~done & (t >= self.starts_s[k]) if k else ~done
+            times, offsets = self._chunks(k)
+            out[here] = np.interp(t[here], times, offsets)
+            done |= here
+        return out
 
     def offset_at(self, receiver_s: float) -> float:
         """The offset at a receiver time (held constant outside the measured span)."""
-        return float(np.interp(receiver_s, self.times_s, self.offsets_s))
+        return float(self.offsets_at(np.array([receiver_s]))[0])
 
     def to_boot_s(self, receiver_s: float) -> float:
         return receiver_s - self.offset_at(receiver_s)
 
     @property
     def drift_ppm(self) -> float:
-        """Rate of the vehicle clock against the receiver's, end to end (0 with one chunk)."""
-        span = self.times_s[-1] - self.times_s[0]
-        return (self.offsets_s[0] - self.offsets_s[-1]) / span * 1e6 if span > 0 else 0.0
+        """Rate of the vehicle clock against the receiver's, end to end of the last segment (0 with one chunk)."""
+        times, offsets = self._chunks(len(self.starts_s) - 1)
+        span = times[-1] - times[0]
+        return (offsets[0] - offsets[-1]) / span * 1e6 if span > 0 else 0.0
 
     def describe(self) -> dict[str, float | int]:
-        return {"offset_s": statistics.median(self.offsets_s), "rtt_s": self.rtt_s, "round_trips": self.round_trips,
-                "used": self.used, "chunks": len(self.times_s), "drift_ppm": round(self.drift_ppm, 2)}
+        return {"offset_s": statistics.median(self._chunks(len(self.starts_s) - 1)[1]), "rtt_s": self.rtt_s,
+                "round_trips": self.round_trips, "used": self.used, "chunks": len(self.times_s),
+                "drift_ppm": round(self.drift_ppm, 2), "receiver_clock_steps": len(self.starts_s) - 1}
 
 
 def round_trips(records: Iterable[tuple[float, mavlink.MAVLink_message]], system_id: int,
                 component_id: int | None = None, max_rtt_s: float = MAX_RTT_S) -> list[RoundTrip]:
-    """Replies from the vehicle to requests stamped on the records' own clock, in arrival order."""
+    """Replies from the vehicle to requests stamped on the records' own clock, in the records' order."""
     trips = []
-    for t, m in records:
+    for i, (t, m) in enumerate(records):
         if m.get_type() != "TIMESYNC" or m.tc1 <= 0 or m.get_srcSystem() != system_id:
             continue
         if component_id is not None and m.get_srcComponent() != component_id:
             continue
-        trip = RoundTrip(m.ts1 * 1e-9, float(t), m.tc1 * 1e-9)
+        trip = RoundTrip(m.ts1 * 1e-9, float(t), m.tc1 * 1e-9, i)
         if 0.0 <= trip.rtt_s <= max_rtt_s:  # else ts1 is another clock (the vehicle's own, another GCS's)
             trips.append(trip)
-    trips.sort(key=lambda r: r.received_s)
-    return trips
+    return trips  # in record order, which is arrival order: sorted by time, a clock stepped back interleaved
 
 
 def estimate(trips: list[RoundTrip], chunk: int = CHUNK, best_fraction: float = 0.25,
              min_round_trips: int = MIN_ROUND_TRIPS) -> ClockSync | None:
-    """Short-round-trip medians per chunk of ``chunk`` replies; None with fewer than ``min_round_trips``."""
-    if len(trips) < min_round_trips:
+    """Short-round-trip medians per chunk of ``chunk`` replies, per segment between steps of the receiver's
+    clock (``segments``); None with fewer than ``min_round_trips``."""
+    parts = [p for p in segments(trips) if len(p) >= min_round_trips]
+    if not parts:
         return None
+    times, offsets, rtts, starts, first_chunk = [], [], [], [], []
+    for k, part in enumerate(parts):
+        if k:  # a clock stepped forward: its readings before and after are told apart halfway across the step
+            before, after = parts[k - 1][-1].received_s, part[0].received_s
+            starts.append(0.5 * (before + after) if after > before else after)
+        else:
+            starts.append(-math.inf)
+        first_chunk.append(len(times))
+        t, o, r = _chunk_estimates(part, chunk, best_fraction, min_round_trips)
+        times += t
+        offsets += o
+        rtts += r
+    last_step = max(parts[-1][0].record, 0) if len(parts) > 1 else 0
+    return ClockSync(tuple(times), tuple(offsets), statistics.median(rtts), len(trips), len(rtts), tuple(starts),
+                     tuple(first_chunk), last_step)
+
+
+def segments(trips: list[RoundTrip]) -> list[list[RoundTrip]]:
+    """Round trips split where the receiver's clock was stepped (chrony's makestep, a companion booted on
+    a stale clock): the offsets jump by more than ``CLOCK_JUMP_S`` and stay there (``after_last_jump``).
+    One estimate across a 30 s step, interpolated, timed frames on either side up to 150 m off (5 m/s)."""
+    offsets = [r.offset_s for r in trips]
+    cuts, end = [], len(trips)
+    while end > 0:
+        start = after_last_jump(offsets[:end])
+        cuts.insert(0, start)
+        if start == 0:
+            break
+        end = start
+    bounds = cuts + [len(trips)]
+    return [trips[a:b] for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+def _chunk_estimates(trips: list[RoundTrip], chunk: int, best_fraction: float,
+                     min_round_trips: int) -> tuple[list[float], list[float], list[float]]:
     bounds = list(range(0, len(trips), chunk))
     if len(bounds) > 1 and len(trips) - bounds[-1] < chunk // 2:
         bounds.pop()  # a short last chunk joins the one before
@@ -124,7 +186,7 @@ def estimate(trips: list[RoundTrip], chunk: int = CHUNK, best_fraction: float = 
         times.append(statistics.median(r.received_s for r in best))
         offsets.append(statistics.median(r.offset_s for r in best))
         rtts += [r.rtt_s for r in best]
-    return ClockSync(tuple(times), tuple(offsets), statistics.median(rtts), len(trips), len(rtts))
+    return times, offsets, rtts
 
 
 def check(sync: ClockSync, stamped: list[tuple[float, float]],
@@ -135,7 +197,7 @@ def check(sync: ClockSync, stamped: list[tuple[float, float]],
     if not stamped:
         return True, float("nan")
     arrival, boot = np.asarray(stamped, dtype=np.float64).T
-    latency = arrival - boot - np.interp(arrival, sync.times_s, sync.offsets_s)
+    latency = arrival - boot - sync.offsets_at(arrival)
     return bool(np.percentile(latency, 1) >= -tolerance_s), float(np.median(latency))
 
 
@@ -161,7 +223,8 @@ class TimesyncRequester:
 
     def due(self, now_s: float) -> bool:
         wait = self.burst_interval_s if self.requests < self.burst else self.interval_s
-        return self.enabled and now_s - self._last_s >= wait - 1e-3  # a caller's 1 ms jitter is on time
+        # a clock stepped back (now before the last request) is due too: else none went out until it caught up
+        return self.enabled and (now_s < self._last_s or now_s - self._last_s >= wait - 1e-3)  # 1 ms jitter: on time
 
     def request(self, now_s: float) -> mavlink.MAVLink_message:
         ts1 = int(round(now_s * 1e9))
@@ -177,7 +240,7 @@ class TimesyncRequester:
         if not self.enabled:
             return float("inf")
         wait = self.burst_interval_s if self.requests < self.burst else self.interval_s
-        return max(0.0, self._last_s + wait - 1e-3 - now_s)
+        return 0.0 if now_s < self._last_s else max(0.0, self._last_s + wait - 1e-3 - now_s)
 
     def sent(self, ts1_ns: int) -> bool:
         """True if ``ts1_ns`` is one of the last ``keep`` requests we sent."""

@@ -1,0 +1,75 @@
+"""The companion's clock stepped mid-flight (chrony's makestep once NTP or GNSS time arrives, a Jetson
+without an RTC battery booted on the last shutdown's time): live frames and arrivals are stamped on the
+host clock, which TIMESYNC maps to the vehicle's boot clock. Synthetic records, as a live link's window
+holds them (not a real flight)."""
+
+from __future__ import annotations
+
+from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
+from onboard.telemetry import convert
+from onboard.telemetry.buffer import TelemetryBuffer
+
+UTC_MINUS_BOOT_S = 1_700_000_000.0  # the vehicle's GNSS UTC − its boot clock
+LAT0, M_PER_DEG_LAT, SPEED_N_MPS = 47.0, 111_195.0, 5.0
+LINK_S = 0.005  # each leg of the link
+
+
+def _lat(boot_s: float) -> float:
+    return LAT0 + SPEED_N_MPS * (boot_s - 100.0) / M_PER_DEG_LAT
+
+
+def _window(step_s: float, step_at_boot_s: float, end_boot_s: float = 160.0) -> tuple[list, callable]:
+    """100 s of a vehicle at 20 Hz, TIMESYNC answered at 1 Hz; the host clock is 30 s behind the vehicle's UTC
+    until boot ``step_at_boot_s``, then stepped by ``step_s``. Returns the records and host(boot) at a time."""
+    def host(boot_s: float) -> float:
+        return boot_s + UTC_MINUS_BOOT_S - 30.0 + (step_s if boot_s >= step_at_boot_s else 0.0)
+
+    recs = []
+    for i in range(int((end_boot_s - 100.0) * 20) + 1):
+        boot = 100.0 + i / 20
+        arrival = host(boot + LINK_S)
+        recs.append((arrival, convert.global_position(boot, _lat(boot), 8.0, 500.0, 20.0)))
+        recs.append((arrival, convert.attitude(boot, 0.0, 0.0, 0.0)))
+        if i % 20 == 0:
+            recs.append((arrival, convert.system_time(boot, boot + UTC_MINUS_BOOT_S)))
+        if i % 20 == 10:  # a request that left LINK_S before the vehicle answered it at ``boot``
+            sent = host(boot - LINK_S)
+            recs.append((host(boot + LINK_S), mavlink.MAVLink_timesync_message(round(boot * 1e9), round(sent * 1e9))))
+    return recs, host  # in arrival order, as a link's window holds them (stepped back, not sorted by stamp)
+
+
+def _north_error_m(buffer: TelemetryBuffer, host_s: float, boot_s: float) -> float | str:
+    pose = buffer.pose_at(buffer.from_receiver_clock(host_s))
+    return (pose.lat_deg - _lat(boot_s)) * M_PER_DEG_LAT if pose.is_tagged else pose.status
+
+
+def test_a_host_clock_stepped_forward_mid_flight_keeps_frames_tagged_where_they_were_taken() -> None:
+    # Before: the chunk of TIMESYNC replies across the step, interpolated, mapped the arrivals around it
+    # to the wrong boot times; the causality check then refused TIMESYNC for the whole window and took the
+    # host clock (30 s off UTC) as UTC: every frame 'after the last GLOBAL_POSITION_INT'. With the
+    # loopback vehicle and a real link the same +3 s step left every frame of the next 35 s untagged.
+    recs, host = _window(step_s=30.0, step_at_boot_s=140.0)
+    buffer = TelemetryBuffer(recs, "udpin:synthetic")
+    assert buffer.clock_sync is not None
+    errors = {boot: _north_error_m(buffer, host(boot), boot) for boot in (120.0, 139.5, 140.5, 150.0, 159.5)}
+    assert all(isinstance(e, float) and abs(e) < 0.05 for e in errors.values()), errors
+
+
+def test_a_host_clock_stepped_back_mid_flight_keeps_frames_tagged() -> None:
+    recs, host = _window(step_s=-20.0, step_at_boot_s=140.0)
+    buffer = TelemetryBuffer(recs, "udpin:synthetic")
+    assert buffer.clock_sync is not None
+    errors = {boot: _north_error_m(buffer, host(boot), boot) for boot in (141.0, 150.0, 159.5)}
+    assert all(isinstance(e, float) and abs(e) < 0.05 for e in errors.values()), errors
+
+
+def test_timesync_requests_go_on_after_the_host_clock_is_stepped_back() -> None:
+    # Before: a request was due once the clock passed the last request's time + 1 s, so a clock stepped
+    # back 20 s sent none for 20 s (an hour's step: none for an hour), and the offset went stale.
+    from onboard.telemetry.timesync import TimesyncRequester
+
+    requester = TimesyncRequester(interval_s=1.0, burst=0)
+    requester.request(1000.0)
+    assert not requester.due(1000.5) and requester.due(1001.0)
+    assert requester.due(980.0) and requester.seconds_until_due(980.0) == 0.0
