@@ -65,6 +65,17 @@ def _band_state(q: QuantityRule, value: float) -> tuple[str, str] | None:
     return None
 
 
+def _on_its_side(x: float, q: QuantityRule) -> str:
+    """``x`` with the digits (3 significant at least) that keep it on its side of every band edge of ``q``:
+    a bound from 0.298 mm said '0.30' (the measurement's two decimals, or '.3g' of 0.2999) read as CS2."""
+    edges = {e for b in q.bands for e in b.edges()}
+    for digits in range(3, 17):
+        said = f"{x:.{digits}g}"
+        if all((float(said) > e) == (x > e) and (float(said) < e) == (x < e) for e in edges):
+            return said
+    return repr(x)
+
+
 def _near_edge(q: QuantityRule, m: Measurement) -> str:
     if m.value is None or m.sigma is None or not math.isfinite(m.sigma) or m.sigma <= 0:
         return ""
@@ -102,18 +113,18 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
         values[q.quantity] = None if m is None or m.value is None else float(m.value)
         if m is not None and m.is_bound:
             low, high = _band_state(q, float(m.low)), _band_state(q, float(m.high))  # type: ignore[arg-type]
-            span = f"{q.quantity} between {m.low:.3g} and {m.high:.3g} {m.unit}"
+            span = f"between {_on_its_side(float(m.low), q)} and {_on_its_side(float(m.high), q)} {m.unit}"  # type: ignore[arg-type]
             if low is not None and high is not None and low[0] == high[0]:
                 decided.append((rule.rank(low[0]), low[0], low[1], q))
-                notes.append(f"{span} (a bound, not a value): {low[0]} across the whole interval")
+                notes.append(f"{q.quantity} {span} (a bound, not a value): {low[0]} across the whole interval")
                 continue
             states = " to ".join(dict.fromkeys(h[0] for h in (low, high) if h is not None)) or "no state band"
             if q.required:
                 worst = max((h[0] for h in (low, high) if h is not None), key=rule.rank) \
                     if low is not None and high is not None else ""  # an end in no band: nothing known
-                return undetermined(f"{q.quantity} spans {states}: {m.note}" if m.note else f"{span} spans {states}",
+                return undetermined(f"{q.quantity} spans {states} ({span})" + (f": {m.note}" if m.note else ""),
                                     values, worst)
-            notes.append(f"{q.quantity} not assessed ({span} spans {states})")
+            notes.append(f"{q.quantity} not assessed ({q.quantity} {span} spans {states})")
             continue
         if m is None or m.value is None or not math.isfinite(m.value):
             why = (m.note if m is not None and m.note else "not measured")

@@ -136,7 +136,7 @@ def test_width_bound_inside_one_band_grades_across_it_is_indeterminate() -> None
     assert g.state == "CS2" and g.priority is not None and "bound" in g.note and g.values["width_mm"] is None
     f.measurements["width_mm"] = Measurement(None, None, "mm", "bound: between 0.20 and 0.50 mm", 0.20, 0.50)
     g = grade_finding(f, rule)
-    assert g.state == INDETERMINATE and g.note.startswith("width_mm spans CS1 to CS2: bound: between 0.20")
+    assert g.state == INDETERMINATE and g.note.startswith("width_mm spans CS1 to CS2 (between 0.2 and 0.5 mm): bound: between 0.20")
     f.measurements["width_mm"] = Measurement(None, None, "mm", "bound", 0.05, 0.2999)
     assert grade_finding(f, rule).state == "CS1"
     f.measurements["width_mm"] = Measurement(None, None, "mm", "bound", 1.0, 1.2701)  # ends in CS3
