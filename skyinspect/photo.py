@@ -66,9 +66,14 @@ def read_bgr(path: Path, orient: bool = True, data: bytes | None = None) -> np.n
             image = _decoded_by_pil(path, orient)
     if image is None:
         empty = data is not None and not data or Path(path).is_file() and Path(path).stat().st_size == 0
-        kind = UNREAD_FORMATS.get(Path(path).suffix.lower())
+        suffix = Path(path).suffix.lower()
+        kind, under = UNREAD_FORMATS.get(suffix), ""
+        if kind is None and not empty:  # a phone's HEIC under a .jpg name
+            kind = _unread_format_of_bytes(path, data)
+            under = f" under a {suffix or 'suffix-less'} name" if kind else ""
         if kind is not None and not empty:  # no copy mends these: "Copy it again" sent users to the card
-            raise ImageError(describe(path, f"is a {kind} photo, which is not read here",
+            article = "an" if kind[0] in "AEIOU" else "a"
+            raise ImageError(describe(path, f"is {article} {kind} photo{under}, which is not read here",
                                       "convert it to JPEG or PNG first (heif-convert, or the camera maker's raw "
                                       "converter), or leave it out"))
         raise ImageError(describe(path, "is empty (0 bytes)" if empty else "cannot be decoded as an image",
@@ -90,6 +95,31 @@ def _starts_as_jpeg(path: Path, data: bytes | None) -> bool:
             return f.read(len(SOI)) == SOI
     except OSError:
         return False  # said by the decoder's refusal below
+
+
+def _unread_format_of_bytes(path: Path, data: bytes | None) -> str | None:
+    """"HEIC", "HEIF" or "AVIF" for a file whose bytes are one (an ISO base media 'ftyp' box with such a
+    brand), whatever its name; None for anything else (an MP4 has the same box, other brands)."""
+    if data is None:
+        try:
+            with open(path, "rb") as f:
+                data = f.read(64)
+        except OSError:
+            return None
+    if data[4:8] != b"ftyp":
+        return None
+    size = int.from_bytes(data[:4], "big")
+    box = data[8:min(max(size, 12), 64)]
+    brands = {box[i:i + 4] for i in range(0, len(box) - 3, 4)}  # major, minor version, compatible ones
+    for kind, marks in _ISOBMFF_PHOTO_BRANDS:
+        if brands & marks:
+            return kind
+    return None
+
+
+# brands that make an ISO base media file a still photo, the first found naming it (AVIF is a HEIF too)
+_ISOBMFF_PHOTO_BRANDS = (("AVIF", {b"avif", b"avis"}), ("HEIC", {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx"}),
+                         ("HEIF", {b"mif1", b"msf1"}))
 
 
 def cv_imread(path: Path, flags: int) -> np.ndarray | None:

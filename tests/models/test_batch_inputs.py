@@ -110,6 +110,25 @@ def test_a_heic_photo_is_refused_as_heic_not_as_a_bad_copy(tmp_path: Path) -> No
         read_bgr(photos / "IMG_1.HEIC")  # the reader itself, as the replay and a library caller use it
 
 
+def test_a_heic_or_avif_photo_named_jpg_is_refused_for_what_it_is(tmp_path: Path) -> None:
+    """A HEIC photo saved or exported under a .jpg name (phone apps, cloud downloads), an AVIF one under .png:
+    'cannot be decoded as an image. Copy it again from the card', which no copy mends. Told by its bytes
+    (the ISO base media 'ftyp' box and its brand), as a .HEIC name is."""
+    photos = tmp_path / "phone"
+    photos.mkdir()
+    (photos / "IMG_1.jpg").write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + bytes(200))
+    (photos / "IMG_2.png").write_bytes(b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf" + bytes(200))
+    (photos / "IMG_3.jpg").write_bytes(b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + bytes(200))  # an MP4
+    _photo(photos / "ok.jpg", 60, 80)
+    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(tmp_path / "out"), "--flips", "1",
+                                      "--upscale", "0"])
+    said = _said(result)
+    assert result.exit_code == 2 and not (tmp_path / "out").exists(), said
+    assert "IMG_1.jpg: is a HEIC photo under a .jpg name, which is not read here. convert it to JPEG" in said
+    assert "IMG_2.png: is an AVIF photo under a .png name, which is not read here" in said
+    assert "IMG_3.jpg: cannot be decoded as an image" in said  # no photo format: as before
+
+
 def test_webp_photos_in_a_folder_are_segmented_as_one_named_alone_is(tmp_path: Path) -> None:
     """Found running `skyinspect segment` on a folder of a UAV75 photo saved as WebP: 'left out 1 .webp file(s):
     not read here; convert them to JPEG or PNG', though `segment photo.webp` segments it (OpenCV decodes WebP,
