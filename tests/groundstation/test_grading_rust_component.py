@@ -14,6 +14,7 @@ import pytest
 from gs_fixtures import FLY_HEIGHT_M, bridge_on_face, corrosion_on_face, crack_on_face, face_flight, face_surface
 
 from groundstation.grading import grade_all
+from groundstation.grading.coverage import covered_by_component_m2
 from groundstation.pipeline import process
 from groundstation.registry import build_registry
 from groundstation.republish import publish_reviewed
@@ -108,7 +109,6 @@ def test_pipeline_coverage_is_split_at_the_chainage_segments() -> None:
     from shapely import wkt
 
     from groundstation.crack_length import LocalPlane
-    from groundstation.grading.coverage import covered_by_component_m2
 
     reg = build_registry([(EXAMPLES / "pipeline.geojson", "gas")])
     route = wkt.loads(reg.assets["gas"].params["route_wkt"])
@@ -127,3 +127,26 @@ def test_pipeline_coverage_is_split_at_the_chainage_segments() -> None:
     assert set(m2) == {"gas/km-0.000", "gas/km-0.050"}
     assert m2["gas/km-0.000"] == pytest.approx(80.0, rel=0.03)
     assert m2["gas/km-0.050"] == pytest.approx(80.0, rel=0.03)
+
+
+def test_blade_coverage_is_split_at_the_zones() -> None:
+    # the example turbine's blade A points straight up (rotor locked in "Y"), 40 m long: zones of 13.33 m.
+    # A 2 m wide strip up its face from 5 to 25 m out from the hub is 8.33 m x 2 m on the root zone and
+    # 11.67 m x 2 m on the mid zone (a zone split at the wrong radius, or a blade's points given to the
+    # nacelle or another blade near the hub, moves area between them)
+    from groundstation.crack_length import LocalPlane
+
+    reg = build_registry([(EXAMPLES / "wind_turbine.yaml", "t1")])
+    par = reg.assets["t1"].params
+    hub, up = np.array(par["hub"]), np.array(par["blades"]["A"]["axis"])
+    right = np.array(par["blades"]["A"]["rotation"])  # across blade A, in the rotor plane
+    ned = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, -1.0]])  # ENU -> NED
+    face = LocalPlane(hub @ ned, np.array([right @ ned, up @ ned]))  # the rotor plane through the hub
+
+    def strip(r0_m: float, r1_m: float) -> np.ndarray:
+        return face.to_3d(np.array([[-1.0, r0_m], [1.0, r0_m], [1.0, r1_m], [-1.0, r1_m]]))
+
+    m2 = covered_by_component_m2([strip(5.0, 25.0)], face, reg.assets["t1"].frame, reg, "t1")
+    assert set(m2) == {"t1/blade-A/root", "t1/blade-A/mid"}, m2
+    assert m2["t1/blade-A/root"] == pytest.approx(2.0 * (40 / 3 - 5.0), rel=0.03)
+    assert m2["t1/blade-A/mid"] == pytest.approx(2.0 * (25.0 - 40 / 3), rel=0.03)
