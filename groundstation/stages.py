@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from groundstation.georef import FrameGeoref, Georeferenced
+from skyinspect.atomic import write_atomic
 from skyinspect.errors import RecordError, describe
 from skyinspect.findings import Detection, Finding, Measurement
 from skyinspect.surfaces import surface_from_dict
@@ -141,10 +142,8 @@ def fingerprint(*parts: object) -> str:
 def write_json_atomic(path: Path, data: object) -> str:
     """Write ``data`` as compact JSON (temporary file, then renamed); returns the text written."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
     text = json.dumps(data, separators=(",", ":"))
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    write_atomic(path, text)
     return text
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 
 from models._progress import progress
+from skyinspect.atomic import write_atomic
 from skyinspect.drift import DriftReference, frame_stats
 from skyinspect.errors import InputError, describe
 
@@ -43,9 +44,7 @@ def build(dataset: Path, model: Path | None = None, out: Path = DEFAULT_OUT, spl
                                     source=f"{len(stats)} images of {folder.parent.parent.name}/images/{split}")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(ref.to_json())
-    tmp.replace(out)
+    write_atomic(out, ref.to_json())
     return ref
 
 

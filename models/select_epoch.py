@@ -20,6 +20,7 @@ import re
 import sys
 from pathlib import Path
 
+from skyinspect.atomic import write_atomic
 from skyinspect.errors import InputError, describe
 
 RULE_SETS = ("uav75_val", "deepcrack_val", "corrosion_val")
@@ -106,9 +107,7 @@ def score_lines(result: dict[str, object]) -> list[str]:
 
 def _write_json(path: Path, doc: object) -> None:
     """Write-then-rename: an interrupted run leaves the previous scores, never half a file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(doc, indent=1) + "\n")
-    tmp.replace(path)
+    write_atomic(path, json.dumps(doc, indent=1) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:

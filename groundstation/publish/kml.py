@@ -15,7 +15,6 @@ the ground and shares nothing with this one but the format.
 from __future__ import annotations
 
 import math
-import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 from groundstation.publish.context import PublishInput, colour_hex, flight_date, format_measurement, lonlatalt
 from groundstation.publish.gis import finding_properties
 from groundstation.publish.reviewed import class_text, review_text, shown_class
+from skyinspect.atomic import write_atomic
 from skyinspect.findings import Finding
 from skyinspect.kml import kml_colour
 
@@ -110,6 +110,11 @@ def findings_kml(inp: PublishInput) -> str:
         _sub(poly, "color", kml_colour(colour_hex(cls), FILL_ALPHA))
         _sub(poly, "fill", "1")
         _sub(poly, "outline", "1")
+    cracks = [f for f in inp.findings if any(len(c) >= 2 for c in f.centrelines_ned_m)]
+    if cracks:  # ogckml22.xsd: a Document's styles come before its Folders
+        line_style = _sub(_sub(doc, "Style", id="crack-line"), "LineStyle")
+        _sub(line_style, "color", kml_colour("#1a1a1a"))
+        _sub(line_style, "width", "1")
     folder = _sub(doc, "Folder")
     _sub(folder, "name", f"findings ({len(inp.findings)})")
     for f in inp.findings:
@@ -130,20 +135,16 @@ def findings_kml(inp: PublishInput) -> str:
         _sub(poly, "extrude", "0")
         _sub(poly, "altitudeMode", "absolute")
         _sub(_sub(_sub(poly, "outerBoundaryIs"), "LinearRing"), "coordinates", ring)
-    _crack_lines(doc, inp)
+    _crack_lines(doc, inp, cracks)
     ET.indent(root, space=" ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _crack_lines(doc: ET.Element, inp: PublishInput) -> None:
-    """A second folder: each crack's measured centre lines (as the gpkg's crack_lines layer)."""
-    cracks = [f for f in inp.findings if any(len(c) >= 2 for c in f.centrelines_ned_m)]
+def _crack_lines(doc: ET.Element, inp: PublishInput, cracks: list[Finding]) -> None:
+    """A second folder: each crack's measured centre lines (as the gpkg's crack_lines layer), styled
+    by the Style ``crack-line`` findings_kml wrote."""
     if not cracks:
         return
-    style = _sub(doc, "Style", id="crack-line")
-    line_style = _sub(style, "LineStyle")
-    _sub(line_style, "color", kml_colour("#1a1a1a"))
-    _sub(line_style, "width", "1")
     folder = _sub(doc, "Folder")
     _sub(folder, "name", f"crack lines ({len(cracks)})")
     to_geo = inp.flight.origin.to_geodetic
@@ -163,7 +164,4 @@ def _crack_lines(doc: ET.Element, inp: PublishInput) -> None:
 
 
 def write_kml(inp: PublishInput, path: Path) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(findings_kml(inp), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, findings_kml(inp))

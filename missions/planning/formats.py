@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from pathlib import Path
 from typing import Any
 
+from skyinspect.atomic import write_atomic
 from skyinspect.errors import InputError, describe
 
 from missions.planning.asset_reader import read_utf8
@@ -33,13 +33,6 @@ from missions.planning.mission import FRAME_GLOBAL, NAV_WAYPOINT, MissionItem
 FIRMWARE_TYPE = {"ardupilot": 3, "px4": 12}
 VEHICLE_TYPE_QUADROTOR = 2
 ALTITUDE_MODE_RELATIVE = 1
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _num(v: float) -> float | int | None:
@@ -74,7 +67,7 @@ def plan_to_qgc(items: tuple[MissionItem, ...], home_lat_lon_alt: tuple[float, f
 def write_qgc_plan(path: Path, items: tuple[MissionItem, ...], home_lat_lon_alt: tuple[float, float, float],
                    autopilot: str, cruise_speed_m_s: float, fence: tuple[FenceArea, ...] = ()) -> None:
     doc = plan_to_qgc(items, home_lat_lon_alt, autopilot, cruise_speed_m_s, fence)
-    _atomic_write(path, json.dumps(doc, indent=4, sort_keys=True) + "\n")
+    write_atomic(path, json.dumps(doc, indent=4, sort_keys=True) + "\n")
 
 
 def read_qgc_plan(path: Path) -> tuple[tuple[MissionItem, ...], tuple[float, float, float], str]:
@@ -143,7 +136,7 @@ def waypoints_text(items: tuple[MissionItem, ...], home_lat_lon_alt: tuple[float
 
 
 def write_waypoints(path: Path, items: tuple[MissionItem, ...], home_lat_lon_alt: tuple[float, float, float]) -> None:
-    _atomic_write(path, waypoints_text(items, home_lat_lon_alt))
+    write_atomic(path, waypoints_text(items, home_lat_lon_alt))
 
 
 def read_waypoints(path: Path) -> tuple[tuple[MissionItem, ...], tuple[float, float, float]]:

@@ -7,12 +7,12 @@ Earth's terrain under it instead, off by the terrain's difference from home (a c
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import numpy as np
 
+from skyinspect.atomic import write_atomic
 from skyinspect.kml import kml_colour
 from skyinspect.webpage import fit_to, js_template_text, save_offline
 
@@ -67,9 +67,7 @@ def kml_text(plan: Plan, flights: tuple[Plan, ...] = ()) -> str:
 
 
 def write_kml(path: Path, plan: Plan, flights: tuple[Plan, ...] = ()) -> None:
-    tmp = Path(path).with_name(f".{Path(path).name}.tmp")
-    tmp.write_text(kml_text(plan, flights), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, kml_text(plan, flights))
 
 
 def _stations_lat_lon(plan: Plan):  # type: ignore[no-untyped-def]

@@ -40,16 +40,12 @@ def workorders_command(
         from groundstation.workorders import work_orders_csv
         from skyinspect.spreadsheet import SPREADSHEET_ENCODING
 
-        part = write_csv.with_name(write_csv.name + ".part")
-        try:
-            part.write_text(work_orders_csv(orders), encoding=SPREADSHEET_ENCODING)
-            part.replace(write_csv)
+        from skyinspect.atomic import write_atomic
+
+        try:  # a failed or interrupted write leaves no temporary file beside it
+            write_atomic(write_csv, work_orders_csv(orders), encoding=SPREADSHEET_ENCODING)
         except OSError as exc:
-            part.unlink(missing_ok=True)
             raise InputError(describe(write_csv, f"cannot write ({exc.strerror or exc})")) from exc
-        except BaseException:  # Ctrl-C between the write and the rename: no stray .part beside it
-            part.unlink(missing_ok=True)
-            raise
         console.print(f"wrote {len(orders)} work orders to [bold]{write_csv}[/]", soft_wrap=True)
 
     title = f"{len(orders)} work orders, asset {header['asset_id'] or '-'}, inspected {header['inspection_date'] or '-'}"

@@ -1,0 +1,28 @@
+"""Files written whole or not at all: a hidden temporary file beside the target, then renamed over it
+(a rename within one folder is atomic), so a reader, a crash or a full disk never meets half a file."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+
+def write_atomic(path: Path, data: str | bytes, encoding: str = "utf-8") -> None:
+    """Write ``data`` (text in ``encoding``, or bytes) to ``path`` through ``.<name>.tmp`` beside it.
+    On any failure (the disk full, Ctrl-C) the temporary file is removed and the error raised; ``path``
+    keeps what it had."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        if isinstance(data, bytes):
+            tmp.write_bytes(data)
+        else:
+            tmp.write_text(data, encoding=encoding)
+        tmp.replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):  # the original error is the one to report
+            tmp.unlink()
+        raise
+
+
+__all__ = ["write_atomic"]
