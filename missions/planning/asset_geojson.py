@@ -18,8 +18,10 @@ WGS84_NAMES = ("CRS84", "EPSG::4326", "EPSG:4326")  # RFC 7946: only WGS84 lon/l
 EXPORT_FIX = "Export the layer as WGS84 (QGIS: Save Features As, CRS EPSG:4326; or ogr2ogr -t_srs EPSG:4326 OUT IN)"
 
 
-def pipeline_feature(data: dict[str, Any], source: object) -> tuple[dict[str, Any], tuple[LatLon, ...]]:
-    """(properties, route as (lat, lon)) of a pipeline Feature or one-Feature FeatureCollection."""
+def pipeline_feature(data: dict[str, Any], source: object) -> tuple[dict[str, Any], tuple[LatLon, ...],
+                                                                   tuple[tuple[int, float], ...]]:
+    """(properties, route as (lat, lon), (position, elevation) of the positions that carry a third value) of a
+    pipeline Feature or one-Feature FeatureCollection."""
 
     def fail(key: str, expected: str, got: object, fix: str) -> None:
         raise InputError(describe(source, f"{key}: expected {expected}, got {got!r}", fix))
@@ -55,4 +57,24 @@ def pipeline_feature(data: dict[str, Any], source: object) -> tuple[dict[str, An
         fail("geometry.coordinates", "[longitude, latitude] in WGS84 degrees", list(off[0]), EXPORT_FIX)
     if len(positions) < 2:
         fail("geometry.coordinates", "at least 2 longitude, latitude positions", coords, "Give the pipeline route")
-    return props, tuple((float(c[1]), float(c[0])) for c in positions)
+    elevations = tuple((k, float(c[2])) for k, c in enumerate(positions)
+                       if len(c) >= 3 and isinstance(c[2], (int, float)) and not isinstance(c[2], bool))
+    return props, tuple((float(c[1]), float(c[0])) for c in positions), elevations
+
+
+def check_flat(elevations: tuple[tuple[int, float], ...], min_flight_agl_m: float, source: object) -> None:
+    """The planner flies heights above home's ground (flat ground): a route whose own elevations ([lon, lat,
+    elevation], a 'LineString Z' layer) spread more than the site's minimum flight height would put lanes
+    into rising ground. Only the spread is checked: the elevations' datum (mean sea level or the ellipsoid,
+    up to ~100 m apart) is not known."""
+    if len(elevations) < 2:
+        return
+    low, high = min(elevations, key=lambda kz: kz[1]), max(elevations, key=lambda kz: kz[1])
+    if high[1] - low[1] > min_flight_agl_m:
+        raise InputError(describe(
+            source, f"geometry.coordinates: expected a route on flat ground (every height is planned above home's "
+                    f"ground, site.ground_alt_msl_m), got elevations from {low[1]:g} m (position {low[0]}) to "
+                    f"{high[1]:g} m (position {high[0]}), {high[1] - low[1]:.1f} m apart: more than "
+                    f"site.min_flight_agl_m ({min_flight_agl_m:g} m), so lanes would be flown into the higher ground",
+            "Cut the route into parts whose ground lies within that height, each with its own site.home_lat_lon "
+            "and ground_alt_msl_m"))

@@ -271,12 +271,13 @@ def parse_asset(data: Any, source: object = "<asset>") -> Asset:
 
 def _parse(data: Any, source: object) -> Asset:
     if isinstance(data, dict) and data.get("type") in ("Feature", "FeatureCollection"):
-        from missions.planning.asset_geojson import pipeline_feature
+        from missions.planning.asset_geojson import check_flat, pipeline_feature
 
-        props, route = pipeline_feature(data, source)
+        props, route, elevations = pipeline_feature(data, source)
         r = _Reader(source, props, "properties")
         asset: Asset = _pipeline(r, route)
         r.check_unknown(skip_paths=("properties",))  # a GIS layer's own attributes sit beside ours
+        check_flat(elevations, asset.site.min_flight_agl_m, source)  # they were dropped without a word
         return asset
     r = _Reader(source, data)
     kind = r.text("asset", "")

@@ -209,6 +209,22 @@ def test_pipeline_layer_as_qgis_exports_it(tmp_path):
     assert parse_asset({"type": "FeatureCollection", "crs": crs84, "features": [multi]}, "p") == parse_asset(g, "p")
 
 
+def test_a_pipeline_with_elevations_must_lie_on_flat_ground():
+    # a surveyed line exported as 'LineString Z' ([lon, lat, elevation]): the elevations were dropped without a
+    # word and every lane planned at its height above home's ground; with the line climbing 30 m over its
+    # 300 m, the far end's lanes, a few metres above home's ground, lay about 25 m inside the hill
+    g = json.loads((EXAMPLES / "pipeline.geojson").read_text())
+    hill = copy.deepcopy(g)
+    hill["geometry"]["coordinates"] = [c + [z] for c, z in zip(g["geometry"]["coordinates"], (488.1, 500.0, 518.3))]
+    with pytest.raises(InputError, match=r"pipe.geojson: geometry.coordinates: expected a route on flat ground .*"
+                                         r"got elevations from 488.1 m \(position 0\) to 518.3 m \(position 2\), "
+                                         r"30.2 m apart.*site.min_flight_agl_m \(2 m\)"):
+        parse_asset(hill, "pipe.geojson")
+    flat = copy.deepcopy(g)  # within the site's minimum flight height: read as before
+    flat["geometry"]["coordinates"] = [c + [z] for c, z in zip(g["geometry"]["coordinates"], (488.1, 489.0, 487.6))]
+    assert parse_asset(flat, "p") == parse_asset(g, "p")
+
+
 @pytest.mark.parametrize("mutate, match", [
     # 'min_standof_m: 6.0' was ignored: the plan kept 3.0 m and said 'checks passed: min_standoff'
     (lambda d: d["site"].update(min_standof_m=d["site"].pop("min_standoff_m") * 2),
