@@ -39,7 +39,7 @@ from skyinspect.geodesy import LocalFrame
 
 JOINT_KIND = "joint-like line"
 NOT_JUDGED = ("a joint-like line both times (formwork or construction joint?): its change is shown but not judged; "
-              "confirmed a crack in the review app, it is judged as one when compared again")
+              "if confirmed a crack in the review app, it is judged as one when compared again")
 
 
 def joint_like_ids(folder: Path, findings: Iterable[Finding]) -> frozenset[str]:

@@ -172,3 +172,18 @@ def test_a_joint_like_pair_is_never_escalated(tmp_path: Path) -> None:
     assert {c.finding_id: c.escalated for c in report.changes} == {"F-0007": True, "F-0007-J": False}
     joint = next(c for c in report.changes if c.finding_id == "F-0007-J")
     assert (joint.previous_grade, joint.current_grade) == ("CAT3", "CAT5")  # shown
+
+
+def test_an_unreviewed_joint_is_not_said_confirmed(tmp_path: Path) -> None:
+    """The joint-like pair's note read '...: its change is shown but not judged; confirmed a crack in the
+    review app, it is judged as one when compared again', where nobody had reviewed it: a filter on
+    'confirmed a crack' in change.csv's notes (the words a real confirmation writes: 'confirmed a crack in
+    review (Ana, last time)') listed every joint-like pair with the confirmed cracks."""
+    import re
+
+    prev = _results(tmp_path / "prev", "2025-06-02", [_crack("F-0006", (1.86, 3.0, -1.07), 150.0)], {"F-0006"})
+    cur = _results(tmp_path / "cur", "2026-06-02", [_crack("F-0007-J", (1.86, 3.0, -0.93), 623.0)], set())
+    (joint,) = compare(prev, cur).changes
+    assert "joint-like line both times" in joint.note
+    assert not re.search(r"(?<!if )confirmed a crack", joint.note), joint.note
+    assert "if confirmed a crack in the review app" in joint.note
