@@ -77,6 +77,11 @@ def pair_masks(images: Path, masks: Path) -> list[LabelledExample]:
                                       + (f" ({', '.join(near)} differs from it in case only)" if near else ""),
                                       f"name it {img.stem}.png or {img.stem}_mask.png"))
         found.sort(key=lambda m: (m.stem != img.stem and m.stem != img.stem + "_mask", m.suffix.lower() != ".png"))
+        other = next((e for e in examples if e.mask == found[0]), None)
+        if other is not None:  # a.jpg and a.png, photos both: a mask named by stem is either's
+            raise InputError(describe(img, f"{other.image.name} and {img.name} would both be scored against "
+                                           f"{found[0]}, a mask named by their one stem",
+                                      "rename one of the two photos (and give it its own mask), or move it out"))
         examples.append(LabelledExample(img.stem, img, found[0]))
     if not examples:
         below = photos_in_subfolders([Path(images)])  # a data set's images/train, images/val

@@ -42,6 +42,25 @@ def test_masks_pair_by_stem_or_mask_suffix_png_first(tmp_path: Path) -> None:
         [("a.jpg", "a_mask.png"), ("b.jpg", "b_label.png"), ("c.png", "c_mask.png")]
 
 
+def test_two_photos_of_one_name_are_refused_not_scored_against_one_mask(tmp_path: Path) -> None:
+    """UAV75 DSC00551 as a.jpg and DSC00566 as a.png, DSC00551's mask as masks/a.png: both photos were
+    paired with it and scored, DSC00566 at crack IoU 0.002 against another photo's cracks, pooled into
+    the result without a word. A mask named by stem cannot tell the two photos apart: refused, naming both."""
+    img, msk = tmp_path / "img", tmp_path / "msk"
+    _write(img / "a.jpg", np.zeros((8, 8, 3), np.uint8))
+    _write(img / "a.png", np.zeros((8, 8, 3), np.uint8))
+    _write(img / "b.jpg", np.zeros((8, 8, 3), np.uint8))
+    for name in ("a.png", "b.png"):
+        _write(msk / name, np.zeros((8, 8), np.uint8))
+    with pytest.raises(InputError, match=r"a\.png: .*a\.jpg and a\.png would both be scored against .*a\.png"):
+        pair_masks(img, msk)
+    _write(msk / "a_mask.png", np.zeros((8, 8), np.uint8))  # a second mask does not say which is whose either
+    with pytest.raises(InputError, match="would both be scored against"):
+        pair_masks(img, msk)
+    (img / "a.png").unlink()
+    assert [(e.image.name, e.mask.name) for e in pair_masks(img, msk)] == [("a.jpg", "a.png"), ("b.jpg", "b.png")]
+
+
 def test_a_missing_mask_or_folder_is_named(tmp_path: Path) -> None:
     img = tmp_path / "img"
     _write(img / "a.jpg", np.zeros((8, 8, 3), np.uint8))
