@@ -26,7 +26,9 @@ z 0 and autocontinue 0. ``fence_max_items`` answers a longer count with MAV_MISS
 ``fence_supported=False`` answers every fence message with MAV_MISSION_UNSUPPORTED (no fence in the build).
 It speaks MAVLink 2, as ArduPilot 4 does on its telemetry ports (SERIALn_PROTOCOL 2); ``mavlink2=False``
 keeps it on MAVLink 1 until the GCS speaks 2. A MISSION_COUNT truncates the stored mission to its count at
-once, as ArduPilot's ``MissionItemProtocol_Waypoints::truncate`` does.
+once, as ArduPilot's ``MissionItemProtocol_Waypoints::truncate`` does. ``ack_at=(seq, code)`` answers item
+``seq`` (-1: the MISSION_COUNT) with MISSION_ACK ``code`` and ends the upload there (14 DENIED: another
+ground station's transfer; 15 OPERATION_CANCELLED: ArduPilot's upload timeout, 8 s without an item).
 ``px4_storage`` answers as PX4's ``MavlinkMissionManager::parse_mavlink_mission_item`` /
 ``format_mavlink_mission_item``: a command it takes only without coordinates (NAV_RETURN_TO_LAUNCH, DO
 commands) sent in a global frame is refused with MAV_MISSION_UNSUPPORTED; located items come back in
@@ -50,7 +52,8 @@ class LoopbackVehicle(threading.Thread):
                  autopilot: str = "ardupilot", gimbal_heartbeat: bool = False, max_items: int = 0,
                  unsupported: tuple[int, ...] = (), duplicate_request: bool = False,
                  lose_final_ack: bool = False, ardupilot_storage: bool = False, px4_storage: bool = False,
-                 fence_supported: bool = True, fence_max_items: int = 0, mavlink2: bool = True) -> None:
+                 fence_supported: bool = True, fence_max_items: int = 0, mavlink2: bool = True,
+                 ack_at: tuple[int, int] = ()) -> None:
         super().__init__(daemon=True, name=f"loopback-vehicle-{port}")
         self.url = f"{'udpin' if transport == 'udp' else 'tcpin'}:127.0.0.1:{port}"
         self.gcs_url = f"{'udpout' if transport == 'udp' else 'tcp'}:127.0.0.1:{port}"
@@ -64,6 +67,7 @@ class LoopbackVehicle(threading.Thread):
         self.mission: list[Any] = []
         self.fence: list[Any] = []
         self.fence_supported, self.fence_max_items, self.mavlink2 = fence_supported, fence_max_items, mavlink2
+        self.ack_at = ack_at
         self._fence_expected, self._fence_in = 0, []  # type: ignore[var-annotated]
         self.requests_seen: list[str] = []
         self.stop_event = threading.Event()
@@ -110,11 +114,18 @@ class LoopbackVehicle(threading.Thread):
                     self._fence_message(conn, msg)
                 elif t == "MISSION_COUNT":
                     expected, incoming = int(msg.count), []
-                    self.mission = self.mission[:expected]
                     if self.max_items and expected > self.max_items:
                         conn.mav.mission_ack_send(ts, tc, 4, 0)  # MAV_MISSION_NO_SPACE
                         continue
+                    if self.ack_at and self.ack_at[0] == -1:
+                        conn.mav.mission_ack_send(ts, tc, self.ack_at[1], 0)
+                        continue
+                    self.mission = self.mission[:expected]  # after the checks, as handle_mission_count
                     self._request(conn, ts, tc, 0)
+                elif t == "MISSION_ITEM_INT" and self.ack_at and self.ack_at[0] == msg.seq:
+                    # AP_Mission has stored each item as it came (replace_cmd / add_cmd): the items so far stay
+                    self.mission = incoming + self.mission[len(incoming):expected]
+                    conn.mav.mission_ack_send(ts, tc, self.ack_at[1], 0)
                 elif t == "MISSION_ITEM_INT" and (msg.command in self.unsupported or (
                         self.px4_storage and msg.frame in (0, 3, 5, 6) and msg.command not in PX4_GLOBAL_COMMANDS)):
                     conn.mav.mission_ack_send(ts, tc, 3, 0)  # MAV_MISSION_UNSUPPORTED

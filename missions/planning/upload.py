@@ -158,8 +158,19 @@ def _refusal(code: int, items: tuple[MissionItem, ...], seq: int | None,
                "later, or PX4 with gimbal v2): update the autopilot")
     elif code == 3:  # it blamed the gimbal command for any command, e.g. DO_SET_ROI_LOCATION on Copter 4.6
         fix = f"The firmware does not take {items[seq].name} in a mission: update the autopilot"
+    elif code == 14:  # GCS_MAVLINK: one transfer at a time
+        fix = ("The vehicle is busy with another ground station's transfer (QGroundControl or Mission Planner on the "
+               "same vehicle reads its mission on connecting): wait for it or close it, then upload again")
+    elif code == 15:  # MissionItemProtocol::update: no item for upload_timeout_ms
+        fix = ("The vehicle gave up waiting for the next item (ArduPilot cancels an upload 8 s after the last item "
+               "arrived: a lossy or slow link). Check the link and upload again")
     else:
         fix = "Check that item against the commands and ranges the autopilot supports"
+    if seq is not None and code != 4:  # the vehicle had taken the count and asked for items: it changed its mission
+        done = f"items 0-{seq - 1} of this plan are on the vehicle already and " if seq > 0 else ""
+        fix += (f". The vehicle's mission is no longer the one it had: {done}ArduPilot cut its mission to {len(items)} "
+                f"items when the upload began (it stores each item as it arrives; PX4 keeps its old mission until the "
+                f"upload completes), so do not fly it in AUTO until a mission uploads and reads back identical")
     return f"mission upload: the vehicle refused the mission with MAV_MISSION_{name} ({code}){at}. {fix}"
 
 

@@ -218,3 +218,47 @@ def test_ring_orbits_upload_to_arducopter_before_4_7(vehicle, bridge_plan, bridg
     r = upload_and_verify(vehicle.gcs_url, bridge_plan.items, bridge_plan.home_lat_lon_alt, "ardupilot",
                           timeout_s=0.5, connect_timeout_s=5)
     assert r.same, r.differences[:3]
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("vehicle", [{"ack_at": (5, 15), "ardupilot_storage": True}], indirect=True)
+def test_an_upload_cut_short_says_the_vehicle_holds_a_mixed_mission(vehicle, bridge_plan, bridge_plan_px4):
+    # ArduPilot cuts its mission to the new count at MISSION_COUNT and stores each item as it arrives: an upload
+    # cancelled at item 5 (its 8-s timeout on a lossy link) leaves items 0-4 of this plan and the old mission's
+    # from 5 on. The refusal read 'OPERATION_CANCELLED (15) at item 5 (...). Check that item against the commands
+    # and ranges the autopilot supports': the item was fine, and nothing said the mission on board was now mixed
+    old = with_home(bridge_plan_px4.items, bridge_plan.home_lat_lon_alt, "ardupilot")  # an earlier mission
+    vehicle.mission = [_as_msg(k, it) for k, it in enumerate(old)]
+    with pytest.raises(TelemetryError) as err:
+        upload_and_verify(vehicle.gcs_url, bridge_plan.items, bridge_plan.home_lat_lon_alt, "ardupilot",
+                          timeout_s=0.5, connect_timeout_s=5)
+    said = str(err.value)
+    assert "MAV_MISSION_OPERATION_CANCELLED (15)" in said and "gave up waiting" in said, said
+    assert "items 0-4 of this plan" in said and "do not fly it in AUTO" in said, said
+    sent = with_home(bridge_plan.items, bridge_plan.home_lat_lon_alt, "ardupilot")
+    assert len(old) < len(sent) and len(vehicle.mission) == len(old)  # the mix the message describes:
+    assert [m.command for m in vehicle.mission[:5]] == [it.command for it in sent[:5]]  # new 0-4,
+    assert [(m.command, m.x, m.y) for m in vehicle.mission[5:]] == [(m.command, m.x, m.y) for m in  # then the old
+                                                                     (_as_msg(k, it) for k, it in enumerate(old))][5:]
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("vehicle", [{"ack_at": (-1, 14)}], indirect=True)
+def test_a_denied_upload_names_the_other_ground_station(vehicle, bridge_plan):
+    with pytest.raises(TelemetryError) as err:
+        upload_and_verify(vehicle.gcs_url, bridge_plan.items, bridge_plan.home_lat_lon_alt, "ardupilot",
+                          timeout_s=0.5, connect_timeout_s=5)
+    said = str(err.value)
+    assert "MAV_MISSION_DENIED (14)" in said and "another ground station" in said, said
+    assert "AUTO" not in said  # nothing was stored: the vehicle's mission is as it was
+
+
+def _as_msg(seq, it):  # type: ignore[no-untyped-def]
+    from pymavlink.dialects.v20 import ardupilotmega as mav
+
+    from missions.planning.upload import to_int_fields
+
+    x, y = to_int_fields(it)
+    p = it.params
+    return mav.MAVLink_mission_item_int_message(1, 1, seq, it.frame, it.command, 0, int(it.autocontinue),
+                                                p[0], p[1], p[2], p[3], x, y, p[6], 0)
