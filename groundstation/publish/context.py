@@ -119,6 +119,14 @@ def flight_date(inp: PublishInput) -> str:
     return iso_utc(inp.flight.frames[0].capture_time_utc_s)[:10] if inp.flight.frames else ""
 
 
+def products_title(inp: PublishInput) -> str:
+    """'<asset or flight folder> findings <date>': what findings.kml and map.html are named."""
+    from pathlib import Path
+
+    day = flight_date(inp)
+    return f"{inp.asset_id or Path(str(inp.flight.folder)).name} findings{f' {day}' if day else ''}"
+
+
 def covered_area_m2(inp: PublishInput) -> float:
     """Area of the union of the georeferenced footprints on the surface (plane coordinates)."""
     from groundstation.grading.coverage import covered_union

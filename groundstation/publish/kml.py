@@ -20,7 +20,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from groundstation.publish.context import PublishInput, colour_hex, flight_date, format_measurement, lonlatalt
+from groundstation.publish.context import PublishInput, colour_hex, format_measurement, lonlatalt, products_title
 from groundstation.publish.gis import finding_properties
 from groundstation.publish.reviewed import class_text, review_text, shown_class
 from skyinspect.atomic import write_atomic
@@ -96,9 +96,7 @@ def _value(v: Any) -> str:
 def findings_kml(inp: PublishInput) -> str:
     root = ET.Element("kml", {"xmlns": KML_NS})
     doc = _sub(root, "Document")
-    day = flight_date(inp)
-    title = inp.asset_id or Path(str(inp.flight.folder)).name
-    _sub(doc, "name", f"{title} findings{f' {day}' if day else ''}")
+    _sub(doc, "name", products_title(inp))
     _sub(doc, "description", f"{len(inp.findings)} findings; altitudes in metres above mean sea level; "
                              f"model {inp.flight.model_id}")
     for cls in sorted({shown_class(inp, f.finding_id, f.class_name) for f in inp.findings} | {"crack", "corrosion"}):

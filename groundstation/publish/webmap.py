@@ -8,6 +8,7 @@ offline the overlays draw on a blank background.
 from __future__ import annotations
 
 import base64
+import html
 import json
 import math
 from pathlib import Path
@@ -20,7 +21,7 @@ from jinja2 import Template
 
 from skyinspect.webpage import fit_to, js_template_text, save_offline
 
-from groundstation.publish.context import PublishInput, colour_hex, format_measurement
+from groundstation.publish.context import PublishInput, colour_hex, format_measurement, products_title
 from groundstation.publish.images import best_view_crops_jpeg
 from groundstation.publish.reviewed import class_text, review_text, shown_class
 
@@ -74,6 +75,8 @@ def write_map(inp: PublishInput, path: Path, crops: dict[str, bytes | None]) -> 
     else:
         centre = [inp.geo.surface.lat_deg, inp.geo.surface.lon_deg]
     fmap = folium.Map(location=centre, zoom_start=19, max_zoom=24, control_scale=True)
+    # HTML asks for a title; the browser's tab then names the inspection, not "map.html" (branca does not escape it)
+    fmap.get_root().title = html.escape(products_title(inp))  # type: ignore[attr-defined]
 
     frames_layer = folium.FeatureGroup(name="frame footprints", show=True)
     footprints = [{"ring": to_geo(fr.footprint_ned_m)[:, :2].tolist(), "options": FOOTPRINT_OPTIONS,
