@@ -38,7 +38,7 @@ from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from onboard.telemetry import timesync
 from onboard.telemetry.camera_events import CameraEvent, captured_event, feedback_event
-from onboard.telemetry.clock_jumps import after_last_jump, arrival_offsets
+from onboard.telemetry.clock_jumps import NearOffsets, after_last_jump, arrival_offsets
 from onboard.telemetry.message_fields import gimbal_device_frame, gps_quality, yaw_360
 from onboard.telemetry.mount import FixedMount
 from onboard.telemetry.rotations import euler_to_quaternion, normalise, quaternion_to_euler, slerp, wrap_180
@@ -54,7 +54,6 @@ TIME_BASES = ("auto", "system_time", "tlog")
 # Timestamps below this many µs (≈ year 2001) are time since boot, above it Unix time (MAVLink
 # lets senders use either in ``time_usec`` fields).
 _UNIX_USEC_MIN = 1e15
-_NEAR_SAMPLES = 21  # SYSTEM_TIME arrivals whose median relates the records' clock to UTC at one time
 _GIMBAL_SOURCES = ("GIMBAL_DEVICE_ATTITUDE_STATUS", "MOUNT_ORIENTATION", "MOUNT_STATUS")
 
 
@@ -84,6 +83,7 @@ class TelemetryBuffer:
         self.system_id = self._vehicle_system(messages)
         msgs = [(t, m) for t, m in messages if m.get_srcSystem() == self.system_id]
         self._boot_to_utc_s, self._tlog_to_utc_s, self._arrivals = self._clock_offsets(msgs)
+        self._near, self._near_utc = NearOffsets(*self._arrivals), None  # (see tlog_to_utc_near)
         self.clock_sync, self._timesync_info = self._timesync(msgs)
         if time_base == "auto":
             time_base = "system_time" if self._boot_to_utc_s is not None else "tlog"
@@ -163,8 +163,8 @@ class TelemetryBuffer:
 
     def _time_usec(self, tlog_t: float, usec: int) -> float:
         """A ``time_usec`` field, which MAVLink allows to be boot time or Unix time."""
-        if usec <= 0:  # unset: the best we have is the arrival time
-            return tlog_t if self.time_base == "tlog" else tlog_t + self._tlog_to_utc_s  # type: ignore[operator]
+        if usec <= 0:  # unset: the best we have is the arrival time, by the SYSTEM_TIME arrivals near it (a
+            return tlog_t if self.time_base == "tlog" else tlog_t + self._near.at(tlog_t)  # stepped host clock)
         if usec < _UNIX_USEC_MIN:
             return self._time_boot(tlog_t, usec * 1e-6)
         if self.time_base == "tlog" and self.clock_sync is not None and self._boot_to_utc_s is not None:
@@ -325,13 +325,13 @@ class TelemetryBuffer:
         the vehicle's UTC): the median over the SYSTEM_TIME arrivals nearest it. That clock can be
         stepped (NTP) or run at another rate mid-log, where one median for the whole log
         (``tlog_to_utc_s``) put the frames on one side of the step off by the step. None without any."""
-        log_s, off = self._arrivals
-        if not len(off):
-            return None
         if not on_utc:
-            return _nearest_median(log_s, off, at_s)
-        order = np.argsort(log_s + off, kind="stable")
-        return _nearest_median((log_s + off)[order], off[order], at_s)
+            return self._near.at(at_s)
+        if self._near_utc is None:
+            log_s, off = self._arrivals
+            order = np.argsort(log_s + off, kind="stable")
+            self._near_utc = NearOffsets((log_s + off)[order], off[order])
+        return self._near_utc.at(at_s)
 
     def from_receiver_clock(self, receiver_s: float) -> float:
         """A time on the receiver's clock (what timed the records: the .tlog writer, the live
@@ -393,9 +393,3 @@ class TelemetryBuffer:
                 return {"h_acc_m": g.h_acc_m, "v_acc_m": g.v_acc_m, "fix_type": g.fix_type}
         return {"h_acc_m": float("nan"), "v_acc_m": float("nan"), "fix_type": 0}
 
-
-def _nearest_median(keys_s: np.ndarray, values: np.ndarray, at_s: float, k: int = _NEAR_SAMPLES) -> float:
-    """Median of ``values`` at the ``k`` sorted ``keys_s`` nearest ``at_s`` (fewer when there are fewer)."""
-    i = int(np.searchsorted(keys_s, at_s))
-    lo = max(0, min(i - k // 2, len(keys_s) - k))
-    return float(np.median(values[lo:lo + k]))

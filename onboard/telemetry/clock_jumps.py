@@ -48,3 +48,21 @@ def arrival_offsets(samples: list[tuple[float, float, float]], start: int,
                    for i, (t, utc, boot) in enumerate(samples))
     arr = np.asarray(pairs, dtype=np.float64).reshape(-1, 2)
     return arr[:, 0], arr[:, 1]
+
+
+class NearOffsets:
+    """UTC − arrival near a time on the records' clock: the median over the ``k`` SYSTEM_TIME arrivals nearest
+    it (all of them when fewer), each run's median worked out once, since a buffer asks for every sample it
+    times by arrival. ``log_s`` sorted."""
+
+    def __init__(self, log_s: np.ndarray, offsets: np.ndarray, k: int = 21) -> None:
+        from numpy.lib.stride_tricks import sliding_window_view
+
+        self.log_s, self.k = log_s, min(k, len(offsets))
+        self.medians = np.median(sliding_window_view(offsets, self.k), axis=1) if len(offsets) else offsets
+
+    def at(self, at_s: float) -> float | None:
+        if not len(self.log_s):
+            return None
+        i = int(np.searchsorted(self.log_s, at_s))
+        return float(self.medians[max(0, min(i - self.k // 2, len(self.log_s) - self.k))])

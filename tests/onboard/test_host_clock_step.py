@@ -73,3 +73,19 @@ def test_timesync_requests_go_on_after_the_host_clock_is_stepped_back() -> None:
     requester.request(1000.0)
     assert not requester.due(1000.5) and requester.due(1001.0)
     assert requester.due(980.0) and requester.seconds_until_due(980.0) == 0.0
+
+
+def test_samples_timed_by_arrival_follow_a_stepped_host_clock() -> None:
+    # MOUNT_STATUS has no time stamp (nor has a GPS_RAW_INT without a fix a current one): it is timed by its
+    # arrival, moved onto the vehicle's UTC by the SYSTEM_TIME arrivals' offset. Before: one median over the
+    # window, so after a +30 s step of the host clock every new MOUNT_STATUS sat 30 s in the future and frames
+    # were untagged ('telemetry gap 30.00 s in MOUNT_STATUS'); the offset is now the arrivals' near each sample.
+    recs, host = _window(step_s=30.0, step_at_boot_s=140.0)
+    mounts = [(t, mavlink.MAVLink_mount_status_message(0, 0, -4500, 0, 0)) for t, m in recs
+              if m.get_type() == "ATTITUDE" and round(m.time_boot_ms / 50) % 2 == 0]  # 10 Hz
+    recs = sorted(recs + mounts, key=lambda r: r[0])  # the step is forward: arrival order is time order
+    buffer = TelemetryBuffer(recs, "udpin:synthetic")
+    assert buffer.gimbal_source == "MOUNT_STATUS"
+    for boot in (120.0, 150.0, 159.0):
+        pose = buffer.pose_at(buffer.from_receiver_clock(host(boot)))
+        assert pose.is_tagged and abs(pose.gimbal_pitch_deg + 45.0) < 1e-6, (boot, pose.status)
