@@ -119,6 +119,7 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
 
     @app.get("/api/inspection")
     def inspection() -> Any:
+        data.refresh_grades()  # `skyinspect publish` may have run since
         return {k: data.inspection.get(k) for k in ("asset_id", "inspection_date", "model_id", "grading_profile")} | {
             "labels": list(LABELS), "write_token_required": token is not None,
             "products": [n for n in PRODUCT_FILES if (data.folder / n).is_file()]
@@ -127,6 +128,7 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
 
     @app.get("/api/findings")
     def findings(cls: str | None = None, status: str | None = None, grade: str | None = None) -> Any:
+        data.refresh_grades()  # as published since the app started
         state = audit.state()
         rows = [data.summary(fid, state.get(fid)) for fid in data.findings]
         if cls:  # the class the table shows: a relabelled finding is listed under its new label
@@ -141,6 +143,7 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
     @app.get("/api/findings/{fid}")
     def finding(fid: str) -> Any:
         f = finding_or_404(fid)
+        data.refresh_grades()
         row = data.summary(fid, audit.state().get(fid))
         row["views_list"] = [{"k": k, "frame_index": fi, "instance_index": ii,
                               "url": f"/api/findings/{fid}/views/{k}.jpg" if data.view_instance(fid, k) else None}

@@ -34,6 +34,8 @@ class ResultsData:
     flight_not_found: str = ""  # the flight record inspection.json names, when it is not there (no views)
     identity: str = ""  # stages.findings_identity of the findings loaded
     stamp: tuple[int, int] = (0, 0)  # stages/findings.json's (mtime_ns, size) when they were loaded
+    # inspection.json's and stages/grades.json's stamps when the grades were read (``refresh_grades``)
+    grades_stamp: tuple[tuple[int, int], ...] = ()
 
     @classmethod
     def open(cls, folder: Path, flight: Path | None = None) -> ResultsData:
@@ -79,7 +81,24 @@ class ResultsData:
         from groundstation.stages import findings_identity
 
         return cls(folder, meta, findings, grades, assignments, frames, checks, missing,
-                   findings_identity(list(findings.values())), _stamp(find_p))
+                   findings_identity(list(findings.values())), _stamp(find_p), (_stamp(meta_p), _stamp(g_p)))
+
+    def refresh_grades(self) -> None:
+        """The grades (and inspection.json) read again when `skyinspect publish` rewrote them since: a
+        running app had listed a published relabel with its grade as processed until restarted. A file
+        caught half-written, or damaged since, keeps what was read (tried again on the next request)."""
+        meta_p, g_p = self.folder / "inspection.json", self.folder / "stages" / "grades.json"
+        now = (_stamp(meta_p), _stamp(g_p))
+        if now == self.grades_stamp:
+            return
+        try:
+            meta = json.loads(meta_p.read_text())
+            data = json.loads(g_p.read_text())["data"] if g_p.is_file() else {}
+            grades = {**dict(data.get("grades", {})), **dict((meta.get("review") or {}).get("grades") or {})}
+            assignments = dict(data.get("assignments", {}))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return
+        self.inspection, self.grades, self.assignments, self.grades_stamp = meta, grades, assignments, now
 
     def still_current(self) -> bool:
         """Whether the folder still holds the findings loaded: `process` run into it since with other
