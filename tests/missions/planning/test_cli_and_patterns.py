@@ -40,8 +40,8 @@ def test_plan_then_upload(tmp_path):
         v.join(3)
     assert r.exit_code == 0, r.output
     assert "identical" in r.output
-    # the plan's fence is not uploaded: said, not left for the operator to assume
-    assert "geofence was not uploaded" in r.output.replace("\n", " ")
+    # the plan's fence (site fence + the railway keep-out) goes up with it since session 22, and is said so
+    assert "uploaded a fence of 8 points (1 inclusion, 1 exclusion polygons)" in " ".join(r.output.split())
 
 
 @pytest.mark.parametrize("args, match", [
