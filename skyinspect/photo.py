@@ -11,7 +11,8 @@ image has no one right conversion: its useful range is the user's to choose.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import cv2
@@ -130,8 +131,26 @@ def cv_imread(path: Path, flags: int) -> np.ndarray | None:
         str(path).encode("utf-8")
     except UnicodeEncodeError:
         data = read_file_bytes(path)
-        return cv2.imdecode(np.frombuffer(data, np.uint8), flags) if data else None
-    return cv2.imread(str(path), flags)
+        with _tiff_tags_unlogged(path):
+            return cv2.imdecode(np.frombuffer(data, np.uint8), flags) if data else None
+    with _tiff_tags_unlogged(path):
+        return cv2.imread(str(path), flags)
+
+
+@contextlib.contextmanager
+def _tiff_tags_unlogged(path: Path) -> Iterator[None]:
+    """OpenCV logs a warning for each TIFF tag it does not know, and a GeoTIFF's (33550, 33922, 34735,
+    34737: its georeferencing) gave 4 'TIFF_Warning ... Unknown field with tag' lines a read, among
+    segment's notes: a TIFF is read with OpenCV's errors only."""
+    if Path(path).suffix.lower() not in (".tif", ".tiff"):
+        yield
+        return
+    level = cv2.utils.logging.getLogLevel()
+    cv2.utils.logging.setLogLevel(min(level, cv2.utils.logging.LOG_LEVEL_ERROR))
+    try:
+        yield
+    finally:
+        cv2.utils.logging.setLogLevel(level)
 
 
 def exif_orientation(path: Path) -> int:

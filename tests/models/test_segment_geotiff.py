@@ -212,3 +212,26 @@ def test_areas_and_lengths_are_ground_metres_in_any_crs(tmp_path: Path, crs: str
         assert other[cls]["properties"]["area_m2"] == pytest.approx(utm[cls]["properties"]["area_m2"], rel=1e-3)
     assert other["corrosion"]["properties"]["area_m2"] == pytest.approx(30 * 40 * PIXEL_M ** 2, rel=1e-3)
     assert other["crack"]["properties"]["length_m"] == pytest.approx(utm["crack"]["properties"]["length_m"], rel=1e-3)
+
+
+def test_a_geotiff_is_segmented_without_opencv_warning_about_its_geokeys(tmp_path: Path,
+                                                                        capfd: pytest.CaptureFixture[str]) -> None:
+    """OpenCV logs a warning for each TIFF tag it does not know, and a GeoTIFF's are its georeferencing:
+    three GDAL-written DJI_0018 crops (JPEG/YCbCr tiled, with a mask band, with alpha) gave 24 lines of
+    '[ WARN:0@0.023] global grfmt_tiff.cpp:123 TIFF_Warning TIFFReadDirectory: Unknown field with tag 33550
+    (0x830e) encountered' on segment's console, 4 per read, two reads per photo (a folder of ortho tiles:
+    hundreds, between its notes)."""
+    from typer.testing import CliRunner
+
+    from skyinspect.cli.main import app
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _ortho(photos / "ortho.tif")
+    capfd.readouterr()
+    result = CliRunner().invoke(app, ["segment", str(photos), "--out", str(tmp_path / "out"), "--flips", "1",
+                                      "--upscale", "0"])
+    assert result.exit_code == 0, result.output
+    said = capfd.readouterr().err + result.output
+    assert "TIFF_Warning" not in said and "Unknown field" not in said, said
+    assert (tmp_path / "out" / "ortho.geojson").is_file()
