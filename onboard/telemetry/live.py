@@ -91,6 +91,8 @@ class LiveMavlink(LinkSender):
         self._clock = clock
         self._lock = threading.Lock()
         self._records: deque[Record] = deque()
+        self._received: deque[float] = deque()  # each record's arrival on the monotonic clock (the window's bound)
+        self._monotonic = time.monotonic
         self._sync: deque[Record] = deque(maxlen=500)  # SYSTEM_TIME kept beyond the window
         self._version = 0
         self._cache: tuple[int, tuple, TelemetryBuffer | str] | None = None
@@ -236,10 +238,15 @@ class LiveMavlink(LinkSender):
                 self._telemetry_since = arrival_utc_s
             self.messages += 1
             self._records.append((arrival_utc_s, msg))
+            self._received.append(now := self._monotonic())
             if msg.get_type() == "SYSTEM_TIME":
                 self._sync.append((arrival_utc_s, msg))
-            while self._records and self._records[0][0] < arrival_utc_s - self.window_s:
+            # by the host clock and by the monotonic one: a host clock stepped back an hour left every message
+            # 'newer' than the newest for an hour, and the window and each frame's buffer grew all that time
+            while self._records and (self._records[0][0] < arrival_utc_s - self.window_s
+                                     or self._received[0] < now - self.window_s):
                 self._records.popleft()
+                self._received.popleft()
             self._version += 1
 
     def _check_reboot(self, msg: mavlink.MAVLink_message) -> None:
@@ -257,6 +264,7 @@ class LiveMavlink(LinkSender):
             self.reboots += 1
             self._said.clear()  # the new boot may lack SYSTEM_TIME or TIMESYNC for its own reasons
             self._records.clear()
+            self._received.clear()
             self._sync.clear()
             self._boot_ms.clear()
             self._telemetry_since = None  # set again by this message

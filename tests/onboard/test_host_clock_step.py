@@ -89,3 +89,20 @@ def test_samples_timed_by_arrival_follow_a_stepped_host_clock() -> None:
     for boot in (120.0, 150.0, 159.0):
         pose = buffer.pose_at(buffer.from_receiver_clock(host(boot)))
         assert pose.is_tagged and abs(pose.gimbal_pitch_deg + 45.0) < 1e-6, (boot, pose.status)
+
+
+def test_a_host_clock_stepped_back_does_not_grow_the_live_window() -> None:
+    # The live window dropped messages that arrived more than window_s before the newest by the host clock:
+    # stepped back an hour, no message was older than the newest for an hour, and the window (and the
+    # buffer built from it for every frame) grew all that time (loopback vehicle, 4 s window: 280 messages
+    # before the step, 891 ten seconds after it). It is now also bounded by the time since each arrived.
+    from onboard.telemetry.live import LiveMavlink
+
+    live = LiveMavlink("udpin:127.0.0.1:14550", window_s=10.0)
+    now = [0.0]
+    live._monotonic = lambda: now[0]
+    for i in range(600):  # 60 s at 10 Hz; the host clock stepped back an hour at 20 s
+        now[0] = i / 10
+        host = 1.7e9 + now[0] - (3600.0 if now[0] >= 20.0 else 0.0)
+        live.add(host, convert.global_position(100.0 + now[0], _lat(100.0 + now[0]), 8.0, 500.0, 20.0))
+    assert len(live.records()) <= 101
