@@ -120,9 +120,9 @@ def single_qml(kind: str, props: dict[str, str]) -> str:
     return _finish(root, 2 if kind == "fill" else 1)
 
 
-def class_qml(classes: list[str]) -> str:
+def class_qml(classes: list[str], attribute: str = "class") -> str:
     names = list(dict.fromkeys(list(CLASS_COLOURS_HEX) + sorted(classes)))
-    return categorized_qml("class", [(c, c, CLASS_COLOURS_HEX.get(c, DEFAULT_COLOUR_HEX)) for c in names],
+    return categorized_qml(attribute, [(c, c, CLASS_COLOURS_HEX.get(c, DEFAULT_COLOUR_HEX)) for c in names],
                            DEFAULT_COLOUR_HEX)
 
 
@@ -150,7 +150,12 @@ def styles_for(inp: PublishInput) -> list[LayerStyle]:
     """The styles of the layers write_gpkg writes."""
     primaries = [g for g in (inp.primary_grade(f.finding_id) for f in inp.findings) if g is not None]
     graded = any(not g.is_indeterminate for g in primaries)
-    by_class = class_qml([f.class_name for f in inp.findings])
+    from groundstation.publish.reviewed import shown_class
+
+    # a relabelled finding in the reviewer's class, as map.html and the KML draw it: review_class is the
+    # class as found unless relabelled (a column whenever the review was applied, groundstation.publish.gis)
+    by_class = class_qml([shown_class(inp, f.finding_id, f.class_name) for f in inp.findings],
+                         "review_class" if inp.review is not None else "class")
     styles = []
     from groundstation.publish.face_gis import face_layer_names
 

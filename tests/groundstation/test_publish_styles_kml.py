@@ -102,7 +102,9 @@ def test_findings_coloured_by_grade_by_default_and_by_class(results: Path) -> No
         con.close()
     by_class, by_grade = rows[("findings", "by class")], rows[("findings", "by grade")]
     assert (by_grade["useAsDefault"], by_class["useAsDefault"]) == (1, 0)  # the findings are graded
-    assert ET.fromstring(by_class["styleQML"]).find("renderer-v2").get("attr") == "class" and "class" in columns
+    # the class a reviewer gave, else the class as found (process applies the review: test_publish_styles_relabelled)
+    assert ET.fromstring(by_class["styleQML"]).find("renderer-v2").get("attr") == "review_class"
+    assert "review_class" in columns
     cats = _categories(by_class["styleQML"])
     assert cats["crack"] == _rgb("#d62728") and cats["corrosion"] == _rgb("#ff7f0e")  # red, orange
     assert ET.fromstring(by_grade["styleQML"]).find("renderer-v2").get("attr") == "grade" and "grade" in columns
