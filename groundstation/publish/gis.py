@@ -39,7 +39,7 @@ def grade_properties(inp: PublishInput | None, f: Finding) -> dict[str, Any]:
         g = gs[0]
         # an indeterminate grade has no priority of its own; its work order (a check) has one, and the
         # layer showed none, so filtering the layer on priority lost the orders workorders.csv gives first
-        priority, days = WorkOrderPolicy().priority_and_days(g)
+        priority, days, _ = WorkOrderPolicy().terms(gs)  # as the work order: the most urgent of its grades
         props.update(grade=g.state, grade_rule=g.rule, grade_clause=g.clause, grade_note=g.note,
                      grade_bound=g.bound, priority=priority,
                      other_grades="; ".join(f"{o.state} ({o.rule})" for o in gs[1:]))

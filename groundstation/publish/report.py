@@ -162,7 +162,8 @@ def action_list(inp: PublishInput) -> list[tuple[str, str, str, str, str]]:
         order = orders.get(f.finding_id)
         priority = str(order.priority) if order else str(g.priority) if g.priority is not None else "?"
         due = order.due_date if order else due
-        action = " ".join(x for x in (g.action, WorkOrderPolicy().why_urgent(g)) if x)  # as the work order's
+        # as the work order's: with what a more urgent grade beside the primary asks for
+        action = " ".join(x for x in (g.action, WorkOrderPolicy().terms(inp.grades[f.finding_id])[2]) if x)
         if inp.checks.get(f.finding_id):  # a planner should not send a crew to a formwork joint unchecked
             action = f"First check it is a crack (it runs straight like a formwork or construction joint). Then: {action}"
         out.append((priority, f.finding_id, g.short, action, due))

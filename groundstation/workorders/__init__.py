@@ -46,6 +46,24 @@ class WorkOrderPolicy:
                     min(self.indeterminate_due_days, d) if d is not None else self.indeterminate_due_days)
         return grade.priority, grade.interval_days
 
+    def terms(self, grades: tuple[Any, ...] | list[Any]) -> tuple[int | None, int | None, str]:
+        """(priority, days until due, what to add to the primary grade's action) of a finding's work order
+        from all its grades (primary first): as urgent as the most urgent of them. rc_bridge grades rust
+        by AASHTO 1000 first (CS2+: priority 3, 180 days, spot-coat); a pier 10 % rusted is also ISO
+        4628-3 Ri5 (priority 2, 90 days, full recoat), which the order had left out."""
+        g = grades[0]
+        priority, days = self.priority_and_days(g)
+        said = [self.why_urgent(g)]
+        for o in grades[1:]:
+            if o.is_indeterminate or o.priority is None or o.interval_days is None:
+                continue
+            if (priority is None or o.priority < priority) or (days is None or o.interval_days < days):
+                said.append(f"Also {o.state} by {o.rule}: {o.action} (priority {o.priority}, within "
+                            f"{o.interval_days} days)")
+                priority = o.priority if priority is None else min(priority, o.priority)
+                days = o.interval_days if days is None else min(days, o.interval_days)
+        return priority, days, " ".join(x for x in said if x)
+
     def why_urgent(self, grade: Any) -> str:
         """The sentence a check's action ends with when the worst state its interval allows made it more
         urgent than the policy's (``priority_and_days``); "" otherwise."""
@@ -102,9 +120,9 @@ def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspect
         g = gs[0]
         if g.is_indeterminate and not policy.include_indeterminate:
             continue
-        if not g.is_indeterminate and (g.priority is None or g.priority > policy.max_priority):
+        grade_priority, grade_days, more = policy.terms(gs)  # the most urgent of its grades
+        if not g.is_indeterminate and (grade_priority is None or grade_priority > policy.max_priority):
             continue
-        grade_priority, grade_days = policy.priority_and_days(g)
         priority, days = int(grade_priority), int(grade_days or 0)  # type: ignore[arg-type]
         comp = (assignments or {}).get(f.finding_id, {})
         label = str(comp.get("label", "")) or "unassigned"
@@ -123,7 +141,7 @@ def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspect
         if comp.get("radius_m") is not None:
             position += f"; {float(comp['radius_m']):.1f} m from hub"
         check = (checks or {}).get(f.finding_id, "")
-        action = " ".join(x for x in (g.action, policy.why_urgent(g)) if x)
+        action = " ".join(x for x in (g.action, more) if x)
         action = f"First check it is a defect (see the description). Then: {action}" if check else action
         if check:
             description += f" Check: {check}."
