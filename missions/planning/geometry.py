@@ -149,10 +149,16 @@ def horizontal_heading_deg(vec_ned: np.ndarray) -> float:
     return math.degrees(math.atan2(float(vec_ned[1]), float(vec_ned[0]))) % 360.0
 
 
+def compass_point(vec_ned: np.ndarray) -> str:
+    """The nearest of the eight compass points (N, NE, ... NW) to a horizontal NED direction: names faces."""
+    names = ["N", "NE", "E", "SE", "S", "SW", "W", "NW"]
+    return names[int(((horizontal_heading_deg(vec_ned) + 22.5) % 360) // 45)]
+
+
 def unit(v: np.ndarray) -> np.ndarray:
     v = np.asarray(v, dtype=np.float64)
     return v / np.linalg.norm(v)
 
 
-__all__ = ["Capsule", "Frustum", "Point", "Prism", "Solid", "Surface", "frustum_surface",
+__all__ = ["Capsule", "Frustum", "Point", "Prism", "Solid", "Surface", "compass_point", "frustum_surface",
            "horizontal_heading_deg", "point_in_polygon_en", "rectangle_surface", "unit"]

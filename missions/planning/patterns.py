@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from missions.planning.design import Design
-from missions.planning.geometry import Surface, horizontal_heading_deg, rectangle_surface, unit
+from missions.planning.geometry import Surface, compass_point, horizontal_heading_deg, rectangle_surface, unit
 
 Vec = tuple[float, float, float]
 
@@ -143,7 +143,7 @@ def box_pier_scan(name: str, centre_ne: tuple[float, float], length_m: float, wi
         p0, p1 = corners[k], corners[(k + 1) % 4]
         u = unit(p1 - p0)
         normal = np.array([u[1], -u[0], 0.0])  # left of the clockwise edge direction = outwards
-        face = facade_scan(f"{name} face {k + 1} ({_compass(normal)})", p0, u, float(np.linalg.norm(p1 - p0)),
+        face = facade_scan(f"{name} face {k + 1} ({compass_point(normal)})", p0, u, float(np.linalg.norm(p1 - p0)),
                            bottom_agl_m, top_agl_m, normal, design, min_agl_m, ceiling_agl_m, upward,
                            surface_spacing_m=spacing)
         if face.passes and passes:
@@ -161,8 +161,3 @@ def box_pier_scan(name: str, centre_ne: tuple[float, float], length_m: float, wi
             upward = -face.passes[-1].waypoints_ned[-1][2] <= (bottom_agl_m + top_agl_m) / 2.0
         prev_normal = normal
     return PatternResult(tuple(passes), tuple(surfaces), tuple(notes))
-
-
-def _compass(normal_ned: np.ndarray) -> str:
-    names = ["N", "NE", "E", "SE", "S", "SW", "W", "NW"]
-    return names[int(((horizontal_heading_deg(normal_ned) + 22.5) % 360) // 45)]

@@ -28,8 +28,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from missions.planning.design import Design
-from missions.planning.geometry import (Frustum, Prism, Solid, Surface, horizontal_heading_deg, rectangle_surface,
-                                        unit)
+from missions.planning.geometry import (Frustum, Prism, Solid, Surface, compass_point, horizontal_heading_deg,
+                                        rectangle_surface, unit)
 from missions.planning.gsd import CHORD_MARGIN_M, camera_rotation, plane_gsd_batch_m
 from missions.planning.patterns import Pass, PatternResult
 from missions.planning.safety import is_keep_out
@@ -84,7 +84,7 @@ def girder_faces(name: str, p0_ne: tuple[float, float], p1_ne: tuple[float, floa
     faces = []
     for n in (np.array([-along[1], along[0], 0.0]), np.array([along[1], -along[0], 0.0])):
         origin = np.array([p0_ne[0], p0_ne[1], 0.0]) + n * width_m / 2
-        faces.append(GirderFace(f"girder {name} {_compass(n)} face", _v(origin), _v(along), _v(n), length,
+        faces.append(GirderFace(f"girder {name} {compass_point(n)} face", _v(origin), _v(along), _v(n), length,
                                 bottom_agl_m, top_agl_m))
     return faces[0], faces[1]
 
@@ -379,11 +379,6 @@ def _gaps(covered: list[tuple[float, float]], length: float) -> list[tuple[float
 
 def _v(p: np.ndarray) -> tuple[float, float, float]:
     return (float(p[0]), float(p[1]), float(p[2]))
-
-
-def _compass(normal_ned: np.ndarray) -> str:
-    names = ["N", "NE", "E", "SE", "S", "SW", "W", "NW"]
-    return names[int(((horizontal_heading_deg(normal_ned) + 22.5) % 360) // 45)]
 
 
 __all__ = ["GirderFace", "GirderView", "best_view", "girder_faces", "girder_patterns", "girder_photos",

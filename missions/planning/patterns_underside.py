@@ -36,7 +36,8 @@ from skyinspect.errors import InputError
 
 from missions.planning.cameras import CameraProfile
 from missions.planning.design import STANDOFF_MARGIN_M, Design
-from missions.planning.geometry import Prism, Solid, Surface, horizontal_heading_deg, rectangle_surface, unit
+from missions.planning.geometry import (Prism, Solid, Surface, compass_point, horizontal_heading_deg, rectangle_surface,
+                                        unit)
 from missions.planning.gsd import CHORD_MARGIN_M
 from missions.planning.patterns import Pass, PatternResult, stations_1d
 
@@ -212,10 +213,10 @@ def underside_scan(deck: Prism, girders: tuple[UndersideGirder, ...], design: De
     clearance = min_standoff_m + CHORD_MARGIN_M
     step = min(fw, fh) / 8
     u_ref = poly_uv.bounds[0]  # names and notes give metres from this end of the deck
-    end = _compass(-axes.ned(1.0, 0.0, 0.0))
+    end = compass_point(-axes.ned(1.0, 0.0, 0.0))
     pieces: list[_Piece] = []
     notes: list[str] = []
-    side = (_compass(-axes.ned(0.0, 1.0, 0.0)), poly_uv.bounds[1])
+    side = (compass_point(-axes.ned(0.0, 1.0, 0.0)), poly_uv.bounds[1])
     for whole in _strips(deck, axes, poly_uv, girders):
         h = whole.surface_agl_m - s
         a0, b0 = whole.u_lo_m + fw / 2, whole.u_hi_m - fw / 2
@@ -343,11 +344,6 @@ def _lanes(pieces: list[_Piece], axes: _Axes, design: Design, s: float) -> list[
                     passes.append(Pass(name, pts, (yaw, yaw), (UP_PITCH_DEG,) * 2, "distance", spacing))
                 forward = not forward
     return passes
-
-
-def _compass(vec_ned: np.ndarray) -> str:
-    names = ["N", "NE", "E", "SE", "S", "SW", "W", "NW"]
-    return names[int(((horizontal_heading_deg(vec_ned) + 22.5) % 360) // 45)]
 
 
 def _v(p: np.ndarray) -> Vec:
