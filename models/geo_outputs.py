@@ -11,8 +11,9 @@ ortho (EPSG:4326) has no metres at all. The pixel outputs stay.
 
 Supported: a geotransform (north-up, or rotated: the affine maps each pixel) and a CRS pyproj knows.
 Not: georeferencing by ground control points or RPCs only (no geotransform: warp the mosaic first,
-``gdalwarp``), a geotransform without a CRS, and a TIFF turned by its EXIF orientation (rasterio reads
-the stored pixels). Such a photo gets its pixel outputs only, and ``unsupported_reason`` says why.
+``gdalwarp``), a geotransform without a CRS or with a local one (not on the Earth: Metashape's 'Local
+Coordinates (m)'), and a TIFF turned by its EXIF orientation (rasterio reads the stored pixels). Such a
+photo gets its pixel outputs only, and ``read_georeference`` says why.
 """
 
 from __future__ import annotations
@@ -76,9 +77,30 @@ def read_georeference(path: Path, shape: tuple[int, ...]) -> tuple[Georeference 
     if crs is None:
         return None, ("has a geotransform but no CRS; outputs in pixels only (assign one: gdal_edit.py "
                       "-a_srs EPSG:CODE FILE)")
+    local = _local_crs_name(crs.to_wkt())
+    if local is not None:  # pyproj cannot take it to WGS84: a traceback after the mask was written
+        return None, (f"has a local CRS ({local}), which cannot be placed on the map; outputs in pixels only "
+                      "(export the ortho in a map CRS, or assign one: gdal_edit.py -a_srs EPSG:CODE FILE)")
     if exif_orientation(path) != 1 or size != tuple(shape[:2]):
         return None, "is turned by its EXIF orientation tag; outputs in pixels only"
     return Georeference(crs.to_wkt(), (t.a, t.b, t.c, t.d, t.e, t.f), crs.to_epsg()), None
+
+
+def _local_crs_name(wkt: str) -> str | None:
+    """The name of a CRS that is not on the Earth (an engineering CRS: Metashape's 'Local Coordinates (m)',
+    Pix4D's 'Arbitrary'), None for one pyproj can transform to WGS84."""
+    from pyproj import CRS, Transformer
+    from pyproj.exceptions import CRSError, ProjError
+
+    try:
+        crs = CRS.from_wkt(wkt)
+    except CRSError:
+        return "one pyproj cannot read"
+    try:
+        Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    except ProjError:
+        return crs.name
+    return None
 
 
 def mask_geotiff(class_map: np.ndarray, geo: Georeference) -> bytes:

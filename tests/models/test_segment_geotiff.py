@@ -135,9 +135,15 @@ def test_a_rotated_geotransform_places_each_pixel_by_the_affine(tmp_path: Path) 
     assert max(np.linalg.norm(ring - c, axis=1).min() for c in corners) < 1e-3  # each corner is a vertex
 
 
-@pytest.mark.parametrize("kind", ["no crs", "gcps only", "not georeferenced"])
+LOCAL_CS = ('LOCAL_CS["Local Coordinates (m)",UNIT["metre",1,AUTHORITY["EPSG","9001"]],AXIS["Easting",EAST],'
+            'AXIS["Northing",NORTH]]')  # as Metashape exports an ortho of a flight without GNSS
+
+
+@pytest.mark.parametrize("kind", ["no crs", "gcps only", "not georeferenced", "local crs"])
 def test_a_tiff_whose_georeferencing_is_not_supported_gets_pixel_outputs_and_says_why(tmp_path: Path,
                                                                                      kind: str) -> None:
+    """A local CRS (found: the DJI_0018 crop as a GeoTIFF in 'Local Coordinates (m)') stopped the run with a
+    pyproj ProjError traceback after the photo's mask and _mask.tif were written, its JSON not."""
     from rasterio.control import GroundControlPoint
     from typer.testing import CliRunner
 
@@ -146,8 +152,9 @@ def test_a_tiff_whose_georeferencing_is_not_supported_gets_pixel_outputs_and_say
     photos = tmp_path / "photos"
     photos.mkdir()
     path = photos / "ortho.tif"
-    _ortho(path, crs=None if kind != "gcps only" else "EPSG:32630", transform=Affine.identity() if kind != "no crs"
-           else None, nodata=None, collar=False)
+    crs = {"gcps only": "EPSG:32630", "local crs": LOCAL_CS}.get(kind)
+    _ortho(path, crs=crs, transform=None if kind in ("no crs", "local crs") else Affine.identity(), nodata=None,
+           collar=False)
     if kind == "gcps only":
         with rasterio.open(path, "r+") as ds:
             ds.gcps = ([GroundControlPoint(0, 0, ORIGIN_E, ORIGIN_N), GroundControlPoint(200, 0, ORIGIN_E, ORIGIN_N - 4),
@@ -160,7 +167,8 @@ def test_a_tiff_whose_georeferencing_is_not_supported_gets_pixel_outputs_and_say
     assert (out / "ortho_mask.png").is_file() and not (out / "ortho_mask.tif").exists()
     assert not (out / "ortho.geojson").exists() and "georeference" not in json.loads((out / "ortho.json").read_text())
     expected = {"no crs": "has a geotransform but no CRS", "gcps only": "is georeferenced by ground control points",
-                "not georeferenced": None}[kind]
+                "not georeferenced": None,
+                "local crs": "has a local CRS (Local Coordinates (m)), which cannot be placed on the map"}[kind]
     assert (f"ortho.tif {expected}" in said) if expected else ("note" not in said), said
 
 
