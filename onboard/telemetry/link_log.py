@@ -36,7 +36,17 @@ def say_not_streaming(why: str, said: set[str]) -> None:
     reason = why.split(" (found:")[0]  # the counts found change with every build
     if reason not in said:
         said.add(reason)
-        log.warning("%s; frames are recorded untagged until it arrives", why)
+        log.warning("%s; frames are recorded untagged until it arrives", _live_words(why))
+
+
+def _live_words(why: str) -> str:
+    """A reason the buffer words for a log, as a live link's operator needs it: 'no GNSS fix during the log.
+    Replay a log recorded with a position fix' was said of a vehicle still acquiring its fix."""
+    where, _, what = why.partition(": ")
+    if what.startswith("GLOBAL_POSITION_INT messages all have lat = lon = 0"):
+        return (f"{where}: GLOBAL_POSITION_INT messages all have lat = lon = 0: the vehicle has no GNSS fix yet "
+                "(see its GPS_RAW_INT fix_type)")
+    return why
 
 
 def say_slow_streams(url: str, buffer: object, said: set[str]) -> None:

@@ -200,3 +200,21 @@ def test_the_companion_heartbeat_numbers_its_packets() -> None:
     seqs = [parser.parse_char(beat.pack(1)).get_seq() for _ in range(258)]
     assert seqs[:3] == [0, 1, 2] and seqs[255:] == [255, 0, 1]
     assert parser.parse_char(beat.pack(2)).get_srcSystem() == 2
+
+
+def test_a_vehicle_waiting_for_its_gnss_fix_is_said_so_not_told_to_replay_a_log(caplog) -> None:
+    # On the ground before the first fix ArduPilot streams GLOBAL_POSITION_INT at lat = lon = 0. The live
+    # link said, once the vehicle had been heard 5 s: 'GLOBAL_POSITION_INT messages all have lat = lon = 0
+    # (no GNSS fix during the log). Replay a log recorded with a position fix; frames are recorded untagged
+    # until it arrives': advice for a replay, given to an operator whose vehicle is still acquiring its fix.
+    from onboard.telemetry import convert
+
+    live = LiveMavlink("udpin:127.0.0.1:14550")
+    host0 = time.time() - 30.0
+    with caplog.at_level(logging.WARNING, logger="onboard.telemetry.live"):
+        for k in range(80):  # 8 s at 10 Hz, no fix yet
+            live.add(host0 + k * 0.1, convert.global_position(100.0 + k * 0.1, 0.0, 0.0, 0.0, 0.0))
+            live.add(host0 + k * 0.1, convert.attitude(100.0 + k * 0.1, 0.0, 0.0, 0.0))
+            assert live.buffer() is None
+    said = [r.getMessage() for r in caplog.records if "lat = lon = 0" in r.getMessage()]
+    assert len(said) == 1 and "Replay" not in said[0] and "fix" in said[0] and "untagged" in said[0], said
