@@ -17,8 +17,8 @@ of inspections (written to ``defects.json`` in the current results folder).
 Classification of each current finding: ``new`` (no predecessor), ``grown`` (length, width or area
 larger by more than ``k_sigma`` times the combined 1-sigma of the two measurements) or ``stable``;
 each unmatched previous finding is ``not_re_observed`` (repaired, hidden, or missed: to be checked).
-Growth is given per quantity with its rate per year; ``escalated`` is true when the primary grade
-under the same rule is worse than last time. A quantity measured by a different method in the two
+Growth is given per quantity with its rate per year; ``escalated`` is true when a grade under the same
+rule is worse than last time (the primary, or another: the note names it, change/grades.py). A quantity measured by a different method in the two
 results folders (``measurement_methods`` in inspection.json; a folder written before the methods were
 recorded counts as "unrecorded") is shown but never judged grown or shrunk: a new way of measuring
 is not a change in the structure (session 11's crack length read 5-60 % longer than the one-frame
@@ -35,159 +35,26 @@ inspection dated before the previous one.
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from pyproj import Geod
 
 from groundstation.change.bounds import bound_growth
-from groundstation.change.grades import RuleRanks, _rank
-from groundstation.change.joints import (JOINT_KIND, NOT_JUDGED, joint_like_ids, joint_lines, line_gap, not_judged,
-                                         reach_m)
+from groundstation.change.grades import RuleRanks, escalation
+from groundstation.change.joints import JOINT_KIND, NOT_JUDGED, joint_lines, line_gap, not_judged, reach_m
 from groundstation.change.lines import where_it_grew
+# the types and the reading of a results folder (this module was past 400 lines)
+from groundstation.change.load import load_inspection
+from groundstation.change.model import QUANTITIES, TABLE_COLUMNS, ChangeReport, DefectChange, Growth, Inspection
 from groundstation.change.near import _closest_pair, _pairs_within
-from groundstation.change.review import (REJECTED_KIND, Verdicts, as_matched, crosses, read_verdicts,
-                                         verdict_note)
-from groundstation.grading import Grade
+from groundstation.change.review import REJECTED_KIND, as_matched, crosses, verdict_note
 from groundstation.offset_vote import vote_offset
 from skyinspect.errors import InputError, describe
 from skyinspect.findings import Finding
 from skyinspect.geodesy import SITE_RADIUS_M, LocalFrame
-
-QUANTITIES = ("length_mm", "width_mm", "area_m2")
-TABLE_COLUMNS = (("defect_uid", "status", "class", "finding_id", "previous_finding_id", "distance_m", "previous_grade",
-                  "current_grade", "escalated")
-                 + tuple(f"{q}_{part}" for q in QUANTITIES for part in ("previous", "current", "delta", "per_year",
-                                                                         "significant"))
-                 + ("note",))
-
-
-@dataclass(frozen=True)
-class Inspection:
-    folder: Path
-    asset_id: str
-    date: str  # ISO date
-    findings: tuple[Finding, ...]
-    grades: dict[str, tuple[Grade, ...]]
-    uids: dict[str, str]  # finding id -> defect uid (from defects.json, or first-observation uids)
-    methods: dict[str, str] = field(default_factory=dict)  # quantity -> measurement method (inspection.json)
-    origin: LocalFrame | None = None  # the flight's NED frame of the findings' *_ned_m geometry
-    joint_like: frozenset[str] = frozenset()  # ids of joint-like lines (change/joints.py): matched like with like
-    model_id: str = ""  # the segmentation model (inspection.json; "" when not recorded)
-    verdicts: Verdicts = field(default_factory=Verdicts)  # the review app's decisions (change/review.py)
-    rule_states: dict[str, tuple[str, ...]] = field(default_factory=dict)  # rule ref -> states (grades.json)
-
-
-@dataclass(frozen=True)
-class Growth:
-    quantity: str
-    previous: float | None
-    current: float | None
-    delta: float | None
-    sigma: float | None  # 1-sigma of the delta
-    per_year: float | None
-    significant: bool
-    note: str = ""  # why it is not judged (measured by another method last time)
-    interval: str = ""  # the change an interval measurement tells (change/bounds.py), "" for two values
-
-
-@dataclass(frozen=True)
-class DefectChange:
-    defect_uid: str
-    status: str  # new, grown, stable, not_re_observed
-    finding_id: str | None  # in the current inspection
-    previous_finding_id: str | None
-    class_name: str
-    distance_m: float | None  # between the matched centroids
-    growth: tuple[Growth, ...] = ()
-    previous_grade: str = ""
-    current_grade: str = ""
-    escalated: bool = False
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class ChangeReport:
-    asset_id: str
-    previous: str  # folder
-    current: str
-    previous_date: str
-    current_date: str
-    years: float
-    changes: tuple[DefectChange, ...] = field(default_factory=tuple)
-    # added to the current findings' positions (north, east, down) to meet the previous flight's
-    # before matching: the two flights' different GNSS errors (None: none applied)
-    offset_m: tuple[float, float, float] | None = None
-    # quantities measured by different methods in the two folders: "q (previous method -> current)"
-    method_changes: tuple[str, ...] = ()
-    review_notes: tuple[str, ...] = ()  # review decisions not applied, and why (change/review.py)
-    model_change: str = ""  # "previous model -> current model" when they differ: no quantity judged
-
-    def by_status(self, status: str) -> list[DefectChange]:
-        return [c for c in self.changes if c.status == status]
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-def load_inspection(folder: Path) -> Inspection:
-    from groundstation.republish import _listed
-    from groundstation.stages import finding_from_dict
-
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise InputError(describe(folder, "no such results folder", "Give a folder written by `skyinspect process`"))
-    meta_path, findings_path = folder / "inspection.json", folder / "stages" / "findings.json"
-    for p in (meta_path, findings_path):
-        if not p.is_file():
-            raise InputError(describe(p, "missing: not a skyinspect results folder (or made before grading existed)",
-                                      "Process the flight again with `skyinspect process`"))
-    path = meta_path
-    try:
-        meta = json.loads(meta_path.read_text())
-        if not meta.get("inspection_date"):
-            raise InputError(describe(meta_path, "expected an inspection_date, got none",
-                                      "Process the flight again with `skyinspect process`"))
-        date.fromisoformat(meta["inspection_date"])
-        path = findings_path
-        # a list, refused otherwise: {} had read as no findings, every defect of last time "not re-observed"
-        findings = tuple(finding_from_dict(x) for x in _listed(json.loads(findings_path.read_text())["data"]))
-        grades: dict[str, tuple[Grade, ...]] = {}
-        rule_states: dict[str, tuple[str, ...]] = {}
-        gpath = folder / "stages" / "grades.json"
-        if gpath.is_file():
-            path = gpath
-            data = json.loads(gpath.read_text())["data"]
-            grades = {fid: tuple(Grade.from_dict(g) for g in gs) for fid, gs in data["grades"].items()}
-            rule_states = {str(ref): tuple(map(str, st)) for ref, st in (data.get("rule_states") or {}).items()}
-        path = meta_path
-        # the grades the review changed, as publish published them (a relabel graded as the reviewer's class)
-        regraded = (meta.get("review") or {}).get("grades") or {}
-        grades.update({fid: tuple(Grade.from_dict(g) for g in gs) for fid, gs in regraded.items()})
-        asset = meta.get("asset_id") or "asset"
-        methods = meta.get("measurement_methods") or {}
-        if not isinstance(methods, dict) or not all(isinstance(v, str) for v in methods.values()):
-            raise ValueError(f"measurement_methods: expected an object of strings, got {methods!r}")
-        o = meta.get("origin")
-        origin = LocalFrame(float(o["lat_deg"]), float(o["lon_deg"]), float(o["h_m"])) if o else None
-        uids = {f.finding_id: f"{asset}:{meta['inspection_date']}:{f.finding_id}" for f in findings}
-        dpath = folder / "defects.json"
-        if dpath.is_file():
-            path = dpath
-            uids.update(json.loads(dpath.read_text()).get("uids", {}))
-    except (json.JSONDecodeError, KeyError, TypeError, AttributeError, ValueError) as exc:
-        if isinstance(exc, InputError):
-            raise
-        raise InputError(describe(path, f"unreadable ({type(exc).__name__}: {exc})",
-                                  "Process the flight again with `skyinspect process`")) from exc
-    return Inspection(folder, meta.get("asset_id", ""), meta["inspection_date"], findings, grades, uids,
-                      {str(k): v for k, v in methods.items()}, origin, joint_like_ids(folder, findings),
-                      model_id=str(meta.get("model_id") or ""), verdicts=read_verdicts(folder), rule_states=rule_states)
 
 
 def _growth(q: str, a: Finding, b: Finding, years: float, k_sigma: float, other_method: str = "") -> Growth | None:
@@ -342,13 +209,13 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
         growth = tuple(g for g in (_growth(q, a, b, years, k_sigma, other.get(q, "")) for q in QUANTITIES)
                        if g is not None)
         g_prev = (prev.grades.get(a.finding_id) or (None,))[0]
-        rp, rc = _rank(g_prev, rules), _rank(g_cur, rules)
-        escalated = rp is not None and rc is not None and rp[0] == rc[0] and rc[1] > rp[1]
+        # any grade worse under its rule (rust's primary AASHTO 1000 is CS2+ whatever its extent; ISO's Ri rises)
+        escalated, raised = escalation(prev.grades.get(a.finding_id) or (), cur.grades.get(b.finding_id) or (), rules)
         # the newest verdict decides; with none, a joint-like pair (kinds match) is not judged: a joint does not grow
         verdict = mc[b.finding_id][2] or mp[a.finding_id][2]
         joint = not verdict and JOINT_KIND in mc[b.finding_id][1]
         if joint or verdict == "rejected":  # nor its grade's rise: the same drawn length or area (shown, not escalated)
-            growth, escalated = not_judged(growth, "joint-like line" if joint else REJECTED_KIND), False
+            growth, escalated, raised = not_judged(growth, "joint-like line" if joint else REJECTED_KIND), False, ""
         # joined by a reviewer's relabel: each was measured by its model class's rules (a patch's area, a crack's)
         classes = f"measured as {a.class_name} last time, as {b.class_name} this time" \
             if a.class_name != b.class_name else ""
@@ -366,7 +233,7 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
         said = [verdict_note(a, mp[a.finding_id][0], prev.verdicts, "last time"),
                 verdict_note(b, mc[b.finding_id][0], cur.verdicts, "this time")
                 or ("flagged joint-like this time, not reviewed yet" if b.finding_id in cur.joint_like and verdict else "")]
-        note = "; ".join(x for x in (note, where, NOT_JUDGED if joint else "",
+        note = "; ".join(x for x in (note, raised, where, NOT_JUDGED if joint else "",
                                      stretch.get((a.finding_id, b.finding_id), ""), *said,
                                      f"{classes}: not judged" if classes else "",
                                      "its change is shown but not judged" if verdict == "rejected" else "") if x)
@@ -395,7 +262,7 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
                         tuple(n for n in (prev.verdicts.note, cur.verdicts.note) if n), model_change)
 
 
-# the products live in output.py (this module was past 400 lines); imported last, as they use the types above
+# the products live in output.py; imported last, as it imports the types from here
 from groundstation.change.output import change_table_csv, write_change, write_change_products  # noqa: E402
 
 __all__ = ["ChangeReport", "DefectChange", "Growth", "Inspection", "TABLE_COLUMNS", "change_table_csv", "compare",

@@ -33,6 +33,23 @@ def _rank(grade: Grade | None, ranks: RuleRanks) -> tuple[str, int] | None:
     return (grade.rule, states.index(grade.state)) if states and grade.state in states else None
 
 
+def escalation(previous: tuple[Grade, ...] | list[Grade], current: tuple[Grade, ...] | list[Grade],
+               ranks: RuleRanks) -> tuple[bool, str]:
+    """(whether any grade is worse than last time under the same rule, what a grade other than the primary
+    says of it: 'escalated Ri3 -> Ri5 (iso-4628-3@1)'; the primary's change is the report's grade columns).
+    By the primary alone rust never escalated under rc_bridge: AASHTO 1000 grades any visible rust CS2+."""
+    before = {g.rule: g for g in previous}
+    worse, said = False, []
+    for k, g in enumerate(current):
+        old = before.get(g.rule)
+        rp, rc = _rank(old, ranks), _rank(g, ranks)
+        if rp is not None and rc is not None and rc[1] > rp[1]:
+            worse = True
+            if k:
+                said.append(f"escalated {old.state} -> {g.state} ({g.rule})")  # type: ignore[union-attr]
+    return worse, "; ".join(said)
+
+
 def _shipped_states() -> dict[str, tuple[str, ...]]:
     """The shipped rules' states by ref. Read once per comparison: read per graded finding, 2,585 findings a
     side parsed their YAML 31,000 times (392 of a 437-s `skyinspect change`)."""

@@ -1,0 +1,87 @@
+"""The change report's types (groundstation.change): the inspections compared, each defect's change and growth."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from groundstation.change.review import Verdicts
+from groundstation.grading import Grade
+from skyinspect.findings import Finding
+from skyinspect.geodesy import LocalFrame
+
+QUANTITIES = ("length_mm", "width_mm", "area_m2")
+TABLE_COLUMNS = (("defect_uid", "status", "class", "finding_id", "previous_finding_id", "distance_m", "previous_grade",
+                  "current_grade", "escalated")
+                 + tuple(f"{q}_{part}" for q in QUANTITIES for part in ("previous", "current", "delta", "per_year",
+                                                                         "significant"))
+                 + ("note",))
+
+
+@dataclass(frozen=True)
+class Inspection:
+    folder: Path
+    asset_id: str
+    date: str  # ISO date
+    findings: tuple[Finding, ...]
+    grades: dict[str, tuple[Grade, ...]]
+    uids: dict[str, str]  # finding id -> defect uid (from defects.json, or first-observation uids)
+    methods: dict[str, str] = field(default_factory=dict)  # quantity -> measurement method (inspection.json)
+    origin: LocalFrame | None = None  # the flight's NED frame of the findings' *_ned_m geometry
+    joint_like: frozenset[str] = frozenset()  # ids of joint-like lines (change/joints.py): matched like with like
+    model_id: str = ""  # the segmentation model (inspection.json; "" when not recorded)
+    verdicts: Verdicts = field(default_factory=Verdicts)  # the review app's decisions (change/review.py)
+    rule_states: dict[str, tuple[str, ...]] = field(default_factory=dict)  # rule ref -> states (grades.json)
+
+
+@dataclass(frozen=True)
+class Growth:
+    quantity: str
+    previous: float | None
+    current: float | None
+    delta: float | None
+    sigma: float | None  # 1-sigma of the delta
+    per_year: float | None
+    significant: bool
+    note: str = ""  # why it is not judged (measured by another method last time)
+    interval: str = ""  # the change an interval measurement tells (change/bounds.py), "" for two values
+
+
+@dataclass(frozen=True)
+class DefectChange:
+    defect_uid: str
+    status: str  # new, grown, stable, not_re_observed
+    finding_id: str | None  # in the current inspection
+    previous_finding_id: str | None
+    class_name: str
+    distance_m: float | None  # between the matched centroids
+    growth: tuple[Growth, ...] = ()
+    previous_grade: str = ""
+    current_grade: str = ""
+    escalated: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ChangeReport:
+    asset_id: str
+    previous: str  # folder
+    current: str
+    previous_date: str
+    current_date: str
+    years: float
+    changes: tuple[DefectChange, ...] = field(default_factory=tuple)
+    # added to the current findings' positions (north, east, down) to meet the previous flight's
+    # before matching: the two flights' different GNSS errors (None: none applied)
+    offset_m: tuple[float, float, float] | None = None
+    # quantities measured by different methods in the two folders: "q (previous method -> current)"
+    method_changes: tuple[str, ...] = ()
+    review_notes: tuple[str, ...] = ()  # review decisions not applied, and why (change/review.py)
+    model_change: str = ""  # "previous model -> current model" when they differ: no quantity judged
+
+    def by_status(self, status: str) -> list[DefectChange]:
+        return [c for c in self.changes if c.status == status]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
