@@ -9,6 +9,7 @@ two of its photos, into halves until each fits. Every flight is then written and
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
@@ -39,9 +40,14 @@ def split_to_fit(passes: tuple[Pass, ...], fits: Callable[[tuple[Pass, ...]], bo
             if parts is None:
                 # the time and the site speeds say why: a max_speed_m_s of 0.01 read "fly a larger GSD"
                 needs = f" (its flight alone takes ~{time_s((ps,)) / 60:.1f} min)" if time_s else ""
+                # the patterns are in a frame at home: a far photo on a long route is mostly transit, which a
+                # larger GSD does not shorten
+                away_m = math.hypot(*ps.stations()[0][0][:2])
                 raise InputError(f"pass {ps.name!r} does not fit one battery ({usable_s / 60:.1f} min usable) even "
-                                 f"alone, and holds a single photo station{needs}. Fly a larger GSD or a longer "
-                                 f"battery, or check site.max_speed_m_s and site.climb_speed_m_s")
+                                 f"alone, and holds a single photo station {away_m:,.0f} m from home{needs}. Take off "
+                                 f"nearer to it (cut a long route into parts, each with its own site.home_lat_lon), "
+                                 f"fly a larger GSD or a longer battery, or check site.max_speed_m_s and "
+                                 f"site.climb_speed_m_s")
             todo.extendleft(reversed(parts))
     if current:
         groups.append(current)

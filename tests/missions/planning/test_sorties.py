@@ -75,6 +75,15 @@ def test_passes_are_packed_in_order_and_a_long_one_is_cut() -> None:
         split_to_fit((_lane("L0", 0.0),), lambda g: False, 600.0)
 
 
+def test_a_photo_too_far_from_home_is_refused_with_its_distance() -> None:
+    # a 4 km pipeline flown from one home: the photo 2.9 km out needs 22.6 min there and back, and the refusal
+    # said 'Fly a larger GSD or a longer battery, ...': a larger GSD changes nothing about the distance
+    far = Pass("line 1 ch 2826-2926 m", ((2900.0, 400.0, -6.0),), (0.0,), (-45.0,), "each")
+    with pytest.raises(InputError, match=r"single photo station 2,927 m from home .*Take off nearer to it \(cut a "
+                                         r"long route into parts, each with its own site.home_lat_lon\)"):
+        split_to_fit((far,), lambda g: False, 1350.0, lambda g: 1356.0)
+
+
 @pytest.fixture(scope="module")
 def pipeline_flights():
     # PX4: its lanes fly the design speed (0.075 m/s here); ArduCopter ignores speeds under 0.2 m/s, so on
