@@ -71,7 +71,10 @@ def write_maintenance(inp: PublishInput, csv_path: Path, json_path: Path, inspec
     if inp.review is not None and inp.review.seq:  # the rejected findings' orders kept apart, for a change of mind
         from groundstation.workorders import build_work_orders
 
-        gone = build_work_orders(inp.rejected, inp.grades, day, inp.asset_id, inp.assignments, checks=inp.checks)
+        from groundstation.publish.context import flight_start_utc_s
+
+        gone = build_work_orders(inp.rejected, inp.grades, day, inp.asset_id, inp.assignments, checks=inp.checks,
+                                 flight_start_utc_s=flight_start_utc_s(inp))
         from groundstation.publish.reviewed import shown_class
 
         graded_as = {f.finding_id: shown for f in inp.findings  # a relabel's grade is the reviewed class's

@@ -74,7 +74,7 @@ class PublishInput:
         from groundstation.workorders import with_review
 
         orders = build_work_orders(self.findings, self.grades, flight_date(self), self.asset_id, self.assignments,
-                                   checks=self.checks)
+                                   checks=self.checks, flight_start_utc_s=flight_start_utc_s(self))
         # published grades are the reviewed set's (groundstation.publish.reviewed.with_review)
         return [with_review(o, self.review_of(o.finding_id), regraded=True) for o in orders] \
             if self.review is not None else orders
@@ -125,6 +125,11 @@ def products_title(inp: PublishInput) -> str:
 
     day = flight_date(inp)
     return f"{inp.asset_id or Path(str(inp.flight.folder)).name} findings{f' {day}' if day else ''}"
+
+
+def flight_start_utc_s(inp: PublishInput) -> float | None:
+    """The flight's first frame's UTC time (work order ids), None for a flight without frames."""
+    return float(inp.flight.frames[0].capture_time_utc_s) if inp.flight.frames else None
 
 
 def covered_area_m2(inp: PublishInput) -> float:

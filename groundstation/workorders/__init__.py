@@ -14,8 +14,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from dataclasses import asdict, dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -105,13 +106,18 @@ class WorkOrder:
 def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspection_date: str,
                       asset_id: str = "", assignments: dict[str, dict[str, Any]] | None = None,
                       policy: WorkOrderPolicy = WorkOrderPolicy(),
-                      checks: dict[str, str] | None = None) -> list[WorkOrder]:
+                      checks: dict[str, str] | None = None, flight_start_utc_s: float | None = None) -> list[WorkOrder]:
     """``findings``: Finding objects; ``grades``: finding id -> grades (primary first);
     ``inspection_date``: ISO date the intervals count from; ``checks``: finding id -> what to check
-    before acting (groundstation.joints), put first in the action. Sorted by priority, then due date."""
+    before acting (groundstation.joints), put first in the action; ``flight_start_utc_s``: the flight's
+    first frame, whose UTC time goes into each order's id (the flights of one day each number their
+    findings from F-0001: their orders had the same ids). Sorted by priority, then due date."""
     from groundstation.publish.context import MEASUREMENT_DIGITS, format_measurement
 
     start = date.fromisoformat(inspection_date[:10]) if inspection_date else date.today()
+    stamp = start.isoformat()
+    if flight_start_utc_s is not None and math.isfinite(flight_start_utc_s):
+        stamp = datetime.fromtimestamp(flight_start_utc_s, tz=timezone.utc).strftime("%Y-%m-%dT%H%M%SZ")
     orders = []
     for f in findings:
         gs = grades.get(f.finding_id) or ()
@@ -145,7 +151,7 @@ def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspect
         action = f"First check it is a defect (see the description). Then: {action}" if check else action
         if check:
             description += f" Check: {check}."
-        orders.append(WorkOrder(f"WO-{asset_id or 'asset'}-{start.isoformat()}-{f.finding_id}", asset_id,
+        orders.append(WorkOrder(f"WO-{asset_id or 'asset'}-{stamp}-{f.finding_id}", asset_id,
                                 label, str(comp.get("component_id", "")), f.finding_id, f.class_name, grade_text,
                                 g.rule, g.clause or g.note, priority, (start + timedelta(days=days)).isoformat(),
                                 action, description, position, evidence))
