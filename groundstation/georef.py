@@ -5,7 +5,8 @@ Camera position: the pose's lat/lon/alt_msl in the flight's LocalFrame. Orientat
 (CameraModel.pixel_to_ray, distortion removed) that is intersected with the surface from its outer
 side. The surface is any ``skyinspect.surfaces`` surface (plane, bounded face, cylinder, DEM) or a
 set of them: **each frame uses the surface its image centre looks at** (the nearest hit of the
-centre ray), and all of that frame's instances are placed on it. Per detection we also record:
+centre ray; a centre just past a face's end takes the face most of a grid of its pixels meet), and all
+of that frame's instances are placed on it. Per detection we also record:
 
 - area on the surface: shoelace of the outline in its best-fit plane (plane.outline_area_m2);
 - range and incidence at the centroid (incidence = angle between the viewing ray and the local
@@ -24,8 +25,8 @@ centre ray), and all of that frame's instances are placed on it. Per detection w
   moves plane and camera together: it is the point's own vertical error and moves it nowhere else.
 
 A frame is "not georeferenced: <reason>" when its pose is not finite, it has no 3D GNSS fix, or
-its image-centre ray does not meet any surface (the reason names the surface: camera behind it,
-looking at the sky, the DEM does not cover the point, past the end of a face...); its instances
+its image-centre ray meets no surface and no face (above) is seen (the reason names the surface:
+camera behind it, looking at the sky, the DEM does not cover the point...); its instances
 are then not placed rather than placed wrongly. Single instances whose rays miss the surface or
 graze it are dropped with a note on the frame.
 """
@@ -58,6 +59,8 @@ MAX_INCIDENCE_DEG = 85.0  # beyond this, a pixel smears over metres: drop the in
 # demo face 3,957 km off, and measuring kilometre-long "cracks" at millimetre steps ran out of memory)
 # or a view at the horizon. Such frames are not georeferenced, such instances dropped, with the reason.
 MAX_RANGE_M = 1000.0
+# pixels (across, down) cast to find the face a frame whose centre looks just past its end sees
+OFF_CENTRE_GRID = (17, 13)
 FOOTPRINT_POINTS_PER_EDGE = 4
 STATUS_OK = "ok"
 GPS_FIX_NO_FIX = 1
@@ -162,6 +165,32 @@ def _pick_surface(bound: BoundSurface, cam: np.ndarray, axis: np.ndarray) -> tup
     return best, ""
 
 
+def _surface_seen_off_centre(bound: BoundSurface, camera: CameraModel, r_ned_cam: np.ndarray, cam: np.ndarray,
+                             axis: np.ndarray) -> tuple[BoundSurface | None, np.ndarray]:
+    """For a frame whose centre ray meets the plane of a bounded face outside its extent: the face most
+    of a grid of its pixels meet (the nearer on a tie) and the pixel of that grid nearest the centre that
+    meets it; (None, ...) if none does. A lane flown level with a face's end puts its first and last
+    photos' centres just past it, while half of each photo sees the face. Other misses (looking away,
+    at the sky, a level camera over the ground) stay misses: a camera stated wrongly is not placed."""
+    faces = [m for m in bound.surfaces() if isinstance(m, BoundPlane) and m.bounds_uv is not None
+             and intersect_plane_rays(cam, axis[None], m.chart_.origin_ned_m, m.chart_.n_ned)[2][0]]
+    w, h = camera.width_px, camera.height_px
+    uu, vv = np.meshgrid(np.linspace(-0.5, w - 0.5, OFF_CENTRE_GRID[0]), np.linspace(-0.5, h - 0.5, OFF_CENTRE_GRID[1]))
+    grid = np.column_stack([uu.ravel(), vv.ravel()])
+    rays = camera.pixel_to_ray(grid) @ r_ned_cam.T
+    best: tuple[int, float, BoundSurface, np.ndarray] | None = None
+    for m in faces:
+        hits = m.intersect(cam, rays)
+        n = int(hits.hit.sum())
+        if n and (best is None or (n, -float(np.nanmedian(hits.range_m))) > (best[0], -best[1])):
+            best = (n, float(np.nanmedian(hits.range_m)), m, hits.hit)
+    if best is None:
+        return None, grid[:0]
+    seen = grid[best[3]]
+    nearest = int(np.argmin(np.hypot(seen[:, 0] - camera.cx_px, seen[:, 1] - camera.cy_px)))
+    return best[2], seen[nearest:nearest + 1]
+
+
 def georeference_frame(rec: FrameRecord, camera: CameraModel, frame: LocalFrame,
                        basis: Any, from_flight: bool = False) -> tuple[FrameGeoref, list[Detection]]:
     """One frame → its FrameGeoref and the Detections of its instances. ``basis``: a bound surface
@@ -184,14 +213,20 @@ def georeference_frame(rec: FrameRecord, camera: CameraModel, frame: LocalFrame,
     r_ned_cam = pose.r_ned_cam()
     if not (np.all(np.isfinite(cam)) and np.all(np.isfinite(r_ned_cam))):
         return failed("pose has non-finite position or attitude")
-    axis = r_ned_cam @ camera.pixel_to_ray(np.array([[camera.cx_px, camera.cy_px]]))[0]
+    look = np.array([[camera.cx_px, camera.cy_px]])
+    axis = r_ned_cam @ camera.pixel_to_ray(look)[0]
     surf, why = _pick_surface(bound, cam, axis)
+    frame_notes: list[str] = []
     if surf is None:
-        return failed(why, cam)
-    # One ray cast for the whole frame (centre, border, every outline and skeleton): per-call
+        surf, look = _surface_seen_off_centre(bound, camera, r_ned_cam, cam, axis)
+        if surf is None:
+            return failed(why, cam)
+        frame_notes.append(f"image centre on no surface ({why}): placed by the part of the image that sees "
+                           f"{surf.kind} {surf.name!r} (range and GSD at pixel ({look[0, 0]:.0f}, {look[0, 1]:.0f}))")
+    # One ray cast for the whole frame (look point, border, every outline and skeleton): per-call
     # numpy overhead, not arithmetic, dominates with a few dozen vertices per instance.
     border = _border_pixels(camera.width_px, camera.height_px)
-    pieces = [np.array([[camera.cx_px, camera.cy_px]]), border]
+    pieces = [look, border]
     for inst in rec.instances:
         pieces.append(inst.polygon_px)
         pieces.append(inst.skeleton_px if inst.skeleton_px is not None else np.zeros((0, 2)))
@@ -208,7 +243,7 @@ def georeference_frame(rec: FrameRecord, camera: CameraModel, frame: LocalFrame,
     chart = surf.chart()
 
     placed: list[tuple[int, np.ndarray, np.ndarray | None, np.ndarray, float]] = []
-    notes: list[str] = []
+    notes: list[str] = frame_notes
     for i, inst in enumerate(rec.instances):
         a, b, c = bounds[2 + 2 * i], bounds[3 + 2 * i], bounds[4 + 2 * i]
         if not hit[a:b].all():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 from gs_fixtures import (CAMERA, FACE_EAST_M, FLY_HEIGHT_M, FRAME, HOME, corrosion_on_face, face_flight,
-                         face_surface, in_flight, instance_for, pose_at, write_record)
+                         face_point, face_surface, in_flight, instance_for, pose_at, write_record)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -158,6 +158,37 @@ def test_a_frame_past_a_faces_end_has_the_footprint_it_saw_up_to_the_end(tmp_pat
     assert abs(up.min() - (FLY_HEIGHT_M - half_h)) < 1e-6 and abs(up.max() - (FLY_HEIGHT_M + half_h)) < 1e-6
     area = Polygon(np.column_stack([seen_n, up])).area
     assert abs(area - (0.3 + half_w) * 2 * half_h) < 1e-6
+
+
+def test_a_frame_whose_centre_looks_just_past_a_faces_end_places_what_it_sees_on_the_face(tmp_path: Path) -> None:
+    """The real ArduCopter SITL facade scan (57 CAMERA_FEEDBACK poses, 8 m from a 30 x 20 m face): each
+    lane starts and ends level with the face's end, so the first photo's centre ray met the face's plane
+    3 cm past it (u=15.03 m) and the whole frame was 'not georeferenced', with the defects in the half
+    that sees the face (3 of 57 frames, 2 detections). A frame whose centre misses is now placed on the
+    surface the rest of it sees; rays that miss the face still place nothing."""
+    from skyinspect.surfaces.face import FaceSurface
+
+    lat, lon, alt = FRAME.to_geodetic(np.array([0.3, FACE_EAST_M, 0.0]))  # the face's south end, 0.3 m north
+    face = FaceSurface.vertical(float(lat), float(lon), float(alt), 270.0, (-20.0, 0.0), 30.0, name="pier")
+    pose = pose_at(np.array([0.0, 0.0, -FLY_HEIGHT_M]), 90.0, 0.0)  # looking east, the face in the image's left
+    rust = corrosion_on_face(0.6, FLY_HEIGHT_M)
+    write_record(tmp_path / "f", [(pose, [instance_for(pose, rust)])])
+    flight = load_flight(tmp_path / "f")
+    geo = georeference(flight, face)
+    fr = geo.frames[0]
+    assert fr.status == "ok", fr.status
+    (det,) = geo.detections
+    home = in_flight(flight.origin, np.zeros((1, 3)))[0]
+    assert np.allclose(det.centroid_ned_m - home, face_point(0.6, FLY_HEIGHT_M), atol=1e-3)
+    half_w = (CAMERA.width_px / 2) / CAMERA.fx_px * FACE_EAST_M
+    seen_n = fr.footprint_ned_m[:, 0] - home[0]
+    assert abs(seen_n.min() - 0.3) < 1e-6 and abs(seen_n.max() - half_w) < 1e-6
+    assert FACE_EAST_M <= fr.range_m < FACE_EAST_M / math.cos(math.radians(25.0))
+    assert any("outside its extent" in n and "placed by the part of the image that sees face" in n for n in fr.notes)
+    # looking the other way along the face's plane (the face behind the camera's view): still nothing
+    away = pose_at(np.array([0.0, 0.0, -FLY_HEIGHT_M]), 270.0, 0.0)
+    write_record(tmp_path / "g", [(away, [])])
+    assert georeference(load_flight(tmp_path / "g"), face).frames[0].status.startswith("not georeferenced")
 
 
 def test_on_the_default_ground_plane_the_gnss_height_error_is_the_findings_own(tmp_path: Path) -> None:
