@@ -180,15 +180,19 @@ def write_geo_outputs(out: Path, seg: Segmentation, source: Path, write: Callabl
         return None
     write(Path(out) / f"{Path(source).stem}_mask.tif", mask_geotiff(seg.class_map, geo))
     write(Path(out) / f"{Path(source).stem}.geojson", instances_geojson(seg, geo, source))
-    return geo.as_json()
+    return {**geo.as_json(), "metres": "ground"}  # area_m2, length_m (module doc): a rerun redoes a record without
 
 
 def geo_outputs_missing(record: dict[str, object], source: Path, out: Path) -> bool:
     """Whether an earlier run's record of this photo lacks the georeferenced outputs it has now: its record
-    names a georeference whose files are not there, or it has none and the photo is georeferenced (a record
-    from before these outputs were written)."""
+    names a georeference whose files are not there or whose areas and lengths were measured in the CRS's
+    units (before they were ground metres), or it has none and the photo is georeferenced (a record from
+    before these outputs were written)."""
     stem = Path(source).stem
     if "georeference" in record:
+        georeference = record["georeference"]
+        if not isinstance(georeference, dict) or georeference.get("metres") != "ground":
+            return True
         return not ((out / f"{stem}_mask.tif").is_file() and (out / f"{stem}.geojson").is_file())
     shape = (record.get("height_px"), record.get("width_px"))
     return read_georeference(source, shape)[0] is not None

@@ -119,7 +119,7 @@ def test_a_georeferenced_orthomosaic_gets_its_mask_and_instances_in_map_coordina
     crack = features["crack"]["properties"]  # the line is 117 px long: 2.3 m, less the skeleton's ends
     assert 2.0 < crack["length_m"] < 2.4 and crack["area_m2"] == pytest.approx(crack["area_px"] * PIXEL_M ** 2, rel=1e-3)
     record = json.loads((out / "ortho.json").read_text())
-    assert record["georeference"] == {"crs": "EPSG:32630", "transform": list(NORTH_UP)[:6]}
+    assert record["georeference"] == {"crs": "EPSG:32630", "transform": list(NORTH_UP)[:6], "metres": "ground"}
     from models.photo_inputs import is_segment_output
 
     assert is_segment_output(out / "ortho_mask.tif")  # not taken for a photo if --out is passed as photos
@@ -243,3 +243,23 @@ def test_a_geotiff_is_segmented_without_opencv_warning_about_its_geokeys(tmp_pat
     said = capfd.readouterr().err + result.output
     assert "TIFF_Warning" not in said and "Unknown field" not in said, said
     assert (tmp_path / "out" / "ortho.geojson").is_file()
+
+
+def test_a_rerun_redoes_an_orthomosaic_whose_areas_were_measured_in_its_crs(tmp_path: Path) -> None:
+    """Records written before area_m2 and length_m were ground metres (a Web Mercator ortho's were 2.5x and
+    1.58x at 51 deg) were kept by a rerun: the fix reached no ortho segmented before it without --rerun."""
+    from models.batch import segment_images
+
+    (tmp_path / "merc").mkdir()
+    out = _segment(tmp_path / "merc", crs="EPSG:3857", transform=_same_ground("EPSG:3857"))
+    record = json.loads((out / "ortho.json").read_text())
+    assert record["georeference"]["metres"] == "ground"
+    del record["georeference"]["metres"]  # as the code before wrote it
+    (out / "ortho.json").write_text(json.dumps(record))
+    rust = {f["properties"]["class"]: f for f in json.loads((out / "ortho.geojson").read_text())["features"]}
+    rust["corrosion"]["properties"]["area_m2"] = 1.2  # its old value
+    (out / "ortho.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": list(rust.values())}))
+    photo = tmp_path / "merc" / "photos" / "ortho.tif"
+    assert not segment_images([photo], out, _Painter())[0].skipped
+    assert _features(out)["corrosion"]["properties"]["area_m2"] == pytest.approx(30 * 40 * PIXEL_M ** 2, rel=1e-3)
+    assert segment_images([photo], out, _Painter())[0].skipped  # and kept after
