@@ -102,14 +102,16 @@ def _worse(g: Any, than: Any) -> bool:
 
 
 def component_condition(inp: PublishInput) -> list[tuple[str, str, str, int]]:
-    """(component, worst grade, rule, findings) per component, worst first (by priority)."""
+    """(component, worst grade, rule, findings) per component, worst first (by priority). Every grade of a
+    finding counts, as for its work order: by the primary alone a pier 10 % rusted read CS2+ (AASHTO 1000,
+    any visible rust) beside the Ri5 (ISO 4628-3, full recoat) its order is due by."""
     worst: dict[str, tuple[object, int]] = {}
     for f in inp.findings:
         comp = inp.component_label(f.finding_id) or "unassigned"
-        g = inp.primary_grade(f.finding_id)
         old, n = worst.get(comp, (None, 0))
-        if g is not None and not g.is_indeterminate and (old is None or _worse(g, old)):
-            old = g
+        for g in inp.grades.get(f.finding_id) or ():
+            if not g.is_indeterminate and g.priority is not None and (old is None or _worse(g, old)):
+                old = g
         worst[comp] = (old, n + 1)
     # worst first: by priority, a bound before an exact grade; sorted by the grade's text, CS2 had come
     # before CS3 and CS4, best first

@@ -63,3 +63,15 @@ def test_components_are_listed_worst_first() -> None:
     labels = {"F-0001": "pier 1", "F-0002": "bearing 2", "F-0003": "girder 3", "F-0004": "abutment A"}
     inp = _Input(tuple(_Finding(f) for f in grades), grades, labels)
     assert [r[0] for r in component_condition(inp)] == ["girder 3", "bearing 2", "pier 1", "abutment A"]  # type: ignore[arg-type]
+
+
+def test_a_more_urgent_grade_beside_the_primary_is_the_components_worst() -> None:
+    """rc_bridge grades rust by AASHTO 1000 first (any visible rust: CS2+, priority 3) and ISO 4628-3 beside
+    it: a pier 10 % rusted is Ri5 (priority 2, full recoat), as its work order says, but the condition table
+    read 'CS2+ (aashto-mbei-1000@1)', Fair, from the primary grade alone."""
+    rust = (_grade("F-0002", "aashto-mbei-1000@1", bound="at_least"),
+            _grade("F-0002", "iso-4628-3@1", state="Ri5", priority=2))
+    crack = (_grade("F-0001", "aashto-mbei-1130@1"),)
+    inp = _Input((_Finding("F-0001"), _Finding("F-0002")), {"F-0001": crack, "F-0002": rust}, {"F-0002": "P1"})
+    assert component_condition(inp) == [("P1", "Ri5 (iso-4628-3@1)", "cites iso-4628-3@1", 1),  # type: ignore[arg-type]
+                                        ("unassigned", "CS2 (aashto-mbei-1130@1)", "cites aashto-mbei-1130@1", 1)]
