@@ -376,8 +376,9 @@ class Pipeline:
     def _retag(self) -> None:
         for index, pose in self.tagger.retag():
             try:
-                self.writer.update_pose(index, pose)
-                if pose.is_tagged:  # else the frame's final reason for staying untagged
+                # a frame whose row the record refused (a full disk) is no re-tagged frame: before, the
+                # summary counted it so, and said '-3 of 3 frames untagged'
+                if self.writer.update_pose(index, pose) is not False and pose.is_tagged:  # else its final reason
                     self.stats.retagged += 1
                     self.stats.tagged += 1
                     self.stats.untagged -= 1

@@ -183,12 +183,14 @@ class FlightRecordWriter:
                 self._db.execute("ROLLBACK")
             raise RecordError(describe(self.folder / DB_NAME, f"cannot record frame {frame_index} ({exc})")) from exc
 
-    def update_pose(self, frame_index: int, pose: Pose) -> None:
+    def update_pose(self, frame_index: int, pose: Pose) -> bool:
         """Re-tag a frame (e.g. once late telemetry fills a gap). The capture time moves with the pose's:
-        a frame first stamped on the host's clock is re-tagged on the vehicle's UTC once it is known."""
+        a frame first stamped on the host's clock is re-tagged on the vehicle's UTC once it is known.
+        False when the record holds no such frame (its row was refused, e.g. by a full disk)."""
         sets = ", ".join(f"pose_{n} = ?" for n in POSE_FIELDS)
-        self._db.execute(f"UPDATE frames SET capture_time_utc_s = ?, {sets} WHERE frame_index = ?",
-                         [pose.time_utc_s] + pose_to_row(pose) + [frame_index])
+        cur = self._db.execute(f"UPDATE frames SET capture_time_utc_s = ?, {sets} WHERE frame_index = ?",
+                               [pose.time_utc_s] + pose_to_row(pose) + [frame_index])
+        return cur.rowcount > 0
 
     def set_meta(self, key: str, value: object) -> None:
         text = value if isinstance(value, str) else json.dumps(value)
