@@ -89,7 +89,7 @@ class ResultsData:
         caught half-written, or damaged since, keeps what was read (tried again on the next request)."""
         meta_p, g_p = self.folder / "inspection.json", self.folder / "stages" / "grades.json"
         now = (_stamp(meta_p), _stamp(g_p))
-        if now == self.grades_stamp:
+        if now == self.grades_stamp or not self.still_current():  # processed again: other findings' grades
             return
         try:
             meta = json.loads(meta_p.read_text())

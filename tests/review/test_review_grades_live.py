@@ -36,3 +36,17 @@ def test_the_running_app_lists_the_grade_published_since_it_started(results: Pat
     detail = c.get(f"/api/findings/{rust}").json()
     assert detail["grades"][0]["rule"] == published["grade_rule"]
     assert c.get(f"/api/findings?grade={published['grade']}").json()  # the filter sees it too
+
+
+def test_grades_of_other_findings_processed_into_the_folder_are_not_listed(results: Path, tmp_path: Path) -> None:
+    """Another flight processed into the folder: the app still shows (and refuses decisions on) the findings
+    it started with, so it keeps their grades; the new F-0001's would have been listed against the old one."""
+    from gs_fixtures import FLY_HEIGHT_M, corrosion_on_face, face_flight, face_surface
+
+    from groundstation.pipeline import process
+
+    c, crack, _ = crack_and_rust(results)
+    before = _row(c, crack)
+    process(face_flight(tmp_path / "other", [corrosion_on_face(0.3, FLY_HEIGHT_M + 0.4)]), results, face_surface(),
+            progress=False)
+    assert (_row(c, crack)["grade"], _row(c, crack)["grade_rule"]) == (before["grade"], before["grade_rule"])
