@@ -101,7 +101,9 @@ def _polygon(uv: np.ndarray) -> Any:
 
 def write_face_layers(inp: PublishInput, path: Path) -> list[str]:
     """Write the face layers into the GeoPackage ``path``; returns their names."""
-    from groundstation.publish.gis import finding_columns, finding_properties, table
+    import pandas as pd
+
+    from groundstation.publish.gis import FRAME_COLUMNS, finding_columns, finding_properties, frame_row, table
 
     charts, written = _charts(inp), []
     for chart, (fl, frl) in zip(charts, _layer_names(charts)):
@@ -119,14 +121,12 @@ def write_face_layers(inp: PublishInput, path: Path) -> list[str]:
                                                   "the face"})
         frames = [fr for fr in inp.geo.frames if on_face(fr.surface_name) and fr.footprint_ned_m is not None
                   and len(fr.footprint_ned_m) >= 3]
-        frame_rows = [{"frame_index": fr.frame_index, "pose_status": fr.status,
-                       "gsd_mm": fr.gsd_m * 1000 if np.isfinite(fr.gsd_m) else None,
-                       "range_m": fr.range_m if np.isfinite(fr.range_m) else None} for fr in frames]
-        fgdf = table(frame_rows, ("frame_index", "pose_status", "gsd_mm", "range_m"),
+        fgdf = table([frame_row(fr) for fr in frames], FRAME_COLUMNS,
                      [_polygon(chart.to_2d(fr.footprint_ned_m)) for fr in frames], crs)
+        fgdf["capture_time_utc"] = pd.to_datetime(fgdf["capture_time_utc"], unit="ms", utc=True)  # as frames'
         fgdf.to_file(path, layer=frl, driver="GPKG", engine="pyogrio", geometry_type="Polygon",
                      layer_options={"DESCRIPTION": f"frame footprints on '{chart.name}' in metres along and up "
-                                                   "the face"})
+                                                   "the face", "DATETIME_PRECISION": "MILLISECOND"})
         _describe_srs(path, fl, _description(chart, inp.flight.origin))
         written += [fl, frl]
     return written

@@ -170,6 +170,13 @@ def write_geojson(inp: PublishInput, path: Path) -> None:
     path.write_text(json.dumps(collection, indent=1))
 
 
+def frame_row(fr: Any) -> dict[str, Any]:
+    """A frame's columns (FRAME_COLUMNS) in the frames and face_frames layers."""
+    return {"frame_index": fr.frame_index, "capture_time_utc": _utc_ms(fr.capture_time_utc_s), "pose_status": fr.status,
+            "gsd_mm": fr.gsd_m * 1000 if math.isfinite(fr.gsd_m) else None,
+            "range_m": fr.range_m if math.isfinite(fr.range_m) else None}
+
+
 def _utc_ms(t_s: float) -> float:
     """A capture time as whole milliseconds since 1970 (NaN for none): frames come several a second,
     and float seconds through nanoseconds would write 09:30:05.799 for .800."""
@@ -195,9 +202,7 @@ def write_gpkg(inp: PublishInput, path: Path) -> None:
     to_geo = inp.flight.origin.to_geodetic
     rows, fgeoms = [], []
     for fr in inp.geo.frames:
-        rows.append({"frame_index": fr.frame_index, "capture_time_utc": _utc_ms(fr.capture_time_utc_s),
-                     "pose_status": fr.status, "gsd_mm": fr.gsd_m * 1000 if math.isfinite(fr.gsd_m) else None,
-                     "range_m": fr.range_m if math.isfinite(fr.range_m) else None})
+        rows.append(frame_row(fr))
         fp = fr.footprint_ned_m
         fgeoms.append(Polygon(lonlatalt(to_geo(fp))) if fp is not None and len(fp) >= 3 else None)
     frames = table(rows, FRAME_COLUMNS, fgeoms, 4326)

@@ -43,3 +43,19 @@ def test_frame_capture_times_are_geopackage_datetimes_to_the_millisecond(tmp_pat
     assert max(abs((g - w).total_seconds()) for g, w in zip(got, want)) < 1e-3
     df = pyogrio.read_dataframe(gpkg, layer="frames")  # GDAL (QGIS) reads a date-time, not text
     assert str(df["capture_time_utc"].dtype).startswith("datetime64")
+
+
+def test_the_face_view_frames_carry_the_same_capture_times(tmp_path: Path) -> None:
+    """face_frames, the footprints an engineer sees on a vertical face, had no capture time at all."""
+    frames = []
+    for k in range(4):
+        pose = pose_at(np.array([k * 0.1, 0.0, -FLY_HEIGHT_M]), 90.0, 0.0, t=T0_S + k * STEP_S)
+        frames.append((pose, []))
+    out = tmp_path / "out"
+    process(write_record(tmp_path / "flight", frames), out, face_surface(), progress=False)
+    with sqlite3.connect(out / "findings.gpkg") as con:
+        types = {row[1]: row[2] for row in con.execute('PRAGMA table_info("face_frames")')}
+        face = dict(con.execute("SELECT frame_index, capture_time_utc FROM face_frames"))
+        plan = dict(con.execute("SELECT frame_index, capture_time_utc FROM frames"))
+    assert types.get("capture_time_utc") == "DATETIME"
+    assert len(face) == 4 and face == plan
