@@ -68,7 +68,11 @@ def change_command(
         for col in ("defect", "status", "class", "finding", "grade", "growth"):
             table.add_column(col, overflow="fold")
         for c in notable:
-            grade = f"{c.previous_grade or '-'} -> {c.current_grade or '-'}" + (" (escalated)" if c.escalated else "")
+            # a grade other than the primary that escalated is named (change/grades.py): 'CS2 -> CS2 (escalated)' had
+            # read as a contradiction for rust gone Ri3 -> Ri5
+            raised = "; ".join(part for part in c.note.split("; ") if part.startswith("escalated "))
+            grade = f"{c.previous_grade or '-'} -> {c.current_grade or '-'}" + (
+                f" ({raised})" if raised else " (escalated)" if c.escalated else "")
             growth = "; ".join(f"{g.quantity} {g.delta:+.3g}" + (f" ({g.per_year:+.3g}/yr)" if g.per_year is not None else "")
                                for g in c.growth if g.significant and g.delta is not None)
             where = next((part for part in c.note.split("; ") if part.startswith("new crack line")), "")

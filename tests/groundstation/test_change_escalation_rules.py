@@ -48,3 +48,19 @@ def test_rust_escalates_by_its_rusted_share(tmp_path: Path) -> None:
     same = compare(_results(tmp_path / "a", "2025-06-02", 0.02, "Ri3"), _results(tmp_path / "b", "2026-06-02", 0.02,
                                                                                   "Ri3")).changes[0]
     assert not same.escalated and "escalated" not in same.note
+
+
+def test_the_command_line_says_which_grade_escalated(tmp_path: Path) -> None:
+    """`skyinspect change` printed 'CS2 -> CS2 (escalated)' for the rust gone Ri3 -> Ri5: the primary grade's
+    states beside a word they contradict."""
+    from typer.testing import CliRunner
+
+    from skyinspect.cli.main import app
+
+    prev = _results(tmp_path / "prev", "2025-06-02", 0.02, "Ri3")
+    cur = _results(tmp_path / "cur", "2026-06-02", 0.2, "Ri5")
+    got = CliRunner().invoke(app, ["change", str(prev), str(cur), "--out", str(tmp_path / "change")],
+                             env={"COLUMNS": "250"})
+    assert got.exit_code == 0, got.output
+    flat = " ".join(got.output.split())
+    assert "CS2 -> CS2 (escalated Ri3 -> Ri5 (iso-4628-3@1))" in flat, got.output
