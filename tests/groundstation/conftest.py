@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # the helpers module, whatever pytest's import mode
-from gs_fixtures import FLY_HEIGHT_M, Defect, corrosion_on_face, crack_on_face, face_flight
+from gs_fixtures import FLY_HEIGHT_M, Defect, corrosion_on_face, crack_on_face, face_flight, face_surface
 
 from skyinspect.pose import Pose
 
@@ -18,3 +19,15 @@ def two_defect_flight(tmp_path: Path) -> tuple[Path, list[Defect]]:
     defects = [crack_on_face(-0.1, FLY_HEIGHT_M + 0.1), corrosion_on_face(0.6, FLY_HEIGHT_M - 0.2)]
     untagged = (Pose.untagged(1.7e9 + 99, "telemetry gap 4.2 s"), [])
     return face_flight(tmp_path / "flight", defects, extra=[untagged]), defects
+
+
+@pytest.fixture(scope="session")
+def face_processed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]:
+    """The two-defect face flight (a crack and a rust patch) processed onto the test face once a session:
+    (process's summary, the results folder). Tests read it; one that changes a file copies it first."""
+    from groundstation.pipeline import process
+
+    tmp = tmp_path_factory.mktemp("face_processed")
+    defects = [crack_on_face(-0.1, FLY_HEIGHT_M + 0.1), corrosion_on_face(0.6, FLY_HEIGHT_M - 0.2)]
+    summary = process(face_flight(tmp / "flight", defects), tmp / "out", face_surface(), progress=False)
+    return summary, tmp / "out"

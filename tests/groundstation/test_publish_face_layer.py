@@ -24,11 +24,8 @@ from skyinspect.surface import PlaneSurface
 
 
 @pytest.fixture(scope="module")
-def gpkg(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("face")
-    defects = [crack_on_face(-0.1, FLY_HEIGHT_M + 0.1), corrosion_on_face(0.6, FLY_HEIGHT_M - 0.2)]
-    process(face_flight(tmp / "flight", defects), tmp / "out", face_surface(), progress=False)
-    return tmp / "out" / "findings.gpkg"
+def gpkg(face_processed: tuple[object, Path]) -> Path:
+    return face_processed[1] / "findings.gpkg"
 
 
 def test_face_layers_show_the_findings_shapes_that_the_map_layers_flatten(gpkg: Path) -> None:

@@ -14,6 +14,7 @@ import math
 import shutil
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -107,15 +108,9 @@ def test_a_popup_fits_a_phone_and_a_short_laptop_screen(tmp_path: Path, two_defe
 
 
 @pytest.fixture(scope="module")
-def demo_like_map(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int]:
-    from gs_fixtures import FLY_HEIGHT_M, corrosion_on_face, crack_on_face, face_flight, face_surface
-
-    from groundstation.pipeline import process
-
-    tmp = tmp_path_factory.mktemp("map")
-    flight = face_flight(tmp / "flight", [crack_on_face(-0.1, FLY_HEIGHT_M + 0.1), corrosion_on_face(0.6, FLY_HEIGHT_M - 0.2)])
-    summary = process(flight, tmp / "out", face_surface(), progress=False)
-    return tmp / "out" / "map.html", summary.findings
+def demo_like_map(face_processed: tuple[Any, Path]) -> tuple[Path, int]:
+    summary, out = face_processed
+    return out / "map.html", summary.findings
 
 
 def test_each_crop_is_embedded_once_and_the_outline_opens_the_markers_popup(demo_like_map: tuple[Path, int]) -> None:

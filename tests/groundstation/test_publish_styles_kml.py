@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from gs_fixtures import FLY_HEIGHT_M, corrosion_on_face, crack_on_face, face_flight, face_surface
+from gs_fixtures import face_flight, face_surface
 
 from groundstation.grading import Grade
 from groundstation.pipeline import process
@@ -24,11 +24,8 @@ KML = "{http://www.opengis.net/kml/2.2}"
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    tmp = tmp_path_factory.mktemp("styles")
-    defects = [crack_on_face(-0.1, FLY_HEIGHT_M + 0.1), corrosion_on_face(0.6, FLY_HEIGHT_M - 0.2)]
-    process(face_flight(tmp / "flight", defects), tmp / "out", face_surface(), progress=False)
-    return tmp / "out"
+def results(face_processed: tuple[object, Path]) -> Path:
+    return face_processed[1]
 
 
 def _rows(gpkg: Path) -> list[dict]:
