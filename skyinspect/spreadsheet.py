@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 # UTF-8 with a byte order mark. Excel opens a CSV double-clicked in the file manager as the system's
@@ -12,10 +13,18 @@ from typing import Any
 SPREADSHEET_ENCODING = "utf-8-sig"
 
 
+# What a spreadsheet takes for the start of a formula (OWASP "CSV Injection"): = + - @, and tab and carriage
+# return, which Excel and LibreOffice skip before reading the rest ('\t=HYPERLINK(...)') as one.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A cell that is only a number ('-3.5', '+1e3') cannot carry a formula: quoting it made it text.
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
 def csv_safe(v: Any) -> Any:
-    """Spreadsheet formula injection guard: a text cell never starts with = + - @ (numbers stay numbers);
-    for every CSV we write (work orders, the change table, segment's photo summary), since a name taken
-    from a file or a form ('=HYPERLINK(...).jpg') would otherwise run as a formula in Excel or LibreOffice."""
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@"):
+    """Spreadsheet formula injection guard: a text cell never starts with = + - @, tab or CR (numbers,
+    and text that is only a number, stay as they are); for every CSV we write (work orders, the change
+    table, segment's photo summary, the plan's flights), since a name taken from a file or a form
+    ('=HYPERLINK(...).jpg') would otherwise run as a formula in Excel or LibreOffice."""
+    if isinstance(v, str) and v[:1] in _FORMULA_STARTS and not _NUMBER.fullmatch(v):
         return "'" + v
     return v
