@@ -71,6 +71,8 @@ class LiveTagger(Tagger):
             # wait for the mapping instead and are re-tagged by it.
             return Pose.untagged(host_t, CLOCK_SETTLING)
         t = buffer.from_receiver_clock(host_t)
+        if not math.isfinite(t):  # the host clock was just stepped: mapped once replies on the new clock have come
+            return Pose.untagged(host_t, CLOCK_SETTLING)
         events = [e for e in buffer.camera_events() if abs(e.time_utc_s - (t + self.latency_s)) <= self.feedback_tolerance_s]
         if events:
             return buffer.pose_for_event(min(events, key=lambda e: abs(e.time_utc_s - t - self.latency_s)))

@@ -273,6 +273,8 @@ class TelemetryBuffer:
     def pose_at(self, time_utc_s: float) -> Pose:
         """Pose at a frame's capture time (``latency_s`` is added first)."""
         t = float(time_utc_s) + self.latency_s
+        if not math.isfinite(t):  # NaN brackets nothing but passed every comparison: a NaN pose marked 'ok'
+            return Pose.untagged(t, "no capture time on the telemetry's clock")
         pos = self._pos.bracket(t, self.gap_threshold_s)
         if isinstance(pos, str):
             return Pose.untagged(t, pos)
@@ -338,6 +340,8 @@ class TelemetryBuffer:
         companion's host clock) in this buffer's time base. With SYSTEM_TIME and TIMESYNC: receiver →
         vehicle boot → UTC; with SYSTEM_TIME alone the receiver's clock is taken to be UTC (chrony)."""
         if self.time_base == "system_time" and self.clock_sync is not None:
+            if not self.clock_sync.known(receiver_s):  # a host clock just stepped: NaN, said by the caller
+                return math.nan
             return self.clock_sync.to_boot_s(receiver_s) + self._boot_to_utc_s  # type: ignore[operator]
         return receiver_s
 

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
-from onboard.telemetry.clock_jumps import after_last_jump
+from onboard.telemetry.clock_jumps import CLOCK_JUMP_S, CLOCK_RUN, after_last_jump
 
 CHUNK = 20  # round trips per estimate (20 s at the live request rate of 1 Hz)
 MIN_ROUND_TRIPS = 3
@@ -82,6 +82,11 @@ class ClockSync:
     starts_s: tuple[float, ...] = (-math.inf,)  # per segment: from this receiver time on (the newest wins)
     first_chunk: tuple[int, ...] = (0,)  # per segment: its first chunk in times_s
     last_step_record: int = 0  # the first reply after the receiver clock's last step: its position in the records
+    unknown_from_s: float = math.inf  # stepped here, too few replies on the new clock yet: no mapping from here on
+
+    def known(self, receiver_s: float) -> bool:
+        """False for a receiver time on a clock just stepped, before enough replies on it have come."""
+        return receiver_s < self.unknown_from_s
 
     def _chunks(self, k: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
         end = self.first_chunk[k + 1] if k + 1 < len(self.first_chunk) else len(self.times_s)
@@ -140,6 +145,9 @@ def estimate(trips: list[RoundTrip], chunk: int = CHUNK, best_fraction: float = 
     parts = [p for p in segments(trips) if len(p) >= min_round_trips]
     if not parts:
         return None
+    tail = _stepped_tail(parts[-1], min_round_trips)
+    if tail:  # the last replies are on a clock stepped since: not enough of them to map it, nor of the old clock
+        parts[-1] = parts[-1][:-len(tail)]
     times, offsets, rtts, starts, first_chunk = [], [], [], [], []
     for k, part in enumerate(parts):
         if k:  # a clock stepped forward: its readings before and after are told apart halfway across the step
@@ -153,8 +161,27 @@ def estimate(trips: list[RoundTrip], chunk: int = CHUNK, best_fraction: float = 
         offsets += o
         rtts += r
     last_step = max(parts[-1][0].record, 0) if len(parts) > 1 else 0
+    unknown_from_s = math.inf
+    if tail:
+        last_step, before, after = max(tail[0].record, 0), parts[-1][-1].received_s, tail[0].received_s
+        unknown_from_s = 0.5 * (before + after) if after > before else after
     return ClockSync(tuple(times), tuple(offsets), statistics.median(rtts), len(trips), len(rtts), tuple(starts),
-                     tuple(first_chunk), last_step)
+                     tuple(first_chunk), last_step, unknown_from_s)
+
+
+def _stepped_tail(part: list[RoundTrip], min_round_trips: int) -> list[RoundTrip]:
+    """The last replies of ``part`` if its clock was stepped before them: fewer than ``CLOCK_RUN`` (else they
+    are a segment of their own), each off the others' median by more than ``CLOCK_JUMP_S`` and its own
+    uncertainty (half its round trip). Mapped by the old clock meanwhile, frames taken in the 2-3 s after
+    a step back were tagged where the vehicle had been a step's time earlier, or TIMESYNC was refused."""
+    n = 0
+    while n < CLOCK_RUN - 1 and len(part) - n - 1 >= min_round_trips:
+        settled = statistics.median(r.offset_s for r in part[:len(part) - CLOCK_RUN + 1])
+        trip = part[-1 - n]
+        if abs(trip.offset_s - settled) <= CLOCK_JUMP_S + 0.5 * trip.rtt_s:
+            break
+        n += 1
+    return part[len(part) - n:] if n else []
 
 
 def segments(trips: list[RoundTrip]) -> list[list[RoundTrip]]:
@@ -194,9 +221,11 @@ def check(sync: ClockSync, stamped: list[tuple[float, float]],
     """(consistent, median link latency s) from (arrival on the receiver clock, vehicle boot stamp)
     pairs: with the right offset every message arrives after it was stamped. One-sided: an offset
     too small by less than the real link latency passes."""
-    if not stamped:
+    arrival, boot = np.asarray(stamped, dtype=np.float64).reshape(-1, 2).T
+    known = arrival < sync.unknown_from_s  # a clock just stepped is not mapped yet: nothing to check there
+    arrival, boot = arrival[known], boot[known]
+    if not len(arrival):
         return True, float("nan")
-    arrival, boot = np.asarray(stamped, dtype=np.float64).T
     latency = arrival - boot - sync.offsets_at(arrival)
     return bool(np.percentile(latency, 1) >= -tolerance_s), float(np.median(latency))
 

@@ -106,3 +106,32 @@ def test_a_host_clock_stepped_back_does_not_grow_the_live_window() -> None:
         host = 1.7e9 + now[0] - (3600.0 if now[0] >= 20.0 else 0.0)
         live.add(host, convert.global_position(100.0 + now[0], _lat(100.0 + now[0]), 8.0, 500.0, 20.0))
     assert len(live.records()) <= 101
+
+
+def test_frames_taken_just_after_a_step_wait_for_replies_on_the_new_clock() -> None:
+    # Until three TIMESYNC replies on the stepped clock have come (2-3 s at 1 Hz) it cannot be mapped. Before,
+    # the old clock's offset was used meanwhile: 0.8 s back, TIMESYNC was refused and the host clock (30 s
+    # behind UTC) read as UTC, frames 154 m off (5 m/s). Now they wait ('clock mapping ... not known yet')
+    # and are re-tagged once it is known.
+    from onboard.frames import Frame
+    from onboard.taggers import CLOCK_SETTLING, LiveTagger
+
+    class _Link:
+        def __init__(self, buffer: TelemetryBuffer) -> None:
+            self.built = buffer
+
+        def buffer(self, *_args: object) -> TelemetryBuffer:
+            return self.built
+
+    import numpy as np
+    from pathlib import Path
+
+    for step_s in (-0.8, 0.8):
+        recs, host = _window(step_s=step_s, step_at_boot_s=140.0, end_boot_s=141.6)  # replies at 140.5, 141.5
+        link = _Link(TelemetryBuffer(recs, "udpin:synthetic"))
+        tagger = LiveTagger(link, wait_s=0.0, retag_window_s=1e9)  # type: ignore[arg-type]
+        pose = tagger(Frame(1, np.zeros((4, 4, 3), np.uint8), Path("cam"), host(141.55)))
+        assert not pose.is_tagged and pose.status.endswith(CLOCK_SETTLING), (step_s, pose.status)
+        link.built = TelemetryBuffer(_window(step_s=step_s, step_at_boot_s=140.0, end_boot_s=143.6)[0], "udpin:synthetic")
+        [(index, pose)] = tagger.retag()
+        assert index == 1 and pose.is_tagged and abs((pose.lat_deg - _lat(141.55)) * M_PER_DEG_LAT) < 0.05
