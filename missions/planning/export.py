@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from skyinspect.errors import RecordError, describe
+from skyinspect.spreadsheet import csv_safe
 
 from missions.planning.formats import write_qgc_plan, write_waypoints
 from missions.planning.kml import write_kml, write_preview
@@ -108,8 +109,9 @@ def _write_flights(plans: tuple[Plan, ...] | list[Plan], out_dir: Path) -> list[
     for k, plan in enumerate(plans, start=1):
         folder = f"flight_{k:02d}"
         paths += write_all(plan, out_dir / folder)
-        table.writerow([k, folder, plan.photo_count, f"{plan.estimated_flight_s / 60:.1f}", plan.passes[0].name,
-                        plan.passes[-1].name])
+        # pass names come from the asset file's names: guarded against spreadsheet formulas
+        table.writerow([k, folder, plan.photo_count, f"{plan.estimated_flight_s / 60:.1f}",
+                        csv_safe(plan.passes[0].name), csv_safe(plan.passes[-1].name)])
     summary = out_dir / "flights.csv"
     try:
         summary.write_text(rows.getvalue())
