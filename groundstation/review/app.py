@@ -109,6 +109,14 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
                                      "or digit")
         return who
 
+    def product_path(name: str) -> Path | None:
+        """A product's file, when it is one inside the folder: a folder unpacked from an archive (tar keeps
+        links) could hold report.html -> ~/.ssh/id_rsa, served to whoever reaches the app (reads need no token)."""
+        if name not in PRODUCT_FILES:
+            return None
+        path = (data.folder / name).resolve()
+        return path if path.is_file() and path.is_relative_to(data.folder) else None
+
     @app.get("/", response_class=HTMLResponse)
     def index() -> Any:
         return HTMLResponse(INDEX_HTML)
@@ -122,7 +130,7 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
         data.refresh_grades()  # `skyinspect publish` may have run since
         return {k: data.inspection.get(k) for k in ("asset_id", "inspection_date", "model_id", "grading_profile")} | {
             "labels": list(LABELS), "write_token_required": token is not None,
-            "products": [n for n in PRODUCT_FILES if (data.folder / n).is_file()]
+            "products": [n for n in PRODUCT_FILES if product_path(n) is not None]
             + (["workorders-reviewed.csv"] if (data.folder / "workorders.json").is_file() else []),
             "published": published_review(data.folder, len(audit.entries()))}
 
@@ -232,9 +240,10 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
 
     @app.get("/files/{name}")
     def product(name: str) -> Any:
-        if name not in PRODUCT_FILES or not (data.folder / name).is_file():
+        path = product_path(name)
+        if path is None:
             raise HTTPException(404, "not a product of this results folder")
-        resp = FileResponse(data.folder / name, media_type=PRODUCT_FILES[name])
+        resp = FileResponse(path, media_type=PRODUCT_FILES[name])
         if name.endswith(".html"):  # our generated pages: scripts allowed, but sandboxed away from the API
             resp.headers["Content-Security-Policy"] = "sandbox allow-scripts allow-popups"
         return resp
