@@ -18,6 +18,8 @@ from skyinspect.errors import InputError
 
 from missions.planning.patterns import Pass
 
+FAR_M = 1000.0  # a photo this far out on one battery: the flight there is the problem, not the photos
+
 
 def split_to_fit(passes: tuple[Pass, ...], fits: Callable[[tuple[Pass, ...]], bool],
                  usable_s: float, time_s: Callable[[tuple[Pass, ...]], float] | None = None) -> list[tuple[Pass, ...]]:
@@ -43,11 +45,12 @@ def split_to_fit(passes: tuple[Pass, ...], fits: Callable[[tuple[Pass, ...]], bo
                 # the patterns are in a frame at home: a far photo on a long route is mostly transit, which a
                 # larger GSD does not shorten
                 away_m = math.hypot(*ps.stations()[0][0][:2])
+                nearer = ("Take off nearer to it (cut a long route into parts, each with its own site.home_lat_lon), "
+                          if away_m >= FAR_M else "")
                 raise InputError(f"pass {ps.name!r} does not fit one battery ({usable_s / 60:.1f} min usable) even "
-                                 f"alone, and holds a single photo station {away_m:,.0f} m from home{needs}. Take off "
-                                 f"nearer to it (cut a long route into parts, each with its own site.home_lat_lon), "
-                                 f"fly a larger GSD or a longer battery, or check site.max_speed_m_s and "
-                                 f"site.climb_speed_m_s")
+                                 f"alone, and holds a single photo station {away_m:,.0f} m from home{needs}. {nearer}"
+                                 f"{'f' if nearer else 'F'}ly a larger GSD or a longer battery, or check "
+                                 f"site.max_speed_m_s and site.climb_speed_m_s")
             todo.extendleft(reversed(parts))
     if current:
         groups.append(current)

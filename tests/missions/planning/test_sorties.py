@@ -214,6 +214,7 @@ def test_a_site_speed_typo_is_named_in_the_battery_refusal() -> None:
     # station. Fly a larger GSD or a longer battery"
     asset = load_asset(EXAMPLES / "pipeline.geojson")
     crawl = replace(asset, site=replace(asset.site, max_speed_m_s=0.01))
-    with pytest.raises(InputError, match=r"even alone, and holds a single photo station \(its flight alone takes "
-                                         r"~\d+\.\d min\)\. .*check site.max_speed_m_s and site.climb_speed_m_s"):
+    with pytest.raises(InputError, match=r"even alone, and holds a single photo station 13 m from home \(its flight "
+                                         r"alone takes ~\d+\.\d min\)\. Fly a larger GSD .*check site.max_speed_m_s "
+                                         r"and site.climb_speed_m_s"):
         plan_flights(crawl, H20, Requirement(crack_width_mm=3.0))
