@@ -7,6 +7,7 @@ Earth's terrain under it instead, off by the terrain's difference from home (a c
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -81,10 +82,12 @@ def _stations_lat_lon(plan: Plan):  # type: ignore[no-untyped-def]
 
 
 def station_features(plan: Plan) -> dict[str, object]:
-    """Every photo station as a GeoJSON point (lon, lat) with its pass and height AGL."""
+    """Every photo station as a GeoJSON point (lon, lat) with its pass and height AGL, as HTML text:
+    folium's GeoJsonTooltip puts it into the page with innerHTML, and a pass is named from the asset file
+    (a pier named '<img onerror=...>' ran as markup)."""
     return {"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-         "properties": {"photo": f"{ps.name} ({-p[2]:.1f} m AGL)"}}
+         "properties": {"photo": html.escape(f"{ps.name} ({-p[2]:.1f} m AGL)")}}
         for _, ps, stations, lat_lon in _stations_lat_lon(plan) for (p, _, _), (lat, lon) in zip(stations, lat_lon)]}
 
 
