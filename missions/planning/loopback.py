@@ -22,7 +22,7 @@ The fence (MAV_MISSION_TYPE_FENCE) is taken as ArduPilot's ``MissionItemProtocol
 ``AC_PolyFence_loader::validate_fence`` take it: a frame other than a global one is MAV_MISSION_UNSUPPORTED_FRAME,
 a command other than a fence item MAV_MISSION_UNSUPPORTED, a fence that fails the check (a polygon under 3
 vertices, vertex counts that disagree) MAV_MISSION_ERROR and the old fence kept; it is read back with frame 0,
-z 0 and autocontinue 0. ``fence_max_items`` answers a longer count with MAV_MISSION_NO_SPACE (84 on a Pixhawk);
+z 0 and autocontinue 0. ``fence_max_items`` answers a longer count with MAV_MISSION_NO_SPACE (70 on ArduCopter, 16 KB board);
 ``fence_supported=False`` answers every fence message with MAV_MISSION_UNSUPPORTED (no fence in the build).
 It speaks MAVLink 2, as ArduPilot 4 does on its telemetry ports (SERIALn_PROTOCOL 2); ``mavlink2=False``
 keeps it on MAVLink 1 until the GCS speaks 2. A MISSION_COUNT truncates the stored mission to its count at

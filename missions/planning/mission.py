@@ -45,6 +45,10 @@ COMMAND_NAMES = {NAV_WAYPOINT: "NAV_WAYPOINT", NAV_RETURN_TO_LAUNCH: "NAV_RETURN
 NAV_COMMANDS = (NAV_WAYPOINT, NAV_RETURN_TO_LAUNCH, NAV_LAND, NAV_TAKEOFF)
 POSITION_COMMANDS = (NAV_WAYPOINT, NAV_TAKEOFF, NAV_LAND, DO_SET_ROI_LOCATION, DO_SET_ROI)  # x/y: lat/lon, z: alt
 AUTOPILOTS = ("ardupilot", "px4")
+# mission items an autopilot stores (ArduPilot's count includes home, item 0): ArduCopter on a 16 KB board keeps
+# (9758 - 4) / 15 (StorageManager's copter layout, AP_Mission's 15-byte commands; 32 KB boards 1306, an SD card
+# with BRD_SD_MISSION more); PX4 on NuttX hardware 500 (navigation.h NUM_MISSIONS_SUPPORTED since v1.13)
+MAX_MISSION_ITEMS = {"ardupilot": 650, "px4": 500}
 LANE_START_HOLD_S = 1.0  # settle before the first photo of a lane
 STATION_HOLD_S = 1.0  # stop-and-shoot stations
 YAW_RATE_DEG_S = 30.0

@@ -21,7 +21,8 @@ from missions.planning.cameras import CameraProfile
 from missions.planning.design import Design, Requirement, design_for
 from missions.planning.fence import FenceArea, plan_fence
 from missions.planning.geometry import Frustum, Prism, Solid, Surface
-from missions.planning.mission import ARDUCOPTER_MIN_SPEED_M_S, MissionItem, build_items, whole_degree_gimbal
+from missions.planning.mission import (ARDUCOPTER_MIN_SPEED_M_S, MAX_MISSION_ITEMS, MissionItem, build_items,
+                                       whole_degree_gimbal)
 from missions.planning.patterns import Pass, PatternResult, box_pier_scan
 from missions.planning.routing import route_passes
 from missions.planning.safety import Floor, check_items, estimate_flight_s, flight_legs
@@ -252,16 +253,23 @@ def plan_inspection(asset: Asset, camera: CameraProfile, requirement: Requiremen
 
 
 def plan_flights(asset: Asset, camera: CameraProfile, requirement: Requirement | None = None,
-                 autopilot: str = "ardupilot", focal_length_mm: float | None = None) -> tuple[Plan, ...]:
-    """As ``plan_inspection``, split into as many flights (one battery each, passes in the planned
-    order, a pass too long for one battery cut between its photos) as the site's battery needs;
-    each flight is checked on its own (``missions.planning.sorties``)."""
+                 autopilot: str = "ardupilot", focal_length_mm: float | None = None,
+                 max_mission_items: int | None = None) -> tuple[Plan, ...]:
+    """As ``plan_inspection``, cut into flights (passes in the planned order, a long one cut between its photos)
+    that each fit the battery and the autopilot's mission storage (``max_mission_items``, ArduPilot's home
+    included; default ``MAX_MISSION_ITEMS``, 0: no limit), each checked on its own (``sorties``)."""
     from missions.planning.sorties import split_to_fit
 
     layout = lay_out(asset, camera, requirement, autopilot, focal_length_mm)
     usable_s = asset.site.battery.usable_s
-    groups = split_to_fit(layout.passes, lambda group: layout.flight_time_s(group) <= usable_s, usable_s,
-                          layout.flight_time_s)
+    limit = MAX_MISSION_ITEMS[autopilot] if max_mission_items is None else max_mission_items
+    home = 1 if autopilot == "ardupilot" else 0  # ArduPilot stores home as item 0
+
+    def fits(group: tuple[Pass, ...]) -> bool:  # one routing and item build, as flight_time_s alone took
+        items = layout._items(group)[1]
+        return (not limit or len(items) + home <= limit) and layout._time_s(items) <= usable_s
+
+    groups = split_to_fit(layout.passes, fits, usable_s, layout.flight_time_s)
     return tuple(layout.flight(group) for group in groups)
 
 

@@ -142,7 +142,7 @@ def _refusal(code: int, items: tuple[MissionItem, ...], seq: int | None,
     at = (f" at {'fence ' if mission_type == MISSION_TYPE_FENCE else ''}item {seq} ({items[seq].name})"
           if seq is not None and 0 <= seq < len(items) else "")
     if mission_type == MISSION_TYPE_FENCE:
-        fix = {4: f"The vehicle's fence storage holds fewer than {len(items)} points (ArduPilot on a Pixhawk: 84): "
+        fix = {4: f"The vehicle's fence storage holds fewer than {len(items)} points (ArduCopter on a 16 KB board: 70): "
                   f"give the keep-outs and the site's fence simpler outlines",
                3: "The firmware takes no fence over the mission protocol (MAV_MISSION_TYPE_FENCE: ArduPilot 4.0 or "
                   "later built with fences, PX4): set the fence from the ground station",
@@ -151,8 +151,8 @@ def _refusal(code: int, items: tuple[MissionItem, ...], seq: int | None,
                }.get(code, "Check the fence polygons against what the autopilot supports")
         return f"fence upload: the vehicle refused the fence with MAV_MISSION_{name} ({code}){at}. {fix}"
     if code == 4:
-        fix = (f"The vehicle cannot store {len(items)} items: cut the inspection into shorter flights "
-               f"(site.battery.endurance_min) or grade a wider crack")
+        fix = (f"The vehicle cannot store {len(items)} items: plan again with --max-mission-items set to what it "
+               f"holds (ArduPilot says 'Only N items are supported'), which cuts the inspection into more flights")
     elif code == 3 and (seq is None or not 0 <= seq < len(items) or items[seq].name == "DO_GIMBAL_MANAGER_PITCHYAW"):
         fix = ("The firmware does not know that command (MAV_CMD_DO_GIMBAL_MANAGER_PITCHYAW needs ArduPilot 4.3 or "
                "later, or PX4 with gimbal v2): update the autopilot")

@@ -26,6 +26,9 @@ def plan_command(
     exposure_s: float = typer.Option(None, "--exposure-s", help="Shutter time (default: the camera profile's)."),
     focal_mm: float = typer.Option(None, "--focal-mm", help="Fix the (zoom) focal length instead of choosing it."),
     autopilot: str = typer.Option("ardupilot", "--autopilot", help="ardupilot or px4 (command choices differ)."),
+    max_mission_items: int = typer.Option(
+        None, "--max-mission-items", help="Mission items the vehicle stores (default: ArduCopter on a 16 KB board 650 "
+        "with home, PX4 500; 0: no limit); flights are cut to fit."),
 ) -> None:
     """Plan a checked inspection mission and write it for QGroundControl, Mission Planner and Google Earth
     (cut into flights of one battery each when it needs more)."""
@@ -36,10 +39,14 @@ def plan_command(
     from missions.planning.coverage import coverage_frame_count, plan_coverage
     from missions.planning.design import Requirement
     from missions.planning.export import write_flights
+    from missions.planning.mission import MAX_MISSION_ITEMS
     from missions.planning.planner import plan_flights
 
     if autopilot not in ("ardupilot", "px4"):
         raise InputError(f"--autopilot: expected 'ardupilot' or 'px4', got {autopilot!r}")
+    if max_mission_items is not None and 0 < max_mission_items < 20 or (max_mission_items or 0) < 0:
+        raise InputError(f"--max-mission-items: expected 0 (no limit) or at least 20, got {max_mission_items}. "
+                         f"Give what the vehicle stores (ArduPilot says 'Only N items are supported' when over it)")
     # before the planning and coverage (minutes on fine cracks), not after them as "File exists"
     clash = file_in_the_way(out)
     if clash is not None:
@@ -49,7 +56,7 @@ def plan_command(
     cam = load_camera_file(camera_file) if camera_file else get_camera(camera)
     req = Requirement(crack_width_mm, pixels_across, front_overlap, side_overlap, max_blur_px, exposure_s)
     with console.status("laying out the patterns and the flights ..."):
-        plans = plan_flights(load_asset(asset), cam, req, autopilot, focal_mm)
+        plans = plan_flights(load_asset(asset), cam, req, autopilot, focal_mm, max_mission_items)
     plan = plans[0]
     every_pass = replace(plan, passes=tuple(ps for p in plans for ps in p.passes))  # coverage of all flights
     with Progress(console=console, transient=True) as progress:
@@ -66,8 +73,10 @@ def plan_command(
         console.print(f"  [yellow]note:[/] {note}")
     battery = plan.asset.site.battery
     if len(plans) > 1:
+        limit = MAX_MISSION_ITEMS[autopilot] if max_mission_items is None else max_mission_items
+        stored = f" and at most {limit} mission items" if limit else ""  # the vehicle's storage cuts flights too
         console.print(f"[bold]{len(plans)} flights[/] (one battery each: {battery.endurance_min:g} min less the "
-                      f"{battery.reserve_fraction:.0%} reserve), ~{sum(p.estimated_flight_s for p in plans) / 60:.1f} "
+                      f"{battery.reserve_fraction:.0%} reserve){stored}, ~{sum(p.estimated_flight_s for p in plans) / 60:.1f} "
                       f"min in all; fly them in order (flights.csv):")
     for k, p in enumerate(plans, start=1):
         name = f"  flight {k}: " if len(plans) > 1 else ""

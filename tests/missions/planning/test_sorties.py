@@ -218,3 +218,34 @@ def test_a_site_speed_typo_is_named_in_the_battery_refusal() -> None:
                                          r"alone takes ~\d+\.\d min\)\. Fly a larger GSD .*check site.max_speed_m_s "
                                          r"and site.climb_speed_m_s"):
         plan_flights(crawl, H20, Requirement(crack_width_mm=3.0))
+
+
+def test_each_flight_fits_the_autopilots_mission_storage() -> None:
+    # the example turbine at 8 mm was one ArduPilot flight of 660 items + home: ArduCopter on a 16 KB board
+    # keeps (9758 - 4) / 15 = 650 (AP_Mission, StorageManager), so the upload was refused with NO_SPACE on the
+    # field, and the fix offered was to shorten the battery. Flights are now cut to fit the storage too
+    from missions.planning.mission import MAX_MISSION_ITEMS
+
+    turbine = load_asset(EXAMPLES / "wind_turbine.yaml")
+    flights = plan_flights(turbine, H20, Requirement(crack_width_mm=8.0), "ardupilot")
+    assert MAX_MISSION_ITEMS["ardupilot"] == 650 and MAX_MISSION_ITEMS["px4"] == 500
+    assert len(flights) == 2 and all(len(f.items) + 1 <= 650 for f in flights), [len(f.items) for f in flights]
+    assert sum(f.photo_count for f in flights) == 234  # every photo kept
+    fewer = plan_flights(turbine, H20, Requirement(crack_width_mm=8.0), "px4", max_mission_items=300)
+    assert len(fewer) == 2 and all(len(f.items) <= 300 for f in fewer)  # PX4 has no home item
+
+
+def test_cli_cuts_flights_at_the_mission_items_given(tmp_path) -> None:
+    app = typer.Typer()
+    app.command("plan")(handle_errors(plan_cli.plan_command))
+    app.command("noop")(lambda: None)
+    args = ["plan", str(EXAMPLES / "bridge.yaml"), "--crack-width-mm", "2.0", "--exposure-s", "0.0005"]
+    r = CliRunner().invoke(app, args + ["--max-mission-items", "5", "--out", str(tmp_path / "bad")])
+    assert r.exit_code == 2 and "--max-mission-items: expected 0 (no limit) or at least 20, got 5" in r.output
+    r = CliRunner().invoke(app, args + ["--max-mission-items", "200", "--out", str(tmp_path / "out")])
+    said = " ".join(r.output.split())
+    assert r.exit_code == 0 and "2 flights (one battery each: 30 min less the 25% reserve) and at most 200 mission " \
+        "items" in said, said  # one flight of 322 items + home before
+    from missions.planning.formats import read_qgc_plan
+
+    assert all(len(read_qgc_plan(tmp_path / "out" / f"flight_0{k}" / "mission.plan")[0]) + 1 <= 200 for k in (1, 2))
