@@ -1,14 +1,16 @@
-"""findings.gpkg's face view: layers ``face_findings`` and ``face_frames`` in metres on the face.
+"""findings.gpkg's face view: layers ``face_findings``, ``face_frames`` and ``face_crack_lines`` in
+metres on the face.
 
 On a vertical (or steep) face the WGS84 and UTM layers are 2D projections onto the map, where a
 finding is seen edge-on: a line with no area (the demo pier face: 1e-19 deg²), so a GIS user saw no
-shape. These layers hold the same outlines and the frames' footprints in the chart the report's
+shape (and crack_lines' centre lines all lie on that line). These layers hold the same outlines,
+the frames' footprints and the cracks' centre lines in the chart the report's
 schematic draws (groundstation.plane): x = u, metres along the face to the right of its reference
 point as seen facing it; y = v, metres up the face. Their CRS is an engineering CRS named after the
 surface; its description in ``gpkg_spatial_ref_sys`` gives the exact conversion to WGS84 as a PROJ
 pipeline (u, v, w → lon, lat, h; w is the distance off the face along its normal, 0 on it), usable
 with PROJ's ``cct`` or pyproj. Heights are the flight's telemetry MSL, as in the other layers.
-One pair of layers per non-horizontal plane or face (of a set: each one a frame looked at, named by it).
+One set of layers per non-horizontal plane or face (of a set: each one a frame looked at, named by it).
 Cylinders (unrolled) and DEMs (plan) have no such layer: the WGS84 layers show a DEM's findings.
 """
 
@@ -75,6 +77,11 @@ def _layer_names(charts: list[PlaneChart]) -> list[tuple[str, str]]:
     return names
 
 
+def crack_layer(findings_layer: str) -> str:
+    """The face's crack lines layer beside its findings layer: face_crack_lines(_<surface>)."""
+    return "face_crack_lines" + findings_layer[len("face_findings"):]
+
+
 def _crs(chart: PlaneChart, frame: LocalFrame) -> Any:
     from pyproj import CRS
 
@@ -103,7 +110,8 @@ def write_face_layers(inp: PublishInput, path: Path) -> list[str]:
     """Write the face layers into the GeoPackage ``path``; returns their names."""
     import pandas as pd
 
-    from groundstation.publish.gis import FRAME_COLUMNS, finding_columns, finding_properties, frame_row, table
+    from groundstation.publish.gis import (FRAME_COLUMNS, crack_lines_table, finding_columns, finding_properties,
+                                           frame_row, table)
 
     charts, written = _charts(inp), []
     for chart, (fl, frl) in zip(charts, _layer_names(charts)):
@@ -127,8 +135,12 @@ def write_face_layers(inp: PublishInput, path: Path) -> list[str]:
         fgdf.to_file(path, layer=frl, driver="GPKG", engine="pyogrio", geometry_type="Polygon",
                      layer_options={"DESCRIPTION": f"frame footprints on '{chart.name}' in metres along and up "
                                                    "the face", "DATETIME_PRECISION": "MILLISECOND"})
+        lines = crack_lines_table(findings, chart.to_2d, crs)  # crack_lines is edge-on on a face too
+        lines.to_file(path, layer=crack_layer(fl), driver="GPKG", engine="pyogrio", geometry_type="MultiLineString",
+                      layer_options={"DESCRIPTION": f"the centre lines each crack's length was measured along, on "
+                                                    f"'{chart.name}' in metres along and up the face"})
         _describe_srs(path, fl, _description(chart, inp.flight.origin))
-        written += [fl, frl]
+        written += [fl, frl, crack_layer(fl)]
     return written
 
 

@@ -1,5 +1,5 @@
 """findings.gpkg (layers findings, findings_utm, crack_lines, frames, flight_path, the face view's
-face_findings and face_frames (publish/face_gis.py), and the QGIS layer_styles table) and
+face_findings, face_frames and face_crack_lines (publish/face_gis.py), and the QGIS layer_styles table) and
 findings.geojson (RFC 7946)."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -237,17 +237,23 @@ def write_crack_lines(inp: PublishInput, path: Path) -> None:
     """Layer ``crack_lines``: per crack finding, the centre lines its length was measured along
     (every view's stretches, branches and the gaps counted: Finding.centrelines_ned_m), one 3D
     MultiLineString in WGS84 with the finding id and length."""
+    to_geo = inp.flight.origin.to_geodetic
+    gdf = crack_lines_table(inp.findings, lambda c: lonlatalt(to_geo(c)), 4326)
+    gdf.to_file(path, layer="crack_lines", driver="GPKG", engine="pyogrio", geometry_type="MultiLineString Z",
+                layer_options={"DESCRIPTION": height_note(inp)})
+
+
+def crack_lines_table(findings: Sequence[Finding], points: Callable[[np.ndarray], Any], crs: Any) -> Any:
+    """Per crack, its centre lines (Finding.centrelines_ned_m, each mapped by ``points`` from flight NED)
+    as one MultiLineString with the finding id, length and number of lines: crack_lines, face_crack_lines."""
     from shapely.geometry import LineString, MultiLineString
 
-    to_geo = inp.flight.origin.to_geodetic
     rows, geoms = [], []
-    for f in inp.findings:
-        lines = [LineString(lonlatalt(to_geo(np.asarray(c)))) for c in f.centrelines_ned_m if len(c) >= 2]
+    for f in findings:
+        lines = [LineString(points(np.asarray(c))) for c in f.centrelines_ned_m if len(c) >= 2]
         if not lines:
             continue
         rows.append({"finding_id": f.finding_id, "length_mm": value_or_none(f.measurements.get("length_mm")),
                      "lines": len(lines)})
         geoms.append(MultiLineString(lines))
-    gdf = table(rows, ("finding_id", "length_mm", "lines"), geoms, 4326)
-    gdf.to_file(path, layer="crack_lines", driver="GPKG", engine="pyogrio", geometry_type="MultiLineString Z",
-                layer_options={"DESCRIPTION": height_note(inp)})
+    return table(rows, ("finding_id", "length_mm", "lines"), geoms, crs)

@@ -168,8 +168,11 @@ def styles_for(inp: PublishInput) -> list[LayerStyle]:
                                                                         DEFAULT_COLOUR_HEX),
                                      "skyinspect: findings coloured by the priority of their primary grade "
                                      "(1 red ... 5 green, indeterminate grey)", graded))
-    styles.append(LayerStyle("crack_lines", "centre lines", single_qml("line", _line("#1a1a1a", 0.35)),
-                             "skyinspect: the centre lines each crack's length was measured along", True))
+    from groundstation.publish.face_gis import crack_layer
+
+    for table in ("crack_lines", *(crack_layer(fl) for fl, _ in faces)):
+        styles.append(LayerStyle(table, "centre lines", single_qml("line", _line("#1a1a1a", 0.35)),
+                                 "skyinspect: the centre lines each crack's length was measured along", True))
     for table in ("frames", *(fr for _, fr in faces)):
         styles.append(LayerStyle(table, "footprints", single_qml("fill", _fill(FRAME_COLOUR_HEX, None, 0.26)),
                                  "skyinspect: frame footprints on the surface, outline only", True))

@@ -15,7 +15,7 @@ from gs_fixtures import Defect, face_surface
 from groundstation.pipeline import process
 
 LAYERS = {"findings", "findings_utm", "crack_lines", "frames", "flight_path", "layer_styles",  # layer_styles: QGIS
-          "face_findings", "face_frames"}  # the fixtures look at a vertical face
+          "face_findings", "face_frames", "face_crack_lines"}  # the fixtures look at a vertical face
 
 
 @pytest.fixture()

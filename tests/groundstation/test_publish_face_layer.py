@@ -81,7 +81,7 @@ def test_a_set_of_faces_has_a_pair_of_layers_per_face_looked_at(tmp_path: Path) 
             progress=False)
     gpkg = tmp_path / "out" / "findings.gpkg"
     faces = sorted(n for n, _ in pyogrio.list_layers(gpkg) if n.startswith("face_"))
-    assert faces == ["face_findings", "face_frames"]  # pier B: no frame looked at it, no empty layers
+    assert faces == ["face_crack_lines", "face_findings", "face_frames"]  # pier B: no frame looked at it
     found = pyogrio.read_dataframe(gpkg, layer="face_findings")
     assert len(found) == 2 and found.crs.name == "skyinspect face 'Pier A west'"
     from groundstation.publish.face_gis import face_layer_names

@@ -76,7 +76,7 @@ def test_each_style_names_an_existing_layer_and_its_geometry_column(results: Pat
         con.close()
     rows = _rows(gpkg)
     assert {r["f_table_name"] for r in rows} == {"findings", "findings_utm", "crack_lines", "frames", "flight_path",
-                                                 "face_findings", "face_frames"}  # a vertical face
+                                                 "face_findings", "face_frames", "face_crack_lines"}  # a vertical face
     for r in rows:
         assert r["f_table_name"] in features and r["f_geometry_column"] == geom[r["f_table_name"]]
         assert (r["f_table_catalog"], r["f_table_schema"]) == ("", "")  # what QGIS's lookup filters on
@@ -191,6 +191,6 @@ def test_no_findings_still_styles_the_layers_and_writes_an_empty_kml(tmp_path: P
     assert {(r["f_table_name"], r["styleName"], r["useAsDefault"]) for r in rows if r["f_table_name"] == "findings"} \
         == {("findings", "by class", 1)}  # nothing graded: by class, and no grade style
     assert {r["f_table_name"] for r in rows} == {"findings", "findings_utm", "crack_lines", "frames", "flight_path",
-                                                 "face_findings", "face_frames"}  # a vertical face
+                                                 "face_findings", "face_frames", "face_crack_lines"}  # a vertical face
     root = ET.parse(out / "findings.kml").getroot()
     assert root.findall(f".//{KML}Placemark") == []
