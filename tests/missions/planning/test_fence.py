@@ -156,3 +156,21 @@ def test_a_broken_fence_in_the_plan_is_refused_before_connecting(bridge_plan, tm
     r = CliRunner().invoke(app, ["upload", str(plan_file), "--connect", f"udpout:127.0.0.1:{free_port()}"])
     said = " ".join(r.output.split())
     assert r.exit_code == 2 and "geoFence.polygons[1].polygon: expected 3 to 255 vertices, got 2" in said, said
+
+
+def test_circles_drawn_in_qgroundcontrol_go_up_as_circle_items():
+    # a .plan whose fence an operator drew in QGroundControl: circles are written {"circle": {"center", "radius"},
+    # "inclusion", "version": 1} and sent as MAV_CMD_NAV_FENCE_CIRCLE_INCLUSION / _EXCLUSION with the radius
+    from missions.planning.fence import FenceArea, fence_from_qgc, fence_items, fence_to_qgc
+
+    areas = (FenceArea("circle 1", True, ((47.3978, 8.5460),), 150.0),
+             FenceArea("circle 2", False, ((47.3979, 8.5461),), 12.5))
+    doc = {"geoFence": json.loads(json.dumps(fence_to_qgc(areas)))}
+    assert doc["geoFence"]["circles"][1] == {"circle": {"center": [47.3979, 8.5461], "radius": 12.5}, "inclusion": False,
+                                             "version": 1}
+    back = fence_from_qgc(doc, "p.plan")
+    assert [(i.command, i.params[0], i.params[4], i.params[5]) for i in fence_items(back)] == [
+        (5003, 150.0, 47.3978, 8.546), (5004, 12.5, 47.3979, 8.5461)]
+    doc["geoFence"]["circles"][0]["circle"]["radius"] = 0
+    with pytest.raises(Exception, match=r"geoFence.circles\[0\].circle.radius: expected a radius in metres above 0"):
+        fence_from_qgc(doc, "p.plan")
