@@ -32,6 +32,19 @@ def best_view_crops_jpeg(inp: PublishInput) -> dict[str, bytes | None]:
     return {f.finding_id: crops[f.finding_id] for f in inp.findings}
 
 
+def crop_window(points_px: np.ndarray, shape_hw: tuple[int, ...], min_side_px: float,
+                context: float = 0.75) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) pixels of a crop around ``points_px`` (N x 2, x y): ``context`` times the
+    points' larger extent (at least ``min_side_px``) either side of their box's centre, cut to the image
+    (``shape_hw``). The report's crops and the review app's views show a defect with the same context."""
+    h, w = shape_hw[:2]
+    (x0, y0), (x1, y1) = points_px.min(axis=0), points_px.max(axis=0)
+    half = max((x1 - x0), (y1 - y0), min_side_px) * context
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return (int(max(0, math.floor(cx - half))), int(max(0, math.floor(cy - half))),
+            int(min(w, math.ceil(cx + half))), int(min(h, math.ceil(cy + half))))
+
+
 _UNSET = object()
 
 
@@ -54,13 +67,7 @@ def best_view_crop_jpeg(inp: PublishInput, finding: Finding, rec: object = _UNSE
         return None
     pieces = sorted({i for f, i in finding.views if f == frame_index and i < len(rec.instances)} | {instance_index})
     polys = [rec.instances[i].polygon_px for i in pieces]
-    h, w = image.shape[:2]
-    every = np.concatenate(polys)
-    (x0, y0), (x1, y1) = every.min(axis=0), every.max(axis=0)
-    half = max((x1 - x0), (y1 - y0), CROP_MIN_SIDE_PX) * 0.75  # context around the defect
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    left, top = int(max(0, math.floor(cx - half))), int(max(0, math.floor(cy - half)))
-    right, bottom = int(min(w, math.ceil(cx + half))), int(min(h, math.ceil(cy + half)))
+    left, top, right, bottom = crop_window(np.concatenate(polys), image.shape, CROP_MIN_SIDE_PX)
     crop = image[top:bottom, left:right].copy()
     if crop.size == 0:
         return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +13,7 @@ import numpy as np
 
 from groundstation.joints import read_checks
 from groundstation.publish.context import MEASUREMENT_DIGITS, format_measurement
+from groundstation.publish.images import crop_window
 from skyinspect.errors import InputError, SkyinspectError, describe
 from skyinspect.findings import Finding
 from skyinspect.record import FlightRecordReader, FrameRecord
@@ -155,12 +155,7 @@ class ResultsData:
         if image is None:
             return None
         poly = np.asarray(inst.polygon_px, dtype=np.float64)
-        h, w = image.shape[:2]
-        (x0, y0), (x1, y1) = poly.min(axis=0), poly.max(axis=0)
-        half = max((x1 - x0), (y1 - y0), 2 * MIN_HALF_PX / 1.5) * CONTEXT
-        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        left, top = int(max(0, math.floor(cx - half))), int(max(0, math.floor(cy - half)))
-        right, bottom = int(min(w, math.ceil(cx + half))), int(min(h, math.ceil(cy + half)))
+        left, top, right, bottom = crop_window(poly, image.shape, 2 * MIN_HALF_PX / 1.5, CONTEXT)
         crop = image[top:bottom, left:right].copy()
         local = poly - [left, top]
         if outline:
