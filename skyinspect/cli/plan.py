@@ -114,7 +114,8 @@ def upload_command(
     if not result.same:
         what = "fence" if result.differences[0].startswith("fence") else "mission"
         raise TelemetryError(f"{plan_file}: the vehicle's {what} differs from the file after upload: "
-                             + "; ".join(result.differences[:5]) + ". Upload again or check the autopilot's limits")
+                             + "; ".join(result.differences[:5]) + f". Upload again or check the autopilot's limits; it "
+                             f"holds that {what} now: do not fly it in AUTO until one reads back identical")
     console.print(f"uploaded {result.sent} items to {connect}; read back {result.received}, identical")
     if not result.acknowledged:
         console.print("[yellow]note:[/] the vehicle's MISSION_ACK for the upload never arrived (a lossy link); the "

@@ -62,7 +62,7 @@ def test_a_later_flights_own_notes_are_printed():
 
 @pytest.fixture
 def vehicle(request):
-    v = LoopbackVehicle(free_port(), lifetime_s=20.0, ardupilot_storage=True, **getattr(request, "param", {}))
+    v = LoopbackVehicle(free_port(), lifetime_s=20.0, **({"ardupilot_storage": True} | getattr(request, "param", {})))
     v.start()
     assert v.ready.wait(5)
     yield v
@@ -174,3 +174,16 @@ def test_circles_drawn_in_qgroundcontrol_go_up_as_circle_items():
     doc["geoFence"]["circles"][0]["circle"]["radius"] = 0
     with pytest.raises(Exception, match=r"geoFence.circles\[0\].circle.radius: expected a radius in metres above 0"):
         fence_from_qgc(doc, "p.plan")
+
+
+@pytest.mark.timeout(40)
+@pytest.mark.parametrize("vehicle", [{"autopilot": "px4", "overwrite_home": True, "ardupilot_storage": False}],
+                         indirect=True)
+def test_a_read_back_that_differs_says_not_to_fly_it(vehicle, bridge_plan_px4, tmp_path):
+    # the vehicle took every item and stores something else (here PX4's item 0 moved): upload said only
+    # 'Upload again or check the autopilot's limits', while the vehicle holds that mission, ready for AUTO
+    plan_file = write_all(bridge_plan_px4, tmp_path)[0]
+    r, said = _upload(plan_file, vehicle)
+    assert r.exit_code == 2 and "the vehicle's mission differs from the file after upload: item 0" in said, said
+    assert "it holds that mission now: do not fly it in AUTO until one reads back identical" in said, said
+    assert vehicle.fence == []  # nor is the fence sent after a mission that differs
