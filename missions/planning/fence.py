@@ -35,6 +35,8 @@ FENCE_POLYGON_INCLUSION, FENCE_POLYGON_EXCLUSION = 5001, 5002
 FENCE_CIRCLE_INCLUSION, FENCE_CIRCLE_EXCLUSION = 5003, 5004
 FENCE_COMMANDS = frozenset((5000, 5001, 5002, 5003, 5004))  # x/y: latitude/longitude
 MAX_POLYGON_VERTICES = 255  # ArduPilot stores a polygon's vertex count in one byte
+# ArduCopter's defaults (AC_Fence.h): FENCE_TYPE 7 = ceiling + circle + polygons, FENCE_RADIUS, FENCE_ALT_MAX
+COPTER_FENCE_RADIUS_M, COPTER_FENCE_ALT_MAX_M = 300.0, 100.0
 
 
 @dataclass(frozen=True)
@@ -51,10 +53,11 @@ class FenceArea:
         return self.radius_m > 0
 
 
-def plan_fence(items: tuple[MissionItem, ...], frame: LocalFrame,
-               site: Site) -> tuple[tuple[FenceArea, ...], tuple[str, ...]]:
+def plan_fence(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site,
+               autopilot: str = "ardupilot") -> tuple[tuple[FenceArea, ...], tuple[str, ...]]:
     """(fence areas, notes) for one flight: the site's fence, and every keep-out whose outline no leg
-    of ``items`` as flown enters, with a note for each keep-out left out and why."""
+    of ``items`` as flown enters, with a note for each keep-out left out and why, and on ArduPilot for a
+    flight beyond the circle and ceiling that enabling the fence also enables."""
     areas: list[FenceArea] = []
     if site.geofence_lat_lon:
         areas.append(FenceArea("site.geofence_lat_lon", True, tuple(site.geofence_lat_lon)))
@@ -72,6 +75,14 @@ def plan_fence(items: tuple[MissionItem, ...], frame: LocalFrame,
         left_out.append(f"{keep.name!r} ({what} flies over or under it, outside its {keep.bottom_agl_m:g}-"
                         f"{keep.top_agl_m:g} m AGL)")
     notes = []
+    far_m = max(math.hypot(float(p[0]), float(p[1])) for leg in legs for p in (leg.start_ned, leg.end_ned))
+    high_m = max(-float(p[2]) for leg in legs for p in (leg.start_ned, leg.end_ned))
+    if autopilot == "ardupilot" and areas and (far_m > COPTER_FENCE_RADIUS_M or high_m > COPTER_FENCE_ALT_MAX_M):
+        notes.append(f"geofence: this flight reaches {far_m:.0f} m from home and {high_m:.0f} m above it; ArduCopter's "
+                     f"default FENCE_TYPE 7 enforces, beside the polygons, a circle of FENCE_RADIUS "
+                     f"({COPTER_FENCE_RADIUS_M:g} m round home) and a ceiling of FENCE_ALT_MAX "
+                     f"({COPTER_FENCE_ALT_MAX_M:g} m): raise them above the flight or set FENCE_TYPE 4 (polygons only)"
+                     f" before enabling the fence")
     if left_out:
         notes.append("geofence: keep-out(s) not written as exclusion fences, because a fence polygon has no height "
                      "on ArduPilot or PX4 and this flight would breach it: " + "; ".join(left_out)

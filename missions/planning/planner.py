@@ -310,7 +310,7 @@ class Layout:
         routed, items = self._items(passes)
         passed = check_items(items, self.frame, self.asset.site, self.solids, self.design.speed_m_s, self.floors,
                              self.autopilot)
-        fence, fence_notes = plan_fence(items, self.frame, self.asset.site)
+        fence, fence_notes = plan_fence(items, self.frame, self.asset.site, self.autopilot)
         return Plan(items, self.asset, self.camera, self.design, self.autopilot,
                     (self.frame.lat0_deg, self.frame.lon0_deg, self.frame.h0_m), routed, self.surfaces, self.solids,
                     passed, self.notes + fence_notes, self._time_s(items), self.floors, fence)

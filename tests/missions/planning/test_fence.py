@@ -187,3 +187,24 @@ def test_a_read_back_that_differs_says_not_to_fly_it(vehicle, bridge_plan_px4, t
     assert r.exit_code == 2 and "the vehicle's mission differs from the file after upload: item 0" in said, said
     assert "it holds that mission now: do not fly it in AUTO until one reads back identical" in said, said
     assert vehicle.fence == []  # nor is the fence sent after a mission that differs
+
+
+def test_arducopters_default_circle_and_ceiling_are_named_when_the_flight_leaves_them(bridge_plan):
+    # enabling the fence for these polygons (FENCE_ENABLE 1) also enables ArduCopter's default FENCE_TYPE 7
+    # circle (FENCE_RADIUS 300 m round home) and ceiling (FENCE_ALT_MAX 100 m): a flight beyond either is cut
+    # short by its own fence, and nothing said so
+    from missions.planning.mission import NAV_RETURN_TO_LAUNCH, NAV_TAKEOFF, NAV_WAYPOINT, MissionItem
+
+    frame, site = bridge_plan.frame, bridge_plan.asset.site
+    _, notes = plan_fence(bridge_plan.items, frame, site, "ardupilot")
+    assert not any("FENCE_RADIUS" in n for n in notes)  # the bridge stays within 300 m and under 100 m
+    lat, lon, _ = frame.to_geodetic([0.0, 420.0, 0.0])
+    far = (MissionItem(NAV_TAKEOFF, 3, (0, 0, 0, 0, site.home_lat_lon[0], site.home_lat_lon[1], 10.0)),
+           MissionItem(NAV_WAYPOINT, 3, (0, 0, 0, 0, float(lat), float(lon), 110.0)),
+           MissionItem(NAV_RETURN_TO_LAUNCH, 2, (0,) * 7))
+    wide = replace(site, geofence_lat_lon=(), keep_out=())
+    _, notes = plan_fence(far, frame, replace(wide, geofence_lat_lon=site.geofence_lat_lon), "ardupilot")
+    assert any("FENCE_RADIUS" in n and "420 m from home" in n and "110 m" in n and "FENCE_TYPE" in n for n in notes), \
+        notes
+    assert not any("FENCE_RADIUS" in n for n in plan_fence(far, frame, wide, "ardupilot")[1])  # no fence uploaded
+    assert not any("FENCE_RADIUS" in n for n in plan_fence(far, frame, site, "px4")[1])
