@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from loopback_vehicle import M_PER_DEG_LAT, LoopbackVehicle, free_udp_port
@@ -43,6 +44,17 @@ def test_frames_before_the_clock_is_synced_are_tagged_by_it_once_it_is(tmp_path:
             assert abs(r.capture_time_utc_s - r.pose.time_utc_s) < 1e-6
 
 
+def _feed(live: Any, host0: float, k: int) -> None:
+    """Telemetry sample ``k`` (10 Hz from host time ``host0``, vehicle boot time 100 s): position, attitude
+    and SYSTEM_TIME with the host clock as UTC, as if it had arrived on the link."""
+    from onboard.telemetry import convert
+
+    t = host0 + k * 0.1
+    live.add(t, convert.global_position(100.0 + k * 0.1, 47.0 + k * 1e-6, 8.0, 500.0, 20.0))
+    live.add(t, convert.attitude(100.0 + k * 0.1, 0.0, 0.0, 90.0))
+    live.add(t, convert.system_time(100.0 + k * 0.1, t))
+
+
 def test_frames_of_the_first_seconds_are_re_tagged_when_the_vehicle_never_answers_timesync() -> None:
     # A vehicle that sends no TIMESYNC: the frames that waited for its clock mapping are re-tagged with
     # the mapping there is (SYSTEM_TIME, host clock taken as UTC) once the telemetry spans the settle time.
@@ -50,25 +62,19 @@ def test_frames_of_the_first_seconds_are_re_tagged_when_the_vehicle_never_answer
 
     from onboard.frames import Frame
     from onboard.runtime import CLOCK_SETTLING, LiveTagger
-    from onboard.telemetry import convert
     from onboard.telemetry.live import LiveMavlink
 
     live = LiveMavlink("udpin:127.0.0.1:0")
     tagger = LiveTagger(live, wait_s=0.0)
     host0 = time.time() - 10.0  # re-tagging gives up on frames older than 30 s
 
-    def feed(k: int) -> None:
-        live.add(host0 + k * 0.1, convert.global_position(100.0 + k * 0.1, 47.0 + k * 1e-6, 8.0, 500.0, 20.0))
-        live.add(host0 + k * 0.1, convert.attitude(100.0 + k * 0.1, 0.0, 0.0, 90.0))
-        live.add(host0 + k * 0.1, convert.system_time(100.0 + k * 0.1, host0 + k * 0.1))
-
     for k in range(10):
-        feed(k)
+        _feed(live, host0, k)
     pose = tagger(Frame(1, np.zeros((4, 4, 3), np.uint8), Path("cam"), host0 + 0.55))
     assert pose.status.endswith(CLOCK_SETTLING) and 1 in tagger.pending
     assert tagger.retag() == [] and 1 in tagger.pending  # still settling: kept
     for k in range(10, 25):  # 2.4 s of telemetry
-        feed(k)
+        _feed(live, host0, k)
     (index, retagged), = tagger.retag()
     assert index == 1 and retagged.is_tagged and tagger.pending == {}
     assert abs(retagged.lat_deg - (47.0 + 5.5e-6)) < 1e-9
@@ -87,25 +93,19 @@ def test_a_frame_that_waited_for_the_clock_mapping_is_left_with_the_reason_it_ha
     from onboard.frames import Frame
     from onboard.pipeline import Pipeline
     from onboard.runtime import CLOCK_SETTLING, LiveTagger
-    from onboard.telemetry import convert
     from onboard.telemetry.live import LiveMavlink
 
     live = LiveMavlink("udpin:127.0.0.1:0")
     host0 = time.time() - 10.0
     recorded = threading.Event()
 
-    def feed(k: int) -> None:
-        live.add(host0 + k * 0.1, convert.global_position(100.0 + k * 0.1, 47.0 + k * 1e-6, 8.0, 500.0, 20.0))
-        live.add(host0 + k * 0.1, convert.attitude(100.0 + k * 0.1, 0.0, 0.0, 90.0))
-        live.add(host0 + k * 0.1, convert.system_time(100.0 + k * 0.1, host0 + k * 0.1))
-
     def frames():  # type: ignore[no-untyped-def]
         for k in range(10):
-            feed(k)
+            _feed(live, host0, k)
         yield Frame(1, np.full((48, 64, 3), 200, np.uint8), Path("cam"), host0 - 0.45)
         assert recorded.wait(10.0)
         for k in range(10, 25):  # 2.4 s of telemetry: the mapping is known
-            feed(k)
+            _feed(live, host0, k)
 
     from skyinspect.record import FlightRecordWriter
 
