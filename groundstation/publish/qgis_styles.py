@@ -178,6 +178,10 @@ def styles_for(inp: PublishInput) -> list[LayerStyle]:
                                  "skyinspect: frame footprints on the surface, outline only", True))
     styles.append(LayerStyle("flight_path", "flight path", single_qml("line", _line(PATH_COLOUR_HEX, 0.6)),
                              "skyinspect: camera positions in capture order", True))
+    if inp.rejected:  # written only then (groundstation.publish.gis); unstyled, QGIS drew it in a random colour
+        styles.append(LayerStyle("rejected", "rejected in review", single_qml("fill", _fill(INDETERMINATE_COLOUR_HEX,
+                                                                                              None, 0.4)),
+                                 "skyinspect: findings rejected in review, kept for audit: grey outline", True))
     return styles
 
 
