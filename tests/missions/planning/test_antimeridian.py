@@ -4,6 +4,7 @@ crosses it has coordinates at +179.99... and -179.99... degrees, a few metres ap
 from __future__ import annotations
 
 import copy
+import re
 
 import numpy as np
 import yaml
@@ -45,3 +46,23 @@ def test_a_bridge_across_the_antimeridian_loads(tmp_path):
     frame = LocalFrame(*bridge.site.home_lat_lon)
     deck = np.array([frame.to_ned(lat, lon, 0.0)[:2] for lat, lon in bridge.deck_outline_lat_lon])
     assert np.ptp(deck[:, 1]) < 70.0  # the 61 m deck, not 40,000 km of longitude
+
+
+def test_the_preview_draws_a_flight_across_the_antimeridian_where_it_is(tmp_path):
+    # Leaflet joins +179.9999 and -179.9998 the long way round: the path, the deck's fence and the photo
+    # stations on either side of the meridian were drawn 40,000 km apart, the map opened on the whole world
+    from missions.planning import Requirement, get_camera, plan_inspection
+    from missions.planning.kml import write_preview
+
+    doc = moved(yaml.safe_load((EXAMPLES / "bridge.yaml").read_text()), -16.8, 179.9996)
+    doc["inspect"]["piers"] = ["P1"]  # one box pier keeps the plan small
+    path = tmp_path / "bridge.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    plan = plan_inspection(load_asset(path), get_camera("dji_h20_zoom"), Requirement(crack_width_mm=2.0,
+                                                                                   exposure_s=0.0005))
+    lons = [lon for _, lon in plan.asset.site.geofence_lat_lon]
+    assert min(lons) < -179.999 and max(lons) > 179.999
+    write_preview(tmp_path / "preview.html", plan)
+    html = (tmp_path / "preview.html").read_text()
+    assert re.search(r"-179\.9\d+", html) is None  # every longitude drawn on the home's side: 180.000x
+    assert re.search(r"180\.000\d+", html) is not None
