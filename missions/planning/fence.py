@@ -75,6 +75,14 @@ def plan_fence(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site,
         left_out.append(f"{keep.name!r} ({what} flies over or under it, outside its {keep.bottom_agl_m:g}-"
                         f"{keep.top_agl_m:g} m AGL)")
     notes = []
+    across = [a for a in areas if max(lon for _, lon in a.vertices_lat_lon) - min(lon for _, lon in a.vertices_lat_lon)
+              > 180.0]
+    if across:  # ArduPilot's AC_PolyFence_loader::breached tests raw latitude/longitude (Polygon_outside)
+        areas = [a for a in areas if a not in across]
+        notes.append(f"geofence: {', '.join(repr(a.name) for a in across)} not written as a fence: its outline crosses "
+                     f"the 180th meridian, and ArduPilot tests fence polygons on raw latitude/longitude, where it would "
+                     f"cover the rest of the world instead (PX4 not checked). The planner keeps the flight to it; the "
+                     f"vehicle will not")
     far_m = max(math.hypot(float(p[0]), float(p[1])) for leg in legs for p in (leg.start_ned, leg.end_ned))
     high_m = max(-float(p[2]) for leg in legs for p in (leg.start_ned, leg.end_ned))
     if autopilot == "ardupilot" and areas and (far_m > COPTER_FENCE_RADIUS_M or high_m > COPTER_FENCE_ALT_MAX_M):

@@ -7,6 +7,7 @@ import copy
 import re
 
 import numpy as np
+import pytest
 import yaml
 
 from skyinspect.geodesy import LocalFrame
@@ -48,21 +49,37 @@ def test_a_bridge_across_the_antimeridian_loads(tmp_path):
     assert np.ptp(deck[:, 1]) < 70.0  # the 61 m deck, not 40,000 km of longitude
 
 
-def test_the_preview_draws_a_flight_across_the_antimeridian_where_it_is(tmp_path):
-    # Leaflet joins +179.9999 and -179.9998 the long way round: the path, the deck's fence and the photo
-    # stations on either side of the meridian were drawn 40,000 km apart, the map opened on the whole world
+@pytest.fixture(scope="module")
+def fiji_plan(tmp_path_factory):  # type: ignore[no-untyped-def]
     from missions.planning import Requirement, get_camera, plan_inspection
-    from missions.planning.kml import write_preview
 
     doc = moved(yaml.safe_load((EXAMPLES / "bridge.yaml").read_text()), -16.8, 179.9996)
     doc["inspect"]["piers"] = ["P1"]  # one box pier keeps the plan small
-    path = tmp_path / "bridge.yaml"
+    path = tmp_path_factory.mktemp("fiji") / "bridge.yaml"
     path.write_text(yaml.safe_dump(doc))
-    plan = plan_inspection(load_asset(path), get_camera("dji_h20_zoom"), Requirement(crack_width_mm=2.0,
+    return plan_inspection(load_asset(path), get_camera("dji_h20_zoom"), Requirement(crack_width_mm=2.0,
                                                                                    exposure_s=0.0005))
+
+
+def test_the_preview_draws_a_flight_across_the_antimeridian_where_it_is(tmp_path, fiji_plan):
+    # Leaflet joins +179.9999 and -179.9998 the long way round: the path, the deck's fence and the photo
+    # stations on either side of the meridian were drawn 40,000 km apart, the map opened on the whole world
+    from missions.planning.kml import write_preview
+
+    plan = fiji_plan
     lons = [lon for _, lon in plan.asset.site.geofence_lat_lon]
     assert min(lons) < -179.999 and max(lons) > 179.999
     write_preview(tmp_path / "preview.html", plan)
     html = (tmp_path / "preview.html").read_text()
     assert re.search(r"-179\.9\d+", html) is None  # every longitude drawn on the home's side: 180.000x
     assert re.search(r"180\.000\d+", html) is not None
+
+
+def test_a_fence_across_the_antimeridian_is_left_out_and_named(fiji_plan):
+    # ArduPilot tests a fence polygon on raw latitude/longitude (AC_PolyFence_loader::breached, Polygon_outside):
+    # the site's fence from +179.9993 to -179.9991 reads as the rest of the world, the vehicle outside it
+    lons = [lon for _, lon in fiji_plan.asset.site.geofence_lat_lon]
+    assert max(lons) - min(lons) > 180
+    assert "site.geofence_lat_lon" not in [a.name for a in fiji_plan.fence]
+    assert any(n.startswith("geofence:") and "'site.geofence_lat_lon'" in n and "180th meridian" in n
+               for n in fiji_plan.notes), fiji_plan.notes
