@@ -16,8 +16,20 @@ from skyinspect.errors import SkyinspectError
 F = TypeVar("F", bound=Callable[..., Any])
 err_console = Console(stderr=True)
 EXIT_BAD_INPUT = 2
-FILE_SYSTEM_ERRNOS = frozenset({errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.ENOTDIR,
-                                errno.EISDIR, errno.EEXIST, errno.ENOENT, errno.ENAMETOOLONG})
+_WRITABLE = "Check that its folder is writable and the disk not full"
+# the fix for each: one hint for all had told a user who may not read an input file, or who gave a folder
+# where a file goes, to check that the disk was not full
+FILE_SYSTEM_HINTS = {
+    errno.EROFS: _WRITABLE, errno.ENOSPC: _WRITABLE, errno.EDQUOT: _WRITABLE,
+    errno.EACCES: "This user may not read or write it: check its permissions and owner (ls -l)",
+    errno.EPERM: "This user may not read or write it: check its permissions and owner (ls -l)",
+    errno.ENOTDIR: "A part of the path is a file, not a folder: check the path",
+    errno.EISDIR: "",  # said whole below
+    errno.EEXIST: "Something is in the way there: move it, or give another path",
+    errno.ENOENT: "Check the path",
+    errno.ENAMETOOLONG: "Give a shorter path",
+}
+FILE_SYSTEM_ERRNOS = frozenset(FILE_SYSTEM_HINTS)
 
 
 def handle_errors(func: F) -> F:
@@ -36,8 +48,9 @@ def handle_errors(func: F) -> F:
             # goes (publish's staging folder, registry's GeoPackage) had ended in a traceback, exit 1
             if exc.errno not in FILE_SYSTEM_ERRNOS or not exc.filename:
                 raise
-            err_console.print(f"[bold red]error:[/] {escape(str(exc.filename))}: {escape(exc.strerror or str(exc))}. "
-                              "Check that the path is right, its folder writable and the disk not full",
+            what = ("is a folder, expected a file. Give the file's path" if exc.errno == errno.EISDIR
+                    else f"{exc.strerror or exc}. {FILE_SYSTEM_HINTS[exc.errno]}")
+            err_console.print(f"[bold red]error:[/] {escape(str(exc.filename))}: {escape(what)}",
                               highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
         except KeyboardInterrupt:
