@@ -216,7 +216,7 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     reused += ["grade"] if hit else []
     lap("grade")
 
-    notes = record_notes(loaded.meta, loaded.frames_total)
+    notes = record_notes(loaded.meta, loaded.frames_total, Path(flight))
     # the review app's decisions on these findings (kept when the findings are: set_aside_stale) apply
     products = _publish_atomically(with_review(PublishInput(loaded, geo, tuple(findings), basis, graded.grades,
                                                             graded.assignments, graded.asset_id, graded.profile,
@@ -276,15 +276,22 @@ def camera_moves_m(before: Georeferenced, after: Georeferenced) -> dict[int, flo
     return out
 
 
-def record_notes(meta: dict[str, str], frames_total: int = 0) -> tuple[str, ...]:
+def record_notes(meta: dict[str, str], frames_total: int = 0, folder: Path | None = None) -> tuple[str, ...]:
     """The flight record's own caveats for the report and the command line: the onboard run that wrote
     it did not finish (meta ``ended``: killed, crashed or out of power, so frames it had not reached are
-    missing, which read as a whole flight of fewer frames), and photos timed by the camera's local clock
-    (meta ``dji_photo_time``: every time in it off by the camera's UTC offset, under 'Date (UTC)')."""
+    missing, which read as a whole flight of fewer frames) or, when ``folder``'s writer still holds it, is
+    still recording, and photos timed by the camera's local clock (meta ``dji_photo_time``: every time in it
+    off by the camera's UTC offset, under 'Date (UTC)')."""
+    from skyinspect.record.writer import being_written
+
     notes = []
     ended, photo_time = _meta_json(meta, "ended"), _meta_json(meta, "dji_photo_time")
     how = str(ended.get("how", "")) if isinstance(ended, dict) else ""
-    if how.startswith(("did not finish", "failed")):
+    if how.startswith("did not finish") and folder is not None and being_written(folder):
+        notes.append(f"The onboard run writing this record was still recording when it was processed (the record "
+                     f"is still being written): it held {frames_total} frames then; process it again once the "
+                     "flight has ended.")
+    elif how.startswith(("did not finish", "failed")):
         notes.append(f"The onboard run that wrote this record {how.split(':')[0]}: it holds {frames_total} frames, "
                      "and any it had not reached are missing from this inspection.")
     if isinstance(photo_time, dict) and photo_time.get("note"):

@@ -98,7 +98,7 @@ def publish_reviewed(results: Path, flight: Path | None = None, progress: bool =
         raise InputError(describe(record, said, "Pass --flight the folder `skyinspect onboard --out` wrote"))
     loaded = load_flight(record)
     moves = camera_moves_m(raw, geo)
-    notes = record_notes(loaded.meta, loaded.frames_total)
+    notes = record_notes(loaded.meta, loaded.frames_total, Path(record))
     inp = with_review(PublishInput(loaded, geo, tuple(findings), chart_for(geo.surface, loaded.origin), graded.grades,
                                    graded.assignments, graded.asset_id, graded.profile,
                                    alignment_notes(moves) + notes), results, rules_dir, graded.rules,

@@ -272,6 +272,27 @@ def _lock_for_writing(folder: Path) -> int | None:
     return fd
 
 
+def being_written(folder: Path) -> bool:
+    """Whether a writer (a live onboard run) holds the record now: its lock cannot be shared. A record that
+    reads 'did not finish' and is not being written was left so by a kill or a power cut. The probe holds a
+    shared lock for an instant; False where there is no lock file or no flock."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return False
+    try:
+        fd = os.open(Path(folder) / LOCK_NAME, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as exc:
+        return exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES)
+    finally:
+        os.close(fd)  # closing drops a lock this probe took
+    return False
+
+
 def _free_bytes(folder: Path) -> int | None:
     """Bytes an unprivileged writer may still use on ``folder``'s disk; None where unknown."""
     try:

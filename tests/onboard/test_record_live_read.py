@@ -75,3 +75,27 @@ def test_a_writer_refused_on_opening_does_not_keep_the_record_locked(tmp_path: P
         con.execute("UPDATE meta SET value = ? WHERE key = 'format_version'", (str(FORMAT_VERSION),))
     with FlightRecordWriter(tmp_path / "rec", CAMERA, "m", "0" * 64) as writer:
         assert writer.recorded_indices() == set()
+
+
+def test_process_on_a_record_still_being_written_says_so_not_that_the_run_died(tmp_path: Path) -> None:
+    # A live record reads 'did not finish (killed, crashed or lost power)' from its first frame on, so that
+    # a SIGKILL or a power cut leaves it saying so. `skyinspect process` run on it mid-flight (loopback
+    # vehicle, 52 frames in) warned 'The onboard run that wrote this record did not finish (killed, crashed
+    # or lost power)' of a run that was recording fine. The writer's lock says whether one still writes.
+    from groundstation.pipeline import record_notes
+    from onboard.ending import DID_NOT_FINISH, ended_meta
+    from skyinspect.record.writer import being_written
+
+    writer = FlightRecordWriter(tmp_path / "rec", CAMERA, "m", "0" * 64)
+    writer.set_meta("ended", ended_meta(DID_NOT_FINISH))
+    for i in (1, 2, 3):
+        _add(writer, i)
+    with FlightRecordReader(tmp_path / "rec") as reader:
+        meta = reader.meta
+    assert being_written(tmp_path / "rec")
+    [note] = record_notes(meta, 3, tmp_path / "rec")
+    assert "still being written" in note and "3 frames" in note and "killed" not in note, note
+    writer.close()  # the run ended without rewriting 'ended' (as a kill would leave it): it did not finish
+    assert not being_written(tmp_path / "rec")
+    [note] = record_notes(meta, 3, tmp_path / "rec")
+    assert "did not finish" in note
