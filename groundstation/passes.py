@@ -37,8 +37,8 @@ whole overlap: on the demo flight simulated with 1 m GNSS error (seed 7) the two
 defects the others never see whole, were moved 1.6 m off the tie points' answer.
 
 Only the relative error goes: the whole flight keeps the largest pass's bias, so CE90 (from the stated
-accuracy) still describes the absolute position. Plane surfaces only (a shift along a curved chart
-is not a rigid move); other surfaces are left unchanged.
+accuracy) still describes the absolute position. Planes and bounded faces only (a shift along a
+curved chart is not a rigid move); other surfaces are left unchanged.
 """
 
 from __future__ import annotations
@@ -52,9 +52,8 @@ import numpy as np
 
 from groundstation.georef import FrameGeoref, Georeferenced, footprint_polygons
 from groundstation.offset_vote import vote_offset
-from groundstation.plane import PlaneBasis
+from groundstation.plane import PlaneBasis, is_planar
 from skyinspect.findings import Detection
-from skyinspect.surface import PlaneSurface
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +112,7 @@ def split_passes(frames: tuple[FrameGeoref, ...] | list[FrameGeoref], chart: Pla
 
 def align_passes(geo: Georeferenced, basis: PlaneBasis, params: PassParams = PassParams()) -> PassAlignment:
     """Shift each pass onto the others by the defects they share (module doc)."""
-    if not isinstance(geo.surface, PlaneSurface) or not geo.detections:
+    if not is_planar(geo.surface) or not geo.detections:
         return PassAlignment(geo, {}, {})
     pass_of = split_passes(geo.frames, basis, params)
     # only sightings wholly inside their frame vote: the visible part of a defect cut by the frame

@@ -15,10 +15,11 @@ import numpy as np
 from skyinspect.geodesy import LocalFrame
 from skyinspect.surface import PlaneSurface
 from skyinspect.surfaces.base import PlaneChart, plane_chart, shoelace_area_m2
+from skyinspect.surfaces.face import FaceSurface
 
 PlaneBasis = PlaneChart
 
-__all__ = ["PlaneBasis", "chart_for", "outline_area_m2", "plane_basis", "shoelace_area_m2"]
+__all__ = ["PlaneBasis", "chart_for", "is_planar", "outline_area_m2", "plane_basis", "shoelace_area_m2"]
 
 
 def plane_basis(surface: PlaneSurface, frame: LocalFrame) -> PlaneChart:
@@ -31,6 +32,12 @@ def chart_for(surface: object, frame: LocalFrame):  # type: ignore[no-untyped-de
     if isinstance(surface, PlaneSurface):
         return plane_basis(surface, frame)
     return surface.bind(frame).surfaces()[0].chart()  # type: ignore[attr-defined]
+
+
+def is_planar(surface: object) -> bool:
+    """A plane or a bounded face: one flat chart, in which a camera's error moves everything rigidly
+    (what pass alignment needs); a cylinder, a DEM or a set of surfaces is not."""
+    return isinstance(surface, (PlaneSurface, FaceSurface))
 
 
 def outline_area_m2(outline_ned_m: np.ndarray) -> float:

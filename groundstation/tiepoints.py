@@ -21,7 +21,7 @@ pass have the right baseline (the pass's error is common to them), so a wrong ra
 parallax that does not fit, as a stereo pair measures range: the range is solved from the pass's
 frame pairs (their median).
 
-What it needs: the flight record's images and a plane surface (otherwise nothing moves). Cost: ORB
+What it needs: the flight record's images and a plane or a bounded face (otherwise nothing moves). Cost: ORB
 on each frame used (about 20 ms at 1280x960), a Hamming match and a 3-parameter fit per pair (20 ms).
 """
 
@@ -41,9 +41,8 @@ import numpy as np
 from groundstation.georef import Georeferenced, camera_center_ned, cast_pixels, footprint_polygons
 from groundstation.load import LoadedFlight
 from groundstation.passes import PassParams, split_passes
-from groundstation.plane import PlaneBasis
+from groundstation.plane import PlaneBasis, is_planar
 from groundstation.tiepoints_frames import frame_shifts, moved_flight
-from skyinspect.surface import PlaneSurface
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +76,7 @@ def realign(flight: LoadedFlight, geo: Georeferenced, params: TieParams = TiePar
     from groundstation.georef import georeference
     from groundstation.plane import chart_for
 
-    if not isinstance(geo.surface, PlaneSurface):
+    if not is_planar(geo.surface):
         return geo, {}
     basis = chart_for(geo.surface, flight.origin)
     pass_of = split_passes(geo.frames, basis, pass_params)
