@@ -156,7 +156,7 @@ def test_a_bounded_face_is_aligned_as_its_plane_is(noisy_flight) -> None:  # typ
     its end is not placed on an imaginary extension) is as planar as an infinite ``plane``, but the
     passes' alignment (tie points: each pass's range, the passes onto each other, each frame; and
     fusion's vote) ran for a ``plane`` only. On the real ArduCopter SITL facade scan with one plain-GNSS
-    error per lane (0.6-0.9 m along the face's normal) every frame's casts were scaled 7-11 %, one
+    error per lane (0.5-0.9 m along the face's normal) every frame's casts were scaled 6-11 %, one
     crack's sightings moved 0.15 m from frame to frame, none overlapped, and 2 of the 6 cracks were not
     reported at all (each sighting alone, dropped by the view support). The same flight on the same
     plane bounded to 100 x 100 m now has the plane's corrections."""
