@@ -30,6 +30,16 @@ def _open_read_only(db_path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{db_path.resolve().as_uri()}?immutable=1", uri=True)
 
 
+def _readable(path: Path) -> bool:
+    try:
+        with open(path, "rb"):
+            return True
+    except PermissionError:
+        return False
+    except OSError:  # gone or else: not a permission matter
+        return True
+
+
 class FlightRecordReader:
     """Read-only view of a flight record folder."""
 
@@ -51,6 +61,10 @@ class FlightRecordReader:
                 self.meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
             self._db.row_factory = sqlite3.Row
         except sqlite3.Error as exc:
+            if not _readable(db_path):  # SQLite says only 'unable to open database file'
+                raise RecordError(describe(db_path, "this user may not read it (permission denied)",
+                                           "Check its permissions and owner (ls -l), e.g. a card copied as "
+                                           "root: chown or chmod a+r the flight folder's files")) from exc
             raise RecordError(describe(db_path, f"cannot be read as a flight record ({exc})",
                                        "It is damaged or was copied before it was complete: copy the flight "
                                        "folder again once `skyinspect onboard` has finished")) from exc
