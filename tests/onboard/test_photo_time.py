@@ -45,6 +45,7 @@ def _photo(path: Path, local: str, subsec: str = "", offset: str = "", gps_utc: 
 
 
 def _utc(text: str) -> float:
+    # Python 3.10's fromisoformat takes a fraction of 3 or 6 digits only (".500", not ".5")
     return datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp()
 
 
@@ -53,7 +54,7 @@ def test_the_gps_time_stamp_gives_utc_and_the_cameras_zone(tmp_path: Path) -> No
     and the camera's own sub-second stamp is kept (not the older fix's time)."""
     t = photo_time(_photo(tmp_path / "a.jpg", "2016:06:23 16:31:59", "5", gps_utc="2016:06:23 21:31:57"))
     assert t is not None and (t.source, t.zone) == ("gps", "-05:00")
-    assert t.utc_s == pytest.approx(_utc("2016-06-23T21:31:59.5"), abs=0.01)
+    assert t.utc_s == pytest.approx(_utc("2016-06-23T21:31:59.500"), abs=0.01)
     assert read_photo(tmp_path / "a.jpg").time_utc_s == pytest.approx(t.utc_s, abs=0.01)
     # a camera clock minutes off any whole zone is itself wrong: the GPS time as it is
     off = photo_time(_photo(tmp_path / "b.jpg", "2016:06:23 16:39:10", gps_utc="2016:06:23 21:31:57"))
