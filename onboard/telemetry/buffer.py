@@ -140,7 +140,8 @@ class TelemetryBuffer:
         """TIMESYNC replies from the vehicle's autopilot (the position's sender) to requests stamped
         on the records' clock; refused if messages would then arrive before they were stamped."""
         components = Counter(m.get_srcComponent() for _, m in msgs if m.get_type() == "GLOBAL_POSITION_INT")
-        sync = timesync.estimate(timesync.round_trips(msgs, self.system_id, components.most_common(1)[0][0]))
+        sync = timesync.estimate(timesync.round_trips(msgs, self.system_id, components.most_common(1)[0][0]),
+                                 back_steps=timesync.backward_steps(msgs))
         if sync is None:
             return None, None
         stamped = [(t, m.time_boot_ms * 1e-3) for t, m in msgs[sync.last_step_record:]  # since the host clock's

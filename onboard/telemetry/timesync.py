@@ -139,9 +139,10 @@ def round_trips(records: Iterable[tuple[float, mavlink.MAVLink_message]], system
 
 
 def estimate(trips: list[RoundTrip], chunk: int = CHUNK, best_fraction: float = 0.25,
-             min_round_trips: int = MIN_ROUND_TRIPS) -> ClockSync | None:
+             min_round_trips: int = MIN_ROUND_TRIPS, back_steps: list[tuple[int, float]] = ()) -> ClockSync | None:
     """Short-round-trip medians per chunk of ``chunk`` replies, per segment between steps of the receiver's
-    clock (``segments``); None with fewer than ``min_round_trips``."""
+    clock (``segments``); None with fewer than ``min_round_trips``. ``back_steps`` (``backward_steps``): where
+    the records show the clock stepped back, which a segment then starts from (or no mapping, before one)."""
     parts = [p for p in segments(trips) if len(p) >= min_round_trips]
     if not parts:
         return None
@@ -152,7 +153,8 @@ def estimate(trips: list[RoundTrip], chunk: int = CHUNK, best_fraction: float = 
     for k, part in enumerate(parts):
         if k:  # a clock stepped forward: its readings before and after are told apart halfway across the step
             before, after = parts[k - 1][-1].received_s, part[0].received_s
-            starts.append(0.5 * (before + after) if after > before else after)
+            back = [a for i, a in back_steps if parts[k - 1][-1].record < i <= part[0].record]
+            starts.append(0.5 * (before + after) if after > before else min([after, *back]))
         else:
             starts.append(-math.inf)
         first_chunk.append(len(times))
@@ -165,8 +167,23 @@ def estimate(trips: list[RoundTrip], chunk: int = CHUNK, best_fraction: float = 
     if tail:
         last_step, before, after = max(tail[0].record, 0), parts[-1][-1].received_s, tail[0].received_s
         unknown_from_s = 0.5 * (before + after) if after > before else after
+    back = [(i, a) for i, a in back_steps if i > parts[-1][-1].record]
+    if back:  # stepped back after the last reply used: the new clock's stamps overlap the old one's
+        last_step, unknown_from_s = min(last_step, back[0][0]) if tail else back[0][0], min(unknown_from_s, back[0][1])
     return ClockSync(tuple(times), tuple(offsets), statistics.median(rtts), len(trips), len(rtts), tuple(starts),
                      tuple(first_chunk), last_step, unknown_from_s)
+
+
+def backward_steps(records: Iterable[tuple[float, object]]) -> list[tuple[int, float]]:
+    """(position, time) of each record that arrived more than ``CLOCK_JUMP_S`` 'before' the one before it: the
+    records' clock stepped back there. Its new readings overlap the old ones, and the replies on it come up
+    to a second later: a frame stamped meanwhile was mapped by the old clock, a step's time off."""
+    steps, before = [], -math.inf
+    for i, (t, _) in enumerate(records):
+        if t < before - CLOCK_JUMP_S:
+            steps.append((i, float(t)))
+        before = t
+    return steps
 
 
 def _stepped_tail(part: list[RoundTrip], min_round_trips: int) -> list[RoundTrip]:

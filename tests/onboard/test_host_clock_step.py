@@ -135,3 +135,17 @@ def test_frames_taken_just_after_a_step_wait_for_replies_on_the_new_clock() -> N
         link.built = TelemetryBuffer(_window(step_s=step_s, step_at_boot_s=140.0, end_boot_s=143.6)[0], "udpin:synthetic")
         [(index, pose)] = tagger.retag()
         assert index == 1 and pose.is_tagged and abs((pose.lat_deg - _lat(141.55)) * M_PER_DEG_LAT) < 0.05
+
+
+def test_a_frame_stamped_between_a_step_back_and_the_next_reply_is_not_mapped_by_the_old_clock() -> None:
+    # The host clock read 5 s less from boot 140 s; the next TIMESYNC reply came at 140.5 s. A frame stamped at
+    # 140.3 s was mapped by the clock before the step (its stamps overlap the new ones) and tagged where the
+    # vehicle had been 5 s earlier, 25 m off at 5 m/s, and it stayed so once replies on the new clock had
+    # come. The telemetry arriving 'earlier' than the message before it shows the step as it happens.
+    for end_boot_s in (140.45, 141.6):
+        recs, host = _window(step_s=-5.0, step_at_boot_s=140.0, end_boot_s=end_boot_s)
+        buffer = TelemetryBuffer(recs, "udpin:synthetic")
+        assert buffer.clock_sync is not None and not buffer.clock_sync.known(host(140.3)), end_boot_s
+    recs, host = _window(step_s=-5.0, step_at_boot_s=140.0, end_boot_s=143.6)
+    error = _north_error_m(TelemetryBuffer(recs, "udpin:synthetic"), host(140.3), 140.3)
+    assert isinstance(error, float) and abs(error) < 0.05, error
