@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 console = Console()
@@ -35,7 +36,7 @@ def workorders_command(
     orders, header = load_work_orders(results)
     orders, review_notes = apply_review(orders, results)  # the review app's rejections: no order, no alert
     for note in review_notes:
-        console.print(f"[yellow]review:[/] {note}", soft_wrap=True, highlight=False)
+        console.print(f"[yellow]review:[/] {escape(note)}", soft_wrap=True, highlight=False)
     if write_csv is not None:
         from groundstation.workorders import work_orders_csv
         from skyinspect.spreadsheet import SPREADSHEET_ENCODING
@@ -46,15 +47,18 @@ def workorders_command(
             write_atomic(write_csv, work_orders_csv(orders), encoding=SPREADSHEET_ENCODING)
         except OSError as exc:
             raise InputError(describe(write_csv, f"cannot write ({exc.strerror or exc})")) from exc
-        console.print(f"wrote {len(orders)} work orders to [bold]{write_csv}[/]", soft_wrap=True)
+        console.print(f"wrote {len(orders)} work orders to [bold]{escape(str(write_csv))}[/]", soft_wrap=True)
 
-    title = f"{len(orders)} work orders, asset {header['asset_id'] or '-'}, inspected {header['inspection_date'] or '-'}"
+    # names from the results and the asset file are text, not rich markup: 'Pier [north]' had lost
+    # '[north]' and 'Span [/2]' ended in a MarkupError traceback
+    title = escape(f"{len(orders)} work orders, asset {header['asset_id'] or '-'}, "
+                   f"inspected {header['inspection_date'] or '-'}")
     if orders:
         table = Table(title=title)
         for col in ("priority", "due", "component", "finding", "grade", "action"):
             table.add_column(col, overflow="fold")
         for o in orders:
-            table.add_row(str(o.priority), o.due_date, o.component, o.finding_id, o.grade, o.action)
+            table.add_row(*(escape(str(v)) for v in (o.priority, o.due_date, o.component, o.finding_id, o.grade, o.action)))
         console.print(table)
     else:
         console.print(title, soft_wrap=True)
@@ -62,7 +66,7 @@ def workorders_command(
         return
     if dry_run:
         due = [o.work_order_id for o in orders if config.crosses(o)]
-        console.print(f"dry run: {len(due)} would alert: {', '.join(due) or '-'}", soft_wrap=True)
+        console.print(escape(f"dry run: {len(due)} would alert: {', '.join(due) or '-'}"), soft_wrap=True)
         return
     if not (config.webhook_url or config.mqtt_host):
         raise InputError(describe(alerts, "names neither webhook_url nor mqtt_host", "Say where to send the alerts"))
@@ -70,6 +74,6 @@ def workorders_command(
     console.print(f"{len(report.alerted)} work orders crossed the threshold; webhook sent {report.webhook_sent}, "
                   f"MQTT sent {report.mqtt_sent}", soft_wrap=True)
     for err in report.errors:
-        console.print(f"[red]alert failed:[/] {err}", soft_wrap=True, highlight=False)
+        console.print(f"[red]alert failed:[/] {escape(str(err))}", soft_wrap=True, highlight=False)
     if report.errors:
         raise typer.Exit(1)
