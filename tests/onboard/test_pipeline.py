@@ -228,8 +228,10 @@ def test_segmenter_error_records_frame_without_detections(flight: tuple[Path, Pa
 def test_stop_event_ends_a_run_cleanly(flight: tuple[Path, Path], tmp_path: Path) -> None:
     frames, tlog = flight
     stop = threading.Event()
-    threading.Timer(0.3, stop.set).start()
-    summary = run_onboard(frames, tlog, tmp_path / "rec", SlowSegmenter(0.1), CAMERA, stop_event=stop)
+    # stopped once the first frame is in, not by a 0.3 s timer: under load (average 10) the timer fired before
+    # the pipeline had started and nothing was recorded (1 run in 4)
+    summary = run_onboard(frames, tlog, tmp_path / "rec", SlowSegmenter(0.1), CAMERA, stop_event=stop,
+                          on_recorded=lambda _index: stop.set())
     assert 0 < summary.stats.recorded < 12
     with FlightRecordReader(tmp_path / "rec") as reader:
         assert len(reader) == summary.stats.recorded
