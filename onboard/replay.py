@@ -33,10 +33,11 @@ from onboard.telemetry.mount import FixedMount
 from onboard.telemetry.frame_clock import FRAME_CLOCKS, FrameClock, frames_inside, map_frame_clock, pair_by_time
 from onboard.telemetry.sources import detect_kind, read_telemetry
 from skyinspect.camera import CameraModel
-from skyinspect.errors import InputError, SkyinspectError, describe
+from skyinspect.errors import InputError, RecordError, SkyinspectError, describe
 from skyinspect.leftovers import remove_dead, trailing_pid
 from skyinspect.record import FlightRecordWriter
 from skyinspect.record.format import DB_NAME
+from skyinspect.record.writer import being_written
 from skyinspect.segmentation import Segmenter, segment_each, settings_of
 
 log = logging.getLogger(__name__)
@@ -287,6 +288,13 @@ def _check_out(out: Path, overwrite: bool) -> None:
         if not (out / DB_NAME).is_file():
             raise InputError(describe(out, f"refusing to overwrite: the folder is not empty and is not a flight "
                                       f"record (no {DB_NAME})", "Choose a new or empty folder"))
+        _refuse_if_being_written(out)
+
+
+def _refuse_if_being_written(out: Path) -> None:
+    if being_written(out):  # replaced, a live run holding it would commit frames into a removed folder
+        raise RecordError(describe(out, "is being written by another process (a live skyinspect onboard or a "
+                                   "replay with the same --out)", "Stop the other run, or choose another --out"))
 
 
 def _pick_time_base(buffer: TelemetryBuffer, messages: list, mavlink: Path, latency_s: float,
@@ -377,6 +385,7 @@ def _close_quietly(writer: FlightRecordWriter | None) -> None:
 def _swap_into_place(new: Path, out: Path) -> None:
     """Put the finished record ``new`` where the old one ``out`` is, the old one kept if that fails."""
     old = out.parent / f".{out.name}.old-{os.getpid()}"
+    _refuse_if_being_written(out)  # a run may have opened it while this one replayed
     os.replace(out, old)
     try:
         os.replace(new, out)
