@@ -42,7 +42,7 @@ def change_command(
     paths = write_change_products(report, out if out is not None else new, new)
 
     counts = {s: len(report.by_status(s)) for s in STATUSES}
-    console.print(f"asset [bold]{report.asset_id or '-'}[/]: {report.previous_date} -> {report.current_date} "
+    console.print(f"asset [bold]{escape(report.asset_id or '-')}[/]: {report.previous_date} -> {report.current_date} "
                   f"({report.years:.2f} years); " + ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items())
                   + f"; {sum(1 for c in report.changes if c.escalated)} escalated", soft_wrap=True)
     if report.offset_m is not None:
@@ -79,4 +79,4 @@ def change_command(
             text = "; ".join(x for x in (growth, where) if x) if growth else c.note
             table.add_row(c.defect_uid, c.status, c.class_name, c.finding_id or c.previous_finding_id or "", grade, text)
         console.print(table)
-    console.print("wrote " + ", ".join(str(p) for p in paths.values()), soft_wrap=True)
+    console.print(escape("wrote " + ", ".join(str(p) for p in paths.values())), soft_wrap=True)

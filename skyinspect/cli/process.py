@@ -98,19 +98,21 @@ def process_command(
                       "drawn from the detections' outlines instead, which reads them differently. Copy the "
                       "whole flight folder and process again")
     if summary.superseded is not None:
-        console.print(f"[yellow]warning:[/] {out} held the review decisions or change report of other findings "
-                      f"(another flight or other settings): moved to {summary.superseded}, so that they are not "
-                      "applied to the new findings, which reuse their ids")
+        console.print(f"[yellow]warning:[/] {escape(str(out))} held the review decisions or change report of "
+                      "other findings (another flight or other settings): moved to "
+                      f"{escape(str(summary.superseded))}, so that they are not applied to the new findings, "
+                      "which reuse their ids")
     _print_review(summary.out)
     if summary.frames_realigned:
         console.print(f"{summary.frames_realigned} frames' camera positions corrected by image tie points (up to "
                       f"{summary.max_realign_m:.2f} m): GNSS range or pass-to-pass errors (report: data quality)")
     console.print(f"{summary.findings} findings from {summary.detections} detections, graded by profile "
-                  f"[bold]{profile_name}[/]; map: [bold]{summary.map_path}[/], report: [bold]{summary.report_pdf_path}[/]")
+                  f"[bold]{escape(profile_name)}[/]; map: [bold]{escape(str(summary.map_path))}[/], "
+                  f"report: [bold]{escape(str(summary.report_pdf_path))}[/]")
     if registry is not None:
         feats = json.loads(summary.findings_geojson_path.read_text())["features"]
         placed = sum(1 for f in feats if f["properties"].get("component_id"))
-        console.print(f"{placed} of {len(feats)} findings assigned to components of [bold]{asset}[/]"
+        console.print(f"{placed} of {len(feats)} findings assigned to components of [bold]{escape(str(asset))}[/]"
                       + ("" if placed == len(feats) else " (the others are farther than their CE90 or 1 m from any)"))
     if truth is not None:
         from groundstation.evaluate import compare_with_truth

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 console = Console()
 
@@ -24,9 +25,9 @@ def publish_command(
     from groundstation.republish import publish_reviewed
 
     summary = publish_reviewed(results, flight, progress=True, rules_dir=rules)
-    console.print(summary.review_said, soft_wrap=True, highlight=False)
+    console.print(escape(summary.review_said), soft_wrap=True, highlight=False)
     if summary.rejected:
-        console.print(f"rejected in review, kept apart: {', '.join(summary.rejected)}", soft_wrap=True,
+        console.print(escape(f"rejected in review, kept apart: {', '.join(summary.rejected)}"), soft_wrap=True,
                       highlight=False)
-    console.print(f"published {summary.findings} findings into [bold]{summary.out}[/] "
+    console.print(f"published {summary.findings} findings into [bold]{escape(str(summary.out))}[/] "
                   f"({len(summary.products)} products)", soft_wrap=True)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from skyinspect.errors import InputError, describe, refuse_file_in_the_way
 
@@ -35,5 +36,5 @@ def registry_command(
     finally:
         tmp.unlink(missing_ok=True)
     for asset in reg.assets.values():
-        console.print(f"{asset.asset_id} ({asset.kind}): {len(reg.components_of(asset.asset_id))} components")
-    console.print(f"wrote [bold]{out}[/]")
+        console.print(escape(f"{asset.asset_id} ({asset.kind}): {len(reg.components_of(asset.asset_id))} components"))
+    console.print(f"wrote [bold]{escape(str(out))}[/]")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 
 from models import CRACK_RIDGE_LOW, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
@@ -50,11 +51,12 @@ def segment_command(
     strays = left_out_files(images)
     if strays:
         console.print(f"[yellow]note:[/] left out {len(strays)} file(s) that are not images: "
-                      f"{', '.join(sorted(p.name for p in strays))}", highlight=False)
+                      f"{escape(', '.join(sorted(p.name for p in strays)))}", highlight=False)
     below = photos_in_subfolders(images, out)
     if below:
         console.print(f"[yellow]note:[/] left out {sum(below.values())} photo(s) in subfolders of "
-                      f"{', '.join(str(i) for i in images if i.is_dir())}: {subfolder_counts(below)}; pass those "
+                      f"{escape(', '.join(str(i) for i in images if i.is_dir()))}: "
+                      f"{escape(subfolder_counts(below))}; pass those "
                       "folders to segment them too", highlight=False)
     # the model has the cores to itself here, so its threads may busy-wait (models/runtime.py)
     segmenter = load_segmenter(model, backend=backend, flips=flips, spin_wait=True, upscale=upscale,
@@ -67,7 +69,7 @@ def segment_command(
     from models.geo_outputs import georeference_notes
 
     for note in georeference_notes(files, sizes):  # a GeoTIFF whose outputs cannot be placed on the map
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
     check_memory(files, sizes, segmenter)
     refuse_overwriting(files, out)
     with Progress(console=console) as progress:
@@ -80,12 +82,13 @@ def segment_command(
     stems = [r.source.stem for r in results]
     earlier, unreadable = readable_records(out, sorted(set(records_in(out)) - set(stems)))  # earlier runs' photos
     if unreadable:
-        console.print(f"[yellow]note:[/] left out of the summary: {', '.join(p.name for p in unreadable)} "
+        console.print(f"[yellow]note:[/] left out of the summary: {escape(', '.join(p.name for p in unreadable))} "
                       "(not records segment can read)", highlight=False)
     _, page = write_summary(out, stems, earlier)
     found = sum(r.instances for r in results)
     skipped = sum(r.skipped for r in results)
-    console.print(f"segmented {len(results) - skipped} images, {found} instances in all, into [bold]{out}[/]"
+    console.print(f"segmented {len(results) - skipped} images, {found} instances in all, "
+                  f"into [bold]{escape(str(out))}[/]"
                   + (f" ({skipped} done before with this model and settings, kept: --rerun to redo them)"
                      if skipped else ""))
-    console.print(f"summary, most crack first: [bold]{page}[/] (and summary.csv)")
+    console.print(f"summary, most crack first: [bold]{escape(str(page))}[/] (and summary.csv)")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 console = Console()
 MAX_GNSS_ERROR_M = 100.0  # a plain receiver's error is metres; beyond this the option models nothing
@@ -53,4 +54,4 @@ def simulate_command(
     result = simulate(out, replace(config, seed=seed, gnss_error_m=gnss_error_m, gnss_error_model=gnss_error_model,
                                    gnss_correlation_s=gnss_correlation_s, gnss_white_m=gnss_white_m,
                                    rtk=config.rtk and gnss_error_m < 0.05))
-    console.print(f"simulated {result.n_frames} frames into [bold]{out}[/]")
+    console.print(f"simulated {result.n_frames} frames into [bold]{escape(str(out))}[/]")

@@ -1,0 +1,31 @@
+"""Commands name the folders and files they wrote as given: rich read '[draft]' in 'out [draft]' as a
+style and dropped it ('wrote reg .gpkg', 'published ... into rs '), so the line named a path that is not
+there, and a closing tag ('[/x]' across two folders: 'pl [old] [/x]') ended in a MarkupError traceback."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from skyinspect.cli.main import app
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "missions" / "examples"
+
+
+def _said(*args: str) -> str:
+    run = CliRunner().invoke(app, list(args), env={"COLUMNS": "400"})
+    assert run.exit_code == 0, run.output
+    return " ".join(run.output.split())
+
+
+def test_registry_and_publish_name_their_outputs_as_given(inspections: tuple[Path, Path], tmp_path: Path) -> None:
+    gpkg = tmp_path / "reg [draft].gpkg"
+    assert f"wrote {gpkg}" in _said("registry", str(EXAMPLES / "bridge.yaml"), "--out", str(gpkg))
+    results = tmp_path / "rs [draft]"
+    shutil.copytree(inspections[1], results)
+    assert f"into {results} (" in _said("publish", str(results))
+    out = tmp_path / "ch [old]" / "[/x]"
+    said = _said("change", str(inspections[0]), str(results), "--out", str(out))
+    assert f"{out / 'change.json'}" in said, said
