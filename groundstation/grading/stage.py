@@ -33,8 +33,9 @@ def grade_fingerprint_parts(profile: str | None, registry: Path | None, asset_id
     name, mapping = resolve_profile(profile, rules_dir)
     # "rust per component": grades stored before corrosion was graded per component are graded again
     # "check urgency": grades stored before an indeterminate interval kept its worst state (Grade.could_be)
+    # "position on component": assignments stored before they said where on the component (registry.locate)
     return [name, sorted(mapping.items()), rules_digest(rules), reg, asset_id, "check urgency"] + (
-        ["rust per component"] if reg else [])
+        ["rust per component", "position on component"] if reg else [])
 
 
 def check_registry_site(registry: Path, asset_id: str | None, lat_deg: float, lon_deg: float, flight: Path) -> None:

@@ -80,18 +80,22 @@ def report_rows(inp: PublishInput, crops: dict[str, bytes | None]) -> list[Repor
 
 def _grade_cells(inp: PublishInput, fid: str) -> tuple[str, str, str, str, str]:
     gs = inp.grades.get(fid) or ()
-    comp = inp.assignments.get(fid) or {}
-    where = str(comp.get("label", "")) or "-"
-    if comp.get("chainage_m") is not None:
-        where += f", chainage {float(comp['chainage_m']):.1f} m"
-    if comp.get("radius_m") is not None:
-        where += f", {float(comp['radius_m']):.1f} m from hub"
+    where = _where(inp, fid)
     if not gs:
         return "-", "-", "-", where, "-"
     g = gs[0]
     clause = g.clause + (f" [{g.note}]" if g.note and g.clause else "") if g.clause else (g.note or "-")
     others = "; ".join(o.short for o in gs[1:]) or "-"
     return g.short, clause, others, where, str(g.priority) if g.priority is not None else "-"
+
+
+def _where(inp: PublishInput, fid: str) -> str:
+    """Where on its component a crew finds it (groundstation.registry.locate), as the work orders say;
+    a finding on no component of the asset inspected says so; "-" without a registry."""
+    from groundstation.registry.locate import location_text
+
+    comp = inp.assignments.get(fid)
+    return location_text(comp) if comp or inp.asset_id else "-"
 
 
 def _worse(g: Any, than: Any) -> bool:
@@ -168,7 +172,8 @@ def action_list(inp: PublishInput) -> list[tuple[str, str, str, str, str]]:
         action = " ".join(x for x in (g.action, WorkOrderPolicy().terms(inp.grades[f.finding_id])[2]) if x)
         if inp.checks.get(f.finding_id):  # a planner should not send a crew to a formwork joint unchecked
             action = f"First check it is a crack (it runs straight like a formwork or construction joint). Then: {action}"
-        out.append((priority, f.finding_id, g.short, action, due))
+        where = _where(inp, f.finding_id)  # as its work order says it
+        out.append((priority, f.finding_id, g.short, f"{action} Where: {where}." if where != "-" else action, due))
     return sorted(out, key=lambda r: (r[0] == "?", r[0], r[4], r[1]))
 
 

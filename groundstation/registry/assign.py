@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from groundstation.registry.locate import locate_on_footprint, locate_on_pipe
 from groundstation.registry.model import ZONES, Asset, Assignment, Component, Registry, _enu
 
 SPECIFICITY = {"bearing": 0, "girder": 1, "pier": 2, "abutment": 3, "deck": 4, "tower": 5, "nacelle": 5}
@@ -28,8 +29,10 @@ def assign_point(reg: Registry, asset_id: str, finding_id: str, lat: float, lon:
             return None
         seg = next((c for c in comps if c.chainage_start_m is not None and c.chainage_end_m is not None
                     and c.chainage_start_m <= chainage <= c.chainage_end_m), comps[-1])
+        at = locate_on_pipe(route, asset.params, p)
         return Assignment(finding_id, asset_id, seg.component_id, seg.kind,
-                          f"{seg.label} (chainage {chainage:.1f} m)", offset, chainage, offset)
+                          f"{seg.label} (chainage {chainage:.1f} m)", offset, chainage, offset, side=at["side"],
+                          reference=at["reference"], clock=at.get("clock", ""), above_base_m=at.get("above_base_m"))
     if asset.kind == "wind_turbine":
         blade = _assign_blade(asset, comps, finding_id, p, tolerance_m)
         if blade is not None:
@@ -47,7 +50,8 @@ def assign_point(reg: Registry, asset_id: str, finding_id: str, lat: float, lon:
     if best is None or best[0] > tolerance_m:
         return None
     c = best[2]
-    return Assignment(finding_id, asset_id, c.component_id, c.kind, c.label, best[0])
+    at = locate_on_footprint(reg.geometry(c.local_wkt), c.z_min_m, c.z_max_m, p)
+    return Assignment(finding_id, asset_id, c.component_id, c.kind, c.label, best[0], **at)
 
 
 def _assign_blade(asset: Asset, comps: list[Component], fid: str, p: np.ndarray, tol: float) -> Assignment | None:
@@ -70,7 +74,8 @@ def _assign_blade(asset: Asset, comps: list[Component], fid: str, p: np.ndarray,
     zone = ZONES[min(2, max(0, int(3 * r / L)))]
     comp = next(c for c in comps if c.blade == name and c.zone == zone)
     return Assignment(fid, asset.asset_id, comp.component_id, "blade", f"blade {name}, {zone} zone, {side}",
-                      max(0.0, d - par["chord_m"] / 2), None, None, r, zone, side)
+                      max(0.0, d - par["chord_m"] / 2), None, None, r, zone, side,
+                      reference="blade root (the registry's blade starts at the hub centre)", from_root_m=round(r, 3))
 
 
 def assign_findings(findings: Any, reg: Registry, asset_id: str, tolerance_m: float = 1.0) -> dict[str, Assignment]:

@@ -83,7 +83,8 @@ def _pipeline(spec: Any, aid: str) -> tuple[Asset, list[Component]]:
         comps.append(Component(aid, f"{aid}/{name}", "segment", name, f"segment {start:.0f}-{end:.0f} m", seg.wkt,
                                0.0, spec.height_agl_m + spec.diameter_m, start, end))
         start = end
-    params = {"route_wkt": route.wkt, "right_of_way_m": spec.right_of_way_m, "length_m": route.length}
+    params = {"route_wkt": route.wkt, "right_of_way_m": spec.right_of_way_m, "length_m": route.length,
+              "centre_agl_m": spec.height_agl_m, "diameter_m": spec.diameter_m}  # the clock position on it
     return Asset(aid, "pipeline", spec.name, origin, params), comps
 
 

@@ -61,7 +61,15 @@ class Assignment:
     offset_m: float | None = None
     radius_m: float | None = None  # blade: distance from the hub
     zone: str = ""
-    side: str = ""
+    side: str = ""  # blade: LE/TE/PS/SS; pipeline: left/right looking up the chainage
+    # where on the component a crew finds it (groundstation.registry.locate): None / "" when not worked out
+    face: str = ""  # "west face", "underside", "north side (bearing 5 deg)"
+    reference: str = ""  # what along/across are measured from
+    along_face_m: float | None = None
+    across_face_m: float | None = None  # underside / top only
+    above_base_m: float | None = None
+    from_root_m: float | None = None  # blade
+    clock: str = ""  # pipeline: "3 o'clock" looking up the chainage
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -14,6 +14,7 @@ import numpy as np
 from groundstation.joints import read_checks
 from groundstation.publish.context import MEASUREMENT_DIGITS, format_measurement
 from groundstation.publish.images import crop_window
+from groundstation.registry.locate import location_text
 from skyinspect.errors import InputError, SkyinspectError, describe
 from skyinspect.findings import Finding
 from skyinspect.record import FlightRecordReader, FrameRecord
@@ -125,6 +126,9 @@ class ResultsData:
                 "grade_rule": g["rule"] if g else None,
                 "grade_clause": (g["clause"] or g["note"]) if g else None,
                 "component": (self.assignments.get(fid) or {}).get("label"),
+                # where on the component, as the work orders and the report say it (groundstation.registry.locate)
+                "location": location_text(self.assignments.get(fid))
+                if self.assignments.get(fid) or self.inspection.get("asset_id") else "",
                 "check": self.checks.get(fid, ""),
                 # "text": as the report, map and KML print it (the page had rounded on its own)
                 "measurements": {k: {"value": m.value, "sigma": m.sigma, "unit": m.unit, "note": m.note,

@@ -172,7 +172,7 @@ async function select(fid) {
   const d = $('detail'); d.replaceChildren();
   const tbl = el('table');
   const rows = [['position', f.lat.toFixed(7) + ', ' + f.lon.toFixed(7) + ', ' + f.alt_msl_m + ' m MSL'],
-    ['component', f.component || '-'], ['grade', (f.grade || '-') + (f.grade_rule ? ' (' + f.grade_rule + ')' : '')],
+    ['component', f.component || '-'], ['location', f.location || '-'], ['grade', (f.grade || '-') + (f.grade_rule ? ' (' + f.grade_rule + ')' : '')],
     ['clause', f.grade_clause || '-'], ['review', f.review.status + (f.review.by ? ' by ' + f.review.by : '')]];
   if (f.check) rows.push(['check', f.check]);
   for (const [k, m] of Object.entries(f.measurements)) rows.push([k, fmtMeas(m)]);

@@ -20,12 +20,16 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from groundstation.registry.locate import LOCATION_COLUMNS, location_cells
 from groundstation.workorders.alerts import AlertConfig, AlertReport, send_alerts
 from skyinspect.errors import InputError, describe
 from skyinspect.spreadsheet import SPREADSHEET_ENCODING, csv_safe
 
 CSV_COLUMNS = ("work_order_id", "asset_id", "component", "component_id", "finding_id", "defect", "grade", "rule",
-               "clause", "priority", "due_date", "action", "description", "position", "evidence", "found_as")
+               "clause", "priority", "due_date", "action", "description", "position", "evidence", "found_as",
+               # where on its component (groundstation.registry.locate); appended so that readers by position keep
+               # working. Empty when not worked out: the location column says why
+               *LOCATION_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,17 @@ class WorkOrder:
     review: str = ""  # the review note ending the description (``with_review``), "" for none
     # the class the model found, when ``defect`` is a reviewer's relabel the order was graded as; "" otherwise
     found_as: str = ""
+    # where on the component a crew finds it (groundstation.registry.locate.LOCATION_COLUMNS)
+    location: str = ""
+    face: str = ""
+    reference: str = ""
+    along_face_m: float | None = None
+    across_face_m: float | None = None
+    above_base_m: float | None = None
+    chainage_m: float | None = None
+    side: str = ""
+    clock: str = ""
+    from_root_m: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -154,7 +169,8 @@ def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspect
         orders.append(WorkOrder(f"WO-{asset_id or 'asset'}-{stamp}-{f.finding_id}", asset_id,
                                 label, str(comp.get("component_id", "")), f.finding_id, f.class_name, grade_text,
                                 g.rule, g.clause or g.note, priority, (start + timedelta(days=days)).isoformat(),
-                                action, description, position, evidence))
+                                action, description, position, evidence,
+                                **location_cells(comp if f.finding_id in (assignments or {}) else None)))
     return sorted(orders, key=_listing_order)
 
 
@@ -170,6 +186,7 @@ def work_orders_csv(orders: list[WorkOrder]) -> str:
     for o in orders:
         row = o.to_dict()
         row["evidence"] = " ".join(o.evidence)
+        row.update({k: "" if row[k] is None else f"{row[k]:.2f}" for k in LOCATION_COLUMNS if k.endswith("_m")})
         w.writerow({k: csv_safe(row[k]) for k in CSV_COLUMNS})
     return buf.getvalue()
 

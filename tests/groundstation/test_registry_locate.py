@@ -1,0 +1,121 @@
+"""Where on its component a finding is, as a crew measures it: work orders gave only latitude, longitude
+and height MSL, which nobody on a pier with a tape measure can use. The expected values here are built
+independently from the example assets' own numbers (missions/examples), not from the registry code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from groundstation.registry import Registry, _wgs84, assign_point, build_registry
+from groundstation.registry.locate import location_text
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "missions" / "examples"
+
+
+@pytest.fixture(scope="module")
+def reg(tmp_path_factory: pytest.TempPathFactory) -> Registry:
+    out = tmp_path_factory.mktemp("reg") / "registry.gpkg"
+    build_registry([(EXAMPLES / "bridge.yaml", "bridge"), (EXAMPLES / "pipeline.geojson", "gasline"),
+                    (EXAMPLES / "wind_turbine.yaml", "t1")], out)
+    return Registry.read(out)
+
+
+def _local(reg: Registry, aid: str, lat: float, lon: float) -> np.ndarray:
+    frame = reg.assets[aid].frame
+    n, e, _ = frame.to_ned(lat, lon, frame.h0_m)
+    return np.array([float(e), float(n)])
+
+
+def at(reg: Registry, aid: str, enu: np.ndarray | list[float]):  # type: ignore[no-untyped-def]
+    lat, lon, alt = _wgs84(reg.assets[aid].frame, np.asarray(enu, dtype=np.float64))[0]
+    return assign_point(reg, aid, "F", float(lat), float(lon), float(alt))
+
+
+# bridge.yaml: P1 a box 6 m long north-south (heading 0), 1.5 m wide, 12 m high, on the ground
+P1_CENTRE = (47.3978769, 8.5461238)
+P1_LENGTH, P1_WIDTH = 6.0, 1.5
+
+
+def _on_p1(c: np.ndarray, face: str, along: float, up: float) -> list[float]:
+    """A point on P1's ``face`` ``along`` m right of the face's left corner as seen facing it, ``up`` m above ground."""
+    hl, hw = P1_LENGTH / 2, P1_WIDTH / 2
+    x, y = {"west": (c[0] - hw, c[1] + hl - along),  # facing it you look east: its left end is the north one
+            "east": (c[0] + hw, c[1] - hl + along),
+            "north": (c[0] + hw - along, c[1] + hl),
+            "south": (c[0] - hw + along, c[1] - hl)}[face]
+    return [x, y, up]
+
+
+CORNER = {"west": "north-west corner", "east": "south-east corner", "north": "north-east corner",
+          "south": "south-west corner"}
+
+
+@settings(max_examples=40, deadline=None)
+@given(face=st.sampled_from(["west", "east", "north", "south"]), frac=st.floats(0.05, 0.95),
+       up=st.floats(0.2, 10.0))
+def test_a_point_on_a_pier_face_comes_back_as_face_along_and_up(reg: Registry, face: str, frac: float,
+                                                                 up: float) -> None:
+    c = _local(reg, "bridge", *P1_CENTRE)
+    width = P1_LENGTH if face in ("west", "east") else P1_WIDTH
+    along = frac * width
+    a = at(reg, "bridge", _on_p1(c, face, along, up))
+    assert a is not None and a.component_id == "bridge/P1"
+    assert a.face == f"{face} face"
+    assert CORNER[face] in a.reference
+    assert a.along_face_m == pytest.approx(along, abs=0.005)
+    assert a.above_base_m == pytest.approx(up, abs=0.005)
+    assert a.across_face_m is None and a.from_root_m is None
+
+
+def test_round_pier_side_and_arc_from_north(reg: Registry) -> None:
+    c = _local(reg, "bridge", 47.3978769, 8.5463888)  # P2, a cylinder 2 m across
+    b = np.radians(250.0)
+    a = at(reg, "bridge", [c[0] + 1.0 * np.sin(b), c[1] + 1.0 * np.cos(b), 4.0])
+    assert a.component_id == "bridge/P2"
+    assert a.face == "west side (bearing 250 deg)"
+    assert a.along_face_m == pytest.approx(np.radians(250.0) * 1.0, abs=0.01)
+    assert a.above_base_m == pytest.approx(4.0, abs=0.005)
+
+
+def test_deck_underside_along_and_across_from_its_south_west_corner(reg: Registry) -> None:
+    sw = _local(reg, "bridge", 47.3978319, 8.5458589)  # the deck outline's south-west corner
+    a = at(reg, "bridge", [sw[0] + 30.0, sw[1] + 5.0, 12.0])  # on the soffit (underside 12 m), between the piers
+    assert a.component_id == "bridge/deck" and a.face == "underside"
+    assert a.reference.startswith("south-west corner")
+    assert a.along_face_m == pytest.approx(30.0, abs=0.01) and a.across_face_m == pytest.approx(5.0, abs=0.01)
+
+
+def test_pipeline_chainage_side_and_clock(reg: Registry) -> None:
+    from shapely import wkt
+
+    route = wkt.loads(reg.assets["gasline"].params["route_wkt"])
+    for chain in (12.0, 130.0):
+        on = np.array(route.interpolate(chain).coords[0])
+        t = np.array(route.interpolate(chain + 0.5).coords[0]) - on
+        t /= np.linalg.norm(t)
+        right = np.array([t[1], -t[0]])
+        east_side = at(reg, "gasline", [*(on + 0.4 * right), 1.0])  # pipe centre 1.0 m up, 0.8 m across
+        assert east_side.chainage_m == pytest.approx(chain, abs=0.01)
+        assert (east_side.side, east_side.clock) == ("right", "3 o'clock")
+        top = at(reg, "gasline", [*(on - 0.01 * right), 1.4])
+        assert (top.side, top.clock) == ("left", "12 o'clock") and top.above_base_m == pytest.approx(1.4, abs=0.005)
+        under_left = at(reg, "gasline", [*(on - 0.2 * np.sqrt(3) * right), 1.0 - 0.2])  # 240 deg from the top
+        assert under_left.clock == "8 o'clock"
+
+
+def test_blade_metres_from_root(reg: Registry) -> None:
+    par = reg.assets["t1"].params
+    hub = np.array(par["hub"])
+    axis, rot = np.array(par["blades"]["B"]["axis"]), np.array(par["blades"]["B"]["rotation"])
+    a = at(reg, "t1", hub + 17.5 * axis + 1.0 * rot)
+    assert a.from_root_m == pytest.approx(17.5, abs=0.005) and a.side == "LE"
+    assert "17.50 m from the root" in location_text(a.to_dict())
+
+
+def test_unassigned_says_so() -> None:
+    assert location_text(None).startswith("not assigned to a registry component")
