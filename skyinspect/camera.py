@@ -87,17 +87,22 @@ class CameraModel:
         missing = [k for k in required if k not in data]
         if missing:
             raise CalibrationError(describe(source, f"missing keys {missing}; expected {list(required)}",
-                                            "Write the calibration as OpenCV does (see docs/flight-record.md)"))
+                                            "Write the calibration as OpenCV does (see docs/onboard.md, Camera calibration)"))
         try:
             k = np.asarray(data["camera_matrix"], dtype=np.float64).reshape(3, 3)
             dist = np.asarray(data["distortion_coefficients"], dtype=np.float64).ravel()
+            if np.any(dist[5:] != 0):  # dropped, OpenCV's rational/thin-prism/tilt terms would bend every ray
+                raise CalibrationError(
+                    f"{dist.size} distortion coefficients, non-zero past k1 k2 p1 p2 k3 (k4 k5 k6 ...: OpenCV's "
+                    "rational, thin-prism or tilted model); this camera model has those five. Calibrate again "
+                    "without CALIB_RATIONAL_MODEL / CALIB_THIN_PRISM_MODEL / CALIB_TILTED_MODEL")
             cam = cls(int(data["image_width"]), int(data["image_height"]),  # type: ignore[arg-type]
                       float(k[0, 0]), float(k[1, 1]), float(k[0, 2]), float(k[1, 2]),
                       tuple(dist[:5]), str(data.get("name", "camera")))  # type: ignore[arg-type]
+        except CalibrationError as exc:  # first: it is a ValueError too
+            raise CalibrationError(describe(source, str(exc))) from exc
         except (ValueError, TypeError) as exc:
             raise CalibrationError(describe(source, f"malformed calibration values ({exc})")) from exc
-        except CalibrationError as exc:
-            raise CalibrationError(describe(source, str(exc))) from exc
         _check_plausible(cam, source)
         return cam
 

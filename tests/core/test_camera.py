@@ -97,3 +97,31 @@ def test_a_focal_length_in_millimetres_is_refused_with_the_fix(tmp_path: Path) -
 def test_a_principal_point_off_the_image_is_refused(tmp_path: Path) -> None:
     with pytest.raises(CalibrationError, match=r"principal point \(1919\.5, 1079\.5\) px lies outside the 1280x960"):
         CameraModel.load(_calib(tmp_path, 3000.0, 1919.5, 1079.5))  # a 3840x2160 calibration on 1280x960
+
+
+def test_distortion_terms_beyond_k3_are_refused_not_dropped(tmp_path: Path) -> None:
+    """OpenCV's rational model (CALIB_RATIONAL_MODEL) writes 8 coefficients, k1 k2 p1 p2 k3 k4 k5 k6;
+    the camera model has the first five. Dropping k4-k6 silently moved the image corner of this
+    calibration by 121 px; zeros past k3 (as OpenCV pads them) still load."""
+    import cv2
+
+    k = np.array([[1000.0, 0, 639.5], [0, 1000.0, 479.5], [0, 0, 1]])
+    dist = np.array([[-0.2, 0.05, 0.0, 0.0, 0.01, 0.3, 0.02, 0.01]])
+    corner = np.array([[[0.64, 0.48]]])  # the ray through the image corner, normalised
+    moved = cv2.projectPoints(np.dstack([corner, [[[1.0]]]]), np.zeros(3), np.zeros(3), k, dist)[0]
+    cut = cv2.projectPoints(np.dstack([corner, [[[1.0]]]]), np.zeros(3), np.zeros(3), k, dist[:, :5])[0]
+    assert np.linalg.norm(moved - cut) > 20  # what dropping k4-k6 cost
+    path = tmp_path / "rational.yaml"
+    fs = cv2.FileStorage(str(path), cv2.FILE_STORAGE_WRITE)
+    fs.write("image_width", 1280)
+    fs.write("image_height", 960)
+    fs.write("camera_matrix", k)
+    fs.write("distortion_coefficients", dist)
+    fs.release()
+    with pytest.raises(CalibrationError, match=r"rational\.yaml: .*8 distortion coefficients.*k4"):
+        CameraModel.load(path)
+    padded = tmp_path / "padded.json"
+    padded.write_text('{"image_width": 1280, "image_height": 960, "camera_matrix": '
+                      '[[1000, 0, 639.5], [0, 1000, 479.5], [0, 0, 1]], '
+                      '"distortion_coefficients": [-0.2, 0.05, 0, 0, 0.01, 0, 0, 0]}')
+    assert CameraModel.load(padded).dist_coeffs == pytest.approx((-0.2, 0.05, 0.0, 0.0, 0.01))
