@@ -14,7 +14,8 @@ MAX_GNSS_ERROR_M = 100.0  # a plain receiver's error is metres; beyond this the 
 
 
 def simulate_command(
-    out: Path = typer.Option(..., "--out", help="Folder for frames/, flight.tlog, truth.geojson, camera.yaml."),
+    out: Path = typer.Option(..., "--out", help="Folder for frames/, flight.tlog, camera.yaml, surface.json "
+                             "(process --surface), truth.geojson (process --truth), truth_masks/ and scene.json."),
     seed: int = typer.Option(0, help="Random seed; the same seed gives the same flight."),
     small: bool = typer.Option(False, help="A tiny, fast flight (for smoke tests)."),
     gnss_error_m: float = typer.Option(0.0, "--gnss-error-m", help="Log the flight with a plain-GNSS error of this "
