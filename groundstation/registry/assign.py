@@ -50,7 +50,10 @@ def assign_point(reg: Registry, asset_id: str, finding_id: str, lat: float, lon:
     if best is None or best[0] > tolerance_m:
         return None
     c = best[2]
-    at = locate_on_footprint(reg.geometry(c.local_wkt), c.z_min_m, c.z_max_m, p)
+    from groundstation.registry.components import DECK_BELOW_M
+
+    bottom = c.z_min_m + DECK_BELOW_M if c.kind == "deck" else c.z_min_m  # the soffit, not the range's padding
+    at = locate_on_footprint(reg.geometry(c.local_wkt), bottom, c.z_max_m, p)
     return Assignment(finding_id, asset_id, c.component_id, c.kind, c.label, best[0], **at)
 
 

@@ -11,6 +11,8 @@ import numpy as np
 from groundstation.registry.model import BLADES, ZONES, Asset, Component, _enu
 from skyinspect.geodesy import LocalFrame
 
+DECK_BELOW_M = 0.5  # the deck's height range reaches this far below its underside: findings just under it are its
+
 
 def _frame_for(site: Any) -> tuple[LocalFrame, tuple[float, float, float]]:
     origin = (float(site.home_lat_lon[0]), float(site.home_lat_lon[1]), float(site.ground_alt_msl_m))
@@ -29,8 +31,8 @@ def _bridge(spec: Any, aid: str) -> tuple[Asset, list[Component]]:
     g = origin[2]
     comps: list[Component] = []
     deck = Polygon([_xy(frame, p, g) for p in spec.deck_outline_lat_lon])
-    comps.append(Component(aid, f"{aid}/deck", "deck", "deck", "deck", deck.wkt, spec.deck_underside_agl_m - 0.5,
-                           spec.deck_top_agl_m))
+    comps.append(Component(aid, f"{aid}/deck", "deck", "deck", "deck", deck.wkt,
+                           spec.deck_underside_agl_m - DECK_BELOW_M, spec.deck_top_agl_m))
     girders = []
     for gd in spec.girders:
         line = LineString([_xy(frame, gd.start_lat_lon, g), _xy(frame, gd.end_lat_lon, g)])

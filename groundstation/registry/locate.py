@@ -70,7 +70,9 @@ def locate_on_footprint(footprint: Any, z_min_m: float, z_max_m: float, p: np.nd
     dz_out = max(z_min_m - p[2], 0.0, p[2] - z_max_m)
     edge_d = float(footprint.exterior.distance(pt))
     # a horizontal face when the point is nearer the bottom or top than any side
-    d_bottom, d_top = abs(p[2] - z_min_m) + dh_out, abs(p[2] - z_max_m) + dh_out
+    # a part standing on the ground (z_min 0: pier, abutment, tower) has no underside to be on
+    d_bottom = abs(p[2] - z_min_m) + dh_out if z_min_m > 0 else math.inf
+    d_top = abs(p[2] - z_max_m) + dh_out
     if min(d_bottom, d_top) < edge_d + dz_out:
         return _horizontal(footprint, p, "underside" if d_bottom <= d_top else "top")
     if round_part:

@@ -119,3 +119,24 @@ def test_blade_metres_from_root(reg: Registry) -> None:
 
 def test_unassigned_says_so() -> None:
     assert location_text(None).startswith("not assigned to a registry component")
+
+
+def test_a_finding_at_a_pier_foot_is_on_its_face_not_under_it(reg: Registry) -> None:
+    """A pier stands on the ground: a defect 3 cm above the footing is on a face, there is no underside."""
+    c = _local(reg, "bridge", *P1_CENTRE)
+    x, y, _ = _on_p1(c, "west", 2.0, 0.03)
+    a = at(reg, "bridge", [x + 0.05, y, 0.03])  # 5 cm inside: a georeferencing error
+    p = [a.component_id, a.face, a.along_face_m, a.above_base_m]
+    assert p == ["bridge/P1", "west face", pytest.approx(2.0, abs=0.005), pytest.approx(0.03, abs=0.005)]
+
+
+def test_a_soffit_finding_near_the_deck_edge_is_on_the_underside(reg: Registry) -> None:
+    """The deck's registry range reaches 0.5 m below its underside (to assign findings just under it): a
+    soffit finding 0.3 m in from the north edge was nearer that padded bottom's side than the bottom."""
+    sw = _local(reg, "bridge", 47.3978319, 8.5458589)
+    ne = _local(reg, "bridge", 47.3979219, 8.5466537)
+    a = at(reg, "bridge", [sw[0] + 30.0, ne[1] - 0.3, 12.0])
+    assert (a.component_id, a.face) == ("bridge/deck", "underside")
+    assert a.across_face_m == pytest.approx(ne[1] - sw[1] - 0.3, abs=0.01)
+    edge = at(reg, "bridge", [sw[0] + 30.0, ne[1] + 0.05, 12.6])  # on the deck's north edge (fascia), mid-depth
+    assert edge.face == "north face" and edge.above_base_m == pytest.approx(0.6, abs=0.01)
