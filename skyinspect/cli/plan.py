@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 
 console = Console()
@@ -65,12 +66,13 @@ def plan_command(
         covered = plan_coverage(every_pass, on_frame=lambda: progress.advance(task))
     with console.status(f"writing {len(plans)} flight(s) ..."):
         paths = write_flights(plans, out)
-    console.print(plan.design.describe())
+    # names from the asset and camera files and paths are text, not rich markup ('pl [draft]' lost '[draft]')
+    console.print(escape(plan.design.describe()))
     for c in covered:
         extra = f", area {c.area_covered_fraction:.4%}" if c.area_covered_fraction is not None else ""
-        console.print(f"  {c.surface}: {c.frames} photos, covered {c.covered_fraction:.2%}{extra}")
+        console.print(f"  {escape(str(c.surface))}: {c.frames} photos, covered {c.covered_fraction:.2%}{extra}")
     for note in flight_notes(plans):
-        console.print(f"  [yellow]note:[/] {note}")
+        console.print(f"  [yellow]note:[/] {escape(note)}")
     battery = plan.asset.site.battery
     if len(plans) > 1:
         limit = MAX_MISSION_ITEMS[autopilot] if max_mission_items is None else max_mission_items
@@ -83,7 +85,7 @@ def plan_command(
         console.print(f"{name}{len(p.items)} items, {p.photo_count} photos, ~{p.estimated_flight_s / 60:.1f} min; "
                       f"checks passed: {', '.join(p.checks_passed)}")
     more = f" and {len(paths) - 8} more" if len(paths) > 8 else ""
-    console.print("wrote " + ", ".join(str(p) for p in paths[:8]) + more)
+    console.print(escape("wrote " + ", ".join(str(p) for p in paths[:8]) + more))
 
 
 def flight_notes(plans: tuple) -> list[str]:  # type: ignore[type-arg]
@@ -116,7 +118,7 @@ def upload_command(
         raise TelemetryError(f"{plan_file}: the vehicle's {what} differs from the file after upload: "
                              + "; ".join(result.differences[:5]) + f". Upload again or check the autopilot's limits; it "
                              f"holds that {what} now: do not fly it in AUTO until one reads back identical")
-    console.print(f"uploaded {result.sent} items to {connect}; read back {result.received}, identical")
+    console.print(f"uploaded {result.sent} items to {escape(connect)}; read back {result.received}, identical")
     if not result.acknowledged:
         console.print("[yellow]note:[/] the vehicle's MISSION_ACK for the upload never arrived (a lossy link); the "
                       "mission read back from it is identical, so it holds this plan")

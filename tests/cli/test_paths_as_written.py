@@ -29,3 +29,10 @@ def test_registry_and_publish_name_their_outputs_as_given(inspections: tuple[Pat
     out = tmp_path / "ch [old]" / "[/x]"
     said = _said("change", str(inspections[0]), str(results), "--out", str(out))
     assert f"{out / 'change.json'}" in said, said
+
+
+def test_plan_names_its_outputs_as_given(tmp_path: Path) -> None:
+    """`skyinspect plan ASSET --out 'pl [draft]'` said 'wrote pl /mission.plan, ...'."""
+    out = tmp_path / "pl [draft]"
+    said = _said("plan", str(EXAMPLES / "pipeline.geojson"), "--out", str(out), "--crack-width-mm", "3")
+    assert f"wrote {out / 'mission.plan'}, {out / 'mission.waypoints'}" in said, said
