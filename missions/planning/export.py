@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from skyinspect.errors import RecordError, describe
-from skyinspect.spreadsheet import csv_safe
+from skyinspect.spreadsheet import SPREADSHEET_ENCODING, csv_safe
 
 from missions.planning.formats import write_qgc_plan, write_waypoints
 from missions.planning.kml import write_kml, write_preview
@@ -114,7 +114,7 @@ def _write_flights(plans: tuple[Plan, ...] | list[Plan], out_dir: Path) -> list[
                         csv_safe(plan.passes[0].name), csv_safe(plan.passes[-1].name)])
     summary = out_dir / "flights.csv"
     try:
-        summary.write_text(rows.getvalue())
+        summary.write_text(rows.getvalue(), encoding=SPREADSHEET_ENCODING)  # Excel reads it as UTF-8 by the BOM
     except OSError as exc:
         raise RecordError(describe(summary, f"cannot write ({exc})")) from exc
     overview = [out_dir / "flights.kml", out_dir / "preview.html"]  # every flight, one colour each
