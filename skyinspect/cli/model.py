@@ -146,8 +146,11 @@ def info_command(
         console.print_json(json.dumps(info))
         return
     m, ort, trt = info["model"], info["onnxruntime"], info["tensorrt"]
+    from models.runtime import WHOLE_FRAME_MAX_PX
+
     console.print(f"[bold]{m['model_id']}[/] {m['version']} ({m['size_bytes'] / 1e6:.1f} MB, sha256 "
-                  f"{m['sha256'][:16]}...), classes {', '.join(m['classes'])}, {m['input_size_px']}-px tiles")
+                  f"{m['sha256'][:16]}...), classes {', '.join(m['classes'])}; {m['input_size_px']}-px tiles (ONNX "
+                  f"Runtime: frames up to {WHOLE_FRAME_MAX_PX / 1e6:.1f} MPx whole)")
     console.print(f"  {m['path']}")
     console.print(f"  thresholds: crack {m['crack_threshold'] or 'argmax'}, corrosion {m['corrosion_threshold'] or 'argmax'}"
                   f"; drift reference: {'yes' if info['drift_reference']['for_this_model'] else 'none for this model'}")
