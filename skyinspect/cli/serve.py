@@ -37,10 +37,10 @@ def serve_command(
 
     if not is_loopback(host) and not token:
         token = secrets.token_urlsafe(24)
-        console.print(f"bound to {host}: write actions need the token [bold]{token}[/]")
+        console.print(f"bound to {escape(host)}: write actions need the token [bold]{escape(token)}[/]")
     app = create_app(Path(results), token or None, flight, local_only=is_loopback(host))
     if app.state.data.flight_not_found:  # the views would all be "no image for this view", unexplained
-        console.print(f"[yellow]warning:[/] the flight record {app.state.data.flight_not_found} is not there (moved, "
+        console.print(f"[yellow]warning:[/] the flight record {escape(app.state.data.flight_not_found)} is not there (moved, "
                       "or named relative to where `process` ran): the findings show without their views. Pass "
                       "--flight FLIGHT_FOLDER")
     if app.state.unwritable:  # viewing still works; every decision would be refused
@@ -48,7 +48,8 @@ def serve_command(
                       "of the results folder on a disk you can write to", soft_wrap=True)
     _check_port_free(host, port)  # else uvicorn logs the bind error after we printed the address
     where = f"[{host}]" if ":" in host else host  # an IPv6 address goes in brackets in a URL
-    console.print(f"review app on http://{where}:{port}/  (results: {os.fspath(results)}; Ctrl-C stops)")
+    # escaped: rich took '[fd00::5]' (a tag name starts with a letter) and '[draft]' in a folder for markup
+    console.print(escape(f"review app on http://{where}:{port}/  (results: {os.fspath(results)}; Ctrl-C stops)"))
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
