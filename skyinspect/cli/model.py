@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from models import CRACK_RIDGE_LOW, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
 from skyinspect.cli.main_errors import handle_errors
@@ -43,7 +44,7 @@ def prepare_command(
     yaml = prepare(shared=shared, out=out, seed=seed, uav_crops_per_image=uav_crops, uav_repeat=uav_repeat,
                    corrosion_train_max=corrosion_train_max, deepcrack_crops=deepcrack_crops,
                    corrosion_native=corrosion_native, field_degrade=field_degrade, zoom_crops=zoom_crops)
-    console.print(f"dataset YAML: [bold]{yaml}[/]")
+    console.print(f"dataset YAML: [bold]{escape(str(yaml))}[/]")
 
 
 @app.command("train")
@@ -68,7 +69,7 @@ def train_command(
 
     best = train(data=data, hours=hours, imgsz=imgsz, device=device, project=project, name=name, init=init,
                  lr0=lr0, warmup_epochs=warmup_epochs, cls_pw=cls_pw, seed=seed, save_period=save_period)
-    console.print(f"best weights: [bold]{best}[/]")
+    console.print(f"best weights: [bold]{escape(str(best))}[/]")
 
 
 @app.command("select")
@@ -84,7 +85,7 @@ def select_command(
 
     result = select(run, baseline, shared)
     console.print("\n".join(score_lines(result)), highlight=False)
-    console.print(f"written to {Path(run) / 'selection.json'}")
+    console.print(escape(f"written to {Path(run) / 'selection.json'}"))
 
 
 @app.command("export")
@@ -96,7 +97,7 @@ def export_command(
     """Export to ONNX with skyinspect's metadata (classes, input size, normalisation, version)."""
     from models.export import export
 
-    console.print(f"wrote [bold]{export(weights, out)}[/]")
+    console.print(f"wrote [bold]{escape(str(export(weights, out)))}[/]")
 
 
 @app.command("eval")
@@ -148,10 +149,11 @@ def info_command(
     m, ort, trt = info["model"], info["onnxruntime"], info["tensorrt"]
     from models.runtime import WHOLE_FRAME_MAX_PX
 
-    console.print(f"[bold]{m['model_id']}[/] {m['version']} ({m['size_bytes'] / 1e6:.1f} MB, sha256 "
+    # the path, and the id and version from the file's metadata, are text, not rich markup
+    console.print(f"[bold]{escape(str(m['model_id']))}[/] {escape(str(m['version']))} ({m['size_bytes'] / 1e6:.1f} MB, sha256 "
                   f"{m['sha256'][:16]}...), classes {', '.join(m['classes'])}; {m['input_size_px']}-px tiles (ONNX "
                   f"Runtime: frames up to {WHOLE_FRAME_MAX_PX / 1e6:.1f} MPx whole)")
-    console.print(f"  {m['path']}")
+    console.print(f"  {escape(str(m['path']))}")
     console.print(f"  thresholds: crack {m['crack_threshold'] or 'argmax'}, corrosion {m['corrosion_threshold'] or 'argmax'}"
                   f"; drift reference: {'yes' if info['drift_reference']['for_this_model'] else 'none for this model'}")
     if ort["installed"]:
@@ -161,6 +163,6 @@ def info_command(
         console.print(f"[red]ONNX Runtime not importable[/]: {ort['error']}")
     if trt["importable"]:
         built = ", ".join(trt["engines_for_this_model"]) or "none yet (the first --backend tensorrt run builds one)"
-        console.print(f"TensorRT {trt['version']}: --backend tensorrt; engines in {trt['engine_cache_dir']}: {built}")
+        console.print(f"TensorRT {trt['version']}: --backend tensorrt; engines in {escape(str(trt['engine_cache_dir']))}: {escape(built)}")
     else:
         console.print(f"TensorRT: not here. {trt['note']}")

@@ -36,3 +36,11 @@ def test_plan_names_its_outputs_as_given(tmp_path: Path) -> None:
     out = tmp_path / "pl [draft]"
     said = _said("plan", str(EXAMPLES / "pipeline.geojson"), "--out", str(out), "--crack-width-mm", "3")
     assert f"wrote {out / 'mission.plan'}, {out / 'mission.waypoints'}" in said, said
+
+
+def test_model_info_names_the_model_file_as_given(tmp_path: Path) -> None:
+    """`skyinspect model info --model 'm [draft].onnx'` printed its path as 'm .onnx'."""
+    model = tmp_path / "m [draft].onnx"
+    shutil.copyfile(Path(__file__).resolve().parents[2] / "models" / "skyinspect-seg.onnx", model)
+    said = _said("model", "info", "--model", str(model))
+    assert str(model) in said, said
