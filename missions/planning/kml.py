@@ -33,6 +33,8 @@ def path_lat_lon_alt(plan: Plan) -> list[tuple[float, float, float]]:
 FLIGHT_COLOURS = ("#ff8c00", "#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf")
 
 
+# Google Earth shows a <description> as HTML: its text is HTML-escaped, then XML-escaped (names come
+# from the asset file; findings.kml's descriptions are built the same way)
 def kml_text(plan: Plan, flights: tuple[Plan, ...] = ()) -> str:
     """One flight's path and photo stations; with ``flights``, every flight's, one folder each."""
     plans = flights or (plan,)
@@ -47,7 +49,7 @@ def kml_text(plan: Plan, flights: tuple[Plan, ...] = ()) -> str:
         for k, ps, stations, lat_lon in _stations_lat_lon(fl):
             for j, ((p, yaw, pitch), (lat, lon)) in enumerate(zip(stations, lat_lon)):
                 what = f"{ps.name}; gimbal pitch {pitch:+g} deg (up positive), heading {yaw:.1f} deg"
-                marks.append(f"<Placemark><name>{k + 1}.{j + 1}</name><description>{escape(what)}</description>"
+                marks.append(f"<Placemark><name>{k + 1}.{j + 1}</name><description>{escape(html.escape(what))}</description>"
                              f"<styleUrl>#photo</styleUrl><Point><altitudeMode>absolute</altitudeMode>"
                              f"<coordinates>{lon:.7f},{lat:.7f},{home_amsl_m - p[2]:.2f}</coordinates></Point></Placemark>")
         name = f"flight {n} of {len(plans)} ({fl.estimated_flight_s / 60:.1f} min)" if flights else "flight path"
@@ -59,7 +61,7 @@ def kml_text(plan: Plan, flights: tuple[Plan, ...] = ()) -> str:
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <kml xmlns="http://www.opengis.net/kml/2.2"><Document>
 <name>{escape(plan.asset.name)} inspection ({plan.autopilot})</name>
-<description>{escape(d.describe())}</description>
+<description>{escape(html.escape(d.describe()))}</description>
 {''.join(styles)}
 <Style id="photo"><IconStyle><scale>0.4</scale></IconStyle><LabelStyle><scale>0</scale></LabelStyle></Style>
 {chr(10).join(parts)}
