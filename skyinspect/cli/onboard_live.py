@@ -13,6 +13,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from skyinspect.camera import CameraModel
 from skyinspect.cli.onboard import load_calibration
@@ -87,7 +88,7 @@ def onboard_command(
                                       "Check the --frames path (a folder of images or a video file)"))
         calibration, estimated = load_calibration(frames_path, camera)
         if estimated:
-            console.print(f"[yellow]warning:[/] {estimated}")
+            console.print(f"[yellow]warning:[/] {escape(str(estimated))}")
     segmenter = load_segmenter(model, backend=backend, flips=flips, upscale=upscale or None)
     if not live and not crash_safe:
         from onboard.replay import run_replay
@@ -96,7 +97,7 @@ def onboard_command(
                              gap_threshold_s=gap_threshold_s, overwrite=overwrite, time_base=time_base,
                              frame_clock=frame_clock, fixed_mount=fixed_mount)
         console.print(f"recorded {summary.frames} frames ({summary.tagged} tagged, {summary.untagged} untagged, "
-                      f"{summary.instances} detections) at {summary.fps:.2f} frames/s into [bold]{out}[/]")
+                      f"{summary.instances} detections) at {summary.fps:.2f} frames/s into [bold]{escape(str(out))}[/]")
         return
     from onboard.ending import StopRequest, stop_on_signals
     from onboard.runtime import run_onboard
@@ -110,13 +111,13 @@ def onboard_command(
     s = result.stats
     console.print(f"{result.mode} ({result.ended}): recorded {s.recorded} frames ({s.tagged} tagged, {s.untagged} untagged, "
                   f"{s.retagged} re-tagged, {s.dropped} dropped, {s.instances} detections, "
-                  f"{result.alerts_severe} severe) at {s.fps:.2f} frames/s into [bold]{out}[/]"
+                  f"{result.alerts_severe} severe) at {s.fps:.2f} frames/s into [bold]{escape(str(out))}[/]"
                   + (f"; link reconnected {result.reconnects}x" if result.reconnects else ""))
     if s.record_errors or s.images_not_saved:  # a full disk: only a warning at its start said so
         first = next((e for e in s.errors if "not recorded" in e), "")
         lost = [f"{s.record_errors} frames NOT recorded (first: {first})"] if s.record_errors else []
         lost += ["images or masks no longer saved once the disk was full"] if s.images_not_saved else []
-        console.print(f"[yellow]warning:[/] {'; '.join(lost)}. Free space on the --out disk", soft_wrap=True)
+        console.print(f"[yellow]warning:[/] {escape('; '.join(lost))}. Free space on the --out disk", soft_wrap=True)
 
 
 def _telemetry_or_photos(mavlink: str | None, frames: Path) -> str:

@@ -44,3 +44,13 @@ def test_model_info_names_the_model_file_as_given(tmp_path: Path) -> None:
     shutil.copyfile(Path(__file__).resolve().parents[2] / "models" / "skyinspect-seg.onnx", model)
     said = _said("model", "info", "--model", str(model))
     assert str(model) in said, said
+
+
+def test_onboard_replay_names_the_record_folder_as_given(tmp_path: Path) -> None:
+    """`skyinspect onboard ... --out 'fl [draft]'` said 'recorded 6 frames ... into fl '."""
+    sim = tmp_path / "sim"
+    _said("simulate", "--small", "--out", str(sim))
+    out = tmp_path / "fl [draft]"
+    said = _said("onboard", "--frames", str(sim / "frames"), "--mavlink", str(sim / "flight.tlog"),
+                 "--camera", str(sim / "camera.yaml"), "--out", str(out))
+    assert f"frames/s into {out}" in said, said
