@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from skyinspect.errors import InputError
@@ -126,7 +127,7 @@ def demo_command(
 
         check = fly_and_process(sim_dir, out / "geometry-check", TruthMaskSegmenter(sim_dir), progress=False)
         print_comparison(check.comparison, "Geometry check: simulator masks in place of the model")
-    console.print(f"map:    [bold]{result.map_path}[/]")
-    console.print(f"report: [bold]{result.report_pdf_path}[/] (and {result.report_html_path.name})")
-    console.print(f"GIS:    [bold]{result.gpkg_path}[/]")
+    console.print(f"map:    [bold]{escape(str(result.map_path))}[/]")
+    console.print(f"report: [bold]{escape(str(result.report_pdf_path))}[/] (and {result.report_html_path.name})")
+    console.print(f"GIS:    [bold]{escape(str(result.gpkg_path))}[/]")
     console.print(f"done in {time.monotonic() - started:.0f} s ({sim.n_frames} frames)")

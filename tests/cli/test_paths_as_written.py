@@ -54,3 +54,10 @@ def test_onboard_replay_names_the_record_folder_as_given(tmp_path: Path) -> None
     said = _said("onboard", "--frames", str(sim / "frames"), "--mavlink", str(sim / "flight.tlog"),
                  "--camera", str(sim / "camera.yaml"), "--out", str(out))
     assert f"frames/s into {out}" in said, said
+
+
+def test_demo_names_its_products_as_given(tmp_path: Path) -> None:
+    """`skyinspect demo --small --out 'dm [draft]'` said 'map: dm /results/map.html'."""
+    out = tmp_path / "dm [draft]"
+    said = _said("demo", "--small", "--out", str(out))
+    assert f"map: {out / 'results' / 'map.html'}" in said and f"GIS: {out / 'results' / 'findings.gpkg'}" in said, said
