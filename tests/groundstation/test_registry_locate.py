@@ -140,3 +140,34 @@ def test_a_soffit_finding_near_the_deck_edge_is_on_the_underside(reg: Registry) 
     assert a.across_face_m == pytest.approx(ne[1] - sw[1] - 0.3, abs=0.01)
     edge = at(reg, "bridge", [sw[0] + 30.0, ne[1] + 0.05, 12.6])  # on the deck's north edge (fascia), mid-depth
     assert edge.face == "north face" and edge.above_base_m == pytest.approx(0.6, abs=0.01)
+
+
+@settings(max_examples=60, deadline=None)
+@given(heading=st.floats(0.0, 359.9), side=st.integers(0, 3), frac=st.floats(0.02, 0.98), up=st.floats(0.1, 11.0))
+def test_any_heading_box_round_trip(heading: float, side: int, frac: float, up: float) -> None:
+    """A box pier at any heading (planner: length along heading_deg): a point on one of its faces comes back
+    on that face, named by the compass direction it faces, along it from its left end seen facing it."""
+    import math
+
+    from shapely.geometry import Polygon
+
+    from groundstation.registry.locate import COMPASS, locate_on_footprint
+
+    h = math.radians(heading)
+    along_ax, across_ax = np.array([math.sin(h), math.cos(h)]), np.array([math.cos(h), -math.sin(h)])
+    length, width = 6.0, 1.5
+    foot = Polygon([sa * along_ax * length / 2 + sb * across_ax * width / 2
+                    for sa, sb in ((1, 1), (1, -1), (-1, -1), (-1, 1))])
+    # the face's outward normal and its extent; facing it (looking along -n), the right hand is -n x up
+    normal = [along_ax, across_ax, -along_ax, -across_ax][side]
+    half_out, extent = (length / 2, width) if side % 2 == 0 else (width / 2, length)
+    right = np.array([-normal[1], normal[0]])  # (-n x up) in east-north
+    left_end = normal * half_out - right * extent / 2
+    p = left_end + right * frac * extent
+    got = locate_on_footprint(foot, 0.0, 12.0, np.array([p[0], p[1], up]))
+    bearing = math.degrees(math.atan2(normal[0], normal[1])) % 360
+    if abs((bearing + 22.5) % 45) < 1e-6 or abs((bearing + 22.5) % 45 - 45) < 1e-6:
+        return  # on a sector boundary the name may go either way
+    assert got["face"] == f"{COMPASS[int((bearing + 22.5) // 45) % 8]} face"
+    assert got["along_face_m"] == pytest.approx(frac * extent, abs=0.002)
+    assert got["above_base_m"] == pytest.approx(up, abs=0.002)
