@@ -53,8 +53,22 @@ def assign_point(reg: Registry, asset_id: str, finding_id: str, lat: float, lon:
     from groundstation.registry.components import DECK_BELOW_M
 
     bottom = c.z_min_m + DECK_BELOW_M if c.kind == "deck" else c.z_min_m  # the soffit, not the range's padding
-    at = locate_on_footprint(reg.geometry(c.local_wkt), bottom, c.z_max_m, p)
+    at = locate_on_footprint(reg.geometry(c.local_wkt), bottom, c.z_max_m, p,
+                             _tower_radius(asset, float(p[2])) if c.kind == "tower" else None)
     return Assignment(finding_id, asset_id, c.component_id, c.kind, c.label, best[0], **at)
+
+
+def _tower_radius(asset: Asset, z_m: float) -> float | None:
+    """The tower's radius at height ``z_m``: the planner's frustum, base to the hub less the nacelle."""
+    from missions.planning.patterns_more import NACELLE_RADIUS_M
+
+    par = asset.params
+    if "tower_base_radius_m" not in par:
+        return None
+    top = float(par["hub_height_m"]) - NACELLE_RADIUS_M
+    t = min(1.0, max(0.0, z_m / top)) if top > 0 else 0.0
+    r0, r1 = float(par["tower_base_radius_m"]), float(par["tower_top_radius_m"])
+    return r0 + (r1 - r0) * t
 
 
 def _assign_blade(asset: Asset, comps: list[Component], fid: str, p: np.ndarray, tol: float) -> Assignment | None:

@@ -7,7 +7,7 @@ above the footing, a chainage, metres from the blade root), not latitude / longi
   registry: the ground for piers, abutments and towers, the bottom for girders and bearings). These are
   the face view's coordinates (groundstation.publish.face_gis): the same PlaneChart, with its reference
   point put at that corner on the base. Round parts (cylinder pier, tower, bearing): the side by compass,
-  metres around from due north clockwise seen from above. Underside / top: metres along the part's long
+  metres round from its north point, clockwise seen from above. Underside / top: metres along the part's long
   axis and across it from the corner ``reference`` names;
 - a pipeline: chainage (metres along the route from its first vertex), the side of the line looking
   up the chainage, and the clock position on the pipe (12 o'clock on top, 3 o'clock right looking up
@@ -57,9 +57,11 @@ def _r3(x: float) -> float:
     return round(float(x), 3)
 
 
-def locate_on_footprint(footprint: Any, z_min_m: float, z_max_m: float, p: np.ndarray) -> dict[str, Any]:
+def locate_on_footprint(footprint: Any, z_min_m: float, z_max_m: float, p: np.ndarray,
+                        radius_m: float | None = None) -> dict[str, Any]:
     """The face of a part (shapely footprint in local ENU metres, height range above ground) a point
-    ``p`` (ENU) is on, and where on it (see the module's docstring)."""
+    ``p`` (ENU) is on, and where on it (see the module's docstring). ``radius_m``: a round part's radius
+    at the point's height where it is not the footprint's (a tapering tower)."""
     from shapely.geometry import Point
 
     pt = Point(p[:2])
@@ -78,8 +80,9 @@ def locate_on_footprint(footprint: Any, z_min_m: float, z_max_m: float, p: np.nd
     if round_part:
         e, n = p[0] - cx, p[1] - cy
         b = bearing_deg(e, n)
-        return {"face": f"{compass(e, n)} side (bearing {b:.0f} deg)", "reference": "due north, clockwise seen "
-                "from above", "along_face_m": _r3(math.radians(b) * radius), "above_base_m": _r3(p[2] - z_min_m)}
+        return {"face": f"{compass(e, n)} side (bearing {b:.0f} deg)", "reference": "north point, clockwise seen "
+                "from above", "along_face_m": _r3(math.radians(b) * (radius_m or radius)),
+                "above_base_m": _r3(p[2] - z_min_m)}
     rect = footprint.minimum_rotated_rectangle  # a box's footprint is its own
     pts = [np.array(c) for c in list(rect.exterior.coords)[:4]]
     if rect.exterior.is_ccw:  # outward normals below assume a clockwise ring
