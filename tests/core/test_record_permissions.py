@@ -33,6 +33,8 @@ def test_an_unreadable_record_is_said_so(tmp_path: Path) -> None:
             "try:\n    FlightRecordReader(sys.argv[1])\nexcept RecordError as e:\n    print(e)\n")
     run = subprocess.run(prefix + [sys.executable, "-c", code, str(tmp_path / "f")], capture_output=True, text=True,
                          timeout=60)
+    if prefix and run.returncode != 0 and run.stderr.startswith("setpriv:"):
+        pytest.skip(f"cannot drop the capabilities here ({run.stderr.strip()})")
     said = " ".join(run.stdout.split())
     assert run.returncode == 0 and "record.sqlite" in said, (run.stdout, run.stderr)
     assert "may not read" in said and "permissions" in said and "damaged" not in said, said
