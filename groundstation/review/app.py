@@ -58,6 +58,7 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
 
     data = ResultsData.open(Path(results), flight)
     audit = AuditLog(data.folder / "review" / "audit.jsonl")
+    refuse_links_out(data.folder, audit.path)
     audit.check_readable()  # refused by name at start, not a 500 on every page (and never appended to)
     app = FastAPI(title="skyinspect review", docs_url=None, redoc_url=None, openapi_url=None)
 
@@ -252,6 +253,20 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
     app.state.audit = audit
     app.state.unwritable = unwritable(data.folder)  # said by `skyinspect serve` at start
     return app
+
+
+def refuse_links_out(folder: Path, audit_path: Path) -> None:
+    """InputError when review/ or its audit.jsonl is a link out of the results folder: every decision is
+    appended there (its comment too), and a folder from an archive could point it at a shell's start-up
+    file. ``folder``: resolved."""
+    from skyinspect.errors import InputError, describe
+
+    for path in (audit_path.parent, audit_path):
+        target = path.resolve()  # a dangling link too: where the first decision would create the file
+        if not target.is_relative_to(folder):
+            raise InputError(describe(path, f"links to {target}, outside the results folder; the review app "
+                                            "appends every decision there",
+                                      "Replace the link by a folder or file of the results folder's own"))
 
 
 def addressed_to_loopback(host_header: str) -> bool:

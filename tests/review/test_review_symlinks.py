@@ -3,6 +3,7 @@ hold a product name that is a link out of the folder; reads need no token, so th
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,24 @@ def test_a_product_that_links_out_of_the_results_folder_is_not_served(results: P
     assert "workorders.csv" not in c.get("/api/inspection").json()["products"]
     inside = c.get("/files/report.html")
     assert inside.status_code == 200 and b"inside" in inside.content
+
+
+@pytest.mark.parametrize("linked", ["review/audit.jsonl", "review"])
+def test_a_review_trail_that_links_out_of_the_folder_is_refused_at_start(results: Path, tmp_path: Path,
+                                                                          linked: str) -> None:
+    """Before: review/audit.jsonl (or review/) as a link to a file outside the folder that does not exist
+    yet (a shell's start-up file, say) started the app, and every decision was appended there, its
+    comment text included; now the app refuses to start, naming the link, and nothing is written."""
+    from skyinspect.errors import InputError
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.rmtree(results / "review", ignore_errors=True)
+    if linked == "review":
+        (results / "review").symlink_to(outside)
+    else:
+        (results / "review").mkdir()
+        (results / "review" / "audit.jsonl").symlink_to(outside / "bash_login")
+    with pytest.raises(InputError, match=r"outside the results folder"):
+        create_app(results)
+    assert list(outside.iterdir()) == []
