@@ -161,9 +161,11 @@ def location_text(a: dict[str, Any] | None) -> str:
         said.append(f"{float(a['along_face_m']):.2f} m along")
     if a.get("across_face_m") is not None:
         said.append(f"{float(a['across_face_m']):.2f} m across")
-    if a.get("above_base_m") is not None:
-        said.append(f"{float(a['above_base_m']):.2f} m above the base")
-    side = ", ".join(str(a[k]) for k in ("side", "clock") if a.get(k))
+    if a.get("above_base_m") is not None:  # a pipe's: above the ground it stands on (locate_on_pipe)
+        base = "the ground" if a.get("chainage_m") is not None else "the base"
+        said.append(f"{float(a['above_base_m']):.2f} m above {base}")
+    named = str(a.get("label", "")).split(", ")  # a blade's label ends with its side already
+    side = ", ".join(str(a[k]) for k in ("side", "clock") if a.get(k) and str(a[k]) not in named)
     if side:
         said.append(side)
     if not said:

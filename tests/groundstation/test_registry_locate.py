@@ -117,6 +117,26 @@ def test_blade_metres_from_root(reg: Registry) -> None:
     assert "17.50 m from the root" in location_text(a.to_dict())
 
 
+def test_the_blade_line_names_its_side_once_and_the_pipe_height_is_above_the_ground(reg: Registry) -> None:
+    """The blade's label already ends with its side ('blade B, mid zone, LE'), and a pipe's height is
+    measured from the ground it stands on (it has no base in the registry)."""
+    par = reg.assets["t1"].params
+    hub = np.array(par["hub"])
+    axis, rot = np.array(par["blades"]["B"]["axis"]), np.array(par["blades"]["B"]["rotation"])
+    blade = location_text(at(reg, "t1", hub + 17.5 * axis + 1.0 * rot).to_dict())
+    assert blade.startswith("blade B, ") and blade.count("LE") == 1
+    assert ": 17.50 m from the root (from the blade root" in blade
+
+    from shapely import wkt
+
+    route = wkt.loads(reg.assets["gasline"].params["route_wkt"])
+    on = np.array(route.interpolate(12.0).coords[0])
+    t = np.array(route.interpolate(12.5).coords[0]) - on
+    top = location_text(at(reg, "gasline", [*(on - 0.01 * np.array([t[1], -t[0]]) / np.linalg.norm(t)), 1.4]).to_dict())
+    assert "chainage 12.00 m, 1.40 m above the ground, left, 12 o'clock (from the route start" in top
+    assert "base" not in top
+
+
 def test_unassigned_says_so() -> None:
     assert location_text(None).startswith("not assigned to a registry component")
 
