@@ -13,6 +13,7 @@ from skyinspect.errors import InputError, describe
 from skyinspect.geodesy import SITE_RADIUS_M
 
 from missions.planning.assets import Asset, Bridge, LatLon, WindTurbine
+from missions.planning.geometry import lon_near
 
 def near_home(asset: Asset, source: object) -> Asset:
     """Every coordinate within SITE_RADIUS_M of home (catches swapped latitude/longitude). Keep-outs,
@@ -32,7 +33,7 @@ def near_home(asset: Asset, source: object) -> Asset:
     home, r_km = asset.site.home_lat_lon, SITE_RADIUS_M / 1000
 
     def km(a: LatLon, b: LatLon) -> float:
-        dlon = (a[1] - b[1] + 180.0) % 360.0 - 180.0  # across the 180th meridian: metres apart, not 360 degrees
+        dlon = lon_near(b[1], a[1]) - b[1]  # across the 180th meridian: metres apart, not 360 degrees
         return math.hypot(math.radians(a[0] - b[0]), math.radians(dlon) * math.cos(math.radians(b[0]))) * 6371
 
     far = [(key, p, d) for key, p in pts if (d := km(p, home)) > r_km]

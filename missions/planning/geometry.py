@@ -155,10 +155,16 @@ def compass_point(vec_ned: np.ndarray) -> str:
     return names[int(((horizontal_heading_deg(vec_ned) + 22.5) % 360) // 45)]
 
 
+def lon_near(lon0_deg: float, lon_deg: float) -> float:
+    """``lon_deg`` within 180 degrees of ``lon0_deg`` (past +-180 if need be): across the 180th meridian,
+    +179.9999 and -179.9999 are metres apart, not 360 degrees."""
+    return lon0_deg + ((lon_deg - lon0_deg + 180.0) % 360.0 - 180.0)
+
+
 def unit(v: np.ndarray) -> np.ndarray:
     v = np.asarray(v, dtype=np.float64)
     return v / np.linalg.norm(v)
 
 
 __all__ = ["Capsule", "Frustum", "Point", "Prism", "Solid", "Surface", "compass_point", "frustum_surface",
-           "horizontal_heading_deg", "point_in_polygon_en", "rectangle_surface", "unit"]
+           "horizontal_heading_deg", "lon_near", "point_in_polygon_en", "rectangle_surface", "unit"]

@@ -17,6 +17,7 @@ from skyinspect.atomic import write_atomic
 from skyinspect.kml import kml_colour
 from skyinspect.webpage import fit_to, js_template_text, save_offline
 
+from missions.planning.geometry import lon_near
 from missions.planning.planner import Plan
 from missions.planning.safety import flight_legs
 
@@ -83,19 +84,14 @@ def _stations_lat_lon(plan: Plan):  # type: ignore[no-untyped-def]
         yield k, ps, stations, [(float(lat), float(lon)) for lat, lon, _h in geo]
 
 
-def near(lon0_deg: float, lon_deg: float) -> float:
-    """``lon_deg`` within 180 degrees of ``lon0_deg`` (past +-180 if need be): Leaflet joins +179.9999 and
-    -179.9999 the long way round the world, so a site on the antimeridian is drawn about its home."""
-    return lon0_deg + ((lon_deg - lon0_deg + 180.0) % 360.0 - 180.0)
-
-
 def station_features(plan: Plan) -> dict[str, object]:
     """Every photo station as a GeoJSON point (lon, lat) with its pass and height AGL, as HTML text:
     folium's GeoJsonTooltip puts it into the page with innerHTML, and a pass is named from the asset file
-    (a pier named '<img onerror=...>' ran as markup). Longitudes about home (``near``)."""
+    (a pier named '<img onerror=...>' ran as markup). Longitudes about home (``lon_near``): Leaflet joins
+    +179.9999 and -179.9999 the long way round the world, so a site on the antimeridian is drawn about its home."""
     lon0 = plan.home_lat_lon_alt[1]
     return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [near(lon0, lon), lat]},
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon_near(lon0, lon), lat]},
          "properties": {"photo": html.escape(f"{ps.name} ({-p[2]:.1f} m AGL)")}}
         for _, ps, stations, lat_lon in _stations_lat_lon(plan) for (p, _, _), (lat, lon) in zip(stations, lat_lon)]}
 
@@ -109,7 +105,7 @@ def write_preview(path: Path, plan: Plan, flights: tuple[Plan, ...] = ()) -> Non
     m = folium.Map(location=[lat0, lon0], zoom_start=19, max_zoom=22, tiles="OpenStreetMap")
     for n, fl in enumerate(flights or (plan,), start=1):
         colour = FLIGHT_COLOURS[(n - 1) % len(FLIGHT_COLOURS)] if flights else "orange"
-        line = [(lat, near(lon0, lon)) for lat, lon, _ in path_lat_lon_alt(fl)]
+        line = [(lat, lon_near(lon0, lon)) for lat, lon, _ in path_lat_lon_alt(fl)]
         tip = f"flight {n} of {len(flights)} ({fl.estimated_flight_s / 60:.1f} min)" if flights else "flight path"
         folium.PolyLine(line, color=colour, weight=3, tooltip=tip).add_to(m)
         dot = "blue" if not flights else colour
@@ -120,11 +116,11 @@ def write_preview(path: Path, plan: Plan, flights: tuple[Plan, ...] = ()) -> Non
                        style_function=lambda _f, c=dot: {"color": c, "fillColor": c},
                        tooltip=folium.GeoJsonTooltip(fields=["photo"], labels=False)).add_to(m)
     site = plan.asset.site
-    fence = [(lat, near(lon0, lon)) for lat, lon in site.geofence_lat_lon]
+    fence = [(lat, lon_near(lon0, lon)) for lat, lon in site.geofence_lat_lon]
     if fence:
         folium.Polygon(fence, color="green", fill=False, tooltip="geofence").add_to(m)
     for ko in site.keep_out:
-        folium.Polygon([(lat, near(lon0, lon)) for lat, lon in ko.outline_lat_lon], color="red", fill=True,
+        folium.Polygon([(lat, lon_near(lon0, lon)) for lat, lon in ko.outline_lat_lon], color="red", fill=True,
                        fill_opacity=0.2,
                        tooltip=js_template_text(f"keep-out {ko.name}")).add_to(m)
     # a ring, not folium's pin: the pin's image is fetched from a CDN, a broken picture offline
@@ -132,5 +128,5 @@ def write_preview(path: Path, plan: Plan, flights: tuple[Plan, ...] = ()) -> Non
                         tooltip="home / take-off").add_to(m)
     note = f"<div style='font-size:11px;width:420px'>{escape(plan.design.describe())}</div>"
     folium.map.Marker([lat0, lon0], icon=folium.DivIcon(icon_anchor=(-14, -4), html=note)).add_to(m)  # beside the ring
-    fit_to(m, [(lat, near(lon0, lon)) for fl in (flights or (plan,)) for lat, lon, _ in path_lat_lon_alt(fl)] + fence)
+    fit_to(m, [(lat, lon_near(lon0, lon)) for fl in (flights or (plan,)) for lat, lon, _ in path_lat_lon_alt(fl)] + fence)
     save_offline(m, path)
