@@ -22,14 +22,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from shapely.geometry import LineString, Point, Polygon
+from shapely.geometry import LineString, Point
 
 from skyinspect.errors import InputError, describe
 from skyinspect.geodesy import LocalFrame
 
 from missions.planning.assets import LatLon, Site
 from missions.planning.mission import FRAME_GLOBAL, MissionItem
-from missions.planning.safety import flight_legs
+from missions.planning.safety import _polygon_en, flight_legs
 
 FENCE_POLYGON_INCLUSION, FENCE_POLYGON_EXCLUSION = 5001, 5002
 FENCE_CIRCLE_INCLUSION, FENCE_CIRCLE_EXCLUSION = 5003, 5004
@@ -64,7 +64,7 @@ def plan_fence(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site,
     legs = flight_legs(items, frame, site)
     left_out = []
     for keep in site.keep_out:
-        outline = Polygon([_en(frame, p) for p in keep.outline_lat_lon])
+        outline = _polygon_en(keep.outline_lat_lon, frame)
         crossing = next((leg for leg in legs if _track(leg.start_ned, leg.end_ned).intersects(outline)), None)
         if crossing is None:
             areas.append(FenceArea(keep.name, False, tuple(keep.outline_lat_lon)))
@@ -96,11 +96,6 @@ def plan_fence(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site,
                      "on ArduPilot or PX4 and this flight would breach it: " + "; ".join(left_out)
                      + ". The planner keeps the flight out of their volumes; the vehicle will not")
     return tuple(areas), tuple(notes)
-
-
-def _en(frame: LocalFrame, p: LatLon) -> tuple[float, float]:
-    n, e, _ = frame.to_ned(p[0], p[1], frame.h0_m)
-    return float(e), float(n)
 
 
 def _track(a_ned: np.ndarray, b_ned: np.ndarray) -> Any:
