@@ -77,6 +77,8 @@ def change_command(
                                for g in c.growth if g.significant and g.delta is not None)
             where = next((part for part in c.note.split("; ") if part.startswith("new crack line")), "")
             text = "; ".join(x for x in (growth, where) if x) if growth else c.note
-            table.add_row(c.defect_uid, c.status, c.class_name, c.finding_id or c.previous_finding_id or "", grade, text)
+            # the note quotes who decided in the review app ('confirmed a crack in review (NAME, this time)')
+            table.add_row(*(escape(v) for v in (c.defect_uid, c.status, c.class_name,
+                                                c.finding_id or c.previous_finding_id or "", grade, text)))
         console.print(table)
     console.print(escape("wrote " + ", ".join(str(p) for p in paths.values())), soft_wrap=True)

@@ -88,13 +88,13 @@ def process_command(
         console.print(f"[yellow]warning:[/] {escape(note)}")
     if summary.images_missing:
         console.print(f"[yellow]warning:[/] {summary.images_missing} of {summary.frames_tagged} tagged frames' images "
-                      f"are missing from {flight} or cut short (a record copied without its images/ folder, or "
+                      f"are missing from {escape(str(flight))} or cut short (a record copied without its images/ folder, or "
                       "while it was being written?): the findings "
                       "stand, but crack widths, the report's pictures and the tie points between passes need "
                       "them. Copy the whole flight folder")
     if summary.masks_missing:
         console.print(f"[yellow]warning:[/] {summary.masks_missing} of {summary.frames_tagged} tagged frames' class "
-                      f"masks are missing from {flight} (masks/ not copied?): those frames' crack lengths are "
+                      f"masks are missing from {escape(str(flight))} (masks/ not copied?): those frames' crack lengths are "
                       "drawn from the detections' outlines instead, which reads them differently. Copy the "
                       "whole flight folder and process again")
     if summary.superseded is not None:

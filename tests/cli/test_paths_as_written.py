@@ -61,3 +61,33 @@ def test_demo_names_its_products_as_given(tmp_path: Path) -> None:
     out = tmp_path / "dm [draft]"
     said = _said("demo", "--small", "--out", str(out))
     assert f"map: {out / 'results' / 'map.html'}" in said and f"GIS: {out / 'results' / 'findings.gpkg'}" in said, said
+
+
+def test_process_names_a_flight_without_its_images_as_given(tmp_path: Path) -> None:
+    """`skyinspect process 'fl [old]/[/x]'` on a record copied without images/ and masks/: its warnings named
+    the flight folder as rich markup, a MarkupError traceback (exit 1) after every product was written."""
+    from gs_fixtures import FLY_HEIGHT_M, crack_on_face, face_flight, face_surface
+
+    folder = face_flight(tmp_path / "fl [old]" / "[/x]", [crack_on_face(-0.1, FLY_HEIGHT_M + 0.1)])
+    shutil.rmtree(folder / "images")
+    shutil.rmtree(folder / "masks")
+    surface = tmp_path / "surface.json"
+    face_surface().save(surface)
+    said = _said("process", str(folder), "--out", str(tmp_path / "res"), "--surface", str(surface))
+    assert f"images are missing from {folder}" in said and f"masks are missing from {folder}" in said, said
+
+
+def test_change_shows_a_reviewers_name_as_written(inspections: tuple[Path, Path], tmp_path: Path) -> None:
+    """The changes table quotes who confirmed a finding in the review app ('confirmed a crack in review
+    (NAME, this time)'): a reviewer who signed '[/x]' ended `skyinspect change` in a MarkupError traceback."""
+    import json
+
+    from groundstation.review.audit import AuditLog
+
+    results = tmp_path / "rs"
+    shutil.copytree(inspections[1], results)
+    log = AuditLog(results / "review" / "audit.jsonl")
+    for f in json.loads((results / "findings.geojson").read_text())["features"]:
+        log.append("Ana [/x]", "confirm", f["properties"]["finding_id"])
+    said = _said("change", str(inspections[0]), str(results), "--out", str(tmp_path / "ch"))
+    assert "(Ana [/x], this time)" in said, said
