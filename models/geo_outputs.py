@@ -144,7 +144,7 @@ def instances_geojson(seg: Segmentation, geo: Georeference, source: Path) -> byt
         features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [coords]},
                          "properties": {"class": CLASS_NAMES[inst.class_id], "score": round(float(inst.score), 4),
                                         "area_px": float(inst.area_px),
-                                        "area_m2": None if area_m2 is None else round(area_m2, 4),
+                                        "area_m2": round(area_m2, 4),
                                         "length_m": length_m}})
     return json.dumps({"type": "FeatureCollection", "name": Path(source).stem, "features": features}).encode()
 
@@ -165,10 +165,12 @@ _CELL_PX = 8  # a pixel's ground area is measured over a cell of this many pixel
 
 def _pixel_ground_m2(xy_px: np.ndarray, geo: Georeference, to_ground: object) -> float:
     """The ground area of one pixel at ``xy_px`` (x, y)."""
+    from skyinspect.surfaces.base import shoelace_area_m2  # the package imports pyproj: lazily, as here
+
     half = _CELL_PX / 2
     corners = xy_px + np.array([[-half, -half], [half, -half], [half, half], [-half, half]])
-    x, y = np.array(to_ground.transform(*geo.to_map(corners).T))  # type: ignore[attr-defined]
-    return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2) / _CELL_PX ** 2
+    ground = np.column_stack(to_ground.transform(*geo.to_map(corners).T))  # type: ignore[attr-defined]
+    return shoelace_area_m2(ground) / _CELL_PX ** 2
 
 
 def write_geo_outputs(out: Path, seg: Segmentation, source: Path, write: Callable[[Path, bytes], None]) -> \
