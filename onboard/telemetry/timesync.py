@@ -151,10 +151,9 @@ def estimate(trips: list[RoundTrip], chunk: int = CHUNK, best_fraction: float = 
         parts[-1] = parts[-1][:-len(tail)]
     times, offsets, rtts, starts, first_chunk = [], [], [], [], []
     for k, part in enumerate(parts):
-        if k:  # a clock stepped forward: its readings before and after are told apart halfway across the step
-            before, after = parts[k - 1][-1].received_s, part[0].received_s
-            back = [a for i, a in back_steps if parts[k - 1][-1].record < i <= part[0].record]
-            starts.append(0.5 * (before + after) if after > before else min([after, *back]))
+        if k:  # where the receiver clock's step between this part and the one before starts
+            prev, first = parts[k - 1][-1], part[0]
+            starts.append(_step_start(prev, first, [a for i, a in back_steps if prev.record < i <= first.record]))
         else:
             starts.append(-math.inf)
         first_chunk.append(len(times))
@@ -162,16 +161,24 @@ def estimate(trips: list[RoundTrip], chunk: int = CHUNK, best_fraction: float = 
         times += t
         offsets += o
         rtts += r
-    last_step = max(parts[-1][0].record, 0) if len(parts) > 1 else 0
-    unknown_from_s = math.inf
-    if tail:
-        last_step, before, after = max(tail[0].record, 0), parts[-1][-1].received_s, tail[0].received_s
-        unknown_from_s = 0.5 * (before + after) if after > before else after
-    back = [(i, a) for i, a in back_steps if i > parts[-1][-1].record]
-    if back:  # stepped back after the last reply used: the new clock's stamps overlap the old one's
-        last_step, unknown_from_s = min(last_step, back[0][0]) if tail else back[0][0], min(unknown_from_s, back[0][1])
+    # steps after the last reply used, the first of each kind: replies on a stepped clock, too few to map it
+    # (the tail); a step back seen in the arrivals (the new clock's stamps overlap the old one's)
+    last = parts[-1][-1]
+    pending = [(max(tail[0].record, 0), _step_start(last, tail[0]))] if tail else []
+    pending += [(i, a) for i, a in back_steps if i > last.record][:1]
+    last_step = min((i for i, _ in pending), default=max(parts[-1][0].record, 0) if len(parts) > 1 else 0)
+    unknown_from_s = min((a for _, a in pending), default=math.inf)
     return ClockSync(tuple(times), tuple(offsets), statistics.median(rtts), len(trips), len(rtts), tuple(starts),
                      tuple(first_chunk), last_step, unknown_from_s)
+
+
+def _step_start(before: RoundTrip, after: RoundTrip, back_s: list[float] = ()) -> float:
+    """Where a receiver clock stepped between two replies starts: halfway across a step forward (readings on
+    either side told apart); after a step back at the later reply, or where the arrivals stepped back
+    (``back_s``) if earlier (the readings before overlap it)."""
+    if after.received_s > before.received_s:
+        return 0.5 * (before.received_s + after.received_s)
+    return min([after.received_s, *back_s])
 
 
 def backward_steps(records: Iterable[tuple[float, object]]) -> list[tuple[int, float]]:
@@ -191,14 +198,16 @@ def _stepped_tail(part: list[RoundTrip], min_round_trips: int) -> list[RoundTrip
     are a segment of their own), each off the others' median by more than ``CLOCK_JUMP_S`` and its own
     uncertainty (half its round trip). Mapped by the old clock meanwhile, frames taken in the 2-3 s after
     a step back were tagged where the vehicle had been a step's time earlier, or TIMESYNC was refused."""
+    if len(part) <= min_round_trips:
+        return []
+    settled = statistics.median(r.offset_s for r in part[:len(part) - CLOCK_RUN + 1])
     n = 0
     while n < CLOCK_RUN - 1 and len(part) - n - 1 >= min_round_trips:
-        settled = statistics.median(r.offset_s for r in part[:len(part) - CLOCK_RUN + 1])
         trip = part[-1 - n]
         if abs(trip.offset_s - settled) <= CLOCK_JUMP_S + 0.5 * trip.rtt_s:
             break
         n += 1
-    return part[len(part) - n:] if n else []
+    return part[len(part) - n:]
 
 
 def segments(trips: list[RoundTrip]) -> list[list[RoundTrip]]:
