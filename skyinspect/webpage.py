@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import html
 import math
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
+
+from skyinspect.atomic import write_atomic
 
 _VENDOR = Path(__file__).with_name("vendor")
 
@@ -54,13 +55,9 @@ def fit_to(fmap: object, lat_lon: Sequence[Sequence[float]], max_zoom: int = 20)
 
 
 def save_offline(fmap: object, path: Path) -> None:
-    """Write a folium map to ``path`` with Leaflet inlined, whole or not at all (temporary file
-    beside it, then renamed)."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp.html")
-    fmap.save(str(tmp))  # type: ignore[attr-defined]
-    tmp.write_text(inline_leaflet(tmp.read_text(encoding="utf-8")), encoding="utf-8")
-    os.replace(tmp, path)
+    """Write a folium map to ``path`` with Leaflet inlined, whole or not at all (skyinspect.atomic)."""
+    # the page folium's save writes, rendered here: it had been written, read back and written again
+    write_atomic(Path(path), inline_leaflet(fmap.get_root().render()))  # type: ignore[attr-defined]
 
 
 __all__ = ["fit_to", "inline_leaflet", "js_template_text", "save_offline"]

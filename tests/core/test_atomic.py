@@ -39,3 +39,22 @@ def test_text_that_the_encoding_cannot_hold_leaves_nothing(tmp_path: Path) -> No
     with pytest.raises(UnicodeEncodeError):
         write_atomic(tmp_path / "orders.csv", "Łukasz", encoding="cp1252")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_map_page_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
+    """skyinspect.webpage.save_offline (map.html, the planner's preview) is written through write_atomic: it
+    had its own copy (folium's file, read back, written again, renamed) that left '.map.html.tmp.html' beside
+    a page it could not put in place."""
+    import folium
+
+    from skyinspect.webpage import save_offline
+
+    fmap = folium.Map(location=[47.39, 8.54], zoom_start=18, tiles=None)
+    save_offline(fmap, tmp_path / "map.html")
+    page = (tmp_path / "map.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "leaflet.js\"></script>" not in page  # Leaflet inlined
+    taken = tmp_path / "taken.html"
+    taken.mkdir()  # a folder where the page goes
+    with pytest.raises(OSError):
+        save_offline(fmap, taken)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["map.html", "taken.html"]
