@@ -178,17 +178,17 @@ def _surface_seen_off_centre(bound: BoundSurface, camera: CameraModel, r_ned_cam
     uu, vv = np.meshgrid(np.linspace(-0.5, w - 0.5, OFF_CENTRE_GRID[0]), np.linspace(-0.5, h - 0.5, OFF_CENTRE_GRID[1]))
     grid = np.column_stack([uu.ravel(), vv.ravel()])
     rays = camera.pixel_to_ray(grid) @ r_ned_cam.T
-    best: tuple[int, float, BoundSurface, np.ndarray] | None = None
+    seen_by = []  # (pixels that meet it, -their median range): the most, then the nearest, first on a tie
     for m in faces:
         hits = m.intersect(cam, rays)
-        n = int(hits.hit.sum())
-        if n and (best is None or (n, -float(np.nanmedian(hits.range_m))) > (best[0], -best[1])):
-            best = (n, float(np.nanmedian(hits.range_m)), m, hits.hit)
-    if best is None:
+        if hits.hit.any():
+            seen_by.append(((int(hits.hit.sum()), -float(np.nanmedian(hits.range_m))), m, hits.hit))
+    if not seen_by:
         return None, grid[:0]
-    seen = grid[best[3]]
+    _, face, hit = max(seen_by, key=lambda s: s[0])
+    seen = grid[hit]
     nearest = int(np.argmin(np.hypot(seen[:, 0] - camera.cx_px, seen[:, 1] - camera.cy_px)))
-    return best[2], seen[nearest:nearest + 1]
+    return face, seen[nearest:nearest + 1]
 
 
 def georeference_frame(rec: FrameRecord, camera: CameraModel, frame: LocalFrame,
