@@ -23,24 +23,19 @@ from typing import Any
 
 import numpy as np
 
-from skyinspect.surfaces.base import plane_chart
+from skyinspect.surfaces.base import enu_to_ned, plane_chart
 
 COMPASS = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
 ROUND_FILL = 0.95  # area / circumscribed circle above this: a round part (a 32-gon fills 0.994, a box < 0.64)
-
-
-def compass(east: float, north: float) -> str:
-    """The 8-point compass name of a horizontal direction."""
-    bearing = math.degrees(math.atan2(east, north)) % 360.0
-    return COMPASS[int((bearing + 22.5) // 45) % 8]
 
 
 def bearing_deg(east: float, north: float) -> float:
     return math.degrees(math.atan2(east, north)) % 360.0
 
 
-def _ned(enu: np.ndarray) -> np.ndarray:
-    return np.array([enu[1], enu[0], -enu[2]], dtype=np.float64)
+def compass(east: float, north: float) -> str:
+    """The 8-point compass name of a horizontal direction."""
+    return COMPASS[int((bearing_deg(east, north) + 22.5) // 45) % 8]
 
 
 def _corner_name(face_a: str, face_b: str) -> str:
@@ -99,13 +94,13 @@ def locate_on_footprint(footprint: Any, z_min_m: float, z_max_m: float, p: np.nd
     a, b, normal, face = edges[k]
     # the face view's chart (u to the right seen facing it, v up) with its reference point on the base
     base_a = np.array([a[0], a[1], z_min_m])
-    chart = plane_chart(_ned(base_a), _ned(np.array([normal[0], normal[1], 0.0])))
-    if float(chart.to_2d(_ned(np.array([b[0], b[1], z_min_m])))[0, 0]) < 0:  # b is the left corner
-        chart = plane_chart(_ned(np.array([b[0], b[1], z_min_m])), chart.n_ned)
+    chart = plane_chart(enu_to_ned(base_a), enu_to_ned(np.array([normal[0], normal[1], 0.0])))
+    if float(chart.to_2d(enu_to_ned(np.array([b[0], b[1], z_min_m])))[0, 0]) < 0:  # b is the left corner
+        chart = plane_chart(enu_to_ned(np.array([b[0], b[1], z_min_m])), chart.n_ned)
         neighbour = edges[(k + 1) % 4][3]  # the face meeting this one at that corner
     else:
         neighbour = edges[(k - 1) % 4][3]
-    u, v = chart.to_2d(_ned(np.asarray(p, dtype=np.float64)))[0]
+    u, v = chart.to_2d(enu_to_ned(p))[0]
     return {"face": f"{face} face", "reference": f"{_corner_name(face, neighbour)}, its left end seen facing it",
             "along_face_m": _r3(u), "above_base_m": _r3(v)}
 
