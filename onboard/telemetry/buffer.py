@@ -397,4 +397,3 @@ class TelemetryBuffer:
                 g = self._gps.values[i]
                 return {"h_acc_m": g.h_acc_m, "v_acc_m": g.v_acc_m, "fix_type": g.fix_type}
         return {"h_acc_m": float("nan"), "v_acc_m": float("nan"), "fix_type": 0}
-
