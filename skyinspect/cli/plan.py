@@ -45,7 +45,7 @@ def plan_command(
 
     if autopilot not in ("ardupilot", "px4"):
         raise InputError(f"--autopilot: expected 'ardupilot' or 'px4', got {autopilot!r}")
-    if max_mission_items is not None and 0 < max_mission_items < 20 or (max_mission_items or 0) < 0:
+    if max_mission_items not in (None, 0) and max_mission_items < 20:
         raise InputError(f"--max-mission-items: expected 0 (no limit) or at least 20, got {max_mission_items}. "
                          f"Give what the vehicle stores (ArduPilot says 'Only N items are supported' when over it)")
     # before the planning and coverage (minutes on fine cracks), not after them as "File exists"
