@@ -62,7 +62,7 @@ def write_maintenance(inp: PublishInput, csv_path: Path, json_path: Path, inspec
     import json
 
     from groundstation.measure import MEASUREMENT_METHODS
-    from groundstation.publish.context import flight_date
+    from groundstation.publish.context import flight_date, flight_start_utc_s
     from groundstation.publish.report import segmentation_settings
     from groundstation.workorders import published_review, write_work_orders
 
@@ -70,8 +70,6 @@ def write_maintenance(inp: PublishInput, csv_path: Path, json_path: Path, inspec
     review = None
     if inp.review is not None and inp.review.seq:  # the rejected findings' orders kept apart, for a change of mind
         from groundstation.workorders import build_work_orders
-
-        from groundstation.publish.context import flight_start_utc_s
 
         gone = build_work_orders(inp.rejected, inp.grades, day, inp.asset_id, inp.assignments, checks=inp.checks,
                                  flight_start_utc_s=flight_start_utc_s(inp))
@@ -81,7 +79,7 @@ def write_maintenance(inp: PublishInput, csv_path: Path, json_path: Path, inspec
                      if (shown := shown_class(inp, f.finding_id, f.class_name)) != f.class_name}
         review = published_review(inp.review, [f.finding_id for f in inp.rejected], gone, graded_as)
     write_work_orders(inp.work_orders, csv_path, json_path, inp.asset_id, day, review)
-    t0 = inp.flight.frames[0].capture_time_utc_s if inp.flight.frames else None
+    t0 = flight_start_utc_s(inp)
     inspection_path.write_text(json.dumps({
         "format": "skyinspect-inspection", "version": 1, "asset_id": inp.asset_id, "inspection_date": day,
         "start_time_utc_s": t0, "flight": str(Path(inp.flight.folder).resolve()), "model_id": inp.flight.model_id,

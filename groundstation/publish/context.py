@@ -116,7 +116,7 @@ def iso_utc(t_s: float) -> str:
 
 
 def flight_date(inp: PublishInput) -> str:
-    return iso_utc(inp.flight.frames[0].capture_time_utc_s)[:10] if inp.flight.frames else ""
+    return iso_utc(t0)[:10] if (t0 := flight_start_utc_s(inp)) is not None else ""
 
 
 def products_title(inp: PublishInput) -> str:
