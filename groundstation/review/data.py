@@ -60,10 +60,9 @@ class ResultsData:
             findings = {x["finding_id"]: finding_from_dict(x) for x in _listed(json.loads(find_p.read_text())["data"])}
             if g_p.is_file():
                 path = g_p
-                data = json.loads(g_p.read_text())["data"]
-                grades, assignments = dict(data["grades"]), dict(data.get("assignments", {}))
-            path = meta_p  # the grades the review changed, as publish published them (a relabel's, as its class)
-            grades.update(dict((meta.get("review") or {}).get("grades") or {}))
+                grades, assignments = _graded(g_p)
+            path = meta_p
+            grades.update(_review_grades(meta))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:  # JSONDecodeError, UnicodeDecodeError too
             raise InputError(describe(path, f"unreadable ({type(exc).__name__}: {exc})",
                                       "Process the flight again with `skyinspect process`")) from exc
@@ -94,9 +93,8 @@ class ResultsData:
             return
         try:
             meta = json.loads(meta_p.read_text())
-            data = json.loads(g_p.read_text())["data"] if g_p.is_file() else {}
-            grades = {**dict(data.get("grades", {})), **dict((meta.get("review") or {}).get("grades") or {})}
-            assignments = dict(data.get("assignments", {}))
+            grades, assignments = _graded(g_p) if g_p.is_file() else ({}, {})
+            grades.update(_review_grades(meta))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return
         self.inspection, self.grades, self.assignments, self.grades_stamp = meta, grades, assignments, now
@@ -165,6 +163,17 @@ class ResultsData:
         if outline:
             cv2.polylines(crop, [np.round(local).astype(np.int32).reshape(-1, 1, 2)], True, (40, 40, 220), 1, cv2.LINE_AA)
         return crop, local, (left, top)
+
+
+def _graded(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """stages/grades.json's grades and assignments (finding id -> ...), as `skyinspect process` stored them."""
+    data = json.loads(path.read_text())["data"]
+    return dict(data["grades"]), dict(data.get("assignments", {}))
+
+
+def _review_grades(meta: dict[str, Any]) -> dict[str, Any]:
+    """inspection.json's grades the review changed, as publish published them (a relabel's, as its class)."""
+    return dict((meta.get("review") or {}).get("grades") or {})
 
 
 def _stamp(path: Path) -> tuple[int, int]:
