@@ -126,14 +126,14 @@ def geoid_separation_m(inp: PublishInput) -> float | None:
 
 def vertical_reference(inp: PublishInput) -> dict[str, Any]:
     """findings.geojson's ``vertical_reference`` member: what its third coordinates are."""
-    sep, n = _separation(inp), geoid_separation_m(inp)
-    if sep is None or n is None:
+    sep = _separation(inp)
+    if sep is None:
         return {"height": "msl", "rfc7946_ellipsoidal": False, "geoid_separation_m": None, "source": None,
                 "note": "third coordinates are metres above mean sea level as the flight's GNSS receiver gave them, "
                         "not RFC 7946 heights above the WGS84 ellipsoid: the flight record states no geoid "
                         "separation (GPS_RAW_INT.alt_ellipsoid). Ellipsoidal = MSL + the geoid separation there "
                         "(-107 to +86 m over the Earth)"}
-    return {"height": "ellipsoidal", "rfc7946_ellipsoidal": True, "geoid_separation_m": n,
+    return {"height": "ellipsoidal", "rfc7946_ellipsoidal": True, "geoid_separation_m": geoid_separation_m(inp),
             "source": str(sep.get("source", "")), "samples": sep.get("samples"),
             "note": "third coordinates are heights above the WGS84 ellipsoid (RFC 7946): the telemetry's MSL heights "
                     "plus the geoid separation the flight's receiver reported; properties alt_msl_m stay MSL"}
