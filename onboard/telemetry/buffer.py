@@ -38,7 +38,7 @@ from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from onboard.telemetry import timesync
 from onboard.telemetry.camera_events import CameraEvent, captured_event, feedback_event
-from onboard.telemetry.clock_jumps import NearOffsets, after_last_jump, arrival_offsets
+from onboard.telemetry.clock_jumps import NearOffsets, clock_offsets, unstepped
 from onboard.telemetry.message_fields import gimbal_device_frame, gps_quality, yaw_360
 from onboard.telemetry.mount import FixedMount
 from onboard.telemetry.rotations import euler_to_quaternion, normalise, quaternion_to_euler, slerp, wrap_180
@@ -82,8 +82,12 @@ class TelemetryBuffer:
         self.fixed_mount = fixed_mount  # the operator's word beats the log's gimbal (onboard.telemetry.mount)
         self.system_id = self._vehicle_system(messages)
         msgs = [(t, m) for t, m in messages if m.get_srcSystem() == self.system_id]
-        self._boot_to_utc_s, self._tlog_to_utc_s, self._arrivals = self._clock_offsets(msgs)
+        keys = unstepped([t for t, _ in msgs])  # the records' clock run forward where it was stepped back
+        samples = [(t, m.time_unix_usec * 1e-6, m.time_boot_ms * 1e-3, k) for (t, m), k in zip(msgs, keys)
+                   if m.get_type() == "SYSTEM_TIME" and m.time_unix_usec > _UNIX_USEC_MIN]
+        self._boot_to_utc_s, self._tlog_to_utc_s, self._arrivals, by_key = clock_offsets(samples, self.source)
         self._near, self._near_utc = NearOffsets(*self._arrivals), None  # (see tlog_to_utc_near)
+        self._near_key = NearOffsets(*by_key) if by_key else self._near  # (see _time_usec)
         self.clock_sync, self._timesync_info = self._timesync(msgs)
         if time_base == "auto":
             time_base = "system_time" if self._boot_to_utc_s is not None else "tlog"
@@ -97,7 +101,7 @@ class TelemetryBuffer:
                                           "time_unix_usec set; none found", "Use time_base='tlog'"))
         self.time_base = time_base
         self._gimbal_clock_s = self._gimbal_clocks(msgs)
-        self._build(msgs)
+        self._build(msgs, keys)
 
     @classmethod
     def from_tlog(cls, path: Path, latency_s: float = 0.0, gap_threshold_s: float = 1.0,
@@ -116,24 +120,6 @@ class TelemetryBuffer:
                                           f"position stream (found: {found or 'nothing'})",
                                           "Request GLOBAL_POSITION_INT (SET_MESSAGE_INTERVAL or SRn_POSITION)"))
         return systems.most_common(1)[0][0]
-
-    def _clock_offsets(self, msgs: list[tuple[float, mavlink.MAVLink_message]]
-                       ) -> tuple[float | None, float | None, tuple[np.ndarray, np.ndarray]]:
-        """boot → UTC, records' clock → UTC and the SYSTEM_TIME arrival offsets (``arrival_offsets``), all
-        from one pass over SYSTEM_TIME and one search for the clock's last jump."""
-        samples = [(t, m.time_unix_usec * 1e-6, m.time_boot_ms * 1e-3) for t, m in msgs
-                   if m.get_type() == "SYSTEM_TIME" and m.time_unix_usec > _UNIX_USEC_MIN]
-        if not samples:
-            return None, None, arrival_offsets(samples, 0, None)
-        boot = [utc - boot_s for _, utc, boot_s in samples]
-        start = after_last_jump(boot)  # a clock set again (GCS time, then GPS time): the samples after it
-        if start:
-            log.warning("%s: SYSTEM_TIME: the vehicle's UTC jumped by %.1f s (clock set again, e.g. from the GCS, "
-                        "then the GPS); timing by the %d samples after the jump", self.source, boot[start] - boot[start - 1],
-                        len(boot) - start)
-        boot_to_utc_s = statistics.median(boot[start:])
-        return (boot_to_utc_s, statistics.median([utc - t for t, utc, _ in samples[start:]]),
-                arrival_offsets(samples, start, boot_to_utc_s))
 
     def _timesync(self, msgs: list[tuple[float, mavlink.MAVLink_message]]
                   ) -> tuple[timesync.ClockSync | None, dict[str, object] | None]:
@@ -162,10 +148,12 @@ class TelemetryBuffer:
             return tlog_t if self.clock_sync is None else boot_s + self.clock_sync.offset_at(tlog_t)
         return boot_s + self._boot_to_utc_s  # type: ignore[operator]
 
-    def _time_usec(self, tlog_t: float, usec: int) -> float:
-        """A ``time_usec`` field, which MAVLink allows to be boot time or Unix time."""
-        if usec <= 0:  # unset: the best we have is the arrival time, by the SYSTEM_TIME arrivals near it (a
-            return tlog_t if self.time_base == "tlog" else tlog_t + self._near.at(tlog_t)  # stepped host clock)
+    def _time_usec(self, tlog_t: float, usec: int, key_s: float | None = None) -> float:
+        """A ``time_usec`` field, which MAVLink allows to be boot time or Unix time. Unset, the best we have is
+        the arrival time, by the SYSTEM_TIME arrivals that came near it (``key_s``: it on ``unstepped``)."""
+        if usec <= 0:
+            key_s = tlog_t if key_s is None else key_s
+            return tlog_t if self.time_base == "tlog" else key_s + self._near_key.at(key_s)
         if usec < _UNIX_USEC_MIN:
             return self._time_boot(tlog_t, usec * 1e-6)
         if self.time_base == "tlog" and self.clock_sync is not None and self._boot_to_utc_s is not None:
@@ -194,14 +182,14 @@ class TelemetryBuffer:
                         "behind" if d > 0 else "ahead of")
         return shifts
 
-    def _build(self, msgs: list[tuple[float, mavlink.MAVLink_message]]) -> None:
+    def _build(self, msgs: list[tuple[float, mavlink.MAVLink_message]], keys: np.ndarray) -> None:
         pos_t, pos_v = [], []
         att_t, att_q, attq_t, attq_q = [], [], [], []
         gps_t, gps_v = [], []
         gim: dict[str, tuple[list[float], list[_Gimbal]]] = {k: ([], []) for k in _GIMBAL_SOURCES}
         events: list[CameraEvent] = []
         captured: list[tuple[float, mavlink.MAVLink_message]] = []
-        for t, m in msgs:
+        for (t, m), key in zip(msgs, keys):
             kind = m.get_type()
             if kind == "GLOBAL_POSITION_INT":
                 if m.lat == 0 and m.lon == 0:  # no position yet (before the first fix)
@@ -216,7 +204,7 @@ class TelemetryBuffer:
                 attq_q.append(np.array([m.q1, m.q2, m.q3, m.q4]))
             elif kind == "GPS_RAW_INT":
                 # ArduPilot stamps it with its last fix's time, frozen while the fix is lost: no fix, by arrival
-                gps_t.append(self._time_usec(t, m.time_usec if m.fix_type >= mavlink.GPS_FIX_TYPE_2D_FIX else 0))
+                gps_t.append(self._time_usec(t, m.time_usec if m.fix_type >= mavlink.GPS_FIX_TYPE_2D_FIX else 0, key))
                 gps_v.append(gps_quality(m))
             elif kind == "GIMBAL_DEVICE_ATTITUDE_STATUS":
                 q = np.asarray(m.q, dtype=np.float64)
@@ -231,11 +219,11 @@ class TelemetryBuffer:
                 gim[kind][1].append(_Gimbal(euler_to_quaternion(m.roll, m.pitch, m.yaw), GimbalFrame.VEHICLE_YAW))
             elif kind == "MOUNT_STATUS":
                 # ArduPilot: a = pitch, b = roll, c = yaw (body frame), centidegrees; no timestamp
-                gim[kind][0].append(self._time_usec(t, 0))
+                gim[kind][0].append(self._time_usec(t, 0, key))
                 gim[kind][1].append(_Gimbal(euler_to_quaternion(m.pointing_b / 100, m.pointing_a / 100,
                                                                 m.pointing_c / 100), GimbalFrame.VEHICLE_YAW))
             elif kind == "CAMERA_FEEDBACK":
-                events.append(feedback_event(m, self._time_usec(t, m.time_usec), t))
+                events.append(feedback_event(m, self._time_usec(t, m.time_usec, key), t))
             elif kind == "CAMERA_IMAGE_CAPTURED":  # PX4's photos (camera_events); unread, its flights had none
                 captured.append((t, m))
         if not pos_t:

@@ -3,12 +3,18 @@
 ArduPilot sets its UTC from a GCS's SYSTEM_TIME before the GPS has time, then from the GPS; a PX4 board
 may start from its RTC. The offsets (UTC − boot) of SYSTEM_TIME then step. All samples' median followed
 the step only once the new clock's samples outnumbered the old: 40 s of a clock 5 s fast kept a live
-link's samples 5 s off (25 m at 5 m/s) for 40 s after the GPS fix.
+link's samples 5 s off (25 m at 5 m/s) for 40 s after the GPS fix. The records' own clock (a live
+companion's host clock) may be stepped too: ``unstepped`` runs it forward, for what is timed by arrival.
 """
 
 from __future__ import annotations
 
+import logging
+import statistics
+
 import numpy as np
+
+log = logging.getLogger("onboard.telemetry.buffer")  # the buffer's warnings: once per live link (link_log.OncePerLink)
 
 # Offsets steadier than this are one clock (the stored real logs step by 0.1 s at most); a run of at
 # least CLOCK_RUN such samples after a bigger step is the clock set again, a lone odd sample is not.
@@ -35,6 +41,37 @@ def after_last_jump(offsets: list[float]) -> int:
             break  # another clock: the jump
         first = a
     return first
+
+
+def clock_offsets(samples: list[tuple[float, float, float, float]], source: str) -> tuple[
+        float | None, float | None, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray] | None]:
+    """SYSTEM_TIME ``samples`` (arrival on the records' clock, vehicle UTC, vehicle boot time, arrival on
+    ``unstepped``) → boot → UTC, records' clock → UTC and the arrival offsets (``arrival_offsets``) by the
+    records' clock and by ``unstepped`` (None where that is the records' clock), all from one search for the
+    clock's last jump."""
+    if not samples:
+        return None, None, arrival_offsets([], 0, None), None
+    boot = [utc - boot_s for _, utc, boot_s, _ in samples]
+    start = after_last_jump(boot)  # a clock set again (GCS time, then GPS time): the samples after it
+    if start:
+        log.warning("%s: SYSTEM_TIME: the vehicle's UTC jumped by %.1f s (clock set again, e.g. from the GCS, "
+                    "then the GPS); timing by the %d samples after the jump", source, boot[start] - boot[start - 1],
+                    len(boot) - start)
+    boot_to_utc_s = statistics.median(boot[start:])
+    stepped = any(key != t for t, _, _, key in samples)
+    return (boot_to_utc_s, statistics.median([utc - t for t, utc, _, _ in samples[start:]]),
+            arrival_offsets([(t, utc, b) for t, utc, b, _ in samples], start, boot_to_utc_s),
+            arrival_offsets([(key, utc, b) for _, utc, b, key in samples], start, boot_to_utc_s) if stepped else None)
+
+
+def unstepped(times: list[float]) -> np.ndarray:
+    """The records' clock with its steps back taken out: from each record more than ``CLOCK_JUMP_S`` 'before'
+    the one before it on, all are moved on by that step, so that it runs forward and the records near a time
+    on it are those that arrived near it. A host clock stepped back 20 s reads the same 20 s twice: a
+    MOUNT_STATUS timed by its arrival after the step took the offset of the arrivals before it, 20 s off."""
+    t = np.asarray(times, dtype=np.float64)
+    step = np.diff(t, prepend=t[:1])
+    return t - np.cumsum(np.where(step < -CLOCK_JUMP_S, step, 0.0))
 
 
 def arrival_offsets(samples: list[tuple[float, float, float]], start: int,

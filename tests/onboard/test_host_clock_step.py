@@ -91,6 +91,24 @@ def test_samples_timed_by_arrival_follow_a_stepped_host_clock() -> None:
         assert pose.is_tagged and abs(pose.gimbal_pitch_deg + 45.0) < 1e-6, (boot, pose.status)
 
 
+def test_samples_timed_by_arrival_follow_a_host_clock_stepped_back() -> None:
+    # Stepped back 20 s, the host clock reads the same 20 s twice: a MOUNT_STATUS arriving after the step took
+    # the offset of the SYSTEM_TIME arrivals of the same host time before it, and sat 20 s early (frames 1 to
+    # 19 s after the step untagged: 'telemetry gap 20.10 s in MOUNT_STATUS'). Its neighbours are now the
+    # arrivals around it in the order they came.
+    recs, host = _window(step_s=-20.0, step_at_boot_s=140.0)
+    with_mounts = []
+    for t, m in recs:
+        with_mounts.append((t, m))
+        if m.get_type() == "ATTITUDE" and round(m.time_boot_ms / 50) % 2 == 0:  # 10 Hz, in arrival order
+            with_mounts.append((t, mavlink.MAVLink_mount_status_message(0, 0, -4500, 0, 0)))
+    buffer = TelemetryBuffer(with_mounts, "udpin:synthetic")
+    assert buffer.gimbal_source == "MOUNT_STATUS"
+    for boot in (120.0, 139.0, 141.0, 150.0, 159.0):
+        pose = buffer.pose_at(buffer.from_receiver_clock(host(boot)))
+        assert pose.is_tagged and abs(pose.gimbal_pitch_deg + 45.0) < 1e-6, (boot, pose.status)
+
+
 def test_a_host_clock_stepped_back_does_not_grow_the_live_window() -> None:
     # The live window dropped messages that arrived more than window_s before the newest by the host clock:
     # stepped back an hour, no message was older than the newest for an hour, and the window (and the
