@@ -146,9 +146,10 @@ def location_text(a: dict[str, Any] | None) -> str:
     if not a:
         return "not assigned to a registry component: find it by its position (latitude, longitude, height MSL)"
     said = []
+    label = str(a.get("label", ""))  # a pipe segment's gives the chainage, a blade's ends with its side
     if a.get("face"):
         said.append(str(a["face"]))
-    if a.get("chainage_m") is not None:
+    if a.get("chainage_m") is not None and "(chainage " not in label:
         said.append(f"chainage {float(a['chainage_m']):.2f} m")
     if a.get("from_root_m") is not None:
         said.append(f"{float(a['from_root_m']):.2f} m from the root")
@@ -159,17 +160,16 @@ def location_text(a: dict[str, Any] | None) -> str:
     if a.get("above_base_m") is not None:  # a pipe's: above the ground it stands on (locate_on_pipe)
         base = "the ground" if a.get("chainage_m") is not None else "the base"
         said.append(f"{float(a['above_base_m']):.2f} m above {base}")
-    named = str(a.get("label", "")).split(", ")  # a blade's label ends with its side already
-    side = ", ".join(str(a[k]) for k in ("side", "clock") if a.get(k) and str(a[k]) not in named)
+    side = ", ".join(str(a[k]) for k in ("side", "clock") if a.get(k) and str(a[k]) not in label.split(", "))
     if side:
         said.append(side)
     if not said:
         if "face" not in a:  # an assignment stored before these were worked out (stages/grades.json)
-            return (f"{a.get('label', '')}: where on it was not worked out when this was processed; process the "
+            return (f"{label}: where on it was not worked out when this was processed; process the "
                     "flight again with --registry for it")
-        return f"{a.get('label', '')}: no position on it"
+        return f"{label}: no position on it"
     ref = f" (from the {a['reference']})" if a.get("reference") else ""
-    return f"{a.get('label', '')}: " + ", ".join(said) + ref
+    return f"{label}: " + ", ".join(said) + ref
 
 
 # the work orders' columns (CSV and JSON), in this order after the older ones

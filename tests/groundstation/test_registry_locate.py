@@ -118,8 +118,8 @@ def test_blade_metres_from_root(reg: Registry) -> None:
 
 
 def test_the_blade_line_names_its_side_once_and_the_pipe_height_is_above_the_ground(reg: Registry) -> None:
-    """The blade's label already ends with its side ('blade B, mid zone, LE'), and a pipe's height is
-    measured from the ground it stands on (it has no base in the registry)."""
+    """The blade's label already ends with its side ('blade B, mid zone, LE') and a pipe segment's gives
+    the chainage; a pipe's height is measured from the ground it stands on (it has no base in the registry)."""
     par = reg.assets["t1"].params
     hub = np.array(par["hub"])
     axis, rot = np.array(par["blades"]["B"]["axis"]), np.array(par["blades"]["B"]["rotation"])
@@ -133,7 +133,9 @@ def test_the_blade_line_names_its_side_once_and_the_pipe_height_is_above_the_gro
     on = np.array(route.interpolate(12.0).coords[0])
     t = np.array(route.interpolate(12.5).coords[0]) - on
     top = location_text(at(reg, "gasline", [*(on - 0.01 * np.array([t[1], -t[0]]) / np.linalg.norm(t)), 1.4]).to_dict())
-    assert "chainage 12.00 m, 1.40 m above the ground, left, 12 o'clock (from the route start" in top
+    # the segment's label gives the chainage already: "segment 0-50 m (chainage 12.0 m): chainage 12.00 m" before
+    assert top.startswith("segment 0-50 m (chainage 12.0 m): 1.40 m above the ground, left, 12 o'clock (from the "
+                          "route start") and top.count("chainage 1") == 1
     assert "base" not in top
 
 
