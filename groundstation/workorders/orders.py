@@ -162,7 +162,7 @@ def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspect
                                 label, str(comp.get("component_id", "")), f.finding_id, f.class_name, grade_text,
                                 g.rule, g.clause or g.note, priority, (start + timedelta(days=days)).isoformat(),
                                 action, description, position, evidence,
-                                **location_cells(comp if f.finding_id in (assignments or {}) else None)))
+                                **location_cells(comp)))
     return sorted(orders, key=_listing_order)
 
 
