@@ -93,7 +93,8 @@ class LiveMavlink(LinkSender):
         self._records: deque[Record] = deque()
         self._received: deque[float] = deque()  # each record's arrival on the monotonic clock (the window's bound)
         self._monotonic = time.monotonic
-        self._sync: deque[Record] = deque(maxlen=500)  # SYSTEM_TIME kept beyond the window
+        self._sync: deque[tuple[float, Record]] = deque(maxlen=500)  # SYSTEM_TIME kept beyond the window (and
+        # when each arrived on the monotonic clock: by the host clock, stepped back, the window's own read as older)
         self._version = 0
         self._cache: tuple[int, tuple, TelemetryBuffer | str] | None = None
         self._conn: object | None = None
@@ -240,7 +241,7 @@ class LiveMavlink(LinkSender):
             self._records.append((arrival_utc_s, msg))
             self._received.append(now := self._monotonic())
             if msg.get_type() == "SYSTEM_TIME":
-                self._sync.append((arrival_utc_s, msg))
+                self._sync.append((now, (arrival_utc_s, msg)))
             # by the host clock and by the monotonic one: a host clock stepped back an hour left every message
             # 'newer' than the newest for an hour, and the window and each frame's buffer grew all that time
             while self._records and (self._records[0][0] < arrival_utc_s - self.window_s
@@ -285,9 +286,8 @@ class LiveMavlink(LinkSender):
     # --- queries --------------------------------------------------------------------------------
     def records(self) -> list[Record]:
         with self._lock:
-            recs = list(self._records)
-            first = recs[0][0] if recs else None
-            return [r for r in self._sync if first is None or r[0] < first] + recs
+            start = self._received[0] if self._received else math.inf
+            return [r for received, r in self._sync if received < start] + list(self._records)
 
     def _recent(self) -> list[Record]:
         """The clock messages of the whole window, the rest of the last ``tag_window_s``: rebuilt about once a

@@ -126,6 +126,25 @@ def test_a_host_clock_stepped_back_does_not_grow_the_live_window() -> None:
     assert len(live.records()) <= 101
 
 
+def test_the_live_window_gives_each_message_once_in_arrival_order_after_a_step_back() -> None:
+    # The SYSTEM_TIME kept beyond the window were picked by host time ('before the window's first record'):
+    # stepped back, the window's own SYSTEM_TIME read as older than it and came twice, the second copies
+    # ahead of the window as if they had arrived before it (5 of 35 here).
+    from onboard.telemetry.live import LiveMavlink
+
+    live = LiveMavlink("udpin:127.0.0.1:14550", window_s=10.0)
+    now = [0.0]
+    live._monotonic = lambda: now[0]
+    for i in range(300):  # 30 s at 10 Hz, SYSTEM_TIME at 1 Hz; the host clock stepped back an hour at 25 s
+        now[0] = i / 10
+        host = 1.7e9 + now[0] - (3600.0 if now[0] >= 25.0 else 0.0)
+        live.add(host, convert.global_position(100.0 + now[0], _lat(100.0 + now[0]), 8.0, 500.0, 20.0))
+        if i % 10 == 0:
+            live.add(host, convert.system_time(100.0 + now[0], 1.7e9 + now[0]))
+    boots = [m.time_boot_ms for _, m in live.records() if m.get_type() == "SYSTEM_TIME"]
+    assert boots == sorted(set(boots)) and len(boots) == 30, boots
+
+
 def test_frames_taken_just_after_a_step_wait_for_replies_on_the_new_clock() -> None:
     # Until three TIMESYNC replies on the stepped clock have come (2-3 s at 1 Hz) it cannot be mapped. Before,
     # the old clock's offset was used meanwhile: 0.8 s back, TIMESYNC was refused and the host clock (30 s
