@@ -82,13 +82,14 @@ class TelemetryBuffer:
         self.fixed_mount = fixed_mount  # the operator's word beats the log's gimbal (onboard.telemetry.mount)
         self.system_id = self._vehicle_system(messages)
         msgs = [(t, m) for t, m in messages if m.get_srcSystem() == self.system_id]
-        keys = unstepped([t for t, _ in msgs])  # the records' clock run forward where it was stepped back
+        times = np.array([t for t, _ in msgs], dtype=np.float64)
+        keys = unstepped(times)  # the records' clock run forward where it was stepped back
         samples = [(t, m.time_unix_usec * 1e-6, m.time_boot_ms * 1e-3, k) for (t, m), k in zip(msgs, keys)
                    if m.get_type() == "SYSTEM_TIME" and m.time_unix_usec > _UNIX_USEC_MIN]
         self._boot_to_utc_s, self._tlog_to_utc_s, self._arrivals, by_key = clock_offsets(samples, self.source)
         self._near, self._near_utc = NearOffsets(*self._arrivals), None  # (see tlog_to_utc_near)
         self._near_key = NearOffsets(*by_key) if by_key else self._near  # (see _time_usec)
-        self.clock_sync, self._timesync_info = self._timesync(msgs)
+        self.clock_sync, self._timesync_info = self._timesync(msgs, times)
         if time_base == "auto":
             time_base = "system_time" if self._boot_to_utc_s is not None else "tlog"
             if time_base == "tlog":
@@ -121,13 +122,13 @@ class TelemetryBuffer:
                                           "Request GLOBAL_POSITION_INT (SET_MESSAGE_INTERVAL or SRn_POSITION)"))
         return systems.most_common(1)[0][0]
 
-    def _timesync(self, msgs: list[tuple[float, mavlink.MAVLink_message]]
+    def _timesync(self, msgs: list[tuple[float, mavlink.MAVLink_message]], times: np.ndarray
                   ) -> tuple[timesync.ClockSync | None, dict[str, object] | None]:
         """TIMESYNC replies from the vehicle's autopilot (the position's sender) to requests stamped
         on the records' clock; refused if messages would then arrive before they were stamped."""
         components = Counter(m.get_srcComponent() for _, m in msgs if m.get_type() == "GLOBAL_POSITION_INT")
         sync = timesync.estimate(timesync.round_trips(msgs, self.system_id, components.most_common(1)[0][0]),
-                                 back_steps=timesync.backward_steps(msgs))
+                                 back_steps=timesync.backward_steps(times))
         if sync is None:
             return None, None
         stamped = [(t, m.time_boot_ms * 1e-3) for t, m in msgs[sync.last_step_record:]  # since the host clock's

@@ -64,14 +64,20 @@ def clock_offsets(samples: list[tuple[float, float, float, float]], source: str)
             arrival_offsets([(key, utc, b) for _, utc, b, key in samples], start, boot_to_utc_s) if stepped else None)
 
 
-def unstepped(times: list[float]) -> np.ndarray:
-    """The records' clock with its steps back taken out: from each record more than ``CLOCK_JUMP_S`` 'before'
-    the one before it on, all are moved on by that step, so that it runs forward and the records near a time
-    on it are those that arrived near it. A host clock stepped back 20 s reads the same 20 s twice: a
-    MOUNT_STATUS timed by its arrival after the step took the offset of the arrivals before it, 20 s off."""
-    t = np.asarray(times, dtype=np.float64)
-    step = np.diff(t, prepend=t[:1])
-    return t - np.cumsum(np.where(step < -CLOCK_JUMP_S, step, 0.0))
+def steps_back(times: np.ndarray) -> np.ndarray:
+    """Positions of the records that arrived more than ``CLOCK_JUMP_S`` 'before' the one before them: the
+    records' clock (a companion's host clock: NTP) was stepped back there."""
+    return np.flatnonzero(np.diff(times) < -CLOCK_JUMP_S) + 1
+
+
+def unstepped(times: np.ndarray) -> np.ndarray:
+    """The records' clock with its steps back taken out: from each of ``steps_back`` on, all are moved on by
+    that step, so that it runs forward and the records near a time on it are those that arrived near it. A
+    host clock stepped back 20 s reads the same 20 s twice: a MOUNT_STATUS timed by its arrival after the
+    step took the offset of the arrivals before it, 20 s off."""
+    lift, at = np.zeros_like(times), steps_back(times)
+    lift[at] = times[at - 1] - times[at]
+    return times + np.cumsum(lift)
 
 
 def arrival_offsets(samples: list[tuple[float, float, float]], start: int,

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
-from onboard.telemetry.clock_jumps import CLOCK_JUMP_S, CLOCK_RUN, after_last_jump
+from onboard.telemetry.clock_jumps import CLOCK_JUMP_S, CLOCK_RUN, after_last_jump, steps_back
 
 CHUNK = 20  # round trips per estimate (20 s at the live request rate of 1 Hz)
 MIN_ROUND_TRIPS = 3
@@ -181,16 +181,11 @@ def _step_start(before: RoundTrip, after: RoundTrip, back_s: list[float] = ()) -
     return min([after.received_s, *back_s])
 
 
-def backward_steps(records: Iterable[tuple[float, object]]) -> list[tuple[int, float]]:
-    """(position, time) of each record that arrived more than ``CLOCK_JUMP_S`` 'before' the one before it: the
-    records' clock stepped back there. Its new readings overlap the old ones, and the replies on it come up
-    to a second later: a frame stamped meanwhile was mapped by the old clock, a step's time off."""
-    steps, before = [], -math.inf
-    for i, (t, _) in enumerate(records):
-        if t < before - CLOCK_JUMP_S:
-            steps.append((i, float(t)))
-        before = t
-    return steps
+def backward_steps(times: np.ndarray) -> list[tuple[int, float]]:
+    """(position, time) of each record (by its time, ``times``) where the records' clock stepped back
+    (``clock_jumps.steps_back``). Its new readings overlap the old ones, and the replies on it come up to a
+    second later: a frame stamped meanwhile was mapped by the old clock, a step's time off."""
+    return [(int(i), float(times[i])) for i in steps_back(times)]
 
 
 def _stepped_tail(part: list[RoundTrip], min_round_trips: int) -> list[RoundTrip]:
