@@ -111,7 +111,7 @@ def photos_in_subfolders(inputs: Iterable[Path], out: Path | None = None) -> dic
     photos only (outputs are named by stem, and a card's 100MEDIA, 101MEDIA restart their numbering),
     so these are left out, and said to be. Not counted: hidden folders, ``out`` and an earlier run's
     outputs (a folder holding segment's summary.csv) inside the folder."""
-    from models.photo_summary import CSV_NAME  # photo_summary imports this module
+    from models.photo_summary import CSV_NAME  # lazy: photo_summary loads OpenCV
 
     counts: dict[Path, int] = {}
     for item in (Path(i) for i in inputs):

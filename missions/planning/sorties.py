@@ -3,7 +3,8 @@
 Inspecting for thin cracks means flying close or zoomed in, and a bridge then takes hours of flying:
 more than one battery. The passes keep their planned order and are packed greedily into flights,
 each one taking off, flying its passes and coming back within the battery less its reserve (the
-same estimate the battery rule checks). A pass too long for one battery on its own is cut between
+same estimate the battery rule checks) and holding no more mission items than the autopilot stores
+(``MAX_MISSION_ITEMS``, ``--max-mission-items``). A pass too long for one battery on its own is cut between
 two of its photos, into halves until each fits. Every flight is then written and checked on its own.
 """
 

@@ -36,7 +36,8 @@ def segment_command(
     rerun: bool = typer.Option(False, "--rerun", help="Segment every photo again, even those --out already holds "
                                "from the same model and settings (by default a rerun picks up where the last stopped)."),
 ) -> None:
-    """Segment inspection photos at their full resolution (in 384-px tiles above 1.6 MPx), one mask per photo."""
+    """Segment inspection photos at their full resolution (in 384-px tiles above 1.6 MPx; every photo
+    with --backend tensorrt), one mask per photo."""
     from models import load_segmenter
     from models.batch import check_writable, refuse_overwriting, segment_images
     from models.photo_inputs import left_out_files, left_out_photos, list_images, photos_in_subfolders, subfolder_counts

@@ -3,8 +3,9 @@
 Given in WGS84 by a reference point (alt MSL), its outward normal (ENU) and its extent in the
 face's own chart: u runs horizontally to the viewer's right when facing the face, v up the face
 (see ``PlaneChart``), both from the reference point. A ray that meets the plane outside the extent
-misses the face, so a frame looking past the pier's end is "not georeferenced", never placed on
-an imaginary extension of it.
+misses the face: a point past the pier's end is never placed on an imaginary extension of it (a
+frame whose centre looks just past the end is placed by the part of it that sees the face, see
+``groundstation.georef``; one that sees nothing of the face is "not georeferenced").
 """
 
 from __future__ import annotations
