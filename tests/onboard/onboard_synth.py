@@ -6,6 +6,8 @@ import math
 import struct
 from pathlib import Path
 
+import cv2
+import numpy as np
 from pymavlink.dialects.v20 import ardupilotmega as m
 
 # Boot happened at this UTC time (s); all synthetic flights start shortly after.
@@ -90,3 +92,20 @@ def timesync_records(start_boot_s: float, end_boot_s: float, rate_hz: float = 1.
         recs.append((arrived, m.MAVLink_timesync_message(round((boot + remote_error_s) * 1e6) * 1000,
                                                          round(sent * 1e9))))
     return recs
+
+
+def frame_image(seed: int, width: int = 64, height: int = 48) -> np.ndarray:
+    """A grey frame with one dark square (one instance for the tests' dark-pixel segmenter), moved by ``seed``."""
+    img = np.full((height, width, 3), 200, np.uint8)
+    img[10 + seed:20 + seed, 10:30] = 20
+    return img
+
+
+def feedback_frames(folder: Path) -> tuple[Path, Path]:
+    """Three frames IMG_1..3.png, each with its CAMERA_FEEDBACK in ``folder``/flight.tlog (boot 101, 102, 103.5 s)."""
+    tlog = write_tlog(folder / "flight.tlog", flight_records(feedback_boot_s=[101.0, 102.0, 103.5]))
+    frames = folder / "frames"
+    frames.mkdir()
+    for i in range(3):
+        cv2.imwrite(str(frames / f"IMG_{i + 1}.png"), frame_image(i))
+    return frames, tlog

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 from onboard_helpers import PLANE_DIR
-from onboard_synth import BOOT_UTC_S, flight_records, write_tlog
+from onboard_synth import BOOT_UTC_S, feedback_frames, flight_records, frame_image, write_tlog
 
 from onboard.frames import Frame, ImageFolderSource, natural_key, time_from_name
 from onboard.replay import ReplayError, run_replay
@@ -22,12 +22,6 @@ W, H = 64, 48
 CAMERA = CameraModel.from_fov(W, H, 60.0, name="synthetic")
 
 
-def _frame_image(seed: int) -> np.ndarray:
-    img = np.full((H, W, 3), 200, np.uint8)
-    img[10 + seed:20 + seed, 10:30] = 20  # one dark square → one instance for the fake segmenter
-    return img
-
-
 def _utc_name(t: float) -> str:
     stamp = datetime.fromtimestamp(t, tz=timezone.utc)
     return stamp.strftime("%Y%m%d%H%M%S") + f"{round(stamp.microsecond / 1e4):02d}Z.png"
@@ -35,12 +29,7 @@ def _utc_name(t: float) -> str:
 
 @pytest.fixture
 def feedback_flight(tmp_path: Path) -> tuple[Path, Path]:
-    tlog = write_tlog(tmp_path / "flight.tlog", flight_records(feedback_boot_s=[101.0, 102.0, 103.5]))
-    frames = tmp_path / "frames"
-    frames.mkdir()
-    for i in range(3):
-        cv2.imwrite(str(frames / f"IMG_{i + 1}.png"), _frame_image(i))
-    return frames, tlog
+    return feedback_frames(tmp_path)
 
 
 @pytest.fixture
@@ -49,7 +38,7 @@ def timestamped_flight(tmp_path: Path) -> tuple[Path, Path]:
     frames = tmp_path / "frames"
     frames.mkdir()
     for i, tb in enumerate([101.0, 102.5, 106.5]):  # the last one falls in the telemetry gap
-        cv2.imwrite(str(frames / _utc_name(BOOT_UTC_S + tb)), _frame_image(i))
+        cv2.imwrite(str(frames / _utc_name(BOOT_UTC_S + tb)), frame_image(i))
     return frames, tlog
 
 
@@ -134,7 +123,7 @@ def test_no_way_to_time_frames(tmp_path: Path, segmenter) -> None:
     tlog = write_tlog(tmp_path / "flight.tlog", flight_records())
     frames = tmp_path / "frames"
     frames.mkdir()
-    cv2.imwrite(str(frames / "a.png"), _frame_image(0))
+    cv2.imwrite(str(frames / "a.png"), frame_image(0))
     out = tmp_path / "record"
     with pytest.raises(InputError, match="CAMERA_FEEDBACK") as info:
         run_replay(frames, tlog, out, segmenter, CAMERA, progress=False)
@@ -180,7 +169,7 @@ def test_a_failed_overwrite_keeps_the_old_record(feedback_flight: tuple[Path, Pa
     with FlightRecordReader(out) as record:
         assert len(record) == 3
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no stray sibling left
-    cv2.imwrite(str(frames / "IMG_3.png"), _frame_image(2)[:, ::-1])
+    cv2.imwrite(str(frames / "IMG_3.png"), frame_image(2)[:, ::-1])
     assert run_replay(frames, tlog, out, segmenter, CAMERA, progress=False, overwrite=True).frames == 3
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
@@ -233,7 +222,7 @@ def test_a_photo_turned_by_its_exif_orientation_is_named_as_such(feedback_flight
     (frames / "IMG_2.png").unlink()
     exif = Image.Exif()
     exif[0x0112] = 6
-    Image.fromarray(_frame_image(1)[:, :, ::-1]).save(frames / "IMG_2.jpg", exif=exif.tobytes())
+    Image.fromarray(frame_image(1)[:, :, ::-1]).save(frames / "IMG_2.jpg", exif=exif.tobytes())
     with pytest.raises(InputError, match=r"IMG_2\.jpg: frame is 48x64 as its EXIF orientation \(6\).*64x48.*"
                                          r"Orientation=1"):
         run_replay(frames, tlog, tmp_path / "r", segmenter, CAMERA, progress=False)
@@ -318,7 +307,7 @@ def test_video_source_with_camera_feedback(feedback_flight: tuple[Path, Path], t
     if not writer.isOpened():
         pytest.skip("this OpenCV build cannot write MJPG/AVI")
     for i in range(3):
-        writer.write(_frame_image(i))
+        writer.write(frame_image(i))
     writer.release()
     summary = run_replay(video, tlog, tmp_path / "record", segmenter, CAMERA, progress=False)
     assert (summary.frames, summary.tagged, summary.capture_time_source) == (3, 3, "camera_feedback")
@@ -332,7 +321,7 @@ def test_a_video_without_times_is_told_to_carry_its_start_in_its_name(tmp_path: 
     writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"MJPG"), 10.0, (W, H))
     if not writer.isOpened():
         pytest.skip("this OpenCV build cannot write MJPG/AVI")
-    writer.write(_frame_image(0))
+    writer.write(frame_image(0))
     writer.release()
     with pytest.raises(InputError, match=r"name the video by its UTC start time \(e\.g\. cam20161112234651200Z"):
         run_replay(video, tlog, tmp_path / "record", segmenter, CAMERA, progress=False)
@@ -387,7 +376,7 @@ def test_a_folder_of_two_sizes_is_refused_before_any_frame_is_segmented(feedback
     replay reached it, after segmenting the others (a 500-photo folder: hours, then all removed), with
     'Pass the calibration for this resolution' though one calibration cannot serve both sizes."""
     frames, tlog = feedback_flight
-    cv2.imwrite(str(frames / "IMG_3.png"), cv2.resize(_frame_image(2), (32, 24)))
+    cv2.imwrite(str(frames / "IMG_3.png"), cv2.resize(frame_image(2), (32, 24)))
 
     class Counting:
         model_id, sha256, seen = "count", "0" * 64, 0
@@ -412,7 +401,7 @@ def test_a_tiff_frame_turned_by_its_tag_to_the_calibrations_size_is_replayed(fee
     (frames / "IMG_2.png").unlink()
     exif = Image.Exif()
     exif[0x0112] = 6
-    stored = np.ascontiguousarray(np.rot90(_frame_image(1)[:, :, ::-1], 1))  # 48 wide, 64 high; shown 64x48
+    stored = np.ascontiguousarray(np.rot90(frame_image(1)[:, :, ::-1], 1))  # 48 wide, 64 high; shown 64x48
     Image.fromarray(stored).save(frames / "IMG_2.tif", exif=exif)
     summary = run_replay(frames, tlog, tmp_path / "r", segmenter, CAMERA, progress=False)
     assert summary.frames == 3

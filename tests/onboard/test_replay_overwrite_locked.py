@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
-from onboard_synth import flight_records, write_tlog
+from onboard_synth import feedback_frames, frame_image
 
 from onboard.replay import run_replay
 from skyinspect.camera import CameraModel
@@ -24,21 +22,10 @@ from skyinspect.record import FlightRecordReader, FlightRecordWriter
 CAMERA = CameraModel.from_fov(64, 48, 60.0, name="synthetic")
 
 
-def _frame_image(seed: int) -> np.ndarray:
-    img = np.full((48, 64, 3), 200, np.uint8)
-    img[10 + seed:20 + seed, 10:30] = 20  # one dark square: one instance for the test segmenter
-    return img
-
-
 @pytest.fixture
 def feedback_flight(tmp_path: Path) -> tuple[Path, Path]:
     """Three frames, each with its CAMERA_FEEDBACK (as tests/onboard/test_replay.py's flight)."""
-    tlog = write_tlog(tmp_path / "flight.tlog", flight_records(feedback_boot_s=[101.0, 102.0, 103.5]))
-    frames = tmp_path / "frames"
-    frames.mkdir()
-    for i in range(3):
-        cv2.imwrite(str(frames / f"IMG_{i + 1}.png"), _frame_image(i))
-    return frames, tlog
+    return feedback_frames(tmp_path)
 
 
 def _names(folder: Path) -> list[str]:
@@ -46,7 +33,7 @@ def _names(folder: Path) -> list[str]:
 
 
 def _add(writer: FlightRecordWriter, index: int) -> None:
-    writer.add_frame(index, 1000.0 + index, _frame_image(0), Pose.untagged(1000.0 + index, "test"), None)
+    writer.add_frame(index, 1000.0 + index, frame_image(0), Pose.untagged(1000.0 + index, "test"), None)
 
 
 def test_overwrite_refuses_a_record_another_run_is_writing(feedback_flight: tuple[Path, Path],
