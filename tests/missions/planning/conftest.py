@@ -9,11 +9,31 @@ import numpy as np
 import pytest
 
 from missions.planning import Requirement, get_camera, load_asset, plan_inspection
+from missions.planning.loopback import LoopbackVehicle, free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "missions" / "examples"
 FIXTURES = ROOT / "tests" / "data" / "missions"
 FAST = Requirement(crack_width_mm=2.0, exposure_s=0.0005)
+
+
+@pytest.fixture
+def vehicle_defaults() -> dict:
+    """LoopbackVehicle options a test module wants by default (a module overrides this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def vehicle(request, vehicle_defaults):
+    """A loopback vehicle on a free port for one test, with ``vehicle_defaults`` and any indirect
+    parametrisation's options; the test fails if the vehicle raised."""
+    v = LoopbackVehicle(free_port(), lifetime_s=20.0, **(vehicle_defaults | getattr(request, "param", {})))
+    v.start()
+    assert v.ready.wait(5)
+    yield v
+    v.stop()
+    v.join(3)
+    assert v.error is None
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import pytest
 from missions.planning.assets import KeepOut
 from missions.planning.export import write_all
 from missions.planning.fence import plan_fence
-from missions.planning.loopback import LoopbackVehicle, free_port
+from missions.planning.loopback import free_port
 
 RAILWAY = ((47.3980568, 8.5459914), (47.3980568, 8.5465212), (47.3981467, 8.5465212), (47.3981467, 8.5459914))
 # over pier P1 and the deck, 35-60 m above the site: the flight (RTL at 30 m) passes under it
@@ -61,14 +61,8 @@ def test_a_later_flights_own_notes_are_printed():
 
 
 @pytest.fixture
-def vehicle(request):
-    v = LoopbackVehicle(free_port(), lifetime_s=20.0, **({"ardupilot_storage": True} | getattr(request, "param", {})))
-    v.start()
-    assert v.ready.wait(5)
-    yield v
-    v.stop()
-    v.join(3)
-    assert v.error is None
+def vehicle_defaults() -> dict:
+    return {"ardupilot_storage": True}  # ArduPilot's mission storage, which a fence upload interacts with
 
 
 def _upload(plan_file, vehicle):  # type: ignore[no-untyped-def]

@@ -7,23 +7,11 @@ import pytest
 from skyinspect.errors import TelemetryError
 
 from missions.planning.formats import read_waypoints
-from missions.planning.loopback import LoopbackVehicle, free_port
+from missions.planning.loopback import free_port
 from missions.planning.mission import MissionItem
 from missions.planning.upload import compare, connect, from_item_int, upload_and_verify, with_home
 
 from .conftest import FIXTURES
-
-
-@pytest.fixture
-def vehicle(request):
-    kwargs = getattr(request, "param", {})
-    v = LoopbackVehicle(free_port(), lifetime_s=20.0, **kwargs)
-    v.start()
-    assert v.ready.wait(5)
-    yield v
-    v.stop()
-    v.join(3)
-    assert v.error is None
 
 
 @pytest.mark.timeout(30)
