@@ -29,6 +29,8 @@ keeps it on MAVLink 1 until the GCS speaks 2. A MISSION_COUNT truncates the stor
 once, as ArduPilot's ``MissionItemProtocol_Waypoints::truncate`` does. ``ack_at=(seq, code)`` answers item
 ``seq`` (-1: the MISSION_COUNT) with MISSION_ACK ``code`` and ends the upload there (14 DENIED: another
 ground station's transfer; 15 OPERATION_CANCELLED: ArduPilot's upload timeout, 8 s without an item).
+``list_ack=code`` answers the mission's MISSION_REQUEST_LIST with MISSION_ACK ``code`` (14 DENIED: ArduPilot's
+``MissionItemProtocol::handle_mission_request_list`` while another ground station uploads).
 ``px4_storage`` answers as PX4's ``MavlinkMissionManager::parse_mavlink_mission_item`` /
 ``format_mavlink_mission_item``: a command it takes only without coordinates (NAV_RETURN_TO_LAUNCH, DO
 commands) sent in a global frame is refused with MAV_MISSION_UNSUPPORTED; located items come back in
@@ -53,7 +55,7 @@ class LoopbackVehicle(threading.Thread):
                  unsupported: tuple[int, ...] = (), duplicate_request: bool = False,
                  lose_final_ack: bool = False, ardupilot_storage: bool = False, px4_storage: bool = False,
                  fence_supported: bool = True, fence_max_items: int = 0, mavlink2: bool = True,
-                 ack_at: tuple[int, int] = ()) -> None:
+                 ack_at: tuple[int, int] = (), list_ack: int = 0) -> None:
         super().__init__(daemon=True, name=f"loopback-vehicle-{port}")
         self.url = f"{'udpin' if transport == 'udp' else 'tcpin'}:127.0.0.1:{port}"
         self.gcs_url = f"{'udpout' if transport == 'udp' else 'tcp'}:127.0.0.1:{port}"
@@ -67,7 +69,7 @@ class LoopbackVehicle(threading.Thread):
         self.mission: list[Any] = []
         self.fence: list[Any] = []
         self.fence_supported, self.fence_max_items, self.mavlink2 = fence_supported, fence_max_items, mavlink2
-        self.ack_at = ack_at
+        self.ack_at, self.list_ack = ack_at, list_ack
         self._fence_expected, self._fence_in = 0, []  # type: ignore[var-annotated]
         self.requests_seen: list[str] = []
         self.stop_event = threading.Event()
@@ -148,6 +150,8 @@ class LoopbackVehicle(threading.Thread):
                             self.mission[0].x, self.mission[0].y = self.mission[0].x + 3, self.mission[0].y - 3
                         if not self.lose_final_ack:
                             conn.mav.mission_ack_send(ts, tc, 0, 0)
+                elif t == "MISSION_REQUEST_LIST" and self.list_ack:
+                    conn.mav.mission_ack_send(ts, tc, self.list_ack, 0)
                 elif t == "MISSION_REQUEST_LIST":
                     conn.mav.mission_count_send(ts, tc, len(self.mission), 0)
                 elif t in ("MISSION_REQUEST_INT", "MISSION_REQUEST"):

@@ -7,7 +7,9 @@ MISSION_COUNT → MISSION_REQUEST_INT per item → MISSION_ITEM_INT → we send 
 Every wait is bounded (``timeout_s`` per message, ``retries`` re-sends), so a silent link fails
 with a ``TelemetryError`` naming the step instead of hanging. A MISSION_ACK saying
 MAV_MISSION_INVALID_SEQUENCE during the upload is not a refusal: ArduPilot sends it for a late
-duplicate item and keeps the upload going.
+duplicate item and keeps the upload going. A MISSION_ACK error in answer to a read (ArduPilot's
+MAV_MISSION_DENIED while another ground station uploads, MAV_MISSION_UNSUPPORTED for a mission type its
+build lacks) is named with its fix, not waited out as a silent link.
 
 ArduPilot stores home as item 0, so for ``autopilot == "ardupilot"`` the upload starts with home
 and the comparison skips item 0 (the vehicle overwrites it); PX4 missions start at item 0.
@@ -133,12 +135,42 @@ def _wait(conn: Any, types: list[str], timeout_s: float, mission_type: int = MIS
             return msg
 
 
+def _result_name(code: int) -> str:
+    names = {1: "ERROR", 2: "UNSUPPORTED_FRAME", 3: "UNSUPPORTED", 4: "NO_SPACE", 5: "INVALID",
+             13: "INVALID_SEQUENCE", 14: "DENIED", 15: "OPERATION_CANCELLED"}
+    return names.get(code, f"INVALID_PARAM{code - 5}" if 6 <= code <= 12 else f"RESULT_{code}")
+
+
+def _download_refusal(code: int, mission_type: int) -> str:
+    """A MISSION_ACK error in answer to a read (it waited for a MISSION_COUNT and blamed the link)."""
+    what = TRANSFER[mission_type]
+    fix = {14: "The vehicle is busy with another ground station's upload (ArduPilot refuses a read while one is "
+               "in progress: QGroundControl or Mission Planner on the same vehicle): wait for it or close it, then "
+               "read again",
+           3: (f"The firmware serves no {what} over the mission protocol" + (
+               " (MAV_MISSION_TYPE_FENCE: ArduPilot 4.0 or later built with fences, PX4): set and check the fence "
+               "from the ground station" if mission_type == MISSION_TYPE_FENCE else ""))
+           }.get(code, "Check the autopilot's messages (STATUSTEXT) for why, then read again")
+    return f"{what} download: the vehicle refused to send its {what} with MAV_MISSION_{_result_name(code)} ({code}). {fix}"
+
+
+def _wait_download(conn: Any, want: str, timeout_s: float, mission_type: int) -> Any:
+    """The vehicle's ``want`` during a read, or None; a MISSION_ACK error instead is its refusal. An ACCEPTED or
+    INVALID_SEQUENCE ACK is the upload's, arriving late, not an answer to the read."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        left = deadline - time.monotonic()
+        msg = _wait(conn, [want, "MISSION_ACK"], left, mission_type) if left > 0 else None
+        if msg is None or msg.get_type() == want:
+            return msg
+        if int(msg.type) not in (MAV_MISSION_ACCEPTED, MAV_MISSION_INVALID_SEQUENCE):
+            raise TelemetryError(_download_refusal(int(msg.type), mission_type))
+
+
 def _refusal(code: int, items: tuple[MissionItem, ...], seq: int | None,
              mission_type: int = MISSION_TYPE_MISSION) -> str:
     """What a MISSION_ACK error means for this mission (it read 'MAV_MISSION_RESULT 3' before)."""
-    names = {1: "ERROR", 2: "UNSUPPORTED_FRAME", 3: "UNSUPPORTED", 4: "NO_SPACE", 5: "INVALID",
-             13: "INVALID_SEQUENCE", 14: "DENIED", 15: "OPERATION_CANCELLED"}
-    name = names.get(code, f"INVALID_PARAM{code - 5}" if 6 <= code <= 12 else f"RESULT_{code}")
+    name = _result_name(code)
     at = (f" at {'fence ' if mission_type == MISSION_TYPE_FENCE else ''}item {seq} ({items[seq].name})"
           if seq is not None and 0 <= seq < len(items) else "")
     if mission_type == MISSION_TYPE_FENCE:
@@ -231,7 +263,7 @@ def download(conn: Any, timeout_s: float = 1.5, retries: int = 5,
     count = None
     for _ in range(retries + 1):
         conn.mav.mission_request_list_send(ts, tc, mission_type)
-        msg = _wait(conn, ["MISSION_COUNT"], timeout_s, mission_type)
+        msg = _wait_download(conn, "MISSION_COUNT", timeout_s, mission_type)
         if msg is not None:
             count = int(msg.count)
             break
@@ -241,7 +273,7 @@ def download(conn: Any, timeout_s: float = 1.5, retries: int = 5,
     for seq in range(count):
         for _ in range(retries + 1):
             conn.mav.mission_request_int_send(ts, tc, seq, mission_type)
-            msg = _wait(conn, ["MISSION_ITEM_INT"], timeout_s, mission_type)
+            msg = _wait_download(conn, "MISSION_ITEM_INT", timeout_s, mission_type)
             if msg is not None and int(msg.seq) == seq:
                 out.append(from_item_int(msg))
                 break
@@ -296,7 +328,11 @@ def upload_and_verify(url: str, items: tuple[MissionItem, ...], home_lat_lon_alt
                 f"Plan again with --autopilot {runs}")
         full = with_home(items, home_lat_lon_alt, autopilot)
         n = upload(conn, full, timeout_s, ack_lost_ok=True)
-        back = download(conn, timeout_s)
+        try:
+            back = download(conn, timeout_s)
+        except TelemetryError as exc:
+            raise TelemetryError(f"{exc}. The mission went up but was not read back to check it: do not fly it in "
+                                 f"AUTO until one reads back identical") from exc
         diffs = compare(full, back, skip_home=autopilot == "ardupilot")
         if fence and not diffs:
             if not conn.mavlink20():  # mission_type is a MAVLink 2 extension: MAVLink 1 drops it
@@ -311,7 +347,11 @@ def upload_and_verify(url: str, items: tuple[MissionItem, ...], home_lat_lon_alt
             except TelemetryError as exc:
                 raise TelemetryError(f"{exc}. The mission was uploaded and read back identical; the fence was not "
                                      f"taken") from exc
-            got = download(conn, timeout_s, mission_type=MISSION_TYPE_FENCE)
+            try:
+                got = download(conn, timeout_s, mission_type=MISSION_TYPE_FENCE)
+            except TelemetryError as exc:
+                raise TelemetryError(f"{exc}. The mission was uploaded and read back identical; the fence went up "
+                                     f"but was not read back to check it") from exc
             diffs = tuple(f"fence {d}" for d in compare(fence, got, skip_home=False))
         return TransferResult(len(full), len(back), not diffs, diffs, acknowledged=n >= 0, fence_sent=len(fence))
     finally:

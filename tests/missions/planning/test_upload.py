@@ -250,3 +250,36 @@ def _as_msg(seq, it):  # type: ignore[no-untyped-def]
     p = it.params
     return mav.MAVLink_mission_item_int_message(1, 1, seq, it.frame, it.command, 0, int(it.autocontinue),
                                                 p[0], p[1], p[2], p[3], x, y, p[6], 0)
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("vehicle", [{"list_ack": 14}], indirect=True)
+def test_a_refused_read_back_says_what_the_vehicle_said(vehicle, bridge_plan):
+    # ArduPilot answers MISSION_REQUEST_LIST with MISSION_ACK MAV_MISSION_DENIED while another ground station
+    # uploads to it: the read-back waited for a MISSION_COUNT 6 times and said 'no MISSION_COUNT after 5
+    # retries. Check the link', blaming a link that had just carried the whole upload
+    with pytest.raises(TelemetryError) as err:
+        upload_and_verify(vehicle.gcs_url, bridge_plan.items, bridge_plan.home_lat_lon_alt, "ardupilot",
+                          timeout_s=0.5, connect_timeout_s=5)
+    said = str(err.value)
+    assert "mission download: the vehicle refused to send its mission with MAV_MISSION_DENIED (14)" in said, said
+    assert "another ground station" in said and "not read back" in said and "Check the link" not in said, said
+    assert len(vehicle.mission) == len(bridge_plan.items) + 1  # the upload itself went through
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.parametrize("vehicle", [{"fence_supported": False}], indirect=True)
+def test_a_fence_read_from_a_vehicle_without_one_names_it(vehicle):
+    # a build without fences answers every MAV_MISSION_TYPE_FENCE message with MAV_MISSION_UNSUPPORTED
+    # (GCS_MAVLINK: no protocol for the mission type); the read-back said 'no MISSION_COUNT ... Check the link'
+    from missions.planning.upload import download
+
+    conn = connect(vehicle.gcs_url, 5)
+    try:
+        with pytest.raises(TelemetryError) as err:
+            download(conn, 0.3, mission_type=1)
+    finally:
+        conn.close()
+    said = str(err.value)
+    assert "fence download: the vehicle refused to send its fence with MAV_MISSION_UNSUPPORTED (3)" in said, said
+    assert "no fence over the mission protocol" in said, said
