@@ -63,11 +63,20 @@ def _progress(enabled: bool, total: int):  # type: ignore[no-untyped-def]
     return Progress(TextColumn("[bold]rendering frames"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
 
 
+OUTPUT_FILES = ("truth.geojson", "surface.json", "camera.yaml", "flight.tlog", "scene.json")
+
+
 def make_output_folders(out: Path, fix: str) -> Path:
     """``out``/frames and ``out``/truth_masks, created and emptied of an earlier run's frames (a
     longer earlier flight's extra frames stayed, and a replay took them for this flight's); a
     RecordError naming ``out`` if they cannot be."""
     digits = "[0-9]" * 6
+    # checked before anything is made: a folder in a file's place failed only once its turn came (camera.yaml
+    # with an OpenCV traceback, scene.json after every frame), leaving a half-written output behind
+    for name in OUTPUT_FILES:
+        if (out / name).exists() and not (out / name).is_file():
+            raise RecordError(describe(out / name, "expected a file to write (or nothing), got a folder",
+                                       f"remove or rename it, or {fix}"))
     try:
         for sub, pattern in (("frames", f"{digits}.jpg"), ("truth_masks", f"{digits}.png")):
             (out / sub).mkdir(parents=True, exist_ok=True)

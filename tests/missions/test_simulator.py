@@ -186,3 +186,16 @@ def test_a_run_into_an_earlier_runs_folder_leaves_none_of_its_frames(tmp_path: P
     make_output_folders(out, "fix")
     assert [p.name for p in (out / "frames").iterdir()] == ["notes.txt"]
     assert not any((out / "truth_masks").iterdir())
+
+
+@pytest.mark.parametrize("name", ["camera.yaml", "scene.json", "flight.tlog", "truth.geojson", "surface.json"])
+def test_an_output_file_blocked_by_a_folder_is_refused_before_anything_is_written(tmp_path: Path, name: str) -> None:
+    """camera.yaml as a folder gave an OpenCV traceback (exit 1) and scene.json one only after every
+    frame was rendered; both left a half-written output folder behind."""
+    from skyinspect.errors import RecordError
+
+    out = tmp_path / "sim"
+    (out / name).mkdir(parents=True)
+    with pytest.raises(RecordError, match=name):
+        simulate(out, SimConfig.small(), progress=False)
+    assert [p.name for p in out.iterdir()] == [name]
