@@ -58,7 +58,7 @@ class TransferResult:
     same: bool
     differences: tuple[str, ...]
     acknowledged: bool = True  # False: every item went up but no MISSION_ACK came; the read-back decided
-    fence_sent: int = 0  # fence items uploaded (MAV_MISSION_TYPE_FENCE) and read back with the mission
+    fence_sent: int = 0  # fence items uploaded (MAV_MISSION_TYPE_FENCE) and read back; 0: none sent
 
 
 def to_int_fields(it: MissionItem) -> tuple[int, int]:
@@ -334,6 +334,7 @@ def upload_and_verify(url: str, items: tuple[MissionItem, ...], home_lat_lon_alt
             raise TelemetryError(f"{exc}. The mission went up but was not read back to check it: do not fly it in "
                                  f"AUTO until one reads back identical") from exc
         diffs = compare(full, back, skip_home=autopilot == "ardupilot")
+        fence_sent = 0  # the fence goes up only after a mission that reads back identical
         if fence and not diffs:
             if not conn.mavlink20():  # mission_type is a MAVLink 2 extension: MAVLink 1 drops it
                 raise TelemetryError(
@@ -353,6 +354,7 @@ def upload_and_verify(url: str, items: tuple[MissionItem, ...], home_lat_lon_alt
                 raise TelemetryError(f"{exc}. The mission was uploaded and read back identical; the fence went up "
                                      f"but was not read back to check it") from exc
             diffs = tuple(f"fence {d}" for d in compare(fence, got, skip_home=False))
-        return TransferResult(len(full), len(back), not diffs, diffs, acknowledged=n >= 0, fence_sent=len(fence))
+            fence_sent = len(fence)
+        return TransferResult(len(full), len(back), not diffs, diffs, acknowledged=n >= 0, fence_sent=fence_sent)
     finally:
         conn.close()

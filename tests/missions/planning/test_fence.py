@@ -202,3 +202,18 @@ def test_arducopters_default_circle_and_ceiling_are_named_when_the_flight_leaves
         notes
     assert not any("FENCE_RADIUS" in n for n in plan_fence(far, frame, wide, "ardupilot")[1])  # no fence uploaded
     assert not any("FENCE_RADIUS" in n for n in plan_fence(far, frame, site, "px4")[1])
+
+
+@pytest.mark.timeout(40)
+@pytest.mark.parametrize("vehicle", [{"autopilot": "px4", "overwrite_home": True, "ardupilot_storage": False}],
+                         indirect=True)
+def test_a_fence_never_sent_is_not_counted_as_sent(vehicle, bridge_plan_px4):
+    # the mission read back different, so the fence stayed on the ground: TransferResult said fence_sent=8
+    from missions.planning.fence import fence_items
+    from missions.planning.upload import upload_and_verify
+
+    fence = fence_items(bridge_plan_px4.fence)
+    r = upload_and_verify(vehicle.gcs_url, bridge_plan_px4.items, bridge_plan_px4.home_lat_lon_alt, "px4",
+                          timeout_s=0.3, connect_timeout_s=5, fence=fence)
+    assert not r.same and len(fence) == 8 and vehicle.fence == []
+    assert r.fence_sent == 0, r
