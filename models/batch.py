@@ -35,7 +35,7 @@ from models.no_data import has_transparency, transparent_pixels, without_no_data
 from models.photo_checks import check_images, check_overlay_sizes
 from models.work_plan import PhotoProgress
 from skyinspect.errors import ImageError, InputError, describe
-from skyinspect.photo import cv_imread, read_bgr
+from skyinspect.photo import cv_imread, read_bgr, read_file_bytes
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK, Segmentation, Segmenter, segment_each, settings_of
 
 _TINT_BGR = {CRACK: (0, 0, 255), CORROSION: (0, 200, 255)}
@@ -242,17 +242,14 @@ def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked:
             on_done(done[-1])
         progress.photo_done()
     # decoded once, for the model and then the overlay, in order, with where the photo is transparent and
-    # the sha256 of its bytes, taken before it is read: the photo segmented, were the file replaced or
-    # removed before its record is written (a card synced or pulled mid-run)
-    loaded: deque[tuple[np.ndarray, np.ndarray | None, str | None]] = deque()
+    # the sha256 of its bytes: the file read once, and all three taken from those bytes, so that the record
+    # names the photo segmented, were the file replaced or removed meanwhile (a card synced or pulled mid-run)
+    loaded: deque[tuple[np.ndarray, np.ndarray | None, str]] = deque()
 
     def load(path: Path) -> np.ndarray:
-        try:
-            sha256: str | None = photo_sha256(path)
-        except OSError:  # gone since it was checked: read_bgr refuses it by name, saying why
-            sha256 = None
-        image = read_bgr(path)
-        loaded.append((image, transparent_pixels(path, image.shape), sha256))
+        data = read_file_bytes(path)  # gone since it was checked: refused by name, saying why
+        image = read_bgr(path, data=data)
+        loaded.append((image, transparent_pixels(path, image.shape, data), hashlib.sha256(data).hexdigest()))
         return image
 
     watch = getattr(segmenter, "watch_progress", None) if on_progress is not None else None

@@ -11,7 +11,9 @@ mask instead: those pixels are no data too (read with rasterio, GDAL's dataset m
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 import warnings
 from pathlib import Path
 
@@ -35,10 +37,11 @@ def has_transparency(path: Path) -> bool:
         return False
 
 
-def _gdal_mask(path: Path, shape: tuple[int, ...] | None) -> np.ndarray | None:
+def _gdal_mask(path: Path, shape: tuple[int, ...] | None, data: bytes | None = None) -> np.ndarray | None:
     """A TIFF's GDAL no-data mask (nodata tag, internal mask or alpha), True where there is no data;
     None where it has none (or, with ``shape``, no pixel of it is no data, or it is not read as
-    skyinspect.photo.read_bgr reads the photo). Without ``shape``: whether it has one, nothing read."""
+    skyinspect.photo.read_bgr reads the photo). Without ``shape``: whether it has one, nothing read.
+    ``data``: the file's bytes, read instead of the file (through GDAL's memory files)."""
     if Path(path).suffix.lower() not in (".tif", ".tiff"):
         return None
     from skyinspect.photo import exif_orientation
@@ -47,18 +50,20 @@ def _gdal_mask(path: Path, shape: tuple[int, ...] | None) -> np.ndarray | None:
         import rasterio
         from rasterio.enums import MaskFlags
         from rasterio.errors import NotGeoreferencedWarning, RasterioError
+        from rasterio.io import MemoryFile
     except ImportError:  # pragma: no cover - a runtime dependency; a photo without it is read as before
         return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", NotGeoreferencedWarning)  # a plain TIFF photo
-            with rasterio.open(path) as ds:
+            memory = contextlib.nullcontext() if data is None else MemoryFile(data)
+            with memory as mem, (rasterio.open(path) if mem is None else mem.open()) as ds:
                 if all(MaskFlags.all_valid in flags for flags in ds.mask_flag_enums):
                     return None
                 if shape is None:
                     return np.zeros((0, 0), bool)
                 # rasterio reads the stored pixels: a photo turned by its EXIF tag would be misplaced
-                if exif_orientation(path) != 1 or (ds.height, ds.width) != tuple(shape[:2]):
+                if exif_orientation(path, data) != 1 or (ds.height, ds.width) != tuple(shape[:2]):
                     return None
                 missing = ds.dataset_mask() == 0  # GDAL: no data where every band is no data
     except (RasterioError, OSError, ValueError):
@@ -66,16 +71,17 @@ def _gdal_mask(path: Path, shape: tuple[int, ...] | None) -> np.ndarray | None:
     return missing if missing.any() else None
 
 
-def transparent_pixels(path: Path, shape: tuple[int, ...]) -> np.ndarray | None:
+def transparent_pixels(path: Path, shape: tuple[int, ...], data: bytes | None = None) -> np.ndarray | None:
     """Where the photo at ``path`` is fully transparent (alpha 0), as a bool (H, W) array oriented as
-    skyinspect.photo.read_bgr gives the photo (its ``shape``); None for a photo without transparency."""
+    skyinspect.photo.read_bgr gives the photo (its ``shape``); None for a photo without transparency.
+    ``data``: the file's bytes, read instead of the file (those read_bgr decoded)."""
     from PIL import Image, ImageOps
 
-    gdal = _gdal_mask(path, shape)
+    gdal = _gdal_mask(path, shape, data)
     if gdal is not None:  # its alpha band too, where it has one
         return gdal
     try:
-        with Image.open(path) as img:
+        with Image.open(path if data is None else io.BytesIO(data)) as img:
             if not img.has_transparency_data:  # a JPEG, an opaque PNG: decoded once only, by read_bgr
                 return None
             # Pillow's TIFF reader turns the pixels by the EXIF tag and drops it, so this turns each photo once

@@ -12,6 +12,7 @@ image has no one right conversion: its useful range is the user's to choose.
 from __future__ import annotations
 
 import contextlib
+import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -49,9 +50,10 @@ def _refuse_broken_link(path: Path) -> None:
 
 
 def read_bgr(path: Path, orient: bool = True, data: bytes | None = None) -> np.ndarray:
-    """``path`` as uint8 BGR (module doc). A JPEG is read once (``data``: its bytes, already read by
-    the caller), checked whole and decoded; ``orient=False``: the stored pixels, EXIF orientation not
-    applied (a mask drawn on those, models.labelled)."""
+    """``path`` as uint8 BGR (module doc). ``data``: its bytes, already read by the caller, decoded
+    instead of the file, whatever the format (so that a hash of them names these pixels, were the file
+    replaced since); else a JPEG is read once, checked whole and decoded. ``orient=False``: the stored
+    pixels, EXIF orientation not applied (a mask drawn on those, models.labelled)."""
     flags = _FLAGS | (0 if orient else cv2.IMREAD_IGNORE_ORIENTATION)
     if data is None:
         _refuse_broken_link(path)
@@ -62,9 +64,9 @@ def read_bgr(path: Path, orient: bool = True, data: bytes | None = None) -> np.n
         image = cv2.imdecode(np.frombuffer(data, np.uint8), flags) if data else None
     else:
         # OpenCV fails on a quarter-turned TIFF and logs an ERROR for it: such a TIFF goes to PIL at once
-        image = None if _tiff_turned_a_quarter(path) else cv_imread(path, flags)
+        image = None if _tiff_turned_a_quarter(path, data) else _cv_decoded(path, flags, data)
         if image is None:
-            image = _decoded_by_pil(path, orient)
+            image = _decoded_by_pil(path, orient, data)
     if image is None:
         empty = data is not None and not data or Path(path).is_file() and Path(path).stat().st_size == 0
         suffix = Path(path).suffix.lower()
@@ -137,6 +139,20 @@ def cv_imread(path: Path, flags: int) -> np.ndarray | None:
         return cv2.imread(str(path), flags)
 
 
+def _cv_decoded(path: Path, flags: int, data: bytes | None) -> np.ndarray | None:
+    """``cv_imread``, or from ``data`` where the caller holds the bytes (imdecode applies the EXIF
+    orientation as imread does; it asserts on an empty buffer)."""
+    if data is None:
+        return cv_imread(path, flags)
+    with _tiff_tags_unlogged(path):
+        return cv2.imdecode(np.frombuffer(data, np.uint8), flags) if data else None
+
+
+def _opened(path: Path, data: bytes | None) -> Path | io.BytesIO:
+    """What PIL opens: the bytes the caller holds, else the file."""
+    return path if data is None else io.BytesIO(data)
+
+
 @contextlib.contextmanager
 def _tiff_tags_unlogged(path: Path) -> Iterator[None]:
     """OpenCV logs a warning for each TIFF tag it does not know, and a GeoTIFF's (33550, 33922, 34735,
@@ -153,12 +169,13 @@ def _tiff_tags_unlogged(path: Path) -> Iterator[None]:
         cv2.utils.logging.setLogLevel(level)
 
 
-def exif_orientation(path: Path) -> int:
-    """The photo's EXIF orientation tag (1, as stored, without one or for a file PIL cannot read)."""
+def exif_orientation(path: Path, data: bytes | None = None) -> int:
+    """The photo's EXIF orientation tag (1, as stored, without one or for a file PIL cannot read);
+    ``data``: its bytes, read instead of the file."""
     from PIL import Image
 
     try:
-        with Image.open(path) as img:
+        with Image.open(_opened(path, data)) as img:
             return int(img.getexif().get(_ORIENTATION, 1) or 1)
     except (OSError, ValueError, SyntaxError, TypeError, Image.DecompressionBombError):  # a 196-MPx ortho
         return 1
@@ -180,18 +197,18 @@ def header_shapes(path: Path) -> tuple[tuple[int, int], tuple[int, int]] | None:
     return ((w, h) if turned else (h, w)), (h, w)
 
 
-def _tiff_turned_a_quarter(path: Path) -> bool:
-    return Path(path).suffix.lower() in (".tif", ".tiff") and exif_orientation(path) in QUARTER_TURNS
+def _tiff_turned_a_quarter(path: Path, data: bytes | None = None) -> bool:
+    return Path(path).suffix.lower() in (".tif", ".tiff") and exif_orientation(path, data) in QUARTER_TURNS
 
 
-def _decoded_by_pil(path: Path, orient: bool) -> np.ndarray | None:
+def _decoded_by_pil(path: Path, orient: bool, data: bytes | None = None) -> np.ndarray | None:
     """What OpenCV cannot decode but PIL can, as uint8 BGR (None when PIL cannot either): OpenCV 5.1
     reads no TIFF whose EXIF orientation turns it a quarter (5-8), in any mode, and said of such a
     photo that it 'cannot be decoded'. 8-bit modes only; another depth is refused as above."""
     from PIL import Image, ImageOps
 
     try:
-        with Image.open(path) as img:
+        with Image.open(_opened(path, data)) as img:
             tag = int(img.getexif().get(_ORIENTATION, 1) or 1)
             img.load()  # Pillow's TIFF reader turns the pixels by the tag here, and drops the tag
             turned = tag != 1 and int(img.getexif().get(_ORIENTATION, 1) or 1) == 1

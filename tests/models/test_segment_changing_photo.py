@@ -61,3 +61,46 @@ def test_a_photo_removed_while_it_is_segmented_gets_its_outputs(tmp_path: Path, 
     assert len(done) == 1 and not photo.exists()
     record = json.loads((out / "b.json").read_text())
     assert record["source_sha256"] == segmented and (out / "b_mask.png").is_file() and (out / "b_overlay.jpg").is_file()
+
+
+_SWAP: list[object] = []  # (photo, replace) while a test watches; the audit hook below cannot be removed
+
+
+def _swap_on_second_open(event: str, args: tuple[object, ...]) -> None:
+    if event != "open" or not _SWAP or not isinstance(args[0], str):
+        return
+    photo, replace, opens = _SWAP  # type: ignore[misc]
+    if Path(args[0]) == photo:
+        opens.append(args[0])  # type: ignore[attr-defined]
+        if len(opens) == 2:  # type: ignore[arg-type]
+            replace()  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png"])
+def test_the_sha256_recorded_is_of_the_bytes_whose_pixels_were_segmented(tmp_path: Path, suffix: str,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The photo's file was read twice, once for its sha256 and again to decode it: a photo replaced in
+    between (a card synced mid-run) was recorded with the first file's hash beside the second file's
+    masks. Here the file is replaced as soon as it is opened a second time: the pixels segmented and the
+    hash recorded must both be the first file's."""
+    import sys
+
+    photo, out = tmp_path / f"a{suffix}", tmp_path / "out"
+    _photo(photo, 0)
+    first = photo.read_bytes()
+    seen: list[np.ndarray] = []
+    real = TiledSegmenter.segment
+    monkeypatch.setattr(TiledSegmenter, "segment", lambda self, image: seen.append(image.copy()) or real(self, image))
+    if _swap_on_second_open not in getattr(sys, "_skyinspect_hooks", ()):
+        sys.addaudithook(_swap_on_second_open)
+        sys._skyinspect_hooks = (*getattr(sys, "_skyinspect_hooks", ()), _swap_on_second_open)  # type: ignore[attr-defined]
+    opens: list[str] = []
+    _SWAP[:] = [photo, lambda: _photo(photo, 1), opens]
+    try:
+        segment_images([photo], out, load_segmenter(flips=1, upscale=0), checked=True)
+    finally:
+        _SWAP.clear()
+    assert len(opens) == 1  # read once: hashed, decoded and checked for transparency from the same bytes
+    assert json.loads((out / "a.json").read_text())["source_sha256"] == hashlib.sha256(first).hexdigest()
+    expected = cv2.imdecode(np.frombuffer(first, np.uint8), cv2.IMREAD_COLOR)
+    assert len(seen) == 1 and np.array_equal(seen[0], expected)
