@@ -34,6 +34,9 @@ from missions.simulator.gnss import gnss_error_ned
 GIMBAL_FLAGS = (mavlink2.GIMBAL_DEVICE_FLAGS_ROLL_LOCK | mavlink2.GIMBAL_DEVICE_FLAGS_PITCH_LOCK
                 | mavlink2.GIMBAL_DEVICE_FLAGS_YAW_IN_VEHICLE_FRAME)
 COPTER_MODE_AUTO = 3
+# The autopilot (component 1) reports its own mount, so the spec numbers the device 1-6 (0 means a separate
+# gimbal component); ArduPilot sends mount instance + 1, as in shared/data's SITL facade log.
+GIMBAL_DEVICE_ID = 1
 _STAMP = struct.Struct(">Q")
 
 
@@ -99,7 +102,7 @@ def write_flight_tlog(path: Path, plan: FlightPlan, frame: LocalFrame, capture_p
         q = euler_to_quaternion(pose.gimbal_roll_deg, pose.gimbal_pitch_deg, pose.gimbal_yaw_deg)
         nan = float("nan")
         w.add(usec, mavlink2.MAVLink_gimbal_device_attitude_status_message(
-            0, 0, boot_ms(usec), GIMBAL_FLAGS, q, nan, nan, nan, 0, nan, nan, 0))
+            0, 0, boot_ms(usec), GIMBAL_FLAGS, q, nan, nan, nan, 0, nan, nan, GIMBAL_DEVICE_ID))
         if k % 2 == 0:
             speed = float(np.hypot(vel[0], vel[1]))
             cog = int(round(math.degrees(math.atan2(vel[1], vel[0])) % 360.0 * 100)) if speed > 0.05 else 0

@@ -69,6 +69,9 @@ def test_flight_tlog_streams_and_feedback(tmp_path: Path) -> None:
     for _, m in by_type["GIMBAL_DEVICE_ATTITUDE_STATUS"]:
         assert m.flags == GIMBAL_FLAGS and m.flags & mavlink2.GIMBAL_DEVICE_FLAGS_YAW_IN_VEHICLE_FRAME
         assert math.isnan(m.angular_velocity_x)
+        # Sent by the autopilot component (the gimbal manager), so the MAVLink spec wants the device
+        # numbered 1-6 (0 only from a separate gimbal component); ArduPilot's SITL facade log sends 1.
+        assert m.get_srcComponent() == mavlink2.MAV_COMP_ID_AUTOPILOT1 and m.gimbal_device_id == 1
     fb = [m for _, m in by_type["CAMERA_FEEDBACK"]]
     assert [m.img_idx for m in fb] == list(range(1, len(plan.captures) + 1))
     assert [m.completed_captures for m in fb] == [m.img_idx for m in fb]
