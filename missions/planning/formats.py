@@ -74,6 +74,11 @@ def read_qgc_plan(path: Path) -> tuple[tuple[MissionItem, ...], tuple[float, flo
     """Parse a .plan against the documented format: (items, home lat/lon/alt, autopilot).
 
     Only SimpleItems are accepted (ComplexItems such as QGC's Survey must be converted by QGC first)."""
+    return qgc_plan_mission(load_qgc_plan(path), path)
+
+
+def load_qgc_plan(path: Path) -> Any:
+    """A .plan's JSON document, read once (``qgc_plan_mission`` and ``fence_from_qgc`` parse it)."""
     path = Path(path)
     if path.is_dir():  # `upload OUT` on a plan folder was an IsADirectoryError traceback
         plans = sorted(path.glob("mission.plan")) + sorted(path.glob("flight_[0-9]*/mission.plan"))
@@ -92,6 +97,11 @@ def read_qgc_plan(path: Path) -> tuple[tuple[MissionItem, ...], tuple[float, flo
                                       f"Upload {beside}" if beside.is_file() else
                                       "Upload the mission.plan that skyinspect plan wrote beside it")) from exc
         raise InputError(describe(path, f"not valid JSON ({exc})")) from exc
+    return doc
+
+
+def qgc_plan_mission(doc: Any, path: Path) -> tuple[tuple[MissionItem, ...], tuple[float, float, float], str]:
+    """(items, home lat/lon/alt, autopilot) of a loaded .plan document, checked as ``read_qgc_plan`` says."""
 
     def need(cond: bool, what: str, got: object) -> None:
         if not cond:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -103,15 +102,16 @@ def upload_command(
     from skyinspect.errors import InputError, TelemetryError
 
     from missions.planning.fence import fence_from_qgc, fence_items
-    from missions.planning.formats import read_qgc_plan
+    from missions.planning.formats import load_qgc_plan, qgc_plan_mission
     from missions.planning.upload import upload_and_verify
 
     if not 0 < timeout_s < 600:  # 0 or less timed out at once and blamed the link
         raise InputError(f"--timeout-s: expected seconds in (0, 600), got {timeout_s:g}. "
                          f"Use e.g. 1.5 (a slow radio: 5)")
-    items, home, autopilot = read_qgc_plan(plan_file)
+    doc = load_qgc_plan(plan_file)  # read once: mission and fence come from the same file contents
+    items, home, autopilot = qgc_plan_mission(doc, plan_file)
     # the plan's fence goes up after the mission, as QGroundControl sends it (it was left to the operator)
-    areas = fence_from_qgc(json.loads(plan_file.read_text(encoding="utf-8")), plan_file)
+    areas = fence_from_qgc(doc, plan_file)
     result = upload_and_verify(connect, items, home, autopilot, timeout_s, fence=fence_items(areas))
     if not result.same:
         what = "fence" if result.differences[0].startswith("fence") else "mission"

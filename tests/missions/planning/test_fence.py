@@ -217,3 +217,32 @@ def test_a_fence_never_sent_is_not_counted_as_sent(vehicle, bridge_plan_px4):
                           timeout_s=0.3, connect_timeout_s=5, fence=fence)
     assert not r.same and len(fence) == 8 and vehicle.fence == []
     assert r.fence_sent == 0, r
+
+
+def test_upload_reads_the_plan_once(bridge_plan, tmp_path, monkeypatch):
+    # upload read and parsed the .plan twice (read_qgc_plan, then json.loads again for the fence): a plan
+    # rewritten in between (QGroundControl saving it) went up as one file's mission and another's fence
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    import missions.planning.upload as up
+    from missions.planning.upload import TransferResult
+
+    from .test_cli_and_patterns import app
+
+    plan_file = write_all(bridge_plan, tmp_path)[0]
+    reads, sent = [], {}
+    real = Path.read_text
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: (reads.append(self) if self == plan_file else None)
+                        or real(self, *a, **k))
+
+    def fake_upload(url, items, home, autopilot, timeout_s, fence=()):  # type: ignore[no-untyped-def]
+        sent.update(items=items, fence=fence)
+        return TransferResult(len(items) + 1, len(items) + 1, True, (), fence_sent=len(fence))
+
+    monkeypatch.setattr(up, "upload_and_verify", fake_upload)
+    r = CliRunner().invoke(app, ["upload", str(plan_file), "--connect", "udpout:127.0.0.1:1"])
+    assert r.exit_code == 0, r.output
+    assert len(sent["items"]) == len(bridge_plan.items) and len(sent["fence"]) == 8
+    assert reads == [plan_file], reads
