@@ -57,6 +57,16 @@ class PublishInput:
         a = self.assignments.get(finding_id)
         return str(a.get("label", "")) if a else ""
 
+    def location(self, finding_id: str) -> dict[str, Any]:
+        """Where on its component (groundstation.registry.locate.LOCATION_COLUMNS) from the assignment stored
+        with the grades, as the work orders give it; {} without a registry."""
+        a = self.assignments.get(finding_id)
+        if not a and not self.asset_id:
+            return {}
+        from groundstation.registry.locate import location_cells
+
+        return location_cells(a or None)
+
     @cached_property
     def checks(self) -> dict[str, str]:
         """Finding id -> what to check before acting on it (groundstation.joints), "" for nothing;

@@ -12,16 +12,20 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from groundstation.publish.context import PublishInput, flight_date, lonlatalt, value_or_none
+from groundstation.registry.locate import LOCATION_COLUMNS
 from skyinspect.findings import Finding
 
+# then where on its component, as the work orders say it (registry.locate: face, metres along, above the base)
 GRADE_COLUMNS = ("grade", "grade_rule", "grade_clause", "grade_note", "grade_bound", "priority", "due_date",
-                 "other_grades", "component", "component_id", "chainage_m", "blade_radius_m")
+                 "other_grades", "component", "component_id", "chainage_m", "blade_radius_m",
+                 *(c for c in LOCATION_COLUMNS if c != "chainage_m"))
 # Columns that hold numbers: geopandas writes an all-empty column as TEXT (the demo's width_mm, with
 # every crack's width an interval), which QGIS then filters and sorts as text
 NUMBER_COLUMNS = ("score", "views", "lat", "lon", "alt_msl_m", "length_mm", "width_mm", "area_m2", "ce90_m",
                   "best_frame", "length_mm_sigma", "width_mm_sigma", "area_m2_sigma", "width_mm_low",
                   "width_mm_high", "le90_m", "gsd_mm", "priority", "chainage_m", "blade_radius_m",
-                  "frame_index", "range_m", "lines", "frames")
+                  "along_face_m", "across_face_m", "above_base_m", "from_root_m", "frame_index", "range_m", "lines",
+                  "frames")
 FRAME_COLUMNS = ("frame_index", "capture_time_utc", "pose_status", "gsd_mm", "range_m")
 
 
@@ -47,8 +51,8 @@ def grade_properties(inp: PublishInput | None, f: Finding) -> dict[str, Any]:
         if day and days is not None:
             props["due_date"] = (date.fromisoformat(day) + timedelta(days=int(days))).isoformat()
     a = inp.assignments.get(f.finding_id) or {}
-    props.update(component=a.get("label"), component_id=a.get("component_id"), chainage_m=a.get("chainage_m"),
-                 blade_radius_m=a.get("radius_m"))
+    props.update(component=a.get("label"), component_id=a.get("component_id"), blade_radius_m=a.get("radius_m"))
+    props.update(inp.location(f.finding_id))  # as workorders.csv gives it
     return props
 
 

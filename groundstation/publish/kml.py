@@ -75,6 +75,8 @@ def description_html(inp: PublishInput, f: Finding) -> str:
             rows.append(("due", str(props["due_date"])))
     if inp.component_label(f.finding_id):
         rows.append(("component", inp.component_label(f.finding_id)))
+    if props.get("location"):  # where on it a crew finds it, as the work orders say
+        rows.append(("location", str(props["location"])))
     if props.get("joint_note"):
         rows.append(("check", str(props["joint_note"])))
     if review_text(inp, f):  # the review app's word (groundstation.publish.reviewed)

@@ -54,6 +54,9 @@ def popup_html(inp: PublishInput, finding_index: int, crop_jpeg: bytes | None) -
         rows.append(("review", review_text(inp, f)))
     if inp.component_label(f.finding_id):
         rows.append(("component", inp.component_label(f.finding_id)))
+    location = inp.location(f.finding_id).get("location")  # where on it, as the work orders say
+    if location:
+        rows.append(("location", str(location)))
     table = "".join(f"<tr><th style='text-align:left;padding-right:6px'>{js_template_text(k)}</th>"
                     f"<td>{js_template_text(v)}</td></tr>" for k, v in rows)
     img = (f"<img src='data:image/jpeg;base64,{base64.b64encode(crop_jpeg).decode()}' style='max-width:300px'><br>"

@@ -28,7 +28,8 @@ CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-br
 def _inp(label: str) -> SimpleNamespace:
     f = SimpleNamespace(finding_id="F-0001", class_name="crack", score=0.7, view_count=3, best_view=(4, 0),
                         lat_deg=47.4, lon_deg=8.5, alt_msl_m=490.0, ce90_m=math.nan, measurements={})
-    return SimpleNamespace(findings=[f], primary_grade=lambda fid: None, checks={}, component_label=lambda fid: label)
+    return SimpleNamespace(findings=[f], primary_grade=lambda fid: None, checks={}, component_label=lambda fid: label,
+                           location=lambda fid: {"location": label})
 
 
 def test_popup_text_cannot_break_out_of_folium_template_literal() -> None:

@@ -106,3 +106,34 @@ def test_the_pdf_report_gives_the_location(processed: tuple[Path, dict]) -> None
     r = next(r for r in _rows(out) if r["component_id"] == "creek/P1")
     assert f"{float(r['along_face_m']):.2f} m along" in text and "west face" in text
     assert "Where: pier P1: west face" in text
+
+
+def test_the_gis_products_give_the_location(processed: tuple[Path, dict]) -> None:
+    """findings.gpkg (findings, findings_utm, face_findings), findings.geojson, findings.kml and map.html carry
+    the location the work orders give: an engineer clicking the finding in QGIS or the map sees it."""
+    import html as htmlmod
+    import sqlite3
+
+    import geopandas as gpd
+
+    out, _ = processed
+    r = next(r for r in _rows(out) if r["component_id"] == "creek/P1")
+    off = next(r for r in _rows(out) if not r["component_id"])
+    for layer in ("findings", "findings_utm", "face_findings"):
+        gdf = gpd.read_file(out / "findings.gpkg", layer=layer, engine="pyogrio").set_index("finding_id")
+        row = gdf.loc[r["finding_id"]]
+        assert row["face"] == "west face" and row["location"] == r["location"], layer
+        assert row["reference"] == r["reference"], layer
+        assert row["along_face_m"] == pytest.approx(float(r["along_face_m"]), abs=1e-6), layer
+        assert row["above_base_m"] == pytest.approx(float(r["above_base_m"]), abs=1e-6), layer
+        assert gdf.loc[off["finding_id"], "location"] == off["location"], layer
+    with sqlite3.connect(out / "findings.gpkg") as con:  # numbers as numbers (QGIS sorts and filters them)
+        kinds = {c[1]: c[2] for c in con.execute("PRAGMA table_info(findings)")}
+    assert kinds["along_face_m"] == "REAL" and kinds["from_root_m"] == "REAL" and kinds["face"] == "TEXT"
+    props = {f["id"]: f["properties"] for f in json.loads((out / "findings.geojson").read_text())["features"]}
+    assert props[r["finding_id"]]["location"] == r["location"]
+    assert props[r["finding_id"]]["along_face_m"] == pytest.approx(float(r["along_face_m"]), abs=1e-6)
+    kml = htmlmod.unescape(htmlmod.unescape((out / "findings.kml").read_text()))
+    assert f"<th align='left'>location</th><td>{r['location']}</td>" in kml
+    page = (out / "map.html").read_text()
+    assert "location" in page and f"{float(r['along_face_m']):.2f} m along" in page
