@@ -47,7 +47,11 @@ DEFAULT_DEFECTS: tuple[DefectPlacement, ...] = (
     DefectPlacement("corrosion_0761_jpg", "corrosion", 3.62, 1.78, 1.5),
 )
 
-GNSS_ERROR_MODELS = ("per-lane", "gauss-markov")  # missions/simulator/gnss.py
+GNSS_ERROR_MODELS = ("per-lane", "gauss-markov")
+MAX_IMAGE_PX = 150e6  # the largest inspection cameras are ~100 MP; the renderer holds a ray per pixel
+MAX_TEXTURE_PX = 200e6  # ~1 GB of texture; the default region is 12 MP
+MAX_BOOT_S = 1e6  # time_boot_ms is a uint32 (49.7 days) and must hold this plus the flight
+MAX_UTC_S = 4102444800.0  # 2100-01-01  # missions/simulator/gnss.py
 
 SMALL_DEFECTS: tuple[DefectPlacement, ...] = (
     DefectPlacement("uav75_DSC00551", "crack", 0.20, 0.20, 0.6),
@@ -111,13 +115,38 @@ class SimConfig:
     name: str = "default"
 
     def __post_init__(self) -> None:
+        fin = math.isfinite
+        texture_px = self.region_width_m * self.region_height_m / (self.texture_mm_per_px / 1000.0) ** 2
+        # Every number is checked here: NaN/inf, a zero fx_px or a negative noise ran silently or failed
+        # half-way through writing the output (ZeroDivisionError, MemoryError, a .tlog struct error).
         checks = [
+            (isinstance(self.seed, int) and self.seed >= 0, "seed >= 0", self.seed),
             (self.width_px >= 16 and self.height_px >= 16, "image size >= 16x16 px", f"{self.width_px}x{self.height_px}"),
-            (self.standoff_m > 0.3, "standoff_m > 0.3", self.standoff_m),
+            (self.width_px * self.height_px <= MAX_IMAGE_PX, f"width_px x height_px <= {MAX_IMAGE_PX / 1e6:g} MP",
+             f"{self.width_px}x{self.height_px}"),
+            (fin(self.fx_px) and self.fx_px > 0, "a finite fx_px > 0", self.fx_px),
+            (fin(self.k1) and fin(self.k2), "finite k1, k2", (self.k1, self.k2)),
+            (fin(self.standoff_m) and self.standoff_m > 0.3, "a finite standoff_m > 0.3", self.standoff_m),
             (0.0 <= self.forward_overlap < 0.95, "0 <= forward_overlap < 0.95", self.forward_overlap),
             (0.0 <= self.side_overlap < 0.95, "0 <= side_overlap < 0.95", self.side_overlap),
-            (self.speed_m_s > 0 and self.climb_speed_m_s > 0, "positive speeds", (self.speed_m_s, self.climb_speed_m_s)),
-            (self.texture_mm_per_px > 0, "texture_mm_per_px > 0", self.texture_mm_per_px),
+            (fin(self.speed_m_s) and fin(self.climb_speed_m_s) and self.speed_m_s > 0 and self.climb_speed_m_s > 0,
+             "finite positive speeds (speed_m_s, climb_speed_m_s)", (self.speed_m_s, self.climb_speed_m_s)),
+            (fin(self.hold_start_s) and fin(self.hold_end_s) and self.hold_start_s >= 0 and self.hold_end_s >= 0,
+             "finite hold_start_s, hold_end_s >= 0", (self.hold_start_s, self.hold_end_s)),
+            (0 <= self.wobble_roll_pitch_deg < 45, "0 <= wobble_roll_pitch_deg < 45", self.wobble_roll_pitch_deg),
+            (0 <= self.yaw_jitter_deg < 45, "0 <= yaw_jitter_deg < 45", self.yaw_jitter_deg),
+            (-90 <= self.gimbal_pitch_deg <= 90, "-90 <= gimbal_pitch_deg <= 90", self.gimbal_pitch_deg),
+            (fin(self.texture_mm_per_px) and self.texture_mm_per_px > 0, "a finite texture_mm_per_px > 0",
+             self.texture_mm_per_px),
+            (not texture_px > MAX_TEXTURE_PX, f"a textured region of <= {MAX_TEXTURE_PX / 1e6:g} MP at "
+             "texture_mm_per_px", f"{texture_px / 1e6:.4g} MP"),
+            (0 <= self.exposure_s <= 1.0, "0 <= exposure_s <= 1 s", self.exposure_s),
+            (0 <= self.gain_jitter < 1.0, "0 <= gain_jitter < 1", self.gain_jitter),
+            (fin(self.noise_sigma) and self.noise_sigma >= 0, "a finite noise_sigma >= 0", self.noise_sigma),
+            (0 <= self.boot_before_start_s <= MAX_BOOT_S, f"0 <= boot_before_start_s <= {MAX_BOOT_S:g} s",
+             self.boot_before_start_s),
+            (self.boot_before_start_s <= self.start_utc_s <= MAX_UTC_S,
+             f"boot_before_start_s <= start_utc_s <= {MAX_UTC_S:g} (UTC s, boot after 1970)", self.start_utc_s),
             (self.region_width_m > 0 and self.region_height_m > 0, "a non-empty textured region",
              (self.region_width_m, self.region_height_m)),
             (0 <= self.region_u0_m and self.region_u0_m + self.region_width_m <= 30.0, "region inside the 30 m face",

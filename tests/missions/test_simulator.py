@@ -141,6 +141,25 @@ def test_bad_config_is_an_input_error() -> None:
         SimConfig(region_u0_m=28.0)
 
 
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("fx_px", 0.0), ("fx_px", -1000.0), ("fx_px", NAN), ("fx_px", INF), ("k1", NAN), ("k2", INF),
+    ("standoff_m", INF), ("speed_m_s", INF), ("hold_start_s", -5.0), ("hold_start_s", NAN), ("hold_end_s", INF),
+    ("exposure_s", -1.0), ("exposure_s", NAN), ("noise_sigma", -1.0), ("noise_sigma", NAN), ("gain_jitter", -1.0),
+    ("gain_jitter", 5.0), ("gain_jitter", NAN), ("boot_before_start_s", -100.0), ("boot_before_start_s", NAN),
+    ("start_utc_s", NAN), ("start_utc_s", -1.0), ("start_utc_s", 1e30), ("wobble_roll_pitch_deg", NAN),
+    ("wobble_roll_pitch_deg", 200.0), ("yaw_jitter_deg", NAN), ("gimbal_pitch_deg", NAN), ("gimbal_pitch_deg", 120.0),
+    ("texture_mm_per_px", INF), ("texture_mm_per_px", 1e-3), ("height_px", 200_000), ("seed", -1),
+])
+def test_every_config_number_is_checked(name: str, value: float) -> None:
+    """These ran silently (NaN distortion, negative noise, gain or blur) or failed half-way through
+    writing the output folder with a bare ZeroDivisionError, ValueError or MemoryError."""
+    with pytest.raises(InputError, match=name):
+        SimConfig(**{name: value})
+
+
 @given(st.floats(0.0, 10.0), st.floats(0.1, 8.0), st.floats(0.2, 2.0), st.floats(0.0, 0.9))
 def test_stations_cover_region_with_overlap(lo: float, length: float, footprint: float, overlap: float) -> None:
     c = _stations(lo, length, footprint, overlap)
