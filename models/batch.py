@@ -34,6 +34,7 @@ from models.geo_outputs import geo_outputs_missing, write_geo_outputs
 from models.no_data import has_transparency, transparent_pixels, without_no_data
 from models.photo_checks import check_images, check_overlay_sizes
 from models.work_plan import PhotoProgress
+from skyinspect import atomic
 from skyinspect.errors import ImageError, InputError, describe
 from skyinspect.photo import cv_imread, read_bgr, read_file_bytes
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK, Segmentation, Segmenter, segment_each, settings_of
@@ -180,15 +181,9 @@ def _name_max(out: Path) -> int:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``path`` whole or not at all (a kill mid-write leaves a .part file, never a torn output)."""
-    part = path.with_name(path.name + ".part")
-    try:
-        part.write_bytes(data)
-        os.replace(part, path)
-    except OSError:  # the disk full: no .part left behind
-        with contextlib.suppress(OSError):
-            part.unlink()
-        raise
+    """Write ``path`` whole or not at all, through ``<name>.part`` (``_LONGEST_OUTPUT``; a kill mid-write
+    leaves that, never a torn output; the disk full or Ctrl-C, nothing)."""
+    atomic.write_atomic(path, data, tmp_name=path.name + ".part")
 
 
 def write_output(path: Path, data: bytes) -> None:

@@ -12,6 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from skyinspect.atomic import write_atomic
 from skyinspect.errors import InputError, ModelError, describe
 
 CLASSES = ["background", "crack", "corrosion"]
@@ -48,9 +49,7 @@ def write_metadata(onnx_path: Path, meta: dict[str, str], remove: tuple[str, ...
     for k, v in [*keep, *meta.items()]:
         p = m.metadata_props.add()
         p.key, p.value = k, v
-    tmp = Path(onnx_path).with_suffix(".tmp.onnx")
-    onnx.save(m, str(tmp))
-    tmp.replace(onnx_path)
+    write_atomic(Path(onnx_path), m.SerializeToString())  # what onnx.save writes for a model held whole
 
 
 def export(weights: Path, out: Path = DEFAULT_OUT, imgsz: int = 384, opset: int = 17,

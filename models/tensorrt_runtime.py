@@ -25,6 +25,7 @@ import numpy as np
 from models.model_file import ModelMetadata, check_model_file, sha256_of
 from models.runtime import TiledSegmenter, to_model_input
 from models.tiling import extract_tiles, tile_grid
+from skyinspect.atomic import write_atomic
 from skyinspect.errors import ModelError, describe
 from skyinspect.photo import read_bgr
 
@@ -172,9 +173,7 @@ class TrtSegmenter(TiledSegmenter):
         if serialized is None:
             raise ModelError(describe(self.path, "TensorRT could not build an engine (see its log above)"))
         self.engine_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.engine_path.with_suffix(".tmp")
-        tmp.write_bytes(bytes(serialized))
-        tmp.replace(self.engine_path)  # atomic: a half-built engine is never cached
+        write_atomic(self.engine_path, bytes(serialized))  # a half-built engine is never cached
 
     def _infer(self, tiles_nchw: np.ndarray) -> np.ndarray:
         cudart = self._cudart

@@ -1,4 +1,4 @@
-"""Files written whole or not at all: a hidden temporary file beside the target, then renamed over it
+"""Files written whole or not at all: a temporary file beside the target, then renamed over it
 (a rename within one folder is atomic), so a reader, a crash or a full disk never meets half a file."""
 
 from __future__ import annotations
@@ -7,12 +7,13 @@ import contextlib
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: str | bytes, encoding: str = "utf-8") -> None:
-    """Write ``data`` (text in ``encoding``, or bytes) to ``path`` through ``.<name>.tmp`` beside it.
+def write_atomic(path: Path, data: str | bytes, encoding: str = "utf-8", tmp_name: str | None = None) -> None:
+    """Write ``data`` (text in ``encoding``, or bytes) to ``path`` through ``.<name>.tmp`` beside it
+    (``tmp_name``: another name in its folder, where a caller's is pinned: segment's ``<name>.part``).
     On any failure (the disk full, Ctrl-C) the temporary file is removed and the error raised; ``path``
     keeps what it had."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = path.with_name(tmp_name or f".{path.name}.tmp")
     try:
         if isinstance(data, bytes):
             tmp.write_bytes(data)

@@ -58,3 +58,18 @@ def test_a_map_page_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         save_offline(fmap, taken)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["map.html", "taken.html"]
+
+
+def test_a_pinned_temporary_name_is_used_and_removed_on_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """models.batch writes segment's outputs through ``<name>.part`` (its longest name is checked against the
+    file system's limit up front): the shared helper takes that name, and leaves it behind on no failure."""
+    path = tmp_path / "a_overlay.jpg"
+    names: list[str] = []
+    real = Path.replace
+    monkeypatch.setattr(Path, "replace", lambda src, dst: names.append(src.name) or real(src, dst))
+    write_atomic(path, b"jpeg", tmp_name="a_overlay.jpg.part")
+    assert names == ["a_overlay.jpg.part"] and path.read_bytes() == b"jpeg"
+    monkeypatch.setattr(Path, "replace", lambda src, dst: (_ for _ in ()).throw(OSError(28, "No space left on device")))
+    with pytest.raises(OSError, match="No space"):
+        write_atomic(path, b"new", tmp_name="a_overlay.jpg.part")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_overlay.jpg"] and path.read_bytes() == b"jpeg"

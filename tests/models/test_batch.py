@@ -288,14 +288,14 @@ def test_an_output_that_cannot_be_written_is_said_not_a_traceback(tmp_path: Path
     result = CliRunner().invoke(app, ["segment", str(tmp_path / "a.png"), "--out", "/proc/1", *quick])
     # refused up front now, before the photo is segmented (test below)
     assert result.exit_code == 2 and "/proc/1: no file can be created in it" in _said(result), result.output
-    real_replace = os.replace
+    real_replace = Path.replace
 
-    def full(src: object, dst: object) -> None:
+    def full(src: Path, dst: Path) -> Path:  # Path's: skyinspect.atomic renames with it
         if str(dst).endswith("_overlay.jpg"):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        real_replace(src, dst)
+        return real_replace(src, dst)
 
-    monkeypatch.setattr(os, "replace", full)
+    monkeypatch.setattr(Path, "replace", full)
     result = CliRunner().invoke(app, ["segment", str(tmp_path / "a.png"), "--out", str(tmp_path / "out"), *quick])
     assert result.exit_code == 2 and "a_overlay.jpg: cannot be written (No space left on device)" in _said(result)
     assert "a rerun picks up where this one stopped" in _said(result)
