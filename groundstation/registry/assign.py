@@ -90,9 +90,12 @@ def _assign_blade(asset: Asset, comps: list[Component], fid: str, p: np.ndarray,
     d, name, r, side = best
     zone = ZONES[min(2, max(0, int(3 * r / L)))]
     comp = next(c for c in comps if c.blade == name and c.zone == zone)
+    root = float(par.get("blade_root_offset_m") or 0.0)  # registries built before the asset file could say
+    ref = (f"blade root flange, {root:.2f} m from the hub centre" if root > 0 else
+           "blade root (the registry's blade starts at the hub centre)")
     return Assignment(fid, asset.asset_id, comp.component_id, "blade", f"blade {name}, {zone} zone, {side}",
                       max(0.0, d - par["chord_m"] / 2), None, None, r, zone, side,
-                      reference="blade root (the registry's blade starts at the hub centre)", from_root_m=round(r, 3))
+                      reference=ref, from_root_m=round(r - root, 3))
 
 
 def assign_findings(findings: Any, reg: Registry, asset_id: str, tolerance_m: float = 1.0) -> dict[str, Assignment]:

@@ -105,7 +105,7 @@ def turbine_axes(spec: Any, frame: LocalFrame, ground: float) -> dict[str, Any]:
     return {"base": base.tolist(), "hub": hub.tolist(), "normal": normal.tolist(), "blades": blades,
             "blade_length_m": spec.blade_length_m, "chord_m": spec.blade_max_chord_m,
             "tower_base_radius_m": spec.tower_base_diameter_m / 2, "tower_top_radius_m": spec.tower_top_diameter_m / 2,
-            "hub_height_m": spec.hub_height_agl_m}
+            "hub_height_m": spec.hub_height_agl_m, "blade_root_offset_m": spec.blade_root_offset_m}
 
 
 def _turbine(spec: Any, aid: str) -> tuple[Asset, list[Component]]:

@@ -12,8 +12,9 @@ above the footing, a chainage, metres from the blade root), not latitude / longi
 - a pipeline: chainage (metres along the route from its first vertex), the side of the line looking
   up the chainage, and the clock position on the pipe (12 o'clock on top, 3 o'clock right looking up
   the chainage) where the registry holds the pipe's centre height and diameter;
-- a blade: metres from the root along the blade (the registry's blade starts at the hub centre) and the
-  side (LE, TE, PS, SS), as the assignment worked them out.
+- a blade: metres from the root along the blade (the registry's blade starts at the hub centre; from the
+  root flange where the asset file gives blade_root_offset_m) and the side (LE, TE, PS, SS), as the
+  assignment worked them out.
 """
 
 from __future__ import annotations

@@ -142,6 +142,9 @@ class WindTurbine:
     inspect_tower: bool = True
     inspect_blades: bool = True
     orbit_pattern: str = "helix"  # tower: "helix" or "rings"
+    # the root flange's distance from the hub centre (blade_length_m runs from the hub centre): where a
+    # crew's "metres from the root" start; 0: from the hub centre
+    blade_root_offset_m: float = 0.0
     kind: str = "wind_turbine"
 
 
@@ -237,7 +240,10 @@ def _turbine(r: _Reader) -> WindTurbine:
         r.num("locked_blade_deg", 0.0), r.num("blade_max_chord_m", 4.0, positive=True),
         r.num("hub_overhang_m", 5.0, lo=0.0),
         r.sub("inspect", required=False).flag("tower", True), r.sub("inspect", required=False).flag("blades", True),
-        _orbit(r.sub("inspect", required=False), "helix"))
+        _orbit(r.sub("inspect", required=False), "helix"), r.num("blade_root_offset_m", 0.0, lo=0.0))
+    if t.blade_root_offset_m >= t.blade_length_m:
+        r.fail("blade_root_offset_m", f"less than blade_length_m ({t.blade_length_m} m, from the hub centre)",
+               t.blade_root_offset_m, "Give the hub radius: the root flange's distance from the hub centre")
     lowest_tip = t.hub_height_agl_m - t.blade_length_m
     if lowest_tip <= t.site.min_flight_agl_m:
         r.fail("blade_length_m", f"less than hub_height_agl_m - site.min_flight_agl_m "

@@ -208,3 +208,28 @@ def test_tower_metres_round_at_the_height_of_the_finding(reg: Registry) -> None:
         assert a.component_id == "t1/tower" and a.face.startswith("east side")
         assert a.along_face_m == pytest.approx(np.pi / 2 * r, abs=0.01)
         assert a.above_base_m == pytest.approx(z, abs=0.005)
+
+
+def test_blade_metres_from_the_root_flange_when_the_asset_file_gives_the_hub_radius(tmp_path: Path) -> None:
+    """blade_length_m runs from the hub centre (the planner's tip is hub height less it), so from_root_m did
+    too; with blade_root_offset_m (the root flange's distance from the hub centre) it counts from the flange."""
+    import yaml
+
+    from missions.planning.assets import parse_asset
+    from skyinspect.errors import InputError
+
+    spec = yaml.safe_load((EXAMPLES / "wind_turbine.yaml").read_text())
+    (tmp_path / "t.yaml").write_text(yaml.safe_dump({**spec, "blade_root_offset_m": 1.8}))
+    build_registry([(tmp_path / "t.yaml", "t2")], tmp_path / "r.gpkg")
+    r2 = Registry.read(tmp_path / "r.gpkg")
+    par = r2.assets["t2"].params
+    hub = np.array(par["hub"])
+    axis, rot = np.array(par["blades"]["B"]["axis"]), np.array(par["blades"]["B"]["rotation"])
+    a = at(r2, "t2", hub + 17.5 * axis + 1.0 * rot)
+    assert a.from_root_m == pytest.approx(17.5 - 1.8, abs=0.005) and a.side == "LE"
+    assert a.radius_m == pytest.approx(17.5, abs=0.005)  # the zone and radius still from the hub centre
+    text = location_text(a.to_dict())
+    assert "15.70 m from the root" in text and "root flange, 1.80 m from the hub centre" in text
+    for bad in (-0.5, 40.0, "1.8 m"):
+        with pytest.raises(InputError, match="blade_root_offset_m"):
+            parse_asset({**spec, "blade_root_offset_m": bad}, "t.yaml")
