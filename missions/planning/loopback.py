@@ -34,7 +34,10 @@ ground station's transfer; 15 OPERATION_CANCELLED: ArduPilot's upload timeout, 8
 ``px4_storage`` answers as PX4's ``MavlinkMissionManager::parse_mavlink_mission_item`` /
 ``format_mavlink_mission_item``: a command it takes only without coordinates (NAV_RETURN_TO_LAUNCH, DO
 commands) sent in a global frame is refused with MAV_MISSION_UNSUPPORTED; located items come back in
-the *_INT frames, their yaw (param 4) through float radians wrapped to [0, 2 pi).
+the *_INT frames, their yaw (param 4) through float radians wrapped to [0, 2 pi). Its fence is taken as PX4's
+``handle_mission_item_both`` takes one: a terrain frame is MAV_MISSION_UNSUPPORTED_FRAME, a polygon vertex
+whose count is under 3 MAV_MISSION_ERROR, vertex counts that disagree are not checked; it reads back in
+MAV_FRAME_GLOBAL_INT with z as sent.
 """
 
 from __future__ import annotations
@@ -191,7 +194,10 @@ class LoopbackVehicle(threading.Thread):
             if int(msg.seq) != len(self._fence_in):
                 conn.mav.mission_ack_send(ts, tc, 13, 1)
                 return
-            refusal = 2 if msg.frame not in (0, 3, 5, 6, 10, 11) else 3 if msg.command not in range(5000, 5005) else 0
+            refusal = 2 if msg.frame not in ((0, 3, 5, 6) if self.px4_storage else (0, 3, 5, 6, 10, 11)) else \
+                3 if msg.command not in range(5000, 5005) else 0
+            if self.px4_storage and not refusal and msg.command in (5001, 5002) and int(msg.param1 + 0.5) < 3:
+                refusal = 1  # PX4 handle_mission_item_both: "Fence: too few vertices", MAV_MISSION_ERROR
             if refusal:  # convert_MISSION_ITEM_INT_to_AC_PolyFenceItem: the upload ends there
                 conn.mav.mission_ack_send(ts, tc, refusal, 1)
                 self._fence_expected, self._fence_in = 0, []
@@ -200,7 +206,7 @@ class LoopbackVehicle(threading.Thread):
             if len(self._fence_in) < self._fence_expected:
                 self._request(conn, ts, tc, len(self._fence_in), 1)
                 return
-            ok = _valid_fence(self._fence_in)
+            ok = self.px4_storage or _valid_fence(self._fence_in)  # PX4 checks each vertex's count alone
             if ok:
                 self.fence = list(self._fence_in)
             conn.mav.mission_ack_send(ts, tc, 0 if ok else 1, 1)  # MAV_MISSION_ERROR: write_fence failed
@@ -208,7 +214,10 @@ class LoopbackVehicle(threading.Thread):
             conn.mav.mission_count_send(ts, tc, len(self.fence), 1)
         elif t in ("MISSION_REQUEST_INT", "MISSION_REQUEST") and 0 <= msg.seq < len(self.fence):
             m = self.fence[msg.seq]  # MissionItemProtocol_Fence::get_item_as_mission_item: frame, z, autocontinue 0
-            conn.mav.mission_item_int_send(ts, tc, m.seq, 0, m.command, 0, 0, m.param1, 0, 0, 0, m.x, m.y, 0, 1)
+            # PX4 format_mavlink_mission_item: a fence point keeps no relative-altitude flag, so it reads back in
+            # MAV_FRAME_GLOBAL_INT whatever frame it went up in, with its z; autocontinue 0 as well
+            frame, z = (5, m.z) if self.px4_storage else (0, 0)
+            conn.mav.mission_item_int_send(ts, tc, m.seq, frame, m.command, 0, 0, m.param1, 0, 0, 0, m.x, m.y, z, 1)
 
 
 FENCE_MESSAGES = ("MISSION_COUNT", "MISSION_ITEM_INT", "MISSION_REQUEST_LIST", "MISSION_REQUEST_INT", "MISSION_REQUEST")

@@ -179,7 +179,8 @@ def _refusal(code: int, items: tuple[MissionItem, ...], seq: int | None,
                3: "The firmware takes no fence over the mission protocol (MAV_MISSION_TYPE_FENCE: ArduPilot 4.0 or "
                   "later built with fences, PX4): set the fence from the ground station",
                1: "ArduPilot refuses a fence that fails its check (a polygon under 3 or over 255 vertices, vertex "
-                  "counts that disagree, more than its storage holds) and keeps the fence it had"
+                  "counts that disagree, more than its storage holds), PX4 a polygon vertex whose count is under 3 "
+                  "(or a fence it could not write to its storage); both keep the fence they had"
                }.get(code, "Check the fence polygons against what the autopilot supports")
         return f"fence upload: the vehicle refused the fence with MAV_MISSION_{name} ({code}){at}. {fix}"
     if code == 4:

@@ -246,3 +246,28 @@ def test_upload_reads_the_plan_once(bridge_plan, tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output
     assert len(sent["items"]) == len(bridge_plan.items) and len(sent["fence"]) == 8
     assert reads == [plan_file], reads
+
+
+@pytest.mark.timeout(40)
+@pytest.mark.parametrize("vehicle", [{"autopilot": "px4", "px4_storage": True, "ardupilot_storage": False}],
+                         indirect=True)
+def test_px4_reads_the_fence_back_in_its_own_frame_and_it_compares_equal(vehicle, bridge_plan_px4):
+    # PX4 (mavlink_mission.cpp format_mavlink_mission_item) reads every fence point back in MAV_FRAME_GLOBAL_INT
+    # with autocontinue 0; the same fence, not a difference. A vertex whose count is under 3 is its refusal
+    from missions.planning.fence import fence_items
+    from missions.planning.upload import connect, download, upload, upload_and_verify
+
+    fence = fence_items(bridge_plan_px4.fence)
+    r = upload_and_verify(vehicle.gcs_url, bridge_plan_px4.items, bridge_plan_px4.home_lat_lon_alt, "px4",
+                          timeout_s=0.3, connect_timeout_s=5, fence=fence)
+    assert r.same and r.fence_sent == len(fence) == 8, r.differences
+    bad = (replace(fence[0], params=(2.0,) + fence[0].params[1:]),) + fence[1:]
+    conn = connect(vehicle.gcs_url, 5)
+    try:
+        assert {it.frame for it in download(conn, 0.3, mission_type=1)} == {5}  # sent in frame 0
+        with pytest.raises(Exception, match=r"refused the fence with MAV_MISSION_ERROR \(1\) at fence item 0") as err:
+            upload(conn, bad, 0.3, mission_type=1)
+    finally:
+        conn.close()
+    assert "PX4 a polygon vertex whose count is under 3" in str(err.value), err.value  # it named ArduPilot's only
+    assert len(vehicle.fence) == 8  # the fence it had stays
