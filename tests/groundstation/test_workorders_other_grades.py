@@ -34,7 +34,7 @@ def test_the_order_takes_the_most_urgent_grade() -> None:
     # the GIS layers give the same priority and due date (groundstation.publish.gis)
     from groundstation.publish.gis import grade_properties
 
-    inp = SimpleNamespace(grades=grades, assignments={},
+    inp = SimpleNamespace(grades=grades, assignments={}, location=lambda finding_id: {},  # no registry
                           flight=SimpleNamespace(frames=[SimpleNamespace(capture_time_utc_s=1748736000.0)]))
     props = grade_properties(inp, rust[0])  # type: ignore[arg-type]
     assert (props["priority"], props["due_date"]) == (2, "2025-08-30")
