@@ -47,11 +47,11 @@ DEFAULT_DEFECTS: tuple[DefectPlacement, ...] = (
     DefectPlacement("corrosion_0761_jpg", "corrosion", 3.62, 1.78, 1.5),
 )
 
-GNSS_ERROR_MODELS = ("per-lane", "gauss-markov")
+GNSS_ERROR_MODELS = ("per-lane", "gauss-markov")  # missions/simulator/gnss.py
 MAX_IMAGE_PX = 150e6  # the largest inspection cameras are ~100 MP; the renderer holds a ray per pixel
 MAX_TEXTURE_PX = 200e6  # ~1 GB of texture; the default region is 12 MP
 MAX_BOOT_S = 1e6  # time_boot_ms is a uint32 (49.7 days) and must hold this plus the flight
-MAX_UTC_S = 4102444800.0  # 2100-01-01  # missions/simulator/gnss.py
+MAX_UTC_S = 4102444800.0  # 2100-01-01
 
 SMALL_DEFECTS: tuple[DefectPlacement, ...] = (
     DefectPlacement("uav75_DSC00551", "crack", 0.20, 0.20, 0.6),
@@ -116,7 +116,9 @@ class SimConfig:
 
     def __post_init__(self) -> None:
         fin = math.isfinite
-        texture_px = self.region_width_m * self.region_height_m / (self.texture_mm_per_px / 1000.0) ** 2
+        # guarded and divided twice: 0 mm/px (or one whose square underflows) raised ZeroDivisionError here
+        t = self.texture_mm_per_px
+        texture_px = self.region_width_m * self.region_height_m * 1e6 / t / t if t > 0 else 0.0
         # Every number is checked here: NaN/inf, a zero fx_px or a negative noise ran silently or failed
         # half-way through writing the output (ZeroDivisionError, MemoryError, a .tlog struct error).
         checks = [
