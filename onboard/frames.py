@@ -10,7 +10,9 @@ be UTC (hence ``capture_time_utc_s``) unless the replay is told they are on the 
 
 from __future__ import annotations
 
+import math
 import re
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -25,6 +27,7 @@ from skyinspect.jpeg import JPEG_SUFFIXES
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".m4v", ".ts")
 _NAME_TIME = re.compile(r"(?<!\d)(\d{14})(\d{0,6})Z", re.IGNORECASE)
+MAX_VIDEO_FPS = 240.0  # above any inspection camera's video mode: a higher stated rate is a broken header
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,12 +141,25 @@ class VideoSource:
                 raise ImageError(describe(self.path, "cannot be opened as a video",
                                           "Convert it to MP4/H.264 or extract the frames into a folder"))
             self._count = max(int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), 0)
+            self.fps = float(cap.get(cv2.CAP_PROP_FPS))
         finally:
             cap.release()
         self.start_utc_s = start_utc_s if start_utc_s is not None else time_from_name(self.path.name)
+        self.rate_problem = video_rate_problem(self.path, self.fps)
 
     def __len__(self) -> int:
         return self._count
+
+    def refuse_bad_rate(self, telemetry: Path) -> None:
+        """Refuse to time the frames by a broken stated rate: every frame would get the pose of another
+        moment, and without CAMERA_FEEDBACK (frame n = img_idx n) nothing else would tell."""
+        if self.rate_problem is not None:
+            raise InputError(describe(
+                self.path, f"cannot time its frames: {self.rate_problem}, and {Path(telemetry).name} has no "
+                "CAMERA_FEEDBACK for every frame to pair them by number instead",
+                "Re-write the video with the camera's real frame rate, e.g. "
+                f"ffmpeg -r 30 -i {self.path.name} -c copy fixed_{self.path.name} (30 fps; keep the UTC time "
+                "in the name), or log CAMERA_FEEDBACK for every frame"))
 
     def capture_times(self) -> list[float | None]:
         """Known only while decoding; this reports whether they will be available."""
@@ -167,6 +183,39 @@ class VideoSource:
             cap.release()
         if index == 0:
             raise ImageError(describe(self.path, "no frame could be decoded from the video"))
+
+
+def avi_stream_rate(path: Path) -> tuple[int, int] | None:
+    """(dwRate, dwScale) of an AVI's video stream header, or None for no AVI / no video stream: FFmpeg
+    reports a rate of 0 as 25 fps, so only the header tells a broken rate from a real 25."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(65536)
+    except OSError:
+        return None
+    if head[:4] != b"RIFF" or head[8:12] != b"AVI ":
+        return None
+    at = head.find(b"strh", 12)
+    while at >= 0 and at + 36 <= len(head):  # the first stream may be audio
+        if head[at + 8:at + 12] == b"vids":
+            scale, rate = struct.unpack_from("<II", head, at + 28)
+            return rate, scale
+        at = head.find(b"strh", at + 4)
+    return None
+
+
+def video_rate_problem(path: Path, fps: float) -> str | None:
+    """What is wrong with the frame rate a video states, or None. An AVI has no per-frame timestamps:
+    frame k is timed k / rate, so a wrong rate times every frame wrongly (1000 fps put a 30 fps video's
+    frames 1 ms apart)."""
+    avi = avi_stream_rate(path) if path.suffix.lower() == ".avi" else None
+    if avi is not None and (avi[0] == 0 or avi[1] == 0):
+        return f"its AVI header states a frame rate of 0 ({avi[0]}/{avi[1]}), which the decoder reads as {fps:g} fps"
+    if not math.isfinite(fps) or fps <= 0:
+        return f"it states no usable frame rate ({fps:g} fps)"
+    if fps > MAX_VIDEO_FPS:
+        return f"it states {fps:g} fps, more than any inspection camera records ({MAX_VIDEO_FPS:g})"
+    return None
 
 
 def open_frames(path: Path, video_start_utc_s: float | None = None) -> ImageFolderSource | VideoSource:

@@ -217,6 +217,8 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
         return _Plan(buffer, source, "camera_feedback", events, telemetry=mavlink, kind=kind)
     times = source.capture_times()
     if n and all(t is not None for t in times):
+        if isinstance(source, VideoSource):  # timed by its container: its stated rate must hold
+            source.refuse_bad_rate(mavlink)
         if time_base == "auto" and frame_clock == "auto":
             buffer = _pick_time_base(buffer, messages, mavlink, latency_s, gap_threshold_s,
                                      times)  # type: ignore[arg-type]
