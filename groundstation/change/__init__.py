@@ -203,7 +203,8 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
             changes.append(DefectChange(uid, "new", b.finding_id, None, mc[b.finding_id][0], None, (),
                                         "", g_cur.state if g_cur else "", False, "; ".join(
                                             x for x in (verdict_note(b, mc[b.finding_id][0], cur.verdicts, "this time"),
-                                                        beside.get(("cur", b.finding_id), "")) if x)))
+                                                        beside.get(("cur", b.finding_id), "")) if x),
+                                        cur.locations.get(b.finding_id, {})))
             continue
         a = pf[matched_cur[b.finding_id]]
         growth = tuple(g for g in (_growth(q, a, b, years, k_sigma, other.get(q, "")) for q in QUANTITIES)
@@ -244,7 +245,8 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
                                                "not judged") if x)
         changes.append(DefectChange(prev.uids[a.finding_id], "grown" if grown else "stable", b.finding_id,
                                     a.finding_id, mc[b.finding_id][0], matched_prev[a.finding_id][1], growth,
-                                    g_prev.state if g_prev else "", g_cur.state if g_cur else "", escalated, note))
+                                    g_prev.state if g_prev else "", g_cur.state if g_cur else "", escalated, note,
+                                    cur.locations.get(b.finding_id, {})))
     for a in prev.findings:
         if a.finding_id not in matched_prev:
             g_prev = (prev.grades.get(a.finding_id) or (None,))[0]
@@ -253,7 +255,8 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
                                         mp[a.finding_id][0], None, (), g_prev.state if g_prev else "", "", False,
                                         "; ".join(x for x in ("not seen this time: repaired, hidden, outside the flight, "
                                                               "or missed", said,
-                                                              beside.get(("prev", a.finding_id), "")) if x)))
+                                                              beside.get(("prev", a.finding_id), "")) if x),
+                                        prev.locations.get(a.finding_id, {})))
     return ChangeReport(cur.asset_id or prev.asset_id, str(prev.folder), str(cur.folder), prev.date, cur.date,
                         round(years, 4), tuple(changes),
                         tuple(round(float(v), 4) for v in shift) if shift.any() else None,  # type: ignore[arg-type]

@@ -38,12 +38,14 @@ def load_inspection(folder: Path) -> Inspection:
         findings = tuple(finding_from_dict(x) for x in _listed(json.loads(findings_path.read_text())["data"]))
         grades: dict[str, tuple[Grade, ...]] = {}
         rule_states: dict[str, tuple[str, ...]] = {}
+        locations: dict[str, dict] = {}
         gpath = folder / "stages" / "grades.json"
         if gpath.is_file():
             path = gpath
             data = json.loads(gpath.read_text())["data"]
             grades = {fid: tuple(Grade.from_dict(g) for g in gs) for fid, gs in data["grades"].items()}
             rule_states = {str(ref): tuple(map(str, st)) for ref, st in (data.get("rule_states") or {}).items()}
+            locations = _locations(findings, data)
         path = meta_path
         # the grades the review changed, as publish published them (a relabel graded as the reviewer's class)
         regraded = (meta.get("review") or {}).get("grades") or {}
@@ -66,4 +68,16 @@ def load_inspection(folder: Path) -> Inspection:
                                   "Process the flight again with `skyinspect process`")) from exc
     return Inspection(folder, meta.get("asset_id", ""), meta["inspection_date"], findings, grades, uids,
                       {str(k): v for k, v in methods.items()}, origin, joint_like_ids(folder, findings),
-                      model_id=str(meta.get("model_id") or ""), verdicts=read_verdicts(folder), rule_states=rule_states)
+                      model_id=str(meta.get("model_id") or ""), verdicts=read_verdicts(folder), rule_states=rule_states,
+                      locations=locations)
+
+
+def _locations(findings: tuple, data: dict) -> dict[str, dict]:
+    """Finding id -> where on the structure, the cells the work orders give (PublishInput.location): processed
+    with a registry (an asset id stored with the grades), an unassigned finding says so; without, {}."""
+    from groundstation.registry.locate import location_cells
+
+    assignments = data.get("assignments") or {}
+    if not assignments and not data.get("asset_id"):
+        return {}
+    return {f.finding_id: location_cells(assignments.get(f.finding_id) or None) for f in findings}

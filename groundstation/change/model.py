@@ -8,6 +8,7 @@ from typing import Any
 
 from groundstation.change.review import Verdicts
 from groundstation.grading import Grade
+from groundstation.registry.locate import LOCATION_COLUMNS
 from skyinspect.findings import Finding
 from skyinspect.geodesy import LocalFrame
 
@@ -16,7 +17,9 @@ TABLE_COLUMNS = (("defect_uid", "status", "class", "finding_id", "previous_findi
                   "current_grade", "escalated")
                  + tuple(f"{q}_{part}" for q in QUANTITIES for part in ("previous", "current", "delta", "per_year",
                                                                          "significant"))
-                 + ("note",))
+                 + ("note",)
+                 # where on the structure (registry.locate): last, so readers of the older columns keep working
+                 + LOCATION_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class Inspection:
     model_id: str = ""  # the segmentation model (inspection.json; "" when not recorded)
     verdicts: Verdicts = field(default_factory=Verdicts)  # the review app's decisions (change/review.py)
     rule_states: dict[str, tuple[str, ...]] = field(default_factory=dict)  # rule ref -> states (grades.json)
+    # finding id -> registry.locate.location_cells, as the work orders give it; {} without a registry
+    locations: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,9 @@ class DefectChange:
     current_grade: str = ""
     escalated: bool = False
     note: str = ""
+    # where on the structure (registry.locate.location_cells): this time's, last time's for one not re-observed;
+    # {} when those results carry no registry assignment
+    location: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

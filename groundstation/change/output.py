@@ -27,6 +27,8 @@ def change_table_csv(report: ChangeReport) -> str:
                                "distance_m": "" if c.distance_m is None else round(c.distance_m, 4),
                                "previous_grade": c.previous_grade, "current_grade": c.current_grade,
                                "escalated": "yes" if c.escalated else "", "note": c.note}
+        # registry.locate's cells, metres to the centimetre as workorders.csv gives them
+        row.update({k: "" if v is None else f"{v:.2f}" if k.endswith("_m") else v for k, v in c.location.items()})
         for g in c.growth:
             row.update({f"{g.quantity}_previous": _cell(g.previous), f"{g.quantity}_current": _cell(g.current),
                         f"{g.quantity}_delta": _cell(g.delta), f"{g.quantity}_per_year": _cell(g.per_year),

@@ -65,7 +65,9 @@ def change_command(
                or any(g.interval for g in c.growth)]
     if notable:
         table = Table(title="changes")
-        for col in ("defect", "status", "class", "finding", "grade", "growth"):
+        # where on the structure, the text only (change.csv has its columns), when processed with a registry
+        located = any(c.location.get("location") for c in notable)
+        for col in ("defect", "status", "class", "finding", "grade", "growth") + (("location",) if located else ()):
             table.add_column(col, overflow="fold")
         for c in notable:
             # a grade other than the primary that escalated is named (change/grades.py): 'CS2 -> CS2 (escalated)' had
@@ -79,6 +81,7 @@ def change_command(
             text = "; ".join(x for x in (growth, where) if x) if growth else c.note
             # the note quotes who decided in the review app ('confirmed a crack in review (NAME, this time)')
             table.add_row(*(escape(v) for v in (c.defect_uid, c.status, c.class_name,
-                                                c.finding_id or c.previous_finding_id or "", grade, text)))
+                                                c.finding_id or c.previous_finding_id or "", grade, text)
+                            + ((str(c.location.get("location") or ""),) if located else ())))
         console.print(table)
     console.print(escape("wrote " + ", ".join(str(p) for p in paths.values())), soft_wrap=True)
