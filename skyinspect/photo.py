@@ -60,8 +60,7 @@ def read_bgr(path: Path, orient: bool = True, data: bytes | None = None) -> np.n
     if Path(path).suffix.lower() in JPEG_SUFFIXES or _starts_as_jpeg(path, data):  # imread would fill a cut one grey
         data = read_file_bytes(path) if data is None else data
         check_jpeg_whole(path, data)
-        # imdecode applies the EXIF orientation as imread does; it asserts on an empty buffer
-        image = cv2.imdecode(np.frombuffer(data, np.uint8), flags) if data else None
+        image = _cv_decoded(path, flags, data)
     else:
         # OpenCV fails on a quarter-turned TIFF and logs an ERROR for it: such a TIFF goes to PIL at once
         image = None if _tiff_turned_a_quarter(path, data) else _cv_decoded(path, flags, data)
@@ -132,9 +131,7 @@ def cv_imread(path: Path, flags: int) -> np.ndarray | None:
     try:
         str(path).encode("utf-8")
     except UnicodeEncodeError:
-        data = read_file_bytes(path)
-        with _tiff_tags_unlogged(path):
-            return cv2.imdecode(np.frombuffer(data, np.uint8), flags) if data else None
+        return _cv_decoded(path, flags, read_file_bytes(path))
     with _tiff_tags_unlogged(path):
         return cv2.imread(str(path), flags)
 
