@@ -156,11 +156,11 @@ class SimConfig:
             (0 <= self.region_v0_m and self.region_v0_m + self.region_height_m <= 20.0, "region inside the 20 m face",
              (self.region_v0_m, self.region_height_m)),
             (1 <= self.jpeg_quality <= 100, "jpeg_quality 1..100", self.jpeg_quality),
-            (self.gnss_error_m >= 0, "gnss_error_m >= 0", self.gnss_error_m),
+            (fin(self.gnss_error_m) and self.gnss_error_m >= 0, "a finite gnss_error_m >= 0", self.gnss_error_m),
             (self.gnss_error_model in GNSS_ERROR_MODELS, f"gnss_error_model one of {', '.join(GNSS_ERROR_MODELS)}",
              repr(self.gnss_error_model)),
             (self.gnss_correlation_s > 0, "gnss_correlation_s > 0", self.gnss_correlation_s),
-            (self.gnss_white_m >= 0, "gnss_white_m >= 0", self.gnss_white_m),
+            (fin(self.gnss_white_m) and self.gnss_white_m >= 0, "a finite gnss_white_m >= 0", self.gnss_white_m),
         ]
         for ok, expected, got in checks:
             if not ok:

@@ -152,7 +152,7 @@ NAN, INF = float("nan"), float("inf")
     ("start_utc_s", NAN), ("start_utc_s", -1.0), ("start_utc_s", 1e30), ("wobble_roll_pitch_deg", NAN),
     ("wobble_roll_pitch_deg", 200.0), ("yaw_jitter_deg", NAN), ("gimbal_pitch_deg", NAN), ("gimbal_pitch_deg", 120.0),
     ("texture_mm_per_px", INF), ("texture_mm_per_px", 1e-3), ("texture_mm_per_px", 0.0),
-    ("texture_mm_per_px", 1e-200), ("height_px", 200_000), ("seed", -1),
+    ("texture_mm_per_px", 1e-200), ("gnss_error_m", INF), ("gnss_white_m", INF), ("height_px", 200_000), ("seed", -1),
 ])
 def test_every_config_number_is_checked(name: str, value: float) -> None:
     """These ran silently (NaN distortion, negative noise, gain or blur) or failed half-way through
