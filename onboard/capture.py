@@ -149,8 +149,9 @@ class CameraSource:
 class PacedSource:
     """A folder or video replayed like a camera: ``fps`` frames a second, host-clock timestamps."""
 
-    def __init__(self, path: Path, fps: float, stamp_now: bool = True) -> None:
-        self.inner = open_frames(Path(path))
+    def __init__(self, path: Path, fps: float, stamp_now: bool = True, opened: object | None = None) -> None:
+        # ``opened``: the replay's own source (its video frame rate kept), not the path opened again
+        self.inner = opened if opened is not None else open_frames(Path(path))
         self.fps = float(fps)
         self.stamp_now = stamp_now
         self._stopped = False

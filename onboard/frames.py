@@ -127,14 +127,20 @@ class ImageFolderSource:
 
 
 class VideoSource:
-    """Frames of one video file; times = start (UTC) + the container's per-frame timestamps."""
+    """Frames of one video file; times = start (UTC) + the container's per-frame timestamps, or
+    (index - 1) / ``fps`` where the caller states the camera's rate (a broken header's rate, see
+    ``video_rate_problem``)."""
 
-    def __init__(self, path: Path, start_utc_s: float | None = None) -> None:
+    def __init__(self, path: Path, start_utc_s: float | None = None, fps: float | None = None) -> None:
         import cv2
 
         self.path = Path(path)
         if not self.path.is_file():
             raise InputError(describe(self.path, "video file not found"))
+        if fps is not None and not (math.isfinite(fps) and 0 < fps <= MAX_VIDEO_FPS):
+            raise InputError(describe(self.path, f"video frame rate must be above 0 and at most "
+                                      f"{MAX_VIDEO_FPS:g} fps, got {fps:g}", "Pass the camera's video frame rate"))
+        self.fps_given = fps
         cap = cv2.VideoCapture(str(self.path))
         try:
             if not cap.isOpened():
@@ -145,7 +151,7 @@ class VideoSource:
         finally:
             cap.release()
         self.start_utc_s = start_utc_s if start_utc_s is not None else time_from_name(self.path.name)
-        self.rate_problem = video_rate_problem(self.path, self.fps)
+        self.rate_problem = video_rate_problem(self.path, self.fps) if fps is None else None
 
     def __len__(self) -> int:
         return self._count
@@ -157,9 +163,8 @@ class VideoSource:
             raise InputError(describe(
                 self.path, f"cannot time its frames: {self.rate_problem}, and {Path(telemetry).name} has no "
                 "CAMERA_FEEDBACK for every frame to pair them by number instead",
-                "Re-write the video with the camera's real frame rate, e.g. "
-                f"ffmpeg -r 30 -i {self.path.name} -c copy fixed_{self.path.name} (30 fps; keep the UTC time "
-                "in the name), or log CAMERA_FEEDBACK for every frame"))
+                "Pass the camera's real frame rate (--video-fps 30 for 30 fps; run_replay(video_fps=30)), "
+                "or log CAMERA_FEEDBACK for every frame"))
 
     def capture_times(self) -> list[float | None]:
         """Known only while decoding; this reports whether they will be available."""
@@ -176,7 +181,8 @@ class VideoSource:
                 if not ok:
                     break
                 index += 1
-                pos_s = cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0
+                pos_s = ((index - 1) / self.fps_given if self.fps_given is not None
+                         else cap.get(cv2.CAP_PROP_POS_MSEC) / 1000.0)
                 t = self.start_utc_s + pos_s if self.start_utc_s is not None else None
                 yield Frame(index, image, self.path, t)
         finally:
@@ -218,13 +224,17 @@ def video_rate_problem(path: Path, fps: float) -> str | None:
     return None
 
 
-def open_frames(path: Path, video_start_utc_s: float | None = None) -> ImageFolderSource | VideoSource:
-    """A folder → its images; a video file → its frames."""
+def open_frames(path: Path, video_start_utc_s: float | None = None,
+                video_fps: float | None = None) -> ImageFolderSource | VideoSource:
+    """A folder → its images; a video file → its frames (``video_fps``: its real rate, for a video only)."""
     path = Path(path)
+    if path.suffix.lower() in VIDEO_SUFFIXES and not path.is_dir():
+        return VideoSource(path, video_start_utc_s, video_fps)
+    if video_fps is not None:
+        raise InputError(describe(path, "a video frame rate was given for frames that are not a video file",
+                                  "Leave out the video frame rate (--video-fps) for a folder of images"))
     if path.is_dir():
         return ImageFolderSource(path)
-    if path.suffix.lower() in VIDEO_SUFFIXES:
-        return VideoSource(path, video_start_utc_s)
     if path.exists():
         raise InputError(describe(path, f"expected a folder of images or a video ({', '.join(VIDEO_SUFFIXES)})"))
     raise InputError(describe(path, "frames folder or video not found"))

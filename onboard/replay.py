@@ -94,12 +94,12 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
                latency_s: float = 0.0, gap_threshold_s: float = 1.0, progress: bool = True, *,
                overwrite: bool = False, time_base: str = "auto",
                video_start_utc_s: float | None = None, frame_clock: str = "auto",
-               fixed_mount: FixedMount | None = None) -> ReplaySummary:
+               fixed_mount: FixedMount | None = None, video_fps: float | None = None) -> ReplaySummary:
     """Segment and tag every frame and write them to the flight record ``out``."""
     started = time.monotonic()
     frames, mavlink, out = Path(frames), Path(mavlink), Path(out)
     plan = _validate(frames, mavlink, out, segmenter, camera, latency_s, gap_threshold_s, overwrite,
-                     time_base, video_start_utc_s, frame_clock, fixed_mount)
+                     time_base, video_start_utc_s, frame_clock, fixed_mount, video_fps)
     # an old record (_validate checked it is one) is replaced only once the new one is whole: removed
     # first, a replay that then failed (a photo cut short at frame 400) left no record at all
     replacing = out.exists() and overwrite and any(out.iterdir())
@@ -163,7 +163,8 @@ def _checked(source: ImageFolderSource | VideoSource, camera: CameraModel, progr
 # --- validation ---------------------------------------------------------------------------------
 def _validate(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, camera: CameraModel,
               latency_s: float, gap_threshold_s: float, overwrite: bool, time_base: str,
-              video_start_utc_s: float | None, frame_clock: str, fixed_mount: FixedMount | None = None) -> _Plan:
+              video_start_utc_s: float | None, frame_clock: str, fixed_mount: FixedMount | None = None,
+              video_fps: float | None = None) -> _Plan:
     if not isinstance(camera, CameraModel):
         raise InputError(f"camera: expected a CameraModel (load one with CameraModel.load), got {type(camera).__name__}")
     if not callable(getattr(segmenter, "segment", None)) or not hasattr(segmenter, "model_id"):
@@ -171,20 +172,21 @@ def _validate(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, came
                          f"(models.load_segmenter), got {type(segmenter).__name__}")
     _check_out(out, overwrite)
     plan = plan_replay(frames, mavlink, latency_s, gap_threshold_s, time_base, video_start_utc_s,
-                       frame_clock, fixed_mount)
+                       frame_clock, fixed_mount, video_fps)
     check_folder_sizes(plan.source, camera)
     return plan
 
 
 def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_threshold_s: float = 1.0,
                 time_base: str = "auto", video_start_utc_s: float | None = None,
-                frame_clock: str = "auto", fixed_mount: FixedMount | None = None) -> _Plan:
+                frame_clock: str = "auto", fixed_mount: FixedMount | None = None,
+                video_fps: float | None = None) -> _Plan:
     """Open the frames and the telemetry and decide how each frame gets its capture time."""
     frames, mavlink = Path(frames), Path(mavlink)
     if frame_clock not in FRAME_CLOCKS:
         raise InputError(describe(frames, f"frame clock must be one of {FRAME_CLOCKS}, got {frame_clock!r}",
                                   "Pass utc (GNSS time), log (the .tlog writer's clock) or auto"))
-    source = open_frames(frames, video_start_utc_s)
+    source = open_frames(frames, video_start_utc_s, video_fps)
     kind = detect_kind(mavlink)
     if frame_clock == "log" and kind != "tlog":
         raise InputError(describe(mavlink, f"frame clock 'log' means the clock of the computer that wrote a "

@@ -55,7 +55,7 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
                 link_timeout_s: float = 2.0, live: LiveMavlink | None = None,
                 helper_nice: int = HELPER_NICE, opencv_threads: int | None = 1,
                 inference_workers: int | None = None, fixed_mount: FixedMount | None = None,
-                vehicle_system_id: int | None = None) -> OnboardSummary:
+                vehicle_system_id: int | None = None, video_fps: float | None = None) -> OnboardSummary:
     """Run the onboard pipeline until the frames end, ``duration_s`` passes or ``stop_event`` is set.
     ``inference_workers``: frames segmented at once (None: what the segmenter says pays off, see
     ``parallel_workers``; 1: one at a time). ``vehicle_system_id``: live, the vehicle to follow on a
@@ -94,13 +94,13 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
         from onboard.replay import plan_replay
 
         plan = plan_replay(Path(frames), Path(telemetry), latency_s, gap_threshold_s, time_base,
-                           frame_clock=frame_clock, fixed_mount=fixed_mount)
+                           frame_clock=frame_clock, fixed_mount=fixed_mount, video_fps=video_fps)
         meta.update(plan.meta())
         source = plan.source
         if realtime_fps:
             from onboard.capture import PacedSource
 
-            source = PacedSource(Path(frames), realtime_fps, stamp_now=False)
+            source = PacedSource(Path(frames), realtime_fps, stamp_now=False, opened=plan.source)
         source = _calibrated_size(plan.source, source, camera)
         drop = False if drop_frames is None else drop_frames
         stop = stop_event or threading.Event()

@@ -60,6 +60,9 @@ def onboard_command(
                                                  "nose in degrees, -90 straight down; it turns with the vehicle's "
                                                  "roll and pitch. Overrides gimbal angles in the log. Left out: the "
                                                  "log's gimbal, or without one a level camera along the nose."),
+    video_fps: float | None = typer.Option(None, "--video-fps", help="Replay of a video: the camera's frame rate, "
+                                           "timing frame k at (k - 1) / FPS after the start in the video's name "
+                                           "instead of by the container (for a header that states a wrong rate)."),
     mount_yaw_deg: float = typer.Option(0.0, "--mount-yaw-deg", help="With --mount-pitch-deg: the camera's yaw "
                                         "from the nose, 90 = towards the right wing."),
 ) -> None:
@@ -95,7 +98,7 @@ def onboard_command(
 
         summary = run_replay(frames_path, Path(mavlink), out, segmenter, calibration, latency_s=latency_s,
                              gap_threshold_s=gap_threshold_s, overwrite=overwrite, time_base=time_base,
-                             frame_clock=frame_clock, fixed_mount=fixed_mount)
+                             frame_clock=frame_clock, fixed_mount=fixed_mount, video_fps=video_fps)
         console.print(f"recorded {summary.frames} frames ({summary.tagged} tagged, {summary.untagged} untagged, "
                       f"{summary.instances} detections) at {summary.fps:.2f} frames/s into [bold]{escape(str(out))}[/]")
         return
@@ -107,7 +110,7 @@ def onboard_command(
                              gap_threshold_s=gap_threshold_s, time_base=time_base, frame_clock=frame_clock,
                              queue_size=queue_size, realtime_fps=realtime_fps, duration_s=duration_s, mqtt=mqtt,
                              send_mavlink_alerts=not no_mavlink_alerts, fixed_mount=fixed_mount, stop_event=stop,
-                             vehicle_system_id=vehicle_system_id)
+                             vehicle_system_id=vehicle_system_id, video_fps=video_fps)
     s = result.stats
     console.print(f"{result.mode} ({result.ended}): recorded {s.recorded} frames ({s.tagged} tagged, {s.untagged} untagged, "
                   f"{s.retagged} re-tagged, {s.dropped} dropped, {s.instances} detections, "
