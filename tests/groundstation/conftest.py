@@ -14,6 +14,25 @@ from gs_fixtures import FLY_HEIGHT_M, Defect, corrosion_on_face, crack_on_face, 
 from skyinspect.pose import Pose
 
 
+@pytest.fixture(scope="module")
+def reg_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The registry of the three example assets (missions/examples): bridge, gasline pipeline, turbine t1."""
+    from groundstation.registry import build_registry
+
+    examples = Path(__file__).resolve().parents[2] / "missions" / "examples"
+    out = tmp_path_factory.mktemp("reg") / "registry.gpkg"
+    build_registry([(examples / "bridge.yaml", "bridge"), (examples / "pipeline.geojson", "gasline"),
+                    (examples / "wind_turbine.yaml", "t1")], out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def reg(reg_path: Path) -> Any:
+    from groundstation.registry import Registry
+
+    return Registry.read(reg_path)  # tests work from the GeoPackage alone
+
+
 @pytest.fixture()
 def two_defect_flight(tmp_path: Path) -> tuple[Path, list[Defect]]:
     defects = [crack_on_face(-0.1, FLY_HEIGHT_M + 0.1), corrosion_on_face(0.6, FLY_HEIGHT_M - 0.2)]

@@ -14,19 +14,6 @@ from skyinspect.errors import InputError
 EXAMPLES = Path(__file__).resolve().parents[2] / "missions" / "examples"
 
 
-@pytest.fixture(scope="module")
-def reg_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("reg") / "registry.gpkg"
-    build_registry([(EXAMPLES / "bridge.yaml", "bridge"), (EXAMPLES / "pipeline.geojson", "gasline"),
-                    (EXAMPLES / "wind_turbine.yaml", "t1")], out)
-    return out
-
-
-@pytest.fixture(scope="module")
-def reg(reg_path: Path) -> Registry:
-    return Registry.read(reg_path)  # everything below works from the GeoPackage alone
-
-
 def at(reg: Registry, aid: str, enu: list[float]) -> tuple[float, float, float]:
     lat, lon, alt = _wgs84(reg.assets[aid].frame, np.array(enu))[0]
     return float(lat), float(lon), float(alt)

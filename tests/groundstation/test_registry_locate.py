@@ -17,14 +17,6 @@ from groundstation.registry.locate import location_text
 EXAMPLES = Path(__file__).resolve().parents[2] / "missions" / "examples"
 
 
-@pytest.fixture(scope="module")
-def reg(tmp_path_factory: pytest.TempPathFactory) -> Registry:
-    out = tmp_path_factory.mktemp("reg") / "registry.gpkg"
-    build_registry([(EXAMPLES / "bridge.yaml", "bridge"), (EXAMPLES / "pipeline.geojson", "gasline"),
-                    (EXAMPLES / "wind_turbine.yaml", "t1")], out)
-    return Registry.read(out)
-
-
 def _local(reg: Registry, aid: str, lat: float, lon: float) -> np.ndarray:
     frame = reg.assets[aid].frame
     n, e, _ = frame.to_ned(lat, lon, frame.h0_m)
