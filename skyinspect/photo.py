@@ -158,12 +158,25 @@ def _tiff_tags_unlogged(path: Path) -> Iterator[None]:
     if Path(path).suffix.lower() not in (".tif", ".tiff"):
         yield
         return
-    level = cv2.utils.logging.getLogLevel()
-    cv2.utils.logging.setLogLevel(min(level, cv2.utils.logging.LOG_LEVEL_ERROR))
+    get_level, set_level = _cv_log_level_calls()
+    level = get_level()
+    set_level(min(level, _CV_LOG_LEVEL_ERROR))
     try:
         yield
     finally:
-        cv2.utils.logging.setLogLevel(level)
+        set_level(level)
+
+
+def _cv_log_level_calls() -> tuple[Callable[[], int], Callable[[int], object]]:
+    """OpenCV 5's cv2.utils.logging get/set, else OpenCV 4.8's cv2.getLogLevel/setLogLevel (pyproject
+    allows 4.8, which has no cv2.utils.logging; both count levels the same way)."""
+    logging_module = getattr(cv2.utils, "logging", None)
+    if logging_module is not None:
+        return logging_module.getLogLevel, logging_module.setLogLevel
+    return cv2.getLogLevel, cv2.setLogLevel
+
+
+_CV_LOG_LEVEL_ERROR = 2  # cv::utils::logging::LOG_LEVEL_ERROR in OpenCV 4 and 5
 
 
 def exif_orientation(path: Path, data: bytes | None = None) -> int:

@@ -71,3 +71,30 @@ def test_a_jpeg_cut_short_is_refused_whatever_its_name_ends_in(tmp_path: Path) -
         (tmp_path / f"cut_{name}").write_bytes(data[:len(data) // 2])
         with pytest.raises(ImageError, match=rf"cut_{name}: is cut short"):
             read_bgr(tmp_path / f"cut_{name}")
+
+
+def test_a_tiff_is_read_with_the_log_level_calls_of_opencv_4_8(tmp_path: Path, monkeypatch) -> None:
+    """pyproject allows opencv-python-headless 4.8, whose cv2 module has getLogLevel/setLogLevel and no
+    cv2.utils.logging (OpenCV 5.1's): with 4.8.0.76 every TIFF read raised "AttributeError: module
+    'cv2.utils' has no attribute 'logging'". The 4.8 module is mimicked here (on a 4.8 install, used as is)."""
+    import cv2
+
+    real = getattr(cv2.utils, "logging", None)
+    get_level = real.getLogLevel if real is not None else cv2.getLogLevel
+    set_level = real.setLogLevel if real is not None else cv2.setLogLevel
+    levels: list[int] = []
+
+    def recorded(level: int) -> None:
+        levels.append(level)
+        set_level(level)
+
+    if real is not None:
+        monkeypatch.delattr(cv2.utils, "logging")
+    monkeypatch.setattr(cv2, "getLogLevel", get_level, raising=False)
+    monkeypatch.setattr(cv2, "setLogLevel", recorded, raising=False)
+    stored = np.zeros((30, 50, 3), np.uint8)
+    stored[:10] = 255
+    Image.fromarray(stored).save(tmp_path / "plain.tif")
+    before = get_level()
+    assert np.array_equal(read_bgr(tmp_path / "plain.tif"), stored)
+    assert levels == [min(before, 2), before]  # 2: OpenCV's LOG_LEVEL_ERROR, and the level given back
