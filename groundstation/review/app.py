@@ -50,6 +50,17 @@ def reviewer_name(header: str) -> str | None:
     return name if ok else None
 
 
+def comment_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a comment (None: it can). JSON lets a request carry half of a UTF-16
+    surrogate pair ('\\ud83d', an emoji cut in two), which is no character: stored, it made every page of
+    the app answer 500 (the answer is UTF-8) and publish fail writing the work orders."""
+    for i, ch in enumerate(text, 1):
+        if 0xD800 <= ord(ch) <= 0xDFFF:
+            return (f"character {i} is U+{ord(ch):04X}, half of a UTF-16 surrogate pair, not a character "
+                    "(an emoji or other character cut in two); send the whole character or leave it out")
+    return None
+
+
 def create_app(results: Path, token: str | None = None, flight: Path | None = None, local_only: bool = False) -> Any:
     """``local_only`` (serve on a loopback address): answer only requests addressed to a loopback name."""
     import cv2
@@ -185,6 +196,8 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
             raise HTTPException(422, "action must be confirm, reject, relabel or comment")
         if not isinstance(comment, str) or len(comment) > MAX_COMMENT:
             raise HTTPException(422, f"comment must be text of at most {MAX_COMMENT} characters")
+        if (problem := comment_problem(comment)) is not None:
+            raise HTTPException(422, f"comment refused: {problem}")
         extra: dict[str, Any] = {}
         if action == "relabel":
             if body.get("label") not in LABELS:
