@@ -3,8 +3,8 @@
 A rule file names its source (document, section) and, per finding class, the quantities it grades
 and the condition states they map to. A state's interval is given by any of four bounds, all of
 which must hold: ``below`` (value < x), ``to`` (value <= x), ``from`` (value >= x), ``above``
-(value > x). So "CS1 < 0.30 mm, CS2 0.30-1.27 mm, CS3 > 1.27 mm" is written exactly as the manual
-says it, and 0.30 itself is CS2. ``states`` at the bottom of a file lists every state in order of
+(value > x). So "CS1 < 0.012 in., CS2 0.012-0.05 in., CS3 > 0.05 in." is written exactly as the manual
+says it (converted exactly: 0.3048 mm, 1.27 mm), and 0.3048 mm itself is CS2. ``states`` at the bottom of a file lists every state in order of
 increasing severity with its label, priority (1 = most urgent), interval in days and action.
 """
 

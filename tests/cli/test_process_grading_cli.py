@@ -46,7 +46,7 @@ def test_registry_and_profile_reach_the_products(site: dict[str, Path], tmp_path
     assert "graded by profile psc_bridge" in text and "1 of 1 findings assigned to components of creek" in text
     props = json.loads((out / "findings.geojson").read_text())["features"][0]["properties"]
     assert (props["component"], props["component_id"]) == ("pier P1", "creek/P1")
-    assert props["grade_rule"] == "aashto-mbei-1110@1" and props["grade"] == "CS3"  # PSC: > 0.23 mm is CS3
+    assert props["grade_rule"] == "aashto-mbei-1110@2" and props["grade"] == "CS3"  # PSC: > 0.009 in. (0.2286 mm) is CS3
     meta = json.loads((out / "inspection.json").read_text())
     assert meta["grading_profile"] == "psc_bridge" and meta["asset_id"] == "creek"
     assert "creek/P1" in (out / "workorders.csv").read_text()
@@ -58,7 +58,7 @@ def test_default_profile_without_registry(site: dict[str, Path], tmp_path: Path)
     code, text = _run("process", str(site["flight"]), "--out", str(out), "--surface", str(site["surface"]))
     assert code == 0, text
     props = json.loads((out / "findings.geojson").read_text())["features"][0]["properties"]
-    assert props["grade_rule"] == "aashto-mbei-1130@1" and props["component"] is None
+    assert props["grade_rule"] == "aashto-mbei-1130@2" and props["component"] is None
     assert "graded by profile rc_bridge" in text and "assigned to components" not in text
 
 
@@ -98,7 +98,7 @@ def test_own_rules_folder_grades_and_bad_folder_is_refused(site: dict[str, Path]
                       "--rules", str(rules))
     assert code == 0, text
     props = json.loads((out / "findings.geojson").read_text())["features"][0]["properties"]
-    assert props["grade_rule"] == "owner-cracks@1" and props["grade"] == "CS2"  # 4 mm: CS3 by AASHTO, CS2 here
+    assert props["grade_rule"] == "owner-cracks@2" and props["grade"] == "CS2"  # 4 mm: CS3 by AASHTO, CS2 here
     for bad, needle in ((tmp_path / "nowhere", "nowhere"), (tmp_path / "empty", "profiles.yaml")):
         bad.mkdir(exist_ok=True) if bad.name == "empty" else None
         out2 = tmp_path / f"out-{bad.name}"

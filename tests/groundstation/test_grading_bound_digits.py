@@ -1,6 +1,6 @@
 """A width interval is said with the digits its grade turns on. The measurement writes its bound to two
 decimals, and the grade notes gave 3 significant digits, so a hairline crack between 0.298 and 0.90 mm
-(AASHTO 1130: CS1 below 0.30, CS2 from 0.30) was reported as "width_mm spans CS1 to CS2: bound: between
+(AASHTO 1130: CS1 below 0.012 in. = 0.3048 mm, CS2 from it) was reported as "width_mm spans CS1 to CS2: bound: between
 0.30 and 0.90 mm", which no width in it would do, and one between 1.2704 and 2.0 mm (CS3 above 1.27) as
 "between 1.27 and 2 mm ... CS3 across the whole interval", though 1.27 itself is CS2."""
 
@@ -30,5 +30,7 @@ def test_an_interval_just_past_a_boundary_is_said_past_it() -> None:
     g = _graded(1.2704, 2.0)
     assert g.state == "CS3"
     assert "between 1.2704 and 2 mm" in g.note, g.note
-    g = _graded(0.3, 0.9)  # on the edge: 0.30 is CS2, and said so
-    assert g.state == "CS2" and "between 0.3 and 0.9 mm" in g.note, g.note
+    g = _graded(0.3048, 0.9)  # on the edge: 0.012 in. = 0.3048 mm is CS2, and said so
+    assert g.state == "CS2" and "between 0.3048 and 0.9 mm" in g.note, g.note
+    g = _graded(0.3, 0.9)  # 0.3 mm is below 0.012 in.: CS1 (rule version 1 rounded the limit to 0.30 and said CS2)
+    assert g.state == INDETERMINATE and "spans CS1 to CS2 (between 0.3 and 0.9 mm)" in g.note, g.note

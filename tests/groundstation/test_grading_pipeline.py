@@ -43,7 +43,7 @@ def test_geojson_and_gpkg_carry_grade_and_clause(graded) -> None:  # type: ignor
     _, out, _ = graded
     props = _by_class(out)
     crack = props["crack"]  # 4 mm wide: AASHTO 1130 CS3
-    assert crack["grade"] == "CS3" and crack["grade_rule"] == "aashto-mbei-1130@1"
+    assert crack["grade"] == "CS3" and crack["grade_rule"] == "aashto-mbei-1130@2"
     assert "1.27 mm" in crack["grade_clause"] and crack["priority"] == 2 and crack["due_date"]
     rust = props["corrosion"]
     assert rust["grade"] == "CS2" and rust["grade_bound"] == "at_least" and "iso-4628-3@1" in rust["other_grades"]
@@ -54,13 +54,13 @@ def test_geojson_and_gpkg_carry_grade_and_clause(graded) -> None:  # type: ignor
 def test_map_and_reports_show_grade_and_clause(graded) -> None:  # type: ignore[no-untyped-def]
     _, out, _ = graded
     html_map = (out / "map.html").read_text()
-    assert "aashto-mbei-1130@1" in html_map and "wide cracks" in html_map
+    assert "aashto-mbei-1130@2" in html_map and "wide cracks" in html_map
     report = (out / "report.html").read_text()
-    assert "Prioritised actions" in report and "CS3 (aashto-mbei-1130@1)" in report and "wide cracks" in report
+    assert "Prioritised actions" in report and "CS3 (aashto-mbei-1130@2)" in report and "wide cracks" in report
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext not installed (apt-get install poppler-utils): PDF text not checked")
     text = subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True, check=True).stdout
-    assert "aashto-mbei-1130@1" in text and "Prioritised actions" in text
+    assert "aashto-mbei-1130@2" in text and "Prioritised actions" in text
     for fid in json.loads((out / "inspection.json").read_text())["findings"]:
         assert fid in text
 
@@ -71,5 +71,5 @@ def test_grade_stage_is_reused_and_profile_change_regrades(graded, tmp_path: Pat
     assert "grade" in again.stages_reused and "measure" in again.stages_reused
     psc = process(folder, out, face_surface(), progress=False, grading_profile="psc_bridge")
     assert "measure" in psc.stages_reused and "grade" not in psc.stages_reused
-    assert _by_class(out)["crack"]["grade_rule"] == "aashto-mbei-1110@1"
+    assert _by_class(out)["crack"]["grade_rule"] == "aashto-mbei-1110@2"
     process(folder, out, face_surface(), progress=False)  # back to the default for the other tests

@@ -49,7 +49,7 @@ def test_a_profile_mapped_otherwise_is_not_regraded_by_the_shipped_profile(resul
                                                       "rc_bridge:          {crack: [aashto-mbei-1110]"))
     _processed_with(results, rules)
     crack = _reject_rust(results)
-    assert _crack_rule(results, crack) == "aashto-mbei-1110@1"
+    assert _crack_rule(results, crack) == "aashto-mbei-1110@2"
     before = {p.name: p.read_bytes() for p in results.iterdir() if p.is_file()}
     got = CliRunner().invoke(app, ["publish", str(results)])
     flat = " ".join(got.output.split())
@@ -58,7 +58,7 @@ def test_a_profile_mapped_otherwise_is_not_regraded_by_the_shipped_profile(resul
     assert {p.name: p.read_bytes() for p in results.iterdir() if p.is_file()} == before  # nothing half-written
     got = CliRunner().invoke(app, ["publish", str(results), "--rules", str(rules)])
     assert got.exit_code == 0, got.output
-    assert _crack_rule(results, crack) == "aashto-mbei-1110@1"
+    assert _crack_rule(results, crack) == "aashto-mbei-1110@2"
     assert json.loads((results / "inspection.json").read_text())["review"]["rejected"]
 
 
@@ -75,6 +75,6 @@ def test_an_own_rule_file_publishes_with_rules(results: Path, tmp_path: Path) ->
     assert got.exit_code == 2 and "--rules" in " ".join(got.output.split()), got.output
     got = CliRunner().invoke(app, ["publish", str(results), "--rules", str(rules)])
     assert got.exit_code == 0, got.output
-    assert _crack_rule(results, crack) == "owner-cracks@1"
+    assert _crack_rule(results, crack) == "owner-cracks@2"
     got = CliRunner().invoke(app, ["publish", str(results), "--rules", str(tmp_path / "nowhere")])
     assert got.exit_code == 2 and "nowhere" in got.output, got.output
