@@ -53,11 +53,17 @@ def reviewer_name(header: str) -> str | None:
 def comment_problem(text: str) -> str | None:
     """Why ``text`` cannot be a comment (None: it can). JSON lets a request carry half of a UTF-16
     surrogate pair ('\\ud83d', an emoji cut in two), which is no character: stored, it made every page of
-    the app answer 500 (the answer is UTF-8) and publish fail writing the work orders."""
+    the app answer 500 (the answer is UTF-8) and publish fail writing the work orders. Control characters
+    (but tab and line breaks) are no text either, and no XML may hold them: a U+000B in a comment left the
+    published findings.kml not well-formed."""
     for i, ch in enumerate(text, 1):
-        if 0xD800 <= ord(ch) <= 0xDFFF:
-            return (f"character {i} is U+{ord(ch):04X}, half of a UTF-16 surrogate pair, not a character "
+        o = ord(ch)
+        if 0xD800 <= o <= 0xDFFF:
+            return (f"character {i} is U+{o:04X}, half of a UTF-16 surrogate pair, not a character "
                     "(an emoji or other character cut in two); send the whole character or leave it out")
+        if (o < 0x20 and ch not in "\t\n\r") or 0x7F <= o <= 0x9F or o in (0xFFFE, 0xFFFF):
+            return (f"character {i} is U+{o:04X}, a control character or non-character, which findings.kml "
+                    "(XML) cannot hold; leave it out (tabs and line breaks are kept)")
     return None
 
 

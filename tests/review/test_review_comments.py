@@ -31,3 +31,32 @@ def test_half_an_emoji_is_refused_and_the_app_keeps_answering(results: Path) -> 
     r = c.post("/api/findings/F-0001/review", content=b'{"action": "comment", "comment": "rust \\ud83d\\ude00"}',
                headers=W)
     assert r.status_code == 201 and r.json()["comment"] == "rust \U0001f600"
+
+
+@pytest.mark.parametrize(("comment", "said"), [
+    ("spalling\x0bsee photo", "U+000B"),  # a vertical tab
+    ("crack\x00", "U+0000"), ("\x1b[31mred", "U+001B"), ("rust\x7f", "U+007F"), ("edge \x85 here", "U+0085"),
+    ("ok\ufffe", "U+FFFE")])
+def test_control_characters_are_refused(results: Path, comment: str, said: str) -> None:
+    # no XML may hold them: findings.kml (an ElementTree writes them as they are) stopped being well-formed
+    # and Google Earth would not open it
+    c = TestClient(create_app(results))
+    r = c.post("/api/findings/F-0001/review", json={"action": "comment", "comment": comment}, headers=W)
+    assert r.status_code == 422 and said in r.json()["detail"], r.text
+    r = c.post("/api/findings/F-0001/review", json={"action": "reject", "comment": comment}, headers=W)
+    assert r.status_code == 422
+    assert AuditLog(results / "review" / "audit.jsonl").entries() == []
+
+
+def test_lines_and_tabs_reach_the_published_kml(results: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    from groundstation.republish import publish_reviewed
+
+    c = TestClient(create_app(results))
+    said = "spalling\tnext to the joint\r\nsee photo 3\n\u00e9t\u00e9 \u2013 \U0001f600"
+    r = c.post("/api/findings/F-0001/review", json={"action": "comment", "comment": said}, headers=W)
+    assert r.status_code == 201
+    publish_reviewed(results)
+    text = "".join(ET.parse(results / "findings.kml").getroot().itertext())  # well-formed
+    assert "see photo 3" in text and "\U0001f600" in text
