@@ -71,6 +71,9 @@ class AuditLog:
             if not isinstance(entry, dict):
                 raise AuditUnreadable(describe(self.path, f"line {i} is not a review entry (cut while being "
                                                           "written, or edited)", fix))
+            if _missing(entry):  # an object written in by hand: a KeyError had answered 500 on every page
+                raise AuditUnreadable(describe(self.path, f"line {i} is not a review entry (edited: "
+                                                          f"{_missing(entry)})", fix))
             out.append(entry)
         return out
 
@@ -144,6 +147,19 @@ class AuditLog:
             if e.get("comment"):
                 s["comments"].append({"who": e["who"], "time_utc": e["time_utc"], "text": e["comment"]})
         return out
+
+
+ENTRY_FIELDS = {"seq": int, "time_utc": str, "who": str, "action": str, "finding_id": str, "prev": str, "hash": str}
+
+
+def _missing(entry: dict[str, Any]) -> str:
+    """What a JSON object lacks to be an entry as ``append`` writes it ("" for nothing)."""
+    for key, kind in ENTRY_FIELDS.items():
+        if key not in entry:
+            return f"no {key!r}"
+        if not isinstance(entry[key], kind) or isinstance(entry[key], bool):
+            return f"{key!r} is {json.dumps(entry[key])[:40]}, expected {'a whole number' if kind is int else 'text'}"
+    return ""
 
 
 def _hash(entry: dict[str, Any]) -> str:
