@@ -88,7 +88,7 @@ class AuditLog:
         # checked and appended under one lock: no decision slips in between. The file lock covers a second
         # server on the same folder (its own process): two had written the same seq and broken the chain
         # unbuffered: a failed write leaves nothing in a buffer for close() to write after the cut below
-        with self._lock, open(self.path, "ab", buffering=0) as fh:  # appended to; cut back only on failure
+        with self._lock, open(self.path, "a+b", buffering=0) as fh:  # appended to; cut back only on failure
             if fcntl is not None:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX)  # released when fh closes
             old = self.entries()
@@ -103,6 +103,12 @@ class AuditLog:
             entry["hash"] = _hash(entry)
             line = (json.dumps(entry, sort_keys=True) + "\n").encode("utf-8")
             size = os.fstat(fh.fileno()).st_size
+            if size:  # read at the end: the writes still go to the end (append mode)
+                fh.seek(size - 1)
+                if fh.read(1) != b"\n":
+                    # a last entry left without its line break (an editor saving no final newline, after the torn
+                    # line was cut off as AuditUnreadable says): glued onto it, both were unreadable
+                    line = b"\n" + line
             try:
                 done = 0
                 while done < len(line):
