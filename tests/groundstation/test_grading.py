@@ -40,10 +40,10 @@ BOUNDARIES = [
     ("iso-4628-3", "corrosion", "rusted_area_pct", 1.0, "Ri3"), ("iso-4628-3", "corrosion", "rusted_area_pct", 1.0001, "Ri4"),
     ("iso-4628-3", "corrosion", "rusted_area_pct", 8.0, "Ri4"), ("iso-4628-3", "corrosion", "rusted_area_pct", 8.0001, "Ri5"),
     ("iso-4628-3", "corrosion", "rusted_area_pct", 45.0, "Ri5"),
-    ("aashto-mbei-3420", "corrosion", "rusted_area_pct", 0.0, "CS1"), ("aashto-mbei-3420", "corrosion", "rusted_area_pct", 0.05, "CS1"),
-    ("aashto-mbei-3420", "corrosion", "rusted_area_pct", 0.0501, "CS2"), ("aashto-mbei-3420", "corrosion", "rusted_area_pct", 1.0, "CS2"),
-    ("aashto-mbei-3420", "corrosion", "rusted_area_pct", 1.0001, "CS3"), ("aashto-mbei-3420", "corrosion", "rusted_area_pct", 8.0, "CS3"),
-    ("aashto-mbei-3420", "corrosion", "rusted_area_pct", 8.0001, "CS4"),
+    ("aashto-mbei-3440", "corrosion", "rusted_area_pct", 0.0, "CS1"), ("aashto-mbei-3440", "corrosion", "rusted_area_pct", 0.05, "CS1"),
+    ("aashto-mbei-3440", "corrosion", "rusted_area_pct", 0.0501, "CS2"), ("aashto-mbei-3440", "corrosion", "rusted_area_pct", 1.0, "CS2"),
+    ("aashto-mbei-3440", "corrosion", "rusted_area_pct", 1.0001, "CS3"), ("aashto-mbei-3440", "corrosion", "rusted_area_pct", 8.0, "CS3"),
+    ("aashto-mbei-3440", "corrosion", "rusted_area_pct", 8.0001, "CS4"),
     ("epri-blade", "crack", "length_mm", 9.999, "CAT1"), ("epri-blade", "crack", "length_mm", 10.0, "CAT2"),
     ("epri-blade", "crack", "length_mm", 49.999, "CAT2"), ("epri-blade", "crack", "length_mm", 50.0, "CAT3"),
     ("epri-blade", "crack", "length_mm", 199.999, "CAT3"), ("epri-blade", "crack", "length_mm", 200.0, "CAT4"),
@@ -90,7 +90,7 @@ def test_every_rule_file_partitions_its_quantities() -> None:
 
 
 def test_every_rule_cites_a_source_and_clause() -> None:
-    assert set(RULES) == {"aashto-mbei-1130", "aashto-mbei-1110", "aashto-mbei-1000", "aashto-mbei-3420", "iso-4628-3",
+    assert set(RULES) == {"aashto-mbei-1130", "aashto-mbei-1110", "aashto-mbei-1000", "aashto-mbei-3440", "iso-4628-3",
                           "epri-blade"}
     for rule in RULES.values():
         assert rule.source["document"] and rule.source["section"] and rule.version >= 1

@@ -3,7 +3,7 @@
 rc_bridge grades corrosion by AASHTO 1000 first (any visible rust: CS2+, priority 3, 180 days, "clean
 and spot-coat") and ISO 4628-3 beside it. A pier 10 % rusted is Ri5 (priority 2, 90 days, "Full
 recoat."), yet its work order said priority 3 in 180 days, spot-coat. Under the pipeline profile
-(ISO 4628-3 first, AASHTO 3420 beside it) a 0.3 % rusted pipe is Ri2 (priority 4) and 3420 CS2
+(ISO 4628-3 first, AASHTO 3440 beside it) a 0.3 % rusted pipe is Ri2 (priority 4) and 3440 CS2
 (priority 3, spot-repair): no work order at all at the default max_priority 3."""
 
 from __future__ import annotations
