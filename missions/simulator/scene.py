@@ -77,6 +77,9 @@ class FaceTexture:
     m_per_px: float
     sources: dict[int, str]  # label-instance id → texture source file (for truth provenance)
     instance_ids: np.ndarray  # int16, which pasted patch owns a defect pixel (-1 none)
+    # float16, the fraction of each pixel the crack annotations cover (resampled, not thresholded): the
+    # truth's crack widths in mm (truth.py); the labels' 0.2 threshold widens a 1 px hairline to 2 px
+    crack_cover: np.ndarray | None = None
 
     def uv_to_px(self, u_m: np.ndarray, v_m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Face metres → texture pixel coordinates (col, row), as remap wants them."""
@@ -173,7 +176,7 @@ def main_patches(mask: np.ndarray, min_fraction: float) -> np.ndarray:
 
 
 def _paste(colour: np.ndarray, labels: np.ndarray, owner: np.ndarray, tex_scale_mm: float, col: float, row: float,
-           d: DefectPlacement, index: int) -> None:
+           d: DefectPlacement, index: int, cover: np.ndarray | None = None) -> None:
     img, mask = load_patch(d.texture)
     if d.class_name == "corrosion":
         mask = main_patches(mask, CORROSION_SCRAP_FRACTION)
@@ -186,8 +189,8 @@ def _paste(colour: np.ndarray, labels: np.ndarray, owner: np.ndarray, tex_scale_
     patch = cv2.resize(np.ascontiguousarray(img), size, interpolation=interp).astype(np.float32)
     # Area-resampled mask; a low threshold keeps 1-2 px cracks continuous when shrinking (0.35
     # already breaks a UAV75 crack into ~16 pieces at 0.6x; 0.2 keeps it whole).
-    m = cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
-    m = m >= (0.2 if d.class_name == "crack" else 0.5)
+    fraction = cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
+    m = fraction >= (0.2 if d.class_name == "crack" else 0.5)
     ph, pw = m.shape
     x0, y0 = int(round(col - pw / 2)), int(round(row - ph / 2))
     if x0 < 0 or y0 < 0 or x0 + pw > colour.shape[1] or y0 + ph > colour.shape[0]:
@@ -219,6 +222,9 @@ def _paste(colour: np.ndarray, labels: np.ndarray, owner: np.ndarray, tex_scale_
     keep = m & (alpha >= 0.5)
     labels[y0:y0 + ph, x0:x0 + pw][keep] = CLASS_IDS[d.class_name]
     owner[y0:y0 + ph, x0:x0 + pw][keep] = index
+    if cover is not None and d.class_name == "crack":
+        here = cover[y0:y0 + ph, x0:x0 + pw]
+        np.maximum(here, np.where(alpha >= 0.5, np.clip(fraction, 0.0, 1.0), 0.0), out=here)
 
 
 def build_texture(config: SimConfig) -> FaceTexture:
@@ -232,10 +238,11 @@ def build_texture(config: SimConfig) -> FaceTexture:
     colour = procedural_concrete(rng, h, w, s, u0, v_top)
     labels = np.zeros((h, w), np.uint8)
     owner = np.full((h, w), -1, np.int16)
+    cover = np.zeros((h, w), np.float16)  # a fraction to 1e-3 is plenty; 2 bytes a pixel at 200 MP
     sources: dict[int, str] = {}
     for i, d in enumerate(config.defects):
         col = (config.region_u0_m + d.centre_u_m - u0) / s - 0.5
         row = (v_top - (config.region_v0_m + d.centre_v_m)) / s - 0.5
-        _paste(colour, labels, owner, config.texture_mm_per_px, col, row, d, i)
+        _paste(colour, labels, owner, config.texture_mm_per_px, col, row, d, i, cover)
         sources[i] = d.texture
-    return FaceTexture(colour, labels, u0, v_top, s, sources, owner)
+    return FaceTexture(colour, labels, u0, v_top, s, sources, owner, cover)

@@ -2,9 +2,16 @@
 
 A defect is a connected component of one class after a closing by MERGE_DISTANCE_M (the ground
 station joins sightings that close, so both sides count defects alike); components smaller than
-skyinspect.findings.MIN_REPORTABLE_AREA_M2 are specks, not defects. Areas, lengths and widths are
+skyinspect.findings.MIN_REPORTABLE_AREA_M2 are specks, not defects. Areas and lengths are
 measured on the unclosed labels inside each component; a crack's length is its whole skeleton's,
-branches included, counted as the ground station counts it (skyinspect.skeleton).
+branches included, counted as the ground station counts it (skyinspect.skeleton). A crack's widths
+are the annotation's, in mm, from the fraction of each texture pixel it covers (FaceTexture.crack_cover),
+not from the labels: a UAV75 hairline annotated 1 px wide at 0.8 mm is a 2 px label at 1 mm/px, and
+twice the distance to the label's edge is 1, 1.83 or 3 px, nothing between. ``width_mm`` (what the
+grading rules read, as the ground station's ``width_mm``) = covered area / length; ``max_width_mm`` =
+the widest stretch about ``MAX_WIDTH_STRETCH_MM`` long (the ground station's max is a ~4 px running
+mean): each covered pixel counts for its nearest skeleton pixel, and a stretch's width is its pixels'
+covered area over their share of the skeleton's length.
 
 Geometry is a 3D Polygon (lon, lat, alt MSL) of the component's outer outline on the face. The
 face is vertical and runs along a meridian, so the outline is only meaningful in 3D (in 2D lon/lat
@@ -32,6 +39,7 @@ from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK
 from skyinspect.skeleton import skeleton_length
 
 CLOSING_MM = MERGE_DISTANCE_M * 1000.0  # the ground station's fusion joins sightings this close
+MAX_WIDTH_STRETCH_MM = 4.0  # max_width_mm: the widest stretch this long (module doc)
 
 
 def source_file(stem: str) -> str:
@@ -107,10 +115,11 @@ def defect_features(texture: FaceTexture, frame: LocalFrame,
             }
             if class_id == CRACK:
                 skel = skeletonize(mask)
-                dist = cv2.distanceTransform(np.pad(mask, 1).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)[1:-1, 1:-1]
-                props["length_mm"] = _r(max(skeleton_length(skel), 1.0) * px_mm, 2)
-                props["max_width_mm"] = _r(max(2.0 * float(dist[skel].max()) - 1.0, 1.0) * px_mm if skel.any()
-                                           else px_mm, 2)
+                length_px = max(skeleton_length(skel), 1.0)
+                props["length_mm"] = _r(length_px * px_mm, 2)
+                mean_px, max_px = _crack_widths_px(texture, (x, y, w, h), in_comp, skel, length_px, px_mm)
+                props["width_mm"] = _r(mean_px * px_mm, 3)
+                props["max_width_mm"] = _r(max_px * px_mm, 3)
             ring_geo = frame.to_geodetic(uv_to_ned(np.append(ou, ou[0]), np.append(ov, ov[0])))
             coords = [[_r(lon, 9), _r(lat, 9), _r(alt, 4)] for lat, lon, alt in ring_geo]
             feats.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [coords]},
@@ -118,6 +127,54 @@ def defect_features(texture: FaceTexture, frame: LocalFrame,
     for i, f in enumerate(feats, start=1):
         f["properties"]["defect_id"] = i  # type: ignore[index]
     return feats
+
+
+def _crack_widths_px(texture: FaceTexture, box: tuple[int, int, int, int], in_comp: np.ndarray,
+                     skel: np.ndarray, length_px: float, px_mm: float) -> tuple[float, float]:
+    """(mean, max) width in texture pixels of one crack component (module doc). Without a coverage
+    (a texture built elsewhere) the labels themselves are the coverage."""
+    from scipy.spatial import cKDTree
+
+    from skyinspect.skeleton import end_mask, skeleton_links
+
+    x, y, w, h = box
+    # one pixel of margin: the resampled annotation's thin fringe lies beside the thresholded labels
+    x0, y0 = max(x - 1, 0), max(y - 1, 0)
+    x1, y1 = min(x + w + 1, texture.labels.shape[1]), min(y + h + 1, texture.labels.shape[0])
+    comp = np.zeros((y1 - y0, x1 - x0), np.uint8)
+    comp[y - y0:y - y0 + h, x - x0:x - x0 + w] = in_comp
+    near = cv2.dilate(comp, np.ones((3, 3), np.uint8)) > 0
+    full = texture.crack_cover if texture.crack_cover is not None else (texture.labels == CRACK).astype(np.float32)
+    cover = np.where(near, full[y0:y1, x0:x1].astype(np.float64), 0.0)
+    mean_px = float(cover.sum()) / length_px
+    cells = np.argwhere(skel) + [y - y0, x - x0]
+    if len(cells) < 2:
+        return mean_px, mean_px
+    # each covered pixel's area goes to its nearest skeleton cell
+    sk = np.ones_like(comp)
+    sk[cells[:, 0], cells[:, 1]] = 0
+    _, lab = cv2.distanceTransformWithLabels(sk, cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_PIXEL)
+    index = np.full(int(lab.max()) + 1, -1)
+    index[lab[cells[:, 0], cells[:, 1]]] = np.arange(len(cells))
+    owner = index[lab[cover > 0]]
+    area = np.bincount(owner[owner >= 0], weights=cover[cover > 0][owner >= 0], minlength=len(cells))
+    # each cell's share of the length: half of each of its grid links (skyinspect.skeleton's links),
+    # scaled to the smoothed length (the smoothing shortens the links next to an end, not the staircase)
+    a, b = skeleton_links(skel)
+    raster = np.full(skel.shape, -1)
+    raster[skel] = np.arange(len(cells))  # argwhere's row-major order, as cells
+    ia, ib = raster[a[:, 0], a[:, 1]], raster[b[:, 0], b[:, 1]]
+    half = np.linalg.norm((a - b).astype(np.float64), axis=1) / 2
+    share = np.bincount(ia, half, len(cells)) + np.bincount(ib, half, len(cells))
+    share *= length_px / max(float(share.sum()), 1e-9)
+    tree = cKDTree(cells.astype(np.float64))
+    radius = max(MAX_WIDTH_STRETCH_MM / px_mm / 2, 1.5)
+    groups = tree.query_ball_point(cells.astype(np.float64), r=radius)
+    # a stretch over a crack's end holds the cap beyond its last skeleton cell: not a width
+    ends = set(np.flatnonzero(end_mask(cells, tree)).tolist())
+    inner = [g for g in groups if not ends.intersection(g)] or list(groups)
+    widths = [area[g].sum() / share[g].sum() for g in inner if share[g].sum() > 0]
+    return mean_px, max(max(widths, default=mean_px), mean_px)
 
 
 def write_truth(path: Path, features: list[dict[str, object]], meta: dict[str, object]) -> None:
