@@ -10,8 +10,13 @@ Layout (``ultralytics`` YOLO-seg format)::
     OUT/manifest.json             finding, view, decision, reviewer of every sample
 
 Confirmed findings keep their class, relabelled ones take the new label, rejected ones become
-background samples (empty label file). Unreviewed findings are not exported. The split is by finding
-(every view of one finding in the same split): a deterministic hash puts about 1 in 5 in ``val``.
+background samples (empty label file). Unreviewed findings are not exported. A sample's label (and mask)
+holds every reviewed defect its crop shows, not only the instance it was cut around: the finding's other
+instances in that frame (a crack detected in pieces) and other confirmed findings' instances, each as its
+reviewed class; a rejected finding's instance is background. Detections of no reviewed finding (unreviewed,
+or kept in no finding) are left unlabelled: ``unreviewed_in_view`` in the manifest counts those the crop
+shows, so a trainer can leave such samples out. The split is by finding (every view of one finding in the
+same split): a deterministic hash puts about 1 in 5 in ``val``.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ def export_training_set(data: ResultsData, state: dict[str, dict[str, Any]], out
         for split in ("train", "val"):
             (out / sub / split).mkdir(parents=True, exist_ok=True)
     manifest = []
+    owners = _owners(data)
     for fid, s in sorted(state.items()):
         if s["status"] not in ("confirmed", "rejected") or fid not in data.findings:
             continue
@@ -46,22 +52,32 @@ def export_training_set(data: ResultsData, state: dict[str, dict[str, Any]], out
             got = data.view_crop(fid, k, outline=False)
             if got is None:
                 continue
-            crop, poly, _ = got
+            crop, _, (left, top) = got
             h, w = crop.shape[:2]
             stem = f"{data.inspection.get('inspection_date', 'x')}_{fid}_v{k}"
             cv2.imwrite(str(out / "images" / split / f"{stem}.jpg"), crop)
             mask = np.zeros((h, w), np.uint8)
-            text = ""
-            if s["status"] == "confirmed":
-                cls = NAMES.index(label)
-                pts = np.clip(poly, 0, [w - 1, h - 1])
-                cv2.fillPoly(mask, [np.round(pts).astype(np.int32)], cls + 1)
-                text = f"{cls} " + " ".join(f"{x / w:.6f} {y / h:.6f}" for x, y in pts) + "\n"
+            lines, unreviewed = [], 0
+            rec = data.frames[f.views[k][0]]
+            for j, inst in enumerate(rec.instances):
+                # every instance the crop shows, not only view k's: labelled by its finding's review
+                pts = np.asarray(inst.polygon_px, dtype=np.float64) - [left, top]
+                if pts[:, 0].max() < 0 or pts[:, 1].max() < 0 or pts[:, 0].min() > w - 1 or pts[:, 1].min() > h - 1:
+                    continue
+                cls = _reviewed_class(fid, s, label, owners.get((rec.frame_index, j), ()), state, data)
+                if cls is None:
+                    unreviewed += 1
+                elif cls:
+                    pts = np.clip(pts, 0, [w - 1, h - 1])
+                    cv2.fillPoly(mask, [np.round(pts).astype(np.int32)], NAMES.index(cls) + 1)
+                    lines.append(f"{NAMES.index(cls)} " + " ".join(f"{x / w:.6f} {y / h:.6f}" for x, y in pts))
+            text = "".join(line + "\n" for line in lines)
             (out / "labels" / split / f"{stem}.txt").write_text(text)
             cv2.imwrite(str(out / "masks" / split / f"{stem}.png"), mask)
             manifest.append({"image": f"images/{split}/{stem}.jpg", "finding_id": fid, "view": k,
-                             "frame_index": f.views[k][0], "decision": s["status"], "label": label if text else None,
-                             "reviewer": s["by"]})
+                             "frame_index": f.views[k][0], "decision": s["status"],
+                             "label": label if s["status"] == "confirmed" else None, "reviewer": s["by"],
+                             "instances_labelled": len(lines), "unreviewed_in_view": unreviewed})
     # no "path:": ultralytics then takes the folder data.yaml is in, so the set trains wherever the results
     # folder has moved (an absolute path went stale; a relative one is read under ultralytics' datasets dir)
     (out / "data.yaml").write_text("train: images/train\nval: images/val\nnames:\n"
@@ -69,3 +85,26 @@ def export_training_set(data: ResultsData, state: dict[str, dict[str, Any]], out
     (out / "manifest.json").write_text(json.dumps({"samples": manifest}, indent=1))
     return {"samples": len(manifest), "folder": str(out),
             "positives": sum(1 for m in manifest if m["label"]), "negatives": sum(1 for m in manifest if not m["label"])}
+
+
+def _owners(data: ResultsData) -> dict[tuple[int, int], tuple[str, ...]]:
+    """(frame index, instance index) -> the findings that hold that detection among their views."""
+    out: dict[tuple[int, int], tuple[str, ...]] = {}
+    for fid, f in data.findings.items():
+        for frame_index, instance_index in f.views:
+            key = (int(frame_index), int(instance_index))
+            out[key] = out.get(key, ()) + (fid,)
+    return out
+
+
+def _reviewed_class(fid: str, s: dict[str, Any], label: str, owners: tuple[str, ...],
+                    state: dict[str, dict[str, Any]], data: ResultsData) -> str | None:
+    """The class an instance is labelled in finding ``fid``'s sample: "" background, None not reviewed.
+    An instance of ``fid`` itself follows its decision; any other, a confirmed finding holding it."""
+    if fid in owners:
+        return label if s["status"] == "confirmed" else ""
+    decided = [(o, state[o]) for o in owners if state.get(o, {}).get("status") in ("confirmed", "rejected")]
+    for o, r in decided:
+        if r["status"] == "confirmed":
+            return r["label"] or data.findings[o].class_name
+    return "" if decided else None
