@@ -20,6 +20,9 @@ from skyinspect.errors import InputError, describe
 
 RULES_DIR = Path(__file__).parent / "rules"
 BOUNDS = ("below", "to", "from", "above")
+BAND_KEYS = ("state", "clause", *BOUNDS)
+QUANTITY_BOUNDS = ("exact", "at_least")  # what the grader applies (grader.grade_finding)
+COMBINES = ("worst",)
 
 
 @dataclass(frozen=True)
@@ -123,17 +126,46 @@ def parse_rule(data: Any, path: Path, raw: bytes = b"") -> Rule:
                     raise InputError(describe(where, f"state {b.get('state')!r} is not listed under 'states'"))
                 if not b.get("clause"):
                     raise InputError(describe(where, "every state band needs the clause text it implements"))
+                unknown = [k for k in b if k not in BAND_KEYS]
+                if unknown:  # ignored, a misspelt bound had left its band open-ended: a 5 mm crack graded CS2
+                    raise InputError(describe(where, f"unknown key {unknown[0]!r}; a band has state, clause and "
+                                                     f"any of {', '.join(BOUNDS)}", "Correct the key's spelling"))
                 vals = {k: _num(b[k], f"{where}.{k}") for k in BOUNDS if k in b}
                 if not vals:
                     raise InputError(describe(where, f"needs at least one of {', '.join(BOUNDS)}"))
                 bands.append(StateBand(b["state"], str(b["clause"]), vals.get("below"), vals.get("to"),
                                        vals.get("from"), vals.get("above")))
-            quantities.append(QuantityRule(str(q["quantity"]), bool(q.get("required", True)), tuple(bands),
-                                           str(q.get("bound", "exact"))))
-        criteria.append(Criterion(tuple(c["classes"]), tuple(quantities), str(c.get("combine", "worst"))))
+            qwhere = f"{path}: criteria[{ci}].quantities[{qi}]"
+            _check_partition(tuple(bands), str(q["quantity"]), qwhere)
+            bound = str(q.get("bound", "exact"))
+            if bound not in QUANTITY_BOUNDS:
+                raise InputError(describe(qwhere, f"bound {bound!r} is not one the grader applies; expected one of "
+                                                  f"{', '.join(QUANTITY_BOUNDS)}"))
+            quantities.append(QuantityRule(str(q["quantity"]), bool(q.get("required", True)), tuple(bands), bound))
+        combine = str(c.get("combine", "worst"))
+        if combine not in COMBINES:
+            raise InputError(describe(f"{path}: criteria[{ci}]", f"combine {combine!r} is not one the grader "
+                                                                 f"applies; expected one of {', '.join(COMBINES)}"))
+        criteria.append(Criterion(tuple(c["classes"]), tuple(quantities), combine))
     return Rule(str(data["rule_id"]), int(data["version"]), str(data["title"]),
                 {str(k): str(v) for k, v in data["source"].items()}, tuple(criteria), states, Path(path),
                 hashlib.sha256(raw).hexdigest(), {str(k): int(v) for k, v in (data.get("zone_escalation") or {}).items()})
+
+
+def _check_partition(bands: tuple[StateBand, ...], quantity: str, where: str) -> None:
+    """Refuse a band no value falls in, and two bands sharing a value (the first listed took it, silently).
+    Any band that holds a value holds an edge, a point between two edges or one beyond them all."""
+    edges = sorted({e for b in bands for e in b.edges()})
+    probes = [edges[0] - 1.0, *edges, *((a + b) / 2 for a, b in zip(edges, edges[1:])), edges[-1] + 1.0]
+    for i, band in enumerate(bands):
+        if not any(band.contains(v) for v in probes):
+            raise InputError(describe(f"{where}.states[{i}]", f"state {band.state}'s bounds leave no value of "
+                                                              f"{quantity} in it", "Check below/to/from/above"))
+    for v in probes:
+        hit = [b.state for b in bands if b.contains(v)]
+        if len(hit) > 1:
+            raise InputError(describe(where, f"bands {hit[0]} and {hit[1]} of {quantity} overlap (both hold {v:g})",
+                                      "Make each value fall in one band: below (<), to (<=), from (>=), above (>)"))
 
 
 def load_rule(path: Path) -> Rule:
