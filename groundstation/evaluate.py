@@ -74,6 +74,9 @@ class TruthComparison:
     crack_length_ratio: float = math.nan  # median measured / true length of matched cracks
     corrosion_area_ratio: float = math.nan  # median measured / true area of matched corrosion
     crack_length_ratios: tuple[float, ...] = ()  # each matched crack's measured / true length, truth order
+    # crack width and primary grade against the truth's (groundstation.evaluate_grades); None: findings
+    # given as objects, which carry no published grade
+    width_grade: Any = None
 
     @property
     def placement_error_in_gsd(self) -> float:
@@ -256,11 +259,27 @@ def compare_with_truth(findings: list[Finding] | Path, truth_geojson: Path,
         r = ratios(cls, key)
         return float(np.median(r)) if r else math.nan
 
-    return replace(_tally(truth, found, matched_t, used_f, on_a_defect),
-                   mean_placement_error_m=float(np.nanmean([p for p, _ in pairs])) if pairs else math.nan,
-                   mean_coverage=float(np.nanmean([c for _, c in pairs])) if pairs else math.nan,
-                   crack_length_ratio=ratio("crack", "length_mm"), corrosion_area_ratio=ratio("corrosion", "area_m2"),
-                   crack_length_ratios=tuple(ratios("crack", "length_mm")))
+    scored = replace(_tally(truth, found, matched_t, used_f, on_a_defect),
+                     mean_placement_error_m=float(np.nanmean([p for p, _ in pairs])) if pairs else math.nan,
+                     mean_coverage=float(np.nanmean([c for _, c in pairs])) if pairs else math.nan,
+                     crack_length_ratio=ratio("crack", "length_mm"), corrosion_area_ratio=ratio("corrosion", "area_m2"),
+                     crack_length_ratios=tuple(ratios("crack", "length_mm")))
+    if not isinstance(findings, (str, Path)):
+        return scored
+    from groundstation.evaluate_grades import compare_widths_and_grades
+
+    return replace(scored, width_grade=compare_widths_and_grades(
+        _read_collection(Path(truth_geojson)), _read_collection(Path(findings)), scored.matches,
+        _grading_profile(Path(findings).parent / "inspection.json")))
+
+
+def _grading_profile(inspection_json: Path) -> str | None:
+    """The profile the findings were graded by (inspection.json beside them); None: the default."""
+    try:
+        profile = json.loads(inspection_json.read_text()).get("grading_profile")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return str(profile) if profile else None
 
 
 def _placement_and_coverage(truth_poly: Any, finding_uv: np.ndarray, finding_poly: Any,

@@ -46,6 +46,14 @@ def test_demo_finds_defects_where_they_are(tmp_path: Path) -> None:
     assert len(geometry.crack_length_ratios) >= 5
     assert all(0.93 <= r <= 1.10 for r in geometry.crack_length_ratios), geometry.crack_length_ratios
     assert 0.97 <= geometry.crack_length_ratio <= 1.05 and 0.9 <= geometry.corrosion_area_ratio <= 1.1
+    # width and grade against the truth's (groundstation.evaluate_grades): every matched defect is graded
+    # by its true size too, and with exact masks no crack gets another state than its true size gives
+    # (a hairline's bound across a boundary is indeterminate, never guessed)
+    assert "crack grade = true size's" in result.output and "crack width: truth in bound" in result.output
+    wg = geometry.width_grade
+    assert len(wg.graded()) == geometry.found_count and wg.widths_compared >= 5
+    assert not wg.differing("crack"), [(p.defect_id, p.grade, p.true_grade) for p in wg.differing("crack")]
+    assert wg.agreeing("corrosion") == geometry.per_class["corrosion"].found_count
 
     # With the shipped model.
     model = compare_with_truth(results / "findings.geojson", truth)

@@ -45,6 +45,16 @@ def print_comparison(cmp: Any, title: str = "Findings vs simulator truth") -> No
     spread = f" ({min(each):.2f}-{max(each):.2f})" if len(each) > 1 else ""
     table.add_row("crack length, measured / true", f"{cmp.crack_length_ratio:.2f}{spread}", "")
     table.add_row("corrosion area, measured / true", f"{cmp.corrosion_area_ratio:.2f}", "")
+    wg = getattr(cmp, "width_grade", None)
+    if wg is not None:  # groundstation.evaluate_grades: the graded width, and the grade the true size gives
+        ratio = f", values {wg.width_ratio:.2f}x" if wg.width_ratio == wg.width_ratio else ""
+        table.add_row("crack width: truth in bound / ± 2σ", f"{wg.widths_holding} of {wg.widths_compared}{ratio}", "")
+        for cls in ("crack", "corrosion"):
+            other = wg.differing(cls)
+            said = [f"{wg.indeterminate(cls)} indeterminate"] if wg.indeterminate(cls) else []
+            said += [f"{p.defect_id}: {p.grade} not {p.true_grade}" for p in other]
+            table.add_row(f"{cls} grade = true size's", f"{wg.agreeing(cls)} of {len(wg.graded(cls))}"
+                          + (f" ({'; '.join(said)})" if said else ""), "")
     console.print(table)
 
 
