@@ -235,10 +235,12 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
     @app.post("/api/export")
     def export(request: Request) -> Any:
         check_write(request)
-        from groundstation.review.export import export_training_set
+        from groundstation.review.export import ExportRefused, export_training_set
 
         try:
             return export_training_set(data, audit.state(), data.folder / "review" / "training")
+        except ExportRefused as exc:  # had answered '0 samples written' over the earlier set
+            raise HTTPException(409, str(exc)) from None
         except OSError as exc:
             raise HTTPException(503, not_saved(data.folder, exc)) from None
 

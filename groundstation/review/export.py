@@ -16,13 +16,17 @@ instances in that frame (a crack detected in pieces) and other confirmed finding
 reviewed class; a rejected finding's instance is background. Detections of no reviewed finding (unreviewed,
 or kept in no finding) are left unlabelled: ``unreviewed_in_view`` in the manifest counts those the crop
 shows, so a trainer can leave such samples out. The split is by finding (every view of one finding in the
-same split): a deterministic hash puts about 1 in 5 in ``val``.
+same split): a deterministic hash puts about 1 in 5 in ``val``. The set is written into a staging folder
+beside OUT that replaces OUT when complete, so OUT holds exactly the samples its manifest lists.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +34,48 @@ import cv2
 import numpy as np
 
 from groundstation.review.data import ResultsData
+from skyinspect.errors import InputError
 from skyinspect.segmentation import CLASS_NAMES
 
 NAMES = CLASS_NAMES[1:]  # ultralytics ids are 0-based: 0 crack, 1 corrosion
+_SWAP = threading.Lock()  # two reviewers exporting at once: one set replaces the other whole
+
+
+class ExportRefused(InputError):
+    """Reviewed findings, but not one view of them could be cut: said why; the set exported before is kept."""
 
 
 def export_training_set(data: ResultsData, state: dict[str, dict[str, Any]], out: Path) -> dict[str, Any]:
+    """Write the set to ``out`` (replacing what an earlier export left there) and return its counts.
+    Written in place, a second export had left every sample it could not cut again (a frame image gone,
+    the flight record not there) on disk with its old label, beside a manifest that did not list it."""
     out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tag = uuid.uuid4().hex[:12]  # mkdtemp's folder would be private (0700) once it is the set
+    part = out.with_name(f".{out.name}.part-{tag}")
+    part.mkdir()
+    try:
+        summary = _write_set(data, state, part)
+        decided = [fid for fid, s in state.items()
+                   if s["status"] in ("confirmed", "rejected") and data.findings.get(fid) and data.findings[fid].views]
+        if decided and not summary["samples"]:
+            why = (f"the flight record {data.flight_not_found} is not there (moved?); restart `skyinspect serve "
+                   "RESULTS --flight DIR` with it" if data.flight_not_found
+                   else "their frame images could not be read from the flight record")
+            raise ExportRefused(f"not exported: {len(decided)} findings are reviewed, but no view of them could be "
+                                f"cut: {why}. {out} was left as it was")
+        with _SWAP:
+            old = out.with_name(f".{out.name}.old-{tag}")
+            if out.exists():
+                out.rename(old)
+            part.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(part, ignore_errors=True)  # gone once moved into place; else a failed export's
+    return {**summary, "folder": str(out)}
+
+
+def _write_set(data: ResultsData, state: dict[str, dict[str, Any]], out: Path) -> dict[str, Any]:
     for sub in ("images", "labels", "masks"):
         for split in ("train", "val"):
             (out / sub / split).mkdir(parents=True, exist_ok=True)
