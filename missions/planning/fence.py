@@ -133,15 +133,22 @@ def fence_from_qgc(doc: dict[str, Any], path: object) -> tuple[FenceArea, ...]:
     fence = doc.get("geoFence") or {}
 
     def bad(where: str, expected: str, got: object) -> InputError:
-        return InputError(describe(path, f"geoFence.{where}: expected {expected}, got {got!r}",
+        return InputError(describe(path, f"geoFence{where and '.'}{where}: expected {expected}, got {got!r}",
                                    "Draw the fence again in QGroundControl's Plan view (Fence) or plan again"))
 
     def latlon(where: str, p: object) -> LatLon:
-        if not (isinstance(p, list) and len(p) >= 2 and all(isinstance(v, (int, float)) for v in p[:2])
+        if not (isinstance(p, list) and len(p) >= 2 and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                                             for v in p[:2])
                 and -90 <= p[0] <= 90 and -180 <= p[1] <= 180):
             raise bad(where, "[latitude, longitude] in degrees", p)
         return float(p[0]), float(p[1])
 
+    # a geoFence or list of the wrong type was an AttributeError/TypeError traceback
+    if not isinstance(fence, dict):
+        raise bad("", "a mapping with polygons and circles", fence)
+    for key in ("polygons", "circles"):
+        if not isinstance(fence.get(key) or [], list):
+            raise bad(key, "a list", fence.get(key))
     areas = []
     for k, poly in enumerate(fence.get("polygons") or []):
         pts = poly.get("polygon") if isinstance(poly, dict) else None
@@ -153,7 +160,7 @@ def fence_from_qgc(doc: dict[str, Any], path: object) -> tuple[FenceArea, ...]:
     for k, circ in enumerate(fence.get("circles") or []):
         c = circ.get("circle") if isinstance(circ, dict) else None
         radius = c.get("radius") if isinstance(c, dict) else None
-        if not isinstance(radius, (int, float)) or not radius > 0:
+        if not isinstance(radius, (int, float)) or not 0 < radius < math.inf:  # inf went up to the vehicle
             raise bad(f"circles[{k}].circle.radius", "a radius in metres above 0", radius)
         areas.append(FenceArea(f"circle {k + 1}", bool(circ.get("inclusion", True)),
                                (latlon(f"circles[{k}].circle.center", c.get("center")),), float(radius)))

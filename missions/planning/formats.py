@@ -21,14 +21,14 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from skyinspect.atomic import write_atomic
 from skyinspect.errors import InputError, describe
 
 from missions.planning.asset_reader import read_utf8
 from missions.planning.fence import FenceArea, fence_to_qgc
-from missions.planning.mission import FRAME_GLOBAL, NAV_WAYPOINT, MissionItem
+from missions.planning.mission import FRAME_GLOBAL, GLOBAL_FRAMES, NAV_WAYPOINT, MissionItem
 
 FIRMWARE_TYPE = {"ardupilot": 3, "px4": 12}
 VEHICLE_TYPE_QUADROTOR = 2
@@ -114,10 +114,15 @@ def qgc_plan_mission(doc: Any, path: Path) -> tuple[tuple[MissionItem, ...], tup
     need(isinstance(mission, dict) and mission.get("version") == 2, "expected mission.version 2",
          mission.get("version") if isinstance(mission, dict) else mission)
     home = mission.get("plannedHomePosition")
-    need(isinstance(home, list) and len(home) == 3, "expected mission.plannedHomePosition (lat, lon, alt)", home)
+    # ArduPilot's item 0 is home, sent as int32 degrees x 1e7: text, null or 300 degrees was a traceback mid-upload
+    need(isinstance(home, list) and len(home) == 3 and all(_finite(v) for v in home)
+         and _lat_lon_ok(home[0], home[1]), "mission.plannedHomePosition: expected [latitude, longitude, altitude] "
+         "(degrees, |lat| <= 90, |lon| <= 180; metres)", home)
     fw = {v: k for k, v in FIRMWARE_TYPE.items()}.get(mission.get("firmwareType"), "ardupilot")
+    raw = mission.get("items", [])
+    need(isinstance(raw, list), "mission.items: expected a list of items", raw)
     items = []
-    for k, q in enumerate(mission.get("items", [])):
+    for k, q in enumerate(raw):
         need(isinstance(q, dict) and q.get("type") == "SimpleItem", f"mission.items[{k}]: expected a SimpleItem",
              q.get("type") if isinstance(q, dict) else q)
         params = q.get("params")
@@ -128,7 +133,33 @@ def qgc_plan_mission(doc: Any, path: Path) -> tuple[tuple[MissionItem, ...], tup
                                      bool(q.get("autoContinue", True))))
         except (KeyError, TypeError, ValueError) as exc:  # a hand-edited item: one line, not a traceback
             need(False, f"mission.items[{k}]: expected command, frame and 7 numeric params ({exc!r})", q)
+        _check_sendable(q, items[-1], f"mission.items[{k}]", need)
     return tuple(items), (float(home[0]), float(home[1]), float(home[2])), fw
+
+
+def _finite(v: object) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _lat_lon_ok(lat: float, lon: float) -> bool:
+    return abs(lat) <= 90 and abs(lon) <= 180
+
+
+def _check_sendable(q: dict[str, Any], it: MissionItem, where: str, need: Callable[[bool, str, object], None]) -> None:
+    """Refuse what MISSION_ITEM_INT cannot carry, before the link is opened: an out-of-range command or frame
+    (uint16, uint8) or a position that is not degrees (int32 x 1e7) failed packing after the vehicle had been
+    sent MISSION_COUNT and the first items; a fractional command was cut to another command."""
+    cmd, frame = q["command"], q["frame"]
+    need(_finite(cmd) and float(cmd).is_integer() and 0 <= cmd <= 65535,
+         f"{where}.command: expected a MAV_CMD number (a whole number 0..65535)", cmd)
+    need(_finite(frame) and float(frame).is_integer() and 0 <= frame <= 255,
+         f"{where}.frame: expected a MAV_FRAME number (a whole number 0..255)", frame)
+    if it.frame in GLOBAL_FRAMES:
+        lat, lon = it.params[4], it.params[5]
+        need(math.isfinite(lat) and abs(lat) <= 90, f"{where}.params[4]: expected a latitude in degrees "
+             f"(|lat| <= 90) in frame {it.frame}", q["params"][4])
+        need(math.isfinite(lon) and abs(lon) <= 180, f"{where}.params[5]: expected a longitude in degrees "
+             f"(|lon| <= 180) in frame {it.frame}", q["params"][5])
 
 
 def _fmt(v: float, digits: int) -> str:

@@ -34,9 +34,8 @@ from skyinspect.errors import TelemetryError
 
 from missions.planning.fence import FENCE_COMMANDS
 from missions.planning.formats import FIRMWARE_TYPE
-from missions.planning.mission import FRAME_GLOBAL, NAV_WAYPOINT, MissionItem
+from missions.planning.mission import FRAME_GLOBAL, GLOBAL_FRAMES, NAV_WAYPOINT, MissionItem
 
-GLOBAL_FRAMES = (0, 3, 5, 6, 10, 11)  # x/y carry latitude/longitude x 1e7 in MISSION_ITEM_INT
 SAME_FRAME = {5: 0, 6: 3, 11: 10}  # the deprecated *_INT frames mean the same altitude reference
 # commands whose x/y/z are a position: ArduPilot's AP_Mission::stored_in_location, and DO_SET_ROI_LOCATION.
 # ArduPilot keeps no frame for any other command (it reads back frame 0) and copies their x/y as integers.
