@@ -92,9 +92,19 @@ def connect(url: str, timeout_s: float = 10.0) -> Any:
     and wait for the vehicle's heartbeat."""
     from pymavlink import mavutil
 
+    from onboard.telemetry.link_spec import parse_link
+
+    try:  # onboard's reading of the string: a port over 65535 was a traceback, DEV:BAUD was taken for a UDP host
+        spec = parse_link(url)
+    except TelemetryError as exc:
+        raise TelemetryError(f"--connect {exc}") from exc
     try:
-        conn = mavutil.mavlink_connection(url, source_system=GCS_SYSID, source_component=GCS_COMPID,
-                                          autoreconnect=False)
+        if spec.serial:  # straight to the serial class, as onboard does: pymavlink reads a path with ':' as UDP
+            conn = mavutil.mavserial(spec.url, baud=spec.baud, source_system=GCS_SYSID, source_component=GCS_COMPID,
+                                     autoreconnect=False)
+        else:
+            conn = mavutil.mavlink_connection(spec.url, source_system=GCS_SYSID, source_component=GCS_COMPID,
+                                              autoreconnect=False)
     except ModuleNotFoundError as exc:  # pyserial is not a dependency: it told a serial user to use a serial device
         raise TelemetryError(f"--connect {url}: expected pyserial for a serial link, got none installed "
                              f"({exc}). pip install pyserial (or connect over udpout:/tcp:)") from exc

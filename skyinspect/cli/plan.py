@@ -95,7 +95,7 @@ def flight_notes(plans: tuple) -> list[str]:  # type: ignore[type-arg]
 
 def upload_command(
     plan_file: Path = typer.Argument(..., help="A QGroundControl .plan file (e.g. from skyinspect plan)."),
-    connect: str = typer.Option(..., "--connect", help="pymavlink URL: udpout:HOST:PORT, tcp:HOST:PORT, /dev/ttyACM0."),
+    connect: str = typer.Option(..., "--connect", help="pymavlink URL: udpout:HOST:PORT, tcp:HOST:PORT, /dev/ttyACM0 (57600 baud) or serial:/dev/ttyACM0:115200."),
     timeout_s: float = typer.Option(1.5, "--timeout-s", help="Wait per protocol message before re-sending."),
 ) -> None:
     """Upload a .plan over the MAVLink mission protocol, download it again and compare."""
