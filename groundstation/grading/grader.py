@@ -6,7 +6,8 @@ A finding whose required quantity was not measured (``Measurement.value is None`
 interval (``Measurement.low``/``high``: a hairline crack's width when its interior does not show) grades
 when the whole interval lies in one state band, since every value it allows gives that state; an
 interval across a boundary is ``indeterminate`` and the note names the states it spans. A value
-within one sigma of a state boundary keeps the state its value falls in and says so in ``note``.
+within one sigma of a state boundary keeps the state its value falls in and says so in ``note``, as does
+a value the products print on or across a boundary it does not lie on (1.2704 mm, CS3, printed '1.27').
 """
 
 from __future__ import annotations
@@ -83,8 +84,33 @@ def _near_edge(q: QuantityRule, m: Measurement) -> str:
     near = [e for e in edges if abs(m.value - e) < m.sigma]
     if not near:
         return ""
-    return (f"{q.quantity} {m.value:.4g} +/- {m.sigma:.2g} is within 1 sigma of the boundary at "
-            f"{', '.join(f'{e:g}' for e in near)}; the neighbouring state is possible")
+    # the value with the digits its state turns on: '.4g' had said 1.2704 (CS3, > 1.27) as '1.27'
+    return (f"{q.quantity} {_on_its_side(float(m.value), q)} +/- {m.sigma:.2g} is within 1 sigma of the "
+            f"boundary at {', '.join(f'{e:g}' for e in near)}; the neighbouring state is possible")
+
+
+def _printed(x: float, decimals: int) -> float:
+    """``x`` as the products print a measurement (groundstation.publish.context.format_measurement:
+    ``decimals`` places, at least two significant digits below 1)."""
+    if 0 < abs(x) < 1:
+        decimals = max(decimals, min(10, 1 - math.floor(math.log10(abs(x)))))
+    return float(f"{x:.{decimals}f}")
+
+
+def _printed_across(q: QuantityRule, m: Measurement, state: str) -> str:
+    """What to say when the value, printed as the products print it (length 1 decimal, width 2, area 4),
+    reads on another side of a band edge than it lies: 1.2704 mm (CS3) printed '1.27'."""
+    from groundstation.publish.context import MEASUREMENT_DIGITS  # the products' digits, one source
+
+    x = float(m.value)  # type: ignore[arg-type]
+    shown = _printed(x, MEASUREMENT_DIGITS.get(q.quantity, 2))
+    for e in sorted({e for b in q.bands for e in b.edges()}):
+        if (shown > e) != (x > e) or (shown < e) != (x < e):
+            side = "on" if x == e else "above" if x > e else "below"
+            unit = f" {m.unit}" if m.unit else ""
+            return (f"{q.quantity} is {_on_its_side(x, q)}{unit}, {side} the boundary at {e:g}: {state}"
+                    f" (printed to fewer digits it may read otherwise)")
+    return ""
 
 
 def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | None = None,
@@ -136,7 +162,7 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
         if hit is None:
             return undetermined(f"{q.quantity} = {m.value:g} lies in no state band of {rule.ref}", values)
         decided.append((rule.rank(hit[0]), hit[0], hit[1], q))
-        edge = _near_edge(q, m)
+        edge = _near_edge(q, m) or _printed_across(q, m, hit[0])
         if edge:
             notes.append(edge)
     if not decided:  # every quantity optional and none assessed (a rule of one's own): never guessed
