@@ -11,6 +11,7 @@ from rich.markup import escape
 from skyinspect.errors import InputError, describe, refuse_file_in_the_way
 
 console = Console()
+_ASSET_SUFFIXES = (".yaml", ".yml", ".json", ".geojson")  # what missions.planning.assets.load_asset reads
 
 
 def registry_command(
@@ -22,6 +23,11 @@ def registry_command(
     from groundstation.registry import build_registry
 
     for path in assets:
+        if path.is_dir():  # was 'asset file not found' of a folder that is there
+            inside = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in _ASSET_SUFFIXES)
+            raise InputError(describe(path, "expected an asset file, got a folder",
+                                      f"Pass the asset files themselves; it holds {' '.join(map(str, inside))}"
+                                      if inside else "Pass YAML/GeoJSON asset files as in missions/examples/"))
         if not path.is_file():
             raise InputError(describe(path, "asset file not found", "pass a YAML/GeoJSON as in missions/examples/"))
     if out.suffix.lower() != ".gpkg":

@@ -49,3 +49,18 @@ def test_two_assets_with_one_name_say_how_to_fix_it(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "other_bridge.yaml" in flat and "Pass another asset_id" not in flat, res.output
     assert "(from " in flat and "bridge.yaml)" in flat and "give each asset its own name" in flat
     assert not out.exists()
+
+
+def test_a_folder_of_asset_files_is_not_called_missing(tmp_path: Path) -> None:
+    """`registry assets/` said 'assets: asset file not found' of a folder that is there, full of asset files."""
+    folder = tmp_path / "assets"
+    folder.mkdir()
+    for name in ("bridge.yaml", "pipeline.geojson"):
+        (folder / name).write_text((EXAMPLES / name).read_text())
+    out = tmp_path / "reg.gpkg"
+    res = CliRunner().invoke(app, ["registry", str(folder), "--out", str(out)])
+    flat = " ".join(res.output.split())
+    assert res.exit_code == 2 and "not found" not in flat and "Traceback" not in flat, flat
+    assert f"{folder}: expected an asset file, got a folder" in flat, flat
+    assert f"{folder / 'bridge.yaml'} {folder / 'pipeline.geojson'}" in flat, flat  # what to pass instead
+    assert not out.exists()
