@@ -120,7 +120,14 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
     zone (e.g. a blade's root), for rules with ``zone_escalation``."""
     criterion = rule.criterion_for(finding.class_name)
 
+    bump = rule.zone_escalation.get(zone, 0) if zone else 0
+
     def undetermined(note: str, values: dict[str, float | None] | None = None, could_be: str = "") -> Grade:
+        if could_be and bump:  # the check as urgent as the zone makes the worst state: CAT4 at the root is CAT5
+            escalated = rule.states[min(rule.rank(could_be) + bump, len(rule.states) - 1)].state
+            if escalated != could_be:
+                note += f"; may be {escalated}: {could_be} escalated by {bump} for the {zone} zone (rule zone_escalation)"
+                could_be = escalated
         worst = rule.state_info(could_be) if could_be else None
         return Grade(finding.finding_id, rule.ref, INDETERMINATE, "not gradable", "", rule.citation, None, None,
                      "Measure on site or re-fly closer (finer GSD), then grade.", values or {}, "exact", note,
@@ -170,7 +177,6 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
     rank, state, _, _ = max(decided, key=lambda d: d[0])
     clause = " ".join(d[2] for d in decided if d[0] == rank)
     bound = "at_least" if any(d[3].bound == "at_least" for d in decided if d[0] == rank) else "exact"
-    bump = rule.zone_escalation.get(zone, 0) if zone else 0
     if bump:
         new_rank = min(rank + bump, len(rule.states) - 1)
         if new_rank != rank:
