@@ -2,7 +2,7 @@
 
 Method (integrated deficit): along the crack's skeleton, every ``step_px`` a profile perpendicular
 to the local direction is sampled (bilinear) over a window wide enough to hold the crack and its
-blur. With B the local background (median of the two flanks) and D the intensity of the crack's
+blur, and no wider than the crack's own deficit reaches (a dark line beside it is not crack). With B the local background (median of the two flanks) and D the intensity of the crack's
 open interior, a dark band of width w blurred by *any* point-spread function removes exactly
 Δ = ∫ (B − I(s)) ds = w · (B − D) from the profile: blur spreads the deficit but does not change
 its integral, and pixel sampling does not either. So w = Δ / (B − D), sub-pixel by construction,
@@ -32,6 +32,7 @@ PLATEAU_TOL = 0.06  # of the contrast B − I_min
 SAMPLE_PX = 0.25
 FLANK_PX = 3.0  # background taken this wide on both sides of the window
 END_MARGIN_PX = 3.0
+CENTRE_PX = 3.0  # the crack's deepest point is looked for this close to its skeleton
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,28 @@ def _one_sided_px(mean_def: np.ndarray, contrast: float) -> float:
     return abs(left - right) / max(contrast, 1e-6)
 
 
+def _core_extent_px(s: np.ndarray, mean_def: np.ndarray) -> float:
+    """How far from the skeleton the crack's own deficit reaches (px): from the deepest sample within
+    CENTRE_PX of it, outwards while the deficit is above a tenth of that depth, and not past a valley
+    (the deficit rising again after falling under half of it: another dark line beside the crack, a
+    formwork joint or a second crack, whose deficit is not this crack's width)."""
+    near = np.flatnonzero(np.abs(s) <= CENTRE_PX)
+    i0 = int(near[np.argmax(mean_def[near])])
+    depth = float(mean_def[i0])
+    if depth <= 0:
+        return 0.0
+    reach = 0.0
+    for step in (-1, 1):
+        i, low = i0, depth
+        while 0 <= i + step < len(s):
+            v = float(mean_def[i + step])
+            if v <= 0.1 * depth or (low < 0.5 * depth and v > low + 0.1 * depth):
+                break
+            low, i = min(low, v), i + step
+        reach = max(reach, abs(float(s[i])))
+    return reach
+
+
 def crack_width_px(gray: np.ndarray, skeleton_px: np.ndarray, interior_level: float | None = None,
                    max_width_px: float = 30.0, step_px: float = 2.0, black_level: float = 0.0) -> WidthEstimate:
     """Estimate the width of a dark crack along ``skeleton_px`` (x, y) in a grayscale image."""
@@ -110,10 +133,7 @@ def crack_width_px(gray: np.ndarray, skeleton_px: np.ndarray, interior_level: fl
         return empty
     flank = np.abs(s) >= s[-1] - FLANK_PX
     base = np.median(prof[:, flank], axis=1)
-    mean_def = np.mean(base[:, None] - prof, axis=0)
-    peak = float(mean_def.max())
-    core = np.flatnonzero(mean_def > 0.1 * peak) if peak > 0 else np.array([len(s) // 2])
-    extent = max(abs(float(s[core[0]])), abs(float(s[core[-1]])))
+    extent = _core_extent_px(s, np.mean(base[:, None] - prof, axis=0))
     half = min(extent + 2.0 + FLANK_PX, max_width_px / 2 + 2 * FLANK_PX)
     # pass 2: the tight window
     s, prof = _profiles(img, pts, normals, half)

@@ -85,7 +85,9 @@ MEASUREMENT_METHODS = {
     # session 11: all fine sightings, branches, smoothed skeleton; session 12: a joint-like line through
     # the crack reported apart (groundstation.joint_split), frames off along the crack laid back by its ends
     "length_mm": "crack-network-2",
-    "width_mm": "image-profile-1",  # session 8: sub-pixel from the image, bounds when unresolved
+    # session 8: sub-pixel from the image, bounds when unresolved; session 23: the profile window ends at the
+    # crack's own deficit, not at a dark line beside it (groundstation.crackwidth._core_extent_px)
+    "width_mm": "image-profile-2",
     "area_m2": "largest-sighting-1",  # session 6: the largest fine sighting's pieces
 }
 

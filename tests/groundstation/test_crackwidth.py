@@ -90,7 +90,7 @@ def test_an_interior_level_brighter_than_the_background_is_refused() -> None:
 def test_a_faint_crack_beside_brighter_concrete_gets_no_negative_width() -> None:
     """A real regression (tests/data/crackwidth): the demo's faint crack F-0001, 9 grey levels
     below its concrete, beside a brighter patch, read -0.19 ± 0.57 px and the report printed
-    "width: -0.19 +/- 0.57 mm". No width may be negative: it is not measurable there."""
+    "width: -0.19 +/- 0.57 mm". No width may be negative."""
     import json
     from pathlib import Path
 
@@ -100,8 +100,11 @@ def test_a_faint_crack_beside_brighter_concrete_gets_no_negative_width() -> None
     gray = cv2.imread(str(data / "faint_crack.png"), cv2.IMREAD_GRAYSCALE)
     skel = np.array(json.loads((data / "faint_crack.json").read_text())["skeleton_px"])
     est = crack_width_px(gray, skel, max_width_px=30.0, step_px=2.0)
-    assert est.mean_px is None and est.is_bound and "not measurable" in est.note and "not above zero" in est.note, est
-    assert est.lower_px == 0.0 and math.isinf(est.upper_px)
+    assert est.mean_px is None or est.mean_px > 0, est
+    # Since session 23 the window stops at the crack's own deficit (a darker line runs beside it,
+    # test_crackwidth_neighbour.py): it is no longer a small difference of big ones. The crack is
+    # DSC00874's, annotated 0.75 mm (truth.geojson), here at 1.0 mm/px: its bound holds that
+    assert est.lower_px <= 0.75 <= est.upper_px, est
 
 
 def test_a_crack_not_darker_than_each_profiles_flanks_gets_no_zero_width_bound() -> None:
@@ -116,7 +119,10 @@ def test_a_crack_not_darker_than_each_profiles_flanks_gets_no_zero_width_bound()
     gray = cv2.imread(str(data / "level_crack.png"), cv2.IMREAD_GRAYSCALE)
     skel = np.array(json.loads((data / "level_crack.json").read_text())["skeleton_px"])
     est = crack_width_px(gray, skel, max_width_px=30.0, step_px=2.0)
-    assert est.mean_px is None and "not measurable" in est.note and math.isinf(est.upper_px), est
+    assert not (est.is_bound and est.upper_px <= 0), est
+    # since session 23 the window ends where the crack's own deficit does, not out in the brighter
+    # concrete beside it: a bound, holding the annotated 0.85 mm of DSC00566 (truth.geojson) at 1.0 mm/px
+    assert est.mean_px is None and 0 < est.lower_px <= 0.85 <= est.upper_px < 1.5, est
 
 
 @pytest.mark.parametrize("blur_px", [0.8, 2.0])
