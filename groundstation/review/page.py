@@ -101,6 +101,11 @@ async function loadFindings() {
   }
   drawMap(rows);
 }
+function bounds(values) {  // [min, max] by a loop: Math.min(...v) threw past ~150,000 values (call stack)
+  let lo = Infinity, hi = -Infinity;
+  for (const v of values) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  return [lo, hi];
+}
 function mapFrame(pts) {
   // local metres around the first point (east, north, up); findings on a wall or pier face (what is
   // inspected most) share one line in plan, so there the map is an elevation: along the face, and height
@@ -113,12 +118,11 @@ function mapFrame(pts) {
   if (Math.cos(a) < -1e-9 || (Math.abs(Math.cos(a)) <= 1e-9 && Math.sin(a) < 0)) a += Math.PI;
   const along = p => (p[0] - me) * Math.cos(a) + (p[1] - mn) * Math.sin(a);
   const across = p => -(p[0] - me) * Math.sin(a) + (p[1] - mn) * Math.cos(a);
-  const spread = f => { const v = enu.map(f); return Math.max(...v) - Math.min(...v); };
+  const spread = f => { const [lo, hi] = bounds(enu.map(f)); return hi - lo; };
   const elevation = spread(p => p[2]) > 2 * spread(across);
   const toXY = elevation ? (p => [along(p), p[2]]) : (p => [p[0], p[1]]);
   const xy = enu.map(toXY);
-  const x0 = Math.min(...xy.map(q => q[0])), x1 = Math.max(...xy.map(q => q[0]));
-  const y0 = Math.min(...xy.map(q => q[1])), y1 = Math.max(...xy.map(q => q[1]));
+  const [x0, x1] = bounds(xy.map(q => q[0])), [y0, y1] = bounds(xy.map(q => q[1]));
   const scale = Math.min(90 / Math.max(x1 - x0, 1e-3), 46 / Math.max(y1 - y0, 1e-3));  // one scale: true shapes
   const cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
   const bearing = (Math.atan2(Math.cos(a), Math.sin(a)) * 180 / Math.PI + 360) % 360;  // of the map's right
