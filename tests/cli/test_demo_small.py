@@ -16,7 +16,7 @@ def test_small_demo_writes_every_product(tmp_path: Path) -> None:
     results = out / "results"
     for name in ("findings.gpkg", "findings.geojson", "map.html", "report.html", "report.pdf"):
         assert (results / name).stat().st_size > 0, name
-    frames = gpd.read_file(results / "findings.gpkg", layer="frames")
+    frames = gpd.read_file(results / "findings.gpkg", layer="frames", engine="pyogrio")
     assert len(frames) == 6
     # A second run into the same folder is refused without --overwrite, and nothing is touched.
     again = CliRunner().invoke(app, ["demo", "--out", str(out), "--small"])

@@ -47,7 +47,7 @@ def test_geojson_and_gpkg_carry_grade_and_clause(graded) -> None:  # type: ignor
     assert "1.27 mm" in crack["grade_clause"] and crack["priority"] == 2 and crack["due_date"]
     rust = props["corrosion"]
     assert rust["grade"] == "CS2" and rust["grade_bound"] == "at_least" and "iso-4628-3@1" in rust["other_grades"]
-    gdf = gpd.read_file(out / "findings.gpkg", layer="findings")
+    gdf = gpd.read_file(out / "findings.gpkg", layer="findings", engine="pyogrio")
     assert set(gdf["grade"]) == {"CS3", "CS2"} and gdf["grade_clause"].str.len().min() > 20
 
 

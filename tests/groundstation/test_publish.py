@@ -39,13 +39,13 @@ def test_gpkg_layers_open(processed) -> None:  # type: ignore[no-untyped-def]
     _, out, _ = processed
     layers = {name for name, _ in pyogrio.list_layers(out / "findings.gpkg")}
     assert layers == LAYERS
-    findings = gpd.read_file(out / "findings.gpkg", layer="findings")
+    findings = gpd.read_file(out / "findings.gpkg", layer="findings", engine="pyogrio")
     assert findings.crs.to_epsg() == 4326
     for col in ("finding_id", "class", "score", "views", "lat", "lon", "alt_msl_m", "length_mm", "width_mm",
                 "area_m2", "ce90_m", "best_frame"):
         assert col in findings.columns, col
     assert sorted(findings["finding_id"]) == ["F-0001", "F-0002"]
-    projected = gpd.read_file(out / "findings.gpkg", layer="findings_utm")
+    projected = gpd.read_file(out / "findings.gpkg", layer="findings_utm", engine="pyogrio")
     assert projected.crs.is_projected and projected.crs.utm_zone is not None
     from pyproj import Transformer
 
@@ -54,12 +54,12 @@ def test_gpkg_layers_open(processed) -> None:  # type: ignore[no-untyped-def]
     e, n = to_utm.transform(findings["lon"].iloc[0], findings["lat"].iloc[0])
     assert 166_000 < e < 834_000  # a UTM easting in metres, not degrees
     assert projected.geometry.iloc[0].distance(gpd.points_from_xy([e], [n])[0]) < 0.05
-    frames = gpd.read_file(out / "findings.gpkg", layer="frames")
+    frames = gpd.read_file(out / "findings.gpkg", layer="frames", engine="pyogrio")
     assert len(frames) == 5 and set(frames["pose_status"]) == {"ok"}
-    path = gpd.read_file(out / "findings.gpkg", layer="flight_path")
+    path = gpd.read_file(out / "findings.gpkg", layer="flight_path", engine="pyogrio")
     assert len(path) == 1 and path.geometry.iloc[0].geom_type == "LineString"
     # the crack's measured centre line: 3D, on the crack, as long as its length_mm (0.3 m, 4 mm wide)
-    lines = gpd.read_file(out / "findings.gpkg", layer="crack_lines")
+    lines = gpd.read_file(out / "findings.gpkg", layer="crack_lines", engine="pyogrio")
     crack = findings[findings["class"] == "crack"].iloc[0]
     assert list(lines["finding_id"]) == [crack["finding_id"]] and lines.geometry.iloc[0].has_z
     assert lines["length_mm"].iloc[0] == pytest.approx(crack["length_mm"])
