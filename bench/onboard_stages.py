@@ -6,10 +6,11 @@ model's rate (bench/onboard_pipeline.py), so these are the numbers that bound it
 pipeline bench's kind (640x480 uniform-noise JPEGs with a dark line, quality 90); the capture path
 is the replay's (``ImageFolderSource`` read + cut-short check + decode, frame-size check); the
 recording path is the replay tagger (CAMERA_FEEDBACK) + ``FlightRecordWriter.add_frame`` with the
-shipped model's segmentations of 16 of the frames, cycled (``--fake``: the test double's). Each
+shipped model's segmentations of 16 of the frames, cycled (``--fake``: the test double's), committed
+``--commit-frames`` at a time as the pipeline does (``onboard.pipeline.COMMIT_FRAMES``). Each
 stage is the thread CPU inside the function named; "other" is the rest of the path.
 
-    .venv/bin/python bench/onboard_stages.py [--n 200] [--reps 3] [--fake]
+    .venv/bin/python bench/onboard_stages.py [--n 200] [--reps 3] [--fake] [--commit-frames 1]
 """
 
 from __future__ import annotations
@@ -36,11 +37,15 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--reps", type=int, default=3, help="passes; the median of each stage is reported")
     parser.add_argument("--fake", action="store_true", help="segment with the test double, not the ONNX model")
+    parser.add_argument("--commit-frames", type=int, default=None,
+                        help="frames per commit, as the pipeline's group commit (default: its COMMIT_FRAMES; "
+                             "1: a commit per frame, as before session 23)")
     args = parser.parse_args()
 
     import skyinspect.jpeg
     import skyinspect.photo
     import skyinspect.record.writer as writer
+    from onboard.pipeline import COMMIT_FRAMES
     from onboard.replay import plan_replay
     from onboard.runtime import ReplayTagger, _calibrated_size
     from onboard_helpers import DarkPixelSegmenter
@@ -68,9 +73,11 @@ def main() -> int:
     timed(cv2, "imdecode", "JPEG decode")
     timed(cv2, "imencode", "mask PNG encode")
     timed(writer, "frame_stats", "drift statistics")
-    timed(writer, "_write_atomic", "image + mask files (write, fsync, rename, folder fsync)")
+    timed(writer, "_write_atomic", "image + mask files (write, fsync, rename)")
+    timed(writer, "_fsync_dir", "folder fsyncs (once a commit)")
     timed(writer, "points_to_json", "polygons to JSON")
 
+    commit_frames = max(1, args.commit_frames or COMMIT_FRAMES)
     segmenter = DarkPixelSegmenter()
     if not args.fake:
         from models import load_segmenter
@@ -105,7 +112,10 @@ def main() -> int:
                     pose = tagger(frame)
                     tagging += time.thread_time() - t1
                     w.add_frame(frame.index, pose.time_utc_s, frame.image_bgr, pose, segs[k % len(segs)],
-                                jpeg_bytes=frame.jpeg_bytes)
+                                jpeg_bytes=frame.jpeg_bytes, commit=False)
+                    if (k + 1) % commit_frames == 0:  # as the pipeline commits (at full rate: by count)
+                        w.commit()
+                w.commit()
                 record = time.thread_time() - t0
             row.update({"record total": record, "tagging": tagging, **spent,
                         "SQLite statements, commit and the rest": record - tagging - sum(spent.values())})
@@ -114,6 +124,7 @@ def main() -> int:
     import os
 
     out = {"frames": args.n, "reps": args.reps, "model": "fake" if args.fake else "shipped ONNX",
+           "commit_frames": commit_frames,
            "thread_cpu_ms_per_frame": {k: round(statistics.median(v), 3) for k, v in results.items()},
            "load_avg": [round(x, 2) for x in os.getloadavg()]}
     print(json.dumps(out, indent=2))
