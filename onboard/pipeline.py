@@ -281,24 +281,26 @@ class Pipeline:
         lower_thread_priority(self._helper_nice)
         cpu0 = time.thread_time()
         last_retag = time.monotonic()
-        while True:
-            try:
-                got, item = self.record_q.get()
-            except EOFError:
-                break
-            if time.monotonic() - last_retag > self.retag_interval_s:
-                self._commit()  # a frame is re-tagged in its committed row
-                self._retag()
-                last_retag = time.monotonic()
-            if got:
-                frame, seg = item  # type: ignore[misc]
-                t0 = time.perf_counter()
-                self._record_one(frame, seg)
-                self.stats.record_s += time.perf_counter() - t0
-            if self._waiting and (len(self._waiting) >= self.commit_frames
-                                  or time.monotonic() - self._waiting_since >= self.commit_after_s):
-                self._commit()
-        self._commit()
+        try:
+            while True:
+                try:
+                    got, item = self.record_q.get()
+                except EOFError:
+                    break
+                if time.monotonic() - last_retag > self.retag_interval_s:
+                    self._commit()  # a frame is re-tagged in its committed row
+                    self._retag()
+                    last_retag = time.monotonic()
+                if got:
+                    frame, seg = item  # type: ignore[misc]
+                    t0 = time.perf_counter()
+                    self._record_one(frame, seg)
+                    self.stats.record_s += time.perf_counter() - t0
+                if self._waiting and (len(self._waiting) >= self.commit_frames
+                                      or time.monotonic() - self._waiting_since >= self.commit_after_s):
+                    self._commit()
+        finally:  # also when this thread fails: the frames written are whole, and counted once committed
+            self._commit()
         self._retag()
         self.stats.record_cpu_s = time.thread_time() - cpu0
 

@@ -65,3 +65,30 @@ def test_one_frame_groups_commit_each_frame(tmp_path: Path, options: dict[str, o
     stats, commits, in_record = _run(tmp_path, 5, **options)
     assert commits == [[1], [2], [3], [4], [5]] and in_record == [True] * 5
     assert stats.recorded == 5  # type: ignore[attr-defined]
+
+
+def test_frames_waiting_when_the_recording_thread_fails_are_committed_and_counted(tmp_path: Path) -> None:
+    """An unexpected error in the recording thread (here the tagger) ends the run; the frames written before
+    it and still waiting for their group's commit were committed by the writer's close but not counted:
+    the run's 'ended' meta said 4 frames recorded of the record's 5."""
+
+    class _FailsAt6(_Tagged):
+        def __call__(self, frame: Frame) -> Pose:
+            if frame.index == 6:
+                raise ValueError("tagger bug")
+            return super().__call__(frame)
+
+    frames = [Frame(i, np.zeros((12, 16, 3), np.uint8), Path(f"f{i}.png"), float(i)) for i in range(1, 9)]
+    reported: list[int] = []
+    writer = FlightRecordWriter(tmp_path / "rec", CAMERA, "m", "0" * 64)
+    pipeline = Pipeline(frames, DarkPixelSegmenter(), writer, _FailsAt6(), drop_oldest=False,
+                        on_recorded=reported.append, retag_interval_s=1e9, commit_after_s=1e9)
+    try:
+        with pytest.raises(ValueError, match="tagger bug"):
+            pipeline.run()
+    finally:
+        writer.close()
+    with FlightRecordReader(tmp_path / "rec") as reader:
+        in_record = [f.frame_index for f in reader.frames()]
+    assert in_record == [1, 2, 3, 4, 5]
+    assert reported == in_record and pipeline.stats.recorded == 5
