@@ -17,11 +17,12 @@ The length gathers frames without unioning them (below).
   counted. The *drawn* skeleton (``Finding.skeleton_ned_m``, one polyline) is still the longest
   sighting's pieces chained end to end: starting from the piece at one end of the crack (along its
   main direction), the next piece is the one whose end is nearest, joined by a straight line.
-- Crack width (``width_mm`` mean, ``max_width_mm``) is read from the **image** of the best view
-  (finest GSD, most frontal; the next view when that one has no image or skeleton, or shows no
-  width: the crack no darker than its flanks there), not from the
+- Crack width (``width_mm`` mean, ``max_width_mm``) is read from the **image** of one frame, over
+  all the pieces of the crack it shows (groundstation.width_views: among the frames within 5 % of
+  the finest GSD the one showing most of the crack; the next frame when that one has no image or
+  skeleton, or shows no width: the crack no darker than its flanks there), not from the
   mask: groundstation.crackwidth measures it in pixels, sub-pixel, from the intensity profiles
-  across the instance's pixel skeleton, on a crop around the skeleton only. Pixels → mm with the
+  across each instance's pixel skeleton, on a crop around the skeleton only. Pixels → mm with the
   local scale *across the crack* at the skeleton: each skeleton pixel and its neighbours one pixel
   along and across the image skeleton are cast onto the surface's tangent plane there (range,
   incidence and perspective included), and the surface width is the across step's component
@@ -66,11 +67,12 @@ import numpy as np
 
 from groundstation.crack_length import MAX_JOIN_M, crack_length
 from groundstation.crack_pixels import MaskPixels, PixelSource
-from groundstation.crackwidth import WidthEstimate
-from groundstation.flight_images import FlightImages, Keep, WidthView
+from groundstation.flight_images import FlightImages, Keep
 from groundstation.joint_split import nearer, split_at_joint
 from groundstation.joints import joint_arm
 from groundstation.plane import PlaneBasis
+from groundstation.width_views import width_frames, width_of_pieces
+from groundstation.width_views import width_from_estimate as _width_from_estimate  # noqa: F401 (tests)
 from skyinspect.centreline import polyline_length_m
 from skyinspect.findings import Detection, Finding, Measurement
 from skyinspect.segmentation import CRACK
@@ -86,8 +88,9 @@ MEASUREMENT_METHODS = {
     # the crack reported apart (groundstation.joint_split), frames off along the crack laid back by its ends
     "length_mm": "crack-network-2",
     # session 8: sub-pixel from the image, bounds when unresolved; session 23: the profile window ends at the
-    # crack's own deficit, not at a dark line beside it (groundstation.crackwidth._core_extent_px)
-    "width_mm": "image-profile-2",
+    # crack's own deficit, not at a dark line beside it (groundstation.crackwidth._core_extent_px), and
+    # over all the pieces of the crack one frame shows (groundstation.width_views)
+    "width_mm": "image-profile-3",
     "area_m2": "largest-sighting-1",  # session 6: the largest fine sighting's pieces
 }
 
@@ -272,26 +275,28 @@ def _width(finding: Finding, by_view: dict[tuple[int, int], Detection], length_v
     ``keep``: which stretch of the pixel skeleton is this finding's (FlightImages.view)."""
     why = "no flight record given"
     if images is not None:
-        order = sorted((by_view[v] for v in finding.views), key=lambda d: (round(d.gsd_m, 9), round(d.incidence_deg, 6),
-                                                                            -d.score))
         why = "no view with an image and a pixel skeleton"
         unmeasurable: dict[str, Measurement] | None = None
-        for det in order:
-            if det.gsd_m > limits.max_gsd_crack_width_m:
-                break  # sorted by GSD: the rest are coarser still
-            view, why_not = images.view(det, keep)
-            if view is None:
-                why = why_not
+        # frame by frame, each over all its pieces of the crack (groundstation.width_views)
+        for frame, pieces in width_frames((by_view[v] for v in finding.views), limits.max_gsd_crack_width_m):
+            read = []
+            for det in pieces:
+                view, why_not = images.view(det, keep)
+                if view is None:
+                    why = why_not
+                    continue
+                est = images.estimate(view, limits)
+                if est is None:
+                    why = f"image of frame {frame} cannot be read"
+                    continue
+                read.append((est, view))
+            if not read:
                 continue
-            est = images.estimate(view, limits)
-            if est is None:
-                why = f"image of frame {det.frame_index} cannot be read"
-                continue
-            width = _width_from_estimate(est, view)
+            width = width_of_pieces(read)
             if width["width_mm"].value is not None or width["width_mm"].is_bound:
                 return width
-            # not measurable in this view (a glint, a brighter patch beside a faint crack): the next
-            # finest view may show the crack darker than its surroundings
+            # not measurable in this frame (a glint, a brighter patch beside a faint crack): the next
+            # may show the crack darker than its surroundings
             unmeasurable = unmeasurable or width
         if unmeasurable is not None:
             return unmeasurable
@@ -300,25 +305,6 @@ def _width(finding: Finding, by_view: dict[tuple[int, int], Detection], length_v
     width_m = sum(p.area_m2 for p in with_skeleton) / sum(polyline_length_m(p.skeleton_ned_m) for p in with_skeleton)
     note = f"mask area/length, frame {length_view.frame_index} (not from the image: {why})"
     return {"width_mm": Measurement(width_m * 1000, length_view.gsd_m * 1000, "mm", note)}
-
-
-def _width_from_estimate(est: WidthEstimate, view: WidthView) -> dict[str, Measurement]:
-    k = view.m_per_px_across * 1000.0  # mm per pixel across the crack
-    where = f"frame {view.frame_index}, {k:.2f} mm/px across the crack"
-    if est.profiles == 0 or (est.is_bound and not math.isfinite(est.upper_px)):  # no width or no upper bound
-        reason = est.note.removeprefix("not measurable: ")  # the estimator already says so
-        m = Measurement(None, None, "mm", f"not measurable: {reason} ({where})")
-        return {"width_mm": m, "max_width_mm": m}
-    if est.is_bound:
-        lo, hi = est.lower_px * k, est.upper_px * k
-        note = (f"bound: between {lo:.2f} and {hi:.2f} mm; the crack's interior does not show at this "
-                f"resolution, so no single value ({where})")
-        m = Measurement(None, None, "mm", note, low=lo, high=hi)
-        return {"width_mm": m, "max_width_mm": m}
-    sigma = (est.sigma_px or 0.0) * k
-    note = f"sub-pixel from the image, {est.profiles} profiles, {est.note} ({where})"
-    return {"width_mm": Measurement(est.mean_px * k, sigma, "mm", note),  # type: ignore[operator]
-            "max_width_mm": Measurement(est.max_px * k, sigma, "mm", note)}  # type: ignore[operator]
 
 
 def _skeleton_sighting(every: list[Sighting], best_gsd: float) -> Sighting | None:
