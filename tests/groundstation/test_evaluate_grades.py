@@ -90,4 +90,6 @@ def test_a_truth_without_widths_grades_nothing(files: tuple[Path, Path]) -> None
     truth.write_text(json.dumps(data))
     wg = compare_with_truth(findings, truth).width_grade
     assert wg.widths_compared == 0 and math.isnan(wg.width_ratio)
-    assert [p.defect_id for p in wg.graded()] == ["E"]  # the corrosion's grade needs no size
+    graded = [p.defect_id for p in wg.graded()]
+    # A and B, far from other cracks, are graded by their width alone; the corrosion needs no size
+    assert "A" not in graded and "B" not in graded and "E" in graded, graded
