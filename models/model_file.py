@@ -14,6 +14,8 @@ from skyinspect.errors import ModelError, describe
 REQUIRED_KEYS = ("skyinspect.classes", "skyinspect.input_size", "skyinspect.normalisation",
                  "skyinspect.model_id", "skyinspect.output")
 EXPORT_FIX = "re-export it with `python -m models.export <best.pt>` (adds skyinspect.* metadata)"
+STRIDE_PX = 32  # the coarsest feature map of the YOLO26 backbone: input sides must be multiples
+MAX_INPUT_SIZE_PX = 2048  # a tile of 2048x2048x3 floats is 50 MB; 100000 asked for a 27.9 GiB frame buffer
 
 
 def check_model_file(path: Path, fix: str) -> Path:
@@ -52,10 +54,21 @@ class ModelMetadata:
             raise ModelError(describe(path, f"ONNX model lacks skyinspect metadata (missing {', '.join(missing)})",
                                       EXPORT_FIX))
         try:
-            classes = tuple(str(c) for c in json.loads(meta["skyinspect.classes"]))
+            listed = json.loads(meta["skyinspect.classes"])
+            classes = tuple(str(c) for c in listed)
             input_size = int(meta["skyinspect.input_size"])
         except (ValueError, TypeError) as exc:
             raise ModelError(describe(path, f"malformed skyinspect metadata ({exc})", EXPORT_FIX)) from exc
+        # checked here, where the file is named: a tile size the tiler or the network cannot take failed mid-segment
+        # (ValueError, ONNX Runtime's Concat error, MemoryError) and model info called the file fine
+        if not (isinstance(listed, list) and all(isinstance(c, str) and c for c in listed)
+                and len(set(classes)) == len(classes) >= 2):
+            raise ModelError(describe(path, f"skyinspect.classes: expected a JSON list of at least 2 distinct class "
+                                            f"names (background first), got {meta['skyinspect.classes']!r}", EXPORT_FIX))
+        if not (STRIDE_PX <= input_size <= MAX_INPUT_SIZE_PX and input_size % STRIDE_PX == 0):
+            raise ModelError(describe(path, f"skyinspect.input_size: expected a multiple of {STRIDE_PX} px from "
+                                            f"{STRIDE_PX} to {MAX_INPUT_SIZE_PX} (the size it was exported at, e.g. "
+                                            f"384), got {meta['skyinspect.input_size']!r}", EXPORT_FIX))
         if meta["skyinspect.normalisation"] != "rgb/255":
             raise ModelError(describe(path, f"expected normalisation 'rgb/255', got "
                                             f"{meta['skyinspect.normalisation']!r}", EXPORT_FIX))

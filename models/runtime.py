@@ -20,7 +20,7 @@ import numpy as np
 
 from models import FLIP_CHOICES, UPSCALE_FLIPS
 from models.decide import class_map_from_probs
-from models.model_file import EXPORT_FIX, ModelMetadata, sha256_of
+from models.model_file import EXPORT_FIX, STRIDE_PX, ModelMetadata, sha256_of
 from models.postprocess import cv_plane, extract_instances
 from models.refine import DEFAULT_CRACK_REFINE, extend_along_ridges, refine_cracks
 from models.regions import defect_regions
@@ -34,7 +34,6 @@ from skyinspect.errors import ImageError, ModelError, describe
 from skyinspect.segmentation import CORROSION, CRACK, Segmentation
 
 DRIFT_REFERENCE_FILE = Path(__file__).with_name("data") / "drift_reference.json"
-STRIDE_PX = 32  # the coarsest feature map of the YOLO26 backbone: input sides must be multiples
 # Frames up to this size go through a dynamic-shape model whole. Measured (models.evaluate, shipped
 # v2): whole-image passes score the same as 384-px tiles (UAV75 val tol. F 0.636 vs 0.632, DeepCrack
 # IoU 0.552 vs 0.552, corrosion 0.434 vs 0.435) and the demo's 1280x960 frames (see README) likewise,
