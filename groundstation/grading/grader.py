@@ -2,7 +2,8 @@
 it matched, the source it cites and the values it used.
 
 A finding whose required quantity was not measured (``Measurement.value is None``) is graded
-``indeterminate`` with the measurement's own reason; it is never guessed. A quantity known only as an
+``indeterminate`` with the measurement's own reason; it is never guessed, unless the rule's other
+quantities already give the worst state it could (the worse of the states is taken). A quantity known only as an
 interval (``Measurement.low``/``high``: a hairline crack's width when its interior does not show) grades
 when the whole interval lies in one state band, since every value it allows gives that state; an
 interval across a boundary is ``indeterminate`` and the note names the states it spans. A value
@@ -141,6 +142,8 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
     decided: list[tuple[int, str, str, QuantityRule]] = []
     values: dict[str, float | None] = {}
     notes: list[str] = []
+    # required quantities left unknown: (what is known of it, the worst rank it allows, that state or "")
+    pending: list[tuple[QuantityRule, str, int, str]] = []
     for q in criterion.quantities:
         m = quantities.get(q.quantity)
         values[q.quantity] = None if m is None or m.value is None else float(m.value)
@@ -155,14 +158,16 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
             if q.required:
                 worst = max((h[0] for h in (low, high) if h is not None), key=rule.rank) \
                     if low is not None and high is not None else ""  # an end in no band: nothing known
-                return undetermined(f"{q.quantity} spans {states} ({span})" + (f": {m.note}" if m.note else ""),
-                                    values, worst)
+                pending.append((q, f"{q.quantity} spans {states} ({span})" + (f": {m.note}" if m.note else ""),
+                                rule.rank(worst) if worst else _worst_rank(rule, q), worst))
+                continue
             notes.append(f"{q.quantity} not assessed ({q.quantity} {span} spans {states})")
             continue
         if m is None or m.value is None or not math.isfinite(m.value):
             why = (m.note if m is not None and m.note else "not measured")
             if q.required:
-                return undetermined(f"{q.quantity}: {why}", values)
+                pending.append((q, f"{q.quantity}: {why}", _worst_rank(rule, q), ""))
+                continue
             notes.append(f"{q.quantity} not assessed ({why})")
             continue
         hit = _band_state(q, float(m.value))
@@ -172,6 +177,13 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
         edge = _near_edge(q, m) or _printed_across(q, m, hit[0])
         if edge:
             notes.append(edge)
+    if pending:  # worst of the states (the only combine): known when the rest already give the worst it allows
+        top = max((d[0] for d in decided), default=-1)
+        open_ = [(said, worst) for _, said, w, worst in pending if w > top]  # could still make it worse
+        if open_:
+            return undetermined(*open_[0][:1], values, open_[0][1])
+        notes[:0] = [f"{q.quantity} not needed (it could give no worse than {rule.states[top].state}): {said}"
+                     for q, said, _, _ in pending]
     if not decided:  # every quantity optional and none assessed (a rule of one's own): never guessed
         return undetermined("; ".join(notes) or f"no quantity of {rule.ref} assessed", values)
     rank, state, _, _ = max(decided, key=lambda d: d[0])
@@ -185,6 +197,11 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
     info = rule.state_info(state)
     return Grade(finding.finding_id, rule.ref, state, info.label, clause, rule.citation, info.priority,
                  info.interval_days, info.action, values, bound, "; ".join(notes))
+
+
+def _worst_rank(rule: Rule, q: QuantityRule) -> int:
+    """The rank of the worst state any value of ``q`` gives."""
+    return max(rule.rank(b.state) for b in q.bands)
 
 
 def worse(rule: Rule, a: str, b: str) -> bool:
