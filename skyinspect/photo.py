@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -132,7 +133,7 @@ def cv_imread(path: Path, flags: int) -> np.ndarray | None:
         str(path).encode("utf-8")
     except UnicodeEncodeError:
         return _cv_decoded(path, flags, read_file_bytes(path))
-    with _tiff_tags_unlogged(path):
+    with _tiff_tags_unlogged(path), _opencv_limit_named(path):
         return cv2.imread(str(path), flags)
 
 
@@ -141,8 +142,24 @@ def _cv_decoded(path: Path, flags: int, data: bytes | None) -> np.ndarray | None
     orientation as imread does; it asserts on an empty buffer)."""
     if data is None:
         return cv_imread(path, flags)
-    with _tiff_tags_unlogged(path):
+    with _tiff_tags_unlogged(path), _opencv_limit_named(path):
         return cv2.imdecode(np.frombuffer(data, np.uint8), flags) if data else None
+
+
+@contextlib.contextmanager
+def _opencv_limit_named(path: Path) -> Iterator[None]:
+    """OpenCV asserts (cv2.error, a traceback out of segment) on a header stating more pixels than
+    CV_IO_MAX_IMAGE_PIXELS, before decoding anything: a damaged header, or a mosaic too big to read whole."""
+    try:
+        yield
+    except cv2.error as exc:
+        if "CV_IO_MAX_IMAGE_PIXELS" not in str(exc):
+            raise
+        limit = int(os.environ.get("OPENCV_IO_MAX_IMAGE_PIXELS", 1 << 30))
+        raise ImageError(describe(path, f"its header states more pixels than OpenCV decodes ({limit / 1e6:.0f} MPx, "
+                                        f"OPENCV_IO_MAX_IMAGE_PIXELS)",
+                                  "If the image is that large, cut it into tiles of a few thousand pixels and segment "
+                                  "those; if not, its header is damaged: copy it again from the card")) from exc
 
 
 def _opened(path: Path, data: bytes | None) -> Path | io.BytesIO:
