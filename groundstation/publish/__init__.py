@@ -92,6 +92,8 @@ def write_maintenance(inp: PublishInput, csv_path: Path, json_path: Path, inspec
         # every id, rejected ones too: the change and review tools name findings by id
         "findings": sorted(f.finding_id for f in inp.findings + inp.rejected),
         "review": None if inp.review is None else {"applied_to_seq": inp.review.seq, "by": list(inp.review.who),
+                                                   # the review app tells a trail cut or replaced since by it
+                                                   "applied_to_hash": inp.review.head,
                                                    "rejected": [f.finding_id for f in inp.rejected],
                                                    "said": inp.review.said(),
                                                    # the grades the review changed, as published (change)

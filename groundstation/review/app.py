@@ -150,7 +150,7 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
             "labels": list(LABELS), "write_token_required": token is not None,
             "products": [n for n in PRODUCT_FILES if product_path(n) is not None]
             + (["workorders-reviewed.csv"] if (data.folder / "workorders.json").is_file() else []),
-            "published": published_review(data.folder, len(audit.entries()))}
+            "published": published_review(data.folder, audit.entries())}
 
     @app.get("/api/findings")
     def findings(cls: str | None = None, status: str | None = None, grade: str | None = None) -> Any:
@@ -325,14 +325,25 @@ def not_saved(folder: Path, exc: OSError) -> str:
             "write to")
 
 
-def published_review(folder: Path, entries: int) -> dict[str, int]:
+def published_review(folder: Path, entries: list[dict[str, Any]]) -> dict[str, Any]:
     """How far the products (report, GIS, work orders) are behind the trail: the last audit seq
-    `skyinspect publish` or `process` applied (inspection.json), and the entries made since."""
+    `skyinspect publish` or `process` applied (inspection.json), the entries made since, and
+    ``trail_changed``: what to say when the trail no longer holds what was published (entries cut off its
+    end, or another trail in its place: either still verifies, and the page had said nothing)."""
     import json
 
     try:
         review = json.loads((folder / "inspection.json").read_text()).get("review") or {}
-        seq = int(review.get("applied_to_seq") or 0)
+        seq, head = int(review.get("applied_to_seq") or 0), str(review.get("applied_to_hash") or "")
     except (OSError, ValueError, AttributeError, TypeError):
-        seq = 0
-    return {"review_seq": seq, "decisions_since": max(0, entries - seq)}
+        seq, head = 0, ""
+    trail = folder / "review" / "audit.jsonl"
+    fix = "Run `skyinspect publish RESULTS` to publish the trail as it is now"
+    changed = ""
+    if seq > len(entries):
+        changed = (f"{trail} holds {len(entries)} entries, but the products include review decisions up to #{seq}: "
+                   f"entries were cut off its end, or the trail was replaced, since publishing. {fix}")
+    elif seq and head and entries[seq - 1].get("hash") != head:
+        changed = (f"{trail}: entry #{seq} is not the one published (the trail was replaced or edited since "
+                   f"publishing), so the products include decisions this trail does not hold. {fix}")
+    return {"review_seq": seq, "decisions_since": max(0, len(entries) - seq), "trail_changed": changed}

@@ -239,6 +239,8 @@ async function init() {
   if (pub && pub.decisions_since) $('products').append(el('br'), el('span', 'The report, map, GIS files and work orders '
     + (pub.review_seq ? 'include review decisions up to #' + pub.review_seq : 'include no review decisions') + '; '
     + pub.decisions_since + ' made since: run `skyinspect publish RESULTS` to put them in.'));
+  // the trail cut short or replaced since publishing: it still verifies, and the products hold other decisions
+  if (pub && pub.trail_changed) $('products').append(el('br'), el('strong', pub.trail_changed));
   for (const id of ['f-class', 'f-status', 'f-grade']) $(id).addEventListener('change', loadFindings);
   for (const b of document.querySelectorAll('button.sort')) b.addEventListener('click', () => {
     sortDir = sortKey === b.dataset.key ? -sortDir : 1; sortKey = b.dataset.key;

@@ -17,12 +17,14 @@ from skyinspect.errors import InputError, describe
 class ReviewTrail:
     """What ``review/audit.jsonl`` decided, as every product applies it: ``state`` (finding id -> the
     fold of ``AuditLog.state``) only when the chain verifies; ``seq`` the last entry applied, ``who``
-    the reviewers, ``broken`` what to say when the trail fails its hash check (then nothing applies)."""
+    the reviewers, ``broken`` what to say when the trail fails its hash check (then nothing applies);
+    ``head`` the hash of entry ``seq`` (inspection.json keeps it: a trail cut short still verifies)."""
     path: Path
     state: dict[str, dict[str, Any]] = field(default_factory=dict)
     seq: int = 0
     who: tuple[str, ...] = ()
     broken: str = ""
+    head: str = ""
 
     def rejected(self, finding_id: str) -> bool:
         return self.state.get(finding_id, {}).get("status") == "rejected"
@@ -54,7 +56,7 @@ def read_review(results: Path) -> ReviewTrail:
         return ReviewTrail(audit.path, broken=f"{audit.path}: the review audit trail fails its hash check (edited "
                                               "or cut); its decisions are not applied")
     who = tuple(dict.fromkeys(str(e["who"]) for e in entries))
-    return ReviewTrail(audit.path, state, len(entries), who)
+    return ReviewTrail(audit.path, state, len(entries), who, head=str(entries[-1]["hash"]) if entries else "")
 
 
 def review_note(class_found: str, review: dict[str, Any] | None, regraded: bool = False,

@@ -226,9 +226,9 @@ def test_the_app_says_whether_the_products_include_the_decisions(results: Path) 
 
     _decide(results)
     c = TestClient(create_app(results))
-    assert c.get("/api/inspection").json()["published"] == {"review_seq": 0, "decisions_since": 3}
+    assert c.get("/api/inspection").json()["published"] == {"review_seq": 0, "decisions_since": 3, "trail_changed": ""}
     publish_reviewed(results)
-    assert c.get("/api/inspection").json()["published"] == {"review_seq": 3, "decisions_since": 0}
+    assert c.get("/api/inspection").json()["published"] == {"review_seq": 3, "decisions_since": 0, "trail_changed": ""}
     decide(c, "F-0001", "comment", comment="later")
-    assert c.get("/api/inspection").json()["published"] == {"review_seq": 3, "decisions_since": 1}
+    assert c.get("/api/inspection").json()["published"] == {"review_seq": 3, "decisions_since": 1, "trail_changed": ""}
     assert "skyinspect publish" in c.get("/static/app.js").text
