@@ -57,7 +57,8 @@ class AuditLog:
             return []
         fix = "Cut that line off (the entries before it stay valid), or move the file aside to start a new trail"
         try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
+            # -sig: a byte order mark (a Windows editor's save) had made line 1 'not a review entry'
+            lines = self.path.read_text(encoding="utf-8-sig").splitlines()
         except UnicodeDecodeError as exc:
             raise AuditUnreadable(describe(self.path, f"not UTF-8 text (byte {exc.start})", fix)) from None
         out = []

@@ -1,5 +1,6 @@
-"""A last entry of review/audit.jsonl left without its line break (an editor that saves no final
-newline, after cutting a torn line off as the app says to) does not swallow the next decision."""
+"""review/audit.jsonl as an editor may save it (after cutting a torn line off as the app says to): a last
+entry left without its line break does not swallow the next decision, and a byte order mark is not
+read as part of the first entry."""
 
 from __future__ import annotations
 
@@ -28,3 +29,17 @@ def test_a_last_entry_without_its_line_break_keeps_the_next_one_apart(results: P
     entries = log.entries()  # the decision had been glued onto ada's reject: line 2 unreadable, both lost
     assert [e["seq"] for e in entries] == [1, 2, 3] and log.verify(entries)
     assert client.get("/api/findings/F-0002").json()["review"]["status"] == "rejected"
+
+
+def test_a_trail_saved_with_a_byte_order_mark_reads_as_before(results: Path) -> None:
+    # Windows editors (Notepad before 2019) save UTF-8 with a byte order mark: line 1 was then 'not a
+    # review entry', and the fix the app gave (cut that line off) dropped the first decision
+    log = AuditLog(results / "review" / "audit.jsonl")
+    log.append("ada", "reject", "F-0001", comment="a stain")
+    log.path.write_bytes(b"\xef\xbb\xbf" + log.path.read_bytes())
+    client = TestClient(create_app(results))
+    assert client.get("/api/findings/F-0001").json()["review"]["status"] == "rejected"
+    got = client.post("/api/findings/F-0002/review", json={"action": "confirm"}, headers=W)
+    assert got.status_code == 201, got.text
+    entries = log.entries()
+    assert [e["seq"] for e in entries] == [1, 2] and log.verify(entries)
