@@ -12,7 +12,7 @@ ortho (EPSG:4326) has no metres at all. The pixel outputs stay.
 Supported: a geotransform (north-up, or rotated: the affine maps each pixel) and a CRS pyproj knows.
 Not: georeferencing by ground control points or RPCs only (no geotransform: warp the mosaic first,
 ``gdalwarp``), a geotransform without a CRS or with a local one (not on the Earth: Metashape's 'Local
-Coordinates (m)'), and a TIFF turned by its EXIF orientation (rasterio reads the stored pixels). Such a
+Coordinates (m)'), a geotransform that maps the photo to no area or off the Earth (a damaged export), and a TIFF turned by its EXIF orientation (rasterio reads the stored pixels). Such a
 photo gets its pixel outputs only, and ``read_georeference`` says why.
 """
 
@@ -83,7 +83,34 @@ def read_georeference(path: Path, shape: tuple[int, ...]) -> tuple[Georeference 
                       "(export the ortho in a map CRS, or assign one: gdal_edit.py -a_srs EPSG:CODE FILE)")
     if exif_orientation(path) != 1 or size != tuple(shape[:2]):
         return None, "is turned by its EXIF orientation tag; outputs in pixels only"
-    return Georeference(crs.to_wkt(), (t.a, t.b, t.c, t.d, t.e, t.f), crs.to_epsg()), None
+    six = (t.a, t.b, t.c, t.d, t.e, t.f)
+    nowhere = _placed_nowhere(crs.to_wkt(), six, size)
+    if nowhere is not None:  # a pyproj CRSError after the mask was written, or polygons of one point each
+        return None, (f"has a geotransform that {nowhere}; outputs in pixels only (export the ortho again, or "
+                      f"fix it: gdal_edit.py -a_ullr ULX ULY LRX LRY FILE)")
+    return Georeference(crs.to_wkt(), six, crs.to_epsg()), None
+
+
+def _placed_nowhere(wkt: str, six: tuple[float, ...], size: tuple[int, int]) -> str | None:
+    """What is wrong with a geotransform that maps the photo to no area or off the Earth; None when its
+    corners and centre all land on the Earth."""
+    from pyproj import CRS, Transformer
+
+    a, b, c, d, e, f = six
+    if not all(np.isfinite(six)) or a * e - b * d == 0:
+        return f"maps its pixels to no area (pixel size 0 or not a number: {list(six)})"
+    h, w = size
+    cols, rows = np.array([0, w, w, 0, w / 2]), np.array([0, 0, h, h, h / 2])
+    x, y = a * cols + b * rows + c, d * cols + e * rows + f
+    with np.errstate(all="ignore"):
+        lon, lat = Transformer.from_crs(CRS.from_wkt(wkt), "EPSG:4326", always_xy=True).transform(x, y)
+    lon, lat = np.asarray(lon, float), np.asarray(lat, float)
+    off = ~(np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) <= 90) & (np.abs(lon) <= 180))
+    if off.any():
+        k = int(np.argmax(off))
+        return (f"puts it off the Earth (pixel ({cols[k]:g}, {rows[k]:g}) at ({x[k]:.9g}, {y[k]:.9g}) in its CRS "
+                f"is longitude/latitude ({lon[k]:.6g}, {lat[k]:.6g}))")
+    return None
 
 
 def _local_crs_name(wkt: str) -> str | None:
