@@ -277,7 +277,7 @@ class FlightRecordWriter:
         try:
             if free is not None and free - len(data) < keep:
                 raise OSError(errno.ENOSPC, f"{free / 1e6:.1f} MB free, {keep / 1e6:.1f} MB kept for detections")
-            self._unsynced_dirs.add(subdir)  # before the rename: a failed write leaves nothing to sync
+            self._unsynced_dirs.add(subdir)  # before the write: any rename into it is synced at the commit
             _write_atomic(self.folder / subdir / filename, data)
             return f"{subdir}/{filename}"
         except OSError as exc:
