@@ -68,7 +68,12 @@ def export_training_set(data: ResultsData, state: dict[str, dict[str, Any]], out
             old = out.with_name(f".{out.name}.old-{tag}")
             if out.exists():
                 out.rename(old)
-            part.rename(out)
+            try:
+                part.rename(out)
+            except OSError:  # the earlier set back in its place, not left under a hidden name
+                if old.exists():
+                    old.rename(out)
+                raise
             shutil.rmtree(old, ignore_errors=True)
     finally:
         shutil.rmtree(part, ignore_errors=True)  # gone once moved into place; else a failed export's

@@ -63,3 +63,24 @@ def test_an_export_with_no_view_to_cut_says_why_and_keeps_the_set(results: Path)
     assert r.status_code == 409, r.text
     assert "flight record" in r.json()["detail"] and "--flight" in r.json()["detail"]
     assert {p: p.read_bytes() for p in training.rglob("*") if p.is_file()} == before
+
+
+def test_a_set_that_cannot_be_moved_into_place_leaves_the_earlier_one(results: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    c = TestClient(create_app(results), raise_server_exceptions=False)
+    fid = c.get("/api/findings").json()[0]["finding_id"]
+    assert c.post(f"/api/findings/{fid}/review", json={"action": "confirm"}, headers=W).status_code == 201
+    assert c.post("/api/export", json={}, headers=W).json()["samples"] == 5
+    training = results / "review" / "training"
+    before = {p: p.read_bytes() for p in training.rglob("*") if p.is_file()}
+    rename = Path.rename
+
+    def full_disk(self: Path, target: Path) -> Path:  # the new set's move into place fails
+        if ".part-" in self.name:
+            raise OSError(28, "No space left on device")
+        return rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", full_disk)
+    assert c.post("/api/export", json={}, headers=W).status_code == 503
+    assert {p: p.read_bytes() for p in training.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in training.parent.iterdir()) == ["audit.jsonl", "training"]
