@@ -127,7 +127,8 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
         if could_be and bump:  # the check as urgent as the zone makes the worst state: CAT4 at the root is CAT5
             escalated = rule.states[min(rule.rank(could_be) + bump, len(rule.states) - 1)].state
             if escalated != could_be:
-                note += f"; may be {escalated}: {could_be} escalated by {bump} for the {zone} zone (rule zone_escalation)"
+                note += (f"; may be {escalated}: {could_be} escalated by {bump} for the {zone} zone "
+                         f"(rule zone_escalation)")
                 could_be = escalated
         worst = rule.state_info(could_be) if could_be else None
         return Grade(finding.finding_id, rule.ref, INDETERMINATE, "not gradable", "", rule.citation, None, None,
@@ -188,6 +189,12 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
         return undetermined("; ".join(notes) or f"no quantity of {rule.ref} assessed", values)
     rank, state, _, _ = max(decided, key=lambda d: d[0])
     clause = " ".join(d[2] for d in decided if d[0] == rank)
+    for q in dict.fromkeys(d[3] for d in decided if d[0] == rank and d[3].quantity in (extra or {})):
+        # taken over several findings, not measured on this one: no product printed it beside the grade
+        m = quantities[q.quantity]
+        if m.value is not None:
+            said = f"{q.quantity} {_on_its_side(float(m.value), q)} {m.unit}"
+            notes.append(said + (f" ({m.note})" if m.note else ""))
     bound = "at_least" if any(d[3].bound == "at_least" for d in decided if d[0] == rank) else "exact"
     if bump:
         new_rank = min(rank + bump, len(rule.states) - 1)
