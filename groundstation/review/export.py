@@ -105,14 +105,13 @@ def _write_set(data: ResultsData, state: dict[str, dict[str, Any]], out: Path) -
             rec = data.frames[f.views[k][0]]
             for j, inst in enumerate(rec.instances):
                 # every instance the crop shows, not only view k's: labelled by its finding's review
-                pts = np.asarray(inst.polygon_px, dtype=np.float64) - [left, top]
-                if pts[:, 0].max() < 0 or pts[:, 1].max() < 0 or pts[:, 0].min() > w - 1 or pts[:, 1].min() > h - 1:
+                pts = np.clip(np.asarray(inst.polygon_px, dtype=np.float64) - [left, top], 0, [w - 1, h - 1])
+                if (np.ptp(pts, axis=0) == 0).any():  # outside the crop, or only meeting its edge: no area in it
                     continue
                 cls = _reviewed_class(fid, s, label, owners.get((rec.frame_index, j), ()), state, data)
                 if cls is None:
                     unreviewed += 1
                 elif cls:
-                    pts = np.clip(pts, 0, [w - 1, h - 1])
                     cv2.fillPoly(mask, [np.round(pts).astype(np.int32)], NAMES.index(cls) + 1)
                     lines.append(f"{NAMES.index(cls)} " + " ".join(f"{x / w:.6f} {y / h:.6f}" for x, y in pts))
             text = "".join(line + "\n" for line in lines)

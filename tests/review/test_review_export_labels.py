@@ -86,3 +86,27 @@ def test_every_reviewed_instance_in_a_crop_is_labelled(two_piece_crack: Path, tm
                 assert (mask[inside] == 0).all()
         assert len(lines) == want, (s["image"], lines)
     assert others > 0  # the crops do show instances besides their own
+
+
+def test_a_detection_that_only_touches_the_crop_gets_no_label(tmp_path: Path) -> None:
+    """A detection left of the crop whose polygon reaches its edge: clipped to the crop it was a label
+    line with every x 0 (a polygon of no area; 3 of the demo's 348 lines)."""
+    from types import SimpleNamespace as NS
+
+    from groundstation.review.export import _write_set
+
+    crop = np.full((100, 100, 3), 128, np.uint8)
+    own = [[40.0, 40.0], [60.0, 40.0], [60.0, 60.0], [40.0, 60.0]]
+    across = [[-20.0, 10.0], [20.0, 10.0], [20.0, 30.0], [-20.0, 30.0]]  # half inside the crop
+    touching = [[-30.0, 70.0], [0.0, 70.0], [0.0, 90.0], [-30.0, 90.0]]  # meets its left edge only
+    frame = NS(frame_index=0, instances=[NS(polygon_px=p) for p in (own, across, touching)])
+    findings = {"F-0001": NS(class_name="crack", views=((0, 0), (0, 1), (0, 2)))}
+    data = NS(findings=findings, inspection={"inspection_date": "2025-06-01"}, frames={0: frame},
+              view_crop=lambda fid, k, outline=True: (crop, np.asarray(own), (0, 0)) if k == 0 else None)
+    state = {"F-0001": {"status": "confirmed", "label": None, "by": "ada", "comments": [], "seq": 1}}
+    _write_set(data, state, tmp_path)  # type: ignore[arg-type]
+    lines = next(tmp_path.glob("labels/*/*_v0.txt")).read_text().splitlines()
+    assert len(lines) == 2, lines
+    for line in lines:
+        xy = np.asarray(line.split()[1:], dtype=float).reshape(-1, 2)
+        assert (np.ptp(xy, axis=0) > 0).all(), line
