@@ -55,10 +55,23 @@ class AuditLog:
         JSONDecodeError had made every page of a running app answer 500, unexplained)."""
         if not self.path.is_file():
             return []
+        try:
+            with open(self.path, "rb") as fh:
+                if fcntl is not None:
+                    try:  # not while an append holds its lock: a line half written had read as a cut one
+                        fcntl.flock(fh.fileno(), fcntl.LOCK_SH)
+                    except OSError:  # a file system without locks: read as it is
+                        pass
+                raw = fh.read()
+        except FileNotFoundError:
+            return []
+        return self._parse(raw)
+
+    def _parse(self, raw: bytes) -> list[dict[str, Any]]:
         fix = "Cut that line off (the entries before it stay valid), or move the file aside to start a new trail"
         try:
             # -sig: a byte order mark (a Windows editor's save) had made line 1 'not a review entry'
-            lines = self.path.read_text(encoding="utf-8-sig").splitlines()
+            lines = raw.decode("utf-8-sig").splitlines()
         except UnicodeDecodeError as exc:
             raise AuditUnreadable(describe(self.path, f"not UTF-8 text (byte {exc.start})", fix)) from None
         out = []
@@ -92,7 +105,8 @@ class AuditLog:
         with self._lock, open(self.path, "a+b", buffering=0) as fh:  # appended to; cut back only on failure
             if fcntl is not None:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX)  # released when fh closes
-            old = self.entries()
+            fh.seek(0)
+            old = self._parse(fh.read())  # through the locked file: entries() would wait for this very lock
             if expect_seq is not None and action in DECISIONS:
                 last = next((e for e in reversed(old) if e["finding_id"] == finding_id
                              and e["action"] in DECISIONS), None)
