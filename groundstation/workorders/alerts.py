@@ -7,7 +7,9 @@ CMMS does not lose the products. The payload is the work order's JSON plus ``"ev
 from __future__ import annotations
 
 import json
+import math
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,10 +60,38 @@ class AlertConfig:
                 raise InputError(describe(path, f"{key}: expected text, got {data[key]!r}"))
         if data.get("webhook_url") and not str(data["webhook_url"]).startswith(("http://", "https://")):
             raise InputError(describe(path, f"webhook_url: expected an http(s) URL, got {data['webhook_url']!r}"))
+        _refuse_undeliverable(path, data)
         return cls(**data)
 
     def crosses(self, order: Any) -> bool:
         return order.priority <= self.max_priority or order.grade.rstrip("+") in self.states
+
+
+def _refuse_undeliverable(path: Path, data: dict[str, Any]) -> None:
+    """Values no delivery can succeed with, refused before anything is sent: each had failed on every alert
+    (exit 1, as if the CMMS were down) and an infinite timeout was an OverflowError traceback."""
+    timeout = data.get("timeout_s", 5.0)
+    if not (math.isfinite(timeout) and 0 < timeout <= 600):
+        raise InputError(describe(path, f"timeout_s: expected seconds above 0 and at most 600, got {timeout!r}",
+                                  "e.g. timeout_s: 5"))
+    port = data.get("mqtt_port", 1883)
+    if not 1 <= port <= 65535:
+        raise InputError(describe(path, f"mqtt_port: expected a port from 1 to 65535, got {port!r}",
+                                  "1883 (8883 for TLS) is the broker's usual port"))
+    url = data.get("webhook_url") or ""
+    if url:
+        try:
+            parts = urllib.parse.urlsplit(url)
+            ok = bool(parts.hostname) and (parts.port is None or parts.port > 0)  # .port raises over 65535
+        except ValueError:  # 'Invalid IPv6 URL', 'Port out of range 0-65535'
+            ok = False
+        if not ok:
+            raise InputError(describe(path, f"webhook_url: expected an http(s) URL with a host (and a port from 1 "
+                                            f"to 65535, if any), got {url!r}", "e.g. https://cmms.example/hooks/skyinspect"))
+    topic = data.get("mqtt_topic", "skyinspect/alerts")
+    if not topic or any(c in topic for c in "#+\0"):  # MQTT: no wildcard in a topic published to
+        raise InputError(describe(path, f"mqtt_topic: expected a topic to publish to (not empty, no '#' or '+' "
+                                        f"wildcards), got {topic!r}", "e.g. mqtt_topic: skyinspect/alerts"))
 
 
 @dataclass
