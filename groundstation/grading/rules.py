@@ -94,7 +94,11 @@ class Rule:
 
     @property
     def citation(self) -> str:
-        return f"{self.source.get('document', '')}, {self.source.get('section', '')}".strip(", ")
+        """Document and section, and whose the numbers are where they are not the document's
+        (``source.thresholds``): the report's condition table printed AASHTO alone beside skyinspect's limits."""
+        cited = f"{self.source.get('document', '')}, {self.source.get('section', '')}".strip(", ")
+        thresholds = self.source.get("thresholds", "")
+        return f"{cited}; thresholds: {thresholds}" if thresholds else cited
 
 
 def _num(x: Any, where: str) -> float:

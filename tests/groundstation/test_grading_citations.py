@@ -47,3 +47,21 @@ def test_coating_effectiveness_is_defect_3440_in_the_profiles() -> None:
                  "no protection of the underlying metal"):
         assert sum(said in w for w in words) == 1, (said, words)
     assert all("skyinspect mapping" in w for w in words), words
+
+
+def test_a_grade_by_skyinspect_limits_cites_them_as_such() -> None:
+    """The coating-effectiveness and blade rules' numbers are skyinspect's defaults (``source.thresholds``),
+    but a grade's citation, which the report's condition table prints, gave the standard's document and
+    section alone: 'CS3 (aashto-mbei-3440@1)' cited AASHTO as if AASHTO gave 1-8 % rusted."""
+    from groundstation.grading import grade_finding
+    from skyinspect.findings import Measurement
+    from test_grading import finding  # type: ignore[import-not-found]
+
+    rules = load_rules()
+    for rid, cls, extra in (("aashto-mbei-3440", "corrosion", {"rusted_area_pct": Measurement(2.0, 0.0, "%")}),
+                            ("epri-blade", "crack", None)):
+        f = finding(cls, area_m2=0.01, length_mm=120.0)
+        g = grade_finding(f, rules[rid], extra)
+        assert g.state in ("CS3", "CAT3") and rules[rid].source["thresholds"] in g.citation, g.citation
+    g = grade_finding(finding(width_mm=0.5), rules["aashto-mbei-1130"])
+    assert "thresholds" not in g.citation and "skyinspect" not in g.citation  # the manual's own numbers
