@@ -30,7 +30,7 @@ from onboard.ending import DID_NOT_FINISH, ended_meta
 from onboard.frames import Frame, ImageFolderSource, VideoSource, open_frames
 from onboard.telemetry.buffer import CameraEvent, TelemetryBuffer
 from onboard.telemetry.mount import FixedMount
-from onboard.telemetry.frame_clock import FRAME_CLOCKS, FrameClock, frames_inside, map_frame_clock, pair_by_time
+from onboard.telemetry.frame_clock import FRAME_CLOCKS, FrameClock, map_frame_clock, outside_note, pair_by_time
 from onboard.telemetry.sources import detect_kind, read_telemetry
 from skyinspect.camera import CameraModel
 from skyinspect.errors import InputError, RecordError, SkyinspectError, describe
@@ -230,9 +230,8 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
             log.warning("%s: %d of %d photos' EXIF DateTimeOriginal carry no time zone (no OffsetTimeOriginal or "
                         "GPS time stamp; first: %s); taken as UTC. If the camera clock was on local time, pass --latency-s to shift it",
                         frames, len(unzoned), n, unzoned[0])
-        if frame_clock != "auto" and not frames_inside(buffer, times, clock):  # type: ignore[arg-type]
-            log.warning("%s: no frame time (on the %s clock) falls inside the telemetry; every frame will be "
-                        "untagged. Check --frame-clock", frames, clock.clock)
+        if (note := outside_note(buffer, times, clock)) is not None:  # type: ignore[arg-type]
+            log.warning("%s: %s", frames, note)  # the frames are kept (docs/onboard.md), said once
         return _Plan(buffer, source, "frame_timestamp", {}, clock, mavlink, kind)
     if kind == "dji" and isinstance(source, ImageFolderSource) and frames.resolve() == mavlink.resolve():
         _refuse_strays(source, mavlink, events)
@@ -319,8 +318,7 @@ def _pick_time_base(buffer: TelemetryBuffer, messages: list, mavlink: Path, late
                     "clock's; timing telemetry by .tlog timestamps (frames stamped by the logging computer)",
                     mavlink)
         return alt
-    log.warning("%s: no frame time falls inside the telemetry; every frame will be untagged", mavlink)
-    return buffer
+    return buffer  # plan_replay says what is wrong: every frame outside the telemetry
 
 
 # --- per-frame helpers --------------------------------------------------------------------------

@@ -113,6 +113,43 @@ def frames_inside(buffer: TelemetryBuffer, times_s: list[float], clock: FrameClo
     return sum(lo <= clock.to_telemetry_s(t) + buffer.latency_s <= hi for t in times_s)
 
 
+def outside_note(buffer: TelemetryBuffer, times_s: list[float], clock: FrameClock) -> str | None:
+    """What to tell the user when no frame time falls inside the telemetry (every frame will be
+    recorded untagged), else None: the spans, how far apart, and the fix."""
+    if not times_s or frames_inside(buffer, times_s, clock):
+        return None
+    when = sorted(clock.to_telemetry_s(t) + buffer.latency_s for t in times_s)
+    first, last = when[0], when[-1]
+    lo, hi = buffer.span_utc_s
+    spans = [("UTC" if buffer.time_base == "system_time" else "the .tlog writer's clock", lo, hi)]
+    utc_minus_log_s = buffer.tlog_to_utc_s
+    if buffer.time_base == "system_time" and clock.method == "same" and utc_minus_log_s is not None \
+            and abs(utc_minus_log_s) > 1.0:  # replay also tries the .tlog clock (auto): say that span too
+        spans.append(("the .tlog writer's clock", lo - utc_minus_log_s, hi - utc_minus_log_s))
+    # the nearer span is what the frames were most likely meant to fall in
+    name, lo, hi = min(spans, key=lambda s: abs((s[1] + s[2]) / 2 - (first + last) / 2))
+    apart = (f"the frames start {first - hi:.0f} s after the log ends" if first > hi
+             else f"the frames end {lo - last:.0f} s before the log starts" if last < lo
+             else "the frames fall only in the log's gaps")
+    hours = round(((lo + hi) / 2 - (first + last) / 2) / 3600)
+    # a whole number of hours apart is a clock zone, not a drift: the usual camera set to local time
+    cause = (f"About {abs(hours)} h apart: a camera clock on local time rather than UTC? Pass --latency-s "
+             f"{hours * 3600 + buffer.latency_s:.0f} to shift the frames by {hours} h" if hours
+             else "A camera clock set wrong, or frames from another flight? Pass --latency-s with the offset "
+                  "to shift them")
+    logs = "; ".join(f"{_iso(a)} .. {_iso(b)} on {n}" for n, a, b in spans)
+    return (f"all {len(when)} frames' capture times fall outside the telemetry, so every frame is recorded "
+            f"untagged: frames {_iso(first)} .. {_iso(last)} ({clock.clock} clock), the log's positions {logs}; "
+            f"{apart}{'' if len(spans) == 1 else ' (' + name + ')'}. {cause}, --frame-clock utc or log if they "
+            "were stamped by the other clock, or give the telemetry log of this flight")
+
+
+def _iso(t_s: float) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(t_s, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def pair_by_time(buffer: TelemetryBuffer, events: dict[int, CameraEvent], times_s: list[float | None],
                  clock: FrameClock, same_clock: bool = False) -> dict[int, CameraEvent] | None:
     """Frame n (1-based) → the CAMERA_FEEDBACK nearest its own time, when every frame has a time and each
