@@ -12,8 +12,8 @@ straight and plumb or level like a formwork joint, groundstation.joints) is not 
 neighbour but named in the note: the demo's model draws panel joints as cracks, and counting them
 graded two true cracks CS3 "heavy crack spacing", with a repair work order, from a joint 0.1-0.2 m
 away) and ``rusted_area_pct`` (corroded area / area
-covered by the georeferenced frames, over the whole inspection; None when any corrosion area was
-not measurable). With an asset registry, a finding assigned to a component takes it over that
+covered by the georeferenced frames, over the whole inspection; when a corrosion area was not
+measurable, the measured ones' share as a lower bound, which grades only past the last boundary). With an asset registry, a finding assigned to a component takes it over that
 component alone (its corrosion over its covered area, groundstation.grading.coverage), as
 ISO 4628-3 rates the component assessed: a rusted pier was diluted by the clean ones flown with it.
 """
@@ -116,7 +116,15 @@ def rusted_area_pct(findings: list[Finding] | tuple[Finding, ...], covered_area_
     missing = [f.finding_id for f in rust if f.measurements.get("area_m2") is None
                or f.measurements["area_m2"].value is None]
     if missing:
-        return Measurement(None, None, "%", f"area not measurable for {', '.join(missing[:5])}")
+        known = sum(float(f.measurements["area_m2"].value)  # type: ignore[arg-type]
+                    for f in rust if f.finding_id not in missing)
+        said = f"area not measurable for {', '.join(missing[:5])}"
+        if known <= 0:
+            return Measurement(None, None, "%", said)
+        # the measured patches alone: a lower bound, which decides the grade past the last boundary (Ri5)
+        pct = 100.0 * known / covered_area_m2
+        return Measurement(None, None, "%", f"{said}: at least {pct:.4g} % ({known:.4g} m2 rusted of "
+                                            f"{covered_area_m2:.4g} m2{of} inspected)", low=pct)
     total = sum(float(f.measurements["area_m2"].value) for f in rust)  # type: ignore[arg-type]
     sigma = float(np.sqrt(sum((f.measurements["area_m2"].sigma or 0.0) ** 2 for f in rust)))
     return Measurement(100.0 * total / covered_area_m2, 100.0 * sigma / covered_area_m2, "%",

@@ -164,6 +164,14 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
                 continue
             notes.append(f"{q.quantity} not assessed ({q.quantity} {span} spans {states})")
             continue
+        if m is not None and m.value is None and m.high is None and m.low is not None and math.isfinite(m.low):
+            # only 'at least low' known: it decides in the band open-ended above (Ri5 > 8 %)
+            band = next((b for b in q.bands if b.contains(float(m.low))), None)
+            if band is not None and band.below is None and band.to is None:
+                decided.append((rule.rank(band.state), band.state, band.clause, q))
+                notes.append(f"{q.quantity} at least {_on_its_side(float(m.low), q)} {m.unit} (a lower bound, "
+                             f"not a value): {band.state} for every value from it: {m.note}")
+                continue
         if m is None or m.value is None or not math.isfinite(m.value):
             why = (m.note if m is not None and m.note else "not measured")
             if q.required:
