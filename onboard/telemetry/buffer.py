@@ -54,6 +54,9 @@ TIME_BASES = ("auto", "system_time", "tlog")
 # Timestamps below this many µs (≈ year 2001) are time since boot, above it Unix time (MAVLink
 # lets senders use either in ``time_usec`` fields).
 _UNIX_USEC_MIN = 1e15
+# the float angle fields of the messages read below (the others are integers, never NaN)
+_ANGLES = {"ATTITUDE": ("roll", "pitch", "yaw"), "ATTITUDE_QUATERNION": ("q1", "q2", "q3", "q4"),
+           "MOUNT_ORIENTATION": ("roll", "pitch", "yaw")}
 _GIMBAL_SOURCES = ("GIMBAL_DEVICE_ATTITUDE_STATUS", "MOUNT_ORIENTATION", "MOUNT_STATUS")
 
 
@@ -190,8 +193,12 @@ class TelemetryBuffer:
         gim: dict[str, tuple[list[float], list[_Gimbal]]] = {k: ([], []) for k in _GIMBAL_SOURCES}
         events: list[CameraEvent] = []
         captured: list[tuple[float, mavlink.MAVLink_message]] = []
+        dropped: Counter[str] = Counter()  # samples with NaN angles: one had refused the whole replay
         for (t, m), key in zip(msgs, keys):
             kind = m.get_type()
+            if kind in _ANGLES and not all(math.isfinite(getattr(m, f)) for f in _ANGLES[kind]):
+                dropped[kind] += 1
+                continue
             if kind == "GLOBAL_POSITION_INT":
                 if m.lat == 0 and m.lon == 0:  # no position yet (before the first fix)
                     continue
@@ -201,6 +208,9 @@ class TelemetryBuffer:
                 att_t.append(self._time_boot(t, m.time_boot_ms * 1e-3))
                 att_q.append(euler_to_quaternion(*(math.degrees(a) for a in (m.roll, m.pitch, m.yaw))))
             elif kind == "ATTITUDE_QUATERNION":
+                if not math.hypot(m.q1, m.q2, m.q3, m.q4) > 0:  # all zero: no attitude, as a NaN one
+                    dropped[kind] += 1
+                    continue
                 attq_t.append(self._time_boot(t, m.time_boot_ms * 1e-3))
                 attq_q.append(np.array([m.q1, m.q2, m.q3, m.q4]))
             elif kind == "GPS_RAW_INT":
@@ -227,6 +237,10 @@ class TelemetryBuffer:
                 events.append(feedback_event(m, self._time_usec(t, m.time_usec, key), t))
             elif kind == "CAMERA_IMAGE_CAPTURED":  # PX4's photos (camera_events); unread, its flights had none
                 captured.append((t, m))
+        if dropped:
+            log.warning("%s: dropped %s with NaN or infinite angles (a corrupt log row, or an estimate not yet "
+                        "ready); frames near them take the neighbouring samples", self.source,
+                        ", ".join(f"{n} {k} message(s)" for k, n in sorted(dropped.items())))
         if not pos_t:
             raise TelemetryError(describe(self.source, "GLOBAL_POSITION_INT messages all have lat = lon = 0 "
                                           "(no GNSS fix during the log)", "Replay a log recorded with a position fix"))
