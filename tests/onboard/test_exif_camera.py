@@ -24,8 +24,7 @@ def _jpeg(path: Path, size: tuple[int, int], exif_ifd: dict[int, object], model:
     exif = Image.Exif()
     if model:
         exif[0x0110] = model
-    ifd = exif.get_ifd(0x8769)
-    ifd.update(exif_ifd)
+    exif[0x8769] = dict(exif_ifd)  # not get_ifd().update: Pillow before 11.1 wrote no such IFD
     Image.fromarray(np.full((size[1], size[0], 3), 128, np.uint8)).save(path, exif=exif.tobytes())
     if xmp:  # XMP packet after the image data: decoders ignore it, the reader scans the file for it
         with path.open("ab") as f:

@@ -28,19 +28,23 @@ def _photo(path: Path, local: str, subsec: str = "", offset: str = "", gps_utc: 
 
     exif = Image.Exif()
     exif[0x010F] = "DJI"
-    tags = exif.get_ifd(0x8769)
-    tags[0x9003] = local
+    # sub-IFDs set as dicts: Pillow before 11.1 writes no IFD that get_ifd made on a new Exif
+    tags: dict[int, object] = {0x9003: local}
     if subsec:
         tags[0x9291] = subsec
     if offset:
         tags[0x9011] = offset
-    gps = exif.get_ifd(0x8825)
-    gps.update({1: "N", 2: (46.0, 50.0, 33.0), 3: "W", 4: (91.0, 59.0, 40.0), 6: 198.3})
+    gps: dict[int, object] = {1: "N", 2: (46.0, 50.0, 33.0), 3: "W", 4: (91.0, 59.0, 40.0), 6: 198.3}
     if gps_utc:
         day, hms = gps_utc.split()
         gps[29] = day
         gps[7] = tuple(float(v) for v in hms.split(":"))
-    Image.new("RGB", (64, 36), (90, 90, 90)).save(path, exif=exif, xmp=XMP)
+    exif[0x8769], exif[0x8825] = tags, gps
+    Image.new("RGB", (64, 36), (90, 90, 90)).save(path, exif=exif)
+    # the XMP APP1 segment put in by hand: Pillow before 11.0 ignores save(xmp=) for a JPEG
+    app1 = b"http://ns.adobe.com/xap/1.0/\x00" + XMP
+    data = path.read_bytes()
+    path.write_bytes(data[:2] + b"\xff\xe1" + (len(app1) + 2).to_bytes(2, "big") + app1 + data[2:])
     return path
 
 
