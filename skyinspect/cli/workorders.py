@@ -46,7 +46,15 @@ def workorders_command(
         try:  # a failed or interrupted write leaves no temporary file beside it
             write_atomic(write_csv, work_orders_csv(orders), encoding=SPREADSHEET_ENCODING)
         except OSError as exc:
-            raise InputError(describe(write_csv, f"cannot write ({exc.strerror or exc})")) from exc
+            folder = write_csv.parent
+            if not folder.exists():  # said only 'cannot write (No such file or directory)' of the CSV
+                raise InputError(describe(write_csv, f"cannot write: its folder {folder} does not exist",
+                                          f"Create it first (mkdir -p {folder}) or give a path in an existing "
+                                          f"folder")) from exc
+            from skyinspect.cli.main_errors import FILE_SYSTEM_HINTS
+
+            raise InputError(describe(write_csv, f"cannot write ({exc.strerror or exc})",
+                                      FILE_SYSTEM_HINTS.get(exc.errno) or None)) from exc
         console.print(f"wrote {len(orders)} work orders to [bold]{escape(str(write_csv))}[/]", soft_wrap=True)
 
     # names from the results and the asset file are text, not rich markup: 'Pier [north]' had lost
