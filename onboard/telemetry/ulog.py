@@ -43,7 +43,7 @@ def read_ulog(path: Path) -> list[Record]:
         raise TelemetryError(describe(path, "reading a PX4 ULog needs pyulog, which is not installed",
                                       "pip install 'skyinspect[onboard]' (or: pip install pyulog)")) from exc
     try:
-        ulog = ULog(str(path), _TOPICS, parse_header_only=False)
+        ulog = ULog(str(path), _TOPICS)  # no parse_header_only: pyulog 1.0.0 has none (later: default False)
     except Exception as exc:  # noqa: BLE001 - pyulog raises assorted errors on damaged files
         raise TelemetryError(describe(path, f"ULog cannot be parsed ({type(exc).__name__}: {exc})")) from exc
     if getattr(ulog, "file_corruption", False):

@@ -134,6 +134,27 @@ def test_px4_ulog_matches_pyulog() -> None:
 
 
 # --- DJI photos -----------------------------------------------------------------------------------
+def test_a_ulog_is_read_with_the_ulog_class_of_pyulog_1_0(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The onboard extra allows pyulog 1.0.0, whose ULog() takes no parse_header_only (1.0.2 added it, default
+    False): read_ulog passed parse_header_only=False, and with 1.0.0 every .ulg was refused 'ULog cannot be
+    parsed (TypeError: ULog.__init__() got an unexpected keyword argument ...)'. 1.0.0's signature mimicked."""
+    import pyulog
+
+    from onboard.telemetry.ulog import read_ulog
+
+    expected = read_ulog(PX4_ULOG)
+
+    class ULog10(pyulog.ULog):  # type: ignore[misc]
+        def __init__(self, log_file: str, message_name_filter_list: list[str] | None = None,
+                     disable_str_exceptions: bool = True) -> None:
+            super().__init__(log_file, message_name_filter_list, disable_str_exceptions)
+
+    monkeypatch.setattr(pyulog, "ULog", ULog10)
+    records = read_ulog(PX4_ULOG)
+    assert len(records) == len(expected) > 0
+    assert [type(r).__name__ for r in records[:50]] == [type(r).__name__ for r in expected[:50]]
+
+
 def test_dji_photo_metadata() -> None:
     p = read_photo(DJI_DIR / "DJI_0018.JPG")
     # EXIF: N 46°50'33.3855", W 91°59'40.4156"; XMP: AbsoluteAltitude +198.31, Gimbal -89.90 / 45.00
