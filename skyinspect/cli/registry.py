@@ -36,6 +36,12 @@ def registry_command(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp.gpkg")
     tmp.unlink(missing_ok=True)
+    try:  # GDAL's own failure there was a DataSourceError traceback naming only the temporary file
+        tmp.touch()
+    except OSError as exc:
+        raise InputError(describe(out, f"cannot be written: no file can be created in {out.parent} "
+                                       f"({exc.strerror or exc})", "Give --out a path in a folder you can write")) from exc
+    tmp.unlink()
     try:
         reg = build_registry(list(assets), tmp)
         tmp.replace(out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from skyinspect.cli.main import app
@@ -64,3 +65,14 @@ def test_a_folder_of_asset_files_is_not_called_missing(tmp_path: Path) -> None:
     assert f"{folder}: expected an asset file, got a folder" in flat, flat
     assert f"{folder / 'bridge.yaml'} {folder / 'pipeline.geojson'}" in flat, flat  # what to pass instead
     assert not out.exists()
+
+
+@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux sysfs: a folder no one may create files in")
+def test_an_out_folder_that_cannot_be_written_is_named() -> None:
+    """--out in a folder where no file can be created (sysfs here; a read-only mount, a folder of another
+    user) was a pyogrio DataSourceError traceback ('sqlite3_open(/sys/.r.gpkg.tmp.gpkg) failed'), exit 1."""
+    out = Path("/sys/kernel/assets.gpkg")
+    res = CliRunner().invoke(app, ["registry", str(EXAMPLES / "bridge.yaml"), "--out", str(out)])
+    flat = " ".join(res.output.split())
+    assert res.exit_code == 2 and "Traceback" not in flat and "DataSourceError" not in flat, flat
+    assert f"{out}: cannot be written: no file can be created in /sys/kernel" in flat, flat
