@@ -171,7 +171,22 @@ def write_geojson(inp: PublishInput, path: Path) -> None:
     if inp.review is not None:  # RFC 7946 foreign members: GIS tools draw the features only
         collection["review"] = inp.review.said()
         collection["rejected"] = features(inp.rejected)  # kept for audit, not drawn as defects
-    path.write_text(json.dumps(collection, indent=1))
+    path.write_text(_one_feature_a_line(collection))
+
+
+def _one_feature_a_line(collection: dict[str, Any]) -> str:
+    """``collection`` as JSON with each member, and each feature of a list of features, on a line of its
+    own. With every number on a line of its own (indent=1) it was 38 % larger: 526,375 bytes against
+    382,750 for bench/process_scale.py's 150-frame record (132 findings). The numbers stay as they were:
+    rounding longitudes and latitudes even to 1e-9 degree (0.1 mm) made findings on a vertical face
+    invalid polygons (their footprint is a sliver thinner than that); the GeoPackage agrees to the bit."""
+    def member(key: str, value: Any) -> str:
+        if key in ("features", "rejected"):
+            inner = ",\n  ".join(json.dumps(f) for f in value)
+            return f"{json.dumps(key)}: [\n  {inner}\n ]" if value else f"{json.dumps(key)}: []"
+        return f"{json.dumps(key)}: {json.dumps(value)}"
+
+    return "{\n " + ",\n ".join(member(k, v) for k, v in collection.items()) + "\n}\n"
 
 
 def frame_row(fr: Any) -> dict[str, Any]:
