@@ -96,6 +96,10 @@ def publish_reviewed(results: Path, flight: Path | None = None, progress: bool =
         said = ("not a flight record (record.sqlite missing)" if flight is not None else
                 "the flight record these results were processed from is not there (nor beside the results folder)")
         raise InputError(describe(record, said, "Pass --flight the folder `skyinspect onboard --out` wrote"))
+    if flight is not None:  # another flight's images had been cropped into the report
+        from groundstation.review.data import refuse_another_flight
+
+        refuse_another_flight(record, _inspection(results / "inspection.json"), results)
     loaded = load_flight(record)
     moves = camera_moves_m(raw, geo)
     notes = record_notes(loaded.meta, loaded.frames_total, Path(record))

@@ -73,6 +73,8 @@ class ResultsData:
         if flight is not None and not (flight_dir / "record.sqlite").is_file():
             raise InputError(describe(flight, "not a flight record (record.sqlite missing)",
                                       "Pass --flight the folder `skyinspect onboard --out` wrote"))
+        if flight is not None:
+            refuse_another_flight(flight_dir, meta, folder)
         if flight_dir and (flight_dir / "record.sqlite").is_file():
             with FlightRecordReader(flight_dir) as reader:
                 frames = {f.frame_index: f for f in reader.frames()}
@@ -198,3 +200,29 @@ def _beside(results: Path, named: Path, meta: dict[str, Any]) -> Path | None:
     except (OSError, sqlite3.Error, SkyinspectError):  # not a record we can read: not this flight
         return None
     return candidate if same else None
+
+
+def refuse_another_flight(flight: Path, meta: dict[str, Any], results: Path) -> None:
+    """InputError when ``flight`` (given by --flight) has no frame at the inspection's start (inspection.json's
+    start_time_utc_s, its first frame's time), as ``_beside`` tells a record of the same name: another flight's
+    images had been shown as the findings' views and cropped into the report, with no word."""
+    start = meta.get("start_time_utc_s")
+    if start is None:
+        return
+    try:
+        with FlightRecordReader(flight) as reader:
+            times = [f.capture_time_utc_s for f in reader.frames()]
+    except (OSError, sqlite3.Error, SkyinspectError):  # an unreadable record is refused where it is read
+        return
+    if not times or any(abs(t - float(start)) <= 1e-3 for t in times):
+        return
+    from datetime import datetime, timezone
+
+    def utc(t: float) -> str:
+        return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+    raise InputError(describe(flight, f"is another flight: its {len(times)} frames run from {utc(min(times))} to "
+                                      f"{utc(max(times))}, none at the start of the flight these results were "
+                                      f"processed from ({utc(float(start))}, {Path(results) / 'inspection.json'})",
+                              f"Pass --flight that flight's record ({meta.get('flight') or 'see inspection.json'}, "
+                              f"moved or copied)"))
