@@ -300,6 +300,10 @@ class TelemetryBuffer:
         t = event.time_utc_s
         if event.lat_deg == 0.0 and event.lon_deg == 0.0:
             return Pose.untagged(t, f"CAMERA_FEEDBACK img_idx {event.img_idx} has no position (lat = lon = 0)")
+        bad = [name for name, v in (("alt_msl", event.alt_msl_m), ("roll", event.roll_deg), ("pitch", event.pitch_deg),
+                                    ("yaw", event.yaw_deg)) if not math.isfinite(v)]
+        if bad:  # it had been recorded tagged, its NaN left to the ground station to refuse
+            return Pose.untagged(t, f"CAMERA_FEEDBACK img_idx {event.img_idx} has no {', '.join(bad)} (NaN)")
         gimbal = self._gimbal_at(t)
         if isinstance(gimbal, str):
             return Pose.untagged(t, gimbal)

@@ -90,3 +90,31 @@ def test_a_nan_or_zero_attitude_quaternion_is_dropped(tmp_path: Path, bad: float
     buffer = TelemetryBuffer(_with_nan_at(recs, "ATTITUDE_QUATERNION", 103.0, bad), tmp_path / "x.tlog")
     pose = buffer.pose_at(BOOT_UTC_S + 103.05)
     assert pose.is_tagged and pose.roll_deg == pytest.approx(2.0) and pose.pitch_deg == pytest.approx(-3.0)
+
+
+def test_a_camera_feedback_with_nan_attitude_or_height_is_untagged_with_its_reason(tmp_path: Path, segmenter) -> None:
+    """CAMERA_FEEDBACK carries the photo's own pose: with a NaN angle or height (a DataFlash CAM row read
+    through a corrupt FMT) the frame had been recorded 'tagged' with that NaN, counted as tagged, and the
+    ground station then called it 'pose has non-finite position or attitude'. Now it is untagged, saying why."""
+    recs = []
+    for t, msg in flight_records(feedback_boot_s=[101.0, 102.0, 103.5]):
+        if msg.get_type() == "CAMERA_FEEDBACK" and msg.img_idx in (2, 3):
+            fields = {"roll": NAN} if msg.img_idx == 2 else {"alt_msl": NAN}
+            msg = m.MAVLink_camera_feedback_message(**{**{f: getattr(msg, f) for f in msg.get_fieldnames()},
+                                                       **fields})
+        recs.append((t, msg))
+    tlog = write_tlog(tmp_path / "flight.tlog", recs)
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for i in range(3):
+        cv2.imwrite(str(frames / f"IMG_{i + 1}.png"), frame_image(i))
+    summary = run_replay(frames, tlog, tmp_path / "record", segmenter, CameraModel.from_fov(64, 48, 60.0),
+                         progress=False)
+    assert (summary.frames, summary.tagged, summary.untagged) == (3, 1, 2)
+    from skyinspect.record import FlightRecordReader
+
+    with FlightRecordReader(tmp_path / "record") as reader:
+        poses = [r.pose for r in reader.frames()]
+    assert poses[0].is_tagged and all(math.isfinite(v) for v in (poses[0].roll_deg, poses[0].alt_msl_m))
+    assert "img_idx 2" in poses[1].status and "roll" in poses[1].status
+    assert "img_idx 3" in poses[2].status and "alt_msl" in poses[2].status
