@@ -10,6 +10,7 @@ and key, what was expected, what was found and the fix; nothing is planned or wr
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -205,7 +206,14 @@ def _bridge(r: _Reader) -> Bridge:
         r.fail("piers[].name", "unique pier names", names, "Rename the duplicates")
     girders = []
     for i, gr in enumerate(r.each("girders")):
-        girders.append(Girder(gr.text("name", f"G{i + 1}"), gr.latlon("start_lat_lon"), gr.latlon("end_lat_lon"),
+        start, end = gr.latlon("start_lat_lon"), gr.latlon("end_lat_lon")
+        # ends at one place: a girder of no length, whose direction was 0/0 (a NaN traceback when inspected)
+        apart_m = math.hypot((end[0] - start[0]) * 111_320.0,
+                             (end[1] - start[1]) * 111_320.0 * math.cos(math.radians(start[0])))
+        if apart_m < 0.1:
+            r.fail(f"girders[{i}]", "start_lat_lon and end_lat_lon at least 0.1 m apart",
+                   f"{list(start)} and {list(end)} ({apart_m:.3f} m)", "Give the girder's two ends")
+        girders.append(Girder(gr.text("name", f"G{i + 1}"), start, end,
                               gr.num("depth_m", positive=True), gr.num("width_m", 0.5, positive=True)))
     ins = r.sub("inspect", required=False)
     wanted = tuple(ins.items("piers"))
