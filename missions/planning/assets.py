@@ -249,6 +249,8 @@ def _turbine(r: _Reader) -> WindTurbine:
         r.num("hub_overhang_m", 5.0, lo=0.0),
         r.sub("inspect", required=False).flag("tower", True), r.sub("inspect", required=False).flag("blades", True),
         _orbit(r.sub("inspect", required=False), "helix"), r.num("blade_root_offset_m", 0.0, lo=0.0))
+    if not (t.inspect_tower or t.inspect_blades):  # ended in 'nothing to inspect' blaming the shutter speed
+        r.fail("inspect", "tower: true or blades: true (or both)", "both false", "Say what to photograph")
     if t.blade_root_offset_m >= t.blade_length_m:
         r.fail("blade_root_offset_m", f"less than blade_length_m ({t.blade_length_m} m, from the hub centre)",
                t.blade_root_offset_m, "Give the hub radius: the root flange's distance from the hub centre")
