@@ -72,7 +72,6 @@ from groundstation.joint_split import nearer, split_at_joint
 from groundstation.joints import joint_arm
 from groundstation.plane import PlaneBasis
 from groundstation.width_views import width_frames, width_of_pieces
-from groundstation.width_views import width_from_estimate as _width_from_estimate  # noqa: F401 (tests)
 from skyinspect.centreline import polyline_length_m
 from skyinspect.findings import Detection, Finding, Measurement
 from skyinspect.segmentation import CRACK

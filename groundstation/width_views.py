@@ -34,24 +34,23 @@ def width_frames(views: Iterable[Detection], max_gsd_m: float) -> list[tuple[int
     for d in views:
         frames.setdefault(d.frame_index, []).append(d)
 
-    def shown_m(pieces: list[Detection]) -> float:
-        return sum(polyline_length_m(p.skeleton_ned_m) for p in pieces if p.skeleton_ned_m is not None)
+    def length_m(p: Detection) -> float:
+        return polyline_length_m(p.skeleton_ned_m) if p.skeleton_ned_m is not None else 0.0
 
-    kept = {f: ps for f, ps in frames.items() if max(p.gsd_m for p in ps) <= max_gsd_m}
+    gsd = {f: max(p.gsd_m for p in ps) for f, ps in frames.items()}
+    kept = [f for f in frames if gsd[f] <= max_gsd_m]
     if not kept:
         return []
-    gsd = {f: max(p.gsd_m for p in ps) for f, ps in kept.items()}
-    finest = min(gsd.values())
+    finest = min(gsd[f] for f in kept)
 
     def order(f: int) -> tuple[float, ...]:
-        ps = kept[f]
-        near = gsd[f] <= WIDTH_GSD_SLACK * finest
+        ps = frames[f]
         incidence = max(p.incidence_deg for p in ps)
-        return (0.0, -shown_m(ps), incidence, f) if near else (1.0, gsd[f], incidence, f)
+        if gsd[f] <= WIDTH_GSD_SLACK * finest:
+            return (0.0, -sum(length_m(p) for p in ps), incidence, f)
+        return (1.0, gsd[f], incidence, f)
 
-    return [(f, sorted(kept[f], key=lambda p: -(polyline_length_m(p.skeleton_ned_m)
-                                                 if p.skeleton_ned_m is not None else 0.0)))
-            for f in sorted(kept, key=order)]
+    return [(f, sorted(frames[f], key=lambda p: -length_m(p))) for f in sorted(kept, key=order)]
 
 
 def width_from_estimate(est: WidthEstimate, view: WidthView) -> dict[str, Measurement]:
@@ -66,12 +65,18 @@ def width_from_estimate(est: WidthEstimate, view: WidthView) -> dict[str, Measur
         lo, hi = est.lower_px * k, est.upper_px * k
         note = (f"bound: between {lo:.2f} and {hi:.2f} mm; the crack's interior does not show at this "
                 f"resolution, so no single value ({where})")
-        m = Measurement(None, None, "mm", note, low=lo, high=hi)
-        return {"width_mm": m, "max_width_mm": m}
+        # the widest stretch's own interval (crackwidth), not the mean's
+        max_lo = (est.max_lower_px if est.max_lower_px is not None else est.lower_px) * k
+        max_hi = (est.max_upper_px if est.max_upper_px is not None else est.upper_px) * k
+        max_note = (f"bound: the widest ~4 px of crack between {max_lo:.2f} and {max_hi:.2f} mm; the crack's "
+                    f"interior does not show at this resolution, so no single value ({where})")
+        return {"width_mm": Measurement(None, None, "mm", note, low=lo, high=hi),
+                "max_width_mm": Measurement(None, None, "mm", max_note, low=max_lo, high=max_hi)}
     sigma = (est.sigma_px or 0.0) * k
+    max_sigma = (est.max_sigma_px if est.max_sigma_px is not None else est.sigma_px or 0.0) * k
     note = f"sub-pixel from the image, {est.profiles} profiles, {est.note} ({where})"
     return {"width_mm": Measurement(est.mean_px * k, sigma, "mm", note),  # type: ignore[operator]
-            "max_width_mm": Measurement(est.max_px * k, sigma, "mm", note)}  # type: ignore[operator]
+            "max_width_mm": Measurement(est.max_px * k, max_sigma, "mm", note)}  # type: ignore[operator]
 
 
 def _measurable(m: dict[str, Measurement]) -> bool:

@@ -220,14 +220,14 @@ def test_a_width_without_an_upper_bound_is_not_measurable_not_zero_to_inf() -> N
     import math
 
     from groundstation.crackwidth import WidthEstimate
-    from groundstation.measure import _width_from_estimate
+    from groundstation.width_views import width_from_estimate
 
     class View:
         m_per_px_across, frame_index = 0.001, 7
 
     est = WidthEstimate(None, None, None, 0.0, math.inf, 12, None, "not measurable: the segment is not darker "
                         "than its surroundings")
-    out = _width_from_estimate(est, View())  # type: ignore[arg-type]
+    out = width_from_estimate(est, View())  # type: ignore[arg-type]
     for m in out.values():
         assert m.value is None and m.low is None and m.high is None, m
         assert m.note == "not measurable: the segment is not darker than its surroundings (frame 7, 1.00 mm/px " \
