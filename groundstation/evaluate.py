@@ -164,9 +164,10 @@ def _ring_of(feature: dict[str, Any], path: Path) -> np.ndarray:
     return pts
 
 
-def read_truth(path: Path) -> list[_Item]:
+def read_truth(path: Path, features: list[dict[str, Any]] | None = None) -> list[_Item]:
+    """``path``'s true defects; ``features``: its features when already read (_read_collection)."""
     items = []
-    for i, feat in enumerate(_read_collection(path)):
+    for i, feat in enumerate(_read_collection(path) if features is None else features):
         p = feat.get("properties") or {}
         ring = _ring_of(feat, path)
         if "centroid_lat_deg" in p:
@@ -181,10 +182,11 @@ def read_truth(path: Path) -> list[_Item]:
     return items
 
 
-def _findings_items(findings: list[Finding] | Path) -> list[_Item]:
+def _findings_items(findings: list[Finding] | Path, features: list[dict[str, Any]] | None = None) -> list[_Item]:
+    """``features``: findings.geojson's when already read (_read_collection)."""
     if isinstance(findings, (str, Path)):
         items = []
-        for i, feat in enumerate(_read_collection(Path(findings))):
+        for i, feat in enumerate(_read_collection(Path(findings)) if features is None else features):
             p = feat.get("properties") or {}
             gsd = p.get("gsd_mm")
             items.append(_Item(str(p.get("finding_id", f"F{i}")), str(p.get("class")),
@@ -207,8 +209,11 @@ def compare_with_truth(findings: list[Finding] | Path, truth_geojson: Path,
     import shapely
     from shapely.geometry import Point, Polygon
 
-    truth = read_truth(Path(truth_geojson))
-    found = _findings_items(findings)
+    truth_features = _read_collection(Path(truth_geojson))
+    truth = read_truth(Path(truth_geojson), truth_features)
+    # each file read once: the width and grade comparison below takes the same features
+    found_features = _read_collection(Path(findings)) if isinstance(findings, (str, Path)) else None
+    found = _findings_items(findings, found_features)
     anchor = truth[0].centroid if truth else (found[0].centroid if found else (0.0, 0.0, 0.0))
     frame = LocalFrame(*anchor)
 
@@ -264,13 +269,12 @@ def compare_with_truth(findings: list[Finding] | Path, truth_geojson: Path,
                      mean_coverage=float(np.nanmean([c for _, c in pairs])) if pairs else math.nan,
                      crack_length_ratio=ratio("crack", "length_mm"), corrosion_area_ratio=ratio("corrosion", "area_m2"),
                      crack_length_ratios=tuple(ratios("crack", "length_mm")))
-    if not isinstance(findings, (str, Path)):
+    if found_features is None:
         return scored
     from groundstation.evaluate_grades import compare_widths_and_grades
 
     return replace(scored, width_grade=compare_widths_and_grades(
-        _read_collection(Path(truth_geojson)), _read_collection(Path(findings)), scored.matches,
-        _grading_profile(Path(findings).parent / "inspection.json")))
+        truth_features, found_features, scored.matches, _grading_profile(Path(findings).parent / "inspection.json")))
 
 
 def _grading_profile(inspection_json: Path) -> str | None:

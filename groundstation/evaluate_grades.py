@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from groundstation.evaluate import _num
 from skyinspect.findings import Finding, Measurement
 from skyinspect.geodesy import LocalFrame
 from skyinspect.segmentation import CLASS_NAMES
@@ -94,10 +95,6 @@ class WidthGradeComparison:
     def differing(self, class_name: str | None = None) -> list[PairScore]:
         """Pairs graded, by the finding, a state other than the truth's (indeterminate not counted)."""
         return [p for p in self.graded(class_name) if p.grade not in (p.true_grade, INDETERMINATE)]
-
-
-def _num(x: Any) -> float:
-    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else math.nan
 
 
 def truth_grades(truth: list[dict[str, Any]], profile: str | None = None,
