@@ -47,6 +47,11 @@ class WidthEstimate:
     profiles: int
     interior_level: float | None
     note: str = ""
+    # the widest ~4 px of crack (max_px) has its own ± and bound: a few profiles' scatter, and the
+    # widest stretch's interval, not the mean's (None: as the mean's)
+    max_sigma_px: float | None = None
+    max_lower_px: float | None = None
+    max_upper_px: float | None = None
 
     @property
     def is_bound(self) -> bool:
@@ -164,6 +169,14 @@ def crack_width_px(gray: np.ndarray, skeleton_px: np.ndarray, interior_level: fl
     lower_each = deficit / np.maximum(base - black_level, 1e-6)
     upper_each = deficit / np.maximum(base - i_min, 1e-6)
     lower, upper = float(np.mean(lower_each)), float(np.mean(upper_each))
+    k = max(1, int(round(4.0 / step_px)))  # the max over ~4 px of crack: not a single noisy profile
+
+    def widest(each: np.ndarray) -> float:
+        return float((np.convolve(each, np.ones(k) / k, mode="valid") if n >= k else each).max())
+
+    # D is one level for the whole crack, and each profile's width rises with it: the widest stretch
+    # lies between the widest stretch of the lower ends and that of the upper ends
+    max_lo, max_hi = max(widest(lower_each), 0.0), max(widest(upper_each), 0.0)
     if upper <= 0:  # darker on average, yet not against each profile's own flanks: no width to bound
         return WidthEstimate(None, None, None, 0.0, math.inf, n, interior_level,
                              f"not measurable: the profiles across the crack do not darken consistently "
@@ -171,7 +184,8 @@ def crack_width_px(gray: np.ndarray, skeleton_px: np.ndarray, interior_level: fl
     if interior is None:
         return WidthEstimate(None, None, None, max(lower, 0.0), max(upper, 0.0), n, None,
                              f"bound only: the crack's interior does not show (plateau {plateau:.1f} px < "
-                             f"{PLATEAU_MIN_PX} px); width between {max(lower, 0):.2f} and {max(upper, 0):.2f} px")
+                             f"{PLATEAU_MIN_PX} px); width between {max(lower, 0):.2f} and {max(upper, 0):.2f} px",
+                             max_lower_px=max_lo, max_upper_px=max_hi)
     if not float(np.median(base)) - interior > 0.5 * contrast:
         # an interior level near or above the local background would divide by ~0: no width to read
         return WidthEstimate(None, None, None, max(lower, 0.0), max(upper, 0.0), n, interior,
@@ -188,6 +202,11 @@ def crack_width_px(gray: np.ndarray, skeleton_px: np.ndarray, interior_level: fl
                              f"(width {mean_w:.2f} ± {sem:.2f} px, not above zero)")
     # D known to about the noise of the plateau / the calibration: 3 % of the contrast
     sigma = math.hypot(sem, 0.03 * mean_w, _one_sided_px(-mean_prof, float(np.median(base)) - interior))
-    k = max(1, int(round(4.0 / step_px)))  # the max over ~4 px of crack: not a single noisy profile
-    run = np.convolve(w, np.ones(k) / k, mode="valid") if n >= k else w
-    return WidthEstimate(mean_w, float(run.max()), sigma, max(lower, 0.0), max(upper, 0.0), n, interior, how)
+    # the max is a mean of k profiles, not of n: its ± is their noise (from successive profiles'
+    # differences, which a crack widening along its length hardly enters), the level D, the stain
+    max_w = widest(w)
+    noise = 1.4826 * float(np.median(np.abs(np.diff(w)))) / math.sqrt(2.0) if n > 2 else abs(max_w)
+    max_sigma = math.hypot(noise / math.sqrt(max(1.0, k * min(1.0, step_px / 2.0))), 0.03 * max_w,
+                           _one_sided_px(-mean_prof, float(np.median(base)) - interior))
+    return WidthEstimate(mean_w, max_w, sigma, max(lower, 0.0), max(upper, 0.0), n, interior, how,
+                         max_sigma_px=max_sigma, max_lower_px=max_lo, max_upper_px=max_hi)

@@ -65,12 +65,18 @@ def width_from_estimate(est: WidthEstimate, view: WidthView) -> dict[str, Measur
         lo, hi = est.lower_px * k, est.upper_px * k
         note = (f"bound: between {lo:.2f} and {hi:.2f} mm; the crack's interior does not show at this "
                 f"resolution, so no single value ({where})")
-        m = Measurement(None, None, "mm", note, low=lo, high=hi)
-        return {"width_mm": m, "max_width_mm": m}
+        # the widest stretch's own interval (crackwidth), not the mean's
+        max_lo = (est.max_lower_px if est.max_lower_px is not None else est.lower_px) * k
+        max_hi = (est.max_upper_px if est.max_upper_px is not None else est.upper_px) * k
+        max_note = (f"bound: the widest ~4 px of crack between {max_lo:.2f} and {max_hi:.2f} mm; the crack's "
+                    f"interior does not show at this resolution, so no single value ({where})")
+        return {"width_mm": Measurement(None, None, "mm", note, low=lo, high=hi),
+                "max_width_mm": Measurement(None, None, "mm", max_note, low=max_lo, high=max_hi)}
     sigma = (est.sigma_px or 0.0) * k
+    max_sigma = (est.max_sigma_px if est.max_sigma_px is not None else est.sigma_px or 0.0) * k
     note = f"sub-pixel from the image, {est.profiles} profiles, {est.note} ({where})"
     return {"width_mm": Measurement(est.mean_px * k, sigma, "mm", note),  # type: ignore[operator]
-            "max_width_mm": Measurement(est.max_px * k, sigma, "mm", note)}  # type: ignore[operator]
+            "max_width_mm": Measurement(est.max_px * k, max_sigma, "mm", note)}  # type: ignore[operator]
 
 
 def _measurable(m: dict[str, Measurement]) -> bool:
@@ -106,6 +112,11 @@ def width_of_pieces(pieces: list[tuple[WidthEstimate, WidthView]]) -> dict[str, 
     lo, hi = mean(lows), mean(highs)
     note = (f"bound: between {lo:.2f} and {hi:.2f} mm over {int(total)} profiles of {len(usable)} pieces; the "
             f"crack's interior does not show at this resolution, so no single value ({where})")
-    # the widest stretch: at least the largest piece's lower end, at most its upper
+    # the widest stretch: the widest piece's, each piece's own interval for its widest stretch
+    maxes = [m["max_width_mm"] for m, _, _ in usable]
+    max_lo = max(float(w.value if w.value is not None else w.low) for w in maxes)  # type: ignore[arg-type]
+    max_hi = max(float(w.value if w.value is not None else w.high) for w in maxes)  # type: ignore[arg-type]
+    max_note = (f"bound: the widest ~4 px of crack between {max_lo:.2f} and {max_hi:.2f} mm over {len(usable)} "
+                f"pieces; the crack's interior does not show at this resolution, so no single value ({where})")
     return {"width_mm": Measurement(None, None, "mm", note, low=lo, high=hi),
-            "max_width_mm": Measurement(None, None, "mm", note, low=max(lows), high=max(highs))}
+            "max_width_mm": Measurement(None, None, "mm", max_note, low=max_lo, high=max_hi)}
