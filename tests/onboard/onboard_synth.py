@@ -94,6 +94,14 @@ def timesync_records(start_boot_s: float, end_boot_s: float, rate_hz: float = 1.
     return recs
 
 
+def utc_frame_name(t: float) -> str:
+    """A frame file named by its UTC capture time ``t`` (to 0.01 s), as ``onboard.frames.time_from_name`` reads."""
+    from datetime import datetime, timezone
+
+    stamp = datetime.fromtimestamp(t, tz=timezone.utc)
+    return stamp.strftime("%Y%m%d%H%M%S") + f"{round(stamp.microsecond / 1e4):02d}Z.png"
+
+
 def frame_image(seed: int, width: int = 64, height: int = 48) -> np.ndarray:
     """A grey frame with one dark square (one instance for the tests' dark-pixel segmenter), moved by ``seed``."""
     img = np.full((height, width, 3), 200, np.uint8)

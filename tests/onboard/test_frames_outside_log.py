@@ -11,15 +11,10 @@ from pathlib import Path
 import cv2
 import pytest
 from onboard_helpers import PLANE_DIR
-from onboard_synth import BOOT_UTC_S, flight_records, frame_image, write_tlog
+from onboard_synth import BOOT_UTC_S, flight_records, frame_image, utc_frame_name, write_tlog
 
 from onboard.replay import plan_replay, run_replay
 from skyinspect.camera import CameraModel
-
-
-def _utc_name(t: float) -> str:
-    stamp = datetime.fromtimestamp(t, tz=timezone.utc)
-    return stamp.strftime("%Y%m%d%H%M%S") + f"{round(stamp.microsecond / 1e4):02d}Z.png"
 
 
 def _flight(tmp_path: Path, offset_s: float, system_time: bool = True) -> tuple[Path, Path]:
@@ -29,7 +24,7 @@ def _flight(tmp_path: Path, offset_s: float, system_time: bool = True) -> tuple[
     frames = tmp_path / "frames"
     frames.mkdir()
     for i, tb in enumerate([101.0, 102.5, 104.0]):
-        cv2.imwrite(str(frames / _utc_name(BOOT_UTC_S + tb + offset_s)), frame_image(i))
+        cv2.imwrite(str(frames / utc_frame_name(BOOT_UTC_S + tb + offset_s)), frame_image(i))
     return frames, tlog
 
 
@@ -62,7 +57,7 @@ def test_real_frames_on_a_clock_an_hour_off_are_told(tmp_path: Path, caplog: pyt
     frames.mkdir()
     for p in sorted((PLANE_DIR / "frames").iterdir()):  # raw2016111223465120Z.jpg: 23:46:51.20 -> 00:46:51.20
         stamp = datetime.strptime(p.stem[3:17], "%Y%m%d%H%M%S").replace(tzinfo=timezone.utc).timestamp() + 3600
-        shutil.copy(p, frames / f"raw{_utc_name(stamp)[:14]}{p.stem[17:]}.jpg")
+        shutil.copy(p, frames / f"raw{utc_frame_name(stamp)[:14]}{p.stem[17:]}.jpg")
     with caplog.at_level(logging.WARNING):
         plan_replay(frames, PLANE_DIR / "flight_window.tlog")
     said = _said(caplog)

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import datetime, timezone
 from pathlib import Path
 
 import cv2
 import pytest
-from onboard_synth import BOOT_UTC_S, flight_records, frame_image, write_tlog
+from onboard_synth import BOOT_UTC_S, flight_records, frame_image, utc_frame_name, write_tlog
 from pymavlink.dialects.v20 import ardupilotmega as m
 
 from onboard.replay import run_replay
@@ -20,11 +19,6 @@ from onboard.telemetry import TelemetryBuffer
 from skyinspect.camera import CameraModel
 
 NAN = float("nan")
-
-
-def _utc_name(t: float) -> str:
-    stamp = datetime.fromtimestamp(t, tz=timezone.utc)
-    return stamp.strftime("%Y%m%d%H%M%S") + f"{round(stamp.microsecond / 1e4):02d}Z.png"
 
 
 def _with_nan_at(records: list, kind: str, boot_s: float, bad: float = NAN) -> list:
@@ -49,7 +43,7 @@ def test_a_nan_attitude_in_a_tlog_is_dropped_and_every_frame_recorded_tagged(
     frames = tmp_path / "frames"
     frames.mkdir()
     for i, tb in enumerate([101.55, 103.05, 104.55]):  # the second between the NaN sample and the next
-        cv2.imwrite(str(frames / _utc_name(BOOT_UTC_S + tb)), frame_image(i))
+        cv2.imwrite(str(frames / utc_frame_name(BOOT_UTC_S + tb)), frame_image(i))
     with caplog.at_level(logging.WARNING):
         summary = run_replay(frames, tlog, tmp_path / "record", segmenter, CameraModel.from_fov(64, 48, 60.0),
                              progress=False)

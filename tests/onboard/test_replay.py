@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 from onboard_helpers import PLANE_DIR
-from onboard_synth import BOOT_UTC_S, feedback_frames, flight_records, frame_image, write_tlog
+from onboard_synth import BOOT_UTC_S, feedback_frames, flight_records, frame_image, utc_frame_name, write_tlog
 
 from onboard.frames import Frame, ImageFolderSource, natural_key, time_from_name
 from onboard.replay import ReplayError, run_replay
@@ -20,11 +20,6 @@ from skyinspect.record import FlightRecordReader
 
 W, H = 64, 48
 CAMERA = CameraModel.from_fov(W, H, 60.0, name="synthetic")
-
-
-def _utc_name(t: float) -> str:
-    stamp = datetime.fromtimestamp(t, tz=timezone.utc)
-    return stamp.strftime("%Y%m%d%H%M%S") + f"{round(stamp.microsecond / 1e4):02d}Z.png"
 
 
 @pytest.fixture
@@ -38,7 +33,7 @@ def timestamped_flight(tmp_path: Path) -> tuple[Path, Path]:
     frames = tmp_path / "frames"
     frames.mkdir()
     for i, tb in enumerate([101.0, 102.5, 106.5]):  # the last one falls in the telemetry gap
-        cv2.imwrite(str(frames / _utc_name(BOOT_UTC_S + tb)), frame_image(i))
+        cv2.imwrite(str(frames / utc_frame_name(BOOT_UTC_S + tb)), frame_image(i))
     return frames, tlog
 
 
