@@ -109,7 +109,8 @@ class CameraModel:
     @classmethod
     def load(cls, path: Path) -> CameraModel:
         """Load an OpenCV calibration (FileStorage YAML/XML with camera_matrix, distortion_coefficients,
-        image_width, image_height) or the same keys as JSON."""
+        image_width, image_height), the same keys as JSON or plain YAML (matrices as nested lists), or a
+        ROS camera_info YAML (matrices as rows/cols/data, ``camera_name``)."""
         path = Path(path)
         if not path.is_file():
             raise CalibrationError(describe(path, "calibration file not found"))
@@ -118,7 +119,9 @@ class CameraModel:
                 return cls.from_dict(json.loads(path.read_text()), path)
             except json.JSONDecodeError as exc:
                 raise CalibrationError(describe(path, f"not valid JSON ({exc})")) from exc
-        return cls.from_dict(_read_opencv_storage(path), path)
+        if _is_opencv_storage(path):
+            return cls.from_dict(_read_opencv_storage(path), path)
+        return cls.from_dict(_read_plain_yaml(path), path)
 
     # --- geometry -----------------------------------------------------------------------------
     def distort_normalised(self, xy: np.ndarray) -> np.ndarray:
@@ -205,3 +208,38 @@ def _read_opencv_storage(path: Path) -> dict[str, object]:
         return out
     finally:
         fs.release()
+
+
+def _is_opencv_storage(path: Path) -> bool:
+    """OpenCV's own files start with ``%YAML`` or are XML, or tag their matrices ``opencv-matrix``;
+    anything else is read as plain YAML (OpenCV's reader asserts on plain lists and ROS matrices)."""
+    head = path.read_bytes()[:65536].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith((b"%YAML", b"<")) or b"opencv-matrix" in head
+
+
+def _read_plain_yaml(path: Path) -> dict[str, object]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise CalibrationError(describe(path, f"not valid YAML ({exc})",
+                                        "Write the calibration as OpenCV does (see docs/onboard.md, Camera calibration)")) from exc
+    if not isinstance(data, dict):
+        got = "an empty file" if data is None else f"a YAML {type(data).__name__}"
+        raise CalibrationError(describe(path, f"expected a mapping of calibration keys, got {got}"))
+    out = dict(data)
+    if "name" not in out and isinstance(out.get("camera_name"), str):
+        out["name"] = out["camera_name"]
+    for key in ("camera_matrix", "distortion_coefficients"):
+        node = out.get(key)
+        if isinstance(node, dict):  # ROS camera_info: {rows, cols, data}
+            values = node.get("data")
+            rows, cols = node.get("rows"), node.get("cols")
+            if not isinstance(values, list):
+                raise CalibrationError(describe(path, f"{key} is a mapping without a 'data' list (got keys {sorted(node)}); "
+                                                "expected rows, cols and data as ROS camera_info writes them"))
+            if isinstance(rows, int) and isinstance(cols, int) and rows * cols != len(values):
+                raise CalibrationError(describe(path, f"{key} says {rows}x{cols} but holds {len(values)} values"))
+            out[key] = values
+    return out
