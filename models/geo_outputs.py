@@ -77,18 +77,19 @@ def read_georeference(path: Path, shape: tuple[int, ...]) -> tuple[Georeference 
     if crs is None:
         return None, ("has a geotransform but no CRS; outputs in pixels only (assign one: gdal_edit.py "
                       "-a_srs EPSG:CODE FILE)")
-    local = _local_crs_name(crs.to_wkt())
+    wkt = crs.to_wkt()
+    local = _local_crs_name(wkt)
     if local is not None:  # pyproj cannot take it to WGS84: a traceback after the mask was written
         return None, (f"has a local CRS ({local}), which cannot be placed on the map; outputs in pixels only "
                       "(export the ortho in a map CRS, or assign one: gdal_edit.py -a_srs EPSG:CODE FILE)")
     if exif_orientation(path) != 1 or size != tuple(shape[:2]):
         return None, "is turned by its EXIF orientation tag; outputs in pixels only"
     six = (t.a, t.b, t.c, t.d, t.e, t.f)
-    nowhere = _placed_nowhere(crs.to_wkt(), six, size)
+    nowhere = _placed_nowhere(wkt, six, size)
     if nowhere is not None:  # a pyproj CRSError after the mask was written, or polygons of one point each
         return None, (f"has a geotransform that {nowhere}; outputs in pixels only (export the ortho again, or "
                       f"fix it: gdal_edit.py -a_ullr ULX ULY LRX LRY FILE)")
-    return Georeference(crs.to_wkt(), six, crs.to_epsg()), None
+    return Georeference(wkt, six, crs.to_epsg()), None
 
 
 def _placed_nowhere(wkt: str, six: tuple[float, ...], size: tuple[int, int]) -> str | None:
