@@ -73,11 +73,11 @@ class ResultsData:
         if flight is not None and not (flight_dir / "record.sqlite").is_file():
             raise InputError(describe(flight, "not a flight record (record.sqlite missing)",
                                       "Pass --flight the folder `skyinspect onboard --out` wrote"))
-        if flight is not None:
-            refuse_another_flight(flight_dir, meta, folder)
         if flight_dir and (flight_dir / "record.sqlite").is_file():
             with FlightRecordReader(flight_dir) as reader:
                 frames = {f.frame_index: f for f in reader.frames()}
+        if flight is not None:
+            refuse_another_flight(flight_dir, meta, folder, [f.capture_time_utc_s for f in frames.values()])
         checks = read_checks(folder)  # what publish flagged for a look (groundstation.joints)
         missing = "" if frames or not meta.get("flight") else str(flight_dir)
         from groundstation.stages import findings_identity
@@ -202,18 +202,20 @@ def _beside(results: Path, named: Path, meta: dict[str, Any]) -> Path | None:
     return candidate if same else None
 
 
-def refuse_another_flight(flight: Path, meta: dict[str, Any], results: Path) -> None:
+def refuse_another_flight(flight: Path, meta: dict[str, Any], results: Path, times: list[float] | None = None) -> None:
     """InputError when ``flight`` (given by --flight) has no frame at the inspection's start (inspection.json's
     start_time_utc_s, its first frame's time), as ``_beside`` tells a record of the same name: another flight's
-    images had been shown as the findings' views and cropped into the report, with no word."""
+    images had been shown as the findings' views and cropped into the report, with no word. ``times``: its
+    frames' capture times where the caller has read them already (else read here)."""
     start = meta.get("start_time_utc_s")
     if start is None:
         return
-    try:
-        with FlightRecordReader(flight) as reader:
-            times = [f.capture_time_utc_s for f in reader.frames()]
-    except (OSError, sqlite3.Error, SkyinspectError):  # an unreadable record is refused where it is read
-        return
+    if times is None:
+        try:
+            with FlightRecordReader(flight) as reader:
+                times = [f.capture_time_utc_s for f in reader.frames()]
+        except (OSError, sqlite3.Error, SkyinspectError):  # an unreadable record is refused where it is read
+            return
     if not times or any(abs(t - float(start)) <= 1e-3 for t in times):
         return
     from datetime import datetime, timezone
