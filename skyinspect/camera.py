@@ -199,7 +199,12 @@ def _read_opencv_storage(path: Path) -> dict[str, object]:
             if node.empty():
                 continue
             if node.isMap() or node.isSeq() or key in ("camera_matrix", "distortion_coefficients"):
-                mat = node.mat()
+                try:
+                    mat = node.mat()
+                except cv2.error as exc:  # a plain list or a ROS {rows, cols, data} under OpenCV's header
+                    raise CalibrationError(describe(
+                        path, f"{key} is not an OpenCV matrix (!!opencv-matrix with rows, cols, dt, data)",
+                        "Write it as OpenCV's FileStorage does, or drop the %YAML header to give plain lists")) from exc
                 out[key] = mat.tolist() if mat is not None else None
             elif node.isString():
                 out[key] = node.string()

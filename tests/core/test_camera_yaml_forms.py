@@ -72,3 +72,11 @@ def test_a_broken_plain_yaml_names_the_file_and_the_problem(tmp_path: Path, text
     with pytest.raises(CalibrationError) as info:
         CameraModel.load(path)
     assert str(path) in str(info.value) and what in str(info.value)
+
+
+def test_an_opencv_header_over_plain_lists_names_the_key_not_an_opencv_assertion(tmp_path: Path) -> None:
+    path = tmp_path / "camera.yaml"
+    path.write_text("%YAML:1.0\n---\n" + LISTS)
+    with pytest.raises(CalibrationError) as info:
+        CameraModel.load(path)
+    assert str(path) in str(info.value) and "camera_matrix" in str(info.value) and "opencv-matrix" in str(info.value)
