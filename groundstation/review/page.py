@@ -228,10 +228,12 @@ async function act(action, extra) {
   }
 }
 async function init() {
+  // the saved name goes in before anything is awaited, and only into an empty box: set after
+  // /api/inspection answered, it wiped a name typed meanwhile and the decision went out nameless (422)
+  if (!$('reviewer').value) $('reviewer').value = localStorage.getItem('skyinspect-reviewer') || '';
   const info = await api('/api/inspection');
   labels = info.labels;
   $('title').textContent = 'review ' + (info.asset_id || '') + ' ' + (info.inspection_date || '');
-  $('reviewer').value = localStorage.getItem('skyinspect-reviewer') || '';
   $('tokenbox').hidden = !info.write_token_required;
   for (const l of labels) { $('f-class').append(el('option', l)); $('relabel-label').append(el('option', l)); }
   for (const p of info.products) { $('products').append(el('a', p, {href: '/files/' + p, target: '_blank', rel: 'noopener'}), ' '); }
