@@ -81,7 +81,7 @@ def publish_reviewed(results: Path, flight: Path | None = None, progress: bool =
     if not (results / "inspection.json").is_file():
         raise InputError(describe(results, "not a skyinspect results folder (inspection.json missing)",
                                   "Give the folder `skyinspect process --out` wrote"))
-    _inspection(results / "inspection.json")  # refused by name before anything is read or written
+    meta = _inspection(results / "inspection.json")  # refused by name before anything is read or written
     if rules_dir is not None:
         from groundstation.grading import load_rules
 
@@ -91,7 +91,7 @@ def publish_reviewed(results: Path, flight: Path | None = None, progress: bool =
     geo = _stage(stages / "aligned.json", "align", georeferenced_from_dict)
     findings = _stage(stages / "findings.json", "measure", lambda d: [finding_from_dict(x) for x in _listed(d)])
     graded = _stage(stages / "grades.json", "grade", grade_output_from_json)
-    record = _record_folder(results, flight)
+    record = _record_folder(results, flight, meta)
     if not (record / "record.sqlite").is_file():  # before anything is written
         said = ("not a flight record (record.sqlite missing)" if flight is not None else
                 "the flight record these results were processed from is not there (nor beside the results folder)")
@@ -99,7 +99,7 @@ def publish_reviewed(results: Path, flight: Path | None = None, progress: bool =
     if flight is not None:  # another flight's images had been cropped into the report
         from groundstation.review.data import refuse_another_flight
 
-        refuse_another_flight(record, _inspection(results / "inspection.json"), results)
+        refuse_another_flight(record, meta, results)
     loaded = load_flight(record)
     moves = camera_moves_m(raw, geo)
     notes = record_notes(loaded.meta, loaded.frames_total, Path(record))
@@ -124,13 +124,12 @@ def _inspection(path: Path) -> dict[str, Any]:
     return meta
 
 
-def _record_folder(results: Path, flight: Path | None) -> Path:
-    """``flight``, else the record inspection.json names, else the one of its name beside ``results``."""
+def _record_folder(results: Path, flight: Path | None, meta: dict[str, Any]) -> Path:
+    """``flight``, else the record inspection.json (``meta``) names, else the one of its name beside ``results``."""
     if flight is not None:
         return Path(flight)
     from groundstation.review.data import _beside
 
-    meta = _inspection(results / "inspection.json")
     named = Path(str(meta.get("flight", "")))
     if (named / "record.sqlite").is_file():
         return named
