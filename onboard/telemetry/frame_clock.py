@@ -130,7 +130,8 @@ def outside_note(buffer: TelemetryBuffer, times_s: list[float], clock: FrameCloc
     name, lo, hi = min(spans, key=lambda s: abs((s[1] + s[2]) / 2 - (first + last) / 2))
     apart = (f"the frames start {first - hi:.0f} s after the log ends" if first > hi
              else f"the frames end {lo - last:.0f} s before the log starts" if last < lo
-             else "the frames fall only in the log's gaps")
+             else f"the frames start {lo - first:.0f} s before the log starts and end {last - hi:.0f} s after it ends"
+             if first < lo and last > hi else "the frames overlap it")  # only the other clock's span can
     hours = round(((lo + hi) / 2 - (first + last) / 2) / 3600)
     # a whole number of hours apart is a clock zone, not a drift: the usual camera set to local time
     cause = (f"About {abs(hours)} h apart: a camera clock on local time rather than UTC? Pass --latency-s "

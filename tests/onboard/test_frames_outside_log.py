@@ -82,3 +82,19 @@ def test_a_few_seconds_off_names_the_gap_and_no_hours(tmp_path: Path, caplog: py
         plan_replay(frames, tlog)
     said = _said(caplog)
     assert len(said) == 1 and "26 s before the log starts" in said[0] and "local time" not in said[0]
+
+
+def test_frames_before_and_after_the_log_are_said_so(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """No frame inside the log's span, but frames on both sides of it (boot 95 and 115 s, the log 100..110 s):
+    the note had said 'the frames fall only in the log's gaps', a case frames_inside never leaves (a frame
+    anywhere in the span counts as inside)."""
+    tlog = write_tlog(tmp_path / "flight.tlog", flight_records())
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for i, tb in enumerate([95.0, 115.0]):
+        cv2.imwrite(str(frames / utc_frame_name(BOOT_UTC_S + tb)), frame_image(i))
+    with caplog.at_level(logging.WARNING):
+        plan_replay(frames, tlog)
+    said = _said(caplog)
+    assert len(said) == 1 and "gaps" not in said[0], said
+    assert "the frames start 5 s before the log starts and end 5 s after it ends" in said[0], said
