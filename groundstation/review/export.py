@@ -126,7 +126,7 @@ def _write_set(data: ResultsData, state: dict[str, dict[str, Any]], out: Path) -
     (out / "data.yaml").write_text("train: images/train\nval: images/val\nnames:\n"
                                    + "".join(f"  {i}: {n}\n" for i, n in enumerate(NAMES)))
     (out / "manifest.json").write_text(json.dumps({"samples": manifest}, indent=1))
-    return {"samples": len(manifest), "folder": str(out),
+    return {"samples": len(manifest),
             "positives": sum(1 for m in manifest if m["label"]), "negatives": sum(1 for m in manifest if not m["label"])}
 
 
