@@ -188,9 +188,9 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
             notes.append(edge)
     if pending:  # worst of the states (the only combine): known when the rest already give the worst it allows
         top = max((d[0] for d in decided), default=-1)
-        open_ = [(said, worst) for _, said, w, worst in pending if w > top]  # could still make it worse
-        if open_:
-            return undetermined(*open_[0][:1], values, open_[0][1])
+        for _, said, w, worst in pending:
+            if w > top:  # could still make it worse
+                return undetermined(said, values, worst)
         notes[:0] = [f"{q.quantity} not needed (it could give no worse than {rule.states[top].state}): {said}"
                      for q, said, _, _ in pending]
     if not decided:  # every quantity optional and none assessed (a rule of one's own): never guessed
