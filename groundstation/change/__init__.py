@@ -18,7 +18,9 @@ Classification of each current finding: ``new`` (no predecessor), ``grown`` (len
 larger by more than ``k_sigma`` times the combined 1-sigma of the two measurements) or ``stable``;
 each unmatched previous finding is ``not_re_observed`` (repaired, hidden, or missed: to be checked).
 Growth is given per quantity with its rate per year; ``escalated`` is true when a grade under the same
-rule is worse than last time (the primary, or another: the note names it, change/grades.py). A quantity measured by a different method in the two
+rule is worse than last time (the primary, or another: the note names it, change/grades.py; a grade of last
+time by another version of the rule is graded again by this time's from its stored measurements, or said not
+compared: ``rule_changes``). A quantity measured by a different method in the two
 results folders (``measurement_methods`` in inspection.json; a folder written before the methods were
 recorded counts as "unrecorded") is shown but never judged grown or shrunk: a new way of measuring
 is not a change in the structure (session 11's crack length read 5-60 % longer than the one-frame
@@ -190,7 +192,8 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
              f"{cur.methods.get(q, 'unrecorded')}): not judged" for q in QUANTITIES
              if model_change or prev.methods.get(q) != cur.methods.get(q)}
     changes: list[DefectChange] = []
-    rules = RuleRanks(prev.rule_states, cur.rule_states)  # the shipped rules read on first need
+    # the shipped rules read on first need; last time's grades by another version graded again by this time's
+    rules = RuleRanks(prev.rule_states, cur.rule_states, current_files=cur.rule_files)
     taken = set(prev.uids.values())
     for b in cur.findings:
         g_cur = (cur.grades.get(b.finding_id) or (None,))[0]
@@ -211,7 +214,8 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
                        if g is not None)
         g_prev = (prev.grades.get(a.finding_id) or (None,))[0]
         # any grade worse under its rule (rust's primary AASHTO 1000 is CS2+ whatever its extent; ISO's Ri rises)
-        escalated, raised = escalation(prev.grades.get(a.finding_id) or (), cur.grades.get(b.finding_id) or (), rules)
+        escalated, raised = escalation(prev.grades.get(a.finding_id) or (), cur.grades.get(b.finding_id) or (), rules,
+                                      a)
         # the newest verdict decides; with none, a joint-like pair (kinds match) is not judged: a joint does not grow
         verdict = mc[b.finding_id][2] or mp[a.finding_id][2]
         joint = not verdict and JOINT_KIND in mc[b.finding_id][1]
@@ -262,7 +266,7 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
                         tuple(round(float(v), 4) for v in shift) if shift.any() else None,  # type: ignore[arg-type]
                         tuple(f"{q} ({prev.methods.get(q, 'unrecorded')} -> {cur.methods.get(q, 'unrecorded')})"
                               for q in QUANTITIES if prev.methods.get(q) != cur.methods.get(q)),
-                        tuple(n for n in (prev.verdicts.note, cur.verdicts.note) if n), model_change)
+                        tuple(n for n in (prev.verdicts.note, cur.verdicts.note) if n), model_change, rules.notes())
 
 
 # the products live in output.py; imported last, as it imports the types from here

@@ -38,6 +38,7 @@ def load_inspection(folder: Path) -> Inspection:
         findings = tuple(finding_from_dict(x) for x in _listed(json.loads(findings_path.read_text())["data"]))
         grades: dict[str, tuple[Grade, ...]] = {}
         rule_states: dict[str, tuple[str, ...]] = {}
+        rule_files: dict[str, str] = {}
         locations: dict[str, dict] = {}
         gpath = folder / "stages" / "grades.json"
         if gpath.is_file():
@@ -45,6 +46,7 @@ def load_inspection(folder: Path) -> Inspection:
             data = json.loads(gpath.read_text())["data"]
             grades = {fid: tuple(Grade.from_dict(g) for g in gs) for fid, gs in data["grades"].items()}
             rule_states = {str(ref): tuple(map(str, st)) for ref, st in (data.get("rule_states") or {}).items()}
+            rule_files = {str(ref): str(sha) for ref, sha in (data.get("rules") or {}).items()}
             locations = _locations(findings, data)
         path = meta_path
         # the grades the review changed, as publish published them (a relabel graded as the reviewer's class)
@@ -69,7 +71,7 @@ def load_inspection(folder: Path) -> Inspection:
     return Inspection(folder, meta.get("asset_id", ""), meta["inspection_date"], findings, grades, uids,
                       {str(k): v for k, v in methods.items()}, origin, joint_like_ids(folder, findings),
                       model_id=str(meta.get("model_id") or ""), verdicts=read_verdicts(folder), rule_states=rule_states,
-                      locations=locations)
+                      locations=locations, rule_files=rule_files)
 
 
 def _locations(findings: tuple, data: dict) -> dict[str, dict]:

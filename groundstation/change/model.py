@@ -36,6 +36,7 @@ class Inspection:
     model_id: str = ""  # the segmentation model (inspection.json; "" when not recorded)
     verdicts: Verdicts = field(default_factory=Verdicts)  # the review app's decisions (change/review.py)
     rule_states: dict[str, tuple[str, ...]] = field(default_factory=dict)  # rule ref -> states (grades.json)
+    rule_files: dict[str, str] = field(default_factory=dict)  # rule ref -> sha256 of its file (grades.json)
     # finding id -> registry.locate.location_cells, as the work orders give it; {} without a registry
     locations: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -87,6 +88,8 @@ class ChangeReport:
     method_changes: tuple[str, ...] = ()
     review_notes: tuple[str, ...] = ()  # review decisions not applied, and why (change/review.py)
     model_change: str = ""  # "previous model -> current model" when they differ: no quantity judged
+    # last time graded by another version of a rule: what was done with those grades (change/grades.py)
+    rule_changes: tuple[str, ...] = ()
 
     def by_status(self, status: str) -> list[DefectChange]:
         return [c for c in self.changes if c.status == status]

@@ -23,6 +23,14 @@ BOUNDS = ("below", "to", "from", "above")
 BAND_KEYS = ("state", "clause", *BOUNDS)
 QUANTITY_BOUNDS = ("exact", "at_least")  # what the grader applies (grader.grade_finding)
 COMBINES = ("worst",)
+# rule ids shipped under another name before: grades stored then are of the same rule (change detection)
+RULE_RENAMES = {"aashto-mbei-3420": "aashto-mbei-3440"}  # coating effectiveness is MBEI defect 3440 (ee66ac2)
+
+
+def rule_id_of(ref: str) -> str:
+    """The rule id a grade's ``rule_id@version`` is of today: 'aashto-mbei-3420@1' -> 'aashto-mbei-3440'."""
+    rid = ref.rsplit("@", 1)[0]
+    return RULE_RENAMES.get(rid, rid)
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,8 @@ def change_command(
         console.print(f"[yellow]warning:[/] segmented by another model ({escape(report.model_change)}): what a model "
                       "draws of a crack or a patch differs from model to model, so growth is shown but not judged; "
                       "segment both flights with one model to compare them", soft_wrap=True)
+    for said in report.rule_changes:  # last time graded by another version of a rule (change/grades.py)
+        console.print(f"[yellow]note:[/] graded by another rule version last time: {escape(said)}", soft_wrap=True)
     for said in report.review_notes:  # an edited audit trail: its decisions were not applied
         console.print(f"[yellow]warning:[/] {escape(said)}", soft_wrap=True)
     # a width beyond last time's interval is said, not judged (change/bounds.py): still one to look at
