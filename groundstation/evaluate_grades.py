@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from groundstation.evaluate import _num
+from groundstation.evaluate import _num, _ring_of
 from skyinspect.findings import Finding, Measurement
 from skyinspect.geodesy import LocalFrame
 from skyinspect.segmentation import CLASS_NAMES
@@ -104,10 +104,9 @@ def truth_grades(truth: list[dict[str, Any]], profile: str | None = None,
     from groundstation.grading import grade_all
 
     rings = []
-    for f in truth:
-        coords = (f.get("geometry") or {}).get("coordinates") or [[]]
-        ring = coords[0] if (f.get("geometry") or {}).get("type") == "Polygon" else []
-        rings.append(np.array([[c[1], c[0], c[2] if len(c) > 2 else 0.0] for c in ring], dtype=np.float64))
+    for f in truth:  # as groundstation.evaluate reads them: a MultiPolygon's largest ring, a line, a point
+        ring = _ring_of(f, Path("truth.geojson")).reshape(-1, 3)
+        rings.append(np.where(np.isnan(ring), 0.0, ring))  # no height given: 0
     anchor = next((r[0] for r in rings if len(r)), None)
     if anchor is None:
         return {}

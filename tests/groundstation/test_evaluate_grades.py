@@ -93,3 +93,17 @@ def test_a_truth_without_widths_grades_nothing(files: tuple[Path, Path]) -> None
     graded = [p.defect_id for p in wg.graded()]
     # A and B, far from other cracks, are graded by their width alone; the corrosion needs no size
     assert "A" not in graded and "B" not in graded and "E" in graded, graded
+
+
+def test_a_truth_of_multipolygons_is_graded_as_its_rings(files: tuple[Path, Path]) -> None:
+    """compare_with_truth reads a true defect drawn as a MultiPolygon (its largest ring), a LineString or a
+    Point; grading the truth took Polygons only: with some such features it ended in 'TypeError: 'numpy.float64'
+    object is not iterable' (an empty ring's mean), with all of them no true grade at all, said as none."""
+    truth, findings = files
+    data = json.loads(truth.read_text())
+    for f in data["features"][::2]:  # A, C and E
+        f["geometry"] = {"type": "MultiPolygon", "coordinates": [f["geometry"]["coordinates"]]}
+    truth.write_text(json.dumps(data))
+    wg = compare_with_truth(findings, truth).width_grade
+    assert {p.defect_id: p.true_grade for p in wg.pairs} == {"A": "CS2", "B": "CS3", "C": "CS3", "D": "CS3",
+                                                              "E": "CS2"}
