@@ -59,13 +59,11 @@ def pipeline_feature(data: dict[str, Any], source: object) -> tuple[dict[str, An
         fail("geometry.coordinates", "at least 2 longitude, latitude positions", coords, "Give the pipeline route")
     elevations = tuple((k, float(c[2])) for k, c in enumerate(positions)
                        if len(c) >= 3 and isinstance(c[2], (int, float)) and not isinstance(c[2], bool))
-    # a position given twice in a row (a double click) is a leg of no length, whose direction is 0/0
-    route = [(float(c[1]), float(c[0])) for c in positions]
-    route = [p for k, p in enumerate(route) if k == 0 or p != route[k - 1]]
-    if len(route) < 2:
+    route = tuple((float(c[1]), float(c[0])) for c in positions)
+    if len(set(route)) < 2:  # said here in the file's own terms; repeats in a row are dropped by assets._pipeline
         fail("geometry.coordinates", "at least 2 different longitude, latitude positions (a route of some length)",
              f"{len(positions)} positions all at {list(positions[0][:2])}", "Give the pipeline route")
-    return props, tuple(route), elevations
+    return props, route, elevations
 
 
 def check_flat(elevations: tuple[tuple[int, float], ...], min_flight_agl_m: float, source: object) -> None:

@@ -266,6 +266,11 @@ def _turbine(r: _Reader) -> WindTurbine:
 
 
 def _pipeline(r: _Reader, route: tuple[LatLon, ...]) -> Pipeline:
+    # a position given twice in a row (a double click) is a leg of no length, whose direction is 0/0
+    route = tuple(p for k, p in enumerate(route) if k == 0 or p != route[k - 1])
+    if len(route) < 2:
+        r.fail("route_lat_lon", "at least 2 different latitude, longitude positions (a route of some length)",
+               f"every position at {list(route[0])}", "Give the pipeline route")
     line = LineString([(lon, lat) for lat, lon in route])
     if not line.is_simple:
         r.fail("route", "a route that does not cross itself", "a self-crossing line",

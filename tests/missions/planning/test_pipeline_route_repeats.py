@@ -44,3 +44,33 @@ def test_a_route_all_at_one_place_is_refused_by_name(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"one_place\.geojson: geometry\.coordinates: expected at least 2 different "
                                          r"longitude, latitude positions"):
         load_asset(path)
+
+
+def _yaml_pipeline(route_lat_lon: list) -> dict:  # type: ignore[type-arg]
+    """The example pipeline as a YAML/JSON asset (route_lat_lon: [latitude, longitude] pairs)."""
+    doc = json.loads((EXAMPLES / "pipeline.geojson").read_text())
+    return {**doc["properties"], "asset": "pipeline", "route_lat_lon": route_lat_lon}
+
+
+def test_a_yaml_route_with_a_repeated_position_is_planned_as_without_it() -> None:
+    """427801a dropped the repeats in the GeoJSON reader only: the same route as YAML (route_lat_lon) still
+    planned the zero-length leg ('RuntimeWarning: invalid value encountered in divide')."""
+    from missions.planning import parse_asset
+
+    plain = load_asset(EXAMPLES / "pipeline.geojson")
+    route = [list(p) for p in plain.route_lat_lon]
+    repeated = parse_asset(_yaml_pipeline([route[0], route[1], route[1]] + route[2:]), "pipe.yaml")
+    assert repeated.route_lat_lon == plain.route_lat_lon
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plan = plan_inspection(repeated, get_camera("dji_h20_zoom"), FAST, "ardupilot")
+    assert plan.items
+
+
+def test_a_yaml_route_all_at_one_place_is_refused_by_name() -> None:
+    from missions.planning import parse_asset
+
+    here = list(load_asset(EXAMPLES / "pipeline.geojson").route_lat_lon[0])
+    with pytest.raises(InputError, match=r"pipe\.yaml: route_lat_lon: expected at least 2 different latitude, "
+                                         r"longitude positions"):
+        parse_asset(_yaml_pipeline([here, here, here]), "pipe.yaml")
