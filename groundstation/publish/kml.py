@@ -25,7 +25,7 @@ from groundstation.publish.gis import finding_properties
 from groundstation.publish.reviewed import class_text, review_text, shown_class
 from skyinspect.atomic import write_atomic
 from skyinspect.findings import Finding
-from skyinspect.kml import kml_colour
+from skyinspect.kml import kml_colour, xml_text
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 FILL_ALPHA = 0x66
@@ -36,9 +36,10 @@ def style_id(class_name: str) -> str:
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) -> ET.Element:
-    el = ET.SubElement(parent, tag, attrib)
+    # every text goes through here: what XML cannot hold is replaced, not written into the file
+    el = ET.SubElement(parent, tag, {k: xml_text(v) for k, v in attrib.items()})
     if text is not None:
-        el.text = text
+        el.text = xml_text(text)
     return el
 
 
