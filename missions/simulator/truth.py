@@ -144,8 +144,9 @@ def _crack_widths_px(texture: FaceTexture, box: tuple[int, int, int, int], in_co
     comp = np.zeros((y1 - y0, x1 - x0), np.uint8)
     comp[y - y0:y - y0 + h, x - x0:x - x0 + w] = in_comp
     near = cv2.dilate(comp, np.ones((3, 3), np.uint8)) > 0
-    full = texture.crack_cover if texture.crack_cover is not None else (texture.labels == CRACK).astype(np.float32)
-    cover = np.where(near, full[y0:y1, x0:x1].astype(np.float64), 0.0)
+    box_cover = texture.crack_cover[y0:y1, x0:x1] if texture.crack_cover is not None \
+        else texture.labels[y0:y1, x0:x1] == CRACK  # the box only: not the whole texture for each crack
+    cover = np.where(near, box_cover.astype(np.float64), 0.0)
     mean_px = float(cover.sum()) / length_px
     cells = np.argwhere(skel) + [y - y0, x - x0]
     if len(cells) < 2:
