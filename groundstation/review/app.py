@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from groundstation.review.audit import AuditConflict, AuditLog, AuditUnreadable
+from groundstation.review.audit import AuditConflict, AuditLog, AuditUnreadable, readable
 from groundstation.review.data import ResultsData
 from groundstation.review.page import APP_JS, INDEX_HTML
 from skyinspect.segmentation import CLASS_NAMES
@@ -230,7 +230,7 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
     def audit_trail(fid: str | None = None) -> Any:
         entries = audit.entries()  # read once: the chain verified is the one listed
         return {"verified": audit.verify(entries),
-                "entries": [e for e in entries if fid is None or e["finding_id"] == fid]}
+                "entries": [readable(e) for e in entries if fid is None or e["finding_id"] == fid]}
 
     @app.post("/api/export")
     def export(request: Request) -> Any:

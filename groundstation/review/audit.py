@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -154,7 +155,7 @@ class AuditLog:
         "by": str|None, "seq": the seq of its last decision (0: none), for ``append(expect_seq=...)``};
         ``entries``: as ``entries()`` read them (default: read the file now)."""
         out: dict[str, dict[str, Any]] = {}
-        for e in self.entries() if entries is None else entries:
+        for e in map(readable, self.entries() if entries is None else entries):
             s = out.setdefault(e["finding_id"], {"status": "unreviewed", "label": None, "comments": [], "by": None,
                                                  "seq": 0})
             if e["action"] in DECISIONS:
@@ -168,6 +169,16 @@ class AuditLog:
             if e.get("comment"):
                 s["comments"].append({"who": e["who"], "time_utc": e["time_utc"], "text": e["comment"]})
         return out
+
+
+_HALF_PAIR = re.compile("[\ud800-\udfff]")
+
+
+def readable(entry: dict[str, Any]) -> dict[str, Any]:
+    """``entry`` with half a UTF-16 surrogate pair in its texts replaced by U+FFFD, for showing and
+    publishing: a trail written before the app refused them (1665e04) may hold one, which no UTF-8
+    product can (every page of the app answered 500, publish failed). The trail and its hashes stay."""
+    return {k: _HALF_PAIR.sub("\ufffd", v) if isinstance(v, str) else v for k, v in entry.items()}
 
 
 ENTRY_FIELDS = {"seq": int, "time_utc": str, "who": str, "action": str, "finding_id": str, "prev": str, "hash": str}
