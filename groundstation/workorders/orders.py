@@ -55,7 +55,9 @@ class WorkOrderPolicy:
             if o.is_indeterminate or o.priority is None or o.interval_days is None:
                 continue
             if (priority is None or o.priority < priority) or (days is None or o.interval_days < days):
-                said.append(f"Also {o.state} by {o.rule}: {o.action} (priority {o.priority}, within "
+                # with what decided it (its note: a rusted share over an area is no measurement of the finding)
+                said.append(f"Also {o.state} by {o.rule}{', ' + o.note if o.note else ''}: {o.action} "
+                            f"(priority {o.priority}, within "
                             f"{o.interval_days} days)")
                 priority = o.priority if priority is None else min(priority, o.priority)
                 days = o.interval_days if days is None else min(days, o.interval_days)
