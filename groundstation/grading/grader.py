@@ -90,21 +90,13 @@ def _near_edge(q: QuantityRule, m: Measurement) -> str:
             f"boundary at {', '.join(f'{e:g}' for e in near)}; the neighbouring state is possible")
 
 
-def _printed(x: float, decimals: int) -> float:
-    """``x`` as the products print a measurement (groundstation.publish.context.format_measurement:
-    ``decimals`` places, at least two significant digits below 1)."""
-    if 0 < abs(x) < 1:
-        decimals = max(decimals, min(10, 1 - math.floor(math.log10(abs(x)))))
-    return float(f"{x:.{decimals}f}")
-
-
 def _printed_across(q: QuantityRule, m: Measurement, state: str) -> str:
     """What to say when the value, printed as the products print it (length 1 decimal, width 2, area 4),
     reads on another side of a band edge than it lies: 1.2704 mm (CS3) printed '1.27'."""
-    from groundstation.publish.context import MEASUREMENT_DIGITS  # the products' digits, one source
+    from groundstation.publish.context import MEASUREMENT_DIGITS, format_measurement  # the products' printing
 
     x = float(m.value)  # type: ignore[arg-type]
-    shown = _printed(x, MEASUREMENT_DIGITS.get(q.quantity, 2))
+    shown = float(format_measurement(Measurement(x, None, ""), MEASUREMENT_DIGITS.get(q.quantity, 2)))
     for e in sorted({e for b in q.bands for e in b.edges()}):
         if (shown > e) != (x > e) or (shown < e) != (x < e):
             side = "on" if x == e else "above" if x > e else "below"
