@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 
@@ -26,4 +27,20 @@ def write_atomic(path: Path, data: str | bytes, encoding: str = "utf-8", tmp_nam
         raise
 
 
-__all__ = ["write_atomic"]
+def fsync_dir(folder: Path) -> None:
+    """Sync ``folder`` itself: a file or folder created (or renamed) in it is named there, and a power
+    cut (unlike a killed process) can lose that name even when the file's own data was synced (as the
+    flight record writer does for its frames, skyinspect.record.writer)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # platforms that cannot open a directory (Windows): nothing to sync
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # some file systems refuse fsync on a directory; the file itself is synced
+    finally:
+        os.close(fd)
+
+
+__all__ = ["fsync_dir", "write_atomic"]
