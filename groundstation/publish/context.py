@@ -121,6 +121,23 @@ def format_measurement(m: Measurement | None, digits: int = 1) -> str:
     return f"{m.value:.{digits}f}{sigma} {unit}"
 
 
+def format_bound(m: Measurement, digits: int = 2) -> str:
+    """'0.52-1.31 mm (bound)': a quantity known only as an interval, short (its note says why)."""
+    return f"{m.low:.{digits}f}-{m.high:.{digits}f} {m.unit} (bound)"
+
+
+def width_text(measurements: dict[str, Measurement]) -> str:
+    """A crack's width as the report prints it: the mean (what the rules grade) and, where measured, the
+    widest ~4 px of crack (what a comparator card reads): 'mean 0.41 +/- 0.03 mm; widest 0.93 +/- 0.06 mm'."""
+    mean = format_measurement(measurements.get("width_mm"), 2)
+    widest = measurements.get("max_width_mm")
+    if widest is None or (widest.value is None and not widest.is_bound):
+        return mean
+    text = format_measurement(widest, 2) if widest.value is not None else format_bound(widest)
+    width = measurements.get("width_mm")
+    return f"{'mean ' if width is not None and width.value is not None else ''}{mean}; widest {text}"
+
+
 def iso_utc(t_s: float) -> str:
     return datetime.fromtimestamp(t_s, tz=timezone.utc).isoformat(timespec="seconds") if math.isfinite(t_s) else ""
 

@@ -23,7 +23,8 @@ GRADE_COLUMNS = ("grade", "grade_rule", "grade_clause", "grade_note", "grade_bou
 # every crack's width an interval), which QGIS then filters and sorts as text
 NUMBER_COLUMNS = ("score", "views", "lat", "lon", "alt_msl_m", "length_mm", "width_mm", "area_m2", "ce90_m",
                   "best_frame", "length_mm_sigma", "width_mm_sigma", "area_m2_sigma", "width_mm_low",
-                  "width_mm_high", "le90_m", "gsd_mm", "priority", "chainage_m", "blade_radius_m",
+                  "width_mm_high", "max_width_mm", "max_width_mm_sigma", "max_width_mm_low", "max_width_mm_high",
+                  "le90_m", "gsd_mm", "priority", "chainage_m", "blade_radius_m",
                   "along_face_m", "across_face_m", "above_base_m", "from_root_m", "frame_index", "range_m", "lines",
                   "frames")
 FRAME_COLUMNS = ("frame_index", "capture_time_utc", "pose_status", "gsd_mm", "range_m")
@@ -71,6 +72,14 @@ def finding_properties(f: Finding, inp: PublishInput | None = None) -> dict[str,
     width = m.get("width_mm")  # a hairline's width known only as an interval (groundstation/measure.py)
     props["width_mm_low"] = width.low if width is not None and width.is_bound else None
     props["width_mm_high"] = width.high if width is not None and width.is_bound else None
+    # the widest ~4 px of crack beside the mean (what a comparator card reads); the rules grade width_mm
+    # unless an owner's rule file names max_width_mm (docs/maintenance.md)
+    widest = m.get("max_width_mm")
+    props["max_width_mm"] = value_or_none(widest)
+    props["max_width_mm_sigma"] = widest.sigma if widest is not None else None
+    props["max_width_mm_note"] = widest.note if widest is not None else ""
+    props["max_width_mm_low"] = widest.low if widest is not None and widest.is_bound else None
+    props["max_width_mm_high"] = widest.high if widest is not None and widest.is_bound else None
     props["le90_m"] = round(f.le90_m, 3) if math.isfinite(f.le90_m) else None
     props["gsd_mm"] = round(f.gsd_m * 1000, 3) if math.isfinite(f.gsd_m) else None
     props.update(grade_properties(inp, f))

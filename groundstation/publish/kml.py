@@ -20,7 +20,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from groundstation.publish.context import PublishInput, colour_hex, format_measurement, lonlatalt, products_title
+from groundstation.publish.context import (PublishInput, colour_hex, format_measurement, lonlatalt, products_title,
+                                          width_text)
 from groundstation.publish.gis import finding_properties
 from groundstation.publish.reviewed import class_text, review_text, shown_class
 from skyinspect.atomic import write_atomic
@@ -65,7 +66,7 @@ def description_html(inp: PublishInput, f: Finding) -> str:
             ("score", f"{f.score:.2f}"), ("views", str(f.view_count)),
             ("position", f"{f.lat_deg:.7f}, {f.lon_deg:.7f}, {f.alt_msl_m:.2f} m MSL"),
             ("CE90 / LE90", f"{_metres(f.ce90_m)} / {_metres(f.le90_m)}"),
-            ("length", format_measurement(m.get("length_mm"))), ("width", format_measurement(m.get("width_mm"), 2)),
+            ("length", format_measurement(m.get("length_mm"))), ("width", width_text(m)),
             ("area", format_measurement(m.get("area_m2"), 4))]
     g = inp.primary_grade(f.finding_id)
     if g is not None:

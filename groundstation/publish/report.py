@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from groundstation.publish.context import (PublishInput, covered_area_m2, flight_date, format_measurement)
+from groundstation.publish.context import (PublishInput, covered_area_m2, flight_date, format_measurement,
+                                          width_text)
 
 METHODS: tuple[tuple[str, str], ...] = (
     ("Georeferencing", "Every polygon and skeleton vertex of a detection is turned into a camera ray "
@@ -28,7 +29,9 @@ METHODS: tuple[tuple[str, str], ...] = (
      "placed on the surface), and gaps between pieces up to 8 cm count (+/- 1.4 GSD per piece). Crack "
      "width is read from the best view's image, sub-pixel, across the crack; a crack whose interior does "
      "not show (under about 2 px) gets an interval, not a value; without the image it is area / length "
-     "(+/- 1 GSD). Area is the largest view's outline area (+/- perimeter x GSD / 2). A value is not "
+     "(+/- 1 GSD). The width is the mean along the crack (what the grading rules read); beside it, 'widest' is "
+     "the widest ~4 px of crack (what a comparator card reads), with its own +/- or interval. Area is the "
+     "largest view's outline area (+/- perimeter x GSD / 2). A value is not "
      "reported when the GSD is coarser than needed: 10 mm for length, 2 mm for width, 20 mm for area."),
     ("Grading", "Each finding is graded by the rules of the grading profile (versioned data files in "
      "groundstation/grading/rules/, each citing its document and section); the grade records the rule id and "
@@ -70,7 +73,7 @@ def report_rows(inp: PublishInput, crops: dict[str, bytes | None]) -> list[Repor
         rows.append(ReportRow(
             f.finding_id, class_text(inp, f.finding_id, f.class_name),  # the reviewer's class when relabelled
             f"{f.lat_deg:.7f}, {f.lon_deg:.7f}, {f.alt_msl_m:.2f} m MSL",  # as map, KML
-            format_measurement(m.get("length_mm")), format_measurement(m.get("width_mm"), 2),
+            format_measurement(m.get("length_mm")), width_text(m),
             format_measurement(m.get("area_m2"), 4), f"{f.ce90_m:.2f} m" if math.isfinite(f.ce90_m) else "-",
             f"{f.view_count} (best: frame {f.best_view[0]})",
             base64.b64encode(crop).decode() if crop else None, *_grade_cells(inp, f.finding_id),

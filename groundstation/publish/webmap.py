@@ -21,7 +21,7 @@ from jinja2 import Template
 
 from skyinspect.webpage import fit_to, js_template_text, save_offline
 
-from groundstation.publish.context import PublishInput, colour_hex, format_measurement, products_title
+from groundstation.publish.context import PublishInput, colour_hex, format_measurement, products_title, width_text
 from groundstation.publish.images import best_view_crops_jpeg
 from groundstation.publish.reviewed import class_text, review_text, shown_class
 
@@ -40,7 +40,7 @@ def popup_html(inp: PublishInput, finding_index: int, crop_jpeg: bytes | None) -
             ("best frame", str(f.best_view[0])),
             ("position", f"{f.lat_deg:.7f}, {f.lon_deg:.7f}, {f.alt_msl_m:.2f} m MSL"),
             ("CE90", f"{f.ce90_m:.2f} m" if math.isfinite(f.ce90_m) else "-"),
-            ("length", format_measurement(m.get("length_mm"))), ("width", format_measurement(m.get("width_mm"), 2)),
+            ("length", format_measurement(m.get("length_mm"))), ("width", width_text(m)),
             ("area", format_measurement(m.get("area_m2"), 4))]
     g = inp.primary_grade(f.finding_id)
     if g is not None:

@@ -121,7 +121,7 @@ def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspect
     before acting (groundstation.joints), put first in the action; ``flight_start_utc_s``: the flight's
     first frame, whose UTC time goes into each order's id (the flights of one day each number their
     findings from F-0001: their orders had the same ids). Sorted by priority, then due date."""
-    from groundstation.publish.context import MEASUREMENT_DIGITS, format_measurement
+    from groundstation.publish.context import MEASUREMENT_DIGITS, format_bound, format_measurement
 
     start = date.fromisoformat(inspection_date[:10]) if inspection_date else date.today()
     stamp = start.isoformat()
@@ -142,8 +142,10 @@ def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspect
         comp = (assignments or {}).get(f.finding_id, {})
         label = str(comp.get("label", "")) or "unassigned"
         # as the report prints them ('.3g' had written a 1,234.5 mm crack as '1.23e+03 mm')
-        meas = "; ".join(f"{k} {format_measurement(m, MEASUREMENT_DIGITS.get(k, 2))}"
-                         for k, m in f.measurements.items() if m.value is not None)
+        # a width known only as an interval (a hairline) is given as one, not left out
+        meas = "; ".join(f"{k} {format_measurement(m, MEASUREMENT_DIGITS.get(k, 2))}" if m.value is not None
+                         else f"{k} {format_bound(m, MEASUREMENT_DIGITS.get(k, 2))}"
+                         for k, m in f.measurements.items() if m.value is not None or m.is_bound)
         grade_text = f"{g.state}{'+' if g.bound == 'at_least' else ''}"
         description = (f"{f.class_name} {f.finding_id} on {label}: {grade_text} by {g.rule}"
                        f"{' (' + g.note + ')' if g.note else ''}. {meas}".strip())
