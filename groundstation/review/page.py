@@ -68,12 +68,17 @@ async function api(path, opts) {
 }
 function fmtMeas(m) { if (m.text) return m.text;  // as the report prints it
   return m.value === null ? m.note : (Number(m.value).toPrecision(4) + (m.sigma !== null ? ' ± ' + Number(m.sigma).toPrecision(2) : '') + ' ' + m.unit); }
+let tableLoad = 0;  // the latest table load: an earlier one's answer arriving after it is dropped
 async function loadFindings() {
   const q = new URLSearchParams();
   if ($('f-class').value) q.set('cls', $('f-class').value);
   if ($('f-status').value) q.set('status', $('f-status').value);
   if ($('f-grade').value) q.set('grade', $('f-grade').value);
-  const rows = sortRows(await api('/api/findings?' + q.toString()));
+  const load = ++tableLoad;
+  const answer = await api('/api/findings?' + q.toString());
+  // a filter changed twice on a slow link: the first answer, arriving last, had listed what the filters no longer said
+  if (load !== tableLoad) return;
+  const rows = sortRows(answer);
   const tb = $('findings').querySelector('tbody');
   // the rows are rebuilt: a keyboard user's focus stays on the row it was on
   const focused = tb.contains(document.activeElement) ? document.activeElement.getAttribute('data-id') : null;
