@@ -23,6 +23,10 @@ BOUNDS = ("below", "to", "from", "above")
 BAND_KEYS = ("state", "clause", *BOUNDS)
 QUANTITY_BOUNDS = ("exact", "at_least")  # what the grader applies (grader.grade_finding)
 COMBINES = ("worst",)
+# what a rule can grade by: a finding's measurements (groundstation.measure; max_width_mm the widest ~4 px of
+# a crack beside the mean width_mm), the quantities grade_all works out over several findings, and
+# ``present``. A name outside them (a misspelt "max_width") graded every finding indeterminate, "not measured"
+QUANTITIES = ("present", "length_mm", "width_mm", "max_width_mm", "area_m2", "crack_spacing_m", "rusted_area_pct")
 # rule ids shipped under another name before: grades stored then are of the same rule (change detection)
 RULE_RENAMES = {"aashto-mbei-3420": "aashto-mbei-3440"}  # coating effectiveness is MBEI defect 3440 (ee66ac2)
 
@@ -148,6 +152,10 @@ def parse_rule(data: Any, path: Path, raw: bytes = b"") -> Rule:
                 bands.append(StateBand(b["state"], str(b["clause"]), vals.get("below"), vals.get("to"),
                                        vals.get("from"), vals.get("above")))
             qwhere = f"{path}: criteria[{ci}].quantities[{qi}]"
+            if str(q["quantity"]) not in QUANTITIES:
+                raise InputError(describe(qwhere, f"quantity {q['quantity']!r} is not one the ground station "
+                                                  f"measures; expected one of {', '.join(QUANTITIES)}",
+                                          "Correct the quantity's name"))
             _check_partition(tuple(bands), str(q["quantity"]), qwhere)
             bound = str(q.get("bound", "exact"))
             if bound not in QUANTITY_BOUNDS:
