@@ -74,7 +74,7 @@ def main() -> int:
     timed(cv2, "imencode", "mask PNG encode")
     timed(writer, "frame_stats", "drift statistics")
     timed(writer, "_write_atomic", "image + mask files (write, fsync, rename)")
-    timed(writer, "_fsync_dir", "folder fsyncs (once a commit)")
+    timed(writer, "fsync_dir", "folder fsyncs (once a commit)")
     timed(writer, "points_to_json", "polygons to JSON")
 
     commit_frames = max(1, args.commit_frames or COMMIT_FRAMES)

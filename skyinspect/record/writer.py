@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from skyinspect import __version__
+from skyinspect.atomic import fsync_dir
 from skyinspect.camera import CameraModel
 from skyinspect.drift import STAT_NAMES, DriftReference, check_drift, frame_stats, stats_from_row
 from skyinspect.errors import RecordError, describe
@@ -75,19 +76,6 @@ def _write_atomic(path: Path, data: bytes) -> None:
     # The rename lives in the directory: without syncing it a power cut (unlike SIGKILL, where the
     # kernel still has it) can lose the file while the frame's committed row points to it. The writer's
     # commit() syncs the folder, once for all the frames it commits, before their rows.
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # platforms that cannot open a directory (Windows): nothing to sync
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some filesystems refuse fsync on a directory; the file itself is synced
-    finally:
-        os.close(fd)
 
 
 class FlightRecordWriter:
@@ -190,7 +178,7 @@ class FlightRecordWriter:
         if not waiting:
             return []
         for subdir in sorted(self._unsynced_dirs):  # the renames must be on disk before rows point to them
-            _fsync_dir(self.folder / subdir)
+            fsync_dir(self.folder / subdir)
         self._unsynced_dirs.clear()
         indices = [int(values[0]) for values, _, _ in waiting]  # type: ignore[call-overload]
         try:
