@@ -201,8 +201,11 @@ async function select(fid) {
 function showDetailOnPhone() {  // one column on a phone: the detail lies below the whole list
   if (window.matchMedia('(max-width: 800px)').matches) $('right').scrollIntoView();
 }
+let auditLoad = 0;  // as tableLoad: an earlier finding's entries, arriving last, had replaced the shown one's
 async function loadAudit() {
+  const load = ++auditLoad;
   const a = await api('/api/audit' + (selected ? '?fid=' + encodeURIComponent(selected) : ''));
+  if (load !== auditLoad) return;
   const ul = $('audit'); ul.replaceChildren();
   for (const e of a.entries) ul.append(el('li', '#' + e.seq + ' ' + e.time_utc + ' ' + e.who + ' ' + e.action + ' ' +
     e.finding_id + (e.label ? ' -> ' + e.label : '') + (e.comment ? ': ' + e.comment : '')));
