@@ -154,7 +154,18 @@ def measure_finding(finding: Finding, by_view: dict[tuple[int, int], Detection],
                 out["width_mm"] = Measurement(None, None, "mm", "not measurable: zero skeleton length")
             else:
                 out.update(_width(finding, by_view, sighting, limits, images))
+        out.setdefault("max_width_mm", _widest_unmeasured(out["width_mm"]))
     return replace(finding, measurements=out, skeleton_ned_m=skeleton, centrelines_ned_m=centrelines)
+
+
+def _widest_unmeasured(width: Measurement) -> Measurement:
+    """max_width_mm where the image gave no width: the width's own reason (an owner's rule grading the
+    widest stretch says why, not "not measured"); beside a mean from mask area / length, that only the
+    image reads a widest stretch."""
+    if width.value is None:
+        return width
+    return Measurement(None, None, "mm", f"not measurable: the widest stretch is read from the image only; "
+                                         f"the width here is a mean ({width.note})")
 
 
 @dataclass(frozen=True, eq=False)
@@ -359,6 +370,7 @@ def _split_joint(finding: Finding, by_view: dict[tuple[int, int], Detection], ba
     out = []
     for part, keep in zip(parts, nearer(arm, basis)):
         widths = _width(part, by_view, sighting, limits, images, keep)
+        widths.setdefault("max_width_mm", _widest_unmeasured(widths["width_mm"]))
         kept = {k: v for k, v in part.measurements.items() if k not in ("width_mm", "max_width_mm")}
         out.append(replace(part, measurements={**kept, **widths}))
     return out
