@@ -119,7 +119,8 @@ def truth_grades(truth: list[dict[str, Any]], profile: str | None = None,
         width = _num(p.get("width_mm"))
         m = {"width_mm": Measurement(width, 0.0, "mm")} if math.isfinite(width) else \
             {"width_mm": Measurement(None, None, "mm", "the truth gives no width")}
-        for key, unit in (("length_mm", "mm"), ("area_m2", "m2")):
+        # the widest stretch too: an owner's rule may grade by it (docs/maintenance.md)
+        for key, unit in (("length_mm", "mm"), ("area_m2", "m2"), ("max_width_mm", "mm")):
             if math.isfinite(_num(p.get(key))):
                 m[key] = Measurement(_num(p[key]), 0.0, unit)
         centre = ned.mean(axis=0) if len(ned) else np.zeros(3)
