@@ -6,17 +6,10 @@ nothing saying 10 % or of what area (2ee5b66 gave the basis to the primary grade
 
 from __future__ import annotations
 
-import numpy as np
+from test_workorders_other_grades import _rust  # type: ignore[import-not-found]
 
 from groundstation.grading import grade_all
 from groundstation.workorders import build_work_orders
-from skyinspect.findings import Finding, Measurement
-
-
-def _rust(fid: str, area_m2: float) -> Finding:
-    outline = np.array([[0.0, 2.0, -10.0], [0.3, 2.0, -10.0], [0.3, 2.0, -10.3]])
-    return Finding(fid, 2, "corrosion", 47.1, 8.2, 500.0, np.zeros((3, 3)), outline.mean(0), 0.9, ((0, 0),),
-                   (0, 0), {"area_m2": Measurement(area_m2, 0.001, "m2")}, outline_ned_m=outline, surface_name="face")
 
 
 def test_the_other_grade_says_the_rusted_share_that_decided_it() -> None:
