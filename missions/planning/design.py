@@ -3,8 +3,9 @@
 Pixels-across rule: a crack is resolved when at least ``pixels_across_crack`` (default 2) pixels
 span its width, so GSD_required = crack_width / pixels_across. Two samples across is the Nyquist
 limit: any crack at least that wide darkens at least one whole pixel, which the segmenter and the
-width measurement need (AASHTO MBEI element 1130 grades 0.30 mm as the boundary between
-hairline and moderate cracks in reinforced concrete; 0.30 mm / 2 px = 0.15 mm/px).
+width measurement need (AASHTO MBEI defect 1130 grades 0.012 in. = 0.3048 mm as the boundary between
+insignificant and moderate cracks in reinforced concrete, held exactly by aashto-mbei-1130@2; 0.3048 mm / 2 px
+= 0.1524 mm/px).
 
 Pinhole: GSD = range x pixel_pitch / focal_length. Zoom cameras fly at the preferred standoff
 (site minimum + margin) with the focal length that gives the GSD (clamped to the zoom range);
@@ -28,6 +29,8 @@ from missions.planning.assets import Site
 from missions.planning.cameras import CameraProfile
 
 STANDOFF_MARGIN_M = 1.0  # zoom cameras fly this much beyond the minimum standoff
+# the grader's AASHTO MBEI 1130 CS1/CS2 boundary, 0.012 in. exactly (rule version 1's rounding, 0.30, was the default)
+CRACK_WIDTH_MM = 0.012 * 25.4
 MAX_CRACK_WIDTH_MM = 50.0  # wider is a gap or spall, or a width typed in micrometres
 OPTION = {"pixels_across_crack": "--pixels-across"}  # requirement fields whose CLI option is named otherwise
 
@@ -36,7 +39,7 @@ OPTION = {"pixels_across_crack": "--pixels-across"}  # requirement fields whose 
 class Requirement:
     """What the inspection must deliver."""
 
-    crack_width_mm: float = 0.30
+    crack_width_mm: float = CRACK_WIDTH_MM
     pixels_across_crack: float = 2.0
     front_overlap: float = 0.70
     side_overlap: float = 0.60

@@ -18,7 +18,9 @@ def plan_command(
     out: Path = typer.Option(..., "--out", help="Folder for mission.plan, mission.waypoints, mission.kml, preview.html."),
     camera: str = typer.Option("dji_h20_zoom", "--camera", help="Camera profile name (see docs/missions.md)."),
     camera_file: Path = typer.Option(None, "--camera-file", help="A custom camera profile (JSON); overrides --camera."),
-    crack_width_mm: float = typer.Option(0.30, "--crack-width-mm", help="Narrowest crack width to grade."),
+    # missions.planning.design.CRACK_WIDTH_MM (read at import time; the planner is imported on use)
+    crack_width_mm: float = typer.Option(0.3048, "--crack-width-mm", help=(
+        "Narrowest crack width to grade; default AASHTO MBEI 1130's 0.012 in. (0.3048 mm) boundary.")),
     pixels_across: float = typer.Option(2.0, "--pixels-across", help="Pixels that must span the crack width."),
     front_overlap: float = typer.Option(0.70, "--front-overlap", help="Overlap of consecutive photos in a pass."),
     side_overlap: float = typer.Option(0.60, "--side-overlap", help="Overlap between neighbouring passes."),
