@@ -40,7 +40,10 @@ class RuleRanks:
     def states(self, ref: str) -> tuple[str, ...] | None:
         if ref in self._states:
             return self._states[ref]
-        rule = self._rules().get(ref)
+        rule = self._rules().get(ref) or next((r for r in self._rules().values() if r.rule_id == rule_id_of(ref)),
+                                               None)
+        # a version (or old name) no longer shipped, by a folder graded before grades.json recorded states: its
+        # states and their order are the standard's (CS1 < CS2 < CS3), the same in every version of the rule
         return tuple(s.state for s in rule.states) if rule else None
 
     def rule(self, ref: str) -> tuple[Rule | None, str]:

@@ -103,3 +103,24 @@ def test_an_owner_rule_not_at_hand_is_said_not_compared(tmp_path: Path) -> None:
     assert not change.escalated
     assert "not compared" in change.note and "process the older flight again" in change.note, change.note
     assert report.rule_changes and "not compared" in report.rule_changes[0], report.rule_changes
+
+
+def test_two_folders_graded_by_version_1_before_rule_states_were_recorded_still_escalate(tmp_path: Path) -> None:
+    """Both graded by aashto-mbei-1130@1 (and 3420@1) before grades.json recorded each rule's states (4095d64):
+    ranked by the shipped rules, which no longer hold @1, so nothing escalated, silently. The states of a rule
+    and their order are the standard's (CS1 < CS2 < CS3), the same in every version of it."""
+    prev = _results(tmp_path / "prev", "2025-06-02", _crack(0.25),
+                    [{"rule": "aashto-mbei-1130@1", "state": "CS1", "priority": 4, "interval_days": 730,
+                      "values": {"width_mm": 0.25}}], None)
+    cur = _results(tmp_path / "cur", "2026-06-02", _crack(1.5),
+                   [{"rule": "aashto-mbei-1130@1", "state": "CS3", "priority": 2, "interval_days": 90,
+                     "values": {"width_mm": 1.5}}], None)
+    assert compare(prev, cur).changes[0].escalated
+    rust = _finding("F-0002", "corrosion", {"area_m2": Measurement(0.02, 0.001, "m2")})
+    prev = _results(tmp_path / "prev2", "2025-06-02", rust,
+                    [{"rule": "aashto-mbei-3420@1", "state": "CS2", "priority": 3, "interval_days": 365,
+                      "values": {"rusted_area_pct": 2.0}}], None)
+    cur = _results(tmp_path / "cur2", "2026-06-02", rust,
+                   [{"rule": "aashto-mbei-3420@1", "state": "CS4", "priority": 1, "interval_days": 30,
+                     "values": {"rusted_area_pct": 20.0}}], None)
+    assert compare(prev, cur).changes[0].escalated
