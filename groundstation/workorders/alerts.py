@@ -64,7 +64,9 @@ class AlertConfig:
         return cls(**data)
 
     def crosses(self, order: Any) -> bool:
-        return order.priority <= self.max_priority or order.grade.rstrip("+") in self.states
+        # a state by any of the finding's grades: rc_bridge's Ri5 sits beside the primary CS2+ (AASHTO 1000)
+        graded = (order.grade, *getattr(order, "other_grades", ()))
+        return order.priority <= self.max_priority or any(g.rstrip("+") in self.states for g in graded)
 
 
 def _refuse_undeliverable(path: Path, data: dict[str, Any]) -> None:

@@ -105,11 +105,19 @@ class WorkOrder:
     side: str = ""
     clock: str = ""
     from_root_m: float | None = None
+    # the states of the finding's other determinate grades ('Ri5' beside rc_bridge's CS2+): an alert on a state
+    # matches them too (alerts.AlertConfig.crosses). JSON only; not a CSV column
+    other_grades: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["evidence"] = list(self.evidence)
+        d["other_grades"] = list(self.other_grades)
         return d
+
+    @classmethod
+    def from_dict(cls, o: dict[str, Any]) -> WorkOrder:
+        return cls(**{**o, "evidence": tuple(o["evidence"]), "other_grades": tuple(o.get("other_grades") or ())})
 
 
 def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspection_date: str,
@@ -166,7 +174,9 @@ def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspect
                                 label, str(comp.get("component_id", "")), f.finding_id, f.class_name, grade_text,
                                 g.rule, g.clause or g.note, priority, (start + timedelta(days=days)).isoformat(),
                                 action, description, position, evidence,
-                                **location_cells(comp)))
+                                **location_cells(comp), other_grades=tuple(
+                                    f"{o.state}{'+' if o.bound == 'at_least' else ''}" for o in gs[1:]
+                                    if not o.is_indeterminate)))
     return sorted(orders, key=_listing_order)
 
 
@@ -203,7 +213,7 @@ def write_work_orders(orders: list[WorkOrder], csv_path: Path, json_path: Path, 
 
 def read_work_orders(json_path: Path) -> list[WorkOrder]:
     data = json.loads(Path(json_path).read_text(encoding="utf-8"))
-    return [WorkOrder(**{**o, "evidence": tuple(o["evidence"])}) for o in data["work_orders"]]
+    return [WorkOrder.from_dict(o) for o in data["work_orders"]]
 
 
 def load_work_orders(results: Path) -> tuple[list[WorkOrder], dict[str, Any]]:
@@ -220,7 +230,7 @@ def load_work_orders(results: Path) -> tuple[list[WorkOrder], dict[str, Any]]:
         data = json.loads(path.read_text(encoding="utf-8"))
         if data.get("format") != "skyinspect-workorders":
             raise InputError(describe(path, f"expected format 'skyinspect-workorders', got {data.get('format')!r}"))
-        orders = [WorkOrder(**{**o, "evidence": tuple(o["evidence"])}) for o in data["work_orders"]]
+        orders = [WorkOrder.from_dict(o) for o in data["work_orders"]]
     except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, AttributeError) as exc:
         raise InputError(describe(path, f"unreadable ({type(exc).__name__}: {exc})",
                                   "Process the flight again with `skyinspect process`")) from exc

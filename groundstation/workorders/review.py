@@ -156,7 +156,7 @@ def _published(results: Path) -> dict[str, Any]:
                                                                      ("graded_as", {})))
         if not isinstance(rejected, list) or not isinstance(orders, list) or not isinstance(graded_as, dict):
             raise TypeError("expected lists 'rejected' and 'rejected_orders' and an object 'graded_as'")
-        orders = [WorkOrder(**{**o, "evidence": tuple(o["evidence"])}) for o in orders]
+        orders = [WorkOrder.from_dict(o) for o in orders]
     except (KeyError, TypeError, AttributeError) as exc:
         raise InputError(describe(path, f"its review section is unreadable ({type(exc).__name__}: {exc})",
                                   "Publish the review again with `skyinspect publish RESULTS`")) from exc
