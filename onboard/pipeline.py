@@ -10,7 +10,7 @@
   the ones it discards (``PipelineStats.dropped``); replay sources block instead (nothing dropped).
 - The recording queue blocks: a frame that got through inference is never discarded.
 - Group commit: a frame counts as recorded (``on_recorded``, ``PipelineStats.recorded``) once its rows are
-  committed, with up to ``COMMIT_FRAMES`` others or ``COMMIT_AFTER_S`` after it was written; a kill
+  committed, in a group of up to ``COMMIT_FRAMES`` frames or ``COMMIT_AFTER_S`` after it was written; a kill
   before that loses it as it loses the frames in the queues, never a committed one.
 - A segmenter error on one frame records that frame without detections (counted, logged once per
   kind); a record error (e.g. the database's disk is full) is counted and logged, the flight goes on

@@ -87,9 +87,9 @@ class AuditLog:
             if not isinstance(entry, dict):
                 raise AuditUnreadable(describe(self.path, f"line {i} is not a review entry (cut while being "
                                                           "written, or edited)", fix))
-            if _missing(entry):  # an object written in by hand: a KeyError had answered 500 on every page
-                raise AuditUnreadable(describe(self.path, f"line {i} is not a review entry (edited: "
-                                                          f"{_missing(entry)})", fix))
+            missing = _missing(entry)
+            if missing:  # an object written in by hand: a KeyError had answered 500 on every page
+                raise AuditUnreadable(describe(self.path, f"line {i} is not a review entry (edited: {missing})", fix))
             out.append(entry)
         return out
 
