@@ -27,7 +27,7 @@ from skyinspect.geodesy import LocalFrame
 from skyinspect.segmentation import CLASS_NAMES
 
 WIDTH_SIGMAS = 2.0
-INDETERMINATE = "indeterminate"  # groundstation.grading.INDETERMINATE (not imported: yaml at import)
+INDETERMINATE = "indeterminate"  # groundstation.grading.INDETERMINATE (not imported: importing the grader pulls in OpenCV)
 
 
 @dataclass(frozen=True)

@@ -281,7 +281,8 @@ def _area(every: list[Sighting], best_gsd: float, repeatability: float = 0.0) ->
 
 def _width(finding: Finding, by_view: dict[tuple[int, int], Detection], length_view: Sighting,
            limits: MeasureLimits, images: Any, keep: Keep | None = None) -> dict[str, Measurement]:
-    """width_mm (mean) and max_width_mm from the best view's image, or area/length without one;
+    """width_mm (mean) and max_width_mm read in one frame over all the pieces of the crack it shows (the
+    frame among the finest views that shows most of it: groundstation.width_views), or area/length without one;
     ``keep``: which stretch of the pixel skeleton is this finding's (FlightImages.view)."""
     why = "no flight record given"
     if images is not None:

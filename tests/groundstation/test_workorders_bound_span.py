@@ -1,6 +1,6 @@
 """A crack whose width is known only as an interval across a state boundary is graded indeterminate, and
 its work order is a check: priority 3, due in 90 days (WorkOrderPolicy). Under AASHTO MBEI 1110 (PSC) a
-width between 0.15 and 0.40 mm may be CS3 ("wide", > 0.23 mm), whose repair is due in 60 days at priority
+width between 0.15 and 0.40 mm may be CS3 ("wide", > 0.2286 mm = 0.009 in.), whose repair is due in 60 days at priority
 2: the check that finds out was scheduled a month after the repair it may call for, behind it in the list.
 The check now keeps the urgency of the worst state the interval allows, where that is the more urgent."""
 
