@@ -23,6 +23,8 @@ BOUNDS = ("below", "to", "from", "above")
 BAND_KEYS = ("state", "clause", *BOUNDS)
 QUANTITY_BOUNDS = ("exact", "at_least")  # what the grader applies (grader.grade_finding)
 COMBINES = ("worst",)
+QUANTITY_KEYS = ("quantity", "required", "states", "bound")
+CRITERION_KEYS = ("classes", "quantities", "combine")
 # what a rule can grade by: a finding's measurements (groundstation.measure; max_width_mm the widest ~4 px of
 # a crack beside the mean width_mm), the quantities grade_all works out over several findings, and
 # ``present``. A name outside them (a misspelt "max_width") graded every finding indeterminate, "not measured"
@@ -152,6 +154,9 @@ def parse_rule(data: Any, path: Path, raw: bytes = b"") -> Rule:
                 bands.append(StateBand(b["state"], str(b["clause"]), vals.get("below"), vals.get("to"),
                                        vals.get("from"), vals.get("above")))
             qwhere = f"{path}: criteria[{ci}].quantities[{qi}]"
+            _known_keys(q, QUANTITY_KEYS, qwhere)  # ignored, `requird: false` had left the quantity required
+            if not isinstance(q.get("required", True), bool):  # bool("false") is True
+                raise InputError(describe(qwhere, f"required must be true or false, got {q['required']!r}"))
             if str(q["quantity"]) not in QUANTITIES:
                 raise InputError(describe(qwhere, f"quantity {q['quantity']!r} is not one the ground station "
                                                   f"measures; expected one of {', '.join(QUANTITIES)}",
@@ -162,6 +167,7 @@ def parse_rule(data: Any, path: Path, raw: bytes = b"") -> Rule:
                 raise InputError(describe(qwhere, f"bound {bound!r} is not one the grader applies; expected one of "
                                                   f"{', '.join(QUANTITY_BOUNDS)}"))
             quantities.append(QuantityRule(str(q["quantity"]), bool(q.get("required", True)), tuple(bands), bound))
+        _known_keys(c, CRITERION_KEYS, f"{path}: criteria[{ci}]")
         combine = str(c.get("combine", "worst"))
         if combine not in COMBINES:
             raise InputError(describe(f"{path}: criteria[{ci}]", f"combine {combine!r} is not one the grader "
@@ -170,6 +176,13 @@ def parse_rule(data: Any, path: Path, raw: bytes = b"") -> Rule:
     return Rule(str(data["rule_id"]), int(data["version"]), str(data["title"]),
                 {str(k): str(v) for k, v in data["source"].items()}, tuple(criteria), states, Path(path),
                 hashlib.sha256(raw).hexdigest(), {str(k): int(v) for k, v in (data.get("zone_escalation") or {}).items()})
+
+
+def _known_keys(node: dict[str, Any], known: tuple[str, ...], where: str) -> None:
+    unknown = [k for k in node if k not in known]
+    if unknown:
+        raise InputError(describe(where, f"unknown key {unknown[0]!r}; expected any of {', '.join(known)}",
+                                  "Correct the key's spelling"))
 
 
 def _check_partition(bands: tuple[StateBand, ...], quantity: str, where: str) -> None:

@@ -70,3 +70,21 @@ def test_the_shipped_rules_still_load_and_a_refused_file_names_itself(tmp_path: 
     (tmp_path / "cracks.yaml").write_text(yaml.safe_dump(d))
     with pytest.raises(InputError, match="cracks.yaml"):
         load_rules(tmp_path)
+
+
+def test_an_unknown_quantity_or_criterion_key_is_refused() -> None:
+    """``requird: false`` was ignored: the quantity stayed required, and a crack without a width graded
+    'indeterminate' where the owner meant spacing alone to grade it."""
+    d = copy.deepcopy(SHIPPED)
+    d["criteria"][0]["quantities"][0]["requird"] = False
+    _refused(d, "criteria[0].quantities[0]", "'requird'", "required")
+    d = copy.deepcopy(SHIPPED)
+    d["criteria"][0]["combin"] = "worst"
+    _refused(d, "criteria[0]", "'combin'", "combine")
+
+
+def test_required_must_be_true_or_false() -> None:
+    """``required: "false"`` (quoted) read as bool("false") = True."""
+    d = copy.deepcopy(SHIPPED)
+    d["criteria"][0]["quantities"][0]["required"] = "false"
+    _refused(d, "criteria[0].quantities[0]", "required", "true or false")
