@@ -100,8 +100,8 @@ class AuditLog:
         (two reviewers on one finding: the later click had won unseen)."""
         if action not in ACTIONS:
             raise ValueError(f"action must be one of {ACTIONS}, not {action!r}")
-        # the folders this first append creates (outermost first): their names too must reach the disk
-        created = [d for d in (self.path.parent, *self.path.parent.parents) if not d.exists()][::-1]
+        # the folders this first append creates (innermost first): their names too must reach the disk
+        created = [d for d in (self.path.parent, *self.path.parent.parents) if not d.exists()]
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # checked and appended under one lock: no decision slips in between. The file lock covers a second
         # server on the same folder (its own process): two had written the same seq and broken the chain
@@ -134,7 +134,7 @@ class AuditLog:
                     done += fh.write(line[done:])
                 os.fsync(fh.fileno())
                 if not size:  # the trail's first entry: a power cut could lose the new file's name, or its folder's
-                    for folder in (self.path.parent, *(d.parent for d in reversed(created))):
+                    for folder in (self.path.parent, *(d.parent for d in created)):
                         fsync_dir(folder)
             except BaseException:
                 # a full disk (or Ctrl-C) mid-line had left half an entry: every later read failed on it
