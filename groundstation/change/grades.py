@@ -79,7 +79,7 @@ def _rank(grade: Grade | None, ranks: RuleRanks) -> tuple[str, int] | None:
 
 
 def escalation(previous: tuple[Grade, ...] | list[Grade], current: tuple[Grade, ...] | list[Grade],
-               ranks: RuleRanks, finding: Finding | None = None) -> tuple[bool, str]:
+               ranks: RuleRanks, finding: Finding) -> tuple[bool, str]:
     """(whether any grade is worse than last time under the same rule, what a grade other than the primary
     says of it: 'escalated Ri3 -> Ri5 (iso-4628-3@1)'; the primary's change is the report's grade columns).
     By the primary alone rust never escalated under rc_bridge: AASHTO 1000 grades any visible rust CS2+.
@@ -92,8 +92,8 @@ def escalation(previous: tuple[Grade, ...] | list[Grade], current: tuple[Grade, 
         if old is None and (other := by_id.get(rule_id_of(g.rule))) is not None:
             seen = ranks.seen.setdefault((other.rule, g.rule), [0, 0, ""])
             rule, why = ranks.rule(g.rule)
-            if rule is None or finding is None:
-                seen[1:] = [seen[1] + 1, why or "last time's finding not at hand"]
+            if rule is None:
+                seen[1:] = [seen[1] + 1, why]
                 said.append(f"{other.state} by {other.rule} last time, {g.rule} this time: not compared ({why}); "
                             "process the older flight again to compare")
                 continue
