@@ -234,6 +234,11 @@ def _read_plain_yaml(path: Path) -> dict[str, object]:
         got = "an empty file" if data is None else f"a YAML {type(data).__name__}"
         raise CalibrationError(describe(path, f"expected a mapping of calibration keys, got {got}"))
     out = dict(data)
+    model = out.get("distortion_model", "plumb_bob")  # ROS camera_info's; OpenCV's order in these two
+    if model not in ("plumb_bob", "rational_polynomial"):  # 'equidistant' (fisheye k1-k4) read as k1 k2 p1 p2
+        raise CalibrationError(describe(path, f"distortion_model {model!r} is not modelled; expected plumb_bob "
+                                              "(k1 k2 p1 p2 k3) or rational_polynomial",
+                                        "Calibrate again with the plumb_bob model"))
     if "name" not in out and isinstance(out.get("camera_name"), str):
         out["name"] = out["camera_name"]
     for key in ("camera_matrix", "distortion_coefficients"):

@@ -80,3 +80,16 @@ def test_an_opencv_header_over_plain_lists_names_the_key_not_an_opencv_assertion
     with pytest.raises(CalibrationError) as info:
         CameraModel.load(path)
     assert str(path) in str(info.value) and "camera_matrix" in str(info.value) and "opencv-matrix" in str(info.value)
+
+
+def test_a_ros_fisheye_calibration_is_refused_not_read_as_plumb_bob(tmp_path: Path) -> None:
+    """ROS's 'equidistant' model (the fisheye k1 k2 k3 k4) had loaded as this camera's k1 k2 p1 p2: every ray
+    bent by the wrong model, with no word. 'rational_polynomial' is OpenCV's order and still reads."""
+    path = tmp_path / "camera.yaml"
+    path.write_text(ROS.replace("plumb_bob", "equidistant").replace("cols: 5", "cols: 4")
+                    .replace("[0.01, -0.02, 0.001, 0.0, 0.0]", "[0.01, -0.02, 0.003, -0.001]"))
+    with pytest.raises(CalibrationError) as info:
+        CameraModel.load(path)
+    assert str(path) in str(info.value) and "equidistant" in str(info.value)
+    path.write_text(ROS.replace("plumb_bob", "rational_polynomial"))
+    assert CameraModel.load(path).dist_coeffs == pytest.approx(DIST)
