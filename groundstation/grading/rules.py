@@ -144,10 +144,8 @@ def parse_rule(data: Any, path: Path, raw: bytes = b"") -> Rule:
                     raise InputError(describe(where, f"state {b.get('state')!r} is not listed under 'states'"))
                 if not b.get("clause"):
                     raise InputError(describe(where, "every state band needs the clause text it implements"))
-                unknown = [k for k in b if k not in BAND_KEYS]
-                if unknown:  # ignored, a misspelt bound had left its band open-ended: a 5 mm crack graded CS2
-                    raise InputError(describe(where, f"unknown key {unknown[0]!r}; a band has state, clause and "
-                                                     f"any of {', '.join(BOUNDS)}", "Correct the key's spelling"))
+                # ignored, a misspelt bound had left its band open-ended: a 5 mm crack graded CS2
+                _known_keys(b, BAND_KEYS, where)
                 vals = {k: _num(b[k], f"{where}.{k}") for k in BOUNDS if k in b}
                 if not vals:
                     raise InputError(describe(where, f"needs at least one of {', '.join(BOUNDS)}"))
