@@ -8,17 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
+from test_workorders_other_grades import _rust  # type: ignore[import-not-found]
 
 from groundstation.grading import grade_all
 from groundstation.workorders import AlertConfig, build_work_orders, load_work_orders, write_work_orders
-from skyinspect.findings import Finding, Measurement
-
-
-def _rust(fid: str, area_m2: float) -> Finding:
-    outline = np.array([[0.0, 2.0, -10.0], [0.3, 2.0, -10.0], [0.3, 2.0, -10.3]])
-    return Finding(fid, 2, "corrosion", 47.1, 8.2, 500.0, np.zeros((3, 3)), outline.mean(0), 0.9, ((0, 0),),
-                   (0, 0), {"area_m2": Measurement(area_m2, 0.001, "m2")}, outline_ned_m=outline, surface_name="face")
 
 
 def test_a_state_alert_fires_for_the_grade_beside_the_primary(tmp_path: Path) -> None:
