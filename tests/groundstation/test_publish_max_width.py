@@ -6,23 +6,16 @@ number to compare."""
 
 from __future__ import annotations
 
-import numpy as np
+from test_grading_max_width import _crack  # type: ignore[import-not-found]
 
 from groundstation.grading import grade_all
 from groundstation.publish.gis import NUMBER_COLUMNS, finding_properties
 from groundstation.publish.context import width_text
 from groundstation.workorders import build_work_orders
-from skyinspect.findings import Finding, Measurement
+from skyinspect.findings import Measurement
 
-
-def _crack(fid: str, width: Measurement, widest: Measurement) -> Finding:
-    outline = np.array([[0.0, 2.0, -10.0], [0.3, 2.0, -10.0], [0.3, 2.0, -10.004]])
-    return Finding(fid, 1, "crack", 47.1, 8.2, 500.0, np.zeros((3, 3)), outline.mean(0), 0.9, ((0, 0),), (0, 0),
-                   {"width_mm": width, "max_width_mm": widest}, outline_ned_m=outline, surface_name="face")
-
-
-VALUE = _crack("F-0001", Measurement(0.41, 0.03, "mm", "sub-pixel"), Measurement(0.93, 0.06, "mm", "sub-pixel"))
-BOUND = _crack("F-0002", Measurement(None, None, "mm", "bound: between 0.20 and 0.45 mm", 0.20, 0.45),
+VALUE = _crack("F-0001", 0.0, Measurement(0.41, 0.03, "mm", "sub-pixel"), Measurement(0.93, 0.06, "mm", "sub-pixel"))
+BOUND = _crack("F-0002", 0.0, Measurement(None, None, "mm", "bound: between 0.20 and 0.45 mm", 0.20, 0.45),
                Measurement(None, None, "mm", "bound: the widest ~4 px between 0.52 and 1.31 mm", 0.52, 1.31))
 
 
