@@ -33,6 +33,8 @@ SAMPLE_PX = 0.25
 FLANK_PX = 3.0  # background taken this wide on both sides of the window
 END_MARGIN_PX = 3.0
 CENTRE_PX = 3.0  # the crack's deepest point is looked for this close to its skeleton
+MIN_STRETCH_PX = 4.0  # the widest stretch spans at least this much crack (not one noisy profile)
+STRETCH_ASPECT = 1.5  # and at least this many times its width: a pore, as long as wide, is not one
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,35 @@ def _core_extent_px(s: np.ndarray, mean_def: np.ndarray) -> float:
     return reach
 
 
+def _widest_stretch(each: np.ndarray, step_px: float, ref: np.ndarray | None = None) -> tuple[float, int]:
+    """The widest stretch of crack in a series of profile widths (px, ``step_px`` apart) and the number
+    of profiles it spans: the largest W such that some run of profiles, all W wide or wider, spans
+    ``STRETCH_ASPECT`` times the widest of them along the crack (and ``MIN_STRETCH_PX``, not one noisy
+    profile). A round dark spot on the crack's path (a pore, a stain, the skeleton hooking at an end)
+    is as long as it is wide: a run over it 1.5 times its width reaches the crack on both sides, where a
+    crack's own wide stretch runs along it. ``ref``: the widths that set how long a run must be (a
+    hairline's upper ends for both ends of its bound: the widest the crack may be), else ``each``."""
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    ref = each if ref is None else ref
+    n = len(each)
+    if n == 0:
+        return 0.0, 0
+    k = max(2, 1 + int(math.ceil(MIN_STRETCH_PX / step_px - 1e-9)))  # span (k - 1) * step
+    best, used = float(np.min(each)), n  # the whole series when no shorter run qualifies
+    while k <= n:
+        runs = sliding_window_view(each, k)
+        ok = (k - 1) * step_px >= STRETCH_ASPECT * sliding_window_view(ref, k).max(axis=1)
+        if ok.any():
+            low = runs.min(axis=1)[ok]
+            if float(low.max()) > best or used == n:
+                best, used = float(low.max()), k
+        if (k - 1) * step_px >= STRETCH_ASPECT * float(ref.max()):
+            break  # every longer run qualifies and its minimum is no larger
+        k += 1
+    return best, used
+
+
 def crack_width_px(gray: np.ndarray, skeleton_px: np.ndarray, interior_level: float | None = None,
                    max_width_px: float = 30.0, step_px: float = 2.0, black_level: float = 0.0) -> WidthEstimate:
     """Estimate the width of a dark crack along ``skeleton_px`` (x, y) in a grayscale image."""
@@ -169,14 +200,13 @@ def crack_width_px(gray: np.ndarray, skeleton_px: np.ndarray, interior_level: fl
     lower_each = deficit / np.maximum(base - black_level, 1e-6)
     upper_each = deficit / np.maximum(base - i_min, 1e-6)
     lower, upper = float(np.mean(lower_each)), float(np.mean(upper_each))
-    k = max(1, int(round(4.0 / step_px)))  # the max over ~4 px of crack: not a single noisy profile
 
-    def widest(each: np.ndarray) -> float:
-        return float((np.convolve(each, np.ones(k) / k, mode="valid") if n >= k else each).max())
-
+    k = max(1, int(round(MIN_STRETCH_PX / step_px)))
     # D is one level for the whole crack, and each profile's width rises with it: the widest stretch
-    # lies between the widest stretch of the lower ends and that of the upper ends
-    max_lo, max_hi = max(widest(lower_each), 0.0), max(widest(upper_each), 0.0)
+    # lies between the widest stretch of the lower ends (runs as long as the upper ends demand) and
+    # the widest ~4 px of the upper ends (a pore there widens the bound, it does not shift it off)
+    max_lo = max(_widest_stretch(lower_each, step_px, upper_each)[0], 0.0)
+    max_hi = max(float((np.convolve(upper_each, np.ones(k) / k, mode="valid") if n >= k else upper_each).max()), 0.0)
     if upper <= 0:  # darker on average, yet not against each profile's own flanks: no width to bound
         return WidthEstimate(None, None, None, 0.0, math.inf, n, interior_level,
                              f"not measurable: the profiles across the crack do not darken consistently "
@@ -202,9 +232,9 @@ def crack_width_px(gray: np.ndarray, skeleton_px: np.ndarray, interior_level: fl
                              f"(width {mean_w:.2f} ± {sem:.2f} px, not above zero)")
     # D known to about the noise of the plateau / the calibration: 3 % of the contrast
     sigma = math.hypot(sem, 0.03 * mean_w, _one_sided_px(-mean_prof, float(np.median(base)) - interior))
-    # the max is a mean of k profiles, not of n: its ± is their noise (from successive profiles'
+    # the max is read over the run's k profiles, not n: its ± is their noise (from successive profiles'
     # differences, which a crack widening along its length hardly enters), the level D, the stain
-    max_w = widest(w)
+    max_w, k = _widest_stretch(w, step_px)
     noise = 1.4826 * float(np.median(np.abs(np.diff(w)))) / math.sqrt(2.0) if n > 2 else abs(max_w)
     max_sigma = math.hypot(noise / math.sqrt(max(1.0, k * min(1.0, step_px / 2.0))), 0.03 * max_w,
                            _one_sided_px(-mean_prof, float(np.median(base)) - interior))
