@@ -49,8 +49,8 @@ class WidthEstimate:
     profiles: int
     interior_level: float | None
     note: str = ""
-    # the widest ~4 px of crack (max_px) has its own ± and bound: a few profiles' scatter, and the
-    # widest stretch's interval, not the mean's (None: as the mean's)
+    # the widest stretch of crack (max_px, _widest_stretch) has its own ± and bound: a few profiles'
+    # scatter, and the widest stretch's interval, not the mean's (None: as the mean's)
     max_sigma_px: float | None = None
     max_lower_px: float | None = None
     max_upper_px: float | None = None

@@ -68,7 +68,7 @@ def width_from_estimate(est: WidthEstimate, view: WidthView) -> dict[str, Measur
         # the widest stretch's own interval (crackwidth), not the mean's
         max_lo = (est.max_lower_px if est.max_lower_px is not None else est.lower_px) * k
         max_hi = (est.max_upper_px if est.max_upper_px is not None else est.upper_px) * k
-        max_note = (f"bound: the widest ~4 px of crack between {max_lo:.2f} and {max_hi:.2f} mm; the crack's "
+        max_note = (f"bound: the widest stretch of crack between {max_lo:.2f} and {max_hi:.2f} mm; the crack's "
                     f"interior does not show at this resolution, so no single value ({where})")
         return {"width_mm": Measurement(None, None, "mm", note, low=lo, high=hi),
                 "max_width_mm": Measurement(None, None, "mm", max_note, low=max_lo, high=max_hi)}
@@ -116,7 +116,7 @@ def width_of_pieces(pieces: list[tuple[WidthEstimate, WidthView]]) -> dict[str, 
     maxes = [m["max_width_mm"] for m, _, _ in usable]
     max_lo = max(float(w.value if w.value is not None else w.low) for w in maxes)  # type: ignore[arg-type]
     max_hi = max(float(w.value if w.value is not None else w.high) for w in maxes)  # type: ignore[arg-type]
-    max_note = (f"bound: the widest ~4 px of crack between {max_lo:.2f} and {max_hi:.2f} mm over {len(usable)} "
+    max_note = (f"bound: the widest stretch of crack between {max_lo:.2f} and {max_hi:.2f} mm over {len(usable)} "
                 f"pieces; the crack's interior does not show at this resolution, so no single value ({where})")
     return {"width_mm": Measurement(None, None, "mm", note, low=lo, high=hi),
             "max_width_mm": Measurement(None, None, "mm", max_note, low=max_lo, high=max_hi)}

@@ -25,7 +25,7 @@ QUANTITY_BOUNDS = ("exact", "at_least")  # what the grader applies (grader.grade
 COMBINES = ("worst",)
 QUANTITY_KEYS = ("quantity", "required", "states", "bound")
 CRITERION_KEYS = ("classes", "quantities", "combine")
-# what a rule can grade by: a finding's measurements (groundstation.measure; max_width_mm the widest ~4 px of
+# what a rule can grade by: a finding's measurements (groundstation.measure; max_width_mm the widest stretch of
 # a crack beside the mean width_mm), the quantities grade_all works out over several findings, and
 # ``present``. A name outside them (a misspelt "max_width") graded every finding indeterminate, "not measured"
 QUANTITIES = ("present", "length_mm", "width_mm", "max_width_mm", "area_m2", "crack_spacing_m", "rusted_area_pct")

@@ -128,7 +128,7 @@ def format_bound(m: Measurement, digits: int = 2) -> str:
 
 def width_text(measurements: dict[str, Measurement]) -> str:
     """A crack's width as the report prints it: the mean (what the rules grade) and, where measured, the
-    widest ~4 px of crack (what a comparator card reads): 'mean 0.41 +/- 0.03 mm; widest 0.93 +/- 0.06 mm'."""
+    widest stretch of crack (what a comparator card reads): 'mean 0.41 +/- 0.03 mm; widest 0.93 +/- 0.06 mm'."""
     mean = format_measurement(measurements.get("width_mm"), 2)
     widest = measurements.get("max_width_mm")
     if widest is None or (widest.value is None and not widest.is_bound):

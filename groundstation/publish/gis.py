@@ -72,7 +72,7 @@ def finding_properties(f: Finding, inp: PublishInput | None = None) -> dict[str,
     width = m.get("width_mm")  # a hairline's width known only as an interval (groundstation/measure.py)
     props["width_mm_low"] = width.low if width is not None and width.is_bound else None
     props["width_mm_high"] = width.high if width is not None and width.is_bound else None
-    # the widest ~4 px of crack beside the mean (what a comparator card reads); the rules grade width_mm
+    # the widest stretch of crack beside the mean (what a comparator card reads); the rules grade width_mm
     # unless an owner's rule file names max_width_mm (docs/maintenance.md)
     widest = m.get("max_width_mm")
     props["max_width_mm"] = value_or_none(widest)

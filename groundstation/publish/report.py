@@ -31,7 +31,8 @@ METHODS: tuple[tuple[str, str], ...] = (
      "views within 5 % of the finest GSD, the one showing most of the crack); a crack whose interior does "
      "not show (under about 2 px) gets an interval, not a value; without the image it is area / length "
      "(+/- 1 GSD). The width is the mean along the crack (what the grading rules read); beside it, 'widest' is "
-     "the widest ~4 px of crack (what a comparator card reads), with its own +/- or interval. Area is the "
+     "the widest stretch of crack at least 4 px and 1.5 times its width long (what a comparator card reads; "
+     "a pore on the crack's path is not one), with its own +/- or interval. Area is the "
      "largest view's outline area (+/- perimeter x GSD / 2). A value is not "
      "reported when the GSD is coarser than needed: 10 mm for length, 2 mm for width, 20 mm for area."),
     ("Grading", "Each finding is graded by the rules of the grading profile (versioned data files in "
