@@ -9,8 +9,8 @@ are the annotation's, in mm, from the fraction of each texture pixel it covers (
 not from the labels: a UAV75 hairline annotated 1 px wide at 0.8 mm is a 2 px label at 1 mm/px, and
 twice the distance to the label's edge is 1, 1.83 or 3 px, nothing between. ``width_mm`` (what the
 grading rules read, as the ground station's ``width_mm``) = covered area / length; ``max_width_mm`` =
-the widest stretch about ``MAX_WIDTH_STRETCH_MM`` long (the ground station's max is a ~4 px running
-mean): each covered pixel counts for its nearest skeleton pixel, and a stretch's width is its pixels'
+the widest stretch about ``MAX_WIDTH_STRETCH_MM`` long (the ground station's widest is a stretch at
+least 4 px and 1.5 times its width long): each covered pixel counts for its nearest skeleton pixel, and a stretch's width is its pixels'
 covered area over their share of the skeleton's length.
 
 Geometry is a 3D Polygon (lon, lat, alt MSL) of the component's outer outline on the face. The
