@@ -4,7 +4,7 @@
 
     source ──capture──> [frames: bounded, drop-oldest when live] ──inference──> [segmented: bounded,
     blocking] ──recording──> tag (pose) → FlightRecordWriter.add_frame (files synced) → alerts;
-    commit every few frames (COMMIT_FRAMES, COMMIT_AFTER_S); re-tag late frames
+    commit each frame (or every few: COMMIT_FRAMES, COMMIT_AFTER_S); re-tag late frames
 
 - When inference is slower than the camera the capture queue keeps the *newest* frames and counts
   the ones it discards (``PipelineStats.dropped``); replay sources block instead (nothing dropped).
@@ -50,10 +50,14 @@ log = logging.getLogger(__name__)
 # → 32.2 fps), so the helpers keep normal priority.
 HELPER_NICE = 19
 # Group commit: the recording thread commits the frames it has written every COMMIT_FRAMES frames, or once
-# the first waiting one has waited COMMIT_AFTER_S (checked at least every 0.1 s), not each frame: a commit
-# costs a transaction with its WAL fsync and a fsync of images/ and masks/ (add_frame 3.37 -> 2.59 ms of
-# thread CPU a 640x480 frame in batches of 4). Until then those frames are in flight, like the queues'.
-COMMIT_FRAMES = 4
+# the first waiting one has waited COMMIT_AFTER_S (checked at least every 0.1 s); until then those frames are
+# in flight, like the queues'. A commit costs a transaction with its WAL fsync and a fsync of images/ and
+# masks/ (add_frame 3.37 -> 2.59 ms of thread CPU a 640x480 frame in batches of 4, in isolation), but inside
+# the pipeline on 2 idle cores groups of 4 gained nothing measurable (bench/onboard_pipeline.py, session 23:
+# 0.896 / 0.898 of the bare model against 0.897 / 0.920 committing each frame; recording 3.6-3.9 ms of CPU
+# a frame either way), so each frame is committed (1): nothing written is left waiting. Storage whose
+# fsync is slow (an SD card) may gain from Pipeline(commit_frames=4).
+COMMIT_FRAMES = 1
 COMMIT_AFTER_S = 0.25
 
 

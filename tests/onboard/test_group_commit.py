@@ -52,7 +52,7 @@ def _run(tmp_path: Path, n: int, **options: object) -> tuple[object, list[list[i
 
 def test_frames_are_committed_four_at_a_time_and_reported_once_committed(tmp_path: Path) -> None:
     """Before, every frame was its own transaction (a WAL fsync, two folder fsyncs): 10 commits for 10 frames."""
-    stats, commits, in_record = _run(tmp_path, 10, commit_after_s=1e9)
+    stats, commits, in_record = _run(tmp_path, 10, commit_frames=4, commit_after_s=1e9)
     assert commits == [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10]]  # the last group at the end of the run
     assert in_record == [True] * 10
     assert (stats.recorded, stats.tagged, stats.record_errors) == (10, 10, 0)  # type: ignore[attr-defined]
@@ -60,7 +60,7 @@ def test_frames_are_committed_four_at_a_time_and_reported_once_committed(tmp_pat
         assert [f.frame_index for f in reader.frames()] == list(range(1, 11))
 
 
-@pytest.mark.parametrize("options", [{"commit_frames": 1}, {"commit_after_s": 0.0}])
+@pytest.mark.parametrize("options", [{}, {"commit_frames": 1}, {"commit_frames": 4, "commit_after_s": 0.0}])
 def test_one_frame_groups_commit_each_frame(tmp_path: Path, options: dict[str, object]) -> None:
     stats, commits, in_record = _run(tmp_path, 5, **options)
     assert commits == [[1], [2], [3], [4], [5]] and in_record == [True] * 5
@@ -82,7 +82,7 @@ def test_frames_waiting_when_the_recording_thread_fails_are_committed_and_counte
     reported: list[int] = []
     writer = FlightRecordWriter(tmp_path / "rec", CAMERA, "m", "0" * 64)
     pipeline = Pipeline(frames, DarkPixelSegmenter(), writer, _FailsAt6(), drop_oldest=False,
-                        on_recorded=reported.append, retag_interval_s=1e9, commit_after_s=1e9)
+                        on_recorded=reported.append, retag_interval_s=1e9, commit_frames=4, commit_after_s=1e9)
     try:
         with pytest.raises(ValueError, match="tagger bug"):
             pipeline.run()
