@@ -14,8 +14,9 @@ Identity: each defect gets a ``defect_uid`` at its first observation (``<asset>:
 and a matched finding inherits its predecessor's uid, so a defect keeps one name across any number
 of inspections (written to ``defects.json`` in the current results folder).
 
-Classification of each current finding: ``new`` (no predecessor), ``grown`` (length, width or area
-larger by more than ``k_sigma`` times the combined 1-sigma of the two measurements) or ``stable``;
+Classification of each current finding: ``new`` (no predecessor), ``grown`` (length, width, widest width
+``max_width_mm`` or area larger by more than ``k_sigma`` times the combined 1-sigma of the two measurements)
+or ``stable`` (a quantity one of the two did not measure, e.g. a folder from before max_width_mm, says so);
 each unmatched previous finding is ``not_re_observed`` (repaired, hidden, or missed: to be checked).
 Growth is given per quantity with its rate per year; ``escalated`` is true when a grade under the same
 rule is worse than last time (the primary, or another: the note names it, change/grades.py; a grade of last
@@ -68,8 +69,9 @@ def _growth(q: str, a: Finding, b: Finding, years: float, k_sigma: float, other_
     vb = None if mb is None else mb.value
     if va is None or vb is None:
         told = bound_growth(q, ma, mb, k_sigma)  # said, never judged (change/bounds.py)
-        if told is None:
-            return Growth(q, va, vb, None, None, None, False, other_method)
+        if told is None:  # e.g. max_width_mm against a folder written before it was measured: no growth
+            missing = "not measured last time" if ma is None else "not measured this time" if mb is None else ""
+            return Growth(q, va, vb, None, None, None, False, "; ".join(x for x in (missing, other_method) if x))
         delta, sigma, said = told
         return Growth(q, va, vb, delta, sigma, delta / years if years > 0 else None, False,
                       other_method or "an interval: not judged", said)

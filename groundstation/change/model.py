@@ -12,7 +12,8 @@ from groundstation.registry.locate import LOCATION_COLUMNS
 from skyinspect.findings import Finding
 from skyinspect.geodesy import LocalFrame
 
-QUANTITIES = ("length_mm", "width_mm", "area_m2")
+# max_width_mm (the widest stretch) last: change.csv's older columns keep their places
+QUANTITIES = ("length_mm", "width_mm", "area_m2", "max_width_mm")
 TABLE_COLUMNS = (("defect_uid", "status", "class", "finding_id", "previous_finding_id", "distance_m", "previous_grade",
                   "current_grade", "escalated")
                  + tuple(f"{q}_{part}" for q in QUANTITIES for part in ("previous", "current", "delta", "per_year",
