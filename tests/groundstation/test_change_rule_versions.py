@@ -47,14 +47,18 @@ def _crack(width_mm: float) -> Finding:
                                         "length_mm": Measurement(300.0, 5.0, "mm")})
 
 
+def _crack_results(folder: Path, date: str, width_mm: float, rule: str, state: str, priority: int,
+                   interval_days: int, rules: dict[str, str] | None) -> Path:
+    """A results folder holding one crack of ``width_mm`` graded ``state`` by ``rule`` from that width."""
+    return _results(folder, date, _crack(width_mm),
+                    [{"rule": rule, "state": state, "priority": priority, "interval_days": interval_days,
+                      "values": {"width_mm": width_mm, "crack_spacing_m": None}}], rules)
+
+
 def test_a_crack_graded_by_version_1_escalates_against_version_2(tmp_path: Path) -> None:
     # 0.25 mm was CS1 under @1 (< 0.30 mm) and is CS1 under @2 (< 0.3048 mm); 1.5 mm now is CS3 (> 1.27 mm)
-    prev = _results(tmp_path / "prev", "2025-06-02", _crack(0.25),
-                    [{"rule": "aashto-mbei-1130@1", "state": "CS1", "priority": 4, "interval_days": 730,
-                      "values": {"width_mm": 0.25, "crack_spacing_m": None}}], None)
-    cur = _results(tmp_path / "cur", "2026-06-02", _crack(1.5),
-                   [{"rule": "aashto-mbei-1130@2", "state": "CS3", "priority": 2, "interval_days": 90,
-                     "values": {"width_mm": 1.5, "crack_spacing_m": None}}], SHIPPED)
+    prev = _crack_results(tmp_path / "prev", "2025-06-02", 0.25, "aashto-mbei-1130@1", "CS1", 4, 730, None)
+    cur = _crack_results(tmp_path / "cur", "2026-06-02", 1.5, "aashto-mbei-1130@2", "CS3", 2, 90, SHIPPED)
     (change,) = compare(prev, cur).changes
     assert change.escalated, change
     assert (change.previous_grade, change.current_grade) == ("CS1", "CS3")  # as each was graded
@@ -64,12 +68,8 @@ def test_a_crack_graded_by_version_1_escalates_against_version_2(tmp_path: Path)
 
 def test_the_version_change_is_reported_even_where_nothing_escalated(tmp_path: Path) -> None:
     # 0.302 mm: CS2 by @1 (rounded 0.30 mm), CS1 by @2 (< 0.012 in.): the same crack, not a change in it
-    prev = _results(tmp_path / "prev", "2025-06-02", _crack(0.302),
-                    [{"rule": "aashto-mbei-1130@1", "state": "CS2", "priority": 3, "interval_days": 365,
-                      "values": {"width_mm": 0.302, "crack_spacing_m": None}}], None)
-    cur = _results(tmp_path / "cur", "2026-06-02", _crack(0.302),
-                   [{"rule": "aashto-mbei-1130@2", "state": "CS1", "priority": 4, "interval_days": 730,
-                     "values": {"width_mm": 0.302, "crack_spacing_m": None}}], SHIPPED)
+    prev = _crack_results(tmp_path / "prev", "2025-06-02", 0.302, "aashto-mbei-1130@1", "CS2", 3, 365, None)
+    cur = _crack_results(tmp_path / "cur", "2026-06-02", 0.302, "aashto-mbei-1130@2", "CS1", 4, 730, SHIPPED)
     report = compare(prev, cur)
     assert not report.changes[0].escalated
     assert report.rule_changes == ("aashto-mbei-1130@1 -> aashto-mbei-1130@2 (1 grade of last time graded again "
