@@ -317,7 +317,8 @@ def _width(finding: Finding, by_view: dict[tuple[int, int], Detection], length_v
     with_skeleton = [p for p in length_view.pieces if p.skeleton_ned_m is not None]
     width_m = sum(p.area_m2 for p in with_skeleton) / sum(polyline_length_m(p.skeleton_ned_m) for p in with_skeleton)
     note = f"mask area/length, frame {length_view.frame_index} (not from the image: {why})"
-    return {"width_mm": Measurement(width_m * 1000, length_view.gsd_m * 1000, "mm", note)}
+    width = Measurement(width_m * 1000, length_view.gsd_m * 1000, "mm", note)
+    return {"width_mm": width, "max_width_mm": _widest_unmeasured(width)}
 
 
 def _skeleton_sighting(every: list[Sighting], best_gsd: float) -> Sighting | None:
@@ -373,7 +374,6 @@ def _split_joint(finding: Finding, by_view: dict[tuple[int, int], Detection], ba
     out = []
     for part, keep in zip(parts, nearer(arm, basis)):
         widths = _width(part, by_view, sighting, limits, images, keep)
-        widths.setdefault("max_width_mm", _widest_unmeasured(widths["width_mm"]))
         kept = {k: v for k, v in part.measurements.items() if k not in ("width_mm", "max_width_mm")}
         out.append(replace(part, measurements={**kept, **widths}))
     return out
