@@ -9,6 +9,7 @@ nowhere wider than it is over one stretch.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -20,20 +21,31 @@ from groundstation.width_views import width_from_estimate
 BACKGROUND, INTERIOR = 170.0, 40.0
 
 
+H, W = 60, 160  # the rendered frames' size (px); the crack runs along row H / 2
+
+
+def supersampled_cover(inside: Callable[[np.ndarray, np.ndarray], np.ndarray], ss: int = 8) -> np.ndarray:
+    """Each pixel's share (H x W) of the region where ``inside(x, y)`` holds, x and y in pixel
+    coordinates sampled ss x ss per pixel."""
+    yy, xx = np.mgrid[0:H * ss, 0:W * ss]
+    x, y = (xx + 0.5) / ss - 0.5, (yy + 0.5) / ss - 0.5
+    return inside(x, y).reshape(H, ss, W, ss).mean(axis=(1, 3))
+
+
+def blurred_with_noise(img: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``img`` blurred 0.8 px with 2 DN of noise, and the skeleton along the crack 0.3 px off its centre line."""
+    import cv2
+
+    img = cv2.GaussianBlur(img, (0, 0), 0.8) + np.random.default_rng(seed).normal(0, 2.0, img.shape)
+    skel = np.stack([np.linspace(20, 140, 40), np.full(40, H / 2 + 0.3)], axis=1)
+    return np.clip(img, 0, 255), skel
+
+
 def render_varying_crack(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """A horizontal dark band 1.5 px wide, 5 px from x=72 to 88 (8x8 supersampled cover, blur 0.8 px,
     noise 2 DN); returns (image, skeleton 0.3 px off the centre line)."""
-    import cv2
-
-    h, w, ss = 60, 160, 8
-    yy, xx = np.mgrid[0:h * ss, 0:w * ss]
-    x, y = (xx + 0.5) / ss - 0.5, (yy + 0.5) / ss - 0.5
-    half = np.where((x >= 72) & (x <= 88), 2.5, 0.75)
-    cover = (np.abs(y - h / 2) <= half).reshape(h, ss, w, ss).mean(axis=(1, 3))
-    img = cv2.GaussianBlur(BACKGROUND - (BACKGROUND - INTERIOR) * cover, (0, 0), 0.8)
-    img += np.random.default_rng(seed).normal(0, 2.0, img.shape)
-    skel = np.stack([np.linspace(20, 140, 40), np.full(40, h / 2 + 0.3)], axis=1)
-    return np.clip(img, 0, 255), skel
+    cover = supersampled_cover(lambda x, y: np.abs(y - H / 2) <= np.where((x >= 72) & (x <= 88), 2.5, 0.75))
+    return blurred_with_noise(BACKGROUND - (BACKGROUND - INTERIOR) * cover, seed)
 
 
 def _view() -> WidthView:

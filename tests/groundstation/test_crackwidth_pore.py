@@ -9,38 +9,31 @@ demand (1.5 times their widest), and holds the crack's 1.5 px; the upper end kee
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
+from test_crackwidth_max import (  # type: ignore[import-not-found]
+    BACKGROUND,
+    INTERIOR,
+    H,
+    _view,
+    blurred_with_noise,
+    supersampled_cover,
+)
 
 from groundstation.crackwidth import crack_width_px
-from groundstation.flight_images import WidthView
 from groundstation.width_views import width_from_estimate
 
-BACKGROUND, INTERIOR, PORE = 170.0, 40.0, 90.0
+PORE = 90.0  # DN: darker than the concrete (BACKGROUND), lighter than the crack (INTERIOR)
 
 
 def render_crack_with_pore(pore_d_px: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """A horizontal dark band 1.5 px wide (8x8 supersampled cover) with a disc ``pore_d_px`` across, darker
     than the concrete and lighter than the crack (as the simulator's pores), centred on it at x=80;
     blur 0.8 px, noise 2 DN. Returns (image, skeleton 0.3 px off the centre line)."""
-    import cv2
-
-    h, w, ss = 60, 160, 8
-    yy, xx = np.mgrid[0:h * ss, 0:w * ss]
-    x, y = (xx + 0.5) / ss - 0.5, (yy + 0.5) / ss - 0.5
-    crack = (np.abs(y - h / 2) <= 0.75).reshape(h, ss, w, ss).mean(axis=(1, 3))
-    pore = (np.hypot(x - 80.0, y - h / 2) <= pore_d_px / 2).reshape(h, ss, w, ss).mean(axis=(1, 3))
+    crack = supersampled_cover(lambda x, y: np.abs(y - H / 2) <= 0.75)
+    pore = supersampled_cover(lambda x, y: np.hypot(x - 80.0, y - H / 2) <= pore_d_px / 2)
     img = BACKGROUND - (BACKGROUND - PORE) * pore
     img = img - (img - INTERIOR) * crack  # the crack runs through the pore
-    img = cv2.GaussianBlur(img, (0, 0), 0.8)
-    img += np.random.default_rng(seed).normal(0, 2.0, img.shape)
-    skel = np.stack([np.linspace(20, 140, 40), np.full(40, h / 2 + 0.3)], axis=1)
-    return np.clip(img, 0, 255), skel
-
-
-def _view() -> WidthView:
-    return WidthView(Path("frame.png"), np.zeros((2, 2)), 3, 0.001)  # 1 mm per pixel
+    return blurred_with_noise(img, seed)
 
 
 def test_a_pore_on_a_hairline_is_not_its_widest_stretch() -> None:
