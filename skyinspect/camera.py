@@ -119,9 +119,10 @@ class CameraModel:
                 return cls.from_dict(json.loads(path.read_text()), path)
             except json.JSONDecodeError as exc:
                 raise CalibrationError(describe(path, f"not valid JSON ({exc})")) from exc
-        if _is_opencv_storage(path):
+        data = path.read_bytes()  # read once: sniffed here, parsed as plain YAML (OpenCV reads its own)
+        if _is_opencv_storage(data):
             return cls.from_dict(_read_opencv_storage(path), path)
-        return cls.from_dict(_read_plain_yaml(path), path)
+        return cls.from_dict(_read_plain_yaml(path, data), path)
 
     # --- geometry -----------------------------------------------------------------------------
     def distort_normalised(self, xy: np.ndarray) -> np.ndarray:
@@ -215,18 +216,18 @@ def _read_opencv_storage(path: Path) -> dict[str, object]:
         fs.release()
 
 
-def _is_opencv_storage(path: Path) -> bool:
+def _is_opencv_storage(data: bytes) -> bool:
     """OpenCV's own files start with ``%YAML`` or are XML, or tag their matrices ``opencv-matrix``;
     anything else is read as plain YAML (OpenCV's reader asserts on plain lists and ROS matrices)."""
-    head = path.read_bytes()[:65536].lstrip(b"\xef\xbb\xbf \t\r\n")
+    head = data[:65536].lstrip(b"\xef\xbb\xbf \t\r\n")
     return head.startswith((b"%YAML", b"<")) or b"opencv-matrix" in head
 
 
-def _read_plain_yaml(path: Path) -> dict[str, object]:
+def _read_plain_yaml(path: Path, raw: bytes) -> dict[str, object]:
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        data = yaml.safe_load(raw.decode("utf-8-sig"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise CalibrationError(describe(path, f"not valid YAML ({exc})",
                                         "Write the calibration as OpenCV does (see docs/onboard.md, Camera calibration)")) from exc
