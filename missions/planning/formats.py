@@ -116,7 +116,8 @@ def qgc_plan_mission(doc: Any, path: Path) -> tuple[tuple[MissionItem, ...], tup
     home = mission.get("plannedHomePosition")
     # ArduPilot's item 0 is home, sent as int32 degrees x 1e7: text, null or 300 degrees was a traceback mid-upload
     need(isinstance(home, list) and len(home) == 3 and all(_finite(v) for v in home)
-         and _lat_lon_ok(home[0], home[1]), "mission.plannedHomePosition: expected [latitude, longitude, altitude] "
+         and abs(home[0]) <= 90 and abs(home[1]) <= 180,
+         "mission.plannedHomePosition: expected [latitude, longitude, altitude] "
          "(degrees, |lat| <= 90, |lon| <= 180; metres)", home)
     fw = {v: k for k, v in FIRMWARE_TYPE.items()}.get(mission.get("firmwareType"), "ardupilot")
     raw = mission.get("items", [])
@@ -139,10 +140,6 @@ def qgc_plan_mission(doc: Any, path: Path) -> tuple[tuple[MissionItem, ...], tup
 
 def _finite(v: object) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _lat_lon_ok(lat: float, lon: float) -> bool:
-    return abs(lat) <= 90 and abs(lon) <= 180
 
 
 def _check_sendable(q: dict[str, Any], it: MissionItem, where: str, need: Callable[[bool, str, object], None]) -> None:
