@@ -204,17 +204,22 @@ def test_arducopters_default_circle_and_ceiling_are_named_when_the_flight_leaves
     assert not any("FENCE_RADIUS" in n for n in plan_fence(far, frame, site, "px4")[1])
 
 
+def _upload_to_px4_with_fence(vehicle, plan):  # type: ignore[no-untyped-def]
+    """The plan's mission and fence uploaded to the loopback PX4 and read back: (fence items, TransferResult)."""
+    from missions.planning.fence import fence_items
+    from missions.planning.upload import upload_and_verify
+
+    fence = fence_items(plan.fence)
+    return fence, upload_and_verify(vehicle.gcs_url, plan.items, plan.home_lat_lon_alt, "px4",
+                                    timeout_s=0.3, connect_timeout_s=5, fence=fence)
+
+
 @pytest.mark.timeout(40)
 @pytest.mark.parametrize("vehicle", [{"autopilot": "px4", "overwrite_home": True, "ardupilot_storage": False}],
                          indirect=True)
 def test_a_fence_never_sent_is_not_counted_as_sent(vehicle, bridge_plan_px4):
     # the mission read back different, so the fence stayed on the ground: TransferResult said fence_sent=8
-    from missions.planning.fence import fence_items
-    from missions.planning.upload import upload_and_verify
-
-    fence = fence_items(bridge_plan_px4.fence)
-    r = upload_and_verify(vehicle.gcs_url, bridge_plan_px4.items, bridge_plan_px4.home_lat_lon_alt, "px4",
-                          timeout_s=0.3, connect_timeout_s=5, fence=fence)
+    fence, r = _upload_to_px4_with_fence(vehicle, bridge_plan_px4)
     assert not r.same and len(fence) == 8 and vehicle.fence == []
     assert r.fence_sent == 0, r
 
@@ -254,12 +259,9 @@ def test_upload_reads_the_plan_once(bridge_plan, tmp_path, monkeypatch):
 def test_px4_reads_the_fence_back_in_its_own_frame_and_it_compares_equal(vehicle, bridge_plan_px4):
     # PX4 (mavlink_mission.cpp format_mavlink_mission_item) reads every fence point back in MAV_FRAME_GLOBAL_INT
     # with autocontinue 0; the same fence, not a difference. A vertex whose count is under 3 is its refusal
-    from missions.planning.fence import fence_items
-    from missions.planning.upload import connect, download, upload, upload_and_verify
+    from missions.planning.upload import connect, download, upload
 
-    fence = fence_items(bridge_plan_px4.fence)
-    r = upload_and_verify(vehicle.gcs_url, bridge_plan_px4.items, bridge_plan_px4.home_lat_lon_alt, "px4",
-                          timeout_s=0.3, connect_timeout_s=5, fence=fence)
+    fence, r = _upload_to_px4_with_fence(vehicle, bridge_plan_px4)
     assert r.same and r.fence_sent == len(fence) == 8, r.differences
     bad = (replace(fence[0], params=(2.0,) + fence[0].params[1:]),) + fence[1:]
     conn = connect(vehicle.gcs_url, 5)
