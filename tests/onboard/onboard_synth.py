@@ -98,7 +98,7 @@ def utc_frame_name(t: float) -> str:
     """A frame file named by its UTC capture time ``t`` (to 0.01 s), as ``onboard.frames.time_from_name`` reads."""
     from datetime import datetime, timezone
 
-    stamp = datetime.fromtimestamp(t, tz=timezone.utc)
+    stamp = datetime.fromtimestamp(round(t, 2), tz=timezone.utc)  # rounded first: .996 s is the next second's .00
     return stamp.strftime("%Y%m%d%H%M%S") + f"{round(stamp.microsecond / 1e4):02d}Z.png"
 
 

@@ -9,14 +9,14 @@ by the logging computer's clock, as a companion that saves its own images names 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 from onboard_helpers import PX4_ULOG
-from onboard_synth import BOOT_UTC_S, LAT0, M_PER_DEG_LAT, SPEED_N_MPS, flight_records, timesync_records, write_tlog
+from onboard_synth import (BOOT_UTC_S, LAT0, M_PER_DEG_LAT, SPEED_N_MPS, flight_records, timesync_records,
+                           utc_frame_name, write_tlog)
 
 from onboard.replay import plan_replay, run_replay
 from onboard.telemetry.frame_clock import map_frame_clock
@@ -31,11 +31,6 @@ BOOT_TIMES_S = (101.0, 103.3, 106.7)  # when the frames were taken, on the vehic
 CAMERA = CameraModel.from_fov(64, 48, 60.0, name="synthetic")
 
 
-def _name(t: float) -> str:
-    stamp = datetime.fromtimestamp(round(t, 2), tz=timezone.utc)
-    return stamp.strftime("%Y%m%d%H%M%S") + f"{round(stamp.microsecond / 1e4):02d}Z.png"
-
-
 def _flight(tmp_path: Path, timesync: bool = True, system_time: bool = True,
             frames_on: str = "log") -> tuple[Path, Path]:
     records = flight_records(duration_s=10.0, latency_s=LATENCY_S, system_time=system_time)
@@ -48,7 +43,7 @@ def _flight(tmp_path: Path, timesync: bool = True, system_time: bool = True,
     for i, tb in enumerate(BOOT_TIMES_S):
         img = np.full((48, 64, 3), 200, np.uint8)
         img[10 + i:20 + i, 10:30] = 20
-        cv2.imwrite(str(frames / _name(BOOT_UTC_S + tb + shift)), img)
+        cv2.imwrite(str(frames / utc_frame_name(BOOT_UTC_S + tb + shift)), img)
     return frames, tlog
 
 
@@ -66,7 +61,7 @@ def _log_clock_north_errors_m(tmp_path: Path, tlog: Path, boot_times_s: tuple[fl
     frames = tmp_path / "frames"
     frames.mkdir()
     for name_s in names_s:
-        cv2.imwrite(str(frames / _name(name_s)), np.full((48, 64, 3), 200, np.uint8))
+        cv2.imwrite(str(frames / utc_frame_name(name_s)), np.full((48, 64, 3), 200, np.uint8))
     plan = plan_replay(frames, tlog, latency_s=LATENCY_S, frame_clock="log")
     assert plan.frame_clock.method == "system_time_arrival"
     poses = [plan.buffer.pose_at(plan.telemetry_time_s(t)) for t in plan.source.capture_times()]
@@ -195,7 +190,7 @@ def test_a_photo_missing_from_a_folder_of_timed_frames_is_paired_by_time(tmp_pat
     frames.mkdir()
     kept = [tb for k, tb in enumerate(shots, start=1) if k != 3]
     for tb in kept:
-        cv2.imwrite(str(frames / _name(BOOT_UTC_S + tb)), np.full((48, 64, 3), 200, np.uint8))
+        cv2.imwrite(str(frames / utc_frame_name(BOOT_UTC_S + tb)), np.full((48, 64, 3), 200, np.uint8))
     with caplog.at_level(logging.WARNING):
         plan = plan_replay(frames, tlog)
     assert plan.capture_time_source == "camera_feedback"
@@ -208,7 +203,7 @@ def test_a_photo_missing_from_a_folder_of_timed_frames_is_paired_by_time(tmp_pat
     for f in frames.iterdir():
         f.unlink()
     for tb in shots[:5]:
-        cv2.imwrite(str(frames / _name(BOOT_UTC_S + tb + 0.5)), np.full((48, 64, 3), 200, np.uint8))
+        cv2.imwrite(str(frames / utc_frame_name(BOOT_UTC_S + tb + 0.5)), np.full((48, 64, 3), 200, np.uint8))
     plan = plan_replay(frames, tlog)
     assert [plan.events[i].img_idx for i in range(1, 6)] == [1, 2, 3, 4, 5]
 
@@ -263,6 +258,6 @@ def test_frames_of_another_clock_than_the_dji_photos_keep_their_numbers(tmp_path
     frames = tmp_path / "frames"
     frames.mkdir()
     for t in (1466699519.0, 1466699526.0, 1466699533.0):  # DJI_0018-0020's EXIF times
-        cv2.imwrite(str(frames / _name(t + 10.2)), np.full((48, 64, 3), 200, np.uint8))
+        cv2.imwrite(str(frames / utc_frame_name(t + 10.2)), np.full((48, 64, 3), 200, np.uint8))
     plan = plan_replay(frames, DJI_DIR)
     assert [plan.events[n].img_idx for n in (1, 2, 3)] == [1, 2, 3]
