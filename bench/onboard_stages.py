@@ -38,8 +38,8 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=3, help="passes; the median of each stage is reported")
     parser.add_argument("--fake", action="store_true", help="segment with the test double, not the ONNX model")
     parser.add_argument("--commit-frames", type=int, default=None,
-                        help="frames per commit, as the pipeline's group commit (default: its COMMIT_FRAMES; "
-                             "1: a commit per frame, as before session 23)")
+                        help="frames per commit, as the pipeline's group commit (default: its COMMIT_FRAMES, 1: "
+                             "a commit per frame; 4: the groups tried in session 23)")
     args = parser.parse_args()
 
     import skyinspect.jpeg
