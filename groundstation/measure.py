@@ -71,7 +71,7 @@ from groundstation.flight_images import FlightImages, Keep
 from groundstation.joint_split import nearer, split_at_joint
 from groundstation.joints import joint_arm
 from groundstation.plane import PlaneBasis
-from groundstation.width_views import width_frames, width_of_pieces
+from groundstation.width_views import measurable, width_frames, width_of_pieces
 from skyinspect.centreline import polyline_length_m
 from skyinspect.findings import Detection, Finding, Measurement
 from skyinspect.segmentation import CRACK
@@ -306,7 +306,7 @@ def _width(finding: Finding, by_view: dict[tuple[int, int], Detection], length_v
             if not read:
                 continue
             width = width_of_pieces(read)
-            if width["width_mm"].value is not None or width["width_mm"].is_bound:
+            if measurable(width):
                 return width
             # not measurable in this frame (a glint, a brighter patch beside a faint crack): the next
             # may show the crack darker than its surroundings

@@ -79,14 +79,15 @@ def width_from_estimate(est: WidthEstimate, view: WidthView) -> dict[str, Measur
             "max_width_mm": Measurement(est.max_px * k, max_sigma, "mm", note)}  # type: ignore[operator]
 
 
-def _measurable(m: dict[str, Measurement]) -> bool:
+def measurable(m: dict[str, Measurement]) -> bool:
+    """Whether a width reading gave a width: a value or a bound."""
     return m["width_mm"].value is not None or m["width_mm"].is_bound
 
 
 def width_of_pieces(pieces: list[tuple[WidthEstimate, WidthView]]) -> dict[str, Measurement]:
     """One frame's width over its pieces (module doc); ``pieces`` longest first, at least one."""
     each = [(width_from_estimate(est, view), est, view) for est, view in pieces]
-    usable = [(m, est, view) for m, est, view in each if _measurable(m)]
+    usable = [(m, est, view) for m, est, view in each if measurable(m)]
     if not usable:
         return each[0][0]  # the longest piece's reason
     if len(usable) == 1:
