@@ -16,8 +16,9 @@ they meet). Here the finding is cut in two along that split:
 - position: each part's centreline centroid (skyinspect.centreline) over its pieces of the outline,
   without the bridges (as the fusion places a crack).
 - area: the whole's measured area shared in proportion to the two outlines' areas.
-- width: measured again from the image, each part on the stretch of its best view's pixel skeleton
-  that lies nearer its own centre lines (groundstation.flight_images, ``keep``).
+- width: measured again from the image as any crack's (groundstation.width_views: one frame, every
+  piece it shows), each part on the stretch of the pixel skeleton that lies nearer its own centre lines
+  (groundstation.flight_images, ``keep``).
 """
 
 from __future__ import annotations
