@@ -96,11 +96,13 @@ def publish_reviewed(results: Path, flight: Path | None = None, progress: bool =
         said = ("not a flight record (record.sqlite missing)" if flight is not None else
                 "the flight record these results were processed from is not there (nor beside the results folder)")
         raise InputError(describe(record, said, "Pass --flight the folder `skyinspect onboard --out` wrote"))
+    loaded = load_flight(record)
     if flight is not None:  # another flight's images had been cropped into the report
         from groundstation.review.data import refuse_another_flight
 
-        refuse_another_flight(record, meta, results)
-    loaded = load_flight(record)
+        # the frames just loaded: the check had opened the record and read every frame a second time.
+        # inspection.json's start is the first tagged frame's time, so the tagged frames tell.
+        refuse_another_flight(record, meta, results, [f.capture_time_utc_s for f in loaded.frames], "tagged frames")
     moves = camera_moves_m(raw, geo)
     notes = record_notes(loaded.meta, loaded.frames_total, Path(record))
     inp = with_review(PublishInput(loaded, geo, tuple(findings), chart_for(geo.surface, loaded.origin), graded.grades,

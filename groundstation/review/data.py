@@ -202,11 +202,13 @@ def _beside(results: Path, named: Path, meta: dict[str, Any]) -> Path | None:
     return candidate if same else None
 
 
-def refuse_another_flight(flight: Path, meta: dict[str, Any], results: Path, times: list[float] | None = None) -> None:
+def refuse_another_flight(flight: Path, meta: dict[str, Any], results: Path, times: list[float] | None = None,
+                          counted: str = "frames") -> None:
     """InputError when ``flight`` (given by --flight) has no frame at the inspection's start (inspection.json's
-    start_time_utc_s, its first frame's time), as ``_beside`` tells a record of the same name: another flight's
-    images had been shown as the findings' views and cropped into the report, with no word. ``times``: its
-    frames' capture times where the caller has read them already (else read here)."""
+    start_time_utc_s, its first tagged frame's time), as ``_beside`` tells a record of the same name: another
+    flight's images had been shown as the findings' views and cropped into the report, with no word. ``times``:
+    its frames' capture times where the caller has read them already (else read here); ``counted``: what those
+    are, as the message names them (publish passes its tagged frames)."""
     start = meta.get("start_time_utc_s")
     if start is None:
         return
@@ -223,7 +225,7 @@ def refuse_another_flight(flight: Path, meta: dict[str, Any], results: Path, tim
     def utc(t: float) -> str:
         return datetime.fromtimestamp(t, timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
-    raise InputError(describe(flight, f"is another flight: its {len(times)} frames run from {utc(min(times))} to "
+    raise InputError(describe(flight, f"is another flight: its {len(times)} {counted} run from {utc(min(times))} to "
                                       f"{utc(max(times))}, none at the start of the flight these results were "
                                       f"processed from ({utc(float(start))}, {Path(results) / 'inspection.json'})",
                               f"Pass --flight that flight's record ({meta.get('flight') or 'see inspection.json'}, "

@@ -41,3 +41,29 @@ def test_serve_refuses_another_flights_record(inspections: tuple[Path, Path]) ->
     with pytest.raises(InputError, match=rf"{other}: is another flight"):
         ResultsData.open(inspections[1], other)
     assert ResultsData.open(inspections[1], _flight_of(inspections[1])).frames  # its own: the views are there
+
+
+def test_publish_with_flight_reads_the_record_once(inspections: tuple[Path, Path], tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # Before: the --flight check opened the record and read every frame, then load_flight opened it and read
+    # them all again (2 opens, 2 reads of the frames table); the check now uses the frames load_flight read.
+    from skyinspect.record import FlightRecordReader
+
+    results = tmp_path / "results-2025"
+    shutil.copytree(inspections[1], results)
+    opened, read = [], []
+    init, frames = FlightRecordReader.__init__, FlightRecordReader.frames
+
+    def counted_init(self: FlightRecordReader, folder: Path) -> None:
+        opened.append(Path(folder))
+        init(self, folder)
+
+    def counted_frames(self: FlightRecordReader):  # type: ignore[no-untyped-def]
+        read.append(1)
+        return frames(self)
+
+    monkeypatch.setattr(FlightRecordReader, "__init__", counted_init)
+    monkeypatch.setattr(FlightRecordReader, "frames", counted_frames)
+    result = CliRunner().invoke(app, ["publish", str(results), "--flight", str(_flight_of(inspections[1]))])
+    assert result.exit_code == 0, result.output
+    assert (len(opened), len(read)) == (1, 1), opened
