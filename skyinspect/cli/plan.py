@@ -31,6 +31,9 @@ def plan_command(
     max_mission_items: int = typer.Option(
         None, "--max-mission-items", help="Mission items the vehicle stores (default: ArduCopter on a 16 KB board 650 "
         "with home, PX4 500; 0: no limit); flights are cut to fit."),
+    dem: Path = typer.Option(None, "--dem", help=(
+        "A bare-earth DEM (DTM GeoTIFF, any CRS) of the site: refuses a flight that comes closer than "
+        "site.min_flight_agl_m to the ground in it (the planner flies heights above home over flat ground).")),
 ) -> None:
     """Plan a checked inspection mission and write it for QGroundControl, Mission Planner and Google Earth
     (cut into flights of one battery each when it needs more)."""
@@ -59,6 +62,13 @@ def plan_command(
     req = Requirement(crack_width_mm, pixels_across, front_overlap, side_overlap, max_blur_px, exposure_s)
     with console.status("laying out the patterns and the flights ..."):
         plans = plan_flights(load_asset(asset), cam, req, autopilot, focal_mm, max_mission_items)
+    if dem is not None:  # before the coverage and the writing: a refused plan writes nothing
+        from missions.planning.terrain import check_terrain
+
+        with console.status("checking the flights against the DEM ..."):
+            terrain_notes = check_terrain(plans, dem)
+        plans = tuple(replace(p, notes=p.notes + terrain_notes if k == 0 else p.notes,
+                              checks_passed=p.checks_passed + ("terrain",)) for k, p in enumerate(plans))
     plan = plans[0]
     every_pass = replace(plan, passes=tuple(ps for p in plans for ps in p.passes))  # coverage of all flights
     with Progress(console=console, transient=True) as progress:

@@ -1,0 +1,94 @@
+"""Terrain under the flight (``skyinspect plan --dem``): rule ``terrain``.
+
+The planner lays every pass out over flat ground at the site's ``ground_alt_msl_m`` and the vehicle flies
+heights relative to home (docs/missions.md, Limits). Where the ground rises away from home (a pipeline
+up a hillside, a bridge over a valley side) the passes are flown that much closer to it, or into it,
+and nothing said so. A bare-earth DEM (a DTM GeoTIFF, read by ``skyinspect.surfaces.dem``: any CRS,
+ellipsoidal heights brought to MSL) refuses such a flight with the item and the ground's height there.
+
+Heights are taken relative to the DEM at home, not to ``ground_alt_msl_m``: the vehicle's altitude is
+relative to where it armed, and a DEM on another datum (or a site height a few metres off) is still
+right about how the ground rises. The offset at home is reported in a note.
+
+Not checked: the take-off and the final descent (over home, on the ground by definition), points under
+a bridge deck (rule ``ground_clearance`` with ``deck.ground_below_agl_m``; a DSM there holds the deck),
+and points the DEM does not cover (noted with their length). Give a DTM: a DSM holds the structure itself
+and trees, which the flight passes beside by design.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from skyinspect.errors import InputError, describe
+
+from missions.planning.geometry import point_in_polygon_en
+from missions.planning.mission import NAV_TAKEOFF
+from missions.planning.planner import Plan
+from missions.planning.safety import PlanRefusedError, _where, flight_legs
+
+TERRAIN_TOLERANCE_M = 0.01
+
+
+def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path) -> tuple[str, ...]:
+    """Notes on the terrain under every flight, or ``PlanRefusedError`` (rule ``terrain``) naming each leg
+    that flies lower than ``site.min_flight_agl_m`` above the DEM's ground; ``InputError`` if the DEM does
+    not cover home."""
+    from shapely.geometry import Polygon
+
+    from skyinspect.surfaces.dem import DemSurface
+
+    dem_path = Path(dem_path)
+    plan = plans[0]
+    site, frame = plan.asset.site, plan.frame
+    legs_of = [[leg for leg in flight_legs(p.items, frame, site)
+                if not leg.landing and leg.seq >= 1 and p.items[leg.seq - 1].command != NAV_TAKEOFF] for p in plans]
+    reach_m = max((float(np.hypot(*pt[:2])) for legs in legs_of for leg in legs for pt in (leg.start_ned, leg.end_ned)),
+                  default=0.0)
+    # the DEM's CRS is fitted to the local frame over this range (skyinspect.surfaces.dem.DemSurface.bind)
+    bound = DemSurface(str(dem_path), max_range_m=max(100.0, reach_m + 50.0), name=dem_path.name).bind(frame)
+    home_down = float(bound.down_at(np.array(0.0), np.array(0.0)))
+    if not math.isfinite(home_down):
+        raise InputError(describe(dem_path, f"expected the DEM to cover home {site.home_lat_lon}, got no height there "
+                                  "(outside the raster or nodata)", "Give a DEM of the site round home"))
+    floors = [(Polygon(fl.outline_en_m), fl.ceiling_agl_m) for fl in plan.floors]
+    violations: list[tuple[str, int, str]] = []
+    lowest, highest, unchecked_m = math.inf, -math.inf, 0.0
+    for k, (p, legs) in enumerate(zip(plans, legs_of), start=1):
+        which = f"flight {k}: " if len(plans) > 1 else ""
+        for leg in legs:
+            pts = leg.samples()
+            ground = -(bound.down_at(pts[:, 0], pts[:, 1]) - home_down)  # ground height above home's ground
+            keep = np.isfinite(ground)
+            for region, ceiling in floors:  # under a deck: rule ground_clearance (a DSM there holds the deck)
+                keep &= ~(point_in_polygon_en(region, pts) & (-pts[:, 2] < ceiling))
+            step = float(np.linalg.norm(leg.end_ned - leg.start_ned)) / max(len(pts) - 1, 1)
+            unchecked_m += step * int((~np.isfinite(ground)).sum())
+            if not keep.any():
+                continue
+            lowest, highest = min(lowest, float(ground[keep].min())), max(highest, float(ground[keep].max()))
+            above = np.where(keep, -pts[:, 2] - ground, np.inf)
+            i = int(np.argmin(above))
+            if above[i] < site.min_flight_agl_m - TERRAIN_TOLERANCE_M:
+                level = f"{above[i]:.2f} m above" if above[i] >= 0 else f"{-above[i]:.2f} m below"  # into the hill
+                violations.append(("terrain", leg.seq, f"{which}{_where(leg, p.items, pts[i])} is {level} "
+                                   f"the ground in {dem_path.name} (the ground there is {ground[i]:+.2f} m from home's); "
+                                   f"expected at least site.min_flight_agl_m {site.min_flight_agl_m:g} m. The planner "
+                                   f"flies heights above home over flat ground: take off from a home level with that "
+                                   f"ground, or plan the part of the asset on the slope on its own"))
+    if violations:
+        raise PlanRefusedError(violations)
+    if not math.isfinite(lowest):
+        return (f"terrain: {dem_path.name} covers none of the flight away from home: not checked",)
+    offset_m = -home_down  # the DEM's ground at home above the site's ground_alt_msl_m
+    notes = [f"terrain: {dem_path.name} ({bound.height_note}) under the flight from {lowest:+.2f} to {highest:+.2f} m "
+             f"relative to home's ground, every leg at least site.min_flight_agl_m {site.min_flight_agl_m:g} m above it; "
+             f"at home it reads {offset_m:+.1f} m from site.ground_alt_msl_m {site.ground_alt_msl_m:g} m (heights are "
+             f"flown relative to home, so only its rise counts). Structure heights are still taken over flat ground"]
+    if unchecked_m > 0:
+        notes.append(f"terrain: {unchecked_m:.0f} m of the flight lie outside {dem_path.name} or on its nodata: not "
+                     f"checked against the ground there")
+    return tuple(notes)
