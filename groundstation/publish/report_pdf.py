@@ -183,7 +183,12 @@ def _finding_card(pdf: Any, r: ReportRow, crop: bytes | None) -> None:
     pdf.set_y(max(pdf.get_y(), y0 + 37) + 3)
 
 
-def _heading(pdf: object, text: str) -> None:
-    pdf.ln(3)  # type: ignore[attr-defined]
+def _heading(pdf: object, text: str, keep_mm: float = 10.0) -> None:
+    """A section heading, kept with the first ``keep_mm`` of what follows it: on the demo it had ended
+    page 1 ("Prioritised actions") with its list starting on page 2."""
+    if pdf.get_y() + 3 + 8 + keep_mm > pdf.page_break_trigger:  # type: ignore[attr-defined]
+        pdf.add_page()  # type: ignore[attr-defined]
+    else:
+        pdf.ln(3)  # type: ignore[attr-defined]
     pdf.set_font("helvetica", "B", 13)  # type: ignore[attr-defined]
     pdf.cell(0, 8, pdf_text(text), new_x="LMARGIN", new_y="NEXT")  # type: ignore[attr-defined]
