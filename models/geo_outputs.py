@@ -23,6 +23,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -154,27 +155,51 @@ def instances_geojson(seg: Segmentation, geo: Georeference, source: Path) -> byt
     crs = CRS.from_wkt(geo.crs_wkt)
     to_wgs84 = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     to_ground = _ground_metres(crs, to_wgs84, geo, seg.shape)
-    features = []
+    features: list[dict[str, Any]] = []
     for inst in seg.instances:
-        ring = geo.to_map(inst.polygon_px)
-        x, y = ring[:, 0], ring[:, 1]
         area_m2 = float(inst.area_px) * _pixel_ground_m2(inst.polygon_px.mean(axis=0), geo, to_ground)
         length_m = None
         if inst.skeleton_px is not None and len(inst.skeleton_px) > 1:
             line = np.column_stack(to_ground.transform(*geo.to_map(inst.skeleton_px).T))
             length_m = round(float(np.linalg.norm(np.diff(line, axis=0), axis=1).sum()), 3)
-        lon, lat = to_wgs84.transform(x, y)
-        lonlat = np.column_stack([lon, lat])
-        if np.dot(lonlat[:, 0], np.roll(lonlat[:, 1], -1)) < np.dot(lonlat[:, 1], np.roll(lonlat[:, 0], -1)):
-            lonlat = lonlat[::-1]  # RFC 7946: an exterior ring runs counter-clockwise
-        coords = np.round(lonlat, 8).tolist()
-        coords.append(coords[0])
-        features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [coords]},
+        features.append({"type": "Feature", "geometry": _outline_geometry(inst.polygon_px, geo, to_wgs84),
                          "properties": {"class": CLASS_NAMES[inst.class_id], "score": round(float(inst.score), 4),
                                         "area_px": float(inst.area_px),
                                         "area_m2": round(area_m2, 4),
                                         "length_m": length_m}})
+    if any(f["geometry"]["type"] == "MultiPolygon" for f in features):
+        for f in features:  # one geometry type: GDAL calls a layer of Polygons and MultiPolygons "Unknown"
+            if f["geometry"]["type"] == "Polygon":
+                f["geometry"] = {"type": "MultiPolygon", "coordinates": [f["geometry"]["coordinates"]]}
     return json.dumps({"type": "FeatureCollection", "name": Path(source).stem, "features": features}).encode()
+
+
+def _outline_geometry(polygon_px: np.ndarray, geo: Georeference, to_wgs84: object) -> dict[str, object]:
+    """An instance's outline as a valid GeoJSON Polygon (or MultiPolygon) in lon/lat, rings closed, exteriors
+    counter-clockwise (RFC 7946). The outline runs through its boundary pixels' centres, so where a crack is
+    a pixel or two wide it pinches to a line and crosses itself: QGIS then filled it in pieces and its
+    processing tools stopped at the invalid geometry (104 of UAV75's 105 annotated cracks). Such an outline is
+    repaired in pixels: its areas kept, each pinched stretch given its pixel's width, so the crack stays
+    one piece (parts touching at corners)."""
+    import shapely
+    from shapely.geometry import Polygon, mapping
+    from shapely.geometry.polygon import orient
+
+    outline: object = Polygon(polygon_px)
+    if not outline.is_valid:  # type: ignore[attr-defined]
+        parts = getattr(shapely.make_valid(outline), "geoms", None) or [shapely.make_valid(outline)]
+        outline = shapely.unary_union([p if "Polygon" in p.geom_type else
+                                       p.buffer(0.5, cap_style="square", join_style="mitre") for p in parts])
+
+    def to_lonlat(xy_px: np.ndarray) -> np.ndarray:
+        return np.column_stack(to_wgs84.transform(*geo.to_map(xy_px).T))  # type: ignore[attr-defined]
+
+    lonlat = shapely.transform(outline, to_lonlat)
+    # 1e-9 degree (0.1 mm) on the grid, kept valid (a rounded vertex can make a thin crack cross itself again)
+    lonlat = shapely.set_precision(lonlat, 1e-9)
+    polygons = [orient(p, sign=1.0) for p in getattr(lonlat, "geoms", [lonlat]) if not p.is_empty]
+    geometry = mapping(polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons))
+    return json.loads(json.dumps(geometry))  # tuples as lists
 
 
 def _ground_metres(crs: object, to_wgs84: object, geo: Georeference, shape: tuple[int, ...]) -> object:
