@@ -24,9 +24,11 @@ COARSE = ["--crack-width-mm", "8.0", "--exposure-s", "0.0005"]
 
 
 def _synthetic_dem(path: Path, lat0: float, lon0: float, base_m: float, rise_east: float,
-                   crs: str = "EPSG:32632", raised: tuple[tuple[tuple[float, float], ...], float, float] | None = None) -> Path:
+                   crs: str = "EPSG:32632", raised: tuple[tuple[tuple[float, float], ...], float, float] | None = None,
+                   east_m: float = 500.0) -> Path:
     """A synthetic plane: ``base_m`` at (lat0, lon0), rising ``rise_east`` m per metre eastwards, 1 m cells;
-    ``raised``: (outline lat/lon, metres, inset m): that high above it inside the outline moved in by the inset."""
+    ``raised``: (outline lat/lon, metres, inset m): that high above it inside the outline moved in by the inset;
+    it reaches ``east_m`` east of home."""
     import rasterio
     import shapely
     from pyproj import Transformer
@@ -34,15 +36,15 @@ def _synthetic_dem(path: Path, lat0: float, lon0: float, base_m: float, rise_eas
 
     to = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     x0, y0 = to.transform(lon0, lat0)
-    n, cell = 700, 1.0
+    n, cols, cell = 700, int(200 + east_m), 1.0
     left, top = x0 - 200.0, y0 + 350.0
-    xs = left + (np.arange(n) + 0.5) * cell
+    xs = left + (np.arange(cols) + 0.5) * cell
     z = np.repeat((base_m + rise_east * (xs - x0))[None, :], n, axis=0).astype(np.float32)
     if raised is not None:
         outline = shapely.Polygon([to.transform(lon, lat) for lat, lon in raised[0]]).buffer(-raised[2])
         xx, yy = np.meshgrid(xs, top - (np.arange(n) + 0.5) * cell)
         z[shapely.contains_xy(outline, xx, yy)] += raised[1]
-    with rasterio.open(path, "w", driver="GTiff", height=n, width=n, count=1, dtype="float32", crs=crs,
+    with rasterio.open(path, "w", driver="GTiff", height=n, width=cols, count=1, dtype="float32", crs=crs,
                        transform=from_origin(left, top, cell, cell), nodata=-9999.0) as ds:
         ds.write(z, 1)
     return path
@@ -87,6 +89,18 @@ def test_flat_dem_passes_whatever_its_datum(tmp_path, pipeline_plans):
     notes = check_terrain(pipeline_plans, dem)
     text = " ".join(notes)
     assert "11.9" in text and "flat.tif" in text, notes
+
+
+def test_flight_beyond_the_dem_is_noted(tmp_path, pipeline_plans):
+    """A DEM reaching 100 m east of home: the pipeline's far 150 m are not checked, and the note says how much."""
+    from missions.planning.terrain import check_terrain
+
+    site = pipeline_plans[0].asset.site
+    dem = _synthetic_dem(tmp_path / "part.tif", *site.home_lat_lon, site.ground_alt_msl_m, 0.0, east_m=100.0)
+    notes = check_terrain(pipeline_plans, dem)
+    unchecked = [n for n in notes if "not checked" in n]
+    assert len(unchecked) == 1 and "part.tif" in unchecked[0], notes
+    assert int(unchecked[0].split("terrain: ")[1].split(" m")[0]) > 300  # both offset lines, there and back
 
 
 def test_dem_missing_home_is_refused(tmp_path, pipeline_plans):
