@@ -77,11 +77,12 @@ def plan_fence(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site,
     notes = []
     across = [a for a in areas if max(lon for _, lon in a.vertices_lat_lon) - min(lon for _, lon in a.vertices_lat_lon)
               > 180.0]
-    if across:  # ArduPilot's AC_PolyFence_loader::breached tests raw latitude/longitude (Polygon_outside)
+    if across:  # ArduPilot's AC_PolyFence_loader::breached (Polygon_outside) and PX4's Geofence::insidePolygon
+        # (PNPOLY) both test raw latitude/longitude
         areas = [a for a in areas if a not in across]
         notes.append(f"geofence: {', '.join(repr(a.name) for a in across)} not written as a fence: its outline crosses "
-                     f"the 180th meridian, and ArduPilot tests fence polygons on raw latitude/longitude, where it would "
-                     f"cover the rest of the world instead (PX4 not checked). The planner keeps the flight to it; the "
+                     f"the 180th meridian, and ArduPilot and PX4 test fence polygons on raw latitude/longitude, where it "
+                     f"would cover the rest of the world instead. The planner keeps the flight to it; the "
                      f"vehicle will not")
     far_m = max(math.hypot(float(p[0]), float(p[1])) for leg in legs for p in (leg.start_ned, leg.end_ned))
     high_m = max(-float(p[2]) for leg in legs for p in (leg.start_ned, leg.end_ned))
