@@ -84,6 +84,7 @@ def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path) -> tuple
     if not math.isfinite(lowest):
         return (f"terrain: {dem_path.name} covers none of the flight away from home: not checked",)
     offset_m = -home_down  # the DEM's ground at home above the site's ground_alt_msl_m
+    lowest, highest = round(lowest, 2) + 0.0, round(highest, 2) + 0.0  # no "-0.00" for a flat DEM
     notes = [f"terrain: {dem_path.name} ({bound.height_note}) under the flight from {lowest:+.2f} to {highest:+.2f} m "
              f"relative to home's ground, every leg at least site.min_flight_agl_m {site.min_flight_agl_m:g} m above it; "
              f"at home it reads {offset_m:+.1f} m from site.ground_alt_msl_m {site.ground_alt_msl_m:g} m (heights are "
