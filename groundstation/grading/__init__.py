@@ -161,7 +161,9 @@ def grade_all(findings: list[Finding] | tuple[Finding, ...], rules: dict[str, Ru
                                           f"profile names unknown rule {rid!r}"))
             g = grade_finding(f, rules[rid], extra, (zones or {}).get(f.finding_id, ""))
             aside = left_out.get(f.finding_id, "")
-            if aside and "crack_spacing_m" in g.values:  # say which flagged line the spacing left out
+            # say which flagged line the spacing left out, unless the note quotes the spacing's own note,
+            # which says it (the demo's F-0010-J had the same sentence twice)
+            if aside and "crack_spacing_m" in g.values and aside not in g.note:
                 g = replace(g, note="; ".join(x for x in (g.note, f"crack spacing: not counted: {aside}") if x))
             grades.append(g)
         if not grades:
