@@ -77,6 +77,7 @@ class ProcessSummary:
     masks_missing: int = 0  # tagged frames whose class mask is not in the flight folder
     every_camera_behind: bool = False  # no frame georeferenced, each camera behind every plane surface
     level_without_gimbal: bool = False  # no frame georeferenced, the log had no gimbal and no mount was given
+    extent_hints: tuple[str, ...] = ()  # a face's u_range_m mirrored, with the range to write (extent_hint.py)
     default_ground: bool = False  # no surface given: the ground plane at the take-off altitude
     record_notes: tuple[str, ...] = ()  # what the flight record says about itself (its photos' clock)
     superseded: Path | None = None  # where the earlier findings' review and change files were moved
@@ -102,6 +103,8 @@ class ProcessSummary:
             text += ("; the log has no gimbal attitude, so each camera was taken as level along the nose: a camera "
                      "fixed to the airframe needs its mount stated when the flight is recorded (`skyinspect onboard "
                      "... --mount-pitch-deg -90` for one looking straight down)")
+        for hint in self.extent_hints:
+            text += f"; {hint}"
         return text
 
     @property
@@ -351,6 +354,8 @@ def _remove_dead_staging(out: Path) -> None:
 
 def _summary(out: Path, loaded: LoadedFlight, geo: Georeferenced, findings: list[Finding],
              products: dict[str, Path], reused: tuple[str, ...], timings: dict[str, float]) -> ProcessSummary:
+    from groundstation.extent_hint import mirrored_extent_hints
+
     ok = sum(1 for f in geo.frames if f.is_georeferenced)
     why = tuple(f.status.removeprefix("not georeferenced: ") for f in geo.frames if not f.is_georeferenced)
     return ProcessSummary(out, loaded.frames_total, loaded.frames_tagged, len(loaded.untagged), ok,
@@ -358,7 +363,8 @@ def _summary(out: Path, loaded: LoadedFlight, geo: Georeferenced, findings: list
                           not_georeferenced_reasons=why, images_missing=loaded.images_missing,
                           masks_missing=loaded.masks_missing,
                           every_camera_behind=ok == 0 and _every_camera_behind(geo, loaded.origin),
-                          level_without_gimbal=ok == 0 and _level_without_gimbal(loaded.meta))
+                          level_without_gimbal=ok == 0 and _level_without_gimbal(loaded.meta),
+                          extent_hints=mirrored_extent_hints(loaded, geo))
 
 
 def _level_without_gimbal(meta: dict[str, str]) -> bool:
