@@ -10,7 +10,8 @@ of them, so a refused plan says which item breaks which rule and nothing is writ
 | min_standoff | any point of any leg is closer than site.min_standoff_m to a structure solid |
 | keep_out | any point of any leg is inside a keep-out volume |
 | altitude | a waypoint is above site.max_alt_agl_m or below site.min_flight_agl_m |
-| geofence | any point of any leg is outside site.geofence_lat_lon |
+| geofence | any point of any leg is outside site.geofence_lat_lon (edges straight in latitude/longitude, as the
+  autopilot tests its fence) |
 | takeoff_home | home is within the standoff of a structure, in a keep-out or outside the fence, or the
   mission does not start with NAV_TAKEOFF or end with RTL/LAND |
 | battery | estimated flight time exceeds the endurance less the reserve |
@@ -22,15 +23,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
+import shapely
 from shapely.geometry import Polygon
 
 from skyinspect.errors import InputError
 from skyinspect.geodesy import LocalFrame
 
 from missions.planning.assets import Site
-from missions.planning.geometry import Prism, Solid, point_in_polygon_en
+from missions.planning.geometry import Prism, Solid, lon_near, point_in_polygon_en
 from missions.planning.mission import (DO_CHANGE_SPEED, NAV_LAND, NAV_RETURN_TO_LAUNCH, NAV_TAKEOFF, NAV_WAYPOINT,
                                        MissionItem)
 
@@ -157,8 +160,8 @@ def check_items(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site, s
                   f"{site.max_alt_agl_m} m AGL. Lower the RTL altitude"))
     # geofence
     if site.geofence_lat_lon:
-        fence = _polygon_en(site.geofence_lat_lon, frame)
-        for leg, p, _ in _first_bad(legs, lambda pts: (~point_in_polygon_en(fence, pts), None)):
+        outside = fence_outside(site.geofence_lat_lon, frame)
+        for leg, p, _ in _first_bad(legs, lambda pts: (outside(pts), None)):
             v.append(("geofence", leg.seq, f"{_where(leg, items, p)} leaves the geofence. Move the waypoint "
                       f"inside site.geofence_lat_lon or enlarge the fence"))
     # takeoff_home
@@ -171,7 +174,7 @@ def check_items(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site, s
     for ko in site.keep_out:
         if _keep_out_prism(ko, frame).contains(home)[0]:
             v.append(("takeoff_home", 0, f"home is inside keep-out volume {ko.name!r}. Move site.home_lat_lon"))
-    if site.geofence_lat_lon and not point_in_polygon_en(_polygon_en(site.geofence_lat_lon, frame), home)[0]:
+    if site.geofence_lat_lon and fence_outside(site.geofence_lat_lon, frame)(home)[0]:
         v.append(("takeoff_home", 0, "home is outside the geofence. Move site.home_lat_lon inside it"))
     if not items or items[0].command != NAV_TAKEOFF:
         v.append(("takeoff_home", 1, f"item 1 must be NAV_TAKEOFF, got {items[0].name if items else 'nothing'}"))
@@ -272,6 +275,23 @@ def landing_s(height_m: float, autopilot: str, climb_speed_m_s: float, rtl: bool
             gain = (fast - p.land_m_s) / (p.slow_from_m - p.slow_below_m)
             t += math.log((p.land_m_s + gain * (top - p.slow_below_m)) / p.land_m_s) / gain
     return t + (p.rtl_wait_s if rtl else 0.0)
+
+
+def fence_outside(lat_lon: tuple[tuple[float, float], ...], frame: LocalFrame) -> Callable[[np.ndarray], np.ndarray]:
+    """Whether NED points lie outside a fence polygon as the autopilot tests it: edges straight in latitude and
+    longitude (ArduPilot's Polygon_outside, PX4's Geofence::insidePolygon), not in metres. A long east-west
+    edge is a parallel to the vehicle, bowed towards the equator from the chord in metres (0.85 m over 5 km
+    at 60 deg). Longitudes are taken about home's, so a fence across the 180th meridian (left out of the
+    vehicle's fence, ``fence.py``) stays the shape the planner keeps the flight in."""
+    lon0 = frame.lon0_deg
+    poly = Polygon([(lon_near(lon0, lon), lat) for lat, lon in lat_lon])
+
+    def outside(pts_ned: np.ndarray) -> np.ndarray:
+        geo = frame.to_geodetic(np.atleast_2d(np.asarray(pts_ned, dtype=np.float64)))
+        lon = lon0 + (geo[:, 1] - lon0 + 180.0) % 360.0 - 180.0
+        return ~shapely.contains_xy(poly, lon, geo[:, 0])
+
+    return outside
 
 
 def _polygon_en(lat_lon: tuple[tuple[float, float], ...], frame: LocalFrame) -> Polygon:
