@@ -265,7 +265,8 @@ def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked:
                                                               [cv2.IMWRITE_JPEG_QUALITY, 90]))
             record = instances_json(seg, path, getattr(segmenter, "flips", 1), settings, sha256)
             record["no_data_px"] = 0 if transparent is None else int(np.count_nonzero(transparent))
-            georeference = write_geo_outputs(out, seg, path, write_output)  # a GeoTIFF's: in map coordinates too
+            # a GeoTIFF's: in map coordinates too, its no data marked as such
+            georeference = write_geo_outputs(out, seg, path, write_output, transparent)
             if georeference is not None:
                 record["georeference"] = georeference
             write_output(out / f"{stem}.json", json.dumps(record).encode())  # last: marks the photo done

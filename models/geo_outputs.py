@@ -132,18 +132,25 @@ def _local_crs_name(wkt: str) -> str | None:
     return None
 
 
-def mask_geotiff(class_map: np.ndarray, geo: Georeference) -> bytes:
-    """The class map as a one-band uint8 GeoTIFF (LZW) with the photo's transform and CRS."""
+NO_DATA = 255  # <stem>_mask.tif's value (and GDAL nodata tag) where the photo had no data (models/no_data.py)
+
+
+def mask_geotiff(class_map: np.ndarray, geo: Georeference, no_data: np.ndarray | None = None) -> bytes:
+    """The class map as a one-band uint8 GeoTIFF (LZW) with the photo's transform and CRS; the photo's
+    ``no_data`` pixels (bool, as the class map) NO_DATA, tagged as GDAL's nodata. As class 0 they read as
+    surveyed and sound: QGIS's identify said 'background' and a zonal statistic counted them."""
     import rasterio
     from rasterio.io import MemoryFile
     from rasterio.transform import Affine
 
     h, w = class_map.shape
+    band = class_map if no_data is None else np.where(no_data, np.uint8(NO_DATA), class_map)
     with MemoryFile() as mem:
-        with mem.open(driver="GTiff", width=w, height=h, count=1, dtype="uint8", compress="lzw",
+        with mem.open(driver="GTiff", width=w, height=h, count=1, dtype="uint8", compress="lzw", nodata=NO_DATA,
                       crs=rasterio.crs.CRS.from_wkt(geo.crs_wkt), transform=Affine(*geo.transform)) as ds:
-            ds.write(class_map, 1)
-            ds.write_colormap(1, {0: (0, 0, 0, 0), 1: (255, 0, 0, 255), 2: (255, 200, 0, 255)})
+            ds.write(band, 1)
+            ds.write_colormap(1, {0: (0, 0, 0, 0), 1: (255, 0, 0, 255), 2: (255, 200, 0, 255),
+                                  NO_DATA: (0, 0, 0, 0)})
         return bytes(mem.read())
 
 
@@ -226,14 +233,15 @@ def _pixel_ground_m2(xy_px: np.ndarray, geo: Georeference, to_ground: object) ->
     return shoelace_area_m2(ground) / _CELL_PX ** 2
 
 
-def write_geo_outputs(out: Path, seg: Segmentation, source: Path, write: Callable[[Path, bytes], None]) -> \
-        dict[str, object] | None:
-    """Write ``<stem>_mask.tif`` and ``<stem>.geojson`` into ``out`` with ``write`` for a georeferenced photo;
-    its georeference for the JSON record (None: the photo is not georeferenced, nothing written)."""
+def write_geo_outputs(out: Path, seg: Segmentation, source: Path, write: Callable[[Path, bytes], None],
+                      no_data: np.ndarray | None = None) -> dict[str, object] | None:
+    """Write ``<stem>_mask.tif`` and ``<stem>.geojson`` into ``out`` with ``write`` for a georeferenced photo
+    (``no_data``: its no-data pixels, models/no_data.py); its georeference for the JSON record (None: the
+    photo is not georeferenced, nothing written)."""
     geo, _ = read_georeference(source, seg.shape)
     if geo is None:
         return None
-    write(Path(out) / f"{Path(source).stem}_mask.tif", mask_geotiff(seg.class_map, geo))
+    write(Path(out) / f"{Path(source).stem}_mask.tif", mask_geotiff(seg.class_map, geo, no_data))
     write(Path(out) / f"{Path(source).stem}.geojson", instances_geojson(seg, geo, source))
     return {**geo.as_json(), "metres": "ground"}  # area_m2, length_m (module doc): a rerun redoes a record without
 

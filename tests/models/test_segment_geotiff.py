@@ -105,7 +105,8 @@ def test_a_georeferenced_orthomosaic_gets_its_mask_and_instances_in_map_coordina
     out = _segment(tmp_path)
     png = cv2.imread(str(out / "ortho_mask.png"), cv2.IMREAD_UNCHANGED)
     with rasterio.open(out / "ortho_mask.tif") as ds:  # the same class ids, placed where the photo is
-        assert ds.crs.to_epsg() == 32630 and ds.transform == NORTH_UP and (ds.read(1) == png).all()
+        assert ds.crs.to_epsg() == 32630 and ds.transform == NORTH_UP
+        assert (np.where(ds.read_masks(1) > 0, ds.read(1), 0) == png).all()  # the collar: no data (below)
     features = _features(out)
     assert set(features) == {"crack", "corrosion"}
     rust = features["corrosion"]
@@ -263,3 +264,18 @@ def test_a_rerun_redoes_an_orthomosaic_whose_areas_were_measured_in_its_crs(tmp_
     assert not segment_images([photo], out, _Painter())[0].skipped
     assert _features(out)["corrosion"]["properties"]["area_m2"] == pytest.approx(30 * 40 * PIXEL_M ** 2, rel=1e-3)
     assert segment_images([photo], out, _Painter())[0].skipped  # and kept after
+
+
+def test_the_mask_geotiff_marks_the_orthos_no_data_as_no_data(tmp_path: Path) -> None:
+    """The collar the ortho marks as no data is no data in ``<stem>_mask.tif`` too (GDAL's nodata tag), not
+    class 0: QGIS's identify said 'background' there and a zonal statistic (the share of a deck panel that
+    is cracked) counted the unsurveyed collar as surveyed and sound. Before: no nodata tag, the collar 0."""
+    out = _segment(tmp_path)
+    yy, xx = np.mgrid[0:200, 0:300]
+    collar = xx + yy < 80
+    with rasterio.open(out / "ortho_mask.tif") as ds:
+        assert ds.nodata is not None
+        classes, valid = ds.read(1), ds.read_masks(1) > 0
+        assert (~valid == collar).all()  # no data exactly where the ortho had none
+        assert (classes[~collar] == cv2.imread(str(out / "ortho_mask.png"), cv2.IMREAD_UNCHANGED)[~collar]).all()
+        assert set(np.unique(classes[~collar])) == {0, CRACK, CORROSION}
