@@ -108,9 +108,40 @@ def write_map(inp: PublishInput, path: Path, crops: dict[str, bytes | None]) -> 
     _Drawn(findings, _FINDINGS_JS, popup=parse_options(**POPUP_OPTIONS)).add_to(findings_layer)
     findings_layer.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)  # open: collapsed, its icon is an image (blank offline)
+    shown_classes = sorted({shown_class(inp, f.finding_id, f.class_name) for f in inp.findings})
+    _Legend(legend_html(shown_classes, flight_path=cam_geo is not None and len(cam_geo) >= 2,
+                        footprints=bool(footprints))).add_to(fmap)
     drawn = [tuple(p[:2]) for p in cam_geo] if cam_geo is not None else []
     fit_to(fmap, drawn + [(f.lat_deg, f.lon_deg) for f in inp.findings], max_zoom=22)
     save_offline(fmap, path)
+
+
+def legend_html(classes: list[str], flight_path: bool = True, footprints: bool = True) -> str:
+    """What each colour on the map is: the classes drawn (``classes``), the flight path, the footprints.
+    The demo's map had red, orange, blue and grey and nothing saying which was what."""
+    def row(colour: str, text: str, line: bool = False) -> str:
+        swatch = "height:3px;margin:6px 6px 6px 0" if line else "height:12px;border-radius:6px;margin:0 6px -1px 0"
+        return (f'<p style="margin:0"><i style="display:inline-block;width:12px;{swatch};background:{colour}"></i>'
+                f"{html.escape(text)}</p>")
+    rows = [row(colour_hex(c), c) for c in classes]
+    rows += [row("#1f77b4", "flight path", line=True)] if flight_path else []
+    rows += [row("#7f7f7f", "frame footprint", line=True)] if footprints else []
+    # an HTML piece branca compiles as a Jinja template again: no '{' from a (relabelled) class name
+    body = "".join(rows).replace("{", "&#123;").replace("}", "&#125;")
+    return ('<section class="skyinspect-legend-box" style="position:fixed;bottom:28px;right:10px;z-index:1000;'
+            'background:#fff;padding:6px 8px;border:2px solid rgba(0,0,0,0.2);border-radius:4px;'
+            f'font:12px sans-serif"><div class="skyinspect-legend">{body}</div></section>')
+
+
+class _Legend(MacroElement):
+    """``legend_html`` in the page's body, fixed in the map's lower right corner above the attribution."""
+
+    _template = Template("""{% macro html(this, kwargs) %}{{ this.text }}{% endmacro %}""")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.text = text
 
 
 FOOTPRINT_OPTIONS = path_options(line=True, radius=None, color="#7f7f7f", weight=1, fill=False)
