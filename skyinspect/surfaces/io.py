@@ -124,12 +124,20 @@ def surface_from_dict(data: dict[str, Any], base: Path | None = None, name: str 
     raise InputError(f"unknown surface type {kind!r}; expected plane, face, cylinder, dem or set")
 
 
+FORMATS_HINT = ("Write a surface file: docs/georeferencing.md (Surfaces) gives the formats and a face's file; "
+                "skyinspect/surfaces/io.py reads them")
+_NEEDS = {"plane": "point {lat_deg, lon_deg, alt_msl_m} and normal_enu [e, n, u]",
+          "face": "point {lat_deg, lon_deg, alt_msl_m}, normal_enu, u_range_m and v_range_m",
+          "cylinder": "point (the base centre), radius_m, length_m, axis_enu and ref_azimuth_deg",
+          "dem": "path (a GeoTIFF)", "set": "surfaces [...]"}
+
+
 def load_surface(path: Path) -> AnySurface:
     path = Path(path)
     if path.suffix.lower() in (".tif", ".tiff"):
         return DemSurface(str(path), name=path.stem)
     try:
-        data = json.loads(path.read_text())
+        data: Any = json.loads(path.read_text())
         if not isinstance(data, dict):
             raise InputError(describe(path, f"holds a JSON {type(data).__name__}, not a surface object",
                                       "Expected {\"surface\": \"plane\" | \"face\" | ..., ...}; see "
@@ -137,11 +145,28 @@ def load_surface(path: Path) -> AnySurface:
         return surface_from_dict(data, path.parent, path.stem)
     except FileNotFoundError as exc:
         raise InputError(describe(path, "surface file not found")) from exc
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+    except KeyError as exc:
+        raise InputError(describe(path, _missing_key(data, exc), FORMATS_HINT)) from exc
+    except (json.JSONDecodeError, TypeError, ValueError) as exc:
         if isinstance(exc, InputError):
             if str(path) in str(exc):
                 raise
             # the surface's own checks (unknown type, zero normal, ...) do not know the file they came from
-            raise InputError(describe(path, str(exc), "See skyinspect/surfaces/io.py for the formats")) from exc
+            raise InputError(describe(path, str(exc), FORMATS_HINT)) from exc
         raise InputError(describe(path, f"not a valid surface file ({type(exc).__name__}: {exc})",
-                                  "See skyinspect/surfaces/io.py for the formats")) from exc
+                                  FORMATS_HINT)) from exc
+
+
+def _missing_key(data: dict[str, Any], exc: KeyError) -> str:
+    """What a KeyError from a surface's constructor meant: the key, what that kind needs, and (for a file
+    without "surface", read as a plane) what the file holds instead: the SITL facade's geometry.json, which
+    gives a face by its two ends, was refused as "not a valid surface file (KeyError: 'point')"."""
+    kind = str(data.get("surface", "plane")).lower()
+    if kind == "set" and "surfaces" in data:
+        return (f"has a surface in its set without {exc.args[0]!r} (a plane needs {_NEEDS['plane']}; a face "
+                f"{_NEEDS['face']})")
+    text = f"has no {exc.args[0]!r}, which a {kind} surface needs ({_NEEDS.get(kind, 'see the formats')})"
+    if "surface" not in data:
+        keys = ", ".join(sorted(map(str, data))[:8]) + (f" and {len(data) - 8} more" if len(data) > 8 else "")
+        text += f"; a file without \"surface\" is read as a plane, and this one holds {keys or 'nothing'}"
+    return text

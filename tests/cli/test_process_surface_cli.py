@@ -96,3 +96,19 @@ def test_a_dem_that_cannot_be_read_leaves_no_results_folder(flight: Path, tmp_pa
     code, out = _run("process", str(flight), "--out", str(tmp_path / "res"), "--surface", str(surface))
     assert code == 2 and "Traceback" not in out and ".tif" in out, out
     assert not (tmp_path / "res").exists()
+
+
+def test_the_sitl_facade_geometry_file_is_refused_saying_what_a_surface_file_needs(flight: Path,
+                                                                                    tmp_path: Path) -> None:
+    """The real SITL facade scan's geometry.json (tests/data/telemetry/arducopter_sitl_facade) describes
+    the face by its two ends, not as a surface file; passed as --surface it was refused with
+    "not a valid surface file (KeyError: 'point')" and a pointer into the source code."""
+    geometry = Path(__file__).resolve().parents[1] / "data" / "telemetry" / "arducopter_sitl_facade" / "geometry.json"
+    code, out = _run("process", str(flight), "--out", str(tmp_path / "res"), "--surface", str(geometry))
+    flat = " ".join(out.split())
+    assert code == 2 and "geometry.json" in flat and "Traceback" not in out, out
+    assert "KeyError" not in flat
+    assert "no 'point'" in flat and "read as a plane" in flat and "normal_enu" in flat
+    assert "face_south_end" in flat  # what the file holds instead
+    assert "docs/georeferencing.md" in flat
+    assert not (tmp_path / "res").exists()
