@@ -91,6 +91,7 @@ def publish_reviewed(results: Path, flight: Path | None = None, progress: bool =
     geo = _stage(stages / "aligned.json", "align", georeferenced_from_dict)
     findings = _stage(stages / "findings.json", "measure", lambda d: [finding_from_dict(x) for x in _listed(d)])
     graded = _stage(stages / "grades.json", "grade", grade_output_from_json)
+    _refuse_other_rule_versions(graded.grades, stages / "grades.json", results, meta, rules_dir)
     record = _record_folder(results, flight, meta)
     if not (record / "record.sqlite").is_file():  # before anything is written
         said = ("not a flight record (record.sqlite missing)" if flight is not None else
@@ -112,6 +113,38 @@ def publish_reviewed(results: Path, flight: Path | None = None, progress: bool =
     products = _publish_atomically(inp, results, progress=progress)
     return PublishSummary(results, len(inp.findings), tuple(f.finding_id for f in inp.rejected), inp.review.seq,
                           inp.review.said(), products)
+
+
+def _refuse_other_rule_versions(grades: dict[str, Any], stored: Path, results: Path, meta: dict[str, Any],
+                                rules_dir: Path | None) -> None:
+    """InputError when ``stored``'s grades are by another version (or the earlier name) of a rule the rules
+    folder holds: a folder graded by a release shipping aashto-mbei-1130@1 was published after an upgrade
+    with its @1 grades, nothing said (and with a review, told to pass --rules a folder it never had). The
+    grade stage grades again when the rules change, so processing again is the fix."""
+    from groundstation.grading import load_rules
+    from groundstation.grading.rules import RULES_DIR, rule_id_of
+
+    folder = Path(rules_dir or RULES_DIR)
+    now = {r.rule_id: r.ref for r in load_rules(folder).values()}
+    used: dict[str, int] = {}
+    for gs in grades.values():
+        for g in gs:
+            if g.rule:
+                used[g.rule] = used.get(g.rule, 0) + 1
+    other = {ref: now[rule_id_of(ref)] for ref in sorted(used)
+             if rule_id_of(ref) in now and now[rule_id_of(ref)] != ref}
+    if not other:
+        return
+    pairs = ", ".join(f"{ref} ({used[ref]} grade{'s' if used[ref] > 1 else ''}), now {new}"
+                      for ref, new in other.items())
+    flight = meta.get("flight") or "FLIGHT"
+    raise InputError(describe(stored, f"graded by another version of its rules than {folder} holds: {pairs}; "
+                                      "published as they are, the report and work orders would carry grades by a "
+                                      "version since replaced",
+                              f"Process the flight again with the options it was processed with: `skyinspect "
+                              f"process {flight} --out {results}` (the saved stages are reused, only the grading "
+                              f"runs again, and the review is published with it). If it was graded by `skyinspect "
+                              f"process --rules FOLDER`, pass that folder: `skyinspect publish --rules FOLDER`"))
 
 
 def _inspection(path: Path) -> dict[str, Any]:
