@@ -165,6 +165,7 @@ def _create_record_atomically(out: Path, camera: CameraModel, segmenter: Segment
     import os
     import shutil
 
+    from skyinspect.atomic import fsync_dir
     from skyinspect.record.format import DB_NAME
 
     for stale in out.parent.glob(f".{out.name}.creating-*"):
@@ -180,11 +181,7 @@ def _create_record_atomically(out: Path, camera: CameraModel, segmenter: Segment
     if out.is_dir():
         out.rmdir()  # the empty folder the user made: replaced by the complete one
     os.rename(tmp, out)
-    fd = os.open(out.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_dir(out.parent)  # the rename itself survives a power cut; a file system refusing it is let be
 
 
 def _check_resumed_segmentation(out: Path, meta: dict[str, object]) -> None:
