@@ -202,8 +202,10 @@ def _outline_geometry(polygon_px: np.ndarray, geo: Georeference, to_wgs84: objec
         return np.column_stack(to_wgs84.transform(*geo.to_map(xy_px).T))  # type: ignore[attr-defined]
 
     lonlat = shapely.transform(outline, to_lonlat)
-    # 1e-9 degree (0.1 mm) on the grid, kept valid (a rounded vertex can make a thin crack cross itself again)
-    lonlat = shapely.set_precision(lonlat, 1e-9)
+    # 1e-9 degree (0.1 mm) on the grid, kept valid (a rounded vertex can make a thin crack cross itself again);
+    # an outline finer than the grid (a close-up's speck) keeps its own coordinates
+    snapped = shapely.set_precision(lonlat, 1e-9)
+    lonlat = lonlat if snapped.is_empty else snapped
     polygons = [orient(p, sign=1.0) for p in getattr(lonlat, "geoms", [lonlat]) if not p.is_empty]
     geometry = mapping(polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons))
     return json.loads(json.dumps(geometry))  # tuples as lists

@@ -70,3 +70,21 @@ def test_every_crack_outline_of_a_real_mask_is_a_valid_polygon(stem: str) -> Non
         assert _utm(geom).area >= outline.area * (1 - 1e-6)
         assert _utm(geom).difference(outline.buffer(PIXEL_M * 0.75)).area < 1e-12
         assert len(getattr(_utm(geom).buffer(PIXEL_M / 20), "geoms", [None])) == 1  # 0.1 mm: the grid
+
+
+def test_an_outline_finer_than_the_coordinate_grid_is_kept() -> None:
+    """A 2x2-px rust speck of a 0.02 mm/px close-up ortho is under the 1e-9 degree grid the outlines are
+    snapped to: it keeps its own outline (snapped, it was an empty MultiPolygon)."""
+    from shapely.geometry import shape
+
+    from skyinspect.segmentation import CORROSION, Instance
+
+    fine = Georeference(UTM_30N, (0.00002, 0.0, 699_000.0, 0.0, -0.00002, 5_633_000.0), 32630)
+    class_map = np.zeros((10, 10), np.uint8)
+    class_map[2:4, 2:4] = CORROSION
+    speck = Instance(class_id=CORROSION, score=1.0, polygon_px=np.array([[2.0, 2], [3, 2], [3, 3], [2, 3]]),
+                     area_px=4.0)
+    feature = json.loads(instances_geojson(Segmentation(class_map, (speck,), "m"), fine, Path("x.tif")))["features"][0]
+    geom = shape(feature["geometry"])
+    assert geom.is_valid and not geom.is_empty
+    assert _utm(geom).area == pytest.approx(0.00002 ** 2, rel=0.05)  # pixel centres 1 px apart: 1 px^2
