@@ -80,10 +80,11 @@ def best_view_crop_jpeg(inp: PublishInput, finding: Finding, rec: object = _UNSE
     return buf.tobytes() if ok else None
 
 
-def draw_schematic(inp: PublishInput, path: Path, size_px: tuple[int, int] = (1400, 900)) -> None:
+def draw_schematic(inp: PublishInput, path: Path, size_px: tuple[int, int] = (1400, 900)) -> list[tuple[str, Box]]:
     """Elevation (vertical face) or plan (ground) of the surface in metres: frame footprints in
     grey, findings outlined in their class colour and labelled with their ids (a crack that runs
-    like a formwork joint in grey, "joint?"), cracks' measured centre lines in dark grey."""
+    like a formwork joint in grey, "joint?"), cracks' measured centre lines in dark grey. Returns
+    each label and its box (x0, y0, x1, y1 px), all inside the plot."""
     width, height = size_px
     margin = 80
     img = np.full((height, width, 3), 255, np.uint8)
@@ -127,13 +128,17 @@ def draw_schematic(inp: PublishInput, path: Path, size_px: tuple[int, int] = (14
             if len(line) >= 2:
                 cv2.polylines(img, [px(basis.to_2d(np.asarray(line)))], False, (40, 40, 40), 1, cv2.LINE_AA)
         labels.append((f.finding_id + (" joint?" if joint_like else ""), int(c[0]), int(c[1]), k))
+    # labels stay in the plot: crowded, they had been stacked down over the axis numbers, the caption
+    # and off the image (219 findings on a 30 m face)
+    area = (margin, margin, width - 8, height - margin)
     for label, cx, cy, k in labels:  # after every outline, so that a label can keep off all of them
-        x, y = _label_spot(owner, placed, label, cx, cy, k)
+        x, y = _label_spot(owner, placed, label, cx, cy, k, area)
         _leader(img, label, x, y, cx, cy)
         cv2.putText(img, label, (x, y), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (30, 30, 30), 1, cv2.LINE_AA)
     title = ("plan" if basis.is_horizontal else "elevation") + f" of surface '{basis.name}'"
     cv2.putText(img, title, (margin, 40), cv2.FONT_HERSHEY_SIMPLEX, 0.8, (0, 0, 0), 2, cv2.LINE_AA)
     cv2.imwrite(str(path), img)
+    return [(label, box) for (label, *_), box in zip(labels, placed)]
 
 
 def _axes(img: np.ndarray, lo: np.ndarray, hi: np.ndarray, px: object, labels: tuple[str, str],
@@ -209,37 +214,50 @@ class LabelBoxes(list):  # type: ignore[type-arg]
             _overlap(box, b) for key in self._keys(box) for b in self._cells.get(key, ()))
 
 
-def _free_spot(placed: list[Box], label: str, x: int, y: int, keep: bool = True) -> tuple[int, int]:
+def _free_spot(placed: list[Box], label: str, x: int, y: int, keep: bool = True,
+               area: Box | None = None) -> tuple[int, int]:
     """Where to write ``label`` near (x, y) without covering one already written (a crack and the
     joint line split off it share a centroid): moved down a line at a time; the box is recorded
-    unless ``keep`` is False (a spot only tried)."""
+    unless ``keep`` is False (a spot only tried). ``area``: the box the label must stay in, moved
+    into it, then down or up a line at a time (24 lines each way), the nearer first, never out of it (the
+    spot itself when every line is taken)."""
     (w, h), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.55, 1)
-    for _ in range(8):
+
+    def free(y: int) -> bool:
         box = (x, y - h, x + w, y + 4)
-        if not (placed.overlaps(box) if isinstance(placed, LabelBoxes) else any(_overlap(box, b) for b in placed)):
-            break
-        y += h + 6
+        return not (placed.overlaps(box) if isinstance(placed, LabelBoxes) else any(_overlap(box, b) for b in placed))
+    if area is None:
+        for _ in range(8):
+            if free(y):
+                break
+            y += h + 6
+    else:
+        x = max(area[0], min(x, area[2] - w))
+        y = max(area[1] + h, min(y, area[3] - 4))
+        tries = [y + s * i * (h + 6) for i in range(1, 25) for s in (1, -1)]
+        y = next((t for t in [y] + tries if area[1] + h <= t <= area[3] - 4 and free(t)), y)
     if keep:
         placed.append((x, y - h, x + w, y + 4))
     return x, y
 
 
 def _label_spot(owner: np.ndarray, placed: list[tuple[int, int, int, int]], label: str, cx: int, cy: int,
-                own: int) -> tuple[int, int]:
+                own: int, area: Box | None = None) -> tuple[int, int]:
     """Where to write the label of finding ``own`` centred at (cx, cy): right of it and above,
     unless that covers more of the other findings' drawing (``owner``: which finding drew each
     pixel; a joint line beside a crack) than right-below, left-above or left-below; each stacked
-    clear of the labels already written (``_free_spot``). Its own outline may lie under it."""
+    clear of the labels already written (``_free_spot``), inside ``area`` when given. Its own outline may lie
+    under it."""
     (w, h), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, 0.55, 1)
     best: tuple[int, int, int] | None = None
     for x, y in ((cx + 8, cy - 8), (cx + 8, cy + h + 8), (cx - 8 - w, cy - 8), (cx - 8 - w, cy + h + 8)):
-        x, y = _free_spot(placed, label, max(0, x), y, keep=False)
+        x, y = _free_spot(placed, label, max(0, x), y, keep=False, area=area)
         box = owner[max(0, y - h):max(0, y + 4), x:x + w]
         covered = int(((box != 0) & (box != own)).sum())
         if best is None or covered < best[0]:
             best = (covered, x, y)
     _, x, y = best  # type: ignore[misc]
-    return _free_spot(placed, label, x, y)
+    return _free_spot(placed, label, x, y, area=area)
 
 
 def _nice_step(raw: float) -> float:
