@@ -2,7 +2,8 @@
 
 An inspection team segmenting an orthomosaic got pixel coordinates only: a mask PNG and polygons in
 pixels, which a GIS cannot place. For a GeoTIFF with a geotransform and a CRS, segment also writes
-``<stem>_mask.tif`` (the class ids, with the input's transform and CRS) and ``<stem>.geojson`` (the
+``<stem>_mask.tif`` (the class ids, with the input's transform and CRS, its palette's transparency in
+``<stem>_mask.tif.aux.xml``) and ``<stem>.geojson`` (the
 instances' polygons in WGS84 longitude/latitude, RFC 7946, with each one's area in square metres (its
 pixels' ground area) and a crack's skeleton length in metres). Areas and lengths are measured on the
 ground (the WGS84 ellipsoid), whatever the CRS: Web Mercator (EPSG:3857, web-map and DroneDeploy exports)
@@ -149,9 +150,22 @@ def mask_geotiff(class_map: np.ndarray, geo: Georeference, no_data: np.ndarray |
         with mem.open(driver="GTiff", width=w, height=h, count=1, dtype="uint8", compress="lzw", nodata=NO_DATA,
                       crs=rasterio.crs.CRS.from_wkt(geo.crs_wkt), transform=Affine(*geo.transform)) as ds:
             ds.write(band, 1)
-            ds.write_colormap(1, {0: (0, 0, 0, 0), 1: (255, 0, 0, 255), 2: (255, 200, 0, 255),
-                                  NO_DATA: (0, 0, 0, 0)})
+            ds.write_colormap(1, MASK_COLOURS)  # a TIFF palette is RGB: the alpha goes to mask_palette_aux
         return bytes(mem.read())
+
+
+# class id -> RGBA; background and no data see-through, so the mask lies over the ortho
+MASK_COLOURS = {0: (0, 0, 0, 0), 1: (255, 0, 0, 255), 2: (255, 200, 0, 255), NO_DATA: (0, 0, 0, 0)}
+
+
+def mask_palette_aux() -> bytes:
+    """``<stem>_mask.tif.aux.xml``: the mask's palette with its alpha, as GDAL's sidecar (PAM), which GDAL
+    readers (QGIS, rasterio) take over the TIFF's own RGB palette. Without it the background read back
+    opaque black and covered the ortho in QGIS; viewers that ignore it still get the RGB palette."""
+    entries = "".join('      <Entry c1="{}" c2="{}" c3="{}" c4="{}"/>\n'.format(*MASK_COLOURS.get(i, (0, 0, 0, 0)))
+                      for i in range(256))
+    return ('<PAMDataset>\n  <PAMRasterBand band="1">\n    <ColorInterp>Palette</ColorInterp>\n'
+            f'    <ColorTable>\n{entries}    </ColorTable>\n  </PAMRasterBand>\n</PAMDataset>\n').encode()
 
 
 def instances_geojson(seg: Segmentation, geo: Georeference, source: Path) -> bytes:
@@ -243,6 +257,7 @@ def write_geo_outputs(out: Path, seg: Segmentation, source: Path, write: Callabl
     geo, _ = read_georeference(source, seg.shape)
     if geo is None:
         return None
+    write(Path(out) / f"{Path(source).stem}_mask.tif.aux.xml", mask_palette_aux())  # before the TIFF it colours
     write(Path(out) / f"{Path(source).stem}_mask.tif", mask_geotiff(seg.class_map, geo, no_data))
     write(Path(out) / f"{Path(source).stem}.geojson", instances_geojson(seg, geo, source))
     return {**geo.as_json(), "metres": "ground"}  # area_m2, length_m (module doc): a rerun redoes a record without

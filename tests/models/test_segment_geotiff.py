@@ -279,3 +279,14 @@ def test_the_mask_geotiff_marks_the_orthos_no_data_as_no_data(tmp_path: Path) ->
         assert (~valid == collar).all()  # no data exactly where the ortho had none
         assert (classes[~collar] == cv2.imread(str(out / "ortho_mask.png"), cv2.IMREAD_UNCHANGED)[~collar]).all()
         assert set(np.unique(classes[~collar])) == {0, CRACK, CORROSION}
+
+
+def test_the_mask_geotiff_background_is_transparent_over_the_ortho(tmp_path: Path) -> None:
+    """Class 0 (surveyed, no defect) is see-through in GIS, so the mask lies over the ortho with only the
+    defects coloured. A TIFF palette has no alpha: GDAL read the background back opaque black and QGIS
+    covered the ortho with it. The palette with its alpha travels in GDAL's sidecar (<stem>_mask.tif.aux.xml)."""
+    out = _segment(tmp_path)
+    with rasterio.open(out / "ortho_mask.tif") as ds:
+        colours = ds.colormap(1)
+        assert colours[0][3] == 0 and colours[ds.nodata][3] == 0  # background and no data: transparent
+        assert colours[CRACK] == (255, 0, 0, 255) and colours[CORROSION] == (255, 200, 0, 255)
