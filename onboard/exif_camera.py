@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from skyinspect.camera import CameraModel
-from skyinspect.errors import CalibrationError, describe
+from skyinspect.errors import CalibrationError, ImageError, describe
+from skyinspect.pixel_cap import open_header, refuse_over_cap  # not Image.open: skyinspect.pixel_cap
 
 _EXIF_IFD = 0x8769
 _MODEL, _FOCAL, _FOCAL_35 = 0x0110, 0x920A, 0xA405
@@ -54,16 +55,17 @@ class ExifIntrinsics:
 def camera_from_exif(path: Path) -> ExifIntrinsics:
     """Intrinsics of ``path``'s camera at the decoded image's size (module doc); CalibrationError
     naming the file when its metadata has no focal length to work from."""
-    from PIL import Image
-
     from onboard.telemetry.dji import read_xmp
 
     path = Path(path)
     try:
-        with Image.open(path) as img:
+        with open_header(path) as img:
             width, height = img.size
+            refuse_over_cap(path, width, height)  # before the EXIF, which a damaged file may lack
             exif = img.getexif()
             sub = dict(exif.get_ifd(_EXIF_IFD))
+    except ImageError:
+        raise
     except (OSError, ValueError, SyntaxError) as exc:
         raise CalibrationError(describe(path, f"cannot read the image's metadata ({exc})")) from exc
     try:

@@ -22,6 +22,7 @@ import numpy as np
 
 from skyinspect.errors import ImageError, InputError, describe
 from skyinspect.jpeg import JPEG_SUFFIXES
+from skyinspect.pixel_cap import refuse_over_cap
 
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
@@ -148,6 +149,8 @@ class VideoSource:
                                           "Convert it to MP4/H.264 or extract the frames into a folder"))
             self._count = max(int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), 0)
             self.fps = float(cap.get(cv2.CAP_PROP_FPS))
+            refuse_over_cap(self.path, int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT)),
+                            "its frames are")
         finally:
             cap.release()
         self.start_utc_s = start_utc_s if start_utc_s is not None else time_from_name(self.path.name)

@@ -26,6 +26,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from skyinspect.pixel_cap import open_header  # not Image.open: skyinspect.pixel_cap
+
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
 _DATETIME_ORIGINAL, _SUBSEC_ORIGINAL, _OFFSET_ORIGINAL = 0x9003, 0x9291, 0x9011
 _GPS_TIME, _GPS_DATE = 7, 29
@@ -64,10 +66,8 @@ def _gps_utc(gps: Any) -> float | None:
 
 def photo_time(path: Path) -> PhotoTime | None:
     """The photo's capture time in UTC and where it came from; None when it has no time at all."""
-    from PIL import Image
-
     try:
-        with Image.open(path) as img:
+        with open_header(path) as img:
             exif = img.getexif()
             tags, gps = exif.get_ifd(_EXIF_IFD), exif.get_ifd(_GPS_IFD)
     except (OSError, ValueError, SyntaxError):

@@ -51,6 +51,31 @@ def jpeg_cut_short(data: bytes) -> bool:
         pos += 2 + length
 
 
+def jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a JPEG's start-of-frame segment, walked to as ``jpeg_cut_short`` walks (a few
+    µs, where Pillow's header read took 0.3 ms a frame); None when ``data`` holds no readable one."""
+    if not data.startswith(SOI):
+        return None
+    pos, n = 2, len(data)
+    while pos + 4 <= n and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker == 0xFF:
+            pos += 1
+            continue
+        if marker in _STANDALONE:
+            pos += 2
+            continue
+        if marker in (EOI[1], _SOS):
+            return None
+        if marker in _SOF and pos + 9 <= n:  # FF Cn, length, precision, height, width
+            return int.from_bytes(data[pos + 7:pos + 9], "big"), int.from_bytes(data[pos + 5:pos + 7], "big")
+        pos += 2 + int.from_bytes(data[pos + 2:pos + 4], "big")
+    return None
+
+
+_SOF = {*range(0xC0, 0xD0)} - {0xC4, 0xC8, 0xCC}  # start-of-frame markers (C4, C8, CC are not)
+
+
 def check_jpeg_whole(path: Path, data: bytes | None = None) -> None:
     """Raise ImageError naming ``path`` when its JPEG bytes (``data``, else read from the file)
     are cut short."""
@@ -66,4 +91,4 @@ def check_jpeg_whole(path: Path, data: bytes | None = None) -> None:
                                   "Copy it again from the card, or leave it out"))
 
 
-__all__ = ["EOI", "JPEG_SUFFIXES", "SOI", "check_jpeg_whole", "jpeg_cut_short"]
+__all__ = ["EOI", "JPEG_SUFFIXES", "SOI", "check_jpeg_whole", "jpeg_cut_short", "jpeg_size"]

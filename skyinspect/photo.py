@@ -3,7 +3,8 @@ eval`` (models/batch.py, models/labelled.py) and the onboard replay's image fold
 
 As viewers show it and ``cv2.IMREAD_COLOR`` gives it: EXIF orientation applied, a grey photo (mono
 cameras, many crack data sets) as three equal channels, an alpha channel dropped. Refused with the
-fix: a file that does not decode, a JPEG cut short (skyinspect.jpeg), and a depth other than 8 bits.
+fix: a file that does not decode, a JPEG cut short (skyinspect.jpeg), a header stating more pixels than
+skyinspect decodes (skyinspect.pixel_cap, checked before decoding), and a depth other than 8 bits.
 ``IMREAD_COLOR`` would scale a 16-bit frame down by 256 without a word, so a 12-bit camera's frames
 (values up to 4095) came out nearly black and were segmented as a clean surface; a 16-bit or float
 image has no one right conversion: its useful range is the user's to choose.
@@ -22,6 +23,7 @@ import numpy as np
 
 from skyinspect.errors import ImageError, describe
 from skyinspect.jpeg import JPEG_SUFFIXES, SOI, check_jpeg_whole
+from skyinspect.pixel_cap import check_image_header
 
 # ANYDEPTH | ANYCOLOR: as IMREAD_COLOR (orientation, no alpha) but keeps the depth and a single
 # channel, so that they can be checked; IMREAD_UNCHANGED would ignore the EXIF orientation
@@ -60,9 +62,11 @@ def read_bgr(path: Path, orient: bool = True, data: bytes | None = None) -> np.n
         _refuse_broken_link(path)
     if Path(path).suffix.lower() in JPEG_SUFFIXES or _starts_as_jpeg(path, data):  # imread would fill a cut one grey
         data = read_file_bytes(path) if data is None else data
+        check_image_header(path, data)
         check_jpeg_whole(path, data)
         image = _cv_decoded(path, flags, data)
     else:
+        check_image_header(path, data)
         # OpenCV fails on a quarter-turned TIFF and logs an ERROR for it: such a TIFF goes to PIL at once
         image = None if _tiff_turned_a_quarter(path, data) else _cv_decoded(path, flags, data)
         if image is None:
@@ -128,7 +132,14 @@ _ISOBMFF_PHOTO_BRANDS = (("AVIF", {b"avif", b"avis"}), ("HEIC", {b"heic", b"heix
 def cv_imread(path: Path, flags: int) -> np.ndarray | None:
     """``cv2.imread`` that survives a name not in UTF-8 (an old Windows card's 'Br\\xfccke.png', which
     Python holds with a lone surrogate): imread crashed the process on one (segmentation fault). Such a
-    file is read by Python and decoded from memory instead."""
+    file is read by Python and decoded from memory instead. Refused, nothing decoded, when its header
+    states more pixels than the cap (skyinspect.pixel_cap)."""
+    check_image_header(path)
+    return _cv_read(path, flags)
+
+
+def _cv_read(path: Path, flags: int) -> np.ndarray | None:
+    """``cv_imread`` once the header's size is checked."""
     try:
         str(path).encode("utf-8")
     except UnicodeEncodeError:
@@ -138,10 +149,10 @@ def cv_imread(path: Path, flags: int) -> np.ndarray | None:
 
 
 def _cv_decoded(path: Path, flags: int, data: bytes | None) -> np.ndarray | None:
-    """``cv_imread``, or from ``data`` where the caller holds the bytes (imdecode applies the EXIF
-    orientation as imread does; it asserts on an empty buffer)."""
+    """``_cv_read``, or from ``data`` where the caller holds the bytes (imdecode applies the EXIF
+    orientation as imread does; it asserts on an empty buffer). The header's size is checked already."""
     if data is None:
-        return cv_imread(path, flags)
+        return _cv_read(path, flags)
     with _tiff_tags_unlogged(path), _opencv_limit_named(path):
         return cv2.imdecode(np.frombuffer(data, np.uint8), flags) if data else None
 

@@ -26,6 +26,7 @@ from onboard.telemetry.convert import Record
 from onboard.photo_time import LOCAL_TIME_FIX, photo_time
 from onboard.telemetry.rotations import euler_to_quaternion
 from skyinspect.errors import TelemetryError, describe
+from skyinspect.pixel_cap import open_header  # not Image.open: skyinspect.pixel_cap
 
 log = logging.getLogger(__name__)
 
@@ -93,12 +94,10 @@ def _dms(value: object, ref: object, negative: str) -> float:
 
 def read_photo(path: Path) -> DjiPhoto:
     """One photo's pose; ``TelemetryError`` naming the file if it carries none."""
-    from PIL import Image
-
     path = Path(path)
     try:
         data = path.read_bytes()
-        with Image.open(path) as img:
+        with open_header(path) as img:
             gps = img.getexif().get_ifd(_GPS_IFD)
     except (OSError, ValueError, SyntaxError) as exc:
         raise TelemetryError(describe(path, f"cannot read the photo's metadata ({exc})")) from exc

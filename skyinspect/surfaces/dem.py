@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from skyinspect.errors import InputError, describe
+from skyinspect.pixel_cap import refuse_over_cap
 from skyinspect.geodesy import LocalFrame
 from skyinspect.surfaces.base import BoundSurface, Hits
 from skyinspect.surfaces.heights import geoid_undulation_m, vertical_reference_of
@@ -91,6 +92,7 @@ class DemSurface:
                 if ds.crs is None:
                     raise InputError(describe(path, "the DEM has no CRS, so it cannot be placed",
                                               "Assign one, e.g. gdal_edit.py -a_srs EPSG:32632 dsm.tif"))
+                refuse_over_cap(path, ds.width, ds.height, "the DEM is")  # read whole as float64: 8 B a cell
                 z = ds.read(1, masked=True).astype(np.float64).filled(np.nan)
                 t = ds.transform
                 grid = DemGrid(z, (t.a, t.b, t.c, t.d, t.e, t.f), ds.crs.to_wkt(), str(path))

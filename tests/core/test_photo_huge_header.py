@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from skyinspect.cli.main import app
 from skyinspect.errors import ImageError
 from skyinspect.photo import read_bgr
+from skyinspect.pixel_cap import MAX_IMAGE_MPX_ENV
 
 
 def _png_stating(path: Path, width: int, height: int) -> Path:
@@ -27,7 +28,8 @@ def _png_stating(path: Path, width: int, height: int) -> Path:
 
 
 @pytest.mark.parametrize("held", [False, True], ids=["read-by-opencv", "bytes-held"])
-def test_a_header_over_opencvs_pixel_limit_is_named(tmp_path: Path, held: bool) -> None:
+def test_a_header_over_opencvs_pixel_limit_is_named(tmp_path: Path, held: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(MAX_IMAGE_MPX_ENV, "20000")  # skyinspect's own cap raised past it (skyinspect.pixel_cap)
     photo = _png_stating(tmp_path / "pier.png", 100_000, 100_000)
     with pytest.raises(ImageError, match=r"pier\.png: its header states more pixels than OpenCV decodes"):
         read_bgr(photo, data=photo.read_bytes() if held else None)

@@ -300,13 +300,14 @@ def test_check_labelled_decodes_each_tiff_once(tmp_path: Path, monkeypatch: pyte
     from models.labelled import check_labelled
 
     decodes: list[str] = []
-    real = photo.cv_imread
+    real = photo._cv_read  # cv_imread's decode, its header's size checked (skyinspect.pixel_cap)
 
     def counting(path: Path, flags: int) -> np.ndarray | None:
-        decodes.append(Path(path).name)
+        if Path(path).suffix == ".tif":  # the photos' decodes, not their masks'
+            decodes.append(Path(path).name)
         return real(path, flags)
 
-    monkeypatch.setattr(photo, "cv_imread", counting)
+    monkeypatch.setattr(photo, "_cv_read", counting)
     _write(tmp_path / "a.tif", np.full((40, 60, 3), 128, np.uint8))
     _write(tmp_path / "a_mask.png", np.zeros((40, 60), np.uint8))
     _write(tmp_path / "b.tif", np.full((40, 60, 3), 128, np.uint8))
