@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from skyinspect.errors import InputError, describe
+from skyinspect.surfaces.dem import DemGrid
 
 from missions.planning.geometry import point_in_polygon_en
 from missions.planning.mission import NAV_TAKEOFF
@@ -33,10 +34,18 @@ from missions.planning.safety import PlanRefusedError, _where, flight_legs
 TERRAIN_TOLERANCE_M = 0.01
 
 
-def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path) -> tuple[str, ...]:
+def read_dem(dem_path: Path) -> DemGrid:
+    """The DEM's raster, read (``InputError``: missing, not a raster, no CRS) before the planning, which takes
+    minutes on fine cracks."""
+    from skyinspect.surfaces.dem import DemSurface
+
+    return DemSurface(str(dem_path), name=Path(dem_path).name).load_grid()
+
+
+def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: DemGrid | None = None) -> tuple[str, ...]:
     """Notes on the terrain under every flight, or ``PlanRefusedError`` (rule ``terrain``) naming each leg
     that flies lower than ``site.min_flight_agl_m`` above the DEM's ground; ``InputError`` if the DEM does
-    not cover home."""
+    not cover home. ``grid``: the raster ``read_dem`` read already."""
     from shapely.geometry import Polygon
 
     from skyinspect.surfaces.dem import DemSurface
@@ -49,7 +58,8 @@ def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path) -> tuple
     reach_m = max((float(np.hypot(*pt[:2])) for legs in legs_of for leg in legs for pt in (leg.start_ned, leg.end_ned)),
                   default=0.0)
     # the DEM's CRS is fitted to the local frame over this range (skyinspect.surfaces.dem.DemSurface.bind)
-    bound = DemSurface(str(dem_path), max_range_m=max(100.0, reach_m + 50.0), name=dem_path.name).bind(frame)
+    bound = DemSurface(str(dem_path), max_range_m=max(100.0, reach_m + 50.0), name=dem_path.name,
+                       grid=grid).bind(frame)
     home_down = float(bound.down_at(np.array(0.0), np.array(0.0)))
     if not math.isfinite(home_down):
         raise InputError(describe(dem_path, f"expected the DEM to cover home {site.home_lat_lon}, got no height there "

@@ -59,6 +59,10 @@ def plan_command(
         raise InputError(describe(f"--out {out}", f"expected a folder, got {got}",
                                   "Give a new or existing folder (plan writes mission.plan etc. into it)"))
     cam = load_camera_file(camera_file) if camera_file else get_camera(camera)
+    if dem is not None:  # a DEM that cannot be read is said before the planning, not minutes after it
+        from missions.planning.terrain import read_dem
+
+        dem_grid = read_dem(dem)
     req = Requirement(crack_width_mm, pixels_across, front_overlap, side_overlap, max_blur_px, exposure_s)
     with console.status("laying out the patterns and the flights ..."):
         plans = plan_flights(load_asset(asset), cam, req, autopilot, focal_mm, max_mission_items)
@@ -66,7 +70,7 @@ def plan_command(
         from missions.planning.terrain import check_terrain
 
         with console.status("checking the flights against the DEM ..."):
-            terrain_notes = check_terrain(plans, dem)
+            terrain_notes = check_terrain(plans, dem, dem_grid)
         plans = tuple(replace(p, notes=p.notes + terrain_notes if k == 0 else p.notes,
                               checks_passed=p.checks_passed + ("terrain",)) for k, p in enumerate(plans))
     plan = plans[0]

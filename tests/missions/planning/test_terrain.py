@@ -144,3 +144,22 @@ def test_bridge_under_deck_left_to_ground_clearance(tmp_path, bridge_plan):
     past = _synthetic_dem(tmp_path / "past.tif", *site.home_lat_lon, site.ground_alt_msl_m, 0.0, raised=deck + (-2.0,))
     with pytest.raises(PlanRefusedError, match="rule terrain"):
         check_terrain((bridge_plan,), past)
+
+
+@pytest.mark.parametrize("name, content, match", [("missing.tif", None, "DEM file not found"),
+                                                  ("notes.tif", "not a raster", "cannot be read as a raster")])
+def test_a_bad_dem_is_refused_before_planning(tmp_path, monkeypatch, name, content, match):
+    """The planning and its coverage take minutes on fine cracks: a DEM that cannot be read is said first."""
+    import missions.planning.planner as planner
+
+    def never(*_a, **_k):  # noqa: ANN202
+        raise AssertionError("planned before the DEM was read")
+
+    monkeypatch.setattr(planner, "plan_flights", never)
+    dem = tmp_path / name
+    if content is not None:
+        dem.write_text(content)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["plan", str(PIPELINE), "--out", str(out), "--dem", str(dem)] + COARSE)
+    assert r.exit_code == 2 and match in r.output, r.output
+    assert not out.exists()
