@@ -25,7 +25,9 @@ vertices, vertex counts that disagree) MAV_MISSION_ERROR and the old fence kept;
 z 0 and autocontinue 0. ``fence_max_items`` answers a longer count with MAV_MISSION_NO_SPACE (70 on ArduCopter, 16 KB board);
 ``fence_supported=False`` answers every fence message with MAV_MISSION_UNSUPPORTED (no fence in the build).
 It speaks MAVLink 2, as ArduPilot 4 does on its telemetry ports (SERIALn_PROTOCOL 2); ``mavlink2=False``
-keeps it on MAVLink 1 until the GCS speaks 2. A MISSION_COUNT truncates the stored mission to its count at
+keeps it on MAVLink 1 until the GCS speaks 2 (PX4's MAV_PROTO_VER 0), ``mavlink1_only`` whatever the GCS speaks
+(ArduPilot SERIALn_PROTOCOL 1, PX4 MAV_PROTO_VER 1; only in a process not yet on MAVLink 2: pymavlink's
+version is process-wide). A MISSION_COUNT truncates the stored mission to its count at
 once, as ArduPilot's ``MissionItemProtocol_Waypoints::truncate`` does. ``ack_at=(seq, code)`` answers item
 ``seq`` (-1: the MISSION_COUNT) with MISSION_ACK ``code`` and ends the upload there (14 DENIED: another
 ground station's transfer; 15 OPERATION_CANCELLED: ArduPilot's upload timeout, 8 s without an item).
@@ -58,7 +60,7 @@ class LoopbackVehicle(threading.Thread):
                  unsupported: tuple[int, ...] = (), duplicate_request: bool = False,
                  lose_final_ack: bool = False, ardupilot_storage: bool = False, px4_storage: bool = False,
                  fence_supported: bool = True, fence_max_items: int = 0, mavlink2: bool = True,
-                 ack_at: tuple[int, int] = (), list_ack: int = 0) -> None:
+                 mavlink1_only: bool = False, ack_at: tuple[int, int] = (), list_ack: int = 0) -> None:
         super().__init__(daemon=True, name=f"loopback-vehicle-{port}")
         self.url = f"{'udpin' if transport == 'udp' else 'tcpin'}:127.0.0.1:{port}"
         self.gcs_url = f"{'udpout' if transport == 'udp' else 'tcp'}:127.0.0.1:{port}"
@@ -72,6 +74,7 @@ class LoopbackVehicle(threading.Thread):
         self.mission: list[Any] = []
         self.fence: list[Any] = []
         self.fence_supported, self.fence_max_items, self.mavlink2 = fence_supported, fence_max_items, mavlink2
+        self.mavlink1_only = mavlink1_only
         self.ack_at, self.list_ack = ack_at, list_ack
         self._fence_expected, self._fence_in = 0, []  # type: ignore[var-annotated]
         self.requests_seen: list[str] = []
@@ -92,7 +95,9 @@ class LoopbackVehicle(threading.Thread):
         from pymavlink import mavutil
 
         conn = mavutil.mavlink_connection(self.url, source_system=1, source_component=1)
-        if self.mavlink2:
+        if self.mavlink1_only:
+            conn.first_byte = False  # pymavlink switches on the first bytes heard only
+        elif self.mavlink2:
             conn.auto_mavlink_version(b"\xfd")  # pymavlink's own switch, as on hearing a MAVLink 2 frame
         self.ready.set()
         end = time.monotonic() + self.lifetime_s

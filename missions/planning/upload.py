@@ -90,21 +90,14 @@ def with_home(items: tuple[MissionItem, ...], home_lat_lon_alt: tuple[float, flo
 def connect(url: str, timeout_s: float = 10.0) -> Any:
     """Open a pymavlink connection (e.g. udpout:127.0.0.1:14550, tcp:127.0.0.1:5760, /dev/ttyACM0)
     and wait for the vehicle's heartbeat."""
-    from pymavlink import mavutil
-
-    from onboard.telemetry.link_spec import parse_link
+    from onboard.telemetry.link_spec import open_link, parse_link
 
     try:  # onboard's reading of the string: a port over 65535 was a traceback, DEV:BAUD was taken for a UDP host
         spec = parse_link(url)
     except TelemetryError as exc:
         raise TelemetryError(f"--connect {exc}") from exc
-    try:
-        if spec.serial:  # straight to the serial class, as onboard does: pymavlink reads a path with ':' as UDP
-            conn = mavutil.mavserial(spec.url, baud=spec.baud, source_system=GCS_SYSID, source_component=GCS_COMPID,
-                                     autoreconnect=False)
-        else:
-            conn = mavutil.mavlink_connection(spec.url, source_system=GCS_SYSID, source_component=GCS_COMPID,
-                                              autoreconnect=False)
+    try:  # onboard's opener too: MAVLink 2 from the first message (a vehicle may wait for it to switch)
+        conn = open_link(spec, GCS_SYSID, GCS_COMPID)
     except ModuleNotFoundError as exc:  # pyserial is not a dependency: it told a serial user to use a serial device
         raise TelemetryError(f"--connect {url}: expected pyserial for a serial link, got none installed "
                              f"({exc}). pip install pyserial (or connect over udpout:/tcp:)") from exc
@@ -139,9 +132,17 @@ def _wait(conn: Any, types: list[str], timeout_s: float, mission_type: int = MIS
         if left <= 0:
             return None
         msg = conn.recv_match(type=types, blocking=True, timeout=left)
-        if msg is not None and msg.get_srcSystem() == conn.target_system and \
-                int(getattr(msg, "mission_type", 0)) == mission_type:
-            return msg
+        if msg is not None and msg.get_srcSystem() == conn.target_system:
+            conn.vehicle_framing = msg.get_msgbuf()[0]  # 0xFD: its last answer came as MAVLink 2
+            if int(getattr(msg, "mission_type", 0)) == mission_type:
+                return msg
+
+
+def _vehicle_speaks_mavlink2(conn: Any) -> bool:
+    """Whether the vehicle's last answer came in MAVLink 2 framing. We speak 2 from the first message (open_link),
+    so pymavlink's own version says nothing of the vehicle's: one held on MAVLink 1 (ArduPilot SERIALn_PROTOCOL 1)
+    answers in 1 and would never carry the fence's mission_type."""
+    return bool(conn.mavlink20()) and getattr(conn, "vehicle_framing", 0xFD) == 0xFD
 
 
 def _result_name(code: int) -> str:
@@ -346,7 +347,7 @@ def upload_and_verify(url: str, items: tuple[MissionItem, ...], home_lat_lon_alt
         diffs = compare(full, back, skip_home=autopilot == "ardupilot")
         fence_sent = 0  # the fence goes up only after a mission that reads back identical
         if fence and not diffs:
-            if not conn.mavlink20():  # mission_type is a MAVLink 2 extension: MAVLink 1 drops it
+            if not _vehicle_speaks_mavlink2(conn):  # mission_type is a MAVLink 2 extension: MAVLink 1 drops it
                 raise TelemetryError(
                     f"fence upload: the link speaks MAVLink 1, which cannot say that a MISSION_COUNT is for the fence: "
                     f"the vehicle would take it for a new mission and ArduPilot would cut the mission just uploaded to "
