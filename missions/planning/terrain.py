@@ -24,14 +24,53 @@ from pathlib import Path
 import numpy as np
 
 from skyinspect.errors import InputError, describe
-from skyinspect.surfaces.dem import DemGrid
+from skyinspect.surfaces.dem import BoundDem, DemGrid
 
-from missions.planning.geometry import point_in_polygon_en
+from missions.planning.assets import Pipeline, WindTurbine
+from missions.planning.geometry import Capsule, Frustum, point_in_polygon_en
 from missions.planning.mission import NAV_TAKEOFF
 from missions.planning.planner import Plan
 from missions.planning.safety import PlanRefusedError, _where, flight_legs
 
 TERRAIN_TOLERANCE_M = 0.01
+
+
+_STANDING = {True: "The structure was checked standing on that ground; its GSD and coverage are still planned "
+                   "over flat ground",
+             False: "Bridge heights are still taken from the site ground"}
+_FIX = ("The planner lays the asset out and flies heights above home over flat ground: take off from a home level "
+        "with that ground, or plan the part of the asset on the slope on its own")
+
+
+def _standing_clearance(plan: Plan, bound: BoundDem, home_down: float,
+                        pts: np.ndarray) -> tuple[float, str, float, int] | None:
+    """A structure standing on the ground (a pipe on its supports, a turbine on its tower base) stands as much
+    higher as the DEM's ground under it rises from home's: (the least distance from ``pts`` to it so raised,
+    the solid's name, the rise there, the point's index). Each pipe segment is raised by the ground under its
+    nearest point, a turbine by the ground at its tower. Bridges: None (deck and pier heights are given from
+    the site ground, not from the ground under each pier)."""
+    asset = plan.asset
+    if not isinstance(asset, (Pipeline, WindTurbine)):
+        return None
+    best: tuple[float, str, float, int] | None = None
+    tower = next((s for s in plan.solids if isinstance(s, Frustum)), None)
+    for s in plan.solids:
+        if isinstance(asset, WindTurbine) and tower is not None:
+            c = np.array(tower.centre_ne_m)
+            rise = np.full(len(pts), -(float(bound.down_at(np.array(c[0]), np.array(c[1]))) - home_down))
+        elif isinstance(s, Capsule):
+            a, b = np.asarray(s.p0_ned)[:2], np.asarray(s.p1_ned)[:2]
+            t = np.clip(((pts[:, :2] - a) @ (b - a)) / max(float((b - a) @ (b - a)), 1e-12), 0.0, 1.0)
+            q = a + t[:, None] * (b - a)
+            rise = -(bound.down_at(q[:, 0], q[:, 1]) - home_down)
+        else:
+            continue
+        rise = np.where(np.isfinite(rise), rise, 0.0)  # off the DEM: as laid out (the note counts it)
+        d = s.distance_m(pts + rise[:, None] * np.array([0.0, 0.0, 1.0]))  # the point lowered = the solid raised
+        j = int(np.argmin(d))
+        if best is None or d[j] < best[0]:
+            best = (float(d[j]), s.name, float(rise[j]), j)
+    return best
 
 
 def read_dem(dem_path: Path) -> DemGrid:
@@ -86,9 +125,14 @@ def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: De
                 level = f"{above[i]:.2f} m above" if above[i] >= 0 else f"{-above[i]:.2f} m below"  # into the hill
                 violations.append(("terrain", leg.seq, f"{which}{_where(leg, p.items, pts[i])} is {level} "
                                    f"the ground in {dem_path.name} (the ground there is {ground[i]:+.2f} m from home's); "
-                                   f"expected at least site.min_flight_agl_m {site.min_flight_agl_m:g} m. The planner "
-                                   f"flies heights above home over flat ground: take off from a home level with that "
-                                   f"ground, or plan the part of the asset on the slope on its own"))
+                                   f"expected at least site.min_flight_agl_m {site.min_flight_agl_m:g} m. {_FIX}"))
+                continue
+            near = _standing_clearance(p, bound, home_down, pts)
+            if near is not None and near[0] < site.min_standoff_m - 1e-6:
+                d, name, rise, j = near
+                violations.append(("terrain", leg.seq, f"{which}{_where(leg, p.items, pts[j])} passes {d:.2f} m from "
+                                   f"{name}, which stands on ground {rise:+.2f} m from home's in {dem_path.name}; the "
+                                   f"minimum standoff is {site.min_standoff_m:g} m. {_FIX}"))
     if violations:
         raise PlanRefusedError(violations)
     if not math.isfinite(lowest):
@@ -98,7 +142,7 @@ def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: De
     notes = [f"terrain: {dem_path.name} ({bound.height_note}) under the flight from {lowest:+.2f} to {highest:+.2f} m "
              f"relative to home's ground, every leg at least site.min_flight_agl_m {site.min_flight_agl_m:g} m above it; "
              f"at home it reads {offset_m:+.1f} m from site.ground_alt_msl_m {site.ground_alt_msl_m:g} m (heights are "
-             f"flown relative to home, so only its rise counts). Structure heights are still taken over flat ground"]
+             f"flown relative to home, so only its rise counts). {_STANDING[isinstance(plan.asset, (Pipeline, WindTurbine))]}"]
     if unchecked_m > 0:
         notes.append(f"terrain: {unchecked_m:.0f} m of the flight lie outside {dem_path.name} or on its nodata: not "
                      f"checked against the ground there")

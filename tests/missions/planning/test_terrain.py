@@ -79,6 +79,31 @@ def test_slope_under_the_pipeline_refuses_the_flight(tmp_path, pipeline_plans):
     assert all(rule == "terrain" for rule, _, _ in err.value.violations)
 
 
+def test_a_pipe_standing_on_rising_ground_is_kept_the_standoff_from(tmp_path):
+    """A pipe stands on the ground: where the ground rises 2 % east (5 m at the far end), the pipe stands that much
+    higher than the flat layout put it. The example pipeline with one line over the pipe at 3 mm cracks flies
+    8.4 m above home, 7 m over the pipe: every leg still clears the ground by 2 m, but the line comes within
+    5 m (the site's standoff) of the raised pipe from about 100 m east of home on."""
+    import json
+
+    from missions.planning.terrain import check_terrain
+
+    doc = json.loads(PIPELINE.read_text())
+    doc["properties"]["inspect"]["offset_lines"] = 1
+    (tmp_path / "pipe.geojson").write_text(json.dumps(doc))
+    asset = load_asset(tmp_path / "pipe.geojson")
+    plans = plan_flights(asset, get_camera("dji_h20_zoom"), Requirement(crack_width_mm=3.0, exposure_s=0.0005))
+    site = asset.site
+    assert "terrain: flat.tif" in check_terrain(
+        plans, _synthetic_dem(tmp_path / "flat.tif", *site.home_lat_lon, site.ground_alt_msl_m, 0.0))[0]
+    dem = _synthetic_dem(tmp_path / "slope2.tif", *site.home_lat_lon, site.ground_alt_msl_m, 0.02)
+    with pytest.raises(PlanRefusedError) as err:
+        check_terrain(plans, dem)
+    text = str(err.value)
+    assert "rule terrain" in text and "from pipe segment" in text and "minimum standoff is 5 m" in text, text
+    assert "below the ground" not in text and "above the ground" not in text  # the ground itself is cleared
+
+
 def test_flat_dem_passes_whatever_its_datum(tmp_path, pipeline_plans):
     """Heights are flown relative to home: a DEM 11.9 m off the site's ground_alt_msl_m (another datum, a
     DSM's offset) but flat passes, and the note says how far the DEM at home is from the site's height."""
