@@ -30,7 +30,8 @@ from onboard.ending import DID_NOT_FINISH, ended_meta
 from onboard.frames import Frame, ImageFolderSource, VideoSource, open_frames
 from onboard.telemetry.buffer import CameraEvent, TelemetryBuffer
 from onboard.telemetry.mount import FixedMount
-from onboard.telemetry.frame_clock import FRAME_CLOCKS, FrameClock, map_frame_clock, outside_note, pair_by_time
+from onboard.telemetry.frame_clock import (FRAME_CLOCKS, FrameClock, map_frame_clock, numbers_contradict_times,
+                                         outside_note, pair_by_time)
 from onboard.telemetry.sources import detect_kind, read_telemetry
 from skyinspect.camera import CameraModel
 from skyinspect.errors import InputError, RecordError, SkyinspectError, describe
@@ -211,12 +212,16 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
                         "nearest its own time (photos without a frame: img_idx %s)", mavlink, len(events), n, frames,
                         ", ".join(map(str, missing[:20])) + (" ..." if len(missing) > 20 else ""))
             return _Plan(buffer, source, "camera_feedback", by_time, telemetry=mavlink, kind=kind)
-        if len(events) != n:  # frame n takes img_idx n: one photo missing shifts every later pose
+        not_photos = _not_the_photos(buffer, events, source, frame_clock, frames)
+        if not_photos is not None:  # tagged at their own times below
+            log.warning("%s: %s; each frame is tagged by the telemetry at its own time", frames, not_photos)
+        elif len(events) != n:  # frame n takes img_idx n: one photo missing shifts every later pose
             log.warning("%s: %d CAMERA_FEEDBACK events (img_idx %d..%d) for %d frames in %s; frame n takes the "
                         "pose of img_idx n, so if photos are missing from the folder (deleted, or on another "
                         "card) every later frame gets the pose of another photo. Check the counts match",
                         mavlink, len(events), min(events), max(events), n, frames)
-        return _Plan(buffer, source, "camera_feedback", events, telemetry=mavlink, kind=kind)
+        if not_photos is None:
+            return _Plan(buffer, source, "camera_feedback", events, telemetry=mavlink, kind=kind)
     times = source.capture_times()
     if n and all(t is not None for t in times):
         if isinstance(source, VideoSource):  # timed by its container: its stated rate must hold
@@ -258,6 +263,16 @@ def _paired_by_time(buffer: TelemetryBuffer, events: dict[int, CameraEvent], sou
     except InputError:
         return None
     return pair_by_time(buffer, events, times, clock, photos_own_times)
+
+
+def _not_the_photos(buffer: TelemetryBuffer, events: dict[int, CameraEvent], source: ImageFolderSource | VideoSource,
+                    frame_clock: str, frames: Path) -> str | None:
+    """Why frames with their own times are not the log's photos (``frame_clock.numbers_contradict_times``)."""
+    try:
+        clock = map_frame_clock(buffer, frame_clock, frames)
+    except InputError:
+        return None
+    return numbers_contradict_times(buffer, events, source.capture_times(), clock)
 
 
 def _refuse_strays(source: ImageFolderSource, folder: Path, events: dict[int, CameraEvent]) -> None:

@@ -183,3 +183,38 @@ def pair_by_time(buffer: TelemetryBuffer, events: dict[int, CameraEvent], times_
             return None
         paired[n] = nearest
     return paired
+
+
+# Frame n's own time minus photo n's may drift this far around its median (a camera clock's offset is one
+# constant; EXIF times in whole seconds and a photo or two deleted move it by a few intervals) before the
+# numbers are taken to be contradicted by the times: seconds, or this many photo intervals if more.
+CONTRADICTION_S = 5.0
+CONTRADICTION_INTERVALS = 3.0
+
+
+def numbers_contradict_times(buffer: TelemetryBuffer, events: dict[int, CameraEvent], times_s: list[float | None],
+                             clock: FrameClock) -> str | None:
+    """Why the frames are not the log's photos, or None: every frame carries its own time inside the
+    telemetry, and frame n's time minus photo n's varies far more than a camera clock's constant offset.
+    Pairing by number (frame n = img_idx n) then put frames of a second camera or a video on the poses of
+    other photos: 30 frames every 0.5 s on the SITL facade log's first lane took photos 1-30's, 10.8 m
+    off at the median (25.5 m at most, lanes 2 and 3), their own times replaced by up to 42.9 s."""
+    if not events or any(t is None for t in times_s):
+        return None
+    when = [clock.to_telemetry_s(t) + buffer.latency_s for t in times_s]  # type: ignore[arg-type]
+    lo, hi = buffer.span_utc_s
+    if not all(lo <= t <= hi for t in when):
+        return None  # frames on another clock (a camera's local time): their numbers are all there is
+    by_number = sorted(when[n - 1] - events[n].time_utc_s for n in range(1, len(when) + 1) if n in events)
+    if len(by_number) < 2:
+        return None
+    at = sorted(e.time_utc_s for e in events.values())
+    gaps = sorted(b - a for a, b in zip(at, at[1:]) if b > a)
+    interval_s = gaps[len(gaps) // 2] if gaps else 0.0
+    median = by_number[len(by_number) // 2]
+    spread_s = max(abs(r - median) for r in by_number)
+    if spread_s <= max(CONTRADICTION_S, CONTRADICTION_INTERVALS * interval_s):
+        return None
+    return (f"the {len(when)} frames carry their own times inside the telemetry, and frame n's time minus "
+            f"CAMERA_FEEDBACK img_idx n's runs from {by_number[0]:+.1f} to {by_number[-1]:+.1f} s (photos "
+            f"{interval_s:.1f} s apart): they are not the log's photos (a second camera, video frames)")
