@@ -28,12 +28,18 @@ def list_images(inputs: Iterable[Path]) -> list[Path]:
             images += sorted(p for p in item.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and is_listed(p)
                              and not p.name.startswith(".") and not is_segment_output(p))
         elif item.is_file():
-            if _named_kind(item) == "image":
+            # an earlier run's mask or overlay named one by one (the shell's out/*) is left out as in a folder
+            if _named_kind(item) == "image" and not is_segment_output(item):
                 images.append(item)
         else:
             raise InputError(describe(item, "no such file or folder"))
     if not images:
-        below, other = photos_in_subfolders(inputs), left_out_photos(inputs)
+        below, other, outputs = photos_in_subfolders(inputs), left_out_photos(inputs), earlier_outputs(inputs)
+        if outputs and not other:  # out/* alone: said for what they are, not "no images"
+            raise InputError(describe(", ".join(str(p) for p in inputs), f"no images found, only {len(outputs)} "
+                                      "output(s) of an earlier skyinspect segment run (masks, overlays beside "
+                                      "their JSON record), which are not segmented as photos",
+                                      "name the photos themselves (or their folder)"))
         if other:  # a phone's folder of HEIC photos: the note a folder with one JPEG in it gets
             raise InputError(describe(", ".join(str(p) for p in inputs), "no images found, only "
                                       f"{', '.join(f'{n} {s}' for s, n in sorted(other.items()))} file(s), which are "
@@ -66,6 +72,12 @@ def is_segment_output(path: Path) -> bool:
         if name.endswith(suffix):
             return path.with_name(name[:-len(suffix)] + ".json").is_file()
     return False
+
+
+def earlier_outputs(inputs: Iterable[Path]) -> list[Path]:
+    """The files named among ``inputs`` that are an earlier run's outputs (``is_segment_output``):
+    ``list_images`` leaves them out."""
+    return [p for p in (Path(i) for i in inputs) if p.is_file() and is_segment_output(p)]
 
 
 def _named_kind(path: Path) -> str:

@@ -40,7 +40,8 @@ def segment_command(
     with --backend tensorrt), one mask per photo."""
     from models import load_segmenter
     from models.batch import check_writable, refuse_overwriting, segment_images
-    from models.photo_inputs import left_out_files, left_out_photos, list_images, photos_in_subfolders, subfolder_counts
+    from models.photo_inputs import (earlier_outputs, left_out_files, left_out_photos, list_images,
+                                     photos_in_subfolders, subfolder_counts)
     from models.photo_checks import check_images, check_memory, check_overlay_sizes
 
     files = list_images(images)
@@ -53,6 +54,10 @@ def segment_command(
     if strays:
         console.print(f"[yellow]note:[/] left out {len(strays)} file(s) that are not images: "
                       f"{escape(', '.join(sorted(p.name for p in strays)))}", highlight=False)
+    outputs = earlier_outputs(images)
+    if outputs:
+        console.print(f"[yellow]note:[/] left out {len(outputs)} output(s) of an earlier skyinspect segment run "
+                      "(masks, overlays beside their JSON record): not segmented as photos", highlight=False)
     below = photos_in_subfolders(images, out)
     if below:
         console.print(f"[yellow]note:[/] left out {sum(below.values())} photo(s) in subfolders of "

@@ -219,3 +219,35 @@ def test_the_memory_check_counts_each_photo_in_flight_not_only_its_pixels() -> N
     # and not far over: within a third of what was measured
     assert memory_needed_bytes([dji, dji], workers=2, one_pass=True) <= 1.06e9 * 4 / 3
     assert memory_needed_bytes([(4000, 6000)], workers=2, one_pass=False) <= 2.06e9 * 4 / 3
+
+
+def test_an_earlier_runs_outputs_named_one_by_one_are_left_out_as_a_folder_leaves_them(tmp_path: Path) -> None:
+    """Found running `skyinspect segment out/* --out again` on an earlier run's --out (a GeoTIFF ortho and
+    a JPEG): refused as 'out/ortho_mask.tif: has the same name as out/ortho_mask.png: both would write
+    ortho_mask_mask.png'; with JPEGs only, its masks and overlays were segmented as photos ('segmented 2
+    images' for one photo). The check that leaves them out ran only on a folder's files."""
+    rasterio = __import__("pytest").importorskip("rasterio")
+    from rasterio.transform import Affine
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    _photo(photos / "a.jpg", 60, 80)
+    grey = (np.random.default_rng(1).random((3, 60, 90)) * 60 + 120).astype(np.uint8)
+    with rasterio.open(photos / "ortho.tif", "w", driver="GTiff", width=90, height=60, count=3, dtype="uint8",
+                       crs="EPSG:32630", transform=Affine(0.02, 0, 699_000, 0, -0.02, 5_633_000)) as dst:
+        dst.write(grey)
+    quick = ["--flips", "1", "--upscale", "0"]
+    out = tmp_path / "out"
+    assert CliRunner().invoke(app, ["segment", str(photos), "--out", str(out), *quick]).exit_code == 0
+    assert (out / "ortho_mask.tif").is_file() and (out / "a_mask.png").is_file()
+    named = [*map(str, sorted(photos.iterdir())), *map(str, sorted(out.iterdir()))]  # photos/* out/*
+    result = CliRunner().invoke(app, ["segment", *named, "--out", str(tmp_path / "again"), *quick])
+    assert result.exit_code == 0, result.output
+    said = _said(result)
+    assert "segmented 2 images" in said, said
+    assert "left out 5 output(s) of an earlier skyinspect segment run" in said
+    assert sorted(p.name for p in (tmp_path / "again").glob("*_mask.png")) == ["a_mask.png", "ortho_mask.png"]
+    result = CliRunner().invoke(app, ["segment", *map(str, sorted(out.iterdir())), "--out", str(tmp_path / "x"),
+                                      *quick])  # out/* alone: nothing to segment, and said why
+    assert result.exit_code == 2 and not (tmp_path / "x").exists()
+    assert "no images found, only 5 output(s) of an earlier skyinspect segment run" in _said(result), _said(result)
