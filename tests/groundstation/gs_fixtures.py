@@ -8,8 +8,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
+import shapely
 import yaml
 
 from skyinspect.camera import CameraModel
@@ -25,6 +25,8 @@ CAMERA = CameraModel.from_fov(1280, 960, 50.0, name="test-cam")
 FACE_EAST_M = 2.0  # the face is the plane east = 2 m, its normal points west, towards the camera
 FLY_HEIGHT_M = 10.0
 MODEL_ID = "test-model-v1"
+BACKGROUND_DN = 128  # the face's grey in the images write_record draws
+DEFECT_BGR = (40, 40, 160)  # and a defect's colour (BGR), grey 76
 EXAMPLES = Path(__file__).resolve().parents[2] / "missions" / "examples"
 
 
@@ -93,17 +95,39 @@ def instance_for(pose: Pose, d: Defect) -> Instance:
     return Instance(d.class_id, 0.9, poly, area, skel)
 
 
+def coverage(polygon_px: np.ndarray, shape_hw: tuple[int, int]) -> tuple[np.ndarray, tuple[int, int]]:
+    """The fraction of each pixel (centres at integers) that ``polygon_px`` covers, exactly (the area of
+    the polygon within the pixel's square), on the crop that holds it: (fractions, (x0, y0) of the crop).
+    A crack W px wide darkens every cross-section by W px of contrast; filling the rounded outline
+    (cv2.fillPoly) drew a 2.05 px crack 4 px wide."""
+    poly = shapely.make_valid(shapely.Polygon(polygon_px))
+    h, w = shape_hw
+    x0, y0 = (max(int(np.floor(v + 0.5)), 0) for v in polygon_px.min(axis=0))
+    x1, y1 = (min(int(np.floor(v + 0.5)) + 1, n) for v, n in zip(polygon_px.max(axis=0), (w, h)))
+    if x1 <= x0 or y1 <= y0:
+        return np.zeros((0, 0)), (0, 0)
+    xs, ys = np.meshgrid(np.arange(x0, x1), np.arange(y0, y1))
+    boxes = shapely.box(xs - 0.5, ys - 0.5, xs + 0.5, ys + 0.5)
+    return shapely.area(shapely.intersection(boxes, poly)), (x0, y0)
+
+
 def write_record(folder: Path, frames: list[tuple[Pose, list[Instance]]], camera: CameraModel = CAMERA,
                  image_size: tuple[int, int] | None = None) -> Path:
+    """Each frame's instances drawn in DEFECT_BGR on the grey face by area coverage (``coverage``),
+    without blur or noise."""
     w, h = image_size or (camera.width_px, camera.height_px)
-    image = np.full((h, w, 3), 128, np.uint8)
+    colour = np.array(DEFECT_BGR, np.float64) - BACKGROUND_DN
     with FlightRecordWriter(folder, camera, MODEL_ID, "0" * 64) as writer:
         for i, (pose, instances) in enumerate(frames):
-            img = image.copy()
+            img = np.full((h, w, 3), float(BACKGROUND_DN))
             for inst in instances:
-                cv2.fillPoly(img, [np.round(inst.polygon_px).astype(np.int32)], (40, 40, 160))
+                frac, (x0, y0) = coverage(inst.polygon_px, (h, w))
+                crop = img[y0:y0 + frac.shape[0], x0:x0 + frac.shape[1]]
+                crop += frac[..., None] * colour
+                # overlapping outlines: no further from the face's grey than the defect's colour
+                np.clip(crop, np.minimum(colour, 0) + BACKGROUND_DN, np.maximum(colour, 0) + BACKGROUND_DN, out=crop)
             seg = Segmentation(np.zeros((h, w), np.uint8), tuple(instances), MODEL_ID)
-            writer.add_frame(i, pose.time_utc_s, img, pose, seg)
+            writer.add_frame(i, pose.time_utc_s, np.round(img).astype(np.uint8), pose, seg)
     return folder
 
 

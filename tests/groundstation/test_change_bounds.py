@@ -1,7 +1,9 @@
 """A width known only as an interval (a crack too narrow for its interior to show): what it tells.
 
 Found with the face-flight fixture processed twice a year apart (groundstation.pipeline.process): a
-crack 0.8 mm wide, measured as "between 0.88 and 2.31 mm" (a bound), then 4 mm wide, measured 5.53 mm:
+crack 0.8 mm wide, measured as "between 0.88 and 2.31 mm" (a bound), then 4 mm wide, measured 5.53 mm
+(the fixture then drew cracks 1.3-2 px too wide; drawn their true width, gs_fixtures.coverage, they
+read 0.32-0.97 and 1.64-4.04 mm; the numbers below are the comparison's inputs, not measurements):
 ``skyinspect change`` said nothing of its width (a bound has no value), and its grade (indeterminate
 -> CS3) could not escalate. Yet the two intervals of one crack are not exact: the demo scene flown
 twice (seeds 7 and 3, nothing changed) measured crack F-0001 "between 0.44 and 1.15 mm" and "between

@@ -109,31 +109,24 @@ def test_crack_width_not_measurable_when_gsd_too_coarse(tmp_path: Path) -> None:
 
 def _render_record(folder: Path, defects: list, poses: list, blur_px: float = 0.8, background: float = 170.0,
                    interior: float = 40.0, write_images: bool = True, glint_frames: tuple[int, ...] = ()) -> Path:
-    """A flight record whose images show the defects with exact area coverage (8x8 supersampled
-    on a crop around each outline), optical blur and sensor noise, so their width is known; in
+    """A flight record whose images show the defects with exact area coverage (gs_fixtures.coverage),
+    optical blur and sensor noise, so their width is known; in
     ``glint_frames`` the defects show brighter than the surface (a glint off wet concrete)."""
     import cv2
-    from gs_fixtures import CAMERA, MODEL_ID, instance_for
+    from gs_fixtures import CAMERA, MODEL_ID, coverage, instance_for
 
     from skyinspect.record import FlightRecordWriter
     from skyinspect.segmentation import Segmentation
 
-    ss = 8
     rng = np.random.default_rng(0)
     with FlightRecordWriter(folder, CAMERA, MODEL_ID, "0" * 64, save_images=write_images) as writer:
         for i, pose in enumerate(poses):
             img = np.full((CAMERA.height_px, CAMERA.width_px), background, np.float64)
             instances = [instance_for(pose, d) for d in defects]
             for inst in instances:
-                lo = np.floor(inst.polygon_px.min(axis=0)).astype(int) - 4
-                hi = np.ceil(inst.polygon_px.max(axis=0)).astype(int) + 5
-                cover = np.zeros(((hi[1] - lo[1]) * ss, (hi[0] - lo[0]) * ss), np.uint8)
-                # pixel centres at integers: sub-pixel (x, y) → supersampled index (x - lo + 0.5) ss - 0.5
-                pts = ((inst.polygon_px - lo + 0.5) * ss - 0.5) * 16
-                cv2.fillPoly(cover, [np.round(pts).astype(np.int32)], 1, lineType=cv2.LINE_8, shift=4)
-                frac = cover.reshape(hi[1] - lo[1], ss, hi[0] - lo[0], ss).mean(axis=(1, 3))
+                frac, (x0, y0) = coverage(inst.polygon_px, img.shape)
                 sign = -1.0 if i in glint_frames else 1.0
-                img[lo[1]:hi[1], lo[0]:hi[0]] -= sign * (background - interior) * frac
+                img[y0:y0 + frac.shape[0], x0:x0 + frac.shape[1]] -= sign * (background - interior) * frac
             img = cv2.GaussianBlur(img, (0, 0), blur_px) + rng.normal(0, 1.5, img.shape)
             bgr = np.repeat(np.clip(np.round(img), 0, 255).astype(np.uint8)[..., None], 3, axis=2)
             seg = Segmentation(np.zeros(img.shape, np.uint8), tuple(instances), MODEL_ID)

@@ -106,7 +106,9 @@ def test_stages_from_a_record_missing_files_are_not_reused_once_the_files_are_ba
 
     from groundstation.pipeline import process
 
-    folder = face_flight(tmp_path / "f", [crack_on_face(-0.1, FLY_HEIGHT_M + 0.1)])
+    # 8 mm, 5.5 px: its interior shows, so the image gives a value (a 4 mm crack, drawn 2.7 px wide
+    # without blur, gives a bound)
+    folder = face_flight(tmp_path / "f", [crack_on_face(-0.1, FLY_HEIGHT_M + 0.1, width_m=0.008)])
     shutil.copytree(folder, tmp_path / "whole")
     shutil.rmtree(folder / "images")
     shutil.rmtree(folder / "masks")

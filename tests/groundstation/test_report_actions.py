@@ -18,9 +18,10 @@ from groundstation.pipeline import process
 @pytest.fixture(scope="module")
 def results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("actions")
-    # a 4 mm crack grades CS3; a 1 mm one at 1.5 mm/px has a width bound across CS2/CS3: indeterminate
+    # a 4 mm crack grades CS3; a 1.5 mm one at 1.5 mm/px has a width bound across CS2/CS3 (1.27 mm):
+    # indeterminate (a 1 mm one, drawn its true width, is bounded 0.42-1.25 mm: CS2)
     defects = [crack_on_face(-0.1, FLY_HEIGHT_M + 0.1, width_m=0.004),
-               crack_on_face(-0.1, FLY_HEIGHT_M - 0.4, width_m=0.001)]
+               crack_on_face(-0.1, FLY_HEIGHT_M - 0.4, width_m=0.0015)]
     process(face_flight(tmp / "flight", defects), tmp / "out", face_surface(), progress=False)
     return tmp / "out"
 
