@@ -3,8 +3,8 @@
 The planner lays every pass out over flat ground at the site's ``ground_alt_msl_m`` and the vehicle flies
 heights relative to home (docs/missions.md, Limits). Where the ground rises away from home (a pipeline
 up a hillside, a bridge over a valley side) the passes are flown that much closer to it, or into it,
-and nothing said so. A bare-earth DEM (a DTM GeoTIFF, read by ``skyinspect.surfaces.dem``: any CRS,
-ellipsoidal heights brought to MSL) refuses such a flight with the item and the ground's height there.
+and nothing said so. A bare-earth DEM (a DTM GeoTIFF, read by ``skyinspect.surfaces.dem``: any CRS, its
+heights on any datum) refuses such a flight with the item and the ground's height there.
 
 Heights are taken relative to the DEM at home, not to ``ground_alt_msl_m``: the vehicle's altitude is
 relative to where it armed, and a DEM on another datum (or a site height a few metres off) is still
@@ -97,7 +97,9 @@ def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: De
     reach_m = max((float(np.hypot(*pt[:2])) for legs in legs_of for leg in legs for pt in (leg.start_ned, leg.end_ned)),
                   default=0.0)
     # the DEM's CRS is fitted to the local frame over this range (skyinspect.surfaces.dem.DemSurface.bind)
-    bound = DemSurface(str(dem_path), max_range_m=max(100.0, reach_m + 50.0), name=dem_path.name,
+    # vertical "msl": the heights as they are. Only their rise from home counts, so an ellipsoidal DEM needs
+    # no geoid (it was refused without the EGM96 grid; the undulation changes by centimetres across a site)
+    bound = DemSurface(str(dem_path), vertical="msl", max_range_m=max(100.0, reach_m + 50.0), name=dem_path.name,
                        grid=grid).bind(frame)
     home_down = float(bound.down_at(np.array(0.0), np.array(0.0)))
     if not math.isfinite(home_down):
@@ -124,8 +126,9 @@ def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: De
             if above[i] < site.min_flight_agl_m - TERRAIN_TOLERANCE_M:
                 level = f"{above[i]:.2f} m above" if above[i] >= 0 else f"{-above[i]:.2f} m below"  # into the hill
                 violations.append(("terrain", leg.seq, f"{which}{_where(leg, p.items, pts[i])} is {level} "
-                                   f"the ground in {dem_path.name} (the ground there is {ground[i]:+.2f} m from home's); "
-                                   f"expected at least site.min_flight_agl_m {site.min_flight_agl_m:g} m. {_FIX}"))
+                                   f"the ground in {dem_path.name} (the ground there is {ground[i]:+.2f} m from "
+                                   f"home's); expected at least site.min_flight_agl_m {site.min_flight_agl_m:g} m. "
+                                   f"{_FIX}"))
                 continue
             near = _standing_clearance(p, bound, home_down, pts)
             if near is not None and near[0] < site.min_standoff_m - 1e-6:
@@ -139,10 +142,11 @@ def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: De
         return (f"terrain: {dem_path.name} covers none of the flight away from home: not checked",)
     offset_m = -home_down  # the DEM's ground at home above the site's ground_alt_msl_m
     lowest, highest = round(lowest, 2) + 0.0, round(highest, 2) + 0.0  # no "-0.00" for a flat DEM
-    notes = [f"terrain: {dem_path.name} ({bound.height_note}) under the flight from {lowest:+.2f} to {highest:+.2f} m "
-             f"relative to home's ground, every leg at least site.min_flight_agl_m {site.min_flight_agl_m:g} m above it; "
+    notes = [f"terrain: {dem_path.name} under the flight from {lowest:+.2f} to {highest:+.2f} m relative to home's "
+             f"ground, every leg at least site.min_flight_agl_m {site.min_flight_agl_m:g} m above it; "
              f"at home it reads {offset_m:+.1f} m from site.ground_alt_msl_m {site.ground_alt_msl_m:g} m (heights are "
-             f"flown relative to home, so only its rise counts). {_STANDING[isinstance(plan.asset, (Pipeline, WindTurbine))]}"]
+             f"flown relative to home, so only its rise counts, on whatever datum). "
+             f"{_STANDING[isinstance(plan.asset, (Pipeline, WindTurbine))]}"]
     if unchecked_m > 0:
         notes.append(f"terrain: {unchecked_m:.0f} m of the flight lie outside {dem_path.name} or on its nodata: not "
                      f"checked against the ground there")

@@ -36,16 +36,18 @@ def _synthetic_dem(path: Path, lat0: float, lon0: float, base_m: float, rise_eas
 
     to = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     x0, y0 = to.transform(lon0, lat0)
-    n, cols, cell = 700, int(200 + east_m), 1.0
-    left, top = x0 - 200.0, y0 + 350.0
-    xs = left + (np.arange(cols) + 0.5) * cell
-    z = np.repeat((base_m + rise_east * (xs - x0))[None, :], n, axis=0).astype(np.float32)
+    # 1 m cells (in degrees for a geographic CRS)
+    cx, cy = (1.0, 1.0) if to.target_crs.is_projected else (1 / (111_320 * np.cos(np.radians(lat0))), 1 / 111_320)
+    n, cols = 700, int(200 + east_m)
+    left, top = x0 - 200.0 * cx, y0 + 350.0 * cy
+    xs = left + (np.arange(cols) + 0.5) * cx
+    z = np.repeat((base_m + rise_east * (xs - x0) / cx)[None, :], n, axis=0).astype(np.float32)
     if raised is not None:
         outline = shapely.Polygon([to.transform(lon, lat) for lat, lon in raised[0]]).buffer(-raised[2])
-        xx, yy = np.meshgrid(xs, top - (np.arange(n) + 0.5) * cell)
+        xx, yy = np.meshgrid(xs, top - (np.arange(n) + 0.5) * cy)
         z[shapely.contains_xy(outline, xx, yy)] += raised[1]
     with rasterio.open(path, "w", driver="GTiff", height=n, width=cols, count=1, dtype="float32", crs=crs,
-                       transform=from_origin(left, top, cell, cell), nodata=-9999.0) as ds:
+                       transform=from_origin(left, top, cx, cy), nodata=-9999.0) as ds:
         ds.write(z, 1)
     return path
 
@@ -188,3 +190,15 @@ def test_a_bad_dem_is_refused_before_planning(tmp_path, monkeypatch, name, conte
     r = CliRunner().invoke(app, ["plan", str(PIPELINE), "--out", str(out), "--dem", str(dem)] + COARSE)
     assert r.exit_code == 2 and match in r.output, r.output
     assert not out.exists()
+
+
+def test_an_ellipsoidal_dem_needs_no_geoid(tmp_path, pipeline_plans):
+    """Only the ground's rise from home counts, so a DEM in ellipsoidal heights (a 3D CRS, as photogrammetry
+    often writes) is read as it is: it was refused for want of the EGM96 grid (GeoidUnavailable, exit 2)."""
+    from missions.planning.terrain import check_terrain
+
+    site = pipeline_plans[0].asset.site
+    dem = _synthetic_dem(tmp_path / "ellipsoidal.tif", *site.home_lat_lon, site.ground_alt_msl_m + 47.3, 0.0,
+                         crs="EPSG:4979")
+    notes = check_terrain(pipeline_plans, dem)
+    assert "ellipsoidal.tif" in notes[0] and "+47.3 m from site.ground_alt_msl_m" in notes[0], notes
