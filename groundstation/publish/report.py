@@ -313,11 +313,26 @@ _PHONE_CSS = ("@media (max-width:700px){body{margin:.6em}table.stack,table.stack
               "{font-weight:bold}" + "".join(f'table.{t} td:nth-child({i})::before{{content:"{name}: "}}'
                                             for t, names in _CARDS.items() for i, name in enumerate(names, 1) if name) + "}")
 
+# A squeezed column broke "F-0003-J" into "F-0003-" over "J", a due date into "2025-" over "08-31", a rule id
+# into "aashto-" over "mbei-1130@2" (the demo's report at 1280 px): ids and dates are kept whole, and a grade's
+# words (``keep_words``), which may still wrap between them (nowrap grades ran the clause column off the page).
+_NOWRAP_CSS = "span.w{white-space:nowrap}@media (min-width:701px){" + ",".join(
+    f"table.{t} td:nth-child({i})" for t, cols in (("findings", (1,)), ("actions", (2, 5))) for i in cols) + \
+    "{white-space:nowrap}}"
+
+
+def keep_words(text: str) -> Any:
+    """``text`` as HTML whose words do not break inside (each a nowrap span), for jinja2."""
+    from markupsafe import Markup, escape
+
+    return Markup(" ").join(Markup('<span class="w">{}</span>').format(escape(w)) for w in str(text).split(" "))
+
+
 _HTML = """<!doctype html><html><head><meta charset="utf-8"><title>Inspection report {{ title }}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{font-family:sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse}
 td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}img.crop{max-width:160px}
-""" + _PHONE_CSS + """</style>
+""" + _PHONE_CSS + _NOWRAP_CSS + """</style>
 </head><body><h1>Inspection report: {{ title }}</h1>
 <h2>Flight summary</h2><table>{% for k, v in facts %}<tr><th>{{ k }}</th><td>{{ v }}</td></tr>{% endfor %}</table>
 <h2>Surface</h2><img src="data:image/png;base64,{{ schematic_b64 }}" style="max-width:100%">
@@ -325,14 +340,14 @@ td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}i
 <th>covered</th><th>source</th></tr>{% for c, g, src, n in condition %}<tr><td>{{ c }}</td><td>{{ g }}</td><td>{{ n }}</td>
 <td>{{ coverage.get(c, "-") }}</td><td>{{ src }}</td></tr>{% endfor %}</table>
 <h2>Prioritised actions</h2><table class="stack actions"><tr><th>priority</th><th>finding</th><th>grade</th><th>action</th><th>due</th></tr>
-{% for p, fid, g, a, due in actions %}<tr><td>{{ p }}</td><td><a href="#{{ fid }}">{{ fid }}</a></td><td>{{ g }}</td>
+{% for p, fid, g, a, due in actions %}<tr><td>{{ p }}</td><td><a href="#{{ fid }}">{{ fid }}</a></td><td>{{ g|keep_words }}</td>
 <td>{{ a }}</td><td>{{ due }}</td></tr>{% endfor %}</table>{% endif %}
 <h2>Findings</h2><table class="stack findings"><tr><th>id</th><th>view</th><th>class</th><th>position (lat, lon, alt MSL)</th>
 <th>length</th><th>width</th><th>area</th><th>CE90</th><th>views</th><th>component</th><th>grade</th><th>clause</th></tr>
 {% for r in rows %}<tr id="{{ r.finding_id }}"><td>{{ r.finding_id }}</td><td>{% if r.crop_b64 %}<img class="crop"
 src="data:image/jpeg;base64,{{ r.crop_b64 }}">{% else %}no image{% endif %}</td><td>{{ r.class_name }}</td>
 <td>{{ r.position }}</td><td>{{ r.length }}</td><td>{{ r.width }}</td><td>{{ r.area }}</td><td>{{ r.ce90 }}</td>
-<td>{{ r.views }}</td><td>{{ r.component }}</td><td>{{ r.grade }}{% if r.other_grades != "-" %}<br><small>also: {{ r.other_grades }}</small>{% endif %}</td>
+<td>{{ r.views }}</td><td>{{ r.component }}</td><td>{{ r.grade|keep_words }}{% if r.other_grades != "-" %}<br><small>also: {{ r.other_grades|keep_words }}</small>{% endif %}</td>
 <td>{{ r.clause }}{% if r.check != "-" %}<br><b>check:</b> {{ r.check }}{% endif %}{% if r.review != "-" %}<br><b>review:</b>
 {{ r.review }}{% endif %}</td></tr>{% endfor %}</table>{% if not rows %}<p>{{ no_findings }}</p>{% endif %}
 {% if rejected %}<h2>Rejected in review</h2><p>Not defects by the reviewer's decision: left out of the findings, the
@@ -350,6 +365,7 @@ def write_html(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[s
     from groundstation.publish.reviewed import rejected_rows
 
     env = jinja2.Environment(autoescape=True)
+    env.filters["keep_words"] = keep_words
     text = env.from_string(_HTML).render(
         title=inp.flight.folder.name, facts=summary_facts(inp), rows=report_rows(inp, crops),
         schematic_b64=base64.b64encode(schematic_png.read_bytes()).decode(), methods=METHODS,
