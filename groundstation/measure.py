@@ -91,8 +91,9 @@ MEASUREMENT_METHODS = {
     # over all the pieces of the crack one frame shows (groundstation.width_views)
     "width_mm": "image-profile-3",
     "area_m2": "largest-sighting-1",  # session 6: the largest fine sighting's pieces
-    # session 23: the widest stretch, from the same profiles as width_mm (a folder without it: unrecorded)
-    "max_width_mm": "image-profile-3",
+    # session 23: the widest stretch, from the same profiles as width_mm (a folder without it: unrecorded);
+    # session 24: a bound's upper end is the upper ends' widest stretch, not their widest 4 px (a pore)
+    "max_width_mm": "image-profile-4",
 }
 
 
