@@ -71,7 +71,9 @@ class WorkOrderPolicy:
         if not grade.is_indeterminate or not could_be or (priority, days) == (self.indeterminate_priority,
                                                                                self.indeterminate_due_days):
             return ""
-        return f"It may be {could_be} ({grade.rule}): checked as urgently (priority {priority}, within {days} days)."
+        # 'checked as urgently (priority 2, ...)' had not said as urgently as what
+        return (f"It may be {could_be} ({grade.rule}), so it is checked as urgently as {could_be}: priority {priority}, "
+                f"within {days} days.")
 
 
 @dataclass(frozen=True)

@@ -32,3 +32,12 @@ def test_a_check_is_due_no_later_than_the_worst_state_its_interval_allows() -> N
     assert [o.finding_id for o in build_work_orders(cracks, grades, "2025-06-01")] == ["F-0001", "F-0002"]
     # the report's actions and the GIS layers take the same (WorkOrderPolicy.priority_and_days)
     assert WorkOrderPolicy().priority_and_days(grades["F-0001"][0]) == (2, 60)
+
+
+def test_the_check_says_what_it_is_as_urgent_as() -> None:
+    """The demo's F-0008 order read 'It may be CS3 (aashto-mbei-1130@2): checked as urgently (priority 2,
+    within 90 days).': as urgently as what, the sentence did not say."""
+    cracks = [_crack("F-0001", 0.0, 0.15, 0.40)]
+    (order,) = build_work_orders(cracks, grade_all(cracks, profile="psc_bridge"), "2025-06-01", "PSC-1")
+    assert order.action.endswith("It may be CS3 (aashto-mbei-1110@2), so it is checked as urgently as CS3: "
+                                 "priority 2, within 60 days."), order.action
