@@ -42,7 +42,7 @@ from onboard.telemetry.clock_jumps import NearOffsets, clock_offsets, unstepped
 from onboard.telemetry.message_fields import gimbal_device_frame, gps_quality, yaw_360
 from onboard.telemetry.mount import FixedMount
 from onboard.telemetry.rotations import euler_to_quaternion, normalise, quaternion_to_euler, slerp, wrap_180
-from onboard.telemetry.series import Bracket, Series
+from onboard.telemetry.series import Bracket, Series, steps_back_of
 from onboard.telemetry.tlog import read_tlog
 from skyinspect.errors import TelemetryError, describe
 from skyinspect.geodesy import LocalFrame
@@ -257,6 +257,12 @@ class TelemetryBuffer:
         self._gps = Series("GPS_RAW_INT", gps_t, gps_v) if gps_t else None
         self.gimbal_source = next((k for k in _GIMBAL_SOURCES if gim[k][0]), None)
         self._gim = Series(self.gimbal_source, *gim[self.gimbal_source]) if self.gimbal_source else None
+        clock = "the .tlog clock" if self.time_base == "tlog" and self.clock_sync is None else "the vehicle's clock"
+        for step_s, at, names in steps_back_of(self._pos, self._att, self._gim, self._gps):
+            log.warning("%s: the samples' times step back %.1f s at %s (%s, timed by %s): the vehicle rebooted, or "
+                        "that clock was set back. Frames are tagged only where the log holds their time once; those "
+                        "at a time it holds on both sides of the step are left untagged", self.source, step_s, at,
+                        names, clock)
         if not events:  # ArduPilot may send both for one photo: CAMERA_FEEDBACK is the one it always sends
             home_t, home_m = np.asarray(pos_t), pos[:, 2] - pos[:, 3]
             for t, m in captured:
