@@ -245,8 +245,11 @@ def _decoded_by_pil(path: Path, orient: bool, data: bytes | None = None) -> np.n
     photo that it 'cannot be decoded'. 8-bit modes only; another depth is refused as above."""
     from PIL import Image, ImageOps
 
+    # from its bytes, never the file: Pillow (13.0) maps an uncompressed grey or RGBA TIFF and then drops
+    # its orientation tag without turning the pixels, so such a photo came back as stored
+    data = read_file_bytes(path) if data is None else data
     try:
-        with Image.open(_opened(path, data)) as img:
+        with Image.open(io.BytesIO(data)) as img:
             tag = int(img.getexif().get(_ORIENTATION, 1) or 1)
             img.load()  # Pillow's TIFF reader turns the pixels by the tag here, and drops the tag
             turned = tag != 1 and int(img.getexif().get(_ORIENTATION, 1) or 1) == 1

@@ -98,3 +98,28 @@ def test_a_tiff_is_read_with_the_log_level_calls_of_opencv_4_8(tmp_path: Path, m
     before = get_level()
     assert np.array_equal(read_bgr(tmp_path / "plain.tif"), stored)
     assert levels == [min(before, 2), before]  # 2: OpenCV's LOG_LEVEL_ERROR, and the level given back
+
+
+# how a viewer turns the stored pixels to show them, by EXIF orientation (TIFF 6.0 / EXIF 2.3)
+_SHOWN_FROM_STORED = {5: lambda a: np.swapaxes(a, 0, 1), 6: lambda a: np.rot90(a, -1), 7: lambda a: np.rot90(a, 2).swapaxes(0, 1),
+                      8: lambda a: np.rot90(a, 1)}
+
+
+@pytest.mark.parametrize("mode", ["L", "RGBA", "RGB"])
+def test_an_uncompressed_grey_or_rgba_tiff_turned_a_quarter_is_read_turned(tmp_path: Path, mode: str) -> None:
+    """Found feeding `skyinspect segment` / `model eval --images` a mono camera's uncompressed grey TIFF (and an
+    RGBA one) tagged EXIF orientation 6: read from its file it came back as stored (300x512 for a photo shown
+    512x300), and orient=False turned it instead; read from its bytes (segment's decode) it was right. Pillow
+    (13.0) maps such a file and drops the tag without turning its pixels; the expected pixels here are numpy's."""
+    rng = np.random.default_rng(3)
+    stored = (rng.random((30, 50)) * 255).astype(np.uint8)
+    stored[:10] = 255  # asymmetric: a wrong turn cannot match
+    stored[:, :5] = 20
+    image = Image.fromarray(stored).convert(mode)
+    want_stored = np.asarray(image.convert("RGB"))[:, :, ::-1]
+    for orientation, turn in _SHOWN_FROM_STORED.items():
+        path = tmp_path / f"{mode}_o{orientation}.tif"
+        image.save(path, exif=_exif(orientation))  # uncompressed, Pillow's default
+        for data in (None, path.read_bytes()):
+            assert np.array_equal(read_bgr(path, data=data), turn(want_stored)), (orientation, data is None)
+            assert np.array_equal(read_bgr(path, orient=False, data=data), want_stored), (orientation, data is None)
