@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from skyinspect.errors import InputError, describe
-from skyinspect.surfaces.dem import BoundDem, DemGrid
+from skyinspect.surfaces.dem import EARTH_RADIUS_M, BoundDem, DemGrid
 
 from missions.planning.assets import Pipeline, WindTurbine
 from missions.planning.geometry import Capsule, Frustum, point_in_polygon_en
@@ -42,6 +42,13 @@ _FIX = ("The planner lays the asset out and flies heights above home over flat g
         "with that ground, or plan the part of the asset on the slope on its own")
 
 
+def _ground(bound: BoundDem, home_down: float, n: np.ndarray, e: np.ndarray) -> np.ndarray:
+    """The DEM's ground above home's, as a height relative to home (legs' -down, ``flight_legs``): without
+    the tangent plane's rise off the curved Earth that ``down_at`` counts (NaN off the DEM)."""
+    n, e = np.asarray(n, dtype=np.float64), np.asarray(e, dtype=np.float64)
+    return home_down - bound.down_at(n, e) + (n * n + e * e) / (2 * EARTH_RADIUS_M)
+
+
 def _standing_clearance(plan: Plan, bound: BoundDem, home_down: float,
                         pts: np.ndarray) -> tuple[float, str, float, int] | None:
     """A structure standing on the ground (a pipe on its supports, a turbine on its tower base) stands as much
@@ -57,12 +64,12 @@ def _standing_clearance(plan: Plan, bound: BoundDem, home_down: float,
     for s in plan.solids:
         if isinstance(asset, WindTurbine) and tower is not None:
             c = np.array(tower.centre_ne_m)
-            rise = np.full(len(pts), -(float(bound.down_at(np.array(c[0]), np.array(c[1]))) - home_down))
+            rise = np.full(len(pts), float(_ground(bound, home_down, np.array(c[0]), np.array(c[1]))))
         elif isinstance(s, Capsule):
             a, b = np.asarray(s.p0_ned)[:2], np.asarray(s.p1_ned)[:2]
             t = np.clip(((pts[:, :2] - a) @ (b - a)) / max(float((b - a) @ (b - a)), 1e-12), 0.0, 1.0)
             q = a + t[:, None] * (b - a)
-            rise = -(bound.down_at(q[:, 0], q[:, 1]) - home_down)
+            rise = _ground(bound, home_down, q[:, 0], q[:, 1])
         else:
             continue
         rise = np.where(np.isfinite(rise), rise, 0.0)  # off the DEM: as laid out (the note counts it)
@@ -112,7 +119,7 @@ def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: De
         which = f"flight {k}: " if len(plans) > 1 else ""
         for leg in legs:
             pts = leg.samples()
-            ground = -(bound.down_at(pts[:, 0], pts[:, 1]) - home_down)  # ground height above home's ground
+            ground = _ground(bound, home_down, pts[:, 0], pts[:, 1])
             keep = np.isfinite(ground)
             for region, ceiling in floors:  # under a deck: rule ground_clearance (a DSM there holds the deck)
                 keep &= ~(point_in_polygon_en(region, pts) & (-pts[:, 2] < ceiling))
