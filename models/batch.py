@@ -61,7 +61,8 @@ def overlay(image_bgr: np.ndarray, seg: Segmentation, alpha: float = 0.5) -> np.
 def instances_json(seg: Segmentation, source: Path, flips: int = 1, settings: dict[str, object] | None = None,
                    source_sha256: str | None = None) -> dict[str, object]:
     """The record of one photo's instances; ``source_sha256``: that of the bytes segmented (default: the file's now)."""
-    return {"source": str(source), "source_sha256": source_sha256 or photo_sha256(source), "model_id": seg.model_id,
+    # absolute: a path as typed ('photos/a.jpg') was read against a later run's working folder
+    return {"source": str(Path(source).absolute()), "source_sha256": source_sha256 or photo_sha256(source), "model_id": seg.model_id,
             "flips": flips,
             "settings": settings or {},
             "height_px": seg.shape[0], "width_px": seg.shape[1],

@@ -104,3 +104,30 @@ def test_the_sha256_recorded_is_of_the_bytes_whose_pixels_were_segmented(tmp_pat
     assert json.loads((out / "a.json").read_text())["source_sha256"] == hashlib.sha256(first).hexdigest()
     expected = cv2.imdecode(np.frombuffer(first, np.uint8), cv2.IMREAD_COLOR)
     assert len(seen) == 1 and np.array_equal(seen[0], expected)
+
+
+def test_a_photo_changed_since_is_said_so_from_another_working_folder(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found re-running `skyinspect segment` from another folder than the first run's (cd photos; segment
+    . then segment /abs/photos): the record held the photo's path as typed ('photos/a.jpg'), read again
+    against the new working folder, so a photo edited since was 'the results of another photo of this
+    name (photos/a.jpg)' with 'segment into another --out folder' as the fix. The record now names the
+    photo by its absolute path."""
+    from typer.testing import CliRunner
+
+    from skyinspect.cli.main import app
+
+    (tmp_path / "site" / "photos").mkdir(parents=True)
+    _photo(tmp_path / "site" / "photos" / "a.jpg", 1)
+    quick = ["--flips", "1", "--upscale", "0"]
+    monkeypatch.chdir(tmp_path / "site")
+    assert CliRunner().invoke(app, ["segment", "photos/a.jpg", "--out", "out", *quick]).exit_code == 0
+    record = json.loads((tmp_path / "site" / "out" / "a.json").read_text())
+    assert Path(record["source"]) == tmp_path / "site" / "photos" / "a.jpg"
+    _photo(tmp_path / "site" / "photos" / "a.jpg", 2)  # edited in place
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["segment", str(tmp_path / "site" / "photos" / "a.jpg"), "--out",
+                                      str(tmp_path / "site" / "out"), *quick])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "another photo of this name" not in said, said
+    assert "holds the results of this photo as it was before it changed" in said
