@@ -167,6 +167,10 @@ def _finding_card(pdf: Any, r: ReportRow, crop: bytes | None) -> None:
     y0 = pdf.get_y()
     if crop:
         pdf.image(io.BytesIO(crop), x=pdf.l_margin, y=y0, w=35, h=35, keep_aspect_ratio=True)
+    else:  # as report.html: an empty square had read as a rendering fault (the flight's images moved away)
+        pdf.set_xy(pdf.l_margin, y0 + 2)
+        pdf.set_font("helvetica", "I", 8)
+        pdf.cell(35, 4, "no image", align="C")  # one cell: no line breaking (test_report_scale)
     pdf.set_xy(pdf.l_margin + 40, y0)
     pdf.set_font("helvetica", "B", 11)
     pdf.cell(0, 6, pdf_text(f"{r.finding_id}  {r.class_name}"), new_x="LMARGIN", new_y="NEXT")
