@@ -4,7 +4,8 @@ The planner lays every pass out over flat ground at the site's ``ground_alt_msl_
 heights relative to home (docs/missions.md, Limits). Where the ground rises away from home (a pipeline
 up a hillside, a bridge over a valley side) the passes are flown that much closer to it, or into it,
 and nothing said so. A bare-earth DEM (a DTM GeoTIFF, read by ``skyinspect.surfaces.dem``: any CRS, its
-heights on any datum) refuses such a flight with the item and the ground's height there.
+heights on any datum) refuses such a flight with the item and the ground's height there, and a flight
+that comes within ``site.min_standoff_m`` of a pipe or turbine raised by the ground's rise under it.
 
 Heights are taken relative to the DEM at home, not to ``ground_alt_msl_m``: the vehicle's altitude is
 relative to where it armed, and a DEM on another datum (or a site height a few metres off) is still
