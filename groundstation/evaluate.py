@@ -43,6 +43,7 @@ import numpy as np
 from skyinspect.errors import InputError, describe
 from skyinspect.findings import Finding
 from skyinspect.geodesy import LocalFrame
+from skyinspect.json_input import read_json
 
 DEFAULT_TOLERANCE_M = 0.05
 WGS84_CRS_ENDINGS = ("CRS84", "EPSG:4326", "EPSG:4979", "CRS:84")  # how GDAL and QGIS name it in a "crs" member
@@ -105,7 +106,7 @@ def _num(value: Any) -> float:
 
 def _read_collection(path: Path) -> list[dict[str, Any]]:
     try:
-        data = json.loads(Path(path).read_text())
+        data = read_json(Path(path))
     except FileNotFoundError as exc:
         raise InputError(describe(path, "file not found")) from exc
     except json.JSONDecodeError as exc:

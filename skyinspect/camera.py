@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from skyinspect.errors import CalibrationError, describe
+from skyinspect.json_input import read_json
 
 _UNDISTORT_ITERATIONS = 20
 
@@ -116,7 +117,7 @@ class CameraModel:
             raise CalibrationError(describe(path, "calibration file not found"))
         if path.suffix.lower() == ".json":
             try:
-                return cls.from_dict(json.loads(path.read_text()), path)
+                return cls.from_dict(read_json(path, CalibrationError), path)
             except json.JSONDecodeError as exc:
                 raise CalibrationError(describe(path, f"not valid JSON ({exc})")) from exc
         data = path.read_bytes()  # read once: sniffed here, parsed as plain YAML (OpenCV reads its own)

@@ -24,6 +24,7 @@ import numpy as np
 
 from skyinspect.errors import InputError, describe
 from skyinspect.geodesy import LocalFrame
+from skyinspect.json_input import read_json
 
 
 def unit_normal_enu(normal_enu: tuple[float, float, float], owner: str) -> tuple[float, float, float]:
@@ -85,12 +86,14 @@ class PlaneSurface:
     def load(cls, path: Path) -> PlaneSurface:
         path = Path(path)
         try:
-            data = json.loads(path.read_text())
+            data = read_json(path)
             point = data["point"]
             return cls(float(point["lat_deg"]), float(point["lon_deg"]), float(point["alt_msl_m"]),
                        tuple(data["normal_enu"]), str(data.get("name", path.stem)))
         except FileNotFoundError as exc:
             raise InputError(describe(path, "surface file not found")) from exc
+        except InputError:  # read_json's, naming the file: a ValueError too
+            raise
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise InputError(describe(path, f"not a valid surface file ({type(exc).__name__}: {exc})",
                                       "Expected {\"surface\": \"plane\", \"point\": {lat_deg, lon_deg, "

@@ -24,6 +24,7 @@ import numpy as np
 
 from skyinspect.errors import InputError, describe
 from skyinspect.geodesy import LocalFrame
+from skyinspect.json_input import read_json
 from skyinspect.surface import PlaneSurface
 from skyinspect.surfaces.base import BoundSurface, Hits
 from skyinspect.surfaces.cylinder import CylinderSurface
@@ -137,7 +138,7 @@ def load_surface(path: Path) -> AnySurface:
     if path.suffix.lower() in (".tif", ".tiff"):
         return DemSurface(str(path), name=path.stem)
     try:
-        data: Any = json.loads(path.read_text())
+        data: Any = read_json(path)
         if not isinstance(data, dict):
             raise InputError(describe(path, f"holds a JSON {type(data).__name__}, not a surface object",
                                       "Expected {\"surface\": \"plane\" | \"face\" | ..., ...}; see "
