@@ -170,8 +170,8 @@ def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspect
         check = (checks or {}).get(f.finding_id, "")
         action = " ".join(x for x in (g.action, more) if x)
         action = f"First check it is a defect (see the description). Then: {action}" if check else action
-        if check:
-            description += f" Check: {check}."
+        if check:  # its own sentence: after the measurements it had run on ('... (bound) Check: ...')
+            description = f"{description.rstrip('.')}. Check: {check.rstrip('.')}."
         orders.append(WorkOrder(f"WO-{asset_id or 'asset'}-{stamp}-{f.finding_id}", asset_id,
                                 label, str(comp.get("component_id", "")), f.finding_id, f.class_name, grade_text,
                                 g.rule, g.clause or g.note, priority, (start + timedelta(days=days)).isoformat(),
