@@ -121,8 +121,21 @@ def surface_from_dict(data: dict[str, Any], base: Path | None = None, name: str 
         return DemSurface.from_dict(data, name, base)
     if kind == "set":
         return SurfaceSet(tuple(surface_from_dict(d, base, f"{name}[{i}]")  # type: ignore[misc]
-                                for i, d in enumerate(data["surfaces"])), str(data.get("name", name)))
+                                for i, d in enumerate(_members(data["surfaces"]))), str(data.get("name", name)))
     raise InputError(f"unknown surface type {kind!r}; expected plane, face, cylinder, dem or set")
+
+
+def _members(members: Any) -> list[dict[str, Any]]:
+    """A set's members, each a surface object written inline (a file name there was an AttributeError)."""
+    if not isinstance(members, list):
+        raise InputError(f"'surfaces' is a {type(members).__name__}, not a list of surface objects. Write each "
+                         "member inline: \"surfaces\": [{\"surface\": \"face\", ...}, ...]")
+    for i, member in enumerate(members):
+        if not isinstance(member, dict):
+            raise InputError(f"surfaces[{i}] is a {type(member).__name__} ({repr(member)[:40]}), not a "
+                             "surface object. Write each member inline (a set does not read other files): "
+                             "\"surfaces\": [{\"surface\": \"face\", ...}, ...]")
+    return members
 
 
 FORMATS_HINT = ("Write a surface file: docs/georeferencing.md (Surfaces) gives the formats and a face's file; "
