@@ -78,6 +78,7 @@ class ProcessSummary:
     every_camera_behind: bool = False  # no frame georeferenced, each camera behind every plane surface
     level_without_gimbal: bool = False  # no frame georeferenced, the log had no gimbal and no mount was given
     extent_hints: tuple[str, ...] = ()  # a face's u_range_m mirrored, with the range to write (extent_hint.py)
+    level_on_ground: str = ""  # most frames met the default ground plane nearly level: a facade without --surface
     default_ground: bool = False  # no surface given: the ground plane at the take-off altitude
     record_notes: tuple[str, ...] = ()  # what the flight record says about itself (its photos' clock)
     superseded: Path | None = None  # where the earlier findings' review and change files were moved
@@ -354,7 +355,7 @@ def _remove_dead_staging(out: Path) -> None:
 
 def _summary(out: Path, loaded: LoadedFlight, geo: Georeferenced, findings: list[Finding],
              products: dict[str, Path], reused: tuple[str, ...], timings: dict[str, float]) -> ProcessSummary:
-    from groundstation.extent_hint import mirrored_extent_hints
+    from groundstation.extent_hint import level_on_default_ground, mirrored_extent_hints
 
     ok = sum(1 for f in geo.frames if f.is_georeferenced)
     why = tuple(f.status.removeprefix("not georeferenced: ") for f in geo.frames if not f.is_georeferenced)
@@ -364,7 +365,8 @@ def _summary(out: Path, loaded: LoadedFlight, geo: Georeferenced, findings: list
                           masks_missing=loaded.masks_missing,
                           every_camera_behind=ok == 0 and _every_camera_behind(geo, loaded.origin),
                           level_without_gimbal=ok == 0 and _level_without_gimbal(loaded.meta),
-                          extent_hints=mirrored_extent_hints(loaded, geo))
+                          extent_hints=mirrored_extent_hints(loaded, geo),
+                          level_on_ground=level_on_default_ground(geo, loaded.origin))
 
 
 def _level_without_gimbal(meta: dict[str, str]) -> bool:

@@ -82,8 +82,10 @@ def process_command(
         console.print(f"[yellow]warning:[/] {summary.frames_not_georeferenced} of {summary.frames_tagged} tagged "
                       f"frames could not be georeferenced ({escape(summary.why_not_georeferenced())}; each frame's "
                       "reason is in the report's data-quality section)"
-                      + ("; a facade or pier needs --surface SURFACE.json"
-                         if surface is None and not summary.every_camera_behind else ""))
+                      + ("; a facade or pier needs --surface SURFACE.json" if surface is None and not
+                         summary.every_camera_behind and not summary.level_on_ground else ""))
+    if summary.level_on_ground:
+        console.print(f"[yellow]warning:[/] {escape(summary.level_on_ground)}")
     for note in summary.record_notes:
         console.print(f"[yellow]warning:[/] {escape(note)}")
     if summary.images_missing:
