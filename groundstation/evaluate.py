@@ -121,7 +121,17 @@ def _read_collection(path: Path) -> list[dict[str, Any]]:
         raise InputError(describe(path, f"declares its coordinates in {name or crs!r}; expected WGS84 longitude, "
                                   "latitude (degrees) and height (RFC 7946)",
                                   f"Reproject it: ogr2ogr -f GeoJSON -t_srs EPSG:4326 out.geojson {path}"))
-    return _to_msl(list(data.get("features", [])), data.get("vertical_reference"))
+    features = data.get("features", [])
+    if not isinstance(features, list):
+        raise InputError(describe(path, f"'features' is a {type(features).__name__}, expected a list of Feature "
+                                        "objects"))
+    for i, feat in enumerate(features):  # each read with .get below: anything else was an AttributeError
+        if not isinstance(feat, dict):
+            raise InputError(describe(path, f"feature {i} is a {type(feat).__name__}, not a Feature object"))
+        if not isinstance(feat.get("properties") or {}, dict):
+            raise InputError(describe(path, f"feature {i}: 'properties' is a {type(feat['properties']).__name__}, "
+                                            "expected an object"))
+    return _to_msl(features, data.get("vertical_reference"))
 
 
 def _to_msl(features: list[dict[str, Any]], reference: Any) -> list[dict[str, Any]]:
@@ -142,20 +152,19 @@ def _to_msl(features: list[dict[str, Any]], reference: Any) -> list[dict[str, An
 
 def _ring_of(feature: dict[str, Any], path: Path) -> np.ndarray:
     geom = feature.get("geometry") or {}
+    geom = geom if isinstance(geom, dict) else {"type": geom}
     coords = geom.get("coordinates")
-    if geom.get("type") == "Polygon":
-        ring = coords[0]
-    elif geom.get("type") == "MultiPolygon":
-        ring = max((p[0] for p in coords), key=len)
-    elif geom.get("type") == "Point":
-        ring = [coords]
-    elif geom.get("type") == "LineString":
-        ring = coords
-    else:
+    if geom.get("type") not in ("Polygon", "MultiPolygon", "Point", "LineString"):
         raise InputError(describe(path, f"unsupported geometry {geom.get('type')!r}; expected Polygon"))
-    try:
+    try:  # coordinates nested otherwise than the type says were tracebacks
+        if geom["type"] == "Polygon":
+            ring = coords[0]
+        elif geom["type"] == "MultiPolygon":
+            ring = max((p[0] for p in coords), key=len)
+        else:
+            ring = [coords] if geom["type"] == "Point" else coords
         pts = np.array([[c[1], c[0], c[2] if len(c) > 2 else math.nan] for c in ring], dtype=np.float64)
-    except (TypeError, ValueError, IndexError) as exc:
+    except (TypeError, ValueError, IndexError, KeyError) as exc:
         raise InputError(describe(path, f"a {geom.get('type')} has malformed coordinates ({exc})",
                                   "Expected [longitude, latitude, height] positions")) from exc
     if len(pts) and not (np.all(np.abs(pts[:, 0]) <= 90) and np.all(np.abs(pts[:, 1]) <= 180)):
