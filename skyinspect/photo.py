@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -71,6 +72,8 @@ def read_bgr(path: Path, orient: bool = True, data: bytes | None = None) -> np.n
         image = None if _tiff_turned_a_quarter(path, data) else _cv_decoded(path, flags, data)
         if image is None:
             image = _decoded_by_pil(path, orient, data)
+        if image is None:
+            image = _decoded_by_gdal(path, data)
     if image is None:
         empty = data is not None and not data or Path(path).is_file() and Path(path).stat().st_size == 0
         suffix = Path(path).suffix.lower()
@@ -267,6 +270,39 @@ def _decoded_by_pil(path: Path, orient: bool, data: bytes | None = None) -> np.n
     if not orient and turned and tag in STORED_FROM_SHOWN:  # the stored pixels: a turn Pillow made is undone
         pixels = STORED_FROM_SHOWN[tag](pixels)
     return np.ascontiguousarray(pixels)
+
+
+def _decoded_by_gdal(path: Path, data: bytes | None = None) -> np.ndarray | None:
+    """A TIFF that neither OpenCV nor Pillow decodes, through GDAL (rasterio, which models/no_data.py reads
+    GeoTIFFs' no data with): an ortho exported LERC-compressed (Esri's compression) was refused as 'cannot
+    be decoded. Copy it again from the card'. Red, green and blue by their colour interpretation (else the
+    first three bands), one band as grey; an alpha band is no data's (models/no_data.py). In its own data
+    type (read_bgr refuses all but 8 bits). None where GDAL cannot read it either, for a palette band,
+    and for a TIFF with an EXIF orientation, which GDAL does not apply."""
+    if Path(path).suffix.lower() not in (".tif", ".tiff") or exif_orientation(path, data) != 1:
+        return None
+    try:
+        import rasterio
+        from rasterio.errors import NotGeoreferencedWarning, RasterioError
+        from rasterio.io import MemoryFile
+    except ImportError:  # pragma: no cover - a runtime dependency
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)  # a plain TIFF
+            memory = contextlib.nullcontext() if data is None else MemoryFile(data)
+            with memory as mem, (rasterio.open(path) if mem is None else mem.open()) as ds:
+                colours = [c.name for c in ds.colorinterp]
+                if "palette" in colours[:1]:
+                    return None
+                if all(c in colours for c in ("red", "green", "blue")):
+                    bands = [colours.index(c) + 1 for c in ("blue", "green", "red")]
+                else:
+                    bands = [3, 2, 1] if ds.count >= 3 else [1]
+                pixels = ds.read(bands)
+    except (RasterioError, OSError, ValueError):
+        return None
+    return np.ascontiguousarray(pixels.transpose(1, 2, 0)) if len(bands) == 3 else pixels[0]
 
 
 _ORIENTATION = 0x0112

@@ -123,3 +123,40 @@ def test_an_uncompressed_grey_or_rgba_tiff_turned_a_quarter_is_read_turned(tmp_p
         for data in (None, path.read_bytes()):
             assert np.array_equal(read_bgr(path, data=data), turn(want_stored)), (orientation, data is None)
             assert np.array_equal(read_bgr(path, orient=False, data=data), want_stored), (orientation, data is None)
+
+
+@pytest.mark.parametrize("compress", ["lerc", "lerc_deflate"])
+def test_a_geotiff_compressed_only_gdal_decodes_is_read_through_gdal(tmp_path: Path, compress: str) -> None:
+    """Found feeding `skyinspect segment` an ortho tile exported LERC-compressed (Esri's compression, an
+    ArcGIS export option; GDAL writes and reads it): neither OpenCV ('LERC compression support is not
+    configured') nor Pillow decodes it, and it was refused as 'cannot be decoded as an image. Copy it again
+    from the card', a fix that cannot mend it. GDAL (rasterio, which skyinspect reads GeoTIFFs' no data
+    with) decodes it: read so, as the same tile compressed with DEFLATE is."""
+    rasterio = pytest.importorskip("rasterio")
+    from rasterio.transform import Affine
+
+    rng = np.random.default_rng(5)
+    bands = (rng.random((3, 40, 60)) * 255).astype(np.uint8)
+    alpha = np.full((1, 40, 60), 255, np.uint8)
+    alpha[0, :10, :10] = 0
+    for name, data, extra in (("rgb", bands, {}), ("rgba", np.concatenate([bands, alpha]), {"alpha": "YES"})):
+        path = tmp_path / f"{name}_{compress}.tif"
+        with rasterio.open(path, "w", driver="GTiff", width=60, height=40, count=len(data), dtype="uint8",
+                           crs="EPSG:32630", transform=Affine(0.02, 0, 699_000, 0, -0.02, 5_633_000),
+                           compress=compress, photometric="RGB", **extra) as dst:
+            dst.write(data)
+        want = np.ascontiguousarray(bands.transpose(1, 2, 0)[:, :, ::-1])
+        seen = alpha[0] > 0  # LERC stores nothing under alpha 0 (GDAL reads 0 there)
+        assert np.array_equal(read_bgr(path)[seen], want[seen]), name
+        assert np.array_equal(read_bgr(path, data=path.read_bytes())[seen], want[seen]), name
+    grey = tmp_path / "grey.tif"
+    with rasterio.open(grey, "w", driver="GTiff", width=60, height=40, count=1, dtype="uint8",
+                       compress=compress) as dst:
+        dst.write(bands[:1])
+    assert np.array_equal(read_bgr(grey), np.repeat(bands[0][:, :, None], 3, axis=2))
+    deep = tmp_path / "deep.tif"
+    with rasterio.open(deep, "w", driver="GTiff", width=60, height=40, count=1, dtype="uint16",
+                       compress=compress) as dst:
+        dst.write(bands[:1].astype(np.uint16) * 200)
+    with pytest.raises(ImageError, match=r"deep\.tif: expected an 8-bit image, got uint16"):
+        read_bgr(deep)
