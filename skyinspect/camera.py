@@ -117,9 +117,13 @@ class CameraModel:
             raise CalibrationError(describe(path, "calibration file not found"))
         if path.suffix.lower() == ".json":
             try:
-                return cls.from_dict(read_json(path, CalibrationError), path)
+                data = read_json(path, CalibrationError)
             except json.JSONDecodeError as exc:
                 raise CalibrationError(describe(path, f"not valid JSON ({exc})")) from exc
+            if not isinstance(data, dict):  # from_dict looks keys up in it: null or a number was a TypeError
+                raise CalibrationError(describe(path, f"expected a mapping of calibration keys, got a JSON "
+                                                      f"{_JSON_KINDS.get(type(data), type(data).__name__)}"))
+            return cls.from_dict(data, path)
         data = path.read_bytes()  # read once: sniffed here, parsed as plain YAML (OpenCV reads its own)
         if _is_opencv_storage(data):
             return cls.from_dict(_read_opencv_storage(path), path)
@@ -183,6 +187,9 @@ class CameraModel:
         """Ground sample distance (m/px) at the image centre for a surface at this range whose
         normal makes ``incidence_deg`` with the ray (the along-slope GSD grows by 1/cos)."""
         return range_m / self.fx_px / max(np.cos(np.radians(incidence_deg)), 1e-6)
+
+
+_JSON_KINDS = {type(None): "null", int: "number", float: "number", bool: "boolean", list: "list", str: "string"}
 
 
 def _read_opencv_storage(path: Path) -> dict[str, object]:
