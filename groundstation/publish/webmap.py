@@ -97,33 +97,39 @@ def write_map(inp: PublishInput, path: Path, crops: dict[str, bytes | None]) -> 
     findings = []
     for i, f in enumerate(inp.findings):
         shown = shown_class(inp, f.finding_id, f.class_name)  # a relabelled finding as the reviewer's class
-        colour = colour_hex(shown)
+        # a joint-like line grey and 'joint?', as the report's elevation draws it: it was red, a crack by the legend
+        joint = bool(inp.checks.get(f.finding_id))
+        colour = JOINT_HEX if joint else colour_hex(shown)
         # A marker too: a millimetre-wide crack is invisible as a polygon at most zoom levels.
         findings.append({"ring": f.outline_wgs84[:, :2].tolist(), "at": [f.lat_deg, f.lon_deg],
                          "outline": path_options(line=True, radius=None, color=colour, weight=2, fill=True,
                                                  fill_opacity=0.5),
                          "marker": path_options(line=False, radius=6, color=colour, fill=True),
-                         "tooltip": f"{f.finding_id} ({shown})", "marker_tooltip": f.finding_id,
+                         "tooltip": f"{f.finding_id} ({shown}{', joint?' if joint else ''})",
+                         "marker_tooltip": f.finding_id,
                          "popup": popup_html(inp, i, crops.get(f.finding_id))})
     _Drawn(findings, _FINDINGS_JS, popup=parse_options(**POPUP_OPTIONS)).add_to(findings_layer)
     findings_layer.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)  # open: collapsed, its icon is an image (blank offline)
-    shown_classes = sorted({shown_class(inp, f.finding_id, f.class_name) for f in inp.findings})
+    shown_classes = sorted({shown_class(inp, f.finding_id, f.class_name) for f in inp.findings
+                            if not inp.checks.get(f.finding_id)})
     _Legend(legend_html(shown_classes, flight_path=cam_geo is not None and len(cam_geo) >= 2,
-                        footprints=bool(footprints))).add_to(fmap)
+                        footprints=bool(footprints), joints=any(inp.checks.get(f.finding_id) for f in inp.findings))
+            ).add_to(fmap)
     drawn = [tuple(p[:2]) for p in cam_geo] if cam_geo is not None else []
     fit_to(fmap, drawn + [(f.lat_deg, f.lon_deg) for f in inp.findings], max_zoom=22)
     save_offline(fmap, path)
 
 
-def legend_html(classes: list[str], flight_path: bool = True, footprints: bool = True) -> str:
-    """What each colour on the map is: the classes drawn (``classes``), the flight path, the footprints.
-    The demo's map had red, orange, blue and grey and nothing saying which was what."""
+def legend_html(classes: list[str], flight_path: bool = True, footprints: bool = True, joints: bool = False) -> str:
+    """What each colour on the map is: the classes drawn (``classes``), joint-like lines, the flight path,
+    the footprints. The demo's map had red, orange, blue and grey and nothing saying which was what."""
     def row(colour: str, text: str, line: bool = False) -> str:
         swatch = "height:3px;margin:6px 6px 6px 0" if line else "height:12px;border-radius:6px;margin:0 6px -1px 0"
         return (f'<p style="margin:0"><i style="display:inline-block;width:12px;{swatch};background:{colour}"></i>'
                 f"{html.escape(text)}</p>")
     rows = [row(colour_hex(c), c) for c in classes]
+    rows += [row(JOINT_HEX, "joint-like line (check it is a crack)")] if joints else []
     rows += [row("#1f77b4", "flight path", line=True)] if flight_path else []
     rows += [row("#7f7f7f", "frame footprint", line=True)] if footprints else []
     # an HTML piece branca compiles as a Jinja template again: no '{' from a (relabelled) class name
@@ -144,6 +150,7 @@ class _Legend(MacroElement):
         self.text = text
 
 
+JOINT_HEX = "#969696"  # the report elevation's grey for a joint-like line (publish.images)
 FOOTPRINT_OPTIONS = path_options(line=True, radius=None, color="#7f7f7f", weight=1, fill=False)
 
 # Drawn as folium would (L.polygon / L.circleMarker with its options, a sticky tooltip in a <div>, the

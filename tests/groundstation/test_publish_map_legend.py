@@ -22,9 +22,14 @@ def _legend(results: Path) -> str:
 
 
 def test_the_map_has_a_legend_of_its_colours(face_processed: tuple[Any, Path]) -> None:
+    from groundstation.publish.webmap import legend_html
+
     legend = _legend(face_processed[1])
-    for name in ("crack", "corrosion"):  # the two classes found, each with the colour it is drawn in
-        assert re.search(rf"background:\s*{colour_hex(name)}[^>]*></i>\s*{name}\b", legend), legend
+    # the rust patch in its colour (the fixture's crack is joint-like, drawn grey: test_publish_map_joints)
+    assert re.search(rf"background:\s*{colour_hex('corrosion')}[^>]*></i>\s*corrosion\b", legend), legend
+    both = legend_html(["corrosion", "crack"])
+    for name in ("crack", "corrosion"):  # each class with the colour it is drawn in
+        assert re.search(rf"background:\s*{colour_hex(name)}[^>]*></i>\s*{name}\b", both), both
     assert re.search(r"#1f77b4[^>]*></i>\s*flight path", legend), legend
     assert re.search(r"#7f7f7f[^>]*></i>\s*frame footprint", legend), legend
 
