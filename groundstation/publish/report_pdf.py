@@ -49,7 +49,7 @@ def write_pdf(inp: PublishInput, path: Path, schematic_png: Path, crops: dict[st
     for k, v in summary_facts(inp):
         pdf.cell(65, 6, pdf_text(k))
         pdf.multi_cell(0, 6, pdf_text(v), new_x="LMARGIN", new_y="NEXT")
-    _heading(pdf, "Surface with findings")
+    _heading(pdf, "Surface with findings" if inp.findings else "Surface")  # a drawing of none, as report.html
     pdf.image(str(schematic_png), w=pdf.epw)
     # the summary before the cards, as report.html: after them a planner found it on the last pages
     condition, actions = (component_condition(inp), action_list(inp)) if inp.grades else ([], [])

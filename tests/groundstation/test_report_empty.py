@@ -44,6 +44,7 @@ def test_a_clean_inspected_surface_says_no_findings(tmp_path: Path) -> None:
     for text in _texts(tmp_path / "out"):
         assert "nothing was inspected" not in text
     assert "No findings." in _texts(tmp_path / "out")[-1]
+    assert "Surface with findings" not in _texts(tmp_path / "out")[-1]  # a drawing of none had said "with findings"
 
 
 def test_pdf_text_keeps_latin1_letters() -> None:
