@@ -185,13 +185,15 @@ def _opened(path: Path, data: bytes | None) -> Path | io.BytesIO:
 def _tiff_tags_unlogged(path: Path) -> Iterator[None]:
     """OpenCV logs a warning for each TIFF tag it does not know, and a GeoTIFF's (33550, 33922, 34735,
     34737: its georeferencing) gave 4 'TIFF_Warning ... Unknown field with tag' lines a read, among
-    segment's notes: a TIFF is read with OpenCV's errors only."""
+    segment's notes; and one OpenCV cannot decompress (ZSTD, LERC: GDAL writes them) printed a 'TIFF_Error'
+    line each read, though Pillow or GDAL then read it (or read_bgr refuses it by name). A TIFF is read
+    with OpenCV's log silent."""
     if Path(path).suffix.lower() not in (".tif", ".tiff"):
         yield
         return
     get_level, set_level = _cv_log_level_calls()
     level = get_level()
-    set_level(min(level, _CV_LOG_LEVEL_ERROR))
+    set_level(_CV_LOG_LEVEL_SILENT)
     try:
         yield
     finally:
@@ -207,7 +209,7 @@ def _cv_log_level_calls() -> tuple[Callable[[], int], Callable[[int], object]]:
     return cv2.getLogLevel, cv2.setLogLevel
 
 
-_CV_LOG_LEVEL_ERROR = 2  # cv::utils::logging::LOG_LEVEL_ERROR in OpenCV 4 and 5
+_CV_LOG_LEVEL_SILENT = 0  # cv::utils::logging::LOG_LEVEL_SILENT in OpenCV 4 and 5
 
 
 def exif_orientation(path: Path, data: bytes | None = None) -> int:
