@@ -54,6 +54,9 @@ TIME_BASES = ("auto", "system_time", "tlog")
 # Timestamps below this many µs (≈ year 2001) are time since boot, above it Unix time (MAVLink
 # lets senders use either in ``time_usec`` fields).
 _UNIX_USEC_MIN = 1e15
+# A SYSTEM_TIME after this (2100-01-01) is no clock: ArduPlane SITL of 2018 sent the year 2908, which became
+# the record's dates. Not "after this computer's clock": a companion may boot on 1970 or an old time.
+_UNIX_USEC_MAX = 4102444800e6
 # the float angle fields of the messages read below (the others are integers, never NaN)
 _ANGLES = {"ATTITUDE": ("roll", "pitch", "yaw"), "ATTITUDE_QUATERNION": ("q1", "q2", "q3", "q4"),
            "MOUNT_ORIENTATION": ("roll", "pitch", "yaw")}
@@ -89,6 +92,10 @@ class TelemetryBuffer:
         keys = unstepped(times)  # the records' clock run forward where it was stepped back
         samples = [(t, m.time_unix_usec * 1e-6, m.time_boot_ms * 1e-3, k) for (t, m), k in zip(msgs, keys)
                    if m.get_type() == "SYSTEM_TIME" and m.time_unix_usec > _UNIX_USEC_MIN]
+        if late := [s for s in samples if s[1] * 1e6 > _UNIX_USEC_MAX]:
+            log.warning("%s: %d SYSTEM_TIME messages state a UTC after 2100 (the year %d), which no clock can "
+                        "be; ignored", self.source, len(late), _year(late[0][1]))
+            samples = [s for s in samples if s[1] * 1e6 <= _UNIX_USEC_MAX]
         self._boot_to_utc_s, self._tlog_to_utc_s, self._arrivals, by_key = clock_offsets(samples, self.source)
         self._near, self._near_utc = NearOffsets(*self._arrivals), None  # (see tlog_to_utc_near)
         self._near_key = NearOffsets(*by_key) if by_key else self._near  # (see _time_usec)
@@ -410,3 +417,7 @@ class TelemetryBuffer:
                 g = self._gps.values[i]
                 return {"h_acc_m": g.h_acc_m, "v_acc_m": g.v_acc_m, "fix_type": g.fix_type}
         return {"h_acc_m": float("nan"), "v_acc_m": float("nan"), "fix_type": 0}
+
+
+def _year(unix_s: float) -> int:
+    return 1970 + int(unix_s // 31556952)  # mean Gregorian year: datetime stops at 9999
