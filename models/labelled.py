@@ -14,8 +14,9 @@ public ones. Masks come in the shapes public data sets and labelling tools write
 - ``mask_class`` "ids": class ids as ``skyinspect segment`` writes them (0 background, 1 crack,
   2 corrosion), both classes scored;
 - size: a mask drawn on the stored pixels of a photo with an EXIF orientation (its size is the
-  unrotated one) is scored against the stored pixels; a mask at another resolution with the same
-  aspect ratio is resized (nearest) to the image; any other size is refused.
+  unrotated one) is turned as the photo is shown, and scored against the photo as ``segment`` reads
+  it; a mask at another resolution with the same aspect ratio is resized (nearest) to the image;
+  any other size is refused.
 - no data: a photo's transparent pixels (or a GeoTIFF's GDAL no data) are scored nowhere, in
   prediction or truth (marked ``NO_DATA`` in the truth), as ``skyinspect segment`` finds nothing
   there (models/no_data.py): labels drawn there counted as misses, and what the model saw there as
@@ -34,7 +35,7 @@ from models.no_data import transparent_pixels
 from models.photo_checks import check_images
 from models.photo_inputs import IMAGE_SUFFIXES, photos_in_subfolders, subfolder_counts
 from skyinspect.errors import InputError, describe
-from skyinspect.photo import QUARTER_TURNS, STORED_FROM_SHOWN, cv_imread, exif_orientation, is_listed, read_bgr
+from skyinspect.photo import QUARTER_TURNS, SHOWN_FROM_STORED, cv_imread, exif_orientation, is_listed, read_bgr
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK
 
 MASK_CLASSES: dict[str, tuple[int, ...]] = {"crack": (CRACK,), "corrosion": (CORROSION,), "ids": (CRACK, CORROSION)}
@@ -133,14 +134,11 @@ def read_labelled(example: LabelledExample, mask_class: str) -> tuple[np.ndarray
     image = read_bgr(example.image)
     missing = transparent_pixels(example.image, image.shape)  # as segment reads it: oriented as shown
     if truth.shape != image.shape[:2]:
-        stored = read_bgr(example.image, orient=False)
-        if _fit(example, truth.shape, image.shape[:2], stored.shape[:2]) == "stored":
-            # drawn on the stored pixels, before the EXIF orientation (a quarter turn: shapes differ)
-            unturn = STORED_FROM_SHOWN.get(exif_orientation(example.image))
-            missing = None if missing is None or unturn is None else np.ascontiguousarray(unturn(missing))
-            if missing is not None and missing.shape != stored.shape[:2]:
-                missing = None  # an orientation read otherwise than assumed: left out rather than misplaced
-            image = stored
+        if _fit(example, truth.shape, image.shape[:2], _stored_shape(example.image, image.shape[:2])) == "stored":
+            # drawn on the stored pixels, before the EXIF orientation (a quarter turn: shapes differ): turned
+            # as the photo is shown, for the photo is scored as segment segments it, and the model is not
+            # rotation-invariant (segmenting the stored pixels scored what segment never outputs)
+            truth = np.ascontiguousarray(SHOWN_FROM_STORED[exif_orientation(example.image)](truth))
         else:
             truth = cv2.resize(truth, image.shape[1::-1], interpolation=cv2.INTER_NEAREST)
     if missing is not None:

@@ -317,8 +317,12 @@ QUARTER_TURNS = (5, 6, 7, 8)  # EXIF orientations that swap a photo's width and 
 STORED_FROM_SHOWN: dict[int, Callable[[np.ndarray], np.ndarray]] = {
     2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1], 5: lambda a: np.swapaxes(a, 0, 1),
     6: lambda a: np.rot90(a, 1), 7: lambda a: np.swapaxes(a[::-1, ::-1], 0, 1), 8: lambda a: np.rot90(a, -1)}
+# the other way: the pixels as shown of stored ones (a mask drawn on a photo's stored pixels, models/labelled.py)
+SHOWN_FROM_STORED: dict[int, Callable[[np.ndarray], np.ndarray]] = {
+    2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1], 5: lambda a: np.swapaxes(a, 0, 1),
+    6: lambda a: np.rot90(a, -1), 7: lambda a: np.swapaxes(a, 0, 1)[::-1, ::-1], 8: lambda a: np.rot90(a, 1)}
 _EIGHT_BIT_MODES = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "YCbCr")
 
 
-__all__ = ["QUARTER_TURNS", "STORED_FROM_SHOWN", "UNREAD_FORMATS", "cv_imread", "exif_orientation", "header_shapes",
+__all__ = ["QUARTER_TURNS", "SHOWN_FROM_STORED", "STORED_FROM_SHOWN", "UNREAD_FORMATS", "cv_imread", "exif_orientation", "header_shapes",
            "is_listed", "read_bgr", "read_file_bytes"]

@@ -116,7 +116,9 @@ def test_mask_sizes_other_resolution_stored_pixels_and_refusal(tmp_path: Path) -
     on_stored = np.zeros((40, 60), np.uint8)
     on_stored[:10] = 255
     image, got = read_labelled(LabelledExample("rot", stored, _write(tmp_path / "m1.png", on_stored)), "crack")
-    assert image.shape == (40, 60, 3) and image[:10].mean() > 200 and np.array_equal(got, (on_stored > 0) * 1)
+    # turned as shown with the photo, as segment sees it (test_labelled_orientation.py)
+    assert image.shape == (60, 40, 3) and image[:, -10:].mean() > 200
+    assert np.array_equal(got, np.rot90((on_stored > 0) * 1, -1))
     on_shown = np.ascontiguousarray(np.rot90(on_stored, -1))
     image, got = read_labelled(LabelledExample("rot", stored, _write(tmp_path / "m2.png", on_shown)), "crack")
     assert image.shape == (60, 40, 3) and image[:, -10:].mean() > 200 and got[:, -10:].all()

@@ -52,7 +52,8 @@ def test_transparent_pixels_are_scored_nowhere_as_segment_finds_nothing_there(tm
 
 @pytest.mark.parametrize("orientation", [5, 6, 7, 8])
 def test_no_data_lines_up_with_a_mask_drawn_on_the_stored_pixels(tmp_path: Path, orientation: int) -> None:
-    """A mask drawn on the stored pixels of a quarter-turned photo: the no data turned back with them."""
+    """A mask drawn on the stored pixels of a quarter-turned photo: turned as the photo is shown, the no
+    data with the photo (test_labelled_orientation.py)."""
     from PIL import Image
 
     rgba = np.full((40, 60, 4), 255, np.uint8)
@@ -64,6 +65,6 @@ def test_no_data_lines_up_with_a_mask_drawn_on_the_stored_pixels(tmp_path: Path,
     mask = np.full((40, 60), 255, np.uint8)  # drawn on the stored pixels: all crack
     assert cv2.imwrite(str(tmp_path / "m.png"), mask)
     image, truth = read_labelled(LabelledExample("turned", path, tmp_path / "m.png"), "crack")
-    assert image.shape == (40, 60, 3) and truth.shape == (40, 60)
-    assert np.array_equal(truth == NO_DATA, image.max(axis=2) == 0)  # exactly the stored black corner
+    assert image.shape == (60, 40, 3) and truth.shape == (60, 40)
+    assert np.array_equal(truth == NO_DATA, image.max(axis=2) == 0)  # exactly the black corner, as shown
     assert (truth == NO_DATA).sum() == 150
