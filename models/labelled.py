@@ -35,7 +35,8 @@ from models.no_data import transparent_pixels
 from models.photo_checks import check_images
 from models.photo_inputs import IMAGE_SUFFIXES, photos_in_subfolders, subfolder_counts
 from skyinspect.errors import InputError, describe
-from skyinspect.photo import QUARTER_TURNS, SHOWN_FROM_STORED, cv_imread, exif_orientation, is_listed, read_bgr
+from skyinspect.photo import (QUARTER_TURNS, SHOWN_FROM_STORED, cv_imread, exif_orientation, is_listed, read_bgr,
+                              read_file_bytes)
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK
 
 MASK_CLASSES: dict[str, tuple[int, ...]] = {"crack": (CRACK,), "corrosion": (CORROSION,), "ids": (CRACK, CORROSION)}
@@ -131,8 +132,9 @@ def read_labelled(example: LabelledExample, mask_class: str) -> tuple[np.ndarray
     """(BGR image, uint8 truth of class ids at the image's size, ``NO_DATA`` where the photo has none)
     of one example (module doc)."""
     truth = _truth(example, mask_class)
-    image = read_bgr(example.image)
-    missing = transparent_pixels(example.image, image.shape)  # as segment reads it: oriented as shown
+    data = read_file_bytes(example.image)  # both from the bytes, as segment reads them (models/batch.py)
+    image = read_bgr(example.image, data=data)
+    missing = transparent_pixels(example.image, image.shape, data)  # as segment reads it: oriented as shown
     if truth.shape != image.shape[:2]:
         if _fit(example, truth.shape, image.shape[:2], _stored_shape(example.image, image.shape[:2])) == "stored":
             # drawn on the stored pixels, before the EXIF orientation (a quarter turn: shapes differ): turned
