@@ -35,6 +35,7 @@ from models.no_data import transparent_pixels
 from models.photo_checks import check_images
 from models.photo_inputs import IMAGE_SUFFIXES, photos_in_subfolders, subfolder_counts
 from skyinspect.errors import InputError, describe
+from skyinspect.pixel_cap import check_image_header
 from skyinspect.photo import (QUARTER_TURNS, SHOWN_FROM_STORED, cv_imread, exif_orientation, is_listed, read_bgr,
                               read_file_bytes)
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK
@@ -163,10 +164,33 @@ def check_labelled(examples: list[LabelledExample], mask_class: str) -> None:
 
 def _truth(example: LabelledExample, mask_class: str) -> np.ndarray:
     classes_of(mask_class)
-    mask = cv_imread(example.mask, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
+    mask = _palette_ids(example.mask)
+    if mask is None:
+        mask = cv_imread(example.mask, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
     if mask is None:
         raise InputError(describe(example.mask, "cannot be decoded as an image"))
     return _class_ids(mask, mask_class, example.mask)
+
+
+def _palette_ids(path: Path) -> np.ndarray | None:
+    """A palette mask coloured by class (labelme's label.png, Pascal VOC's): its indices, which are the
+    class ids. Decoded to colour, labelme's crack (128, 0, 0) and rust (0, 128, 0) were one brightness:
+    refused under ``ids`` as a colour mask, merged under ``crack``. None for any other mask, and for a
+    palette of greys (a grey mask an optimiser saved as a palette: its grey levels are the mask)."""
+    from PIL import Image, ImageOps
+
+    check_image_header(path)  # Pillow decodes it here: not past the cap (skyinspect.pixel_cap)
+    try:
+        with Image.open(path) as img:
+            if img.mode != "P":
+                return None
+            indices = np.asarray(ImageOps.exif_transpose(img))  # oriented as cv_imread orients masks
+            palette = np.asarray(img.getpalette() or [0, 0, 0], np.uint8).reshape(-1, 3)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None  # left to cv_imread, which names what it cannot read
+    used = np.unique(indices)
+    colours = palette[used[used < len(palette)]]
+    return None if (colours == colours[:, :1]).all() else indices
 
 
 def _stored_shape(path: Path, shown_hw: tuple[int, int]) -> tuple[int, int]:
