@@ -34,7 +34,7 @@ def _frames(folder: Path, boot_s: list[float]) -> Path:
     return folder
 
 
-def test_timed_frames_that_are_not_the_photos_are_tagged_at_their_own_times(tmp_path: Path, segmenter,
+def test_timed_frames_that_are_not_the_photos_are_tagged_at_their_own_times(tmp_path: Path, segmenter, facade_buffer,
                                                                               caplog: pytest.LogCaptureFixture) -> None:
     boot_s = [61.0 + 0.5 * k for k in range(30)]
     frames = _frames(tmp_path / "frames", boot_s)
@@ -42,7 +42,7 @@ def test_timed_frames_that_are_not_the_photos_are_tagged_at_their_own_times(tmp_
         summary = run_replay(frames, FACADE_TLOG, tmp_path / "rec", segmenter, CAMERA, progress=False)
     assert summary.tagged == 30
     assert "not the log's photos" in caplog.text and "own time" in caplog.text
-    buffer = TelemetryBuffer.from_tlog(FACADE_TLOG)
+    buffer = facade_buffer
     origin = LocalFrame(47.397742, 8.545594, 488.1)
     with FlightRecordReader(tmp_path / "rec") as rec:
         got = list(rec.frames())
@@ -58,11 +58,10 @@ def test_timed_frames_that_are_not_the_photos_are_tagged_at_their_own_times(tmp_
     assert max(errors_m) < 0.02  # names to 0.01 s at 2 m/s
 
 
-def test_the_photos_themselves_keep_their_camera_feedback(tmp_path: Path) -> None:
+def test_the_photos_themselves_keep_their_camera_feedback(tmp_path: Path, facade_buffer: TelemetryBuffer) -> None:
     """The first 20 photos' frames named at their photos' times, or all one interval late (a camera clock
     off by a constant): paired with the photos as before, not interpolated."""
-    buffer = TelemetryBuffer.from_tlog(FACADE_TLOG)
-    shots = [e.time_utc_s - BOOT_TO_UTC_S for e in buffer.camera_events()][:20]
+    shots = [e.time_utc_s - BOOT_TO_UTC_S for e in facade_buffer.camera_events()][:20]
     plan = plan_replay(_frames(tmp_path / "own", shots), FACADE_TLOG)
     assert plan.capture_time_source == "camera_feedback"
     assert [plan.events[i].img_idx for i in range(1, 21)] == list(range(1, 21))
