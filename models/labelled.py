@@ -166,10 +166,35 @@ def _truth(example: LabelledExample, mask_class: str) -> np.ndarray:
     classes_of(mask_class)
     mask = _palette_ids(example.mask)
     if mask is None:
+        mask = _opaque_strokes(example.mask)
+    if mask is None:
         mask = cv_imread(example.mask, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
     if mask is None:
         raise InputError(describe(example.mask, "cannot be decoded as an image"))
     return _class_ids(mask, mask_class, example.mask)
+
+
+def _opaque_strokes(path: Path) -> np.ndarray | None:
+    """A mask painted on a transparent layer (GIMP, Photoshop, Krita) as 0/255, 255 where it is opaque,
+    when its colour says nothing (one colour throughout: GIMP zeroes a transparent pixel's colour, so a
+    black brush left a mask black everywhere, an empty truth) or most of it is transparent; None for any
+    other mask (its colour read as before). Decoded (the alpha) under the pixel cap checked by the caller."""
+    from PIL import Image, ImageOps
+
+    try:
+        with Image.open(path) as img:
+            if img.mode == "P" or not img.has_transparency_data:
+                return None
+            rgba = np.asarray(ImageOps.exif_transpose(img).convert("RGBA"))  # oriented as cv_imread orients masks
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None  # left to cv_imread, which names what it cannot read
+    opaque = rgba[..., 3] >= 128
+    if opaque.all() or not opaque.any():
+        return None
+    colour = rgba[..., :3]
+    if not ((colour == colour[:1, :1]).all() or opaque.mean() < 0.5):
+        return None
+    return opaque.astype(np.uint8) * np.uint8(255)
 
 
 def _palette_ids(path: Path) -> np.ndarray | None:
