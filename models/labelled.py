@@ -11,6 +11,9 @@ public ones. Masks come in the shapes public data sets and labelling tools write
 - ``mask_class`` "crack" or "corrosion": a binary mask of that class, 0/255 (JPEG noise tolerated:
   above half the range is the class), 0/1 or any two values (the higher is the class); a colour mask
   by its brightest channel; class ids 0/1/2 are refused (``ids`` scores them);
+- a mask painted on a transparent layer (an RGBA PNG whose colour is one throughout, or mostly
+  transparent): its opaque pixels are the class; a palette PNG coloured by class (labelme's label.png,
+  Pascal VOC's): its indices are the class ids;
 - ``mask_class`` "ids": class ids as ``skyinspect segment`` writes them (0 background, 1 crack,
   2 corrosion), both classes scored;
 - size: a mask drawn on the stored pixels of a photo with an EXIF orientation (its size is the
