@@ -122,7 +122,9 @@ def test_a_crack_not_darker_than_each_profiles_flanks_gets_no_zero_width_bound()
     assert not (est.is_bound and est.upper_px <= 0), est
     # since session 23 the window ends where the crack's own deficit does, not out in the brighter
     # concrete beside it: a bound, holding the annotated 0.85 mm of DSC00566 (truth.geojson) at 1.0 mm/px
-    assert est.mean_px is None and 0 < est.lower_px <= 0.85 <= est.upper_px < 1.5, est
+    # (0.44-2.59 px since session 24: its upper end had been capped by the profile's zero-padded ends,
+    # test_crackwidth_contrast.py)
+    assert est.mean_px is None and 0 < est.lower_px <= 0.85 <= est.upper_px < 3.0, est
 
 
 @pytest.mark.parametrize("blur_px", [0.8, 2.0])
