@@ -185,7 +185,7 @@ def crack_width_px(gray: np.ndarray, skeleton_px: np.ndarray, interior_level: fl
     deficit = ((base[:, None] - prof)[:, inner]).sum(axis=1) * SAMPLE_PX  # Δ per profile, px·DN
     # the minimum of each profile, lightly smoothed (noise would bias a raw minimum low); over whole
     # windows only: zero padding ("same") read the ends at 2/3 of the background, the minimum of any
-    # crack shallower than that (a 6 px crack 40 DN under 170 DN concrete read 4.3 px)
+    # crack shallower than that (a 6 px crack 40 DN under 170 DN concrete read 4.2 px)
     i_min = sliding_window_view(prof[:, inner], 3, axis=1).mean(axis=2).min(axis=1)
     mean_prof = np.mean(prof - base[:, None], axis=0)[inner]
     contrast = -float(mean_prof.min())

@@ -5,7 +5,7 @@ level, not against the end of its profile.
 Each profile's minimum is lightly smoothed (3 samples) before it is taken; the smoothing padded the
 profile with zeros, so its two end samples read about two thirds of the background, and wherever the
 crack is shallower than a third of the background that was the "minimum": the interior level read
-from a wide crack's plateau was too dark (a 6 px crack 40 DN deep read 4.3 px), and a hairline's
+from a wide crack's plateau was too dark (a 6 px crack 40 DN deep read 4.2 px), and a hairline's
 upper end too low (the demo's crack textures themselves, read at 1 mm/px without the camera, bounded
 their 1.0 and 1.1 mm annotations by 0.26-0.72 and 0.35-0.97 mm).
 """
