@@ -170,7 +170,8 @@ class Registry:
 
         path = Path(path)
         if not path.is_file():
-            raise InputError(describe(path, "registry GeoPackage not found", "Build one with groundstation.registry"))
+            raise InputError(describe(path, "registry GeoPackage not found",
+                                      "Build one with skyinspect registry ASSET.yaml --out REGISTRY.gpkg"))
         try:
             assets_df = pyogrio.read_dataframe(path, layer="assets", read_geometry=False)
             comps_df = pyogrio.read_dataframe(path, layer="components", read_geometry=False)

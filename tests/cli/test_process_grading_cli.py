@@ -64,7 +64,8 @@ def test_default_profile_without_registry(site: dict[str, Path], tmp_path: Path)
 
 @pytest.mark.parametrize("extra, expect", [
     (["--profile", "cathedral"], ["profiles.yaml", "no grading profile 'cathedral'", "rc_bridge", "psc_bridge"]),
-    (["--registry", "{tmp}/missing.gpkg"], ["missing.gpkg", "registry GeoPackage not found"]),
+    # the fix a user can run: the CLI command, not the Python module
+    (["--registry", "{tmp}/missing.gpkg"], ["missing.gpkg", "registry GeoPackage not found", "skyinspect registry"]),
     (["--registry", "{surface}"], ["surface.json", "not a skyinspect registry"]),
     (["--registry", "{two}"], ["two.gpkg", "holds 2 assets", "--asset-id", "creek", "gasline"]),
     (["--registry", "{one}", "--asset-id", "tower-9"], ["one.gpkg", "no asset 'tower-9'", "creek"]),
