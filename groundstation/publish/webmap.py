@@ -130,6 +130,8 @@ def legend_html(classes: list[str], flight_path: bool = True, footprints: bool =
                 f"{html.escape(text)}</p>")
     rows = [row(colour_hex(c), c) for c in classes]
     rows += [row(JOINT_HEX, "joint-like line (check it is a crack)")] if joints else []
+    # a clean face's map had shown its flight path alone, not saying that nothing was found
+    rows += [] if classes or joints else ['<p style="margin:0"><i>no findings</i></p>']
     rows += [row("#1f77b4", "flight path", line=True)] if flight_path else []
     rows += [row("#7f7f7f", "frame footprint", line=True)] if footprints else []
     # an HTML piece branca compiles as a Jinja template again: no '{' from a (relabelled) class name

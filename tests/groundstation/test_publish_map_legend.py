@@ -42,3 +42,15 @@ def test_the_legend_lists_only_the_classes_drawn() -> None:
     assert "corrosion" in rust_only and "crack" not in rust_only and "flight path" not in rust_only
     nasty = legend_html(["spall <b>{{ x }}</b>"])
     assert "<b>" not in nasty and "{{" not in nasty and colour_hex("spall") in nasty
+
+
+def test_a_map_without_findings_says_so(tmp_path: Path) -> None:
+    """A clean inspected face's map.html showed the flight path and footprints and nothing else: no word that
+    nothing was found rather than nothing drawn."""
+    from gs_fixtures import face_flight, face_surface
+
+    from groundstation.pipeline import process
+
+    summary = process(face_flight(tmp_path / "clean", []), tmp_path / "out", face_surface(), progress=False)
+    assert summary.findings == 0 and summary.frames_georeferenced == 5
+    assert "no findings" in _legend(tmp_path / "out")
