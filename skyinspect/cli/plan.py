@@ -15,7 +15,10 @@ console = Console()
 
 def plan_command(
     asset: Path = typer.Argument(..., help="Asset description (.yaml, .json, .geojson); see missions/examples/."),
-    out: Path = typer.Option(..., "--out", help="Folder for mission.plan, mission.waypoints, mission.kml, preview.html."),
+    out: Path = typer.Option(..., "--out", help=(
+        "Folder for mission.plan, mission.waypoints, mission.kml, preview.html; a mission longer than one "
+        "battery: flight_01/, flight_02/, ... with those files each, and flights.csv, flights.kml and an "
+        "overview preview.html.")),
     camera: str = typer.Option("dji_h20_zoom", "--camera", help="Camera profile name (see docs/missions.md)."),
     camera_file: Path = typer.Option(None, "--camera-file", help="A custom camera profile (JSON); overrides --camera."),
     # missions.planning.design.CRACK_WIDTH_MM (read at import time; the planner is imported on use)

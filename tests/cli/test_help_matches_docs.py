@@ -1,0 +1,24 @@
+"""`skyinspect <cmd> --help` says what the command writes, as docs/missions.md does (session 24 docs check)."""
+
+from __future__ import annotations
+
+import re
+
+from typer.testing import CliRunner
+
+from skyinspect.cli.main import app
+
+
+def _help(*cmd: str) -> str:
+    result = CliRunner().invoke(app, [*cmd, "--help"], env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.output
+    # the help is drawn in a box: join its wrapped lines into one text
+    return re.sub(r"\s*[│╭╮╰╯─]+\s*", " ", result.output)
+
+
+def test_plan_out_help_names_the_files_of_a_mission_cut_into_flights() -> None:
+    """A mission longer than one battery is written as flight_01/, flight_02/, ... with flights.csv and
+    flights.kml (docs/missions.md, Flights); the --out help named only one flight's files."""
+    text = _help("plan")
+    for name in ("mission.plan", "flight_01/", "flights.csv", "flights.kml", "preview.html"):
+        assert name in text, name
