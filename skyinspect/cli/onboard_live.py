@@ -28,7 +28,9 @@ def onboard_command(
                                        "live link (udp:127.0.0.1:14550, tcp:HOST:PORT, /dev/ttyTHS1); may be left out "
                                        "when --frames is a folder of DJI photos (their own EXIF/XMP pose is used)."),
     out: Path = typer.Option(..., "--out", help="Flight record folder to write."),
-    camera: Path | None = typer.Option(None, "--camera", help="OpenCV calibration YAML/JSON."),
+    camera: Path | None = typer.Option(None, "--camera", help=(
+        "OpenCV calibration YAML/JSON (default: a camera.yaml inside or beside the frames folder, else a "
+        "photo folder's EXIF, with a warning); needed for a live camera.")),
     model: Path | None = typer.Option(None, "--model", help="ONNX model (default: the one shipped)."),
     backend: str = typer.Option("onnxruntime", "--backend", help="onnxruntime, onnxruntime-cuda or tensorrt (Jetson)."),
     flips: int = typer.Option(1, "--flips", help="Model passes per frame, flipped and averaged (1, 2, 4): 1 keeps "

@@ -22,3 +22,10 @@ def test_plan_out_help_names_the_files_of_a_mission_cut_into_flights() -> None:
     text = _help("plan")
     for name in ("mission.plan", "flight_01/", "flights.csv", "flights.kml", "preview.html"):
         assert name in text, name
+
+
+def test_onboard_camera_help_says_a_live_camera_needs_it() -> None:
+    """`skyinspect onboard --frames 0 ...` without --camera exits 2 ('live cameras need --camera
+    CALIB.yaml'); the option's help said only 'OpenCV calibration YAML/JSON.'"""
+    text = _help("onboard")
+    assert re.search(r"--camera\s+<path>\s+OpenCV calibration YAML/JSON((?!--model).)*needed for a live camera", text), text
