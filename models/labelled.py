@@ -13,7 +13,7 @@ public ones. Masks come in the shapes public data sets and labelling tools write
   by its brightest channel; class ids 0/1/2 are refused (``ids`` scores them);
 - a mask painted on a transparent layer (an RGBA PNG whose colour is one throughout, or mostly
   transparent): its opaque pixels are the class; a palette PNG coloured by class (labelme's label.png,
-  Pascal VOC's): its indices are the class ids;
+  Pascal VOC's): its indices are the class ids, 255 (VOC's void border) scored nowhere;
 - ``mask_class`` "ids": class ids as ``skyinspect segment`` writes them (0 background, 1 crack,
   2 corrosion), both classes scored;
 - size: a mask drawn on the stored pixels of a photo with an EXIF orientation (its size is the
@@ -46,6 +46,7 @@ from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK
 MASK_CLASSES: dict[str, tuple[int, ...]] = {"crack": (CRACK,), "corrosion": (CORROSION,), "ids": (CRACK, CORROSION)}
 MASK_SUFFIXES = ("_mask", "_label", "_gt", "_GT")
 NO_DATA = 255  # truth value of a photo's no-data pixels: scored nowhere (models.evaluate.score_set)
+VOC_VOID = 255  # a palette mask's index for void (Pascal VOC: a label's uncertain border), scored nowhere
 
 
 @dataclass(frozen=True)
@@ -168,13 +169,21 @@ def check_labelled(examples: list[LabelledExample], mask_class: str) -> None:
 def _truth(example: LabelledExample, mask_class: str) -> np.ndarray:
     classes_of(mask_class)
     mask = _palette_ids(example.mask)
+    void = None
+    if mask is not None and (mask == VOC_VOID).any():  # Pascal VOC's uncertain borders: scored nowhere
+        void = mask == VOC_VOID
+        mask = np.where(void, 0, mask).astype(np.uint8)
     if mask is None:
         mask = _opaque_strokes(example.mask)
     if mask is None:
         mask = cv_imread(example.mask, cv2.IMREAD_ANYDEPTH | cv2.IMREAD_ANYCOLOR)
     if mask is None:
         raise InputError(describe(example.mask, "cannot be decoded as an image"))
-    return _class_ids(mask, mask_class, example.mask)
+    truth = _class_ids(mask, mask_class, example.mask)
+    if void is not None:
+        truth = truth.copy()
+        truth[void] = NO_DATA
+    return truth
 
 
 def _opaque_strokes(path: Path) -> np.ndarray | None:

@@ -57,3 +57,20 @@ def test_a_grey_palette_keeps_its_grey_levels(tmp_path: Path) -> None:
     palette = [255, 255, 255, 0, 0, 0] + [0] * (256 * 3 - 6)  # index 0 white (the crack), 1 black
     _, truth = read_labelled(_pair(tmp_path, np.where(on, 0, 1).astype(np.uint8), palette), "crack")
     assert np.array_equal(truth, on.astype(np.uint8))
+
+
+def test_a_voc_mask_s_void_border_is_scored_nowhere(tmp_path: Path) -> None:
+    """Pascal VOC's masks mark the uncertain border of each label 255 (void, cream (224, 224, 192)), which
+    VOC's scoring leaves out. Read by colour it was crack truth, the brightest; by index, 255 was more ids
+    than there are. It is no data: scored nowhere (models.labelled.NO_DATA), as a photo's transparent pixels."""
+    from models.labelled import NO_DATA
+
+    ids = (_ids() == 1).astype(np.uint8)
+    ids[4, 2:30] = 255  # the crack's border above and below
+    ids[8, 2:30] = 255
+    voc = [0, 0, 0, 128, 0, 0] + [0] * (253 * 3) + [224, 224, 192]  # indices 0, 1, 2-254 unused, 255
+    assert len(voc) == 256 * 3
+    for mask_class in ("crack", "ids"):
+        _, truth = read_labelled(_pair(tmp_path, ids, voc), mask_class)
+        assert np.array_equal(truth == NO_DATA, ids == 255), mask_class
+        assert np.array_equal(truth == 1, ids == 1) and not (truth == 2).any(), mask_class
