@@ -15,7 +15,7 @@ they meet). Here the finding is cut in two along that split:
   as the fusion does (fuse.bridge_parts).
 - position: each part's centreline centroid (skyinspect.centreline) over its pieces of the outline,
   without the bridges (as the fusion places a crack).
-- area: the whole's measured area shared in proportion to the two outlines' areas.
+- area: the whole's measured area and its σ shared in proportion to the two outlines' areas.
 - width: measured again from the image as any crack's (groundstation.width_views: one frame, every
   piece it shows), each part on the stretch of the pixel skeleton that lies nearer its own centre lines
   (groundstation.flight_images, ``keep``).
@@ -69,13 +69,21 @@ def split_at_joint(finding: Finding, arm: JointArm, chart: Any, origin: LocalFra
                                       note=f"split from {finding.finding_id}: {arm.describe()}")
     if "area_m2" in whole and whole["area_m2"].value is not None:
         area = whole["area_m2"]
+        # the sigma shared too: its terms (edge: perimeter x GSD / 2, repeatability) scale with a line's area.
+        # Kept whole, a part's +/- exceeded its value (the demo's F-0010)
         crack_m["area_m2"] = replace(area, value=area.value * area_share,  # type: ignore[operator]
+                                     sigma=_share(area.sigma, area_share),
                                      note=f"{area.note}, the share off {line_id}")
         line_m["area_m2"] = replace(area, value=area.value * (1 - area_share),  # type: ignore[operator]
+                                    sigma=_share(area.sigma, 1 - area_share),
                                     note=f"{area.note}, the share on the line split from {finding.finding_id}")
     crack = _placed(finding, crack_shape, crack_exact, arm.rest_ned_m, chart, origin, finding.finding_id, crack_m)
     line = _placed(finding, line_shape, line_exact, arm.arm_ned_m, chart, origin, line_id, line_m)
     return crack, line
+
+
+def _share(sigma: float | None, share: float) -> float | None:
+    return None if sigma is None else sigma * share
 
 
 def nearer(arm: JointArm, chart: Any) -> tuple[Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from shapely.geometry import LineString, Polygon
@@ -98,3 +100,19 @@ def test_the_width_is_read_from_the_longest_stretch_kept() -> None:
     assert _longest_run(np.array([True, True, False, True, True, True, False])) == (3, 5)
     assert _longest_run(np.array([False, False])) is None
     assert _longest_run(np.array([True])) == (0, 0)
+
+
+def test_each_part_s_area_sigma_is_its_share_of_the_whole_s() -> None:
+    # the demo's F-0010 kept the whole's area sigma on its share of the area: '0.00029 +/- 0.00036 m2'
+    crack, joint = _crack_and_joint()
+    whole = _finding(crack, joint)
+    area = whole.measurements["area_m2"]
+    whole = replace(whole, measurements={**whole.measurements,
+                                         "area_m2": Measurement(area.value, 0.8 * area.value, "m2", area.note)})
+    arm = joint_arm(whole.centrelines_ned_m, FACE, GSD)
+    assert arm is not None
+    part, line = split_at_joint(whole, arm, FACE, ORIGIN)
+    for f in (part, line):
+        m = f.measurements["area_m2"]
+        assert m.sigma == pytest.approx(0.8 * m.value)  # both terms (edge, repeatability) scale with the area
+    assert part.measurements["area_m2"].sigma + line.measurements["area_m2"].sigma == pytest.approx(0.8 * area.value)
