@@ -108,17 +108,25 @@ def value_or_none(m: Measurement | None) -> float | None:
 MEASUREMENT_DIGITS = {"length_mm": 1, "width_mm": 2, "max_width_mm": 2, "area_m2": 4}
 
 
+SMALL_AREA_M2 = 0.01  # areas under 100 cm2 print in cm2 (format_measurement)
+
+
 def format_measurement(m: Measurement | None, digits: int = 1) -> str:
     """'12.3 +/- 0.4 mm', or the reason it is missing. ASCII only, so any PDF font can show it."""
     if m is None:
         return "-"
     if m.value is None:
         return m.note or "not measurable"
-    unit = "m2" if m.unit == "m2" else m.unit
-    if 0 < abs(m.value) < 1 and math.isfinite(m.value):  # two significant digits at least: a 0.000025 m2
-        digits = max(digits, min(10, 1 - math.floor(math.log10(abs(m.value)))))  # hairline had read 0.0000
-    sigma = f" +/- {m.sigma:.{digits}f}" if m.sigma is not None and math.isfinite(m.sigma) else ""
-    return f"{m.value:.{digits}f}{sigma} {unit}"
+    value, sigma_value, unit = m.value, m.sigma, m.unit
+    if unit == "m2" and 0 < abs(value) < SMALL_AREA_M2:
+        # a crack's area in cm2: '0.00029 +/- 0.00018 m2' read as four zeros to count. 4 decimals of m2
+        # are 0 of cm2, and the two significant digits below keep the resolution m2 had
+        value, sigma_value, unit, digits = value * 1e4, None if sigma_value is None else sigma_value * 1e4, \
+            "cm2", max(0, digits - 4)
+    if 0 < abs(value) < 100 and math.isfinite(value):  # two significant digits at least: a 0.000025 m2
+        digits = max(digits, min(10, 1 - math.floor(math.log10(abs(value)))))  # hairline had read 0.0000
+    sigma = f" +/- {sigma_value:.{digits}f}" if sigma_value is not None and math.isfinite(sigma_value) else ""
+    return f"{value:.{digits}f}{sigma} {unit}"
 
 
 def format_bound(m: Measurement, digits: int = 2) -> str:

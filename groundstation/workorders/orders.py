@@ -153,8 +153,9 @@ def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspect
         label = str(comp.get("label", "")) or "unassigned"
         # as the report prints them ('.3g' had written a 1,234.5 mm crack as '1.23e+03 mm')
         # a width known only as an interval (a hairline) is given as one, not left out
-        meas = "; ".join(f"{k} {format_measurement(m, MEASUREMENT_DIGITS.get(k, 2))}" if m.value is not None
-                         else f"{k} {format_bound(m, MEASUREMENT_DIGITS.get(k, 2))}"
+        # 'area', its unit printed after it: 'area_m2 2.9 +/- 1.8 cm2' would contradict itself
+        meas = "; ".join(f"{_name(k)} {format_measurement(m, MEASUREMENT_DIGITS.get(k, 2))}" if m.value is not None
+                         else f"{_name(k)} {format_bound(m, MEASUREMENT_DIGITS.get(k, 2))}"
                          for k, m in f.measurements.items() if m.value is not None or m.is_bound)
         grade_text = f"{g.state}{'+' if g.bound == 'at_least' else ''}"
         description = (f"{f.class_name} {f.finding_id} on {label}: {grade_text} by {g.rule}"
@@ -185,6 +186,10 @@ def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspect
 def _listing_order(o: WorkOrder) -> tuple[int, str, str]:
     """How orders are listed: by priority, then due date."""
     return o.priority, o.due_date, o.finding_id
+
+
+def _name(quantity: str) -> str:
+    return "area" if quantity == "area_m2" else quantity
 
 
 def work_orders_csv(orders: list[WorkOrder]) -> str:
