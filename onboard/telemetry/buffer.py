@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
-from onboard.telemetry import timesync
+from onboard.telemetry import arrival_clock, timesync
 from onboard.telemetry.camera_events import CameraEvent, captured_event, feedback_event
 from onboard.telemetry.clock_jumps import NearOffsets, clock_offsets, unstepped
 from onboard.telemetry.message_fields import gimbal_device_frame, gps_quality, yaw_360
@@ -100,17 +100,24 @@ class TelemetryBuffer:
         self._near, self._near_utc = NearOffsets(*self._arrivals), None  # (see tlog_to_utc_near)
         self._near_key = NearOffsets(*by_key) if by_key else self._near  # (see _time_usec)
         self.clock_sync, self._timesync_info = self._timesync(msgs, times)
+        self.arrival_clock, why_not = (arrival_clock.of_messages(msgs) if time_base != "system_time"
+                                       and self.clock_sync is None else (None, ""))
         if time_base == "auto":
             time_base = "system_time" if self._boot_to_utc_s is not None else "tlog"
             if time_base == "tlog":
-                how = ("boot times placed on it by TIMESYNC" if self.clock_sync is not None
-                       else "by their arrival timestamps")
+                how = ("boot times placed on it by TIMESYNC" if self.clock_sync is not None else
+                       "boot times placed on it by the lower envelope of their arrival times"
+                       if self.arrival_clock is not None else "by their arrival timestamps")
                 log.warning("%s: no SYSTEM_TIME with a UTC clock; timing samples on the .tlog/receiving "
                             "computer's clock (%s)", self.source, how)
         elif time_base == "system_time" and self._boot_to_utc_s is None:
             raise TelemetryError(describe(source, "time_base 'system_time' needs SYSTEM_TIME messages with "
                                           "time_unix_usec set; none found", "Use time_base='tlog'"))
         self.time_base = time_base
+        self.arrival_clock = self.arrival_clock if time_base == "tlog" else None
+        if time_base == "tlog" and self.clock_sync is None and self.arrival_clock is None and why_not:
+            log.warning("%s: boot-stamped samples timed by their arrival on the .tlog clock, each late by its own "
+                        "link delay: %s", self.source, why_not)
         self._gimbal_clock_s = self._gimbal_clocks(msgs)
         self._build(msgs, keys)
 
@@ -156,7 +163,9 @@ class TelemetryBuffer:
 
     def _time_boot(self, tlog_t: float, boot_s: float) -> float:
         if self.time_base == "tlog":
-            return tlog_t if self.clock_sync is None else boot_s + self.clock_sync.offset_at(tlog_t)
+            if self.clock_sync is not None:
+                return boot_s + self.clock_sync.offset_at(tlog_t)
+            return tlog_t if self.arrival_clock is None else self.arrival_clock.at(boot_s)
         return boot_s + self._boot_to_utc_s  # type: ignore[operator]
 
     def _time_usec(self, tlog_t: float, usec: int, key_s: float | None = None) -> float:
@@ -372,7 +381,8 @@ class TelemetryBuffer:
                 "tlog_to_utc_s": self._tlog_to_utc_s,
                 "gimbal_source": "fixed mount (command line)" if self.fixed_mount else self.gimbal_source,
                 "attitude_source": self._att.name, "system_id": self.system_id,
-                "timesync": self._timesync_info}
+                "timesync": self._timesync_info,
+                "arrival_clock": self.arrival_clock.describe() if self.arrival_clock is not None else None}
 
     def geoid_separation(self) -> dict[str, object] | None:
         """The receiver's geoid separation N = ellipsoidal - MSL height (m) over the flight (median,

@@ -1,0 +1,59 @@
+"""Telemetry timed on the .tlog clock without TIMESYNC: each boot-stamped sample is placed at its vehicle time +
+the offset between the clocks (the lower envelope of arrival − boot), not at its own jittery arrival.
+
+Synthetic .tlogs (pymavlink's encoder; onboard_synth's flight north at 5 m/s, no SYSTEM_TIME, as the
+cuav-style frames named by the logging computer's clock are replayed). On the ArduPlane SITL 2018 log arrival
+− boot spreads over 0.64 s (99th percentile of the delays); timed on the vehicle's clock its frames moved by up to 2.06 m."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+from onboard_synth import BOOT_UTC_S, LAT0, M_PER_DEG_LAT, SPEED_N_MPS, flight_records, write_tlog
+
+from onboard.telemetry.buffer import TelemetryBuffer
+
+TLOG_MINUS_BOOT_S = BOOT_UTC_S + 0.2  # onboard_synth's .tlog clock
+
+
+def _jittered(tmp_path: Path, drift: float = 0.0, pace: float = 1.0) -> Path:
+    """Each record late by its own delay (0-0.6 s, most under 0.1 s, in the order sent), the logging clock
+    drifting by ``drift`` or running at ``pace`` x the vehicle's (a replayed log)."""
+    rng = np.random.default_rng(7)
+    recs: list[tuple[float, object]] = []
+    for t, msg in flight_records(duration_s=60.0, system_time=False):
+        boot = t - TLOG_MINUS_BOOT_S
+        delay = min(float(rng.exponential(0.08)), 0.6)
+        sent = TLOG_MINUS_BOOT_S + 100.0 + (boot - 100.0) * pace * (1 + drift)
+        recs.append((max(sent + delay, recs[-1][0] if recs else 0.0), msg))  # one link: first in, first out
+    return write_tlog(tmp_path / "jittered.tlog", recs)
+
+
+def _north_m(pose: object) -> float:
+    return (pose.lat_deg - LAT0) * M_PER_DEG_LAT  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("drift", [0.0, 400e-6])  # 400 ppm: 24 ms over the minute, 0.12 m
+def test_samples_timed_by_vehicle_time_not_their_arrival(tmp_path: Path, drift: float) -> None:
+    buffer = TelemetryBuffer.from_tlog(_jittered(tmp_path, drift), time_base="tlog")
+    errors = []
+    for boot in np.arange(100.5, 159.5, 0.37):  # frames named by the logging computer at vehicle time `boot`
+        pose = buffer.pose_at(TLOG_MINUS_BOOT_S + 100.0 + (boot - 100.0) * (1 + drift))
+        assert pose.is_tagged, pose.status
+        errors.append(abs(_north_m(pose) - SPEED_N_MPS * (boot - 100.0)))
+    assert max(errors) < 0.05  # timed by arrival: 1.26 m (5 m/s x the delays' spread)
+    info = buffer.describe_time_base()["arrival_clock"]
+    assert info["drift_ppm"] == pytest.approx(drift * 1e6, abs=150)  # a minute of 1-ms stamps: ~100 ppm
+
+
+def test_a_log_written_at_another_pace_stays_timed_by_arrival(tmp_path: Path,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    """The real ArduPlane 2016 log: 588 s of boot time in 127 s of records. No one offset holds: by arrival."""
+    with caplog.at_level(logging.WARNING):
+        buffer = TelemetryBuffer.from_tlog(_jittered(tmp_path, pace=0.22), time_base="tlog")
+    assert buffer.arrival_clock is None
+    assert "another pace than the vehicle's" in caplog.text
+    assert buffer.pose_at(buffer.span_utc_s[0] + 0.5).is_tagged
