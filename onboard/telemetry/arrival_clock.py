@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from onboard.telemetry.clock_jumps import CLOCK_JUMP_S
+from onboard.telemetry.clock_jumps import CLOCK_JUMP_S, steps_back
 
 # Crystal clocks drift by tens of ppm; a thousand is no drift but another pace (a replayed log)
 MAX_DRIFT = 1e-3
@@ -56,6 +56,8 @@ def fit(arrival_s: np.ndarray, boot_s: np.ndarray) -> tuple[ArrivalClock | None,
         return None, ""  # too few to say anything (a live link just opened): by arrival, unsaid
     if np.any(np.diff(boot_s) < -5.0):  # (less: messages of two streams reordered on a slow link)
         return None, "the vehicle's boot time steps back (a reboot)"
+    if len(steps_back(arrival_s)):  # a line fitted across the step ran fast: it was called a replayed log
+        return None, "the records' clock was set back mid-log"
     d = arrival_s - boot_s
     # in the log's order; at least MIN_WINDOWS, or a pace is not seen (one window over the 2016 log's 25-s test
     # excerpt, replayed 4 % fast, passed as one clock: 12.5 m off)
