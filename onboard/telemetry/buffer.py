@@ -100,22 +100,22 @@ class TelemetryBuffer:
         self._near, self._near_utc = NearOffsets(*self._arrivals), None  # (see tlog_to_utc_near)
         self._near_key = NearOffsets(*by_key) if by_key else self._near  # (see _time_usec)
         self.clock_sync, self._timesync_info = self._timesync(msgs, times)
-        self.arrival_clock, why_not = (arrival_clock.of_messages(msgs) if time_base != "system_time"
-                                       and self.clock_sync is None else (None, ""))
-        if time_base == "auto":
-            time_base = "system_time" if self._boot_to_utc_s is not None else "tlog"
-            if time_base == "tlog":
-                how = ("boot times placed on it by TIMESYNC" if self.clock_sync is not None else
-                       "boot times placed on it by the lower envelope of their arrival times"
-                       if self.arrival_clock is not None else "by their arrival timestamps")
-                log.warning("%s: no SYSTEM_TIME with a UTC clock; timing samples on the .tlog/receiving "
-                            "computer's clock (%s)", self.source, how)
-        elif time_base == "system_time" and self._boot_to_utc_s is None:
+        if time_base == "system_time" and self._boot_to_utc_s is None:
             raise TelemetryError(describe(source, "time_base 'system_time' needs SYSTEM_TIME messages with "
                                           "time_unix_usec set; none found", "Use time_base='tlog'"))
+        chosen = time_base == "auto"
+        if chosen:
+            time_base = "system_time" if self._boot_to_utc_s is not None else "tlog"
         self.time_base = time_base
-        self.arrival_clock = self.arrival_clock if time_base == "tlog" else None
-        if time_base == "tlog" and self.clock_sync is None and self.arrival_clock is None and why_not:
+        self.arrival_clock, why_not = (arrival_clock.of_messages(msgs) if time_base == "tlog"
+                                       and self.clock_sync is None else (None, ""))
+        if chosen and time_base == "tlog":
+            how = ("boot times placed on it by TIMESYNC" if self.clock_sync is not None else
+                   "boot times placed on it by the lower envelope of their arrival times"
+                   if self.arrival_clock is not None else "by their arrival timestamps")
+            log.warning("%s: no SYSTEM_TIME with a UTC clock; timing samples on the .tlog/receiving "
+                        "computer's clock (%s)", self.source, how)
+        if why_not:
             log.warning("%s: boot-stamped samples timed by their arrival on the .tlog clock, each late by its own "
                         "link delay: %s", self.source, why_not)
         self._gimbal_clock_s = self._gimbal_clocks(msgs)
