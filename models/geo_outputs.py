@@ -208,7 +208,8 @@ def _outline_geometry(polygon_px: np.ndarray, geo: Georeference, to_wgs84: objec
 
     outline: object = Polygon(polygon_px)
     if not outline.is_valid:  # type: ignore[attr-defined]
-        parts = getattr(shapely.make_valid(outline), "geoms", None) or [shapely.make_valid(outline)]
+        valid = shapely.make_valid(outline)
+        parts = getattr(valid, "geoms", None) or [valid]
         outline = shapely.unary_union([p if "Polygon" in p.geom_type else
                                        p.buffer(0.5, cap_style="square", join_style="mitre") for p in parts])
 
@@ -221,8 +222,7 @@ def _outline_geometry(polygon_px: np.ndarray, geo: Georeference, to_wgs84: objec
     snapped = shapely.set_precision(lonlat, 1e-9)
     lonlat = lonlat if snapped.is_empty else snapped
     polygons = [orient(p, sign=1.0) for p in getattr(lonlat, "geoms", [lonlat]) if not p.is_empty]
-    geometry = mapping(polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons))
-    return json.loads(json.dumps(geometry))  # tuples as lists
+    return mapping(polygons[0] if len(polygons) == 1 else shapely.MultiPolygon(polygons))  # tuples: dumped as lists
 
 
 def _ground_metres(crs: object, to_wgs84: object, geo: Georeference, shape: tuple[int, ...]) -> object:
