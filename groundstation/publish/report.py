@@ -302,9 +302,12 @@ def no_findings_text(inp: PublishInput) -> str:
     return "No findings."
 
 
+# which number is latitude, as the HTML table's header says: the phone and PDF cards said "position" only
+POSITION_LABEL = "position (lat, lon WGS84; alt m MSL)"
+
 # On a phone (a work order's link report.html#F-0001 opened on site) the 12-column findings table had
 # made the page 1,100 px wide, shrunk to unreadable: under 700 px each row becomes a card of labelled lines.
-_CARDS = {"findings": ("id", "", "class", "position", "length", "width", "area", "CE90", "views", "component", "grade",
+_CARDS = {"findings": ("id", "", "class", POSITION_LABEL, "length", "width", "area", "CE90", "views", "component", "grade",
                        "clause"), "actions": ("priority", "finding", "grade", "action", "due"),
           "condition": ("component", "worst grade", "findings", "covered", "source")}
 _PHONE_CSS = ("@media (max-width:700px){body{margin:.6em}table.stack,table.stack tbody,table.stack tr,table.stack td"

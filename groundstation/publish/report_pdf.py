@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from groundstation.publish.context import PublishInput, flight_date
-from groundstation.publish.report import (METHODS, ReportRow, action_list, component_condition, component_coverage,
-                                          data_quality, model_text, no_findings_text, report_rows, summary_facts)
+from groundstation.publish.report import (METHODS, POSITION_LABEL, ReportRow, action_list, component_condition,
+                                          component_coverage, data_quality, model_text, no_findings_text, report_rows,
+                                          summary_facts)
 
 _ASCII = {"±": "+/-", "²": "2", "³": "3", "°": " deg", "×": "x", "µ": "u", "–": "-", "—": "-", "…": "...",
           "’": "'", "‘": "'", "“": '"', "”": '"', "≤": "<=", "≥": ">=", "σ": "sigma"}
@@ -156,7 +157,7 @@ def _lines(pdf: Any, text: str, room: float) -> int:
 def _card_lines(r: ReportRow) -> list[str]:
     """The card's lines beside the crop (one multi_cell each)."""
     return [pdf_text(f"{k}: {v}") for k, v in (
-        ("position", r.position), ("length", r.length), ("width", r.width), ("area", r.area), ("CE90", r.ce90),
+        (POSITION_LABEL, r.position), ("length", r.length), ("width", r.width), ("area", r.area), ("CE90", r.ce90),
         ("views", r.views), ("component", r.component), ("grade", r.grade), ("clause", r.clause),
         ("also graded", r.other_grades), ("check", r.check), ("review", r.review))
         if v != "-"]  # not applicable to this class (e.g. length of corrosion)

@@ -23,6 +23,10 @@ CSV_COLUMNS = ("work_order_id", "asset_id", "component", "component_id", "findin
                # working. Empty when not worked out: the location column says why
                *LOCATION_COLUMNS)
 
+# the header where a column's name alone does not say its order: "position" read 47.39,8.54,494.92 with no word
+# of which is latitude (report.html's header says it). The column's key and place are kept
+CSV_HEADER = {"position": "position (lat, lon WGS84; alt m MSL)"}
+
 
 @dataclass(frozen=True)
 class WorkOrderPolicy:
@@ -195,7 +199,7 @@ def _name(quantity: str) -> str:
 def work_orders_csv(orders: list[WorkOrder]) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    w.writeheader()
+    w.writerow({k: CSV_HEADER.get(k, k) for k in CSV_COLUMNS})
     for o in orders:
         row = o.to_dict()
         row["evidence"] = " ".join(o.evidence)

@@ -68,7 +68,7 @@ def test_the_pdf_puts_the_condition_and_actions_before_the_findings_as_the_html(
         pytest.skip("pdftotext not installed (apt-get install poppler-utils): PDF text not checked")
     pdf = subprocess.run(["pdftotext", str(results / "report.pdf"), "-"], capture_output=True, text=True,
                          check=True).stdout
-    findings = pdf.index("position: ")  # the first finding card
+    findings = pdf.index("position (lat, lon WGS84; alt m MSL): ")  # the first finding card
     assert pdf.index("Condition per component") < pdf.index("Prioritised actions") < findings
     for o in json.loads((results / "workorders.json").read_text())["work_orders"]:
         assert re.search(rf"P{o['priority']}\s+{o['finding_id']}\s+\S+ \(\S+\)\s+due {o['due_date']}:", pdf[:findings])

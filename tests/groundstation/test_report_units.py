@@ -25,7 +25,7 @@ def test_the_report_gives_each_position_in_metres_msl(tmp_path: Path, two_defect
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext not installed (apt-get install poppler-utils): PDF text not checked")
     text = subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True, text=True, check=True).stdout
-    positions = re.findall(r"position: .*", text)
+    positions = re.findall(r"position \(lat, lon WGS84; alt m MSL\): .*", text)
     assert len(positions) == 2 and all(p.rstrip().endswith(" m MSL") for p in positions), positions
 
 

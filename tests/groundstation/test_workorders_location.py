@@ -55,7 +55,7 @@ def test_a_crack_on_a_pier_face_is_placed_on_that_face(processed: tuple[Path, di
     assert len(on) == 1, _rows(out)
     r = on[0]
     # the crack runs north from -0.1 m at 10.1 m above home; its centroid is mid-crack (0.05 m north)
-    lat, lon, alt = (float(x) for x in r["position"].split(";")[0].split(","))
+    lat, lon, alt = (float(x) for x in r["position (lat, lon WGS84; alt m MSL)"].split(";")[0].split(","))
     assert r["face"] == "west face" and r["reference"].startswith("north-west corner")
     assert float(r["along_face_m"]) == pytest.approx(3.1 - 0.05, abs=0.05)
     assert float(r["above_base_m"]) == pytest.approx(alt - geo["ground_msl"], abs=0.01)
