@@ -141,11 +141,12 @@ def read_labelled(example: LabelledExample, mask_class: str) -> tuple[np.ndarray
     image = read_bgr(example.image, data=data)
     missing = transparent_pixels(example.image, image.shape, data)  # as segment reads it: oriented as shown
     if truth.shape != image.shape[:2]:
-        if _fit(example, truth.shape, image.shape[:2], _stored_shape(example.image, image.shape[:2])) == "stored":
+        orientation = exif_orientation(example.image, data)
+        if _fit(example, truth.shape, image.shape[:2], _stored_shape(image.shape[:2], orientation)) == "stored":
             # drawn on the stored pixels, before the EXIF orientation (a quarter turn: shapes differ): turned
             # as the photo is shown, for the photo is scored as segment segments it, and the model is not
             # rotation-invariant (segmenting the stored pixels scored what segment never outputs)
-            truth = np.ascontiguousarray(SHOWN_FROM_STORED[exif_orientation(example.image)](truth))
+            truth = np.ascontiguousarray(SHOWN_FROM_STORED[orientation](truth))
         else:
             truth = cv2.resize(truth, image.shape[1::-1], interpolation=cv2.INTER_NEAREST)
     if missing is not None:
@@ -163,7 +164,7 @@ def check_labelled(examples: list[LabelledExample], mask_class: str) -> None:
     sizes = check_images([e.image for e in examples])
     for example, shown in zip(examples, sizes):
         truth = _truth(example, mask_class)
-        _fit(example, truth.shape, shown, _stored_shape(example.image, shown))
+        _fit(example, truth.shape, shown, _stored_shape(shown, exif_orientation(example.image)))
 
 
 def _truth(example: LabelledExample, mask_class: str) -> np.ndarray:
@@ -230,11 +231,11 @@ def _palette_ids(path: Path) -> np.ndarray | None:
     return None if (colours == colours[:, :1]).all() else indices
 
 
-def _stored_shape(path: Path, shown_hw: tuple[int, int]) -> tuple[int, int]:
-    """(height, width) of the photo as stored, from its size as shown and its EXIF orientation tag
+def _stored_shape(shown_hw: tuple[int, int], orientation: int) -> tuple[int, int]:
+    """(height, width) of the photo as stored, from its size as shown and its EXIF ``orientation`` tag
     (nothing decoded): a TIFF, whose header Pillow reads already turned, was decoded twice more here."""
     h, w = shown_hw
-    return (w, h) if exif_orientation(path) in QUARTER_TURNS else (h, w)
+    return (w, h) if orientation in QUARTER_TURNS else (h, w)
 
 
 def _fit(example: LabelledExample, mask_hw: tuple[int, ...], shown_hw: tuple[int, ...],
