@@ -169,6 +169,7 @@ def check_labelled(examples: list[LabelledExample], mask_class: str) -> None:
 
 def _truth(example: LabelledExample, mask_class: str) -> np.ndarray:
     classes_of(mask_class)
+    check_image_header(example.mask)  # Pillow decodes it below: not past the cap (skyinspect.pixel_cap)
     mask = _palette_ids(example.mask)
     void = None
     if mask is not None and (mask == VOC_VOID).any():  # Pascal VOC's uncertain borders: scored nowhere
@@ -191,7 +192,7 @@ def _opaque_strokes(path: Path) -> np.ndarray | None:
     """A mask painted on a transparent layer (GIMP, Photoshop, Krita) as 0/255, 255 where it is opaque,
     when its colour says nothing (one colour throughout: GIMP zeroes a transparent pixel's colour, so a
     black brush left a mask black everywhere, an empty truth) or most of it is transparent; None for any
-    other mask (its colour read as before). Decoded (the alpha) under the pixel cap checked by the caller."""
+    other mask (its colour read as before). Decoded under the pixel cap the caller checked."""
     from PIL import Image, ImageOps
 
     try:
@@ -214,10 +215,10 @@ def _palette_ids(path: Path) -> np.ndarray | None:
     """A palette mask coloured by class (labelme's label.png, Pascal VOC's): its indices, which are the
     class ids. Decoded to colour, labelme's crack (128, 0, 0) and rust (0, 128, 0) were one brightness:
     refused under ``ids`` as a colour mask, merged under ``crack``. None for any other mask, and for a
-    palette of greys (a grey mask an optimiser saved as a palette: its grey levels are the mask)."""
+    palette of greys (a grey mask an optimiser saved as a palette: its grey levels are the mask). Decoded
+    under the pixel cap the caller checked."""
     from PIL import Image, ImageOps
 
-    check_image_header(path)  # Pillow decodes it here: not past the cap (skyinspect.pixel_cap)
     try:
         with Image.open(path) as img:
             if img.mode != "P":
