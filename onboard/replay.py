@@ -302,7 +302,8 @@ def _check_out(out: Path, overwrite: bool) -> None:
         raise InputError(describe(out, "output exists and is a file; expected a new or empty folder"))
     if out.is_dir() and any(out.iterdir()):
         if not overwrite:
-            raise InputError(describe(out, "output folder is not empty", "Choose a new folder or pass overwrite"))
+            raise InputError(describe(out, "output folder is not empty", "Choose a new folder, or pass --overwrite to replace the "
+                                      "flight record in it (overwrite=True from Python)"))
         if not (out / DB_NAME).is_file():
             raise InputError(describe(out, f"refusing to overwrite: the folder is not empty and is not a flight "
                                       f"record (no {DB_NAME})", "Choose a new or empty folder"))

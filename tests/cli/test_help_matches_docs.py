@@ -29,3 +29,18 @@ def test_onboard_camera_help_says_a_live_camera_needs_it() -> None:
     CALIB.yaml'); the option's help said only 'OpenCV calibration YAML/JSON.'"""
     text = _help("onboard")
     assert re.search(r"--camera\s+<path>\s+OpenCV calibration YAML/JSON((?!--model).)*needed for a live camera", text), text
+
+
+def test_replay_into_a_used_folder_names_the_overwrite_option(tmp_path) -> None:
+    """The refusal named the fix as 'pass overwrite', which is no option a user can type."""
+    from pathlib import Path
+
+    photos = Path(__file__).resolve().parents[1] / "data" / "telemetry" / "dji_phantom3_brighton"
+    out = tmp_path / "flight"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    result = CliRunner().invoke(app, ["onboard", "--frames", str(photos), "--out", str(out)],
+                                env={"COLUMNS": "200", "NO_COLOR": "1"})
+    assert result.exit_code == 2, result.output
+    assert "output folder is not empty" in result.output and "--overwrite" in result.output, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
