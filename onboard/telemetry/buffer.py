@@ -178,6 +178,8 @@ class TelemetryBuffer:
             return self._time_boot(tlog_t, usec * 1e-6)
         if self.time_base == "tlog" and self.clock_sync is not None and self._boot_to_utc_s is not None:
             return usec * 1e-6 - self._boot_to_utc_s + self.clock_sync.offset_at(tlog_t)  # UTC → boot → receiver
+        if self.arrival_clock is not None and self._boot_to_utc_s is not None:  # UTC → boot → the .tlog clock,
+            return self.arrival_clock.at(usec * 1e-6 - self._boot_to_utc_s)  # as the boot-stamped samples are
         if self.time_base == "tlog" and self._tlog_to_utc_s is not None:
             return usec * 1e-6 - self._tlog_to_utc_s  # UTC → the logging computer's clock
         return usec * 1e-6

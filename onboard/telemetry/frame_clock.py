@@ -40,7 +40,8 @@ _HOW = "pass --frame-clock utc (GNSS/UTC camera time) or log (the clock of the c
 @dataclass(frozen=True)
 class FrameClock:
     """Maps a frame time on ``clock`` to the telemetry's ``time_base`` by ``method``:
-    ``same`` (already on it), ``timesync`` (through the vehicle's boot clock) or
+    ``same`` (already on it), ``timesync`` (through the vehicle's boot clock), ``arrival_clock`` (UTC through
+    the boot clock onto the .tlog clock as the samples are: ``TelemetryBuffer.arrival_clock``) or
     ``system_time_arrival`` (SYSTEM_TIME arrival offset: late by the link latency)."""
 
     clock: str  # "utc" or "log"
@@ -54,6 +55,8 @@ class FrameClock:
     def to_telemetry_s(self, frame_s: float) -> float:
         if self.method == "same":
             return frame_s
+        if self.method == "arrival_clock":  # UTC → boot → the .tlog clock
+            return self.buffer.arrival_clock.at(frame_s - self.boot_to_utc_s)  # type: ignore[union-attr,operator]
         if self.clock == "log":  # → UTC
             if self.method == "timesync":
                 return self.sync.to_boot_s(frame_s) + self.boot_to_utc_s  # type: ignore[union-attr,operator]
@@ -75,6 +78,8 @@ class FrameClock:
             info["log_minus_boot_s"] = self.sync.describe()["offset_s"]
         if self.method == "system_time_arrival":
             info["utc_minus_log_s"] = self.log_to_utc_s
+        if self.method == "arrival_clock":
+            info["boot_to_utc_s"] = self.boot_to_utc_s
         return info
 
 
@@ -95,6 +100,8 @@ def map_frame_clock(buffer: TelemetryBuffer, clock: str, source: str | Path = "<
     sync, extra = buffer.clock_sync, {"boot_to_utc_s": buffer.boot_to_utc_s, "log_to_utc_s": buffer.tlog_to_utc_s}
     if sync is not None:
         return FrameClock(clock, base, "timesync", sync, **extra)
+    if clock == "utc" and buffer.arrival_clock is not None:  # the samples' clock: no link delay in either
+        return FrameClock(clock, base, "arrival_clock", None, **extra, buffer=buffer)
     if clock == "utc":  # telemetry timed by arrival on the log clock: the arrival offset lags alike, no bias
         return FrameClock(clock, base, "system_time_arrival", None, **extra, buffer=buffer)
     info = buffer.describe_time_base().get("timesync")

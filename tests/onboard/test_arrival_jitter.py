@@ -15,16 +15,18 @@ import pytest
 from onboard_synth import BOOT_UTC_S, LAT0, M_PER_DEG_LAT, SPEED_N_MPS, flight_records, write_tlog
 
 from onboard.telemetry.buffer import TelemetryBuffer
+from onboard.telemetry.frame_clock import map_frame_clock
 
 TLOG_MINUS_BOOT_S = BOOT_UTC_S + 0.2  # onboard_synth's .tlog clock
 
 
-def _jittered(tmp_path: Path, drift: float = 0.0, pace: float = 1.0) -> Path:
+def _jittered(tmp_path: Path, drift: float = 0.0, pace: float = 1.0, system_time: bool = False,
+              feedback_boot_s: tuple[float, ...] = ()) -> Path:
     """Each record late by its own delay (0-0.6 s, most under 0.1 s, in the order sent), the logging clock
     drifting by ``drift`` or running at ``pace`` x the vehicle's (a replayed log)."""
     rng = np.random.default_rng(7)
     recs: list[tuple[float, object]] = []
-    for t, msg in flight_records(duration_s=60.0, system_time=False):
+    for t, msg in flight_records(duration_s=60.0, system_time=system_time, feedback_boot_s=feedback_boot_s):
         boot = t - TLOG_MINUS_BOOT_S
         delay = min(float(rng.exponential(0.08)), 0.6)
         sent = TLOG_MINUS_BOOT_S + 100.0 + (boot - 100.0) * pace * (1 + drift)
@@ -57,3 +59,18 @@ def test_a_log_written_at_another_pace_stays_timed_by_arrival(tmp_path: Path,
     assert buffer.arrival_clock is None
     assert "another pace than the vehicle's" in caplog.text
     assert buffer.pose_at(buffer.span_utc_s[0] + 0.5).is_tagged
+
+
+def test_utc_times_meet_the_samples_on_the_arrival_clock(tmp_path: Path) -> None:
+    """time_base 'tlog' with SYSTEM_TIME (frames or CAMERA_FEEDBACK stamped in the vehicle's UTC): UTC → boot →
+    the arrival clock, as the samples are. By the SYSTEM_TIME arrivals' median offset they came the median link
+    delay later than the samples (0.055 s here: 0.28 m at 5 m/s)."""
+    shots = (104.0, 121.3, 150.7)
+    buffer = TelemetryBuffer.from_tlog(_jittered(tmp_path, system_time=True, feedback_boot_s=shots), time_base="tlog")
+    assert buffer.arrival_clock is not None
+    clock = map_frame_clock(buffer, "utc")
+    for boot in np.arange(100.5, 159.5, 0.37):  # a frame stamped in UTC at vehicle time `boot`
+        pose = buffer.pose_at(clock.to_telemetry_s(BOOT_UTC_S + boot))
+        assert abs(_north_m(pose) - SPEED_N_MPS * (boot - 100.0)) < 0.05, boot
+    for event, boot in zip(buffer.camera_events(), shots, strict=True):  # CAMERA_FEEDBACK's time_usec is UTC
+        assert abs(_north_m(buffer.pose_at(event.time_utc_s)) - SPEED_N_MPS * (boot - 100.0)) < 0.05, boot

@@ -122,11 +122,11 @@ def test_utc_frames_against_telemetry_on_the_log_clock(tmp_path: Path) -> None:
 
 
 def test_utc_frames_against_arrival_timed_telemetry(tmp_path: Path) -> None:
-    """No TIMESYNC, time_base 'tlog': samples are timed by arrival (80 ms late) and the SYSTEM_TIME
-    arrival offset moves UTC frames 80 ms later too, so they still meet."""
+    """No TIMESYNC, time_base 'tlog': samples are placed on the .tlog clock by the arrival clock (80 ms late,
+    onboard.telemetry.arrival_clock), and UTC frames through the boot clock onto it, so they meet."""
     frames, tlog = _flight(tmp_path, timesync=False, frames_on="utc")
     plan = plan_replay(frames, tlog, time_base="tlog", frame_clock="utc")
-    assert plan.frame_clock.method == "system_time_arrival"
+    assert plan.frame_clock.method == "arrival_clock"
     poses = [plan.buffer.pose_at(plan.telemetry_time_s(t)) for t in plan.source.capture_times()]
     assert max(map(abs, _north_errors_m([p.lat_deg for p in poses]))) < 0.01
 
