@@ -11,8 +11,8 @@ public ones. Masks come in the shapes public data sets and labelling tools write
 - ``mask_class`` "crack" or "corrosion": a binary mask of that class, 0/255 (JPEG noise tolerated:
   above half the range is the class), 0/1 or any two values (the higher is the class); a colour mask
   by its brightest channel; class ids 0/1/2 are refused (``ids`` scores them);
-- a mask painted on a transparent layer (an RGBA PNG whose colour is one throughout, or mostly
-  transparent): its opaque pixels are the class; a palette PNG coloured by class (labelme's label.png,
+- a mask painted on a transparent layer (an RGBA PNG, or an indexed one with transparency, whose
+  colour is one throughout, or mostly transparent): its opaque pixels are the class; a palette PNG coloured by class (labelme's label.png,
   Pascal VOC's): its indices are the class ids, 255 (VOC's void border) scored nowhere;
 - ``mask_class`` "ids": class ids as ``skyinspect segment`` writes them (0 background, 1 crack,
   2 corrosion), both classes scored;
@@ -197,7 +197,7 @@ def _opaque_strokes(path: Path) -> np.ndarray | None:
 
     try:
         with Image.open(path) as img:
-            if img.mode == "P" or not img.has_transparency_data:
+            if not img.has_transparency_data:  # a palette's too (PNG-8): one left here is of greys (_palette_ids)
                 return None
             rgba = np.asarray(ImageOps.exif_transpose(img).convert("RGBA"))  # oriented as cv_imread orients masks
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):

@@ -48,3 +48,24 @@ def test_an_opaque_rgba_mask_reads_by_its_colour_as_before(tmp_path: Path) -> No
     Image.fromarray(rgba, mode="RGBA").save(tmp_path / "p_mask.png")
     _, truth = read_labelled(LabelledExample("p", tmp_path / "p.png", tmp_path / "p_mask.png"), "crack")
     assert np.array_equal(truth, on.astype(np.uint8))
+
+
+@pytest.mark.parametrize("brush, behind", [((0, 0, 0), (0, 0, 0)), ((255, 255, 255), (255, 255, 255))])
+def test_strokes_on_a_transparent_layer_saved_indexed_are_the_labels(tmp_path: Path, brush: tuple[int, int, int],
+                                                                     behind: tuple[int, int, int]) -> None:
+    """The same layer exported as an indexed PNG with transparency (PNG-8: Photoshop's Save for Web, an
+    optimiser): a palette of one colour, its transparent entry in tRNS. Its colour says nothing, yet it was
+    read by colour (a palette mask was never looked at for its alpha): an empty truth under a black brush,
+    the whole photo crack under a white one."""
+    on = _strokes()
+    rgba = np.zeros((30, 40, 4), np.uint8)
+    rgba[..., :3] = behind
+    rgba[on, :3] = brush
+    rgba[on, 3] = 255
+    Image.fromarray(np.full((30, 40, 3), 120, np.uint8)).save(tmp_path / "p.png")
+    indexed = Image.fromarray(rgba, mode="RGBA").quantize(method=Image.Quantize.FASTOCTREE)
+    indexed.save(tmp_path / "p_mask.png")
+    with Image.open(tmp_path / "p_mask.png") as saved:
+        assert saved.mode == "P" and "transparency" in saved.info
+    _, truth = read_labelled(LabelledExample("p", tmp_path / "p.png", tmp_path / "p_mask.png"), "crack")
+    assert np.array_equal(truth, on.astype(np.uint8))
