@@ -203,8 +203,11 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
     events: dict[int, CameraEvent] = {}
     for event in buffer.camera_events():
         events.setdefault(event.img_idx, event)  # two cameras share img_idx numbers: keep the first
+    times = source.capture_times()
+    clock = None  # the frames' times on the telemetry's, mapped once (its warnings said once)
     if n and all(i in events for i in range(1, n + 1)):
-        by_time = _paired_by_time(buffer, events, source, frame_clock, frames, kind == "dji") if len(events) != n \
+        clock = _clock_or_none(buffer, frame_clock, frames) if all(t is not None for t in times) else None
+        by_time = pair_by_time(buffer, events, times, clock, kind == "dji") if len(events) != n and clock is not None \
             else None
         if by_time is not None:
             missing = sorted(set(events) - {e.img_idx for e in by_time.values()})
@@ -212,7 +215,7 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
                         "nearest its own time (photos without a frame: img_idx %s)", mavlink, len(events), n, frames,
                         ", ".join(map(str, missing[:20])) + (" ..." if len(missing) > 20 else ""))
             return _Plan(buffer, source, "camera_feedback", by_time, telemetry=mavlink, kind=kind)
-        not_photos = _not_the_photos(buffer, events, source, frame_clock, frames)
+        not_photos = numbers_contradict_times(buffer, events, times, clock) if clock is not None else None
         if not_photos is not None:  # tagged at their own times below
             log.warning("%s: %s; each frame is tagged by the telemetry at its own time", frames, not_photos)
         elif len(events) != n:  # frame n takes img_idx n: one photo missing shifts every later pose
@@ -222,14 +225,13 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
                         mavlink, len(events), min(events), max(events), n, frames)
         if not_photos is None:
             return _Plan(buffer, source, "camera_feedback", events, telemetry=mavlink, kind=kind)
-    times = source.capture_times()
     if n and all(t is not None for t in times):
         if isinstance(source, VideoSource):  # timed by its container: its stated rate must hold
             source.refuse_bad_rate(mavlink)
-        if time_base == "auto" and frame_clock == "auto":
-            buffer = _pick_time_base(buffer, messages, mavlink, latency_s, gap_threshold_s,
-                                     times)  # type: ignore[arg-type]
-        clock = map_frame_clock(buffer, frame_clock, frames)
+        if time_base == "auto" and frame_clock == "auto":  # (its clock 'same', on whichever buffer is picked)
+            buffer, clock = _pick_time_base(buffer, messages, mavlink, latency_s, gap_threshold_s,
+                                            times), None  # type: ignore[arg-type]
+        clock = clock if clock is not None else map_frame_clock(buffer, frame_clock, frames)
         unzoned = getattr(source, "times_without_zone", [])
         if unzoned:
             log.warning("%s: %d of %d photos' EXIF DateTimeOriginal carry no time zone (no OffsetTimeOriginal or "
@@ -251,28 +253,12 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
         f"Either log CAMERA_FEEDBACK for every photo (frame n = img_idx n), or {video}"))
 
 
-def _paired_by_time(buffer: TelemetryBuffer, events: dict[int, CameraEvent], source: ImageFolderSource | VideoSource,
-                    frame_clock: str, frames: Path, photos_own_times: bool) -> dict[int, CameraEvent] | None:
-    """Frames paired with CAMERA_FEEDBACK by their own times (``frame_clock.pair_by_time``), or None.
-    ``photos_own_times``: the telemetry is the photos' metadata (DJI), timed as the frames are."""
-    times = source.capture_times()
-    if any(t is None for t in times):
-        return None
+def _clock_or_none(buffer: TelemetryBuffer, frame_clock: str, frames: Path) -> FrameClock | None:
+    """``map_frame_clock``, or None where the frames' clock cannot be mapped (frames paired by number need none)."""
     try:
-        clock = map_frame_clock(buffer, frame_clock, frames)
+        return map_frame_clock(buffer, frame_clock, frames)
     except InputError:
         return None
-    return pair_by_time(buffer, events, times, clock, photos_own_times)
-
-
-def _not_the_photos(buffer: TelemetryBuffer, events: dict[int, CameraEvent], source: ImageFolderSource | VideoSource,
-                    frame_clock: str, frames: Path) -> str | None:
-    """Why frames with their own times are not the log's photos (``frame_clock.numbers_contradict_times``)."""
-    try:
-        clock = map_frame_clock(buffer, frame_clock, frames)
-    except InputError:
-        return None
-    return numbers_contradict_times(buffer, events, source.capture_times(), clock)
 
 
 def _refuse_strays(source: ImageFolderSource, folder: Path, events: dict[int, CameraEvent]) -> None:

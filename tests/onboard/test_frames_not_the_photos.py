@@ -68,3 +68,22 @@ def test_the_photos_themselves_keep_their_camera_feedback(tmp_path: Path, facade
     late = plan_replay(_frames(tmp_path / "late", [t + 1.0 for t in shots]), FACADE_TLOG)
     assert late.capture_time_source == "camera_feedback"
     assert [late.events[i].img_idx for i in range(1, 21)] == list(range(1, 21))
+
+
+def test_the_frame_clocks_warning_is_said_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """--frame-clock log on a log without TIMESYNC (synthetic: onboard_synth, SYSTEM_TIME, photos at boot 101,
+    102, 103.5 s) and three frames of another camera named on the logging clock at 101, 108, 109.5 s: the
+    frames were mapped once to be checked against the photos and again to be tagged, and the warning that the
+    mapping lags by the link latency was logged twice."""
+    from onboard_synth import BOOT_UTC_S, flight_records, write_tlog
+
+    tlog = write_tlog(tmp_path / "flight.tlog", flight_records(feedback_boot_s=[101.0, 102.0, 103.5]))
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for k, tb in enumerate((101.0, 108.0, 109.5)):
+        cv2.imwrite(str(folder / utc_frame_name(BOOT_UTC_S + 0.2 + tb)), np.full((48, 64, 3), 150 + k, np.uint8))
+    with caplog.at_level(logging.WARNING):
+        plan = plan_replay(folder, tlog, frame_clock="log")
+    assert plan.capture_time_source == "frame_timestamp" and "not the log's photos" in caplog.text
+    said = [r.getMessage() for r in caplog.records if "frames are on the logging computer's clock" in r.getMessage()]
+    assert len(said) == 1, said
