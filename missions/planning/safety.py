@@ -178,7 +178,7 @@ def check_items(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site, s
     for ko in site.keep_out:
         if _keep_out_prism(ko, frame).contains(home)[0]:
             v.append(("takeoff_home", 0, f"home is inside keep-out volume {ko.name!r}. Move site.home_lat_lon"))
-    if site.geofence_lat_lon and fence_outside(site.geofence_lat_lon, frame)(home)[0]:
+    if site.geofence_lat_lon and outside(home)[0]:
         v.append(("takeoff_home", 0, "home is outside the geofence. Move site.home_lat_lon inside it"))
     if not items or items[0].command != NAV_TAKEOFF:
         v.append(("takeoff_home", 1, f"item 1 must be NAV_TAKEOFF, got {items[0].name if items else 'nothing'}"))
@@ -289,8 +289,7 @@ def fence_outside(lat_lon: tuple[tuple[float, float], ...], frame: LocalFrame) -
 
     def outside(pts_ned: np.ndarray) -> np.ndarray:
         geo = frame.to_geodetic(np.atleast_2d(np.asarray(pts_ned, dtype=np.float64)))
-        lon = lon0 + (geo[:, 1] - lon0 + 180.0) % 360.0 - 180.0
-        return ~shapely.contains_xy(poly, lon, geo[:, 0])
+        return ~shapely.contains_xy(poly, lon_near(lon0, geo[:, 1]), geo[:, 0])
 
     return outside
 
