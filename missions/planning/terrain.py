@@ -23,9 +23,10 @@ import math
 from pathlib import Path
 
 import numpy as np
+from shapely.geometry import Polygon
 
 from skyinspect.errors import InputError, describe
-from skyinspect.surfaces.dem import EARTH_RADIUS_M, BoundDem, DemGrid
+from skyinspect.surfaces.dem import EARTH_RADIUS_M, BoundDem, DemGrid, DemSurface
 
 from missions.planning.assets import Pipeline, WindTurbine
 from missions.planning.geometry import Capsule, Frustum, point_in_polygon_en
@@ -61,11 +62,11 @@ def _standing_clearance(plan: Plan, bound: BoundDem, home_down: float,
     if not isinstance(asset, (Pipeline, WindTurbine)):
         return None
     best: tuple[float, str, float, int] | None = None
-    tower = next((s for s in plan.solids if isinstance(s, Frustum)), None)
+    tower = next((s for s in plan.solids if isinstance(s, Frustum)), None) if isinstance(asset, WindTurbine) else None
+    tower_rise = None if tower is None else float(_ground(bound, home_down, *tower.centre_ne_m))
     for s in plan.solids:
-        if isinstance(asset, WindTurbine) and tower is not None:
-            c = np.array(tower.centre_ne_m)
-            rise = np.full(len(pts), float(_ground(bound, home_down, np.array(c[0]), np.array(c[1]))))
+        if tower_rise is not None:
+            rise = np.full(len(pts), tower_rise)
         elif isinstance(s, Capsule):
             a, b = np.asarray(s.p0_ned)[:2], np.asarray(s.p1_ned)[:2]
             t = np.clip(((pts[:, :2] - a) @ (b - a)) / max(float((b - a) @ (b - a)), 1e-12), 0.0, 1.0)
@@ -84,8 +85,6 @@ def _standing_clearance(plan: Plan, bound: BoundDem, home_down: float,
 def read_dem(dem_path: Path) -> DemGrid:
     """The DEM's raster, read (``InputError``: missing, not a raster, no CRS) before the planning, which takes
     minutes on fine cracks."""
-    from skyinspect.surfaces.dem import DemSurface
-
     return DemSurface(str(dem_path), name=Path(dem_path).name).load_grid()
 
 
@@ -93,10 +92,6 @@ def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: De
     """Notes on the terrain under every flight, or ``PlanRefusedError`` (rule ``terrain``) naming each leg
     that flies lower than ``site.min_flight_agl_m`` above the DEM's ground; ``InputError`` if the DEM does
     not cover home. ``grid``: the raster ``read_dem`` read already."""
-    from shapely.geometry import Polygon
-
-    from skyinspect.surfaces.dem import DemSurface
-
     dem_path = Path(dem_path)
     plan = plans[0]
     site, frame = plan.asset.site, plan.frame
