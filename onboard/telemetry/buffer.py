@@ -1,6 +1,6 @@
 """Vehicle state over a flight, from MAVLink messages, and the camera pose at any capture time.
 
-Time bases. Every sample gets a UTC time in seconds:
+Time bases (``onboard.telemetry.sample_clock``). Every sample gets a UTC time in seconds:
 - ``system_time`` (default when the log has SYSTEM_TIME with a GPS-derived clock): messages stamped
   with the vehicle's boot time (``time_boot_ms``) are mapped to UTC with the median of
   ``time_unix_usec − time_boot_ms`` over all SYSTEM_TIME messages; the median shrugs off the odd
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import logging
 import math
-import statistics
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,12 +35,13 @@ from pathlib import Path
 import numpy as np
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
-from onboard.telemetry import arrival_clock, timesync
+from onboard.telemetry import timesync
+from onboard.telemetry.arrival_clock import ArrivalClock
 from onboard.telemetry.camera_events import CameraEvent, captured_event, feedback_event
-from onboard.telemetry.clock_jumps import NearOffsets, clock_offsets, unstepped
 from onboard.telemetry.message_fields import gimbal_device_frame, gps_quality, yaw_360
 from onboard.telemetry.mount import FixedMount
 from onboard.telemetry.rotations import euler_to_quaternion, normalise, quaternion_to_euler, slerp, wrap_180
+from onboard.telemetry.sample_clock import TIME_BASES, SampleClock
 from onboard.telemetry.series import Bracket, Series, steps_back_of
 from onboard.telemetry.tlog import read_tlog
 from skyinspect.errors import TelemetryError, describe
@@ -50,13 +50,6 @@ from skyinspect.pose import GimbalFrame, Pose
 
 log = logging.getLogger(__name__)
 
-TIME_BASES = ("auto", "system_time", "tlog")
-# Timestamps below this many µs (≈ year 2001) are time since boot, above it Unix time (MAVLink
-# lets senders use either in ``time_usec`` fields).
-_UNIX_USEC_MIN = 1e15
-# A SYSTEM_TIME after this (2100-01-01) is no clock: ArduPlane SITL of 2018 sent the year 2908, which became
-# the record's dates. Not "after this computer's clock": a companion may boot on 1970 or an old time.
-_UNIX_USEC_MAX = 4102444800e6
 # the float angle fields of the messages read below (the others are integers, never NaN)
 _ANGLES = {"ATTITUDE": ("roll", "pitch", "yaw"), "ATTITUDE_QUATERNION": ("q1", "q2", "q3", "q4"),
            "MOUNT_ORIENTATION": ("roll", "pitch", "yaw")}
@@ -88,38 +81,8 @@ class TelemetryBuffer:
         self.fixed_mount = fixed_mount  # the operator's word beats the log's gimbal (onboard.telemetry.mount)
         self.system_id = self._vehicle_system(messages)
         msgs = [(t, m) for t, m in messages if m.get_srcSystem() == self.system_id]
-        times = np.array([t for t, _ in msgs], dtype=np.float64)
-        keys = unstepped(times)  # the records' clock run forward where it was stepped back
-        samples = [(t, m.time_unix_usec * 1e-6, m.time_boot_ms * 1e-3, k) for (t, m), k in zip(msgs, keys)
-                   if m.get_type() == "SYSTEM_TIME" and m.time_unix_usec > _UNIX_USEC_MIN]
-        if late := [s for s in samples if s[1] * 1e6 > _UNIX_USEC_MAX]:
-            log.warning("%s: %d SYSTEM_TIME messages state a UTC after 2100 (the year %d), which no clock can "
-                        "be; ignored", self.source, len(late), _year(late[0][1]))
-            samples = [s for s in samples if s[1] * 1e6 <= _UNIX_USEC_MAX]
-        self._boot_to_utc_s, self._tlog_to_utc_s, self._arrivals, by_key = clock_offsets(samples, self.source)
-        self._near, self._near_utc = NearOffsets(*self._arrivals), None  # (see tlog_to_utc_near)
-        self._near_key = NearOffsets(*by_key) if by_key else self._near  # (see _time_usec)
-        self.clock_sync, self._timesync_info = self._timesync(msgs, times)
-        if time_base == "system_time" and self._boot_to_utc_s is None:
-            raise TelemetryError(describe(source, "time_base 'system_time' needs SYSTEM_TIME messages with "
-                                          "time_unix_usec set; none found", "Use time_base='tlog'"))
-        chosen = time_base == "auto"
-        if chosen:
-            time_base = "system_time" if self._boot_to_utc_s is not None else "tlog"
-        self.time_base = time_base
-        self.arrival_clock, why_not = (arrival_clock.of_messages(msgs) if time_base == "tlog"
-                                       and self.clock_sync is None else (None, ""))
-        if chosen and time_base == "tlog":
-            how = ("boot times placed on it by TIMESYNC" if self.clock_sync is not None else
-                   "boot times placed on it by the lower envelope of their arrival times"
-                   if self.arrival_clock is not None else "by their arrival timestamps")
-            log.warning("%s: no SYSTEM_TIME with a UTC clock; timing samples on the .tlog/receiving "
-                        "computer's clock (%s)", self.source, how)
-        if why_not:
-            log.warning("%s: boot-stamped samples timed by their arrival on the .tlog clock, each late by its own "
-                        "link delay: %s", self.source, why_not)
-        self._gimbal_clock_s = self._gimbal_clocks(msgs)
-        self._build(msgs, keys)
+        self._clock = SampleClock(msgs, self.source, self.system_id, time_base)
+        self._build(msgs, self._clock.keys)
 
     @classmethod
     def from_tlog(cls, path: Path, latency_s: float = 0.0, gap_threshold_s: float = 1.0,
@@ -139,71 +102,6 @@ class TelemetryBuffer:
                                           "Request GLOBAL_POSITION_INT (SET_MESSAGE_INTERVAL or SRn_POSITION)"))
         return systems.most_common(1)[0][0]
 
-    def _timesync(self, msgs: list[tuple[float, mavlink.MAVLink_message]], times: np.ndarray
-                  ) -> tuple[timesync.ClockSync | None, dict[str, object] | None]:
-        """TIMESYNC replies from the vehicle's autopilot (the position's sender) to requests stamped
-        on the records' clock; refused if messages would then arrive before they were stamped."""
-        components = Counter(m.get_srcComponent() for _, m in msgs if m.get_type() == "GLOBAL_POSITION_INT")
-        sync = timesync.estimate(timesync.round_trips(msgs, self.system_id, components.most_common(1)[0][0]),
-                                 back_steps=timesync.backward_steps(times))
-        if sync is None:
-            return None, None
-        stamped = [(t, m.time_boot_ms * 1e-3) for t, m in msgs[sync.last_step_record:]  # since the host clock's
-                   if m.get_type() in ("GLOBAL_POSITION_INT", "ATTITUDE")]  # last step (back: old readings overlap)
-        consistent, latency_s = timesync.check(sync, stamped)
-        info: dict[str, object] = {**sync.describe(), "link_latency_s": latency_s, "consistent": consistent}
-        if self._boot_to_utc_s is not None:
-            info["receiver_minus_utc_s"] = info["offset_s"] - self._boot_to_utc_s  # type: ignore[operator]
-        if not consistent:
-            log.warning("%s: TIMESYNC offset (%.3f s) would make telemetry arrive before it was stamped "
-                        "(median latency %.3f s); ignoring TIMESYNC, timing by SYSTEM_TIME/arrival instead",
-                        self.source, info["offset_s"], latency_s)
-            return None, info
-        return sync, info
-
-    def _time_boot(self, tlog_t: float, boot_s: float) -> float:
-        if self.time_base == "tlog":
-            if self.clock_sync is not None:
-                return boot_s + self.clock_sync.offset_at(tlog_t)
-            return tlog_t if self.arrival_clock is None else self.arrival_clock.at(boot_s)
-        return boot_s + self._boot_to_utc_s  # type: ignore[operator]
-
-    def _time_usec(self, tlog_t: float, usec: int, key_s: float | None = None) -> float:
-        """A ``time_usec`` field, which MAVLink allows to be boot time or Unix time. Unset, the best we have is
-        the arrival time, by the SYSTEM_TIME arrivals that came near it (``key_s``: it on ``unstepped``)."""
-        if usec <= 0:
-            key_s = tlog_t if key_s is None else key_s
-            return tlog_t if self.time_base == "tlog" else key_s + self._near_key.at(key_s)
-        if usec < _UNIX_USEC_MIN:
-            return self._time_boot(tlog_t, usec * 1e-6)
-        if self.time_base == "tlog" and self.clock_sync is not None and self._boot_to_utc_s is not None:
-            return usec * 1e-6 - self._boot_to_utc_s + self.clock_sync.offset_at(tlog_t)  # UTC → boot → receiver
-        if self.arrival_clock is not None and self._boot_to_utc_s is not None:  # UTC → boot → the .tlog clock,
-            return self.arrival_clock.at(usec * 1e-6 - self._boot_to_utc_s)  # as the boot-stamped samples are
-        if self.time_base == "tlog" and self._tlog_to_utc_s is not None:
-            return usec * 1e-6 - self._tlog_to_utc_s  # UTC → the logging computer's clock
-        return usec * 1e-6
-
-    def _gimbal_clocks(self, msgs: list[tuple[float, mavlink.MAVLink_message]]) -> dict[int, float]:
-        """Seconds to add to a gimbal component's ``time_boot_ms`` to put it on the autopilot's boot clock.
-        A MAVLink gimbal device stamps its status with its own uptime; mapped with the autopilot's
-        offset, a gimbal booted 7 s later read its attitude from 7 s earlier (14° off while tilting at
-        2°/s) and the newest frames were 'after the last GIMBAL_DEVICE_ATTITUDE_STATUS'. Compared by the
-        median arrival − stamp; under 1 s apart they are taken to share the autopilot's clock."""
-        lags: dict[int, list[float]] = {}
-        for t, m in msgs:
-            if m.get_type() in ("GLOBAL_POSITION_INT", "GIMBAL_DEVICE_ATTITUDE_STATUS", "MOUNT_ORIENTATION"):
-                lags.setdefault(m.get_srcComponent(), []).append(t - m.time_boot_ms * 1e-3)
-        autopilot = Counter(m.get_srcComponent() for _, m in msgs if m.get_type() == "GLOBAL_POSITION_INT")
-        ref = statistics.median(lags[autopilot.most_common(1)[0][0]])
-        shifts = {c: statistics.median(v) - ref for c, v in lags.items()}
-        shifts = {c: d for c, d in shifts.items() if abs(d) > 1.0}
-        for c, d in shifts.items():
-            log.warning("%s: component %d stamps its gimbal attitude on its own clock, %.1f s %s the autopilot's; "
-                        "shifted onto the autopilot's by arrival times", self.source, c, abs(d),
-                        "behind" if d > 0 else "ahead of")
-        return shifts
-
     def _build(self, msgs: list[tuple[float, mavlink.MAVLink_message]], keys: np.ndarray) -> None:
         pos_t, pos_v = [], []
         att_t, att_q, attq_t, attq_q = [], [], [], []
@@ -220,39 +118,39 @@ class TelemetryBuffer:
             if kind == "GLOBAL_POSITION_INT":
                 if m.lat == 0 and m.lon == 0:  # no position yet (before the first fix)
                     continue
-                pos_t.append(self._time_boot(t, m.time_boot_ms * 1e-3))
+                pos_t.append(self._clock.boot(t, m.time_boot_ms * 1e-3))
                 pos_v.append((m.lat * 1e-7, m.lon * 1e-7, m.alt * 1e-3, m.relative_alt * 1e-3))
             elif kind == "ATTITUDE":
-                att_t.append(self._time_boot(t, m.time_boot_ms * 1e-3))
+                att_t.append(self._clock.boot(t, m.time_boot_ms * 1e-3))
                 att_q.append(euler_to_quaternion(*(math.degrees(a) for a in (m.roll, m.pitch, m.yaw))))
             elif kind == "ATTITUDE_QUATERNION":
                 if not math.hypot(m.q1, m.q2, m.q3, m.q4) > 0:  # all zero: no attitude, as a NaN one
                     dropped[kind] += 1
                     continue
-                attq_t.append(self._time_boot(t, m.time_boot_ms * 1e-3))
+                attq_t.append(self._clock.boot(t, m.time_boot_ms * 1e-3))
                 attq_q.append(np.array([m.q1, m.q2, m.q3, m.q4]))
             elif kind == "GPS_RAW_INT":
                 # ArduPilot stamps it with its last fix's time, frozen while the fix is lost: no fix, by arrival
-                gps_t.append(self._time_usec(t, m.time_usec if m.fix_type >= mavlink.GPS_FIX_TYPE_2D_FIX else 0, key))
+                gps_t.append(self._clock.usec(t, m.time_usec if m.fix_type >= mavlink.GPS_FIX_TYPE_2D_FIX else 0, key))
                 gps_v.append(gps_quality(m))
             elif kind == "GIMBAL_DEVICE_ATTITUDE_STATUS":
                 q = np.asarray(m.q, dtype=np.float64)
                 if np.all(np.isfinite(q)) and np.linalg.norm(q) > 0:
-                    gim[kind][0].append(self._time_boot(t, m.time_boot_ms * 1e-3
-                                                        + self._gimbal_clock_s.get(m.get_srcComponent(), 0.0)))
+                    gim[kind][0].append(self._clock.boot(t, m.time_boot_ms * 1e-3
+                                                        + self._clock.gimbal_shift_s.get(m.get_srcComponent(), 0.0)))
                     gim[kind][1].append(_Gimbal(normalise(q), gimbal_device_frame(m.flags)))
             elif kind == "MOUNT_ORIENTATION":
                 # roll/pitch earth-stabilised, yaw relative to the vehicle's nose
-                gim[kind][0].append(self._time_boot(t, m.time_boot_ms * 1e-3
-                                                    + self._gimbal_clock_s.get(m.get_srcComponent(), 0.0)))
+                gim[kind][0].append(self._clock.boot(t, m.time_boot_ms * 1e-3
+                                                    + self._clock.gimbal_shift_s.get(m.get_srcComponent(), 0.0)))
                 gim[kind][1].append(_Gimbal(euler_to_quaternion(m.roll, m.pitch, m.yaw), GimbalFrame.VEHICLE_YAW))
             elif kind == "MOUNT_STATUS":
                 # ArduPilot: a = pitch, b = roll, c = yaw (body frame), centidegrees; no timestamp
-                gim[kind][0].append(self._time_usec(t, 0, key))
+                gim[kind][0].append(self._clock.usec(t, 0, key))
                 gim[kind][1].append(_Gimbal(euler_to_quaternion(m.pointing_b / 100, m.pointing_a / 100,
                                                                 m.pointing_c / 100), GimbalFrame.VEHICLE_YAW))
             elif kind == "CAMERA_FEEDBACK":
-                events.append(feedback_event(m, self._time_usec(t, m.time_usec, key), t))
+                events.append(feedback_event(m, self._clock.usec(t, m.time_usec, key), t))
             elif kind == "CAMERA_IMAGE_CAPTURED":  # PX4's photos (camera_events); unread, its flights had none
                 captured.append((t, m))
         if dropped:
@@ -284,7 +182,7 @@ class TelemetryBuffer:
         if not events:  # ArduPilot may send both for one photo: CAMERA_FEEDBACK is the one it always sends
             home_t, home_m = np.asarray(pos_t), pos[:, 2] - pos[:, 3]
             for t, m in captured:
-                when = self._time_usec(t, m.time_utc) if m.time_utc else self._time_boot(t, m.time_boot_ms * 1e-3)
+                when = self._clock.usec(t, m.time_utc) if m.time_utc else self._clock.boot(t, m.time_boot_ms * 1e-3)
                 events.append(captured_event(m, when, t, float(home_m[np.argmin(np.abs(home_t - when))])))
         self._events = sorted(events, key=lambda e: (e.img_idx, e.tlog_time_s))
 
@@ -345,46 +243,51 @@ class TelemetryBuffer:
         return slow
 
     @property
+    def time_base(self) -> str:
+        """"system_time" (the vehicle's UTC) or "tlog" (the records' clock): ``sample_clock.SampleClock``."""
+        return self._clock.time_base
+
+    @property
+    def clock_sync(self) -> timesync.ClockSync | None:
+        """The records' clock → the vehicle's boot clock by TIMESYNC; None without (consistent) replies."""
+        return self._clock.clock_sync
+
+    @property
+    def arrival_clock(self) -> ArrivalClock | None:
+        """The boot clock on the records' clock by the arrivals' lower envelope, where the samples are timed by it."""
+        return self._clock.arrival_clock
+
+    @property
     def boot_to_utc_s(self) -> float | None:
         """Vehicle UTC − vehicle boot clock (median over SYSTEM_TIME); None without SYSTEM_TIME."""
-        return self._boot_to_utc_s
+        return self._clock.boot_to_utc_s
 
     @property
     def tlog_to_utc_s(self) -> float | None:
         """Vehicle UTC − the records' clock, from SYSTEM_TIME arrival times (so it holds the link latency)."""
-        return self._tlog_to_utc_s
+        return self._clock.tlog_to_utc_s
 
     def tlog_to_utc_near(self, at_s: float, on_utc: bool = False) -> float | None:
         """Vehicle UTC − the records' clock near ``at_s`` (a time on the records' clock, or with ``on_utc``
         the vehicle's UTC): the median over the SYSTEM_TIME arrivals nearest it. That clock can be
         stepped (NTP) or run at another rate mid-log, where one median for the whole log
         (``tlog_to_utc_s``) put the frames on one side of the step off by the step. None without any."""
-        if not on_utc:
-            return self._near.at(at_s)
-        if self._near_utc is None:
-            log_s, off = self._arrivals
-            order = np.argsort(log_s + off, kind="stable")
-            self._near_utc = NearOffsets((log_s + off)[order], off[order])
-        return self._near_utc.at(at_s)
+        return self._clock.tlog_to_utc_near(at_s, on_utc)
 
     def from_receiver_clock(self, receiver_s: float) -> float:
         """A time on the receiver's clock (what timed the records: the .tlog writer, the live
         companion's host clock) in this buffer's time base. With SYSTEM_TIME and TIMESYNC: receiver →
         vehicle boot → UTC; with SYSTEM_TIME alone the receiver's clock is taken to be UTC (chrony)."""
-        if self.time_base == "system_time" and self.clock_sync is not None:
-            if not self.clock_sync.known(receiver_s):  # a host clock just stepped: NaN, said by the caller
-                return math.nan
-            return self.clock_sync.to_boot_s(receiver_s) + self._boot_to_utc_s  # type: ignore[operator]
-        return receiver_s
+        return self._clock.from_receiver_clock(receiver_s)
 
     def describe_time_base(self) -> dict[str, object]:
         """How sample times were made (stored in the flight record's meta)."""
-        return {"time_base": self.time_base, "boot_to_utc_s": self._boot_to_utc_s,
-                "tlog_to_utc_s": self._tlog_to_utc_s,
+        clock = self._clock.describe()
+        return {"time_base": clock["time_base"], "boot_to_utc_s": clock["boot_to_utc_s"],
+                "tlog_to_utc_s": clock["tlog_to_utc_s"],
                 "gimbal_source": "fixed mount (command line)" if self.fixed_mount else self.gimbal_source,
                 "attitude_source": self._att.name, "system_id": self.system_id,
-                "timesync": self._timesync_info,
-                "arrival_clock": self.arrival_clock.describe() if self.arrival_clock is not None else None}
+                "timesync": clock["timesync"], "arrival_clock": clock["arrival_clock"]}
 
     def geoid_separation(self) -> dict[str, object] | None:
         """The receiver's geoid separation N = ellipsoidal - MSL height (m) over the flight (median,
@@ -430,6 +333,3 @@ class TelemetryBuffer:
                 return {"h_acc_m": g.h_acc_m, "v_acc_m": g.v_acc_m, "fix_type": g.fix_type}
         return {"h_acc_m": float("nan"), "v_acc_m": float("nan"), "fix_type": 0}
 
-
-def _year(unix_s: float) -> int:
-    return 1970 + int(unix_s // 31556952)  # mean Gregorian year: datetime stops at 9999

@@ -1,0 +1,166 @@
+"""The time base of a ``TelemetryBuffer``: how each sample's stamp becomes a time (``onboard.telemetry.buffer``'s
+module doc, "Time bases").
+
+From the vehicle's messages alone, before any sample is read: the vehicle's UTC (SYSTEM_TIME,
+``clock_jumps``), the records' clock (TIMESYNC, ``timesync``; else the lower envelope of the arrivals,
+``arrival_clock``), which of the two the samples are timed on, and a gimbal's own boot clock. Its warnings
+are the buffer's (one logger: said once per live link, ``link_log.OncePerLink``).
+"""
+
+from __future__ import annotations
+
+import logging
+import statistics
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
+from onboard.telemetry import arrival_clock, timesync
+from onboard.telemetry.clock_jumps import NearOffsets, clock_offsets, unstepped
+from skyinspect.errors import TelemetryError, describe
+
+log = logging.getLogger("onboard.telemetry.buffer")
+
+TIME_BASES = ("auto", "system_time", "tlog")
+# Timestamps below this many µs (≈ year 2001) are time since boot, above it Unix time (MAVLink
+# lets senders use either in ``time_usec`` fields).
+_UNIX_USEC_MIN = 1e15
+# A SYSTEM_TIME after this (2100-01-01) is no clock: ArduPlane SITL of 2018 sent the year 2908, which became
+# the record's dates. Not "after this computer's clock": a companion may boot on 1970 or an old time.
+_UNIX_USEC_MAX = 4102444800e6
+
+
+class SampleClock:
+    """The time base of one vehicle's messages ``msgs`` (records' time, message; its system only)."""
+
+    def __init__(self, msgs: list[tuple[float, mavlink.MAVLink_message]], source: str | Path, system_id: int,
+                 time_base: str) -> None:
+        self.source = str(source)
+        self.system_id = system_id
+        times = np.array([t for t, _ in msgs], dtype=np.float64)
+        self.keys = keys = unstepped(times)  # the records' clock run forward where it was stepped back
+        samples = [(t, m.time_unix_usec * 1e-6, m.time_boot_ms * 1e-3, k) for (t, m), k in zip(msgs, keys)
+                   if m.get_type() == "SYSTEM_TIME" and m.time_unix_usec > _UNIX_USEC_MIN]
+        if late := [s for s in samples if s[1] * 1e6 > _UNIX_USEC_MAX]:
+            log.warning("%s: %d SYSTEM_TIME messages state a UTC after 2100 (the year %d), which no clock can "
+                        "be; ignored", self.source, len(late), _year(late[0][1]))
+            samples = [s for s in samples if s[1] * 1e6 <= _UNIX_USEC_MAX]
+        self.boot_to_utc_s, self.tlog_to_utc_s, self._arrivals, by_key = clock_offsets(samples, self.source)
+        self._near, self._near_utc = NearOffsets(*self._arrivals), None  # (see tlog_to_utc_near)
+        self._near_key = NearOffsets(*by_key) if by_key else self._near  # (see usec)
+        self.clock_sync, self._timesync_info = self._timesync(msgs, times)
+        if time_base == "system_time" and self.boot_to_utc_s is None:
+            raise TelemetryError(describe(source, "time_base 'system_time' needs SYSTEM_TIME messages with "
+                                          "time_unix_usec set; none found", "Use time_base='tlog'"))
+        chosen = time_base == "auto"
+        if chosen:
+            time_base = "system_time" if self.boot_to_utc_s is not None else "tlog"
+        self.time_base = time_base
+        self.arrival_clock, why_not = (arrival_clock.of_messages(msgs) if time_base == "tlog"
+                                       and self.clock_sync is None else (None, ""))
+        if chosen and time_base == "tlog":
+            how = ("boot times placed on it by TIMESYNC" if self.clock_sync is not None else
+                   "boot times placed on it by the lower envelope of their arrival times"
+                   if self.arrival_clock is not None else "by their arrival timestamps")
+            log.warning("%s: no SYSTEM_TIME with a UTC clock; timing samples on the .tlog/receiving "
+                        "computer's clock (%s)", self.source, how)
+        if why_not:
+            log.warning("%s: boot-stamped samples timed by their arrival on the .tlog clock, each late by its own "
+                        "link delay: %s", self.source, why_not)
+        self.gimbal_shift_s = self._gimbal_clocks(msgs)
+
+    def _timesync(self, msgs: list[tuple[float, mavlink.MAVLink_message]], times: np.ndarray
+                  ) -> tuple[timesync.ClockSync | None, dict[str, object] | None]:
+        """TIMESYNC replies from the vehicle's autopilot (the position's sender) to requests stamped
+        on the records' clock; refused if messages would then arrive before they were stamped."""
+        components = Counter(m.get_srcComponent() for _, m in msgs if m.get_type() == "GLOBAL_POSITION_INT")
+        sync = timesync.estimate(timesync.round_trips(msgs, self.system_id, components.most_common(1)[0][0]),
+                                 back_steps=timesync.backward_steps(times))
+        if sync is None:
+            return None, None
+        stamped = [(t, m.time_boot_ms * 1e-3) for t, m in msgs[sync.last_step_record:]  # since the host clock's
+                   if m.get_type() in ("GLOBAL_POSITION_INT", "ATTITUDE")]  # last step (back: old readings overlap)
+        consistent, latency_s = timesync.check(sync, stamped)
+        info: dict[str, object] = {**sync.describe(), "link_latency_s": latency_s, "consistent": consistent}
+        if self.boot_to_utc_s is not None:
+            info["receiver_minus_utc_s"] = info["offset_s"] - self.boot_to_utc_s  # type: ignore[operator]
+        if not consistent:
+            log.warning("%s: TIMESYNC offset (%.3f s) would make telemetry arrive before it was stamped "
+                        "(median latency %.3f s); ignoring TIMESYNC, timing by SYSTEM_TIME/arrival instead",
+                        self.source, info["offset_s"], latency_s)
+            return None, info
+        return sync, info
+
+    def boot(self, tlog_t: float, boot_s: float) -> float:
+        """A boot stamp ``boot_s`` of a record at ``tlog_t`` in the time base."""
+        if self.time_base == "tlog":
+            if self.clock_sync is not None:
+                return boot_s + self.clock_sync.offset_at(tlog_t)
+            return tlog_t if self.arrival_clock is None else self.arrival_clock.at(boot_s)
+        return boot_s + self.boot_to_utc_s  # type: ignore[operator]
+
+    def usec(self, tlog_t: float, usec: int, key_s: float | None = None) -> float:
+        """A ``time_usec`` field, which MAVLink allows to be boot time or Unix time. Unset, the best we have is
+        the arrival time, by the SYSTEM_TIME arrivals that came near it (``key_s``: it on ``unstepped``)."""
+        if usec <= 0:
+            key_s = tlog_t if key_s is None else key_s
+            return tlog_t if self.time_base == "tlog" else key_s + self._near_key.at(key_s)
+        if usec < _UNIX_USEC_MIN:
+            return self.boot(tlog_t, usec * 1e-6)
+        if self.time_base == "tlog" and self.clock_sync is not None and self.boot_to_utc_s is not None:
+            return usec * 1e-6 - self.boot_to_utc_s + self.clock_sync.offset_at(tlog_t)  # UTC → boot → receiver
+        if self.arrival_clock is not None and self.boot_to_utc_s is not None:  # UTC → boot → the .tlog clock,
+            return self.arrival_clock.at(usec * 1e-6 - self.boot_to_utc_s)  # as the boot-stamped samples are
+        if self.time_base == "tlog" and self.tlog_to_utc_s is not None:
+            return usec * 1e-6 - self.tlog_to_utc_s  # UTC → the logging computer's clock
+        return usec * 1e-6
+
+    def _gimbal_clocks(self, msgs: list[tuple[float, mavlink.MAVLink_message]]) -> dict[int, float]:
+        """Seconds to add to a gimbal component's ``time_boot_ms`` to put it on the autopilot's boot clock.
+        A MAVLink gimbal device stamps its status with its own uptime; mapped with the autopilot's
+        offset, a gimbal booted 7 s later read its attitude from 7 s earlier (14° off while tilting at
+        2°/s) and the newest frames were 'after the last GIMBAL_DEVICE_ATTITUDE_STATUS'. Compared by the
+        median arrival − stamp; under 1 s apart they are taken to share the autopilot's clock."""
+        lags: dict[int, list[float]] = {}
+        for t, m in msgs:
+            if m.get_type() in ("GLOBAL_POSITION_INT", "GIMBAL_DEVICE_ATTITUDE_STATUS", "MOUNT_ORIENTATION"):
+                lags.setdefault(m.get_srcComponent(), []).append(t - m.time_boot_ms * 1e-3)
+        autopilot = Counter(m.get_srcComponent() for _, m in msgs if m.get_type() == "GLOBAL_POSITION_INT")
+        ref = statistics.median(lags[autopilot.most_common(1)[0][0]])
+        shifts = {c: statistics.median(v) - ref for c, v in lags.items()}
+        shifts = {c: d for c, d in shifts.items() if abs(d) > 1.0}
+        for c, d in shifts.items():
+            log.warning("%s: component %d stamps its gimbal attitude on its own clock, %.1f s %s the autopilot's; "
+                        "shifted onto the autopilot's by arrival times", self.source, c, abs(d),
+                        "behind" if d > 0 else "ahead of")
+        return shifts
+
+    def tlog_to_utc_near(self, at_s: float, on_utc: bool = False) -> float | None:
+        """``TelemetryBuffer.tlog_to_utc_near``."""
+        if not on_utc:
+            return self._near.at(at_s)
+        if self._near_utc is None:
+            log_s, off = self._arrivals
+            order = np.argsort(log_s + off, kind="stable")
+            self._near_utc = NearOffsets((log_s + off)[order], off[order])
+        return self._near_utc.at(at_s)
+
+    def from_receiver_clock(self, receiver_s: float) -> float:
+        """``TelemetryBuffer.from_receiver_clock``."""
+        if self.time_base == "system_time" and self.clock_sync is not None:
+            if not self.clock_sync.known(receiver_s):  # a host clock just stepped: NaN, said by the caller
+                return float("nan")
+            return self.clock_sync.to_boot_s(receiver_s) + self.boot_to_utc_s  # type: ignore[operator]
+        return receiver_s
+
+    def describe(self) -> dict[str, object]:
+        """The time base's part of ``TelemetryBuffer.describe_time_base``."""
+        return {"time_base": self.time_base, "boot_to_utc_s": self.boot_to_utc_s, "tlog_to_utc_s": self.tlog_to_utc_s,
+                "timesync": self._timesync_info,
+                "arrival_clock": self.arrival_clock.describe() if self.arrival_clock is not None else None}
+
+
+def _year(unix_s: float) -> int:
+    return 1970 + int(unix_s // 31556952)  # mean Gregorian year: datetime stops at 9999
