@@ -24,7 +24,7 @@ import numpy as np
 
 from skyinspect.errors import ImageError, describe
 from skyinspect.jpeg import JPEG_SUFFIXES, SOI, check_jpeg_whole
-from skyinspect.pixel_cap import check_image_header
+from skyinspect.pixel_cap import check_image_header, open_header
 
 # ANYDEPTH | ANYCOLOR: as IMREAD_COLOR (orientation, no alpha) but keeps the depth and a single
 # channel, so that they can be checked; IMREAD_UNCHANGED would ignore the EXIF orientation
@@ -215,27 +215,23 @@ _CV_LOG_LEVEL_SILENT = 0  # cv::utils::logging::LOG_LEVEL_SILENT in OpenCV 4 and
 def exif_orientation(path: Path, data: bytes | None = None) -> int:
     """The photo's EXIF orientation tag (1, as stored, without one or for a file PIL cannot read);
     ``data``: its bytes, read instead of the file."""
-    from PIL import Image
-
     try:
-        with Image.open(_opened(path, data)) as img:
+        with open_header(_opened(path, data)) as img:  # not Image.open: a 196-MPx ortho's header raised there
             return int(img.getexif().get(_ORIENTATION, 1) or 1)
-    except (OSError, ValueError, SyntaxError, TypeError, Image.DecompressionBombError):  # a 196-MPx ortho
+    except (OSError, ValueError, SyntaxError, TypeError):
         return 1
 
 
 def header_shapes(path: Path) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """((height, width) as shown, (height, width) as stored) from the header, nothing decoded (a few ms);
     None for a TIFF (Pillow gives its size already turned by its tag) or a file PIL cannot read."""
-    from PIL import Image
-
     try:
-        with Image.open(path) as img:
+        with open_header(path) as img:  # not Image.open: a 196-MPx ortho's header raised there
             if img.format == "TIFF":
                 return None
             w, h = img.size
             turned = int(img.getexif().get(_ORIENTATION, 1) or 1) in QUARTER_TURNS
-    except (OSError, ValueError, SyntaxError, TypeError, Image.DecompressionBombError):  # a 196-MPx ortho
+    except (OSError, ValueError, SyntaxError, TypeError):
         return None
     return ((w, h) if turned else (h, w)), (h, w)
 

@@ -83,3 +83,24 @@ def test_a_dem_over_the_cap_is_refused_before_it_is_read(tmp_path: Path, monkeyp
         DemSurface(path=path).load_grid()
     monkeypatch.setenv(MAX_IMAGE_MPX_ENV, "0.03")
     assert DemSurface(path=path).load_grid().z.shape == (100, 201)
+
+
+def test_a_header_under_the_cap_but_over_pillows_guard_keeps_its_orientation_and_shape(tmp_path: Path) -> None:
+    """A 196-MPx photo (14000x14000, under the 300-MPx cap, over Pillow's 179-MPx DecompressionBombError) turned
+    by EXIF orientation 6: exif_orientation read 1 and header_shapes None (Image.open raised on the header),
+    so the photo was taken as stored where it is shown turned (models/no_data.py, labelled.py, geo_outputs.py)."""
+    from PIL import Image
+
+    from skyinspect.photo import exif_orientation, header_shapes
+
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    small = tmp_path / "small.jpg"
+    Image.new("RGB", (16, 8)).save(small, exif=exif.tobytes())
+    data = bytearray(small.read_bytes())
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5:sof + 9] = struct.pack(">HH", 14000, 15000)  # height, width as the header states them
+    photo = tmp_path / "pier.jpg"
+    photo.write_bytes(bytes(data))
+    assert exif_orientation(photo) == 6 and exif_orientation(photo, bytes(data)) == 6
+    assert header_shapes(photo) == ((15000, 14000), (14000, 15000))
