@@ -2,7 +2,7 @@
 
 Method (integrated deficit): along the crack's skeleton, every ``step_px`` a profile perpendicular
 to the local direction is sampled (bilinear) over a window wide enough to hold the crack and its
-blur, and no wider than the crack's own deficit reaches (a dark line beside it is not crack). With B the local background (median of the two flanks) and D the intensity of the crack's
+blur, and no wider than the crack's own deficit reaches (a dark line or broad shading beside it is not crack). With B the local background (median of the two flanks) and D the intensity of the crack's
 open interior, a dark band of width w blurred by *any* point-spread function removes exactly
 Δ = ∫ (B − I(s)) ds = w · (B − D) from the profile: blur spreads the deficit but does not change
 its integral, and pixel sampling does not either. So w = Δ / (B − D), sub-pixel by construction,
@@ -34,6 +34,9 @@ SAMPLE_PX = 0.25
 FLANK_PX = 3.0  # background taken this wide on both sides of the window
 END_MARGIN_PX = 3.0
 CENTRE_PX = 3.0  # the crack's deepest point is looked for this close to its skeleton
+TAIL_PX = 2.0  # the window holds the crack's blur this far beyond where its deficit fell under a tenth
+FLAT_TAIL_PX = 1.0  # and this far beyond where its edge flattened (EDGE_FLAT)
+EDGE_FLAT = 0.2  # the crack's edge ends where its fall flattens to this of its steepest
 MIN_STRETCH_PX = 4.0  # the widest stretch spans at least this much crack (not one noisy profile)
 STRETCH_ASPECT = 1.5  # and at least this many times its width: a pore, as long as wide, is not one
 
@@ -106,24 +109,38 @@ def _one_sided_px(mean_def: np.ndarray, contrast: float) -> float:
 
 
 def _core_extent_px(s: np.ndarray, mean_def: np.ndarray) -> float:
-    """How far from the skeleton the crack's own deficit reaches (px): from the deepest sample within
-    CENTRE_PX of it, outwards while the deficit is above a tenth of that depth, and not past a valley
-    (the deficit rising again after falling under half of it: another dark line beside the crack, a
-    formwork joint or a second crack, whose deficit is not this crack's width)."""
+    """How far from the skeleton the window must reach to hold the crack's own deficit and its blur's
+    tail (px): from the deepest sample within CENTRE_PX of it, outwards while the deficit is above a
+    tenth of that depth (then TAIL_PX more), not past a valley (the deficit rising again after falling
+    under half of it: another dark line beside the crack, a formwork joint or a second crack, whose
+    deficit is not this crack's width), nor past the crack's own edge: beyond the steepest fall, where
+    the fall flattens to EDGE_FLAT of it (then FLAT_TAIL_PX more). A blurred edge's fall is the blur's
+    bell, a fifth of its peak 1.8 sigma out, past 96 % of the edge's drop, and a clean crack's deficit
+    is under a tenth before that; broad faint shading beside the crack (a shadow, a damp patch) holds
+    the deficit above a tenth for many px but falls gently, and the tenth-of-depth walk followed it."""
     near = np.flatnonzero(np.abs(s) <= CENTRE_PX)
     i0 = int(near[np.argmax(mean_def[near])])
     depth = float(mean_def[i0])
     if depth <= 0:
-        return 0.0
+        return TAIL_PX
+    # the fall outwards per sample, over +-0.5 px (one sample's difference is noise)
+    k = max(1, int(round(0.5 / SAMPLE_PX)))
+    fall = np.zeros_like(mean_def)
+    fall[k:-k] = (mean_def[:-2 * k] - mean_def[2 * k:]) / (2 * k)
     reach = 0.0
     for step in (-1, 1):
-        i, low = i0, depth
+        i, low, steepest, margin = i0, depth, 0.0, TAIL_PX
         while 0 <= i + step < len(s):
             v = float(mean_def[i + step])
             if v <= 0.1 * depth or (low < 0.5 * depth and v > low + 0.1 * depth):
                 break
+            f = float(fall[i]) * step  # how fast the deficit falls going outwards here
+            if steepest > 0 and low < 0.5 * depth and f < EDGE_FLAT * steepest:
+                margin = FLAT_TAIL_PX  # already 1.8 sigma out on the edge, not 1.3 as at a tenth
+                break
+            steepest = max(steepest, f)
             low, i = min(low, v), i + step
-        reach = max(reach, abs(float(s[i])))
+        reach = max(reach, abs(float(s[i])) + margin)
     return reach
 
 
@@ -176,7 +193,7 @@ def crack_width_px(gray: np.ndarray, skeleton_px: np.ndarray, interior_level: fl
     flank = np.abs(s) >= s[-1] - FLANK_PX
     base = np.median(prof[:, flank], axis=1)
     extent = _core_extent_px(s, np.mean(base[:, None] - prof, axis=0))
-    half = min(extent + 2.0 + FLANK_PX, max_width_px / 2 + 2 * FLANK_PX)
+    half = min(extent + FLANK_PX, max_width_px / 2 + 2 * FLANK_PX)
     # pass 2: the tight window
     s, prof = _profiles(img, pts, normals, half)
     flank = np.abs(s) >= s[-1] - FLANK_PX

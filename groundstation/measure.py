@@ -89,13 +89,14 @@ MEASUREMENT_METHODS = {
     # session 8: sub-pixel from the image, bounds when unresolved; session 23: the profile window ends at the
     # crack's own deficit, not at a dark line beside it (groundstation.crackwidth._core_extent_px), and
     # over all the pieces of the crack one frame shows (groundstation.width_views); session 24: a faint
-    # crack's interior level / a hairline's upper end from its own minimum (not the profile's padded end)
-    "width_mm": "image-profile-4",
+    # crack's interior level / a hairline's upper end from its own minimum (not the profile's padded end);
+    # -5: the window ends at the crack's own blurred edge, not out on broad shading beside it
+    "width_mm": "image-profile-5",
     "area_m2": "largest-sighting-1",  # session 6: the largest fine sighting's pieces
     # session 23: the widest stretch, from the same profiles as width_mm (a folder without it: unrecorded);
     # session 24: a bound's upper end is the upper ends' widest stretch, not their widest 4 px (a pore),
-    # and from the crack's own minimum, as width_mm's
-    "max_width_mm": "image-profile-4",
+    # and from the crack's own minimum, as width_mm's; -5: from width_mm's window
+    "max_width_mm": "image-profile-5",
 }
 
 
