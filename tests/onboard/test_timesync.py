@@ -149,7 +149,10 @@ def test_live_offset_and_frame_times_against_loopback_vehicle() -> None:
         time.sleep(3.0)  # the 10 Hz burst, then 1 Hz
         frame_host_s = time.time() - 0.3  # a frame the telemetry already brackets
         buffer = live.buffer()
-        pose = LiveTagger(live)(Frame(1, np.zeros((4, 4, 3), np.uint8), Path("cam"), frame_host_s))
+        # Feedback pairing off: the vehicle's 2 Hz CAMERA_FEEDBACK lands within the 50 ms pairing window of
+        # a frame at an arbitrary time 1 run in 5, and its pose is then the photo's, not this instant's.
+        tagger = LiveTagger(live, feedback_tolerance_s=0.0)
+        pose = tagger(Frame(1, np.zeros((4, 4, 3), np.uint8), Path("cam"), frame_host_s))
     finally:
         vehicle.stop_flag.set()
         vehicle.join(5)
@@ -165,7 +168,8 @@ def test_live_offset_and_frame_times_against_loopback_vehicle() -> None:
     kept = [m for _, m in live.records() if m.get_type() == "TIMESYNC"]
     assert all(m.tc1 > 0 for m in kept) and any(m.get_srcComponent() == 100 for m in kept)
     # host → boot → UTC: the frame's capture time and position are the vehicle's at that instant
-    assert pose.is_tagged and pose.time_utc_s == pytest.approx(frame_host_s + 0.5, abs=0.003)
+    assert pose.is_tagged and pose.source == "interpolated"
+    assert pose.time_utc_s == pytest.approx(frame_host_s + 0.5, abs=0.003)
     north_error_m = (pose.lat_deg - vehicle.lat_at_host(frame_host_s)) * M_PER_DEG_LAT
     assert abs(north_error_m) < 0.02  # 5 m/s: 4 mm per ms; without TIMESYNC it would be 2.5 m
     requests = [m for m in vehicle.received if m.get_type() == "TIMESYNC" and m.tc1 == 0]
