@@ -88,13 +88,9 @@ def _line(x: np.ndarray, y: np.ndarray, use: np.ndarray) -> tuple[float, float]:
     return float(slope), float(at_mean)
 
 
-def of_messages(msgs: list[tuple[float, object]]) -> tuple[ArrivalClock | None, str]:
-    """``fit`` over the autopilot's boot-stamped position and attitude (the component that sends the position
-    most; a gimbal may stamp on its own clock)."""
-    from collections import Counter
-
-    autopilot = Counter(m.get_srcComponent() for _, m in msgs  # type: ignore[attr-defined]
-                        if m.get_type() == "GLOBAL_POSITION_INT").most_common(1)[0][0]  # type: ignore[attr-defined]
+def of_messages(msgs: list[tuple[float, object]], autopilot: int) -> tuple[ArrivalClock | None, str]:
+    """``fit`` over the autopilot's boot-stamped position and attitude (``autopilot``: the component that sends
+    the position most; a gimbal may stamp on its own clock)."""
     pairs = [(t, m.time_boot_ms * 1e-3) for t, m in msgs  # type: ignore[attr-defined]
              if m.get_type() in ("GLOBAL_POSITION_INT", "ATTITUDE") and m.get_srcComponent() == autopilot]  # type: ignore[attr-defined]
     arr = np.asarray(pairs, dtype=np.float64).reshape(-1, 2)

@@ -39,6 +39,9 @@ class SampleClock:
                  time_base: str) -> None:
         self.source = str(source)
         self.system_id = system_id
+        # the vehicle's autopilot: the component that sends its position most (a gimbal may stamp on its own clock)
+        self.autopilot = Counter(m.get_srcComponent() for _, m in msgs
+                                 if m.get_type() == "GLOBAL_POSITION_INT").most_common(1)[0][0]
         times = np.array([t for t, _ in msgs], dtype=np.float64)
         self.keys = keys = unstepped(times)  # the records' clock run forward where it was stepped back
         samples = [(t, m.time_unix_usec * 1e-6, m.time_boot_ms * 1e-3, k) for (t, m), k in zip(msgs, keys)
@@ -58,7 +61,7 @@ class SampleClock:
         if chosen:
             time_base = "system_time" if self.boot_to_utc_s is not None else "tlog"
         self.time_base = time_base
-        self.arrival_clock, why_not = (arrival_clock.of_messages(msgs) if time_base == "tlog"
+        self.arrival_clock, why_not = (arrival_clock.of_messages(msgs, self.autopilot) if time_base == "tlog"
                                        and self.clock_sync is None else (None, ""))
         if chosen and time_base == "tlog":
             how = ("boot times placed on it by TIMESYNC" if self.clock_sync is not None else
@@ -75,8 +78,7 @@ class SampleClock:
                   ) -> tuple[timesync.ClockSync | None, dict[str, object] | None]:
         """TIMESYNC replies from the vehicle's autopilot (the position's sender) to requests stamped
         on the records' clock; refused if messages would then arrive before they were stamped."""
-        components = Counter(m.get_srcComponent() for _, m in msgs if m.get_type() == "GLOBAL_POSITION_INT")
-        sync = timesync.estimate(timesync.round_trips(msgs, self.system_id, components.most_common(1)[0][0]),
+        sync = timesync.estimate(timesync.round_trips(msgs, self.system_id, self.autopilot),
                                  back_steps=timesync.backward_steps(times))
         if sync is None:
             return None, None
@@ -127,8 +129,7 @@ class SampleClock:
         for t, m in msgs:
             if m.get_type() in ("GLOBAL_POSITION_INT", "GIMBAL_DEVICE_ATTITUDE_STATUS", "MOUNT_ORIENTATION"):
                 lags.setdefault(m.get_srcComponent(), []).append(t - m.time_boot_ms * 1e-3)
-        autopilot = Counter(m.get_srcComponent() for _, m in msgs if m.get_type() == "GLOBAL_POSITION_INT")
-        ref = statistics.median(lags[autopilot.most_common(1)[0][0]])
+        ref = statistics.median(lags[self.autopilot])
         shifts = {c: statistics.median(v) - ref for c, v in lags.items()}
         shifts = {c: d for c, d in shifts.items() if abs(d) > 1.0}
         for c, d in shifts.items():
