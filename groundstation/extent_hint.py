@@ -21,11 +21,11 @@ import numpy as np
 
 from groundstation.georef import Georeferenced, camera_center_ned
 from groundstation.load import LoadedFlight
+from groundstation.registry.locate import compass
 from skyinspect.surfaces.base import BoundPlane, intersect_plane_rays
 
 LEVEL_DEG = 20.0  # an image centre this little below the horizon looks at a structure, not at the ground
 MIRRORED_SHARE = 0.8  # of the centres that meet the face's plane, at least this many inside the mirrored range
-_COMPASS = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
 
 
 def mirrored_extent_hints(flight: LoadedFlight, geo: Georeferenced) -> tuple[str, ...]:
@@ -77,18 +77,13 @@ def _mirrored(face: BoundPlane, uv: np.ndarray) -> str:
     if mirrored <= given or mirrored < MIRRORED_SHARE * len(uv):
         return ""
     c = face.chart_
-    facing = _compass(c.n_ned)
-    right = _compass(c.u_ned)
+    facing = compass(float(c.n_ned[1]), float(c.n_ned[0]))  # (east, north) of the NED vectors
+    right = compass(float(c.u_ned[1]), float(c.u_ned[0]))
     return (f"the image centres meet the plane of {face.kind} {face.name!r} at u {uv[:, 0].min():.1f} to "
             f"{uv[:, 0].max():.1f} m, v {uv[:, 1].min():.1f} to {uv[:, 1].max():.1f} m from its point, and its "
             f"u_range_m [{u0:g}, {u1:g}] holds {given} of {len(uv)} of them, the mirrored [{m0:g}, {m1:g}] "
             f"{mirrored}: u runs to the viewer's right when facing the face (for one facing {facing}, towards the "
             f"{right}), so write u_range_m [{m0:g}, {m1:g}] in the surface file")
-
-
-def _compass(vec_ned: np.ndarray) -> str:
-    azimuth = math.degrees(math.atan2(float(vec_ned[1]), float(vec_ned[0]))) % 360.0
-    return _COMPASS[int((azimuth + 22.5) // 45.0) % 8]
 
 
 def level_on_default_ground(geo: Georeferenced, origin: Any) -> str:
@@ -103,11 +98,12 @@ def level_on_default_ground(geo: Georeferenced, origin: Any) -> str:
         return ""  # nothing placed: process says why each frame was not
     c = planes[0].chart_
     height = np.array([float((f.camera_ned_m - c.origin_ned_m) @ c.n_ned) for f in ok])
-    below_deg = np.degrees(np.arcsin(np.clip(height / np.array([f.range_m for f in ok]), -1.0, 1.0)))
+    ranges = np.array([f.range_m for f in ok])  # finite, as ``ok`` holds them
+    below_deg = np.degrees(np.arcsin(np.clip(height / ranges, -1.0, 1.0)))
     level = below_deg < LEVEL_DEG
     if level.sum() * 2 <= len(ok):
         return ""
-    rng = np.median([f.range_m for f in ok if math.isfinite(f.range_m)])
+    rng = np.median(ranges)
     gsd = np.median([f.gsd_m for f in ok if math.isfinite(f.gsd_m)])
     return (f"{int(level.sum())} of {len(ok)} georeferenced frames met the default ground plane (the take-off "
             f"altitude) less than {LEVEL_DEG:g} deg below the horizon (median {np.median(below_deg):.1f} deg, "
