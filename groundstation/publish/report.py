@@ -10,6 +10,7 @@ from typing import Any
 
 from groundstation.publish.context import (PublishInput, covered_area_m2, flight_date, format_measurement,
                                           width_text)
+from groundstation.workorders.orders import POSITION_LABEL  # the phone and PDF cards had said "position" only
 
 METHODS: tuple[tuple[str, str], ...] = (
     ("Georeferencing", "Every polygon and skeleton vertex of a detection is turned into a camera ray "
@@ -301,9 +302,6 @@ def no_findings_text(inp: PublishInput) -> str:
         return f"No findings: all {len(inp.rejected)} were rejected in review (see Rejected in review)."
     return "No findings."
 
-
-# which number is latitude, as the HTML table's header says: the phone and PDF cards said "position" only
-POSITION_LABEL = "position (lat, lon WGS84; alt m MSL)"
 
 # On a phone (a work order's link report.html#F-0001 opened on site) the 12-column findings table had
 # made the page 1,100 px wide, shrunk to unreadable: under 700 px each row becomes a card of labelled lines.

@@ -23,9 +23,11 @@ CSV_COLUMNS = ("work_order_id", "asset_id", "component", "component_id", "findin
                # working. Empty when not worked out: the location column says why
                *LOCATION_COLUMNS)
 
-# the header where a column's name alone does not say its order: "position" read 47.39,8.54,494.92 with no word
-# of which is latitude (report.html's header says it). The column's key and place are kept
-CSV_HEADER = {"position": "position (lat, lon WGS84; alt m MSL)"}
+# which number is latitude: "position" read 47.39,8.54,494.92 with no word of it (report.html's header says it).
+# The CSV header and the report's phone and PDF cards (groundstation.publish.report) say it so
+POSITION_LABEL = "position (lat, lon WGS84; alt m MSL)"
+# the header where a column's name alone does not say its order. The column's key and place are kept
+CSV_HEADER = {"position": POSITION_LABEL}
 
 
 @dataclass(frozen=True)
