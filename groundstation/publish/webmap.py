@@ -95,10 +95,11 @@ def write_map(inp: PublishInput, path: Path, crops: dict[str, bytes | None]) -> 
 
     findings_layer = folium.FeatureGroup(name="findings")
     findings = []
+    # a joint-like line grey and 'joint?', as the report's elevation draws it: it was red, a crack by the legend
+    joints = {f.finding_id for f in inp.findings if inp.checks.get(f.finding_id)}
     for i, f in enumerate(inp.findings):
         shown = shown_class(inp, f.finding_id, f.class_name)  # a relabelled finding as the reviewer's class
-        # a joint-like line grey and 'joint?', as the report's elevation draws it: it was red, a crack by the legend
-        joint = bool(inp.checks.get(f.finding_id))
+        joint = f.finding_id in joints
         colour = JOINT_HEX if joint else colour_hex(shown)
         # A marker too: a millimetre-wide crack is invisible as a polygon at most zoom levels.
         findings.append({"ring": f.outline_wgs84[:, :2].tolist(), "at": [f.lat_deg, f.lon_deg],
@@ -112,10 +113,9 @@ def write_map(inp: PublishInput, path: Path, crops: dict[str, bytes | None]) -> 
     findings_layer.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)  # open: collapsed, its icon is an image (blank offline)
     shown_classes = sorted({shown_class(inp, f.finding_id, f.class_name) for f in inp.findings
-                            if not inp.checks.get(f.finding_id)})
+                            if f.finding_id not in joints})
     _Legend(legend_html(shown_classes, flight_path=cam_geo is not None and len(cam_geo) >= 2,
-                        footprints=bool(footprints), joints=any(inp.checks.get(f.finding_id) for f in inp.findings))
-            ).add_to(fmap)
+                        footprints=bool(footprints), joints=bool(joints))).add_to(fmap)
     drawn = [tuple(p[:2]) for p in cam_geo] if cam_geo is not None else []
     fit_to(fmap, drawn + [(f.lat_deg, f.lon_deg) for f in inp.findings], max_zoom=22)
     save_offline(fmap, path)
