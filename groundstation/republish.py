@@ -10,6 +10,7 @@ report's crops). Products are written to a staging folder and moved into place o
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, TypeVar
@@ -82,16 +83,17 @@ def publish_reviewed(results: Path, flight: Path | None = None, progress: bool =
         raise InputError(describe(results, "not a skyinspect results folder (inspection.json missing)",
                                   "Give the folder `skyinspect process --out` wrote"))
     meta = _inspection(results / "inspection.json")  # refused by name before anything is read or written
-    if rules_dir is not None:
-        from groundstation.grading import load_rules
+    from groundstation.grading import load_rules
+    from groundstation.grading.rules import RULES_DIR
 
-        load_rules(Path(rules_dir))  # a missing or broken folder is refused before the flight is read
+    rules_folder = Path(rules_dir or RULES_DIR)
+    rules = load_rules(rules_folder)  # a missing or broken folder is refused before the flight is read
     stages = results / "stages"
     raw = _stage(stages / "detections.json", "georeference", georeferenced_from_dict)
     geo = _stage(stages / "aligned.json", "align", georeferenced_from_dict)
     findings = _stage(stages / "findings.json", "measure", lambda d: [finding_from_dict(x) for x in _listed(d)])
     graded = _stage(stages / "grades.json", "grade", grade_output_from_json)
-    _refuse_other_rule_versions(graded.grades, stages / "grades.json", results, meta, rules_dir)
+    _refuse_other_rule_versions(graded.grades, stages / "grades.json", results, meta, rules_folder, rules)
     record = _record_folder(results, flight, meta)
     if not (record / "record.sqlite").is_file():  # before anything is written
         said = ("not a flight record (record.sqlite missing)" if flight is not None else
@@ -116,21 +118,16 @@ def publish_reviewed(results: Path, flight: Path | None = None, progress: bool =
 
 
 def _refuse_other_rule_versions(grades: dict[str, Any], stored: Path, results: Path, meta: dict[str, Any],
-                                rules_dir: Path | None) -> None:
+                                folder: Path, rules: dict[str, Any]) -> None:
     """InputError when ``stored``'s grades are by another version (or the earlier name) of a rule the rules
-    folder holds: a folder graded by a release shipping aashto-mbei-1130@1 was published after an upgrade
-    with its @1 grades, nothing said (and with a review, told to pass --rules a folder it never had). The
-    grade stage grades again when the rules change, so processing again is the fix."""
-    from groundstation.grading import load_rules
-    from groundstation.grading.rules import RULES_DIR, rule_id_of
+    ``folder`` holds (``rules``, as load_rules read it): a folder graded by a release shipping
+    aashto-mbei-1130@1 was published after an upgrade with its @1 grades, nothing said (and with a review,
+    told to pass --rules a folder it never had). The grade stage grades again when the rules change, so
+    processing again is the fix."""
+    from groundstation.grading.rules import rule_id_of
 
-    folder = Path(rules_dir or RULES_DIR)
-    now = {r.rule_id: r.ref for r in load_rules(folder).values()}
-    used: dict[str, int] = {}
-    for gs in grades.values():
-        for g in gs:
-            if g.rule:
-                used[g.rule] = used.get(g.rule, 0) + 1
+    now = {r.rule_id: r.ref for r in rules.values()}
+    used = Counter(g.rule for gs in grades.values() for g in gs if g.rule)
     other = {ref: now[rule_id_of(ref)] for ref in sorted(used)
              if rule_id_of(ref) in now and now[rule_id_of(ref)] != ref}
     if not other:
