@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from onboard.telemetry.buffer import CameraEvent, TelemetryBuffer
+from onboard.telemetry.series import utc_iso
 from onboard.telemetry.timesync import ClockSync
 from skyinspect.errors import InputError, describe
 
@@ -145,17 +146,11 @@ def outside_note(buffer: TelemetryBuffer, times_s: list[float], clock: FrameCloc
              f"{hours * 3600 + buffer.latency_s:.0f} to shift the frames by {hours} h" if hours
              else "A camera clock set wrong, or frames from another flight? Pass --latency-s with the offset "
                   "to shift them")
-    logs = "; ".join(f"{_iso(a)} .. {_iso(b)} on {n}" for n, a, b in spans)
+    logs = "; ".join(f"{utc_iso(a)} .. {utc_iso(b)} on {n}" for n, a, b in spans)
     return (f"all {len(when)} frames' capture times fall outside the telemetry, so every frame is recorded "
-            f"untagged: frames {_iso(first)} .. {_iso(last)} ({clock.clock} clock), the log's positions {logs}; "
+            f"untagged: frames {utc_iso(first)} .. {utc_iso(last)} ({clock.clock} clock), the log's positions {logs}; "
             f"{apart}{'' if len(spans) == 1 else ' (' + name + ')'}. {cause}, --frame-clock utc or log if they "
             "were stamped by the other clock, or give the telemetry log of this flight")
-
-
-def _iso(t_s: float) -> str:
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(t_s, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def pair_by_time(buffer: TelemetryBuffer, events: dict[int, CameraEvent], times_s: list[float | None],

@@ -140,6 +140,9 @@ def steps_back_of(*series: Series | None) -> list[tuple[float, str, str]]:
 
 def clock_text(t: float) -> str:
     """A time on a clock for a message: UTC ISO where it reads as Unix time, else seconds."""
-    if t > 1e9:
-        return datetime.fromtimestamp(t, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return f"{t:.3f} s"
+    return utc_iso(t) if t > 1e9 else f"{t:.3f} s"
+
+
+def utc_iso(t_s: float) -> str:
+    """Unix time ``t_s`` as UTC ISO 8601 to the millisecond, 'Z' for UTC (also frame_clock's messages)."""
+    return datetime.fromtimestamp(t_s, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
