@@ -12,7 +12,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from skyinspect.cli.main import app
 from skyinspect.errors import ImageError, InputError
 from skyinspect.photo import cv_imread, read_bgr
 from skyinspect.pixel_cap import MAX_IMAGE_MPX_ENV, max_image_pixels, open_header
@@ -104,3 +106,22 @@ def test_a_header_under_the_cap_but_over_pillows_guard_keeps_its_orientation_and
     photo.write_bytes(bytes(data))
     assert exif_orientation(photo) == 6 and exif_orientation(photo, bytes(data)) == 6
     assert header_shapes(photo) == ((15000, 14000), (14000, 15000))
+
+
+# A header over OpenCV's own pixel limit (a damaged header, a giant mosaic), with the cap raised past it:
+# it was a cv2.error traceback ('pixels <= CV_IO_MAX_IMAGE_PIXELS') out of `segment`.
+@pytest.mark.parametrize("held", [False, True], ids=["read-by-opencv", "bytes-held"])
+def test_a_header_over_opencvs_pixel_limit_is_named(tmp_path: Path, held: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(MAX_IMAGE_MPX_ENV, "20000")  # skyinspect's own cap raised past it (skyinspect.pixel_cap)
+    photo = png_stating(tmp_path / "pier.png", 100_000, 100_000)
+    with pytest.raises(ImageError, match=r"pier\.png: its header states more pixels than OpenCV decodes"):
+        read_bgr(photo, data=photo.read_bytes() if held else None)
+
+
+def test_segment_refuses_it_by_name_and_writes_nothing(tmp_path: Path) -> None:
+    photo = png_stating(tmp_path / "pier.png", 100_000, 100_000)
+    result = CliRunner().invoke(app, ["segment", str(photo), "--out", str(tmp_path / "out"), "--flips", "1",
+                                      "--upscale", "0"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "pier.png" in said and "Traceback" not in said, said
+    assert not list((tmp_path / "out").glob("pier*")), list((tmp_path / "out").iterdir())

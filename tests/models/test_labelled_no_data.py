@@ -67,4 +67,4 @@ def test_no_data_lines_up_with_a_mask_drawn_on_the_stored_pixels(tmp_path: Path,
     image, truth = read_labelled(LabelledExample("turned", path, tmp_path / "m.png"), "crack")
     assert image.shape == (60, 40, 3) and truth.shape == (60, 40)
     assert np.array_equal(truth == NO_DATA, image.max(axis=2) == 0)  # exactly the black corner, as shown
-    assert (truth == NO_DATA).sum() == 150
+    assert (truth == NO_DATA).sum() == 150 and (truth == 1).sum() == 60 * 40 - 150

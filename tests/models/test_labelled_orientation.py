@@ -42,22 +42,6 @@ def test_a_mask_on_the_stored_pixels_is_turned_to_the_photo_as_segment_sees_it(t
     assert np.array_equal(truth, _SHOWN[orientation]((mask > 0).astype(np.uint8)))
 
 
-@pytest.mark.parametrize("orientation", [6, 8])
-def test_no_data_stays_with_the_photo_as_shown_under_a_mask_on_the_stored_pixels(tmp_path: Path,
-                                                                               orientation: int) -> None:
-    rgba = np.full((40, 60, 4), 200, np.uint8)
-    rgba[:10, :15] = 0  # the stored top-left corner transparent and black
-    path = tmp_path / "t.png"
-    exif = Image.Exif()
-    exif[0x0112] = orientation
-    Image.fromarray(rgba).save(path, exif=exif.tobytes())
-    assert cv2.imwrite(str(tmp_path / "m.png"), np.full((40, 60), 255, np.uint8))
-    image, truth = read_labelled(LabelledExample("t", path, tmp_path / "m.png"), "crack")
-    assert image.shape == (60, 40, 3) and truth.shape == (60, 40)
-    assert np.array_equal(truth == NO_DATA, _SHOWN[orientation](rgba[:, :, 3] == 0))
-    assert (truth == 1).sum() == 60 * 40 - 150
-
-
 def test_no_data_of_an_uncompressed_rgba_tiff_turned_a_quarter_is_left_out(tmp_path: Path) -> None:
     """Its transparent corner was scored: read from the file, Pillow (13.0) maps an uncompressed RGBA TIFF
     and drops its orientation tag without turning it, so its alpha came out as stored, did not fit the
