@@ -8,7 +8,10 @@ set of them: **each frame uses the surface its image centre looks at** (the near
 centre ray; a centre just past a face's end takes the face most of a grid of its pixels meet), and all
 of that frame's instances are placed on it. Per detection we also record:
 
-- area on the surface: shoelace of the outline in its best-fit plane (plane.outline_area_m2);
+- area on the surface: the mask's pixels (Instance.area_px) times the area one pixel covers on the surface's
+  tangent plane at the centroid (pixel_scale.pixel_area_m2), as segment's GeoJSON and the simulator's truth
+  count it. The outline runs through its boundary pixels' centres, so the area inside it drops half a pixel
+  all round (a 3-px line read 2/3 of its pixels);
 - range and incidence at the centroid (incidence = angle between the viewing ray and the local
   surface normal);
 - local GSD (local_gsd_m): the longest distance one pixel spans on the surface's tangent plane at the
@@ -41,7 +44,7 @@ from typing import Any
 import numpy as np
 
 from groundstation.load import LoadedFlight
-from groundstation.plane import outline_area_m2
+from groundstation.pixel_scale import local_gsd_m, pixel_area_m2
 from skyinspect.camera import CameraModel
 from skyinspect.findings import Detection
 from skyinspect.geodesy import LocalFrame
@@ -242,7 +245,7 @@ def georeference_frame(rec: FrameRecord, camera: CameraModel, frame: LocalFrame,
     footprint = _footprint(surf, cam, rays[bounds[1]:bounds[2]], pts[bounds[1]:bounds[2]], hit[bounds[1]:bounds[2]])
     chart = surf.chart()
 
-    placed: list[tuple[int, np.ndarray, np.ndarray | None, np.ndarray, float]] = []
+    placed: list[tuple[int, np.ndarray, np.ndarray | None, np.ndarray]] = []
     notes: list[str] = frame_notes
     for i, inst in enumerate(rec.instances):
         a, b, c = bounds[2 + 2 * i], bounds[3 + 2 * i], bounds[4 + 2 * i]
@@ -250,7 +253,7 @@ def georeference_frame(rec: FrameRecord, camera: CameraModel, frame: LocalFrame,
             notes.append(f"instance {i}: {int((~hit[a:b]).sum())} of {b - a} outline rays miss surface {surf.name!r}")
             continue
         skeleton = pts[b:c] if c - b >= 2 and hit[b:c].all() else None
-        placed.append((i, pts[a:b], skeleton, chart.to_2d(pts[a:b]), outline_area_m2(pts[a:b])))
+        placed.append((i, pts[a:b], skeleton, chart.to_2d(pts[a:b])))
     detections: list[Detection] = []
     if placed:
         centroids = chart.to_3d(np.array([_polygon_centroid_2d(p[3]) for p in placed]))
@@ -262,9 +265,10 @@ def georeference_frame(rec: FrameRecord, camera: CameraModel, frame: LocalFrame,
         incidence = np.degrees(np.arccos(cos_inc))
         cov = position_cov_m2(pose, c_rays, normals, ranges, from_flight)
         gsd = local_gsd_m(camera, r_ned_cam, cam, centroids, normals)
+        px_m2 = pixel_area_m2(camera, r_ned_cam, cam, centroids, normals)
         sig_h = np.sqrt(np.maximum(0.0, (cov[:, 0, 0] + cov[:, 1, 1]) / 2.0))
         sig_v = np.sqrt(np.maximum(0.0, cov[:, 2, 2]))
-        for k, (i, outline, skeleton, _, area) in enumerate(placed):
+        for k, (i, outline, skeleton, _) in enumerate(placed):
             if incidence[k] > MAX_INCIDENCE_DEG:
                 notes.append(f"instance {i}: grazing view ({incidence[k]:.1f} deg > {MAX_INCIDENCE_DEG} deg)")
                 continue
@@ -272,6 +276,7 @@ def georeference_frame(rec: FrameRecord, camera: CameraModel, frame: LocalFrame,
                 notes.append(f"instance {i}: {ranges[k]:.0f} m away (more than {MAX_RANGE_M:g} m)")
                 continue
             inst = rec.instances[i]
+            area = float(inst.area_px) * float(px_m2[k])
             detections.append(Detection(
                 frame_index=rec.frame_index, instance_index=i, class_id=inst.class_id, score=float(inst.score),
                 outline_ned_m=outline, centroid_ned_m=centroids[k], skeleton_ned_m=skeleton, area_m2=area,
@@ -281,32 +286,6 @@ def georeference_frame(rec: FrameRecord, camera: CameraModel, frame: LocalFrame,
     fg = FrameGeoref(rec.frame_index, rec.capture_time_utc_s, STATUS_OK, cam, footprint, centre_gsd,
                      float(rng[0]), image, tuple(notes), surf.name)
     return fg, detections
-
-
-def local_gsd_m(camera: CameraModel, r_ned_cam: np.ndarray, cam: np.ndarray, points_ned: np.ndarray,
-                normals_ned: np.ndarray) -> np.ndarray:
-    """The longest distance one pixel spans on the surface's tangent plane at each point (m/px): the
-    pixel and its neighbours half a pixel either way across and down, cast onto that plane (lens
-    distortion included). range / fx / cos(incidence) holds only at the image centre: off the axis a
-    pixel subtends less (a nadir camera over flat ground has height / fx everywhere, where that
-    formula read up to 1.9x at a Phantom 3 photo's corner)."""
-    pts = np.atleast_2d(points_ned)
-    n = np.broadcast_to(np.atleast_2d(normals_ned), pts.shape)
-    uv = camera.project((pts - cam) @ r_ned_cam)
-    steps = []
-    for du in (np.array([0.5, 0.0]), np.array([0.0, 0.5])):
-        ends = []
-        for sign in (1.0, -1.0):
-            rays = camera.pixel_to_ray(uv + sign * du) @ r_ned_cam.T
-            with np.errstate(divide="ignore", invalid="ignore"):
-                t = np.einsum("ij,ij->i", pts - cam, n) / np.einsum("ij,ij->i", rays, n)
-            ends.append(cam + rays * t[:, None])
-        steps.append(ends[0] - ends[1])
-    a, b = steps  # metres on the surface per pixel across (u) and down (v)
-    aa, bb, ab = np.einsum("ij,ij->i", a, a), np.einsum("ij,ij->i", b, b), np.einsum("ij,ij->i", a, b)
-    # largest singular value of the 3x2 Jacobian [a b]: sqrt of the larger eigenvalue of its Gram matrix
-    gsd = np.sqrt((aa + bb) / 2.0 + np.sqrt(((aa - bb) / 2.0) ** 2 + ab * ab))
-    return np.where(np.isfinite(gsd), gsd, np.inf)
 
 
 def _as_bound(basis: Any) -> BoundSurface:

@@ -31,10 +31,10 @@ The length gathers frames without unioning them (below).
   blur) gets a **bound**: value None and the note ``"bound: between a and b mm ..."``. Without an
   image (a record without frames, a moved file) the width falls back to the mask's area / length
   (reads high where the mask is blurred), σ = 1 GSD, and the note says so.
-- Area (all classes, reported for corrosion) = the summed outline areas of the largest sighting
+- Area (all classes, reported for corrosion) = the summed areas of the pieces of the largest sighting
   among those within ``SKELETON_GSD_SLACK`` of the finest GSD (largest, because a frame that cut
-  the defect at its border sees less of it); σ = total perimeter × GSD / 2 (each boundary located
-  to half a pixel).
+  the defect at its border sees less of it), each piece its mask's pixels on the surface
+  (groundstation.georef); σ = total perimeter × GSD / 2 (each boundary located to half a pixel).
 - Repeatability. Both σ above say how well the *drawn* defect is measured, not how much of the
   defect the model draws, which changes from flight to flight (light, blur, view): the same demo scene
   flown with six simulator seeds (bench/demo_flight.py --seeds 7 1 2 3 4 5) gave each crack's length
@@ -92,7 +92,9 @@ MEASUREMENT_METHODS = {
     # crack's interior level / a hairline's upper end from its own minimum (not the profile's padded end);
     # -5: the window ends at the crack's own blurred edge, not out on broad shading beside it
     "width_mm": "image-profile-5",
-    "area_m2": "largest-sighting-1",  # session 6: the largest fine sighting's pieces
+    # session 6: the largest fine sighting's pieces; -2 (session 24): each piece's mask pixels on the surface,
+    # not the area inside its outline through the boundary pixels' centres (a 3-px crack read 2/3 of it)
+    "area_m2": "largest-sighting-2",
     # session 23: the widest stretch, from the same profiles as width_mm (a folder without it: unrecorded);
     # session 24: a bound's upper end is the upper ends' widest stretch, not their widest 4 px (a pore),
     # and from the crack's own minimum, as width_mm's; -5: from width_mm's window

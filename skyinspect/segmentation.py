@@ -26,7 +26,7 @@ class Instance:
     class_id: int
     score: float
     polygon_px: np.ndarray  # (N, 2) float, outer ring, x/y pixels
-    area_px: float
+    area_px: float  # the mask's pixels (the ground station's area: these times a pixel's area on the surface)
     skeleton_px: np.ndarray | None = None  # (M, 2) float polyline (cracks), x/y pixels
 
     def __post_init__(self) -> None:

@@ -34,7 +34,7 @@ METHODS: tuple[tuple[str, str], ...] = (
      "(+/- 1 GSD). The width is the mean along the crack (what the grading rules read); beside it, 'widest' is "
      "the widest stretch of crack at least 4 px and 1.5 times its width long (what a comparator card reads; "
      "a pore on the crack's path is not one), with its own +/- or interval. Area is the "
-     "largest view's outline area (+/- perimeter x GSD / 2). A value is not "
+     "largest view's mask area, its pixels on the surface (+/- perimeter x GSD / 2). A value is not "
      "reported when the GSD is coarser than needed: 10 mm for length, 2 mm for width, 20 mm for area."),
     ("Grading", "Each finding is graded by the rules of the grading profile (versioned data files in "
      "groundstation/grading/rules/, each citing its document and section); the grade records the rule id and "

@@ -78,7 +78,9 @@ def test_nadir_camera_over_ground_and_default_surface(tmp_path: Path) -> None:
     target = np.array([[5.0 + dx, 5.0 + dy, 0.0] for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1))])
     from skyinspect.segmentation import CORROSION, Instance
 
-    inst = Instance(CORROSION, 0.8, CAMERA.project((target - pose_ned(pose)) @ pose.r_ned_cam()), 1.0)
+    poly = CAMERA.project((target - pose_ned(pose)) @ pose.r_ned_cam())
+    x, y = poly[:, 0], poly[:, 1]  # the area is the mask's pixels (area_px) on the ground: the square's
+    inst = Instance(CORROSION, 0.8, poly, 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))))
     write_record(tmp_path / "f", [(pose, [inst])])
     flight = load_flight(tmp_path / "f")
     assert math.isclose(default_surface(flight).alt_msl_m, HOME[2], abs_tol=1e-6)
@@ -202,7 +204,9 @@ def test_on_the_default_ground_plane_the_gnss_height_error_is_the_findings_own(t
 
     pose = pose_at(np.array([0.0, 0.0, -20.0]), 0.0, -45.0, h_acc=0.3, v_acc=0.5)  # looking north, 45 deg down
     target = np.array([[20.0 + dx, dy, 0.0] for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1))])
-    inst = Instance(CORROSION, 0.8, CAMERA.project((target - pose_ned(pose)) @ pose.r_ned_cam()), 1.0)
+    poly = CAMERA.project((target - pose_ned(pose)) @ pose.r_ned_cam())
+    x, y = poly[:, 0], poly[:, 1]  # the area is the mask's pixels (area_px) on the ground: the square's
+    inst = Instance(CORROSION, 0.8, poly, 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))))
     write_record(tmp_path / "f", [(pose, [inst])])
     flight = load_flight(tmp_path / "f")
     (default,) = georeference(flight).detections
