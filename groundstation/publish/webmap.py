@@ -90,7 +90,7 @@ def write_map(inp: PublishInput, path: Path, crops: dict[str, bytes | None]) -> 
 
     if cam_geo is not None and len(cam_geo) >= 2:
         path_layer = folium.FeatureGroup(name="flight path")
-        folium.PolyLine(cam_geo[:, :2].tolist(), color="#1f77b4", weight=2).add_to(path_layer)
+        folium.PolyLine(cam_geo[:, :2].tolist(), color=PATH_HEX, weight=2).add_to(path_layer)
         path_layer.add_to(fmap)
 
     findings_layer = folium.FeatureGroup(name="findings")
@@ -132,8 +132,8 @@ def legend_html(classes: list[str], flight_path: bool = True, footprints: bool =
     rows += [row(JOINT_HEX, "joint-like line (check it is a crack)")] if joints else []
     # a clean face's map had shown its flight path alone, not saying that nothing was found
     rows += [] if classes or joints else ['<p style="margin:0"><i>no findings</i></p>']
-    rows += [row("#1f77b4", "flight path", line=True)] if flight_path else []
-    rows += [row("#7f7f7f", "frame footprint", line=True)] if footprints else []
+    rows += [row(PATH_HEX, "flight path", line=True)] if flight_path else []
+    rows += [row(FOOTPRINT_HEX, "frame footprint", line=True)] if footprints else []
     # an HTML piece branca compiles as a Jinja template again: no '{' from a (relabelled) class name
     body = "".join(rows).replace("{", "&#123;").replace("}", "&#125;")
     return ('<section class="skyinspect-legend-box" style="position:fixed;bottom:28px;right:10px;z-index:1000;'
@@ -153,7 +153,8 @@ class _Legend(MacroElement):
 
 
 JOINT_HEX = "#969696"  # the report elevation's grey for a joint-like line (publish.images)
-FOOTPRINT_OPTIONS = path_options(line=True, radius=None, color="#7f7f7f", weight=1, fill=False)
+PATH_HEX, FOOTPRINT_HEX = "#1f77b4", "#7f7f7f"  # as drawn and as the legend says
+FOOTPRINT_OPTIONS = path_options(line=True, radius=None, color=FOOTPRINT_HEX, weight=1, fill=False)
 
 # Drawn as folium would (L.polygon / L.circleMarker with its options, a sticky tooltip in a <div>, the
 # popup's HTML in a <div> as folium.Popup wraps it), from one list per layer. A folium element per
