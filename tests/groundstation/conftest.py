@@ -50,3 +50,15 @@ def face_processed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path]
     defects = [crack_on_face(-0.1, FLY_HEIGHT_M + 0.1), corrosion_on_face(0.6, FLY_HEIGHT_M - 0.2)]
     summary = process(face_flight(tmp / "flight", defects), tmp / "out", face_surface(), progress=False)
     return summary, tmp / "out"
+
+
+@pytest.fixture(scope="session")
+def facade_poses() -> dict[int, Pose]:
+    """The real ArduCopter SITL facade scan's 57 CAMERA_FEEDBACK poses by photo number (1-57), its flight.tlog
+    read once a session (test_face_extent_hint, test_facade_without_surface had each parsed it)."""
+    from gs_fixtures import FACADE_TLOG
+
+    from onboard.telemetry import TelemetryBuffer
+
+    buffer = TelemetryBuffer.from_tlog(FACADE_TLOG)
+    return {e.img_idx: buffer.pose_for_event(e) for e in buffer.camera_events()}

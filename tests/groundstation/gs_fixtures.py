@@ -25,6 +25,9 @@ CAMERA = CameraModel.from_fov(1280, 960, 50.0, name="test-cam")
 FACE_EAST_M = 2.0  # the face is the plane east = 2 m, its normal points west, towards the camera
 FLY_HEIGHT_M = 10.0
 MODEL_ID = "test-model-v1"
+# the real ArduCopter SITL facade scan (no images ship): its log, and a camera at the log's field of view
+FACADE_TLOG = Path(__file__).resolve().parents[1] / "data" / "telemetry" / "arducopter_sitl_facade" / "flight.tlog"
+FACADE_CAMERA = CameraModel.from_fov(240, 160, 73.7, name="sitl-facade")
 BACKGROUND_DN = 128  # the face's grey in the images write_record draws
 DEFECT_BGR = (40, 40, 160)  # and a defect's colour (BGR), grey 76
 EXAMPLES = Path(__file__).resolve().parents[2] / "missions" / "examples"

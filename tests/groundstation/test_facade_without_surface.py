@@ -10,22 +10,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from gs_fixtures import FACADE_CAMERA as CAMERA
 from gs_fixtures import pose_at, write_record
 
 from groundstation.pipeline import process
-from skyinspect.camera import CameraModel
-
-FACADE_TLOG = Path(__file__).resolve().parents[1] / "data" / "telemetry" / "arducopter_sitl_facade" / "flight.tlog"
-CAMERA = CameraModel.from_fov(240, 160, 73.7, name="sitl-facade")  # the log's field of view; no images ship
+from skyinspect.pose import Pose
 
 
 @pytest.fixture(scope="module")
-def tilted_lanes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tilted_lanes(tmp_path_factory: pytest.TempPathFactory, facade_poses: dict[int, Pose]) -> Path:
     """Lanes 2-4 of the scan (photos 16-57, gimbal -3, -7, -10 deg), every second photo."""
-    from onboard.telemetry import TelemetryBuffer
-
-    buffer = TelemetryBuffer.from_tlog(FACADE_TLOG)
-    poses = [buffer.pose_for_event(e) for e in buffer.camera_events() if e.img_idx > 15][::2]
+    poses = [p for i, p in facade_poses.items() if i > 15][::2]
     assert len(poses) == 21 and all(p.gimbal_pitch_deg < -2.9 for p in poses)
     return write_record(tmp_path_factory.mktemp("facade") / "flight", [(p, []) for p in poses], CAMERA)
 

@@ -13,17 +13,14 @@ import re
 from pathlib import Path
 
 import pytest
-from gs_fixtures import write_record
+from gs_fixtures import FACADE_CAMERA, write_record
 
 from groundstation.pipeline import process
-from skyinspect.camera import CameraModel
+from skyinspect.pose import Pose
 from skyinspect.surfaces.face import FaceSurface
 
-FACADE_TLOG = Path(__file__).resolve().parents[1] / "data" / "telemetry" / "arducopter_sitl_facade" / "flight.tlog"
 # geometry.json: face_south_end, base 488.1 m AMSL, 30 m long, 20 m high, outward normal 270 deg
 SOUTH_END = (47.397742, 8.545793064977508, 488.1)
-# the log's CAMERA_FOV_STATUS field of view (docs/georeferencing.md); the scan carries no images
-CAMERA = CameraModel.from_fov(240, 160, 73.7, name="sitl-facade")
 
 
 def _face(u_range_m: tuple[float, float]) -> FaceSurface:
@@ -31,13 +28,11 @@ def _face(u_range_m: tuple[float, float]) -> FaceSurface:
 
 
 @pytest.fixture(scope="module")
-def facade_record(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from onboard.telemetry import TelemetryBuffer
-
-    buffer = TelemetryBuffer.from_tlog(FACADE_TLOG)
-    poses = [buffer.pose_for_event(e) for e in buffer.camera_events()]
+def facade_record(tmp_path_factory: pytest.TempPathFactory, facade_poses: dict[int, Pose]) -> Path:
+    """Every photo's pose, at the log's CAMERA_FOV_STATUS field of view (docs/georeferencing.md)."""
+    poses = list(facade_poses.values())
     assert len(poses) == 57
-    return write_record(tmp_path_factory.mktemp("facade") / "flight", [(p, []) for p in poses], CAMERA)
+    return write_record(tmp_path_factory.mktemp("facade") / "flight", [(p, []) for p in poses], FACADE_CAMERA)
 
 
 def test_a_mirrored_face_extent_is_named_with_the_range_that_holds_the_views(facade_record: Path,
