@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from gs_fixtures import CAMERA, FLY_HEIGHT_M, face_surface, pose_at, write_record
+from gs_fixtures import CAMERA, FLY_HEIGHT_M, MODEL_ID, face_surface, pose_at, write_record
 
 from groundstation.georef import cast_pixels, georeference
 from groundstation.load import load_flight
@@ -77,3 +77,27 @@ def test_mask_area_on_the_surface(tmp_path: Path, yaw_deg: float) -> None:
         truth_m2 = float(np.sum(0.5 * np.abs(np.sum(x * np.roll(y, -1, 1) - y * np.roll(x, -1, 1), axis=1))))
         ratios[name] = round(det.area_m2 / truth_m2, 4)
     assert all(math.isclose(v, 1.0, rel_tol=0.01) for v in ratios.values()), str(ratios)
+
+
+def test_width_without_an_image_is_the_masks_width(tmp_path: Path) -> None:
+    """Without the frame's image a crack's width falls back to its mask's area / length: a 4-px mask
+    is 4 px wide (the outline's area had read 3 px: half a pixel lost on each side)."""
+    from groundstation.fuse import fuse
+    from groundstation.measure import measure
+    from skyinspect.record import FlightRecordWriter
+    from skyinspect.segmentation import Segmentation
+
+    pose = pose_at(np.array([0.0, 0.0, -FLY_HEIGHT_M]), 90.0, 0.0)
+    mask = np.zeros((CAMERA.height_px, CAMERA.width_px), np.uint8)
+    mask[478:482, 490:790] = CRACK
+    instances = tuple(extract_instances(mask, classes=(CRACK,)))
+    with FlightRecordWriter(tmp_path / "f", CAMERA, MODEL_ID, "0" * 64, save_images=False) as writer:
+        writer.add_frame(0, pose.time_utc_s, np.zeros((CAMERA.height_px, CAMERA.width_px, 3), np.uint8), pose,
+                         Segmentation(mask, instances, MODEL_ID))
+    flight = load_flight(tmp_path / "f")
+    geo = georeference(flight, face_surface())
+    basis = plane_basis(geo.surface, flight.origin)
+    (f,) = measure(fuse(geo, flight.origin, basis), geo.detections, basis, flight=flight, surface=geo.surface)
+    w = f.measurements["width_mm"]
+    assert "mask area/length" in w.note, w.note
+    assert w.value is not None and math.isclose(w.value / (f.gsd_m * 1000), 4.0, rel_tol=0.04), (w, f.gsd_m)
