@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import math
 from dataclasses import dataclass
+from html import escape as escape_html
 from pathlib import Path
 from typing import Any
 
@@ -343,7 +344,7 @@ td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}i
 <h2>Prioritised actions</h2><table class="stack actions"><tr><th>priority</th><th>finding</th><th>grade</th><th>action</th><th>due</th></tr>
 {% for p, fid, g, a, due in actions %}<tr><td>{{ p }}</td><td><a href="#{{ fid }}">{{ fid }}</a></td><td>{{ g|keep_words }}</td>
 <td>{{ a }}</td><td>{{ due }}</td></tr>{% endfor %}</table>{% endif %}
-<h2>Findings</h2><table class="stack findings"><tr><th>id</th><th>view</th><th>class</th><th>position (lat, lon, alt MSL)</th>
+<h2>Findings</h2><table class="stack findings"><tr><th>id</th><th>view</th><th>class</th><th>""" + escape_html(POSITION_LABEL) + """</th>
 <th>length</th><th>width</th><th>area</th><th>CE90</th><th>views</th><th>component</th><th>grade</th><th>clause</th></tr>
 {% for r in rows %}<tr id="{{ r.finding_id }}"><td>{{ r.finding_id }}</td><td>{% if r.crop_b64 %}<img class="crop"
 src="data:image/jpeg;base64,{{ r.crop_b64 }}">{% else %}no image{% endif %}</td><td>{{ r.class_name }}</td>

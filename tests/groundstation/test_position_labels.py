@@ -27,3 +27,22 @@ def test_the_work_orders_csv_column_says_which_is_latitude() -> None:
     i = CSV_COLUMNS.index("position")  # the same column, in the same place: readers by position keep working
     assert rows[0][i] == LABEL and rows[1][i] == "47.3978957,8.5457931,494.92"
     assert rows[0][:i] == list(CSV_COLUMNS[:i]) and rows[0][i + 1:] == list(CSV_COLUMNS[i + 1:])
+
+
+def test_the_report_html_findings_header_uses_the_same_label() -> None:
+    """report.html's findings table header had kept "position (lat, lon, alt MSL)" after the cards and the CSV
+    said LABEL: one position, two wordings of which number is which."""
+    import re
+
+    import jinja2
+
+    from groundstation.publish.report import _HTML, keep_words
+
+    env = jinja2.Environment(autoescape=True)
+    env.filters["keep_words"] = keep_words
+    html = env.from_string(_HTML).render(rows=[], methods=[], quality=[], rejected=[])
+    header = re.search(r'<table class="stack findings"><tr>(.*?)</tr>', html, re.S)
+    assert header is not None, html
+    cells = re.findall(r"<th>(.*?)</th>", header.group(1), re.S)
+    assert cells[3] == LABEL, cells
+    assert "alt MSL)" not in html
