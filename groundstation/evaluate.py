@@ -131,23 +131,40 @@ def _read_collection(path: Path) -> list[dict[str, Any]]:
         if not isinstance(feat.get("properties") or {}, dict):
             raise InputError(describe(path, f"feature {i}: 'properties' is a {type(feat['properties']).__name__}, "
                                             "expected an object"))
-    return _to_msl(features, data.get("vertical_reference"))
+    return _to_msl(features, data.get("vertical_reference"), path)
 
 
-def _to_msl(features: list[dict[str, Any]], reference: Any) -> list[dict[str, Any]]:
+def _to_msl(features: list[dict[str, Any]], reference: Any, path: Path) -> list[dict[str, Any]]:
     """``features`` with MSL heights: findings.geojson's are ellipsoidal (MSL + N) when the flight
     gave its geoid separation N (its ``vertical_reference``); the truth and everything else are MSL."""
     if not isinstance(reference, dict) or reference.get("height") != "ellipsoidal":
         return features
-    n = float(reference.get("geoid_separation_m") or 0.0)
+    n = reference.get("geoid_separation_m") or 0.0
+    if not _is_number(n) or not math.isfinite(n):
+        raise InputError(describe(path, f"vertical_reference's geoid_separation_m is {n!r}, expected a number of "
+                                        "metres", "Publish the flight again, or give the separation as a number"))
 
-    def down(c: Any) -> Any:
-        if c and isinstance(c[0], (int, float)):
+    def down(c: Any, i: int) -> Any:
+        # checked here, not only in _ring_of: a number or a string where a list belongs had been a
+        # TypeError or an endless recursion (a string's first item is itself a string)
+        if isinstance(c, list) and c and all(not isinstance(x, list) for x in c):
+            if len(c) < 2 or not all(_is_number(x) for x in c):
+                raise InputError(describe(path, f"feature {i}: malformed coordinates: position {c!r} is not "
+                                                "numbers", "Expected [longitude, latitude, height] positions"))
             return [c[0], c[1], c[2] - n, *c[3:]] if len(c) > 2 else c
-        return [down(x) for x in c]
+        if not isinstance(c, list):
+            raise InputError(describe(path, f"feature {i}: malformed coordinates: a {type(c).__name__} ({c!r:.40}) "
+                                            "where a list of positions belongs",
+                                      "Expected [longitude, latitude, height] positions"))
+        return [down(x, i) for x in c]
 
-    return [{**f, "geometry": {**f["geometry"], "coordinates": down(f["geometry"]["coordinates"])}}
-            if isinstance(f.get("geometry"), dict) and f["geometry"].get("coordinates") else f for f in features]
+    return [{**f, "geometry": {**f["geometry"], "coordinates": down(f["geometry"]["coordinates"], i)}}
+            if isinstance(f.get("geometry"), dict) and f["geometry"].get("coordinates") else f
+            for i, f in enumerate(features)]
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _ring_of(feature: dict[str, Any], path: Path) -> np.ndarray:
