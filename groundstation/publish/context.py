@@ -17,6 +17,8 @@ from skyinspect.findings import Finding, Measurement
 
 CLASS_COLOURS_HEX = {"crack": "#d62728", "corrosion": "#ff7f0e"}
 DEFAULT_COLOUR_HEX = "#9467bd"
+# a crack that runs like a formwork joint (check it is a crack): one grey for the report's drawing and the map
+JOINT_HEX = "#969696"
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,7 +97,12 @@ def colour_hex(class_name: str) -> str:
 
 
 def colour_bgr(class_name: str) -> tuple[int, int, int]:
-    h = colour_hex(class_name).lstrip("#")
+    return hex_bgr(colour_hex(class_name))
+
+
+def hex_bgr(colour: str) -> tuple[int, int, int]:
+    """``colour`` "#rrggbb" as OpenCV's (blue, green, red)."""
+    h = colour.lstrip("#")
     r, g, b = (int(h[i:i + 2], 16) for i in (0, 2, 4))
     return b, g, r
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from groundstation.publish.context import PublishInput, colour_bgr
+from groundstation.publish.context import JOINT_HEX, PublishInput, colour_bgr, hex_bgr
 from groundstation.publish.reviewed import shown_class
 from skyinspect.findings import Finding
 
@@ -117,7 +117,7 @@ def draw_schematic(inp: PublishInput, path: Path, size_px: tuple[int, int] = (14
     owner = np.zeros((height, width), np.int32)  # which finding (1-based) drew each pixel
     for k, (f, uv) in enumerate(zip([f for f in inp.findings if f.outline_ned_m is not None], outlines), start=1):
         joint_like = bool(inp.checks.get(f.finding_id))  # drawn grey: check it is a crack (report, map)
-        colour = (150, 150, 150) if joint_like else colour_bgr(shown_class(inp, f.finding_id, f.class_name))
+        colour = hex_bgr(JOINT_HEX) if joint_like else colour_bgr(shown_class(inp, f.finding_id, f.class_name))
         poly = px(uv)
         c = px(basis.to_2d(f.centroid_ned_m.reshape(1, 3)))[0, 0]
         for canvas, ink in ((img, colour), (owner, k)):

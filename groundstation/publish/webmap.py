@@ -21,7 +21,8 @@ from jinja2 import Template
 
 from skyinspect.webpage import fit_to, js_template_text, save_offline
 
-from groundstation.publish.context import PublishInput, colour_hex, format_measurement, products_title, width_text
+from groundstation.publish.context import (JOINT_HEX, PublishInput, colour_hex, format_measurement, products_title,
+                                          width_text)
 from groundstation.publish.images import best_view_crops_jpeg
 from groundstation.publish.reviewed import class_text, review_text, shown_class
 
@@ -152,7 +153,6 @@ class _Legend(MacroElement):
         self.text = text
 
 
-JOINT_HEX = "#969696"  # the report elevation's grey for a joint-like line (publish.images)
 PATH_HEX, FOOTPRINT_HEX = "#1f77b4", "#7f7f7f"  # as drawn and as the legend says
 FOOTPRINT_OPTIONS = path_options(line=True, radius=None, color=FOOTPRINT_HEX, weight=1, fill=False)
 

@@ -35,3 +35,18 @@ def test_a_joint_like_line_is_grey_and_says_joint_on_the_map(face_processed: tup
             assert colours == {colour_hex("corrosion")} and "joint?" not in item["tooltip"]
     legend = re.search(r'<div class="skyinspect-legend">(.*?)</div>', page, re.S).group(1)  # type: ignore[union-attr]
     assert re.search(r"#969696[^>]*></i>\s*joint-like line \(check it is a crack\)", legend), legend
+
+
+def test_the_report_drawing_paints_the_maps_joint_grey(face_processed: tuple[Any, Path]) -> None:
+    """One grey for a joint-like line: it had been written twice, (150, 150, 150) in publish.images and
+    "#969696" in publish.webmap, free to drift apart."""
+    import cv2
+    import numpy as np
+
+    from groundstation.publish.context import JOINT_HEX, hex_bgr
+    from groundstation.publish.webmap import JOINT_HEX as MAP_JOINT_HEX
+
+    assert MAP_JOINT_HEX == JOINT_HEX
+    img = cv2.imread(str(face_processed[1] / "schematic.png"))
+    painted = int(np.all(img == np.array(hex_bgr(JOINT_HEX), np.uint8), axis=2).sum())
+    assert painted > 50, painted  # the fixture's level crack, filled in the map's grey
