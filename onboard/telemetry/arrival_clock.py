@@ -43,6 +43,10 @@ class ArrivalClock:
     def at(self, boot_s: float) -> float:
         return boot_s + self.offset_s + self.drift * (boot_s - self.boot_ref_s)
 
+    def boot_at(self, records_s: float) -> float:
+        """The boot time at a time on the records' clock (``at``'s inverse)."""
+        return (records_s - self.offset_s + self.drift * self.boot_ref_s) / (1.0 + self.drift)
+
     def describe(self) -> dict[str, object]:
         return {"method": "lower envelope of arrival - boot", "offset_s": round(self.offset_s, 6),
                 "drift_ppm": round(self.drift * 1e6, 1), "boot_ref_s": self.boot_ref_s,
@@ -88,10 +92,15 @@ def _line(x: np.ndarray, y: np.ndarray, use: np.ndarray) -> tuple[float, float]:
     return float(slope), float(at_mean)
 
 
-def of_messages(msgs: list[tuple[float, object]], autopilot: int) -> tuple[ArrivalClock | None, str]:
-    """``fit`` over the autopilot's boot-stamped position and attitude (``autopilot``: the component that sends
-    the position most; a gimbal may stamp on its own clock)."""
+def stamps(msgs: list[tuple[float, object]], autopilot: int) -> np.ndarray:
+    """(arrival, boot) s of the autopilot's boot-stamped position and attitude (``autopilot``: the component that
+    sends the position most; a gimbal may stamp on its own clock), in the log's order."""
     pairs = [(t, m.time_boot_ms * 1e-3) for t, m in msgs  # type: ignore[attr-defined]
              if m.get_type() in ("GLOBAL_POSITION_INT", "ATTITUDE") and m.get_srcComponent() == autopilot]  # type: ignore[attr-defined]
-    arr = np.asarray(pairs, dtype=np.float64).reshape(-1, 2)
+    return np.asarray(pairs, dtype=np.float64).reshape(-1, 2)
+
+
+def of_messages(msgs: list[tuple[float, object]], autopilot: int) -> tuple[ArrivalClock | None, str]:
+    """``fit`` over the autopilot's boot-stamped position and attitude (``stamps``)."""
+    arr = stamps(msgs, autopilot)
     return fit(arr[:, 0], arr[:, 1])

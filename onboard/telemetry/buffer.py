@@ -257,6 +257,12 @@ class TelemetryBuffer:
         """The boot clock on the records' clock by the arrivals' lower envelope, where the samples are timed by it."""
         return self._clock.arrival_clock
 
+    def log_clock(self) -> ArrivalClock | None:
+        """The boot clock on the records' clock by the arrivals' lower envelope (``arrival_clock``), also where the
+        samples are on UTC: for frames named on the records' clock without TIMESYNC. None with TIMESYNC, or where
+        no one line holds (a stepped or replayed log)."""
+        return self._clock.log_clock()
+
     @property
     def boot_to_utc_s(self) -> float | None:
         """Vehicle UTC − vehicle boot clock (median over SYSTEM_TIME); None without SYSTEM_TIME."""

@@ -8,7 +8,9 @@ A frame's capture time (from its file name, EXIF, or a video's start time) is on
   also saved the images: cuav-style names, a companion's EXIF). Every .tlog record carries a time on
   that clock, and TIMESYNC round trips in the log relate it to the vehicle's boot clock
   (``onboard.telemetry.timesync``), so a frame maps log clock → vehicle boot → UTC.
-  Without usable TIMESYNC replies we fall back on SYSTEM_TIME arrival times, which lag by the link
+  Without usable TIMESYNC replies, log clock → boot by the lower envelope of the position and attitude
+  arrivals (``onboard.telemetry.arrival_clock``: the least-delayed messages), then boot → UTC by SYSTEM_TIME;
+  where no one line holds (a stepped or replayed log) by SYSTEM_TIME arrival times, which lag by the link
   latency (frames then get the pose from that much earlier) and say so in a warning.
 
 ``auto`` (the default) keeps what replay has always done: frames are taken to be on the telemetry's
@@ -41,8 +43,9 @@ _HOW = "pass --frame-clock utc (GNSS/UTC camera time) or log (the clock of the c
 @dataclass(frozen=True)
 class FrameClock:
     """Maps a frame time on ``clock`` to the telemetry's ``time_base`` by ``method``:
-    ``same`` (already on it), ``timesync`` (through the vehicle's boot clock), ``arrival_clock`` (UTC through
-    the boot clock onto the .tlog clock as the samples are: ``TelemetryBuffer.arrival_clock``) or
+    ``same`` (already on it), ``timesync`` (through the vehicle's boot clock), ``arrival_clock`` (through the boot
+    clock and the arrivals' lower envelope: ``TelemetryBuffer.log_clock``, UTC onto the .tlog clock as the samples
+    are, or the .tlog clock onto UTC) or
     ``system_time_arrival`` (SYSTEM_TIME arrival offset: late by the link latency)."""
 
     clock: str  # "utc" or "log"
@@ -56,6 +59,8 @@ class FrameClock:
     def to_telemetry_s(self, frame_s: float) -> float:
         if self.method == "same":
             return frame_s
+        if self.method == "arrival_clock" and self.clock == "log":  # the .tlog clock → boot → UTC
+            return self.buffer.log_clock().boot_at(frame_s) + self.boot_to_utc_s  # type: ignore[union-attr,operator]
         if self.method == "arrival_clock":  # UTC → boot → the .tlog clock
             return self.buffer.arrival_clock.at(frame_s - self.boot_to_utc_s)  # type: ignore[union-attr,operator]
         if self.clock == "log":  # → UTC
@@ -81,6 +86,8 @@ class FrameClock:
             info["utc_minus_log_s"] = self.log_to_utc_s
         if self.method == "arrival_clock":
             info["boot_to_utc_s"] = self.boot_to_utc_s
+            if self.clock == "log" and self.buffer is not None:  # (the samples' meta holds it on the .tlog clock)
+                info["arrival_clock"] = self.buffer.log_clock().describe()  # type: ignore[union-attr]
         return info
 
 
@@ -108,11 +115,14 @@ def map_frame_clock(buffer: TelemetryBuffer, clock: str, source: str | Path = "<
     info = buffer.describe_time_base().get("timesync")
     why = ("its TIMESYNC replies were refused as inconsistent (see the warning above)" if info
            else "it holds no TIMESYNC replies from the vehicle to the logging computer's requests")
-    log.warning("%s: frames are on the logging computer's clock but %s; relating that clock to UTC by "
-                "SYSTEM_TIME arrival times instead, which lag by the link latency (frames get the pose from "
-                "that much earlier; add it with --latency-s). To map exactly, record the .tlog with a "
-                "ground station or companion that sends TIMESYNC requests", buffer.source, why)
-    return FrameClock(clock, base, "system_time_arrival", None, **extra, buffer=buffer)
+    # the least-delayed arrivals, where one line holds: the SYSTEM_TIME arrivals' median held the median delay
+    envelope = buffer.log_clock() is not None
+    how = ("the lower envelope of the position and attitude arrival times, which lag by the link's least delay"
+           if envelope else "SYSTEM_TIME arrival times, which lag by the link latency")
+    log.warning("%s: frames are on the logging computer's clock but %s; relating that clock to UTC by %s instead "
+                "(frames get the pose from that much earlier; add it with --latency-s). To map exactly, record the "
+                ".tlog with a ground station or companion that sends TIMESYNC requests", buffer.source, why, how)
+    return FrameClock(clock, base, "arrival_clock" if envelope else "system_time_arrival", None, **extra, buffer=buffer)
 
 
 def frames_inside(buffer: TelemetryBuffer, times_s: list[float], clock: FrameClock) -> int:

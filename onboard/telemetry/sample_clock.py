@@ -63,6 +63,10 @@ class SampleClock:
         self.time_base = time_base
         self.arrival_clock, why_not = (arrival_clock.of_messages(msgs, self.autopilot) if time_base == "tlog"
                                        and self.clock_sync is None else (None, ""))
+        # frames named on the records' clock map onto UTC through the same envelope (log_clock); fitted only then
+        self._msgs: list[tuple[float, mavlink.MAVLink_message]] | None = (
+            msgs if time_base == "system_time" and self.clock_sync is None else None)
+        self._log_clock: arrival_clock.ArrivalClock | None = None
         if chosen and time_base == "tlog":
             how = ("boot times placed on it by TIMESYNC" if self.clock_sync is not None else
                    "boot times placed on it by the lower envelope of their arrival times"
@@ -147,6 +151,15 @@ class SampleClock:
             order = np.argsort(log_s + off, kind="stable")
             self._near_utc = NearOffsets((log_s + off)[order], off[order])
         return self._near_utc.at(at_s)
+
+    def log_clock(self) -> arrival_clock.ArrivalClock | None:
+        """``TelemetryBuffer.log_clock``."""
+        if self.arrival_clock is not None:
+            return self.arrival_clock
+        if self._msgs is not None:  # fitted once; no line: the caller says what it does instead
+            self._log_clock, _ = arrival_clock.of_messages(self._msgs, self.autopilot)
+            self._msgs = None
+        return self._log_clock
 
     def from_receiver_clock(self, receiver_s: float) -> float:
         """``TelemetryBuffer.from_receiver_clock``."""
