@@ -24,7 +24,7 @@ import numpy as np
 
 from skyinspect.errors import ImageError, describe
 from skyinspect.jpeg import JPEG_SUFFIXES, SOI, check_jpeg_whole
-from skyinspect.pixel_cap import check_image_header, open_header
+from skyinspect.pixel_cap import check_image_header, open_header, pillow_guard_lifted
 
 # ANYDEPTH | ANYCOLOR: as IMREAD_COLOR (orientation, no alpha) but keeps the depth and a single
 # channel, so that they can be checked; IMREAD_UNCHANGED would ignore the EXIF orientation
@@ -244,22 +244,20 @@ def _decoded_by_pil(path: Path, orient: bool, data: bytes | None = None) -> np.n
     """What OpenCV cannot decode but PIL can, as uint8 BGR (None when PIL cannot either): OpenCV 5.1
     reads no TIFF whose EXIF orientation turns it a quarter (5-8), in any mode, and said of such a
     photo that it 'cannot be decoded'. 8-bit modes only; another depth is refused as above."""
-    from PIL import Image, ImageOps
+    from PIL import ImageOps
 
     # from its bytes, never the file: Pillow (13.0) maps an uncompressed grey or RGBA TIFF and then drops
     # its orientation tag without turning the pixels, so such a photo came back as stored
     data = read_file_bytes(path) if data is None else data
-    try:
-        with Image.open(io.BytesIO(data)) as img:
+    try:  # Pillow's 179-MPx bomb guard lifted: it refused a 200-MPx photo under skyinspect's own cap (pixel_cap,
+        # checked from the header before this is reached)
+        with pillow_guard_lifted(), open_header(io.BytesIO(data)) as img:
             tag = int(img.getexif().get(_ORIENTATION, 1) or 1)
             img.load()  # Pillow's TIFF reader turns the pixels by the tag here, and drops the tag
             turned = tag != 1 and int(img.getexif().get(_ORIENTATION, 1) or 1) == 1
             shown = ImageOps.exif_transpose(img) if orient and not turned else img
             mode = shown.mode
             pixels = np.asarray(shown.convert("RGB"))[:, :, ::-1] if mode in _EIGHT_BIT_MODES else None
-    except Image.DecompressionBombError as exc:  # over Pillow's 179 MPx: a traceback before
-        raise ImageError(describe(path, f"too large for Pillow, which this one needs ({exc})",
-                                  "Cut it into tiles of a few thousand pixels and segment those")) from exc
     except (OSError, ValueError, SyntaxError):  # not an image PIL knows either
         return None
     if pixels is None:  # raised here: ImageError is a ValueError, which the except above would swallow

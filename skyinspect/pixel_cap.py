@@ -18,6 +18,7 @@ import io
 import math
 import os
 import struct
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -115,5 +116,32 @@ def open_header(source: Path | io.BytesIO) -> Iterator[ImageFile.ImageFile]:
     raise UnidentifiedImageError(f"cannot identify image file {str(source)!r}")
 
 
+_PILLOW_GUARD_LOCK = threading.Lock()
+_pillow_unguarded_users = 0
+_pillow_saved_limit: int | None = None
+
+
+@contextlib.contextmanager
+def pillow_guard_lifted() -> Iterator[None]:
+    """Pillow decodes without its bomb guard (``Image.MAX_IMAGE_PIXELS``) inside: the guard, checked again as
+    a TIFF's pixels are loaded, refused a 200-MPx photo that this cap (checked from its header first, by the
+    caller) lets through. Counted, so that overlapping users in threads restore the limit only when the last
+    leaves."""
+    from PIL import Image
+
+    global _pillow_unguarded_users, _pillow_saved_limit
+    with _PILLOW_GUARD_LOCK:
+        if _pillow_unguarded_users == 0:
+            _pillow_saved_limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None
+        _pillow_unguarded_users += 1
+    try:
+        yield
+    finally:
+        with _PILLOW_GUARD_LOCK:
+            _pillow_unguarded_users -= 1
+            if _pillow_unguarded_users == 0:
+                Image.MAX_IMAGE_PIXELS = _pillow_saved_limit
+
+
 __all__ = ["DEFAULT_MAX_IMAGE_MPX", "MAX_IMAGE_MPX_ENV", "check_image_header", "max_image_pixels", "open_header",
-           "refuse_over_cap"]
+           "pillow_guard_lifted", "refuse_over_cap"]

@@ -178,3 +178,24 @@ def test_a_tiff_opencv_cannot_decompress_is_read_without_its_errors_on_stderr(tm
     assert np.array_equal(read_bgr(path), pixels.transpose(1, 2, 0)[:, :, ::-1])
     err = capfd.readouterr().err
     assert "TIFF_Error" not in err and "imread" not in err, err
+
+
+@pytest.mark.parametrize("held", [False, True], ids=["file", "bytes-held"])
+def test_a_turned_tiff_under_the_cap_but_over_pillows_limit_is_read(tmp_path: Path, held: bool,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A quarter-turned TIFF goes to Pillow, whose Image.open refused it above 179 MPx ('too large for Pillow')
+    though skyinspect's cap (skyinspect.pixel_cap, 300 MPx) lets it through: a 200-MPx one was refused. Pillow's
+    limit is lowered here to stand for the size; skyinspect's cap, lowered too, still refuses it."""
+    from skyinspect.pixel_cap import MAX_IMAGE_MPX_ENV
+
+    stored = np.zeros((30, 50, 3), np.uint8)
+    stored[:10] = 255
+    path = _tagged(tmp_path / "ortho.tif", stored, 6)
+    data = path.read_bytes() if held else None
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 500)  # 1,500 px is over twice this: Pillow's bomb error
+    assert read_bgr(path, data=data).shape == (50, 30, 3)
+    assert np.array_equal(read_bgr(path, orient=False, data=data), stored[:, :, ::-1])
+    assert Image.MAX_IMAGE_PIXELS == 500  # lifted only while skyinspect decodes: others' Image.open keep it
+    monkeypatch.setenv(MAX_IMAGE_MPX_ENV, "0.001")  # 1,000 px: the cap is what refuses now
+    with pytest.raises(ImageError, match=r"ortho\.tif: its header states (30x50|50x30) px"):
+        read_bgr(path, data=data)
