@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 from onboard_synth import BOOT_UTC_S, LAT0, M_PER_DEG_LAT, SPEED_N_MPS, flight_records, write_tlog
 
+from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
 from onboard.telemetry.buffer import TelemetryBuffer
 from onboard.telemetry.frame_clock import map_frame_clock
 
@@ -21,12 +23,19 @@ TLOG_MINUS_BOOT_S = BOOT_UTC_S + 0.2  # onboard_synth's .tlog clock
 
 
 def _jittered(tmp_path: Path, drift: float = 0.0, pace: float = 1.0, system_time: bool = False,
-              feedback_boot_s: tuple[float, ...] = ()) -> Path:
+              feedback_boot_s: tuple[float, ...] = (), mount_deg_per_s: float | None = None) -> Path:
     """Each record late by its own delay (0-0.6 s, most under 0.1 s, in the order sent), the logging clock
-    drifting by ``drift`` or running at ``pace`` x the vehicle's (a replayed log)."""
+    drifting by ``drift`` or running at ``pace`` x the vehicle's (a replayed log). ``mount_deg_per_s``: the
+    gimbal is a MOUNT_STATUS (no time stamp) sent with each position, pitching down from -30 deg at that rate."""
     rng = np.random.default_rng(7)
     recs: list[tuple[float, object]] = []
-    for t, msg in flight_records(duration_s=60.0, system_time=system_time, feedback_boot_s=feedback_boot_s):
+    sent_recs = flight_records(duration_s=60.0, system_time=system_time, feedback_boot_s=feedback_boot_s,
+                               gimbal_pitch_deg=None if mount_deg_per_s is not None else -90.0)
+    if mount_deg_per_s is not None:
+        sent_recs = [r for t, msg in sent_recs for r in [(t, msg)] + (
+            [(t, mavlink.MAVLink_mount_status_message(0, 0, round((-30.0 - mount_deg_per_s * (
+                t - TLOG_MINUS_BOOT_S - 100.0)) * 100), 0, 0))] if msg.get_type() == "GLOBAL_POSITION_INT" else [])]
+    for t, msg in sent_recs:
         boot = t - TLOG_MINUS_BOOT_S
         delay = min(float(rng.exponential(0.08)), 0.6)
         sent = TLOG_MINUS_BOOT_S + 100.0 + (boot - 100.0) * pace * (1 + drift)
@@ -86,3 +95,17 @@ def test_log_clock_frames_meet_utc_samples_by_the_lower_envelope(tmp_path: Path)
     for boot in np.arange(100.5, 159.5, 0.37):  # a frame named by the logging computer at vehicle time `boot`
         pose = buffer.pose_at(clock.to_telemetry_s(TLOG_MINUS_BOOT_S + boot))
         assert abs(_north_m(pose) - SPEED_N_MPS * (boot - 100.0)) < 0.05, boot
+
+
+def test_unstamped_samples_on_the_arrival_clock_are_timed_as_the_stamped_ones(tmp_path: Path) -> None:
+    """MOUNT_STATUS has no time stamp (nor a GPS_RAW_INT without a fix a current one): on the arrival clock it was
+    timed by its raw arrival, late by its link delay, while position and attitude are not: the gimbal read from
+    the median delay earlier (0.2 deg here at 1 deg/s). Now its arrival less the median delay above the line."""
+    buffer = TelemetryBuffer.from_tlog(_jittered(tmp_path, mount_deg_per_s=1.0), time_base="tlog")
+    assert buffer.gimbal_source == "MOUNT_STATUS" and buffer.arrival_clock is not None
+    errors = []
+    for boot in np.arange(101.5, 158.5, 0.37):  # a frame taken at vehicle time `boot`
+        pose = buffer.pose_at(buffer.arrival_clock.at(boot))
+        errors.append(pose.gimbal_pitch_deg - (-30.0 - (boot - 100.0)))
+    # each sample still carries its own delay's difference from the median: the bias is what is gone
+    assert abs(float(np.median(errors))) < 0.03, np.median(errors)
