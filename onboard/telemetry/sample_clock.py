@@ -77,6 +77,10 @@ class SampleClock:
             log.warning("%s: boot-stamped samples timed by their arrival on the .tlog clock, each late by its own "
                         "link delay: %s", self.source, why_not)
         self.gimbal_shift_s = self._gimbal_clocks(msgs)
+        # on the .tlog clock, what an arrival time holds beyond the stamped samples' time (see usec)
+        latency_s = (self._timesync_info or {}).get("link_latency_s") if self.clock_sync is not None else None
+        self._unstamped_lag_s = (self.arrival_clock.delay_p50_s if self.arrival_clock is not None
+                                 else float(latency_s) if latency_s is not None and np.isfinite(latency_s) else 0.0)
 
     def _timesync(self, msgs: list[tuple[float, mavlink.MAVLink_message]], times: np.ndarray
                   ) -> tuple[timesync.ClockSync | None, dict[str, object] | None]:
@@ -111,12 +115,11 @@ class SampleClock:
         """A ``time_usec`` field, which MAVLink allows to be boot time or Unix time. Unset, the best we have is
         the arrival time, by the SYSTEM_TIME arrivals that came near it (``key_s``: it on ``unstepped``); on the
         arrival clock less the median delay above it, as those arrivals' median offset takes it off on UTC (by
-        raw arrival it was later than the stamped samples by that delay: 49 ms on the SITL 2018 log)."""
+        raw arrival it was later than the stamped samples by that delay: 49 ms on the SITL 2018 log), with
+        TIMESYNC less its median link latency."""
         if usec <= 0:
             key_s = tlog_t if key_s is None else key_s
-            if self.time_base == "tlog":
-                return tlog_t if self.arrival_clock is None else tlog_t - self.arrival_clock.delay_p50_s
-            return key_s + self._near_key.at(key_s)
+            return tlog_t - self._unstamped_lag_s if self.time_base == "tlog" else key_s + self._near_key.at(key_s)
         if usec < _UNIX_USEC_MIN:
             return self.boot(tlog_t, usec * 1e-6)
         if self.time_base == "tlog" and self.clock_sync is not None and self.boot_to_utc_s is not None:

@@ -316,3 +316,22 @@ def test_a_stuck_write_does_not_stall_the_receiver() -> None:
     answers = [m for m in link.written if m.get_type() == "TIMESYNC" and m.tc1 > 0]
     assert sorted(m.ts1 for m in answers) == [1000, 1001, 1002, 1003, 1004]
     assert any(m.get_type() == "STATUSTEXT" for m in link.written)
+
+
+def test_unstamped_samples_on_the_tlog_clock_lose_the_link_latency(tmp_path: Path) -> None:
+    """time_base 'tlog' with TIMESYNC: boot-stamped samples go boot + the offset, but a MOUNT_STATUS (no time
+    stamp) kept its arrival, late by the link latency (80 ms here): the gimbal pitching 1 deg/s read 0.08 deg
+    behind. Now its arrival less the median latency (TIMESYNC's link_latency_s), as on the arrival clock."""
+    records = []
+    for t, msg in flight_records(duration_s=10.0, latency_s=0.08, gimbal_pitch_deg=None):
+        records.append((t, msg))
+        if msg.get_type() == "GLOBAL_POSITION_INT":
+            boot = msg.time_boot_ms * 1e-3
+            records.append((t, mavlink.MAVLink_mount_status_message(0, 0, round((-30.0 - (boot - 100.0)) * 100), 0, 0)))
+    records += timesync_records(100.0, 110.0, tlog_minus_boot_s=TLOG_MINUS_BOOT_S)
+    buffer = TelemetryBuffer.from_tlog(write_tlog(tmp_path / "f.tlog", sorted(records, key=lambda r: r[0])),
+                                       time_base="tlog")
+    assert buffer.gimbal_source == "MOUNT_STATUS" and buffer.clock_sync is not None
+    for boot in (101.05, 103.3, 106.7, 108.45):
+        pitch = buffer.pose_at(boot + TLOG_MINUS_BOOT_S).gimbal_pitch_deg
+        assert pitch == pytest.approx(-30.0 - (boot - 100.0), abs=0.01), boot
