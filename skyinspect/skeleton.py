@@ -181,3 +181,118 @@ def skeleton_polylines(skel: np.ndarray) -> list[np.ndarray]:
             if q > (int(r), int(c)):
                 lines.append(np.array([(r, c), q], dtype=np.int64))
     return [line + np.array([r0, c0]) for line in lines]
+
+
+def skeleton_trails(skel: np.ndarray, smooth_px: float = SMOOTH_PX, join_below_px: float = 0.0) -> list[np.ndarray]:
+    """The skeleton's links (``skeleton_links``) drawn as lines of the smoothed positions that
+    ``skeleton_length`` measures: (K, 2) float (row, col) each, every link in exactly one line, so
+    the lines' summed length is ``skeleton_length`` (the same links, the same positions). A line
+    runs on through a fork along its straightest continuation, so a crack is a few long lines, not
+    one per stretch between junction pixels; a line shorter than ``join_below_px`` (a tangle of
+    junction pixels where stretches meet) is joined onto a line that ends or passes where it ends."""
+    s = np.asarray(skel, dtype=bool)
+    if not s.any():
+        return []
+    c0, r0, w, h = cv2.boundingRect(s.astype(np.uint8))
+    crop = s[r0:r0 + h, c0:c0 + w]
+    a, b = skeleton_links(crop)
+    if len(a) == 0:
+        return []
+    cells = np.argwhere(crop)
+    pos = smoothed_positions(cells, smooth_px) + np.array([r0, c0])
+    order = cells[:, 0] * w + cells[:, 1]
+    ia, ib = np.searchsorted(order, a[:, 0] * w + a[:, 1]), np.searchsorted(order, b[:, 0] * w + b[:, 1])
+    trails = _trails(pos, ia.tolist(), ib.tolist())
+    if join_below_px > 0:
+        trails = _join_short(trails, pos, join_below_px)
+    return [pos[t] for t in trails]
+
+
+def _trails(pos: np.ndarray, ia: list[int], ib: list[int]) -> list[list[int]]:
+    """Walks covering every link once (node indices): from each node with an odd count of links
+    left (the crack's ends first), straight on through forks; what is left are closed loops, each
+    spliced into a walk through one of its nodes (or kept as a loop of its own)."""
+    adj: list[list[tuple[int, int]]] = [[] for _ in range(len(pos))]
+    for e, (p, q) in enumerate(zip(ia, ib)):
+        adj[p].append((e, q))
+        adj[q].append((e, p))
+    used = [False] * len(ia)
+    left = [len(x) for x in adj]
+
+    def walk(v: int) -> list[int]:
+        path = [v]
+        while True:
+            nxt = [(e, u) for e, u in adj[v] if not used[e]]
+            if not nxt:
+                return path
+            if len(nxt) > 1 and len(path) > 1:  # straightest on: the heading over the last few nodes
+                back = pos[v] - pos[path[max(0, len(path) - 4)]]
+                nxt.sort(key=lambda eu: -float(np.dot(back, pos[eu[1]] - pos[v]))
+                         / (float(np.linalg.norm(pos[eu[1]] - pos[v])) + 1e-9))
+            e, u = nxt[0]
+            used[e] = True
+            left[v] -= 1
+            left[u] -= 1
+            path.append(u)
+            v = u
+
+    starts = sorted((v for v in range(len(pos)) if len(adj[v]) % 2), key=lambda v: len(adj[v]) != 1)
+    trails = [walk(v) for v in starts if left[v] % 2]
+    owner = {v: k for k, t in enumerate(trails) for v in t}
+    for v in range(len(pos)):
+        while left[v]:
+            k = owner.get(v)
+            loop = walk(v)
+            if k is None:
+                trails.append(loop)
+                k = len(trails) - 1
+            else:
+                i = trails[k].index(v)
+                trails[k][i:i + 1] = loop
+            owner.update((u, k) for u in loop)
+    return trails
+
+
+def _trail_length(pos: np.ndarray, t: list[int]) -> float:
+    return float(np.linalg.norm(np.diff(pos[t], axis=0), axis=1).sum())
+
+
+def _join_short(trails: list[list[int]], pos: np.ndarray, min_px: float) -> list[list[int]]:
+    """Each line shorter than ``min_px`` joined to a line that ends where it ends, else to one that
+    passes there and is split at that node (the short one going on its longer side) when its other
+    side is no shorter than ``min_px``: every join leaves one short line fewer."""
+    trails = [t for t in trails if len(t) >= 2]
+    while True:
+        for short in sorted(trails, key=lambda t: _trail_length(pos, t)):
+            if _trail_length(pos, short) >= min_px:
+                return trails
+            join = _host(trails, short, pos, min_px)
+            if join is None:
+                continue
+            host, keep, other = join
+            end = short[0] if short[0] in (keep[0], keep[-1]) else short[-1]
+            stub = short if short[0] == end else short[::-1]  # starts at the shared node
+            line = stub[::-1] + keep[1:] if keep[0] == end else keep + stub[1:]
+            trails = [t for t in trails if t is not short and t is not host] + [line] + other
+            break
+        else:
+            return trails
+
+
+def _host(trails: list[list[int]], short: list[int], pos: np.ndarray, min_px: float
+          ) -> tuple[list[int], list[int], list[list[int]]] | None:
+    """(the line ``short`` joins, the part of it that it joins, the rest of it) or None (_join_short)."""
+    ends = (short[0], short[-1])
+    for t in trails:  # a line that ends there: no split
+        if t is not short and (t[0] in ends or t[-1] in ends):
+            return t, t, []
+    for t in trails:
+        for end in ends:
+            if t is short or end not in t:
+                continue
+            i = t.index(end)
+            head, tail = t[:i + 1], t[i:]
+            keep, other = (head, tail) if _trail_length(pos, head) >= _trail_length(pos, tail) else (tail, head)
+            if _trail_length(pos, other) >= min_px:
+                return t, keep, [other]
+    return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -115,3 +116,38 @@ def test_a_loop_is_one_closed_line() -> None:
     cv2.circle(m, (100, 100), 50, 1, 2)
     (line,) = skeleton_polylines(skeletonize(m > 0))
     assert tuple(line[0]) == tuple(line[-1])
+
+
+def test_trails_draw_exactly_the_links_measured_on_a_real_crack() -> None:
+    """Demo F-0005's measured skeleton (tests/data/skeleton): tangles of junction pixels where the
+    frames' stretches meet. Drawn as its stretches between junction pixels, its lines were 9.8 %
+    longer than its length (unsmoothed, and the junction pixels' short lines), 124 lines."""
+    from skyinspect.skeleton import skeleton_trails
+
+    cells = np.load(Path(__file__).parents[1] / "data" / "skeleton" / "demo_crack_skeleton.npy").astype(int)
+    s = np.zeros(tuple(cells.max(axis=0) + 1), bool)
+    s[cells[:, 0], cells[:, 1]] = True
+    lines = skeleton_trails(s, join_below_px=2.75)  # 2 mm at 0.73 mm a cell
+    lengths = [float(np.linalg.norm(np.diff(t, axis=0), axis=1).sum()) for t in lines]
+    assert sum(lengths) == pytest.approx(skeleton_length(s), rel=1e-9)
+    assert len(lines) <= 25  # 124 stretches between junction pixels
+    n, labels = cv2.connectedComponents(s.astype(np.uint8), connectivity=8)
+    sizes = np.bincount(labels.ravel())
+    for t, length in zip(lines, lengths):
+        if length < 2.75:  # only a piece of crack on its own (a counted gap joins it): no stub at a fork
+            r, c = np.round(t[0]).astype(int)
+            assert sizes[labels[r, c]] <= 3, (t, length)
+
+
+def test_trails_of_a_fork_and_a_loop() -> None:
+    from skyinspect.skeleton import skeleton_trails
+
+    s = _draw([((20, 100), (200, 100)), ((120, 100), (200, 40)), ((60, 150), (90, 150))], 1)
+    s = skeletonize(s)
+    lines = skeleton_trails(s, join_below_px=3)
+    assert len(lines) == 3  # the straight stem through the fork, the branch, the separate stroke
+    assert sum(float(np.linalg.norm(np.diff(t, axis=0), axis=1).sum()) for t in lines) == \
+        pytest.approx(skeleton_length(s), rel=1e-9)
+    ring = skeletonize(cv2.circle(np.zeros((60, 60), np.uint8), (30, 30), 20, 1, 1) > 0)
+    (loop,) = skeleton_trails(ring)
+    assert np.allclose(loop[0], loop[-1])

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pyogrio
+import pytest
 from pyproj import Transformer
 from gs_fixtures import face_surface
 
@@ -41,6 +42,7 @@ def test_face_view_has_each_cracks_centre_lines_in_metres_on_the_face(tmp_path: 
         assert outlines.loc[row.finding_id].geometry.buffer(0.005).contains(row.geometry), row.finding_id
         theirs = plan.loc[row.finding_id]
         assert row.lines == len(row.geometry.geoms) == theirs.lines and row.length_mm == theirs.length_mm
+        assert row.geometry.length * 1000 == pytest.approx(row.length_mm, rel=0.005)  # what QGIS measures
         for face_line, wgs84_line in zip(row.geometry.geoms, theirs.geometry.geoms):
             uv = np.asarray(face_line.coords)
             lon, lat, _ = to_wgs84.transform(uv[:, 0], uv[:, 1], np.zeros(len(uv)))
