@@ -229,6 +229,36 @@ def test_without_timesync_frames_on_the_logging_clock_follow_a_system_time_jump(
     assert max(map(abs, _log_clock_north_errors_m(tmp_path, tlog, boot_times, names, "arrival_clock"))) < 0.01
 
 
+def test_without_timesync_a_stepped_logging_clock_follows_a_system_time_jump(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Both clocks set again, no TIMESYNC: the logging computer's clock stepped 30 s at boot 120 s (so no one
+    line fits its arrivals and frames fall back on the SYSTEM_TIME arrival offsets near each one), and the
+    vehicle's UTC ran 5 s fast (set from the GCS) until the GPS set it at boot 140 s. The fallback takes the
+    21 SYSTEM_TIME arrivals nearest a frame, those before the vehicle's jump put on the clock after it (boot +
+    the post-jump UTC − boot): frames on every side of either step get the pose of their own boot time (less
+    the 80 ms link latency, which --latency-s adds back). Had the pre-jump arrivals kept their own UTC, the
+    frames taken then were timed 5 s late, 25 m at 5 m/s."""
+    from pymavlink.dialects.v20 import ardupilotmega as mav
+
+    step_s, step_boot_s, jump_boot_s = 30.0, 120.0, 140.0
+    records = []
+    for t, msg in flight_records(duration_s=60.0, latency_s=LATENCY_S):
+        if msg.get_type() == "SYSTEM_TIME" and msg.time_boot_ms < jump_boot_s * 1e3:
+            msg = mav.MAVLink_system_time_message(msg.time_unix_usec + 5_000_000, msg.time_boot_ms)
+        records.append((t + step_s if t > BOOT_UTC_S + step_boot_s else t, msg))
+    tlog = write_tlog(tmp_path / "flight.tlog", records)
+    # fast vehicle clock and unstepped log clock; fast and stepped; both set again
+    boot_times = (105.0, 130.0, 150.0)
+    names = [BOOT_UTC_S + tb + LOG_MINUS_UTC_S + (step_s if tb > step_boot_s else 0.0) for tb in boot_times]
+    with caplog.at_level(logging.WARNING):
+        errors = _log_clock_north_errors_m(tmp_path, tlog, boot_times, names, "system_time_arrival")
+    assert max(map(abs, errors)) < 0.01
+    assert "the vehicle's UTC jumped by -5.0 s" in caplog.text  # the vehicle's jump was seen …
+    # … and the warning names the fallback, not the lower envelope that could not be fitted
+    assert "by SYSTEM_TIME arrival times, which lag by the link latency" in caplog.text
+    assert "lower envelope" not in caplog.text
+
+
 def test_a_dji_folder_with_its_first_photo_deleted_pairs_each_frame_with_its_own_photo(tmp_path: Path) -> None:
     """The real DJI interval-shot folder (4 photos 7 s apart) as the telemetry, its first photo missing from
     the frames (copies of DJI_0019-0021). The frames' EXIF times are the photos' own, so a constant offset
