@@ -68,8 +68,15 @@ def photo_time(path: Path) -> PhotoTime | None:
     """The photo's capture time in UTC and where it came from; None when it has no time at all."""
     try:
         with open_header(path) as img:
-            exif = img.getexif()
-            tags, gps = exif.get_ifd(_EXIF_IFD), exif.get_ifd(_GPS_IFD)
+            return exif_time(img.getexif())  # inside: a TIFF's IFDs may still read from the open file
+    except (OSError, ValueError, SyntaxError):
+        return None
+
+
+def exif_time(exif: Any) -> PhotoTime | None:
+    """``photo_time`` from an already-read ``PIL.Image.Exif`` (a caller holding the header reads the file once)."""
+    try:
+        tags, gps = exif.get_ifd(_EXIF_IFD), exif.get_ifd(_GPS_IFD)
     except (OSError, ValueError, SyntaxError):
         return None
     local: float | None = None  # DateTimeOriginal (+ SubSec) read as if it were UTC
@@ -109,4 +116,4 @@ def describe_times(times: list[PhotoTime]) -> dict[str, Any]:
     return out
 
 
-__all__ = ["LOCAL_TIME_FIX", "PhotoTime", "describe_times", "photo_time"]
+__all__ = ["LOCAL_TIME_FIX", "PhotoTime", "describe_times", "exif_time", "photo_time"]

@@ -14,6 +14,7 @@ A photo without GPS or XMP is skipped with a warning (its frame is then recorded
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 import re
@@ -23,7 +24,7 @@ from pathlib import Path
 from onboard.frames import IMAGE_SUFFIXES, is_hidden, natural_key
 from onboard.telemetry import convert
 from onboard.telemetry.convert import Record
-from onboard.photo_time import LOCAL_TIME_FIX, photo_time
+from onboard.photo_time import LOCAL_TIME_FIX, exif_time, photo_time
 from onboard.telemetry.rotations import euler_to_quaternion
 from skyinspect.errors import TelemetryError, describe
 from skyinspect.pixel_cap import open_header  # not Image.open: skyinspect.pixel_cap
@@ -96,9 +97,10 @@ def read_photo(path: Path) -> DjiPhoto:
     """One photo's pose; ``TelemetryError`` naming the file if it carries none."""
     path = Path(path)
     try:
-        data = path.read_bytes()
-        with open_header(path) as img:
-            gps = img.getexif().get_ifd(_GPS_IFD)
+        data = path.read_bytes()  # the one read: EXIF, XMP and the capture time all come from these bytes
+        with open_header(io.BytesIO(data)) as img:
+            exif = img.getexif()
+            gps = exif.get_ifd(_GPS_IFD)
     except (OSError, ValueError, SyntaxError) as exc:
         raise TelemetryError(describe(path, f"cannot read the photo's metadata ({exc})")) from exc
     xmp = read_xmp(data)
@@ -114,7 +116,7 @@ def read_photo(path: Path) -> DjiPhoto:
         raise TelemetryError(describe(path, "photo has no DJI XMP attitude (drone-dji:FlightYawDegree, "
                                       "GimbalPitchDegree)", "Use the original DJI JPEG, not an edited copy"))
     # frames pair with photos by number, but these times become the record's UTC (report date, change's years)
-    t = photo_time(path)
+    t = exif_time(exif)
     if t is None:
         raise TelemetryError(describe(path, "photo has no EXIF DateTimeOriginal"))
     rtk = int(_num(xmp, "RtkFlag", -1)) if "RtkFlag" in xmp else None

@@ -1,0 +1,47 @@
+"""``dji.read_photo`` reads each photo file once: EXIF GPS, XMP and the capture time all come from
+the same bytes (it used to read the file three times: read_bytes, the EXIF header, photo_time)."""
+
+from __future__ import annotations
+
+import builtins
+import io
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from onboard_helpers import DJI_DIR
+
+from onboard.telemetry.dji import read_photo
+
+# read_photo of the 4 Phantom 3 photos before the single-read change (time, lat, lon, alt msl/rel,
+# vehicle roll/pitch/yaw, gimbal roll/pitch/yaw, fix, time source): the change must not move any
+_BEFORE = {
+    "DJI_0018.JPG": (1466699519.0, 46.842607083333334, -91.99455988888889, 198.31, 39.8, 3.0, 1.8, 46.0,
+                     0.0, -89.9, 45.0, 3, "local"),
+    "DJI_0019.JPG": (1466699526.0, 46.84269066666667, -91.99442727777777, 198.61, 40.1, 0.4, 1.2, 40.1,
+                     0.0, -89.9, 42.8, 3, "local"),
+    "DJI_0020.JPG": (1466699533.0, 46.84277758333334, -91.99429938888889, 198.61, 40.1, 1.1, 0.9, 42.8,
+                     0.0, -89.9, 44.2, 3, "local"),
+    "DJI_0021.JPG": (1466699540.0, 46.84286513888889, -91.99417663888889, 198.61, 40.1, 1.8, 0.1, 44.0,
+                     0.0, -90.0, 45.0, 3, "local"),
+}
+
+
+def test_read_photo_reads_each_file_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: Counter[str] = Counter()
+    real_open = builtins.open
+
+    def counting_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if isinstance(file, (str, Path)) and Path(file).suffix.upper() == ".JPG":
+            opened[Path(file).name] += 1
+        return real_open(file, *args, **kwargs)
+
+    # Path.read_bytes goes through io.open, open_header through builtins.open: the same function, patched in both
+    monkeypatch.setattr(builtins, "open", counting_open)
+    monkeypatch.setattr(io, "open", counting_open)
+    photos = {name: read_photo(DJI_DIR / name) for name in _BEFORE}
+    assert dict(opened) == {name: 1 for name in _BEFORE}
+    for name, p in photos.items():
+        got = (p.time_utc_s, p.lat_deg, p.lon_deg, p.alt_msl_m, p.alt_rel_m, p.roll_deg, p.pitch_deg, p.yaw_deg,
+               p.gimbal_roll_deg, p.gimbal_pitch_deg, p.gimbal_yaw_deg, p.fix_type, p.time_source)
+        assert got == _BEFORE[name], name
