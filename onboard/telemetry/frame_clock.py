@@ -119,7 +119,7 @@ def map_frame_clock(buffer: TelemetryBuffer, clock: str, source: str | Path = "<
     envelope = buffer.log_clock() is not None
     how = ("the lower envelope of the position and attitude arrival times, which lag by the link's least delay"
            if envelope else "SYSTEM_TIME arrival times, which lag by the link latency")
-    log.warning("%s: frames are on the logging computer's clock but %s; relating that clock to UTC by %s instead "
+    log.warning("%s: frames are on the logging computer's clock but %s; relating that clock to UTC instead by %s "
                 "(frames get the pose from that much earlier; add it with --latency-s). To map exactly, record the "
                 ".tlog with a ground station or companion that sends TIMESYNC requests", buffer.source, why, how)
     return FrameClock(clock, base, "arrival_clock" if envelope else "system_time_arrival", None, **extra, buffer=buffer)
