@@ -163,6 +163,14 @@ def outside_note(buffer: TelemetryBuffer, times_s: list[float], clock: FrameCloc
             "were stamped by the other clock, or give the telemetry log of this flight")
 
 
+def _minus_photos(buffer: TelemetryBuffer, events: dict[int, CameraEvent], times_s: list[float | None],
+                  clock: FrameClock) -> tuple[list[float], list[float]]:
+    """The frames' times on the telemetry's clock (latency added), and frame n's minus CAMERA_FEEDBACK img_idx
+    n's for each n the log has (pair_by_time and numbers_contradict_times judge the frames by both)."""
+    when = [clock.to_telemetry_s(t) + buffer.latency_s for t in times_s]  # type: ignore[arg-type]
+    return when, [when[n - 1] - events[n].time_utc_s for n in range(1, len(when) + 1) if n in events]
+
+
 def pair_by_time(buffer: TelemetryBuffer, events: dict[int, CameraEvent], times_s: list[float | None],
                  clock: FrameClock, same_clock: bool = False) -> dict[int, CameraEvent] | None:
     """Frame n (1-based) → the CAMERA_FEEDBACK nearest its own time, when every frame has a time and each
@@ -179,8 +187,7 @@ def pair_by_time(buffer: TelemetryBuffer, events: dict[int, CameraEvent], times_
     at = [e.time_utc_s for e in shots]
     gaps = [b - a for a, b in zip(at, at[1:]) if b > a]
     tolerance_s = 0.5 * min(gaps) if gaps else 0.5
-    when = [clock.to_telemetry_s(t) + buffer.latency_s for t in times_s]  # type: ignore[arg-type]
-    by_number = [when[n - 1] - events[n].time_utc_s for n in range(1, len(when) + 1) if n in events]
+    when, by_number = _minus_photos(buffer, events, times_s, clock)
     limit_s = tolerance_s
     if len(by_number) == len(when) and max(by_number) - min(by_number) <= tolerance_s:
         # the numbers agree with the times but for a constant offset (the camera's clock): keep them, unless
@@ -213,11 +220,11 @@ def numbers_contradict_times(buffer: TelemetryBuffer, events: dict[int, CameraEv
     off at the median (25.5 m at most, lanes 2 and 3), their own times replaced by up to 42.9 s."""
     if not events or any(t is None for t in times_s):
         return None
-    when = [clock.to_telemetry_s(t) + buffer.latency_s for t in times_s]  # type: ignore[arg-type]
+    when, by_number = _minus_photos(buffer, events, times_s, clock)
     lo, hi = buffer.span_utc_s
     if not all(lo <= t <= hi for t in when):
         return None  # frames on another clock (a camera's local time): their numbers are all there is
-    by_number = sorted(when[n - 1] - events[n].time_utc_s for n in range(1, len(when) + 1) if n in events)
+    by_number.sort()
     if len(by_number) < 2:
         return None
     at = sorted(e.time_utc_s for e in events.values())
