@@ -109,3 +109,21 @@ def test_unstamped_samples_on_the_arrival_clock_are_timed_as_the_stamped_ones(tm
         errors.append(pose.gimbal_pitch_deg - (-30.0 - (boot - 100.0)))
     # each sample still carries its own delay's difference from the median: the bias is what is gone
     assert abs(float(np.median(errors))) < 0.03, np.median(errors)
+
+
+# The whole ArduPlane SITL 2018 .tlog's envelope (shared/data/telemetry/arduplane_sitl_2018/flight.tlog, 185 s, 25
+# windows): records' clock = boot + OFFSET + DRIFT x (boot - REF); its drift's 95 % interval is -34.1 +- 3.1 ppm.
+SITL_2018_LINE = (1533429604.509722, -34.1e-6, 1283.52832)
+
+
+def test_a_drift_too_short_to_measure_is_not_applied() -> None:
+    """The 12-s test excerpt of that log (tests/data) has 4 windows: its envelope's line tilted to -303 ppm, which
+    put its ends up to 2.98 ms off the whole log's line (6 cm at 20 m/s). Its 95 % interval spans zero by far: no
+    drift is applied, and the line stays within 0.9 ms of the whole log's."""
+    window = Path(__file__).parents[1] / "data" / "telemetry" / "arduplane_sitl_2018" / "flight_window.tlog"
+    buffer = TelemetryBuffer.from_tlog(window, time_base="tlog")
+    clock = buffer.arrival_clock
+    assert clock is not None and clock.drift == 0.0
+    offset_s, drift, ref_s = SITL_2018_LINE
+    for boot_s in (1233.434, 1239.9, 1245.274):  # the excerpt's first, middle and last boot stamps
+        assert abs(clock.at(boot_s) - (boot_s + offset_s + drift * (boot_s - ref_s))) < 1e-3
