@@ -29,6 +29,7 @@ from pathlib import Path
 from onboard.ending import DID_NOT_FINISH, ended_meta
 from onboard.frames import Frame, ImageFolderSource, VideoSource, open_frames
 from onboard.telemetry.buffer import CameraEvent, TelemetryBuffer
+from onboard.telemetry.dji import read_dji_flight
 from onboard.telemetry.mount import FixedMount
 from onboard.telemetry.frame_clock import (FRAME_CLOCKS, FrameClock, map_frame_clock, numbers_contradict_times,
                                          outside_note, pair_by_time)
@@ -67,8 +68,7 @@ class _Plan:
     capture_time_source: str
     events: dict[int, CameraEvent]
     frame_clock: FrameClock | None = None  # frame time → telemetry time (None with CAMERA_FEEDBACK)
-    telemetry: Path = Path()
-    kind: str = ""  # the telemetry's kind (onboard.telemetry.sources.detect_kind)
+    photo_time: dict[str, object] | None = None  # a DJI folder's dji_photo_time, from its photos as read for telemetry
 
     def telemetry_time_s(self, frame_s: float) -> float:
         return self.frame_clock.to_telemetry_s(frame_s) if self.frame_clock is not None else frame_s
@@ -84,10 +84,8 @@ class _Plan:
             meta["geoid_separation"] = separation
         if self.frame_clock is not None:
             meta["frame_clock"] = self.frame_clock.describe()
-        if self.kind == "dji":  # whether the record's times are UTC or the camera's local clock
-            from onboard.telemetry.dji import photo_time_meta
-
-            meta["dji_photo_time"] = photo_time_meta(self.telemetry)
+        if self.photo_time is not None:  # whether the record's times are UTC or the camera's local clock
+            meta["dji_photo_time"] = self.photo_time
         return meta
 
 
@@ -193,7 +191,9 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
         raise InputError(describe(mavlink, f"frame clock 'log' means the clock of the computer that wrote a "
                                   f".tlog, but this is a {kind} log, timed by the vehicle or camera itself",
                                   "Pass --frame-clock utc (or auto) for frames stamped in UTC"))
-    messages, _ = read_telemetry(mavlink, kind)
+    dji = read_dji_flight(mavlink) if kind == "dji" else None  # its photos read once: records and dji_photo_time
+    messages = dji.records if dji is not None else read_telemetry(mavlink, kind)[0]
+    photo_time = dji.photo_time if dji is not None else None
     buffer = TelemetryBuffer(messages, mavlink, latency_s, gap_threshold_s, time_base, fixed_mount)
     if fixed_mount is not None and buffer.gimbal_source is not None:
         log.warning("%s: the log carries gimbal attitude (%s), which is ignored: the camera is tagged as fixed to "
@@ -214,7 +214,7 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
             log.warning("%s: %d CAMERA_FEEDBACK events for %d frames in %s: each frame is paired with the photo "
                         "nearest its own time (photos without a frame: img_idx %s)", mavlink, len(events), n, frames,
                         ", ".join(map(str, missing[:20])) + (" ..." if len(missing) > 20 else ""))
-            return _Plan(buffer, source, "camera_feedback", by_time, telemetry=mavlink, kind=kind)
+            return _Plan(buffer, source, "camera_feedback", by_time, photo_time=photo_time)
         not_photos = numbers_contradict_times(buffer, events, times, clock) if clock is not None else None
         if not_photos is not None:  # tagged at their own times below
             log.warning("%s: %s; each frame is tagged by the telemetry at its own time", frames, not_photos)
@@ -224,7 +224,7 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
                         "card) every later frame gets the pose of another photo. Check the counts match",
                         mavlink, len(events), min(events), max(events), n, frames)
         if not_photos is None:
-            return _Plan(buffer, source, "camera_feedback", events, telemetry=mavlink, kind=kind)
+            return _Plan(buffer, source, "camera_feedback", events, photo_time=photo_time)
     if n and all(t is not None for t in times):
         if isinstance(source, VideoSource):  # timed by its container: its stated rate must hold
             source.refuse_bad_rate(mavlink)
@@ -239,7 +239,7 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
                         frames, len(unzoned), n, unzoned[0])
         if (note := outside_note(buffer, times, clock)) is not None:  # type: ignore[arg-type]
             log.warning("%s: %s", frames, note)  # the frames are kept (docs/onboard.md), said once
-        return _Plan(buffer, source, "frame_timestamp", {}, clock, mavlink, kind)
+        return _Plan(buffer, source, "frame_timestamp", {}, clock, photo_time)
     if kind == "dji" and isinstance(source, ImageFolderSource) and frames.resolve() == mavlink.resolve():
         _refuse_strays(source, mavlink, events)
     have = f"img_idx {min(events)}..{max(events)} ({len(events)} events)" if events else "none"

@@ -24,7 +24,7 @@ from pathlib import Path
 from onboard.frames import IMAGE_SUFFIXES, is_hidden, natural_key
 from onboard.telemetry import convert
 from onboard.telemetry.convert import Record
-from onboard.photo_time import LOCAL_TIME_FIX, exif_time, photo_time
+from onboard.photo_time import LOCAL_TIME_FIX, PhotoTime, describe_times, exif_time
 from onboard.telemetry.rotations import euler_to_quaternion
 from skyinspect.errors import TelemetryError, describe
 from skyinspect.pixel_cap import open_header  # not Image.open: skyinspect.pixel_cap
@@ -67,6 +67,7 @@ class DjiPhoto:
     h_acc_m: float
     v_acc_m: float
     time_source: str = "local"  # where time_utc_s came from: gps, offset or local (onboard.photo_time)
+    time_zone: str = ""  # the camera clock's offset from UTC ("+02:00") where the photo tells it
 
 
 def read_xmp(data: bytes) -> dict[str, str]:
@@ -129,7 +130,7 @@ def read_photo(path: Path) -> DjiPhoto:
     return DjiPhoto(path, t.utc_s, lat, lon, alt, _num(xmp, "RelativeAltitude"), _num(xmp, "FlightRollDegree", 0.0),
                     _num(xmp, "FlightPitchDegree", 0.0), _num(xmp, "FlightYawDegree") % 360.0,
                     _num(xmp, "GimbalRollDegree", 0.0), _num(xmp, "GimbalPitchDegree"),
-                    _num(xmp, "GimbalYawDegree", 0.0) % 360.0, fix, h_acc, v_acc, t.source)
+                    _num(xmp, "GimbalYawDegree", 0.0) % 360.0, fix, h_acc, v_acc, t.source, t.zone)
 
 
 def photo_paths(folder: Path) -> list[Path]:
@@ -137,8 +138,20 @@ def photo_paths(folder: Path) -> list[Path]:
                    and p.suffix.lower() in (".jpg", ".jpeg") and not is_hidden(p)), key=lambda p: natural_key(p.name))
 
 
+@dataclass(frozen=True)
+class DjiFlight:
+    records: list[Record]
+    photo_time: dict[str, object]  # the record meta's dji_photo_time: which clock the tagging photos' times came from
+
+
 def read_dji_folder(folder: Path) -> list[Record]:
     """All photos of a folder → MAVLink records (photo n ↔ CAMERA_FEEDBACK img_idx n)."""
+    return read_dji_flight(folder).records
+
+
+def read_dji_flight(folder: Path) -> DjiFlight:
+    """``read_dji_folder`` and the record meta's ``dji_photo_time`` from the same reads (the meta read
+    every photo again)."""
     folder = Path(folder)
     paths = photo_paths(folder) if folder.is_dir() else []
     if not paths:
@@ -148,6 +161,7 @@ def read_dji_folder(folder: Path) -> list[Record]:
     first_t: float | None = None
     good = 0
     local: list[str] = []  # photos timed by the camera's local clock
+    times: list[PhotoTime] = []
     for idx, path in enumerate(paths, start=1):
         try:
             p = read_photo(path)
@@ -157,6 +171,7 @@ def read_dji_folder(folder: Path) -> list[Record]:
         t = max(p.time_utc_s, last_t + 0.001)  # EXIF has 1 s resolution: keep photos apart in time
         last_t = t
         good += 1
+        times.append(PhotoTime(p.time_utc_s, p.time_source, p.time_zone))
         if p.time_source == "local":
             local.append(path.name)
         first_t = t if first_t is None else first_t
@@ -177,7 +192,7 @@ def read_dji_folder(folder: Path) -> list[Record]:
                     "without OffsetTimeOriginal or a GPS time stamp), taken as UTC: the record's times, the "
                     "inspection date and change detection's years between inspections are off by the camera's "
                     "UTC offset. To correct: %s", folder, len(local), good, local[0], LOCAL_TIME_FIX)
-    return recs
+    return DjiFlight(recs, describe_times(times))
 
 
 def is_dji_folder(folder: Path) -> bool:
@@ -187,9 +202,3 @@ def is_dji_folder(folder: Path) -> bool:
     # any of the first few: a phone photo sorting first (A_target.jpg) made a DJI folder "no DJI photos"
     return any(b"drone-dji:" in p.read_bytes()[:200_000] for p in photo_paths(folder)[:10])
 
-
-def photo_time_meta(folder: Path) -> dict[str, object]:
-    """The record meta's ``dji_photo_time`` for a DJI folder: which clock its photos' times came from."""
-    from onboard.photo_time import describe_times
-
-    return describe_times([t for p in photo_paths(Path(folder)) if (t := photo_time(p)) is not None])

@@ -45,3 +45,26 @@ def test_read_photo_reads_each_file_once(monkeypatch: pytest.MonkeyPatch) -> Non
         got = (p.time_utc_s, p.lat_deg, p.lon_deg, p.alt_msl_m, p.alt_rel_m, p.roll_deg, p.pitch_deg, p.yaw_deg,
                p.gimbal_roll_deg, p.gimbal_pitch_deg, p.gimbal_yaw_deg, p.fix_type, p.time_source)
         assert got == _BEFORE[name], name
+
+
+def test_the_records_meta_reads_no_photo_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The record meta's dji_photo_time comes from the photos as read for the telemetry: plan.meta() read
+    every photo of the folder again (photo_time_meta), a 5th open of each in a replay of a DJI folder."""
+    from onboard.replay import plan_replay
+
+    plan = plan_replay(DJI_DIR, DJI_DIR)
+    opened: list[str] = []
+    real_open = builtins.open
+
+    def counting_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if isinstance(file, (str, Path)) and Path(file).suffix.upper() == ".JPG":
+            opened.append(Path(file).name)
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    monkeypatch.setattr(io, "open", counting_open)
+    meta = plan.meta()
+    assert opened == []
+    assert meta["dji_photo_time"] == {"sources": {"gps": 0, "offset": 0, "local": 4}, "camera_zones": [],
+                                      "note": meta["dji_photo_time"]["note"]}  # type: ignore[index]
+    assert "4 of 4 photos carry only the camera's local time" in meta["dji_photo_time"]["note"]  # type: ignore[index]
