@@ -11,6 +11,7 @@ from pathlib import Path
 
 from skyinspect.errors import ImageError, describe
 from skyinspect.photo import read_bgr
+from skyinspect.pixel_cap import header_size
 from skyinspect.segmentation import Segmenter
 
 
@@ -93,6 +94,16 @@ def check_memory(images: list[Path], sizes: list[tuple[int, int]], segmenter: Se
                                                f"passes needs about {need / 1e9:.1f} GB, more than the "
                                                f"{available / 1e9:.1f} GB this machine has free{hint}",
                                   "Cut it into tiles of a few thousand pixels (an orthomosaic, say) and segment those"))
+
+
+def check_headers(images: list[Path], segmenter: Segmenter) -> None:
+    """``check_overlay_sizes`` and ``check_memory`` from the photos' headers, nothing decoded, so that a
+    photo they refuse is refused before ``check_images`` decodes the whole card (minutes for a thousand
+    photos, the refused one among them). A header that cannot be read is left to ``check_images``."""
+    known = [(path, size) for path in images if (size := header_size(path)) is not None]
+    paths, sizes = [p for p, _ in known], [(h, w) for _, (w, h) in known]
+    check_overlay_sizes(paths, sizes)
+    check_memory(paths, sizes, segmenter)
 
 
 def memory_available_bytes() -> int | None:

@@ -63,6 +63,15 @@ def refuse_over_cap(source: object, width: int, height: int, what: str = "its he
 def check_image_header(path: Path, data: bytes | None = None) -> None:
     """Refuse an image whose header states more pixels than the cap, nothing decoded; ``data``: its bytes,
     read instead of the file. A file Pillow cannot identify passes (its decoder then refuses it)."""
+    size = header_size(path, data)
+    if size is not None:
+        refuse_over_cap(path, *size)
+
+
+def header_size(path: Path, data: bytes | None = None) -> tuple[int, int] | None:
+    """(width, height) from the header, nothing decoded (a TIFF's as Pillow states it: turned by its EXIF
+    orientation); ``data``: its bytes, read instead of the file. None for a file that cannot be read or
+    that Pillow cannot identify."""
     if data is not None:
         size = _png_or_jpeg_size(data)
     else:
@@ -70,14 +79,14 @@ def check_image_header(path: Path, data: bytes | None = None) -> None:
             with open(path, "rb") as f:
                 size = _png_or_jpeg_size(f.read(24))  # a PNG's size; a JPEG's lies further on: Pillow's
         except OSError:
-            return  # said by the decoder's refusal
+            return None  # said by the decoder's refusal
     if size is None:
         try:
             with open_header(path if data is None else io.BytesIO(data)) as img:
                 size = img.size
         except (OSError, ValueError, SyntaxError, TypeError):
-            return
-    refuse_over_cap(path, *size)
+            return None
+    return size
 
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -143,5 +152,5 @@ def pillow_guard_lifted() -> Iterator[None]:
                 Image.MAX_IMAGE_PIXELS = _pillow_saved_limit
 
 
-__all__ = ["DEFAULT_MAX_IMAGE_MPX", "MAX_IMAGE_MPX_ENV", "check_image_header", "max_image_pixels", "open_header",
-           "pillow_guard_lifted", "refuse_over_cap"]
+__all__ = ["DEFAULT_MAX_IMAGE_MPX", "MAX_IMAGE_MPX_ENV", "check_image_header", "header_size", "max_image_pixels",
+           "open_header", "pillow_guard_lifted", "refuse_over_cap"]

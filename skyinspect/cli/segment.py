@@ -42,7 +42,7 @@ def segment_command(
     from models.batch import check_writable, refuse_overwriting, segment_images
     from models.photo_inputs import (earlier_outputs, left_out_files, left_out_photos, list_images,
                                      photos_in_subfolders, subfolder_counts)
-    from models.photo_checks import check_images, check_memory, check_overlay_sizes
+    from models.photo_checks import check_headers, check_images, check_memory, check_overlay_sizes
 
     files = list_images(images)
     check_writable(out)  # before the photos are decoded and the model loaded
@@ -68,6 +68,7 @@ def segment_command(
     segmenter = load_segmenter(model, backend=backend, flips=flips, spin_wait=True, upscale=upscale,
                                crack_ridge_low=crack_ridge,
                                wide_crack_scale="auto" if wide_crack_scale is None else wide_crack_scale)
+    check_headers(files, segmenter)  # from the headers: what the sizes refuse, refused before decoding any
     with Progress(console=console, transient=True) as progress:
         checking = progress.add_task("checking the photos decode", total=len(files))
         sizes = check_images(files, on_checked=lambda _p: progress.advance(checking))
