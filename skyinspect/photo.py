@@ -24,7 +24,7 @@ import numpy as np
 
 from skyinspect.errors import ImageError, describe
 from skyinspect.jpeg import JPEG_SUFFIXES, SOI, check_jpeg_whole
-from skyinspect.pixel_cap import check_image_header, open_header, pillow_guard_lifted
+from skyinspect.pixel_cap import check_image_header, open_header, pillow_guard_lifted, refuse_over_cap
 
 # ANYDEPTH | ANYCOLOR: as IMREAD_COLOR (orientation, no alpha) but keeps the depth and a single
 # channel, so that they can be checked; IMREAD_UNCHANGED would ignore the EXIF orientation
@@ -67,12 +67,14 @@ def read_bgr(path: Path, orient: bool = True, data: bytes | None = None) -> np.n
         check_jpeg_whole(path, data)
         image = _cv_decoded(path, flags, data)
     else:
-        check_image_header(path, data)
+        tag = _checked_tiff_orientation(path, data) if _is_tiff(path) else 1  # a TIFF's header parsed once
+        if not _is_tiff(path):  # a PNG's size from its first bytes
+            check_image_header(path, data)
         # OpenCV fails on a quarter-turned TIFF and logs an ERROR for it: such a TIFF goes to PIL at once
-        image = None if _tiff_turned_a_quarter(path, data) else _cv_decoded(path, flags, data)
+        image = None if tag in QUARTER_TURNS else _cv_decoded(path, flags, data)
         if image is None:
             image = _decoded_by_pil(path, orient, data)
-        if image is None:
+        if image is None and tag == 1:  # GDAL does not apply an EXIF orientation
             image = _decoded_by_gdal(path, data)
     if image is None:
         empty = data is not None and not data or Path(path).is_file() and Path(path).stat().st_size == 0
@@ -236,8 +238,20 @@ def header_shapes(path: Path) -> tuple[tuple[int, int], tuple[int, int]] | None:
     return ((w, h) if turned else (h, w)), (h, w)
 
 
-def _tiff_turned_a_quarter(path: Path, data: bytes | None = None) -> bool:
-    return Path(path).suffix.lower() in (".tif", ".tiff") and exif_orientation(path, data) in QUARTER_TURNS
+def _is_tiff(path: Path) -> bool:
+    return Path(path).suffix.lower() in (".tif", ".tiff")
+
+
+def _checked_tiff_orientation(path: Path, data: bytes | None) -> int:
+    """A TIFF's EXIF orientation, its size refused over the pixel cap, from one parse of its header (its
+    IFDs, a GeoTIFF's georeferencing tags: parsed for each before). 1 where PIL cannot read it."""
+    try:
+        with open_header(_opened(path, data)) as img:
+            size, tag = img.size, int(img.getexif().get(_ORIENTATION, 1) or 1)
+    except (OSError, ValueError, SyntaxError, TypeError):
+        return 1  # said by the decoders' refusal
+    refuse_over_cap(path, *size)
+    return tag
 
 
 def _decoded_by_pil(path: Path, orient: bool, data: bytes | None = None) -> np.ndarray | None:
@@ -274,8 +288,8 @@ def _decoded_by_gdal(path: Path, data: bytes | None = None) -> np.ndarray | None
     be decoded. Copy it again from the card'. Red, green and blue by their colour interpretation (else the
     first three bands), one band as grey; an alpha band is no data's (models/no_data.py). In its own data
     type (read_bgr refuses all but 8 bits). None where GDAL cannot read it either, for a palette band,
-    and for a TIFF with an EXIF orientation, which GDAL does not apply."""
-    if Path(path).suffix.lower() not in (".tif", ".tiff") or exif_orientation(path, data) != 1:
+    and for a TIFF with an EXIF orientation, which GDAL does not apply (the caller's to leave out)."""
+    if not _is_tiff(path):
         return None
     try:
         import rasterio
