@@ -4,7 +4,7 @@ Time bases (``onboard.telemetry.sample_clock``). Every sample gets a UTC time in
 - ``system_time`` (default when the log has SYSTEM_TIME with a GPS-derived clock): messages stamped
   with the vehicle's boot time (``time_boot_ms``) are mapped to UTC with the median of
   ``time_unix_usec − time_boot_ms`` over all SYSTEM_TIME messages; the median shrugs off the odd
-  sample sent while the GPS clock was still settling.
+  sample sent while the GPS clock was still settling. After a reboot, each boot's own (``boots``).
 - ``tlog``: the clock of the records' own timestamps (the computer that wrote the .tlog, or the
   companion's host clock on a live link). Used, with a warning, when SYSTEM_TIME is missing; also
   the right choice when the frames were stamped by the same computer that wrote the .tlog
@@ -82,7 +82,7 @@ class TelemetryBuffer:
         self.system_id = self._vehicle_system(messages)
         msgs = [(t, m) for t, m in messages if m.get_srcSystem() == self.system_id]
         self._clock = SampleClock(msgs, self.source, self.system_id, time_base)
-        self._build(msgs, self._clock.keys)
+        self._build(msgs, self._clock.keys, self._clock.boot_ids)
 
     @classmethod
     def from_tlog(cls, path: Path, latency_s: float = 0.0, gap_threshold_s: float = 1.0,
@@ -102,15 +102,18 @@ class TelemetryBuffer:
                                           "Request GLOBAL_POSITION_INT (SET_MESSAGE_INTERVAL or SRn_POSITION)"))
         return systems.most_common(1)[0][0]
 
-    def _build(self, msgs: list[tuple[float, mavlink.MAVLink_message]], keys: np.ndarray) -> None:
+    def _build(self, msgs: list[tuple[float, mavlink.MAVLink_message]], keys: np.ndarray, boot_ids: np.ndarray) -> None:
         pos_t, pos_v = [], []
         att_t, att_q, attq_t, attq_q = [], [], [], []
         gps_t, gps_v = [], []
         gim: dict[str, tuple[list[float], list[_Gimbal]]] = {k: ([], []) for k in _GIMBAL_SOURCES}
         events: list[CameraEvent] = []
-        captured: list[tuple[float, mavlink.MAVLink_message]] = []
+        captured: list[tuple[float, mavlink.MAVLink_message, int]] = []
         dropped: Counter[str] = Counter()  # samples with NaN angles: one had refused the whole replay
-        for (t, m), key in zip(msgs, keys):
+        untimed = self._clock.untimed_boots  # rebooted, no SYSTEM_TIME in that boot: no UTC (said by the clock)
+        for (t, m), key, b in zip(msgs, keys, boot_ids.tolist()):
+            if b in untimed:
+                continue
             kind = m.get_type()
             if kind in _ANGLES and not all(math.isfinite(getattr(m, f)) for f in _ANGLES[kind]):
                 dropped[kind] += 1
@@ -118,41 +121,41 @@ class TelemetryBuffer:
             if kind == "GLOBAL_POSITION_INT":
                 if m.lat == 0 and m.lon == 0:  # no position yet (before the first fix)
                     continue
-                pos_t.append(self._clock.boot(t, m.time_boot_ms * 1e-3))
+                pos_t.append(self._clock.boot(t, m.time_boot_ms * 1e-3, b))
                 pos_v.append((m.lat * 1e-7, m.lon * 1e-7, m.alt * 1e-3, m.relative_alt * 1e-3))
             elif kind == "ATTITUDE":
-                att_t.append(self._clock.boot(t, m.time_boot_ms * 1e-3))
+                att_t.append(self._clock.boot(t, m.time_boot_ms * 1e-3, b))
                 att_q.append(euler_to_quaternion(*(math.degrees(a) for a in (m.roll, m.pitch, m.yaw))))
             elif kind == "ATTITUDE_QUATERNION":
                 if not math.hypot(m.q1, m.q2, m.q3, m.q4) > 0:  # all zero: no attitude, as a NaN one
                     dropped[kind] += 1
                     continue
-                attq_t.append(self._clock.boot(t, m.time_boot_ms * 1e-3))
+                attq_t.append(self._clock.boot(t, m.time_boot_ms * 1e-3, b))
                 attq_q.append(np.array([m.q1, m.q2, m.q3, m.q4]))
             elif kind == "GPS_RAW_INT":
                 # ArduPilot stamps it with its last fix's time, frozen while the fix is lost: no fix, by arrival
-                gps_t.append(self._clock.usec(t, m.time_usec if m.fix_type >= mavlink.GPS_FIX_TYPE_2D_FIX else 0, key))
+                gps_t.append(self._clock.usec(t, m.time_usec if m.fix_type >= mavlink.GPS_FIX_TYPE_2D_FIX else 0, key, b))
                 gps_v.append(gps_quality(m))
             elif kind == "GIMBAL_DEVICE_ATTITUDE_STATUS":
                 q = np.asarray(m.q, dtype=np.float64)
                 if np.all(np.isfinite(q)) and np.linalg.norm(q) > 0:
                     gim[kind][0].append(self._clock.boot(t, m.time_boot_ms * 1e-3
-                                                        + self._clock.gimbal_shift_s.get(m.get_srcComponent(), 0.0)))
+                                                        + self._clock.gimbal_shift_s.get(m.get_srcComponent(), 0.0), b))
                     gim[kind][1].append(_Gimbal(normalise(q), gimbal_device_frame(m.flags)))
             elif kind == "MOUNT_ORIENTATION":
                 # roll/pitch earth-stabilised, yaw relative to the vehicle's nose
                 gim[kind][0].append(self._clock.boot(t, m.time_boot_ms * 1e-3
-                                                    + self._clock.gimbal_shift_s.get(m.get_srcComponent(), 0.0)))
+                                                    + self._clock.gimbal_shift_s.get(m.get_srcComponent(), 0.0), b))
                 gim[kind][1].append(_Gimbal(euler_to_quaternion(m.roll, m.pitch, m.yaw), GimbalFrame.VEHICLE_YAW))
             elif kind == "MOUNT_STATUS":
                 # ArduPilot: a = pitch, b = roll, c = yaw (body frame), centidegrees; no timestamp
-                gim[kind][0].append(self._clock.usec(t, 0, key))
+                gim[kind][0].append(self._clock.usec(t, 0, key, b))
                 gim[kind][1].append(_Gimbal(euler_to_quaternion(m.pointing_b / 100, m.pointing_a / 100,
                                                                 m.pointing_c / 100), GimbalFrame.VEHICLE_YAW))
             elif kind == "CAMERA_FEEDBACK":
-                events.append(feedback_event(m, self._clock.usec(t, m.time_usec, key), t))
+                events.append(feedback_event(m, self._clock.usec(t, m.time_usec, key, b), t))
             elif kind == "CAMERA_IMAGE_CAPTURED":  # PX4's photos (camera_events); unread, its flights had none
-                captured.append((t, m))
+                captured.append((t, m, b))
         if dropped:
             log.warning("%s: dropped %s with NaN or infinite angles (a corrupt log row, or an estimate not yet "
                         "ready); frames near them take the neighbouring samples", self.source,
@@ -181,8 +184,9 @@ class TelemetryBuffer:
                         names, clock)
         if not events:  # ArduPilot may send both for one photo: CAMERA_FEEDBACK is the one it always sends
             home_t, home_m = np.asarray(pos_t), pos[:, 2] - pos[:, 3]
-            for t, m in captured:
-                when = self._clock.usec(t, m.time_utc) if m.time_utc else self._clock.boot(t, m.time_boot_ms * 1e-3)
+            for t, m, b in captured:
+                when = (self._clock.usec(t, m.time_utc, boot_id=b) if m.time_utc
+                        else self._clock.boot(t, m.time_boot_ms * 1e-3, b))
                 events.append(captured_event(m, when, t, float(home_m[np.argmin(np.abs(home_t - when))])))
         self._events = sorted(events, key=lambda e: (e.img_idx, e.tlog_time_s))
 
@@ -273,6 +277,12 @@ class TelemetryBuffer:
         """Vehicle UTC − the records' clock, from SYSTEM_TIME arrival times (so it holds the link latency)."""
         return self._clock.tlog_to_utc_s
 
+    def utc_minus_boot_near(self, at_s: float, on_utc: bool = False) -> float | None:
+        """Vehicle UTC − boot clock of the boot the log ran at ``at_s`` (a time on the records' clock, or with
+        ``on_utc`` the vehicle's UTC): after a reboot each boot has its own (``onboard.telemetry.boots``); else
+        ``boot_to_utc_s``."""
+        return self._clock.utc_minus_boot_near(at_s, on_utc)
+
     def tlog_to_utc_near(self, at_s: float, on_utc: bool = False) -> float | None:
         """Vehicle UTC − the records' clock near ``at_s`` (a time on the records' clock, or with ``on_utc``
         the vehicle's UTC): the median over the SYSTEM_TIME arrivals nearest it. That clock can be
@@ -293,7 +303,8 @@ class TelemetryBuffer:
                 "tlog_to_utc_s": clock["tlog_to_utc_s"],
                 "gimbal_source": "fixed mount (command line)" if self.fixed_mount else self.gimbal_source,
                 "attitude_source": self._att.name, "system_id": self.system_id,
-                "timesync": clock["timesync"], "arrival_clock": clock["arrival_clock"]}
+                "timesync": clock["timesync"], "arrival_clock": clock["arrival_clock"],
+                **({"boot_to_utc_s_by_boot": self._clock.utc_of_boot} if len(self._clock.utc_of_boot) > 1 else {})}
 
     def geoid_separation(self) -> dict[str, object] | None:
         """The receiver's geoid separation N = ellipsoidal - MSL height (m) over the flight (median,

@@ -65,12 +65,17 @@ class FrameClock:
             return self.buffer.arrival_clock.at(frame_s - self.boot_to_utc_s)  # type: ignore[union-attr,operator]
         if self.clock == "log":  # → UTC
             if self.method == "timesync":
-                return self.sync.to_boot_s(frame_s) + self.boot_to_utc_s  # type: ignore[union-attr,operator]
+                return self.sync.to_boot_s(frame_s) + self._utc_minus_boot_s(frame_s, on_utc=False)  # type: ignore[union-attr]
             return frame_s + self._utc_minus_log_s(frame_s, on_utc=False)
         if self.method == "timesync":  # UTC → boot → the log clock (the offset varies by ppm: one guess is enough)
-            boot_s = frame_s - self.boot_to_utc_s  # type: ignore[operator]
+            boot_s = frame_s - self._utc_minus_boot_s(frame_s, on_utc=True)
             return boot_s + self.sync.offset_at(boot_s + self.sync.offsets_s[0])  # type: ignore[union-attr]
         return frame_s - self._utc_minus_log_s(frame_s, on_utc=True)
+
+    def _utc_minus_boot_s(self, at_s: float, on_utc: bool) -> float:
+        """The vehicle's UTC − boot clock of the boot running at the frame (a rebooted vehicle: each boot's own)."""
+        near = self.buffer.utc_minus_boot_near(at_s, on_utc) if self.buffer is not None else None
+        return near if near is not None else self.boot_to_utc_s  # type: ignore[return-value]
 
     def _utc_minus_log_s(self, at_s: float, on_utc: bool) -> float:
         """The SYSTEM_TIME arrival offset near the frame (the logging clock may step mid-log), else the log's."""
@@ -107,7 +112,7 @@ def map_frame_clock(buffer: TelemetryBuffer, clock: str, source: str | Path = "<
                                   "by the computer that wrote the .tlog"))
     sync, extra = buffer.clock_sync, {"boot_to_utc_s": buffer.boot_to_utc_s, "log_to_utc_s": buffer.tlog_to_utc_s}
     if sync is not None:
-        return FrameClock(clock, base, "timesync", sync, **extra)
+        return FrameClock(clock, base, "timesync", sync, **extra, buffer=buffer)
     if clock == "utc" and buffer.arrival_clock is not None:  # the samples' clock: no link delay in either
         return FrameClock(clock, base, "arrival_clock", None, **extra, buffer=buffer)
     if clock == "utc":  # telemetry timed by arrival on the log clock: the arrival offset lags alike, no bias

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
-from onboard.telemetry import arrival_clock, timesync
+from onboard.telemetry import arrival_clock, boots, timesync
 from onboard.telemetry.clock_jumps import NearOffsets, clock_offsets, unstepped
 from skyinspect.errors import TelemetryError, describe
 
@@ -44,13 +44,23 @@ class SampleClock:
                                  if m.get_type() == "GLOBAL_POSITION_INT").most_common(1)[0][0]
         times = np.array([t for t, _ in msgs], dtype=np.float64)
         self.keys = keys = unstepped(times)  # the records' clock run forward where it was stepped back
-        samples = [(t, m.time_unix_usec * 1e-6, m.time_boot_ms * 1e-3, k) for (t, m), k in zip(msgs, keys)
-                   if m.get_type() == "SYSTEM_TIME" and m.time_unix_usec > _UNIX_USEC_MIN]
+        self.boot_ids = boots.boot_numbers(msgs, self.autopilot)  # a reboot starts the boot clock again
+        samples = [(t, m.time_unix_usec * 1e-6, m.time_boot_ms * 1e-3, k, b) for (t, m), k, b
+                   in zip(msgs, keys, self.boot_ids) if m.get_type() == "SYSTEM_TIME" and m.time_unix_usec > _UNIX_USEC_MIN]
         if late := [s for s in samples if s[1] * 1e6 > _UNIX_USEC_MAX]:
             log.warning("%s: %d SYSTEM_TIME messages state a UTC after 2100 (the year %d), which no clock can "
                         "be; ignored", self.source, len(late), _year(late[0][1]))
             samples = [s for s in samples if s[1] * 1e6 <= _UNIX_USEC_MAX]
-        self.boot_to_utc_s, self.tlog_to_utc_s, self._arrivals, by_key = clock_offsets(samples, self.source)
+        n_boots = int(self.boot_ids[-1]) + 1 if len(msgs) else 1
+        if n_boots == 1:
+            self.boot_to_utc_s, self.tlog_to_utc_s, self._arrivals, by_key = clock_offsets(
+                [s[:4] for s in samples], self.source)
+            self.utc_of_boot: list[float | None] = [self.boot_to_utc_s]
+        else:
+            self.utc_of_boot, self.tlog_to_utc_s, self._arrivals, by_key = boots.offsets_by_boot(
+                [[s[:4] for s in samples if s[4] == b] for b in range(n_boots)], self.source)
+            # the latest boot's, for what has no record to place it (live frames' host stamps)
+            self.boot_to_utc_s = next((o for o in reversed(self.utc_of_boot) if o is not None), None)
         self._near, self._near_utc = NearOffsets(*self._arrivals), None  # (see tlog_to_utc_near)
         self._near_key = NearOffsets(*by_key) if by_key else self._near  # (see usec)
         self.clock_sync, self._timesync_info = self._timesync(msgs, times)
@@ -61,6 +71,17 @@ class SampleClock:
         if chosen:
             time_base = "system_time" if self.boot_to_utc_s is not None else "tlog"
         self.time_base = time_base
+        # a boot without SYSTEM_TIME has no UTC: its samples are left out, not timed by another boot's (boots)
+        self.untimed_boots = frozenset(b for b, o in enumerate(self.utc_of_boot) if o is None) \
+            if time_base == "system_time" and n_boots > 1 else frozenset()
+        if n_boots > 1 and time_base == "system_time":
+            starts = [float(msgs[int(np.argmax(self.boot_ids == b))][0]) for b in range(1, n_boots)]
+            missing = (f"; boot(s) {', '.join(str(b + 1) for b in sorted(self.untimed_boots))} sent no SYSTEM_TIME "
+                       f"with a UTC: their {int(np.isin(self.boot_ids, list(self.untimed_boots)).sum())} messages "
+                       "are left out, and frames in their time untagged") if self.untimed_boots else ""
+            log.warning("%s: the autopilot rebooted %d time(s) (its boot clock starts again at record time(s) %s); "
+                        "each boot's samples are timed by its own SYSTEM_TIME%s", self.source, n_boots - 1,
+                        ", ".join(f"{t:.3f} s" for t in starts), missing)
         self.arrival_clock, why_not = (arrival_clock.of_messages(msgs, self.autopilot) if time_base == "tlog"
                                        and self.clock_sync is None else (None, ""))
         # frames named on the records' clock map onto UTC through the same envelope (log_clock); fitted only then
@@ -77,6 +98,8 @@ class SampleClock:
             log.warning("%s: boot-stamped samples timed by their arrival on the .tlog clock, each late by its own "
                         "link delay: %s", self.source, why_not)
         self.gimbal_shift_s = self._gimbal_clocks(msgs)
+        # where each timed boot lies, by the records' clock and by UTC (utc_minus_boot_near); with one boot, unneeded
+        self._boot_spans = boots.spans(msgs, self.autopilot, self.boot_ids, self.utc_of_boot) if n_boots > 1 else None
         # on the .tlog clock, what an arrival time holds beyond the stamped samples' time (see usec)
         latency_s = (self._timesync_info or {}).get("link_latency_s") if self.clock_sync is not None else None
         self._unstamped_lag_s = (self.arrival_clock.delay_p50_s if self.arrival_clock is not None
@@ -103,15 +126,20 @@ class SampleClock:
             return None, info
         return sync, info
 
-    def boot(self, tlog_t: float, boot_s: float) -> float:
-        """A boot stamp ``boot_s`` of a record at ``tlog_t`` in the time base."""
+    def boot(self, tlog_t: float, boot_s: float, boot_id: int = -1) -> float:
+        """A boot stamp ``boot_s`` of a record at ``tlog_t`` (of boot ``boot_id``, ``boot_ids``; -1 the latest)
+        in the time base."""
         if self.time_base == "tlog":
             if self.clock_sync is not None:
                 return boot_s + self.clock_sync.offset_at(tlog_t)
             return tlog_t if self.arrival_clock is None else self.arrival_clock.at(boot_s)
-        return boot_s + self.boot_to_utc_s  # type: ignore[operator]
+        return boot_s + self._utc_minus_boot(boot_id)  # type: ignore[operator]
 
-    def usec(self, tlog_t: float, usec: int, key_s: float | None = None) -> float:
+    def _utc_minus_boot(self, boot_id: int) -> float | None:
+        own = self.utc_of_boot[boot_id]
+        return own if own is not None else self.boot_to_utc_s  # (untimed_boots' samples are not asked for)
+
+    def usec(self, tlog_t: float, usec: int, key_s: float | None = None, boot_id: int = -1) -> float:
         """A ``time_usec`` field, which MAVLink allows to be boot time or Unix time. Unset, the best we have is
         the arrival time, by the SYSTEM_TIME arrivals that came near it (``key_s``: it on ``unstepped``); on the
         arrival clock less the median delay above it, as those arrivals' median offset takes it off on UTC (by
@@ -121,11 +149,12 @@ class SampleClock:
             key_s = tlog_t if key_s is None else key_s
             return tlog_t - self._unstamped_lag_s if self.time_base == "tlog" else key_s + self._near_key.at(key_s)
         if usec < _UNIX_USEC_MIN:
-            return self.boot(tlog_t, usec * 1e-6)
-        if self.time_base == "tlog" and self.clock_sync is not None and self.boot_to_utc_s is not None:
-            return usec * 1e-6 - self.boot_to_utc_s + self.clock_sync.offset_at(tlog_t)  # UTC → boot → receiver
-        if self.arrival_clock is not None and self.boot_to_utc_s is not None:  # UTC → boot → the .tlog clock,
-            return self.arrival_clock.at(usec * 1e-6 - self.boot_to_utc_s)  # as the boot-stamped samples are
+            return self.boot(tlog_t, usec * 1e-6, boot_id)
+        utc_minus_boot = self._utc_minus_boot(boot_id)
+        if self.time_base == "tlog" and self.clock_sync is not None and utc_minus_boot is not None:
+            return usec * 1e-6 - utc_minus_boot + self.clock_sync.offset_at(tlog_t)  # UTC → boot → receiver
+        if self.arrival_clock is not None and utc_minus_boot is not None:  # UTC → boot → the .tlog clock,
+            return self.arrival_clock.at(usec * 1e-6 - utc_minus_boot)  # as the boot-stamped samples are
         if self.time_base == "tlog" and self.tlog_to_utc_s is not None:
             return usec * 1e-6 - self.tlog_to_utc_s  # UTC → the logging computer's clock
         return usec * 1e-6
@@ -148,6 +177,12 @@ class SampleClock:
                         "shifted onto the autopilot's by arrival times", self.source, c, abs(d),
                         "behind" if d > 0 else "ahead of")
         return shifts
+
+    def utc_minus_boot_near(self, at_s: float, on_utc: bool = False) -> float | None:
+        """``TelemetryBuffer.utc_minus_boot_near``."""
+        if self._boot_spans is None or not len(self._boot_spans):
+            return self.boot_to_utc_s
+        return self.utc_of_boot[boots.nearest(self._boot_spans, at_s, on_utc)]
 
     def tlog_to_utc_near(self, at_s: float, on_utc: bool = False) -> float | None:
         """``TelemetryBuffer.tlog_to_utc_near``."""

@@ -1,0 +1,116 @@
+"""An autopilot rebooted mid-log, timed on the vehicle's UTC (SYSTEM_TIME): each boot's samples map to UTC by that
+boot's own SYSTEM_TIME (UTC − boot), never by another boot's.
+
+Synthetic .tlogs (pymavlink's encoder; onboard_synth's flight north at 5 m/s): a first boot flying boot 100-130 s,
+then a reboot, the boot clock restarting at 1 s, 1 s of UTC after the first boot's last sample. Before, one offset
+(the samples after the last jump in UTC − boot, the second boot's) timed every sample: the first boot's fell 131 s
+late, among the second's, and every frame of the first boot was '... before the first GLOBAL_POSITION_INT'."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+from onboard_synth import BOOT_UTC_S, LAT0, M_PER_DEG_LAT, SPEED_N_MPS, flight_records, write_tlog
+
+from onboard.telemetry.buffer import TelemetryBuffer
+
+SECOND_BOOT_UTC_S = BOOT_UTC_S + 131.0  # the second boot's clock reads 0 here (its first sample at 1 s)
+
+
+def _north_m(pose: object) -> float:
+    return (pose.lat_deg - LAT0) * M_PER_DEG_LAT  # type: ignore[attr-defined]
+
+
+def _time(record: tuple[float, object]) -> float:
+    return record[0]
+
+
+def _two_boots(tmp_path: Path, second_system_time: bool = True) -> Path:
+    first = flight_records(duration_s=30.0)  # boot 100..130 s: UTC BOOT_UTC_S + boot
+    shift_s = SECOND_BOOT_UTC_S - BOOT_UTC_S
+    second = [(t + shift_s, msg) for t, msg in flight_records(duration_s=40.0, start_boot_s=1.0,
+                                                              system_time=second_system_time)]
+    for _, msg in second:
+        if msg.get_type() == "SYSTEM_TIME":
+            msg.time_unix_usec += round(shift_s * 1e6)
+    return write_tlog(tmp_path / "two_boots.tlog", first + second)
+
+
+def test_each_boot_is_timed_by_its_own_system_time(tmp_path: Path) -> None:
+    buffer = TelemetryBuffer.from_tlog(_two_boots(tmp_path))
+    assert buffer.time_base == "system_time"
+    for boot in (100.5, 110.0, 121.3, 129.9):  # the first boot: untagged before (131 s before its first sample)
+        pose = buffer.pose_at(BOOT_UTC_S + boot)
+        assert pose.is_tagged, (boot, pose.status)
+        assert _north_m(pose) == pytest.approx(SPEED_N_MPS * (boot - 100.0), abs=0.01), boot
+    for boot2 in (1.5, 20.0, 40.5):  # the second boot, from its own samples
+        pose = buffer.pose_at(SECOND_BOOT_UTC_S + boot2)
+        assert pose.is_tagged, (boot2, pose.status)
+        assert _north_m(pose) == pytest.approx(SPEED_N_MPS * (boot2 - 1.0), abs=0.01), boot2
+    pose = buffer.pose_at(BOOT_UTC_S + 130.6)  # between the boots (1.1 s without samples): untagged
+    assert not pose.is_tagged and "gap" in pose.status
+    assert buffer.boot_to_utc_s == pytest.approx(SECOND_BOOT_UTC_S)  # the latest boot's, as before
+    assert buffer.describe_time_base()["boot_to_utc_s_by_boot"] == pytest.approx([BOOT_UTC_S, SECOND_BOOT_UTC_S])
+
+
+def test_a_boot_without_system_time_is_not_timed_by_another_boots(tmp_path: Path,
+                                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """The second boot sends no SYSTEM_TIME with a UTC (no GPS time yet): its samples have no UTC. Timed by the
+    first boot's offset they would sit 131 s early, in the first boot's time; they are left out, said once."""
+    with caplog.at_level(logging.WARNING):
+        buffer = TelemetryBuffer.from_tlog(_two_boots(tmp_path, second_system_time=False))
+    said = [r.getMessage() for r in caplog.records if "reboot" in r.getMessage()]
+    assert len(said) == 1 and "no SYSTEM_TIME" in said[0], said
+    for boot in (100.5, 121.3):
+        pose = buffer.pose_at(BOOT_UTC_S + boot)
+        assert pose.is_tagged and _north_m(pose) == pytest.approx(SPEED_N_MPS * (boot - 100.0), abs=0.01)
+    pose = buffer.pose_at(SECOND_BOOT_UTC_S + 20.0)
+    assert not pose.is_tagged and "after the last" in pose.status
+    pose = buffer.pose_at(BOOT_UTC_S + 20.0)  # where the second boot's samples fell on the first's offset: tagged
+    assert not pose.is_tagged, _north_m(pose)  # from them before (95 m north), 80 s before the log began
+
+
+def test_frames_on_the_logging_clock_map_to_utc_by_their_own_boot(tmp_path: Path) -> None:
+    """``--frame-clock log`` without TIMESYNC (no one arrival line across a reboot: by the SYSTEM_TIME arrivals
+    near each frame). The first boot's arrivals took the second boot's UTC − boot, as its samples did: its frames
+    were placed right but recorded 130.8 s late (their UTC in the flight record)."""
+    from onboard.telemetry.frame_clock import map_frame_clock
+
+    buffer = TelemetryBuffer.from_tlog(_two_boots(tmp_path))
+    clock = map_frame_clock(buffer, "log", "two_boots")
+    for boot in (105.0, 110.5, 125.0):  # named by the logging computer (the .tlog clock, UTC + 0.2 s)
+        pose = buffer.pose_at(clock.to_telemetry_s(BOOT_UTC_S + 0.2 + boot))
+        assert pose.is_tagged, (boot, pose.status)
+        assert _north_m(pose) == pytest.approx(SPEED_N_MPS * (boot - 100.0), abs=0.01), boot
+        assert pose.time_utc_s == pytest.approx(BOOT_UTC_S + boot, abs=0.01), boot
+
+
+def test_frames_on_the_logging_clock_by_timesync_map_to_utc_by_their_own_boot(tmp_path: Path) -> None:
+    """With TIMESYNC each boot's replies are a stretch of their own (the offset jumps at the reboot); a frame's boot
+    time then goes to UTC by its boot's SYSTEM_TIME, not the latest boot's (131 s late: into the second boot)."""
+    from onboard_synth import timesync_records
+
+    from onboard.telemetry.frame_clock import map_frame_clock
+
+    shift_s = SECOND_BOOT_UTC_S - BOOT_UTC_S
+    first = flight_records(duration_s=30.0) + timesync_records(100.0, 130.0)
+    second = [(t + shift_s, msg) for t, msg in flight_records(duration_s=40.0, start_boot_s=1.0)
+              + timesync_records(1.0, 41.0, tlog_minus_boot_s=BOOT_UTC_S + 0.2)]
+    for _, msg in second:
+        if msg.get_type() == "SYSTEM_TIME":
+            msg.time_unix_usec += round(shift_s * 1e6)
+        if msg.get_type() == "TIMESYNC":
+            msg.ts1 += round(shift_s * 1e9)
+    buffer = TelemetryBuffer.from_tlog(write_tlog(tmp_path / "two_boots.tlog", sorted(first, key=_time) + sorted(second, key=_time)))
+    clock = map_frame_clock(buffer, "log", "two_boots")
+    assert clock.method == "timesync"
+    for boot in (105.0, 125.0):
+        pose = buffer.pose_at(clock.to_telemetry_s(BOOT_UTC_S + 0.2 + boot))
+        assert pose.is_tagged, (boot, pose.status)
+        assert pose.time_utc_s == pytest.approx(BOOT_UTC_S + boot, abs=0.02), boot
+        assert _north_m(pose) == pytest.approx(SPEED_N_MPS * (boot - 100.0), abs=0.1), boot
+    for boot2 in (5.0, 30.0):
+        pose = buffer.pose_at(clock.to_telemetry_s(SECOND_BOOT_UTC_S + 0.2 + boot2))
+        assert pose.is_tagged and _north_m(pose) == pytest.approx(SPEED_N_MPS * (boot2 - 1.0), abs=0.1), boot2
