@@ -61,7 +61,9 @@ def plan_fence(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site,
     areas: list[FenceArea] = []
     if site.geofence_lat_lon:
         areas.append(FenceArea("site.geofence_lat_lon", True, tuple(site.geofence_lat_lon)))
-    legs = flight_legs(items, frame, site)
+    # the RTL both as flown with the autopilot's defaults and with its cone turned off (a climb to RTL_ALT where
+    # it starts): a fence must not trip on either
+    legs = flight_legs(items, frame, site, autopilot) + flight_legs(items, frame, site, autopilot, rtl_cone=False)
     left_out = []
     for keep in site.keep_out:
         outline = _polygon_en(keep.outline_lat_lon, frame)

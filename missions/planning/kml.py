@@ -24,7 +24,7 @@ from missions.planning.safety import flight_legs
 
 def path_lat_lon_alt(plan: Plan) -> list[tuple[float, float, float]]:
     """The flown path as (lat, lon, alt AGL) vertices, RTL included."""
-    legs = flight_legs(plan.items, plan.frame, plan.asset.site)
+    legs = flight_legs(plan.items, plan.frame, plan.asset.site, plan.autopilot)
     pts = [legs[0].start_ned] + [leg.end_ned for leg in legs]
     geo = plan.frame.to_geodetic(np.asarray(pts))
     return [(float(lat), float(lon), float(-p[2])) for (lat, lon, _), p in zip(geo, pts)]

@@ -298,7 +298,8 @@ class Layout:
         return routed, items
 
     def _time_s(self, items: tuple[MissionItem, ...]) -> float:
-        return estimate_flight_s(items, flight_legs(items, self.frame, self.asset.site), self.asset.site,
+        legs = flight_legs(items, self.frame, self.asset.site, self.autopilot)
+        return estimate_flight_s(items, legs, self.asset.site,
                                  self.design.speed_m_s, self.autopilot)
 
     def flight_time_s(self, passes: tuple[Pass, ...]) -> float:

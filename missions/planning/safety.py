@@ -1,7 +1,10 @@
 """Safety checks on a mission as it will be flown (its items, not our intentions).
 
 The flight path is rebuilt from the items: take off straight up over home, straight legs between
-positioned nav items, and RTL (climb to the site's RTL altitude, fly home, descend). Each rule
+positioned nav items, and RTL as the autopilot flies it with its defaults (``rtl_return_alt_m``: a climb
+only where it is below its return altitude and outside the cone round home, back at that height, descend).
+The space rules also check the climb to the site's RTL altitude, which a vehicle with its cone turned off
+flies. Each rule
 returns its violations naming the item; ``check_items`` raises ``PlanRefusedError`` listing all
 of them, so a refused plan says which item breaks which rule and nothing is written.
 
@@ -83,8 +86,46 @@ class Leg:
         return self.start_ned[None, :] * (1 - t) + self.end_ned[None, :] * t
 
 
-def flight_legs(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site) -> list[Leg]:
-    """The straight legs the vehicle flies, each tagged with the item responsible for it."""
+@dataclass(frozen=True)
+class RtlProfile:
+    """How high an autopilot returns from an RTL begun ``d`` m from home (its default parameters).
+    ArduCopter: max(RTL_ALT, current + ``climb_min_m``), cut by the cone ``cone_slope`` x d (not below the
+    current + ``climb_min_m``). PX4: 2 x d within ``acceptance_m`` (NAV_ACC_RAD), else RTL_RETURN_ALT but
+    at least 2 x ``acceptance_m``. Neither descends to it."""
+
+    cone_slope: float = 0.0
+    climb_min_m: float = 0.0
+    acceptance_m: float = 0.0
+
+
+RTL = {
+    # ModeRTL::compute_return_target (copter wiki "RTL Mode"): RTL_CONE_SLOPE 3, RTL_CLIMB_MIN 0
+    # (before ArduPilot PR 25660, late 2023, the cone kept a 2.5 m climb, RTL_ABS_MIN_CLIMB)
+    "ardupilot": RtlProfile(cone_slope=3.0),
+    # RTL::calculate_return_alt_from_cone_half_angle: NAV_ACC_RAD 10 m; RTL_MIN_DIST 10 m leaves the
+    # RTL_CONE_ANG (45 deg) band beyond NAV_ACC_RAD empty
+    "px4": RtlProfile(acceptance_m=10.0),
+}
+
+
+def rtl_return_alt_m(alt_m: float, dist_m: float, rtl_alt_m: float, autopilot: str, cone: bool = True) -> float:
+    """The height (above home) an RTL begun ``dist_m`` from home at ``alt_m`` returns at; ``cone`` False: the
+    cone turned off (RTL_CONE_SLOPE 0, RTL_CONE_ANG 0), a climb to ``rtl_alt_m`` wherever it starts."""
+    p = RTL[autopilot]
+    floor = alt_m + p.climb_min_m
+    if not cone:
+        return max(rtl_alt_m, floor)
+    if autopilot == "px4":
+        target = 2.0 * dist_m if dist_m <= p.acceptance_m else max(rtl_alt_m, 2.0 * p.acceptance_m)
+    else:
+        target = min(max(rtl_alt_m, floor), max(dist_m * p.cone_slope, floor))
+    return max(target, alt_m)
+
+
+def flight_legs(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site, autopilot: str = "ardupilot",
+                rtl_cone: bool = True) -> list[Leg]:
+    """The straight legs the vehicle flies, each tagged with the item responsible for it; the RTL as
+    ``rtl_return_alt_m`` (``rtl_cone`` False: with the cone turned off), legs of no length left out."""
     pos = np.zeros(3)
     legs: list[Leg] = []
     for seq, it in enumerate(items, start=1):
@@ -97,10 +138,14 @@ def flight_legs(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site) -
             nxt = frame.to_ned(it.params[4], it.params[5], frame.h0_m + it.params[6])
             nxt[2] = -it.params[6]
         elif it.command in (NAV_RETURN_TO_LAUNCH, NAV_LAND):
-            top = np.array([pos[0], pos[1], min(pos[2], -site.rtl_alt_agl_m)])
             if it.command == NAV_RETURN_TO_LAUNCH:
-                legs += [Leg(seq, pos, top), Leg(seq, top, np.array([0.0, 0.0, top[2]])),
-                         Leg(seq, np.array([0.0, 0.0, top[2]]), np.zeros(3), landing=True)]
+                up = rtl_return_alt_m(-float(pos[2]), float(np.hypot(pos[0], pos[1])), site.rtl_alt_agl_m,
+                                      autopilot, rtl_cone)
+                top = np.array([pos[0], pos[1], -up])
+                over_home = np.array([0.0, 0.0, -up])
+                legs += [leg for leg in (Leg(seq, pos, top), Leg(seq, top, over_home))
+                         if float(np.linalg.norm(leg.end_ned - leg.start_ned)) > 1e-3]
+                legs.append(Leg(seq, over_home, np.zeros(3), landing=True))
             else:
                 legs.append(Leg(seq, pos, np.array([pos[0], pos[1], 0.0]), landing=True))
             break
@@ -111,8 +156,8 @@ def flight_legs(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site) -
     return legs
 
 
-def _first_bad(legs: list[Leg], bad: callable,  # type: ignore[valid-type]
-               worst: bool = False) -> list[tuple[Leg, np.ndarray, float]]:
+def _bad_points(legs: list[Leg], bad: callable,  # type: ignore[valid-type]
+                worst: bool = False) -> list[tuple[Leg, np.ndarray, float]]:
     """Per leg that breaks a rule: its first bad point and the value there, or with ``worst`` the point
     of the lowest value (a leg through a blade must not read as grazing it where it first comes close)."""
     out = []
@@ -135,18 +180,33 @@ def check_items(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site, s
                 speed_m_s: float | None = None, floors: tuple[Floor, ...] = (),
                 autopilot: str = "ardupilot") -> tuple[str, ...]:
     """Run every rule; return the rule names passed or raise ``PlanRefusedError``."""
-    legs = flight_legs(items, frame, site)
+    legs = flight_legs(items, frame, site, autopilot)
+
+    def is_rtl(leg: Leg) -> bool:
+        return leg.seq >= 1 and items[leg.seq - 1].command == NAV_RETURN_TO_LAUNCH
+
+    # the space rules also fly the RTL with the cone turned off (a climb to RTL_ALT where it starts): the most
+    # a vehicle so set flies; the time estimate takes the defaults
+    space = legs + [leg for leg in flight_legs(items, frame, site, autopilot, rtl_cone=False) if is_rtl(leg)]
+
+    def first_bad(legs: list[Leg], bad: callable, worst: bool = False):  # type: ignore[no-untyped-def,valid-type]
+        # the two RTLs share their descent over home: one violation of a rule by the RTL, the worst
+        found = _bad_points(legs, bad, worst)
+        rtl = [f for f in found if is_rtl(f[0])]
+        return [f for f in found if not is_rtl(f[0])] + ([min(rtl, key=lambda f: f[2]) if worst else rtl[0]]
+                                                         if rtl else [])
+
     v: list[tuple[str, int, str]] = []
     # min_standoff
     for s in solids:
-        for leg, p, d in _first_bad(legs, lambda pts, s=s: ((ds := s.distance_m(pts)) < site.min_standoff_m - 1e-6, ds),
+        for leg, p, d in first_bad(space, lambda pts, s=s: ((ds := s.distance_m(pts)) < site.min_standoff_m - 1e-6, ds),
                                     worst=True):
             v.append(("min_standoff", leg.seq, f"{_where(leg, items, p)} passes {d:.2f} m from {s.name}; the "
                       f"minimum standoff is {site.min_standoff_m} m. Move the waypoint away or raise the standoff"))
     # keep_out
     for ko in site.keep_out:
         prism = _keep_out_prism(ko, frame)
-        for leg, p, _ in _first_bad(legs, lambda pts, k=prism: (k.contains(pts), None)):
+        for leg, p, _ in first_bad(space, lambda pts, k=prism: (k.contains(pts), None)):
             v.append(("keep_out", leg.seq, f"{_where(leg, items, p)} enters keep-out volume {ko.name!r} "
                       f"({ko.bottom_agl_m}-{ko.top_agl_m} m AGL). Route around it"))
     # altitude
@@ -165,7 +225,7 @@ def check_items(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site, s
     # geofence
     if site.geofence_lat_lon:
         outside = fence_outside(site.geofence_lat_lon, frame)
-        for leg, p, _ in _first_bad(legs, lambda pts: (outside(pts), None)):
+        for leg, p, _ in first_bad(space, lambda pts: (outside(pts), None)):
             v.append(("geofence", leg.seq, f"{_where(leg, items, p)} leaves the geofence. Move the waypoint "
                       f"inside site.geofence_lat_lon or enlarge the fence"))
     # takeoff_home
@@ -203,7 +263,7 @@ def check_items(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site, s
             h = -pts[:, 2]
             return inside & (h < fl.ceiling_agl_m) & (h < fl.min_agl_m - FLOOR_TOLERANCE_M), h
 
-        for leg, p, h in _first_bad(flown, low):
+        for leg, p, h in first_bad(flown, low):
             v.append(("ground_clearance", leg.seq, f"{_where(leg, items, p)} is {h - fl.height_agl_m:.2f} m above "
                       f"the {fl.name} ({fl.height_agl_m:g} m AGL); expected at least {fl.clearance_m:g} m "
                       f"(at least {fl.min_agl_m:g} m AGL). Raise the waypoint"))

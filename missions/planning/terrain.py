@@ -95,7 +95,7 @@ def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: De
     dem_path = Path(dem_path)
     plan = plans[0]
     site, frame = plan.asset.site, plan.frame
-    legs_of = [[leg for leg in flight_legs(p.items, frame, site)
+    legs_of = [[leg for leg in flight_legs(p.items, frame, site, p.autopilot)
                 if not leg.landing and leg.seq >= 1 and p.items[leg.seq - 1].command != NAV_TAKEOFF] for p in plans]
     reach_m = max((float(np.hypot(*pt[:2])) for legs in legs_of for leg in legs for pt in (leg.start_ned, leg.end_ned)),
                   default=0.0)
