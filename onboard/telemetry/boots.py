@@ -63,22 +63,25 @@ def offsets_by_boot(samples: list[Samples], source: str) -> tuple[
 
 def spans(msgs: list[tuple[float, object]], autopilot: int, boot_ids: np.ndarray,
           utc_of_boot: list[float | None]) -> np.ndarray:
-    """Rows (boot, first and last record time, first and last UTC) of each boot with a UTC, from the autopilot's
-    position and attitude stamps: where a time on either clock belongs (``nearest``)."""
+    """Rows (boot, first and last record time, first and last UTC: NaN without one) of each boot, from the
+    autopilot's position and attitude stamps: where a time on either clock belongs (``nearest``)."""
     rows = []
     for b, utc_minus_boot in enumerate(utc_of_boot):
         stamps = [(t, m.time_boot_ms * 1e-3) for (t, m), k in zip(msgs, boot_ids.tolist())  # type: ignore[attr-defined]
                   if k == b and m.get_type() in _STAMPED[:2] and m.get_srcComponent() == autopilot]  # type: ignore[attr-defined]
-        if stamps and utc_minus_boot is not None:
+        if stamps:
             t, boot_s = np.asarray(stamps).T
-            rows.append((b, t.min(), t.max(), boot_s.min() + utc_minus_boot, boot_s.max() + utc_minus_boot))
+            utc = np.nan if utc_minus_boot is None else utc_minus_boot
+            rows.append((b, t.min(), t.max(), boot_s.min() + utc, boot_s.max() + utc))
     return np.asarray(rows, dtype=np.float64).reshape(-1, 5)
 
 
 def nearest(spans_: np.ndarray, at_s: float, on_utc: bool) -> int:
-    """The boot whose span (``spans``: by the records' clock, or by UTC with ``on_utc``) holds ``at_s``, else the
-    nearest; the latest where spans overlap (a records' clock stepped back)."""
+    """The boot whose span (``spans``: by the records' clock, or by UTC with ``on_utc``: the boots with one) holds
+    ``at_s``, else the nearest; the latest where spans overlap (a records' clock stepped back). -1: none."""
     lo, hi = (spans_[:, 3], spans_[:, 4]) if on_utc else (spans_[:, 1], spans_[:, 2])
     away = np.maximum(lo - at_s, 0.0) + np.maximum(at_s - hi, 0.0)
-    best = np.flatnonzero(away == away.min())
+    if not np.isfinite(away).any():
+        return -1
+    best = np.flatnonzero(away == np.nanmin(away))
     return int(spans_[best[-1], 0])

@@ -279,8 +279,8 @@ class TelemetryBuffer:
 
     def utc_minus_boot_near(self, at_s: float, on_utc: bool = False) -> float | None:
         """Vehicle UTC − boot clock of the boot the log ran at ``at_s`` (a time on the records' clock, or with
-        ``on_utc`` the vehicle's UTC): after a reboot each boot has its own (``onboard.telemetry.boots``); else
-        ``boot_to_utc_s``."""
+        ``on_utc`` the vehicle's UTC): after a reboot each boot has its own (``onboard.telemetry.boots``), None for a
+        boot without SYSTEM_TIME; else ``boot_to_utc_s``."""
         return self._clock.utc_minus_boot_near(at_s, on_utc)
 
     def tlog_to_utc_near(self, at_s: float, on_utc: bool = False) -> float | None:

@@ -73,9 +73,12 @@ class FrameClock:
         return frame_s - self._utc_minus_log_s(frame_s, on_utc=True)
 
     def _utc_minus_boot_s(self, at_s: float, on_utc: bool) -> float:
-        """The vehicle's UTC − boot clock of the boot running at the frame (a rebooted vehicle: each boot's own)."""
-        near = self.buffer.utc_minus_boot_near(at_s, on_utc) if self.buffer is not None else None
-        return near if near is not None else self.boot_to_utc_s  # type: ignore[return-value]
+        """The vehicle's UTC − boot clock of the boot running at the frame (a rebooted vehicle: each boot's own;
+        NaN in a boot without SYSTEM_TIME: its frames untagged, 'no capture time on the telemetry's clock')."""
+        if self.buffer is None:
+            return self.boot_to_utc_s  # type: ignore[return-value]
+        near = self.buffer.utc_minus_boot_near(at_s, on_utc)
+        return near if near is not None else float("nan")
 
     def _utc_minus_log_s(self, at_s: float, on_utc: bool) -> float:
         """The SYSTEM_TIME arrival offset near the frame (the logging clock may step mid-log), else the log's."""

@@ -182,7 +182,8 @@ class SampleClock:
         """``TelemetryBuffer.utc_minus_boot_near``."""
         if self._boot_spans is None or not len(self._boot_spans):
             return self.boot_to_utc_s
-        return self.utc_of_boot[boots.nearest(self._boot_spans, at_s, on_utc)]
+        b = boots.nearest(self._boot_spans, at_s, on_utc)
+        return self.utc_of_boot[b] if b >= 0 else None
 
     def tlog_to_utc_near(self, at_s: float, on_utc: bool = False) -> float | None:
         """``TelemetryBuffer.tlog_to_utc_near``."""
@@ -208,7 +209,11 @@ class SampleClock:
         if self.time_base == "system_time" and self.clock_sync is not None:
             if not self.clock_sync.known(receiver_s):  # a host clock just stepped: NaN, said by the caller
                 return float("nan")
-            return self.clock_sync.to_boot_s(receiver_s) + self.boot_to_utc_s  # type: ignore[operator]
+            # the boot running then: rebooted, without its SYSTEM_TIME yet, another boot's put it in that one's time
+            utc_minus_boot = self.utc_minus_boot_near(receiver_s)
+            if utc_minus_boot is None:  # NaN: waits, said by the caller, as for a clock just stepped
+                return float("nan")
+            return self.clock_sync.to_boot_s(receiver_s) + utc_minus_boot
         return receiver_s
 
     def describe(self) -> dict[str, object]:

@@ -9,6 +9,7 @@ late, among the second's, and every frame of the first boot was '... before the 
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,27 @@ def test_frames_on_the_logging_clock_by_timesync_map_to_utc_by_their_own_boot(tm
     for boot2 in (5.0, 30.0):
         pose = buffer.pose_at(clock.to_telemetry_s(SECOND_BOOT_UTC_S + 0.2 + boot2))
         assert pose.is_tagged and _north_m(pose) == pytest.approx(SPEED_N_MPS * (boot2 - 1.0), abs=0.1), boot2
+
+
+def test_a_host_stamp_in_a_boot_without_system_time_is_not_mapped_by_another_boots(tmp_path: Path) -> None:
+    """Live (``from_receiver_clock``: host → boot by TIMESYNC → UTC): rebooted, the vehicle answers TIMESYNC on its
+    new boot clock but has no GPS time yet. The new boot's time + the old boot's UTC − boot put a frame in the old
+    boot's time, where its samples tagged it (130 s of flight off); it waits for the new boot's UTC instead."""
+    from onboard_synth import timesync_records
+
+    shift_s = SECOND_BOOT_UTC_S - BOOT_UTC_S
+    first = flight_records(duration_s=30.0) + timesync_records(100.0, 130.0)
+    second = [(t + shift_s, msg) for t, msg in flight_records(duration_s=130.0, start_boot_s=1.0, rate_hz=2.0,
+                                                              system_time=False)
+              + timesync_records(1.0, 131.0, tlog_minus_boot_s=BOOT_UTC_S + 0.2)]
+    for _, msg in second:
+        if msg.get_type() == "TIMESYNC":
+            msg.ts1 += round(shift_s * 1e9)
+    buffer = TelemetryBuffer.from_tlog(write_tlog(tmp_path / "two_boots.tlog", sorted(first, key=_time)
+                                                  + sorted(second, key=_time)))
+    assert buffer.clock_sync is not None
+    for boot2 in (10.0, 105.0, 120.0):  # the first boot flew boot 100-130 s
+        t = buffer.from_receiver_clock(SECOND_BOOT_UTC_S + 0.2 + boot2)  # the host's stamp of a frame at boot2
+        assert math.isnan(t) or not buffer.pose_at(t).is_tagged, (boot2, t - BOOT_UTC_S)
+    t = buffer.from_receiver_clock(BOOT_UTC_S + 0.2 + 120.0)  # the first boot's: by its own
+    assert _north_m(buffer.pose_at(t)) == pytest.approx(SPEED_N_MPS * 20.0, abs=0.05)
