@@ -337,10 +337,10 @@ def check_folder_sizes(source: ImageFolderSource | VideoSource, camera: CameraMo
     header PIL cannot read is left to the check as it is decoded."""
     if not isinstance(source, ImageFolderSource):
         return
-    from skyinspect.photo import header_shapes
+    from skyinspect.photo import checked_header_shapes
 
     for path in source.paths:
-        shapes = header_shapes(path)
+        shapes = checked_header_shapes(path)  # and what the replay would refuse of it, refused now
         if shapes is not None:
             (h, w), _ = shapes  # as decoded: EXIF-turned
             _check_size(path, w, h, camera)

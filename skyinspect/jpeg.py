@@ -51,6 +51,53 @@ def jpeg_cut_short(data: bytes) -> bool:
         pos += 2 + length
 
 
+def file_cut_short(path: Path) -> bool:
+    """``jpeg_cut_short`` of a file without reading all of it where it need not: its header up to the
+    start of scan and its last 64 KB, which in a whole file hold the end-of-image marker (a check of a
+    folder's photos up front, before the replay reads each). The whole file where that does not tell (a
+    phone's video appended, a short file). OSError where it cannot be read."""
+    size = Path(path).stat().st_size
+    with open(path, "rb") as f:
+        head = f.read(_HEAD_BYTES)
+        if size > 2 * _HEAD_BYTES and _scan_start(head) is not None:  # the tail lies after the start of scan
+            f.seek(size - _TAIL_BYTES)
+            if EOI in f.read(_TAIL_BYTES):
+                return False
+        f.seek(0)
+        return jpeg_cut_short(f.read())
+
+
+def header_walks_to_scan(path: Path) -> bool:
+    """Whether a JPEG file's header segments lead, by their lengths, to its start of scan within its first
+    256 KB: one that does not (bytes that are no marker where one belongs) is for the decoder to judge.
+    OSError where it cannot be read."""
+    with open(path, "rb") as f:
+        return _scan_start(f.read(_HEAD_BYTES)) is not None
+
+
+_HEAD_BYTES, _TAIL_BYTES = 256 * 1024, 64 * 1024  # a DJI photo's EXIF, XMP and thumbnail fit in the first
+
+
+def _scan_start(data: bytes) -> int | None:
+    """Where the entropy-coded data of a JPEG starts (after its first start-of-scan header), walked as
+    ``jpeg_cut_short`` walks; None when ``data`` does not reach it."""
+    if not data.startswith(SOI):
+        return None
+    pos, n = 2, len(data)
+    while pos + 4 <= n and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if marker == 0xFF or marker in _STANDALONE:
+            pos += 1 if marker == 0xFF else 2
+            continue
+        if marker == EOI[1]:
+            return None
+        length = int.from_bytes(data[pos + 2:pos + 4], "big")
+        if marker == _SOS:
+            return pos + 2 + length if pos + 2 + length <= n else None
+        pos += 2 + length
+    return None
+
+
 def jpeg_size(data: bytes) -> tuple[int, int] | None:
     """(width, height) from a JPEG's start-of-frame segment, walked to as ``jpeg_cut_short`` walks (a few
     µs, where Pillow's header read took 0.3 ms a frame); None when ``data`` holds no readable one."""
@@ -77,18 +124,17 @@ _SOF = {*range(0xC0, 0xD0)} - {0xC4, 0xC8, 0xCC}  # start-of-frame markers (C4, 
 
 
 def check_jpeg_whole(path: Path, data: bytes | None = None) -> None:
-    """Raise ImageError naming ``path`` when its JPEG bytes (``data``, else read from the file)
-    are cut short."""
-    if data is None:
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise ImageError(describe(path, f"cannot be read ({exc.strerror or exc})")) from exc
-    if jpeg_cut_short(data):
+    """Raise ImageError naming ``path`` when its JPEG bytes (``data``, else the file's: its header and
+    tail where those tell) are cut short."""
+    try:
+        cut = jpeg_cut_short(data) if data is not None else file_cut_short(path)
+    except OSError as exc:
+        raise ImageError(describe(path, f"cannot be read ({exc.strerror or exc})")) from exc
+    if cut:
         raise ImageError(describe(path, "is cut short: its JPEG data ends before the image does (the camera "
                                         "lost power while writing it, or the copy was interrupted), and a "
                                         "decoder would fill the missing part grey",
                                   "Copy it again from the card, or leave it out"))
 
 
-__all__ = ["EOI", "JPEG_SUFFIXES", "SOI", "check_jpeg_whole", "jpeg_cut_short", "jpeg_size"]
+__all__ = ["EOI", "JPEG_SUFFIXES", "SOI", "check_jpeg_whole", "file_cut_short", "header_walks_to_scan", "jpeg_cut_short", "jpeg_size"]

@@ -23,8 +23,8 @@ import cv2
 import numpy as np
 
 from skyinspect.errors import ImageError, describe
-from skyinspect.jpeg import JPEG_SUFFIXES, SOI, check_jpeg_whole
-from skyinspect.pixel_cap import check_image_header, open_header, pillow_guard_lifted, refuse_over_cap
+from skyinspect.jpeg import JPEG_SUFFIXES, SOI, check_jpeg_whole, header_walks_to_scan
+from skyinspect.pixel_cap import check_image_header, header_size, open_header, pillow_guard_lifted, refuse_over_cap
 
 # ANYDEPTH | ANYCOLOR: as IMREAD_COLOR (orientation, no alpha) but keeps the depth and a single
 # channel, so that they can be checked; IMREAD_UNCHANGED would ignore the EXIF orientation
@@ -51,6 +51,36 @@ def _refuse_broken_link(path: Path) -> None:
     if Path(path).is_symlink() and not Path(path).exists():
         raise ImageError(describe(path, f"is a link to {Path(path).readlink()}, which is not there",
                                   "Mount or copy the photos it points to, or leave the link out"))
+
+
+def checked_header_shapes(path: Path) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """``header_shapes``, having refused what ``read_bgr`` would refuse of the file without decoding it (a
+    broken link, a file that cannot be read or is empty, a JPEG cut short: from its size, header and tail);
+    a file without a header PIL reads (one that is no image) is decoded now, refused by name if it does
+    not decode. For a folder checked before any frame is segmented (onboard.replay): such a file at
+    frame 400 was refused when the replay reached it, and the 399 frames segmented before were removed."""
+    _refuse_broken_link(path)
+    try:
+        size_bytes = Path(path).stat().st_size
+    except OSError as exc:
+        raise ImageError(describe(path, f"cannot be read ({exc.strerror or exc})",
+                                  "Check the file is there and readable, or leave it out")) from exc
+    if size_bytes == 0:
+        raise ImageError(describe(path, "is empty (0 bytes)", "Copy it again from the card, or leave it out"))
+    jpeg = Path(path).suffix.lower() in JPEG_SUFFIXES or _starts_as_jpeg(path, None)
+    if jpeg:
+        check_jpeg_whole(path)
+    shapes = header_shapes(path)
+    if jpeg and not _header_walks(path) or shapes is None and header_size(path) is None:
+        read_bgr(path)  # damaged where its header should be (a card's bad block): decoded now, or refused
+    return shapes
+
+
+def _header_walks(path: Path) -> bool:
+    try:
+        return header_walks_to_scan(path)
+    except OSError:
+        return False
 
 
 def read_bgr(path: Path, orient: bool = True, data: bytes | None = None) -> np.ndarray:
@@ -332,5 +362,6 @@ SHOWN_FROM_STORED: dict[int, Callable[[np.ndarray], np.ndarray]] = {
 _EIGHT_BIT_MODES = ("1", "L", "LA", "P", "PA", "RGB", "RGBA", "CMYK", "YCbCr")
 
 
-__all__ = ["QUARTER_TURNS", "SHOWN_FROM_STORED", "STORED_FROM_SHOWN", "UNREAD_FORMATS", "cv_imread", "exif_orientation", "header_shapes",
+__all__ = ["QUARTER_TURNS", "SHOWN_FROM_STORED", "STORED_FROM_SHOWN", "UNREAD_FORMATS", "checked_header_shapes",
+           "cv_imread", "exif_orientation", "header_shapes",
            "is_listed", "read_bgr", "read_file_bytes"]

@@ -87,3 +87,24 @@ def test_a_long_scan_with_stuffed_bytes_is_told_whole_or_cut():
     assert not jpeg_cut_short(data)
     assert not jpeg_cut_short(data + b"\x00" * 64)  # trailing bytes after the marker (some cameras)
     assert jpeg_cut_short(data[:-2]) and jpeg_cut_short(data[:-1])
+
+
+@pytest.mark.parametrize("progressive", [False, True])
+def test_a_file_is_told_whole_or_cut_from_its_header_and_tail_as_from_all_its_bytes(tmp_path: Path,
+                                                                                   progressive: bool) -> None:
+    """file_cut_short (a folder's frames checked up front, onboard.replay) reads a large whole JPEG's
+    header and last 64 KB only, and says what jpeg_cut_short says of all its bytes."""
+    from skyinspect.jpeg import file_cut_short
+
+    rng = np.random.default_rng(2)
+    params = [cv2.IMWRITE_JPEG_QUALITY, 95] + ([cv2.IMWRITE_JPEG_PROGRESSIVE, 1] if progressive else [])
+    ok, buf = cv2.imencode(".jpg", rng.integers(0, 255, (800, 900, 3), dtype=np.uint8), params)
+    whole = _with_thumbnail(buf.tobytes())
+    assert len(whole) > 2 * 256 * 1024 + 100_000  # over the head and tail read (file_cut_short)
+    video = bytes(rng.integers(0, 0xFF, 300_000, dtype=np.uint8))  # no FF byte: no end-of-image marker in it
+    cases = {"whole": whole, "cut": whole[:-70_000], "cut near its end": whole[:-3], "whole, video after": whole + video,
+             "cut, its header only": whole[:600], "cut in its scan, big": whole[:700_000]}
+    for name, data in cases.items():
+        path = tmp_path / "p.jpg"
+        path.write_bytes(data)
+        assert file_cut_short(path) == jpeg_cut_short(data) == (name.startswith("cut")), name
