@@ -5,7 +5,8 @@ A flight record is a folder::
     FLIGHT/
       record.sqlite        SQLite in WAL mode: tables meta, frames, instances
       images/000123.jpg    the frame as captured (written atomically: tmp + fsync + rename)
-      masks/000123.png     the class-id mask (0 background, 1 crack, 2 corrosion), optional
+      masks/000123.tif     the class-id mask (0 background, 1 crack, 2 corrosion), optional: 8-bit grey,
+                           TIFF with PackBits (older records: PNG; the row's mask_file names it)
 
 Table ``frame_stats`` (added within format version 1; absent in older records, which read as
 "no statistics") holds each frame's input statistics for the drift check (skyinspect/drift.py).

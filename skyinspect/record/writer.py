@@ -45,12 +45,26 @@ _INSERT_STATS = (f"INSERT OR REPLACE INTO frame_stats(frame_index, {', '.join(ST
 
 
 def _mask_png_params(cv2) -> list[int]:  # type: ignore[no-untyped-def]
-    """Masks are PNG without a row filter: a class-id mask is long runs of one value, which deflate's
-    run coding takes as they are; OpenCV's default filter (Sub) is one more pass over every row that
-    made the files larger, not smaller (thread CPU on the recording thread: 0.54 -> 0.43 ms for a
-    640x480 mask, 2.27 -> 1.82 ms at 1280x960; files about half the size). Still lossless 8-bit PNG;
-    an OpenCV without the option encodes as before."""
+    """Masks as PNG (an OpenCV without a TIFF writer, see ``_mask_encoding``) have no row filter: a class-id
+    mask is long runs of one value, which deflate's run coding takes as they are; OpenCV's default filter
+    (Sub) was one more pass over every row that made the files larger, not smaller (0.54 -> 0.43 ms for a
+    640x480 mask). An OpenCV without the option encodes as before."""
     return [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_NONE] if hasattr(cv2, "IMWRITE_PNG_FILTER") else []
+
+
+TIFF_PACKBITS = 32773  # TIFF's run-length compression (COMPRESSION_PACKBITS)
+
+
+def _mask_encoding(cv2) -> tuple[str, list[int]]:  # type: ignore[no-untyped-def]
+    """(suffix, imencode parameters) of the masks: 8-bit grey TIFF with PackBits compression, lossless. A
+    class-id mask is long runs of one value, which PackBits writes as runs without looking further; PNG's
+    zlib pass over every byte cost the recording thread 0.50 ms a 640x480 mask with a defect (2.0 at
+    1280x960, 19.5 at 4000x3000), PackBits 0.14 (0.50, 5.1), for files 4-10 times larger (7 kB at 640x480,
+    still a few % of the frame's JPEG). Readers open the file the row names (cv2.imread, Pillow): the same
+    2-D array. PNG where OpenCV has no TIFF writer."""
+    if getattr(cv2, "haveImageWriter", lambda _name: False)(".tif"):
+        return ".tif", [cv2.IMWRITE_TIFF_COMPRESSION, TIFF_PACKBITS]
+    return ".png", _mask_png_params(cv2)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -89,7 +103,8 @@ class FlightRecordWriter:
         self.drift_reference = drift_reference
         self.save_images = save_images
         self.save_masks = True
-        self._empty_masks: dict[tuple[tuple[int, ...], str], bytes] = {}  # see _mask_png
+        self._empty_masks: dict[tuple[tuple[int, ...], str], bytes] = {}  # see _mask_bytes
+        self._mask_encoding: tuple[str, list[int]] | None = None  # chosen at the first mask (cv2 imported there)
         self._waiting: list[tuple[list[object], list[tuple[object, ...]], list[object]]] = []  # see commit
         self._unsynced_dirs: set[str] = set()  # folders with renames not yet synced (see commit)
         self._lock_fd: int | None = None
@@ -157,7 +172,10 @@ class FlightRecordWriter:
             if self.save_images else None
         mask_file = None
         if segmentation is not None and self.save_masks:
-            mask_file = self._save(MASKS_DIR, f"{name}.png", lambda: self._mask_png(segmentation.class_map))
+            suffix, params = self._mask_encoding or _mask_encoding(cv2)
+            self._mask_encoding = (suffix, params)
+            mask_file = self._save(MASKS_DIR, f"{name}{suffix}",
+                                   lambda: self._mask_bytes(segmentation.class_map, suffix, params))
         stats = frame_stats(image_bgr, segmentation.confidence if segmentation is not None else None)
         values = [frame_index, capture_time_utc_s, image_file, mask_file, width, height,
                   segmentation.model_id if segmentation else None, time.time()] + pose_to_row(pose)
@@ -196,17 +214,18 @@ class FlightRecordWriter:
             raise RecordError(describe(self.folder / DB_NAME, f"cannot record {which} ({exc})")) from exc
         return indices
 
-    def _mask_png(self, class_map: np.ndarray) -> bytes:
-        """The mask as PNG. An all-zero mask (a frame where nothing was found: most of a flight) encodes to
-        the same bytes every time, so they are kept per frame size: its zlib pass over every pixel cost the
-        recording thread 0.47 ms a 640x480 frame; checking the mask is empty costs 0.007."""
+    def _mask_bytes(self, class_map: np.ndarray, suffix: str, params: list[int]) -> bytes:
+        """The mask encoded (``_mask_encoding``). An all-zero mask (a frame where nothing was found: most of a
+        flight) encodes to the same bytes every time, so they are kept per frame size: its PNG's zlib pass
+        over every pixel cost the recording thread 0.47 ms a 640x480 frame; checking the mask is empty costs
+        0.007."""
         import cv2
 
         key = (class_map.shape, class_map.dtype.str)
         empty = class_map.size > 0 and not class_map.max()
         if empty and key in self._empty_masks:
             return self._empty_masks[key]
-        data = _encode(cv2.imencode(".png", class_map, _mask_png_params(cv2)))
+        data = _encode(cv2.imencode(suffix, class_map, params))
         if empty:
             self._empty_masks[key] = data
         return data
