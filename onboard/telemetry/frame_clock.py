@@ -69,7 +69,11 @@ class FrameClock:
             return frame_s + self._utc_minus_log_s(frame_s, on_utc=False)
         if self.method == "timesync":  # UTC → boot → the log clock (the offset varies by ppm: one guess is enough)
             boot_s = frame_s - self._utc_minus_boot_s(frame_s, on_utc=True)
-            return boot_s + self.sync.offset_at(boot_s + self.sync.offsets_s[0])  # type: ignore[union-attr]
+            # the stretch of the log clock the frame falls in, by the SYSTEM_TIME arrivals near it (by the first
+            # stretch's offset, a frame after a reboot or a logging clock's step took another stretch's)
+            near = self.buffer.tlog_to_utc_near(frame_s, on_utc=True) if self.buffer is not None else None
+            guess_s = frame_s - near if near is not None else boot_s + self.sync.offsets_s[0]  # type: ignore[union-attr]
+            return boot_s + self.sync.offset_at(guess_s)  # type: ignore[union-attr]
         return frame_s - self._utc_minus_log_s(frame_s, on_utc=True)
 
     def _utc_minus_boot_s(self, at_s: float, on_utc: bool) -> float:

@@ -88,12 +88,9 @@ def test_frames_on_the_logging_clock_map_to_utc_by_their_own_boot(tmp_path: Path
         assert pose.time_utc_s == pytest.approx(BOOT_UTC_S + boot, abs=0.01), boot
 
 
-def test_frames_on_the_logging_clock_by_timesync_map_to_utc_by_their_own_boot(tmp_path: Path) -> None:
-    """With TIMESYNC each boot's replies are a stretch of their own (the offset jumps at the reboot); a frame's boot
-    time then goes to UTC by its boot's SYSTEM_TIME, not the latest boot's (131 s late: into the second boot)."""
+def _two_boots_timesync(tmp_path: Path) -> Path:
+    """``_two_boots`` with the logging computer's TIMESYNC round trips in each boot."""
     from onboard_synth import timesync_records
-
-    from onboard.telemetry.frame_clock import map_frame_clock
 
     shift_s = SECOND_BOOT_UTC_S - BOOT_UTC_S
     first = flight_records(duration_s=30.0) + timesync_records(100.0, 130.0)
@@ -104,7 +101,15 @@ def test_frames_on_the_logging_clock_by_timesync_map_to_utc_by_their_own_boot(tm
             msg.time_unix_usec += round(shift_s * 1e6)
         if msg.get_type() == "TIMESYNC":
             msg.ts1 += round(shift_s * 1e9)
-    buffer = TelemetryBuffer.from_tlog(write_tlog(tmp_path / "two_boots.tlog", sorted(first, key=_time) + sorted(second, key=_time)))
+    return write_tlog(tmp_path / "two_boots.tlog", sorted(first, key=_time) + sorted(second, key=_time))
+
+
+def test_frames_on_the_logging_clock_by_timesync_map_to_utc_by_their_own_boot(tmp_path: Path) -> None:
+    """With TIMESYNC each boot's replies are a stretch of their own (the offset jumps at the reboot); a frame's boot
+    time then goes to UTC by its boot's SYSTEM_TIME, not the latest boot's (131 s late: into the second boot)."""
+    from onboard.telemetry.frame_clock import map_frame_clock
+
+    buffer = TelemetryBuffer.from_tlog(_two_boots_timesync(tmp_path))
     clock = map_frame_clock(buffer, "log", "two_boots")
     assert clock.method == "timesync"
     for boot in (105.0, 125.0):
@@ -139,3 +144,18 @@ def test_a_host_stamp_in_a_boot_without_system_time_is_not_mapped_by_another_boo
         assert math.isnan(t) or not buffer.pose_at(t).is_tagged, (boot2, t - BOOT_UTC_S)
     t = buffer.from_receiver_clock(BOOT_UTC_S + 0.2 + 120.0)  # the first boot's: by its own
     assert _north_m(buffer.pose_at(t)) == pytest.approx(SPEED_N_MPS * 20.0, abs=0.05)
+
+
+def test_utc_frames_on_the_logging_clock_by_timesync_find_their_boots_stretch(tmp_path: Path) -> None:
+    """``--time-base tlog --frame-clock utc``: UTC → the frame's boot time → the logging clock by the TIMESYNC
+    stretch of that time. The stretch was looked up at boot time + the first stretch's offset, the first boot's: a
+    frame of the second boot took the first's offset, 131 s early ('80.000 s before the first
+    GLOBAL_POSITION_INT'); now by the SYSTEM_TIME arrivals near the frame."""
+    from onboard.telemetry.frame_clock import map_frame_clock
+
+    buffer = TelemetryBuffer.from_tlog(_two_boots_timesync(tmp_path), time_base="tlog")
+    clock = map_frame_clock(buffer, "utc", "two_boots")
+    assert clock.method == "timesync"
+    for utc_s, north_m in ((BOOT_UTC_S + 110.0, 50.0), (SECOND_BOOT_UTC_S + 20.0, 95.0)):
+        pose = buffer.pose_at(clock.to_telemetry_s(utc_s))
+        assert pose.is_tagged and _north_m(pose) == pytest.approx(north_m, abs=0.05), (utc_s - BOOT_UTC_S, pose.status)
