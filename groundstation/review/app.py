@@ -153,10 +153,15 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
             "published": published_review(data.folder, audit.entries())}
 
     @app.get("/api/findings")
-    def findings(cls: str | None = None, status: str | None = None, grade: str | None = None) -> Any:
+    def findings(cls: str | None = None, status: str | None = None, grade: str | None = None,
+                 view: str | None = None) -> Any:
+        """``view=table``: the rows as the page's table and map markers need them (no outlines, no
+        measurements; the page fetches the outlines once from /api/outlines)."""
+        if view not in (None, "", "table"):
+            raise HTTPException(422, f"view must be 'table' or left out, not {view!r}")
         data.refresh_grades()  # as published since the app started
         state = audit.state()
-        rows = [data.summary(fid, state.get(fid)) for fid in data.findings]
+        rows = [data.summary(fid, state.get(fid), table=view == "table") for fid in data.findings]
         if cls:  # the class the table shows: a relabelled finding is listed under its new label
             rows = [r for r in rows if (r["review"]["label"] or r["class"]) == cls]
         if status:
@@ -165,6 +170,11 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
         if grade:  # "CS2" lists the lower bounds "CS2+" too
             rows = [r for r in rows if (r["grade"] or "").upper() in (grade, grade + "+")]
         return rows
+
+    @app.get("/api/outlines")
+    def outlines() -> Any:
+        """Every finding's outline (lat, lon, alt) by id: fixed while the app runs, so fetched once by the page."""
+        return {fid: data.outline(fid) for fid in data.findings}
 
     @app.get("/api/findings/{fid}")
     def finding(fid: str) -> Any:

@@ -20,7 +20,7 @@ def test_an_earlier_filter_answer_arriving_last_does_not_replace_the_table(serve
     everything = page.evaluate(ROWS)
     assert len(everything) == 2
     held: list = []
-    page.route("**/api/findings?status=confirmed", lambda route: held.append(route))
+    page.route("**/api/findings?*status=confirmed*", lambda route: held.append(route))
     page.select_option("#f-status", "confirmed")  # none is: an empty table, once it answers
     deadline = time.monotonic() + 30  # a bound, not a speed check
     while not held:
