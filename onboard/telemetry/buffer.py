@@ -140,12 +140,12 @@ class TelemetryBuffer:
                 q = np.asarray(m.q, dtype=np.float64)
                 if np.all(np.isfinite(q)) and np.linalg.norm(q) > 0:
                     gim[kind][0].append(self._clock.boot(t, m.time_boot_ms * 1e-3
-                                                        + self._clock.gimbal_shift_s.get(m.get_srcComponent(), 0.0), b))
+                                                        + self._clock.gimbal_shift(m.get_srcComponent(), b), b))
                     gim[kind][1].append(_Gimbal(normalise(q), gimbal_device_frame(m.flags)))
             elif kind == "MOUNT_ORIENTATION":
                 # roll/pitch earth-stabilised, yaw relative to the vehicle's nose
                 gim[kind][0].append(self._clock.boot(t, m.time_boot_ms * 1e-3
-                                                    + self._clock.gimbal_shift_s.get(m.get_srcComponent(), 0.0), b))
+                                                    + self._clock.gimbal_shift(m.get_srcComponent(), b), b))
                 gim[kind][1].append(_Gimbal(euler_to_quaternion(m.roll, m.pitch, m.yaw), GimbalFrame.VEHICLE_YAW))
             elif kind == "MOUNT_STATUS":
                 # ArduPilot: a = pitch, b = roll, c = yaw (body frame), centidegrees; no timestamp

@@ -159,24 +159,32 @@ class SampleClock:
             return usec * 1e-6 - self.tlog_to_utc_s  # UTC → the logging computer's clock
         return usec * 1e-6
 
-    def _gimbal_clocks(self, msgs: list[tuple[float, mavlink.MAVLink_message]]) -> dict[int, float]:
-        """Seconds to add to a gimbal component's ``time_boot_ms`` to put it on the autopilot's boot clock.
-        A MAVLink gimbal device stamps its status with its own uptime; mapped with the autopilot's
-        offset, a gimbal booted 7 s later read its attitude from 7 s earlier (14° off while tilting at
+    def _gimbal_clocks(self, msgs: list[tuple[float, mavlink.MAVLink_message]]) -> dict[tuple[int, int], float]:
+        """Seconds to add to a gimbal component's ``time_boot_ms`` to put it on the autopilot's boot clock, by
+        (component, boot). A MAVLink gimbal device stamps its status with its own uptime; mapped with the
+        autopilot's offset, a gimbal booted 7 s later read its attitude from 7 s earlier (14° off while tilting at
         2°/s) and the newest frames were 'after the last GIMBAL_DEVICE_ATTITUDE_STATUS'. Compared by the
-        median arrival − stamp; under 1 s apart they are taken to share the autopilot's clock."""
-        lags: dict[int, list[float]] = {}
-        for t, m in msgs:
+        median arrival − stamp within each boot of the autopilot (its reboot does not restart the gimbal's clock:
+        one median over two boots shifted the shorter boot's gimbal by the other's length); under 1 s apart they
+        are taken to share the autopilot's clock."""
+        lags: dict[tuple[int, int], list[float]] = {}
+        for (t, m), b in zip(msgs, self.boot_ids.tolist()):
             if m.get_type() in ("GLOBAL_POSITION_INT", "GIMBAL_DEVICE_ATTITUDE_STATUS", "MOUNT_ORIENTATION"):
-                lags.setdefault(m.get_srcComponent(), []).append(t - m.time_boot_ms * 1e-3)
-        ref = statistics.median(lags[self.autopilot])
-        shifts = {c: statistics.median(v) - ref for c, v in lags.items()}
-        shifts = {c: d for c, d in shifts.items() if abs(d) > 1.0}
-        for c, d in shifts.items():
+                lags.setdefault((m.get_srcComponent(), b), []).append(t - m.time_boot_ms * 1e-3)
+        refs = {b: statistics.median(v) for (c, b), v in lags.items() if c == self.autopilot}
+        shifts = {(c, b): statistics.median(v) - refs[b] for (c, b), v in lags.items()
+                  if c != self.autopilot and b in refs}
+        shifts = {k: d for k, d in shifts.items() if abs(d) > 1.0}
+        for c in sorted({c for c, _ in shifts}):
+            d = next(d for (c2, _), d in sorted(shifts.items()) if c2 == c)  # the first boot's, said once
             log.warning("%s: component %d stamps its gimbal attitude on its own clock, %.1f s %s the autopilot's; "
-                        "shifted onto the autopilot's by arrival times", self.source, c, abs(d),
-                        "behind" if d > 0 else "ahead of")
+                        "shifted onto the autopilot's by arrival times%s", self.source, c, abs(d),
+                        "behind" if d > 0 else "ahead of", " (each boot's own)" if len(refs) > 1 else "")
         return shifts
+
+    def gimbal_shift(self, component: int, boot_id: int) -> float:
+        """``_gimbal_clocks``' shift of a gimbal component's stamp in boot ``boot_id`` (0 on the autopilot's clock)."""
+        return self.gimbal_shift_s.get((component, boot_id), 0.0)
 
     def utc_minus_boot_near(self, at_s: float, on_utc: bool = False) -> float | None:
         """``TelemetryBuffer.utc_minus_boot_near``."""

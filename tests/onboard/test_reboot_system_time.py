@@ -159,3 +159,39 @@ def test_utc_frames_on_the_logging_clock_by_timesync_find_their_boots_stretch(tm
     for utc_s, north_m in ((BOOT_UTC_S + 110.0, 50.0), (SECOND_BOOT_UTC_S + 20.0, 95.0)):
         pose = buffer.pose_at(clock.to_telemetry_s(utc_s))
         assert pose.is_tagged and _north_m(pose) == pytest.approx(north_m, abs=0.05), (utc_s - BOOT_UTC_S, pose.status)
+
+
+def test_a_gimbal_on_its_own_clock_is_put_on_each_boots_clock() -> None:
+    """A MAVLink gimbal (component 154) stamps its attitude with its own uptime, which the autopilot's reboot does not
+    restart. Its shift onto the autopilot's boot clock was one median over the log: the second (shorter) boot's
+    gimbal samples took the first boot's shift, 130 s off, and its frames were untagged or read another time's
+    gimbal. Now each boot's own shift."""
+    from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
+    from onboard.telemetry import convert
+    from onboard.telemetry.rotations import euler_to_quaternion
+
+    autopilot, gimbal = mavlink.MAVLink(None, srcSystem=1, srcComponent=1), mavlink.MAVLink(None, 1, 154)
+
+    def sent(msg, enc):  # type: ignore[no-untyped-def]
+        msg.pack(enc)  # sets the source ids a received message has
+        return msg
+
+    msgs = []
+    for utc0, boot0, n in ((BOOT_UTC_S + 100.0, 100.0, 300), (SECOND_BOOT_UTC_S + 1.0, 1.0, 100)):  # 10 Hz
+        for k in range(n):
+            utc, boot = utc0 + k * 0.1, boot0 + k * 0.1
+            t = utc + 0.2  # the .tlog clock
+            msgs.append((t, sent(convert.global_position(boot, 47.0 + k * 1e-6, 8.0, 500.0, 20.0), autopilot)))
+            msgs.append((t, sent(convert.attitude(boot, 0.0, 0.0, 90.0), autopilot)))
+            if k % 5 == 0:
+                msgs.append((t, sent(convert.system_time(boot, utc), autopilot)))
+            pitch = -((utc - BOOT_UTC_S) % 60.0)  # tilting down 1 deg/s (by UTC), back up each minute
+            q = euler_to_quaternion(0.0, pitch, 0.0)
+            gimbal_boot = utc - (BOOT_UTC_S + 50.0)  # its own uptime: booted at UTC +50 s, never restarted
+            msgs.append((t, sent(convert.gimbal_device_status(gimbal_boot, tuple(q), earth_yaw=False), gimbal)))
+    buffer = TelemetryBuffer(msgs, "two_boots_gimbal")
+    for utc in (BOOT_UTC_S + 110.05, BOOT_UTC_S + 125.05, SECOND_BOOT_UTC_S + 3.05, SECOND_BOOT_UTC_S + 9.05):
+        pose = buffer.pose_at(utc)
+        assert pose.is_tagged, (utc - BOOT_UTC_S, pose.status)
+        assert pose.gimbal_pitch_deg == pytest.approx(-((utc - BOOT_UTC_S) % 60.0), abs=0.05), utc - BOOT_UTC_S
