@@ -12,11 +12,11 @@ tr.sel{background:#ffe9a8}tr{cursor:pointer}#findings tbody tr:focus{outline:2px
 #findings td:first-child{white-space:nowrap}#map{width:100%;height:260px;border:1px solid #ccc;background:#f8f8f8}
 .views img{max-width:220px;margin:2px;border:1px solid #ccc}button{margin:2px}
 button.sort{border:0;background:none;font:inherit;font-weight:bold;padding:0;margin:0;cursor:pointer}
-#audit li{font-size:12px}.confirmed{color:#2a7}.rejected{color:#c33}
+#audit li{font-size:12px}.confirmed{color:#2a7}.rejected{color:#c33}#page-msg{color:#c33;font-weight:bold}
 @media (max-width:800px){body{display:block;height:auto}#left{border-right:0;border-bottom:1px solid #ccc;overflow:visible}
 #right{overflow:visible}.views img{max-width:46%}#comment{width:100%;box-sizing:border-box}td,th{font-size:14px;padding:3px 2px}
 #findings td{overflow-wrap:anywhere}}</style></head><body>
-<div id="left"><h3 id="title">skyinspect review</h3>
+<div id="left"><h3 id="title">skyinspect review</h3><p id="page-msg" role="alert" hidden></p>
 <label>reviewer <input id="reviewer" size="14" placeholder="your name"></label>
 <label id="tokenbox">token <input id="token" size="10" type="password"></label><br>
 <label>class <select id="f-class"><option value="">all</option></select></label>
@@ -59,8 +59,18 @@ function el(tag, text, attrs) {
   for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
   return e;
 }
+// a request refused while the page is open (the trail cut under the app, the server stopped) is said at the
+// top: it had gone to the console only, as an uncaught error, the page left as it was
+window.addEventListener('unhandledrejection', (ev) => {
+  ev.preventDefault();
+  const err = ev.reason, m = $('page-msg');
+  m.textContent = 'not shown: ' + (err instanceof TypeError ? 'the review app did not answer (' + err.message
+    + '): is `skyinspect serve` still running?' : (err && err.message) || String(err));
+  m.hidden = false;
+});
 async function api(path, opts) {
   const r = await fetch(path, opts);
+  if (r.ok) $('page-msg').hidden = true;  // answered again: what it said is past
   if (!r.ok) {
     const text = await r.text();
     let detail = text;
