@@ -122,10 +122,8 @@ def test_frames_on_the_logging_clock_by_timesync_map_to_utc_by_their_own_boot(tm
         assert pose.is_tagged and _north_m(pose) == pytest.approx(SPEED_N_MPS * (boot2 - 1.0), abs=0.1), boot2
 
 
-def test_a_host_stamp_in_a_boot_without_system_time_is_not_mapped_by_another_boots(tmp_path: Path) -> None:
-    """Live (``from_receiver_clock``: host → boot by TIMESYNC → UTC): rebooted, the vehicle answers TIMESYNC on its
-    new boot clock but has no GPS time yet. The new boot's time + the old boot's UTC − boot put a frame in the old
-    boot's time, where its samples tagged it (130 s of flight off); it waits for the new boot's UTC instead."""
+def _second_boot_without_utc(tmp_path: Path) -> Path:
+    """Boot 100-130 s, then a reboot and boot 1-131 s (2 Hz) answering TIMESYNC, with no SYSTEM_TIME (no GPS time)."""
     from onboard_synth import timesync_records
 
     shift_s = SECOND_BOOT_UTC_S - BOOT_UTC_S
@@ -136,8 +134,14 @@ def test_a_host_stamp_in_a_boot_without_system_time_is_not_mapped_by_another_boo
     for _, msg in second:
         if msg.get_type() == "TIMESYNC":
             msg.ts1 += round(shift_s * 1e9)
-    buffer = TelemetryBuffer.from_tlog(write_tlog(tmp_path / "two_boots.tlog", sorted(first, key=_time)
-                                                  + sorted(second, key=_time)))
+    return write_tlog(tmp_path / "two_boots.tlog", sorted(first, key=_time) + sorted(second, key=_time))
+
+
+def test_a_host_stamp_in_a_boot_without_system_time_is_not_mapped_by_another_boots(tmp_path: Path) -> None:
+    """``from_receiver_clock`` (host → boot by TIMESYNC → UTC) over a log holding two boots (a live link forgets
+    its window at a reboot, so this is a log's): the new boot's time + the old boot's UTC − boot put a frame in the
+    old boot's time, where its samples tagged it (130 s of flight off); now NaN (no UTC for that boot)."""
+    buffer = TelemetryBuffer.from_tlog(_second_boot_without_utc(tmp_path))
     assert buffer.clock_sync is not None
     for boot2 in (10.0, 105.0, 120.0):  # the first boot flew boot 100-130 s
         t = buffer.from_receiver_clock(SECOND_BOOT_UTC_S + 0.2 + boot2)  # the host's stamp of a frame at boot2
@@ -195,3 +199,18 @@ def test_a_gimbal_on_its_own_clock_is_put_on_each_boots_clock() -> None:
         pose = buffer.pose_at(utc)
         assert pose.is_tagged, (utc - BOOT_UTC_S, pose.status)
         assert pose.gimbal_pitch_deg == pytest.approx(-((utc - BOOT_UTC_S) % 60.0), abs=0.05), utc - BOOT_UTC_S
+
+
+def test_frames_on_the_logging_clock_in_a_boot_without_system_time_are_untagged(tmp_path: Path) -> None:
+    """``--frame-clock log`` by TIMESYNC: a frame of the boot without SYSTEM_TIME took the first boot's UTC − boot
+    and was tagged from the first boot's samples (25 m north where the vehicle was at 520 m)."""
+    from onboard.telemetry.frame_clock import map_frame_clock
+
+    buffer = TelemetryBuffer.from_tlog(_second_boot_without_utc(tmp_path))
+    clock = map_frame_clock(buffer, "log", "two_boots")
+    assert clock.method == "timesync"
+    for boot2 in (10.0, 105.0, 120.0):
+        pose = buffer.pose_at(clock.to_telemetry_s(SECOND_BOOT_UTC_S + 0.2 + boot2))
+        assert not pose.is_tagged, (boot2, _north_m(pose))
+    pose = buffer.pose_at(clock.to_telemetry_s(BOOT_UTC_S + 0.2 + 120.0))  # the first boot's: by its own
+    assert pose.is_tagged and _north_m(pose) == pytest.approx(SPEED_N_MPS * 20.0, abs=0.05)
