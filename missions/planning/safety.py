@@ -354,9 +354,26 @@ def fence_outside(lat_lon: tuple[tuple[float, float], ...], frame: LocalFrame) -
     return outside
 
 
+# a parallel bows off its chord by L^2 tan(lat) / 8R: 0.3 mm for 20 m at 65 N (4.2 m for 10 km)
+EDGE_STEP_M = 20.0
+
+
 def _polygon_en(lat_lon: tuple[tuple[float, float], ...], frame: LocalFrame) -> Polygon:
-    ned = frame.to_ned(np.array([p[0] for p in lat_lon]), np.array([p[1] for p in lat_lon]),
-                       np.full(len(lat_lon), frame.h0_m))
+    """A polygon given in latitude/longitude, in the local east/north metres, with its edges straight in
+    latitude and longitude as the vehicle's fence tests them (``fence_outside``): a keep-out is written as an
+    exclusion polygon, and its east-west edges, parallels to the vehicle, bow towards the equator from the
+    chord between its corners in metres (a leg 3.5 m off a 10-km edge at 65 N was inside the vehicle's
+    polygon). Each edge is drawn through points ``EDGE_STEP_M`` apart at most."""
+    lon0 = frame.lon0_deg
+    ring = [(float(la), lon_near(lon0, float(lo))) for la, lo in lat_lon]
+    lat, lon = [], []
+    for (la0, lo0), (la1, lo1) in zip(ring, ring[1:] + ring[:1]):
+        length_m = math.hypot(la1 - la0, (lo1 - lo0) * math.cos(math.radians(la0))) * 111_320.0
+        t = np.arange(max(1, math.ceil(length_m / EDGE_STEP_M))) / max(1, math.ceil(length_m / EDGE_STEP_M))
+        lat.append(la0 + t * (la1 - la0))
+        lon.append(lo0 + t * (lo1 - lo0))
+    la, lo = np.concatenate(lat), np.concatenate(lon)
+    ned = frame.to_ned(la, lo, np.full(len(la), frame.h0_m))
     return Polygon([(float(e), float(n)) for n, e, _ in ned])
 
 
