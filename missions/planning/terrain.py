@@ -5,7 +5,9 @@ heights relative to home (docs/missions.md, Limits). Where the ground rises away
 up a hillside, a bridge over a valley side) the passes are flown that much closer to it, or into it,
 and nothing said so. A bare-earth DEM (a DTM GeoTIFF, read by ``skyinspect.surfaces.dem``: any CRS, its
 heights on any datum) refuses such a flight with the item and the ground's height there, and a flight
-that comes within ``site.min_standoff_m`` of a pipe or turbine raised by the ground's rise under it.
+that comes within ``site.min_standoff_m`` of a pipe or turbine raised by the ground's rise under it, and a
+pipeline whose photos see the pipe standing on that ground coarser than the required GSD (the ground falling
+away from home's: the camera farther from the pipe than planned; ``station_gsd_m``).
 
 Heights are taken relative to the DEM at home, not to ``ground_alt_msl_m``: the vehicle's altitude is
 relative to where it armed, and a DEM on another datum (or a site height a few metres off) is still
@@ -30,15 +32,16 @@ from skyinspect.surfaces.dem import EARTH_RADIUS_M, BoundDem, DemGrid, DemSurfac
 
 from missions.planning.assets import Pipeline, WindTurbine
 from missions.planning.geometry import Capsule, Frustum, point_in_polygon_en
+from missions.planning.gsd import GSD_TOLERANCE
 from missions.planning.mission import NAV_TAKEOFF
 from missions.planning.planner import Plan
-from missions.planning.safety import PlanRefusedError, _where, flight_legs
+from missions.planning.safety import Leg, PlanRefusedError, _where, flight_legs
 
 TERRAIN_TOLERANCE_M = 0.01
 
 
-_STANDING = {True: "The structure was checked standing on that ground; its GSD and coverage are still planned "
-                   "over flat ground",
+_STANDING = {True: "The structure was checked standing on that ground; its coverage is still planned over flat "
+                   "ground",
              False: "Bridge heights are still taken from the site ground"}
 _FIX = ("The planner lays the asset out and flies heights above home over flat ground: take off from a home level "
         "with that ground, or plan the part of the asset on the slope on its own")
@@ -88,17 +91,20 @@ def read_dem(dem_path: Path) -> DemGrid:
     return DemSurface(str(dem_path), name=Path(dem_path).name).load_grid()
 
 
-def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: DemGrid | None = None) -> tuple[str, ...]:
-    """Notes on the terrain under every flight, or ``PlanRefusedError`` (rule ``terrain``) naming each leg
-    that flies lower than ``site.min_flight_agl_m`` above the DEM's ground; ``InputError`` if the DEM does
-    not cover home. ``grid``: the raster ``read_dem`` read already."""
+def _flown_legs(plans: tuple[Plan, ...] | list[Plan]) -> list[list[Leg]]:
+    """Each flight's legs away from home (not the take-off or the final descent, over home by definition)."""
+    return [[leg for leg in flight_legs(p.items, p.frame, p.asset.site, p.autopilot)
+             if not leg.landing and leg.seq >= 1 and p.items[leg.seq - 1].command != NAV_TAKEOFF] for p in plans]
+
+
+def bind_dem(plans: tuple[Plan, ...] | list[Plan], dem_path: Path,
+             grid: DemGrid | None = None) -> tuple[BoundDem, float]:
+    """The DEM fitted to the plans' local frame over their reach, and its down at home (``InputError`` if it
+    does not cover home)."""
     dem_path = Path(dem_path)
-    plan = plans[0]
-    site, frame = plan.asset.site, plan.frame
-    legs_of = [[leg for leg in flight_legs(p.items, frame, site, p.autopilot)
-                if not leg.landing and leg.seq >= 1 and p.items[leg.seq - 1].command != NAV_TAKEOFF] for p in plans]
-    reach_m = max((float(np.hypot(*pt[:2])) for legs in legs_of for leg in legs for pt in (leg.start_ned, leg.end_ned)),
-                  default=0.0)
+    site, frame = plans[0].asset.site, plans[0].frame
+    reach_m = max((float(np.hypot(*pt[:2])) for legs in _flown_legs(plans) for leg in legs
+                   for pt in (leg.start_ned, leg.end_ned)), default=0.0)
     # the DEM's CRS is fitted to the local frame over this range (skyinspect.surfaces.dem.DemSurface.bind)
     # vertical "msl": the heights as they are. Only their rise from home counts, so an ellipsoidal DEM needs
     # no geoid (it was refused without the EGM96 grid; the undulation changes by centimetres across a site)
@@ -108,6 +114,46 @@ def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: De
     if not math.isfinite(home_down):
         raise InputError(describe(dem_path, f"expected the DEM to cover home {site.home_lat_lon}, got no height there "
                                   "(outside the raster or nodata)", "Give a DEM of the site round home"))
+    return bound, home_down
+
+
+def station_gsd_m(plan: Plan, bound: BoundDem, home_down: float) -> list[tuple[float, str, int]]:
+    """A pipeline's photos over the DEM's ground: (the GSD at the nearest point of the pipe, standing on the
+    ground there, pinhole at that range with the plan's focal length; the pass; the photo's number in it).
+    The pass was laid out at the planned range from the pipe on flat ground: where the ground falls away
+    the pipe is lower and the camera farther. Other assets: none (a bridge's heights are given from the
+    site ground; a turbine's stations keep their distance from its tower and blades as it stands)."""
+    if not isinstance(plan.asset, Pipeline):
+        return []
+    pipes = [s for s in plan.solids if isinstance(s, Capsule)]
+    out = []
+    for ps in plan.passes:
+        pts = np.array([p for p, _, _ in ps.stations()], dtype=np.float64)
+        if not pipes or len(pts) == 0:
+            continue
+        ranges = []
+        for s in pipes:
+            a, b = np.asarray(s.p0_ned)[:2], np.asarray(s.p1_ned)[:2]
+            t = np.clip(((pts[:, :2] - a) @ (b - a)) / max(float((b - a) @ (b - a)), 1e-12), 0.0, 1.0)
+            q = a + t[:, None] * (b - a)
+            rise = _ground(bound, home_down, q[:, 0], q[:, 1])
+            rise = np.where(np.isfinite(rise), rise, 0.0)  # off the DEM: as laid out (noted as not checked)
+            ranges.append(s.distance_m(pts + rise[:, None] * np.array([0.0, 0.0, 1.0])))
+        for k, r in enumerate(np.min(np.array(ranges), axis=0), start=1):
+            out.append((plan.camera.gsd_m(float(r), plan.design.focal_length_mm), ps.name, k))
+    return out
+
+
+def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: DemGrid | None = None) -> tuple[str, ...]:
+    """Notes on the terrain under every flight, or ``PlanRefusedError`` (rule ``terrain``) naming each leg
+    that flies lower than ``site.min_flight_agl_m`` above the DEM's ground or too close to a pipe standing on
+    it, and each pipeline photo whose GSD at the pipe there is coarser than required (+ ``GSD_TOLERANCE``);
+    ``InputError`` if the DEM does not cover home. ``grid``: the raster ``read_dem`` read already."""
+    dem_path = Path(dem_path)
+    plan = plans[0]
+    site = plan.asset.site
+    legs_of = _flown_legs(plans)
+    bound, home_down = bind_dem(plans, dem_path, grid)
     floors = [(Polygon(fl.outline_en_m), fl.ceiling_agl_m) for fl in plan.floors]
     violations: list[tuple[str, int, str]] = []
     lowest, highest, unchecked_m = math.inf, -math.inf, 0.0
@@ -139,6 +185,19 @@ def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: De
                 violations.append(("terrain", leg.seq, f"{which}{_where(leg, p.items, pts[j])} passes {d:.2f} m from "
                                    f"{name}, which stands on ground {rise:+.2f} m from home's in {dem_path.name}; the "
                                    f"minimum standoff is {site.min_standoff_m:g} m. {_FIX}"))
+    required_m = plan.design.requirement.gsd_required_m
+    gsd_all: list[float] = []
+    for k, p in enumerate(plans, start=1):
+        which = f"flight {k}: " if len(plans) > 1 else ""
+        gsd = station_gsd_m(p, bound, home_down)
+        gsd_all += [g for g, _, _ in gsd]
+        coarse = [x for x in gsd if x[0] > required_m * (1 + GSD_TOLERANCE)]
+        if coarse:
+            g, name, i = max(coarse)
+            violations.append(("terrain", 0, f"{which}{len(coarse)} of {len(gsd)} photos see the pipe coarser than "
+                               f"the required GSD {required_m * 1000:.2f} mm/px (+{GSD_TOLERANCE:.0%}) over the ground "
+                               f"in {dem_path.name}, the pipe standing lower than home's ground: worst {name} photo "
+                               f"{i}, {g * 1000:.2f} mm/px. {_FIX}"))
     if violations:
         raise PlanRefusedError(violations)
     if not math.isfinite(lowest):
@@ -150,6 +209,10 @@ def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: De
              f"at home it reads {offset_m:+.1f} m from site.ground_alt_msl_m {site.ground_alt_msl_m:g} m (heights are "
              f"flown relative to home, so only its rise counts, on whatever datum). "
              f"{_STANDING[isinstance(plan.asset, (Pipeline, WindTurbine))]}"]
+    if gsd_all:
+        notes.append(f"terrain: GSD at the pipe over the ground in {dem_path.name} from {min(gsd_all) * 1000:.2f} to "
+                     f"{max(gsd_all) * 1000:.2f} mm/px (required {required_m * 1000:.2f} mm/px, "
+                     f"+{GSD_TOLERANCE:.0%} allowed)")
     if unchecked_m > 0:
         notes.append(f"terrain: {unchecked_m:.0f} m of the flight lie outside {dem_path.name} or on its nodata: not "
                      f"checked against the ground there")
