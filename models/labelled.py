@@ -38,7 +38,7 @@ from models.no_data import transparent_pixels
 from models.photo_checks import check_images
 from models.photo_inputs import IMAGE_SUFFIXES, photos_in_subfolders, subfolder_counts
 from skyinspect.errors import InputError, describe
-from skyinspect.pixel_cap import check_image_header
+from skyinspect.pixel_cap import check_image_header, open_header
 from skyinspect.photo import (QUARTER_TURNS, SHOWN_FROM_STORED, cv_imread, exif_orientation, is_listed, read_bgr,
                               read_file_bytes)
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK
@@ -193,14 +193,14 @@ def _opaque_strokes(path: Path) -> np.ndarray | None:
     when its colour says nothing (one colour throughout: GIMP zeroes a transparent pixel's colour, so a
     black brush left a mask black everywhere, an empty truth) or most of it is transparent; None for any
     other mask (its colour read as before). Decoded under the pixel cap the caller checked."""
-    from PIL import Image, ImageOps
+    from PIL import ImageOps
 
     try:
-        with Image.open(path) as img:
+        with open_header(path) as img:  # not Image.open: its bomb guard (skyinspect.pixel_cap)
             if not img.has_transparency_data:  # a palette's too (PNG-8): one left here is of greys (_palette_ids)
                 return None
             rgba = np.asarray(ImageOps.exif_transpose(img).convert("RGBA"))  # oriented as cv_imread orients masks
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    except (OSError, ValueError, SyntaxError):
         return None  # left to cv_imread, which names what it cannot read
     opaque = rgba[..., 3] >= 128
     if opaque.all() or not opaque.any():
@@ -217,15 +217,15 @@ def _palette_ids(path: Path) -> np.ndarray | None:
     refused under ``ids`` as a colour mask, merged under ``crack``. None for any other mask, and for a
     palette of greys (a grey mask an optimiser saved as a palette: its grey levels are the mask). Decoded
     under the pixel cap the caller checked."""
-    from PIL import Image, ImageOps
+    from PIL import ImageOps
 
     try:
-        with Image.open(path) as img:
+        with open_header(path) as img:  # not Image.open: its bomb guard (skyinspect.pixel_cap)
             if img.mode != "P":
                 return None
             indices = np.asarray(ImageOps.exif_transpose(img))  # oriented as cv_imread orients masks
             palette = np.asarray(img.getpalette() or [0, 0, 0], np.uint8).reshape(-1, 3)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    except (OSError, ValueError, SyntaxError):
         return None  # left to cv_imread, which names what it cannot read
     used = np.unique(indices)
     colours = palette[used[used < len(palette)]]

@@ -20,20 +20,19 @@ from pathlib import Path
 import numpy as np
 
 from models.postprocess import extract_instances
+from skyinspect.pixel_cap import open_header
 from skyinspect.segmentation import Segmentation
 
 
 def has_transparency(path: Path) -> bool:
     """Whether the photo at ``path`` holds transparency data (an alpha channel, a transparent colour),
     from its header."""
-    from PIL import Image
-
     if _gdal_mask(path, None) is not None:
         return True
     try:
-        with Image.open(path) as img:
+        with open_header(path) as img:  # not Image.open: its bomb guard (skyinspect.pixel_cap)
             return bool(img.has_transparency_data)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+    except (OSError, ValueError, SyntaxError):
         return False
 
 
@@ -75,18 +74,18 @@ def transparent_pixels(path: Path, shape: tuple[int, ...], data: bytes | None = 
     """Where the photo at ``path`` is fully transparent (alpha 0), as a bool (H, W) array oriented as
     skyinspect.photo.read_bgr gives the photo (its ``shape``); None for a photo without transparency.
     ``data``: the file's bytes, read instead of the file (those read_bgr decoded)."""
-    from PIL import Image, ImageOps
+    from PIL import ImageOps
 
     gdal = _gdal_mask(path, shape, data)
     if gdal is not None:  # its alpha band too, where it has one
         return gdal
     try:
-        with Image.open(path if data is None else io.BytesIO(data)) as img:
+        with open_header(path if data is None else io.BytesIO(data)) as img:  # under the cap read_bgr checked
             if not img.has_transparency_data:  # a JPEG, an opaque PNG: decoded once only, by read_bgr
                 return None
             # Pillow's TIFF reader turns the pixels by the EXIF tag and drops it, so this turns each photo once
             alpha = np.asarray(ImageOps.exif_transpose(img).convert("RGBA").getchannel("A"))
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):  # read_bgr named what it could not read
+    except (OSError, ValueError, SyntaxError):  # read_bgr named what it could not read
         return None
     transparent = alpha == 0
     # an orientation read differently from read_bgr's would misplace the mask: left out rather than misplaced

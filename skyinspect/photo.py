@@ -24,7 +24,7 @@ import numpy as np
 
 from skyinspect.errors import ImageError, describe
 from skyinspect.jpeg import JPEG_SUFFIXES, SOI, check_jpeg_whole, header_walks_to_scan
-from skyinspect.pixel_cap import check_image_header, header_size, open_header, pillow_guard_lifted, refuse_over_cap
+from skyinspect.pixel_cap import check_image_header, header_size, open_header, refuse_over_cap
 
 # ANYDEPTH | ANYCOLOR: as IMREAD_COLOR (orientation, no alpha) but keeps the depth and a single
 # channel, so that they can be checked; IMREAD_UNCHANGED would ignore the EXIF orientation
@@ -293,9 +293,8 @@ def _decoded_by_pil(path: Path, orient: bool, data: bytes | None = None) -> np.n
     # from its bytes, never the file: Pillow (13.0) maps an uncompressed grey or RGBA TIFF and then drops
     # its orientation tag without turning the pixels, so such a photo came back as stored
     data = read_file_bytes(path) if data is None else data
-    try:  # Pillow's 179-MPx bomb guard lifted: it refused a 200-MPx photo under skyinspect's own cap (pixel_cap,
-        # checked from the header before this is reached)
-        with pillow_guard_lifted(), open_header(io.BytesIO(data)) as img:
+    try:  # without Pillow's bomb guard (open_header): the cap was checked from the header before this is reached
+        with open_header(io.BytesIO(data)) as img:
             tag = int(img.getexif().get(_ORIENTATION, 1) or 1)
             img.load()  # Pillow's TIFF reader turns the pixels by the tag here, and drops the tag
             turned = tag != 1 and int(img.getexif().get(_ORIENTATION, 1) or 1) == 1

@@ -6,9 +6,10 @@ state anything. Every reader of photos, frames, videos and rasters asks ``refuse
 cap is ``DEFAULT_MAX_IMAGE_MPX`` (above the largest aerial camera, Phase One's 280 MPx, below a
 20000x20000 mosaic), raised or lowered with the environment variable ``SKYINSPECT_MAX_IMAGE_MPX``.
 
-Pillow's own guard (``Image.DecompressionBombError`` above 179 MPx, raised by ``Image.open`` itself)
-stopped even the reading of a header, as a traceback out of the onboard replay: headers are opened here
-without it (``open_header``), this cap taking its place.
+Pillow's own guard (a ``DecompressionBombWarning`` above 179 MPx, ``DecompressionBombError`` above 358,
+raised by ``Image.open`` itself and again as a TIFF's pixels are loaded) stopped even the reading of a
+header, as a traceback out of the onboard replay: images are opened here without it (``open_header``),
+this cap taking its place.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import contextlib
 import io
 import math
 import os
-import struct
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,27 +102,16 @@ def _png_or_jpeg_size(data: bytes) -> tuple[int, int] | None:
 
 @contextlib.contextmanager
 def open_header(source: Path | io.BytesIO) -> Iterator[ImageFile.ImageFile]:
-    """``PIL.Image.open`` without its decompression-bomb check (module doc): the header and metadata
-    (EXIF, XMP) are read, no pixel; OSError (UnidentifiedImageError) for a file Pillow cannot identify."""
-    from PIL import Image, UnidentifiedImageError
+    """``PIL.Image.open`` with Pillow's bomb guard (``Image.MAX_IMAGE_PIXELS``) lifted while the image is
+    open (module doc): its header and metadata (EXIF, XMP) are read, and its pixels where the caller loads
+    them, which it does only under this cap, checked from the header first. OSError (UnidentifiedImageError)
+    for a file Pillow cannot identify. The guard refused a header's metadata above 358 MPx and, checked again
+    as a TIFF's pixels are loaded, a 200-MPx photo that this cap lets through; above 179 MPx it printed a
+    DecompressionBombWarning."""
+    from PIL import Image
 
-    Image.init()  # every plugin registered, as Image.open does on a miss
-    with (open(source, "rb") if isinstance(source, (str, Path)) else contextlib.nullcontext(source)) as fp:
-        fp.seek(0)
-        prefix = fp.read(16)
-        for name in Image.ID:
-            factory, accept = Image.OPEN[name]
-            try:  # an empty or short file fails some plugins' accept too
-                if accept is not None and (not (ok := accept(prefix)) or isinstance(ok, str)):
-                    continue
-                fp.seek(0)
-                img = factory(fp, str(source) if isinstance(source, (str, Path)) else "")
-            except (SyntaxError, IndexError, TypeError, struct.error):  # what Image.open skips a plugin on
-                continue
-            with img:
-                yield img
-            return
-    raise UnidentifiedImageError(f"cannot identify image file {str(source)!r}")
+    with _pillow_guard_lifted(), Image.open(source) as img:
+        yield img
 
 
 _PILLOW_GUARD_LOCK = threading.Lock()
@@ -131,11 +120,9 @@ _pillow_saved_limit: int | None = None
 
 
 @contextlib.contextmanager
-def pillow_guard_lifted() -> Iterator[None]:
-    """Pillow decodes without its bomb guard (``Image.MAX_IMAGE_PIXELS``) inside: the guard, checked again as
-    a TIFF's pixels are loaded, refused a 200-MPx photo that this cap (checked from its header first, by the
-    caller) lets through. Counted, so that overlapping users in threads restore the limit only when the last
-    leaves."""
+def _pillow_guard_lifted() -> Iterator[None]:
+    """Pillow without its bomb guard inside; counted, so that overlapping users in threads restore the
+    limit only when the last leaves."""
     from PIL import Image
 
     global _pillow_unguarded_users, _pillow_saved_limit
@@ -153,4 +140,4 @@ def pillow_guard_lifted() -> Iterator[None]:
 
 
 __all__ = ["DEFAULT_MAX_IMAGE_MPX", "MAX_IMAGE_MPX_ENV", "check_image_header", "header_size", "max_image_pixels",
-           "open_header", "pillow_guard_lifted", "refuse_over_cap"]
+           "open_header", "refuse_over_cap"]
