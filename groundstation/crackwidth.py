@@ -30,6 +30,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 PLATEAU_MIN_PX = 1.5  # mean-profile width within PLATEAU_TOL of its minimum that counts as interior
 PLATEAU_TOL = 0.06  # of the contrast B − I_min
+# and at least this many times the profile's edge width (_edge_px): a blurred line's bell is 0.43 of it
+# at any blur, a band blurred by sigma reaches its interior within PLATEAU_TOL from 3.7 sigma wide (0.56)
+PLATEAU_EDGE_RATIO = 0.55
 SAMPLE_PX = 0.25
 FLANK_PX = 3.0  # background taken this wide on both sides of the window
 END_MARGIN_PX = 3.0
@@ -106,6 +109,24 @@ def _one_sided_px(mean_def: np.ndarray, contrast: float) -> float:
         hi += 1
     left, right = float(mean_def[:lo].sum()) * SAMPLE_PX, float(mean_def[hi + 1:].sum()) * SAMPLE_PX
     return abs(left - right) / max(contrast, 1e-6)
+
+
+def _edge_px(mean_prof: np.ndarray) -> float:
+    """The mean profile's edge width (px): its contrast over the steepest rise of each side of its
+    minimum, the two sides averaged (a step blurred by sigma: 2.51 sigma; the bell of a line narrower
+    than its blur: 1.65-1.9 sigma). The steepest rise is the crack's own wall; a shadow or a second
+    line beside it rises gently and leaves it alone, where a 10-90 % rise would run on into them."""
+    k = max(1, int(round(0.5 / SAMPLE_PX)))  # over +-0.5 px (one sample's difference is noise)
+    if len(mean_prof) <= 2 * k + 1:
+        return math.inf
+    i0 = int(np.argmin(mean_prof))
+    contrast = -float(mean_prof[i0])
+    rise = np.full(len(mean_prof), 0.0)
+    rise[k:-k] = (mean_prof[2 * k:] - mean_prof[:-2 * k]) / (2 * k * SAMPLE_PX)  # DN per px, rightwards
+    left, right = -rise[:i0 + 1], rise[i0:]
+    if not len(left) or not len(right) or left.max() <= 0 or right.max() <= 0:
+        return math.inf  # one side does not rise within the window: no edge to compare a plateau with
+    return 0.5 * (contrast / float(left.max()) + contrast / float(right.max()))
 
 
 def _core_extent_px(s: np.ndarray, mean_def: np.ndarray) -> float:
@@ -207,6 +228,7 @@ def crack_width_px(gray: np.ndarray, skeleton_px: np.ndarray, interior_level: fl
     mean_prof = np.mean(prof - base[:, None], axis=0)[inner]
     contrast = -float(mean_prof.min())
     plateau = float((mean_prof <= -(1 - PLATEAU_TOL) * contrast).sum() * SAMPLE_PX) if contrast > 0 else 0.0
+    edge = _edge_px(mean_prof) if contrast > 0 else math.inf
     n = len(deficit)
     if contrast <= 0 or float(np.mean(deficit)) <= 0:
         # a "crack" no darker than its flanks (a bright rust highlight, a joint's lit edge): the
@@ -214,7 +236,11 @@ def crack_width_px(gray: np.ndarray, skeleton_px: np.ndarray, interior_level: fl
         return WidthEstimate(None, None, None, 0.0, math.inf, n, interior_level,
                              "not measurable: the segment is not darker than its surroundings")
     n_eff = max(1.0, n * min(1.0, step_px / 2.0))
-    if interior_level is None and plateau >= PLATEAU_MIN_PX:
+    # a plateau is the crack's interior only when it is flat for longer than a blurred line's own bell
+    # (a hairline under heavy blur has a smooth round bottom 1.5 px and more wide: seed 1's 0.85 mm
+    # crack read 4.5 px from it, above its own upper end)
+    shows = plateau >= PLATEAU_MIN_PX and plateau >= PLATEAU_EDGE_RATIO * edge
+    if interior_level is None and shows:
         interior = float(np.median(i_min))
         how = f"interior level {interior:.0f} read from the crack's plateau"
     else:
@@ -243,8 +269,8 @@ def crack_width_px(gray: np.ndarray, skeleton_px: np.ndarray, interior_level: fl
                              f"(widest bound {upper:.2f} px, not above zero)")
     if interior is None:
         return WidthEstimate(None, None, None, max(lower, 0.0), max(upper, 0.0), n, None,
-                             f"bound only: the crack's interior does not show (plateau {plateau:.1f} px < "
-                             f"{PLATEAU_MIN_PX} px); width between {max(lower, 0):.2f} and {max(upper, 0):.2f} px",
+                             f"bound only: the crack's interior does not show (plateau {plateau:.1f} px, under "
+                             f"{PLATEAU_MIN_PX} px or {PLATEAU_EDGE_RATIO} of its {edge:.1f} px edge); width between {max(lower, 0):.2f} and {max(upper, 0):.2f} px",
                              max_lower_px=max_lo, max_upper_px=max_hi)
     if not float(np.median(base)) - interior > 0.5 * contrast:
         # an interior level near or above the local background would divide by ~0: no width to read
