@@ -45,6 +45,8 @@ let selected = null, labels = [], shown = null;  // shown: the finding as the pa
 // every finding's outline, fetched once: re-sent with each re-list (every click) they had been 13.1 MB
 // a click for 1,600 findings
 let outlines = {};
+// a comment typed and not posted, by finding: left in the box, it was posted on the next finding opened
+const drafts = {};
 let sortKey = 'id', sortDir = 1;  // the table's order: a header's button sorts by it, again reverses
 const SORT = {id: r => r.finding_id, 'class': r => r.review.label || r['class'], grade: r => r.grade || '',
               component: r => r.component || '', review: r => r.review.status};
@@ -198,6 +200,10 @@ async function select(fid) {
   // a later click won while this answer was on its way (a slow link): showing it now would put
   // one finding's detail and actions under another's highlighted row
   if (selected !== fid) return;
+  if (!shown || shown.finding_id !== fid) {
+    if (shown) drafts[shown.finding_id] = $('comment').value;
+    $('comment').value = drafts[fid] || '';
+  }
   shown = f;
   $('detail-title').textContent = f.finding_id + ' - ' + (f.review.label || f['class']);
   const d = $('detail'); d.replaceChildren();
