@@ -182,6 +182,7 @@ def _pipeline_patterns(p: Pipeline, frame: LocalFrame, design: Design) -> Patter
         lines = [(np.array([0.0, 0.0, -(p.height_agl_m + c)]), -45.0, side * c) for side in (1.0, -1.0)]
     passes = []
     chain = 0.0
+    total = sum(float(np.hypot(b[0] - a[0], b[1] - a[1])) for a, b in zip(ne[:-1], ne[1:]))
     for li, (lift, pitch, lateral) in enumerate(lines):
         segs = list(zip(ne[:-1], ne[1:]))
         if li % 2 == 1:
@@ -196,7 +197,9 @@ def _pipeline_patterns(p: Pipeline, frame: LocalFrame, design: Design) -> Patter
             for c0, c1 in zip(cuts[:-1], cuts[1:]):
                 p0 = np.array([a[0], a[1], 0.0]) + d * c0 + side + lift
                 p1 = np.array([a[0], a[1], 0.0]) + d * c1 + side + lift
-                passes.append(Pass(f"line {li + 1} ch {chain + c0:.0f}-{chain + c1:.0f} m", (_v(p0), _v(p1)),
+                # named by the route's chainage (from its first point), also on a line flown back from the far end
+                lo, hi = (chain + c0, chain + c1) if li % 2 == 0 else (total - chain - c1, total - chain - c0)
+                passes.append(Pass(f"line {li + 1} ch {lo:.0f}-{hi:.0f} m", (_v(p0), _v(p1)),
                                    (yaw, yaw), (pitch, pitch), "distance", spacing))
             chain += length
         chain = 0.0
