@@ -103,7 +103,7 @@ class TelemetryBuffer:
         return systems.most_common(1)[0][0]
 
     def _build(self, msgs: list[tuple[float, mavlink.MAVLink_message]], keys: np.ndarray, boot_ids: np.ndarray) -> None:
-        pos_t, pos_v = [], []
+        pos_t, pos_v, pos_rec = [], [], []
         att_t, att_q, attq_t, attq_q = [], [], [], []
         gps_t, gps_v = [], []
         gim: dict[str, tuple[list[float], list[_Gimbal]]] = {k: ([], []) for k in _GIMBAL_SOURCES}
@@ -122,6 +122,7 @@ class TelemetryBuffer:
                 if m.lat == 0 and m.lon == 0:  # no position yet (before the first fix)
                     continue
                 pos_t.append(self._clock.boot(t, m.time_boot_ms * 1e-3, b))
+                pos_rec.append(t)
                 pos_v.append((m.lat * 1e-7, m.lon * 1e-7, m.alt * 1e-3, m.relative_alt * 1e-3))
             elif kind == "ATTITUDE":
                 att_t.append(self._clock.boot(t, m.time_boot_ms * 1e-3, b))
@@ -167,6 +168,7 @@ class TelemetryBuffer:
             raise TelemetryError(describe(self.source, "no ATTITUDE or ATTITUDE_QUATERNION messages; expected "
                                           "the vehicle attitude stream", "Request ATTITUDE (SRn_EXTRA1)"))
         pos = np.asarray(pos_v, dtype=np.float64)
+        self.records_span_s = (float(min(pos_rec)), float(max(pos_rec)))  # the positions' on the records' clock
         self.local_frame = LocalFrame(float(pos[0, 0]), float(pos[0, 1]), float(pos[0, 2]))
         ned = self.local_frame.to_ned(pos[:, 0], pos[:, 1], pos[:, 2])
         self._pos = Series("GLOBAL_POSITION_INT", pos_t, np.column_stack([ned, pos[:, 3]]))

@@ -155,7 +155,9 @@ def outside_note(buffer: TelemetryBuffer, times_s: list[float], clock: FrameCloc
     utc_minus_log_s = buffer.tlog_to_utc_s
     if buffer.time_base == "system_time" and clock.method == "same" and utc_minus_log_s is not None \
             and abs(utc_minus_log_s) > 1.0:  # replay also tries the .tlog clock (auto): say that span too
-        spans.append(("the .tlog writer's clock", lo - utc_minus_log_s, hi - utc_minus_log_s))
+        # where the records lie, not the UTC span moved by the log's median: a replayed log's (the real ArduPlane
+        # 2016 .tlog: 128 s of records for 589 s of boot time) were said to span 589 s, from 5 min too early
+        spans.append(("the .tlog writer's clock", *buffer.records_span_s))
     # the nearer span is what the frames were most likely meant to fall in
     name, lo, hi = min(spans, key=lambda s: abs((s[1] + s[2]) / 2 - (first + last) / 2))
     apart = (f"the frames start {first - hi:.0f} s after the log ends" if first > hi

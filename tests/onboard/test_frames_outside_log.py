@@ -62,7 +62,9 @@ def test_real_frames_on_a_clock_an_hour_off_are_told(tmp_path: Path, caplog: pyt
         plan_replay(frames, PLANE_DIR / "flight_window.tlog")
     said = _said(caplog)
     assert len(said) == 1 and "3 frames" in said[0] and "2016-11-13T00:46:51" in said[0]
-    assert "3585 s after the log ends" in said[0] and "--latency-s -3600" in said[0]
+    # its last position record 23:47:04.957 (the .tlog clock), the first frame 00:46:51.20: 3586.2 s (3585 s before
+    # the records' span was read where the records lie; the UTC span moved by the median offset ended 1.1 s later)
+    assert "3586 s after the log ends" in said[0] and "--latency-s -3600" in said[0]
     caplog.clear()
     with caplog.at_level(logging.WARNING):  # the fix it gives: the .tlog clock then holds all three
         plan = plan_replay(frames, PLANE_DIR / "flight_window.tlog", latency_s=-3600.0)
@@ -98,3 +100,23 @@ def test_frames_before_and_after_the_log_are_said_so(tmp_path: Path, caplog: pyt
     said = _said(caplog)
     assert len(said) == 1 and "gaps" not in said[0], said
     assert "the frames start 5 s before the log starts and end 5 s after it ends" in said[0], said
+
+
+def test_a_replayed_logs_records_are_said_where_they_lie(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A log written at another pace than the vehicle flew (replayed: the real ArduPlane 2016 .tlog holds 589 s of
+    boot time in 128 s of records). The note's span on the .tlog writer's clock was the UTC span moved by the
+    log's median UTC − record time: 60 s of flight replayed in 15 s was said to lie 22.5 s either side of its
+    records (the 2016 log: 23:40:55-23:50:44 for records 23:45:47-23:47:54). Now by the arrivals near each end."""
+    records = [(BOOT_UTC_S + 100.2 + (t - BOOT_UTC_S - 100.2) / 4.0, msg)  # synthetic: replayed 4x fast
+               for t, msg in flight_records(duration_s=60.0)]
+    tlog = write_tlog(tmp_path / "flight.tlog", records)
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for i, tb in enumerate([101.0, 102.5]):
+        cv2.imwrite(str(frames / utc_frame_name(BOOT_UTC_S + tb + 3600.0)), frame_image(i))
+    with caplog.at_level(logging.WARNING):
+        plan_replay(frames, tlog)
+    said = _said(caplog)
+    assert len(said) == 1, said
+    # records 22:15:00.2 .. 22:15:15.2 on the .tlog clock (UTC 22:15:00 .. 22:16:00)
+    assert "2023-11-14T22:15:00" in said[0] and "2023-11-14T22:15:15" in said[0], said[0]
