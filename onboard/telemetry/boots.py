@@ -9,8 +9,6 @@ one has no UTC and its samples are left out (its frames untagged), never timed b
 
 from __future__ import annotations
 
-import statistics
-
 import numpy as np
 
 from onboard.telemetry.clock_jumps import CLOCK_RUN, clock_offsets
@@ -27,17 +25,29 @@ Arrivals = tuple[np.ndarray, np.ndarray]
 def boot_numbers(msgs: list[tuple[float, object]], autopilot: int) -> np.ndarray:
     """The boot (0, 1, ...) of each record in ``msgs``, by the autopilot's position, attitude and SYSTEM_TIME
     boot stamps in the log's order; a record of another component goes with the autopilot's stamp before it."""
-    stamps = [(i, m.time_boot_ms * 1e-3) for i, (_, m) in enumerate(msgs)  # type: ignore[attr-defined]
-              if m.get_type() in _STAMPED and m.get_srcComponent() == autopilot]  # type: ignore[attr-defined]
+    at, stamp = [], []
+    for i, (_, m) in enumerate(msgs):
+        if m.get_type() in _STAMPED and m.get_srcComponent() == autopilot:  # type: ignore[attr-defined]
+            at.append(i)
+            stamp.append(m.time_boot_ms * 1e-3)  # type: ignore[attr-defined]
     out = np.zeros(len(msgs), dtype=np.int64)
-    recent: list[float] = []  # the current boot's last stamps: their median shrugs off a stray one
-    for j, (i, boot_s) in enumerate(stamps):
-        if recent:
-            top = statistics.median(recent)
-            if all(s < top - REBOOT_BACK_S for _, s in [(i, boot_s), *stamps[j + 1:j + CLOCK_RUN]]):
-                out[i:] += 1
-                recent = []
-        recent = [*recent[-(CLOCK_RUN - 1):], boot_s]
+    s = np.asarray(stamp, dtype=np.float64)
+    if len(s) < 2:
+        return out
+    # only where a stamp falls below one of the CLOCK_RUN before it can it fall below their median (a numpy pass:
+    # a stamp at a time in Python was an eighth of building the buffer)
+    back = np.full(len(s), -np.inf)
+    for k in range(1, CLOCK_RUN + 1):
+        back[k:] = np.maximum(back[k:], s[:-k])
+    start = 0  # the current boot's first stamp
+    for j in np.flatnonzero(s < back - REBOOT_BACK_S).tolist():
+        recent = s[max(start, j - CLOCK_RUN):j]  # the current boot's last stamps: their median shrugs off a stray one
+        if j <= start or not len(recent):
+            continue
+        top = float(np.median(recent))
+        if np.all(s[j:j + CLOCK_RUN] < top - REBOOT_BACK_S):
+            out[at[j]:] += 1
+            start = j
     return out
 
 
