@@ -214,3 +214,16 @@ def test_frames_on_the_logging_clock_in_a_boot_without_system_time_are_untagged(
         assert not pose.is_tagged, (boot2, _north_m(pose))
     pose = buffer.pose_at(clock.to_telemetry_s(BOOT_UTC_S + 0.2 + 120.0))  # the first boot's: by its own
     assert pose.is_tagged and _north_m(pose) == pytest.approx(SPEED_N_MPS * 20.0, abs=0.05)
+
+
+def test_a_lone_stray_boot_stamp_is_no_reboot() -> None:
+    """One position stamped 97 s back (a corrupt row that passed the CRC, a replayed packet) among the first boot's:
+    one boot; the reboot after it (three stamps back) starts the second at its first record."""
+    from onboard.telemetry.boots import boot_numbers
+
+    msgs = [(t, msg) for t, msg in flight_records(duration_s=3.0) if msg.get_type() == "GLOBAL_POSITION_INT"]
+    msgs[10][1].time_boot_ms = 3000  # boot 101 s -> 3 s
+    second = [(t + 10.0, msg) for t, msg in flight_records(duration_s=1.0, start_boot_s=1.0)
+              if msg.get_type() == "GLOBAL_POSITION_INT"]
+    boots = boot_numbers(msgs + second, msgs[0][1].get_srcComponent())  # (not packed: component 0)
+    assert boots.tolist() == [0] * len(msgs) + [1] * len(second)
