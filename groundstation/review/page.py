@@ -257,11 +257,24 @@ async function act(action, extra) {
     $('status-msg').textContent = action + ' saved';
     // a saved comment leaves the box: left there, a second click (or the next finding's) posted it again
     if (action === 'comment') $('comment').value = '';
+    // how far the products are behind: worked out when the page opened, it said nothing of decisions made
+    // since (not awaited: the decision is saved whatever this answers; a failure is said at the top)
+    api('/api/inspection').then(showProducts);
     await select(shown.finding_id);
   } catch (err) {
     if (err.status === 409) await select(shown.finding_id);  // show what the other reviewer decided
     $('status-msg').textContent = 'refused: ' + err.message;
   }
+}
+function showProducts(info) {
+  $('products').replaceChildren();
+  for (const p of info.products) { $('products').append(el('a', p, {href: '/files/' + p, target: '_blank', rel: 'noopener'}), ' '); }
+  const pub = info.published;  // the report and GIS files follow the trail only when published again
+  if (pub && pub.decisions_since) $('products').append(el('br'), el('span', 'The report, map, GIS files and work orders '
+    + (pub.review_seq ? 'include review decisions up to #' + pub.review_seq : 'include no review decisions') + '; '
+    + pub.decisions_since + ' made since: run `skyinspect publish RESULTS` to put them in.'));
+  // the trail cut short or replaced since publishing: it still verifies, and the products hold other decisions
+  if (pub && pub.trail_changed) $('products').append(el('br'), el('strong', pub.trail_changed));
 }
 async function init() {
   // the saved name goes in before anything is awaited, and only into an empty box: set after
@@ -273,13 +286,7 @@ async function init() {
   $('title').textContent = 'review ' + (info.asset_id || '') + ' ' + (info.inspection_date || '');
   $('tokenbox').hidden = !info.write_token_required;
   for (const l of labels) { $('f-class').append(el('option', l)); $('relabel-label').append(el('option', l)); }
-  for (const p of info.products) { $('products').append(el('a', p, {href: '/files/' + p, target: '_blank', rel: 'noopener'}), ' '); }
-  const pub = info.published;  // the report and GIS files follow the trail only when published again
-  if (pub && pub.decisions_since) $('products').append(el('br'), el('span', 'The report, map, GIS files and work orders '
-    + (pub.review_seq ? 'include review decisions up to #' + pub.review_seq : 'include no review decisions') + '; '
-    + pub.decisions_since + ' made since: run `skyinspect publish RESULTS` to put them in.'));
-  // the trail cut short or replaced since publishing: it still verifies, and the products hold other decisions
-  if (pub && pub.trail_changed) $('products').append(el('br'), el('strong', pub.trail_changed));
+  showProducts(info);
   for (const id of ['f-class', 'f-status', 'f-grade']) $(id).addEventListener('change', loadFindings);
   for (const b of document.querySelectorAll('button.sort')) b.addEventListener('click', () => {
     sortDir = sortKey === b.dataset.key ? -sortDir : 1; sortKey = b.dataset.key;
