@@ -52,27 +52,30 @@ def jpeg_cut_short(data: bytes) -> bool:
 
 
 def file_cut_short(path: Path) -> bool:
-    """``jpeg_cut_short`` of a file without reading all of it where it need not: its header up to the
-    start of scan and its last 64 KB, which in a whole file hold the end-of-image marker (a check of a
-    folder's photos up front, before the replay reads each). The whole file where that does not tell (a
-    phone's video appended, a short file). OSError where it cannot be read."""
+    """``jpeg_cut_short`` of a file, reading its header and last 64 KB only where those tell
+    (``read_jpeg_head``). OSError where it cannot be read."""
+    cut = read_jpeg_head(path)[1]
+    return cut if cut is not None else jpeg_cut_short(Path(path).read_bytes())
+
+
+def read_jpeg_head(path: Path) -> tuple[bytes, bool | None]:
+    """(the file's first 256 KB, whether it is cut short), in one open, without reading all of it where it
+    need not: its header up to the start of scan and its last 64 KB, which in a whole file hold the
+    end-of-image marker (a folder's photos checked up front, before the replay reads each); the whole
+    file where that does not tell (a phone's video appended, a short file). None for "cut short" where
+    the header segments do not lead, by their lengths, to the start of scan within the head (bytes that
+    are no marker where one belongs): for the decoder to judge. OSError where it cannot be read."""
     size = Path(path).stat().st_size
     with open(path, "rb") as f:
         head = f.read(_HEAD_BYTES)
-        if size > 2 * _HEAD_BYTES and _scan_start(head) is not None:  # the tail lies after the start of scan
+        if _scan_start(head) is None:
+            return head, None
+        if size > 2 * _HEAD_BYTES:  # the tail lies after the start of scan
             f.seek(size - _TAIL_BYTES)
             if EOI in f.read(_TAIL_BYTES):
-                return False
+                return head, False
         f.seek(0)
-        return jpeg_cut_short(f.read())
-
-
-def header_walks_to_scan(path: Path) -> bool:
-    """Whether a JPEG file's header segments lead, by their lengths, to its start of scan within its first
-    256 KB: one that does not (bytes that are no marker where one belongs) is for the decoder to judge.
-    OSError where it cannot be read."""
-    with open(path, "rb") as f:
-        return _scan_start(f.read(_HEAD_BYTES)) is not None
+        return head, jpeg_cut_short(f.read())
 
 
 _HEAD_BYTES, _TAIL_BYTES = 256 * 1024, 64 * 1024  # a DJI photo's EXIF, XMP and thumbnail fit in the first
@@ -131,10 +134,15 @@ def check_jpeg_whole(path: Path, data: bytes | None = None) -> None:
     except OSError as exc:
         raise ImageError(describe(path, f"cannot be read ({exc.strerror or exc})")) from exc
     if cut:
-        raise ImageError(describe(path, "is cut short: its JPEG data ends before the image does (the camera "
-                                        "lost power while writing it, or the copy was interrupted), and a "
-                                        "decoder would fill the missing part grey",
-                                  "Copy it again from the card, or leave it out"))
+        raise cut_short_error(path)
 
 
-__all__ = ["EOI", "JPEG_SUFFIXES", "SOI", "check_jpeg_whole", "file_cut_short", "header_walks_to_scan", "jpeg_cut_short", "jpeg_size"]
+def cut_short_error(path: Path) -> ImageError:
+    """The refusal of a JPEG cut short, naming ``path``."""
+    return ImageError(describe(path, "is cut short: its JPEG data ends before the image does (the camera lost "
+                                     "power while writing it, or the copy was interrupted), and a decoder would "
+                                     "fill the missing part grey", "Copy it again from the card, or leave it out"))
+
+
+__all__ = ["EOI", "JPEG_SUFFIXES", "SOI", "check_jpeg_whole", "cut_short_error", "file_cut_short", "jpeg_cut_short",
+           "jpeg_size", "read_jpeg_head"]

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from skyinspect.errors import ImageError, describe
-from skyinspect.jpeg import JPEG_SUFFIXES, SOI, check_jpeg_whole, header_walks_to_scan
+from skyinspect.jpeg import JPEG_SUFFIXES, SOI, check_jpeg_whole, cut_short_error, read_jpeg_head
 from skyinspect.pixel_cap import check_image_header, header_size, open_header, refuse_over_cap
 
 # ANYDEPTH | ANYCOLOR: as IMREAD_COLOR (orientation, no alpha) but keeps the depth and a single
@@ -55,32 +55,27 @@ def _refuse_broken_link(path: Path) -> None:
 
 def checked_header_shapes(path: Path) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """``header_shapes``, having refused what ``read_bgr`` would refuse of the file without decoding it (a
-    broken link, a file that cannot be read or is empty, a JPEG cut short: from its size, header and tail);
-    a file without a header PIL reads (one that is no image) is decoded now, refused by name if it does
-    not decode. For a folder checked before any frame is segmented (onboard.replay): such a file at
-    frame 400 was refused when the replay reached it, and the 399 frames segmented before were removed."""
+    broken link, a file that cannot be read or is empty, a JPEG cut short: from its size, header and tail,
+    a JPEG's in one open); a file without a header PIL reads (one that is no image, a JPEG damaged where its
+    header should be: a card's bad block) is decoded now, refused by name if it does not decode. For a
+    folder checked before any frame is segmented (onboard.replay): such a file at frame 400 was refused
+    when the replay reached it, and the 399 frames segmented before were removed."""
     _refuse_broken_link(path)
     try:
-        size_bytes = Path(path).stat().st_size
+        if Path(path).stat().st_size == 0:
+            raise ImageError(describe(path, "is empty (0 bytes)", "Copy it again from the card, or leave it out"))
+        jpeg = Path(path).suffix.lower() in JPEG_SUFFIXES or _starts_as_jpeg(path, None)
+        head, cut = read_jpeg_head(path) if jpeg else (None, False)
     except OSError as exc:
         raise ImageError(describe(path, f"cannot be read ({exc.strerror or exc})",
                                   "Check the file is there and readable, or leave it out")) from exc
-    if size_bytes == 0:
-        raise ImageError(describe(path, "is empty (0 bytes)", "Copy it again from the card, or leave it out"))
-    jpeg = Path(path).suffix.lower() in JPEG_SUFFIXES or _starts_as_jpeg(path, None)
-    if jpeg:
-        check_jpeg_whole(path)
-    shapes = header_shapes(path)
-    if jpeg and not _header_walks(path) or shapes is None and header_size(path) is None:
-        read_bgr(path)  # damaged where its header should be (a card's bad block): decoded now, or refused
-    return shapes
-
-
-def _header_walks(path: Path) -> bool:
-    try:
-        return header_walks_to_scan(path)
-    except OSError:
-        return False
+    if cut:
+        raise cut_short_error(path)
+    # a JPEG's header lies in its head, read above (Pillow reads its markers up to the start of scan)
+    shapes = header_shapes(path, head) if head is not None and cut is False else None
+    if cut is None or shapes is None and header_size(path) is None:
+        read_bgr(path)  # decoded now, or refused by name
+    return shapes if head is not None else header_shapes(path)
 
 
 def read_bgr(path: Path, orient: bool = True, data: bytes | None = None) -> np.ndarray:
@@ -254,11 +249,12 @@ def exif_orientation(path: Path, data: bytes | None = None) -> int:
         return 1
 
 
-def header_shapes(path: Path) -> tuple[tuple[int, int], tuple[int, int]] | None:
+def header_shapes(path: Path, data: bytes | None = None) -> tuple[tuple[int, int], tuple[int, int]] | None:
     """((height, width) as shown, (height, width) as stored) from the header, nothing decoded (a few ms);
-    None for a TIFF (Pillow gives its size already turned by its tag) or a file PIL cannot read."""
+    None for a TIFF (Pillow gives its size already turned by its tag) or a file PIL cannot read. ``data``:
+    its bytes (a JPEG's first ones, holding its header), read instead of the file."""
     try:
-        with open_header(path) as img:  # not Image.open: a 196-MPx ortho's header raised there
+        with open_header(_opened(path, data)) as img:  # not Image.open: a 196-MPx ortho's header raised there
             if img.format == "TIFF":
                 return None
             w, h = img.size

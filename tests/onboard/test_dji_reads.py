@@ -68,3 +68,29 @@ def test_the_records_meta_reads_no_photo_again(monkeypatch: pytest.MonkeyPatch) 
     assert meta["dji_photo_time"] == {"sources": {"gps": 0, "offset": 0, "local": 4}, "camera_zones": [],
                                       "note": meta["dji_photo_time"]["note"]}  # type: ignore[index]
     assert "4 of 4 photos carry only the camera's local time" in meta["dji_photo_time"]["note"]  # type: ignore[index]
+
+
+def test_a_replay_of_a_dji_folder_opens_each_photo_four_times(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """run_replay of the Brighton folder (frames = telemetry) opens each photo for: its telemetry (read_dji_flight),
+    its EXIF capture time (the frames' clock), the folder's check before any frame is segmented (size, header
+    and tail in one open: they took three, a JPEG's head read for its cut-short check, its header walk and
+    its shape) and its frame's bytes; the first once more (is_dji_folder)."""
+    from onboard_helpers import DarkPixelSegmenter
+
+    from onboard.replay import run_replay
+    from skyinspect.camera import CameraModel
+
+    opened: Counter[str] = Counter()
+    real_open = builtins.open
+
+    def counting_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if isinstance(file, (str, Path)) and Path(file).suffix.upper() == ".JPG":
+            opened[Path(file).name] += 1
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    monkeypatch.setattr(io, "open", counting_open)
+    summary = run_replay(DJI_DIR, DJI_DIR, tmp_path / "r", DarkPixelSegmenter(), CameraModel.from_fov(160, 90, 80.0),
+                         progress=False)
+    assert summary.tagged == 4
+    assert dict(opened) == {"DJI_0018.JPG": 5, "DJI_0019.JPG": 4, "DJI_0020.JPG": 4, "DJI_0021.JPG": 4}
