@@ -103,8 +103,17 @@ def test_a_faint_crack_beside_brighter_concrete_gets_no_negative_width() -> None
     assert est.mean_px is None or est.mean_px > 0, est
     # Since session 23 the window stops at the crack's own deficit (a darker line runs beside it,
     # test_crackwidth_neighbour.py): it is no longer a small difference of big ones. The crack is
-    # DSC00874's, annotated 0.75 mm (truth.geojson), here at 1.0 mm/px: its bound holds that
-    assert est.lower_px <= 0.75 <= est.upper_px, est
+    # DSC00874's, annotated 0.75 mm (truth.geojson), here at 1.0 mm/px: 0.75 px. Whatever is read
+    # holds that: a value within 2 sigma (evaluate_grades.WIDTH_SIGMAS), or a bound. Until session 25 it
+    # read 4.63 +- 0.95 px, a value above its own upper end (2.47 px): the mean profile's "plateau" is
+    # the average of a stretch 30 DN deep and one 1-10 DN deep, and its level (the profiles' median
+    # minimum, 121 DN) is neither's; one level darker than the faint stretch's own darkest points and
+    # lighter than the dark stretch's made the dark stretch 9-18 px wide
+    truth_px = 0.75
+    if est.mean_px is not None:
+        assert est.sigma_px is not None and abs(est.mean_px - truth_px) <= 2.0 * est.sigma_px, est
+    assert est.lower_px <= truth_px <= est.upper_px, est
+    assert est.mean_px is None or est.mean_px <= est.upper_px * 1.06, est  # never above its own widest bound
 
 
 def test_a_crack_not_darker_than_each_profiles_flanks_gets_no_zero_width_bound() -> None:
