@@ -200,5 +200,11 @@ def is_dji_folder(folder: Path) -> bool:
     if not folder.is_dir():
         return False
     # any of the first few: a phone photo sorting first (A_target.jpg) made a DJI folder "no DJI photos"
-    return any(b"drone-dji:" in p.read_bytes()[:200_000] for p in photo_paths(folder)[:10])
+    return any(b"drone-dji:" in _head(p) for p in photo_paths(folder)[:10])
+
+
+def _head(path: Path) -> bytes:
+    """A photo's first 200 KB, where its EXIF and XMP lie (read_bytes read all of a full-size photo, megabytes)."""
+    with open(path, "rb") as f:
+        return f.read(200_000)
 

@@ -94,3 +94,30 @@ def test_a_replay_of_a_dji_folder_opens_each_photo_four_times(tmp_path: Path, mo
                          progress=False)
     assert summary.tagged == 4
     assert dict(opened) == {"DJI_0018.JPG": 5, "DJI_0019.JPG": 4, "DJI_0020.JPG": 4, "DJI_0021.JPG": 4}
+
+
+def test_telling_a_dji_folder_reads_the_first_200_kb_of_a_photo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """is_dji_folder (run twice by `skyinspect onboard --frames PHOTOS`: for the telemetry, then its kind)
+    looks for drone-dji: in a photo's first 200 KB, where the XMP lies: it read the whole photo for them
+    (megabytes a call). A Brighton photo with 4 MB after it stands for a full-size one."""
+    from onboard.telemetry.dji import is_dji_folder
+
+    (tmp_path / "DJI_0018.JPG").write_bytes((DJI_DIR / "DJI_0018.JPG").read_bytes() + bytes(4_000_000))
+    read_bytes: list[int] = []
+    real_open = builtins.open
+
+    class Counting(io.BufferedReader):
+        def read(self, size: int | None = -1) -> bytes:  # type: ignore[override]
+            data = super().read(size)
+            read_bytes.append(len(data))
+            return data
+
+    def counting_open(file, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
+        if isinstance(file, (str, Path)) and Path(file).suffix.upper() == ".JPG":
+            return Counting(real_open(file, "rb", buffering=0))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    monkeypatch.setattr(io, "open", counting_open)
+    assert is_dji_folder(tmp_path)
+    assert 0 < sum(read_bytes) <= 200_000
