@@ -29,6 +29,7 @@ def change_command(
     Writes change.json and change.csv into --out, and defects.json (finding id -> defect uid) into NEW so
     that the next comparison keeps each defect's name."""
     from groundstation.change import compare, load_inspection, write_change_products
+    from groundstation.change.model import QUANTITIES
     from skyinspect.errors import InputError, describe, refuse_file_in_the_way
 
     # nan passed '<= 0': nothing is within a nan gate, so every defect came out new and not re-observed
@@ -50,10 +51,19 @@ def change_command(
         console.print(f"the two flights were offset by {n:+.2f} m north, {e:+.2f} m east, {d:+.2f} m down "
                       "(each flight's own GNSS error); taken out before matching", soft_wrap=True)
     if report.method_changes:
-        console.print(f"[yellow]warning:[/] measured by another method in {escape(str(old))}: "
-                      f"{escape(', '.join(report.method_changes))}; "
-                      "growth in these is shown but not judged. Process the previous flight again with this version "
-                      "(`skyinspect process FLIGHT --out ...`) to compare like with like", soft_wrap=True)
+        from groundstation.measure import MEASUREMENT_METHODS
+
+        # the folder(s) not measured as this version measures: "the previous flight" had been named always, also
+        # where the current folder was the older one (processing the previous again left the two unlike)
+        off = [(name, folder) for name, folder, seen in (("previous", old, previous), ("current", new, current))
+               if any(seen.methods.get(q) != MEASUREMENT_METHODS.get(q) for q in QUANTITIES
+                      if previous.methods.get(q) != current.methods.get(q))]
+        which = "both flights" if len(off) != 1 else f"the {off[0][0]} flight"
+        console.print(f"[yellow]warning:[/] measured by another method in {escape(str(old))} and "
+                      f"{escape(str(new))} (last time -> this time): {escape(', '.join(report.method_changes))}; "
+                      f"growth in these is shown but not judged. Process {which} again with this version "
+                      f"({escape(', '.join(str(f) for _, f in off) or 'both')}: `skyinspect process FLIGHT --out ...`) "
+                      "to compare like with like", soft_wrap=True)
     if report.model_change:
         console.print(f"[yellow]warning:[/] segmented by another model ({escape(report.model_change)}): what a model "
                       "draws of a crack or a patch differs from model to model, so growth is shown but not judged; "
