@@ -83,21 +83,58 @@ def label_components(mask: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
     return n, labels, stats
 
 
+# The 8 neighbours of a pixel as (dx, dy), turning the way OpenCV follows an outer border (the background
+# on the scanned side); even indices are the 4 neighbours. _NEIGHBOUR_INDEX[dy + 1, dx + 1] is the index.
+_TURN = np.array([(1, 0), (1, -1), (0, -1), (-1, -1), (-1, 0), (-1, 1), (0, 1), (1, 1)])
+_NEIGHBOUR_INDEX = np.full((3, 3), -1, dtype=np.int64)
+_NEIGHBOUR_INDEX[_TURN[:, 1] + 1, _TURN[:, 0] + 1] = np.arange(8)
+
+
+def _edge_midpoints(border: np.ndarray) -> np.ndarray:
+    """The marching-squares outline (level 0.5, the pixels 8-connected) of a component from its outer
+    border as OpenCV follows it (``border``: (K, 2) pixels, CHAIN_APPROX_NONE): at each border pixel, the
+    midpoints of its edges with the background 4-neighbours met turning from the previous border pixel to
+    the next (the Moore scan that found the next one saw only background there). On the pixels' edges, a
+    convex corner cut by an eighth of a pixel, a one-pixel diagonal a band of its pixels' area; a simple
+    ring, which never pinches. Costs O(K), not O(area)."""
+    if len(border) == 1:
+        return border + 0.5 * _TURN[::2]
+    back, ahead = np.roll(border, 1, axis=0) - border + 1, np.roll(border, -1, axis=0) - border + 1
+    came, goes = _NEIGHBOUR_INDEX[back[:, 1], back[:, 0]], _NEIGHBOUR_INDEX[ahead[:, 1], ahead[:, 0]]
+    between = (goes - came - 1) % 8  # neighbours strictly between: 7 at a line's end (back the way it came)
+    step = np.arange(1, 8)
+    turned = (came[:, None] + step[None, :]) % 8
+    keep = (step[None, :] <= between[:, None]) & (turned % 2 == 0)
+    at = np.broadcast_to(np.arange(len(border))[:, None], turned.shape)[keep]
+    return border[at] + 0.5 * _TURN[turned[keep]]
+
+
+# An outline is simplified by at most this fraction of its mean width (twice its area over its perimeter):
+# much more lets Douglas-Peucker fold a crack one or two pixels wide onto itself. On UAV75's 60 masks
+# (105 cracks) 0.35 keeps every outline valid, its area 0.98-1.07 x the bridged pixels', 26,397 vertices
+# (0.25: 36,275; 0.45: 18,244 but areas down to 0.94 x)
+OUTLINE_TOLERANCE_OF_WIDTH = 0.35
+
+
 def _outer_polygon(crop: np.ndarray, epsilon: float) -> np.ndarray:
-    """Largest outer contour of a binary crop as (N, 2) float x/y; bbox ring if degenerate."""
+    """Outline of a binary crop's largest component as (N, 2) float x/y, pixel centres at integers: a
+    valid polygon round its pixels (see :func:`_edge_midpoints`), simplified by ``epsilon`` pixels or
+    OUTLINE_TOLERANCE_OF_WIDTH of its mean width, whichever is less, where that keeps it valid. The ring
+    through the boundary pixels' centres it replaces lay half a pixel inside the mask (a 2-px-wide crack's
+    outline held half its pixels) and collapsed on a slanted crack one or two pixels wide, which was then
+    drawn as its bounding box."""
+    import shapely
+
     padded = cv2.copyMakeBorder(crop, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
-    contours, _ = cv2.findContours(padded, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    poly = np.zeros((0, 2))
-    if contours:
-        c = max(contours, key=cv2.contourArea)
-        if epsilon > 0:
-            c = cv2.approxPolyDP(c, epsilon, closed=True)
-        poly = c.reshape(-1, 2).astype(np.float64) - 1.0
-    if len(poly) < 3:  # 1-px-wide lines can collapse to 2 points; a box ring keeps Instance valid
-        h, w = crop.shape
-        poly = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], dtype=np.float64)
-        if w == 1 or h == 1:
-            poly = poly + np.array([[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5]])
+    contours, _ = cv2.findContours(padded, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    c = (_edge_midpoints(max(contours, key=len).reshape(-1, 2)) - 1.0).astype(np.float32)  # half-pixels: exact
+    poly = c.astype(np.float64)
+    width_px = 2.0 * cv2.contourArea(c) / max(cv2.arcLength(c, closed=True), 1.0)  # 2 x area / perimeter
+    tolerance_px = min(epsilon, OUTLINE_TOLERANCE_OF_WIDTH * width_px)
+    if tolerance_px > 0:
+        simple = cv2.approxPolyDP(c.reshape(-1, 1, 2), tolerance_px, closed=True).reshape(-1, 2).astype(np.float64)
+        if len(simple) >= 3 and shapely.Polygon(simple).is_valid:
+            poly = simple
     return poly
 
 

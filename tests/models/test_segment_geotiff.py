@@ -112,9 +112,9 @@ def test_a_georeferenced_orthomosaic_gets_its_mask_and_instances_in_map_coordina
     rust = features["corrosion"]
     ring = rust["geometry"]["coordinates"][0]
     assert ring[0] == ring[-1] and -0.2 < ring[0][0] < 0 and 50 < ring[0][1] < 51  # lon, lat: Brighton
-    e, n = _in_utm(ring).T  # rows 120-149, columns 200-239: pixel centres, to the millimetre
-    assert abs(e.min() - (ORIGIN_E + 200.5 * PIXEL_M)) < 1e-3 and abs(e.max() - (ORIGIN_E + 239.5 * PIXEL_M)) < 1e-3
-    assert abs(n.max() - (ORIGIN_N - 120.5 * PIXEL_M)) < 1e-3 and abs(n.min() - (ORIGIN_N - 149.5 * PIXEL_M)) < 1e-3
+    e, n = _in_utm(ring).T  # rows 120-149, columns 200-239: the pixels' outer edges, to the millimetre
+    assert abs(e.min() - (ORIGIN_E + 200 * PIXEL_M)) < 1e-3 and abs(e.max() - (ORIGIN_E + 240 * PIXEL_M)) < 1e-3
+    assert abs(n.max() - (ORIGIN_N - 120 * PIXEL_M)) < 1e-3 and abs(n.min() - (ORIGIN_N - 150 * PIXEL_M)) < 1e-3
     # ground metres: UTM's grid metres are 1.00009 of them here
     assert rust["properties"]["area_m2"] == pytest.approx(30 * 40 * PIXEL_M ** 2, rel=1e-3)
     crack = features["crack"]["properties"]  # the line is 117 px long: 2.3 m, less the skeleton's ends
@@ -131,9 +131,13 @@ def test_a_rotated_geotransform_places_each_pixel_by_the_affine(tmp_path: Path) 
     out = _segment(tmp_path, transform=rotated)
     with rasterio.open(out / "ortho_mask.tif") as ds:
         assert ds.transform.almost_equals(rotated)
-    ring = _in_utm(_features(out)["corrosion"]["geometry"]["coordinates"][0])
-    corners = np.array([rotated @ (c, r) for c, r in [(200.5, 120.5), (239.5, 120.5), (239.5, 149.5), (200.5, 149.5)]])
-    assert max(np.linalg.norm(ring - c, axis=1).min() for c in corners) < 1e-3  # each corner is a vertex
+    shapely = pytest.importorskip("shapely")
+    ring = shapely.Polygon(_in_utm(_features(out)["corrosion"]["geometry"]["coordinates"][0]))
+    corners = shapely.Polygon([rotated @ (c, r) for c, r in [(200, 120), (240, 120), (240, 150), (200, 150)]])
+    # on the pixels' edges, simplified by a pixel at most (an edge tilted by a corner cut's half pixel);
+    # the ring through the edge pixels' centres lay 0.71 px off at the corners and held 1,131 px^2 of 1,200
+    assert shapely.hausdorff_distance(ring, corners) < 0.5 * PIXEL_M + 1e-3
+    assert ring.area == pytest.approx(30 * 40 * PIXEL_M ** 2, rel=0.03)
 
 
 LOCAL_CS = ('LOCAL_CS["Local Coordinates (m)",UNIT["metre",1,AUTHORITY["EPSG","9001"]],AXIS["Easting",EAST],'
