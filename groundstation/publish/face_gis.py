@@ -111,7 +111,7 @@ def write_face_layers(inp: PublishInput, path: Path) -> list[str]:
     import pandas as pd
 
     from groundstation.publish.gis import (FRAME_COLUMNS, crack_lines_table, finding_columns, finding_properties,
-                                           frame_row, table)
+                                           frame_row, table, write_layer)
 
     charts, written = _charts(inp), []
     for chart, (fl, frl) in zip(charts, _layer_names(charts)):
@@ -124,9 +124,8 @@ def write_face_layers(inp: PublishInput, path: Path) -> list[str]:
                     and len(f.outline_ned_m) >= 3]
         gdf = table([finding_properties(f, inp) for f in findings], finding_columns(inp),
                     [_polygon(chart.to_2d(f.outline_ned_m)) for f in findings], crs)
-        gdf.to_file(path, layer=fl, driver="GPKG", engine="pyogrio", geometry_type="Polygon",
-                    layer_options={"DESCRIPTION": f"findings on '{chart.name}' in metres along (x) and up (y) "
-                                                  "the face"})
+        write_layer(gdf, path, fl, "Polygon", {"DESCRIPTION": f"findings on '{chart.name}' in metres along (x) "
+                                                             "and up (y) the face"})
         frames = [fr for fr in inp.geo.frames if on_face(fr.surface_name) and fr.footprint_ned_m is not None
                   and len(fr.footprint_ned_m) >= 3]
         fgdf = table([frame_row(fr) for fr in frames], FRAME_COLUMNS,

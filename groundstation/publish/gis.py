@@ -28,6 +28,8 @@ NUMBER_COLUMNS = ("score", "views", "lat", "lon", "alt_msl_m", "length_mm", "wid
                   "along_face_m", "across_face_m", "above_base_m", "from_root_m", "frame_index", "range_m", "lines",
                   "frames")
 FRAME_COLUMNS = ("frame_index", "capture_time_utc", "pose_status", "gsd_mm", "range_m")
+# Columns written as GeoPackage DATEs (ISO text, declared DATE): geopandas writes dates as TEXT or DATETIME
+DATE_COLUMNS = ("due_date",)
 
 
 def grade_properties(inp: PublishInput | None, f: Finding) -> dict[str, Any]:
@@ -112,6 +114,25 @@ def table(rows: list[dict[str, Any]], columns: Sequence[str], geoms: list[Any], 
 
     data: Any = rows or {c: pd.Series([], dtype="float64" if c in NUMBER_COLUMNS else object) for c in columns}
     return _numbers(gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=crs)))
+
+
+def write_layer(gdf: Any, path: Path, layer: str, geometry_type: str, layer_options: dict[str, str]) -> None:
+    """``gdf.to_file(path, layer=layer, driver="GPKG", engine="pyogrio", ...)`` with its DATE_COLUMNS
+    declared DATE, so GDAL and QGIS read a date: pandas holds no day-only type, and pyogrio writes a column
+    of ``datetime.date`` or ISO strings as TEXT, of datetimes as DATETIME. Only a numpy ``datetime64[D]``
+    array passed to pyogrio's own writer makes GDAL create a DATE field."""
+    import pandas as pd
+    from geopandas.array import to_wkb
+    from pyogrio.raw import write
+
+    geometry = gdf.geometry
+    fields = [c for c in gdf.columns if c != geometry.name]
+    data = [pd.to_datetime(gdf[c]).to_numpy().astype("datetime64[D]") if c in DATE_COLUMNS else gdf[c].to_numpy()
+            for c in fields]
+    epsg = geometry.crs.to_epsg() if geometry.crs is not None else None  # as pyogrio.write_dataframe names it
+    crs = f"EPSG:{epsg}" if epsg else geometry.crs.to_wkt("WKT1_GDAL") if geometry.crs is not None else None
+    write(path, to_wkb(geometry.values), data, fields, layer=layer, driver="GPKG", geometry_type=geometry_type,
+          crs=crs, layer_options=layer_options)
 
 
 def finding_columns(inp: PublishInput) -> list[str]:
@@ -219,13 +240,12 @@ def write_gpkg(inp: PublishInput, path: Path) -> None:
     gdf = table([finding_properties(f, inp) for f in inp.findings], finding_columns(inp),
                 [Polygon(_ring(f)) for f in inp.findings], 4326)
     note = {"DESCRIPTION": height_note(inp)}  # the vertical reference, shown in QGIS's layer information
-    gdf.to_file(path, layer="findings", driver="GPKG", engine="pyogrio", geometry_type="Polygon Z", layer_options=note)
+    write_layer(gdf, path, "findings", "Polygon Z", note)
     # The same outlines in metres (the UTM zone of the flight) for measuring in QGIS; heights stay MSL.
     from skyinspect.geodesy import utm_crs_for
 
     utm = utm_crs_for(inp.flight.origin.lat0_deg, inp.flight.origin.lon0_deg)
-    gdf.to_crs(utm).to_file(path, layer="findings_utm", driver="GPKG", engine="pyogrio",
-                            geometry_type="Polygon Z", layer_options=note)
+    write_layer(gdf.to_crs(utm), path, "findings_utm", "Polygon Z", note)
 
     to_geo = inp.flight.origin.to_geodetic
     rows, fgeoms = [], []
@@ -244,8 +264,7 @@ def write_gpkg(inp: PublishInput, path: Path) -> None:
     if inp.rejected:  # the findings rejected in review, kept for audit: who rejected them and why
         rgdf = _numbers(gpd.GeoDataFrame([finding_properties(f, inp) for f in inp.rejected],
                                          geometry=gpd.GeoSeries([Polygon(_ring(f)) for f in inp.rejected], crs=4326)))
-        rgdf.to_file(path, layer="rejected", driver="GPKG", engine="pyogrio", geometry_type="Polygon Z",
-                     layer_options=note)
+        write_layer(rgdf, path, "rejected", "Polygon Z", note)
 
     cams = [f.camera_ned_m for f in inp.geo.frames if all(math.isfinite(v) for v in f.camera_ned_m)]
     line = [LineString(lonlatalt(to_geo(cams)))] if len(cams) >= 2 else []
