@@ -94,18 +94,24 @@ def publish_reviewed(results: Path, flight: Path | None = None, progress: bool =
     findings = _stage(stages / "findings.json", "measure", lambda d: [finding_from_dict(x) for x in _listed(d)])
     graded = _stage(stages / "grades.json", "grade", grade_output_from_json)
     _refuse_other_rule_versions(graded.grades, stages / "grades.json", results, meta, rules_folder, rules)
-    record = _record_folder(results, flight, meta)
+    record, beside = _record_folder(results, flight, meta)
+    not_there = ("the flight record these results were processed from is not there (nor beside the results "
+                 "folder)")
     if not (record / "record.sqlite").is_file():  # before anything is written
-        said = ("not a flight record (record.sqlite missing)" if flight is not None else
-                "the flight record these results were processed from is not there (nor beside the results folder)")
+        said = "not a flight record (record.sqlite missing)" if flight is not None else not_there
         raise InputError(describe(record, said, "Pass --flight the folder `skyinspect onboard --out` wrote"))
     loaded = load_flight(record)
-    if flight is not None:  # another flight's images had been cropped into the report
+    # Another flight's images had been cropped into the report. Checked on the frames just loaded: reading
+    # every frame to check first read the record twice. inspection.json's start is the first tagged frame's
+    # time, so the tagged frames tell.
+    times = [f.capture_time_utc_s for f in loaded.frames]
+    if flight is not None:
         from groundstation.review.data import refuse_another_flight
 
-        # the frames just loaded: the check had opened the record and read every frame a second time.
-        # inspection.json's start is the first tagged frame's time, so the tagged frames tell.
-        refuse_another_flight(record, meta, results, [f.capture_time_utc_s for f in loaded.frames], "tagged frames")
+        refuse_another_flight(record, meta, results, times, "tagged frames")
+    elif beside and not _starts_at(times, meta):  # another flight of that name beside the results
+        raise InputError(describe(Path(str(meta.get("flight", ""))), not_there,
+                                  "Pass --flight the folder `skyinspect onboard --out` wrote"))
     moves = camera_moves_m(raw, geo)
     notes = record_notes(loaded.meta, loaded.frames_total, Path(record))
     inp = with_review(PublishInput(loaded, geo, tuple(findings), chart_for(geo.surface, loaded.origin), graded.grades,
@@ -156,13 +162,22 @@ def _inspection(path: Path) -> dict[str, Any]:
     return meta
 
 
-def _record_folder(results: Path, flight: Path | None, meta: dict[str, Any]) -> Path:
-    """``flight``, else the record inspection.json (``meta``) names, else the one of its name beside ``results``."""
+def _record_folder(results: Path, flight: Path | None, meta: dict[str, Any]) -> tuple[Path, bool]:
+    """(``flight``, else the record inspection.json (``meta``) names, else the one of its name beside
+    ``results``; whether it is that one beside, which is this flight only if its frames start at the flight's
+    start: ``_starts_at``, as review.data._beside tells it)."""
     if flight is not None:
-        return Path(flight)
-    from groundstation.review.data import _beside
-
+        return Path(flight), False
     named = Path(str(meta.get("flight", "")))
     if (named / "record.sqlite").is_file():
-        return named
-    return _beside(results.resolve(), named, meta) or named
+        return named, False
+    candidate = results.resolve().parent / named.name
+    if named.name and meta.get("start_time_utc_s") is not None and (candidate / "record.sqlite").is_file():
+        return candidate, True
+    return named, False
+
+
+def _starts_at(times: list[float], meta: dict[str, Any]) -> bool:
+    """Whether a frame of ``times`` is at the inspection's start (inspection.json's start_time_utc_s)."""
+    start = float(meta["start_time_utc_s"])
+    return any(abs(t - start) <= 1e-3 for t in times)
