@@ -306,7 +306,8 @@ class TelemetryBuffer:
                 "gimbal_source": "fixed mount (command line)" if self.fixed_mount else self.gimbal_source,
                 "attitude_source": self._att.name, "system_id": self.system_id,
                 "timesync": clock["timesync"], "arrival_clock": clock["arrival_clock"],
-                **({"boot_to_utc_s_by_boot": self._clock.utc_of_boot} if len(self._clock.utc_of_boot) > 1 else {})}
+                **({"boot_to_utc_s_by_boot": self._clock.utc_of_boot,
+                    "arrival_clock_by_boot": clock["arrival_clock_by_boot"]} if len(self._clock.utc_of_boot) > 1 else {})}
 
     def geoid_separation(self) -> dict[str, object] | None:
         """The receiver's geoid separation N = ellipsoidal - MSL height (m) over the flight (median,

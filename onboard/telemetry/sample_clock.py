@@ -82,8 +82,13 @@ class SampleClock:
             log.warning("%s: the autopilot rebooted %d time(s) (its boot clock starts again at record time(s) %s); "
                         "each boot's samples are timed by its own SYSTEM_TIME%s", self.source, n_boots - 1,
                         ", ".join(f"{t:.3f} s" for t in starts), missing)
-        self.arrival_clock, why_not = (arrival_clock.of_messages(msgs, self.autopilot) if time_base == "tlog"
-                                       and self.clock_sync is None else (None, ""))
+        # one envelope line per boot (a reboot restarts the boot clock: no one line); arrival_clock is the log's
+        # own where it has one boot
+        self.boot_arrival: list[arrival_clock.ArrivalClock | None] = [None] * n_boots
+        why_not = ""
+        if time_base == "tlog" and self.clock_sync is None:
+            self.boot_arrival, why_not = arrival_clock.of_boots(msgs, self.autopilot, self.boot_ids, n_boots)
+        self.arrival_clock = self.boot_arrival[0] if n_boots == 1 else None
         # frames named on the records' clock map onto UTC through the same envelope (log_clock); fitted only then
         self._msgs: list[tuple[float, mavlink.MAVLink_message]] | None = (
             msgs if time_base == "system_time" and self.clock_sync is None else None)
@@ -91,7 +96,7 @@ class SampleClock:
         if chosen and time_base == "tlog":
             how = ("boot times placed on it by TIMESYNC" if self.clock_sync is not None else
                    "boot times placed on it by the lower envelope of their arrival times"
-                   if self.arrival_clock is not None else "by their arrival timestamps")
+                   if any(c is not None for c in self.boot_arrival) else "by their arrival timestamps")
             log.warning("%s: no SYSTEM_TIME with a UTC clock; timing samples on the .tlog/receiving "
                         "computer's clock (%s)", self.source, how)
         if why_not:
@@ -102,8 +107,8 @@ class SampleClock:
         self._boot_spans = boots.spans(msgs, self.autopilot, self.boot_ids, self.utc_of_boot) if n_boots > 1 else None
         # on the .tlog clock, what an arrival time holds beyond the stamped samples' time (see usec)
         latency_s = (self._timesync_info or {}).get("link_latency_s") if self.clock_sync is not None else None
-        self._unstamped_lag_s = (self.arrival_clock.delay_p50_s if self.arrival_clock is not None
-                                 else float(latency_s) if latency_s is not None and np.isfinite(latency_s) else 0.0)
+        lag_s = float(latency_s) if latency_s is not None and np.isfinite(latency_s) else 0.0
+        self._unstamped_lag_s = [c.delay_p50_s if c is not None else lag_s for c in self.boot_arrival]
 
     def _timesync(self, msgs: list[tuple[float, mavlink.MAVLink_message]], times: np.ndarray
                   ) -> tuple[timesync.ClockSync | None, dict[str, object] | None]:
@@ -132,7 +137,8 @@ class SampleClock:
         if self.time_base == "tlog":
             if self.clock_sync is not None:
                 return boot_s + self.clock_sync.offset_at(tlog_t)
-            return tlog_t if self.arrival_clock is None else self.arrival_clock.at(boot_s)
+            clock = self.boot_arrival[boot_id]
+            return tlog_t if clock is None else clock.at(boot_s)
         return boot_s + self._utc_minus_boot(boot_id)  # type: ignore[operator]
 
     def _utc_minus_boot(self, boot_id: int) -> float | None:
@@ -147,14 +153,15 @@ class SampleClock:
         TIMESYNC less its median link latency."""
         if usec <= 0:
             key_s = tlog_t if key_s is None else key_s
-            return tlog_t - self._unstamped_lag_s if self.time_base == "tlog" else key_s + self._near_key.at(key_s)
+            return tlog_t - self._unstamped_lag_s[boot_id] if self.time_base == "tlog" else key_s + self._near_key.at(key_s)
         if usec < _UNIX_USEC_MIN:
             return self.boot(tlog_t, usec * 1e-6, boot_id)
         utc_minus_boot = self._utc_minus_boot(boot_id)
         if self.time_base == "tlog" and self.clock_sync is not None and utc_minus_boot is not None:
             return usec * 1e-6 - utc_minus_boot + self.clock_sync.offset_at(tlog_t)  # UTC → boot → receiver
-        if self.arrival_clock is not None and utc_minus_boot is not None:  # UTC → boot → the .tlog clock,
-            return self.arrival_clock.at(usec * 1e-6 - utc_minus_boot)  # as the boot-stamped samples are
+        clock = self.boot_arrival[boot_id]
+        if clock is not None and utc_minus_boot is not None:  # UTC → boot → the .tlog clock,
+            return clock.at(usec * 1e-6 - utc_minus_boot)  # as the boot-stamped samples are
         if self.time_base == "tlog" and self.tlog_to_utc_s is not None:
             return usec * 1e-6 - self.tlog_to_utc_s  # UTC → the logging computer's clock
         return usec * 1e-6
@@ -228,7 +235,8 @@ class SampleClock:
         """The time base's part of ``TelemetryBuffer.describe_time_base``."""
         return {"time_base": self.time_base, "boot_to_utc_s": self.boot_to_utc_s, "tlog_to_utc_s": self.tlog_to_utc_s,
                 "timesync": self._timesync_info,
-                "arrival_clock": self.arrival_clock.describe() if self.arrival_clock is not None else None}
+                "arrival_clock": self.arrival_clock.describe() if self.arrival_clock is not None else None,
+                "arrival_clock_by_boot": [c.describe() if c is not None else None for c in self.boot_arrival]}
 
 
 def _year(unix_s: float) -> int:

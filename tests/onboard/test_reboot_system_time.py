@@ -227,3 +227,39 @@ def test_a_lone_stray_boot_stamp_is_no_reboot() -> None:
               if msg.get_type() == "GLOBAL_POSITION_INT"]
     boots = boot_numbers(msgs + second, msgs[0][1].get_srcComponent())  # (not packed: component 0)
     assert boots.tolist() == [0] * len(msgs) + [1] * len(second)
+
+
+def _jittered_two_boots(tmp_path: Path) -> Path:
+    """``_two_boots`` without SYSTEM_TIME, each record late by its own link delay (0-0.6 s, FIFO), as
+    test_arrival_jitter's flights: timed on the .tlog clock by the arrivals' lower envelope."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    shift_s = SECOND_BOOT_UTC_S - BOOT_UTC_S
+    sent = flight_records(duration_s=30.0, system_time=False) + [
+        (t + shift_s, msg) for t, msg in flight_records(duration_s=40.0, start_boot_s=1.0, system_time=False)]
+    recs: list[tuple[float, object]] = []
+    for t, msg in sent:
+        recs.append((max(t + min(float(rng.exponential(0.08)), 0.6), recs[-1][0] if recs else 0.0), msg))
+    return write_tlog(tmp_path / "two_boots_jittered.tlog", recs)
+
+
+def test_each_boot_has_its_own_arrival_line(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """On the .tlog clock without TIMESYNC, boot stamps go onto it by the lower envelope of arrival − boot
+    (``arrival_clock``). One line cannot hold across a reboot, so every sample of a log with one was timed by
+    its own arrival (up to 1.21 m off at 5 m/s here, the delays' spread); now each boot has its line."""
+    with caplog.at_level(logging.WARNING):
+        buffer = TelemetryBuffer.from_tlog(_jittered_two_boots(tmp_path), time_base="tlog")
+    assert "timed by their arrival" not in caplog.text
+    lines = buffer.describe_time_base()["arrival_clock_by_boot"]
+    assert len(lines) == 2 and all(line is not None for line in lines)
+    errors = []
+    for boot in (101.3, 107.7, 115.1, 122.9, 128.4):  # frames named by the logging computer (UTC + 0.2 s)
+        pose = buffer.pose_at(BOOT_UTC_S + 0.2 + boot)
+        assert pose.is_tagged, (boot, pose.status)
+        errors.append(abs(_north_m(pose) - SPEED_N_MPS * (boot - 100.0)))
+    for boot2 in (3.3, 17.7, 36.1):
+        pose = buffer.pose_at(SECOND_BOOT_UTC_S + 0.2 + boot2)
+        assert pose.is_tagged, (boot2, pose.status)
+        errors.append(abs(_north_m(pose) - SPEED_N_MPS * (boot2 - 1.0)))
+    assert max(errors) < 0.05, errors
