@@ -271,7 +271,8 @@ class TelemetryBuffer:
 
     @property
     def boot_to_utc_s(self) -> float | None:
-        """Vehicle UTC − vehicle boot clock (median over SYSTEM_TIME); None without SYSTEM_TIME."""
+        """Vehicle UTC − vehicle boot clock (median over SYSTEM_TIME; after a reboot the latest boot's with one, each
+        boot's in ``utc_minus_boot_near``); None without SYSTEM_TIME."""
         return self._clock.boot_to_utc_s
 
     @property
