@@ -17,7 +17,9 @@ of inspections (written to ``defects.json`` in the current results folder).
 Classification of each current finding: ``new`` (no predecessor), ``grown`` (length, width, widest width
 ``max_width_mm`` or area larger by more than ``k_sigma`` times the combined 1-sigma of the two measurements)
 or ``stable`` (a quantity one of the two did not measure, e.g. a folder from before max_width_mm, says so);
-each unmatched previous finding is ``not_re_observed`` (repaired, hidden, or missed: to be checked).
+each unmatched previous finding is ``not_re_observed`` (repaired, hidden, or missed: to be checked). An
+unmatched finding rejected in the review app (this time's, or last time's) is ``rejected``: not a defect, so
+neither new nor one to look for (change/review.py).
 Growth is given per quantity with its rate per year; ``escalated`` is true when a grade under the same
 rule is worse than last time (the primary, or another: the note names it, change/grades.py; a grade of last
 time by another version of the rule is graded again by this time's from its stored measurements, or said not
@@ -205,7 +207,9 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
             first = f"{cur.asset_id or prev.asset_id or 'asset'}:{cur.date}:{b.finding_id}"  # the report's asset
             uid = next(u for n in range(1, len(taken) + 2) if (u := first + (f"#{n}" if n > 1 else "")) not in taken)
             taken.add(uid)
-            changes.append(DefectChange(uid, "new", b.finding_id, None, mc[b.finding_id][0], None, (),
+            # rejected in review: not a defect, so no new one (counted apart)
+            fresh = "rejected" if mc[b.finding_id][2] == "rejected" else "new"
+            changes.append(DefectChange(uid, fresh, b.finding_id, None, mc[b.finding_id][0], None, (),
                                         "", g_cur.state if g_cur else "", False, "; ".join(
                                             x for x in (verdict_note(b, mc[b.finding_id][0], cur.verdicts, "this time"),
                                                         beside.get(("cur", b.finding_id), "")) if x),
@@ -257,10 +261,14 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
         if a.finding_id not in matched_prev:
             g_prev = (prev.grades.get(a.finding_id) or (None,))[0]
             said = verdict_note(a, mp[a.finding_id][0], prev.verdicts, "last time")
-            changes.append(DefectChange(prev.uids[a.finding_id], "not_re_observed", None, a.finding_id,
-                                        mp[a.finding_id][0], None, (), g_prev.state if g_prev else "", "", False,
-                                        "; ".join(x for x in ("not seen this time: repaired, hidden, outside the flight, "
-                                                              "or missed", said,
+            # rejected in review last time: not a defect, so none to look for ("repaired, hidden ... or missed")
+            rejected = mp[a.finding_id][2] == "rejected"
+            changes.append(DefectChange(prev.uids[a.finding_id], "rejected" if rejected else "not_re_observed", None,
+                                        a.finding_id, mp[a.finding_id][0], None, (), g_prev.state if g_prev else "",
+                                        "", False,
+                                        "; ".join(x for x in ("not seen this time" if rejected else
+                                                              "not seen this time: repaired, hidden, outside the "
+                                                              "flight, or missed", said,
                                                               beside.get(("prev", a.finding_id), "")) if x),
                                         prev.locations.get(a.finding_id, {})))
     return ChangeReport(cur.asset_id or prev.asset_id, str(prev.folder), str(cur.folder), prev.date, cur.date,

@@ -58,7 +58,7 @@ class Growth:
 @dataclass(frozen=True)
 class DefectChange:
     defect_uid: str
-    status: str  # new, grown, stable, not_re_observed
+    status: str  # new, grown, stable, not_re_observed; rejected (in review, with nothing to match)
     finding_id: str | None  # in the current inspection
     previous_finding_id: str | None
     class_name: str

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 console = Console()
-STATUSES = ("new", "grown", "stable", "not_re_observed")
+STATUSES = ("new", "grown", "stable", "not_re_observed", "rejected")
 
 
 def change_command(
@@ -43,9 +43,12 @@ def change_command(
     paths = write_change_products(report, out if out is not None else new, new)
 
     counts = {s: len(report.by_status(s)) for s in STATUSES}
+    # findings rejected in review with nothing to match are not defects: said apart, where there are any
+    told = ", ".join(f"{n} {s.replace('_', ' ')}" + (" in review" if s == "rejected" else "")
+                     for s, n in counts.items() if n or s != "rejected")
     console.print(f"asset [bold]{escape(report.asset_id or '-')}[/]: {report.previous_date} -> {report.current_date} "
-                  f"({report.years:.2f} years); " + ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items())
-                  + f"; {sum(1 for c in report.changes if c.escalated)} escalated", soft_wrap=True)
+                  f"({report.years:.2f} years); {told}; {sum(1 for c in report.changes if c.escalated)} escalated",
+                  soft_wrap=True)
     if report.offset_m is not None:
         n, e, d = report.offset_m
         console.print(f"the two flights were offset by {n:+.2f} m north, {e:+.2f} m east, {d:+.2f} m down "
