@@ -159,20 +159,31 @@ class TrtSegmenter(TiledSegmenter):
         config.add_optimization_profile(profile)
         if precision in ("fp16", "int8"):
             config.set_flag(trt.BuilderFlag.FP16)
+        calibrator = None
+        # the calibration table is written beside the engine, during the build
+        self.engine_path.parent.mkdir(parents=True, exist_ok=True)
         if precision == "int8":
             config.set_flag(trt.BuilderFlag.INT8)
-            config.int8_calibrator = _make_calibrator(trt, self._cudart, calibration_images, self.input_size,
-                                                      self.batch_tiles, self.engine_path.with_suffix(".calib"))
+            calibrator = _make_calibrator(trt, self._cudart, calibration_images, self.input_size,
+                                          self.batch_tiles, self.engine_path.with_suffix(".calib"))
+            config.int8_calibrator = calibrator
             # the input's batch, H and W are runtime dimensions: TensorRT 10 calibrates such a network only
             # with a calibration profile (IBuilderConfig.set_calibration_profile; its OPT shape, a full batch)
             if not config.set_calibration_profile(profile):
                 raise ModelError(describe(self.path, "TensorRT refused the INT8 calibration profile",
                                           "use precision='fp16'"))
         log.warning("building the TensorRT %s engine for %s (minutes, once per device)", precision, self.path.name)
-        serialized = builder.build_serialized_network(network, config)
+        try:
+            serialized = builder.build_serialized_network(network, config)
+        finally:
+            if calibrator is not None:
+                calibrator.free()
+        if calibrator is not None and calibrator.error is not None:
+            # TensorRT's bindings print an exception raised in a calibrator method and carry on (get_batch: as
+            # if the data had ended): the engine would be calibrated on the frames before it, and cached
+            raise calibrator.error
         if serialized is None:
             raise ModelError(describe(self.path, "TensorRT could not build an engine (see its log above)"))
-        self.engine_path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(self.engine_path, bytes(serialized))  # a half-built engine is never cached
 
     def _infer(self, tiles_nchw: np.ndarray) -> np.ndarray:
@@ -198,27 +209,57 @@ def _make_calibrator(trt: Any, cudart: Any, images: Sequence[Path], input_size: 
     """An IInt8EntropyCalibrator2 over :func:`calibration_batches`, caching its table beside the engine."""
 
     class Calibrator(trt.IInt8EntropyCalibrator2):  # type: ignore[misc, name-defined]
+        """TensorRT calls these methods from C++ and swallows what they raise (NVIDIA/TensorRT
+        python/src/infer/pyInt8.cpp, pyCalibratorTrampoline): each keeps its first error (Ctrl-C included)
+        in ``error`` for the build to raise, and ends the calibration."""
+
         def __init__(self) -> None:
             super().__init__()
+            self.error: BaseException | None = None
             self._batches = calibration_batches(images, input_size, batch)
-            self._device = _check(cudart.cudaMalloc(batch * 3 * input_size * input_size * 4), "cudaMalloc(calib)")
+            self._device: Any = _check(cudart.cudaMalloc(batch * 3 * input_size * input_size * 4),
+                                       "cudaMalloc(calib)")
+
+        def _keep(self, exc: BaseException) -> None:
+            if self.error is None:
+                self.error = exc
+
+        def free(self) -> None:
+            if self._device is not None:
+                cudart.cudaFree(self._device)
+                self._device = None
 
         def get_batch_size(self) -> int:
             return batch
 
         def get_batch(self, names: list[str]) -> list[int] | None:
-            data = next(self._batches, None)
-            if data is None:
+            if self.error is not None:
                 return None
-            data = np.ascontiguousarray(data)
-            _check((cudart.cudaMemcpy(self._device, data.ctypes.data, data.nbytes,
-                                      cudart.cudaMemcpyKind.cudaMemcpyHostToDevice)[0], None), "copy calib")
+            try:
+                data = next(self._batches, None)
+                if data is None:
+                    return None
+                data = np.ascontiguousarray(data)
+                _check((cudart.cudaMemcpy(self._device, data.ctypes.data, data.nbytes,
+                                          cudart.cudaMemcpyKind.cudaMemcpyHostToDevice)[0], None), "copy calib")
+            except BaseException as exc:  # noqa: BLE001 - raised by the build, after TensorRT returns
+                self._keep(exc)
+                return None
             return [int(self._device)]
 
         def read_calibration_cache(self) -> bytes | None:
-            return cache.read_bytes() if cache.is_file() else None
+            try:
+                return cache.read_bytes() if cache.is_file() else None
+            except BaseException as exc:  # noqa: BLE001
+                self._keep(exc)
+                return None
 
         def write_calibration_cache(self, data: Any) -> None:
-            cache.write_bytes(bytes(data))
+            if self.error is not None:  # a table from the frames before the error is not one to reuse
+                return
+            try:
+                write_atomic(cache, bytes(data))
+            except BaseException as exc:  # noqa: BLE001
+                self._keep(exc)
 
     return Calibrator()

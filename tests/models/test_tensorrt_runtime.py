@@ -95,7 +95,7 @@ def test_an_int8_build_sets_the_calibration_profile(tmp_path: Path) -> None:
         IInt8EntropyCalibrator2=object)
     trt.Builder = lambda logger: _Recorder(calls, "builder")  # type: ignore[attr-defined]
     trt.OnnxParser = lambda network, logger: SimpleNamespace(parse=lambda data: True, num_errors=0)  # type: ignore[attr-defined]
-    cudart = SimpleNamespace(cudaMalloc=lambda size: (0, 1234))
+    cudart = SimpleNamespace(cudaMalloc=lambda size: (0, 1234), cudaFree=lambda ptr: (0,))
     seg = TrtSegmenter.__new__(TrtSegmenter)
     seg._trt, seg._cudart, seg.path = trt, cudart, DEFAULT_MODEL_PATH
     seg.input_size, seg.batch_tiles = 384, 8
