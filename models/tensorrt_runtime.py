@@ -65,16 +65,18 @@ def read_onnx_metadata(path: Path) -> ModelMetadata:
 
 
 def calibration_batches(images: Sequence[Path], input_size: int, batch: int, max_batches: int = 32,
-                        overlap: int = 0) -> Iterator[np.ndarray]:
+                        overlap: int = 0, tiles_seen: list[int] | None = None) -> Iterator[np.ndarray]:
     """INT8 calibration data: real frames, read as ``skyinspect segment`` reads photos, tiled at native
     scale exactly as inference tiles them, as float32 NCHW RGB/255 batches of ``batch`` tiles (a short
-    last batch is dropped)."""
+    last batch is dropped). ``tiles_seen[0]`` counts the tiles read, when given."""
     pending: list[np.ndarray] = []
     produced = 0
     for path in images:
         img = read_bgr(path)  # as segment reads its photos: a 16-bit frame or a JPEG cut short is refused
         for tile in extract_tiles(img, tile_grid(*img.shape[:2], input_size, overlap)):
             pending.append(tile)
+            if tiles_seen is not None:
+                tiles_seen[0] += 1
             if len(pending) == batch:
                 yield to_model_input(np.stack(pending))
                 pending.clear()
@@ -216,7 +218,8 @@ def _make_calibrator(trt: Any, cudart: Any, images: Sequence[Path], input_size: 
         def __init__(self) -> None:
             super().__init__()
             self.error: BaseException | None = None
-            self._batches = calibration_batches(images, input_size, batch)
+            self._tiles, self._served = [0], 0
+            self._batches = calibration_batches(images, input_size, batch, tiles_seen=self._tiles)
             self._device: Any = _check(cudart.cudaMalloc(batch * 3 * input_size * input_size * 4),
                                        "cudaMalloc(calib)")
 
@@ -238,7 +241,14 @@ def _make_calibrator(trt: Any, cudart: Any, images: Sequence[Path], input_size: 
             try:
                 data = next(self._batches, None)
                 if data is None:
+                    if self._served == 0:  # TensorRT would fail with no scales, not saying why
+                        n = self._tiles[0]
+                        self._keep(ModelError(describe(
+                            "calibration_images", f"{len(images)} frame(s) gave {n} tile{'' if n == 1 else 's'} "
+                            f"of {input_size} px, fewer than one batch of {batch}",
+                            "pass more frames (each is tiled at native scale, without overlap)")))
                     return None
+                self._served += 1
                 data = np.ascontiguousarray(data)
                 _check((cudart.cudaMemcpy(self._device, data.ctypes.data, data.nbytes,
                                           cudart.cudaMemcpyKind.cudaMemcpyHostToDevice)[0], None), "copy calib")

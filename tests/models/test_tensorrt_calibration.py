@@ -16,7 +16,7 @@ import pytest
 
 from models import DEFAULT_MODEL_PATH
 from models.tensorrt_runtime import TrtSegmenter
-from skyinspect.errors import ImageError
+from skyinspect.errors import ImageError, ModelError
 
 
 class _Config:
@@ -105,3 +105,14 @@ def test_a_frame_that_cannot_be_read_stops_the_int8_build(tmp_path: Path) -> Non
     seg._build("int8", frames)  # the readable frames calibrate and the engine is cached
     assert seg.engine_path.read_bytes() == b"engine" and seg.engine_path.with_suffix(".calib").read_bytes() == b"table"
 
+
+
+def test_too_few_calibration_tiles_are_named(tmp_path: Path) -> None:
+    """Calibration frames that give fewer tiles than one batch: no batch at all reaches TensorRT, whose build
+    then fails ('could not build an engine (see its log above)'); the message now says why and what to pass."""
+    cv2.imwrite(str(tmp_path / "small.png"), np.full((64, 64, 3), 90, np.uint8))
+    seg = _segmenter(tmp_path)
+    seg.batch_tiles = 4
+    with pytest.raises(ModelError, match=r"1 tile of 64 px, fewer than one batch of 4"):
+        seg._build("int8", [tmp_path / "small.png"])
+    assert not seg.engine_path.exists()
