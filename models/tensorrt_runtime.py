@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from models.model_file import ModelMetadata, check_model_file, sha256_of
+from models.model_file import EXPORT_FIX, ModelMetadata, check_model_file, sha256_of
 from models.runtime import TiledSegmenter, to_model_input
 from models.tiling import extract_tiles, tile_grid
 from skyinspect.atomic import write_atomic
@@ -139,6 +139,11 @@ class TrtSegmenter(TiledSegmenter):
         mode_in = self._trt.TensorIOMode.INPUT
         self._input = next(n for n in names if self._engine.get_tensor_mode(n) == mode_in)
         self._output = next(n for n in names if self._engine.get_tensor_mode(n) != mode_in)
+        for name in (self._input, self._output):  # the buffers below are float32, as the ONNX model's are
+            dtype = self._engine.get_tensor_dtype(name)
+            if dtype != self._trt.DataType.FLOAT:
+                raise ModelError(describe(self.path, f"expected the engine's tensor {name!r} as float32 "
+                                          f"(DataType.FLOAT), got {dtype} ({self.engine_path.name})", EXPORT_FIX))
         self._stream = _check(self._cudart.cudaStreamCreate(), "cudaStreamCreate")
         n, t, c = self.batch_tiles, self.input_size, len(self.classes)
         self._d_in = _check(self._cudart.cudaMalloc(n * 3 * t * t * 4), "cudaMalloc(input)")
@@ -192,8 +197,16 @@ class TrtSegmenter(TiledSegmenter):
         cudart = self._cudart
         x = np.ascontiguousarray(tiles_nchw, dtype=np.float32)
         n = x.shape[0]
-        self._context.set_input_shape(self._input, x.shape)
-        out = np.empty((n, len(self.classes), self.input_size, self.input_size), np.float32)
+        if not self._context.set_input_shape(self._input, x.shape):
+            raise ModelError(describe(self.engine_path, f"TensorRT refused the input shape {x.shape}"))
+        # the engine's own output shape, not the metadata's: a mismatch would write past the output buffer
+        expected = (n, len(self.classes), self.input_size, self.input_size)
+        got = tuple(self._context.get_tensor_shape(self._output))
+        if got != expected:
+            raise ModelError(describe(self.path, f"expected output {expected} probabilities (the metadata's "
+                                                 f"classes at the input's size), got {got} from the engine",
+                                      EXPORT_FIX))
+        out = np.empty(expected, np.float32)
         h2d, d2h = cudart.cudaMemcpyKind.cudaMemcpyHostToDevice, cudart.cudaMemcpyKind.cudaMemcpyDeviceToHost
         _check((cudart.cudaMemcpyAsync(self._d_in, x.ctypes.data, x.nbytes, h2d, self._stream)[0], None), "copy in")
         self._context.set_tensor_address(self._input, int(self._d_in))
