@@ -96,10 +96,10 @@ class CameraSource:
     def stop(self) -> None:
         self._stopped = True
 
-    def _reopen(self, lost_at: float) -> bool:
+    def _reopen(self, lost_at: float, decodes: bool = True) -> bool:
         """Reopen until a frame can be grabbed again (True) or ``stop()`` (False)."""
-        log.warning("%s: no frame for %.1f s; reopening the camera until it answers", self.spec,
-                    time.monotonic() - lost_at)
+        log.warning("%s: no frame%s for %.1f s; reopening the camera until it answers", self.spec,
+                    "" if decodes else " that decodes", time.monotonic() - lost_at)
         self._cap.release()
         delay = self.backoff_s
         while not self._stopped:
@@ -115,6 +115,11 @@ class CameraSource:
             delay = min(delay * 2.0, self.max_backoff_s)
         return False
 
+    def _retrieved(self) -> object | None:
+        """The grabbed frame's image, or None when it does not decode."""
+        ok, image = self._cap.retrieve()
+        return image if ok and image is not None else None
+
     def __iter__(self) -> Iterator[Frame]:
         index = 0
         failures_since = None
@@ -123,25 +128,29 @@ class CameraSource:
                 asked = time.monotonic()
                 ok = self._cap.grab()
                 t = time.time()
-                if not ok:
+                # A frame grabbed that does not decode (corrupt MJPEG, an appsink without caps) is no frame
+                # either: skipped with no pause and no clock, the capture thread spun a core all flight
+                # without a word and the camera was never reopened nor given up.
+                image = self._retrieved() if ok else None
+                if image is None:
                     failures_since = failures_since or asked  # a grab that timed out waited already
-                    if time.monotonic() - failures_since > self.read_timeout_s:
-                        if not self.reconnect:
-                            log.warning("%s: no frame for %.1f s; camera stream ended", self.spec,
-                                        self.read_timeout_s)
-                            return
-                        if not self._reopen(failures_since):
-                            return
-                        t = time.time()  # the first frame after reopening was grabbed just now
-                    else:
+                    if time.monotonic() - failures_since <= self.read_timeout_s:
                         time.sleep(0.01)
                         continue
-                ok, image = self._cap.retrieve()
-                if not ok or image is None:
-                    continue
+                    if not self.reconnect:
+                        log.warning("%s: no frame%s for %.1f s; camera stream ended", self.spec,
+                                    "" if not ok else " that decodes", self.read_timeout_s)
+                        return
+                    if not self._reopen(failures_since, decodes=not ok):
+                        return
+                    failures_since = time.monotonic()  # the reopened camera has its own read_timeout_s
+                    t = time.time()  # the first frame after reopening was grabbed just now
+                    image = self._retrieved()
+                    if image is None:
+                        continue
                 failures_since = None
                 index += 1
-                yield Frame(index, image, Path(self.spec), t)
+                yield Frame(index, image, Path(self.spec), t)  # type: ignore[arg-type]
         finally:
             self._cap.release()
 
