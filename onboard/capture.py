@@ -129,8 +129,8 @@ class CameraSource:
                 ok = self._cap.grab()
                 t = time.time()
                 # A frame grabbed that does not decode (corrupt MJPEG, an appsink without caps) is no frame
-                # either: skipped with no pause and no clock, the capture thread spun a core all flight
-                # without a word and the camera was never reopened nor given up.
+                # either: skipped with no clock, the capture went on without frames all flight, without a
+                # word, the camera never reopened nor given up.
                 image = self._retrieved() if ok else None
                 if image is None:
                     failures_since = failures_since or asked  # a grab that timed out waited already
