@@ -3,7 +3,9 @@ and optionally one MQTT message (JSON) per finding.
 
 Severity (``AlertPolicy``): an instance is severe when its score ≥ ``min_score`` and its area ≥
 ``min_area_px`` for its class (defaults: cracks ≥ 400 px, corrosion ≥ 2,000 px). STATUSTEXT is
-rate-limited (one per ``min_interval_s``; GCS consoles and radios are slow); the NAMED_VALUE_INT
+rate-limited (one per ``min_interval_s``; GCS consoles and radios are slow): a finding inside the
+interval, or one the link refused, is held (per class, the highest score) and its text sent once the
+interval has passed, the longest-held class first, the rest at the end; the NAMED_VALUE_INT
 ``SI_SEVERE`` carries the running count, at most every ``value_interval_s`` (sent once more when
 the count changed since, on the next frame or at the end), so nothing is lost by either limit.
 
@@ -77,25 +79,43 @@ class MavlinkAlerter:
         self._clock = clock
         self._t0 = clock()
         self._last_text = -math.inf
+        self._held: dict[int, tuple[int, Instance, Pose]] = {}  # class → the finding its next text tells
         self.count = 0
         self.sent_text = 0
         self.sent_values = 0
 
     def alert(self, frame_index: int, inst: Instance, pose: Pose) -> None:
         self.count += 1
-        now = self._clock()
-        if now - self._last_text >= self.min_interval_s:
-            where = f" {pose.lat_deg:.5f},{pose.lon_deg:.5f}" if pose.is_tagged else " untagged"
-            text = f"SI {CLASS_NAMES[int(inst.class_id)]} f{frame_index} {float(inst.score):.2f}{where}"[:50]
-            if self._send(mavlink.MAVLink_statustext_message(self.severity, text.encode(), 0, 0)):
-                self._last_text = now
-                self.sent_text += 1
+        # Held, not dropped: a corrosion 0.3 s after a crack's text fell inside the interval and was never
+        # told (only the count rose), nor was a finding whose text the link refused while it was down.
+        held = self._held.get(int(inst.class_id))
+        if held is None or float(inst.score) >= float(held[1].score):
+            self._held[int(inst.class_id)] = (frame_index, inst, pose)
         self._value_due = True
-        self.tick(now)
+        self.tick()
+
+    def _send_texts(self, now: float, force: bool) -> None:
+        while self._held and (force or now - self._last_text >= self.min_interval_s):
+            cls = next(iter(self._held))  # the class held longest
+            frame_index, inst, pose = self._held[cls]
+            where = f" {pose.lat_deg:.5f},{pose.lon_deg:.5f}" if pose.is_tagged else " untagged"
+            text = f"SI {CLASS_NAMES[cls]} f{frame_index} {float(inst.score):.2f}{where}"[:50]
+            if not self._send(mavlink.MAVLink_statustext_message(self.severity, text.encode(), 0, 0)):
+                return  # the link is down or full: kept for a later frame
+            del self._held[cls]
+            self._last_text = now
+            self.sent_text += 1
+
+    @property
+    def held_texts(self) -> int:
+        """Findings (one per class) whose text has not gone out yet."""
+        return len(self._held)
 
     def tick(self, now: float | None = None, force: bool = False) -> None:
-        """Send the running count if it changed and ``value_interval_s`` has passed (``force``: now)."""
+        """Send a held text once ``min_interval_s`` has passed, and the running count if it changed and
+        ``value_interval_s`` has passed (``force``: both now)."""
         now = self._clock() if now is None else now
+        self._send_texts(now, force)
         if not self._value_due or (not force and now - self._last_value < self.value_interval_s):
             return
         ms = int((now - self._t0) * 1000) & 0xFFFFFFFF
@@ -230,5 +250,8 @@ class Alerts:
         """Before the link stops: the last count goes out; MQTT is flushed."""
         if self.mavlink is not None:
             self.mavlink.tick(force=True)
+            if self.mavlink.held_texts:
+                log.warning("MAVLink: %d alert text(s) not sent (the link did not take them); the SI_SEVERE count "
+                            "and the record hold every finding", self.mavlink.held_texts)
         if self.mqtt is not None:
             self.mqtt.close()
