@@ -71,7 +71,7 @@ def main() -> int:
     timed(skyinspect.photo, "read_file_bytes", "file read")
     timed(skyinspect.jpeg, "jpeg_cut_short", "JPEG cut-short check")
     timed(cv2, "imdecode", "JPEG decode")
-    timed(cv2, "imencode", "mask PNG encode")
+    timed(cv2, "imencode", "mask encode")  # TIFF PackBits since session 25 (PNG before)
     timed(writer, "frame_stats", "drift statistics")
     timed(writer, "_write_atomic", "image + mask files (write, fsync, rename)")
     timed(writer, "fsync_dir", "folder fsyncs (once a commit)")
