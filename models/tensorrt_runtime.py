@@ -1,4 +1,5 @@
-"""TensorRT backend for Jetson (JetPack 6: TensorRT 10.3, Python 3.10), same interface as ONNX Runtime.
+"""TensorRT backend for Jetson (JetPack 6.1/6.2: TensorRT 10.3; 6.0: 8.6; Python 3.10), same interface as
+ONNX Runtime.
 
 The engine is built **on the target** from the shipped ONNX (engines are specific to the GPU and the
 TensorRT version) and cached under ``~/.cache/skyinspect/trt/`` by ONNX hash, GPU name, TensorRT
@@ -7,7 +8,8 @@ INT8 with entropy calibration over real inspection images is optional.
 
 NOT RUN in this project's CI or development machine: ``tensorrt`` cannot be installed from PyPI here
 and there is no Jetson. The code follows the TensorRT 10 Python API (``build_serialized_network``,
-named I/O tensors, ``set_input_shape``/``set_tensor_address``/``execute_async_v3``) and cuda-python's
+named I/O tensors, ``set_input_shape``/``set_tensor_address``/``execute_async_v3``; on TensorRT 8.6 the
+network is made explicit-batch) and cuda-python's
 ``cudart`` for device memory; ``tensorrt`` and ``cuda`` are imported only when a TrtSegmenter is
 created. The pure parts (cache keys, calibration batches, metadata) are tested everywhere.
 """
@@ -101,6 +103,19 @@ def _import_trt() -> tuple[Any, Any]:
     return trt, cudart
 
 
+def _network_flags(trt: Any) -> int:
+    """create_network's flags for this TensorRT: explicit batch, which TensorRT 8's ONNX parser requires
+    (JetPack 6.0 ships 8.6) and 10 makes the only mode (the flag deprecated, 0). The named-tensor API used
+    here (set_input_shape, set_tensor_address, execute_async_v3) came with 8.5: older is refused."""
+    version = str(trt.__version__)
+    found = re.match(r"(\d+)\.(\d+)", version)
+    major_minor = (int(found[1]), int(found[2])) if found else (0, 0)
+    if major_minor < (8, 5):
+        raise ModelError(describe("tensorrt", f"expected TensorRT 8.5 or later (JetPack 6: 8.6 or 10.3), "
+                                  f"got {version}", "update JetPack, or use --backend onnxruntime"))
+    return 0 if major_minor >= (10, 0) else 1 << int(trt.NetworkDefinitionCreationFlag.EXPLICIT_BATCH)
+
+
 def _check(result: tuple[Any, ...], what: str) -> Any:
     err, *rest = result
     if int(err) != 0:
@@ -123,6 +138,7 @@ class TrtSegmenter(TiledSegmenter):
             raise ModelError(describe(path, "INT8 needs calibration images (real inspection frames)",
                                       "pass calibration_images, or use precision='fp16'"))
         self._trt, self._cudart = _import_trt()
+        _network_flags(self._trt)  # a TensorRT too old for this backend is refused before any GPU work
         gpu = _check(self._cudart.cudaGetDeviceProperties(0), "cudaGetDeviceProperties").name
         gpu_name = gpu.decode(errors="replace") if isinstance(gpu, bytes) else str(gpu)
         self.engine_path = engine_cache_path(cache_dir, sha256_of(path), gpu_name, self._trt.__version__,
@@ -153,7 +169,7 @@ class TrtSegmenter(TiledSegmenter):
         trt = self._trt
         logger = trt.Logger(trt.Logger.WARNING)
         builder = trt.Builder(logger)
-        network = builder.create_network(0)  # TensorRT 10: explicit batch is the only mode
+        network = builder.create_network(_network_flags(trt))
         parser = trt.OnnxParser(network, logger)
         if not parser.parse(self.path.read_bytes()):
             errors = "; ".join(str(parser.get_error(i)) for i in range(parser.num_errors))

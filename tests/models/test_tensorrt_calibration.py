@@ -73,7 +73,8 @@ def _trampoline(method: Any, *args: object) -> Any:
 
 
 def _segmenter(tmp_path: Path) -> TrtSegmenter:
-    trt = SimpleNamespace(Logger=type("Logger", (), {"WARNING": 2, "__init__": lambda self, level: None}),
+    trt = SimpleNamespace(__version__="10.3.0",
+                          Logger=type("Logger", (), {"WARNING": 2, "__init__": lambda self, level: None}),
                           MemoryPoolType=SimpleNamespace(WORKSPACE="workspace"),
                           BuilderFlag=SimpleNamespace(FP16="fp16", INT8="int8"), IInt8EntropyCalibrator2=object,
                           Builder=_Builder,

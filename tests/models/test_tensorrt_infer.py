@@ -86,7 +86,8 @@ def _fake_trt(channels: int, output_dtype: str = FLOAT) -> Any:
     engine = SimpleNamespace(num_io_tensors=2, get_tensor_name=lambda i: (INPUT, OUTPUT)[i],
                              get_tensor_mode=lambda name: name, create_execution_context=lambda: _Context(channels),
                              get_tensor_dtype=lambda name: FLOAT if name == INPUT else output_dtype)
-    return SimpleNamespace(__version__="10.3.0", Logger=type("Logger", (), {"WARNING": 2, "__init__": lambda s, lv: None}),
+    return SimpleNamespace(__version__="10.3.0",
+                           Logger=type("Logger", (), {"WARNING": 2, "__init__": lambda s, lv: None}),
                            TensorIOMode=SimpleNamespace(INPUT=INPUT, OUTPUT=OUTPUT),
                            DataType=SimpleNamespace(FLOAT=FLOAT, HALF="float16"),
                            Runtime=lambda logger: SimpleNamespace(deserialize_cuda_engine=lambda data: engine))

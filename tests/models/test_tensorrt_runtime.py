@@ -90,7 +90,7 @@ def test_an_int8_build_sets_the_calibration_profile(tmp_path: Path) -> None:
 
     calls: list[tuple[object, ...]] = []
     trt = SimpleNamespace(
-        Logger=type("Logger", (), {"WARNING": 2, "__init__": lambda self, level: None}),
+        __version__="10.3.0", Logger=type("Logger", (), {"WARNING": 2, "__init__": lambda self, level: None}),
         MemoryPoolType=SimpleNamespace(WORKSPACE="workspace"), BuilderFlag=SimpleNamespace(FP16="fp16", INT8="int8"),
         IInt8EntropyCalibrator2=object)
     trt.Builder = lambda logger: _Recorder(calls, "builder")  # type: ignore[attr-defined]
@@ -128,3 +128,35 @@ def test_calibration_frames_are_read_as_segment_reads_them(tmp_path: Path) -> No
     (tmp_path / "cut.jpg").write_bytes(jpeg.tobytes()[: len(jpeg) // 2])
     with pytest.raises(ImageError, match=r"cut\.jpg: is cut short"):
         list(calibration_batches([tmp_path / "cut.jpg"], 128, batch=1))
+
+
+def test_the_network_is_explicit_batch_on_jetpack_6_0s_tensorrt_8_6(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """JetPack 6.0 ships TensorRT 8.6 (6.1 and 6.2: 10.3). Before 10, create_network(0) makes an implicit-batch
+    network, which TensorRT 8's ONNX parser refuses ('only supports networks with an explicit batch dimension');
+    the flag is 1 << NetworkDefinitionCreationFlag.EXPLICIT_BATCH there, and ignored (0 is right) from 10 on.
+    The named-tensor API the backend runs on (set_input_shape, execute_async_v3) came with 8.5: older is refused
+    up front, by version."""
+    from types import SimpleNamespace
+
+    import models.tensorrt_runtime as trt_runtime
+
+    calls: list[tuple[object, ...]] = []
+    seg = TrtSegmenter.__new__(TrtSegmenter)
+    seg._cudart, seg.path = SimpleNamespace(), DEFAULT_MODEL_PATH
+    seg.input_size, seg.batch_tiles = 384, 8
+    for version, flags in (("10.3.0", 0), ("8.6.2", 1 << 3)):
+        calls.clear()
+        seg._trt = SimpleNamespace(
+            __version__=version, Logger=type("Logger", (), {"WARNING": 2, "__init__": lambda self, level: None}),
+            MemoryPoolType=SimpleNamespace(WORKSPACE="workspace"), BuilderFlag=SimpleNamespace(FP16="fp16"),
+            NetworkDefinitionCreationFlag=SimpleNamespace(EXPLICIT_BATCH=3),
+            Builder=lambda logger: _Recorder(calls, "builder"),
+            OnnxParser=lambda network, logger: SimpleNamespace(parse=lambda data: True, num_errors=0))
+        seg.engine_path = tmp_path / f"{version}.engine"
+        seg._build("fp16", [])
+        assert [c for c in calls if c[1] == "create_network"] == [("builder", "create_network", flags)], version
+    old = SimpleNamespace(__version__="8.4.3")
+    monkeypatch.setattr(trt_runtime, "_import_trt", lambda: (old, SimpleNamespace()))
+    with pytest.raises(ModelError, match=r"expected TensorRT 8\.5 or later.*got 8\.4\.3"):
+        TrtSegmenter(DEFAULT_MODEL_PATH, cache_dir=tmp_path)
