@@ -19,6 +19,7 @@ import json
 import logging
 import math
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -29,6 +30,10 @@ from skyinspect.pose import Pose
 from skyinspect.segmentation import CLASS_NAMES, Instance
 
 log = logging.getLogger(__name__)
+
+# Frames whose findings were told untagged, kept for their re-tag (the live tagger gives a frame up after 30 s:
+# at 10 frames/s with findings on each, 300; the oldest are forgotten beyond this)
+MAX_UNTAGGED_FRAMES = 1000
 
 
 @dataclass(frozen=True)
@@ -86,12 +91,16 @@ class MavlinkAlerter:
 
     def alert(self, frame_index: int, inst: Instance, pose: Pose) -> None:
         self.count += 1
+        self._value_due = True
+        self.located(frame_index, inst, pose)
+
+    def located(self, frame_index: int, inst: Instance, pose: Pose) -> None:
+        """Tell a finding already counted again, now that its frame has a position (not counted twice)."""
         # Held, not dropped: a corrosion 0.3 s after a crack's text fell inside the interval and was never
         # told (only the count rose), nor was a finding whose text the link refused while it was down.
         held = self._held.get(int(inst.class_id))
         if held is None or float(inst.score) >= float(held[1].score):
             self._held[int(inst.class_id)] = (frame_index, inst, pose)
-        self._value_due = True
         self.tick()
 
     def _send_texts(self, now: float, force: bool) -> None:
@@ -232,9 +241,14 @@ class Alerts:
         self.mqtt = mqtt
         self.publish_all = publish_all
         self.severe = 0
+        # Findings told with an untagged pose, by frame, until it is re-tagged (or given up): the frame got
+        # its position in the record a moment later, but the GCS and the MQTT consumer never did.
+        self._untagged: OrderedDict[int, tuple[list[tuple[Instance, bool]], str]] = OrderedDict()
+        self.located = 0  # findings told again with the position their frame was re-tagged with
 
     def on_frame(self, frame_index: int, capture_time_utc_s: float, pose: Pose, instances: tuple[Instance, ...],
                  model_id: str) -> None:
+        told: list[tuple[Instance, bool]] = []
         for inst in instances:
             severe = self.policy.is_severe(inst)
             if severe:
@@ -243,8 +257,28 @@ class Alerts:
                     self.mavlink.alert(frame_index, inst, pose)
             if self.mqtt is not None and (severe or self.publish_all):
                 self.mqtt.publish(finding_json(frame_index, capture_time_utc_s, inst, pose, model_id, severe))
+            if severe or (self.mqtt is not None and self.publish_all):
+                told.append((inst, severe))
+        if told and not pose.is_tagged:
+            self._untagged[frame_index] = (told, model_id)
+            while len(self._untagged) > MAX_UNTAGGED_FRAMES:
+                self._untagged.popitem(last=False)
         if self.mavlink is not None:
             self.mavlink.tick()  # a count held back by the interval goes out with a later frame
+
+    def on_retag(self, frame_index: int, pose: Pose) -> None:
+        """A frame recorded untagged got its pose: its findings are told again with it (STATUSTEXT like any
+        other, MQTT with ``"retagged": true``); a frame given up untagged is forgotten."""
+        told = self._untagged.pop(frame_index, None)
+        if told is None or not pose.is_tagged:
+            return
+        for inst, severe in told[0]:
+            if severe and self.mavlink is not None:
+                self.mavlink.located(frame_index, inst, pose)
+            if self.mqtt is not None and (severe or self.publish_all):
+                self.mqtt.publish({**finding_json(frame_index, pose.time_utc_s, inst, pose, told[1], severe),
+                                   "retagged": True})
+            self.located += 1
 
     def close(self) -> None:
         """Before the link stops: the last count goes out; MQTT is flushed."""

@@ -363,6 +363,11 @@ class Pipeline:
                     self.stats.untagged -= 1
             except Exception as exc:  # noqa: BLE001
                 self._once("retag", f"re-tagging frame {index} failed: {exc}")
+            if self.alerts is not None and hasattr(self.alerts, "on_retag"):  # findings told 'untagged' get a place
+                try:
+                    self.alerts.on_retag(index, pose)
+                except Exception as exc:  # noqa: BLE001 - an alert must never stop recording
+                    self._once(f"alert:{type(exc).__name__}", f"alert failed: {exc}")
 
     def _once(self, kind: str, message: str) -> None:
         self.stats.errors.append(message)
