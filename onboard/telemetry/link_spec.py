@@ -87,14 +87,15 @@ def _serial(spec: str, device: str) -> LinkSpec:
     return LinkSpec(device, int(baud), serial=True)
 
 
-def open_link(spec: LinkSpec, source_system: int, source_component: int) -> object:
+def open_link(spec: LinkSpec, source_system: int, source_component: int, retries: int = 3) -> object:
     """Open what ``parse_link`` gave with pymavlink, speaking MAVLink 2 from the first message: `onboard
     --mavlink` and `upload --connect` (one opener, so the two never read or open a link differently).
 
     pymavlink's mavutil decodes with the MAVLink 1 dialect unless MAVLINK20 is set, and sends MAVLink 1 until it
     hears 2; a vehicle may do the same until its ground station speaks 2 (PX4's MAV_PROTO_VER 0, the MAVLink
     guide's negotiation), so neither moved. MAVLink 2 is needed for GIMBAL_DEVICE_ATTITUDE_STATUS, GPS_RAW_INT's
-    h_acc/v_acc and the mission protocol's mission_type (the fence); MAVLink 1 frames are still read."""
+    h_acc/v_acc and the mission protocol's mission_type (the fence); MAVLink 1 frames are still read.
+    ``retries``: pymavlink's own tries of a TCP connect, a second apart, each printed to stdout (0: one try)."""
     from pymavlink import mavutil
 
     if os.environ.get("MAVLINK20") != "1" or "v20" not in getattr(mavutil.mavlink, "__name__", "v20"):
@@ -105,10 +106,12 @@ def open_link(spec: LinkSpec, source_system: int, source_component: int) -> obje
                                  source_component=source_component, autoreconnect=False)
     return mavutil.mavlink_connection(spec.url, baud=spec.baud, source_system=source_system,
                                       source_component=source_component, autoreconnect=False,
-                                      robust_parsing=True)
+                                      robust_parsing=True, retries=retries)
 
 
 def pymavlink_connect(url: str, source_system: int, source_component: int) -> object:
     """Open a link with pymavlink (``serial:/dev/ttyTHS1:921600`` → device + baud; see ``parse_link``,
     ``open_link``)."""
-    return open_link(parse_link(url), source_system, source_component)
+    # One try: the live link retries with its own back-off and says a failure once a minute, where pymavlink's
+    # retries printed '[Errno 111] Connection refused sleeping' to the console every second of the flight
+    return open_link(parse_link(url), source_system, source_component, retries=0)

@@ -219,9 +219,12 @@ class LiveMavlink(LinkSender):
             log.debug("%s: cannot open link (%s)", self.url, exc)
             return
         self._open_error, self._open_said_at = what, now
+        hint = ("Nothing accepts connections at that address yet: check that SITL, mavlink-router or the "
+                "autopilot's TCP server is running and the port" if isinstance(exc, ConnectionRefusedError) else
+                "A port in use is usually held by another MAVLink program (mavproxy, mavlink-router, a second "
+                "skyinspect)")
         log.warning("%s: cannot open link (%s; %d tries so far); retrying until it opens, frames are recorded "
-                    "untagged meanwhile. A port in use is usually held by another MAVLink program (mavproxy, "
-                    "mavlink-router, a second skyinspect)", self.url, exc, self._open_failures)
+                    "untagged meanwhile. %s", self.url, exc, self._open_failures, hint)
 
     def add(self, arrival_utc_s: float, msg: mavlink.MAVLink_message) -> None:
         """Store one message (also the entry point for dronekit's message listener)."""
