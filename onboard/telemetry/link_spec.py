@@ -114,4 +114,19 @@ def pymavlink_connect(url: str, source_system: int, source_component: int) -> ob
     ``open_link``)."""
     # One try: the live link retries with its own back-off and says a failure once a minute, where pymavlink's
     # retries printed '[Errno 111] Connection refused sleeping' to the console every second of the flight
-    return open_link(parse_link(url), source_system, source_component, retries=0)
+    return _raise_when_closed(open_link(parse_link(url), source_system, source_component, retries=0))
+
+
+def _raise_when_closed(conn: object) -> object:
+    """A TCP (or Unix socket) link whose other end closes raises, so the live link reopens it at once: pymavlink
+    (autoreconnect off) printed 'EOF on TCP socket' at every read of a closed stream, ~100,000 lines a second,
+    until the link's silence timeout called it lost."""
+    from pymavlink import mavutil
+
+    if isinstance(conn, mavutil.mavtcp):
+        def closed(why: str) -> None:
+            raise ConnectionResetError(why)  # the log line names the link
+
+        conn.handle_eof = lambda: closed("closed by the other end")  # type: ignore[attr-defined]
+        conn.handle_disconnect = lambda: closed("reset by the other end")  # type: ignore[attr-defined]
+    return conn

@@ -176,6 +176,8 @@ class LiveMavlink(LinkSender):
                 if self.link_up:
                     self._lost_at = self.last_rx_s
                 self._drop_link()
+                self._stop.wait(delay)  # a server that accepts and closes at once is not retried in a tight loop
+                delay = min(delay * 2.0, self.max_backoff_s)
                 continue
             now = time.monotonic()
             if msg is not None and msg.get_type() != "BAD_DATA" and not self.peers.from_vehicle(msg):

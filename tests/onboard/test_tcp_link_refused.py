@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 import time
 
 import pytest
+from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from onboard.telemetry.link_spec import pymavlink_connect
 from onboard.telemetry.live import LiveMavlink
@@ -43,3 +45,75 @@ def test_a_refused_tcp_link_is_said_with_what_to_check(capsys, caplog) -> None:
     assert live._open_failures >= 3 and len(said) == 1, said
     assert "refused" in said[0] and "nothing accepts connections" in said[0].lower() and "another MAVLink" not in said[0]
     assert "sleeping" not in capsys.readouterr().out
+
+
+class ClosingTcpVehicle(threading.Thread):
+    """A TCP server (SITL, mavlink-router) streaming position and attitude at 20 Hz to each connection; the
+    first connection is closed the polite way (everything read, then FIN) after ``close_after_s``."""
+
+    def __init__(self, close_after_s: float) -> None:
+        super().__init__(daemon=True)
+        self.srv = socket.socket()
+        self.srv.bind(("127.0.0.1", 0))
+        self.srv.listen(2)
+        self.srv.settimeout(0.2)
+        self.port = self.srv.getsockname()[1]
+        self.close_after_s, self.connections = close_after_s, 0
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        enc = mavlink.MAVLink(None, srcSystem=1, srcComponent=1)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.srv.accept()
+            except socket.timeout:
+                continue
+            self.connections += 1
+            conn.setblocking(False)
+            start = time.monotonic()
+            while not self.stop.is_set():
+                ms = int(time.monotonic() * 1000)
+                try:
+                    while conn.recv(65536):  # read what the companion sends, as a real server does
+                        pass
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    break
+                if self.connections == 1 and time.monotonic() - start > self.close_after_s:
+                    conn.shutdown(socket.SHUT_WR)  # FIN: the server went away cleanly
+                    self.stop.wait(1.0)
+                    break
+                for m in (mavlink.MAVLink_global_position_int_message(ms, 470000000, 80000000, 500000, 20000, 0, 0,
+                                                                      0, 0),
+                          mavlink.MAVLink_attitude_message(ms, 0.0, 0.0, 1.5, 0, 0, 0)):
+                    try:
+                        conn.sendall(m.pack(enc))
+                    except OSError:
+                        pass
+                time.sleep(0.05)
+            conn.close()
+        self.srv.close()
+
+
+def test_a_tcp_link_the_other_end_closes_is_lost_and_reopened_at_once(capsys, caplog) -> None:
+    # Before: pymavlink swallowed the end of the stream and printed 'EOF on TCP socket' at every read, ~98,000
+    # lines in the 1 s until the link's silence timeout (2 s by default: twice that), spinning a core; the
+    # link was only called lost by that timeout.
+    vehicle = ClosingTcpVehicle(close_after_s=0.5)
+    vehicle.start()
+    live = LiveMavlink(f"tcp:127.0.0.1:{vehicle.port}", link_timeout_s=60.0, backoff_s=0.05)
+    try:
+        with caplog.at_level(logging.WARNING, logger="onboard.telemetry.live"):
+            live.start()
+            deadline = time.monotonic() + 20.0  # only a guard: the 60-s silence timeout never fires here
+            while live.reconnects < 1 and time.monotonic() < deadline:
+                time.sleep(0.02)
+    finally:
+        live.stop()
+        vehicle.stop.set()
+        vehicle.join(5)
+    out = capsys.readouterr().out
+    assert "EOF on TCP socket" not in out, f"{out.count(chr(10))} lines printed"
+    assert live.reconnects == 1 and vehicle.connections >= 2
+    assert any("closed by the other end" in r.getMessage() for r in caplog.records)
