@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -77,6 +78,12 @@ class CameraSource:
         self.reconnect, self.backoff_s, self.max_backoff_s = reconnect, backoff_s, max_backoff_s
         self.reconnects = 0
         self._stopped = False
+        # A read that does not return at all (a Jetson CSI pipeline after a sensor error, a wedged V4L2 driver)
+        # was never said: the record got no frames for the rest of the flight without a word. A watchdog says
+        # it after 2 x read_timeout_s (past FFmpeg's own read timeout, which returns) and says its return.
+        self._reading_since: float | None = None
+        self._hung_since: float | None = None
+        self._read_lock = threading.Lock()
 
     def _open(self) -> object:
         import cv2
@@ -104,7 +111,7 @@ class CameraSource:
         delay = self.backoff_s
         while not self._stopped:
             self._cap = self._open()
-            if self._cap.isOpened() and self._cap.grab():
+            if self._cap.isOpened() and self._grab():
                 self.reconnects += 1
                 log.warning("%s: camera back after %.1f s", self.spec, time.monotonic() - lost_at)
                 return True
@@ -115,6 +122,29 @@ class CameraSource:
             delay = min(delay * 2.0, self.max_backoff_s)
         return False
 
+    def _grab(self) -> bool:
+        with self._read_lock:
+            self._reading_since = time.monotonic()
+        try:
+            return bool(self._cap.grab())
+        finally:
+            with self._read_lock:
+                self._reading_since, hung = None, self._hung_since
+                self._hung_since = None
+            if hung is not None:
+                log.warning("%s: the camera read returned again after %.1f s", self.spec, time.monotonic() - hung)
+
+    def _watch_reads(self, done: threading.Event) -> None:
+        limit_s = 2.0 * self.read_timeout_s
+        while not done.wait(min(0.5, limit_s / 4)):
+            with self._read_lock:
+                since = self._reading_since
+                if since is None or self._hung_since is not None or time.monotonic() - since < limit_s:
+                    continue
+                self._hung_since = since
+            log.warning("%s: the camera read has not returned for %.1f s (a camera driver or pipeline that hangs); "
+                        "no frames are recorded until it does", self.spec, time.monotonic() - since)
+
     def _retrieved(self) -> object | None:
         """The grabbed frame's image, or None when it does not decode."""
         ok, image = self._cap.retrieve()
@@ -123,10 +153,12 @@ class CameraSource:
     def __iter__(self) -> Iterator[Frame]:
         index = 0
         failures_since = None
+        done = threading.Event()
+        threading.Thread(target=self._watch_reads, args=(done,), name="camera-watchdog", daemon=True).start()
         try:
             while not self._stopped and (self.max_frames is None or index < self.max_frames):
                 asked = time.monotonic()
-                ok = self._cap.grab()
+                ok = self._grab()
                 t = time.time()
                 # A frame grabbed that does not decode (corrupt MJPEG, an appsink without caps) is no frame
                 # either: skipped with no clock, the capture went on without frames all flight, without a
@@ -152,6 +184,7 @@ class CameraSource:
                 index += 1
                 yield Frame(index, image, Path(self.spec), t)  # type: ignore[arg-type]
         finally:
+            done.set()
             self._cap.release()
 
 
