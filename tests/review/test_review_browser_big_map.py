@@ -29,7 +29,8 @@ def test_a_map_of_many_outline_points_draws_and_the_page_works(server: str, open
     page = open_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    # the page fetches the outlines once (test_review_browser_list_light.py), the rows without them
+    # the page fetches the outlines once (test_review_browser.py, ...do_not_download_the_outlines_again), the
+    # rows without them
     page.route("**/api/outlines", lambda route: route.fulfill(status=200, content_type="application/json",
                                                              body=body))
     page.goto(server + "/")
