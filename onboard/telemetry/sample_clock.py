@@ -139,11 +139,7 @@ class SampleClock:
                 return boot_s + self.clock_sync.offset_at(tlog_t)
             clock = self.boot_arrival[boot_id]
             return tlog_t if clock is None else clock.at(boot_s)
-        return boot_s + self._utc_minus_boot(boot_id)  # type: ignore[operator]
-
-    def _utc_minus_boot(self, boot_id: int) -> float | None:
-        own = self.utc_of_boot[boot_id]
-        return own if own is not None else self.boot_to_utc_s  # (untimed_boots' samples are not asked for)
+        return boot_s + self.utc_of_boot[boot_id]  # type: ignore[operator]  # (untimed_boots' are left out)
 
     def usec(self, tlog_t: float, usec: int, key_s: float | None = None, boot_id: int = -1) -> float:
         """A ``time_usec`` field, which MAVLink allows to be boot time or Unix time. Unset, the best we have is
@@ -156,7 +152,7 @@ class SampleClock:
             return tlog_t - self._unstamped_lag_s[boot_id] if self.time_base == "tlog" else key_s + self._near_key.at(key_s)
         if usec < _UNIX_USEC_MIN:
             return self.boot(tlog_t, usec * 1e-6, boot_id)
-        utc_minus_boot = self._utc_minus_boot(boot_id)
+        utc_minus_boot = self.utc_of_boot[boot_id]  # None in a boot without SYSTEM_TIME: never another boot's
         if self.time_base == "tlog" and self.clock_sync is not None and utc_minus_boot is not None:
             return usec * 1e-6 - utc_minus_boot + self.clock_sync.offset_at(tlog_t)  # UTC → boot → receiver
         clock = self.boot_arrival[boot_id]

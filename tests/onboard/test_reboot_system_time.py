@@ -263,3 +263,19 @@ def test_each_boot_has_its_own_arrival_line(tmp_path: Path, caplog: pytest.LogCa
         assert pose.is_tagged, (boot2, pose.status)
         errors.append(abs(_north_m(pose) - SPEED_N_MPS * (boot2 - 1.0)))
     assert max(errors) < 0.05, errors
+
+
+def test_a_utc_stamp_in_a_boot_without_system_time_is_not_mapped_by_another_boots(tmp_path: Path) -> None:
+    """``--time-base tlog``: a CAMERA_FEEDBACK stamped in UTC (``time_usec``) in the second boot, which sent no
+    SYSTEM_TIME. UTC → boot by the first boot's UTC − boot, then onto the .tlog clock by the second boot's arrival
+    line, put it 131 s late (the first boot's length); now UTC → the .tlog clock by the SYSTEM_TIME arrivals."""
+    shift_s = SECOND_BOOT_UTC_S - BOOT_UTC_S
+    second = [(t + shift_s, msg) for t, msg in flight_records(duration_s=40.0, start_boot_s=1.0, system_time=False,
+                                                              feedback_boot_s=[20.0])]
+    for _, msg in second:
+        if msg.get_type() == "CAMERA_FEEDBACK":
+            msg.time_usec += round(shift_s * 1e6)
+    buffer = TelemetryBuffer.from_tlog(write_tlog(tmp_path / "two_boots.tlog", flight_records(duration_s=30.0)
+                                                  + second), time_base="tlog")
+    (event,) = buffer.camera_events()
+    assert event.time_utc_s == pytest.approx(SECOND_BOOT_UTC_S + 20.0 + 0.2, abs=0.01)  # the .tlog clock: UTC + 0.2 s
