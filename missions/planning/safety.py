@@ -90,21 +90,24 @@ class Leg:
 class RtlProfile:
     """How high an autopilot returns from an RTL begun ``d`` m from home (its default parameters).
     ArduCopter: max(RTL_ALT, current + ``climb_min_m``), cut by the cone ``cone_slope`` x d (not below the
-    current + ``climb_min_m``). PX4: 2 x d within ``acceptance_m`` (NAV_ACC_RAD), else RTL_RETURN_ALT but
-    at least 2 x ``acceptance_m``. Neither descends to it."""
+    current + ``climb_min_m``). PX4: 2 x d within ``acceptance_m`` (NAV_ACC_RAD), else RTL_RETURN_ALT, cut
+    within ``cone_dist_m`` (RTL_MIN_DIST) by the cone d / tan(``cone_half_angle_deg``) (RTL_CONE_ANG), and at
+    least 2 x ``acceptance_m``. Neither descends to it."""
 
     cone_slope: float = 0.0
     climb_min_m: float = 0.0
     acceptance_m: float = 0.0
+    cone_dist_m: float = 0.0
+    cone_half_angle_deg: float = 0.0
 
 
 RTL = {
     # ModeRTL::compute_return_target (copter wiki "RTL Mode"): RTL_CONE_SLOPE 3, RTL_CLIMB_MIN 0
     # (before ArduPilot PR 25660, late 2023, the cone kept a 2.5 m climb, RTL_ABS_MIN_CLIMB)
     "ardupilot": RtlProfile(cone_slope=3.0),
-    # RTL::calculate_return_alt_from_cone_half_angle: NAV_ACC_RAD 10 m; RTL_MIN_DIST 10 m leaves the
-    # RTL_CONE_ANG (45 deg) band beyond NAV_ACC_RAD empty
-    "px4": RtlProfile(acceptance_m=10.0),
+    # RTL::calculate_return_alt_from_cone_half_angle: NAV_ACC_RAD 2 m on a multicopter (rc.mc_defaults; 10 m is
+    # navigator_params' generic default), RTL_MIN_DIST 10 m, RTL_CONE_ANG 45 deg
+    "px4": RtlProfile(acceptance_m=2.0, cone_dist_m=10.0, cone_half_angle_deg=45.0),
 }
 
 
@@ -116,7 +119,11 @@ def rtl_return_alt_m(alt_m: float, dist_m: float, rtl_alt_m: float, autopilot: s
     if not cone:
         return max(rtl_alt_m, floor)
     if autopilot == "px4":
-        target = 2.0 * dist_m if dist_m <= p.acceptance_m else max(rtl_alt_m, 2.0 * p.acceptance_m)
+        if dist_m <= p.acceptance_m:
+            target = 2.0 * dist_m
+        else:
+            cone = dist_m / math.tan(math.radians(p.cone_half_angle_deg)) if dist_m <= p.cone_dist_m else math.inf
+            target = max(min(rtl_alt_m, cone), 2.0 * p.acceptance_m)
     else:
         target = min(max(rtl_alt_m, floor), max(dist_m * p.cone_slope, floor))
     return max(target, alt_m)

@@ -3,9 +3,10 @@
 ArduCopter (copter wiki "RTL Mode"; ``ModeRTL::compute_return_target``): the return altitude is RTL_ALT or the
 current altitude + RTL_CLIMB_MIN (0), whichever is higher, reduced near home by the RTL_CONE_SLOPE (3) cone to
 distance x 3 (never below the current altitude + RTL_CLIMB_MIN); the vehicle never descends to it.
-PX4 (``RTL::calculate_return_alt_from_cone_half_angle``): within NAV_ACC_RAD (10 m) of home 2 x distance,
-else RTL_RETURN_ALT but at least 2 x NAV_ACC_RAD; never below the current altitude (RTL_MIN_DIST 10 m, so the
-RTL_CONE_ANG band between them is empty by default).
+PX4 (``RTL::calculate_return_alt_from_cone_half_angle``) on a multicopter: within NAV_ACC_RAD (2 m,
+rc.mc_defaults; 10 m is the generic default) of home 2 x distance, within RTL_MIN_DIST (10 m) the RTL_CONE_ANG
+(45 deg) cone, distance / tan(45 deg), else RTL_RETURN_ALT, beyond NAV_ACC_RAD at least 2 x NAV_ACC_RAD;
+never below the current altitude.
 
 The planned missions come back over home before NAV_RETURN_TO_LAUNCH, so neither climbs at all: the model
 climbed to ``site.rtl_alt_agl_m`` there and came down again (the example bridge ends 8 m up: 22 m up at 1 m/s
@@ -44,7 +45,9 @@ def _return_alt(end_north_m: float, end_agl_m: float, autopilot: str) -> float:
 @pytest.mark.parametrize("north_m, agl_m, ardupilot_m, px4_m", [
     (0.0, 8.0, 8.0, 8.0),      # over home (the planned missions): no climb
     (4.0, 8.0, 12.0, 8.0),     # ArduCopter: the cone, 3 x 4 m; PX4: 2 x 4 m is below 8 m
-    (6.0, 8.0, 18.0, 12.0),    # PX4: within NAV_ACC_RAD, 2 x 6 m
+    (6.0, 8.0, 18.0, 8.0),     # PX4: the 45-deg cone, 6 m, is below 8 m
+    (6.0, 2.0, 18.0, 6.0),     # PX4: the 45-deg cone, 6 m (was read as 2 x 6 m within a 10-m NAV_ACC_RAD)
+    (1.5, 2.0, 4.5, 3.0),      # PX4: within NAV_ACC_RAD (2 m), 2 x 1.5 m
     (50.0, 8.0, 30.0, 30.0),   # far out: RTL_ALT
     (50.0, 40.0, 40.0, 40.0),  # above RTL_ALT: returns at its own height
 ])
@@ -53,11 +56,14 @@ def test_the_return_altitude_is_the_documented_one(north_m, agl_m, ardupilot_m, 
     assert _return_alt(north_m, agl_m, "px4") == pytest.approx(px4_m, abs=1e-3)
 
 
-def test_px4_far_out_climbs_at_least_twice_its_acceptance_radius():
-    low = Site(ground_alt_msl_m=100.0, home_lat_lon=(47.0, 8.0), rtl_alt_agl_m=12.0)
-    items = _mission(50.0, 8.0)
+@pytest.mark.parametrize("rtl_alt_m, expected_m", [(12.0, 12.0), (3.0, 4.0)])
+def test_px4_far_out_climbs_at_least_twice_its_acceptance_radius(rtl_alt_m, expected_m):
+    """Beyond NAV_ACC_RAD (2 m on a multicopter) PX4 returns at RTL_RETURN_ALT, at least 2 x 2 m: a 12-m
+    RTL_RETURN_ALT from 2 m at 50 m out returns at 12 m (was modelled at 20 m, 2 x a 10-m NAV_ACC_RAD)."""
+    low = Site(ground_alt_msl_m=100.0, home_lat_lon=(47.0, 8.0), rtl_alt_agl_m=rtl_alt_m)
+    items = _mission(50.0, 2.0)
     legs = [leg for leg in flight_legs(items, site_frame(low), low, "px4") if leg.seq == len(items)]
-    assert max(-float(leg.end_ned[2]) for leg in legs) == pytest.approx(20.0)
+    assert max(-float(leg.end_ned[2]) for leg in legs) == pytest.approx(expected_m)
 
 
 @pytest.mark.parametrize("autopilot", ["ardupilot", "px4"])
