@@ -104,12 +104,12 @@ def publish_reviewed(results: Path, flight: Path | None = None, progress: bool =
     # Another flight's images had been cropped into the report. Checked on the frames just loaded: reading
     # every frame to check first read the record twice. inspection.json's start is the first tagged frame's
     # time, so the tagged frames tell.
+    from groundstation.review.data import refuse_another_flight, starts_at
+
     times = [f.capture_time_utc_s for f in loaded.frames]
     if flight is not None:
-        from groundstation.review.data import refuse_another_flight
-
         refuse_another_flight(record, meta, results, times, "tagged frames")
-    elif beside and not _starts_at(times, meta):  # another flight of that name beside the results
+    elif beside and not starts_at(times, meta):  # another flight of that name beside the results
         raise InputError(describe(Path(str(meta.get("flight", ""))), not_there,
                                   "Pass --flight the folder `skyinspect onboard --out` wrote"))
     moves = camera_moves_m(raw, geo)
@@ -165,19 +165,13 @@ def _inspection(path: Path) -> dict[str, Any]:
 def _record_folder(results: Path, flight: Path | None, meta: dict[str, Any]) -> tuple[Path, bool]:
     """(``flight``, else the record inspection.json (``meta``) names, else the one of its name beside
     ``results``; whether it is that one beside, which is this flight only if its frames start at the flight's
-    start: ``_starts_at``, as review.data._beside tells it)."""
+    start: review.data.starts_at, as review.data._beside tells it)."""
     if flight is not None:
         return Path(flight), False
     named = Path(str(meta.get("flight", "")))
     if (named / "record.sqlite").is_file():
         return named, False
-    candidate = results.resolve().parent / named.name
-    if named.name and meta.get("start_time_utc_s") is not None and (candidate / "record.sqlite").is_file():
-        return candidate, True
-    return named, False
+    from groundstation.review.data import record_beside
 
-
-def _starts_at(times: list[float], meta: dict[str, Any]) -> bool:
-    """Whether a frame of ``times`` is at the inspection's start (inspection.json's start_time_utc_s)."""
-    start = float(meta["start_time_utc_s"])
-    return any(abs(t - start) <= 1e-3 for t in times)
+    candidate = record_beside(results.resolve(), named, meta)
+    return (named, False) if candidate is None else (candidate, True)

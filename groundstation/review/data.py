@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -194,17 +195,32 @@ def _stamp(path: Path) -> tuple[int, int]:
     return (st.st_mtime_ns, st.st_size)
 
 
+def record_beside(results: Path, named: Path, meta: dict[str, Any]) -> Path | None:
+    """The flight record of ``named``'s name beside the results folder, where inspection.json (``meta``)
+    has the flight's start to check it by (``starts_at``, not checked here)."""
+    candidate = results.parent / named.name
+    if not named.name or meta.get("start_time_utc_s") is None or not (candidate / "record.sqlite").is_file():
+        return None
+    return candidate
+
+
+def starts_at(times: Iterable[float], meta: dict[str, Any]) -> bool:
+    """Whether a frame of ``times`` is at the flight's start (inspection.json's start_time_utc_s, its first
+    tagged frame's time): a record of another flight has none there."""
+    start = float(meta["start_time_utc_s"])
+    return any(abs(t - start) <= 1e-3 for t in times)
+
+
 def _beside(results: Path, named: Path, meta: dict[str, Any]) -> Path | None:
     """The flight record of the same name beside the results folder, when its first frame is the
     flight's start (inspection.json's start_time_utc_s): the two moved together (a folder copied to a
     laptop) had shown no views until --flight was given."""
-    candidate = results.parent / named.name
-    start = meta.get("start_time_utc_s")
-    if not named.name or start is None or not (candidate / "record.sqlite").is_file():
+    candidate = record_beside(results, named, meta)
+    if candidate is None:
         return None
     try:
         with FlightRecordReader(candidate) as reader:
-            same = any(abs(f.capture_time_utc_s - float(start)) <= 1e-3 for f in reader.frames())
+            same = starts_at((f.capture_time_utc_s for f in reader.frames()), meta)
     except (OSError, sqlite3.Error, SkyinspectError):  # not a record we can read: not this flight
         return None
     return candidate if same else None
@@ -226,7 +242,7 @@ def refuse_another_flight(flight: Path, meta: dict[str, Any], results: Path, tim
                 times = [f.capture_time_utc_s for f in reader.frames()]
         except (OSError, sqlite3.Error, SkyinspectError):  # an unreadable record is refused where it is read
             return
-    if not times or any(abs(t - float(start)) <= 1e-3 for t in times):
+    if not times or starts_at(times, meta):
         return
     from datetime import datetime, timezone
 
