@@ -54,6 +54,15 @@ def _ground(bound: BoundDem, home_down: float, n: np.ndarray, e: np.ndarray) -> 
     return home_down - bound.down_at(n, e) + (n * n + e * e) / (2 * EARTH_RADIUS_M)
 
 
+def _pipe_rise(bound: BoundDem, home_down: float, s: Capsule, pts: np.ndarray) -> np.ndarray:
+    """The ground's rise from home's under the point of pipe segment ``s`` nearest (horizontally) each of ``pts``
+    (NaN off the DEM)."""
+    a, b = np.asarray(s.p0_ned)[:2], np.asarray(s.p1_ned)[:2]
+    t = np.clip(((pts[:, :2] - a) @ (b - a)) / max(float((b - a) @ (b - a)), 1e-12), 0.0, 1.0)
+    q = a + t[:, None] * (b - a)
+    return _ground(bound, home_down, q[:, 0], q[:, 1])
+
+
 def _standing_clearance(plan: Plan, bound: BoundDem, home_down: float,
                         pts: np.ndarray) -> tuple[float, str, float, int] | None:
     """A structure standing on the ground (a pipe on its supports, a turbine on its tower base) stands as much
@@ -71,10 +80,7 @@ def _standing_clearance(plan: Plan, bound: BoundDem, home_down: float,
         if tower_rise is not None:
             rise = np.full(len(pts), tower_rise)
         elif isinstance(s, Capsule):
-            a, b = np.asarray(s.p0_ned)[:2], np.asarray(s.p1_ned)[:2]
-            t = np.clip(((pts[:, :2] - a) @ (b - a)) / max(float((b - a) @ (b - a)), 1e-12), 0.0, 1.0)
-            q = a + t[:, None] * (b - a)
-            rise = _ground(bound, home_down, q[:, 0], q[:, 1])
+            rise = _pipe_rise(bound, home_down, s, pts)
         else:
             continue
         rise = np.where(np.isfinite(rise), rise, 0.0)  # off the DEM: as laid out (the note counts it)
@@ -97,13 +103,14 @@ def _flown_legs(plans: tuple[Plan, ...] | list[Plan]) -> list[list[Leg]]:
              if not leg.landing and leg.seq >= 1 and p.items[leg.seq - 1].command != NAV_TAKEOFF] for p in plans]
 
 
-def bind_dem(plans: tuple[Plan, ...] | list[Plan], dem_path: Path,
-             grid: DemGrid | None = None) -> tuple[BoundDem, float]:
+def bind_dem(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: DemGrid | None = None,
+             legs_of: list[list[Leg]] | None = None) -> tuple[BoundDem, float]:
     """The DEM fitted to the plans' local frame over their reach, and its down at home (``InputError`` if it
-    does not cover home)."""
+    does not cover home). ``legs_of``: the plans' ``_flown_legs`` where the caller has them."""
     dem_path = Path(dem_path)
     site, frame = plans[0].asset.site, plans[0].frame
-    reach_m = max((float(np.hypot(*pt[:2])) for legs in _flown_legs(plans) for leg in legs
+    legs_of = _flown_legs(plans) if legs_of is None else legs_of
+    reach_m = max((float(np.hypot(*pt[:2])) for legs in legs_of for leg in legs
                    for pt in (leg.start_ned, leg.end_ned)), default=0.0)
     # the DEM's CRS is fitted to the local frame over this range (skyinspect.surfaces.dem.DemSurface.bind)
     # vertical "msl": the heights as they are. Only their rise from home counts, so an ellipsoidal DEM needs
@@ -133,10 +140,7 @@ def station_gsd_m(plan: Plan, bound: BoundDem, home_down: float) -> list[tuple[f
             continue
         ranges = []
         for s in pipes:
-            a, b = np.asarray(s.p0_ned)[:2], np.asarray(s.p1_ned)[:2]
-            t = np.clip(((pts[:, :2] - a) @ (b - a)) / max(float((b - a) @ (b - a)), 1e-12), 0.0, 1.0)
-            q = a + t[:, None] * (b - a)
-            rise = _ground(bound, home_down, q[:, 0], q[:, 1])
+            rise = _pipe_rise(bound, home_down, s, pts)
             rise = np.where(np.isfinite(rise), rise, 0.0)  # off the DEM: as laid out (noted as not checked)
             ranges.append(s.distance_m(pts + rise[:, None] * np.array([0.0, 0.0, 1.0])))
         for k, r in enumerate(np.min(np.array(ranges), axis=0), start=1):
@@ -153,7 +157,7 @@ def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: De
     plan = plans[0]
     site = plan.asset.site
     legs_of = _flown_legs(plans)
-    bound, home_down = bind_dem(plans, dem_path, grid)
+    bound, home_down = bind_dem(plans, dem_path, grid, legs_of)
     floors = [(Polygon(fl.outline_en_m), fl.ceiling_agl_m) for fl in plan.floors]
     violations: list[tuple[str, int, str]] = []
     lowest, highest, unchecked_m = math.inf, -math.inf, 0.0
