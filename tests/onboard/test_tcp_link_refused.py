@@ -1,5 +1,6 @@
-"""A live TCP link nobody answers yet (SITL or mavlink-router's TCP server not started, the wrong port):
-retried by the link's own back-off and said once, without pymavlink's own retries printing to stdout."""
+"""A live TCP link nobody answers yet (SITL or mavlink-router's TCP server not started, the wrong port) is
+retried by the link's own back-off and said once, without pymavlink's own retries printing to stdout; one
+whose other end closes is lost and reopened at once, without pymavlink printing 'EOF on TCP socket'."""
 
 from __future__ import annotations
 
