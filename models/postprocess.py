@@ -105,7 +105,7 @@ def _edge_midpoints(border: np.ndarray) -> np.ndarray:
     step = np.arange(1, 8)
     turned = (came[:, None] + step[None, :]) % 8
     keep = (step[None, :] <= between[:, None]) & (turned % 2 == 0)
-    at = np.broadcast_to(np.arange(len(border))[:, None], turned.shape)[keep]
+    at, _ = np.nonzero(keep)  # row-major, as turned[keep]
     return border[at] + 0.5 * _TURN[turned[keep]]
 
 
