@@ -376,7 +376,8 @@ def _polygon_en(lat_lon: tuple[tuple[float, float], ...], frame: LocalFrame) -> 
     lat, lon = [], []
     for (la0, lo0), (la1, lo1) in zip(ring, ring[1:] + ring[:1]):
         length_m = math.hypot(la1 - la0, (lo1 - lo0) * math.cos(math.radians(la0))) * 111_320.0
-        t = np.arange(max(1, math.ceil(length_m / EDGE_STEP_M))) / max(1, math.ceil(length_m / EDGE_STEP_M))
+        n = max(1, math.ceil(length_m / EDGE_STEP_M))
+        t = np.arange(n) / n
         lat.append(la0 + t * (la1 - la0))
         lon.append(lo0 + t * (lo1 - lo0))
     la, lo = np.concatenate(lat), np.concatenate(lon)
