@@ -131,15 +131,10 @@ def of_messages(msgs: list[tuple[float, object]], autopilot: int) -> tuple[Arriv
     return fit(arr[:, 0], arr[:, 1])
 
 
-def of_boots(msgs: list[tuple[float, object]], autopilot: int, boot_ids: np.ndarray,
-             n_boots: int) -> tuple[list[ArrivalClock | None], str]:
-    """``of_messages`` of each boot's records (``boot_ids``: ``boots.boot_numbers``), and why any has none. Across a
-    reboot no one line holds, and every sample was timed by its own arrival (1.0 m off at 5 m/s on a synthetic log
-    with 0-0.6 s link delays)."""
-    if n_boots == 1:
-        clock, why = of_messages(msgs, autopilot)
-        return [clock], why
-    arr = stamps(msgs, autopilot, boot_ids)
-    found = [fit(arr[arr[:, 2] == b, 0], arr[arr[:, 2] == b, 1]) for b in range(n_boots)]
-    why = "; ".join(f"boot {b + 1}: {w}" for b, (_, w) in enumerate(found) if w)
+def of_boots(stamped: np.ndarray, n_boots: int) -> tuple[list[ArrivalClock | None], str]:
+    """``fit`` over each boot's ``stamps`` (``stamped``: with the boots, ``boots.boot_numbers``), and why any has
+    none. Across a reboot no one line holds, and every sample was timed by its own arrival (1.0 m off at 5 m/s on a
+    synthetic log with 0-0.6 s link delays)."""
+    found = [fit(stamped[stamped[:, 2] == b, 0], stamped[stamped[:, 2] == b, 1]) for b in range(n_boots)]
+    why = "; ".join(w if n_boots == 1 else f"boot {b + 1}: {w}" for b, (_, w) in enumerate(found) if w)
     return [c for c, _ in found], why

@@ -71,16 +71,14 @@ def offsets_by_boot(samples: list[Samples], source: str) -> tuple[
     return ([f[0] if f is not None else None for f in found], float(np.median(off)), (log_s[order], off), by_key)
 
 
-def spans(msgs: list[tuple[float, object]], autopilot: int, boot_ids: np.ndarray,
-          utc_of_boot: list[float | None]) -> np.ndarray:
+def spans(stamped: np.ndarray, utc_of_boot: list[float | None]) -> np.ndarray:
     """Rows (boot, first and last record time, first and last UTC: NaN without one) of each boot, from the
-    autopilot's position and attitude stamps: where a time on either clock belongs (``nearest``)."""
+    autopilot's position and attitude stamps (``stamped``: ``arrival_clock.stamps`` with the boots): where a time on
+    either clock belongs (``nearest``)."""
     rows = []
     for b, utc_minus_boot in enumerate(utc_of_boot):
-        stamps = [(t, m.time_boot_ms * 1e-3) for (t, m), k in zip(msgs, boot_ids.tolist())  # type: ignore[attr-defined]
-                  if k == b and m.get_type() in _STAMPED[:2] and m.get_srcComponent() == autopilot]  # type: ignore[attr-defined]
-        if stamps:
-            t, boot_s = np.asarray(stamps).T
+        t, boot_s = stamped[stamped[:, 2] == b, :2].T
+        if len(t):
             utc = np.nan if utc_minus_boot is None else utc_minus_boot
             rows.append((b, t.min(), t.max(), boot_s.min() + utc, boot_s.max() + utc))
     return np.asarray(rows, dtype=np.float64).reshape(-1, 5)

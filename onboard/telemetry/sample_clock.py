@@ -83,11 +83,13 @@ class SampleClock:
                         "each boot's samples are timed by its own SYSTEM_TIME%s", self.source, n_boots - 1,
                         ", ".join(f"{t:.3f} s" for t in starts), missing)
         # one envelope line per boot (a reboot restarts the boot clock: no one line); arrival_clock is the log's
-        # own where it has one boot
+        # own where it has one boot. The autopilot's stamps by boot, read once for those lines and the boots' spans
+        arrival_lines = time_base == "tlog" and self.clock_sync is None
+        stamped = arrival_clock.stamps(msgs, self.autopilot, self.boot_ids) if arrival_lines or n_boots > 1 else None
         self.boot_arrival: list[arrival_clock.ArrivalClock | None] = [None] * n_boots
         why_not = ""
-        if time_base == "tlog" and self.clock_sync is None:
-            self.boot_arrival, why_not = arrival_clock.of_boots(msgs, self.autopilot, self.boot_ids, n_boots)
+        if arrival_lines:
+            self.boot_arrival, why_not = arrival_clock.of_boots(stamped, n_boots)  # type: ignore[arg-type]
         self.arrival_clock = self.boot_arrival[0] if n_boots == 1 else None
         # frames named on the records' clock map onto UTC through the same envelope (log_clock); fitted only then
         self._msgs: list[tuple[float, mavlink.MAVLink_message]] | None = (
@@ -104,7 +106,7 @@ class SampleClock:
                         "link delay: %s", self.source, why_not)
         self.gimbal_shift_s = self._gimbal_clocks(msgs)
         # where each timed boot lies, by the records' clock and by UTC (utc_minus_boot_near); with one boot, unneeded
-        self._boot_spans = boots.spans(msgs, self.autopilot, self.boot_ids, self.utc_of_boot) if n_boots > 1 else None
+        self._boot_spans = boots.spans(stamped, self.utc_of_boot) if n_boots > 1 else None  # type: ignore[arg-type]
         # on the .tlog clock, what an arrival time holds beyond the stamped samples' time (see usec)
         latency_s = (self._timesync_info or {}).get("link_latency_s") if self.clock_sync is not None else None
         lag_s = float(latency_s) if latency_s is not None and np.isfinite(latency_s) else 0.0
