@@ -34,6 +34,7 @@ PLATEAU_TOL = 0.06  # of the contrast B − I_min
 # at any blur, a band blurred by sigma reaches its interior within PLATEAU_TOL from 3.7 sigma wide (0.56)
 PLATEAU_EDGE_RATIO = 0.55
 SAMPLE_PX = 0.25
+SLOPE_SAMPLES = max(1, int(round(0.5 / SAMPLE_PX)))  # a slope over +-0.5 px (_slope)
 FLANK_PX = 3.0  # background taken this wide on both sides of the window
 END_MARGIN_PX = 3.0
 CENTRE_PX = 3.0  # the crack's deepest point is looked for this close to its skeleton
@@ -111,22 +112,29 @@ def _one_sided_px(mean_def: np.ndarray, contrast: float) -> float:
     return abs(left - right) / max(contrast, 1e-6)
 
 
+def _slope(profile: np.ndarray) -> np.ndarray:
+    """A profile's rise per sample rightwards, over +-0.5 px (one sample's difference is noise); 0 within
+    0.5 px of its ends."""
+    k = SLOPE_SAMPLES
+    rise = np.zeros_like(profile)
+    rise[k:-k] = (profile[2 * k:] - profile[:-2 * k]) / (2 * k)
+    return rise
+
+
 def _edge_px(mean_prof: np.ndarray) -> float:
     """The mean profile's edge width (px): its contrast over the steepest rise of each side of its
     minimum, the two sides averaged (a step blurred by sigma: 2.51 sigma; the bell of a line narrower
     than its blur: 1.65-1.9 sigma). The steepest rise is the crack's own wall; a shadow or a second
     line beside it rises gently and leaves it alone, where a 10-90 % rise would run on into them."""
-    k = max(1, int(round(0.5 / SAMPLE_PX)))  # over +-0.5 px (one sample's difference is noise)
-    if len(mean_prof) <= 2 * k + 1:
+    if len(mean_prof) <= 2 * SLOPE_SAMPLES + 1:
         return math.inf
     i0 = int(np.argmin(mean_prof))
     contrast = -float(mean_prof[i0])
-    rise = np.full(len(mean_prof), 0.0)
-    rise[k:-k] = (mean_prof[2 * k:] - mean_prof[:-2 * k]) / (2 * k * SAMPLE_PX)  # DN per px, rightwards
-    left, right = -rise[:i0 + 1], rise[i0:]
-    if not len(left) or not len(right) or left.max() <= 0 or right.max() <= 0:
+    rise = _slope(mean_prof) / SAMPLE_PX  # DN per px
+    left, right = -float(rise[:i0 + 1].min()), float(rise[i0:].max())  # rising away from the minimum
+    if left <= 0 or right <= 0:
         return math.inf  # one side does not rise within the window: no edge to compare a plateau with
-    return 0.5 * (contrast / float(left.max()) + contrast / float(right.max()))
+    return 0.5 * (contrast / left + contrast / right)
 
 
 def _core_extent_px(s: np.ndarray, mean_def: np.ndarray) -> float:
@@ -144,10 +152,7 @@ def _core_extent_px(s: np.ndarray, mean_def: np.ndarray) -> float:
     depth = float(mean_def[i0])
     if depth <= 0:
         return TAIL_PX
-    # the fall outwards per sample, over +-0.5 px (one sample's difference is noise)
-    k = max(1, int(round(0.5 / SAMPLE_PX)))
-    fall = np.zeros_like(mean_def)
-    fall[k:-k] = (mean_def[:-2 * k] - mean_def[2 * k:]) / (2 * k)
+    fall = -_slope(mean_def)  # the fall outwards per sample, going right
     reach = 0.0
     for step in (-1, 1):
         i, low, steepest, margin = i0, depth, 0.0, TAIL_PX
