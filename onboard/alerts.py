@@ -60,6 +60,30 @@ def finding_json(frame_index: int, capture_time_utc_s: float, inst: Instance, po
                      "h_acc_m": num(pose.h_acc_m), "fix_type": int(pose.fix_type)}}
 
 
+STATUSTEXT_BYTES = 50  # STATUSTEXT.text is char[50]
+
+
+def statustext_chunks(text: str) -> list[bytes]:
+    """``text`` as STATUSTEXT texts: one when it fits 50 bytes, else MAVLink 2 chunks to send with one id and
+    chunk_seq 0, 1, ... (cut between characters); a last chunk of exactly 50 bytes is followed by an empty one,
+    since a GCS takes a chunk without a NUL to mean more follow (as ArduPilot sends them)."""
+    data = text.encode()
+    if len(data) <= STATUSTEXT_BYTES:
+        return [data]
+    chunks: list[bytes] = []
+    chunk = b""
+    for ch in text:
+        b = ch.encode()
+        if len(chunk) + len(b) > STATUSTEXT_BYTES:
+            chunks.append(chunk)
+            chunk = b""
+        chunk += b
+    chunks.append(chunk)
+    if len(chunks[-1]) == STATUSTEXT_BYTES:
+        chunks.append(b"")
+    return chunks
+
+
 class MavlinkAlerter:
     """Severe findings → STATUSTEXT (rate-limited) + NAMED_VALUE_INT ``SI_SEVERE`` count."""
 

@@ -24,6 +24,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from onboard.alerts import statustext_chunks
 from onboard.telemetry import timesync
 from onboard.telemetry.link_sender import AS_VEHICLE_COMPONENT
 from onboard.telemetry.live import LiveMavlink
@@ -50,6 +51,7 @@ class DronekitTelemetry(LiveMavlink):
         super().__init__(f"dronekit:{getattr(vehicle, '_handler', 'vehicle')!s:.40}", window_s=window_s,
                          clock=clock, connect=lambda *a: vehicle)
         self.vehicle = vehicle
+        self._text_id = 0  # the last STATUSTEXT id given to a chunked text (1-65535; 0 is a text in one piece)
         # dronekit's own source ids (its default 255/0), so that its requests echoed back are not answered
         master = getattr(vehicle, "_master", None)
         self._ids = (int(getattr(master, "source_system", self._ids[0])),
@@ -94,6 +96,13 @@ class DronekitTelemetry(LiveMavlink):
             return False
 
     def statustext(self, text: str, severity: int = 4) -> bool:
-        """A STATUSTEXT built with the vehicle's own ``message_factory``."""
-        msg = self.vehicle.message_factory.statustext_encode(severity, text[:50].encode())  # type: ignore[attr-defined]
-        return self.send(msg)
+        """A STATUSTEXT built with the vehicle's own ``message_factory``; a text over 50 bytes in MAVLink 2
+        chunks (one id, chunk_seq 0, 1, ...) that the GCS reassembles: it was cut at 50 characters."""
+        chunks = statustext_chunks(text)
+        text_id = 0
+        if len(chunks) > 1:
+            self._text_id = self._text_id % 65535 + 1
+            text_id = self._text_id
+        factory = self.vehicle.message_factory  # type: ignore[attr-defined]
+        return all([self.send(factory.statustext_encode(severity, chunk, text_id, seq))
+                    for seq, chunk in enumerate(chunks)])
