@@ -113,17 +113,20 @@ def pose_from_row(values: dict[str, object]) -> Pose:
 
 def points_to_json(points: np.ndarray | None) -> str | None:
     """``[[x,y],...]`` rounded to 0.01 px, as ``json.dumps`` writes it (floats by repr). Whole-pixel
-    points (an outline's contour points, most of them) are written as ``%d.0``, the same text: repr
-    per float was half of this step's CPU on the onboard recording thread (0.155 -> 0.075 ms for
-    a 640x480 frame's crack)."""
+    points (a skeleton's) are written as ``%d.0`` and half-pixel ones (an outline on the pixels' edges,
+    models.postprocess._edge_midpoints) as ``%.1f``, the same text: repr per float was half of this
+    step's CPU on the onboard recording thread."""
     if points is None:
         return None
     xy = np.round(np.asarray(points, dtype=np.float64), 2)
     if xy.ndim == 2 and xy.shape[1:] == (2,) and len(xy) and bool(np.all(np.abs(xy) < 1e15)):  # NaN, inf fail
+        # repr writes a multiple of 0.5 below 1e16 as its digits and ".0" or ".5", as %.1f does
         whole = xy.astype(np.int64)
-        # repr writes a whole float below 1e16 as its digits and ".0"; -0.0 keeps its sign there, not in %d
+        # %d.0 is the quicker; -0.0 keeps its sign in repr and %.1f, not in %d
         if np.array_equal(whole, xy) and not np.signbit(xy[whole == 0]).any():
             return "[" + ("[%d.0,%d.0]," * len(xy))[:-1] % tuple(whole.ravel().tolist()) + "]"
+        if np.array_equal(np.round(xy * 2.0), xy * 2.0):
+            return "[" + ("[%.1f,%.1f]," * len(xy))[:-1] % tuple(xy.ravel().tolist()) + "]"
     return json.dumps(xy.tolist(), separators=(",", ":"))
 
 
