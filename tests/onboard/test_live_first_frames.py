@@ -26,7 +26,8 @@ def test_frames_before_the_clock_is_synced_are_tagged_by_it_once_it_is(tmp_path:
     vehicle.start()
     try:
         summary = run_onboard(make_frames(tmp_path / "cam", 16), f"udpin:127.0.0.1:{port}", tmp_path / "rec",
-                              DarkPixelSegmenter(), CameraModel.from_fov(64, 48, 60.0), realtime_fps=8.0)
+                              DarkPixelSegmenter(), CameraModel.from_fov(64, 48, 60.0), realtime_fps=8.0,
+                              helper_nice=0)  # a nice-19 recorder starves on a busy machine: frames dropped
     finally:
         vehicle.stop_flag.set()
         vehicle.join(5)
