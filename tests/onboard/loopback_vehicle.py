@@ -120,7 +120,14 @@ class LoopbackVehicle(threading.Thread):
         self.boot_host_s = time.time() - 100.0  # host clock − vehicle boot clock
         self.boot0_s = 100.0  # boot time at which the flight's track starts
         self.stop_flag = threading.Event()
+        self._silent_until = -math.inf  # monotonic end of a silence begun by go_silent
         self._answering = threading.Thread(target=self._answer, daemon=True)
+
+    def go_silent(self, seconds: float) -> None:
+        """Stop streaming telemetry for ``seconds`` from now (TIMESYNC answers go on): a silence tied to
+        what the test has seen (a frame recorded), where ``silent`` counts from the vehicle's start and a
+        slow start-up on a busy machine (frames written, link opened) moved the camera past it."""
+        self._silent_until = time.monotonic() + seconds
 
     # --- the vehicle's truth -------------------------------------------------------------------------
     def boot_s(self, host_s: float) -> float:
@@ -142,7 +149,7 @@ class LoopbackVehicle(threading.Thread):
             el = time.monotonic() - start
             now = time.time()
             ms = int(self.boot_s(now) * 1000)
-            if not (self.silent[0] <= el < self.silent[1]):
+            if not (self.silent[0] <= el < self.silent[1]) and time.monotonic() >= self._silent_until:
                 lat = self.lat_at_boot(ms / 1000.0)  # the position at exactly the stamped time
                 msgs = [mavlink.MAVLink_global_position_int_message(ms, round(lat * 1e7), 80_000_000, 500_000, 20_000,
                                                                     0, 0, 0, 0),
