@@ -71,11 +71,12 @@ def checked_header_shapes(path: Path) -> tuple[tuple[int, int], tuple[int, int]]
                                   "Check the file is there and readable, or leave it out")) from exc
     if cut:
         raise cut_short_error(path)
-    # a JPEG's header lies in its head, read above (Pillow reads its markers up to the start of scan)
-    shapes = header_shapes(path, head) if head is not None and cut is False else None
+    # a JPEG's header lies in its head where its walk reached the start of scan (Pillow reads its markers up to
+    # there), else in the file (a thermal camera's APP3 data past 256 KB)
+    shapes = header_shapes(path, head if cut is False else None)
     if cut is None or shapes is None and header_size(path) is None:
         read_bgr(path)  # decoded now, or refused by name
-    return shapes if head is not None else header_shapes(path)
+    return shapes
 
 
 def read_bgr(path: Path, orient: bool = True, data: bytes | None = None) -> np.ndarray:

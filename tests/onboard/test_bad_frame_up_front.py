@@ -14,7 +14,7 @@ from onboard_helpers import PLANE_DIR, DarkPixelSegmenter
 
 from onboard.replay import run_replay
 from skyinspect.camera import CameraModel
-from skyinspect.errors import ImageError
+from skyinspect.errors import ImageError, InputError
 
 
 class _Counting(DarkPixelSegmenter):
@@ -51,3 +51,25 @@ def test_a_broken_last_frame_is_refused_before_any_frame_is_segmented(tmp_path: 
                    CameraModel.from_fov(160, 120, 60.0), progress=False)
     assert segmenter.calls == 0
     assert not (tmp_path / "r").exists()
+
+
+def test_a_frame_of_another_size_with_a_long_header_is_refused_before_any_frame_is_segmented(tmp_path: Path) -> None:
+    """A JPEG whose header segments run past the first 256 KB (a thermal camera's radiometric data in APP3: the
+    folder check decodes it whole) was checked for being whole but not for its size: a last frame of 80x60 among
+    160x120 ones was refused only when the replay reached it, the two frames before it segmented."""
+    import cv2
+
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for p in sorted((PLANE_DIR / "frames").glob("*.jpg")):
+        shutil.copy(p, frames)
+    last = sorted(frames.glob("*.jpg"))[-1]
+    ok, small = cv2.imencode(".jpg", cv2.resize(cv2.imread(str(last)), (80, 60)))
+    assert ok
+    app3 = b"".join(b"\xff\xe3" + (65535).to_bytes(2, "big") + bytes(65533) for _ in range(5))  # 320 KB
+    last.write_bytes(small.tobytes()[:2] + app3 + small.tobytes()[2:])
+    segmenter = _Counting()
+    with pytest.raises(InputError, match=rf"{last.name}: frame is 80x60 but the camera calibration is for 160x120"):
+        run_replay(frames, PLANE_DIR / "flight_window.tlog", tmp_path / "r", segmenter,
+                   CameraModel.from_fov(160, 120, 60.0), progress=False)
+    assert segmenter.calls == 0
