@@ -259,13 +259,16 @@ async function act(action, extra) {
     if (action === 'comment') $('comment').value = '';
     // how far the products are behind: worked out when the page opened, it said nothing of decisions made
     // since (not awaited: the decision is saved whatever this answers; a failure is said at the top)
-    api('/api/inspection').then(showProducts);
+    // two decisions on a slow link: the first's answer, arriving last, had put the line back a decision
+    const load = ++productsLoad;
+    api('/api/inspection').then(info => { if (load === productsLoad) showProducts(info); });
     await select(shown.finding_id);
   } catch (err) {
     if (err.status === 409) await select(shown.finding_id);  // show what the other reviewer decided
     $('status-msg').textContent = 'refused: ' + err.message;
   }
 }
+let productsLoad = 0;  // the latest products line asked for (an earlier answer arriving after it is dropped)
 function showProducts(info) {
   $('products').replaceChildren();
   for (const p of info.products) { $('products').append(el('a', p, {href: '/files/' + p, target: '_blank', rel: 'noopener'}), ' '); }

@@ -487,3 +487,28 @@ def test_the_products_behind_line_follows_each_decision(server: str, open_page: 
     text = page.inner_text("#products")
     assert text.count("made since") == 1 and "skyinspect publish" in text  # said once, not appended again
     assert text.count("workorders.csv") == 1  # the links not doubled
+
+
+def test_an_earlier_products_answer_arriving_last_does_not_undo_the_line(server: str, open_page: OpenPage) -> None:
+    """Two decisions in quick succession on a slow link: each asks how far the products are behind, and the
+    first answer ("1 made since"), arriving after the second's ("2 made since"), was shown over it."""
+    page = open_page()
+    page.goto(server + "/")
+    page.fill("#reviewer", "ada")
+    page.click("#findings tbody tr[data-id='F-0001']")
+    page.locator("#actions:not([hidden])").wait_for()
+    held: list = []  # type: ignore[type-arg]  # (route, its answer as the server gave it then)
+    page.route("**/api/inspection", lambda route: held.append((route, route.fetch())) if not held
+               else route.continue_())
+    page.click("#confirm")
+    page.locator("#status-msg", has_text="confirm saved").wait_for()
+    page.wait_for_function("() => !document.querySelector('#findings tbody tr.sel td.unreviewed')")
+    assert len(held) == 1, "the products line was not asked for after the decision"
+    page.click("#reject")
+    page.locator("#status-msg", has_text="reject saved").wait_for()
+    page.locator("#products", has_text="2 made since").wait_for()
+    with page.expect_request_finished(lambda r: r.url.endswith("/api/inspection")):
+        held[0][0].fulfill(response=held[0][1])  # "1 made since", late
+    page.evaluate("() => new Promise(r => setTimeout(r, 300))")  # the page's script has its turn
+    text = page.inner_text("#products")
+    assert "2 made since" in text and "1 made since" not in text, text
