@@ -26,29 +26,10 @@ def jpeg_cut_short(data: bytes) -> bool:
     """True when ``data`` is a JPEG whose image data ends before its end-of-image marker. Data
     that is not a JPEG, or whose header is not what the format says, is False: for the decoder to
     refuse or read as it can."""
-    if not data.startswith(SOI):
-        return False
-    pos, n = 2, len(data)
-    while True:
-        if pos + 4 > n:
-            return True  # cut inside the header segments
-        if data[pos] != 0xFF:
-            return False
-        marker = data[pos + 1]
-        if marker == 0xFF:  # fill byte before a marker
-            pos += 1
-            continue
-        if marker in _STANDALONE:
-            pos += 2
-            continue
-        if marker == EOI[1]:
-            return False
-        length = int.from_bytes(data[pos + 2:pos + 4], "big")
-        if marker == _SOS:
-            # searched from the end, where a whole file has it: a forward search read all the
-            # entropy-coded data (0.19 ms of CPU per 640x480 frame on the onboard capture thread)
-            return data.rfind(EOI, pos + 2 + length) == -1
-        pos += 2 + length
+    start = _scan_start(data)
+    # searched from the end, where a whole file has it: a forward search read all the
+    # entropy-coded data (0.19 ms of CPU per 640x480 frame on the onboard capture thread)
+    return start is not None and (start < 0 or data.rfind(EOI, start) == -1)
 
 
 def file_cut_short(path: Path) -> bool:
@@ -68,37 +49,46 @@ def read_jpeg_head(path: Path) -> tuple[bytes, bool | None]:
     size = Path(path).stat().st_size
     with open(path, "rb") as f:
         head = f.read(_HEAD_BYTES)
-        if _scan_start(head) is None:
+        start = _scan_start(head)
+        if start is None or start < 0:
             return head, None
         if size > 2 * _HEAD_BYTES:  # the tail lies after the start of scan
             f.seek(size - _TAIL_BYTES)
             if EOI in f.read(_TAIL_BYTES):
                 return head, False
-        f.seek(0)
-        return head, jpeg_cut_short(f.read())
+            f.seek(len(head))
+        return head, jpeg_cut_short(head + f.read())  # the head not read again
 
 
 _HEAD_BYTES, _TAIL_BYTES = 256 * 1024, 64 * 1024  # a DJI photo's EXIF, XMP and thumbnail fit in the first
 
 
 def _scan_start(data: bytes) -> int | None:
-    """Where the entropy-coded data of a JPEG starts (after its first start-of-scan header), walked as
-    ``jpeg_cut_short`` walks; None when ``data`` does not reach it."""
+    """Where the entropy-coded data of a JPEG starts (after its first start-of-scan header), its header
+    segments walked by their lengths; -1 where ``data`` ends before that (cut inside the header), None
+    where it is no JPEG or its header is not what the format says (bytes that are no marker where one
+    belongs, an end-of-image before any scan)."""
     if not data.startswith(SOI):
         return None
     pos, n = 2, len(data)
-    while pos + 4 <= n and data[pos] == 0xFF:
+    while True:
+        if pos + 4 > n:
+            return -1
+        if data[pos] != 0xFF:
+            return None
         marker = data[pos + 1]
-        if marker == 0xFF or marker in _STANDALONE:
-            pos += 1 if marker == 0xFF else 2
+        if marker == 0xFF:  # fill byte before a marker
+            pos += 1
+            continue
+        if marker in _STANDALONE:
+            pos += 2
             continue
         if marker == EOI[1]:
             return None
         length = int.from_bytes(data[pos + 2:pos + 4], "big")
         if marker == _SOS:
-            return pos + 2 + length if pos + 2 + length <= n else None
+            return pos + 2 + length if pos + 2 + length <= n else -1
         pos += 2 + length
-    return None
 
 
 def jpeg_size(data: bytes) -> tuple[int, int] | None:
