@@ -20,6 +20,7 @@ that API (so it is testable with a stand-in and never forces the package on repl
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from collections.abc import Callable
@@ -97,12 +98,15 @@ class DronekitTelemetry(LiveMavlink):
 
     def statustext(self, text: str, severity: int = 4) -> bool:
         """A STATUSTEXT built with the vehicle's own ``message_factory``; a text over 50 bytes in MAVLink 2
-        chunks (one id, chunk_seq 0, 1, ...) that the GCS reassembles: it was cut at 50 characters."""
+        chunks (one id, chunk_seq 0, 1, ...) that the GCS reassembles: it was cut at 50 characters. MAVLink 1 has no
+        chunks: cut at 50 there, as before."""
+        factory = self.vehicle.message_factory  # type: ignore[attr-defined]
+        if "chunk_seq" not in inspect.signature(factory.statustext_encode).parameters:  # MAVLink 1 (dronekit in
+            return self.send(factory.statustext_encode(severity, text[:50].encode()))  # a shell without MAVLINK20)
         chunks = statustext_chunks(text)
         text_id = 0
         if len(chunks) > 1:
             self._text_id = self._text_id % 65535 + 1
             text_id = self._text_id
-        factory = self.vehicle.message_factory  # type: ignore[attr-defined]
         return all([self.send(factory.statustext_encode(severity, chunk, text_id, seq))
                     for seq, chunk in enumerate(chunks)])

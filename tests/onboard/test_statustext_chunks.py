@@ -54,3 +54,17 @@ def test_a_text_of_exactly_100_bytes_ends_with_an_empty_chunk_and_a_short_one_is
     assert adapter.statustext("SI crack f1")
     (one,) = _on_the_wire(vehicle.sent)
     assert one.text == "SI crack f1" and one.id == 0 and one.chunk_seq == 0
+
+
+def test_a_vehicle_speaking_mavlink_1_still_gets_its_text_cut_at_50() -> None:
+    # dronekit's message_factory is the dialect mavutil loaded: MAVLink 1 in a shell without MAVLINK20, whose
+    # statustext_encode takes no id/chunk_seq. 5e741fa passed them to every text, a short one too: TypeError.
+    from pymavlink.dialects.v10 import ardupilotmega as mavlink1
+
+    vehicle = _Vehicle()
+    vehicle.message_factory = mavlink1.MAVLink(None)
+    adapter = DronekitTelemetry(vehicle)
+    assert adapter.statustext("SI crack f1")
+    text = "SI corrosion f1234 0.93 47.12345,8.12345 area 5400 px near pier 3 (west face)"
+    assert adapter.statustext(text)
+    assert [m.text for m in vehicle.sent] == ["SI crack f1", text[:50]]
