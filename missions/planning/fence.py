@@ -29,7 +29,7 @@ from skyinspect.geodesy import LocalFrame
 
 from missions.planning.assets import LatLon, Site
 from missions.planning.mission import FRAME_GLOBAL, MissionItem
-from missions.planning.safety import _polygon_en, flight_legs
+from missions.planning.safety import _polygon_en, flight_legs, rtl_legs_cone_off
 
 FENCE_POLYGON_INCLUSION, FENCE_POLYGON_EXCLUSION = 5001, 5002
 FENCE_CIRCLE_INCLUSION, FENCE_CIRCLE_EXCLUSION = 5003, 5004
@@ -63,7 +63,7 @@ def plan_fence(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site,
         areas.append(FenceArea("site.geofence_lat_lon", True, tuple(site.geofence_lat_lon)))
     # the RTL both as flown with the autopilot's defaults and with its cone turned off (a climb to RTL_ALT where
     # it starts): a fence must not trip on either
-    legs = flight_legs(items, frame, site, autopilot) + flight_legs(items, frame, site, autopilot, rtl_cone=False)
+    legs = flight_legs(items, frame, site, autopilot) + rtl_legs_cone_off(items, frame, site, autopilot)
     left_out = []
     for keep in site.keep_out:
         outline = _polygon_en(keep.outline_lat_lon, frame)

@@ -163,6 +163,14 @@ def flight_legs(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site, a
     return legs
 
 
+def rtl_legs_cone_off(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site,
+                      autopilot: str = "ardupilot") -> list[Leg]:
+    """The RTL's legs as a vehicle with its cone turned off flies them (a climb to ``rtl_alt_agl_m`` where it
+    starts): the legs before the RTL are ``flight_legs``' own."""
+    return [leg for leg in flight_legs(items, frame, site, autopilot, rtl_cone=False)
+            if leg.seq >= 1 and items[leg.seq - 1].command == NAV_RETURN_TO_LAUNCH]
+
+
 def _bad_points(legs: list[Leg], bad: callable,  # type: ignore[valid-type]
                 worst: bool = False) -> list[tuple[Leg, np.ndarray, float]]:
     """Per leg that breaks a rule: its first bad point and the value there, or with ``worst`` the point
@@ -194,7 +202,7 @@ def check_items(items: tuple[MissionItem, ...], frame: LocalFrame, site: Site, s
 
     # the space rules also fly the RTL with the cone turned off (a climb to RTL_ALT where it starts): the most
     # a vehicle so set flies; the time estimate takes the defaults
-    space = legs + [leg for leg in flight_legs(items, frame, site, autopilot, rtl_cone=False) if is_rtl(leg)]
+    space = legs + rtl_legs_cone_off(items, frame, site, autopilot)
 
     def first_bad(legs: list[Leg], bad: callable, worst: bool = False):  # type: ignore[no-untyped-def,valid-type]
         # the two RTLs share their descent over home: one violation of a rule by the RTL, the worst
