@@ -103,10 +103,10 @@ class CameraSource:
     def stop(self) -> None:
         self._stopped = True
 
-    def _reopen(self, lost_at: float, decodes: bool = True) -> bool:
-        """Reopen until a frame can be grabbed again (True) or ``stop()`` (False)."""
-        log.warning("%s: no frame%s for %.1f s; reopening the camera until it answers", self.spec,
-                    "" if decodes else " that decodes", time.monotonic() - lost_at)
+    def _reopen(self, lost_at: float, what: str = "") -> bool:
+        """Reopen until a frame can be grabbed again (True) or ``stop()`` (False); ``what``: said after 'no frame'."""
+        log.warning("%s: no frame%s for %.1f s; reopening the camera until it answers", self.spec, what,
+                    time.monotonic() - lost_at)
         self._cap.release()
         delay = self.backoff_s
         while not self._stopped:
@@ -169,11 +169,12 @@ class CameraSource:
                     if time.monotonic() - failures_since <= self.read_timeout_s:
                         time.sleep(0.01)
                         continue
+                    what = " that decodes" if ok else ""  # grabbed, not decoded
                     if not self.reconnect:
-                        log.warning("%s: no frame%s for %.1f s; camera stream ended", self.spec,
-                                    "" if not ok else " that decodes", self.read_timeout_s)
+                        log.warning("%s: no frame%s for %.1f s; camera stream ended", self.spec, what,
+                                    self.read_timeout_s)
                         return
-                    if not self._reopen(failures_since, decodes=not ok):
+                    if not self._reopen(failures_since, what):
                         return
                     failures_since = time.monotonic()  # the reopened camera has its own read_timeout_s
                     t = time.time()  # the first frame after reopening was grabbed just now
