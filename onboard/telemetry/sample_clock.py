@@ -72,9 +72,9 @@ class SampleClock:
             time_base = "system_time" if self.boot_to_utc_s is not None else "tlog"
         self.time_base = time_base
         # a boot without SYSTEM_TIME has no UTC: its samples are left out, not timed by another boot's (boots)
-        self.untimed_boots = frozenset(b for b, o in enumerate(self.utc_of_boot) if o is None) \
-            if time_base == "system_time" and n_boots > 1 else frozenset()
+        self.untimed_boots: frozenset[int] = frozenset()
         if n_boots > 1 and time_base == "system_time":
+            self.untimed_boots = frozenset(b for b, o in enumerate(self.utc_of_boot) if o is None)
             starts = [float(msgs[int(np.argmax(self.boot_ids == b))][0]) for b in range(1, n_boots)]
             missing = (f"; boot(s) {', '.join(str(b + 1) for b in sorted(self.untimed_boots))} sent no SYSTEM_TIME "
                        f"with a UTC: their {int(np.isin(self.boot_ids, list(self.untimed_boots)).sum())} messages "
