@@ -197,11 +197,13 @@ def instances_geojson(seg: Segmentation, geo: Georeference, source: Path) -> byt
 
 def _outline_geometry(polygon_px: np.ndarray, geo: Georeference, to_wgs84: object) -> dict[str, object]:
     """An instance's outline as a valid GeoJSON Polygon (or MultiPolygon) in lon/lat, rings closed, exteriors
-    counter-clockwise (RFC 7946). The outline runs through its boundary pixels' centres, so where a crack is
-    a pixel or two wide it pinches to a line and crosses itself: QGIS then filled it in pieces and its
-    processing tools stopped at the invalid geometry (104 of UAV75's 105 annotated cracks). Such an outline is
-    repaired in pixels: its areas kept, each pinched stretch given its pixel's width, so the crack stays
-    one piece (parts touching at corners)."""
+    counter-clockwise (RFC 7946). extract_instances' outlines follow their pixels' edges
+    (models.postprocess._edge_midpoints, b2eaee8) and are valid as they come. The repair below is for an
+    Instance built elsewhere whose ring is invalid, e.g. one through the boundary pixels' centres (the
+    outline before b2eaee8: where a crack is a pixel or two wide it pinches to a line and crosses itself,
+    104 of UAV75's 105 annotated cracks, which QGIS filled in pieces and its processing tools stopped at):
+    repaired in pixels, its areas kept, each pinched stretch given its pixel's width, so the crack stays one
+    piece (parts touching at corners)."""
     import shapely
     from shapely.geometry import Polygon, mapping
     from shapely.geometry.polygon import orient

@@ -3,9 +3,12 @@
 intersection), which stop at an invalid geometry, take the layer as it is.
 
 The cracks are UAV75's own annotations (Benz et al. 2019, GPL-3.0: missions/simulator/textures/
-LICENSES.md) as the class map: no model in the loop. A crack's outline runs through its boundary
-pixels' centres, so where the crack is one or two pixels wide it pinches to a line and crosses itself:
-before, 6 of the 6 cracks of these 5 masks were invalid polygons (104 of 105 over all 60 UAV75 masks)."""
+LICENSES.md) as the class map: no model in the loop. When this test was written (07b72d1) a crack's
+outline ran through its boundary pixels' centres and pinched to a line where the crack is one or two
+pixels wide, crossing itself: 6 of the 6 cracks of these 5 masks were invalid polygons (104 of 105 over
+all 60 UAV75 masks) until _outline_geometry repaired them. Since b2eaee8 extract_instances' outlines
+follow the pixels' edges (models.postprocess._edge_midpoints) and all 6 are valid as extracted, so this
+test now guards the GeoJSON's own steps: lon/lat, the 1e-9 degree grid, orientation, one geometry type."""
 
 from __future__ import annotations
 
@@ -64,8 +67,8 @@ def test_every_crack_outline_of_a_real_mask_is_a_valid_polygon(stem: str) -> Non
         for part in getattr(geom, "geoms", [geom]):  # RFC 7946: exteriors counter-clockwise, rings closed
             assert part.exterior.is_ccw and all(not r.is_ccw for r in part.interiors)
             assert part.exterior.coords[0] == part.exterior.coords[-1]
-        # the outline through the pixel centres kept whole: its areas, a pinch to a line given its pixel's
-        # width (half a pixel either side, nothing beyond), and one piece, as the crack is
+        # the extracted outline (on the pixels' edges) kept whole through lon/lat and the grid: its area,
+        # nothing beyond 0.75 px of it (room for a repair's half pixel), and one piece, as the crack is
         outline = shapely.make_valid(Polygon(GEO.to_map(inst.polygon_px)))
         assert _utm(geom).area >= outline.area * (1 - 1e-6)
         assert _utm(geom).difference(outline.buffer(PIXEL_M * 0.75)).area < 1e-12
