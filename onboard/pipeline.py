@@ -20,7 +20,7 @@
   ``parallel_workers``: two one-thread ONNX Runtime workers on a 2-core CPU segment ~1.4x the
   frames of one), so frames can reach recording slightly out of order. OpenCV runs single-threaded
   while the pipeline runs; with one inference worker the recording thread (and a replay's decoding
-  thread) run at nice 19 (see ``HELPER_NICE``).
+  thread) run at ``helper_nice`` (see ``HELPER_NICE``; live mode passes 0).
 """
 
 from __future__ import annotations
@@ -47,7 +47,9 @@ log = logging.getLogger(__name__)
 # 0.93-0.96 with both changes, no gain with either alone). At nice 19 the helpers run in the gaps
 # that thread leaves (its single-threaded pre- and post-processing). Several inference workers
 # leave no gaps: there a nice-19 recorder starves and stalls them through the bounded queue (33.4
-# → 32.2 fps), so the helpers keep normal priority.
+# → 32.2 fps), so the helpers keep normal priority. Live, run_onboard passes 0: any steady normal-priority
+# load beside the pipeline (a video streamer, ROS) starved a nice-19 recorder and the camera dropped
+# frames (10 of 25 recorded); a replay loses nothing by waiting, so it keeps this gain.
 HELPER_NICE = 19
 # Group commit: the recording thread commits the frames it has written every COMMIT_FRAMES frames, or once
 # the first waiting one has waited COMMIT_AFTER_S (checked at least every 0.1 s); until then those frames are

@@ -53,12 +53,13 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
                 duration_s: float | None = None, max_frames: int | None = None,
                 stop_event: threading.Event | None = None, on_recorded: Callable[[int], None] | None = None,
                 link_timeout_s: float = 2.0, live: LiveMavlink | None = None,
-                helper_nice: int = HELPER_NICE, opencv_threads: int | None = 1,
+                helper_nice: int | None = None, opencv_threads: int | None = 1,
                 inference_workers: int | None = None, fixed_mount: FixedMount | None = None,
                 vehicle_system_id: int | None = None, video_fps: float | None = None) -> OnboardSummary:
     """Run the onboard pipeline until the frames end, ``duration_s`` passes or ``stop_event`` is set.
     ``inference_workers``: frames segmented at once (None: what the segmenter says pays off, see
-    ``parallel_workers``; 1: one at a time). ``vehicle_system_id``: live, the vehicle to follow on a
+    ``parallel_workers``; 1: one at a time). ``helper_nice``: the recording thread's nice increment (None:
+    0 live, where nothing may be lost, HELPER_NICE in a replay). ``vehicle_system_id``: live, the vehicle to follow on a
     shared link (None: the first heard)."""
     from onboard.alerts import Alerts, MavlinkAlerter, MqttPublisher
     from onboard.capture import open_camera
@@ -123,7 +124,7 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
         pipeline = Pipeline(source, segmenter, writer, tagger, queue_size=queue_size, drop_oldest=drop, alerts=alerts,
                             on_recorded=on_recorded, skip_indices=done if not live_mode else None,
                             index_offset=max(done, default=0) if live_mode else 0,
-                            helper_nice=helper_nice, nice_capture=not live_mode,
+                            helper_nice=_helper_nice(helper_nice, live_mode), nice_capture=not live_mode,
                             opencv_threads=opencv_threads, inference_workers=inference_workers)
         watcher = threading.Thread(target=_watch_stop, args=(stop, pipeline), daemon=True)
         watcher.start()
@@ -156,6 +157,15 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
     return OnboardSummary("live" if live_mode else "replay", stats, out,
                           reconnects=link.reconnects if link is not None else 0,
                           alerts_severe=getattr(alerts, "severe", 0), ended=ended)
+
+
+def _helper_nice(helper_nice: int | None, live_mode: bool) -> int:
+    """Live, the recorder keeps normal priority: at nice 19 any steady normal-priority load beside it (a
+    video streamer, ROS) starved it, the record queue filled, inference blocked and the camera dropped
+    frames (10 of 25 recorded under load, 25 at normal priority). A replay loses nothing by waiting."""
+    if helper_nice is not None:
+        return helper_nice
+    return 0 if live_mode else HELPER_NICE
 
 
 def _create_record_atomically(out: Path, camera: CameraModel, segmenter: Segmenter, meta: dict[str, object]) -> None:
