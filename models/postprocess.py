@@ -260,8 +260,11 @@ def extract_instances(class_map: np.ndarray, confidence: np.ndarray | None = Non
                       regions: list[Region] | None = None) -> list[Instance]:
     """Connected components of each defect class as :class:`Instance` objects in frame pixels.
 
-    ``min_area`` (pixels, per class) drops specks; ``epsilon`` is the polygon simplification
-    tolerance in pixels. Score is the mean confidence inside the component (1.0 without one).
+    ``min_area`` (pixels, per class) drops specks; ``epsilon`` (pixels) bounds the outline's
+    simplification: Douglas-Peucker with ``epsilon`` or OUTLINE_TOLERANCE_OF_WIDTH (0.35) x the
+    component's mean width (2 x area / perimeter), whichever is less, kept only where the simplified
+    ring is a valid polygon of 3+ points (else the unsimplified pixel-edge outline; 0: unsimplified;
+    see :func:`_outer_polygon`). Score is the mean confidence inside the component (1.0 without one).
     Crack pixels closer than ``crack_bridge_px`` are joined into one instance (outline and
     skeleton follow the bridged shape; the area counts only the segmented pixels). Crack components
     less elongated than ``crack_min_elongation`` (length/width, see :func:`crack_elongation`) are
