@@ -1,4 +1,4 @@
-"""A pipeline pass is named by the chainage it flies ("line 2 ch 200-252 m"): the distance along the route
+"""A pipeline pass is named by the chainage it flies ("line 2 ch 202-252 m"): the distance along the route
 from its first point, as the ground station's findings count it. The second offset line is flown back from
 the far end; its passes were named by the distance from where that line started (the far end), so the
 example's "line 2 ch 0-50 m" flew over the pipe's 202-252 m."""
