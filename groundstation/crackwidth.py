@@ -9,7 +9,10 @@ its integral, and pixel sampling does not either. So w = Δ / (B − D), sub-pix
 with no edge threshold and no PSF model.
 
 D is the one unknown. When the crack is wide enough for its interior to show (a plateau of
-≥ ``PLATEAU_MIN_PX`` in the mean profile) D is read from it. Otherwise, or when the caller gives a
+≥ ``PLATEAU_MIN_PX`` in the mean profile, and at least ``PLATEAU_EDGE_RATIO`` of the profile's edge
+width, since a blurred hairline's round bottom is also flat for a while) D is read from it, unless the
+width it gives exceeds the upper bound below by more than ``PLATEAU_TOL`` (the plateau then averages
+stretches of unlike depth and is no one level of the crack). Otherwise, or when the caller gives a
 calibrated ``interior_level`` (e.g. read once per flight from the widest cracks), the width is a
 value; a crack narrower than that gives only a *bound*: D lies between the image black level
 (the darkest possible interior: the narrowest width) and the profile's minimum (the widest), so
