@@ -79,9 +79,7 @@ class FrameClock:
     def _utc_minus_boot_s(self, at_s: float, on_utc: bool) -> float:
         """The vehicle's UTC − boot clock of the boot running at the frame (a rebooted vehicle: each boot's own;
         NaN in a boot without SYSTEM_TIME: its frames untagged, 'no capture time on the telemetry's clock')."""
-        if self.buffer is None:
-            return self.boot_to_utc_s  # type: ignore[return-value]
-        near = self.buffer.utc_minus_boot_near(at_s, on_utc)
+        near = self.buffer.utc_minus_boot_near(at_s, on_utc)  # type: ignore[union-attr]  # timesync: has one
         return near if near is not None else float("nan")
 
     def _utc_minus_log_s(self, at_s: float, on_utc: bool) -> float:

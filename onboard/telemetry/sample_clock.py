@@ -133,9 +133,9 @@ class SampleClock:
             return None, info
         return sync, info
 
-    def boot(self, tlog_t: float, boot_s: float, boot_id: int = -1) -> float:
-        """A boot stamp ``boot_s`` of a record at ``tlog_t`` (of boot ``boot_id``, ``boot_ids``; -1 the latest)
-        in the time base."""
+    def boot(self, tlog_t: float, boot_s: float, boot_id: int) -> float:
+        """A boot stamp ``boot_s`` of a record at ``tlog_t`` (of boot ``boot_id``, ``boot_ids``) in the time
+        base."""
         if self.time_base == "tlog":
             if self.clock_sync is not None:
                 return boot_s + self.clock_sync.offset_at(tlog_t)
