@@ -37,8 +37,12 @@ def read_file_bytes(path: Path) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as exc:
-        raise ImageError(describe(path, f"cannot be read ({exc.strerror or exc})",
-                                  "Check the file is there and readable, or leave it out")) from exc
+        raise _cannot_read(path, exc) from exc
+
+
+def _cannot_read(path: Path, exc: OSError) -> ImageError:
+    return ImageError(describe(path, f"cannot be read ({exc.strerror or exc})",
+                               "Check the file is there and readable, or leave it out"))
 
 
 def is_listed(path: Path) -> bool:
@@ -67,8 +71,7 @@ def checked_header_shapes(path: Path) -> tuple[tuple[int, int], tuple[int, int]]
         jpeg = Path(path).suffix.lower() in JPEG_SUFFIXES or _starts_as_jpeg(path, None)
         head, cut = read_jpeg_head(path) if jpeg else (None, False)
     except OSError as exc:
-        raise ImageError(describe(path, f"cannot be read ({exc.strerror or exc})",
-                                  "Check the file is there and readable, or leave it out")) from exc
+        raise _cannot_read(path, exc) from exc
     if cut:
         raise cut_short_error(path)
     # a JPEG's header lies in its head where its walk reached the start of scan (Pillow reads its markers up to
