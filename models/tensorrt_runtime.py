@@ -69,8 +69,9 @@ def read_onnx_metadata(path: Path) -> ModelMetadata:
 def calibration_batches(images: Sequence[Path], input_size: int, batch: int, max_batches: int = 32,
                         overlap: int = 0, tiles_seen: list[int] | None = None) -> Iterator[np.ndarray]:
     """INT8 calibration data: real frames, read as ``skyinspect segment`` reads photos, tiled at native
-    scale exactly as inference tiles them, as float32 NCHW RGB/255 batches of ``batch`` tiles (a short
-    last batch is dropped). ``tiles_seen[0]`` counts the tiles read, when given."""
+    scale in inference's tiles (``input_size`` px; ``overlap`` 0 by default, TrtSegmenter's 64 only at
+    inference), as float32 NCHW RGB/255 batches of ``batch`` tiles (a short last batch is dropped).
+    ``tiles_seen[0]`` counts the tiles read, when given."""
     pending: list[np.ndarray] = []
     produced = 0
     for path in images:
