@@ -146,6 +146,28 @@ def _ring(f: Finding) -> list[tuple[float, float, float]]:
     return ring + ring[:1]
 
 
+def plan_polygon(poly: Any) -> Any:
+    """``poly`` (a finding's outline, in the CRS it is written in) as a valid 2D polygon seen from above:
+    itself when it is valid, else the 2D hull of its own vertices, each with its Z. An outline on a
+    vertical face is, from above, a sliver nanometres wide along the wall that crosses itself (the demo
+    pier: 3 of 16), which QGIS processing refuses; its hull is the plan footprint it covers there, and
+    its shape stays in face_findings. Vertices exactly collinear leave no polygon: ``poly`` as it was."""
+    import shapely
+
+    if poly.is_valid:
+        return poly
+    hull = shapely.convex_hull(poly)
+    return hull if hull.geom_type == "Polygon" else poly
+
+
+def plan_ring(f: Finding) -> list[tuple[float, float, float]]:
+    """``f``'s outline as plan_polygon makes it, lon/lat/alt, closed, counter-clockwise (RFC 7946, KML)."""
+    from shapely.geometry import Polygon
+    from shapely.geometry.polygon import orient
+
+    return list(orient(plan_polygon(Polygon(_ring(f))), sign=1.0).exterior.coords)
+
+
 def _separation(inp: PublishInput) -> dict[str, Any] | None:
     """The flight's geoid separation ({"n_m": N, "source", "samples"}, checked by groundstation.load)
     or None: the one place the products read it from."""
@@ -184,16 +206,12 @@ def height_note(inp: PublishInput) -> str:
 def write_geojson(inp: PublishInput, path: Path) -> None:
     """RFC 7946: WGS84 lon, lat, height; polygons' outer rings counter-clockwise. Heights are
     ellipsoidal when the flight gave its geoid separation, else MSL and the file says so."""
-    from shapely.geometry import Polygon
-    from shapely.geometry.polygon import orient
-
     dz = geoid_separation_m(inp) or 0.0
 
     def features(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
         return [{"type": "Feature", "id": f.finding_id,
                  "geometry": {"type": "Polygon",
-                              "coordinates": [[[x, y, z + dz] for x, y, z in
-                                               orient(Polygon(_ring(f)), sign=1.0).exterior.coords]]},
+                              "coordinates": [[[x, y, z + dz] for x, y, z in plan_ring(f)]]},
                  "properties": finding_properties(f, inp)} for f in findings]
 
     collection: dict[str, Any] = {"type": "FeatureCollection", "vertical_reference": vertical_reference(inp),
@@ -240,12 +258,16 @@ def write_gpkg(inp: PublishInput, path: Path) -> None:
     gdf = table([finding_properties(f, inp) for f in inp.findings], finding_columns(inp),
                 [Polygon(_ring(f)) for f in inp.findings], 4326)
     note = {"DESCRIPTION": height_note(inp)}  # the vertical reference, shown in QGIS's layer information
-    write_layer(gdf, path, "findings", "Polygon Z", note)
     # The same outlines in metres (the UTM zone of the flight) for measuring in QGIS; heights stay MSL.
     from skyinspect.geodesy import utm_crs_for
 
     utm = utm_crs_for(inp.flight.origin.lat0_deg, inp.flight.origin.lon0_deg)
-    write_layer(gdf.to_crs(utm), path, "findings_utm", "Polygon Z", note)
+    utm_gdf = gdf.to_crs(utm)
+    # made valid in each CRS as written: a projection keeps no validity in general, and the sliver is 1e-9 m
+    for layer in (gdf, utm_gdf):
+        layer.geometry = layer.geometry.apply(plan_polygon)
+    write_layer(gdf, path, "findings", "Polygon Z", note)
+    write_layer(utm_gdf, path, "findings_utm", "Polygon Z", note)
 
     to_geo = inp.flight.origin.to_geodetic
     rows, fgeoms = [], []
@@ -263,7 +285,8 @@ def write_gpkg(inp: PublishInput, path: Path) -> None:
     write_crack_lines(inp, path)
     if inp.rejected:  # the findings rejected in review, kept for audit: who rejected them and why
         rgdf = _numbers(gpd.GeoDataFrame([finding_properties(f, inp) for f in inp.rejected],
-                                         geometry=gpd.GeoSeries([Polygon(_ring(f)) for f in inp.rejected], crs=4326)))
+                                         geometry=gpd.GeoSeries([plan_polygon(Polygon(_ring(f))) for f in inp.rejected],
+                                                                 crs=4326)))
         write_layer(rgdf, path, "rejected", "Polygon Z", note)
 
     cams = [f.camera_ned_m for f in inp.geo.frames if all(math.isfinite(v) for v in f.camera_ned_m)]
