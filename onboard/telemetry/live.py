@@ -63,6 +63,9 @@ REBOOT_JUMP_S = 5.0
 # (1 Hz or more from ArduPilot and PX4) has come by then.
 CLOCK_SETTLE_S = 2.0
 NOT_STREAMING_S = 5.0  # a vehicle heard this long without position and attitude is said to lack them
+# The reconnect back-off starts again from its first step only once a link has carried messages this
+# long since it opened: a server that accepts and closes at once was retried every 0.25 s all flight.
+LINK_HEALTHY_S = 5.0
 _CLOCK_TYPES = ("TIMESYNC", "SYSTEM_TIME")
 
 USED = {"GLOBAL_POSITION_INT", "GPS_RAW_INT", "ATTITUDE", "ATTITUDE_QUATERNION", "MOUNT_STATUS",
@@ -117,8 +120,11 @@ class LiveMavlink(LinkSender):
         self._lost_at: float | None = None  # monotonic time of the last message before a loss
         self._said_silent = False
         self._open_error, self._open_said_at, self._open_failures = "", -math.inf, 0
+        self._error_said_at = -math.inf  # when a link error was last said (see _say_link_error)
         self._said: set[str] = set()  # the buffer's warnings already logged for this link (link_log.OncePerLink)
         self._started = time.monotonic()
+        self._opened_at = -math.inf  # monotonic time the link last opened
+        self.healthy_s = LINK_HEALTHY_S
         self._boot_ms: dict[tuple[int, int], int] = {}  # newest time_boot_ms per (system, component)
         self.clock_settle_s = CLOCK_SETTLE_S
         self._telemetry_since: float | None = None  # arrival of the first message (again after a reboot)
@@ -161,8 +167,7 @@ class LiveMavlink(LinkSender):
                 try:
                     self._conn = self._connect(self.url, *self._ids)
                     self.connects += 1
-                    self.last_rx_s = time.monotonic()
-                    delay = self.backoff_s
+                    self.last_rx_s = self._opened_at = time.monotonic()
                     log.info("%s: link opened", self.url)
                 except Exception as exc:  # noqa: BLE001 - any failure to open: back off and retry
                     self._say_open_failed(exc)
@@ -172,7 +177,7 @@ class LiveMavlink(LinkSender):
             try:
                 msg = self._conn.recv_match(blocking=True, timeout=0.1)  # type: ignore[attr-defined]
             except Exception as exc:  # noqa: BLE001 - a serial unplug or TCP reset
-                log.warning("%s: link error (%s); reconnecting", self.url, exc)
+                self._say_link_error(exc)
                 if self.link_up:
                     self._lost_at = self.last_rx_s
                 self._drop_link()
@@ -199,18 +204,30 @@ class LiveMavlink(LinkSender):
                                     "telemetry arrives (check that the autopilot streams to this address and port, "
                                     "or the serial device and baud rate)", self.url, now - self._started)
                     self._drop_link()
-                    self._stop.wait(delay)
-                    delay = min(delay * 2.0, self.max_backoff_s)
+                    # not a tight loop (each try waited link_timeout_s): a UDP link is reopened promptly
+                    self._stop.wait(self.backoff_s)
                 continue
             self.last_rx_s = now
+            if now - self._opened_at >= self.healthy_s:
+                delay = self.backoff_s
             if not self.link_up:
                 self.link_up = True
-                delay = self.backoff_s
                 if self._lost_at is not None:  # a reconnect is telemetry flowing again, not a reopened socket
                     self.reconnects += 1
                     log.warning("%s: telemetry back after %.1f s", self.url, now - self._lost_at)
                     self._lost_at = None
             self.add(self._clock(), msg)
+
+    def _say_link_error(self, exc: Exception) -> None:
+        """Each time a link that carried telemetry fails; a link that fails again before any (a server that
+        accepts and closes at once) once a minute: its words alternate between closed and reset by the
+        other end, by whether our heartbeat reached it first."""
+        now = time.monotonic()
+        if not self.link_up and now - self._error_said_at < 60.0:
+            log.debug("%s: link error (%s); reconnecting", self.url, exc)
+            return
+        self._error_said_at = now
+        log.warning("%s: link error (%s); reconnecting", self.url, exc)
 
     def _say_open_failed(self, exc: Exception) -> None:
         """Once, then when the error changes or a minute has passed: at max back-off the same line came

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import cv2
@@ -51,3 +52,16 @@ def make_frames(folder: Path, n: int, w: int = 64, h: int = 48, suffix: str = ".
         img[y:y + 10, 10:30] = 20
         cv2.imwrite(str(folder / f"IMG_{i + 1}{suffix}"), img)
     return folder
+
+
+class BackoffWaits(threading.Event):
+    """A LiveMavlink's stop event (``live._stop``) noting each back-off it waits: the reconnect loop's only sleep."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits: list[float] = []
+
+    def wait(self, timeout: float | None = None) -> bool:
+        if timeout is not None:
+            self.waits.append(timeout)
+        return super().wait(timeout)

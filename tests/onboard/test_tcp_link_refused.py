@@ -1,6 +1,7 @@
 """A live TCP link nobody answers yet (SITL or mavlink-router's TCP server not started, the wrong port) is
 retried by the link's own back-off and said once, without pymavlink's own retries printing to stdout; one
-whose other end closes is lost and reopened at once, without pymavlink printing 'EOF on TCP socket'."""
+whose other end closes is lost and reopened at once, without pymavlink printing 'EOF on TCP socket'; one that
+accepts and closes at once is retried with a growing back-off."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import threading
 import time
 
 import pytest
+from onboard_helpers import BackoffWaits
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
 
 from onboard.telemetry.link_spec import pymavlink_connect
@@ -118,3 +120,44 @@ def test_a_tcp_link_the_other_end_closes_is_lost_and_reopened_at_once(capsys, ca
     assert "EOF on TCP socket" not in out, f"{out.count(chr(10))} lines printed"
     assert live.reconnects == 1 and vehicle.connections >= 2
     assert any("closed by the other end" in r.getMessage() for r in caplog.records)
+
+
+def test_a_tcp_server_that_accepts_and_closes_at_once_is_backed_off(caplog) -> None:
+    # A server that accepts each connection and closes it at once (a mavlink-router endpoint refusing a
+    # client, a half-dead SITL). Before: each successful connect reset the back-off, so every reconnect
+    # waited the first 0.25 s and warned (20 reconnects and 20 warnings in 5 s, ~14,000 an hour).
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(8)
+    srv.settimeout(0.2)
+    stop, accepted = threading.Event(), []
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = srv.accept()
+            except socket.timeout:
+                continue
+            accepted.append(time.monotonic())
+            conn.close()
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    live = LiveMavlink(f"tcp:127.0.0.1:{srv.getsockname()[1]}", link_timeout_s=60.0, backoff_s=0.01,
+                       max_backoff_s=0.08)
+    live._stop = waits = BackoffWaits()
+    try:
+        with caplog.at_level(logging.WARNING, logger="onboard.telemetry.live"):
+            live.start()
+            deadline = time.monotonic() + 20.0  # only a guard
+            while len(waits.waits) < 6 and time.monotonic() < deadline:
+                time.sleep(0.01)
+    finally:
+        live.stop()
+        stop.set()
+        server.join(5)
+        srv.close()
+    assert waits.waits[:6] == pytest.approx([0.01, 0.02, 0.04, 0.08, 0.08, 0.08]), waits.waits
+    assert live.reconnects == 0 and not live.link_up  # no telemetry ever flowed
+    said = [r.getMessage() for r in caplog.records if "link error" in r.getMessage()]
+    assert live.connects >= 6 and len(said) == 1, said  # once, not at each reconnect
