@@ -160,12 +160,15 @@ def plan_polygon(poly: Any) -> Any:
     return hull if hull.geom_type == "Polygon" else poly
 
 
-def plan_ring(f: Finding) -> list[tuple[float, float, float]]:
-    """``f``'s outline as plan_polygon makes it, lon/lat/alt, closed, counter-clockwise (RFC 7946, KML)."""
+def outline_ring(f: Finding) -> list[tuple[float, float, float]]:
+    """``f``'s own outline, lon/lat/alt, closed, counter-clockwise in plan (RFC 7946, KML). Not made
+    valid from above: findings.geojson and findings.kml are 3D products (heights, KML's absolute
+    altitude) whose readers (Google Earth, the truth comparison) need the outline on the wall, and a
+    wall outline's 2D hull is another shape there (the demo's placement read 2.32 -> 7.19 GSD with it)."""
     from shapely.geometry import Polygon
     from shapely.geometry.polygon import orient
 
-    return list(orient(plan_polygon(Polygon(_ring(f))), sign=1.0).exterior.coords)
+    return list(orient(Polygon(_ring(f)), sign=1.0).exterior.coords)
 
 
 def _separation(inp: PublishInput) -> dict[str, Any] | None:
@@ -211,7 +214,7 @@ def write_geojson(inp: PublishInput, path: Path) -> None:
     def features(findings: tuple[Finding, ...]) -> list[dict[str, Any]]:
         return [{"type": "Feature", "id": f.finding_id,
                  "geometry": {"type": "Polygon",
-                              "coordinates": [[[x, y, z + dz] for x, y, z in plan_ring(f)]]},
+                              "coordinates": [[[x, y, z + dz] for x, y, z in outline_ring(f)]]},
                  "properties": finding_properties(f, inp)} for f in findings]
 
     collection: dict[str, Any] = {"type": "FeatureCollection", "vertical_reference": vertical_reference(inp),

@@ -22,7 +22,7 @@ from typing import Any
 
 from groundstation.publish.context import (PublishInput, colour_hex, format_measurement, lonlatalt, products_title,
                                           width_text)
-from groundstation.publish.gis import finding_properties, plan_ring
+from groundstation.publish.gis import finding_properties, outline_ring
 from groundstation.publish.reviewed import class_text, review_text, shown_class
 from skyinspect.atomic import write_atomic
 from skyinspect.findings import Finding
@@ -50,7 +50,7 @@ def _ring_text(f: Finding) -> str | None:
         return None
     # lon, lat as findings.geojson's, to the bit: at 9 decimals (0.1 mm) a finding on a vertical face,
     # a sliver thinner than that from above, had every vertex on one line (the demo pier: 16 of 16 invalid)
-    return " ".join(f"{lon!r},{lat!r},{alt:.4f}" for lon, lat, alt in plan_ring(f))
+    return " ".join(f"{lon!r},{lat!r},{alt:.4f}" for lon, lat, alt in outline_ring(f))
 
 
 def description_html(inp: PublishInput, f: Finding) -> str:

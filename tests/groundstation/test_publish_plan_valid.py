@@ -1,9 +1,12 @@
-"""The plan layers (findings.gpkg's findings, findings_utm; findings.geojson; findings.kml) hold valid 2D
-polygons for findings on a vertical face. Seen from above, an outline on a wall is a sliver a few
-nanometres wide along the wall; as written it crossed itself (the demo pier: 3 of 16 outlines in the
-GeoPackage and GeoJSON, all 16 in the KML, whose 9 decimals put every vertex on one meridian), and QGIS
-processing stops on invalid geometry. Each is now the plan footprint it covers along the wall (the 2D
-hull of its own vertices, each with its Z), valid in the CRS it is written in."""
+"""The GeoPackage's plan layers (findings, findings_utm) hold valid 2D polygons for findings on a
+vertical face. Seen from above, an outline on a wall is a sliver a few nanometres wide along the wall;
+as written it crossed itself (the demo pier: 3 of 16 outlines), and QGIS processing stops on invalid
+geometry. There each is now the plan footprint it covers along the wall (the 2D hull of its own
+vertices, each with its Z), valid in the CRS it is written in. findings.geojson and findings.kml are 3D
+products (heights; KML's absolute altitude, which Google Earth draws on the wall) and keep the outline
+itself: a hull is another shape on the wall (the demo's placement against the truth, read from the
+GeoJSON, went 2.32 -> 7.19 GSD with it). The KML's lon/lat are written to the bit (at 9 decimals every
+demo outline had its vertices on one meridian)."""
 
 from __future__ import annotations
 
@@ -68,12 +71,13 @@ def face_input(tmp_path_factory: pytest.TempPathFactory) -> Any:
     return seen[0]
 
 
-def test_a_wall_outline_that_crosses_itself_from_above_is_written_valid(face_input: Any, tmp_path: Path) -> None:
+def test_a_wall_outline_that_crosses_itself_from_above_is_valid_in_the_plan_layers_and_itself_in_3d(face_input: Any, tmp_path: Path) -> None:
     """The face flight's outlines happen to be valid from above; the demo pier's F-0001/3/10 were not
     (slivers 1e-9 m wide whose two sides swap across the wall line by float noise). Here the rendered
     rust outline's vertices are moved 1e-12 degree (75 nm) east or west: the side going one way west
     below its middle and east above it, the side coming back the other way round, so from above it is a
-    figure of eight along the wall, as the demo's were; every product must still be valid."""
+    figure of eight along the wall, as the demo's were; the plan layers must still be valid, and the
+    GeoJSON and KML must keep every vertex of the outline."""
     import dataclasses
 
     from groundstation.publish.gis import write_geojson, write_gpkg
@@ -101,10 +105,14 @@ def test_a_wall_outline_that_crosses_itself_from_above_is_written_valid(face_inp
     assert set(footprint.exterior.coords) <= {(lon, lat, alt) for lat, lon, alt in zigzag}  # its own 3D points
     lo, hi = zigzag.min(axis=0), zigzag.max(axis=0)
     assert footprint.bounds == pytest.approx((lo[1], lo[0], hi[1], hi[0]), abs=1e-15)  # its whole span
+    # the 3D products keep the outline itself, every vertex (lon, lat to the bit), not its plan hull
+    own = {(lon, lat) for lat, lon, _ in zigzag}
     data = json.loads((tmp_path / "findings.geojson").read_text())
-    assert _invalid({f["id"]: shape(f["geometry"]) for f in data["features"]}) == {}
+    geo = next(f for f in data["features"] if f["id"] == rust.finding_id)["geometry"]["coordinates"][0]
+    assert {(x, y) for x, y, _ in geo} == own and len(geo) == len(zigzag) + 1
     root = ET.parse(tmp_path / "findings.kml").getroot()
-    polys = {pm.get("id"): shapely.Polygon([tuple(float(v) for v in c.split(",")) for c in pm.find(
-        f"{KML}Polygon/{KML}outerBoundaryIs/{KML}LinearRing/{KML}coordinates").text.split()])
+    rings = {pm.get("id"): [tuple(float(v) for v in c.split(",")) for c in pm.find(
+        f"{KML}Polygon/{KML}outerBoundaryIs/{KML}LinearRing/{KML}coordinates").text.split()]
         for pm in root.iter(f"{KML}Placemark") if pm.find(f"{KML}Polygon") is not None}
-    assert len(polys) == 2 and _invalid(polys) == {}
+    assert len(rings) == 2
+    assert {(x, y) for x, y, _ in rings[rust.finding_id]} == own and len(rings[rust.finding_id]) == len(zigzag) + 1
