@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import inspect
 import logging
+import math
+import threading
 import time
 from collections.abc import Callable
 
@@ -34,7 +36,8 @@ log = logging.getLogger(__name__)
 
 
 def connect_vehicle(url: str, wait_ready: bool = True, timeout_s: float = 30.0, **kwargs: object) -> object:
-    """``dronekit.connect`` with a clear error when the package is missing."""
+    """``dronekit.connect`` with a clear error when the package is missing. ``timeout_s`` bounds the wait for
+    the first HEARTBEAT and ``wait_ready``'s; dronekit also ends its link after that long without one in flight."""
     try:
         import dronekit
     except ImportError as exc:  # pragma: no cover - depends on the install
@@ -42,7 +45,9 @@ def connect_vehicle(url: str, wait_ready: bool = True, timeout_s: float = 30.0, 
 
         raise InputError("dronekit is not installed; install the onboard extra (pip install "
                          "'skyinspect[onboard]', which pulls dronekit2)") from exc
-    return dronekit.connect(url, wait_ready=wait_ready, heartbeat_timeout=timeout_s, **kwargs)
+    # heartbeat_timeout bounds the wait for the first HEARTBEAT (and, in dronekit, any later silence);
+    # timeout bounds wait_ready's wait for the attributes, 30 s whatever timeout_s said before
+    return dronekit.connect(url, wait_ready=wait_ready, heartbeat_timeout=timeout_s, timeout=timeout_s, **kwargs)
 
 
 class DronekitTelemetry(LiveMavlink):
@@ -59,18 +64,53 @@ class DronekitTelemetry(LiveMavlink):
                      int(getattr(master, "source_component", self._ids[1])))
 
     def _on_message(self, _vehicle: object, _name: str, message: object) -> None:
-        self.last_rx_s = time.monotonic()
-        self.link_up = True
+        if message.get_type() != "BAD_DATA" and self.peers.from_vehicle(message):  # type: ignore[attr-defined]
+            now_m = time.monotonic()
+            self.last_rx_s = now_m
+            if self._lost_at is not None:  # as LiveMavlink: a reconnect is telemetry flowing again
+                self.reconnects += 1
+                log.warning("%s: telemetry back after %.1f s", self.url, now_m - self._lost_at)
+                self._lost_at = None
+            self.link_up = True
+        elif self.peers.system is None and self._lost_at is None:
+            self.link_up = True  # someone is there (its TIMESYNC gets answered); no telemetry yet
         now = self._clock()
         self.add(now, message)  # type: ignore[arg-type]
         self._request_timesync(now)  # replies come back through this listener
 
+    def _silence_s(self, now_m: float) -> float:
+        """How long the vehicle has been silent: the listener's last message from it, or dronekit's
+        documented ``vehicle.last_heartbeat`` (seconds since its last HEARTBEAT, None before the first),
+        whichever is more recent."""
+        heard_s = now_m - self.last_rx_s
+        heartbeat_s = getattr(self.vehicle, "last_heartbeat", None)
+        if isinstance(heartbeat_s, (int, float)) and math.isfinite(heartbeat_s):
+            return min(heard_s, float(heartbeat_s))
+        return heard_s
+
+    def _watch(self) -> None:
+        """dronekit owns the link and reconnects nothing; this only says when the vehicle went silent, so
+        that TIMESYNC requests stop and the loss and the return are logged and counted as LiveMavlink's."""
+        while not self._stop.wait(0.1):
+            now_m = time.monotonic()
+            if self.link_up and self.peers.system is not None and self._silence_s(now_m) > self.link_timeout_s:
+                silent_s = self._silence_s(now_m)
+                log.warning("%s: no telemetry for %.1f s; link lost (dronekit keeps trying; recording continues)",
+                            self.url, silent_s)
+                self._lost_at = now_m - silent_s
+                self.link_up = False
+
     def start(self) -> DronekitTelemetry:
         self.vehicle.add_message_listener("*", self._on_message)  # type: ignore[attr-defined]
         self.connects += 1
+        self._thread = threading.Thread(target=self._watch, name="dronekit-watch", daemon=True)
+        self._thread.start()
         return self
 
     def stop(self, timeout_s: float = 3.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
         try:
             self.vehicle.remove_message_listener("*", self._on_message)  # type: ignore[attr-defined]
         except Exception as exc:  # noqa: BLE001 - a vehicle already closed
