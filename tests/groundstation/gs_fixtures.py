@@ -183,3 +183,20 @@ class WebhookSink(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args: object) -> None:
         pass
+
+
+def processed_and_moved(tmp_path: Path) -> Path:
+    """A one-crack face flight processed into site/results, then site/ moved to laptop/site, flight/ beside
+    results/ as `skyinspect demo` lays them out: the moved site (results' inspection.json still names the old
+    record path, which is gone)."""
+    import shutil
+
+    from groundstation.pipeline import process
+
+    site = tmp_path / "site"
+    face_flight(site / "flight", [crack_on_face(-0.1, FLY_HEIGHT_M + 0.1)])
+    process(site / "flight", site / "results", face_surface(), progress=False)
+    moved = tmp_path / "laptop" / "site"
+    moved.parent.mkdir()
+    shutil.move(str(site), str(moved))
+    return moved

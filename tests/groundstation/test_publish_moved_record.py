@@ -5,13 +5,11 @@ beside the results is this flight (review.data._beside), then all of it again to
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from gs_fixtures import FLY_HEIGHT_M, crack_on_face, face_flight, face_surface
+from gs_fixtures import processed_and_moved
 
-from groundstation.pipeline import process
 from groundstation.republish import publish_reviewed
 from skyinspect.errors import InputError
 from skyinspect.record.reader import FlightRecordReader
@@ -30,13 +28,7 @@ def _frames_read(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
 
 
 def test_a_moved_record_is_read_once_and_still_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    site = tmp_path / "site"
-    face_flight(site / "flight", [crack_on_face(-0.1, FLY_HEIGHT_M + 0.1)])
-    process(site / "flight", site / "results", face_surface(), progress=False)
-    moved = tmp_path / "laptop" / "site"
-    moved.parent.mkdir()
-    shutil.move(str(site), str(moved))
-
+    moved = processed_and_moved(tmp_path)
     read = _frames_read(monkeypatch)
     summary = publish_reviewed(moved / "results")
     assert summary.findings == 1

@@ -65,3 +65,25 @@ class BackoffWaits(threading.Event):
         if timeout is not None:
             self.waits.append(timeout)
         return super().wait(timeout)
+
+
+class FakeDronekitVehicle:
+    """The documented dronekit API DronekitTelemetry uses: message listeners, send_mavlink, message_factory and
+    ``last_heartbeat`` (seconds since the vehicle's last HEARTBEAT, None before the first)."""
+
+    def __init__(self) -> None:
+        from pymavlink.dialects.v20 import ardupilotmega as mavlink
+
+        self.listeners: list = []
+        self.sent: list = []
+        self.message_factory = mavlink.MAVLink(None)
+        self.last_heartbeat: float | None = None
+
+    def add_message_listener(self, name: str, fn) -> None:  # type: ignore[no-untyped-def]
+        self.listeners.append((name, fn))
+
+    def remove_message_listener(self, name: str, fn) -> None:  # type: ignore[no-untyped-def]
+        self.listeners.remove((name, fn))
+
+    def send_mavlink(self, msg) -> None:  # type: ignore[no-untyped-def]
+        self.sent.append(msg)

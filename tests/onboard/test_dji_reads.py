@@ -27,7 +27,9 @@ _BEFORE = {
 }
 
 
-def test_read_photo_reads_each_file_once(monkeypatch: pytest.MonkeyPatch) -> None:
+def _count_jpg_opens(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Opens of each .JPG by name from now on. Path.read_bytes goes through io.open, open_header through
+    builtins.open: the same function, patched in both."""
     opened: Counter[str] = Counter()
     real_open = builtins.open
 
@@ -36,9 +38,13 @@ def test_read_photo_reads_each_file_once(monkeypatch: pytest.MonkeyPatch) -> Non
             opened[Path(file).name] += 1
         return real_open(file, *args, **kwargs)
 
-    # Path.read_bytes goes through io.open, open_header through builtins.open: the same function, patched in both
     monkeypatch.setattr(builtins, "open", counting_open)
     monkeypatch.setattr(io, "open", counting_open)
+    return opened
+
+
+def test_read_photo_reads_each_file_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened = _count_jpg_opens(monkeypatch)
     photos = {name: read_photo(DJI_DIR / name) for name in _BEFORE}
     assert dict(opened) == {name: 1 for name in _BEFORE}
     for name, p in photos.items():
@@ -53,18 +59,9 @@ def test_the_records_meta_reads_no_photo_again(monkeypatch: pytest.MonkeyPatch) 
     from onboard.replay import plan_replay
 
     plan = plan_replay(DJI_DIR, DJI_DIR)
-    opened: list[str] = []
-    real_open = builtins.open
-
-    def counting_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if isinstance(file, (str, Path)) and Path(file).suffix.upper() == ".JPG":
-            opened.append(Path(file).name)
-        return real_open(file, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "open", counting_open)
-    monkeypatch.setattr(io, "open", counting_open)
+    opened = _count_jpg_opens(monkeypatch)
     meta = plan.meta()
-    assert opened == []
+    assert not opened
     assert meta["dji_photo_time"] == {"sources": {"gps": 0, "offset": 0, "local": 4}, "camera_zones": [],
                                       "note": meta["dji_photo_time"]["note"]}  # type: ignore[index]
     assert "4 of 4 photos carry only the camera's local time" in meta["dji_photo_time"]["note"]  # type: ignore[index]
@@ -80,16 +77,7 @@ def test_a_replay_of_a_dji_folder_opens_each_photo_four_times(tmp_path: Path, mo
     from onboard.replay import run_replay
     from skyinspect.camera import CameraModel
 
-    opened: Counter[str] = Counter()
-    real_open = builtins.open
-
-    def counting_open(file, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if isinstance(file, (str, Path)) and Path(file).suffix.upper() == ".JPG":
-            opened[Path(file).name] += 1
-        return real_open(file, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "open", counting_open)
-    monkeypatch.setattr(io, "open", counting_open)
+    opened = _count_jpg_opens(monkeypatch)
     summary = run_replay(DJI_DIR, DJI_DIR, tmp_path / "r", DarkPixelSegmenter(), CameraModel.from_fov(160, 90, 80.0),
                          progress=False)
     assert summary.tagged == 4

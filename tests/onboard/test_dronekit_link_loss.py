@@ -10,31 +10,10 @@ import types
 from typing import Any
 
 import pytest
+from onboard_helpers import FakeDronekitVehicle
 from onboard_synth import flight_records
 
 from onboard.telemetry.dronekit_adapter import DronekitTelemetry, connect_vehicle
-
-
-class _Vehicle:
-    """The documented dronekit API the adapter uses: message listeners, send_mavlink, message_factory and
-    ``last_heartbeat`` (seconds since the vehicle's last HEARTBEAT, None before the first)."""
-
-    def __init__(self) -> None:
-        from pymavlink.dialects.v20 import ardupilotmega as mavlink
-
-        self.listeners: list = []
-        self.sent: list = []
-        self.message_factory = mavlink.MAVLink(None)
-        self.last_heartbeat: float | None = None
-
-    def add_message_listener(self, name: str, fn) -> None:
-        self.listeners.append((name, fn))
-
-    def remove_message_listener(self, name: str, fn) -> None:
-        self.listeners.remove((name, fn))
-
-    def send_mavlink(self, msg) -> None:
-        self.sent.append(msg)
 
 
 def _wait(condition, timeout_s: float = 20.0) -> bool:
@@ -47,7 +26,7 @@ def _wait(condition, timeout_s: float = 20.0) -> bool:
 def test_a_lost_dronekit_link_is_said_and_its_return_counted(caplog: pytest.LogCaptureFixture) -> None:
     # Before: link_up stayed True whatever the vehicle did: no 'link lost' warning, 0 reconnects, and
     # TIMESYNC requests went on into a dead link.
-    vehicle = _Vehicle()
+    vehicle = FakeDronekitVehicle()
     records = flight_records(duration_s=2.0)
     adapter = DronekitTelemetry(vehicle)
     adapter.link_timeout_s = 0.3
@@ -73,7 +52,7 @@ def test_a_lost_dronekit_link_is_said_and_its_return_counted(caplog: pytest.LogC
 
 def test_a_dronekit_link_with_heartbeats_but_no_listener_messages_stays_up() -> None:
     # dronekit's heartbeat count says the vehicle is there: not lost, even while no message reached the listener
-    vehicle = _Vehicle()
+    vehicle = FakeDronekitVehicle()
     adapter = DronekitTelemetry(vehicle)
     adapter.link_timeout_s = 0.2
     adapter.start()

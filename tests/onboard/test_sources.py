@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from onboard_helpers import DJI_DIR, FACADE_BIN, FACADE_TLOG, PLANE_BIN, PX4_ULOG, make_frames
+from onboard_helpers import DJI_DIR, FACADE_BIN, FACADE_TLOG, PLANE_BIN, PX4_ULOG, FakeDronekitVehicle, make_frames
 from onboard_synth import flight_records
 
 from onboard.replay import run_replay
@@ -239,28 +239,8 @@ def test_dronekit_module_imports() -> None:
     assert callable(dronekit.connect) and hasattr(dronekit.Vehicle, "add_message_listener")
 
 
-class _FakeVehicle:
-    """Only the documented dronekit API the adapter uses: message listeners, message_factory, send_mavlink."""
-
-    def __init__(self) -> None:
-        from pymavlink.dialects.v20 import ardupilotmega as mavlink
-
-        self.listeners: list = []
-        self.sent: list = []
-        self.message_factory = mavlink.MAVLink(None)
-
-    def add_message_listener(self, name: str, fn) -> None:
-        self.listeners.append((name, fn))
-
-    def remove_message_listener(self, name: str, fn) -> None:
-        self.listeners.remove((name, fn))
-
-    def send_mavlink(self, msg) -> None:
-        self.sent.append(msg)
-
-
 def test_dronekit_adapter_feeds_the_buffer() -> None:
-    vehicle = _FakeVehicle()
+    vehicle = FakeDronekitVehicle()
     records = flight_records(duration_s=3.0)
     t0 = records[0][0]
     clock = iter([t for t, _ in records])

@@ -8,19 +8,13 @@ import json
 import shutil
 from pathlib import Path
 
-from gs_fixtures import FLY_HEIGHT_M, corrosion_on_face, crack_on_face, face_flight, face_surface
+from gs_fixtures import FLY_HEIGHT_M, corrosion_on_face, face_flight, processed_and_moved
 
-from groundstation.pipeline import process
 from groundstation.review.data import ResultsData
 
 
 def test_the_record_beside_the_moved_results_is_found_and_checked(tmp_path: Path) -> None:
-    site = tmp_path / "site"
-    face_flight(site / "flight", [crack_on_face(-0.1, FLY_HEIGHT_M + 0.1)])
-    process(site / "flight", site / "results", face_surface(), progress=False)
-    moved = tmp_path / "laptop" / "site"
-    moved.parent.mkdir()
-    shutil.move(str(site), str(moved))
+    moved = processed_and_moved(tmp_path)
     data = ResultsData.open(moved / "results")
     # before: no views, "the flight record .../site/flight is not there ... pass --flight"
     assert data.frames and not data.flight_not_found
