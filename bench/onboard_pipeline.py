@@ -14,7 +14,8 @@ passes alternate (bare, pipeline, bare, ... ``--reps`` pipeline passes) and each
 compared with the mean of the bare passes around it; the ratio reported is the median. Also
 reported: the steady-state rate (frames committed per second between the first and the last commit,
 i.e. without start-up and the last frame's recording), where the pipeline's threads spent their
-time per frame (``PipelineStats``), the load average and whether a training job (``models.train``)
+time per frame (``PipelineStats``), the process CPU per frame of each column and the cores it kept busy
+(CPU / wall; the pipeline's over the whole ``run_onboard`` call), the load average and whether a training job (``models.train``)
 was running. ``--as-before`` runs the pipeline as it was before session 9 (one inference thread,
 helpers at normal priority, OpenCV's thread pool on) against the one-session bare model. Writes JSON to bench/results/.
 
@@ -119,11 +120,12 @@ def main() -> int:
                     seg.segment(img)  # type: ignore[attr-defined]
 
             threads = [threading.Thread(target=work, args=(w,)) for w in workers]
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
+            bare_cpu_s.append(time.process_time() - c0)
             return time.perf_counter() - t0
 
         def bare_one_session() -> float:
@@ -133,13 +135,21 @@ def main() -> int:
             return time.perf_counter() - t0
 
         load_before, training_before = os.getloadavg(), _training_running()
+        # process CPU (all threads) per pass: whether the cores are saturated in both columns, and so
+        # whether the pipeline's gap is its extra CPU shared over the cores or time the cores sat idle
+        bare_cpu_s: list[float] = []
+        pipe_cpu_s: list[float] = []
+        pipe_wall_s: list[float] = []
         bare_s = [bare()]
         one_session_s = bare_one_session()
         passes, steady_fps = [], []
         for k in range(args.reps):
             commits: list[float] = []
+            t0, c0 = time.perf_counter(), time.process_time()
             summary = run_onboard(frames, tlog, root / f"rec{k}", segmenter, camera, queue_size=4, **options,
                                   on_recorded=lambda _i: commits.append(time.perf_counter()))
+            pipe_cpu_s.append(time.process_time() - c0)
+            pipe_wall_s.append(time.perf_counter() - t0)
             bare_s.append(bare())
             passes.append(summary.stats)
             steady_fps.append((len(commits) - 1) / (commits[-1] - commits[0]))
@@ -165,6 +175,11 @@ def main() -> int:
               "pipeline_ms_per_frame": {"elapsed": round(s.elapsed_s / s.recorded * 1e3, 2),
                                         **{k.removesuffix("_s"): round(getattr(s, k) / s.recorded * 1e3, 2)
                                            for k in _STAGES}},
+              # run_onboard's whole call (opening the log and the record, closing it) for the pipeline
+              "process_cpu_ms_per_frame": {"bare": round(statistics.median(bare_cpu_s) / args.n * 1e3, 2),
+                                           "pipeline": round(statistics.median(pipe_cpu_s) / args.n * 1e3, 2)},
+              "cores_busy": {"bare": round(statistics.median(c / w for c, w in zip(bare_cpu_s, bare_s)), 2),
+                             "pipeline": round(statistics.median(c / w for c, w in zip(pipe_cpu_s, pipe_wall_s)), 2)},
               "load_avg_before": [round(x, 2) for x in load_before],
               "load_avg_after": [round(x, 2) for x in load_after],
               "training_running": training_before or training_after,
