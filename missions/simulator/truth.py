@@ -13,7 +13,8 @@ the widest stretch about ``MAX_WIDTH_STRETCH_MM`` long (the ground station's wid
 least 4 px and 1.5 times its width long): each covered pixel counts for its nearest skeleton pixel, and a stretch's width is its pixels'
 covered area over their share of the skeleton's length.
 
-Geometry is a 3D Polygon (lon, lat, alt MSL) of the component's outer outline on the face. The
+Geometry is a 3D Polygon (lon, lat, alt MSL) of the component's outer outline on the face (along its
+pixels' edges, as the frames' truth masks and the ground station's outlines show it). The
 face is vertical and runs along a meridian, so the outline is only meaningful in 3D (in 2D lon/lat
 it collapses to a line); the centroid (a crack's: of its centreline, skyinspect.centreline; a
 patch's: of its area) is in the ``centroid_*`` properties, the outline in face
@@ -32,6 +33,7 @@ import numpy as np
 from skimage.morphology import skeletonize
 
 from missions.simulator.scene import FaceTexture, face_uv_to_ned
+from models.postprocess import _outer_polygon as outer_outline_px
 from skyinspect.centreline import mask_centreline_centroid_px
 from skyinspect.findings import MERGE_DISTANCE_M, MIN_REPORTABLE_AREA_M2
 from skyinspect.geodesy import LocalFrame
@@ -40,6 +42,9 @@ from skyinspect.skeleton import skeleton_length
 
 CLOSING_MM = MERGE_DISTANCE_M * 1000.0  # the ground station's fusion joins sightings this close
 MAX_WIDTH_STRETCH_MM = 4.0  # max_width_mm: the widest stretch this long (module doc)
+
+
+TRUTH_OUTLINE_EPSILON_PX = 0.25
 
 
 def source_file(stem: str) -> str:
@@ -95,8 +100,10 @@ def defect_features(texture: FaceTexture, frame: LocalFrame,
             lu, lv = texture.px_to_uv(l_col, l_row)
             c_geo = frame.to_geodetic(uv_to_ned(cu, cv))[0]
             l_geo = frame.to_geodetic(uv_to_ned(lu, lv))[0]
-            contours, _ = cv2.findContours(in_comp.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-            ring = cv2.approxPolyDP(max(contours, key=cv2.contourArea), 1.0, True)[:, 0, :].astype(np.float64)
+            # on the pixels' edges, as the frames' nearest-sampled masks show them and the ground station
+            # outlines them (b2eaee8), not through the edge pixels' centres half a pixel inside; simplified
+            # by a quarter pixel: at 1 px Douglas-Peucker turns a 40 px square into a rhombus of 97.5 % its area
+            ring = outer_outline_px(in_comp.astype(np.uint8), TRUTH_OUTLINE_EPSILON_PX)
             ou, ov = texture.px_to_uv(ring[:, 0] + x, ring[:, 1] + y)
             props: dict[str, object] = {
                 "defect_id": 0, "class": CLASS_NAMES[class_id],
