@@ -93,8 +93,8 @@ class DronekitTelemetry(LiveMavlink):
         that TIMESYNC requests stop and the loss and the return are logged and counted as LiveMavlink's."""
         while not self._stop.wait(0.1):
             now_m = time.monotonic()
-            if self.link_up and self.peers.system is not None and self._silence_s(now_m) > self.link_timeout_s:
-                silent_s = self._silence_s(now_m)
+            if (self.link_up and self.peers.system is not None
+                    and (silent_s := self._silence_s(now_m)) > self.link_timeout_s):
                 log.warning("%s: no telemetry for %.1f s; link lost (dronekit keeps trying; recording continues)",
                             self.url, silent_s)
                 self._lost_at = now_m - silent_s
