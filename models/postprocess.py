@@ -116,7 +116,7 @@ def _edge_midpoints(border: np.ndarray) -> np.ndarray:
 OUTLINE_TOLERANCE_OF_WIDTH = 0.35
 
 
-def _outer_polygon(crop: np.ndarray, epsilon: float) -> np.ndarray:
+def outer_polygon(crop: np.ndarray, epsilon: float) -> np.ndarray:
     """Outline of a binary crop's largest component as (N, 2) float x/y, pixel centres at integers: a
     valid polygon round its pixels (see :func:`_edge_midpoints`), simplified by ``epsilon`` pixels or
     OUTLINE_TOLERANCE_OF_WIDTH of its mean width, whichever is less, where that keeps it valid. The ring
@@ -264,7 +264,7 @@ def extract_instances(class_map: np.ndarray, confidence: np.ndarray | None = Non
     simplification: Douglas-Peucker with ``epsilon`` or OUTLINE_TOLERANCE_OF_WIDTH (0.35) x the
     component's mean width (2 x area / perimeter), whichever is less, kept only where the simplified
     ring is a valid polygon of 3+ points (else the unsimplified pixel-edge outline; 0: unsimplified;
-    see :func:`_outer_polygon`). Score is the mean confidence inside the component (1.0 without one).
+    see :func:`outer_polygon`). Score is the mean confidence inside the component (1.0 without one).
     Crack pixels closer than ``crack_bridge_px`` are joined into one instance (outline and
     skeleton follow the bridged shape; the area counts only the segmented pixels). Crack components
     less elongated than ``crack_min_elongation`` (length/width, see :func:`crack_elongation`) are
@@ -302,7 +302,7 @@ def extract_instances(class_map: np.ndarray, confidence: np.ndarray | None = Non
                 if crack_elongation(crop, skel) < crack_min_elongation:
                     continue
                 skel = skel + offset
-            poly = _outer_polygon(crop, epsilon) + offset
+            poly = outer_polygon(crop, epsilon) + offset
             score = 1.0
             if confidence is not None:
                 cy, cx = y + y0, x + x0

@@ -33,7 +33,7 @@ import numpy as np
 from skimage.morphology import skeletonize
 
 from missions.simulator.scene import FaceTexture, face_uv_to_ned
-from models.postprocess import _outer_polygon as outer_outline_px
+from models.postprocess import outer_polygon
 from skyinspect.centreline import mask_centreline_centroid_px
 from skyinspect.findings import MERGE_DISTANCE_M, MIN_REPORTABLE_AREA_M2
 from skyinspect.geodesy import LocalFrame
@@ -103,7 +103,7 @@ def defect_features(texture: FaceTexture, frame: LocalFrame,
             # on the pixels' edges, as the frames' nearest-sampled masks show them and the ground station
             # outlines them (b2eaee8), not through the edge pixels' centres half a pixel inside; simplified
             # by a quarter pixel: at 1 px Douglas-Peucker turns a 40 px square into a rhombus of 97.5 % its area
-            ring = outer_outline_px(in_comp.astype(np.uint8), TRUTH_OUTLINE_EPSILON_PX)
+            ring = outer_polygon(in_comp.astype(np.uint8), TRUTH_OUTLINE_EPSILON_PX)
             ou, ov = texture.px_to_uv(ring[:, 0] + x, ring[:, 1] + y)
             props: dict[str, object] = {
                 "defect_id": 0, "class": CLASS_NAMES[class_id],
