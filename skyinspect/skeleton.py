@@ -74,20 +74,28 @@ def skeleton_length(skel: np.ndarray, position: Callable[[np.ndarray], np.ndarra
                     smooth_px: float = SMOOTH_PX) -> float:
     """Summed link length (module doc); ``position`` maps (N, 2) float (row, col) pixels to (N, D)
     coordinates (default: the pixel grid, so the result is in pixels)."""
-    s = np.asarray(skel, dtype=bool)
+    links = _smoothed_links(np.asarray(skel, dtype=bool), smooth_px)
+    if links is None:
+        return 0.0
+    pos, ia, ib = links
+    pa, pb = pos[ia], pos[ib]
+    if position is None:
+        return float(np.linalg.norm(pa - pb, axis=1).sum())
+    return float(np.linalg.norm(position(pa) - position(pb), axis=1).sum())
+
+
+def _smoothed_links(s: np.ndarray, smooth_px: float) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(pos, ia, ib) of a boolean skeleton ``s``: each cell's smoothed (row, col) (``smoothed_positions``) and,
+    for every link (``skeleton_links``), the indices of its two cells in ``pos``; None without a link."""
     c0, r0, w, h = cv2.boundingRect(s.astype(np.uint8))  # the skeleton's box: rasters can be large
     crop = s[r0:r0 + h, c0:c0 + w]
     a, b = skeleton_links(crop)
     if len(a) == 0:
-        return 0.0
+        return None
     cells = np.argwhere(crop)  # row-major, so sorted by r * w + c
     pos = smoothed_positions(cells, smooth_px) + np.array([r0, c0])
     order = cells[:, 0] * w + cells[:, 1]
-    pa = pos[np.searchsorted(order, a[:, 0] * w + a[:, 1])]
-    pb = pos[np.searchsorted(order, b[:, 0] * w + b[:, 1])]
-    if position is None:
-        return float(np.linalg.norm(pa - pb, axis=1).sum())
-    return float(np.linalg.norm(position(pa) - position(pb), axis=1).sum())
+    return pos, np.searchsorted(order, a[:, 0] * w + a[:, 1]), np.searchsorted(order, b[:, 0] * w + b[:, 1])
 
 
 def _neighbour_count(s: np.ndarray) -> np.ndarray:
@@ -193,15 +201,10 @@ def skeleton_trails(skel: np.ndarray, smooth_px: float = SMOOTH_PX, join_below_p
     s = np.asarray(skel, dtype=bool)
     if not s.any():
         return []
-    c0, r0, w, h = cv2.boundingRect(s.astype(np.uint8))
-    crop = s[r0:r0 + h, c0:c0 + w]
-    a, b = skeleton_links(crop)
-    if len(a) == 0:
+    links = _smoothed_links(s, smooth_px)
+    if links is None:
         return []
-    cells = np.argwhere(crop)
-    pos = smoothed_positions(cells, smooth_px) + np.array([r0, c0])
-    order = cells[:, 0] * w + cells[:, 1]
-    ia, ib = np.searchsorted(order, a[:, 0] * w + a[:, 1]), np.searchsorted(order, b[:, 0] * w + b[:, 1])
+    pos, ia, ib = links
     trails = _trails(pos, ia.tolist(), ib.tolist())
     if join_below_px > 0:
         trails = _join_short(trails, pos, join_below_px)
