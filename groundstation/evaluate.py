@@ -101,7 +101,7 @@ class _Item:
 
 
 def _num(value: Any) -> float:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else math.nan
+    return float(value) if _is_number(value) else math.nan
 
 
 def _read_collection(path: Path) -> list[dict[str, Any]]:
