@@ -13,10 +13,11 @@ Heights are taken relative to the DEM at home, not to ``ground_alt_msl_m``: the 
 relative to where it armed, and a DEM on another datum (or a site height a few metres off) is still
 right about how the ground rises. The offset at home is reported in a note.
 
-Not checked: the take-off and the final descent (over home, on the ground by definition), points under
-a bridge deck (rule ``ground_clearance`` with ``deck.ground_below_agl_m``; a DSM there holds the deck),
-and points the DEM does not cover (noted with their length). Give a DTM: a DSM holds the structure itself
-and trees, which the flight passes beside by design.
+Under a bridge deck the DTM's ground (the banks under the deck's ends, above the creek that
+``deck.ground_below_agl_m`` states) is kept ``deck.min_ground_clearance_m`` below the flight. Not checked:
+the take-off and the final descent (over home, on the ground by definition), points under a deck that the DEM
+holds (a DSM; rule ``ground_clearance`` there, noted), and points the DEM does not cover (noted with their
+length). Give a DTM: a DSM holds the structure itself and trees, which the flight passes beside by design.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from missions.planning.planner import Plan
 from missions.planning.safety import Leg, PlanRefusedError, _where, flight_legs
 
 TERRAIN_TOLERANCE_M = 0.01
+DSM_DECK_SHARE = 0.25  # of a deck's outline at or above its underside in the DEM: a DSM holding the deck
 
 
 _STANDING = {True: "The structure was checked standing on that ground; its coverage is still planned over flat "
@@ -89,6 +91,19 @@ def _standing_clearance(plan: Plan, bound: BoundDem, home_down: float,
         if best is None or d[j] < best[0]:
             best = (float(d[j]), s.name, float(rise[j]), j)
     return best
+
+
+def _holds_deck(bound: BoundDem, home_down: float, region: Polygon, ceiling_agl_m: float) -> bool:
+    """Whether the DEM holds the deck (a DSM): a quarter or more of the deck outline (1 m grid) reads at or above
+    the deck's underside. A DTM's ground under a deck stands below it but where the deck's ends rest on the
+    banks; a DSM reads the deck over its whole outline, less its edges' cells blended with the ground."""
+    e0, n0, e1, n1 = region.bounds
+    ee, nn = np.meshgrid(np.arange(e0, e1, 1.0) + 0.5, np.arange(n0, n1, 1.0) + 0.5)
+    pts = np.column_stack([nn.ravel(), ee.ravel(), np.zeros(nn.size)])
+    inside = point_in_polygon_en(region, pts)
+    ground = _ground(bound, home_down, pts[inside, 0], pts[inside, 1])
+    ground = ground[np.isfinite(ground)]
+    return bool(ground.size) and float(np.mean(ground >= ceiling_agl_m - TERRAIN_TOLERANCE_M)) >= DSM_DECK_SHARE
 
 
 def read_dem(dem_path: Path) -> DemGrid:
@@ -158,7 +173,9 @@ def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: De
     site = plan.asset.site
     legs_of = _flown_legs(plans)
     bound, home_down = bind_dem(plans, dem_path, grid, legs_of)
-    floors = [(Polygon(fl.outline_en_m), fl.ceiling_agl_m) for fl in plan.floors]
+    # under a deck: the DTM's ground, kept deck.min_ground_clearance_m below the flight; a DSM's deck: none
+    floors = [(Polygon(fl.outline_en_m), fl) for fl in plan.floors]
+    floors = [(region, fl, _holds_deck(bound, home_down, region, fl.ceiling_agl_m)) for region, fl in floors]
     violations: list[tuple[str, int, str]] = []
     lowest, highest, unchecked_m = math.inf, -math.inf, 0.0
     for k, (p, legs) in enumerate(zip(plans, legs_of), start=1):
@@ -167,21 +184,29 @@ def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: De
             pts = leg.samples()
             ground = _ground(bound, home_down, pts[:, 0], pts[:, 1])
             keep = np.isfinite(ground)
-            for region, ceiling in floors:  # under a deck: rule ground_clearance (a DSM there holds the deck)
-                keep &= ~(point_in_polygon_en(region, pts) & (-pts[:, 2] < ceiling))
+            need = np.full(len(pts), site.min_flight_agl_m)
+            deck = np.zeros(len(pts), dtype=bool)
+            for region, fl, dsm in floors:
+                under = point_in_polygon_en(region, pts) & (-pts[:, 2] < fl.ceiling_agl_m)
+                if dsm:  # the DEM holds the deck there: rule ground_clearance's (deck.ground_below_agl_m)
+                    keep &= ~under
+                else:
+                    need = np.where(under, np.maximum(need, fl.clearance_m), need)
+                    deck |= under
             step = float(np.linalg.norm(leg.end_ned - leg.start_ned)) / max(len(pts) - 1, 1)
             unchecked_m += step * int((~np.isfinite(ground)).sum())
             if not keep.any():
                 continue
             lowest, highest = min(lowest, float(ground[keep].min())), max(highest, float(ground[keep].max()))
             above = np.where(keep, -pts[:, 2] - ground, np.inf)
-            i = int(np.argmin(above))
-            if above[i] < site.min_flight_agl_m - TERRAIN_TOLERANCE_M:
+            i = int(np.argmin(above - need))
+            if above[i] < need[i] - TERRAIN_TOLERANCE_M:
                 level = f"{above[i]:.2f} m above" if above[i] >= 0 else f"{-above[i]:.2f} m below"  # into the hill
+                floor = (f"deck.min_ground_clearance_m {need[i]:g} m under the deck" if deck[i]
+                         and need[i] > site.min_flight_agl_m else f"site.min_flight_agl_m {site.min_flight_agl_m:g} m")
                 violations.append(("terrain", leg.seq, f"{which}{_where(leg, p.items, pts[i])} is {level} "
                                    f"the ground in {dem_path.name} (the ground there is {ground[i]:+.2f} m from "
-                                   f"home's); expected at least site.min_flight_agl_m {site.min_flight_agl_m:g} m. "
-                                   f"{_FIX}"))
+                                   f"home's); expected at least {floor}. {_FIX}"))
                 continue
             near = _standing_clearance(p, bound, home_down, pts)
             if near is not None and near[0] < site.min_standoff_m - 1e-6:
@@ -204,15 +229,20 @@ def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: De
                                f"{i}, {g * 1000:.2f} mm/px. {_FIX}"))
     if violations:
         raise PlanRefusedError(violations)
+    dsm = [fl.name for _, fl, holds in floors if holds]
     if not math.isfinite(lowest):
         return (f"terrain: {dem_path.name} covers none of the flight away from home: not checked",)
     offset_m = -home_down  # the DEM's ground at home above the site's ground_alt_msl_m
     lowest, highest = round(lowest, 2) + 0.0, round(highest, 2) + 0.0  # no "-0.00" for a flat DEM
     notes = [f"terrain: {dem_path.name} under the flight from {lowest:+.2f} to {highest:+.2f} m relative to home's "
-             f"ground, every leg at least site.min_flight_agl_m {site.min_flight_agl_m:g} m above it; "
+             f"ground, every leg at least site.min_flight_agl_m {site.min_flight_agl_m:g} m above it"
+             f"{' (deck.min_ground_clearance_m under the deck)' if len(dsm) < len(floors) else ''}; "
              f"at home it reads {offset_m:+.1f} m from site.ground_alt_msl_m {site.ground_alt_msl_m:g} m (heights are "
              f"flown relative to home, so only its rise counts, on whatever datum). "
              f"{_STANDING[isinstance(plan.asset, (Pipeline, WindTurbine))]}"]
+    if dsm:
+        notes.append(f"terrain: {dem_path.name} holds the deck (a DSM: a quarter or more of its outline at or above "
+                     f"its underside): the flight under it is left to rule ground_clearance ({', '.join(dsm)})")
     if gsd_all:
         notes.append(f"terrain: GSD at the pipe over the ground in {dem_path.name} from {min(gsd_all) * 1000:.2f} to "
                      f"{max(gsd_all) * 1000:.2f} mm/px (required {required_m * 1000:.2f} mm/px, "
