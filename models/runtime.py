@@ -157,6 +157,16 @@ class TiledSegmenter:
     def _infer(self, tiles_nchw: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def close(self) -> None:
+        """Free what the backend holds outside Python's memory (TensorRT: its GPU buffers); a no-op here and
+        on a second call. Callers close what load_segmenter gave them, or use it in a ``with`` block."""
+
+    def __enter__(self) -> TiledSegmenter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def parallel_workers(self, n: int | None = None) -> list[TiledSegmenter]:
         """Segmenters that may run at the same time, one per thread, to share this machine (the
         same model and settings; ``n`` of them, or as many as pay off when None). A backend that

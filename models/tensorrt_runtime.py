@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -117,6 +119,19 @@ def _network_flags(trt: Any) -> int:
     return 0 if major_minor >= (10, 0) else 1 << int(trt.NetworkDefinitionCreationFlag.EXPLICIT_BATCH)
 
 
+def _free_gpu(cudart: Any, held: list[tuple[str, Any]]) -> None:
+    """Give back what a TrtSegmenter took, last taken first, each once (``held`` empties as it goes): device
+    buffers with cudaFree, then the stream with cudaStreamDestroy, as NVIDIA's samples/python/common_runtime.py
+    free_buffers does. cudaFree waits for the device to finish with the buffer (implicit synchronisation), and
+    cudaStreamDestroy lets work still queued on the stream finish first (CUDA runtime API). A failure is logged,
+    not raised: this runs from close(), a ``with`` block's exit (maybe with an error in flight) and the GC."""
+    while held:
+        kind, handle = held.pop()
+        err = (cudart.cudaStreamDestroy(handle) if kind == "stream" else cudart.cudaFree(handle))[0]
+        if int(err) != 0:
+            log.warning("TensorRT backend: freeing its %s failed with CUDA error %s", kind, err)
+
+
 def _check(result: tuple[Any, ...], what: str) -> Any:
     err, *rest = result
     if int(err) != 0:
@@ -161,10 +176,35 @@ class TrtSegmenter(TiledSegmenter):
             if dtype != self._trt.DataType.FLOAT:
                 raise ModelError(describe(self.path, f"expected the engine's tensor {name!r} as float32 "
                                           f"(DataType.FLOAT), got {dtype} ({self.engine_path.name})", EXPORT_FIX))
-        self._stream = _check(self._cudart.cudaStreamCreate(), "cudaStreamCreate")
-        n, t, c = self.batch_tiles, self.input_size, len(self.classes)
-        self._d_in = _check(self._cudart.cudaMalloc(n * 3 * t * t * 4), "cudaMalloc(input)")
-        self._d_out = _check(self._cudart.cudaMalloc(n * c * t * t * 4), "cudaMalloc(output)")
+        # what is taken on the GPU from here on is freed once: by close() (a with block, the callers), when the
+        # segmenter is dropped (weakref.finalize; not at interpreter exit, where the process's end frees it all),
+        # or right here if a later step fails; close() waits for a batch in flight (_lock)
+        self._held: list[tuple[str, Any]] = []
+        self._lock = threading.Lock()
+        self._free = weakref.finalize(self, _free_gpu, self._cudart, self._held)
+        self._free.atexit = False
+        try:
+            self._stream = _check(self._cudart.cudaStreamCreate(), "cudaStreamCreate")
+            self._held.append(("stream", self._stream))
+            n, t, c = self.batch_tiles, self.input_size, len(self.classes)
+            self._d_in = _check(self._cudart.cudaMalloc(n * 3 * t * t * 4), "cudaMalloc(input)")
+            self._held.append(("input buffer", self._d_in))
+            self._d_out = _check(self._cudart.cudaMalloc(n * c * t * t * 4), "cudaMalloc(output)")
+            self._held.append(("output buffer", self._d_out))
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Free the engine's GPU buffers and stream (after the batch in flight, if any); later calls do nothing,
+        and inference on a closed segmenter is refused."""
+        free = getattr(self, "_free", None)
+        if free is None:
+            return
+        with self._lock:
+            self._context = self._engine = None  # TensorRT's objects go before the memory they were given
+            self._d_in = self._d_out = self._stream = None
+            free()
 
     def _build(self, precision: str, calibration_images: Sequence[Path]) -> None:
         trt = self._trt
@@ -186,18 +226,19 @@ class TrtSegmenter(TiledSegmenter):
         calibrator = None
         # the calibration table is written beside the engine, during the build
         self.engine_path.parent.mkdir(parents=True, exist_ok=True)
-        if precision == "int8":
-            config.set_flag(trt.BuilderFlag.INT8)
-            calibrator = _make_calibrator(trt, self._cudart, calibration_images, self.input_size,
-                                          self.batch_tiles, self.engine_path.with_suffix(".calib"))
-            config.int8_calibrator = calibrator
-            # the input's batch, H and W are runtime dimensions: TensorRT 10 calibrates such a network only
-            # with a calibration profile (IBuilderConfig.set_calibration_profile; its OPT shape, a full batch)
-            if not config.set_calibration_profile(profile):
-                raise ModelError(describe(self.path, "TensorRT refused the INT8 calibration profile",
-                                          "use precision='fp16'"))
-        log.warning("building the TensorRT %s engine for %s (minutes, once per device)", precision, self.path.name)
-        try:
+        try:  # the calibrator's device buffer is freed whatever happens once it is made
+            if precision == "int8":
+                config.set_flag(trt.BuilderFlag.INT8)
+                calibrator = _make_calibrator(trt, self._cudart, calibration_images, self.input_size,
+                                              self.batch_tiles, self.engine_path.with_suffix(".calib"))
+                config.int8_calibrator = calibrator
+                # the input's batch, H and W are runtime dimensions: TensorRT 10 calibrates such a network only
+                # with a calibration profile (IBuilderConfig.set_calibration_profile; its OPT shape, a full batch)
+                if not config.set_calibration_profile(profile):
+                    raise ModelError(describe(self.path, "TensorRT refused the INT8 calibration profile",
+                                              "use precision='fp16'"))
+            log.warning("building the TensorRT %s engine for %s (minutes, once per device)", precision,
+                        self.path.name)
             serialized = builder.build_serialized_network(network, config)
         finally:
             if calibrator is not None:
@@ -211,6 +252,13 @@ class TrtSegmenter(TiledSegmenter):
         write_atomic(self.engine_path, bytes(serialized))  # a half-built engine is never cached
 
     def _infer(self, tiles_nchw: np.ndarray) -> np.ndarray:
+        with self._lock:
+            if self._d_in is None:  # never a copy into memory given back to CUDA
+                raise ModelError(describe(self.engine_path, "this TensorRT segmenter is closed",
+                                          "load the model again"))
+            return self._infer_open(tiles_nchw)
+
+    def _infer_open(self, tiles_nchw: np.ndarray) -> np.ndarray:
         cudart = self._cudart
         x = np.ascontiguousarray(tiles_nchw, dtype=np.float32)
         n = x.shape[0]

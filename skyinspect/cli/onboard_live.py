@@ -95,24 +95,27 @@ def onboard_command(
         if estimated:
             console.print(f"[yellow]warning:[/] {escape(str(estimated))}")
     segmenter = load_segmenter(model, backend=backend, flips=flips, upscale=upscale or None)
-    if not live and not crash_safe:
-        from onboard.replay import run_replay
+    try:
+        if not live and not crash_safe:
+            from onboard.replay import run_replay
 
-        summary = run_replay(frames_path, Path(mavlink), out, segmenter, calibration, latency_s=latency_s,
-                             gap_threshold_s=gap_threshold_s, overwrite=overwrite, time_base=time_base,
-                             frame_clock=frame_clock, fixed_mount=fixed_mount, video_fps=video_fps)
-        console.print(f"recorded {summary.frames} frames ({summary.tagged} tagged, {summary.untagged} untagged, "
-                      f"{summary.instances} detections) at {summary.fps:.2f} frames/s into [bold]{escape(str(out))}[/]")
-        return
-    from onboard.ending import StopRequest, stop_on_signals
-    from onboard.runtime import run_onboard
+            summary = run_replay(frames_path, Path(mavlink), out, segmenter, calibration, latency_s=latency_s,
+                                 gap_threshold_s=gap_threshold_s, overwrite=overwrite, time_base=time_base,
+                                 frame_clock=frame_clock, fixed_mount=fixed_mount, video_fps=video_fps)
+            console.print(f"recorded {summary.frames} frames ({summary.tagged} tagged, {summary.untagged} untagged, "
+                          f"{summary.instances} detections) at {summary.fps:.2f} frames/s into [bold]{escape(str(out))}[/]")
+            return
+        from onboard.ending import StopRequest, stop_on_signals
+        from onboard.runtime import run_onboard
 
-    with stop_on_signals(StopRequest()) as stop:  # SIGTERM (a service stopped) ends it as Ctrl-C does
-        result = run_onboard(frames, mavlink, out, segmenter, calibration, latency_s=latency_s,
-                             gap_threshold_s=gap_threshold_s, time_base=time_base, frame_clock=frame_clock,
-                             queue_size=queue_size, realtime_fps=realtime_fps, duration_s=duration_s, mqtt=mqtt,
-                             send_mavlink_alerts=not no_mavlink_alerts, fixed_mount=fixed_mount, stop_event=stop,
-                             vehicle_system_id=vehicle_system_id, video_fps=video_fps)
+        with stop_on_signals(StopRequest()) as stop:  # SIGTERM (a service stopped) ends it as Ctrl-C does
+            result = run_onboard(frames, mavlink, out, segmenter, calibration, latency_s=latency_s,
+                                 gap_threshold_s=gap_threshold_s, time_base=time_base, frame_clock=frame_clock,
+                                 queue_size=queue_size, realtime_fps=realtime_fps, duration_s=duration_s, mqtt=mqtt,
+                                 send_mavlink_alerts=not no_mavlink_alerts, fixed_mount=fixed_mount, stop_event=stop,
+                                 vehicle_system_id=vehicle_system_id, video_fps=video_fps)
+    finally:  # the TensorRT backend's GPU buffers freed, an error included (a test double may have no close)
+        getattr(segmenter, "close", lambda: None)()
     s = result.stats
     console.print(f"{result.mode} ({result.ended}): recorded {s.recorded} frames ({s.tagged} tagged, {s.untagged} untagged, "
                   f"{s.retagged} re-tagged, {s.dropped} dropped, {s.instances} detections, "

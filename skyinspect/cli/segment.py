@@ -68,22 +68,23 @@ def segment_command(
     segmenter = load_segmenter(model, backend=backend, flips=flips, spin_wait=True, upscale=upscale,
                                crack_ridge_low=crack_ridge,
                                wide_crack_scale="auto" if wide_crack_scale is None else wide_crack_scale)
-    check_headers(files, segmenter)  # from the headers: what the sizes refuse, refused before decoding any
-    with Progress(console=console, transient=True) as progress:
-        checking = progress.add_task("checking the photos decode", total=len(files))
-        sizes = check_images(files, on_checked=lambda _p: progress.advance(checking))
-    check_overlay_sizes(files, sizes)
-    from models.geo_outputs import georeference_notes
+    with segmenter:  # closed on the way out, an error included: the TensorRT backend's GPU buffers freed
+        check_headers(files, segmenter)  # from the headers: what the sizes refuse, refused before decoding any
+        with Progress(console=console, transient=True) as progress:
+            checking = progress.add_task("checking the photos decode", total=len(files))
+            sizes = check_images(files, on_checked=lambda _p: progress.advance(checking))
+        check_overlay_sizes(files, sizes)
+        from models.geo_outputs import georeference_notes
 
-    for note in georeference_notes(files, sizes):  # a GeoTIFF whose outputs cannot be placed on the map
-        console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
-    check_memory(files, sizes, segmenter)
-    refuse_overwriting(files, out)
-    with Progress(console=console) as progress:
-        task = progress.add_task("segmenting", total=len(files))
-        # moved within a photo (per batch of tiles), not per photo: one takes a minute and more with these passes
-        results = segment_images(files, out, segmenter, checked=True, rerun=rerun,
-                                 on_progress=lambda photos: progress.update(task, completed=photos))
+        for note in georeference_notes(files, sizes):  # a GeoTIFF whose outputs cannot be placed on the map
+            console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+        check_memory(files, sizes, segmenter)
+        refuse_overwriting(files, out)
+        with Progress(console=console) as progress:
+            task = progress.add_task("segmenting", total=len(files))
+            # moved within a photo (per batch of tiles), not per photo: one takes a minute and more with these passes
+            results = segment_images(files, out, segmenter, checked=True, rerun=rerun,
+                                     on_progress=lambda photos: progress.update(task, completed=photos))
     from models.photo_summary import readable_records, records_in, write_summary
 
     stems = [r.source.stem for r in results]

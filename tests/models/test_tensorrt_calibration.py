@@ -117,3 +117,19 @@ def test_too_few_calibration_tiles_are_named(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match=r"1 tile of 64 px, fewer than one batch of 4"):
         seg._build("int8", [tmp_path / "small.png"])
     assert not seg.engine_path.exists()
+
+
+def test_a_refused_calibration_profile_frees_the_calibration_buffer(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The calibrator takes a device buffer for one batch when it is made; TensorRT refusing the calibration
+    profile raised before the build's try/finally that frees it, and the buffer stayed taken."""
+    cv2.imwrite(str(tmp_path / "frame.png"), np.full((64, 64, 3), 90, np.uint8))
+    seg = _segmenter(tmp_path)
+    taken: list[int] = []
+    seg._cudart.cudaMalloc = lambda size: (taken.append(size), (0, 1234))[1]
+    freed: list[int] = []
+    seg._cudart.cudaFree = lambda ptr: (freed.append(ptr), (0,))[1]
+    monkeypatch.setattr(_Config, "set_calibration_profile", lambda self, profile: False)
+    with pytest.raises(ModelError, match="refused the INT8 calibration profile"):
+        seg._build("int8", [tmp_path / "frame.png"])
+    assert taken == [3 * 64 * 64 * 4] and freed == [1234] and not seg.engine_path.exists()

@@ -43,6 +43,9 @@ class _Cudart:
     def cudaFree(self, ptr: int) -> tuple[int]:
         return (0,)
 
+    def cudaStreamDestroy(self, stream: str) -> tuple[int]:
+        return (0,)
+
     def cudaMemcpyAsync(self, dst: int, src: int, size: int, kind: int, stream: str) -> tuple[int]:
         ctypes.memmove(dst, src, size)
         return (0,)
