@@ -13,10 +13,11 @@ from __future__ import annotations
 import math
 import re
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,6 +25,8 @@ from skyinspect.errors import ImageError, InputError, describe
 from skyinspect.jpeg import JPEG_SUFFIXES
 from skyinspect.pixel_cap import refuse_over_cap
 
+if TYPE_CHECKING:
+    from onboard.photo_time import PhotoTime  # lazy at run time: PIL
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
 VIDEO_SUFFIXES = (".mp4", ".mov", ".avi", ".mkv", ".m4v", ".ts")
@@ -100,6 +103,13 @@ class ImageFolderSource:
                                       "Point --frames at the folder holding the captured images"))
         self._times: list[float | None] | None = None
         self.times_without_zone: list[str] = []  # EXIF times taken as UTC (see exif_time)
+        self._read_times: dict[Path, PhotoTime] = {}  # EXIF times read already, by resolved path
+
+    def use_photo_times(self, times: Mapping[Path, PhotoTime]) -> None:
+        """EXIF capture times already read from these files (a DJI folder's, read for its telemetry), taken
+        instead of opening and parsing each photo's EXIF again; a file not among them is read as before."""
+        self._read_times = {Path(p).resolve(): t for p, t in times.items()}
+        self._times = None
 
     def __len__(self) -> int:
         return len(self.paths)
@@ -111,7 +121,8 @@ class ImageFolderSource:
             for p in self.paths:
                 t, zoned = time_from_name(p.name), True
                 if t is None:
-                    t, zoned = exif_time(p)
+                    known = self._read_times.get(p.resolve()) if self._read_times else None
+                    t, zoned = (known.utc_s, known.source != "local") if known is not None else exif_time(p)
                     if t is not None and not zoned:
                         self.times_without_zone.append(p.name)
                 times.append(t)

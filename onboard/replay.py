@@ -194,6 +194,8 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
     dji = read_dji_flight(mavlink) if kind == "dji" else None  # its photos read once: records and dji_photo_time
     messages = dji.records if dji is not None else read_telemetry(mavlink, kind)[0]
     photo_time = dji.photo_time if dji is not None else None
+    if dji is not None and isinstance(source, ImageFolderSource):  # the frames' EXIF times as read just now
+        source.use_photo_times(dji.times)
     buffer = TelemetryBuffer(messages, mavlink, latency_s, gap_threshold_s, time_base, fixed_mount)
     if fixed_mount is not None and buffer.gimbal_source is not None:
         log.warning("%s: the log carries gimbal attitude (%s), which is ignored: the camera is tagged as fixed to "

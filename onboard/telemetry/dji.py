@@ -18,7 +18,7 @@ import io
 import logging
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from onboard.frames import IMAGE_SUFFIXES, is_hidden, natural_key
@@ -142,6 +142,7 @@ def photo_paths(folder: Path) -> list[Path]:
 class DjiFlight:
     records: list[Record]
     photo_time: dict[str, object]  # the record meta's dji_photo_time: which clock the tagging photos' times came from
+    times: dict[Path, PhotoTime] = field(default_factory=dict)  # each photo read's own time, by its path as listed
 
 
 def read_dji_folder(folder: Path) -> list[Record]:
@@ -150,8 +151,8 @@ def read_dji_folder(folder: Path) -> list[Record]:
 
 
 def read_dji_flight(folder: Path) -> DjiFlight:
-    """``read_dji_folder`` and the record meta's ``dji_photo_time`` from the same reads (the meta read
-    every photo again)."""
+    """``read_dji_folder``, the record meta's ``dji_photo_time`` and each photo's capture time from the same
+    reads (the meta read every photo again, and the replay's frames their EXIF times)."""
     folder = Path(folder)
     paths = photo_paths(folder) if folder.is_dir() else []
     if not paths:
@@ -161,7 +162,7 @@ def read_dji_flight(folder: Path) -> DjiFlight:
     first_t: float | None = None
     good = 0
     local: list[str] = []  # photos timed by the camera's local clock
-    times: list[PhotoTime] = []
+    times: dict[Path, PhotoTime] = {}
     for idx, path in enumerate(paths, start=1):
         try:
             p = read_photo(path)
@@ -171,7 +172,7 @@ def read_dji_flight(folder: Path) -> DjiFlight:
         t = max(p.time_utc_s, last_t + 0.001)  # EXIF has 1 s resolution: keep photos apart in time
         last_t = t
         good += 1
-        times.append(PhotoTime(p.time_utc_s, p.time_source, p.time_zone))
+        times[path] = PhotoTime(p.time_utc_s, p.time_source, p.time_zone)
         if p.time_source == "local":
             local.append(path.name)
         first_t = t if first_t is None else first_t
@@ -192,7 +193,7 @@ def read_dji_flight(folder: Path) -> DjiFlight:
                     "without OffsetTimeOriginal or a GPS time stamp), taken as UTC: the record's times, the "
                     "inspection date and change detection's years between inspections are off by the camera's "
                     "UTC offset. To correct: %s", folder, len(local), good, local[0], LOCAL_TIME_FIX)
-    return DjiFlight(recs, describe_times(times))
+    return DjiFlight(recs, describe_times(list(times.values())), times)
 
 
 def is_dji_folder(folder: Path) -> bool:

@@ -67,11 +67,29 @@ def test_the_records_meta_reads_no_photo_again(monkeypatch: pytest.MonkeyPatch) 
     assert "4 of 4 photos carry only the camera's local time" in meta["dji_photo_time"]["note"]  # type: ignore[index]
 
 
-def test_a_replay_of_a_dji_folder_opens_each_photo_four_times(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """run_replay of the Brighton folder (frames = telemetry) opens each photo for: its telemetry (read_dji_flight),
-    its EXIF capture time (the frames' clock), the folder's check before any frame is segmented (size, header
-    and tail in one open: they took three, a JPEG's head read for its cut-short check, its header walk and
-    its shape) and its frame's bytes; the first once more (is_dji_folder)."""
+def test_planning_a_dji_folder_reads_each_photos_exif_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """plan_replay of the Brighton folder (frames = telemetry) opens each photo once, for its telemetry
+    (read_dji_flight: EXIF GPS, XMP and the capture time), and the first once more to tell the folder's kind
+    (is_dji_folder, its first 200 KB). The frames' capture times are those photos' times as read for the
+    telemetry: each photo's EXIF was opened and parsed a second time for them (3, 2, 2, 2 opens before)."""
+    from onboard.frames import ImageFolderSource
+    from onboard.replay import plan_replay
+
+    opened = _count_jpg_opens(monkeypatch)
+    plan = plan_replay(DJI_DIR, DJI_DIR)
+    assert dict(opened) == {"DJI_0018.JPG": 2, "DJI_0019.JPG": 1, "DJI_0020.JPG": 1, "DJI_0021.JPG": 1}
+    assert plan.capture_time_source == "camera_feedback"
+    monkeypatch.undo()
+    read_again = ImageFolderSource(DJI_DIR)  # each photo's EXIF read for its time, as before
+    assert plan.source.capture_times() == read_again.capture_times() == [t for t, *_ in _BEFORE.values()]
+    assert plan.source.times_without_zone == read_again.times_without_zone == list(_BEFORE)
+
+
+def test_a_replay_of_a_dji_folder_opens_each_photo_three_times(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """run_replay of the Brighton folder (frames = telemetry) opens each photo for: its telemetry and capture
+    time (read_dji_flight; the frames' EXIF times were a fourth open), the folder's check before any frame is
+    segmented (size, header and tail in one open: they took three, a JPEG's head read for its cut-short check,
+    its header walk and its shape) and its frame's bytes; the first once more (is_dji_folder)."""
     from onboard_helpers import DarkPixelSegmenter
 
     from onboard.replay import run_replay
@@ -81,7 +99,7 @@ def test_a_replay_of_a_dji_folder_opens_each_photo_four_times(tmp_path: Path, mo
     summary = run_replay(DJI_DIR, DJI_DIR, tmp_path / "r", DarkPixelSegmenter(), CameraModel.from_fov(160, 90, 80.0),
                          progress=False)
     assert summary.tagged == 4
-    assert dict(opened) == {"DJI_0018.JPG": 5, "DJI_0019.JPG": 4, "DJI_0020.JPG": 4, "DJI_0021.JPG": 4}
+    assert dict(opened) == {"DJI_0018.JPG": 4, "DJI_0019.JPG": 3, "DJI_0020.JPG": 3, "DJI_0021.JPG": 3}
 
 
 def test_telling_a_dji_folder_reads_the_first_200_kb_of_a_photo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -109,3 +127,20 @@ def test_telling_a_dji_folder_reads_the_first_200_kb_of_a_photo(tmp_path: Path, 
     monkeypatch.setattr(io, "open", counting_open)
     assert is_dji_folder(tmp_path)
     assert 0 < sum(read_bytes) <= 200_000
+
+
+def test_times_read_already_are_used_and_other_photos_read_as_before(tmp_path: Path) -> None:
+    """ImageFolderSource.use_photo_times: a photo among the times given takes its time from them (source
+    "gps" or "offset" counts as zoned); a photo not among them, here a copy elsewhere of a DJI photo, still
+    has its own EXIF read; a time in a file's name still comes first."""
+    from onboard.frames import ImageFolderSource
+    from onboard.photo_time import PhotoTime
+
+    for name in ("DJI_0018.JPG", "DJI_0019.JPG", "raw20160623163000000Z.jpg"):
+        (tmp_path / name).write_bytes((DJI_DIR / "DJI_0018.JPG").read_bytes())
+    source = ImageFolderSource(tmp_path)
+    given = PhotoTime(1466699400.5, "gps", "-05:00")
+    source.use_photo_times({tmp_path / "DJI_0018.JPG": given, DJI_DIR / "DJI_0019.JPG": PhotoTime(1.0, "local"),
+                            tmp_path / "raw20160623163000000Z.jpg": PhotoTime(2.0, "gps")})
+    assert source.capture_times() == [1466699400.5, _BEFORE["DJI_0018.JPG"][0], 1466699400.0]
+    assert source.times_without_zone == ["DJI_0019.JPG"]
