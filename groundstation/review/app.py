@@ -127,6 +127,13 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
                                      "or digit")
         return who
 
+    def review_states() -> tuple[dict[str, Any], dict[str, Any]]:
+        """Each finding's review state now, and as the grades shown were made: as the products last
+        published (inspection.json's applied_to_seq; 0: as processed, no decision applied)."""
+        entries = audit.entries()  # read once: both from the same trail
+        applied = (data.inspection.get("review") or {}).get("applied_to_seq") or 0
+        return audit.state(entries), audit.state(entries[:applied] if isinstance(applied, int) else [])
+
     def product_path(name: str) -> Path | None:
         """A product's file, when it is one inside the folder: a folder unpacked from an archive (tar keeps
         links) could hold report.html -> ~/.ssh/id_rsa, served to whoever reaches the app (reads need no token)."""
@@ -160,8 +167,8 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
         if view not in (None, "", "table"):
             raise HTTPException(422, f"view must be 'table' or left out, not {view!r}")
         data.refresh_grades()  # as published since the app started
-        state = audit.state()
-        rows = [data.summary(fid, state.get(fid), table=view == "table") for fid in data.findings]
+        state, published = review_states()
+        rows = [data.summary(fid, state.get(fid), view == "table", published.get(fid)) for fid in data.findings]
         if cls:  # the class the table shows: a relabelled finding is listed under its new label
             rows = [r for r in rows if (r["review"]["label"] or r["class"]) == cls]
         if status:
@@ -180,11 +187,12 @@ def create_app(results: Path, token: str | None = None, flight: Path | None = No
     def finding(fid: str) -> Any:
         f = finding_or_404(fid)
         data.refresh_grades()
-        row = data.summary(fid, audit.state().get(fid))
+        state, published = review_states()
+        row = data.summary(fid, state.get(fid), published=published.get(fid))
         row["views_list"] = [{"k": k, "frame_index": fi, "instance_index": ii,
                               "url": f"/api/findings/{fid}/views/{k}.jpg" if data.view_instance(fid, k) else None}
                              for k, (fi, ii) in enumerate(f.views)]
-        row["grades"] = data.grades.get(fid, [])
+        row["grades"] = [] if row["regrade"] else data.grades.get(fid, [])  # none of them its new class's
         return row
 
     @app.get("/api/findings/{fid}/views/{k}.jpg")

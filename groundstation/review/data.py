@@ -117,15 +117,22 @@ class ResultsData:
         self.stamp = now
         return True
 
-    def summary(self, fid: str, review: dict[str, Any] | None, table: bool = False) -> dict[str, Any]:
+    def summary(self, fid: str, review: dict[str, Any] | None, table: bool = False,
+                published: dict[str, Any] | None = None) -> dict[str, Any]:
         """``table``: only what the page's table and map markers show: the page lists again on every
-        click, and the outlines and measurements had made that 13.1 MB a click for 1,600 findings."""
+        click, and the outlines and measurements had made that 13.1 MB a click for 1,600 findings.
+        ``published``: the finding's review state as last published (``graded_class``)."""
         f = self.findings[fid]
         g = (self.grades.get(fid) or [None])[0]
+        now, then = graded_class(f.class_name, review), graded_class(f.class_name, published)
+        # relabelled since its grade was made: that grade is the other class's (a crack's CS3 on a finding
+        # listed as corrosion), so none is shown until publish grades it as the class it has now
+        regrade = None if now == then else {"as": now, "graded_as": then, "grade": _grade_text(g),
+                                            "rule": g["rule"] if g else None}
+        g = None if regrade else g
         row = {"finding_id": fid, "class": f.class_name, "lat": f.lat_deg, "lon": f.lon_deg,
                "alt_msl_m": round(f.alt_msl_m, 3),
-               # a lower bound (steel corrosion: CS3/CS4 cannot be excluded) reads "CS2+" as in the report
-               "grade": g["state"] + ("+" if g.get("bound") == "at_least" else "") if g else None,
+               "grade": _grade_text(g), "regrade": regrade,
                "component": (self.assignments.get(fid) or {}).get("label"),
                "review": review or {"status": "unreviewed", "label": None, "comments": [], "by": None, "seq": 0}}
         if table:
@@ -174,6 +181,18 @@ class ResultsData:
         if outline:
             cv2.polylines(crop, [np.round(local).astype(np.int32).reshape(-1, 1, 2)], True, (40, 40, 220), 1, cv2.LINE_AA)
         return crop, local, (left, top)
+
+
+def graded_class(found: str, review: dict[str, Any] | None) -> str:
+    """The class a finding of class ``found`` is graded as under ``review`` (its state in the trail, or
+    None): the reviewer's label, but a rejected finding keeps the grade it was processed with (publish)."""
+    review = review or {}
+    return found if review.get("status") == "rejected" else review.get("label") or found
+
+
+def _grade_text(g: dict[str, Any] | None) -> str | None:
+    # a lower bound (steel corrosion: CS3/CS4 cannot be excluded) reads "CS2+" as in the report
+    return g["state"] + ("+" if g.get("bound") == "at_least" else "") if g else None
 
 
 def _graded(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -106,7 +106,10 @@ async function loadFindings() {
     // tabindex + Enter/Space: without them a keyboard-only reviewer could not open any finding
     const tr = el('tr', undefined, {'data-id': r.finding_id, tabindex: r.finding_id === stop ? '0' : '-1'});
     if (r.finding_id === selected) { tr.className = 'sel'; tr.setAttribute('aria-selected', 'true'); }
-    tr.append(el('td', r.finding_id), el('td', r.review.label || r['class']), el('td', r.grade || '-'),
+    // relabelled since graded: the grade it has is the other class's; publish grades it as the new one
+    const grade = r.regrade ? el('td', 'on publish', {title: 'graded as ' + r.regrade.as + ' by `skyinspect publish`'})
+                            : el('td', r.grade || '-');
+    tr.append(el('td', r.finding_id), el('td', r.review.label || r['class']), grade,
               el('td', r.component || '-'), el('td', r.review.status, {'class': r.review.status}));
     tr.addEventListener('click', () => select(r.finding_id).then(showDetailOnPhone));
     tr.addEventListener('keydown', (ev) => {
@@ -209,7 +212,8 @@ async function select(fid) {
   const d = $('detail'); d.replaceChildren();
   const tbl = el('table');
   const rows = [['position', f.lat.toFixed(7) + ', ' + f.lon.toFixed(7) + ', ' + f.alt_msl_m + ' m MSL'],
-    ['component', f.component || '-'], ['location', f.location || '-'], ['grade', (f.grade || '-') + (f.grade_rule ? ' (' + f.grade_rule + ')' : '')],
+    ['component', f.component || '-'], ['location', f.location || '-'], ['grade', f.regrade ? regradeText(f.regrade)
+      : (f.grade || '-') + (f.grade_rule ? ' (' + f.grade_rule + ')' : '')],
     ['clause', f.grade_clause || '-'], ['review', f.review.status + (f.review.by ? ' by ' + f.review.by : '')]];
   if (f.check) rows.push(['check', f.check]);
   for (const [k, m] of Object.entries(f.measurements)) rows.push([k, fmtMeas(m)]);
@@ -225,6 +229,10 @@ async function select(fid) {
   $('actions').hidden = false;
   await loadAudit();
   if (selected === fid) await loadFindings();
+}
+function regradeText(g) {
+  return 'graded as ' + g.as + ' by `skyinspect publish` (as ' + g.graded_as + ': ' + (g.grade || '-')
+    + (g.rule ? ' (' + g.rule + ')' : '') + ')';
 }
 function showDetailOnPhone() {  // one column on a phone: the detail lies below the whole list
   if (window.matchMedia('(max-width: 800px)').matches) $('right').scrollIntoView();

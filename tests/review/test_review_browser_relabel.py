@@ -1,0 +1,35 @@
+"""Relabelling on the page (the fixture: F-0001 a rust patch, F-0002 a crack)."""
+
+from __future__ import annotations
+
+# its fixtures (a server on the test results, chromium); importing it skips this module where it skips
+from test_review_browser import OpenPage, browser, open_page, server  # noqa: F401
+
+
+def _open(page, fid: str) -> None:  # type: ignore[no-untyped-def]
+    page.click(f"#findings tbody tr[data-id='{fid}']")
+    page.locator("#detail-title", has_text=fid).wait_for()
+    page.locator(f"#findings tbody tr.sel[data-id='{fid}']").wait_for()
+
+
+def test_a_relabelled_finding_shows_no_grade_of_its_old_class(server: str, open_page: OpenPage) -> None:  # noqa: F811
+    """The crack relabelled corrosion went on showing 'CS3 (aashto-mbei-1130@2)', the crack's grade, in the
+    table and the detail until `skyinspect publish` graded it as corrosion: the page now says so."""
+    page = open_page()
+    page.goto(server + "/")
+    page.fill("#reviewer", "ada")
+    _open(page, "F-0002")
+    was = page.inner_text("#findings tbody tr[data-id='F-0002'] td:nth-child(3)")
+    assert was.startswith("CS")
+    page.select_option("#relabel-label", "corrosion")
+    page.click("#relabel")
+    page.locator("#status-msg", has_text="relabel saved").wait_for()
+    page.locator("#findings tbody tr[data-id='F-0002'] td", has_text="corrosion").wait_for()
+    cell = page.locator("#findings tbody tr[data-id='F-0002'] td:nth-child(3)")
+    assert cell.inner_text() == "on publish"
+    assert "graded as corrosion" in (cell.get_attribute("title") or "")
+    grade = page.evaluate("[...document.querySelectorAll('#detail tr')].find(tr => tr.cells[0].textContent"
+                          " === 'grade').cells[1].textContent")
+    assert grade.startswith("graded as corrosion by `skyinspect publish` (as crack: " + was + " (aashto-mbei-1130")
+    assert page.inner_text("#findings tbody tr[data-id='F-0001'] td:nth-child(3)").startswith("CS")  # untouched
+
