@@ -16,6 +16,7 @@ created. The pure parts (cache keys, calibration batches, metadata) are tested e
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
@@ -30,7 +31,7 @@ from models.model_file import EXPORT_FIX, ModelMetadata, check_model_file, sha25
 from models.runtime import TiledSegmenter, to_model_input
 from models.tiling import extract_tiles, tile_grid
 from skyinspect.atomic import write_atomic
-from skyinspect.errors import ModelError, describe
+from skyinspect.errors import ImageError, ModelError, describe
 from skyinspect.photo import read_bgr
 
 log = logging.getLogger(__name__)
@@ -40,14 +41,41 @@ _NO_TRT = ("TensorRT is only available on the target (JetPack 6 ships it for the
            "elsewhere use the ONNX Runtime backend (OnnxSegmenter, CUDAExecutionProvider on a GPU)")
 
 
+# what calibration_batches does to a frame before TensorRT sees it; change it with that function, so that
+# engines and tables calibrated the old way are not reused (calibration_key)
+_CALIBRATION_PREP = "read_bgr;tile_grid native scale;to_model_input RGB/255 NCHW float32;v1"
+CALIBRATION_MAX_BATCHES = 32
+CALIBRATION_OVERLAP_PX = 0
+
+
+def calibration_key(images: Sequence[Path], input_size: int, batch: int) -> str:
+    """What an INT8 engine was calibrated on, as 16 hex digits: the sha256 of every frame's contents in order
+    (calibration reads them in order, up to CALIBRATION_MAX_BATCHES batches) and of the tiling and preprocessing
+    settings. Other frames, the same names holding other pictures, or another order give another key."""
+    h = hashlib.sha256(f"{_CALIBRATION_PREP};tile {int(input_size)};overlap {CALIBRATION_OVERLAP_PX};"
+                       f"batch {int(batch)};max {CALIBRATION_MAX_BATCHES}".encode())
+    for path in images:
+        try:
+            h.update(bytes.fromhex(sha256_of(Path(path))))
+        except OSError as exc:
+            raise ImageError(describe(path, f"cannot read the calibration frame ({exc.strerror or exc})",
+                                      "pass existing inspection frames")) from exc
+    return h.hexdigest()[:16]
+
+
 def engine_cache_path(cache_dir: Path, onnx_sha256: str, gpu_name: str, trt_version: str, precision: str,
-                      max_batch: int) -> Path:
-    """Where the engine for this model/GPU/TensorRT/precision/batch lives (one file per combination)."""
+                      max_batch: int, calibration: str | None = None) -> Path:
+    """Where the engine for this model/GPU/TensorRT/precision/batch lives (one file per combination); an INT8
+    engine also by its calibration frames (``calibration``: calibration_key), its table beside it (.calib)."""
     if precision not in PRECISIONS:
         raise ModelError(describe("precision", f"expected one of {PRECISIONS}, got {precision!r}"))
+    if (precision == "int8") != (calibration is not None):
+        raise ModelError(describe("calibration", f"expected a calibration key for INT8 and only for it, got "
+                                  f"{calibration!r} for {precision}", "pass calibration_key(frames, ...)"))
     gpu = re.sub(r"[^A-Za-z0-9]+", "-", gpu_name).strip("-").lower() or "gpu"
     trt = re.sub(r"[^0-9.]+", "", trt_version) or "unknown"
-    return Path(cache_dir) / f"{onnx_sha256[:16]}_{gpu}_trt{trt}_{precision}_b{int(max_batch)}.engine"
+    cal = f"_cal{re.sub(r'[^0-9a-f]+', '', str(calibration))}" if calibration is not None else ""
+    return Path(cache_dir) / f"{onnx_sha256[:16]}_{gpu}_trt{trt}_{precision}_b{int(max_batch)}{cal}.engine"
 
 
 def read_onnx_metadata(path: Path) -> ModelMetadata:
@@ -68,8 +96,9 @@ def read_onnx_metadata(path: Path) -> ModelMetadata:
     return ModelMetadata.parse(meta, path)
 
 
-def calibration_batches(images: Sequence[Path], input_size: int, batch: int, max_batches: int = 32,
-                        overlap: int = 0, tiles_seen: list[int] | None = None) -> Iterator[np.ndarray]:
+def calibration_batches(images: Sequence[Path], input_size: int, batch: int,
+                        max_batches: int = CALIBRATION_MAX_BATCHES, overlap: int = CALIBRATION_OVERLAP_PX,
+                        tiles_seen: list[int] | None = None) -> Iterator[np.ndarray]:
     """INT8 calibration data: real frames, read as ``skyinspect segment`` reads photos, tiled at native
     scale in inference's tiles (``input_size`` px; ``overlap`` 0 by default, TrtSegmenter's 64 only at
     inference), as float32 NCHW RGB/255 batches of ``batch`` tiles (a short last batch is dropped).
@@ -157,8 +186,10 @@ class TrtSegmenter(TiledSegmenter):
         _network_flags(self._trt)  # a TensorRT too old for this backend is refused before any GPU work
         gpu = _check(self._cudart.cudaGetDeviceProperties(0), "cudaGetDeviceProperties").name
         gpu_name = gpu.decode(errors="replace") if isinstance(gpu, bytes) else str(gpu)
+        calibration = (calibration_key(calibration_images, self.input_size, self.batch_tiles)
+                       if precision == "int8" else None)  # the frames' contents: other frames, another engine
         self.engine_path = engine_cache_path(cache_dir, sha256_of(path), gpu_name, self._trt.__version__,
-                                             precision, self.batch_tiles)
+                                             precision, self.batch_tiles, calibration)
         if not self.engine_path.is_file():
             self._build(precision, calibration_images)
         logger = self._trt.Logger(self._trt.Logger.WARNING)

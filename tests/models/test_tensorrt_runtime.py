@@ -20,9 +20,10 @@ def test_cache_key_separates_what_makes_engines_incompatible(tmp_path: Path) -> 
     others = {engine_cache_path(tmp_path, "cd" * 32, "Orin (nvgpu)", "10.3.0", "fp16", 8),
               engine_cache_path(tmp_path, "ab" * 32, "Xavier", "10.3.0", "fp16", 8),
               engine_cache_path(tmp_path, "ab" * 32, "Orin (nvgpu)", "10.4.1", "fp16", 8),
-              engine_cache_path(tmp_path, "ab" * 32, "Orin (nvgpu)", "10.3.0", "int8", 8),
+              engine_cache_path(tmp_path, "ab" * 32, "Orin (nvgpu)", "10.3.0", "int8", 8, "0123456789abcdef"),
+              engine_cache_path(tmp_path, "ab" * 32, "Orin (nvgpu)", "10.3.0", "int8", 8, "fedcba9876543210"),
               engine_cache_path(tmp_path, "ab" * 32, "Orin (nvgpu)", "10.3.0", "fp16", 4)}
-    assert base not in others and len(others) == 5
+    assert base not in others and len(others) == 6
     with pytest.raises(ModelError, match="fp64"):
         engine_cache_path(tmp_path, "ab" * 32, "Orin", "10.3", "fp64", 8)
 
