@@ -6,8 +6,8 @@ up a hillside, a bridge over a valley side) the passes are flown that much close
 and nothing said so. A bare-earth DEM (a DTM GeoTIFF, read by ``skyinspect.surfaces.dem``: any CRS, its
 heights on any datum) refuses such a flight with the item and the ground's height there, and a flight
 that comes within ``site.min_standoff_m`` of a pipe or turbine raised by the ground's rise under it, and a
-pipeline whose photos see the pipe standing on that ground coarser than the required GSD (the ground falling
-away from home's: the camera farther from the pipe than planned; ``station_gsd_m``).
+pipeline or turbine whose photos see it standing on that ground coarser than the required GSD (the ground
+lower than home's: the camera farther from the pipe or the blades than planned; ``station_gsd_m``).
 
 Heights are taken relative to the DEM at home, not to ``ground_alt_msl_m``: the vehicle's altitude is
 relative to where it armed, and a DEM on another datum (or a site height a few metres off) is still
@@ -140,22 +140,30 @@ def bind_dem(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: DemGrid
 
 
 def station_gsd_m(plan: Plan, bound: BoundDem, home_down: float) -> list[tuple[float, str, int]]:
-    """A pipeline's photos over the DEM's ground: (the GSD at the nearest point of the pipe, standing on the
-    ground there, pinhole at that range with the plan's focal length; the pass; the photo's number in it).
-    The pass was laid out at the planned range from the pipe on flat ground: where the ground falls away
-    the pipe is lower and the camera farther. Other assets: none (a bridge's heights are given from the
-    site ground; a turbine's stations keep their distance from its tower and blades as it stands)."""
-    if not isinstance(plan.asset, Pipeline):
+    """A pipeline's or a turbine's photos over the DEM's ground: (the GSD at the nearest point of the structure,
+    standing on the ground there, pinhole at that range with the plan's focal length; the pass; the photo's
+    number in it). The passes were laid out at the planned range on flat ground: where the ground under a pipe
+    falls away, or a turbine's tower stands lower than home, the structure is lower and the camera farther
+    (a turbine's blade edges, seen from above and below). Each pipe segment stands on the ground under its
+    nearest point, a turbine (tower, nacelle, blades) on the ground at its tower. Bridges: none (their heights
+    are given from the site ground)."""
+    asset = plan.asset
+    if isinstance(asset, Pipeline):
+        solids = [s for s in plan.solids if isinstance(s, Capsule)]
+    elif isinstance(asset, WindTurbine):  # keep-outs are prisms: they do not stand on the tower's ground
+        solids = [s for s in plan.solids if isinstance(s, (Capsule, Frustum))]
+    else:
         return []
-    pipes = [s for s in plan.solids if isinstance(s, Capsule)]
+    tower = next((s for s in solids if isinstance(s, Frustum)), None)
+    tower_rise = None if tower is None else float(_ground(bound, home_down, *tower.centre_ne_m))
     out = []
     for ps in plan.passes:
         pts = np.array([p for p, _, _ in ps.stations()], dtype=np.float64)
-        if not pipes or len(pts) == 0:
+        if not solids or len(pts) == 0:
             continue
         ranges = []
-        for s in pipes:
-            rise = _pipe_rise(bound, home_down, s, pts)
+        for s in solids:
+            rise = np.full(len(pts), tower_rise) if tower_rise is not None else _pipe_rise(bound, home_down, s, pts)
             rise = np.where(np.isfinite(rise), rise, 0.0)  # off the DEM: as laid out (noted as not checked)
             ranges.append(s.distance_m(pts + rise[:, None] * np.array([0.0, 0.0, 1.0])))
         for k, r in enumerate(np.min(np.array(ranges), axis=0), start=1):
@@ -163,10 +171,20 @@ def station_gsd_m(plan: Plan, bound: BoundDem, home_down: float) -> list[tuple[f
     return out
 
 
+def _gsd_words(plan: Plan, bound: BoundDem, home_down: float) -> tuple[str, str]:
+    """(what the photos see, where it stands) for the GSD refusal."""
+    tower = next((s for s in plan.solids if isinstance(s, Frustum)), None)
+    if not isinstance(plan.asset, WindTurbine) or tower is None:
+        return "pipe", "the pipe standing lower than home's ground"
+    rise = float(_ground(bound, home_down, *tower.centre_ne_m))
+    return "turbine", f"the turbine standing on ground {rise:+.2f} m from home's at its tower"
+
+
 def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: DemGrid | None = None) -> tuple[str, ...]:
     """Notes on the terrain under every flight, or ``PlanRefusedError`` (rule ``terrain``) naming each leg
     that flies lower than ``site.min_flight_agl_m`` above the DEM's ground or too close to a pipe standing on
-    it, and each pipeline photo whose GSD at the pipe there is coarser than required (+ ``GSD_TOLERANCE``);
+    it, and each pipeline or turbine photo whose GSD at the structure standing there is coarser than required
+    (+ ``GSD_TOLERANCE``);
     ``InputError`` if the DEM does not cover home. ``grid``: the raster ``read_dem`` read already."""
     dem_path = Path(dem_path)
     plan = plans[0]
@@ -223,10 +241,11 @@ def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: De
         coarse = [x for x in gsd if x[0] > required_m * (1 + GSD_TOLERANCE)]
         if coarse:
             g, name, i = max(coarse)
-            violations.append(("terrain", 0, f"{which}{len(coarse)} of {len(gsd)} photos see the pipe coarser than "
+            what, standing = _gsd_words(p, bound, home_down)
+            violations.append(("terrain", 0, f"{which}{len(coarse)} of {len(gsd)} photos see the {what} coarser than "
                                f"the required GSD {required_m * 1000:.2f} mm/px (+{GSD_TOLERANCE:.0%}) over the ground "
-                               f"in {dem_path.name}, the pipe standing lower than home's ground: worst {name} photo "
-                               f"{i}, {g * 1000:.2f} mm/px. {_FIX}"))
+                               f"in {dem_path.name}, {standing}: worst {name} photo {i}, {g * 1000:.2f} mm/px. "
+                               f"{_FIX}"))
     if violations:
         raise PlanRefusedError(violations)
     dsm = [fl.name for _, fl, holds in floors if holds]
@@ -244,8 +263,8 @@ def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: De
         notes.append(f"terrain: {dem_path.name} holds the deck (a DSM: a quarter or more of its outline at or above "
                      f"its underside): the flight under it is left to rule ground_clearance ({', '.join(dsm)})")
     if gsd_all:
-        notes.append(f"terrain: GSD at the pipe over the ground in {dem_path.name} from {min(gsd_all) * 1000:.2f} to "
-                     f"{max(gsd_all) * 1000:.2f} mm/px (required {required_m * 1000:.2f} mm/px, "
+        notes.append(f"terrain: GSD at the {_gsd_words(plan, bound, home_down)[0]} over the ground in {dem_path.name} "
+                     f"from {min(gsd_all) * 1000:.2f} to {max(gsd_all) * 1000:.2f} mm/px (required {required_m * 1000:.2f} mm/px, "
                      f"+{GSD_TOLERANCE:.0%} allowed)")
     if unchecked_m > 0:
         notes.append(f"terrain: {unchecked_m:.0f} m of the flight lie outside {dem_path.name} or on its nodata: not "

@@ -25,8 +25,9 @@ COARSE = ["--crack-width-mm", "8.0", "--exposure-s", "0.0005"]
 
 def _synthetic_dem(path: Path, lat0: float, lon0: float, base_m: float, rise_east: float,
                    crs: str = "EPSG:32632", raised: tuple[tuple[tuple[float, float], ...], float, float] | None = None,
-                   east_m: float = 500.0) -> Path:
-    """A synthetic plane: ``base_m`` at (lat0, lon0), rising ``rise_east`` m per metre eastwards, 1 m cells;
+                   east_m: float = 500.0, rise_north: float = 0.0) -> Path:
+    """A synthetic plane: ``base_m`` at (lat0, lon0), rising ``rise_east`` m per metre eastwards (and
+    ``rise_north`` northwards), 1 m cells;
     ``raised``: (outline lat/lon, metres, inset m): that high above it inside the outline moved in by the inset;
     it reaches ``east_m`` east of home."""
     import rasterio
@@ -41,7 +42,8 @@ def _synthetic_dem(path: Path, lat0: float, lon0: float, base_m: float, rise_eas
     n, cols = 700, int(200 + east_m)
     left, top = x0 - 200.0 * cx, y0 + 350.0 * cy
     xs = left + (np.arange(cols) + 0.5) * cx
-    z = np.repeat((base_m + rise_east * (xs - x0) / cx)[None, :], n, axis=0).astype(np.float32)
+    ys = top - (np.arange(n) + 0.5) * cy
+    z = (base_m + rise_east * (xs[None, :] - x0) / cx + rise_north * (ys[:, None] - y0) / cy).astype(np.float32)
     if raised is not None:
         outline = shapely.Polygon([to.transform(lon, lat) for lat, lon in raised[0]]).buffer(-raised[2])
         xx, yy = np.meshgrid(xs, top - (np.arange(n) + 0.5) * cy)
