@@ -207,7 +207,11 @@ async function select(fid) {
     if (shown) drafts[shown.finding_id] = $('comment').value;
     $('comment').value = drafts[fid] || '';
   }
+  // the relabel box shows the finding's own class on each finding opened (and after its relabel): the
+  // class chosen for the last one had stayed, one click from relabelling this one as that
+  if (!shown || shown.finding_id !== fid || classOf(shown) !== classOf(f)) $('relabel-label').value = classOf(f);
   shown = f;
+  relabelReady();
   $('detail-title').textContent = f.finding_id + ' - ' + (f.review.label || f['class']);
   const d = $('detail'); d.replaceChildren();
   const tbl = el('table');
@@ -233,6 +237,10 @@ async function select(fid) {
 function regradeText(g) {
   return 'graded as ' + g.as + ' by `skyinspect publish` (as ' + g.graded_as + ': ' + (g.grade || '-')
     + (g.rule ? ' (' + g.rule + ')' : '') + ')';
+}
+function classOf(f) { return f.review.label || f['class']; }
+function relabelReady() {  // Relabel waits for a class other than the finding's own to be chosen
+  $('relabel').disabled = !shown || $('relabel-label').value === classOf(shown);
 }
 function showDetailOnPhone() {  // one column on a phone: the detail lies below the whole list
   if (window.matchMedia('(max-width: 800px)').matches) $('right').scrollIntoView();
@@ -310,6 +318,7 @@ async function init() {
   $('confirm').addEventListener('click', () => act('confirm'));
   $('reject').addEventListener('click', () => act('reject'));
   $('relabel').addEventListener('click', () => act('relabel', {label: $('relabel-label').value}));
+  $('relabel-label').addEventListener('change', relabelReady);
   $('comment-btn').addEventListener('click', () => act('comment', {comment: $('comment').value}));
   $('export').addEventListener('click', async () => {
     try { const r = await api('/api/export', {method: 'POST', headers: headers(), body: '{}'});

@@ -33,3 +33,29 @@ def test_a_relabelled_finding_shows_no_grade_of_its_old_class(server: str, open_
     assert grade.startswith("graded as corrosion by `skyinspect publish` (as crack: " + was + " (aashto-mbei-1130")
     assert page.inner_text("#findings tbody tr[data-id='F-0001'] td:nth-child(3)").startswith("CS")  # untouched
 
+
+def test_the_relabel_choice_does_not_follow_to_the_next_finding(server: str, open_page: OpenPage) -> None:  # noqa: F811
+    """The class chosen to relabel one finding stayed chosen on the next finding opened: after relabelling
+    F-0002 corrosion, opening F-0001 (itself relabelled crack) showed 'corrosion' ready by the Relabel
+    button, one click from relabelling the wrong finding. Each finding opened now shows its own class,
+    and Relabel waits for another to be chosen."""
+    page = open_page()
+    page.goto(server + "/")
+    page.fill("#reviewer", "ada")
+    _open(page, "F-0001")
+    assert page.input_value("#relabel-label") == "corrosion" and page.is_disabled("#relabel")
+    page.select_option("#relabel-label", "crack")
+    assert page.is_enabled("#relabel")
+    page.click("#relabel")
+    page.locator("#audit li", has_text="relabel F-0001 -> crack").wait_for()
+    assert page.input_value("#relabel-label") == "crack" and page.is_disabled("#relabel")  # its class now
+    _open(page, "F-0002")
+    page.select_option("#relabel-label", "corrosion")
+    page.click("#relabel")
+    page.locator("#audit li", has_text="relabel F-0002 -> corrosion").wait_for()
+    _open(page, "F-0001")
+    assert page.input_value("#relabel-label") == "crack"  # F-0001's class, not the choice made on F-0002
+    assert page.is_disabled("#relabel")
+    page.select_option("#relabel-label", "corrosion")  # chosen on F-0002, then F-0001 opened: not carried
+    _open(page, "F-0002")
+    assert page.input_value("#relabel-label") == "corrosion" and page.is_disabled("#relabel")
