@@ -2,9 +2,10 @@
 ONNX Runtime.
 
 The engine is built **on the target** from the shipped ONNX (engines are specific to the GPU and the
-TensorRT version) and cached under ``~/.cache/skyinspect/trt/`` by ONNX hash, GPU name, TensorRT
-version, precision and batch, so the minutes-long build happens once per device. FP16 by default;
-INT8 with entropy calibration over real inspection images is optional.
+TensorRT version) and cached under ``~/.cache/skyinspect/trt/`` by ONNX hash, GPU (name, compute
+capability, SM count), TensorRT version, precision and batch (INT8: and its calibration frames), so the
+minutes-long build happens once per device. FP16 by default; INT8 with entropy calibration over real
+inspection images is optional.
 
 NOT RUN in this project's CI or development machine: ``tensorrt`` cannot be installed from PyPI here
 and there is no Jetson. The code follows the TensorRT 10 Python API (``build_serialized_network``,
@@ -76,6 +77,14 @@ def engine_cache_path(cache_dir: Path, onnx_sha256: str, gpu_name: str, trt_vers
     trt = re.sub(r"[^0-9.]+", "", trt_version) or "unknown"
     cal = f"_cal{re.sub(r'[^0-9a-f]+', '', str(calibration))}" if calibration is not None else ""
     return Path(cache_dir) / f"{onnx_sha256[:16]}_{gpu}_trt{trt}_{precision}_b{int(max_batch)}{cal}.engine"
+
+
+def gpu_identity(props: Any) -> str:
+    """The GPU an engine is built for, from cudaGetDeviceProperties: its name, compute capability and SM count.
+    The name alone is not enough: every Jetson Orin module's GPU is "Orin" (AGX 16 SMs, NX and Nano 8 or 4), and
+    TensorRT engines are tuned for the exact GPU model they were built on."""
+    name = props.name.decode(errors="replace") if isinstance(props.name, bytes) else str(props.name)
+    return f"{name.split(chr(0))[0]} sm{int(props.major)}{int(props.minor)} {int(props.multiProcessorCount)}sm"
 
 
 def read_onnx_metadata(path: Path) -> ModelMetadata:
@@ -184,11 +193,10 @@ class TrtSegmenter(TiledSegmenter):
                                       "pass calibration_images, or use precision='fp16'"))
         self._trt, self._cudart = _import_trt()
         _network_flags(self._trt)  # a TensorRT too old for this backend is refused before any GPU work
-        gpu = _check(self._cudart.cudaGetDeviceProperties(0), "cudaGetDeviceProperties").name
-        gpu_name = gpu.decode(errors="replace") if isinstance(gpu, bytes) else str(gpu)
+        gpu = gpu_identity(_check(self._cudart.cudaGetDeviceProperties(0), "cudaGetDeviceProperties"))
         calibration = (calibration_key(calibration_images, self.input_size, self.batch_tiles)
                        if precision == "int8" else None)  # the frames' contents: other frames, another engine
-        self.engine_path = engine_cache_path(cache_dir, sha256_of(path), gpu_name, self._trt.__version__,
+        self.engine_path = engine_cache_path(cache_dir, sha256_of(path), gpu, self._trt.__version__,
                                              precision, self.batch_tiles, calibration)
         if not self.engine_path.is_file():
             self._build(precision, calibration_images)

@@ -116,3 +116,22 @@ def test_the_calibration_key_follows_contents_order_and_settings(tmp_path: Path)
         calibration_key([tmp_path / "missing.png"], 384, 8)
     with pytest.raises(ModelError, match="calibration"):
         trt_runtime.engine_cache_path(tmp_path, "ab" * 32, "Orin", "10.3.0", "int8", 8)  # INT8 needs its key
+
+
+def test_an_engine_built_on_one_orin_is_not_used_on_another(tmp_path: Path, builds: list,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every Jetson Orin module's GPU calls itself "Orin" (cudaGetDeviceProperties; deviceQuery prints it for the
+    AGX Orin's 16 SMs and the Orin NX's and Nano's 8 or 4), and the cache was keyed by that name: a cache built on
+    an AGX Orin (a cloned disk image, an SSD moved to the drone's Orin NX) was used on the smaller module, where
+    TensorRT says "Using an engine plan file across different models of devices is not recommended and is likely
+    to affect performance or even cause errors" (its tactics were timed on the other GPU). The compute capability
+    and the multiprocessor count are now part of the name."""
+    cache = tmp_path / "cache"
+    agx = TrtSegmenter(DEFAULT_MODEL_PATH, cache_dir=cache)
+    orin_nx = SimpleNamespace(name=b"Orin", major=8, minor=7, multiProcessorCount=8)
+    monkeypatch.setattr(trt_runtime, "_import_trt", lambda: (_fake_trt(), _Cudart(orin_nx)))
+    nx = TrtSegmenter(DEFAULT_MODEL_PATH, cache_dir=cache)
+    assert len(builds) == 2 and nx.engine_path != agx.engine_path
+    assert "orin-sm87-16sm" in agx.engine_path.name and "orin-sm87-8sm" in nx.engine_path.name
+    TrtSegmenter(DEFAULT_MODEL_PATH, cache_dir=cache)
+    assert len(builds) == 2  # the same device again: its own engine, cached

@@ -33,7 +33,7 @@ class _Cudart:
         self.mallocs, self.fail_malloc_at, self._next = 0, fail_malloc_at, 0x1000
 
     def cudaGetDeviceProperties(self, device: int) -> tuple[int, Any]:
-        return 0, SimpleNamespace(name=b"Orin")
+        return 0, SimpleNamespace(name=b"Orin", major=8, minor=7, multiProcessorCount=16)
 
     def cudaStreamCreate(self) -> tuple[int, object]:
         stream = ("stream", self._next)

@@ -30,7 +30,7 @@ class _Cudart:
         self.blocks: dict[int, np.ndarray] = {}
 
     def cudaGetDeviceProperties(self, device: int) -> tuple[int, Any]:
-        return 0, SimpleNamespace(name=b"Orin")
+        return 0, SimpleNamespace(name=b"Orin", major=8, minor=7, multiProcessorCount=16)
 
     def cudaStreamCreate(self) -> tuple[int, str]:
         return 0, "stream"
