@@ -9,8 +9,8 @@ from html import escape as escape_html
 from pathlib import Path
 from typing import Any
 
-from groundstation.publish.context import (PublishInput, covered_area_m2, flight_date, format_measurement,
-                                          width_text)
+from groundstation.publish.condition import component_condition, component_coverage  # report_pdf imports them here
+from groundstation.publish.context import PublishInput, covered_area_m2, flight_date, format_measurement, width_text
 from groundstation.workorders.orders import POSITION_LABEL  # the phone and PDF cards had said "position" only
 
 METHODS: tuple[tuple[str, str], ...] = (
@@ -103,55 +103,6 @@ def _where(inp: PublishInput, fid: str) -> str:
 
     comp = inp.assignments.get(fid)
     return location_text(comp) if comp or inp.asset_id else "-"
-
-
-def _worse(g: Any, than: Any) -> bool:
-    """More urgent, or as urgent and only a lower bound ("CS2+": worse cannot be excluded), which the
-    condition table had lost to an exact CS2 listed before it."""
-    return bool(g.priority < than.priority or (g.priority == than.priority and g.bound == "at_least"
-                                                 and than.bound != "at_least"))
-
-
-def component_condition(inp: PublishInput) -> list[tuple[str, str, str, int]]:
-    """(component, worst grade, rule, findings) per component, worst first (by priority). Every grade of a
-    finding counts, as for its work order: by the primary alone a pier 10 % rusted read CS2+ (AASHTO 1000,
-    any visible rust) beside the Ri5 (ISO 4628-3, full recoat) its order is due by."""
-    worst: dict[str, tuple[object, int]] = {}
-    for f in inp.findings:
-        comp = inp.component_label(f.finding_id) or "unassigned"
-        old, n = worst.get(comp, (None, 0))
-        for g in inp.grades.get(f.finding_id) or ():
-            if not g.is_indeterminate and g.priority is not None and (old is None or _worse(g, old)):
-                old = g
-        worst[comp] = (old, n + 1)
-    # worst first: by priority, a bound before an exact grade; sorted by the grade's text, CS2 had come
-    # before CS3 and CS4, best first
-    order = sorted(worst.items(), key=lambda kv: (kv[1][0] is None, getattr(kv[1][0], "priority", 0),
-                                                  getattr(kv[1][0], "bound", "") != "at_least", kv[0]))
-    return [(c, g.short if g is not None else "indeterminate", g.citation if g is not None else "",  # type: ignore[attr-defined]
-             n) for c, (g, n) in order]
-
-
-def component_coverage(inp: PublishInput) -> dict[str, str]:
-    """Per component of ``component_condition``: the surface area seen on it and its rusted share, as
-    the grades took them (a registry component's own covered area, groundstation.grading.coverage; the
-    whole flight's for the unassigned). The report had given the flight's area only, so a component's
-    rust grade could not be checked against any figure printed."""
-    flight_m2: float | None = None
-    out: dict[str, str] = {}
-    for f in inp.findings:
-        comp = inp.component_label(f.finding_id) or "unassigned"
-        if comp in out and "rusted" in out[comp]:
-            continue
-        m2 = (inp.assignments.get(f.finding_id) or {}).get("component_covered_m2")
-        if not m2:
-            flight_m2 = covered_area_m2(inp) if flight_m2 is None else flight_m2
-        seen = f"{float(m2):.1f} m2 seen" if m2 else f"{flight_m2:.1f} m2 seen (the whole flight)"
-        pct = next((g.values["rusted_area_pct"] for g in inp.grades.get(f.finding_id) or ()
-                    if g.values.get("rusted_area_pct") is not None), None)
-        # 3 significant digits: '0.05 %' had hidden which side of ISO 4628-3's 0.05 % boundary it lies
-        out[comp] = seen + (f", {float(pct):.3g} % rusted" if pct is not None else "")
-    return out
 
 
 def action_list(inp: PublishInput) -> list[tuple[str, str, str, str, str]]:

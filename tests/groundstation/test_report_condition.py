@@ -29,6 +29,7 @@ class _Input:  # what component_condition reads of a PublishInput
     findings: tuple[_Finding, ...]
     grades: dict[str, tuple[Grade, ...]]
     labels: dict[str, str] = field(default_factory=dict)
+    checks: dict[str, str] = field(default_factory=dict)  # none flagged as joint-like
 
     def primary_grade(self, fid: str) -> Any:
         return (self.grades.get(fid) or (None,))[0]
