@@ -188,6 +188,7 @@ class TrtSegmenter(TiledSegmenter):
         path = check_model_file(model_path, "pass the shipped skyinspect-seg.onnx")
         super().__init__(path, read_onnx_metadata(path), overlap, batch_tiles, "blend", min_area, flips=flips,
                          upscale=upscale)
+        calibration_images = list(calibration_images)  # read twice (its key, then the calibration): a glob too
         if precision == "int8" and not calibration_images:
             raise ModelError(describe(path, "INT8 needs calibration images (real inspection frames)",
                                       "pass calibration_images, or use precision='fp16'"))

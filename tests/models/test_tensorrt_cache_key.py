@@ -135,3 +135,13 @@ def test_an_engine_built_on_one_orin_is_not_used_on_another(tmp_path: Path, buil
     assert "orin-sm87-16sm" in agx.engine_path.name and "orin-sm87-8sm" in nx.engine_path.name
     TrtSegmenter(DEFAULT_MODEL_PATH, cache_dir=cache)
     assert len(builds) == 2  # the same device again: its own engine, cached
+
+
+def test_calibration_frames_may_be_given_as_a_glob(tmp_path: Path, builds: list) -> None:
+    """A generator (Path.glob) is read once: the calibration key must not use it up before the build."""
+    _frames(tmp_path / "a", 40, n=3)
+    TrtSegmenter(DEFAULT_MODEL_PATH, precision="int8", calibration_images=sorted((tmp_path / "a").glob("*.png")),
+                 cache_dir=tmp_path / "cache")
+    TrtSegmenter(DEFAULT_MODEL_PATH, precision="int8", calibration_images=(tmp_path / "a").glob("*.png"),
+                 cache_dir=tmp_path / "cache2")
+    assert [len(images) for _, images in builds] == [3, 3]
