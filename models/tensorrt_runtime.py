@@ -311,6 +311,8 @@ class TrtSegmenter(TiledSegmenter):
             raise ModelError(describe(self.path, f"expected output {expected} probabilities (the metadata's "
                                                  f"classes at the input's size), got {got} from the engine",
                                       EXPORT_FIX))
+        # pageable host memory: the copies are correct but not overlapped (CUDA runtime API synchronization
+        # behaviour; docs/jetson.md), and nothing here relies on overlap
         out = np.empty(expected, np.float32)
         h2d, d2h = cudart.cudaMemcpyKind.cudaMemcpyHostToDevice, cudart.cudaMemcpyKind.cudaMemcpyDeviceToHost
         _check((cudart.cudaMemcpyAsync(self._d_in, x.ctypes.data, x.nbytes, h2d, self._stream)[0], None), "copy in")
