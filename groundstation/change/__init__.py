@@ -17,7 +17,9 @@ of inspections (written to ``defects.json`` in the current results folder).
 Classification of each current finding: ``new`` (no predecessor), ``grown`` (length, width, widest width
 ``max_width_mm`` or area larger by more than ``k_sigma`` times the combined 1-sigma of the two measurements)
 or ``stable`` (a quantity one of the two did not measure, e.g. a folder from before max_width_mm, says so);
-each unmatched previous finding is ``not_re_observed`` (repaired, hidden, or missed: to be checked). An
+each unmatched previous finding is ``not_re_observed`` (repaired, hidden, or missed: to be checked; its note says
+when its place lay outside this flight's frames, not looked at, and a new one's when outside last flight's,
+change/coverage.py). An
 unmatched finding rejected in the review app (this time's, or last time's) is ``rejected``: not a defect, so
 neither new nor one to look for (change/review.py).
 Growth is given per quantity with its rate per year; ``escalated`` is true when a grade under the same
@@ -48,6 +50,7 @@ import numpy as np
 from pyproj import Geod
 
 from groundstation.change.bounds import bound_growth
+from groundstation.change.coverage import GONE_NOTES, NEW_NOTES, Coverage, covered
 from groundstation.change.grades import RuleRanks, escalation
 from groundstation.change.joints import JOINT_KIND, NOT_JUDGED, joint_lines, line_gap, not_judged, reach_m
 from groundstation.change.lines import where_it_grew
@@ -195,6 +198,18 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
              f"measured by another method last time ({prev.methods.get(q, 'unrecorded')} -> "
              f"{cur.methods.get(q, 'unrecorded')}): not judged" for q in QUANTITIES
              if model_change or prev.methods.get(q) != cur.methods.get(q)}
+    # whether the other flight's frames looked at an unmatched finding's place: outside them, not looked for
+    covers: dict[str, Coverage | None] = {}
+
+    def looked(f: Finding, side: Inspection, to_side: np.ndarray) -> str:  # to_side: into that flight's positions
+        if side.footprints_ned_m is None or side.origin is None:
+            return ""
+        if str(side.folder) not in covers:
+            covers[str(side.folder)] = Coverage(side.footprints_ned_m, side.origin, frame, gate_m)
+        pts = np.vstack([np.asarray(f.outline_wgs84, dtype=np.float64).reshape(-1, 3),
+                         [[f.lat_deg, f.lon_deg, f.alt_msl_m]]])
+        return covered(np.asarray(frame.to_ned(pts[:, 0], pts[:, 1], pts[:, 2])).reshape(-1, 3) + to_side,
+                       covers[str(side.folder)])
     changes: list[DefectChange] = []
     # the shipped rules read on first need; last time's grades by another version graded again by this time's
     rules = RuleRanks(prev.rule_states, cur.rule_states, current_files=cur.rule_files)
@@ -211,7 +226,8 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
             fresh = "rejected" if mc[b.finding_id][2] == "rejected" else "new"
             changes.append(DefectChange(uid, fresh, b.finding_id, None, mc[b.finding_id][0], None, (),
                                         "", g_cur.state if g_cur else "", False, "; ".join(
-                                            x for x in (verdict_note(b, mc[b.finding_id][0], cur.verdicts, "this time"),
+                                            x for x in (NEW_NOTES[looked(b, prev, shift)] if fresh == "new" else "",
+                                                        verdict_note(b, mc[b.finding_id][0], cur.verdicts, "this time"),
                                                         beside.get(("cur", b.finding_id), "")) if x),
                                         cur.locations.get(b.finding_id, {})))
             continue
@@ -267,8 +283,7 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
                                         a.finding_id, mp[a.finding_id][0], None, (), g_prev.state if g_prev else "",
                                         "", False,
                                         "; ".join(x for x in ("not seen this time" if rejected else
-                                                              "not seen this time: repaired, hidden, outside the "
-                                                              "flight, or missed", said,
+                                                              GONE_NOTES[looked(a, cur, -shift)], said,
                                                               beside.get(("prev", a.finding_id), "")) if x),
                                         prev.locations.get(a.finding_id, {})))
     return ChangeReport(cur.asset_id or prev.asset_id, str(prev.folder), str(cur.folder), prev.date, cur.date,

@@ -6,6 +6,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+from groundstation.change.coverage import read_footprints
 from groundstation.change.joints import joint_like_ids
 from groundstation.change.model import Inspection
 from groundstation.change.review import read_verdicts
@@ -71,7 +72,7 @@ def load_inspection(folder: Path) -> Inspection:
     return Inspection(folder, meta.get("asset_id", ""), meta["inspection_date"], findings, grades, uids,
                       {str(k): v for k, v in methods.items()}, origin, joint_like_ids(folder, findings),
                       model_id=str(meta.get("model_id") or ""), verdicts=read_verdicts(folder), rule_states=rule_states,
-                      locations=locations, rule_files=rule_files)
+                      locations=locations, rule_files=rule_files, footprints_ned_m=read_footprints(folder))
 
 
 def _locations(findings: tuple, data: dict) -> dict[str, dict]:

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from groundstation.change.review import Verdicts
 from groundstation.grading import Grade
 from groundstation.registry.locate import LOCATION_COLUMNS
@@ -40,6 +42,9 @@ class Inspection:
     rule_files: dict[str, str] = field(default_factory=dict)  # rule ref -> sha256 of its file (grades.json)
     # finding id -> registry.locate.location_cells, as the work orders give it; {} without a registry
     locations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # each frame's footprint (K, 3) in the flight's NED frame (stages/aligned.json): whether it looked at a
+    # place (change/coverage.py); None when the folder does not hold them
+    footprints_ned_m: tuple[np.ndarray, ...] | None = None
 
 
 @dataclass(frozen=True)

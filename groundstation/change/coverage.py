@@ -1,0 +1,82 @@
+"""Whether the other flight's frames covered a defect's place (groundstation.change).
+
+A defect not seen again whose place no frame of this flight looked at was not looked for: "repaired" would
+send someone to check a repair that never happened, so its note says it lay outside this flight's frames.
+A new defect outside last flight's frames was first seen, not necessarily new. Each frame's footprint (the
+``aligned`` stage, in its flight's NED frame) is a polygon on the surface; a point is in it when it lies
+within ``off_plane_m`` of the footprint's plane (not a face on the structure's far side) and inside it there.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+
+from groundstation.change.lines import in_frame
+
+
+def read_footprints(folder: Path) -> tuple[np.ndarray, ...] | None:
+    """Each placed frame's footprint (K, 3) in the flight's NED frame from ``stages/aligned.json``; None
+    when the folder does not hold it (then coverage is not told, the notes say what they said before)."""
+    path = Path(folder) / "stages" / "aligned.json"
+    try:
+        frames = json.loads(path.read_text())["data"]["frames"]
+        out = []
+        for f in frames:
+            fp = f.get("footprint_ned_m") if isinstance(f, dict) else None
+            if fp is not None:
+                a = np.asarray(fp, dtype=np.float64)
+                if a.ndim == 2 and a.shape[0] >= 3 and a.shape[1] == 3 and np.isfinite(a).all():
+                    out.append(a)
+        return tuple(out)
+    except (OSError, ValueError, KeyError, TypeError):  # missing or unlike: an aid to the note, not an input
+        return None
+
+
+class Coverage:
+    """One flight's footprints in the comparison's NED frame, each as a 2D polygon in its own plane."""
+
+    def __init__(self, footprints_ned_m: tuple[np.ndarray, ...], origin: Any, frame: Any, off_plane_m: float) -> None:
+        self.off_plane_m = off_plane_m
+        self.planes: list[tuple[np.ndarray, np.ndarray, Any]] = []  # (centre, 3x3 basis rows u, v, normal, polygon)
+        for fp in footprints_ned_m:
+            pts = in_frame(fp, origin, frame)
+            c = pts.mean(axis=0)
+            basis = np.linalg.svd(pts - c)[2]  # rows: the two in-plane directions, then the normal
+            poly = shapely.Polygon((pts - c) @ basis[:2].T)
+            if poly.is_valid and poly.area > 0:
+                self.planes.append((c, basis, poly))
+
+    def inside(self, points: np.ndarray) -> np.ndarray:
+        """(N,) whether each (N, 3) point lies in some footprint."""
+        points = np.atleast_2d(points)
+        hit = np.zeros(len(points), dtype=bool)
+        for c, basis, poly in self.planes:
+            rel = points - c
+            near = ~hit & (np.abs(rel @ basis[2]) <= self.off_plane_m)
+            if near.any():
+                uv = rel[near] @ basis[:2].T
+                hit[np.flatnonzero(near)[shapely.contains_xy(poly, uv[:, 0], uv[:, 1])]] = True
+        return hit
+
+
+def covered(points: np.ndarray, cover: Coverage | None) -> str:
+    """'all', 'none' or 'part' of a defect's outline and centre (``points``) in the frames; '' unknown."""
+    if cover is None or not len(points):
+        return ""
+    hit = cover.inside(points)
+    return "all" if hit.all() else "none" if not hit.any() else "part"
+
+
+GONE_NOTES = {"all": "not seen this time, though this flight's frames covered its place: repaired, hidden, or missed",
+              "part": "not seen this time; its place only partly in this flight's frames: repaired, hidden, missed, "
+                      "or outside the frames",
+              "none": "not seen this time: its place lay outside this flight's frames, so it was not looked at "
+                      "(look for it next time)",
+              "": "not seen this time: repaired, hidden, outside the flight, or missed"}
+NEW_NOTES = {"none": "its place lay outside last flight's frames: first seen, not necessarily new",
+             "part": "its place only partly in last flight's frames: perhaps there last time", "all": "", "": ""}

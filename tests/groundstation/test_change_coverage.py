@@ -1,0 +1,76 @@
+"""A defect not seen again is told apart by whether this flight's frames covered its place, and a new one by
+whether last flight's did: outside them nothing was looked at, so neither "repaired" nor "new"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from gs_fixtures import CAMERA, FLY_HEIGHT_M, FRAME, corrosion_on_face, face_surface, instance_for, pose_at, write_record
+
+from groundstation.change import compare, load_inspection
+from groundstation.pipeline import process
+
+YEAR_S = 365.25 * 86400
+UP = FLY_HEIGHT_M
+KEPT = corrosion_on_face(0.0, UP + 0.3)  # seen both times
+GONE = corrosion_on_face(0.7, UP - 0.3)  # last time only, its place flown again: repaired (or missed)
+AWAY = corrosion_on_face(1.9, UP)  # last time only, north of this flight's frames
+FRESH = corrosion_on_face(-0.6, UP + 0.3)  # this time only, its place flown last time: new
+FIRST = corrosion_on_face(-1.9, UP)  # this time only, south of last flight's frames
+
+
+def _flight(folder: Path, north0_m: float, defects: list, t0: float) -> Path:
+    """Ten level frames 2 m from the face stepping 0.15 m north from ``north0_m`` (each about 1.9 m wide
+    on the face), each drawing only the defects wholly in its view."""
+    frames = []
+    for k in range(10):
+        pose = pose_at(np.array([north0_m + 0.15 * k, 0.0, -UP]), 90.0, 0.0, t=t0 + k)
+        seen = [inst for d in defects if ((px := (inst := instance_for(pose, d)).polygon_px)[:, 0].min() > 0
+                                            and px[:, 0].max() < CAMERA.width_px - 1 and px[:, 1].min() > 0
+                                            and px[:, 1].max() < CAMERA.height_px - 1)]
+        frames.append((pose, seen))
+    return write_record(folder, frames)
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    tmp = tmp_path_factory.mktemp("coverage")
+    runs = []
+    # last time the frames covered north -0.9 to 2.3 m, this time -2.1 to 1.1 m
+    for name, north0, defects, t0 in (("2024", 0.0, [KEPT, GONE, AWAY], 1.7e9),
+                                      ("2025", -1.2, [KEPT, FRESH, FIRST], 1.7e9 + YEAR_S)):
+        out = tmp / f"results-{name}"
+        process(_flight(tmp / f"flight-{name}", north0, defects, t0), out, face_surface(), progress=False)
+        runs.append(out)
+    return compare(runs[0], runs[1])
+
+
+def _at(report, north_m: float):  # type: ignore[no-untyped-def]
+    """The change of the finding nearest ``north_m`` along the face."""
+    prev, cur = load_inspection(Path(report.previous)), load_inspection(Path(report.current))
+    for c in report.changes:
+        f = next(x for x in (cur.findings if c.finding_id else prev.findings)
+                 if x.finding_id == (c.finding_id or c.previous_finding_id))
+        n = float(np.asarray(FRAME.to_ned(f.lat_deg, f.lon_deg, f.alt_msl_m)).reshape(3)[0])
+        if abs(n - north_m) < 0.1:
+            return c
+    raise AssertionError(f"no change at north {north_m} m")
+
+
+def test_a_defect_outside_this_flight_is_not_called_repaired(report) -> None:  # type: ignore[no-untyped-def]
+    away = _at(report, 1.9)
+    assert away.status == "not_re_observed"
+    assert "outside this flight's frames" in away.note and "repaired" not in away.note
+    gone = _at(report, 0.7)
+    assert gone.status == "not_re_observed"
+    assert "this flight's frames covered its place" in gone.note and "repaired" in gone.note
+
+
+def test_a_defect_outside_last_flight_is_said_first_seen(report) -> None:  # type: ignore[no-untyped-def]
+    first = _at(report, -1.9)
+    assert first.status == "new" and "outside last flight's frames" in first.note
+    fresh = _at(report, -0.6)
+    assert fresh.status == "new" and "outside last flight's frames" not in fresh.note
+    assert _at(report, 0.0).status == "stable"
