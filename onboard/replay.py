@@ -26,8 +26,10 @@ from glob import escape as glob_escape
 from dataclasses import dataclass
 from pathlib import Path
 
+from onboard.dji_frames import is_self_folder, self_folder_events
 from onboard.ending import DID_NOT_FINISH, ended_meta
 from onboard.frames import Frame, ImageFolderSource, VideoSource, open_frames
+from onboard.taggers import ReplayTagger
 from onboard.telemetry.buffer import CameraEvent, TelemetryBuffer
 from onboard.telemetry.dji import read_dji_flight
 from onboard.telemetry.mount import FixedMount
@@ -117,6 +119,9 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
     writer: FlightRecordWriter | None = None
     frame: Frame | None = None
     count = tagged = instances = 0
+    # tagged as the crash-safe runtime tags: a DJI photo without a pose has no CAMERA_FEEDBACK (onboard.dji_frames)
+    tagger = ReplayTagger(plan.buffer, plan.events if plan.capture_time_source == "camera_feedback" else None,
+                          plan.telemetry_time_s)
     try:
         writer = FlightRecordWriter(target, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta,
                                     drift_reference=getattr(segmenter, "drift_reference", None))
@@ -125,10 +130,7 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
                                                 lambda f: f.image_bgr):
             if isinstance(segmentation, Exception):
                 raise segmentation
-            if plan.capture_time_source == "camera_feedback":
-                pose = plan.buffer.pose_for_event(plan.events[frame.index])
-            else:
-                pose = plan.buffer.pose_at(plan.telemetry_time_s(frame.capture_time_utc_s))  # type: ignore[arg-type]
+            pose = tagger(frame)
             writer.add_frame(frame.index, pose.time_utc_s, frame.image_bgr, pose, segmentation,
                              jpeg_bytes=frame.jpeg_bytes)
             count += 1
@@ -205,6 +207,9 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
     events: dict[int, CameraEvent] = {}
     for event in buffer.camera_events():
         events.setdefault(event.img_idx, event)  # two cameras share img_idx numbers: keep the first
+    if is_self_folder(frames, mavlink, kind, source):  # the frames are the photos: photo n is frame n
+        return _Plan(buffer, source, "camera_feedback", self_folder_events(source, mavlink, events),  # type: ignore[arg-type]
+                     photo_time=photo_time)
     times = source.capture_times()
     clock = None  # the frames' times on the telemetry's, mapped once (its warnings said once)
     if n and all(i in events for i in range(1, n + 1)):
@@ -242,8 +247,6 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
         if (note := outside_note(buffer, times, clock)) is not None:  # type: ignore[arg-type]
             log.warning("%s: %s", frames, note)  # the frames are kept (docs/onboard.md), said once
         return _Plan(buffer, source, "frame_timestamp", {}, clock, photo_time)
-    if kind == "dji" and isinstance(source, ImageFolderSource) and frames.resolve() == mavlink.resolve():
-        _refuse_strays(source, mavlink, events)
     have = f"img_idx {min(events)}..{max(events)} ({len(events)} events)" if events else "none"
     missing = sum(t is None for t in times)
     # the command line has no start-time option: a video is timed by a UTC time in its name
@@ -261,28 +264,6 @@ def _clock_or_none(buffer: TelemetryBuffer, frame_clock: str, frames: Path) -> F
         return map_frame_clock(buffer, frame_clock, frames)
     except InputError:
         return None
-
-
-def _refuse_strays(source: ImageFolderSource, folder: Path, events: dict[int, CameraEvent]) -> None:
-    """A DJI folder's photos pair with its frames by number: a PNG or TIFF among them (a screenshot, an
-    export), or a JPEG without DJI metadata (a phone photo), is a frame without a photo's pose, which the
-    error below put as missing CAMERA_FEEDBACK."""
-    from onboard.telemetry.dji import photo_paths
-
-    photos = {p.resolve() for p in photo_paths(folder)}
-    strays = [p for p in source.paths if p.resolve() not in photos]
-    if not strays:  # the frames are the JPEGs, in the same order: frame n is photo n
-        strays = [p for n, p in enumerate(source.paths, start=1) if n not in events]
-    from skyinspect.photo import read_file_bytes
-
-    for stray in strays:  # a link to a photo that is not there is named as such
-        if stray.is_symlink() and not stray.exists():
-            read_file_bytes(stray)
-    if strays:
-        raise InputError(describe(strays[0], f"{len(strays)} file(s) in the DJI photo folder are no DJI photos "
-                                  f"({', '.join(p.name for p in strays[:3])}{' ...' if len(strays) > 3 else ''}): "
-                                  "the photos' own poses pair with the frames by number, so these have none",
-                                  "Move them out of the folder"))
 
 
 def _check_out(out: Path, overwrite: bool) -> None:

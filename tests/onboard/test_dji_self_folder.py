@@ -1,0 +1,113 @@
+"""A DJI folder replayed as its own telemetry (`skyinspect onboard --frames DJI_FOLDER`) when some of its
+photos carry no pose: the frames are those very photos, so photo n is frame n.
+
+Fixtures: the Brighton Phantom 3 photos in tests/data (BSD-2-Clause, LICENSE beside them), copied and
+changed in place as a user's card could hold them (each change said where it is made): the XMP's gimbal
+attributes blanked (an edited copy), a photo taken within the same second as the one before (a burst:
+EXIF DateTimeOriginal has whole seconds), an empty file (a card error)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from onboard_helpers import DJI_DIR, DarkPixelSegmenter
+
+from onboard.replay import run_replay
+from onboard.telemetry.dji import read_photo
+from skyinspect.camera import CameraModel
+from skyinspect.errors import ImageError, InputError
+from skyinspect.record import FlightRecordReader
+
+CAMERA = CameraModel.from_fov(160, 90, 80.0)  # the fixtures' size; intrinsics do not matter for tagging
+NAMES = ("DJI_0018.JPG", "DJI_0019.JPG", "DJI_0020.JPG", "DJI_0021.JPG")
+
+
+def _card(tmp_path: Path) -> Path:
+    folder = tmp_path / "card"
+    folder.mkdir()
+    for name in NAMES:
+        shutil.copy(DJI_DIR / name, folder)
+    return folder
+
+
+def _blank_gimbal_tags(path: Path) -> None:
+    """The XMP packet without drone-dji:Gimbal* (spaces of the same length: the JPEG segment stays valid)."""
+    data = path.read_bytes()
+    blanked = re.sub(rb'drone-dji:Gimbal\w+="[^"]*"', lambda m: b" " * len(m.group(0)), data)
+    assert blanked != data
+    path.write_bytes(blanked)
+
+
+def _same_second_as_the_photo_before(path: Path) -> None:
+    """DJI_0019 (16:32:06) stamped 16:31:59 as DJI_0018: two photos of a burst within one EXIF second."""
+    data = path.read_bytes()
+    assert data.count(b"2016:06:23 16:32:06") == 3  # DateTime, DateTimeOriginal, DateTimeDigitized
+    path.write_bytes(data.replace(b"2016:06:23 16:32:06", b"2016:06:23 16:31:59"))
+
+
+def _poses(out: Path) -> list[tuple[float | None, float | None, str]]:
+    with FlightRecordReader(out) as reader:
+        return [(f.pose.lat_deg if f.pose.is_tagged else None, f.pose.lon_deg if f.pose.is_tagged else None,
+                 f.pose.status) for f in reader.frames()]
+
+
+def test_a_photo_without_gimbal_tags_leaves_every_other_frame_on_its_own_photo(tmp_path: Path) -> None:
+    """Before: one photo without a pose sent the folder to timing by EXIF (frame n no longer photo n), where
+    DJI_0019, shot in the same second as DJI_0018, took DJI_0018's pose: 13.7 m off, without a word."""
+    folder = _card(tmp_path)
+    _same_second_as_the_photo_before(folder / "DJI_0019.JPG")
+    _blank_gimbal_tags(folder / "DJI_0020.JPG")
+    summary = run_replay(folder, folder, tmp_path / "r", DarkPixelSegmenter(), CAMERA, progress=False)
+    assert (summary.tagged, summary.untagged) == (3, 1)
+    poses = _poses(tmp_path / "r")
+    for n in (0, 1, 3):  # each photo's own position, as its EXIF GPS says (to MAVLink's 1e-7 deg: 1 cm)
+        own = read_photo(DJI_DIR / NAMES[n])
+        assert poses[n][:2] == pytest.approx((own.lat_deg, own.lon_deg), abs=2e-7), NAMES[n]
+    assert poses[2][0] is None
+
+
+def test_no_advice_to_shift_the_photos_against_themselves(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Before: with one photo untagged the replay also said 'If the camera clock was on local time, pass
+    --latency-s to shift it'; following it (--latency-s -18000 for UTC-5) left 0 of 4 frames tagged, since
+    the telemetry is those same photos' times. The DJI reader's warning (write OffsetTimeOriginal) stays."""
+    folder = _card(tmp_path)
+    _blank_gimbal_tags(folder / "DJI_0020.JPG")
+    with caplog.at_level(logging.WARNING):
+        summary = run_replay(folder, folder, tmp_path / "r", DarkPixelSegmenter(), CAMERA, progress=False)
+    assert summary.tagged == 3
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "OffsetTimeOriginal" in said
+    assert "--latency-s" not in said
+    summary = run_replay(folder, folder, tmp_path / "r2", DarkPixelSegmenter(), CAMERA, latency_s=-18000.0,
+                         progress=False)
+    assert summary.tagged == 3  # the photos' own poses, whatever a latency says
+
+
+def test_an_empty_photo_is_named_as_empty_not_as_no_dji_photo(tmp_path: Path) -> None:
+    """Before: 'DJI_0022.JPG: 1 file(s) in the DJI photo folder are no DJI photos', after a warning that its
+    frame would be recorded untagged; it is a DJI photo the card lost."""
+    folder = _card(tmp_path)
+    (folder / "DJI_0022.JPG").write_bytes(b"")
+    with pytest.raises(ImageError, match=r"DJI_0022\.JPG: is empty \(0 bytes\)") as caught:
+        run_replay(folder, folder, tmp_path / "r", DarkPixelSegmenter(), CAMERA, progress=False)
+    assert "no DJI photos" not in str(caught.value)
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_phone_photo_among_them_is_refused_whatever_its_exif_time(tmp_path: Path) -> None:
+    """A phone JPEG with an EXIF DateTimeOriginal (no GPS, no DJI XMP) was recorded as an untagged frame,
+    while the same JPEG without one was refused as no DJI photo: refused either way, named."""
+    from PIL import Image
+
+    folder = _card(tmp_path)
+    exif = Image.Exif()
+    exif[0x010F] = "Apple"
+    exif.get_ifd(0x8769)[0x9003] = "2016:06:23 16:32:03"
+    Image.new("RGB", (160, 90), (90, 120, 150)).save(folder / "IMG_0001.jpg", exif=exif)
+    with pytest.raises(InputError, match=r"IMG_0001\.jpg: 1 file\(s\) in the DJI photo folder are no DJI photos"):
+        run_replay(folder, folder, tmp_path / "r", DarkPixelSegmenter(), CAMERA, progress=False)
+    assert not (tmp_path / "r").exists()
