@@ -385,7 +385,8 @@ def test_a_click_and_a_decision_do_not_download_the_outlines_again(server: str, 
     page.goto(server + "/")
     page.fill("#reviewer", "ada")
     page.locator("#findings tbody tr[data-id='F-0002']").wait_for()
-    assert page.locator("#map polygon").count() == len(full)  # the outlines are drawn
+    # the outlines are drawn (when they come: the table does not wait for them)
+    page.wait_for_function(f"() => document.querySelectorAll('#map polygon').length === {len(full)}")
     first = len(lists)
     page.evaluate("document.querySelector('#map polygon').dataset.kept = 'yes'")
     page.click("#findings tbody tr[data-id='F-0002']")
