@@ -22,7 +22,7 @@ def best_view_crops_jpeg(inp: PublishInput) -> dict[str, bytes | None]:
     crop had read its frame again (864 reads of 580 images on the 1,000-frame bench flight)."""
     by_frame: dict[int, list[Finding]] = {}
     for f in inp.findings:
-        by_frame.setdefault(f.best_view[0], []).append(f)
+        by_frame.setdefault(crop_view(inp, f)[0], []).append(f)
     records = {r.frame_index: r for r in inp.flight.frames}
     crops: dict[str, bytes | None] = {}
     for frame_index, findings in by_frame.items():
@@ -50,10 +50,10 @@ _UNSET = object()
 
 def best_view_crop_jpeg(inp: PublishInput, finding: Finding, rec: object = _UNSET,
                         image_once: list[np.ndarray | None] | None = None) -> bytes | None:
-    """JPEG of the best view around the defect with its outlines drawn (every piece of the finding
-    that frame saw, not only the best one); None without an image. ``rec``: the best view's frame
+    """JPEG of the best view (``crop_view``) around the defect with its outlines drawn (every piece of the
+    finding that frame saw, not only the best one); None without an image. ``rec``: that view's frame
     record when known; ``image_once``: its image after the first read (an empty list before)."""
-    frame_index, instance_index = finding.best_view
+    frame_index, instance_index = crop_view(inp, finding)
     if rec is _UNSET:
         rec = next((r for r in inp.flight.frames if r.frame_index == frame_index), None)
     if rec is None or rec.image_path is None or instance_index >= len(rec.instances):  # type: ignore[attr-defined]
@@ -72,12 +72,71 @@ def best_view_crop_jpeg(inp: PublishInput, finding: Finding, rec: object = _UNSE
     if crop.size == 0:
         return None
     pts = [np.round(poly - [left, top]).astype(np.int32).reshape(-1, 1, 2) for poly in polys]
-    cv2.polylines(crop, pts, True, colour_bgr(finding.class_name), max(1, crop.shape[1] // 160), cv2.LINE_AA)
+    thick = max(1, crop.shape[1] // 160)
+    own = _own_part(inp, finding, frame_index, pieces)
+    if own is None:
+        cv2.polylines(crop, pts, True, colour_bgr(finding.class_name), thick, cv2.LINE_AA)
+    else:  # a crack and the line split off it: the other part thin and grey, this one's edges in colour
+        cv2.polylines(crop, pts, True, (60, 60, 60), 1, cv2.LINE_AA)
+        edges = [np.stack([p[:, 0], np.roll(p[:, 0], -1, axis=0)], axis=1)[keep & np.roll(keep, -1)]
+                 for p, keep in zip(pts, own)]
+        mine = [e for e in np.concatenate(edges)]
+        if mine:
+            cv2.polylines(crop, mine, False, colour_bgr(finding.class_name), thick, cv2.LINE_AA)
     scale = CROP_MAX_PX / max(crop.shape[:2])
     if scale < 1:
         crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     ok, buf = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     return buf.tobytes() if ok else None
+
+
+def crop_view(inp: PublishInput, finding: Finding) -> tuple[int, int]:
+    """(frame, instance) the report's crop shows: the best view; for a crack or the line split off it whose
+    best view (the whole's, which both parts keep) shows none of it, the view that shows most of it. The
+    demo's F-0003-J (a plumb line) had shown frame 10, whose detection is all of F-0003's crack."""
+    def own_edges(frame: int) -> int | None:
+        pieces = sorted({i for f, i in finding.views if f == frame})
+        own = _own_part(inp, finding, frame, pieces)
+        return None if own is None else sum(int((k & np.roll(k, -1)).sum()) for k in own)
+    best = own_edges(finding.best_view[0])
+    if best is None or best > 0:
+        return finding.best_view
+    views: dict[int, int] = {}
+    for frame, instance in finding.views:
+        views.setdefault(frame, instance)  # its first instance listed
+    edges = {frame: own_edges(frame) or 0 for frame in views}
+    frame = max(views, key=lambda fr: edges[fr])  # of the most, the first listed
+    return (frame, views[frame]) if edges[frame] > 0 else finding.best_view
+
+
+def _own_part(inp: PublishInput, finding: Finding, frame_index: int, pieces: list[int]) -> list[np.ndarray] | None:
+    """For a crack and the joint-like line split off it (groundstation.joint_split), which vertices of each
+    piece's outline are this finding's: those on the surface no farther from its centre lines than from the
+    other part's (as the split shares the skeleton for the widths). None for any other finding, or where a
+    piece's outline is not known on the surface vertex by vertex: the whole detection is drawn then."""
+    import shapely
+
+    from groundstation.joints import ARM_SUFFIX, arm_id
+
+    fid = finding.finding_id
+    other_id = fid[:-len(ARM_SUFFIX)] if fid.endswith(ARM_SUFFIX) else arm_id(fid)
+    other = next((f for f in inp.findings if f.finding_id == other_id), None)
+    rec = next((r for r in inp.flight.frames if r.frame_index == frame_index), None) if other is not None else None
+    if rec is None or not finding.centrelines_ned_m or not other.centrelines_ned_m:  # type: ignore[union-attr]
+        return None
+    dets = {d.instance_index: d for d in inp.geo.detections if d.frame_index == frame_index}
+
+    def lines(f: Finding) -> object:
+        return shapely.MultiLineString([inp.basis.to_2d(np.asarray(c)) for c in f.centrelines_ned_m if len(c) >= 2])
+    mine, theirs = lines(finding), lines(other)
+    out = []
+    for i in pieces:
+        det = dets.get(i)
+        if det is None or i >= len(rec.instances) or len(det.outline_ned_m) != len(rec.instances[i].polygon_px):
+            return None
+        at = shapely.points(inp.basis.to_2d(det.outline_ned_m))
+        out.append(np.asarray(shapely.distance(at, mine) <= shapely.distance(at, theirs)))
+    return out
 
 
 def draw_schematic(inp: PublishInput, path: Path, size_px: tuple[int, int] = (1400, 900)) -> list[tuple[str, Box]]:
