@@ -27,6 +27,10 @@ def load_inspection(folder: Path) -> Inspection:
         if not p.is_file():
             raise InputError(describe(p, "missing: not a skyinspect results folder (or made before grading existed)",
                                       "Process the flight again with `skyinspect process`"))
+    gpath = folder / "stages" / "grades.json"
+    if not gpath.is_file():  # process writes it with inspection.json: without it every grade read '-', 0 escalated
+        raise InputError(describe(gpath, "missing: this results folder's grades, so no escalation could be told",
+                                  "Process the flight again with `skyinspect process`"))
     path = meta_path
     try:
         meta = json.loads(meta_path.read_text())
@@ -37,18 +41,12 @@ def load_inspection(folder: Path) -> Inspection:
         path = findings_path
         # a list, refused otherwise: {} had read as no findings, every defect of last time "not re-observed"
         findings = tuple(finding_from_dict(x) for x in _listed(json.loads(findings_path.read_text())["data"]))
-        grades: dict[str, tuple[Grade, ...]] = {}
-        rule_states: dict[str, tuple[str, ...]] = {}
-        rule_files: dict[str, str] = {}
-        locations: dict[str, dict] = {}
-        gpath = folder / "stages" / "grades.json"
-        if gpath.is_file():
-            path = gpath
-            data = json.loads(gpath.read_text())["data"]
-            grades = {fid: tuple(Grade.from_dict(g) for g in gs) for fid, gs in data["grades"].items()}
-            rule_states = {str(ref): tuple(map(str, st)) for ref, st in (data.get("rule_states") or {}).items()}
-            rule_files = {str(ref): str(sha) for ref, sha in (data.get("rules") or {}).items()}
-            locations = _locations(findings, data)
+        path = gpath
+        data = json.loads(gpath.read_text())["data"]
+        grades = {fid: tuple(Grade.from_dict(g) for g in gs) for fid, gs in data["grades"].items()}
+        rule_states = {str(ref): tuple(map(str, st)) for ref, st in (data.get("rule_states") or {}).items()}
+        rule_files = {str(ref): str(sha) for ref, sha in (data.get("rules") or {}).items()}
+        locations = _locations(findings, data)
         path = meta_path
         # the grades the review changed, as publish published them (a relabel graded as the reviewer's class)
         regraded = (meta.get("review") or {}).get("grades") or {}

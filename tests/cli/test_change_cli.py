@@ -93,6 +93,20 @@ def test_damaged_results_folder_is_refused(inspections: tuple[Path, Path], tmp_p
     assert not (tmp_path / "out").exists() and not (new / "defects.json").exists()
 
 
+@pytest.mark.parametrize("side", [0, 1])
+def test_a_results_folder_without_its_grades_is_refused(inspections: tuple[Path, Path], tmp_path: Path,
+                                                        side: int) -> None:
+    """Without stages/grades.json every grade read '-': '0 escalated' said, exit 0, for a folder whose
+    grades had been lost (process writes it with inspection.json, always)."""
+    folders = [_copy(inspections[0], tmp_path / "old"), _copy(inspections[1], tmp_path / "new")]
+    (folders[side] / "stages" / "grades.json").unlink()
+    code, text = _run("change", str(folders[0]), str(folders[1]), "--out", str(tmp_path / "out"))
+    said = " ".join(text.split())
+    assert code == 2 and f"{folders[side] / 'stages' / 'grades.json'}: missing" in said, said
+    assert "Process the flight again" in said and "Traceback" not in said
+    assert not (tmp_path / "out").exists() and not (folders[1] / "defects.json").exists()
+
+
 def test_swapped_order_is_refused(inspections: tuple[Path, Path], tmp_path: Path) -> None:
     old = _copy(inspections[0], tmp_path / "old")
     code, text = _run("change", str(inspections[1]), str(old), "--out", str(tmp_path / "out"))
