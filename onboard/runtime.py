@@ -24,6 +24,7 @@ from onboard.ending import set_meta_safely as _set_meta
 from onboard.pipeline import HELPER_NICE, Pipeline, PipelineStats, Tagger
 from onboard.taggers import CLOCK_SETTLING, LiveTagger, ReplayTagger  # noqa: F401 - CLOCK_SETTLING: for callers
 from onboard.telemetry.mount import FixedMount
+from onboard.telemetry.link_spec import CONNECT_TIMEOUT_S
 from onboard.telemetry.live import LiveMavlink
 from onboard.telemetry.sources import is_live
 from skyinspect.camera import CameraModel
@@ -52,7 +53,7 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
                 alerts: object | None = None, send_mavlink_alerts: bool = True, mqtt: str | None = None,
                 duration_s: float | None = None, max_frames: int | None = None,
                 stop_event: threading.Event | None = None, on_recorded: Callable[[int], None] | None = None,
-                link_timeout_s: float = 2.0, live: LiveMavlink | None = None,
+                link_timeout_s: float = 2.0, connect_timeout_s: float = CONNECT_TIMEOUT_S, live: LiveMavlink | None = None,
                 helper_nice: int | None = None, opencv_threads: int | None = 1,
                 inference_workers: int | None = None, fixed_mount: FixedMount | None = None,
                 vehicle_system_id: int | None = None, video_fps: float | None = None) -> OnboardSummary:
@@ -60,7 +61,8 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
     ``inference_workers``: frames segmented at once (None: what the segmenter says pays off, see
     ``parallel_workers``; 1: one at a time). ``helper_nice``: the recording thread's nice increment (None:
     0 live, where nothing may be lost, HELPER_NICE in a replay). ``vehicle_system_id``: live, the vehicle to follow on a
-    shared link (None: the first heard)."""
+    shared link (None: the first heard). ``connect_timeout_s``: live over TCP, how long one try to connect waits for
+    an answer before it is said and retried with the back-off."""
     from onboard.alerts import Alerts, MavlinkAlerter, MqttPublisher
     from onboard.capture import open_camera
 
@@ -86,7 +88,8 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
         if frame_clock != "auto":
             log.warning("frame clock %r ignored: live frames are stamped by this computer's clock, which TIMESYNC "
                         "maps to the vehicle's", frame_clock)
-        link = live or LiveMavlink(str(telemetry), link_timeout_s=link_timeout_s, system_id=vehicle_system_id)
+        link = live or LiveMavlink(str(telemetry), link_timeout_s=link_timeout_s, system_id=vehicle_system_id,
+                                   connect_timeout_s=connect_timeout_s)
         source = open_camera(str(frames), realtime_fps=realtime_fps, max_frames=max_frames, camera=camera)
         drop = True if drop_frames is None else drop_frames
         stop = stop_event or threading.Event()

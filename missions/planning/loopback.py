@@ -44,8 +44,10 @@ MAV_FRAME_GLOBAL_INT with z as sent.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from missions.planning.formats import FIRMWARE_TYPE
@@ -291,3 +293,36 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def unanswered_tcp_port() -> Iterator[int]:
+    """A loopback TCP port whose connection attempts are never answered, as a host that is off, on another
+    network or behind a firewall dropping the port: a listener with a full accept queue (Linux then drops
+    each SYN), so ``connect`` waits for the kernel's SYN retries (~130 s with tcp_syn_retries 6)."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = int(listener.getsockname()[1])
+    fillers = []
+    try:
+        for _ in range(3):  # one completes into the accept queue, which then holds no more
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex(("127.0.0.1", port))
+            fillers.append(s)
+        with socket.socket() as probe:
+            probe.settimeout(0.3)
+            try:
+                probe.connect(("127.0.0.1", port))
+            except TimeoutError:
+                pass
+            else:
+                raise RuntimeError("this kernel answered a connection to a full accept queue")
+        yield port
+    finally:
+        for s in fillers:
+            s.close()
+        listener.close()

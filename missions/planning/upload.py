@@ -89,22 +89,30 @@ def with_home(items: tuple[MissionItem, ...], home_lat_lon_alt: tuple[float, flo
 
 def connect(url: str, timeout_s: float = 10.0) -> Any:
     """Open a pymavlink connection (e.g. udpout:127.0.0.1:14550, tcp:127.0.0.1:5760, /dev/ttyACM0)
-    and wait for the vehicle's heartbeat."""
+    and wait for the vehicle's heartbeat; a TCP connect included, all within ``timeout_s``."""
     from onboard.telemetry.link_spec import open_link, parse_link
 
     try:  # onboard's reading of the string: a port over 65535 was a traceback, DEV:BAUD was taken for a UDP host
         spec = parse_link(url)
     except TelemetryError as exc:
         raise TelemetryError(f"--connect {exc}") from exc
+    deadline = time.monotonic() + timeout_s
     try:  # onboard's opener too: MAVLink 2 from the first message (a vehicle may wait for it to switch)
-        conn = open_link(spec, GCS_SYSID, GCS_COMPID)
+        conn = open_link(spec, GCS_SYSID, GCS_COMPID, connect_timeout_s=timeout_s)
     except ModuleNotFoundError as exc:  # pyserial is not a dependency: it told a serial user to use a serial device
         raise TelemetryError(f"--connect {url}: expected pyserial for a serial link, got none installed "
                              f"({exc}). pip install pyserial (or connect over udpout:/tcp:)") from exc
+    except ConnectionRefusedError as exc:  # it said 'Use udpout:HOST:PORT, tcp:HOST:PORT' of a well-formed string
+        raise TelemetryError(f"--connect {url}: expected a TCP server to accept the connection, got it refused "
+                             f"({exc}): nothing listens at that address and port. Check that SITL, mavlink-router "
+                             f"or the autopilot's TCP server is running, and the port") from exc
+    except TimeoutError as exc:  # a host that never answers: was ~135 s a try, 3 tries
+        raise TelemetryError(f"--connect {url}: expected a TCP server to accept the connection, got {exc}. Check the "
+                             f"host's address (the vehicle or router may be off or on another network) and that no "
+                             f"firewall drops the port; --connect-timeout-s waits longer") from exc
     except Exception as exc:  # pymavlink raises bare OSErrors/ValueErrors for bad URLs
         raise TelemetryError(f"--connect {url}: cannot open ({exc}). Use udpout:HOST:PORT, tcp:HOST:PORT "
                              f"or a serial device") from exc
-    deadline = time.monotonic() + timeout_s
     others: set[str] = set()  # components heard that are not an autopilot
     while time.monotonic() < deadline:
         conn.mav.heartbeat_send(MAV_TYPE_GCS, MAV_AUTOPILOT_INVALID, 0, 0, 0)  # tells udpin peers where we are

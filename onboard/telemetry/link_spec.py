@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from skyinspect.errors import TelemetryError, describe
 
+# A TCP connect's bound: a reachable host answers in milliseconds; 5 s lets a lossy radio-IP link resend the SYN twice
+CONNECT_TIMEOUT_S = 5.0
 DEFAULT_BAUD = 57600  # ArduPilot's TELEM ports (SERIALn_BAUD 57) and pymavlink tools' usual default
 _NETWORK = ("udp", "udpin", "udpout", "udpbcast", "tcp", "tcpin")
 _HOST_OPTIONAL = ("udp", "udpin", "tcpin")  # listening: an empty host is every interface
@@ -87,7 +89,8 @@ def _serial(spec: str, device: str) -> LinkSpec:
     return LinkSpec(device, int(baud), serial=True)
 
 
-def open_link(spec: LinkSpec, source_system: int, source_component: int, retries: int = 3) -> object:
+def open_link(spec: LinkSpec, source_system: int, source_component: int, retries: int = 3,
+              connect_timeout_s: float = CONNECT_TIMEOUT_S) -> object:
     """Open what ``parse_link`` gave with pymavlink, speaking MAVLink 2 from the first message: `onboard
     --mavlink` and `upload --connect` (one opener, so the two never read or open a link differently).
 
@@ -95,7 +98,8 @@ def open_link(spec: LinkSpec, source_system: int, source_component: int, retries
     hears 2; a vehicle may do the same until its ground station speaks 2 (PX4's MAV_PROTO_VER 0, the MAVLink
     guide's negotiation), so neither moved. MAVLink 2 is needed for GIMBAL_DEVICE_ATTITUDE_STATUS, GPS_RAW_INT's
     h_acc/v_acc and the mission protocol's mission_type (the fence); MAVLink 1 frames are still read.
-    ``retries``: pymavlink's own tries of a TCP connect, a second apart, each printed to stdout (0: one try)."""
+    ``retries``: tries of a TCP connect, a second apart (0: one try), all within ``connect_timeout_s``
+    (``link_tcp.BoundedTcp``: pymavlink's own waited ~130 s a try for a host that never answers)."""
     from pymavlink import mavutil
 
     if os.environ.get("MAVLINK20") != "1" or "v20" not in getattr(mavutil.mavlink, "__name__", "v20"):
@@ -104,17 +108,24 @@ def open_link(spec: LinkSpec, source_system: int, source_component: int, retries
     if spec.serial:  # straight to the serial class: a device path holding ':' or '.' would be read as UDP or a log
         return mavutil.mavserial(spec.url, baud=spec.baud, source_system=source_system,
                                  source_component=source_component, autoreconnect=False)
+    if spec.url.startswith("tcp:"):
+        from onboard.telemetry.link_tcp import BoundedTcp
+
+        return BoundedTcp(spec.url[4:], source_system=source_system, source_component=source_component,
+                          autoreconnect=False, retries=retries, connect_timeout_s=connect_timeout_s)
     return mavutil.mavlink_connection(spec.url, baud=spec.baud, source_system=source_system,
                                       source_component=source_component, autoreconnect=False,
                                       robust_parsing=True, retries=retries)
 
 
-def pymavlink_connect(url: str, source_system: int, source_component: int) -> object:
+def pymavlink_connect(url: str, source_system: int, source_component: int,
+                      connect_timeout_s: float = CONNECT_TIMEOUT_S) -> object:
     """Open a link with pymavlink (``serial:/dev/ttyTHS1:921600`` → device + baud; see ``parse_link``,
     ``open_link``)."""
     # One try: the live link retries with its own back-off and says a failure once a minute, where pymavlink's
     # retries printed '[Errno 111] Connection refused sleeping' to the console every second of the flight
-    return _raise_when_closed(open_link(parse_link(url), source_system, source_component, retries=0))
+    return _raise_when_closed(open_link(parse_link(url), source_system, source_component, retries=0,
+                                        connect_timeout_s=connect_timeout_s))
 
 
 def _raise_when_closed(conn: object) -> object:

@@ -37,6 +37,7 @@ import queue
 import threading
 import time
 from collections import deque
+from functools import partial
 from collections.abc import Callable
 
 from pymavlink.dialects.v20 import ardupilotmega as mavlink
@@ -46,7 +47,7 @@ from onboard.telemetry.convert import Record
 from onboard.telemetry import link_log
 from onboard.telemetry.link_peers import CompanionHeartbeat, VehicleLock
 from onboard.telemetry.link_sender import LinkSender
-from onboard.telemetry.link_spec import pymavlink_connect
+from onboard.telemetry.link_spec import CONNECT_TIMEOUT_S, pymavlink_connect
 from onboard.telemetry.mount import FixedMount
 from onboard.telemetry import timesync
 from onboard.telemetry.timesync import TimesyncRequester
@@ -79,7 +80,7 @@ class LiveMavlink(LinkSender):
     def __init__(self, url: str, *, link_timeout_s: float = 2.0, backoff_s: float = 0.25,
                  max_backoff_s: float = 5.0, window_s: float = 300.0, source_system: int = 255,
                  source_component: int = mavlink.MAV_COMP_ID_ONBOARD_COMPUTER,
-                 connect: Callable[[str, int, int], object] = pymavlink_connect,
+                 connect: Callable[[str, int, int], object] | None = None, connect_timeout_s: float = CONNECT_TIMEOUT_S,
                  clock: Callable[[], float] = time.time, timesync_interval_s: float = 1.0,
                  answer_timesync: bool = True, send_queue: int = 64, system_id: int | None = None) -> None:
         self.url = url
@@ -90,7 +91,8 @@ class LiveMavlink(LinkSender):
         self._ids = (source_system, source_component)
         self.peers = VehicleLock(url, self._ids, system_id)  # system_id None: the first vehicle heard
         self._heartbeat = CompanionHeartbeat(source_component)
-        self._connect = connect
+        # a TCP connect to a host that never answers is given up after connect_timeout_s (was ~130 s, unsaid)
+        self._connect = connect or partial(pymavlink_connect, connect_timeout_s=connect_timeout_s)
         self._clock = clock
         self._lock = threading.Lock()
         self._records: deque[Record] = deque()
@@ -166,6 +168,9 @@ class LiveMavlink(LinkSender):
             if self._conn is None:
                 try:
                     self._conn = self._connect(self.url, *self._ids)
+                    if self._stop.is_set():  # stopped while it connected: stop() has closed nothing
+                        self._close()
+                        break
                     self.connects += 1
                     self.last_rx_s = self._opened_at = time.monotonic()
                     log.info("%s: link opened", self.url)
@@ -238,10 +243,15 @@ class LiveMavlink(LinkSender):
             log.debug("%s: cannot open link (%s)", self.url, exc)
             return
         self._open_error, self._open_said_at = what, now
-        hint = ("Nothing accepts connections at that address yet: check that SITL, mavlink-router or the "
-                "autopilot's TCP server is running and the port" if isinstance(exc, ConnectionRefusedError) else
-                "A port in use is usually held by another MAVLink program (mavproxy, mavlink-router, a second "
-                "skyinspect)")
+        if isinstance(exc, ConnectionRefusedError):
+            hint = ("Nothing accepts connections at that address yet: check that SITL, mavlink-router or the "
+                    "autopilot's TCP server is running and the port")
+        elif isinstance(exc, TimeoutError):
+            hint = ("Nothing answered at that address: check the host's address (the vehicle or router may be off or "
+                    "on another network) and that no firewall drops the port")
+        else:
+            hint = ("A port in use is usually held by another MAVLink program (mavproxy, mavlink-router, a second "
+                    "skyinspect)")
         log.warning("%s: cannot open link (%s; %d tries so far); retrying until it opens, frames are recorded "
                     "untagged meanwhile. %s", self.url, exc, self._open_failures, hint)
 

@@ -53,6 +53,9 @@ def onboard_command(
     vehicle_system_id: int | None = typer.Option(None, "--vehicle-system-id", min=1, max=255,
                                                     help="Live: the MAVLink system id of the vehicle to follow on a "
                                                          "shared link (default: the first vehicle heard)."),
+    connect_timeout_s: float = typer.Option(5.0, "--connect-timeout-s", min=0.1, max=600.0,
+                                            help="Live over tcp:HOST:PORT: how long a try to connect waits for an "
+                                                 "answer before it is said and retried (recording goes on)."),
     time_base: str = typer.Option("auto", "--time-base", help="auto, system_time or tlog (arrival time when live)."),
     frame_clock: str = typer.Option("auto", "--frame-clock", help="Replay: the clock of the frames' times (names, "
                                     "EXIF, video start): utc, log (the computer that wrote the .tlog; mapped by "
@@ -113,7 +116,8 @@ def onboard_command(
                                  gap_threshold_s=gap_threshold_s, time_base=time_base, frame_clock=frame_clock,
                                  queue_size=queue_size, realtime_fps=realtime_fps, duration_s=duration_s, mqtt=mqtt,
                                  send_mavlink_alerts=not no_mavlink_alerts, fixed_mount=fixed_mount, stop_event=stop,
-                                 vehicle_system_id=vehicle_system_id, video_fps=video_fps)
+                                 vehicle_system_id=vehicle_system_id, video_fps=video_fps,
+                             connect_timeout_s=connect_timeout_s)
     finally:  # the TensorRT backend's GPU buffers freed, an error included (a test double may have no close)
         getattr(segmenter, "close", lambda: None)()
     s = result.stats

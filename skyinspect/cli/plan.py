@@ -116,6 +116,8 @@ def upload_command(
     plan_file: Path = typer.Argument(..., help="A QGroundControl .plan file (e.g. from skyinspect plan)."),
     connect: str = typer.Option(..., "--connect", help="pymavlink URL: udpout:HOST:PORT, tcp:HOST:PORT, /dev/ttyACM0 (57600 baud) or serial:/dev/ttyACM0:115200."),
     timeout_s: float = typer.Option(1.5, "--timeout-s", help="Wait per protocol message before re-sending."),
+    connect_timeout_s: float = typer.Option(10.0, "--connect-timeout-s", help="Wait for the link to open (a TCP "
+                                            "connect) and the vehicle's HEARTBEAT."),
 ) -> None:
     """Upload a .plan over the MAVLink mission protocol, download it again and compare."""
     from skyinspect.errors import InputError, TelemetryError
@@ -127,11 +129,14 @@ def upload_command(
     if not 0 < timeout_s < 600:  # 0 or less timed out at once and blamed the link
         raise InputError(f"--timeout-s: expected seconds in (0, 600), got {timeout_s:g}. "
                          f"Use e.g. 1.5 (a slow radio: 5)")
+    if not 0 < connect_timeout_s < 600:
+        raise InputError(f"--connect-timeout-s: expected seconds in (0, 600), got {connect_timeout_s:g}. Use e.g. 10")
     doc = load_qgc_plan(plan_file)  # read once: mission and fence come from the same file contents
     items, home, autopilot = qgc_plan_mission(doc, plan_file)
     # the plan's fence goes up after the mission, as QGroundControl sends it (it was left to the operator)
     areas = fence_from_qgc(doc, plan_file)
-    result = upload_and_verify(connect, items, home, autopilot, timeout_s, fence=fence_items(areas))
+    result = upload_and_verify(connect, items, home, autopilot, timeout_s, connect_timeout_s=connect_timeout_s,
+                               fence=fence_items(areas))
     if not result.same:
         what = "fence" if result.differences[0].startswith("fence") else "mission"
         raise TelemetryError(f"{plan_file}: the vehicle's {what} differs from the file after upload: "

@@ -1,0 +1,45 @@
+"""pymavlink's TCP client link with a bounded, quiet connect (``onboard --mavlink tcp:`` and ``upload --connect tcp:``).
+
+pymavlink's ``mavtcp`` connects a blocking socket without a timeout: to a host that never answers (off, on another
+network, a firewall dropping the port) each try waited for the kernel's SYN retries, ~130 s with Linux's
+tcp_syn_retries 6, and its retries printed '... sleeping' to stdout. Here the whole connect, retries included,
+ends by ``connect_timeout_s`` and prints nothing; the caller says what failed.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from pymavlink import mavutil
+
+from onboard.telemetry.link_spec import CONNECT_TIMEOUT_S
+
+
+class BoundedTcp(mavutil.mavtcp):
+    """``mavtcp`` whose connect gives up after ``connect_timeout_s`` (TimeoutError saying so)."""
+
+    def __init__(self, device: str, *, connect_timeout_s: float = CONNECT_TIMEOUT_S, **kwargs: object) -> None:
+        self.connect_timeout_s = connect_timeout_s
+        super().__init__(device, **kwargs)  # type: ignore[arg-type]
+
+    def do_connect(self) -> None:
+        deadline = time.monotonic() + self.connect_timeout_s
+        tries = max(int(self.retries), 1)  # as pymavlink: 0 is one try
+        for k in range(tries):
+            try:
+                port = socket.create_connection(self.destination_addr,
+                                                timeout=max(deadline - time.monotonic(), 0.001))
+                break
+            except TimeoutError as exc:
+                raise TimeoutError(f"no answer to the TCP connection within {self.connect_timeout_s:g} s") from exc
+            except socket.gaierror:
+                raise  # a name that does not resolve will not on the next try either
+            except OSError:
+                if k == tries - 1 or deadline - time.monotonic() <= self.reconnect_delay:
+                    raise
+                time.sleep(self.reconnect_delay)  # a server just starting (SITL) listens within a second or two
+        port.setblocking(False)
+        mavutil.set_close_on_exec(port.fileno())
+        port.setsockopt(socket.SOL_TCP, socket.TCP_NODELAY, 1)
+        self.port = port
