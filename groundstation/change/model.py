@@ -22,7 +22,9 @@ TABLE_COLUMNS = (("defect_uid", "status", "class", "finding_id", "previous_findi
                                                                          "significant"))
                  + ("note",)
                  # where on the structure (registry.locate): last, so readers of the older columns keep working
-                 + LOCATION_COLUMNS)
+                 + LOCATION_COLUMNS
+                 # the two inspections compared, on every row: the table read alone (per-year rates) says over what
+                 + ("previous_date", "current_date", "previous_results", "current_results"))
 
 
 @dataclass(frozen=True)

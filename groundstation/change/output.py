@@ -26,7 +26,9 @@ def change_table_csv(report: ChangeReport) -> str:
                                "finding_id": c.finding_id or "", "previous_finding_id": c.previous_finding_id or "",
                                "distance_m": "" if c.distance_m is None else round(c.distance_m, 4),
                                "previous_grade": c.previous_grade, "current_grade": c.current_grade,
-                               "escalated": "yes" if c.escalated else "", "note": c.note}
+                               "escalated": "yes" if c.escalated else "", "note": c.note,
+                               "previous_date": report.previous_date, "current_date": report.current_date,
+                               "previous_results": report.previous, "current_results": report.current}
         # registry.locate's cells, metres to the centimetre as workorders.csv gives them
         row.update({k: "" if v is None else f"{v:.2f}" if k.endswith("_m") else v for k, v in c.location.items()})
         for g in c.growth:

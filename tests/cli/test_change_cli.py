@@ -69,6 +69,20 @@ def test_change_out_defaults_to_the_new_results_folder(inspections: tuple[Path, 
     assert {"change.json", "change.csv", "defects.json"} <= {p.name for p in new.iterdir()}
 
 
+def test_change_csv_names_both_inspections(inspections: tuple[Path, Path], tmp_path: Path) -> None:
+    """change.csv alone (mailed, opened in a spreadsheet) said neither inspection nor its date: the
+    per-year rates over an unknown span, a 2024->2025 table not told from a 2025->2026 one."""
+    old, new = inspections[0], _copy(inspections[1], tmp_path / "new")
+    code, text = _run("change", str(old), str(new), "--out", str(tmp_path / "out"))
+    assert code == 0, text
+    report = json.loads((tmp_path / "out" / "change.json").read_text())
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "out" / "change.csv").read_text(encoding="utf-8-sig"))))
+    assert len(rows) == 4 and report["previous_date"] < report["current_date"]
+    for row in rows:
+        assert (row["previous_date"], row["current_date"]) == (report["previous_date"], report["current_date"])
+        assert (row["previous_results"], row["current_results"]) == (str(old), str(new))
+
+
 def test_missing_folder_is_refused_and_nothing_is_written(inspections: tuple[Path, Path], tmp_path: Path) -> None:
     new = _copy(inspections[1], tmp_path / "new")
     before = _listing(new)
