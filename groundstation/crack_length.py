@@ -59,7 +59,7 @@ from scipy.spatial import cKDTree
 from groundstation.crack_pixels import PixelSource
 from groundstation.crack_register import along_shift, reference, register
 from skyinspect.findings import CRACK_LINK_DISTANCE_M, Detection
-from skyinspect.skeleton import end_mask, prune_spurs, skeleton_length, skeleton_trails
+from skyinspect.skeleton import end_mask, prune_spurs, skeleton_length_and_trails
 
 MAX_JOIN_M = CRACK_LINK_DISTANCE_M  # longest gap between pieces counted in a crack's length
 REGISTRATION_TOLERANCE_GSD = 3.0
@@ -166,10 +166,10 @@ def crack_length(sightings: Sequence[Sequence[Detection]], frame_ids: Sequence[i
     n, labels = cv2.connectedComponents(taken.astype(np.uint8), connectivity=8)
     joins = _spanning_joins(labels, n, step)
     counted = [j for j in joins if j[0] <= MAX_JOIN_M]
-    length = skeleton_length(taken, position) + sum(j[0] for j in counted)
-    # the lines measured, for maps: the links skeleton_length counted, at the same smoothed positions
-    # (the raw pixel stretches read 1-9 % longer on the demo), simplified by 0.1 GSD; then the joins
-    trails = skeleton_trails(taken, join_below_px=STUB_M / step)
+    # the lines measured, for maps: the links the length counts, at the same smoothed positions (the raw
+    # pixel stretches read 1-9 % longer on the demo), simplified by 0.1 GSD; then the joins
+    skeleton_m, trails = skeleton_length_and_trails(taken, position, join_below_px=STUB_M / step)
+    length = skeleton_m + sum(j[0] for j in counted)
     lines = [cv2.approxPolyDP(t[:, ::-1].astype(np.float32).reshape(-1, 1, 2), LINE_SIMPLIFY_GSD * gsd_m / step,
                               False).reshape(-1, 2)[:, ::-1] for t in trails]
     lines += [np.stack([a, b]) for _, a, b in counted]

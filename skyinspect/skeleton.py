@@ -74,7 +74,19 @@ def skeleton_length(skel: np.ndarray, position: Callable[[np.ndarray], np.ndarra
                     smooth_px: float = SMOOTH_PX) -> float:
     """Summed link length (module doc); ``position`` maps (N, 2) float (row, col) pixels to (N, D)
     coordinates (default: the pixel grid, so the result is in pixels)."""
+    return _links_length(_smoothed_links(np.asarray(skel, dtype=bool), smooth_px), position)
+
+
+def skeleton_length_and_trails(skel: np.ndarray, position: Callable[[np.ndarray], np.ndarray] | None = None,
+                               smooth_px: float = SMOOTH_PX, join_below_px: float = 0.0) -> tuple[float, list[np.ndarray]]:
+    """``skeleton_length`` and ``skeleton_trails`` of one skeleton from one smoothing of it (a crack's
+    length and the lines drawn for it: each smoothed the same skeleton)."""
     links = _smoothed_links(np.asarray(skel, dtype=bool), smooth_px)
+    return _links_length(links, position), _links_trails(links, join_below_px)
+
+
+def _links_length(links: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+                  position: Callable[[np.ndarray], np.ndarray] | None) -> float:
     if links is None:
         return 0.0
     pos, ia, ib = links
@@ -199,9 +211,10 @@ def skeleton_trails(skel: np.ndarray, smooth_px: float = SMOOTH_PX, join_below_p
     one per stretch between junction pixels; a line shorter than ``join_below_px`` (a tangle of
     junction pixels where stretches meet) is joined onto a line that ends or passes where it ends."""
     s = np.asarray(skel, dtype=bool)
-    if not s.any():
-        return []
-    links = _smoothed_links(s, smooth_px)
+    return _links_trails(_smoothed_links(s, smooth_px) if s.any() else None, join_below_px)
+
+
+def _links_trails(links: tuple[np.ndarray, np.ndarray, np.ndarray] | None, join_below_px: float) -> list[np.ndarray]:
     if links is None:
         return []
     pos, ia, ib = links

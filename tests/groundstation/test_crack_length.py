@@ -256,3 +256,24 @@ def test_the_lines_drawn_add_up_to_the_length_measured_where_frames_meet() -> No
     lengths = [float(np.linalg.norm(np.diff(c, axis=0), axis=1).sum()) for c in got.centrelines_ned_m]
     assert sum(lengths) == pytest.approx(got.length_m, rel=0.003)  # simplified by 0.1 GSD: a little shorter
     assert sum(1 for x in lengths if x < 0.002) == 0 and len(lengths) <= 12, [round(x * 1000, 2) for x in lengths]
+
+
+def test_the_skeleton_is_smoothed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The length and the lines drawn come from one smoothing of the taken skeleton: skeleton_length and
+    skeleton_trails each smoothed it (2 calls of smoothed_positions a crack before, 1 now), the same
+    numbers either way (pinned from the code that smoothed twice, the fork of the test above)."""
+    import skyinspect.skeleton as skeleton
+
+    calls: list[int] = []
+    smoothed = skeleton.smoothed_positions
+    monkeypatch.setattr(skeleton, "smoothed_positions", lambda *a, **k: calls.append(1) or smoothed(*a, **k))
+    fork = MultiLineString([[(0, 0), (0.2, 0)], [(0.2, 0), (0.35, 0.08)], [(0.2, 0), (0.35, -0.08)]])
+    gap = LineString([(-0.08, 0.0), (-0.02, 0.0)])
+    band = fork.buffer(0.001, cap_style="flat", join_style="mitre")
+    dets = [_det(0, p, i) for i, p in enumerate(_pieces(band) + _pieces(gap.buffer(0.001, cap_style="flat")))]
+    got = crack_length([dets], [0], GSD, CHART)
+    assert got is not None and len(calls) == 1
+    drawn = sum(float(np.linalg.norm(np.diff(c, axis=0), axis=1).sum()) for c in got.centrelines_ned_m)
+    assert got.length_m == pytest.approx(0.6163386519121941, rel=1e-12)
+    assert drawn == pytest.approx(0.6160485932863796, rel=1e-12)
+    assert len(got.centrelines_ned_m) == 4 and got.counted_joins_m == pytest.approx((0.021005951537600005,), rel=1e-12)
