@@ -70,18 +70,20 @@ def test_the_records_meta_reads_no_photo_again(monkeypatch: pytest.MonkeyPatch) 
 def test_planning_a_dji_folder_reads_each_photos_exif_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """plan_replay of the Brighton folder (frames = telemetry) opens each photo once, for its telemetry
     (read_dji_flight: EXIF GPS, XMP and the capture time), and the first once more to tell the folder's kind
-    (is_dji_folder, its first 200 KB). The frames' capture times are those photos' times as read for the
-    telemetry: each photo's EXIF was opened and parsed a second time for them (3, 2, 2, 2 opens before)."""
+    (is_dji_folder, its first 200 KB). The frames' capture times (which the frames carry as they are read)
+    are those photos' times as read for the telemetry: each photo's EXIF was opened and parsed a second time
+    for them (3, 2, 2, 2 opens before)."""
     from onboard.frames import ImageFolderSource
     from onboard.replay import plan_replay
 
     opened = _count_jpg_opens(monkeypatch)
     plan = plan_replay(DJI_DIR, DJI_DIR)
+    times = plan.source.capture_times()
     assert dict(opened) == {"DJI_0018.JPG": 2, "DJI_0019.JPG": 1, "DJI_0020.JPG": 1, "DJI_0021.JPG": 1}
     assert plan.capture_time_source == "camera_feedback"
     monkeypatch.undo()
     read_again = ImageFolderSource(DJI_DIR)  # each photo's EXIF read for its time, as before
-    assert plan.source.capture_times() == read_again.capture_times() == [t for t, *_ in _BEFORE.values()]
+    assert times == read_again.capture_times() == [t for t, *_ in _BEFORE.values()]
     assert plan.source.times_without_zone == read_again.times_without_zone == list(_BEFORE)
 
 
