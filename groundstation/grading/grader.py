@@ -6,7 +6,9 @@ A finding whose required quantity was not measured (``Measurement.value is None`
 quantities already give the worst state it could (the worse of the states is taken). A quantity known only as an
 interval (``Measurement.low``/``high``: a hairline crack's width when its interior does not show) grades
 when the whole interval lies in one state band, since every value it allows gives that state; an
-interval across a boundary is ``indeterminate`` and the note names the states it spans. A value
+interval across a boundary is ``indeterminate`` and the note names the states it spans. An indeterminate
+grade keeps the worst state it may be (``Grade.could_be``: the interval's worst, or the rule's worst for a
+quantity not measured), which its check is as urgent as. A value
 within one sigma of a state boundary keeps the state its value falls in and says so in ``note``, as does
 a value the products print on or across a boundary it does not lie on (1.2704 mm, CS3, printed '1.27').
 """
@@ -150,9 +152,9 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
             states = " to ".join(dict.fromkeys(h[0] for h in (low, high) if h is not None)) or "no state band"
             if q.required:
                 worst = max((h[0] for h in (low, high) if h is not None), key=rule.rank) \
-                    if low is not None and high is not None else ""  # an end in no band: nothing known
+                    if low is not None and high is not None else _worst_state(rule, q)  # an end in no band: any
                 pending.append((q, f"{q.quantity} spans {states} ({span})" + (f": {m.note}" if m.note else ""),
-                                rule.rank(worst) if worst else _worst_rank(rule, q), worst))
+                                rule.rank(worst), worst))
                 continue
             notes.append(f"{q.quantity} not assessed ({q.quantity} {span} spans {states})")
             continue
@@ -166,8 +168,8 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
                 continue
         if m is None or m.value is None or not math.isfinite(m.value):
             why = (m.note if m is not None and m.note else "not measured")
-            if q.required:
-                pending.append((q, f"{q.quantity}: {why}", _worst_rank(rule, q), ""))
+            if q.required:  # not measured (or only at least some value): it may be the worst state
+                pending.append((q, f"{q.quantity}: {why}", _worst_rank(rule, q), _worst_state(rule, q)))
                 continue
             notes.append(f"{q.quantity} not assessed ({why})")
             continue
@@ -206,9 +208,16 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
                  info.interval_days, info.action, values, bound, "; ".join(notes))
 
 
+def _worst_state(rule: Rule, q: QuantityRule) -> str:
+    """The worst state any value of ``q`` gives: what a quantity not measured may be. Its check is as urgent
+    as that (``Grade.could_be``), as an interval's is: a PSC crack of unmeasured width had been checked at
+    priority 3 in 90 days, one bounded 0.15-0.40 mm at CS3's priority 2 in 60."""
+    return max((b.state for b in q.bands), key=rule.rank)
+
+
 def _worst_rank(rule: Rule, q: QuantityRule) -> int:
     """The rank of the worst state any value of ``q`` gives."""
-    return max(rule.rank(b.state) for b in q.bands)
+    return rule.rank(_worst_state(rule, q))
 
 
 def worse(rule: Rule, a: str, b: str) -> bool:

@@ -34,7 +34,9 @@ def grade_fingerprint_parts(profile: str | None, registry: Path | None, asset_id
     # "rust per component": grades stored before corrosion was graded per component are graded again
     # "check urgency": grades stored before an indeterminate interval kept its worst state (Grade.could_be)
     # "position on component": assignments stored before they said where on the component (registry.locate)
-    return [name, sorted(mapping.items()), rules_digest(rules), reg, asset_id, "check urgency"] + (
+    # "unmeasured check urgency": grades stored before a quantity not measured kept its worst state too
+    return [name, sorted(mapping.items()), rules_digest(rules), reg, asset_id, "check urgency",
+            "unmeasured check urgency"] + (
         ["rust per component", "position on component"] if reg else [])
 
 

@@ -19,5 +19,5 @@ def test_an_asset_id_is_one_topic_level(tmp_path: Path, asset: str) -> None:
         orders = build_work_orders(FINDINGS, GRADES, "2025-06-01", asset)
         report = send_alerts(orders, AlertConfig(max_priority=2, mqtt_host="127.0.0.1", mqtt_port=port, timeout_s=3))
         wait()
-    assert report.errors == [] and report.mqtt_sent == 1
-    assert len(got) == 1 and got[0][1]["asset_id"] == asset  # the payload keeps the id as it is
+    assert report.errors == [] and report.mqtt_sent == 2  # F-0001 (CS3) and F-0003 (width not measured: may be CS3)
+    assert got and {g[1]["asset_id"] for g in got} == {asset}  # the payload keeps the id as it is
