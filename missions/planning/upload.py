@@ -5,8 +5,9 @@ MISSION_REQUEST, answered the same way, with MISSION_ITEM_INT, as QGroundControl
 MISSION_ITEM_INT → the vehicle ends with MISSION_ACK. Download: MISSION_REQUEST_LIST →
 MISSION_COUNT → MISSION_REQUEST_INT per item → MISSION_ITEM_INT → we send MISSION_ACK.
 Every wait is bounded (``timeout_s`` per message, ``retries`` re-sends), so a silent link fails
-with a ``TelemetryError`` naming the step instead of hanging. A MISSION_ACK saying
-MAV_MISSION_INVALID_SEQUENCE during the upload is not a refusal: ArduPilot sends it for a late
+with a ``TelemetryError`` naming the step instead of hanging; so does a link that drops (a TCP server
+closing, a serial device unplugged), and an upload cut short says that the vehicle's mission has changed.
+A MISSION_ACK saying MAV_MISSION_INVALID_SEQUENCE during the upload is not a refusal: ArduPilot sends it for a late
 duplicate item and keeps the upload going. A MISSION_ACK error in answer to a read (ArduPilot's
 MAV_MISSION_DENIED while another ground station uploads, MAV_MISSION_UNSUPPORTED for a mission type its
 build lacks) is named with its fix, not waited out as a silent link.
@@ -35,14 +36,14 @@ from skyinspect.errors import TelemetryError
 from missions.planning.fence import FENCE_COMMANDS
 from missions.planning.formats import FIRMWARE_TYPE
 from missions.planning.mission import FRAME_GLOBAL, GLOBAL_FRAMES, NAV_WAYPOINT, MissionItem
+from missions.planning.upload_errors import MISSION_TYPE_FENCE, MISSION_TYPE_MISSION, TRANSFER, cut_short, \
+    download_refusal, refusal
 
 SAME_FRAME = {5: 0, 6: 3, 11: 10}  # the deprecated *_INT frames mean the same altitude reference
 # commands whose x/y/z are a position: ArduPilot's AP_Mission::stored_in_location, and DO_SET_ROI_LOCATION.
 # ArduPilot keeps no frame for any other command (it reads back frame 0) and copies their x/y as integers.
 LOCATED_COMMANDS = frozenset((16, 17, 18, 19, 21, 22, 30, 31, 82, 92, 179, 189, 191, 195, 201))
 STORED_ALT_TOL_M = 0.0101  # ArduPilot keeps altitudes in whole cm: int32(packet.z * 100.0f), read back * 0.01f
-MISSION_TYPE_MISSION, MISSION_TYPE_FENCE = 0, 1
-TRANSFER = {MISSION_TYPE_MISSION: "mission", MISSION_TYPE_FENCE: "fence"}
 MAV_MISSION_ACCEPTED, MAV_MISSION_INVALID_SEQUENCE = 0, 13
 GCS_SYSID, GCS_COMPID = 255, 190
 MAV_TYPE_GCS, MAV_AUTOPILOT_INVALID = 6, 8
@@ -114,6 +115,24 @@ def connect(url: str, timeout_s: float = 10.0) -> Any:
         raise TelemetryError(f"--connect {url}: cannot open ({exc}). Use udpout:HOST:PORT, tcp:HOST:PORT "
                              f"or a serial device") from exc
     others: set[str] = set()  # components heard that are not an autopilot
+    try:
+        hb = _autopilot_heartbeat(conn, deadline, others)
+    except OSError as exc:  # a TCP server that closes (a router with no vehicle behind it), a serial device unplugged
+        conn.close()
+        raise TelemetryError(f"--connect {url}: expected the vehicle's HEARTBEAT, got the link closed ({exc}). Check "
+                             f"that the vehicle, or the router's link to it, is up, then upload again") from exc
+    if hb is None:
+        conn.close()
+        heard = f" (heard only system/component {', '.join(sorted(others))}, not an autopilot)" if others else ""
+        raise TelemetryError(f"--connect {url}: no HEARTBEAT from a vehicle's autopilot within {timeout_s:g} s"
+                             f"{heard}. Check the address, that the vehicle is powered and the link is up")
+    conn.target_system, conn.target_component = hb.get_srcSystem(), hb.get_srcComponent() or 1
+    conn.vehicle_autopilot = AUTOPILOT_OF_HEARTBEAT.get(int(hb.autopilot))  # None: another autopilot
+    return conn
+
+
+def _autopilot_heartbeat(conn: Any, deadline: float, others: set[str]) -> Any:
+    """The first HEARTBEAT from an autopilot before ``deadline`` (None: none came); ``others`` gets the rest heard."""
     while time.monotonic() < deadline:
         conn.mav.heartbeat_send(MAV_TYPE_GCS, MAV_AUTOPILOT_INVALID, 0, 0, 0)  # tells udpin peers where we are
         hb = conn.recv_match(type="HEARTBEAT", blocking=True, timeout=0.5)
@@ -122,14 +141,8 @@ def connect(url: str, timeout_s: float = 10.0) -> Any:
         if hb.autopilot == MAV_AUTOPILOT_INVALID or hb.type == MAV_TYPE_GCS:
             others.add(f"{hb.get_srcSystem()}/{hb.get_srcComponent()}")
             continue
-        conn.target_system, conn.target_component = hb.get_srcSystem(), hb.get_srcComponent() or 1
-        conn.vehicle_autopilot = AUTOPILOT_OF_HEARTBEAT.get(int(hb.autopilot))  # None: another autopilot
-        return conn
-    conn.close()
-    heard = f" (heard only system/component {', '.join(sorted(others))}, not an autopilot)" if others else ""
-    raise TelemetryError(f"--connect {url}: no HEARTBEAT from a vehicle's autopilot within {timeout_s:.0f} s"
-                         f"{heard}. Check the address, that the vehicle is powered and the link is up")
-
+        return hb
+    return None
 
 def _wait(conn: Any, types: list[str], timeout_s: float, mission_type: int = MISSION_TYPE_MISSION) -> Any:
     """The next of ``types`` from the vehicle about this transfer: a late MISSION_ACK of the mission's upload
@@ -153,25 +166,6 @@ def _vehicle_speaks_mavlink2(conn: Any) -> bool:
     return bool(conn.mavlink20()) and getattr(conn, "vehicle_framing", 0xFD) == 0xFD
 
 
-def _result_name(code: int) -> str:
-    names = {1: "ERROR", 2: "UNSUPPORTED_FRAME", 3: "UNSUPPORTED", 4: "NO_SPACE", 5: "INVALID",
-             13: "INVALID_SEQUENCE", 14: "DENIED", 15: "OPERATION_CANCELLED"}
-    return names.get(code, f"INVALID_PARAM{code - 5}" if 6 <= code <= 12 else f"RESULT_{code}")
-
-
-def _download_refusal(code: int, mission_type: int) -> str:
-    """A MISSION_ACK error in answer to a read (it waited for a MISSION_COUNT and blamed the link)."""
-    what = TRANSFER[mission_type]
-    fix = {14: "The vehicle is busy with another ground station's upload (ArduPilot refuses a read while one is "
-               "in progress: QGroundControl or Mission Planner on the same vehicle): wait for it or close it, then "
-               "read again",
-           3: (f"The firmware serves no {what} over the mission protocol" + (
-               " (MAV_MISSION_TYPE_FENCE: ArduPilot 4.0 or later built with fences, PX4): set and check the fence "
-               "from the ground station" if mission_type == MISSION_TYPE_FENCE else ""))
-           }.get(code, "Check the autopilot's messages (STATUSTEXT) for why, then read again")
-    return f"{what} download: the vehicle refused to send its {what} with MAV_MISSION_{_result_name(code)} ({code}). {fix}"
-
-
 def _wait_download(conn: Any, want: str, timeout_s: float, mission_type: int) -> Any:
     """The vehicle's ``want`` during a read, or None; a MISSION_ACK error instead is its refusal. An ACCEPTED or
     INVALID_SEQUENCE ACK is the upload's, arriving late, not an answer to the read."""
@@ -182,47 +176,7 @@ def _wait_download(conn: Any, want: str, timeout_s: float, mission_type: int) ->
         if msg is None or msg.get_type() == want:
             return msg
         if int(msg.type) not in (MAV_MISSION_ACCEPTED, MAV_MISSION_INVALID_SEQUENCE):
-            raise TelemetryError(_download_refusal(int(msg.type), mission_type))
-
-
-def _refusal(code: int, items: tuple[MissionItem, ...], seq: int | None,
-             mission_type: int = MISSION_TYPE_MISSION) -> str:
-    """What a MISSION_ACK error means for this mission (it read 'MAV_MISSION_RESULT 3' before)."""
-    name = _result_name(code)
-    at = (f" at {'fence ' if mission_type == MISSION_TYPE_FENCE else ''}item {seq} ({items[seq].name})"
-          if seq is not None and 0 <= seq < len(items) else "")
-    if mission_type == MISSION_TYPE_FENCE:
-        fix = {4: f"The vehicle's fence storage holds fewer than {len(items)} points (ArduCopter on a 16 KB board: 70): "
-                  f"give the keep-outs and the site's fence simpler outlines",
-               3: "The firmware takes no fence over the mission protocol (MAV_MISSION_TYPE_FENCE: ArduPilot 4.0 or "
-                  "later built with fences, PX4): set the fence from the ground station",
-               1: "ArduPilot refuses a fence that fails its check (a polygon under 3 or over 255 vertices, vertex "
-                  "counts that disagree, more than its storage holds), PX4 a polygon vertex whose count is under 3 "
-                  "(or a fence it could not write to its storage); both keep the fence they had"
-               }.get(code, "Check the fence polygons against what the autopilot supports")
-        return f"fence upload: the vehicle refused the fence with MAV_MISSION_{name} ({code}){at}. {fix}"
-    if code == 4:
-        fix = (f"The vehicle cannot store {len(items)} items: plan again with --max-mission-items set to what it "
-               f"holds (ArduPilot says 'Only N items are supported'), which cuts the inspection into more flights")
-    elif code == 3 and (seq is None or not 0 <= seq < len(items) or items[seq].name == "DO_GIMBAL_MANAGER_PITCHYAW"):
-        fix = ("The firmware does not know that command (MAV_CMD_DO_GIMBAL_MANAGER_PITCHYAW needs ArduPilot 4.3 or "
-               "later, or PX4 with gimbal v2): update the autopilot")
-    elif code == 3:  # it blamed the gimbal command for any command, e.g. DO_SET_ROI_LOCATION on Copter 4.6
-        fix = f"The firmware does not take {items[seq].name} in a mission: update the autopilot"
-    elif code == 14:  # GCS_MAVLINK: one transfer at a time
-        fix = ("The vehicle is busy with another ground station's transfer (QGroundControl or Mission Planner on the "
-               "same vehicle reads its mission on connecting): wait for it or close it, then upload again")
-    elif code == 15:  # MissionItemProtocol::update: no item for upload_timeout_ms
-        fix = ("The vehicle gave up waiting for the next item (ArduPilot cancels an upload 8 s after the last item "
-               "arrived: a lossy or slow link). Check the link and upload again")
-    else:
-        fix = "Check that item against the commands and ranges the autopilot supports"
-    if seq is not None and code != 4:  # the vehicle had taken the count and asked for items: it changed its mission
-        done = f"items 0-{seq - 1} of this plan are on the vehicle already and " if seq > 0 else ""
-        fix += (f". The vehicle's mission is no longer the one it had: {done}ArduPilot cut its mission to {len(items)} "
-                f"items when the upload began (it stores each item as it arrives; PX4 keeps its old mission until the "
-                f"upload completes), so do not fly it in AUTO until a mission uploads and reads back identical")
-    return f"mission upload: the vehicle refused the mission with MAV_MISSION_{name} ({code}){at}. {fix}"
+            raise TelemetryError(download_refusal(int(msg.type), mission_type))
 
 
 def upload(conn: Any, items: tuple[MissionItem, ...], timeout_s: float = 1.5, retries: int = 5,
@@ -238,41 +192,46 @@ def upload(conn: Any, items: tuple[MissionItem, ...], timeout_s: float = 1.5, re
     tries = 0
     last_seq: int | None = None  # the item the vehicle asked for last (a refusal is about it)
     what = TRANSFER[mission_type]
-    conn.mav.mission_count_send(ts, tc, n, mission_type)
-    while True:
-        msg = _wait(conn, ["MISSION_REQUEST_INT", "MISSION_REQUEST", "MISSION_ACK"], timeout_s, mission_type)
-        if msg is None:
-            tries += 1
-            if tries > retries:
-                if ack_lost_ok and last_seq == n - 1:
-                    return -1
-                raise TelemetryError(f"{what} upload: no MISSION_REQUEST/ACK after {retries} retries "
-                                     f"({'items started' if sent_any else 'count not answered'}). Check the link")
-            if not sent_any:
-                conn.mav.mission_count_send(ts, tc, n, mission_type)
-            continue
-        if msg.get_type() == "MISSION_ACK" and msg.type == MAV_MISSION_INVALID_SEQUENCE:
-            # a late duplicate of an item the vehicle asked for twice (ArduPilot re-asks after 1 s): it
-            # drops that copy and goes on asking; out-of-sequence messages are recoverable in the mission
-            # protocol. Counted as a retry, not an answer, so a vehicle that only says this still fails.
-            tries += 1
-            if tries > retries:
-                raise TelemetryError(_refusal(MAV_MISSION_INVALID_SEQUENCE, items, last_seq, mission_type))
-            continue
-        tries = 0
-        if msg.get_type() == "MISSION_ACK":
-            if msg.type != MAV_MISSION_ACCEPTED:
-                raise TelemetryError(_refusal(int(msg.type), items, last_seq, mission_type))
-            return n
-        seq = last_seq = int(msg.seq)
-        if not 0 <= seq < n:
-            raise TelemetryError(f"{what} upload: vehicle asked for item {seq} of {n}")
-        it = items[seq]
-        x, y = to_int_fields(it)
-        p = it.params
-        conn.mav.mission_item_int_send(ts, tc, seq, it.frame, it.command, 0, int(it.autocontinue),
-                                       p[0], p[1], p[2], p[3], x, y, p[6], mission_type)
-        sent_any = True
+    try:
+        conn.mav.mission_count_send(ts, tc, n, mission_type)
+        while True:
+            msg = _wait(conn, ["MISSION_REQUEST_INT", "MISSION_REQUEST", "MISSION_ACK"], timeout_s, mission_type)
+            if msg is None:
+                tries += 1
+                if tries > retries:
+                    if ack_lost_ok and last_seq == n - 1:
+                        return -1
+                    said = (f"{what} upload: no MISSION_REQUEST/ACK after {retries} retries "
+                            f"({'items started' if sent_any else 'count not answered'}). Check the link")
+                    raise TelemetryError(cut_short(said, items, last_seq, mission_type))
+                if not sent_any:
+                    conn.mav.mission_count_send(ts, tc, n, mission_type)
+                continue
+            if msg.get_type() == "MISSION_ACK" and msg.type == MAV_MISSION_INVALID_SEQUENCE:
+                # a late duplicate of an item the vehicle asked for twice (ArduPilot re-asks after 1 s): it
+                # drops that copy and goes on asking; out-of-sequence messages are recoverable in the mission
+                # protocol. Counted as a retry, not an answer, so a vehicle that only says this still fails.
+                tries += 1
+                if tries > retries:
+                    raise TelemetryError(refusal(MAV_MISSION_INVALID_SEQUENCE, items, last_seq, mission_type))
+                continue
+            tries = 0
+            if msg.get_type() == "MISSION_ACK":
+                if msg.type != MAV_MISSION_ACCEPTED:
+                    raise TelemetryError(refusal(int(msg.type), items, last_seq, mission_type))
+                return n
+            seq = last_seq = int(msg.seq)
+            if not 0 <= seq < n:
+                raise TelemetryError(f"{what} upload: vehicle asked for item {seq} of {n}")
+            it = items[seq]
+            x, y = to_int_fields(it)
+            p = it.params
+            conn.mav.mission_item_int_send(ts, tc, seq, it.frame, it.command, 0, int(it.autocontinue),
+                                           p[0], p[1], p[2], p[3], x, y, p[6], mission_type)
+            sent_any = True
+    except OSError as exc:  # a TCP server closing, a serial device unplugged: pymavlink raises at a read or write
+        raise TelemetryError(cut_short(f"{what} upload: the link failed ({exc})", items, last_seq, mission_type)) \
+            from exc
 
 
 def download(conn: Any, timeout_s: float = 1.5, retries: int = 5,
@@ -280,26 +239,29 @@ def download(conn: Any, timeout_s: float = 1.5, retries: int = 5,
     ts, tc = conn.target_system, conn.target_component
     what = TRANSFER[mission_type]
     count = None
-    for _ in range(retries + 1):
-        conn.mav.mission_request_list_send(ts, tc, mission_type)
-        msg = _wait_download(conn, "MISSION_COUNT", timeout_s, mission_type)
-        if msg is not None:
-            count = int(msg.count)
-            break
-    if count is None:
-        raise TelemetryError(f"{what} download: no MISSION_COUNT after {retries} retries. Check the link")
-    out: list[MissionItem] = []
-    for seq in range(count):
+    try:
         for _ in range(retries + 1):
-            conn.mav.mission_request_int_send(ts, tc, seq, mission_type)
-            msg = _wait_download(conn, "MISSION_ITEM_INT", timeout_s, mission_type)
-            if msg is not None and int(msg.seq) == seq:
-                out.append(from_item_int(msg))
+            conn.mav.mission_request_list_send(ts, tc, mission_type)
+            msg = _wait_download(conn, "MISSION_COUNT", timeout_s, mission_type)
+            if msg is not None:
+                count = int(msg.count)
                 break
-        else:
-            raise TelemetryError(f"{what} download: item {seq} of {count} not received after {retries} retries")
-    conn.mav.mission_ack_send(ts, tc, MAV_MISSION_ACCEPTED, mission_type)
-    return tuple(out)
+        if count is None:
+            raise TelemetryError(f"{what} download: no MISSION_COUNT after {retries} retries. Check the link")
+        out: list[MissionItem] = []
+        for seq in range(count):
+            for _ in range(retries + 1):
+                conn.mav.mission_request_int_send(ts, tc, seq, mission_type)
+                msg = _wait_download(conn, "MISSION_ITEM_INT", timeout_s, mission_type)
+                if msg is not None and int(msg.seq) == seq:
+                    out.append(from_item_int(msg))
+                    break
+            else:
+                raise TelemetryError(f"{what} download: item {seq} of {count} not received after {retries} retries")
+        conn.mav.mission_ack_send(ts, tc, MAV_MISSION_ACCEPTED, mission_type)
+        return tuple(out)
+    except OSError as exc:  # a TCP server closing, a serial device unplugged: pymavlink raises at a read or write
+        raise TelemetryError(f"{what} download: the link failed ({exc})") from exc
 
 
 def compare(sent: tuple[MissionItem, ...], got: tuple[MissionItem, ...], skip_home: bool) -> tuple[str, ...]:
