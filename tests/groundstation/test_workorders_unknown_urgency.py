@@ -48,3 +48,18 @@ def test_a_rusted_share_known_as_a_lower_bound_is_checked_as_urgently_as_the_wor
     assert (g.rule, g.state, g.could_be) == ("iso-4628-3@1", "indeterminate", "Ri5")
     by = {o.finding_id: o for o in build_work_orders(rust, grades, "2025-06-01", "PIPE-1")}
     assert (by["F-0001"].priority, by["F-0001"].due_date) == (2, "2025-08-30")  # Ri5: priority 2 (was 3)
+
+
+def test_a_grade_beside_the_primary_that_may_be_worse_makes_the_order_as_urgent() -> None:
+    """rc_bridge grades rust by AASHTO 1000 first (CS2+: priority 3, 180 days) and ISO 4628-3 beside it. With
+    the rusted share only 'at least 3 %', ISO 4628-3 is indeterminate and may be Ri5 (priority 2, 90 days):
+    the order had left it out (priority 3, due in 180 days, nothing said)."""
+    coarse = Measurement(None, None, "m2", "not measurable: GSD 25 mm coarser than 20 mm")
+    rust = [_finding("F-0001", "corrosion", 0.0, {"area_m2": coarse}),
+            _finding("F-0002", "corrosion", 5.0, {"area_m2": Measurement(0.3, 0.01, "m2")})]
+    grades = grade_all(rust, profile="rc_bridge", covered_area_m2=10.0)
+    assert [(g.rule, g.state) for g in grades["F-0001"]] == [("aashto-mbei-1000@1", "CS2"),
+                                                             ("iso-4628-3@1", "indeterminate")]
+    by = {o.finding_id: o for o in build_work_orders(rust, grades, "2025-06-01", "BR-1")}
+    assert (by["F-0001"].priority, by["F-0001"].due_date) == (2, "2025-08-30")  # was (3, "2025-11-28")
+    assert "may be Ri5 by iso-4628-3@1" in by["F-0001"].action
