@@ -49,6 +49,7 @@ from groundstation.publish.reviewed import with_review
 from groundstation.stages import (BY_FINDING_ID, finding_from_dict, finding_to_dict, findings_identity, fingerprint,
                                   georeferenced_from_dict, georeferenced_to_dict, run_stage, set_aside_stale,
                                   stored_findings_identity)
+from groundstation.takeoffs import takeoff_notes
 from groundstation.tiepoints import TieParams, realign
 from skyinspect.errors import InputError, RecordError, describe, refuse_file_in_the_way
 from skyinspect.leftovers import remove_dead
@@ -220,7 +221,7 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     reused += ["grade"] if hit else []
     lap("grade")
 
-    notes = record_notes(loaded.meta, loaded.frames_total, Path(flight))
+    notes = record_notes(loaded.meta, loaded.frames_total, Path(flight)) + takeoff_notes(loaded, surface is None)
     # the review app's decisions on these findings (kept when the findings are: set_aside_stale) apply
     products = _publish_atomically(with_review(PublishInput(loaded, geo, tuple(findings), basis, graded.grades,
                                                             graded.assignments, graded.asset_id, graded.profile,

@@ -77,6 +77,7 @@ def publish_reviewed(results: Path, flight: Path | None = None, progress: bool =
     from groundstation.publish import PublishInput
     from groundstation.publish.reviewed import with_review
     from groundstation.stages import finding_from_dict, georeferenced_from_dict
+    from groundstation.takeoffs import takeoff_notes
 
     results = Path(results)
     if not (results / "inspection.json").is_file():
@@ -113,7 +114,7 @@ def publish_reviewed(results: Path, flight: Path | None = None, progress: bool =
         raise InputError(describe(Path(str(meta.get("flight", ""))), not_there,
                                   "Pass --flight the folder `skyinspect onboard --out` wrote"))
     moves = camera_moves_m(raw, geo)
-    notes = record_notes(loaded.meta, loaded.frames_total, Path(record))
+    notes = record_notes(loaded.meta, loaded.frames_total, Path(record)) + takeoff_notes(loaded, geo.from_flight)
     inp = with_review(PublishInput(loaded, geo, tuple(findings), chart_for(geo.surface, loaded.origin), graded.grades,
                                    graded.assignments, graded.asset_id, graded.profile,
                                    alignment_notes(moves) + notes), results, rules_dir, graded.rules,
