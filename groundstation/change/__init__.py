@@ -36,8 +36,9 @@ a width known only as an interval (change/bounds.py) is said against a value, ne
 Products (``write_change_products``, used by ``skyinspect change``): ``change.json`` (the report),
 ``change.csv`` (one row per defect, growth columns per quantity) and ``defects.json`` in the current
 results folder; all are written to temporary names first, so a failure leaves none half-written.
-Refused as input: a missing or damaged results folder, the same folder twice, and a current
-inspection dated before the previous one.
+Refused as input: a missing or damaged results folder, the same folder twice, a current
+inspection dated before the previous one, and two flights of different places (findings kilometres apart,
+or no defect matched and no frame of either near the other's: change/coverage.py).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ import numpy as np
 from pyproj import Geod
 
 from groundstation.change.bounds import bound_growth
-from groundstation.change.coverage import GONE_NOTES, NEW_NOTES, Coverage, covered
+from groundstation.change.coverage import GONE_NOTES, NEW_NOTES, Coverage, covered, looked_apart
 from groundstation.change.grades import RuleRanks, escalation
 from groundstation.change.joints import JOINT_KIND, NOT_JUDGED, joint_lines, line_gap, not_judged, reach_m
 from groundstation.change.lines import where_it_grew
@@ -177,6 +178,12 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
         if pa not in matched_prev and cb not in matched_cur:
             matched_prev[pa] = (cb, d)
             matched_cur[cb] = pa
+    # nothing matched and neither flight looked where the other did: another structure, not this one's change
+    if not matched_prev and looked_apart(prev, cur, frame, shift, widest):
+        raise InputError(describe(cur.folder, f"its flight looked at no place the previous inspection's ({prev.folder}) "
+                                              f"did (no frame of either within {widest:.2f} m of the other's) and no "
+                                              "defect matched; expected two inspections of one structure",
+                                  "Compare two inspections of the same asset, or of the same part of it"))
     pf = {f.finding_id: f for f in prev.findings}
     # an unmatched finding beside an unmatched one of another class: perhaps one defect the model named otherwise
     near: dict[tuple[str, str], tuple[float, str]] = {}

@@ -40,16 +40,20 @@ def read_footprints(folder: Path) -> tuple[np.ndarray, ...] | None:
 class Coverage:
     """One flight's footprints in the comparison's NED frame, each as a 2D polygon in its own plane."""
 
-    def __init__(self, footprints_ned_m: tuple[np.ndarray, ...], origin: Any, frame: Any, off_plane_m: float) -> None:
+    def __init__(self, footprints_ned_m: tuple[np.ndarray, ...], origin: Any, frame: Any, off_plane_m: float,
+                 margin_m: float = 0.0) -> None:
+        """``margin_m``: each footprint grown by this much in its plane."""
         self.off_plane_m = off_plane_m
         self.planes: list[tuple[np.ndarray, np.ndarray, Any]] = []  # (centre, 3x3 basis rows u, v, normal, polygon)
+        self.centres = np.zeros((0, 3))
         for fp in footprints_ned_m:
             pts = in_frame(fp, origin, frame)
             c = pts.mean(axis=0)
             basis = np.linalg.svd(pts - c)[2]  # rows: the two in-plane directions, then the normal
             poly = shapely.Polygon((pts - c) @ basis[:2].T)
             if poly.is_valid and poly.area > 0:
-                self.planes.append((c, basis, poly))
+                self.planes.append((c, basis, poly.buffer(margin_m) if margin_m > 0 else poly))
+                self.centres = np.vstack([self.centres, c])
 
     def inside(self, points: np.ndarray) -> np.ndarray:
         """(N,) whether each (N, 3) point lies in some footprint."""
@@ -70,6 +74,19 @@ def covered(points: np.ndarray, cover: Coverage | None) -> str:
         return ""
     hit = cover.inside(points)
     return "all" if hit.all() else "none" if not hit.any() else "part"
+
+
+def looked_apart(prev: Any, cur: Any, frame: Any, shift: np.ndarray, margin_m: float) -> bool:
+    """True when both flights' footprints are known and no frame of either looked within ``margin_m`` (in
+    and across the surface) of the other's frames: two places (two piers, two stretches of a wall), not
+    one structure inspected twice. ``shift``: the flights' offset, added to this time's positions."""
+    if prev.footprints_ned_m is None or cur.footprints_ned_m is None or prev.origin is None or cur.origin is None:
+        return False
+    a = Coverage(prev.footprints_ned_m, prev.origin, frame, margin_m, margin_m)
+    b = Coverage(cur.footprints_ned_m, cur.origin, frame, margin_m, margin_m)
+    if not len(a.centres) or not len(b.centres):
+        return False
+    return not a.inside(b.centres + shift).any() and not b.inside(a.centres - shift).any()
 
 
 GONE_NOTES = {"all": "not seen this time, though this flight's frames covered its place: repaired, hidden, or missed",

@@ -74,3 +74,27 @@ def test_a_defect_outside_last_flight_is_said_first_seen(report) -> None:  # typ
     fresh = _at(report, -0.6)
     assert fresh.status == "new" and "outside last flight's frames" not in fresh.note
     assert _at(report, 0.0).status == "stable"
+
+
+def test_a_flight_of_another_place_is_refused_not_reported_as_all_new(tmp_path: Path, report) -> None:  # type: ignore[no-untyped-def]
+    """Another stretch of the face 10 m on (another pier, no asset ids): every defect had read new and every
+    one of last time not re-observed; and one flown over the same place, finding only a defect last time's
+    frames did not cover, matches nothing yet is compared."""
+    from typer.testing import CliRunner
+
+    from skyinspect.cli.main import app
+    from skyinspect.errors import InputError
+
+    elsewhere = tmp_path / "results-elsewhere"
+    process(_flight(tmp_path / "flight-elsewhere", 10.0, [corrosion_on_face(10.6, UP)], 1.7e9 + YEAR_S), elsewhere,
+            face_surface(), progress=False)
+    with pytest.raises(InputError, match="looked at no place the previous inspection's"):
+        compare(report.previous, elsewhere)
+    got = CliRunner().invoke(app, ["change", report.previous, str(elsewhere), "--out", str(tmp_path / "out")])
+    assert got.exit_code == 2 and "same asset" in " ".join(got.output.split())
+    assert not (tmp_path / "out").exists() and not (elsewhere / "defects.json").exists()
+
+    same = tmp_path / "results-same-place"
+    process(_flight(tmp_path / "flight-same-place", -1.2, [FIRST], 1.7e9 + YEAR_S), same, face_surface(),
+            progress=False)
+    assert sorted(c.status for c in compare(report.previous, same).changes) == ["new"] + ["not_re_observed"] * 3
