@@ -201,12 +201,21 @@ def draw_schematic(inp: PublishInput, path: Path, size_px: tuple[int, int] = (14
 
 
 def _axes(img: np.ndarray, lo: np.ndarray, hi: np.ndarray, px: object, labels: tuple[str, str],
-          margin: int) -> None:
+          margin: int) -> dict[int, list[float]]:
+    """Grid lines and numbers of both axes; returns the numbers written, per axis (0 along, 1 up)."""
     h, w = img.shape[:2]
     step = _nice_step(float(max(hi - lo)) / 8)
+    ticks: dict[int, list[float]] = {0: [], 1: []}
     for axis in (0, 1):
-        start = math.ceil(lo[axis] / step) * step
-        for t in np.arange(start, hi[axis], step):
+        # an axis the longer span's step numbers fewer than 3 times (a face 62 m long and 5 m high: its heights
+        # read '0' only) gets its own step, where its numbers stay 24 px apart
+        px_per_m = abs(float(np.diff([px(np.array([lo, lo + np.eye(2)[axis]]))[k, 0, axis]  # type: ignore[operator]
+                                      for k in (0, 1)])[0]))
+        finer = _nice_step(float(hi[axis] - lo[axis]) / 4)
+        own = finer if (hi[axis] - lo[axis]) / step < 3 and finer * px_per_m >= 24 else step
+        start = math.ceil(lo[axis] / own) * own
+        for t in np.arange(start, hi[axis], own):
+            ticks[axis].append(round(float(t), 9))
             uv = np.array([[t, lo[1]]]) if axis == 0 else np.array([[lo[0], t]])
             p = px(uv)[0, 0]  # type: ignore[operator]
             if axis == 0:
@@ -221,6 +230,7 @@ def _axes(img: np.ndarray, lo: np.ndarray, hi: np.ndarray, px: object, labels: t
     cv2.putText(img, labels[0], (max(8, (w - text_w) // 2), h - 20), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 1,
                 cv2.LINE_AA)
     cv2.putText(img, labels[1], (8, margin - 20), cv2.FONT_HERSHEY_SIMPLEX, 0.55, (0, 0, 0), 1, cv2.LINE_AA)
+    return ticks
 
 
 def _leader(img: np.ndarray, label: str, x: int, y: int, cx: int, cy: int, far_px: int = 24) -> bool:
