@@ -205,30 +205,50 @@ def _encoded(ext: str, image: np.ndarray, params: list[int] | None = None) -> by
     return buf.tobytes()
 
 
+def done_before(images: list[Path], out: Path, settings: dict[str, object], rerun: bool = False
+                ) -> dict[Path, dict[str, object]]:
+    """The photos ``out`` holds from a segmenter with these ``settings`` (``already_segmented``), with their
+    records; none with ``rerun``. Worked out before the photos are checked, so that a rerun decodes only
+    those it segments (it decoded every photo up front, minutes for a card, those it kept among them)."""
+    if rerun:
+        return {}
+    kept = {}
+    for path in images:
+        try:
+            record = already_segmented(path, out, settings)
+        except OSError:  # gone or unreadable since its outputs were written: check_images names it
+            record = None
+        if record is not None:
+            kept[path] = record
+    return kept
+
+
 def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked: bool = False,
                    on_done: Callable[[SegmentedImage], None] | None = None,
-                   rerun: bool = False, on_progress: Callable[[float], None] | None = None) -> list[SegmentedImage]:
+                   rerun: bool = False, on_progress: Callable[[float], None] | None = None,
+                   kept: dict[Path, dict[str, object]] | None = None) -> list[SegmentedImage]:
     """Segment every image into ``out`` (unless ``checked``, the caller has run :func:`check_writable`,
-    :func:`check_images`, :func:`check_overlay_sizes` and :func:`refuse_overwriting` on them), with the
-    segmenter's parallel workers where it has them; ``on_done`` after each image (progress). A photo whose outputs ``out``
-    already holds from the same model and settings is skipped unless ``rerun`` (its result is read back
-    from its JSON and mask); each output file is written whole. ``on_progress(photos done)`` as the work
+    :func:`check_images`, :func:`check_overlay_sizes` on those it segments and :func:`refuse_overwriting` on them
+    all), with the segmenter's parallel workers where it has them; ``on_done`` after each image (progress). A photo
+    whose outputs ``out`` already holds from the same model and settings is skipped unless ``rerun`` (its result is
+    read back from its JSON and mask; ``kept``: those photos as :func:`done_before` gave them, worked out by the
+    caller); each output file is written whole. ``on_progress(photos done)`` as the work
     goes on, within a photo too (a float up to ``len(images)``: a photo's share is the model input pixels
     passed over those planned, models.work_plan), from the segmenter's threads, where it can say so
     (``watch_progress``), else per photo."""
+    settings = settings_of(segmenter)
+    earlier = kept if kept is not None else done_before(images, out, settings, rerun)
+    todo = [p for p in images if p not in earlier]
     if not checked:
         check_writable(out)
-        check_overlay_sizes(images, check_images(images))
+        check_overlay_sizes(todo, check_images(todo))
         refuse_overwriting(images, out)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a parent that is a file, no permission
         raise InputError(describe(out, f"cannot create the output folder ({exc.strerror or exc})",
                                   "give --out a folder you can write")) from exc
-    settings = settings_of(segmenter)
     done: list[SegmentedImage] = []
-    earlier = {} if rerun else {p: r for p in images if (r := already_segmented(p, out, settings)) is not None}
-    todo = [p for p in images if p not in earlier]
     progress = PhotoProgress(on_progress or (lambda _photos: None), len(images))
     for path, record in earlier.items():  # done before: count it from its outputs
         mask = cv_imread(out / f"{path.stem}_mask.png", cv2.IMREAD_UNCHANGED)

@@ -39,7 +39,7 @@ def segment_command(
     """Segment inspection photos at their full resolution (in 384-px tiles above 1.6 MPx; every photo
     with --backend tensorrt), one mask per photo."""
     from models import load_segmenter
-    from models.batch import check_writable, refuse_overwriting, segment_images
+    from models.batch import check_writable, done_before, refuse_overwriting, segment_images
     from models.photo_inputs import (earlier_outputs, left_out_files, left_out_photos, list_images,
                                      photos_in_subfolders, subfolder_counts)
     from models.photo_checks import check_headers, check_images, check_memory, check_overlay_sizes
@@ -69,21 +69,26 @@ def segment_command(
                                crack_ridge_low=crack_ridge,
                                wide_crack_scale="auto" if wide_crack_scale is None else wide_crack_scale)
     with segmenter:  # closed on the way out, an error included: the TensorRT backend's GPU buffers freed
-        check_headers(files, segmenter)  # from the headers: what the sizes refuse, refused before decoding any
+        from skyinspect.segmentation import settings_of
+
+        # the photos done before are kept, not decoded: a rerun after 900 of 1,000 decoded all 1,000 up front
+        kept = done_before(files, out, settings_of(segmenter), rerun)
+        todo = [p for p in files if p not in kept]
+        check_headers(todo, segmenter)  # from the headers: what the sizes refuse, refused before decoding any
         with Progress(console=console, transient=True) as progress:
-            checking = progress.add_task("checking the photos decode", total=len(files))
-            sizes = check_images(files, on_checked=lambda _p: progress.advance(checking))
-        check_overlay_sizes(files, sizes)
+            checking = progress.add_task("checking the photos decode", total=len(todo))
+            sizes = check_images(todo, on_checked=lambda _p: progress.advance(checking))
+        check_overlay_sizes(todo, sizes)
         from models.geo_outputs import georeference_notes
 
-        for note in georeference_notes(files, sizes):  # a GeoTIFF whose outputs cannot be placed on the map
+        for note in georeference_notes(todo, sizes):  # a GeoTIFF whose outputs cannot be placed on the map
             console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
-        check_memory(files, sizes, segmenter)
+        check_memory(todo, sizes, segmenter)
         refuse_overwriting(files, out)
         with Progress(console=console) as progress:
             task = progress.add_task("segmenting", total=len(files))
             # moved within a photo (per batch of tiles), not per photo: one takes a minute and more with these passes
-            results = segment_images(files, out, segmenter, checked=True, rerun=rerun,
+            results = segment_images(files, out, segmenter, checked=True, rerun=rerun, kept=kept,
                                      on_progress=lambda photos: progress.update(task, completed=photos))
     from models.photo_summary import readable_records, records_in, write_summary
 
