@@ -8,7 +8,8 @@ the onboard replay can start from what the photo says about its lens, taking the
 2. EXIF ``FocalLength`` (mm) with ``FocalPlaneXResolution`` / ``FocalPlaneResolutionUnit``
    (pixels per unit length on the sensor);
 3. EXIF ``FocalLength`` (mm) with the sensor width of a known camera model (EXIF ``Model``,
-   ``SENSOR_WIDTH_MM``: makers' specifications, nominal optical format);
+   ``SENSOR_WIDTH_MM``: makers' specifications, nominal optical format), of which a photo as tall as the
+   sensor's full resolution (``SENSOR_PIXELS``) but narrower spans its share;
 4. EXIF ``FocalLengthIn35mmFilm``: the focal length giving the same diagonal field of view on a
    36x24 mm frame (43.27 mm diagonal), applied to the image's own diagonal. The least exact: makers
    differ in which image they quote it for (a 16:9 crop of a 4:3 sensor comes out ~10 % short).
@@ -31,7 +32,7 @@ from skyinspect.pixel_cap import open_header, refuse_over_cap  # not Image.open:
 
 _EXIF_IFD = 0x8769
 _MODEL, _FOCAL, _FOCAL_35 = 0x0110, 0x920A, 0xA405
-_PLANE_X_RES, _PLANE_UNIT, _EXIF_WIDTH = 0xA20E, 0xA210, 0xA002
+_PLANE_X_RES, _PLANE_UNIT, _EXIF_WIDTH, _EXIF_HEIGHT = 0xA20E, 0xA210, 0xA002, 0xA003
 _UNIT_MM = {2: 25.4, 3: 10.0, 4: 1.0, 5: 0.001}  # FocalPlaneResolutionUnit: inch, cm, mm, um
 DIAGONAL_35MM_MM = math.hypot(36.0, 24.0)
 
@@ -43,6 +44,13 @@ SENSOR_WIDTH_MM: dict[str, float] = {
     "FC6310": 13.2, "FC6310S": 13.2, "FC6310R": 13.2,  # Phantom 4 Pro / Pro V2.0 / RTK, 1"
     "L1D-20c": 13.2,  # Mavic 2 Pro (Hasselblad), 1"
     "M3E": 17.3,  # Mavic 3 Enterprise wide, 4/3
+}
+# Their full resolution (px), the makers' largest photo size: a photo as tall but narrower is that many of
+# the sensor's columns (the Phantom 4 Pro's and Mavic 2 Pro's 4:3 mode, 4864x3648 of a 5472x3648 3:2 sensor).
+SENSOR_PIXELS: dict[str, tuple[int, int]] = {
+    "FC300S": (4000, 3000), "FC300X": (4000, 3000), "FC330": (4000, 3000), "FC220": (4000, 3000),
+    "FC6310": (5472, 3648), "FC6310S": (5472, 3648), "FC6310R": (5472, 3648), "L1D-20c": (5472, 3648),
+    "M3E": (5280, 3956),
 }
 
 
@@ -74,6 +82,7 @@ def camera_from_exif(path: Path) -> ExifIntrinsics:
         xmp = {}
     model = str(exif.get(_MODEL, "")).strip("\x00 ")
     original_w = _number(sub.get(_EXIF_WIDTH)) or float(width)
+    original_h = _number(sub.get(_EXIF_HEIGHT)) or float(height)
     scale = width / original_w if original_w > 0 else 1.0
     cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
 
@@ -93,8 +102,14 @@ def camera_from_exif(path: Path) -> ExifIntrinsics:
         return camera(focal_mm * per_unit / unit_mm * scale,
                       f"EXIF FocalLength {focal_mm:g} mm and FocalPlaneXResolution")
     if focal_mm and model in SENSOR_WIDTH_MM:
-        return camera(focal_mm * width / SENSOR_WIDTH_MM[model],
-                      f"EXIF FocalLength {focal_mm:g} mm on the {SENSOR_WIDTH_MM[model]:g} mm wide sensor of a {model}")
+        sensor_mm, (cols, rows) = SENSOR_WIDTH_MM[model], SENSOR_PIXELS.get(model, (0, 0))
+        if 0 < original_w < cols and round(original_h) == rows:  # the full height, the width cropped
+            imaged_mm = sensor_mm * original_w / cols
+            return camera(focal_mm * width / imaged_mm,
+                          f"EXIF FocalLength {focal_mm:g} mm on {imaged_mm:.2f} mm of the {sensor_mm:g} mm wide sensor "
+                          f"of a {model} (a photo {original_w:.0f} of its {cols} px wide)")
+        return camera(focal_mm * width / sensor_mm,
+                      f"EXIF FocalLength {focal_mm:g} mm on the {sensor_mm:g} mm wide sensor of a {model}")
     f35 = _number(sub.get(_FOCAL_35))
     if f35:
         return camera(f35 * math.hypot(width, height) / DIAGONAL_35MM_MM,

@@ -45,6 +45,23 @@ def test_dji_phantom3_photo_uses_the_sensor_width_of_its_model() -> None:
     assert math.degrees(2 * math.atan(2500 / (3.61 * 4000 / 6.17))) == pytest.approx(94, abs=0.5)
 
 
+def test_a_4_3_photo_cropped_from_a_3_2_sensor_takes_the_sensors_pixel_pitch(tmp_path: Path) -> None:
+    """Phantom 4 Pro (FC6310, 1" sensor 13.2 mm wide at 5472x3648 px, DJI's specification) in its 4:3 mode
+    writes 4864x3648: the sensor's full height, its width cropped. Synthetic JPEG (EXIF only, said here),
+    stored at 1/32 of that, 152x114. Before: fx 8.8 mm x 152 px / 13.2 mm = 101.3 px, as if the 4:3 image
+    spanned the whole 13.2 mm: 11 % short, every size measured in it 12.5 % (areas 27 %) too large."""
+    path = _jpeg(tmp_path / "p4p.jpg", (152, 114), {0x920A: 8.8, 0xA002: 4864, 0xA003: 3648}, model="FC6310")
+    pitch_mm = 13.2 / 5472
+    assert camera_from_exif(path).camera.fx_px == pytest.approx(8.8 / pitch_mm * 152 / 4864)
+    for size, stored in (((5472, 3648), (171, 114)), ((5472, 3078), (171, 96))):  # 3:2 and 16:9: full width
+        path = _jpeg(tmp_path / f"p4p_{size[1]}.jpg", stored, {0x920A: 8.8, 0xA002: size[0], 0xA003: size[1]},
+                     model="FC6310")
+        assert camera_from_exif(path).camera.fx_px == pytest.approx(8.8 * stored[0] / 13.2)
+    # a width the sensor's rows do not explain (resized in the camera or after): as before, the full width
+    path = _jpeg(tmp_path / "p4p_small.jpg", (160, 120), {0x920A: 8.8, 0xA002: 1600, 0xA003: 1200}, model="FC6310")
+    assert camera_from_exif(path).camera.fx_px == pytest.approx(8.8 * 160 / 13.2)
+
+
 def test_focal_plane_resolution_scaled_to_the_decoded_width(tmp_path: Path) -> None:
     # 8 mm lens, 250 px/mm on the sensor at the original 4000 px width; the file is 400 px wide
     path = _jpeg(tmp_path / "a.jpg", (400, 300), {0x920A: 8.0, 0xA20E: 250.0, 0xA210: 4, 0xA002: 4000})
