@@ -210,6 +210,8 @@ async function select(fid) {
   if (!shown || shown.finding_id !== fid) {
     if (shown) drafts[shown.finding_id] = $('comment').value;
     $('comment').value = drafts[fid] || '';
+    // "confirm saved" had stayed under the next finding's buttons, which saved nothing for it
+    $('status-msg').textContent = '';
   }
   // the relabel box shows the finding's own class on each finding opened (and after its relabel): the
   // class chosen for the last one had stayed, one click from relabelling this one as that
@@ -271,10 +273,11 @@ async function act(action, extra) {
   // a decision names the last one this page showed: the server refuses it (409) when another
   // reviewer decided since, rather than letting this click override what the user never saw
   const body = Object.assign({action: action, base_seq: shown.review.seq || 0}, extra || {});
+  const fid = shown.finding_id;  // the line names it: the answer may come after another finding was opened
   try {
-    await api('/api/findings/' + encodeURIComponent(shown.finding_id) + '/review',
+    await api('/api/findings/' + encodeURIComponent(fid) + '/review',
               {method: 'POST', headers: headers(), body: JSON.stringify(body)});
-    $('status-msg').textContent = action + ' saved';
+    $('status-msg').textContent = fid + ': ' + action + ' saved';
     // a saved comment leaves the box: left there, a second click (or the next finding's) posted it again
     if (action === 'comment') $('comment').value = '';
     // how far the products are behind: worked out when the page opened, it said nothing of decisions made
@@ -285,7 +288,7 @@ async function act(action, extra) {
     await select(shown.finding_id);
   } catch (err) {
     if (err.status === 409) await select(shown.finding_id);  // show what the other reviewer decided
-    $('status-msg').textContent = 'refused: ' + err.message;
+    $('status-msg').textContent = fid + ': refused: ' + err.message;
   }
 }
 let productsLoad = 0;  // the latest products line asked for (an earlier answer arriving after it is dropped)

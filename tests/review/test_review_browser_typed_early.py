@@ -43,7 +43,7 @@ def test_a_name_typed_before_the_page_loaded_is_kept(server: str, open_page: Ope
     inspection.continue_()
     page.locator("#findings tbody tr").first.wait_for()  # init() has run past restoring the name
     assert page.input_value("#reviewer") == "ada"
-    assert _decide(page) == "confirm saved"
+    assert _decide(page) == "F-0001: confirm saved"
     page.locator("#audit li", has_text="ada confirm F-0001").wait_for()
 
 
