@@ -94,11 +94,29 @@ def _dms(value: object, ref: object, negative: str) -> float:
     return -deg if str(ref).strip("\x00 ").upper() == negative else deg
 
 
+_HEAD_BYTES = 262_144  # a DJI photo's EXIF and XMP lie in its first KBs (Brighton: XMP ends at 51 KB of 4 MB)
+
+
 def read_photo(path: Path) -> DjiPhoto:
-    """One photo's pose; ``TelemetryError`` naming the file if it carries none."""
+    """One photo's pose; ``TelemetryError`` naming the file if it carries none. From its first 256 KB (the
+    replay reads the whole photo again as its frame), or all of it where they do not hold its metadata."""
     path = Path(path)
     try:
-        data = path.read_bytes()  # the one read: EXIF, XMP and the capture time all come from these bytes
+        with open(path, "rb") as f:  # the one open: EXIF, XMP and the capture time all come from these bytes
+            data = f.read(_HEAD_BYTES)
+            if len(data) == _HEAD_BYTES:
+                try:
+                    return _photo_from(path, data)
+                except TelemetryError:  # its metadata may lie further on (a thermal camera's data before it)
+                    data += f.read()
+    except OSError as exc:
+        raise TelemetryError(describe(path, f"cannot read the photo's metadata ({exc})")) from exc
+    return _photo_from(path, data)
+
+
+def _photo_from(path: Path, data: bytes) -> DjiPhoto:
+    """``read_photo`` from the photo's bytes, or its first ones."""
+    try:
         with open_header(io.BytesIO(data)) as img:
             exif = img.getexif()
             gps = exif.get_ifd(_GPS_IFD)

@@ -146,3 +146,53 @@ def test_times_read_already_are_used_and_other_photos_read_as_before(tmp_path: P
                             tmp_path / "raw20160623163000000Z.jpg": PhotoTime(2.0, "gps")})
     assert source.capture_times() == [1466699400.5, _BEFORE["DJI_0018.JPG"][0], 1466699400.0]
     assert source.times_without_zone == ["DJI_0019.JPG"]
+
+
+def _counting_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Bytes read from each open of a .JPG from now on, one entry per read call."""
+    read_bytes: list[int] = []
+    real_open = builtins.open
+
+    class Counting(io.BufferedReader):
+        def read(self, size: int | None = -1) -> bytes:  # type: ignore[override]
+            data = super().read(size)
+            read_bytes.append(len(data))
+            return data
+
+    def counting_open(file, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
+        if isinstance(file, (str, Path)) and Path(file).suffix.upper() == ".JPG":
+            return Counting(real_open(file, "rb", buffering=0))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    monkeypatch.setattr(io, "open", counting_open)
+    return read_bytes
+
+
+def test_read_photo_reads_the_metadata_not_the_whole_photo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """read_photo takes EXIF, XMP and the time from a photo's first 256 KB, where a DJI photo's metadata
+    lies (the Brighton photos' XMP ends at 51 KB of 4 MB): it read the whole photo, which the replay reads
+    again as its frame (a 4 MB photo with 4 MB after it stands for a full-size one: 8 MB read before)."""
+    photo = tmp_path / "DJI_0018.JPG"
+    photo.write_bytes((DJI_DIR / "DJI_0018.JPG").read_bytes() + bytes(4_000_000))
+    read_bytes = _counting_reads(monkeypatch)
+    p = read_photo(photo)
+    assert 0 < sum(read_bytes) <= 262_144
+    got = (p.time_utc_s, p.lat_deg, p.lon_deg, p.alt_msl_m, p.alt_rel_m, p.roll_deg, p.pitch_deg, p.yaw_deg,
+           p.gimbal_roll_deg, p.gimbal_pitch_deg, p.gimbal_yaw_deg, p.fix_type, p.time_source)
+    assert got == _BEFORE["DJI_0018.JPG"]
+
+
+def test_a_photo_whose_xmp_lies_further_on_is_read_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """XMP past the first 256 KB (here after a 300-KB APP segment put in before it, as a thermal camera's
+    data can be): the photo is read on in the same open, and its pose is the same."""
+    data = (DJI_DIR / "DJI_0018.JPG").read_bytes()
+    xmp_at = data.rfind(b"\xff\xe1", 0, data.find(b"<x:xmpmeta"))  # the APP1 segment holding the XMP
+    filler = b"".join(b"\xff\xe3" + (65_000).to_bytes(2, "big") + bytes(64_998) for _ in range(5))
+    photo = tmp_path / "DJI_0018.JPG"
+    photo.write_bytes(data[:xmp_at] + filler + data[xmp_at:])
+    read_bytes = _counting_reads(monkeypatch)
+    p = read_photo(photo)
+    assert sum(read_bytes) == photo.stat().st_size
+    assert (p.time_utc_s, p.lat_deg, p.lon_deg, p.yaw_deg, p.gimbal_pitch_deg) == tuple(
+        _BEFORE["DJI_0018.JPG"][i] for i in (0, 1, 2, 7, 9))
