@@ -37,7 +37,10 @@ log = logging.getLogger(__name__)
 
 def connect_vehicle(url: str, wait_ready: bool = True, timeout_s: float = 30.0, **kwargs: object) -> object:
     """``dronekit.connect`` with a clear error when the package is missing. ``timeout_s`` bounds the wait for
-    the first HEARTBEAT and ``wait_ready``'s; dronekit also ends its link after that long without one in flight."""
+    the first HEARTBEAT and ``wait_ready``'s. In flight the link is kept through any loss: dronekit applies
+    heartbeat_timeout there too and ended its link for good after that long without a HEARTBEAT ('No heartbeat in
+    ... seconds, aborting'), so a vehicle back in range was never heard again; ``DronekitTelemetry`` watches the
+    silence itself (``link_timeout_s``)."""
     try:
         import dronekit
     except ImportError as exc:  # pragma: no cover - depends on the install
@@ -47,7 +50,13 @@ def connect_vehicle(url: str, wait_ready: bool = True, timeout_s: float = 30.0, 
                          "'skyinspect[onboard]', which pulls dronekit2)") from exc
     # heartbeat_timeout bounds the wait for the first HEARTBEAT (and, in dronekit, any later silence);
     # timeout bounds wait_ready's wait for the attributes, 30 s whatever timeout_s said before
-    return dronekit.connect(url, wait_ready=wait_ready, heartbeat_timeout=timeout_s, timeout=timeout_s, **kwargs)
+    vehicle = dronekit.connect(url, wait_ready=wait_ready, heartbeat_timeout=timeout_s, timeout=timeout_s, **kwargs)
+    if hasattr(vehicle, "_heartbeat_error"):  # dronekit2 3.0.0 (and dronekit 2.9): 0 turns the in-flight abort off
+        vehicle._heartbeat_error = 0
+    else:
+        log.warning("this dronekit has no _heartbeat_error: its link may end for good after %g s without a HEARTBEAT "
+                    "in flight (a longer timeout_s keeps it through a longer loss)", timeout_s)
+    return vehicle
 
 
 class DronekitTelemetry(LiveMavlink):
@@ -57,6 +66,7 @@ class DronekitTelemetry(LiveMavlink):
         super().__init__(f"dronekit:{getattr(vehicle, '_handler', 'vehicle')!s:.40}", window_s=window_s,
                          clock=clock, connect=lambda *a: vehicle)
         self.vehicle = vehicle
+        self._said_dead = False  # dronekit's own link ended (see _check_dronekit_alive)
         self._text_id = 0  # the last STATUSTEXT id given to a chunked text (1-65535; 0 is a text in one piece)
         # dronekit's own source ids (its default 255/0), so that its requests echoed back are not answered
         master = getattr(vehicle, "_master", None)
@@ -93,12 +103,30 @@ class DronekitTelemetry(LiveMavlink):
         that TIMESYNC requests stop and the loss and the return are logged and counted as LiveMavlink's."""
         while not self._stop.wait(0.1):
             now_m = time.monotonic()
+            self._check_dronekit_alive()
             if (self.link_up and self.peers.system is not None
                     and (silent_s := self._silence_s(now_m)) > self.link_timeout_s):
                 log.warning("%s: no telemetry for %.1f s; link lost (dronekit keeps trying; recording continues)",
                             self.url, silent_s)
                 self._lost_at = now_m - silent_s
                 self.link_up = False
+
+    def _check_dronekit_alive(self) -> None:
+        """Say once when dronekit's receive thread has ended its link (its heartbeat_timeout in flight, a read
+        error): the loss said till then was 'dronekit keeps trying', which it no longer does. A link closed on
+        purpose (``vehicle.close()``: no error) is not said."""
+        handler = getattr(self.vehicle, "_handler", None)
+        error = getattr(handler, "_death_error", None)
+        if self._said_dead or getattr(handler, "_alive", True) is not False or error is None:
+            return
+        self._said_dead = True
+        log.warning("%s: dronekit ended its link (%s); telemetry cannot come back through this Vehicle and frames "
+                    "are recorded untagged from now on. Open it with onboard.telemetry.dronekit_adapter.connect_vehicle, "
+                    "which keeps the link through a loss (dronekit.connect's heartbeat_timeout ends it after that long "
+                    "without a HEARTBEAT in flight)", self.url, error)
+        if self.link_up:
+            self._lost_at = time.monotonic()
+            self.link_up = False
 
     def start(self) -> DronekitTelemetry:
         self.vehicle.add_message_listener("*", self._on_message)  # type: ignore[attr-defined]

@@ -98,7 +98,7 @@ class LoopbackVehicle(threading.Thread):
 
     def __init__(self, port: int, silent: tuple[float, float] = (0.0, 0.0), duration_s: float = 6.0, *,
                  utc_error_s: float = 0.0, camera_clock_s: float | None = None, timesync_hz: float = 1.0,
-                 echo_requests: bool = False, link: object | None = None) -> None:
+                 echo_requests: bool = False, link: object | None = None, heartbeat: bool = False) -> None:
         super().__init__(daemon=True)
         from pymavlink import mavutil
 
@@ -114,6 +114,9 @@ class LoopbackVehicle(threading.Thread):
         self.timesync_answered = 0
         self.request_every = max(1, round(20 / timesync_hz)) if timesync_hz > 0 else 0
         self.echo_requests = echo_requests
+        # an ArduCopter HEARTBEAT at 1 Hz with the telemetry, and one parameter for PARAM_REQUEST_LIST: what
+        # dronekit.connect's initialize waits for
+        self.heartbeat = heartbeat
         self.requests_sent: dict[int, float] = {}
         self.replies: list[TimesyncAnswer] = []
         self.stray_replies: list = []
@@ -162,6 +165,8 @@ class LoopbackVehicle(threading.Thread):
                 if k % 10 == 0:
                     msgs.append(mavlink.MAVLink_camera_feedback_message(
                         utc_us, 1, 0, k // 10 + 1, round(lat * 1e7), 80_000_000, 500.0, 20.0, 1.0, -2.0, 90.0, 0.0, 0))
+                if self.heartbeat and k % 20 == 0:  # quadrotor, ArduPilot, custom mode 0 (STABILIZE), standby
+                    msgs.append(mavlink.MAVLink_heartbeat_message(2, 3, 1, 0, 3, 3))
                 if self.request_every and k % self.request_every == 0:  # ArduPilot asks the GCS too:
                     msgs.append(mavlink.MAVLink_timesync_message(0, ms * 1_000_000 + 1))  # ts1 = boot ns + sysid
                 for m in msgs:
@@ -188,6 +193,9 @@ class LoopbackVehicle(threading.Thread):
                 continue
             for m in self.parser.parse_buffer(data) or []:
                 self.received.append(m)
+                if m.get_type() == "PARAM_REQUEST_LIST" and self.heartbeat:
+                    self.conn.write(mavlink.MAVLink_param_value_message(b"SYSID_THISMAV", 1.0, 2, 1, 0)
+                                    .pack(self.reply_enc))
                 if m.get_type() == "TIMESYNC" and m.tc1 != 0:
                     self._record_reply(m, arrived_host_s)
                 elif m.get_type() == "TIMESYNC" and self.echo_requests:
