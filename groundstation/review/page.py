@@ -278,8 +278,13 @@ async function act(action, extra) {
     await api('/api/findings/' + encodeURIComponent(fid) + '/review',
               {method: 'POST', headers: headers(), body: JSON.stringify(body)});
     $('status-msg').textContent = fid + ': ' + action + ' saved';
-    // a saved comment leaves the box: left there, a second click (or the next finding's) posted it again
-    if (action === 'comment') $('comment').value = '';
+    // a saved comment leaves the box: left there, a second click (or the next finding's) posted it again.
+    // Another finding opened meanwhile: its box is left alone (it had been emptied) and the draft kept for
+    // this one goes (it offered the saved comment again); text typed since the click stays
+    if (action === 'comment') {
+      if (shown.finding_id !== fid) { if (drafts[fid] === body.comment) delete drafts[fid]; }
+      else if ($('comment').value === body.comment) $('comment').value = '';
+    }
     // how far the products are behind: worked out when the page opened, it said nothing of decisions made
     // since (not awaited: the decision is saved whatever this answers; a failure is said at the top)
     // two decisions on a slow link: the first's answer, arriving last, had put the line back a decision

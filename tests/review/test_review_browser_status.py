@@ -28,3 +28,28 @@ def test_a_saved_line_is_not_shown_under_the_next_finding(server: str, open_page
     assert page.inner_text("#status-msg").startswith("F-0002: refused")
     _open(page, "F-0001")
     assert page.inner_text("#status-msg") == ""
+
+
+def test_a_comment_saved_after_another_finding_was_opened(server: str, open_page: OpenPage) -> None:  # noqa: F811
+    """A comment's answer arriving after another finding was opened (a slow link) emptied the box there,
+    losing what was being typed for that finding, while the comment sent stayed as the first finding's
+    draft: opened again, it offered the comment already saved, to be posted twice."""
+    page = open_page()
+    page.goto(server + "/")
+    page.fill("#reviewer", "ada")
+    _open(page, "F-0001")
+    held: list = []  # type: ignore[type-arg]
+    page.route("**/api/findings/F-0001/review", lambda route: held.append(route))
+    page.fill("#comment", "hairline, check on site")
+    page.click("#comment-btn", no_wait_after=True)
+    page.wait_for_function("() => true")  # let the held request reach the route
+    _open(page, "F-0002")
+    page.fill("#comment", "rust stain under the bearing")
+    assert len(held) == 1
+    held[0].continue_()
+    page.locator("#status-msg", has_text="F-0001: comment saved").wait_for()
+    page.wait_for_timeout(300)
+    assert page.input_value("#comment") == "rust stain under the bearing"  # F-0002's text kept
+    _open(page, "F-0001")
+    assert page.input_value("#comment") == ""  # saved: no draft left to post again
+    page.locator("#audit li", has_text="comment F-0001: hairline, check on site").wait_for()
