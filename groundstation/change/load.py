@@ -55,6 +55,9 @@ def load_inspection(folder: Path) -> Inspection:
         methods = meta.get("measurement_methods") or {}
         if not isinstance(methods, dict) or not all(isinstance(v, str) for v in methods.values()):
             raise ValueError(f"measurement_methods: expected an object of strings, got {methods!r}")
+        t0 = meta.get("start_time_utc_s")
+        if t0 is not None and (isinstance(t0, bool) or not isinstance(t0, (int, float))):
+            raise ValueError(f"start_time_utc_s: expected a number of seconds, got {t0!r}")
         o = meta.get("origin")
         origin = LocalFrame(float(o["lat_deg"]), float(o["lon_deg"]), float(o["h_m"])) if o else None
         uids = {f.finding_id: f"{asset}:{meta['inspection_date']}:{f.finding_id}" for f in findings}
@@ -70,7 +73,8 @@ def load_inspection(folder: Path) -> Inspection:
     return Inspection(folder, meta.get("asset_id", ""), meta["inspection_date"], findings, grades, uids,
                       {str(k): v for k, v in methods.items()}, origin, joint_like_ids(folder, findings),
                       model_id=str(meta.get("model_id") or ""), verdicts=read_verdicts(folder), rule_states=rule_states,
-                      locations=locations, rule_files=rule_files, footprints_ned_m=read_footprints(folder))
+                      locations=locations, rule_files=rule_files, footprints_ned_m=read_footprints(folder),
+                      start_time_utc_s=None if t0 is None else float(t0))
 
 
 def _locations(findings: tuple, data: dict) -> dict[str, dict]:

@@ -47,6 +47,7 @@ class Inspection:
     # each frame's footprint (K, 3) in the flight's NED frame (stages/aligned.json): whether it looked at a
     # place (change/coverage.py); None when the folder does not hold them
     footprints_ned_m: tuple[np.ndarray, ...] | None = None
+    start_time_utc_s: float | None = None  # the flight's first frame (inspection.json): one flight, one inspection
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,17 @@ def test_a_results_folder_without_its_grades_is_refused(inspections: tuple[Path,
     assert not (tmp_path / "out").exists() and not (folders[1] / "defects.json").exists()
 
 
+def test_one_flight_in_two_folders_is_refused(inspections: tuple[Path, Path], tmp_path: Path) -> None:
+    """A copy of a results folder, or its flight processed again into another: the same inspection, which
+    read 'everything stable over 0.00 years', exit 0; only the same folder twice was refused."""
+    old, copy = _copy(inspections[0], tmp_path / "old"), _copy(inspections[0], tmp_path / "copy")
+    code, text = _run("change", str(old), str(copy), "--out", str(tmp_path / "out"))
+    said = " ".join(text.split())
+    assert code == 2 and "the same flight as the previous inspection" in said and "Traceback" not in said, said
+    assert "two different flights" in said
+    assert not (tmp_path / "out").exists() and not (copy / "defects.json").exists()
+
+
 def test_swapped_order_is_refused(inspections: tuple[Path, Path], tmp_path: Path) -> None:
     old = _copy(inspections[0], tmp_path / "old")
     code, text = _run("change", str(inspections[1]), str(old), "--out", str(tmp_path / "out"))

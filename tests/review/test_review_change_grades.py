@@ -5,7 +5,9 @@ grade of the corrosion it was found as (aashto-mbei-1000)."""
 
 from __future__ import annotations
 
+import json
 import shutil
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,11 @@ def test_change_reads_the_published_grades_of_a_reviewed_folder(results: Path, t
 
     before = tmp_path / "before"
     shutil.copytree(results, before)
+    # last year's flight (change refuses one flight compared with itself), its findings as this one's
+    meta = json.loads((before / "inspection.json").read_text())
+    day = date.fromisoformat(meta["inspection_date"])
+    (before / "inspection.json").write_text(json.dumps({**meta, "start_time_utc_s": meta["start_time_utc_s"] - 365 * 86400,
+                                                        "inspection_date": str(day - timedelta(days=365))}))
     c, rust, published = publish_rust_relabelled_crack(results)
     assert published["grade_rule"].startswith("aashto-mbei-1130")
     report = compare(before, results)
