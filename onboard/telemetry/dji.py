@@ -134,6 +134,11 @@ def _photo_from(path: Path, data: bytes) -> DjiPhoto:
     if "FlightYawDegree" not in xmp or "GimbalPitchDegree" not in xmp:
         raise TelemetryError(describe(path, "photo has no DJI XMP attitude (drone-dji:FlightYawDegree, "
                                       "GimbalPitchDegree)", "Use the original DJI JPEG, not an edited copy"))
+    rel = _num(xmp, "RelativeAltitude")
+    if not (math.isfinite(alt) and math.isfinite(rel)):  # MAVLink heights are integers: NaN stopped the replay
+        what = ("altitude (EXIF GPSAltitude or drone-dji:AbsoluteAltitude)" if not math.isfinite(alt) else
+                "height above its take-off (drone-dji:RelativeAltitude)")
+        raise TelemetryError(describe(path, f"photo has no {what}", "Use the original DJI JPEG, not an edited copy"))
     # frames pair with photos by number, but these times become the record's UTC (report date, change's years)
     t = exif_time(exif)
     if t is None:
@@ -145,7 +150,7 @@ def _photo_from(path: Path, data: bytes) -> DjiPhoto:
         v_acc = _num(xmp, "RtkStdHgt")
     else:
         fix, h_acc, v_acc = 3, math.nan, math.nan  # plain GNSS: a 3D fix, accuracy not recorded
-    return DjiPhoto(path, t.utc_s, lat, lon, alt, _num(xmp, "RelativeAltitude"), _num(xmp, "FlightRollDegree", 0.0),
+    return DjiPhoto(path, t.utc_s, lat, lon, alt, rel, _num(xmp, "FlightRollDegree", 0.0),
                     _num(xmp, "FlightPitchDegree", 0.0), _num(xmp, "FlightYawDegree") % 360.0,
                     _num(xmp, "GimbalRollDegree", 0.0), _num(xmp, "GimbalPitchDegree"),
                     _num(xmp, "GimbalYawDegree", 0.0) % 360.0, fix, h_acc, v_acc, t.source, t.zone)

@@ -111,3 +111,21 @@ def test_a_phone_photo_among_them_is_refused_whatever_its_exif_time(tmp_path: Pa
     with pytest.raises(InputError, match=r"IMG_0001\.jpg: 1 file\(s\) in the DJI photo folder are no DJI photos"):
         run_replay(folder, folder, tmp_path / "r", DarkPixelSegmenter(), CAMERA, progress=False)
     assert not (tmp_path / "r").exists()
+
+
+def test_a_photo_without_relative_altitude_is_untagged_by_name_not_a_traceback(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Before: DJI_0019 with XMP but no drone-dji:RelativeAltitude stopped the replay with a traceback,
+    'ValueError: cannot convert float NaN to integer' (its NaN height written into GLOBAL_POSITION_INT), and
+    no record; without it the frame's height above the take-off is unknown, as without GPS."""
+    folder = _card(tmp_path)
+    data = (folder / "DJI_0019.JPG").read_bytes()
+    blanked = re.sub(rb'drone-dji:RelativeAltitude="[^"]*"', lambda m: b" " * len(m.group(0)), data)
+    assert blanked != data
+    (folder / "DJI_0019.JPG").write_bytes(blanked)
+    with caplog.at_level(logging.WARNING):
+        summary = run_replay(folder, folder, tmp_path / "r", DarkPixelSegmenter(), CAMERA, progress=False)
+    assert (summary.tagged, summary.untagged) == (3, 1)
+    assert _poses(tmp_path / "r")[1][0] is None
+    said = [r.getMessage() for r in caplog.records if "DJI_0019.JPG" in r.getMessage()]
+    assert any("RelativeAltitude" in m for m in said), said
