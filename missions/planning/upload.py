@@ -27,6 +27,7 @@ the other autopilot than the one the HEARTBEAT names is refused before anything 
 from __future__ import annotations
 
 import math
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -107,6 +108,10 @@ def connect(url: str, timeout_s: float = 10.0) -> Any:
         raise TelemetryError(f"--connect {url}: expected a TCP server to accept the connection, got it refused "
                              f"({exc}): nothing listens at that address and port. Check that SITL, mavlink-router "
                              f"or the autopilot's TCP server is running, and the port") from exc
+    except socket.gaierror as exc:  # it said 'Use udpout:HOST:PORT, tcp:HOST:PORT' of a string in that form
+        host = spec.url.split(":")[1]
+        raise TelemetryError(f"--connect {url}: expected a host that resolves, got {host!r}, which does not resolve "
+                             f"({exc}). Check the spelling, or give the vehicle's or router's IP address") from exc
     except TimeoutError as exc:  # a host that never answers: was ~135 s a try, 3 tries
         raise TelemetryError(f"--connect {url}: expected a TCP server to accept the connection, got {exc}. Check the "
                              f"host's address (the vehicle or router may be off or on another network) and that no "

@@ -34,6 +34,7 @@ from __future__ import annotations
 import logging
 import math
 import queue
+import socket
 import threading
 import time
 from collections import deque
@@ -246,6 +247,8 @@ class LiveMavlink(LinkSender):
         if isinstance(exc, ConnectionRefusedError):
             hint = ("Nothing accepts connections at that address yet: check that SITL, mavlink-router or the "
                     "autopilot's TCP server is running and the port")
+        elif isinstance(exc, socket.gaierror):
+            hint = "Its host name does not resolve: check the spelling, or give the vehicle's or router's IP address"
         elif isinstance(exc, TimeoutError):
             hint = ("Nothing answered at that address: check the host's address (the vehicle or router may be off or "
                     "on another network) and that no firewall drops the port")

@@ -61,3 +61,21 @@ def test_onboard_cli_takes_the_connect_timeout(tmp_path, monkeypatch, caplog: py
     assert r.exit_code == 0 and "untagged" in r.output, r.output
     said = [m.getMessage() for m in caplog.records if "cannot open link" in m.getMessage()]
     assert said and "no answer to the TCP connection within 0.5 s" in said[0], said
+
+
+@pytest.mark.timeout(60)
+def test_a_live_tcp_host_name_that_does_not_resolve_is_said_as_such(caplog: pytest.LogCaptureFixture) -> None:
+    # Before: '... ([Errno -2] Name or service not known ...). A port in use is usually held by another MAVLink
+    # program (mavproxy, mavlink-router, a second skyinspect)', which a name that does not resolve is not.
+    with caplog.at_level(logging.WARNING, logger="onboard.telemetry.live"):
+        live = LiveMavlink("tcp:nosuchhost.invalid:5760", backoff_s=0.01, max_backoff_s=0.02)  # RFC 2606: never
+        live.start()
+        try:
+            deadline = time.monotonic() + 30.0
+            while live._open_failures < 1 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        finally:
+            live.stop()
+    said = [r.getMessage() for r in caplog.records if "cannot open link" in r.getMessage()]
+    assert said and "nosuchhost.invalid" in said[0] and "does not resolve" in said[0], said
+    assert "another MAVLink program" not in said[0], said[0]

@@ -59,3 +59,13 @@ def test_upload_cli_takes_a_connect_timeout(tmp_path) -> None:
                                      "--connect-timeout-s", "1"])
     said = " ".join(r.output.split())
     assert r.exit_code == 2 and "no answer to the TCP connection within 1 s" in said, r.output
+
+
+@pytest.mark.timeout(60)
+def test_a_tcp_host_name_that_does_not_resolve_is_named() -> None:
+    # Before: 'cannot open ([Errno -2] Name or service not known). Use udpout:HOST:PORT, tcp:HOST:PORT or a serial
+    # device', of a string already in that form.
+    with pytest.raises(TelemetryError) as err:
+        connect("tcp:nosuchhost.invalid:5760", timeout_s=5.0)  # RFC 2606: .invalid never resolves
+    said = str(err.value)
+    assert "nosuchhost.invalid" in said and "does not resolve" in said and "Use udpout" not in said, said
