@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -94,26 +95,32 @@ def crop_view(inp: PublishInput, finding: Finding) -> tuple[int, int]:
     """(frame, instance) the report's crop shows: the best view; for a crack or the line split off it whose
     best view (the whole's, which both parts keep) shows none of it, the view that shows most of it. The
     demo's F-0003-J (a plumb line) had shown frame 10, whose detection is all of F-0003's crack."""
-    def own_edges(frame: int) -> int | None:
+    def own_m(frame: int) -> float | None:  # the length of its outline the frame shows, on the surface
         pieces = sorted({i for f, i in finding.views if f == frame})
-        own = _own_part(inp, finding, frame, pieces)
-        return None if own is None else sum(int((k & np.roll(k, -1)).sum()) for k in own)
-    best = own_edges(finding.best_view[0])
-    if best is None or best > 0:
+        own = _own_part(inp, finding, frame, pieces, with_points=True)
+        if own is None:
+            return None
+        edges = [(k & np.roll(k, -1), np.linalg.norm(np.roll(uv, -1, axis=0) - uv, axis=1)) for k, uv in own]
+        return float(sum(np.nansum(d[e]) for e, d in edges))
+    best = own_m(finding.best_view[0])
+    if best is None:
         return finding.best_view
     views: dict[int, int] = {}
     for frame, instance in finding.views:
         views.setdefault(frame, instance)  # its first instance listed
-    edges = {frame: own_edges(frame) or 0 for frame in views}
-    frame = max(views, key=lambda fr: edges[fr])  # of the most, the first listed
-    return (frame, views[frame]) if edges[frame] > 0 else finding.best_view
+    shown = {frame: own_m(frame) or 0.0 for frame in views}
+    frame = max(views, key=lambda fr: shown[fr])  # of the most, the first listed
+    # the best view unless it shows under half of what another does (a corner of the part at the junction)
+    return finding.best_view if best >= 0.5 * shown[frame] else (frame, views[frame])
 
 
-def _own_part(inp: PublishInput, finding: Finding, frame_index: int, pieces: list[int]) -> list[np.ndarray] | None:
+def _own_part(inp: PublishInput, finding: Finding, frame_index: int, pieces: list[int],
+              with_points: bool = False) -> list[Any] | None:
     """For a crack and the joint-like line split off it (groundstation.joint_split), which vertices of each
     piece's outline are this finding's: those on the surface no farther from its centre lines than from the
     other part's (as the split shares the skeleton for the widths). None for any other finding, or where a
-    piece's outline is not known on the surface vertex by vertex: the whole detection is drawn then."""
+    piece's outline is not known on the surface vertex by vertex: the whole detection is drawn then.
+    ``with_points``: each piece as (those vertices, its outline on the surface in plane coordinates)."""
     import shapely
 
     from groundstation.joints import ARM_SUFFIX, arm_id
@@ -134,8 +141,10 @@ def _own_part(inp: PublishInput, finding: Finding, frame_index: int, pieces: lis
         det = dets.get(i)
         if det is None or i >= len(rec.instances) or len(det.outline_ned_m) != len(rec.instances[i].polygon_px):
             return None
-        at = shapely.points(inp.basis.to_2d(det.outline_ned_m))
-        out.append(np.asarray(shapely.distance(at, mine) <= shapely.distance(at, theirs)))
+        uv = inp.basis.to_2d(det.outline_ned_m)
+        at = shapely.points(uv)
+        keep = np.asarray(shapely.distance(at, mine) <= shapely.distance(at, theirs))
+        out.append((keep, uv) if with_points else keep)
     return out
 
 
