@@ -246,7 +246,7 @@ function regradeText(g) {
 }
 function classOf(f) { return f.review.label || f['class']; }
 function relabelReady() {  // Relabel waits for a class other than the finding's own to be chosen
-  $('relabel').disabled = !shown || $('relabel-label').value === classOf(shown);
+  $('relabel').disabled = writing || !shown || $('relabel-label').value === classOf(shown);
 }
 function showDetailOnPhone() {  // one column on a phone: the detail lies below the whole list
   if (window.matchMedia('(max-width: 800px)').matches) $('right').scrollIntoView();
@@ -268,8 +268,17 @@ function headers() {
   localStorage.setItem('skyinspect-reviewer', $('reviewer').value.trim());
   return h;
 }
+// a decision in flight: the buttons wait for its answer and the finding shown again. A double-click had sent
+// two decisions on what the page showed, the second refused as a conflict with the reviewer's own first
+let writing = false;
+function busy(on) {
+  writing = on;
+  for (const id of ['confirm', 'reject', 'comment-btn']) $(id).disabled = on;
+  relabelReady();
+}
 async function act(action, extra) {
-  if (!selected || !shown) return;
+  if (!selected || !shown || writing) return;
+  busy(true);
   // a decision names the last one this page showed: the server refuses it (409) when another
   // reviewer decided since, rather than letting this click override what the user never saw
   const body = Object.assign({action: action, base_seq: shown.review.seq || 0}, extra || {});
@@ -294,6 +303,8 @@ async function act(action, extra) {
   } catch (err) {
     if (err.status === 409) await select(shown.finding_id);  // show what the other reviewer decided
     $('status-msg').textContent = fid + ': refused: ' + err.message;
+  } finally {
+    busy(false);
   }
 }
 let productsLoad = 0;  // the latest products line asked for (an earlier answer arriving after it is dropped)

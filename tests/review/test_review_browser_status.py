@@ -53,3 +53,33 @@ def test_a_comment_saved_after_another_finding_was_opened(server: str, open_page
     _open(page, "F-0001")
     assert page.input_value("#comment") == ""  # saved: no draft left to post again
     page.locator("#audit li", has_text="comment F-0001: hairline, check on site").wait_for()
+
+
+def test_a_double_click_is_one_decision_not_a_refusal(server: str, open_page: OpenPage) -> None:  # noqa: F811
+    """A double-click on Confirm sent two decisions on what the page showed: the first saved, the second
+    refused as a conflict with the first, so the page ended on 'F-0001: refused: 409 not saved: F-0001
+    was changed by ada since you opened it', the reviewer's own confirm. The buttons now wait for a
+    decision's answer (and the finding shown again) before taking another."""
+    page = open_page()
+    page.goto(server + "/")
+    page.fill("#reviewer", "ada")
+    _open(page, "F-0001")
+    held: list = []  # type: ignore[type-arg]
+    page.route("**/api/findings/F-0001/review", lambda route: held.append(route))
+    page.click("#confirm", no_wait_after=True)
+    page.wait_for_function("() => true")  # let the held request reach the route
+    assert page.is_disabled("#confirm") and page.is_disabled("#reject") and page.is_disabled("#comment-btn")
+    page.click("#reject", force=True, no_wait_after=True)  # clicked anyway: nothing sent
+    assert len(held) == 1
+    held[0].continue_()
+    page.unroute("**/api/findings/F-0001/review")
+    page.locator("#status-msg", has_text="F-0001: confirm saved").wait_for()
+    page.locator("#findings tbody tr[data-id='F-0001'] td.confirmed").wait_for()
+    page.wait_for_function("() => !document.getElementById('reject').disabled")
+    page.dblclick("#reject")
+    page.locator("#audit li", has_text="reject F-0001").wait_for()
+    page.wait_for_function("() => !document.getElementById('confirm').disabled")
+    page.wait_for_timeout(300)
+    assert page.inner_text("#status-msg") == "F-0001: reject saved"
+    assert [t.split(" ", 2)[2] for t in page.locator("#audit li").all_inner_texts()] == \
+        ["ada confirm F-0001", "ada reject F-0001"]
