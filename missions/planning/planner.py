@@ -17,14 +17,14 @@ from skyinspect.geodesy import LocalFrame
 
 from missions.planning.assets import Asset, Bridge, Pipeline, Site, WindTurbine
 from missions.planning.cameras import CameraProfile
-from missions.planning.design import Design, Requirement, design_for
+from missions.planning.design import STANDOFF_MARGIN_M, Design, Requirement, design_for
 from missions.planning.fence import FenceArea, plan_fence
 from missions.planning.geometry import Solid, Surface
 from missions.planning.mission import (ARDUCOPTER_MIN_SPEED_M_S, MAX_MISSION_ITEMS, MissionItem, build_items,
                                        whole_degree_gimbal)
 from missions.planning.patterns import Pass, PatternResult
 from missions.planning.routing import route_passes
-from missions.planning.safety import Floor, check_items, estimate_flight_s, flight_legs
+from missions.planning.safety import Floor, PlanRefusedError, check_items, estimate_flight_s, flight_legs
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,8 +150,11 @@ class Layout:
     def flight(self, passes: tuple[Pass, ...]) -> Plan:
         """One checked flight over these passes (raises PlanRefusedError with every violation)."""
         routed, items = self._items(passes)
-        passed = check_items(items, self.frame, self.asset.site, self.solids, self.design.speed_m_s, self.floors,
-                             self.autopilot)
+        try:
+            passed = check_items(items, self.frame, self.asset.site, self.solids, self.design.speed_m_s, self.floors,
+                                 self.autopilot)
+        except PlanRefusedError as exc:
+            raise PlanRefusedError(exc.violations, exc.hint or _closer_hint(exc, self.design, self.asset.site)) from exc
         fence, fence_notes = plan_fence(items, self.frame, self.asset.site, self.autopilot)
         return Plan(items, self.asset, self.camera, self.design, self.autopilot,
                     (self.frame.lat0_deg, self.frame.lon0_deg, self.frame.h0_m), routed, self.surfaces, self.solids,
@@ -197,6 +200,26 @@ def lay_out(asset: Asset, camera: CameraProfile, requirement: Requirement | None
     floors = bridge_floors(asset, frame) if isinstance(asset, Bridge) else ()
     return Layout(asset, camera, design, autopilot, frame, pattern.passes, pattern.surfaces, pattern.notes, solids,
                   with_keep_outs(solids, asset, frame), floors)
+
+
+def _closer_hint(exc: PlanRefusedError, design: Design, site: Site) -> str:
+    """The rules' advice is for a mission drawn by hand; where the planner's own passes, flown as far from the
+    faces as the GSD allows (beyond the standoff a zoom prefers), reach another structure or a keep-out, say
+    how to fly them closer: the range scales with the crack width (the GSD)."""
+    if not {r for r, _, _ in exc.violations} & {"min_standoff", "keep_out"}:
+        return ""
+    preferred_m = site.min_standoff_m + STANDOFF_MARGIN_M
+    if design.standoff_m <= preferred_m + 1e-6:
+        return ""
+    cam, req = design.camera, design.requirement
+    lens = ("its widest" if cam.is_zoom and design.focal_length_mm <= cam.focal_length_mm + 1e-6 else "the plan's")
+    half_m = design.standoff_m / 2.0
+    closer = (f" --crack-width-mm {req.crack_width_mm / 2:g} flies them {half_m:.1f} m out;" if half_m >= preferred_m
+              else "")
+    return (f"  the planner's passes fly {design.standoff_m:.1f} m from the structure: {cam.name} gives the required "
+            f"{design.gsd_m_per_px * 1000:.2f} mm/px there at {lens} focal length ({design.focal_length_mm:.2f} mm), and "
+            f"another structure or keep-out is nearer. The range scales with the crack width graded:{closer} or leave "
+            f"the structure in the way out of the inspect: section and plan it on its own")
 
 
 def trigger_speed_limit_m_s(passes: tuple[Pass, ...], min_interval_s: float) -> float:

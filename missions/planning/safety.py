@@ -65,11 +65,12 @@ class Floor:
 class PlanRefusedError(InputError):
     """A plan broke safety rules; ``violations`` lists (rule, item seq, message)."""
 
-    def __init__(self, violations: list[tuple[str, int, str]]) -> None:
-        self.violations = violations
+    def __init__(self, violations: list[tuple[str, int, str]], hint: str = "") -> None:
+        self.violations, self.hint = violations, hint
         shown = "\n  ".join(f"rule {r}: {m}" for r, _, m in violations[:12])
         more = f"\n  ... and {len(violations) - 12} more" if len(violations) > 12 else ""
-        super().__init__(f"plan refused, {len(violations)} safety violation(s); nothing written:\n  {shown}{more}")
+        super().__init__(f"plan refused, {len(violations)} safety violation(s); nothing written:\n  {shown}{more}"
+                         + (f"\n{hint}" if hint else ""))
 
 
 @dataclass(frozen=True)
