@@ -222,9 +222,12 @@ def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: De
                 level = f"{above[i]:.2f} m above" if above[i] >= 0 else f"{-above[i]:.2f} m below"  # into the hill
                 floor = (f"deck.min_ground_clearance_m {need[i]:g} m under the deck" if deck[i]
                          and need[i] > site.min_flight_agl_m else f"site.min_flight_agl_m {site.min_flight_agl_m:g} m")
+                fix = (f"Set deck.ground_below_agl_m to the ground's height under the deck (the highest there, "
+                       f"{float(ground[deck].max()):+.2f} m on this leg): the passes under the deck are then planned "
+                       f"above it" if deck[i] else _FIX)  # the bank under a deck: the deck's ground, not a slope
                 violations.append(("terrain", leg.seq, f"{which}{_where(leg, p.items, pts[i])} is {level} "
                                    f"the ground in {dem_path.name} (the ground there is {ground[i]:+.2f} m from "
-                                   f"home's); expected at least {floor}. {_FIX}"))
+                                   f"home's); expected at least {floor}. {fix}"))
                 continue
             near = _standing_clearance(p, bound, home_down, pts)
             if near is not None and near[0] < site.min_standoff_m - 1e-6:

@@ -8,10 +8,15 @@ rasterio): no real DEM of the example bridge is in shared/data."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
+from missions.planning import get_camera
+from missions.planning.planner import plan_inspection
 from missions.planning.safety import PlanRefusedError
 
+from .conftest import FAST
 from .test_terrain import _synthetic_dem
 
 
@@ -55,3 +60,20 @@ def test_a_dsm_holding_the_deck_is_said(tmp_path, bridge_plan):
 
     notes = check_terrain((bridge_plan,), _bank_under_deck(tmp_path, bridge_plan.asset, 13.0))
     assert any("holds the deck (a DSM" in n and "ground_clearance" in n for n in notes), notes
+
+
+def test_the_refusal_under_the_deck_says_to_give_the_ground_there(tmp_path, bridge_plan):
+    """Under the deck the advice was the slope's ('take off from a home level with that ground'); the fix is the
+    deck's ground: with deck.ground_below_agl_m 4 the planner flies the passes under the deck above the bank,
+    and the same DTM passes."""
+    from missions.planning.terrain import check_terrain
+
+    dtm = _bank_under_deck(tmp_path, bridge_plan.asset, 4.0)
+    with pytest.raises(PlanRefusedError) as err:
+        check_terrain((bridge_plan,), dtm)
+    under = [m for _, _, m in err.value.violations if "pier P2 ring 1" in m]
+    assert under and all("Set deck.ground_below_agl_m to the ground's height under the deck" in m for m in under), under
+    assert not any("take off from a home level" in m for m in under), under
+    banked = dataclasses.replace(bridge_plan.asset, ground_below_agl_m=4.0)
+    plan = plan_inspection(banked, get_camera("dji_h20_zoom"), FAST, "ardupilot")
+    assert "from +0.00 to +4.00 m" in check_terrain((plan,), dtm)[0]
