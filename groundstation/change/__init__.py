@@ -221,8 +221,12 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
             covers[str(side.folder)] = Coverage(side.footprints_ned_m, side.origin, frame, gate_m)
         pts = np.vstack([np.asarray(f.outline_wgs84, dtype=np.float64).reshape(-1, 3),
                          [[f.lat_deg, f.lon_deg, f.alt_msl_m]]])
+        # how far the two flights' positions may disagree: the offset vote's agreement once it is taken out,
+        # else the CE90s (plain GNSS: metres)
+        unc = offset_tol_m if shift.any() else math.hypot(f.ce90_m if math.isfinite(f.ce90_m) else 0.0,
+                                                          max(ce90[1 if side is cur else 0], default=0.0))
         return covered(np.asarray(frame.to_ned(pts[:, 0], pts[:, 1], pts[:, 2])).reshape(-1, 3) + to_side,
-                       covers[str(side.folder)])
+                       covers[str(side.folder)], unc)
     changes: list[DefectChange] = []
     # the shipped rules read on first need; last time's grades by another version graded again by this time's
     rules = RuleRanks(prev.rule_states, cur.rule_states, current_files=cur.rule_files)

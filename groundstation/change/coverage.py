@@ -68,12 +68,27 @@ class Coverage:
         return hit
 
 
-def covered(points: np.ndarray, cover: Coverage | None) -> str:
-    """'all', 'none' or 'part' of a defect's outline and centre (``points``) in the frames; '' unknown."""
+    def distance(self, points: np.ndarray) -> np.ndarray:
+        """(N,) each (N, 3) point's distance to the nearest footprint (0 inside): in its plane, and across it
+        past ``off_plane_m``."""
+        points = np.atleast_2d(points)
+        best = np.full(len(points), np.inf)
+        for c, basis, poly in self.planes:
+            rel = points - c
+            uv = rel @ basis[:2].T
+            across = np.maximum(np.abs(rel @ basis[2]) - self.off_plane_m, 0.0)
+            best = np.minimum(best, np.hypot(shapely.distance(poly, shapely.points(uv)), across))
+        return best
+
+
+def covered(points: np.ndarray, cover: Coverage | None, uncertainty_m: float) -> str:
+    """'all', 'none' or 'part' of a defect's outline and centre (``points``) in the frames; '' unknown.
+    'none' only when every point lies farther than ``uncertainty_m`` (the two flights' positions against each
+    other) from every frame: a spot the frames covered must not read "not looked at" for a position error."""
     if cover is None or not len(points):
         return ""
-    hit = cover.inside(points)
-    return "all" if hit.all() else "none" if not hit.any() else "part"
+    d = cover.distance(points)
+    return "all" if (d == 0).all() else "none" if (d > uncertainty_m).all() else "part"
 
 
 def looked_apart(prev: Any, cur: Any, frame: Any, shift: np.ndarray, margin_m: float) -> bool:
