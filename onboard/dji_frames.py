@@ -48,10 +48,17 @@ def self_folder_events(source: ImageFolderSource, folder: Path, events: dict[int
     return events
 
 
+def untagged_why(source: ImageFolderSource, skipped: dict[Path, str]) -> dict[int, str]:
+    """Frame index → why its photo gave no pose, as the DJI reader said it (the frame's pose status, which
+    the report lists: it read 'no CAMERA_FEEDBACK for img_idx 3', a message of MAVLink logs)."""
+    why = {Path(p).resolve(): text for p, text in skipped.items()}
+    return {n: why[p.resolve()] for n, p in enumerate(source.paths, start=1) if p.resolve() in why}
+
+
 def _has_dji_xmp(path: Path) -> bool:
     """drone-dji metadata in the first 200 KB, where a DJI photo's XMP lies (onboard.telemetry.dji)."""
     with open(path, "rb") as f:
         return b"drone-dji:" in f.read(200_000)
 
 
-__all__ = ["is_self_folder", "self_folder_events"]
+__all__ = ["is_self_folder", "self_folder_events", "untagged_why"]

@@ -26,7 +26,7 @@ from glob import escape as glob_escape
 from dataclasses import dataclass
 from pathlib import Path
 
-from onboard.dji_frames import is_self_folder, self_folder_events
+from onboard.dji_frames import is_self_folder, self_folder_events, untagged_why
 from onboard.ending import DID_NOT_FINISH, ended_meta
 from onboard.frames import Frame, ImageFolderSource, VideoSource, open_frames
 from onboard.taggers import ReplayTagger
@@ -71,6 +71,7 @@ class _Plan:
     events: dict[int, CameraEvent]
     frame_clock: FrameClock | None = None  # frame time → telemetry time (None with CAMERA_FEEDBACK)
     photo_time: dict[str, object] | None = None  # a DJI folder's dji_photo_time, from its photos as read for telemetry
+    untagged_why: dict[int, str] | None = None  # frame index → why it has no CAMERA_FEEDBACK (onboard.dji_frames)
 
     def telemetry_time_s(self, frame_s: float) -> float:
         return self.frame_clock.to_telemetry_s(frame_s) if self.frame_clock is not None else frame_s
@@ -121,7 +122,7 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
     count = tagged = instances = 0
     # tagged as the crash-safe runtime tags: a DJI photo without a pose has no CAMERA_FEEDBACK (onboard.dji_frames)
     tagger = ReplayTagger(plan.buffer, plan.events if plan.capture_time_source == "camera_feedback" else None,
-                          plan.telemetry_time_s)
+                          plan.telemetry_time_s, plan.untagged_why)
     try:
         writer = FlightRecordWriter(target, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta,
                                     drift_reference=getattr(segmenter, "drift_reference", None))
@@ -207,9 +208,9 @@ def plan_replay(frames: Path, mavlink: Path, latency_s: float = 0.0, gap_thresho
     events: dict[int, CameraEvent] = {}
     for event in buffer.camera_events():
         events.setdefault(event.img_idx, event)  # two cameras share img_idx numbers: keep the first
-    if is_self_folder(frames, mavlink, kind, source):  # the frames are the photos: photo n is frame n
+    if dji is not None and is_self_folder(frames, mavlink, kind, source):  # the frames are the photos: photo n is frame n
         return _Plan(buffer, source, "camera_feedback", self_folder_events(source, mavlink, events),  # type: ignore[arg-type]
-                     photo_time=photo_time)
+                     photo_time=photo_time, untagged_why=untagged_why(source, dji.skipped))  # type: ignore[arg-type]
     times = source.capture_times()
     clock = None  # the frames' times on the telemetry's, mapped once (its warnings said once)
     if n and all(i in events for i in range(1, n + 1)):

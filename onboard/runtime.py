@@ -109,7 +109,7 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
         drop = False if drop_frames is None else drop_frames
         stop = stop_event or threading.Event()
         tagger = ReplayTagger(plan.buffer, plan.events if plan.capture_time_source == "camera_feedback" else None,
-                              plan.telemetry_time_s)
+                              plan.telemetry_time_s, plan.untagged_why)
         link = None
     if not live_mode:
         _check_resumed_segmentation(out, meta)

@@ -27,16 +27,18 @@ def _awaits_telemetry(status: str) -> bool:
 
 class ReplayTagger(Tagger):
     def __init__(self, buffer: TelemetryBuffer, events: dict[int, CameraEvent] | None,
-                 to_telemetry_s: Callable[[float], float] | None = None) -> None:
+                 to_telemetry_s: Callable[[float], float] | None = None,
+                 untagged_why: dict[int, str] | None = None) -> None:
         self.buffer, self.events = buffer, events or {}
         self.to_telemetry_s = to_telemetry_s or (lambda t: t)  # the frames' clock → the telemetry's
+        self.untagged_why = untagged_why or {}  # frame index → why it has no event (a DJI photo without a pose)
 
     def __call__(self, frame: Frame) -> Pose:
         if self.events:
             event = self.events.get(frame.index)
             if event is None:
                 return Pose.untagged(frame.capture_time_utc_s or math.nan,
-                                     f"no CAMERA_FEEDBACK for img_idx {frame.index}")
+                                     self.untagged_why.get(frame.index, f"no CAMERA_FEEDBACK for img_idx {frame.index}"))
             return self.buffer.pose_for_event(event)
         if frame.capture_time_utc_s is None:
             return Pose.untagged(math.nan, "frame has no capture time")

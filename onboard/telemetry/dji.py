@@ -166,6 +166,7 @@ class DjiFlight:
     records: list[Record]
     photo_time: dict[str, object]  # the record meta's dji_photo_time: which clock the tagging photos' times came from
     times: dict[Path, PhotoTime] = field(default_factory=dict)  # each photo read's own time, by its path as listed
+    skipped: dict[Path, str] = field(default_factory=dict)  # why a photo gave no pose ("DJI_0020.JPG: photo has no ...")
 
 
 def read_dji_folder(folder: Path) -> list[Record]:
@@ -186,11 +187,13 @@ def read_dji_flight(folder: Path) -> DjiFlight:
     good = 0
     local: list[str] = []  # photos timed by the camera's local clock
     times: dict[Path, PhotoTime] = {}
+    skipped: dict[Path, str] = {}
     for idx, path in enumerate(paths, start=1):
         try:
             p = read_photo(path)
         except TelemetryError as exc:
             log.warning("%s; its frame will be recorded untagged", exc)
+            skipped[path] = str(exc).replace(str(path), path.name, 1)  # its frame's pose status
             continue
         t = max(p.time_utc_s, last_t + 0.001)  # EXIF has 1 s resolution: keep photos apart in time
         last_t = t
@@ -216,7 +219,7 @@ def read_dji_flight(folder: Path) -> DjiFlight:
                     "without OffsetTimeOriginal or a GPS time stamp), taken as UTC: the record's times, the "
                     "inspection date and change detection's years between inspections are off by the camera's "
                     "UTC offset. To correct: %s", folder, len(local), good, local[0], LOCAL_TIME_FIX)
-    return DjiFlight(recs, describe_times(list(times.values())), times)
+    return DjiFlight(recs, describe_times(list(times.values())), times, skipped)
 
 
 def is_dji_folder(folder: Path) -> bool:

@@ -68,6 +68,8 @@ def test_a_photo_without_gimbal_tags_leaves_every_other_frame_on_its_own_photo(t
         own = read_photo(DJI_DIR / NAMES[n])
         assert poses[n][:2] == pytest.approx((own.lat_deg, own.lon_deg), abs=2e-7), NAMES[n]
     assert poses[2][0] is None
+    # its status says why, as the report lists it (it read 'no CAMERA_FEEDBACK for img_idx 3')
+    assert "DJI_0020.JPG: photo has no DJI XMP attitude" in poses[2][2] and "CAMERA_FEEDBACK" not in poses[2][2]
 
 
 def test_no_advice_to_shift_the_photos_against_themselves(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
