@@ -116,10 +116,14 @@ def read_photo(path: Path) -> DjiPhoto:
 
 def _photo_from(path: Path, data: bytes) -> DjiPhoto:
     """``read_photo`` from the photo's bytes, or its first ones."""
+    from PIL import UnidentifiedImageError  # lazy, as skyinspect.pixel_cap imports PIL
+
     try:
         with open_header(io.BytesIO(data)) as img:
             exif = img.getexif()
             gps = exif.get_ifd(_GPS_IFD)
+    except UnidentifiedImageError as exc:  # its text quotes the BytesIO's repr ('<_io.BytesIO object at 0x...>')
+        raise TelemetryError(describe(path, "cannot read the photo's metadata (not an image Pillow can identify)")) from exc
     except (OSError, ValueError, SyntaxError) as exc:
         raise TelemetryError(describe(path, f"cannot read the photo's metadata ({exc})")) from exc
     xmp = read_xmp(data)

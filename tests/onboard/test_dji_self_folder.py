@@ -131,3 +131,15 @@ def test_a_photo_without_relative_altitude_is_untagged_by_name_not_a_traceback(
     assert _poses(tmp_path / "r")[1][0] is None
     said = [r.getMessage() for r in caplog.records if "DJI_0019.JPG" in r.getMessage()]
     assert any("RelativeAltitude" in m for m in said), said
+
+
+def test_a_photo_that_is_no_image_is_said_without_pillows_object_repr(tmp_path: Path) -> None:
+    """Before: 'DJI_0021.JPG: cannot read the photo's metadata (cannot identify image file <_io.BytesIO object
+    at 0x7f...>)': the reader hands Pillow the bytes it read, whose repr Pillow quotes."""
+    from skyinspect.errors import TelemetryError
+
+    photo = tmp_path / "DJI_0021.JPG"
+    photo.write_bytes(b"\x00" * 5000)
+    with pytest.raises(TelemetryError, match=r"DJI_0021\.JPG: cannot read the photo's metadata") as caught:
+        read_photo(photo)
+    assert "BytesIO" not in str(caught.value) and "object at 0x" not in str(caught.value)
