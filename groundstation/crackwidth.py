@@ -19,8 +19,10 @@ value; a crack narrower than that gives only a *bound*: D lies between the image
 Δ/(B − black) ≤ w ≤ Δ/(B − I_min). The measurement stage then reports the bound, not a number.
 
 The uncertainty is the standard error of the mean over profiles (profiles ~2 px apart are treated
-as independent) combined with the uncertainty of D and with the deficit one side of the crack holds
-beyond the other (concrete darker along one side, which the integral counts as crack).
+as independent) combined with the uncertainty of D, with the deficit one side of the crack holds
+beyond the other (concrete darker along one side, which the integral counts as crack), and with
+broad shading centred on the crack (a shaded lip, a shadow along it: _centred_shading), which the
+integral counts as crack too; a bound's lower end leaves that shading out.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ FLAT_TAIL_PX = 1.0  # and this far beyond where its edge flattened (EDGE_FLAT)
 EDGE_FLAT = 0.2  # the crack's edge ends where its fall flattens to this of its steepest
 MIN_STRETCH_PX = 4.0  # the widest stretch spans at least this much crack (not one noisy profile)
 STRETCH_ASPECT = 1.5  # and at least this many times its width: a pore, as long as wide, is not one
+SHADE_RING_PX = 6.0  # shading centred on the crack is read from this much profile outside its window
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,24 @@ def _core_extent_px(s: np.ndarray, mean_def: np.ndarray) -> float:
     return reach
 
 
+def _centred_shading(s: np.ndarray, mean_def: np.ndarray, extent: float) -> float:
+    """The deficit (px·DN) that broad shading centred on the crack (a shaded lip, a shadow along it)
+    may put in the window beyond its flanks' level: the window's background is its flanks' median,
+    a level line, and a hump of shading under the crack, darker at its centre than at its flanks, is
+    integrated as crack. Its curvature shows in the ring just outside the window: a parabola (with a
+    slope, which the two flanks' median cancels) fitted to the mean deficit there, over
+    ``SHADE_RING_PX``, extended under the window. 0 where the ring does not bend that way."""
+    ring = (np.abs(s) >= extent) & (np.abs(s) <= extent + SHADE_RING_PX)
+    if ring.sum() < 6:
+        return 0.0
+    c2, _, _ = np.polyfit(s[ring], mean_def[ring], 2)
+    if c2 >= 0:
+        return 0.0
+    flank = (np.abs(s) >= extent) & (np.abs(s) <= extent + FLANK_PX)
+    m2 = float(np.mean(s[flank] ** 2))
+    return float(-c2 * (2.0 * extent * m2 - 2.0 * extent ** 3 / 3.0))
+
+
 def _widest_stretch(each: np.ndarray, step_px: float, ref: np.ndarray | None = None) -> tuple[float, int]:
     """The widest stretch of crack in a series of profile widths (px, ``step_px`` apart) and the number
     of profiles it spans: the largest W such that some run of profiles, all W wide or wider, spans
@@ -221,7 +242,9 @@ def crack_width_px(gray: np.ndarray, skeleton_px: np.ndarray, interior_level: fl
         return empty
     flank = np.abs(s) >= s[-1] - FLANK_PX
     base = np.median(prof[:, flank], axis=1)
-    extent = _core_extent_px(s, np.mean(base[:, None] - prof, axis=0))
+    mean_def1 = np.mean(base[:, None] - prof, axis=0)
+    extent = _core_extent_px(s, mean_def1)
+    shading = _centred_shading(s, mean_def1, extent)
     half = min(extent + FLANK_PX, max_width_px / 2 + 2 * FLANK_PX)
     # pass 2: the tight window
     s, prof = _profiles(img, pts, normals, half)
@@ -254,7 +277,8 @@ def crack_width_px(gray: np.ndarray, skeleton_px: np.ndarray, interior_level: fl
     else:
         interior = interior_level
         how = f"calibrated interior level {interior:.0f}" if interior is not None else ""
-    lower_each = deficit / np.maximum(base - black_level, 1e-6)
+    # the narrowest: the darkest interior, and none of the shading a hump under the crack may hold
+    lower_each = (deficit - shading) / np.maximum(base - black_level, 1e-6)
     # the widest: the crack's contrast is no less than a profile's own nor than the profiles' typical
     # one (blur only lowers it); a profile's own alone divides by ~0 where its minimum is at its
     # flanks (a faint crack's skeleton off it)
@@ -305,12 +329,16 @@ def crack_width_px(gray: np.ndarray, skeleton_px: np.ndarray, interior_level: fl
                              f"not measurable: the profiles across the crack do not darken consistently "
                              f"(width {mean_w:.2f} ± {sem:.2f} px, not above zero)")
     # D known to about the noise of the plateau / the calibration: 3 % of the contrast
-    sigma = math.hypot(sem, 0.03 * mean_w, _one_sided_px(-mean_prof, float(np.median(base)) - interior))
+    # and shading centred on the crack, which it cannot be told from: its whole estimate (the parabola
+    # read outside the window over-corrects a broad shadow and misses a narrow one: kept, not removed)
+    level_contrast = float(np.median(base)) - interior
+    one_sided, shaded = _one_sided_px(-mean_prof, level_contrast), shading / level_contrast
+    sigma = math.hypot(sem, 0.03 * mean_w, one_sided, shaded)
     # the max is read over the run's profiles, not n: its ± is their noise (_scatter_px), the level D,
     # the stain
     max_w, run = _widest_stretch(w, step_px)
     noise = _scatter_px(w) if n > 2 else abs(max_w)
     max_sigma = math.hypot(noise / math.sqrt(max(1.0, run * min(1.0, step_px / 2.0))), 0.03 * max_w,
-                           _one_sided_px(-mean_prof, float(np.median(base)) - interior))
+                           one_sided, shaded)
     return WidthEstimate(mean_w, max_w, sigma, max(lower, 0.0), max(upper, 0.0), n, interior, how,
                          max_sigma_px=max_sigma, max_lower_px=max_lo, max_upper_px=max_hi)

@@ -92,15 +92,17 @@ MEASUREMENT_METHODS = {
     # crack's interior level / a hairline's upper end from its own minimum (not the profile's padded end);
     # -5: the window ends at the crack's own blurred edge, not out on broad shading beside it; -6 (session 25):
     # the interior read from a plateau only when it is flat for longer than a blurred hairline's round bottom;
-    # -7: nor when its level reads the crack wider than each profile's own darkest point allows
-    "width_mm": "image-profile-7",
+    # -7: nor when its level reads the crack wider than each profile's own darkest point allows; -8 (session 26):
+    # shading centred on the crack (read outside the window) is in the ± and out of a bound's lower end
+    "width_mm": "image-profile-8",
     # session 6: the largest fine sighting's pieces; -2 (session 24): each piece's mask pixels on the surface,
     # not the area inside its outline through the boundary pixels' centres (a 3-px crack read 2/3 of it)
     "area_m2": "largest-sighting-2",
     # session 23: the widest stretch, from the same profiles as width_mm (a folder without it: unrecorded);
     # session 24: a bound's upper end is the upper ends' widest stretch, not their widest 4 px (a pore),
-    # and from the crack's own minimum, as width_mm's; -5: from width_mm's window; -6, -7: width_mm's plateau tests
-    "max_width_mm": "image-profile-7",
+    # and from the crack's own minimum, as width_mm's; -5: from width_mm's window; -6, -7: width_mm's plateau tests;
+    # -8: width_mm's centred shading
+    "max_width_mm": "image-profile-8",
 }
 
 
