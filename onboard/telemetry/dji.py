@@ -186,26 +186,28 @@ def read_dji_flight(folder: Path) -> DjiFlight:
     if not paths:
         raise TelemetryError(describe(folder, "no JPEG photos to read DJI metadata from"))
     recs: list[Record] = []
-    last_t = -math.inf
-    first_t: float | None = None
-    good = 0
     local: list[str] = []  # photos timed by the camera's local clock
     times: dict[Path, PhotoTime] = {}
     skipped: dict[Path, str] = {}
+    read: list[tuple[int, DjiPhoto]] = []
     for idx, path in enumerate(paths, start=1):
         try:
-            p = read_photo(path)
+            read.append((idx, read_photo(path)))
         except TelemetryError as exc:
             log.warning("%s; its frame will be recorded untagged", exc)
             skipped[path] = str(exc).replace(str(path), path.name, 1)  # its frame's pose status
-            continue
-        t = max(p.time_utc_s, last_t + 0.001)  # EXIF has 1 s resolution: keep photos apart in time
+    good = len(read)
+    # in time order, not name order: a card's 101MEDIA starts again at DJI_0001, and each photo pushed to
+    # 1 ms after the one named before it had recorded the earlier folder's photos at the later one's times
+    read.sort(key=lambda r: (r[1].time_utc_s, r[0]))
+    last_t = -math.inf
+    first_t = read[0][1].time_utc_s if read else 0.0
+    for idx, p in read:
+        t = max(p.time_utc_s, last_t + 0.001)  # EXIF has 1 s resolution: keep photos of one second apart
         last_t = t
-        good += 1
-        times[path] = PhotoTime(p.time_utc_s, p.time_source, p.time_zone)
+        times[p.path] = PhotoTime(p.time_utc_s, p.time_source, p.time_zone)
         if p.time_source == "local":
-            local.append(path.name)
-        first_t = t if first_t is None else first_t
+            local.append(p.path.name)
         boot = t - first_t + 1.0  # a stand-in boot clock (ms fit uint32); SYSTEM_TIME maps it to UTC
         q = euler_to_quaternion(p.gimbal_roll_deg, p.gimbal_pitch_deg, p.gimbal_yaw_deg)
         recs += [(t, convert.system_time(boot, t)),
@@ -216,6 +218,7 @@ def read_dji_flight(folder: Path) -> DjiFlight:
                  (t, convert.gimbal_device_status(boot, tuple(q), earth_yaw=True)),
                  (t, convert.camera_feedback(int(round(t * 1e6)), idx, p.lat_deg, p.lon_deg, p.alt_msl_m,
                                              p.alt_rel_m, p.roll_deg, p.pitch_deg, p.yaw_deg))]
+    local.sort(key=lambda name: natural_key(name))  # the first named, as before
     if not good:
         raise TelemetryError(describe(folder, f"none of {len(paths)} photos carries DJI GPS + XMP metadata"))
     if local:

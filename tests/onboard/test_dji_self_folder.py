@@ -143,3 +143,23 @@ def test_a_photo_that_is_no_image_is_said_without_pillows_object_repr(tmp_path: 
     with pytest.raises(TelemetryError, match=r"DJI_0021\.JPG: cannot read the photo's metadata") as caught:
         read_photo(photo)
     assert "BytesIO" not in str(caught.value) and "object at 0x" not in str(caught.value)
+
+
+def test_photos_whose_names_are_out_of_time_order_keep_their_own_times(tmp_path: Path) -> None:
+    """A card's 101MEDIA numbers start again at DJI_0001: copied beside 100MEDIA's last photos, the later
+    photos sort first. Here DJI_0020 (16:32:13) named DJI_0001.JPG. Before: each photo's time was pushed to
+    1 ms after the one sorting before it, so DJI_0018 and DJI_0019 were recorded at 16:32:13.001 and .002
+    (14 s and 7 s late: the report's times, the flight path's order); their poses were right."""
+    folder = tmp_path / "card"
+    folder.mkdir()
+    for name, as_name in (("DJI_0020.JPG", "DJI_0001.JPG"), ("DJI_0018.JPG", None), ("DJI_0019.JPG", None),
+                          ("DJI_0021.JPG", None)):
+        shutil.copy(DJI_DIR / name, folder / (as_name or name))
+    summary = run_replay(folder, folder, tmp_path / "r", DarkPixelSegmenter(), CAMERA, progress=False)
+    assert summary.tagged == 4
+    own = [read_photo(DJI_DIR / n) for n in ("DJI_0020.JPG", "DJI_0018.JPG", "DJI_0019.JPG", "DJI_0021.JPG")]
+    with FlightRecordReader(tmp_path / "r") as reader:
+        frames = list(reader.frames())
+    assert [f.capture_time_utc_s for f in frames] == [p.time_utc_s for p in own]
+    for f, p in zip(frames, own):
+        assert (f.pose.lat_deg, f.pose.lon_deg) == pytest.approx((p.lat_deg, p.lon_deg), abs=2e-7)
