@@ -45,7 +45,7 @@ class Coverage:
         """``margin_m``: each footprint grown by this much in its plane."""
         self.off_plane_m = off_plane_m
         self.planes: list[tuple[np.ndarray, np.ndarray, Any]] = []  # (centre, 3x3 basis rows u, v, normal, polygon)
-        self.centres = np.zeros((0, 3))
+        centres, radii = [], []
         for fp in footprints_ned_m:
             pts = in_frame(fp, origin, frame)
             c = pts.mean(axis=0)
@@ -53,7 +53,10 @@ class Coverage:
             poly = shapely.Polygon((pts - c) @ basis[:2].T)
             if poly.is_valid and poly.area > 0:
                 self.planes.append((c, basis, poly.buffer(margin_m) if margin_m > 0 else poly))
-                self.centres = np.vstack([self.centres, c])
+                centres.append(c)
+                radii.append(float(np.linalg.norm(pts - c, axis=1).max()) + margin_m)
+        self.centres = np.array(centres).reshape(-1, 3)
+        self.radii = np.array(radii)  # no point of a footprint lies farther from its centre
 
     def inside(self, points: np.ndarray) -> np.ndarray:
         """(N,) whether each (N, 3) point lies in some footprint."""
@@ -68,12 +71,17 @@ class Coverage:
         return hit
 
 
-    def distance(self, points: np.ndarray) -> np.ndarray:
+    def distance(self, points: np.ndarray, within_m: float) -> np.ndarray:
         """(N,) each (N, 3) point's distance to the nearest footprint (0 inside): in its plane, and across it
-        past ``off_plane_m``."""
+        past ``off_plane_m``; exact up to ``within_m``, beyond it only known to be farther (inf). Only the
+        footprints within reach are measured: all 1,000 of a large flight took 35 ms a defect."""
         points = np.atleast_2d(points)
         best = np.full(len(points), np.inf)
-        for c, basis, poly in self.planes:
+        mid = points.mean(axis=0)
+        reach = float(np.linalg.norm(points - mid, axis=1).max()) + within_m + self.off_plane_m
+        near = np.flatnonzero(np.linalg.norm(self.centres - mid, axis=1) <= self.radii + reach)
+        for j in near:
+            c, basis, poly = self.planes[j]
             rel = points - c
             uv = rel @ basis[:2].T
             across = np.maximum(np.abs(rel @ basis[2]) - self.off_plane_m, 0.0)
@@ -87,7 +95,7 @@ def covered(points: np.ndarray, cover: Coverage | None, uncertainty_m: float) ->
     other) from every frame: a spot the frames covered must not read "not looked at" for a position error."""
     if cover is None or not len(points):
         return ""
-    d = cover.distance(points)
+    d = cover.distance(points, uncertainty_m)
     return "all" if (d == 0).all() else "none" if (d > uncertainty_m).all() else "part"
 
 

@@ -122,3 +122,20 @@ def _north(report, c) -> str:  # type: ignore[no-untyped-def]
     """Where along the face last time's finding of ``c`` lies, to one decimal."""
     f = next(x for x in load_inspection(Path(report.previous)).findings if x.finding_id == c.previous_finding_id)
     return f"{float(np.asarray(FRAME.to_ned(f.lat_deg, f.lon_deg, f.alt_msl_m)).reshape(3)[0]):.1f}"
+
+
+def test_a_defect_is_tested_against_the_frames_near_it_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """At inspection scale (1,000 frames) each defect not seen again was measured against every frame: 500
+    of them took 17.6 s (0.33 s now; scratch probe), where a comparison of 864 vs 864 findings took 1.8 s."""
+    import groundstation.change.coverage as cov
+
+    frames = tuple(np.array([[n, 2.0, -u], [n + 1.9, 2.0, -u], [n + 1.9, 2.0, -u - 1.4], [n, 2.0, -u - 1.4]])
+                   for n, u in ((float(i % 100), float(i // 100)) for i in range(1000)))  # a 100 x 10 m wall
+    cover = cov.Coverage(frames, FRAME, FRAME, 0.5)
+    calls = []
+    real = cov.shapely.distance
+    monkeypatch.setattr(cov.shapely, "distance", lambda *a, **k: calls.append(1) or real(*a, **k))
+    inside = np.array([[50.5, 2.0, -5.5], [50.7, 2.0, -5.6]])
+    assert cov.covered(inside, cover, 0.1) == "all" and cov.covered(inside + [0, 0, -20.0], cover, 0.1) == "none"
+    assert cov.covered(inside + [0, 0, -4.95], cover, 0.1) == "part"  # past the top edge by 0.05 and 0.15 m
+    assert len(calls) <= 3 * 20, len(calls)  # the frames within reach (a few per metre), not all 1,000 each time
