@@ -123,16 +123,31 @@ def photos_in_subfolders(inputs: Iterable[Path], out: Path | None = None) -> dic
     outputs (a folder holding segment's summary.csv) inside the folder."""
     from models.photo_summary import CSV_NAME  # lazy: photo_summary loads OpenCV
 
+    inputs = [Path(i) for i in inputs]
+    # a subfolder (or photo) named among the inputs too is segmented, not left out: `segment card
+    # card/flight1` was told flight1's photos were left out while it segmented them
+    named_dirs = {i.resolve() for i in inputs if i.is_dir()}
+    named_files = {i.resolve() for i in inputs if i.is_file()}
+
+    def photos_below(folder: Path) -> int:
+        n = 0
+        for p in folder.iterdir():
+            if p.is_dir():  # a link to a folder not followed (rglob's way): a link to its parent loops
+                n += 0 if p.is_symlink() or p.resolve() in named_dirs else photos_below(p)
+            elif p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".") and p.is_file() \
+                    and not is_segment_output(p) and p.resolve() not in named_files:
+                n += 1
+        return n
+
     counts: dict[Path, int] = {}
-    for item in (Path(i) for i in inputs):
+    for item in inputs:
         if not item.is_dir():
             continue
         for sub in sorted(item.iterdir()):
             if not sub.is_dir() or sub.name.startswith(".") or (sub / CSV_NAME).is_file() \
-                    or (out is not None and sub.resolve() == Path(out).resolve()):
+                    or (out is not None and sub.resolve() == Path(out).resolve()) or sub.resolve() in named_dirs:
                 continue
-            n = sum(1 for p in sub.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")
-                    and p.is_file() and not is_segment_output(p))
+            n = photos_below(sub)
             if n:
                 counts[sub] = n
     return counts

@@ -61,7 +61,7 @@ def segment_command(
     below = photos_in_subfolders(images, out)
     if below:
         console.print(f"[yellow]note:[/] left out {sum(below.values())} photo(s) in subfolders of "
-                      f"{escape(', '.join(str(i) for i in images if i.is_dir()))}: "
+                      f"{escape(', '.join(dict.fromkeys(str(sub.parent) for sub in below)))}: "
                       f"{escape(subfolder_counts(below))}; pass those "
                       "folders to segment them too", highlight=False)
     # the model has the cores to itself here, so its threads may busy-wait (models/runtime.py)
