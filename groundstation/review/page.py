@@ -12,7 +12,7 @@ tr.sel{background:#ffe9a8}tr{cursor:pointer}#findings tbody tr:focus{outline:2px
 #findings td:first-child{white-space:nowrap}#map{width:100%;height:260px;border:1px solid #ccc;background:#f8f8f8}
 .views img{max-width:220px;margin:2px;border:1px solid #ccc}button{margin:2px}
 button.sort{border:0;background:none;font:inherit;font-weight:bold;padding:0;margin:0;cursor:pointer}
-#audit li{font-size:12px}.confirmed{color:#2a7}.rejected{color:#c33}#page-msg{color:#c33;font-weight:bold}
+button[aria-disabled=true]{opacity:.45;cursor:not-allowed}#audit li{font-size:12px}.confirmed{color:#2a7}.rejected{color:#c33}#page-msg{color:#c33;font-weight:bold}
 @media (max-width:800px){body{display:block;height:auto}#left{border-right:0;border-bottom:1px solid #ccc;overflow:visible}
 #right{overflow:visible}.views img{max-width:46%}#comment{width:100%;box-sizing:border-box}td,th{font-size:14px;padding:3px 2px}
 #findings td{overflow-wrap:anywhere}}</style></head><body>
@@ -245,8 +245,11 @@ function regradeText(g) {
     + (g.rule ? ' (' + g.rule + ')' : '') + ')';
 }
 function classOf(f) { return f.review.label || f['class']; }
+// aria-disabled, not disabled: a disabled button loses the keyboard's focus (to the page's top)
+function setOff(id, off) { $(id).setAttribute('aria-disabled', off ? 'true' : 'false'); }
+function isOff(id) { return $(id).getAttribute('aria-disabled') === 'true'; }
 function relabelReady() {  // Relabel waits for a class other than the finding's own to be chosen
-  $('relabel').disabled = writing || !shown || $('relabel-label').value === classOf(shown);
+  setOff('relabel', writing || !shown || $('relabel-label').value === classOf(shown));
 }
 function showDetailOnPhone() {  // one column on a phone: the detail lies below the whole list
   if (window.matchMedia('(max-width: 800px)').matches) $('right').scrollIntoView();
@@ -273,7 +276,7 @@ function headers() {
 let writing = false;
 function busy(on) {
   writing = on;
-  for (const id of ['confirm', 'reject', 'comment-btn']) $(id).disabled = on;
+  for (const id of ['confirm', 'reject', 'comment-btn']) setOff(id, on);
   relabelReady();
 }
 async function act(action, extra) {
@@ -340,7 +343,7 @@ async function init() {
   });
   $('confirm').addEventListener('click', () => act('confirm'));
   $('reject').addEventListener('click', () => act('reject'));
-  $('relabel').addEventListener('click', () => act('relabel', {label: $('relabel-label').value}));
+  $('relabel').addEventListener('click', () => { if (!isOff('relabel')) act('relabel', {label: $('relabel-label').value}); });
   $('relabel-label').addEventListener('change', relabelReady);
   $('comment-btn').addEventListener('click', () => act('comment', {comment: $('comment').value}));
   $('export').addEventListener('click', async () => {

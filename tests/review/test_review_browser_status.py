@@ -68,18 +68,44 @@ def test_a_double_click_is_one_decision_not_a_refusal(server: str, open_page: Op
     page.route("**/api/findings/F-0001/review", lambda route: held.append(route))
     page.click("#confirm", no_wait_after=True)
     page.wait_for_function("() => true")  # let the held request reach the route
-    assert page.is_disabled("#confirm") and page.is_disabled("#reject") and page.is_disabled("#comment-btn")
+    # aria-disabled: a disabled button would drop the keyboard's focus to the page's top
+    assert [page.get_attribute(f"#{b}", "aria-disabled") for b in ("confirm", "reject", "relabel", "comment-btn")] \
+        == ["true"] * 4
     page.click("#reject", force=True, no_wait_after=True)  # clicked anyway: nothing sent
     assert len(held) == 1
     held[0].continue_()
     page.unroute("**/api/findings/F-0001/review")
     page.locator("#status-msg", has_text="F-0001: confirm saved").wait_for()
     page.locator("#findings tbody tr[data-id='F-0001'] td.confirmed").wait_for()
-    page.wait_for_function("() => !document.getElementById('reject').disabled")
+    page.wait_for_function("() => document.getElementById('reject').getAttribute('aria-disabled') === 'false'")
     page.dblclick("#reject")
     page.locator("#audit li", has_text="reject F-0001").wait_for()
-    page.wait_for_function("() => !document.getElementById('confirm').disabled")
+    page.wait_for_function("() => document.getElementById('confirm').getAttribute('aria-disabled') === 'false'")
     page.wait_for_timeout(300)
     assert page.inner_text("#status-msg") == "F-0001: reject saved"
     assert [t.split(" ", 2)[2] for t in page.locator("#audit li").all_inner_texts()] == \
         ["ada confirm F-0001", "ada reject F-0001"]
+
+
+def test_a_decision_by_keyboard_keeps_the_focus(server: str, open_page: OpenPage) -> None:  # noqa: F811
+    """The buttons wait for a decision's answer without losing the keyboard's focus: disabled, a button
+    drops it to the page's top, and a keyboard reviewer would tab back from there after each decision."""
+    page = open_page()
+    page.goto(server + "/")
+    page.fill("#reviewer", "kim")
+    _open(page, "F-0001")
+    page.focus("#confirm")
+    page.keyboard.press("Enter")
+    page.locator("#status-msg", has_text="F-0001: confirm saved").wait_for()
+    page.wait_for_function("() => document.getElementById('confirm').getAttribute('aria-disabled') === 'false'")
+    assert page.evaluate("document.activeElement.id") == "confirm"
+    page.select_option("#relabel-label", "crack")
+    page.focus("#relabel")
+    page.keyboard.press("Enter")
+    page.locator("#audit li", has_text="relabel F-0001 -> crack").wait_for()
+    page.wait_for_function("() => document.getElementById('confirm').getAttribute('aria-disabled') === 'false'")
+    assert page.evaluate("document.activeElement.id") == "relabel"  # now its own class: dimmed, still focused
+    assert page.get_attribute("#relabel", "aria-disabled") == "true"
+    page.keyboard.press("Enter")  # does nothing: no relabel to its own class
+    page.wait_for_timeout(300)
+    assert page.locator("#audit li", has_text="relabel").count() == 1
