@@ -129,9 +129,12 @@ def _photo_from(path: Path, data: bytes) -> DjiPhoto:
     xmp = read_xmp(data)
     try:
         lat, lon = _dms(gps[2], gps.get(1, "N"), "S"), _dms(gps[4], gps.get(3, "E"), "W")
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):  # XMP's "GpsLongtitude": DJI's own spelling
+        lat, lon = _num(xmp, "GpsLatitude"), _num(xmp, "GpsLongitude", _num(xmp, "GpsLongtitude"))
+    try:  # apart from the position: a copy without GPSAltitude lost its EXIF position with it
         alt = float(gps[6]) * (-1.0 if gps.get(5) in (1, b"\x01") else 1.0)
     except (KeyError, TypeError, ValueError, ZeroDivisionError):
-        lat, lon, alt = _num(xmp, "GpsLatitude"), _num(xmp, "GpsLongitude"), math.nan
+        alt = math.nan
     alt = _num(xmp, "AbsoluteAltitude", alt)
     if not (math.isfinite(lat) and math.isfinite(lon)) or (lat == 0 and lon == 0):
         raise TelemetryError(describe(path, "photo has no GPS position in EXIF or DJI XMP"))

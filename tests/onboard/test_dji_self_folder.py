@@ -163,3 +163,28 @@ def test_photos_whose_names_are_out_of_time_order_keep_their_own_times(tmp_path:
     assert [f.capture_time_utc_s for f in frames] == [p.time_utc_s for p in own]
     for f, p in zip(frames, own):
         assert (f.pose.lat_deg, f.pose.lon_deg) == pytest.approx((p.lat_deg, p.lon_deg), abs=2e-7)
+
+
+def test_exif_gps_without_its_altitude_keeps_the_position(tmp_path: Path) -> None:
+    """EXIF GPSLatitude/GPSLongitude without GPSAltitude (a geotagging tool's copy) and the height in the XMP's
+    AbsoluteAltitude: before, the missing altitude threw the EXIF position away too, and the photo was
+    skipped as 'photo has no GPS position in EXIF or DJI XMP'."""
+    from PIL import Image
+
+    src = DJI_DIR / "DJI_0018.JPG"
+    with Image.open(src) as img:
+        exif, xmp = img.getexif(), img.info["xmp"]
+        gps = exif.get_ifd(0x8825)
+        del gps[6]  # GPSAltitude
+        img.save(tmp_path / "DJI_0018.JPG", exif=exif, xmp=xmp)
+    p, own = read_photo(tmp_path / "DJI_0018.JPG"), read_photo(src)
+    assert (p.lat_deg, p.lon_deg, p.alt_msl_m, p.alt_rel_m) == (own.lat_deg, own.lon_deg, 198.31, 39.8)
+    # no EXIF GPS at all, the position in the XMP as DJI spells it on some aircraft ("GpsLongtitude")
+    with Image.open(src) as img:
+        exif = img.getexif()
+        del exif[0x8825]
+        xmp = img.info["xmp"].replace(b'drone-dji:AbsoluteAltitude', b'drone-dji:GpsLatitude="46.8426071" '
+                                      b'drone-dji:GpsLongtitude="-91.9945599" drone-dji:AbsoluteAltitude')
+        img.save(tmp_path / "DJI_0019.JPG", exif=exif, xmp=xmp)
+    p = read_photo(tmp_path / "DJI_0019.JPG")
+    assert (p.lat_deg, p.lon_deg, p.alt_msl_m) == (46.8426071, -91.9945599, 198.31)
