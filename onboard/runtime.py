@@ -74,8 +74,11 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
                                   "leave it out for 4"))
     mqtt_target = _mqtt_target(mqtt) if mqtt else None
     live_mode = live is not None or is_live(str(telemetry))
-    meta: dict[str, object] = {"mode": "live" if live_mode else "onboard-replay", "telemetry_source": str(telemetry),
-                               "frames_source": str(frames), "latency_s": latency_s,
+    # a replay's sources resolved (as run_replay writes them): a resumed run compares them (_check_resumed)
+    meta: dict[str, object] = {"mode": "live" if live_mode else "onboard-replay",
+                               "telemetry_source": str(telemetry if live_mode else Path(telemetry).resolve()),
+                               "frames_source": str(frames if live_mode else Path(frames).resolve()),
+                               "latency_s": latency_s,
                                "gap_threshold_s": gap_threshold_s, "segmentation": settings_of(segmenter)}
     if fixed_mount is not None:
         meta["camera_mount"] = fixed_mount.describe()
@@ -112,7 +115,7 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
                               plan.telemetry_time_s, plan.untagged_why)
         link = None
     if not live_mode:
-        _check_resumed_segmentation(out, meta)
+        _check_resumed(out, meta)
     _create_record_atomically(out, camera, segmenter, meta)
     writer = FlightRecordWriter(out, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta,
                                 drift_reference=getattr(segmenter, "drift_reference", None))
@@ -197,10 +200,11 @@ def _create_record_atomically(out: Path, camera: CameraModel, segmenter: Segment
     fsync_dir(out.parent)  # the rename itself survives a power cut; a file system refusing it is let be
 
 
-def _check_resumed_segmentation(out: Path, meta: dict[str, object]) -> None:
-    """Refuse to resume a replay's record with other segmentation settings (model, passes): the frames
-    recorded before and after would come from two settings while the record's meta named only the
-    last (found resuming a --flips 1 record with --flips 2)."""
+def _check_resumed(out: Path, meta: dict[str, object]) -> None:
+    """Refuse to resume a replay's record of another flight or with other segmentation settings (model,
+    passes). Frames already recorded are skipped by number, so another flight's frames 1..N stood for this
+    one's (never segmented) under this flight's meta; and with other settings the frames before and after
+    came from two while the meta named only the last (found resuming a --flips 1 record with --flips 2)."""
     import json
 
     from skyinspect.record import FlightRecordReader
@@ -211,8 +215,16 @@ def _check_resumed_segmentation(out: Path, meta: dict[str, object]) -> None:
     try:
         with FlightRecordReader(out) as record:
             before = record.meta.get("segmentation")
+            sources = {key: record.meta.get(key) for key in ("frames_source", "telemetry_source")}
     except Exception:  # noqa: BLE001 - a record that does not open: the writer says why
         return
+    other = [f"{key} {old}" for key, old in sources.items()
+             if old is not None and not _same_path(old, str(meta[key]))]
+    if other:
+        raise InputError(describe(out, f"holds a record of another flight ({'; '.join(other)}), not of "
+                                  f"{meta['frames_source']} with {meta['telemetry_source']}: resuming would skip "
+                                  "this flight's first frames as recorded", "Record into a new --out (or an empty "
+                                  "folder); to resume that flight, pass its frames and log"))
     if before is None:
         return
     old, new = json.loads(before), json.loads(json.dumps(meta.get("segmentation")))
@@ -222,6 +234,12 @@ def _check_resumed_segmentation(out: Path, meta: dict[str, object]) -> None:
                                   + ", ".join(changed[:4]) + "): resuming would mix detections of two settings "
                                   "in one record", "Resume with the same --model, --flips and --upscale, or "
                                   "record into a new --out"))
+
+
+def _same_path(recorded: str, given: str) -> bool:
+    """Whether a source the record names is ``given``: records before session 26 kept the path as typed
+    (relative to where that run started; only its resolution from here can be compared)."""
+    return recorded == given or Path(recorded).resolve() == Path(given).resolve()
 
 
 def _store_live_time_base(writer: FlightRecordWriter, tagger: LiveTagger) -> None:
