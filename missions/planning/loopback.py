@@ -6,7 +6,10 @@ makes it ask for items with MISSION_REQUEST (pre-MAVLink-2 vehicles) instead of
 MISSION_REQUEST_INT; ``overwrite_home`` mimics ArduPilot replacing item 0 with its own home;
 ``drop_first_request`` ignores the first item once (to exercise the GCS's retries). ``autopilot``
 ("ardupilot" or "px4") is what its HEARTBEAT says it runs; ``gimbal_heartbeat`` adds a gimbal
-component's HEARTBEAT (component 154, MAV_AUTOPILOT_INVALID) sent just before the autopilot's.
+component's HEARTBEAT (component 154, MAV_AUTOPILOT_INVALID) sent just before the autopilot's;
+``other_vehicle`` (a system id) adds another vehicle's autopilot HEARTBEAT just before its own, as a router
+shared by two vehicles forwards (that vehicle answers nothing); with ``other_vehicle_late`` only from the first
+MISSION_COUNT on (a vehicle switched on, or come into radio range, during the upload).
 Mission messages addressed to another component are ignored, as ArduPilot's routing does.
 ``max_items`` answers a longer MISSION_COUNT with MAV_MISSION_NO_SPACE; an item whose command is in
 ``unsupported`` is answered with MAV_MISSION_UNSUPPORTED (as ArduPilot before 4.3 for GIMBAL_MANAGER).
@@ -58,7 +61,8 @@ LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 class LoopbackVehicle(threading.Thread):
     def __init__(self, port: int, transport: str = "udp", legacy_requests: bool = False,
                  overwrite_home: bool = False, drop_first_request: bool = False, lifetime_s: float = 30.0,
-                 autopilot: str = "ardupilot", gimbal_heartbeat: bool = False, max_items: int = 0,
+                 autopilot: str = "ardupilot", gimbal_heartbeat: bool = False, other_vehicle: int = 0,
+                 other_vehicle_late: bool = False, max_items: int = 0,
                  unsupported: tuple[int, ...] = (), duplicate_request: bool = False,
                  lose_final_ack: bool = False, ardupilot_storage: bool = False, px4_storage: bool = False,
                  fence_supported: bool = True, fence_max_items: int = 0, mavlink2: bool = True,
@@ -69,7 +73,8 @@ class LoopbackVehicle(threading.Thread):
         self.legacy, self.overwrite_home, self.drop = legacy_requests, overwrite_home, drop_first_request
         self.lifetime_s = lifetime_s
         self.mav_autopilot = FIRMWARE_TYPE[autopilot]  # MAV_AUTOPILOT_ARDUPILOTMEGA / _PX4 (as QGC's firmwareType)
-        self.gimbal_heartbeat = gimbal_heartbeat
+        self.gimbal_heartbeat, self.other_vehicle = gimbal_heartbeat, other_vehicle
+        self._other_heard = not other_vehicle_late
         self.max_items, self.unsupported = max_items, unsupported
         self.duplicate_request, self.lose_final_ack = duplicate_request, lose_final_ack
         self.ardupilot_storage, self.px4_storage = ardupilot_storage, px4_storage
@@ -110,6 +115,10 @@ class LoopbackVehicle(threading.Thread):
                 now = time.monotonic()
                 if now - last_hb > 0.2:
                     try:  # udpin sends nothing until a GCS has spoken
+                        if self.other_vehicle and self._other_heard:
+                            conn.mav.srcSystem = self.other_vehicle
+                            conn.mav.heartbeat_send(2, self.mav_autopilot, 0, 0, 4)
+                            conn.mav.srcSystem = 1
                         if self.gimbal_heartbeat:
                             conn.mav.srcComponent = 154  # MAV_COMP_ID_GIMBAL, MAV_TYPE_GIMBAL, MAV_AUTOPILOT_INVALID
                             conn.mav.heartbeat_send(26, 8, 0, 0, 4)
@@ -125,6 +134,8 @@ class LoopbackVehicle(threading.Thread):
                 if t in FENCE_MESSAGES and getattr(msg, "mission_type", 0) == 1:  # MAV_MISSION_TYPE_FENCE
                     self._fence_message(conn, msg)
                 elif t == "MISSION_COUNT":
+                    if not self._other_heard:
+                        self._other_heard, last_hb = True, 0.0  # heard from now on: at once (an upload here is ms)
                     expected, incoming = int(msg.count), []
                     if self.max_items and expected > self.max_items:
                         conn.mav.mission_ack_send(ts, tc, 4, 0)  # MAV_MISSION_NO_SPACE

@@ -21,7 +21,10 @@ QGroundControl sends them (mission, then fence). A plan without a fence leaves t
 
 The vehicle is the first HEARTBEAT from an autopilot (a gimbal's, camera's or companion computer's
 says MAV_AUTOPILOT_INVALID, and a mission sent to that component is never answered); a plan made for
-the other autopilot than the one the HEARTBEAT names is refused before anything is sent.
+the other autopilot than the one the HEARTBEAT names is refused before anything is sent. On a link that carries
+more than one vehicle's autopilot (a router or radio shared by vehicles) ``system_id`` (``--system-id``) chooses;
+without it the upload is refused when another autopilot's HEARTBEAT comes with the first one's (it went to whichever
+came first), and a vehicle heard only during the transfer is named in the result (``other_vehicles``).
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ LOCATED_COMMANDS = frozenset((16, 17, 18, 19, 21, 22, 30, 31, 82, 92, 179, 189, 
 STORED_ALT_TOL_M = 0.0101  # ArduPilot keeps altitudes in whole cm: int32(packet.z * 100.0f), read back * 0.01f
 MAV_MISSION_ACCEPTED, MAV_MISSION_INVALID_SEQUENCE = 0, 13
 GCS_SYSID, GCS_COMPID = 255, 190
+HEARD_BESIDE_S = 0.1  # after the first autopilot's HEARTBEAT, how long others that came with it are read
 MAV_TYPE_GCS, MAV_AUTOPILOT_INVALID = 6, 8
 AUTOPILOT_OF_HEARTBEAT = {v: k for k, v in FIRMWARE_TYPE.items()}  # MAV_AUTOPILOT_ARDUPILOTMEGA, _PX4
 AUTOPILOT_NAMES = {"ardupilot": "ArduPilot", "px4": "PX4"}
@@ -60,6 +64,8 @@ class TransferResult:
     differences: tuple[str, ...]
     acknowledged: bool = True  # False: every item went up but no MISSION_ACK came; the read-back decided
     fence_sent: int = 0  # fence items uploaded (MAV_MISSION_TYPE_FENCE) and read back; 0: none sent
+    system_id: int = 0  # the vehicle's system id (0: not known)
+    other_vehicles: tuple[int, ...] = ()  # other systems whose autopilot was heard during the transfer
 
 
 def to_int_fields(it: MissionItem) -> tuple[int, int]:
@@ -89,9 +95,11 @@ def with_home(items: tuple[MissionItem, ...], home_lat_lon_alt: tuple[float, flo
     return (home,) + tuple(items)
 
 
-def connect(url: str, timeout_s: float = 10.0) -> Any:
+def connect(url: str, timeout_s: float = 10.0, system_id: int | None = None) -> Any:
     """Open a pymavlink connection (e.g. udpout:127.0.0.1:14550, tcp:127.0.0.1:5760, /dev/ttyACM0)
-    and wait for the vehicle's heartbeat; a TCP connect included, all within ``timeout_s``."""
+    and wait for the vehicle's heartbeat; a TCP connect included, all within ``timeout_s``. ``system_id``: the
+    vehicle to take on a link that carries more than one (else the only autopilot heard; ``conn.autopilots_heard``
+    keeps every system whose autopilot is heard from then on)."""
     from onboard.telemetry.link_spec import open_link, parse_link
 
     try:  # onboard's reading of the string: a port over 65535 was a traceback, DEV:BAUD was taken for a UDP host
@@ -120,24 +128,49 @@ def connect(url: str, timeout_s: float = 10.0) -> Any:
         raise TelemetryError(f"--connect {url}: cannot open ({exc}). Use udpout:HOST:PORT, tcp:HOST:PORT "
                              f"or a serial device") from exc
     others: set[str] = set()  # components heard that are not an autopilot
+    conn.autopilots_heard = heard = set()  # every system whose autopilot HEARTBEAT came, through the whole transfer
+    conn.message_hooks.append(lambda _conn, m: heard.add(m.get_srcSystem()) if _is_autopilot(m) else None)
     try:
-        hb = _autopilot_heartbeat(conn, deadline, others)
+        hb = _autopilot_heartbeat(conn, deadline, others, system_id)
+        settle = time.monotonic() + HEARD_BESIDE_S
+        while hb is not None and system_id is None and (left := settle - time.monotonic()) > 0:
+            conn.recv_match(type="HEARTBEAT", blocking=True, timeout=left)  # another vehicle's, beside it
     except OSError as exc:  # a TCP server that closes (a router with no vehicle behind it), a serial device unplugged
         conn.close()
         raise TelemetryError(f"--connect {url}: expected the vehicle's HEARTBEAT, got the link closed ({exc}). Check "
                              f"that the vehicle, or the router's link to it, is up, then upload again") from exc
     if hb is None:
         conn.close()
-        heard = f" (heard only system/component {', '.join(sorted(others))}, not an autopilot)" if others else ""
+        if system_id is not None and heard:
+            raise TelemetryError(f"--connect {url}: expected the autopilot of system {system_id}, heard only "
+                                 f"system{'s' if len(heard) > 1 else ''} {_listed(heard)} within {timeout_s:g} s. "
+                                 f"Check --system-id (the vehicle's SYSID_THISMAV / MAV_SYS_ID)")
+        also = f" (heard only system/component {', '.join(sorted(others))}, not an autopilot)" if others else ""
         raise TelemetryError(f"--connect {url}: no HEARTBEAT from a vehicle's autopilot within {timeout_s:g} s"
-                             f"{heard}. Check the address, that the vehicle is powered and the link is up")
+                             f"{also}. Check the address, that the vehicle is powered and the link is up")
+    if system_id is None and len(heard) > 1:  # the first heard is a guess: the mission could go to another vehicle
+        conn.close()
+        raise TelemetryError(f"--connect {url}: expected one vehicle, heard the autopilots of systems {_listed(heard)} "
+                             f"(a router or radio shared by vehicles); nothing was sent. Choose one with --system-id "
+                             f"(e.g. --system-id {min(heard)})")
     conn.target_system, conn.target_component = hb.get_srcSystem(), hb.get_srcComponent() or 1
     conn.vehicle_autopilot = AUTOPILOT_OF_HEARTBEAT.get(int(hb.autopilot))  # None: another autopilot
     return conn
 
 
-def _autopilot_heartbeat(conn: Any, deadline: float, others: set[str]) -> Any:
-    """The first HEARTBEAT from an autopilot before ``deadline`` (None: none came); ``others`` gets the rest heard."""
+def _is_autopilot(msg: Any) -> bool:
+    return (msg.get_type() == "HEARTBEAT" and msg.get_srcSystem() != GCS_SYSID
+            and msg.autopilot != MAV_AUTOPILOT_INVALID and msg.type != MAV_TYPE_GCS)
+
+
+def _listed(systems: set[int]) -> str:
+    ids = [str(s) for s in sorted(systems)]
+    return ids[0] if len(ids) == 1 else f"{', '.join(ids[:-1])} and {ids[-1]}"
+
+
+def _autopilot_heartbeat(conn: Any, deadline: float, others: set[str], system_id: int | None = None) -> Any:
+    """The first HEARTBEAT from an autopilot (``system_id``'s when given) before ``deadline`` (None: none came);
+    ``others`` gets the components heard that are not an autopilot."""
     while time.monotonic() < deadline:
         conn.mav.heartbeat_send(MAV_TYPE_GCS, MAV_AUTOPILOT_INVALID, 0, 0, 0)  # tells udpin peers where we are
         hb = conn.recv_match(type="HEARTBEAT", blocking=True, timeout=0.5)
@@ -146,7 +179,8 @@ def _autopilot_heartbeat(conn: Any, deadline: float, others: set[str]) -> Any:
         if hb.autopilot == MAV_AUTOPILOT_INVALID or hb.type == MAV_TYPE_GCS:
             others.add(f"{hb.get_srcSystem()}/{hb.get_srcComponent()}")
             continue
-        return hb
+        if system_id is None or hb.get_srcSystem() == system_id:
+            return hb
     return None
 
 def _wait(conn: Any, types: list[str], timeout_s: float, mission_type: int = MISSION_TYPE_MISSION) -> Any:
@@ -301,9 +335,9 @@ def same_as_stored(sent: MissionItem, got: MissionItem) -> bool:
 
 def upload_and_verify(url: str, items: tuple[MissionItem, ...], home_lat_lon_alt: tuple[float, float, float],
                       autopilot: str, timeout_s: float = 1.5, connect_timeout_s: float = 10.0,
-                      fence: tuple[MissionItem, ...] = ()) -> TransferResult:
+                      fence: tuple[MissionItem, ...] = (), system_id: int | None = None) -> TransferResult:
     """Upload the mission, read it back and compare; then the same for ``fence`` (fence items) if any."""
-    conn = connect(url, connect_timeout_s)
+    conn = connect(url, connect_timeout_s, system_id)
     try:
         runs = getattr(conn, "vehicle_autopilot", None)
         if runs is not None and runs != autopilot:  # ArduPilot would take a PX4 plan's take-off as its home
@@ -341,6 +375,9 @@ def upload_and_verify(url: str, items: tuple[MissionItem, ...], home_lat_lon_alt
                                      f"but was not read back to check it") from exc
             diffs = tuple(f"fence {d}" for d in compare(fence, got, skip_home=False))
             fence_sent = len(fence)
-        return TransferResult(len(full), len(back), not diffs, diffs, acknowledged=n >= 0, fence_sent=fence_sent)
+        target = int(conn.target_system)
+        others = () if system_id is not None else tuple(sorted(conn.autopilots_heard - {target}))  # chosen: no guess
+        return TransferResult(len(full), len(back), not diffs, diffs, acknowledged=n >= 0, fence_sent=fence_sent,
+                              system_id=target, other_vehicles=others)
     finally:
         conn.close()

@@ -118,6 +118,8 @@ def upload_command(
     timeout_s: float = typer.Option(1.5, "--timeout-s", help="Wait per protocol message before re-sending."),
     connect_timeout_s: float = typer.Option(10.0, "--connect-timeout-s", help="Wait for the link to open (a TCP "
                                             "connect) and the vehicle's HEARTBEAT."),
+    system_id: int | None = typer.Option(None, "--system-id", min=1, max=255, help="The vehicle's MAVLink system id "
+                                         "on a link shared by vehicles (default: the only one heard)."),
 ) -> None:
     """Upload a .plan over the MAVLink mission protocol, download it again and compare."""
     from skyinspect.errors import InputError, TelemetryError
@@ -136,13 +138,19 @@ def upload_command(
     # the plan's fence goes up after the mission, as QGroundControl sends it (it was left to the operator)
     areas = fence_from_qgc(doc, plan_file)
     result = upload_and_verify(connect, items, home, autopilot, timeout_s, connect_timeout_s=connect_timeout_s,
-                               fence=fence_items(areas))
+                               fence=fence_items(areas), system_id=system_id)
     if not result.same:
         what = "fence" if result.differences[0].startswith("fence") else "mission"
         raise TelemetryError(f"{plan_file}: the vehicle's {what} differs from the file after upload: "
                              + "; ".join(result.differences[:5]) + f". Upload again or check the autopilot's limits; it "
                              f"holds that {what} now: do not fly it in AUTO until one reads back identical")
-    console.print(f"uploaded {result.sent} items to {escape(connect)}; read back {result.received}, identical")
+    to = f"system {result.system_id} at " if result.system_id else ""
+    console.print(f"uploaded {result.sent} items to {to}{escape(connect)}; read back {result.received}, identical")
+    if result.other_vehicles:  # heard only after the upload began: the mission went to the first vehicle heard
+        others = ", ".join(str(s) for s in result.other_vehicles)
+        console.print(f"[yellow]warning:[/] the autopilot of system {others} was heard on this link too; the plan went "
+                      f"to system {result.system_id}, the first heard. If that is the wrong vehicle, upload to the "
+                      f"other with --system-id and check this one's mission")
     if not result.acknowledged:
         console.print("[yellow]note:[/] the vehicle's MISSION_ACK for the upload never arrived (a lossy link); the "
                       "mission read back from it is identical, so it holds this plan")

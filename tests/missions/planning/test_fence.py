@@ -242,7 +242,8 @@ def test_upload_reads_the_plan_once(bridge_plan, tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: (reads.append(self) if self == plan_file else None)
                         or real(self, *a, **k))
 
-    def fake_upload(url, items, home, autopilot, timeout_s, connect_timeout_s=10.0, fence=()):  # type: ignore[no-untyped-def]
+    def fake_upload(url, items, home, autopilot, timeout_s, connect_timeout_s=10.0, fence=(),  # type: ignore[no-untyped-def]
+                    system_id=None):
         sent.update(items=items, fence=fence)
         return TransferResult(len(items) + 1, len(items) + 1, True, (), fence_sent=len(fence))
 
