@@ -197,7 +197,10 @@ function drawMap(rows) {
     const c = document.createElementNS(NS, 'circle');
     c.setAttribute('cx', x); c.setAttribute('cy', y); c.setAttribute('r', r.finding_id === selected ? 2.2 : 1.4);
     c.setAttribute('fill', colour); c.setAttribute('data-id', r.finding_id); c.style.cursor = 'pointer';
-    const t = document.createElementNS(NS, 'title'); t.textContent = r.finding_id + ' ' + r['class']; c.append(t);
+    // named as coloured: a relabel's tooltip had kept the class found
+    const t = document.createElementNS(NS, 'title');
+    t.textContent = r.finding_id + ' ' + classOf(r) + (classOf(r) !== r['class'] ? ' (relabelled from ' + r['class'] + ')' : '');
+    c.append(t);
     c.addEventListener('click', () => select(r.finding_id)); svg.append(c);
   }
 }

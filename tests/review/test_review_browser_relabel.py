@@ -59,3 +59,20 @@ def test_the_relabel_choice_does_not_follow_to_the_next_finding(server: str, ope
     page.select_option("#relabel-label", "corrosion")  # chosen on F-0002, then F-0001 opened: not carried
     _open(page, "F-0002")
     assert page.input_value("#relabel-label") == "corrosion" and page.get_attribute("#relabel", "aria-disabled") == "true"
+
+
+def test_a_relabelled_marker_is_named_by_its_new_class(server: str, open_page: OpenPage) -> None:  # noqa: F811
+    """The map's marker of a relabelled finding took the new class's colour but its tooltip kept the class
+    found: the crack relabelled corrosion, drawn orange, read 'F-0002 crack' (map.html says both as reviewed)."""
+    page = open_page()
+    page.goto(server + "/")
+    page.fill("#reviewer", "ada")
+    page.locator("#map circle[data-id='F-0002']").wait_for()
+    assert page.text_content("#map circle[data-id='F-0002'] title") == "F-0002 crack"
+    _open(page, "F-0002")
+    page.select_option("#relabel-label", "corrosion")
+    page.click("#relabel")
+    page.locator("#audit li", has_text="relabel F-0002 -> corrosion").wait_for()
+    page.wait_for_function("() => document.querySelector(\"#map circle[data-id='F-0002']\")"
+                           ".getAttribute('fill') === '#ff7f0e'")
+    assert page.text_content("#map circle[data-id='F-0002'] title") == "F-0002 corrosion (relabelled from crack)"
