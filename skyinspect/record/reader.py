@@ -17,17 +17,31 @@ from skyinspect.record.format import (DB_NAME, FORMAT_NAME, FORMAT_VERSION, Fram
 from skyinspect.segmentation import Instance
 
 
-def _open_read_only(db_path: Path) -> sqlite3.Connection:
-    """A record on a read-only disk (a write-protected card, a read-only mount or share): SQLite cannot
-    create the WAL's index there, so the record was refused as 'damaged'. A record closed by the writer
-    has no write-ahead log left and reads as an immutable file; one whose log still holds frames (the
-    run was killed) must be replayed where it can be written."""
+def _open_read_only(db_path: Path, disk: str) -> sqlite3.Connection:
+    """A record on a read-only disk (a write-protected card, a read-only mount or share) or a full one:
+    SQLite cannot create the WAL's index (-shm) there, so the record was refused as 'damaged'. A record
+    closed by the writer has no write-ahead log left and reads as an immutable file; one whose log still
+    holds frames (the run was killed) must be replayed where it can be written."""
     wal = db_path.with_name(db_path.name + "-wal")
     if wal.is_file() and wal.stat().st_size > 0:
-        raise RecordError(describe(db_path, f"is on a read-only disk and its last frames are still in {wal.name} "
+        raise RecordError(describe(db_path, f"is on a {disk} disk and its last frames are still in {wal.name} "
                                    f"({wal.stat().st_size} bytes: the run that wrote it did not close it)",
-                                   "Copy the flight folder to a writable disk and open the copy"))
+                                   "Copy the flight folder to a writable disk and open the copy" if disk == "read-only"
+                                   else "Free some room on its disk, or copy the flight folder to a disk with room "
+                                   "and open the copy"))
     return sqlite3.connect(f"{db_path.resolve().as_uri()}?immutable=1", uri=True)
+
+
+def _unwritable(folder: Path) -> str | None:
+    """'read-only' or 'full' where SQLite cannot create a file beside the record, else None. Full: less room
+    than the -shm index's 32 KiB (with margin), e.g. a card a video recorder filled after the flight."""
+    if not os.access(folder, os.W_OK):
+        return "read-only"
+    try:
+        st = os.statvfs(folder)
+    except (OSError, AttributeError):  # AttributeError: no statvfs (Windows)
+        return None
+    return "full" if st.f_bavail * st.f_frsize < 1024 * 1024 else None
 
 
 def _readable(path: Path) -> bool:
@@ -55,9 +69,10 @@ class FlightRecordReader:
                 self._db = sqlite3.connect(db_path)
                 self.meta: dict[str, str] = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
             except sqlite3.OperationalError:
-                if os.access(self.folder, os.W_OK):
+                disk = _unwritable(self.folder)
+                if disk is None:
                     raise
-                self._db = _open_read_only(db_path)
+                self._db = _open_read_only(db_path, disk)
                 self.meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
             self._db.row_factory = sqlite3.Row
         except sqlite3.Error as exc:

@@ -1,0 +1,65 @@
+"""A record closed cleanly on a disk that is full (another program filled it after the flight: a video
+or bag recorder on the same card) must still open. SQLite opening a WAL database creates its -shm index,
+which needs room: the reader said the record 'cannot be read ... (disk I/O error). It is damaged', so
+`skyinspect process` refused a whole flight. A closed record has no write-ahead log left, so it reads as an
+immutable file (as on a read-only disk). Run in a 2 MB tmpfs in a user namespace (skipped where
+unprivileged namespaces are off)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+_SCRIPT = """
+import os, sys
+sys.path[:0] = [{root!r}, {tests!r}]
+from pathlib import Path
+import numpy as np
+from onboard_helpers import DarkPixelSegmenter
+from skyinspect.camera import CameraModel
+from skyinspect.pose import Pose
+from skyinspect.record import FlightRecordReader, FlightRecordWriter
+
+rec = Path(sys.argv[1])
+with FlightRecordWriter(rec, CameraModel.from_fov(64, 48, 60.0), "m", "0" * 64, reserve_bytes=0) as w:
+    img = np.full((48, 64, 3), 200, np.uint8)
+    img[5:15, 10:30] = 20
+    for i in range(1, 4):
+        w.add_frame(i, 1000.0 + i, img, Pose.untagged(1000.0 + i, "t"), DarkPixelSegmenter().segment(img))
+with open(rec.parent / "fill", "wb") as f:
+    try:
+        while True:
+            f.write(bytes(65536))
+            f.flush()
+    except OSError:
+        pass
+st = os.statvfs(rec)
+print(st.f_bavail * st.f_frsize)
+with FlightRecordReader(rec) as reader:
+    frames = list(reader.frames())
+print(len(frames), sum(len(f.instances) for f in frames), sum(f.image_path.is_file() for f in frames))
+"""
+
+
+def test_a_closed_record_on_a_full_disk_opens(tmp_path: Path) -> None:
+    if not sys.platform.startswith("linux") or shutil.which("unshare") is None:
+        pytest.skip("needs Linux unshare")
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    script = tmp_path / "full.py"
+    script.write_text(textwrap.dedent(_SCRIPT.format(root=str(ROOT), tests=str(Path(__file__).parent))))
+    cmd = f"mount -t tmpfs -o size=2m tmpfs {mnt} && {sys.executable} {script} {mnt / 'rec'}"
+    run = subprocess.run(["unshare", "-rm", "sh", "-c", cmd], capture_output=True, text=True, timeout=120)
+    if "mount" in run.stderr and run.returncode != 0 and not run.stdout:
+        pytest.skip(f"no tmpfs in a user namespace here: {run.stderr.strip()[:200]}")
+    assert run.returncode == 0, run.stderr[-600:]
+    free, rest = run.stdout.split("\n", 1)
+    assert int(free) == 0  # the disk really is full
+    assert rest.split() == ["3", "3", "3"]  # frames, detections, images
