@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import tempfile
 from collections import deque
@@ -35,6 +36,7 @@ from models.no_data import has_transparency, transparent_pixels, without_no_data
 from models.photo_checks import check_images, check_overlay_sizes
 from models.work_plan import PhotoProgress
 from skyinspect import atomic
+from skyinspect.drift import frame_stats
 from skyinspect.errors import ImageError, InputError, describe
 from skyinspect.photo import cv_imread, read_bgr, read_file_bytes
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK, Segmentation, Segmenter, segment_each, settings_of
@@ -286,6 +288,9 @@ def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked:
                                                               [cv2.IMWRITE_JPEG_QUALITY, 90]))
             record = instances_json(seg, path, getattr(segmenter, "flips", 1), settings, sha256)
             record["no_data_px"] = 0 if transparent is None else int(np.count_nonzero(transparent))
+            # the drift check's statistics, as onboard records them per frame: the folder is checked after
+            record["frame_stats"] = {k: (v if math.isfinite(v) else None)
+                                     for k, v in frame_stats(image, seg.confidence).as_dict().items()}
             # a GeoTIFF's: in map coordinates too, its no data marked as such
             georeference = write_geo_outputs(out, seg, path, write_output, transparent)
             if georeference is not None:

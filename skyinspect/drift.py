@@ -162,17 +162,18 @@ class DriftReport:
     def out_of_distribution(self) -> bool:
         return bool(self.flagged)
 
-    def summary(self) -> str:
+    def summary(self, unit: str = "frames", results: str = "this flight's detections") -> str:
+        """``unit``/``results``: what was checked and what to distrust (segment's photos and their masks)."""
         if not self.n_frames:
             return "drift check: no frame statistics in this flight"
         if not self.flagged:
-            return f"drift check: {self.n_frames} frames look like the training imagery"
+            return f"drift check: {self.n_frames} {unit} look like the training imagery"
         parts = []
         for name in self.flagged:
             r = self.reference[name]
             parts.append(f"{name} {self.flight_median[name]:.3g} (training {r.low:.3g}-{r.high:.3g}; "
-                         f"{self.outside_fraction[name]:.0%} of frames outside)")
-        return "OUT OF DISTRIBUTION: " + "; ".join(parts) + ". Treat this flight's detections with caution."
+                         f"{self.outside_fraction[name]:.0%} of {unit} outside)")
+        return "OUT OF DISTRIBUTION: " + "; ".join(parts) + f". Treat {results} with caution."
 
     def as_dict(self) -> dict[str, object]:
         return {"model_id": self.model_id, "n_frames": self.n_frames,
