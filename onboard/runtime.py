@@ -188,16 +188,39 @@ def _create_record_atomically(out: Path, camera: CameraModel, segmenter: Segment
         shutil.rmtree(stale, ignore_errors=True)  # left by a run killed while creating
     if out.is_dir() and (out / DB_NAME).is_file():
         return
-    if out.is_dir() and any(out.iterdir()):
-        raise InputError(describe(out, f"folder is not empty and is not a flight record (no {DB_NAME})",
-                                  "Choose a new or empty folder"))
+    if out.is_dir():
+        _create_in_place(out, camera, segmenter, meta)
+        return
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.creating-{os.getpid()}"
     FlightRecordWriter(tmp, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta).close()
-    if out.is_dir():
-        out.rmdir()  # the empty folder the user made: replaced by the complete one
     os.rename(tmp, out)
     fsync_dir(out.parent)  # the rename itself survives a power cut; a file system refusing it is let be
+
+
+def _create_in_place(out: Path, camera: CameraModel, segmenter: Segmenter, meta: dict[str, object]) -> None:
+    """A new record in the empty folder the user made. Renamed over it, as before, a mount point (--out
+    /media/card, an empty FAT card) refused: EBUSY, a traceback, the record left on the parent's disk. The
+    database is made in a hidden folder inside and renamed in last: until then ``out`` holds only what a
+    kill here leaves (empty images/ and masks/, .creating-PID), which is taken as empty again."""
+    import os
+    import shutil
+
+    from skyinspect.atomic import fsync_dir
+    from skyinspect.record.format import DB_NAME, IMAGES_DIR, MASKS_DIR
+
+    for stale in out.glob(".creating-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    if any(p.name not in (IMAGES_DIR, MASKS_DIR) or not p.is_dir() or any(p.iterdir()) for p in out.iterdir()):
+        raise InputError(describe(out, f"folder is not empty and is not a flight record (no {DB_NAME})",
+                                  "Choose a new or empty folder"))
+    tmp = out / f".creating-{os.getpid()}"
+    FlightRecordWriter(tmp, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta).close()
+    for subdir in (IMAGES_DIR, MASKS_DIR):
+        (out / subdir).mkdir(exist_ok=True)
+    os.rename(tmp / DB_NAME, out / DB_NAME)  # closed: no -wal or -shm beside it
+    fsync_dir(out)
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _check_resumed(out: Path, meta: dict[str, object]) -> None:

@@ -1,0 +1,74 @@
+"""`skyinspect onboard --out /media/card`: an empty card (FAT/exFAT has no lost+found) mounted there.
+The runtime built a new record in a hidden sibling folder and renamed it over the empty --out, which a
+mount point refuses: OSError [Errno 16] Device or resource busy, a traceback, no flight recorded, and the
+hidden .card.creating-PID left on the parent's disk (the root file system, not the card). Now a record
+in an existing empty folder is created in place (its database renamed in last). Run in a user namespace
+with a tmpfs mounted on --out (skipped where unprivileged namespaces are off)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+_SCRIPT = """
+import os, sys
+sys.path[:0] = [{root!r}, {tests!r}]
+from pathlib import Path
+from kill_helpers import camera, make_kill_flight
+from onboard_helpers import DarkPixelSegmenter
+from onboard.runtime import run_onboard
+from skyinspect.record import FlightRecordReader
+
+work, card = Path(sys.argv[1]), Path(sys.argv[2])
+assert os.path.ismount(card)
+frames, tlog = make_kill_flight(work / "A", n_frames=3)
+(card.parent / f".{{card.name}}.creating-999999999").mkdir()  # left by a run killed while creating
+run_onboard(frames, tlog, card, DarkPixelSegmenter(), camera(), max_frames=2)
+resumed = run_onboard(frames, tlog, card, DarkPixelSegmenter(), camera())
+left = sorted(os.listdir(card)), sorted(p for p in os.listdir(card.parent) if "creating" in p)
+with FlightRecordReader(card) as reader:
+    print(len(reader), resumed.stats.skipped, *left)
+"""
+
+
+def test_a_record_is_created_on_an_empty_mount_point(tmp_path: Path) -> None:
+    if not sys.platform.startswith("linux") or shutil.which("unshare") is None:
+        pytest.skip("needs Linux unshare")
+    card = tmp_path / "card"
+    card.mkdir()
+    (tmp_path / "work").mkdir()
+    script = tmp_path / "card.py"
+    script.write_text(textwrap.dedent(_SCRIPT.format(root=str(ROOT), tests=str(Path(__file__).parent))))
+    cmd = f"mount -t tmpfs -o size=20m tmpfs {card} && {sys.executable} {script} {tmp_path / 'work'} {card}"
+    run = subprocess.run(["unshare", "-rm", "sh", "-c", cmd], capture_output=True, text=True, timeout=120)
+    if "mount" in run.stderr and run.returncode != 0 and not run.stdout:
+        pytest.skip(f"no tmpfs in a user namespace here: {run.stderr.strip()[:200]}")
+    assert run.returncode == 0, run.stderr[-800:]
+    assert run.stdout.split("\n")[0] == "3 2 ['.writer.lock', 'images', 'masks', 'record.sqlite'] []"
+
+
+def test_a_run_killed_while_creating_in_place_leaves_a_folder_that_is_still_empty(tmp_path: Path) -> None:
+    """What a kill between the steps of an in-place creation leaves (empty images/ and masks/, the hidden
+    .creating-PID folder) is taken as the empty folder it was, not refused as 'not a flight record'."""
+    from kill_helpers import camera, make_kill_flight
+    from onboard_helpers import DarkPixelSegmenter
+
+    from onboard.runtime import run_onboard
+    from skyinspect.record import FlightRecordReader
+
+    frames, tlog = make_kill_flight(tmp_path / "A", n_frames=2)
+    out = tmp_path / "card"
+    for name in ("images", "masks", ".creating-999999999/images"):
+        (out / name).mkdir(parents=True)
+    (out / ".creating-999999999" / "record.sqlite").write_bytes(b"")
+    run_onboard(frames, tlog, out, DarkPixelSegmenter(), camera())
+    with FlightRecordReader(out) as reader:
+        assert len(reader) == 2
+    assert not (out / ".creating-999999999").exists()
