@@ -282,5 +282,15 @@ def _class_ids(mask: np.ndarray, mask_class: str, path: Path) -> np.ndarray:
                                         "writes them",
                                   "score class-id masks with --mask-class ids"))
     else:  # 0/255 (or 0/65535), JPEG noise around both
-        on = mask > (np.iinfo(mask.dtype).max if mask.dtype.kind in "ui" else float(mask.max())) / 2
+        half = (np.iinfo(mask.dtype).max if mask.dtype.kind in "ui" else float(mask.max())) / 2
+        on = mask > half
+        if not on.any() and mask.max() > half / 4:  # more than JPEG noise around 0, and nothing counted
+            # a mask resized with smoothing (an editor's bilinear/bicubic) greys its thin lines below half:
+            # the photo was scored as having no crack at all, its labels read as background
+            raise InputError(describe(path, f"expected a binary {mask_class} mask (0/255 or 0/1), got values "
+                                            f"0-{mask.max()} with none above half the range ({half:g}): "
+                                            f"its {np.count_nonzero(mask)} marked pixels would all count as "
+                                            "background (a mask resized with smoothing turns thin lines grey)",
+                                      "resize masks with nearest-neighbour interpolation, or threshold this one "
+                                      "at its own level (e.g. above 0) and save it as 0/255"))
     return on.astype(np.uint8) * np.uint8(MASK_CLASSES[mask_class][0])
