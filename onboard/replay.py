@@ -278,6 +278,10 @@ def _check_out(out: Path, overwrite: bool) -> None:
             raise InputError(describe(out, f"refusing to overwrite: the folder is not empty and is not a flight "
                                       f"record (no {DB_NAME})", "Choose a new or empty folder"))
         _refuse_if_being_written(out)
+        if os.path.ismount(out):  # the new record is swapped in by renames, refused only after the whole flight
+            raise InputError(describe(out, "is a mount point: --overwrite replaces the record by renaming a new one "
+                                      "into its place, which a mount point refuses", "Record into a folder on it "
+                                      f"(--out {out / 'flight'}), or remove the old record's files first"))
 
 
 def _refuse_if_being_written(out: Path) -> None:

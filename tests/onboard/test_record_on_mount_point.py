@@ -72,3 +72,54 @@ def test_a_run_killed_while_creating_in_place_leaves_a_folder_that_is_still_empt
     with FlightRecordReader(out) as reader:
         assert len(reader) == 2
     assert not (out / ".creating-999999999").exists()
+
+
+_REPLACE = """
+import os, sys
+sys.path[:0] = [{root!r}, {tests!r}]
+from pathlib import Path
+from kill_helpers import camera, make_kill_flight
+from onboard_helpers import DarkPixelSegmenter
+from onboard.replay import run_replay
+from skyinspect.errors import InputError
+from skyinspect.record import FlightRecordReader
+
+class Counting(DarkPixelSegmenter):
+    seen = 0
+    def segment(self, image_bgr):
+        Counting.seen += 1
+        return super().segment(image_bgr)
+
+work, card = Path(sys.argv[1]), Path(sys.argv[2])
+frames, tlog = make_kill_flight(work / "A", n_frames=3)
+run_replay(frames, tlog, card, DarkPixelSegmenter(), camera(), progress=False)
+try:
+    run_replay(frames, tlog, card, Counting(), camera(), progress=False, overwrite=True)
+    print("replaced")
+except InputError as exc:
+    print("refused:", exc)
+print(Counting.seen)
+with FlightRecordReader(card) as reader:
+    print(len(reader))
+"""
+
+
+def test_overwrite_of_a_record_on_a_mount_point_is_refused_before_the_flight_is_segmented(tmp_path: Path) -> None:
+    """`onboard --overwrite --out /media/card`: the new record is swapped in by renames at the end, which a
+    mount point refuses; before, every frame was segmented (hours for a long flight), then 'frame 3: OSError:
+    [Errno 16] Device or resource busy'."""
+    if not sys.platform.startswith("linux") or shutil.which("unshare") is None:
+        pytest.skip("needs Linux unshare")
+    card = tmp_path / "card"
+    card.mkdir()
+    (tmp_path / "work").mkdir()
+    script = tmp_path / "replace.py"
+    script.write_text(textwrap.dedent(_REPLACE.format(root=str(ROOT), tests=str(Path(__file__).parent))))
+    cmd = f"mount -t tmpfs -o size=20m tmpfs {card} && {sys.executable} {script} {tmp_path / 'work'} {card}"
+    run = subprocess.run(["unshare", "-rm", "sh", "-c", cmd], capture_output=True, text=True, timeout=120)
+    if "mount" in run.stderr and run.returncode != 0 and not run.stdout:
+        pytest.skip(f"no tmpfs in a user namespace here: {run.stderr.strip()[:200]}")
+    assert run.returncode == 0, run.stderr[-800:]
+    said, seen, kept = run.stdout.strip().split("\n")
+    assert said.startswith("refused:") and "mount point" in said and "folder on it" in said
+    assert (seen, kept) == ("0", "3")  # nothing segmented; the record there kept
