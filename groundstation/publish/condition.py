@@ -66,14 +66,14 @@ class _Condition:
         if self.shown is None:
             ids, most = _open(self.open, None)
             return f"indeterminate{' (may be ' + most + ')' if most else ''}" if ids else "indeterminate"
-        if self.worst is None:  # graded by joint-like lines alone
-            return _if_cracks(self.joint, self.joints)
         ids, most = _open(self.open, self.worst)
-        said = [self.worst.short]
+        # graded by joint-like lines alone: their grade holds only if they are cracks, and its indeterminate
+        # findings are open whatever they are (they had gone unsaid)
+        said = [self.worst.short if self.worst is not None else _if_cracks(self.joint, self.joints)]
         if ids:
             said.append(f"may be {most}: {len(ids)} indeterminate ({_ids(ids)})" if most else
                         f"{len(ids)} indeterminate ({_ids(ids)}), may be worse")
-        if self.joint is not None and _worse(self.joint, self.worst):
+        if self.worst is not None and self.joint is not None and _worse(self.joint, self.worst):
             said.append(_if_cracks(self.joint, self.joints))
         return "; ".join(said)
 

@@ -86,3 +86,13 @@ def test_a_component_of_joint_like_lines_only_is_graded_by_them_and_says_so() ->
     comp, grade, source, n = _condition(_Input((_Finding("F-0006"),), grades, {"F-0006": "straight"}))
     assert source == f"cites {CRACK}"
     assert grade == f"CS3 ({CRACK}) if the joint-like line to check (F-0006) is a crack"
+
+
+def test_a_component_of_joint_like_lines_still_says_its_indeterminate_findings() -> None:
+    """Graded by a joint-like line alone, a component had dropped its indeterminate cracks: a hairline that
+    may be CS3 (whether or not the line is a crack) was not said."""
+    grades = {"F-0001": _hairline("F-0001"), "F-0006": (_grade("F-0006", CRACK, "CS3", 2),)}
+    comp, grade, source, n = _condition(_Input(tuple(_Finding(f) for f in grades), grades, {"F-0006": "straight"}))
+    assert (n, source) == (2, f"cites {CRACK}")
+    assert grade.startswith(f"CS3 ({CRACK}) if the joint-like line to check (F-0006) is a crack")
+    assert f"may be CS3 ({CRACK}): 1 indeterminate (F-0001)" in grade
