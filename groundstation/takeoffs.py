@@ -13,6 +13,7 @@ split into take-offs only where their sorted heights leave a gap of more than ``
 from __future__ import annotations
 
 import math
+import statistics
 from typing import Any
 
 TAKEOFF_GAP_M = 2.0  # a gap this wide between the frames' take-off heights parts two take-offs
@@ -35,7 +36,7 @@ def takeoff_notes(flight: Any, default_ground: bool) -> tuple[str, ...]:
         return ()
     groups.sort(key=lambda g: min(i for _, i in g))  # in the order they were flown
     spread = max(h for h, _ in homes) - min(h for h, _ in homes)
-    said = "; ".join(f"frames {_ranges(sorted(i for _, i in g))} above {_median([h for h, _ in g]):.2f} m"
+    said = "; ".join(f"frames {_ranges(sorted(i for _, i in g))} above {statistics.median(h for h, _ in g):.2f} m"
                      for g in groups[:6]) + ("; ..." if len(groups) > 6 else "")
     return (f"The frames were flown after {len(groups)} take-offs at different heights (alt_msl - alt_rel: {said}; "
             f"{spread:.1f} m apart), but the default ground plane lies at the first frame's take-off, "
@@ -43,11 +44,6 @@ def takeoff_notes(flight: Any, default_ground: bool) -> tuple[str, ...]:
             f"{spread:.1f} m from their own, and their sizes are off by as much over their height above it. "
             "Process each take-off's photos as a flight of its own (replay them from a folder of their own), "
             "or pass --surface with a DEM GeoTIFF of the ground.",)
-
-
-def _median(values: list[float]) -> float:
-    s = sorted(values)
-    return s[len(s) // 2] if len(s) % 2 else 0.5 * (s[len(s) // 2 - 1] + s[len(s) // 2])
 
 
 def _ranges(indices: list[int]) -> str:
