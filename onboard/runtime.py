@@ -118,7 +118,8 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
         _check_resumed(out, meta)
     _create_record_atomically(out, camera, segmenter, meta)
     writer = FlightRecordWriter(out, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta,
-                                drift_reference=getattr(segmenter, "drift_reference", None))
+                                drift_reference=getattr(segmenter, "drift_reference", None),
+                                keep_frames_on_write_error=True)
     try:
         done = writer.recorded_indices()
         writer.set_meta("ended", ended_meta(DID_NOT_FINISH))  # replaced below unless killed or powered off

@@ -97,8 +97,14 @@ class FlightRecordWriter:
 
     def __init__(self, folder: Path, camera: CameraModel, model_id: str, model_sha256: str,
                  extra_meta: dict[str, object] | None = None, save_images: bool = True,
-                 drift_reference: DriftReference | None = None, reserve_bytes: int = RESERVE_BYTES) -> None:
+                 drift_reference: DriftReference | None = None, reserve_bytes: int = RESERVE_BYTES,
+                 keep_frames_on_write_error: bool = False) -> None:
+        """``keep_frames_on_write_error`` (onboard): an image or mask that cannot be written (EIO: a bad
+        block) leaves that frame without the file, said once per kind, instead of RecordError (the frame,
+        its pose and detections lost)."""
         self.folder = Path(folder)
+        self.keep_frames_on_write_error = keep_frames_on_write_error
+        self._write_errors_said: set[tuple[str, int | None]] = set()
         self.reserve_bytes = int(reserve_bytes)
         self.drift_reference = drift_reference
         self.save_images = save_images
@@ -289,7 +295,13 @@ class FlightRecordWriter:
             return f"{subdir}/{filename}"
         except OSError as exc:
             if exc.errno != errno.ENOSPC:
-                raise RecordError(describe(self.folder / subdir / filename, f"cannot write ({exc})")) from exc
+                if not self.keep_frames_on_write_error:
+                    raise RecordError(describe(self.folder / subdir / filename, f"cannot write ({exc})")) from exc
+                if (subdir, exc.errno) not in self._write_errors_said:
+                    self._write_errors_said.add((subdir, exc.errno))
+                    log.warning("%s: cannot write (%s); frames whose %s cannot be written are recorded without "
+                                "them, detections still recorded", self.folder / subdir / filename, exc, subdir)
+                return None
             if subdir == IMAGES_DIR:  # add_frame calls this only while that kind is still saved
                 self.save_images = False
             else:
