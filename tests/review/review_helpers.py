@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,32 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving(results: Path) -> Iterator[str]:
+    """The review app on ``results`` served by uvicorn on a free loopback port (a thread): its base URL."""
+    import threading
+    import time
+
+    import pytest
+    import uvicorn
+
+    from groundstation.review.app import create_app
+
+    srv = uvicorn.Server(uvicorn.Config(create_app(results), host="127.0.0.1", port=free_port(), log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("review server did not start within 10 s")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{srv.config.port}"
+    finally:
+        srv.should_exit = True
+        thread.join(10)
 
 
 def publish_rust_relabelled_crack(results: Path) -> tuple[Any, str, dict[str, Any]]:

@@ -18,24 +18,10 @@ uvicorn = pytest.importorskip("uvicorn", reason="uvicorn not installed")
 @pytest.fixture()
 def server(results: Path):  # type: ignore[no-untyped-def]
     """The review app on ``results`` served by uvicorn on a free loopback port."""
-    import time
+    from review_helpers import serving
 
-    from review_helpers import free_port
-
-    from groundstation.review.app import create_app
-
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(create_app(results), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not srv.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("review server did not start within 10 s")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+    with serving(results) as url:
+        yield url
 
 
 def test_tabs_deciding_one_finding_at_once_lose_no_write(server: str, results: Path) -> None:
