@@ -21,15 +21,16 @@ JPEG_QUALITY = 85
 def best_view_crops_jpeg(inp: PublishInput) -> dict[str, bytes | None]:
     """``best_view_crop_jpeg`` of every finding, in finding order, each frame's image read once: each
     crop had read its frame again (864 reads of 580 images on the 1,000-frame bench flight)."""
-    by_frame: dict[int, list[Finding]] = {}
+    by_frame: dict[int, list[tuple[Finding, tuple[int, int]]]] = {}
     for f in inp.findings:
-        by_frame.setdefault(crop_view(inp, f)[0], []).append(f)
+        view = crop_view(inp, f)
+        by_frame.setdefault(view[0], []).append((f, view))
     records = {r.frame_index: r for r in inp.flight.frames}
     crops: dict[str, bytes | None] = {}
     for frame_index, findings in by_frame.items():
         image: list[np.ndarray | None] = []  # read when a finding first needs it
-        for f in findings:
-            crops[f.finding_id] = best_view_crop_jpeg(inp, f, records.get(frame_index), image)
+        for f, view in findings:
+            crops[f.finding_id] = best_view_crop_jpeg(inp, f, records.get(frame_index), image, view)
     return {f.finding_id: crops[f.finding_id] for f in inp.findings}
 
 
@@ -50,11 +51,13 @@ _UNSET = object()
 
 
 def best_view_crop_jpeg(inp: PublishInput, finding: Finding, rec: object = _UNSET,
-                        image_once: list[np.ndarray | None] | None = None) -> bytes | None:
+                        image_once: list[np.ndarray | None] | None = None,
+                        view: tuple[int, int] | None = None) -> bytes | None:
     """JPEG of the best view (``crop_view``) around the defect with its outlines drawn (every piece of the
     finding that frame saw, not only the best one); None without an image. ``rec``: that view's frame
-    record when known; ``image_once``: its image after the first read (an empty list before)."""
-    frame_index, instance_index = crop_view(inp, finding)
+    record when known; ``image_once``: its image after the first read (an empty list before); ``view``:
+    ``crop_view`` when already worked out (it measures a split part's outline in each of its views)."""
+    frame_index, instance_index = view or crop_view(inp, finding)
     if rec is _UNSET:
         rec = next((r for r in inp.flight.frames if r.frame_index == frame_index), None)
     if rec is None or rec.image_path is None or instance_index >= len(rec.instances):  # type: ignore[attr-defined]
@@ -81,7 +84,7 @@ def best_view_crop_jpeg(inp: PublishInput, finding: Finding, rec: object = _UNSE
         cv2.polylines(crop, pts, True, (60, 60, 60), 1, cv2.LINE_AA)
         edges = [np.stack([p[:, 0], np.roll(p[:, 0], -1, axis=0)], axis=1)[keep & np.roll(keep, -1)]
                  for p, keep in zip(pts, own)]
-        mine = [e for e in np.concatenate(edges)]
+        mine = list(np.concatenate(edges))
         if mine:
             cv2.polylines(crop, mine, False, colour_bgr(finding.class_name), thick, cv2.LINE_AA)
     scale = CROP_MAX_PX / max(crop.shape[:2])
@@ -218,8 +221,8 @@ def _axes(img: np.ndarray, lo: np.ndarray, hi: np.ndarray, px: object, labels: t
     for axis in (0, 1):
         # an axis the longer span's step numbers fewer than 3 times (a face 62 m long and 5 m high: its heights
         # read '0' only) gets its own step, where its numbers stay 24 px apart
-        px_per_m = abs(float(np.diff([px(np.array([lo, lo + np.eye(2)[axis]]))[k, 0, axis]  # type: ignore[operator]
-                                      for k in (0, 1)])[0]))
+        ends = px(np.array([lo, lo + np.eye(2)[axis]]))[:, 0, axis]  # type: ignore[operator]
+        px_per_m = abs(float(ends[1] - ends[0]))
         finer = _nice_step(float(hi[axis] - lo[axis]) / 4)
         own = finer if (hi[axis] - lo[axis]) / step < 3 and finer * px_per_m >= 24 else step
         start = math.ceil(lo[axis] / own) * own
