@@ -90,7 +90,9 @@ def _decisions(segmenter: TiledSegmenter, crack_ridge_low: float | None,
     from skyinspect.errors import ModelError, describe
 
     if crack_ridge_low is not None and not 0.0 <= crack_ridge_low < 0.5:
-        raise ModelError(describe("crack_ridge_low", f"expected a crack probability in [0, 0.5), got {crack_ridge_low!r}",
+        # named as segment's and eval's option first: the keyword alone is in no --help
+        raise ModelError(describe("--crack-ridge (crack_ridge_low)",
+                                  f"expected a crack probability in [0, 0.5), got {crack_ridge_low!r}",
                                   f"{CRACK_RIDGE_LOW} as shipped, or 0 for none"))
     segmenter.crack_ridge_low = crack_ridge_low or None
     one_pass = segmenter.flips == 1 and not segmenter.upscale
@@ -99,7 +101,8 @@ def _decisions(segmenter: TiledSegmenter, crack_ridge_low: float | None,
 
         wide_crack_scale = None if one_pass else POST_FLIGHT_WIDE_CRACK_SCALE
     if wide_crack_scale and not 0.0 < wide_crack_scale < 1.0:  # type: ignore[operator]
-        raise ModelError(describe("wide_crack_scale", f"expected a reduction factor in (0, 1), got {wide_crack_scale!r}",
+        raise ModelError(describe("--wide-crack-scale (wide_crack_scale)",
+                                  f"expected a reduction factor in (0, 1), got {wide_crack_scale!r}",
                                   "0.5 as segment uses, or 0 for none"))
     segmenter.wide_crack_scale = float(wide_crack_scale) if wide_crack_scale else None  # type: ignore[arg-type]
     if prob_sharpen == "auto":
