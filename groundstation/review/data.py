@@ -12,6 +12,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from groundstation.grading.reviewed import reviewed_class
 from groundstation.joints import read_checks
 from groundstation.publish.context import MEASUREMENT_DIGITS, format_measurement
 from groundstation.publish.images import crop_window
@@ -124,7 +125,7 @@ class ResultsData:
         ``published``: the finding's review state as last published (``graded_class``)."""
         f = self.findings[fid]
         g = (self.grades.get(fid) or [None])[0]
-        now, then = graded_class(f.class_name, review), graded_class(f.class_name, published)
+        now, then = graded_class(f, review), graded_class(f, published)
         # relabelled since its grade was made: that grade is the other class's (a crack's CS3 on a finding
         # listed as corrosion), so none is shown until publish grades it as the class it has now
         regrade = None if now == then else {"as": now, "graded_as": then, "grade": _grade_text(g),
@@ -183,11 +184,11 @@ class ResultsData:
         return crop, local, (left, top)
 
 
-def graded_class(found: str, review: dict[str, Any] | None) -> str:
-    """The class a finding of class ``found`` is graded as under ``review`` (its state in the trail, or
-    None): the reviewer's label, but a rejected finding keeps the grade it was processed with (publish)."""
-    review = review or {}
-    return found if review.get("status") == "rejected" else review.get("label") or found
+def graded_class(finding: Finding, review: dict[str, Any] | None) -> str:
+    """The class ``finding`` is graded as under ``review`` (its state in the trail, or None): as publish
+    grades it (``reviewed_class``), but a rejected finding keeps the grade it was processed with."""
+    rejected = (review or {}).get("status") == "rejected"
+    return finding.class_name if rejected else reviewed_class(finding, review)
 
 
 def _grade_text(g: dict[str, Any] | None) -> str | None:
