@@ -114,8 +114,7 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
         tagger = ReplayTagger(plan.buffer, plan.events if plan.capture_time_source == "camera_feedback" else None,
                               plan.telemetry_time_s, plan.untagged_why)
         link = None
-    if not live_mode:
-        _check_resumed(out, meta)
+    _check_resumed(out, meta)
     _create_record_atomically(out, camera, segmenter, meta)
     writer = FlightRecordWriter(out, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta,
                                 drift_reference=getattr(segmenter, "drift_reference", None),
@@ -225,8 +224,8 @@ def _create_in_place(out: Path, camera: CameraModel, segmenter: Segmenter, meta:
 
 
 def _check_resumed(out: Path, meta: dict[str, object]) -> None:
-    """Refuse to resume a replay's record of another flight or with other segmentation settings (model,
-    passes). Frames already recorded are skipped by number, so another flight's frames 1..N stood for this
+    """Refuse a live run into a replay's record and a replay into a live one, and to resume a replay's record
+    of another flight or with other segmentation settings (model, passes). Frames already recorded are skipped by number, so another flight's frames 1..N stood for this
     one's (never segmented) under this flight's meta; and with other settings the frames before and after
     came from two while the meta named only the last (found resuming a --flips 1 record with --flips 2)."""
     import json
@@ -238,9 +237,16 @@ def _check_resumed(out: Path, meta: dict[str, object]) -> None:
         return
     try:
         with FlightRecordReader(out) as record:
-            before = record.meta.get("segmentation")
+            before, mode = record.meta.get("segmentation"), record.meta.get("mode")
             sources = {key: record.meta.get(key) for key in ("frames_source", "telemetry_source")}
     except Exception:  # noqa: BLE001 - a record that does not open: the writer says why
+        return
+    if mode is not None and (mode == "live") != (meta["mode"] == "live"):
+        # live frames are numbered after the record's: a replay's record got the live flight appended
+        raise InputError(describe(out, f"holds the record of a {'live flight' if mode == 'live' else 'replay'} (mode {mode}), and "
+                                  f"this run is {'a live flight' if meta['mode'] == 'live' else 'a replay'}: one "
+                                  "record holds one flight", "Record into a new --out (or an empty folder)"))
+    if meta["mode"] == "live":  # a live run resumed after a reboot: its camera or link may be named anew
         return
     other = [f"{key} {old}" for key, old in sources.items()
              if old is not None and not _same_path(old, str(meta[key]))]

@@ -50,3 +50,20 @@ def test_the_same_flight_is_resumed_whatever_the_paths_were_spelled(tmp_path: Pa
     assert summary.stats.skipped == 2 and summary.stats.recorded == 3
     with FlightRecordReader(out) as reader:
         assert len(reader) == 5
+
+
+def test_a_live_run_does_not_append_to_a_replayed_record(tmp_path: Path) -> None:
+    """A live run numbers its frames after the record's; into a replay's record (a ground replay's --out
+    reused on the aircraft) it appended the live flight to the replayed one under meta mode 'live'."""
+    from onboard.runtime import run_onboard
+    from onboard_helpers import make_frames
+
+    frames, tlog = make_kill_flight(tmp_path / "A", n_frames=3)
+    out = tmp_path / "rec"
+    run_onboard(frames, tlog, out, DarkPixelSegmenter(), camera())
+    with pytest.raises(InputError, match="holds the record of a replay") as err:  # no vehicle needed: refused first
+        run_onboard(make_frames(tmp_path / "cam", 2), "udpin:127.0.0.1:1", out, DarkPixelSegmenter(), camera(),
+                    max_frames=2, realtime_fps=20.0, link_timeout_s=0.2, duration_s=2.0)
+    assert "new --out" in str(err.value)
+    with FlightRecordReader(out) as reader:
+        assert len(reader) == 3 and reader.meta["mode"] == "onboard-replay"
