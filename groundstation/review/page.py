@@ -186,7 +186,7 @@ function drawMap(rows) {
   caption.textContent = frame.elevation ? 'elevation: height up, ' + frame.right + ' to the right' : 'plan: north up';
   svg.append(caption);
   for (const r of rows) {
-    const colour = (r.review.label || r['class']) === 'crack' ? '#d62728' : '#ff7f0e';  // as the table
+    const cls = classOf(r), colour = cls === 'crack' ? '#d62728' : '#ff7f0e';  // as the table
     if (outline(r).length > 2) {
       const poly = document.createElementNS(NS, 'polygon');
       poly.setAttribute('points', outline(r).map(p => xy(p[0], p[1], p[2]).join(',')).join(' '));
@@ -199,7 +199,7 @@ function drawMap(rows) {
     c.setAttribute('fill', colour); c.setAttribute('data-id', r.finding_id); c.style.cursor = 'pointer';
     // named as coloured: a relabel's tooltip had kept the class found
     const t = document.createElementNS(NS, 'title');
-    t.textContent = r.finding_id + ' ' + classOf(r) + (classOf(r) !== r['class'] ? ' (relabelled from ' + r['class'] + ')' : '');
+    t.textContent = r.finding_id + ' ' + cls + (cls !== r['class'] ? ' (relabelled from ' + r['class'] + ')' : '');
     c.append(t);
     c.addEventListener('click', () => select(r.finding_id)); svg.append(c);
   }
@@ -328,7 +328,7 @@ async function init() {
   // the saved name goes in before anything is awaited, and only into an empty box: set after
   // /api/inspection answered, it wiped a name typed meanwhile and the decision went out nameless (422)
   if (!$('reviewer').value) $('reviewer').value = localStorage.getItem('skyinspect-reviewer') || '';
-  api('/api/outlines').then(got => { outlines = got; mapDrawn = ''; drawMap(listedRows); });  // asked for alongside
+  api('/api/outlines').then(got => { outlines = got; drawMap(listedRows); });  // asked for alongside
   const info = await api('/api/inspection');
   labels = info.labels;
   $('title').textContent = 'review ' + (info.asset_id || '') + ' ' + (info.inspection_date || '');
