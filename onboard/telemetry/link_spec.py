@@ -111,9 +111,8 @@ def open_link(spec: LinkSpec, source_system: int, source_component: int, retries
     if spec.url.startswith("tcp:"):
         from onboard.telemetry.link_tcp import BoundedTcp
 
-        return _raise_when_closed(BoundedTcp(spec.url[4:], source_system=source_system,
-                                             source_component=source_component, autoreconnect=False,
-                                             retries=retries, connect_timeout_s=connect_timeout_s))
+        return BoundedTcp(spec.url[4:], source_system=source_system, source_component=source_component,
+                          autoreconnect=False, retries=retries, connect_timeout_s=connect_timeout_s)
     return mavutil.mavlink_connection(spec.url, baud=spec.baud, source_system=source_system,
                                       source_component=source_component, autoreconnect=False,
                                       robust_parsing=True, retries=retries)
@@ -127,18 +126,3 @@ def pymavlink_connect(url: str, source_system: int, source_component: int,
     # retries printed '[Errno 111] Connection refused sleeping' to the console every second of the flight
     return open_link(parse_link(url), source_system, source_component, retries=0, connect_timeout_s=connect_timeout_s)
 
-
-def _raise_when_closed(conn: object) -> object:
-    """A TCP link whose other end closes raises (ConnectionResetError) at the next read or write, so the live link
-    reopens it at once and an upload stops with the step it was at: pymavlink (autoreconnect off) printed 'EOF on
-    TCP socket' at every read of a closed stream, ~100,000 lines a second, until the link's silence timeout called
-    it lost (onboard) or the mission protocol's retries ran out (upload: 410,036 lines)."""
-    from pymavlink import mavutil
-
-    if isinstance(conn, mavutil.mavtcp):
-        def closed(why: str) -> None:
-            raise ConnectionResetError(why)  # the log line names the link
-
-        conn.handle_eof = lambda: closed("closed by the other end")  # type: ignore[attr-defined]
-        conn.handle_disconnect = lambda: closed("reset by the other end")  # type: ignore[attr-defined]
-    return conn

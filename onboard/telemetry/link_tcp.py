@@ -1,9 +1,15 @@
-"""pymavlink's TCP client link with a bounded, quiet connect (``onboard --mavlink tcp:`` and ``upload --connect tcp:``).
+"""pymavlink's TCP client link with a bounded, quiet connect that raises once the other end closes (``onboard
+--mavlink tcp:`` and ``upload --connect tcp:``).
 
 pymavlink's ``mavtcp`` connects a blocking socket without a timeout: to a host that never answers (off, on another
 network, a firewall dropping the port) each try waited for the kernel's SYN retries, ~130 s with Linux's
 tcp_syn_retries 6, and its retries printed '... sleeping' to stdout. Here the whole connect, retries included,
 ends by ``connect_timeout_s`` and prints nothing; the caller says what failed.
+
+A link whose other end closes raises (ConnectionResetError) at the next read or write, so the live link reopens it
+at once and an upload stops with the step it was at: pymavlink (autoreconnect off) printed 'EOF on TCP socket' at
+every read of a closed stream, ~100,000 lines a second, until the link's silence timeout called it lost (onboard)
+or the mission protocol's retries ran out (upload: 410,036 lines).
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ from onboard.telemetry.link_spec import CONNECT_TIMEOUT_S
 
 
 class BoundedTcp(mavutil.mavtcp):
-    """``mavtcp`` whose connect gives up after ``connect_timeout_s`` (TimeoutError saying so)."""
+    """``mavtcp`` whose connect gives up after ``connect_timeout_s`` (TimeoutError saying so) and whose closed
+    stream raises instead of printing."""
 
     def __init__(self, device: str, *, connect_timeout_s: float = CONNECT_TIMEOUT_S, **kwargs: object) -> None:
         self.connect_timeout_s = connect_timeout_s
@@ -43,3 +50,9 @@ class BoundedTcp(mavutil.mavtcp):
         mavutil.set_close_on_exec(port.fileno())
         port.setsockopt(socket.SOL_TCP, socket.TCP_NODELAY, 1)
         self.port = port
+
+    def handle_eof(self) -> None:
+        raise ConnectionResetError("closed by the other end")  # the log line names the link
+
+    def handle_disconnect(self) -> None:
+        raise ConnectionResetError("reset by the other end")
