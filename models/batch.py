@@ -288,9 +288,10 @@ def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked:
                                                               [cv2.IMWRITE_JPEG_QUALITY, 90]))
             record = instances_json(seg, path, getattr(segmenter, "flips", 1), settings, sha256)
             record["no_data_px"] = 0 if transparent is None else int(np.count_nonzero(transparent))
-            # the drift check's statistics, as onboard records them per frame: the folder is checked after
+            # the drift check's statistics, as onboard records them per frame (an ortho's collar left out):
+            # the folder is checked after
             record["frame_stats"] = {k: (v if math.isfinite(v) else None)
-                                     for k, v in frame_stats(image, seg.confidence).as_dict().items()}
+                                     for k, v in frame_stats(image, seg.confidence, transparent).as_dict().items()}
             # a GeoTIFF's: in map coordinates too, its no data marked as such
             georeference = write_geo_outputs(out, seg, path, write_output, transparent)
             if georeference is not None:

@@ -59,8 +59,10 @@ def _patch_boxes(h: int, w: int) -> tuple[tuple[int, int, int, int], ...]:
     return tuple((y, x, ph, pw) for y in ys for x in xs)
 
 
-def frame_stats(image_bgr: np.ndarray, confidence: np.ndarray | None = None) -> FrameStats:
+def frame_stats(image_bgr: np.ndarray, confidence: np.ndarray | None = None,
+                no_data: np.ndarray | None = None) -> FrameStats:
     """Statistics of one uint8 BGR (or gray) frame, plus the mean of ``confidence`` if given.
+    ``no_data`` (bool, H x W: an orthophoto's collar) is left out of them (``_stats_with_no_data``).
 
     Only the patches are converted and filtered (not the frame; a frame smaller than the patches'
     total is converted to gray once, the same pixels), and the confidence mean is taken on every 4th
@@ -71,6 +73,8 @@ def frame_stats(image_bgr: np.ndarray, confidence: np.ndarray | None = None) -> 
     img = np.asarray(image_bgr)
     if img.ndim not in (2, 3) or img.size == 0:
         raise InputError(describe("image", f"expected an (H, W[, 3]) image, got shape {img.shape}"))
+    if no_data is not None and np.any(no_data):
+        return _stats_with_no_data(img, confidence, np.asarray(no_data, bool))
     sums = sq = n = 0.0
     lap = []
     boxes = _patch_boxes(*img.shape[:2])
@@ -94,6 +98,37 @@ def frame_stats(image_bgr: np.ndarray, confidence: np.ndarray | None = None) -> 
     conf = float(np.mean(confidence[::4, ::4], dtype=np.float64)) if confidence is not None else float("nan")
     return FrameStats(brightness=mean_all, contrast=float(np.sqrt(max(sq / n - mean_all ** 2, 0.0))),
                       sharpness=float(statistics.median(lap)), mean_confidence=conf)
+
+
+def _stats_with_no_data(img: np.ndarray, confidence: np.ndarray | None, no_data: np.ndarray) -> FrameStats:
+    """``frame_stats`` over the pixels that hold data: an ortho's black collar read as a dark, contrasty
+    photo (3 UAV75 photos with a 55 % collar: brightness 87-119, contrast 84-113, flagged). Each patch's
+    mean and spread over its data pixels, its Laplacian's on those a pixel away from the collar (the
+    collar's edge is no texture); a patch under a quarter data is left out (NaN if all are)."""
+    import cv2
+
+    sums = sq = n = 0.0
+    lap = []
+    for y, x, ph, pw in _patch_boxes(*img.shape[:2]):
+        patch = img[y:y + ph, x:x + pw]
+        gray = cv2.cvtColor(patch, cv2.COLOR_BGR2GRAY) if img.ndim == 3 else patch
+        valid = (~no_data[y:y + ph, x:x + pw]).astype(np.uint8)
+        k = float(np.count_nonzero(valid))
+        if k < 0.25 * valid.size:
+            continue
+        mean, std = (float(v[0][0]) for v in cv2.meanStdDev(gray, mask=valid))
+        sums, sq, n = sums + mean * k, sq + (std * std + mean * mean) * k, n + k
+        inner = cv2.erode(valid, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE)
+        if inner.any():
+            lap.append(float(cv2.meanStdDev(cv2.Laplacian(gray, cv2.CV_16S, ksize=1), mask=inner)[1][0][0]) ** 2)
+    conf = float("nan")
+    if confidence is not None and not no_data.all():
+        conf = float(np.mean(np.asarray(confidence)[~no_data], dtype=np.float64))
+    if not n:
+        return FrameStats(float("nan"), float("nan"), float("nan"), conf)
+    mean_all = sums / n
+    return FrameStats(brightness=mean_all, contrast=float(np.sqrt(max(sq / n - mean_all ** 2, 0.0))),
+                      sharpness=float(statistics.median(lap)) if lap else float("nan"), mean_confidence=conf)
 
 
 @dataclass(frozen=True)

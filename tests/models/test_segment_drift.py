@@ -57,3 +57,23 @@ def test_under_exposed_and_blurred_folders_are_flagged(tmp_path: Path) -> None:
     blurred = _segment(_folder(tmp_path / "blurred", lambda img: cv2.GaussianBlur(img, (0, 0), 6)), tmp_path / "o2")
     assert "OUT OF DISTRIBUTION:" in _said(blurred) and "sharpness 1" in _said(blurred)
     assert "brightness" not in _said(blurred)
+
+
+def test_an_orthos_no_data_collar_is_not_read_as_a_dark_contrasty_photo(tmp_path: Path) -> None:
+    """Found running `skyinspect segment` on 3 UAV75 val photos with a 55 % transparent black collar (as an
+    orthomosaic's tiles have): 'OUT OF DISTRIBUTION: brightness 90.3 ...; contrast 86.9 (training
+    8.53-74.8; 100% of photos outside)', where the same photos without the collar look like the training
+    imagery: the collar's black was counted as picture."""
+    photos = tmp_path / "ortho"
+    photos.mkdir()
+    yy, xx = np.mgrid[:240, :320]
+    collar = (xx + yy < 250) | (xx - yy > 180)
+    for i in range(3):
+        img = _concrete(i)
+        img[collar] = 0
+        cv2.imwrite(str(photos / f"t{i}.png"), np.dstack([img, np.where(collar, 0, 255).astype(np.uint8)]))
+    out = tmp_path / "out"
+    result = _segment(photos, out)
+    assert json.loads((out / "t0.json").read_text())["no_data_px"] == int(collar.sum())
+    assert "drift check: 3 photos look like the training imagery" in _said(result), _said(result)
+    assert 140 < json.loads((out / "t0.json").read_text())["frame_stats"]["brightness"] < 160
