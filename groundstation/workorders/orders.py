@@ -58,23 +58,18 @@ class WorkOrderPolicy:
         priority, days = self.priority_and_days(g)
         said = [self.why_urgent(g)]
         for o in grades[1:]:
-            if o.is_indeterminate:  # may be worse than the rest: checked as urgently as that (as a primary's is)
-                p, d = getattr(o, "could_be_priority", None), getattr(o, "could_be_days", None)
-                if p is not None and d is not None and (priority is None or p < priority or days is None
-                                                        or d < days):
-                    said.append(f"Also may be {o.could_be} by {o.rule}{' (' + o.note + ')' if o.note else ''}: "
-                                f"check it as urgently as {o.could_be} (priority {p}, within {d} days).")
-                    priority, days = p if priority is None else min(priority, p), d if days is None else min(days, d)
+            # an indeterminate grade may be worse than the rest: checked as urgently as that (as a primary's is)
+            p, d = ((getattr(o, "could_be_priority", None), getattr(o, "could_be_days", None)) if o.is_indeterminate
+                    else (o.priority, o.interval_days))
+            if p is None or d is None or not (priority is None or p < priority or days is None or d < days):
                 continue
-            if o.priority is None or o.interval_days is None:
-                continue
-            if (priority is None or o.priority < priority) or (days is None or o.interval_days < days):
-                # with what decided it (its note: a rusted share over an area is no measurement of the finding)
+            if o.is_indeterminate:
+                said.append(f"Also may be {o.could_be} by {o.rule}{' (' + o.note + ')' if o.note else ''}: "
+                            f"check it as urgently as {o.could_be} (priority {p}, within {d} days).")
+            else:  # with what decided it (its note: a rusted share over an area is no measurement of the finding)
                 said.append(f"Also {o.state} by {o.rule}{', ' + o.note if o.note else ''}: {o.action} "
-                            f"(priority {o.priority}, within "
-                            f"{o.interval_days} days)")
-                priority = o.priority if priority is None else min(priority, o.priority)
-                days = o.interval_days if days is None else min(days, o.interval_days)
+                            f"(priority {p}, within {d} days)")
+            priority, days = p if priority is None else min(priority, p), d if days is None else min(days, d)
         return priority, days, " ".join(x for x in said if x)
 
     def why_urgent(self, grade: Any) -> str:
