@@ -26,6 +26,8 @@ class BoundedTcp(mavutil.mavtcp):
     """``mavtcp`` whose connect gives up after ``connect_timeout_s`` (TimeoutError saying so) and whose closed
     stream raises instead of printing."""
 
+    reconnect_delay = 1.0  # s between tries: pymavlink 2.4.50 sets it in __init__, 2.4.40 (pyproject allows it) not
+
     def __init__(self, device: str, *, connect_timeout_s: float = CONNECT_TIMEOUT_S, **kwargs: object) -> None:
         self.connect_timeout_s = connect_timeout_s
         super().__init__(device, **kwargs)  # type: ignore[arg-type]

@@ -161,3 +161,29 @@ def test_a_tcp_server_that_accepts_and_closes_at_once_is_backed_off(caplog) -> N
     assert live.reconnects == 0 and not live.link_up  # no telemetry ever flowed
     said = [r.getMessage() for r in caplog.records if "link error" in r.getMessage()]
     assert live.connects >= 6 and len(said) == 1, said  # once, not at each reconnect
+
+
+def test_a_refused_tcp_connection_is_retried_on_the_oldest_pymavlink_allowed(monkeypatch, capsys) -> None:
+    # pyproject allows pymavlink>=2.4.40, whose mavtcp.__init__ sets no reconnect_delay (2.4.50's does): BoundedTcp's
+    # retry read it and upload's refused port (3 tries) said "cannot open ('BoundedTcp' object has no attribute
+    # 'reconnect_delay')" after its first try.
+    from pymavlink import mavutil
+
+    from onboard.telemetry.link_spec import open_link, parse_link
+
+    def init_2_4_40(self, device, autoreconnect=False, source_system=255, source_component=0, retries=6,  # type: ignore[no-untyped-def]
+                    use_native=False) -> None:
+        host, port = device.split(":")  # pymavlink 2.4.40's mavtcp.__init__, line for line but its bad-port exit
+        self.destination_addr = (host, int(port))
+        self.autoreconnect = autoreconnect
+        self.retries = retries
+        self.do_connect()
+        mavutil.mavfile.__init__(self, self.port.fileno(), "tcp:" + device, source_system=source_system,
+                                 source_component=source_component, use_native=use_native)
+
+    monkeypatch.setattr(mavutil.mavtcp, "__init__", init_2_4_40)
+    started = time.monotonic()
+    with pytest.raises(ConnectionRefusedError):
+        open_link(parse_link(f"tcp:127.0.0.1:{_closed_port()}"), 255, 190, retries=2, connect_timeout_s=5.0)
+    assert time.monotonic() - started >= 0.9  # the second try came, a second after the first
+    assert capsys.readouterr().out == ""
