@@ -210,8 +210,7 @@ def skeleton_trails(skel: np.ndarray, smooth_px: float = SMOOTH_PX, join_below_p
     runs on through a fork along its straightest continuation, so a crack is a few long lines, not
     one per stretch between junction pixels; a line shorter than ``join_below_px`` (a tangle of
     junction pixels where stretches meet) is joined onto a line that ends or passes where it ends."""
-    s = np.asarray(skel, dtype=bool)
-    return _links_trails(_smoothed_links(s, smooth_px) if s.any() else None, join_below_px)
+    return _links_trails(_smoothed_links(np.asarray(skel, dtype=bool), smooth_px), join_below_px)
 
 
 def _links_trails(links: tuple[np.ndarray, np.ndarray, np.ndarray] | None, join_below_px: float) -> list[np.ndarray]:
