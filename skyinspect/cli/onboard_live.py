@@ -117,7 +117,7 @@ def onboard_command(
                                  queue_size=queue_size, realtime_fps=realtime_fps, duration_s=duration_s, mqtt=mqtt,
                                  send_mavlink_alerts=not no_mavlink_alerts, fixed_mount=fixed_mount, stop_event=stop,
                                  vehicle_system_id=vehicle_system_id, video_fps=video_fps,
-                             connect_timeout_s=connect_timeout_s)
+                                 connect_timeout_s=connect_timeout_s)
     finally:  # the TensorRT backend's GPU buffers freed, an error included (a test double may have no close)
         getattr(segmenter, "close", lambda: None)()
     s = result.stats
