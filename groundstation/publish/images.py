@@ -111,7 +111,7 @@ def crop_view(inp: PublishInput, finding: Finding) -> tuple[int, int]:
     views: dict[int, int] = {}
     for frame, instance in finding.views:
         views.setdefault(frame, instance)  # its first instance listed
-    shown = {frame: own_m(frame) or 0.0 for frame in views}
+    shown = {frame: best if frame == finding.best_view[0] else own_m(frame) or 0.0 for frame in views}
     frame = max(views, key=lambda fr: shown[fr])  # of the most, the first listed
     # the best view unless it shows under half of what another does (a corner of the part at the junction)
     return finding.best_view if best >= 0.5 * shown[frame] else (frame, views[frame])
