@@ -128,12 +128,14 @@ class FlightRecordWriter:
             raise
         except (OSError, sqlite3.Error) as exc:
             self._unlock()
-            raise RecordError(describe(self.folder, f"cannot create flight record ({exc})")) from exc
+            raise _cannot_open(self.folder, exc) from exc
         try:
             self._write_meta(camera, model_id, model_sha256, extra_meta)
-        except BaseException:  # refused (another format) or failed: the lock must not outlive the writer
+        except BaseException as exc:  # refused (another format) or failed: the lock must not outlive the writer
             self._db.close()
             self._unlock()
+            if isinstance(exc, sqlite3.Error):
+                raise _cannot_open(self.folder, exc) from exc
             raise
         self.dropped_images = 0
 
@@ -355,6 +357,17 @@ def being_written(folder: Path) -> bool:
     finally:
         os.close(fd)  # closing drops a lock this probe took
     return False
+
+
+def _cannot_open(folder: Path, exc: BaseException) -> RecordError:
+    """On a full disk SQLite says only 'disk I/O error' (it cannot create the -shm index), which reads as
+    a broken card: say the disk is full where it is (under 1 MiB free)."""
+    free = _free_bytes(folder) if folder.is_dir() else None
+    if free is not None and free < 1024 * 1024:
+        return RecordError(describe(folder, f"cannot open the flight record: its disk is full ({free} bytes free; "
+                                    f"SQLite said: {exc})", "Free some room on the disk, or record into an --out "
+                                    "on another disk"))
+    return RecordError(describe(folder, f"cannot create flight record ({exc})"))
 
 
 def _free_bytes(folder: Path) -> int | None:

@@ -63,3 +63,45 @@ def test_a_closed_record_on_a_full_disk_opens(tmp_path: Path) -> None:
     free, rest = run.stdout.split("\n", 1)
     assert int(free) == 0  # the disk really is full
     assert rest.split() == ["3", "3", "3"]  # frames, detections, images
+
+
+_RESUME = """
+import sys
+sys.path[:0] = [{root!r}, {tests!r}]
+from pathlib import Path
+from skyinspect.camera import CameraModel
+from skyinspect.errors import RecordError
+from skyinspect.record import FlightRecordWriter
+
+rec, cam = Path(sys.argv[1]), CameraModel.from_fov(64, 48, 60.0)
+FlightRecordWriter(rec, cam, "m", "0" * 64).close()
+with open(rec.parent / "fill", "wb") as f:
+    try:
+        while True:
+            f.write(bytes(65536))
+            f.flush()
+    except OSError:
+        pass
+try:
+    FlightRecordWriter(rec, cam, "m", "0" * 64)
+except RecordError as exc:
+    print(exc)
+"""
+
+
+def test_resuming_a_record_on_a_full_disk_says_the_disk_is_full(tmp_path: Path) -> None:
+    """A run resumed (a reboot after a power cut) on a disk another program filled: refused, as it must be
+    (nothing fits), but as 'cannot create flight record (disk I/O error)', which reads as a broken card."""
+    if not sys.platform.startswith("linux") or shutil.which("unshare") is None:
+        pytest.skip("needs Linux unshare")
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    script = tmp_path / "resume.py"
+    script.write_text(textwrap.dedent(_RESUME.format(root=str(ROOT), tests=str(Path(__file__).parent))))
+    cmd = f"mount -t tmpfs -o size=2m tmpfs {mnt} && {sys.executable} {script} {mnt / 'rec'}"
+    run = subprocess.run(["unshare", "-rm", "sh", "-c", cmd], capture_output=True, text=True, timeout=120)
+    if "mount" in run.stderr and run.returncode != 0 and not run.stdout:
+        pytest.skip(f"no tmpfs in a user namespace here: {run.stderr.strip()[:200]}")
+    assert run.returncode == 0, run.stderr[-600:]
+    said = run.stdout.strip()
+    assert "its disk is full (0 bytes free" in said and "Free some room" in said, said
