@@ -169,7 +169,8 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
         if m is None or m.value is None or not math.isfinite(m.value):
             why = (m.note if m is not None and m.note else "not measured")
             if q.required:  # not measured (or only at least some value): it may be the worst state
-                pending.append((q, f"{q.quantity}: {why}", _worst_rank(rule, q), _worst_state(rule, q)))
+                worst = _worst_state(rule, q)
+                pending.append((q, f"{q.quantity}: {why}", rule.rank(worst), worst))
                 continue
             notes.append(f"{q.quantity} not assessed ({why})")
             continue
@@ -213,11 +214,6 @@ def _worst_state(rule: Rule, q: QuantityRule) -> str:
     as that (``Grade.could_be``), as an interval's is: a PSC crack of unmeasured width had been checked at
     priority 3 in 90 days, one bounded 0.15-0.40 mm at CS3's priority 2 in 60."""
     return max((b.state for b in q.bands), key=rule.rank)
-
-
-def _worst_rank(rule: Rule, q: QuantityRule) -> int:
-    """The rank of the worst state any value of ``q`` gives."""
-    return rule.rank(_worst_state(rule, q))
 
 
 def worse(rule: Rule, a: str, b: str) -> bool:
