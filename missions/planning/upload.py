@@ -176,10 +176,9 @@ def _autopilot_heartbeat(conn: Any, deadline: float, others: set[str], system_id
         hb = conn.recv_match(type="HEARTBEAT", blocking=True, timeout=0.5)
         if hb is None or hb.get_srcSystem() == GCS_SYSID:
             continue
-        if hb.autopilot == MAV_AUTOPILOT_INVALID or hb.type == MAV_TYPE_GCS:
+        if not _is_autopilot(hb):
             others.add(f"{hb.get_srcSystem()}/{hb.get_srcComponent()}")
-            continue
-        if system_id is None or hb.get_srcSystem() == system_id:
+        elif system_id is None or hb.get_srcSystem() == system_id:
             return hb
     return None
 
