@@ -179,7 +179,8 @@ function hereToo(marker, d, popup) {
     under.sort(function (a, b) { return b.d.alt - a.d.alt; });
     var box = document.createElement("div");
     box.className = "skyinspect-here-too";
-    box.style.margin = "0 0 4px 0";
+    // at a zoom that shows a long wall dozens overlap: a short box that scrolls, the crop still in view
+    box.style.cssText = "margin:0 0 4px 0;max-height:6.5em;overflow-y:auto;border-bottom:1px solid #ccc";
     box.appendChild(document.createTextNode("Also under this marker (one above the other on a face, or zoom in):"));
     under.slice(0, 20).forEach(function (o) {
         var dz = o.d.alt - d.alt, a = document.createElement("a");

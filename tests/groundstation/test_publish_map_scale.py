@@ -95,6 +95,12 @@ def test_the_bigger_map_draws_every_footprint_and_finding_in_a_browser(inp, tmp_
         popup.wait_for()
         assert popup.inner_text().startswith(last.finding_id) and popup.locator("img").count() == 1
         assert "class" in popup.inner_text() and last.class_name in popup.inner_text()
+        # the findings under its marker (the copies here) are listed in a short box that scrolls: the crop
+        # stays in the popup's upper half, not pushed below its edge by a long list
+        listed, img_top, shown_h = page.evaluate("""() => { const c = document.querySelector('.leaflet-popup-content');
+            return [c.querySelectorAll('.skyinspect-here-too a').length,
+                    c.querySelector('img').getBoundingClientRect().top - c.getBoundingClientRect().top, c.clientHeight]; }""")
+        assert listed >= 5 and img_top < shown_h / 2, (listed, img_top, shown_h)
 
 
 def test_crops_read_each_frame_image_once(inp, monkeypatch) -> None:  # type: ignore[no-untyped-def]
