@@ -223,7 +223,7 @@ def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: De
                 floor = (f"deck.min_ground_clearance_m {need[i]:g} m under the deck" if deck[i]
                          and need[i] > site.min_flight_agl_m else f"site.min_flight_agl_m {site.min_flight_agl_m:g} m")
                 fix = (f"Set deck.ground_below_agl_m to the ground's height under the deck (the highest there, "
-                       f"{float(ground[deck].max()):+.2f} m on this leg): the passes under the deck are then planned "
+                       f"{float(ground[deck & keep].max()):+.2f} m on this leg): the passes under the deck are then planned "
                        f"above it" if deck[i] else _FIX)  # the bank under a deck: the deck's ground, not a slope
                 violations.append(("terrain", leg.seq, f"{which}{_where(leg, p.items, pts[i])} is {level} "
                                    f"the ground in {dem_path.name} (the ground there is {ground[i]:+.2f} m from "

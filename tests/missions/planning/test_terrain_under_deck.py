@@ -77,3 +77,30 @@ def test_the_refusal_under_the_deck_says_to_give_the_ground_there(tmp_path, brid
     banked = dataclasses.replace(bridge_plan.asset, ground_below_agl_m=4.0)
     plan = plan_inspection(banked, get_camera("dji_h20_zoom"), FAST, "ardupilot")
     assert "from +0.00 to +4.00 m" in check_terrain((plan,), dtm)[0]
+
+
+def test_the_ground_named_under_the_deck_is_read_where_the_dem_has_it(tmp_path, bridge_plan):
+    """A leg under the deck that crosses the DTM's nodata (a gap in a survey) names the highest ground the DTM
+    has on it, not 'nan': pier P2's rings cross a 3 m band of nodata through the pier's centre (17 of its 31
+    refused legs said '+nan m' before)."""
+    import numpy as np
+    import rasterio
+    from pyproj import Transformer
+
+    from missions.planning.terrain import check_terrain
+
+    dtm = _bank_under_deck(tmp_path, bridge_plan.asset, 4.0)
+    lat, lon = next(p for p in bridge_plan.asset.piers if p.name == "P2").centre_lat_lon
+    with rasterio.open(dtm, "r+") as ds:
+        x, y = Transformer.from_crs("EPSG:4326", ds.crs, always_xy=True).transform(lon, lat)
+        z = ds.read(1)
+        rows, cols = np.indices(z.shape)
+        xs, ys = ds.xy(rows.ravel(), cols.ravel())
+        gap = (np.abs(np.reshape(ys, z.shape) - y) < 1.5) & (np.abs(np.reshape(xs, z.shape) - x) < 30.0)
+        z[gap] = ds.nodata
+        ds.write(z, 1)
+    with pytest.raises(PlanRefusedError) as err:
+        check_terrain((bridge_plan,), dtm)
+    under = [m for _, _, m in err.value.violations if "pier P2 ring" in m]
+    highest = [m.split("(the highest there, ")[1].split(" m on this leg")[0] for m in under]
+    assert len(highest) > 20 and "+4.00" in highest and not any("nan" in h for h in highest), highest
