@@ -65,6 +65,15 @@ def _pipe_rise(bound: BoundDem, home_down: float, s: Capsule, pts: np.ndarray) -
     return _ground(bound, home_down, q[:, 0], q[:, 1])
 
 
+def _tower_rise(plan: Plan, bound: BoundDem, home_down: float) -> float | None:
+    """A turbine's ground at its tower, from home's (NaN off the DEM); None for other assets. The turbine (tower,
+    nacelle, blades) stands on it."""
+    if not isinstance(plan.asset, WindTurbine):
+        return None
+    tower = next((s for s in plan.solids if isinstance(s, Frustum)), None)
+    return None if tower is None else float(_ground(bound, home_down, *tower.centre_ne_m))
+
+
 def _standing_clearance(plan: Plan, bound: BoundDem, home_down: float,
                         pts: np.ndarray) -> tuple[float, str, float, int] | None:
     """A structure standing on the ground (a pipe on its supports, a turbine on its tower base) stands as much
@@ -76,8 +85,7 @@ def _standing_clearance(plan: Plan, bound: BoundDem, home_down: float,
     if not isinstance(asset, (Pipeline, WindTurbine)):
         return None
     best: tuple[float, str, float, int] | None = None
-    tower = next((s for s in plan.solids if isinstance(s, Frustum)), None) if isinstance(asset, WindTurbine) else None
-    tower_rise = None if tower is None else float(_ground(bound, home_down, *tower.centre_ne_m))
+    tower_rise = _tower_rise(plan, bound, home_down)
     for s in plan.solids:
         if tower_rise is not None:
             rise = np.full(len(pts), tower_rise)
@@ -154,8 +162,7 @@ def station_gsd_m(plan: Plan, bound: BoundDem, home_down: float) -> list[tuple[f
         solids = [s for s in plan.solids if isinstance(s, (Capsule, Frustum))]
     else:
         return []
-    tower = next((s for s in solids if isinstance(s, Frustum)), None)
-    tower_rise = None if tower is None else float(_ground(bound, home_down, *tower.centre_ne_m))
+    tower_rise = _tower_rise(plan, bound, home_down)
     out = []
     for ps in plan.passes:
         pts = np.array([p for p, _, _ in ps.stations()], dtype=np.float64)
@@ -173,10 +180,9 @@ def station_gsd_m(plan: Plan, bound: BoundDem, home_down: float) -> list[tuple[f
 
 def _gsd_words(plan: Plan, bound: BoundDem, home_down: float) -> tuple[str, str]:
     """(what the photos see, where it stands) for the GSD refusal."""
-    tower = next((s for s in plan.solids if isinstance(s, Frustum)), None)
-    if not isinstance(plan.asset, WindTurbine) or tower is None:
+    rise = _tower_rise(plan, bound, home_down)
+    if rise is None:
         return "pipe", "the pipe standing lower than home's ground"
-    rise = float(_ground(bound, home_down, *tower.centre_ne_m))
     return "turbine", f"the turbine standing on ground {rise:+.2f} m from home's at its tower"
 
 
