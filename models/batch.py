@@ -25,7 +25,7 @@ import os
 import tempfile
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import cv2
@@ -36,7 +36,7 @@ from models.no_data import has_transparency, transparent_pixels, without_no_data
 from models.photo_checks import check_images, check_overlay_sizes
 from models.work_plan import PhotoProgress
 from skyinspect import atomic
-from skyinspect.drift import frame_stats
+from skyinspect.drift import FrameStats, frame_stats, stats_from_row
 from skyinspect.errors import ImageError, InputError, describe
 from skyinspect.photo import cv_imread, read_bgr, read_file_bytes
 from skyinspect.segmentation import CLASS_NAMES, CORROSION, CRACK, Segmentation, Segmenter, segment_each, settings_of
@@ -50,6 +50,8 @@ class SegmentedImage:
     instances: int
     pixels_by_class: dict[str, int]
     skipped: bool = False  # segmented by an earlier run with the same model and settings
+    # the drift check's statistics (None: a record kept from before them); NaN in them: not compared
+    frame_stats: FrameStats | None = field(default=None, compare=False)
 
 
 def overlay(image_bgr: np.ndarray, seg: Segmentation, alpha: float = 0.5) -> np.ndarray:
@@ -255,7 +257,8 @@ def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked:
     for path, record in earlier.items():  # done before: count it from its outputs
         mask = cv_imread(out / f"{path.stem}_mask.png", cv2.IMREAD_UNCHANGED)
         n = len(record.get("instances", []))  # type: ignore[arg-type]
-        done.append(SegmentedImage(path, n, _pixels_by_class(mask), skipped=True))
+        done.append(SegmentedImage(path, n, _pixels_by_class(mask), skipped=True,
+                                   frame_stats=_kept_stats(record.get("frame_stats"))))
         if on_done is not None:
             on_done(done[-1])
         progress.photo_done()
@@ -290,18 +293,29 @@ def segment_images(images: list[Path], out: Path, segmenter: Segmenter, checked:
             record["no_data_px"] = 0 if transparent is None else int(np.count_nonzero(transparent))
             # the drift check's statistics, as onboard records them per frame (an ortho's collar left out):
             # the folder is checked after
-            record["frame_stats"] = {k: (v if math.isfinite(v) else None)
-                                     for k, v in frame_stats(image, seg.confidence, transparent).as_dict().items()}
+            stats = frame_stats(image, seg.confidence, transparent)
+            record["frame_stats"] = {k: (v if math.isfinite(v) else None) for k, v in stats.as_dict().items()}
             # a GeoTIFF's: in map coordinates too, its no data marked as such
             georeference = write_geo_outputs(out, seg, path, write_output, transparent)
             if georeference is not None:
                 record["georeference"] = georeference
             write_output(out / f"{stem}.json", json.dumps(record).encode())  # last: marks the photo done
-            done.append(SegmentedImage(path, len(seg.instances), _pixels_by_class(seg.class_map)))
+            done.append(SegmentedImage(path, len(seg.instances), _pixels_by_class(seg.class_map),
+                                       frame_stats=stats))
             if on_done is not None:
                 on_done(done[-1])
             progress.photo_done(image)
     return done
+
+
+def _kept_stats(values: object) -> FrameStats | None:
+    """A kept record's ``frame_stats`` (null: NaN); None where it holds none (written before them) or not numbers."""
+    if not isinstance(values, dict):
+        return None
+    try:
+        return stats_from_row(values)
+    except (TypeError, ValueError):  # edited by hand
+        return None
 
 
 def _pixels_by_class(class_map: np.ndarray) -> dict[str, int]:

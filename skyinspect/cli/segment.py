@@ -13,6 +13,7 @@ from rich.progress import Progress
 from models import CRACK_RIDGE_LOW, POST_FLIGHT_FLIPS, POST_FLIGHT_UPSCALE
 
 if TYPE_CHECKING:
+    from models.batch import SegmentedImage
     from skyinspect.drift import DriftReference, DriftReport
 
 console = Console()
@@ -102,7 +103,7 @@ def segment_command(
         console.print(f"[yellow]note:[/] left out of the summary: {escape(', '.join(p.name for p in unreadable))} "
                       "(not records segment can read)", highlight=False)
     _, page = write_summary(out, stems, earlier)
-    drift = _drift_check(out, stems, getattr(segmenter, "drift_reference", None))
+    drift = _drift_check(results, getattr(segmenter, "drift_reference", None))
     found = sum(r.instances for r in results)
     skipped = sum(r.skipped for r in results)
     console.print(f"segmented {len(results) - skipped} images, {found} instances in all, "
@@ -116,24 +117,13 @@ def segment_command(
                       highlight=False)
 
 
-def _drift_check(out: Path, stems: list[str], reference: DriftReference | None) -> DriftReport | None:
+def _drift_check(results: list[SegmentedImage], reference: DriftReference | None) -> DriftReport | None:
     """The model's input-drift check (skyinspect/drift.py) over this run's photos, kept ones included, from
-    the statistics their records hold (records written before they held them are left out): a folder of
-    dark or blurred photos was segmented without a word, where `process` flags such a flight."""
-    import json
-    import math
+    their statistics (records written before they held them are left out): a folder of dark or blurred
+    photos was segmented without a word, where `process` flags such a flight."""
+    from skyinspect.drift import check_drift
 
-    from skyinspect.drift import STAT_NAMES, FrameStats, check_drift
-
-    if reference is None:  # a model without a shipped reference: no check (as onboard)
+    stats = [r.frame_stats for r in results if r.frame_stats is not None]
+    if reference is None or not stats:  # a model without a shipped reference: no check (as onboard)
         return None
-    stats = []
-    for stem in stems:
-        try:
-            values = json.loads((out / f"{stem}.json").read_text(encoding="utf-8")).get("frame_stats")
-        except (OSError, ValueError, AttributeError):
-            continue
-        if isinstance(values, dict):
-            stats.append(FrameStats(*(float(values.get(k)) if isinstance(values.get(k), (int, float))
-                                      else math.nan for k in STAT_NAMES)))
-    return check_drift(stats, reference) if stats else None
+    return check_drift(stats, reference)
