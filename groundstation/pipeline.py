@@ -36,6 +36,7 @@ import numpy as np
 from groundstation import georef as georef_mod
 from groundstation.fuse import FuseParams, fuse
 from groundstation.georef import Georeferenced, georeference
+from groundstation.gnss_quality import gnss_notes
 from groundstation.grading.coverage import covered_by_component_m2
 from groundstation.grading.stage import (check_registry_site, grade_fingerprint_parts, grade_output_from_json,
                                         grade_output_to_json, run_grade)
@@ -222,10 +223,11 @@ def process(flight: Path, out: Path, surface: Any = None, progress: bool = True,
     lap("grade")
 
     notes = record_notes(loaded.meta, loaded.frames_total, Path(flight)) + takeoff_notes(loaded, surface is None)
+    quality = alignment_notes(moves) + gnss_notes(loaded.frames, [f.ce90_m for f in findings])
     # the review app's decisions on these findings (kept when the findings are: set_aside_stale) apply
     products = _publish_atomically(with_review(PublishInput(loaded, geo, tuple(findings), basis, graded.grades,
                                                             graded.assignments, graded.asset_id, graded.profile,
-                                                            alignment_notes(moves) + notes), out, rules_dir,
+                                                            quality + notes), out, rules_dir,
                                                  graded.rules, graded.profile_rules), out, progress=progress)
     lap("publish")
     summary = _summary(out, loaded, geo, findings, products, tuple(reused), timings)

@@ -70,6 +70,7 @@ def publish_reviewed(results: Path, flight: Path | None = None, progress: bool =
     record when it moved (default: the one inspection.json names, or the one of that name beside the
     results folder, as `serve` finds it); ``progress``: a bar over the products; ``rules_dir``: the
     grading rules folder `process --rules` had (default: the shipped rules), which grade the review."""
+    from groundstation.gnss_quality import gnss_notes
     from groundstation.grading.stage import grade_output_from_json
     from groundstation.load import load_flight
     from groundstation.pipeline import _publish_atomically, alignment_notes, camera_moves_m, record_notes
@@ -117,7 +118,8 @@ def publish_reviewed(results: Path, flight: Path | None = None, progress: bool =
     notes = record_notes(loaded.meta, loaded.frames_total, Path(record)) + takeoff_notes(loaded, geo.from_flight)
     inp = with_review(PublishInput(loaded, geo, tuple(findings), chart_for(geo.surface, loaded.origin), graded.grades,
                                    graded.assignments, graded.asset_id, graded.profile,
-                                   alignment_notes(moves) + notes), results, rules_dir, graded.rules,
+                                   alignment_notes(moves) + gnss_notes(loaded.frames, [f.ce90_m for f in findings])
+                                   + notes), results, rules_dir, graded.rules,
                       graded.profile_rules)
     products = _publish_atomically(inp, results, progress=progress)
     return PublishSummary(results, len(inp.findings), tuple(f.finding_id for f in inp.rejected), inp.review.seq,
