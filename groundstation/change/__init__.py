@@ -44,7 +44,7 @@ or no defect matched and no frame of either near the other's: change/coverage.py
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -103,9 +103,11 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
         raise InputError(describe(cur.folder, "is the previous inspection itself", "Compare two different results folders"))
     if prev.start_time_utc_s is not None and math.isfinite(prev.start_time_utc_s) \
             and prev.start_time_utc_s == cur.start_time_utc_s:  # a copy, or reprocessed
-        started = datetime.fromtimestamp(prev.start_time_utc_s, tz=timezone.utc).isoformat(timespec="seconds")
+        from groundstation.publish.context import iso_utc
+
         raise InputError(describe(cur.folder, f"is the same flight as the previous inspection ({prev.folder}: both "
-                                              f"started {started}); one flight tells nothing of a change",
+                                              f"started {iso_utc(prev.start_time_utc_s)}); one flight tells nothing "
+                                              "of a change",
                                   "Compare the results of two different flights of the asset"))
     years = (date.fromisoformat(cur.date) - date.fromisoformat(prev.date)).days / 365.25
     if years < 0:
