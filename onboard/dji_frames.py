@@ -26,7 +26,7 @@ def is_self_folder(frames: Path, telemetry: Path, kind: str, source: object) -> 
 
 def self_folder_events(source: ImageFolderSource, folder: Path, events: dict[int, CameraEvent]) -> dict[int, CameraEvent]:
     """Frame n → photo n's CAMERA_FEEDBACK (module doc); InputError or ImageError naming a frame refused."""
-    from onboard.telemetry.dji import photo_paths
+    from onboard.telemetry.dji import has_dji_xmp, photo_paths
     from skyinspect.photo import checked_header_shapes
 
     photos = {p.resolve() for p in photo_paths(folder)}  # the JPEG files among the frames, in the same order
@@ -35,7 +35,7 @@ def self_folder_events(source: ImageFolderSource, folder: Path, events: dict[int
         for n, path in enumerate(source.paths, start=1):
             if n not in events:
                 checked_header_shapes(path)  # empty, cut short or undecodable: refused with the reason
-                if not _has_dji_xmp(path):
+                if not has_dji_xmp(path):
                     strays.append(path)
     for stray in strays:
         if stray.is_symlink() and not stray.exists():
@@ -53,12 +53,6 @@ def untagged_why(source: ImageFolderSource, skipped: dict[Path, str]) -> dict[in
     the report lists: it read 'no CAMERA_FEEDBACK for img_idx 3', a message of MAVLink logs)."""
     why = {Path(p).resolve(): text for p, text in skipped.items()}
     return {n: why[p.resolve()] for n, p in enumerate(source.paths, start=1) if p.resolve() in why}
-
-
-def _has_dji_xmp(path: Path) -> bool:
-    """drone-dji metadata in the first 200 KB, where a DJI photo's XMP lies (onboard.telemetry.dji)."""
-    with open(path, "rb") as f:
-        return b"drone-dji:" in f.read(200_000)
 
 
 __all__ = ["is_self_folder", "self_folder_events", "untagged_why"]

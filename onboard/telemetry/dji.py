@@ -221,7 +221,7 @@ def read_dji_flight(folder: Path) -> DjiFlight:
                  (t, convert.gimbal_device_status(boot, tuple(q), earth_yaw=True)),
                  (t, convert.camera_feedback(int(round(t * 1e6)), idx, p.lat_deg, p.lon_deg, p.alt_msl_m,
                                              p.alt_rel_m, p.roll_deg, p.pitch_deg, p.yaw_deg))]
-    local.sort(key=lambda name: natural_key(name))  # the first named, as before
+    local.sort(key=natural_key)  # the first named, as before
     if not good:
         raise TelemetryError(describe(folder, f"none of {len(paths)} photos carries DJI GPS + XMP metadata"))
     if local:
@@ -237,11 +237,12 @@ def is_dji_folder(folder: Path) -> bool:
     if not folder.is_dir():
         return False
     # any of the first few: a phone photo sorting first (A_target.jpg) made a DJI folder "no DJI photos"
-    return any(b"drone-dji:" in _head(p) for p in photo_paths(folder)[:10])
+    return any(has_dji_xmp(p) for p in photo_paths(folder)[:10])
 
 
-def _head(path: Path) -> bytes:
-    """A photo's first 200 KB, where its EXIF and XMP lie (read_bytes read all of a full-size photo, megabytes)."""
+def has_dji_xmp(path: Path) -> bool:
+    """drone-dji metadata in the photo's first 200 KB, where its EXIF and XMP lie (read_bytes read all of a
+    full-size photo, megabytes)."""
     with open(path, "rb") as f:
-        return f.read(200_000)
+        return b"drone-dji:" in f.read(200_000)
 
