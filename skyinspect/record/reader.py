@@ -14,6 +14,7 @@ from skyinspect.drift import FrameStats, stats_from_row
 from skyinspect.errors import RecordError, describe
 from skyinspect.record.format import (DB_NAME, FORMAT_NAME, FORMAT_VERSION, FrameRecord,
                                       points_from_json, pose_from_row)
+from skyinspect.record.writer import FULL_DISK_BYTES, free_bytes
 from skyinspect.segmentation import Instance
 
 
@@ -37,11 +38,8 @@ def _unwritable(folder: Path) -> str | None:
     than the -shm index's 32 KiB (with margin), e.g. a card a video recorder filled after the flight."""
     if not os.access(folder, os.W_OK):
         return "read-only"
-    try:
-        st = os.statvfs(folder)
-    except (OSError, AttributeError):  # AttributeError: no statvfs (Windows)
-        return None
-    return "full" if st.f_bavail * st.f_frsize < 1024 * 1024 else None
+    free = free_bytes(folder)
+    return "full" if free is not None and free < FULL_DISK_BYTES else None
 
 
 def _readable(path: Path) -> bool:

@@ -288,7 +288,7 @@ class FlightRecordWriter:
         """Write one file atomically; on a full disk give up images first, then masks."""
         data: bytes = encode()  # type: ignore[operator]
         keep = self.reserve_bytes if subdir == IMAGES_DIR else self.reserve_bytes // 2
-        free = _free_bytes(self.folder)
+        free = free_bytes(self.folder)
         try:
             if free is not None and free - len(data) < keep:
                 raise OSError(errno.ENOSPC, f"{free / 1e6:.1f} MB free, {keep / 1e6:.1f} MB kept for detections")
@@ -359,18 +359,21 @@ def being_written(folder: Path) -> bool:
     return False
 
 
+FULL_DISK_BYTES = 1024 * 1024  # under this free, SQLite cannot count on creating the -shm index (32 KiB)
+
+
 def _cannot_open(folder: Path, exc: BaseException) -> RecordError:
     """On a full disk SQLite says only 'disk I/O error' (it cannot create the -shm index), which reads as
-    a broken card: say the disk is full where it is (under 1 MiB free)."""
-    free = _free_bytes(folder) if folder.is_dir() else None
-    if free is not None and free < 1024 * 1024:
+    a broken card: say the disk is full where it is (under FULL_DISK_BYTES free)."""
+    free = free_bytes(folder) if folder.is_dir() else None
+    if free is not None and free < FULL_DISK_BYTES:
         return RecordError(describe(folder, f"cannot open the flight record: its disk is full ({free} bytes free; "
                                     f"SQLite said: {exc})", "Free some room on the disk, or record into an --out "
                                     "on another disk"))
     return RecordError(describe(folder, f"cannot create flight record ({exc})"))
 
 
-def _free_bytes(folder: Path) -> int | None:
+def free_bytes(folder: Path) -> int | None:
     """Bytes an unprivileged writer may still use on ``folder``'s disk; None where unknown."""
     try:
         st = os.statvfs(folder)
