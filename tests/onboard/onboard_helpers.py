@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+import textwrap
 import threading
 from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 
 from skyinspect.segmentation import CRACK, Instance, Segmentation
 
@@ -33,6 +38,23 @@ PX4_ULOG = DATA / "px4_real" / "sample_log_small.ulg"
 PLANE_BIN = DATA / "arduplane_dataflash" / "test.BIN"
 FACADE_BIN = DATA / "arducopter_sitl_facade" / "flight_subset.BIN"
 DJI_DIR = DATA / "dji_phantom3_brighton"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_on_tmpfs(script: str, mount: Path, size: str, *args: object) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` (Python; ``{root}`` and ``{tests}`` filled in, for its sys.path) with ``args`` in a
+    user namespace where a tmpfs of ``size`` ("2m") is mounted on the existing folder ``mount``: a small
+    or full disk, or a mount point, without root. Skips the test where Linux's unshare or an unprivileged
+    tmpfs mount is not available."""
+    if not sys.platform.startswith("linux") or shutil.which("unshare") is None:
+        pytest.skip("needs Linux unshare")
+    path = mount.parent / f"{mount.name}-script.py"
+    path.write_text(textwrap.dedent(script.format(root=str(ROOT), tests=str(Path(__file__).parent))))
+    cmd = " ".join([f"mount -t tmpfs -o size={size} tmpfs {mount} &&", sys.executable, str(path), *map(str, args)])
+    run = subprocess.run(["unshare", "-rm", "sh", "-c", cmd], capture_output=True, text=True, timeout=120)
+    if "mount" in run.stderr and run.returncode != 0 and not run.stdout:
+        pytest.skip(f"no tmpfs in a user namespace here: {run.stderr.strip()[:200]}")
+    return run
 
 
 def write_camera(path: Path) -> Path:

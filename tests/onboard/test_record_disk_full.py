@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from onboard_helpers import DarkPixelSegmenter
+from onboard_helpers import DarkPixelSegmenter, run_on_tmpfs
 
 from skyinspect.camera import CameraModel
 from skyinspect.pose import Pose
 from skyinspect.record import FlightRecordReader, FlightRecordWriter
 
 CAMERA = CameraModel.from_fov(64, 48, 60.0)
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _frame(i: int) -> np.ndarray:
@@ -105,16 +100,9 @@ def test_on_a_real_full_disk_the_detections_outlast_the_images(tmp_path: Path) -
     # A 2 MB tmpfs in a user namespace (skipped where unprivileged namespaces are off). Before: the
     # last image's partial file filled the disk and the records stopped with the images (frames
     # recorded = frames with an image).
-    if not sys.platform.startswith("linux") or shutil.which("unshare") is None:
-        pytest.skip("needs Linux unshare")
     mnt = tmp_path / "mnt"
     mnt.mkdir()
-    script = tmp_path / "fill.py"
-    script.write_text(textwrap.dedent(_FILL.format(root=str(ROOT), tests=str(Path(__file__).parent))))
-    cmd = f"mount -t tmpfs -o size=2m tmpfs {mnt} && {sys.executable} {script} {mnt / 'rec'}"
-    run = subprocess.run(["unshare", "-rm", "sh", "-c", cmd], capture_output=True, text=True, timeout=120)
-    if "mount" in run.stderr and run.returncode != 0 and not run.stdout:
-        pytest.skip(f"no tmpfs in a user namespace here: {run.stderr.strip()[:200]}")
+    run = run_on_tmpfs(_FILL, mnt, "2m", mnt / "rec")
     assert run.returncode == 0, run.stderr
     recorded, with_image, rows = map(int, run.stdout.split())
     assert rows == recorded and with_image >= 1

@@ -7,15 +7,10 @@ unprivileged namespaces are off)."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
-import pytest
+from onboard_helpers import run_on_tmpfs
 
-ROOT = Path(__file__).resolve().parents[2]
 
 _SCRIPT = """
 import os, sys
@@ -49,16 +44,9 @@ print(len(frames), sum(len(f.instances) for f in frames), sum(f.image_path.is_fi
 
 
 def test_a_closed_record_on_a_full_disk_opens(tmp_path: Path) -> None:
-    if not sys.platform.startswith("linux") or shutil.which("unshare") is None:
-        pytest.skip("needs Linux unshare")
     mnt = tmp_path / "mnt"
     mnt.mkdir()
-    script = tmp_path / "full.py"
-    script.write_text(textwrap.dedent(_SCRIPT.format(root=str(ROOT), tests=str(Path(__file__).parent))))
-    cmd = f"mount -t tmpfs -o size=2m tmpfs {mnt} && {sys.executable} {script} {mnt / 'rec'}"
-    run = subprocess.run(["unshare", "-rm", "sh", "-c", cmd], capture_output=True, text=True, timeout=120)
-    if "mount" in run.stderr and run.returncode != 0 and not run.stdout:
-        pytest.skip(f"no tmpfs in a user namespace here: {run.stderr.strip()[:200]}")
+    run = run_on_tmpfs(_SCRIPT, mnt, "2m", mnt / "rec")
     assert run.returncode == 0, run.stderr[-600:]
     free, rest = run.stdout.split("\n", 1)
     assert int(free) == 0  # the disk really is full
@@ -92,16 +80,9 @@ except RecordError as exc:
 def test_resuming_a_record_on_a_full_disk_says_the_disk_is_full(tmp_path: Path) -> None:
     """A run resumed (a reboot after a power cut) on a disk another program filled: refused, as it must be
     (nothing fits), but as 'cannot create flight record (disk I/O error)', which reads as a broken card."""
-    if not sys.platform.startswith("linux") or shutil.which("unshare") is None:
-        pytest.skip("needs Linux unshare")
     mnt = tmp_path / "mnt"
     mnt.mkdir()
-    script = tmp_path / "resume.py"
-    script.write_text(textwrap.dedent(_RESUME.format(root=str(ROOT), tests=str(Path(__file__).parent))))
-    cmd = f"mount -t tmpfs -o size=2m tmpfs {mnt} && {sys.executable} {script} {mnt / 'rec'}"
-    run = subprocess.run(["unshare", "-rm", "sh", "-c", cmd], capture_output=True, text=True, timeout=120)
-    if "mount" in run.stderr and run.returncode != 0 and not run.stdout:
-        pytest.skip(f"no tmpfs in a user namespace here: {run.stderr.strip()[:200]}")
+    run = run_on_tmpfs(_RESUME, mnt, "2m", mnt / "rec")
     assert run.returncode == 0, run.stderr[-600:]
     said = run.stdout.strip()
     assert "its disk is full (0 bytes free" in said and "Free some room" in said, said

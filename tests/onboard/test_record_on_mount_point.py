@@ -7,15 +7,10 @@ with a tmpfs mounted on --out (skipped where unprivileged namespaces are off).""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
-import pytest
+from onboard_helpers import run_on_tmpfs
 
-ROOT = Path(__file__).resolve().parents[2]
 
 _SCRIPT = """
 import os, sys
@@ -39,17 +34,10 @@ with FlightRecordReader(card) as reader:
 
 
 def test_a_record_is_created_on_an_empty_mount_point(tmp_path: Path) -> None:
-    if not sys.platform.startswith("linux") or shutil.which("unshare") is None:
-        pytest.skip("needs Linux unshare")
     card = tmp_path / "card"
     card.mkdir()
     (tmp_path / "work").mkdir()
-    script = tmp_path / "card.py"
-    script.write_text(textwrap.dedent(_SCRIPT.format(root=str(ROOT), tests=str(Path(__file__).parent))))
-    cmd = f"mount -t tmpfs -o size=20m tmpfs {card} && {sys.executable} {script} {tmp_path / 'work'} {card}"
-    run = subprocess.run(["unshare", "-rm", "sh", "-c", cmd], capture_output=True, text=True, timeout=120)
-    if "mount" in run.stderr and run.returncode != 0 and not run.stdout:
-        pytest.skip(f"no tmpfs in a user namespace here: {run.stderr.strip()[:200]}")
+    run = run_on_tmpfs(_SCRIPT, card, "20m", tmp_path / "work", card)
     assert run.returncode == 0, run.stderr[-800:]
     assert run.stdout.split("\n")[0] == "3 2 ['.writer.lock', 'images', 'masks', 'record.sqlite'] []"
 
@@ -108,17 +96,10 @@ def test_overwrite_of_a_record_on_a_mount_point_is_refused_before_the_flight_is_
     """`onboard --overwrite --out /media/card`: the new record is swapped in by renames at the end, which a
     mount point refuses; before, every frame was segmented (hours for a long flight), then 'frame 3: OSError:
     [Errno 16] Device or resource busy'."""
-    if not sys.platform.startswith("linux") or shutil.which("unshare") is None:
-        pytest.skip("needs Linux unshare")
     card = tmp_path / "card"
     card.mkdir()
     (tmp_path / "work").mkdir()
-    script = tmp_path / "replace.py"
-    script.write_text(textwrap.dedent(_REPLACE.format(root=str(ROOT), tests=str(Path(__file__).parent))))
-    cmd = f"mount -t tmpfs -o size=20m tmpfs {card} && {sys.executable} {script} {tmp_path / 'work'} {card}"
-    run = subprocess.run(["unshare", "-rm", "sh", "-c", cmd], capture_output=True, text=True, timeout=120)
-    if "mount" in run.stderr and run.returncode != 0 and not run.stdout:
-        pytest.skip(f"no tmpfs in a user namespace here: {run.stderr.strip()[:200]}")
+    run = run_on_tmpfs(_REPLACE, card, "20m", tmp_path / "work", card)
     assert run.returncode == 0, run.stderr[-800:]
     said, seen, kept = run.stdout.strip().split("\n")
     assert said.startswith("refused:") and "mount point" in said and "folder on it" in said
