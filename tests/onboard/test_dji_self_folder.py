@@ -34,10 +34,11 @@ def _card(tmp_path: Path) -> Path:
     return folder
 
 
-def _blank_gimbal_tags(path: Path) -> None:
-    """The XMP packet without drone-dji:Gimbal* (spaces of the same length: the JPEG segment stays valid)."""
+def _blank_xmp(path: Path, tags: bytes) -> None:
+    """The XMP packet without the drone-dji attributes ``tags`` matches (spaces of the same length: the JPEG
+    segment stays valid)."""
     data = path.read_bytes()
-    blanked = re.sub(rb'drone-dji:Gimbal\w+="[^"]*"', lambda m: b" " * len(m.group(0)), data)
+    blanked = re.sub(rb'drone-dji:' + tags + rb'="[^"]*"', lambda m: b" " * len(m.group(0)), data)
     assert blanked != data
     path.write_bytes(blanked)
 
@@ -60,7 +61,7 @@ def test_a_photo_without_gimbal_tags_leaves_every_other_frame_on_its_own_photo(t
     DJI_0019, shot in the same second as DJI_0018, took DJI_0018's pose: 13.7 m off, without a word."""
     folder = _card(tmp_path)
     _same_second_as_the_photo_before(folder / "DJI_0019.JPG")
-    _blank_gimbal_tags(folder / "DJI_0020.JPG")
+    _blank_xmp(folder / "DJI_0020.JPG", rb"Gimbal\w+")
     summary = run_replay(folder, folder, tmp_path / "r", DarkPixelSegmenter(), CAMERA, progress=False)
     assert (summary.tagged, summary.untagged) == (3, 1)
     poses = _poses(tmp_path / "r")
@@ -77,7 +78,7 @@ def test_no_advice_to_shift_the_photos_against_themselves(tmp_path: Path, caplog
     --latency-s to shift it'; following it (--latency-s -18000 for UTC-5) left 0 of 4 frames tagged, since
     the telemetry is those same photos' times. The DJI reader's warning (write OffsetTimeOriginal) stays."""
     folder = _card(tmp_path)
-    _blank_gimbal_tags(folder / "DJI_0020.JPG")
+    _blank_xmp(folder / "DJI_0020.JPG", rb"Gimbal\w+")
     with caplog.at_level(logging.WARNING):
         summary = run_replay(folder, folder, tmp_path / "r", DarkPixelSegmenter(), CAMERA, progress=False)
     assert summary.tagged == 3
@@ -121,10 +122,7 @@ def test_a_photo_without_relative_altitude_is_untagged_by_name_not_a_traceback(
     'ValueError: cannot convert float NaN to integer' (its NaN height written into GLOBAL_POSITION_INT), and
     no record; without it the frame's height above the take-off is unknown, as without GPS."""
     folder = _card(tmp_path)
-    data = (folder / "DJI_0019.JPG").read_bytes()
-    blanked = re.sub(rb'drone-dji:RelativeAltitude="[^"]*"', lambda m: b" " * len(m.group(0)), data)
-    assert blanked != data
-    (folder / "DJI_0019.JPG").write_bytes(blanked)
+    _blank_xmp(folder / "DJI_0019.JPG", rb"RelativeAltitude")
     with caplog.at_level(logging.WARNING):
         summary = run_replay(folder, folder, tmp_path / "r", DarkPixelSegmenter(), CAMERA, progress=False)
     assert (summary.tagged, summary.untagged) == (3, 1)
