@@ -16,7 +16,7 @@ from missions.planning.cameras import CameraProfile
 from missions.planning.design import Design, Requirement, design_for
 from missions.planning.geometry import Frustum, Prism, Solid, Surface
 from missions.planning.patterns import Pass, PatternResult, box_pier_scan
-from missions.planning.planner import asset_solids, outline_en, to_ne, with_keep_outs
+from missions.planning.planner import outline_en, to_ne, with_keep_outs
 from missions.planning.safety import Floor
 
 
@@ -91,13 +91,12 @@ def bridge_patterns(bridge: Bridge, frame: LocalFrame, design: Design) -> Patter
         passes += r.passes
         surfaces += r.surfaces
         notes += r.notes
+    # keep-outs too: the moves round the girder ends went through abutments given as keep-outs
+    avoid = with_keep_outs(bridge_solids(bridge, frame), bridge, frame)
     if bridge.inspect_girders:
         from missions.planning.patterns_girder import girder_patterns
 
-        # keep-outs too: the moves round the girder ends went through abutments given as keep-outs
-        r = girder_patterns(bridge_girder_faces(bridge, frame), design,
-                            with_keep_outs(asset_solids(bridge, frame), bridge, frame),
-                            site.min_standoff_m, low_under_deck)
+        r = girder_patterns(bridge_girder_faces(bridge, frame), design, avoid, site.min_standoff_m, low_under_deck)
         if not r.passes:
             notes.append("girders: no oblique line planned")
         passes += r.passes
@@ -105,7 +104,6 @@ def bridge_patterns(bridge: Bridge, frame: LocalFrame, design: Design) -> Patter
         notes += r.notes
     if bridge.inspect_underside:
         from missions.planning.patterns_underside import underside_scan
-        avoid = with_keep_outs(asset_solids(bridge, frame), bridge, frame)
         r = underside_scan(deck, underside_girders(bridge, frame), design, avoid, site.min_standoff_m, low_under_deck,
                            bridge.ground_below_agl_m, bridge.name)
         passes += r.passes
@@ -166,7 +164,7 @@ def girder_design(bridge: Bridge, frame: LocalFrame, design: Design, requirement
     from missions.planning.patterns_girder import girder_photos
 
     faces, site = bridge_girder_faces(bridge, frame), bridge.site
-    solids = with_keep_outs(asset_solids(bridge, frame), bridge, frame)
+    solids = with_keep_outs(bridge_solids(bridge, frame), bridge, frame)
     tried = []
     for k in GIRDER_STANDOFF_FACTORS:
         s = design.standoff_m * k

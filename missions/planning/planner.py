@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-
 from skyinspect.geodesy import LocalFrame
 
 from missions.planning.assets import Asset, Bridge, Pipeline, Site, WindTurbine
