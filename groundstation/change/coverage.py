@@ -45,7 +45,7 @@ class Coverage:
         """``margin_m``: each footprint grown by this much in its plane."""
         self.off_plane_m = off_plane_m
         self.planes: list[tuple[np.ndarray, np.ndarray, Any]] = []  # (centre, 3x3 basis rows u, v, normal, polygon)
-        centres, radii = [], []
+        centres, radii, outlines = [], [], []
         for fp in footprints_ned_m:
             pts = in_frame(fp, origin, frame)
             c = pts.mean(axis=0)
@@ -55,21 +55,10 @@ class Coverage:
                 self.planes.append((c, basis, poly.buffer(margin_m) if margin_m > 0 else poly))
                 centres.append(c)
                 radii.append(float(np.linalg.norm(pts - c, axis=1).max()) + margin_m)
+                outlines.append(np.vstack([pts, c]))
         self.centres = np.array(centres).reshape(-1, 3)
         self.radii = np.array(radii)  # no point of a footprint lies farther from its centre
-
-    def inside(self, points: np.ndarray) -> np.ndarray:
-        """(N,) whether each (N, 3) point lies in some footprint."""
-        points = np.atleast_2d(points)
-        hit = np.zeros(len(points), dtype=bool)
-        for c, basis, poly in self.planes:
-            rel = points - c
-            near = ~hit & (np.abs(rel @ basis[2]) <= self.off_plane_m)
-            if near.any():
-                uv = rel[near] @ basis[:2].T
-                hit[np.flatnonzero(near)[shapely.contains_xy(poly, uv[:, 0], uv[:, 1])]] = True
-        return hit
-
+        self.outlines = outlines  # each footprint's border points and centre
 
     def distance(self, points: np.ndarray, within_m: float) -> np.ndarray:
         """(N,) each (N, 3) point's distance to the nearest footprint (0 inside): in its plane, and across it
@@ -102,14 +91,19 @@ def covered(points: np.ndarray, cover: Coverage | None, uncertainty_m: float) ->
 def looked_apart(prev: Any, cur: Any, frame: Any, shift: np.ndarray, margin_m: float) -> bool:
     """True when both flights' footprints are known and no frame of either looked within ``margin_m`` (in
     and across the surface) of the other's frames: two places (two piers, two stretches of a wall), not
-    one structure inspected twice. ``shift``: the flights' offset, added to this time's positions."""
+    one structure inspected twice. ``shift``: the flights' offset, added to this time's positions. Each
+    footprint's border points and centre are tried in the other's grown footprints: two footprints closer than
+    the margin (or overlapping) have a border point of one in the other grown (the centres alone had missed
+    footprints overlapping by less than half a frame's width less the margin)."""
     if prev.footprints_ned_m is None or cur.footprints_ned_m is None or prev.origin is None or cur.origin is None:
         return False
     a = Coverage(prev.footprints_ned_m, prev.origin, frame, margin_m, margin_m)
     b = Coverage(cur.footprints_ned_m, cur.origin, frame, margin_m, margin_m)
     if not len(a.centres) or not len(b.centres):
         return False
-    return not a.inside(b.centres + shift).any() and not b.inside(a.centres - shift).any()
+    # distance 0: inside a grown footprint and within the margin of its plane; the frames near each one only
+    return not any((a.distance(p + shift, 0.0) == 0).any() for p in b.outlines) \
+        and not any((b.distance(p - shift, 0.0) == 0).any() for p in a.outlines)
 
 
 GONE_NOTES = {"all": "not seen this time, though this flight's frames covered its place: repaired, hidden, or missed",

@@ -139,3 +139,20 @@ def test_a_defect_is_tested_against_the_frames_near_it_only(monkeypatch: pytest.
     assert cov.covered(inside, cover, 0.1) == "all" and cov.covered(inside + [0, 0, -20.0], cover, 0.1) == "none"
     assert cov.covered(inside + [0, 0, -4.95], cover, 0.1) == "part"  # past the top edge by 0.05 and 0.15 m
     assert len(calls) <= 3 * 20, len(calls)  # the frames within reach (a few per metre), not all 1,000 each time
+
+
+def test_flights_whose_frames_overlap_are_compared(tmp_path: Path, report) -> None:  # type: ignore[no-untyped-def]
+    """Last time's frames reached north 2.3 m, this time's begin 0.1 m short of it: a strip of the face flown
+    both times, no defect matched. Only the frames' centres were tested against the other's footprints grown by
+    the gate (0.71 m, the CE90s), which reach none of them, and the pair was refused as 'looked at no place the
+    previous inspection's did (no frame of either within 0.71 m of the other's)'."""
+    on = tmp_path / "results-further-on"
+    process(_flight(tmp_path / "flight-further-on", 3.15, [corrosion_on_face(3.6, UP)], 1.7e9 + YEAR_S), on,
+            face_surface(), progress=False)
+    from groundstation.change.lines import in_frame
+
+    north = [np.vstack([in_frame(p, side.origin, FRAME) for p in side.footprints_ned_m])[:, 0]
+             for side in (load_inspection(Path(report.previous)), load_inspection(on))]
+    assert 0.05 < north[0].max() - north[1].min() < 0.15, (north[0].max(), north[1].min())  # the frames overlap
+    got = compare(report.previous, on)
+    assert sorted(c.status for c in got.changes) == ["new"] + ["not_re_observed"] * 3
