@@ -159,8 +159,10 @@ def connect(url: str, timeout_s: float = 10.0, system_id: int | None = None) -> 
 
 
 def _is_autopilot(msg: Any) -> bool:
-    return (msg.get_type() == "HEARTBEAT" and msg.get_srcSystem() != GCS_SYSID
-            and msg.autopilot != MAV_AUTOPILOT_INVALID and msg.type != MAV_TYPE_GCS)
+    """An autopilot's HEARTBEAT (onboard's test of a vehicle's: not a GCS's, a gimbal's, camera's or companion's)."""
+    from onboard.telemetry.link_peers import is_vehicle_telemetry  # lazily, as connect's link_spec
+
+    return msg.get_type() == "HEARTBEAT" and msg.get_srcSystem() != GCS_SYSID and is_vehicle_telemetry(msg)
 
 
 def _listed(systems: set[int]) -> str:
@@ -181,6 +183,7 @@ def _autopilot_heartbeat(conn: Any, deadline: float, others: set[str], system_id
         elif system_id is None or hb.get_srcSystem() == system_id:
             return hb
     return None
+
 
 def _wait(conn: Any, types: list[str], timeout_s: float, mission_type: int = MISSION_TYPE_MISSION) -> Any:
     """The next of ``types`` from the vehicle about this transfer: a late MISSION_ACK of the mission's upload
