@@ -46,7 +46,7 @@ def _synthetic_dem(path: Path, lat0: float, lon0: float, base_m: float, rise_eas
     z = (base_m + rise_east * (xs[None, :] - x0) / cx + rise_north * (ys[:, None] - y0) / cy).astype(np.float32)
     if raised is not None:
         outline = shapely.Polygon([to.transform(lon, lat) for lat, lon in raised[0]]).buffer(-raised[2])
-        xx, yy = np.meshgrid(xs, top - (np.arange(n) + 0.5) * cy)
+        xx, yy = np.meshgrid(xs, ys)
         z[shapely.contains_xy(outline, xx, yy)] += raised[1]
     with rasterio.open(path, "w", driver="GTiff", height=n, width=cols, count=1, dtype="float32", crs=crs,
                        transform=from_origin(left, top, cx, cy), nodata=-9999.0) as ds:
