@@ -135,7 +135,7 @@ def underside_girders(bridge: Bridge, frame: LocalFrame) -> tuple:  # type: igno
 
 
 def underside_design(bridge: Bridge, design: Design, requirement: Requirement, camera: CameraProfile,
-                      focal_length_mm: float | None) -> tuple[Design, float]:
+                     focal_length_mm: float | None) -> tuple[Design, float]:
     """Refuse early (gimbal, deck height); zoom cameras fly the underside's preferred standoff.
     Returns the design and the longest standoff the underside allows (caps the girder search)."""
     from missions.planning.patterns_underside import check_gimbal, check_heights, underside_standoff_m
@@ -157,7 +157,7 @@ GIRDER_PHOTO_SLACK = 1.05  # take the shortest standoff within 5 % of the fewest
 
 
 def girder_design(bridge: Bridge, frame: LocalFrame, design: Design, requirement: Requirement,
-                   camera: CameraProfile, max_standoff_m: float = math.inf) -> Design:
+                  camera: CameraProfile, max_standoff_m: float = math.inf) -> Design:
     """Zoom cameras: the standoff (so focal length) that plans the most girder faces, then needs
     about the fewest photos, then is shortest. Footprints, spacing and flat-face photo counts do not
     change with it (same GSD); every pattern of the mission flies it."""

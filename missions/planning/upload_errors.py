@@ -29,7 +29,7 @@ def download_refusal(code: int, mission_type: int) -> str:
 
 
 def refusal(code: int, items: tuple[MissionItem, ...], seq: int | None,
-             mission_type: int = MISSION_TYPE_MISSION) -> str:
+            mission_type: int = MISSION_TYPE_MISSION) -> str:
     """What a MISSION_ACK error means for this mission (it read 'MAV_MISSION_RESULT 3' before)."""
     name = result_name(code)
     at = (f" at {'fence ' if mission_type == MISSION_TYPE_FENCE else ''}item {seq} ({items[seq].name})"
