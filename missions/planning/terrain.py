@@ -158,8 +158,8 @@ def station_gsd_m(plan: Plan, bound: BoundDem, home_down: float) -> list[tuple[f
     asset = plan.asset
     if isinstance(asset, Pipeline):
         solids = [s for s in plan.solids if isinstance(s, Capsule)]
-    elif isinstance(asset, WindTurbine):  # keep-outs are prisms: they do not stand on the tower's ground
-        solids = [s for s in plan.solids if isinstance(s, (Capsule, Frustum))]
+    elif isinstance(asset, WindTurbine):
+        solids = list(plan.solids)  # tower, nacelle and hub, blades: a plan's solids hold no keep-out
     else:
         return []
     tower_rise = _tower_rise(plan, bound, home_down)
