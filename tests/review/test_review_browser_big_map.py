@@ -46,9 +46,10 @@ def test_a_map_of_many_outline_points_draws_and_the_page_works(server: str, open
 
 def test_the_table_does_not_wait_for_the_map_outlines(server: str, open_page: OpenPage) -> None:  # noqa: F811
     """The page's first load: the table was listed only once every finding's outline had arrived
-    (/api/outlines, for the map): on the demo's findings repeated to 1,600 that answer is 12.8 MB, and no row
-    showed for 1.8-2.4 s of which the table's own answer took 20 ms. The table is listed at once now, and
-    the map drawn when the outlines come. Here the outlines are held back: the rows must show meanwhile."""
+    (/api/outlines, for the map): on the demo's findings repeated to 1,600 that answer was 12.8 MB (7.4 MB
+    since the server rounds them to a millimetre), and no row showed for 1.8-2.4 s of which the table's own
+    answer took 20 ms. The table is listed at once now, and the map drawn when the outlines come. Here the
+    outlines are held back: the rows must show meanwhile."""
     page = open_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
