@@ -36,9 +36,12 @@ a width known only as an interval (change/bounds.py) is said against a value, ne
 Products (``write_change_products``, used by ``skyinspect change``): ``change.json`` (the report),
 ``change.csv`` (one row per defect, growth columns per quantity) and ``defects.json`` in the current
 results folder; all are written to temporary names first, so a failure leaves none half-written.
-Refused as input: a missing or damaged results folder, the same folder twice, a current
-inspection dated before the previous one, and two flights of different places (findings kilometres apart,
-or no defect matched and no frame of either near the other's: change/coverage.py).
+Refused as input: a missing or damaged results folder (one without ``stages/grades.json`` too: process
+writes it with inspection.json, and without it every grade read '-', none escalated; change/load.py), the
+same folder twice, one flight in two folders (a copy, or the flight processed again: the same
+``start_time_utc_s``), two different assets, a current inspection dated before the previous one, and two
+flights of different places (findings kilometres apart, or no defect matched and no frame of either near
+the other's: change/coverage.py).
 """
 
 from __future__ import annotations
