@@ -225,9 +225,10 @@ def _create_in_place(out: Path, camera: CameraModel, segmenter: Segmenter, meta:
 
 def _check_resumed(out: Path, meta: dict[str, object]) -> None:
     """Refuse a live run into a replay's record and a replay into a live one, and to resume a replay's record
-    of another flight or with other segmentation settings (model, passes). Frames already recorded are skipped by number, so another flight's frames 1..N stood for this
-    one's (never segmented) under this flight's meta; and with other settings the frames before and after
-    came from two while the meta named only the last (found resuming a --flips 1 record with --flips 2)."""
+    of another flight or with other segmentation settings (model, passes). Frames already recorded are
+    skipped by number, so another flight's frames 1..N stood for this one's (never segmented) under this
+    flight's meta; and with other settings the frames before and after came from two while the meta named
+    only the last (found resuming a --flips 1 record with --flips 2)."""
     import json
 
     from skyinspect.record import FlightRecordReader

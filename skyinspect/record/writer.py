@@ -100,8 +100,8 @@ class FlightRecordWriter:
                  drift_reference: DriftReference | None = None, reserve_bytes: int = RESERVE_BYTES,
                  keep_frames_on_write_error: bool = False) -> None:
         """``keep_frames_on_write_error`` (onboard): an image or mask that cannot be written (EIO: a bad
-        block) leaves that frame without the file, said once per kind, instead of RecordError (the frame,
-        its pose and detections lost)."""
+        block) leaves that frame without the file, said once per kind and error number, instead of
+        RecordError (the frame, its pose and detections lost)."""
         self.folder = Path(folder)
         self.keep_frames_on_write_error = keep_frames_on_write_error
         self._write_errors_said: set[tuple[str, int | None]] = set()
