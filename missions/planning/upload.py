@@ -229,7 +229,7 @@ def upload(conn: Any, items: tuple[MissionItem, ...], timeout_s: float = 1.5, re
     an internal error)."""
     ts, tc = conn.target_system, conn.target_component
     n = len(items)
-    sent_any = False
+    last_sent: int | None = None  # the item written last (None: none yet)
     tries = 0
     last_seq: int | None = None  # the item the vehicle asked for last (a refusal is about it)
     what = TRANSFER[mission_type]
@@ -243,9 +243,9 @@ def upload(conn: Any, items: tuple[MissionItem, ...], timeout_s: float = 1.5, re
                     if ack_lost_ok and last_seq == n - 1:
                         return -1
                     said = (f"{what} upload: no MISSION_REQUEST/ACK after {retries} retries "
-                            f"({'items started' if sent_any else 'count not answered'}). Check the link")
-                    raise TelemetryError(cut_short(said, items, last_seq, mission_type))
-                if not sent_any:
+                            f"({'count not answered' if last_sent is None else 'items started'}). Check the link")
+                    raise TelemetryError(cut_short(said, items, last_seq, last_sent, mission_type))
+                if last_sent is None:
                     conn.mav.mission_count_send(ts, tc, n, mission_type)
                 continue
             if msg.get_type() == "MISSION_ACK" and msg.type == MAV_MISSION_INVALID_SEQUENCE:
@@ -269,10 +269,10 @@ def upload(conn: Any, items: tuple[MissionItem, ...], timeout_s: float = 1.5, re
             p = it.params
             conn.mav.mission_item_int_send(ts, tc, seq, it.frame, it.command, 0, int(it.autocontinue),
                                            p[0], p[1], p[2], p[3], x, y, p[6], mission_type)
-            sent_any = True
+            last_sent = seq
     except OSError as exc:  # a TCP server closing, a serial device unplugged: pymavlink raises at a read or write
-        raise TelemetryError(cut_short(f"{what} upload: the link failed ({exc})", items, last_seq, mission_type)) \
-            from exc
+        said = f"{what} upload: the link failed ({exc})"
+        raise TelemetryError(cut_short(said, items, last_seq, last_sent, mission_type)) from exc
 
 
 def download(conn: Any, timeout_s: float = 1.5, retries: int = 5,

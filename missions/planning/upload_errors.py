@@ -72,10 +72,12 @@ def _mission_changed(items: tuple[MissionItem, ...], done: str) -> str:
             f"upload completes), so do not fly it in AUTO until a mission uploads and reads back identical")
 
 
-def cut_short(said: str, items: tuple[MissionItem, ...], last_seq: int | None, mission_type: int) -> str:
+def cut_short(said: str, items: tuple[MissionItem, ...], asked: int | None, sent: int | None, mission_type: int) -> str:
     """An upload that ended without the vehicle's answer after it had asked for items (the link dropped): the
-    mission it holds is changed as after a refusal. A fence is stored only once whole; before any item was
-    asked for, whether the count arrived is unknown."""
-    if mission_type != MISSION_TYPE_MISSION or last_seq is None:
+    mission it holds is changed as after a refusal. ``asked``, ``sent``: the items the vehicle asked for and we
+    wrote last (a write that failed did not send its item). A fence is stored only once whole; before any item
+    was asked for, whether the count arrived is unknown."""
+    if mission_type != MISSION_TYPE_MISSION or asked is None:
         return said
-    return f"{said}. {_mission_changed(items, f'items 0-{last_seq} of this plan were sent and ')}"
+    done = f"items 0-{sent} of this plan were sent and " if sent is not None else ""
+    return f"{said}. {_mission_changed(items, done)}"

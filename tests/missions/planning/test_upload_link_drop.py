@@ -100,3 +100,53 @@ def test_a_tcp_server_that_closes_before_a_heartbeat_is_said(capsys: pytest.Capt
     said = str(err.value)  # reset, not closed, when our HEARTBEAT reached the server before it closed
     assert re.search(r"expected the vehicle's HEARTBEAT, got the link closed \((closed|reset) by the other end\)", said)
     assert "EOF on TCP socket" not in capsys.readouterr().out
+
+
+class _UnpluggedAtItem:
+    """A serial device unplugged as item ``gone_at`` is written: the vehicle asked for items 0, 1, 2, 3 in turn
+    and took 0-2; pyserial raises at the write of 3 (SerialException is an OSError)."""
+
+    target_system, target_component, gone_at = 1, 1, 3
+
+    def __init__(self) -> None:
+        self.asked = 0
+        outer = self
+
+        class Mav:
+            @staticmethod
+            def mission_count_send(*_args: object) -> None:
+                pass
+
+            @staticmethod
+            def mission_item_int_send(_ts: int, _tc: int, seq: int, *_args: object) -> None:
+                if seq == outer.gone_at:
+                    raise OSError(5, "Input/output error")
+
+        self.mav = Mav()
+
+    def recv_match(self, **_kw: object) -> Any:
+        seq, self.asked = self.asked, self.asked + 1
+
+        class Request:
+            def get_type(self) -> str:
+                return "MISSION_REQUEST_INT"
+
+            def get_srcSystem(self) -> int:  # noqa: N802 - pymavlink's name
+                return 1
+
+            def get_msgbuf(self) -> bytes:
+                return b"\xfd"
+
+        msg = Request()
+        msg.seq = seq  # type: ignore[attr-defined]
+        return msg
+
+
+def test_a_link_failing_at_an_items_write_does_not_count_it_as_sent(bridge_plan) -> None:
+    from missions.planning.upload import upload
+
+    with pytest.raises(TelemetryError) as err:
+        upload(_UnpluggedAtItem(), bridge_plan.items, timeout_s=0.2)
+    said = str(err.value)
+    assert "the link failed" in said and "do not fly it in AUTO" in said, said
+    assert "items 0-2 of this plan were sent" in said, said  # item 3's write failed: it said 'items 0-3'
