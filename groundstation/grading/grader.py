@@ -39,8 +39,9 @@ class Grade:
     values: dict[str, float | None] = field(default_factory=dict)  # quantity -> value used
     bound: str = "exact"  # "at_least" when the evidence proves this state or worse
     note: str = ""
-    # indeterminate from an interval across state bands: the most severe state it allows, with that state's
-    # priority and interval, so a check is not scheduled after the repair it may call for ("" / None: none)
+    # indeterminate: the most severe state it allows (an interval across state bands, or the rule's worst for a
+    # quantity not measured or known only as a lower bound), with that state's priority and interval, so a
+    # check is not scheduled after the repair it may call for ("" / None: none)
     could_be: str = ""
     could_be_priority: int | None = None
     could_be_days: int | None = None
@@ -137,7 +138,7 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
     decided: list[tuple[int, str, str, QuantityRule]] = []
     values: dict[str, float | None] = {}
     notes: list[str] = []
-    # required quantities left unknown: (what is known of it, the worst rank it allows, that state or "")
+    # required quantities left unknown: (what is known of it, the worst rank it allows, that state)
     pending: list[tuple[QuantityRule, str, int, str]] = []
     for q in criterion.quantities:
         m = quantities.get(q.quantity)

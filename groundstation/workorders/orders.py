@@ -40,8 +40,9 @@ class WorkOrderPolicy:
 
     def priority_and_days(self, grade: Any) -> tuple[int | None, int | None]:
         """A grade's work-order priority and days until due: an indeterminate grade's order is a check
-        (``indeterminate_priority``, ``indeterminate_due_days``), as urgent as the worst state its interval
-        allows where that is more urgent (``Grade.could_be``), else the grade's own; what the work
+        (``indeterminate_priority``, ``indeterminate_due_days``), as urgent as the worst state it may be
+        where that is more urgent (``Grade.could_be``: its interval's worst, or the rule's worst for a
+        quantity not measured), else the grade's own; what the work
         orders, the report and the GIS layers all show."""
         if grade.is_indeterminate:
             p, d = getattr(grade, "could_be_priority", None), getattr(grade, "could_be_days", None)
