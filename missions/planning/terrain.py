@@ -188,8 +188,8 @@ def _gsd_words(plan: Plan, bound: BoundDem, home_down: float) -> tuple[str, str]
 
 def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: DemGrid | None = None) -> tuple[str, ...]:
     """Notes on the terrain under every flight, or ``PlanRefusedError`` (rule ``terrain``) naming each leg
-    that flies lower than ``site.min_flight_agl_m`` above the DEM's ground or too close to a pipe standing on
-    it, and each pipeline or turbine photo whose GSD at the structure standing there is coarser than required
+    that flies lower than ``site.min_flight_agl_m`` above the DEM's ground (under a bridge deck over a DEM without
+    the deck, ``deck.min_ground_clearance_m`` where more) or too close to a pipe standing on it, and each pipeline or turbine photo whose GSD at the structure standing there is coarser than required
     (+ ``GSD_TOLERANCE``);
     ``InputError`` if the DEM does not cover home. ``grid``: the raster ``read_dem`` read already."""
     dem_path = Path(dem_path)

@@ -48,8 +48,8 @@ def connect_vehicle(url: str, wait_ready: bool = True, timeout_s: float = 30.0, 
 
         raise InputError("dronekit is not installed; install the onboard extra (pip install "
                          "'skyinspect[onboard]', which pulls dronekit2)") from exc
-    # heartbeat_timeout bounds the wait for the first HEARTBEAT (and, in dronekit, any later silence);
-    # timeout bounds wait_ready's wait for the attributes, 30 s whatever timeout_s said before
+    # heartbeat_timeout bounds the wait for the first HEARTBEAT (dronekit would apply it to any later silence
+    # too: switched off below); timeout bounds wait_ready's wait for the attributes, 30 s whatever timeout_s said before
     vehicle = dronekit.connect(url, wait_ready=wait_ready, heartbeat_timeout=timeout_s, timeout=timeout_s, **kwargs)
     if hasattr(vehicle, "_heartbeat_error"):  # dronekit2 3.0.0 (and dronekit 2.9): 0 turns the in-flight abort off
         vehicle._heartbeat_error = 0
