@@ -28,6 +28,9 @@ numbers per matched pair keep them apart, reported beside the centroid error, no
 
 Measurements are scored too, as the median over matched pairs of measured / true: crack length
 (``length_mm``) and corrosion area (``area_m2``); 1.0 is exact, NaN when no pair has both values.
+
+A flight shifted as a whole (plain GNSS) matches nothing at 5 cm: ``common_offset`` is that shift and
+``offset_removed`` everything scored again without it (groundstation.evaluate_offset).
 """
 
 from __future__ import annotations
@@ -78,6 +81,11 @@ class TruthComparison:
     # crack width and primary grade against the truth's (groundstation.evaluate_grades); None: findings
     # given as objects, which carry no published grade
     width_grade: Any = None
+    # the flight's common offset from the truth (groundstation.evaluate_offset.CommonOffset; None: the
+    # findings' offsets do not agree), and everything above scored again with it taken out (None: under
+    # the matching distance, nothing to take out)
+    common_offset: Any = None
+    offset_removed: TruthComparison | None = None
 
     @property
     def placement_error_in_gsd(self) -> float:
@@ -98,6 +106,7 @@ class _Item:
     gsd_m: float = math.nan
     length_mm: float = math.nan
     area_m2: float = math.nan
+    ce90_m: float = math.nan
 
 
 def _num(value: Any) -> float:
@@ -219,7 +228,7 @@ def _findings_items(findings: list[Finding] | Path, features: list[dict[str, Any
             items.append(_Item(str(p.get("finding_id", f"F{i}")), str(p.get("class")),
                                (float(p["lat"]), float(p["lon"]), float(p["alt_msl_m"])), _ring_of(feat, Path(findings)),
                                gsd / 1000 if gsd is not None else math.nan, _num(p.get("length_mm")),
-                               _num(p.get("area_m2"))))
+                               _num(p.get("area_m2")), _num(p.get("ce90_m"))))
         return items
 
     def value(f: Finding, key: str) -> float:
@@ -227,14 +236,14 @@ def _findings_items(findings: list[Finding] | Path, features: list[dict[str, Any
         return _num(m.value) if m is not None else math.nan
 
     return [_Item(f.finding_id, f.class_name, (f.lat_deg, f.lon_deg, f.alt_msl_m), np.asarray(f.outline_wgs84),
-                  f.gsd_m, value(f, "length_mm"), value(f, "area_m2")) for f in findings]
+                  f.gsd_m, value(f, "length_mm"), value(f, "area_m2"), f.ce90_m) for f in findings]
 
 
 def compare_with_truth(findings: list[Finding] | Path, truth_geojson: Path,
                        tolerance_m: float = DEFAULT_TOLERANCE_M) -> TruthComparison:
-    """Count found, missed and false findings against the truth (see module doc)."""
-    import shapely
-    from shapely.geometry import Point, Polygon
+    """Count found, missed and false findings against the truth (see module doc); also the flight's
+    common offset and the same numbers with it taken out (groundstation.evaluate_offset)."""
+    from groundstation.evaluate_offset import estimate_common_offset
 
     truth_features = _read_collection(Path(truth_geojson))
     truth = read_truth(Path(truth_geojson), truth_features)
@@ -249,16 +258,45 @@ def compare_with_truth(findings: list[Finding] | Path, truth_geojson: Path,
         pts[:, 2] = np.where(np.isfinite(pts[:, 2]), pts[:, 2], anchor[2])
         return frame.to_ned(pts[:, 0], pts[:, 1], pts[:, 2])
 
+    found_ned = [(ned(np.array(f.centroid))[0], ned(f.ring)) for f in found]
+    truth_ned = [(ned(np.array(t.centroid))[0], ned(t.ring)) for t in truth]
+    scored = _score(truth, found, truth_ned, found_ned, tolerance_m)
+    ce90s = [f.ce90_m for f in found if math.isfinite(f.ce90_m)]
+    offset = estimate_common_offset([(t.cls, c) for t, (c, _) in zip(truth, truth_ned)],
+                                    [(f.cls, c) for f, (c, _) in zip(found, found_ned)],
+                                    float(np.median(ce90s)) if ce90s else math.nan)
+    removed = None
+    if offset is not None and offset.norm_m > tolerance_m:  # under it the strict numbers already tell
+        shift = np.array(offset.offset_ned_m)
+        removed = _score(truth, found, truth_ned, [(c - shift, r - shift) for c, r in found_ned], tolerance_m)
+    if found_features is not None:
+        from groundstation.evaluate_grades import compare_widths_and_grades
+
+        profile = _grading_profile(Path(findings).parent / "inspection.json")  # type: ignore[arg-type]
+
+        def graded(c: TruthComparison) -> TruthComparison:
+            return replace(c, width_grade=compare_widths_and_grades(truth_features, found_features, c.matches,
+                                                                    profile))
+
+        scored = graded(scored)
+        removed = graded(removed) if removed is not None else None
+    return replace(scored, common_offset=offset, offset_removed=removed)
+
+
+def _score(truth: list[_Item], found: list[_Item], truth_ned: list[tuple[np.ndarray, np.ndarray]],
+           found_ned: list[tuple[np.ndarray, np.ndarray]], tolerance_m: float) -> TruthComparison:
+    """Match and score (module doc); ``*_ned``: (centroid, outline) of each in the local frame."""
+    import shapely
+    from shapely.geometry import Point, Polygon
+
     def polygon(uv: np.ndarray) -> Any:
         # a crack's outline traced around a 1-2 px line touches itself: repair, don't drop it
         return shapely.make_valid(Polygon(uv)) if len(uv) >= 3 else Polygon()
 
-    found_ned = [(ned(np.array(f.centroid))[0], ned(f.ring)) for f in found]
     candidates = []
     shapes: dict[tuple[int, int], tuple[float, float]] = {}  # (ti, fi) → (placement m, coverage)
     for ti, t in enumerate(truth):
-        tc = ned(np.array(t.centroid))[0]
-        t_ring = ned(t.ring)
+        tc, t_ring = truth_ned[ti]
         basis, origin = _best_fit_plane(t_ring, tc)
         exact = polygon((t_ring - origin) @ basis.T)
         tpoly = exact.buffer(tolerance_m)
@@ -291,17 +329,11 @@ def compare_with_truth(findings: list[Finding] | Path, truth_geojson: Path,
         r = ratios(cls, key)
         return float(np.median(r)) if r else math.nan
 
-    scored = replace(_tally(truth, found, matched_t, used_f, on_a_defect),
-                     mean_placement_error_m=float(np.nanmean([p for p, _ in pairs])) if pairs else math.nan,
-                     mean_coverage=float(np.nanmean([c for _, c in pairs])) if pairs else math.nan,
-                     crack_length_ratio=ratio("crack", "length_mm"), corrosion_area_ratio=ratio("corrosion", "area_m2"),
-                     crack_length_ratios=tuple(ratios("crack", "length_mm")))
-    if found_features is None:
-        return scored
-    from groundstation.evaluate_grades import compare_widths_and_grades
-
-    return replace(scored, width_grade=compare_widths_and_grades(
-        truth_features, found_features, scored.matches, _grading_profile(Path(findings).parent / "inspection.json")))
+    return replace(_tally(truth, found, matched_t, used_f, on_a_defect),
+                   mean_placement_error_m=float(np.nanmean([p for p, _ in pairs])) if pairs else math.nan,
+                   mean_coverage=float(np.nanmean([c for _, c in pairs])) if pairs else math.nan,
+                   crack_length_ratio=ratio("crack", "length_mm"), corrosion_area_ratio=ratio("corrosion", "area_m2"),
+                   crack_length_ratios=tuple(ratios("crack", "length_mm")))
 
 
 def _grading_profile(inspection_json: Path) -> str | None:

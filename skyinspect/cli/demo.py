@@ -55,7 +55,27 @@ def print_comparison(cmp: Any, title: str = "Findings vs simulator truth") -> No
             said += [f"{p.defect_id}: {p.grade} not {p.true_grade}" for p in other]
             table.add_row(f"{cls} grade = true size's", f"{wg.agreeing(cls)} of {len(wg.graded(cls))}"
                           + (f" ({'; '.join(said)})" if said else ""), "")
+    _add_offset_rows(table, cmp)
     console.print(table)
+
+
+def _add_offset_rows(table: Table, cmp: Any) -> None:
+    """The flight's common offset (its absolute error) and the numbers with it taken out, only when one
+    was taken out (groundstation.evaluate_offset): the rows above are the strict comparison."""
+    off, after = getattr(cmp, "common_offset", None), getattr(cmp, "offset_removed", None)
+    if off is None or after is None:
+        return
+    # CE90 is a horizontal radius: the offset's horizontal part is what it should cover
+    ce90 = (f"; {'within' if off.horizontal_m <= off.ce90_m else 'BEYOND'} the findings' CE90 {off.ce90_m:.2f} m"
+            if off.ce90_m == off.ce90_m else "")
+    table.add_row("common offset of the flight (absolute error)",
+                  f"{off.horizontal_m:.2f} m toward {off.bearing_deg:.0f}°, {abs(off.up_m):.2f} m "
+                  f"{'up' if off.up_m >= 0 else 'down'}{ce90} ({off.support} of {off.candidates} findings agree)", "")
+    recall = after.found_count / after.true_count if after.true_count else float("nan")
+    table.add_row("with it taken out: found", f"{after.found_count} ({recall:.0%})", f">= {TARGET_RECALL:.0%}")
+    table.add_row("  false positives / duplicates", f"{after.false_positive_count} / {after.duplicate_count}", "")
+    table.add_row("  error in GSD", f"{after.error_in_gsd:.2f} GSD", f"<= {TARGET_ERROR_GSD:.0f} GSD")
+    table.add_row("  placement (outline → truth)", f"{after.placement_error_in_gsd:.2f} GSD", "")
 
 
 @dataclass(frozen=True)
