@@ -83,11 +83,14 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
     if fixed_mount is not None:
         meta["camera_mount"] = fixed_mount.describe()
     mqtt_pub = None
-    if live_mode:
-        if live is None:  # a string pymavlink can never open: said now, not retried all flight
-            from onboard.telemetry.link_spec import parse_link
+    if live_mode and live is None:  # a string pymavlink can never open: said now, not retried all flight
+        from onboard.telemetry.link_spec import parse_link
 
-            parse_link(str(telemetry))
+        parse_link(str(telemetry))
+    # An --out this run may not resume is refused before the camera is opened or a replay's log read (a long
+    # log was read in full, a camera held, to be refused); the arguments' own errors above are said first.
+    _check_resumed(out, meta)
+    if live_mode:
         if frame_clock != "auto":
             log.warning("frame clock %r ignored: live frames are stamped by this computer's clock, which TIMESYNC "
                         "maps to the vehicle's", frame_clock)
@@ -114,7 +117,6 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
         tagger = ReplayTagger(plan.buffer, plan.events if plan.capture_time_source == "camera_feedback" else None,
                               plan.telemetry_time_s, plan.untagged_why)
         link = None
-    _check_resumed(out, meta)
     _create_record_atomically(out, camera, segmenter, meta)
     writer = FlightRecordWriter(out, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta,
                                 drift_reference=getattr(segmenter, "drift_reference", None),
