@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from statistics import median
 from typing import Any
 
 from groundstation.georef import DEFAULT_H_ACC_M, DEFAULT_V_ACC_M
@@ -20,12 +21,6 @@ FIX_NAMES = {3: "a 3D fix", 4: "a DGPS fix", 5: "RTK float", 6: "RTK fixed", 7: 
 RTK_FIX_TYPES = frozenset({5, 6})
 # above this 1-sigma horizontal accuracy a receiver is not RTK-fixed (RTK float is ~0.1-0.5 m, a plain fix metres)
 PLAIN_H_ACC_M = 0.5
-
-
-def _median(values: Sequence[float]) -> float:
-    s = sorted(values)
-    n = len(s)
-    return s[n // 2] if n % 2 else 0.5 * (s[n // 2 - 1] + s[n // 2])
 
 
 def gnss_notes(frames: Iterable[Any], ce90s_m: Iterable[float]) -> tuple[str, ...]:
@@ -38,8 +33,8 @@ def gnss_notes(frames: Iterable[Any], ce90s_m: Iterable[float]) -> tuple[str, ..
     fixes = Counter(int(p.fix_type) for p in poses)
     fix = fixes.most_common(1)[0][0]
     parts = []
+    med = median(accs) if accs else math.nan
     if accs:
-        med = _median(accs)
         fix_text = f", {FIX_NAMES[fix]}" if fix in FIX_NAMES else ""
         parts.append(f"Camera positions: the GNSS receiver's horizontal accuracy {med:.2f} m (1 sigma, median of "
                      f"{len(accs)} frames; {min(accs):.2f}-{max(accs):.2f} m){fix_text}.")
@@ -47,13 +42,13 @@ def gnss_notes(frames: Iterable[Any], ce90s_m: Iterable[float]) -> tuple[str, ..
         parts.append(f"{missing} of {len(poses)} frames' log gives no GNSS accuracy: their position uncertainty "
                      f"assumes a standalone receiver's {DEFAULT_H_ACC_M:g} m horizontal, {DEFAULT_V_ACC_M:g} m "
                      "vertical (1 sigma).")
-    typical = _median(accs) if len(accs) >= missing else DEFAULT_H_ACC_M
+    typical = med if len(accs) >= missing else DEFAULT_H_ACC_M
     plain = fix not in RTK_FIX_TYPES and typical > PLAIN_H_ACC_M
     ce = [c for c in ce90s_m if math.isfinite(c)]
     if ce:
         spread = f"median; {min(ce):.2f}-{max(ce):.2f} m" if len(ce) > 1 else "one finding"
         parts.append(f"{'A plain GNSS fix, not RTK: the' if plain else 'The'} findings' positions are good to CE90 "
-                     f"{_median(ce):.2f} m ({spread})" + (", not to the digits their coordinates print (tie points "
+                     f"{median(ce):.2f} m ({spread})" + (", not to the digits their coordinates print (tie points "
                                                           "align passes to one another, not to the ground). For "
                                                           "centimetre positions fly with RTK." if plain else "."))
     elif plain:
