@@ -100,7 +100,7 @@ def connect(url: str, timeout_s: float = 10.0, system_id: int | None = None) -> 
     and wait for the vehicle's heartbeat; a TCP connect included, all within ``timeout_s``. ``system_id``: the
     vehicle to take on a link that carries more than one (else the only autopilot heard; ``conn.autopilots_heard``
     keeps every system whose autopilot is heard from then on)."""
-    from onboard.telemetry.link_spec import open_link, parse_link
+    from onboard.telemetry.link_spec import open_link, parse_link, unreachable_hint
 
     try:  # onboard's reading of the string: a port over 65535 was a traceback, DEV:BAUD was taken for a UDP host
         spec = parse_link(url)
@@ -125,6 +125,8 @@ def connect(url: str, timeout_s: float = 10.0, system_id: int | None = None) -> 
                              f"host's address (the vehicle or router may be off or on another network) and that no "
                              f"firewall drops the port; --connect-timeout-s waits longer") from exc
     except Exception as exc:  # pymavlink raises bare OSErrors/ValueErrors for bad URLs
+        if unreachable := unreachable_hint(exc):  # it said 'Use udpout:HOST:PORT' of a string in that form
+            raise TelemetryError(f"--connect {url}: cannot open ({exc}). {unreachable}") from exc
         raise TelemetryError(f"--connect {url}: cannot open ({exc}). Use udpout:HOST:PORT, tcp:HOST:PORT "
                              f"or a serial device") from exc
     others: set[str] = set()  # components heard that are not an autopilot

@@ -10,6 +10,7 @@ pyserial — is a ``TelemetryError`` naming the string: retried by the link, it 
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import os
 import re
@@ -23,6 +24,8 @@ DEFAULT_BAUD = 57600  # ArduPilot's TELEM ports (SERIALn_BAUD 57) and pymavlink 
 _NETWORK = ("udp", "udpin", "udpout", "udpbcast", "tcp", "tcpin")
 _HOST_OPTIONAL = ("udp", "udpin", "tcpin")  # listening: an empty host is every interface
 _EXAMPLES = "e.g. udpin:0.0.0.0:14550, tcp:127.0.0.1:5760, serial:/dev/ttyTHS1:921600 or /dev/ttyACM0"
+# "No route to host" / "Network is unreachable": the kernel has no way there (vehicle on another network)
+_UNREACHABLE = (errno.EHOSTUNREACH, errno.ENETUNREACH)
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,16 @@ class LinkSpec:
     url: str
     baud: int = DEFAULT_BAUD
     serial: bool = False
+
+
+def unreachable_hint(exc: BaseException) -> str | None:
+    """What to check when ``exc`` says the host or its network cannot be reached, else None (``onboard
+    --mavlink`` and ``upload --connect`` say it alike: they said 'a port held by another MAVLink program' and
+    'Use udpout:HOST:PORT' of it)."""
+    if not (isinstance(exc, OSError) and exc.errno in _UNREACHABLE):
+        return None
+    return ("This computer cannot reach that address: check the host's address, that this computer is on the "
+            "vehicle's or router's network (Wi-Fi, radio-IP link, VPN) and that a route leads there (ip route get HOST)")
 
 
 def parse_link(spec: str) -> LinkSpec:

@@ -48,7 +48,7 @@ from onboard.telemetry.convert import Record
 from onboard.telemetry import link_log
 from onboard.telemetry.link_peers import CompanionHeartbeat, VehicleLock
 from onboard.telemetry.link_sender import LinkSender
-from onboard.telemetry.link_spec import CONNECT_TIMEOUT_S, pymavlink_connect
+from onboard.telemetry.link_spec import CONNECT_TIMEOUT_S, pymavlink_connect, unreachable_hint
 from onboard.telemetry.mount import FixedMount
 from onboard.telemetry import timesync
 from onboard.telemetry.timesync import TimesyncRequester
@@ -249,6 +249,8 @@ class LiveMavlink(LinkSender):
                     "autopilot's TCP server is running and the port")
         elif isinstance(exc, socket.gaierror):
             hint = "Its host name does not resolve: check the spelling, or give the vehicle's or router's IP address"
+        elif unreachable := unreachable_hint(exc):
+            hint = unreachable
         elif isinstance(exc, TimeoutError):
             hint = ("Nothing answered at that address: check the host's address (the vehicle or router may be off or "
                     "on another network) and that no firewall drops the port")
