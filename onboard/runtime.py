@@ -194,6 +194,7 @@ def _create_record_atomically(out: Path, camera: CameraModel, segmenter: Segment
         _create_in_place(out, camera, segmenter, meta)
         return
     out.parent.mkdir(parents=True, exist_ok=True)
+    _refuse_read_only(out, out.parent)
     tmp = out.parent / f".{out.name}.creating-{os.getpid()}"
     FlightRecordWriter(tmp, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta).close()
     os.rename(tmp, out)
@@ -216,6 +217,7 @@ def _create_in_place(out: Path, camera: CameraModel, segmenter: Segmenter, meta:
     if any(p.name not in (IMAGES_DIR, MASKS_DIR) or not p.is_dir() or any(p.iterdir()) for p in out.iterdir()):
         raise InputError(describe(out, f"folder is not empty and is not a flight record (no {DB_NAME})",
                                   "Choose a new or empty folder"))
+    _refuse_read_only(out, out)
     tmp = out / f".creating-{os.getpid()}"
     FlightRecordWriter(tmp, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta).close()
     for subdir in (IMAGES_DIR, MASKS_DIR):
@@ -223,6 +225,24 @@ def _create_in_place(out: Path, camera: CameraModel, segmenter: Segmenter, meta:
     os.rename(tmp / DB_NAME, out / DB_NAME)  # closed: no -wal or -shm beside it
     fsync_dir(out)
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _refuse_read_only(out: Path, where: Path) -> None:
+    """RecordError naming ``out`` where the record cannot be made in ``where``: the writer's own error named the
+    hidden ``.creating-PID`` folder it is made in first, a path the user never gave."""
+    import os
+
+    from skyinspect.errors import RecordError
+
+    try:
+        read_only_disk = bool(os.statvfs(where).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # AttributeError: no statvfs (Windows)
+        read_only_disk = False
+    if read_only_disk or not os.access(where, os.W_OK):
+        why = "is on a read-only disk" if read_only_disk else "is read-only to this user (permission denied)"
+        raise RecordError(describe(out, f"cannot create the flight record: {where} {why}", "Record into an --out "
+                                   "on a writable disk" if read_only_disk else "Record into an --out this user "
+                                   f"may write in, or make {where} writable (chmod u+w)"))
 
 
 def _check_resumed(out: Path, meta: dict[str, object]) -> None:
