@@ -233,11 +233,9 @@ def _refuse_read_only(out: Path, where: Path) -> None:
     import os
 
     from skyinspect.errors import RecordError
+    from skyinspect.record.writer import on_read_only_disk
 
-    try:
-        read_only_disk = bool(os.statvfs(where).f_flag & os.ST_RDONLY)
-    except (OSError, AttributeError):  # AttributeError: no statvfs (Windows)
-        read_only_disk = False
+    read_only_disk = on_read_only_disk(where)
     if read_only_disk or not os.access(where, os.W_OK):
         why = "is on a read-only disk" if read_only_disk else "is read-only to this user (permission denied)"
         raise RecordError(describe(out, f"cannot create the flight record: {where} {why}", "Record into an --out "

@@ -364,13 +364,26 @@ FULL_DISK_BYTES = 1024 * 1024  # under this free, SQLite cannot count on creatin
 
 def _cannot_open(folder: Path, exc: BaseException) -> RecordError:
     """On a full disk SQLite says only 'disk I/O error' (it cannot create the -shm index), which reads as
-    a broken card: say the disk is full where it is (under FULL_DISK_BYTES free)."""
+    a broken card: say the disk is full where it is (under FULL_DISK_BYTES free). A read-only disk is asked
+    first, as the reader does: one reports 0 free whatever it holds (squashfs, an ISO image), and was called full."""
+    if folder.is_dir() and on_read_only_disk(folder):
+        return RecordError(describe(folder, f"cannot open the flight record for writing: its disk is read-only (SQLite "
+                                    f"said: {exc})", "Record into an --out on a writable disk (the record still reads "
+                                    "where it is)"))
     free = free_bytes(folder) if folder.is_dir() else None
     if free is not None and free < FULL_DISK_BYTES:
         return RecordError(describe(folder, f"cannot open the flight record: its disk is full ({free} bytes free; "
                                     f"SQLite said: {exc})", "Free some room on the disk, or record into an --out "
                                     "on another disk"))
     return RecordError(describe(folder, f"cannot create flight record ({exc})"))
+
+
+def on_read_only_disk(folder: Path) -> bool:
+    """Whether ``folder``'s file system is mounted read-only (statvfs ST_RDONLY); False where unknown."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # AttributeError: no statvfs (Windows)
+        return False
 
 
 def free_bytes(folder: Path) -> int | None:

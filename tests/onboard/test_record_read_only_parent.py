@@ -22,11 +22,13 @@ _RUN = ("import sys; sys.path[:0] = [{root!r}, {tests!r}]\nfrom pathlib import P
 
 def _run_read_only(parent: Path, out_name: str, frames: Path, tlog: Path, tmp_path: Path) -> str:
     """What run_onboard says for ``parent/out_name`` with ``parent`` read-only: the folder's write permission
-    taken away (chmod 0555, its subfolders too), or, as root (who ignores it), a read-only bind mount in a user namespace."""
+    taken away (chmod 0555, its subfolders too), or, as root (who ignores it), a read-only bind mount in a user
+    namespace."""
     script = tmp_path / "run.py"
     script.write_text(_RUN.format(root=str(ROOT), tests=str(Path(__file__).parent)))
     if os.geteuid() != 0:
-        folders = [parent, *(p for p in parent.rglob("*") if p.is_dir())]  # as a read-only disk: all of it
+        # as a read-only disk: all of it
+        folders = [parent, *(p for p in parent.rglob("*") if p.is_dir())]
         for folder in folders:
             folder.chmod(0o555)
         try:
