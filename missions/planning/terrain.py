@@ -45,6 +45,7 @@ DSM_DECK_SHARE = 0.25  # of a deck's outline at or above its underside in the DE
 _STANDING = {True: "The structure was checked standing on that ground; its coverage is still planned over flat "
                    "ground",
              False: "Bridge heights are still taken from the site ground"}
+_NO_TOWER_GROUND = "The turbine stands where the DEM has no ground (below); its coverage is planned over flat ground"
 _FIX = ("The planner lays the asset out and flies heights above home over flat ground: take off from a home level "
         "with that ground, or plan the part of the asset on the slope on its own")
 
@@ -72,6 +73,17 @@ def _tower_rise(plan: Plan, bound: BoundDem, home_down: float) -> float | None:
         return None
     tower = next((s for s in plan.solids if isinstance(s, Frustum)), None)
     return None if tower is None else float(_ground(bound, home_down, *tower.centre_ne_m))
+
+
+def _tower_off_dem(plan: Plan, bound: BoundDem, home_down: float) -> str | None:
+    """Where a turbine's tower stands on the DEM's nodata (or off it), as words for a note; else None. Its ground
+    is unknown there: the turbine is then checked standing level with home's ground (it was, without a word)."""
+    rise = _tower_rise(plan, bound, home_down)
+    if rise is None or math.isfinite(rise):
+        return None
+    tower = next(s for s in plan.solids if isinstance(s, Frustum))
+    n, e = (round(float(v)) + 0.0 for v in tower.centre_ne_m)  # no "-0 m east"
+    return f"{n:+.0f} m north, {e:+.0f} m east of home"
 
 
 def _standing_clearance(plan: Plan, bound: BoundDem, home_down: float,
@@ -261,13 +273,18 @@ def check_terrain(plans: tuple[Plan, ...] | list[Plan], dem_path: Path, grid: De
     if not math.isfinite(lowest):
         return (f"terrain: {dem_path.name} covers none of the flight away from home: not checked",)
     offset_m = -home_down  # the DEM's ground at home above the site's ground_alt_msl_m
+    tower_off = _tower_off_dem(plan, bound, home_down)
     lowest, highest = round(lowest, 2) + 0.0, round(highest, 2) + 0.0  # no "-0.00" for a flat DEM
     notes = [f"terrain: {dem_path.name} under the flight from {lowest:+.2f} to {highest:+.2f} m relative to home's "
              f"ground, every leg at least site.min_flight_agl_m {site.min_flight_agl_m:g} m above it"
              f"{' (deck.min_ground_clearance_m under the deck)' if len(dsm) < len(floors) else ''}; "
              f"at home it reads {offset_m:+.1f} m from site.ground_alt_msl_m {site.ground_alt_msl_m:g} m (heights are "
              f"flown relative to home, so only its rise counts, on whatever datum). "
-             f"{_STANDING[isinstance(plan.asset, (Pipeline, WindTurbine))]}"]
+             f"{_STANDING[isinstance(plan.asset, (Pipeline, WindTurbine))] if tower_off is None else _NO_TOWER_GROUND}"]
+    if tower_off is not None:
+        notes.append(f"terrain: {dem_path.name} has no data at the turbine's tower ({tower_off}; outside the raster "
+                     f"or nodata): the turbine is checked standing level with home's ground, not on the ground there. "
+                     f"Fill the DEM's gap there (e.g. gdal_fillnodata.py) to check it standing on that ground")
     if dsm:
         notes.append(f"terrain: {dem_path.name} holds the deck (a DSM: a quarter or more of its outline at or above "
                      f"its underside): the flight under it is left to rule ground_clearance ({', '.join(dsm)})")
