@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from groundstation.registry.locate import LOCATION_COLUMNS, location_cells
+from groundstation.workorders.wording import in_words, measurements_text
 from skyinspect.errors import InputError, describe
 from skyinspect.spreadsheet import SPREADSHEET_ENCODING, csv_safe
 
@@ -141,8 +142,6 @@ def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspect
     before acting (groundstation.joints), put first in the action; ``flight_start_utc_s``: the flight's
     first frame, whose UTC time goes into each order's id (the flights of one day each number their
     findings from F-0001: their orders had the same ids). Sorted by priority, then due date."""
-    from groundstation.publish.context import MEASUREMENT_DIGITS, format_bound, format_measurement
-
     start = date.fromisoformat(inspection_date[:10]) if inspection_date else date.today()
     stamp = start.isoformat()
     if flight_start_utc_s is not None and math.isfinite(flight_start_utc_s):
@@ -161,15 +160,12 @@ def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspect
         priority, days = int(grade_priority), int(grade_days or 0)  # type: ignore[arg-type]
         comp = (assignments or {}).get(f.finding_id, {})
         label = str(comp.get("label", "")) or "unassigned"
-        # as the report prints them ('.3g' had written a 1,234.5 mm crack as '1.23e+03 mm')
-        # a width known only as an interval (a hairline) is given as one, not left out
-        # 'area', its unit printed after it: 'area_m2 2.9 +/- 1.8 cm2' would contradict itself
-        meas = "; ".join(f"{_name(k)} {format_measurement(m, MEASUREMENT_DIGITS.get(k, 2))}" if m.value is not None
-                         else f"{_name(k)} {format_bound(m, MEASUREMENT_DIGITS.get(k, 2))}"
-                         for k, m in f.measurements.items() if m.value is not None or m.is_bound)
+        # as the report prints them ('.3g' had written a 1,234.5 mm crack as '1.23e+03 mm'), a hairline's width
+        # as its interval; in words for a planner: 'length_mm 414.2 +/- 35.4 mm' named its unit twice (wording)
+        meas = measurements_text(f.measurements)
         grade_text = f"{g.state}{'+' if g.bound == 'at_least' else ''}"
         description = (f"{f.class_name} {f.finding_id} on {label}: {grade_text} by {g.rule}"
-                       f"{' (' + g.note + ')' if g.note else ''}. {meas}".strip())
+                       f"{' (' + in_words(g.note) + ')' if g.note else ''}. {meas}".strip())
         base = policy.evidence_base
         evidence = (f"{base}report.html#{f.finding_id}", f"{base}map.html", f"{base}findings.geojson",
                     f"{base}report.pdf")
@@ -196,10 +192,6 @@ def build_work_orders(findings: Any, grades: dict[str, tuple[Any, ...]], inspect
 def _listing_order(o: WorkOrder) -> tuple[int, str, str]:
     """How orders are listed: by priority, then due date."""
     return o.priority, o.due_date, o.finding_id
-
-
-def _name(quantity: str) -> str:
-    return "area" if quantity == "area_m2" else quantity
 
 
 def work_orders_csv(orders: list[WorkOrder]) -> str:

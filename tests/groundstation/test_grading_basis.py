@@ -23,7 +23,7 @@ def test_the_rust_grade_says_the_rusted_share_it_graded() -> None:
     g = grades["F-0001"][0]
     assert g.state == "Ri5" and "rusted_area_pct 9 % (0.09 m2 rusted of 1 m2 inspected)" in g.note, g.note
     (order,) = build_work_orders(rust, grades, "2025-06-01", "GAS-1")
-    assert "rusted_area_pct 9 %" in order.description, order.description
+    assert "rusted area 9 %" in order.description, order.description
 
 
 def test_a_spacing_grade_says_how_far_and_from_which_crack() -> None:

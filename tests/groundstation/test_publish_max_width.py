@@ -42,6 +42,6 @@ def test_report_width_cell_gives_the_mean_and_the_widest() -> None:
 def test_work_orders_describe_the_widest_stretch_and_bounds() -> None:
     cracks = [VALUE, BOUND]
     orders = {o.finding_id: o for o in build_work_orders(cracks, grade_all(cracks), "2025-06-01", "B-1")}
-    assert "max_width_mm 0.93 +/- 0.06 mm" in orders["F-0001"].description
+    assert "mean width 0.41 +/- 0.03 mm; widest 0.93 +/- 0.06 mm" in orders["F-0001"].description
     d = orders["F-0002"].description
-    assert "width_mm 0.20-0.45 mm (bound)" in d and "max_width_mm 0.52-1.31 mm (bound)" in d, d
+    assert "width 0.20-0.45 mm;" in d and "widest 0.52-1.31 mm" in d, d

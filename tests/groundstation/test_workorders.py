@@ -116,7 +116,7 @@ def test_a_finding_to_check_first_says_so_in_its_work_order() -> None:
     assert by["F-0001"].action.endswith(plain["F-0001"].action)  # the grade's action follows
     assert by["F-0004"].action == plain["F-0004"].action  # the others are untouched
     # its own sentence: the demo's orders ran on '... max_width_mm 0.54-2.28 mm (bound) Check: straight ...'
-    assert by["F-0001"].description.endswith(f"width_mm 2.00 +/- 0.01 mm. Check: {note}."), by["F-0001"].description
+    assert by["F-0001"].description.endswith(f"width 2.00 +/- 0.01 mm. Check: {note}."), by["F-0001"].description
 
 
 def test_a_finding_rejected_in_review_gets_no_work_order_and_no_alert(tmp_path: Path) -> None:

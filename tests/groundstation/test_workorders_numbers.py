@@ -19,5 +19,5 @@ def test_a_long_crack_reads_in_millimetres_as_in_the_report() -> None:
                 meas, outline_ned_m=outline, surface_name="face")
     (order,) = build_work_orders([f], grade_all([f], profile="rc_bridge"), "2025-06-01")
     assert "e+" not in order.description
-    assert "length_mm 1234.5 +/- 35.4 mm" in order.description
-    assert "width_mm 2.00 +/- 0.13 mm" in order.description and "area 49 +/- 12 cm2" in order.description
+    assert "length 1234.5 +/- 35.4 mm" in order.description
+    assert "width 2.00 +/- 0.13 mm" in order.description and "area 49 +/- 12 cm²" in order.description
