@@ -305,13 +305,21 @@ async function act(action, extra) {
     // two decisions on a slow link: the first's answer, arriving last, had put the line back a decision
     const load = ++productsLoad;
     api('/api/inspection').then(info => { if (load === productsLoad) showProducts(info); });
-    await select(shown.finding_id);
+    await showDecided(fid);
   } catch (err) {
-    if (err.status === 409) await select(shown.finding_id);  // show what the other reviewer decided
+    if (err.status === 409) await showDecided(fid);  // show what the other reviewer decided
     $('status-msg').textContent = fid + ': refused: ' + err.message;
   } finally {
     busy(false);
   }
+}
+// the decided finding shown again, only if the reviewer is still on it. Another row clicked while the
+// answer was on its way: select(shown) had reopened the decided one before the clicked one arrived
+// (dropped as stale), and the next button acted on the wrong finding
+async function showDecided(fid) {
+  if (selected === fid) await select(fid);
+  else if (shown && shown.finding_id === selected) await loadFindings();  // the table says the decision
+  // else the one clicked is on its way: its select lists the table, the decision in it
 }
 let productsLoad = 0;  // the latest products line asked for (an earlier answer arriving after it is dropped)
 function showProducts(info) {

@@ -183,3 +183,49 @@ def test_a_decision_by_keyboard_keeps_the_focus(server: str, open_page: OpenPage
     page.keyboard.press("Enter")  # does nothing: no relabel to its own class
     page.wait_for_timeout(300)
     assert page.locator("#audit li", has_text="relabel").count() == 1
+
+
+def test_a_decision_saved_while_another_finding_loads_keeps_that_finding(server: str,  # noqa: F811
+                                                                         open_page: OpenPage) -> None:  # noqa: F811
+    """A reviewer confirmed F-0001 and, while the save was on its way, opened F-0002. The save answering
+    before F-0002's detail did, the page showed F-0001 again (the click on F-0002 dropped as stale), so
+    the next Reject went to F-0001. The page now stays on the finding opened last, and the table shows
+    the decision saved."""
+    page = open_page()
+    page.goto(server + "/")
+    page.fill("#reviewer", "ada")
+    _open(page, "F-0001")
+    saves: list = []  # type: ignore[type-arg]
+    loads: list = []  # type: ignore[type-arg]
+    page.route("**/api/findings/F-0001/review", lambda route: saves.append(route))
+    page.route("**/api/findings/F-0002", lambda route: loads.append(route))
+    page.click("#confirm", no_wait_after=True)
+    page.wait_for_function("() => true")  # let the held save reach the route
+    page.click("#findings tbody tr[data-id='F-0002']", no_wait_after=True)
+    page.wait_for_function("() => true")
+    assert len(saves) == 1 and len(loads) == 1
+    saves[0].continue_()  # the save answers first
+    page.locator("#status-msg", has_text="F-0001: confirm saved").wait_for()
+    with page.expect_response(lambda r: r.url.endswith("/api/findings/F-0002")):
+        loads[0].continue_()  # then F-0002's detail
+    page.wait_for_function("() => document.getElementById('confirm').getAttribute('aria-disabled') === 'false'")
+    page.wait_for_timeout(300)  # the page's script has had its turn to show it (or, before, to drop it)
+    assert page.inner_text("#detail-title").startswith("F-0002")  # had gone back to 'F-0001 - corrosion'
+    assert page.locator("#findings tbody tr.sel").evaluate_all("rs => rs.map(r => r.dataset.id)") == ["F-0002"]
+    assert page.inner_text("#findings tbody tr[data-id='F-0001'] td:nth-child(5)") == "confirmed"
+    page.unroute("**/api/findings/F-0002")
+    # the other order: F-0001 opened whole while F-0002's reject is on its way. It stays open, and the
+    # table (listed before the reject was saved) is listed again to say it
+    page.route("**/api/findings/F-0002/review", lambda route: saves.append(route))
+    page.click("#reject", no_wait_after=True)  # acts on the finding shown
+    page.wait_for_function("() => true")
+    assert len(saves) == 2
+    _open(page, "F-0001")
+    assert page.inner_text("#findings tbody tr[data-id='F-0002'] td:nth-child(5)") == "unreviewed"
+    saves[1].continue_()
+    page.locator("#findings tbody tr[data-id='F-0002'] td.rejected").wait_for()
+    page.wait_for_function("() => document.getElementById('confirm').getAttribute('aria-disabled') === 'false'")
+    page.wait_for_timeout(300)
+    assert page.inner_text("#detail-title").startswith("F-0001")
+    assert page.locator("#findings tbody tr.sel").evaluate_all("rs => rs.map(r => r.dataset.id)") == ["F-0001"]
+    assert [t.split(" ", 2)[2] for t in page.locator("#audit li").all_inner_texts()] == ["ada confirm F-0001"]
