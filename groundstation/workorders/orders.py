@@ -66,10 +66,10 @@ class WorkOrderPolicy:
             if p is None or d is None or not (priority is None or p < priority or days is None or d < days):
                 continue
             if o.is_indeterminate:
-                said.append(f"Also may be {o.could_be} by {o.rule}{' (' + o.note + ')' if o.note else ''}: "
+                said.append(f"Also may be {o.could_be} by {o.rule}{' (' + in_words(o.note) + ')' if o.note else ''}: "
                             f"check it as urgently as {o.could_be} (priority {p}, within {d} days).")
             else:  # with what decided it (its note: a rusted share over an area is no measurement of the finding)
-                said.append(f"Also {o.state} by {o.rule}{', ' + o.note if o.note else ''}: {o.action} "
+                said.append(f"Also {o.state} by {o.rule}{', ' + in_words(o.note) if o.note else ''}: {o.action} "
                             f"(priority {p}, within {d} days)")
             priority, days = p if priority is None else min(priority, p), d if days is None else min(days, d)
         return priority, days, " ".join(x for x in said if x)

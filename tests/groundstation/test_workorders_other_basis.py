@@ -16,7 +16,7 @@ def test_the_other_grade_says_the_rusted_share_that_decided_it() -> None:
     rust = [_rust("F-0001", 0.1)]
     grades = grade_all(rust, profile="rc_bridge", covered_area_m2=1.0)  # 10 % rusted: Ri5
     (order,) = build_work_orders(rust, grades, "2025-06-01", "BR-1")
-    assert ("Also Ri5 by iso-4628-3@1, rusted_area_pct 10 % (0.1 m2 rusted of 1 m2 inspected): Full recoat. "
+    assert ("Also Ri5 by iso-4628-3@1, rusted area 10 % (0.1 m² rusted of 1 m² inspected): Full recoat. "
             "(priority 2, within 90 days)") in order.action, order.action
 
 
@@ -28,4 +28,4 @@ def test_the_coating_grade_beside_iso_says_its_basis_too() -> None:
     (order,) = build_work_orders(rust, grades, "2025-06-01", "GAS-1")
     assert f"Also {other.state} by {other.rule}" in order.action
     said = order.action.split(f"Also {other.state} by {other.rule}", 1)[1]
-    assert said.startswith(", rusted_area_pct 0.3 % (0.003 m2 rusted of 1 m2 inspected): Spot-repair"), order.action
+    assert said.startswith(", rusted area 0.3 % (0.003 m² rusted of 1 m² inspected): Spot-repair"), order.action

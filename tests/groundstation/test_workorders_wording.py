@@ -51,3 +51,15 @@ def test_a_rust_share_and_square_metres_read_in_words() -> None:
     assert not FIELD_NAME.findall(d), d
     assert "rusted area 9 % (0.09 m² rusted of 1 m² inspected)" in d, d
     assert re.search(r"area 0\.0900 \+/- 0\.\d+ m²", d), d
+
+
+def test_the_action_for_another_grade_reads_in_words() -> None:
+    # `skyinspect workorders` and the report's actions show it: 'Also Ri5 by iso-4628-3@1, rusted_area_pct 10 %
+    # (0.1 m2 rusted of 1 m2 inspected): Full recoat.'
+    rust = [_rust("F-0001", 0.1)]
+    grades = grade_all(rust, profile="rc_bridge", covered_area_m2=1.0)  # 10 % rusted: Ri5 beside CS2+
+    (order,) = build_work_orders(rust, grades, "2025-06-01", "BR-1")
+    assert not FIELD_NAME.findall(order.action), order.action
+    assert "Also Ri5 by iso-4628-3@1, rusted area 10 % (0.1 m² rusted of 1 m² inspected): Full recoat." \
+        in order.action, order.action
+    assert "rusted_area_pct 10 %" in grades["F-0001"][1].note  # the grade's own note (GIS, clause) keeps its name
