@@ -9,9 +9,9 @@ import io
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from groundstation.change import TABLE_COLUMNS, ChangeReport
+from groundstation.change import TABLE_COLUMNS, ChangeReport, Inspection
 from skyinspect.errors import RecordError, describe
 from skyinspect.spreadsheet import SPREADSHEET_ENCODING, csv_safe
 
@@ -21,6 +21,14 @@ def change_table_csv(report: ChangeReport) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=TABLE_COLUMNS, lineterminator="\n")
     w.writeheader()
+    for row in table_rows(report):
+        w.writerow({k: csv_safe(row.get(k, "")) for k in TABLE_COLUMNS})
+    return buf.getvalue()
+
+
+def table_rows(report: ChangeReport) -> list[dict[str, Any]]:
+    """change.csv's rows before CSV quoting ("" for an empty cell): change.gpkg's attributes too."""
+    rows = []
     for c in report.changes:
         row: dict[str, Any] = {"defect_uid": c.defect_uid, "status": c.status, "class": c.class_name,
                                "finding_id": c.finding_id or "", "previous_finding_id": c.previous_finding_id or "",
@@ -35,8 +43,8 @@ def change_table_csv(report: ChangeReport) -> str:
             row.update({f"{g.quantity}_previous": _cell(g.previous), f"{g.quantity}_current": _cell(g.current),
                         f"{g.quantity}_delta": _cell(g.delta), f"{g.quantity}_per_year": _cell(g.per_year),
                         f"{g.quantity}_significant": "yes" if g.significant else ""})
-        w.writerow({k: csv_safe(row.get(k, "")) for k in TABLE_COLUMNS})
-    return buf.getvalue()
+        rows.append(row)
+    return rows
 
 
 def _cell(x: float | None) -> Any:
@@ -48,20 +56,27 @@ def _defects_json(report: ChangeReport) -> str:
     return json.dumps({"format": "skyinspect-defects", "version": 1, "uids": uids}, indent=1)
 
 
-def _replace_all(texts: dict[Path, str]) -> None:
+def _replace_all(texts: dict[Path, str], written: dict[Path, Callable[[Path], None]] | None = None) -> None:
     """Write every file to a temporary name beside it first, then move each into place: an error
-    while writing leaves none of them changed."""
-    tmps = {}
+    while writing leaves none of them changed. ``written``: path -> a writer of that file (change.gpkg)."""
+    tmps: dict[Path, Path] = {}
     try:
+        for path, write in (written or {}).items():
+            tmp = path.with_name(f".{path.stem}.tmp{path.suffix}")  # GDAL wants a .gpkg name
+            tmp.unlink(missing_ok=True)  # a GeoPackage writer adds to a file already there
+            tmps[path] = tmp
+            write(tmp)
         for path, text in texts.items():
             tmp = path.with_name(f".{path.name}.tmp")
             tmp.write_text(text, encoding=SPREADSHEET_ENCODING if path.suffix == ".csv" else "utf-8")
             tmps[path] = tmp
         for path, tmp in tmps.items():
             os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:
         for tmp in tmps.values():
             tmp.unlink(missing_ok=True)
+        if not isinstance(exc, OSError) or isinstance(exc, RecordError):
+            raise
         raise RecordError(describe(exc.filename or next(iter(texts)), f"cannot write the change products ({exc})",
                                    "Check that the folder is writable and has space")) from exc
 
@@ -74,15 +89,24 @@ def write_change(report: ChangeReport, current: Path) -> tuple[Path, Path]:
     return change, defects
 
 
-def write_change_products(report: ChangeReport, out: Path, current: Path) -> dict[str, Path]:
+def write_change_products(report: ChangeReport, out: Path, current: Path,
+                          inspections: tuple[Inspection, Inspection] | None = None) -> dict[str, Path]:
     """``change.json`` and ``change.csv`` in ``out`` (created if needed) and ``defects.json`` in the
-    current results folder ``current``, where the next comparison reads the defect uids from."""
+    current results folder ``current``, where the next comparison reads the defect uids from. With the
+    two ``inspections`` compared (previous, current), ``change.gpkg`` too (change/gis.py)."""
     out, current = Path(out), Path(current)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise RecordError(describe(out, f"cannot create the output folder ({exc})")) from exc
     paths = {"change.json": out / "change.json", "change.csv": out / "change.csv", "defects.json": current / "defects.json"}
+    written: dict[Path, Callable[[Path], None]] = {}
+    if inspections is not None:
+        from groundstation.change.gis import write_change_gpkg
+
+        paths["change.gpkg"] = out / "change.gpkg"
+        written[paths["change.gpkg"]] = lambda tmp: write_change_gpkg(report, *inspections, tmp)
     _replace_all({paths["change.json"]: json.dumps(report.to_dict(), indent=1),
-                  paths["change.csv"]: change_table_csv(report), paths["defects.json"]: _defects_json(report)})
+                  paths["change.csv"]: change_table_csv(report), paths["defects.json"]: _defects_json(report)},
+                 written)
     return paths

@@ -116,18 +116,19 @@ def table(rows: list[dict[str, Any]], columns: Sequence[str], geoms: list[Any], 
     return _numbers(gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=crs)))
 
 
-def write_layer(gdf: Any, path: Path, layer: str, geometry_type: str, layer_options: dict[str, str]) -> None:
+def write_layer(gdf: Any, path: Path, layer: str, geometry_type: str, layer_options: dict[str, str],
+                date_columns: Sequence[str] = DATE_COLUMNS) -> None:
     """``gdf.to_file(path, layer=layer, driver="GPKG", engine="pyogrio", ...)`` with its DATE_COLUMNS
     declared DATE, so GDAL and QGIS read a date: pandas holds no day-only type, and pyogrio writes a column
     of ``datetime.date`` or ISO strings as TEXT, of datetimes as DATETIME. Only a numpy ``datetime64[D]``
-    array passed to pyogrio's own writer makes GDAL create a DATE field."""
+    array passed to pyogrio's own writer makes GDAL create a DATE field. ``date_columns``: change.gpkg's differ."""
     import pandas as pd
     from geopandas.array import to_wkb
     from pyogrio.raw import write
 
     geometry = gdf.geometry
     fields = [c for c in gdf.columns if c != geometry.name]
-    data = [pd.to_datetime(gdf[c]).to_numpy().astype("datetime64[D]") if c in DATE_COLUMNS else gdf[c].to_numpy()
+    data = [pd.to_datetime(gdf[c]).to_numpy().astype("datetime64[D]") if c in date_columns else gdf[c].to_numpy()
             for c in fields]
     epsg = geometry.crs.to_epsg() if geometry.crs is not None else None  # as pyogrio.write_dataframe names it
     crs = f"EPSG:{epsg}" if epsg else geometry.crs.to_wkt("WKT1_GDAL") if geometry.crs is not None else None

@@ -17,7 +17,7 @@ STATUSES = ("new", "grown", "stable", "not_re_observed", "rejected")
 def change_command(
     old: Path = typer.Argument(..., help="Results folder of the previous inspection (`skyinspect process`)."),
     new: Path = typer.Argument(..., help="Results folder of the current inspection."),
-    out: Path | None = typer.Option(None, "--out", help="Folder for change.json and change.csv "
+    out: Path | None = typer.Option(None, "--out", help="Folder for change.json, change.csv and change.gpkg "
                                     "(default: NEW, where `skyinspect serve` shows change.json)."),
     gate_m: float = typer.Option(0.5, "--gate-m", help="Match distance floor; the gate is the larger of this and "
                                  "the two findings' combined CE90."),
@@ -26,8 +26,8 @@ def change_command(
 ) -> None:
     """Match the defects of two inspections: new, grown (with rate per year), stable, not re-observed.
 
-    Writes change.json and change.csv into --out, and defects.json (finding id -> defect uid) into NEW so
-    that the next comparison keeps each defect's name."""
+    Writes change.json, change.csv and change.gpkg (layer changes, for QGIS) into --out, and defects.json
+    (finding id -> defect uid) into NEW so that the next comparison keeps each defect's name."""
     from groundstation.change import compare, load_inspection, write_change_products
     from groundstation.change.model import QUANTITIES
     from skyinspect.errors import InputError, describe, refuse_file_in_the_way
@@ -40,7 +40,7 @@ def change_command(
     if out is not None:
         refuse_file_in_the_way(out, "a folder for change.json and change.csv")
     report = compare(previous, current, gate_m=gate_m, k_sigma=k_sigma)
-    paths = write_change_products(report, out if out is not None else new, new)
+    paths = write_change_products(report, out if out is not None else new, new, (previous, current))
 
     counts = {s: len(report.by_status(s)) for s in STATUSES}
     # findings rejected in review with nothing to match are not defects: said apart, where there are any
