@@ -16,6 +16,9 @@ they meet). Here the finding is cut in two along that split:
 - position: each part's centreline centroid (skyinspect.centreline) over its pieces of the outline,
   without the bridges (as the fusion places a crack).
 - area: the whole's measured area and its σ shared in proportion to the two outlines' areas.
+- views: the frames that show the part (at least half of what the frame showing most of it does, its
+  outline's length on the surface: a junction's corner is not a view) and its best view, the whole's
+  when among them, else the frame showing most (``part_views``; the report's crop is that view).
 - width: measured again from the image as any crack's (groundstation.width_views: one frame, every
   piece it shows), each part on the stretch of the pixel skeleton that lies nearer its own centre lines
   (groundstation.flight_images, ``keep``).
@@ -80,6 +83,51 @@ def split_at_joint(finding: Finding, arm: JointArm, chart: Any, origin: LocalFra
     crack = _placed(finding, crack_shape, crack_exact, arm.rest_ned_m, chart, origin, finding.finding_id, crack_m)
     line = _placed(finding, line_shape, line_exact, arm.arm_ned_m, chart, origin, line_id, line_m)
     return crack, line
+
+
+def own_outline(finding: Finding, other: Finding, outlines_ned: list[np.ndarray],
+                chart: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each outline (a detection's, NED) as (which vertices are ``finding``'s: no farther from its centre lines
+    than from ``other``'s, as ``nearer`` shares the skeleton; the outline in plane coordinates)."""
+    def lines(f: Finding) -> MultiLineString:
+        return MultiLineString([chart.to_2d(np.asarray(c)) for c in f.centrelines_ned_m if len(c) >= 2])
+    mine, theirs = lines(finding), lines(other)
+    out = []
+    for outline in outlines_ned:
+        uv = chart.to_2d(outline)
+        at = shapely.points(uv)
+        out.append((np.asarray(shapely.distance(at, mine) <= shapely.distance(at, theirs)), uv))
+    return out
+
+
+def shown_m(own: list[tuple[np.ndarray, np.ndarray]]) -> float:
+    """The length of a part's outline (``own_outline``) that a frame's pieces show: edges with both ends its."""
+    total = 0.0
+    for keep, uv in own:
+        edge = keep & np.roll(keep, -1)
+        total += float(np.nansum(np.linalg.norm(np.roll(uv, -1, axis=0) - uv, axis=1)[edge]))
+    return total
+
+
+def part_views(views: tuple[tuple[int, int], ...], best_view: tuple[int, int],
+               shown: Callable[[int], float | None]) -> tuple[tuple[tuple[int, int], ...], tuple[int, int]]:
+    """(the views that show a part, its best view) among the whole's: the frames that show at least half of what
+    the frame showing most of it does (``shown``: the length of its outline a frame shows; less is a corner at the
+    junction), and the whole's best view when one of them, else the frame showing most (of the most, the first
+    listed; its first instance). ``views`` and ``best_view`` as given where the best view's share is unknown
+    (``shown`` None) or no frame shows any of it."""
+    best = shown(best_view[0])
+    if best is None:
+        return views, best_view
+    first: dict[int, int] = {}
+    for frame, instance in views:
+        first.setdefault(frame, instance)
+    amount = {frame: best if frame == best_view[0] else shown(frame) or 0.0 for frame in first}
+    top = max(first, key=lambda frame: amount[frame])
+    if amount[top] <= 0:
+        return views, best_view
+    kept = {frame for frame in first if amount[frame] >= 0.5 * amount[top]}
+    return tuple(v for v in views if v[0] in kept), best_view if best_view[0] in kept else (top, first[top])
 
 
 def _share(sigma: float | None, share: float) -> float | None:

@@ -68,7 +68,7 @@ import numpy as np
 from groundstation.crack_length import MAX_JOIN_M, crack_length
 from groundstation.crack_pixels import MaskPixels, PixelSource
 from groundstation.flight_images import FlightImages, Keep
-from groundstation.joint_split import nearer, split_at_joint
+from groundstation.joint_split import nearer, own_outline, part_views, shown_m, split_at_joint
 from groundstation.joints import joint_arm
 from groundstation.plane import PlaneBasis
 from groundstation.width_views import measurable, width_frames, width_of_pieces
@@ -380,10 +380,24 @@ def _split_joint(finding: Finding, by_view: dict[tuple[int, int], Detection], ba
     parts = split_at_joint(finding, arm, basis, origin)
     sighting = _skeleton_sighting(sightings(finding, by_view), finding.gsd_m)
     if sighting is None or sighting.gsd_m > limits.max_gsd_crack_width_m:
-        return list(parts)  # the width was not measurable for the whole: nor for a part
+        return _own_views(list(parts), by_view, basis)  # the width was not measurable for the whole: nor for a part
     out = []
     for part, keep in zip(parts, nearer(arm, basis)):
         widths = _width(part, by_view, sighting, limits, images, keep)
         kept = {k: v for k, v in part.measurements.items() if k not in ("width_mm", "max_width_mm")}
         out.append(replace(part, measurements={**kept, **widths}))
+    return _own_views(out, by_view, basis)
+
+
+def _own_views(parts: list[Finding], by_view: dict[tuple[int, int], Detection], basis: Any) -> list[Finding]:
+    """Each part with the views that show it and its best view (joint_split.part_views, the rule the report's
+    crop follows): both had kept the whole's, the line's card "views: 27 (best: frame 10)" (the demo's F-0003-J)
+    where frame 10 shows only the crack. After the widths, which are read over the whole's views as before."""
+    out = []
+    for part, other in zip(parts, parts[::-1]):
+        def shown(frame: int, part: Finding = part, other: Finding = other) -> float:
+            outlines = [by_view[v].outline_ned_m for v in part.views if v[0] == frame and v in by_view]
+            return shown_m(own_outline(part, other, outlines, basis))
+        views, best = part_views(part.views, part.best_view, shown)
+        out.append(replace(part, views=views, best_view=best))
     return out

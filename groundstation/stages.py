@@ -23,7 +23,7 @@ from skyinspect.findings import Detection, Finding, Measurement
 from skyinspect.surfaces import surface_from_dict
 
 T = TypeVar("T")
-STAGE_FORMAT_VERSION = 26  # 3: fused centroid from the exact union, image-based crack width; 4: width bounds
+STAGE_FORMAT_VERSION = 27  # 3: fused centroid from the exact union, image-based crack width; 4: width bounds
 # (low/high); 5: crack centroid on its centreline (fuse), crack length over all fine frames with branches (measure);
 # 6: a joint-like line through a crack reported apart (measure, groundstation.joint_split), crack frames laid
 # along the crack by their ends (crack_length); 7: a crack's centroid from its bridged outline (fuse); 8: no
@@ -46,7 +46,8 @@ STAGE_FORMAT_VERSION = 26  # 3: fused centroid from the exact union, image-based
 # crack's centre lines drawn along the smoothed links its length counts (crack_length, skeleton_trails); 24: a
 # crack's interior read from a plateau only when it is wider than a blurred line's round bottom (crackwidth); 25:
 # nor when its level makes the crack wider than each profile's own darkest point allows (crackwidth); 26: shading
-# centred on a crack in the width's +- and out of a bound's lower end (crackwidth, image-profile-8)
+# centred on a crack in the width's +- and out of a bound's lower end (crackwidth, image-profile-8); 27: a crack
+# and the line split off it each with the views that show it and its own best view (joint_split.part_views)
 
 
 def _f(x: float) -> float | None:

@@ -95,37 +95,26 @@ def best_view_crop_jpeg(inp: PublishInput, finding: Finding, rec: object = _UNSE
 
 
 def crop_view(inp: PublishInput, finding: Finding) -> tuple[int, int]:
-    """(frame, instance) the report's crop shows: the best view; for a crack or the line split off it whose
-    best view (the whole's, which both parts keep) shows none of it, the view that shows most of it. The
-    demo's F-0003-J (a plumb line) had shown frame 10, whose detection is all of F-0003's crack."""
+    """(frame, instance) the report's crop shows: the best view; for a crack or the line split off it, the best
+    view of those that show the part (groundstation.joint_split.part_views, which gives each part its views and
+    best view in the measure stage: the same rule here, for records measured before). The demo's F-0003-J (a
+    plumb line) had shown frame 10, whose detection is all of F-0003's crack."""
+    from groundstation.joint_split import part_views, shown_m
+
     def own_m(frame: int) -> float | None:  # the length of its outline the frame shows, on the surface
-        pieces = sorted({i for f, i in finding.views if f == frame})
-        own = _own_part(inp, finding, frame, pieces, with_points=True)
-        if own is None:
-            return None
-        edges = [(k & np.roll(k, -1), np.linalg.norm(np.roll(uv, -1, axis=0) - uv, axis=1)) for k, uv in own]
-        return float(sum(np.nansum(d[e]) for e, d in edges))
-    best = own_m(finding.best_view[0])
-    if best is None:
-        return finding.best_view
-    views: dict[int, int] = {}
-    for frame, instance in finding.views:
-        views.setdefault(frame, instance)  # its first instance listed
-    shown = {frame: best if frame == finding.best_view[0] else own_m(frame) or 0.0 for frame in views}
-    frame = max(views, key=lambda fr: shown[fr])  # of the most, the first listed
-    # the best view unless it shows under half of what another does (a corner of the part at the junction)
-    return finding.best_view if best >= 0.5 * shown[frame] else (frame, views[frame])
+        own = _own_part(inp, finding, frame, sorted({i for f, i in finding.views if f == frame}), with_points=True)
+        return None if own is None else shown_m(own)
+    return part_views(finding.views, finding.best_view, own_m)[1]
 
 
 def _own_part(inp: PublishInput, finding: Finding, frame_index: int, pieces: list[int],
               with_points: bool = False) -> list[Any] | None:
     """For a crack and the joint-like line split off it (groundstation.joint_split), which vertices of each
-    piece's outline are this finding's: those on the surface no farther from its centre lines than from the
-    other part's (as the split shares the skeleton for the widths). None for any other finding, or where a
-    piece's outline is not known on the surface vertex by vertex: the whole detection is drawn then.
-    ``with_points``: each piece as (those vertices, its outline on the surface in plane coordinates)."""
-    import shapely
-
+    piece's outline are this finding's (joint_split.own_outline: those on the surface no farther from its centre
+    lines than from the other part's). None for any other finding, or where a piece's outline is not known on
+    the surface vertex by vertex: the whole detection is drawn then. ``with_points``: each piece as (those
+    vertices, its outline on the surface in plane coordinates)."""
+    from groundstation.joint_split import own_outline
     from groundstation.joints import ARM_SUFFIX, arm_id
 
     fid = finding.finding_id
@@ -135,20 +124,14 @@ def _own_part(inp: PublishInput, finding: Finding, frame_index: int, pieces: lis
     if rec is None or not finding.centrelines_ned_m or not other.centrelines_ned_m:  # type: ignore[union-attr]
         return None
     dets = {d.instance_index: d for d in inp.geo.detections if d.frame_index == frame_index}
-
-    def lines(f: Finding) -> object:
-        return shapely.MultiLineString([inp.basis.to_2d(np.asarray(c)) for c in f.centrelines_ned_m if len(c) >= 2])
-    mine, theirs = lines(finding), lines(other)
-    out = []
+    outlines = []
     for i in pieces:
         det = dets.get(i)
         if det is None or i >= len(rec.instances) or len(det.outline_ned_m) != len(rec.instances[i].polygon_px):
             return None
-        uv = inp.basis.to_2d(det.outline_ned_m)
-        at = shapely.points(uv)
-        keep = np.asarray(shapely.distance(at, mine) <= shapely.distance(at, theirs))
-        out.append((keep, uv) if with_points else keep)
-    return out
+        outlines.append(det.outline_ned_m)
+    own = own_outline(finding, other, outlines, inp.basis)  # type: ignore[arg-type]
+    return own if with_points else [keep for keep, _ in own]
 
 
 def draw_schematic(inp: PublishInput, path: Path, size_px: tuple[int, int] = (1400, 900)) -> list[tuple[str, Box]]:
