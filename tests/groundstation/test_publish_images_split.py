@@ -57,10 +57,9 @@ def test_the_crack_and_its_joint_line_each_outline_their_own_part(tmp_path: Path
     assert crack_w > 4 * crack_h, (crack_w, crack_h)  # the level arm alone
 
 
-def test_a_part_its_best_view_hardly_shows_is_cropped_from_the_view_showing_most_of_it(tmp_path: Path) -> None:
-    """Both parts keep the whole's best view: here a sixth frame, 0.1 m nearer the face (the finest GSD), whose
-    detection is the level arm alone (as the demo's frame 10 held none of F-0003-J's line). The line's crop
-    showed that frame: its arm outlined (before the parts were told apart), then only the junction's corner."""
+def process_l_crack_with_arm_only_frame(tmp_path: Path) -> Path:
+    """The L-shaped crack's flight plus a sixth frame, 0.1 m nearer the face (the finest GSD), whose detection is
+    the level arm alone; processed into tmp_path / "r" (returned)."""
     up = FLY_HEIGHT_M - 0.15
     n = np.linspace(0.2, 0.5, 61)
     u = up + 0.004 * np.sin(2 * np.pi * (n - 0.2) / 0.1)
@@ -70,6 +69,14 @@ def test_a_part_its_best_view_hardly_shows_is_cropped_from_the_view_showing_most
     near = pose_at(np.array([0.35, 0.1, -FLY_HEIGHT_M]), 90.0, 0.0, t=1.7e9 + 10)
     record = face_flight(tmp_path / "f", [_l_crack(0.2, up)], extra=[(near, [instance_for(near, arm)])])
     process(record, tmp_path / "r", face_surface(), progress=False)
+    return tmp_path / "r"
+
+
+def test_a_part_its_best_view_hardly_shows_is_cropped_from_the_view_showing_most_of_it(tmp_path: Path) -> None:
+    """Both parts keep the whole's best view: here a sixth frame, 0.1 m nearer the face (the finest GSD), whose
+    detection is the level arm alone (as the demo's frame 10 held none of F-0003-J's line). The line's crop
+    showed that frame: its arm outlined (before the parts were told apart), then only the junction's corner."""
+    process_l_crack_with_arm_only_frame(tmp_path)
     crops = _crops((tmp_path / "r" / "report.html").read_text(encoding="utf-8"))
     assert sorted(crops) == ["F-0001", "F-0001-J"]
     line_w, line_h = _red_extent(crops["F-0001-J"])

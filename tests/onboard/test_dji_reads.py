@@ -111,22 +111,7 @@ def test_telling_a_dji_folder_reads_the_first_200_kb_of_a_photo(tmp_path: Path, 
     from onboard.telemetry.dji import is_dji_folder
 
     (tmp_path / "DJI_0018.JPG").write_bytes((DJI_DIR / "DJI_0018.JPG").read_bytes() + bytes(4_000_000))
-    read_bytes: list[int] = []
-    real_open = builtins.open
-
-    class Counting(io.BufferedReader):
-        def read(self, size: int | None = -1) -> bytes:  # type: ignore[override]
-            data = super().read(size)
-            read_bytes.append(len(data))
-            return data
-
-    def counting_open(file, mode="r", *args, **kwargs):  # type: ignore[no-untyped-def]
-        if isinstance(file, (str, Path)) and Path(file).suffix.upper() == ".JPG":
-            return Counting(real_open(file, "rb", buffering=0))
-        return real_open(file, mode, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "open", counting_open)
-    monkeypatch.setattr(io, "open", counting_open)
+    read_bytes = _counting_reads(monkeypatch)
     assert is_dji_folder(tmp_path)
     assert 0 < sum(read_bytes) <= 200_000
 
