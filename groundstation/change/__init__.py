@@ -140,9 +140,9 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
                                                   f"structure (within {SAME_SITE_M / 1000:g} km)",
                                       "Compare two inspections of the same asset"))
     candidates = []  # (previous, current, index of current, previous minus current position)
-    ce90 = [f.ce90_m for f in prev.findings if math.isfinite(f.ce90_m)], \
-        [f.ce90_m for f in cur.findings if math.isfinite(f.ce90_m)]
-    widest = max(gate_m, math.hypot(max(ce90[0], default=0.0), max(ce90[1], default=0.0)))  # no gate is wider
+    # each flight's widest CE90 (previous, current)
+    worst_ce90 = tuple(max((f.ce90_m for f in x.findings if math.isfinite(f.ce90_m)), default=0.0) for x in (prev, cur))
+    widest = max(gate_m, math.hypot(*worst_ce90))  # no gate is wider
     # (class, kind, verdict) of each finding: the reviewer's verdict outranks the model and the joint flag (review.py)
     mp = {f.finding_id: as_matched(f, prev.joint_like, prev.verdicts) for f in prev.findings}
     mc = {f.finding_id: as_matched(f, cur.joint_like, cur.verdicts) for f in cur.findings}
@@ -217,21 +217,22 @@ def compare(previous: Path | Inspection, current: Path | Inspection, gate_m: flo
              f"{cur.methods.get(q, 'unrecorded')}): not judged" for q in QUANTITIES
              if model_change or prev.methods.get(q) != cur.methods.get(q)}
     # whether the other flight's frames looked at an unmatched finding's place: outside them, not looked for
-    covers: dict[str, Coverage | None] = {}
+    covers: dict[int, Coverage] = {}  # 0: the previous flight's, 1: this one's
 
     def looked(f: Finding, side: Inspection, to_side: np.ndarray) -> str:  # to_side: into that flight's positions
         if side.footprints_ned_m is None or side.origin is None:
             return ""
-        if str(side.folder) not in covers:
-            covers[str(side.folder)] = Coverage(side.footprints_ned_m, side.origin, frame, gate_m)
+        i = 1 if side is cur else 0
+        if i not in covers:
+            covers[i] = Coverage(side.footprints_ned_m, side.origin, frame, gate_m)
         pts = np.vstack([np.asarray(f.outline_wgs84, dtype=np.float64).reshape(-1, 3),
                          [[f.lat_deg, f.lon_deg, f.alt_msl_m]]])
         # how far the two flights' positions may disagree: the offset vote's agreement once it is taken out,
         # else the CE90s (plain GNSS: metres)
         unc = offset_tol_m if shift.any() else math.hypot(f.ce90_m if math.isfinite(f.ce90_m) else 0.0,
-                                                          max(ce90[1 if side is cur else 0], default=0.0))
+                                                          worst_ce90[i])
         return covered(np.asarray(frame.to_ned(pts[:, 0], pts[:, 1], pts[:, 2])).reshape(-1, 3) + to_side,
-                       covers[str(side.folder)], unc)
+                       covers[i], unc)
     changes: list[DefectChange] = []
     # the shipped rules read on first need; last time's grades by another version graded again by this time's
     rules = RuleRanks(prev.rule_states, cur.rule_states, current_files=cur.rule_files)
