@@ -138,8 +138,8 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
     decided: list[tuple[int, str, str, QuantityRule]] = []
     values: dict[str, float | None] = {}
     notes: list[str] = []
-    # required quantities left unknown: (what is known of it, the worst rank it allows, that state)
-    pending: list[tuple[QuantityRule, str, int, str]] = []
+    # required quantities left unknown: (what is known of it, the worst state it allows)
+    pending: list[tuple[QuantityRule, str, str]] = []
     for q in criterion.quantities:
         m = quantities.get(q.quantity)
         values[q.quantity] = None if m is None or m.value is None else float(m.value)
@@ -155,7 +155,7 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
                 worst = max((h[0] for h in (low, high) if h is not None), key=rule.rank) \
                     if low is not None and high is not None else _worst_state(rule, q)  # an end in no band: any
                 pending.append((q, f"{q.quantity} spans {states} ({span})" + (f": {m.note}" if m.note else ""),
-                                rule.rank(worst), worst))
+                                worst))
                 continue
             notes.append(f"{q.quantity} not assessed ({q.quantity} {span} spans {states})")
             continue
@@ -170,8 +170,7 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
         if m is None or m.value is None or not math.isfinite(m.value):
             why = (m.note if m is not None and m.note else "not measured")
             if q.required:  # not measured (or only at least some value): it may be the worst state
-                worst = _worst_state(rule, q)
-                pending.append((q, f"{q.quantity}: {why}", rule.rank(worst), worst))
+                pending.append((q, f"{q.quantity}: {why}", _worst_state(rule, q)))
                 continue
             notes.append(f"{q.quantity} not assessed ({why})")
             continue
@@ -184,11 +183,11 @@ def grade_finding(finding: Finding, rule: Rule, extra: dict[str, Measurement] | 
             notes.append(edge)
     if pending:  # worst of the states (the only combine): known when the rest already give the worst it allows
         top = max((d[0] for d in decided), default=-1)
-        for _, said, w, worst in pending:
-            if w > top:  # could still make it worse
+        for _, said, worst in pending:
+            if rule.rank(worst) > top:  # could still make it worse
                 return undetermined(said, values, worst)
         notes[:0] = [f"{q.quantity} not needed (it could give no worse than {rule.states[top].state}): {said}"
-                     for q, said, _, _ in pending]
+                     for q, said, _ in pending]
     if not decided:  # every quantity optional and none assessed (a rule of one's own): never guessed
         return undetermined("; ".join(notes) or f"no quantity of {rule.ref} assessed", values)
     rank, state, _, _ = max(decided, key=lambda d: d[0])
