@@ -19,14 +19,15 @@ CHANGE_DATE_COLUMNS = ("previous_date", "current_date")
 
 
 def _is_text(column: str) -> bool:
-    return column in TEXT_COLUMNS or column.endswith("_significant")
+    """Held as a string: the text columns, and the dates as ISO text (write_layer declares them DATE)."""
+    return column in TEXT_COLUMNS or column in CHANGE_DATE_COLUMNS or column.endswith("_significant")
 
 
 def _value(column: str, cell: Any) -> Any:
     """change.csv's ``cell`` as the layer holds it: None for an empty cell, numbers as floats."""
     if cell is None or cell == "":
         return None
-    return str(cell) if _is_text(column) or column in CHANGE_DATE_COLUMNS else float(cell)
+    return str(cell) if _is_text(column) else float(cell)
 
 
 def change_layer(report: ChangeReport, previous: Inspection, current: Inspection) -> Any:
@@ -48,7 +49,7 @@ def change_layer(report: ChangeReport, previous: Inspection, current: Inspection
              for c in report.changes]
     rows = table_rows(report)
     data = {col: pd.Series([_value(col, r.get(col, "")) for r in rows],
-                           dtype=object if _is_text(col) or col in CHANGE_DATE_COLUMNS else "float64")
+                           dtype=object if _is_text(col) else "float64")
             for col in TABLE_COLUMNS}
     return gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(geoms, crs=4326))
 
