@@ -38,7 +38,7 @@ def change_command(
                                   "e.g. --gate-m 0.5 --k-sigma 2"))
     previous, current = load_inspection(old), load_inspection(new)  # both checked before anything is written
     if out is not None:
-        refuse_file_in_the_way(out, "a folder for change.json and change.csv")
+        refuse_file_in_the_way(out, "a folder for change.json, change.csv and change.gpkg")
     report = compare(previous, current, gate_m=gate_m, k_sigma=k_sigma)
     paths = write_change_products(report, out if out is not None else new, new, (previous, current))
 
