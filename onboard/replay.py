@@ -76,6 +76,12 @@ class _Plan:
     def telemetry_time_s(self, frame_s: float) -> float:
         return self.frame_clock.to_telemetry_s(frame_s) if self.frame_clock is not None else frame_s
 
+    def tagger(self) -> ReplayTagger:
+        """How both replays (run_replay, onboard.runtime's --crash-safe) tag a frame: by its CAMERA_FEEDBACK,
+        else its own time; a DJI photo without a pose has no CAMERA_FEEDBACK (onboard.dji_frames)."""
+        return ReplayTagger(self.buffer, self.events if self.capture_time_source == "camera_feedback" else None,
+                            self.telemetry_time_s, self.untagged_why)
+
     def meta(self) -> dict[str, object]:
         """The record meta this plan decides, for both replays (run_replay, onboard.runtime's --crash-safe):
         each built its own, and the crash-safe one had missed dji_photo_time."""
@@ -120,9 +126,7 @@ def run_replay(frames: Path, mavlink: Path, out: Path, segmenter: Segmenter, cam
     writer: FlightRecordWriter | None = None
     frame: Frame | None = None
     count = tagged = instances = 0
-    # tagged as the crash-safe runtime tags: a DJI photo without a pose has no CAMERA_FEEDBACK (onboard.dji_frames)
-    tagger = ReplayTagger(plan.buffer, plan.events if plan.capture_time_source == "camera_feedback" else None,
-                          plan.telemetry_time_s, plan.untagged_why)
+    tagger = plan.tagger()  # as the crash-safe runtime tags
     try:
         writer = FlightRecordWriter(target, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta,
                                     drift_reference=getattr(segmenter, "drift_reference", None))

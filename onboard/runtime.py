@@ -22,7 +22,7 @@ from onboard.alerts import mqtt_target as _mqtt_target
 from onboard.ending import DID_NOT_FINISH, ended_meta, how_it_ended
 from onboard.ending import set_meta_safely as _set_meta
 from onboard.pipeline import HELPER_NICE, Pipeline, PipelineStats, Tagger
-from onboard.taggers import CLOCK_SETTLING, LiveTagger, ReplayTagger  # noqa: F401 - CLOCK_SETTLING: for callers
+from onboard.taggers import CLOCK_SETTLING, LiveTagger, ReplayTagger  # noqa: F401 - CLOCK_SETTLING, ReplayTagger: for callers
 from onboard.telemetry.mount import FixedMount
 from onboard.telemetry.link_spec import CONNECT_TIMEOUT_S
 from onboard.telemetry.live import LiveMavlink
@@ -114,8 +114,7 @@ def run_onboard(frames: str | Path, telemetry: str | Path, out: Path, segmenter:
         source = _calibrated_size(plan.source, source, camera)
         drop = False if drop_frames is None else drop_frames
         stop = stop_event or threading.Event()
-        tagger = ReplayTagger(plan.buffer, plan.events if plan.capture_time_source == "camera_feedback" else None,
-                              plan.telemetry_time_s, plan.untagged_why)
+        tagger = plan.tagger()
         link = None
     _create_record_atomically(out, camera, segmenter, meta)
     writer = FlightRecordWriter(out, camera, segmenter.model_id, segmenter.sha256, extra_meta=meta,
