@@ -153,7 +153,7 @@ class Layout:
             passed = check_items(items, self.frame, self.asset.site, self.solids, self.design.speed_m_s, self.floors,
                                  self.autopilot)
         except PlanRefusedError as exc:
-            raise PlanRefusedError(exc.violations, exc.hint or _closer_hint(exc, self.design, self.asset.site)) from exc
+            raise PlanRefusedError(exc.violations, _closer_hint(exc, self.design, self.asset.site)) from exc
         fence, fence_notes = plan_fence(items, self.frame, self.asset.site, self.autopilot)
         return Plan(items, self.asset, self.camera, self.design, self.autopilot,
                     (self.frame.lat0_deg, self.frame.lon0_deg, self.frame.h0_m), routed, self.surfaces, self.solids,
