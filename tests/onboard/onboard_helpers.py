@@ -57,6 +57,17 @@ def run_on_tmpfs(script: str, mount: Path, size: str, *args: object) -> subproce
     return run
 
 
+def fill_disk(folder: Path) -> None:
+    """Write zeros into ``folder / "fill"`` until the disk refuses more (for scripts run by ``run_on_tmpfs``)."""
+    with open(Path(folder) / "fill", "wb") as f:
+        try:
+            while True:
+                f.write(bytes(65536))
+                f.flush()
+        except OSError:
+            pass
+
+
 def write_camera(path: Path) -> Path:
     """A 64x48 pinhole calibration (the size of ``make_frames``' frames) at ``path``."""
     path.write_text('{"image_width": 64, "image_height": 48, "camera_matrix": '

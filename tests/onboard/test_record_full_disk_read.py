@@ -17,7 +17,7 @@ import os, sys
 sys.path[:0] = [{root!r}, {tests!r}]
 from pathlib import Path
 import numpy as np
-from onboard_helpers import DarkPixelSegmenter
+from onboard_helpers import DarkPixelSegmenter, fill_disk
 from skyinspect.camera import CameraModel
 from skyinspect.pose import Pose
 from skyinspect.record import FlightRecordReader, FlightRecordWriter
@@ -28,13 +28,7 @@ with FlightRecordWriter(rec, CameraModel.from_fov(64, 48, 60.0), "m", "0" * 64, 
     img[5:15, 10:30] = 20
     for i in range(1, 4):
         w.add_frame(i, 1000.0 + i, img, Pose.untagged(1000.0 + i, "t"), DarkPixelSegmenter().segment(img))
-with open(rec.parent / "fill", "wb") as f:
-    try:
-        while True:
-            f.write(bytes(65536))
-            f.flush()
-    except OSError:
-        pass
+fill_disk(rec.parent)
 st = os.statvfs(rec)
 print(st.f_bavail * st.f_frsize)
 with FlightRecordReader(rec) as reader:
@@ -59,17 +53,12 @@ sys.path[:0] = [{root!r}, {tests!r}]
 from pathlib import Path
 from skyinspect.camera import CameraModel
 from skyinspect.errors import RecordError
+from onboard_helpers import fill_disk
 from skyinspect.record import FlightRecordWriter
 
 rec, cam = Path(sys.argv[1]), CameraModel.from_fov(64, 48, 60.0)
 FlightRecordWriter(rec, cam, "m", "0" * 64).close()
-with open(rec.parent / "fill", "wb") as f:
-    try:
-        while True:
-            f.write(bytes(65536))
-            f.flush()
-    except OSError:
-        pass
+fill_disk(rec.parent)
 try:
     FlightRecordWriter(rec, cam, "m", "0" * 64)
 except RecordError as exc:
