@@ -48,11 +48,11 @@ def read_jpeg_head(path: Path) -> tuple[bytes, bool | None]:
     are no marker where one belongs): for the decoder to judge. OSError where it cannot be read."""
     size = Path(path).stat().st_size
     with open(path, "rb") as f:
-        head = f.read(_HEAD_BYTES)
+        head = f.read(METADATA_HEAD_BYTES)
         start = _scan_start(head)
         if start is None or start < 0:
             return head, None
-        if size > 2 * _HEAD_BYTES:  # the tail lies after the start of scan
+        if size > 2 * METADATA_HEAD_BYTES:  # the tail lies after the start of scan
             f.seek(size - _TAIL_BYTES)
             if EOI in f.read(_TAIL_BYTES):
                 return head, False
@@ -60,7 +60,7 @@ def read_jpeg_head(path: Path) -> tuple[bytes, bool | None]:
         return head, jpeg_cut_short(head + f.read())  # the head not read again
 
 
-_HEAD_BYTES, _TAIL_BYTES = 256 * 1024, 64 * 1024  # a DJI photo's EXIF, XMP and thumbnail fit in the first
+METADATA_HEAD_BYTES, _TAIL_BYTES = 256 * 1024, 64 * 1024  # a DJI photo's EXIF, XMP and thumbnail fit in the first
 
 
 def _scan_start(data: bytes) -> int | None:

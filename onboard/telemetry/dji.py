@@ -27,6 +27,7 @@ from onboard.telemetry.convert import Record
 from onboard.photo_time import LOCAL_TIME_FIX, PhotoTime, describe_times, exif_time
 from onboard.telemetry.rotations import euler_to_quaternion
 from skyinspect.errors import TelemetryError, describe
+from skyinspect.jpeg import METADATA_HEAD_BYTES  # DJI EXIF + XMP lie in it (Brighton: XMP ends at 51 KB of 4 MB)
 from skyinspect.pixel_cap import open_header  # not Image.open: skyinspect.pixel_cap
 
 log = logging.getLogger(__name__)
@@ -94,17 +95,14 @@ def _dms(value: object, ref: object, negative: str) -> float:
     return -deg if str(ref).strip("\x00 ").upper() == negative else deg
 
 
-_HEAD_BYTES = 262_144  # a DJI photo's EXIF and XMP lie in its first KBs (Brighton: XMP ends at 51 KB of 4 MB)
-
-
 def read_photo(path: Path) -> DjiPhoto:
     """One photo's pose; ``TelemetryError`` naming the file if it carries none. From its first 256 KB (the
     replay reads the whole photo again as its frame), or all of it where they do not hold its metadata."""
     path = Path(path)
     try:
         with open(path, "rb") as f:  # the one open: EXIF, XMP and the capture time all come from these bytes
-            data = f.read(_HEAD_BYTES)
-            if len(data) == _HEAD_BYTES:
+            data = f.read(METADATA_HEAD_BYTES)
+            if len(data) == METADATA_HEAD_BYTES:
                 try:
                     return _photo_from(path, data)
                 except TelemetryError:  # its metadata may lie further on (a thermal camera's data before it)
